@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `npm test`: every check Guardian has, in order, then one honest closing line
+// "N passed, N failed" counted from the runners' JSON reports (plus one per static step).
+// It works on a fresh machine: a missing system part is installed when we are root, or the
+// exact command to install it is printed before anything else runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const reports = join(root, '.reports');
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+
+/** System packages the tests drive for real, by the binary that proves each is there. */
+const SYSTEM_PARTS = [
+  { binary: '/usr/bin/chromium', apt: 'chromium', why: 'end-to-end tests drive the UI in Chromium' },
+];
+
+function ensureSystemParts() {
+  const missing = SYSTEM_PARTS.filter((part) => !existsSync(part.binary));
+  if (missing.length === 0) return;
+  const packages = missing.map((part) => part.apt).join(' ');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = existsSync('/usr/bin/apt-get');
+  if (isRoot && hasApt) {
+    console.log(`Installing ${packages} (${missing.map((part) => part.why).join('; ')})...`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    const install = spawnSync('apt-get', ['install', '-y', '-qq', ...missing.map((part) => part.apt)], { stdio: 'inherit', env });
+    if (update.status === 0 && install.status === 0 && missing.every((part) => existsSync(part.binary))) return;
+  }
+  console.error(`The tests need ${packages}: ${missing.map((part) => part.why).join('; ')}.`);
+  console.error(`Install it, then run npm test again:\n\n  sudo apt-get install -y ${packages}\n`);
+  process.exit(2);
+}
+
+const results = [];
+
+function step(name, command, args, env = {}) {
+  console.log(`\n=== ${name}: ${command} ${args.join(' ')}`);
+  const started = Date.now();
+  const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const ok = run.status === 0;
+  console.log(`=== ${name}: ${ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  results.push({ name, ok });
+  return ok;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+ensureSystemParts();
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+step('lint', bin('eslint'), ['--max-warnings', '0', '.']);
+step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+step('typecheck (renderer)', bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']);
+const built = step('build', bin('electron-vite'), ['build']);
+step('unit and integration (vitest)', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${join(reports, 'vitest.json')}`,
+]);
+if (built) {
+  step('end-to-end (playwright)', bin('playwright'), ['test'], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: join(reports, 'playwright.json'),
+  });
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const result of results) {
+  if (result.name.startsWith('unit') || result.name.startsWith('end-to-end')) continue;
+  if (result.ok) passed++;
+  else failed++;
+}
+
+const vitest = readJson(join(reports, 'vitest.json'));
+if (vitest) {
+  passed += vitest.numPassedTests ?? 0;
+  failed += vitest.numFailedTests ?? 0;
+  skipped += (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
+  if (vitest.success === false && (vitest.numFailedTests ?? 0) === 0) failed++; // a suite failed to load
+} else failed++;
+
+if (built) {
+  const playwright = readJson(join(reports, 'playwright.json'));
+  if (playwright?.stats) {
+    passed += (playwright.stats.expected ?? 0) + (playwright.stats.flaky ?? 0);
+    failed += playwright.stats.unexpected ?? 0;
+    skipped += playwright.stats.skipped ?? 0;
+    if ((playwright.errors ?? []).length > 0) failed++;
+  } else failed++;
+} else failed++;
+
+console.log('\n' + results.map((result) => `${result.ok ? 'ok    ' : 'FAILED'} ${result.name}`).join('\n'));
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed === 0 ? 0 : 1);

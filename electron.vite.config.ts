@@ -1,0 +1,38 @@
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'electron-vite';
+
+// One build for every process: the Electron main process and the headless CLI (out/main),
+// the sandboxed preload (CommonJS, out/preload) and the renderer (out/renderer).
+export default defineConfig({
+  main: {
+    build: {
+      externalizeDeps: true,
+      rollupOptions: {
+        input: {
+          desktop: resolve('main/desktop/index.ts'),
+          cli: resolve('main/headless/cli.ts'),
+          start: resolve('main/headless/start.ts'),
+        },
+        output: { format: 'es', entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      rollupOptions: {
+        input: { index: resolve('preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('renderer'),
+    plugins: [react()],
+    build: {
+      minify: true,
+      sourcemap: false,
+      rollupOptions: { input: { index: resolve('renderer/index.html') } },
+    },
+  },
+});

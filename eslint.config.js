@@ -1,0 +1,70 @@
+// Lint, and the layer rule of design.md §2: a file's folder says which runtime it needs, and an
+// import that breaks the table fails `npm test`.
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((name) => `node:${name}`), 'node:*'];
+
+const node = { name: NODE_BUILTINS, message: 'This layer runs outside Node (design.md §2): no Node modules.' };
+const electron = { group: ['electron', 'electron/*'], message: 'Only main/desktop and preload may import electron (design.md §2).' };
+const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
+
+/** Which imports each folder refuses: the layer table. */
+const LAYERS = [
+  {
+    files: ['shared/**'],
+    paths: NODE_BUILTINS,
+    patterns: [electron, folder('main', 'shared/ is imported by everyone and imports only shared/.'), folder('renderer', 'shared/ imports only shared/.'), folder('preload', 'shared/ imports only shared/.')],
+  },
+  {
+    files: ['main/core/**'],
+    patterns: [electron, folder('desktop', 'main/core never depends on a transport.'), folder('headless', 'main/core never depends on a transport.'), folder('renderer', 'main/core never imports the UI.'), folder('preload', 'main/core never imports the preload.')],
+  },
+  {
+    files: ['main/headless/**'],
+    patterns: [electron, folder('desktop', 'main/headless runs without Electron.'), folder('renderer', 'main/headless serves the built UI; it never imports it.'), folder('preload', 'main/headless never imports the preload.')],
+  },
+  {
+    files: ['main/desktop/**'],
+    patterns: [folder('headless', 'main/desktop and main/headless are separate transports.'), folder('renderer', 'main/desktop never imports the UI.')],
+  },
+  {
+    files: ['preload/**'],
+    paths: NODE_BUILTINS,
+    patterns: [folder('main', 'The preload is sandboxed: shared/ types and electron only.'), folder('renderer', 'The preload never imports the UI.')],
+  },
+  {
+    files: ['renderer/**'],
+    paths: NODE_BUILTINS,
+    patterns: [electron, folder('main', 'The renderer reaches the core only through the contract.'), folder('preload', 'The renderer uses window.guardian, never the preload module.')],
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'e2e/artifacts/**', 'test-results/**', 'playwright-report/**', '.reports/**', 'main/core/db/migrations/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
+  ...LAYERS.map(({ files, paths = [], patterns }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: paths.filter((name) => name !== 'node:*').map((name) => ({ name, message: node.message })),
+          patterns: [...patterns, ...(paths.length ? [{ group: ['node:*'], message: node.message }] : [])],
+        },
+      ],
+    },
+  })),
+);

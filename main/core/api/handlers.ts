@@ -1,0 +1,41 @@
+import type { JobService } from '../jobs/service';
+import type { Clock } from '../clock';
+import { exportServers } from '../servers/export';
+import { runImport, type ImportDeps } from '../servers/import-job';
+import type { ServerService } from '../servers/service';
+import type { Handlers } from './router';
+
+export interface HandlerDeps {
+  servers: ServerService;
+  jobs: JobService;
+  importDeps: ImportDeps;
+  clock: Clock;
+  info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
+}
+
+/** Each contract method is one service call; validation, permission and audit are the router's. */
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { servers, jobs, clock } = deps;
+  return {
+    'servers.list': (input) => servers.list(input),
+    'servers.facets': () => servers.facets(),
+    'servers.get': ({ id }) => servers.get(id),
+    'servers.create': (input) => servers.create(input),
+    'servers.update': (input) => servers.update(input),
+    'servers.delete': ({ id }) => servers.delete(id),
+    'servers.import': (input, ctx) =>
+      jobs.start(
+        {
+          kind: 'servers.import',
+          title: `Import servers from ${input.fileName ?? `a ${input.format} file`}`,
+          createdBy: `${ctx.principal.kind}:${ctx.principal.id}`,
+        },
+        (job) => runImport(deps.importDeps, input.format, input.content, job),
+      ),
+    'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
+    'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),
+    'jobs.get': ({ id }) => jobs.get(id),
+    'jobs.cancel': ({ id }) => jobs.cancel(id),
+    'system.info': () => deps.info(),
+  };
+}

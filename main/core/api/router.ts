@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import {
+  AppError,
+  isMethodName,
+  methods,
+  validationError,
+  zodIssues,
+  type AppErrorShape,
+  type MethodDef,
+  type MethodName,
+  type Methods,
+  type OutputOf,
+  type ParsedInputOf,
+} from '../../../shared/api';
+import { roleAllows, type Principal } from '../../../shared/permissions';
+import type { AuditLog } from '../audit/log';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/registry';
+import { toAppError } from './errors';
+
+export interface CallContext {
+  principal: Principal;
+  /** Where the call came from: `ipc`, `cli`, `http:127.0.0.1`, `system`. */
+  origin: string;
+  correlationId: string;
+}
+
+export type Handler<M> = (input: ParsedInputOf<M>, ctx: CallContext) => OutputOf<M> | Promise<OutputOf<M>>;
+export type Handlers = { [K in MethodName]: Handler<Methods[K]> };
+
+export type CallResult<O = unknown> = { ok: true; value: O } | { ok: false; error: AppErrorShape };
+
+export interface CallOptions {
+  origin: string;
+  correlationId?: string;
+}
+
+export interface RouterDeps {
+  handlers: Handlers;
+  sqlite: Database.Database;
+  audit: AuditLog;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * contract → validate → authorize → service → audit → result, done once for every transport.
+ * A synchronous handler of an audited method runs in one transaction with its audit event, so
+ * no change is ever committed without its record.
+ */
+export class Router {
+  constructor(private readonly deps: RouterDeps) {}
+
+  /** Typed entry point for in-process callers (CLI, tests, benchmarks). Throws the AppError. */
+  async invoke<N extends MethodName>(
+    principal: Principal,
+    name: N,
+    input: unknown,
+    options: CallOptions,
+  ): Promise<OutputOf<Methods[N]>> {
+    const result = await this.call(principal, name, input, options);
+    if (!result.ok) throw AppError.fromShape(result.error);
+    return result.value as OutputOf<Methods[N]>;
+  }
+
+  async call(principal: Principal, name: string, rawInput: unknown, options: CallOptions): Promise<CallResult> {
+    const correlationId = options.correlationId ?? randomUUID();
+    const started = process.hrtime.bigint();
+    const ctx: CallContext = { principal, origin: options.origin, correlationId };
+    let outcome = 'ok';
+    try {
+      if (!isMethodName(name)) {
+        throw new AppError('METHOD_NOT_FOUND', `There is no method called "${String(name).slice(0, 100)}".`, {
+          hint: 'See /api/v1/openapi.json for the methods Guardian offers.',
+        });
+      }
+      const def: MethodDef = methods[name];
+      const value = await this.run(def, name, rawInput, ctx);
+      return { ok: true, value };
+    } catch (cause) {
+      const error = toAppError(cause);
+      outcome = error.code;
+      if (error.code === 'INTERNAL') {
+        this.deps.logger.error({ err: cause, method: name, correlationId }, 'call failed unexpectedly');
+      } else {
+        this.deps.logger.debug({ method: name, code: error.code, correlationId }, 'call refused');
+      }
+      return { ok: false, error: error.toShape(correlationId) };
+    } finally {
+      const label = isMethodName(name) ? name : 'unknown';
+      this.deps.metrics.apiCalls.inc({ method: label, outcome });
+      this.deps.metrics.apiCallDuration.observe({ method: label }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private async run(def: MethodDef, name: MethodName, rawInput: unknown, ctx: CallContext): Promise<unknown> {
+    const audited = def.audit !== false;
+    const record = (outcome: string, input: unknown, output: unknown) => {
+      if (def.audit === false) return;
+      this.deps.audit.append({
+        actor: ctx.principal,
+        origin: ctx.origin,
+        action: name,
+        target: safeTarget(def, input, output),
+        outcome,
+        correlationId: ctx.correlationId,
+        details: input,
+      });
+    };
+
+    if (!roleAllows(ctx.principal.role, def.permission)) {
+      const denied = new AppError('PERMISSION_DENIED', `Your role (${ctx.principal.role}) may not call ${name}.`, {
+        hint: `It needs the "${def.permission}" permission; ask an owner or admin.`,
+      });
+      if (audited) record(denied.code, undefined, undefined);
+      throw denied;
+    }
+
+    const parsed = def.input.safeParse(rawInput ?? {});
+    if (!parsed.success) throw validationError(zodIssues(parsed.error));
+    const input = parsed.data;
+    const handler = this.deps.handlers[name] as Handler<MethodDef>;
+
+    if (!audited) return await handler(input, ctx);
+
+    const { sqlite } = this.deps;
+    let pending: Promise<unknown> | undefined;
+    let value: unknown;
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      const returned = handler(input, ctx);
+      if (isPromise(returned)) pending = returned;
+      else {
+        value = returned;
+        record('ok', input, value);
+      }
+      sqlite.exec('COMMIT');
+    } catch (cause) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      record(toAppError(cause).code, input, undefined);
+      throw cause;
+    }
+    if (!pending) return value;
+    try {
+      value = await pending;
+    } catch (cause) {
+      record(toAppError(cause).code, input, undefined);
+      throw cause;
+    }
+    record('ok', input, value);
+    return value;
+  }
+}
+
+function safeTarget(def: MethodDef, input: unknown, output: unknown): string | undefined {
+  if (def.audit === false || input === undefined) return undefined;
+  try {
+    return def.audit.target(input, output);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,21 @@
+/** Keys whose values never enter an audit event. */
+export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content/i;
+
+const MAX_STRING = 200;
+
+/**
+ * What of a call's input is kept as the event's details: secret-looking keys removed, long
+ * strings (file contents, notes) replaced by their length.
+ */
+export function redactDetails(value: unknown, depth = 0): unknown {
+  if (value === null || value === undefined) return value;
+  if (typeof value === 'string') return value.length > MAX_STRING ? `[${value.length} characters]` : value;
+  if (typeof value !== 'object') return value;
+  if (depth > 4) return '[nested]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((item) => redactDetails(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = REDACTED_KEYS.test(key) ? '[redacted]' : redactDetails(item, depth + 1);
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { AppError } from '../../../shared/api/errors';
+import type { Logger } from '../logging/logger';
+import { migrationsDir as defaultMigrationsDir } from '../paths';
+import * as schema from './schema';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface OpenedDatabase {
+  sqlite: Database.Database;
+  db: Db;
+  /** Where the pre-migration copy went, when a migration ran on an existing file. */
+  backupFile: string | null;
+  close(): void;
+}
+
+export interface OpenOptions {
+  file: string;
+  backupsDir: string;
+  logger: Logger;
+  now: () => number;
+  migrationsDir?: string;
+}
+
+function unreadable(file: string, cause: unknown): AppError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new AppError('DB_UNREADABLE', `The database file ${file} cannot be read (${detail}).`, {
+    hint: `Restore a copy from the backups folder next to it, or move the file aside to start with an empty database.`,
+    retryable: false,
+    cause,
+  });
+}
+
+/**
+ * Opens the database, refusing one written by a newer Guardian, and applies pending migrations
+ * inside one transaction after copying the previous file to the backups folder.
+ * The schema version is SQLite's user_version: the number of migrations applied.
+ */
+export function openDatabase(options: OpenOptions): OpenedDatabase {
+  const { file, logger } = options;
+  const migrations = readMigrationFiles({ migrationsFolder: options.migrationsDir ?? defaultMigrationsDir });
+  const existed = existsSync(file);
+
+  let sqlite: Database.Database;
+  let applied: number;
+  try {
+    sqlite = new Database(file, { fileMustExist: false });
+  } catch (cause) {
+    throw unreadable(file, cause);
+  }
+  try {
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    // Touch the schema so a file that is not a database (or is damaged at its start) fails here.
+    sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
+    applied = sqlite.pragma('user_version', { simple: true }) as number;
+  } catch (cause) {
+    sqlite.close();
+    throw unreadable(file, cause);
+  }
+
+  if (applied > migrations.length) {
+    sqlite.close();
+    throw new AppError(
+      'DB_NEWER_VERSION',
+      `The database ${file} was written by a newer Guardian (schema ${applied}, this version knows ${migrations.length}).`,
+      { hint: 'Upgrade Guardian, or point it at another data folder with --data-dir.', retryable: false },
+    );
+  }
+
+  let backupFile: string | null = null;
+  const pending = migrations.slice(applied);
+  if (pending.length > 0) {
+    if (existed && applied > 0) {
+      mkdirSync(options.backupsDir, { recursive: true });
+      backupFile = join(options.backupsDir, `guardian-schema${applied}-${options.now()}.db`);
+      sqlite.prepare('VACUUM INTO ?').run(backupFile);
+      logger.info({ backupFile, from: applied, to: migrations.length }, 'database backed up before migration');
+    }
+    const migrate = sqlite.transaction(() => {
+      for (const migration of pending) {
+        for (const statement of migration.sql) {
+          if (statement.trim()) sqlite.exec(statement);
+        }
+      }
+      sqlite.pragma(`user_version = ${migrations.length}`);
+    });
+    try {
+      migrate.immediate();
+    } catch (cause) {
+      sqlite.close();
+      throw new AppError('DB_UNREADABLE', `Migrating the database ${file} failed; it was left as it was.`, {
+        hint: backupFile ? `A copy from before the attempt is at ${backupFile}.` : 'Report this with the log file.',
+        retryable: false,
+        cause,
+      });
+    }
+    logger.info({ file, from: applied, to: migrations.length }, 'database migrated');
+  }
+
+  const db = drizzle(sqlite, { schema });
+  return {
+    sqlite,
+    db,
+    backupFile,
+    close() {
+      if (!sqlite.open) return;
+      try {
+        sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        sqlite.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,4 @@
+// Every table of every domain, gathered for drizzle-kit and the typed database handle.
+export { auditEventsTable } from '../audit/table';
+export { jobsTable } from '../jobs/table';
+export { serversTable } from '../servers/table';

@@ -1,0 +1,206 @@
+import { desc, eq, inArray } from 'drizzle-orm';
+import { AppError } from '../../../shared/api/errors';
+import { isFinished, type Job, type JobStatus } from '../../../shared/api/jobs';
+import { toAppError } from '../api/errors';
+import type { Clock } from '../clock';
+import type { Db } from '../db/open';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/registry';
+import { jobsTable, type JobRow } from './table';
+
+export interface JobContext {
+  /** Aborted when someone cancels the job or Guardian shuts down. Check it between batches. */
+  signal: AbortSignal;
+  /** Report how far the job got; cheap to call often (writes and events are throttled). */
+  progress(done: number, total?: number | null): void;
+}
+
+export type JobWork<R> = (ctx: JobContext) => Promise<R>;
+
+export interface JobSpec {
+  kind: string;
+  title: string;
+  total?: number | null;
+  createdBy: string;
+}
+
+export interface JobServiceDeps {
+  db: Db;
+  events: EventBus;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  newId: () => string;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<Job>;
+  lastSaved: number;
+}
+
+const PROGRESS_EVERY_MS = 200;
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    status: row.status,
+    done: row.done,
+    total: row.total,
+    result: row.result ?? null,
+    error: row.error ?? null,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+/**
+ * One model for every long operation: a stored row, progress events, cancellation and a stored
+ * outcome, so imports, exports, backups and key rotation all look the same to the UI and CLI.
+ */
+export class JobService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  /** Jobs a previous process left running (a crash or kill -9) are marked as interrupted. */
+  recoverInterrupted(): number {
+    const { db, clock } = this.deps;
+    const stale = db
+      .select({ id: jobsTable.id })
+      .from(jobsTable)
+      .where(inArray(jobsTable.status, ['queued', 'running']))
+      .all();
+    if (stale.length === 0) return 0;
+    const error = new AppError('INTERRUPTED', 'Guardian stopped while this job was running.', {
+      hint: 'Work committed before the stop is kept; run the job again to finish the rest.',
+      retryable: true,
+    }).toShape('startup');
+    db.update(jobsTable)
+      .set({ status: 'failed', error, finishedAt: clock.now() })
+      .where(
+        inArray(
+          jobsTable.id,
+          stale.map((job) => job.id),
+        ),
+      )
+      .run();
+    return stale.length;
+  }
+
+  /** Records the job and starts it on the next turn of the event loop (after the caller commits). */
+  start<R>(spec: JobSpec, work: JobWork<R>): Job {
+    const { db, clock, newId } = this.deps;
+    const row: JobRow = {
+      id: newId(),
+      kind: spec.kind,
+      title: spec.title,
+      status: 'queued',
+      done: 0,
+      total: spec.total ?? null,
+      result: null,
+      error: null,
+      createdBy: spec.createdBy,
+      createdAt: clock.now(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    db.insert(jobsTable).values(row).run();
+    const controller = new AbortController();
+    const entry: Running = { controller, lastSaved: 0, done: Promise.resolve(toJob(row)) };
+    this.running.set(row.id, entry);
+    entry.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.execute(row.id, entry, work));
+    return toJob(row);
+  }
+
+  get(id: string): Job {
+    const row = this.deps.db.select().from(jobsTable).where(eq(jobsTable.id, id)).get();
+    if (!row) {
+      throw new AppError('NOT_FOUND', `There is no job ${id}.`, { hint: 'List jobs to see their ids.' });
+    }
+    return toJob(row);
+  }
+
+  list(limit: number): Job[] {
+    return this.deps.db
+      .select()
+      .from(jobsTable)
+      .orderBy(desc(jobsTable.createdAt), desc(jobsTable.id))
+      .limit(limit)
+      .all()
+      .map(toJob);
+  }
+
+  cancel(id: string): Job {
+    const job = this.get(id);
+    const entry = this.running.get(id);
+    if (!entry || isFinished(job)) {
+      throw new AppError('CONFLICT', `Job ${id} has already finished (${job.status}).`, {
+        hint: 'Only queued or running jobs can be cancelled.',
+      });
+    }
+    entry.controller.abort();
+    return job;
+  }
+
+  /** Resolves with the finished job (for the CLI and tests). */
+  async waitFor(id: string): Promise<Job> {
+    const entry = this.running.get(id);
+    return entry ? entry.done : this.get(id);
+  }
+
+  /** Cancels every running job and waits until each has stopped at a safe point. */
+  async shutdown(): Promise<void> {
+    for (const entry of this.running.values()) entry.controller.abort();
+    await Promise.all([...this.running.values()].map((entry) => entry.done));
+  }
+
+  private save(id: string, fields: Partial<JobRow>): Job {
+    const { db } = this.deps;
+    db.update(jobsTable).set(fields).where(eq(jobsTable.id, id)).run();
+    const job = this.get(id);
+    this.deps.events.emit('job.progress', job);
+    return job;
+  }
+
+  private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job> {
+    const { clock, logger, metrics } = this.deps;
+    const { signal } = entry.controller;
+    metrics.jobsRunning.inc();
+    let status: JobStatus = 'running';
+    let latest: { done: number; total: number | null | undefined } = { done: 0, total: undefined };
+    try {
+      if (signal.aborted) throw new AppError('CANCELLED', 'The job was cancelled before it started.', { hint: '' });
+      this.save(id, { status: 'running', startedAt: clock.now() });
+      const ctx: JobContext = {
+        signal,
+        progress: (done, total) => {
+          latest = { done, total };
+          const now = clock.now();
+          if (now - entry.lastSaved < PROGRESS_EVERY_MS) return;
+          entry.lastSaved = now;
+          this.save(id, total === undefined ? { done } : { done, total });
+        },
+      };
+      const result = await work(ctx);
+      status = signal.aborted ? 'cancelled' : 'succeeded';
+      const final: Partial<JobRow> = { status, result: result ?? null, finishedAt: clock.now(), done: latest.done };
+      if (latest.total !== undefined) final.total = latest.total;
+      return this.save(id, final);
+    } catch (cause) {
+      const error = toAppError(cause);
+      status = signal.aborted ? 'cancelled' : 'failed';
+      if (error.code === 'INTERNAL') logger.error({ err: cause, jobId: id }, 'job failed');
+      return this.save(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done });
+    } finally {
+      metrics.jobsRunning.dec();
+      this.running.delete(id);
+      logger.info({ jobId: id, status }, 'job finished');
+    }
+  }
+}

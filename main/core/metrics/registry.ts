@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per running core, shared by every domain and transport. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'guardian_' });
+  return {
+    registry,
+    apiCalls: new Counter({
+      name: 'guardian_api_calls_total',
+      help: 'Contract method calls through the router, by method and outcome (ok or error code).',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [registry],
+    }),
+    apiCallDuration: new Histogram({
+      name: 'guardian_api_call_duration_seconds',
+      help: 'Time spent in the router per contract method.',
+      labelNames: ['method'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'guardian_http_requests_total',
+      help: 'HTTP requests, by contract method (or route) and status code.',
+      labelNames: ['method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'guardian_http_request_duration_seconds',
+      help: 'HTTP request duration, by contract method (or route) and status code.',
+      labelNames: ['method', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    jobsRunning: new Gauge({
+      name: 'guardian_jobs_running',
+      help: 'Jobs running now.',
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

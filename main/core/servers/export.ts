@@ -1,0 +1,43 @@
+import { stringify } from 'csv-stringify/sync';
+import type { EXPORT_FORMATS, Server } from '../../../shared/api/servers';
+import { CSV_COLUMNS } from './import-parse';
+
+export interface ExportFile {
+  fileName: string;
+  mimeType: string;
+  count: number;
+  content: string;
+}
+
+/** Servers in the import format, so an export can be imported again as it is. */
+export function exportServers(servers: Server[], format: (typeof EXPORT_FORMATS)[number], now: number): ExportFile {
+  const stamp = new Date(now).toISOString().slice(0, 10);
+  const portable = servers.map(({ name, host, port, user, environment, tags, notes }) => ({
+    name,
+    host,
+    port,
+    user,
+    environment,
+    tags,
+    notes,
+  }));
+  switch (format) {
+    case 'json':
+      return {
+        fileName: `guardian-servers-${stamp}.json`,
+        mimeType: 'application/json',
+        count: servers.length,
+        content: `${JSON.stringify({ servers: portable }, null, 2)}\n`,
+      };
+    case 'csv':
+      return {
+        fileName: `guardian-servers-${stamp}.csv`,
+        mimeType: 'text/csv',
+        count: servers.length,
+        content: stringify(
+          portable.map((server) => ({ ...server, user: server.user ?? '', tags: server.tags.join(';') })),
+          { header: true, columns: [...CSV_COLUMNS] },
+        ),
+      };
+  }
+}

@@ -1,0 +1,73 @@
+import type Database from 'better-sqlite3';
+import { describeIssues, zodIssues } from '../../../shared/api/errors';
+import { ServerInput, type IMPORT_FORMATS, type ImportSummary } from '../../../shared/api/servers';
+import type { EventBus } from '../events/bus';
+import type { JobContext } from '../jobs/service';
+import { parseImportFile } from './import-parse';
+import type { ServerService } from './service';
+
+/** Rows per transaction: small enough to keep the event loop responsive, large enough to be fast. */
+export const IMPORT_BATCH = 250;
+
+export interface ImportDeps {
+  sqlite: Database.Database;
+  servers: ServerService;
+  events: EventBus;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Validates every row and upserts the good ones by name, one transaction per batch, so a crash
+ * leaves whole batches or nothing and a second run of the same file changes nothing.
+ */
+export async function runImport(
+  deps: ImportDeps,
+  format: (typeof IMPORT_FORMATS)[number],
+  content: string,
+  job: JobContext,
+): Promise<ImportSummary> {
+  const parsed = parseImportFile(format, content);
+  const summary: ImportSummary = {
+    kind: 'servers.import',
+    rows: parsed.rows.length + parsed.rejected.length,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: [...parsed.rejected],
+  };
+  const firstLineOfName = new Map<string, number>();
+  const writeBatch = deps.sqlite.transaction((batch: typeof parsed.rows) => {
+    for (const row of batch) {
+      const name = typeof row.fields.name === 'string' ? row.fields.name.trim() : null;
+      const result = ServerInput.safeParse(row.fields);
+      if (!result.success) {
+        summary.rejected.push({ line: row.line, name, reason: describeIssues(zodIssues(result.error)) });
+        continue;
+      }
+      const key = result.data.name.toLowerCase();
+      const earlier = firstLineOfName.get(key);
+      if (earlier !== undefined) {
+        summary.rejected.push({
+          line: row.line,
+          name,
+          reason: `The name "${result.data.name}" is already used on line ${earlier} of this file`,
+        });
+        continue;
+      }
+      firstLineOfName.set(key, row.line);
+      summary[deps.servers.upsertByName(result.data).outcome]++;
+    }
+  });
+
+  job.progress(0, parsed.rows.length);
+  for (let start = 0; start < parsed.rows.length; start += IMPORT_BATCH) {
+    if (job.signal.aborted) break;
+    writeBatch.immediate(parsed.rows.slice(start, start + IMPORT_BATCH));
+    job.progress(Math.min(start + IMPORT_BATCH, parsed.rows.length), parsed.rows.length);
+    await yieldToEventLoop();
+  }
+  summary.rejected.sort((a, b) => a.line - b.line);
+  if (summary.created + summary.updated > 0) deps.events.emit('servers.changed', { change: 'imported', ids: [] });
+  return summary;
+}

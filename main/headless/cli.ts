@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AppError } from '../../shared/api/errors';
+import { isFinished, type Job } from '../../shared/api/jobs';
+import { IMPORT_FORMATS, type ImportSummary } from '../../shared/api/servers';
+import { LOCAL_OWNER } from '../../shared/permissions';
+import { createCore, type Core } from '../core/app';
+import { LOG_LEVELS, silentLogger, type LogLevel } from '../core/logging/logger';
+import { defaultDataDir, packageInfo } from '../core/paths';
+import { printTable, showJobProgress } from './cli-output';
+import { serve } from './serve';
+
+/** Exit codes, documented in the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const CLI = { origin: 'cli' };
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
+  return port;
+}
+
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'where Guardian keeps its database and logs').default(
+    defaultDataDir(),
+    'the per-user data folder',
+  );
+
+async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): Promise<T> {
+  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  try {
+    return await work(core);
+  } finally {
+    await core.close();
+  }
+}
+
+function guessFormat(file: string): (typeof IMPORT_FORMATS)[number] {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.csv') return 'csv';
+  return 'ssh_config';
+}
+
+export function buildProgram(): Command {
+  const program = new Command('guardian')
+    .description('Guardian Server Manager: watch, keep the keys of, and act on a fleet of servers.')
+    .version(packageInfo.version)
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('serve')
+    .description('Run Guardian as a service: REST API under /api/v1, events, /healthz, /readyz, /metrics.')
+    .addOption(dataDirOption())
+    .option('--host <host>', 'address to listen on (loopback only until accounts exist)', '127.0.0.1')
+    .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 7420)
+    .option('--ui', 'also serve the web UI (the same renderer as the desktop app)', false)
+    .addOption(new Option('--log-level <level>', 'least severe level logged').choices(LOG_LEVELS).default('info'))
+    .action(async (options: { dataDir: string; host: string; port: number; ui: boolean; logLevel: LogLevel }) => {
+      await serve(options);
+    });
+
+  const servers = program.command('servers').description('The server inventory.');
+
+  servers
+    .command('list')
+    .description('List servers.')
+    .addOption(dataDirOption())
+    .option('-q, --search <text>', 'only servers whose name, host, tags or notes contain this')
+    .option('--tag <tag...>', 'only servers with all these tags')
+    .option('--environment <env>', 'only servers in this environment')
+    .option('--json', 'print JSON', false)
+    .action(async (options: { dataDir: string; search?: string; tag?: string[]; environment?: string; json: boolean }) => {
+      await withCore(options.dataDir, async (core) => {
+        const page = await core.router.invoke(
+          LOCAL_OWNER,
+          'servers.list',
+          { q: options.search, tags: options.tag, environment: options.environment, limit: 10_000 },
+          CLI,
+        );
+        if (options.json) process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
+        else
+          printTable(
+            ['NAME', 'HOST', 'PORT', 'USER', 'ENVIRONMENT', 'TAGS'],
+            page.items.map((s) => [s.name, s.host, String(s.port), s.user ?? '', s.environment, s.tags.join(',')]),
+          );
+      });
+    });
+
+  servers
+    .command('add')
+    .description('Add a server.')
+    .addOption(dataDirOption())
+    .requiredOption('--name <name>', 'unique name')
+    .requiredOption('--host <host>', 'DNS name, IPv4 or IPv6 address')
+    .option('--port <port>', 'SSH port', parsePort)
+    .option('--user <user>', 'SSH login name')
+    .option('--environment <env>', 'e.g. production, staging, dev')
+    .option('--tag <tag...>', 'tags')
+    .option('--notes <text>', 'free text')
+    .option('--json', 'print the created server as JSON', false)
+    .action(async (options: Record<string, unknown> & { dataDir: string; json: boolean }) => {
+      const { dataDir, json, tag, ...fields } = options;
+      await withCore(dataDir, async (core) => {
+        const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag }, CLI);
+        process.stdout.write(json ? `${JSON.stringify(server, null, 2)}\n` : `added ${server.name} (${server.id})\n`);
+      });
+    });
+
+  servers
+    .command('remove')
+    .description('Remove a server by name.')
+    .addOption(dataDirOption())
+    .argument('<name>', 'the server to remove')
+    .action(async (name: string, options: { dataDir: string }) => {
+      await withCore(options.dataDir, async (core) => {
+        const found = core.servers.findByName(name);
+        if (!found) throw new AppError('NOT_FOUND', `There is no server named "${name}".`, { hint: 'See "guardian servers list".' });
+        await core.router.invoke(LOCAL_OWNER, 'servers.delete', { id: found.id }, CLI);
+        process.stdout.write(`removed ${found.name}\n`);
+      });
+    });
+
+  servers
+    .command('import')
+    .description('Import servers from a JSON, CSV or OpenSSH ssh_config file (same names update, never duplicate).')
+    .addOption(dataDirOption())
+    .argument('<file>', 'the file to import')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS))
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (file: string, options: { dataDir: string; format?: (typeof IMPORT_FORMATS)[number]; json: boolean }) => {
+      const content = readFileSync(file, 'utf8');
+      await withCore(options.dataDir, async (core) => {
+        const started = await core.router.invoke(
+          LOCAL_OWNER,
+          'servers.import',
+          { format: options.format ?? guessFormat(file), content, fileName: file },
+          CLI,
+        );
+        const job: Job = await showJobProgress(core, started, !options.json);
+        if (!isFinished(job) || job.status === 'failed') {
+          throw job.error ? AppError.fromShape(job.error) : new AppError('INTERNAL', 'The import did not finish.', { hint: '' });
+        }
+        const summary = job.result as ImportSummary;
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected.length} rejected\n`,
+        );
+        for (const bad of summary.rejected) process.stdout.write(`  line ${bad.line}: ${bad.reason}\n`);
+        if (summary.rejected.length) process.exitCode = EXIT.failed;
+      });
+    });
+
+  servers
+    .command('export')
+    .description('Export servers as JSON or CSV (the import format).')
+    .addOption(dataDirOption())
+    .addOption(new Option('--format <format>', 'file format').choices(['json', 'csv']).default('json'))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(async (options: { dataDir: string; format: 'json' | 'csv'; out?: string }) => {
+      await withCore(options.dataDir, async (core) => {
+        const file = await core.router.invoke(LOCAL_OWNER, 'servers.export', { format: options.format }, CLI);
+        if (options.out) {
+          writeFileSync(options.out, file.content);
+          process.stderr.write(`wrote ${file.count} servers to ${options.out}\n`);
+        } else process.stdout.write(file.content);
+      });
+    });
+
+  return program;
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof AppError) {
+    process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
+    return EXIT.failed;
+  }
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => process.exit(reportError(error)),
+);

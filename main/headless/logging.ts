@@ -1,0 +1,21 @@
+import { mkdirSync } from 'node:fs';
+import pino from 'pino';
+import pinoRoll from 'pino-roll';
+import { createLogger, type Logger, type LogLevel } from '../core/logging/logger';
+import type { DataPaths } from '../core/paths';
+
+/**
+ * A service's logger: JSON lines to standard error (for journald and docker logs) and to a
+ * rotated file in the data dir's logs folder (10 MB per file, 5 files kept).
+ */
+export async function createServiceLogger(level: LogLevel, paths: DataPaths): Promise<Logger> {
+  mkdirSync(paths.logs, { recursive: true });
+  const file = await pinoRoll({ file: paths.logFile, size: '10m', limit: { count: 5 }, mkdir: true });
+  return createLogger(
+    level,
+    pino.multistream([
+      { level, stream: process.stderr },
+      { level, stream: file },
+    ]),
+  );
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { Permission } from '../permissions';
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** How a call is written to the audit log. `false`: reads, which are not audited. */
+export type AuditSpec<I, O> =
+  | false
+  | {
+      /** What the call acted on, e.g. `server:<id>`. */
+      target: (input: I, output: O | undefined) => string | undefined;
+    };
+
+export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  name: string;
+  summary: string;
+  input: I;
+  output: O;
+  permission: Permission;
+  audit: AuditSpec<z.output<I>, z.output<O>>;
+  /** REST route under /api/v1. `:param` segments are taken from the input. */
+  http: { method: HttpVerb; path: string };
+}
+
+export function method<I extends z.ZodType, O extends z.ZodType>(def: MethodDef<I, O>): MethodDef<I, O> {
+  return def;
+}
+
+export interface EventDef<P extends z.ZodType = z.ZodType> {
+  name: string;
+  summary: string;
+  payload: P;
+  /** Who may receive it. */
+  permission: Permission;
+}
+
+export function event<P extends z.ZodType>(def: EventDef<P>): EventDef<P> {
+  return def;
+}
+
+export type InputOf<M> = M extends MethodDef<infer I, z.ZodType> ? z.input<I> : never;
+export type ParsedInputOf<M> = M extends MethodDef<infer I, z.ZodType> ? z.output<I> : never;
+export type OutputOf<M> = M extends MethodDef<z.ZodType, infer O> ? z.output<O> : never;
+export type PayloadOf<E> = E extends EventDef<infer P> ? z.output<P> : never;
+
+/** `/servers/:id` → `['id']` */
+export function pathParams(path: string): string[] {
+  return [...path.matchAll(/:([A-Za-z][A-Za-z0-9]*)/g)].map((match) => match[1] ?? '');
+}
+
+// Query strings carry only text; these accept both the text form and the typed form, so a
+// GET method's schema is the same for HTTP, IPC and the CLI.
+export const queryInt = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
+
+export const queryList = <T extends z.ZodType>(item: T, max: number) =>
+  z.preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(item).max(max));

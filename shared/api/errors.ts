@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/** Every error code Guardian can answer with. Stable: scripts match on these. */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'METHOD_NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'CANCELLED',
+  'INTERRUPTED',
+  'TIMEOUT',
+  'UNREACHABLE',
+  'HOST_KEY_MISMATCH',
+  'VAULT_LOCKED',
+  'DB_NEWER_VERSION',
+  'DB_UNREADABLE',
+  'BUSY',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+
+/** One problem with one input field, for inline form messages. */
+export const ValidationIssue = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  message: z.string(),
+});
+export type ValidationIssue = z.infer<typeof ValidationIssue>;
+
+/** The one shape every failure takes when it crosses a boundary. */
+export const AppErrorShape = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  hint: z.string(),
+  retryable: z.boolean(),
+  correlationId: z.string(),
+  issues: z.array(ValidationIssue).optional(),
+});
+export type AppErrorShape = z.infer<typeof AppErrorShape>;
+
+/** HTTP status for each code: the only place this mapping lives. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_FOUND: 404,
+  CONFLICT: 409,
+  HOST_KEY_MISMATCH: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VAULT_LOCKED: 423,
+  RATE_LIMITED: 429,
+  CANCELLED: 409,
+  INTERRUPTED: 500,
+  INTERNAL: 500,
+  DB_NEWER_VERSION: 503,
+  DB_UNREADABLE: 503,
+  BUSY: 503,
+  UNAVAILABLE: 503,
+  UNREACHABLE: 502,
+  TIMEOUT: 504,
+};
+
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['BUSY', 'UNAVAILABLE', 'UNREACHABLE', 'TIMEOUT', 'RATE_LIMITED']);
+
+export interface AppErrorInit {
+  hint: string;
+  retryable?: boolean;
+  issues?: ValidationIssue[];
+  cause?: unknown;
+}
+
+/**
+ * A failure the caller should see. Thrown inside the core; the router turns it into an
+ * AppErrorShape with a correlation id. Its message and hint are written for a human.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly retryable: boolean;
+  readonly issues: ValidationIssue[] | undefined;
+
+  constructor(code: ErrorCode, message: string, init: AppErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.hint = init.hint;
+    this.retryable = init.retryable ?? RETRYABLE.has(code);
+    this.issues = init.issues;
+  }
+
+  toShape(correlationId: string): AppErrorShape {
+    const shape: AppErrorShape = {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      retryable: this.retryable,
+      correlationId,
+    };
+    if (this.issues) shape.issues = this.issues;
+    return shape;
+  }
+
+  static fromShape(shape: AppErrorShape): AppError {
+    const error = new AppError(shape.code, shape.message, {
+      hint: shape.hint,
+      retryable: shape.retryable,
+      ...(shape.issues ? { issues: shape.issues } : {}),
+    });
+    Object.defineProperty(error, 'correlationId', { value: shape.correlationId, enumerable: true });
+    return error;
+  }
+}
+
+/** Human-readable summary of zod issues, e.g. "port: Too big: expected number to be <=65535". */
+export function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+export function validationError(issues: ValidationIssue[], what = 'The input'): AppError {
+  return new AppError('VALIDATION_FAILED', `${what} is not valid: ${describeIssues(issues)}`, {
+    hint: 'Correct the fields named above and try again.',
+    issues,
+  });
+}
+
+export function zodIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((part) => (typeof part === 'number' ? part : String(part))),
+    message: issue.message,
+  }));
+}

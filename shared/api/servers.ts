@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { event, method, queryInt, queryList } from './contract';
+import { JobSchema } from './jobs';
+
+const IPV4 = z.ipv4();
+const IPV6 = z.ipv6();
+const HOSTNAME = z.hostname();
+
+/** A DNS name, an IPv4 address or an IPv6 address (brackets allowed around IPv6). */
+export function isHost(value: string): boolean {
+  const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  if (IPV4.safeParse(bare).success || IPV6.safeParse(bare).success) return true;
+  // A name made only of digits and dots is a mistyped IPv4 address, not a host name.
+  if (/^[\d.]+$/.test(bare)) return false;
+  return bare.length <= 253 && HOSTNAME.safeParse(bare).success;
+}
+
+const slug = (what: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1, `${what} cannot be empty`)
+    .max(32, `${what} is at most 32 characters`)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, `${what} uses letters, digits, dot, dash and underscore, starting with a letter or digit`);
+
+export const ServerName = z
+  .string()
+  .trim()
+  .min(1, 'Name cannot be empty')
+  .max(100, 'Name is at most 100 characters')
+  .refine((name) => !/\p{Cc}/u.test(name), 'Name cannot contain control characters');
+
+export const ServerHost = z
+  .string()
+  .trim()
+  .min(1, 'Host cannot be empty')
+  .refine(isHost, 'Host must be a DNS name, an IPv4 address or an IPv6 address')
+  .transform((host) => (host.startsWith('[') ? host.slice(1, -1) : host).toLowerCase());
+
+export const ServerPort = z
+  .number({ error: 'Port must be a number' })
+  .int('Port must be a whole number')
+  .min(1, 'Port must be between 1 and 65535')
+  .max(65535, 'Port must be between 1 and 65535');
+
+export const ServerUser = z
+  .string()
+  .trim()
+  .max(64, 'User is at most 64 characters')
+  .regex(/^[A-Za-z0-9._][A-Za-z0-9._@-]*$/, 'User is a login name: letters, digits, dot, dash, underscore, @')
+  .nullable();
+
+export const Environment = slug('Environment');
+export const Tag = slug('Tag');
+export const Tags = z
+  .array(Tag)
+  .max(32, 'At most 32 tags')
+  .transform((tags) => [...new Set(tags)].sort());
+export const Notes = z.string().max(4000, 'Notes are at most 4000 characters');
+
+export const ServerId = z.uuid('Not a server id');
+
+/** What a person types to create a server. */
+export const ServerInput = z.strictObject({
+  name: ServerName,
+  host: ServerHost,
+  port: ServerPort.default(22),
+  user: ServerUser.default(null),
+  environment: Environment.default('production'),
+  tags: Tags.default([]),
+  notes: Notes.default(''),
+});
+export type ServerInput = z.input<typeof ServerInput>;
+
+export const Server = z.object({
+  id: z.string(),
+  name: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  user: z.string().nullable(),
+  environment: z.string(),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+});
+export type Server = z.infer<typeof Server>;
+
+export const SERVER_SORT_FIELDS = ['name', 'host', 'port', 'environment', 'createdAt', 'updatedAt'] as const;
+export type ServerSortField = (typeof SERVER_SORT_FIELDS)[number];
+
+const ServerFilter = {
+  q: z.string().trim().max(200).optional(),
+  tags: queryList(Tag, 32).optional(),
+  environment: Environment.optional(),
+};
+
+export const ServerListInput = z.strictObject({
+  ...ServerFilter,
+  sort: z.enum(SERVER_SORT_FIELDS).default('name'),
+  order: z.enum(['asc', 'desc']).default('asc'),
+  limit: queryInt(1, 10_000).default(100),
+  offset: queryInt(0, 10_000_000).default(0),
+});
+export type ServerListInput = z.input<typeof ServerListInput>;
+
+export const ServerPage = z.object({ items: z.array(Server), total: z.number().int() });
+
+export const serversList = method({
+  name: 'servers.list',
+  summary: 'List servers, with search (name, host, notes), tag and environment filters, sorting and paging.',
+  input: ServerListInput,
+  output: ServerPage,
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/servers' },
+});
+
+export const serversFacets = method({
+  name: 'servers.facets',
+  summary: 'The tags and environments in use, with how many servers carry each.',
+  input: z.strictObject({}),
+  output: z.object({
+    tags: z.array(z.object({ value: z.string(), count: z.number().int() })),
+    environments: z.array(z.object({ value: z.string(), count: z.number().int() })),
+  }),
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/servers/facets' },
+});
+
+export const serversGet = method({
+  name: 'servers.get',
+  summary: 'One server by id.',
+  input: z.strictObject({ id: ServerId }),
+  output: Server,
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/servers/:id' },
+});
+
+export const serversCreate = method({
+  name: 'servers.create',
+  summary: 'Add a server. Its name must be unique (case does not matter).',
+  input: ServerInput,
+  output: Server,
+  permission: 'servers:write',
+  audit: { target: (_input, out) => (out ? `server:${out.id}` : undefined) },
+  http: { method: 'POST', path: '/servers' },
+});
+
+export const ServerPatch = z.strictObject({
+  id: ServerId,
+  name: ServerName.optional(),
+  host: ServerHost.optional(),
+  port: ServerPort.optional(),
+  user: ServerUser.optional(),
+  environment: Environment.optional(),
+  tags: Tags.optional(),
+  notes: Notes.optional(),
+});
+
+export const serversUpdate = method({
+  name: 'servers.update',
+  summary: 'Change some fields of a server; fields left out keep their value.',
+  input: ServerPatch,
+  output: Server,
+  permission: 'servers:write',
+  audit: { target: (input) => `server:${input.id}` },
+  http: { method: 'PATCH', path: '/servers/:id' },
+});
+
+export const serversDelete = method({
+  name: 'servers.delete',
+  summary: 'Remove a server.',
+  input: z.strictObject({ id: ServerId }),
+  output: z.object({ id: z.string() }),
+  permission: 'servers:write',
+  audit: { target: (input) => `server:${input.id}` },
+  http: { method: 'DELETE', path: '/servers/:id' },
+});
+
+export const IMPORT_FORMATS = ['json', 'csv', 'ssh_config'] as const;
+export const IMPORT_MAX_BYTES = 8 * 1024 * 1024;
+
+export const serversImport = method({
+  name: 'servers.import',
+  summary:
+    'Import servers from JSON, CSV or an OpenSSH ssh_config file, as a job. Rows whose name already exists update that server, so importing twice creates no duplicates.',
+  input: z.strictObject({
+    format: z.enum(IMPORT_FORMATS),
+    content: z.string().max(IMPORT_MAX_BYTES, 'The file is larger than 8 MiB'),
+    fileName: z.string().max(255).optional(),
+  }),
+  output: JobSchema,
+  permission: 'servers:write',
+  audit: { target: (input) => (input.fileName ? `file:${input.fileName}` : `import:${input.format}`) },
+  http: { method: 'POST', path: '/servers/import' },
+});
+
+export const ImportRejection = z.object({ line: z.number().int(), name: z.string().nullable(), reason: z.string() });
+export type ImportRejection = z.infer<typeof ImportRejection>;
+
+export const ImportSummary = z.object({
+  kind: z.literal('servers.import'),
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.array(ImportRejection),
+});
+export type ImportSummary = z.infer<typeof ImportSummary>;
+
+export const EXPORT_FORMATS = ['json', 'csv'] as const;
+
+export const serversExport = method({
+  name: 'servers.export',
+  summary: 'Export servers (all, or those matching the filters) as JSON or CSV in the import format.',
+  input: z.strictObject({ format: z.enum(EXPORT_FORMATS), ...ServerFilter }),
+  output: z.object({ fileName: z.string(), mimeType: z.string(), count: z.number().int(), content: z.string() }),
+  permission: 'servers:read',
+  audit: { target: (input) => `export:${input.format}` },
+  http: { method: 'GET', path: '/servers/export' },
+});
+
+export const serversChanged = event({
+  name: 'servers.changed',
+  summary: 'Servers were created, updated, deleted or imported.',
+  payload: z.object({
+    change: z.enum(['created', 'updated', 'deleted', 'imported']),
+    ids: z.array(z.string()),
+  }),
+  permission: 'servers:read',
+});
