@@ -1,0 +1,210 @@
+import { describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../../shared/api';
+import { createClient } from './client';
+import { correlationIdOf } from './app-errors';
+import { createHttpTransport, EVENTS_PATH, type EventSourceLike } from './http-transport';
+
+interface Sent {
+  url: string;
+  method: string | undefined;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+const SERVER = {
+  id: '7d1f6a43-3c2e-4b8a-9f51-2f3c4d5e6a7b',
+  name: 'web-01',
+  host: 'web01.example.com',
+  port: 22,
+  user: null,
+  environment: 'production',
+  tags: [],
+  notes: '',
+  createdAt: 1,
+  updatedAt: 2,
+};
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/** A client over HTTP whose fetch answers `reply` and records what was sent. */
+function httpClient(reply: () => Response | Promise<Response>) {
+  const sent: Sent[] = [];
+  const fetch = vi.fn(async (url: string, init: RequestInit) => {
+    sent.push({
+      url,
+      method: init.method,
+      headers: { ...(init.headers as Record<string, string>) },
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : init.body,
+    });
+    return reply();
+  });
+  return { client: createClient(createHttpTransport({ fetch })), sent };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('HTTP client: requests', () => {
+  it('sends a list as GET with the input in the query string and no body', async () => {
+    const { client, sent } = httpClient(() => json(200, { items: [SERVER], total: 1 }));
+    const page = await client.call('servers.list', { q: 'web', tags: ['db', 'eu-west'], sort: 'port', order: 'desc', limit: 10000 });
+
+    expect(page.total).toBe(1);
+    expect(page.items[0]?.name).toBe('web-01');
+    const request = sent[0];
+    expect(request?.method).toBe('GET');
+    const url = new URL(request?.url ?? '', 'http://page.test');
+    expect(url.pathname).toBe('/api/v1/servers');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ q: 'web', tags: 'db,eu-west', sort: 'port', order: 'desc', limit: '10000' });
+    expect(request?.body).toBeUndefined();
+    expect(request?.headers['content-type']).toBeUndefined();
+  });
+
+  it('sends a create as POST with a JSON body', async () => {
+    const { client, sent } = httpClient(() => json(201, SERVER));
+    await client.call('servers.create', { name: 'web-01', host: 'web01.example.com' });
+
+    expect(sent[0]).toMatchObject({
+      url: '/api/v1/servers',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: { name: 'web-01', host: 'web01.example.com' },
+    });
+  });
+
+  it('puts the id in the path of an update and leaves it out of the body', async () => {
+    const { client, sent } = httpClient(() => json(200, SERVER));
+    await client.call('servers.update', { id: SERVER.id, port: 2222 });
+
+    expect(sent[0]).toMatchObject({ url: `/api/v1/servers/${SERVER.id}`, method: 'PATCH', body: { port: 2222 } });
+  });
+
+  it('sends a delete without a body or content type', async () => {
+    const { client, sent } = httpClient(() => json(200, { id: SERVER.id }));
+    await client.call('servers.delete', { id: SERVER.id });
+
+    expect(sent[0]?.method).toBe('DELETE');
+    expect(sent[0]?.url).toBe(`/api/v1/servers/${SERVER.id}`);
+    expect(sent[0]?.body).toBeUndefined();
+    expect(sent[0]?.headers['content-type']).toBeUndefined();
+  });
+});
+
+describe('HTTP client: failures', () => {
+  it('turns an error answer into the AppError it describes, field issues included', async () => {
+    const { client } = httpClient(() =>
+      json(409, {
+        error: {
+          code: 'CONFLICT',
+          message: 'A server named web-01 already exists.',
+          hint: 'Choose another name, or edit the existing server.',
+          retryable: false,
+          correlationId: 'abc-123',
+          issues: [{ path: ['name'], message: 'This name is already used by another server' }],
+        },
+      }),
+    );
+    const error = await failure(client.call('servers.create', { name: 'web-01', host: 'web01.example.com' }));
+
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toBe('A server named web-01 already exists.');
+    expect(error.hint).toBe('Choose another name, or edit the existing server.');
+    expect(error.issues).toEqual([{ path: ['name'], message: 'This name is already used by another server' }]);
+    expect(correlationIdOf(error)).toBe('abc-123');
+  });
+
+  it('reports an answer without an error body by its HTTP status', async () => {
+    const { client } = httpClient(() => new Response('<html>Bad gateway</html>', { status: 502 }));
+    const error = await failure(client.call('servers.facets', {}));
+
+    expect(error.code).toBe('UNREACHABLE');
+    expect(error.message).toContain('HTTP 502');
+    expect(error.hint).not.toBe('');
+  });
+
+  it('reports a network failure as UNREACHABLE with what to do', async () => {
+    const { client } = httpClient(() => Promise.reject(new TypeError('Failed to fetch')));
+    const error = await failure(client.call('servers.facets', {}));
+
+    expect(error.code).toBe('UNREACHABLE');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toBe('Cannot reach the Guardian server.');
+    expect(error.hint).toMatch(/guardian serve/);
+  });
+
+  it('refuses a success answer that does not match the contract', async () => {
+    const { client } = httpClient(() => json(200, { items: 'nope' }));
+    const error = await failure(client.call('servers.list', {}));
+
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toContain('servers.list');
+  });
+
+  it('lets an aborted request end as an abort, not as a network failure', async () => {
+    const { client } = httpClient(() => Promise.reject(new DOMException('The user aborted a request.', 'AbortError')));
+    await expect(client.call('servers.facets', {})).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+class FakeEventSource implements EventSourceLike {
+  static last: FakeEventSource | undefined;
+  readonly listeners = new Map<string, ((event: Event) => void)[]>();
+  closed = false;
+  constructor(readonly url: string) {
+    FakeEventSource.last = this;
+  }
+  addEventListener(type: string, listener: (event: Event) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  close() {
+    this.closed = true;
+  }
+  fire(type: string, data?: string) {
+    const event = data === undefined ? new Event(type) : new MessageEvent(type, { data });
+    for (const listener of this.listeners.get(type) ?? []) listener(event);
+  }
+}
+
+describe('HTTP client: events', () => {
+  const eventClient = () =>
+    createClient(createHttpTransport({ fetch: vi.fn(), createEventSource: (url) => new FakeEventSource(url) }));
+
+  it('delivers the server-sent events the contract describes and drops the others', () => {
+    const client = eventClient();
+    const received: unknown[] = [];
+    const off = client.subscribe('servers.changed', (payload) => received.push(payload));
+    const source = FakeEventSource.last;
+
+    expect(source?.url).toBe(EVENTS_PATH);
+    source?.fire('servers.changed', JSON.stringify({ change: 'created', ids: ['a'] }));
+    source?.fire('servers.changed', JSON.stringify({ change: 'exploded' }));
+    source?.fire('servers.changed', 'not json');
+    expect(received).toEqual([{ change: 'created', ids: ['a'] }]);
+
+    off();
+    expect(source?.closed).toBe(true);
+  });
+
+  it('asks for a refresh when the stream comes back after a drop', () => {
+    const client = eventClient();
+    const refresh = vi.fn();
+    client.onReconnect(refresh);
+    client.subscribe('job.progress', () => undefined);
+    const source = FakeEventSource.last;
+
+    source?.fire('open');
+    expect(refresh).not.toHaveBeenCalled();
+    source?.fire('error');
+    source?.fire('open');
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+});

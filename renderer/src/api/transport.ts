@@ -1,0 +1,22 @@
+import type { EventName, MethodName } from '../../../shared/api';
+
+export interface CallOptions {
+  /** Aborts the request when the caller no longer needs the answer (HTTP only). */
+  signal?: AbortSignal;
+}
+
+/**
+ * How bytes reach the core. A transport resolves with the method's raw output (not yet parsed)
+ * or rejects with an AppError; it never knows the method's types.
+ */
+export interface Transport {
+  readonly kind: 'ipc' | 'http';
+  call(method: MethodName, input: unknown, options?: CallOptions): Promise<unknown>;
+  /** Raw event payloads, one callback per event name. Returns the unsubscribe function. */
+  subscribe(event: EventName, listener: (payload: unknown) => void): () => void;
+  /**
+   * Called when the event stream comes back after a drop: events may have been missed, so
+   * cached data should be refreshed. Returns the unsubscribe function.
+   */
+  onReconnect(listener: () => void): () => void;
+}

@@ -1,0 +1,35 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import type { Job } from '../../../shared/api/jobs';
+import { useClient } from './client-context';
+import { newerJob } from './job-cache';
+import { invalidateDomain, invalidateMethod, methodKey } from './query-keys';
+
+/**
+ * Keeps the query cache in step with what happens on the server, for the whole app: mount once.
+ * - servers.changed → every 'servers.*' read is refetched;
+ * - job.progress → the job's cached 'jobs.get' is patched in place and 'jobs.list' refetched;
+ * - the event stream came back after a drop → everything is refetched (events were missed).
+ */
+export function useContractEvents(): void {
+  const client = useClient();
+  const queryClient = useQueryClient();
+
+  useEffect(() => {
+    const offs = [
+      client.subscribe('servers.changed', () => {
+        void invalidateDomain(queryClient, 'servers');
+      }),
+      client.subscribe('job.progress', (job) => {
+        queryClient.setQueryData<Job>(methodKey('jobs.get', { id: job.id }), (current) => newerJob(current, job));
+        void invalidateMethod(queryClient, 'jobs.list');
+      }),
+      client.onReconnect(() => {
+        void queryClient.invalidateQueries();
+      }),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }, [client, queryClient]);
+}

@@ -1,0 +1,28 @@
+import { useMethodQuery } from '../api/hooks';
+import { ShieldIcon } from '../ui/icons';
+import { ThemeToggle } from './ThemeToggle';
+
+function SystemBadge() {
+  const info = useMethodQuery('system.info', {}, { staleTime: Infinity, retry: false });
+  if (!info.data) return null;
+  return (
+    <span className="header__meta" title={`Data in ${info.data.dataDir}`}>
+      v{info.data.version} · {info.data.mode}
+    </span>
+  );
+}
+
+export function Header() {
+  return (
+    <header className="header">
+      <a className="header__brand" href="#/servers">
+        <ShieldIcon />
+        <span className="header__name">Guardian Server Manager</span>
+      </a>
+      <div className="header__end">
+        <SystemBadge />
+        <ThemeToggle />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,143 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef } from 'react';
+import type { Server, ServerSortField } from '../../../shared/api/servers';
+import { EditIcon, SortIcon, TrashIcon } from '../ui/icons';
+import { formatDateTime, formatRelative } from '../ui/format';
+import type { SortOrder } from './list-filters-store';
+
+export const ROW_HEIGHT = 36;
+const TAGS_SHOWN = 3;
+
+interface Column {
+  label: string;
+  /** The contract's sort field, for columns the server can sort by. */
+  sort?: ServerSortField;
+  className: string;
+}
+
+const COLUMNS: readonly Column[] = [
+  { label: 'Name', sort: 'name', className: 'cell--name' },
+  { label: 'Host', sort: 'host', className: 'cell--host' },
+  { label: 'Port', sort: 'port', className: 'cell--num' },
+  { label: 'User', className: 'cell--user' },
+  { label: 'Environment', sort: 'environment', className: 'cell--env' },
+  { label: 'Tags', className: 'cell--tags' },
+  { label: 'Updated', sort: 'updatedAt', className: 'cell--date' },
+  { label: 'Actions', className: 'cell--actions' },
+];
+
+interface ServerTableProps {
+  servers: readonly Server[];
+  sort: ServerSortField;
+  order: SortOrder;
+  onSort(field: ServerSortField): void;
+  onEdit(server: Server): void;
+  onDelete(server: Server): void;
+}
+
+function HeaderCell({ column, sort, order, onSort }: { column: Column } & Pick<ServerTableProps, 'sort' | 'order' | 'onSort'>) {
+  const active = column.sort !== undefined && column.sort === sort;
+  const ariaSort = active ? (order === 'asc' ? 'ascending' : 'descending') : column.sort ? 'none' : undefined;
+  return (
+    <div role="columnheader" aria-sort={ariaSort} className={`cell ${column.className}`}>
+      {column.sort ? (
+        <button type="button" className={`sort-button${active ? ' sort-button--active' : ''}`} onClick={() => column.sort && onSort(column.sort)}>
+          {column.label}
+          <SortIcon order={active ? order : null} />
+        </button>
+      ) : (
+        <span className={column.label === 'Actions' ? 'visually-hidden' : undefined}>{column.label}</span>
+      )}
+    </div>
+  );
+}
+
+function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; index: number; top: number } & Pick<ServerTableProps, 'onEdit' | 'onDelete'>) {
+  const extraTags = server.tags.length - TAGS_SHOWN;
+  return (
+    <div
+      role="row"
+      data-testid="server-row"
+      aria-rowindex={index + 2}
+      className="table__row"
+      style={{ transform: `translateY(${top}px)` }}
+      onDoubleClick={() => onEdit(server)}
+    >
+      <div role="cell" className="cell cell--name" title={server.name}>
+        {server.name}
+      </div>
+      <div role="cell" className="cell cell--host mono" title={server.host}>
+        {server.host}
+      </div>
+      <div role="cell" className="cell cell--num mono">
+        {server.port}
+      </div>
+      <div role="cell" className="cell cell--user mono">
+        {server.user ?? <span className="muted">—</span>}
+      </div>
+      <div role="cell" className="cell cell--env">
+        <span className={`env env--${server.environment === 'production' ? 'prod' : 'other'}`}>{server.environment}</span>
+      </div>
+      <div role="cell" className="cell cell--tags" title={server.tags.join(', ')}>
+        {server.tags.slice(0, TAGS_SHOWN).map((tag) => (
+          <span key={tag} className="tag">
+            {tag}
+          </span>
+        ))}
+        {extraTags > 0 ? <span className="tag tag--more">+{extraTags}</span> : null}
+      </div>
+      <div role="cell" className="cell cell--date" title={formatDateTime(server.updatedAt)}>
+        {formatRelative(server.updatedAt)}
+      </div>
+      <div role="cell" className="cell cell--actions">
+        <button type="button" className="icon-button" aria-label={`Edit ${server.name}`} title="Edit" onClick={() => onEdit(server)}>
+          <EditIcon />
+        </button>
+        <button
+          type="button"
+          className="icon-button icon-button--danger"
+          aria-label={`Delete ${server.name}`}
+          title="Delete"
+          onClick={() => onDelete(server)}
+        >
+          <TrashIcon />
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The servers, as an ARIA table whose body is virtualized: only the rows in view (plus a
+ * margin) are in the DOM, so thousands of servers scroll smoothly.
+ */
+export function ServerTable({ servers, sort, order, onSort, onEdit, onDelete }: ServerTableProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: servers.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (index) => servers[index]?.id ?? index,
+  });
+
+  return (
+    <div ref={scroller} className="table" role="table" aria-label="Servers" aria-rowcount={servers.length + 1} data-testid="server-table">
+      <div role="rowgroup" className="table__head">
+        <div role="row" aria-rowindex={1} className="table__header-row">
+          {COLUMNS.map((column) => (
+            <HeaderCell key={column.label} column={column} sort={sort} order={order} onSort={onSort} />
+          ))}
+        </div>
+      </div>
+      <div role="rowgroup" className="table__body" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((item) => {
+          const server = servers[item.index];
+          return server ? (
+            <ServerRow key={item.key} server={server} index={item.index} top={item.start} onEdit={onEdit} onDelete={onDelete} />
+          ) : null;
+        })}
+      </div>
+    </div>
+  );
+}

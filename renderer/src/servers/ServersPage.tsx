@@ -1,0 +1,86 @@
+import { keepPreviousData } from '@tanstack/react-query';
+import { useMethodQuery } from '../api/hooks';
+import { useDialogStore } from '../state/dialog-store';
+import { ErrorState } from '../ui/ErrorState';
+import { formatCount, plural } from '../ui/format';
+import { PlusIcon, UploadIcon } from '../ui/icons';
+import { useDebouncedValue } from '../ui/use-debounced-value';
+import { ExportMenu } from './ExportMenu';
+import { filterInput, LIST_LIMIT, listInput, useListFilters } from './list-filters-store';
+import { ServerFilters } from './ServerFilters';
+import { ServersEmpty } from './ServersEmpty';
+import { ServerTable } from './ServerTable';
+
+export const SEARCH_DEBOUNCE_MS = 200;
+
+function useFleetSize(): number | undefined {
+  const facets = useMethodQuery('servers.facets', {});
+  // Every server has exactly one environment, so the environment counts add up to the fleet.
+  return facets.data?.environments.reduce((sum, env) => sum + env.count, 0);
+}
+
+/** The home page: every server, searchable, filterable, sortable; add, edit, delete, import, export. */
+export function ServersPage() {
+  const { search, environment, tags, sort, order, sortBy } = useListFilters();
+  const open = useDialogStore((state) => state.open);
+  const debouncedSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
+  const filters = filterInput(debouncedSearch, environment, tags);
+  const filtered = Object.keys(filters).length > 0;
+  const list = useMethodQuery('servers.list', listInput(filters, sort, order), { placeholderData: keepPreviousData });
+  const fleetSize = useFleetSize();
+  const total = list.data?.total;
+
+  return (
+    <div className="page">
+      <div className="page__header">
+        <div className="page__title-group">
+          <h1 className="page__title">Servers</h1>
+          {total !== undefined ? (
+            <span className="page__count" data-testid="server-count" aria-live="polite">
+              {plural(total, 'server', 'servers')}
+              {filtered && fleetSize !== undefined ? <span className="muted"> of {formatCount(fleetSize)}</span> : null}
+            </span>
+          ) : null}
+          {list.isFetching && list.data ? <span className="spinner" role="status" aria-label="Refreshing" /> : null}
+        </div>
+        <div className="page__actions">
+          <button type="button" className="button" onClick={() => open({ kind: 'server-import' })}>
+            <UploadIcon />
+            Import
+          </button>
+          <ExportMenu filters={filters} filtered={filtered} disabled={total === 0} />
+          <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
+            <PlusIcon />
+            Add server
+          </button>
+        </div>
+      </div>
+      <ServerFilters />
+      {total !== undefined && total > LIST_LIMIT ? (
+        <p className="banner banner--info">
+          Showing the first {formatCount(LIST_LIMIT)} of {formatCount(total)} servers. Narrow the search to see the others.
+        </p>
+      ) : null}
+      <div className="page__content">
+        {list.isPending ? (
+          <div className="state" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading servers…
+          </div>
+        ) : list.isError && !list.data ? (
+          <ErrorState error={list.error} what="the servers" onRetry={() => void list.refetch()} />
+        ) : list.data && list.data.items.length === 0 ? (
+          <ServersEmpty filtered={filtered} />
+        ) : list.data ? (
+          <ServerTable
+            servers={list.data.items}
+            sort={sort}
+            order={order}
+            onSort={sortBy}
+            onEdit={(server) => open({ kind: 'server-edit', server })}
+            onDelete={(server) => open({ kind: 'server-delete', server })}
+          />
+        ) : null}
+      </div>
+    </div>
+  );
+}

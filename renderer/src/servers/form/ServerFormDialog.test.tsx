@@ -1,0 +1,123 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../../../shared/api';
+import { fakeClient, type Handlers } from '../../test/fake-client';
+import { fieldError, server } from '../../test/fixtures';
+import { renderWithClient } from '../../test/render';
+import { ServerFormDialog } from './ServerFormDialog';
+
+const facets: Handlers['servers.facets'] = async () => ({ tags: [], environments: [{ value: 'production', count: 1 }] });
+
+/** The message shown under a labelled field (its aria-describedby text). */
+function messageUnder(label: string): string | null {
+  const input = screen.getByLabelText(label);
+  const id = input.getAttribute('aria-describedby');
+  return id ? (document.getElementById(id)?.textContent ?? null) : null;
+}
+
+function fill(label: string, value: string) {
+  fireEvent.change(screen.getByLabelText(label), { target: { value } });
+}
+
+describe('ServerFormDialog', () => {
+  it('shows a name conflict from the server under the Name field and keeps the dialog open', async () => {
+    const onClose = vi.fn();
+    const message = 'A server named "web-01" already exists';
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.create': () => Promise.reject(fieldError('CONFLICT', [{ path: ['name'], message }])),
+    });
+    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+
+    fill('Name', 'web-01');
+    fill('Host', 'web01.example.com');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(messageUnder('Name')).toBe(message));
+    expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByLabelText('Host').getAttribute('aria-invalid')).toBe('false');
+    expect(onClose).not.toHaveBeenCalled();
+  });
+
+  it('places each validation issue from the server under its own field', async () => {
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.update': () =>
+        Promise.reject(
+          fieldError('VALIDATION_FAILED', [
+            { path: ['port'], message: 'Port is refused by the server' },
+            { path: ['tags', 1], message: 'Tag is refused by the server' },
+          ]),
+        ),
+    });
+    renderWithClient(<ServerFormDialog server={server()} onClose={() => undefined} />, client);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(messageUnder('Port')).toBe('Port is refused by the server'));
+    expect(messageUnder('Tags')).toBe('Tag is refused by the server');
+  });
+
+  it('checks the input with the contract before sending, with the contract’s messages', async () => {
+    const client = fakeClient({ 'servers.facets': facets });
+    renderWithClient(<ServerFormDialog onClose={() => undefined} />, client);
+
+    fill('Host', 'not a host');
+    fill('Port', '70000');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(messageUnder('Port')).toBe('Port must be between 1 and 65535'));
+    expect(messageUnder('Name')).toBe('Name cannot be empty');
+    expect(messageUnder('Host')).toBe('Host must be a DNS name, an IPv4 address or an IPv6 address');
+    expect(client.calls.map((call) => call.name)).not.toContain('servers.create');
+
+    fill('Port', '2222');
+    expect(messageUnder('Port')).toBeNull();
+  });
+
+  it('sends what was typed (tags split on commas and spaces), then confirms and closes', async () => {
+    const onClose = vi.fn();
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.create': async (input) => server({ name: input.name, host: input.host }),
+    });
+    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+
+    fill('Name', 'db-01');
+    fill('Host', 'DB01.Example.com');
+    fill('Port', '5432');
+    fill('User', 'postgres');
+    fill('Environment', 'staging');
+    fill('Tags', 'db, eu-west  primary');
+    fill('Notes', 'Primary database');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(client.calls.find((call) => call.name === 'servers.create')?.input).toEqual({
+      name: 'db-01',
+      host: 'db01.example.com',
+      port: 5432,
+      user: 'postgres',
+      environment: 'staging',
+      tags: ['db', 'eu-west', 'primary'],
+      notes: 'Primary database',
+    });
+    expect((await screen.findByRole('status')).textContent).toContain('Added db-01');
+  });
+
+  it('shows a failure that concerns no field with its message and hint', async () => {
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.create': () =>
+        Promise.reject(new AppError('BUSY', 'The database is busy.', { hint: 'Try again in a moment.' })),
+    });
+    renderWithClient(<ServerFormDialog onClose={() => undefined} />, client);
+    fill('Name', 'web-02');
+    fill('Host', 'web02.example.com');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The database is busy.');
+    expect(alert.textContent).toContain('Try again in a moment.');
+  });
+});

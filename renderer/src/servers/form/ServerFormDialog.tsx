@@ -1,0 +1,145 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { AppError } from '../../../../shared/api';
+import type { Server } from '../../../../shared/api/servers';
+import { useMethodMutation, useMethodQuery } from '../../api/hooks';
+import { toast } from '../../state/toast-store';
+import { Dialog } from '../../ui/Dialog';
+import { Field } from '../../ui/Field';
+import {
+  checkCreate,
+  checkUpdate,
+  fieldErrors,
+  FORM_FIELDS,
+  valuesFromServer,
+  type FieldErrors,
+  type FormField,
+  type ServerFormValues,
+} from './server-form';
+
+interface ServerFormDialogProps {
+  /** The server to edit; absent to add a new one. */
+  server?: Server;
+  onClose(): void;
+}
+
+/** Errors the form can place under its fields. */
+const FIELD_ERROR_CODES = new Set(['VALIDATION_FAILED', 'CONFLICT']);
+
+export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
+  const [values, setValues] = useState<ServerFormValues>(() => valuesFromServer(server));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<{ message: string; hint?: string } | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const environmentsId = useId();
+  const facets = useMethodQuery('servers.facets', {});
+  const create = useMethodMutation('servers.create');
+  const update = useMethodMutation('servers.update');
+  const pending = create.isPending || update.isPending;
+
+  const edit = (field: FormField, value: string) => {
+    setValues((current) => ({ ...current, [field]: value }));
+    setErrors((current) => {
+      if (current[field] === undefined) return current;
+      const next = { ...current };
+      delete next[field];
+      return next;
+    });
+  };
+
+  const showErrors = (fields: FieldErrors, other: string[], fallback?: AppError) => {
+    setErrors(fields);
+    if (other.length) setFormError({ message: other.join(' ') });
+    else if (fallback && Object.keys(fields).length === 0) setFormError({ message: fallback.message, hint: fallback.hint });
+    else setFormError(null);
+    const first = FORM_FIELDS.find((field) => fields[field] !== undefined);
+    if (first) form.current?.querySelector<HTMLElement>(`[data-testid="server-form-${first}"]`)?.focus();
+  };
+
+  const onFailure = (error: AppError) => {
+    if (FIELD_ERROR_CODES.has(error.code) && error.issues?.length) {
+      const { fields, other } = fieldErrors(error.issues);
+      showErrors(fields, other, error);
+    } else {
+      showErrors({}, [], error);
+    }
+  };
+
+  const onSaved = (saved: Server, verb: string) => {
+    toast.success(`${verb} ${saved.name}`);
+    onClose();
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (pending) return;
+    setFormError(null);
+    if (server) {
+      const result = checkUpdate(server.id, values);
+      if (!result.ok) return showErrors(result.errors, result.other);
+      update.mutate(result.input, { onSuccess: (saved) => onSaved(saved, 'Saved'), onError: onFailure });
+    } else {
+      const result = checkCreate(values);
+      if (!result.ok) return showErrors(result.errors, result.other);
+      create.mutate(result.input, { onSuccess: (saved) => onSaved(saved, 'Added'), onError: onFailure });
+    }
+  };
+
+  const text = (field: FormField) => ({
+    value: values[field],
+    onChange: (event: { target: { value: string } }) => edit(field, event.target.value),
+  });
+
+  return (
+    <Dialog
+      title={server ? 'Edit server' : 'Add server'}
+      description={server ? `Changes to ${server.name} apply at once.` : 'Only name and host are required.'}
+      onClose={onClose}
+      testId="server-form-dialog"
+    >
+      <form ref={form} className="dialog__body form" onSubmit={submit} noValidate aria-busy={pending}>
+        {formError ? (
+          <div className="banner banner--error" role="alert">
+            <p>{formError.message}</p>
+            {formError.hint ? <p className="banner__hint">{formError.hint}</p> : null}
+          </div>
+        ) : null}
+        <Field label="Name" error={errors.name} testId="server-form-name">
+          {(control) => <input {...control} {...text('name')} className="input" autoComplete="off" data-autofocus />}
+        </Field>
+        <div className="form__row">
+          <Field label="Host" error={errors.host} help="DNS name, IPv4 or IPv6 address" testId="server-form-host">
+            {(control) => <input {...control} {...text('host')} className="input" autoComplete="off" spellCheck={false} />}
+          </Field>
+          <Field label="Port" error={errors.port} testId="server-form-port">
+            {(control) => <input {...control} {...text('port')} className="input input--port" inputMode="numeric" />}
+          </Field>
+        </div>
+        <div className="form__row form__row--even">
+          <Field label="User" error={errors.user} help="Login name for SSH; optional" testId="server-form-user">
+            {(control) => <input {...control} {...text('user')} className="input" autoComplete="off" spellCheck={false} />}
+          </Field>
+          <Field label="Environment" error={errors.environment} testId="server-form-environment">
+            {(control) => <input {...control} {...text('environment')} className="input" list={environmentsId} autoComplete="off" />}
+          </Field>
+          <datalist id={environmentsId}>
+            {facets.data?.environments.map((env) => <option key={env.value} value={env.value} />)}
+          </datalist>
+        </div>
+        <Field label="Tags" error={errors.tags} help="Separate tags with commas or spaces" testId="server-form-tags">
+          {(control) => <input {...control} {...text('tags')} className="input" autoComplete="off" spellCheck={false} />}
+        </Field>
+        <Field label="Notes" error={errors.notes} testId="server-form-notes">
+          {(control) => <textarea {...control} {...text('notes')} className="input textarea" rows={3} />}
+        </Field>
+        <footer className="dialog__footer">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={pending}>
+            {pending ? 'Saving…' : 'Save'}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  );
+}

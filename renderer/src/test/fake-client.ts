@@ -1,0 +1,41 @@
+import type { EventName, Events, InputOf, MethodName, Methods, OutputOf, PayloadOf } from '../../../shared/api';
+import type { GuardianClient } from '../api/client';
+
+type Handler<N extends MethodName> = (input: InputOf<Methods[N]>) => Promise<OutputOf<Methods[N]>>;
+export type Handlers = { [N in MethodName]?: Handler<N> };
+
+export interface FakeClient extends GuardianClient {
+  /** Every call made, in order, with its input. */
+  calls: { name: MethodName; input: unknown }[];
+  /** Delivers an event as the server would. */
+  emit<E extends EventName>(name: E, payload: PayloadOf<Events[E]>): void;
+}
+
+/**
+ * A GuardianClient for component tests: answers from the given handlers (a method without one
+ * never answers, as a slow server would) and lets the test deliver events.
+ */
+export function fakeClient(handlers: Handlers): FakeClient {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const calls: FakeClient['calls'] = [];
+  return {
+    transport: 'http',
+    calls,
+    call(name, input) {
+      calls.push({ name, input });
+      const handler = handlers[name] as Handler<typeof name> | undefined;
+      return handler ? handler(input) : new Promise(() => undefined);
+    },
+    subscribe(name, listener) {
+      const set = listeners.get(name) ?? new Set();
+      listeners.set(name, set);
+      const wrapped = (payload: unknown) => listener(payload as PayloadOf<Events[typeof name]>);
+      set.add(wrapped);
+      return () => set.delete(wrapped);
+    },
+    onReconnect: () => () => undefined,
+    emit(name, payload) {
+      for (const listener of listeners.get(name) ?? []) listener(payload);
+    },
+  };
+}

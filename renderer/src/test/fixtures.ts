@@ -1,0 +1,49 @@
+import { AppError, type ValidationIssue } from '../../../shared/api';
+import type { Job } from '../../../shared/api/jobs';
+import type { Server } from '../../../shared/api/servers';
+
+export function server(overrides: Partial<Server> = {}): Server {
+  return {
+    id: '7d1f6a43-3c2e-4b8a-9f51-2f3c4d5e6a7b',
+    name: 'web-01',
+    host: 'web01.example.com',
+    port: 22,
+    user: 'deploy',
+    environment: 'production',
+    tags: ['web'],
+    notes: '',
+    createdAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export function job(overrides: Partial<Job> = {}): Job {
+  return {
+    id: '0b6f1c2e-8a4d-4e9b-b1c3-5d6e7f8a9b0c',
+    kind: 'servers.import',
+    title: 'Import servers from fleet.csv',
+    status: 'queued',
+    done: 0,
+    total: null,
+    result: null,
+    error: null,
+    createdBy: 'user:alice',
+    createdAt: 1_700_000_000_000,
+    startedAt: null,
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+/** The error the router answers with when a field is wrong, as it arrives after the transport. */
+export function fieldError(code: 'VALIDATION_FAILED' | 'CONFLICT', issues: ValidationIssue[]): AppError {
+  return AppError.fromShape({
+    code,
+    message: code === 'CONFLICT' ? 'A server with this name already exists.' : 'The input is not valid.',
+    hint: 'Correct the fields named above and try again.',
+    retryable: false,
+    correlationId: 'c0ffee00-0000-4000-8000-000000000000',
+    issues,
+  });
+}

@@ -1,0 +1,36 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, render, type RenderResult } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach } from 'vitest';
+import type { GuardianClient } from '../api/client';
+import { ClientProvider } from '../api/client-context';
+import { useContractEvents } from '../api/use-contract-events';
+import { createQueryClient } from '../app/query-client';
+import { useDialogStore } from '../state/dialog-store';
+import { useToastStore } from '../state/toast-store';
+import { Toasts } from '../ui/Toasts';
+
+afterEach(() => {
+  cleanup();
+  useToastStore.setState({ toasts: [] });
+  useDialogStore.setState({ dialog: null });
+});
+
+function Events() {
+  useContractEvents();
+  return null;
+}
+
+/** Renders UI as the app does: real query cache, event wiring and toasts, over the given client. */
+export function renderWithClient(ui: ReactNode, client: GuardianClient): RenderResult {
+  const queryClient = createQueryClient();
+  return render(
+    <ClientProvider client={client}>
+      <QueryClientProvider client={queryClient}>
+        <Events />
+        {ui}
+        <Toasts />
+      </QueryClientProvider>
+    </ClientProvider>,
+  );
+}
