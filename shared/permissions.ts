@@ -8,8 +8,16 @@ export const PERMISSIONS = [
   'jobs:read',
   'jobs:write',
   'system:read',
+  'users:read',
+  'users:write',
+  'apikeys:read',
+  'apikeys:write',
+  'metrics:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** Who may call a method: anyone, anyone signed in, or holders of one permission. */
+export type Access = Permission | 'public' | 'authenticated';
 
 export const ROLES = ['owner', 'admin', 'operator', 'viewer', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,21 +25,42 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read'],
+  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read'],
   viewer: ['servers:read', 'jobs:read', 'system:read'],
-  auditor: ['servers:read', 'jobs:read', 'system:read'],
+  auditor: ['servers:read', 'jobs:read', 'system:read', 'users:read', 'apikeys:read', 'metrics:read'],
 };
 
-export function roleAllows(role: Role, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].includes(permission);
-}
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  owner: 'Everything, including managing other owners.',
+  admin: 'Everything except changing owners.',
+  operator: 'Manages servers and runs jobs.',
+  viewer: 'Sees servers and jobs; changes nothing.',
+  auditor: 'Reads everything, including accounts and keys; changes nothing.',
+};
 
-/** Who is calling. Until accounts exist the only principal is the local owner. */
+/** Who is calling. */
 export interface Principal {
   kind: 'user' | 'apiKey' | 'system';
   id: string;
   name: string;
   role: Role;
+  /** An API key limited to some of its role's permissions. */
+  permissions?: readonly Permission[] | undefined;
+  /** The session a signed-in user called through (none for API keys, the CLI and the system). */
+  sessionId?: string | undefined;
+  /** A user who must change their password may do nothing else first. */
+  mustChangePassword?: boolean | undefined;
 }
 
-export const LOCAL_OWNER: Principal = { kind: 'user', id: 'local-owner', name: 'local owner', role: 'owner' };
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+/** The one check of "may this principal do that", for the router and the UI alike. */
+export function principalAllows(principal: Pick<Principal, 'role' | 'permissions'>, permission: Permission): boolean {
+  if (!roleAllows(principal.role, permission)) return false;
+  return principal.permissions ? principal.permissions.includes(permission) : true;
+}
+
+/** The CLI working directly on a data dir, and the desktop app before accounts are wired: full rights. */
+export const LOCAL_OWNER: Principal = { kind: 'system', id: 'local-owner', name: 'local owner', role: 'owner' };

@@ -3,6 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { createHandlers } from './api/handlers';
 import { Router } from './api/router';
 import { AuditLog } from './audit/log';
+import { AccountStore } from './auth/accounts';
+import { ApiKeyStore } from './auth/apikeys';
+import { DEFAULT_SESSIONS, SessionStore, type SessionPolicy } from './auth/sessions';
+import { SignInService } from './auth/signin';
+import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throttle';
 import { systemClock, type Clock } from './clock';
 import { openDatabase, type OpenedDatabase } from './db/open';
 import { EventBus } from './events/bus';
@@ -11,6 +16,7 @@ import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
 import { dataPaths, packageInfo, type DataPaths } from './paths';
 import { ServerService } from './servers/service';
+import { SettingsStore } from './settings/store';
 
 export interface CoreOptions {
   dataDir: string;
@@ -18,6 +24,8 @@ export interface CoreOptions {
   mode: 'desktop' | 'headless';
   clock?: Clock;
   newId?: () => string;
+  lockout?: LockoutPolicy;
+  sessions?: SessionPolicy;
 }
 
 export interface Core {
@@ -27,6 +35,9 @@ export interface Core {
   events: EventBus;
   jobs: JobService;
   servers: ServerService;
+  accounts: AccountStore;
+  apiKeys: ApiKeyStore;
+  signIn: SignInService;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -50,12 +61,26 @@ export function createCore(options: CoreOptions): Core {
   if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
   const servers = new ServerService({ db, clock, events, newId });
   const startedAt = clock.now();
+  const sessions = new SessionStore(db, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
+  const accounts = new AccountStore(db, clock, sessions, newId);
+  const apiKeys = new ApiKeyStore(db, clock, newId);
+  const lockout = options.lockout ?? DEFAULT_LOCKOUT;
+  const signIn = new SignInService({
+    db,
+    clock,
+    accounts,
+    sessions,
+    lockout,
+    throttle: new LoginThrottle(db, clock, lockout),
+    settings: new SettingsStore(db),
+  });
 
   const handlers = createHandlers({
     servers,
     jobs,
     clock,
     importDeps: { sqlite, servers, events },
+    auth: { signIn, accounts, sessions, apiKeys },
     info: () => ({
       name: packageInfo.productName,
       version: packageInfo.version,
@@ -74,6 +99,9 @@ export function createCore(options: CoreOptions): Core {
     events,
     jobs,
     servers,
+    accounts,
+    apiKeys,
+    signIn,
     metrics,
     logger,
     async close() {

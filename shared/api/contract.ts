@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Permission } from '../permissions';
+import type { Access, Permission } from '../permissions';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -16,7 +16,7 @@ export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType 
   summary: string;
   input: I;
   output: O;
-  permission: Permission;
+  permission: Access;
   audit: AuditSpec<z.output<I>, z.output<O>>;
   /** REST route under /api/v1. `:param` segments are taken from the input. */
   http: { method: HttpVerb; path: string };

@@ -4,6 +4,9 @@ import { z } from 'zod';
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
   'UNAUTHENTICATED',
+  'SIGN_IN_FAILED',
+  'MFA_REQUIRED',
+  'PASSWORD_CHANGE_REQUIRED',
   'PERMISSION_DENIED',
   'NOT_FOUND',
   'METHOD_NOT_FOUND',
@@ -50,6 +53,9 @@ export type AppErrorShape = z.infer<typeof AppErrorShape>;
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
+  SIGN_IN_FAILED: 401,
+  MFA_REQUIRED: 401,
+  PASSWORD_CHANGE_REQUIRED: 403,
   PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_FOUND: 404,

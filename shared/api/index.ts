@@ -1,3 +1,18 @@
+import {
+  authChangePassword,
+  authCheckPassword,
+  authLogin,
+  authLogout,
+  authMe,
+  authSetup,
+  authStatus,
+  authTotpBegin,
+  authTotpConfirm,
+  authTotpDisable,
+  onboardingUpdate,
+  sessionsList,
+  sessionsRevoke,
+} from './auth';
 import type { EventDef, MethodDef } from './contract';
 import { jobProgress, jobsCancel, jobsGet, jobsList } from './jobs';
 import {
@@ -9,9 +24,23 @@ import {
   serversGet,
   serversImport,
   serversList,
+  serversProbe,
   serversUpdate,
 } from './servers';
 import { systemInfo } from './system';
+import {
+  apikeysCreate,
+  apikeysList,
+  apikeysRevoke,
+  usersCreate,
+  usersDelete,
+  usersDisable,
+  usersEnable,
+  usersList,
+  usersResetMfa,
+  usersResetPassword,
+  usersUpdate,
+} from './users';
 
 /** Every method anything outside the core can call. Nothing else crosses a process boundary. */
 export const methods = {
@@ -23,10 +52,35 @@ export const methods = {
   'servers.delete': serversDelete,
   'servers.import': serversImport,
   'servers.export': serversExport,
+  'servers.probe': serversProbe,
   'jobs.list': jobsList,
   'jobs.get': jobsGet,
   'jobs.cancel': jobsCancel,
   'system.info': systemInfo,
+  'auth.status': authStatus,
+  'auth.checkPassword': authCheckPassword,
+  'auth.setup': authSetup,
+  'auth.login': authLogin,
+  'auth.logout': authLogout,
+  'auth.me': authMe,
+  'auth.changePassword': authChangePassword,
+  'auth.totpBegin': authTotpBegin,
+  'auth.totpConfirm': authTotpConfirm,
+  'auth.totpDisable': authTotpDisable,
+  'sessions.list': sessionsList,
+  'sessions.revoke': sessionsRevoke,
+  'onboarding.update': onboardingUpdate,
+  'users.list': usersList,
+  'users.create': usersCreate,
+  'users.update': usersUpdate,
+  'users.disable': usersDisable,
+  'users.enable': usersEnable,
+  'users.resetPassword': usersResetPassword,
+  'users.resetMfa': usersResetMfa,
+  'users.delete': usersDelete,
+  'apikeys.list': apikeysList,
+  'apikeys.create': apikeysCreate,
+  'apikeys.revoke': apikeysRevoke,
 } as const;
 
 export const events = {

@@ -8,11 +8,11 @@ const HOSTNAME = z.hostname();
 
 /** A DNS name, an IPv4 address or an IPv6 address (brackets allowed around IPv6). */
 export function isHost(value: string): boolean {
-  const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
-  if (IPV4.safeParse(bare).success || IPV6.safeParse(bare).success) return true;
+  if (value.startsWith('[') && value.endsWith(']')) return IPV6.safeParse(value.slice(1, -1)).success;
+  if (IPV4.safeParse(value).success || IPV6.safeParse(value).success) return true;
   // A name made only of digits and dots is a mistyped IPv4 address, not a host name.
-  if (/^[\d.]+$/.test(bare)) return false;
-  return bare.length <= 253 && HOSTNAME.safeParse(bare).success;
+  if (/^[\d.]+$/.test(value)) return false;
+  return value.length <= 253 && HOSTNAME.safeParse(value).success;
 }
 
 const slug = (what: string) =>
@@ -232,4 +232,25 @@ export const serversChanged = event({
     ids: z.array(z.string()),
   }),
   permission: 'servers:read',
+});
+
+export const ProbeResult = z.object({
+  reachable: z.boolean(),
+  latencyMs: z.number().nullable(),
+  message: z.string(),
+});
+export type ProbeResult = z.infer<typeof ProbeResult>;
+
+export const serversProbe = method({
+  name: 'servers.probe',
+  summary: 'Tries a TCP connection to host:port once and says how long it took, or why it failed.',
+  input: z.strictObject({
+    host: ServerHost,
+    port: ServerPort,
+    timeoutMs: queryInt(100, 30_000).default(5_000),
+  }),
+  output: ProbeResult,
+  permission: 'servers:write',
+  audit: false,
+  http: { method: 'POST', path: '/servers/probe' },
 });

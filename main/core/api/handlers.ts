@@ -1,6 +1,8 @@
+import { createAuthHandlers, type AuthHandlerDeps } from '../auth/handlers';
 import type { JobService } from '../jobs/service';
 import type { Clock } from '../clock';
 import { exportServers } from '../servers/export';
+import { probeTcp } from '../servers/probe';
 import { runImport, type ImportDeps } from '../servers/import-job';
 import type { ServerService } from '../servers/service';
 import type { Handlers } from './router';
@@ -10,6 +12,7 @@ export interface HandlerDeps {
   jobs: JobService;
   importDeps: ImportDeps;
   clock: Clock;
+  auth: AuthHandlerDeps;
   info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
 }
 
@@ -17,6 +20,7 @@ export interface HandlerDeps {
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { servers, jobs, clock } = deps;
   return {
+    ...createAuthHandlers(deps.auth),
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),
@@ -28,11 +32,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         {
           kind: 'servers.import',
           title: `Import servers from ${input.fileName ?? `a ${input.format} file`}`,
-          createdBy: `${ctx.principal.kind}:${ctx.principal.id}`,
+          createdBy: ctx.principal ? `${ctx.principal.kind}:${ctx.principal.id}` : 'anonymous',
         },
         (job) => runImport(deps.importDeps, input.format, input.content, job),
       ),
     'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
+    'servers.probe': ({ host, port, timeoutMs }) => probeTcp(host, port, timeoutMs),
     'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),
     'jobs.get': ({ id }) => jobs.get(id),
     'jobs.cancel': ({ id }) => jobs.cancel(id),

@@ -13,17 +13,23 @@ import {
   type OutputOf,
   type ParsedInputOf,
 } from '../../../shared/api';
-import { roleAllows, type Principal } from '../../../shared/permissions';
+import { principalAllows, type Principal } from '../../../shared/permissions';
 import type { AuditLog } from '../audit/log';
+import type { SessionSink } from '../auth/signin';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
 import { toAppError } from './errors';
 
 export interface CallContext {
-  principal: Principal;
+  /** Null only for `public` methods called without credentials. */
+  principal: Principal | null;
   /** Where the call came from: `ipc`, `cli`, `http:127.0.0.1`, `system`. */
   origin: string;
   correlationId: string;
+  /** The client software, as the transport reports it (HTTP User-Agent, `Guardian desktop`). */
+  userAgent: string;
+  /** Present on transports that can hold a session (HTTP cookie, desktop window). */
+  session: SessionSink | undefined;
 }
 
 export type Handler<M> = (input: ParsedInputOf<M>, ctx: CallContext) => OutputOf<M> | Promise<OutputOf<M>>;
@@ -34,7 +40,18 @@ export type CallResult<O = unknown> = { ok: true; value: O } | { ok: false; erro
 export interface CallOptions {
   origin: string;
   correlationId?: string;
+  userAgent?: string;
+  session?: SessionSink;
 }
+
+/** What a user who must change their password may still do. */
+const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set([
+  'auth.status',
+  'auth.me',
+  'auth.logout',
+  'auth.changePassword',
+  'auth.checkPassword',
+]);
 
 export interface RouterDeps {
   handlers: Handlers;
@@ -58,7 +75,7 @@ export class Router {
 
   /** Typed entry point for in-process callers (CLI, tests, benchmarks). Throws the AppError. */
   async invoke<N extends MethodName>(
-    principal: Principal,
+    principal: Principal | null,
     name: N,
     input: unknown,
     options: CallOptions,
@@ -68,10 +85,16 @@ export class Router {
     return result.value as OutputOf<Methods[N]>;
   }
 
-  async call(principal: Principal, name: string, rawInput: unknown, options: CallOptions): Promise<CallResult> {
+  async call(principal: Principal | null, name: string, rawInput: unknown, options: CallOptions): Promise<CallResult> {
     const correlationId = options.correlationId ?? randomUUID();
     const started = process.hrtime.bigint();
-    const ctx: CallContext = { principal, origin: options.origin, correlationId };
+    const ctx: CallContext = {
+      principal,
+      origin: options.origin,
+      correlationId,
+      userAgent: options.userAgent ?? '',
+      session: options.session,
+    };
     let outcome = 'ok';
     try {
       if (!isMethodName(name)) {
@@ -98,6 +121,25 @@ export class Router {
     }
   }
 
+  /** Why this principal may not call this method, or null when it may. */
+  private refusal(def: MethodDef, name: MethodName, principal: Principal | null): AppError | null {
+    if (def.permission === 'public') return null;
+    if (!principal) {
+      return new AppError('UNAUTHENTICATED', 'You are not signed in.', {
+        hint: 'Sign in, or send an API key as "Authorization: Bearer gdn_…".',
+      });
+    }
+    if (principal.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
+      return new AppError('PASSWORD_CHANGE_REQUIRED', 'Your password must be changed before anything else.', {
+        hint: 'Choose a new password (auth.changePassword).',
+      });
+    }
+    if (def.permission === 'authenticated' || principalAllows(principal, def.permission)) return null;
+    return new AppError('PERMISSION_DENIED', `Your role (${principal.role}) may not call ${name}.`, {
+      hint: `It needs the "${def.permission}" permission; ask an owner or admin.`,
+    });
+  }
+
   private async run(def: MethodDef, name: MethodName, rawInput: unknown, ctx: CallContext): Promise<unknown> {
     const audited = def.audit !== false;
     const record = (outcome: string, input: unknown, output: unknown) => {
@@ -113,16 +155,18 @@ export class Router {
       });
     };
 
-    if (!roleAllows(ctx.principal.role, def.permission)) {
-      const denied = new AppError('PERMISSION_DENIED', `Your role (${ctx.principal.role}) may not call ${name}.`, {
-        hint: `It needs the "${def.permission}" permission; ask an owner or admin.`,
-      });
-      if (audited) record(denied.code, undefined, undefined);
-      throw denied;
+    const refusal = this.refusal(def, name, ctx.principal);
+    if (refusal) {
+      if (audited) record(refusal.code, undefined, undefined);
+      throw refusal;
     }
 
     const parsed = def.input.safeParse(rawInput ?? {});
-    if (!parsed.success) throw validationError(zodIssues(parsed.error));
+    if (!parsed.success) {
+      const invalid = validationError(zodIssues(parsed.error));
+      if (audited) record(invalid.code, rawInput, undefined);
+      throw invalid;
+    }
     const input = parsed.data;
     const handler = this.deps.handlers[name] as Handler<MethodDef>;
 
@@ -160,7 +204,9 @@ export class Router {
 function safeTarget(def: MethodDef, input: unknown, output: unknown): string | undefined {
   if (def.audit === false || input === undefined) return undefined;
   try {
-    return def.audit.target(input, output);
+    // On a validation failure the input is raw: keep whatever it names short.
+    const target: unknown = def.audit.target(input, output);
+    return typeof target === 'string' ? target.slice(0, 200) : undefined;
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import { redactDetails } from './redact';
 
 export interface AuditEntry {
-  actor: Principal;
+  actor: Principal | null;
   origin: string;
   action: string;
   target: string | undefined;
@@ -33,7 +33,7 @@ export class AuditLog {
   append(entry: AuditEntry): void {
     this.insert.run(
       this.clock.now(),
-      `${entry.actor.kind}:${entry.actor.id}`,
+      entry.actor ? `${entry.actor.kind}:${entry.actor.id}` : 'anonymous',
       entry.origin,
       entry.action,
       entry.target ?? null,

@@ -10,6 +10,9 @@ const MAX_STRING = 200;
 export function redactDetails(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value;
   if (typeof value === 'string') return value.length > MAX_STRING ? `[${value.length} characters]` : value;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function' || typeof value === 'symbol') return `[${typeof value}]`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value !== 'object') return value;
   if (depth > 4) return '[nested]';
   if (Array.isArray(value)) return value.slice(0, 50).map((item) => redactDetails(item, depth + 1));

@@ -54,8 +54,6 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
   }
   try {
     sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     // Touch the schema so a file that is not a database (or is damaged at its start) fails here.
     sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
@@ -72,6 +70,15 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
       `The database ${file} was written by a newer Guardian (schema ${applied}, this version knows ${migrations.length}).`,
       { hint: 'Upgrade Guardian, or point it at another data folder with --data-dir.', retryable: false },
     );
+  }
+
+  // Only now, once the file is known to be ours: switching to WAL rewrites the file header.
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+  } catch (cause) {
+    sqlite.close();
+    throw unreadable(file, cause);
   }
 
   let backupFile: string | null = null;

@@ -2,3 +2,5 @@
 export { auditEventsTable } from '../audit/table';
 export { jobsTable } from '../jobs/table';
 export { serversTable } from '../servers/table';
+export { apiKeysTable, loginThrottleTable, recoveryCodesTable, sessionsTable, usersTable } from '../auth/table';
+export { settingsTable } from '../settings/table';

@@ -42,6 +42,9 @@ interface Running {
 
 const PROGRESS_EVERY_MS = 200;
 
+const cancelled = (message: string, cause?: unknown) =>
+  new AppError('CANCELLED', message, { hint: 'Work committed before the cancel is kept; start the job again if you still need it.', cause });
+
 function toJob(row: JobRow): Job {
   return {
     id: row.id,
@@ -175,7 +178,7 @@ export class JobService {
     let status: JobStatus = 'running';
     let latest: { done: number; total: number | null | undefined } = { done: 0, total: undefined };
     try {
-      if (signal.aborted) throw new AppError('CANCELLED', 'The job was cancelled before it started.', { hint: '' });
+      if (signal.aborted) throw cancelled('The job was cancelled before it started.');
       this.save(id, { status: 'running', startedAt: clock.now() });
       const ctx: JobContext = {
         signal,
@@ -193,7 +196,8 @@ export class JobService {
       if (latest.total !== undefined) final.total = latest.total;
       return this.save(id, final);
     } catch (cause) {
-      const error = toAppError(cause);
+      // Work that stops by throwing its abort reason was cancelled, not broken.
+      const error = signal.aborted && !(cause instanceof AppError) ? cancelled('The job was cancelled.', cause) : toAppError(cause);
       status = signal.aborted ? 'cancelled' : 'failed';
       if (error.code === 'INTERNAL') logger.error({ err: cause, jobId: id }, 'job failed');
       return this.save(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done });

@@ -1,4 +1,4 @@
-import { parse as parseCsv } from 'csv-parse/sync';
+import { parse as parseCsv, type Info } from 'csv-parse/sync';
 import { getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import SSHConfig from 'ssh-config';
 import { AppError } from '../../../shared/api/errors';
@@ -51,8 +51,26 @@ function csvFields(record: Record<string, string>): Record<string, unknown> {
   return fields;
 }
 
+/**
+ * The line each record starts on. csv-parse reports the line a record ends on (and counts a CRLF
+ * inside quotes as two lines), so lines are counted here from its byte offsets instead.
+ */
+function recordStartLines(bytes: Buffer, headerEnd: number, recordEnds: number[]): number[] {
+  let position = 0;
+  let line = 1;
+  let previousEnd = headerEnd;
+  return recordEnds.map((end) => {
+    let start = previousEnd;
+    while (start < end && (bytes[start] === 10 || bytes[start] === 13)) start++;
+    for (; position < start; position++) if (bytes[position] === 10) line++;
+    previousEnd = end;
+    return line;
+  });
+}
+
 export function parseCsvFile(content: string): Parsed {
-  let records: { record: Record<string, string>; info: { lines: number } }[];
+  let records: { record: Record<string, string>; info: { bytes: number } }[];
+  let headerEnd = 0;
   try {
     records = parseCsv(content, {
       columns: (header: string[]) => {
@@ -71,11 +89,21 @@ export function parseCsvFile(content: string): Parsed {
       relax_column_count: true,
       info: true,
     });
+    // The header alone, for where it ends (csv-parse's types do not model `info` without columns).
+    const [header] = parseCsv(content, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, to: 1 }) as unknown as {
+      info: Info;
+    }[];
+    headerEnd = header?.info.bytes ?? 0;
   } catch (cause) {
     if (cause instanceof AppError) throw cause;
     throw unreadableFile('CSV', cause instanceof Error ? cause.message : String(cause));
   }
-  return { rows: records.map(({ record, info }) => ({ line: info.lines, fields: csvFields(record) })), rejected: [] };
+  const lines = recordStartLines(
+    Buffer.from(content, 'utf8'),
+    headerEnd,
+    records.map(({ info }) => info.bytes),
+  );
+  return { rows: records.map(({ record }, index) => ({ line: lines[index] ?? 0, fields: csvFields(record) })), rejected: [] };
 }
 
 export function parseJsonFile(content: string): Parsed {
@@ -110,6 +138,24 @@ export function parseJsonFile(content: string): Parsed {
 const WILDCARD = /[*?!]/;
 
 /**
+ * ssh-config's compute() runs `Match exec` commands in a shell and calls nslookup for
+ * `CanonicalizeHostname`: an imported file (which may arrive over HTTP) must never make Guardian
+ * run a process. Match exec is switched off at the call; canonicalization is removed here.
+ */
+function withoutCanonicalization(config: SSHConfig): void {
+  for (const node of config) {
+    if (!('config' in node)) continue;
+    for (let index = node.config.length - 1; index >= 0; index--) {
+      const line = node.config[index];
+      if (line?.type === SSHConfig.DIRECTIVE && /^canonicalizehostname$/i.test(line.param)) node.config.splice(index, 1);
+    }
+  }
+}
+
+/** HostName accepts the tokens %h (the alias typed) and %%. */
+const expandHostName = (hostName: string, alias: string) => hostName.replace(/%([%h])/g, (_, token: string) => (token === 'h' ? alias : '%'));
+
+/**
  * OpenSSH client config: each concrete `Host` alias becomes a server, with the HostName, Port
  * and User that ssh itself would use for it (later `Host *` defaults included).
  * Wildcard patterns and `Match` blocks are defaults, not servers, and are skipped.
@@ -121,6 +167,7 @@ export function parseSshConfigFile(content: string): Parsed {
   } catch (cause) {
     throw unreadableFile('ssh_config', cause instanceof Error ? cause.message : String(cause));
   }
+  withoutCanonicalization(config);
   const hostLines: number[] = [];
   content.split('\n').forEach((text, index) => {
     if (/^\s*host(\s|=)/i.test(text)) hostLines.push(index + 1);
@@ -134,15 +181,17 @@ export function parseSshConfigFile(content: string): Parsed {
     const patterns = Array.isArray(node.value) ? node.value.map((part) => part.val) : [String(node.value)];
     for (const alias of patterns) {
       if (WILDCARD.test(alias)) continue;
-      const computed = config.compute(alias) as Record<string, string | string[] | undefined>;
+      // Keywords are case-insensitive in ssh_config (`hostname` is as good as `HostName`).
+      const computed = config.compute(alias, { ignoreCase: true, matchExec: false }) as Record<string, string | string[] | undefined>;
       const pick = (key: string): string | undefined => {
         const value = computed[key];
         return Array.isArray(value) ? value[0] : value;
       };
-      const fields: Record<string, unknown> = { name: alias, host: pick('HostName') ?? alias };
-      const port = pick('Port');
+      const hostName = pick('hostname');
+      const fields: Record<string, unknown> = { name: alias, host: hostName === undefined ? alias : expandHostName(hostName, alias) };
+      const port = pick('port');
       if (port !== undefined) fields.port = /^\d+$/.test(port) ? Number(port) : port;
-      const user = pick('User');
+      const user = pick('user');
       if (user !== undefined) fields.user = user;
       parsed.rows.push({ line, fields });
     }

@@ -1,0 +1,263 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { methods } from '../../../shared/api';
+import { AppError, AppErrorShape } from '../../../shared/api/errors';
+import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import { createCore, type Core } from '../app';
+import { AuditLog } from '../audit/log';
+import { createLogger, silentLogger } from '../logging/logger';
+import { Router, type CallResult, type Handlers } from './router';
+
+const NOW = 1_767_225_600_000;
+const VIEWER: Principal = { kind: 'user', id: 'vera', name: 'Vera', role: 'viewer' };
+const WEB = { name: 'web-1', host: 'web-1.example.com' };
+const OWNER_ACTOR = `${LOCAL_OWNER.kind}:${LOCAL_OWNER.id}`;
+
+interface AuditRow {
+  seq: number;
+  actor: string;
+  origin: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  correlation_id: string;
+  details: string;
+}
+
+let dataDir: string;
+let core: Core;
+let counter: number;
+const clock = { now: () => NOW };
+const newId = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'guardian-router-'));
+  counter = 0;
+  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
+});
+
+afterEach(async () => {
+  await core.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) =>
+  core.router.call(principal, name, input, { origin: 'test' });
+
+function failure(result: CallResult): AppErrorShape {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+function success(result: CallResult): unknown {
+  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+const auditRows = () => core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+const serverCount = () => (core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
+
+/**
+ * A router over the real database and audit log whose handlers are only those given; any other
+ * method fails loudly, so a test cannot pass by reaching one by accident.
+ */
+function routerWith(handlers: Partial<Handlers>, logger = silentLogger()): Router {
+  const { sqlite } = core.database;
+  const unwired = Object.fromEntries(
+    Object.keys(methods).map((name) => [
+      name,
+      () => {
+        throw new Error(`${name} is not wired in this test router`);
+      },
+    ]),
+  ) as unknown as Handlers;
+  return new Router({ handlers: { ...unwired, ...handlers }, sqlite, audit: new AuditLog(sqlite, clock), logger, metrics: core.metrics });
+}
+
+describe('Router', () => {
+  it('answers METHOD_NOT_FOUND for a method the contract does not have', async () => {
+    const error = failure(await call('servers.destroyEverything', {}));
+    expect(error.code).toBe('METHOD_NOT_FOUND');
+    expect(error.message).toContain('servers.destroyEverything');
+    expect(auditRows()).toEqual([]);
+  });
+
+  it('treats names inherited from Object.prototype as unknown methods', async () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect(failure(await call(name, {})).code).toBe('METHOD_NOT_FOUND');
+    }
+  });
+
+  it('rejects a field the method does not know, naming it, and writes nothing', async () => {
+    const error = failure(await call('servers.create', { ...WEB, colour: 'blue' }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.issues?.some((issue) => issue.message.includes('colour'))).toBe(true);
+    expect(error.message).toContain('colour');
+    expect(serverCount()).toBe(0);
+  });
+
+  it('refuses servers.create for a viewer, writes no server, and records the refusal', async () => {
+    const error = failure(await call('servers.create', WEB, VIEWER));
+    expect(error.code).toBe('PERMISSION_DENIED');
+    expect(error.message).toContain('viewer');
+    expect(error.hint).toContain('servers:write');
+    expect(serverCount()).toBe(0);
+    expect(auditRows()).toEqual([
+      expect.objectContaining({ action: 'servers.create', actor: 'user:vera', outcome: 'PERMISSION_DENIED', correlation_id: error.correlationId }),
+    ]);
+    // What a viewer may do still works.
+    expect(success(await call('servers.list', {}, VIEWER))).toEqual({ items: [], total: 0 });
+  });
+
+  it('gives every error the same shape: code, message, hint, retryable and a correlation id', async () => {
+    const created = success(await call('servers.create', WEB)) as { id: string };
+    const errors = [
+      failure(await call('nope', {})),
+      failure(await call('servers.create', { name: '', host: 'x y' })),
+      failure(await call('servers.create', WEB, VIEWER)),
+      failure(await call('servers.create', { ...WEB, name: 'WEB-1' })),
+      failure(await call('servers.get', { id: '00000000-0000-4000-8000-0000000000ff' })),
+      failure(await call('servers.delete', { id: created.id }, VIEWER)),
+    ];
+    expect(errors.map((error) => error.code)).toEqual([
+      'METHOD_NOT_FOUND',
+      'VALIDATION_FAILED',
+      'PERMISSION_DENIED',
+      'CONFLICT',
+      'NOT_FOUND',
+      'PERMISSION_DENIED',
+    ]);
+    for (const error of errors) {
+      expect(AppErrorShape.safeParse(error).success).toBe(true);
+      expect(error.message.length).toBeGreaterThan(0);
+      expect(error.hint.length).toBeGreaterThan(0);
+      expect(error.retryable).toBe(false);
+      expect(error.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(new Set(errors.map((error) => error.correlationId)).size).toBe(errors.length);
+  });
+
+  it('uses the correlation id the transport passes in', async () => {
+    const result = await core.router.call(LOCAL_OWNER, 'servers.get', { id: 'not-a-uuid' }, { origin: 'test', correlationId: 'req-42' });
+    expect(failure(result).correlationId).toBe('req-42');
+  });
+
+  it('turns an unexpected exception into INTERNAL without leaking its message or stack, and logs it by correlation id', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('error', { write: (line: string) => void lines.push(line) });
+    const router = routerWith(
+      {
+        'system.info': () => {
+          throw new Error('SELECT secret FROM x');
+        },
+      },
+      logger,
+    );
+
+    const error = failure(await router.call(LOCAL_OWNER, 'system.info', {}, { origin: 'test' }));
+
+    expect(error.code).toBe('INTERNAL');
+    expect(AppErrorShape.strict().safeParse(error).success).toBe(true);
+    const answer = JSON.stringify(error);
+    expect(answer).not.toContain('SELECT');
+    expect(answer).not.toContain('secret');
+    expect(answer).not.toMatch(/\bat .*\.ts/);
+    const logged = lines.join('');
+    expect(logged).toContain('SELECT secret FROM x');
+    expect(logged).toContain(error.correlationId);
+  });
+
+  it('writes exactly one audit event per audited call, with its outcome', async () => {
+    const created = success(await call('servers.create', WEB)) as { id: string };
+    failure(await call('servers.create', { ...WEB, host: '10.0.0.9' }));
+    failure(await call('servers.update', { id: '00000000-0000-4000-8000-0000000000ff', port: 2222 }));
+    success(await call('servers.delete', { id: created.id }));
+
+    expect(auditRows().map(({ action, outcome, target, actor, origin }) => ({ action, outcome, target, actor, origin }))).toEqual([
+      { action: 'servers.create', outcome: 'ok', target: `server:${created.id}`, actor: OWNER_ACTOR, origin: 'test' },
+      { action: 'servers.create', outcome: 'CONFLICT', target: null, actor: OWNER_ACTOR, origin: 'test' },
+      {
+        action: 'servers.update',
+        outcome: 'NOT_FOUND',
+        target: 'server:00000000-0000-4000-8000-0000000000ff',
+        actor: OWNER_ACTOR,
+        origin: 'test',
+      },
+      { action: 'servers.delete', outcome: 'ok', target: `server:${created.id}`, actor: OWNER_ACTOR, origin: 'test' },
+    ]);
+  });
+
+  it('records the call in the audit event with secrets and file contents left out', async () => {
+    const content = JSON.stringify([{ name: 'a', host: 'a.example.com' }]);
+    const job = success(await call('servers.import', { format: 'json', content, fileName: 'fleet.json' })) as { id: string };
+    await core.jobs.waitFor(job.id);
+
+    const [row] = auditRows();
+    expect(row).toMatchObject({ action: 'servers.import', outcome: 'ok', target: 'file:fleet.json' });
+    expect(JSON.parse(row?.details ?? '{}')).toEqual({ format: 'json', content: '[redacted]', fileName: 'fleet.json' });
+  });
+
+  it('rolls back a failing audited call but still records the failure', async () => {
+    const router = routerWith({
+      'servers.create': (input) => {
+        core.servers.create(input);
+        throw new Error('disk on fire after the insert');
+      },
+    });
+
+    const error = failure(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' }));
+
+    expect(error.code).toBe('INTERNAL');
+    expect(serverCount()).toBe(0);
+    expect(auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', outcome: 'INTERNAL', correlation_id: error.correlationId })]);
+    // The connection is usable afterwards: no transaction was left open.
+    expect(core.database.sqlite.inTransaction).toBe(false);
+    success(await call('servers.create', WEB));
+    expect(serverCount()).toBe(1);
+  });
+
+  it('records an asynchronous audited call once it settles', async () => {
+    const router = routerWith({
+      'servers.delete': async ({ id }) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (id.endsWith('1')) return { id };
+        throw new AppError('NOT_FOUND', 'gone', { hint: 'refresh' });
+      },
+    });
+    const options = { origin: 'test' };
+    success(await router.call(LOCAL_OWNER, 'servers.delete', { id: '00000000-0000-4000-8000-000000000001' }, options));
+    expect(failure(await router.call(LOCAL_OWNER, 'servers.delete', { id: '00000000-0000-4000-8000-000000000002' }, options)).code).toBe('NOT_FOUND');
+    expect(auditRows().map((row) => row.outcome)).toEqual(['ok', 'NOT_FOUND']);
+  });
+
+  it('does not audit reads', async () => {
+    const created = success(await call('servers.create', WEB)) as { id: string };
+    const before = auditRows().length;
+    success(await call('servers.list', { q: 'web' }));
+    success(await call('servers.get', { id: created.id }));
+    success(await call('servers.facets', {}));
+    success(await call('jobs.list', {}));
+    success(await call('system.info', {}));
+    expect(auditRows()).toHaveLength(before);
+  });
+
+  it('answers CONFLICT for a duplicate name whatever its case, on create and on rename', async () => {
+    success(await call('servers.create', WEB));
+    const other = success(await call('servers.create', { name: 'db-1', host: 'db-1.example.com' })) as { id: string };
+
+    const duplicate = failure(await call('servers.create', { name: '  Web-1 ', host: '10.0.0.2' }));
+    expect(duplicate.code).toBe('CONFLICT');
+    expect(duplicate.issues).toEqual([{ path: ['name'], message: expect.any(String) }]);
+
+    expect(failure(await call('servers.update', { id: other.id, name: 'WEB-1' })).code).toBe('CONFLICT');
+    expect((success(await call('servers.get', { id: other.id })) as { name: string }).name).toBe('db-1');
+    expect(serverCount()).toBe(2);
+  });
+
+  it('lets invoke throw the AppError for in-process callers', async () => {
+    await expect(core.router.invoke(VIEWER, 'servers.create', WEB, { origin: 'cli' })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(core.router.invoke(LOCAL_OWNER, 'servers.list', {}, { origin: 'cli' })).resolves.toEqual({ items: [], total: 0 });
+  });
+});

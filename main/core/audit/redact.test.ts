@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { redactDetails } from './redact';
+
+describe('redactDetails', () => {
+  it('replaces the value of every secret-looking key, at any depth', () => {
+    const details = {
+      name: 'web-1',
+      password: 'hunter2',
+      apiToken: 'tok_123',
+      ssh: { privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----', user: 'deploy', nested: { clientSecret: 's3cr3t', passphrase: 'p' } },
+      accounts: [{ login: 'a', credentials: 'c' }],
+      content: 'name,host\nweb-1,10.0.0.1\n',
+    };
+
+    const kept = redactDetails(details);
+
+    expect(kept).toEqual({
+      name: 'web-1',
+      password: '[redacted]',
+      apiToken: '[redacted]',
+      ssh: { privateKey: '[redacted]', user: 'deploy', nested: { clientSecret: '[redacted]', passphrase: '[redacted]' } },
+      accounts: [{ login: 'a', credentials: '[redacted]' }],
+      content: '[redacted]',
+    });
+    expect(JSON.stringify(kept)).not.toMatch(/hunter2|tok_123|BEGIN OPENSSH|s3cr3t/);
+  });
+
+  it('redacts whole objects under a secret key, not only strings', () => {
+    expect(redactDetails({ secret: { value: 'x', other: [1, 2] } })).toEqual({ secret: '[redacted]' });
+  });
+
+  it('replaces long strings by their length and keeps short ones', () => {
+    const notes = 'n'.repeat(5000);
+    expect(redactDetails({ notes, name: 'db-1', exactly200: 'x'.repeat(200) })).toEqual({
+      notes: '[5000 characters]',
+      name: 'db-1',
+      exactly200: 'x'.repeat(200),
+    });
+  });
+
+  it('keeps at most 50 items of an array', () => {
+    const tags = Array.from({ length: 500 }, (_, index) => `tag-${index}`);
+    const kept = redactDetails({ tags }) as { tags: string[] };
+    expect(kept.tags).toHaveLength(50);
+    expect(kept.tags).toEqual(tags.slice(0, 50));
+  });
+
+  it('cuts off very deep nesting instead of copying it all', () => {
+    const deep = { a: { b: { c: { d: { e: { f: 'bottom' } } } } } };
+    expect(JSON.stringify(redactDetails(deep))).not.toContain('bottom');
+    expect(JSON.stringify(redactDetails(deep))).toContain('[nested]');
+  });
+
+  it('passes plain values through', () => {
+    expect(redactDetails(42)).toBe(42);
+    expect(redactDetails(null)).toBeNull();
+    expect(redactDetails(undefined)).toBeUndefined();
+    expect(redactDetails(true)).toBe(true);
+  });
+});

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppErrorShape } from '../../../shared/api/errors';
+import type { User } from '../../../shared/api/users';
+import type { Principal, Role } from '../../../shared/permissions';
+import type { CallResult } from '../api/router';
+import { createCore, type Core } from '../app';
+import { silentLogger } from '../logging/logger';
+import type { SessionSink } from './signin';
+
+const NOW = 1_767_225_600_000;
+const PASSWORD = 'violet tulips at dawn';
+const TEMPORARY = 'temporary lilac door';
+
+let t: number;
+const clock = { now: () => t };
+let dataDir: string;
+let core: Core;
+
+beforeEach(() => {
+  t = NOW;
+  dataDir = mkdtempSync(join(tmpdir(), 'guardian-accounts-'));
+  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock });
+});
+
+afterEach(async () => {
+  await core.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+class RecordingSink implements SessionSink {
+  token: string | undefined;
+  establish(token: string): void {
+    this.token = token;
+  }
+  clear(): void {
+    this.token = undefined;
+  }
+}
+
+function failure(result: CallResult): AppErrorShape {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+function success<T>(result: CallResult): T {
+  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
+  return result.value as T;
+}
+
+const visible = ({ code, message, hint }: AppErrorShape) => ({ code, message, hint });
+
+/** A browser tab: signs in, then calls as whoever its session token currently stands for. */
+class Tab {
+  readonly sink = new RecordingSink();
+
+  principal(): Principal | null {
+    return this.sink.token === undefined ? null : (core.signIn.authenticate(this.sink.token)?.principal ?? null);
+  }
+
+  call(method: string, input: unknown = {}): Promise<CallResult> {
+    return core.router.call(this.principal(), method, input, { origin: 'http:127.0.0.1', session: this.sink, userAgent: 'vitest' });
+  }
+
+  login(username: string, password: string): Promise<CallResult> {
+    return core.router.call(null, 'auth.login', { username, password }, { origin: 'http:127.0.0.1', session: this.sink });
+  }
+}
+
+async function ownerTab(): Promise<Tab> {
+  const tab = new Tab();
+  success(await core.router.call(null, 'auth.setup', { username: 'olivia', password: PASSWORD }, { origin: 'http:127.0.0.1', session: tab.sink }));
+  return tab;
+}
+
+/** An account that can sign in straight away (no forced change), and a tab signed in as it. */
+async function signedIn(username: string, role: Role): Promise<{ user: User; tab: Tab }> {
+  const user = await core.accounts.create(null, { username, role, password: PASSWORD, mustChangePassword: false });
+  const tab = new Tab();
+  success(await tab.login(username, PASSWORD));
+  return { user, tab };
+}
+
+describe('disabling and enabling an account', () => {
+  it('signs the account out everywhere and refuses its sign-in, like a wrong password, until re-enabled', async () => {
+    const owner = await ownerTab();
+    const { user, tab } = await signedIn('victor', 'viewer');
+    const wrongPassword = failure(await new Tab().login('victor', 'not the password'));
+
+    const disabled = success<User>(await owner.call('users.disable', { id: user.id }));
+
+    expect(disabled.disabled).toBe(true);
+    expect(tab.principal()).toBeNull();
+    const refused = failure(await new Tab().login('victor', PASSWORD));
+    expect(visible(refused)).toEqual(visible(wrongPassword));
+
+    expect(success<User>(await owner.call('users.enable', { id: user.id })).disabled).toBe(false);
+    const again = new Tab();
+    success(await again.login('victor', PASSWORD));
+    expect(again.principal()).toMatchObject({ id: user.id, role: 'viewer' });
+  });
+});
+
+describe('resetting a password', () => {
+  it('ends the sessions, and the new password must be changed before anything else', async () => {
+    const owner = await ownerTab();
+    const { user, tab } = await signedIn('victor', 'viewer');
+
+    const reset = success<User>(await owner.call('users.resetPassword', { id: user.id, password: TEMPORARY }));
+    expect(reset.mustChangePassword).toBe(true);
+    expect(tab.principal()).toBeNull();
+    expect(failure(await new Tab().login('victor', PASSWORD)).code).toBe('SIGN_IN_FAILED');
+
+    const victor = new Tab();
+    expect(success<{ mustChangePassword: boolean }>(await victor.login('victor', TEMPORARY)).mustChangePassword).toBe(true);
+    expect(failure(await victor.call('servers.list')).code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect(failure(await victor.call('sessions.list')).code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect(success<{ username: string }>(await victor.call('auth.me')).username).toBe('victor');
+
+    const weak = failure(await victor.call('auth.changePassword', { currentPassword: TEMPORARY, newPassword: 'victor' }));
+    expect(weak).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['newPassword'] }] });
+    expect(failure(await victor.call('servers.list')).code).toBe('PASSWORD_CHANGE_REQUIRED');
+
+    success(await victor.call('auth.changePassword', { currentPassword: TEMPORARY, newPassword: 'my own quiet garden' }));
+    expect(victor.principal()?.mustChangePassword).toBe(false);
+    expect(success<{ items: unknown[] }>(await victor.call('servers.list')).items).toEqual([]);
+  });
+
+  it('makes a new account change its first password at first sign-in', async () => {
+    const owner = await ownerTab();
+
+    const created = success<User>(await owner.call('users.create', { username: 'victor', role: 'operator', password: TEMPORARY }));
+    expect(created.mustChangePassword).toBe(true);
+
+    const victor = new Tab();
+    success(await victor.login('victor', TEMPORARY));
+    expect(failure(await victor.call('servers.create', { name: 'web-1', host: 'web-1.example.net' })).code).toBe('PASSWORD_CHANGE_REQUIRED');
+  });
+});
+
+describe('the last owner', () => {
+  it('cannot be deleted, demoted or disabled; another owner can', async () => {
+    const owner = await ownerTab();
+    const ownerId = owner.principal()?.id ?? '';
+
+    expect(failure(await owner.call('users.delete', { id: ownerId })).code).toBe('CONFLICT');
+    expect(failure(await owner.call('users.update', { id: ownerId, role: 'admin' })).code).toBe('CONFLICT');
+    expect(failure(await owner.call('users.disable', { id: ownerId })).code).toBe('CONFLICT');
+    expect(core.accounts.row(ownerId)).toMatchObject({ role: 'owner', disabled: false });
+
+    const second = success<User>(await owner.call('users.create', { username: 'oscar', role: 'owner', password: TEMPORARY }));
+    expect(success<User>(await owner.call('users.update', { id: second.id, role: 'admin' })).role).toBe('admin');
+    expect(success<User>(await owner.call('users.update', { id: second.id, role: 'owner' })).role).toBe('owner');
+
+    // A disabled owner does not count: the one left active is the last owner again.
+    success(await owner.call('users.disable', { id: second.id }));
+    expect(failure(await owner.call('users.update', { id: ownerId, role: 'viewer' })).code).toBe('CONFLICT');
+    expect(failure(await owner.call('users.delete', { id: ownerId })).code).toBe('CONFLICT');
+
+    expect(success(await owner.call('users.delete', { id: second.id }))).toEqual({ id: second.id });
+    expect(core.accounts.list().map((user) => user.username)).toEqual(['olivia']);
+  });
+});
+
+describe('an admin and owners', () => {
+  it('may not create, change, reset or remove an owner, nor make anyone an owner', async () => {
+    const owner = await ownerTab();
+    const ownerId = owner.principal()?.id ?? '';
+    const { tab: admin } = await signedIn('ada', 'admin');
+    const { user: viewer } = await signedIn('victor', 'viewer');
+    const before = core.accounts.list();
+
+    const refusals = [
+      await admin.call('users.create', { username: 'otto', role: 'owner', password: TEMPORARY }),
+      await admin.call('users.update', { id: ownerId, displayName: 'Not Olivia' }),
+      await admin.call('users.update', { id: viewer.id, role: 'owner' }),
+      await admin.call('users.disable', { id: ownerId }),
+      await admin.call('users.resetPassword', { id: ownerId, password: TEMPORARY }),
+      await admin.call('users.resetMfa', { id: ownerId }),
+      await admin.call('users.delete', { id: ownerId }),
+    ];
+
+    expect(refusals.map((result) => failure(result).code)).toEqual(Array(refusals.length).fill('PERMISSION_DENIED'));
+    expect(core.accounts.list()).toEqual(before);
+    expect(owner.principal()).not.toBeNull();
+
+    // Everyone else is the admin's to manage.
+    expect(success<User>(await admin.call('users.update', { id: viewer.id, role: 'operator' })).role).toBe('operator');
+  });
+});

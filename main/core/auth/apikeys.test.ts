@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppErrorShape } from '../../../shared/api/errors';
+import type { ApiKey } from '../../../shared/api/users';
+import type { Principal } from '../../../shared/permissions';
+import type { CallResult } from '../api/router';
+import { createCore, type Core } from '../app';
+import { silentLogger } from '../logging/logger';
+
+const NOW = 1_767_225_600_000;
+const HOUR = 3_600_000;
+// Principals as a signed-in session yields them; creating a key needs no password hashing.
+const OWNER: Principal = { kind: 'user', id: 'owner-1', name: 'olivia', role: 'owner' };
+const ADMIN: Principal = { kind: 'user', id: 'admin-1', name: 'ada', role: 'admin' };
+
+let t: number;
+const clock = { now: () => t };
+let dataDir: string;
+let core: Core;
+
+beforeEach(() => {
+  t = NOW;
+  dataDir = mkdtempSync(join(tmpdir(), 'guardian-apikeys-'));
+  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock });
+});
+
+afterEach(async () => {
+  await core.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function failure(result: CallResult): AppErrorShape {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+function success<T>(result: CallResult): T {
+  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
+  return result.value as T;
+}
+
+const call = (principal: Principal | null, method: string, input: unknown) =>
+  core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
+
+async function createKey(input: object, by: Principal = OWNER): Promise<{ key: ApiKey; token: string }> {
+  return success(await call(by, 'apikeys.create', { name: 'deploy script', role: 'operator', ...input }));
+}
+
+const keyRows = () => core.database.sqlite.prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
+const listed = async () => success<{ items: ApiKey[] }>(await call(OWNER, 'apikeys.list', {})).items;
+
+describe('creating an API key', () => {
+  it('returns a gdn_ token once and stores only its SHA-256 hash', async () => {
+    const { key, token } = await createKey({});
+
+    expect(token).toMatch(/^gdn_[A-Za-z0-9_-]{43}$/);
+    expect(key.prefix).toBe(token.slice(0, 10));
+    const [row, ...others] = keyRows();
+    expect(others).toEqual([]);
+    expect(row?.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+    for (const value of Object.values(row ?? {})) expect(String(value)).not.toContain(token);
+    expect(JSON.stringify(await listed())).not.toContain(token.slice(10));
+
+    await core.close();
+    for (const file of [core.paths.database, `${core.paths.database}-wal`]) {
+      if (existsSync(file)) expect(readFileSync(file).includes(token.slice(4))).toBe(false);
+    }
+  });
+
+  it('cannot be given permissions outside its role', async () => {
+    const error = failure(await call(OWNER, 'apikeys.create', { name: 'sneaky', role: 'viewer', permissions: ['servers:read', 'servers:write'] }));
+
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['permissions'] }] });
+    expect(error.message).toContain('servers:write');
+    expect(keyRows()).toEqual([]);
+  });
+
+  it('refuses an expiry in the past', async () => {
+    expect(failure(await call(OWNER, 'apikeys.create', { name: 'old', role: 'viewer', expiresAt: NOW - 1 })).code).toBe('VALIDATION_FAILED');
+    expect(keyRows()).toEqual([]);
+  });
+
+  it('never gives a key more than its creator may do', async () => {
+    // An admin may not manage owners, so neither may an admin's key.
+    expect(failure(await call(ADMIN, 'apikeys.create', { name: 'escalate', role: 'owner' })).code).toBe('PERMISSION_DENIED');
+    const { token } = await createKey({ role: 'admin', permissions: ['apikeys:write'] }, ADMIN);
+    const limited = core.apiKeys.authenticate(token, 'http:127.0.0.1');
+    if (!limited) throw new Error('the new key does not authenticate');
+
+    expect(failure(await call(limited, 'apikeys.create', { name: 'wider', role: 'admin' })).code).toBe('PERMISSION_DENIED');
+    expect(failure(await call(limited, 'apikeys.create', { name: 'wider', role: 'viewer' })).code).toBe('PERMISSION_DENIED');
+    expect((await createKey({ role: 'admin', permissions: ['apikeys:write'] }, limited)).key.permissions).toEqual(['apikeys:write']);
+    expect((await createKey({ role: 'owner' }, OWNER)).key.role).toBe('owner');
+    expect(keyRows()).toHaveLength(3);
+  });
+});
+
+describe('authenticating with an API key', () => {
+  it("stands for the key's role and records when and from where it was last used", async () => {
+    const { key, token } = await createKey({});
+
+    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).toEqual({
+      kind: 'apiKey',
+      id: key.id,
+      name: 'deploy script',
+      role: 'operator',
+      permissions: undefined,
+    });
+    expect(await listed()).toEqual([expect.objectContaining({ lastUsedAt: NOW, lastUsedOrigin: 'http:192.0.2.10' })]);
+
+    t += HOUR;
+    core.apiKeys.authenticate(token, 'http:192.0.2.20');
+    expect(await listed()).toEqual([expect.objectContaining({ lastUsedAt: NOW + HOUR, lastUsedOrigin: 'http:192.0.2.20' })]);
+  });
+
+  it('knows nothing of a wrong or altered token', async () => {
+    const { token } = await createKey({});
+    const altered = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+
+    expect(core.apiKeys.authenticate(altered, 'http:192.0.2.10')).toBeNull();
+    expect(core.apiKeys.authenticate(token.slice(4), 'http:192.0.2.10')).toBeNull();
+    expect(core.apiKeys.authenticate('', 'http:192.0.2.10')).toBeNull();
+    expect((await listed())[0]?.lastUsedAt).toBeNull();
+  });
+
+  it('stops working when it expires', async () => {
+    const { token } = await createKey({ expiresAt: NOW + HOUR });
+
+    t = NOW + HOUR - 1;
+    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).not.toBeNull();
+    t = NOW + HOUR;
+    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).toBeNull();
+  });
+
+  it('stops working at the next call once revoked', async () => {
+    const { key, token } = await createKey({});
+    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).not.toBeNull();
+
+    t += 1000;
+    const revoked = success<ApiKey>(await call(OWNER, 'apikeys.revoke', { id: key.id }));
+
+    expect(revoked.revokedAt).toBe(NOW + 1000);
+    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).toBeNull();
+  });
+
+  it('limited to servers:read, lists servers but may not create one', async () => {
+    const { token } = await createKey({ permissions: ['servers:read'] });
+    const principal = core.apiKeys.authenticate(token, 'http:192.0.2.10');
+
+    expect(principal?.permissions).toEqual(['servers:read']);
+    expect(success<{ items: unknown[] }>(await call(principal, 'servers.list', {})).items).toEqual([]);
+    expect(failure(await call(principal, 'servers.create', { name: 'web-1', host: 'web-1.example.net' })).code).toBe('PERMISSION_DENIED');
+    expect(failure(await call(principal, 'jobs.list', {})).code).toBe('PERMISSION_DENIED');
+    expect(core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get()).toEqual({ n: 0 });
+  });
+});

@@ -1,0 +1,53 @@
+import { hash, verify } from '@node-rs/argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { AppError } from '../../../shared/api/errors';
+import { checkPasswordRules, passwordProblem, type PasswordRuleResult } from '../../../shared/password-policy';
+
+// argon2id (the library's default algorithm) with OWASP's recommended floor: 19 MiB, 2 passes.
+const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+let common: Set<string> | null = null;
+
+/** The ~49,000 most common passwords, shipped with the app in @zxcvbn-ts/language-common. */
+export function isCommonPassword(password: string): boolean {
+  common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  return common.has(password.toLowerCase());
+}
+
+export function passwordRules(password: string, username: string): PasswordRuleResult[] {
+  return checkPasswordRules(password, username, isCommonPassword);
+}
+
+/** Refuses a password that breaks a rule, naming the rule; `field` is the input the issue points at. */
+export function assertPasswordAcceptable(password: string, username: string, field = 'password'): void {
+  const problem = passwordProblem(passwordRules(password, username));
+  if (problem) {
+    throw new AppError('VALIDATION_FAILED', problem, {
+      hint: 'Choose a longer, less common password; a phrase of several words works well.',
+      issues: [{ path: [field], message: problem }],
+    });
+  }
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2);
+}
+
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  try {
+    return await verify(stored, password);
+  } catch {
+    return false;
+  }
+}
+
+let dummy: Promise<string> | null = null;
+
+/**
+ * A hash to verify against when the account does not exist, so a missing account costs the same
+ * work as a wrong password and timing does not reveal which it was.
+ */
+export function dummyPasswordHash(): Promise<string> {
+  dummy ??= hashPassword(`no such account ${Math.random()}`);
+  return dummy;
+}

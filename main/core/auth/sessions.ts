@@ -1,0 +1,102 @@
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import type { Clock } from '../clock';
+import type { Db } from '../db/open';
+import { sessionsTable, usersTable, type SessionRow, type UserRow } from './table';
+import { hashToken, randomToken } from './tokens';
+
+export interface SessionPolicy {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+export const DEFAULT_SESSIONS: SessionPolicy = { idleMs: 15 * 60_000, absoluteMs: 12 * 60 * 60_000 };
+
+/** Writing last-seen on every call would make reads write; this precision is plenty for a 15-minute idle limit. */
+const TOUCH_EVERY_MS = 15_000;
+
+export interface NewSession {
+  token: string;
+  row: SessionRow;
+}
+
+/** Opaque random session tokens, stored only as hashes, with idle and absolute expiry. */
+export class SessionStore {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    readonly policy: SessionPolicy,
+    private readonly newId: () => string,
+  ) {}
+
+  create(userId: string, origin: string, userAgent: string): NewSession {
+    const now = this.clock.now();
+    const token = randomToken();
+    const row: SessionRow = {
+      id: this.newId(),
+      userId,
+      tokenHash: hashToken(token),
+      csrfToken: randomToken(),
+      origin,
+      userAgent: userAgent.slice(0, 300),
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.policy.absoluteMs,
+      revokedAt: null,
+    };
+    this.db.insert(sessionsTable).values(row).run();
+    return { token, row };
+  }
+
+  /** The live session and its user for a token, or null when unknown, revoked, idle, expired or disabled. */
+  resolve(token: string): { session: SessionRow; user: UserRow } | null {
+    const now = this.clock.now();
+    const found = this.db
+      .select()
+      .from(sessionsTable)
+      .innerJoin(usersTable, eq(usersTable.id, sessionsTable.userId))
+      .where(eq(sessionsTable.tokenHash, hashToken(token)))
+      .get();
+    if (!found) return null;
+    const { sessions: session, users: user } = found;
+    if (session.revokedAt !== null || user.disabled) return null;
+    if (now >= session.expiresAt || now - session.lastSeenAt >= this.policy.idleMs) return null;
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      this.db.update(sessionsTable).set({ lastSeenAt: now }).where(eq(sessionsTable.id, session.id)).run();
+      session.lastSeenAt = now;
+    }
+    return { session, user };
+  }
+
+  get(id: string): SessionRow | undefined {
+    return this.db.select().from(sessionsTable).where(eq(sessionsTable.id, id)).get();
+  }
+
+  /** Sessions not revoked and not past their absolute expiry (idle ones included until they expire). */
+  listActive(userId?: string): (SessionRow & { username: string })[] {
+    const now = this.clock.now();
+    const conditions = [isNull(sessionsTable.revokedAt), gt(sessionsTable.expiresAt, now)];
+    if (userId) conditions.push(eq(sessionsTable.userId, userId));
+    return this.db
+      .select()
+      .from(sessionsTable)
+      .innerJoin(usersTable, eq(usersTable.id, sessionsTable.userId))
+      .where(and(...conditions))
+      .orderBy(desc(sessionsTable.lastSeenAt))
+      .all()
+      .filter(({ sessions }) => now - sessions.lastSeenAt < this.policy.idleMs)
+      .map(({ sessions, users }) => ({ ...sessions, username: users.username }));
+  }
+
+  revoke(id: string): void {
+    this.db.update(sessionsTable).set({ revokedAt: this.clock.now() }).where(eq(sessionsTable.id, id)).run();
+  }
+
+  revokeAllFor(userId: string, exceptId?: string): void {
+    const rows = this.db
+      .select({ id: sessionsTable.id })
+      .from(sessionsTable)
+      .where(and(eq(sessionsTable.userId, userId), isNull(sessionsTable.revokedAt)))
+      .all();
+    for (const row of rows) if (row.id !== exceptId) this.revoke(row.id);
+  }
+}

@@ -1,0 +1,285 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import { ONBOARDING_STEPS, type Me, type OnboardingStep } from '../../../shared/api/auth';
+import { AppError } from '../../../shared/api/errors';
+import type { Principal } from '../../../shared/permissions';
+import type { Clock } from '../clock';
+import type { Db } from '../db/open';
+import type { SettingsStore } from '../settings/store';
+import type { AccountStore } from './accounts';
+import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+import type { SessionStore } from './sessions';
+import { recoveryCodesTable, usersTable, type SessionRow, type UserRow } from './table';
+import type { LoginThrottle, LockoutPolicy } from './throttle';
+import { enrolmentMaterial, hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret } from './totp';
+
+/** Where a transport keeps the session token, so it never travels in a method's output. */
+export interface SessionSink {
+  establish(token: string, expiresAt: number): void;
+  clear(): void;
+}
+
+export interface SignInDeps {
+  db: Db;
+  clock: Clock;
+  accounts: AccountStore;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  lockout: LockoutPolicy;
+  settings: SettingsStore;
+}
+
+const signInFailed = () =>
+  new AppError('SIGN_IN_FAILED', 'The username or password is wrong.', {
+    hint: 'Check both and try again; repeated failures lock sign-in for a while.',
+  });
+
+const ONBOARDING_KEY = 'onboarding.step';
+
+/** Signing in and out, the first owner, one's own password and TOTP. */
+export class SignInService {
+  /** Attempts being verified right now, per throttle key: caps parallel guessing. */
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly deps: SignInDeps) {}
+
+  me(user: UserRow, session: SessionRow | null): Me {
+    return {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      role: user.role,
+      mustChangePassword: user.mustChangePassword,
+      totpEnabled: user.totpEnabled,
+      csrfToken: session?.csrfToken ?? '',
+      sessionExpiresAt: session?.expiresAt ?? 0,
+      idleTimeoutMs: this.deps.sessions.policy.idleMs,
+    };
+  }
+
+  /** The principal behind a session token, or null. */
+  authenticate(token: string): { principal: Principal; session: SessionRow } | null {
+    const found = this.deps.sessions.resolve(token);
+    if (!found) return null;
+    const { user, session } = found;
+    return {
+      session,
+      principal: {
+        kind: 'user',
+        id: user.id,
+        name: user.username,
+        role: user.role,
+        sessionId: session.id,
+        mustChangePassword: user.mustChangePassword,
+      },
+    };
+  }
+
+  onboardingStep(): OnboardingStep {
+    return this.deps.settings.get(ONBOARDING_KEY, z.enum(ONBOARDING_STEPS), 'welcome');
+  }
+
+  setOnboardingStep(step: OnboardingStep): { step: OnboardingStep } {
+    this.deps.settings.set(ONBOARDING_KEY, step);
+    return { step };
+  }
+
+  status(principal: Principal | null) {
+    const setupRequired = this.deps.accounts.count() === 0;
+    let user: Me | null = null;
+    if (principal?.kind === 'user' && principal.sessionId) {
+      const session = this.deps.sessions.get(principal.sessionId) ?? null;
+      user = this.me(this.deps.accounts.row(principal.id), session);
+    }
+    return { setupRequired, user, onboarding: setupRequired ? 'welcome' : this.onboardingStep() };
+  }
+
+  private requireSink(sink: SessionSink | undefined): SessionSink {
+    if (sink) return sink;
+    throw new AppError('UNAVAILABLE', 'This transport cannot hold a session.', {
+      hint: 'Sign in through the app or the web UI; scripts use API keys.',
+    });
+  }
+
+  private startSession(user: UserRow, origin: string, userAgent: string, sink: SessionSink | undefined): Me {
+    sink = this.requireSink(sink);
+    const { token, row } = this.deps.sessions.create(user.id, origin, userAgent);
+    sink.establish(token, row.expiresAt);
+    this.deps.db.update(usersTable).set({ lastLoginAt: this.deps.clock.now() }).where(eq(usersTable.id, user.id)).run();
+    return this.me(user, row);
+  }
+
+  async setup(
+    input: { username: string; displayName?: string | undefined; password: string },
+    origin: string,
+    userAgent: string,
+    sink: SessionSink | undefined,
+  ): Promise<Me> {
+    if (this.deps.accounts.count() > 0) {
+      throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
+    }
+    this.requireSink(sink);
+    const user = await this.deps.accounts.create(null, { ...input, role: 'owner', mustChangePassword: false });
+    this.setOnboardingStep('totp');
+    return this.startSession(this.deps.accounts.row(user.id), origin, userAgent, sink);
+  }
+
+  async login(
+    input: { username: string; password: string; code?: string | undefined },
+    origin: string,
+    userAgent: string,
+    sink: SessionSink | undefined,
+  ): Promise<Me> {
+    const { throttle, lockout, accounts } = this.deps;
+    this.requireSink(sink);
+    const keys = [`account:${input.username.trim().toLowerCase()}`, `origin:${origin}`];
+    const busy = keys.some((key) => (this.inFlight.get(key) ?? 0) >= lockout.maxFailures);
+    const lockedUntil = throttle.lockedUntil(keys);
+    if (lockedUntil !== null || busy) {
+      const minutes = Math.max(1, Math.ceil(((lockedUntil ?? this.deps.clock.now()) - this.deps.clock.now()) / 60_000));
+      throw new AppError('RATE_LIMITED', 'Too many failed sign-ins.', {
+        hint: `Sign-in is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      });
+    }
+    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let user: UserRow | undefined;
+    let passwordOk: boolean;
+    try {
+      user = accounts.findByUsername(input.username);
+      passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+    } finally {
+      for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+    }
+    if (!user || !passwordOk || user.disabled) {
+      throttle.recordFailure(keys);
+      throw signInFailed();
+    }
+    if (user.totpEnabled) {
+      if (!input.code) {
+        throw new AppError('MFA_REQUIRED', 'This account needs a one-time code.', {
+          hint: 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.',
+        });
+      }
+      if (!this.acceptSecondFactor(user, input.code)) {
+        throttle.recordFailure(keys);
+        throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
+          hint: 'Wait for the next code in your app and try again, or use a recovery code.',
+        });
+      }
+    }
+    throttle.clear(keys[0] ?? '');
+    return this.startSession(user, origin, userAgent, sink);
+  }
+
+  /** A TOTP code for a step after the last one used, or an unused recovery code. */
+  private acceptSecondFactor(user: UserRow, code: string): boolean {
+    const { db, clock } = this.deps;
+    if (/^\s*\d{6}\s*$/.test(code) && user.totpSecret) {
+      const step = matchTotp(user.totpSecret, code, clock.now());
+      if (step === null || (user.totpLastStep !== null && step <= user.totpLastStep)) return false;
+      db.update(usersTable).set({ totpLastStep: step }).where(eq(usersTable.id, user.id)).run();
+      return true;
+    }
+    const hash = hashRecoveryCode(code);
+    const result = db
+      .update(recoveryCodesTable)
+      .set({ usedAt: clock.now() })
+      .where(and(eq(recoveryCodesTable.userId, user.id), eq(recoveryCodesTable.codeHash, hash), isNull(recoveryCodesTable.usedAt)))
+      .run();
+    return result.changes === 1;
+  }
+
+  logout(principal: Principal, sink: SessionSink | undefined): { ok: true } {
+    if (principal.sessionId) this.deps.sessions.revoke(principal.sessionId);
+    sink?.clear();
+    return { ok: true };
+  }
+
+  private signedInUser(principal: Principal): UserRow {
+    if (principal.kind !== 'user') {
+      throw new AppError('PERMISSION_DENIED', 'Only a signed-in person can do this.', { hint: 'Sign in with your account.' });
+    }
+    return this.deps.accounts.row(principal.id);
+  }
+
+  current(principal: Principal): Me {
+    const user = this.signedInUser(principal);
+    return this.me(user, principal.sessionId ? (this.deps.sessions.get(principal.sessionId) ?? null) : null);
+  }
+
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<Me> {
+    const user = this.signedInUser(principal);
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      throw new AppError('VALIDATION_FAILED', 'The current password is wrong.', {
+        hint: 'Enter the password you signed in with.',
+        issues: [{ path: ['currentPassword'], message: 'Wrong password' }],
+      });
+    }
+    if (currentPassword === newPassword) {
+      throw new AppError('VALIDATION_FAILED', 'The new password is the same as the current one.', {
+        hint: 'Choose a different password.',
+        issues: [{ path: ['newPassword'], message: 'Same as the current password' }],
+      });
+    }
+    assertPasswordAcceptable(newPassword, user.username, 'newPassword');
+    const passwordHash = await hashPassword(newPassword);
+    this.deps.db
+      .update(usersTable)
+      .set({ passwordHash, mustChangePassword: false, updatedAt: this.deps.clock.now() })
+      .where(eq(usersTable.id, user.id))
+      .run();
+    this.deps.sessions.revokeAllFor(user.id, principal.sessionId);
+    return this.current({ ...principal, mustChangePassword: false });
+  }
+
+  async totpBegin(principal: Principal) {
+    const user = this.signedInUser(principal);
+    if (user.totpEnabled) {
+      throw new AppError('CONFLICT', 'TOTP is already on for this account.', { hint: 'Turn it off first to enrol a new app.' });
+    }
+    const secret = newTotpSecret();
+    this.deps.db.update(usersTable).set({ totpSecret: secret }).where(eq(usersTable.id, user.id)).run();
+    return enrolmentMaterial(secret, user.username);
+  }
+
+  totpConfirm(principal: Principal, code: string): { recoveryCodes: string[] } {
+    const user = this.signedInUser(principal);
+    if (user.totpEnabled || !user.totpSecret) {
+      throw new AppError('CONFLICT', user.totpEnabled ? 'TOTP is already on.' : 'No TOTP enrolment is in progress.', {
+        hint: 'Start the enrolment again.',
+      });
+    }
+    const step = matchTotp(user.totpSecret, code, this.deps.clock.now());
+    if (step === null) {
+      throw new AppError('VALIDATION_FAILED', 'That code does not match.', {
+        hint: 'Check the clock of the device with the app, and enter the current 6-digit code.',
+        issues: [{ path: ['code'], message: 'Wrong code' }],
+      });
+    }
+    const codes = newRecoveryCodes();
+    const { db } = this.deps;
+    db.update(usersTable).set({ totpEnabled: true, totpLastStep: step }).where(eq(usersTable.id, user.id)).run();
+    db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
+    db.insert(recoveryCodesTable)
+      .values(codes.map((value) => ({ userId: user.id, codeHash: hashRecoveryCode(value), usedAt: null })))
+      .run();
+    return { recoveryCodes: codes };
+  }
+
+  async totpDisable(principal: Principal, password: string): Promise<Me> {
+    const user = this.signedInUser(principal);
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      throw new AppError('VALIDATION_FAILED', 'The password is wrong.', {
+        hint: 'Enter your current password to turn TOTP off.',
+        issues: [{ path: ['password'], message: 'Wrong password' }],
+      });
+    }
+    this.deps.db
+      .update(usersTable)
+      .set({ totpEnabled: false, totpSecret: null, totpLastStep: null })
+      .where(eq(usersTable.id, user.id))
+      .run();
+    this.deps.db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
+    return this.current(principal);
+  }
+}

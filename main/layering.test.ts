@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The layer table of design.md §2 is enforced by eslint.config.js. These cases prove the rule
+ * bites: an import that breaks the table is an error in the file that makes it.
+ */
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+let eslint: ESLint;
+
+beforeAll(() => {
+  eslint = new ESLint({ cwd: root });
+});
+
+/** What ESLint says about `code` as if it were the file at `path`: restricted-import errors, and everything else. */
+async function lint(path: string, code: string) {
+  const [result] = await eslint.lintText(code, { filePath: join(root, path) });
+  const messages = result?.messages ?? [];
+  return {
+    layerErrors: messages.filter((message) => message.ruleId === 'no-restricted-imports' && message.severity === 2),
+    all: messages,
+  };
+}
+
+describe('the layer rule', () => {
+  it.each([
+    ['main/core/x.ts', "import { app } from 'electron';\nexport const ready = app.whenReady();\n"],
+    ['main/core/servers/x.ts', "import { ipcMain } from 'electron/main';\nexport const bus = ipcMain;\n"],
+    ['main/core/api/x.ts', "import '../../desktop/ipc';\n"],
+    ['main/core/api/x.ts', "import { serve } from '../../headless/serve';\nexport const start = serve;\n"],
+    ['main/core/x.ts', "import { App } from '../../renderer/src/App';\nexport const ui = App;\n"],
+    ['renderer/src/x.ts', "import fs from 'node:fs';\nexport const read = fs.readFileSync;\n"],
+    ['renderer/src/x.ts', "import fs from 'fs';\nexport const read = fs.readFileSync;\n"],
+    ['renderer/src/x.ts', "import { createCore } from '../../main/core/app';\nexport const core = createCore;\n"],
+    ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const ipc = ipcRenderer;\n"],
+    ['shared/x.ts', "import fs from 'node:fs';\nexport const read = fs.readFileSync;\n"],
+    ['shared/x.ts', "import fs from 'fs';\nexport const read = fs.readFileSync;\n"],
+    ['shared/api/x.ts', "import { randomUUID } from 'node:crypto';\nexport const id = randomUUID;\n"],
+    ['shared/x.ts', "import { Router } from '../main/core/api/router';\nexport const router = Router;\n"],
+    ['main/headless/x.ts', "import { app } from 'electron';\nexport const ready = app.whenReady();\n"],
+    ['preload/x.ts', "import fs from 'node:fs';\nexport const read = fs.readFileSync;\n"],
+  ])('refuses in %s: %s', async (path, code) => {
+    const { layerErrors } = await lint(path, code);
+    expect(layerErrors.length).toBeGreaterThan(0);
+    expect(layerErrors[0]?.message).toMatch(/design\.md|only|never|outside/);
+  });
+
+  it.each([
+    ['shared/x.ts', "import { z } from 'zod';\nexport const Name = z.string();\n"],
+    ['main/desktop/x.ts', "import { app } from 'electron';\nexport const ready = app.whenReady();\n"],
+    ['main/core/x.ts', "import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n"],
+    ['main/core/api/x.ts', "import { methods } from '../../../shared/api';\nexport const all = methods;\n"],
+    ['main/headless/x.ts', "import { createCore } from '../core/app';\nexport const core = createCore;\n"],
+    ['renderer/src/x.ts', "import { methods } from '../../shared/api';\nexport const all = methods;\n"],
+    ['preload/x.ts', "import { contextBridge } from 'electron';\nexport const bridge = contextBridge;\n"],
+  ])('allows in %s: %s', async (path, code) => {
+    const { all } = await lint(path, code);
+    expect(all).toEqual([]);
+  });
+});
