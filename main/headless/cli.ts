@@ -7,10 +7,11 @@ import { isFinished, type Job } from '../../shared/api/jobs';
 import { IMPORT_FORMATS, type ImportSummary } from '../../shared/api/servers';
 import { LOCAL_OWNER } from '../../shared/permissions';
 import { createCore, type Core } from '../core/app';
-import { LOG_LEVELS, silentLogger, type LogLevel } from '../core/logging/logger';
+import { LOG_LEVELS, silentLogger } from '../core/logging/logger';
 import { defaultDataDir, packageInfo } from '../core/paths';
+import { addAccountCommands } from './cli-accounts';
 import { printTable, showJobProgress } from './cli-output';
-import { serve } from './serve';
+import { serve, type ServeOptions } from './serve';
 
 /** Exit codes, documented in the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -49,17 +50,20 @@ export function buildProgram(): Command {
   const program = new Command('guardian')
     .description('Guardian Server Manager: watch, keep the keys of, and act on a fleet of servers.')
     .version(packageInfo.version)
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError(true);
 
   program
     .command('serve')
     .description('Run Guardian as a service: REST API under /api/v1, events, /healthz, /readyz, /metrics.')
     .addOption(dataDirOption())
-    .option('--host <host>', 'address to listen on (loopback only until accounts exist)', '127.0.0.1')
+    .option('--host <host>', 'address to listen on; another than loopback needs TLS or --allow-insecure-http', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one', parsePort, 7420)
     .option('--ui', 'also serve the web UI (the same renderer as the desktop app)', false)
     .addOption(new Option('--log-level <level>', 'least severe level logged').choices(LOG_LEVELS).default('info'))
-    .action(async (options: { dataDir: string; host: string; port: number; ui: boolean; logLevel: LogLevel }) => {
+    .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--allow-insecure-http', 'allow plain HTTP on a non-loopback --host (behind a TLS proxy you control)', false)
+    .action(async (options: ServeOptions) => {
       await serve(options);
     });
 
@@ -145,6 +149,7 @@ export function buildProgram(): Command {
           throw job.error ? AppError.fromShape(job.error) : new AppError('INTERNAL', 'The import did not finish.', { hint: '' });
         }
         const summary = job.result as ImportSummary;
+        if (summary.rejected.length) process.exitCode = EXIT.failed;
         if (options.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
           return;
@@ -153,7 +158,6 @@ export function buildProgram(): Command {
           `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected.length} rejected\n`,
         );
         for (const bad of summary.rejected) process.stdout.write(`  line ${bad.line}: ${bad.reason}\n`);
-        if (summary.rejected.length) process.exitCode = EXIT.failed;
       });
     });
 
@@ -173,6 +177,7 @@ export function buildProgram(): Command {
       });
     });
 
+  addAccountCommands(program, dataDirOption, withCore);
   return program;
 }
 

@@ -1,10 +1,11 @@
-import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { AppError } from '../../shared/api/errors';
 import { createCore } from '../core/app';
 import type { LogLevel } from '../core/logging/logger';
 import { dataPaths, rendererDir } from '../core/paths';
 import { startHttpServer } from './http/server';
 import { createServiceLogger } from './logging';
+import { isLoopbackAddress } from './net';
 
 export interface ServeOptions {
   dataDir: string;
@@ -12,12 +13,27 @@ export interface ServeOptions {
   port: number;
   ui: boolean;
   logLevel: LogLevel;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  allowInsecureHttp?: boolean | undefined;
 }
 
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
+function readTls(options: ServeOptions): { cert: Buffer; key: Buffer } | null {
+  if (!options.tlsCert && !options.tlsKey) return null;
+  if (!options.tlsCert || !options.tlsKey) {
+    throw new AppError('VALIDATION_FAILED', 'TLS needs both --tls-cert and --tls-key.', {
+      hint: 'Give the PEM certificate (chain) and its private key.',
+      retryable: false,
+    });
+  }
+  try {
+    return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) };
+  } catch (cause) {
+    throw new AppError('VALIDATION_FAILED', `The TLS files cannot be read (${(cause as Error).message}).`, {
+      hint: 'Check the paths and that Guardian may read them.',
+      retryable: false,
+    });
+  }
 }
 
 /**
@@ -26,14 +42,19 @@ export function isLoopback(host: string): boolean {
  * database and exits 0.
  */
 export async function serve(options: ServeOptions): Promise<void> {
-  if (!isLoopback(options.host)) {
-    throw new AppError('PERMISSION_DENIED', `Refusing to listen on ${options.host}: it is not a loopback address.`, {
-      hint: 'Guardian has no accounts yet, so anyone who can reach it could use it. Use --host 127.0.0.1 (the default) and an SSH tunnel or a reverse proxy you trust.',
+  const tls = readTls(options);
+  const remote = !isLoopbackAddress(options.host);
+  if (remote && !tls && !options.allowInsecureHttp) {
+    throw new AppError('PERMISSION_DENIED', `Refusing to listen on ${options.host} without TLS: passwords and sessions would cross the network in clear.`, {
+      hint: 'Give --tls-cert and --tls-key, or put Guardian behind a TLS proxy and pass --allow-insecure-http.',
       retryable: false,
     });
   }
   const paths = dataPaths(options.dataDir);
   const logger = await createServiceLogger(options.logLevel, paths);
+  if (remote && !tls) {
+    logger.warn({ host: options.host }, 'serving plain HTTP on a non-loopback address (--allow-insecure-http): passwords and session cookies cross the network unencrypted');
+  }
   const core = createCore({ dataDir: options.dataDir, logger, mode: 'headless' });
   let server;
   try {
@@ -42,15 +63,16 @@ export async function serve(options: ServeOptions): Promise<void> {
       host: options.host,
       port: options.port,
       uiDir: options.ui ? rendererDir : null,
+      tls,
     });
   } catch (error) {
     await core.close();
     throw error;
   }
-  process.stdout.write(`${server.url}\n`);
-  logger.info({ url: server.url, dataDir: paths.root, ui: options.ui }, 'guardian serve listening');
 
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the URL is printed: a script that reads the URL and sends SIGTERM
+  // at once must get a clean stop, not the default action (killed by the signal).
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -66,4 +88,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  process.stdout.write(`${server.url}\n`);
+  logger.info({ url: server.url, dataDir: paths.root, ui: options.ui }, 'guardian serve listening');
+  await stopped;
 }

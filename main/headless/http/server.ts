@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, HTTP_STATUS, methods, type AppErrorShape, type MethodName } from '../../../shared/api';
 import { API_PREFIX, inputFromHttp } from '../../../shared/api/http';
 import { IMPORT_MAX_BYTES } from '../../../shared/api/servers';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import { principalAllows } from '../../../shared/permissions';
+import { toAppError } from '../../core/api/errors';
 import type { Core } from '../../core/app';
 import { packageInfo } from '../../core/paths';
+import { isLoopbackAddress } from '../net';
+import { cookieSink, principalFor } from './auth';
 import { buildOpenApi } from './openapi';
 import { openEventStream, type EventStreams } from './sse';
 
@@ -20,7 +25,14 @@ export interface HttpServerOptions {
   uiDir?: string | null;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** PEM certificate and key: serve HTTPS (and mark cookies Secure). */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Sign-in attempts per address per minute before 429 (on top of the account lockout). */
+  signInRateLimit?: number;
 }
+
+/** Methods that take a password: rate-limited per address. */
+const SIGN_IN_METHODS: ReadonlySet<string> = new Set(['auth.login', 'auth.setup', 'auth.changePassword', 'auth.totpDisable']);
 
 export interface RunningHttpServer {
   url: string;
@@ -60,6 +72,34 @@ function fromFastifyError(error: FastifyError): AppError {
   });
 }
 
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 5_000;
+
+/**
+ * Reads and discards the rest of a body refused before it was read (413). Closing the
+ * connection while the client is still sending makes most clients (fetch included) report a
+ * reset connection instead of the answer. Bounded, so a client cannot hold it open.
+ */
+function drainBody(request: FastifyRequest): Promise<void> {
+  const raw = request.raw;
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > DRAIN_MAX_BYTES) finish();
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      raw.off('data', onData).off('end', finish).off('error', finish).off('close', finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, DRAIN_MAX_MS);
+    raw.on('data', onData).once('end', finish).once('error', finish).once('close', finish);
+    raw.resume();
+  });
+}
+
 function labelOf(request: FastifyRequest): string {
   const config = request.routeOptions.config as { contractMethod?: string } | undefined;
   return config?.contractMethod ?? request.routeOptions.url ?? 'unmatched';
@@ -71,11 +111,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const streams: EventStreams = new Set();
   let closing = false;
 
+  const secure = Boolean(options.tls);
+  // Fastify's types split on http vs https; the instance is used the same way either way.
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? IMPORT_MAX_BYTES + 1024 * 1024,
     genReqId: () => randomUUID(),
     logger: false,
     return503OnClosing: true,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (request, context) => ({
+      statusCode: 429,
+      error: new AppError('RATE_LIMITED', 'Too many sign-in attempts from this address.', {
+        hint: `Wait ${Math.ceil(context.ttl / 1000)} s before trying again.`,
+      }).toShape(request.id),
+    }),
   });
 
   // JSON is the only body the API reads; anything else is refused with 415.
@@ -87,6 +141,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     reply.header('referrer-policy', 'no-referrer');
     (request as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
   });
+  // A keep-alive connection whose request was in flight at shutdown would otherwise stay open
+  // until the keep-alive timeout (72 s), holding the process past a service manager's stop.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
     const started = (request as FastifyRequest & { startedAt?: bigint }).startedAt ?? process.hrtime.bigint();
     const labels = { method: labelOf(request), status: String(reply.statusCode) };
@@ -94,9 +153,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const appError = fromFastifyError(error);
     if (appError.code === 'INTERNAL') core.logger.error({ err: error, correlationId: request.id }, 'http request failed');
+    if (appError.code === 'PAYLOAD_TOO_LARGE') await drainBody(request);
     return sendError(reply, appError.toShape(request.id));
   });
 
@@ -104,17 +164,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     app.route({
       method: def.http.method,
       url: API_PREFIX + def.http.path,
-      config: { contractMethod: name },
+      config: {
+        contractMethod: name,
+        ...(SIGN_IN_METHODS.has(name) ? { rateLimit: { max: options.signInRateLimit ?? 30, timeWindow: 60_000 } } : {}),
+      },
       handler: async (request, reply) => {
+        const origin = `http:${request.ip}`;
+        let principal;
+        try {
+          principal = principalFor(request, core, origin);
+        } catch (cause) {
+          return sendError(reply, toAppError(cause).toShape(request.id));
+        }
         const input = inputFromHttp(
           def,
           request.params as Record<string, string>,
           request.query as Record<string, unknown>,
           request.body,
         );
-        const result = await router.call(LOCAL_OWNER, name, input, {
-          origin: `http:${request.ip}`,
+        const result = await router.call(principal, name, input, {
+          origin,
           correlationId: request.id,
+          userAgent: request.headers['user-agent'] ?? '',
+          session: cookieSink(reply, secure),
         });
         return result.ok ? reply.send(result.value) : sendError(reply, result.error);
       },
@@ -125,7 +197,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.get(`${API_PREFIX}/openapi.json`, async () => openApi);
   app.get(`${API_PREFIX}/events`, (request, reply) => {
     const query = request.query as { events?: unknown };
-    openEventStream(request, reply, core.events, streams, typeof query.events === 'string' ? query.events : undefined);
+    let principal;
+    try {
+      principal = principalFor(request, core, `http:${request.ip}`);
+    } catch (cause) {
+      return sendError(reply, toAppError(cause).toShape(request.id));
+    }
+    if (!principal) {
+      return sendError(
+        reply,
+        new AppError('UNAUTHENTICATED', 'You are not signed in.', {
+          hint: 'Sign in, or send an API key as "Authorization: Bearer gdn_…".',
+        }).toShape(request.id),
+      );
+    }
+    const who = principal;
+    openEventStream(request, reply, core.events, streams, typeof query.events === 'string' ? query.events : undefined, (def) =>
+      principalAllows(who, def.permission),
+    );
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -139,7 +228,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }).toShape(request.id),
     );
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    // Open to the machine itself (the usual node-exporter-style scrape); elsewhere a key with metrics:read.
+    if (!isLoopbackAddress(request.socket.remoteAddress ?? '')) {
+      let principal;
+      try {
+        principal = principalFor(request, core, `http:${request.ip}`);
+      } catch (cause) {
+        return sendError(reply, toAppError(cause).toShape(request.id));
+      }
+      if (!principal || !principalAllows(principal, 'metrics:read')) {
+        const error = principal
+          ? new AppError('PERMISSION_DENIED', 'This key may not read metrics.', { hint: 'Use a key with the metrics:read permission.' })
+          : new AppError('UNAUTHENTICATED', 'Metrics need an API key from outside this machine.', {
+              hint: 'Send a key with metrics:read as "Authorization: Bearer gdn_…".',
+            });
+        return sendError(reply, error.toShape(request.id));
+      }
+    }
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -183,7 +289,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
-    url: `http://${hostPart}:${port}/`,
+    url: `${secure ? 'https' : 'http'}://${hostPart}:${port}/`,
     app,
     async close() {
       closing = true;

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isEventName } from '../../../shared/api';
+import { events as eventDefs, isEventName, type EventDef } from '../../../shared/api';
 import type { EventBus } from '../../core/events/bus';
 
 export interface EventStream {
@@ -19,6 +19,8 @@ export function openEventStream(
   bus: EventBus,
   streams: EventStreams,
   only: string | undefined,
+  /** Whether this client may see events of this kind (by the event's permission). */
+  mayReceive: (def: EventDef) => boolean,
 ): void {
   const wanted = only ? new Set(only.split(',').filter(isEventName)) : null;
   reply.hijack();
@@ -34,6 +36,7 @@ export function openEventStream(
 
   const unsubscribe = bus.subscribe((name, payload) => {
     if (wanted && !wanted.has(name)) return;
+    if (!mayReceive(eventDefs[name])) return;
     res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);

@@ -1,0 +1,110 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Server } from '../../shared/api/servers';
+import { cleanUp, runCli, tempDir } from './testing/guardian';
+
+afterAll(cleanUp);
+
+const portable = ({ id: _id, createdAt: _created, updatedAt: _updated, ...rest }: Server) => rest;
+
+async function listJson(dataDir: string): Promise<Server[]> {
+  const result = await runCli(['servers', 'list', '--json', '--data-dir', dataDir]);
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(result.stdout) as Server[];
+}
+
+// Each command is a fresh Node process (~1.5 s to start from source), so the tests run side by
+// side and get a generous bound.
+describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
+  it('adds servers, refuses a duplicate name, and lists them as JSON', async () => {
+    const dataDir = tempDir();
+    const added = await runCli([
+      'servers', 'add', '--data-dir', dataDir,
+      '--name', 'web-1', '--host', 'web1.example.com', '--port', '2222', '--user', 'deploy',
+      '--environment', 'staging', '--tag', 'web', 'eu', '--notes', 'behind the LB',
+    ]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^added web-1 \([0-9a-f-]{36}\)\n$/);
+
+    const second = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'db-1', '--host', '10.0.0.5', '--json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ name: 'db-1', host: '10.0.0.5', port: 22, environment: 'production' });
+
+    const duplicate = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'WEB-1', '--host', 'other.example.com']);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/^error: A server named "WEB-1" already exists\.$/m);
+    expect(duplicate.stderr).toMatch(/^hint: \S/m);
+
+    const listed = await listJson(dataDir);
+    expect(listed.map(portable)).toEqual([
+      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: 'production', tags: [], notes: '' },
+      { name: 'web-1', host: 'web1.example.com', port: 2222, user: 'deploy', environment: 'staging', tags: ['eu', 'web'], notes: 'behind the LB' },
+    ]);
+  });
+
+  it('imports a file, prints each rejected row as "line N: reason", and exits 1 when any was rejected', async () => {
+    const dataDir = tempDir();
+    const file = join(tempDir(), 'fleet.csv');
+    writeFileSync(
+      file,
+      ['name,host,port,environment', 'a-1,a1.test,22,production', 'a-2,a2.test,99999,production', 'a-3,not a host,22,dev', 'a-4,a4.test,22,dev'].join('\n'),
+    );
+    const result = await runCli(['servers', 'import', file, '--data-dir', dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('2 created, 0 updated, 0 unchanged, 2 rejected\n');
+    expect(result.stdout).toMatch(/^ {2}line 3: port: Port must be between 1 and 65535$/m);
+    expect(result.stdout).toMatch(/^ {2}line 4: host: /m);
+    expect((await listJson(dataDir)).map((server) => server.name)).toEqual(['a-1', 'a-4']);
+
+    // The same file again changes nothing and still reports the bad rows.
+    const again = await runCli(['servers', 'import', file, '--data-dir', dataDir, '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 4, created: 0, unchanged: 2, rejected: [{ line: 3 }, { line: 4 }] });
+  });
+
+  it('exports CSV that imports into another data dir as the same inventory', async () => {
+    const source = tempDir();
+    const seed = join(tempDir(), 'seed.json');
+    writeFileSync(
+      seed,
+      JSON.stringify([
+        { name: 'edge-1', host: '2001:db8::1', port: 22, user: 'root', environment: 'production', tags: ['edge', 'eu'], notes: 'quotes "and", commas' },
+        { name: 'edge-2', host: 'edge2.example.net', port: 2202, environment: 'staging', tags: [], notes: 'two\nlines' },
+        { name: 'Édge 3', host: '192.0.2.3', environment: 'dev', tags: ['us'] },
+      ]),
+    );
+    expect((await runCli(['servers', 'import', seed, '--data-dir', source])).code).toBe(0);
+
+    const exported = await runCli(['servers', 'export', '--format', 'csv', '--data-dir', source]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.split('\n')[0]).toBe('name,host,port,user,environment,tags,notes');
+    const csv = join(tempDir(), 'export.csv');
+    writeFileSync(csv, exported.stdout);
+
+    const target = tempDir();
+    const imported = await runCli(['servers', 'import', csv, '--data-dir', target]);
+    expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('3 created, 0 updated, 0 unchanged, 0 rejected') });
+    expect((await listJson(target)).map(portable)).toEqual((await listJson(source)).map(portable));
+
+    const file = join(tempDir(), 'out.csv');
+    const toFile = await runCli(['servers', 'export', '--format', 'csv', '--out', file, '--data-dir', target]);
+    expect(toFile).toMatchObject({ code: 0, stdout: '', stderr: `wrote 3 servers to ${file}\n` });
+    expect(readFileSync(file, 'utf8')).toBe(exported.stdout);
+  });
+
+  it('answers an unknown command with exit code 2 and the usage', async () => {
+    const result = await runCli(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain("error: unknown command 'frobnicate'");
+    expect(result.stderr).toMatch(/^Usage: guardian \[options\] \[command\]$/m);
+    expect(result.stderr).toMatch(/^ {2}serve \[options\]/m);
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    const result = await runCli(['--version']);
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+});

@@ -1,0 +1,62 @@
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../../shared/api/errors';
+import type { Principal } from '../../../shared/permissions';
+import type { Core } from '../../core/app';
+import type { SessionSink } from '../../core/auth/signin';
+import { sameToken } from '../../core/auth/tokens';
+
+export const SESSION_COOKIE = 'guardian_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Who is calling over HTTP: an API key (`Authorization: Bearer gdn_…`), a browser session
+ * (HttpOnly cookie, plus the CSRF header on anything that changes state), or nobody.
+ * A credential that is present but wrong is an error, never silently anonymous.
+ */
+export function principalFor(request: FastifyRequest, core: Core, origin: string): Principal | null {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = match?.[1] ? core.apiKeys.authenticate(match[1], origin) : null;
+    if (!principal) {
+      throw new AppError('UNAUTHENTICATED', 'The API key is unknown, revoked or expired.', {
+        hint: 'Create a new key with "guardian apikey create" and send it as "Authorization: Bearer gdn_…".',
+      });
+    }
+    return principal;
+  }
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) return null;
+  const found = core.signIn.authenticate(token);
+  if (!found) return null;
+  if (UNSAFE.has(request.method)) {
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameToken(sent, found.session.csrfToken)) {
+      throw new AppError('PERMISSION_DENIED', 'The request has no valid CSRF token.', {
+        hint: `Send the token from sign-in as the "${CSRF_HEADER}" header (the web UI does this itself; reload it).`,
+      });
+    }
+  }
+  return found.principal;
+}
+
+/** Keeps the session token in an HttpOnly, SameSite=Strict cookie the page's scripts cannot read. */
+export function cookieSink(reply: FastifyReply, secure: boolean): SessionSink {
+  return {
+    establish(token, expiresAt) {
+      reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        path: '/',
+        expires: new Date(expiresAt),
+      });
+    },
+    clear() {
+      reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    },
+  };
+}
