@@ -35,8 +35,15 @@ function openExternal(url: string): void {
 
 function showWindow(current: Running): void {
   const window = createMainWindow(current.log.logger);
+  const contentsId = window.webContents.id;
   const stopEvents = current.ipc.forwardEventsTo(window.webContents);
-  window.webContents.once('destroyed', stopEvents);
+  window.webContents.once('destroyed', () => {
+    stopEvents();
+    // The session is bound to the window: closing the window signs it out.
+    const token = current.ipc.endSession(contentsId);
+    const found = token === undefined ? null : current.core.signIn.authenticate(token, false);
+    if (found) current.core.signIn.logout(found.principal, undefined);
+  });
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = undefined;
   });
@@ -63,7 +70,8 @@ function start(): void {
 
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
   applySessionPolicy(session.defaultSession);
-  const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, { log: log.logger });
+  const authenticate = (token: string, touch: boolean) => core.signIn.authenticate(token, touch)?.principal ?? null;
+  const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, authenticate, { log: log.logger });
   running = { core, ipc, log };
   log.logger.info({ dataDir: paths.root, version: app.getVersion() }, 'Guardian desktop started');
   showWindow(running);

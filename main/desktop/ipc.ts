@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { events as eventDefs, isEventName, type AppErrorShape, type EventName } from '../../shared/api';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '../../shared/ipc';
-import { LOCAL_OWNER, roleAllows } from '../../shared/permissions';
+import { principalAllows, type Principal } from '../../shared/permissions';
 import type { Router } from '../core/api/router';
+import type { SessionSink } from '../core/auth/signin';
 import type { EventBus } from '../core/events/bus';
 
 /** What the handler reads of Electron's IpcMainInvokeEvent. A destroyed frame is null. */
 export interface IpcInvokeEventLike {
   readonly senderFrame: { readonly url: string } | null;
+  /** The window's contents; its id keys the window's session. */
+  readonly sender: { readonly id: number };
 }
 
 export type IpcInvokeListener = (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>;
@@ -20,6 +23,7 @@ export interface IpcMainLike {
 
 /** The part of a window's webContents events are sent to. */
 export interface WebContentsLike {
+  readonly id: number;
   send(channel: string, message: IpcEventMessage): void;
   isDestroyed(): boolean;
 }
@@ -32,6 +36,13 @@ export interface IpcLog {
   error(details: object, message: string): void;
 }
 
+/**
+ * Turns a window's session token into who is signed in (null once it expired or was revoked).
+ * `touch` is false when only looking (who may receive an event), so events never keep an idle
+ * session alive.
+ */
+export type Authenticate = (token: string, touch: boolean) => Principal | null;
+
 export interface IpcOptions {
   log?: IpcLog;
   newId?: () => string;
@@ -40,6 +51,8 @@ export interface IpcOptions {
 export interface DesktopIpc {
   /** Sends every event the desktop user may see to `target` until it is destroyed; returns the stop. */
   forwardEventsTo(target: WebContentsLike): () => void;
+  /** Forgets a window's session (the window closed); returns the token so it can be revoked. */
+  endSession(webContentsId: number): string | undefined;
   /** Removes the call handler and stops every forwarding. */
   dispose(): void;
 }
@@ -60,10 +73,26 @@ export function registerIpc(
   router: RouterLike,
   events: EventSourceLike,
   isTrustedFrame: (url: string) => boolean,
+  authenticate: Authenticate,
   options: IpcOptions = {},
 ): DesktopIpc {
   const newId = options.newId ?? randomUUID;
   const { log } = options;
+  // The session lives here, in the main process, bound to its window: the renderer never sees a token.
+  const tokens = new Map<number, string>();
+
+  const principalOf = (webContentsId: number, touch = true): Principal | null => {
+    const token = tokens.get(webContentsId);
+    if (token === undefined) return null;
+    const principal = authenticate(token, touch);
+    if (!principal) tokens.delete(webContentsId);
+    return principal;
+  };
+
+  const sinkFor = (webContentsId: number): SessionSink => ({
+    establish: (token) => void tokens.set(webContentsId, token),
+    clear: () => void tokens.delete(webContentsId),
+  });
 
   ipcMain.handle(IPC_CALL_CHANNEL, async (event, method, input) => {
     const frameUrl = event.senderFrame?.url;
@@ -86,7 +115,12 @@ export function registerIpc(
       );
     }
     try {
-      return await router.call(LOCAL_OWNER, method, input, { origin: ORIGIN });
+      const id = event.sender.id;
+      return await router.call(principalOf(id), method, input, {
+        origin: ORIGIN,
+        userAgent: 'Guardian desktop',
+        session: sinkFor(id),
+      });
     } catch (cause) {
       // The router answers with values; a throw here is a bug, and its text stays in the log.
       const correlationId = newId();
@@ -102,7 +136,10 @@ export function registerIpc(
 
   const stops = new Set<() => void>();
 
-  const mayReceive = (name: EventName) => roleAllows(LOCAL_OWNER.role, eventDefs[name].permission);
+  const mayReceive = (target: WebContentsLike, name: EventName) => {
+    const principal = principalOf(target.id, false);
+    return principal !== null && principalAllows(principal, eventDefs[name].permission);
+  };
 
   return {
     forwardEventsTo(target) {
@@ -117,7 +154,7 @@ export function registerIpc(
           stop();
           return;
         }
-        if (!isEventName(name) || !mayReceive(name)) return;
+        if (!isEventName(name) || !mayReceive(target, name)) return;
         try {
           target.send(IPC_EVENT_CHANNEL, { name, payload });
         } catch (cause) {
@@ -126,6 +163,12 @@ export function registerIpc(
       });
       stops.add(stop);
       return stop;
+    },
+
+    endSession(webContentsId) {
+      const token = tokens.get(webContentsId);
+      tokens.delete(webContentsId);
+      return token;
     },
 
     dispose() {

@@ -1,5 +1,5 @@
 /** Keys whose values never enter an audit event. */
-export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content/i;
+export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content|^code$/i;
 
 const MAX_STRING = 200;
 

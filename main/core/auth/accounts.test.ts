@@ -83,6 +83,19 @@ async function signedIn(username: string, role: Role): Promise<{ user: User; tab
   return { user, tab };
 }
 
+describe('the first owner', () => {
+  it('is created once, even when two set-ups race', async () => {
+    const setup = (username: string) =>
+      core.router.call(null, 'auth.setup', { username, password: PASSWORD }, { origin: 'http:127.0.0.1', session: new RecordingSink() });
+
+    const results = await Promise.all([setup('olivia'), setup('mallory')]);
+
+    expect(results.map((result) => (result.ok ? 'ok' : result.error.code)).sort()).toEqual(['CONFLICT', 'ok']);
+    expect(core.accounts.count()).toBe(1);
+    expect(failure(await setup('trudy')).code).toBe('CONFLICT');
+  });
+});
+
 describe('disabling and enabling an account', () => {
   it('signs the account out everywhere and refuses its sign-in, like a wrong password, until re-enabled', async () => {
     const owner = await ownerTab();

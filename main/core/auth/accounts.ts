@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { assertPasswordAcceptable, hashPassword } from './passwords';
 import type { SessionStore } from './sessions';
-import { usersTable, type UserRow } from './table';
+import { recoveryCodesTable, usersTable, type UserRow } from './table';
 
 export function toUser(row: UserRow): User {
   return {
@@ -33,6 +33,8 @@ export interface NewUser {
   role: Role;
   password: string;
   mustChangePassword: boolean;
+  /** The first owner: refused if any account exists by the time it is stored. */
+  first?: boolean;
 }
 
 /** Accounts: who exists, with which role, and the rules that keep at least one owner. */
@@ -111,7 +113,8 @@ export class AccountStore {
       updatedAt: now,
       lastLoginAt: null,
     };
-    // The name may have been taken while the hash was computed.
+    // The name, or the place of first owner, may have been taken while the hash was computed.
+    if (spec.first && this.count() > 0) throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
     if (this.findByUsername(spec.username)) throw new AppError('CONFLICT', `The username "${spec.username}" is taken.`, { hint: 'Choose another username.' });
     this.db.insert(usersTable).values(row).run();
     return toUser(row);
@@ -160,6 +163,7 @@ export class AccountStore {
   resetMfa(actor: Principal, id: string): User {
     const row = this.row(id);
     this.assertMayManage(actor, row);
+    this.db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, id)).run();
     return this.save(id, { totpEnabled: false, totpSecret: null, totpLastStep: null });
   }
 

@@ -47,8 +47,11 @@ export class SessionStore {
     return { token, row };
   }
 
-  /** The live session and its user for a token, or null when unknown, revoked, idle, expired or disabled. */
-  resolve(token: string): { session: SessionRow; user: UserRow } | null {
+  /**
+   * The live session and its user for a token, or null when unknown, revoked, idle, expired or
+   * disabled. `touch: false` looks without counting as activity (e.g. deciding who receives an event).
+   */
+  resolve(token: string, touch = true): { session: SessionRow; user: UserRow } | null {
     const now = this.clock.now();
     const found = this.db
       .select()
@@ -60,7 +63,7 @@ export class SessionStore {
     const { sessions: session, users: user } = found;
     if (session.revokedAt !== null || user.disabled) return null;
     if (now >= session.expiresAt || now - session.lastSeenAt >= this.policy.idleMs) return null;
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+    if (touch && now - session.lastSeenAt >= TOUCH_EVERY_MS) {
       this.db.update(sessionsTable).set({ lastSeenAt: now }).where(eq(sessionsTable.id, session.id)).run();
       session.lastSeenAt = now;
     }

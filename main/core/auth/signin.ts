@@ -57,9 +57,9 @@ export class SignInService {
     };
   }
 
-  /** The principal behind a session token, or null. */
-  authenticate(token: string): { principal: Principal; session: SessionRow } | null {
-    const found = this.deps.sessions.resolve(token);
+  /** The principal behind a session token, or null. `touch: false` does not count as activity. */
+  authenticate(token: string, touch = true): { principal: Principal; session: SessionRow } | null {
+    const found = this.deps.sessions.resolve(token, touch);
     if (!found) return null;
     const { user, session } = found;
     return {
@@ -119,7 +119,7 @@ export class SignInService {
       throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
     }
     this.requireSink(sink);
-    const user = await this.deps.accounts.create(null, { ...input, role: 'owner', mustChangePassword: false });
+    const user = await this.deps.accounts.create(null, { ...input, role: 'owner', mustChangePassword: false, first: true });
     this.setOnboardingStep('totp');
     return this.startSession(this.deps.accounts.row(user.id), origin, userAgent, sink);
   }

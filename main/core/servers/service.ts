@@ -62,7 +62,48 @@ function sameFields(row: ServerRow, next: NewServer): boolean {
 
 /** The server inventory: the one place servers are read and written. */
 export class ServerService {
-  constructor(private readonly deps: ServerServiceDeps) {}
+  // Imports run these per row: built once, since building a query costs more than running it.
+  private readonly byName;
+  private readonly insertRow;
+  private readonly updateRow;
+
+  constructor(private readonly deps: ServerServiceDeps) {
+    const { db } = deps;
+    this.byName = db
+      .select()
+      .from(serversTable)
+      .where(sql`${serversTable.name} = ${sql.placeholder('name')} COLLATE NOCASE`)
+      .prepare();
+    this.insertRow = db
+      .insert(serversTable)
+      .values({
+        id: sql.placeholder('id'),
+        name: sql.placeholder('name'),
+        host: sql.placeholder('host'),
+        port: sql.placeholder('port'),
+        user: sql.placeholder('user'),
+        environment: sql.placeholder('environment'),
+        tags: sql.placeholder('tags'),
+        notes: sql.placeholder('notes'),
+        createdAt: sql.placeholder('createdAt'),
+        updatedAt: sql.placeholder('updatedAt'),
+      })
+      .prepare();
+    this.updateRow = db
+      .update(serversTable)
+      .set({
+        name: sql`${sql.placeholder('name')}`,
+        host: sql`${sql.placeholder('host')}`,
+        port: sql`${sql.placeholder('port')}`,
+        user: sql`${sql.placeholder('user')}`,
+        environment: sql`${sql.placeholder('environment')}`,
+        tags: sql`${sql.placeholder('tags')}`,
+        notes: sql`${sql.placeholder('notes')}`,
+        updatedAt: sql`${sql.placeholder('updatedAt')}`,
+      })
+      .where(eq(serversTable.id, sql.placeholder('id')))
+      .prepare();
+  }
 
   private where(filter: ServerFilter): SQL | undefined {
     const conditions: SQL[] = [];
@@ -128,11 +169,7 @@ export class ServerService {
   }
 
   findByName(name: string): ServerRow | undefined {
-    return this.deps.db
-      .select()
-      .from(serversTable)
-      .where(sql`${serversTable.name} = ${name} COLLATE NOCASE`)
-      .get();
+    return this.byName.get({ name });
   }
 
   create(input: NewServer): Server {
@@ -145,7 +182,7 @@ export class ServerService {
     if (this.findByName(input.name)) throw conflict(input.name);
     const now = this.deps.clock.now();
     const row: ServerRow = { id: this.deps.newId(), ...input, createdAt: now, updatedAt: now };
-    this.deps.db.insert(serversTable).values(row).run();
+    this.insertRow.run(row);
     return toServer(row);
   }
 
@@ -175,11 +212,7 @@ export class ServerService {
     const existing = this.findByName(input.name);
     if (!existing) return { outcome: 'created', id: this.insert(input).id };
     if (sameFields(existing, input)) return { outcome: 'unchanged', id: existing.id };
-    this.deps.db
-      .update(serversTable)
-      .set({ ...input, updatedAt: this.deps.clock.now() })
-      .where(eq(serversTable.id, existing.id))
-      .run();
+    this.updateRow.run({ ...input, tags: JSON.stringify(input.tags), updatedAt: this.deps.clock.now(), id: existing.id });
     return { outcome: 'updated', id: existing.id };
   }
 }

@@ -1,0 +1,240 @@
+/* eslint-disable no-restricted-imports -- this test drives the real router, which lives in main/core */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../main/core/app';
+import { silentLogger } from '../main/core/logging/logger';
+/* eslint-enable no-restricted-imports */
+import { eventList, methodList, methods, type MethodName } from './api';
+import { LOCAL_OWNER, PERMISSIONS, ROLES, type Principal, type Role } from './permissions';
+
+/**
+ * Who may call what, written out by hand from the issue: the router's answers must match it for
+ * every method and every role. A new method fails this file until it has a row here.
+ */
+const EVERYONE = ROLES;
+const WRITERS = ['owner', 'admin', 'operator'] as const;
+const MANAGERS = ['owner', 'admin'] as const;
+const READERS_OF_ACCOUNTS = ['owner', 'admin', 'auditor'] as const;
+
+const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> = {
+  'servers.list': EVERYONE,
+  'servers.facets': EVERYONE,
+  'servers.get': EVERYONE,
+  'servers.create': WRITERS,
+  'servers.update': WRITERS,
+  'servers.delete': WRITERS,
+  'servers.import': WRITERS,
+  'servers.export': EVERYONE,
+  'servers.probe': WRITERS,
+  'jobs.list': EVERYONE,
+  'jobs.get': EVERYONE,
+  'jobs.cancel': WRITERS,
+  'system.info': EVERYONE,
+  'auth.status': 'public',
+  'auth.checkPassword': 'public',
+  'auth.setup': 'public',
+  'auth.login': 'public',
+  'auth.logout': 'authenticated',
+  'auth.me': 'authenticated',
+  'auth.changePassword': 'authenticated',
+  'auth.totpBegin': 'authenticated',
+  'auth.totpConfirm': 'authenticated',
+  'auth.totpDisable': 'authenticated',
+  'sessions.list': 'authenticated',
+  'sessions.revoke': 'authenticated',
+  'onboarding.update': MANAGERS,
+  'users.list': READERS_OF_ACCOUNTS,
+  'users.create': MANAGERS,
+  'users.update': MANAGERS,
+  'users.disable': MANAGERS,
+  'users.enable': MANAGERS,
+  'users.resetPassword': MANAGERS,
+  'users.resetMfa': MANAGERS,
+  'users.delete': MANAGERS,
+  'apikeys.list': READERS_OF_ACCOUNTS,
+  'apikeys.create': MANAGERS,
+  'apikeys.revoke': MANAGERS,
+};
+
+interface Seed {
+  serverId: string;
+  userId: string;
+  apiKeyId: string;
+  sessionId: string;
+}
+
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000999';
+const GOOD_PASSWORD = 'violet tulips at dawn';
+
+/**
+ * An input each method accepts, aimed at something that exists, so an allowed call really acts
+ * and a refused one would have had something to change. Methods not listed get `{}`.
+ */
+function inputFor(name: string, seed: Seed): unknown {
+  switch (name) {
+    case 'servers.get':
+      return { id: seed.serverId };
+    case 'servers.create':
+      return { name: 'matrix-web', host: 'matrix-web.example.net' };
+    case 'servers.update':
+      return { id: seed.serverId, name: 'renamed' };
+    case 'servers.delete':
+      return { id: seed.serverId };
+    case 'servers.import':
+      return { format: 'csv', content: 'name,host\nimported-1,imported-1.example.net\n' };
+    case 'servers.export':
+      return { format: 'json' };
+    case 'servers.probe':
+      // Nothing listens on port 1: refused at once, without leaving this machine.
+      return { host: '127.0.0.1', port: 1, timeoutMs: 500 };
+    case 'jobs.get':
+    case 'jobs.cancel':
+      return { id: NO_SUCH_ID };
+    case 'auth.checkPassword':
+      return { username: 'someone', password: GOOD_PASSWORD };
+    case 'auth.setup':
+    case 'auth.login':
+      return { username: 'someone', password: GOOD_PASSWORD };
+    case 'auth.changePassword':
+      return { currentPassword: GOOD_PASSWORD, newPassword: 'amber rivers at noon' };
+    case 'auth.totpConfirm':
+      return { code: '123456' };
+    case 'auth.totpDisable':
+      return { password: GOOD_PASSWORD };
+    case 'sessions.revoke':
+      return { id: seed.sessionId };
+    case 'onboarding.update':
+      return { step: 'server' };
+    case 'users.create':
+      return { username: 'matrix-user', role: 'viewer', password: GOOD_PASSWORD };
+    case 'users.update':
+      return { id: seed.userId, displayName: 'Renamed' };
+    case 'users.disable':
+    case 'users.enable':
+    case 'users.resetMfa':
+    case 'users.delete':
+      return { id: seed.userId };
+    case 'users.resetPassword':
+      return { id: seed.userId, password: GOOD_PASSWORD };
+    case 'apikeys.create':
+      return { name: 'matrix-key', role: 'viewer' };
+    case 'apikeys.revoke':
+      return { id: seed.apiKeyId };
+    default:
+      return {};
+  }
+}
+
+const principalOf = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role });
+
+let dataDir: string;
+let core: Core;
+let seed: Seed;
+
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'guardian-permissions-'));
+  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  const { sqlite } = core.database;
+  const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { name: 'seeded', host: 'seeded.example.net' }, { origin: 'test' });
+  // A ready-made account and session; their password hash is never checked here.
+  const userId = '00000000-0000-4000-8000-000000000001';
+  const sessionId = 'seeded-session';
+  sqlite
+    .prepare(
+      `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
+       VALUES (?, 'seeded', 'Seeded', 'viewer', 'unused', 0, 0, 0, 0, 0)`,
+    )
+    .run(userId);
+  sqlite
+    .prepare(
+      `INSERT INTO sessions (id, user_id, token_hash, csrf_token, origin, user_agent, created_at, last_seen_at, expires_at)
+       VALUES (?, ?, 'hash', 'csrf', 'test', 'test', ?, ?, ?)`,
+    )
+    .run(sessionId, userId, Date.now(), Date.now(), Date.now() + 3_600_000);
+  const { key } = core.apiKeys.create({ name: 'seeded', role: 'viewer', createdBy: 'system:test', grantor: LOCAL_OWNER });
+  seed = { serverId: server.id, userId, apiKeyId: key.id, sessionId };
+});
+
+afterEach(async () => {
+  await core.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Every row of every table except the audit log, as text: equal snapshots mean nothing changed. */
+function state(): string {
+  const { sqlite } = core.database;
+  const tables = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' ORDER BY name")
+    .all() as { name: string }[];
+  return JSON.stringify(tables.map(({ name }) => [name, sqlite.prepare(`SELECT * FROM "${name}"`).all()]));
+}
+
+const auditSince = (seq: number) =>
+  core.database.sqlite.prepare('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as { action: string; outcome: string }[];
+const lastSeq = () => (core.database.sqlite.prepare('SELECT coalesce(max(seq), 0) AS seq FROM audit_events').get() as { seq: number }).seq;
+
+const mayCall = (name: MethodName, role: Role) => {
+  const who = WHO_MAY[name] as (typeof WHO_MAY)[MethodName] | undefined;
+  if (!who) throw new Error(`${name} has no row in WHO_MAY`);
+  return typeof who === 'string' || who.includes(role);
+};
+
+describe('the permission table', () => {
+  it('covers exactly the methods of the contract', () => {
+    expect(Object.keys(WHO_MAY).sort()).toEqual(methodList.map((def) => def.name).sort());
+    for (const [name, def] of Object.entries(methods)) expect(def.name).toBe(name);
+  });
+
+  it.each(methodList.map((def) => [def.name, def.permission]))('%s needs "public", "authenticated" or a known permission (%s)', (_name, permission) => {
+    expect(['public', 'authenticated', ...PERMISSIONS]).toContain(permission);
+  });
+
+  it.each(methodList.map((def) => [def.name, def.permission]))('%s is as open as the hand-written table says (%s)', (name, permission) => {
+    const who = WHO_MAY[name as MethodName];
+    if (typeof who === 'string') expect(permission).toBe(who);
+    else expect(permission).not.toMatch(/^(public|authenticated)$/);
+  });
+
+  it.each(eventList.map((def) => [def.name, def.permission]))('event %s needs a known permission (%s)', (_name, permission) => {
+    expect(PERMISSIONS).toContain(permission);
+  });
+});
+
+describe('calling every method as every role', () => {
+  it.each(methodList.map((def) => [def.name as MethodName]))('%s: refused exactly for the roles the table leaves out, changing nothing', async (name) => {
+    // Refused roles go first, so each finds the seeded data as it was.
+    const roles = [...ROLES].sort((a, b) => Number(mayCall(name, a)) - Number(mayCall(name, b)));
+
+    for (const role of roles) {
+      const before = state();
+      const seq = lastSeq();
+      const result = await core.router.call(principalOf(role), name, inputFor(name, seed), { origin: 'test' });
+      const code = result.ok ? 'ok' : result.error.code;
+
+      if (mayCall(name, role)) {
+        expect(['PERMISSION_DENIED', 'UNAUTHENTICATED', 'PASSWORD_CHANGE_REQUIRED', 'INTERNAL'], `${role} calling ${name}`).not.toContain(code);
+      } else {
+        expect(code, `${role} calling ${name}`).toBe('PERMISSION_DENIED');
+        expect(state(), `${role} calling ${name} changed something`).toBe(before);
+        expect(auditSince(seq).filter((row) => row.outcome === 'ok')).toEqual([]);
+      }
+    }
+  });
+
+  it.each(methodList.map((def) => [def.name as MethodName]))('%s: an anonymous caller is refused unless the method is public', async (name) => {
+    const before = state();
+    const seq = lastSeq();
+
+    const result = await core.router.call(null, name, inputFor(name, seed), { origin: 'test' });
+
+    if (methods[name].permission === 'public') {
+      expect(result.ok || result.error.code).not.toBe('UNAUTHENTICATED');
+    } else {
+      expect(result.ok || result.error.code).toBe('UNAUTHENTICATED');
+      expect(state()).toBe(before);
+      expect(auditSince(seq).filter((row) => row.outcome === 'ok')).toEqual([]);
+    }
+  });
+});
