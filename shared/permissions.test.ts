@@ -17,6 +17,7 @@ const EVERYONE = ROLES;
 const WRITERS = ['owner', 'admin', 'operator'] as const;
 const MANAGERS = ['owner', 'admin'] as const;
 const READERS_OF_ACCOUNTS = ['owner', 'admin', 'auditor'] as const;
+const VAULT_READERS = ['owner', 'admin', 'operator', 'auditor'] as const;
 
 const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> = {
   'servers.list': EVERYONE,
@@ -56,6 +57,23 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'apikeys.list': READERS_OF_ACCOUNTS,
   'apikeys.create': MANAGERS,
   'apikeys.revoke': MANAGERS,
+  'auth.reauth': 'authenticated',
+  'vault.status': VAULT_READERS,
+  'vault.init': MANAGERS,
+  'vault.unlock': VAULT_READERS,
+  'vault.lock': VAULT_READERS,
+  'vault.addSlot': MANAGERS,
+  'vault.removeSlot': MANAGERS,
+  'vault.changePassphrase': MANAGERS,
+  'vault.rotate': MANAGERS,
+  'vault.export': MANAGERS,
+  'vault.import': MANAGERS,
+  'secrets.list': VAULT_READERS,
+  'secrets.create': WRITERS,
+  'secrets.update': WRITERS,
+  'secrets.delete': WRITERS,
+  'secrets.reveal': MANAGERS,
+  'secrets.inspectKey': WRITERS,
 };
 
 interface Seed {

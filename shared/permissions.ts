@@ -13,6 +13,10 @@ export const PERMISSIONS = [
   'apikeys:read',
   'apikeys:write',
   'metrics:read',
+  'vault:read',
+  'vault:write',
+  'vault:reveal',
+  'vault:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -25,17 +29,17 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read'],
+  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read', 'vault:read', 'vault:write'],
   viewer: ['servers:read', 'jobs:read', 'system:read'],
-  auditor: ['servers:read', 'jobs:read', 'system:read', 'users:read', 'apikeys:read', 'metrics:read'],
+  auditor: ['servers:read', 'jobs:read', 'system:read', 'users:read', 'apikeys:read', 'metrics:read', 'vault:read'],
 };
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   owner: 'Everything, including managing other owners.',
   admin: 'Everything except changing owners.',
-  operator: 'Manages servers and runs jobs.',
+  operator: 'Manages servers and their credentials (without seeing them) and runs jobs.',
   viewer: 'Sees servers and jobs; changes nothing.',
-  auditor: 'Reads everything, including accounts and keys; changes nothing.',
+  auditor: 'Reads everything, including accounts, keys and what the vault holds (never its values); changes nothing.',
 };
 
 /** Who is calling. */

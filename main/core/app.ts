@@ -17,6 +17,10 @@ import { createMetrics, type Metrics } from './metrics/registry';
 import { dataPaths, packageInfo, type DataPaths } from './paths';
 import { ServerService } from './servers/service';
 import { SettingsStore } from './settings/store';
+import { DEFAULT_AUTO_LOCK_MS, Keyring } from './vault/keyring';
+import { SecretStore } from './vault/secrets';
+import { VaultService } from './vault/service';
+import { NO_OS_KEYCHAIN, type OsKeyProtector } from './vault/slots';
 
 export interface CoreOptions {
   dataDir: string;
@@ -26,6 +30,11 @@ export interface CoreOptions {
   newId?: () => string;
   lockout?: LockoutPolicy;
   sessions?: SessionPolicy;
+  /** The OS keychain (desktop only); headless has none. */
+  osKeys?: OsKeyProtector;
+  vaultAutoLockMs?: number;
+  /** scrypt cost for new vault passphrases (tests pass a cheap one). */
+  vaultScryptCost?: { N: number; r: number; p: number };
 }
 
 export interface Core {
@@ -38,6 +47,8 @@ export interface Core {
   accounts: AccountStore;
   apiKeys: ApiKeyStore;
   signIn: SignInService;
+  vault: VaultService;
+  secrets: SecretStore;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -75,12 +86,26 @@ export function createCore(options: CoreOptions): Core {
     settings: new SettingsStore(db),
   });
 
+  const keyring = new Keyring(clock, options.vaultAutoLockMs ?? DEFAULT_AUTO_LOCK_MS);
+  const vault = new VaultService({
+    db,
+    sqlite,
+    clock,
+    newId,
+    jobs,
+    keyring,
+    osKeys: options.osKeys ?? NO_OS_KEYCHAIN,
+    scryptCost: options.vaultScryptCost,
+  });
+  const secrets = new SecretStore({ db, clock, newId, keyring, vault });
+
   const handlers = createHandlers({
     servers,
     jobs,
     clock,
     importDeps: { sqlite, servers, events },
     auth: { signIn, accounts, sessions, apiKeys },
+    vault: { vault, secrets, signIn, backup: { db, sqlite, clock, keyring, vault, scryptCost: options.vaultScryptCost } },
     info: () => ({
       name: packageInfo.productName,
       version: packageInfo.version,
@@ -102,12 +127,15 @@ export function createCore(options: CoreOptions): Core {
     accounts,
     apiKeys,
     signIn,
+    vault,
+    secrets,
     metrics,
     logger,
     async close() {
       if (closed) return;
       closed = true;
       await jobs.shutdown();
+      keyring.lock();
       database.close();
     },
   };

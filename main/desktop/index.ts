@@ -1,9 +1,10 @@
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type Session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell, type Session } from 'electron';
 import { AppError } from '../../shared/api';
 import { createCore, type Core } from '../core/app';
 import { dataPaths, rendererDir } from '../core/paths';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAppUrl } from './app-protocol';
 import { createFileLogger, logLevelFrom, type FileLogger } from './file-logger';
+import { osKeyProtector } from './os-keys';
 import { registerIpc, type DesktopIpc } from './ipc';
 import { createMainWindow, focusWindow } from './main-window';
 import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './window';
@@ -55,7 +56,12 @@ function start(): void {
   const log = createFileLogger(paths.logFile, logLevelFrom(process.env.GUARDIAN_LOG_LEVEL));
   let core: Core;
   try {
-    core = createCore({ dataDir: paths.root, logger: log.logger, mode: 'desktop' });
+    core = createCore({
+      dataDir: paths.root,
+      logger: log.logger,
+      mode: 'desktop',
+      osKeys: osKeyProtector(safeStorage, process.platform),
+    });
   } catch (cause) {
     log.logger.fatal({ err: cause }, 'Guardian could not start');
     log.flush();
@@ -73,6 +79,13 @@ function start(): void {
   const authenticate = (token: string, touch: boolean) => core.signIn.authenticate(token, touch)?.principal ?? null;
   const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, authenticate, { log: log.logger });
   running = { core, ipc, log };
+  // The vault locks with the computer: a locked screen or a sleeping laptop forgets its keys.
+  const lockVault = (event: string) => () => {
+    core.vault.lock();
+    log.logger.info({ event }, 'vault locked with the OS');
+  };
+  powerMonitor.on('lock-screen', lockVault('lock-screen'));
+  powerMonitor.on('suspend', lockVault('suspend'));
   log.logger.info({ dataDir: paths.root, version: app.getVersion() }, 'Guardian desktop started');
   showWindow(running);
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AppError } from '../../shared/api/errors';
 import { createCore } from '../core/app';
 import type { LogLevel } from '../core/logging/logger';
@@ -16,6 +17,19 @@ export interface ServeOptions {
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
   allowInsecureHttp?: boolean | undefined;
+  vaultKeyFile?: string | undefined;
+}
+
+/**
+ * The vault key file: the flag, then GUARDIAN_VAULT_KEY_FILE, then systemd's credential
+ * (`LoadCredential=vault-key:…` puts it in $CREDENTIALS_DIRECTORY/vault-key).
+ */
+export function vaultKeyFileFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag) return flag;
+  if (env.GUARDIAN_VAULT_KEY_FILE) return env.GUARDIAN_VAULT_KEY_FILE;
+  const credentials = env.CREDENTIALS_DIRECTORY;
+  if (credentials && existsSync(join(credentials, 'vault-key'))) return join(credentials, 'vault-key');
+  return undefined;
 }
 
 function readTls(options: ServeOptions): { cert: Buffer; key: Buffer } | null {
@@ -58,6 +72,15 @@ export async function serve(options: ServeOptions): Promise<void> {
   const core = createCore({ dataDir: options.dataDir, logger, mode: 'headless' });
   let server;
   try {
+    const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
+    if (!keyFile) logger.warn('vault locked: no key file given (--vault-key-file, GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key)');
+    else if (!core.vault.status().initialized) {
+      await core.vault.init({ kind: 'keyfile', path: keyFile });
+      logger.info({ keyFile }, 'vault created, protected by the key file');
+    } else {
+      await core.vault.unlock({ kind: 'keyfile', path: keyFile });
+      logger.info({ keyFile }, 'vault unlocked with the key file');
+    }
     server = await startHttpServer({
       core,
       host: options.host,

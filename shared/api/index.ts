@@ -29,6 +29,25 @@ import {
 } from './servers';
 import { systemInfo } from './system';
 import {
+  authReauth,
+  secretsCreate,
+  secretsDelete,
+  secretsInspectKey,
+  secretsList,
+  secretsReveal,
+  secretsUpdate,
+  vaultAddSlot,
+  vaultChangePassphrase,
+  vaultExport,
+  vaultImport,
+  vaultInit,
+  vaultLock,
+  vaultRemoveSlot,
+  vaultRotate,
+  vaultStatus,
+  vaultUnlock,
+} from './vault';
+import {
   apikeysCreate,
   apikeysList,
   apikeysRevoke,
@@ -81,6 +100,23 @@ export const methods = {
   'apikeys.list': apikeysList,
   'apikeys.create': apikeysCreate,
   'apikeys.revoke': apikeysRevoke,
+  'auth.reauth': authReauth,
+  'vault.status': vaultStatus,
+  'vault.init': vaultInit,
+  'vault.unlock': vaultUnlock,
+  'vault.lock': vaultLock,
+  'vault.addSlot': vaultAddSlot,
+  'vault.removeSlot': vaultRemoveSlot,
+  'vault.changePassphrase': vaultChangePassphrase,
+  'vault.rotate': vaultRotate,
+  'vault.export': vaultExport,
+  'vault.import': vaultImport,
+  'secrets.list': secretsList,
+  'secrets.create': secretsCreate,
+  'secrets.update': secretsUpdate,
+  'secrets.delete': secretsDelete,
+  'secrets.reveal': secretsReveal,
+  'secrets.inspectKey': secretsInspectKey,
 } as const;
 
 export const events = {

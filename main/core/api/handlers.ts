@@ -5,6 +5,7 @@ import { exportServers } from '../servers/export';
 import { probeTcp } from '../servers/probe';
 import { runImport, type ImportDeps } from '../servers/import-job';
 import type { ServerService } from '../servers/service';
+import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
 import type { Handlers } from './router';
 
 export interface HandlerDeps {
@@ -13,6 +14,7 @@ export interface HandlerDeps {
   importDeps: ImportDeps;
   clock: Clock;
   auth: AuthHandlerDeps;
+  vault: VaultHandlerDeps;
   info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
 }
 
@@ -21,6 +23,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const { servers, jobs, clock } = deps;
   return {
     ...createAuthHandlers(deps.auth),
+    ...createVaultHandlers(deps.vault),
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),

@@ -42,6 +42,7 @@ export class SessionStore {
       lastSeenAt: now,
       expiresAt: now + this.policy.absoluteMs,
       revokedAt: null,
+      reauthAt: null,
     };
     this.db.insert(sessionsTable).values(row).run();
     return { token, row };
@@ -88,6 +89,10 @@ export class SessionStore {
       .all()
       .filter(({ sessions }) => now - sessions.lastSeenAt < this.policy.idleMs)
       .map(({ sessions, users }) => ({ ...sessions, username: users.username }));
+  }
+
+  markReauthenticated(id: string): void {
+    this.db.update(sessionsTable).set({ reauthAt: this.clock.now() }).where(eq(sessionsTable.id, id)).run();
   }
 
   revoke(id: string): void {

@@ -36,6 +36,9 @@ const signInFailed = () =>
 
 const ONBOARDING_KEY = 'onboarding.step';
 
+/** How long a re-authentication counts for sensitive acts such as revealing a secret. */
+export const REAUTH_WINDOW_MS = 5 * 60_000;
+
 /** Signing in and out, the first owner, one's own password and TOTP. */
 export class SignInService {
   /** Attempts being verified right now, per throttle key: caps parallel guessing. */
@@ -230,6 +233,47 @@ export class SignInService {
       .run();
     this.deps.sessions.revokeAllFor(user.id, principal.sessionId);
     return this.current({ ...principal, mustChangePassword: false });
+  }
+
+  /** Proves the signed-in person again (password, plus a code when MFA is on) for the next 5 minutes. */
+  async reauth(principal: Principal, password: string, code: string | undefined): Promise<{ validUntil: number }> {
+    const user = this.signedInUser(principal);
+    if (!principal.sessionId) {
+      throw new AppError('PERMISSION_DENIED', 'Only a signed-in session can re-authenticate.', { hint: 'Sign in with your account.' });
+    }
+    const keys = [`account:${user.username.toLowerCase()}`];
+    const lockedUntil = this.deps.throttle.lockedUntil(keys);
+    if (lockedUntil !== null) {
+      throw new AppError('RATE_LIMITED', 'Too many failed attempts.', { hint: 'Wait for the lock to end, then try again.' });
+    }
+    const passwordOk = await verifyPassword(user.passwordHash, password);
+    const codeOk = !user.totpEnabled || (code !== undefined && code !== '' && this.acceptSecondFactor(user, code));
+    if (!passwordOk || !codeOk) {
+      this.deps.throttle.recordFailure(keys);
+      if (passwordOk && user.totpEnabled && !code) {
+        throw new AppError('MFA_REQUIRED', 'Enter a one-time code as well.', { hint: 'Your account uses two-factor sign-in.' });
+      }
+      throw new AppError('SIGN_IN_FAILED', passwordOk ? 'The one-time code is wrong or was already used.' : 'The password is wrong.', {
+        hint: 'Try again; repeated failures lock your account for a while.',
+      });
+    }
+    this.deps.sessions.markReauthenticated(principal.sessionId);
+    return { validUntil: this.deps.clock.now() + REAUTH_WINDOW_MS };
+  }
+
+  /** Refuses unless the caller re-authenticated in this session within the last 5 minutes. */
+  assertRecentlyReauthenticated(principal: Principal): void {
+    const session = principal.sessionId ? this.deps.sessions.get(principal.sessionId) : undefined;
+    if (principal.kind !== 'user' || !session) {
+      throw new AppError('PERMISSION_DENIED', 'Revealing secrets needs a signed-in person, not an API key.', {
+        hint: 'Sign in to the app and reveal it there.',
+      });
+    }
+    if (session.reauthAt === null || this.deps.clock.now() - session.reauthAt > REAUTH_WINDOW_MS) {
+      throw new AppError('REAUTH_REQUIRED', 'Confirm it is you before revealing a secret.', {
+        hint: 'Enter your password (and one-time code) again; it counts for 5 minutes.',
+      });
+    }
   }
 
   async totpBegin(principal: Principal) {

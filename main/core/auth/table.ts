@@ -57,6 +57,8 @@ export const sessionsTable = sqliteTable(
     lastSeenAt: integer('last_seen_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     revokedAt: integer('revoked_at'),
+    /** When the user last proved their password again (for reveals and other sensitive acts). */
+    reauthAt: integer('reauth_at'),
   },
   (table) => [uniqueIndex('sessions_token_hash').on(table.tokenHash), index('sessions_user').on(table.userId)],
 );

@@ -91,7 +91,11 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
       logger.info({ backupFile, from: applied, to: migrations.length }, 'database backed up before migration');
     }
     const migrate = sqlite.transaction(() => {
-      for (const migration of pending) {
+      // Another process opening the same new file (two CLI commands at once, or one beside
+      // `serve`) may have migrated it between the read above and this write lock.
+      const done = sqlite.pragma('user_version', { simple: true }) as number;
+      if (done >= migrations.length) return;
+      for (const migration of migrations.slice(done)) {
         for (const statement of migration.sql) {
           if (statement.trim()) sqlite.exec(statement);
         }

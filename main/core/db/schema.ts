@@ -4,3 +4,4 @@ export { jobsTable } from '../jobs/table';
 export { serversTable } from '../servers/table';
 export { apiKeysTable, loginThrottleTable, recoveryCodesTable, sessionsTable, usersTable } from '../auth/table';
 export { settingsTable } from '../settings/table';
+export { secretsTable, vaultSlotsTable, vaultStateTable } from '../vault/table';

@@ -1,0 +1,68 @@
+import { AppError } from '../../../shared/api/errors';
+import type { Principal } from '../../../shared/permissions';
+import type { CallContext, Handlers } from '../api/router';
+import type { SignInService } from '../auth/signin';
+import { exportVault, importVault, type BackupDeps } from './backup';
+import { inspectSshKey, type SecretStore } from './secrets';
+import type { VaultService } from './service';
+
+export interface VaultHandlerDeps {
+  vault: VaultService;
+  secrets: SecretStore;
+  signIn: SignInService;
+  backup: BackupDeps;
+}
+
+type VaultMethods =
+  | 'vault.status'
+  | 'vault.init'
+  | 'vault.unlock'
+  | 'vault.lock'
+  | 'vault.addSlot'
+  | 'vault.removeSlot'
+  | 'vault.changePassphrase'
+  | 'vault.rotate'
+  | 'vault.export'
+  | 'vault.import'
+  | 'secrets.list'
+  | 'secrets.create'
+  | 'secrets.update'
+  | 'secrets.delete'
+  | 'secrets.reveal'
+  | 'secrets.inspectKey'
+  | 'auth.reauth';
+
+function who(ctx: CallContext): Principal {
+  if (!ctx.principal) throw new AppError('UNAUTHENTICATED', 'You are not signed in.', { hint: 'Sign in first.' });
+  return ctx.principal;
+}
+const actor = (ctx: CallContext) => {
+  const principal = who(ctx);
+  return `${principal.kind}:${principal.id}`;
+};
+
+export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, VaultMethods> {
+  const { vault, secrets, signIn, backup } = deps;
+  return {
+    'vault.status': () => vault.status(),
+    'vault.init': ({ slot }) => vault.init(slot),
+    'vault.unlock': (input) => vault.unlock(input.with),
+    'vault.lock': () => vault.lock(),
+    'vault.addSlot': ({ slot }) => vault.addSlot(slot),
+    'vault.removeSlot': ({ id }) => vault.removeSlot(id),
+    'vault.changePassphrase': ({ id, current, next }) => vault.changePassphrase(id, current, next),
+    'vault.rotate': (_input, ctx) => vault.rotate(actor(ctx)),
+    'vault.export': ({ passphrase }) => exportVault(backup, passphrase),
+    'vault.import': ({ passphrase, content }, ctx) => importVault(backup, passphrase, content, actor(ctx)),
+    'secrets.list': (filter) => ({ items: secrets.list(filter) }),
+    'secrets.create': (input, ctx) => secrets.create(input, actor(ctx)),
+    'secrets.update': ({ id, ...fields }, ctx) => secrets.update(id, fields, actor(ctx)),
+    'secrets.delete': ({ id }) => secrets.delete(id),
+    'secrets.reveal': ({ id }, ctx) => {
+      signIn.assertRecentlyReauthenticated(who(ctx));
+      return { id, value: secrets.reveal(id) };
+    },
+    'secrets.inspectKey': ({ privateKey, passphrase }) => inspectSshKey(privateKey, passphrase),
+    'auth.reauth': ({ password, code }, ctx) => signIn.reauth(who(ctx), password, code),
+  };
+}
