@@ -124,12 +124,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
-    errorResponseBuilder: (request, context) => ({
-      statusCode: 429,
-      error: new AppError('RATE_LIMITED', 'Too many sign-in attempts from this address.', {
+    // Thrown by the plugin into the error handler below, which answers it in Guardian's shape.
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', 'Too many sign-in attempts from this address.', {
         hint: `Wait ${Math.ceil(context.ttl / 1000)} s before trying again.`,
-      }).toShape(request.id),
-    }),
+      }),
   });
 
   // JSON is the only body the API reads; anything else is refused with 415.
@@ -153,8 +152,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     metrics.httpRequestDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
   });
 
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const appError = fromFastifyError(error);
+  app.setErrorHandler(async (error: FastifyError | AppError, request, reply) => {
+    const appError = error instanceof AppError ? error : fromFastifyError(error);
     if (appError.code === 'INTERNAL') core.logger.error({ err: error, correlationId: request.id }, 'http request failed');
     if (appError.code === 'PAYLOAD_TOO_LARGE') await drainBody(request);
     return sendError(reply, appError.toShape(request.id));

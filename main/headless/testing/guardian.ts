@@ -30,12 +30,15 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
+function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv, stdin?: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
     cwd: packageRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  // A child that exits without reading all of it must not fail the test with EPIPE.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(stdin);
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -63,12 +66,12 @@ export function tempDir(prefix = 'guardian-test-'): string {
   return dir;
 }
 
-/** Runs one CLI command to its end (killed after `timeoutMs`). */
+/** Runs one CLI command to its end (killed after `timeoutMs`); `stdin` is piped in, then closed. */
 export async function runCli(
   args: readonly string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {},
 ): Promise<CliResult> {
-  const child = spawnCli(args, options.env);
+  const child = spawnCli(args, options.env, options.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
