@@ -63,6 +63,7 @@ export function buildProgram(): Command {
     .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--allow-insecure-http', 'allow plain HTTP on a non-loopback --host (behind a TLS proxy you control)', false)
+    .option('--trust-proxy <address...>', 'reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the real client')
     .option('--vault-key-file <file>', 'unlock the vault at start with this key file (≥ 32 random bytes); also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
     .action(async (options: ServeOptions) => {
       await serve(options);

@@ -18,6 +18,7 @@ export interface ServeOptions {
   tlsKey?: string | undefined;
   allowInsecureHttp?: boolean | undefined;
   vaultKeyFile?: string | undefined;
+  trustProxy?: string[] | undefined;
 }
 
 /**
@@ -87,6 +88,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       port: options.port,
       uiDir: options.ui ? rendererDir : null,
       tls,
+      trustProxy: options.trustProxy,
     });
   } catch (error) {
     await core.close();

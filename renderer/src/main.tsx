@@ -14,6 +14,8 @@ import './styles/labels.css';
 import './styles/dialog.css';
 import './styles/table.css';
 import './styles/feedback.css';
+import './styles/auth.css';
+import './styles/account.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

@@ -29,6 +29,11 @@ export interface HttpServerOptions {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Sign-in attempts per address per minute before 429 (on top of the account lockout). */
   signInRateLimit?: number;
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses or CIDRs). Behind a reverse proxy this
+   * makes lockouts and rate limits count each client, not the proxy.
+   */
+  trustProxy?: string[] | undefined;
 }
 
 /** Methods that take a password: rate-limited per address. */
@@ -118,6 +123,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     genReqId: () => randomUUID(),
     logger: false,
     return503OnClosing: true,
+    trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   }) as unknown as FastifyInstance;
 

@@ -61,3 +61,8 @@ export function correlationIdOf(error: AppError): string | undefined {
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
+
+/** The server's message about one input field (the first path segment), to show under it. */
+export function issueOn(error: AppError | null | undefined, field: string): string | undefined {
+  return error?.issues?.find((issue) => issue.path[0] === field)?.message;
+}

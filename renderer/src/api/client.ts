@@ -1,4 +1,5 @@
 import {
+  AppError,
   events,
   methods,
   type EventName,
@@ -10,6 +11,7 @@ import {
   type PayloadOf,
 } from '../../../shared/api';
 import { malformedOutput } from './app-errors';
+import { csrfTokenFrom } from './session-token';
 import type { CallOptions, Transport } from './transport';
 
 /** The one way the UI talks to Guardian, whichever transport carries it. Throws AppError. */
@@ -18,6 +20,8 @@ export interface GuardianClient {
   call<N extends MethodName>(name: N, input: InputOf<Methods[N]>, options?: CallOptions): Promise<OutputOf<Methods[N]>>;
   subscribe<E extends EventName>(name: E, listener: (payload: PayloadOf<Events[E]>) => void): () => void;
   onReconnect(listener: () => void): () => void;
+  /** Told of every call that failed with an AppError (the session watch looks for UNAUTHENTICATED). */
+  onFailure(listener: (error: AppError, method: MethodName) => void): () => void;
 }
 
 function parseOutput<N extends MethodName>(name: N, raw: unknown): OutputOf<Methods[N]> {
@@ -29,11 +33,20 @@ function parseOutput<N extends MethodName>(name: N, raw: unknown): OutputOf<Meth
 }
 
 export function createClient(transport: Transport): GuardianClient {
+  const failureListeners = new Set<(error: AppError, method: MethodName) => void>();
   return {
     transport: transport.kind,
     async call(name, input, options) {
-      const raw = await transport.call(name, input, options);
-      return parseOutput(name, raw);
+      let output: OutputOf<Methods[typeof name]>;
+      try {
+        output = parseOutput(name, await transport.call(name, input, options));
+      } catch (error) {
+        if (error instanceof AppError) for (const listener of failureListeners) listener(error, name);
+        throw error;
+      }
+      const token = csrfTokenFrom(name, output);
+      if (token !== undefined) transport.setCsrfToken(token);
+      return output;
     },
     subscribe(name, listener) {
       return transport.subscribe(name, (raw) => {
@@ -43,5 +56,11 @@ export function createClient(transport: Transport): GuardianClient {
       });
     },
     onReconnect: (listener) => transport.onReconnect(listener),
+    onFailure(listener) {
+      failureListeners.add(listener);
+      return () => {
+        failureListeners.delete(listener);
+      };
+    },
   };
 }

@@ -208,3 +208,77 @@ describe('HTTP client: events', () => {
     expect(refresh).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('HTTP client: the session’s CSRF token', () => {
+  const ME = {
+    id: 'u1',
+    username: 'alice',
+    displayName: '',
+    role: 'admin',
+    mustChangePassword: false,
+    totpEnabled: false,
+    csrfToken: 'csrf-abc',
+    sessionExpiresAt: 2_000_000_000_000,
+    idleTimeoutMs: 900_000,
+  };
+
+  /** Answers each request by its verb and path, recording what was sent. */
+  function routed(routes: Record<string, unknown>) {
+    const sent: Sent[] = [];
+    const fetch = vi.fn(async (url: string, init: RequestInit) => {
+      sent.push({ url, method: init.method, headers: { ...(init.headers as Record<string, string>) }, body: undefined });
+      const path = new URL(url, 'http://page.test').pathname.replace('/api/v1', '');
+      const key = `${init.method ?? 'GET'} ${path}`;
+      return json(200, routes[key] ?? {});
+    });
+    return { client: createClient(createHttpTransport({ fetch })), sent };
+  }
+
+  const ROUTES = {
+    'POST /auth/login': ME,
+    'GET /servers': { items: [SERVER], total: 1 },
+    'POST /servers': SERVER,
+    [`DELETE /servers/${SERVER.id}`]: { id: SERVER.id },
+    'POST /auth/logout': { ok: true },
+    'GET /auth/status': { setupRequired: false, user: { ...ME, csrfToken: 'csrf-after-reload' }, onboarding: 'done' },
+  };
+
+  it('sends the token from sign-in on POST and DELETE, never on GET', async () => {
+    const { client, sent } = routed(ROUTES);
+    await client.call('auth.login', { username: 'alice', password: 'correct horse battery' });
+    await client.call('servers.list', {});
+    await client.call('servers.create', { name: 'web-01', host: 'web01.example.com' });
+    await client.call('servers.delete', { id: SERVER.id });
+
+    const [login, list, create, remove] = sent;
+    expect(login?.headers['x-csrf-token']).toBeUndefined();
+    expect(list?.method).toBe('GET');
+    expect(list?.headers['x-csrf-token']).toBeUndefined();
+    expect(create?.method).toBe('POST');
+    expect(create?.headers['x-csrf-token']).toBe('csrf-abc');
+    expect(remove?.method).toBe('DELETE');
+    expect(remove?.headers['x-csrf-token']).toBe('csrf-abc');
+  });
+
+  it('takes the token from auth.status after a reload, and forgets it at sign-out', async () => {
+    const { client, sent } = routed(ROUTES);
+    await client.call('servers.create', { name: 'web-01', host: 'web01.example.com' });
+    await client.call('auth.status', {});
+    await client.call('servers.create', { name: 'web-02', host: 'web02.example.com' });
+    await client.call('auth.logout', {});
+    await client.call('servers.create', { name: 'web-03', host: 'web03.example.com' });
+
+    expect(sent[0]?.headers['x-csrf-token']).toBeUndefined();
+    expect(sent[2]?.headers['x-csrf-token']).toBe('csrf-after-reload');
+    expect(sent[3]?.headers['x-csrf-token']).toBe('csrf-after-reload');
+    expect(sent[4]?.headers['x-csrf-token']).toBeUndefined();
+  });
+
+  it('tells failure listeners about every AppError, with the method', async () => {
+    const { client } = httpClient(() => json(200, {}));
+    const seen: string[] = [];
+    client.onFailure((error, method) => seen.push(`${method}:${error.code}`));
+    await failure(client.call('servers.list', {}));
+    expect(seen).toEqual(['servers.list:INTERNAL']);
+  });
+});

@@ -35,10 +35,22 @@ async function readJson(response: Response): Promise<{ ok: true; value: unknown 
   }
 }
 
+/** The header the server compares with the session's token on POST, PUT, PATCH and DELETE. */
+export const CSRF_HEADER = 'x-csrf-token';
+const UNSAFE_VERBS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /** The method calls of the browser build: REST over fetch, same origin, session cookie. */
-async function httpCall(fetcher: FetchLike, baseUrl: string, name: MethodName, input: unknown, options?: CallOptions) {
+async function httpCall(
+  fetcher: FetchLike,
+  baseUrl: string,
+  csrfToken: string | null,
+  name: MethodName,
+  input: unknown,
+  options?: CallOptions,
+) {
   const request = toHttpRequest(methods[name], asRecord(input));
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (csrfToken && UNSAFE_VERBS.has(request.verb)) headers[CSRF_HEADER] = csrfToken;
   const init: RequestInit = { method: request.verb, headers, credentials: 'same-origin' };
   if (request.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -140,15 +152,20 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   const create =
     options.createEventSource ?? ((url: string) => new EventSource(url));
   const stream = eventStream(baseUrl + EVENTS_PATH, create);
+  // Kept in memory only: a reload asks auth.status, which hands it back.
+  let csrfToken: string | null = null;
   return {
     kind: 'http',
-    call: (name, input, callOptions) => httpCall(fetcher, baseUrl, name, input, callOptions),
+    call: (name, input, callOptions) => httpCall(fetcher, baseUrl, csrfToken, name, input, callOptions),
     subscribe: (name, listener) => stream.subscribe(name, listener),
     onReconnect: (listener) => {
       const off = stream.onReconnect(listener);
       return () => {
         off();
       };
+    },
+    setCsrfToken(token) {
+      csrfToken = token;
     },
   };
 }

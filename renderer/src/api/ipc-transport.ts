@@ -20,5 +20,6 @@ export function createIpcTransport(bridge: GuardianBridge): Transport {
     subscribe: (name, listener) => bridge.subscribe(name, listener),
     // IPC events are delivered by the main process for as long as the window lives.
     onReconnect: () => () => undefined,
+    setCsrfToken: () => undefined,
   };
 }

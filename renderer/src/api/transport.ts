@@ -19,4 +19,10 @@ export interface Transport {
    * cached data should be refreshed. Returns the unsubscribe function.
    */
   onReconnect(listener: () => void): () => void;
+  /**
+   * The signed-in session's CSRF token, sent with every state-changing HTTP request (the
+   * session cookie itself is HttpOnly). Null after sign-out. IPC ignores it: there the main
+   * process holds the session.
+   */
+  setCsrfToken(token: string | null): void;
 }

@@ -10,12 +10,15 @@ import { invalidateDomain, invalidateMethod, methodKey } from './query-keys';
  * - servers.changed → every 'servers.*' read is refetched;
  * - job.progress → the job's cached 'jobs.get' is patched in place and 'jobs.list' refetched;
  * - the event stream came back after a drop → everything is refetched (events were missed).
+ * The stream needs a signed-in session: pass `enabled` false while nobody is (or the session is
+ * locked); the last unsubscribe closes it, and enabling again opens a fresh one.
  */
-export function useContractEvents(): void {
+export function useContractEvents(enabled = true): void {
   const client = useClient();
   const queryClient = useQueryClient();
 
   useEffect(() => {
+    if (!enabled) return undefined;
     const offs = [
       client.subscribe('servers.changed', () => {
         void invalidateDomain(queryClient, 'servers');
@@ -31,5 +34,5 @@ export function useContractEvents(): void {
     return () => {
       for (const off of offs) off();
     };
-  }, [client, queryClient]);
+  }, [client, queryClient, enabled]);
 }

@@ -1,7 +1,13 @@
+import { CreateKeyDialog } from '../apikeys/CreateKeyDialog';
+import { RevokeKeyDialog } from '../apikeys/RevokeKeyDialog';
 import { useDialogStore } from '../state/dialog-store';
 import { DeleteServerDialog } from '../servers/DeleteServerDialog';
 import { ImportDialog } from '../servers/import/ImportDialog';
 import { ServerFormDialog } from '../servers/form/ServerFormDialog';
+import { AddUserDialog } from '../users/AddUserDialog';
+import { ResetPasswordDialog } from '../users/ResetPasswordDialog';
+import { RoleDialog } from '../users/RoleDialog';
+import { UserConfirmDialog } from '../users/UserConfirmDialog';
 
 /** Renders the open dialog, outside the page content so that content can be made inert. */
 export function DialogHost() {
@@ -17,6 +23,18 @@ export function DialogHost() {
       return <DeleteServerDialog server={dialog.server} onClose={close} />;
     case 'server-import':
       return <ImportDialog onClose={close} />;
+    case 'user-create':
+      return <AddUserDialog onClose={close} />;
+    case 'user-role':
+      return <RoleDialog user={dialog.user} onClose={close} />;
+    case 'user-reset-password':
+      return <ResetPasswordDialog user={dialog.user} onClose={close} />;
+    case 'user-confirm':
+      return <UserConfirmDialog action={dialog.action} user={dialog.user} onClose={close} />;
+    case 'apikey-create':
+      return <CreateKeyDialog onClose={close} />;
+    case 'apikey-revoke':
+      return <RevokeKeyDialog apiKey={dialog.apiKey} onClose={close} />;
     default: {
       const unreachable: never = dialog;
       return unreachable;

@@ -1,6 +1,7 @@
 import { useMethodQuery } from '../api/hooks';
 import { ShieldIcon } from '../ui/icons';
 import { ThemeToggle } from './ThemeToggle';
+import { UserMenu } from './UserMenu';
 
 function SystemBadge() {
   const info = useMethodQuery('system.info', {}, { staleTime: Infinity, retry: false });
@@ -22,6 +23,7 @@ export function Header() {
       <div className="header__end">
         <SystemBadge />
         <ThemeToggle />
+        <UserMenu />
       </div>
     </header>
   );

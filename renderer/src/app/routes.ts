@@ -1,10 +1,24 @@
 import { useSyncExternalStore } from 'react';
+import type { Permission } from '../../../shared/permissions';
 
-/** The pages that work; only these appear in the navigation. */
+interface RouteDef {
+  id: string;
+  label: string;
+  href: string;
+  /** What the signed-in user needs to see the page; null: anyone signed in. */
+  permission: Permission | null;
+  /** Listed in the side navigation (the account page is reached from the user menu). */
+  nav: boolean;
+}
+
+/** The pages that work. */
 export const ROUTES = [
-  { id: 'servers', label: 'Servers', href: '#/servers' },
-  { id: 'jobs', label: 'Jobs', href: '#/jobs' },
-] as const;
+  { id: 'servers', label: 'Servers', href: '#/servers', permission: 'servers:read', nav: true },
+  { id: 'jobs', label: 'Jobs', href: '#/jobs', permission: 'jobs:read', nav: true },
+  { id: 'users', label: 'Users', href: '#/users', permission: 'users:read', nav: true },
+  { id: 'apikeys', label: 'API keys', href: '#/apikeys', permission: 'apikeys:read', nav: true },
+  { id: 'account', label: 'Account', href: '#/account', permission: null, nav: false },
+] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];
 

@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { EXPORT_FORMATS } from '../../../shared/api/servers';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { plural } from '../ui/format';
 import { ChevronIcon, DownloadIcon } from '../ui/icons';
+import { useMenu } from '../ui/use-menu';
 import { downloadText } from './download';
 import type { FilterValues } from './list-filters-store';
 
@@ -22,42 +22,9 @@ interface ExportMenuProps {
 
 /** "Export" button with a JSON / CSV menu; the file is downloaded under the server's name for it. */
 export function ExportMenu({ filters, filtered, disabled }: ExportMenuProps) {
-  const [open, setOpen] = useState(false);
-  const root = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
+  const { open, toggle, close, root, button, onMenuKey } = useMenu();
   const exporter = useMethodMutation('servers.export');
   const scope = filtered ? 'servers matching the filters' : 'all servers';
-
-  useEffect(() => {
-    if (!open) return;
-    root.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    const onPointer = (event: PointerEvent) => {
-      if (event.target instanceof Node && !root.current?.contains(event.target)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', onPointer);
-    return () => document.removeEventListener('pointerdown', onPointer);
-  }, [open]);
-
-  const close = () => {
-    setOpen(false);
-    button.current?.focus();
-  };
-
-  const onMenuKey = (event: KeyboardEvent<HTMLDivElement>) => {
-    const items = [...(root.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])];
-    const at = items.findIndex((item) => item === document.activeElement);
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      close();
-    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      const step = event.key === 'ArrowDown' ? 1 : -1;
-      items[(at + step + items.length) % items.length]?.focus();
-    } else if (event.key === 'Tab') {
-      setOpen(false);
-    }
-  };
 
   const exportAs = (format: (typeof EXPORT_FORMATS)[number]) => {
     close();
@@ -81,7 +48,7 @@ export function ExportMenu({ filters, filtered, disabled }: ExportMenuProps) {
         className="button"
         aria-haspopup="menu"
         aria-expanded={open}
-        onClick={() => setOpen(!open)}
+        onClick={toggle}
         disabled={disabled || exporter.isPending}
       >
         <DownloadIcon />

@@ -31,8 +31,9 @@ interface ServerTableProps {
   sort: ServerSortField;
   order: SortOrder;
   onSort(field: ServerSortField): void;
-  onEdit(server: Server): void;
-  onDelete(server: Server): void;
+  /** Absent when the signed-in role may not change servers: no edit or delete buttons then. */
+  onEdit?: ((server: Server) => void) | undefined;
+  onDelete?: ((server: Server) => void) | undefined;
 }
 
 function HeaderCell({ column, sort, order, onSort }: { column: Column } & Pick<ServerTableProps, 'sort' | 'order' | 'onSort'>) {
@@ -61,7 +62,7 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
       aria-rowindex={index + 2}
       className="table__row"
       style={{ transform: `translateY(${top}px)` }}
-      onDoubleClick={() => onEdit(server)}
+      onDoubleClick={onEdit ? () => onEdit(server) : undefined}
     >
       <div role="cell" className="cell cell--name" title={server.name}>
         {server.name}
@@ -90,18 +91,22 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
         {formatRelative(server.updatedAt)}
       </div>
       <div role="cell" className="cell cell--actions">
-        <button type="button" className="icon-button" aria-label={`Edit ${server.name}`} title="Edit" onClick={() => onEdit(server)}>
-          <EditIcon />
-        </button>
-        <button
-          type="button"
-          className="icon-button icon-button--danger"
-          aria-label={`Delete ${server.name}`}
-          title="Delete"
-          onClick={() => onDelete(server)}
-        >
-          <TrashIcon />
-        </button>
+        {onEdit ? (
+          <button type="button" className="icon-button" aria-label={`Edit ${server.name}`} title="Edit" onClick={() => onEdit(server)}>
+            <EditIcon />
+          </button>
+        ) : null}
+        {onDelete ? (
+          <button
+            type="button"
+            className="icon-button icon-button--danger"
+            aria-label={`Delete ${server.name}`}
+            title="Delete"
+            onClick={() => onDelete(server)}
+          >
+            <TrashIcon />
+          </button>
+        ) : null}
       </div>
     </div>
   );

@@ -3,7 +3,7 @@ import { ServerIcon } from '../ui/icons';
 import { useListFilters } from './list-filters-store';
 
 /** Zero servers: either none exist yet (what to do first) or none match the filters. */
-export function ServersEmpty({ filtered }: { filtered: boolean }) {
+export function ServersEmpty({ filtered, mayAdd }: { filtered: boolean; mayAdd: boolean }) {
   const open = useDialogStore((state) => state.open);
   const clearFilters = useListFilters((state) => state.clearFilters);
 
@@ -24,13 +24,19 @@ export function ServersEmpty({ filtered }: { filtered: boolean }) {
         <ServerIcon />
       </div>
       <h2 className="state__title">No servers yet</h2>
-      <p className="state__text">
-        Add the machines you look after: web and API hosts, databases, game servers. You can also bring in a whole
-        fleet at once with <strong>Import</strong> (JSON, CSV or your ~/.ssh/config).
-      </p>
-      <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
-        Add your first server
-      </button>
+      {mayAdd ? (
+        <>
+          <p className="state__text">
+            Add the machines you look after: web and API hosts, databases, game servers. You can also bring in a whole
+            fleet at once with <strong>Import</strong> (JSON, CSV or your ~/.ssh/config).
+          </p>
+          <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
+            Add your first server
+          </button>
+        </>
+      ) : (
+        <p className="state__text">Servers appear here once an owner, admin or operator adds them.</p>
+      )}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useMethodQuery } from '../api/hooks';
+import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatCount, plural } from '../ui/format';
@@ -23,6 +24,7 @@ function useFleetSize(): number | undefined {
 export function ServersPage() {
   const { search, environment, tags, sort, order, sortBy } = useListFilters();
   const open = useDialogStore((state) => state.open);
+  const mayChange = useCan()('servers:write');
   const debouncedSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
   const filters = filterInput(debouncedSearch, environment, tags);
   const filtered = Object.keys(filters).length > 0;
@@ -44,15 +46,19 @@ export function ServersPage() {
           {list.isFetching && list.data ? <span className="spinner" role="status" aria-label="Refreshing" /> : null}
         </div>
         <div className="page__actions">
-          <button type="button" className="button" onClick={() => open({ kind: 'server-import' })}>
-            <UploadIcon />
-            Import
-          </button>
+          {mayChange ? (
+            <button type="button" className="button" onClick={() => open({ kind: 'server-import' })}>
+              <UploadIcon />
+              Import
+            </button>
+          ) : null}
           <ExportMenu filters={filters} filtered={filtered} disabled={total === 0} />
-          <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
-            <PlusIcon />
-            Add server
-          </button>
+          {mayChange ? (
+            <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
+              <PlusIcon />
+              Add server
+            </button>
+          ) : null}
         </div>
       </div>
       <ServerFilters />
@@ -69,15 +75,15 @@ export function ServersPage() {
         ) : list.isError && !list.data ? (
           <ErrorState error={list.error} what="the servers" onRetry={() => void list.refetch()} />
         ) : list.data && list.data.items.length === 0 ? (
-          <ServersEmpty filtered={filtered} />
+          <ServersEmpty filtered={filtered} mayAdd={mayChange} />
         ) : list.data ? (
           <ServerTable
             servers={list.data.items}
             sort={sort}
             order={order}
             onSort={sortBy}
-            onEdit={(server) => open({ kind: 'server-edit', server })}
-            onDelete={(server) => open({ kind: 'server-delete', server })}
+            onEdit={mayChange ? (server) => open({ kind: 'server-edit', server }) : undefined}
+            onDelete={mayChange ? (server) => open({ kind: 'server-delete', server }) : undefined}
           />
         ) : null}
       </div>

@@ -1,4 +1,4 @@
-import type { EventName, Events, InputOf, MethodName, Methods, OutputOf, PayloadOf } from '../../../shared/api';
+import { AppError, type EventName, type Events, type InputOf, type MethodName, type Methods, type OutputOf, type PayloadOf } from '../../../shared/api';
 import type { GuardianClient } from '../api/client';
 
 type Handler<N extends MethodName> = (input: InputOf<Methods[N]>) => Promise<OutputOf<Methods[N]>>;
@@ -18,13 +18,18 @@ export interface FakeClient extends GuardianClient {
 export function fakeClient(handlers: Handlers): FakeClient {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: FakeClient['calls'] = [];
+  const failureListeners = new Set<(error: AppError, method: MethodName) => void>();
   return {
     transport: 'http',
     calls,
     call(name, input) {
       calls.push({ name, input });
       const handler = handlers[name] as Handler<typeof name> | undefined;
-      return handler ? handler(input) : new Promise(() => undefined);
+      if (!handler) return new Promise(() => undefined);
+      return handler(input).catch((error: unknown) => {
+        if (error instanceof AppError) for (const listener of failureListeners) listener(error, name);
+        throw error;
+      });
     },
     subscribe(name, listener) {
       const set = listeners.get(name) ?? new Set();
@@ -34,6 +39,12 @@ export function fakeClient(handlers: Handlers): FakeClient {
       return () => set.delete(wrapped);
     },
     onReconnect: () => () => undefined,
+    onFailure(listener) {
+      failureListeners.add(listener);
+      return () => {
+        failureListeners.delete(listener);
+      };
+    },
     emit(name, payload) {
       for (const listener of listeners.get(name) ?? []) listener(payload);
     },

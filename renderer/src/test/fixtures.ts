@@ -1,4 +1,5 @@
-import { AppError, type ValidationIssue } from '../../../shared/api';
+import { AppError, type ErrorCode, type ValidationIssue } from '../../../shared/api';
+import type { Me } from '../../../shared/api/auth';
 import type { Job } from '../../../shared/api/jobs';
 import type { Server } from '../../../shared/api/servers';
 
@@ -46,4 +47,24 @@ export function fieldError(code: 'VALIDATION_FAILED' | 'CONFLICT', issues: Valid
     correlationId: 'c0ffee00-0000-4000-8000-000000000000',
     issues,
   });
+}
+
+export function me(overrides: Partial<Me> = {}): Me {
+  return {
+    id: '3a9c2f1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
+    username: 'alice',
+    displayName: 'Alice Admin',
+    role: 'admin',
+    mustChangePassword: false,
+    totpEnabled: false,
+    csrfToken: 'csrf-token-1',
+    sessionExpiresAt: Date.now() + 12 * 3_600_000,
+    idleTimeoutMs: 15 * 60_000,
+    ...overrides,
+  };
+}
+
+/** An error as the router answers it, after the transport. */
+export function appError(code: ErrorCode, message: string, hint = 'Do the obvious thing.'): AppError {
+  return AppError.fromShape({ code, message, hint, retryable: false, correlationId: 'c0ffee00-0000-4000-8000-000000000001' });
 }

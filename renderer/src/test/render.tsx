@@ -5,7 +5,10 @@ import { afterEach } from 'vitest';
 import type { GuardianClient } from '../api/client';
 import { ClientProvider } from '../api/client-context';
 import { useContractEvents } from '../api/use-contract-events';
+import { App } from '../app/App';
 import { createQueryClient } from '../app/query-client';
+import { useLockStore } from '../auth/lock-store';
+import { useWizardStore } from '../onboarding/wizard-store';
 import { useDialogStore } from '../state/dialog-store';
 import { useToastStore } from '../state/toast-store';
 import { Toasts } from '../ui/Toasts';
@@ -14,6 +17,9 @@ afterEach(() => {
   cleanup();
   useToastStore.setState({ toasts: [] });
   useDialogStore.setState({ dialog: null });
+  useLockStore.setState({ user: null });
+  useWizardStore.setState({ active: false });
+  window.location.hash = '';
 });
 
 function Events() {
@@ -30,6 +36,17 @@ export function renderWithClient(ui: ReactNode, client: GuardianClient): RenderR
         <Events />
         {ui}
         <Toasts />
+      </QueryClientProvider>
+    </ClientProvider>,
+  );
+}
+
+/** The whole app as main.tsx mounts it, over the given client. */
+export function renderApp(client: GuardianClient): RenderResult {
+  return render(
+    <ClientProvider client={client}>
+      <QueryClientProvider client={createQueryClient()}>
+        <App />
       </QueryClientProvider>
     </ClientProvider>,
   );

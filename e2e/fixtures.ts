@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { test as base, type Page } from '@playwright/test';
+
+const root = resolve(import.meta.dirname, '..');
+export const artifacts = join(root, 'e2e', 'artifacts');
+
+export interface Guardian {
+  url: string;
+  dataDir: string;
+}
+
+/** Starts the built `guardian serve --ui` on a free loopback port with an empty data dir. */
+async function startGuardian(): Promise<{ guardian: Guardian; child: ChildProcess }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guardian-e2e-'));
+  const child = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stdout = child.stdout;
+  if (!stdout) throw new Error('guardian serve has no standard output pipe');
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error('guardian serve did not print its URL within 20 s')), 20_000);
+    child.once('exit', (code) => reject(new Error(`guardian serve exited with ${code} before listening`)));
+    createInterface({ input: stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolveUrl(line.trim());
+    });
+  });
+  return { guardian: { url, dataDir }, child };
+}
+
+/** One Guardian per spec file, with its own empty data dir, started on first use. */
+type GuardianPool = (file: string) => Promise<Guardian>;
+
+export const test = base.extend<{ guardian: Guardian; shot: (name: string) => Promise<void> }, { guardians: GuardianPool }>({
+  guardians: [
+    // Playwright reads the fixtures a function needs from its destructuring: this one needs none.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const started = new Map<string, Promise<{ guardian: Guardian; child: ChildProcess }>>();
+      try {
+        await use((file) => {
+          let entry = started.get(file);
+          if (!entry) {
+            entry = startGuardian();
+            started.set(file, entry);
+          }
+          return entry.then(({ guardian }) => guardian);
+        });
+      } finally {
+        for (const entry of started.values()) {
+          const { guardian, child } = await entry;
+          child.kill('SIGTERM');
+          await new Promise((done) => (child.exitCode === null ? child.once('exit', done) : done(null)));
+          rmSync(guardian.dataDir, { recursive: true, force: true });
+        }
+      }
+    },
+    { scope: 'worker' },
+  ],
+  guardian: async ({ guardians }, use, testInfo) => {
+    await use(await guardians(testInfo.file));
+  },
+  /** Saves a full-page screenshot under e2e/artifacts/ (git-ignored), named after the test. */
+  shot: async ({ page }, use, testInfo) => {
+    mkdirSync(artifacts, { recursive: true });
+    await use(async (name: string) => {
+      const slug = `${testInfo.titlePath.slice(1).join('-')}-${name}`.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      await page.screenshot({ path: join(artifacts, `${slug}.png`), fullPage: true });
+    });
+  },
+});
+
+export async function openApp(page: Page, guardian: Guardian): Promise<void> {
+  await page.goto(guardian.url);
+}
+
+export { expect } from '@playwright/test';

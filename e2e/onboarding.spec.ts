@@ -1,0 +1,127 @@
+import { Secret, TOTP } from 'otpauth';
+import { expect, test } from './fixtures';
+
+// From an empty data dir through the wizard, then sign-in with TOTP, then a viewer's view.
+test.describe.configure({ mode: 'serial' });
+
+const OWNER = { username: 'ada', password: 'analytical engine 1843' };
+const VIEWER = { username: 'vic', temporary: 'temporary viewer pass 1', password: 'viewer chooses own 2026' };
+let totpSecret = '';
+let recoveryCodes: string[] = [];
+
+/** A code for the next time step: the enrolment used the current one, and codes work once. */
+function nextCode(secret: string): string {
+  return new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + 30_000 });
+}
+
+test('the first-run wizard, from an empty data dir to the Servers page', async ({ page, guardian, shot }) => {
+  await page.goto(guardian.url);
+  await expect(page.getByText(/Step 1 of 5/)).toBeVisible();
+  await shot('welcome');
+  await page.getByRole('button', { name: 'Get started' }).click();
+
+  await expect(page.getByText(/Step 2 of 5/)).toBeVisible();
+  await page.getByLabel('Username').fill(OWNER.username);
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await expect(page.getByText(/At least 12 characters/)).toBeVisible();
+  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
+  await page.getByLabel('Confirm password').fill(OWNER.password);
+  await shot('owner');
+  await page.getByRole('button', { name: 'Create owner account' }).click();
+
+  await expect(page.getByText(/Step 3 of 5/)).toBeVisible();
+  await page.getByRole('button', { name: 'Set up two-factor' }).click();
+  await expect(page.getByAltText('QR code for your authenticator app')).toBeVisible();
+  totpSecret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s+/g, '');
+  expect(totpSecret).toMatch(/^[A-Z2-7]{16,}$/);
+  await page.getByLabel('Code').fill(new TOTP({ secret: Secret.fromBase32(totpSecret) }).generate());
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByTestId('recovery-codes')).toBeVisible();
+  recoveryCodes = ((await page.getByTestId('recovery-codes').textContent()) ?? '').match(/[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}/g) ?? [];
+  expect(recoveryCodes).toHaveLength(10);
+  await shot('recovery-codes');
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await expect(page.getByText(/Step 4 of 5/)).toBeVisible();
+  await page.getByLabel('Name').fill('guardian-itself');
+  await page.getByLabel('Host').fill('127.0.0.1');
+  await page.getByLabel('Port').fill(new URL(guardian.url).port);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('probe-result')).toHaveAttribute('data-reachable', 'true');
+  await expect(page.getByTestId('probe-result')).toContainText(/127\.0\.0\.1:\d+ answered in \d+ ms/);
+  await shot('server-test');
+  await page.getByRole('button', { name: 'Add server' }).click();
+
+  await expect(page.getByText(/Step 5 of 5/)).toBeVisible();
+  await page.getByRole('button', { name: 'Go to servers' }).click();
+  await expect(page.getByRole('heading', { name: 'Servers' })).toBeVisible();
+  await expect(page.getByTestId('server-row').filter({ hasText: 'guardian-itself' })).toHaveCount(1);
+  await shot('servers');
+});
+
+test('sign in with a TOTP code, then sign out', async ({ page, guardian, shot }) => {
+  await page.goto(guardian.url);
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await page.getByLabel('Username').fill(OWNER.username);
+  await page.getByLabel('Password').fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('One-time code')).toBeVisible();
+  await shot('mfa');
+  await page.getByLabel('One-time code').fill(nextCode(totpSecret));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Servers' })).toBeVisible();
+
+  await page.getByTestId('user-menu').click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: unknown };
+  expect(status.user).toBeNull();
+});
+
+test('a viewer sees no add, edit or delete controls, and a crafted call is refused', async ({ browser, page, guardian, shot }) => {
+  // The owner adds a viewer with a temporary password.
+  // The TOTP step was used by the previous sign-in; a recovery code works once, at any time.
+  const login = await page.request.post(`${guardian.url}api/v1/auth/login`, {
+    data: { username: OWNER.username, password: OWNER.password, code: recoveryCodes[0] },
+  });
+  expect(login.ok()).toBe(true);
+  const owner = (await login.json()) as { csrfToken: string };
+  const created = await page.request.post(`${guardian.url}api/v1/users`, {
+    data: { username: VIEWER.username, role: 'viewer', password: VIEWER.temporary },
+    headers: { 'x-csrf-token': owner.csrfToken },
+  });
+  expect(created.ok()).toBe(true);
+
+  const context = await browser.newContext();
+  const viewer = await context.newPage();
+  await viewer.goto(guardian.url);
+  await viewer.getByLabel('Username').fill(VIEWER.username);
+  await viewer.getByLabel('Password').fill(VIEWER.temporary);
+  await viewer.getByRole('button', { name: 'Sign in' }).click();
+  await viewer.getByLabel('Current password').fill(VIEWER.temporary);
+  await viewer.getByLabel('New password', { exact: true }).fill(VIEWER.password);
+  await viewer.getByLabel('Confirm new password').fill(VIEWER.password);
+  await viewer.getByRole('button', { name: 'Change password' }).click();
+
+  await expect(viewer.getByRole('heading', { name: 'Servers' })).toBeVisible();
+  await expect(viewer.getByTestId('server-row').filter({ hasText: 'guardian-itself' })).toHaveCount(1);
+  await expect(viewer.getByRole('button', { name: 'Add server' })).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: 'Import' })).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: 'Edit guardian-itself' })).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: 'Delete guardian-itself' })).toHaveCount(0);
+  await viewer.screenshot({ path: 'e2e/artifacts/onboarding-viewer-servers.png', fullPage: true });
+
+  const crafted = await viewer.evaluate(async () => {
+    const status = (await (await fetch('/api/v1/auth/status')).json()) as { user: { csrfToken: string } };
+    const response = await fetch('/api/v1/servers', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': status.user.csrfToken },
+      body: JSON.stringify({ name: 'sneaky', host: '10.6.6.6' }),
+    });
+    return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+  });
+  expect(crafted.status).toBe(403);
+  expect(crafted.body.error.code).toBe('PERMISSION_DENIED');
+  await shot('done');
+  await context.close();
+});

@@ -1,0 +1,82 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from './fixtures';
+import { signedInOwner } from './session';
+
+// One Guardian per file (worker-scoped fixture): the tests run in order, as an admin would.
+test.describe.configure({ mode: 'serial' });
+
+test.beforeEach(async ({ page, guardian }) => {
+  await signedInOwner(page.request, guardian);
+  await page.goto(guardian.url);
+  await expect(page.getByRole('heading', { name: 'Servers' })).toBeVisible();
+});
+
+test('add a server and see it listed', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Add server' }).first().click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('web-1');
+  await dialog.getByLabel('Host').fill('10.0.0.5');
+  await dialog.getByLabel('Port').fill('2222');
+  await dialog.getByLabel('User').fill('deploy');
+  await dialog.getByLabel('Tags').fill('web, eu-west');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByTestId('server-row').filter({ hasText: 'web-1' });
+  await expect(row).toContainText('10.0.0.5');
+  await expect(row).toContainText('2222');
+  await expect(row).toContainText('eu-west');
+  await shot('listed');
+});
+
+test('edit a server, and get an inline error for port 70000', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Edit web-1' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Port').fill('70000');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog.getByTestId('server-form-port-error')).toContainText('between 1 and 65535');
+  await shot('port-error');
+  await dialog.getByLabel('Port').fill('22');
+  await dialog.getByLabel('Host').fill('web-1.example.com');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByTestId('server-row').filter({ hasText: 'web-1' });
+  await expect(row).toContainText('web-1.example.com');
+  await shot('edited');
+});
+
+test('import a CSV with one bad row and see the summary', async ({ page, shot }, testInfo) => {
+  mkdirSync(testInfo.outputDir, { recursive: true });
+  const file = join(testInfo.outputDir, 'fleet.csv');
+  writeFileSync(
+    file,
+    ['name,host,port,user,environment,tags', 'db-1,10.0.1.1,5432,postgres,production,db', 'broken,not a host,99999,,,', 'db-2,10.0.1.2,,,staging,db;replica', ''].join('\n'),
+  );
+  await page.getByRole('button', { name: 'Import' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('File').setInputFiles(file);
+  await expect(dialog.getByLabel('Format')).toHaveValue('csv');
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const summary = dialog.getByTestId('import-summary');
+  await expect(summary).toBeVisible();
+  await expect(dialog.getByTestId('import-created')).toContainText('2');
+  await expect(dialog.getByTestId('import-rejected')).toContainText('1');
+  const rejected = dialog.getByTestId('rejected-row');
+  await expect(rejected).toHaveCount(1);
+  await expect(rejected).toContainText('3');
+  await expect(rejected).toContainText('broken');
+  await expect(rejected).toContainText('Host must be a DNS name');
+  await shot('summary');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await expect(page.getByTestId('server-row').filter({ hasText: 'db-2' })).toContainText('staging');
+});
+
+test('delete a server after confirming', async ({ page, shot }) => {
+  await page.getByRole('button', { name: 'Delete db-1' }).click();
+  const dialog = page.getByRole('dialog');
+  await shot('confirm');
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.getByTestId('server-row').filter({ hasText: 'db-1' })).toHaveCount(0);
+  await expect(page.getByTestId('server-row').filter({ hasText: 'web-1' })).toHaveCount(1);
+  await shot('deleted');
+});

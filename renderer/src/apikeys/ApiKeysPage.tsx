@@ -1,0 +1,117 @@
+import type { ApiKey } from '../../../shared/api/users';
+import { useMethodQuery } from '../api/hooks';
+import { useCan } from '../auth/session';
+import { useDialogStore } from '../state/dialog-store';
+import { ErrorState } from '../ui/ErrorState';
+import { formatDateTime, formatRelative, plural } from '../ui/format';
+import { PlusIcon } from '../ui/icons';
+import { ROLE_LABELS } from '../users/RoleSelect';
+import { keyState } from './key-state';
+
+const STATE_BADGE = { active: 'badge--succeeded', revoked: 'badge--failed', expired: 'badge--queued' } as const;
+
+function KeyRow({ apiKey, mayRevoke }: { apiKey: ApiKey; mayRevoke: boolean }) {
+  const open = useDialogStore((state) => state.open);
+  const state = keyState(apiKey);
+  return (
+    <tr data-testid="api-key-row">
+      <td className="cell--name">{apiKey.name}</td>
+      <td className="mono">{apiKey.prefix}…</td>
+      <td>{ROLE_LABELS[apiKey.role]}</td>
+      <td>{apiKey.permissions ? <span className="mono">{apiKey.permissions.join(', ')}</span> : <span className="muted">All of the role</span>}</td>
+      <td title={apiKey.expiresAt === null ? undefined : formatDateTime(apiKey.expiresAt)}>
+        {apiKey.expiresAt === null ? <span className="muted">Never</span> : formatDateTime(apiKey.expiresAt)}
+      </td>
+      <td title={apiKey.lastUsedAt === null ? undefined : formatDateTime(apiKey.lastUsedAt)}>
+        {apiKey.lastUsedAt === null ? (
+          <span className="muted">Never</span>
+        ) : (
+          <>
+            {formatRelative(apiKey.lastUsedAt)}
+            {apiKey.lastUsedOrigin ? <span className="muted mono"> from {apiKey.lastUsedOrigin}</span> : null}
+          </>
+        )}
+      </td>
+      <td>
+        <span className={`badge ${STATE_BADGE[state]}`}>{state === 'active' ? 'Active' : state === 'revoked' ? 'Revoked' : 'Expired'}</span>
+      </td>
+      {mayRevoke ? (
+        <td className="simple-table__actions">
+          {state === 'active' ? (
+            <button type="button" className="button button--small button--danger-text" aria-label={`Revoke ${apiKey.name}`} onClick={() => open({ kind: 'apikey-revoke', apiKey })}>
+              Revoke
+            </button>
+          ) : null}
+        </td>
+      ) : null}
+    </tr>
+  );
+}
+
+/** Keys for scripts: what each may do, until when, and when it was last used, from where. */
+export function ApiKeysPage() {
+  const mayWrite = useCan()('apikeys:write');
+  const open = useDialogStore((state) => state.open);
+  const keys = useMethodQuery('apikeys.list', {});
+  const items = keys.data?.items;
+
+  return (
+    <div className="page">
+      <div className="page__header">
+        <div className="page__title-group">
+          <h1 className="page__title">API keys</h1>
+          {items ? <span className="page__count">{plural(items.length, 'key', 'keys')}</span> : null}
+        </div>
+        {mayWrite ? (
+          <div className="page__actions">
+            <button type="button" className="button button--primary" onClick={() => open({ kind: 'apikey-create' })}>
+              <PlusIcon />
+              Create key
+            </button>
+          </div>
+        ) : null}
+      </div>
+      <div className="page__content page__content--scroll">
+        {keys.isPending ? (
+          <div className="state" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading API keys…
+          </div>
+        ) : keys.isError && !items ? (
+          <ErrorState error={keys.error} what="the API keys" onRetry={() => void keys.refetch()} />
+        ) : items === undefined ? null : items.length === 0 ? (
+          <div className="state" data-testid="api-keys-empty">
+            <h2 className="state__title">No API keys yet</h2>
+            <p className="state__text">
+              Scripts, monitoring and CI call Guardian’s HTTP API with a key. Give each its own key with only the rights it
+              needs, so you can revoke one without touching the others.
+            </p>
+          </div>
+        ) : (
+          <table className="simple-table" aria-label="API keys" data-testid="api-key-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Role</th>
+                <th scope="col">Permissions</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+                {mayWrite ? (
+                  <th scope="col" className="simple-table__actions">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((apiKey) => (
+                <KeyRow key={apiKey.id} apiKey={apiKey} mayRevoke={mayWrite} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import type { Me } from '../../../shared/api/auth';
+import { useContractEvents } from '../api/use-contract-events';
+import { LockScreen } from '../auth/LockScreen';
+import { MeProvider } from '../auth/session';
+import { useSessionWatch } from '../auth/use-session-watch';
+import { useDialogStore } from '../state/dialog-store';
+import { DialogHost } from './DialogHost';
+import { Header } from './Header';
+import { Navigation } from './Navigation';
+import { Page } from './Page';
+import { useRoute } from './routes';
+
+/**
+ * The signed-in app: header, navigation, the page and its dialogs. When the session locks, all
+ * of it stays mounted, inert, under the lock screen, and the event stream closes until the
+ * same user has signed in again.
+ */
+export function AppFrame({ me, locked }: { me: Me; locked: boolean }) {
+  useContractEvents(!locked);
+  useSessionWatch(me, locked);
+  const route = useRoute();
+  const modalOpen = useDialogStore((state) => state.dialog !== null);
+  const inert = modalOpen || locked;
+  return (
+    <MeProvider me={me}>
+      <div className="shell" inert={inert} aria-hidden={inert ? true : undefined}>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Header />
+        <Navigation current={route} />
+        <main id="main" className="main" tabIndex={-1}>
+          <Page route={route} />
+        </main>
+      </div>
+      <div inert={locked} aria-hidden={locked ? true : undefined}>
+        <DialogHost />
+      </div>
+      {locked ? <LockScreen user={me} /> : null}
+    </MeProvider>
+  );
+}

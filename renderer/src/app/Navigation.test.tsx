@@ -1,0 +1,31 @@
+import { cleanup, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Role } from '../../../shared/permissions';
+import { MeProvider } from '../auth/session';
+import { me } from '../test/fixtures';
+import { Navigation } from './Navigation';
+
+afterEach(cleanup);
+
+function linksFor(role: Role): string[] {
+  render(
+    <MeProvider me={me({ role })}>
+      <Navigation current="servers" />
+    </MeProvider>,
+  );
+  const nav = screen.getByRole('navigation', { name: 'Main' });
+  return within(nav)
+    .getAllByRole('link')
+    .map((link) => link.textContent ?? '');
+}
+
+describe('Navigation', () => {
+  it.each<[Role, string[]]>([
+    ['viewer', ['Servers', 'Jobs']],
+    ['operator', ['Servers', 'Jobs']],
+    ['auditor', ['Servers', 'Jobs', 'Users', 'API keys']],
+    ['admin', ['Servers', 'Jobs', 'Users', 'API keys']],
+  ])('shows a %s only the pages the role may read', (role, expected) => {
+    expect(linksFor(role)).toEqual(expected);
+  });
+});

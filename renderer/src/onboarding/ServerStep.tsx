@@ -1,0 +1,88 @@
+import { useState, type FormEvent } from 'react';
+import { ServerHost, ServerPort, type ProbeResult, type Server } from '../../../shared/api/servers';
+import { useMethodMutation } from '../api/hooks';
+import { checkCreate, DEFAULT_PORT, fieldErrors, valuesFromServer, type FieldErrors } from '../servers/form/server-form';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { Field } from '../ui/Field';
+import { ProbeOutcome } from './ProbeOutcome';
+
+interface ServerStepProps {
+  onAdded(server: Server): void;
+  onSkip(): void;
+  pending: boolean;
+}
+
+/** Step 4: the first server, with a live connection test before it is added. */
+export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
+  const [values, setValues] = useState({ name: '', host: '', port: DEFAULT_PORT });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [probed, setProbed] = useState<{ target: string; result: ProbeResult } | null>(null);
+  const probe = useMethodMutation('servers.probe');
+  const create = useMethodMutation('servers.create');
+
+  const edit = (patch: Partial<typeof values>) => {
+    setValues({ ...values, ...patch });
+    setErrors({});
+    setProbed(null);
+    probe.reset();
+  };
+
+  const test = () => {
+    const host = ServerHost.safeParse(values.host);
+    const port = ServerPort.safeParse(/^\d+$/.test(values.port.trim()) ? Number(values.port) : values.port);
+    const problems: FieldErrors = {};
+    if (!host.success) problems.host = host.error.issues[0]?.message;
+    if (!port.success) problems.port = port.error.issues[0]?.message;
+    setErrors(problems);
+    if (!host.success || !port.success) return;
+    const target = `${host.data}:${port.data}`;
+    probe.mutate({ host: host.data, port: port.data }, { onSuccess: (result) => setProbed({ target, result }) });
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (create.isPending) return;
+    const checked = checkCreate({ ...valuesFromServer(), ...values });
+    if (!checked.ok) return setErrors(checked.errors);
+    create.mutate(checked.input, {
+      onSuccess: onAdded,
+      onError: (error) => setErrors(fieldErrors(error.issues ?? []).fields),
+    });
+  };
+
+  return (
+    <form className="form" onSubmit={submit} noValidate aria-busy={create.isPending} aria-label="First server">
+      <p className="auth-card__text">
+        Name a machine you look after and where it answers. Test the connection to see that Guardian can reach it; you
+        can add more servers, or import a whole fleet, later.
+      </p>
+      <ErrorBanner error={create.error ?? probe.error} testId="server-step-error" />
+      <Field label="Name" error={errors.name} help="How you call it, e.g. web-01." testId="wizard-server-name">
+        {(control) => <input {...control} className="input" autoComplete="off" autoFocus value={values.name} onChange={(event) => edit({ name: event.target.value })} />}
+      </Field>
+      <div className="form__row">
+        <Field label="Host" error={errors.host} help="DNS name, IPv4 or IPv6 address" testId="wizard-server-host">
+          {(control) => <input {...control} className="input" autoComplete="off" spellCheck={false} value={values.host} onChange={(event) => edit({ host: event.target.value })} />}
+        </Field>
+        <Field label="Port" error={errors.port} testId="wizard-server-port">
+          {(control) => <input {...control} className="input input--port" inputMode="numeric" value={values.port} onChange={(event) => edit({ port: event.target.value })} />}
+        </Field>
+      </div>
+      <div className="form__inline">
+        <button type="button" className="button" onClick={test} disabled={probe.isPending}>
+          {probe.isPending ? 'Testing…' : 'Test connection'}
+        </button>
+        {probe.isPending ? <span className="spinner" role="status" aria-label="Testing the connection" /> : null}
+      </div>
+      {probed ? <ProbeOutcome target={probed.target} result={probed.result} /> : null}
+      <div className="form__actions">
+        <button type="button" className="button" onClick={onSkip} disabled={pending || create.isPending}>
+          Skip
+        </button>
+        <button type="submit" className="button button--primary" disabled={pending || create.isPending}>
+          {create.isPending ? 'Adding…' : 'Add server'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,31 @@
+/** Step 1: what Guardian does and what the next few minutes hold. */
+export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: boolean }) {
+  return (
+    <div className="form">
+      <ul className="feature-list">
+        <li>
+          <strong>Watches</strong> your servers (web and API hosts, databases, game servers) and shows what is down and
+          since when.
+        </li>
+        <li>
+          <strong>Keeps their secrets</strong> in an encrypted vault protected by your operating system’s keychain.
+        </li>
+        <li>
+          <strong>Acts</strong> on them over SSH, audited, with progress you can follow and cancel.
+        </li>
+        <li>
+          <strong>Proves</strong> what happened: a tamper-evident audit log and uptime reports you can export.
+        </li>
+      </ul>
+      <p className="auth-card__text">
+        Setting up takes a few minutes: an owner account, optional two-factor sign-in, and your first server. You can
+        change everything later.
+      </p>
+      <div className="form__actions">
+        <button type="button" className="button button--primary" onClick={onStart} disabled={pending} autoFocus>
+          Get started
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { OnboardingStep } from '../../../shared/api/auth';
+import { fakeClient, type Handlers } from '../test/fake-client';
+import { me, server } from '../test/fixtures';
+import { withLayout } from '../test/layout';
+import { renderApp } from '../test/render';
+
+withLayout();
+
+function fill(label: string, value: string) {
+  fireEvent.change(screen.getByLabelText(label), { target: { value } });
+}
+
+/** The policy as a fake server states it: the UI shows whatever rules come back. */
+const checkPassword: Handlers['auth.checkPassword'] = async ({ username, password }) => {
+  const rules = [
+    { rule: 'length', ok: password.length >= 12, message: `At least 12 characters (${password.length} so far)` },
+    { rule: 'not-username', ok: password !== username, message: 'Is not the username' },
+    { rule: 'not-common', ok: password !== 'passwordpassword', message: 'Is not one of the commonly used passwords' },
+  ];
+  return { acceptable: rules.every((rule) => rule.ok), rules };
+};
+
+function firstRun() {
+  const recorded: OnboardingStep[] = [];
+  const owner = me({ username: 'root-admin', displayName: '', role: 'owner' });
+  const client = fakeClient({
+    'auth.status': async () => ({ setupRequired: true, user: null, onboarding: 'welcome' }),
+    'auth.checkPassword': checkPassword,
+    'auth.setup': async () => owner,
+    'onboarding.update': async ({ step }) => {
+      recorded.push(step);
+      return { step };
+    },
+    'servers.probe': async () => ({ reachable: false, latencyMs: null, message: 'Connection refused' }),
+    'servers.create': async (input) => server({ name: input.name, host: input.host, port: input.port ?? 22 }),
+    'servers.list': async () => ({ items: [server()], total: 1 }),
+    'servers.facets': async () => ({ tags: [], environments: [] }),
+  });
+  return { client, recorded };
+}
+
+const rule = (name: string) => screen.getByTestId(`password-rule-${name}`);
+
+describe('First-run wizard', () => {
+  it('ticks the password rules off as the server reports them', async () => {
+    const { client } = firstRun();
+    renderApp(client);
+    fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
+    expect(screen.getByText('Step 2 of 5')).toBeTruthy();
+
+    fill('Username', 'root-admin');
+    fill('Password', 'passwordpassword');
+    await waitFor(() => expect(rule('not-common').dataset.ok).toBe('false'));
+    expect(rule('length').dataset.ok).toBe('true');
+    expect(rule('not-username').dataset.ok).toBe('true');
+    expect(rule('not-common').textContent).toContain('not met');
+
+    fill('Password', 'root-admin');
+    await waitFor(() => expect(rule('not-username').dataset.ok).toBe('false'));
+    expect(rule('length').dataset.ok).toBe('false');
+    expect(rule('length').textContent).toContain('10 so far');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
+    expect(client.calls.some((call) => call.name === 'auth.setup')).toBe(false);
+  });
+
+  it('goes from welcome to the servers page, recording each finished step', async () => {
+    const { client, recorded } = firstRun();
+    renderApp(client);
+    fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
+
+    fill('Username', 'root-admin');
+    fill('Password', 'a long enough passphrase');
+    fill('Confirm password', 'a long enough passphrase');
+    await waitFor(() => expect(rule('length').dataset.ok).toBe('true'));
+    fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
+
+    expect(await screen.findByText('Step 3 of 5')).toBeTruthy();
+    expect(client.calls.find((call) => call.name === 'auth.setup')?.input).toEqual({ username: 'root-admin', password: 'a long enough passphrase' });
+    fireEvent.click(screen.getByRole('button', { name: 'Skip for now' }));
+
+    expect(await screen.findByText('Step 4 of 5')).toBeTruthy();
+    expect((screen.getByLabelText('Port') as HTMLInputElement).value).toBe('22');
+    fill('Name', 'db-01');
+    fill('Host', '10.0.0.5');
+    fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    const outcome = await screen.findByTestId('probe-result');
+    expect(outcome.textContent).toContain('Connection refused');
+    expect(outcome.textContent).toContain('Keep it anyway');
+    fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
+
+    expect(await screen.findByText('Step 5 of 5')).toBeTruthy();
+    expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5:22)');
+    expect(recorded).toEqual(['server', 'done']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Go to servers' }));
+    expect(await screen.findByRole('heading', { name: 'Servers' })).toBeTruthy();
+    expect(window.location.hash).toBe('#/servers');
+  });
+});

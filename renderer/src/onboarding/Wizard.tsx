@@ -1,0 +1,94 @@
+import { useEffect, useState } from 'react';
+import type { AppError } from '../../../shared/api';
+import type { Me, OnboardingStep } from '../../../shared/api/auth';
+import { useMethodMutation } from '../api/hooks';
+import { useStatusUpdates, type AuthStatus } from '../auth/auth-status';
+import { AuthLayout } from '../auth/AuthLayout';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { DoneStep, type WizardSummary } from './DoneStep';
+import { OwnerStep } from './OwnerStep';
+import { ServerStep } from './ServerStep';
+import { TotpStep } from './TotpStep';
+import { WelcomeStep } from './WelcomeStep';
+import { useWizardStore } from './wizard-store';
+import { initialStep, STEP_TITLES } from './wizard-steps';
+import { WizardProgress } from './WizardProgress';
+
+/**
+ * The first run: welcome, owner account, two-factor, first server, done. Each finished step is
+ * recorded (onboarding.update), so a closed app opens again where it was left, after sign-in.
+ */
+export function Wizard({ status }: { status: AuthStatus }) {
+  const [step, setStep] = useState<OnboardingStep>(() => initialStep(status));
+  const [summary, setSummary] = useState<WizardSummary>({ totp: false, server: null });
+  const [failure, setFailure] = useState<AppError | null>(null);
+  const setActive = useWizardStore((state) => state.setActive);
+  const updates = useStatusUpdates();
+  const record = useMethodMutation('onboarding.update');
+  const me = status.user;
+
+  useEffect(() => setActive(true), [setActive]);
+
+  /** Records that the wizard reached `next`, then shows it; on failure stays and says why. */
+  const advance = (next: OnboardingStep) => {
+    setFailure(null);
+    record.mutate({ step: next }, { onSuccess: () => setStep(next), onError: setFailure });
+  };
+
+  const finish = () => {
+    updates.onboarding('done');
+    setActive(false);
+    window.location.hash = '#/servers';
+  };
+
+  const body = (user: Me | null) => {
+    switch (step) {
+      case 'welcome':
+        return <WelcomeStep onStart={() => (user ? advance('totp') : setStep('owner'))} pending={record.isPending} />;
+      case 'owner':
+        return (
+          <OwnerStep
+            onCreated={(created) => {
+              updates.signedIn(created);
+              setStep('totp');
+            }}
+          />
+        );
+      case 'totp':
+        return user ? (
+          <TotpStep
+            me={user}
+            pending={record.isPending}
+            onDone={(enabled) => {
+              setSummary((current) => ({ ...current, totp: enabled }));
+              advance('server');
+            }}
+          />
+        ) : null;
+      case 'server':
+        return (
+          <ServerStep
+            pending={record.isPending}
+            onAdded={(server) => {
+              setSummary((current) => ({ ...current, server }));
+              advance('done');
+            }}
+            onSkip={() => advance('done')}
+          />
+        );
+      case 'done':
+        return user ? <DoneStep me={user} summary={summary} onFinish={finish} /> : null;
+      default: {
+        const unreachable: never = step;
+        return unreachable;
+      }
+    }
+  };
+
+  return (
+    <AuthLayout title={STEP_TITLES[step].title} before={<WizardProgress step={step} />} wide testId="wizard">
+      <ErrorBanner error={failure} testId="wizard-error" />
+      {body(me)}
+    </AuthLayout>
+  );
+}

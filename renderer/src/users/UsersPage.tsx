@@ -1,0 +1,73 @@
+import { useMethodQuery } from '../api/hooks';
+import { useCan, useMe } from '../auth/session';
+import { useDialogStore } from '../state/dialog-store';
+import { ErrorState } from '../ui/ErrorState';
+import { plural } from '../ui/format';
+import { PlusIcon } from '../ui/icons';
+import { UserRow } from './UserRow';
+
+/** Every account: who may do what, who is locked out, who has two-factor. */
+export function UsersPage() {
+  const me = useMe();
+  const mayManage = useCan()('users:write');
+  const open = useDialogStore((state) => state.open);
+  const users = useMethodQuery('users.list', {});
+  const items = users.data?.items;
+
+  return (
+    <div className="page">
+      <div className="page__header">
+        <div className="page__title-group">
+          <h1 className="page__title">Users</h1>
+          {items ? <span className="page__count">{plural(items.length, 'account', 'accounts')}</span> : null}
+        </div>
+        {mayManage ? (
+          <div className="page__actions">
+            <button type="button" className="button button--primary" onClick={() => open({ kind: 'user-create' })}>
+              <PlusIcon />
+              Add user
+            </button>
+          </div>
+        ) : null}
+      </div>
+      <div className="page__content page__content--scroll">
+        {users.isPending ? (
+          <div className="state" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading users…
+          </div>
+        ) : users.isError && !items ? (
+          <ErrorState error={users.error} what="the users" onRetry={() => void users.refetch()} />
+        ) : items === undefined ? null : (
+          <table className="simple-table" aria-label="Users" data-testid="user-table">
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Display name</th>
+                <th scope="col">Role</th>
+                <th scope="col">State</th>
+                <th scope="col">Two-factor</th>
+                <th scope="col">Last sign-in</th>
+                {mayManage ? (
+                  <th scope="col" className="simple-table__actions">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((user) => (
+                <UserRow
+                  key={user.id}
+                  user={user}
+                  self={user.id === me.id}
+                  mayManage={mayManage}
+                  mayManageThis={mayManage && (user.role !== 'owner' || me.role === 'owner')}
+                />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </div>
+  );
+}
