@@ -74,6 +74,7 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'secrets.delete': WRITERS,
   'secrets.reveal': MANAGERS,
   'secrets.inspectKey': WRITERS,
+  'secrets.copy': MANAGERS,
 };
 
 interface Seed {

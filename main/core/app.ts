@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from './metrics/registry';
 import { dataPaths, packageInfo, type DataPaths } from './paths';
 import { ServerService } from './servers/service';
 import { SettingsStore } from './settings/store';
+import { SecretClipboard, type SystemClipboard } from './vault/clipboard';
 import { DEFAULT_AUTO_LOCK_MS, Keyring } from './vault/keyring';
 import { SecretStore } from './vault/secrets';
 import { VaultService } from './vault/service';
@@ -33,6 +34,8 @@ export interface CoreOptions {
   /** The OS keychain (desktop only); headless has none. */
   osKeys?: OsKeyProtector;
   vaultAutoLockMs?: number;
+  /** The system clipboard (desktop only) for copying secrets without showing them. */
+  clipboard?: SystemClipboard;
   /** scrypt cost for new vault passphrases (tests pass a cheap one). */
   vaultScryptCost?: { N: number; r: number; p: number };
 }
@@ -105,7 +108,13 @@ export function createCore(options: CoreOptions): Core {
     clock,
     importDeps: { sqlite, servers, events },
     auth: { signIn, accounts, sessions, apiKeys },
-    vault: { vault, secrets, signIn, backup: { db, sqlite, clock, keyring, vault, scryptCost: options.vaultScryptCost } },
+    vault: {
+      vault,
+      secrets,
+      signIn,
+      backup: { db, sqlite, clock, keyring, vault, scryptCost: options.vaultScryptCost },
+      clipboard: new SecretClipboard(options.clipboard, clock),
+    },
     info: () => ({
       name: packageInfo.productName,
       version: packageInfo.version,

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell, type Session } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell, type Session } from 'electron';
 import { AppError } from '../../shared/api';
 import { createCore, type Core } from '../core/app';
 import { dataPaths, rendererDir } from '../core/paths';
@@ -61,6 +61,7 @@ function start(): void {
       logger: log.logger,
       mode: 'desktop',
       osKeys: osKeyProtector(safeStorage, process.platform),
+      clipboard,
     });
   } catch (cause) {
     log.logger.fatal({ err: cause }, 'Guardian could not start');

@@ -30,6 +30,7 @@ import {
 import { systemInfo } from './system';
 import {
   authReauth,
+  secretsCopy,
   secretsCreate,
   secretsDelete,
   secretsInspectKey,
@@ -117,6 +118,7 @@ export const methods = {
   'secrets.delete': secretsDelete,
   'secrets.reveal': secretsReveal,
   'secrets.inspectKey': secretsInspectKey,
+  'secrets.copy': secretsCopy,
 } as const;
 
 export const events = {

@@ -274,3 +274,14 @@ export const authReauth = method({
   audit: { target: () => 'user:self' },
   http: { method: 'POST', path: '/auth/reauth' },
 });
+
+export const secretsCopy = method({
+  name: 'secrets.copy',
+  summary:
+    'Desktop app only: puts a secret’s value on the system clipboard without sending it to the page, and clears it after 30 s if it is still there. Same rules as reveal.',
+  input: z.strictObject({ id: z.uuid('Not a secret id') }),
+  output: z.object({ id: z.string(), clearsAt: z.number().int() }),
+  permission: 'vault:reveal',
+  audit: { target: (input) => `secret:${input.id}` },
+  http: { method: 'POST', path: '/secrets/:id/copy' },
+});

@@ -2,6 +2,7 @@ import { AppError } from '../../../shared/api/errors';
 import type { Principal } from '../../../shared/permissions';
 import type { CallContext, Handlers } from '../api/router';
 import type { SignInService } from '../auth/signin';
+import type { SecretClipboard } from './clipboard';
 import { exportVault, importVault, type BackupDeps } from './backup';
 import { inspectSshKey, type SecretStore } from './secrets';
 import type { VaultService } from './service';
@@ -11,6 +12,7 @@ export interface VaultHandlerDeps {
   secrets: SecretStore;
   signIn: SignInService;
   backup: BackupDeps;
+  clipboard: SecretClipboard;
 }
 
 type VaultMethods =
@@ -30,6 +32,7 @@ type VaultMethods =
   | 'secrets.delete'
   | 'secrets.reveal'
   | 'secrets.inspectKey'
+  | 'secrets.copy'
   | 'auth.reauth';
 
 function who(ctx: CallContext): Principal {
@@ -42,7 +45,7 @@ const actor = (ctx: CallContext) => {
 };
 
 export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, VaultMethods> {
-  const { vault, secrets, signIn, backup } = deps;
+  const { vault, secrets, signIn, backup, clipboard } = deps;
   return {
     'vault.status': () => vault.status(),
     'vault.init': ({ slot }) => vault.init(slot),
@@ -61,6 +64,10 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
     'secrets.reveal': ({ id }, ctx) => {
       signIn.assertRecentlyReauthenticated(who(ctx));
       return { id, value: secrets.reveal(id) };
+    },
+    'secrets.copy': ({ id }, ctx) => {
+      signIn.assertRecentlyReauthenticated(who(ctx));
+      return { id, ...clipboard.copy(secrets.reveal(id)) };
     },
     'secrets.inspectKey': ({ privateKey, passphrase }) => inspectSshKey(privateKey, passphrase),
     'auth.reauth': ({ password, code }, ctx) => signIn.reauth(who(ctx), password, code),
