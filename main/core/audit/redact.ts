@@ -1,5 +1,8 @@
-/** Keys whose values never enter an audit event. */
-export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content|^code$/i;
+/**
+ * Keys whose values never enter an audit event. `value` is a vault secret's material whatever its
+ * kind (a note's `text` is not a secret-looking key); `current`/`next` are vault passphrases.
+ */
+export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content|^code$|^value$|^current$|^next$/i;
 
 const MAX_STRING = 200;
 

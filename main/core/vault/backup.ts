@@ -17,7 +17,10 @@ const AAD = `${FORMAT}:1`;
 const ExportFile = z.object({
   format: z.literal(FORMAT),
   version: z.literal(1),
-  kdf: z.object({ alg: z.literal('scrypt'), N: z.number().int().min(2 ** 14).max(2 ** 20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.string().min(8) }),
+  kdf: z
+    .object({ alg: z.literal('scrypt'), N: z.number().int().min(2 ** 14).max(2 ** 20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.string().min(8) })
+    // Each bound alone still lets a file ask for 4 GiB and minutes of CPU (N 2^20, r 32, p 16).
+    .refine(({ N, r, p }) => 128 * N * r <= 256 * 2 ** 20 && N * r * p <= 2 ** 22),
   sealed: z.string().min(1),
 });
 
