@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../shared/api/errors';
+import type { SecretValue } from '../../../shared/api/vault';
+import { createCore, type Core } from '../app';
+import { silentLogger } from '../logging/logger';
+import { deriveKey, keyFromFile, newKey, newScryptParams, open, seal } from './crypto';
+
+const NOW = 1_767_225_600_000;
+const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
+const PASSPHRASE = 'correct horse battery staple';
+
+let t: number;
+const clock = { now: () => t };
+let dataDir: string;
+let core: Core | undefined;
+
+function start(): Core {
+  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, vaultScryptCost: CHEAP_SCRYPT });
+  return core;
+}
+
+async function restart(): Promise<Core> {
+  await core?.close();
+  return start();
+}
+
+beforeEach(() => {
+  t = NOW;
+  dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-crypto-'));
+});
+
+afterEach(async () => {
+  await core?.close();
+  core = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The thrown AppError (anything else fails the test). */
+function caught(run: () => unknown): AppError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError, nothing was thrown');
+}
+
+async function caughtAsync(run: () => Promise<unknown>): Promise<AppError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError, nothing was thrown');
+}
+
+const flip = (bytes: Buffer, at: number): Buffer => {
+  const copy = Buffer.from(bytes);
+  copy[at] = (copy[at] ?? 0) ^ 0x01;
+  return copy;
+};
+
+describe('seal and open (AES-256-GCM)', () => {
+  const key = newKey();
+  const plain = Buffer.from('the quick brown fox', 'utf8');
+
+  it('round-trips, with nonce ‖ ciphertext ‖ tag and a fresh nonce every time', () => {
+    const a = seal(key, plain, 'id-1:password');
+    const b = seal(key, plain, 'id-1:password');
+    expect(a.length).toBe(12 + plain.length + 16);
+    expect(a.subarray(0, 12).equals(b.subarray(0, 12))).toBe(false);
+    expect(a.equals(b)).toBe(false);
+    expect(open(key, a, 'id-1:password').toString('utf8')).toBe('the quick brown fox');
+    expect(open(key, b, 'id-1:password').toString('utf8')).toBe('the quick brown fox');
+  });
+
+  it('refuses a flipped bit anywhere (nonce, ciphertext, tag), another AAD, another key, or a stub', () => {
+    const sealed = seal(key, plain, 'id-1:password');
+    for (let at = 0; at < sealed.length; at++) expect(() => open(key, flip(sealed, at), 'id-1:password'), `byte ${at}`).toThrow();
+    expect(() => open(key, sealed, 'id-2:password')).toThrow();
+    expect(() => open(key, sealed, 'id-1:note')).toThrow();
+    expect(() => open(newKey(), sealed, 'id-1:password')).toThrow();
+    expect(() => open(key, sealed.subarray(0, 27), 'id-1:password')).toThrow(/too short/);
+  });
+
+  it('derives the same key from the same passphrase and salt only (NFKC-normalized)', async () => {
+    const params = newScryptParams(CHEAP_SCRYPT);
+    const one = await deriveKey('Ångström 42 pass', params);
+    // "Å" as A + combining ring: the same passphrase once normalized.
+    const same = await deriveKey('A\u030Angström 42 pass', params);
+    const otherSalt = await deriveKey('Ångström 42 pass', newScryptParams(CHEAP_SCRYPT));
+    const otherPass = await deriveKey('Ångström 43 pass', params);
+    expect(one).toHaveLength(32);
+    expect(same.equals(one)).toBe(true);
+    expect(otherSalt.equals(one)).toBe(false);
+    expect(otherPass.equals(one)).toBe(false);
+  });
+
+  it('stretches a key file into a 32-byte key that depends on every byte', () => {
+    const bytes = randomBytes(64);
+    expect(keyFromFile(bytes)).toHaveLength(32);
+    expect(keyFromFile(bytes).equals(keyFromFile(Buffer.from(bytes)))).toBe(true);
+    expect(keyFromFile(flip(bytes, 63)).equals(keyFromFile(bytes))).toBe(false);
+  });
+});
+
+describe('tampering with the database file', () => {
+  const VALUES: Record<string, SecretValue> = {
+    alpha: { kind: 'password', password: 'alpha-password-value' },
+    bravo: { kind: 'password', password: 'bravo-password-value' },
+    charlie: { kind: 'api_token', token: 'charlie-token-value' },
+  };
+
+  /** Three secrets stored by a core that is then closed; their ids by name. */
+  async function plant(): Promise<Record<string, string>> {
+    const c = start();
+    await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
+    const ids: Record<string, string> = {};
+    for (const [name, value] of Object.entries(VALUES)) {
+      ids[name] = c.secrets.create({ name, tags: [], serverIds: [], username: null, value }, 'test').id;
+    }
+    await c.close();
+    core = undefined;
+    return ids;
+  }
+
+  /** Changes rows the way someone with the file but not the key could, with a separate connection. */
+  function editFile(edit: (db: Database.Database) => void): void {
+    const db = new Database(join(dataDir, 'guardian.db'), { fileMustExist: true });
+    try {
+      edit(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  const sealedOf = (db: Database.Database, id: string) =>
+    Buffer.from(db.prepare('SELECT sealed FROM secrets WHERE id = ?').pluck().get(id) as string, 'base64');
+  const setSealed = (db: Database.Database, id: string, sealed: Buffer) =>
+    db.prepare('UPDATE secrets SET sealed = ? WHERE id = ?').run(sealed.toString('base64'), id);
+
+  async function reopenUnlocked(): Promise<Core> {
+    const c = await restart();
+    await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
+    return c;
+  }
+
+  function expectIntegrityError(c: Core, id: string, name: string): void {
+    for (const read of [() => c.secrets.reveal(id), () => c.secrets.use(id, 'ssh')]) {
+      const error = caught(read);
+      expect(error.code).toBe('VAULT_INTEGRITY');
+      expect(error.message).toContain(`"${name}"`);
+      expect(error.message).toContain(id);
+      expect(error.hint.length).toBeGreaterThan(0);
+    }
+  }
+
+  it.each([
+    { part: 'nonce', at: () => 3 },
+    { part: 'ciphertext', at: (sealed: Buffer) => 12 + Math.floor((sealed.length - 28) / 2) },
+    { part: 'tag', at: (sealed: Buffer) => sealed.length - 1 },
+  ])('a flipped byte of the $part is refused as VAULT_INTEGRITY naming the secret; the others still open', async ({ at }) => {
+    const ids = await plant();
+    const alpha = ids.alpha ?? '';
+    editFile((db) => {
+      const sealed = sealedOf(db, alpha);
+      setSealed(db, alpha, flip(sealed, at(sealed)));
+    });
+
+    const c = await reopenUnlocked();
+    expectIntegrityError(c, alpha, 'alpha');
+    expect(c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
+    expect(c.secrets.reveal(ids.charlie ?? '')).toEqual(VALUES.charlie);
+  });
+
+  it('swapping the sealed values of two rows is refused for both (the AAD binds id and kind)', async () => {
+    const ids = await plant();
+    const [alpha, bravo] = [ids.alpha ?? '', ids.bravo ?? ''];
+    editFile((db) => {
+      const a = sealedOf(db, alpha);
+      const b = sealedOf(db, bravo);
+      setSealed(db, alpha, b);
+      setSealed(db, bravo, a);
+    });
+
+    const c = await reopenUnlocked();
+    expectIntegrityError(c, alpha, 'alpha');
+    expectIntegrityError(c, bravo, 'bravo');
+    expect(c.secrets.reveal(ids.charlie ?? '')).toEqual(VALUES.charlie);
+  });
+
+  it('changing a row’s kind is refused too: the value cannot be read as another kind', async () => {
+    const ids = await plant();
+    const charlie = ids.charlie ?? '';
+    editFile((db) => db.prepare("UPDATE secrets SET kind = 'password' WHERE id = ?").run(charlie));
+
+    const c = await reopenUnlocked();
+    expectIntegrityError(c, charlie, 'charlie');
+  });
+
+  it('a tampered row stops an export and a rotation with the same error, and the rotation moves nothing', async () => {
+    const ids = await plant();
+    const alpha = ids.alpha ?? '';
+    editFile((db) => setSealed(db, alpha, flip(sealedOf(db, alpha), 20)));
+
+    const c = await reopenUnlocked();
+    const exported = await c.router.call({ kind: 'system', id: 'test', name: 'test', role: 'owner' }, 'vault.export', { passphrase: 'another long passphrase' }, { origin: 'test' });
+    expect(exported.ok ? null : exported.error.code).toBe('VAULT_INTEGRITY');
+
+    const job = c.vault.rotate('test');
+    const finished = await c.jobs.waitFor(job.id);
+    expect(finished.status).toBe('failed');
+    expect(finished.error?.code).toBe('VAULT_INTEGRITY');
+    expect(finished.error?.message).toContain(alpha);
+    // The failed batch was one transaction: nothing moved to the new key.
+    const generations = c.database.sqlite.prepare('SELECT DISTINCT key_generation FROM secrets').pluck().all();
+    expect(generations).toEqual([1]);
+    expect(c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
+  });
+
+  it('a damaged wrapped data key is reported as VAULT_INTEGRITY at unlock, not as a wrong passphrase', async () => {
+    await plant();
+    editFile((db) => {
+      const wrapped = Buffer.from(db.prepare('SELECT wrapped_dek FROM vault_state WHERE id = 1').pluck().get() as string, 'base64');
+      db.prepare('UPDATE vault_state SET wrapped_dek = ? WHERE id = 1').run(flip(wrapped, 14).toString('base64'));
+    });
+
+    const c = await restart();
+    const error = await caughtAsync(() => c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE }));
+    expect(error.code).toBe('VAULT_INTEGRITY');
+    expect(c.vault.status().locked).toBe(true);
+  });
+});
+
+describe('a wrong passphrase', () => {
+  it('is refused with VAULT_BAD_PASSPHRASE and changes nothing: slots and state are byte-identical, the vault stays locked', async () => {
+    const c = start();
+    await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
+    c.secrets.create({ name: 'x', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'n' } }, 'test');
+    c.vault.lock();
+    const snapshot = () => ({
+      slots: c.database.sqlite.prepare('SELECT * FROM vault_slots ORDER BY id').raw().all(),
+      state: c.database.sqlite.prepare('SELECT * FROM vault_state').raw().all(),
+      secrets: c.database.sqlite.prepare('SELECT * FROM secrets ORDER BY id').raw().all(),
+    });
+    const before = snapshot();
+    t += 60_000;
+
+    for (const passphrase of ['correct horse battery stapl', 'Correct horse battery staple', `${PASSPHRASE} `]) {
+      const error = await caughtAsync(() => c.vault.unlock({ kind: 'passphrase', passphrase }));
+      expect(error.code).toBe('VAULT_BAD_PASSPHRASE');
+      expect(error.message).toMatch(/wrong; nothing was changed/);
+      expect(error.message).not.toContain(passphrase);
+    }
+    expect(c.vault.status().locked).toBe(true);
+    expect(snapshot()).toEqual(before);
+
+    await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
+    expect(c.vault.status().locked).toBe(false);
+  });
+});

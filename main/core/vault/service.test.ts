@@ -1,0 +1,434 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppErrorShape } from '../../../shared/api/errors';
+import type { Job } from '../../../shared/api/jobs';
+import type { SecretValue, VaultStatus } from '../../../shared/api/vault';
+import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { CallResult } from '../api/router';
+import { createCore, type Core, type CoreOptions } from '../app';
+import { silentLogger } from '../logging/logger';
+import { newKey, open, seal } from './crypto';
+import { ROTATE_BATCH } from './service';
+import type { OsKeyProtector } from './slots';
+
+const NOW = 1_767_225_600_000;
+const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
+const FIRST = 'correct horse battery staple';
+const SECOND = 'a second passphrase for the ops team';
+const CALL = { origin: 'test' };
+
+let t: number;
+const clock = { now: () => t };
+let dataDir: string;
+let core: Core | undefined;
+
+function start(options: Partial<CoreOptions> = {}): Core {
+  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, vaultScryptCost: CHEAP_SCRYPT, ...options });
+  return core;
+}
+
+beforeEach(() => {
+  t = NOW;
+  dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-service-'));
+});
+
+afterEach(async () => {
+  await core?.close();
+  core = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function failure(result: CallResult): AppErrorShape {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+function success<T>(result: CallResult): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value as T;
+}
+
+const call = async <T = VaultStatus>(c: Core, name: string, input: unknown) => success<T>(await c.router.call(LOCAL_OWNER, name, input, CALL));
+const refused = async (c: Core, name: string, input: unknown) => failure(await c.router.call(LOCAL_OWNER, name, input, CALL));
+
+function keyFile(name: string, bytes = randomBytes(64)): string {
+  const dir = join(dataDir, 'keys');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, bytes, { mode: 0o400 });
+  return path;
+}
+
+/** Stores `count` secrets of every kind in turn; their values by id. */
+function plant(c: Core, count: number, prefix = 's'): Map<string, SecretValue> {
+  const planted = new Map<string, SecretValue>();
+  c.database.sqlite.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const value: SecretValue =
+        i % 3 === 0
+          ? { kind: 'password', password: `${prefix}-password-${i}` }
+          : i % 3 === 1
+            ? { kind: 'api_token', token: `${prefix}-token-${i}` }
+            : { kind: 'note', text: `${prefix}-note-${i}\nsecond line` };
+      planted.set(c.secrets.create({ name: `${prefix} ${i}`, tags: [], serverIds: [], username: null, value }, 'test').id, value);
+    }
+  })();
+  return planted;
+}
+
+function expectIntact(c: Core, planted: Map<string, SecretValue>): void {
+  for (const [id, value] of planted) expect(c.secrets.reveal(id)).toEqual(value);
+}
+
+const sealedColumn = (c: Core) =>
+  new Map((c.database.sqlite.prepare('SELECT id, sealed FROM secrets').raw().all() as [string, string][]).map(([id, sealed]) => [id, sealed]));
+const generations = (c: Core) => c.database.sqlite.prepare('SELECT DISTINCT key_generation FROM secrets ORDER BY 1').pluck().all();
+const vaultState = (c: Core) =>
+  c.database.sqlite.prepare('SELECT generation, pending_generation AS pending FROM vault_state').get() as { generation: number; pending: number | null };
+
+/** A keychain that works: AES with a key held by the fake "OS". */
+function workingKeychain(): OsKeyProtector & { calls: string[] } {
+  const osKey = newKey();
+  const calls: string[] = [];
+  return {
+    calls,
+    availability: () => ({ available: true, reason: 'The keychain (libsecret) protects the vault.' }),
+    protect: (data) => {
+      calls.push('protect');
+      return seal(osKey, data, 'os');
+    },
+    unprotect: (blob) => {
+      calls.push('unprotect');
+      return open(osKey, blob, 'os');
+    },
+  };
+}
+
+const BASIC_TEXT = 'The OS keychain on this system stores keys as plain text (basic_text): it would not protect the vault.';
+const noKeychain: OsKeyProtector = {
+  availability: () => ({ available: false, reason: BASIC_TEXT }),
+  protect: () => {
+    throw new Error('must not be called');
+  },
+  unprotect: () => {
+    throw new Error('must not be called');
+  },
+};
+
+describe('creating the vault', () => {
+  it('with a passphrase: unlocked at once, one slot, and only once', async () => {
+    const c = start();
+    expect(c.vault.status()).toMatchObject({ initialized: false, locked: true, slots: [] });
+    expect((await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } })).code).toBe('VAULT_NOT_INITIALIZED');
+
+    const status = await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST, label: 'Mine' } });
+    expect(status).toMatchObject({ initialized: true, locked: false, rotation: { inProgress: false, remaining: 0 } });
+    expect(status.slots).toEqual([{ id: expect.any(String), kind: 'passphrase', label: 'Mine', createdAt: NOW, lastUsedAt: NOW }]);
+
+    const again = await refused(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: SECOND } });
+    expect(again.code).toBe('CONFLICT');
+    expect((await refused(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'too short' } })).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('with the OS keychain when it is available; refused with the keychain’s own reason when it is not', async () => {
+    const keychain = workingKeychain();
+    const c = start({ osKeys: keychain });
+    expect((await call(c, 'vault.init', { slot: { kind: 'os' } })).slots.map((s) => [s.kind, s.label])).toEqual([['os', 'OS keychain']]);
+    const planted = plant(c, 3);
+    await call(c, 'vault.lock', {});
+    await call(c, 'vault.unlock', { with: { kind: 'os' } });
+    expectIntact(c, planted);
+    expect(keychain.calls).toEqual(['protect', 'unprotect']);
+    await c.close();
+
+    dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-service-'));
+    const headless = start({ osKeys: noKeychain });
+    expect(headless.vault.status().os).toEqual({ available: false, reason: BASIC_TEXT });
+    const error = await refused(headless, 'vault.init', { slot: { kind: 'os' } });
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', message: BASIC_TEXT });
+    expect(error.hint).toMatch(/passphrase/);
+    expect(headless.vault.status()).toMatchObject({ initialized: false, slots: [] });
+  });
+});
+
+describe('key slots', () => {
+  it('any slot unlocks; adding, removing and changing slots never re-encrypts a secret', async () => {
+    const c = start();
+    const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';
+    const planted = plant(c, 30);
+    const sealed = sealedColumn(c);
+    const file = keyFile('vault.key');
+
+    t += 1000;
+    const withFile = await call(c, 'vault.addSlot', { slot: { kind: 'keyfile', path: file } });
+    const withSecond = await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: SECOND, label: 'Ops team' } });
+    expect(withSecond.slots.map((s) => [s.kind, s.label])).toEqual([
+      ['passphrase', 'Passphrase'],
+      ['keyfile', 'Key file'],
+      ['passphrase', 'Ops team'],
+    ]);
+    const fileSlot = withFile.slots[1]?.id ?? '';
+    const secondSlot = withSecond.slots[2]?.id ?? '';
+
+    const unlockWith = [
+      { kind: 'passphrase', passphrase: FIRST },
+      { kind: 'keyfile', path: file },
+      { kind: 'passphrase', passphrase: SECOND },
+    ];
+    for (const using of unlockWith) {
+      await call(c, 'vault.lock', {});
+      t += 1000;
+      expect((await call(c, 'vault.unlock', { with: using })).locked).toBe(false);
+      expectIntact(c, planted);
+    }
+    // The slot that opened the vault records when.
+    expect(c.vault.status().slots.find((s) => s.id === secondSlot)?.lastUsedAt).toBe(t);
+
+    // Change the first passphrase: the old one stops working, the new one works.
+    await call(c, 'vault.changePassphrase', { id: first, current: FIRST, next: 'the first passphrase, changed' });
+    await call(c, 'vault.lock', {});
+    expect((await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } })).code).toBe('VAULT_BAD_PASSPHRASE');
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: 'the first passphrase, changed' } });
+    expect((await refused(c, 'vault.changePassphrase', { id: first, current: FIRST, next: 'whatever comes next' })).code).toBe('VAULT_BAD_PASSPHRASE');
+    expect((await refused(c, 'vault.changePassphrase', { id: fileSlot, current: FIRST, next: 'whatever comes next' })).code).toBe('NOT_FOUND');
+
+    // Remove the key file slot: the file no longer opens the vault.
+    await call(c, 'vault.removeSlot', { id: fileSlot });
+    await call(c, 'vault.lock', {});
+    const gone = await refused(c, 'vault.unlock', { with: { kind: 'keyfile', path: file } });
+    expect(gone.code).toBe('VAULT_BAD_PASSPHRASE');
+    expect(gone.hint).toMatch(/passphrase/);
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: SECOND } });
+
+    // Never the last one.
+    await call(c, 'vault.removeSlot', { id: first });
+    const last = await refused(c, 'vault.removeSlot', { id: secondSlot });
+    expect(last.code).toBe('CONFLICT');
+    expect(last.hint).toMatch(/Add another slot first/);
+    expect(c.vault.status().slots.map((s) => s.id)).toEqual([secondSlot]);
+
+    expect(sealedColumn(c)).toEqual(sealed);
+    expect(generations(c)).toEqual([1]);
+    expectIntact(c, planted);
+  });
+
+  it('refuses a key file that is missing, a folder, or too short, naming the path', async () => {
+    const c = start();
+    await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
+    const missing = join(dataDir, 'nope.key');
+    const short = keyFile('short.key', randomBytes(16));
+    for (const [path, pattern] of [
+      [missing, /cannot be read \(ENOENT\)/],
+      [dataDir, /cannot be read \(EISDIR\)/],
+      [short, /holds 16 bytes; at least 32/],
+    ] as const) {
+      const error = await refused(c, 'vault.addSlot', { slot: { kind: 'keyfile', path } });
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.message).toContain(path);
+      expect(error.message).toMatch(pattern);
+      expect(error.hint.length).toBeGreaterThan(0);
+    }
+    expect(c.vault.status().slots).toHaveLength(1);
+  });
+
+  it('says which kinds of slot the vault has when asked to unlock with another kind', async () => {
+    const c = start();
+    await call(c, 'vault.init', { slot: { kind: 'keyfile', path: keyFile('only.key') } });
+    await call(c, 'vault.lock', {});
+    const error = await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expect(error.code).toBe('VAULT_BAD_PASSPHRASE');
+    expect(error.message).toMatch(/no passphrase slot/);
+    expect(error.hint).toMatch(/key file/);
+    const other = await refused(c, 'vault.unlock', { with: { kind: 'keyfile', path: keyFile('other.key') } });
+    expect(other.code).toBe('VAULT_BAD_PASSPHRASE');
+  });
+
+  it('audits slot changes without the passphrases', async () => {
+    const c = start();
+    const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';
+    await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: SECOND } });
+    await call(c, 'vault.changePassphrase', { id: first, current: FIRST, next: 'the first passphrase, changed' });
+    await refused(c, 'vault.changePassphrase', { id: first, current: 'a wrong current one', next: 'the first passphrase, changed' });
+    await call(c, 'vault.lock', {});
+    await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: 'a wrong guess at it' } });
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: SECOND } });
+
+    const rows = c.database.sqlite.prepare("SELECT action, target, outcome FROM audit_events WHERE action LIKE 'vault.%' ORDER BY seq").raw().all();
+    expect(rows).toEqual([
+      ['vault.init', 'vault', 'ok'],
+      ['vault.addSlot', 'vault', 'ok'],
+      ['vault.changePassphrase', `vault-slot:${first}`, 'ok'],
+      ['vault.changePassphrase', `vault-slot:${first}`, 'VAULT_BAD_PASSPHRASE'],
+      ['vault.lock', 'vault', 'ok'],
+      ['vault.unlock', 'vault', 'VAULT_BAD_PASSPHRASE'],
+      ['vault.unlock', 'vault', 'ok'],
+    ]);
+    const everything = JSON.stringify(c.database.sqlite.prepare('SELECT * FROM audit_events').all());
+    for (const passphrase of [FIRST, SECOND, 'the first passphrase, changed', 'a wrong current one', 'a wrong guess at it']) {
+      expect(everything).not.toContain(passphrase);
+    }
+  });
+});
+
+describe('rotating the data key', () => {
+  const COUNT = 2 * ROTATE_BATCH + 57;
+
+  async function finished(c: Core, job: Job): Promise<Job> {
+    const done = await c.jobs.waitFor(job.id);
+    expect(done.error).toBeNull();
+    return done;
+  }
+
+  /** Progress reports are throttled by the clock: each one seen moves time on, so every batch is reported. */
+  function recordProgress(c: Core): Job[] {
+    const seen: Job[] = [];
+    c.events.subscribe((name, payload) => {
+      if (name !== 'job.progress') return;
+      seen.push(payload as Job);
+      t += 1000;
+    });
+    return seen;
+  }
+
+  it('re-seals every secret with a new key, as a job with progress; values intact after lock and unlock', async () => {
+    const c = start();
+    await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
+    const planted = plant(c, COUNT);
+    const before = sealedColumn(c);
+    const slotsBefore = c.database.sqlite.prepare('SELECT * FROM vault_slots').all();
+    const progress = recordProgress(c);
+
+    const job = await call<Job>(c, 'vault.rotate', {});
+    expect(job).toMatchObject({ kind: 'vault.rotate', status: 'queued', createdBy: 'system:local-owner' });
+    expect(c.vault.status().rotation).toEqual({ inProgress: true, remaining: COUNT });
+    const done = await finished(c, job);
+    expect(done).toMatchObject({ status: 'succeeded', done: COUNT, total: COUNT, result: { kind: 'vault.rotate', reSealed: COUNT, finished: true } });
+
+    const reports = progress.filter((p) => p.id === job.id && p.status === 'running').map((p) => [p.done, p.total]);
+    expect(reports).toEqual([
+      [0, null],
+      [0, COUNT],
+      [ROTATE_BATCH, COUNT],
+      [2 * ROTATE_BATCH, COUNT],
+      [COUNT, COUNT],
+    ]);
+    expect(progress.at(-1)).toMatchObject({ id: job.id, status: 'succeeded' });
+
+    const after = sealedColumn(c);
+    for (const [id, sealed] of before) expect(after.get(id), id).not.toBe(sealed);
+    expect(generations(c)).toEqual([2]);
+    expect(vaultState(c)).toEqual({ generation: 2, pending: null });
+    expect(c.vault.status().rotation).toEqual({ inProgress: false, remaining: 0 });
+    // Slots wrap the KEK, which a rotation leaves alone.
+    expect(c.database.sqlite.prepare('SELECT * FROM vault_slots').all()).toEqual(slotsBefore);
+
+    await call(c, 'vault.lock', {});
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expectIntact(c, planted);
+
+    // And again: generation 3, still intact.
+    await finished(c, await call<Job>(c, 'vault.rotate', {}));
+    expect(generations(c)).toEqual([3]);
+    await c.close();
+    const reopened = start();
+    await reopened.vault.unlock({ kind: 'passphrase', passphrase: FIRST });
+    expectIntact(reopened, planted);
+  });
+
+  it('keeps working while secrets are created and changed during the rotation', async () => {
+    const c = start();
+    await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
+    const planted = plant(c, COUNT);
+    const ids = [...planted.keys()];
+    const job = await call<Job>(c, 'vault.rotate', {});
+
+    let round = 0;
+    while (c.jobs.get(job.id).status !== 'succeeded') {
+      expect(c.jobs.get(job.id).status).not.toBe('failed');
+      const value: SecretValue = { kind: 'password', password: `during-${round}` };
+      planted.set(c.secrets.create({ name: `during ${round}`, tags: [], serverIds: [], username: null, value }, 'test').id, value);
+      const changed = ids[(round * 97) % ids.length] ?? '';
+      const kind = planted.get(changed)?.kind;
+      const next: SecretValue =
+        kind === 'password'
+          ? { kind: 'password', password: `changed-${round}` }
+          : kind === 'api_token'
+            ? { kind: 'api_token', token: `changed-${round}` }
+            : { kind: 'note', text: `changed-${round}` };
+      c.secrets.update(changed, { value: next }, 'test');
+      planted.set(changed, next);
+      round++;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    expect(round).toBeGreaterThan(1);
+    await finished(c, job);
+    expect(generations(c)).toEqual([2]);
+    await call(c, 'vault.lock', {});
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expectIntact(c, planted);
+  });
+
+  it('cancelled part way, keeps both keys readable, and resumes to the same generation', async () => {
+    const c = start();
+    await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
+    const planted = plant(c, COUNT);
+    const progress = recordProgress(c);
+    const job = await call<Job>(c, 'vault.rotate', {});
+    c.events.subscribe((name, payload) => {
+      const report = payload as Job;
+      if (name === 'job.progress' && report.id === job.id && report.status === 'running' && report.done > 0) c.jobs.cancel(job.id);
+    });
+
+    const stopped = await c.jobs.waitFor(job.id);
+    expect(stopped).toMatchObject({ status: 'cancelled', result: { kind: 'vault.rotate', reSealed: ROTATE_BATCH, finished: false } });
+    expect(c.vault.status().rotation).toEqual({ inProgress: true, remaining: COUNT - ROTATE_BATCH });
+    expect(generations(c)).toEqual([1, 2]);
+    expect(vaultState(c)).toEqual({ generation: 1, pending: 2 });
+
+    // Half-rotated: every secret opens, after a lock and after a restart.
+    await call(c, 'vault.lock', {});
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expectIntact(c, planted);
+    await c.close();
+    const c2 = start();
+    await call(c2, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expectIntact(c2, planted);
+    const extra: SecretValue = { kind: 'note', text: 'made half way' };
+    planted.set(c2.secrets.create({ name: 'half way', tags: [], serverIds: [], username: null, value: extra }, 'test').id, extra);
+
+    const resumed = await call<Job>(c2, 'vault.rotate', {});
+    const done = await finished(c2, resumed);
+    expect(done).toMatchObject({ status: 'succeeded', result: { reSealed: COUNT - ROTATE_BATCH, finished: true } });
+    expect(generations(c2)).toEqual([2]);
+    expect(vaultState(c2)).toEqual({ generation: 2, pending: null });
+    await call(c2, 'vault.lock', {});
+    await call(c2, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expectIntact(c2, planted);
+    expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('cannot start while locked, and a lock during the rotation stops it without damage', async () => {
+    const c = start();
+    await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
+    const planted = plant(c, COUNT);
+    recordProgress(c);
+    const job = await call<Job>(c, 'vault.rotate', {});
+    c.events.subscribe((name, payload) => {
+      const report = payload as Job;
+      if (name === 'job.progress' && report.id === job.id && report.status === 'running' && report.done > 0) c.vault.lock();
+    });
+    const stopped = await c.jobs.waitFor(job.id);
+    expect(stopped.status).toBe('failed');
+    expect(stopped.error?.code).toBe('VAULT_LOCKED');
+    expect((await refused(c, 'vault.rotate', {})).code).toBe('VAULT_LOCKED');
+
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+    expectIntact(c, planted);
+    await finished(c, await call<Job>(c, 'vault.rotate', {}));
+    expect(generations(c)).toEqual([2]);
+    expectIntact(c, planted);
+  });
+});

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppErrorShape } from '../../shared/api/errors';
+import type { Secret, VaultStatus } from '../../shared/api/vault';
+import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+
+// `guardian serve` and its vault key file: the flag, GUARDIAN_VAULT_KEY_FILE, and systemd's
+// $CREDENTIALS_DIRECTORY/vault-key; a key that does not fit stops the start, loudly.
+
+const KEY_ENV = ['GUARDIAN_VAULT_KEY_FILE', 'CREDENTIALS_DIRECTORY'] as const;
+
+let keysDir: string;
+let dataDir: string;
+let keyFile: string;
+/** One owner API key for every start (each start would otherwise make its own). */
+let token: string;
+
+function writeKey(name: string, bytes: Buffer = randomBytes(64)): string {
+  const path = join(keysDir, name);
+  writeFileSync(path, bytes, { mode: 0o400 });
+  return path;
+}
+
+/**
+ * Runs `body` with these variables in this process's environment, which the CLI children inherit,
+ * and none of the vault key ones from outside.
+ */
+async function withEnv<T>(vars: Partial<Record<(typeof KEY_ENV)[number], string>>, body: () => Promise<T>): Promise<T> {
+  const saved = KEY_ENV.map((name) => [name, process.env[name]] as const);
+  for (const name of KEY_ENV) {
+    const value = vars[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+const start = (args: string[] = []) => startGuardian({ dataDir, apiKey: false, args });
+
+async function request<T>(guardian: Guardian, verb: string, path: string, body?: unknown) {
+  const response = await fetch(guardian.at(path), {
+    method: verb,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+const vaultOf = async (guardian: Guardian) => {
+  const answer = await request<VaultStatus>(guardian, 'GET', 'api/v1/vault');
+  expect(answer.status).toBe(200);
+  return answer.body;
+};
+
+async function stopCleanly(guardian: Guardian): Promise<void> {
+  expect(await guardian.stop()).toEqual({ code: 0, signal: null });
+}
+
+beforeAll(async () => {
+  keysDir = tempDir('guardian-vault-keys-');
+  dataDir = tempDir();
+  keyFile = writeKey('vault.key');
+  const created = await runCli(['apikey', 'create', '--name', 'tests', '--role', 'owner', '--json', '--data-dir', dataDir]);
+  if (created.code !== 0) throw new Error(`guardian apikey create failed:\n${created.stderr}`);
+  token = (JSON.parse(created.stdout) as { token: string }).token;
+});
+
+afterAll(cleanUp);
+
+describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
+  it('creates the vault on first start, protected by the key file, and unlocks it on the next', async () => {
+    const first = await withEnv({}, () => start(['--vault-key-file', keyFile]));
+    await first.waitForStderr('vault created, protected by the key file');
+    const created = await vaultOf(first);
+    expect(created).toMatchObject({ initialized: true, locked: false, rotation: { inProgress: false, remaining: 0 } });
+    expect(created.slots.map((slot) => slot.kind)).toEqual(['keyfile']);
+    const secret = await request<Secret>(first, 'POST', 'api/v1/secrets', { name: 'db root', value: { kind: 'password', password: 'first-run' } });
+    expect(secret.status).toBe(200);
+    await stopCleanly(first);
+
+    const second = await withEnv({}, () => start(['--vault-key-file', keyFile]));
+    await second.waitForStderr('vault unlocked with the key file');
+    expect(await vaultOf(second)).toMatchObject({ initialized: true, locked: false });
+    expect(second.stderr()).not.toContain('vault created');
+    const changed = await request<Secret>(second, 'PATCH', `api/v1/secrets/${secret.body.id}`, { value: { kind: 'password', password: 'second-run' } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.name).toBe('db root');
+    await stopCleanly(second);
+  });
+
+  it.each([
+    { what: 'another key file (64 other random bytes)', path: () => writeKey('other.key'), error: /^error: The key file does not open this vault; nothing was changed\.$/m },
+    { what: 'a missing key file', path: () => join(keysDir, 'missing.key'), error: /^error: The vault key file .*missing\.key cannot be read \(ENOENT\)\.$/m },
+    { what: 'a folder instead of a file', path: () => keysDir, error: /^error: The vault key file .* cannot be read \(EISDIR\)\.$/m },
+    { what: 'a key file that is too short', path: () => writeKey('short.key', randomBytes(16)), error: /^error: The vault key file .*short\.key holds 16 bytes; at least 32 are needed\.$/m },
+  ])('$what stops the start with a clear error and a hint, before listening', async ({ path, error }) => {
+    const result = await withEnv({}, () => runCli(['serve', '--data-dir', dataDir, '--port', '0', '--vault-key-file', path()]));
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(error);
+    expect(result.stderr).toMatch(/^hint: \S/m);
+    expect(result.stderr).not.toContain('listening');
+  });
+
+  it('without a key starts with the vault locked, and says so in the log', async () => {
+    const guardian = await withEnv({}, () => start());
+    await guardian.waitForStderr('vault locked: no key file given');
+    expect(await vaultOf(guardian)).toMatchObject({ initialized: true, locked: true });
+    const refused = await request<{ error: AppErrorShape }>(guardian, 'POST', 'api/v1/secrets', { name: 'x', value: { kind: 'note', text: 'x' } });
+    expect(refused.status).toBe(423);
+    expect(refused.body.error.code).toBe('VAULT_LOCKED');
+    expect(refused.body.error.hint).toMatch(/--vault-key-file/);
+    // Metadata stays readable while locked.
+    const listed = await request<{ items: Secret[] }>(guardian, 'GET', 'api/v1/secrets');
+    expect(listed.body.items.map((s) => s.name)).toEqual(['db root']);
+    await stopCleanly(guardian);
+  });
+
+  it('takes the key file from GUARDIAN_VAULT_KEY_FILE', async () => {
+    const guardian = await withEnv({ GUARDIAN_VAULT_KEY_FILE: keyFile }, () => start());
+    await guardian.waitForStderr('vault unlocked with the key file');
+    expect((await vaultOf(guardian)).locked).toBe(false);
+    await stopCleanly(guardian);
+
+    const wrong = await withEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-other.key') }, () =>
+      runCli(['serve', '--data-dir', dataDir, '--port', '0']),
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toMatch(/^error: The key file does not open this vault/m);
+  });
+
+  it('takes the key file from systemd’s $CREDENTIALS_DIRECTORY/vault-key; the flag comes first', async () => {
+    const credentials = join(keysDir, 'credentials');
+    mkdirSync(credentials);
+    copyFileSync(keyFile, join(credentials, 'vault-key'));
+    const guardian = await withEnv({ CREDENTIALS_DIRECTORY: credentials }, () => start());
+    await guardian.waitForStderr('vault unlocked with the key file');
+    expect(guardian.stderr()).toContain(join(credentials, 'vault-key'));
+    expect((await vaultOf(guardian)).locked).toBe(false);
+    await stopCleanly(guardian);
+
+    const flagFirst = await withEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-wrong.key'), CREDENTIALS_DIRECTORY: credentials }, () =>
+      start(['--vault-key-file', keyFile]),
+    );
+    expect((await vaultOf(flagFirst)).locked).toBe(false);
+    await stopCleanly(flagFirst);
+  });
+});
