@@ -1,10 +1,6 @@
+import { beforeEach, describe, expect, it } from 'vitest';
 /* eslint-disable no-restricted-imports -- this test drives the real router, which lives in main/core */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../main/core/app';
-import { silentLogger } from '../main/core/logging/logger';
+import { useTempCore } from '../main/core/testing/harness';
 /* eslint-enable no-restricted-imports */
 import { eventList, methodList, methods, type MethodName } from './api';
 import { LOCAL_OWNER, PERMISSIONS, ROLES, type Principal, type Role } from './permissions';
@@ -148,13 +144,11 @@ function inputFor(name: string, seed: Seed): unknown {
 
 const principalOf = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role });
 
-let dataDir: string;
-let core: Core;
+const env = useTempCore({ prefix: 'guardian-permissions-' });
 let seed: Seed;
 
 beforeEach(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-permissions-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  const { core } = env;
   const { sqlite } = core.database;
   const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { name: 'seeded', host: 'seeded.example.net' }, { origin: 'test' });
   // A ready-made account and session; their password hash is never checked here.
@@ -176,14 +170,9 @@ beforeEach(async () => {
   seed = { serverId: server.id, userId, apiKeyId: key.id, sessionId };
 });
 
-afterEach(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
 /** Every row of every table except the audit log, as text: equal snapshots mean nothing changed. */
 function state(): string {
-  const { sqlite } = core.database;
+  const { sqlite } = env.core.database;
   const tables = sqlite
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' ORDER BY name")
     .all() as { name: string }[];
@@ -191,8 +180,8 @@ function state(): string {
 }
 
 const auditSince = (seq: number) =>
-  core.database.sqlite.prepare('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as { action: string; outcome: string }[];
-const lastSeq = () => (core.database.sqlite.prepare('SELECT coalesce(max(seq), 0) AS seq FROM audit_events').get() as { seq: number }).seq;
+  env.core.database.sqlite.prepare('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as { action: string; outcome: string }[];
+const lastSeq = () => (env.core.database.sqlite.prepare('SELECT coalesce(max(seq), 0) AS seq FROM audit_events').get() as { seq: number }).seq;
 
 const mayCall = (name: MethodName, role: Role) => {
   const who = WHO_MAY[name] as (typeof WHO_MAY)[MethodName] | undefined;
@@ -229,7 +218,7 @@ describe('calling every method as every role', () => {
     for (const role of roles) {
       const before = state();
       const seq = lastSeq();
-      const result = await core.router.call(principalOf(role), name, inputFor(name, seed), { origin: 'test' });
+      const result = await env.core.router.call(principalOf(role), name, inputFor(name, seed), { origin: 'test' });
       const code = result.ok ? 'ok' : result.error.code;
 
       if (mayCall(name, role)) {
@@ -246,7 +235,7 @@ describe('calling every method as every role', () => {
     const before = state();
     const seq = lastSeq();
 
-    const result = await core.router.call(null, name, inputFor(name, seed), { origin: 'test' });
+    const result = await env.core.router.call(null, name, inputFor(name, seed), { origin: 'test' });
 
     if (methods[name].permission === 'public') {
       expect(result.ok || result.error.code).not.toBe('UNAUTHENTICATED');

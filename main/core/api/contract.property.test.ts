@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppErrorShape, methodList, methods, pathParams, type MethodDef } from '../../../shared/api';
 import { isFinished, JobSchema, type Job } from '../../../shared/api/jobs';
 import { IMPORT_MAX_BYTES, ImportSummary } from '../../../shared/api/servers';
 import { LOCAL_OWNER, PERMISSIONS } from '../../../shared/permissions';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
+import { useTempCore } from '../testing/harness';
 
 /**
  * Whatever arrives at the router (fuzzed, malformed, hostile), the answer is a value the
@@ -20,22 +16,14 @@ import { silentLogger } from '../logging/logger';
 const RUNS = 200;
 const SEED = 20_260_101;
 
-let dataDir: string;
-let core: Core;
+const env = useTempCore({ scope: 'all', prefix: 'guardian-contract-' });
 const knownIds: string[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-contract-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   for (const name of ['web-1', 'db-1', 'cache-1']) {
-    const created = await core.router.invoke(LOCAL_OWNER, 'servers.create', { name, host: `${name}.example.com`, tags: ['seed'] }, { origin: 'test' });
+    const created = await env.core.router.invoke(LOCAL_OWNER, 'servers.create', { name, host: `${name}.example.com`, tags: ['seed'] }, { origin: 'test' });
     knownIds.push(created.id);
   }
-});
-
-afterAll(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const keysOf = (def: MethodDef): string[] => (def.input instanceof z.ZodObject ? Object.keys(def.input.shape) : []);
@@ -127,7 +115,7 @@ function withKey(input: Record<string, unknown>, key: string, value: unknown): R
 
 /** The one property every answer must have. Returns the error code, if any. */
 async function answerIsSound(def: MethodDef, input: unknown): Promise<string | undefined> {
-  const result = await core.router.call(LOCAL_OWNER, def.name, input, { origin: 'test' });
+  const result = await env.core.router.call(LOCAL_OWNER, def.name, input, { origin: 'test' });
   if (result.ok) {
     const checked = def.output.safeParse(result.value);
     expect(checked.success, `${def.name} answered a value its output schema refuses: ${checked.error?.message}`).toBe(true);
@@ -135,7 +123,7 @@ async function answerIsSound(def: MethodDef, input: unknown): Promise<string | u
     if (def.output === JobSchema) {
       const job = result.value as Job;
       knownJobIds.push(job.id);
-      const finished = await core.jobs.waitFor(job.id);
+      const finished = await env.core.jobs.waitFor(job.id);
       expect(isFinished(finished)).toBe(true);
       expect(finished.error?.code, `job ${finished.kind} crashed on ${JSON.stringify(input)?.slice(0, 200)}`).not.toBe('INTERNAL');
       if (finished.status === 'succeeded' && finished.kind === 'servers.import') expect(ImportSummary.safeParse(finished.result).success).toBe(true);
@@ -212,7 +200,7 @@ describe('the contract', () => {
   });
 
   it('refuses an import larger than the limit before reading it', async () => {
-    const result = await core.router.call(LOCAL_OWNER, 'servers.import', { format: 'json', content: ' '.repeat(IMPORT_MAX_BYTES + 1) }, { origin: 'test' });
+    const result = await env.core.router.call(LOCAL_OWNER, 'servers.import', { format: 'json', content: ' '.repeat(IMPORT_MAX_BYTES + 1) }, { origin: 'test' });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.issues?.[0]).toEqual({ path: ['content'], message: 'The file is larger than 8 MiB' });
   });

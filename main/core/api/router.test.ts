@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { methods } from '../../../shared/api';
 import { AppError, AppErrorShape } from '../../../shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
-import { createCore, type Core } from '../app';
 import { AuditLog } from '../audit/log';
 import { createLogger, silentLogger } from '../logging/logger';
-import { Router, type CallResult, type Handlers } from './router';
+import { failure, success, useTempCore } from '../testing/harness';
+import { Router, type Handlers } from './router';
 
 const NOW = 1_767_225_600_000;
 const VIEWER: Principal = { kind: 'user', id: 'vera', name: 'Vera', role: 'viewer' };
@@ -26,44 +23,26 @@ interface AuditRow {
   details: string;
 }
 
-let dataDir: string;
-let core: Core;
 let counter: number;
 const clock = { now: () => NOW };
 const newId = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
-
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-router-'));
   counter = 0;
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
 });
-
-afterEach(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const env = useTempCore({ prefix: 'guardian-router-', clock, newId });
 
 const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) =>
-  core.router.call(principal, name, input, { origin: 'test' });
+  env.core.router.call(principal, name, input, { origin: 'test' });
 
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success(result: CallResult): unknown {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
-
-const auditRows = () => core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
-const serverCount = () => (core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
+const auditRows = () => env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
 
 /**
  * A router over the real database and audit log whose handlers are only those given; any other
  * method fails loudly, so a test cannot pass by reaching one by accident.
  */
 function routerWith(handlers: Partial<Handlers>, logger = silentLogger()): Router {
+  const { core } = env;
   const { sqlite } = core.database;
   const unwired = Object.fromEntries(
     Object.keys(methods).map((name) => [
@@ -140,7 +119,7 @@ describe('Router', () => {
   });
 
   it('uses the correlation id the transport passes in', async () => {
-    const result = await core.router.call(LOCAL_OWNER, 'servers.get', { id: 'not-a-uuid' }, { origin: 'test', correlationId: 'req-42' });
+    const result = await env.core.router.call(LOCAL_OWNER, 'servers.get', { id: 'not-a-uuid' }, { origin: 'test', correlationId: 'req-42' });
     expect(failure(result).correlationId).toBe('req-42');
   });
 
@@ -192,7 +171,7 @@ describe('Router', () => {
   it('records the call in the audit event with secrets and file contents left out', async () => {
     const content = JSON.stringify([{ name: 'a', host: 'a.example.com' }]);
     const job = success(await call('servers.import', { format: 'json', content, fileName: 'fleet.json' })) as { id: string };
-    await core.jobs.waitFor(job.id);
+    await env.core.jobs.waitFor(job.id);
 
     const [row] = auditRows();
     expect(row).toMatchObject({ action: 'servers.import', outcome: 'ok', target: 'file:fleet.json' });
@@ -202,7 +181,7 @@ describe('Router', () => {
   it('rolls back a failing audited call but still records the failure', async () => {
     const router = routerWith({
       'servers.create': (input) => {
-        core.servers.create(input);
+        env.core.servers.create(input);
         throw new Error('disk on fire after the insert');
       },
     });
@@ -213,7 +192,7 @@ describe('Router', () => {
     expect(serverCount()).toBe(0);
     expect(auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', outcome: 'INTERNAL', correlation_id: error.correlationId })]);
     // The connection is usable afterwards: no transaction was left open.
-    expect(core.database.sqlite.inTransaction).toBe(false);
+    expect(env.core.database.sqlite.inTransaction).toBe(false);
     success(await call('servers.create', WEB));
     expect(serverCount()).toBe(1);
   });
@@ -257,7 +236,7 @@ describe('Router', () => {
   });
 
   it('lets invoke throw the AppError for in-process callers', async () => {
-    await expect(core.router.invoke(VIEWER, 'servers.create', WEB, { origin: 'cli' })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
-    await expect(core.router.invoke(LOCAL_OWNER, 'servers.list', {}, { origin: 'cli' })).resolves.toEqual({ items: [], total: 0 });
+    await expect(env.core.router.invoke(VIEWER, 'servers.create', WEB, { origin: 'cli' })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(env.core.router.invoke(LOCAL_OWNER, 'servers.list', {}, { origin: 'cli' })).resolves.toEqual({ items: [], total: 0 });
   });
 });

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { User } from '../../../shared/api/users';
 import type { Principal, Role } from '../../../shared/permissions';
 import type { CallResult } from '../api/router';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
-import type { SessionSink } from './signin';
+import { failure, RecordingSink, setupOwner, success, useTempCore, visibleParts } from '../testing/harness';
 
 const NOW = 1_767_225_600_000;
 const PASSWORD = 'violet tulips at dawn';
@@ -16,68 +10,38 @@ const TEMPORARY = 'temporary lilac door';
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core;
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-accounts-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock });
 });
+const env = useTempCore({ prefix: 'guardian-accounts-', clock });
 
-afterEach(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-class RecordingSink implements SessionSink {
-  token: string | undefined;
-  establish(token: string): void {
-    this.token = token;
-  }
-  clear(): void {
-    this.token = undefined;
-  }
-}
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
-const visible = ({ code, message, hint }: AppErrorShape) => ({ code, message, hint });
+const visible = visibleParts('code', 'message', 'hint');
 
 /** A browser tab: signs in, then calls as whoever its session token currently stands for. */
 class Tab {
-  readonly sink = new RecordingSink();
+  constructor(readonly sink = new RecordingSink()) {}
 
   principal(): Principal | null {
-    return this.sink.token === undefined ? null : (core.signIn.authenticate(this.sink.token)?.principal ?? null);
+    return this.sink.token === undefined ? null : (env.core.signIn.authenticate(this.sink.token)?.principal ?? null);
   }
 
   call(method: string, input: unknown = {}): Promise<CallResult> {
-    return core.router.call(this.principal(), method, input, { origin: 'http:127.0.0.1', session: this.sink, userAgent: 'vitest' });
+    return env.core.router.call(this.principal(), method, input, { origin: 'http:127.0.0.1', session: this.sink, userAgent: 'vitest' });
   }
 
   login(username: string, password: string): Promise<CallResult> {
-    return core.router.call(null, 'auth.login', { username, password }, { origin: 'http:127.0.0.1', session: this.sink });
+    return env.core.router.call(null, 'auth.login', { username, password }, { origin: 'http:127.0.0.1', session: this.sink });
   }
 }
 
 async function ownerTab(): Promise<Tab> {
-  const tab = new Tab();
-  success(await core.router.call(null, 'auth.setup', { username: 'olivia', password: PASSWORD }, { origin: 'http:127.0.0.1', session: tab.sink }));
-  return tab;
+  const { sink } = await setupOwner(env.core, { username: 'olivia', password: PASSWORD });
+  return new Tab(sink);
 }
 
 /** An account that can sign in straight away (no forced change), and a tab signed in as it. */
 async function signedIn(username: string, role: Role): Promise<{ user: User; tab: Tab }> {
-  const user = await core.accounts.create(null, { username, role, password: PASSWORD, mustChangePassword: false });
+  const user = await env.core.accounts.create(null, { username, role, password: PASSWORD, mustChangePassword: false });
   const tab = new Tab();
   success(await tab.login(username, PASSWORD));
   return { user, tab };
@@ -86,12 +50,12 @@ async function signedIn(username: string, role: Role): Promise<{ user: User; tab
 describe('the first owner', () => {
   it('is created once, even when two set-ups race', async () => {
     const setup = (username: string) =>
-      core.router.call(null, 'auth.setup', { username, password: PASSWORD }, { origin: 'http:127.0.0.1', session: new RecordingSink() });
+      env.core.router.call(null, 'auth.setup', { username, password: PASSWORD }, { origin: 'http:127.0.0.1', session: new RecordingSink() });
 
     const results = await Promise.all([setup('olivia'), setup('mallory')]);
 
     expect(results.map((result) => (result.ok ? 'ok' : result.error.code)).sort()).toEqual(['CONFLICT', 'ok']);
-    expect(core.accounts.count()).toBe(1);
+    expect(env.core.accounts.count()).toBe(1);
     expect(failure(await setup('trudy')).code).toBe('CONFLICT');
   });
 });
@@ -161,7 +125,7 @@ describe('the last owner', () => {
     expect(failure(await owner.call('users.delete', { id: ownerId })).code).toBe('CONFLICT');
     expect(failure(await owner.call('users.update', { id: ownerId, role: 'admin' })).code).toBe('CONFLICT');
     expect(failure(await owner.call('users.disable', { id: ownerId })).code).toBe('CONFLICT');
-    expect(core.accounts.row(ownerId)).toMatchObject({ role: 'owner', disabled: false });
+    expect(env.core.accounts.row(ownerId)).toMatchObject({ role: 'owner', disabled: false });
 
     const second = success<User>(await owner.call('users.create', { username: 'oscar', role: 'owner', password: TEMPORARY }));
     expect(success<User>(await owner.call('users.update', { id: second.id, role: 'admin' })).role).toBe('admin');
@@ -173,7 +137,7 @@ describe('the last owner', () => {
     expect(failure(await owner.call('users.delete', { id: ownerId })).code).toBe('CONFLICT');
 
     expect(success(await owner.call('users.delete', { id: second.id }))).toEqual({ id: second.id });
-    expect(core.accounts.list().map((user) => user.username)).toEqual(['olivia']);
+    expect(env.core.accounts.list().map((user) => user.username)).toEqual(['olivia']);
   });
 });
 
@@ -183,7 +147,7 @@ describe('an admin and owners', () => {
     const ownerId = owner.principal()?.id ?? '';
     const { tab: admin } = await signedIn('ada', 'admin');
     const { user: viewer } = await signedIn('victor', 'viewer');
-    const before = core.accounts.list();
+    const before = env.core.accounts.list();
 
     const refusals = [
       await admin.call('users.create', { username: 'otto', role: 'owner', password: TEMPORARY }),
@@ -196,7 +160,7 @@ describe('an admin and owners', () => {
     ];
 
     expect(refusals.map((result) => failure(result).code)).toEqual(Array(refusals.length).fill('PERMISSION_DENIED'));
-    expect(core.accounts.list()).toEqual(before);
+    expect(env.core.accounts.list()).toEqual(before);
     expect(owner.principal()).not.toBeNull();
 
     // Everyone else is the admin's to manage.

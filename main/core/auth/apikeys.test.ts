@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../shared/api/users';
 import type { Principal } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
+import { failure, success, useTempCore } from '../testing/harness';
 
 const NOW = 1_767_225_600_000;
 const HOUR = 3_600_000;
@@ -18,38 +13,19 @@ const ADMIN: Principal = { kind: 'user', id: 'admin-1', name: 'ada', role: 'admi
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core;
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-apikeys-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock });
 });
-
-afterEach(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
+const env = useTempCore({ prefix: 'guardian-apikeys-', clock });
 
 const call = (principal: Principal | null, method: string, input: unknown) =>
-  core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
+  env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
 
 async function createKey(input: object, by: Principal = OWNER): Promise<{ key: ApiKey; token: string }> {
   return success(await call(by, 'apikeys.create', { name: 'deploy script', role: 'operator', ...input }));
 }
 
-const keyRows = () => core.database.sqlite.prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
+const keyRows = () => env.core.database.sqlite.prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
 const listed = async () => success<{ items: ApiKey[] }>(await call(OWNER, 'apikeys.list', {})).items;
 
 describe('creating an API key', () => {
@@ -64,8 +40,8 @@ describe('creating an API key', () => {
     for (const value of Object.values(row ?? {})) expect(String(value)).not.toContain(token);
     expect(JSON.stringify(await listed())).not.toContain(token.slice(10));
 
-    await core.close();
-    for (const file of [core.paths.database, `${core.paths.database}-wal`]) {
+    await env.core.close();
+    for (const file of [env.core.paths.database, `${env.core.paths.database}-wal`]) {
       if (existsSync(file)) expect(readFileSync(file).includes(token.slice(4))).toBe(false);
     }
   });
@@ -87,7 +63,7 @@ describe('creating an API key', () => {
     // An admin may not manage owners, so neither may an admin's key.
     expect(failure(await call(ADMIN, 'apikeys.create', { name: 'escalate', role: 'owner' })).code).toBe('PERMISSION_DENIED');
     const { token } = await createKey({ role: 'admin', permissions: ['apikeys:write'] }, ADMIN);
-    const limited = core.apiKeys.authenticate(token, 'http:127.0.0.1');
+    const limited = env.core.apiKeys.authenticate(token, 'http:127.0.0.1');
     if (!limited) throw new Error('the new key does not authenticate');
 
     expect(failure(await call(limited, 'apikeys.create', { name: 'wider', role: 'admin' })).code).toBe('PERMISSION_DENIED');
@@ -102,7 +78,7 @@ describe('authenticating with an API key', () => {
   it("stands for the key's role and records when and from where it was last used", async () => {
     const { key, token } = await createKey({});
 
-    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).toEqual({
+    expect(env.core.apiKeys.authenticate(token, 'http:192.0.2.10')).toEqual({
       kind: 'apiKey',
       id: key.id,
       name: 'deploy script',
@@ -112,7 +88,7 @@ describe('authenticating with an API key', () => {
     expect(await listed()).toEqual([expect.objectContaining({ lastUsedAt: NOW, lastUsedOrigin: 'http:192.0.2.10' })]);
 
     t += HOUR;
-    core.apiKeys.authenticate(token, 'http:192.0.2.20');
+    env.core.apiKeys.authenticate(token, 'http:192.0.2.20');
     expect(await listed()).toEqual([expect.objectContaining({ lastUsedAt: NOW + HOUR, lastUsedOrigin: 'http:192.0.2.20' })]);
   });
 
@@ -120,9 +96,9 @@ describe('authenticating with an API key', () => {
     const { token } = await createKey({});
     const altered = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
 
-    expect(core.apiKeys.authenticate(altered, 'http:192.0.2.10')).toBeNull();
-    expect(core.apiKeys.authenticate(token.slice(4), 'http:192.0.2.10')).toBeNull();
-    expect(core.apiKeys.authenticate('', 'http:192.0.2.10')).toBeNull();
+    expect(env.core.apiKeys.authenticate(altered, 'http:192.0.2.10')).toBeNull();
+    expect(env.core.apiKeys.authenticate(token.slice(4), 'http:192.0.2.10')).toBeNull();
+    expect(env.core.apiKeys.authenticate('', 'http:192.0.2.10')).toBeNull();
     expect((await listed())[0]?.lastUsedAt).toBeNull();
   });
 
@@ -130,30 +106,30 @@ describe('authenticating with an API key', () => {
     const { token } = await createKey({ expiresAt: NOW + HOUR });
 
     t = NOW + HOUR - 1;
-    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).not.toBeNull();
+    expect(env.core.apiKeys.authenticate(token, 'http:192.0.2.10')).not.toBeNull();
     t = NOW + HOUR;
-    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).toBeNull();
+    expect(env.core.apiKeys.authenticate(token, 'http:192.0.2.10')).toBeNull();
   });
 
   it('stops working at the next call once revoked', async () => {
     const { key, token } = await createKey({});
-    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).not.toBeNull();
+    expect(env.core.apiKeys.authenticate(token, 'http:192.0.2.10')).not.toBeNull();
 
     t += 1000;
     const revoked = success<ApiKey>(await call(OWNER, 'apikeys.revoke', { id: key.id }));
 
     expect(revoked.revokedAt).toBe(NOW + 1000);
-    expect(core.apiKeys.authenticate(token, 'http:192.0.2.10')).toBeNull();
+    expect(env.core.apiKeys.authenticate(token, 'http:192.0.2.10')).toBeNull();
   });
 
   it('limited to servers:read, lists servers but may not create one', async () => {
     const { token } = await createKey({ permissions: ['servers:read'] });
-    const principal = core.apiKeys.authenticate(token, 'http:192.0.2.10');
+    const principal = env.core.apiKeys.authenticate(token, 'http:192.0.2.10');
 
     expect(principal?.permissions).toEqual(['servers:read']);
     expect(success<{ items: unknown[] }>(await call(principal, 'servers.list', {})).items).toEqual([]);
     expect(failure(await call(principal, 'servers.create', { name: 'web-1', host: 'web-1.example.net' })).code).toBe('PERMISSION_DENIED');
     expect(failure(await call(principal, 'jobs.list', {})).code).toBe('PERMISSION_DENIED');
-    expect(core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get()).toEqual({ n: 0 });
+    expect(env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get()).toEqual({ n: 0 });
   });
 });

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../shared/api/users';
 import type { Principal } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
+import { RecordingSink, setupOwner, success, useTempCore } from '../testing/harness';
 import type { SessionSink } from './signin';
 import { totpCode } from './totp';
 
@@ -25,28 +20,13 @@ interface AuditRow {
   details: string;
 }
 
-let dataDir: string;
-let core: Core;
+const env = useTempCore({ scope: 'all', prefix: 'guardian-audit-', clock: { now: () => NOW } });
+
 /** Every secret that went into a call during the story below. */
 const secrets: string[] = [PASSWORD, NEW_PASSWORD, TEMPORARY, GUESS];
 let recoveryCodes: string[] = [];
 
-class RecordingSink implements SessionSink {
-  token: string | undefined;
-  establish(token: string): void {
-    this.token = token;
-  }
-  clear(): void {
-    this.token = undefined;
-  }
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
-const rows = () => core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+const rows = () => env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
 const outcomes = (action: string) => rows().filter((row) => row.action === action).map((row) => row.outcome);
 
 /**
@@ -54,15 +34,12 @@ const outcomes = (action: string) => rows().filter((row) => row.action === actio
  * fail to), enrol MFA, manage a user and a key, revoke a session, change the password.
  */
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-audit-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock: { now: () => NOW } });
+  const core = env.core;
   const router = core.router;
   const as = (principal: Principal | null, method: string, input: unknown, origin = 'http:127.0.0.1', session?: SessionSink) =>
     router.call(principal, method, input, { origin, session, userAgent: 'vitest' });
 
-  const setupSink = new RecordingSink();
-  success(await as(null, 'auth.setup', { username: 'olivia', password: PASSWORD }, 'http:127.0.0.1', setupSink));
-  const owner = core.signIn.authenticate(setupSink.token ?? '')?.principal ?? null;
+  const { principal: owner } = await setupOwner(core, { username: 'olivia', password: PASSWORD }, { userAgent: 'vitest' });
 
   const laptop = new RecordingSink();
   success(await as(null, 'auth.login', { username: 'olivia', password: PASSWORD }, 'http:192.0.2.1', laptop));
@@ -78,7 +55,7 @@ beforeAll(async () => {
   success(await as(owner, 'users.disable', { id: victor.id }));
   success(await as(owner, 'users.enable', { id: victor.id }));
   success(await as(owner, 'users.resetPassword', { id: victor.id, password: TEMPORARY }));
-  success(await as(owner, 'users.resetMfa', { id: owner?.id }));
+  success(await as(owner, 'users.resetMfa', { id: owner.id }));
   success(await as(owner, 'users.delete', { id: victor.id }));
 
   const { key, token } = success<{ key: { id: string }; token: string }>(await as(owner, 'apikeys.create', { name: 'ci', role: 'viewer' }));
@@ -88,11 +65,6 @@ beforeAll(async () => {
   const laptopSession = core.signIn.authenticate(laptop.token ?? '')?.principal.sessionId;
   success(await as(owner, 'sessions.revoke', { id: laptopSession }));
   success(await as(owner, 'auth.changePassword', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }));
-});
-
-afterAll(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the audit log of accounts', () => {

@@ -1,39 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { describe, expect, it } from 'vitest';
 import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
+import { failure, useTempCore } from '../testing/harness';
 import { isCommonPassword, passwordRules } from './passwords';
 import type { SessionSink } from './signin';
 
 const GOOD = 'violet tulips at dawn';
 const COMMON = 'qwertyuiop123';
 
-let dataDir: string;
-let core: Core;
-
-beforeAll(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-passwords-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock: { now: () => 1_767_225_600_000 } });
-});
-
-afterAll(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const env = useTempCore({ scope: 'all', prefix: 'guardian-passwords-', clock: { now: () => 1_767_225_600_000 } });
 
 const sink: SessionSink = { establish: () => undefined, clear: () => undefined };
 const call = (principal: Principal | null, method: string, input: unknown) =>
-  core.router.call(principal, method, input, { origin: 'http:127.0.0.1', session: sink });
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
+  env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1', session: sink });
 
 describe('the common-password list', () => {
   it('is the one shipped in @zxcvbn-ts/language-common, matched without regard to case', () => {
@@ -76,7 +54,7 @@ describe('a password that breaks a rule', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toMatch(rule);
     expect(error.issues).toEqual([{ path: ['password'], message: expect.stringMatching(rule) }]);
-    expect(core.accounts.count()).toBe(0);
+    expect(env.core.accounts.count()).toBe(0);
   });
 
   it.each(cases)('is refused for a new account when it %s', async (_why, password, rule) => {
@@ -84,7 +62,7 @@ describe('a password that breaks a rule', () => {
 
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['password'] }] });
     expect(error.message).toMatch(rule);
-    expect(core.accounts.count()).toBe(0);
+    expect(env.core.accounts.count()).toBe(0);
   });
 
   it('is explained rule by rule for live feedback, storing nothing', async () => {
@@ -101,6 +79,6 @@ describe('a password that breaks a rule', () => {
         ],
       },
     });
-    expect(core.accounts.count()).toBe(0);
+    expect(env.core.accounts.count()).toBe(0);
   });
 });

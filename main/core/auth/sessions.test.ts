@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Principal, Role } from '../../../shared/permissions';
 import type { CallResult } from '../api/router';
-import { createCore, type Core, type CoreOptions } from '../app';
-import { silentLogger } from '../logging/logger';
-import type { SessionSink } from './signin';
+import type { Core } from '../app';
+import { attemptSignIn, failure, RecordingSink, success, useTempCore, visibleParts } from '../testing/harness';
 
 const NOW = 1_767_225_600_000;
 const SECOND = 1000;
@@ -24,51 +19,14 @@ interface SessionItem {
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core | undefined;
-
-function start(options: Partial<CoreOptions> = {}): Core {
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, ...options });
-  return core;
-}
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-sessions-'));
 });
-
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-class RecordingSink implements SessionSink {
-  token: string | undefined;
-  expiresAt: number | undefined;
-  cleared = 0;
-  establish(token: string, expiresAt: number): void {
-    this.token = token;
-    this.expiresAt = expiresAt;
-  }
-  clear(): void {
-    this.cleared += 1;
-    this.token = undefined;
-  }
-}
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
+const env = useTempCore({ prefix: 'guardian-sessions-', clock, lazy: true });
+const start = env.start;
 
 /** What a caller can compare between two answers; the message names the id asked for. */
-const visible = ({ code, hint, retryable }: AppErrorShape) => ({ code, hint, retryable });
+const visible = visibleParts('code', 'hint', 'retryable');
 
 /** A signed-in window or browser: its sink holds the token, as a transport would. */
 interface Signed {
@@ -78,9 +36,9 @@ interface Signed {
   call(method: string, input?: unknown): Promise<CallResult>;
 }
 
-async function signIn(c: Core, username: string, method = 'auth.login'): Promise<Signed> {
-  const sink = new RecordingSink();
-  success(await c.router.call(null, method, { username, password: PASSWORD }, { origin: 'http:127.0.0.1', session: sink, userAgent: 'vitest' }));
+async function signIn(c: Core, username: string, method: 'auth.login' | 'auth.setup' = 'auth.login'): Promise<Signed> {
+  const { result, sink } = await attemptSignIn(c, { username, password: PASSWORD }, { method, userAgent: 'vitest' });
+  success(result);
   const token = sink.token ?? '';
   const principal = () => c.signIn.authenticate(token)?.principal ?? null;
   return {

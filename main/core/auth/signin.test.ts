@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
-import type { CallResult } from '../api/router';
-import { createCore, type Core, type CoreOptions } from '../app';
-import { silentLogger } from '../logging/logger';
-import type { SessionSink } from './signin';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Core } from '../app';
+import { attemptSignIn, failure, setupOwner as setupAs, useTempCore, visibleParts } from '../testing/harness';
 
 // The real argon2, watched: how many verifications a sign-in costs is the timing-safety property.
 vi.mock('@node-rs/argon2', async (importOriginal) => {
@@ -22,53 +16,19 @@ const WRONG = 'definitely not it';
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core | undefined;
-
-function start(options: Partial<CoreOptions> = {}): Core {
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, ...options });
-  return core;
-}
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-signin-'));
 });
-
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-class RecordingSink implements SessionSink {
-  token: string | undefined;
-  establish(token: string): void {
-    this.token = token;
-  }
-  clear(): void {
-    this.token = undefined;
-  }
-}
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
+const env = useTempCore({ prefix: 'guardian-signin-', clock, lazy: true });
+const start = env.start;
 
 /** The part of an answer a caller can compare; the correlation id is unique per call. */
-const visible = ({ code, message, hint, retryable }: AppErrorShape) => ({ code, message, hint, retryable });
+const visible = visibleParts('code', 'message', 'hint', 'retryable');
 
-async function setupOwner(c: Core): Promise<void> {
-  const result = await c.router.call(null, 'auth.setup', OWNER, { origin: 'http:127.0.0.1', session: new RecordingSink() });
-  if (!result.ok) throw new Error(result.error.message);
-}
+const setupOwner = (c: Core) => setupAs(c, OWNER);
 
-async function login(c: Core, username: string, password: string, origin = 'http:198.51.100.1') {
-  const sink = new RecordingSink();
-  const result = await c.router.call(null, 'auth.login', { username, password }, { origin, session: sink, userAgent: 'vitest' });
-  return { result, sink };
-}
+const login = (c: Core, username: string, password: string, origin = 'http:198.51.100.1') =>
+  attemptSignIn(c, { username, password }, { origin, userAgent: 'vitest' });
 
 const verifyCalls = () => vi.mocked(verify).mock.calls.length;
 

@@ -1,13 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
-import type { SessionSink } from './signin';
+import { attemptSignIn, failure, setupOwner as setupAs, success, useTempCore } from '../testing/harness';
 import { matchTotp, totpCode } from './totp';
 
 // A multiple of the 30-second TOTP step, so "the same step" and "the next step" are exact.
@@ -17,58 +10,23 @@ const OWNER = { username: 'olivia', password: 'violet tulips at dawn' };
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core;
 let origins = 0;
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-totp-'));
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock });
 });
+const env = useTempCore({ prefix: 'guardian-totp-', clock });
 
-afterEach(async () => {
-  await core.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-class RecordingSink implements SessionSink {
-  token: string | undefined;
-  establish(token: string): void {
-    this.token = token;
-  }
-  clear(): void {
-    this.token = undefined;
-  }
-}
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
-  return result.value as T;
-}
-
-const call = (principal: Principal | null, method: string, input: unknown, session?: SessionSink) =>
-  core.router.call(principal, method, input, { origin: 'http:127.0.0.1', session, userAgent: 'vitest' });
+const call = (principal: Principal | null, method: string, input: unknown) =>
+  env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1', userAgent: 'vitest' });
 
 /** Signs in; each attempt from its own origin, so refused codes here never add up to an origin lockout. */
-async function login(code?: string) {
-  const sink = new RecordingSink();
+function login(code?: string) {
   const input = { ...OWNER, ...(code === undefined ? {} : { code }) };
-  const result = await core.router.call(null, 'auth.login', input, { origin: `http:10.0.0.${++origins}`, session: sink });
-  return { result, sink };
+  return attemptSignIn(env.core, input, { origin: `http:10.0.0.${++origins}` });
 }
 
 async function setupOwner(): Promise<Principal> {
-  const sink = new RecordingSink();
-  success(await call(null, 'auth.setup', OWNER, sink));
-  const principal = core.signIn.authenticate(sink.token ?? '')?.principal;
-  if (!principal) throw new Error('setup did not sign in');
-  return principal;
+  return (await setupAs(env.core, OWNER, { userAgent: 'vitest' })).principal;
 }
 
 /** Enrols the owner in TOTP at the current time; returns the secret and the recovery codes. */

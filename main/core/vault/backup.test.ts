@@ -1,24 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
 import type { Secret, SecretValue } from '../../../shared/api/vault';
 import { LOCAL_OWNER } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
-
-// ssh2's generateKeyPairSync drops a leading zero byte of 1 ed25519 public key in 256, making a key
-// its own parseKey refuses (mscdex/ssh2#1390): draw again until it reads back.
-function ed25519Key(options: { comment?: string; passphrase?: string; cipher?: string; rounds?: number } = {}) {
-  for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', options);
-    if (!(ssh2.utils.parseKey(pair.private, options.passphrase) instanceof Error)) return pair;
-  }
-}
+import type { Core } from '../app';
+import { failure, success, tempCore, type TempCore } from '../testing/harness';
+import { ed25519Key } from '../testing/ssh-keys';
 
 const NOW = 1_767_225_600_000;
 // The cheapest cost an export file may name (import refuses weaker ones): still fast in tests.
@@ -30,17 +16,14 @@ const CALL = { origin: 'test' };
 
 let t: number;
 const clock = { now: () => t };
-const dirs: string[] = [];
-const cores: Core[] = [];
+const opened: TempCore[] = [];
 
 /** A fresh core in its own data dir, its vault created and unlocked. */
 async function freshCore(passphrase = VAULT_PASSPHRASE): Promise<Core> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-backup-'));
-  dirs.push(dataDir);
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, vaultScryptCost: TEST_SCRYPT });
-  cores.push(core);
-  await core.vault.init({ kind: 'passphrase', passphrase });
-  return core;
+  const temp = tempCore({ prefix: 'guardian-vault-backup-', clock, vaultScryptCost: TEST_SCRYPT });
+  opened.push(temp);
+  await temp.core.vault.init({ kind: 'passphrase', passphrase });
+  return temp.core;
 }
 
 beforeEach(() => {
@@ -48,19 +31,8 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const core of cores.splice(0)) await core.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const temp of opened.splice(0)) await temp.close();
 });
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
 
 interface Exported {
   fileName: string;

@@ -1,44 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/api/errors';
 import type { SecretValue } from '../../../shared/api/vault';
-import { createCore, type Core } from '../app';
-import { silentLogger } from '../logging/logger';
+import type { Core } from '../app';
+import { CHEAP_SCRYPT, useTempCore } from '../testing/harness';
 import { deriveKey, keyFromFile, newKey, newScryptParams, open, seal } from './crypto';
 
 const NOW = 1_767_225_600_000;
-const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
 const PASSPHRASE = 'correct horse battery staple';
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core | undefined;
-
-function start(): Core {
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, vaultScryptCost: CHEAP_SCRYPT });
-  return core;
-}
-
-async function restart(): Promise<Core> {
-  await core?.close();
-  return start();
-}
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-crypto-'));
 });
-
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const env = useTempCore({ prefix: 'guardian-vault-crypto-', clock, vaultScryptCost: CHEAP_SCRYPT, lazy: true });
+const start = () => env.start();
+const restart = () => env.restart();
 
 /** The thrown AppError (anything else fails the test). */
 function caught(run: () => unknown): AppError {
@@ -126,14 +106,13 @@ describe('tampering with the database file', () => {
     for (const [name, value] of Object.entries(VALUES)) {
       ids[name] = c.secrets.create({ name, tags: [], serverIds: [], username: null, value }, 'test').id;
     }
-    await c.close();
-    core = undefined;
+    await env.stop();
     return ids;
   }
 
   /** Changes rows the way someone with the file but not the key could, with a separate connection. */
   function editFile(edit: (db: Database.Database) => void): void {
-    const db = new Database(join(dataDir, 'guardian.db'), { fileMustExist: true });
+    const db = new Database(join(env.dataDir, 'guardian.db'), { fileMustExist: true });
     try {
       edit(db);
     } finally {

@@ -4,27 +4,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Secret, SecretValue } from '../../../shared/api/vault';
 import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core, type CoreOptions } from '../app';
-import type { SessionSink } from '../auth/signin';
-import { silentLogger } from '../logging/logger';
-
-// ssh2's generateKeyPairSync drops a leading zero byte of 1 ed25519 public key in 256, making a key
-// its own parseKey refuses (mscdex/ssh2#1390): draw again until it reads back.
-function ed25519Key(options: { comment?: string; passphrase?: string; cipher?: string; rounds?: number } = {}) {
-  for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', options);
-    if (!(ssh2.utils.parseKey(pair.private, options.passphrase) instanceof Error)) return pair;
-  }
-}
+import type { Core } from '../app';
+import { CHEAP_SCRYPT, failure, RecordingSink, setupOwner, signIn, success, useTempCore, type TestCoreOptions } from '../testing/harness';
+import { ed25519Key } from '../testing/ssh-keys';
 
 const NOW = 1_767_225_600_000;
 const MINUTE = 60_000;
-const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
 const PASSPHRASE = 'correct horse battery staple';
 const OWNER = { username: 'olivia', password: 'violet tulips at dawn' };
 const OPERATOR = { username: 'oscar', password: 'orange kayaks on the river' };
@@ -35,9 +23,7 @@ const hasSshKeygen = ['/usr/bin/ssh-keygen', '/usr/local/bin/ssh-keygen', '/bin/
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
 let keysDir: string;
-let core: Core | undefined;
 
 /** Real OpenSSH keys: made by ssh-keygen where it exists, else by ssh2 (OpenSSH format either way). */
 const keys = { plain: '', plainPub: '', encrypted: '', encryptedPub: '', rsaPem: '' };
@@ -71,64 +57,25 @@ beforeAll(() => {
 
 afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
 
-function start(options: Partial<CoreOptions> = {}): Core {
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, vaultScryptCost: CHEAP_SCRYPT, ...options });
-  return core;
-}
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-secrets-'));
 });
+const env = useTempCore({ prefix: 'guardian-vault-secrets-', clock, vaultScryptCost: CHEAP_SCRYPT, lazy: true });
 
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-class RecordingSink implements SessionSink {
-  token: string | undefined;
-  establish(token: string): void {
-    this.token = token;
-  }
-  clear(): void {
-    this.token = undefined;
-  }
-}
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
-
-async function unlockedCore(options: Partial<CoreOptions> = {}): Promise<Core> {
-  const c = start(options);
+async function unlockedCore(options: TestCoreOptions = {}): Promise<Core> {
+  const c = env.start(options);
   success(await c.router.call(LOCAL_OWNER, 'vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
   return c;
 }
 
 /** The owner, signed in through a session (as the desktop window or a browser would be). */
 async function signedInOwner(c: Core): Promise<Principal> {
-  const sink = new RecordingSink();
-  success(await c.router.call(null, 'auth.setup', OWNER, { origin: 'http:127.0.0.1', session: sink }));
-  const principal = c.signIn.authenticate(sink.token ?? '')?.principal;
-  if (!principal) throw new Error('no session after auth.setup');
-  return principal;
+  return (await setupOwner(c, OWNER)).principal;
 }
 
 async function signedInOperator(c: Core): Promise<Principal> {
   await c.accounts.create(null, { ...OPERATOR, role: 'operator', mustChangePassword: false });
-  const sink = new RecordingSink();
-  success(await c.router.call(null, 'auth.login', OPERATOR, { origin: 'http:127.0.0.1', session: sink }));
-  const principal = c.signIn.authenticate(sink.token ?? '')?.principal;
-  if (!principal) throw new Error('no session after auth.login');
-  return principal;
+  return (await signIn(c, OPERATOR)).principal;
 }
 
 const create = async (c: Core, input: Record<string, unknown>, who: Principal = LOCAL_OWNER) =>

@@ -1,61 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../../shared/api/errors';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../../shared/api/jobs';
 import type { SecretValue, VaultStatus } from '../../../shared/api/vault';
 import { LOCAL_OWNER } from '../../../shared/permissions';
-import type { CallResult } from '../api/router';
-import { createCore, type Core, type CoreOptions } from '../app';
-import { silentLogger } from '../logging/logger';
+import type { Core } from '../app';
+import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
 import { newKey, open, seal } from './crypto';
 import { ROTATE_BATCH } from './service';
 import type { OsKeyProtector } from './slots';
 
 const NOW = 1_767_225_600_000;
-const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
 const FIRST = 'correct horse battery staple';
 const SECOND = 'a second passphrase for the ops team';
 const CALL = { origin: 'test' };
 
 let t: number;
 const clock = { now: () => t };
-let dataDir: string;
-let core: Core | undefined;
-
-function start(options: Partial<CoreOptions> = {}): Core {
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, vaultScryptCost: CHEAP_SCRYPT, ...options });
-  return core;
-}
-
 beforeEach(() => {
   t = NOW;
-  dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-service-'));
 });
-
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function failure(result: CallResult): AppErrorShape {
-  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-function success<T>(result: CallResult): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value as T;
-}
+const env = useTempCore({ prefix: 'guardian-vault-service-', clock, vaultScryptCost: CHEAP_SCRYPT, lazy: true });
+const start = env.start;
 
 const call = async <T = VaultStatus>(c: Core, name: string, input: unknown) => success<T>(await c.router.call(LOCAL_OWNER, name, input, CALL));
 const refused = async (c: Core, name: string, input: unknown) => failure(await c.router.call(LOCAL_OWNER, name, input, CALL));
 
 function keyFile(name: string, bytes = randomBytes(64)): string {
-  const dir = join(dataDir, 'keys');
+  const dir = join(env.dataDir, 'keys');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
   writeFileSync(path, bytes, { mode: 0o400 });
@@ -144,7 +117,7 @@ describe('creating the vault', () => {
     expect(keychain.calls).toEqual(['protect', 'unprotect']);
     await c.close();
 
-    dataDir = mkdtempSync(join(tmpdir(), 'guardian-vault-service-'));
+    env.switchToNewDataDir();
     const headless = start({ osKeys: noKeychain });
     expect(headless.vault.status().os).toEqual({ available: false, reason: BASIC_TEXT });
     const error = await refused(headless, 'vault.init', { slot: { kind: 'os' } });
@@ -218,11 +191,11 @@ describe('key slots', () => {
   it('refuses a key file that is missing, a folder, or too short, naming the path', async () => {
     const c = start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
-    const missing = join(dataDir, 'nope.key');
+    const missing = join(env.dataDir, 'nope.key');
     const short = keyFile('short.key', randomBytes(16));
     for (const [path, pattern] of [
       [missing, /cannot be read \(ENOENT\)/],
-      [dataDir, /cannot be read \(EISDIR\)/],
+      [env.dataDir, /cannot be read \(EISDIR\)/],
       [short, /holds 16 bytes; at least 32/],
     ] as const) {
       const error = await refused(c, 'vault.addSlot', { slot: { kind: 'keyfile', path } });

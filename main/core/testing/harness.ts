@@ -1,0 +1,232 @@
+/**
+ * Test support for suites that drive a real core: a throwaway data dir with a core over it,
+ * a session sink that records what a transport would hold, answers unwrapped as success or
+ * failure, and an owner signed in the way a window or a browser would be.
+ *
+ * Only tests import this module; nothing in the product does.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { AppErrorShape } from '../../../shared/api/errors';
+import type { Principal } from '../../../shared/permissions';
+import type { CallResult } from '../api/router';
+import { createCore, type Core, type CoreOptions } from '../app';
+import type { SessionSink } from '../auth/signin';
+import { silentLogger } from '../logging/logger';
+
+/** The origin a local window or browser calls from. */
+export const LOCAL_ORIGIN = 'http:127.0.0.1';
+
+/** A vault scrypt cost cheap enough for tests (the product's default takes seconds per key). */
+export const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+/** The error of a failed call; throws (failing the test) if the call succeeded. */
+export function failure(result: CallResult): AppErrorShape {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+/** The value of a successful call, as `T`; throws (failing the test) with the error if it failed. */
+export function success<T = unknown>(result: CallResult): T {
+  if (!result.ok) throw new Error(`expected success, got ${result.error.code}: ${result.error.message} ${JSON.stringify(result.error)}`);
+  return result.value as T;
+}
+
+/**
+ * A picker of the named fields of an error, for comparing what a caller sees of two answers
+ * (the correlation id is unique per call, and some messages name what was asked for):
+ * `const visible = visibleParts('code', 'hint'); expect(visible(a)).toEqual(visible(b));`
+ */
+export function visibleParts<K extends keyof AppErrorShape>(...keys: K[]): (error: AppErrorShape) => Pick<AppErrorShape, K> {
+  return (error) => Object.fromEntries(keys.map((key) => [key, error[key]])) as Pick<AppErrorShape, K>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/** A session sink as a transport holds one: the current token, its expiry, and how often it was cleared. */
+export class RecordingSink implements SessionSink {
+  token: string | undefined;
+  expiresAt: number | undefined;
+  cleared = 0;
+
+  establish(token: string, expiresAt: number): void {
+    this.token = token;
+    this.expiresAt = expiresAt;
+  }
+
+  clear(): void {
+    this.cleared += 1;
+    this.token = undefined;
+  }
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface SignInOptions {
+  /** `auth.login` (the default) or `auth.setup` for the first owner. */
+  method?: 'auth.login' | 'auth.setup';
+  /** Where the call comes from; {@link LOCAL_ORIGIN} unless given. */
+  origin?: string;
+  userAgent?: string;
+  /** The sink the session goes to; a new {@link RecordingSink} unless given. */
+  sink?: RecordingSink;
+}
+
+/**
+ * Calls `auth.login` (or `auth.setup`) anonymously, as a fresh tab would, and returns the answer
+ * and the sink, whatever the answer: for tests of refused sign-ins.
+ */
+export async function attemptSignIn(
+  core: Core,
+  input: Credentials & { code?: string },
+  { method = 'auth.login', origin = LOCAL_ORIGIN, userAgent, sink = new RecordingSink() }: SignInOptions = {},
+): Promise<{ result: CallResult; sink: RecordingSink }> {
+  const result = await core.router.call(null, method, input, { origin, session: sink, userAgent });
+  return { result, sink };
+}
+
+/** Signs in (or sets up the first owner), which must succeed; the principal of the new session and its sink. */
+export async function signIn(core: Core, credentials: Credentials, options: SignInOptions = {}): Promise<{ principal: Principal; sink: RecordingSink }> {
+  const method = options.method ?? 'auth.login';
+  const { result, sink } = await attemptSignIn(core, credentials, options);
+  success(result);
+  const principal = core.signIn.authenticate(sink.token ?? '')?.principal;
+  if (!principal) throw new Error(`no session after ${method}`);
+  return { principal, sink };
+}
+
+/** Creates the first owner through `auth.setup`, signed in: the principal of its session and the sink holding it. */
+export function setupOwner(core: Core, credentials: Credentials, options: Omit<SignInOptions, 'method'> = {}) {
+  return signIn(core, credentials, { ...options, method: 'auth.setup' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A core over a throwaway data dir
+
+/** What a test core is opened with: anything createCore takes but the data dir; headless and silent unless said. */
+export type TestCoreOptions = Partial<Omit<CoreOptions, 'dataDir'>>;
+
+export interface TempCoreOptions extends TestCoreOptions {
+  /** Prefix of the temporary data dir's name, to tell the suites' dirs apart. */
+  prefix?: string;
+}
+
+/** A data dir of its own and the core open over it (if any). */
+export interface TempCore {
+  /** The data dir the next core opens over. */
+  readonly dataDir: string;
+  /** The core open now; throws if none is. */
+  readonly core: Core;
+  /** Opens a core over the data dir with the defaults and `overrides`; it becomes {@link core}. */
+  start(overrides?: TestCoreOptions): Core;
+  /** Closes the open core, if any, and opens another over the same data dir. */
+  restart(overrides?: TestCoreOptions): Promise<Core>;
+  /** Closes the open core, if any, keeping the data dir. */
+  stop(): Promise<void>;
+  /** Moves to a new, empty data dir for the next {@link start}; the old one is removed with the rest at {@link close}. */
+  switchToNewDataDir(): string;
+  /** Closes the open core and removes every data dir it used. */
+  close(): Promise<void>;
+}
+
+class ScratchCore implements TempCore {
+  private readonly dirs: string[] = [];
+  private current: Core | undefined;
+  dataDir: string;
+
+  constructor(private readonly options: TempCoreOptions) {
+    this.dataDir = this.switchToNewDataDir();
+  }
+
+  get core(): Core {
+    if (!this.current) throw new Error('no core is open: call start() first');
+    return this.current;
+  }
+
+  start(overrides: TestCoreOptions = {}): Core {
+    const { prefix: _prefix, ...defaults } = this.options;
+    this.current = createCore({ dataDir: this.dataDir, logger: silentLogger(), mode: 'headless', ...defaults, ...overrides });
+    return this.current;
+  }
+
+  async restart(overrides: TestCoreOptions = {}): Promise<Core> {
+    await this.stop();
+    return this.start(overrides);
+  }
+
+  async stop(): Promise<void> {
+    await this.current?.close();
+    this.current = undefined;
+  }
+
+  switchToNewDataDir(): string {
+    this.dataDir = mkdtempSync(join(tmpdir(), this.options.prefix ?? 'guardian-test-'));
+    this.dirs.push(this.dataDir);
+    return this.dataDir;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A new data dir with a core open over it; the caller closes it. */
+export function tempCore(options: TempCoreOptions = {}): TempCore {
+  const temp = new ScratchCore(options);
+  temp.start();
+  return temp;
+}
+
+export interface UseTempCoreOptions extends TempCoreOptions {
+  /** A fresh core for each test (the default), or one for the whole file. */
+  scope?: 'each' | 'all';
+  /** Leave opening the core to the test ({@link TempCore.start}), with options of its own. */
+  lazy?: boolean;
+}
+
+/**
+ * Registers hooks that give each test (or, with `scope: 'all'`, the file) a new data dir and,
+ * unless `lazy`, a core open over it; afterwards the core is closed and the dir removed. The
+ * answer always speaks for the current test's core. Hooks a file registers after this call run
+ * after the core is open (and, on the way out, before it is closed).
+ */
+export function useTempCore(options: UseTempCoreOptions = {}): TempCore {
+  const { scope = 'each', lazy = false, ...coreOptions } = options;
+  let temp: ScratchCore | undefined;
+  const live = (): ScratchCore => {
+    if (!temp) throw new Error('useTempCore: there is no data dir outside a test');
+    return temp;
+  };
+  const [before, after] = scope === 'all' ? [beforeAll, afterAll] : [beforeEach, afterEach];
+  before(() => {
+    temp = new ScratchCore(coreOptions);
+    if (!lazy) temp.start();
+  });
+  after(async () => {
+    await temp?.close();
+    temp = undefined;
+  });
+  return {
+    get dataDir() {
+      return live().dataDir;
+    },
+    get core() {
+      return live().core;
+    },
+    start: (overrides) => live().start(overrides),
+    restart: (overrides) => live().restart(overrides),
+    stop: () => live().stop(),
+    switchToNewDataDir: () => live().switchToNewDataDir(),
+    close: () => live().close(),
+  };
+}
