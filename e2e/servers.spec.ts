@@ -9,7 +9,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeEach(async ({ page, guardian }) => {
   await signedInOwner(page.request, guardian);
   await page.goto(guardian.url);
-  await expect(page.getByRole('heading', { name: 'Servers' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
 });
 
 test('add a server and see it listed', async ({ page, shot }) => {

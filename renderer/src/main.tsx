@@ -16,6 +16,7 @@ import './styles/table.css';
 import './styles/feedback.css';
 import './styles/auth.css';
 import './styles/account.css';
+import './styles/vault.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

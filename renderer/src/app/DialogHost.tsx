@@ -8,6 +8,15 @@ import { AddUserDialog } from '../users/AddUserDialog';
 import { ResetPasswordDialog } from '../users/ResetPasswordDialog';
 import { RoleDialog } from '../users/RoleDialog';
 import { UserConfirmDialog } from '../users/UserConfirmDialog';
+import { AddSlotDialog } from '../vault/AddSlotDialog';
+import { ChangePassphraseDialog } from '../vault/ChangePassphraseDialog';
+import { DeleteSecretDialog } from '../vault/DeleteSecretDialog';
+import { ExportVaultDialog } from '../vault/ExportVaultDialog';
+import { ImportVaultDialog } from '../vault/ImportVaultDialog';
+import { RemoveSlotDialog } from '../vault/RemoveSlotDialog';
+import { RotateDialog } from '../vault/RotateDialog';
+import { SecretAccessDialog } from '../vault/SecretAccessDialog';
+import { SecretFormDialog } from '../vault/SecretFormDialog';
 
 /** Renders the open dialog, outside the page content so that content can be made inert. */
 export function DialogHost() {
@@ -35,6 +44,26 @@ export function DialogHost() {
       return <CreateKeyDialog onClose={close} />;
     case 'apikey-revoke':
       return <RevokeKeyDialog apiKey={dialog.apiKey} onClose={close} />;
+    case 'secret-create':
+      return <SecretFormDialog onClose={close} />;
+    case 'secret-edit':
+      return <SecretFormDialog secret={dialog.secret} onClose={close} />;
+    case 'secret-delete':
+      return <DeleteSecretDialog secret={dialog.secret} onClose={close} />;
+    case 'secret-access':
+      return <SecretAccessDialog secret={dialog.secret} mode={dialog.mode} browser={dialog.browser} onClose={close} />;
+    case 'vault-slot-add':
+      return <AddSlotDialog slotKind={dialog.slotKind} onClose={close} />;
+    case 'vault-slot-passphrase':
+      return <ChangePassphraseDialog slot={dialog.slot} onClose={close} />;
+    case 'vault-slot-remove':
+      return <RemoveSlotDialog slot={dialog.slot} onClose={close} />;
+    case 'vault-rotate':
+      return <RotateDialog resume={dialog.resume} jobId={dialog.jobId} onClose={close} />;
+    case 'vault-export':
+      return <ExportVaultDialog onClose={close} />;
+    case 'vault-import':
+      return <ImportVaultDialog onClose={close} />;
     default: {
       const unreachable: never = dialog;
       return unreachable;

@@ -22,9 +22,9 @@ function linksFor(role: Role): string[] {
 describe('Navigation', () => {
   it.each<[Role, string[]]>([
     ['viewer', ['Servers', 'Jobs']],
-    ['operator', ['Servers', 'Jobs']],
-    ['auditor', ['Servers', 'Jobs', 'Users', 'API keys']],
-    ['admin', ['Servers', 'Jobs', 'Users', 'API keys']],
+    ['operator', ['Servers', 'Vault', 'Jobs']],
+    ['auditor', ['Servers', 'Vault', 'Jobs', 'Users', 'API keys']],
+    ['admin', ['Servers', 'Vault', 'Jobs', 'Users', 'API keys']],
   ])('shows a %s only the pages the role may read', (role, expected) => {
     expect(linksFor(role)).toEqual(expected);
   });

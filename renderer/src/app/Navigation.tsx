@@ -1,10 +1,11 @@
 import type { ReactNode } from 'react';
 import { useCan } from '../auth/session';
-import { JobsIcon, KeyIcon, ServerIcon, UserIcon, UsersIcon } from '../ui/icons';
+import { JobsIcon, KeyIcon, ServerIcon, UserIcon, UsersIcon, VaultIcon } from '../ui/icons';
 import { ROUTES, type RouteId } from './routes';
 
 const ICONS: Record<RouteId, ReactNode> = {
   servers: <ServerIcon />,
+  vault: <VaultIcon />,
   jobs: <JobsIcon />,
   users: <UsersIcon />,
   apikeys: <KeyIcon />,

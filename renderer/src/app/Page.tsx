@@ -4,6 +4,7 @@ import { useCan, useMe } from '../auth/session';
 import { JobsPage } from '../jobs/JobsPage';
 import { ServersPage } from '../servers/ServersPage';
 import { UsersPage } from '../users/UsersPage';
+import { VaultPage } from '../vault/VaultPage';
 import { ROUTES, type RouteId } from './routes';
 
 function NotAllowed({ label }: { label: string }) {
@@ -31,6 +32,8 @@ export function Page({ route }: { route: RouteId }) {
   switch (route) {
     case 'servers':
       return <ServersPage />;
+    case 'vault':
+      return <VaultPage />;
     case 'jobs':
       return <JobsPage />;
     case 'users':

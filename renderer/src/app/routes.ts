@@ -14,6 +14,7 @@ interface RouteDef {
 /** The pages that work. */
 export const ROUTES = [
   { id: 'servers', label: 'Servers', href: '#/servers', permission: 'servers:read', nav: true },
+  { id: 'vault', label: 'Vault', href: '#/vault', permission: 'vault:read', nav: true },
   { id: 'jobs', label: 'Jobs', href: '#/jobs', permission: 'jobs:read', nav: true },
   { id: 'users', label: 'Users', href: '#/users', permission: 'users:read', nav: true },
   { id: 'apikeys', label: 'API keys', href: '#/apikeys', permission: 'apikeys:read', nav: true },

@@ -1,5 +1,7 @@
 import type { Me } from '../../../shared/api/auth';
 import type { Server } from '../../../shared/api/servers';
+import { useMethodQuery } from '../api/hooks';
+import { SLOT_LABELS } from '../vault/vault-labels';
 
 export interface WizardSummary {
   /** Two-factor was turned on in this run (or was already on). */
@@ -8,8 +10,10 @@ export interface WizardSummary {
   server: Server | null;
 }
 
-/** Step 5: what was set up, and the way into the app. */
+/** Step 6: what was set up, and the way into the app. */
 export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSummary; onFinish(): void }) {
+  const vault = useMethodQuery('vault.status', {}).data;
+  const protection = vault ? [...new Set(vault.slots.map((slot) => SLOT_LABELS[slot.kind].toLowerCase()))].join(' and ') : undefined;
   return (
     <div className="form">
       <dl className="summary" data-testid="wizard-summary">
@@ -20,6 +24,16 @@ export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSum
         <div className="summary__row">
           <dt>Two-factor sign-in</dt>
           <dd>{summary.totp || me.totpEnabled ? 'On' : 'Off: turn it on any time under Account.'}</dd>
+        </div>
+        <div className="summary__row">
+          <dt>Vault</dt>
+          <dd>
+            {vault === undefined
+              ? '…'
+              : vault.initialized
+                ? `Protected by ${protection ?? 'its key slots'}`
+                : 'Not created yet: create it on the Vault page before storing secrets.'}
+          </dd>
         </div>
         <div className="summary__row">
           <dt>First server</dt>

@@ -12,7 +12,7 @@ interface ServerStepProps {
   pending: boolean;
 }
 
-/** Step 4: the first server, with a live connection test before it is added. */
+/** Step 5: the first server, with a live connection test before it is added. */
 export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
   const [values, setValues] = useState({ name: '', host: '', port: DEFAULT_PORT });
   const [errors, setErrors] = useState<FieldErrors>({});

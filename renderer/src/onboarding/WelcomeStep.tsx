@@ -18,8 +18,8 @@ export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: bo
         </li>
       </ul>
       <p className="auth-card__text">
-        Setting up takes a few minutes: an owner account, optional two-factor sign-in, and your first server. You can
-        change everything later.
+        Setting up takes a few minutes: an owner account, optional two-factor sign-in, protecting the vault, and your
+        first server. You can change everything later.
       </p>
       <div className="form__actions">
         <button type="button" className="button button--primary" onClick={onStart} disabled={pending} autoFocus>

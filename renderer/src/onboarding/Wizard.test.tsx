@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { OnboardingStep } from '../../../shared/api/auth';
 import { fakeClient, type Handlers } from '../test/fake-client';
-import { me, server } from '../test/fixtures';
+import { me, server, vaultStatus } from '../test/fixtures';
 import { withLayout } from '../test/layout';
 import { renderApp } from '../test/render';
 
@@ -22,6 +22,8 @@ const checkPassword: Handlers['auth.checkPassword'] = async ({ username, passwor
   return { acceptable: rules.every((rule) => rule.ok), rules };
 };
 
+const NO_KEYRING = 'The OS keychain is not available: no Secret Service is running, so Electron would store the key in plain text.';
+
 function firstRun() {
   const recorded: OnboardingStep[] = [];
   const owner = me({ username: 'root-admin', displayName: '', role: 'owner' });
@@ -37,6 +39,8 @@ function firstRun() {
     'servers.create': async (input) => server({ name: input.name, host: input.host, port: input.port ?? 22 }),
     'servers.list': async () => ({ items: [server()], total: 1 }),
     'servers.facets': async () => ({ tags: [], environments: [] }),
+    'vault.status': async () => vaultStatus({ initialized: false, locked: true, slots: [], os: { available: false, reason: NO_KEYRING } }),
+    'vault.init': async () => vaultStatus(),
   });
   return { client, recorded };
 }
@@ -48,7 +52,7 @@ describe('First-run wizard', () => {
     const { client } = firstRun();
     renderApp(client);
     fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
-    expect(screen.getByText('Step 2 of 5')).toBeTruthy();
+    expect(screen.getByText('Step 2 of 6')).toBeTruthy();
 
     fill('Username', 'root-admin');
     fill('Password', 'passwordpassword');
@@ -77,11 +81,17 @@ describe('First-run wizard', () => {
     await waitFor(() => expect(rule('length').dataset.ok).toBe('true'));
     fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
 
-    expect(await screen.findByText('Step 3 of 5')).toBeTruthy();
+    expect(await screen.findByText('Step 3 of 6')).toBeTruthy();
     expect(client.calls.find((call) => call.name === 'auth.setup')?.input).toEqual({ username: 'root-admin', password: 'a long enough passphrase' });
     fireEvent.click(screen.getByRole('button', { name: 'Skip for now' }));
 
-    expect(await screen.findByText('Step 4 of 5')).toBeTruthy();
+    expect(await screen.findByText('Step 4 of 6')).toBeTruthy();
+    await screen.findByLabelText('Vault passphrase');
+    fill('Vault passphrase', 'a vault passphrase');
+    fill('Confirm vault passphrase', 'a vault passphrase');
+    fireEvent.click(screen.getByRole('button', { name: 'Protect the vault' }));
+
+    expect(await screen.findByText('Step 5 of 6')).toBeTruthy();
     expect((screen.getByLabelText('Port') as HTMLInputElement).value).toBe('22');
     fill('Name', 'db-01');
     fill('Host', '10.0.0.5');
@@ -91,12 +101,53 @@ describe('First-run wizard', () => {
     expect(outcome.textContent).toContain('Keep it anyway');
     fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
 
-    expect(await screen.findByText('Step 5 of 5')).toBeTruthy();
+    expect(await screen.findByText('Step 6 of 6')).toBeTruthy();
     expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5:22)');
+    expect(client.calls.find((call) => call.name === 'vault.init')?.input).toEqual({ slot: { kind: 'passphrase', passphrase: 'a vault passphrase' } });
     expect(recorded).toEqual(['server', 'done']);
 
     fireEvent.click(screen.getByRole('button', { name: 'Go to servers' }));
     expect(await screen.findByRole('heading', { name: 'Servers' })).toBeTruthy();
     expect(window.location.hash).toBe('#/servers');
+  });
+
+  it('protecting the vault: without an OS keychain, says why and asks for a passphrase', async () => {
+    const { client } = firstRun();
+    renderApp(client);
+    fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
+    fill('Username', 'root-admin');
+    fill('Password', 'a long enough passphrase');
+    fill('Confirm password', 'a long enough passphrase');
+    await waitFor(() => expect(rule('length').dataset.ok).toBe('true'));
+    fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Skip for now' }));
+
+    expect(await screen.findByRole('heading', { name: 'Protect your vault' })).toBeTruthy();
+    expect(screen.getByText('Step 4 of 6')).toBeTruthy();
+    expect((await screen.findByTestId('vault-step-os-reason')).textContent).toContain(NO_KEYRING);
+    expect(screen.queryByRole('button', { name: 'Use the OS keychain' })).toBeNull();
+
+    fill('Vault passphrase', 'too short');
+    fireEvent.click(screen.getByRole('button', { name: 'Protect the vault' }));
+    expect(screen.getByTestId('vault-step-passphrase-error').textContent).toBe('A vault passphrase is at least 12 characters');
+    fill('Vault passphrase', 'long enough now');
+    fill('Confirm vault passphrase', 'long enough, but different');
+    fireEvent.click(screen.getByRole('button', { name: 'Protect the vault' }));
+    expect(screen.getByTestId('vault-step-confirm-error').textContent).toBe('The two passphrases differ.');
+    expect(client.calls.some((call) => call.name === 'vault.init')).toBe(false);
+  });
+
+  it('a wizard resumed after the vault was made says so and goes on', async () => {
+    const owner = me({ role: 'owner' });
+    const client = fakeClient({
+      'auth.status': async () => ({ setupRequired: false, user: owner, onboarding: 'server' }),
+      'vault.status': async () => vaultStatus(),
+    });
+    renderApp(client);
+    expect((await screen.findByTestId('vault-step-exists')).textContent).toContain('The vault already exists, protected by passphrase');
+    expect(screen.getByText('Step 4 of 6')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+    expect(await screen.findByText('Step 5 of 6')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Add server' })).toBeTruthy();
   });
 });

@@ -9,17 +9,20 @@ import { DoneStep, type WizardSummary } from './DoneStep';
 import { OwnerStep } from './OwnerStep';
 import { ServerStep } from './ServerStep';
 import { TotpStep } from './TotpStep';
+import { VaultStep } from './VaultStep';
 import { WelcomeStep } from './WelcomeStep';
 import { useWizardStore } from './wizard-store';
-import { initialStep, STEP_TITLES } from './wizard-steps';
+import { initialStep, STEP_TITLES, type WizardStep } from './wizard-steps';
 import { WizardProgress } from './WizardProgress';
 
 /**
- * The first run: welcome, owner account, two-factor, first server, done. Each finished step is
- * recorded (onboarding.update), so a closed app opens again where it was left, after sign-in.
+ * The first run: welcome, owner account, two-factor, vault, first server, done. Each finished
+ * step is recorded (onboarding.update), so a closed app opens again where it was left, after
+ * sign-in. The vault step is not a recorded step of its own: finishing two-factor records
+ * 'server', and a wizard resumed there opens on the vault step first.
  */
 export function Wizard({ status }: { status: AuthStatus }) {
-  const [step, setStep] = useState<OnboardingStep>(() => initialStep(status));
+  const [step, setStep] = useState<WizardStep>(() => initialStep(status));
   const [summary, setSummary] = useState<WizardSummary>({ totp: false, server: null });
   const [failure, setFailure] = useState<AppError | null>(null);
   const setActive = useWizardStore((state) => state.setActive);
@@ -29,10 +32,10 @@ export function Wizard({ status }: { status: AuthStatus }) {
 
   useEffect(() => setActive(true), [setActive]);
 
-  /** Records that the wizard reached `next`, then shows it; on failure stays and says why. */
-  const advance = (next: OnboardingStep) => {
+  /** Records that the wizard reached `next`, then shows `page`; on failure stays and says why. */
+  const advance = (next: OnboardingStep, page: WizardStep = next) => {
     setFailure(null);
-    record.mutate({ step: next }, { onSuccess: () => setStep(next), onError: setFailure });
+    record.mutate({ step: next }, { onSuccess: () => setStep(page), onError: setFailure });
   };
 
   const finish = () => {
@@ -61,10 +64,12 @@ export function Wizard({ status }: { status: AuthStatus }) {
             pending={record.isPending}
             onDone={(enabled) => {
               setSummary((current) => ({ ...current, totp: enabled }));
-              advance('server');
+              advance('server', 'vault');
             }}
           />
         ) : null;
+      case 'vault':
+        return <VaultStep onDone={() => setStep('server')} />;
       case 'server':
         return (
           <ServerStep

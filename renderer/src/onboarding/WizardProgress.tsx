@@ -1,8 +1,7 @@
-import { ONBOARDING_STEPS, type OnboardingStep } from '../../../shared/api/auth';
-import { STEP_COUNT, STEP_TITLES, stepNumber } from './wizard-steps';
+import { STEP_COUNT, STEP_TITLES, stepNumber, WIZARD_STEPS, type WizardStep } from './wizard-steps';
 
-/** "Step 3 of 5" and the row of step names, the current one marked. */
-export function WizardProgress({ step }: { step: OnboardingStep }) {
+/** "Step 3 of 6" and the row of step names, the current one marked. */
+export function WizardProgress({ step }: { step: WizardStep }) {
   const current = stepNumber(step);
   return (
     <nav className="wizard-progress" aria-label="Setup progress">
@@ -10,7 +9,7 @@ export function WizardProgress({ step }: { step: OnboardingStep }) {
         Step {current} of {STEP_COUNT}
       </p>
       <ol className="wizard-progress__steps">
-        {ONBOARDING_STEPS.map((id, index) => {
+        {WIZARD_STEPS.map((id, index) => {
           const state = index + 1 < current ? 'done' : index + 1 === current ? 'current' : 'todo';
           return (
             <li key={id} className={`wizard-progress__step wizard-progress__step--${state}`} aria-current={state === 'current' ? 'step' : undefined}>

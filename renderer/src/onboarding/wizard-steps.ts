@@ -1,21 +1,32 @@
-import { ONBOARDING_STEPS, type OnboardingStep } from '../../../shared/api/auth';
+import type { OnboardingStep } from '../../../shared/api/auth';
 import type { AuthStatus } from '../auth/auth-status';
 
-export const STEP_TITLES: Record<OnboardingStep, { short: string; title: string }> = {
+/**
+ * The wizard's pages. The server records only the contract's OnboardingStep; the vault page sits
+ * between two-factor and the first server and is not recorded itself: a wizard resumed at
+ * 'server' opens on it, and it says so when the vault already exists.
+ */
+export type WizardStep = OnboardingStep | 'vault';
+
+export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'owner', 'totp', 'vault', 'server', 'done'];
+
+export const STEP_TITLES: Record<WizardStep, { short: string; title: string }> = {
   welcome: { short: 'Welcome', title: 'Welcome to Guardian' },
   owner: { short: 'Owner account', title: 'Create the owner account' },
   totp: { short: 'Two-factor', title: 'Protect your account with two-factor' },
+  vault: { short: 'Vault', title: 'Protect your vault' },
   server: { short: 'First server', title: 'Add your first server' },
   done: { short: 'Done', title: 'Guardian is ready' },
 };
 
-export const stepNumber = (step: OnboardingStep): number => ONBOARDING_STEPS.indexOf(step) + 1;
-export const STEP_COUNT = ONBOARDING_STEPS.length;
+export const stepNumber = (step: WizardStep): number => WIZARD_STEPS.indexOf(step) + 1;
+export const STEP_COUNT = WIZARD_STEPS.length;
 
 /** Where the wizard opens: at the start without an account, else where it was left. */
-export function initialStep(status: AuthStatus): OnboardingStep {
+export function initialStep(status: AuthStatus): WizardStep {
   if (status.setupRequired || !status.user) return 'welcome';
-  return status.onboarding === 'owner' ? 'welcome' : status.onboarding;
+  if (status.onboarding === 'owner') return 'welcome';
+  return status.onboarding === 'server' ? 'vault' : status.onboarding;
 }
 
 /** Whether the wizard still has work for this user: it is unfinished and they may finish it. */

@@ -1,6 +1,9 @@
 import { create } from 'zustand';
 import type { Server } from '../../../shared/api/servers';
 import type { ApiKey, User } from '../../../shared/api/users';
+import type { Secret, SlotKind, VaultStatus } from '../../../shared/api/vault';
+
+export type VaultSlot = VaultStatus['slots'][number];
 
 /** What the user-confirmation dialog asks about. */
 export type UserAction = 'disable' | 'reset-mfa' | 'delete';
@@ -16,7 +19,19 @@ export type OpenDialog =
   | { kind: 'user-reset-password'; user: User }
   | { kind: 'user-confirm'; action: UserAction; user: User }
   | { kind: 'apikey-create' }
-  | { kind: 'apikey-revoke'; apiKey: ApiKey };
+  | { kind: 'apikey-revoke'; apiKey: ApiKey }
+  | { kind: 'secret-create' }
+  | { kind: 'secret-edit'; secret: Secret }
+  | { kind: 'secret-delete'; secret: Secret }
+  /** Reveal a value, or copy it (desktop); `browser`: a copy that fell back to revealing. */
+  | { kind: 'secret-access'; secret: Secret; mode: 'reveal' | 'copy'; browser?: boolean }
+  | { kind: 'vault-slot-add'; slotKind: SlotKind }
+  | { kind: 'vault-slot-passphrase'; slot: VaultSlot }
+  | { kind: 'vault-slot-remove'; slot: VaultSlot }
+  /** Start (or resume) a rotation, or follow the one already running (`jobId`). */
+  | { kind: 'vault-rotate'; resume: boolean; jobId?: string }
+  | { kind: 'vault-export' }
+  | { kind: 'vault-import' };
 
 interface DialogState {
   dialog: OpenDialog | null;

@@ -2,6 +2,7 @@ import { AppError, type ErrorCode, type ValidationIssue } from '../../../shared/
 import type { Me } from '../../../shared/api/auth';
 import type { Job } from '../../../shared/api/jobs';
 import type { Server } from '../../../shared/api/servers';
+import type { Secret, VaultStatus } from '../../../shared/api/vault';
 
 export function server(overrides: Partial<Server> = {}): Server {
   return {
@@ -67,4 +68,36 @@ export function me(overrides: Partial<Me> = {}): Me {
 /** An error as the router answers it, after the transport. */
 export function appError(code: ErrorCode, message: string, hint = 'Do the obvious thing.'): AppError {
   return AppError.fromShape({ code, message, hint, retryable: false, correlationId: 'c0ffee00-0000-4000-8000-000000000001' });
+}
+
+export function vaultStatus(overrides: Partial<VaultStatus> = {}): VaultStatus {
+  return {
+    initialized: true,
+    locked: false,
+    slots: [{ id: '5e0c7a2b-1d3f-4e6a-8b9c-0d1e2f3a4b5c', kind: 'passphrase', label: 'Passphrase', createdAt: 1_700_000_000_000, lastUsedAt: 1_700_000_000_000 }],
+    os: { available: false, reason: 'No OS keychain is available here (guardian serve runs without a desktop session).' },
+    autoLockMs: 15 * 60_000,
+    rotation: { inProgress: false, remaining: 0 },
+    ...overrides,
+  };
+}
+
+export function secret(overrides: Partial<Secret> = {}): Secret {
+  return {
+    id: '8c4d2e1f-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
+    kind: 'password',
+    name: 'db-01 root',
+    tags: ['db'],
+    serverIds: [],
+    username: 'root',
+    publicKey: null,
+    fingerprint: null,
+    createdAt: 1_700_000_000_000,
+    createdBy: 'user:3a9c2f1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
+    updatedAt: 1_700_000_000_000,
+    updatedBy: 'user:3a9c2f1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
+    lastUsedAt: null,
+    lastUsedBy: null,
+    ...overrides,
+  };
 }

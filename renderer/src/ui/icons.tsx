@@ -103,6 +103,12 @@ export const LockIcon = () => (
     <path d="M8 11V7a4 4 0 0 1 8 0v4" />
   </Icon>
 );
+export const VaultIcon = () => (
+  <Icon>
+    <rect x="5" y="11" width="14" height="10" rx="2" />
+    <path d="M8 11V7a4 4 0 0 1 8 0v4M12 15v2" />
+  </Icon>
+);
 export const UsersIcon = () => (
   <Icon>
     <circle cx="9" cy="8" r="3.5" />

@@ -1,0 +1,88 @@
+import { useState, type FormEvent } from 'react';
+import type { SlotKind } from '../../../shared/api/vault';
+import { useDirectCall } from '../api/use-direct-call';
+import { useQueryClient } from '@tanstack/react-query';
+import { invalidateMethod } from '../api/query-keys';
+import { toast } from '../state/toast-store';
+import { Dialog } from '../ui/Dialog';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { Field } from '../ui/Field';
+import { EMPTY_PASSPHRASES, PassphraseFields, passphraseProblems, type PassphraseErrors } from './PassphraseFields';
+import { SLOT_LABELS } from './vault-labels';
+
+const EXPLAIN: Record<SlotKind, string> = {
+  passphrase: 'Another passphrase that opens the vault, e.g. a second person’s, or one kept in a safe.',
+  keyfile:
+    'A file on the machine Guardian runs on whose contents open the vault, for a service that starts unattended (systemd credentials, for instance). Keep it readable by Guardian only.',
+  os: 'The operating system’s keychain holds the key for your login on this computer; the vault then opens without a passphrase.',
+};
+
+/** Adds a way to open the vault; no secret is re-encrypted. */
+export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClose(): void }) {
+  const [label, setLabel] = useState('');
+  const [path, setPath] = useState('');
+  const [passphrases, setPassphrases] = useState(EMPTY_PASSPHRASES);
+  const [errors, setErrors] = useState<PassphraseErrors & { path?: string }>({});
+  const add = useDirectCall('vault.addSlot');
+  const queryClient = useQueryClient();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (add.pending) return;
+    const trimmed = label.trim();
+    const named = trimmed !== '' ? { label: trimmed } : {};
+    let slot: { kind: 'passphrase'; passphrase: string; label?: string } | { kind: 'keyfile'; path: string; label?: string } | { kind: 'os'; label?: string };
+    if (slotKind === 'passphrase') {
+      const problems = passphraseProblems(passphrases);
+      setErrors(problems);
+      if (Object.keys(problems).length > 0) return;
+      slot = { kind: 'passphrase', passphrase: passphrases.passphrase, ...named };
+    } else if (slotKind === 'keyfile') {
+      if (path.trim() === '') return setErrors({ path: 'Enter the path of the key file.' });
+      slot = { kind: 'keyfile', path: path.trim(), ...named };
+    } else {
+      slot = { kind: 'os', ...named };
+    }
+    const result = await add.run({ slot });
+    if (!result.ok) return;
+    void invalidateMethod(queryClient, 'vault.status');
+    toast.success(`Added the ${SLOT_LABELS[slotKind].toLowerCase()} slot`);
+    onClose();
+  };
+
+  return (
+    <Dialog title={`Add ${SLOT_LABELS[slotKind].toLowerCase()} slot`} description={EXPLAIN[slotKind]} onClose={onClose} testId="add-slot-dialog">
+      <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={add.pending}>
+        <ErrorBanner error={add.error} testId="add-slot-error" />
+        {slotKind === 'keyfile' ? (
+          <Field label="Key file path" error={errors.path} help="An absolute path on the machine Guardian runs on." testId="add-slot-path">
+            {(control) => <input {...control} className="input mono" spellCheck={false} autoComplete="off" value={path} onChange={(event) => setPath(event.target.value)} />}
+          </Field>
+        ) : null}
+        {slotKind === 'passphrase' ? (
+          <PassphraseFields
+            values={passphrases}
+            onChange={(next) => {
+              setPassphrases(next);
+              setErrors({});
+            }}
+            errors={errors}
+            labels={{ passphrase: 'New passphrase', confirm: 'Confirm new passphrase' }}
+            testId="add-slot"
+          />
+        ) : null}
+        <Field label="Label" help={`Optional: which one it is, e.g. “${slotKind === 'keyfile' ? 'systemd credential' : slotKind === 'os' ? 'my laptop' : 'paper copy in the safe'}”.`} testId="add-slot-label">
+          {(control) => <input {...control} className="input" autoComplete="off" value={label} onChange={(event) => setLabel(event.target.value)} />}
+        </Field>
+        <footer className="dialog__footer">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={add.pending}>
+            {add.pending ? 'Adding…' : 'Add slot'}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,114 @@
+import { useState, type FormEvent } from 'react';
+import type { VaultStatus } from '../../../shared/api/vault';
+import { useQueryClient } from '@tanstack/react-query';
+import { invalidateMethod } from '../api/query-keys';
+import { useDirectCall } from '../api/use-direct-call';
+import { toast } from '../state/toast-store';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { Field } from '../ui/Field';
+import { LockIcon } from '../ui/icons';
+import { formatDuration } from './vault-labels';
+
+type UnlockWith = { kind: 'passphrase'; passphrase: string } | { kind: 'os' } | { kind: 'keyfile'; path: string };
+
+/** The locked vault: why nothing can be used, and a form for each kind of key slot it has. */
+export function UnlockPanel({ status }: { status: VaultStatus }) {
+  const [passphrase, setPassphrase] = useState('');
+  const [path, setPath] = useState('');
+  const [missing, setMissing] = useState<{ passphrase?: string; path?: string }>({});
+  // A direct call: the passphrase must not stay behind in a mutation cache.
+  const unlock = useDirectCall('vault.unlock');
+  const queryClient = useQueryClient();
+  const kinds = new Set(status.slots.map((slot) => slot.kind));
+
+  const open = async (using: UnlockWith) => {
+    if (unlock.pending) return;
+    const result = await unlock.run({ with: using });
+    if (!result.ok) return;
+    setPassphrase('');
+    void invalidateMethod(queryClient, 'vault.status');
+    toast.success('Vault unlocked', `It locks itself after ${formatDuration(status.autoLockMs)} without use.`);
+  };
+
+  const withPassphrase = (event: FormEvent) => {
+    event.preventDefault();
+    if (passphrase === '') return setMissing({ passphrase: 'Enter the vault passphrase.' });
+    void open({ kind: 'passphrase', passphrase });
+  };
+
+  const withKeyFile = (event: FormEvent) => {
+    event.preventDefault();
+    if (path.trim() === '') return setMissing({ path: 'Enter the path of the key file.' });
+    void open({ kind: 'keyfile', path: path.trim() });
+  };
+
+  return (
+    <section className="vault-locked" aria-labelledby="vault-locked-title" data-testid="vault-locked">
+      <div className="vault-locked__head">
+        <LockIcon />
+        <div>
+          <h2 id="vault-locked-title" className="panel__title">
+            The vault is locked
+          </h2>
+          <p className="panel__text">
+            Secrets are listed below, but none can be used, shown or changed until the vault is unlocked. It locks itself
+            again after {formatDuration(status.autoLockMs)} without use.
+          </p>
+        </div>
+      </div>
+      <ErrorBanner error={unlock.error} testId="vault-unlock-error" />
+      <div className="vault-locked__forms">
+        {kinds.has('passphrase') ? (
+          <form className="form__inline vault-locked__form" onSubmit={withPassphrase} noValidate aria-busy={unlock.pending} aria-label="Unlock with the passphrase">
+            <Field label="Vault passphrase" error={missing.passphrase} testId="vault-unlock-passphrase">
+              {(control) => (
+                <input
+                  {...control}
+                  className="input"
+                  type="password"
+                  autoComplete="current-password"
+                  value={passphrase}
+                  onChange={(event) => {
+                    setPassphrase(event.target.value);
+                    setMissing({});
+                  }}
+                />
+              )}
+            </Field>
+            <button type="submit" className="button button--primary" disabled={unlock.pending}>
+              {unlock.pending ? 'Unlocking…' : 'Unlock vault'}
+            </button>
+          </form>
+        ) : null}
+        {kinds.has('keyfile') ? (
+          <form className="form__inline vault-locked__form" onSubmit={withKeyFile} noValidate aria-busy={unlock.pending} aria-label="Unlock with a key file">
+            <Field label="Key file path" error={missing.path} help="On the machine Guardian runs on." testId="vault-unlock-keyfile">
+              {(control) => (
+                <input
+                  {...control}
+                  className="input mono"
+                  spellCheck={false}
+                  value={path}
+                  onChange={(event) => {
+                    setPath(event.target.value);
+                    setMissing({});
+                  }}
+                />
+              )}
+            </Field>
+            <button type="submit" className="button" disabled={unlock.pending}>
+              Unlock with key file
+            </button>
+          </form>
+        ) : null}
+        {kinds.has('os') ? (
+          <div className="form__inline">
+            <button type="button" className="button" onClick={() => void open({ kind: 'os' })} disabled={unlock.pending}>
+              Unlock with OS keychain
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { useMethodMutation } from '../api/hooks';
+import { useCan } from '../auth/session';
+import { useDialogStore } from '../state/dialog-store';
+import { toast } from '../state/toast-store';
+import { ErrorState } from '../ui/ErrorState';
+import { PlusIcon, VaultIcon } from '../ui/icons';
+import { BackupPanel } from './BackupPanel';
+import { CreateVaultPanel } from './CreateVaultPanel';
+import { KeySlotsPanel } from './KeySlotsPanel';
+import { RotationPanel } from './RotationPanel';
+import { SecretsSection } from './SecretsSection';
+import { UnlockPanel } from './UnlockPanel';
+import { useVaultRefusalWatch, useVaultStatus } from './use-vault-status';
+import { formatDuration } from './vault-labels';
+
+/** The vault: create or unlock it, its secrets, and (for admins) its key slots, data key and backups. */
+export function VaultPage() {
+  useVaultRefusalWatch();
+  const status = useVaultStatus();
+  const can = useCan();
+  const open = useDialogStore((state) => state.open);
+  const lock = useMethodMutation('vault.lock');
+  const data = status.data;
+  const unlocked = data !== undefined && data.initialized && !data.locked;
+
+  return (
+    <div className="page page--scroll">
+      <div className="page__header">
+        <div className="page__title-group">
+          <h1 className="page__title">Vault</h1>
+          {data?.initialized ? (
+            <span className={`badge ${data.locked ? 'badge--queued' : 'badge--succeeded'}`} data-testid="vault-state">
+              {data.locked ? 'Locked' : 'Unlocked'}
+            </span>
+          ) : null}
+          {unlocked ? (
+            <span className="page__count" data-testid="vault-auto-lock">
+              Locks itself after {formatDuration(data.autoLockMs)} without use
+            </span>
+          ) : null}
+        </div>
+        {unlocked ? (
+          <div className="page__actions">
+            <button
+              type="button"
+              className="button"
+              disabled={lock.isPending}
+              onClick={() => lock.mutate({}, { onSuccess: () => toast.success('Vault locked'), onError: (error) => toast.error(error) })}
+            >
+              <VaultIcon />
+              Lock vault
+            </button>
+            {can('vault:write') ? (
+              <button type="button" className="button button--primary" onClick={() => open({ kind: 'secret-create' })}>
+                <PlusIcon />
+                Add secret
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+      {status.isPending ? (
+        <div className="state" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading the vault…
+        </div>
+      ) : !data ? (
+        status.error ? <ErrorState error={status.error} what="the vault" onRetry={() => void status.refetch()} /> : null
+      ) : !data.initialized ? (
+        <CreateVaultPanel status={data} />
+      ) : (
+        <>
+          {data.locked ? <UnlockPanel status={data} /> : null}
+          <SecretsSection locked={data.locked} />
+          {can('vault:admin') ? (
+            <>
+              <KeySlotsPanel status={data} />
+              <RotationPanel status={data} />
+              <BackupPanel status={data} />
+            </>
+          ) : null}
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import type { SecretKind, SlotKind } from '../../../shared/api/vault';
+
+export const KIND_LABELS: Record<SecretKind, string> = {
+  password: 'Password',
+  ssh_key: 'SSH key',
+  api_token: 'API token',
+  note: 'Note',
+};
+
+export const SLOT_LABELS: Record<SlotKind, string> = {
+  os: 'OS keychain',
+  passphrase: 'Passphrase',
+  keyfile: 'Key file',
+};
+
+/** 900000 → "15 minutes"; 90 minutes → "1 hour 30 minutes". */
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  const part = (value: number, unit: string) => `${value} ${unit}${value === 1 ? '' : 's'}`;
+  if (hours === 0) return part(minutes, 'minute');
+  return rest === 0 ? part(hours, 'hour') : `${part(hours, 'hour')} ${part(rest, 'minute')}`;
+}
