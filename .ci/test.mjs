@@ -15,6 +15,8 @@ mkdirSync(reports, { recursive: true });
 /** System packages the tests drive for real, by the binary that proves each is there. */
 const SYSTEM_PARTS = [
   { binary: '/usr/bin/chromium', apt: 'chromium', why: 'end-to-end tests drive the UI in Chromium' },
+  { binary: '/usr/bin/ssh-keygen', apt: 'openssh-client', why: 'vault tests check SSH key fingerprints against ssh-keygen' },
+  { binary: '/usr/bin/openssl', apt: 'openssl', why: 'TLS tests make a throw-away certificate' },
 ];
 
 function ensureSystemParts() {
