@@ -132,6 +132,16 @@ test('a viewer sees no add, edit or delete controls, and a crafted call is refus
   });
   expect(crafted.status).toBe(403);
   expect(crafted.body.error.code).toBe('PERMISSION_DENIED');
-  await shot('done');
+
+  // The owner sees the viewer's session among everyone's, and signs it out.
+  await page.goto(`${guardian.url}#/users`);
+  const sessions = page.getByTestId('all-sessions-table');
+  const viewerSession = sessions.getByTestId('session-row').filter({ hasText: VIEWER.username });
+  await expect(viewerSession).toHaveCount(1);
+  await shot('everyones-sessions');
+  await viewerSession.getByRole('button', { name: /^Revoke session of vic/ }).click();
+  await expect(viewerSession).toHaveCount(0);
+  const after = await viewer.evaluate(async () => (await fetch('/api/v1/servers')).status);
+  expect(after).toBe(401);
   await context.close();
 });

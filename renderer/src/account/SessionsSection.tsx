@@ -7,7 +7,7 @@ import { describeAgent } from './user-agent';
 
 type Session = OutputOf<Methods['sessions.list']>['items'][number];
 
-function SessionRow({ session }: { session: Session }) {
+function SessionRow({ session, showUser }: { session: Session; showUser: boolean }) {
   const revoke = useMethodMutation('sessions.revoke');
   const device = describeAgent(session.userAgent);
   return (
@@ -16,6 +16,7 @@ function SessionRow({ session }: { session: Session }) {
         {device}
         {session.current ? <span className="badge badge--succeeded badge--inline">This session</span> : null}
       </td>
+      {showUser ? <td>{session.username}</td> : null}
       <td className="mono">{session.origin}</td>
       <td title={formatDateTime(session.createdAt)}>{formatRelative(session.createdAt)}</td>
       <td title={formatDateTime(session.lastSeenAt)}>{formatRelative(session.lastSeenAt)}</td>
@@ -25,7 +26,7 @@ function SessionRow({ session }: { session: Session }) {
           <button
             type="button"
             className="button button--small"
-            aria-label={`Revoke session of ${device} from ${session.origin}`}
+            aria-label={`Revoke session of ${showUser ? `${session.username} on ` : ''}${device} from ${session.origin}`}
             disabled={revoke.isPending}
             onClick={() =>
               revoke.mutate(
@@ -42,15 +43,23 @@ function SessionRow({ session }: { session: Session }) {
   );
 }
 
-/** Where this account is signed in; any other session can be signed out from here. */
-export function SessionsSection() {
-  const sessions = useMethodQuery('sessions.list', {});
+/**
+ * Where this account is signed in (or, with `everyone`, every account: for admins); any session but
+ * the current one can be signed out from here.
+ */
+export function SessionsSection({ everyone = false }: { everyone?: boolean }) {
+  const sessions = useMethodQuery('sessions.list', everyone ? { all: true } : {});
+  const titleId = everyone ? 'all-sessions-title' : 'sessions-title';
   return (
-    <section className="panel" aria-labelledby="sessions-title">
-      <h2 id="sessions-title" className="panel__title">
-        Sessions
+    <section className="panel" aria-labelledby={titleId}>
+      <h2 id={titleId} className="panel__title">
+        {everyone ? 'Everyone’s sessions' : 'Sessions'}
       </h2>
-      <p className="panel__text">Where your account is signed in. Revoke any you do not recognise, then change your password.</p>
+      <p className="panel__text">
+        {everyone
+          ? 'Every signed-in session of every account. Revoke one to sign that person out at their next click.'
+          : 'Where your account is signed in. Revoke any you do not recognise, then change your password.'}
+      </p>
       {sessions.isPending ? (
         <p role="status">
           <span className="spinner" aria-hidden="true" /> Loading sessions…
@@ -58,10 +67,11 @@ export function SessionsSection() {
       ) : sessions.isError && !sessions.data ? (
         <ErrorState error={sessions.error} what="your sessions" onRetry={() => void sessions.refetch()} />
       ) : sessions.data ? (
-        <table className="simple-table" aria-label="Sessions" data-testid="session-table">
+        <table className="simple-table" aria-label={everyone ? 'Everyone’s sessions' : 'Sessions'} data-testid={everyone ? 'all-sessions-table' : 'session-table'}>
           <thead>
             <tr>
               <th scope="col">Device</th>
+              {everyone ? <th scope="col">User</th> : null}
               <th scope="col">From</th>
               <th scope="col">Signed in</th>
               <th scope="col">Last active</th>
@@ -73,7 +83,7 @@ export function SessionsSection() {
           </thead>
           <tbody>
             {sessions.data.items.map((session) => (
-              <SessionRow key={session.id} session={session} />
+              <SessionRow key={session.id} session={session} showUser={everyone} />
             ))}
           </tbody>
         </table>

@@ -1,3 +1,4 @@
+import { SessionsSection } from '../account/SessionsSection';
 import { useMethodQuery } from '../api/hooks';
 import { useCan, useMe } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
@@ -67,6 +68,7 @@ export function UsersPage() {
             </tbody>
           </table>
         )}
+        {mayManage ? <SessionsSection everyone /> : null}
       </div>
     </div>
   );
