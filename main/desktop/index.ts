@@ -2,6 +2,7 @@ import { app, BrowserWindow, clipboard, dialog, ipcMain, powerMonitor, protocol,
 import { AppError } from '../../shared/api';
 import { createCore, type Core } from '../core/app';
 import { dataPaths, rendererDir } from '../core/paths';
+import { startAutoUpdate } from './auto-update';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAppUrl } from './app-protocol';
 import { createFileLogger, logLevelFrom, type FileLogger } from './file-logger';
 import { osKeyProtector } from './os-keys';
@@ -17,6 +18,7 @@ interface Running {
   core: Core;
   ipc: DesktopIpc;
   log: FileLogger;
+  stopUpdates?: () => void;
 }
 
 let running: Running | undefined;
@@ -89,6 +91,12 @@ function start(): void {
   powerMonitor.on('suspend', lockVault('suspend'));
   log.logger.info({ dataDir: paths.root, version: app.getVersion() }, 'Guardian desktop started');
   showWindow(running);
+  const current = running;
+  startAutoUpdate({ packaged: app.isPackaged, appVersion: app.getVersion(), log: log.logger })
+    .then((updates) => {
+      if (updates) current.stopUpdates = () => updates.stop();
+    })
+    .catch((cause: unknown) => log.logger.warn({ err: cause }, 'update: automatic updates could not start'));
 }
 
 let closed = false;
@@ -101,6 +109,7 @@ function closeThenQuit(event: { preventDefault(): void }): void {
   event.preventDefault();
   if (closing) return;
   closing = true;
+  current.stopUpdates?.();
   current.ipc.dispose();
   current.core
     .close()
