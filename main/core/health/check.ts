@@ -1,0 +1,107 @@
+import type { z } from 'zod';
+
+/**
+ * The shape every health check shares (design.md §7): a typed config schema and a `run` that
+ * returns its result. A run never throws for a failing target; it answers `down` with a message
+ * a person understands. It throws only for a bug of its own.
+ */
+
+export type CheckStatus = 'up' | 'degraded' | 'down';
+
+export interface CheckResult {
+  status: CheckStatus;
+  /** How long the check's own work took (connect, handshake, response, answer), or null when it got none. */
+  latencyMs: number | null;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface CheckContext {
+  /** Aborted when the scheduler gives up on the run (shutdown, check deleted). */
+  signal: AbortSignal;
+  /** The most the run may take; past it the run answers `down` with "no answer … within N ms". */
+  timeoutMs: number;
+  /** Wall-clock time in ms since the epoch, for dates such as certificate expiry. Latency uses a monotonic clock. */
+  now(): number;
+}
+
+export interface CheckType<C> {
+  type: string;
+  configSchema: z.ZodType<C>;
+  run(config: C, ctx: CheckContext): Promise<CheckResult>;
+}
+
+/** `host:port`, bracketing an IPv6 address. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A monotonic stopwatch in ms, to two decimals. */
+export function stopwatch(): () => number {
+  const started = process.hrtime.bigint();
+  return () => Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
+}
+
+/** A signal that fires on the caller's abort or after `ctx.timeoutMs`, whichever is first. */
+export function deadline(ctx: CheckContext): AbortSignal {
+  return AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
+}
+
+/** The `down` answer to a run that was stopped: cancelled by the caller, or out of time. */
+export function stopped(ctx: CheckContext, what: string): CheckResult {
+  return ctx.signal.aborted
+    ? { status: 'down', latencyMs: null, message: `check cancelled before ${what} answered` }
+    : { status: 'down', latencyMs: null, message: `no answer from ${what} within ${ctx.timeoutMs} ms` };
+}
+
+const NET_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'the name does not resolve',
+  EAI_AGAIN: 'the name could not be resolved right now',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed by the peer',
+  ETIMEDOUT: 'connection timed out',
+};
+
+const TLS_REASONS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate issuer is not trusted',
+  UNABLE_TO_GET_ISSUER_CERT: 'the certificate issuer is not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate issuer is not trusted',
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not yet valid',
+  CERT_REVOKED: 'the certificate is revoked',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not match the host name',
+};
+
+/** A person's words for a TLS verification code (`authorizationError`), or the code itself. */
+export function tlsReason(code: string): string {
+  return TLS_REASONS[code] ?? code;
+}
+
+/** A person's words for a connection error on `target`: "connection refused on 10.0.0.5:443". */
+export function describeError(error: unknown, target: string): string {
+  const err = error as NodeJS.ErrnoException;
+  const code = err?.code;
+  if (code && TLS_REASONS[code]) return `${TLS_REASONS[code]} (${target})`;
+  const reason = (code && NET_REASONS[code]) ?? code ?? (err instanceof Error ? err.message : String(error));
+  return `${reason} on ${target}`;
+}
+
+/** Whole days from `now` to `date`, rounded (negative when `date` is past). */
+export function daysUntil(date: Date, now: number): number {
+  return Math.round((date.getTime() - now) / 86_400_000);
+}
+
+/** "3 days", "1 day". */
+export function days(n: number): string {
+  return `${n} ${Math.abs(n) === 1 ? 'day' : 'days'}`;
+}
+
+/** An ISO date without the time: "2026-11-25". */
+export function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

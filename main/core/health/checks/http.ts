@@ -1,0 +1,177 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { z } from 'zod';
+import { type CheckResult, type CheckType, deadline, describeError, stopped, stopwatch } from '../check';
+import { judgeCertificate } from './tls';
+
+/** "200", "200-399". */
+const statusRange = z.string().regex(/^\d{3}(-\d{3})?$/, 'a status code such as 200, or a range such as 200-299');
+
+export const httpConfig = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  /** Status codes that count as up. */
+  expectedStatus: z.array(statusRange).min(1).default(['200-399']),
+  /** Text the body must contain (`present`) or must not contain (`absent`). */
+  keyword: z.object({ text: z.string().min(1), mode: z.enum(['present', 'absent']).default('present'), caseSensitive: z.boolean().default(true) }).optional(),
+  /** A value the JSON body must hold at a dotted path such as `data.status` or `items.0.id`. */
+  json: z.object({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).optional(),
+  /** Degraded when the whole exchange takes longer than this. */
+  degradedAboveMs: z.number().positive().optional(),
+  followRedirects: z.boolean().default(true),
+  maxRedirects: z.number().int().min(0).max(20).default(10),
+  /** For https: degraded when the certificate expires within this many days. */
+  certExpiryDays: z.number().min(0).default(14),
+  /** For https: extra trusted roots, PEM. */
+  ca: z.string().optional(),
+  /** For https: accept an untrusted or mismatched certificate. */
+  ignoreTlsErrors: z.boolean().default(false),
+});
+export type HttpConfig = z.infer<typeof httpConfig>;
+
+/** The most of a body that is read for keyword and JSON checks. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function statusAccepted(status: number, ranges: readonly string[]): boolean {
+  return ranges.some((range) => {
+    const [from, to] = range.split('-').map(Number);
+    return from !== undefined && status >= from && status <= (to ?? from);
+  });
+}
+
+/** The value at a dotted path (`data.status`, `items.0.id`), or `undefined` when the path is missing. */
+export function atPath(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+interface Exchange {
+  response: IncomingMessage;
+  body: string;
+  tls?: TLSSocket;
+}
+
+/** One request, its body read (up to MAX_BODY_BYTES); rejects with the connection's error. */
+function exchange(url: URL, config: HttpConfig, method: string, signal: AbortSignal): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const isHttps = url.protocol === 'https:';
+    const send = isHttps ? httpsRequest : httpRequest;
+    const req = send(url, {
+      method,
+      headers: { 'user-agent': 'Guardian-Server-Manager health check', ...config.headers },
+      signal,
+      agent: false,
+      ...(isHttps ? { ca: config.ca, rejectUnauthorized: !config.ignoreTlsErrors } : {}),
+    });
+    req.once('error', reject);
+    req.once('response', (response) => {
+      const tls = isHttps ? (response.socket as TLSSocket) : undefined;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        if (size >= MAX_BODY_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_BODY_BYTES) response.destroy();
+      });
+      const done = () => resolve({ response, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8'), tls });
+      response.once('end', done);
+      response.once('close', done);
+      response.once('error', reject);
+    });
+    if (config.body !== undefined && method !== 'GET' && method !== 'HEAD') req.write(config.body);
+    req.end();
+  });
+}
+
+/**
+ * An HTTP(S) request, redirects followed or not, judged on status, keyword, a JSON value,
+ * latency, and for https the certificate's time left.
+ */
+export const httpCheck: CheckType<HttpConfig> = {
+  type: 'http',
+  configSchema: httpConfig,
+  async run(config, ctx) {
+    const signal = deadline(ctx);
+    const elapsed = stopwatch();
+    let url = new URL(config.url);
+    let method: string = config.method;
+    let result: Exchange;
+    const hops: string[] = [];
+    for (;;) {
+      if (signal.aborted) return stopped(ctx, url.host);
+      try {
+        result = await exchange(url, config, method, signal);
+      } catch (error) {
+        if (signal.aborted) return stopped(ctx, url.host);
+        return { status: 'down', latencyMs: null, message: describeError(error, url.host), data: hops.length ? { redirects: hops } : undefined };
+      }
+      const { statusCode = 0, headers } = result.response;
+      const location = headers.location;
+      if (!config.followRedirects || statusCode < 300 || statusCode > 399 || statusCode === 304 || !location) break;
+      if (hops.length >= config.maxRedirects) {
+        return { status: 'down', latencyMs: null, message: `more than ${config.maxRedirects} redirects, last to ${location}`, data: { redirects: hops } };
+      }
+      const next = new URL(location, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        return { status: 'down', latencyMs: null, message: `redirect to an unsupported address: ${location}`, data: { redirects: hops } };
+      }
+      hops.push(next.href);
+      if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) method = 'GET';
+      url = next;
+    }
+    const latencyMs = elapsed();
+    const { response, body, tls } = result;
+    const statusCode = response.statusCode ?? 0;
+    const data: Record<string, unknown> = { statusCode, url: url.href };
+    if (hops.length > 0) data.redirects = hops;
+    const down = (message: string): CheckResult => ({ status: 'down', latencyMs, message, data });
+
+    if (!statusAccepted(statusCode, config.expectedStatus)) return down(`expected status ${config.expectedStatus.join(', ')}, got ${statusCode}`);
+
+    if (config.keyword) {
+      const { text, mode, caseSensitive } = config.keyword;
+      const found = caseSensitive ? body.includes(text) : body.toLowerCase().includes(text.toLowerCase());
+      if (mode === 'present' && !found) return down(`keyword "${text}" not found in the response`);
+      if (mode === 'absent' && found) return down(`keyword "${text}" found in the response`);
+    }
+
+    if (config.json) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return down('the response is not JSON');
+      }
+      const actual = atPath(parsed, config.json.path);
+      const expected = config.json.equals;
+      if (actual === undefined) return down(`${config.json.path} is missing from the response`);
+      const equal = actual === expected || (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && String(actual) === expected);
+      if (!equal) return down(`${config.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    }
+
+    const degraded: string[] = [];
+    const cert = tls?.getPeerX509Certificate();
+    if (cert) {
+      const verdict = judgeCertificate(
+        { cert, authorized: tls?.authorized ?? false, authorizationError: tls?.authorizationError ? String(tls.authorizationError) : undefined },
+        { name: url.hostname.replace(/^\[|\]$/g, ''), now: ctx.now(), expiryDegradedDays: config.certExpiryDays, expiryDownDays: 0, allowUntrusted: config.ignoreTlsErrors },
+      );
+      data.certificate = verdict.data;
+      // Unless told to ignore them, certificate failures stop the connection above; what is left is
+      // a clock that disagrees with the peer's (ctx.now) and the time left.
+      if (verdict.status === 'down' && !config.ignoreTlsErrors) return down(verdict.message);
+      if (verdict.status === 'degraded') degraded.push(verdict.message);
+    }
+    if (config.degradedAboveMs !== undefined && latencyMs > config.degradedAboveMs) degraded.push(`slow: ${latencyMs} ms, above ${config.degradedAboveMs} ms`);
+    if (degraded.length > 0) return { status: 'degraded', latencyMs, message: degraded.join('; '), data };
+    return { status: 'up', latencyMs, message: `${statusCode} ${response.statusMessage ?? ''}`.trim() + ` in ${latencyMs} ms`, data };
+  },
+};
