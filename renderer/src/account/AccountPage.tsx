@@ -2,6 +2,7 @@ import { ROLE_DESCRIPTIONS } from '../../../shared/permissions';
 import { useMe } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { ROLE_LABELS } from '../users/RoleSelect';
+import { PageHeader } from '../ui/PageParts';
 import { ChangePasswordForm } from './ChangePasswordForm';
 import { SessionsSection } from './SessionsSection';
 import { TwoFactorSection } from './TwoFactorSection';
@@ -11,14 +12,11 @@ export function AccountPage() {
   const me = useMe();
   return (
     <div className="page page--scroll">
-      <div className="page__header">
-        <div className="page__title-group">
-          <h1 className="page__title">Account</h1>
-          <span className="page__count">
-            {me.displayName && me.displayName !== me.username ? `${me.displayName} (${me.username})` : me.username} · {ROLE_LABELS[me.role]}: {ROLE_DESCRIPTIONS[me.role]}
-          </span>
-        </div>
-      </div>
+      <PageHeader title="Account">
+        <span className="page__count">
+          {me.displayName && me.displayName !== me.username ? `${me.displayName} (${me.username})` : me.username} · {ROLE_LABELS[me.role]}: {ROLE_DESCRIPTIONS[me.role]}
+        </span>
+      </PageHeader>
       <section className="panel" aria-labelledby="password-title">
         <h2 id="password-title" className="panel__title">
           Password

@@ -6,7 +6,7 @@ import { useStatusUpdates } from '../auth/auth-status';
 import { NewPasswordFields, newPasswordProblems, type NewPasswordErrors, type NewPasswordValues } from '../auth/NewPasswordFields';
 import { usePasswordCheck } from '../auth/use-password-check';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 
 const EMPTY = { current: '', password: '', confirm: '' };
 
@@ -47,18 +47,13 @@ export function ChangePasswordForm({ me, onChanged }: { me: Me; onChanged?(me: M
     <form className="form" onSubmit={submit} noValidate aria-busy={change.isPending} aria-label="Change password">
       <ErrorBanner error={failure} testId="change-password-error" />
       <input type="text" className="visually-hidden" autoComplete="username" value={me.username} readOnly tabIndex={-1} aria-hidden="true" />
-      <Field label="Current password" error={errors.current ?? issueOn(failure, 'currentPassword')} testId="change-password-current">
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="password"
-            autoComplete="current-password"
-            value={values.current}
-            onChange={(event) => setValues({ ...values, current: event.target.value })}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label="Current password"
+        error={errors.current ?? issueOn(failure, 'currentPassword')}
+        testId="change-password-current"
+        value={values.current}
+        onChange={(current) => setValues({ ...values, current })}
+      />
       <NewPasswordFields
         values={values}
         onChange={onNewPassword}

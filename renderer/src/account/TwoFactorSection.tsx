@@ -5,7 +5,7 @@ import { useMethodMutation } from '../api/hooks';
 import { useStatusUpdates } from '../auth/auth-status';
 import { toast } from '../state/toast-store';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 import { RecoveryCodes } from './RecoveryCodes';
 import { TotpScan } from './TotpScan';
 import { useTotpEnrolment } from './use-totp-enrolment';
@@ -31,11 +31,15 @@ function TurnOff({ onCancel, onDone }: { onCancel(): void; onDone(): void }) {
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={disable.isPending} aria-label="Turn off two-factor">
       <ErrorBanner error={disable.error} testId="totp-disable-error" />
-      <Field label="Password" error={issueOn(disable.error, 'password')} help="Your current password, to confirm it is you." testId="totp-disable-password">
-        {(control) => (
-          <input {...control} className="input" type="password" autoComplete="current-password" autoFocus value={password} onChange={(event) => setPassword(event.target.value)} />
-        )}
-      </Field>
+      <PasswordField
+        label="Password"
+        error={issueOn(disable.error, 'password')}
+        help="Your current password, to confirm it is you."
+        testId="totp-disable-password"
+        autoFocus
+        value={password}
+        onChange={setPassword}
+      />
       <div className="form__actions">
         <button type="button" className="button" onClick={onCancel}>
           Cancel

@@ -5,6 +5,7 @@ import { useDialogStore } from '../state/dialog-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative, plural } from '../ui/format';
 import { PlusIcon } from '../ui/icons';
+import { EmptyState, LoadingState, PageHeader } from '../ui/PageParts';
 import { ROLE_LABELS } from '../users/RoleSelect';
 import { keyState } from './key-state';
 
@@ -57,35 +58,31 @@ export function ApiKeysPage() {
 
   return (
     <div className="page">
-      <div className="page__header">
-        <div className="page__title-group">
-          <h1 className="page__title">API keys</h1>
-          {items ? <span className="page__count">{plural(items.length, 'key', 'keys')}</span> : null}
-        </div>
-        {mayWrite ? (
-          <div className="page__actions">
+      <PageHeader
+        title="API keys"
+        actions={
+          mayWrite ? (
             <button type="button" className="button button--primary" onClick={() => open({ kind: 'apikey-create' })}>
               <PlusIcon />
               Create key
             </button>
-          </div>
-        ) : null}
-      </div>
+          ) : null
+        }
+      >
+        {items ? <span className="page__count">{plural(items.length, 'key', 'keys')}</span> : null}
+      </PageHeader>
       <div className="page__content page__content--scroll">
         {keys.isPending ? (
-          <div className="state" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading API keys…
-          </div>
+          <LoadingState>Loading API keys…</LoadingState>
         ) : keys.isError && !items ? (
           <ErrorState error={keys.error} what="the API keys" onRetry={() => void keys.refetch()} />
         ) : items === undefined ? null : items.length === 0 ? (
-          <div className="state" data-testid="api-keys-empty">
-            <h2 className="state__title">No API keys yet</h2>
+          <EmptyState title="No API keys yet" testId="api-keys-empty">
             <p className="state__text">
               Scripts, monitoring and CI call Guardian’s HTTP API with a key. Give each its own key with only the rights it
               needs, so you can revoke one without touching the others.
             </p>
-          </div>
+          </EmptyState>
         ) : (
           <table className="simple-table" aria-label="API keys" data-testid="api-key-table">
             <thead>

@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Me } from '../../../shared/api/auth';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 import { LockIcon } from '../ui/icons';
 import { useStatusUpdates } from './auth-status';
 import { useLockStore } from './lock-store';
@@ -59,19 +59,13 @@ export function LockScreen({ user }: { user: Me }) {
         <form className="form" onSubmit={onSubmit} noValidate aria-busy={signIn.pending} aria-label="Unlock">
           <ErrorBanner error={signIn.error} testId="lock-error" />
           <input type="text" className="visually-hidden" autoComplete="username" value={user.username} readOnly tabIndex={-1} aria-hidden="true" />
-          <Field label="Password" testId="lock-password">
-            {(control) => (
-              <input
-                {...control}
-                ref={password}
-                className="input"
-                type="password"
-                autoComplete="current-password"
-                value={values.password}
-                onChange={(event) => setValues({ ...values, password: event.target.value })}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label="Password"
+            testId="lock-password"
+            inputRef={password}
+            value={values.password}
+            onChange={(value) => setValues({ ...values, password: value })}
+          />
           {signIn.needsCode ? <OneTimeCodeField value={values.code} onChange={(code) => setValues({ ...values, code })} testId="lock-code" /> : null}
           <div className="form__actions">
             <button type="button" className="button button--ghost" onClick={signOut} disabled={signingOut}>

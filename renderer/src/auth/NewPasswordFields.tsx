@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 import { PasswordChecklist } from './PasswordChecklist';
 import type { PasswordCheck } from './use-password-check';
 
@@ -33,32 +33,24 @@ export function NewPasswordFields({ values, onChange, check, errors, labels, tes
   const rulesId = useId();
   return (
     <>
-      <Field label={labels.password} error={errors.password} testId={`${testId}-password`}>
-        {(control) => (
-          <input
-            {...control}
-            aria-describedby={[control['aria-describedby'], rulesId].filter(Boolean).join(' ')}
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            value={values.password}
-            onChange={(event) => onChange({ ...values, password: event.target.value })}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label={labels.password}
+        error={errors.password}
+        testId={`${testId}-password`}
+        autoComplete="new-password"
+        describedBy={rulesId}
+        value={values.password}
+        onChange={(password) => onChange({ ...values, password })}
+      />
       <PasswordChecklist id={rulesId} check={check} />
-      <Field label={labels.confirm} error={errors.confirm} testId={`${testId}-confirm`}>
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            value={values.confirm}
-            onChange={(event) => onChange({ ...values, confirm: event.target.value })}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label={labels.confirm}
+        error={errors.confirm}
+        testId={`${testId}-confirm`}
+        autoComplete="new-password"
+        value={values.confirm}
+        onChange={(confirm) => onChange({ ...values, confirm })}
+      />
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative } from '../ui/format';
+import { EmptyState, LoadingState, PageHeader } from '../ui/PageParts';
 import { ProgressBar } from '../ui/ProgressBar';
 import { JobStatus } from './JobStatus';
 
@@ -67,24 +68,18 @@ export function JobsPage() {
 
   return (
     <div className="page">
-      <div className="page__header">
-        <div className="page__title-group">
-          <h1 className="page__title">Jobs</h1>
-          <span className="page__count">Most recent {RECENT_JOBS}</span>
-        </div>
-      </div>
+      <PageHeader title="Jobs">
+        <span className="page__count">Most recent {RECENT_JOBS}</span>
+      </PageHeader>
       <div className="page__content page__content--scroll">
         {jobs.isPending ? (
-          <div className="state" role="status">
-            Loading jobs…
-          </div>
+          <LoadingState spinner={false}>Loading jobs…</LoadingState>
         ) : jobs.isError ? (
           <ErrorState error={jobs.error} what="the jobs" onRetry={() => void jobs.refetch()} />
         ) : jobs.data.items.length === 0 ? (
-          <div className="state">
-            <h2 className="state__title">No jobs yet</h2>
+          <EmptyState title="No jobs yet">
             <p className="state__text">Imports and other long tasks appear here with their progress.</p>
-          </div>
+          </EmptyState>
         ) : (
           <table className="simple-table simple-table--jobs" aria-label="Jobs">
             <thead>

@@ -1,5 +1,6 @@
 import { useDialogStore } from '../state/dialog-store';
 import { ServerIcon } from '../ui/icons';
+import { EmptyState, NoMatchesState } from '../ui/PageParts';
 import { useListFilters } from './list-filters-store';
 
 /** Zero servers: either none exist yet (what to do first) or none match the filters. */
@@ -8,22 +9,10 @@ export function ServersEmpty({ filtered, mayAdd }: { filtered: boolean; mayAdd: 
   const clearFilters = useListFilters((state) => state.clearFilters);
 
   if (filtered) {
-    return (
-      <div className="state" data-testid="servers-empty">
-        <h2 className="state__title">No servers match</h2>
-        <p className="state__text">Nothing matches this search and these filters.</p>
-        <button type="button" className="button" onClick={clearFilters}>
-          Clear search and filters
-        </button>
-      </div>
-    );
+    return <NoMatchesState what="servers" testId="servers-empty" onClear={clearFilters} />;
   }
   return (
-    <div className="state" data-testid="servers-empty">
-      <div className="state__icon">
-        <ServerIcon />
-      </div>
-      <h2 className="state__title">No servers yet</h2>
+    <EmptyState title="No servers yet" testId="servers-empty" icon={<ServerIcon />}>
       {mayAdd ? (
         <>
           <p className="state__text">
@@ -37,6 +26,6 @@ export function ServersEmpty({ filtered, mayAdd }: { filtered: boolean; mayAdd: 
       ) : (
         <p className="state__text">Servers appear here once an owner, admin or operator adds them.</p>
       )}
-    </div>
+    </EmptyState>
   );
 }

@@ -8,6 +8,7 @@ import { PlusIcon, UploadIcon } from '../ui/icons';
 import { useDebouncedValue } from '../ui/use-debounced-value';
 import { ExportMenu } from './ExportMenu';
 import { filterInput, LIST_LIMIT, listInput, useListFilters } from './list-filters-store';
+import { LoadingState, PageHeader } from '../ui/PageParts';
 import { ServerFilters } from './ServerFilters';
 import { ServersEmpty } from './ServersEmpty';
 import { ServerTable } from './ServerTable';
@@ -34,33 +35,34 @@ export function ServersPage() {
 
   return (
     <div className="page">
-      <div className="page__header">
-        <div className="page__title-group">
-          <h1 className="page__title">Servers</h1>
-          {total !== undefined ? (
-            <span className="page__count" data-testid="server-count" aria-live="polite">
-              {plural(total, 'server', 'servers')}
-              {filtered && fleetSize !== undefined ? <span className="muted"> of {formatCount(fleetSize)}</span> : null}
-            </span>
-          ) : null}
-          {list.isFetching && list.data ? <span className="spinner" role="status" aria-label="Refreshing" /> : null}
-        </div>
-        <div className="page__actions">
-          {mayChange ? (
-            <button type="button" className="button" onClick={() => open({ kind: 'server-import' })}>
-              <UploadIcon />
-              Import
-            </button>
-          ) : null}
-          <ExportMenu filters={filters} filtered={filtered} disabled={total === 0} />
-          {mayChange ? (
-            <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
-              <PlusIcon />
-              Add server
-            </button>
-          ) : null}
-        </div>
-      </div>
+      <PageHeader
+        title="Servers"
+        actions={
+          <>
+            {mayChange ? (
+              <button type="button" className="button" onClick={() => open({ kind: 'server-import' })}>
+                <UploadIcon />
+                Import
+              </button>
+            ) : null}
+            <ExportMenu filters={filters} filtered={filtered} disabled={total === 0} />
+            {mayChange ? (
+              <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
+                <PlusIcon />
+                Add server
+              </button>
+            ) : null}
+          </>
+        }
+      >
+        {total !== undefined ? (
+          <span className="page__count" data-testid="server-count" aria-live="polite">
+            {plural(total, 'server', 'servers')}
+            {filtered && fleetSize !== undefined ? <span className="muted"> of {formatCount(fleetSize)}</span> : null}
+          </span>
+        ) : null}
+        {list.isFetching && list.data ? <span className="spinner" role="status" aria-label="Refreshing" /> : null}
+      </PageHeader>
       <ServerFilters />
       {total !== undefined && total > LIST_LIMIT ? (
         <p className="banner banner--info">
@@ -69,9 +71,7 @@ export function ServersPage() {
       ) : null}
       <div className="page__content">
         {list.isPending ? (
-          <div className="state" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading servers…
-          </div>
+          <LoadingState>Loading servers…</LoadingState>
         ) : list.isError && !list.data ? (
           <ErrorState error={list.error} what="the servers" onRetry={() => void list.refetch()} />
         ) : list.data && list.data.items.length === 0 ? (

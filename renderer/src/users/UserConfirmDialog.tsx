@@ -1,9 +1,7 @@
 import type { User } from '../../../shared/api/users';
 import { useMethodMutation } from '../api/hooks';
 import type { UserAction } from '../state/dialog-store';
-import { toast } from '../state/toast-store';
-import { Dialog } from '../ui/Dialog';
-import { ErrorBanner } from '../ui/ErrorBanner';
+import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
 
 const TEXT: Record<UserAction, { title: string; explain: string; confirm: string; busy: string; done: string }> = {
   disable: {
@@ -37,34 +35,21 @@ export function UserConfirmDialog({ action, user, onClose }: { action: UserActio
   const mutation = action === 'disable' ? disable : action === 'reset-mfa' ? resetMfa : remove;
   const text = TEXT[action];
 
-  const confirm = () => {
-    const done = {
-      onSuccess: () => {
-        toast.success(`${text.done} ${user.username}`);
-        onClose();
-      },
-    };
-    if (action === 'disable') disable.mutate({ id: user.id }, done);
-    else if (action === 'reset-mfa') resetMfa.mutate({ id: user.id }, done);
-    else remove.mutate({ id: user.id }, done);
-  };
+  const confirm = confirmAction(mutation, { id: user.id }, `${text.done} ${user.username}`, onClose);
 
   return (
-    <Dialog title={text.title} onClose={onClose} size="small" testId="user-confirm-dialog">
-      <div className="dialog__body">
-        <p>
-          <strong>{user.username}</strong> {text.explain}
-        </p>
-        <ErrorBanner error={mutation.error} testId="user-confirm-error" />
-      </div>
-      <footer className="dialog__footer">
-        <button type="button" className="button" onClick={onClose} data-autofocus>
-          Cancel
-        </button>
-        <button type="button" className="button button--danger" onClick={confirm} disabled={mutation.isPending}>
-          {mutation.isPending ? text.busy : text.confirm}
-        </button>
-      </footer>
-    </Dialog>
+    <ConfirmDialog
+      title={text.title}
+      testId="user-confirm-dialog"
+      onClose={onClose}
+      confirmLabel={text.confirm}
+      pendingLabel={text.busy}
+      pending={mutation.isPending}
+      onConfirm={confirm}
+      error={mutation.error}
+      errorTestId="user-confirm-error"
+    >
+      <strong>{user.username}</strong> {text.explain}
+    </ConfirmDialog>
   );
 }

@@ -5,6 +5,7 @@ import { useDialogStore } from '../state/dialog-store';
 import { ErrorState } from '../ui/ErrorState';
 import { plural } from '../ui/format';
 import { PlusIcon } from '../ui/icons';
+import { LoadingState, PageHeader } from '../ui/PageParts';
 import { UserRow } from './UserRow';
 
 /** Every account: who may do what, who is locked out, who has two-factor. */
@@ -17,25 +18,22 @@ export function UsersPage() {
 
   return (
     <div className="page">
-      <div className="page__header">
-        <div className="page__title-group">
-          <h1 className="page__title">Users</h1>
-          {items ? <span className="page__count">{plural(items.length, 'account', 'accounts')}</span> : null}
-        </div>
-        {mayManage ? (
-          <div className="page__actions">
+      <PageHeader
+        title="Users"
+        actions={
+          mayManage ? (
             <button type="button" className="button button--primary" onClick={() => open({ kind: 'user-create' })}>
               <PlusIcon />
               Add user
             </button>
-          </div>
-        ) : null}
-      </div>
+          ) : null
+        }
+      >
+        {items ? <span className="page__count">{plural(items.length, 'account', 'accounts')}</span> : null}
+      </PageHeader>
       <div className="page__content page__content--scroll">
         {users.isPending ? (
-          <div className="state" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading users…
-          </div>
+          <LoadingState>Loading users…</LoadingState>
         ) : users.isError && !items ? (
           <ErrorState error={users.error} what="the users" onRetry={() => void users.refetch()} />
         ) : items === undefined ? null : (

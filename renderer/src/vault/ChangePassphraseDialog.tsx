@@ -6,7 +6,7 @@ import type { VaultSlot } from '../state/dialog-store';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 import { EMPTY_PASSPHRASES, PassphraseFields, passphraseProblems, type PassphraseErrors } from './PassphraseFields';
 
 /** A passphrase slot's new passphrase; the current one proves the right to change it. */
@@ -35,21 +35,16 @@ export function ChangePassphraseDialog({ slot, onClose }: { slot: VaultSlot; onC
     <Dialog title="Change passphrase" description={`Slot “${slot.label}”. No secret is re-encrypted; the old passphrase stops working.`} onClose={onClose} testId="change-passphrase-dialog">
       <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={change.pending}>
         <ErrorBanner error={change.error} testId="change-passphrase-error" />
-        <Field label="Current passphrase" error={errors.current} testId="change-passphrase-current">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="password"
-              autoComplete="current-password"
-              value={current}
-              onChange={(event) => {
-                setCurrent(event.target.value);
-                setErrors({});
-              }}
-            />
-          )}
-        </Field>
+        <PasswordField
+          label="Current passphrase"
+          error={errors.current}
+          testId="change-passphrase-current"
+          value={current}
+          onChange={(value) => {
+            setCurrent(value);
+            setErrors({});
+          }}
+        />
         <PassphraseFields
           values={next}
           onChange={(values) => {

@@ -6,6 +6,7 @@ import { useDirectCall } from '../api/use-direct-call';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 import { formatCount } from '../ui/format';
 
 /** The contract's limit on an import's size. */
@@ -101,21 +102,18 @@ export function ImportVaultDialog({ onClose }: { onClose(): void }) {
               />
             )}
           </Field>
-          <Field label="Export passphrase" error={errors.passphrase} help="The one chosen when the file was exported." testId="import-vault-passphrase">
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="password"
-                autoComplete="off"
-                value={passphrase}
-                onChange={(event) => {
-                  setPassphrase(event.target.value);
-                  setErrors({});
-                }}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label="Export passphrase"
+            error={errors.passphrase}
+            help="The one chosen when the file was exported."
+            testId="import-vault-passphrase"
+            autoComplete="off"
+            value={passphrase}
+            onChange={(value) => {
+              setPassphrase(value);
+              setErrors({});
+            }}
+          />
           <footer className="dialog__footer">
             <button type="button" className="button" onClick={onClose}>
               Cancel

@@ -1,5 +1,5 @@
 import { vaultExport } from '../../../shared/api/vault';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 
 export interface PassphraseValues {
   passphrase: string;
@@ -34,24 +34,24 @@ interface PassphraseFieldsProps {
 export function PassphraseFields({ values, onChange, errors, labels, help, testId, autoFocus = false }: PassphraseFieldsProps) {
   return (
     <>
-      <Field label={labels.passphrase} error={errors.passphrase} help={help ?? 'At least 12 characters. A few unrelated words are easy to type and hard to guess.'} testId={`${testId}-passphrase`}>
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            autoFocus={autoFocus}
-            value={values.passphrase}
-            onChange={(event) => onChange({ ...values, passphrase: event.target.value })}
-          />
-        )}
-      </Field>
-      <Field label={labels.confirm} error={errors.confirm} testId={`${testId}-confirm`}>
-        {(control) => (
-          <input {...control} className="input" type="password" autoComplete="new-password" value={values.confirm} onChange={(event) => onChange({ ...values, confirm: event.target.value })} />
-        )}
-      </Field>
+      <PasswordField
+        label={labels.passphrase}
+        error={errors.passphrase}
+        help={help ?? 'At least 12 characters. A few unrelated words are easy to type and hard to guess.'}
+        testId={`${testId}-passphrase`}
+        autoComplete="new-password"
+        autoFocus={autoFocus}
+        value={values.passphrase}
+        onChange={(passphrase) => onChange({ ...values, passphrase })}
+      />
+      <PasswordField
+        label={labels.confirm}
+        error={errors.confirm}
+        testId={`${testId}-confirm`}
+        autoComplete="new-password"
+        value={values.confirm}
+        onChange={(confirm) => onChange({ ...values, confirm })}
+      />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { useDirectCall } from '../api/use-direct-call';
 import { OneTimeCodeField } from '../auth/OneTimeCodeField';
 import { useMe } from '../auth/session';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 
 /**
  * "Is it still you?": the password again, and a one-time code when the account has two-factor
@@ -40,22 +40,17 @@ export function ReauthForm({ onConfirmed, onCancel }: { onConfirmed(): void; onC
         </p>
       ) : null}
       <input type="text" className="visually-hidden" autoComplete="username" value={me.username} readOnly tabIndex={-1} aria-hidden="true" />
-      <Field label="Your password" error={missing} testId="reauth-password">
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            type="password"
-            autoComplete="current-password"
-            ref={password}
-            value={values.password}
-            onChange={(event) => {
-              setValues({ ...values, password: event.target.value });
-              setMissing(undefined);
-            }}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label="Your password"
+        error={missing}
+        testId="reauth-password"
+        inputRef={password}
+        value={values.password}
+        onChange={(value) => {
+          setValues({ ...values, password: value });
+          setMissing(undefined);
+        }}
+      />
       {needsCode ? <OneTimeCodeField value={values.code} onChange={(code) => setValues({ ...values, code })} testId="reauth-code" /> : null}
       <footer className="dialog__footer">
         <button type="button" className="button" onClick={onCancel}>

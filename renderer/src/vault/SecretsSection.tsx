@@ -5,6 +5,7 @@ import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatCount } from '../ui/format';
+import { EmptyState, LoadingState, NoMatchesState } from '../ui/PageParts';
 import { useDebouncedValue } from '../ui/use-debounced-value';
 import { isFiltered, listInput, NO_FILTERS, SecretFilters, tagCounts, type SecretFilterState } from './SecretFilters';
 import { SecretTable } from './SecretTable';
@@ -14,19 +15,10 @@ export const SECRET_SEARCH_DEBOUNCE_MS = 200;
 function Empty({ filtered, mayAdd, onClear }: { filtered: boolean; mayAdd: boolean; onClear(): void }) {
   const open = useDialogStore((state) => state.open);
   if (filtered) {
-    return (
-      <div className="state" data-testid="secrets-empty">
-        <h2 className="state__title">No secrets match</h2>
-        <p className="state__text">Nothing matches this search and these filters.</p>
-        <button type="button" className="button" onClick={onClear}>
-          Clear search and filters
-        </button>
-      </div>
-    );
+    return <NoMatchesState what="secrets" testId="secrets-empty" onClear={onClear} />;
   }
   return (
-    <div className="state" data-testid="secrets-empty">
-      <h2 className="state__title">No secrets yet</h2>
+    <EmptyState title="No secrets yet" testId="secrets-empty">
       <p className="state__text">
         Keep here the passwords, SSH keys, API tokens and notes your servers need. Guardian uses them itself (for SSH, for
         instance) and shows them only to people allowed to, after they confirm their password.
@@ -36,7 +28,7 @@ function Empty({ filtered, mayAdd, onClear }: { filtered: boolean; mayAdd: boole
           Add your first secret
         </button>
       ) : null}
-    </div>
+    </EmptyState>
   );
 }
 
@@ -65,9 +57,7 @@ export function SecretsSection({ locked }: { locked: boolean }) {
       </div>
       <SecretFilters filters={filters} onChange={setFilters} tags={tagCounts(all.data?.items ?? [])} />
       {list.isPending ? (
-        <div className="state" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading secrets…
-        </div>
+        <LoadingState>Loading secrets…</LoadingState>
       ) : list.isError && !items ? (
         <ErrorState error={list.error} what="the secrets" onRetry={() => void list.refetch()} />
       ) : items && items.length === 0 ? (

@@ -6,6 +6,7 @@ import { useDirectCall } from '../api/use-direct-call';
 import { toast } from '../state/toast-store';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
+import { PasswordField } from '../ui/PasswordField';
 import { LockIcon } from '../ui/icons';
 import { formatDuration } from './vault-labels';
 
@@ -60,21 +61,16 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
       <div className="vault-locked__forms">
         {kinds.has('passphrase') ? (
           <form className="form__inline vault-locked__form" onSubmit={withPassphrase} noValidate aria-busy={unlock.pending} aria-label="Unlock with the passphrase">
-            <Field label="Vault passphrase" error={missing.passphrase} testId="vault-unlock-passphrase">
-              {(control) => (
-                <input
-                  {...control}
-                  className="input"
-                  type="password"
-                  autoComplete="current-password"
-                  value={passphrase}
-                  onChange={(event) => {
-                    setPassphrase(event.target.value);
-                    setMissing({});
-                  }}
-                />
-              )}
-            </Field>
+            <PasswordField
+              label="Vault passphrase"
+              error={missing.passphrase}
+              testId="vault-unlock-passphrase"
+              value={passphrase}
+              onChange={(value) => {
+                setPassphrase(value);
+                setMissing({});
+              }}
+            />
             <button type="submit" className="button button--primary" disabled={unlock.pending}>
               {unlock.pending ? 'Unlocking…' : 'Unlock vault'}
             </button>

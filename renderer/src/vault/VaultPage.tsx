@@ -9,6 +9,7 @@ import { CreateVaultPanel } from './CreateVaultPanel';
 import { KeySlotsPanel } from './KeySlotsPanel';
 import { RotationPanel } from './RotationPanel';
 import { SecretsSection } from './SecretsSection';
+import { LoadingState, PageHeader } from '../ui/PageParts';
 import { UnlockPanel } from './UnlockPanel';
 import { useVaultRefusalWatch, useVaultStatus } from './use-vault-status';
 import { formatDuration } from './vault-labels';
@@ -25,44 +26,43 @@ export function VaultPage() {
 
   return (
     <div className="page page--scroll">
-      <div className="page__header">
-        <div className="page__title-group">
-          <h1 className="page__title">Vault</h1>
-          {data?.initialized ? (
-            <span className={`badge ${data.locked ? 'badge--queued' : 'badge--succeeded'}`} data-testid="vault-state">
-              {data.locked ? 'Locked' : 'Unlocked'}
-            </span>
-          ) : null}
-          {unlocked ? (
-            <span className="page__count" data-testid="vault-auto-lock">
-              Locks itself after {formatDuration(data.autoLockMs)} without use
-            </span>
-          ) : null}
-        </div>
-        {unlocked ? (
-          <div className="page__actions">
-            <button
-              type="button"
-              className="button"
-              disabled={lock.isPending}
-              onClick={() => lock.mutate({}, { onSuccess: () => toast.success('Vault locked'), onError: (error) => toast.error(error) })}
-            >
-              <VaultIcon />
-              Lock vault
-            </button>
-            {can('vault:write') ? (
-              <button type="button" className="button button--primary" onClick={() => open({ kind: 'secret-create' })}>
-                <PlusIcon />
-                Add secret
+      <PageHeader
+        title="Vault"
+        actions={
+          unlocked ? (
+            <>
+              <button
+                type="button"
+                className="button"
+                disabled={lock.isPending}
+                onClick={() => lock.mutate({}, { onSuccess: () => toast.success('Vault locked'), onError: (error) => toast.error(error) })}
+              >
+                <VaultIcon />
+                Lock vault
               </button>
-            ) : null}
-          </div>
+              {can('vault:write') ? (
+                <button type="button" className="button button--primary" onClick={() => open({ kind: 'secret-create' })}>
+                  <PlusIcon />
+                  Add secret
+                </button>
+              ) : null}
+            </>
+          ) : null
+        }
+      >
+        {data?.initialized ? (
+          <span className={`badge ${data.locked ? 'badge--queued' : 'badge--succeeded'}`} data-testid="vault-state">
+            {data.locked ? 'Locked' : 'Unlocked'}
+          </span>
         ) : null}
-      </div>
+        {unlocked ? (
+          <span className="page__count" data-testid="vault-auto-lock">
+            Locks itself after {formatDuration(data.autoLockMs)} without use
+          </span>
+        ) : null}
+      </PageHeader>
       {status.isPending ? (
-        <div className="state" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading the vault…
-        </div>
+        <LoadingState>Loading the vault…</LoadingState>
       ) : !data ? (
         status.error ? <ErrorState error={status.error} what="the vault" onRetry={() => void status.refetch()} /> : null
       ) : !data.initialized ? (
