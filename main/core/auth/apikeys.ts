@@ -9,6 +9,7 @@ import { apiKeysTable, type ApiKeyRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
 export const API_KEY_PREFIX = 'gdn_';
+const LAST_USED_PRECISION_MS = 60_000;
 
 function toApiKey(row: ApiKeyRow): ApiKey {
   const { tokenHash: _secret, ...rest } = row;
@@ -81,7 +82,10 @@ export class ApiKeyStore {
     const row = this.db.select().from(apiKeysTable).where(eq(apiKeysTable.tokenHash, hashToken(token))).get();
     const now = this.clock.now();
     if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
-    this.db.update(apiKeysTable).set({ lastUsedAt: now, lastUsedOrigin: origin }).where(eq(apiKeysTable.id, row.id)).run();
+    // A script may call many times a second: record use when it is news (a new origin, or a minute on).
+    if (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS) {
+      this.db.update(apiKeysTable).set({ lastUsedAt: now, lastUsedOrigin: origin }).where(eq(apiKeysTable.id, row.id)).run();
+    }
     return { kind: 'apiKey', id: row.id, name: row.name, role: row.role, permissions: row.permissions ?? undefined };
   }
 
