@@ -1,0 +1,286 @@
+import type { Clock } from '../clock';
+import type { CheckResult } from './check';
+
+/**
+ * The check scheduler (design.md §7): each check on its own interval with jitter, concurrency
+ * capped globally and per host, a timeout per attempt, retries with backoff before `down`, pause
+ * and resume, "check now", and results handed over in one batch per tick so storage writes one
+ * transaction per tick. Time, timers, randomness and the runner are injected: tests are exact.
+ */
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export const MIN_INTERVAL_MS = 10_000;
+export const MAX_INTERVAL_MS = 86_400_000;
+
+export interface ScheduledCheck {
+  id: string;
+  serverId: string;
+  /** The host the check talks to; the per-host cap counts by it. */
+  host: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Extra attempts after a `down` before reporting it. */
+  retries: number;
+}
+
+export interface AttemptContext {
+  signal: AbortSignal;
+  timeoutMs: number;
+  attempt: number;
+}
+
+export type CheckRunner = (check: ScheduledCheck, ctx: AttemptContext) => Promise<CheckResult>;
+
+export interface RunReport {
+  checkId: string;
+  serverId: string;
+  result: CheckResult;
+  attempts: number;
+  /** When the run was due; `startedAt - dueAt` is the scheduler lag. */
+  dueAt: number;
+  startedAt: number;
+  finishedAt: number;
+  lagMs: number;
+}
+
+export interface SchedulerOptions {
+  runner: CheckRunner;
+  onTick: (reports: RunReport[]) => void;
+  clock: Clock;
+  timers: Timers;
+  /** [0, 1) */
+  random: () => number;
+  tickMs?: number;
+  maxConcurrent?: number;
+  maxPerHost?: number;
+  /** Interval spread, as a fraction: 0.1 is ±10 %. Spread keeps checks from running in lockstep. */
+  jitter?: number;
+  /** Wait before retry n (0-based) is `backoffMs × 2^n`. */
+  backoffMs?: number;
+}
+
+interface Entry {
+  check: ScheduledCheck;
+  dueAt: number;
+  paused: boolean;
+  running: AbortController | null;
+}
+
+export class CheckScheduler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pausedServers = new Set<string>();
+  private readonly perHost = new Map<string, number>();
+  private readonly finished: RunReport[] = [];
+  /** Checks asked for by "check now": they run once even while paused. */
+  private readonly forced = new Set<string>();
+  private runningCount = 0;
+  private tickHandle: unknown = null;
+  private readonly tickMs: number;
+  private readonly maxConcurrent: number;
+  private readonly maxPerHost: number;
+  private readonly jitter: number;
+  private readonly backoffMs: number;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.tickMs = options.tickMs ?? 1000;
+    this.maxConcurrent = options.maxConcurrent ?? 32;
+    this.maxPerHost = options.maxPerHost ?? 4;
+    this.jitter = options.jitter ?? 0.1;
+    this.backoffMs = options.backoffMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.tickHandle !== null) return;
+    this.scheduleTick();
+    this.pump();
+  }
+
+  /** Stops ticking and aborts runs in flight; their results are dropped. */
+  stop(): void {
+    if (this.tickHandle !== null) this.options.timers.clearTimeout(this.tickHandle);
+    this.tickHandle = null;
+    for (const entry of this.entries.values()) entry.running?.abort();
+  }
+
+  /** Adds or replaces a check. Its first run falls within the first `jitter` of its interval. */
+  upsert(check: ScheduledCheck): void {
+    if (!(check.intervalMs >= MIN_INTERVAL_MS && check.intervalMs <= MAX_INTERVAL_MS)) {
+      throw new RangeError(`check interval must be between 10 s and 24 h, got ${check.intervalMs} ms`);
+    }
+    const existing = this.entries.get(check.id);
+    if (existing) {
+      existing.check = check;
+      return;
+    }
+    const dueAt = this.options.clock.now() + Math.floor(this.options.random() * this.jitter * check.intervalMs);
+    this.entries.set(check.id, { check, dueAt, paused: false, running: null });
+  }
+
+  remove(checkId: string): void {
+    this.entries.get(checkId)?.running?.abort();
+    this.entries.delete(checkId);
+  }
+
+  pauseCheck(checkId: string): void {
+    this.setPaused(this.entries.get(checkId), true);
+  }
+
+  resumeCheck(checkId: string): void {
+    this.setPaused(this.entries.get(checkId), false);
+    this.pump();
+  }
+
+  pauseServer(serverId: string): void {
+    this.pausedServers.add(serverId);
+  }
+
+  resumeServer(serverId: string): void {
+    if (!this.pausedServers.delete(serverId)) return;
+    for (const entry of this.entries.values()) if (entry.check.serverId === serverId) this.makeDueNow(entry);
+    this.pump();
+  }
+
+  isPaused(checkId: string): boolean {
+    const entry = this.entries.get(checkId);
+    return entry !== undefined && this.paused(entry);
+  }
+
+  /** Runs the check as soon as the caps allow, paused or not; false if unknown or already running. */
+  checkNow(checkId: string): boolean {
+    const entry = this.entries.get(checkId);
+    if (!entry || entry.running) return false;
+    this.makeDueNow(entry);
+    this.forced.add(checkId);
+    this.pump();
+    return true;
+  }
+
+  /** Checks started now, and how many per host: for metrics and tests. */
+  get running(): { total: number; perHost: ReadonlyMap<string, number> } {
+    return { total: this.runningCount, perHost: this.perHost };
+  }
+
+  private setPaused(entry: Entry | undefined, paused: boolean): void {
+    if (!entry || entry.paused === paused) return;
+    entry.paused = paused;
+    if (!paused) this.makeDueNow(entry);
+  }
+
+  private makeDueNow(entry: Entry): void {
+    entry.dueAt = Math.min(entry.dueAt, this.options.clock.now());
+  }
+
+  private paused(entry: Entry): boolean {
+    return entry.paused || this.pausedServers.has(entry.check.serverId);
+  }
+
+  private scheduleTick(): void {
+    this.tickHandle = this.options.timers.setTimeout(() => this.tick(), this.tickMs);
+  }
+
+  private tick(): void {
+    this.scheduleTick();
+    this.pump();
+    if (this.finished.length === 0) return;
+    const batch = this.finished.splice(0);
+    this.options.onTick(batch);
+  }
+
+  /** Starts every due check the caps allow, most overdue first; a full host does not block others. */
+  private pump(): void {
+    const now = this.options.clock.now();
+    const due = [...this.entries.values()]
+      .filter((e) => !e.running && e.dueAt <= now && (!this.paused(e) || this.forced.has(e.check.id)))
+      .sort((a, b) => a.dueAt - b.dueAt);
+    for (const entry of due) {
+      if (this.runningCount >= this.maxConcurrent) return;
+      const host = entry.check.host;
+      if ((this.perHost.get(host) ?? 0) >= this.maxPerHost) continue;
+      this.forced.delete(entry.check.id);
+      void this.run(entry, now);
+    }
+  }
+
+  private async run(entry: Entry, startedAt: number): Promise<void> {
+    const { check } = entry;
+    const controller = new AbortController();
+    entry.running = controller;
+    this.runningCount += 1;
+    this.perHost.set(check.host, (this.perHost.get(check.host) ?? 0) + 1);
+    const dueAt = entry.dueAt;
+    // A run holds its slots through its retries, so a failing host never sees more than its cap.
+    let attempts = 0;
+    let result: CheckResult;
+    for (;;) {
+      result = await this.attempt(check, controller.signal, attempts);
+      attempts += 1;
+      if (result.status !== 'down' || attempts > check.retries || controller.signal.aborted) break;
+      await this.sleep(this.backoffMs * 2 ** (attempts - 1), controller.signal);
+      if (controller.signal.aborted) break;
+    }
+    this.runningCount -= 1;
+    const left = (this.perHost.get(check.host) ?? 1) - 1;
+    if (left > 0) this.perHost.set(check.host, left);
+    else this.perHost.delete(check.host);
+    if (entry.running === controller) entry.running = null;
+    if (controller.signal.aborted) return; // stopped or removed: nobody wants this result
+    const finishedAt = this.options.clock.now();
+    entry.dueAt = startedAt + this.jittered(check.intervalMs);
+    this.finished.push({ checkId: check.id, serverId: check.serverId, result, attempts, dueAt, startedAt, finishedAt, lagMs: startedAt - dueAt });
+    this.pump();
+  }
+
+  /** One attempt, bounded by the check's timeout; the runner sees the abort on its signal. */
+  private attempt(check: ScheduledCheck, stop: AbortSignal, attempt: number): Promise<CheckResult> {
+    const controller = new AbortController();
+    const onStop = (): void => controller.abort(stop.reason);
+    stop.addEventListener('abort', onStop, { once: true });
+    return new Promise<CheckResult>((resolve) => {
+      let settled = false;
+      const finish = (result: CheckResult): void => {
+        if (settled) return;
+        settled = true;
+        this.options.timers.clearTimeout(timer);
+        stop.removeEventListener('abort', onStop);
+        resolve(result);
+      };
+      const timer = this.options.timers.setTimeout(() => {
+        controller.abort(new Error(`no answer within ${check.timeoutMs} ms`));
+        finish({ status: 'down', latencyMs: null, message: `no answer within ${check.timeoutMs} ms` });
+      }, check.timeoutMs);
+      this.options.runner(check, { signal: controller.signal, timeoutMs: check.timeoutMs, attempt }).then(finish, (error: unknown) =>
+        // A runner throws only for a bug of its own; the scheduler keeps going and says so.
+        finish({ status: 'down', latencyMs: null, message: `check failed: ${error instanceof Error ? error.message : String(error)}` }),
+      );
+    });
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const timers = this.options.timers;
+    return new Promise((resolve) => {
+      const cancel = (): void => {
+        timers.clearTimeout(handle);
+        resolve();
+      };
+      const handle = timers.setTimeout(() => {
+        signal.removeEventListener('abort', cancel);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
+  /** `intervalMs` spread by ±jitter. */
+  private jittered(intervalMs: number): number {
+    return Math.round(intervalMs * (1 + this.jitter * (2 * this.options.random() - 1)));
+  }
+}
