@@ -1,13 +1,16 @@
-import { app, BrowserWindow, clipboard, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell, type Session } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, powerMonitor, protocol, safeStorage, session, shell, type Session } from 'electron';
+import Store from 'electron-store';
 import { AppError } from '../../shared/api';
 import { createCore, type Core } from '../core/app';
 import { dataPaths, rendererDir } from '../core/paths';
+import { buildAppMenuTemplate } from './app-menu';
 import { startAutoUpdate } from './auto-update';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAppUrl } from './app-protocol';
 import { createFileLogger, logLevelFrom, type FileLogger } from './file-logger';
 import { osKeyProtector } from './os-keys';
 import { registerIpc, type DesktopIpc } from './ipc';
 import { createMainWindow, focusWindow } from './main-window';
+import type { StateStore } from './window-state';
 import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './window';
 
 // Electron main-process entry: wiring only. Everything Guardian does lives in main/core.
@@ -23,6 +26,7 @@ interface Running {
 
 let running: Running | undefined;
 let mainWindow: BrowserWindow | undefined;
+let windowStateStore: StateStore | undefined;
 
 function applySessionPolicy(target: Session): void {
   target.setPermissionRequestHandler(denyPermissionRequest);
@@ -37,7 +41,7 @@ function openExternal(url: string): void {
 }
 
 function showWindow(current: Running): void {
-  const window = createMainWindow(current.log.logger);
+  const window = createMainWindow(current.log.logger, windowStateStore);
   const contentsId = window.webContents.id;
   const stopEvents = current.ipc.forwardEventsTo(window.webContents);
   window.webContents.once('destroyed', () => {
@@ -82,6 +86,12 @@ function start(): void {
   const authenticate = (token: string, touch: boolean) => core.signIn.authenticate(token, touch)?.principal ?? null;
   const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, authenticate, { log: log.logger });
   running = { core, ipc, log };
+  try {
+    // window-state.json next to the database: size, position and maximised state, per display.
+    windowStateStore = new Store<Record<string, unknown>>({ name: 'window-state', clearInvalidConfig: true });
+  } catch (cause) {
+    log.logger.warn({ err: cause }, 'the window state file could not be opened; the window opens at its default place');
+  }
   // The vault locks with the computer: a locked screen or a sleeping laptop forgets its keys.
   const lockVault = (event: string) => () => {
     core.vault.lock();
@@ -89,6 +99,16 @@ function start(): void {
   };
   powerMonitor.on('lock-screen', lockVault('lock-screen'));
   powerMonitor.on('suspend', lockVault('suspend'));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildAppMenuTemplate({
+        appName: app.name,
+        platform: process.platform,
+        packaged: app.isPackaged,
+        openExternal,
+      }),
+    ),
+  );
   log.logger.info({ dataDir: paths.root, version: app.getVersion() }, 'Guardian desktop started');
   showWindow(running);
   const current = running;
