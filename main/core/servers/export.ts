@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { EXPORT_FORMATS, Server } from '../../../shared/api/servers';
+import { toCsvCell } from './csv-cells';
 import { CSV_COLUMNS } from './import-parse';
 
 export interface ExportFile {
@@ -35,7 +36,15 @@ export function exportServers(servers: Server[], format: (typeof EXPORT_FORMATS)
         mimeType: 'text/csv',
         count: servers.length,
         content: stringify(
-          portable.map((server) => ({ ...server, user: server.user ?? '', tags: server.tags.join(';') })),
+          portable.map((server) => ({
+            name: toCsvCell(server.name),
+            host: server.host,
+            port: server.port,
+            user: server.user ?? '',
+            environment: server.environment,
+            tags: server.tags.join(';'),
+            notes: toCsvCell(server.notes),
+          })),
           { header: true, columns: [...CSV_COLUMNS] },
         ),
       };

@@ -3,6 +3,7 @@ import { getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'j
 import SSHConfig from 'ssh-config';
 import { AppError } from '../../../shared/api/errors';
 import type { IMPORT_FORMATS, ImportRejection } from '../../../shared/api/servers';
+import { fromCsvCell } from './csv-cells';
 
 /** One candidate server read from a file, not yet validated, with where it came from. */
 export interface RawRow {
@@ -42,7 +43,7 @@ function lineCounter(text: string): (offset: number) => number {
 function csvFields(record: Record<string, string>): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(record)) {
-    const value = raw.trim();
+    const value = fromCsvCell(raw.trim());
     if (value === '') continue;
     if (key === 'port') fields.port = /^\d+$/.test(value) ? Number(value) : value;
     else if (key === 'tags') fields.tags = value.split(/[;\s]+/).filter(Boolean);

@@ -277,6 +277,18 @@ describe('servers.export', () => {
     expect((await ok<{ content: string }>(target, 'servers.export', { format })).content).toBe(exported.content);
   });
 
+  it('writes formula-looking CSV cells as text, so a spreadsheet never runs them', async () => {
+    const core = openCore();
+    await ok(core, 'servers.create', { name: '@admin-box', host: 'a.example.com', notes: '=HYPERLINK("http://x","y")' });
+    await ok(core, 'servers.create', { name: 'plain', host: 'b.example.com', notes: '-rf is not a formula here' });
+    const { content } = await ok<{ content: string }>(core, 'servers.export', { format: 'csv' });
+    const lines = content.trim().split('\n');
+    expect(lines[1]).toMatch(/^'@admin-box,/);
+    expect(lines[1]).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(lines[2]).toContain("'-rf is not a formula here");
+    expect(content).not.toMatch(/(^|,)[=@+-]/m);
+  });
+
   it('exports only the servers matching the filters', async () => {
     const core = openCore();
     summaryOf(await importFile(core, 'json', fixture('fleet.json')));
