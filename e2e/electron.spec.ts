@@ -12,6 +12,7 @@ import { findElectronBinary } from '../main/headless/start';
 const electronBinary = findElectronBinary();
 const electronBinaryAvailable = electronBinary !== undefined;
 
+// Skipped where Electron's binary is missing (it cannot be downloaded on our build machines).
 test.skip(!electronBinaryAvailable, "Electron's binary is not installed here (it is downloaded from GitHub); this spec runs in the GitHub workflow");
 test.describe.configure({ mode: 'serial' });
 

@@ -104,6 +104,7 @@ describe('guardian serve', { timeout: 60_000 }, () => {
     }
   });
 
+  // Runs only before the first build: npm test builds the renderer first, so there it is skipped.
   it.skipIf(existsSync(join(rendererDir, 'index.html')))('--ui without a built renderer says to build it first', async () => {
     const result = await runCli(['serve', '--ui', '--port', '0', '--data-dir', tempDir()]);
     expect(result.code).toBe(1);
