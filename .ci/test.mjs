@@ -17,6 +17,7 @@ const SYSTEM_PARTS = [
   { binary: '/usr/bin/chromium', apt: 'chromium', why: 'end-to-end tests drive the UI in Chromium' },
   { binary: '/usr/bin/ssh-keygen', apt: 'openssh-client', why: 'vault tests check SSH key fingerprints against ssh-keygen' },
   { binary: '/usr/bin/openssl', apt: 'openssl', why: 'TLS tests make a throw-away certificate' },
+  { binary: '/usr/sbin/sshd', apt: 'openssh-server', why: 'health checks log in to a real sshd on loopback' },
 ];
 
 function ensureSystemParts() {

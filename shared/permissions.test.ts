@@ -71,6 +71,27 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'secrets.reveal': MANAGERS,
   'secrets.inspectKey': WRITERS,
   'secrets.copy': MANAGERS,
+  'checks.list': EVERYONE,
+  'checks.get': EVERYONE,
+  'checks.create': WRITERS,
+  'checks.update': WRITERS,
+  'checks.delete': WRITERS,
+  'checks.pause': WRITERS,
+  'checks.resume': WRITERS,
+  'checks.run': WRITERS,
+  'checks.test': WRITERS,
+  'health.overview': EVERYONE,
+  'health.server': EVERYONE,
+  'health.series': EVERYONE,
+  'incidents.list': EVERYONE,
+  'incidents.get': EVERYONE,
+  'incidents.acknowledge': WRITERS,
+  'maintenance.list': EVERYONE,
+  'maintenance.create': WRITERS,
+  'maintenance.update': WRITERS,
+  'maintenance.delete': WRITERS,
+  'monitoring.settings': EVERYONE,
+  'monitoring.updateSettings': WRITERS,
 };
 
 interface Seed {
@@ -106,7 +127,30 @@ function inputFor(name: string, seed: Seed): unknown {
       return { host: '127.0.0.1', port: 1, timeoutMs: 500 };
     case 'jobs.get':
     case 'jobs.cancel':
+    case 'checks.get':
+    case 'checks.update':
+    case 'checks.delete':
+    case 'checks.run':
+    case 'incidents.get':
+    case 'incidents.acknowledge':
+    case 'maintenance.update':
+    case 'maintenance.delete':
       return { id: NO_SUCH_ID };
+    case 'checks.create':
+      // Nothing listens on port 1 of this machine: the check fails at once when it runs.
+      return { serverId: seed.serverId, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } } };
+    case 'checks.pause':
+    case 'checks.resume':
+    case 'health.server':
+      return name === 'health.server' ? { id: seed.serverId } : { serverId: seed.serverId };
+    case 'health.series':
+      return { serverId: seed.serverId, range: '24h' };
+    case 'checks.test':
+      return { spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } }, timeoutMs: 500 };
+    case 'maintenance.create':
+      return { name: 'patch night', scope: { serverIds: [seed.serverId] }, schedule: { kind: 'once', startsAt: 1, endsAt: 2 } };
+    case 'monitoring.updateSettings':
+      return { rawRetentionDays: 8 };
     case 'auth.checkPassword':
       return { username: 'someone', password: GOOD_PASSWORD };
     case 'auth.setup':

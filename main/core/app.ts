@@ -11,6 +11,8 @@ import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throt
 import { systemClock, type Clock } from './clock';
 import { openDatabase, type OpenedDatabase } from './db/open';
 import { EventBus } from './events/bus';
+import { HealthService, type HealthDeps } from './health/service';
+import { createHealthHandlers } from './health/handlers';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -36,6 +38,8 @@ export interface CoreOptions {
   vaultAutoLockMs?: number;
   /** The system clipboard (desktop only) for copying secrets without showing them. */
   clipboard?: SystemClipboard;
+  /** Health engine tuning for tests and benches (timers, randomness, tick and backoff). */
+  health?: Pick<HealthDeps, 'timers' | 'random' | 'tickMs' | 'backoffMs' | 'maxConcurrent' | 'maxPerHost'>;
   /** scrypt cost for new vault passphrases (tests pass a cheap one). */
   vaultScryptCost?: { N: number; r: number; p: number };
 }
@@ -52,6 +56,8 @@ export interface Core {
   signIn: SignInService;
   vault: VaultService;
   secrets: SecretStore;
+  /** The health engine; polling starts with `health.start()` (serve, desktop), not in the CLI. */
+  health: HealthService;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -79,6 +85,7 @@ export function createCore(options: CoreOptions): Core {
   const accounts = new AccountStore(db, clock, sessions, newId);
   const apiKeys = new ApiKeyStore(db, clock, newId);
   const lockout = options.lockout ?? DEFAULT_LOCKOUT;
+  const settings = new SettingsStore(db);
   const signIn = new SignInService({
     db,
     clock,
@@ -86,7 +93,7 @@ export function createCore(options: CoreOptions): Core {
     sessions,
     lockout,
     throttle: new LoginThrottle(db, clock, lockout),
-    settings: new SettingsStore(db),
+    settings,
   });
 
   const keyring = new Keyring(clock, options.vaultAutoLockMs ?? DEFAULT_AUTO_LOCK_MS);
@@ -101,6 +108,7 @@ export function createCore(options: CoreOptions): Core {
     scryptCost: options.vaultScryptCost,
   });
   const secrets = new SecretStore({ db, clock, newId, keyring, vault });
+  const health = new HealthService({ db, sqlite, clock, newId, events, logger, metrics, settings, secrets, jobs, ...options.health });
 
   const handlers = createHandlers({
     servers,
@@ -115,6 +123,7 @@ export function createCore(options: CoreOptions): Core {
       backup: { db, sqlite, clock, keyring, vault, scryptCost: options.vaultScryptCost },
       clipboard: new SecretClipboard(options.clipboard, clock),
     },
+    health: createHealthHandlers(health),
     info: () => ({
       name: packageInfo.productName,
       version: packageInfo.version,
@@ -138,11 +147,13 @@ export function createCore(options: CoreOptions): Core {
     signIn,
     vault,
     secrets,
+    health,
     metrics,
     logger,
     async close() {
       if (closed) return;
       closed = true;
+      health.stop();
       await jobs.shutdown();
       keyring.lock();
       database.close();

@@ -14,6 +14,34 @@ import {
   sessionsRevoke,
 } from './auth';
 import type { EventDef, MethodDef } from './contract';
+import {
+  checkResultEvent,
+  checksCreate,
+  checksDelete,
+  checksGet,
+  checksList,
+  checksPause,
+  checksResume,
+  checksRun,
+  checksTest,
+  checksUpdate,
+  healthOverview,
+  healthSeries,
+  healthServer,
+  incidentAcknowledged,
+  incidentOpened,
+  incidentResolved,
+  incidentsAcknowledge,
+  incidentsGet,
+  incidentsList,
+  maintenanceCreate,
+  maintenanceDelete,
+  maintenanceList,
+  maintenanceUpdate,
+  monitoringSettings,
+  monitoringUpdateSettings,
+  serverStatusEvent,
+} from './health';
 import { jobProgress, jobsCancel, jobsGet, jobsList } from './jobs';
 import {
   serversChanged,
@@ -119,11 +147,37 @@ export const methods = {
   'secrets.reveal': secretsReveal,
   'secrets.inspectKey': secretsInspectKey,
   'secrets.copy': secretsCopy,
+  'checks.list': checksList,
+  'checks.get': checksGet,
+  'checks.create': checksCreate,
+  'checks.update': checksUpdate,
+  'checks.delete': checksDelete,
+  'checks.pause': checksPause,
+  'checks.resume': checksResume,
+  'checks.run': checksRun,
+  'checks.test': checksTest,
+  'health.overview': healthOverview,
+  'health.server': healthServer,
+  'health.series': healthSeries,
+  'incidents.list': incidentsList,
+  'incidents.get': incidentsGet,
+  'incidents.acknowledge': incidentsAcknowledge,
+  'maintenance.list': maintenanceList,
+  'maintenance.create': maintenanceCreate,
+  'maintenance.update': maintenanceUpdate,
+  'maintenance.delete': maintenanceDelete,
+  'monitoring.settings': monitoringSettings,
+  'monitoring.updateSettings': monitoringUpdateSettings,
 } as const;
 
 export const events = {
   'servers.changed': serversChanged,
   'job.progress': jobProgress,
+  'check.result': checkResultEvent,
+  'server.status': serverStatusEvent,
+  'incident.opened': incidentOpened,
+  'incident.resolved': incidentResolved,
+  'incident.acknowledged': incidentAcknowledged,
 } as const;
 
 export type Methods = typeof methods;

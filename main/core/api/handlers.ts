@@ -8,6 +8,8 @@ import type { ServerService } from '../servers/service';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
 import type { Handlers } from './router';
 
+type HealthMethodName = Extract<keyof Handlers, `checks.${string}` | `health.${string}` | `incidents.${string}` | `maintenance.${string}` | `monitoring.${string}`>;
+
 export interface HandlerDeps {
   servers: ServerService;
   jobs: JobService;
@@ -15,6 +17,7 @@ export interface HandlerDeps {
   clock: Clock;
   auth: AuthHandlerDeps;
   vault: VaultHandlerDeps;
+  health: Pick<Handlers, HealthMethodName>;
   info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
 }
 
@@ -24,6 +27,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...createAuthHandlers(deps.auth),
     ...createVaultHandlers(deps.vault),
+    ...deps.health,
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),

@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/api/errors';
-import { principalAllows, type Principal } from '../../../shared/permissions';
-import type { CallContext, Handlers } from '../api/router';
+import { principalAllows } from '../../../shared/permissions';
+import { actorName, who } from '../api/caller';
+import type { Handlers } from '../api/router';
 import type { AccountStore } from './accounts';
 import type { ApiKeyStore } from './apikeys';
 import { passwordRules } from './passwords';
@@ -39,16 +40,6 @@ type AuthMethods =
   | 'apikeys.list'
   | 'apikeys.create'
   | 'apikeys.revoke';
-
-/** The router has already refused anonymous callers of non-public methods. */
-function who(ctx: CallContext): Principal {
-  if (!ctx.principal) throw new AppError('UNAUTHENTICATED', 'You are not signed in.', { hint: 'Sign in first.' });
-  return ctx.principal;
-}
-
-function actorName(principal: Principal): string {
-  return `${principal.kind}:${principal.id}`;
-}
 
 export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMethods> {
   const { signIn, accounts, sessions, apiKeys } = deps;

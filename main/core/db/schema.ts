@@ -5,3 +5,4 @@ export { serversTable } from '../servers/table';
 export { apiKeysTable, loginThrottleTable, recoveryCodesTable, sessionsTable, usersTable } from '../auth/table';
 export { settingsTable } from '../settings/table';
 export { secretsTable, vaultSlotsTable, vaultStateTable } from '../vault/table';
+export { checksTable, checkStatesTable, healthMessagesTable, healthResultsTable, healthRollupsTable, hostKeysTable, incidentsTable, maintenanceTable } from '../health/table';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SecretValue } from '../../../shared/api/vault';
 
 /**
  * The shape every health check shares (design.md §7): a typed config schema and a `run` that
@@ -23,6 +24,19 @@ export interface CheckContext {
   timeoutMs: number;
   /** Wall-clock time in ms since the epoch, for dates such as certificate expiry. Latency uses a monotonic clock. */
   now(): number;
+  /**
+   * Secret material from the vault by secret id, for checks that log in (`ssh-metrics`). Throws an
+   * AppError (VAULT_LOCKED, NOT_FOUND) the run turns into a `down` result with the error's words.
+   */
+  credential?(secretId: string): SecretValue;
+  /** SSH host keys pinned on first success, by "host:port" (`ssh`, `ssh-metrics`). */
+  hostKeys?: HostKeyPins;
+}
+
+/** Where SSH host key fingerprints (OpenSSH "SHA256:…" form) are pinned, by "host:port". */
+export interface HostKeyPins {
+  get(target: string): string | null;
+  pin(target: string, fingerprint: string): void;
 }
 
 export interface CheckType<C> {

@@ -164,6 +164,11 @@ export class CheckScheduler {
     return true;
   }
 
+  /** The ids of every scheduled check. */
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
   /** Checks started now, and how many per host: for metrics and tests. */
   get running(): { total: number; perHost: ReadonlyMap<string, number> } {
     return { total: this.runningCount, perHost: this.perHost };

@@ -32,6 +32,31 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    checks: new Counter({
+      name: 'guardian_checks_total',
+      help: 'Health check runs, by check type and status.',
+      labelNames: ['type', 'status'] as const,
+      registers: [registry],
+    }),
+    checkDuration: new Histogram({
+      name: 'guardian_check_duration_seconds',
+      help: 'How long a check run took (all its attempts), by check type.',
+      labelNames: ['type'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    schedulerLag: new Histogram({
+      name: 'guardian_scheduler_lag_seconds',
+      help: 'How late checks started after they were due.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    tickWrite: new Histogram({
+      name: 'guardian_health_tick_write_seconds',
+      help: 'Time to write one scheduler tick of results (one transaction).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: [registry],
+    }),
     jobsRunning: new Gauge({
       name: 'guardian_jobs_running',
       help: 'Jobs running now.',

@@ -1,6 +1,5 @@
-import { AppError } from '../../../shared/api/errors';
-import type { Principal } from '../../../shared/permissions';
-import type { CallContext, Handlers } from '../api/router';
+import { actor, who } from '../api/caller';
+import type { Handlers } from '../api/router';
 import type { SignInService } from '../auth/signin';
 import type { SecretClipboard } from './clipboard';
 import { exportVault, importVault, type BackupDeps } from './backup';
@@ -34,15 +33,6 @@ type VaultMethods =
   | 'secrets.inspectKey'
   | 'secrets.copy'
   | 'auth.reauth';
-
-function who(ctx: CallContext): Principal {
-  if (!ctx.principal) throw new AppError('UNAUTHENTICATED', 'You are not signed in.', { hint: 'Sign in first.' });
-  return ctx.principal;
-}
-const actor = (ctx: CallContext) => {
-  const principal = who(ctx);
-  return `${principal.kind}:${principal.id}`;
-};
 
 export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, VaultMethods> {
   const { vault, secrets, signIn, backup, clipboard } = deps;

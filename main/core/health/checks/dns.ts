@@ -1,26 +1,8 @@
 import { Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { z } from 'zod';
+import { dnsConfig, type DnsConfig } from '../../../../shared/health/dns';
 import { type CheckResult, type CheckType, deadline, stopped, stopwatch } from '../check';
 
-/** "1.1.1.1", "1.1.1.1:5353", "::1", "[::1]:5353". */
-function validServer(value: string): boolean {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return isIP(bracketed[1] ?? '') === 6 && (bracketed[2] === undefined || Number(bracketed[2]) <= 65535);
-  if (isIP(value)) return true;
-  const [ip = '', port, ...rest] = value.split(':');
-  return rest.length === 0 && isIP(ip) === 4 && port !== undefined && /^\d{1,5}$/.test(port) && Number(port) <= 65535;
-}
 
-export const dnsConfig = z.object({
-  name: z.string().min(1),
-  recordType: z.enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT']).default('A'),
-  /** The resolver to ask, as ip or ip:port; the system's resolvers when absent. */
-  server: z.string().refine(validServer, 'an IP address, optionally with :port').optional(),
-  /** A value one of the answers must equal (an address, a name, an MX exchange, a TXT string). */
-  expected: z.string().min(1).optional(),
-});
-export type DnsConfig = z.infer<typeof dnsConfig>;
 
 const REASONS: Record<string, string> = {
   ENOTFOUND: 'does not exist (NXDOMAIN)',

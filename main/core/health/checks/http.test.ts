@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
 import { makeTestCerts, type TestCerts } from './certs.fixture';
-import { atPath, httpCheck, httpConfig, type HttpConfig } from './http';
+import { httpConfig, type HttpConfig } from '../../../../shared/health/http';
+import { atPath, httpCheck } from './http';
 import { closedPort, Peers } from './peers.fixture';
 
 const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({ signal: new AbortController().signal, timeoutMs: 3000, now: () => Date.now(), ...over });

@@ -3,7 +3,7 @@ import { checkTypes } from './index';
 
 describe('the check registry', () => {
   it('holds every type under its own name, each with a schema and a run', () => {
-    expect(Object.keys(checkTypes).sort()).toEqual(['dns', 'http', 'tcp', 'tls']);
+    expect(Object.keys(checkTypes).sort()).toEqual(['dns', 'game', 'http', 'ssh', 'ssh-metrics', 'tcp', 'tls']);
     for (const [name, check] of Object.entries(checkTypes)) {
       expect(check.type).toBe(name);
       expect(typeof check.run).toBe('function');

@@ -1,6 +1,9 @@
 import type { CheckType } from '../check';
 import { dnsCheck } from './dns';
+import { gameCheck } from './game';
 import { httpCheck } from './http';
+import { sshCheck } from './ssh';
+import { sshMetricsCheck } from './ssh-metrics';
 import { tcpCheck } from './tcp';
 import { tlsCheck } from './tls';
 
@@ -10,6 +13,9 @@ export const checkTypes = {
   http: httpCheck,
   tls: tlsCheck,
   dns: dnsCheck,
+  game: gameCheck,
+  ssh: sshCheck,
+  'ssh-metrics': sshMetricsCheck,
 } as const satisfies Record<string, CheckType<unknown>>;
 
 export type CheckTypeName = keyof typeof checkTypes;

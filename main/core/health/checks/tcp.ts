@@ -1,12 +1,8 @@
 import { connect } from 'node:net';
-import { z } from 'zod';
+import { tcpConfig, type TcpConfig } from '../../../../shared/health/tcp';
 import { type CheckResult, type CheckType, deadline, describeError, hostPort, stopped, stopwatch } from '../check';
 
-export const tcpConfig = z.object({
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
-});
-export type TcpConfig = z.infer<typeof tcpConfig>;
+
 
 /** One TCP connect, timed: up when it connects, down with the reason when it does not. */
 export const tcpCheck: CheckType<TcpConfig> = {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
 import { makeTestCerts, type Pair, type TestCerts } from './certs.fixture';
 import { closedPort, Peers } from './peers.fixture';
-import { tlsCheck, tlsConfig, type TlsConfig } from './tls';
+import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
+import { tlsCheck } from './tls';
 
 const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({ signal: new AbortController().signal, timeoutMs: 3000, now: () => Date.now(), ...over });
 const config = (over: Partial<z.input<typeof tlsConfig>> & { port: number }): TlsConfig => tlsConfig.parse({ host: '127.0.0.1', ...over });

@@ -1,24 +1,10 @@
 import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
 import { type CheckResult, type CheckStatus, type CheckType, days, daysUntil, deadline, describeError, hostPort, isoDay, stopped, stopwatch, tlsReason } from '../check';
 
-export const tlsConfig = z.object({
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535).default(443),
-  /** The name the certificate must be for (and the SNI sent); the host when absent. */
-  servername: z.string().min(1).optional(),
-  /** Extra trusted roots, PEM (a private CA, a pinned self-signed certificate). */
-  ca: z.string().optional(),
-  /** Report an untrusted chain without calling the target down. */
-  allowUntrusted: z.boolean().default(false),
-  /** Degraded when the certificate expires within this many days. */
-  expiryDegradedDays: z.number().min(0).default(14),
-  /** Down when the certificate expires within this many days (0: only once expired). */
-  expiryDownDays: z.number().min(0).default(0),
-});
-export type TlsConfig = z.infer<typeof tlsConfig>;
+
 
 /** Whether `cert` is for `name` (a host name or an IP address). */
 export function certMatches(cert: X509Certificate, name: string): boolean {

@@ -1,0 +1,288 @@
+import type { Database } from 'better-sqlite3';
+import type { CheckResult as ContractResult, CheckSpec } from '../../../shared/api/health';
+import { AppError } from '../../../shared/api/errors';
+import type { Clock } from '../clock';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/registry';
+import type { SecretValue } from '../../../shared/api/vault';
+import type { CheckContext, CheckResult, HostKeyPins } from './check';
+import { checkTypes } from './checks';
+import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';
+import type { CheckRegistry, CheckRuntime, RegistryChange } from './registry';
+import { CheckScheduler, systemTimers, type AttemptContext, type RunReport, type ScheduledCheck, type Timers } from './scheduler';
+
+/**
+ * The running health engine (design.md §7): the scheduler fed from the registry, a runner that
+ * hands each check its type's module, and every tick's batch written by the recorder in one
+ * transaction, then announced: server status and incident events at once, check results
+ * coalesced to at most a few messages a second.
+ */
+
+export interface EngineDeps {
+  sqlite: Database;
+  clock: Clock;
+  events: EventBus;
+  logger: Logger;
+  metrics: Metrics;
+  registry: CheckRegistry;
+  recorder: TickRecorder;
+  hostKeys: HostKeyPins;
+  credential: (secretId: string, usedBy: string) => SecretValue;
+  /** Reads checks, maintenance windows and incidents again after another process wrote them. */
+  reload: () => void;
+  timers?: Timers;
+  random?: () => number;
+  tickMs?: number;
+  maxConcurrent?: number;
+  maxPerHost?: number;
+  backoffMs?: number;
+  /** check.result events are sent at most this often. */
+  coalesceMs?: number;
+}
+
+export interface RunNowResult extends ContractResult {
+  at: number;
+  attempts: number;
+}
+
+export class HealthEngine {
+  private readonly scheduler: CheckScheduler;
+  private started = false;
+  private readonly waiters = new Map<string, ((report: RunReport) => void)[]>();
+  private pending = new Map<string, RecordedResult>();
+  private flushHandle: unknown = null;
+  private dataVersion = -1;
+  private watchHandle: unknown = null;
+  private readonly timers: Timers;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.timers = deps.timers ?? systemTimers;
+    this.scheduler = new CheckScheduler({
+      runner: (check, ctx) => this.run(check, ctx),
+      onTick: (reports) => this.onTick(reports),
+      clock: deps.clock,
+      timers: this.timers,
+      random: deps.random ?? Math.random,
+      tickMs: deps.tickMs ?? 1000,
+      maxConcurrent: deps.maxConcurrent ?? 64,
+      maxPerHost: deps.maxPerHost ?? 4,
+      backoffMs: deps.backoffMs ?? 1000,
+    });
+    this.unsubscribe = deps.registry.onChange((change) => this.onRegistryChange(change));
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** Schedules every check and starts polling. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.dataVersion = this.readDataVersion();
+    this.sync();
+    this.scheduler.start();
+    this.watchOutsideChanges();
+    this.deps.logger.info({ checks: [...this.deps.registry.all()].length }, 'health engine started');
+  }
+
+  /** Stops polling; runs in flight are abandoned and results not yet written are dropped. */
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.scheduler.stop();
+    if (this.watchHandle !== null) this.timers.clearTimeout(this.watchHandle);
+    this.watchHandle = null;
+    this.flushEvents();
+    for (const [, waiters] of this.waiters) for (const resolve of waiters) resolve(abandoned());
+    this.waiters.clear();
+  }
+
+  close(): void {
+    this.stop();
+    this.unsubscribe();
+  }
+
+  pauseAll(paused: boolean): void {
+    for (const check of this.deps.registry.all()) {
+      if (paused) this.scheduler.pauseCheck(check.id);
+      else if (!check.paused) this.scheduler.resumeCheck(check.id);
+    }
+  }
+
+  /** "Check now": through the scheduler when polling (caps respected), else directly. Records the result. */
+  async runNow(checkId: string): Promise<RunNowResult> {
+    const check = this.deps.registry.get(checkId);
+    if (this.started) {
+      const report = await new Promise<RunReport>((resolve) => {
+        const list = this.waiters.get(check.id) ?? [];
+        list.push(resolve);
+        this.waiters.set(check.id, list);
+        this.scheduler.checkNow(check.id);
+      });
+      return { ...report.result, at: report.finishedAt, attempts: report.attempts };
+    }
+    const startedAt = this.deps.clock.now();
+    const controller = new AbortController();
+    const result = await this.attempt(scheduled(check), { signal: controller.signal, timeoutMs: check.timeoutMs, attempt: 0 });
+    const finishedAt = this.deps.clock.now();
+    this.announce(this.deps.recorder.record([{ checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: startedAt, startedAt, finishedAt, lagMs: 0 }]));
+    this.flushEvents();
+    return { ...result, at: finishedAt, attempts: 1 };
+  }
+
+  /** Runs a check that is not saved, once, to see what it says. */
+  async test(spec: CheckSpec, timeoutMs: number, usedBy: string): Promise<ContractResult> {
+    const controller = new AbortController();
+    return this.execute(spec, { signal: controller.signal, timeoutMs, attempt: 0 }, usedBy);
+  }
+
+  private run(check: ScheduledCheck, ctx: AttemptContext): Promise<CheckResult> {
+    return this.attempt(check, ctx);
+  }
+
+  private attempt(check: ScheduledCheck, ctx: AttemptContext): Promise<CheckResult> {
+    const runtime = this.deps.registry.find(check.id);
+    if (!runtime) return Promise.resolve({ status: 'down', latencyMs: null, message: 'the check was deleted' });
+    return this.execute(runtime.spec, ctx, `check:${runtime.id}`);
+  }
+
+  private async execute(spec: CheckSpec, ctx: AttemptContext, usedBy: string): Promise<CheckResult> {
+    const type = checkTypes[spec.type as keyof typeof checkTypes] as { run(config: unknown, ctx: CheckContext): Promise<CheckResult> } | undefined;
+    if (!type) return { status: 'down', latencyMs: null, message: `unknown check type "${spec.type}"` };
+    const context: CheckContext = {
+      signal: ctx.signal,
+      timeoutMs: ctx.timeoutMs,
+      now: () => this.deps.clock.now(),
+      credential: (secretId) => this.deps.credential(secretId, usedBy),
+      hostKeys: this.deps.hostKeys,
+    };
+    try {
+      return await type.run(spec.config, context);
+    } catch (error) {
+      // A check's own bug or a refused credential: the target is not known to be up.
+      if (error instanceof AppError) return { status: 'down', latencyMs: null, message: error.message };
+      this.deps.logger.error({ err: error, type: spec.type }, 'a health check failed unexpectedly');
+      return { status: 'down', latencyMs: null, message: `check failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  private onTick(reports: RunReport[]): void {
+    const started = process.hrtime.bigint();
+    let outcome: TickOutcome;
+    try {
+      outcome = this.deps.recorder.record(reports);
+    } catch (error) {
+      this.deps.logger.error({ err: error, results: reports.length }, 'could not write a tick of check results; they are dropped');
+      for (const report of reports) this.wake(report);
+      return;
+    }
+    this.deps.metrics.tickWrite.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    for (const { check, report } of outcome.results) {
+      this.deps.metrics.checks.inc({ type: check.spec.type, status: report.result.status });
+      this.deps.metrics.checkDuration.observe({ type: check.spec.type }, (report.finishedAt - report.startedAt) / 1000);
+      this.deps.metrics.schedulerLag.observe(Math.max(0, report.lagMs) / 1000);
+    }
+    this.announce(outcome);
+    for (const report of reports) this.wake(report);
+  }
+
+  private wake(report: RunReport): void {
+    const waiters = this.waiters.get(report.checkId);
+    if (!waiters) return;
+    this.waiters.delete(report.checkId);
+    for (const resolve of waiters) resolve(report);
+  }
+
+  private announce(outcome: TickOutcome): void {
+    const { events } = this.deps;
+    for (const change of outcome.servers) events.emit('server.status', change);
+    for (const incident of outcome.opened) events.emit('incident.opened', incident);
+    for (const incident of outcome.resolved) events.emit('incident.resolved', incident);
+    for (const result of outcome.results) this.pending.set(result.check.id, result);
+    if (this.pending.size > 0 && this.flushHandle === null) {
+      this.flushHandle = this.timers.setTimeout(() => this.flushEvents(), this.deps.coalesceMs ?? 250);
+    }
+  }
+
+  private flushEvents(): void {
+    if (this.flushHandle !== null) this.timers.clearTimeout(this.flushHandle);
+    this.flushHandle = null;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.deps.events.emit('check.result', {
+      results: batch.map(({ check, report }) => ({
+        checkId: check.id,
+        serverId: check.serverId,
+        at: report.finishedAt,
+        status: report.result.status,
+        state: check.paused ? 'paused' : check.record.state,
+        latencyMs: report.result.latencyMs,
+        message: report.result.message,
+      })),
+    });
+  }
+
+  private onRegistryChange(change: RegistryChange): void {
+    if (change.kind === 'reload') {
+      this.deps.recorder.reset();
+      if (this.started) this.sync();
+      return;
+    }
+    const { check } = change;
+    if (change.kind === 'remove') {
+      this.scheduler.remove(check.id);
+    } else if (this.started) {
+      this.scheduler.upsert(scheduled(check));
+      if (check.paused) this.scheduler.pauseCheck(check.id);
+      else this.scheduler.resumeCheck(check.id);
+    }
+    this.announce(this.deps.recorder.evaluate([check.serverId]));
+  }
+
+  /** Makes the scheduler hold exactly the registry's checks. */
+  private sync(): void {
+    const wanted = new Set<string>();
+    for (const check of this.deps.registry.all()) {
+      wanted.add(check.id);
+      this.scheduler.upsert(scheduled(check));
+      if (check.paused) this.scheduler.pauseCheck(check.id);
+      else this.scheduler.resumeCheck(check.id);
+    }
+    for (const id of this.scheduler.ids()) if (!wanted.has(id)) this.scheduler.remove(id);
+  }
+
+  private watchOutsideChanges(): void {
+    this.watchHandle = this.timers.setTimeout(() => {
+      this.pickUpOutsideChanges();
+      if (this.started) this.watchOutsideChanges();
+    }, OUTSIDE_CHANGES_MS);
+  }
+
+  /** Another process (the CLI on the same data dir) committed: read checks, windows and incidents again. */
+  private pickUpOutsideChanges(): void {
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.deps.reload();
+  }
+
+  private readDataVersion(): number {
+    return this.deps.sqlite.pragma('data_version', { simple: true }) as number;
+  }
+}
+
+/** How often the engine looks for checks another process (the CLI) added or changed. */
+const OUTSIDE_CHANGES_MS = 2000;
+
+function scheduled(check: CheckRuntime): ScheduledCheck {
+  return { id: check.id, serverId: check.serverId, host: check.host, intervalMs: check.intervalMs, timeoutMs: check.timeoutMs, retries: check.retries };
+}
+
+function abandoned(): RunReport {
+  const result: CheckResult = { status: 'down', latencyMs: null, message: 'the health engine stopped before the check answered' };
+  return { checkId: '', serverId: '', result, attempts: 0, dueAt: 0, startedAt: 0, finishedAt: 0, lagMs: 0 };
+}

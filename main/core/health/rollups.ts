@@ -1,0 +1,133 @@
+import type { Database } from 'better-sqlite3';
+import type { CheckStatus } from './check';
+import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
+
+/**
+ * Hourly and daily rollups per check (design.md §4): count, failures (down), degraded, muted
+ * (in a maintenance window, left out of the rest), latency min/max/sum and a sketch for p95.
+ * The open hour's and day's rows are kept in memory and rewritten once per tick for the checks
+ * that had results; a row from before a restart is read back the first time it is touched.
+ */
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+export const PERIODS = [
+  { period: 0, ms: HOUR_MS },
+  { period: 1, ms: DAY_MS },
+] as const;
+
+interface Acc {
+  seq: number;
+  period: number;
+  start: number;
+  count: number;
+  failures: number;
+  degraded: number;
+  muted: number;
+  latCount: number;
+  latMin: number | null;
+  latMax: number | null;
+  latSum: number;
+  sketch: Sketch;
+}
+
+export interface RollupResult {
+  seq: number;
+  at: number;
+  status: CheckStatus;
+  latencyMs: number | null;
+  muted: boolean;
+}
+
+interface StoredRollup {
+  count: number;
+  failures: number;
+  degraded: number;
+  muted: number;
+  lat_count: number;
+  lat_min: number | null;
+  lat_max: number | null;
+  lat_sum: number;
+  sketch: string;
+}
+
+export class RollupAccumulator {
+  private readonly open = new Map<string, Acc>();
+  private readonly dirty = new Set<Acc>();
+  private readonly read;
+  private readonly write;
+
+  constructor(sqlite: Database) {
+    this.read = sqlite.prepare<[number, number, number], StoredRollup>(
+      'SELECT count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start = ?',
+    );
+    this.write = sqlite.prepare(
+      `INSERT OR REPLACE INTO health_rollups (check_seq, period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch)
+       VALUES (@seq, @period, @start, @count, @failures, @degraded, @muted, @latCount, @latMin, @latMax, @latSum, @sketch)`,
+    );
+  }
+
+  add(result: RollupResult): void {
+    for (const { period, ms } of PERIODS) {
+      const acc = this.acc(result.seq, period, Math.floor(result.at / ms) * ms);
+      this.dirty.add(acc);
+      if (result.muted) {
+        acc.muted += 1;
+        continue;
+      }
+      acc.count += 1;
+      if (result.status === 'down') acc.failures += 1;
+      if (result.status === 'degraded') acc.degraded += 1;
+      if (result.latencyMs !== null) {
+        acc.latCount += 1;
+        acc.latSum += result.latencyMs;
+        acc.latMin = acc.latMin === null ? result.latencyMs : Math.min(acc.latMin, result.latencyMs);
+        acc.latMax = acc.latMax === null ? result.latencyMs : Math.max(acc.latMax, result.latencyMs);
+        addToSketch(acc.sketch, result.latencyMs);
+      }
+    }
+  }
+
+  /** Writes every row touched since the last flush (call inside the tick's transaction). */
+  flush(now: number): void {
+    for (const acc of this.dirty) {
+      this.write.run({ ...acc, latSum: acc.latSum, sketch: encodeSketch(acc.sketch) });
+    }
+    this.dirty.clear();
+    // Rows of closed hours and days are final on disk: keep only the open ones (and the last).
+    for (const [key, acc] of this.open) {
+      const ms = acc.period === 0 ? HOUR_MS : DAY_MS;
+      if (acc.start + 2 * ms <= now) this.open.delete(key);
+    }
+  }
+
+  /** Forgets a deleted check's open rows. */
+  forget(seq: number): void {
+    for (const [key, acc] of this.open) if (acc.seq === seq) this.open.delete(key);
+  }
+
+  private acc(seq: number, period: number, start: number): Acc {
+    const key = `${seq}:${period}:${start}`;
+    let acc = this.open.get(key);
+    if (acc) return acc;
+    const stored = this.read.get(seq, period, start);
+    acc = stored
+      ? {
+          seq,
+          period,
+          start,
+          count: stored.count,
+          failures: stored.failures,
+          degraded: stored.degraded,
+          muted: stored.muted,
+          latCount: stored.lat_count,
+          latMin: stored.lat_min,
+          latMax: stored.lat_max,
+          latSum: stored.lat_sum,
+          sketch: decodeSketch(stored.sketch),
+        }
+      : { seq, period, start, count: 0, failures: 0, degraded: 0, muted: 0, latCount: 0, latMin: null, latMax: null, latSum: 0, sketch: new Map() };
+    this.open.set(key, acc);
+    return acc;
+  }
+}

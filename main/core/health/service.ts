@@ -1,0 +1,150 @@
+import type { Database } from 'better-sqlite3';
+import type { Incident } from '../../../shared/api/health';
+import type { Clock } from '../clock';
+import type { Db } from '../db/open';
+import type { EventBus } from '../events/bus';
+import type { JobService } from '../jobs/service';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../metrics/registry';
+import type { SettingsStore } from '../settings/store';
+import type { SecretStore } from '../vault/secrets';
+import { HealthEngine } from './engine';
+import { HostKeyStore } from './host-keys';
+import { IncidentStore } from './incidents';
+import { MaintenanceCalendar } from './maintenance';
+import { HealthQueries } from './queries';
+import { TickRecorder } from './recorder';
+import { CheckRegistry } from './registry';
+import { pruneHealth } from './retention';
+import { RollupAccumulator } from './rollups';
+import type { Timers } from './scheduler';
+import { UptimeIndex } from './uptime-index';
+
+/**
+ * The health engine's parts, put together once per core. Polling starts only when a long-running
+ * host (`guardian serve`, the desktop app) calls `start()`; the CLI reads and edits checks
+ * without polling.
+ */
+
+export interface HealthDeps {
+  db: Db;
+  sqlite: Database;
+  clock: Clock;
+  newId: () => string;
+  events: EventBus;
+  logger: Logger;
+  metrics: Metrics;
+  settings: SettingsStore;
+  secrets: SecretStore;
+  jobs: JobService;
+  timers?: Timers;
+  random?: () => number;
+  tickMs?: number;
+  backoffMs?: number;
+  maxConcurrent?: number;
+  maxPerHost?: number;
+}
+
+/** Retention runs a minute after start, then every six hours. */
+const RETENTION_FIRST_MS = 60_000;
+const RETENTION_EVERY_MS = 6 * 3_600_000;
+
+export class HealthService {
+  readonly registry: CheckRegistry;
+  readonly incidents: IncidentStore;
+  readonly maintenance: MaintenanceCalendar;
+  readonly queries: HealthQueries;
+  readonly engine: HealthEngine;
+  readonly recorder: TickRecorder;
+  private readonly index = new UptimeIndex();
+  private indexLoaded = false;
+  private retentionTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: HealthDeps) {
+    const { db, sqlite, clock, newId } = deps;
+    this.registry = new CheckRegistry({ db, sqlite, clock, newId, settings: deps.settings });
+    this.incidents = new IncidentStore(sqlite, clock, newId);
+    this.maintenance = new MaintenanceCalendar(db, clock, newId);
+    this.recorder = new TickRecorder({
+      sqlite,
+      clock,
+      registry: this.registry,
+      incidents: this.incidents,
+      maintenance: this.maintenance,
+      rollups: new RollupAccumulator(sqlite),
+      uptime: this.index,
+    });
+    this.queries = new HealthQueries({ sqlite, clock, registry: this.registry, incidents: this.incidents, maintenance: this.maintenance, uptime: () => this.uptime() });
+    this.engine = new HealthEngine({
+      sqlite,
+      clock,
+      events: deps.events,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      registry: this.registry,
+      recorder: this.recorder,
+      hostKeys: new HostKeyStore(sqlite, clock),
+      credential: (secretId, usedBy) => deps.secrets.use(secretId, usedBy),
+      reload: () => this.reload(),
+      timers: deps.timers,
+      random: deps.random,
+      tickMs: deps.tickMs,
+      backoffMs: deps.backoffMs,
+      maxConcurrent: deps.maxConcurrent,
+      maxPerHost: deps.maxPerHost,
+    });
+    // A server renamed, retagged, deleted (its checks go with it) or imported changes what the engine knows.
+    this.unsubscribe = deps.events.subscribe((name) => {
+      if (name === 'servers.changed') this.registry.reload();
+    });
+  }
+
+  /** The uptime index, read from the rollups the first time it is needed. */
+  uptime(): UptimeIndex {
+    if (!this.indexLoaded) {
+      this.index.load(this.deps.sqlite, [...this.registry.all()].map((check) => check.seq), this.deps.clock.now());
+      this.indexLoaded = true;
+    }
+    return this.index;
+  }
+
+  /** Starts polling and the retention schedule. */
+  start(): void {
+    this.uptime();
+    this.engine.start();
+    const schedule = (ms: number) => {
+      this.retentionTimer = setTimeout(() => {
+        this.runRetention();
+        schedule(RETENTION_EVERY_MS);
+      }, ms);
+      this.retentionTimer.unref();
+    };
+    schedule(RETENTION_FIRST_MS);
+  }
+
+  stop(): void {
+    if (this.retentionTimer) clearTimeout(this.retentionTimer);
+    this.retentionTimer = null;
+    this.engine.close();
+    this.unsubscribe();
+  }
+
+  /** Starts the retention job (one at a time). */
+  runRetention() {
+    const policy = this.registry.settings();
+    return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy: 'system:health' }, (job) =>
+      pruneHealth(this.deps.sqlite, policy, this.deps.clock.now(), job),
+    );
+  }
+
+  announceAcknowledged(incident: Incident): void {
+    this.deps.events.emit('incident.acknowledged', incident);
+  }
+
+  private reload(): void {
+    this.maintenance.reload();
+    this.incidents.reload();
+    this.registry.reload();
+  }
+}
