@@ -86,6 +86,7 @@ function start(): void {
   const authenticate = (token: string, touch: boolean) => core.signIn.authenticate(token, touch)?.principal ?? null;
   const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, authenticate, { log: log.logger });
   running = { core, ipc, log };
+  core.health.start();
   try {
     // window-state.json next to the database: size, position and maximised state, per display.
     windowStateStore = new Store<Record<string, unknown>>({ name: 'window-state', clearInvalidConfig: true });

@@ -90,6 +90,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       tls,
       trustProxy: options.trustProxy,
     });
+    core.health.start();
   } catch (error) {
     await core.close();
     throw error;

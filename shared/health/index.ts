@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { dnsConfig } from './dns';
 import { gameConfig } from './game';
 import { httpConfig } from './http';

@@ -82,7 +82,7 @@ export class HealthEngine {
     if (this.started) return;
     this.started = true;
     this.dataVersion = this.readDataVersion();
-    this.sync();
+    this.sync(true);
     this.scheduler.start();
     this.watchOutsideChanges();
     this.deps.logger.info({ checks: [...this.deps.registry.all()].length }, 'health engine started');
@@ -244,11 +244,11 @@ export class HealthEngine {
   }
 
   /** Makes the scheduler hold exactly the registry's checks. */
-  private sync(): void {
+  private sync(spread = false): void {
     const wanted = new Set<string>();
     for (const check of this.deps.registry.all()) {
       wanted.add(check.id);
-      this.scheduler.upsert(scheduled(check));
+      this.scheduler.upsert(scheduled(check), { spread });
       if (check.paused) this.scheduler.pauseCheck(check.id);
       else this.scheduler.resumeCheck(check.id);
     }

@@ -90,6 +90,17 @@ describe('CheckScheduler', () => {
     expect(gaps).toEqual([27_000, 33_000, 30_000]);
   });
 
+  it('spreads first runs over the whole interval for a fleet loaded at start, and over its first 10 % for a new check', async () => {
+    const h = harness({ random: () => 0.5 });
+    h.scheduler.upsert(check('loaded', { intervalMs: 60_000 }), { spread: true });
+    h.scheduler.upsert(check('new', { intervalMs: 60_000 }));
+    h.scheduler.start();
+    await h.time.advance(3_000);
+    expect(h.calls.map((c) => c.check.id)).toEqual(['new']);
+    await h.time.advance(27_000);
+    expect(h.calls.map((c) => c.check.id)).toEqual(['new', 'loaded']);
+  });
+
   it('keeps every gap within bounds for any random value', async () => {
     const h = harness({ random: Math.random, tickMs: 100 });
     h.scheduler.upsert(check('a'));

@@ -73,12 +73,78 @@ interface Entry {
   dueAt: number;
   paused: boolean;
   running: AbortController | null;
+  /** Bumped whenever the entry is queued again: older queue nodes for it are stale. */
+  token: number;
+  /** Waiting in its host's queue for a free per-host slot. */
+  waitingForHost: boolean;
+}
+
+interface QueueNode {
+  entry: Entry;
+  dueAt: number;
+  token: number;
+  /** Push order: checks due at the same instant run in the order they were queued. */
+  order: number;
+}
+
+const before = (a: QueueNode, b: QueueNode) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.order < b.order);
+
+/** A binary min-heap of queue nodes by due time: the next due check in O(log n), not a sort of all of them. */
+class DueQueue {
+  private readonly nodes: QueueNode[] = [];
+  private pushed = 0;
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  peek(): QueueNode | undefined {
+    return this.nodes[0];
+  }
+
+  push(entry: Entry, dueAt: number, token: number): void {
+    const node: QueueNode = { entry, dueAt, token, order: this.pushed++ };
+    const nodes = this.nodes;
+    nodes.push(node);
+    let i = nodes.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(node, nodes[parent] as QueueNode)) break;
+      nodes[i] = nodes[parent] as QueueNode;
+      i = parent;
+    }
+    nodes[i] = node;
+  }
+
+  pop(): QueueNode | undefined {
+    const nodes = this.nodes;
+    const top = nodes[0];
+    const last = nodes.pop();
+    if (top === undefined || last === undefined || nodes.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= nodes.length) break;
+      const right = left + 1;
+      const child = right < nodes.length && before(nodes[right] as QueueNode, nodes[left] as QueueNode) ? right : left;
+      if (!before(nodes[child] as QueueNode, last)) break;
+      nodes[i] = nodes[child] as QueueNode;
+      i = child;
+    }
+    nodes[i] = last;
+    return top;
+  }
 }
 
 export class CheckScheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly pausedServers = new Set<string>();
   private readonly perHost = new Map<string, number>();
+  private readonly queue = new DueQueue();
+  /** Due checks whose host is at its cap, in due order, started as that host's runs finish. */
+  private readonly hostWaiting = new Map<string, Entry[]>();
+  private wakeHandle: unknown = null;
+  private wakeAt = Number.POSITIVE_INFINITY;
   private readonly finished: RunReport[] = [];
   /** Checks asked for by "check now": they run once even while paused. */
   private readonly forced = new Set<string>();
@@ -100,6 +166,8 @@ export class CheckScheduler {
 
   start(): void {
     if (this.tickHandle !== null) return;
+    // Runs a stop abandoned are due again; stale queue nodes are skipped.
+    for (const entry of this.entries.values()) this.enqueue(entry);
     this.scheduleTick();
     this.pump();
   }
@@ -108,11 +176,16 @@ export class CheckScheduler {
   stop(): void {
     if (this.tickHandle !== null) this.options.timers.clearTimeout(this.tickHandle);
     this.tickHandle = null;
+    this.clearWake();
     for (const entry of this.entries.values()) entry.running?.abort();
   }
 
-  /** Adds or replaces a check. Its first run falls within the first `jitter` of its interval. */
-  upsert(check: ScheduledCheck): void {
+  /**
+   * Adds or replaces a check. A new check's first run falls within the first `jitter` of its
+   * interval; with `spread` (a fleet loaded at start) anywhere in its interval, so a restart with
+   * thousands of checks does not run them all in the same few seconds.
+   */
+  upsert(check: ScheduledCheck, options: { spread?: boolean } = {}): void {
     if (!(check.intervalMs >= MIN_INTERVAL_MS && check.intervalMs <= MAX_INTERVAL_MS)) {
       throw new RangeError(`check interval must be between 10 s and 24 h, got ${check.intervalMs} ms`);
     }
@@ -121,8 +194,12 @@ export class CheckScheduler {
       existing.check = check;
       return;
     }
-    const dueAt = this.options.clock.now() + Math.floor(this.options.random() * this.jitter * check.intervalMs);
-    this.entries.set(check.id, { check, dueAt, paused: false, running: null });
+    const window = options.spread ? check.intervalMs : this.jitter * check.intervalMs;
+    const dueAt = this.options.clock.now() + Math.floor(this.options.random() * window);
+    const entry: Entry = { check, dueAt, paused: false, running: null, token: 0, waitingForHost: false };
+    this.entries.set(check.id, entry);
+    this.enqueue(entry);
+    if (this.tickHandle !== null) this.armWake();
   }
 
   remove(checkId: string): void {
@@ -182,6 +259,19 @@ export class CheckScheduler {
 
   private makeDueNow(entry: Entry): void {
     entry.dueAt = Math.min(entry.dueAt, this.options.clock.now());
+    this.enqueue(entry);
+  }
+
+  /** (Re)places the entry in the due queue at its `dueAt`; any older node for it goes stale. */
+  private enqueue(entry: Entry): void {
+    if (entry.running || entry.waitingForHost) return;
+    entry.token += 1;
+    this.queue.push(entry, entry.dueAt, entry.token);
+  }
+
+  private isCurrent(node: QueueNode): boolean {
+    const { entry } = node;
+    return node.token === entry.token && this.entries.get(entry.check.id) === entry && !entry.running && !entry.waitingForHost;
   }
 
   private paused(entry: Entry): boolean {
@@ -203,16 +293,64 @@ export class CheckScheduler {
   /** Starts every due check the caps allow, most overdue first; a full host does not block others. */
   private pump(): void {
     const now = this.options.clock.now();
-    const due = [...this.entries.values()]
-      .filter((e) => !e.running && e.dueAt <= now && (!this.paused(e) || this.forced.has(e.check.id)))
-      .sort((a, b) => a.dueAt - b.dueAt);
-    for (const entry of due) {
-      if (this.runningCount >= this.maxConcurrent) return;
+    while (this.runningCount < this.maxConcurrent) {
+      const node = this.queue.peek();
+      if (!node || node.dueAt > now) break;
+      this.queue.pop();
+      if (!this.isCurrent(node)) continue;
+      const { entry } = node;
+      // A paused check leaves the queue; resume or "check now" puts it back.
+      if (this.paused(entry) && !this.forced.has(entry.check.id)) continue;
       const host = entry.check.host;
-      if ((this.perHost.get(host) ?? 0) >= this.maxPerHost) continue;
-      this.forced.delete(entry.check.id);
-      void this.run(entry, now);
+      if ((this.perHost.get(host) ?? 0) >= this.maxPerHost) {
+        entry.waitingForHost = true;
+        const waiting = this.hostWaiting.get(host);
+        if (waiting) waiting.push(entry);
+        else this.hostWaiting.set(host, [entry]);
+        continue;
+      }
+      this.launch(entry, now);
     }
+    this.armWake();
+  }
+
+  private launch(entry: Entry, now: number): void {
+    this.forced.delete(entry.check.id);
+    void this.run(entry, now);
+  }
+
+  /** A slot of `host` came free: its longest-waiting due check takes it. */
+  private startWaiting(host: string): void {
+    const waiting = this.hostWaiting.get(host);
+    while (waiting && waiting.length > 0 && this.runningCount < this.maxConcurrent && (this.perHost.get(host) ?? 0) < this.maxPerHost) {
+      const entry = waiting.shift() as Entry;
+      entry.waitingForHost = false;
+      if (this.entries.get(entry.check.id) !== entry || entry.running) continue;
+      if (this.paused(entry) && !this.forced.has(entry.check.id)) continue;
+      this.launch(entry, this.options.clock.now());
+    }
+    if (waiting && waiting.length === 0) this.hostWaiting.delete(host);
+  }
+
+  /** Wakes the pump when the next check falls due (the tick alone would start checks up to a tick late). */
+  private armWake(): void {
+    if (this.tickHandle === null) return;
+    const next = this.queue.peek();
+    if (!next || this.runningCount >= this.maxConcurrent) return;
+    if (next.dueAt >= this.wakeAt) return;
+    this.clearWake();
+    this.wakeAt = next.dueAt;
+    this.wakeHandle = this.options.timers.setTimeout(() => {
+      this.wakeHandle = null;
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      this.pump();
+    }, Math.max(0, next.dueAt - this.options.clock.now()));
+  }
+
+  private clearWake(): void {
+    if (this.wakeHandle !== null) this.options.timers.clearTimeout(this.wakeHandle);
+    this.wakeHandle = null;
+    this.wakeAt = Number.POSITIVE_INFINITY;
   }
 
   private async run(entry: Entry, startedAt: number): Promise<void> {
@@ -240,7 +378,9 @@ export class CheckScheduler {
     if (controller.signal.aborted) return; // stopped or removed: nobody wants this result
     const finishedAt = this.options.clock.now();
     entry.dueAt = startedAt + this.jittered(check.intervalMs);
+    this.enqueue(entry);
     this.finished.push({ checkId: check.id, serverId: check.serverId, result, attempts, dueAt, startedAt, finishedAt, lagMs: startedAt - dueAt });
+    this.startWaiting(check.host);
     this.pump();
   }
 

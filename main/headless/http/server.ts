@@ -224,11 +224,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
-    const ready = !closing && core.database.sqlite.open;
+    const ready = !closing && core.database.sqlite.open && core.health.engine.running;
     if (ready) return { status: 'ready' };
+    const why = closing ? 'Guardian is shutting down.' : core.database.sqlite.open ? 'The health engine is not polling yet.' : 'The database is not open.';
     return sendError(
       reply,
-      new AppError('UNAVAILABLE', closing ? 'Guardian is shutting down.' : 'The database is not open.', {
+      new AppError('UNAVAILABLE', why, {
         hint: 'Wait for Guardian to start, or check its log.',
       }).toShape(request.id),
     );
