@@ -26,6 +26,8 @@ export interface HealthQueryDeps {
 }
 
 const TOP = 5;
+/** Names in the order a person reads them (case aside, 'web-2' before 'web-10'). */
+const byName = new Intl.Collator('en', { sensitivity: 'base', numeric: true }).compare;
 
 function matches(server: ServerInfo, filter: { tags?: string[] | undefined; environment?: string | undefined }): boolean {
   if (filter.environment && server.environment !== filter.environment) return false;
@@ -75,7 +77,7 @@ export class HealthQueries {
       }
       if (latencyCount > 0) latency.push({ serverId: server.id, name: server.name, latencyMs: Math.round((latencySum / latencyCount) * 100) / 100 });
     }
-    servers.sort((a, b) => a.name.localeCompare(b.name));
+    servers.sort((a, b) => byName(a.name, b.name));
 
     const index = this.deps.uptime();
     const tally = index.tally(seqs, now);

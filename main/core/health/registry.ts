@@ -92,7 +92,8 @@ export class CheckRegistry {
   private loaded = false;
   private readonly byId = new Map<string, CheckRuntime>();
   private readonly bySeq = new Map<number, CheckRuntime>();
-  private readonly byServer = new Map<string, Set<CheckRuntime>>();
+  /** Each server's checks, oldest first. */
+  private readonly byServer = new Map<string, CheckRuntime[]>();
   private serverMap = new Map<string, ServerInfo>();
   private readonly listeners = new Set<(change: RegistryChange) => void>();
 
@@ -201,9 +202,9 @@ export class CheckRegistry {
     return server;
   }
 
-  checksOf(serverId: string): CheckRuntime[] {
+  checksOf(serverId: string): readonly CheckRuntime[] {
     this.ensure();
-    return [...(this.byServer.get(serverId) ?? [])].sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
+    return this.byServer.get(serverId) ?? [];
   }
 
   find(id: string): CheckRuntime | undefined {
@@ -350,15 +351,18 @@ export class CheckRegistry {
   private index(check: CheckRuntime): void {
     this.byId.set(check.id, check);
     this.bySeq.set(check.seq, check);
-    let set = this.byServer.get(check.serverId);
-    if (!set) this.byServer.set(check.serverId, (set = new Set()));
-    set.add(check);
+    const list = this.byServer.get(check.serverId) ?? [];
+    list.push(check);
+    list.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
+    this.byServer.set(check.serverId, list);
   }
 
   private unindex(check: CheckRuntime): void {
     this.byId.delete(check.id);
     this.bySeq.delete(check.seq);
-    this.byServer.get(check.serverId)?.delete(check);
+    const rest = (this.byServer.get(check.serverId) ?? []).filter((other) => other !== check);
+    if (rest.length > 0) this.byServer.set(check.serverId, rest);
+    else this.byServer.delete(check.serverId);
   }
 
   private emit(change: RegistryChange): void {

@@ -4,11 +4,11 @@ import { DAY_MS, HOUR_MS } from './rollups';
 
 /**
  * The last 25 hours and 31 days of result counts per check, in memory, so the fleet overview's
- * uptime over 24 h / 7 d / 30 d for any subset of servers is a sum, not a query over millions of
- * rollup rows. Read from the rollups once, then kept current by the engine's ticks.
+ * uptime over 24 h / 7 d / 30 d for any subset of servers is a sum over typed arrays, not a query
+ * over millions of rollup rows. Read from the rollups once, then kept current by the engine's ticks.
+ * Each check has a ring of hour slots and a ring of day slots; a slot remembers which hour (or
+ * day) it counts, so a stale slot is simply skipped.
  */
-
-type Buckets = Map<number, { count: number; failures: number }>;
 
 export interface Tally {
   count: number;
@@ -20,22 +20,85 @@ export function uptimeOf(tally: Tally): number | null {
   return tally.count === 0 ? null : (tally.count - tally.failures) / tally.count;
 }
 
-const KEEP_HOURS = 25;
-const KEEP_DAYS = 31;
+const HOURS = 25;
+const DAYS = 31;
+
+/** One ring per check: `slots` buckets of (period start, count, failures). */
+class Rings {
+  start: Float64Array;
+  count: Uint32Array;
+  failures: Uint32Array;
+
+  constructor(
+    private readonly slots: number,
+    private readonly periodMs: number,
+    capacity: number,
+  ) {
+    this.start = new Float64Array(capacity * slots).fill(-1);
+    this.count = new Uint32Array(capacity * slots);
+    this.failures = new Uint32Array(capacity * slots);
+  }
+
+  grow(capacity: number): void {
+    const start = new Float64Array(capacity * this.slots).fill(-1);
+    start.set(this.start);
+    const count = new Uint32Array(capacity * this.slots);
+    count.set(this.count);
+    const failures = new Uint32Array(capacity * this.slots);
+    failures.set(this.failures);
+    Object.assign(this, { start, count, failures });
+  }
+
+  clear(slot: number): void {
+    const from = slot * this.slots;
+    this.start.fill(-1, from, from + this.slots);
+  }
+
+  /** Adds to the bucket of the period holding `at`, taking over its slot if it counted an older period. */
+  add(slot: number, at: number, count: number, failures: number): void {
+    const periodStart = Math.floor(at / this.periodMs) * this.periodMs;
+    const i = slot * this.slots + (Math.floor(at / this.periodMs) % this.slots);
+    if (this.start[i] !== periodStart) {
+      this.start[i] = periodStart;
+      this.count[i] = 0;
+      this.failures[i] = 0;
+    }
+    this.count[i] = (this.count[i] ?? 0) + count;
+    this.failures[i] = (this.failures[i] ?? 0) + failures;
+  }
+
+  /** Adds the buckets of `slot` whose period starts at or after `from` into `into`. */
+  sum(slot: number, from: number, into: Tally): void {
+    const base = slot * this.slots;
+    for (let i = base; i < base + this.slots; i++) {
+      if ((this.start[i] ?? -1) >= from) {
+        into.count += this.count[i] ?? 0;
+        into.failures += this.failures[i] ?? 0;
+      }
+    }
+  }
+}
 
 export class UptimeIndex {
-  private readonly hours = new Map<number, Buckets>();
-  private readonly days = new Map<number, Buckets>();
+  private readonly slotOf = new Map<number, number>();
+  private readonly free: number[] = [];
+  private capacity = 1024;
+  private readonly hours = new Rings(HOURS, HOUR_MS, this.capacity);
+  private readonly days = new Rings(DAYS, DAY_MS, this.capacity);
 
   add(seq: number, at: number, status: CheckStatus, muted: boolean): void {
     if (muted) return;
-    bump(this.hours, seq, Math.floor(at / HOUR_MS) * HOUR_MS, status, at - KEEP_HOURS * HOUR_MS);
-    bump(this.days, seq, Math.floor(at / DAY_MS) * DAY_MS, status, at - KEEP_DAYS * DAY_MS);
+    const slot = this.slot(seq);
+    const failed = status === 'down' ? 1 : 0;
+    this.hours.add(slot, at, 1, failed);
+    this.days.add(slot, at, 1, failed);
   }
 
   forget(seq: number): void {
-    this.hours.delete(seq);
-    this.days.delete(seq);
+    const slot = this.slotOf.get(seq);
+    if (slot === undefined) return;
+    this.slotOf.delete(seq);
+    this.free.push(slot);
   }
 
   /** Reads the rollups of `seqs` that the windows need. */
@@ -44,12 +107,9 @@ export class UptimeIndex {
       'SELECT start, count, failures FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ?',
     );
     for (const seq of seqs) {
-      const hours: Buckets = new Map();
-      for (const row of rows.iterate(seq, 0, now - KEEP_HOURS * HOUR_MS)) hours.set(row.start, { count: row.count, failures: row.failures });
-      const days: Buckets = new Map();
-      for (const row of rows.iterate(seq, 1, now - KEEP_DAYS * DAY_MS)) days.set(row.start, { count: row.count, failures: row.failures });
-      this.hours.set(seq, hours);
-      this.days.set(seq, days);
+      const slot = this.slot(seq);
+      for (const row of rows.iterate(seq, 0, now - HOURS * HOUR_MS)) this.hours.add(slot, row.start, row.count, row.failures);
+      for (const row of rows.iterate(seq, 1, now - DAYS * DAY_MS)) this.days.add(slot, row.start, row.count, row.failures);
     }
   }
 
@@ -61,29 +121,27 @@ export class UptimeIndex {
     const hourFrom = Math.floor(now / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
     const today = Math.floor(now / DAY_MS) * DAY_MS;
     for (const seq of seqs) {
-      for (const [start, b] of this.hours.get(seq) ?? []) if (start >= hourFrom) add(h24, b);
-      for (const [start, b] of this.days.get(seq) ?? []) {
-        if (start >= today - 29 * DAY_MS) add(d30, b);
-        if (start >= today - 6 * DAY_MS) add(d7, b);
-      }
+      const slot = this.slotOf.get(seq);
+      if (slot === undefined) continue;
+      this.hours.sum(slot, hourFrom, h24);
+      this.days.sum(slot, today - 29 * DAY_MS, d30);
+      this.days.sum(slot, today - 6 * DAY_MS, d7);
     }
     return { h24, d7, d30 };
   }
-}
 
-function add(into: Tally, from: Tally): void {
-  into.count += from.count;
-  into.failures += from.failures;
-}
-
-function bump(index: Map<number, Buckets>, seq: number, start: number, status: CheckStatus, oldest: number): void {
-  let buckets = index.get(seq);
-  if (!buckets) index.set(seq, (buckets = new Map()));
-  let bucket = buckets.get(start);
-  if (!bucket) {
-    buckets.set(start, (bucket = { count: 0, failures: 0 }));
-    for (const key of buckets.keys()) if (key < oldest) buckets.delete(key);
+  private slot(seq: number): number {
+    let slot = this.slotOf.get(seq);
+    if (slot !== undefined) return slot;
+    slot = this.free.pop() ?? this.slotOf.size;
+    if (slot >= this.capacity) {
+      this.capacity *= 2;
+      this.hours.grow(this.capacity);
+      this.days.grow(this.capacity);
+    }
+    this.hours.clear(slot);
+    this.days.clear(slot);
+    this.slotOf.set(seq, slot);
+    return slot;
   }
-  bucket.count += 1;
-  if (status === 'down') bucket.failures += 1;
 }
