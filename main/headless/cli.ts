@@ -10,6 +10,7 @@ import { createCore, type Core } from '../core/app';
 import { LOG_LEVELS, silentLogger } from '../core/logging/logger';
 import { defaultDataDir, packageInfo } from '../core/paths';
 import { addAccountCommands } from './cli-accounts';
+import { addHealthCommands } from './cli-health';
 import { printTable, showJobProgress } from './cli-output';
 import { serve, type ServeOptions } from './serve';
 
@@ -180,6 +181,7 @@ export function buildProgram(): Command {
     });
 
   addAccountCommands(program, dataDirOption, withCore);
+  addHealthCommands(program, dataDirOption, withCore);
   return program;
 }
 
