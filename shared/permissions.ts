@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   'vault:write',
   'vault:reveal',
   'vault:admin',
+  'audit:read',
+  'audit:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -31,7 +33,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read', 'vault:read', 'vault:write'],
   viewer: ['servers:read', 'jobs:read', 'system:read'],
-  auditor: ['servers:read', 'jobs:read', 'system:read', 'users:read', 'apikeys:read', 'metrics:read', 'vault:read'],
+  auditor: ['servers:read', 'jobs:read', 'system:read', 'users:read', 'apikeys:read', 'metrics:read', 'vault:read', 'audit:read'],
 };
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {

@@ -13,6 +13,7 @@ import { openDatabase, type OpenedDatabase } from './db/open';
 import { EventBus } from './events/bus';
 import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
+import { Artifacts } from './jobs/artifacts';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -40,6 +41,8 @@ export interface CoreOptions {
   clipboard?: SystemClipboard;
   /** Health engine tuning for tests and benches (timers, randomness, tick and backoff). */
   health?: Pick<HealthDeps, 'timers' | 'random' | 'tickMs' | 'backoffMs' | 'maxConcurrent' | 'maxPerHost'>;
+  /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
+  saveFile?: (suggestedName: string, sourcePath: string) => Promise<string | null>;
   /** scrypt cost for new vault passphrases (tests pass a cheap one). */
   vaultScryptCost?: { N: number; r: number; p: number };
 }
@@ -50,6 +53,8 @@ export interface Core {
   router: Router;
   events: EventBus;
   jobs: JobService;
+  /** Files jobs produce (exports, reports). */
+  artifacts: Artifacts;
   servers: ServerService;
   accounts: AccountStore;
   apiKeys: ApiKeyStore;
@@ -64,6 +69,9 @@ export interface Core {
   close(): Promise<void>;
 }
 
+/** Files jobs produced are kept a week. */
+const ARTIFACT_MAX_AGE_MS = 7 * 86_400_000;
+
 /** Builds the application from its parts. Everything a transport needs hangs off the result. */
 export function createCore(options: CoreOptions): Core {
   const clock = options.clock ?? systemClock;
@@ -77,6 +85,8 @@ export function createCore(options: CoreOptions): Core {
   const metrics = createMetrics();
   const events = new EventBus();
   const jobs = new JobService({ db, events, clock, logger, metrics, newId });
+  const artifacts = new Artifacts(paths.artifacts);
+  artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
   const interrupted = jobs.recoverInterrupted();
   if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
   const servers = new ServerService({ db, clock, events, newId });
@@ -124,6 +134,8 @@ export function createCore(options: CoreOptions): Core {
       clipboard: new SecretClipboard(options.clipboard, clock),
     },
     health: createHealthHandlers(health),
+    artifacts,
+    saveFile: options.saveFile,
     info: () => ({
       name: packageInfo.productName,
       version: packageInfo.version,
@@ -141,6 +153,7 @@ export function createCore(options: CoreOptions): Core {
     router,
     events,
     jobs,
+    artifacts,
     servers,
     accounts,
     apiKeys,

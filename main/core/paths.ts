@@ -45,6 +45,8 @@ export function dataPaths(dataDir: string) {
     root,
     database: join(root, 'guardian.db'),
     backups: join(root, 'backups'),
+    /** Files jobs produce (exports, reports), one folder per job. */
+    artifacts: join(root, 'artifacts'),
     logs: join(root, 'logs'),
     logFile: join(root, 'logs', 'guardian.log'),
   };

@@ -42,7 +42,7 @@ import {
   monitoringUpdateSettings,
   serverStatusEvent,
 } from './health';
-import { jobProgress, jobsCancel, jobsGet, jobsList } from './jobs';
+import { jobProgress, jobsCancel, jobsGet, jobsList, jobsSaveArtifact } from './jobs';
 import {
   serversChanged,
   serversCreate,
@@ -104,6 +104,7 @@ export const methods = {
   'jobs.list': jobsList,
   'jobs.get': jobsGet,
   'jobs.cancel': jobsCancel,
+  'jobs.saveArtifact': jobsSaveArtifact,
   'system.info': systemInfo,
   'auth.status': authStatus,
   'auth.checkPassword': authCheckPassword,

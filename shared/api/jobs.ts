@@ -22,6 +22,20 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
+/** A file a job produced (an export, a report), kept under the data dir and fetched once it succeeded. */
+export const Artifact = z.object({
+  fileName: z.string(),
+  mimeType: z.string(),
+  bytes: z.number().int(),
+  /** What a caller needs to fetch it: the permission the job itself needed. */
+  permission: z.string(),
+});
+export type Artifact = z.infer<typeof Artifact>;
+
+/** The result of a job that produced a file: its own summary fields, and the file. */
+export const hasArtifact = (result: unknown): result is { artifact: Artifact } =>
+  typeof result === 'object' && result !== null && Artifact.safeParse((result as { artifact?: unknown }).artifact).success;
+
 export const isFinished = (job: Pick<Job, 'status'>): boolean =>
   job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
 
@@ -53,6 +67,17 @@ export const jobsCancel = method({
   permission: 'jobs:write',
   audit: { target: (input) => `job:${input.id}` },
   http: { method: 'POST', path: '/jobs/:id/cancel' },
+});
+
+export const jobsSaveArtifact = method({
+  name: 'jobs.saveArtifact',
+  summary:
+    'Desktop app: save the file a finished job produced where the person picks (the native save dialog). Over HTTP, download it from GET /api/v1/jobs/{id}/artifact instead.',
+  input: z.strictObject({ id: z.uuid('Not a job id') }),
+  output: z.object({ savedTo: z.string().nullable() }),
+  permission: 'jobs:read',
+  audit: { target: (input) => `job:${input.id}` },
+  http: { method: 'POST', path: '/jobs/:id/save' },
 });
 
 export const jobProgress = event({

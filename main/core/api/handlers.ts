@@ -1,4 +1,7 @@
 import { createAuthHandlers, type AuthHandlerDeps } from '../auth/handlers';
+import { AppError } from '../../../shared/api/errors';
+import { assertMayFetch, type Artifacts } from '../jobs/artifacts';
+import { who } from './caller';
 import type { JobService } from '../jobs/service';
 import type { Clock } from '../clock';
 import { exportServers } from '../servers/export';
@@ -18,6 +21,8 @@ export interface HandlerDeps {
   auth: AuthHandlerDeps;
   vault: VaultHandlerDeps;
   health: Pick<Handlers, HealthMethodName>;
+  artifacts: Artifacts;
+  saveFile: ((suggestedName: string, sourcePath: string) => Promise<string | null>) | undefined;
   info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
 }
 
@@ -48,6 +53,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),
     'jobs.get': ({ id }) => jobs.get(id),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
+    'jobs.saveArtifact': async ({ id }, ctx) => {
+      const { artifact, path } = deps.artifacts.file(jobs.get(id));
+      assertMayFetch(who(ctx), artifact);
+      if (!deps.saveFile) {
+        throw new AppError('UNAVAILABLE', 'Saving through a dialog is for the desktop app.', {
+          hint: `Download the file from GET /api/v1/jobs/${id}/artifact instead.`,
+        });
+      }
+      return { savedTo: await deps.saveFile(artifact.fileName, path) };
+    },
     'system.info': () => deps.info(),
   };
 }

@@ -10,6 +10,7 @@ import { API_PREFIX, inputFromHttp } from '../../../shared/api/http';
 import { IMPORT_MAX_BYTES } from '../../../shared/api/servers';
 import { principalAllows } from '../../../shared/permissions';
 import { toAppError } from '../../core/api/errors';
+import { assertMayFetch } from '../../core/jobs/artifacts';
 import type { Core } from '../../core/app';
 import { packageInfo } from '../../core/paths';
 import { isLoopbackAddress } from '../net';
@@ -254,6 +255,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
+  });
+
+  app.get('/api/v1/jobs/:id/artifact', async (request, reply) => {
+    try {
+      const principal = principalFor(request, core, `http:${request.ip}`);
+      if (!principal) throw new AppError('UNAUTHENTICATED', 'You are not signed in.', { hint: 'Sign in, or send an API key as "Authorization: Bearer gdn_…".' });
+      if (!principalAllows(principal, 'jobs:read')) throw new AppError('PERMISSION_DENIED', 'You may not read jobs.', { hint: 'Use an account or key with jobs:read.' });
+      const { id } = request.params as { id: string };
+      const { artifact, path } = core.artifacts.file(core.jobs.get(id));
+      assertMayFetch(principal, artifact);
+      reply.header('content-type', artifact.mimeType);
+      reply.header('content-length', String(artifact.bytes));
+      reply.header('content-disposition', `attachment; filename="${artifact.fileName}"`);
+      reply.header('cache-control', 'no-store');
+      return reply.send(core.artifacts.open(path));
+    } catch (cause) {
+      return sendError(reply, toAppError(cause).toShape(request.id));
+    }
   });
 
   const uiDir = options.uiDir;
