@@ -29,7 +29,8 @@ export interface ServerRef {
 export function validateSchedule(schedule: MaintenanceSchedule): void {
   if (schedule.kind !== 'recurring') return;
   try {
-    new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+    // croner checks the time zone only when it computes a run, so compute one here.
+    new Cron(schedule.cron, { timezone: schedule.timezone, paused: true }).nextRun();
   } catch (error) {
     throw new AppError('VALIDATION_FAILED', `The schedule "${schedule.cron}" in ${schedule.timezone} is not valid: ${(error as Error).message}`, {
       hint: 'Use a cron expression such as "0 2 * * 0" (02:00 every Sunday) and an IANA time zone such as Europe/Berlin.',

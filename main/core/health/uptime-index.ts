@@ -107,7 +107,10 @@ export class UptimeIndex {
       'SELECT start, count, failures FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ?',
     );
     for (const seq of seqs) {
+      // The rollups already hold whatever was recorded before this load: start the check afresh.
       const slot = this.slot(seq);
+      this.hours.clear(slot);
+      this.days.clear(slot);
       for (const row of rows.iterate(seq, 0, now - HOURS * HOUR_MS)) this.hours.add(slot, row.start, row.count, row.failures);
       for (const row of rows.iterate(seq, 1, now - DAYS * DAY_MS)) this.days.add(slot, row.start, row.count, row.failures);
     }
