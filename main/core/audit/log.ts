@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Job } from '../../../shared/api/jobs';
 import type { Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
@@ -12,6 +13,22 @@ export interface AuditEntry {
   outcome: string;
   correlationId: string;
   details: unknown;
+}
+
+/** Jobs record their end as `system:jobs`. */
+const JOBS: Principal = { kind: 'system', id: 'jobs', name: 'jobs', role: 'owner' };
+
+/** The event that records a job's end: its outcome (`ok` or the error code) and what it was. */
+export function jobEndEvent(job: Job): AuditEntry {
+  return {
+    actor: JOBS,
+    origin: 'system',
+    action: 'job.finished',
+    target: `job:${job.id}`,
+    outcome: job.status === 'succeeded' ? 'ok' : (job.error?.code ?? job.status.toUpperCase()),
+    correlationId: job.id,
+    details: { kind: job.kind, title: job.title, status: job.status, createdBy: job.createdBy },
+  };
 }
 
 interface Head {

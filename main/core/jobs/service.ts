@@ -10,6 +10,8 @@ import type { Metrics } from '../metrics/registry';
 import { jobsTable, type JobRow } from './table';
 
 export interface JobContext {
+  /** The job's id (for the files it writes: Artifacts.begin). */
+  id: string;
   /** Aborted when someone cancels the job or Guardian shuts down. Check it between batches. */
   signal: AbortSignal;
   /** Report how far the job got; cheap to call often (writes and events are throttled). */
@@ -32,6 +34,8 @@ export interface JobServiceDeps {
   logger: Logger;
   metrics: Metrics;
   newId: () => string;
+  /** Called once a job has ended (the audit log records every job's end). */
+  onFinished?: (job: Job) => void;
 }
 
 interface Running {
@@ -163,6 +167,15 @@ export class JobService {
     await Promise.all([...this.running.values()].map((entry) => entry.done));
   }
 
+  private finished(job: Job): Job {
+    try {
+      this.deps.onFinished?.(job);
+    } catch (error) {
+      this.deps.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
+    }
+    return job;
+  }
+
   private save(id: string, fields: Partial<JobRow>): Job {
     const { db } = this.deps;
     db.update(jobsTable).set(fields).where(eq(jobsTable.id, id)).run();
@@ -181,6 +194,7 @@ export class JobService {
       if (signal.aborted) throw cancelled('The job was cancelled before it started.');
       this.save(id, { status: 'running', startedAt: clock.now() });
       const ctx: JobContext = {
+        id,
         signal,
         progress: (done, total) => {
           latest = { done, total };
@@ -194,13 +208,13 @@ export class JobService {
       status = signal.aborted ? 'cancelled' : 'succeeded';
       const final: Partial<JobRow> = { status, result: result ?? null, finishedAt: clock.now(), done: latest.done };
       if (latest.total !== undefined) final.total = latest.total;
-      return this.save(id, final);
+      return this.finished(this.save(id, final));
     } catch (cause) {
       // Work that stops by throwing its abort reason was cancelled, not broken.
       const error = signal.aborted && !(cause instanceof AppError) ? cancelled('The job was cancelled.', cause) : toAppError(cause);
       status = signal.aborted ? 'cancelled' : 'failed';
       if (error.code === 'INTERNAL') logger.error({ err: cause, jobId: id }, 'job failed');
-      return this.save(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done });
+      return this.finished(this.save(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done }));
     } finally {
       metrics.jobsRunning.dec();
       this.running.delete(id);
