@@ -55,7 +55,7 @@ export class AuditLog {
   ) {
     this.insert = sqlite.prepare(
       `INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash)
-       VALUES (@seq, @at, @actor, @actorName, @origin, @action, @target, @outcome, @correlationId, @details, @prevHash, @hash)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.lastEvent = sqlite.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     this.lastCheckpoint = sqlite.prepare('SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
@@ -101,7 +101,8 @@ export class AuditLog {
       details: canonicalDetails(redactDetails(entry.details) ?? {}),
     };
     const hash = hashEvent(head.hash, event);
-    this.insert.run({ ...event, prevHash: head.hash, hash });
+    const { seq, at, actor, actorName, origin, action, target, outcome, correlationId, details } = event;
+    this.insert.run(seq, at, actor, actorName, origin, action, target, outcome, correlationId, details, head.hash, hash);
     return { seq: event.seq, hash };
   }
 

@@ -38,16 +38,18 @@ CREATE TABLE `schedules` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `schedules_name_unique` ON `schedules` (`name`);--> statement-breakpoint
+DROP INDEX `audit_events_at`;--> statement-breakpoint
 DROP INDEX `audit_events_action`;--> statement-breakpoint
 ALTER TABLE `audit_events` ADD `actor_name` text;--> statement-breakpoint
 ALTER TABLE `audit_events` ADD `prev_hash` text;--> statement-breakpoint
 ALTER TABLE `audit_events` ADD `hash` text;--> statement-breakpoint
 CREATE INDEX `audit_events_actor` ON `audit_events` (`actor`,`seq`);--> statement-breakpoint
+CREATE INDEX `audit_events_actor_name` ON `audit_events` (`actor_name`,`seq`);--> statement-breakpoint
 CREATE INDEX `audit_events_target` ON `audit_events` (`target`,`seq`);--> statement-breakpoint
-CREATE INDEX `audit_events_outcome` ON `audit_events` (`outcome`,`seq`);--> statement-breakpoint
+CREATE INDEX `audit_events_failures` ON `audit_events` (`outcome`,`seq`) WHERE "audit_events"."outcome" <> 'ok';--> statement-breakpoint
 CREATE INDEX `audit_events_action` ON `audit_events` (`action`,`seq`);--> statement-breakpoint
 -- Full-text search over audit details (added by hand: drizzle-kit cannot express FTS5 or triggers).
-CREATE VIRTUAL TABLE `audit_fts` USING fts5(details, content='audit_events', content_rowid='seq');--> statement-breakpoint
+CREATE VIRTUAL TABLE `audit_fts` USING fts5(details, content='audit_events', content_rowid='seq', detail='none', columnsize=0);--> statement-breakpoint
 INSERT INTO `audit_fts` (rowid, details) SELECT seq, details FROM audit_events;--> statement-breakpoint
 CREATE TRIGGER `audit_events_fts_insert` AFTER INSERT ON `audit_events` BEGIN INSERT INTO audit_fts (rowid, details) VALUES (new.seq, new.details); END;--> statement-breakpoint
 CREATE TRIGGER `audit_events_fts_delete` AFTER DELETE ON `audit_events` BEGIN INSERT INTO audit_fts (audit_fts, rowid, details) VALUES ('delete', old.seq, old.details); END;
