@@ -100,7 +100,6 @@ export class AuditService {
 
   /** SQL conditions and parameters for a filter; time bounds become sequence bounds. */
   private where(filter: AuditFilter, before?: number): { sql: string; params: unknown[] } {
-    const { sqlite } = this.deps;
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (filter.from !== undefined) {
