@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, createAppProtocolHandler, isAppUrl, resolveAppPath } from './app-protocol';
+import { APP_ENTRY_URL, appRouteUrl, CONTENT_SECURITY_POLICY, createAppProtocolHandler, isAppUrl, resolveAppPath } from './app-protocol';
 
 const SECRET = 'root:x:0:0 canary-7f3a';
 let base: string;
@@ -100,5 +100,18 @@ describe('isAppUrl', () => {
     ['', false],
   ])('%s → %s', (url, expected) => {
     expect(isAppUrl(url)).toBe(expected);
+  });
+});
+
+describe('appRouteUrl', () => {
+  it('puts a page of the app (a #/ route) on the app page', () => {
+    expect(appRouteUrl('#/servers/5f0c-11/health')).toBe('app://app/index.html#/servers/5f0c-11/health');
+    expect(appRouteUrl('#/servers/a%2Fb/health')).toBe('app://app/index.html#/servers/a%2Fb/health');
+  });
+
+  it('gives the start page for anything that is not a plain #/ route', () => {
+    for (const route of [undefined, '', 'https://evil.example/', '/etc/passwd', '#/x?y=1', '#/<script>', 'javascript:alert(1)', '#/a b']) {
+      expect(appRouteUrl(route)).toBe(APP_ENTRY_URL);
+    }
   });
 });

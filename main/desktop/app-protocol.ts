@@ -6,6 +6,14 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'app';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
+/**
+ * A page of the app (a `#/…` hash route, as the renderer routes) as a URL of the app page;
+ * anything else (another scheme, a path, a query) gives the start page.
+ */
+export function appRouteUrl(route: string | undefined): string {
+  return route !== undefined && /^#\/[\w\-./%~]*$/.test(route) ? `${APP_ENTRY_URL}${route}` : APP_ENTRY_URL;
+}
+
 /** The same policy the renderer's HTML would state, sent as a header on every response. */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

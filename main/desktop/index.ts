@@ -1,32 +1,65 @@
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, powerMonitor, protocol, safeStorage, session, shell, type Session } from 'electron';
+import { join } from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  Tray,
+  type Session,
+} from 'electron';
 import Store from 'electron-store';
 import { AppError } from '../../shared/api';
 import { createCore, type Core } from '../core/app';
-import { dataPaths, rendererDir } from '../core/paths';
+import type { Logger } from '../core/logging/logger';
+import { dataPaths, packageRoot, rendererDir } from '../core/paths';
 import { buildAppMenuTemplate } from './app-menu';
 import { startAutoUpdate } from './auto-update';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAppUrl } from './app-protocol';
+import { cliArgsFrom, cliPath, relayQuitToCli, runCli } from './cli-mode';
+import { createDesktopSettings, memoryStore, type DesktopSettingsStore } from './desktop-settings';
 import { createFileLogger, logLevelFrom, type FileLogger } from './file-logger';
+import { trayIconFile, type FleetLevel } from './fleet-status';
 import { osKeyProtector } from './os-keys';
+import { fileSaver } from './save-file';
 import { registerIpc, type DesktopIpc } from './ipc';
-import { createMainWindow, focusWindow } from './main-window';
+import { createMainWindow, navigateWindow } from './main-window';
+import { createIncidentNotifier, type IncidentNotifier } from './notifications';
+import { systemTimers } from './timers';
+import { createFleetTray, type FleetTray } from './tray';
+import { trayWillShow } from './tray-support';
+import { createWindowController, keepRunningWhenAllClosed, type WindowController } from './window-controller';
 import type { StateStore } from './window-state';
 import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './window';
 
 // Electron main-process entry: wiring only. Everything Guardian does lives in main/core.
 
 const APP_USER_MODEL_ID = 'dev.guardian.server-manager';
+/** The tray and notification icons, inside app.asar when packaged (electron-builder.yml `files`). */
+const TRAY_ICONS = join(packageRoot, 'assets', 'tray');
 
 interface Running {
   core: Core;
   ipc: DesktopIpc;
   log: FileLogger;
+  windows: WindowController<BrowserWindow>;
+  tray?: FleetTray;
+  notifier?: IncidentNotifier;
   stopUpdates?: () => void;
 }
 
 let running: Running | undefined;
-let mainWindow: BrowserWindow | undefined;
 let windowStateStore: StateStore | undefined;
+let settings: DesktopSettingsStore = createDesktopSettings(memoryStore());
+/** Whether the desktop shows the tray icon (false until known): closing the window then keeps Guardian running. */
+let trayShown = false;
 
 function applySessionPolicy(target: Session): void {
   target.setPermissionRequestHandler(denyPermissionRequest);
@@ -40,8 +73,18 @@ function openExternal(url: string): void {
   });
 }
 
-function showWindow(current: Running): void {
-  const window = createMainWindow(current.log.logger, windowStateStore);
+/** An electron-store file in userData, or undefined (with a warning) when it cannot be opened. */
+function openStore(name: string, log: Logger): StateStore | undefined {
+  try {
+    return new Store<Record<string, unknown>>({ name, clearInvalidConfig: true });
+  } catch (cause) {
+    log.warn({ err: cause, store: name }, 'a settings file could not be opened; defaults are used');
+    return undefined;
+  }
+}
+
+function createWindow(current: Pick<Running, 'core' | 'ipc' | 'log'>, route: string | undefined, onClosed: (window: BrowserWindow) => void): BrowserWindow {
+  const window = createMainWindow(current.log.logger, windowStateStore, route);
   const contentsId = window.webContents.id;
   const stopEvents = current.ipc.forwardEventsTo(window.webContents);
   window.webContents.once('destroyed', () => {
@@ -51,10 +94,52 @@ function showWindow(current: Running): void {
     const found = token === undefined ? null : current.core.signIn.authenticate(token, false);
     if (found) current.core.signIn.logout(found.principal, undefined);
   });
-  window.on('closed', () => {
-    if (mainWindow === window) mainWindow = undefined;
+  window.on('closed', () => onClosed(window));
+  return window;
+}
+
+/** The tray icon with the fleet's status, and notifications for incidents. */
+function startTrayAndNotifications(current: Running): void {
+  const { core, log, windows } = current;
+  const iconPath = (level: FleetLevel) => join(TRAY_ICONS, trayIconFile(level, process.platform));
+  try {
+    current.tray = createFleetTray({
+      tray: new Tray(iconPath('unknown')),
+      buildMenu: (template) => Menu.buildFromTemplate(template),
+      iconPath,
+      counts: () => core.health.queries.overview({}).counts,
+      events: core.events,
+      polling: core.health.engine,
+      lockVault: () => {
+        core.vault.lock();
+        log.logger.info({ event: 'tray' }, 'vault locked from the tray');
+      },
+      openWindow: () => void windows.open(),
+      quit: () => app.quit(),
+      settings,
+      platform: process.platform,
+      timers: systemTimers,
+      log: log.logger,
+    });
+  } catch (cause) {
+    log.logger.warn({ err: cause }, 'the tray icon could not be created; closing the window quits');
+  }
+  trayWillShow(process.platform)
+    .then((shown) => {
+      trayShown = shown && current.tray !== undefined;
+      log.logger.info({ trayShown }, trayShown ? 'tray icon shown' : 'no tray on this desktop: closing the window quits');
+    })
+    .catch((cause: unknown) => log.logger.warn({ err: cause }, 'could not tell whether the desktop shows a tray'));
+  current.notifier = createIncidentNotifier({
+    Notification,
+    isSupported: () => Notification.isSupported(),
+    events: core.events,
+    settings: () => settings.get(),
+    open: (route) => void windows.open(route),
+    iconPath: (icon) => join(TRAY_ICONS, `${icon}-32.png`),
+    timers: systemTimers,
+    log: log.logger,
   });
-  mainWindow = window;
 }
 
 function start(): void {
@@ -68,6 +153,7 @@ function start(): void {
       mode: 'desktop',
       osKeys: osKeyProtector(safeStorage, process.platform),
       clipboard,
+      saveFile: fileSaver(dialog, app.getPath('downloads')),
     });
   } catch (cause) {
     log.logger.fatal({ err: cause }, 'Guardian could not start');
@@ -85,14 +171,19 @@ function start(): void {
   applySessionPolicy(session.defaultSession);
   const authenticate = (token: string, touch: boolean) => core.signIn.authenticate(token, touch)?.principal ?? null;
   const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, authenticate, { log: log.logger });
-  running = { core, ipc, log };
+  const base = { core, ipc, log };
+  const windows: WindowController<BrowserWindow> = createWindowController({
+    create: (route) => createWindow(base, route, (window) => windows.closed(window)),
+    navigate: (window, route) => navigateWindow(window, route, log.logger),
+  });
+  const current: Running = { ...base, windows };
+  running = current;
   core.health.start();
-  try {
-    // window-state.json next to the database: size, position and maximised state, per display.
-    windowStateStore = new Store<Record<string, unknown>>({ name: 'window-state', clearInvalidConfig: true });
-  } catch (cause) {
-    log.logger.warn({ err: cause }, 'the window state file could not be opened; the window opens at its default place');
-  }
+  // Next to the database: the window's size and place per display, and the desktop's own settings.
+  windowStateStore = openStore('window-state', log.logger);
+  settings = createDesktopSettings(openStore('desktop-settings', log.logger) ?? memoryStore(), (cause) =>
+    log.logger.warn({ err: cause }, 'the desktop settings could not be saved'),
+  );
   // The vault locks with the computer: a locked screen or a sleeping laptop forgets its keys.
   const lockVault = (event: string) => () => {
     core.vault.lock();
@@ -111,8 +202,8 @@ function start(): void {
     ),
   );
   log.logger.info({ dataDir: paths.root, version: app.getVersion() }, 'Guardian desktop started');
-  showWindow(running);
-  const current = running;
+  windows.open();
+  startTrayAndNotifications(current);
   startAutoUpdate({ packaged: app.isPackaged, appVersion: app.getVersion(), log: log.logger })
     .then((updates) => {
       if (updates) current.stopUpdates = () => updates.stop();
@@ -130,7 +221,10 @@ function closeThenQuit(event: { preventDefault(): void }): void {
   event.preventDefault();
   if (closing) return;
   closing = true;
+  current.windows.quitting();
   current.stopUpdates?.();
+  current.notifier?.dispose();
+  current.tray?.dispose();
   current.ipc.dispose();
   current.core
     .close()
@@ -143,28 +237,31 @@ function closeThenQuit(event: { preventDefault(): void }): void {
     });
 }
 
-if (!app.requestSingleInstanceLock()) {
-  // Another Guardian owns the data folder; it has been told to come to the front.
-  app.quit();
-} else {
+function startDesktop(): void {
+  if (!app.requestSingleInstanceLock()) {
+    // Another Guardian owns the data folder; it has been told to come to the front.
+    app.quit();
+    return;
+  }
   // Before ready: every renderer sandboxed, and app:// gets an origin and a secure context.
   app.enableSandbox();
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
   app.setAppUserModelId(APP_USER_MODEL_ID);
 
-  app.on('second-instance', () => {
-    if (mainWindow && !mainWindow.isDestroyed()) focusWindow(mainWindow);
-  });
+  // A second launch, the dock: the window comes to the front, or back from the tray.
+  app.on('second-instance', () => void running?.windows.open());
+  app.on('activate', () => void running?.windows.open());
   app.on('web-contents-created', (_event, contents) => {
     hardenWebContents(contents, openExternal);
     applySessionPolicy(contents.session);
   });
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    // Closed to the tray: polling and notifications go on.
+    const keep = keepRunningWhenAllClosed({ platform: process.platform, closeToTray: settings.get().closeToTray, trayShown });
+    if (!keep) app.quit();
   });
-  app.on('activate', () => {
-    if (running && !mainWindow) showWindow(running);
-  });
+  // Quit from the tray, the menu, the dock or the OS: no window may open from here on.
+  app.on('before-quit', () => running?.windows.quitting());
   app.on('will-quit', closeThenQuit);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 
@@ -176,3 +273,25 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
     });
 }
+
+/** `guardian …` from the installed app: the headless CLI in this process, no window (cli-mode.ts). */
+function startCli(args: string[]): void {
+  // A command in a terminal: no GPU process, and on macOS no Dock icon.
+  app.disableHardwareAcceleration();
+  void app.whenReady().then(() => app.dock?.hide());
+  relayQuitToCli(app, process);
+  void runCli(args, {
+    cliPath,
+    execPath: process.execPath,
+    setArgv: (argv) => {
+      process.argv = argv;
+    },
+    load: (url) => import(/* @vite-ignore */ url),
+    error: (line) => console.error(line),
+    exit: (code) => app.exit(code),
+  });
+}
+
+const cliArgs = cliArgsFrom(process.argv, process.defaultApp === true);
+if (cliArgs) startCli(cliArgs);
+else startDesktop();

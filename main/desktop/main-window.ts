@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BrowserWindow, screen, type Display } from 'electron';
 import type { Logger } from '../core/logging/logger';
 import { packageRoot } from '../core/paths';
-import { APP_ENTRY_URL } from './app-protocol';
+import { appRouteUrl } from './app-protocol';
 import { hardenedWindowOptions } from './window';
 import { restoreWindowState, trackWindowState, type DisplayInfo, type StateStore } from './window-state';
 
@@ -17,10 +17,20 @@ function currentDisplays() {
 }
 
 /**
- * The one Guardian window, shown once its first paint is ready (no white flash), where it was
- * last (per display, never off-screen) when a state store is given.
+ * Shows `route` in the window. Only the hash changes, so Chromium navigates within the page (no
+ * reload, the renderer's hashchange routing takes it) and will-navigate is not involved.
  */
-export function createMainWindow(log: Pick<Logger, 'error' | 'warn'>, stateStore?: StateStore): BrowserWindow {
+export function navigateWindow(window: BrowserWindow, route: string, log: Pick<Logger, 'warn'>): void {
+  window.webContents.loadURL(appRouteUrl(route)).catch((cause: unknown) => {
+    log.warn({ err: cause, route }, 'the window could not show the page');
+  });
+}
+
+/**
+ * The one Guardian window, shown once its first paint is ready (no white flash), where it was
+ * last (per display, never off-screen) when a state store is given, on `route` when given.
+ */
+export function createMainWindow(log: Pick<Logger, 'error' | 'warn'>, stateStore?: StateStore, route?: string): BrowserWindow {
   const window = new BrowserWindow(hardenedWindowOptions(preloadPath));
   let maximize = false;
   if (stateStore) {
@@ -44,15 +54,9 @@ export function createMainWindow(log: Pick<Logger, 'error' | 'warn'>, stateStore
     if (maximize) window.maximize();
     window.show();
   });
-  window.loadURL(APP_ENTRY_URL).catch((cause: unknown) => {
-    log.error({ err: cause, url: APP_ENTRY_URL }, 'the app page did not load (is out/renderer built?)');
+  const url = appRouteUrl(route);
+  window.loadURL(url).catch((cause: unknown) => {
+    log.error({ err: cause, url }, 'the app page did not load (is out/renderer built?)');
   });
   return window;
-}
-
-/** Brings the window to the front, e.g. when Guardian is launched a second time. */
-export function focusWindow(window: BrowserWindow): void {
-  if (window.isMinimized()) window.restore();
-  window.show();
-  window.focus();
 }

@@ -215,6 +215,22 @@ describe('the health engine', () => {
     expect(edge.uptime.h24).toBeNull();
   });
 
+  it('keeps all polling paused, for checks changed or added meanwhile, until resumed', async () => {
+    const core = env.start();
+    const { port } = await listening();
+    const { serverId, check } = await setup(core, port, { intervalMs: 10_000 });
+    core.health.start();
+    core.health.engine.pauseAll(true);
+    expect(core.health.engine.paused).toBe(true);
+    const seen = recordEvents(core);
+    await call(core, 'checks.update', { id: check.id, name: 'renamed while paused' });
+    await call(core, 'checks.create', { serverId, spec: { type: 'tcp', config: { host: '127.0.0.1', port } }, intervalMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(seen.filter((e) => e.name === 'check.result')).toEqual([]);
+    core.health.engine.pauseAll(false);
+    await waitFor('results after resuming', () => seen.some((e) => e.name === 'check.result'));
+  });
+
   it('picks up a check another process added to the same data dir', async () => {
     const core = env.start();
     const { port } = await listening();

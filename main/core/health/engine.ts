@@ -49,6 +49,7 @@ export interface RunNowResult extends ContractResult {
 export class HealthEngine {
   private readonly scheduler: CheckScheduler;
   private started = false;
+  private pausedAll = false;
   private readonly waiters = new Map<string, ((report: RunReport) => void)[]>();
   private pending = new Map<string, RecordedResult>();
   private flushHandle: unknown = null;
@@ -105,11 +106,20 @@ export class HealthEngine {
     this.unsubscribe();
   }
 
+  /** Whether polling as a whole is paused (the tray's "Pause polling"); checks keep their own pause. */
+  get paused(): boolean {
+    return this.pausedAll;
+  }
+
+  /** Pauses or resumes all polling; checks added or changed meanwhile stay paused until resumed. */
   pauseAll(paused: boolean): void {
-    for (const check of this.deps.registry.all()) {
-      if (paused) this.scheduler.pauseCheck(check.id);
-      else if (!check.paused) this.scheduler.resumeCheck(check.id);
-    }
+    this.pausedAll = paused;
+    for (const check of this.deps.registry.all()) this.applyPause(check);
+  }
+
+  private applyPause(check: CheckRuntime): void {
+    if (check.paused || this.pausedAll) this.scheduler.pauseCheck(check.id);
+    else this.scheduler.resumeCheck(check.id);
   }
 
   /** "Check now": through the scheduler when polling (caps respected), else directly. Records the result. */
@@ -237,8 +247,7 @@ export class HealthEngine {
       this.scheduler.remove(check.id);
     } else if (this.started) {
       this.scheduler.upsert(scheduled(check));
-      if (check.paused) this.scheduler.pauseCheck(check.id);
-      else this.scheduler.resumeCheck(check.id);
+      this.applyPause(check);
     }
     this.announce(this.deps.recorder.evaluate([check.serverId]));
   }
@@ -249,8 +258,7 @@ export class HealthEngine {
     for (const check of this.deps.registry.all()) {
       wanted.add(check.id);
       this.scheduler.upsert(scheduled(check), { spread });
-      if (check.paused) this.scheduler.pauseCheck(check.id);
-      else this.scheduler.resumeCheck(check.id);
+      this.applyPause(check);
     }
     for (const id of this.scheduler.ids()) if (!wanted.has(id)) this.scheduler.remove(id);
   }
