@@ -18,6 +18,7 @@ const SYSTEM_PARTS = [
   { binary: '/usr/bin/ssh-keygen', apt: 'openssh-client', why: 'vault tests check SSH key fingerprints against ssh-keygen' },
   { binary: '/usr/bin/openssl', apt: 'openssl', why: 'TLS tests make a throw-away certificate' },
   { binary: '/usr/sbin/sshd', apt: 'openssh-server', why: 'health checks log in to a real sshd on loopback' },
+  { binary: '/usr/bin/pdftoppm', apt: 'poppler-utils', why: 'report tests render PDF pages to PNG' },
 ];
 
 function ensureSystemParts() {

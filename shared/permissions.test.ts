@@ -93,6 +93,22 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'maintenance.delete': WRITERS,
   'monitoring.settings': EVERYONE,
   'monitoring.updateSettings': WRITERS,
+  // audit-summary reports also need audit:read, which the service checks (main/core/reports/service.test.ts).
+  'reports.generate': EVERYONE,
+  'schedules.list': EVERYONE,
+  'schedules.create': WRITERS,
+  'schedules.update': WRITERS,
+  'schedules.delete': WRITERS,
+  'schedules.run': WRITERS,
+  'schedules.runs': EVERYONE,
+  'schedules.tasks': EVERYONE,
+  'audit.list': READERS_OF_ACCOUNTS,
+  'audit.get': READERS_OF_ACCOUNTS,
+  'audit.verify': READERS_OF_ACCOUNTS,
+  'audit.export': READERS_OF_ACCOUNTS,
+  'audit.settings': READERS_OF_ACCOUNTS,
+  'audit.updateSettings': MANAGERS,
+  'audit.prune': MANAGERS,
 };
 
 interface Seed {
@@ -151,8 +167,23 @@ function inputFor(name: string, seed: Seed): unknown {
       return { spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } }, timeoutMs: 500 };
     case 'maintenance.create':
       return { name: 'patch night', scope: { serverIds: [seed.serverId] }, schedule: { kind: 'once', startsAt: 1, endsAt: 2 } };
+    case 'audit.get':
+      return { seq: 1 };
+    case 'audit.export':
+      return { format: 'jsonl' };
+    case 'audit.updateSettings':
+      return { retentionDays: 400 };
+    case 'reports.generate':
+      return { type: 'inventory', period: { preset: '7d' }, format: 'csv' };
     case 'monitoring.updateSettings':
       return { rawRetentionDays: 8 };
+    case 'schedules.create':
+      return { name: 'matrix-schedule', task: 'health.retention', cron: '30 2 * * *', timezone: 'UTC' };
+    case 'schedules.update':
+    case 'schedules.delete':
+    case 'schedules.run':
+    case 'schedules.runs':
+      return { id: NO_SUCH_ID };
     case 'auth.checkPassword':
       return { username: 'someone', password: GOOD_PASSWORD };
     case 'auth.setup':
@@ -267,6 +298,10 @@ describe('calling every method as every role', () => {
       const result = await env.core.router.call(principalOf(role), name, inputFor(name, seed), { origin: 'test' });
       const code = result.ok ? 'ok' : result.error.code;
 
+      // Every audited method writes exactly one event per call, whatever the outcome (design.md §9).
+      const events = auditSince(seq).filter((row) => row.action === name);
+      expect(events, `${role} calling ${name}: its audit events`).toHaveLength(methods[name].audit === false ? 0 : 1);
+      if (events[0]) expect(events[0].outcome).toBe(code);
       if (mayCall(name, role)) {
         expect(['PERMISSION_DENIED', 'UNAUTHENTICATED', 'PASSWORD_CHANGE_REQUIRED', 'INTERNAL'], `${role} calling ${name}`).not.toContain(code);
       } else {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createHandlers } from './api/handlers';
 import { Router } from './api/router';
-import { AuditLog } from './audit/log';
+import { createAuditHandlers } from './audit/handlers';
+import { AuditLog, jobEndEvent } from './audit/log';
+import { AuditService } from './audit/service';
 import { AccountStore } from './auth/accounts';
 import { ApiKeyStore } from './auth/apikeys';
 import { DEFAULT_SESSIONS, SessionStore, type SessionPolicy } from './auth/sessions';
@@ -18,6 +20,11 @@ import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
 import { dataPaths, packageInfo, type DataPaths } from './paths';
+import { createReportHandlers } from './reports/handlers';
+import { ReportService, reportTask } from './reports/service';
+import { createScheduleHandlers } from './schedules/handlers';
+import { ScheduleService, type ScheduleDeps } from './schedules/service';
+import { NO_PARAMS, TaskRegistry } from './schedules/tasks';
 import { ServerService } from './servers/service';
 import { SettingsStore } from './settings/store';
 import { SecretClipboard, type SystemClipboard } from './vault/clipboard';
@@ -41,6 +48,8 @@ export interface CoreOptions {
   clipboard?: SystemClipboard;
   /** Health engine tuning for tests and benches (timers, randomness, tick and backoff). */
   health?: Pick<HealthDeps, 'timers' | 'random' | 'tickMs' | 'backoffMs' | 'maxConcurrent' | 'maxPerHost'>;
+  /** Scheduler timers (tests pass FakeTime) and the zone new schedules default to. */
+  schedules?: Pick<ScheduleDeps, 'timers' | 'localZone'>;
   /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
   saveFile?: (suggestedName: string, sourcePath: string) => Promise<string | null>;
   /** scrypt cost for new vault passphrases (tests pass a cheap one). */
@@ -63,6 +72,8 @@ export interface Core {
   secrets: SecretStore;
   /** The health engine; polling starts with `health.start()` (serve, desktop), not in the CLI. */
   health: HealthService;
+  /** Scheduled jobs; they run once `schedules.start()` is called (serve, desktop), not in the CLI. */
+  schedules: ScheduleService;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -84,7 +95,8 @@ export function createCore(options: CoreOptions): Core {
   const { db, sqlite } = database;
   const metrics = createMetrics();
   const events = new EventBus();
-  const jobs = new JobService({ db, events, clock, logger, metrics, newId });
+  const audit = new AuditLog(sqlite, clock);
+  const jobs = new JobService({ db, events, clock, logger, metrics, newId, onFinished: (job) => audit.append(jobEndEvent(job)) });
   const artifacts = new Artifacts(paths.artifacts);
   artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
   const interrupted = jobs.recoverInterrupted();
@@ -119,6 +131,15 @@ export function createCore(options: CoreOptions): Core {
   });
   const secrets = new SecretStore({ db, clock, newId, keyring, vault });
   const health = new HealthService({ db, sqlite, clock, newId, events, logger, metrics, settings, secrets, jobs, ...options.health });
+  // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
+  const tasks = new TaskRegistry();
+  const reports = new ReportService({ sqlite, servers, registry: health.registry, jobs, artifacts, clock });
+  tasks.registerTask({ kind: 'health.retention', summary: 'Prune health results and rollups older than the monitoring retention settings.', params: NO_PARAMS, start: (_params, createdBy) => health.runRetention(createdBy) });
+  const auditService = new AuditService({ sqlite, clock, settings, artifacts, jobs });
+  tasks.registerTask({ kind: 'audit.verify', summary: 'Walk the audit log’s hash chain and report whether it is intact.', params: NO_PARAMS, start: (_params, createdBy) => auditService.startVerify(createdBy) });
+  tasks.registerTask({ kind: 'audit.prune', summary: 'Remove audit events older than the retention period, at a checkpoint.', params: NO_PARAMS, start: (_params, createdBy) => auditService.startPrune(createdBy) });
+  tasks.registerTask(reportTask(reports));
+  const schedules = new ScheduleService({ db, sqlite, clock, jobs, tasks, logger, newId, ...options.schedules });
 
   const handlers = createHandlers({
     servers,
@@ -134,6 +155,9 @@ export function createCore(options: CoreOptions): Core {
       clipboard: new SecretClipboard(options.clipboard, clock),
     },
     health: createHealthHandlers(health),
+    schedules: createScheduleHandlers(schedules),
+    audit: createAuditHandlers(auditService),
+    reports: createReportHandlers(reports),
     artifacts,
     saveFile: options.saveFile,
     info: () => ({
@@ -144,7 +168,7 @@ export function createCore(options: CoreOptions): Core {
       mode: options.mode,
     }),
   });
-  const router = new Router({ handlers, sqlite, audit: new AuditLog(sqlite, clock), logger, metrics });
+  const router = new Router({ handlers, sqlite, audit, logger, metrics });
 
   let closed = false;
   return {
@@ -161,13 +185,16 @@ export function createCore(options: CoreOptions): Core {
     vault,
     secrets,
     health,
+    schedules,
     metrics,
     logger,
     async close() {
       if (closed) return;
       closed = true;
       health.stop();
+      schedules.stop();
       await jobs.shutdown();
+      await schedules.idle();
       keyring.lock();
       database.close();
     },

@@ -179,6 +179,7 @@ function start(): void {
   const current: Running = { ...base, windows };
   running = current;
   core.health.start();
+  core.schedules.start();
   // Next to the database: the window's size and place per display, and the desktop's own settings.
   windowStateStore = openStore('window-state', log.logger);
   settings = createDesktopSettings(openStore('desktop-settings', log.logger) ?? memoryStore(), (cause) =>

@@ -9,8 +9,11 @@ import { LOCAL_OWNER } from '../../shared/permissions';
 import { createCore, type Core } from '../core/app';
 import { LOG_LEVELS, silentLogger } from '../core/logging/logger';
 import { defaultDataDir, packageInfo } from '../core/paths';
+import { addAuditCommands } from './cli-audit';
 import { addAccountCommands } from './cli-accounts';
 import { addHealthCommands } from './cli-health';
+import { addReportCommands } from './cli-reports';
+import { addJobCommands } from './cli-jobs';
 import { printTable, showJobProgress } from './cli-output';
 import { serve, type ServeOptions } from './serve';
 
@@ -182,6 +185,9 @@ export function buildProgram(): Command {
 
   addAccountCommands(program, dataDirOption, withCore);
   addHealthCommands(program, dataDirOption, withCore);
+  addReportCommands(program, dataDirOption, withCore);
+  addJobCommands(program, dataDirOption, withCore);
+  addAuditCommands(program, dataDirOption, withCore);
   return program;
 }
 

@@ -91,6 +91,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       trustProxy: options.trustProxy,
     });
     core.health.start();
+    core.schedules.start();
   } catch (error) {
     await core.close();
     throw error;

@@ -13,6 +13,7 @@ import {
   sessionsList,
   sessionsRevoke,
 } from './auth';
+import { auditExport, auditGet, auditList, auditPrune, auditSettings, auditUpdateSettings, auditVerify } from './audit';
 import type { EventDef, MethodDef } from './contract';
 import {
   checkResultEvent,
@@ -43,6 +44,7 @@ import {
   serverStatusEvent,
 } from './health';
 import { jobProgress, jobsCancel, jobsGet, jobsList, jobsSaveArtifact } from './jobs';
+import { schedulesCreate, schedulesDelete, schedulesList, schedulesRun, schedulesRuns, schedulesTasks, schedulesUpdate } from './schedules';
 import {
   serversChanged,
   serversCreate,
@@ -55,6 +57,7 @@ import {
   serversProbe,
   serversUpdate,
 } from './servers';
+import { reportsGenerate } from './reports';
 import { systemInfo } from './system';
 import {
   authReauth,
@@ -169,6 +172,21 @@ export const methods = {
   'maintenance.delete': maintenanceDelete,
   'monitoring.settings': monitoringSettings,
   'monitoring.updateSettings': monitoringUpdateSettings,
+  'reports.generate': reportsGenerate,
+  'schedules.list': schedulesList,
+  'schedules.create': schedulesCreate,
+  'schedules.update': schedulesUpdate,
+  'schedules.delete': schedulesDelete,
+  'schedules.run': schedulesRun,
+  'schedules.runs': schedulesRuns,
+  'schedules.tasks': schedulesTasks,
+  'audit.list': auditList,
+  'audit.get': auditGet,
+  'audit.verify': auditVerify,
+  'audit.export': auditExport,
+  'audit.settings': auditSettings,
+  'audit.updateSettings': auditUpdateSettings,
+  'audit.prune': auditPrune,
 } as const;
 
 export const events = {

@@ -8,6 +8,7 @@ import { exportServers } from '../servers/export';
 import { probeTcp } from '../servers/probe';
 import { runImport, type ImportDeps } from '../servers/import-job';
 import type { ServerService } from '../servers/service';
+import type { ScheduleMethodName } from '../schedules/handlers';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
 import type { Handlers } from './router';
 
@@ -21,6 +22,9 @@ export interface HandlerDeps {
   auth: AuthHandlerDeps;
   vault: VaultHandlerDeps;
   health: Pick<Handlers, HealthMethodName>;
+  schedules: Pick<Handlers, ScheduleMethodName>;
+  audit: Pick<Handlers, Extract<keyof Handlers, `audit.${string}`>>;
+  reports: Pick<Handlers, 'reports.generate'>;
   artifacts: Artifacts;
   saveFile: ((suggestedName: string, sourcePath: string) => Promise<string | null>) | undefined;
   info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
@@ -33,6 +37,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...createAuthHandlers(deps.auth),
     ...createVaultHandlers(deps.vault),
     ...deps.health,
+    ...deps.schedules,
+    ...deps.audit,
+    ...deps.reports,
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),

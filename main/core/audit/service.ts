@@ -7,7 +7,7 @@ import type { AuditEvent, AuditFilter, AuditSettings, VerifyReport } from '../..
 import { AuditSettings as AuditSettingsSchema } from '../../../shared/api/audit';
 import type { Clock } from '../clock';
 import type { Artifacts } from '../jobs/artifacts';
-import type { JobContext } from '../jobs/service';
+import type { JobContext, JobService } from '../jobs/service';
 import { toCsvCell } from '../servers/csv-cells';
 import type { SettingsStore } from '../settings/store';
 import { ChainWalker, GENESIS, type StoredEvent } from './chain';
@@ -93,6 +93,7 @@ export interface AuditServiceDeps {
   clock: Clock;
   settings: SettingsStore;
   artifacts: Artifacts;
+  jobs: JobService;
 }
 
 export class AuditService {
@@ -173,6 +174,20 @@ export class AuditService {
     const row = this.deps.sqlite.prepare<[number], Row>(`SELECT ${COLUMNS} FROM audit_events WHERE seq = ?`).get(seq);
     if (!row) throw new AppError('NOT_FOUND', `There is no audit event ${seq}.`, { hint: 'It may be older than the retention period.' });
     return toAuditEvent(row);
+  }
+
+  /** Starts verification as a job (the Audit page, `guardian audit verify`, a schedule). */
+  startVerify(createdBy: string, expectHead?: string) {
+    return this.deps.jobs.start({ kind: 'audit.verify', title: 'Verify the audit log', createdBy }, (job) => this.verify(job, expectHead));
+  }
+
+  startExport(createdBy: string, filter: AuditFilter, format: 'csv' | 'jsonl') {
+    const title = `Export the audit log as ${format === 'csv' ? 'CSV' : 'JSON Lines'}`;
+    return this.deps.jobs.start({ kind: 'audit.export', title, createdBy }, (job) => this.export(job.id, filter, format, job));
+  }
+
+  startPrune(createdBy: string) {
+    return this.deps.jobs.start({ kind: 'audit.prune', title: 'Remove old audit events', createdBy }, (job) => this.prune(createdBy, job));
   }
 
   /** Where verification starts: the last checkpoint retention left, or genesis. */

@@ -130,10 +130,10 @@ export class HealthService {
     this.unsubscribe();
   }
 
-  /** Starts the retention job (one at a time). */
-  runRetention() {
+  /** Starts the retention job; `createdBy` is who asked (a schedule, or the engine's own timer). */
+  runRetention(createdBy = 'system:health') {
     const policy = this.registry.settings();
-    return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy: 'system:health' }, (job) =>
+    return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy }, (job) =>
       pruneHealth(this.deps.sqlite, policy, this.deps.clock.now(), job),
     );
   }

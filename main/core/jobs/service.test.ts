@@ -241,6 +241,29 @@ describe('JobService', () => {
     expect((await ok<Job>(core, 'jobs.get', { id: finishedBefore.id })).status).toBe('succeeded');
   });
 
+  it('leaves alone the running jobs of another live process on the same data dir (serve, while the CLI opens it)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const serve = spawn('sleep', ['30']);
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    try {
+      const first = openCore();
+      const insert = first.database.sqlite.prepare(
+        "INSERT INTO jobs (id, kind, title, status, done, created_by, created_at, owner) VALUES (?, 'test', 'elsewhere', 'running', 0, 'system:test', 0, ?)",
+      );
+      insert.run('00000000-0000-4000-8000-00000000aaaa', `${hostname()}/${serve.pid}`);
+      insert.run('00000000-0000-4000-8000-00000000bbbb', `${hostname()}/${gone.pid}`);
+      await first.close();
+
+      const core = openCore();
+      expect((await ok<Job>(core, 'jobs.get', { id: '00000000-0000-4000-8000-00000000aaaa' })).status).toBe('running');
+      expect((await ok<Job>(core, 'jobs.get', { id: '00000000-0000-4000-8000-00000000bbbb' })).error).toMatchObject({ code: 'INTERRUPTED' });
+    } finally {
+      serve.kill();
+    }
+  });
+
   it('stops running jobs on shutdown; they are recorded as cancelled, not interrupted', async () => {
     const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
     const { started, work } = untilAborted();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { desc, eq, inArray } from 'drizzle-orm';
 import { AppError } from '../../../shared/api/errors';
 import { isFinished, type Job, type JobStatus } from '../../../shared/api/jobs';
@@ -46,6 +47,23 @@ interface Running {
 
 const PROGRESS_EVERY_MS = 200;
 
+/** Who runs a job: this machine and process. */
+const THIS_PROCESS = `${hostname()}/${process.pid}`;
+
+/** Whether the process that owns a job is still running (on this machine; another machine's is taken as gone). */
+function ownerAlive(owner: string | null): boolean {
+  if (!owner || owner === THIS_PROCESS) return false;
+  const [host, pid] = owner.split('/');
+  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else, so it is alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const cancelled = (message: string, cause?: unknown) =>
   new AppError('CANCELLED', message, { hint: 'Work committed before the cancel is kept; start the job again if you still need it.', cause });
 
@@ -78,11 +96,14 @@ export class JobService {
   /** Jobs a previous process left running (a crash or kill -9) are marked as interrupted. */
   recoverInterrupted(): number {
     const { db, clock } = this.deps;
+    // Jobs of another live process on this machine (`guardian serve` while the CLI opens the
+    // same data dir) are still running: only those whose process is gone were interrupted.
     const stale = db
-      .select({ id: jobsTable.id })
+      .select({ id: jobsTable.id, owner: jobsTable.owner })
       .from(jobsTable)
       .where(inArray(jobsTable.status, ['queued', 'running']))
-      .all();
+      .all()
+      .filter((job) => !ownerAlive(job.owner));
     if (stale.length === 0) return 0;
     const error = new AppError('INTERRUPTED', 'Guardian stopped while this job was running.', {
       hint: 'Work committed before the stop is kept; run the job again to finish the rest.',
@@ -116,6 +137,7 @@ export class JobService {
       createdAt: clock.now(),
       startedAt: null,
       finishedAt: null,
+      owner: THIS_PROCESS,
     };
     db.insert(jobsTable).values(row).run();
     const controller = new AbortController();

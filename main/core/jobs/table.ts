@@ -17,6 +17,8 @@ export const jobsTable = sqliteTable(
     createdAt: integer('created_at').notNull(),
     startedAt: integer('started_at'),
     finishedAt: integer('finished_at'),
+    /** The process running it, `<host>/<pid>`: another process opening the data dir leaves it alone while that one lives. */
+    owner: text('owner'),
   },
   (table) => [index('jobs_created_at').on(table.createdAt)],
 );

@@ -48,6 +48,7 @@ CREATE INDEX `audit_events_actor_name` ON `audit_events` (`actor_name`,`seq`);--
 CREATE INDEX `audit_events_target` ON `audit_events` (`target`,`seq`);--> statement-breakpoint
 CREATE INDEX `audit_events_failures` ON `audit_events` (`outcome`,`seq`) WHERE "audit_events"."outcome" <> 'ok';--> statement-breakpoint
 CREATE INDEX `audit_events_action` ON `audit_events` (`action`,`seq`);--> statement-breakpoint
+ALTER TABLE `jobs` ADD `owner` text;--> statement-breakpoint
 -- Full-text search over audit details (added by hand: drizzle-kit cannot express FTS5 or triggers).
 CREATE VIRTUAL TABLE `audit_fts` USING fts5(details, content='audit_events', content_rowid='seq', detail='none', columnsize=0);--> statement-breakpoint
 INSERT INTO `audit_fts` (rowid, details) SELECT seq, details FROM audit_events;--> statement-breakpoint

@@ -1,0 +1,193 @@
+import type { Database } from 'better-sqlite3';
+import type { z } from 'zod';
+import { AppError } from '../../../shared/api/errors';
+import type { Job } from '../../../shared/api/jobs';
+import { REPORT_TITLES, ReportInput, type ReportFormat, type ReportResult, type ReportType } from '../../../shared/api/reports';
+import type { Server } from '../../../shared/api/servers';
+import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
+import type { Clock } from '../clock';
+import type { CheckRegistry } from '../health/registry';
+import { DAY_MS } from '../health/rollups';
+import type { Artifacts } from '../jobs/artifacts';
+import type { JobContext, JobService } from '../jobs/service';
+import type { TaskDef } from '../schedules/tasks';
+import type { ServerService } from '../servers/service';
+import { buildAuditSummaryReport } from './audit-summary-report';
+import type { BuildContext } from './build';
+import type { ReportDocument } from './document';
+import { buildInventoryReport } from './inventory-report';
+import { reportFileName, resolvePeriod, type Period } from './period';
+import { writeHtml } from './render-html';
+import { writePdf } from './render-pdf';
+import { writeCsv, writeJson } from './render-text';
+import { FileSink } from './sink';
+import { buildUptimeReport } from './uptime-report';
+
+/**
+ * Reports as jobs (design.md §8): the caller gets the job at once; the job reads the stored
+ * history one server (or one day) at a time, writes its file through Artifacts and ends with the
+ * file described in its result. The file is for those who may read what it summarises.
+ */
+
+export type ParsedReportInput = z.output<typeof ReportInput>;
+
+export interface ReportDeps {
+  sqlite: Database;
+  servers: ServerService;
+  /** The health engine's checks and states, for the inventory's current status. */
+  registry: CheckRegistry;
+  jobs: JobService;
+  artifacts: Artifacts;
+  clock: Clock;
+}
+
+/** Who a report is for: the job's author and the name printed on the report. */
+export interface Requester {
+  createdBy: string;
+  name: string;
+}
+
+const MIME: Record<ReportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
+};
+
+const FORMAT_NAMES: Record<ReportFormat, string> = { csv: 'CSV', json: 'JSON', html: 'HTML', pdf: 'PDF' };
+
+/** The permission a report's file needs: what it summarises. */
+export function reportPermission(type: ReportType): Permission {
+  return type === 'audit-summary' ? 'audit:read' : 'servers:read';
+}
+
+export class ReportService {
+  constructor(private readonly deps: ReportDeps) {}
+
+  /** Starts a report for a caller, who must be allowed to read what it summarises. */
+  generate(input: ParsedReportInput, principal: Principal): Job {
+    const needed = reportPermission(input.type);
+    if (!principalAllows(principal, needed)) {
+      throw new AppError('PERMISSION_DENIED', `Your role (${principal.role}) may not make the ${REPORT_TITLES[input.type].toLowerCase()}.`, {
+        hint: `It needs the "${needed}" permission; ask an auditor, an owner or an admin.`,
+      });
+    }
+    return this.start(input, { createdBy: `${principal.kind}:${principal.id}`, name: `${principal.name} (${principal.role})` });
+  }
+
+  /** Starts a report job (for a caller already authorised, or a schedule). */
+  start(input: ParsedReportInput, requester: Requester): Job {
+    const { jobs, clock } = this.deps;
+    const now = clock.now();
+    const period = resolvePeriod(input.period, now);
+    const servers = input.type === 'audit-summary' ? [] : this.serversIn(input.scope);
+    const steps = input.type === 'audit-summary' ? Math.ceil((period.to - period.from) / DAY_MS) : servers.length;
+    // The uptime report's charts read each server again when they are drawn.
+    const total = input.type === 'uptime' && (input.format === 'pdf' || input.format === 'html') ? steps * 2 : steps;
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    return jobs.start(
+      {
+        kind: `report.${input.type}`,
+        title: `${REPORT_TITLES[input.type]} (${FORMAT_NAMES[input.format]}), ${day(period.from)} to ${day(Math.max(period.from, period.to - 1))}`,
+        total,
+        createdBy: requester.createdBy,
+      },
+      (job) => this.run(job, input, { period, servers, now, steps, generatedBy: requester.name }),
+    );
+  }
+
+  /** The servers a scope names, in name order; an id that does not exist is refused up front. */
+  serversIn(scope: ParsedReportInput['scope']): Server[] {
+    const matching = this.deps.servers.all({ tags: scope.tags, environment: scope.environment });
+    if (!scope.serverIds?.length) return matching;
+    const wanted = new Set(scope.serverIds);
+    const found = matching.filter((server) => wanted.has(server.id));
+    if (found.length < wanted.size) {
+      const known = new Set(this.deps.servers.all({}).map((server) => server.id));
+      const missing = [...wanted].find((id) => !known.has(id));
+      if (missing) throw new AppError('NOT_FOUND', `There is no server with id ${missing}.`, { hint: 'It may have been deleted; pick the servers again.' });
+    }
+    return found;
+  }
+
+  private async run(
+    job: JobContext,
+    input: ParsedReportInput,
+    plan: { period: Period; servers: Server[]; now: number; steps: number; generatedBy: string },
+  ): Promise<ReportResult> {
+    const { sqlite, artifacts, registry } = this.deps;
+    const ctx: BuildContext = {
+      sqlite,
+      type: input.type,
+      format: input.format,
+      servers: plan.servers,
+      period: plan.period,
+      scope: input.scope,
+      slaTarget: input.slaTarget,
+      now: plan.now,
+      generatedBy: plan.generatedBy,
+      signal: job.signal,
+      progress: (done) => job.progress(done),
+    };
+    const doc = await build(ctx, registry);
+    const draft = artifacts.begin(job.id, reportFileName(input.type, input.format, plan.period));
+    const out = new FileSink(draft.path);
+    try {
+      let drawn = plan.steps;
+      await write(doc, out, job.signal, () => job.progress(++drawn));
+      return {
+        kind: `report.${input.type}`,
+        type: input.type,
+        format: input.format,
+        servers: plan.servers.length,
+        period: plan.period,
+        artifact: draft.commit(MIME[input.format], reportPermission(input.type)),
+      };
+    } catch (error) {
+      out.abort();
+      draft.discard();
+      throw error;
+    }
+  }
+}
+
+/**
+ * Reports on a schedule. Whoever may schedule jobs may schedule any report, but its file still
+ * needs what the report summarises to download (audit:read for the audit summary).
+ */
+export function reportTask(reports: ReportService): TaskDef<typeof ReportInput> {
+  return {
+    kind: 'report.generate',
+    summary: 'Make a report (uptime and SLA, inventory or audit summary) as CSV, JSON, HTML or PDF; the job keeps its file for download.',
+    params: ReportInput,
+    start: (params, createdBy) => reports.start(params, { createdBy, name: createdBy }),
+  };
+}
+
+function build(ctx: BuildContext, registry: CheckRegistry): Promise<ReportDocument> {
+  switch (ctx.type) {
+    case 'uptime':
+      return buildUptimeReport(ctx);
+    case 'inventory':
+      return buildInventoryReport(ctx, registry);
+    case 'audit-summary':
+      return buildAuditSummaryReport(ctx);
+  }
+}
+
+async function write(doc: ReportDocument, out: FileSink, signal: AbortSignal, step: () => void): Promise<void> {
+  switch (doc.format) {
+    case 'csv':
+      await writeCsv(doc, out, signal);
+      return out.close();
+    case 'json':
+      await writeJson(doc, out, signal);
+      return out.close();
+    case 'html':
+      await writeHtml(doc, out, signal, step);
+      return out.close();
+    case 'pdf':
+      // The PDF document is piped into the file and ends it.
+      return writePdf(doc, out, signal, step);
+  }
+}

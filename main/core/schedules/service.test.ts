@@ -1,0 +1,357 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError, type AppErrorShape } from '../../../shared/api/errors';
+import type { Job } from '../../../shared/api/jobs';
+import type { Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedules';
+import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Core } from '../app';
+import { deferred, FakeTime } from '../health/fake-time.fixture';
+import { failure, success, useTempCore } from '../testing/harness';
+import { NO_PARAMS } from './tasks';
+
+/**
+ * The scheduler on a real core and database, with a clock and timers the test moves: when each
+ * schedule runs (in UTC, across daylight saving), what a missed run does at start, and what the
+ * history records when a task cannot start, its job fails, or its previous job is still running.
+ */
+
+const env = useTempCore({ prefix: 'guardian-schedules-', lazy: true });
+
+const CALL = { origin: 'test' };
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+interface Opened {
+  core: Core;
+  time: FakeTime;
+  /** Resolves the job of the `test.slow` task started last. */
+  release: () => void;
+}
+
+/** A core whose clock and scheduler timers the test holds, with test tasks registered. */
+function open(startIso: string): Opened {
+  const time = new FakeTime(Date.parse(startIso));
+  const core = env.start({ clock: time, schedules: { timers: time, localZone: () => 'Europe/Berlin' } });
+  const { jobs } = core;
+  let release = () => {};
+  const tasks = core.schedules.tasks;
+  tasks.registerTask({
+    kind: 'test.ok',
+    summary: 'Succeeds with its label.',
+    params: z.strictObject({ label: z.string().default('plain') }),
+    start: (params, createdBy) => jobs.start({ kind: 'test.ok', title: `ok ${params.label}`, createdBy }, async (ctx) => {
+      ctx.progress(1, 1);
+      return { label: params.label };
+    }),
+  });
+  tasks.registerTask({
+    kind: 'test.throws',
+    summary: 'Cannot start.',
+    params: NO_PARAMS,
+    start: () => {
+      throw new AppError('VAULT_LOCKED', 'The vault is locked.', { hint: 'Unlock it.' });
+    },
+  });
+  tasks.registerTask({
+    kind: 'test.fails',
+    summary: 'Starts, then fails.',
+    params: NO_PARAMS,
+    start: (_params, createdBy) =>
+      jobs.start({ kind: 'test.fails', title: 'fails', createdBy }, async () => {
+        throw new AppError('UNREACHABLE', 'backup.example.net did not answer.', { hint: 'Check the host.' });
+      }),
+  });
+  tasks.registerTask({
+    kind: 'test.slow',
+    summary: 'Runs until the test releases it.',
+    params: NO_PARAMS,
+    start: (_params, createdBy) => {
+      const gate = deferred<void>();
+      release = () => gate.resolve();
+      // Also ends when the core closes, so a failing test does not hang the next one.
+      return jobs.start({ kind: 'test.slow', title: 'slow', createdBy }, (ctx) => {
+        ctx.signal.addEventListener('abort', () => gate.resolve());
+        return gate.promise;
+      });
+    },
+  });
+  return { core, time, release: () => release() };
+}
+
+const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
+const refuse = async (core: Core, name: string, input: unknown): Promise<AppErrorShape> => failure(await core.router.call(LOCAL_OWNER, name, input, CALL));
+
+const create = (core: Core, input: Record<string, unknown>) => call<Schedule>(core, 'schedules.create', { task: 'test.ok', timezone: 'UTC', ...input });
+
+/** The history of a schedule, oldest first. */
+async function history(core: Core, id: string): Promise<ScheduleRun[]> {
+  const { items } = await call<{ items: ScheduleRun[] }>(core, 'schedules.runs', { id, limit: 500 });
+  return items.reverse();
+}
+
+/** The history as what a reader checks: due and start times in UTC, outcome, code, how it started. */
+async function readable(core: Core, id: string) {
+  return (await history(core, id)).map((run) => ({
+    dueAt: iso(run.dueAt),
+    startedAt: iso(run.startedAt),
+    outcome: run.outcome,
+    errorCode: run.errorCode,
+    caughtUp: run.caughtUp,
+    trigger: run.trigger,
+  }));
+}
+
+const setLastDue = (core: Core, id: string, at: number) => core.database.sqlite.prepare('UPDATE schedules SET last_due_at = ? WHERE id = ?').run(at, id);
+
+describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
+  it('on March 29 (02:00 → 03:00, no 02:30 that night) runs at 03:00 CEST = 01:00 UTC, the first time after the gap, once', async () => {
+    const { core, time } = open('2026-03-27T12:00:00.000Z');
+    const nightly = await create(core, { name: 'nightly', cron: '30 2 * * *', timezone: 'Europe/Berlin' });
+    expect(iso(nightly.nextRunAt)).toBe('2026-03-28T01:30:00.000Z');
+    core.schedules.start();
+
+    await time.advance(3 * DAY);
+
+    const runs = await readable(core, nightly.id);
+    expect(runs.map((run) => run.startedAt)).toEqual([
+      '2026-03-28T01:30:00.000Z', // 02:30 CET (UTC+1)
+      '2026-03-29T01:00:00.000Z', // 03:00 CEST: 02:30 does not exist
+      '2026-03-30T00:30:00.000Z', // 02:30 CEST (UTC+2)
+    ]);
+    expect(runs.every((run) => run.dueAt === run.startedAt && run.outcome === 'succeeded' && !run.caughtUp && run.trigger === 'schedule')).toBe(true);
+  });
+
+  it('on October 25 (03:00 → 02:00, 02:30 happens twice) runs once, at the first 02:30 (CEST) = 00:30 UTC', async () => {
+    const { core, time } = open('2026-10-23T12:00:00.000Z');
+    const nightly = await create(core, { name: 'nightly', cron: '30 2 * * *', timezone: 'Europe/Berlin' });
+    core.schedules.start();
+
+    await time.advance(3 * DAY);
+
+    expect((await readable(core, nightly.id)).map((run) => run.startedAt)).toEqual([
+      '2026-10-24T00:30:00.000Z', // 02:30 CEST (UTC+2)
+      '2026-10-25T00:30:00.000Z', // the first 02:30, still CEST; not again at 01:30 UTC (02:30 CET)
+      '2026-10-26T01:30:00.000Z', // 02:30 CET (UTC+1)
+    ]);
+  });
+});
+
+describe('runs missed while Guardian was stopped', () => {
+  it('with catch-up on, run once at start however many were missed, marked caught up; then on time again', async () => {
+    const { core, time } = open('2026-01-10T12:00:00.000Z');
+    const daily = await create(core, { name: 'daily', cron: '0 3 * * *' });
+    // Last handled three days ago: the runs of Jan 8, 9 and 10 at 03:00 were missed.
+    setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
+
+    core.schedules.start();
+    await time.advance(0);
+
+    expect(await readable(core, daily.id)).toEqual([
+      { dueAt: '2026-01-10T03:00:00.000Z', startedAt: '2026-01-10T12:00:00.000Z', outcome: 'succeeded', errorCode: null, caughtUp: true, trigger: 'schedule' },
+    ]);
+
+    await time.advance(DAY);
+    expect((await readable(core, daily.id)).slice(1)).toEqual([
+      { dueAt: '2026-01-11T03:00:00.000Z', startedAt: '2026-01-11T03:00:00.000Z', outcome: 'succeeded', errorCode: null, caughtUp: false, trigger: 'schedule' },
+    ]);
+  });
+
+  it('with catch-up off, skip them and run at the next due time', async () => {
+    const { core, time } = open('2026-01-10T12:00:00.000Z');
+    const daily = await create(core, { name: 'daily', cron: '0 3 * * *', catchUp: false });
+    setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
+
+    core.schedules.start();
+    await time.advance(HOUR);
+    expect(await history(core, daily.id)).toEqual([]);
+
+    await time.advance(DAY);
+    expect((await readable(core, daily.id)).map((run) => [run.startedAt, run.caughtUp])).toEqual([['2026-01-11T03:00:00.000Z', false]]);
+  });
+
+  it('a run due less than a minute ago is on time, not caught up, even with catch-up off', async () => {
+    const { core, time } = open('2026-01-10T03:00:30.000Z');
+    const daily = await create(core, { name: 'daily', cron: '0 3 * * *', catchUp: false });
+    setLastDue(core, daily.id, Date.parse('2026-01-09T03:00:00.000Z'));
+
+    core.schedules.start();
+    await time.advance(0);
+
+    expect((await readable(core, daily.id)).map((run) => [run.dueAt, run.startedAt, run.caughtUp])).toEqual([['2026-01-10T03:00:00.000Z', '2026-01-10T03:00:30.000Z', false]]);
+  });
+});
+
+describe('what the history records', () => {
+  it('a task that cannot start and a job that fails are failed runs with their codes; another schedule due at the same time still runs', async () => {
+    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const throws = await create(core, { name: 'a-throws', task: 'test.throws', cron: '0 3 * * *' });
+    const fails = await create(core, { name: 'b-fails', task: 'test.fails', cron: '0 3 * * *' });
+    const ok = await create(core, { name: 'c-ok', cron: '0 3 * * *', params: { label: 'nightly' } });
+    core.schedules.start();
+
+    await time.advance(DAY);
+
+    const at3 = { dueAt: '2026-05-05T03:00:00.000Z', startedAt: '2026-05-05T03:00:00.000Z', caughtUp: false, trigger: 'schedule' };
+    expect(await readable(core, throws.id)).toEqual([{ ...at3, outcome: 'failed', errorCode: 'VAULT_LOCKED' }]);
+    expect(await readable(core, fails.id)).toEqual([{ ...at3, outcome: 'failed', errorCode: 'UNREACHABLE' }]);
+    expect(await readable(core, ok.id)).toEqual([{ ...at3, outcome: 'succeeded', errorCode: null }]);
+
+    const [thrown] = await history(core, throws.id);
+    const [failed] = await history(core, fails.id);
+    const [succeeded] = await history(core, ok.id);
+    expect(thrown?.jobId).toBeNull();
+    expect(core.jobs.get(failed?.jobId ?? '')).toMatchObject({ kind: 'test.fails', status: 'failed', createdBy: 'schedule:b-fails', error: { code: 'UNREACHABLE' } });
+    expect(core.jobs.get(succeeded?.jobId ?? '')).toMatchObject({ status: 'succeeded', result: { label: 'nightly' } });
+
+    // The failures stopped nothing: the next night all three run again.
+    await time.advance(DAY);
+    for (const schedule of [throws, fails, ok]) expect(await history(core, schedule.id)).toHaveLength(2);
+
+    const { items } = await call<{ items: Schedule[] }>(core, 'schedules.list', {});
+    expect(items.map((s) => [s.name, s.lastRun?.outcome, s.lastRun?.errorCode, iso(s.nextRunAt)])).toEqual([
+      ['a-throws', 'failed', 'VAULT_LOCKED', '2026-05-07T03:00:00.000Z'],
+      ['b-fails', 'failed', 'UNREACHABLE', '2026-05-07T03:00:00.000Z'],
+      ['c-ok', 'succeeded', null, '2026-05-07T03:00:00.000Z'],
+    ]);
+  });
+
+  it('never runs a schedule twice at once: a due time while its job still runs is skipped as BUSY', async () => {
+    const { core, time, release } = open('2026-05-04T00:30:00.000Z');
+    const hourly = await create(core, { name: 'hourly', task: 'test.slow', cron: '0 * * * *' });
+    core.schedules.start();
+
+    await time.advance(HOUR); // 01:00 starts; 01:30 now
+    await time.advance(HOUR); // 02:00: still running
+    expect((await refuse(core, 'schedules.run', { id: hourly.id })).code).toBe('CONFLICT');
+    release();
+    await time.advance(HOUR); // 03:00 runs again
+
+    expect((await readable(core, hourly.id)).map((run) => [run.startedAt?.slice(11, 16), run.outcome, run.errorCode])).toEqual([
+      ['01:00', 'succeeded', null],
+      ['02:00', 'skipped', 'BUSY'],
+      ['03:00', 'running', null],
+    ]);
+    release();
+  });
+
+  it('disabled schedules do not run; enabled again, they count from then (nothing caught up)', async () => {
+    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const paused = await create(core, { name: 'paused', cron: '0 3 * * *', enabled: false });
+    expect(paused.nextRunAt).toBeNull();
+    core.schedules.start();
+
+    await time.advance(2 * DAY);
+    expect(await history(core, paused.id)).toEqual([]);
+
+    const enabled = await call<Schedule>(core, 'schedules.update', { id: paused.id, enabled: true });
+    expect(iso(enabled.nextRunAt)).toBe('2026-05-07T03:00:00.000Z');
+    await time.advance(DAY);
+    expect((await readable(core, paused.id)).map((run) => [run.startedAt, run.caughtUp])).toEqual([['2026-05-07T03:00:00.000Z', false]]);
+  });
+
+  it('a schedule created or changed while the scheduler runs is picked up at once', async () => {
+    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    core.schedules.start();
+    const soon = await create(core, { name: 'soon', cron: '5 12 * * *' });
+    await time.advance(10 * 60_000);
+    expect((await readable(core, soon.id)).map((run) => run.startedAt)).toEqual(['2026-05-04T12:05:00.000Z']);
+
+    await call(core, 'schedules.update', { id: soon.id, cron: '20 12 * * *' });
+    await time.advance(10 * 60_000);
+    expect((await readable(core, soon.id)).map((run) => run.startedAt)).toEqual(['2026-05-04T12:05:00.000Z', '2026-05-04T12:20:00.000Z']);
+
+    await call(core, 'schedules.delete', { id: soon.id });
+    await time.advance(DAY);
+    expect((await refuse(core, 'schedules.runs', { id: soon.id })).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('run now', () => {
+  it('runs a schedule (even a disabled one) at once and returns its job; the history says who asked', async () => {
+    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const weekly = await create(core, { name: 'weekly', cron: '0 4 * * 0', enabled: false, params: { label: 'by hand' } });
+
+    const job = await call<Job>(core, 'schedules.run', { id: weekly.id });
+    expect(job).toMatchObject({ kind: 'test.ok', status: 'queued', createdBy: 'system:local-owner' });
+    expect(await core.jobs.waitFor(job.id)).toMatchObject({ status: 'succeeded', result: { label: 'by hand' } });
+    await time.advance(0);
+
+    expect(await history(core, weekly.id)).toEqual([
+      { id: expect.any(Number), scheduleId: weekly.id, jobId: job.id, dueAt: time.now(), startedAt: time.now(), finishedAt: time.now(), outcome: 'succeeded', errorCode: null, caughtUp: false, trigger: 'manual' },
+    ]);
+  });
+
+  it('a task that cannot start answers with its error and stays in the history as failed', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const broken = await create(core, { name: 'broken', task: 'test.throws', cron: '0 3 * * *' });
+
+    const error = await refuse(core, 'schedules.run', { id: broken.id });
+    expect(error).toMatchObject({ code: 'VAULT_LOCKED', message: 'The vault is locked.', hint: 'Unlock it.' });
+    expect(await readable(core, broken.id)).toMatchObject([{ outcome: 'failed', errorCode: 'VAULT_LOCKED', trigger: 'manual' }]);
+  });
+
+  it('runs the built-in health.retention task', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const retention = await create(core, { name: 'retention', task: 'health.retention', cron: '15 4 * * *' });
+    const job = await call<Job>(core, 'schedules.run', { id: retention.id });
+    expect(await core.jobs.waitFor(job.id)).toMatchObject({ kind: 'health.retention', status: 'succeeded' });
+  });
+});
+
+describe('creating and changing schedules', () => {
+  it('lists the tasks there are, with their params as JSON Schema', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { items } = await call<{ items: TaskInfo[] }>(core, 'schedules.tasks', {});
+    // Other domains register theirs too; the list is sorted.
+    const kinds = items.map((task) => task.kind);
+    expect(kinds).toEqual([...kinds].sort());
+    expect(kinds).toEqual(expect.arrayContaining(['health.retention', 'test.fails', 'test.ok', 'test.slow', 'test.throws']));
+    expect(items.find((task) => task.kind === 'health.retention')?.summary).toMatch(/^Prune health results/);
+    expect(items.find((task) => task.kind === 'test.ok')?.params).toMatchObject({ type: 'object', properties: { label: { type: 'string' } } });
+  });
+
+  it('defaults to the machine’s time zone, catch-up on, enabled; names the zone canonically', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const local = await call<Schedule>(core, 'schedules.create', { name: 'local', task: 'test.ok', cron: '@daily' });
+    expect(local).toMatchObject({ timezone: 'Europe/Berlin', enabled: true, catchUp: true, params: {}, createdBy: 'system:local-owner', lastRun: null });
+    expect(iso(local.nextRunAt)).toBe('2026-05-04T22:00:00.000Z');
+    const utc = await call<Schedule>(core, 'schedules.create', { name: 'utc', task: 'test.ok', cron: '0 0 * * *', timezone: 'utc' });
+    expect(utc.timezone).toBe('UTC');
+  });
+
+  it.each([
+    ['a cron field out of range', { cron: '61 * * * *' }, [['cron', /minute: 61/]]],
+    ['six fields (seconds)', { cron: '0 30 2 * * *' }, [['cron', /five fields .*; this has 6$/]]],
+    ['words', { cron: 'every night' }, [['cron', /Not a cron expression/]]],
+    ['a date that never comes', { cron: '0 0 30 2 *' }, [['cron', /never matches/]]],
+    ['an unknown time zone', { timezone: 'Mars/Olympus' }, [['timezone', /Unknown time zone "Mars\/Olympus"/]]],
+    ['an unknown task', { task: 'backup.create' }, [['task', /^No task "backup\.create"; tasks are: (.+, )?health\.retention, (.+, )?test\.fails, test\.ok/]]],
+    ['params of the wrong type', { params: { label: 5 } }, [['params.label', /string/]]],
+    ['params the task does not take', { params: { colour: 'red' } }, [['params', /colour/]]],
+    ['a bad cron and a bad zone at once', { cron: '* * *', timezone: 'Nowhere' }, [['cron', /Not a cron/], ['timezone', /Unknown time zone/]]],
+  ])('refuses %s with VALIDATION_FAILED and the field', async (_what, change, expected) => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const error = await refuse(core, 'schedules.create', { name: 'bad', task: 'test.ok', cron: '30 2 * * *', timezone: 'UTC', ...change });
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect((error.issues ?? []).map((issue) => issue.path.join('.'))).toEqual(expected.map(([path]) => path));
+    (error.issues ?? []).forEach((issue, i) => expect(issue.message).toMatch(expected[i]?.[1] ?? /never/));
+    expect((await call<{ items: Schedule[] }>(core, 'schedules.list', {})).items).toEqual([]);
+  });
+
+  it('checks changes the same way, and refuses a name already taken', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const first = await create(core, { name: 'first', cron: '0 3 * * *' });
+    await create(core, { name: 'second', cron: '0 4 * * *' });
+
+    const badZone = await refuse(core, 'schedules.update', { id: first.id, timezone: 'Europe/Atlantis' });
+    expect(badZone).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['timezone'] }] });
+    const otherTask = await refuse(core, 'schedules.update', { id: first.id, task: 'test.throws', params: { label: 'x' } });
+    expect(otherTask).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['params'] }] });
+    expect(await refuse(core, 'schedules.update', { id: first.id, name: 'second' })).toMatchObject({ code: 'CONFLICT', issues: [{ path: ['name'] }] });
+    expect((await refuse(core, 'schedules.create', { name: 'first', task: 'test.ok', cron: '0 5 * * *' })).code).toBe('CONFLICT');
+
+    const renamed = await call<Schedule>(core, 'schedules.update', { id: first.id, name: 'renamed', task: 'test.throws', params: {} });
+    expect(renamed).toMatchObject({ name: 'renamed', task: 'test.throws', cron: '0 3 * * *', timezone: 'UTC' });
+  });
+});

@@ -1,0 +1,282 @@
+import type { Database } from 'better-sqlite3';
+import { AppError, validationError, zodIssues } from '../../../shared/api/errors';
+import { isFinished, type Job } from '../../../shared/api/jobs';
+import type { RunTrigger, Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedules';
+import { toAppError } from '../api/errors';
+import type { Clock } from '../clock';
+import type { Db } from '../db/open';
+import { systemTimers, type Timers } from '../health/scheduler';
+import type { JobService } from '../jobs/service';
+import type { Logger } from '../logging/logger';
+import { latestDue, machineZone, nextDue } from './cron';
+import { ScheduleStore, type ScheduleChange, type ScheduleInput } from './store';
+import type { ScheduleRow } from './table';
+import type { TaskRegistry } from './tasks';
+
+/**
+ * Scheduled jobs (design.md §8). The store keeps the schedules; this service runs them, in
+ * long-running hosts only: `start()` is called by `guardian serve` and the desktop app, never by
+ * the CLI (which still edits schedules and runs one now).
+ *
+ * A timer wakes at the next due time of any enabled schedule, and at least once a minute (another
+ * process may have changed the schedules, the clock may have jumped). At each wake, a schedule
+ * whose next due time (counted from the last one handled) has come starts its task's job, with a
+ * run row and the new last due time in one transaction; the run's outcome is recorded when the
+ * job ends. Missed due times (Guardian stopped, the machine asleep) run once, however many were
+ * missed, marked caught up, or are skipped when the schedule's catchUp is off. A schedule whose
+ * previous job is still running records a skipped run (BUSY) instead of running twice.
+ */
+
+export interface ScheduleDeps {
+  db: Db;
+  sqlite: Database;
+  clock: Clock;
+  jobs: JobService;
+  tasks: TaskRegistry;
+  logger: Logger;
+  newId: () => string;
+  timers?: Timers | undefined;
+  /** The zone of schedules created without one (default: the machine's). */
+  localZone?: (() => string) | undefined;
+}
+
+/** A run less than this late is on time; later, its due time was missed. */
+const LATE_AFTER_MS = 60_000;
+/** The longest the timer sleeps before looking at the schedules again. */
+const MAX_WAIT_MS = 60_000;
+
+interface Launch {
+  dueAt: number;
+  caughtUp: boolean;
+  trigger: RunTrigger;
+  createdBy: string;
+}
+
+export class ScheduleService {
+  readonly store: ScheduleStore;
+  /** What schedules can run; domains register their tasks here (see tasks.ts). */
+  readonly tasks: TaskRegistry;
+  private readonly timers: Timers;
+  private timer: unknown = null;
+  private started = false;
+  /** Recording the outcomes of jobs still running, so close() can wait for them. */
+  private readonly following = new Set<Promise<void>>();
+
+  constructor(private readonly deps: ScheduleDeps) {
+    this.timers = deps.timers ?? systemTimers;
+    this.tasks = deps.tasks;
+    this.store = new ScheduleStore({ db: deps.db, clock: deps.clock, newId: deps.newId, tasks: deps.tasks, localZone: deps.localZone ?? machineZone });
+  }
+
+  /** Starts running schedules: catches up what was missed, then wakes at each due time. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.tick();
+  }
+
+  /** Stops the timer; jobs already started run on (the job service stops them at close). */
+  stop(): void {
+    this.started = false;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Resolves once the outcome of every job this service started is recorded. */
+  async idle(): Promise<void> {
+    while (this.following.size > 0) await Promise.all([...this.following]);
+  }
+
+  list(): Schedule[] {
+    return this.store.list();
+  }
+
+  create(input: ScheduleInput, createdBy: string): Schedule {
+    const created = this.store.create(input, createdBy);
+    this.rearm();
+    return created;
+  }
+
+  update(change: ScheduleChange): Schedule {
+    const updated = this.store.update(change);
+    this.rearm();
+    return updated;
+  }
+
+  delete(id: string): { id: string } {
+    const deleted = this.store.delete(id);
+    this.rearm();
+    return deleted;
+  }
+
+  runs(id: string, limit: number): ScheduleRun[] {
+    return this.store.runs(id, limit);
+  }
+
+  taskList(): TaskInfo[] {
+    return this.tasks.list();
+  }
+
+  /**
+   * Runs a schedule now, enabled or not. A task that cannot start is recorded as a failed run and
+   * its error thrown; a schedule whose previous job still runs is refused (CONFLICT).
+   */
+  runNow(id: string, createdBy: string): Job {
+    const row = this.store.row(id);
+    return this.launch(row, { dueAt: this.deps.clock.now(), caughtUp: false, trigger: 'manual', createdBy });
+  }
+
+  /** Looks at every enabled schedule and runs those due, then sleeps until the next due time. */
+  private tick(): void {
+    this.timer = null;
+    if (!this.started) return;
+    const now = this.deps.clock.now();
+    try {
+      for (const row of this.store.enabledRows()) {
+        try {
+          this.runIfDue(row, now);
+        } catch (error) {
+          // One schedule's trouble (its run could not be recorded) never holds up the others.
+          this.deps.logger.error({ err: error, schedule: row.name }, 'scheduled run could not be handled');
+        }
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'schedules could not be read');
+    } finally {
+      this.arm(true);
+    }
+  }
+
+  private runIfDue(row: ScheduleRow, now: number): void {
+    const first = nextDue(row, row.lastDueAt ?? row.createdAt);
+    if (first === null || first > now) return;
+    const dueAt = Math.max(first, latestDue(row, now) ?? first);
+    const missed = now - dueAt > LATE_AFTER_MS;
+    if (missed && !row.catchUp) {
+      this.store.setLastDue(row.id, dueAt);
+      this.deps.logger.info({ schedule: row.name, dueAt }, 'missed scheduled run skipped (catch-up is off)');
+      return;
+    }
+    try {
+      this.launch(row, { dueAt, caughtUp: missed, trigger: 'schedule', createdBy: `schedule:${row.name}` });
+    } catch (error) {
+      const code = toAppError(error).code;
+      // Recorded in the run; the log says it to whoever watches the service.
+      if (code !== 'CONFLICT') this.deps.logger.warn({ err: error, schedule: row.name, code }, 'scheduled task did not start');
+    }
+  }
+
+  /** Starts the task's job and records the run, in one transaction; throws when nothing started. */
+  private launch(row: ScheduleRow, how: Launch): Job {
+    const { sqlite, clock } = this.deps;
+    const { store } = this;
+    const now = clock.now();
+    const scheduled = how.trigger === 'schedule';
+    const outcome = sqlite.transaction((): { job: Job; runId: number } | { error: AppError } => {
+      const busy = this.busyJob(row.id);
+      if (busy) {
+        const error = new AppError('CONFLICT', `"${row.name}" is still running (job ${busy}).`, {
+          hint: 'Wait for that job to finish, or cancel it, then run the schedule again.',
+        });
+        if (!scheduled) return { error };
+        store.addRun({ scheduleId: row.id, jobId: null, dueAt: how.dueAt, startedAt: now, finishedAt: now, outcome: 'skipped', errorCode: 'BUSY', caughtUp: how.caughtUp, trigger: how.trigger });
+        store.setLastDue(row.id, how.dueAt);
+        return { error };
+      }
+      let job: Job | null = null;
+      let error: AppError | null = null;
+      try {
+        // In a savepoint: what a task wrote before it threw is undone, its failure still recorded.
+        job = sqlite.transaction(() => this.startTask(row, how.createdBy))();
+      } catch (cause) {
+        error = toAppError(cause);
+      }
+      const run = store.addRun({
+        scheduleId: row.id,
+        jobId: job?.id ?? null,
+        dueAt: how.dueAt,
+        startedAt: now,
+        finishedAt: job ? null : now,
+        outcome: job ? null : 'failed',
+        errorCode: error?.code ?? null,
+        caughtUp: how.caughtUp,
+        trigger: how.trigger,
+      });
+      if (scheduled) store.setLastDue(row.id, how.dueAt);
+      return job ? { job, runId: run.id } : { error: error ?? new AppError('INTERNAL', 'The task did not start.', { hint: 'See the log.' }) };
+    })();
+    if ('error' in outcome) throw outcome.error;
+    this.follow(outcome.runId, outcome.job.id);
+    return outcome.job;
+  }
+
+  private startTask(row: ScheduleRow, createdBy: string): Job {
+    const task = this.tasks.get(row.task);
+    const params = task.params.safeParse(row.params);
+    if (!params.success) {
+      // The task's params changed since the schedule was saved.
+      const issues = zodIssues(params.error).map((issue) => ({ ...issue, path: ['params', ...issue.path] }));
+      throw validationError(issues, `The params of schedule "${row.name}"`);
+    }
+    return task.start(params.data, createdBy);
+  }
+
+  /** The job of a run of this schedule that is still going; settles runs whose job has ended. */
+  private busyJob(scheduleId: string): string | null {
+    for (const run of this.store.openRuns(scheduleId)) {
+      let job: Job | null = null;
+      try {
+        if (run.jobId !== null) job = this.deps.jobs.get(run.jobId);
+      } catch {
+        job = null;
+      }
+      if (job && !isFinished(job)) return job.id;
+      this.record(run.id, job);
+    }
+    return null;
+  }
+
+  private follow(runId: number, jobId: string): void {
+    const recorded = this.deps.jobs
+      .waitFor(jobId)
+      .then((job) => this.record(runId, job))
+      .catch((error: unknown) => this.deps.logger.error({ err: error, jobId }, 'scheduled run outcome could not be recorded'))
+      .finally(() => this.following.delete(recorded));
+    this.following.add(recorded);
+  }
+
+  /** Copies a finished job's outcome to its run (a job that vanished counts as interrupted). */
+  private record(runId: number, job: Job | null): void {
+    const finishedAt = job?.finishedAt ?? this.deps.clock.now();
+    if (!job) {
+      this.store.finishRun(runId, { finishedAt, outcome: 'failed', errorCode: 'INTERRUPTED' });
+      return;
+    }
+    const outcome = job.status === 'succeeded' || job.status === 'cancelled' ? job.status : 'failed';
+    this.store.finishRun(runId, { finishedAt, outcome, errorCode: job.error?.code ?? null });
+  }
+
+  /** After a change: look again now rather than at the next planned wake. */
+  private rearm(): void {
+    if (this.started) this.arm(false);
+  }
+
+  private arm(afterTick: boolean): void {
+    if (!this.started) return;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    const now = this.deps.clock.now();
+    let wait = MAX_WAIT_MS;
+    try {
+      for (const row of this.store.enabledRows()) {
+        const due = nextDue(row, row.lastDueAt ?? row.createdAt);
+        if (due === null) continue;
+        // Still due right after a tick: its run could not be recorded; try again at the next wake.
+        const until = due > now ? due - now : afterTick ? MAX_WAIT_MS : 0;
+        wait = Math.min(wait, until);
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'schedules could not be read');
+    }
+    this.timer = this.timers.setTimeout(() => this.tick(), wait);
+  }
+}
