@@ -57,26 +57,14 @@ function stored(row: Row): StoredEvent {
 }
 
 export function toAuditEvent(row: Row): AuditEvent {
+  const event = stored(row);
   let details: Record<string, unknown>;
   try {
-    details = JSON.parse(row.details) as Record<string, unknown>;
+    details = JSON.parse(event.details) as Record<string, unknown>;
   } catch {
-    details = { unreadable: row.details };
+    details = { unreadable: event.details };
   }
-  return {
-    seq: row.seq,
-    at: row.at,
-    actor: row.actor,
-    actorName: row.actor_name,
-    origin: row.origin,
-    action: row.action,
-    target: row.target,
-    outcome: row.outcome,
-    correlationId: row.correlation_id,
-    details,
-    prevHash: row.prev_hash ?? '',
-    hash: row.hash ?? '',
-  };
+  return { ...event, details, prevHash: event.prevHash ?? '', hash: event.hash ?? '' };
 }
 
 /** A full-text query where every word must appear, quoted so FTS syntax in the input is just text. */
