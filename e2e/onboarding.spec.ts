@@ -17,11 +17,11 @@ function nextCode(secret: string): string {
 
 test('the first-run wizard, from an empty data dir to the Servers page', async ({ page, guardian, shot }) => {
   await page.goto(guardian.url);
-  await expect(page.getByText(/Step 1 of 6/)).toBeVisible();
+  await expect(page.getByText(/Step 1 of 7/)).toBeVisible();
   await shot('welcome');
   await page.getByRole('button', { name: 'Get started' }).click();
 
-  await expect(page.getByText(/Step 2 of 6/)).toBeVisible();
+  await expect(page.getByText(/Step 2 of 7/)).toBeVisible();
   await page.getByLabel('Username').fill(OWNER.username);
   await page.getByLabel('Password', { exact: true }).fill('short');
   await expect(page.getByText(/At least 12 characters/)).toBeVisible();
@@ -30,7 +30,7 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await shot('owner');
   await page.getByRole('button', { name: 'Create owner account' }).click();
 
-  await expect(page.getByText(/Step 3 of 6/)).toBeVisible();
+  await expect(page.getByText(/Step 3 of 7/)).toBeVisible();
   await page.getByRole('button', { name: 'Set up two-factor' }).click();
   await expect(page.getByAltText('QR code for your authenticator app')).toBeVisible();
   totpSecret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s+/g, '');
@@ -43,7 +43,7 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await shot('recovery-codes');
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  await expect(page.getByText(/Step 4 of 6/)).toBeVisible();
+  await expect(page.getByText(/Step 4 of 7/)).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Protect your vault' })).toBeVisible();
   // guardian serve has no OS keychain: the step says why and asks for a passphrase instead.
   await expect(page.getByTestId('vault-step-os-reason')).toContainText('key file');
@@ -52,7 +52,11 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await shot('vault');
   await page.getByRole('button', { name: 'Protect the vault' }).click();
 
-  await expect(page.getByText(/Step 5 of 6/)).toBeVisible();
+  await expect(page.getByText(/Step 5 of 7/)).toBeVisible();
+  await expect(page.getByLabel('Check every (seconds)')).toHaveValue('60');
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await expect(page.getByText(/Step 6 of 7/)).toBeVisible();
   await page.getByLabel('Name').fill('guardian-itself');
   await page.getByLabel('Host').fill('127.0.0.1');
   await page.getByLabel('Port').fill(new URL(guardian.url).port);
@@ -62,7 +66,7 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await shot('server-test');
   await page.getByRole('button', { name: 'Add server' }).click();
 
-  await expect(page.getByText(/Step 6 of 6/)).toBeVisible();
+  await expect(page.getByText(/Step 7 of 7/)).toBeVisible();
   await page.getByRole('button', { name: 'Go to servers' }).click();
   await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
   await expect(page.getByTestId('server-row').filter({ hasText: 'guardian-itself' })).toHaveCount(1);
@@ -79,7 +83,8 @@ test('sign in with a TOTP code, then sign out', async ({ page, guardian, shot })
   await shot('mfa');
   await page.getByLabel('One-time code').fill(nextCode(totpSecret));
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
+  await expect(page.getByTestId('status-cell')).toHaveAttribute('aria-label', /^guardian-itself: /);
 
   await page.getByTestId('user-menu').click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
@@ -113,6 +118,8 @@ test('a viewer sees no add, edit or delete controls, and a crafted call is refus
   await viewer.getByLabel('Confirm new password').fill(VIEWER.password);
   await viewer.getByRole('button', { name: 'Change password' }).click();
 
+  await expect(viewer.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
+  await viewer.getByRole('link', { name: 'Servers' }).click();
   await expect(viewer.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
   await expect(viewer.getByTestId('server-row').filter({ hasText: 'guardian-itself' })).toHaveCount(1);
   await expect(viewer.getByRole('button', { name: 'Add server' })).toHaveCount(0);

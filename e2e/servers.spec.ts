@@ -8,7 +8,7 @@ test.describe.configure({ mode: 'serial' });
 
 test.beforeEach(async ({ page, guardian }) => {
   await signedInOwner(page.request, guardian);
-  await page.goto(guardian.url);
+  await page.goto(`${guardian.url}#/servers`);
   await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
 });
 

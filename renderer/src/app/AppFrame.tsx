@@ -3,6 +3,9 @@ import { useContractEvents } from '../api/use-contract-events';
 import { LockScreen } from '../auth/LockScreen';
 import { MeProvider } from '../auth/session';
 import { useSessionWatch } from '../auth/use-session-watch';
+import { useHealthDialogs } from '../health/health-dialog-store';
+import { HealthDialogHost } from '../health/HealthDialogHost';
+import { useHealthEvents } from '../health/use-health-events';
 import { useDialogStore } from '../state/dialog-store';
 import { DialogHost } from './DialogHost';
 import { Header } from './Header';
@@ -17,9 +20,12 @@ import { useRoute } from './routes';
  */
 export function AppFrame({ me, locked }: { me: Me; locked: boolean }) {
   useContractEvents(!locked);
+  useHealthEvents(!locked);
   useSessionWatch(me, locked);
   const route = useRoute();
-  const modalOpen = useDialogStore((state) => state.dialog !== null);
+  const appModal = useDialogStore((state) => state.dialog !== null);
+  const healthModal = useHealthDialogs((state) => state.dialog !== null);
+  const modalOpen = appModal || healthModal;
   const inert = modalOpen || locked;
   return (
     <MeProvider me={me}>
@@ -35,6 +41,7 @@ export function AppFrame({ me, locked }: { me: Me; locked: boolean }) {
       </div>
       <div inert={locked} aria-hidden={locked ? true : undefined}>
         <DialogHost />
+        <HealthDialogHost />
       </div>
       {locked ? <LockScreen user={me} /> : null}
     </MeProvider>

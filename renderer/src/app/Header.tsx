@@ -1,5 +1,6 @@
 import { useMethodQuery } from '../api/hooks';
 import { ShieldIcon } from '../ui/icons';
+import { HOME_HREF } from './routes';
 import { ThemeToggle } from './ThemeToggle';
 import { UserMenu } from './UserMenu';
 
@@ -16,7 +17,7 @@ function SystemBadge() {
 export function Header() {
   return (
     <header className="header">
-      <a className="header__brand" href="#/servers">
+      <a className="header__brand" href={HOME_HREF}>
         <ShieldIcon />
         <span className="header__name">Guardian Server Manager</span>
       </a>

@@ -21,10 +21,10 @@ function linksFor(role: Role): string[] {
 
 describe('Navigation', () => {
   it.each<[Role, string[]]>([
-    ['viewer', ['Servers', 'Jobs']],
-    ['operator', ['Servers', 'Vault', 'Jobs']],
-    ['auditor', ['Servers', 'Vault', 'Jobs', 'Users', 'API keys']],
-    ['admin', ['Servers', 'Vault', 'Jobs', 'Users', 'API keys']],
+    ['viewer', ['Overview', 'Servers', 'Incidents', 'Jobs', 'Reports']],
+    ['operator', ['Overview', 'Servers', 'Incidents', 'Vault', 'Jobs', 'Reports']],
+    ['auditor', ['Overview', 'Servers', 'Incidents', 'Vault', 'Jobs', 'Reports', 'Audit log', 'Users', 'API keys']],
+    ['admin', ['Overview', 'Servers', 'Incidents', 'Vault', 'Jobs', 'Reports', 'Audit log', 'Users', 'API keys']],
   ])('shows a %s only the pages the role may read', (role, expected) => {
     expect(linksFor(role)).toEqual(expected);
   });

@@ -1,12 +1,20 @@
 import type { ReactNode } from 'react';
+import { AuditIcon } from '../audit/icons';
 import { useCan } from '../auth/session';
+import { IncidentIcon, OverviewIcon } from '../health/icons';
+import { ReportIcon } from '../reports/icons';
 import { JobsIcon, KeyIcon, ServerIcon, UserIcon, UsersIcon, VaultIcon } from '../ui/icons';
 import { ROUTES, type RouteId } from './routes';
 
 const ICONS: Record<RouteId, ReactNode> = {
+  overview: <OverviewIcon />,
   servers: <ServerIcon />,
+  incidents: <IncidentIcon />,
+  'server-health': <ServerIcon />,
   vault: <VaultIcon />,
   jobs: <JobsIcon />,
+  reports: <ReportIcon />,
+  audit: <AuditIcon />,
   users: <UsersIcon />,
   apikeys: <KeyIcon />,
   account: <UserIcon />,
@@ -16,12 +24,14 @@ const ICONS: Record<RouteId, ReactNode> = {
 export function Navigation({ current }: { current: RouteId }) {
   const can = useCan();
   const shown = ROUTES.filter((route) => route.nav && (route.permission === null || can(route.permission)));
+  // A server's own page sits under Servers.
+  const marked = current === 'server-health' ? 'servers' : current;
   return (
     <nav className="nav" aria-label="Main">
       <ul className="nav__list">
         {shown.map((route) => (
           <li key={route.id}>
-            <a className="nav__link" href={route.href} aria-current={route.id === current ? 'page' : undefined}>
+            <a className="nav__link" href={route.href} aria-current={route.id === marked ? 'page' : undefined}>
               {ICONS[route.id]}
               <span>{route.label}</span>
             </a>

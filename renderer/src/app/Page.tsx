@@ -1,11 +1,17 @@
 import { AccountPage } from '../account/AccountPage';
 import { ApiKeysPage } from '../apikeys/ApiKeysPage';
+import { AuditPage } from '../audit/AuditPage';
 import { useCan, useMe } from '../auth/session';
+import { IncidentsPage } from '../health/incidents/IncidentsPage';
+import { OverviewPage } from '../health/overview/OverviewPage';
+import { ServerHealthPage } from '../health/server/ServerHealthPage';
 import { JobsPage } from '../jobs/JobsPage';
+import { ReportsPage } from '../reports/ReportsPage';
 import { ServersPage } from '../servers/ServersPage';
 import { UsersPage } from '../users/UsersPage';
 import { VaultPage } from '../vault/VaultPage';
-import { ROUTES, type RouteId } from './routes';
+import '../styles/health.css';
+import { HOME_HREF, ROUTES, useRouteServerId, type RouteId } from './routes';
 
 function NotAllowed({ label }: { label: string }) {
   const me = useMe();
@@ -16,8 +22,8 @@ function NotAllowed({ label }: { label: string }) {
         <p className="state__text">
           You are signed in as {me.username} ({me.role}). Ask an owner or admin if you need it.
         </p>
-        <a className="button" href="#/servers">
-          Go to servers
+        <a className="button" href={HOME_HREF}>
+          Go to the overview
         </a>
       </div>
     </div>
@@ -27,15 +33,26 @@ function NotAllowed({ label }: { label: string }) {
 /** The page for a route, or why the signed-in user cannot see it. */
 export function Page({ route }: { route: RouteId }) {
   const can = useCan();
+  const serverId = useRouteServerId();
   const def = ROUTES.find((candidate) => candidate.id === route);
   if (def && def.permission !== null && !can(def.permission)) return <NotAllowed label={def.label} />;
   switch (route) {
+    case 'overview':
+      return <OverviewPage />;
     case 'servers':
       return <ServersPage />;
+    case 'incidents':
+      return <IncidentsPage />;
+    case 'server-health':
+      return serverId ? <ServerHealthPage key={serverId} serverId={serverId} /> : <OverviewPage />;
     case 'vault':
       return <VaultPage />;
     case 'jobs':
       return <JobsPage />;
+    case 'reports':
+      return <ReportsPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'users':
       return <UsersPage />;
     case 'apikeys':

@@ -11,22 +11,49 @@ interface RouteDef {
   nav: boolean;
 }
 
-/** The pages that work. */
+/** The pages that work. The first is the home page. */
 export const ROUTES = [
+  { id: 'overview', label: 'Overview', href: '#/overview', permission: 'servers:read', nav: true },
   { id: 'servers', label: 'Servers', href: '#/servers', permission: 'servers:read', nav: true },
+  { id: 'incidents', label: 'Incidents', href: '#/incidents', permission: 'servers:read', nav: true },
   { id: 'vault', label: 'Vault', href: '#/vault', permission: 'vault:read', nav: true },
   { id: 'jobs', label: 'Jobs', href: '#/jobs', permission: 'jobs:read', nav: true },
+  { id: 'reports', label: 'Reports', href: '#/reports', permission: 'servers:read', nav: true },
+  { id: 'audit', label: 'Audit log', href: '#/audit', permission: 'audit:read', nav: true },
   { id: 'users', label: 'Users', href: '#/users', permission: 'users:read', nav: true },
   { id: 'apikeys', label: 'API keys', href: '#/apikeys', permission: 'apikeys:read', nav: true },
   { id: 'account', label: 'Account', href: '#/account', permission: null, nav: false },
+  /** One server's health: reached from the overview's grid, the incidents and the servers table. */
+  { id: 'server-health', label: 'Server health', href: '#/servers/:id/health', permission: 'servers:read', nav: false },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];
 
+export const HOME_ROUTE: RouteId = 'overview';
+export const HOME_HREF = '#/overview';
+
+/** Where the hash points: the page, and the server for a server's own page. */
+export interface Location {
+  route: RouteId;
+  serverId?: string;
+}
+
+const SERVER_HEALTH = /^#\/servers\/([^/]+)\/health$/;
+
+export function serverHealthHref(serverId: string): string {
+  return `#/servers/${encodeURIComponent(serverId)}/health`;
+}
+
 /** Hash routing: the page works from a file:// URL (desktop) and from `guardian serve --ui` alike. */
-export function routeFromHash(hash: string): RouteId {
+export function locationFromHash(hash: string): Location {
+  const health = SERVER_HEALTH.exec(hash);
+  if (health?.[1]) return { route: 'server-health', serverId: decodeURIComponent(health[1]) };
   const match = ROUTES.find((route) => route.href === hash);
-  return match ? match.id : 'servers';
+  return { route: match ? match.id : HOME_ROUTE };
+}
+
+export function routeFromHash(hash: string): RouteId {
+  return locationFromHash(hash).route;
 }
 
 function subscribe(onChange: () => void): () => void {
@@ -35,5 +62,14 @@ function subscribe(onChange: () => void): () => void {
 }
 
 export function useRoute(): RouteId {
-  return useSyncExternalStore(subscribe, () => routeFromHash(window.location.hash), () => 'servers' as const);
+  return useSyncExternalStore(subscribe, () => routeFromHash(window.location.hash), () => HOME_ROUTE);
+}
+
+/** The server a server page is about, if the hash names one. */
+export function useRouteServerId(): string | undefined {
+  return useSyncExternalStore(
+    subscribe,
+    () => locationFromHash(window.location.hash).serverId,
+    () => undefined,
+  );
 }

@@ -1,11 +1,16 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeClient } from '../test/fake-client';
 import { appError, me, server } from '../test/fixtures';
 import { withLayout } from '../test/layout';
 import { renderApp } from '../test/render';
 
 withLayout();
+
+beforeEach(() => {
+  // The lock keeps whatever page is open; these tests keep the servers page open.
+  window.location.hash = '#/servers';
+});
 
 afterEach(() => {
   vi.useRealTimers();

@@ -8,9 +8,11 @@ export interface WizardSummary {
   totp: boolean;
   /** The server added in this run; null when skipped (or added in an earlier run). */
   server: Server | null;
+  /** The first server is watched by a TCP check on its host and port. */
+  check: boolean;
 }
 
-/** Step 6: what was set up, and the way into the app. */
+/** Step 7: what was set up, and the way into the app. */
 export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSummary; onFinish(): void }) {
   const vault = useMethodQuery('vault.status', {}).data;
   const protection = vault ? [...new Set(vault.slots.map((slot) => SLOT_LABELS[slot.kind].toLowerCase()))].join(' and ') : undefined;
@@ -39,7 +41,7 @@ export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSum
           <dt>First server</dt>
           <dd>
             {summary.server
-              ? `${summary.server.name} (${summary.server.host}:${summary.server.port})`
+              ? `${summary.server.name} (${summary.server.host}:${summary.server.port})${summary.check ? ', watched by a TCP check' : ''}`
               : 'None yet: add servers, or import a fleet, from the Servers page.'}
           </dd>
         </div>

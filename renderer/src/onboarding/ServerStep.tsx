@@ -1,24 +1,30 @@
 import { useState, type FormEvent } from 'react';
 import { ServerHost, ServerPort, type ProbeResult, type Server } from '../../../shared/api/servers';
 import { useMethodMutation } from '../api/hooks';
+import { toast } from '../state/toast-store';
 import { checkCreate, DEFAULT_PORT, fieldErrors, valuesFromServer, type FieldErrors } from '../servers/form/server-form';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { ProbeOutcome } from './ProbeOutcome';
 
 interface ServerStepProps {
-  onAdded(server: Server): void;
+  /** `check`: the default TCP check on the server's host and port was added too. */
+  onAdded(server: Server, check: boolean): void;
   onSkip(): void;
   pending: boolean;
 }
 
-/** Step 5: the first server, with a live connection test before it is added. */
+/**
+ * Step 6: the first server, with a live connection test before it is added, and a TCP check on
+ * its host and port (the monitoring defaults apply) so the overview watches it from the start.
+ */
 export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
   const [values, setValues] = useState({ name: '', host: '', port: DEFAULT_PORT });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [probed, setProbed] = useState<{ target: string; result: ProbeResult } | null>(null);
   const probe = useMethodMutation('servers.probe');
   const create = useMethodMutation('servers.create');
+  const addCheck = useMethodMutation('checks.create');
 
   const edit = (patch: Partial<typeof values>) => {
     setValues({ ...values, ...patch });
@@ -41,11 +47,22 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (create.isPending) return;
+    if (create.isPending || addCheck.isPending) return;
     const checked = checkCreate({ ...valuesFromServer(), ...values });
     if (!checked.ok) return setErrors(checked.errors);
     create.mutate(checked.input, {
-      onSuccess: onAdded,
+      onSuccess: (server) =>
+        addCheck.mutate(
+          { serverId: server.id, spec: { type: 'tcp', config: { host: server.host, port: server.port } } },
+          {
+            onSuccess: () => onAdded(server, true),
+            // The server is added either way; say why it is not watched yet and go on.
+            onError: (error) => {
+              toast.error(error);
+              onAdded(server, false);
+            },
+          },
+        ),
       onError: (error) => setErrors(fieldErrors(error.issues ?? []).fields),
     });
   };
@@ -53,8 +70,8 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={create.isPending} aria-label="First server">
       <p className="auth-card__text">
-        Name a machine you look after and where it answers. Test the connection to see that Guardian can reach it; you
-        can add more servers, or import a whole fleet, later.
+        Name a machine you look after and where it answers. Test the connection to see that Guardian can reach it; it then
+        watches that port with a check. You can add more servers, or import a whole fleet, later.
       </p>
       <ErrorBanner error={create.error ?? probe.error} testId="server-step-error" />
       <Field label="Name" error={errors.name} help="How you call it, e.g. web-01." testId="wizard-server-name">
@@ -76,11 +93,11 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
       </div>
       {probed ? <ProbeOutcome target={probed.target} result={probed.result} /> : null}
       <div className="form__actions">
-        <button type="button" className="button" onClick={onSkip} disabled={pending || create.isPending}>
+        <button type="button" className="button" onClick={onSkip} disabled={pending || create.isPending || addCheck.isPending}>
           Skip
         </button>
-        <button type="submit" className="button button--primary" disabled={pending || create.isPending}>
-          {create.isPending ? 'Adding…' : 'Add server'}
+        <button type="submit" className="button button--primary" disabled={pending || create.isPending || addCheck.isPending}>
+          {create.isPending || addCheck.isPending ? 'Adding…' : 'Add server'}
         </button>
       </div>
     </form>

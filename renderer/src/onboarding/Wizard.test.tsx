@@ -2,6 +2,8 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { OnboardingStep } from '../../../shared/api/auth';
 import { fakeClient, type Handlers } from '../test/fake-client';
+import { DEFAULT_MONITORING } from '../../../shared/api/health';
+import { check } from '../health/test-fixtures';
 import { me, server, vaultStatus } from '../test/fixtures';
 import { withLayout } from '../test/layout';
 import { renderApp } from '../test/render';
@@ -41,6 +43,9 @@ function firstRun() {
     'servers.facets': async () => ({ tags: [], environments: [] }),
     'vault.status': async () => vaultStatus({ initialized: false, locked: true, slots: [], os: { available: false, reason: NO_KEYRING } }),
     'vault.init': async () => vaultStatus(),
+    'monitoring.settings': async () => DEFAULT_MONITORING,
+    'monitoring.updateSettings': async (input) => ({ ...DEFAULT_MONITORING, defaults: { ...DEFAULT_MONITORING.defaults, ...input.defaults } }),
+    'checks.create': async (input) => check({ serverId: input.serverId, type: 'tcp', config: input.spec.config }),
   });
   return { client, recorded };
 }
@@ -52,7 +57,7 @@ describe('First-run wizard', () => {
     const { client } = firstRun();
     renderApp(client);
     fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
-    expect(screen.getByText('Step 2 of 6')).toBeTruthy();
+    expect(screen.getByText('Step 2 of 7')).toBeTruthy();
 
     fill('Username', 'root-admin');
     fill('Password', 'passwordpassword');
@@ -81,17 +86,29 @@ describe('First-run wizard', () => {
     await waitFor(() => expect(rule('length').dataset.ok).toBe('true'));
     fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
 
-    expect(await screen.findByText('Step 3 of 6')).toBeTruthy();
+    expect(await screen.findByText('Step 3 of 7')).toBeTruthy();
     expect(client.calls.find((call) => call.name === 'auth.setup')?.input).toEqual({ username: 'root-admin', password: 'a long enough passphrase' });
     fireEvent.click(screen.getByRole('button', { name: 'Skip for now' }));
 
-    expect(await screen.findByText('Step 4 of 6')).toBeTruthy();
+    expect(await screen.findByText('Step 4 of 7')).toBeTruthy();
     await screen.findByLabelText('Vault passphrase');
     fill('Vault passphrase', 'a vault passphrase');
     fill('Confirm vault passphrase', 'a vault passphrase');
     fireEvent.click(screen.getByRole('button', { name: 'Protect the vault' }));
 
-    expect(await screen.findByText('Step 5 of 6')).toBeTruthy();
+    expect(await screen.findByText('Step 5 of 7')).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Choose how servers are checked' })).toBeTruthy();
+    expect(((await screen.findByLabelText('Check every (seconds)')) as HTMLInputElement).value).toBe('60');
+    fill('Check every (seconds)', '5');
+    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+    expect(screen.getByTestId('wizard-monitoring-interval-error').textContent).toBe('Interval must be at least 10 seconds');
+    expect(client.calls.some((call) => call.name === 'monitoring.updateSettings')).toBe(false);
+    fill('Check every (seconds)', '30');
+    fill('Retries', '2');
+    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+
+    expect(await screen.findByText('Step 6 of 7')).toBeTruthy();
+    expect(client.calls.find((call) => call.name === 'monitoring.updateSettings')?.input).toEqual({ defaults: { intervalMs: 30_000, timeoutMs: 10_000, retries: 2 } });
     expect((screen.getByLabelText('Port') as HTMLInputElement).value).toBe('22');
     fill('Name', 'db-01');
     fill('Host', '10.0.0.5');
@@ -101,8 +118,12 @@ describe('First-run wizard', () => {
     expect(outcome.textContent).toContain('Keep it anyway');
     fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
 
-    expect(await screen.findByText('Step 6 of 6')).toBeTruthy();
-    expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5:22)');
+    expect(await screen.findByText('Step 7 of 7')).toBeTruthy();
+    expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5:22), watched by a TCP check');
+    expect(client.calls.find((call) => call.name === 'checks.create')?.input).toEqual({
+      serverId: server().id,
+      spec: { type: 'tcp', config: { host: '10.0.0.5', port: 22 } },
+    });
     expect(client.calls.find((call) => call.name === 'vault.init')?.input).toEqual({ slot: { kind: 'passphrase', passphrase: 'a vault passphrase' } });
     expect(recorded).toEqual(['server', 'done']);
 
@@ -123,7 +144,7 @@ describe('First-run wizard', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Skip for now' }));
 
     expect(await screen.findByRole('heading', { name: 'Protect your vault' })).toBeTruthy();
-    expect(screen.getByText('Step 4 of 6')).toBeTruthy();
+    expect(screen.getByText('Step 4 of 7')).toBeTruthy();
     expect((await screen.findByTestId('vault-step-os-reason')).textContent).toContain(NO_KEYRING);
     expect(screen.queryByRole('button', { name: 'Use the OS keychain' })).toBeNull();
 
@@ -142,12 +163,16 @@ describe('First-run wizard', () => {
     const client = fakeClient({
       'auth.status': async () => ({ setupRequired: false, user: owner, onboarding: 'server' }),
       'vault.status': async () => vaultStatus(),
+      'monitoring.settings': async () => DEFAULT_MONITORING,
+      'monitoring.updateSettings': async () => DEFAULT_MONITORING,
     });
     renderApp(client);
     expect((await screen.findByTestId('vault-step-exists')).textContent).toContain('The vault already exists, protected by passphrase');
-    expect(screen.getByText('Step 4 of 6')).toBeTruthy();
+    expect(screen.getByText('Step 4 of 7')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
-    expect(await screen.findByText('Step 5 of 6')).toBeTruthy();
+    expect(await screen.findByText('Step 5 of 7')).toBeTruthy();
+    fireEvent.click(await screen.findByRole('button', { name: 'Continue' }));
+    expect(await screen.findByText('Step 6 of 7')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Add server' })).toBeTruthy();
   });
 });

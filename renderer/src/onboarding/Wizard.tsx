@@ -6,6 +6,7 @@ import { useStatusUpdates, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { DoneStep, type WizardSummary } from './DoneStep';
+import { MonitoringStep } from './MonitoringStep';
 import { OwnerStep } from './OwnerStep';
 import { ServerStep } from './ServerStep';
 import { TotpStep } from './TotpStep';
@@ -16,14 +17,15 @@ import { initialStep, STEP_TITLES, type WizardStep } from './wizard-steps';
 import { WizardProgress } from './WizardProgress';
 
 /**
- * The first run: welcome, owner account, two-factor, vault, first server, done. Each finished
- * step is recorded (onboarding.update), so a closed app opens again where it was left, after
- * sign-in. The vault step is not a recorded step of its own: finishing two-factor records
- * 'server', and a wizard resumed there opens on the vault step first.
+ * The first run: welcome, owner account, two-factor, vault, monitoring defaults, first server
+ * (with a check), done. Each finished step is recorded (onboarding.update), so a closed app
+ * opens again where it was left, after sign-in. The vault and monitoring steps are not recorded
+ * steps of their own: finishing two-factor records 'server', and a wizard resumed there opens on
+ * the vault step first.
  */
 export function Wizard({ status }: { status: AuthStatus }) {
   const [step, setStep] = useState<WizardStep>(() => initialStep(status));
-  const [summary, setSummary] = useState<WizardSummary>({ totp: false, server: null });
+  const [summary, setSummary] = useState<WizardSummary>({ totp: false, server: null, check: false });
   const [failure, setFailure] = useState<AppError | null>(null);
   const setActive = useWizardStore((state) => state.setActive);
   const updates = useStatusUpdates();
@@ -69,13 +71,15 @@ export function Wizard({ status }: { status: AuthStatus }) {
           />
         ) : null;
       case 'vault':
-        return <VaultStep onDone={() => setStep('server')} />;
+        return <VaultStep onDone={() => setStep('monitoring')} />;
+      case 'monitoring':
+        return <MonitoringStep onDone={() => setStep('server')} />;
       case 'server':
         return (
           <ServerStep
             pending={record.isPending}
-            onAdded={(server) => {
-              setSummary((current) => ({ ...current, server }));
+            onAdded={(server, check) => {
+              setSummary((current) => ({ ...current, server, check }));
               advance('done');
             }}
             onSkip={() => advance('done')}

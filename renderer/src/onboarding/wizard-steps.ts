@@ -2,19 +2,21 @@ import type { OnboardingStep } from '../../../shared/api/auth';
 import type { AuthStatus } from '../auth/auth-status';
 
 /**
- * The wizard's pages. The server records only the contract's OnboardingStep; the vault page sits
- * between two-factor and the first server and is not recorded itself: a wizard resumed at
- * 'server' opens on it, and it says so when the vault already exists.
+ * The wizard's pages. The server records only the contract's OnboardingStep; the vault and
+ * monitoring pages sit between two-factor and the first server and are not recorded themselves:
+ * a wizard resumed at 'server' opens on the vault page (which says so when the vault already
+ * exists), then the monitoring defaults (shown as they are saved).
  */
-export type WizardStep = OnboardingStep | 'vault';
+export type WizardStep = OnboardingStep | 'vault' | 'monitoring';
 
-export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'owner', 'totp', 'vault', 'server', 'done'];
+export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'owner', 'totp', 'vault', 'monitoring', 'server', 'done'];
 
 export const STEP_TITLES: Record<WizardStep, { short: string; title: string }> = {
   welcome: { short: 'Welcome', title: 'Welcome to Guardian' },
   owner: { short: 'Owner account', title: 'Create the owner account' },
   totp: { short: 'Two-factor', title: 'Protect your account with two-factor' },
   vault: { short: 'Vault', title: 'Protect your vault' },
+  monitoring: { short: 'Monitoring', title: 'Choose how servers are checked' },
   server: { short: 'First server', title: 'Add your first server' },
   done: { short: 'Done', title: 'Guardian is ready' },
 };

@@ -1,6 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { Server, ServerSortField } from '../../../shared/api/servers';
+import { serverHealthHref } from '../app/routes';
+import { PulseIcon } from '../health/icons';
 import { EditIcon, SortIcon, TrashIcon } from '../ui/icons';
 import { formatDateTime, formatRelative } from '../ui/format';
 import type { SortOrder } from './list-filters-store';
@@ -91,6 +93,9 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
         {formatRelative(server.updatedAt)}
       </div>
       <div role="cell" className="cell cell--actions">
+        <a className="icon-button" href={serverHealthHref(server.id)} aria-label={`Health of ${server.name}`} title="Health">
+          <PulseIcon />
+        </a>
         {onEdit ? (
           <button type="button" className="icon-button" aria-label={`Edit ${server.name}`} title="Edit" onClick={() => onEdit(server)}>
             <EditIcon />

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 
 /** Small stroke icons, decorative only: the control that holds one carries the label. */
-function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
+export function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
   return (
     <svg
       className="icon"

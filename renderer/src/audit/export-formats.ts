@@ -1,0 +1,8 @@
+import type { AUDIT_EXPORT_FORMATS } from '../../../shared/api/audit';
+
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+export const EXPORT_FORMAT_TEXT: Record<AuditExportFormat, { label: string; note: string }> = {
+  csv: { label: 'CSV', note: 'opens in a spreadsheet' },
+  jsonl: { label: 'JSON Lines', note: 'verifies on its own' },
+};

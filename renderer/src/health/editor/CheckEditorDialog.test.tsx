@@ -1,0 +1,173 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MONITORING } from '../../../../shared/api/health';
+import { MeProvider } from '../../auth/session';
+import { fakeClient, type Handlers } from '../../test/fake-client';
+import { fieldError, me, secret, server } from '../../test/fixtures';
+import { renderWithClient } from '../../test/render';
+import { check } from '../test-fixtures';
+import { CheckEditorDialog } from './CheckEditorDialog';
+
+const target = server({ host: 'web01.example.com', port: 8080 });
+let closed = 0;
+
+afterEach(() => {
+  closed = 0;
+});
+
+function open(handlers: Handlers = {}, editing?: ReturnType<typeof check>) {
+  const client = fakeClient({
+    'monitoring.settings': async () => ({ ...DEFAULT_MONITORING, defaults: { intervalMs: 30_000, timeoutMs: 5_000, retries: 2, confirmAfter: 3 } }),
+    ...handlers,
+  });
+  renderWithClient(
+    <MeProvider me={me({ role: 'operator' })}>
+      <CheckEditorDialog server={target} onClose={() => (closed += 1)} {...(editing ? { check: editing } : {})} />
+    </MeProvider>,
+    client,
+  );
+  return client;
+}
+
+const input = (testId: string) => screen.getByTestId(testId) as HTMLInputElement;
+const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
+
+describe('The check editor', () => {
+  it('starts from the server’s host and port and the monitoring defaults', async () => {
+    open();
+    await screen.findByTestId('check-field-type');
+    expect((screen.getByTestId('check-field-type') as HTMLSelectElement).value).toBe('tcp');
+    expect(input('check-field-host').value).toBe('web01.example.com');
+    expect(input('check-field-port').value).toBe('8080');
+    expect(input('check-field-interval').value).toBe('30');
+    expect(input('check-field-timeout').value).toBe('5');
+    expect(input('check-field-retries').value).toBe('2');
+    expect(input('check-field-confirmAfter').value).toBe('3');
+
+    type('check-field-type', 'http');
+    expect(input('check-field-url').value).toBe('https://web01.example.com/');
+    expect(input('check-field-expectedStatus').value).toBe('200-399');
+    expect((screen.getByTestId('check-field-method') as HTMLSelectElement).value).toBe('GET');
+  });
+
+  it('says what is wrong under each field, with the contract’s messages, before calling anything', async () => {
+    const client = open();
+    await screen.findByTestId('check-field-type');
+    type('check-field-type', 'http');
+    type('check-field-url', 'ftp://files.example.com');
+    type('check-field-interval', '5');
+    type('check-field-maxRedirects', '40');
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+
+    expect(screen.getByTestId('check-field-url-error').textContent).toBeTruthy();
+    expect(screen.getByTestId('check-field-interval-error').textContent).toBe('Interval must be at least 10 seconds');
+    expect(screen.getByTestId('check-field-maxRedirects-error').textContent).toMatch(/20/);
+    // An error in a folded field unfolds "More options".
+    expect(screen.getByText('More options').closest('details')?.open).toBe(true);
+
+    type('check-field-url', '');
+    fireEvent.click(screen.getByRole('button', { name: 'Test' }));
+    expect(screen.getByTestId('check-field-url-error').textContent).toBe('Required');
+    expect(client.calls.filter((call) => call.name === 'checks.test' || call.name === 'checks.create')).toEqual([]);
+  });
+
+  it('tests the check as typed, without saving, and shows what it said', async () => {
+    let release: () => void = () => undefined;
+    const client = open({
+      'checks.test': () =>
+        new Promise((resolve) => {
+          release = () => resolve({ status: 'down', latencyMs: null, message: 'connect ECONNREFUSED 10.0.0.5:443' });
+        }),
+    });
+    await screen.findByTestId('check-field-type');
+    type('check-field-type', 'http');
+    type('check-field-url', 'https://10.0.0.5/health');
+    type('check-field-keyword-text', 'ok');
+    type('check-field-keyword-mode', 'absent');
+    type('check-field-expectedStatus', '200, 301-302');
+    fireEvent.click(screen.getByRole('button', { name: 'Test' }));
+
+    expect(await screen.findByRole('button', { name: 'Testing…' })).toBeTruthy();
+    expect(client.calls.find((call) => call.name === 'checks.test')?.input).toEqual({
+      spec: {
+        type: 'http',
+        config: expect.objectContaining({
+          url: 'https://10.0.0.5/health',
+          expectedStatus: ['200', '301-302'],
+          keyword: { text: 'ok', mode: 'absent', caseSensitive: true },
+          method: 'GET',
+        }),
+      },
+      timeoutMs: 5_000,
+    });
+    release();
+    const outcome = await screen.findByTestId('check-test-result');
+    expect(outcome.dataset.status).toBe('down');
+    expect(outcome.textContent).toContain('ECONNREFUSED');
+    expect(client.calls.some((call) => call.name === 'checks.create')).toBe(false);
+    expect(closed).toBe(0);
+  });
+
+  it('places the router’s VALIDATION_FAILED issues under their fields', async () => {
+    const client = open({
+      'checks.create': async () => {
+        throw fieldError('VALIDATION_FAILED', [
+          { path: ['spec', 'config', 'port'], message: 'Nothing listens there, says the server' },
+          { path: ['serverId'], message: 'That server is gone' },
+        ]);
+      },
+    });
+    await screen.findByTestId('check-field-type');
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+
+    expect(await screen.findByTestId('check-field-port-error')).toBeTruthy();
+    expect(screen.getByTestId('check-field-port-error').textContent).toBe('Nothing listens there, says the server');
+    expect(screen.getByTestId('check-editor-error').textContent).toContain('That server is gone');
+    expect(client.calls.find((call) => call.name === 'checks.create')?.input).toEqual({
+      serverId: target.id,
+      spec: { type: 'tcp', config: { host: 'web01.example.com', port: 8080 } },
+      intervalMs: 30_000,
+      timeoutMs: 5_000,
+      retries: 2,
+      confirmAfter: 3,
+      paused: false,
+    });
+    expect(closed).toBe(0);
+  });
+
+  it('saves an edit with checks.update, keeping the type and config the form does not show', async () => {
+    const editing = check({ config: { url: 'https://web01.example.com/', ca: '-----BEGIN CERTIFICATE-----' } });
+    const client = open({ 'checks.update': async () => editing }, editing);
+    await screen.findByTestId('check-field-type');
+    expect((screen.getByTestId('check-field-type') as HTMLSelectElement).disabled).toBe(true);
+    expect(input('check-field-interval').value).toBe('60');
+    type('check-field-degradedAboveMs', '750');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(closed).toBe(1));
+    const sent = client.calls.find((call) => call.name === 'checks.update')?.input as { spec: { config: Record<string, unknown> } };
+    expect(sent.spec.config).toMatchObject({ url: 'https://web01.example.com/', ca: '-----BEGIN CERTIFICATE-----', degradedAboveMs: 750 });
+  });
+
+  it('offers the vault’s passwords and SSH keys for an ssh-metrics check', async () => {
+    const key = secret({ id: '4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a', kind: 'ssh_key', name: 'deploy key', username: 'deploy' });
+    const client = open({
+      'secrets.list': async () => ({ items: [key, secret({ id: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', kind: 'api_token', name: 'a token' })] }),
+      'checks.test': async () => ({ status: 'up', latencyMs: 80, message: 'load 0.2 per core, memory 40 %, disk / 50 %' }),
+    });
+    await screen.findByTestId('check-field-type');
+    type('check-field-type', 'ssh-metrics');
+    const picker = screen.getByTestId('check-field-credentialId') as HTMLSelectElement;
+    await waitFor(() => expect(within(picker).getAllByRole('option')).toHaveLength(2));
+    expect(within(picker).queryByText(/a token/)).toBeNull();
+
+    type('check-field-user', 'deploy');
+    fireEvent.click(screen.getByRole('button', { name: 'Test' }));
+    expect(screen.getByTestId('check-field-credentialId-error').textContent).toBe('Required');
+    type('check-field-credentialId', key.id);
+    fireEvent.click(screen.getByRole('button', { name: 'Test' }));
+    expect((await screen.findByTestId('check-test-result')).textContent).toContain('load 0.2 per core');
+    const spec = (client.calls.find((call) => call.name === 'checks.test')?.input as { spec: { config: Record<string, unknown> } }).spec;
+    expect(spec.config).toMatchObject({ host: 'web01.example.com', port: 8080, user: 'deploy', credentialId: key.id, mounts: ['/'] });
+  });
+});

@@ -1,0 +1,37 @@
+import type { CheckState, FleetOverview } from '../../../../shared/api/health';
+import { formatCount } from '../../ui/format';
+import { STATUS_GLYPHS, STATUS_LABELS, STATUS_ORDER } from '../status';
+import { useOverviewFilters } from './overview-filters-store';
+
+/** Servers by status, worst first; each count narrows the grid to that status when pressed. */
+export function StatusCounts({ counts }: { counts: FleetOverview['counts'] }) {
+  const statuses = useOverviewFilters((state) => state.statuses);
+  const toggleStatus = useOverviewFilters((state) => state.toggleStatus);
+  return (
+    <div className="status-counts" role="group" aria-label="Servers by status">
+      {STATUS_ORDER.map((status: CheckState) => {
+        const on = statuses.includes(status);
+        const count = counts[status] ?? 0;
+        return (
+          <button
+            key={status}
+            type="button"
+            className={`status-count status-count--${status}${on ? ' status-count--on' : ''}`}
+            aria-pressed={on}
+            aria-label={`${STATUS_LABELS[status]}: ${formatCount(count)} servers${on ? ' (shown)' : ''}`}
+            onClick={() => toggleStatus(status)}
+            data-testid={`status-count-${status}`}
+          >
+            <span className="status-count__label">
+              <span className={`status-dot status-dot--${status}`} aria-hidden="true">
+                {STATUS_GLYPHS[status]}
+              </span>
+              {STATUS_LABELS[status]}
+            </span>
+            <span className="status-count__value">{formatCount(count)}</span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent, type RefObject } from 'react';
+import type { FleetServer } from '../../../../shared/api/health';
+import { serverHealthHref } from '../../app/routes';
+import { formatDateTime, formatRelative } from '../../ui/format';
+import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
+import { CELL_PITCH, columnsFor, moveIndex } from './grid-layout';
+
+/** The scroller's padding (health.css), kept out of the rows' height. */
+const GRID_PADDING = 4;
+
+function describe(server: FleetServer): string {
+  const since = server.since !== null ? `, since ${formatDateTime(server.since)}` : '';
+  return `${server.name}: ${STATUS_LABELS[server.status]}${since}`;
+}
+
+/** The width cells can use: the scroller's, less its padding. Measured, then kept up to date. */
+function useContentWidth(element: RefObject<HTMLDivElement | null>): number {
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const node = element.current;
+    if (!node) return undefined;
+    const measure = () => {
+      const style = getComputedStyle(node);
+      const padding = (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0);
+      setWidth(Math.max(0, node.clientWidth - padding));
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return undefined;
+    const observer = new ResizeObserver(measure);
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [element]);
+  return width;
+}
+
+function Readout({ server }: { server: FleetServer | undefined }) {
+  return (
+    <p className="status-grid__readout" aria-hidden="true" data-testid="status-grid-readout">
+      {server ? (
+        <>
+          <span className={`status-dot status-dot--${server.status}`}>{STATUS_GLYPHS[server.status]}</span>
+          <strong>{server.name}</strong>
+          <span className="muted">
+            {server.host} · {server.environment} · {STATUS_LABELS[server.status]}
+            {server.since !== null ? ` ${formatRelative(server.since)}` : ''} · {server.checks} {server.checks === 1 ? 'check' : 'checks'}
+          </span>
+        </>
+      ) : (
+        <span className="muted">Point at a server to see its name; click it for its health.</span>
+      )}
+    </p>
+  );
+}
+
+/**
+ * Every server as one small cell: colour and glyph say its status, the name shows on hover or
+ * focus, a click opens its health page. The rows are virtualized, so 5,000 servers put a few
+ * hundred cells in the DOM. One cell is in the tab order; arrow keys, Page Up/Down, Home and
+ * End move between them.
+ */
+export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const width = useContentWidth(scroller);
+  const columns = columnsFor(width);
+  const rows = Math.ceil(servers.length / columns);
+  const [active, setActive] = useState(0);
+  const [pointed, setPointed] = useState<number | null>(null);
+  const focusActive = useRef(false);
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => CELL_PITCH,
+    overscan: 3,
+  });
+  const activeIndex = Math.min(active, Math.max(0, servers.length - 1));
+  const items = virtualizer.getVirtualItems();
+
+  useEffect(() => {
+    if (!focusActive.current) return;
+    const cell = scroller.current?.querySelector<HTMLElement>(`[data-index="${activeIndex}"]`);
+    if (cell) {
+      cell.focus();
+      focusActive.current = false;
+    }
+  }, [activeIndex, items]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const pageRows = Math.max(1, Math.floor((scroller.current?.clientHeight ?? CELL_PITCH) / CELL_PITCH) - 1);
+    const next = moveIndex(event.key, activeIndex, servers.length, columns, pageRows);
+    if (next === null) return;
+    event.preventDefault();
+    focusActive.current = true;
+    setActive(next);
+    setPointed(next);
+    virtualizer.scrollToIndex(Math.floor(next / columns));
+  };
+
+  const indexOf = (event: MouseEvent | FocusEvent) => {
+    const target = (event.target as HTMLElement).closest<HTMLElement>('[data-index]');
+    return target ? Number(target.dataset.index) : null;
+  };
+
+  return (
+    <div className="status-grid">
+      <Readout server={pointed !== null ? servers[pointed] : undefined} />
+      <div
+        ref={scroller}
+        className="status-grid__scroller"
+        role="grid"
+        aria-label="Status of every server"
+        aria-rowcount={rows}
+        aria-colcount={columns}
+        data-testid="status-grid"
+        style={{ height: virtualizer.getTotalSize() + 2 * GRID_PADDING + 2 }}
+        onKeyDown={onKeyDown}
+        onMouseOver={(event) => setPointed(indexOf(event))}
+        onMouseLeave={() => setPointed(null)}
+        onFocus={(event) => {
+          const index = indexOf(event);
+          if (index !== null) {
+            setPointed(index);
+            setActive(index);
+          }
+        }}
+      >
+        <div className="status-grid__body" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((row) => {
+            const start = row.index * columns;
+            const cells = servers.slice(start, start + columns);
+            return (
+              <div key={row.key} role="row" aria-rowindex={row.index + 1} className="status-grid__row" style={{ transform: `translateY(${row.start}px)` }}>
+                {cells.map((server, offset) => {
+                  const index = start + offset;
+                  return (
+                    <a
+                      key={server.id}
+                      role="gridcell"
+                      href={serverHealthHref(server.id)}
+                      className={`status-cell status-cell--${server.status}`}
+                      aria-label={describe(server)}
+                      aria-colindex={offset + 1}
+                      title={server.name}
+                      tabIndex={index === activeIndex ? 0 : -1}
+                      data-index={index}
+                      data-status={server.status}
+                      data-testid="status-cell"
+                    >
+                      <span aria-hidden="true">{STATUS_GLYPHS[server.status]}</span>
+                    </a>
+                  );
+                })}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

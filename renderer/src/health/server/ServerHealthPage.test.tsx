@@ -1,0 +1,117 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Role } from '../../../../shared/permissions';
+import { MeProvider } from '../../auth/session';
+import { fakeClient, type Handlers } from '../../test/fake-client';
+import { me, server } from '../../test/fixtures';
+import { withLayout } from '../../test/layout';
+import { renderWithClient } from '../../test/render';
+import { useHealthDialogs } from '../health-dialog-store';
+import { HealthDialogHost } from '../HealthDialogHost';
+import { check, CHECK_ID, incident, SERVER_ID, serverHealth } from '../test-fixtures';
+import { useHealthEvents } from '../use-health-events';
+import { ServerHealthPage } from './ServerHealthPage';
+import { chartColumns, chartSummary } from './chart-data';
+
+withLayout();
+afterEach(() => useHealthDialogs.setState({ dialog: null }));
+
+function HealthEvents() {
+  useHealthEvents();
+  return null;
+}
+
+function renderPage(role: Role = 'operator', handlers: Handlers = {}) {
+  const client = fakeClient({
+    'servers.get': async () => server({ id: SERVER_ID }),
+    'health.server': async () => serverHealth({ incidents: [incident()] }),
+    'health.series': async ({ range }) => ({ range: range ?? '24h', from: 0, to: 3_600_000, bucketMs: 0, series: [] }),
+    'incidents.list': async () => ({ items: [incident()], total: 1 }),
+    'maintenance.list': async () => ({ items: [] }),
+    ...handlers,
+  });
+  renderWithClient(
+    <MeProvider me={me({ role })}>
+      <HealthEvents />
+      <ServerHealthPage serverId={SERVER_ID} />
+      <HealthDialogHost />
+    </MeProvider>,
+    client,
+  );
+  return client;
+}
+
+describe('A server’s health page', () => {
+  it('lists its checks with their state and last word, and follows new results without a refetch', async () => {
+    const client = renderPage();
+    const row = await screen.findByTestId('check-row');
+    expect(row.textContent).toContain('HTTP 200 in 42 ms');
+    expect(within(row).getByText('Up')).toBeTruthy();
+    const fetches = client.calls.filter((call) => call.name === 'health.server').length;
+
+    act(() =>
+      client.emit('check.result', {
+        results: [{ checkId: CHECK_ID, serverId: SERVER_ID, at: 1_700_000_900_000, status: 'down', state: 'down', latencyMs: null, message: 'connect ECONNREFUSED' }],
+      }),
+    );
+    await waitFor(() => expect(within(screen.getByTestId('check-row')).getByTestId('check-last-message').textContent).toBe('connect ECONNREFUSED'));
+    expect(within(screen.getByTestId('check-row')).getByText('Down')).toBeTruthy();
+    act(() => client.emit('server.status', { serverId: SERVER_ID, from: 'up', to: 'down', at: 1_700_000_900_000 }));
+    await waitFor(() => expect(document.querySelector('.page__title-group [data-status]')?.getAttribute('data-status')).toBe('down'));
+    expect(client.calls.filter((call) => call.name === 'health.server').length).toBe(fetches);
+  });
+
+  it('checks now and shows what the check said, and pauses a check', async () => {
+    const client = renderPage('operator', {
+      'checks.run': async () => ({ status: 'degraded', latencyMs: 1_900, message: 'slower than 1500 ms', at: Date.now(), attempts: 1 }),
+      'checks.pause': async () => ({ ids: [CHECK_ID] }),
+    });
+    await screen.findByTestId('check-row');
+    fireEvent.click(screen.getByRole('button', { name: `Check ${check().name} now` }));
+    const outcome = await screen.findByTestId('check-run-result');
+    expect(outcome.dataset.status).toBe('degraded');
+    expect(outcome.textContent).toContain('slower than 1500 ms');
+    fireEvent.click(screen.getByRole('button', { name: `Pause ${check().name}` }));
+    await waitFor(() => expect(client.calls.find((call) => call.name === 'checks.pause')?.input).toEqual({ id: CHECK_ID }));
+  });
+
+  it('acknowledges an incident with a note', async () => {
+    const client = renderPage('operator', {
+      'incidents.acknowledge': async ({ note }) => incident({ acknowledgedAt: Date.now(), acknowledgedBy: 'alice', note: note ?? '' }),
+    });
+    const timeline = await screen.findByTestId('incident-timeline');
+    fireEvent.click(await within(timeline).findByRole('button', { name: 'Acknowledge the incident on web-01' }));
+    fireEvent.change(screen.getByLabelText('Note'), { target: { value: 'Bob is on it' } });
+    fireEvent.click(within(screen.getByTestId('acknowledge-dialog')).getByRole('button', { name: 'Acknowledge' }));
+    await waitFor(() => expect(screen.queryByTestId('acknowledge-dialog')).toBeNull());
+    expect(client.calls.find((call) => call.name === 'incidents.acknowledge')?.input).toEqual({ id: incident().id, note: 'Bob is on it' });
+  });
+
+  it('shows a viewer everything but no control that changes anything', async () => {
+    renderPage('viewer');
+    await screen.findByTestId('check-row');
+    await screen.findByTestId('incident');
+    for (const name of [/Add check/, /Check .* now/, /^Pause/, /^Edit/, /^Delete/, /Acknowledge/, /Add window/]) {
+      expect(screen.queryByRole('button', { name })).toBeNull();
+    }
+  });
+});
+
+describe('chart data', () => {
+  const points = [
+    { t: 7_200_000, count: 4, failures: 1, min: 10, avg: 20, max: 90, p95: 80 },
+    { t: 3_600_000, count: 4, failures: 0, min: 5, avg: 10, max: 30, p95: 25 },
+    { t: 10_800_000, count: 1, failures: 1, min: null, avg: null, max: null, p95: null },
+  ];
+
+  it('aligns the columns on time and marks failures at the point’s worst latency, or the floor', () => {
+    const columns = chartColumns(points);
+    expect(columns.x).toEqual([3_600, 7_200, 10_800]);
+    expect(columns.avg).toEqual([10, 20, null]);
+    expect(columns.failures).toEqual([null, 90, 0]);
+  });
+
+  it('sums results and failures and weighs the average by the answered results', () => {
+    expect(chartSummary(points)).toEqual({ points: 3, results: 9, failures: 2, avg: (10 * 4 + 20 * 3) / 7, worstP95: 80 });
+  });
+});
