@@ -65,6 +65,10 @@ export const auditGet = method({
   http: { method: 'GET', path: '/audit/events/:seq' },
 });
 
+/** What verification can find wrong at the first broken event (docs/audit.md). */
+export const BREAK_KINDS = ['removed', 'edited', 'reordered', 'hash-altered', 'relinked'] as const;
+export type BreakKind = (typeof BREAK_KINDS)[number];
+
 export const VerifyReport = z.object({
   kind: z.literal('audit.verify'),
   intact: z.boolean(),
@@ -74,7 +78,7 @@ export const VerifyReport = z.object({
   headHash: z.string(),
   /** Where the walk started: genesis, or the last retention checkpoint. */
   anchor: z.object({ seq: z.number().int(), hash: z.string(), checkpoint: z.boolean() }),
-  broken: z.object({ seq: z.number().int(), kind: z.string(), message: z.string() }).nullable(),
+  broken: z.object({ seq: z.number().int(), kind: z.enum(BREAK_KINDS), message: z.string() }).nullable(),
   /** When a head hash kept elsewhere was given: whether the chain still holds it. */
   expectedHead: z.object({ hash: z.string(), foundAt: z.number().int().nullable() }).nullable(),
   summary: z.string(),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { BreakKind } from '../../../shared/api/audit';
 
 /**
  * The audit log's hash chain (design.md §9). Each event's hash is
@@ -49,8 +50,6 @@ export function canonicalEvent(event: ChainEvent): string {
 export function hashEvent(prevHash: string, event: ChainEvent): string {
   return createHash('sha256').update(prevHash).update(canonicalEvent(event)).digest('hex');
 }
-
-export type BreakKind = 'removed' | 'edited' | 'reordered' | 'hash-altered' | 'relinked';
 
 export interface ChainBreak {
   seq: number;
