@@ -3,7 +3,9 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 
 // One build for every process: the Electron main process and the headless CLI (out/main),
-// the sandboxed preload (CommonJS, out/preload) and the renderer (out/renderer).
+// the sandboxed preload (CommonJS, out/preload) and the renderer (out/renderer). The report
+// worker is an entry of its own (out/main/report-worker.js): a worker thread loads it by path
+// (main/core/reports/run-in-worker.ts).
 export default defineConfig({
   main: {
     build: {
@@ -13,6 +15,7 @@ export default defineConfig({
           desktop: resolve('main/desktop/index.ts'),
           cli: resolve('main/headless/cli.ts'),
           start: resolve('main/headless/start.ts'),
+          'report-worker': resolve('main/core/reports/report-worker.ts'),
         },
         output: { format: 'es', entryFileNames: '[name].js' },
       },

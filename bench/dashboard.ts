@@ -32,7 +32,7 @@ function sketchText(base: number): string {
 }
 
 /** Servers through the import job; checks, states, rollups and incidents straight into SQLite. */
-async function seed(core: Core, servers: number, hourlyDays: number, dailyDays: number): Promise<void> {
+export async function seed(core: Core, servers: number, hourlyDays: number, dailyDays: number): Promise<void> {
   const job = await core.router.invoke(LOCAL_OWNER, 'servers.import', { format: 'csv', content: fleetCsv(servers, 'dash') }, { origin: 'bench' });
   const finished = await core.jobs.waitFor(job.id);
   if (finished.status !== 'succeeded') throw new Error(`Seeding failed: ${JSON.stringify(finished.error)}`);

@@ -1,4 +1,5 @@
 import type { InventoryReport, InventoryRow } from '../../../shared/api/reports';
+import type { Server } from '../../../shared/api/servers';
 import type { CheckRegistry } from '../health/registry';
 import { statusOfServer } from '../health/server-status';
 import { headerOf, type BuildContext } from './build';
@@ -8,15 +9,30 @@ import { plural } from './words';
 
 const STATUS_ORDER = ['down', 'degraded', 'up', 'unknown', 'paused'];
 
+/** A server's checks and status as the health engine holds them, keyed by server id. */
+export type ServerStatuses = Record<string, { checks: number; status: string }>;
+
+/**
+ * The status of each server now, read from the health engine (which lives on the main thread)
+ * when the job starts, so the report itself can be made in a worker thread.
+ */
+export function serverStatuses(servers: readonly Server[], registry: CheckRegistry): ServerStatuses {
+  const statuses: ServerStatuses = {};
+  for (const server of servers) {
+    const checks = registry.checksOf(server.id);
+    statuses[server.id] = { checks: checks.length, status: statusOfServer(checks).status };
+  }
+  return statuses;
+}
+
 /** The inventory: every server in scope with its checks and its status as the report is made. */
-export async function buildInventoryReport(ctx: BuildContext, registry: CheckRegistry): Promise<ReportDocument> {
+export async function buildInventoryReport(ctx: BuildContext, statuses: ServerStatuses): Promise<ReportDocument> {
   const rows: InventoryRow[] = [];
   const byStatus: Record<string, number> = {};
   for (const [index, server] of ctx.servers.entries()) {
-    const checks = registry.checksOf(server.id);
-    const { status } = statusOfServer(checks);
+    const { checks, status } = statuses[server.id] ?? { checks: 0, status: 'unknown' };
     byStatus[status] = (byStatus[status] ?? 0) + 1;
-    rows.push({ serverId: server.id, name: server.name, host: server.host, port: server.port, environment: server.environment, tags: server.tags, checks: checks.length, status });
+    rows.push({ serverId: server.id, name: server.name, host: server.host, port: server.port, environment: server.environment, tags: server.tags, checks, status });
     ctx.progress(index + 1);
     if (index % 100 === 99) {
       ctx.signal.throwIfAborted();

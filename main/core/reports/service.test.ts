@@ -1,15 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { PNG } from 'pngjs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../../shared/api/jobs';
-import { AuditSummaryReport, InventoryReport, ReportResult, UptimeReport, type ReportInput } from '../../../shared/api/reports';
+import { AuditSummaryReport, InventoryReport, ReportInput, ReportResult, UptimeReport } from '../../../shared/api/reports';
 import { LOCAL_OWNER, type Principal, type Role } from '../../../shared/permissions';
 import { fromCsvCell } from '../servers/csv-cells';
 import { failure, success, useTempCore } from '../testing/harness';
+import type { ReportTask } from './generate';
+import { runReportInWorker } from './run-in-worker';
 import { DAY_MS, HOUR_MS, seedDay, seedIncident, seedRollups, seedServer, type SeededServer } from './seed.fixture';
 
 /**
@@ -237,15 +239,52 @@ describe('the job', () => {
     });
   });
 
-  it('leaves no file behind when cancelled', async () => {
-    for (let i = 0; i < 40; i += 1) await seedServer(env.core, `extra-${i}`);
+  it('leaves no file behind when cancelled while its worker is writing', async () => {
+    for (let i = 0; i < 40; i += 1) {
+      const server = await seedServer(env.core, `extra-${i}`);
+      seedDay(env.core, server.seq, T, { count: 60, latencyMs: 10 });
+    }
     const started = success<Job>(await env.core.router.call(LOCAL_OWNER, 'reports.generate', uptime('pdf'), { origin: 'test' }));
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
+    // The job starts on the next turn of the event loop: listening from here misses nothing.
+    await new Promise<void>((resolve) => {
+      const unsubscribe = env.core.events.subscribe((name, payload) => {
+        const update = payload as Job;
+        if (name === 'job.progress' && update.id === started.id && update.done > 0) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
     env.core.jobs.cancel(started.id);
     const job = await env.core.jobs.waitFor(started.id);
     expect(job.status).toBe('cancelled');
+    expect(job.done).toBeLessThan(job.total ?? 0);
     expect(() => env.core.artifacts.file(job)).toThrow();
+    expect(existsSync(join(env.dataDir, 'artifacts', job.id))).toBe(false);
+  });
+
+  it('ends with the error the worker met, its code and hint kept', async () => {
+    const task: ReportTask = {
+      database: join(scratch, 'gone', 'guardian.db'),
+      path: join(scratch, 'never.pdf'),
+      input: ReportInput.parse(uptime('pdf')),
+      period: PERIOD,
+      servers: [],
+      now,
+      generatedBy: 'test',
+      steps: 0,
+      statuses: {},
+    };
+    const started = env.core.jobs.start({ kind: 'report.uptime', title: 'a report that cannot read', createdBy: 'test' }, (job) => runReportInWorker(task, job));
+    const job = await env.core.jobs.waitFor(started.id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'DB_UNREADABLE', hint: expect.stringContaining('data folder') });
+    expect(job.error?.message).toContain(task.database);
+
+    // An unexpected failure (here: nowhere to write) is INTERNAL, its detail left to the log.
+    const unwritable = { ...task, database: env.core.database.sqlite.name, path: join(scratch, 'no-such-folder', 'x.pdf') };
+    const failed = await env.core.jobs.waitFor(env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx)).id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
   });
 });
 

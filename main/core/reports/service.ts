@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import type { z } from 'zod';
 import { AppError } from '../../../shared/api/errors';
 import type { Job } from '../../../shared/api/jobs';
 import { REPORT_TITLES, ReportInput, type ReportFormat, type ReportResult, type ReportType } from '../../../shared/api/reports';
@@ -12,24 +11,17 @@ import type { Artifacts } from '../jobs/artifacts';
 import type { JobContext, JobService } from '../jobs/service';
 import type { TaskDef } from '../schedules/tasks';
 import type { ServerService } from '../servers/service';
-import { buildAuditSummaryReport } from './audit-summary-report';
-import type { BuildContext } from './build';
-import type { ReportDocument } from './document';
-import { buildInventoryReport } from './inventory-report';
+import type { ParsedReportInput, ReportTask } from './generate';
+import { serverStatuses } from './inventory-report';
 import { reportFileName, resolvePeriod, type Period } from './period';
-import { writeHtml } from './render-html';
-import { writePdf } from './render-pdf';
-import { writeCsv, writeJson } from './render-text';
-import { FileSink } from './sink';
-import { buildUptimeReport } from './uptime-report';
+import { runReportInWorker } from './run-in-worker';
 
 /**
  * Reports as jobs (design.md §8): the caller gets the job at once; the job reads the stored
  * history one server (or one day) at a time, writes its file through Artifacts and ends with the
- * file described in its result. The file is for those who may read what it summarises.
+ * file described in its result. The file is for those who may read what it summarises. The file
+ * is made in a worker thread (run-in-worker.ts), so no report stalls the main event loop.
  */
-
-export type ParsedReportInput = z.output<typeof ReportInput>;
 
 export interface ReportDeps {
   sqlite: Database;
@@ -116,25 +108,16 @@ export class ReportService {
     plan: { period: Period; servers: Server[]; now: number; steps: number; generatedBy: string },
   ): Promise<ReportResult> {
     const { sqlite, artifacts, registry } = this.deps;
-    const ctx: BuildContext = {
-      sqlite,
-      type: input.type,
-      format: input.format,
-      servers: plan.servers,
-      period: plan.period,
-      scope: input.scope,
-      slaTarget: input.slaTarget,
-      now: plan.now,
-      generatedBy: plan.generatedBy,
-      signal: job.signal,
-      progress: (done) => job.progress(done),
-    };
-    const doc = await build(ctx, registry);
     const draft = artifacts.begin(job.id, reportFileName(input.type, input.format, plan.period));
-    const out = new FileSink(draft.path);
+    const task: ReportTask = {
+      database: sqlite.name,
+      path: draft.path,
+      input,
+      ...plan,
+      statuses: input.type === 'inventory' ? serverStatuses(plan.servers, registry) : {},
+    };
     try {
-      let drawn = plan.steps;
-      await write(doc, out, job.signal, () => job.progress(++drawn));
+      await runReportInWorker(task, job);
       return {
         kind: `report.${input.type}`,
         type: input.type,
@@ -144,7 +127,6 @@ export class ReportService {
         artifact: draft.commit(MIME[input.format], reportPermission(input.type)),
       };
     } catch (error) {
-      out.abort();
       draft.discard();
       throw error;
     }
@@ -162,32 +144,4 @@ export function reportTask(reports: ReportService): TaskDef<typeof ReportInput> 
     params: ReportInput,
     start: (params, createdBy) => reports.start(params, { createdBy, name: createdBy }),
   };
-}
-
-function build(ctx: BuildContext, registry: CheckRegistry): Promise<ReportDocument> {
-  switch (ctx.type) {
-    case 'uptime':
-      return buildUptimeReport(ctx);
-    case 'inventory':
-      return buildInventoryReport(ctx, registry);
-    case 'audit-summary':
-      return buildAuditSummaryReport(ctx);
-  }
-}
-
-async function write(doc: ReportDocument, out: FileSink, signal: AbortSignal, step: () => void): Promise<void> {
-  switch (doc.format) {
-    case 'csv':
-      await writeCsv(doc, out, signal);
-      return out.close();
-    case 'json':
-      await writeJson(doc, out, signal);
-      return out.close();
-    case 'html':
-      await writeHtml(doc, out, signal, step);
-      return out.close();
-    case 'pdf':
-      // The PDF document is piped into the file and ends it.
-      return writePdf(doc, out, signal, step);
-  }
 }
