@@ -26,6 +26,7 @@ import { createScheduleHandlers } from './schedules/handlers';
 import { ScheduleService, type ScheduleDeps } from './schedules/service';
 import { NO_PARAMS, TaskRegistry } from './schedules/tasks';
 import { ServerService } from './servers/service';
+import { createUpdateHandlers, type UpdatesControl } from './updates/handlers';
 import { SettingsStore } from './settings/store';
 import { SecretClipboard, type SystemClipboard } from './vault/clipboard';
 import { DEFAULT_AUTO_LOCK_MS, Keyring } from './vault/keyring';
@@ -54,6 +55,8 @@ export interface CoreOptions {
   saveFile?: (suggestedName: string, sourcePath: string) => Promise<string | null>;
   /** scrypt cost for new vault passphrases (tests pass a cheap one). */
   vaultScryptCost?: { N: number; r: number; p: number };
+  /** The desktop app's updater; without it `updates.status` says updates are not supported here. */
+  updates?: UpdatesControl;
 }
 
 export interface Core {
@@ -138,7 +141,7 @@ export function createCore(options: CoreOptions): Core {
   const auditService = new AuditService({ sqlite, clock, settings, artifacts, jobs });
   tasks.registerTask({ kind: 'audit.verify', summary: 'Walk the audit log’s hash chain and report whether it is intact.', params: NO_PARAMS, start: (_params, createdBy) => auditService.startVerify(createdBy) });
   tasks.registerTask({ kind: 'audit.prune', summary: 'Remove audit events older than the retention period, at a checkpoint.', params: NO_PARAMS, start: (_params, createdBy) => auditService.startPrune(createdBy) });
-  tasks.registerTask(reportTask(reports));
+  tasks.registerTask(reportTask(reports, paths.reports));
   const schedules = new ScheduleService({ db, sqlite, clock, jobs, tasks, logger, newId, ...options.schedules });
 
   const handlers = createHandlers({
@@ -158,6 +161,7 @@ export function createCore(options: CoreOptions): Core {
     schedules: createScheduleHandlers(schedules),
     audit: createAuditHandlers(auditService),
     reports: createReportHandlers(reports),
+    updates: createUpdateHandlers(options.updates),
     artifacts,
     saveFile: options.saveFile,
     info: () => ({
@@ -169,6 +173,7 @@ export function createCore(options: CoreOptions): Core {
     }),
   });
   const router = new Router({ handlers, sqlite, audit, logger, metrics });
+  const stopUpdateEvents = options.updates?.onChange((status) => events.emit('update.status', status));
 
   let closed = false;
   return {
@@ -191,6 +196,7 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       if (closed) return;
       closed = true;
+      stopUpdateEvents?.();
       health.stop();
       schedules.stop();
       await jobs.shutdown();

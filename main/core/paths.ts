@@ -47,6 +47,8 @@ export function dataPaths(dataDir: string) {
     backups: join(root, 'backups'),
     /** Files jobs produce (exports, reports), one folder per job. */
     artifacts: join(root, 'artifacts'),
+    /** Where scheduled reports are written unless their schedule names a folder. */
+    reports: join(root, 'reports'),
     logs: join(root, 'logs'),
     logFile: join(root, 'logs', 'guardian.log'),
   };

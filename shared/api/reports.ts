@@ -64,6 +64,16 @@ export const ReportInput = z.strictObject({
 });
 export type ReportInput = z.input<typeof ReportInput>;
 
+/** An absolute folder path on the machine Guardian runs on (POSIX or Windows). */
+const AbsoluteFolder = z
+  .string()
+  .trim()
+  .max(1000)
+  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'An absolute folder path, e.g. /srv/reports or C:\\Reports');
+
+/** A scheduled report: the report, and the folder its file is written to (default: `reports` in the data folder). */
+export const ScheduledReportParams = ReportInput.extend({ folder: AbsoluteFolder.optional() });
+
 /** What a finished report job holds as its result. */
 export const ReportResult = z.object({
   kind: z.string(),
@@ -72,6 +82,8 @@ export const ReportResult = z.object({
   servers: z.number().int(),
   period: z.object({ from: z.number().int(), to: z.number().int() }),
   artifact: Artifact,
+  /** Where a scheduled report's file was also written. */
+  savedTo: z.string().optional(),
 });
 export type ReportResult = z.infer<typeof ReportResult>;
 

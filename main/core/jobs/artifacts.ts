@@ -13,6 +13,8 @@ import { PERMISSIONS, principalAllows, type Permission, type Principal } from '.
 export interface ArtifactDraft {
   /** Where the job writes. */
   path: string;
+  /** Where the file is once committed. */
+  finalPath: string;
   /** Renames the finished file into place and describes it, for the job's result. */
   commit(mimeType: string, permission: Permission): Artifact;
   /** Removes what was written (the job failed or was cancelled). */
@@ -46,6 +48,7 @@ export class Artifacts {
     const partial = `${final}.partial`;
     return {
       path: partial,
+      finalPath: final,
       commit: (mimeType, permission) => {
         renameSync(partial, final);
         return { fileName: name, mimeType, bytes: statSync(final).size, permission };

@@ -303,7 +303,33 @@ describe('on a schedule', () => {
     });
     const job = await env.core.jobs.waitFor((await call<Job>('schedules.run', { id: schedule.id })).id);
     expect(job).toMatchObject({ kind: 'report.audit-summary', status: 'succeeded' });
-    expect(ReportResult.parse(job.result).artifact.permission).toBe('audit:read');
+    const result = ReportResult.parse(job.result);
+    expect(result.artifact.permission).toBe('audit:read');
+    // Written to the data folder's reports/ as well, since the schedule names no folder.
+    expect(result.savedTo).toBe(join(env.core.paths.reports, result.artifact.fileName));
+    expect(readFileSync(result.savedTo ?? '').subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('writes a scheduled report to the folder it names, next to (not over) an earlier one', async () => {
+    const call = async <T>(name: string, input: unknown) => success<T>(await env.core.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
+    const folder = join(env.dataDir, 'handed-out', 'weekly');
+    const schedule = await call<{ id: string }>('schedules.create', {
+      name: 'weekly-uptime',
+      task: 'report.generate',
+      params: { type: 'uptime', period: { preset: '7d' }, format: 'csv', folder },
+      cron: '0 6 * * 1',
+      timezone: 'UTC',
+    });
+    const saved: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const job = await env.core.jobs.waitFor((await call<Job>('schedules.run', { id: schedule.id })).id);
+      saved.push(ReportResult.parse(job.result).savedTo ?? '');
+    }
+    expect(saved[0]?.startsWith(folder)).toBe(true);
+    expect(saved[1]).toBe(saved[0]?.replace(/\.csv$/, ' (2).csv'));
+    expect(readFileSync(saved[1] ?? '', 'utf8')).toContain(servers[0]?.name ?? 'no server');
+    const relative = await env.core.router.call(LOCAL_OWNER, 'schedules.create', { name: 'rel', task: 'report.generate', params: { type: 'uptime', period: { preset: '7d' }, format: 'csv', folder: 'reports' }, cron: '0 6 * * 1', timezone: 'UTC' }, { origin: 'test' });
+    expect(failure(relative).code).toBe('VALIDATION_FAILED');
   });
 });
 

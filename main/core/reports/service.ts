@@ -1,7 +1,9 @@
+import { constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/api/errors';
 import type { Job } from '../../../shared/api/jobs';
-import { REPORT_TITLES, ReportInput, type ReportFormat, type ReportResult, type ReportType } from '../../../shared/api/reports';
+import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportResult, type ReportType } from '../../../shared/api/reports';
 import type { Server } from '../../../shared/api/servers';
 import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
@@ -67,8 +69,8 @@ export class ReportService {
     return this.start(input, { createdBy: `${principal.kind}:${principal.id}`, name: `${principal.name} (${principal.role})` });
   }
 
-  /** Starts a report job (for a caller already authorised, or a schedule). */
-  start(input: ParsedReportInput, requester: Requester): Job {
+  /** Starts a report job (for a caller already authorised, or a schedule, which also writes it to `folder`). */
+  start(input: ParsedReportInput, requester: Requester, folder?: string): Job {
     const { jobs, clock } = this.deps;
     const now = clock.now();
     const period = resolvePeriod(input.period, now);
@@ -84,7 +86,7 @@ export class ReportService {
         total,
         createdBy: requester.createdBy,
       },
-      (job) => this.run(job, input, { period, servers, now, steps, generatedBy: requester.name }),
+      (job) => this.run(job, input, { period, servers, now, steps, generatedBy: requester.name }, folder),
     );
   }
 
@@ -106,6 +108,7 @@ export class ReportService {
     job: JobContext,
     input: ParsedReportInput,
     plan: { period: Period; servers: Server[]; now: number; steps: number; generatedBy: string },
+    folder?: string,
   ): Promise<ReportResult> {
     const { sqlite, artifacts, registry } = this.deps;
     const draft = artifacts.begin(job.id, reportFileName(input.type, input.format, plan.period));
@@ -118,18 +121,14 @@ export class ReportService {
     };
     try {
       await runReportInWorker(task, job);
-      return {
-        kind: `report.${input.type}`,
-        type: input.type,
-        format: input.format,
-        servers: plan.servers.length,
-        period: plan.period,
-        artifact: draft.commit(MIME[input.format], reportPermission(input.type)),
-      };
     } catch (error) {
       draft.discard();
       throw error;
     }
+    const artifact = draft.commit(MIME[input.format], reportPermission(input.type));
+    const result: ReportResult = { kind: `report.${input.type}`, type: input.type, format: input.format, servers: plan.servers.length, period: plan.period, artifact };
+    if (folder) result.savedTo = saveInto(folder, draft.finalPath, artifact.fileName);
+    return result;
   }
 }
 
@@ -137,11 +136,31 @@ export class ReportService {
  * Reports on a schedule. Whoever may schedule jobs may schedule any report, but its file still
  * needs what the report summarises to download (audit:read for the audit summary).
  */
-export function reportTask(reports: ReportService): TaskDef<typeof ReportInput> {
+export function reportTask(reports: ReportService, defaultFolder: string): TaskDef<typeof ScheduledReportParams> {
   return {
     kind: 'report.generate',
-    summary: 'Make a report (uptime and SLA, inventory or audit summary) as CSV, JSON, HTML or PDF; the job keeps its file for download.',
-    params: ReportInput,
-    start: (params, createdBy) => reports.start(params, { createdBy, name: createdBy }),
+    summary: `Make a report (uptime and SLA, inventory or audit summary) as CSV, JSON, HTML or PDF, written to a folder (${defaultFolder} unless "folder" says otherwise) and kept for download.`,
+    params: ScheduledReportParams,
+    start: ({ folder, ...input }, createdBy) => reports.start(input, { createdBy, name: createdBy }, folder ?? defaultFolder),
   };
+}
+
+/** Copies a finished report into `folder` (made if missing), never over another file: `name (2).pdf`. */
+function saveInto(folder: string, source: string, fileName: string): string {
+  try {
+    mkdirSync(folder, { recursive: true });
+    const dot = fileName.lastIndexOf('.');
+    const [stem, extension] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
+    for (let n = 1; ; n++) {
+      const target = join(folder, n === 1 ? fileName : `${stem} (${n})${extension}`);
+      if (existsSync(target)) continue;
+      copyFileSync(source, target, constants.COPYFILE_EXCL);
+      return target;
+    }
+  } catch (cause) {
+    throw new AppError('UNAVAILABLE', `The report was made but could not be written to ${folder}: ${(cause as Error).message}`, {
+      hint: 'Check that the folder exists or can be created and that Guardian may write there; the file can still be downloaded from the job.',
+      cause,
+    });
+  }
 }
