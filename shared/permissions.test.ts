@@ -30,6 +30,10 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'jobs.cancel': WRITERS,
   'jobs.saveArtifact': EVERYONE,
   'system.info': EVERYONE,
+  'updates.status': EVERYONE,
+  'updates.check': MANAGERS,
+  'updates.setChannel': MANAGERS,
+  'updates.install': MANAGERS,
   'auth.status': 'public',
   'auth.checkPassword': 'public',
   'auth.setup': 'public',
@@ -214,6 +218,8 @@ function inputFor(name: string, seed: Seed): unknown {
       return { name: 'matrix-key', role: 'viewer' };
     case 'apikeys.revoke':
       return { id: seed.apiKeyId };
+    case 'updates.setChannel':
+      return { channel: 'beta' };
     default:
       return {};
   }

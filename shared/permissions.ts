@@ -8,6 +8,8 @@ export const PERMISSIONS = [
   'jobs:read',
   'jobs:write',
   'system:read',
+  /** The installation itself: updates (check, channel, restart to install). */
+  'system:admin',
   'users:read',
   'users:write',
   'apikeys:read',

@@ -8,20 +8,21 @@ function storeWith(values: Record<string, unknown>): StateStore & { data: Map<st
 }
 
 describe('the desktop settings', () => {
-  it('default to closing to the tray and showing up to 5 notifications a minute', () => {
-    expect(readDesktopSettings(memoryStore())).toEqual({ closeToTray: true, notifications: true, notificationsPerMinute: 5 });
+  it('default to closing to the tray, showing up to 5 notifications a minute, and the update channel of the version', () => {
+    expect(readDesktopSettings(memoryStore())).toEqual({ closeToTray: true, notifications: true, notificationsPerMinute: 5, updateChannel: null });
   });
 
   it('read what was saved', () => {
-    expect(readDesktopSettings(storeWith({ closeToTray: false, notifications: false, notificationsPerMinute: 12 }))).toEqual({
+    expect(readDesktopSettings(storeWith({ closeToTray: false, notifications: false, notificationsPerMinute: 12, updateChannel: 'beta' }))).toEqual({
       closeToTray: false,
       notifications: false,
       notificationsPerMinute: 12,
+      updateChannel: 'beta',
     });
   });
 
   it('replace a hand-edited, malformed value by its default', () => {
-    const settings = readDesktopSettings(storeWith({ closeToTray: 'no', notifications: 0, notificationsPerMinute: 0.5 }));
+    const settings = readDesktopSettings(storeWith({ closeToTray: 'no', notifications: 0, notificationsPerMinute: 0.5, updateChannel: 'nightly' }));
     expect(settings).toEqual(DEFAULT_DESKTOP_SETTINGS);
     expect(readDesktopSettings(storeWith({ notificationsPerMinute: 1000 })).notificationsPerMinute).toBe(5);
   });
@@ -32,6 +33,15 @@ describe('the desktop settings', () => {
     expect(settings.set({ closeToTray: false, notificationsPerMinute: -1 })).toMatchObject({ closeToTray: false, notificationsPerMinute: 5 });
     expect(store.data.get('closeToTray')).toBe(false);
     expect(readDesktopSettings(store).closeToTray).toBe(false);
+  });
+
+  it('save the update channel, and leave it alone when another setting changes', () => {
+    const store = storeWith({});
+    const settings = createDesktopSettings(store);
+    expect(settings.set({ updateChannel: 'beta' }).updateChannel).toBe('beta');
+    expect(settings.set({ notifications: false }).updateChannel).toBe('beta');
+    expect(readDesktopSettings(store).updateChannel).toBe('beta');
+    expect(settings.set({ updateChannel: null }).updateChannel).toBeNull();
   });
 
   it('keep a change for this run when the file cannot be written', () => {

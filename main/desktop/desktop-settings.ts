@@ -1,3 +1,4 @@
+import { UpdateChannel } from '../../shared/api/updates';
 import type { StateStore } from './window-state';
 
 // The desktop app's own preferences (not the fleet's: those live in the database). Kept in
@@ -11,12 +12,15 @@ export interface DesktopSettings {
   notifications: boolean;
   /** Beyond this many notifications a minute, the rest are collapsed into one. */
   notificationsPerMinute: number;
+  /** The update channel chosen in Settings → Updates; null: the app's version decides (a beta follows beta). */
+  updateChannel: UpdateChannel | null;
 }
 
 export const DEFAULT_DESKTOP_SETTINGS: Readonly<DesktopSettings> = {
   closeToTray: true,
   notifications: true,
   notificationsPerMinute: 5,
+  updateChannel: null,
 };
 
 export const MAX_NOTIFICATIONS_PER_MINUTE = 60;
@@ -27,6 +31,12 @@ function asPerMinute(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_NOTIFICATIONS_PER_MINUTE ? value : fallback;
 }
 
+function asChannel(value: unknown, fallback: UpdateChannel | null): UpdateChannel | null {
+  if (value === null) return null;
+  const parsed = UpdateChannel.safeParse(value);
+  return parsed.success ? parsed.data : fallback;
+}
+
 /** The settings in `store`, each one that is missing or malformed replaced by its default. */
 export function readDesktopSettings(store: StateStore): DesktopSettings {
   const defaults = DEFAULT_DESKTOP_SETTINGS;
@@ -34,6 +44,7 @@ export function readDesktopSettings(store: StateStore): DesktopSettings {
     closeToTray: asBoolean(store.get('closeToTray'), defaults.closeToTray),
     notifications: asBoolean(store.get('notifications'), defaults.notifications),
     notificationsPerMinute: asPerMinute(store.get('notificationsPerMinute'), defaults.notificationsPerMinute),
+    updateChannel: asChannel(store.get('updateChannel'), defaults.updateChannel),
   };
 }
 
@@ -52,6 +63,7 @@ export function createDesktopSettings(store: StateStore, onError: (cause: unknow
         closeToTray: asBoolean(patch.closeToTray, current.closeToTray),
         notifications: asBoolean(patch.notifications, current.notifications),
         notificationsPerMinute: asPerMinute(patch.notificationsPerMinute, current.notificationsPerMinute),
+        updateChannel: patch.updateChannel === undefined ? current.updateChannel : asChannel(patch.updateChannel, current.updateChannel),
       };
       current = next;
       try {

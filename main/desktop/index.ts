@@ -21,7 +21,7 @@ import { createCore, type Core } from '../core/app';
 import type { Logger } from '../core/logging/logger';
 import { dataPaths, packageRoot, rendererDir } from '../core/paths';
 import { buildAppMenuTemplate } from './app-menu';
-import { startAutoUpdate } from './auto-update';
+import { createDesktopUpdates, loadElectronUpdater } from './auto-update';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAppUrl } from './app-protocol';
 import { cliArgsFrom, cliPath, relayQuitToCli, runCli } from './cli-mode';
 import { createDesktopSettings, memoryStore, type DesktopSettingsStore } from './desktop-settings';
@@ -145,6 +145,18 @@ function startTrayAndNotifications(current: Running): void {
 function start(): void {
   const paths = dataPaths(app.getPath('userData'));
   const log = createFileLogger(paths.logFile, logLevelFrom(process.env.GUARDIAN_LOG_LEVEL));
+  // Next to the database: the desktop's own settings, read before the core, which serves the update channel.
+  settings = createDesktopSettings(openStore('desktop-settings', log.logger) ?? memoryStore(), (cause) =>
+    log.logger.warn({ err: cause }, 'the desktop settings could not be saved'),
+  );
+  const updates = createDesktopUpdates({
+    environment: { packaged: app.isPackaged, development: process.env.NODE_ENV === 'development', headless: false },
+    appVersion: app.getVersion(),
+    channelOverride: process.env.GUARDIAN_UPDATE_CHANNEL,
+    settings,
+    loadUpdater: loadElectronUpdater,
+    log: log.logger,
+  });
   let core: Core;
   try {
     core = createCore({
@@ -154,6 +166,7 @@ function start(): void {
       osKeys: osKeyProtector(safeStorage, process.platform),
       clipboard,
       saveFile: fileSaver(dialog, app.getPath('downloads')),
+      updates: updates.control,
     });
   } catch (cause) {
     log.logger.fatal({ err: cause }, 'Guardian could not start');
@@ -180,11 +193,8 @@ function start(): void {
   running = current;
   core.health.start();
   core.schedules.start();
-  // Next to the database: the window's size and place per display, and the desktop's own settings.
+  // Next to the database: the window's size and place per display.
   windowStateStore = openStore('window-state', log.logger);
-  settings = createDesktopSettings(openStore('desktop-settings', log.logger) ?? memoryStore(), (cause) =>
-    log.logger.warn({ err: cause }, 'the desktop settings could not be saved'),
-  );
   // The vault locks with the computer: a locked screen or a sleeping laptop forgets its keys.
   const lockVault = (event: string) => () => {
     core.vault.lock();
@@ -205,11 +215,8 @@ function start(): void {
   log.logger.info({ dataDir: paths.root, version: app.getVersion() }, 'Guardian desktop started');
   windows.open();
   startTrayAndNotifications(current);
-  startAutoUpdate({ packaged: app.isPackaged, appVersion: app.getVersion(), log: log.logger })
-    .then((updates) => {
-      if (updates) current.stopUpdates = () => updates.stop();
-    })
-    .catch((cause: unknown) => log.logger.warn({ err: cause }, 'update: automatic updates could not start'));
+  current.stopUpdates = () => updates.stop();
+  updates.start().catch((cause: unknown) => log.logger.warn({ err: cause }, 'update: automatic updates could not start'));
 }
 
 let closed = false;

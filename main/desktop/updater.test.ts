@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeUpdater } from './fake-updater.fixture';
 import {
   CHECK_INTERVAL_MS,
   classifyUpdateError,
@@ -12,20 +12,8 @@ import {
   type UpdateControllerOptions,
   type UpdateEnvironment,
   type UpdateEvent,
-  type UpdaterLike,
   type UpdateState,
 } from './updater';
-
-/** Stands in for electron-updater's autoUpdater: the test emits its events by hand. */
-class FakeUpdater extends EventEmitter implements UpdaterLike {
-  autoDownload = true;
-  autoInstallOnAppQuit = false;
-  allowPrerelease = false;
-  channel: string | null = null;
-  checkForUpdates = vi.fn(() => Promise.resolve(null));
-  downloadUpdate = vi.fn(() => Promise.resolve([]));
-  quitAndInstall = vi.fn();
-}
 
 const PACKAGED: UpdateEnvironment = { packaged: true, development: false, headless: false };
 
@@ -93,7 +81,7 @@ describe('where updates run', () => {
     expect(updatesDisabledReason(PACKAGED)).toBeUndefined();
     expect(updatesDisabledReason({ ...PACKAGED, development: true })).toMatch(/development/);
     expect(updatesDisabledReason({ ...PACKAGED, packaged: false })).toMatch(/development/);
-    expect(updatesDisabledReason({ ...PACKAGED, headless: true })).toMatch(/headless/);
+    expect(updatesDisabledReason({ ...PACKAGED, headless: true })).toMatch(/server install/);
   });
 
   it.each([
@@ -125,6 +113,54 @@ describe('the update controller', () => {
     const beta = setup({ channel: 'beta' });
     beta.controller.start();
     expect(beta.updater).toMatchObject({ channel: 'beta', allowPrerelease: true, autoDownload: false, autoInstallOnAppQuit: true });
+  });
+
+  it('switches the channel at once and checks it; back on stable it does not downgrade', () => {
+    const { updater, controller } = setup();
+    controller.start();
+    updater.emit('checking-for-update');
+    updater.emit('update-not-available', { version: '1.0.0' });
+
+    controller.setChannel('beta');
+    expect(controller.channel()).toBe('beta');
+    expect(updater).toMatchObject({ channel: 'beta', allowPrerelease: true, allowDowngrade: false });
+    expect(updater.checkForUpdates).toHaveBeenCalledTimes(2);
+
+    // electron-updater allows downgrades whenever `channel` is set; ours turns that back off.
+    updater.allowDowngrade = true;
+    controller.setChannel('stable');
+    expect(updater).toMatchObject({ channel: 'latest', allowPrerelease: false, allowDowngrade: false });
+    controller.setChannel('stable');
+    expect(updater.checkForUpdates).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps a channel chosen before the start for the start', () => {
+    const { updater, controller } = setup();
+    controller.setChannel('beta');
+    expect(updater.checkForUpdates).not.toHaveBeenCalled();
+    controller.start();
+    expect(updater).toMatchObject({ channel: 'beta', allowPrerelease: true });
+    expect(updater.checkForUpdates).toHaveBeenCalledOnce();
+  });
+
+  it('checks now on request, but not while a check, a download or a waiting update is under way, nor where updates are off', () => {
+    const { updater, controller } = setup();
+    controller.start();
+    updater.emit('checking-for-update');
+    expect(controller.check()).toBe(false);
+    updater.emit('update-not-available', { version: '1.0.0' });
+    expect(controller.check()).toBe(true);
+    updater.emit('checking-for-update');
+    updater.emit('update-available', { version: '1.2.0' });
+    updater.emit('download-progress', { percent: 5 });
+    expect(controller.check()).toBe(false);
+    updater.emit('update-downloaded', { version: '1.2.0' });
+    expect(controller.check()).toBe(false);
+    expect(updater.checkForUpdates).toHaveBeenCalledTimes(2);
+
+    const off = setup({ environment: { ...PACKAGED, development: true } });
+    expect(off.controller.check()).toBe(false);
+    expect(off.updater.checkForUpdates).not.toHaveBeenCalled();
   });
 
   it('checks at start and every 6 hours, until stopped', () => {

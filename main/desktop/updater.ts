@@ -1,21 +1,13 @@
+import type { UpdateChannel, UpdateErrorCode, UpdateState } from '../../shared/api/updates';
+
 /**
  * Auto-update for the packaged desktop app. The states are a pure function of (state, event);
  * the controller feeds it the events of an updater shaped like electron-updater's
  * `autoUpdater`, which is injected so tests drive a fake one.
  */
 
-export type UpdateChannel = 'stable' | 'beta';
-export type UpdateErrorCode = 'offline' | 'no-release' | 'bad-signature' | 'unknown';
-
-export type UpdateState =
-  | { kind: 'idle' }
-  | { kind: 'checking' }
-  | { kind: 'available'; version: string }
-  | { kind: 'not-available' }
-  | { kind: 'error'; code: UpdateErrorCode; hint: string }
-  | { kind: 'downloading'; version: string; percent: number }
-  | { kind: 'downloaded'; version: string }
-  | { kind: 'installing'; version: string };
+// The states are the contract's (updates.status shows them as they are).
+export type { UpdateChannel, UpdateErrorCode, UpdateState };
 
 export type UpdateEvent =
   | { type: 'checking' }
@@ -93,6 +85,7 @@ export interface UpdaterLike {
   autoDownload: boolean;
   autoInstallOnAppQuit: boolean;
   allowPrerelease: boolean;
+  allowDowngrade: boolean;
   channel: string | null;
 }
 
@@ -120,8 +113,8 @@ export interface UpdateEnvironment {
 
 /** Why updates are off here, or undefined when they may run. */
 export function updatesDisabledReason(env: UpdateEnvironment): string | undefined {
-  if (env.headless) return 'headless: the package manager or the admin updates a server install';
-  if (env.development || !env.packaged) return 'development build: there is no installed app to replace';
+  if (env.headless) return 'Updates are for the desktop app; a server install is updated by whoever installed it.';
+  if (env.development || !env.packaged) return 'This is a development build: there is no installed app to replace.';
   return undefined;
 }
 
@@ -150,6 +143,11 @@ export interface UpdateController {
   start(): boolean;
   stop(): void;
   state(): UpdateState;
+  /** Checks now ("Check now"). False where updates are off or a check, download or install is under way. */
+  check(): boolean;
+  channel(): UpdateChannel;
+  /** Switches the channel; once started, a different channel is checked at once. */
+  setChannel(channel: UpdateChannel): void;
   /** The user's consent: quits and installs a downloaded update. False when none is ready. */
   installNow(): boolean;
 }
@@ -158,6 +156,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
   const { updater, log } = options;
   const timer = options.timer ?? intervalTimer;
   let state: UpdateState = IDLE;
+  let channel = options.channel;
   let stopTimer: (() => void) | undefined;
   let wired = false;
 
@@ -175,6 +174,15 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     apply({ type: 'error', code, hint: UPDATE_HINTS[code] });
   };
 
+  const applyChannel = (): void => {
+    updater.allowPrerelease = channel === 'beta';
+    updater.channel = channel === 'beta' ? 'beta' : 'latest';
+    // Setting `channel` allows downgrades in electron-updater. Going back from beta to stable
+    // waits for the next stable release instead: an older Guardian may not read a database
+    // the newer one has migrated.
+    updater.allowDowngrade = false;
+  };
+
   const wire = (): void => {
     if (wired) return;
     wired = true;
@@ -182,8 +190,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     // user asks for it sooner: never a restart the user did not choose.
     updater.autoDownload = false;
     updater.autoInstallOnAppQuit = true;
-    updater.allowPrerelease = options.channel === 'beta';
-    updater.channel = options.channel === 'beta' ? 'beta' : 'latest';
+    applyChannel();
     updater.on('checking-for-update', () => apply({ type: 'checking' }));
     updater.on('update-not-available', () => apply({ type: 'not-available' }));
     updater.on('update-available', (info) => {
@@ -195,10 +202,11 @@ export function createUpdateController(options: UpdateControllerOptions): Update
     updater.on('error', fail);
   };
 
-  const check = (): void => {
+  const check = (): boolean => {
     // A download under way or waiting for the restart is not interrupted by the next check.
-    if (state.kind === 'checking' || state.kind === 'downloading' || state.kind === 'downloaded' || state.kind === 'installing') return;
+    if (state.kind === 'checking' || state.kind === 'downloading' || state.kind === 'downloaded' || state.kind === 'installing') return false;
     updater.checkForUpdates().catch(fail);
+    return true;
   };
 
   return {
@@ -211,7 +219,7 @@ export function createUpdateController(options: UpdateControllerOptions): Update
       if (stopTimer) return true;
       wire();
       check();
-      stopTimer = timer.every(CHECK_INTERVAL_MS, check);
+      stopTimer = timer.every(CHECK_INTERVAL_MS, () => void check());
       return true;
     },
     stop() {
@@ -219,6 +227,20 @@ export function createUpdateController(options: UpdateControllerOptions): Update
       stopTimer = undefined;
     },
     state: () => state,
+    check() {
+      if (updatesDisabledReason(options.environment)) return false;
+      wire();
+      return check();
+    },
+    channel: () => channel,
+    setChannel(next) {
+      if (next === channel) return;
+      channel = next;
+      if (!wired) return;
+      applyChannel();
+      log.info({ channel }, 'update: channel changed');
+      if (stopTimer) check();
+    },
     installNow() {
       if (state.kind !== 'downloaded') return false;
       apply({ type: 'install' });

@@ -59,6 +59,7 @@ import {
 } from './servers';
 import { reportsGenerate } from './reports';
 import { systemInfo } from './system';
+import { updatesCheck, updatesInstall, updatesSetChannel, updateStatusEvent, updatesStatus } from './updates';
 import {
   authReauth,
   secretsCopy,
@@ -109,6 +110,10 @@ export const methods = {
   'jobs.cancel': jobsCancel,
   'jobs.saveArtifact': jobsSaveArtifact,
   'system.info': systemInfo,
+  'updates.status': updatesStatus,
+  'updates.check': updatesCheck,
+  'updates.setChannel': updatesSetChannel,
+  'updates.install': updatesInstall,
   'auth.status': authStatus,
   'auth.checkPassword': authCheckPassword,
   'auth.setup': authSetup,
@@ -197,6 +202,7 @@ export const events = {
   'incident.opened': incidentOpened,
   'incident.resolved': incidentResolved,
   'incident.acknowledged': incidentAcknowledged,
+  'update.status': updateStatusEvent,
 } as const;
 
 export type Methods = typeof methods;

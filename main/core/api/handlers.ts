@@ -25,6 +25,7 @@ export interface HandlerDeps {
   schedules: Pick<Handlers, ScheduleMethodName>;
   audit: Pick<Handlers, Extract<keyof Handlers, `audit.${string}`>>;
   reports: Pick<Handlers, 'reports.generate'>;
+  updates: Pick<Handlers, Extract<keyof Handlers, `updates.${string}`>>;
   artifacts: Artifacts;
   saveFile: ((suggestedName: string, sourcePath: string) => Promise<string | null>) | undefined;
   info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
@@ -40,6 +41,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...deps.schedules,
     ...deps.audit,
     ...deps.reports,
+    ...deps.updates,
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),

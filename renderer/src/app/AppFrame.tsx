@@ -6,7 +6,9 @@ import { useSessionWatch } from '../auth/use-session-watch';
 import { useHealthDialogs } from '../health/health-dialog-store';
 import { HealthDialogHost } from '../health/HealthDialogHost';
 import { useHealthEvents } from '../health/use-health-events';
+import { usePaletteShortcut } from '../palette/use-palette-shortcut';
 import { useDialogStore } from '../state/dialog-store';
+import { useUpdateEvents } from '../updates/use-update-status';
 import { DialogHost } from './DialogHost';
 import { Header } from './Header';
 import { Navigation } from './Navigation';
@@ -21,6 +23,8 @@ import { useRoute } from './routes';
 export function AppFrame({ me, locked }: { me: Me; locked: boolean }) {
   useContractEvents(!locked);
   useHealthEvents(!locked);
+  useUpdateEvents(!locked);
+  usePaletteShortcut(!locked);
   useSessionWatch(me, locked);
   const route = useRoute();
   const appModal = useDialogStore((state) => state.dialog !== null);

@@ -1,9 +1,12 @@
 import { CreateKeyDialog } from '../apikeys/CreateKeyDialog';
 import { RevokeKeyDialog } from '../apikeys/RevokeKeyDialog';
+import { CommandPalette } from '../palette/CommandPalette';
+import { VerifyAuditDialog } from '../palette/VerifyAuditDialog';
 import { useDialogStore } from '../state/dialog-store';
 import { DeleteServerDialog } from '../servers/DeleteServerDialog';
 import { ImportDialog } from '../servers/import/ImportDialog';
 import { ServerFormDialog } from '../servers/form/ServerFormDialog';
+import { RestartDialog } from '../updates/RestartDialog';
 import { AddUserDialog } from '../users/AddUserDialog';
 import { ResetPasswordDialog } from '../users/ResetPasswordDialog';
 import { RoleDialog } from '../users/RoleDialog';
@@ -64,6 +67,12 @@ export function DialogHost() {
       return <ExportVaultDialog onClose={close} />;
     case 'vault-import':
       return <ImportVaultDialog onClose={close} />;
+    case 'palette':
+      return <CommandPalette onClose={close} />;
+    case 'audit-verify':
+      return <VerifyAuditDialog onClose={close} />;
+    case 'update-restart':
+      return <RestartDialog version={dialog.version} onClose={close} />;
     default: {
       const unreachable: never = dialog;
       return unreachable;

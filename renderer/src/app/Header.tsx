@@ -1,5 +1,7 @@
 import { useMethodQuery } from '../api/hooks';
+import { PaletteButton } from '../palette/PaletteButton';
 import { ShieldIcon } from '../ui/icons';
+import { UpdateIndicator } from '../updates/UpdateIndicator';
 import { HOME_HREF } from './routes';
 import { ThemeToggle } from './ThemeToggle';
 import { UserMenu } from './UserMenu';
@@ -22,7 +24,9 @@ export function Header() {
         <span className="header__name">Guardian Server Manager</span>
       </a>
       <div className="header__end">
+        <UpdateIndicator />
         <SystemBadge />
+        <PaletteButton />
         <ThemeToggle />
         <UserMenu />
       </div>

@@ -3,6 +3,7 @@ import { AuditIcon } from '../audit/icons';
 import { useCan } from '../auth/session';
 import { IncidentIcon, OverviewIcon } from '../health/icons';
 import { ReportIcon } from '../reports/icons';
+import { SettingsIcon } from '../settings/icons';
 import { JobsIcon, KeyIcon, ServerIcon, UserIcon, UsersIcon, VaultIcon } from '../ui/icons';
 import { ROUTES, type RouteId } from './routes';
 
@@ -18,6 +19,7 @@ const ICONS: Record<RouteId, ReactNode> = {
   users: <UsersIcon />,
   apikeys: <KeyIcon />,
   account: <UserIcon />,
+  settings: <SettingsIcon />,
 };
 
 /** The pages the signed-in user may open. */

@@ -8,6 +8,7 @@ import { ServerHealthPage } from '../health/server/ServerHealthPage';
 import { JobsPage } from '../jobs/JobsPage';
 import { ReportsPage } from '../reports/ReportsPage';
 import { ServersPage } from '../servers/ServersPage';
+import { SettingsPage } from '../settings/SettingsPage';
 import { UsersPage } from '../users/UsersPage';
 import { VaultPage } from '../vault/VaultPage';
 import '../styles/health.css';
@@ -59,6 +60,8 @@ export function Page({ route }: { route: RouteId }) {
       return <ApiKeysPage />;
     case 'account':
       return <AccountPage />;
+    case 'settings':
+      return <SettingsPage />;
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -43,6 +43,10 @@ export function UserMenu() {
             <span className="menu__label">Account</span>
             <span className="menu__note">password, two-factor, sessions</span>
           </a>
+          <a role="menuitem" className="menu__item" href="#/settings" tabIndex={-1} onClick={() => close()}>
+            <span className="menu__label">Settings</span>
+            <span className="menu__note">updates</span>
+          </a>
           <button
             type="button"
             role="menuitem"

@@ -23,6 +23,8 @@ export const ROUTES = [
   { id: 'users', label: 'Users', href: '#/users', permission: 'users:read', nav: true },
   { id: 'apikeys', label: 'API keys', href: '#/apikeys', permission: 'apikeys:read', nav: true },
   { id: 'account', label: 'Account', href: '#/account', permission: null, nav: false },
+  /** This installation's settings (updates): reached from the user menu and the palette. */
+  { id: 'settings', label: 'Settings', href: '#/settings', permission: 'system:read', nav: false },
   /** One server's health: reached from the overview's grid, the incidents and the servers table. */
   { id: 'server-health', label: 'Server health', href: '#/servers/:id/health', permission: 'servers:read', nav: false },
 ] as const satisfies readonly RouteDef[];

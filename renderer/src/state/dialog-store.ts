@@ -31,7 +31,12 @@ export type OpenDialog =
   /** Start (or resume) a rotation, or follow the one already running (`jobId`). */
   | { kind: 'vault-rotate'; resume: boolean; jobId?: string }
   | { kind: 'vault-export' }
-  | { kind: 'vault-import' };
+  | { kind: 'vault-import' }
+  /** The command palette (Ctrl/Cmd+K), and the dialogs it starts outside their pages. */
+  | { kind: 'palette' }
+  | { kind: 'audit-verify' }
+  /** "Restart now" for a downloaded update. */
+  | { kind: 'update-restart'; version: string };
 
 interface DialogState {
   dialog: OpenDialog | null;
