@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -10,7 +11,9 @@ import { useTempCore } from '../testing/harness';
 /**
  * Whatever arrives at the router (fuzzed, malformed, hostile), the answer is a value the
  * method's output schema accepts or an error of the one shape; malformed input is
- * VALIDATION_FAILED; nothing ever surfaces as INTERNAL.
+ * VALIDATION_FAILED; nothing ever surfaces as INTERNAL. And every call of a method the contract
+ * marks audited writes exactly one audit event (whatever its outcome), every other call none,
+ * and every job a call starts records its end.
  */
 
 const RUNS = 200;
@@ -113,9 +116,15 @@ function withKey(input: Record<string, unknown>, key: string, value: unknown): R
   return copy;
 }
 
+const eventsOf = (correlationId: string, action: string) =>
+  env.core.database.sqlite.prepare('SELECT outcome FROM audit_events WHERE correlation_id = ? AND action = ?').pluck().all(correlationId, action) as string[];
+
 /** The one property every answer must have. Returns the error code, if any. */
 async function answerIsSound(def: MethodDef, input: unknown): Promise<string | undefined> {
-  const result = await env.core.router.call(LOCAL_OWNER, def.name, input, { origin: 'test' });
+  const correlationId = randomUUID();
+  const result = await env.core.router.call(LOCAL_OWNER, def.name, input, { origin: 'test', correlationId });
+  const outcome = result.ok ? 'ok' : result.error.code;
+  expect(eventsOf(correlationId, def.name), `${def.name} (${outcome}): audit events written`).toEqual(def.audit === false ? [] : [outcome]);
   if (result.ok) {
     const checked = def.output.safeParse(result.value);
     expect(checked.success, `${def.name} answered a value its output schema refuses: ${checked.error?.message}`).toBe(true);
@@ -125,6 +134,7 @@ async function answerIsSound(def: MethodDef, input: unknown): Promise<string | u
       knownJobIds.push(job.id);
       const finished = await env.core.jobs.waitFor(job.id);
       expect(isFinished(finished)).toBe(true);
+      expect(eventsOf(job.id, 'job.finished'), `the end of job ${finished.kind}`).toEqual([finished.status === 'succeeded' ? 'ok' : (finished.error?.code ?? finished.status.toUpperCase())]);
       expect(finished.error?.code, `job ${finished.kind} crashed on ${JSON.stringify(input)?.slice(0, 200)}`).not.toBe('INTERNAL');
       if (finished.status === 'succeeded' && finished.kind === 'servers.import') expect(ImportSummary.safeParse(finished.result).success).toBe(true);
     }
