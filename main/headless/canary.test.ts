@@ -258,6 +258,23 @@ describe('canary secrets', () => {
       answers.push(exported.text);
     }
 
+    // The audit log and the reports, exported as an auditor would: files under artifacts/ in the
+    // data dir, which the search below covers. The audit export must hold the secret calls (with
+    // their inputs redacted), or its silence would prove nothing.
+    const artifactFiles: string[] = [];
+    const artifactOf = async (path: string, body: Record<string, unknown>) => {
+      const job = await finish(a, (await ok<Job>(a, 'POST', path, { body })).body);
+      const file = await fetch(a.at(`api/v1/jobs/${job.id}/artifact`), { headers: a.auth() });
+      expect(file.status).toBe(200);
+      artifactFiles.push(await file.text());
+    };
+    for (const format of ['csv', 'jsonl']) await artifactOf('api/v1/audit/export', { format });
+    for (const type of ['audit-summary', 'inventory']) await artifactOf('api/v1/reports', { type, period: { preset: '7d' }, format: 'html' });
+    await artifactOf('api/v1/reports', { type: 'audit-summary', period: { preset: '7d' }, format: 'json' });
+    expect(artifactFiles[1]).toContain('"action":"secrets.create"');
+    expect(artifactFiles[1]).toContain('"action":"secrets.reveal"');
+    answers.push(...artifactFiles);
+
     // Into a second Guardian: servers from the CSV export, secrets from the vault export.
     const b = await startGuardian({ args: ['--vault-key-file', keyFileB, '--log-level', 'debug'] });
     const serversCsv = readFileSync(join(exportDir, readdirSync(exportDir).find((name) => name.endsWith('.csv')) ?? ''), 'utf8');
@@ -290,6 +307,7 @@ describe('canary secrets', () => {
     const everywhere = () => [...filesUnder(a.dataDir), ...filesUnder(b.dataDir), ...filesUnder(exportDir).filter((file) => file !== probe)];
     const whileRunning = everywhere();
     expect(whileRunning.some((file) => file.endsWith('guardian.db-wal'))).toBe(true);
+    expect(whileRunning.filter((file) => file.includes(join('artifacts', '')))).toHaveLength(artifactFiles.length);
     expect(search(whileRunning, needles)).toEqual([]);
 
     expect(await a.stop()).toEqual({ code: 0, signal: null });
