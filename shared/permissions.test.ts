@@ -257,7 +257,7 @@ beforeEach(async () => {
 function state(): string {
   const { sqlite } = env.core.database;
   const tables = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' AND name NOT LIKE 'audit_fts%' ORDER BY name")
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' AND name NOT LIKE 'audit_search%' ORDER BY name")
     .all() as { name: string }[];
   return JSON.stringify(tables.map(({ name }) => [name, sqlite.prepare(`SELECT * FROM "${name}"`).all()]));
 }

@@ -180,6 +180,17 @@ describe('browsing', () => {
     expect((await call<{ items: AuditEvent[] }>(env.core, 'audit.list', { from: Date.now() + 60_000 })).items).toEqual([]);
   });
 
+  it('combines filters with a time range and finds words written with punctuation', async () => {
+    const seqs = async (filter: Record<string, unknown>) => (await call<{ items: AuditEvent[] }>(env.core, 'audit.list', filter)).items.map((e) => e.seq);
+    const sixth = await call<AuditEvent>(env.core, 'audit.get', { seq: 6 });
+    sql(env.core, `UPDATE audit_events SET at = at + 60000 WHERE seq > 6`);
+    expect(await seqs({ actor: 'alice', action: 'servers.update', to: sixth.at + 1 })).toEqual([6, 4, 2]);
+    expect(await seqs({ actor: 'user:alice-1', action: 'servers.update', from: sixth.at + 1 })).toEqual([10, 8]);
+    expect(await seqs({ actor: 'alice', outcome: 'ok', action: 'servers.create', before: 5 })).toEqual([3, 1]);
+    expect(await seqs({ q: 'web-3.example.net' })).toEqual([7]);
+    expect(await seqs({ actor: 'alice', action: 'auth.login' })).toEqual([]);
+  });
+
   it('keeps the log to those who may read it', async () => {
     const viewer: Principal = { kind: 'user', id: 'v', name: 'v', role: 'viewer' };
     expect(failure(await env.core.router.call(viewer, 'audit.list', {}, { origin: 'test' })).code).toBe('PERMISSION_DENIED');

@@ -44,9 +44,9 @@ interface Head {
  */
 export class AuditLog {
   private readonly insert: Database.Statement;
+  private readonly index: Database.Statement<[number, number]>;
   private readonly lastEvent: Database.Statement<[], Head>;
   private readonly lastCheckpoint: Database.Statement<[], { last_seq: number; last_hash: string }>;
-  private readonly appendOne: (entry: AuditEntry) => void;
   private readonly appendBatch: (entries: readonly AuditEntry[]) => void;
 
   constructor(
@@ -57,21 +57,24 @@ export class AuditLog {
       `INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // The search index (migration 0005) takes a transaction's events in one statement, as one
+    // pending FTS5 segment, from the view that turns an event into its filter tokens.
+    this.index = sqlite.prepare('INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?');
     this.lastEvent = sqlite.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     this.lastCheckpoint = sqlite.prepare('SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
-    const one = sqlite.transaction((entry: AuditEntry) => this.write(this.head(), entry));
     const many = sqlite.transaction((entries: readonly AuditEntry[]) => {
-      let head = this.head();
+      const start = this.head();
+      let head = start;
       for (const entry of entries) head = this.write(head, entry);
+      this.index.run(start.seq, head.seq);
     });
     // IMMEDIATE: the head is read under the write lock, so no other writer slips in between.
-    this.appendOne = (entry) => one.immediate(entry);
     this.appendBatch = (entries) => many.immediate(entries);
     this.chainUnhashed();
   }
 
   append(entry: AuditEntry): void {
-    this.appendOne(entry);
+    this.appendBatch([entry]);
   }
 
   /** Many events in one transaction (system jobs, benchmarks). */

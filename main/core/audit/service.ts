@@ -11,10 +11,11 @@ import type { JobContext, JobService } from '../jobs/service';
 import { toCsvCell } from '../servers/csv-cells';
 import type { SettingsStore } from '../settings/store';
 import { ChainWalker, GENESIS, type StoredEvent } from './chain';
+import { searchExpression } from './search';
 
 /**
- * Reading the audit log: filtered pages by sequence cursor (fast at millions of events: every
- * filter has a (column, seq) index and time ranges become sequence ranges), verification of the
+ * Reading the audit log: filtered pages by sequence cursor (fast at millions of events: filters
+ * are intersected in the search index and time ranges become sequence ranges), verification of the
  * chain, streamed exports, and retention at a checkpoint. The heavy parts run as jobs in chunks,
  * yielding to the event loop between chunks.
  */
@@ -35,6 +36,10 @@ interface Row {
 }
 
 const COLUMNS = 'seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash';
+/** The columns when the search index joins in (it has a `details` column of its own, always null). */
+const EVENT_COLUMNS = COLUMNS.split(', ')
+  .map((column) => `audit_events.${column}`)
+  .join(', ');
 const CHUNK = 5000;
 const SETTINGS_KEY = 'audit';
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -67,13 +72,12 @@ export function toAuditEvent(row: Row): AuditEvent {
   return { ...event, details, prevHash: event.prevHash ?? '', hash: event.hash ?? '' };
 }
 
-/** A full-text query where every word must appear, quoted so FTS syntax in the input is just text. */
-function ftsQuery(q: string): string {
-  return q
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => `"${word.replace(/"/g, '""')}"`)
-    .join(' ');
+interface Query {
+  from: string;
+  where: string;
+  params: unknown[];
+  /** The sequence column to bound and order by. */
+  seq: string;
 }
 
 export interface AuditServiceDeps {
@@ -87,47 +91,39 @@ export interface AuditServiceDeps {
 export class AuditService {
   constructor(private readonly deps: AuditServiceDeps) {}
 
-  /** SQL conditions and parameters for a filter; time bounds become sequence bounds. */
-  private where(filter: AuditFilter, before?: number): { sql: string; params: unknown[] } {
+  /**
+   * The tables, conditions and parameters for a filter. Field and word filters run in the search
+   * index, which then drives the query in sequence order (`seq` names its rowid, so the bounds
+   * reach FTS5); time bounds become sequence bounds.
+   */
+  private query(filter: AuditFilter, before?: number): Query {
+    const expression = searchExpression(filter);
+    const seq = expression ? 'audit_search.rowid' : 'audit_events.seq';
     const conditions: string[] = [];
     const params: unknown[] = [];
+    if (expression) {
+      conditions.push('audit_search MATCH ?');
+      params.push(expression);
+    }
     if (filter.from !== undefined) {
-      conditions.push('seq >= ?');
+      conditions.push(`${seq} >= ?`);
       params.push(this.firstSeqAtOrAfter(filter.from));
     }
     if (filter.to !== undefined) {
-      conditions.push('seq < ?');
+      conditions.push(`${seq} < ?`);
       params.push(this.firstSeqAtOrAfter(filter.to));
     }
     if (before !== undefined) {
-      conditions.push('seq < ?');
+      conditions.push(`${seq} < ?`);
       params.push(before);
     }
-    if (filter.actor) {
-      // `user:<id>` (or `apiKey:`, `system:`) names the principal; anything else is a name.
-      conditions.push(/^(user|apiKey|system):/.test(filter.actor) || filter.actor === 'anonymous' ? 'actor = ?' : 'actor_name = ?');
-      params.push(filter.actor);
-    }
-    if (filter.action) {
-      conditions.push('action = ?');
-      params.push(filter.action);
-    }
-    if (filter.target) {
-      conditions.push('target = ?');
-      params.push(filter.target);
-    }
-    // Failures have their own partial index; saying `<> 'ok'` lets the planner use it.
-    if (filter.outcome === 'error') conditions.push("outcome <> 'ok'");
-    else if (filter.outcome === 'ok') conditions.push("outcome = 'ok'");
-    else if (filter.outcome) {
-      conditions.push("outcome = ? AND outcome <> 'ok'");
-      params.push(filter.outcome);
-    }
-    if (filter.q) {
-      conditions.push('seq IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ?)');
-      params.push(ftsQuery(filter.q));
-    }
-    return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+    if (filter.outcome === 'ok') conditions.push("audit_events.outcome = 'ok'");
+    return {
+      from: expression ? 'audit_search JOIN audit_events ON audit_events.seq = audit_search.rowid' : 'audit_events',
+      where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
+      params,
+      seq,
+    };
   }
 
   /**
@@ -136,7 +132,11 @@ export class AuditService {
    */
   private firstSeqAtOrAfter(at: number): number {
     const { sqlite } = this.deps;
-    const bounds = sqlite.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM audit_events').get() as { lo: number | null; hi: number | null };
+    // Two subqueries: SQLite answers a lone min() or max() from the key, both at once by a full scan.
+    const bounds = sqlite.prepare('SELECT (SELECT min(seq) FROM audit_events) AS lo, (SELECT max(seq) FROM audit_events) AS hi').get() as {
+      lo: number | null;
+      hi: number | null;
+    };
     if (bounds.lo === null || bounds.hi === null) return 1;
     const atOrAfter = sqlite.prepare<[number], { seq: number; at: number }>('SELECT seq, at FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT 1');
     let lo = bounds.lo;
@@ -151,8 +151,8 @@ export class AuditService {
   }
 
   list(filter: AuditFilter & { before?: number | undefined; limit: number }): { items: AuditEvent[]; nextBefore: number | null } {
-    const { sql, params } = this.where(filter, filter.before);
-    const rows = this.deps.sqlite.prepare<unknown[], Row>(`SELECT ${COLUMNS} FROM audit_events ${sql} ORDER BY seq DESC LIMIT ?`).all(...params, filter.limit + 1);
+    const { from, where, params, seq } = this.query(filter, filter.before);
+    const rows = this.deps.sqlite.prepare<unknown[], Row>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where} ORDER BY ${seq} DESC LIMIT ?`).all(...params, filter.limit + 1);
     const more = rows.length > filter.limit;
     const items = rows.slice(0, filter.limit).map(toAuditEvent);
     return { items, nextBefore: more ? (items[items.length - 1]?.seq ?? null) : null };
@@ -233,12 +233,12 @@ export class AuditService {
   /** Streams the filtered events, oldest first, to a file the job hands over. */
   async export(jobId: string, filter: AuditFilter, format: 'csv' | 'jsonl', job: Pick<JobContext, 'signal' | 'progress'>) {
     const { sqlite, artifacts, clock } = this.deps;
-    const { sql, params } = this.where(filter);
-    const total = (sqlite.prepare(`SELECT count(*) AS n FROM audit_events ${sql}`).get(...params) as { n: number }).n;
+    const { from, where, params, seq } = this.query(filter);
+    const total = (sqlite.prepare(`SELECT count(*) AS n FROM ${from} ${where}`).get(...params) as { n: number }).n;
     const stamp = new Date(clock.now()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
     const draft = artifacts.begin(jobId, `audit-${stamp}.${format}`);
     const out = createWriteStream(draft.path, { encoding: 'utf8' });
-    const next = sqlite.prepare<unknown[], Row>(`SELECT ${COLUMNS} FROM audit_events ${sql ? `${sql} AND` : 'WHERE'} seq > ? ORDER BY seq LIMIT ?`);
+    const next = sqlite.prepare<unknown[], Row>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where ? `${where} AND` : 'WHERE'} ${seq} > ? ORDER BY ${seq} LIMIT ?`);
     const write = async (text: string) => {
       if (!out.write(text)) await once(out, 'drain');
     };

@@ -1,40 +1,31 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * Append-only, hash-chained record of every audited call (design.md §9). Each event's `hash` is
  * SHA-256 over the previous event's hash and the event's canonical JSON (main/core/audit/chain.ts).
  * Only retention removes events, and only up to a checkpoint that records the last removed hash.
- * `audit_fts` (a full-text index over `details`, kept by triggers) is created in the migration.
+ *
+ * No B-tree index besides the primary key: filters go through `audit_search`, a full-text index
+ * (created by hand in migration 0005) that holds each event's filterable fields as exact tokens
+ * next to its details' words (main/core/audit/search.ts). A B-tree on a column with thousands of
+ * values (the target) dirties a random page per event and cut appends threefold; FTS5 writes
+ * each transaction's events as one sequential segment and intersects any combination of filters.
  */
-export const auditEventsTable = sqliteTable(
-  'audit_events',
-  {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    at: integer('at').notNull(),
-    actor: text('actor').notNull(),
-    origin: text('origin').notNull(),
-    action: text('action').notNull(),
-    target: text('target'),
-    outcome: text('outcome').notNull(),
-    correlationId: text('correlation_id').notNull(),
-    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
-    /** The actor's name when the event was written ("alice", "ci key"). */
-    actorName: text('actor_name'),
-    prevHash: text('prev_hash'),
-    hash: text('hash'),
-  },
-  // Each filter has a (column, seq) index, so a filtered page walks back from a cursor. Time needs
-  // none: `at` grows with `seq`, so a time bound is found by bisecting the primary key. Outcomes
-  // are indexed only for failures (most events are `ok`), which keeps appends cheap.
-  (table) => [
-    index('audit_events_action').on(table.action, table.seq),
-    index('audit_events_actor').on(table.actor, table.seq),
-    index('audit_events_actor_name').on(table.actorName, table.seq),
-    index('audit_events_target').on(table.target, table.seq),
-    index('audit_events_failures').on(table.outcome, table.seq).where(sql`${table.outcome} <> 'ok'`),
-  ],
-);
+export const auditEventsTable = sqliteTable('audit_events', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  actor: text('actor').notNull(),
+  origin: text('origin').notNull(),
+  action: text('action').notNull(),
+  target: text('target'),
+  outcome: text('outcome').notNull(),
+  correlationId: text('correlation_id').notNull(),
+  details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  /** The actor's name when the event was written ("alice", "ci key"). */
+  actorName: text('actor_name'),
+  prevHash: text('prev_hash'),
+  hash: text('hash'),
+});
 
 export type AuditEventRow = typeof auditEventsTable.$inferSelect;
 

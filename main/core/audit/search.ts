@@ -1,0 +1,47 @@
+import type { AuditFilter } from '../../../shared/api/audit';
+
+/**
+ * The audit log's filters as one FTS5 query over `audit_search` (migration 0005). The view
+ * `audit_search_source` writes each filterable field as a token: a letter naming the field and
+ * the value's UTF-8 bytes in hex, so any value (spaces, punctuation, any script) is one exact,
+ * case-sensitive token. The letters, here and in the view:
+ *
+ *     a action · p actor (principal, `user:<id>`) · n actor's name · t target
+ *     o outcome (failures only) · `ofail` on every failure
+ *
+ * Hex digits never include the letters of `ofail`, so no value's token can be confused with it.
+ */
+
+const hex = (value: string) => Buffer.from(value, 'utf8').toString('hex');
+
+/** A principal (`user:<id>`, `apiKey:…`, `system:…`, `anonymous`), not a name. */
+function isPrincipal(actor: string): boolean {
+  return /^(user|apiKey|system):/.test(actor) || actor === 'anonymous';
+}
+
+/**
+ * The words a search must find in the details: split where the tokenizer splits (anything but
+ * letters and digits), each quoted so FTS syntax in the input is just text.
+ */
+function words(q: string): string[] {
+  return q
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .map((word) => `"${word}"`);
+}
+
+/**
+ * The MATCH expression for a filter's field and word conditions, or null when it has none
+ * (a time range alone, or only `outcome: ok`, which the caller checks in SQL).
+ */
+export function searchExpression(filter: AuditFilter): string | null {
+  const facets: string[] = [];
+  if (filter.actor) facets.push(`${isPrincipal(filter.actor) ? 'p' : 'n'}${hex(filter.actor)}`);
+  if (filter.action) facets.push(`a${hex(filter.action)}`);
+  if (filter.target) facets.push(`t${hex(filter.target)}`);
+  if (filter.outcome === 'error') facets.push('ofail');
+  else if (filter.outcome && filter.outcome !== 'ok') facets.push(`o${hex(filter.outcome)}`);
+  const terms = filter.q ? words(filter.q) : [];
+  const parts = [...(facets.length ? [`facets : (${facets.join(' ')})`] : []), ...(terms.length ? [`details : (${terms.join(' ')})`] : [])];
+  return parts.length ? parts.join(' AND ') : null;
+}
