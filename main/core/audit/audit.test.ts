@@ -9,6 +9,7 @@ import type { Core } from '../app';
 import { fromCsvCell } from '../servers/csv-cells';
 import { failure, success, useTempCore } from '../testing/harness';
 import { GENESIS } from './chain';
+import { storedEvent, type AuditRow } from './service';
 import { verifyJsonLines } from './verify-file';
 
 /**
@@ -40,33 +41,6 @@ async function history(core: Core): Promise<void> {
 }
 
 const sql = (core: Core, text: string) => core.database.sqlite.exec(text);
-
-interface RawRow {
-  seq: number;
-  at: number;
-  actor: string;
-  actor_name: string | null;
-  origin: string;
-  action: string;
-  target: string | null;
-  outcome: string;
-  correlation_id: string;
-  details: string;
-  prev_hash: string;
-}
-
-const chainEventOf = (row: RawRow) => ({
-  seq: row.seq,
-  at: row.at,
-  actor: row.actor,
-  actorName: row.actor_name,
-  origin: row.origin,
-  action: row.action,
-  target: row.target,
-  outcome: row.outcome,
-  correlationId: row.correlation_id,
-  details: row.details,
-});
 
 beforeEach(async () => {
   await history(env.core);
@@ -108,10 +82,10 @@ describe('the audit chain', () => {
   it('names an event rewritten and re-hashed by someone who knows the formula', async () => {
     // Re-hashing event 5 after editing it is consistent in itself; event 6 still points at the old hash.
     const { canonicalEvent, hashEvent } = await import('./chain');
-    const row = env.core.database.sqlite.prepare('SELECT * FROM audit_events WHERE seq = 5').get() as RawRow;
-    const event = { ...chainEventOf(row), origin: 'forged' };
+    const row = env.core.database.sqlite.prepare('SELECT * FROM audit_events WHERE seq = 5').get() as AuditRow;
+    const event = { ...storedEvent(row), origin: 'forged' };
     expect(canonicalEvent(event)).toContain('"origin":"forged"');
-    env.core.database.sqlite.prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5').run('forged', hashEvent(row.prev_hash, event));
+    env.core.database.sqlite.prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5').run('forged', hashEvent(row.prev_hash ?? GENESIS, event));
     expect((await verify(env.core)).broken).toMatchObject({ seq: 6, kind: 'relinked' });
   });
 
@@ -231,10 +205,10 @@ describe('retention', () => {
     sql(env.core, `UPDATE audit_events SET at = at - ${60 * 86_400_000} WHERE seq <= 6`);
     // Backdating edits those events: re-hash the chain as if they had been written then.
     const { hashEvent } = await import('./chain');
-    const rows = env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as RawRow[];
+    const rows = env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
     let prev = GENESIS;
     for (const row of rows) {
-      const hash = hashEvent(prev, chainEventOf(row));
+      const hash = hashEvent(prev, storedEvent(row));
       env.core.database.sqlite.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
       prev = hash;
     }

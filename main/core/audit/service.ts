@@ -20,7 +20,8 @@ import { searchExpression } from './search';
  * yielding to the event loop between chunks.
  */
 
-interface Row {
+/** An audit_events row as SQLite returns it. */
+export interface AuditRow {
   seq: number;
   at: number;
   actor: string;
@@ -44,7 +45,8 @@ const CHUNK = 5000;
 const SETTINGS_KEY = 'audit';
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function stored(row: Row): StoredEvent {
+/** A row as the chain sees it. */
+export function storedEvent(row: AuditRow): StoredEvent {
   return {
     seq: row.seq,
     at: row.at,
@@ -61,8 +63,8 @@ function stored(row: Row): StoredEvent {
   };
 }
 
-export function toAuditEvent(row: Row): AuditEvent {
-  const event = stored(row);
+export function toAuditEvent(row: AuditRow): AuditEvent {
+  const event = storedEvent(row);
   let details: Record<string, unknown>;
   try {
     details = JSON.parse(event.details) as Record<string, unknown>;
@@ -152,14 +154,14 @@ export class AuditService {
 
   list(filter: AuditFilter & { before?: number | undefined; limit: number }): { items: AuditEvent[]; nextBefore: number | null } {
     const { from, where, params, seq } = this.query(filter, filter.before);
-    const rows = this.deps.sqlite.prepare<unknown[], Row>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where} ORDER BY ${seq} DESC LIMIT ?`).all(...params, filter.limit + 1);
+    const rows = this.deps.sqlite.prepare<unknown[], AuditRow>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where} ORDER BY ${seq} DESC LIMIT ?`).all(...params, filter.limit + 1);
     const more = rows.length > filter.limit;
     const items = rows.slice(0, filter.limit).map(toAuditEvent);
     return { items, nextBefore: more ? (items[items.length - 1]?.seq ?? null) : null };
   }
 
   get(seq: number): AuditEvent {
-    const row = this.deps.sqlite.prepare<[number], Row>(`SELECT ${COLUMNS} FROM audit_events WHERE seq = ?`).get(seq);
+    const row = this.deps.sqlite.prepare<[number], AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE seq = ?`).get(seq);
     if (!row) throw new AppError('NOT_FOUND', `There is no audit event ${seq}.`, { hint: 'It may be older than the retention period.' });
     return toAuditEvent(row);
   }
@@ -192,7 +194,7 @@ export class AuditService {
     const anchor = this.anchor();
     const walker = new ChainWalker(anchor);
     const total = (sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE seq > ?').get(anchor.seq) as { n: number }).n;
-    const chunk = sqlite.prepare<[number, number], Row>(`SELECT ${COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`);
+    const chunk = sqlite.prepare<[number, number], AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`);
     let foundAt: number | null = expectHead === anchor.hash ? anchor.seq : null;
     let after = anchor.seq;
     let seen = 0;
@@ -201,7 +203,7 @@ export class AuditService {
       const rows = chunk.all(after, CHUNK);
       if (rows.length === 0) break;
       for (const row of rows) {
-        walker.push(stored(row));
+        walker.push(storedEvent(row));
         if (expectHead && foundAt === null && row.hash === expectHead) foundAt = row.seq;
       }
       after = rows[rows.length - 1]?.seq ?? after;
@@ -238,7 +240,7 @@ export class AuditService {
     const stamp = new Date(clock.now()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
     const draft = artifacts.begin(jobId, `audit-${stamp}.${format}`);
     const out = createWriteStream(draft.path, { encoding: 'utf8' });
-    const next = sqlite.prepare<unknown[], Row>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where ? `${where} AND` : 'WHERE'} ${seq} > ? ORDER BY ${seq} LIMIT ?`);
+    const next = sqlite.prepare<unknown[], AuditRow>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where ? `${where} AND` : 'WHERE'} ${seq} > ? ORDER BY ${seq} LIMIT ?`);
     const write = async (text: string) => {
       if (!out.write(text)) await once(out, 'drain');
     };
@@ -318,7 +320,7 @@ export class AuditService {
 
 const CSV_HEADER = ['seq', 'at', 'time', 'actor', 'actorName', 'origin', 'action', 'target', 'outcome', 'correlationId', 'details', 'prevHash', 'hash'];
 
-function csvRow(row: Row): string[] {
+function csvRow(row: AuditRow): string[] {
   return [
     String(row.seq),
     String(row.at),

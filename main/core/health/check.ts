@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { z } from 'zod';
 import type { SecretValue } from '../../../shared/api/vault';
 
@@ -66,6 +67,33 @@ export function stopped(ctx: CheckContext, what: string): CheckResult {
   return ctx.signal.aborted
     ? { status: 'down', latencyMs: null, message: `check cancelled before ${what} answered` }
     : { status: 'down', latencyMs: null, message: `no answer from ${what} within ${ctx.timeoutMs} ms` };
+}
+
+/**
+ * One socket's check, from connect to verdict: `open` connects, `wire` listens and calls `finish`
+ * once with the result. The socket is destroyed when the check finishes, and the deadline (timeout
+ * or cancel) finishes it as stopped; a connection error finishes it as down, in words.
+ */
+export function socketCheck<S extends Socket>(
+  ctx: CheckContext,
+  target: string,
+  open: () => S,
+  wire: (socket: S, finish: (result: CheckResult) => void) => void,
+): Promise<CheckResult> {
+  const signal = deadline(ctx);
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(stopped(ctx, target));
+    const socket = open();
+    const onAbort = () => finish(stopped(ctx, target));
+    const finish = (result: CheckResult) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(result);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (error) => finish({ status: 'down', latencyMs: null, message: describeError(error, target) }));
+    wire(socket, finish);
+  });
 }
 
 const NET_REASONS: Record<string, string> = {

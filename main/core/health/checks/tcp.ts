@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { tcpConfig, type TcpConfig } from '../../../../shared/health/tcp';
-import { type CheckResult, type CheckType, deadline, describeError, hostPort, stopped, stopwatch } from '../check';
+import { type CheckType, hostPort, socketCheck, stopwatch } from '../check';
 
 
 
@@ -10,23 +10,12 @@ export const tcpCheck: CheckType<TcpConfig> = {
   configSchema: tcpConfig,
   run(config, ctx) {
     const target = hostPort(config.host, config.port);
-    const signal = deadline(ctx);
     const elapsed = stopwatch();
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve(stopped(ctx, target));
-      const socket = connect({ host: config.host, port: config.port });
-      const onAbort = () => finish(stopped(ctx, target));
-      const finish = (result: CheckResult) => {
-        signal.removeEventListener('abort', onAbort);
-        socket.destroy();
-        resolve(result);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+    return socketCheck(ctx, target, () => connect({ host: config.host, port: config.port }), (socket, finish) => {
       socket.once('connect', () => {
         const latencyMs = elapsed();
         finish({ status: 'up', latencyMs, message: `connected to ${target} in ${latencyMs} ms` });
       });
-      socket.once('error', (error) => finish({ status: 'down', latencyMs: null, message: describeError(error, target) }));
     });
   },
 };

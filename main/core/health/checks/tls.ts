@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { connect, type TLSSocket } from 'node:tls';
+import { connect } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
-import { type CheckResult, type CheckStatus, type CheckType, days, daysUntil, deadline, describeError, hostPort, isoDay, stopped, stopwatch, tlsReason } from '../check';
+import { type CheckStatus, type CheckType, days, daysUntil, hostPort, isoDay, socketCheck, stopwatch, tlsReason } from '../check';
 
 
 
@@ -84,11 +84,9 @@ export const tlsCheck: CheckType<TlsConfig> = {
   run(config, ctx) {
     const target = hostPort(config.host, config.port);
     const name = config.servername ?? config.host;
-    const signal = deadline(ctx);
     const elapsed = stopwatch();
-    return new Promise<CheckResult>((resolve) => {
-      if (signal.aborted) return resolve(stopped(ctx, target));
-      const socket: TLSSocket = connect({
+    const open = () =>
+      connect({
         host: config.host,
         port: config.port,
         // SNI carries host names only; an IP address is not sent.
@@ -96,13 +94,7 @@ export const tlsCheck: CheckType<TlsConfig> = {
         ca: config.ca,
         rejectUnauthorized: false,
       });
-      const onAbort = () => finish(stopped(ctx, target));
-      const finish = (result: CheckResult) => {
-        signal.removeEventListener('abort', onAbort);
-        socket.destroy();
-        resolve(result);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+    return socketCheck(ctx, target, open, (socket, finish) => {
       socket.once('secureConnect', () => {
         const latencyMs = elapsed();
         const cert = socket.getPeerX509Certificate();
@@ -113,7 +105,6 @@ export const tlsCheck: CheckType<TlsConfig> = {
         );
         finish({ status: verdict.status, latencyMs, message: verdict.message, data: { ...verdict.data, protocol: socket.getProtocol() } });
       });
-      socket.once('error', (error) => finish({ status: 'down', latencyMs: null, message: describeError(error, target) }));
     });
   },
 };
