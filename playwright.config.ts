@@ -16,8 +16,8 @@ export const CHROMIUM_ARGS = [
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '*.spec.ts',
-  // The Electron spec needs Electron's binary: it runs in the GitHub workflow (GUARDIAN_ELECTRON_E2E=1).
-  testIgnore: process.env.GUARDIAN_ELECTRON_E2E ? [] : 'electron.spec.ts',
+  // e2e/electron.spec.ts needs Electron's binary: where it is missing the spec reports itself
+  // as not run, with the reason; the GitHub workflow runs it under xvfb.
   outputDir: 'test-results',
   fullyParallel: false,
   workers: 1,

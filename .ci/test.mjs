@@ -5,7 +5,7 @@
 // exact command to install it is printed before anything else runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const reports = join(root, '.reports');
@@ -81,6 +81,8 @@ if (built) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** What did not run, and why: vitest names the test; Playwright also gives the skip's reason. */
+const notRun = [];
 for (const result of results) {
   if (result.name.startsWith('unit') || result.name.startsWith('end-to-end')) continue;
   if (result.ok) passed++;
@@ -92,6 +94,11 @@ if (vitest) {
   passed += vitest.numPassedTests ?? 0;
   failed += vitest.numFailedTests ?? 0;
   skipped += (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
+  for (const file of vitest.testResults ?? []) {
+    for (const test of file.assertionResults ?? []) {
+      if (['pending', 'skipped', 'todo'].includes(test.status)) notRun.push(`${relative(process.cwd(), file.name)}: ${test.fullName}`);
+    }
+  }
   if (vitest.success === false && (vitest.numFailedTests ?? 0) === 0) failed++; // a suite failed to load
 } else failed++;
 
@@ -101,10 +108,23 @@ if (built) {
     passed += (playwright.stats.expected ?? 0) + (playwright.stats.flaky ?? 0);
     failed += playwright.stats.unexpected ?? 0;
     skipped += playwright.stats.skipped ?? 0;
+    const walk = (suite) => {
+      for (const spec of suite.specs ?? []) {
+        for (const test of spec.tests ?? []) {
+          if (test.status !== 'skipped') continue;
+          const reason = (test.annotations ?? []).find((note) => note.type === 'skip')?.description;
+          notRun.push(`${spec.file}: ${spec.title}${reason ? ` (${reason})` : ''}`);
+        }
+      }
+      for (const child of suite.suites ?? []) walk(child);
+    };
+    for (const suite of playwright.suites ?? []) walk(suite);
     if ((playwright.errors ?? []).length > 0) failed++;
   } else failed++;
 } else failed++;
 
 console.log('\n' + results.map((result) => `${result.ok ? 'ok    ' : 'FAILED'} ${result.name}`).join('\n'));
-console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (skipped) console.log(`\n${skipped} not run:\n${notRun.map((line) => `  ${line}`).join('\n')}`);
+// The closing line CI reads, alone on its line.
+console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Server } from '../../shared/api/servers';
+import { AppError } from '../../shared/api/errors';
+import { createCore } from '../core/app';
+import { silentLogger } from '../core/logging/logger';
 import { rendererDir } from '../core/paths';
+import { startHttpServer } from './http/server';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 afterAll(cleanUp);
@@ -104,13 +108,20 @@ describe('guardian serve', { timeout: 60_000 }, () => {
     }
   });
 
-  // Runs only before the first build: npm test builds the renderer first, so there it is skipped.
-  it.skipIf(existsSync(join(rendererDir, 'index.html')))('--ui without a built renderer says to build it first', async () => {
-    const result = await runCli(['serve', '--ui', '--port', '0', '--data-dir', tempDir()]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('error: The UI has not been built');
-    expect(result.stderr).toMatch(/^hint: .*npm run build/m);
+  // In process, against an empty folder: npm test builds the renderer before the tests run.
+  it('--ui without a built renderer refuses to start, saying to build it first', async () => {
+    const core = createCore({ dataDir: tempDir(), logger: silentLogger(), mode: 'headless' });
+    try {
+      const refused = await startHttpServer({ core, host: '127.0.0.1', port: 0, uiDir: tempDir() }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(AppError);
+      expect(refused).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('The UI has not been built') as string });
+      expect((refused as AppError).hint).toMatch(/npm run build/);
+    } finally {
+      await core.close();
+    }
   });
 
   it.runIf(existsSync(join(rendererDir, 'index.html')))('--ui serves the built renderer under its CSP, and the API beside it', async () => {
