@@ -10,6 +10,8 @@ import { findElectronBinary } from '../main/headless/start';
 // GUARDIAN_ELECTRON_E2E=1; anywhere else it reports itself as not run, and why.
 
 const electronBinary = findElectronBinary();
+// Skipped, with the reason in the report, where Electron's binary is missing (our build machines
+// cannot download it) or outside the workflow's xvfb step (no display to open a window on).
 const notRunBecause =
   electronBinary === undefined
     ? "Electron's binary is not installed here (it is downloaded from GitHub); the GitHub workflow runs this spec"

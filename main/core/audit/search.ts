@@ -42,6 +42,8 @@ export function searchExpression(filter: AuditFilter): string | null {
   if (filter.outcome === 'error') facets.push('ofail');
   else if (filter.outcome && filter.outcome !== 'ok') facets.push(`o${hex(filter.outcome)}`);
   const terms = filter.q ? words(filter.q) : [];
-  const parts = [...(facets.length ? [`facets : (${facets.join(' ')})`] : []), ...(terms.length ? [`details : (${terms.join(' ')})`] : [])];
+  const parts: string[] = [];
+  if (facets.length) parts.push(`facets : (${facets.join(' ')})`);
+  if (terms.length) parts.push(`details : (${terms.join(' ')})`);
   return parts.length ? parts.join(' AND ') : null;
 }

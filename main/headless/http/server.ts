@@ -112,6 +112,12 @@ function labelOf(request: FastifyRequest): string {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  // Refused before anything is built or bound: nothing is left open behind the error.
+  if (options.uiDir && !existsSync(join(options.uiDir, 'index.html'))) {
+    throw new AppError('UNAVAILABLE', `The UI has not been built (no ${join(options.uiDir, 'index.html')}).`, {
+      hint: 'Run "npm run build" first, then start again with --ui.',
+    });
+  }
   const { core } = options;
   const { metrics, router } = core;
   const streams: EventStreams = new Set();
@@ -277,11 +283,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   const uiDir = options.uiDir;
   if (uiDir) {
-    if (!existsSync(join(uiDir, 'index.html'))) {
-      throw new AppError('UNAVAILABLE', `The UI has not been built (no ${join(uiDir, 'index.html')}).`, {
-        hint: 'Run "npm run build" first, then start again with --ui.',
-      });
-    }
     await app.register(fastifyStatic, {
       root: uiDir,
       prefix: '/',
