@@ -1,4 +1,4 @@
-// Lint, and the layer rule of design.md §2: a file's folder says which runtime it needs, and an
+// Lint, and the layer rule of docs/architecture.md §2: a file's folder says which runtime it needs, and an
 // import that breaks the table fails `npm test`.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
@@ -7,8 +7,8 @@ import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((name) => `node:${name}`), 'node:*'];
 
-const node = { name: NODE_BUILTINS, message: 'This layer runs outside Node (design.md §2): no Node modules.' };
-const electron = { group: ['electron', 'electron/*'], message: 'Only main/desktop and preload may import electron (design.md §2).' };
+const node = { name: NODE_BUILTINS, message: 'This layer runs outside Node (docs/architecture.md §2): no Node modules.' };
+const electron = { group: ['electron', 'electron/*'], message: 'Only main/desktop and preload may import electron (docs/architecture.md §2).' };
 const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
 
 /** Which imports each folder refuses: the layer table. */

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * `npm run bench -- <name> [flags]`: runs bench/<name>.ts, whose `run(args)` prints its figures.
- * Benchmarks print numbers and ratios; none asserts a time (design.md §11).
+ * Benchmarks print numbers and ratios; none asserts a time (docs/architecture.md §11).
  */
 
 export interface Benchmark {

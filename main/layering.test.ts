@@ -4,7 +4,7 @@ import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The layer table of design.md §2 is enforced by eslint.config.js. These cases prove the rule
+ * The layer table of docs/architecture.md §2 is enforced by eslint.config.js. These cases prove the rule
  * bites: an import that breaks the table is an error in the file that makes it.
  */
 

@@ -304,7 +304,7 @@ describe('calling every method as every role', () => {
       const result = await env.core.router.call(principalOf(role), name, inputFor(name, seed), { origin: 'test' });
       const code = result.ok ? 'ok' : result.error.code;
 
-      // Every audited method writes exactly one event per call, whatever the outcome (design.md §9).
+      // Every audited method writes exactly one event per call, whatever the outcome (docs/architecture.md §9).
       const events = auditSince(seq).filter((row) => row.action === name);
       expect(events, `${role} calling ${name}: its audit events`).toHaveLength(methods[name].audit === false ? 0 : 1);
       if (events[0]) expect(events[0].outcome).toBe(code);

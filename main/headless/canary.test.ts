@@ -20,7 +20,7 @@ function ed25519Key(options: { comment?: string; passphrase?: string; cipher?: s
   }
 }
 
-// The canary test (design.md §5): plant distinctive secrets of every kind, use every vault flow
+// The canary test (docs/architecture.md §5): plant distinctive secrets of every kind, use every vault flow
 // over HTTP with debug logging, then search every byte Guardian wrote (database, WAL, logs,
 // backups, exports) for each of them in clear, base64 and hex. The only place a canary may show
 // up is the answer to a reveal the test asked for, which is not a file.

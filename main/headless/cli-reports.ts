@@ -66,7 +66,7 @@ function serverIdsOf(core: Core, refs: readonly string[] | undefined): string[] 
   });
 }
 
-/** `guardian report export`: makes a report on a data dir and writes its file where asked (design.md §10). */
+/** `guardian report export`: makes a report on a data dir and writes its file where asked (docs/architecture.md §10). */
 export function addReportCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
   const report = program.command('report').description('Reports to hand to others: uptime and SLA, inventory, audit summary.');
 

@@ -3,7 +3,7 @@ import { method, queryInt } from './contract';
 import { JobSchema } from './jobs';
 
 /**
- * The audit log's contract (design.md §9): browse with filters and cursor paging, verify the
+ * The audit log's contract (docs/architecture.md §9): browse with filters and cursor paging, verify the
  * hash chain, export with the hashes, cut old events at a checkpoint.
  */
 

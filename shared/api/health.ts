@@ -4,7 +4,7 @@ import { event, method, queryInt, queryList } from './contract';
 import { Environment, ServerId, Tag } from './servers';
 
 /**
- * The health engine's contract (design.md §7): checks, their results and states, incidents,
+ * The health engine's contract (docs/architecture.md §7): checks, their results and states, incidents,
  * maintenance windows, the monitoring settings and the dashboards' read models.
  */
 

@@ -4,7 +4,7 @@ import { Artifact, JobSchema } from './jobs';
 import { Environment, ServerId, Tag } from './servers';
 
 /**
- * Reports people hand to others (design.md §1, the auditor's monthly flow): uptime and SLA per
+ * Reports people hand to others (docs/architecture.md §1, the auditor's monthly flow): uptime and SLA per
  * server, the inventory, and a summary of the audit log, as CSV, JSON, HTML or PDF. Generating one
  * is a job; its file is the job's artifact.
  */

@@ -3,7 +3,7 @@ import { method, queryInt } from './contract';
 import { JobSchema } from './jobs';
 
 /**
- * Scheduled jobs (design.md §8): a registered task (`health.retention`, `audit.verify`, `report`,
+ * Scheduled jobs (docs/architecture.md §8): a registered task (`health.retention`, `audit.verify`, `report`,
  * …) with its parameters, run on a cron schedule in a time zone by the long-running hosts
  * (`guardian serve`, the desktop app). Every run is a job and leaves a row in the schedule's
  * history.

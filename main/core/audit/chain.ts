@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import type { BreakKind } from '../../../shared/api/audit';
 
 /**
- * The audit log's hash chain (design.md §9). Each event's hash is
+ * The audit log's hash chain (docs/architecture.md §9). Each event's hash is
  *
  *     SHA-256( previous event's hash (hex) ‖ canonical JSON of the event )
  *

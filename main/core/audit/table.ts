@@ -1,7 +1,7 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
- * Append-only, hash-chained record of every audited call (design.md §9). Each event's `hash` is
+ * Append-only, hash-chained record of every audited call (docs/architecture.md §9). Each event's `hash` is
  * SHA-256 over the previous event's hash and the event's canonical JSON (main/core/audit/chain.ts).
  * Only retention removes events, and only up to a checkpoint that records the last removed hash.
  *

@@ -13,7 +13,7 @@ import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
 import { closedPort } from './checks/peers.fixture';
 
 /**
- * The health engine's canary (design.md §5): an ssh-metrics check logs in with a vault password
+ * The health engine's canary (docs/architecture.md §5): an ssh-metrics check logs in with a vault password
  * that is a canary string. The check is created, run directly, through the running scheduler and
  * as an unsaved test, against a port nothing listens on, with logging at its most verbose; then
  * every byte in the data dir (database, WAL, logs) and every event sent is searched for the canary

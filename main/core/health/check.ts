@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SecretValue } from '../../../shared/api/vault';
 
 /**
- * The shape every health check shares (design.md §7): a typed config schema and a `run` that
+ * The shape every health check shares (docs/architecture.md §7): a typed config schema and a `run` that
  * returns its result. A run never throws for a failing target; it answers `down` with a message
  * a person understands. It throws only for a bug of its own.
  */

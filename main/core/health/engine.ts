@@ -13,7 +13,7 @@ import type { CheckRegistry, CheckRuntime, RegistryChange } from './registry';
 import { CheckScheduler, systemTimers, type AttemptContext, type RunReport, type ScheduledCheck, type Timers } from './scheduler';
 
 /**
- * The running health engine (design.md §7): the scheduler fed from the registry, a runner that
+ * The running health engine (docs/architecture.md §7): the scheduler fed from the registry, a runner that
  * hands each check its type's module, and every tick's batch written by the recorder in one
  * transaction, then announced: server status and incident events at once, check results
  * coalesced to at most a few messages a second.

@@ -5,7 +5,7 @@ import type { Clock } from '../clock';
 import type { IncidentRow } from './table';
 
 /**
- * Incidents (design.md §7): a server going degraded or down opens one, with its cause; its
+ * Incidents (docs/architecture.md §7): a server going degraded or down opens one, with its cause; its
  * coming back resolves it; a person can acknowledge it with a note. Open incidents are kept in
  * memory by server, so a tick knows at once whether a bad server already has one.
  */

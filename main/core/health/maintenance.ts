@@ -7,7 +7,7 @@ import type { Db } from '../db/open';
 import { maintenanceTable, type MaintenanceRow } from './table';
 
 /**
- * Maintenance windows (design.md §7): one-off or recurring (cron in a time zone), by server or
+ * Maintenance windows (docs/architecture.md §7): one-off or recurring (cron in a time zone), by server or
  * tag. While one is open for a server its results are marked and its incidents held back; its
  * checks keep running. The windows live in memory too: asking "muted?" costs no query.
  */

@@ -10,7 +10,7 @@ import { statusOfServer } from './server-status';
 import { uptimeOf, type UptimeIndex } from './uptime-index';
 
 /**
- * The dashboards' read models (design.md §7), built from memory (the registry's checks and
+ * The dashboards' read models (docs/architecture.md §7), built from memory (the registry's checks and
  * states, the uptime index, open incidents) so the fleet overview of thousands of servers is a
  * walk over arrays, not a query per server. Charts read rollups and raw results.
  */

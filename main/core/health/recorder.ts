@@ -12,7 +12,7 @@ import { nextCheckState, type ServerStatus } from './state';
 import type { UptimeIndex } from './uptime-index';
 
 /**
- * Writes one tick's results (design.md §4: one transaction per tick, never one per result): the
+ * Writes one tick's results (docs/architecture.md §4: one transaction per tick, never one per result): the
  * raw results, each check's new state, the open hour's and day's rollups; then derives each
  * touched server's status and opens, escalates or resolves its incident. Answers what changed,
  * for the engine to announce once the transaction has committed.

@@ -4,7 +4,7 @@ import { DAY_MS } from './rollups';
 
 /**
  * Prunes raw results older than the raw retention and rollups older than the rollup retention
- * (design.md §4), one check at a time through the (check, time) primary key, yielding to the
+ * (docs/architecture.md §4), one check at a time through the (check, time) primary key, yielding to the
  * event loop between checks so polling and requests never wait behind it.
  */
 

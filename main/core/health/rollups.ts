@@ -3,7 +3,7 @@ import type { CheckStatus } from './check';
 import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
 
 /**
- * Hourly and daily rollups per check (design.md §4): count, failures (down), degraded, muted
+ * Hourly and daily rollups per check (docs/architecture.md §4): count, failures (down), degraded, muted
  * (in a maintenance window, left out of the rest), latency min/max/sum and a sketch for p95.
  * The open hour's and day's rows are kept in memory and rewritten once per tick for the checks
  * that had results; a row from before a restart is read back the first time it is touched.

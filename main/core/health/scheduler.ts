@@ -2,7 +2,7 @@ import type { Clock } from '../clock';
 import type { CheckResult } from './check';
 
 /**
- * The check scheduler (design.md §7): each check on its own interval with jitter, concurrency
+ * The check scheduler (docs/architecture.md §7): each check on its own interval with jitter, concurrency
  * capped globally and per host, a timeout per attempt, retries with backoff before `down`, pause
  * and resume, "check now", and results handed over in one batch per tick so storage writes one
  * transaction per tick. Time, timers, randomness and the runner are injected: tests are exact.

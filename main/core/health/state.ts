@@ -1,7 +1,7 @@
 import type { CheckResult, CheckStatus } from './check';
 
 /**
- * The check state machine (design.md §7), pure: (state, result, policy) → next state.
+ * The check state machine (docs/architecture.md §7), pure: (state, result, policy) → next state.
  * Flap damping: a check leaves its state only after `confirmAfter` consecutive results on the same
  * side of it (all worse, or all better). It then moves to the mildest status of that streak, so
  * up → [down, degraded] lands on `degraded`, the status in between, not `down`.

@@ -2,7 +2,7 @@ import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm
 import { serversTable } from '../servers/table';
 
 /**
- * The health engine's tables (design.md §4, §7). Results and rollups are keyed by the check's
+ * The health engine's tables (docs/architecture.md §4, §7). Results and rollups are keyed by the check's
  * small integer `seq`, not its uuid, and are WITHOUT ROWID tables (set in the migration, which
  * drizzle-kit cannot express): a raw result costs about 20 bytes, so a week of results at a 20 s
  * interval stays small.

@@ -6,7 +6,7 @@ import { packageRoot } from '../paths';
 import type { ReportTask } from './generate';
 
 /**
- * Runs a report in a worker thread (design.md §4): pdfkit loads and embeds its font in steps of
+ * Runs a report in a worker thread (docs/architecture.md §4): pdfkit loads and embeds its font in steps of
  * 50 to 140 ms that cannot be split, which would stall the main process's event loop (the UI,
  * the API, the health engine). The worker (report-worker.ts) reads the database through a
  * connection of its own, read-only (WAL lets it read beside the main thread's writes), writes

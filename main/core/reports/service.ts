@@ -19,7 +19,7 @@ import { reportFileName, resolvePeriod, type Period } from './period';
 import { runReportInWorker } from './run-in-worker';
 
 /**
- * Reports as jobs (design.md §8): the caller gets the job at once; the job reads the stored
+ * Reports as jobs (docs/architecture.md §8): the caller gets the job at once; the job reads the stored
  * history one server (or one day) at a time, writes its file through Artifacts and ends with the
  * file described in its result. The file is for those who may read what it summarises. The file
  * is made in a worker thread (run-in-worker.ts), so no report stalls the main event loop.

@@ -6,7 +6,7 @@ import { decodeSketch, mergeSketch, quantile, type Sketch } from '../health/sket
 import { rollupSpans, type Period } from './period';
 
 /**
- * Uptime and SLA per server from the health engine's stored history (design.md §4): rollups for
+ * Uptime and SLA per server from the health engine's stored history (docs/architecture.md §4): rollups for
  * the results (results in a maintenance window are left out, as the dashboards leave them out),
  * incidents for the downtime. Reads one server at a time with prepared statements, so a report
  * over thousands of servers holds one server's rows at once.

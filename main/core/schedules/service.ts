@@ -14,7 +14,7 @@ import type { ScheduleRow } from './table';
 import type { TaskRegistry } from './tasks';
 
 /**
- * Scheduled jobs (design.md §8). The store keeps the schedules; this service runs them, in
+ * Scheduled jobs (docs/architecture.md §8). The store keeps the schedules; this service runs them, in
  * long-running hosts only: `start()` is called by `guardian serve` and the desktop app, never by
  * the CLI (which still edits schedules and runs one now).
  *

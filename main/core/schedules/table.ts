@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** Jobs that run on a cron schedule in the admin's time zone (design.md §8, issue: scheduled jobs). */
+/** Jobs that run on a cron schedule in the admin's time zone (docs/architecture.md §8). */
 export const schedulesTable = sqliteTable('schedules', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),

@@ -2,7 +2,7 @@ import type { PayloadOf } from '../../../shared/api';
 import type { Check, checkResultEvent, FleetOverview, Incident, ServerHealth, serverStatusEvent } from '../../../shared/api/health';
 
 /**
- * Pure patches of cached health reads from the engine's events (design.md §7), so a result, a
+ * Pure patches of cached health reads from the engine's events (docs/architecture.md §7), so a result, a
  * status change or an incident updates what is on screen without refetching the fleet. Each
  * returns its input unchanged (the same object) when the event does not touch it, so TanStack
  * Query re-renders nothing.
