@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { ONBOARDING_STEPS, type Me, type OnboardingStep } from '../../../shared/api/auth';
 import { AppError } from '../../../shared/api/errors';
@@ -133,26 +133,13 @@ export class SignInService {
     userAgent: string,
     sink: SessionSink | undefined,
   ): Promise<Me> {
-    const { throttle, lockout, accounts } = this.deps;
+    const { throttle, accounts } = this.deps;
     this.requireSink(sink);
     const keys = [`account:${input.username.trim().toLowerCase()}`, `origin:${origin}`];
-    const busy = keys.some((key) => (this.inFlight.get(key) ?? 0) >= lockout.maxFailures);
-    const lockedUntil = throttle.lockedUntil(keys);
-    if (lockedUntil !== null || busy) {
-      const minutes = Math.max(1, Math.ceil(((lockedUntil ?? this.deps.clock.now()) - this.deps.clock.now()) / 60_000));
-      throw new AppError('RATE_LIMITED', 'Too many failed sign-ins.', {
-        hint: `Sign-in is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      });
-    }
-    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
-    let user: UserRow | undefined;
-    let passwordOk: boolean;
-    try {
-      user = accounts.findByUsername(input.username);
-      passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
-    } finally {
-      for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
-    }
+    const { user, passwordOk } = await this.throttled(keys, async () => {
+      const found = accounts.findByUsername(input.username);
+      return { user: found, passwordOk: await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash()), input.password) };
+    });
     if (!user || !passwordOk || user.disabled) {
       throttle.recordFailure(keys);
       throw signInFailed();
@@ -174,14 +161,43 @@ export class SignInService {
     return this.startSession(user, origin, userAgent, sink);
   }
 
-  /** A TOTP code for a step after the last one used, or an unused recovery code. */
+  /**
+   * Runs one password check counted against these throttle keys. Refused while a key is locked,
+   * or while as many checks of it are in flight as it may still fail: argon2 runs off the event
+   * loop, so without this, parallel guesses would all be checked before the first failure counts.
+   */
+  private async throttled<T>(keys: string[], check: () => Promise<T>): Promise<T> {
+    const { throttle, clock } = this.deps;
+    if (keys.some((key) => (this.inFlight.get(key) ?? 0) >= throttle.failuresLeft(key))) {
+      const lockedUntil = throttle.lockedUntil(keys);
+      const minutes = Math.max(1, Math.ceil(((lockedUntil ?? clock.now()) - clock.now()) / 60_000));
+      throw new AppError('RATE_LIMITED', 'Too many failed sign-ins.', {
+        hint: `Sign-in is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      });
+    }
+    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    try {
+      return await check();
+    } finally {
+      for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+    }
+  }
+
+  /**
+   * A TOTP code for a step after the last one used, or an unused recovery code. Either is spent
+   * by an update that must change exactly one row, so parallel requests with one code get one success.
+   */
   private acceptSecondFactor(user: UserRow, code: string): boolean {
     const { db, clock } = this.deps;
     if (/^\s*\d{6}\s*$/.test(code) && user.totpSecret) {
       const step = matchTotp(user.totpSecret, code, clock.now());
-      if (step === null || (user.totpLastStep !== null && step <= user.totpLastStep)) return false;
-      db.update(usersTable).set({ totpLastStep: step }).where(eq(usersTable.id, user.id)).run();
-      return true;
+      if (step === null) return false;
+      const spent = db
+        .update(usersTable)
+        .set({ totpLastStep: step })
+        .where(and(eq(usersTable.id, user.id), or(isNull(usersTable.totpLastStep), lt(usersTable.totpLastStep, step))))
+        .run();
+      return spent.changes === 1;
     }
     const hash = hashRecoveryCode(code);
     const result = db
@@ -241,21 +257,22 @@ export class SignInService {
     if (!principal.sessionId) {
       throw new AppError('PERMISSION_DENIED', 'Only a signed-in session can re-authenticate.', { hint: 'Sign in with your account.' });
     }
+    // The same lockout and parallel cap as sign-in; the second factor is looked at (and spent)
+    // only once the password is right, so a wrong guess never burns a code.
     const keys = [`account:${user.username.toLowerCase()}`];
-    const lockedUntil = this.deps.throttle.lockedUntil(keys);
-    if (lockedUntil !== null) {
-      throw new AppError('RATE_LIMITED', 'Too many failed attempts.', { hint: 'Wait for the lock to end, then try again.' });
-    }
-    const passwordOk = await verifyPassword(user.passwordHash, password);
-    const codeOk = !user.totpEnabled || (code !== undefined && code !== '' && this.acceptSecondFactor(user, code));
-    if (!passwordOk || !codeOk) {
+    const passwordOk = await this.throttled(keys, () => verifyPassword(user.passwordHash, password));
+    if (!passwordOk) {
       this.deps.throttle.recordFailure(keys);
-      if (passwordOk && user.totpEnabled && !code) {
-        throw new AppError('MFA_REQUIRED', 'Enter a one-time code as well.', { hint: 'Your account uses two-factor sign-in.' });
+      throw new AppError('SIGN_IN_FAILED', 'The password is wrong.', { hint: 'Try again; repeated failures lock your account for a while.' });
+    }
+    if (user.totpEnabled) {
+      if (!code) throw new AppError('MFA_REQUIRED', 'Enter a one-time code as well.', { hint: 'Your account uses two-factor sign-in.' });
+      if (!this.acceptSecondFactor(user, code)) {
+        this.deps.throttle.recordFailure(keys);
+        throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
+          hint: 'Try again; repeated failures lock your account for a while.',
+        });
       }
-      throw new AppError('SIGN_IN_FAILED', passwordOk ? 'The one-time code is wrong or was already used.' : 'The password is wrong.', {
-        hint: 'Try again; repeated failures lock your account for a while.',
-      });
     }
     this.deps.sessions.markReauthenticated(principal.sessionId);
     return { validUntil: this.deps.clock.now() + REAUTH_WINDOW_MS };

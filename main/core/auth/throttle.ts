@@ -31,6 +31,16 @@ export class LoginThrottle {
     return until > now ? until : null;
   }
 
+  /** How many more failures this key may have before it locks: 0 while it is locked. */
+  failuresLeft(key: string): number {
+    const now = this.clock.now();
+    const row = this.db.select().from(loginThrottleTable).where(eq(loginThrottleTable.key, key)).get();
+    if (!row) return this.policy.maxFailures;
+    if (row.lockedUntil !== null && row.lockedUntil > now) return 0;
+    const expired = now - row.firstFailureAt > this.policy.lockMs || row.lockedUntil !== null;
+    return this.policy.maxFailures - (expired ? 0 : row.failures);
+  }
+
   recordFailure(keys: string[]): void {
     const now = this.clock.now();
     for (const key of keys) {

@@ -38,7 +38,7 @@ export interface HttpServerOptions {
 }
 
 /** Methods that take a password: rate-limited per address. */
-const SIGN_IN_METHODS: ReadonlySet<string> = new Set(['auth.login', 'auth.setup', 'auth.changePassword', 'auth.totpDisable']);
+const SIGN_IN_METHODS: ReadonlySet<string> = new Set(['auth.login', 'auth.setup', 'auth.changePassword', 'auth.totpDisable', 'auth.reauth']);
 
 export interface RunningHttpServer {
   url: string;
