@@ -58,3 +58,42 @@ describe('redactDetails', () => {
     expect(redactDetails(true)).toBe(true);
   });
 });
+
+describe('redactDetails on HTTP credentials', () => {
+  it('masks credential headers by name, whatever their case', () => {
+    const kept = redactDetails({
+      spec: {
+        type: 'http',
+        config: {
+          url: 'https://shop.example.com/health',
+          headers: { Authorization: 'Bearer abc123', 'Proxy-Authorization': 'Basic Zm9vOmJhcg==', Cookie: 'sid=s3ss10n', 'X-Api-Key': 'k-123', 'X-Vault-Token': 't-1', Accept: 'text/html' },
+        },
+      },
+    });
+    expect(kept).toEqual({
+      spec: {
+        type: 'http',
+        config: {
+          url: 'https://shop.example.com/health',
+          headers: { Authorization: '[redacted]', 'Proxy-Authorization': '[redacted]', Cookie: '[redacted]', 'X-Api-Key': '[redacted]', 'X-Vault-Token': '[redacted]', Accept: 'text/html' },
+        },
+      },
+    });
+  });
+
+  it('masks the user info of a URL and the credential after an auth scheme, anywhere in a string', () => {
+    const kept = redactDetails({
+      url: 'https://monitor:hunter2@shop.example.com/health?x=1',
+      note: 'was ftp://bob@files.example.com and http://a:b@c/ before',
+      headers: { 'X-Custom': 'Bearer eyJhbGciOi.x-y_z' },
+      plain: 'https://shop.example.com/a@b',
+    });
+    expect(kept).toEqual({
+      url: 'https://[redacted]@shop.example.com/health?x=1',
+      note: 'was ftp://[redacted]@files.example.com and http://[redacted]@c/ before',
+      headers: { 'X-Custom': 'Bearer [redacted]' },
+      plain: 'https://shop.example.com/a@b',
+    });
+    expect(JSON.stringify(kept)).not.toMatch(/hunter2|eyJhbGciOi|bob|a:b/);
+  });
+});

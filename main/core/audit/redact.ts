@@ -1,8 +1,19 @@
 /**
  * Keys whose values never enter an audit event. `value` is a vault secret's material whatever its
- * kind (a note's `text` is not a secret-looking key); `current`/`next` are vault passphrases.
+ * kind (a note's `text` is not a secret-looking key); `current`/`next` are vault passphrases;
+ * authorization and cookie (and -token, -secret, x-api-key…) are credential-carrying HTTP headers.
  */
-export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content|^code$|^value$|^current$|^next$/i;
+export const REDACTED_KEYS = /pass(word|phrase)?|secret|token|key|credential|private|content|authorization|cookie|^code$|^value$|^current$|^next$/i;
+
+/** The user info of a URL anywhere in a string ("https://user:pass@host" → "https://[redacted]@host"). */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+/** The credential of an authorization scheme anywhere in a string ("Bearer abc" → "Bearer [redacted]"). */
+const SCHEME_CREDENTIAL = /\b(bearer|basic|digest|negotiate)\s+[A-Za-z0-9._~+/=-]+/gi;
+
+/** A short string with credentials it may hold (in a URL, after an auth scheme) masked. */
+function redactString(value: string): string {
+  return value.replace(URL_USER_INFO, '$1[redacted]@').replace(SCHEME_CREDENTIAL, '$1 [redacted]');
+}
 
 const MAX_STRING = 200;
 
@@ -12,7 +23,7 @@ const MAX_STRING = 200;
  */
 export function redactDetails(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value;
-  if (typeof value === 'string') return value.length > MAX_STRING ? `[${value.length} characters]` : value;
+  if (typeof value === 'string') return value.length > MAX_STRING ? `[${value.length} characters]` : redactString(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function' || typeof value === 'symbol') return `[${typeof value}]`;
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
