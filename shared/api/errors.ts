@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'URI_TOO_LONG',
   'RATE_LIMITED',
   'CANCELLED',
   'INTERRUPTED',
@@ -28,6 +29,8 @@ export const ERROR_CODES = [
   'DB_UNREADABLE',
   'BUSY',
   'UNAVAILABLE',
+  /** A feature this kind of Guardian does not have (the desktop's updater or keychain on a server). */
+  'NOT_SUPPORTED_HERE',
   'INTERNAL',
 ] as const;
 
@@ -67,6 +70,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   HOST_KEY_MISMATCH: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  URI_TOO_LONG: 414,
   VAULT_LOCKED: 423,
   VAULT_NOT_INITIALIZED: 409,
   VAULT_BAD_PASSPHRASE: 401,
@@ -80,6 +84,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   DB_UNREADABLE: 503,
   BUSY: 503,
   UNAVAILABLE: 503,
+  NOT_SUPPORTED_HERE: 501,
   UNREACHABLE: 502,
   TIMEOUT: 504,
 };

@@ -47,7 +47,7 @@ export const updatesStatus = method({
 
 export const updatesCheck = method({
   name: 'updates.check',
-  summary: 'Checks for an update now; one that is found downloads in the background. UNAVAILABLE where updates are off.',
+  summary: 'Checks for an update now; one that is found downloads in the background. NOT_SUPPORTED_HERE (501) where this Guardian does not update itself.',
   input: z.strictObject({}),
   output: UpdatesStatus,
   permission: 'system:admin',

@@ -66,7 +66,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const { artifact, path } = deps.artifacts.file(jobs.get(id));
       assertMayFetch(who(ctx), artifact);
       if (!deps.saveFile) {
-        throw new AppError('UNAVAILABLE', 'Saving through a dialog is for the desktop app.', {
+        throw new AppError('NOT_SUPPORTED_HERE', 'Saving through a dialog is for the desktop app.', {
           hint: `Download the file from GET /api/v1/jobs/${id}/artifact instead.`,
         });
       }

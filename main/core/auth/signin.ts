@@ -99,7 +99,7 @@ export class SignInService {
 
   private requireSink(sink: SessionSink | undefined): SessionSink {
     if (sink) return sink;
-    throw new AppError('UNAVAILABLE', 'This transport cannot hold a session.', {
+    throw new AppError('NOT_SUPPORTED_HERE', 'This transport cannot hold a session.', {
       hint: 'Sign in through the app or the web UI; scripts use API keys.',
     });
   }

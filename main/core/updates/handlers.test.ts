@@ -51,16 +51,16 @@ const auditRows = () =>
   }[];
 
 describe('updates headless (no control)', () => {
-  it('are not supported, with the reason; changing them is UNAVAILABLE with it as the hint, and audited', async () => {
+  it('are not supported, with the reason; changing them is NOT_SUPPORTED_HERE (not retryable) with it as the hint, and audited', async () => {
     env.start();
     expect(success(await call('updates.status'))).toEqual({ supported: false, reason: HEADLESS_UPDATES_REASON, channel: 'stable', state: { kind: 'idle' } });
     for (const [name, input] of [['updates.check', {}], ['updates.setChannel', { channel: 'beta' }], ['updates.install', {}]] as const) {
-      expect(failure(await call(name, input))).toMatchObject({ code: 'UNAVAILABLE', hint: HEADLESS_UPDATES_REASON, retryable: false });
+      expect(failure(await call(name, input))).toMatchObject({ code: 'NOT_SUPPORTED_HERE', hint: HEADLESS_UPDATES_REASON, retryable: false });
     }
     expect(auditRows()).toEqual([
-      { action: 'updates.check', outcome: 'UNAVAILABLE', target: 'updates' },
-      { action: 'updates.setChannel', outcome: 'UNAVAILABLE', target: 'updates' },
-      { action: 'updates.install', outcome: 'UNAVAILABLE', target: 'updates' },
+      { action: 'updates.check', outcome: 'NOT_SUPPORTED_HERE', target: 'updates' },
+      { action: 'updates.setChannel', outcome: 'NOT_SUPPORTED_HERE', target: 'updates' },
+      { action: 'updates.install', outcome: 'NOT_SUPPORTED_HERE', target: 'updates' },
     ]);
   });
 });
@@ -118,7 +118,7 @@ describe('updates with the desktop control', () => {
     control.reason = 'This is a development build: there is no installed app to replace.';
     env.start({ mode: 'desktop', updates: control });
     expect(success(await call('updates.status'))).toMatchObject({ supported: false, reason: control.reason });
-    expect(failure(await call('updates.check'))).toMatchObject({ code: 'UNAVAILABLE', hint: control.reason });
+    expect(failure(await call('updates.check'))).toMatchObject({ code: 'NOT_SUPPORTED_HERE', hint: control.reason });
     expect(control.checks).toBe(0);
   });
 

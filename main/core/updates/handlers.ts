@@ -37,13 +37,15 @@ function nothingToInstall(status: UpdatesStatus): AppError {
 }
 
 export function createUpdateHandlers(control: UpdatesControl | undefined): Pick<Handlers, UpdateMethods> {
-  /** The control, where updates run; UNAVAILABLE with the reason otherwise. */
+  /**
+   * The control, where updates run; NOT_SUPPORTED_HERE (501) with the reason otherwise: trying
+   * again later would not help, so it is not "unavailable" (503).
+   */
   const running = (): UpdatesControl => {
     const status = control?.status() ?? HEADLESS_STATUS;
     if (control && status.supported) return control;
-    throw new AppError('UNAVAILABLE', 'This Guardian does not update itself.', {
+    throw new AppError('NOT_SUPPORTED_HERE', 'This Guardian does not update itself.', {
       hint: status.reason ?? HEADLESS_UPDATES_REASON,
-      retryable: false,
     });
   };
   return {

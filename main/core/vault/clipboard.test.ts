@@ -41,7 +41,7 @@ describe('copying a secret to the clipboard', () => {
 
   it('is refused with a hint where there is no system clipboard (headless, browser)', () => {
     expect(() => new SecretClipboard(undefined, clock).copy({ kind: 'note', text: 'x' })).toThrow(
-      expect.objectContaining({ code: 'UNAVAILABLE', hint: expect.stringContaining('reveal') }),
+      expect.objectContaining({ code: 'NOT_SUPPORTED_HERE', retryable: false, hint: expect.stringContaining('reveal') }),
     );
   });
 });

@@ -38,9 +38,8 @@ export class SecretClipboard {
 
   copy(value: SecretValue): { clearsAt: number } {
     if (!this.clipboard) {
-      throw new AppError('UNAVAILABLE', 'Copying to the clipboard is done by the desktop app.', {
+      throw new AppError('NOT_SUPPORTED_HERE', 'Copying to the clipboard is done by the desktop app.', {
         hint: 'In a browser, reveal the secret and copy it yourself.',
-        retryable: false,
       });
     }
     const clipboard = this.clipboard;

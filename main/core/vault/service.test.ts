@@ -121,7 +121,7 @@ describe('creating the vault', () => {
     const headless = start({ osKeys: noKeychain });
     expect(headless.vault.status().os).toEqual({ available: false, reason: BASIC_TEXT });
     const error = await refused(headless, 'vault.init', { slot: { kind: 'os' } });
-    expect(error).toMatchObject({ code: 'UNAVAILABLE', message: BASIC_TEXT });
+    expect(error).toMatchObject({ code: 'NOT_SUPPORTED_HERE', message: BASIC_TEXT, retryable: false });
     expect(error.hint).toMatch(/passphrase/);
     expect(headless.vault.status()).toMatchObject({ initialized: false, slots: [] });
   });

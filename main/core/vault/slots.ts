@@ -80,7 +80,7 @@ export async function makeSlot(
     }
     case 'os': {
       const { available, reason } = osKeys.availability();
-      if (!available) throw new AppError('UNAVAILABLE', reason, { hint: 'Protect the vault with a passphrase instead.', retryable: false });
+      if (!available) throw new AppError('NOT_SUPPORTED_HERE', reason, { hint: 'Protect the vault with a passphrase instead.' });
       return { kind: 'os', label, params: {}, wrappedKek: osKeys.protect(kek).toString('base64') };
     }
   }

@@ -62,7 +62,7 @@ describe('SecretAccessDialog', () => {
   it('falls back to revealing when the clipboard is not available (a browser)', async () => {
     const client = fakeClient({
       'secrets.copy': async () => {
-        throw appError('UNAVAILABLE', 'Copying to the clipboard is done by the desktop app.');
+        throw appError('NOT_SUPPORTED_HERE', 'Copying to the clipboard is done by the desktop app.');
       },
       'secrets.reveal': async ({ id }) => ({ id, value: { kind: 'api_token', token: 'tok_live_abc' } }),
     });

@@ -53,7 +53,7 @@ export function SecretAccessDialog({ secret, mode: asked, browser = false, onClo
           toast.success(COPIED_MESSAGE);
           return onClose();
         }
-        if (copied.error.code !== 'UNAVAILABLE') return refused(copied.error);
+        if (copied.error.code !== 'NOT_SUPPORTED_HERE') return refused(copied.error);
         // Only the desktop app can copy without the value reaching the page: reveal instead.
         setMode('reveal');
         setFellBack(true);

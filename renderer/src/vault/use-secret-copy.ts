@@ -20,7 +20,7 @@ export function useSecretCopy(): { copy(secret: Secret): void; pending: boolean 
     void run({ id: secret.id }).then((result) => {
       if (result.ok) toast.success(COPIED_MESSAGE);
       else if (result.error.code === 'REAUTH_REQUIRED') open({ kind: 'secret-access', secret, mode: 'copy' });
-      else if (result.error.code === 'UNAVAILABLE') open({ kind: 'secret-access', secret, mode: 'reveal', browser: true });
+      else if (result.error.code === 'NOT_SUPPORTED_HERE') open({ kind: 'secret-access', secret, mode: 'reveal', browser: true });
       else toast.error(result.error);
     });
   };
