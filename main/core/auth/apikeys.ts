@@ -76,14 +76,17 @@ export class ApiKeyStore {
     return { key: toApiKey(row), token };
   }
 
-  /** The caller a bearer token stands for, or null when it is unknown, revoked or expired. */
-  authenticate(token: string, origin: string): Principal | null {
+  /**
+   * The caller a bearer token stands for, or null when it is unknown, revoked or expired.
+   * `touch: false` looks without recording a use (e.g. re-checking an open event stream).
+   */
+  authenticate(token: string, origin: string, touch = true): Principal | null {
     if (!token.startsWith(API_KEY_PREFIX)) return null;
     const row = this.db.select().from(apiKeysTable).where(eq(apiKeysTable.tokenHash, hashToken(token))).get();
     const now = this.clock.now();
     if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
     // A script may call many times a second: record use when it is news (a new origin, or a minute on).
-    if (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS) {
+    if (touch && (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS)) {
       this.db.update(apiKeysTable).set({ lastUsedAt: now, lastUsedOrigin: origin }).where(eq(apiKeysTable.id, row.id)).run();
     }
     return { kind: 'apiKey', id: row.id, name: row.name, role: row.role, permissions: row.permissions ?? undefined };

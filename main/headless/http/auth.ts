@@ -11,16 +11,22 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The token of an `Authorization: Bearer …` header ('' when the header is malformed), or undefined without one. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? '';
+}
+
 /**
  * Who is calling over HTTP: an API key (`Authorization: Bearer gdn_…`), a browser session
  * (HttpOnly cookie, plus the CSRF header on anything that changes state), or nobody.
  * A credential that is present but wrong is an error, never silently anonymous.
  */
 export function principalFor(request: FastifyRequest, core: Core, origin: string): Principal | null {
-  const header = request.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const principal = match?.[1] ? core.apiKeys.authenticate(match[1], origin) : null;
+  const bearer = bearerToken(request);
+  if (bearer !== undefined) {
+    const principal = bearer ? core.apiKeys.authenticate(bearer, origin) : null;
     if (!principal) {
       throw new AppError('UNAUTHENTICATED', 'The API key is unknown, revoked or expired.', {
         hint: 'Create a new key with "guardian apikey create" and send it as "Authorization: Bearer gdn_…".',

@@ -19,6 +19,7 @@ import { buildOpenApi } from './openapi';
 import { openEventStream, type EventStreams } from './sse';
 
 export interface HttpServerOptions {
+import { streamAccess } from './stream-access';
   core: Core;
   host: string;
   port: number;
@@ -223,10 +224,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         }).toShape(request.id),
       );
     }
-    const who = principal;
-    openEventStream(request, reply, core.events, streams, typeof query.events === 'string' ? query.events : undefined, (def) =>
-      principalAllows(who, def.permission),
-    );
+    const access = streamAccess(request, core, `http:${request.ip}`, principal);
+    openEventStream(request, reply, core.events, streams, typeof query.events === 'string' ? query.events : undefined, access);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -13,6 +13,8 @@ export interface EventReader {
   received: ServerSentEvent[];
   /** Resolves with the first event (already received or still to come) that `match` accepts. */
   waitFor(match: (event: ServerSentEvent) => boolean, timeoutMs?: number): Promise<ServerSentEvent>;
+  /** Resolves once the server has ended the stream; rejects if it is still open after `timeoutMs`. */
+  ended(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
@@ -51,6 +53,8 @@ export async function openEvents(url: URL, headers: Record<string, string> = {})
   const waiters = new Set<() => void>();
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
 
+  let markEnded = () => {};
+  const endedAt = new Promise<void>((resolve) => (markEnded = resolve));
   void (async () => {
     let buffer = '';
     try {
@@ -69,6 +73,7 @@ export async function openEvents(url: URL, headers: Record<string, string> = {})
     } catch {
       // Aborted by close(), or the server went away; waiters time out on their own.
     }
+    markEnded();
   })();
 
   return {
@@ -92,6 +97,13 @@ export async function openEvents(url: URL, headers: Record<string, string> = {})
         waiters.add(check);
         check();
       });
+    },
+    ended(timeoutMs = 15_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`The event stream was still open after ${timeoutMs} ms`)), timeoutMs);
+      });
+      return Promise.race([endedAt, timeout]).finally(() => clearTimeout(timer));
     },
     close() {
       controller.abort();
