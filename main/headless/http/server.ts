@@ -17,9 +17,9 @@ import { isLoopbackAddress } from '../net';
 import { cookieSink, principalFor } from './auth';
 import { buildOpenApi } from './openapi';
 import { openEventStream, type EventStreams } from './sse';
+import { streamAccess } from './stream-access';
 
 export interface HttpServerOptions {
-import { streamAccess } from './stream-access';
   core: Core;
   host: string;
   port: number;
