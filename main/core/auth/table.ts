@@ -76,13 +76,19 @@ export const apiKeysTable = sqliteTable(
     /** When set, the key may use only these (within its role). */
     permissions: text('permissions', { mode: 'json' }).$type<Permission[]>(),
     createdBy: text('created_by').notNull(),
+    /**
+     * The account the key acts for: it is refused once that account is disabled, never does more
+     * than the account's current role, and goes with the account. Null for a system key, made on
+     * the data dir with `guardian apikey create` (whoever can do that owns the database anyway).
+     */
+    ownerId: text('owner_id').references(() => usersTable.id, { onDelete: 'cascade' }),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at'),
     lastUsedAt: integer('last_used_at'),
     lastUsedOrigin: text('last_used_origin'),
     revokedAt: integer('revoked_at'),
   },
-  (table) => [uniqueIndex('api_keys_token_hash').on(table.tokenHash)],
+  (table) => [uniqueIndex('api_keys_token_hash').on(table.tokenHash), index('api_keys_owner').on(table.ownerId)],
 );
 export type ApiKeyRow = typeof apiKeysTable.$inferSelect;
 
