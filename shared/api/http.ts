@@ -3,6 +3,13 @@ import { pathParams, type MethodDef } from './contract';
 /** Where the REST routes live. */
 export const API_PREFIX = '/api/v1';
 
+/**
+ * The longest path parameter the HTTP server routes, as sent (percent-escapes included). Every id
+ * a route takes is shorter (the longest, a session id, is at most 64 characters); a longer one is
+ * answered 414 URI_TOO_LONG.
+ */
+export const PATH_PARAM_MAX_LENGTH = 100;
+
 export interface HttpRequestParts {
   verb: MethodDef['http']['method'];
   /** Path with parameters filled in and query string appended, under API_PREFIX. */
