@@ -4,6 +4,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'guardian_' });
+  // Three of prom-client's defaults are gauges named *_total, a suffix Prometheus keeps for
+  // counters. Each is the sum of the labelled gauge of the same name without it, so they go:
+  // sum(guardian_nodejs_active_handles) is the same number.
+  for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`guardian_nodejs_active_${kind}_total`);
   return {
     registry,
     apiCalls: new Counter({

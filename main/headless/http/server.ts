@@ -6,7 +6,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, HTTP_STATUS, methods, type AppErrorShape, type MethodName } from '../../../shared/api';
-import { API_PREFIX, inputFromHttp } from '../../../shared/api/http';
+import { API_PREFIX, inputFromHttp, PATH_PARAM_MAX_LENGTH } from '../../../shared/api/http';
 import { IMPORT_MAX_BYTES } from '../../../shared/api/servers';
 import { principalAllows } from '../../../shared/permissions';
 import { toAppError } from '../../core/api/errors';
@@ -56,8 +56,28 @@ function sendError(reply: FastifyReply, shape: AppErrorShape): FastifyReply {
   return reply.code(HTTP_STATUS[shape.code]).send({ error: shape });
 }
 
-/** Fastify's own failures (body too large, wrong media type, bad JSON) in Guardian's error shape. */
+/** Why Fastify could not read a request, in Guardian's words: its own messages may quote the request. */
+const UNREADABLE: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty but is said to be JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the body is not as long as its Content-Length says',
+};
+
+/**
+ * Fastify's own failures (body too large, wrong media type, bad JSON, a path it cannot route) in
+ * Guardian's error shape. Nothing of the request (its path, its headers, its body) is echoed back.
+ */
 function fromFastifyError(error: FastifyError): AppError {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new AppError('URI_TOO_LONG', `A path parameter is longer than the ${PATH_PARAM_MAX_LENGTH} characters any id can be.`, {
+      hint: 'Check the id in the path: copy it from the answer that gave it.',
+    });
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new AppError('VALIDATION_FAILED', 'The request path is not a valid URL: it has a broken %-escape.', {
+      hint: 'Percent-encode each path parameter (encodeURIComponent).',
+    });
+  }
   const status = error.statusCode ?? 500;
   if (status === 413) {
     return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than this server accepts.', {
@@ -70,13 +90,19 @@ function fromFastifyError(error: FastifyError): AppError {
     });
   }
   if (status === 400) {
-    return new AppError('VALIDATION_FAILED', `The request could not be read: ${error.message}.`, {
+    return new AppError('VALIDATION_FAILED', `The request could not be read: ${UNREADABLE[error.code] ?? 'it is malformed'}.`, {
       hint: 'Send a well-formed JSON body.',
     });
   }
   return new AppError('INTERNAL', 'Something went wrong inside Guardian.', {
     hint: 'Try again; if it keeps happening, report it with the correlation id.',
   });
+}
+
+/** A request's path to name in a message: without its query, and cut short (a URL can be kilobytes long). */
+function shortPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
 }
 
 const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
@@ -131,6 +157,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     genReqId: () => randomUUID(),
     logger: false,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: PATH_PARAM_MAX_LENGTH },
+    // Failures the router meets before any hook runs (a path parameter too long, a broken
+    // %-escape): Fastify's default body quotes the whole path.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-correlation-id', request.id);
+      void sendError(reply, fromFastifyError(error).toShape(request.id));
+    },
     trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   }) as unknown as FastifyInstance;
@@ -302,7 +335,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     return sendError(
       reply,
-      new AppError('NOT_FOUND', `There is no route ${request.method} ${request.url.split('?')[0]}.`, {
+      new AppError('NOT_FOUND', `There is no route ${request.method} ${shortPath(request.url)}.`, {
         hint: `See ${API_PREFIX}/openapi.json for the routes Guardian offers.`,
       }).toShape(request.id),
     );
