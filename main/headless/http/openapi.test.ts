@@ -78,9 +78,16 @@ describe('the OpenAPI document', () => {
       const operation = operationOf(def);
       const statuses = statusesOf(operation);
       expect(statuses, def.name).toEqual(expect.arrayContaining(['400', '500', '503']));
-      expect(statuses.includes('401') || statuses.includes('403'), `${def.name}: 401/403`).toBe(def.permission !== 'public' || ['auth.login', 'auth.setup'].includes(def.name));
-      if (def.permission !== 'public') expect(operation.responses['401']?.['x-guardian-error-codes'], def.name).toContain('UNAUTHENTICATED');
-      else expect(operation.responses['401']?.['x-guardian-error-codes'] ?? [], def.name).not.toContain('UNAUTHENTICATED');
+      const codes = (status: string) => operation.responses[status]?.['x-guardian-error-codes'] ?? [];
+      if (def.permission !== 'public') {
+        expect(codes('401'), def.name).toContain('UNAUTHENTICATED');
+        expect(codes('403'), def.name).toEqual(expect.arrayContaining(['PERMISSION_DENIED', 'PASSWORD_CHANGE_REQUIRED']));
+      } else {
+        // Nobody needs to sign in to call it: only sign-in itself answers 401 (a wrong password).
+        expect(codes('401'), def.name).not.toContain('UNAUTHENTICATED');
+        expect(codes('403'), def.name).not.toContain('PASSWORD_CHANGE_REQUIRED');
+        expect(statuses.includes('401'), def.name).toBe(def.name === 'auth.login');
+      }
       expect(statuses.includes('413') && statuses.includes('415'), `${def.name}: 413/415`).toBe(hasBody(def));
       expect(statuses.includes('414'), `${def.name}: 414`).toBe(pathParams(def.http.path).length > 0);
       expect(statuses, def.name).not.toContain('default');
