@@ -51,7 +51,7 @@ const SERVICE_CODES: Readonly<Record<string, readonly ErrorCode[]>> = {
   'users.list': [],
   'vault.status': [],
   'vault.init': ['CONFLICT', 'NOT_SUPPORTED_HERE'],
-  'vault.unlock': [...VAULT_GUESS, 'NOT_SUPPORTED_HERE'],
+  'vault.unlock': VAULT_GUESS,
   'vault.lock': [],
   'vault.addSlot': [...VAULT_OPEN, 'CONFLICT', 'NOT_SUPPORTED_HERE'],
   'vault.removeSlot': [...VAULT_OPEN, 'CONFLICT'],
