@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,8 @@ export const artifacts = join(root, 'e2e', 'artifacts');
 export interface Guardian {
   url: string;
   dataDir: string;
+  /** The one-time first-run token serve wrote to the data dir (it printed the link `url#setup=…`). */
+  setupToken: string;
 }
 
 /** Starts the built `guardian serve --ui` on a free loopback port with an empty data dir. */
@@ -29,7 +31,8 @@ async function startGuardian(): Promise<{ guardian: Guardian; child: ChildProces
       resolveUrl(line.trim());
     });
   });
-  return { guardian: { url, dataDir }, child };
+  const setupToken = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
+  return { guardian: { url, dataDir, setupToken }, child };
 }
 
 /** One Guardian per spec file, with its own empty data dir, started on first use. */

@@ -11,7 +11,10 @@ export const OWNER = { username: 'owner', password: 'e2e-correct-horse-battery' 
 export async function signedInOwner(request: APIRequestContext, guardian: Guardian): Promise<void> {
   const status = (await (await request.get(`${guardian.url}api/v1/auth/status`)).json()) as { setupRequired: boolean };
   const route = status.setupRequired ? 'setup' : 'login';
-  const setup = await request.post(`${guardian.url}api/v1/auth/${route}`, { data: OWNER });
+  const setup = await request.post(`${guardian.url}api/v1/auth/${route}`, {
+    data: OWNER,
+    headers: { 'x-guardian-setup-token': guardian.setupToken },
+  });
   if (!setup.ok()) throw new Error(`auth.${route} failed: ${setup.status()} ${await setup.text()}`);
   const me = (await setup.json()) as { csrfToken: string };
   const done = await request.post(`${guardian.url}api/v1/onboarding`, {

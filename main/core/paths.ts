@@ -51,6 +51,8 @@ export function dataPaths(dataDir: string) {
     reports: join(root, 'reports'),
     logs: join(root, 'logs'),
     logFile: join(root, 'logs', 'guardian.log'),
+    /** The one-time first-run token of `guardian serve`, while no owner exists. */
+    setupToken: join(root, 'setup-token'),
   };
 }
 export type DataPaths = ReturnType<typeof dataPaths>;

@@ -119,8 +119,14 @@ interface Session {
   csrf: string;
 }
 
-async function send<T>(guardian: Guardian, verb: string, path: string, options: { session?: Session; body?: unknown; key?: boolean } = {}) {
+async function send<T>(
+  guardian: Guardian,
+  verb: string,
+  path: string,
+  options: { session?: Session; body?: unknown; key?: boolean; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = {
+    ...options.headers,
     ...(options.key === false ? {} : guardian.auth()),
     ...(options.session ? { cookie: options.session.cookie, 'x-csrf-token': options.session.csrf } : {}),
     ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -147,7 +153,11 @@ async function refusal(guardian: Guardian, verb: string, path: string, options: 
 }
 
 async function setUpOwner(guardian: Guardian): Promise<Session> {
-  const answer = await send<Me>(guardian, 'POST', 'api/v1/auth/setup', { key: false, body: { username: 'olivia', password: canary.ownerPassword } });
+  const answer = await send<Me>(guardian, 'POST', 'api/v1/auth/setup', {
+    key: false,
+    headers: { 'x-guardian-setup-token': guardian.setupToken() ?? '' },
+    body: { username: 'olivia', password: canary.ownerPassword },
+  });
   expect(answer.status, answer.text).toBe(200);
   const cookie = answer.headers.getSetCookie().find((line) => line.startsWith('guardian_session='))?.split(';')[0];
   if (!cookie) throw new Error('auth/setup set no session cookie');

@@ -15,6 +15,7 @@ import { addHealthCommands } from './cli-health';
 import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
 import { printTable, showJobProgress } from './cli-output';
+import { publicName } from './http/request-guard';
 import { serve, type ServeOptions } from './serve';
 
 /** Exit codes, documented in the README. */
@@ -26,6 +27,15 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
   return port;
+}
+
+/** Repeatable, and a comma-separated list in GUARDIAN_PUBLIC_NAME. */
+function collectPublicNames(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').filter((name) => name.trim() !== '');
+  for (const name of names) {
+    if (publicName(name) === null) throw new InvalidArgumentError(`"${name}" is not a host name or an IP address (no scheme, port or path)`);
+  }
+  return [...(previous ?? []), ...names];
 }
 
 const dataDirOption = () =>
@@ -67,7 +77,12 @@ export function buildProgram(): Command {
     .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--allow-insecure-http', 'allow plain HTTP on a non-loopback --host (behind a TLS proxy you control)', false)
-    .option('--trust-proxy <address...>', 'reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the real client')
+    .option('--trust-proxy <address...>', 'reverse proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto/-Host are believed')
+    .addOption(
+      new Option('--public-name <name>', 'a host name clients use to reach Guardian besides loopback and --host (repeatable); requests naming another host are refused')
+        .argParser(collectPublicNames)
+        .env('GUARDIAN_PUBLIC_NAME'),
+    )
     .option('--vault-key-file <file>', 'unlock the vault at start with this key file (≥ 32 random bytes); also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
     .action(async (options: ServeOptions) => {
       await serve(options);

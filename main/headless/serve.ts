@@ -5,6 +5,7 @@ import { createCore } from '../core/app';
 import type { LogLevel } from '../core/logging/logger';
 import { dataPaths, rendererDir } from '../core/paths';
 import { startHttpServer } from './http/server';
+import { discardSetupToken, issueSetupToken, SETUP_TOKEN_HEADER } from './http/setup-token';
 import { createServiceLogger } from './logging';
 import { isLoopbackAddress } from './net';
 
@@ -19,6 +20,8 @@ export interface ServeOptions {
   allowInsecureHttp?: boolean | undefined;
   vaultKeyFile?: string | undefined;
   trustProxy?: string[] | undefined;
+  /** Host names clients use besides loopback and --host (a DNS name, the proxy's name). */
+  publicName?: string[] | undefined;
 }
 
 /**
@@ -52,6 +55,20 @@ function readTls(options: ServeOptions): { cert: Buffer; key: Buffer } | null {
 }
 
 /**
+ * How to create the first owner, for the person at the terminal. Written to standard error
+ * directly, never to the log: the token is a credential until it is used.
+ */
+function setupNotice(url: string, token: string, file: string, ui: boolean): string {
+  const lines = [
+    'guardian: no owner account yet. Create it with the one-time setup token:',
+    ui ? `  open ${url}#setup=${token}` : `  POST ${url}api/v1/auth/setup with the header "${SETUP_TOKEN_HEADER}: ${token}"`,
+    `  (the token is also in ${file}, readable only by this user),`,
+    '  or on this machine: guardian user add --role owner --username NAME --password-stdin',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
  * `guardian serve`: the core behind HTTP. Prints the URL as the first line of standard output,
  * and on SIGTERM or SIGINT finishes requests in flight, stops jobs at a safe point, closes the
  * database and exits 0.
@@ -72,6 +89,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const core = createCore({ dataDir: options.dataDir, logger, mode: 'headless' });
   let server;
+  let setupToken: string | null = null;
   try {
     const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
     if (!keyFile) logger.warn('vault locked: no key file given (--vault-key-file, GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key)');
@@ -82,6 +100,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       await core.vault.unlock({ kind: 'keyfile', path: keyFile });
       logger.info({ keyFile }, 'vault unlocked with the key file');
     }
+    const setup = core.accounts.count() === 0 ? issueSetupToken(paths.setupToken) : null;
+    if (!setup) discardSetupToken(paths.setupToken);
     server = await startHttpServer({
       core,
       host: options.host,
@@ -89,7 +109,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       uiDir: options.ui ? rendererDir : null,
       tls,
       trustProxy: options.trustProxy,
+      publicNames: options.publicName,
+      setupGate: setup?.gate,
     });
+    setupToken = setup?.token ?? null;
     core.health.start();
     core.schedules.start();
   } catch (error) {
@@ -116,6 +139,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.once('SIGINT', stop);
   });
   process.stdout.write(`${server.url}\n`);
+  if (setupToken) process.stderr.write(setupNotice(server.url, setupToken, paths.setupToken, options.ui));
   logger.info({ url: server.url, dataDir: paths.root, ui: options.ui }, 'guardian serve listening');
   await stopped;
 }

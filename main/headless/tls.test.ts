@@ -17,7 +17,7 @@ interface Answer {
 }
 
 /** One HTTPS request that trusts only the test's own certificate. */
-function request(url: URL, ca: Buffer, verb = 'GET', body?: unknown): Promise<Answer> {
+function request(url: URL, ca: Buffer, verb = 'GET', body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const bytes = body === undefined ? null : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = https.request(url, {
@@ -25,7 +25,7 @@ function request(url: URL, ca: Buffer, verb = 'GET', body?: unknown): Promise<An
       ca,
       agent: false,
       timeout: 10_000,
-      headers: bytes ? { 'content-type': 'application/json', 'content-length': bytes.length } : {},
+      headers: { ...headers, ...(bytes ? { 'content-type': 'application/json', 'content-length': bytes.length } : {}) },
     });
     req.on('response', (res) => {
       let text = '';
@@ -63,14 +63,26 @@ describe.skipIf(!opensslFound)('guardian serve over TLS (needs openssl on PATH t
     expect(health).toMatchObject({ status: 200, text: JSON.stringify({ status: 'ok' }) });
   });
 
+  it('sends HSTS with every answer: the UI, the API and the probes', async () => {
+    for (const path of ['healthz', 'api/v1/auth/status', 'api/v1/no-such-route']) {
+      const answer = await request(guardian.at(path), cert);
+      expect(answer.headers['strict-transport-security'], path).toMatch(/^max-age=\d{7,}/);
+    }
+    expect((await request(guardian.at('api/v1/auth/status'), cert)).headers['cache-control']).toBe('no-store');
+  });
+
   it('marks the session cookie Secure', async () => {
-    const answer = await request(guardian.at('api/v1/auth/setup'), cert, 'POST', { username: 'tess', password: 'a secure sentence over tls 1' });
+    const answer = await request(guardian.at('api/v1/auth/setup'), cert, 'POST', { username: 'tess', password: 'a secure sentence over tls 1' }, {
+      'x-guardian-setup-token': guardian.setupToken() ?? '',
+    });
     expect(answer.status).toBe(200);
     expect((JSON.parse(answer.text) as Me).username).toBe('tess');
     const cookie = [answer.headers['set-cookie'] ?? []].flat().find((line) => line.startsWith('guardian_session='));
     expect(cookie).toMatch(/; Secure/i);
     expect(cookie).toMatch(/; HttpOnly/i);
     expect(cookie).toMatch(/; SameSite=Strict/i);
+    // Ends with the browser: no Expires or Max-Age (the server still ends the session on time).
+    expect(cookie).not.toMatch(/expires=|max-age=/i);
   });
 
   it('refuses --tls-cert without --tls-key, naming both', async () => {

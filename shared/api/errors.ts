@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'UNSUPPORTED_MEDIA_TYPE',
   'URI_TOO_LONG',
   'RATE_LIMITED',
+  /** The request named a host (Host header) this Guardian does not answer for: DNS rebinding, or a missing --public-name. */
+  'MISDIRECTED_REQUEST',
   'CANCELLED',
   'INTERRUPTED',
   'TIMEOUT',
@@ -77,6 +79,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   VAULT_INTEGRITY: 500,
   REAUTH_REQUIRED: 403,
   RATE_LIMITED: 429,
+  MISDIRECTED_REQUEST: 421,
   CANCELLED: 409,
   INTERRUPTED: 500,
   INTERNAL: 500,

@@ -64,6 +64,9 @@ async function send<T = unknown>(
   return { status: response.status, headers: response.headers, text, body: (json && text ? JSON.parse(text) : text) as T };
 }
 
+/** The first-run token `serve` wrote to the data dir, which auth/setup over HTTP needs. */
+const setupHeader = (server: Guardian) => ({ 'x-guardian-setup-token': server.setupToken() ?? '' });
+
 function errorOf(answer: Answer): AppErrorShape {
   return AppErrorShape.parse((answer.body as { error?: unknown }).error);
 }
@@ -130,7 +133,7 @@ describe('without credentials', () => {
 
 describe('the first owner over HTTP', () => {
   it('is created by auth/setup, which signs it in with an HttpOnly, SameSite=Strict cookie', async () => {
-    const answer = await send<Me>(guardian, 'POST', 'api/v1/auth/setup', { body: OWNER });
+    const answer = await send<Me>(guardian, 'POST', 'api/v1/auth/setup', { body: OWNER, headers: setupHeader(guardian) });
     owner = sessionOf(answer);
     expect(owner.me).toMatchObject({ username: OWNER.username, role: 'owner', mustChangePassword: false });
     expect(owner.me.csrfToken.length).toBeGreaterThan(0);
@@ -361,7 +364,7 @@ describe('failed sign-ins (own server: they lock the address)', () => {
   const SAM = { username: 'sam', password: 'sams long secret sentence 31' };
 
   beforeAll(async () => {
-    sessionOf(await send<Me>(lockable, 'POST', 'api/v1/auth/setup', { body: SAM }));
+    sessionOf(await send<Me>(lockable, 'POST', 'api/v1/auth/setup', { body: SAM, headers: setupHeader(lockable) }));
   });
 
   it('answers a wrong password and a missing account identically, but for the correlation id', async () => {

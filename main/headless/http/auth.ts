@@ -49,16 +49,20 @@ export function principalFor(request: FastifyRequest, core: Core, origin: string
   return found.principal;
 }
 
-/** Keeps the session token in an HttpOnly, SameSite=Strict cookie the page's scripts cannot read. */
+/**
+ * Keeps the session token in an HttpOnly, SameSite=Strict cookie the page's scripts cannot read.
+ * No Expires: the cookie ends with the browser (a shared machine's next user does not inherit
+ * it), while the session's own expiry is enforced on the server. Secure whenever the client
+ * used HTTPS, here or at a trusted proxy.
+ */
 export function cookieSink(reply: FastifyReply, secure: boolean): SessionSink {
   return {
-    establish(token, expiresAt) {
+    establish(token) {
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
         secure,
         path: '/',
-        expires: new Date(expiresAt),
       });
     },
     clear() {

@@ -16,6 +16,8 @@ import { packageInfo } from '../../core/paths';
 import { isLoopbackAddress } from '../net';
 import { cookieSink, principalFor } from './auth';
 import { buildOpenApi } from './openapi';
+import { requestGuard } from './request-guard';
+import { SETUP_TOKEN_HEADER, setupTokenRequired, type SetupGate } from './setup-token';
 import { openEventStream, type EventStreams } from './sse';
 import { streamAccess } from './stream-access';
 
@@ -36,6 +38,13 @@ export interface HttpServerOptions {
    * makes lockouts and rate limits count each client, not the proxy.
    */
   trustProxy?: string[] | undefined;
+  /** Host names clients reach Guardian by besides loopback and the bound address (`--public-name`). */
+  publicNames?: readonly string[] | undefined;
+  /**
+   * While no owner exists: the one-time token `auth.setup` must send (see setup-token.ts).
+   * Without a gate, the first owner cannot be created over HTTP (only locally, with the CLI).
+   */
+  setupGate?: SetupGate | null | undefined;
 }
 
 /** Methods that take a password: rate-limited per address. */
@@ -47,6 +56,9 @@ export interface RunningHttpServer {
   /** Stops accepting, ends event streams, waits for requests in flight. */
   close(): Promise<void>;
 }
+
+/** Browsers that saw it over HTTPS use nothing else for a year. */
+const HSTS = 'max-age=31536000';
 
 /** The same CSP as the renderer's meta tag, sent as a header on every UI response. */
 export const UI_CSP =
@@ -151,6 +163,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing = false;
 
   const secure = Boolean(options.tls);
+  /** TLS here, or at a --trust-proxy proxy that says so in X-Forwarded-Proto (request.protocol). */
+  const viaHttps = (request: FastifyRequest) => secure || request.protocol === 'https';
   // Fastify's types split on http vs https; the instance is used the same way either way.
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? IMPORT_MAX_BYTES + 1024 * 1024,
@@ -185,7 +199,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     reply.header('x-correlation-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    // Answers may name accounts, servers and secrets' metadata: never kept by a browser or a proxy.
+    if (request.url.startsWith('/api/') || request.url.startsWith('/metrics')) reply.header('cache-control', 'no-store');
+    if (viaHttps(request)) reply.header('strict-transport-security', HSTS);
     (request as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+  });
+  const refusal = requestGuard({ host: options.host, publicNames: options.publicNames ?? [] });
+  app.addHook('onRequest', async (request, reply) => {
+    const refused = refusal(request);
+    if (refused) return sendError(reply, refused.toShape(request.id));
   });
   // A keep-alive connection whose request was in flight at shutdown would otherwise stay open
   // until the keep-alive timeout (72 s), holding the process past a service manager's stop.
@@ -222,6 +244,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         } catch (cause) {
           return sendError(reply, toAppError(cause).toShape(request.id));
         }
+        const firstOwner = name === 'auth.setup' && core.accounts.count() === 0;
+        if (firstOwner && !options.setupGate?.admits(request.headers[SETUP_TOKEN_HEADER])) {
+          return sendError(reply, setupTokenRequired().toShape(request.id));
+        }
         const input = inputFromHttp(
           def,
           request.params as Record<string, string>,
@@ -232,8 +258,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           origin,
           correlationId: request.id,
           userAgent: request.headers['user-agent'] ?? '',
-          session: cookieSink(reply, secure),
+          session: cookieSink(reply, viaHttps(request)),
         });
+        if (firstOwner && result.ok) options.setupGate?.spend();
         return result.ok ? reply.send(result.value) : sendError(reply, result.error);
       },
     });

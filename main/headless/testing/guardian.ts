@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/paths';
@@ -98,6 +98,8 @@ export interface Guardian {
   at(path: string): URL;
   /** fetch with a JSON body when `body` is given; the parsed JSON response. */
   request<T = unknown>(verb: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; body: T }>;
+  /** The one-time first-run setup token `serve` wrote to the data dir (null once used or when an owner exists). */
+  setupToken(): string | null;
   /** Everything written to standard error so far. */
   stderr(): string;
   /** Resolves once standard error contains `text` (bounded). */
@@ -111,7 +113,7 @@ export interface Guardian {
  * its URL. Rejects (and kills the child) if it exits first or does not start in time.
  */
 export async function startGuardian(
-  options: { dataDir?: string; args?: readonly string[]; timeoutMs?: number; apiKey?: boolean } = {},
+  options: { dataDir?: string; args?: readonly string[]; timeoutMs?: number; apiKey?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Guardian> {
   const dataDir = options.dataDir ?? tempDir();
   // Every call but sign-in needs credentials: bootstrap an owner key the way an operator would.
@@ -122,7 +124,7 @@ export async function startGuardian(
     token = (JSON.parse(created.stdout) as { token: string }).token;
   }
   const auth = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
-  const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])]);
+  const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env);
   let stdout = '';
   let stderr = '';
   const stderrWaiters = new Set<() => void>();
@@ -164,6 +166,13 @@ export async function startGuardian(
       });
       const text = await response.text();
       return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    setupToken() {
+      try {
+        return readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
+      } catch {
+        return null;
+      }
     },
     stderr: () => stderr,
     waitForStderr(text, timeoutMs = 15_000) {

@@ -282,3 +282,19 @@ describe('HTTP client: the session’s CSRF token', () => {
     expect(seen).toEqual(['servers.list:INTERNAL']);
   });
 });
+
+describe('HTTP client: the first-run setup token', () => {
+  const OWNER = { username: 'root-admin', password: 'a long enough passphrase' };
+
+  it('sends the token from the printed link with auth.setup only', async () => {
+    const sent: Sent[] = [];
+    const fetch = vi.fn(async (url: string, init: RequestInit) => {
+      sent.push({ url, method: init.method, headers: { ...(init.headers as Record<string, string>) }, body: undefined });
+      return json(200, {});
+    });
+    const client = createClient(createHttpTransport({ fetch, setupToken: 'tok-from-the-link-0123456789' }));
+    await client.call('auth.setup', OWNER).catch(() => undefined);
+    await client.call('auth.login', OWNER).catch(() => undefined);
+    expect(sent.map((request) => request.headers['x-guardian-setup-token'])).toEqual(['tok-from-the-link-0123456789', undefined]);
+  });
+});

@@ -16,6 +16,8 @@ export interface HttpTransportOptions {
   baseUrl?: string;
   fetch?: FetchLike;
   createEventSource?: (url: string) => EventSourceLike;
+  /** The first-run token from the link `guardian serve` printed (setup-token.ts), sent with auth.setup. */
+  setupToken?: string | null;
 }
 
 export const EVENTS_PATH = `${API_PREFIX}/events`;
@@ -38,12 +40,19 @@ async function readJson(response: Response): Promise<{ ok: true; value: unknown 
 /** The header the server compares with the session's token on POST, PUT, PATCH and DELETE. */
 export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE_VERBS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The header the server compares with its first-run setup token on auth.setup. */
+export const SETUP_TOKEN_HEADER = 'x-guardian-setup-token';
+
+interface Credentials {
+  csrfToken: string | null;
+  setupToken: string | null;
+}
 
 /** The method calls of the browser build: REST over fetch, same origin, session cookie. */
 async function httpCall(
   fetcher: FetchLike,
   baseUrl: string,
-  csrfToken: string | null,
+  { csrfToken, setupToken }: Credentials,
   name: MethodName,
   input: unknown,
   options?: CallOptions,
@@ -51,6 +60,7 @@ async function httpCall(
   const request = toHttpRequest(methods[name], asRecord(input));
   const headers: Record<string, string> = { accept: 'application/json' };
   if (csrfToken && UNSAFE_VERBS.has(request.verb)) headers[CSRF_HEADER] = csrfToken;
+  if (setupToken && name === 'auth.setup') headers[SETUP_TOKEN_HEADER] = setupToken;
   const init: RequestInit = { method: request.verb, headers, credentials: 'same-origin' };
   if (request.body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -154,9 +164,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   const stream = eventStream(baseUrl + EVENTS_PATH, create);
   // Kept in memory only: a reload asks auth.status, which hands it back.
   let csrfToken: string | null = null;
+  const setupToken = options.setupToken ?? null;
   return {
     kind: 'http',
-    call: (name, input, callOptions) => httpCall(fetcher, baseUrl, csrfToken, name, input, callOptions),
+    call: (name, input, callOptions) => httpCall(fetcher, baseUrl, { csrfToken, setupToken }, name, input, callOptions),
     subscribe: (name, listener) => stream.subscribe(name, listener),
     onReconnect: (listener) => {
       const off = stream.onReconnect(listener);

@@ -1,6 +1,7 @@
 import { findBridge } from './bridge';
 import { createHttpTransport } from './http-transport';
 import { createIpcTransport } from './ipc-transport';
+import { takeSetupToken } from './setup-token';
 import type { Transport } from './transport';
 
 /**
@@ -9,5 +10,5 @@ import type { Transport } from './transport';
  */
 export function selectTransport(target: Window): Transport {
   const bridge = findBridge(target);
-  return bridge ? createIpcTransport(bridge) : createHttpTransport();
+  return bridge ? createIpcTransport(bridge) : createHttpTransport({ setupToken: takeSetupToken(target) });
 }
