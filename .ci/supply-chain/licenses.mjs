@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { shippedPackages } from './shipped.mjs';
+import { missingPackages, shippedPackages } from './shipped.mjs';
 
 const licensee = createRequire(import.meta.url)('licensee');
 
@@ -45,8 +45,10 @@ export async function checkLicenses(root, policy, { dirs } = {}) {
     corrections: true,
     filterPackages(nodes) {
       const projectRoot = nodes[0]?.root;
-      if (!projectRoot) return [];
+      if (!projectRoot) throw new Error('nothing is installed: run npm ci first');
       shipped = shippedPackages(projectRoot, { dirs });
+      const missing = missingPackages(projectRoot, shipped);
+      if (missing.length > 0) throw new Error(`not installed: ${missing.join(', ')}; run npm ci first`);
       return nodes.filter((node) => shipped.has(node.location));
     },
   });
@@ -92,6 +94,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const policyFlag = process.argv.indexOf('--policy');
   const policyFile = policyFlag > 0 ? process.argv[policyFlag + 1] : DEFAULT_POLICY;
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const ok = report(await checkLicenses(root, readPolicy(policyFile)));
-  process.exit(ok ? 0 : 1);
+  try {
+    process.exit(report(await checkLicenses(root, readPolicy(policyFile))) ? 0 : 1);
+  } catch (error) {
+    console.error(`licenses: ${error.message}`);
+    process.exit(1);
+  }
 }

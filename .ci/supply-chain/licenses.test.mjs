@@ -68,6 +68,19 @@ describe('licenses of what ships', () => {
     assert.deepEqual(stale.map((exception) => exception.package), ['left-long-ago']);
   });
 
+  it('refuses to judge a tree where something that ships is not installed', async () => {
+    const partial = mkdtempSync(join(tmpdir(), 'guardian-licenses-'));
+    try {
+      makeProject(partial);
+      rmSync(join(partial, 'node_modules', 'copyleft-parser'), { recursive: true });
+      await assert.rejects(checkLicenses(partial, { allow: ['MIT'], exceptions: [] }), /not installed: copyleft-parser \(for server-lib\); run npm ci first/);
+      rmSync(join(partial, 'node_modules', 'server-lib'), { recursive: true });
+      await assert.rejects(checkLicenses(partial, { allow: ['MIT'], exceptions: [] }), /not installed: server-lib; run npm ci first/);
+    } finally {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a policy whose exception gives no reason', () => {
     const file = join(root, 'policy.json');
     writeJson(file, { allow: ['MIT'], exceptions: [{ package: 'ui-lib', versions: '1.0.0', license: 'AGPL-3.0-or-later' }] });

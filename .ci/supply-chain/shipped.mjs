@@ -55,6 +55,22 @@ export function packagesImportedByProduct(root, dirs = PRODUCT_DIRS) {
 }
 
 /**
+ * What ships but is not installed, as "who needs what": a check over a partial tree would pass
+ * too easily. `shipped` is shippedPackages(root).
+ */
+export function missingPackages(root, shipped, { runtime = 'electron' } = {}) {
+  const needed = (edge) => edge.type === 'prod' || edge.type === 'peer';
+  const missing = [...root.edgesOut.values()]
+    .filter((edge) => (needed(edge) || edge.name === runtime) && !edge.to)
+    .map((edge) => edge.name);
+  for (const { node } of shipped.values()) {
+    if (node === root.edgesOut.get(runtime)?.to) continue;
+    for (const edge of node.edgesOut.values()) if (needed(edge) && !edge.to) missing.push(`${edge.name} (for ${node.packageName})`);
+  }
+  return missing;
+}
+
+/**
  * Every node of an arborist tree that ships, by its location ("node_modules/x"), with why.
  * `root` is the project's arborist node (tree.root).
  */
