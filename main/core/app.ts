@@ -25,6 +25,7 @@ import { ReportService, reportTask } from './reports/service';
 import { createScheduleHandlers } from './schedules/handlers';
 import { ScheduleService, type ScheduleDeps } from './schedules/service';
 import { NO_PARAMS, TaskRegistry } from './schedules/tasks';
+import { ServerProbe } from './servers/probe';
 import { ServerService } from './servers/service';
 import { createUpdateHandlers, type UpdatesControl } from './updates/handlers';
 import { SettingsStore } from './settings/store';
@@ -146,6 +147,7 @@ export function createCore(options: CoreOptions): Core {
 
   const handlers = createHandlers({
     servers,
+    probe: new ServerProbe({ clock, allowMetadata: () => health.registry.settings().allowMetadataAddresses }),
     jobs,
     clock,
     importDeps: { sqlite, servers, events },

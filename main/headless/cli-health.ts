@@ -91,7 +91,8 @@ function specFrom(options: ConfigFlags, server?: Server): unknown {
   }
   if (server) {
     const hostField = fields.host;
-    if (hostField && config[hostField] === undefined) config[hostField] = server.host;
+    // An ssh-metrics check logs in to its server's host by itself (the vault sends credentials nowhere else).
+    if (hostField && config[hostField] === undefined && options.type !== 'ssh-metrics') config[hostField] = server.host;
     if ((options.type === 'ssh' || options.type === 'ssh-metrics') && config.port === undefined) config.port = server.port;
   }
   return { type: options.type, config };

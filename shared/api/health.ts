@@ -57,6 +57,11 @@ export const MonitoringSettings = z.strictObject({
   rawRetentionDays: z.number().int().min(1, 'Keep raw results at least 1 day').max(90, 'Keep raw results at most 90 days'),
   /** Hourly and daily rollups are kept this many days (13 months by default). */
   rollupRetentionDays: z.number().int().min(30, 'Keep rollups at least 30 days').max(3650, 'Keep rollups at most 10 years'),
+  /**
+   * Whether checks and probes may connect to cloud metadata addresses (169.254.169.254 and the
+   * like), which hand out this machine's cloud credentials. Off unless an admin turns it on.
+   */
+  allowMetadataAddresses: z.boolean().default(false),
 });
 export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
 
@@ -64,6 +69,7 @@ export const DEFAULT_MONITORING: MonitoringSettings = {
   defaults: { intervalMs: 60_000, timeoutMs: 10_000, retries: 1, confirmAfter: 2 },
   rawRetentionDays: 7,
   rollupRetentionDays: 396,
+  allowMetadataAddresses: false,
 };
 
 const CheckName = z.string().trim().min(1, 'Name cannot be empty').max(100, 'Name is at most 100 characters');
@@ -203,8 +209,9 @@ export const checksRun = method({
 
 export const checksTest = method({
   name: 'checks.test',
-  summary: 'Runs a check once without saving it, to see what it would say.',
-  input: z.strictObject({ spec: CheckSpec, timeoutMs: TimeoutMs.default(10_000) }),
+  summary:
+    'Runs a check once without saving it, to see what it would say. A check that logs in is tested for a server (its host, and a vault secret linked to it) unless the caller may reveal secrets.',
+  input: z.strictObject({ spec: CheckSpec, serverId: ServerId.optional(), timeoutMs: TimeoutMs.default(10_000) }),
   output: CheckResult,
   permission: 'servers:write',
   audit: { target: (input) => `check-test:${input.spec.type}` },
@@ -474,6 +481,8 @@ export const monitoringUpdateSettings = method({
     defaults: MonitoringDefaults.partial().optional(),
     rawRetentionDays: MonitoringSettings.shape.rawRetentionDays.optional(),
     rollupRetentionDays: MonitoringSettings.shape.rollupRetentionDays.optional(),
+    /** Needs system:admin. */
+    allowMetadataAddresses: z.boolean().optional(),
   }),
   output: MonitoringSettings,
   permission: 'servers:write',

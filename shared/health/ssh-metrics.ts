@@ -17,7 +17,11 @@ const mountPath = z
   .regex(/^\/[^\0\r\n]*$/, 'an absolute path such as / or /var');
 
 export const sshMetricsConfig = z.strictObject({
-  host: z.string().min(1),
+  /**
+   * The host to log in to: the check's server's host when absent. A credential goes only to the
+   * host of a server it is linked to, so any other value is refused.
+   */
+  host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).default(22),
   /** The login name on the target. */
   user: z.string().min(1).max(255),

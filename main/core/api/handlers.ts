@@ -5,7 +5,7 @@ import { who } from './caller';
 import type { JobService } from '../jobs/service';
 import type { Clock } from '../clock';
 import { exportServers } from '../servers/export';
-import { probeTcp } from '../servers/probe';
+import type { ServerProbe } from '../servers/probe';
 import { runImport, type ImportDeps } from '../servers/import-job';
 import type { ServerService } from '../servers/service';
 import type { ScheduleMethodName } from '../schedules/handlers';
@@ -16,6 +16,7 @@ type HealthMethodName = Extract<keyof Handlers, `checks.${string}` | `health.${s
 
 export interface HandlerDeps {
   servers: ServerService;
+  probe: ServerProbe;
   jobs: JobService;
   importDeps: ImportDeps;
   clock: Clock;
@@ -58,7 +59,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         (job) => runImport(deps.importDeps, input.format, input.content, job),
       ),
     'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
-    'servers.probe': ({ host, port, timeoutMs }) => probeTcp(host, port, timeoutMs),
+    'servers.probe': ({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs),
     'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),
     'jobs.get': ({ id }) => jobs.get(id),
     'jobs.cancel': ({ id }) => jobs.cancel(id),

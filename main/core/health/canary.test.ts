@@ -26,7 +26,7 @@ const CALL = { origin: 'test' };
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
 
 const tag = () => randomBytes(6).toString('hex');
-const canary = { password: `CANARY-ssh-password-${tag()}`, passphrase: `CANARY-vault-passphrase-${tag()} violet tulips` };
+const canary = { password: `CANARY-ssh-password-${tag()}`, token: `CANARY-http-token-${tag()}`, passphrase: `CANARY-vault-passphrase-${tag()} violet tulips` };
 
 /** `value` in clear, in hex (both cases) and in base64 (standard and URL-safe) at each of the three alignments. */
 function forms(value: string): { form: string; bytes: Buffer }[] {
@@ -74,11 +74,14 @@ describe('the health engine and vault credentials', () => {
     };
 
     await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: canary.passphrase } });
-    const secret = await call<Secret>(core, 'secrets.create', { name: 'monitor login', username: 'monitor', value: { kind: 'password', password: canary.password } });
     const port = await closedPort();
     const server = await answer<{ id: string }>('servers.create', { name: 'web-1', host: '127.0.0.1', port });
-    const http = await answer<Check>('checks.create', { serverId: server.id, spec: { type: 'http', config: { url: `http://127.0.0.1:${port}/health` } }, retries: 0, confirmAfter: 1 });
-    const metricsSpec = { type: 'ssh-metrics', config: { host: '127.0.0.1', port, user: 'monitor', credentialId: secret.id } };
+    // Linked to the server: a saved check only gets a credential for the servers it is linked to.
+    const secret = await call<Secret>(core, 'secrets.create', { name: 'monitor login', username: 'monitor', serverIds: [server.id], value: { kind: 'password', password: canary.password } });
+    const token = await call<Secret>(core, 'secrets.create', { name: 'status token', serverIds: [server.id], value: { kind: 'api_token', token: canary.token } });
+    const httpSpec = { type: 'http', config: { url: `http://127.0.0.1:${port}/health`, auth: { kind: 'bearer', credentialId: token.id } } };
+    const http = await answer<Check>('checks.create', { serverId: server.id, spec: httpSpec, retries: 0, confirmAfter: 1 });
+    const metricsSpec = { type: 'ssh-metrics', config: { port, user: 'monitor', credentialId: secret.id } };
     const metrics = await answer<Check>('checks.create', { serverId: server.id, spec: metricsSpec, retries: 0, confirmAfter: 1, timeoutMs: 2_000 });
 
     // Directly, as the CLI runs a check.
@@ -87,7 +90,7 @@ describe('the health engine and vault credentials', () => {
     expect(first.message).toContain(`127.0.0.1:${port}`);
     expect((await answer<{ status: string }>('checks.run', { id: http.id })).status).toBe('down');
     // An unsaved test of the same spec.
-    expect((await answer<{ status: string }>('checks.test', { spec: metricsSpec, timeoutMs: 2_000 })).status).toBe('down');
+    expect((await answer<{ status: string }>('checks.test', { spec: metricsSpec, serverId: server.id, timeoutMs: 2_000 })).status).toBe('down');
     // Through the running scheduler.
     core.health.start();
     expect((await answer<{ status: string }>('checks.run', { id: metrics.id })).status).toBe('down');

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { z } from 'zod';
-import type { SecretValue } from '../../../shared/api/vault';
+import type { UsedSecret } from '../vault/secrets';
+import { egress, type Egress, METADATA_REFUSED } from './egress';
 
 /**
  * The shape every health check shares (docs/architecture.md §7): a typed config schema and a `run` that
@@ -25,11 +26,17 @@ export interface CheckContext {
   timeoutMs: number;
   /** Wall-clock time in ms since the epoch, for dates such as certificate expiry. Latency uses a monotonic clock. */
   now(): number;
+  /** The server the check belongs to; a check that logs in connects to its host. */
+  server?: { id: string; host: string };
   /**
-   * Secret material from the vault by secret id, for checks that log in (`ssh-metrics`). Throws an
-   * AppError (VAULT_LOCKED, NOT_FOUND) the run turns into a `down` result with the error's words.
+   * Secret material from the vault by secret id, for checks that log in (`ssh-metrics`, `http`
+   * with auth), to be sent to `host` and nowhere else. The vault refuses a secret not linked to
+   * the check's server or a host that is not the server's. Throws an AppError (PERMISSION_DENIED,
+   * VAULT_LOCKED, NOT_FOUND) the run turns into a `down` result with the error's words.
    */
-  credential?(secretId: string): SecretValue;
+  credential?(secretId: string, host: string): UsedSecret;
+  /** Whether cloud metadata addresses may be connected to (the monitoring setting); refused when unset. */
+  allowMetadata?: boolean;
   /** SSH host keys pinned on first success, by "host:port" (`ssh`, `ssh-metrics`). */
   hostKeys?: HostKeyPins;
 }
@@ -49,6 +56,32 @@ export interface CheckType<C> {
 /** `host:port`, bracketing an IPv6 address. */
 export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** What this run may connect to: the lookup to pass to net/tls/http, and a host's refusal. */
+export function reach(ctx: CheckContext): Egress {
+  return egress(ctx.allowMetadata);
+}
+
+/** The `down` answer for a host the run may not connect to (a cloud metadata address), or null. */
+export function refusedHost(ctx: CheckContext, host: string): CheckResult | null {
+  const refusal = reach(ctx).refuse(host);
+  return refusal === null ? null : { status: 'down', latencyMs: null, message: refusal };
+}
+
+/**
+ * For a client that resolves names itself (gamedig): the `down` answer when `host` resolves to an
+ * address the run may not reach, or null (a name that does not resolve is the client's to report).
+ */
+export function resolvesToRefused(ctx: CheckContext, host: string): Promise<CheckResult | null> {
+  const { lookup } = reach(ctx);
+  if (!lookup) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    lookup(host, { all: true }, (error) => {
+      const code = (error as NodeJS.ErrnoException | null)?.code;
+      resolve(code === METADATA_REFUSED && error ? { status: 'down', latencyMs: null, message: error.message } : null);
+    });
+  });
 }
 
 /** A monotonic stopwatch in ms, to two decimals. */
@@ -128,6 +161,7 @@ export function tlsReason(code: string): string {
 export function describeError(error: unknown, target: string): string {
   const err = error as NodeJS.ErrnoException;
   const code = err?.code;
+  if (code === METADATA_REFUSED) return err.message;
   if (code && TLS_REASONS[code]) return `${TLS_REASONS[code]} (${target})`;
   const reason = (code && NET_REASONS[code]) ?? code ?? (err instanceof Error ? err.message : String(error));
   return `${reason} on ${target}`;

@@ -5,7 +5,8 @@ import type { Clock } from '../clock';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
-import type { SecretValue } from '../../../shared/api/vault';
+import type { Principal } from '../../../shared/permissions';
+import type { SecretUse, UsedSecret } from '../vault/secrets';
 import type { CheckContext, CheckResult, HostKeyPins } from './check';
 import { checkTypes } from './checks';
 import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';
@@ -28,7 +29,7 @@ export interface EngineDeps {
   registry: CheckRegistry;
   recorder: TickRecorder;
   hostKeys: HostKeyPins;
-  credential: (secretId: string, usedBy: string) => SecretValue;
+  credential: (secretId: string, use: SecretUse) => UsedSecret;
   /** Reads checks, maintenance windows and incidents again after another process wrote them. */
   reload: () => void;
   timers?: Timers;
@@ -143,10 +144,13 @@ export class HealthEngine {
     return { ...result, at: finishedAt, attempts: 1 };
   }
 
-  /** Runs a check that is not saved, once, to see what it says. */
-  async test(spec: CheckSpec, timeoutMs: number, usedBy: string): Promise<ContractResult> {
+  /**
+   * Runs a check that is not saved, once, to see what it says: for `serverId` when given, with
+   * the rights of `principal`, who is there to ask for it.
+   */
+  async test(spec: CheckSpec, timeoutMs: number, run: { usedBy: string; serverId: string | null; principal: Principal }): Promise<ContractResult> {
     const controller = new AbortController();
-    return this.execute(spec, { signal: controller.signal, timeoutMs, attempt: 0 }, usedBy);
+    return this.execute(spec, { signal: controller.signal, timeoutMs, attempt: 0 }, run);
   }
 
   private run(check: ScheduledCheck, ctx: AttemptContext): Promise<CheckResult> {
@@ -156,17 +160,21 @@ export class HealthEngine {
   private attempt(check: ScheduledCheck, ctx: AttemptContext): Promise<CheckResult> {
     const runtime = this.deps.registry.find(check.id);
     if (!runtime) return Promise.resolve({ status: 'down', latencyMs: null, message: 'the check was deleted' });
-    return this.execute(runtime.spec, ctx, `check:${runtime.id}`);
+    // A saved check runs on its own: its credentials follow the vault's links, with no one's rights.
+    return this.execute(runtime.spec, ctx, { usedBy: `check:${runtime.id}`, serverId: runtime.serverId });
   }
 
-  private async execute(spec: CheckSpec, ctx: AttemptContext, usedBy: string): Promise<CheckResult> {
+  private async execute(spec: CheckSpec, ctx: AttemptContext, run: { usedBy: string; serverId: string | null; principal?: Principal }): Promise<CheckResult> {
     const type = checkTypes[spec.type as keyof typeof checkTypes] as { run(config: unknown, ctx: CheckContext): Promise<CheckResult> } | undefined;
     if (!type) return { status: 'down', latencyMs: null, message: `unknown check type "${spec.type}"` };
+    const server = run.serverId === null ? undefined : this.deps.registry.servers().get(run.serverId);
     const context: CheckContext = {
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs,
       now: () => this.deps.clock.now(),
-      credential: (secretId) => this.deps.credential(secretId, usedBy),
+      ...(server ? { server: { id: server.id, host: server.host } } : {}),
+      credential: (secretId, host) => this.deps.credential(secretId, { usedBy: run.usedBy, serverId: run.serverId, host, principal: run.principal }),
+      allowMetadata: this.deps.registry.settings().allowMetadataAddresses,
       hostKeys: this.deps.hostKeys,
     };
     try {

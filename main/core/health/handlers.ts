@@ -1,3 +1,5 @@
+import { AppError } from '../../../shared/api/errors';
+import { principalAllows } from '../../../shared/permissions';
 import type { Handlers } from '../api/router';
 import { actor, who } from '../api/caller';
 import { toCheck } from './registry';
@@ -34,13 +36,23 @@ export function createHealthHandlers(health: HealthService): Pick<Handlers, Heal
       return { items: registry.list(serverId) };
     },
     'checks.get': ({ id }) => toCheck(registry.get(id)),
-    'checks.create': (input) => toCheck(registry.create(input)),
-    'checks.update': (input) => toCheck(registry.update(input)),
+    'checks.create': (input) => {
+      health.assertSpecAllowed(input.spec, input.serverId);
+      return toCheck(registry.create(input));
+    },
+    'checks.update': (input) => {
+      if (input.spec) health.assertSpecAllowed(input.spec, registry.get(input.id).serverId);
+      return toCheck(registry.update(input));
+    },
     'checks.delete': ({ id }) => registry.delete(id),
     'checks.pause': (target) => ({ ids: registry.setPaused(target, true) }),
     'checks.resume': (target) => ({ ids: registry.setPaused(target, false) }),
     'checks.run': ({ id }) => engine.runNow(id),
-    'checks.test': ({ spec, timeoutMs }, ctx) => engine.test(spec, timeoutMs, `check-test:${actor(ctx)}`),
+    'checks.test': ({ spec, serverId, timeoutMs }, ctx) => {
+      const principal = who(ctx);
+      health.assertSpecAllowed(spec, serverId ?? null, principal);
+      return engine.test(spec, timeoutMs, { usedBy: `check-test:${actor(ctx)}`, serverId: serverId ?? null, principal });
+    },
     'health.overview': (filter) => queries.overview(filter),
     'health.server': ({ id }) => queries.server(id),
     'health.series': ({ serverId, range }) => queries.series(serverId, range),
@@ -59,6 +71,13 @@ export function createHealthHandlers(health: HealthService): Pick<Handlers, Heal
     'maintenance.update': (input) => maintenance.update(input),
     'maintenance.delete': ({ id }) => maintenance.delete(id),
     'monitoring.settings': () => registry.settings(),
-    'monitoring.updateSettings': (input) => registry.updateSettings(input),
+    'monitoring.updateSettings': (input, ctx) => {
+      if (input.allowMetadataAddresses !== undefined && !principalAllows(who(ctx), 'system:admin')) {
+        throw new AppError('PERMISSION_DENIED', 'Only an admin may let checks reach cloud metadata addresses.', {
+          hint: 'It needs the "system:admin" permission: those addresses hand out this machine’s cloud credentials.',
+        });
+      }
+      return registry.updateSettings(input);
+    },
   };
 }

@@ -110,12 +110,18 @@ export class CheckRegistry {
     return this.deps.settings.get(SETTINGS_KEY, MonitoringSettingsSchema, DEFAULT_MONITORING);
   }
 
-  updateSettings(patch: { defaults?: Partial<MonitoringSettings['defaults']> | undefined; rawRetentionDays?: number | undefined; rollupRetentionDays?: number | undefined }): MonitoringSettings {
+  updateSettings(patch: {
+    defaults?: Partial<MonitoringSettings['defaults']> | undefined;
+    rawRetentionDays?: number | undefined;
+    rollupRetentionDays?: number | undefined;
+    allowMetadataAddresses?: boolean | undefined;
+  }): MonitoringSettings {
     const current = this.settings();
     const next: MonitoringSettings = {
       defaults: { ...current.defaults, ...stripUndefined(patch.defaults ?? {}) },
       rawRetentionDays: patch.rawRetentionDays ?? current.rawRetentionDays,
       rollupRetentionDays: patch.rollupRetentionDays ?? current.rollupRetentionDays,
+      allowMetadataAddresses: patch.allowMetadataAddresses ?? current.allowMetadataAddresses,
     };
     this.deps.settings.set(SETTINGS_KEY, next);
     return next;
@@ -160,7 +166,7 @@ export class CheckRegistry {
         serverId: row.serverId,
         name: row.name,
         spec,
-        host: checkTarget(spec).host,
+        host: checkTarget(spec, this.serverMap.get(row.serverId)?.host).host,
         intervalMs: row.intervalMs,
         timeoutMs: row.timeoutMs,
         retries: row.retries,
@@ -234,7 +240,7 @@ export class CheckRegistry {
     const defaults = this.settings().defaults;
     const now = this.deps.clock.now();
     const spec = input.spec;
-    const target = checkTarget(spec);
+    const target = checkTarget(spec, server.host);
     const row = {
       id: this.deps.newId(),
       serverId: server.id,
@@ -287,7 +293,7 @@ export class CheckRegistry {
     if (patch.name !== undefined) next.name = patch.name;
     if (patch.spec !== undefined) {
       next.spec = patch.spec;
-      next.host = checkTarget(patch.spec).host;
+      next.host = checkTarget(patch.spec, this.servers().get(check.serverId)?.host).host;
     }
     if (patch.intervalMs !== undefined) next.intervalMs = patch.intervalMs;
     if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { Incident } from '../../../shared/api/health';
+import type { CheckSpec, Incident } from '../../../shared/api/health';
+import type { Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { EventBus } from '../events/bus';
@@ -8,6 +9,7 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
 import type { SettingsStore } from '../settings/store';
 import type { SecretStore } from '../vault/secrets';
+import { assertSpecAllowed } from './credentials';
 import { HealthEngine } from './engine';
 import { HostKeyStore } from './host-keys';
 import { IncidentStore } from './incidents';
@@ -17,6 +19,7 @@ import { TickRecorder } from './recorder';
 import { CheckRegistry } from './registry';
 import { pruneHealth } from './retention';
 import { RollupAccumulator } from './rollups';
+import { stripStoredCredentials } from './stored-credentials';
 import type { Timers } from './scheduler';
 import { UptimeIndex } from './uptime-index';
 
@@ -63,6 +66,12 @@ export class HealthService {
 
   constructor(private readonly deps: HealthDeps) {
     const { db, sqlite, clock, newId } = deps;
+    for (const check of stripStoredCredentials(sqlite)) {
+      deps.logger.warn(
+        { checkId: check.id, check: check.name, removed: check.removed },
+        'credentials stored in clear in an http check were removed; set its Authentication from the vault',
+      );
+    }
     this.registry = new CheckRegistry({ db, sqlite, clock, newId, settings: deps.settings });
     this.incidents = new IncidentStore(sqlite, clock, newId);
     this.maintenance = new MaintenanceCalendar(db, clock, newId);
@@ -85,7 +94,7 @@ export class HealthService {
       registry: this.registry,
       recorder: this.recorder,
       hostKeys: new HostKeyStore(sqlite, clock),
-      credential: (secretId, usedBy) => deps.secrets.use(secretId, usedBy),
+      credential: (secretId, use) => deps.secrets.use(secretId, use),
       reload: () => this.reload(),
       timers: deps.timers,
       random: deps.random,
@@ -136,6 +145,15 @@ export class HealthService {
     return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy }, (job) =>
       pruneHealth(this.deps.sqlite, policy, this.deps.clock.now(), job),
     );
+  }
+
+  /**
+   * Refuses a spec a check on `serverId` may not be saved with (no `principal`) or tested with
+   * (the caller's): see assertSpecAllowed.
+   */
+  assertSpecAllowed(spec: CheckSpec, serverId: string | null, principal?: Principal): void {
+    const server = serverId === null ? null : this.registry.server(serverId);
+    assertSpecAllowed({ secrets: this.deps.secrets, allowMetadata: this.registry.settings().allowMetadataAddresses }, spec, server, principal);
   }
 
   announceAcknowledged(incident: Incident): void {

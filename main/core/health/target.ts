@@ -4,7 +4,7 @@ import type { CheckSpec } from '../../../shared/api/health';
  * What a check talks to, from its config: the host the per-host concurrency cap counts by, and
  * the words a list shows ("https://shop.example.com/health", "10.0.0.5:22").
  */
-export function checkTarget(spec: CheckSpec): { host: string; label: string } {
+export function checkTarget(spec: CheckSpec, serverHost = ''): { host: string; label: string } {
   const config = spec.config as Record<string, unknown>;
   if (typeof config.url === 'string') {
     const url = new URL(config.url);
@@ -14,7 +14,8 @@ export function checkTarget(spec: CheckSpec): { host: string; label: string } {
     const server = typeof config.server === 'string' ? config.server : 'system resolver';
     return { host: server.replace(/^\[([^\]]+)\].*$/, '$1').replace(/:\d+$/, ''), label: `${String(config.recordType ?? 'A')} ${String(config.name)} @ ${server}` };
   }
-  const host = typeof config.host === 'string' ? config.host : '';
+  // A check that logs in (ssh-metrics) connects to its server's host unless its config names one.
+  const host = typeof config.host === 'string' ? config.host : serverHost;
   const label = typeof config.port === 'number' ? (host.includes(':') ? `[${host}]:${config.port}` : `${host}:${config.port}`) : host;
   return { host, label };
 }

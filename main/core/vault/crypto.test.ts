@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/api/errors';
 import type { SecretValue } from '../../../shared/api/vault';
+import { LOCAL_OWNER } from '../../../shared/permissions';
 import type { Core } from '../app';
-import { CHEAP_SCRYPT, useTempCore } from '../testing/harness';
+import { CHEAP_SCRYPT, setupOwner, useTempCore } from '../testing/harness';
 import { deriveKey, keyFromFile, newKey, newScryptParams, open, seal } from './crypto';
 
 const NOW = 1_767_225_600_000;
@@ -132,7 +133,7 @@ describe('tampering with the database file', () => {
   }
 
   function expectIntegrityError(c: Core, id: string, name: string): void {
-    for (const read of [() => c.secrets.reveal(id), () => c.secrets.use(id, 'ssh')]) {
+    for (const read of [() => c.secrets.reveal(id), () => c.secrets.use(id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER })]) {
       const error = caught(read);
       expect(error.code).toBe('VAULT_INTEGRITY');
       expect(error.message).toContain(`"${name}"`);
@@ -190,7 +191,10 @@ describe('tampering with the database file', () => {
     editFile((db) => setSealed(db, alpha, flip(sealedOf(db, alpha), 20)));
 
     const c = await reopenUnlocked();
-    const exported = await c.router.call({ kind: 'system', id: 'test', name: 'test', role: 'owner' }, 'vault.export', { passphrase: 'another long passphrase' }, { origin: 'test' });
+    const owner = { username: 'olivia', password: 'violet tulips at dawn' };
+    const { principal } = await setupOwner(c, owner);
+    await c.router.invoke(principal, 'auth.reauth', { password: owner.password }, { origin: 'test' });
+    const exported = await c.router.call(principal, 'vault.export', { passphrase: 'another long passphrase' }, { origin: 'test' });
     expect(exported.ok ? null : exported.error.code).toBe('VAULT_INTEGRITY');
 
     const job = c.vault.rotate('test');

@@ -118,7 +118,7 @@ describe('every kind of secret', () => {
     // And the same after the keys left memory and came back.
     c.vault.lock();
     success(await c.router.call(owner, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
-    for (const [index, secret] of created.entries()) expect(c.secrets.use(secret.id, 'ssh')).toEqual(values[index]);
+    for (const [index, secret] of created.entries()) expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual(values[index]);
 
     const stored = c.database.sqlite.prepare('SELECT sealed FROM secrets').pluck().all() as string[];
     for (const value of values) {
@@ -266,7 +266,7 @@ describe('while the vault is locked', () => {
 
     t += 10 * MINUTE - 1;
     expect(c.vault.status().locked).toBe(false);
-    expect(c.secrets.use(secret.id, 'ssh')).toEqual({ kind: 'password', password: 'idle-value' });
+    expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual({ kind: 'password', password: 'idle-value' });
     t += 10 * MINUTE - 1;
     c.secrets.list({});
     expect(c.vault.status()).toMatchObject({ locked: false, autoLockMs: 10 * MINUTE });

@@ -3,8 +3,10 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import ssh2 from 'ssh2';
 import { AppError } from '../../../shared/api/errors';
 import { SecretValue, type Secret, type SecretKind } from '../../../shared/api/vault';
+import { principalAllows, type Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import { serversTable } from '../servers/table';
 import { open, seal } from './crypto';
 import type { Keyring } from './keyring';
 import type { VaultService } from './service';
@@ -176,13 +178,63 @@ export class SecretStore {
   }
 
   /**
-   * The one way the core's own code (SSH, SMTP, webhooks) gets secret material. Never exposed
-   * through the contract; records who used it and when.
+   * The one way the core's own code (checks, alerts, operations, backups) gets secret material,
+   * for one connection. Never exposed through the contract; records who used it and when.
+   * Refused unless the secret may go where it is about to go (see `authorizeUse`).
    */
-  use(id: string, usedBy: string): SecretValue {
+  use(id: string, use: SecretUse): UsedSecret {
     const row = this.row(id);
+    this.authorizeRow(row, use);
     const value = openSecretRow(this.deps.keyring, row);
-    this.deps.db.update(secretsTable).set({ lastUsedAt: this.deps.clock.now(), lastUsedBy: usedBy }).where(eq(secretsTable.id, id)).run();
-    return value;
+    this.deps.db.update(secretsTable).set({ lastUsedAt: this.deps.clock.now(), lastUsedBy: use.usedBy }).where(eq(secretsTable.id, id)).run();
+    return { value, username: row.username };
   }
+
+  /**
+   * Whether the secret may be sent where `use` says, without opening it (so it answers while the
+   * vault is locked): only to a server the secret is linked to, at that server's own host. A
+   * principal holding vault:reveal, who could read the secret anyway, may send it anywhere.
+   * Throws PERMISSION_DENIED naming what is wrong.
+   */
+  authorizeUse(id: string, use: Omit<SecretUse, 'usedBy'>): void {
+    this.authorizeRow(this.row(id), use);
+  }
+
+  private authorizeRow(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): void {
+    if (use.principal && principalAllows(use.principal, 'vault:reveal')) return;
+    const server = use.serverId === null ? undefined : this.deps.db.select({ name: serversTable.name, host: serversTable.host }).from(serversTable).where(eq(serversTable.id, use.serverId)).get();
+    if (!server || use.serverId === null || !row.serverIds.includes(use.serverId)) {
+      throw new AppError('PERMISSION_DENIED', `The secret "${row.name}" is not linked to ${server ? `the server "${server.name}"` : 'the server this is for'}.`, {
+        hint: 'Link the secret to this server on the Vault page (a credential is only sent to the servers it is linked to), or choose a secret linked to it.',
+      });
+    }
+    if (sameHost(use.host, server.host)) return;
+    throw new AppError('PERMISSION_DENIED', `The secret "${row.name}" may only be sent to the host of "${server.name}" (${server.host}), not to ${use.host || 'another host'}.`, {
+      hint: 'Point the check at the server’s own host; a credential goes only to the servers it is linked to.',
+    });
+  }
+}
+
+/** Where a credential is about to go, and for whom. */
+export interface SecretUse {
+  /** Recorded on the secret as its last user: `check:<id>`, `check-test:user:<id>`. */
+  usedBy: string;
+  /** The server the credential is used for; the secret must be linked to it (null: none). */
+  serverId: string | null;
+  /** The host the connection is made to, as the caller connects to it: it must be that server's host. */
+  host: string;
+  /** The person or key asking, for a one-off use they are present for (a test run, not a schedule). */
+  principal?: Principal | undefined;
+}
+
+export interface UsedSecret {
+  value: SecretValue;
+  /** The login name stored with the secret, if any. */
+  username: string | null;
+}
+
+/** Host names compare without case, a trailing dot or IPv6 brackets. */
+function sameHost(a: string, b: string): boolean {
+  const norm = (host: string) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return norm(a) !== '' && norm(a) === norm(b);
 }

@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import { dnsConfig, type DnsConfig } from '../../../../shared/health/dns';
-import { type CheckResult, type CheckType, deadline, stopped, stopwatch } from '../check';
+import { type CheckResult, type CheckType, deadline, refusedHost, stopped, stopwatch } from '../check';
 
 
 
@@ -45,6 +45,9 @@ export const dnsCheck: CheckType<DnsConfig> = {
     const what = `${config.name} ${config.recordType}`;
     const via = config.server ? `DNS server ${config.server}` : 'the system resolver';
     if (ctx.signal.aborted) return stopped(ctx, via);
+    const resolverHost = config.server?.replace(/^\[([^\]]+)\].*$/, '$1').replace(/^([\d.]+):\d+$/, '$1');
+    const refused = resolverHost === undefined ? null : refusedHost(ctx, resolverHost);
+    if (refused) return refused;
     const resolver = new Resolver({ timeout: ctx.timeoutMs, tries: 1 });
     if (config.server) resolver.setServers([config.server]);
     // The resolver's own timeout is per server; the deadline bounds the whole run.

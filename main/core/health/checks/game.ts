@@ -1,6 +1,6 @@
 import { GameDig, games, protocols, type QueryResult } from 'gamedig';
 import { gameConfig, type GameConfig } from '../../../../shared/health/game';
-import { type CheckResult, type CheckType, deadline, hostPort, stopped } from '../check';
+import { type CheckResult, type CheckType, deadline, hostPort, refusedHost, resolvesToRefused, stopped } from '../check';
 import { tcpCheck } from './tcp';
 
 /**
@@ -92,6 +92,9 @@ export const gameCheck: CheckType<GameConfig> = {
     const target = port === undefined ? config.host : hostPort(config.host, port);
     const signal = deadline(ctx);
     if (signal.aborted) return stopped(ctx, target);
+    // gamedig resolves the name itself: it is checked here, and its addresses by the guarded lookup.
+    const refused = refusedHost(ctx, config.host) ?? (await resolvesToRefused(ctx, config.host));
+    if (refused) return refused;
 
     const socketTimeout = Math.max(1, Math.min(SOCKET_TIMEOUT_MS, Math.floor(ctx.timeoutMs / 2)));
     // gamedig takes no AbortSignal: a query the deadline leaves behind ends on its attemptTimeout.

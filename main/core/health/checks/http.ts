@@ -1,11 +1,12 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { httpConfig, type HttpConfig } from '../../../../shared/health/http';
-import { type CheckResult, type CheckType, deadline, describeError, stopped, stopwatch } from '../check';
+import { AppError } from '../../../../shared/api/errors';
+import type { UsedSecret } from '../../vault/secrets';
+import { CREDENTIAL_HEADER, httpConfig, type HttpAuth, type HttpConfig } from '../../../../shared/health/http';
+import { type CheckContext, type CheckResult, type CheckType, deadline, describeError, reach, refusedHost, stopped, stopwatch } from '../check';
 import { judgeCertificate } from './tls';
-
-
 
 /** The most of a body that is read for keyword and JSON checks. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,16 +34,62 @@ interface Exchange {
   tls?: TLSSocket;
 }
 
+/** A URL's host name without IPv6 brackets, as a server record holds it. */
+const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
+/**
+ * The header carrying the check's vault credential, read for `host` (the vault refuses any host
+ * but the check's server's), or the `down` answer why there is none.
+ */
+function credentialHeader(auth: HttpAuth, host: string, ctx: CheckContext): { name: string; value: string } | CheckResult {
+  if (!ctx.credential) throw new Error('http checks with auth need ctx.credential to read the vault');
+  const down = (why: string): CheckResult => ({ status: 'down', latencyMs: null, message: `cannot authenticate to ${host}: ${why}` });
+  let secret: UsedSecret;
+  try {
+    secret = ctx.credential(auth.credentialId, host);
+  } catch (error) {
+    if (error instanceof AppError) return down(error.message);
+    throw error;
+  }
+  const { value } = secret;
+  const material = value.kind === 'password' ? value.password : value.kind === 'api_token' ? value.token : null;
+  if (material === null) return down(`the vault secret is ${value.kind === 'note' ? 'a note' : 'an SSH key'}, not a password or a token`);
+  switch (auth.kind) {
+    case 'basic': {
+      const user = auth.username ?? secret.username;
+      if (!user) return down('basic auth needs a user name: store one with the secret, or set it in the check');
+      return { name: 'authorization', value: `Basic ${Buffer.from(`${user}:${material}`, 'utf8').toString('base64')}` };
+    }
+    case 'bearer':
+      return { name: 'authorization', value: `Bearer ${material}` };
+    case 'header':
+      return auth.headerName ? { name: auth.headerName, value: material } : down('the check names no header to send the secret in');
+  }
+}
+
+/**
+ * The headers for one hop. Credentials (the vault's, and any credential-looking header an older
+ * check still carries) go only to the origin the check was set up for, never to where a redirect
+ * points elsewhere.
+ */
+function hopHeaders(config: HttpConfig, credential: { name: string; value: string } | null, sameOrigin: boolean): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': 'Guardian-Server-Manager health check' };
+  for (const [name, value] of Object.entries(config.headers)) if (sameOrigin || !CREDENTIAL_HEADER.test(name)) headers[name] = value;
+  if (credential && sameOrigin) headers[credential.name] = credential.value;
+  return headers;
+}
+
 /** One request, its body read (up to MAX_BODY_BYTES); rejects with the connection's error. */
-function exchange(url: URL, config: HttpConfig, method: string, signal: AbortSignal): Promise<Exchange> {
+function exchange(url: URL, config: HttpConfig, method: string, signal: AbortSignal, headers: Record<string, string>, lookup: LookupFunction | undefined): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
     const send = isHttps ? httpsRequest : httpRequest;
     const req = send(url, {
       method,
-      headers: { 'user-agent': 'Guardian-Server-Manager health check', ...config.headers },
+      headers,
       signal,
       agent: false,
+      ...(lookup ? { lookup } : {}),
       ...(isHttps ? { ca: config.ca, rejectUnauthorized: !config.ignoreTlsErrors } : {}),
     });
     req.once('error', reject);
@@ -77,13 +124,23 @@ export const httpCheck: CheckType<HttpConfig> = {
     const signal = deadline(ctx);
     const elapsed = stopwatch();
     let url = new URL(config.url);
+    const origin = url.origin;
+    const { lookup } = reach(ctx);
+    let credential: { name: string; value: string } | null = null;
+    if (config.auth) {
+      const header = credentialHeader(config.auth, hostOf(url), ctx);
+      if ('status' in header) return header;
+      credential = header;
+    }
     let method: string = config.method;
     let result: Exchange;
     const hops: string[] = [];
     for (;;) {
       if (signal.aborted) return stopped(ctx, url.host);
+      const refused = refusedHost(ctx, hostOf(url));
+      if (refused) return hops.length ? { ...refused, data: { redirects: hops } } : refused;
       try {
-        result = await exchange(url, config, method, signal);
+        result = await exchange(url, config, method, signal, hopHeaders(config, credential, url.origin === origin), lookup);
       } catch (error) {
         if (signal.aborted) return stopped(ctx, url.host);
         return { status: 'down', latencyMs: null, message: describeError(error, url.host), data: hops.length ? { redirects: hops } : undefined };

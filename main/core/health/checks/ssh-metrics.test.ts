@@ -39,7 +39,7 @@ async function run(secret: SecretValue | (() => SecretValue), over: Partial<z.in
     hostKeys,
     credential: (id) => {
       if (id !== SECRET_ID) throw new AppError('NOT_FOUND', 'No such secret.', { hint: '' });
-      return typeof secret === 'function' ? secret() : secret;
+      return { value: typeof secret === 'function' ? secret() : secret, username: null };
     },
   };
   const result = await sshMetricsCheck.run(config, ctx);

@@ -155,14 +155,19 @@ export function judgeMetrics(metrics: HostMetrics, thresholds: Thresholds): { st
 /** Most a well-behaved host prints for the command; more is cut off, not buffered. */
 const MAX_OUTPUT = 64 * 1024;
 
-/** What the vault holds for `secretId` as an SSH login, or the `down` answer why not. */
-function loginFrom(config: SshMetricsConfig, ctx: CheckContext): SshLogin | CheckResult {
+/** The host the check logs in to: its server's, unless the config names it (it must be the same). */
+export function metricsHost(config: SshMetricsConfig, ctx: CheckContext): string | undefined {
+  return config.host ?? ctx.server?.host;
+}
+
+/** What the vault holds for `secretId` as an SSH login to `host`, or the `down` answer why not. */
+function loginFrom(config: SshMetricsConfig, host: string, ctx: CheckContext): SshLogin | CheckResult {
   if (!ctx.credential) throw new Error('ssh-metrics checks need ctx.credential to read the vault');
   let secret: SecretValue;
   try {
-    secret = ctx.credential(config.credentialId);
+    secret = ctx.credential(config.credentialId, host).value;
   } catch (error) {
-    if (error instanceof AppError) return { status: 'down', latencyMs: null, message: `cannot log in to ${hostPort(config.host, config.port)}: ${error.message}` };
+    if (error instanceof AppError) return { status: 'down', latencyMs: null, message: `cannot log in to ${hostPort(host, config.port)}: ${error.message}` };
     throw error;
   }
   switch (secret.kind) {
@@ -207,9 +212,12 @@ export const sshMetricsCheck: CheckType<SshMetricsConfig> = {
   type: 'ssh-metrics',
   configSchema: sshMetricsConfig,
   async run(config, ctx) {
-    const login = loginFrom(config, ctx);
+    const host = metricsHost(config, ctx);
+    if (host === undefined) return { status: 'down', latencyMs: null, message: 'no host to log in to: the check has no server' };
+    // The host is decided once: the vault checks it, and the session connects to it.
+    const login = loginFrom(config, host, ctx);
     if ('status' in login) return login;
-    return withSshSession(config.host, config.port, ctx, login, async (session) => {
+    return withSshSession(host, config.port, ctx, login, async (session) => {
       let ran: { output: string; exitCode: number | null };
       try {
         ran = await execute(session, metricsCommand(config.mounts));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import ssh2, { type AuthMethod, type Client, type ConnectConfig, type ParsedKey, type PasswordAuthMethod, type PublicKeyAuthMethod } from 'ssh2';
-import { type CheckContext, type CheckResult, deadline, describeError, hostPort, stopped, stopwatch } from '../check';
+import { type CheckContext, type CheckResult, deadline, describeError, hostPort, reach, refusedHost, stopped, stopwatch } from '../check';
 
 /**
  * One SSH session for a check (`ssh`, `ssh-metrics`): connect, key exchange, the host key checked
@@ -63,6 +64,9 @@ export function withSshSession(
 ): Promise<CheckResult> {
   const pins = ctx.hostKeys;
   if (!pins) throw new Error('SSH checks need ctx.hostKeys to pin host keys');
+  const refused = refusedHost(ctx, host);
+  if (refused) return Promise.resolve(refused);
+  const { lookup } = reach(ctx);
   const target = hostPort(host, port);
   const signal = deadline(ctx);
   const elapsed = stopwatch();
@@ -127,6 +131,8 @@ export function withSshSession(
     const config: ConnectConfig = {
       host,
       port,
+      // ssh2 resolves names itself, unguarded: when addresses are guarded it gets a socket connected through the guarded lookup.
+      ...(lookup ? { sock: connect({ host, port, lookup }) } : {}),
       // Our deadline decides; ssh2's own handshake timer only backs it up.
       readyTimeout: ctx.timeoutMs + 1000,
       // Refusing a key that differs from its pin stops the exchange before any login is sent.

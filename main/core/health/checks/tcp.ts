@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { tcpConfig, type TcpConfig } from '../../../../shared/health/tcp';
-import { type CheckType, hostPort, socketCheck, stopwatch } from '../check';
+import { type CheckType, hostPort, reach, refusedHost, socketCheck, stopwatch } from '../check';
 
 
 
@@ -9,9 +9,12 @@ export const tcpCheck: CheckType<TcpConfig> = {
   type: 'tcp',
   configSchema: tcpConfig,
   run(config, ctx) {
+    const refused = refusedHost(ctx, config.host);
+    if (refused) return Promise.resolve(refused);
     const target = hostPort(config.host, config.port);
     const elapsed = stopwatch();
-    return socketCheck(ctx, target, () => connect({ host: config.host, port: config.port }), (socket, finish) => {
+    const { lookup } = reach(ctx);
+    return socketCheck(ctx, target, () => connect({ host: config.host, port: config.port, ...(lookup ? { lookup } : {}) }), (socket, finish) => {
       socket.once('connect', () => {
         const latencyMs = elapsed();
         finish({ status: 'up', latencyMs, message: `connected to ${target} in ${latencyMs} ms` });

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
-import { type CheckStatus, type CheckType, days, daysUntil, hostPort, isoDay, socketCheck, stopwatch, tlsReason } from '../check';
+import { type CheckStatus, type CheckType, days, daysUntil, hostPort, isoDay, reach, refusedHost, socketCheck, stopwatch, tlsReason } from '../check';
 
 
 
@@ -82,11 +82,15 @@ export const tlsCheck: CheckType<TlsConfig> = {
   type: 'tls',
   configSchema: tlsConfig,
   run(config, ctx) {
+    const refused = refusedHost(ctx, config.host);
+    if (refused) return Promise.resolve(refused);
     const target = hostPort(config.host, config.port);
     const name = config.servername ?? config.host;
     const elapsed = stopwatch();
+    const { lookup } = reach(ctx);
     const open = () =>
       connect({
+        ...(lookup ? { lookup } : {}),
         host: config.host,
         port: config.port,
         // SNI carries host names only; an IP address is not sent.
