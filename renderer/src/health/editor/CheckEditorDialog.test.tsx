@@ -98,6 +98,7 @@ describe('The check editor', () => {
           method: 'GET',
         }),
       },
+      serverId: target.id,
       timeoutMs: 5_000,
     });
     release();
@@ -149,7 +150,7 @@ describe('The check editor', () => {
     expect(sent.spec.config).toMatchObject({ url: 'https://web01.example.com/', ca: '-----BEGIN CERTIFICATE-----', degradedAboveMs: 750 });
   });
 
-  it('offers the vault’s passwords and SSH keys for an ssh-metrics check', async () => {
+  it('offers the vault’s passwords and SSH keys linked to the server for an ssh-metrics check, which logs in to the server’s own host', async () => {
     const key = secret({ id: '4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a', kind: 'ssh_key', name: 'deploy key', username: 'deploy' });
     const client = open({
       'secrets.list': async () => ({ items: [key, secret({ id: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', kind: 'api_token', name: 'a token' })] }),
@@ -168,6 +169,37 @@ describe('The check editor', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Test' }));
     expect((await screen.findByTestId('check-test-result')).textContent).toContain('load 0.2 per core');
     const spec = (client.calls.find((call) => call.name === 'checks.test')?.input as { spec: { config: Record<string, unknown> } }).spec;
-    expect(spec.config).toMatchObject({ host: 'web01.example.com', port: 8080, user: 'deploy', credentialId: key.id, mounts: ['/'] });
+    expect(spec.config).toMatchObject({ port: 8080, user: 'deploy', credentialId: key.id, mounts: ['/'] });
+    expect(spec.config.host).toBeUndefined();
+    expect(screen.queryByTestId('check-field-host')).toBeNull();
+    expect(client.calls.find((call) => call.name === 'secrets.list')?.input).toEqual({ serverId: target.id });
+  });
+
+  it('takes an HTTP check’s credential from the vault, and refuses one typed into the headers', async () => {
+    const token = secret({ id: '6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c', kind: 'api_token', name: 'status token' });
+    const client = open({
+      'secrets.list': async () => ({ items: [token, secret({ id: '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d', kind: 'ssh_key', name: 'a key' })] }),
+      'checks.create': async (raw) => check({ serverId: target.id, type: 'http', config: (raw as { spec: { config: Record<string, unknown> } }).spec.config }),
+    });
+    await screen.findByTestId('check-field-type');
+    type('check-field-type', 'http');
+    type('check-field-url', 'https://web01.example.com/status');
+    type('check-field-headers', 'Authorization: Bearer typed-in-secret');
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+    expect(screen.getByTestId('check-field-headers-error').textContent).toBe('Authorization carries a credential: store it in the vault and choose it under Authentication');
+    expect(client.calls.filter((call) => call.name === 'checks.create')).toEqual([]);
+
+    type('check-field-headers', '');
+    const picker = screen.getByTestId('check-field-auth-credentialId') as HTMLSelectElement;
+    await waitFor(() => expect(within(picker).getAllByRole('option')).toHaveLength(2));
+    expect(within(picker).queryByText(/a key/)).toBeNull();
+    type('check-field-auth-credentialId', token.id);
+    type('check-field-auth-kind', 'header');
+    type('check-field-auth-headerName', 'X-Status-Key');
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+    await waitFor(() => expect(closed).toBe(1));
+    const created = client.calls.find((call) => call.name === 'checks.create')?.input as { spec: { config: Record<string, unknown> } };
+    expect(created.spec.config.auth).toEqual({ kind: 'header', credentialId: token.id, headerName: 'X-Status-Key' });
+    expect(created.spec.config.headers).toEqual({});
   });
 });

@@ -111,7 +111,7 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
   const runTest = () => {
     setOther(null);
     setTested(null);
-    const checked = validateTest(state);
+    const checked = validateTest(server.id, state);
     if (!checked.ok) return show(checked.errors, checked.other);
     test.mutate(checked.input, { onSuccess: setTested, onError: onFailure });
   };
@@ -164,7 +164,7 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
       </div>
       <fieldset className="form__group">
         <legend>{CHECK_TYPE_LABELS[state.type]}</legend>
-        <ConfigFields type={state.type} values={state.config} errors={errors} onChange={editConfig} />
+        <ConfigFields type={state.type} serverId={server.id} values={state.config} errors={errors} onChange={editConfig} />
       </fieldset>
       <fieldset className="form__group">
         <legend>Schedule</legend>

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import type { SecretKind } from '../../../../shared/api/vault';
 import type { CheckType } from '../../../../shared/health';
 import { useMethodQuery } from '../../api/hooks';
 import { useCan } from '../../auth/session';
@@ -8,6 +9,8 @@ import type { ConfigValues, FormErrors } from './check-form';
 
 interface ConfigFieldsProps {
   type: CheckType;
+  /** The check's server: only secrets linked to it are offered. */
+  serverId: string;
   values: ConfigValues;
   errors: FormErrors;
   onChange(key: string, value: string | boolean): void;
@@ -15,11 +18,18 @@ interface ConfigFieldsProps {
 
 export const fieldTestId = (key: string) => `check-field-${key.replace(/\./g, '-')}`;
 
-/** The vault's passwords and SSH keys to log in with; a plain id field for roles that cannot list them. */
-function SecretPicker({ field, value, error, onChange }: { field: FieldDef; value: string; error: string | undefined; onChange(value: string): void }) {
+const KIND_NAMES: Record<SecretKind, string> = { password: 'password', ssh_key: 'SSH key', api_token: 'token', note: 'note' };
+
+/**
+ * The vault's secrets of the field's kinds that are linked to the check's server (a credential is
+ * sent nowhere else); a plain id field for roles that cannot list them.
+ */
+function SecretPicker({ field, serverId, value, error, onChange }: { field: FieldDef; serverId: string; value: string; error: string | undefined; onChange(value: string): void }) {
   const mayList = useCan()('vault:read');
-  const secrets = useMethodQuery('secrets.list', {}, { enabled: mayList });
-  const usable = (secrets.data?.items ?? []).filter((secret) => secret.kind === 'password' || secret.kind === 'ssh_key');
+  const secrets = useMethodQuery('secrets.list', { serverId }, { enabled: mayList });
+  const kinds: readonly SecretKind[] = field.secretKinds ?? ['password', 'ssh_key'];
+  const usable = (secrets.data?.items ?? []).filter((secret) => kinds.includes(secret.kind));
+  const kindWords = kinds.map((kind) => KIND_NAMES[kind]).join(' or ');
   if (!mayList) {
     return (
       <Field label={`${field.label} (secret id)`} error={error} help="Your role cannot list the vault: paste the secret’s id." testId={fieldTestId(field.key)}>
@@ -31,15 +41,15 @@ function SecretPicker({ field, value, error, onChange }: { field: FieldDef; valu
     <Field
       label={field.label}
       error={error}
-      help={secrets.data && usable.length === 0 ? 'The vault holds no password or SSH key yet: add one on the Vault page.' : field.help}
+      help={secrets.data && usable.length === 0 ? `No ${kindWords} in the vault is linked to this server yet: link one on the Vault page.` : field.help}
       testId={fieldTestId(field.key)}
     >
       {(control) => (
         <select {...control} className="input select" value={value} onChange={(event) => onChange(event.target.value)}>
-          <option value="">{secrets.isPending ? 'Loading the vault…' : 'Choose a credential'}</option>
+          <option value="">{secrets.isPending ? 'Loading the vault…' : field.required ? 'Choose a credential' : 'None'}</option>
           {usable.map((secret) => (
             <option key={secret.id} value={secret.id}>
-              {secret.name} ({secret.kind === 'ssh_key' ? 'SSH key' : 'password'}
+              {secret.name} ({KIND_NAMES[secret.kind]}
               {secret.username ? `, ${secret.username}` : ''})
             </option>
           ))}
@@ -50,7 +60,7 @@ function SecretPicker({ field, value, error, onChange }: { field: FieldDef; valu
   );
 }
 
-function ConfigField({ field, values, errors, onChange, listId }: { field: FieldDef; listId: string } & Omit<ConfigFieldsProps, 'type'>) {
+function ConfigField({ field, serverId, values, errors, onChange, listId }: { field: FieldDef; listId: string } & Omit<ConfigFieldsProps, 'type'>) {
   const raw = values[field.key];
   const text = typeof raw === 'string' ? raw : '';
   const error = errors[`config.${field.key}`];
@@ -79,7 +89,7 @@ function ConfigField({ field, values, errors, onChange, listId }: { field: Field
         </Field>
       );
     case 'secret':
-      return <SecretPicker field={field} value={text} error={error} onChange={(value) => onChange(field.key, value)} />;
+      return <SecretPicker field={field} serverId={serverId} value={text} error={error} onChange={(value) => onChange(field.key, value)} />;
     case 'textarea':
     case 'headers':
       return (
@@ -117,7 +127,7 @@ function ConfigField({ field, values, errors, onChange, listId }: { field: Field
 }
 
 /** The type's own fields (shared/health/<type>.ts), the rarely needed ones folded away. */
-export function ConfigFields({ type, values, errors, onChange }: ConfigFieldsProps) {
+export function ConfigFields({ type, serverId, values, errors, onChange }: ConfigFieldsProps) {
   const listId = useId();
   const fields = CHECK_FIELDS[type];
   const main = fields.filter((field) => !field.advanced);
@@ -127,7 +137,7 @@ export function ConfigFields({ type, values, errors, onChange }: ConfigFieldsPro
     <>
       <div className="form__grid">
         {main.map((field) => (
-          <ConfigField key={field.key} field={field} values={values} errors={errors} onChange={onChange} listId={listId} />
+          <ConfigField key={field.key} field={field} serverId={serverId} values={values} errors={errors} onChange={onChange} listId={listId} />
         ))}
       </div>
       {advanced.length > 0 ? (
@@ -135,7 +145,7 @@ export function ConfigFields({ type, values, errors, onChange }: ConfigFieldsPro
           <summary>More options</summary>
           <div className="form__grid">
             {advanced.map((field) => (
-              <ConfigField key={field.key} field={field} values={values} errors={errors} onChange={onChange} listId={listId} />
+              <ConfigField key={field.key} field={field} serverId={serverId} values={values} errors={errors} onChange={onChange} listId={listId} />
             ))}
           </div>
         </details>

@@ -1,3 +1,4 @@
+import type { SecretKind } from '../../../../shared/api/vault';
 import type { CheckType } from '../../../../shared/health';
 
 /**
@@ -39,6 +40,8 @@ export interface FieldDef {
   with?: string;
   /** Shown while the config has no value (the schema's default for a field inside an optional object). */
   initial?: string | boolean;
+  /** For `secret`: the kinds of secret it may be. */
+  secretKinds?: readonly SecretKind[];
 }
 
 export const CHECK_TYPE_LABELS: Record<CheckType, string> = {
@@ -80,7 +83,17 @@ export const CHECK_FIELDS: Record<CheckType, readonly FieldDef[]> = {
     { key: 'followRedirects', label: 'Follow redirects', kind: 'bool', advanced: true },
     { key: 'maxRedirects', label: 'At most redirects', kind: 'int', advanced: true },
     { key: 'ignoreTlsErrors', label: 'Accept an untrusted certificate', kind: 'bool', advanced: true },
-    { key: 'headers', label: 'Request headers', kind: 'headers', advanced: true, help: 'One "Name: value" per line' },
+    {
+      key: 'auth.credentialId',
+      label: 'Authentication',
+      kind: 'secret',
+      secretKinds: ['api_token', 'password'],
+      help: 'A token or password from the vault, linked to this server; sent only to this server’s host',
+    },
+    { key: 'auth.kind', label: 'Send it as', kind: 'select', options: ['bearer', 'basic', 'header'], with: 'auth.credentialId', initial: 'bearer' },
+    { key: 'auth.headerName', label: 'Header name', kind: 'text', with: 'auth.credentialId', placeholder: 'X-Api-Key', help: 'For "header": the header the secret goes in' },
+    { key: 'auth.username', label: 'User name', kind: 'text', with: 'auth.credentialId', help: 'For "basic": when the secret has none stored with it' },
+    { key: 'headers', label: 'Request headers', kind: 'headers', advanced: true, help: 'One "Name: value" per line; credentials go under Authentication, not here' },
     { key: 'body', label: 'Request body', kind: 'textarea', advanced: true },
   ],
   tls: [
@@ -98,11 +111,18 @@ export const CHECK_FIELDS: Record<CheckType, readonly FieldDef[]> = {
     { key: 'expected', label: 'Expected answer', kind: 'text', help: 'An address, a name, an MX exchange or a TXT string' },
   ],
   ssh: [host, port()],
+  // No host: a check that logs in connects to its server's own host, where the vault lets the credential go.
   'ssh-metrics': [
-    host,
     port(),
     { key: 'user', label: 'User', kind: 'text', required: true, help: 'The login name on the server' },
-    { key: 'credentialId', label: 'Credential', kind: 'secret', required: true, help: 'A password or SSH key from the vault' },
+    {
+      key: 'credentialId',
+      label: 'Credential',
+      kind: 'secret',
+      required: true,
+      secretKinds: ['password', 'ssh_key'],
+      help: 'A password or SSH key from the vault, linked to this server',
+    },
     { key: 'thresholds.loadPerCore.degraded', label: 'Load per core: degraded above', kind: 'number' },
     { key: 'thresholds.loadPerCore.down', label: 'Load per core: down above', kind: 'number' },
     { key: 'thresholds.memoryPercent.degraded', label: 'Memory %: degraded above', kind: 'number' },

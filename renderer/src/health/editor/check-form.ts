@@ -35,10 +35,14 @@ export type ServerTarget = Pick<Server, 'id' | 'name' | 'host' | 'port'> & { use
 
 const topLevel = (type: CheckType) => new Set(CHECK_FIELDS[type].map((field) => field.key.split('.')[0] ?? field.key));
 
+/** Config an older version stored that the form drops: an ssh-metrics check now logs in to its server's host. */
+const DROPPED: Partial<Record<CheckType, readonly string[]>> = { 'ssh-metrics': ['host'] };
+
 /** The part of a config no field of the form shows. */
 function keptConfig(type: CheckType, config: Json): Json {
   const shown = topLevel(type);
-  return Object.fromEntries(Object.entries(config).filter(([key]) => !shown.has(key)));
+  const dropped = new Set(DROPPED[type] ?? []);
+  return Object.fromEntries(Object.entries(config).filter(([key]) => !shown.has(key) && !dropped.has(key)));
 }
 
 /** The raw config the typed text stands for, as the contract will judge it. */
@@ -74,7 +78,7 @@ function starter(type: CheckType, server: ServerTarget): Json {
     case 'ssh':
       return { host: server.host, port: server.port };
     case 'ssh-metrics':
-      return { host: server.host, port: server.port, user: server.user ?? '', credentialId: PLACEHOLDER_ID };
+      return { port: server.port, user: server.user ?? '', credentialId: PLACEHOLDER_ID };
     case 'game':
       return { game: 'minecraft', host: server.host };
     default: {
@@ -209,8 +213,8 @@ export const validateCreate = (serverId: string, state: CheckFormState) =>
 
 export const validateUpdate = (id: string, state: CheckFormState) => validated(checksUpdate.input, { id, spec: spec(state), ...scheduleFields(state) }, state);
 
-/** checks.test runs the spec once with the form's timeout. */
-export function validateTest(state: CheckFormState) {
+/** checks.test runs the spec once for the server, with the form's timeout. */
+export function validateTest(serverId: string, state: CheckFormState) {
   const timeoutMs = millis(state.timeout);
-  return validated(checksTest.input, { spec: spec(state), ...(timeoutMs === undefined ? {} : { timeoutMs }) }, state);
+  return validated(checksTest.input, { spec: spec(state), serverId, ...(timeoutMs === undefined ? {} : { timeoutMs }) }, state);
 }
