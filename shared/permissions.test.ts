@@ -58,6 +58,9 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'apikeys.list': READERS_OF_ACCOUNTS,
   'apikeys.create': MANAGERS,
   'apikeys.revoke': MANAGERS,
+  'security.settings': READERS_OF_ACCOUNTS,
+  // Beyond users:write: only an owner, in person (never an admin, never a key).
+  'security.updateSettings': ['owner'],
   'auth.reauth': 'authenticated',
   'vault.status': VAULT_READERS,
   'vault.init': MANAGERS,
@@ -218,6 +221,8 @@ function inputFor(name: string, seed: Seed): unknown {
       return { name: 'matrix-key', role: 'viewer' };
     case 'apikeys.revoke':
       return { id: seed.apiKeyId };
+    case 'security.updateSettings':
+      return { apiKeysMayManageAccess: true };
     case 'updates.setChannel':
       return { channel: 'beta' };
     default:
@@ -249,6 +254,15 @@ beforeEach(async () => {
        VALUES (?, ?, 'hash', 'csrf', 'test', 'test', ?, ?, ?)`,
     )
     .run(sessionId, userId, Date.now(), Date.now(), Date.now() + 3_600_000);
+  // The callers' own accounts: a key made by one of them acts for it.
+  for (const role of ROLES) {
+    sqlite
+      .prepare(
+        `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'unused', 0, 0, 0, 0, 0)`,
+      )
+      .run(principalOf(role).id, `the-${role}`, principalOf(role).name, role);
+  }
   const { key } = core.apiKeys.create({ name: 'seeded', role: 'viewer', createdBy: 'system:test', grantor: LOCAL_OWNER });
   seed = { serverId: server.id, userId, apiKeyId: key.id, sessionId };
 });

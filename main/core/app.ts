@@ -151,7 +151,7 @@ export function createCore(options: CoreOptions): Core {
     jobs,
     clock,
     importDeps: { sqlite, servers, events },
-    auth: { signIn, accounts, sessions, apiKeys },
+    auth: { signIn, accounts, sessions, apiKeys, settings },
     vault: {
       vault,
       secrets,

@@ -99,10 +99,10 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
 
     const [table, json] = await Promise.all([runCli(['apikey', 'list', '--data-dir', dataDir]), keysJson(dataDir)]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`^${id}\\s+ci\\s+gdn_\\S+…\\s+admin\\s+-\\s+-\\s+active$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${id}\\s+ci\\s+gdn_\\S+…\\s+admin\\s+system\\s+-\\s+-\\s+active$`, 'm'));
     expect(table.stdout).not.toContain(token);
     expect(JSON.stringify(json)).not.toContain(token);
-    expect(json).toEqual([expect.objectContaining({ id, name: 'ci', role: 'admin', revokedAt: null })]);
+    expect(json).toEqual([expect.objectContaining({ id, name: 'ci', role: 'admin', owner: null, revokedAt: null })]);
     expect(token.startsWith(json[0]?.prefix ?? '-')).toBe(true);
 
     const revoked = await runCli(['apikey', 'revoke', id, '--data-dir', dataDir]);

@@ -127,7 +127,7 @@ export function addAccountCommands(program: Command, dataDirOption: () => Option
 
   apikey
     .command('create')
-    .description('Create an API key. The token is printed once and stored only hashed.')
+    .description('Create a system API key (it belongs to no account; see docs/security.md). The token is printed once and stored only hashed.')
     .addOption(dataDirOption())
     .requiredOption('--name <name>', 'what the key is for')
     .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
@@ -159,8 +159,8 @@ export function addAccountCommands(program: Command, dataDirOption: () => Option
         if (options.json) process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
         else
           printTable(
-            ['ID', 'NAME', 'PREFIX', 'ROLE', 'EXPIRES', 'LAST USED', 'STATE'],
-            items.map((k) => [k.id, k.name, `${k.prefix}…`, k.role, when(k.expiresAt), when(k.lastUsedAt), k.revokedAt ? 'revoked' : 'active']),
+            ['ID', 'NAME', 'PREFIX', 'ROLE', 'OWNER', 'EXPIRES', 'LAST USED', 'STATE'],
+            items.map((k) => [k.id, k.name, `${k.prefix}…`, k.role, k.owner?.username ?? 'system', when(k.expiresAt), when(k.lastUsedAt), k.revokedAt ? 'revoked' : 'active']),
           );
       });
     });

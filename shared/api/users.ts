@@ -112,6 +112,11 @@ export const ApiKey = z.object({
   role: RoleSchema,
   permissions: z.array(z.enum(PERMISSIONS)).nullable(),
   createdBy: z.string(),
+  /**
+   * The account the key acts for: it never does more than that account's current role and stops
+   * when the account is disabled or deleted. Null: a system key, made on the data dir with the CLI.
+   */
+  owner: z.object({ id: z.string(), username: z.string() }).nullable(),
   createdAt: z.number().int(),
   expiresAt: z.number().int().nullable(),
   lastUsedAt: z.number().int().nullable(),
@@ -147,10 +152,36 @@ export const apikeysCreate = method({
 
 export const apikeysRevoke = method({
   name: 'apikeys.revoke',
-  summary: 'Revokes a key; it stops working at its next call.',
+  summary: 'Revokes a key; it stops working at its next call. Only an owner may revoke a key of an owner.',
   input: z.strictObject({ id: z.uuid('Not an API key id') }),
   output: ApiKey,
   permission: 'apikeys:write',
   audit: { target: (input) => `apikey:${input.id}` },
   http: { method: 'POST', path: '/apikeys/:id/revoke' },
+});
+
+export const AccessSettings = z.object({
+  /** Whether API keys may create and change accounts and create keys (off: only signed-in people may). */
+  apiKeysMayManageAccess: z.boolean(),
+});
+export type AccessSettings = z.infer<typeof AccessSettings>;
+
+export const securitySettings = method({
+  name: 'security.settings',
+  summary: 'Whether API keys may manage accounts and keys.',
+  input: z.strictObject({}),
+  output: AccessSettings,
+  permission: 'users:read',
+  audit: false,
+  http: { method: 'GET', path: '/security/settings' },
+});
+
+export const securityUpdateSettings = method({
+  name: 'security.updateSettings',
+  summary: 'Lets API keys create and change accounts and create keys, or stops them (off by default). Only a signed-in owner may.',
+  input: z.strictObject({ apiKeysMayManageAccess: z.boolean() }),
+  output: AccessSettings,
+  permission: 'users:write',
+  audit: { target: () => 'settings:security' },
+  http: { method: 'PUT', path: '/security/settings' },
 });

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../../shared/api/errors';
 import type { User } from '../../../shared/api/users';
 import type { Principal, Role } from '../../../shared/permissions';
@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { assertPasswordAcceptable, hashPassword } from './passwords';
 import type { SessionStore } from './sessions';
-import { recoveryCodesTable, usersTable, type UserRow } from './table';
+import { apiKeysTable, recoveryCodesTable, usersTable, type UserRow } from './table';
 
 export function toUser(row: UserRow): User {
   return {
@@ -20,6 +20,15 @@ export function toUser(row: UserRow): User {
     createdAt: row.createdAt,
     lastLoginAt: row.lastLoginAt,
   };
+}
+
+/**
+ * Owners are beyond an admin's reach: their accounts, sessions and keys. `what` completes
+ * "Only an owner may …".
+ */
+export function assertMayActOn(actor: Pick<Principal, 'role'>, targetRole: Role, what: string): void {
+  if (actor.role === 'owner' || targetRole !== 'owner') return;
+  throw new AppError('PERMISSION_DENIED', `Only an owner may ${what}.`, { hint: 'Ask an owner to do this.' });
 }
 
 const lastOwner = (what: string) =>
@@ -79,12 +88,7 @@ export class AccountStore {
   }
 
   private assertMayManage(actor: Principal, target: { role: Role }, newRole?: Role): void {
-    if (actor.role === 'owner') return;
-    if (target.role === 'owner' || newRole === 'owner') {
-      throw new AppError('PERMISSION_DENIED', 'Only an owner may create, change or remove an owner.', {
-        hint: 'Ask an owner to do this.',
-      });
-    }
+    assertMayActOn(actor, newRole === 'owner' ? 'owner' : target.role, 'create, change or remove an owner');
   }
 
   async create(actor: Principal | null, spec: NewUser): Promise<User> {
@@ -146,7 +150,15 @@ export class AccountStore {
     this.assertMayManage(actor, row);
     if (disabled && row.role === 'owner' && !row.disabled && this.activeOwners() <= 1) throw lastOwner('disable');
     const user = this.save(id, { disabled });
-    if (disabled) this.sessions.revokeAllFor(id);
+    if (disabled) {
+      this.sessions.revokeAllFor(id);
+      // For good: re-enabling the account (say, after a compromise) must not bring its keys back.
+      this.db
+        .update(apiKeysTable)
+        .set({ revokedAt: this.clock.now() })
+        .where(and(eq(apiKeysTable.ownerId, id), isNull(apiKeysTable.revokedAt)))
+        .run();
+    }
     return user;
   }
 

@@ -17,6 +17,14 @@ beforeEach(() => {
   t = NOW;
 });
 const env = useTempCore({ prefix: 'guardian-apikeys-', clock });
+// Their accounts: a key acts for the account that made it.
+beforeEach(() => {
+  const insert = env.core.database.sqlite.prepare(
+    `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'unused', 0, 0, 0, 0, 0)`,
+  );
+  for (const { id, name, role } of [OWNER, ADMIN]) insert.run(id, name, name, role);
+});
 
 const call = (principal: Principal | null, method: string, input: unknown) =>
   env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
@@ -65,6 +73,7 @@ describe('creating an API key', () => {
     const { token } = await createKey({ role: 'admin', permissions: ['apikeys:write'] }, ADMIN);
     const limited = env.core.apiKeys.authenticate(token, 'http:127.0.0.1');
     if (!limited) throw new Error('the new key does not authenticate');
+    success(await call(OWNER, 'security.updateSettings', { apiKeysMayManageAccess: true }));
 
     expect(failure(await call(limited, 'apikeys.create', { name: 'wider', role: 'admin' })).code).toBe('PERMISSION_DENIED');
     expect(failure(await call(limited, 'apikeys.create', { name: 'wider', role: 'viewer' })).code).toBe('PERMISSION_DENIED');

@@ -5,15 +5,17 @@ import type { Permission, Principal, Role } from '../../../shared/permissions';
 import { principalAllows, ROLE_PERMISSIONS, roleAllows } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { apiKeysTable, type ApiKeyRow } from './table';
+import { assertMayActOn } from './accounts';
+import { keyRights } from './key-rights';
+import { apiKeysTable, usersTable, type ApiKeyRow, type UserRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
 export const API_KEY_PREFIX = 'gdn_';
 const LAST_USED_PRECISION_MS = 60_000;
 
-function toApiKey(row: ApiKeyRow): ApiKey {
-  const { tokenHash: _secret, ...rest } = row;
-  return rest;
+function toApiKey(row: ApiKeyRow, owner: Pick<UserRow, 'id' | 'username'> | null): ApiKey {
+  const { tokenHash: _secret, ownerId: _owner, ...rest } = row;
+  return { ...rest, owner: owner ? { id: owner.id, username: owner.username } : null };
 }
 
 export interface NewApiKey {
@@ -22,6 +24,8 @@ export interface NewApiKey {
   permissions?: Permission[] | undefined;
   expiresAt?: number | undefined;
   createdBy: string;
+  /** The account the key acts for; omitted or null makes a system key (the CLI on the data dir). */
+  ownerId?: string | null | undefined;
   /** Who asks for the key: it never gets more than they may do, and only an owner makes owner keys. */
   grantor: Pick<Principal, 'role' | 'permissions'>;
 }
@@ -66,6 +70,7 @@ export class ApiKeyStore {
       role: spec.role,
       permissions: spec.permissions ? [...new Set(spec.permissions)] : null,
       createdBy: spec.createdBy,
+      ownerId: spec.ownerId ?? null,
       createdAt: now,
       expiresAt: spec.expiresAt ?? null,
       lastUsedAt: null,
@@ -73,7 +78,12 @@ export class ApiKeyStore {
       revokedAt: null,
     };
     this.db.insert(apiKeysTable).values(row).run();
-    return { key: toApiKey(row), token };
+    return { key: toApiKey(row, this.ownerRow(row)), token };
+  }
+
+  private ownerRow(row: ApiKeyRow): UserRow | null {
+    if (row.ownerId === null) return null;
+    return this.db.select().from(usersTable).where(eq(usersTable.id, row.ownerId)).get() ?? null;
   }
 
   /**
@@ -82,27 +92,56 @@ export class ApiKeyStore {
    */
   authenticate(token: string, origin: string, touch = true): Principal | null {
     if (!token.startsWith(API_KEY_PREFIX)) return null;
-    const row = this.db.select().from(apiKeysTable).where(eq(apiKeysTable.tokenHash, hashToken(token))).get();
+    const found = this.db
+      .select()
+      .from(apiKeysTable)
+      .leftJoin(usersTable, eq(usersTable.id, apiKeysTable.ownerId))
+      .where(eq(apiKeysTable.tokenHash, hashToken(token)))
+      .get();
     const now = this.clock.now();
-    if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+    if (!found) return null;
+    const { api_keys: row, users: owner } = found;
+    if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+    // A key acts for its owner: refused once the account is disabled (or gone), and never more than its role now.
+    if (row.ownerId !== null && (!owner || owner.disabled)) return null;
     // A script may call many times a second: record use when it is news (a new origin, or a minute on).
     if (touch && (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS)) {
       this.db.update(apiKeysTable).set({ lastUsedAt: now, lastUsedOrigin: origin }).where(eq(apiKeysTable.id, row.id)).run();
     }
-    return { kind: 'apiKey', id: row.id, name: row.name, role: row.role, permissions: row.permissions ?? undefined };
+    const rights = keyRights(row, owner ? owner.role : null);
+    return { kind: 'apiKey', id: row.id, name: row.name, ...rights };
   }
 
   list(): ApiKey[] {
-    return this.db.select().from(apiKeysTable).orderBy(desc(apiKeysTable.createdAt)).all().map(toApiKey);
+    return this.db
+      .select()
+      .from(apiKeysTable)
+      .leftJoin(usersTable, eq(usersTable.id, apiKeysTable.ownerId))
+      .orderBy(desc(apiKeysTable.createdAt))
+      .all()
+      .map(({ api_keys: row, users: owner }) => toApiKey(row, owner));
   }
 
-  revoke(id: string): ApiKey {
+  /** The account a key acts for (null for a system key). */
+  ownerOf(id: string): string | null {
+    return this.row(id).ownerId;
+  }
+
+  private row(id: string): ApiKeyRow {
     const row = this.db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
     if (!row) throw new AppError('NOT_FOUND', `There is no API key ${id}.`, { hint: 'List the keys to see their ids.' });
+    return row;
+  }
+
+  /** Revokes a key; only an owner may revoke a key of an owner (an owner account's, or a system owner key). */
+  revoke(actor: Principal, id: string): ApiKey {
+    const row = this.row(id);
+    const owner = this.ownerRow(row);
+    assertMayActOn(actor, owner?.role === 'owner' || row.role === 'owner' ? 'owner' : row.role, 'revoke an owner’s API key');
     if (row.revokedAt === null) {
       row.revokedAt = this.clock.now();
       this.db.update(apiKeysTable).set({ revokedAt: row.revokedAt }).where(eq(apiKeysTable.id, id)).run();
     }
-    return toApiKey(row);
+    return toApiKey(row, owner);
   }
 }

@@ -1,8 +1,10 @@
 import { AppError } from '../../../shared/api/errors';
-import { principalAllows } from '../../../shared/permissions';
+import { principalAllows, type Principal } from '../../../shared/permissions';
 import { actorName, who } from '../api/caller';
-import type { Handlers } from '../api/router';
-import type { AccountStore } from './accounts';
+import type { CallContext, Handlers } from '../api/router';
+import type { SettingsStore } from '../settings/store';
+import { AccessPolicy } from './access-policy';
+import { assertMayActOn, type AccountStore } from './accounts';
 import type { ApiKeyStore } from './apikeys';
 import { passwordRules } from './passwords';
 import type { SessionStore } from './sessions';
@@ -13,6 +15,7 @@ export interface AuthHandlerDeps {
   accounts: AccountStore;
   sessions: SessionStore;
   apiKeys: ApiKeyStore;
+  settings: SettingsStore;
 }
 
 type AuthMethods =
@@ -39,10 +42,19 @@ type AuthMethods =
   | 'users.delete'
   | 'apikeys.list'
   | 'apikeys.create'
-  | 'apikeys.revoke';
+  | 'apikeys.revoke'
+  | 'security.settings'
+  | 'security.updateSettings';
 
 export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMethods> {
   const { signIn, accounts, sessions, apiKeys } = deps;
+  const policy = new AccessPolicy(deps.settings);
+  /** The caller, when it may create or change accounts and create keys (API keys only if an owner allowed it). */
+  const manager = (ctx: CallContext): Principal => {
+    const actor = who(ctx);
+    policy.assertMayManageAccess(actor);
+    return actor;
+  };
   return {
     'auth.status': (_input, ctx) => signIn.status(ctx.principal),
     'auth.checkPassword': ({ username, password }) => {
@@ -86,24 +98,29 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
       if (!session || (!own && !principalAllows(principal, 'users:write'))) {
         throw new AppError('NOT_FOUND', `There is no session ${id} you may revoke.`, { hint: 'List sessions to see their ids.' });
       }
+      if (!own) assertMayActOn(principal, accounts.row(session.userId).role, 'sign out an owner');
       sessions.revoke(id);
       if (id === principal.sessionId) ctx.session?.clear();
       return { id };
     },
     'onboarding.update': ({ step }) => signIn.setOnboardingStep(step),
     'users.list': () => ({ items: accounts.list() }),
-    'users.create': (input, ctx) => accounts.create(who(ctx), { ...input, mustChangePassword: true }),
-    'users.update': ({ id, ...fields }, ctx) => accounts.update(who(ctx), id, fields),
-    'users.disable': ({ id }, ctx) => accounts.setDisabled(who(ctx), id, true),
-    'users.enable': ({ id }, ctx) => accounts.setDisabled(who(ctx), id, false),
-    'users.resetPassword': ({ id, password }, ctx) => accounts.resetPassword(who(ctx), id, password),
-    'users.resetMfa': ({ id }, ctx) => accounts.resetMfa(who(ctx), id),
-    'users.delete': ({ id }, ctx) => accounts.delete(who(ctx), id),
+    'users.create': (input, ctx) => accounts.create(manager(ctx), { ...input, mustChangePassword: true }),
+    'users.update': ({ id, ...fields }, ctx) => accounts.update(manager(ctx), id, fields),
+    'users.disable': ({ id }, ctx) => accounts.setDisabled(manager(ctx), id, true),
+    'users.enable': ({ id }, ctx) => accounts.setDisabled(manager(ctx), id, false),
+    'users.resetPassword': ({ id, password }, ctx) => accounts.resetPassword(manager(ctx), id, password),
+    'users.resetMfa': ({ id }, ctx) => accounts.resetMfa(manager(ctx), id),
+    'users.delete': ({ id }, ctx) => accounts.delete(manager(ctx), id),
     'apikeys.list': () => ({ items: apiKeys.list() }),
     'apikeys.create': (input, ctx) => {
-      const actor = who(ctx);
-      return apiKeys.create({ ...input, createdBy: actorName(actor), grantor: actor });
+      const actor = manager(ctx);
+      // A person's key acts for them; a key's for its own owner; the CLI's is a system key.
+      const ownerId = actor.kind === 'user' ? accounts.row(actor.id).id : actor.kind === 'apiKey' ? apiKeys.ownerOf(actor.id) : null;
+      return apiKeys.create({ ...input, createdBy: actorName(actor), ownerId, grantor: actor });
     },
-    'apikeys.revoke': ({ id }) => apiKeys.revoke(id),
+    'apikeys.revoke': ({ id }, ctx) => apiKeys.revoke(who(ctx), id),
+    'security.settings': () => policy.get(),
+    'security.updateSettings': (input, ctx) => policy.update(who(ctx), input),
   };
 }

@@ -199,6 +199,8 @@ interface Probe {
   body?: (role: Role) => unknown;
   /** Beyond the permission: only an owner may create an owner (AccountStore). */
   ownerOnly?: boolean;
+  /** Creates an account or a key: refused to every API key unless an owner allowed it (not here). */
+  managesAccess?: boolean;
 }
 
 const PROBES: Probe[] = [
@@ -212,6 +214,7 @@ const PROBES: Probe[] = [
     verb: 'POST',
     path: 'api/v1/users',
     permission: 'users:write',
+    managesAccess: true,
     body: (role) => ({ username: `viewer-by-${role}`, role: 'viewer', password: 'temporary sentence 1234' }),
   },
   {
@@ -220,13 +223,22 @@ const PROBES: Probe[] = [
     path: 'api/v1/users',
     permission: 'users:write',
     ownerOnly: true,
+    managesAccess: true,
     body: (role) => ({ username: `owner-by-${role}`, role: 'owner', password: 'temporary sentence 1234' }),
   },
   { what: 'list API keys', verb: 'GET', path: 'api/v1/apikeys', permission: 'apikeys:read' },
-  { what: 'create a viewer key', verb: 'POST', path: 'api/v1/apikeys', permission: 'apikeys:write', body: (role) => ({ name: `by-${role}`, role: 'viewer' }) },
+  {
+    what: 'create a viewer key',
+    verb: 'POST',
+    path: 'api/v1/apikeys',
+    permission: 'apikeys:write',
+    managesAccess: true,
+    body: (role) => ({ name: `by-${role}`, role: 'viewer' }),
+  },
 ];
 
 const allowed = (role: Role, probe: Probe) => roleAllows(role, probe.permission) && (!probe.ownerOnly || role === 'owner');
+const allowedToKey = (role: Role, probe: Probe) => allowed(role, probe) && !probe.managesAccess;
 
 describe('roles over HTTP (API keys made with the CLI)', () => {
   it('follows the role table in the examples the issue names', () => {
@@ -242,7 +254,7 @@ describe('roles over HTTP (API keys made with the CLI)', () => {
     const actual: Record<string, number> = {};
     for (const probe of PROBES) {
       const answer = await send(guardian, probe.verb, probe.path, { headers: bearer(keys[role]), body: probe.body?.(role) });
-      expected[probe.what] = allowed(role, probe) ? 200 : 403;
+      expected[probe.what] = allowedToKey(role, probe) ? 200 : 403;
       actual[probe.what] = answer.status;
       if (answer.status === 403) expect(errorOf(answer).code).toBe('PERMISSION_DENIED');
     }
@@ -310,21 +322,22 @@ describe('API keys', () => {
   });
 
   it('are listed without their tokens, with when and from where each was last used', async () => {
+    expect((await send(guardian, 'POST', 'api/v1/apikeys', { headers: owner.write, body: { name: 'never used', role: 'viewer' } })).status).toBe(200);
     const answer = await send<{ items: ApiKey[] }>(guardian, 'GET', 'api/v1/apikeys', { headers: owner.read });
     expect(answer.status).toBe(200);
     for (const key of Object.values(keys)) expect(answer.text).not.toContain(key.token);
     const viewer = answer.body.items.find((item) => item.id === keys.viewer.id);
     expect(viewer).toMatchObject({ name: 'role-viewer', lastUsedAt: expect.any(Number), lastUsedOrigin: 'http:127.0.0.1' });
-    const unused = answer.body.items.find((item) => item.name === 'by-owner');
-    expect(unused).toMatchObject({ lastUsedAt: null, lastUsedOrigin: null });
+    const unused = answer.body.items.find((item) => item.name === 'never used');
+    expect(unused).toMatchObject({ lastUsedAt: null, lastUsedOrigin: null, owner: { username: OWNER.username } });
   });
 });
 
-describe('an account made by an admin', () => {
+describe('an account made by an owner', () => {
   it('must change its temporary password before anything else', async () => {
     const temporary = 'temporary sentence 5678';
     const created = await send<User>(guardian, 'POST', 'api/v1/users', {
-      headers: bearer(keys.admin),
+      headers: owner.write,
       body: { username: 'mona', role: 'operator', password: temporary },
     });
     expect(created).toMatchObject({ status: 200, body: { username: 'mona', mustChangePassword: true } });

@@ -7,6 +7,7 @@ import { formatDateTime, formatRelative, plural } from '../ui/format';
 import { PlusIcon } from '../ui/icons';
 import { EmptyState, LoadingState, PageHeader } from '../ui/PageParts';
 import { ROLE_LABELS } from '../users/RoleSelect';
+import { KeyAccessSetting } from './KeyAccessSetting';
 import { keyState } from './key-state';
 
 const STATE_BADGE = { active: 'badge--succeeded', revoked: 'badge--failed', expired: 'badge--queued' } as const;
@@ -19,6 +20,15 @@ function KeyRow({ apiKey, mayRevoke }: { apiKey: ApiKey; mayRevoke: boolean }) {
       <td className="cell--name">{apiKey.name}</td>
       <td className="mono">{apiKey.prefix}…</td>
       <td>{ROLE_LABELS[apiKey.role]}</td>
+      <td>
+        {apiKey.owner ? (
+          apiKey.owner.username
+        ) : (
+          <span className="muted" title="Made on the server with “guardian apikey create”: it belongs to no account.">
+            System
+          </span>
+        )}
+      </td>
       <td>{apiKey.permissions ? <span className="mono">{apiKey.permissions.join(', ')}</span> : <span className="muted">All of the role</span>}</td>
       <td title={apiKey.expiresAt === null ? undefined : formatDateTime(apiKey.expiresAt)}>
         {apiKey.expiresAt === null ? <span className="muted">Never</span> : formatDateTime(apiKey.expiresAt)}
@@ -72,6 +82,7 @@ export function ApiKeysPage() {
         {items ? <span className="page__count">{plural(items.length, 'key', 'keys')}</span> : null}
       </PageHeader>
       <div className="page__content page__content--scroll">
+        <KeyAccessSetting />
         {keys.isPending ? (
           <LoadingState>Loading API keys…</LoadingState>
         ) : keys.isError && !items ? (
@@ -90,6 +101,7 @@ export function ApiKeysPage() {
                 <th scope="col">Name</th>
                 <th scope="col">Key</th>
                 <th scope="col">Role</th>
+                <th scope="col">Owner</th>
                 <th scope="col">Permissions</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>

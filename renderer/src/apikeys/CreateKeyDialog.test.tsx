@@ -13,6 +13,7 @@ const KEY = {
   role: 'viewer' as const,
   permissions: ['servers:read' as const],
   createdBy: 'user:alice',
+  owner: { id: 'alice', username: 'alice' },
   createdAt: 1_700_000_000_000,
   expiresAt: null,
   lastUsedAt: null,
