@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { createHandlers } from './api/handlers';
 import { Router } from './api/router';
 import { createAuditHandlers } from './audit/handlers';
@@ -13,6 +12,7 @@ import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throt
 import { systemClock, type Clock } from './clock';
 import { openDatabase, type OpenedDatabase } from './db/open';
 import { EventBus } from './events/bus';
+import { prepareDataFolder } from './file-modes';
 import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
@@ -93,7 +93,7 @@ export function createCore(options: CoreOptions): Core {
   const newId = options.newId ?? randomUUID;
   const { logger } = options;
   const paths = dataPaths(options.dataDir);
-  mkdirSync(paths.root, { recursive: true });
+  prepareDataFolder(paths, logger);
 
   const database = openDatabase({ file: paths.database, backupsDir: paths.backups, logger, now: clock.now });
   const { db, sqlite } = database;

@@ -7,6 +7,8 @@ declare module 'pino-roll' {
     frequency?: 'daily' | 'hourly' | number;
     limit?: { count: number };
     mkdir?: boolean;
+    /** Passed to sonic-boom: the mode each log file is created with. */
+    mode?: number;
   }
   export default function pinoRoll(options: PinoRollOptions): Promise<DestinationStream>;
 }

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -142,6 +142,21 @@ describe('openDatabase', () => {
     } finally {
       backup.close();
     }
+  });
+
+  it('keeps the database, its -wal and -shm files and the pre-migration backup to its user (0600, backups folder 0700)', () => {
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const older = migrationsWith('older', []);
+    const newer = migrationsWith('newer', [{ tag: '0099_labels', sql: 'CREATE TABLE `labels` (`id` text PRIMARY KEY NOT NULL);' }]);
+    open({ migrationsDir: older }).close();
+    // An earlier Guardian left them readable by everyone.
+    chmodSync(file(), 0o644);
+    const migrated = open({ migrationsDir: newer });
+    migrated.sqlite.prepare('INSERT INTO labels (id) VALUES (?)').run('written');
+
+    const made = [file(), `${file()}-wal`, `${file()}-shm`, migrated.backupFile ?? ''];
+    expect(made.map((path) => [path, modeOf(path)])).toEqual(made.map((path) => [path, '600']));
+    expect(modeOf(backupsDir())).toBe('700');
   });
 
   it('leaves the database exactly as it was when a migration fails half-way', () => {

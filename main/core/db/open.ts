@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { AppError } from '../../../shared/api/errors';
+import { createPrivateFile, makePrivateDir, tightenFile } from '../file-modes';
 import type { Logger } from '../logging/logger';
 import { migrationsDir as defaultMigrationsDir } from '../paths';
 import * as schema from './schema';
@@ -48,6 +49,9 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
   let sqlite: Database.Database;
   let applied: number;
   try {
+    // Made 0600 before SQLite sees it: SQLite gives its -wal and -shm files the database's mode.
+    if (existed) tightenFile(file);
+    else createPrivateFile(file);
     sqlite = new Database(file, { fileMustExist: false });
   } catch (cause) {
     throw unreadable(file, cause);
@@ -76,6 +80,9 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
   try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
+    // Left by an earlier Guardian with the modes of its day.
+    tightenFile(`${file}-wal`);
+    tightenFile(`${file}-shm`);
   } catch (cause) {
     sqlite.close();
     throw unreadable(file, cause);
@@ -85,8 +92,10 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
   const pending = migrations.slice(applied);
   if (pending.length > 0) {
     if (existed && applied > 0) {
-      mkdirSync(options.backupsDir, { recursive: true });
+      makePrivateDir(options.backupsDir);
       backupFile = join(options.backupsDir, `guardian-schema${applied}-${options.now()}.db`);
+      // VACUUM INTO fills an empty file as it is, mode included.
+      createPrivateFile(backupFile);
       sqlite.prepare('VACUUM INTO ?').run(backupFile);
       logger.info({ backupFile, from: applied, to: migrations.length }, 'database backed up before migration');
     }

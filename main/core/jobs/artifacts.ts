@@ -1,8 +1,9 @@
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, type ReadStream } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, renameSync, rmSync, statSync, type ReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AppError } from '../../../shared/api/errors';
 import { hasArtifact, type Artifact, type Job } from '../../../shared/api/jobs';
 import { PERMISSIONS, principalAllows, type Permission, type Principal } from '../../../shared/permissions';
+import { makePrivateDir, tightenFile } from '../file-modes';
 
 /**
  * Files jobs produce (exports, reports), under `<data dir>/artifacts/<job id>/`. A job writes to
@@ -42,7 +43,7 @@ export class Artifacts {
 
   begin(jobId: string, fileName: string): ArtifactDraft {
     const folder = join(this.dir, jobId);
-    mkdirSync(folder, { recursive: true });
+    makePrivateDir(folder);
     const name = safeFileName(fileName);
     const final = join(folder, name);
     const partial = `${final}.partial`;
@@ -50,6 +51,8 @@ export class Artifacts {
       path: partial,
       finalPath: final,
       commit: (mimeType, permission) => {
+        // Whatever wrote it, the finished file is for Guardian's user only (its folder already is).
+        tightenFile(partial);
         renameSync(partial, final);
         return { fileName: name, mimeType, bytes: statSync(final).size, permission };
       },

@@ -1,4 +1,4 @@
-import { constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { constants, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/api/errors';
@@ -7,6 +7,7 @@ import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportRes
 import type { Server } from '../../../shared/api/servers';
 import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
+import { makePrivateDir } from '../file-modes';
 import type { CheckRegistry } from '../health/registry';
 import { DAY_MS } from '../health/rollups';
 import type { Artifacts } from '../jobs/artifacts';
@@ -148,7 +149,7 @@ export function reportTask(reports: ReportService, defaultFolder: string): TaskD
 /** Copies a finished report into `folder` (made if missing), never over another file: `name (2).pdf`. */
 function saveInto(folder: string, source: string, fileName: string): string {
   try {
-    mkdirSync(folder, { recursive: true });
+    makePrivateDir(folder);
     const dot = fileName.lastIndexOf('.');
     const [stem, extension] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
     for (let n = 1; ; n++) {
