@@ -32,7 +32,8 @@ const SERVICE_CODES: Readonly<Record<string, readonly ErrorCode[]>> = {
   'servers.list': [],
   'servers.facets': [],
   'servers.export': [],
-  'servers.probe': [],
+  // RATE_LIMITED: at most 30 probes a minute per caller.
+  'servers.probe': ['RATE_LIMITED'],
   'jobs.cancel': ['CONFLICT'],
   'jobs.saveArtifact': ['NOT_SUPPORTED_HERE'],
   'updates.check': ['NOT_SUPPORTED_HERE'],

@@ -156,3 +156,20 @@ describe('http check: https', () => {
     expect((await httpCheck.run(config({ url: `https://127.0.0.1:${httpsValid}/ok`, ignoreTlsErrors: true }), ctx())).status).toBe('up');
   });
 });
+
+describe('http check: where its requests may go', () => {
+  it('does not follow a redirect to a cloud metadata address, nor show user info a redirect carries', async () => {
+    const port = await peers.listen(
+      createServer((req, res) =>
+        res.writeHead(302, { location: req.url === '/to-metadata' ? 'http://169.254.169.254/latest/meta-data/' : 'http://someone:hunter2@127.0.0.1:1/x' }).end(),
+      ),
+    );
+    const metadata = await httpCheck.run(config({ url: `http://127.0.0.1:${port}/to-metadata` }), ctx());
+    expect(metadata).toMatchObject({ status: 'down', message: "refused to connect to 169.254.169.254: it is a cloud metadata address, which hands out this machine's cloud credentials" });
+    expect(metadata.data).toEqual({ redirects: ['http://169.254.169.254/latest/meta-data/'] });
+
+    const userInfo = await httpCheck.run(config({ url: `http://127.0.0.1:${port}/other`, maxRedirects: 0 }), ctx());
+    expect(userInfo.message).toBe('more than 0 redirects, last to http://127.0.0.1:1/x');
+    expect(JSON.stringify(userInfo)).not.toContain('hunter2');
+  });
+});

@@ -34,6 +34,9 @@ interface Exchange {
   tls?: TLSSocket;
 }
 
+/** A URL as a result may show it: without the user name and password a redirect may carry. */
+const shown = (href: string) => href.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/i, '$1');
+
 /** A URL's host name without IPv6 brackets, as a server record holds it. */
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
@@ -149,13 +152,13 @@ export const httpCheck: CheckType<HttpConfig> = {
       const location = headers.location;
       if (!config.followRedirects || statusCode < 300 || statusCode > 399 || statusCode === 304 || !location) break;
       if (hops.length >= config.maxRedirects) {
-        return { status: 'down', latencyMs: null, message: `more than ${config.maxRedirects} redirects, last to ${location}`, data: { redirects: hops } };
+        return { status: 'down', latencyMs: null, message: `more than ${config.maxRedirects} redirects, last to ${shown(location)}`, data: { redirects: hops } };
       }
       const next = new URL(location, url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        return { status: 'down', latencyMs: null, message: `redirect to an unsupported address: ${location}`, data: { redirects: hops } };
+        return { status: 'down', latencyMs: null, message: `redirect to an unsupported address: ${shown(location)}`, data: { redirects: hops } };
       }
-      hops.push(next.href);
+      hops.push(shown(next.href));
       if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) method = 'GET';
       url = next;
     }
