@@ -152,6 +152,8 @@ export const Session = z.object({
   id: z.string(),
   userId: z.string(),
   username: z.string(),
+  /** The account's role: only an owner may sign out an owner. */
+  role: RoleSchema,
   origin: z.string(),
   userAgent: z.string(),
   createdAt: z.number().int(),
@@ -172,7 +174,7 @@ export const sessionsList = method({
 
 export const sessionsRevoke = method({
   name: 'sessions.revoke',
-  summary: 'Signs a session out: your own, or anyone’s with users:write.',
+  summary: 'Signs a session out: your own, or anyone’s with users:write (an owner’s only by an owner).',
   input: z.strictObject({ id: z.string().min(1).max(64) }),
   output: z.object({ id: z.string() }),
   permission: 'authenticated',

@@ -116,7 +116,7 @@ export const ApiKey = z.object({
    * The account the key acts for: it never does more than that account's current role and stops
    * when the account is disabled or deleted. Null: a system key, made on the data dir with the CLI.
    */
-  owner: z.object({ id: z.string(), username: z.string() }).nullable(),
+  owner: z.object({ id: z.string(), username: z.string(), role: RoleSchema }).nullable(),
   createdAt: z.number().int(),
   expiresAt: z.number().int().nullable(),
   lastUsedAt: z.number().int().nullable(),

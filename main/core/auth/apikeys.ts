@@ -13,9 +13,9 @@ import { hashToken, randomToken } from './tokens';
 export const API_KEY_PREFIX = 'gdn_';
 const LAST_USED_PRECISION_MS = 60_000;
 
-function toApiKey(row: ApiKeyRow, owner: Pick<UserRow, 'id' | 'username'> | null): ApiKey {
+function toApiKey(row: ApiKeyRow, owner: Pick<UserRow, 'id' | 'username' | 'role'> | null): ApiKey {
   const { tokenHash: _secret, ownerId: _owner, ...rest } = row;
-  return { ...rest, owner: owner ? { id: owner.id, username: owner.username } : null };
+  return { ...rest, owner: owner ? { id: owner.id, username: owner.username, role: owner.role } : null };
 }
 
 export interface NewApiKey {

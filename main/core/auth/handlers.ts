@@ -82,6 +82,7 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
           id: row.id,
           userId: row.userId,
           username: row.username,
+          role: row.role,
           origin: row.origin,
           userAgent: row.userAgent,
           createdAt: row.createdAt,

@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import type { Role } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { sessionsTable, usersTable, type SessionRow, type UserRow } from './table';
@@ -76,7 +77,7 @@ export class SessionStore {
   }
 
   /** Sessions not revoked and not past their absolute expiry (idle ones included until they expire). */
-  listActive(userId?: string): (SessionRow & { username: string })[] {
+  listActive(userId?: string): (SessionRow & { username: string; role: Role })[] {
     const now = this.clock.now();
     const conditions = [isNull(sessionsTable.revokedAt), gt(sessionsTable.expiresAt, now)];
     if (userId) conditions.push(eq(sessionsTable.userId, userId));
@@ -88,7 +89,7 @@ export class SessionStore {
       .orderBy(desc(sessionsTable.lastSeenAt))
       .all()
       .filter(({ sessions }) => now - sessions.lastSeenAt < this.policy.idleMs)
-      .map(({ sessions, users }) => ({ ...sessions, username: users.username }));
+      .map(({ sessions, users }) => ({ ...sessions, username: users.username, role: users.role }));
   }
 
   markReauthenticated(id: string): void {

@@ -49,9 +49,9 @@ describe('an API key', () => {
   it('belongs to the person who made it, as the list shows', async () => {
     const ada = await newAdmin();
     const { key } = await keyOf(ada);
-    expect(key.owner).toEqual({ id: ada.id, username: ada.me.username });
+    expect(key.owner).toEqual({ id: ada.id, username: ada.me.username, role: 'admin' });
     const listed = await send<{ items: ApiKey[] }>(served.url, 'GET', 'api/v1/apikeys', { headers: owner.read });
-    expect(listed.body.items.find((item) => item.id === key.id)?.owner).toEqual({ id: ada.id, username: ada.me.username });
+    expect(listed.body.items.find((item) => item.id === key.id)?.owner).toEqual({ id: ada.id, username: ada.me.username, role: 'admin' });
   });
 
   it('never does more than its owner’s role now: a demotion narrows it at once, a promotion back restores it', async () => {

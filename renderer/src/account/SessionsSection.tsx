@@ -1,5 +1,6 @@
 import type { OutputOf, Methods } from '../../../shared/api';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
+import { useMe } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative } from '../ui/format';
@@ -9,6 +10,9 @@ type Session = OutputOf<Methods['sessions.list']>['items'][number];
 
 function SessionRow({ session, showUser }: { session: Session; showUser: boolean }) {
   const revoke = useMethodMutation('sessions.revoke');
+  const isOwner = useMe().role === 'owner';
+  // Only an owner may sign out an owner.
+  const mayRevoke = !session.current && (session.role !== 'owner' || isOwner);
   const device = describeAgent(session.userAgent);
   return (
     <tr data-testid="session-row">
@@ -22,7 +26,7 @@ function SessionRow({ session, showUser }: { session: Session; showUser: boolean
       <td title={formatDateTime(session.lastSeenAt)}>{formatRelative(session.lastSeenAt)}</td>
       <td>{formatDateTime(session.expiresAt)}</td>
       <td className="simple-table__actions">
-        {session.current ? null : (
+        {!mayRevoke ? null : (
           <button
             type="button"
             className="button button--small"

@@ -16,7 +16,7 @@ function key(overrides: Partial<ApiKey>): ApiKey {
     role: 'viewer',
     permissions: null,
     createdBy: 'user:alice',
-    owner: { id: 'alice', username: 'alice' },
+    owner: { id: 'alice', username: 'alice', role: 'admin' },
     createdAt: 1_700_000_000_000,
     expiresAt: null,
     lastUsedAt: null,
@@ -30,7 +30,11 @@ function renderAs(role: Role) {
   let allowed = false;
   const client = fakeClient({
     'apikeys.list': async () => ({
-      items: [key({}), key({ id: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f', name: 'bootstrap', role: 'owner', createdBy: 'system:local-owner', owner: null })],
+      items: [
+        key({}),
+        key({ id: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f', name: 'bootstrap', role: 'owner', createdBy: 'system:local-owner', owner: null }),
+        key({ id: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a', name: 'owners script', owner: { id: 'olivia', username: 'olivia', role: 'owner' } }),
+      ],
     }),
     'security.settings': async () => ({ apiKeysMayManageAccess: allowed }),
     'security.updateSettings': async (input) => {
@@ -65,6 +69,20 @@ describe('ApiKeysPage', () => {
 
     await waitFor(() => expect(client.calls.find((call) => call.name === 'security.updateSettings')?.input).toEqual({ apiKeysMayManageAccess: true }));
     await waitFor(() => expect((screen.getByRole('checkbox', { name: /API keys may create/ }) as HTMLInputElement).checked).toBe(true));
+  });
+
+  it('offers an admin Revoke only on keys that are not an owner’s', async () => {
+    renderAs('admin');
+    expect(within(await rowOf('backup script')).getByRole('button', { name: 'Revoke backup script' })).toBeTruthy();
+    expect(within(await rowOf('bootstrap')).queryByRole('button')).toBeNull();
+    expect(within(await rowOf('owners script')).queryByRole('button')).toBeNull();
+  });
+
+  it('offers an owner Revoke on every active key', async () => {
+    renderAs('owner');
+    for (const name of ['backup script', 'bootstrap', 'owners script']) {
+      expect(within(await rowOf(name)).getByRole('button', { name: `Revoke ${name}` })).toBeTruthy();
+    }
   });
 
   it('shows an admin the rule but not the means to change it', async () => {

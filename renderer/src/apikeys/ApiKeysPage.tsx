@@ -1,6 +1,6 @@
 import type { ApiKey } from '../../../shared/api/users';
 import { useMethodQuery } from '../api/hooks';
-import { useCan } from '../auth/session';
+import { useCan, useMe } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative, plural } from '../ui/format';
@@ -12,7 +12,7 @@ import { keyState } from './key-state';
 
 const STATE_BADGE = { active: 'badge--succeeded', revoked: 'badge--failed', expired: 'badge--queued' } as const;
 
-function KeyRow({ apiKey, mayRevoke }: { apiKey: ApiKey; mayRevoke: boolean }) {
+function KeyRow({ apiKey, mayRevoke, showActions }: { apiKey: ApiKey; mayRevoke: boolean; showActions: boolean }) {
   const open = useDialogStore((state) => state.open);
   const state = keyState(apiKey);
   return (
@@ -46,9 +46,9 @@ function KeyRow({ apiKey, mayRevoke }: { apiKey: ApiKey; mayRevoke: boolean }) {
       <td>
         <span className={`badge ${STATE_BADGE[state]}`}>{state === 'active' ? 'Active' : state === 'revoked' ? 'Revoked' : 'Expired'}</span>
       </td>
-      {mayRevoke ? (
+      {showActions ? (
         <td className="simple-table__actions">
-          {state === 'active' ? (
+          {state === 'active' && mayRevoke ? (
             <button type="button" className="button button--small button--danger-text" aria-label={`Revoke ${apiKey.name}`} onClick={() => open({ kind: 'apikey-revoke', apiKey })}>
               Revoke
             </button>
@@ -62,6 +62,9 @@ function KeyRow({ apiKey, mayRevoke }: { apiKey: ApiKey; mayRevoke: boolean }) {
 /** Keys for scripts: what each may do, until when, and when it was last used, from where. */
 export function ApiKeysPage() {
   const mayWrite = useCan()('apikeys:write');
+  const isOwner = useMe().role === 'owner';
+  // Only an owner may revoke an owner's key, or a system key with the owner role.
+  const mayRevoke = (apiKey: ApiKey) => mayWrite && (isOwner || (apiKey.role !== 'owner' && apiKey.owner?.role !== 'owner'));
   const open = useDialogStore((state) => state.open);
   const keys = useMethodQuery('apikeys.list', {});
   const items = keys.data?.items;
@@ -115,7 +118,7 @@ export function ApiKeysPage() {
             </thead>
             <tbody>
               {items.map((apiKey) => (
-                <KeyRow key={apiKey.id} apiKey={apiKey} mayRevoke={mayWrite} />
+                <KeyRow key={apiKey.id} apiKey={apiKey} mayRevoke={mayRevoke(apiKey)} showActions={mayWrite} />
               ))}
             </tbody>
           </table>

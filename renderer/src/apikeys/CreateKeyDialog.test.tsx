@@ -13,7 +13,7 @@ const KEY = {
   role: 'viewer' as const,
   permissions: ['servers:read' as const],
   createdBy: 'user:alice',
-  owner: { id: 'alice', username: 'alice' },
+  owner: { id: 'alice', username: 'alice', role: 'admin' as const },
   createdAt: 1_700_000_000_000,
   expiresAt: null,
   lastUsedAt: null,
