@@ -16,6 +16,7 @@ export function checkTarget(spec: CheckSpec, serverHost = ''): { host: string; l
   }
   // A check that logs in (ssh-metrics) connects to its server's host unless its config names one.
   const host = typeof config.host === 'string' ? config.host : serverHost;
-  const label = typeof config.port === 'number' ? (host.includes(':') ? `[${host}]:${config.port}` : `${host}:${config.port}`) : host;
+  const port = typeof config.port === 'number' ? config.port : undefined;
+  const label = port === undefined ? host : host === '' ? `port ${port}` : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return { host, label };
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { Check, CheckResult } from '../../../../shared/api/health';
 import { useCan } from '../../auth/session';
 import { toast } from '../../state/toast-store';
+import { busyProps } from '../../ui/busy';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { EditIcon, TrashIcon } from '../../ui/icons';
 import { CHECK_TYPE_LABELS } from '../editor/check-fields';
@@ -24,7 +25,8 @@ export function targetOf(check: Pick<Check, 'type' | 'config'>): string {
     case 'game':
       return `${text('game')} at ${text('host')}${text('port') ? `:${text('port')}` : ''}`;
     case 'ssh-metrics':
-      return `${text('user')}@${text('host')}:${text('port') || '22'}`;
+      // Without a host it logs in to its server's own.
+      return text('host') ? `${text('user')}@${text('host')}:${text('port') || '22'}` : `${text('user')} on port ${text('port') || '22'}`;
     case 'tcp':
     case 'tls':
     case 'ssh':
@@ -109,7 +111,7 @@ function CheckRow({ check, server }: { check: Check; server: ServerTarget }) {
       </td>
       {mayWrite ? (
         <td className="simple-table__actions check__actions">
-          <button type="button" className="button button--small" onClick={runNow} disabled={run.isPending} aria-label={`Check ${check.name} now`}>
+          <button type="button" className="button button--small" {...busyProps(run.isPending)} onClick={runNow} aria-label={`Check now: ${check.name}`}>
             {run.isPending ? <span className="spinner" aria-hidden="true" /> : <RunIcon />}
             Check now
           </button>
