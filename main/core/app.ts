@@ -105,7 +105,8 @@ export function createCore(options: CoreOptions): Core {
   artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
   const interrupted = jobs.recoverInterrupted();
   if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
-  const servers = new ServerService({ db, clock, events, newId });
+  // A secret linked to a server goes to its host (SecretStore.use): a new host has to be linked again.
+  const servers = new ServerService({ db, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
   const startedAt = clock.now();
   const sessions = new SessionStore(db, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
   const accounts = new AccountStore(db, clock, sessions, newId);

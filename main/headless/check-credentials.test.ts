@@ -152,4 +152,26 @@ describe('a vault credential goes only to the servers it is linked to', { timeou
     const saved = await asOwner('POST', 'api/v1/checks', { serverId: serverA.id, spec: metricsSpec(linkedToB.id) });
     expect(saved.status).toBe(403);
   });
+
+  it('does not let an operator move a credential by linking it to a server of theirs, or by moving its server', async () => {
+    const theirs = (await asOperator<Server>('POST', 'api/v1/servers', { name: 'theirs', host: ROGUE_HOST, port: rogue.port })).body;
+    const relinked = await asOperator('PATCH', `api/v1/secrets/${linkedToA.id}`, { serverIds: [serverA.id, theirs.id] });
+    expect(relinked.status).toBe(403);
+    expect(relinked.error.message).toBe('Linking "key for a" to another server would let that server receive it; that needs the "vault:reveal" permission.');
+    // Unlinking needs no more than vault:write.
+    expect((await asOperator('PATCH', `api/v1/secrets/${linkedToB.id}`, { serverIds: [] })).status).toBe(200);
+
+    // A server moved to another host loses its links: the old credential does not follow it.
+    const moved = (await asOwner<Server>('POST', 'api/v1/servers', { name: 'moved', host: '127.0.0.1', port: sshd.port })).body;
+    const secret = (await asOwner<Secret>('POST', 'api/v1/secrets', { name: 'key for moved', serverIds: [moved.id], value: { kind: 'password', password: PASSWORD } })).body;
+    const check = await asOperator<Check>('POST', 'api/v1/checks', { serverId: moved.id, spec: metricsSpec(secret.id, { port: rogue.port }) });
+    expect(check.status).toBe(200);
+    expect((await asOperator('PATCH', `api/v1/servers/${moved.id}`, { host: ROGUE_HOST })).status).toBe(200);
+    const ran = await asOperator<{ status: string; message: string }>('POST', `api/v1/checks/${check.body.id}/run`, {});
+    expect(ran.body).toMatchObject({ status: 'down', message: `cannot log in to ${ROGUE_HOST}:${rogue.port}: The secret "key for moved" is not linked to the server "moved".` });
+    const after = await asOwner<{ items: Secret[] }>('GET', 'api/v1/secrets');
+    expect(after.body.items.find((item) => item.id === secret.id)?.serverIds).toEqual([]);
+    expect(rogue.connections).toBe(0);
+    expect(rogue.attempts.join()).not.toContain(PASSWORD);
+  });
 });

@@ -18,6 +18,8 @@ export interface ServerServiceDeps {
   clock: Clock;
   events: EventBus;
   newId: () => string;
+  /** Called, in the same transaction, when a server's host changes: the vault unlinks its secrets. */
+  onHostChanged?: (serverId: string) => void;
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -196,6 +198,7 @@ export class ServerService {
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     const next: Server = { ...current, ...changes, updatedAt: this.deps.clock.now() };
     this.deps.db.update(serversTable).set(next).where(eq(serversTable.id, id)).run();
+    if (next.host !== current.host) this.deps.onHostChanged?.(id);
     this.deps.events.emit('servers.changed', { change: 'updated', ids: [id] });
     return next;
   }
@@ -213,6 +216,7 @@ export class ServerService {
     if (!existing) return { outcome: 'created', id: this.insert(input).id };
     if (sameFields(existing, input)) return { outcome: 'unchanged', id: existing.id };
     this.updateRow.run({ ...input, tags: JSON.stringify(input.tags), updatedAt: this.deps.clock.now(), id: existing.id });
+    if (input.host !== existing.host) this.deps.onHostChanged?.(existing.id);
     return { outcome: 'updated', id: existing.id };
   }
 }

@@ -49,7 +49,7 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
     'vault.import': ({ passphrase, content }, ctx) => importVault(backup, passphrase, content, actor(ctx)),
     'secrets.list': (filter) => ({ items: secrets.list(filter) }),
     'secrets.create': (input, ctx) => secrets.create(input, actor(ctx)),
-    'secrets.update': ({ id, ...fields }, ctx) => secrets.update(id, fields, actor(ctx)),
+    'secrets.update': ({ id, ...fields }, ctx) => secrets.update(id, fields, actor(ctx), who(ctx)),
     'secrets.delete': ({ id }) => secrets.delete(id),
     'secrets.reveal': ({ id }, ctx) => {
       signIn.assertRecentlyReauthenticated(who(ctx));

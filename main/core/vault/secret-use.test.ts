@@ -71,3 +71,29 @@ describe('SecretStore.use', () => {
     expect(core.secrets.list({}).find((s) => s.id === secret.id)?.lastUsedBy).toBe('check-test:user:o');
   });
 });
+
+describe('links follow a server’s host', () => {
+  it('unlinks a server’s secrets when its host changes, by edit or by import, and keeps them when it does not', async () => {
+    const { core, web, db, secret } = await setUp();
+    core.servers.upsertByName({ name: 'web', host: 'web-1.example.com', port: 2222, user: null, environment: 'production', tags: ['moved-port'], notes: '' });
+    expect(core.secrets.list({}).find((s) => s.id === secret.id)?.serverIds).toEqual([web.id, db.id]);
+
+    core.servers.upsertByName({ name: 'web', host: 'web-2.example.com', port: 2222, user: null, environment: 'production', tags: [], notes: '' });
+    expect(core.secrets.list({}).find((s) => s.id === secret.id)).toMatchObject({ serverIds: [db.id], updatedBy: 'system:server-host-changed' });
+    success(await core.router.call(LOCAL_OWNER, 'servers.update', { id: db.id, host: '2001:db8::6' }, CALL));
+    expect(core.secrets.list({}).find((s) => s.id === secret.id)?.serverIds).toEqual([]);
+    expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: db.id, host: '2001:db8::6' })).code).toBe('PERMISSION_DENIED');
+  });
+
+  it('lets only a principal who may reveal a stored secret link it to more servers, unless the value comes with the link', async () => {
+    const { core, secret } = await setUp();
+    const other = success<{ id: string }>(await core.router.call(LOCAL_OWNER, 'servers.create', { name: 'other', host: '10.0.0.9', port: 22 }, CALL));
+    const linkAs = (principal: Principal, fields: Record<string, unknown>) => core.router.call(principal, 'secrets.update', { id: secret.id, ...fields }, CALL);
+    const serverIds = [...secret.serverIds, other.id];
+    const refused = await linkAs(operator, { serverIds });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+    expect((await linkAs(operator, { serverIds, value: { kind: 'password', password: 'pw-2' } })).ok).toBe(true);
+    expect((await linkAs(operator, { serverIds: [other.id] })).ok).toBe(true);
+    expect((await linkAs(LOCAL_OWNER, { serverIds })).ok).toBe(true);
+  });
+});

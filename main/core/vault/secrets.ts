@@ -144,8 +144,19 @@ export class SecretStore {
     return toSecret(row);
   }
 
-  update(id: string, fields: Partial<SecretFields>, actor: string): Secret {
+  /**
+   * `principal` is who asks, when someone does: linking a stored secret to another server lets
+   * that server's host receive it (see `use`), so it needs vault:reveal unless the value is given
+   * again with the link.
+   */
+  update(id: string, fields: Partial<SecretFields>, actor: string, principal?: Principal): Secret {
     const row = this.row(id);
+    const linked = (fields.serverIds ?? []).filter((serverId) => !row.serverIds.includes(serverId));
+    if (linked.length > 0 && !fields.value && principal && !principalAllows(principal, 'vault:reveal')) {
+      throw new AppError('PERMISSION_DENIED', `Linking "${row.name}" to another server would let that server receive it; that needs the "vault:reveal" permission.`, {
+        hint: 'Ask an owner or admin to link it, or enter the secret’s value again together with the new server.',
+      });
+    }
     if (fields.value && fields.value.kind !== row.kind) {
       throw new AppError('VALIDATION_FAILED', `A ${row.kind.replace('_', ' ')} secret cannot become a ${fields.value.kind.replace('_', ' ')}.`, {
         hint: 'Create a new secret of the other kind instead.',
@@ -164,6 +175,23 @@ export class SecretStore {
     };
     this.deps.db.update(secretsTable).set(next).where(eq(secretsTable.id, id)).run();
     return toSecret(next);
+  }
+
+  /**
+   * Unlinks every secret from a server whose host changed: a link lets the server's host receive
+   * the secret, so a new host gets it only once someone links it again. Answers how many.
+   */
+  unlinkServer(serverId: string, actor: string): number {
+    const result = this.deps.db
+      .update(secretsTable)
+      .set({
+        serverIds: sql`(SELECT json_group_array(value) FROM json_each(${secretsTable.serverIds}) WHERE value <> ${serverId})`,
+        updatedAt: this.deps.clock.now(),
+        updatedBy: actor,
+      })
+      .where(sql`EXISTS (SELECT 1 FROM json_each(${secretsTable.serverIds}) WHERE json_each.value = ${serverId})`)
+      .run();
+    return result.changes;
   }
 
   delete(id: string): { id: string } {
