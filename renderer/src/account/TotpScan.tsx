@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { AppError } from '../../../shared/api';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import type { TotpMaterial } from './use-totp-enrolment';
@@ -19,6 +20,7 @@ export function TotpScan({ material, onConfirm, onCancel, confirming, error }: T
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (confirming) return;
     if (code.trim() === '') return setMissing(true);
     onConfirm(code);
   };
@@ -63,7 +65,7 @@ export function TotpScan({ material, onConfirm, onCancel, confirming, error }: T
             Cancel
           </button>
         ) : null}
-        <button type="submit" className="button button--primary" disabled={confirming}>
+        <button type="submit" className="button button--primary" {...busyProps(confirming)}>
           {confirming ? 'Checking…' : 'Confirm'}
         </button>
       </div>

@@ -1,5 +1,6 @@
 import type { AppError } from '../../../shared/api';
-import { useStatusUpdates, useAuthStatus } from '../auth/auth-status';
+import type { Me } from '../../../shared/api/auth';
+import { useStatusUpdates, useAuthStatus, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
 import { useLockStore } from '../auth/lock-store';
 import { MustChangePasswordPage } from '../auth/MustChangePasswordPage';
@@ -10,6 +11,7 @@ import { wizardPending } from '../onboarding/wizard-steps';
 import { Wizard } from '../onboarding/Wizard';
 import { Toasts } from '../ui/Toasts';
 import { AppFrame } from './AppFrame';
+import { focusLost, useFocusMainAfterChange } from './focus';
 
 function StartupError({ error, onRetry }: { error: AppError; onRetry(): void }) {
   return (
@@ -24,32 +26,64 @@ function StartupError({ error, onRetry }: { error: AppError; onRetry(): void }) 
   );
 }
 
+type Screen =
+  | { kind: 'locked'; user: Me }
+  | { kind: 'loading' }
+  | { kind: 'unreachable'; error: AppError }
+  | { kind: 'wizard'; status: AuthStatus }
+  | { kind: 'sign-in' }
+  | { kind: 'change-password'; user: Me }
+  | { kind: 'app'; user: Me };
+
 /**
  * Who is here decides what is shown: the first-run wizard, the sign-in page, a required password
  * change, or the app. A locked session keeps the app (with its user) under the lock screen.
  */
+function screenOf(data: AuthStatus | undefined, error: AppError | null, lockedUser: Me | null, wizardActive: boolean): Screen {
+  if (lockedUser) return { kind: 'locked', user: lockedUser };
+  if (data === undefined) return error ? { kind: 'unreachable', error } : { kind: 'loading' };
+  const user = data.user;
+  if (data.setupRequired) return { kind: 'wizard', status: data };
+  if (!user) return { kind: 'sign-in' };
+  if (user.mustChangePassword) return { kind: 'change-password', user };
+  if (wizardActive || wizardPending(data, can(user, 'users:write'))) return { kind: 'wizard', status: data };
+  return { kind: 'app', user };
+}
+
 function Content() {
   const status = useAuthStatus();
   const lockedUser = useLockStore((state) => state.user);
   const wizardActive = useWizardStore((state) => state.active);
   const updates = useStatusUpdates();
+  const screen = screenOf(status.data, status.error, lockedUser, wizardActive);
+  // Signing in, leaving the wizard: the control that did it is gone. Where nothing on the new
+  // screen took focus, it starts at its content; the first load starts at the top as usual.
+  useFocusMainAfterChange(screen.kind, (previous) => previous !== 'loading' && focusLost());
 
-  if (lockedUser) return <AppFrame me={lockedUser} locked />;
-  const data = status.data;
-  if (data === undefined) {
-    if (status.error) return <StartupError error={status.error} onRetry={() => void status.refetch()} />;
-    return (
-      <div className="auth-page auth-page--loading" role="status">
-        <span className="spinner" aria-hidden="true" /> Loading…
-      </div>
-    );
+  switch (screen.kind) {
+    case 'locked':
+      return <AppFrame me={screen.user} locked />;
+    case 'loading':
+      return (
+        <div className="auth-page auth-page--loading" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading…
+        </div>
+      );
+    case 'unreachable':
+      return <StartupError error={screen.error} onRetry={() => void status.refetch()} />;
+    case 'wizard':
+      return <Wizard status={screen.status} />;
+    case 'sign-in':
+      return <SignInPage onSignedIn={updates.signedIn} />;
+    case 'change-password':
+      return <MustChangePasswordPage me={screen.user} />;
+    case 'app':
+      return <AppFrame me={screen.user} locked={false} />;
+    default: {
+      const unreachable: never = screen;
+      return unreachable;
+    }
   }
-  const user = data.user;
-  if (data.setupRequired) return <Wizard status={data} />;
-  if (!user) return <SignInPage onSignedIn={updates.signedIn} />;
-  if (user.mustChangePassword) return <MustChangePasswordPage me={user} />;
-  if (wizardActive || wizardPending(data, can(user, 'users:write'))) return <Wizard status={data} />;
-  return <AppFrame me={user} locked={false} />;
 }
 
 export function App() {

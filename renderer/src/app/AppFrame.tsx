@@ -10,10 +10,11 @@ import { usePaletteShortcut } from '../palette/use-palette-shortcut';
 import { useDialogStore } from '../state/dialog-store';
 import { useUpdateEvents } from '../updates/use-update-status';
 import { DialogHost } from './DialogHost';
+import { focusMain, useFocusMainAfterChange } from './focus';
 import { Header } from './Header';
 import { Navigation } from './Navigation';
 import { Page } from './Page';
-import { useRoute } from './routes';
+import { useRoute, useRouteServerId } from './routes';
 
 /**
  * The signed-in app: header, navigation, the page and its dialogs. When the session locks, all
@@ -27,14 +28,26 @@ export function AppFrame({ me, locked }: { me: Me; locked: boolean }) {
   usePaletteShortcut(!locked);
   useSessionWatch(me, locked);
   const route = useRoute();
+  const serverId = useRouteServerId();
   const appModal = useDialogStore((state) => state.dialog !== null);
   const healthModal = useHealthDialogs((state) => state.dialog !== null);
   const modalOpen = appModal || healthModal;
   const inert = modalOpen || locked;
+  // A new page starts the keyboard at its content, unless it opened with a dialog (the palette's
+  // "add a check to…"), which has taken focus itself.
+  useFocusMainAfterChange(`${route}/${serverId ?? ''}`, () => !modalOpen && !locked);
   return (
     <MeProvider me={me}>
       <div className="shell" inert={inert} aria-hidden={inert ? true : undefined}>
-        <a className="skip-link" href="#main">
+        {/* The hash router would take "#main" for a page: the link moves focus, not the address. */}
+        <a
+          className="skip-link"
+          href="#main"
+          onClick={(event) => {
+            event.preventDefault();
+            focusMain();
+          }}
+        >
           Skip to content
         </a>
         <Header />

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Me } from '../../../shared/api/auth';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { AuthLayout } from './AuthLayout';
@@ -37,7 +38,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
           {(control) => <input {...control} className="input" type="password" autoComplete="current-password" value={values.password} onChange={set('password')} />}
         </Field>
         {needsCode ? <OneTimeCodeField value={values.code} onChange={(code) => setValues((current) => ({ ...current, code }))} testId="sign-in-code" /> : null}
-        <button type="submit" className="button button--primary button--block" disabled={pending}>
+        <button type="submit" className="button button--primary button--block" {...busyProps(pending)}>
           {pending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>

@@ -3,6 +3,7 @@ import type { ValidationIssue } from '../../../shared/api';
 import { monitoringUpdateSettings, type MonitoringDefaults } from '../../../shared/api/health';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { secondsText } from '../health/health-format';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 
@@ -74,7 +75,7 @@ function DefaultsForm({ initial, onDone }: { initial: MonitoringDefaults; onDone
         {(control) => <input {...control} className="input input--port" inputMode="numeric" value={values.retries} onChange={(event) => edit({ retries: event.target.value })} />}
       </Field>
       <div className="form__actions">
-        <button type="submit" className="button button--primary" disabled={update.isPending}>
+        <button type="submit" className="button button--primary" {...busyProps(update.isPending)}>
           {update.isPending ? 'Saving…' : 'Continue'}
         </button>
       </div>

@@ -6,6 +6,7 @@ import { useMethodMutation } from '../api/hooks';
 import { methodKey } from '../api/query-keys';
 import { NewPasswordFields, newPasswordProblems, type NewPasswordErrors } from '../auth/NewPasswordFields';
 import { usePasswordCheck } from '../auth/use-password-check';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 
@@ -78,7 +79,7 @@ export function OwnerStep({ onCreated }: { onCreated(me: Me): void }) {
         testId="owner"
       />
       <div className="form__actions">
-        <button type="submit" className="button button--primary" disabled={setup.isPending}>
+        <button type="submit" className="button button--primary" {...busyProps(setup.isPending)}>
           {setup.isPending ? 'Creating…' : 'Create owner account'}
         </button>
       </div>

@@ -3,6 +3,7 @@ import { ServerHost, ServerPort, type ProbeResult, type Server } from '../../../
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { checkCreate, DEFAULT_PORT, fieldErrors, valuesFromServer, type FieldErrors } from '../servers/form/server-form';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { ProbeOutcome } from './ProbeOutcome';
@@ -86,17 +87,17 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
         </Field>
       </div>
       <div className="form__inline">
-        <button type="button" className="button" onClick={test} disabled={probe.isPending}>
+        <button type="button" className="button" {...busyProps(probe.isPending)} onClick={test}>
           {probe.isPending ? 'Testing…' : 'Test connection'}
         </button>
         {probe.isPending ? <span className="spinner" role="status" aria-label="Testing the connection" /> : null}
       </div>
       {probed ? <ProbeOutcome target={probed.target} result={probed.result} /> : null}
       <div className="form__actions">
-        <button type="button" className="button" onClick={onSkip} disabled={pending || create.isPending || addCheck.isPending}>
+        <button type="button" className="button" {...busyProps(pending || create.isPending || addCheck.isPending)} onClick={onSkip}>
           Skip
         </button>
-        <button type="submit" className="button button--primary" disabled={pending || create.isPending || addCheck.isPending}>
+        <button type="submit" className="button button--primary" {...busyProps(pending || create.isPending || addCheck.isPending)}>
           {create.isPending || addCheck.isPending ? 'Adding…' : 'Add server'}
         </button>
       </div>

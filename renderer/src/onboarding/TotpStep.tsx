@@ -2,6 +2,7 @@ import type { Me } from '../../../shared/api/auth';
 import { RecoveryCodes } from '../account/RecoveryCodes';
 import { TotpScan } from '../account/TotpScan';
 import { useTotpEnrolment } from '../account/use-totp-enrolment';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 
 /** Step 3 (optional): two-factor sign-in with an authenticator app. */
@@ -14,7 +15,7 @@ export function TotpStep({ me, onDone, pending }: { me: Me; onDone(enabled: bool
       <div className="form">
         <p className="auth-card__text">Two-factor sign-in is already on for {me.username}.</p>
         <div className="form__actions">
-          <button type="button" className="button button--primary" onClick={() => onDone(true)} disabled={pending}>
+          <button type="button" className="button button--primary" {...busyProps(pending)} onClick={() => onDone(true)}>
             Continue
           </button>
         </div>
@@ -32,10 +33,10 @@ export function TotpStep({ me, onDone, pending }: { me: Me; onDone(enabled: bool
           </p>
           <ErrorBanner error={enrolment.error} testId="totp-error" />
           <div className="form__actions">
-            <button type="button" className="button" onClick={() => onDone(false)} disabled={pending}>
+            <button type="button" className="button" {...busyProps(pending)} onClick={() => onDone(false)}>
               Skip for now
             </button>
-            <button type="button" className="button button--primary" onClick={enrolment.begin} disabled={enrolment.beginning} autoFocus>
+            <button type="button" className="button button--primary" {...busyProps(enrolment.beginning)} onClick={enrolment.begin} autoFocus>
               {enrolment.beginning ? 'Preparing…' : 'Set up two-factor'}
             </button>
           </div>

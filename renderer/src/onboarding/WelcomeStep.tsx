@@ -1,3 +1,5 @@
+import { busyProps } from '../ui/busy';
+
 /** Step 1: what Guardian does and what the next few minutes hold. */
 export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: boolean }) {
   return (
@@ -22,7 +24,7 @@ export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: bo
         first server. You can change everything later.
       </p>
       <div className="form__actions">
-        <button type="button" className="button button--primary" onClick={onStart} disabled={pending} autoFocus>
+        <button type="button" className="button button--primary" {...busyProps(pending)} onClick={onStart} autoFocus>
           Get started
         </button>
       </div>

@@ -130,6 +130,8 @@ describe('First-run wizard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Go to servers' }));
     expect(await screen.findByRole('heading', { name: 'Servers' })).toBeTruthy();
     expect(window.location.hash).toBe('#/servers');
+    // The button that left the wizard is gone: the keyboard goes on from the page's content.
+    expect(document.activeElement?.id).toBe('main');
   });
 
   it('protecting the vault: without an OS keychain, says why and asks for a passphrase', async () => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AppError } from '../../../shared/api';
 import type { Me, OnboardingStep } from '../../../shared/api/auth';
 import { useMethodMutation } from '../api/hooks';
+import { focusLost, useFocusMainAfterChange } from '../app/focus';
 import { useStatusUpdates, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -33,6 +34,9 @@ export function Wizard({ status }: { status: AuthStatus }) {
   const me = status.user;
 
   useEffect(() => setActive(true), [setActive]);
+  // The button that finished a step is gone with it: a step without a field of its own to focus
+  // starts the keyboard at its title's region.
+  useFocusMainAfterChange(step, focusLost);
 
   /** Records that the wizard reached `next`, then shows `page`; on failure stays and says why. */
   const advance = (next: OnboardingStep, page: WizardStep = next) => {

@@ -15,7 +15,8 @@ interface DialogProps {
 
 /**
  * A modal dialog: Esc closes it, Tab stays inside it, focus goes to the element marked
- * `data-autofocus` (else the first field) and returns where it was when the dialog closes.
+ * `data-autofocus` (else the first field; or, while the dialog still loads, to the marked
+ * element when it appears) and returns where it was when the dialog closes.
  * The page behind is made inert by the app shell while a dialog is open.
  */
 export function Dialog({ title, description, onClose, children, size = 'medium', testId }: DialogProps) {
@@ -30,6 +31,18 @@ export function Dialog({ title, description, onClose, children, size = 'medium',
     const root = panel.current;
     const target = root?.querySelector<HTMLElement>('[data-autofocus]') ?? root?.querySelector<HTMLElement>(FOCUSABLE);
     (target ?? root)?.focus();
+    // A dialog that loads its form first (the check editor reads the defaults) has nothing to
+    // focus yet: the field marked for focus takes it when it appears, unless the person has moved.
+    const late =
+      root && !root.querySelector('[data-autofocus]') && typeof MutationObserver !== 'undefined'
+        ? new MutationObserver(() => {
+            const field = root.querySelector<HTMLElement>('[data-autofocus]');
+            if (!field) return;
+            late?.disconnect();
+            if (document.activeElement === root || document.activeElement === document.body) field.focus();
+          })
+        : null;
+    if (root) late?.observe(root, { childList: true, subtree: true });
 
     // Esc works even when focus has left the dialog (a click on the backdrop, for instance).
     const onDocumentKey = (event: globalThis.KeyboardEvent) => {
@@ -40,6 +53,7 @@ export function Dialog({ title, description, onClose, children, size = 'medium',
     };
     document.addEventListener('keydown', onDocumentKey);
     return () => {
+      late?.disconnect();
       document.removeEventListener('keydown', onDocumentKey);
       if (previous?.isConnected) previous.focus();
       else document.getElementById('main')?.focus();

@@ -1,3 +1,4 @@
+import { busyProps } from './busy';
 import { ChevronIcon, DownloadIcon } from './icons';
 import { useMenu } from './use-menu';
 
@@ -27,7 +28,7 @@ export function FormatMenu<F extends string>({ scope, formats, text, pending, pe
   };
   return (
     <div className="menu-anchor" ref={root}>
-      <button ref={button} type="button" className="button" aria-haspopup="menu" aria-expanded={open} onClick={toggle} disabled={disabled || pending}>
+      <button ref={button} type="button" className="button" aria-haspopup="menu" aria-expanded={open} disabled={disabled} {...busyProps(pending)} onClick={toggle}>
         <DownloadIcon />
         {pending ? pendingLabel : 'Export'}
         <ChevronIcon />

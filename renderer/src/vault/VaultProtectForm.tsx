@@ -4,6 +4,7 @@ import type { VaultStatus } from '../../../shared/api/vault';
 import { issueOn } from '../api/app-errors';
 import { invalidateMethod } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';
+import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { EMPTY_PASSPHRASES, PassphraseFields, passphraseProblems, type PassphraseErrors } from './PassphraseFields';
 
@@ -56,7 +57,7 @@ export function VaultProtectForm({ os, labels, onCreated, testId }: VaultProtect
             this computer: there is nothing to remember, and the vault opens when Guardian starts.
           </p>
           <div className="form__inline">
-            <button type="button" className="button button--primary" onClick={() => void create({ kind: 'os' })} disabled={init.pending}>
+            <button type="button" className="button button--primary" {...busyProps(init.pending)} onClick={() => void create({ kind: 'os' })}>
               Use the OS keychain
             </button>
           </div>
@@ -82,7 +83,7 @@ export function VaultProtectForm({ os, labels, onCreated, testId }: VaultProtect
           autoFocus={!os.available}
         />
         <div className="form__actions">
-          <button type="submit" className={`button${os.available ? '' : ' button--primary'}`} disabled={init.pending}>
+          <button type="submit" className={`button${os.available ? '' : ' button--primary'}`} {...busyProps(init.pending)}>
             {init.pending ? 'Protecting…' : labels.submit}
           </button>
         </div>

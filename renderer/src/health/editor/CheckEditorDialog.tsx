@@ -4,6 +4,7 @@ import { DEFAULT_MONITORING, type Check, type CheckResult, type MonitoringDefaul
 import { CHECK_TYPES, type CheckType } from '../../../../shared/health';
 import { useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';
+import { busyProps } from '../../ui/busy';
 import { Dialog } from '../../ui/Dialog';
 import { ErrorBanner } from '../../ui/ErrorBanner';
 import { Field } from '../../ui/Field';
@@ -184,7 +185,7 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
         </div>
       </fieldset>
       <div className="form__inline">
-        <button type="button" className="button" onClick={runTest} disabled={test.isPending}>
+        <button type="button" className="button" {...busyProps(test.isPending)} onClick={runTest}>
           {test.isPending ? 'Testing…' : 'Test'}
         </button>
         {test.isPending ? <span className="spinner" role="status" aria-label="Running the check once" /> : null}

@@ -67,7 +67,7 @@ describe('A server’s health page', () => {
       'checks.pause': async () => ({ ids: [CHECK_ID] }),
     });
     await screen.findByTestId('check-row');
-    fireEvent.click(screen.getByRole('button', { name: `Check ${check().name} now` }));
+    fireEvent.click(screen.getByRole('button', { name: `Check now: ${check().name}` }));
     const outcome = await screen.findByTestId('check-run-result');
     expect(outcome.dataset.status).toBe('degraded');
     expect(outcome.textContent).toContain('slower than 1500 ms');

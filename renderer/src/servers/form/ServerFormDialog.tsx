@@ -3,6 +3,7 @@ import type { AppError } from '../../../../shared/api';
 import type { Server } from '../../../../shared/api/servers';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';
+import { busyProps } from '../../ui/busy';
 import { Dialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
 import {
@@ -135,7 +136,7 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="button button--primary" disabled={pending}>
+          <button type="submit" className="button button--primary" {...busyProps(pending)}>
             {pending ? 'Saving…' : 'Save'}
           </button>
         </footer>
