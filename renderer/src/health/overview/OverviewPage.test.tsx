@@ -69,6 +69,16 @@ describe('The fleet overview', () => {
     expect(screen.getAllByTestId('status-cell')[0]?.getAttribute('aria-label')).toMatch(/^db-01: Down/);
   });
 
+  it('names each count by what it shows, so saying "Down 1" presses it (WCAG 2.5.3)', async () => {
+    renderOverview();
+    await screen.findByTestId('status-grid');
+    const down = screen.getByRole('button', { name: 'Down 1 servers' });
+    expect(down.getAttribute('aria-pressed')).toBe('false');
+    fireEvent.click(down);
+    expect(screen.getByRole('button', { name: 'Down 1 servers' }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(down);
+  });
+
   it('narrows the grid to a status when its count is pressed', async () => {
     renderOverview();
     await screen.findByTestId('status-grid');

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, cleanup } from '@testing-library/react';
+import { fireEvent, render, screen, cleanup, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withLayout } from '../../test/layout';
 import { fleet } from '../test-fixtures';
@@ -26,6 +26,14 @@ describe('The status grid', () => {
     expect(first?.textContent).toBe('✕');
     expect(first?.getAttribute('aria-label')).toMatch(/^srv-00000: Down/);
     expect(first?.getAttribute('href')).toBe('#/servers/00000000-0000-4000-8000-000000000000/health');
+  });
+
+  it('puts each server link inside a grid cell (a link may not be a cell itself)', () => {
+    render(<StatusGrid servers={fleet(3)} />);
+    const cells = screen.getAllByRole('gridcell');
+    expect(cells).toHaveLength(3);
+    for (const cell of cells) expect(cell.tagName).toBe('DIV');
+    expect(within(cells[0] as HTMLElement).getByRole('link').getAttribute('aria-label')).toMatch(/^srv-00000: Down/);
   });
 
   it('keeps one cell in the tab order and moves focus with the arrow keys, naming the server', () => {

@@ -132,22 +132,22 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
               <div key={row.key} role="row" aria-rowindex={row.index + 1} className="status-grid__row" style={{ transform: `translateY(${row.start}px)` }}>
                 {cells.map((server, offset) => {
                   const index = start + offset;
+                  // A link may not be a grid cell itself (ARIA in HTML): the cell holds it.
                   return (
-                    <a
-                      key={server.id}
-                      role="gridcell"
-                      href={serverHealthHref(server.id)}
-                      className={`status-cell status-cell--${server.status}`}
-                      aria-label={describe(server)}
-                      aria-colindex={offset + 1}
-                      title={server.name}
-                      tabIndex={index === activeIndex ? 0 : -1}
-                      data-index={index}
-                      data-status={server.status}
-                      data-testid="status-cell"
-                    >
-                      <span aria-hidden="true">{STATUS_GLYPHS[server.status]}</span>
-                    </a>
+                    <div key={server.id} role="gridcell" aria-colindex={offset + 1} className="status-grid__cell">
+                      <a
+                        href={serverHealthHref(server.id)}
+                        className={`status-cell status-cell--${server.status}`}
+                        aria-label={describe(server)}
+                        title={server.name}
+                        tabIndex={index === activeIndex ? 0 : -1}
+                        data-index={index}
+                        data-status={server.status}
+                        data-testid="status-cell"
+                      >
+                        <span aria-hidden="true">{STATUS_GLYPHS[server.status]}</span>
+                      </a>
+                    </div>
                   );
                 })}
               </div>
