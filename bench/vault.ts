@@ -8,6 +8,7 @@ import { LOCAL_OWNER } from '../shared/permissions';
 import { createCore, type Core } from '../main/core/app';
 import { silentLogger } from '../main/core/logging/logger';
 import { DEFAULT_SCRYPT, newKey, open, seal } from '../main/core/vault/crypto';
+import { configuredKeyFile } from '../main/core/vault/keyfile';
 import { secretAad } from '../main/core/vault/secrets';
 import { ROTATE_BATCH } from '../main/core/vault/service';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';
@@ -48,8 +49,14 @@ function values(count: number): SecretValue[] {
   });
 }
 
-function newCore(scryptCost?: { N: number; r: number; p: number }): Core {
-  return createCore({ dataDir: tempDir('guardian-bench-vault-'), logger: silentLogger(), mode: 'headless', ...(scryptCost ? { vaultScryptCost: scryptCost } : {}) });
+function newCore(scryptCost?: { N: number; r: number; p: number }, keyFile?: string): Core {
+  return createCore({
+    dataDir: tempDir('guardian-bench-vault-'),
+    logger: silentLogger(),
+    mode: 'headless',
+    ...(scryptCost ? { vaultScryptCost: scryptCost } : {}),
+    ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}),
+  });
 }
 
 async function unlockTimes(unlocks: number): Promise<string[][]> {
@@ -98,11 +105,11 @@ async function throughput(planted: SecretValue[]): Promise<{ rows: string[][]; r
   add('open (AES-256-GCM only)', count, elapsedMs(started));
 
   // Through the store: SSH keys parsed, SQLite rows, 500 per transaction as an import would.
-  const core = newCore();
+  const keyFile = join(tempDir('guardian-bench-key-'), 'vault.key');
+  writeFileSync(keyFile, randomBytes(64), { mode: 0o400 });
+  const core = newCore(undefined, keyFile);
   try {
-    const keyFile = join(tempDir('guardian-bench-key-'), 'vault.key');
-    writeFileSync(keyFile, randomBytes(64), { mode: 0o400 });
-    await core.vault.init({ kind: 'keyfile', path: keyFile });
+    await core.vault.init({ kind: 'keyfile' });
     const stored: string[] = [];
     const insert = core.database.sqlite.transaction((batch: SecretValue[]) => {
       for (const value of batch) stored.push(core.secrets.create({ name: `bench ${stored.length}`, tags: [], serverIds: [], username: null, value }, 'bench').id);

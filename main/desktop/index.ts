@@ -27,6 +27,7 @@ import { cliArgsFrom, cliPath, relayQuitToCli, runCli } from './cli-mode';
 import { createDesktopSettings, memoryStore, type DesktopSettingsStore } from './desktop-settings';
 import { createFileLogger, logLevelFrom, type FileLogger } from './file-logger';
 import { trayIconFile, type FleetLevel } from './fleet-status';
+import { keyFileFromDialog } from './key-file-dialog';
 import { osKeyProtector } from './os-keys';
 import { fileSaver } from './save-file';
 import { registerIpc, type DesktopIpc } from './ipc';
@@ -164,6 +165,7 @@ function start(): void {
       logger: log.logger,
       mode: 'desktop',
       osKeys: osKeyProtector(safeStorage, process.platform),
+      vaultKeyFile: keyFileFromDialog(dialog),
       clipboard,
       saveFile: fileSaver(dialog, app.getPath('downloads')),
       updates: updates.control,

@@ -258,7 +258,13 @@ describe('canary secrets', () => {
     ]);
 
     // Export the vault and the servers to files, as a user would keep them.
-    const vaultExport = await ok<{ fileName: string; count: number; content: string }>(a, 'POST', 'api/v1/vault/export', { body: { passphrase: canary.exportPassphrase } });
+    // Like a reveal, an export needs the re-authenticated session, never the API key.
+    expect((await refusal(a, 'POST', 'api/v1/vault/export', { body: { passphrase: canary.exportPassphrase } })).code).toBe('PERMISSION_DENIED');
+    const vaultExport = await ok<{ fileName: string; count: number; content: string }>(a, 'POST', 'api/v1/vault/export', {
+      session,
+      key: false,
+      body: { passphrase: canary.exportPassphrase },
+    });
     expect(vaultExport.body.count).toBe(5);
     writeFileSync(join(exportDir, vaultExport.body.fileName), vaultExport.body.content);
     answers.push(vaultExport.text);
@@ -291,8 +297,12 @@ describe('canary secrets', () => {
     await finish(b, (await ok<Job>(b, 'POST', 'api/v1/servers/import', { body: { format: 'csv', content: serversCsv } })).body);
     const wrongImport = await refusal(b, 'POST', 'api/v1/vault/import', { body: { passphrase: canary.wrongPassphrase, content: vaultExport.body.content } });
     expect(wrongImport.code).toBe('VAULT_BAD_PASSPHRASE');
-    const imported = await ok<{ imported: number; skipped: number }>(b, 'POST', 'api/v1/vault/import', { body: { passphrase: canary.exportPassphrase, content: vaultExport.body.content } });
-    expect(imported.body).toEqual({ imported: 5, skipped: 0 });
+    const imported = await ok<{ imported: number; skipped: number; droppedServerLinks: { name: string }[] }>(b, 'POST', 'api/v1/vault/import', {
+      body: { passphrase: canary.exportPassphrase, content: vaultExport.body.content },
+    });
+    // The servers came over by CSV with new ids: the links to A's are dropped, and named.
+    expect(imported.body).toMatchObject({ imported: 5, skipped: 0 });
+    expect(imported.body.droppedServerLinks.map((dropped) => dropped.name).sort()).toEqual(['db root (rotated)', 'deploy key']);
     const sessionB = await setUpOwner(b);
     await ok(b, 'POST', 'api/v1/auth/reauth', { session: sessionB, key: false, body: { password: canary.ownerPassword } });
     expect(await reveal(b, sessionB, token.id)).toEqual({ kind: 'api_token', token: canary.token });

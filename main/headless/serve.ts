@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/api/errors';
 import { createCore } from '../core/app';
+import { configuredKeyFile } from '../core/vault/keyfile';
 import type { LogLevel } from '../core/logging/logger';
 import { dataPaths, rendererDir } from '../core/paths';
 import { startHttpServer } from './http/server';
@@ -87,17 +88,18 @@ export async function serve(options: ServeOptions): Promise<void> {
   if (remote && !tls) {
     logger.warn({ host: options.host }, 'serving plain HTTP on a non-loopback address (--allow-insecure-http): passwords and session cookies cross the network unencrypted');
   }
-  const core = createCore({ dataDir: options.dataDir, logger, mode: 'headless' });
+  // The only way a key file reaches the vault: named by whoever starts the service, never by a caller.
+  const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
+  const core = createCore({ dataDir: options.dataDir, logger, mode: 'headless', ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}) });
   let server;
   let setupToken: string | null = null;
   try {
-    const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
     if (!keyFile) logger.warn('vault locked: no key file given (--vault-key-file, GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key)');
     else if (!core.vault.status().initialized) {
-      await core.vault.init({ kind: 'keyfile', path: keyFile });
+      await core.vault.init({ kind: 'keyfile' });
       logger.info({ keyFile }, 'vault created, protected by the key file');
     } else {
-      await core.vault.unlock({ kind: 'keyfile', path: keyFile });
+      await core.vault.unlock({ kind: 'keyfile' });
       logger.info({ keyFile }, 'vault unlocked with the key file');
     }
     const setup = core.accounts.count() === 0 ? issueSetupToken(paths.setupToken) : null;

@@ -8,6 +8,7 @@ import type { Job } from '../../shared/api/jobs';
 import type { SecretValue, VaultStatus } from '../../shared/api/vault';
 import { createCore, type Core } from '../core/app';
 import { silentLogger } from '../core/logging/logger';
+import { configuredKeyFile } from '../core/vault/keyfile';
 import { ROTATE_BATCH } from '../core/vault/service';
 import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
@@ -41,8 +42,8 @@ function valueFor(i: number): SecretValue {
   }
 }
 
-function openCore(dataDir: string): Core {
-  return createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+function openCore(dataDir: string, keyFile: string): Core {
+  return createCore({ dataDir, logger: silentLogger(), mode: 'headless', vaultKeyFile: configuredKeyFile(keyFile) });
 }
 
 /** A vault behind a key file holding COUNT secrets, made in-process before any serve runs. */
@@ -50,10 +51,10 @@ async function plant(): Promise<{ dataDir: string; keyFile: string; planted: Map
   const dataDir = tempDir();
   const keyFile = join(tempDir('guardian-k9-key-'), 'vault.key');
   writeFileSync(keyFile, randomBytes(64), { mode: 0o400 });
-  const core = openCore(dataDir);
+  const core = openCore(dataDir, keyFile);
   const planted = new Map<string, SecretValue>();
   try {
-    await core.vault.init({ kind: 'keyfile', path: keyFile });
+    await core.vault.init({ kind: 'keyfile' });
     core.database.sqlite.transaction(() => {
       for (let i = 0; i < COUNT; i++) {
         const value = valueFor(i);
@@ -120,10 +121,10 @@ describe('SIGKILL during a key rotation', () => {
     expect(killed.moved % ROTATE_BATCH, `${killed.moved} moved`).toBe(0);
     if (remainingAtMost !== null) expect(killed.moved).toBeGreaterThanOrEqual(COUNT - remainingAtMost);
 
-    const core = openCore(dataDir);
+    const core = openCore(dataDir, keyFile);
     try {
       expect(core.jobs.get(started.body.id)).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
-      const status = await core.vault.unlock({ kind: 'keyfile', path: keyFile });
+      const status = await core.vault.unlock({ kind: 'keyfile' });
       expect(status.rotation).toEqual({ inProgress: true, remaining: COUNT - killed.moved });
       await expectEverySecretOpens(core, planted);
 
@@ -131,7 +132,7 @@ describe('SIGKILL during a key rotation', () => {
       expect(again).toMatchObject({ status: 'succeeded', result: { reSealed: COUNT - killed.moved, finished: true } });
       expect(core.vault.status().rotation).toEqual({ inProgress: false, remaining: 0 });
       core.vault.lock();
-      await core.vault.unlock({ kind: 'keyfile', path: keyFile });
+      await core.vault.unlock({ kind: 'keyfile' });
       await expectEverySecretOpens(core, planted);
     } finally {
       await core.close();

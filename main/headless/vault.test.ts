@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,12 @@ let dataDir: string;
 let keyFile: string;
 /** One owner API key for every start (each start would otherwise make its own). */
 let token: string;
+
+function fifo(name: string): string {
+  const path = join(keysDir, name);
+  execFileSync('mkfifo', [path]);
+  return path;
+}
 
 function writeKey(name: string, bytes: Buffer = randomBytes(64)): string {
   const path = join(keysDir, name);
@@ -102,7 +109,10 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     { what: 'a missing key file', path: () => join(keysDir, 'missing.key'), error: /^error: The vault key file .*missing\.key cannot be read \(ENOENT\)\.$/m },
     { what: 'a folder instead of a file', path: () => keysDir, error: /^error: The vault key file .* cannot be read \(EISDIR\)\.$/m },
     { what: 'a key file that is too short', path: () => writeKey('short.key', randomBytes(16)), error: /^error: The vault key file .*short\.key holds 16 bytes; at least 32 are needed\.$/m },
-  ])('$what stops the start with a clear error and a hint, before listening', async ({ path, error }) => {
+    // Once these hung the start (a FIFO without a writer) or ran it out of memory (/dev/zero).
+    { what: 'a FIFO', path: () => fifo('pipe.key'), error: /^error: The vault key file .*pipe\.key cannot be read \(not a regular file\)\.$/m },
+    { what: '/dev/zero', path: () => '/dev/zero', error: /^error: The vault key file \/dev\/zero cannot be read \(not a regular file\)\.$/m },
+  ].filter((row) => process.platform !== 'win32' || !/FIFO|zero/.test(row.what)))('$what stops the start with a clear error and a hint, before listening', async ({ path, error }) => {
     const result = await withEnv({}, () => runCli(['serve', '--data-dir', dataDir, '--port', '0', '--vault-key-file', path()]));
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();

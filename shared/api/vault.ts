@@ -62,12 +62,21 @@ export const VaultSlot = z.object({
   lastUsedAt: z.number().int().nullable(),
 });
 
+/**
+ * The key file a `keyfile` slot means here: the one the service was started with (`configured`),
+ * one picked in the desktop app's file dialog when needed (`dialog`), or none; never a path a
+ * caller sends.
+ */
+export const KeyFileAvailability = z.object({ source: z.enum(['configured', 'dialog', 'none']), reason: z.string() });
+export type KeyFileAvailability = z.infer<typeof KeyFileAvailability>;
+
 export const VaultStatus = z.object({
   initialized: z.boolean(),
   locked: z.boolean(),
   slots: z.array(VaultSlot),
   /** Whether the OS keychain can protect the vault here, and if not, why in plain words. */
   os: z.object({ available: z.boolean(), reason: z.string() }),
+  keyFile: KeyFileAvailability,
   autoLockMs: z.number().int(),
   rotation: z.object({ inProgress: z.boolean(), remaining: z.number().int() }),
 });
@@ -76,13 +85,13 @@ export type VaultStatus = z.infer<typeof VaultStatus>;
 const SlotSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('passphrase'), passphrase: Passphrase, label: z.string().trim().max(100).optional() }),
   z.strictObject({ kind: z.literal('os'), label: z.string().trim().max(100).optional() }),
-  z.strictObject({ kind: z.literal('keyfile'), path: z.string().min(1).max(4096), label: z.string().trim().max(100).optional() }),
+  z.strictObject({ kind: z.literal('keyfile'), label: z.string().trim().max(100).optional() }),
 ]);
 
 const UnlockWith = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('passphrase'), passphrase: AnyPassphrase }),
   z.strictObject({ kind: z.literal('os') }),
-  z.strictObject({ kind: z.literal('keyfile'), path: z.string().min(1).max(4096) }),
+  z.strictObject({ kind: z.literal('keyfile') }),
 ]);
 
 export const vaultStatus = method({
@@ -107,10 +116,11 @@ export const vaultInit = method({
 
 export const vaultUnlock = method({
   name: 'vault.unlock',
-  summary: 'Unlocks the vault with any of its key slots.',
+  summary:
+    'Unlocks the vault with any of its key slots; `keyfile` means the key file this Guardian was given (never a path). Wrong guesses are throttled per caller (RATE_LIMITED).',
   input: z.strictObject({ with: UnlockWith }),
   output: VaultStatus,
-  permission: 'vault:read',
+  permission: 'vault:admin',
   audit: { target: () => 'vault' },
   http: { method: 'POST', path: '/vault/unlock' },
 });
@@ -120,7 +130,7 @@ export const vaultLock = method({
   summary: 'Forgets the data key: secrets cannot be used until the vault is unlocked again.',
   input: z.strictObject({}),
   output: VaultStatus,
-  permission: 'vault:read',
+  permission: 'vault:admin',
   audit: { target: () => 'vault' },
   http: { method: 'POST', path: '/vault/lock' },
 });
@@ -155,10 +165,27 @@ export const vaultChangePassphrase = method({
   http: { method: 'POST', path: '/vault/slots/:id/passphrase' },
 });
 
+const SlotPassphrase = z.strictObject({ slotId: z.uuid('Not a slot id'), passphrase: AnyPassphrase });
+
+const RotateInput = z
+  .strictObject({
+    /** `data` (the default): a new data key. `full`: also a new key-encryption key, every slot kept re-wrapped. */
+    scope: z.enum(['data', 'full']).default('data'),
+    /** Full rotation: the passphrase of each passphrase slot kept (a passphrase slot cannot be re-wrapped without it). */
+    passphrases: z.array(SlotPassphrase).max(32).optional(),
+    /** Full rotation: slots to remove rather than re-wrap (e.g. the one whose secret leaked). */
+    dropSlots: z.array(z.uuid('Not a slot id')).max(32).optional(),
+  })
+  .refine((input) => input.scope === 'full' || (input.passphrases === undefined && input.dropSlots === undefined), {
+    message: 'Only a full rotation takes passphrases and slots to remove',
+    path: ['scope'],
+  });
+
 export const vaultRotate = method({
   name: 'vault.rotate',
-  summary: 'Replaces the data key, re-encrypting every secret in batches, as a job. Resumes where it stopped.',
-  input: z.strictObject({}),
+  summary:
+    'Replaces the data key, re-encrypting every secret in batches, as a job; resumes where it stopped. `scope: "full"` also replaces the key-encryption key and re-wraps every slot kept (after a passphrase or key file leaked and its slot was removed).',
+  input: RotateInput,
   output: JobSchema,
   permission: 'vault:admin',
   audit: { target: () => 'vault' },
@@ -247,19 +274,25 @@ export const secretsInspectKey = method({
 
 export const vaultExport = method({
   name: 'vault.export',
-  summary: 'Exports every secret as a file encrypted with a passphrase chosen now (its own scrypt key).',
+  summary:
+    'Exports every secret as a file encrypted with a passphrase chosen now (its own scrypt key). Like reveal: needs vault:reveal, a signed-in person and a re-authentication within the last 5 minutes.',
   input: z.strictObject({ passphrase: Passphrase }),
   output: z.object({ fileName: z.string(), count: z.number().int(), content: z.string() }),
-  permission: 'vault:admin',
+  permission: 'vault:reveal',
   audit: { target: () => 'vault' },
   http: { method: 'POST', path: '/vault/export' },
 });
 
+/** An imported secret's links to servers this Guardian does not have, which the import left out. */
+export const DroppedServerLinks = z.object({ secretId: z.string(), name: z.string(), serverIds: z.array(z.string()) });
+export type DroppedServerLinks = z.infer<typeof DroppedServerLinks>;
+
 export const vaultImport = method({
   name: 'vault.import',
-  summary: 'Imports a vault export: all of it in one transaction, or nothing (wrong passphrase, damaged file).',
+  summary:
+    'Imports a vault export: all of it in one transaction, or nothing (wrong passphrase, damaged file, a secret breaking the rules). The importer is recorded as each secret’s author; links to unknown servers are dropped and listed.',
   input: z.strictObject({ passphrase: AnyPassphrase, content: z.string().min(1).max(64 * 1024 * 1024) }),
-  output: z.object({ imported: z.number().int(), skipped: z.number().int() }),
+  output: z.object({ imported: z.number().int(), skipped: z.number().int(), droppedServerLinks: z.array(DroppedServerLinks) }),
   permission: 'vault:admin',
   audit: { target: () => 'vault' },
   http: { method: 'POST', path: '/vault/import' },

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Secret, SecretValue } from '../../../shared/api/vault';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { DroppedServerLinks, Secret, SecretValue } from '../../../shared/api/vault';
+import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
 import type { Core } from '../app';
-import { failure, success, tempCore, type TempCore } from '../testing/harness';
+import { failure, setupOwner, success, tempCore, type TempCore } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
+import { deriveKey, newScryptParams, seal } from './crypto';
 
 const NOW = 1_767_225_600_000;
 // The cheapest cost an export file may name (import refuses weaker ones): still fast in tests.
@@ -12,17 +13,23 @@ const TEST_SCRYPT = { N: 2 ** 14, r: 8, p: 1 };
 const VAULT_PASSPHRASE = 'correct horse battery staple';
 const OTHER_VAULT_PASSPHRASE = 'an entirely different vault';
 const EXPORT_PASSPHRASE = 'export passphrase for the move';
+const OWNER = { username: 'olivia', password: 'violet tulips at dawn' };
 const CALL = { origin: 'test' };
 
 let t: number;
 const clock = { now: () => t };
 const opened: TempCore[] = [];
+/** Each core's owner, signed in and re-authenticated: what an export needs, like a reveal. */
+const owners = new Map<Core, Principal>();
 
-/** A fresh core in its own data dir, its vault created and unlocked. */
+/** A fresh core in its own data dir, its vault created and unlocked, its owner signed in. */
 async function freshCore(passphrase = VAULT_PASSPHRASE): Promise<Core> {
   const temp = tempCore({ prefix: 'guardian-vault-backup-', clock, vaultScryptCost: TEST_SCRYPT });
   opened.push(temp);
   await temp.core.vault.init({ kind: 'passphrase', passphrase });
+  const { principal } = await setupOwner(temp.core, OWNER);
+  success(await temp.core.router.call(principal, 'auth.reauth', { password: OWNER.password }, CALL));
+  owners.set(temp.core, principal);
   return temp.core;
 }
 
@@ -32,6 +39,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const temp of opened.splice(0)) await temp.close();
+  owners.clear();
 });
 
 interface Exported {
@@ -42,18 +50,20 @@ interface Exported {
 interface Imported {
   imported: number;
   skipped: number;
+  droppedServerLinks: DroppedServerLinks[];
 }
 
 const exportVault = async (core: Core, passphrase = EXPORT_PASSPHRASE) =>
-  success<Exported>(await core.router.call(LOCAL_OWNER, 'vault.export', { passphrase }, CALL));
+  success<Exported>(await core.router.call(owners.get(core) ?? null, 'vault.export', { passphrase }, CALL));
 const importInto = (core: Core, content: string, passphrase = EXPORT_PASSPHRASE) =>
   core.router.call(LOCAL_OWNER, 'vault.import', { passphrase, content }, CALL);
+const createServer = (core: Core, name: string) => core.router.invoke(LOCAL_OWNER, 'servers.create', { name, host: `${name}.example.net` }, CALL);
 const countSecrets = (core: Core) => core.database.sqlite.prepare('SELECT count(*) FROM secrets').pluck().get() as number;
 
-/** One secret of every kind, linked, tagged and named; their values by id. */
-function plant(core: Core): Map<string, SecretValue> {
+/** One secret of every kind, linked to a server of this core, tagged and named; their values by id. */
+async function plant(core: Core): Promise<Map<string, SecretValue>> {
   const key = ed25519Key({ comment: 'backup@example' });
-  const serverId = randomUUID();
+  const serverId = (await createServer(core, 'backup-db')).id;
   const values: [string, string | null, SecretValue][] = [
     ['db root', 'root', { kind: 'password', password: 'backup-password-1f4e' }],
     ['deploy key', 'deploy', { kind: 'ssh_key', privateKey: key.private }],
@@ -62,29 +72,18 @@ function plant(core: Core): Map<string, SecretValue> {
   ];
   const planted = new Map<string, SecretValue>();
   for (const [name, username, value] of values) {
-    planted.set(core.secrets.create({ name, tags: ['prod', value.kind.replace('_', '-')], serverIds: [serverId], username, value }, 'user:alice').id, value);
+    planted.set(core.secrets.create({ name, tags: ['prod', value.kind.replace('_', '-')].sort(), serverIds: [serverId], username, value }, 'user:alice').id, value);
   }
   return planted;
 }
 
-/** What should travel with a secret: everything but the local bookkeeping. */
-const portable = ({ id, kind, name, tags, serverIds, username, publicKey, fingerprint, createdAt, createdBy }: Secret) => ({
-  id,
-  kind,
-  name,
-  tags,
-  serverIds,
-  username,
-  publicKey,
-  fingerprint,
-  createdAt,
-  createdBy,
-});
+/** What travels with a secret: its name, tags, login and value; not the local bookkeeping or links to servers. */
+const portable = ({ id, kind, name, tags, username, publicKey, fingerprint }: Secret) => ({ id, kind, name, tags, username, publicKey, fingerprint });
 
 describe('export and import', () => {
   it('moves every secret and value into another vault with another key, through the export passphrase only', async () => {
     const source = await freshCore();
-    const planted = plant(source);
+    const planted = await plant(source);
     const exported = await exportVault(source);
     expect(exported).toMatchObject({ fileName: 'guardian-vault-2026-01-01.gvault', count: 4 });
     const file = JSON.parse(exported.content) as Record<string, unknown>;
@@ -97,10 +96,18 @@ describe('export and import', () => {
 
     t += 60_000;
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
-    expect(success<Imported>(await importInto(target, exported.content))).toEqual({ imported: 4, skipped: 0 });
+    const imported = success<Imported>(await importInto(target, exported.content));
+    expect(imported).toMatchObject({ imported: 4, skipped: 0 });
+    // The server they were linked to exists only in the source: each link is dropped, and said so.
+    const serverId = source.secrets.list({})[0]?.serverIds[0];
+    expect(imported.droppedServerLinks.map((dropped) => dropped.serverIds)).toEqual([[serverId], [serverId], [serverId], [serverId]]);
+    expect(imported.droppedServerLinks.map((dropped) => dropped.name).sort()).toEqual(['ci token', 'db root', 'deploy key', 'runbook']);
 
     expect(target.secrets.list({}).map(portable)).toEqual(source.secrets.list({}).map(portable));
-    for (const secret of target.secrets.list({})) expect(secret).toMatchObject({ updatedAt: t, updatedBy: 'system:local-owner', lastUsedAt: null });
+    for (const secret of target.secrets.list({})) {
+      // The importer made them here, now: the file's word for who created them is not taken.
+      expect(secret).toMatchObject({ serverIds: [], createdAt: t, createdBy: 'system:local-owner', updatedAt: t, updatedBy: 'system:local-owner', lastUsedAt: null });
+    }
     for (const [id, value] of planted) expect(target.secrets.reveal(id)).toEqual(value);
     // Sealed under the target's own data key: it opens there after a lock, and nowhere else.
     target.vault.lock();
@@ -110,7 +117,7 @@ describe('export and import', () => {
 
   it('imports into a vault in the middle of a rotation with the key new secrets get', async () => {
     const source = await freshCore();
-    const planted = plant(source);
+    const planted = await plant(source);
     const exported = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
     for (let i = 0; i < 5; i++) target.secrets.create({ name: `own ${i}`, tags: [], serverIds: [], username: null, value: { kind: 'note', text: `${i}` } }, 'test');
@@ -127,16 +134,16 @@ describe('export and import', () => {
 
   it('a second import of the same file skips every secret already there', async () => {
     const source = await freshCore();
-    plant(source);
+    await plant(source);
     const first = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
-    expect(success<Imported>(await importInto(target, first.content))).toEqual({ imported: 4, skipped: 0 });
+    expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 4, skipped: 0 });
     const sealed = target.database.sqlite.prepare('SELECT id, sealed FROM secrets ORDER BY id').raw().all();
 
-    expect(success<Imported>(await importInto(target, first.content))).toEqual({ imported: 0, skipped: 4 });
+    expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 0, skipped: 4, droppedServerLinks: [] });
     // A later export with one more secret brings only that one.
     source.secrets.create({ name: 'late', tags: [], serverIds: [], username: null, value: { kind: 'password', password: 'late-one' } }, 'test');
-    expect(success<Imported>(await importInto(target, (await exportVault(source)).content))).toEqual({ imported: 1, skipped: 4 });
+    expect(success<Imported>(await importInto(target, (await exportVault(source)).content))).toMatchObject({ imported: 1, skipped: 4 });
     expect(countSecrets(target)).toBe(5);
     expect(target.database.sqlite.prepare('SELECT id, sealed FROM secrets WHERE name != ? ORDER BY id').raw().all('late')).toEqual(sealed);
   });
@@ -145,7 +152,7 @@ describe('export and import', () => {
 describe('an import that cannot be trusted imports nothing', () => {
   async function setUp() {
     const source = await freshCore();
-    plant(source);
+    await plant(source);
     const { content } = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
     target.secrets.create({ name: 'already here', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'mine' } }, 'test');
@@ -180,10 +187,10 @@ describe('an import that cannot be trusted imports nothing', () => {
     { damage: 'a truncated file', edit: (c: string) => c.slice(0, Math.floor(c.length / 2)), code: 'VALIDATION_FAILED', message: /not JSON/ },
     { damage: 'text that is not JSON', edit: () => 'name,host\nweb-1,10.0.0.1\n', code: 'VALIDATION_FAILED', message: /not JSON/ },
     { damage: 'JSON that is not an export', edit: () => '{"servers":[]}', code: 'VALIDATION_FAILED', message: /header is not a vault export/ },
-    { damage: 'a KDF weaker than any export uses', edit: (c: string) => c.replace(/"N":\d+/, '"N":1024'), code: 'VALIDATION_FAILED', message: /header/ },
-    { damage: 'a KDF cost beyond the limits', edit: (c: string) => c.replace(/"N":\d+/, `"N":${2 ** 24}`), code: 'VALIDATION_FAILED', message: /header/ },
-    // Each parameter within its own bound, together 4 GiB of memory and minutes of CPU.
-    { damage: 'a KDF cost meant to exhaust memory', edit: (c: string) => c.replace(/"N":\d+,"r":\d+,"p":\d+/, `"N":${2 ** 20},"r":32,"p":16`), code: 'VALIDATION_FAILED', message: /header/ },
+    { damage: 'a KDF weaker than any export uses', edit: (c: string) => c.replace(/"N":\d+/, '"N":1024'), code: 'VALIDATION_FAILED', message: /cost Guardian never writes/ },
+    { damage: 'a KDF cost beyond the limits', edit: (c: string) => c.replace(/"N":\d+/, `"N":${2 ** 24}`), code: 'VALIDATION_FAILED', message: /cost Guardian never writes/ },
+    // Each parameter within the old per-field bounds, together 4 GiB of memory and minutes of CPU.
+    { damage: 'a KDF cost meant to exhaust memory', edit: (c: string) => c.replace(/"N":\d+,"r":\d+,"p":\d+/, `"N":${2 ** 20},"r":32,"p":16`), code: 'VALIDATION_FAILED', message: /cost Guardian never writes/ },
   ])('$damage: a clear error, nothing imported', async ({ edit, code, message }) => {
     const { content, target } = await setUp();
     const damaged = edit(content);
@@ -221,5 +228,75 @@ describe('an import that cannot be trusted imports nothing', () => {
     for (const text of ['a wrong passphrase typed', EXPORT_PASSPHRASE, 'the second export passphrase', (JSON.parse(content) as { sealed: string }).sealed.slice(0, 40)]) {
       expect(everything).not.toContain(text);
     }
+  });
+});
+
+/** An export file holding exactly `secrets`, sealed the way Guardian seals one: what a tampered or hand-made file looks like. */
+async function craftedExport(secrets: unknown[], passphrase = EXPORT_PASSPHRASE): Promise<string> {
+  const params = newScryptParams(TEST_SCRYPT);
+  const key = await deriveKey(passphrase, params);
+  const sealed = seal(key, Buffer.from(JSON.stringify({ exportedAt: NOW, secrets }), 'utf8'), 'guardian-vault-export:1').toString('base64');
+  return JSON.stringify({ format: 'guardian-vault-export', version: 1, kdf: { alg: 'scrypt', ...params }, sealed });
+}
+
+const record = (overrides: Record<string, unknown> = {}) => ({
+  id: randomUUID(),
+  kind: 'password',
+  name: 'crafted',
+  tags: ['prod'],
+  serverIds: [],
+  username: 'root',
+  publicKey: null,
+  fingerprint: null,
+  createdAt: 1,
+  createdBy: 'user:someone-else',
+  value: { kind: 'password', password: 'crafted-password' },
+  ...overrides,
+});
+
+describe('what an import believes of a file', () => {
+  it('nothing about who made a secret or what its public key is; links only to servers that exist, the others listed', async () => {
+    const core = await freshCore();
+    const server = await createServer(core, 'known-web');
+    const unknownServer = randomUUID();
+    const key = ed25519Key({ comment: 'crafted@example' });
+    const linked = record({ name: 'linked', serverIds: [server.id, unknownServer], createdBy: 'user:mallory', createdAt: 5 });
+    const sshKey = record({
+      name: 'a key',
+      kind: 'ssh_key',
+      username: null,
+      value: { kind: 'ssh_key', privateKey: key.private },
+      publicKey: 'ssh-ed25519 AAAAnot-this-key',
+      fingerprint: 'SHA256:not-this-key',
+    });
+    t += 1000;
+    const imported = success<Imported>(await importInto(core, await craftedExport([linked, sshKey])));
+
+    expect(imported).toEqual({ imported: 2, skipped: 0, droppedServerLinks: [{ secretId: linked.id, name: 'linked', serverIds: [unknownServer] }] });
+    const byName = new Map(core.secrets.list({}).map((secret) => [secret.name, secret]));
+    expect(byName.get('linked')).toMatchObject({ serverIds: [server.id], createdBy: 'system:local-owner', createdAt: t });
+    const inspected = core.secrets.list({ kind: 'ssh_key' })[0];
+    expect(inspected?.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(inspected?.publicKey).toMatch(/^ssh-ed25519 AAAA/);
+    expect(inspected?.publicKey).not.toContain('not-this-key');
+    expect(core.secrets.reveal(sshKey.id)).toEqual({ kind: 'ssh_key', privateKey: key.private });
+  });
+
+  it.each([
+    { what: 'a tag outside the rules', secret: { tags: ['Not A Tag!'] }, path: ['secrets', 1, 'tags', 0] },
+    { what: 'a server id that is not one', secret: { serverIds: ['../../etc/passwd'] }, path: ['secrets', 1, 'serverIds', 0] },
+    { what: 'an empty name', secret: { name: '   ' }, path: ['secrets', 1, 'name'] },
+    { what: 'a kind that differs from its value', secret: { kind: 'note' }, path: ['secrets', 1, 'kind'] },
+    { what: 'a value with a field no secret has', secret: { value: { kind: 'password', password: 'x', extra: 'y' } }, path: ['secrets', 1, 'value'] },
+    { what: 'an SSH key that is not one', secret: { kind: 'ssh_key', value: { kind: 'ssh_key', privateKey: 'not a key' } }, path: ['secrets', 1, 'value', 'privateKey'] },
+    { what: 'no id', secret: { id: 'not-a-uuid' }, path: ['secrets', 1, 'id'] },
+  ])('refuses the whole file when one secret has $what, naming it', async ({ secret, path }) => {
+    const core = await freshCore();
+    const error = failure(await importInto(core, await craftedExport([record({ name: 'fine' }), record(secret)])));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).toMatch(/^Secret 2 in the file .*; nothing was imported\.$/);
+    expect(error.hint.length).toBeGreaterThan(0);
+    expect(error.issues?.map((issue) => issue.path)).toContainEqual(path);
+    expect(countSecrets(core)).toBe(0);
   });
 });

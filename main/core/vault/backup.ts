@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '../../../shared/api/errors';
-import { SECRET_KINDS, SecretValue } from '../../../shared/api/vault';
+import { SecretInput, type DroppedServerLinks } from '../../../shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { DEFAULT_SCRYPT, deriveKey, newScryptParams, open, seal } from './crypto';
+import { serversTable } from '../servers/table';
+import { deriveKey, newScryptParams, open, scryptAccepted, seal, withKey, type ScryptCost } from './crypto';
 import type { Keyring } from './keyring';
-import { openSecretRow, secretAad } from './secrets';
+import { inspectSshKey, openSecretRow, secretAad } from './secrets';
 import type { VaultService } from './service';
 import { secretsTable, type SecretRow } from './table';
 
@@ -17,27 +18,13 @@ const AAD = `${FORMAT}:1`;
 const ExportFile = z.object({
   format: z.literal(FORMAT),
   version: z.literal(1),
-  kdf: z
-    .object({ alg: z.literal('scrypt'), N: z.number().int().min(2 ** 14).max(2 ** 20), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.string().min(8) })
-    // Each bound alone still lets a file ask for 4 GiB and minutes of CPU (N 2^20, r 32, p 16).
-    .refine(({ N, r, p }) => 128 * N * r <= 256 * 2 ** 20 && N * r * p <= 2 ** 22),
+  kdf: z.object({ alg: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string().min(8) }),
   sealed: z.string().min(1),
 });
 
-const ExportedSecret = z.object({
-  id: z.uuid(),
-  kind: z.enum(SECRET_KINDS),
-  name: z.string().min(1).max(100),
-  tags: z.array(z.string().max(32)).max(32),
-  serverIds: z.array(z.string()).max(1000),
-  username: z.string().max(200).nullable(),
-  publicKey: z.string().nullable(),
-  fingerprint: z.string().nullable(),
-  createdAt: z.number().int(),
-  createdBy: z.string(),
-  value: SecretValue,
-});
-const ExportBody = z.object({ exportedAt: z.number().int(), secrets: z.array(ExportedSecret) });
+/** A record as the file carries it: checked loosely here, then field by field with the contract's own input rules. */
+const ExportedSecret = z.looseObject({ id: z.uuid(), kind: z.string(), name: z.unknown(), tags: z.unknown(), serverIds: z.unknown(), username: z.unknown(), value: z.unknown() });
+const ExportBody = z.object({ exportedAt: z.number().int(), secrets: z.array(z.unknown()).max(100_000) });
 
 export interface BackupDeps {
   db: Db;
@@ -45,7 +32,8 @@ export interface BackupDeps {
   clock: Clock;
   keyring: Keyring;
   vault: VaultService;
-  scryptCost?: { N: number; r: number; p: number } | undefined;
+  /** The scrypt cost exports are written with, and the only one (give or take a step) imports are opened with. */
+  scryptCost: ScryptCost;
 }
 
 const damaged = (detail: string) =>
@@ -70,63 +58,146 @@ export async function exportVault(deps: BackupDeps, passphrase: string) {
     createdBy: row.createdBy,
     value: openSecretRow(deps.keyring, row),
   }));
-  const params = newScryptParams(deps.scryptCost ?? DEFAULT_SCRYPT);
-  const key = await deriveKey(passphrase, params);
+  const params = newScryptParams(deps.scryptCost);
   const plain = Buffer.from(JSON.stringify({ exportedAt: deps.clock.now(), secrets }), 'utf8');
-  const sealed = seal(key, plain, AAD).toString('base64');
-  plain.fill(0);
+  const sealed = await withKey(deriveKey(passphrase, params), (key) => seal(key, plain, AAD).toString('base64')).finally(() => plain.fill(0));
   const file = { format: FORMAT, version: 1, kdf: { alg: 'scrypt', ...params }, sealed };
   const stamp = new Date(deps.clock.now()).toISOString().slice(0, 10);
   return { fileName: `guardian-vault-${stamp}.gvault`, count: secrets.length, content: `${JSON.stringify(file)}\n` };
 }
 
-/** All of an export in one transaction, or nothing. Secrets already here (same id) are skipped. */
-export async function importVault(deps: BackupDeps, passphrase: string, content: string, actor: string) {
-  deps.keyring.requireKek();
-  let file: z.infer<typeof ExportFile>;
+function readHeader(content: string, scryptCost: ScryptCost): z.infer<typeof ExportFile> {
+  let json: unknown;
   try {
-    const parsed = ExportFile.safeParse(JSON.parse(content));
-    if (!parsed.success) throw damaged('its header is not a vault export');
-    file = parsed.data;
-  } catch (cause) {
-    if (cause instanceof AppError) throw cause;
+    json = JSON.parse(content);
+  } catch {
     throw damaged('it is not JSON');
   }
-  const key = await deriveKey(passphrase, file.kdf);
-  let body: z.infer<typeof ExportBody>;
+  const parsed = ExportFile.safeParse(json);
+  if (!parsed.success) throw damaged('its header is not a vault export');
+  // Before any derivation: a file must not choose how much memory and CPU its import costs.
+  if (!scryptAccepted(parsed.data.kdf, scryptCost)) throw damaged('its header asks for a key derivation cost Guardian never writes');
+  return parsed.data;
+}
+
+async function openBody(file: z.infer<typeof ExportFile>, passphrase: string): Promise<unknown[]> {
+  const plain = await withKey(deriveKey(passphrase, file.kdf), (key) => {
+    try {
+      return open(key, Buffer.from(file.sealed, 'base64'), AAD);
+    } catch {
+      throw new AppError('VAULT_BAD_PASSPHRASE', 'The passphrase is wrong, or the file was damaged; nothing was imported.', {
+        hint: 'Enter the passphrase chosen when the export was made.',
+      });
+    }
+  });
   try {
-    const plain = open(key, Buffer.from(file.sealed, 'base64'), AAD);
-    body = ExportBody.parse(JSON.parse(plain.toString('utf8')));
+    const body = ExportBody.safeParse(JSON.parse(plain.toString('utf8')));
+    if (!body.success) throw damaged('its contents are not a list of secrets');
+    return body.data.secrets;
+  } catch (cause) {
+    if (cause instanceof AppError) throw cause;
+    throw damaged('its contents are not JSON');
+  } finally {
     plain.fill(0);
-  } catch {
-    throw new AppError('VAULT_BAD_PASSPHRASE', 'The passphrase is wrong, or the file was damaged; nothing was imported.', {
-      hint: 'Enter the passphrase chosen when the export was made.',
-    });
   }
+}
+
+/** One imported secret, checked as if it were typed into secrets.create. */
+interface Incoming {
+  id: string;
+  fields: z.infer<typeof SecretInput>;
+  /** An SSH key's public half and fingerprint, read from the key itself. */
+  ssh: { publicKey: string; fingerprint: string } | null;
+}
+
+function refusedRecord(index: number, what: string, issues: { path: (string | number)[]; message: string }[]): AppError {
+  return new AppError('VALIDATION_FAILED', `Secret ${index + 1} in the file ${what}; nothing was imported.`, {
+    hint: 'Import only files Guardian exported, unchanged; fix or remove that secret in the source vault and export again.',
+    issues: issues.map((issue) => ({ path: ['secrets', index, ...issue.path], message: issue.message })),
+  });
+}
+
+/** Each record through the contract's own rules (names, tags, values), or the whole file refused. */
+function checkRecords(records: unknown[]): Incoming[] {
+  return records.map((record, index) => {
+    const meta = ExportedSecret.safeParse(record);
+    if (!meta.success) throw refusedRecord(index, 'has no valid id', [{ path: ['id'], message: 'Not a secret id' }]);
+    const { id, kind, name, tags, serverIds, username, value } = meta.data;
+    const fields = SecretInput.safeParse({ name, tags, serverIds, username, value });
+    if (!fields.success) {
+      throw refusedRecord(
+        index,
+        'breaks the rules secrets follow',
+        fields.error.issues.map((issue) => ({ path: issue.path.filter((part) => typeof part !== 'symbol'), message: issue.message })),
+      );
+    }
+    if (fields.data.value.kind !== kind) {
+      throw refusedRecord(index, `says it is a ${kind} but holds a ${fields.data.value.kind}`, [{ path: ['kind'], message: 'Differs from the value’s kind' }]);
+    }
+    const { value: secret } = fields.data;
+    let ssh: Incoming['ssh'] = null;
+    if (secret.kind === 'ssh_key') {
+      try {
+        ssh = inspectSshKey(secret.privateKey, secret.passphrase);
+      } catch {
+        throw refusedRecord(index, 'holds an SSH key Guardian cannot read', [{ path: ['value', 'privateKey'], message: 'Not a readable private key' }]);
+      }
+    }
+    return { id, fields: fields.data, ssh };
+  });
+}
+
+/**
+ * All of an export in one transaction, or nothing. Secrets already here (same id) are skipped.
+ * Nothing the file says about who made a secret, or what its public key is, is believed: the
+ * importer is its author, and an SSH key's public half is read from the key. Links to servers
+ * this Guardian does not have are dropped, and listed in the answer.
+ */
+export async function importVault(deps: BackupDeps, passphrase: string, content: string, actor: string) {
+  deps.keyring.requireKek();
+  const file = readHeader(content, deps.scryptCost);
+  const incoming = checkRecords(await openBody(file, passphrase));
   const generation = deps.vault.currentGeneration();
   const dek = deps.keyring.requireDek(generation);
   const now = deps.clock.now();
   let imported = 0;
   let skipped = 0;
+  const dropped: DroppedServerLinks[] = [];
   deps.sqlite.transaction(() => {
-    for (const secret of body.secrets) {
-      if (deps.db.select({ id: secretsTable.id }).from(secretsTable).where(eq(secretsTable.id, secret.id)).get()) {
+    const linked = [...new Set(incoming.flatMap(({ fields }) => fields.serverIds))];
+    const known = new Set(
+      linked.length === 0 ? [] : deps.db.select({ id: serversTable.id }).from(serversTable).where(inArray(serversTable.id, linked)).all().map((row) => row.id),
+    );
+    for (const { id, fields, ssh } of incoming) {
+      if (deps.db.select({ id: secretsTable.id }).from(secretsTable).where(eq(secretsTable.id, id)).get()) {
         skipped++;
         continue;
       }
-      const { value, ...meta } = secret;
+      const unknown = fields.serverIds.filter((serverId) => !known.has(serverId));
+      if (unknown.length > 0) dropped.push({ secretId: id, name: fields.name, serverIds: unknown });
+      const plain = Buffer.from(JSON.stringify(fields.value), 'utf8');
       const row: SecretRow = {
-        ...meta,
-        sealed: seal(dek, Buffer.from(JSON.stringify(value), 'utf8'), secretAad(secret.id, secret.kind)).toString('base64'),
+        id,
+        kind: fields.value.kind,
+        name: fields.name,
+        tags: fields.tags,
+        serverIds: fields.serverIds.filter((serverId) => known.has(serverId)),
+        username: fields.username,
+        publicKey: ssh?.publicKey ?? null,
+        fingerprint: ssh?.fingerprint ?? null,
+        sealed: seal(dek, plain, secretAad(id, fields.value.kind)).toString('base64'),
         keyGeneration: generation,
+        createdAt: now,
+        createdBy: actor,
         updatedAt: now,
         updatedBy: actor,
         lastUsedAt: null,
         lastUsedBy: null,
       };
+      plain.fill(0);
       deps.db.insert(secretsTable).values(row).run();
       imported++;
     }
   })();
-  return { imported, skipped };
+  return { imported, skipped, droppedServerLinks: dropped };
 }

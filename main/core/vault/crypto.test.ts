@@ -7,7 +7,7 @@ import type { SecretValue } from '../../../shared/api/vault';
 import { LOCAL_OWNER } from '../../../shared/permissions';
 import type { Core } from '../app';
 import { CHEAP_SCRYPT, setupOwner, useTempCore } from '../testing/harness';
-import { deriveKey, keyFromFile, newKey, newScryptParams, open, seal } from './crypto';
+import { DEFAULT_SCRYPT, deriveKey, keyFromFile, newKey, newScryptParams, open, scryptAccepted, seal } from './crypto';
 
 const NOW = 1_767_225_600_000;
 const PASSPHRASE = 'correct horse battery staple';
@@ -247,5 +247,43 @@ describe('a wrong passphrase', () => {
 
     await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
     expect(c.vault.status().locked).toBe(false);
+  });
+});
+
+describe('the scrypt costs Guardian accepts', () => {
+  it.each([
+    [{ N: 2 ** 17, r: 8, p: 1 }, true],
+    [{ N: 2 ** 16, r: 8, p: 1 }, true],
+    [{ N: 2 ** 18, r: 8, p: 1 }, true],
+    [{ N: 2 ** 19, r: 8, p: 1 }, false],
+    [{ N: 2 ** 15, r: 8, p: 1 }, false],
+    [{ N: 2 ** 20, r: 32, p: 16 }, false],
+    [{ N: 2 ** 17, r: 16, p: 1 }, false],
+    [{ N: 2 ** 17, r: 8, p: 2 }, false],
+    [{ N: 2 ** 17 + 1, r: 8, p: 1 }, false],
+  ])('against what it writes in production: %o → %s', (params, accepted) => {
+    expect(scryptAccepted(params, DEFAULT_SCRYPT)).toBe(accepted);
+  });
+
+  it('in production are the ones that ship (N 2^17, r 8, p 1): a default core opens such a file, and refuses one a step too dear before deriving', async () => {
+    expect(DEFAULT_SCRYPT).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+    // No vaultScryptCost: what `guardian serve` and the desktop app run with.
+    const c = env.start({ vaultScryptCost: undefined });
+    await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
+    const file = (N: number) =>
+      JSON.stringify({
+        format: 'guardian-vault-export',
+        version: 1,
+        kdf: { alg: 'scrypt', N, r: 8, p: 1, salt: randomBytes(16).toString('base64') },
+        sealed: randomBytes(64).toString('base64'),
+      });
+    const importing = (N: number) => c.router.call(LOCAL_OWNER, 'vault.import', { passphrase: 'whatever it was', content: file(N) }, { origin: 'test' });
+
+    // Derived (and then not opened: the file's body is random) ...
+    const shipped = await importing(DEFAULT_SCRYPT.N);
+    expect(shipped.ok ? null : shipped.error.code).toBe('VAULT_BAD_PASSPHRASE');
+    // ... or refused on sight.
+    const dearer = await importing(DEFAULT_SCRYPT.N * 4);
+    expect(dearer.ok ? null : dearer.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/cost Guardian never writes/) });
   });
 });

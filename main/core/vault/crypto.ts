@@ -33,24 +33,50 @@ export interface ScryptParams {
   salt: string;
 }
 
-/** 2^17 × 8 × 128 B = 128 MiB and about 0.4 s here (bench/vault.ts prints it): costly to guess, quick to type. */
-export const DEFAULT_SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
 
-export function newScryptParams(cost: { N: number; r: number; p: number } = DEFAULT_SCRYPT): ScryptParams {
+/** 2^17 × 8 × 128 B = 128 MiB and about 0.4 s here (bench/vault.ts prints it): costly to guess, quick to type. */
+export const DEFAULT_SCRYPT: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
+
+export function newScryptParams(cost: ScryptCost = DEFAULT_SCRYPT): ScryptParams {
   return { ...cost, salt: randomBytes(16).toString('base64') };
 }
 
-/** scrypt on libuv's thread pool: never blocks the event loop. */
-export function deriveKey(passphrase: string, params: ScryptParams): Promise<Buffer> {
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFKC'), Buffer.from(params.salt, 'base64'), 32, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
+/**
+ * Whether Guardian derives a key with these parameters: the cost it writes itself, N one power of
+ * two either way (room for a later default), r and p exactly. Parameters come from files and
+ * slots anyone may have edited; anything else could ask for gigabytes and minutes of CPU.
+ */
+export function scryptAccepted(params: { N: number; r: number; p: number }, writes: ScryptCost): boolean {
+  const powerOfTwo = Number.isInteger(params.N) && params.N > 1 && (params.N & (params.N - 1)) === 0;
+  return powerOfTwo && params.N >= writes.N / 2 && params.N <= writes.N * 2 && params.r === writes.r && params.p === writes.p;
 }
 
-/** A key file's bytes, stretched into a key (HKDF-SHA256); the file should hold ≥ 32 random bytes. */
+/** scrypt on libuv's thread pool: never blocks the event loop. The caller zeroes the key. */
+export function deriveKey(passphrase: string, params: ScryptParams): Promise<Buffer> {
+  // Memory scrypt needs is 128·N·r; the callers have bounded N and r (scryptAccepted).
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 128 * params.N * params.r + 1024 * 1024 };
+  const secret = Buffer.from(passphrase.normalize('NFKC'), 'utf8');
+  return new Promise<Buffer>((resolve, reject) => {
+    scrypt(secret, Buffer.from(params.salt, 'base64'), 32, options, (error, key) => (error ? reject(error) : resolve(key)));
+  }).finally(() => secret.fill(0));
+}
+
+/** A key file's bytes, stretched into a key (HKDF-SHA256); the file should hold ≥ 32 random bytes. The caller zeroes the key. */
 export function keyFromFile(bytes: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', bytes, Buffer.alloc(0), 'guardian vault key file', 32));
+}
+
+/** Runs `use` with a key, then overwrites the key's bytes, whatever happens. */
+export async function withKey<T>(key: Buffer | Promise<Buffer>, use: (key: Buffer) => T | Promise<T>): Promise<T> {
+  const bytes = await key;
+  try {
+    return await use(bytes);
+  } finally {
+    bytes.fill(0);
+  }
 }

@@ -30,6 +30,12 @@ export class Keyring {
     this.touch();
   }
 
+  /** After a full rotation: the new KEK in place of the old one, whose bytes are overwritten. */
+  replaceKek(kek: Buffer): void {
+    this.requireKek().fill(0);
+    this.kek = kek;
+  }
+
   addDek(generation: number, dek: Buffer): void {
     this.deks.set(generation, dek);
   }

@@ -6,11 +6,12 @@ import type { VaultStatus } from '../../../shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { JobService } from '../jobs/service';
-import { newKey, open, seal } from './crypto';
+import { newKey, open, seal, withKey, type ScryptCost } from './crypto';
+import type { KeyFileSource } from './keyfile';
 import type { Keyring } from './keyring';
-import { openSecretRow, secretAad } from './secrets';
-import { makeSlot, openSlots, type OsKeyProtector, type SlotSpec, type UnlockWith } from './slots';
-import { secretsTable, vaultSlotsTable, vaultStateTable } from './table';
+import { startReSealing } from './rotation';
+import { makeSlot, openSlots, rewrapSlot, type OsKeyProtector, type RewrapRefusal, type SlotProtectors, type SlotSpec, type UnlockWith } from './slots';
+import { secretsTable, vaultSlotsTable, vaultStateTable, type VaultSlotRow } from './table';
 
 export interface VaultDeps {
   db: Db;
@@ -20,14 +21,21 @@ export interface VaultDeps {
   jobs: JobService;
   keyring: Keyring;
   osKeys: OsKeyProtector;
-  /** scrypt cost for new passphrase slots (tests use a cheap one). */
-  scryptCost?: { N: number; r: number; p: number } | undefined;
+  /** The key file this installation was given (command line, systemd credential, desktop dialog). */
+  keyFile: KeyFileSource;
+  /** scrypt cost passphrase slots are written with, and the only one (give or take a step) they are read with. */
+  scryptCost: ScryptCost;
 }
 
-/** Secrets re-sealed per transaction during a rotation. */
-export const ROTATE_BATCH = 200;
+/** What a full rotation is told: the passphrases of the passphrase slots it keeps, and the slots to remove. */
+export interface FullRotation {
+  passphrases: ReadonlyMap<string, string>;
+  dropSlots: ReadonlySet<string>;
+}
 
-const DEK_AAD = (generation: number) => `guardian-vault-dek:${generation}`;
+export { ROTATE_BATCH } from './rotation';
+
+export const DEK_AAD = (generation: number) => `guardian-vault-dek:${generation}`;
 
 const notInitialized = () =>
   new AppError('VAULT_NOT_INITIALIZED', 'The vault has not been created yet.', {
@@ -46,6 +54,10 @@ export class VaultService {
     return this.deps.db.select().from(vaultSlotsTable).orderBy(asc(vaultSlotsTable.createdAt)).all();
   }
 
+  private get protectors(): SlotProtectors {
+    return { osKeys: this.deps.osKeys, keyFile: this.deps.keyFile, scryptCost: this.deps.scryptCost };
+  }
+
   status(): VaultStatus {
     const state = this.state();
     const remaining =
@@ -61,6 +73,7 @@ export class VaultService {
       locked: this.deps.keyring.locked,
       slots: this.slots().map(({ id, kind, label, createdAt, lastUsedAt }) => ({ id, kind, label, createdAt, lastUsedAt })),
       os: this.deps.osKeys.availability(),
+      keyFile: this.deps.keyFile.availability(),
       autoLockMs: this.deps.keyring.autoLockMs,
       rotation: { inProgress: state?.pendingGeneration != null, remaining },
     };
@@ -70,14 +83,20 @@ export class VaultService {
     if (this.state()) throw new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it, or add a key slot.' });
     const kek = newKey();
     const dek = newKey();
-    const slotId = this.deps.newId();
-    const slot = await makeSlot(slotId, spec, kek, this.deps.osKeys, this.deps.scryptCost);
-    const now = this.deps.clock.now();
-    this.deps.sqlite.transaction(() => {
-      if (this.state()) throw new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it instead.' });
-      this.deps.db.insert(vaultStateTable).values({ id: 1, generation: 1, wrappedDek: seal(kek, dek, DEK_AAD(1)).toString('base64') }).run();
-      this.deps.db.insert(vaultSlotsTable).values({ id: slotId, ...slot, createdAt: now, lastUsedAt: now }).run();
-    })();
+    try {
+      const slotId = this.deps.newId();
+      const slot = await makeSlot(slotId, spec, kek, this.protectors);
+      const now = this.deps.clock.now();
+      this.deps.sqlite.transaction(() => {
+        if (this.state()) throw new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it instead.' });
+        this.deps.db.insert(vaultStateTable).values({ id: 1, generation: 1, wrappedDek: seal(kek, dek, DEK_AAD(1)).toString('base64') }).run();
+        this.deps.db.insert(vaultSlotsTable).values({ id: slotId, ...slot, createdAt: now, lastUsedAt: now }).run();
+      })();
+    } catch (error) {
+      kek.fill(0);
+      dek.fill(0);
+      throw error;
+    }
     this.deps.keyring.load(kek, new Map([[1, dek]]));
     return this.status();
   }
@@ -85,7 +104,7 @@ export class VaultService {
   async unlock(using: UnlockWith): Promise<VaultStatus> {
     const state = this.state();
     if (!state) throw notInitialized();
-    const { kek, slotId } = await openSlots(this.slots(), using, this.deps.osKeys);
+    const { kek, slotId } = await openSlots(this.slots(), using, this.protectors);
     const deks = new Map<number, Buffer>();
     try {
       deks.set(state.generation, open(kek, Buffer.from(state.wrappedDek, 'base64'), DEK_AAD(state.generation)));
@@ -93,6 +112,8 @@ export class VaultService {
         deks.set(state.pendingGeneration, open(kek, Buffer.from(state.pendingWrappedDek, 'base64'), DEK_AAD(state.pendingGeneration)));
       }
     } catch {
+      kek.fill(0);
+      for (const dek of deks.values()) dek.fill(0);
       throw new AppError('VAULT_INTEGRITY', 'The vault’s data key failed its integrity check.', {
         hint: 'The vault state was altered outside Guardian; restore the data folder from a backup.',
         retryable: false,
@@ -112,7 +133,7 @@ export class VaultService {
     if (!this.state()) throw notInitialized();
     const kek = this.deps.keyring.requireKek();
     const slotId = this.deps.newId();
-    const slot = await makeSlot(slotId, spec, kek, this.deps.osKeys, this.deps.scryptCost);
+    const slot = await makeSlot(slotId, spec, kek, this.protectors);
     this.deps.db.insert(vaultSlotsTable).values({ id: slotId, ...slot, createdAt: this.deps.clock.now(), lastUsedAt: null }).run();
     return this.status();
   }
@@ -139,8 +160,8 @@ export class VaultService {
     if (!slot || slot.kind !== 'passphrase') {
       throw new AppError('NOT_FOUND', `There is no passphrase slot ${id}.`, { hint: 'See the vault’s key slots.' });
     }
-    const { kek } = await openSlots([slot], { kind: 'passphrase', passphrase: current }, this.deps.osKeys);
-    const replacement = await makeSlot(id, { kind: 'passphrase', passphrase: next, label: slot.label }, kek, this.deps.osKeys, this.deps.scryptCost);
+    const { kek } = await openSlots([slot], { kind: 'passphrase', passphrase: current }, this.protectors);
+    const replacement = await withKey(kek, (opened) => makeSlot(id, { kind: 'passphrase', passphrase: next, label: slot.label }, opened, this.protectors));
     this.deps.db
       .update(vaultSlotsTable)
       .set({ wrappedKek: replacement.wrappedKek, params: replacement.params })
@@ -176,45 +197,96 @@ export class VaultService {
         .run();
       this.deps.keyring.addDek(target, dek);
     }
-    const generation = target;
-    return this.deps.jobs.start({ kind: 'vault.rotate', title: 'Rotate the vault’s data key', createdBy }, async (job) => {
-      const { db, sqlite, keyring } = this.deps;
-      const total = db.select({ n: count() }).from(secretsTable).where(ne(secretsTable.keyGeneration, generation)).get()?.n ?? 0;
-      let done = 0;
-      job.progress(0, total);
-      const moveBatch = sqlite.transaction(() => {
-        const rows = db.select().from(secretsTable).where(ne(secretsTable.keyGeneration, generation)).limit(ROTATE_BATCH).all();
-        const next = keyring.requireDek(generation);
-        for (const row of rows) {
-          const plain = Buffer.from(JSON.stringify(openSecretRow(keyring, row)), 'utf8');
-          db.update(secretsTable)
-            .set({ sealed: seal(next, plain, secretAad(row.id, row.kind)).toString('base64'), keyGeneration: generation })
-            .where(eq(secretsTable.id, row.id))
-            .run();
-          plain.fill(0);
-        }
-        return rows.length;
+    return startReSealing(this.deps, target, { title: 'Rotate the vault’s data key', createdBy });
+  }
+
+  /**
+   * A full rotation, for after a passphrase or key file leaked (and its slot was removed): a new
+   * KEK, re-wrapping every slot kept, and a new data key re-sealing every secret. What was copied
+   * with the old KEK (an old backup and the leaked secret) then opens nothing in the vault's
+   * future copies. A slot is re-wrapped the way it was made (its passphrase, given here; the OS
+   * keychain; this installation's key file); a slot that cannot be is removed only when named in
+   * `dropSlots`, otherwise nothing changes. The new KEK, slots and data key are written in one
+   * transaction; re-sealing the secrets is then the usual resumable job.
+   */
+  async rotateFully(request: FullRotation, createdBy: string): Promise<Job> {
+    const state = this.state();
+    if (!state) throw notInitialized();
+    if (state.pendingGeneration != null) {
+      throw new AppError('CONFLICT', 'A rotation of the data key has not finished yet.', {
+        hint: 'Resume it first (Vault page, Data key); then start the full rotation.',
       });
-      for (;;) {
-        if (job.signal.aborted) return { kind: 'vault.rotate', reSealed: done, finished: false };
-        const moved = moveBatch.immediate();
-        if (moved === 0) break;
-        done += moved;
-        job.progress(done, total);
-        await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const kek = this.deps.keyring.requireKek();
+    const slots = this.slots();
+    const kept = this.slotsKept(slots, request);
+    const nextKek = newKey();
+    const nextDek = newKey();
+    const generation = state.generation + 1;
+    try {
+      const rewrapped = new Map<string, Pick<VaultSlotRow, 'wrappedKek' | 'params'>>();
+      const refusals: RewrapRefusal[] = [];
+      for (const slot of kept) {
+        const result = await rewrapSlot(slot, kek, nextKek, request.passphrases.get(slot.id), this.protectors);
+        if ('reason' in result) refusals.push(result);
+        else rewrapped.set(slot.id, result);
       }
-      const finish = sqlite.transaction(() => {
+      if (refusals.length > 0) {
+        throw new AppError('CONFLICT', `Some key slots cannot be re-wrapped: ${refusals.map(({ slot, reason }) => `“${slot.label}” (${reason})`).join(', ')}. Nothing was changed.`, {
+          hint: 'Give the passphrase of every passphrase slot kept, or name the slots that cannot be re-wrapped among those to remove.',
+        });
+      }
+      this.deps.sqlite.transaction(() => {
         const now = this.state();
-        if (!now || now.pendingGeneration !== generation || !now.pendingWrappedDek) return now?.generation ?? generation;
-        db.update(vaultStateTable)
-          .set({ generation, wrappedDek: now.pendingWrappedDek, pendingGeneration: null, pendingWrappedDek: null })
+        const ids = this.slots().map((slot) => slot.id).sort().join();
+        if (!now || now.generation !== state.generation || now.pendingGeneration != null || ids !== slots.map((slot) => slot.id).sort().join()) {
+          throw new AppError('CONFLICT', 'The vault’s keys changed while the full rotation was being prepared; nothing was changed.', {
+            hint: 'Look at the key slots again and start the full rotation once more.',
+          });
+        }
+        const dek = this.deps.keyring.requireDek(state.generation);
+        this.deps.db
+          .update(vaultStateTable)
+          .set({
+            wrappedDek: seal(nextKek, dek, DEK_AAD(state.generation)).toString('base64'),
+            pendingGeneration: generation,
+            pendingWrappedDek: seal(nextKek, nextDek, DEK_AAD(generation)).toString('base64'),
+          })
           .where(eq(vaultStateTable.id, 1))
           .run();
-        return now.generation;
+        for (const [id, fields] of rewrapped) this.deps.db.update(vaultSlotsTable).set(fields).where(eq(vaultSlotsTable.id, id)).run();
+        for (const id of request.dropSlots) this.deps.db.delete(vaultSlotsTable).where(eq(vaultSlotsTable.id, id)).run();
+      })();
+    } catch (error) {
+      nextKek.fill(0);
+      nextDek.fill(0);
+      throw error;
+    }
+    this.deps.keyring.replaceKek(nextKek);
+    this.deps.keyring.addDek(generation, nextDek);
+    return startReSealing(this.deps, generation, { title: 'Rotate all the vault’s keys', createdBy });
+  }
+
+  /** The slots a full rotation keeps: all but those named to drop, which must exist, and never none. */
+  private slotsKept(slots: VaultSlotRow[], request: FullRotation): VaultSlotRow[] {
+    const known = new Set(slots.map((slot) => slot.id));
+    const unknown = [...request.dropSlots, ...request.passphrases.keys()].filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new AppError('NOT_FOUND', `There is no key slot ${unknown.join(', ')}.`, { hint: 'See the vault’s key slots.' });
+    }
+    const notPassphrase = slots.filter((slot) => request.passphrases.has(slot.id) && slot.kind !== 'passphrase');
+    if (notPassphrase.length > 0) {
+      throw new AppError('VALIDATION_FAILED', `A passphrase was given for “${notPassphrase.map((slot) => slot.label).join('”, “')}”, which is not a passphrase slot.`, {
+        hint: 'Give passphrases only for passphrase slots.',
+        issues: [{ path: ['passphrases'], message: 'Not a passphrase slot' }],
       });
-      const previous = finish.immediate();
-      if (previous !== generation) keyring.dropDek(previous);
-      return { kind: 'vault.rotate', reSealed: done, finished: true };
-    });
+    }
+    const kept = slots.filter((slot) => !request.dropSlots.has(slot.id));
+    if (kept.length === 0) {
+      throw new AppError('CONFLICT', 'A full rotation cannot remove every key slot.', {
+        hint: 'Keep at least one slot (and give its passphrase, if it has one): without one, the vault could never be opened again.',
+      });
+    }
+    return kept;
   }
 }

@@ -15,6 +15,7 @@ import { AddSlotDialog } from '../vault/AddSlotDialog';
 import { ChangePassphraseDialog } from '../vault/ChangePassphraseDialog';
 import { DeleteSecretDialog } from '../vault/DeleteSecretDialog';
 import { ExportVaultDialog } from '../vault/ExportVaultDialog';
+import { FullRotationDialog } from '../vault/FullRotationDialog';
 import { ImportVaultDialog } from '../vault/ImportVaultDialog';
 import { RemoveSlotDialog } from '../vault/RemoveSlotDialog';
 import { RotateDialog } from '../vault/RotateDialog';
@@ -63,6 +64,8 @@ export function DialogHost() {
       return <RemoveSlotDialog slot={dialog.slot} onClose={close} />;
     case 'vault-rotate':
       return <RotateDialog resume={dialog.resume} jobId={dialog.jobId} onClose={close} />;
+    case 'vault-rotate-full':
+      return <FullRotationDialog status={dialog.status} onClose={close} />;
     case 'vault-export':
       return <ExportVaultDialog onClose={close} />;
     case 'vault-import':

@@ -168,7 +168,7 @@ describe('the command palette', () => {
   });
 
   it('locks the vault, then closes', async () => {
-    const client = renderPalette('operator', { 'vault.lock': async () => vaultStatus({ locked: true }) });
+    const client = renderPalette('admin', { 'vault.lock': async () => vaultStatus({ locked: true }) });
     pressCtrlK();
     type('lock');
     await screen.findByRole('option', { name: /Lock the vault/ });

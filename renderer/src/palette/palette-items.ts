@@ -63,7 +63,7 @@ export function actionItems(context: PaletteContext): PaletteItem[] {
       command: { kind: 'pick-server-for-check' },
     },
     can('audit:read') && { id: 'action:verify-audit', group: 'Actions', label: 'Verify the audit log', keywords: 'hash chain integrity', command: { kind: 'verify-audit' } },
-    can('vault:read') &&
+    can('vault:admin') &&
       context.vaultUnlocked && { id: 'action:lock-vault', group: 'Actions', label: 'Lock the vault', keywords: 'secrets forget key', command: { kind: 'lock-vault' } },
     { id: 'action:theme', group: 'Actions', label: `Switch to ${next} theme`, keywords: 'appearance dark light colour color', command: { kind: 'theme', theme: next } },
     context.updatesSupported &&

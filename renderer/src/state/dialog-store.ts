@@ -30,6 +30,8 @@ export type OpenDialog =
   | { kind: 'vault-slot-remove'; slot: VaultSlot }
   /** Start (or resume) a rotation, or follow the one already running (`jobId`). */
   | { kind: 'vault-rotate'; resume: boolean; jobId?: string }
+  /** A full rotation: new key-encryption key and data key, slots re-wrapped or removed. */
+  | { kind: 'vault-rotate-full'; status: VaultStatus }
   | { kind: 'vault-export' }
   | { kind: 'vault-import' }
   /** The command palette (Ctrl/Cmd+K), and the dialogs it starts outside their pages. */

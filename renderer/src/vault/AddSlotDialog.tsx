@@ -13,16 +13,15 @@ import { SLOT_LABELS } from './vault-labels';
 const EXPLAIN: Record<SlotKind, string> = {
   passphrase: 'Another passphrase that opens the vault, e.g. a second person’s, or one kept in a safe.',
   keyfile:
-    'A file on the machine Guardian runs on whose contents open the vault, for a service that starts unattended (systemd credentials, for instance). Keep it readable by Guardian only.',
+    'A file whose contents open the vault: the one the service was started with (--vault-key-file, a systemd credential), or in the desktop app one you choose next. Keep it readable by Guardian only.',
   os: 'The operating system’s keychain holds the key for your login on this computer; the vault then opens without a passphrase.',
 };
 
 /** Adds a way to open the vault; no secret is re-encrypted. */
 export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClose(): void }) {
   const [label, setLabel] = useState('');
-  const [path, setPath] = useState('');
   const [passphrases, setPassphrases] = useState(EMPTY_PASSPHRASES);
-  const [errors, setErrors] = useState<PassphraseErrors & { path?: string }>({});
+  const [errors, setErrors] = useState<PassphraseErrors>({});
   const add = useDirectCall('vault.addSlot');
   const queryClient = useQueryClient();
 
@@ -31,17 +30,14 @@ export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClo
     if (add.pending) return;
     const trimmed = label.trim();
     const named = trimmed !== '' ? { label: trimmed } : {};
-    let slot: { kind: 'passphrase'; passphrase: string; label?: string } | { kind: 'keyfile'; path: string; label?: string } | { kind: 'os'; label?: string };
+    let slot: { kind: 'passphrase'; passphrase: string; label?: string } | { kind: 'keyfile'; label?: string } | { kind: 'os'; label?: string };
     if (slotKind === 'passphrase') {
       const problems = passphraseProblems(passphrases);
       setErrors(problems);
       if (Object.keys(problems).length > 0) return;
       slot = { kind: 'passphrase', passphrase: passphrases.passphrase, ...named };
-    } else if (slotKind === 'keyfile') {
-      if (path.trim() === '') return setErrors({ path: 'Enter the path of the key file.' });
-      slot = { kind: 'keyfile', path: path.trim(), ...named };
     } else {
-      slot = { kind: 'os', ...named };
+      slot = { kind: slotKind, ...named };
     }
     const result = await add.run({ slot });
     if (!result.ok) return;
@@ -54,11 +50,6 @@ export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClo
     <Dialog title={`Add ${SLOT_LABELS[slotKind].toLowerCase()} slot`} description={EXPLAIN[slotKind]} onClose={onClose} testId="add-slot-dialog">
       <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={add.pending}>
         <ErrorBanner error={add.error} testId="add-slot-error" />
-        {slotKind === 'keyfile' ? (
-          <Field label="Key file path" error={errors.path} help="An absolute path on the machine Guardian runs on." testId="add-slot-path">
-            {(control) => <input {...control} className="input mono" spellCheck={false} autoComplete="off" value={path} onChange={(event) => setPath(event.target.value)} />}
-          </Field>
-        ) : null}
         {slotKind === 'passphrase' ? (
           <PassphraseFields
             values={passphrases}

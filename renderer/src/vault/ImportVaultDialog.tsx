@@ -7,7 +7,7 @@ import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { PasswordField } from '../ui/PasswordField';
-import { formatCount } from '../ui/format';
+import { formatCount, plural } from '../ui/format';
 
 /** The contract's limit on an import's size. */
 const IMPORT_MAX_BYTES = 64 * 1024 * 1024;
@@ -36,6 +36,19 @@ function ImportResult({ result, onClose }: { result: Imported; onClose(): void }
             </dd>
           </div>
         </dl>
+        {result.droppedServerLinks.length > 0 ? (
+          <div className="banner banner--warn" role="status" data-testid="vault-import-dropped-links">
+            <p>Links to servers this Guardian does not have were left out:</p>
+            <ul>
+              {result.droppedServerLinks.map((dropped) => (
+                <li key={dropped.secretId}>
+                  {dropped.name}: {plural(dropped.serverIds.length, 'server', 'servers')}
+                </li>
+              ))}
+            </ul>
+            <p className="banner__hint">Link those secrets to the right servers here, on each secret.</p>
+          </div>
+        ) : null}
       </div>
       <footer className="dialog__footer">
         <button type="button" className="button button--primary" onClick={onClose} autoFocus>

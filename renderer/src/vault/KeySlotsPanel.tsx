@@ -14,7 +14,8 @@ export function KeySlotsPanel({ status }: { status: VaultStatus }) {
       </h2>
       <p className="panel__text">
         Each slot is one way to open the vault: a passphrase, the OS keychain, or a key file for a service. Any one of them
-        unlocks it, so keep at least two, and remove a slot whose passphrase or file may have leaked.
+        unlocks it, so keep at least two. If a passphrase or key file may have leaked, remove its slot, then rotate all keys
+        (Data key, below): until then an old copy of the database still opens with it.
       </p>
       <table className="simple-table" aria-label="Key slots">
         <thead>
@@ -60,9 +61,11 @@ export function KeySlotsPanel({ status }: { status: VaultStatus }) {
           <button type="button" className="button" onClick={() => open({ kind: 'vault-slot-add', slotKind: 'passphrase' })}>
             Add passphrase slot
           </button>
-          <button type="button" className="button" onClick={() => open({ kind: 'vault-slot-add', slotKind: 'keyfile' })}>
-            Add key file slot
-          </button>
+          {status.keyFile.source !== 'none' ? (
+            <button type="button" className="button" onClick={() => open({ kind: 'vault-slot-add', slotKind: 'keyfile' })} title={status.keyFile.reason}>
+              Add key file slot
+            </button>
+          ) : null}
           {status.os.available ? (
             <button type="button" className="button" onClick={() => open({ kind: 'vault-slot-add', slotKind: 'os' })}>
               Add OS keychain slot

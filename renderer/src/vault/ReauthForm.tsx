@@ -9,7 +9,7 @@ import { PasswordField } from '../ui/PasswordField';
  * "Is it still you?": the password again, and a one-time code when the account has two-factor
  * (or the server says MFA_REQUIRED). It counts for 5 minutes.
  */
-export function ReauthForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel(): void }) {
+export function ReauthForm({ action = 'Showing a secret', onConfirmed, onCancel }: { action?: string; onConfirmed(): void; onCancel(): void }) {
   const me = useMe();
   const [values, setValues] = useState({ password: '', code: '' });
   const [needsCode, setNeedsCode] = useState(me.totpEnabled);
@@ -32,7 +32,9 @@ export function ReauthForm({ onConfirmed, onCancel }: { onConfirmed(): void; onC
 
   return (
     <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={reauth.pending} aria-label="Confirm it is you">
-      <p>Showing a secret needs your password again{needsCode ? ' and a one-time code' : ''}. It then counts for 5 minutes.</p>
+      <p>
+        {action} needs your password again{needsCode ? ' and a one-time code' : ''}. It then counts for 5 minutes.
+      </p>
       <ErrorBanner error={failure} testId="reauth-error" />
       {reauth.error?.code === 'MFA_REQUIRED' ? (
         <p className="banner banner--info" role="status">

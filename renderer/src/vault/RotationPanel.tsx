@@ -23,8 +23,10 @@ export function RotationPanel({ status }: { status: VaultStatus }) {
         Data key
       </h2>
       <p className="panel__text">
-        One random key encrypts every secret; the key slots only guard it. Rotating replaces it and re-encrypts every secret,
-        so a copy of the old key (or an old backup of it) no longer opens new data.
+        One random key encrypts every secret; the key slots guard the key that wraps it. Rotating the data key re-encrypts
+        every secret, so a copy of the old key no longer opens new data. After a passphrase or key file may have leaked,
+        rotate all keys: the slots kept get a new key to guard and the leaked one’s slot is removed, so an old copy of the
+        database opened with it opens nothing written afterwards.
       </p>
       {running ? (
         <div className="form__inline">
@@ -49,6 +51,9 @@ export function RotationPanel({ status }: { status: VaultStatus }) {
         <div className="form__inline">
           <button type="button" className="button" onClick={() => open({ kind: 'vault-rotate', resume: false })}>
             Rotate data key
+          </button>
+          <button type="button" className="button" onClick={() => open({ kind: 'vault-rotate-full', status })}>
+            Rotate all keys…
           </button>
         </div>
       ) : (

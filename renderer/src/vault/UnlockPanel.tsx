@@ -3,20 +3,24 @@ import type { VaultStatus } from '../../../shared/api/vault';
 import { useQueryClient } from '@tanstack/react-query';
 import { invalidateMethod } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';
+import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Field } from '../ui/Field';
 import { PasswordField } from '../ui/PasswordField';
 import { LockIcon } from '../ui/icons';
 import { formatDuration } from './vault-labels';
 
-type UnlockWith = { kind: 'passphrase'; passphrase: string } | { kind: 'os' } | { kind: 'keyfile'; path: string };
+type UnlockWith = { kind: 'passphrase'; passphrase: string } | { kind: 'os' } | { kind: 'keyfile' };
 
-/** The locked vault: why nothing can be used, and a form for each kind of key slot it has. */
+/**
+ * The locked vault: why nothing can be used, and (for those who may unlock it) a form for each
+ * kind of key slot it has. A key file is never named here: the service's own file is used, or the
+ * desktop app asks for it in its file dialog.
+ */
 export function UnlockPanel({ status }: { status: VaultStatus }) {
+  const mayUnlock = useCan()('vault:admin');
   const [passphrase, setPassphrase] = useState('');
-  const [path, setPath] = useState('');
-  const [missing, setMissing] = useState<{ passphrase?: string; path?: string }>({});
+  const [missing, setMissing] = useState<{ passphrase?: string }>({});
   // A direct call: the passphrase must not stay behind in a mutation cache.
   const unlock = useDirectCall('vault.unlock');
   const queryClient = useQueryClient();
@@ -37,11 +41,7 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
     void open({ kind: 'passphrase', passphrase });
   };
 
-  const withKeyFile = (event: FormEvent) => {
-    event.preventDefault();
-    if (path.trim() === '') return setMissing({ path: 'Enter the path of the key file.' });
-    void open({ kind: 'keyfile', path: path.trim() });
-  };
+  const keyFile = status.keyFile;
 
   return (
     <section className="vault-locked" aria-labelledby="vault-locked-title" data-testid="vault-locked">
@@ -57,54 +57,53 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
           </p>
         </div>
       </div>
-      <ErrorBanner error={unlock.error} testId="vault-unlock-error" />
-      <div className="vault-locked__forms">
-        {kinds.has('passphrase') ? (
-          <form className="form__inline vault-locked__form" onSubmit={withPassphrase} noValidate aria-busy={unlock.pending} aria-label="Unlock with the passphrase">
-            <PasswordField
-              label="Vault passphrase"
-              error={missing.passphrase}
-              testId="vault-unlock-passphrase"
-              value={passphrase}
-              onChange={(value) => {
-                setPassphrase(value);
-                setMissing({});
-              }}
-            />
-            <button type="submit" className="button button--primary" disabled={unlock.pending}>
-              {unlock.pending ? 'Unlocking…' : 'Unlock vault'}
-            </button>
-          </form>
-        ) : null}
-        {kinds.has('keyfile') ? (
-          <form className="form__inline vault-locked__form" onSubmit={withKeyFile} noValidate aria-busy={unlock.pending} aria-label="Unlock with a key file">
-            <Field label="Key file path" error={missing.path} help="On the machine Guardian runs on." testId="vault-unlock-keyfile">
-              {(control) => (
-                <input
-                  {...control}
-                  className="input mono"
-                  spellCheck={false}
-                  value={path}
-                  onChange={(event) => {
-                    setPath(event.target.value);
+      {mayUnlock ? (
+        <>
+          <ErrorBanner error={unlock.error} testId="vault-unlock-error" />
+          <div className="vault-locked__forms">
+            {kinds.has('passphrase') ? (
+              <form className="form__inline vault-locked__form" onSubmit={withPassphrase} noValidate aria-busy={unlock.pending} aria-label="Unlock with the passphrase">
+                <PasswordField
+                  label="Vault passphrase"
+                  error={missing.passphrase}
+                  testId="vault-unlock-passphrase"
+                  value={passphrase}
+                  onChange={(value) => {
+                    setPassphrase(value);
                     setMissing({});
                   }}
                 />
-              )}
-            </Field>
-            <button type="submit" className="button" disabled={unlock.pending}>
-              Unlock with key file
-            </button>
-          </form>
-        ) : null}
-        {kinds.has('os') ? (
-          <div className="form__inline">
-            <button type="button" className="button" onClick={() => void open({ kind: 'os' })} disabled={unlock.pending}>
-              Unlock with OS keychain
-            </button>
+                <button type="submit" className="button button--primary" disabled={unlock.pending}>
+                  {unlock.pending ? 'Unlocking…' : 'Unlock vault'}
+                </button>
+              </form>
+            ) : null}
+            {kinds.has('keyfile') && keyFile.source !== 'none' ? (
+              <div className="form__inline">
+                <button type="button" className="button" onClick={() => void open({ kind: 'keyfile' })} disabled={unlock.pending} title={keyFile.reason}>
+                  {keyFile.source === 'dialog' ? 'Unlock with a key file…' : 'Unlock with the service’s key file'}
+                </button>
+              </div>
+            ) : null}
+            {kinds.has('keyfile') && keyFile.source === 'none' && kinds.size === 1 ? (
+              <p className="muted" data-testid="vault-unlock-keyfile-none">
+                {keyFile.reason}
+              </p>
+            ) : null}
+            {kinds.has('os') ? (
+              <div className="form__inline">
+                <button type="button" className="button" onClick={() => void open({ kind: 'os' })} disabled={unlock.pending}>
+                  Unlock with OS keychain
+                </button>
+              </div>
+            ) : null}
           </div>
-        ) : null}
-      </div>
+        </>
+      ) : (
+        <p className="panel__text" data-testid="vault-unlock-ask">
+          Ask an owner or admin to unlock it.
+        </p>
+      )}
     </section>
   );
 }

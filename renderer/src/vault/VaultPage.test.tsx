@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { VaultStatus } from '../../../shared/api/vault';
+import type { Role } from '../../../shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../test/fake-client';
@@ -8,10 +9,10 @@ import { me, secret, vaultStatus } from '../test/fixtures';
 import { renderWithClient } from '../test/render';
 import { VaultPage } from './VaultPage';
 
-function renderPage(handlers: Handlers) {
+function renderPage(handlers: Handlers, role: Role = 'admin') {
   const client = fakeClient({ 'secrets.list': async () => ({ items: [secret()] }), ...handlers });
   renderWithClient(
-    <MeProvider me={me({ role: 'admin' })}>
+    <MeProvider me={me({ role })}>
       <VaultPage />
       <DialogHost />
     </MeProvider>,
@@ -58,6 +59,36 @@ describe('VaultPage', () => {
     });
     expect(await screen.findByRole('button', { name: 'Unlock with OS keychain' })).toBeTruthy();
     expect(screen.queryByLabelText('Vault passphrase')).toBeNull();
+  });
+
+  it('unlocks with a key file by naming none: the server uses the one it was given (or the desktop asks for it)', async () => {
+    const keyFileSlot = { id: '2c3d4e5f-6071-4829-93a4-b5c6d7e8f9a0', kind: 'keyfile' as const, label: 'service', createdAt: 1, lastUsedAt: null };
+    const client = renderPage({
+      'vault.status': async () => vaultStatus({ locked: true, slots: [keyFileSlot], keyFile: { source: 'configured', reason: 'The key file this service was started with.' } }),
+      'vault.unlock': async () => vaultStatus(),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Unlock with the service’s key file' }));
+    await waitFor(() => expect(client.calls.find((call) => call.name === 'vault.unlock')?.input).toEqual({ with: { kind: 'keyfile' } }));
+    expect(screen.queryByLabelText(/path/i)).toBeNull();
+  });
+
+  it('without a key file given, says how to give one instead of offering it', async () => {
+    const keyFileSlot = { id: '2c3d4e5f-6071-4829-93a4-b5c6d7e8f9a0', kind: 'keyfile' as const, label: 'service', createdAt: 1, lastUsedAt: null };
+    renderPage({ 'vault.status': async () => vaultStatus({ locked: true, slots: [keyFileSlot] }) });
+    expect((await screen.findByTestId('vault-unlock-keyfile-none')).textContent).toContain('--vault-key-file');
+    expect(screen.queryByRole('button', { name: /key file/ })).toBeNull();
+  });
+
+  it.each<Role>(['auditor', 'operator'])('an %s is told who can unlock the vault, with no form for it', async (role) => {
+    renderPage({ 'vault.status': async () => vaultStatus({ locked: true }) }, role);
+    expect((await screen.findByTestId('vault-unlock-ask')).textContent).toContain('Ask an owner or admin');
+    expect(screen.queryByLabelText('Vault passphrase')).toBeNull();
+  });
+
+  it.each<Role>(['auditor', 'operator'])('an %s gets no button to lock the unlocked vault', async (role) => {
+    renderPage({ 'vault.status': async () => vaultStatus({ locked: false }) }, role);
+    expect(await screen.findByTestId('vault-state')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Lock vault' })).toBeNull();
   });
 
   it('says when a rotation was interrupted and offers to resume it', async () => {

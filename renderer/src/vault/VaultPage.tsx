@@ -31,15 +31,17 @@ export function VaultPage() {
         actions={
           unlocked ? (
             <>
-              <button
-                type="button"
-                className="button"
-                disabled={lock.isPending}
-                onClick={() => lock.mutate({}, { onSuccess: () => toast.success('Vault locked'), onError: (error) => toast.error(error) })}
-              >
-                <VaultIcon />
-                Lock vault
-              </button>
+              {can('vault:admin') ? (
+                <button
+                  type="button"
+                  className="button"
+                  disabled={lock.isPending}
+                  onClick={() => lock.mutate({}, { onSuccess: () => toast.success('Vault locked'), onError: (error) => toast.error(error) })}
+                >
+                  <VaultIcon />
+                  Lock vault
+                </button>
+              ) : null}
               {can('vault:write') ? (
                 <button type="button" className="button button--primary" onClick={() => open({ kind: 'secret-create' })}>
                   <PlusIcon />
