@@ -109,6 +109,9 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'schedules.run': WRITERS,
   'schedules.runs': EVERYONE,
   'schedules.tasks': EVERYONE,
+  'schedules.outputFolders': EVERYONE,
+  // Where the machine's files may be written: the owner's call alone.
+  'schedules.setOutputFolders': ['owner'],
   'audit.list': READERS_OF_ACCOUNTS,
   'audit.get': READERS_OF_ACCOUNTS,
   'audit.verify': READERS_OF_ACCOUNTS,
@@ -186,6 +189,8 @@ function inputFor(name: string, seed: Seed): unknown {
       return { rawRetentionDays: 8 };
     case 'schedules.create':
       return { name: 'matrix-schedule', task: 'health.retention', cron: '30 2 * * *', timezone: 'UTC' };
+    case 'schedules.setOutputFolders':
+      return { folders: ['/srv/guardian-reports'] };
     case 'schedules.update':
     case 'schedules.delete':
     case 'schedules.run':

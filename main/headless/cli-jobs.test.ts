@@ -109,4 +109,23 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
     expect(noCron.stderr).toMatch(/required option '--cron <expression>' not specified/);
     expect(await schedulesJson(dataDir)).toEqual([]);
   });
+
+  it('sets the folders scheduled reports may go to; a report elsewhere, or to a network path, is refused', async () => {
+    const dataDir = tempDir();
+    const allowed = tempDir('guardian-allowed-');
+    const report = (folder: string) => ['--task', 'report.generate', '--cron', '0 6 1 * *', '--params', JSON.stringify({ type: 'inventory', period: { preset: '30d' }, format: 'csv', folder })];
+
+    const unc = await runCli(['job', 'folders', '--set', '\\\\fileserver\\reports', '--data-dir', dataDir]);
+    expect(unc).toMatchObject({ code: 1, stdout: '' });
+    expect(unc.stderr).toMatch(/^error: The list of output folders is not valid: .*network paths/);
+    const set = await runCli(['job', 'folders', '--set', allowed, '--json', '--data-dir', dataDir]);
+    expect(set, set.stderr).toMatchObject({ code: 0 });
+    expect(JSON.parse(set.stdout)).toEqual({ default: dataPaths(dataDir).reports, folders: [allowed] });
+
+    await add(dataDir, 'monthly', ...report(`${allowed}/monthly`));
+    const elsewhere = await runCli(['job', 'add', 'elsewhere', '--data-dir', dataDir, ...report(tempDir('guardian-elsewhere-'))]);
+    expect(elsewhere).toMatchObject({ code: 1, stdout: '' });
+    expect(elsewhere.stderr).toMatch(/^error: Scheduled reports may not be written to .*\nhint: Pick a folder inside one the owner allows/);
+    expect((await schedulesJson(dataDir)).map((s) => s.name)).toEqual(['monthly']);
+  });
 });

@@ -177,4 +177,22 @@ export function addJobCommands(program: Command, dataDirOption: () => Option, wi
         else printTable(['TASK', 'WHAT IT DOES'], items.map((task) => [task.kind, task.summary]));
       });
     });
+
+  job
+    .command('folders')
+    .description('The folders scheduled reports may be written to: the data folder’s reports/ and those an owner allows.')
+    .addOption(dataDirOption())
+    .option('--set <folder...>', 'allow exactly these folders (absolute, local; each with everything below it)')
+    .option('--clear', 'allow only the data folder’s reports/ again', false)
+    .option('--json', 'print JSON', false)
+    .action(async (options: { dataDir: string; set?: string[]; clear: boolean; json: boolean }) => {
+      await withCore(options.dataDir, async (core) => {
+        const change = options.clear ? [] : options.set;
+        const folders = change
+          ? await core.router.invoke(LOCAL_OWNER, 'schedules.setOutputFolders', { folders: change }, CLI)
+          : await core.router.invoke(LOCAL_OWNER, 'schedules.outputFolders', {}, CLI);
+        if (options.json) json(folders);
+        else process.stdout.write(`${[`${folders.default} (default)`, ...folders.folders].join('\n')}\n`);
+      });
+    });
 }

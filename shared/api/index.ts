@@ -44,7 +44,17 @@ import {
   serverStatusEvent,
 } from './health';
 import { jobProgress, jobsCancel, jobsGet, jobsList, jobsSaveArtifact } from './jobs';
-import { schedulesCreate, schedulesDelete, schedulesList, schedulesRun, schedulesRuns, schedulesTasks, schedulesUpdate } from './schedules';
+import {
+  schedulesCreate,
+  schedulesDelete,
+  schedulesList,
+  schedulesOutputFolders,
+  schedulesRun,
+  schedulesRuns,
+  schedulesSetOutputFolders,
+  schedulesTasks,
+  schedulesUpdate,
+} from './schedules';
 import {
   serversChanged,
   serversCreate,
@@ -189,6 +199,8 @@ export const methods = {
   'schedules.run': schedulesRun,
   'schedules.runs': schedulesRuns,
   'schedules.tasks': schedulesTasks,
+  'schedules.outputFolders': schedulesOutputFolders,
+  'schedules.setOutputFolders': schedulesSetOutputFolders,
   'audit.list': auditList,
   'audit.get': auditGet,
   'audit.verify': auditVerify,

@@ -64,14 +64,22 @@ export const ReportInput = z.strictObject({
 });
 export type ReportInput = z.input<typeof ReportInput>;
 
-/** An absolute folder path on the machine Guardian runs on (POSIX or Windows). */
+/**
+ * An absolute folder path on the machine Guardian runs on (POSIX or Windows). Never a network
+ * path: writing to \\host\share (or //host/share) makes Windows sign in to that host with the
+ * desktop user's account, handing it their NTLM hash.
+ */
 const AbsoluteFolder = z
   .string()
   .trim()
   .max(1000)
-  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'An absolute folder path, e.g. /srv/reports or C:\\Reports');
+  .regex(/^(\/|[A-Za-z]:[\\/])/, 'An absolute folder path, e.g. /srv/reports or C:\\Reports')
+  .refine((path) => !/^[\\/]{2}/.test(path), 'A local folder: network paths (\\\\host\\share, //host/share) are refused');
 
-/** A scheduled report: the report, and the folder its file is written to (default: `reports` in the data folder). */
+/**
+ * A scheduled report: the report, and the folder its file is written to (default: `reports` in
+ * the data folder; another must be one the owner allows, see schedules.outputFolders).
+ */
 export const ScheduledReportParams = ReportInput.extend({ folder: AbsoluteFolder.optional() });
 
 /** What a finished report job holds as its result. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSIONS } from '../permissions';
 import { method, queryInt } from './contract';
 import { JobSchema } from './jobs';
 
@@ -7,6 +8,10 @@ import { JobSchema } from './jobs';
  * …) with its parameters, run on a cron schedule in a time zone by the long-running hosts
  * (`guardian serve`, the desktop app). Every run is a job and leaves a row in the schedule's
  * history.
+ *
+ * A task needs a permission (audit.prune needs audit:admin, a report what it summarises): whoever
+ * creates, changes or runs a schedule must hold it, and so must the schedule's creator, with
+ * their role at the time, at every run. Reports are written only to the folders the owner allows.
  */
 
 export const ScheduleId = z.uuid('Not a schedule id');
@@ -68,6 +73,8 @@ export const TaskInfo = z.object({
   summary: z.string(),
   /** JSON Schema of the task's params, for forms. */
   params: z.record(z.string(), z.unknown()),
+  /** The permission creating, changing and running it needs; null when it depends on the params (see the summary). */
+  permission: z.enum(PERMISSIONS).nullable(),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;
 
@@ -157,4 +164,37 @@ export const schedulesTasks = method({
   permission: 'jobs:read',
   audit: false,
   http: { method: 'GET', path: '/schedules/tasks' },
+});
+
+/** An absolute, normalized local folder path (POSIX or Windows); never a network path. */
+export const OutputFolder = z.string().trim().min(1, 'A folder path').max(1000, 'At most 1000 characters');
+
+export const OutputFolders = z.object({
+  /** The data folder's reports/: always allowed, and where a report goes without a folder. */
+  default: z.string(),
+  /** The other folders (each with everything below it) the owner allows scheduled reports to be written to. */
+  folders: z.array(z.string()),
+});
+export type OutputFolders = z.infer<typeof OutputFolders>;
+
+export const schedulesOutputFolders = method({
+  name: 'schedules.outputFolders',
+  summary: 'The folders scheduled reports may be written to: the data folder’s reports/ and those the owner allows.',
+  input: z.strictObject({}),
+  output: OutputFolders,
+  permission: 'jobs:read',
+  audit: false,
+  http: { method: 'GET', path: '/schedules/output-folders' },
+});
+
+export const schedulesSetOutputFolders = method({
+  name: 'schedules.setOutputFolders',
+  summary:
+    'Set the folders (besides the data folder’s reports/) scheduled reports may be written to. Owners only. Local absolute paths; network paths (\\\\host\\share, //host/share) are refused.',
+  input: z.strictObject({ folders: z.array(OutputFolder).max(50, 'At most 50 folders') }),
+  output: OutputFolders,
+  // system:admin at the router; the service also requires the owner role.
+  permission: 'system:admin',
+  audit: { target: () => 'settings:schedules.outputFolders' },
+  http: { method: 'PUT', path: '/schedules/output-folders' },
 });

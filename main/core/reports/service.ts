@@ -1,5 +1,3 @@
-import { constants, copyFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/api/errors';
 import type { Job } from '../../../shared/api/jobs';
@@ -7,11 +5,11 @@ import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportRes
 import type { Server } from '../../../shared/api/servers';
 import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
-import { makePrivateDir } from '../file-modes';
 import type { CheckRegistry } from '../health/registry';
 import { DAY_MS } from '../health/rollups';
 import type { Artifacts } from '../jobs/artifacts';
 import type { JobContext, JobService } from '../jobs/service';
+import type { OutputFolderPolicy } from '../schedules/output-folders';
 import type { TaskDef } from '../schedules/tasks';
 import type { ServerService } from '../servers/service';
 import type { ParsedReportInput, ReportTask } from './generate';
@@ -35,6 +33,9 @@ export interface ReportDeps {
   artifacts: Artifacts;
   clock: Clock;
 }
+
+/** Also writes the finished file elsewhere (a scheduled report's folder); returns where. */
+export type SaveCopy = (source: string, fileName: string) => string;
 
 /** Who a report is for: the job's author and the name printed on the report. */
 export interface Requester {
@@ -70,8 +71,8 @@ export class ReportService {
     return this.start(input, { createdBy: `${principal.kind}:${principal.id}`, name: `${principal.name} (${principal.role})` });
   }
 
-  /** Starts a report job (for a caller already authorised, or a schedule, which also writes it to `folder`). */
-  start(input: ParsedReportInput, requester: Requester, folder?: string): Job {
+  /** Starts a report job (for a caller already authorised, or a schedule, which also saves a copy). */
+  start(input: ParsedReportInput, requester: Requester, saveCopy?: SaveCopy): Job {
     const { jobs, clock } = this.deps;
     const now = clock.now();
     const period = resolvePeriod(input.period, now);
@@ -87,7 +88,7 @@ export class ReportService {
         total,
         createdBy: requester.createdBy,
       },
-      (job) => this.run(job, input, { period, servers, now, steps, generatedBy: requester.name }, folder),
+      (job) => this.run(job, input, { period, servers, now, steps, generatedBy: requester.name }, saveCopy),
     );
   }
 
@@ -109,7 +110,7 @@ export class ReportService {
     job: JobContext,
     input: ParsedReportInput,
     plan: { period: Period; servers: Server[]; now: number; steps: number; generatedBy: string },
-    folder?: string,
+    saveCopy?: SaveCopy,
   ): Promise<ReportResult> {
     const { sqlite, artifacts, registry } = this.deps;
     const draft = artifacts.begin(job.id, reportFileName(input.type, input.format, plan.period));
@@ -128,40 +129,23 @@ export class ReportService {
     }
     const artifact = draft.commit(MIME[input.format], reportPermission(input.type));
     const result: ReportResult = { kind: `report.${input.type}`, type: input.type, format: input.format, servers: plan.servers.length, period: plan.period, artifact };
-    if (folder) result.savedTo = saveInto(folder, draft.finalPath, artifact.fileName);
+    if (saveCopy) result.savedTo = saveCopy(draft.finalPath, artifact.fileName);
     return result;
   }
 }
 
 /**
- * Reports on a schedule. Whoever may schedule jobs may schedule any report, but its file still
- * needs what the report summarises to download (audit:read for the audit summary).
+ * Reports on a schedule. A report needs what it summarises, as reports.generate does (audit:read
+ * for the audit summary), and is written to the data folder's reports/ or a folder the owner
+ * allows (schedules.outputFolders), besides being kept for download.
  */
-export function reportTask(reports: ReportService, defaultFolder: string): TaskDef<typeof ScheduledReportParams> {
+export function reportTask(reports: ReportService, folders: OutputFolderPolicy): TaskDef<typeof ScheduledReportParams> {
   return {
     kind: 'report.generate',
-    summary: `Make a report (uptime and SLA, inventory or audit summary) as CSV, JSON, HTML or PDF, written to a folder (${defaultFolder} unless "folder" says otherwise) and kept for download.`,
+    summary: `Make a report (uptime and SLA, inventory or audit summary) as CSV, JSON, HTML or PDF, written to a folder (${folders.defaultFolder} unless "folder" names another the owner allows) and kept for download. Needs servers:read; the audit summary audit:read.`,
     params: ScheduledReportParams,
-    start: ({ folder, ...input }, createdBy) => reports.start(input, { createdBy, name: createdBy }, folder ?? defaultFolder),
+    permission: ({ type }) => reportPermission(type),
+    check: ({ folder }) => void folders.resolve(folder),
+    start: ({ folder, ...input }, createdBy) => reports.start(input, { createdBy, name: createdBy }, (source, fileName) => folders.saveCopy(folder, source, fileName)),
   };
-}
-
-/** Copies a finished report into `folder` (made if missing), never over another file: `name (2).pdf`. */
-function saveInto(folder: string, source: string, fileName: string): string {
-  try {
-    makePrivateDir(folder);
-    const dot = fileName.lastIndexOf('.');
-    const [stem, extension] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
-    for (let n = 1; ; n++) {
-      const target = join(folder, n === 1 ? fileName : `${stem} (${n})${extension}`);
-      if (existsSync(target)) continue;
-      copyFileSync(source, target, constants.COPYFILE_EXCL);
-      return target;
-    }
-  } catch (cause) {
-    throw new AppError('UNAVAILABLE', `The report was made but could not be written to ${folder}: ${(cause as Error).message}`, {
-      hint: 'Check that the folder exists or can be created and that Guardian may write there; the file can still be downloaded from the job.',
-      cause,
-    });
-  }
 }

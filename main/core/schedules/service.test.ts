@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError, type AppErrorShape } from '../../../shared/api/errors';
 import type { Job } from '../../../shared/api/jobs';
 import type { Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedules';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { User } from '../../../shared/api/users';
+import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
 import type { Core } from '../app';
 import { deferred, FakeTime } from '../health/fake-time.fixture';
 import { failure, success, useTempCore } from '../testing/harness';
@@ -40,6 +41,7 @@ function open(startIso: string): Opened {
     kind: 'test.ok',
     summary: 'Succeeds with its label.',
     params: z.strictObject({ label: z.string().default('plain') }),
+    permission: 'jobs:write',
     start: (params, createdBy) => jobs.start({ kind: 'test.ok', title: `ok ${params.label}`, createdBy }, async (ctx) => {
       ctx.progress(1, 1);
       return { label: params.label };
@@ -49,6 +51,7 @@ function open(startIso: string): Opened {
     kind: 'test.throws',
     summary: 'Cannot start.',
     params: NO_PARAMS,
+    permission: 'jobs:write',
     start: () => {
       throw new AppError('VAULT_LOCKED', 'The vault is locked.', { hint: 'Unlock it.' });
     },
@@ -57,6 +60,7 @@ function open(startIso: string): Opened {
     kind: 'test.fails',
     summary: 'Starts, then fails.',
     params: NO_PARAMS,
+    permission: 'jobs:write',
     start: (_params, createdBy) =>
       jobs.start({ kind: 'test.fails', title: 'fails', createdBy }, async () => {
         throw new AppError('UNREACHABLE', 'backup.example.net did not answer.', { hint: 'Check the host.' });
@@ -66,6 +70,7 @@ function open(startIso: string): Opened {
     kind: 'test.slow',
     summary: 'Runs until the test releases it.',
     params: NO_PARAMS,
+    permission: 'jobs:write',
     start: (_params, createdBy) => {
       const gate = deferred<void>();
       release = () => gate.resolve();
@@ -353,5 +358,79 @@ describe('creating and changing schedules', () => {
 
     const renamed = await call<Schedule>(core, 'schedules.update', { id: first.id, name: 'renamed', task: 'test.throws', params: {} });
     expect(renamed).toMatchObject({ name: 'renamed', task: 'test.throws', cron: '0 3 * * *', timezone: 'UTC' });
+  });
+});
+
+describe('a schedule runs with its creator’s rights as they are now', () => {
+  const PASSWORD = 'a long sentence for the creator 9';
+
+  /** An account of `role` made through the router, and the principal it calls as. */
+  async function account(core: Core, username: string, role: 'admin' | 'operator') {
+    const user = success<User>(await core.router.call(LOCAL_OWNER, 'users.create', { username, role, password: PASSWORD }, CALL));
+    const principal: Principal = { kind: 'user', id: user.id, name: username, role };
+    return { user, principal };
+  }
+
+  it.each([
+    ['made a viewer', (core: Core, id: string) => core.accounts.update(LOCAL_OWNER, id, { role: 'viewer' })],
+    ['disabled', (core: Core, id: string) => core.accounts.setDisabled(LOCAL_OWNER, id, true)],
+    ['deleted', (core: Core, id: string) => core.accounts.delete(LOCAL_OWNER, id)],
+  ])('an admin’s audit.verify schedule fails at its due time with PERMISSION_DENIED once the admin is %s', async (_what, change) => {
+    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { user, principal } = await account(core, 'ada', 'admin');
+    const nightly = success<Schedule>(await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL));
+    core.schedules.start();
+    await time.advance(DAY);
+
+    change(core, user.id);
+    await time.advance(DAY);
+
+    expect((await readable(core, nightly.id)).map((run) => [run.startedAt, run.outcome, run.errorCode, run.trigger])).toEqual([
+      ['2026-05-05T03:00:00.000Z', 'succeeded', null, 'schedule'],
+      ['2026-05-06T03:00:00.000Z', 'failed', 'PERMISSION_DENIED', 'schedule'],
+    ]);
+  });
+
+  it('an API key’s schedule stops running once the key is revoked', async () => {
+    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { key, token } = success<{ key: { id: string }; token: string }>(await core.router.call(LOCAL_OWNER, 'apikeys.create', { name: 'cron', role: 'admin' }, CALL));
+    const principal = core.apiKeys.authenticate(token, 'test');
+    if (!principal) throw new Error('the new key does not authenticate');
+    const nightly = success<Schedule>(await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL));
+    core.schedules.start();
+    await time.advance(DAY);
+    success(await core.router.call(LOCAL_OWNER, 'apikeys.revoke', { id: key.id }, CALL));
+    await time.advance(DAY);
+    expect((await readable(core, nightly.id)).map((run) => [run.outcome, run.errorCode])).toEqual([
+      ['succeeded', null],
+      ['failed', 'PERMISSION_DENIED'],
+    ]);
+  });
+
+  it('needs the task’s permission to create, change or run: an operator cannot schedule audit.prune or take over an admin’s', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { principal: admin } = await account(core, 'ada', 'admin');
+    const { principal: operator } = await account(core, 'otto', 'operator');
+    const as = async (who: Principal, name: string, input: unknown) => core.router.call(who, name, input, CALL);
+
+    expect(failure(await as(operator, 'schedules.create', { name: 'prune', task: 'audit.prune', cron: '0 3 * * *' })).code).toBe('PERMISSION_DENIED');
+    const prune = success<Schedule>(await as(admin, 'schedules.create', { name: 'prune', task: 'audit.prune', cron: '0 3 * * *' }));
+    expect(failure(await as(operator, 'schedules.run', { id: prune.id })).code).toBe('PERMISSION_DENIED');
+    expect(failure(await as(operator, 'schedules.update', { id: prune.id, enabled: false })).code).toBe('PERMISSION_DENIED');
+    // An operator's own schedule cannot become one it could not create.
+    const ok = success<Schedule>(await as(operator, 'schedules.create', { name: 'mine', task: 'test.ok', cron: '0 3 * * *' }));
+    expect(failure(await as(operator, 'schedules.update', { id: ok.id, task: 'audit.prune', params: {} })).code).toBe('PERMISSION_DENIED');
+    expect(await history(core, prune.id)).toEqual([]);
+  });
+
+  it('lists each task with the permission it needs (null when its params decide)', async () => {
+    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { items } = await call<{ items: TaskInfo[] }>(core, 'schedules.tasks', {});
+    expect(Object.fromEntries(items.map((task) => [task.kind, task.permission]))).toMatchObject({
+      'audit.prune': 'audit:admin',
+      'audit.verify': 'audit:read',
+      'health.retention': 'servers:write',
+      'report.generate': null,
+    });
   });
 });

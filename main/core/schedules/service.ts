@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { AppError, validationError, zodIssues } from '../../../shared/api/errors';
 import { isFinished, type Job } from '../../../shared/api/jobs';
 import type { RunTrigger, Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedules';
+import { principalAllows, type Principal } from '../../../shared/permissions';
+import { actorName } from '../api/caller';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
@@ -9,9 +11,10 @@ import { systemTimers, type Timers } from '../health/scheduler';
 import type { JobService } from '../jobs/service';
 import type { Logger } from '../logging/logger';
 import { latestDue, machineZone, nextDue } from './cron';
+import type { ScheduleOwners } from './owners';
 import { ScheduleStore, type ScheduleChange, type ScheduleInput } from './store';
 import type { ScheduleRow } from './table';
-import type { TaskRegistry } from './tasks';
+import { assertMayRun, type TaskRegistry } from './tasks';
 
 /**
  * Scheduled jobs (docs/architecture.md §8). The store keeps the schedules; this service runs them, in
@@ -25,6 +28,10 @@ import type { TaskRegistry } from './tasks';
  * job ends. Missed due times (Guardian stopped, the machine asleep) run once, however many were
  * missed, marked caught up, or are skipped when the schedule's catchUp is off. A schedule whose
  * previous job is still running records a skipped run (BUSY) instead of running twice.
+ *
+ * A schedule is no way around a permission: creating, changing or running one needs the task's
+ * permission, and each run also needs it for the schedule's creator as they are now (a creator
+ * gone, disabled or demoted makes the run fail with PERMISSION_DENIED).
  */
 
 export interface ScheduleDeps {
@@ -33,6 +40,8 @@ export interface ScheduleDeps {
   clock: Clock;
   jobs: JobService;
   tasks: TaskRegistry;
+  /** The creator of a schedule as they are now (see owners.ts). */
+  owners: ScheduleOwners;
   logger: Logger;
   newId: () => string;
   timers?: Timers | undefined;
@@ -91,13 +100,16 @@ export class ScheduleService {
     return this.store.list();
   }
 
-  create(input: ScheduleInput, createdBy: string): Schedule {
-    const created = this.store.create(input, createdBy);
+  create(input: ScheduleInput, caller: Principal): Schedule {
+    this.authorize(input.task, input.params, caller);
+    const created = this.store.create(input, actorName(caller));
     this.rearm();
     return created;
   }
 
-  update(change: ScheduleChange): Schedule {
+  update(change: ScheduleChange, caller: Principal): Schedule {
+    const current = this.store.row(change.id);
+    this.authorize(change.task ?? current.task, change.params ?? current.params, caller);
     const updated = this.store.update(change);
     this.rearm();
     return updated;
@@ -121,9 +133,23 @@ export class ScheduleService {
    * Runs a schedule now, enabled or not. A task that cannot start is recorded as a failed run and
    * its error thrown; a schedule whose previous job still runs is refused (CONFLICT).
    */
-  runNow(id: string, createdBy: string): Job {
+  runNow(id: string, caller: Principal): Job {
     const row = this.store.row(id);
-    return this.launch(row, { dueAt: this.deps.clock.now(), caughtUp: false, trigger: 'manual', createdBy });
+    this.authorize(row.task, row.params, caller);
+    return this.launch(row, { dueAt: this.deps.clock.now(), caughtUp: false, trigger: 'manual', createdBy: actorName(caller) });
+  }
+
+  /**
+   * Refuses a caller who may not run the task with these params, or params the task refuses here.
+   * An unknown task or params that do not parse are left to the store's validation (or the run).
+   */
+  private authorize(kind: string, rawParams: Record<string, unknown>, caller: Principal): void {
+    if (!this.tasks.has(kind)) return;
+    const task = this.tasks.get(kind);
+    const params = task.params.safeParse(rawParams);
+    if (!params.success) return;
+    assertMayRun(task, params.data, caller, `Your role (${caller.role})`);
+    task.check?.(params.data);
   }
 
   /** Looks at every enabled schedule and runs those due, then sleeps until the next due time. */
@@ -218,6 +244,15 @@ export class ScheduleService {
       const issues = zodIssues(params.error).map((issue) => ({ ...issue, path: ['params', ...issue.path] }));
       throw validationError(issues, `The params of schedule "${row.name}"`);
     }
+    // Runs for its creator: with their rights now, never with rights they no longer have.
+    const owner = this.deps.owners(row.createdBy);
+    if (!owner || !principalAllows(owner, 'jobs:write')) {
+      throw new AppError('PERMISSION_DENIED', `The schedule "${row.name}" no longer runs: ${row.createdBy}, who created it, ${owner ? 'may no longer run jobs' : 'is gone or disabled'}.`, {
+        hint: 'Someone whose role may run this task can create the schedule again; then delete this one.',
+      });
+    }
+    assertMayRun(task, params.data, owner, `The creator of schedule "${row.name}" (${row.createdBy}, now ${owner.role})`);
+    task.check?.(params.data);
     return task.start(params.data, createdBy);
   }
 

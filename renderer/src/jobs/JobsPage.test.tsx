@@ -48,7 +48,14 @@ function schedule(overrides: Partial<Schedule> = {}): Schedule {
 function renderAs(role: Role, extra: Handlers = {}) {
   const client = fakeClient({
     'schedules.list': async () => ({ items: [schedule()] }),
-    'schedules.tasks': async () => ({ items: [{ kind: 'health.retention', summary: 'Prune health results.', params: { type: 'object', properties: {} } }] }),
+    'schedules.tasks': async () => ({
+      items: [
+        { kind: 'audit.prune', summary: 'Remove old audit events.', params: { type: 'object', properties: {} }, permission: 'audit:admin' },
+        { kind: 'health.retention', summary: 'Prune health results.', params: { type: 'object', properties: {} }, permission: 'servers:write' },
+        { kind: 'report.generate', summary: 'Make a report.', params: { type: 'object', properties: { folder: { type: 'string' } } }, permission: null },
+      ],
+    }),
+    'schedules.outputFolders': async () => ({ default: '/data/guardian/reports', folders: ['/srv/reports'] }),
     'schedules.runs': async () => ({ items: [run({ id: 2, trigger: 'manual' }), run({ outcome: 'skipped', errorCode: 'BUSY', finishedAt: 1_700_000_000_000 })] }),
     'jobs.list': async () => ({ items: [job({ status: 'succeeded', done: 3, total: 3 })] }),
     ...extra,
@@ -120,6 +127,17 @@ describe('JobsPage schedules', () => {
       enabled: true,
       catchUp: true,
     });
+  });
+
+  it('offers only the tasks the role may run, and names the folders a report may be written to', async () => {
+    renderAs('operator');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add schedule' }));
+    const dialog = await screen.findByTestId('schedule-dialog');
+    const prune = await within(dialog).findByRole<HTMLOptionElement>('option', { name: 'audit.prune (needs audit:admin)' });
+    expect(prune.disabled).toBe(true);
+    expect(within(dialog).getByRole<HTMLOptionElement>('option', { name: 'health.retention' }).disabled).toBe(false);
+    fireEvent.change(within(dialog).getByLabelText('Task'), { target: { value: 'report.generate' } });
+    await waitFor(() => expect(within(dialog).getByTestId('schedule-form-params').closest('.field')?.textContent).toContain('/data/guardian/reports, /srv/reports'));
   });
 
   it('hides run, add, edit and delete from a role that may not change jobs', async () => {

@@ -2,6 +2,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import type { AppError } from '../../../shared/api';
 import type { Schedule } from '../../../shared/api/schedules';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
+import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -24,6 +25,8 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
   const form = useRef<HTMLFormElement>(null);
   const zonesId = useId();
   const tasks = useMethodQuery('schedules.tasks', {});
+  const outputFolders = useMethodQuery('schedules.outputFolders', {});
+  const can = useCan();
   const create = useMethodMutation('schedules.create');
   const update = useMethodMutation('schedules.update');
   const pending = create.isPending || update.isPending;
@@ -79,6 +82,9 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
   };
 
   const params = takesParams(task);
+  // A task's folder param may name only a folder inside one of these (the owner sets the list).
+  const folders = paramNames(task).includes('folder') && outputFolders.data ? [outputFolders.data.default, ...outputFolders.data.folders] : null;
+  const paramsHelp = `A JSON object with: ${paramNames(task).join(', ')}${folders ? `. "folder" must be inside ${folders.join(', ')}` : ''}`;
 
   return (
     <Dialog
@@ -96,17 +102,21 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
           {(control) => (
             <select {...control} className="input select" value={values.task} onChange={(event) => pickTask(event.target.value)}>
               <option value="">{tasks.isPending ? 'Loading tasks…' : 'Pick a task'}</option>
-              {tasks.data?.items.map((item) => (
-                <option key={item.kind} value={item.kind}>
-                  {item.kind}
-                </option>
-              ))}
+              {tasks.data?.items.map((item) => {
+                // A schedule is no way around a permission: the server refuses these too.
+                const refused = item.permission !== null && !can(item.permission);
+                return (
+                  <option key={item.kind} value={item.kind} disabled={refused}>
+                    {refused ? `${item.kind} (needs ${item.permission})` : item.kind}
+                  </option>
+                );
+              })}
               {values.task !== '' && tasks.data && !task ? <option value={values.task}>{values.task} (no longer offered)</option> : null}
             </select>
           )}
         </Field>
         {params ? (
-          <Field label="Params" error={errors.params} help={`A JSON object with: ${paramNames(task).join(', ')}`} testId="schedule-form-params">
+          <Field label="Params" error={errors.params} help={paramsHelp} testId="schedule-form-params">
             {(control) => (
               <textarea {...control} className="input textarea mono" rows={5} spellCheck={false} value={values.params} onChange={(event) => edit('params', event.target.value)} />
             )}

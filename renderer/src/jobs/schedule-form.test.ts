@@ -16,8 +16,9 @@ const REPORT_TASK: TaskInfo = {
     },
     required: ['type', 'period', 'format'],
   },
+  permission: null,
 };
-const NO_PARAMS: TaskInfo = { kind: 'health.retention', summary: 'Prune.', params: { type: 'object', properties: {} } };
+const NO_PARAMS: TaskInfo = { kind: 'health.retention', summary: 'Prune.', params: { type: 'object', properties: {} }, permission: 'servers:write' };
 
 describe('schedule form', () => {
   it('starts a task’s params from its schema: required fields, first choices', () => {
