@@ -100,8 +100,8 @@ export class ChainWalker {
     this.pending = null;
   }
 
+  /** Only called while nothing is broken: `push` and `finish` stop at the first break. */
   private check(event: StoredEvent, next: StoredEvent | null): void {
-    if (this.broken) return;
     if (event.seq !== this.expectedSeq) {
       const missing = event.seq - this.expectedSeq === 1 ? `event ${this.expectedSeq} is` : `events ${this.expectedSeq} to ${event.seq - 1} are`;
       this.fail(this.expectedSeq, 'removed', `${missing} missing: removed from the log`);
