@@ -32,6 +32,9 @@ import { ServerService } from './servers/service';
 import { createUpdateHandlers, type UpdatesControl } from './updates/handlers';
 import { SettingsStore } from './settings/store';
 import { SecretClipboard, type SystemClipboard } from './vault/clipboard';
+import { DEFAULT_SCRYPT } from './vault/crypto';
+import { VaultGuesses } from './vault/guesses';
+import { NO_KEY_FILE, type KeyFileSource } from './vault/keyfile';
 import { DEFAULT_AUTO_LOCK_MS, Keyring } from './vault/keyring';
 import { SecretStore } from './vault/secrets';
 import { VaultService } from './vault/service';
@@ -47,6 +50,8 @@ export interface CoreOptions {
   sessions?: SessionPolicy;
   /** The OS keychain (desktop only); headless has none. */
   osKeys?: OsKeyProtector;
+  /** The vault key file: the one `guardian serve` was given, or the desktop's file dialog; none unless given. */
+  vaultKeyFile?: KeyFileSource;
   vaultAutoLockMs?: number;
   /** The system clipboard (desktop only) for copying secrets without showing them. */
   clipboard?: SystemClipboard;
@@ -56,7 +61,7 @@ export interface CoreOptions {
   schedules?: Pick<ScheduleDeps, 'timers' | 'localZone'>;
   /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
   saveFile?: (suggestedName: string, sourcePath: string) => Promise<string | null>;
-  /** scrypt cost for new vault passphrases (tests pass a cheap one). */
+  /** scrypt cost vault passphrases are written with and the only one read (tests pass a cheap one); DEFAULT_SCRYPT unless given. */
   vaultScryptCost?: { N: number; r: number; p: number };
   /** The desktop app's updater; without it `updates.status` says updates are not supported here. */
   updates?: UpdatesControl;
@@ -126,6 +131,7 @@ export function createCore(options: CoreOptions): Core {
   });
 
   const keyring = new Keyring(clock, options.vaultAutoLockMs ?? DEFAULT_AUTO_LOCK_MS);
+  const vaultScryptCost = options.vaultScryptCost ?? DEFAULT_SCRYPT;
   const vault = new VaultService({
     db,
     sqlite,
@@ -134,7 +140,8 @@ export function createCore(options: CoreOptions): Core {
     jobs,
     keyring,
     osKeys: options.osKeys ?? NO_OS_KEYCHAIN,
-    scryptCost: options.vaultScryptCost,
+    keyFile: options.vaultKeyFile ?? NO_KEY_FILE,
+    scryptCost: vaultScryptCost,
   });
   const secrets = new SecretStore({ db, clock, newId, keyring, vault });
   const health = new HealthService({ db, sqlite, clock, newId, events, logger, metrics, settings, secrets, jobs, ...options.health });
@@ -161,8 +168,9 @@ export function createCore(options: CoreOptions): Core {
       vault,
       secrets,
       signIn,
-      backup: { db, sqlite, clock, keyring, vault, scryptCost: options.vaultScryptCost },
+      backup: { db, sqlite, clock, keyring, vault, scryptCost: vaultScryptCost },
       clipboard: new SecretClipboard(options.clipboard, clock),
+      guesses: new VaultGuesses(new LoginThrottle(db, clock, lockout), clock),
     },
     health: createHealthHandlers(health),
     schedules: createScheduleHandlers(schedules, outputFolders),
