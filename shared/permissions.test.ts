@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useTempCore } from '../main/core/testing/harness';
 /* eslint-enable no-restricted-imports */
 import { eventList, methodList, methods, type MethodName } from './api';
-import { LOCAL_OWNER, PERMISSIONS, ROLES, type Principal, type Role } from './permissions';
+import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from './permissions';
 
 /**
  * Who may call what, written out by hand from the issue: the router's answers must match it for
@@ -350,5 +350,39 @@ describe('calling every method as every role', () => {
       expect(state()).toBe(before);
       expect(auditSince(seq).filter((row) => row.outcome === 'ok')).toEqual([]);
     }
+  });
+});
+
+describe('principalAllows', () => {
+  const operator: Principal = { kind: 'user', id: 'o-1', name: 'the operator', role: 'operator' };
+
+  it('gives a principal without a list of its own exactly its role’s permissions', () => {
+    for (const role of ROLES) {
+      for (const permission of PERMISSIONS) {
+        expect(principalAllows({ role }, permission), `${role} / ${permission}`).toBe(roleAllows(role, permission));
+      }
+    }
+  });
+
+  it('limits an API key to the permissions it lists', () => {
+    const key: Principal = { kind: 'apiKey', id: 'k-1', name: 'read-only key', role: 'operator', permissions: ['servers:read'] };
+    expect(principalAllows(key, 'servers:read')).toBe(true);
+    expect(principalAllows(key, 'servers:write')).toBe(false);
+    expect(principalAllows({ ...key, permissions: [] }, 'servers:read')).toBe(false);
+  });
+
+  it('never gives a key more than its role, whatever it lists', () => {
+    const key: Principal = { ...operator, kind: 'apiKey', permissions: ['servers:read', 'vault:reveal', 'users:write'] };
+    expect(principalAllows(key, 'servers:read')).toBe(true);
+    expect(principalAllows(key, 'vault:reveal')).toBe(false);
+    expect(principalAllows(key, 'users:write')).toBe(false);
+  });
+
+  it('lets nobody but owners and admins reveal secrets, manage accounts or the audit log', () => {
+    const holders = (permission: Permission) => ROLES.filter((role) => roleAllows(role, permission));
+    expect(holders('vault:reveal')).toEqual(['owner', 'admin']);
+    expect(holders('users:write')).toEqual(['owner', 'admin']);
+    expect(holders('audit:admin')).toEqual(['owner', 'admin']);
+    expect(holders('audit:read')).toEqual(['owner', 'admin', 'auditor']);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
-import { failure, useTempCore } from '../testing/harness';
-import { isCommonPassword, passwordRules } from './passwords';
+import { failure, setupOwner, useTempCore } from '../testing/harness';
+import { dummyPasswordHash, hashPassword, isCommonPassword, passwordRules, verifyPassword } from './passwords';
 import type { SessionSink } from './signin';
 
 const GOOD = 'violet tulips at dawn';
@@ -80,5 +80,55 @@ describe('a password that breaks a rule', () => {
       },
     });
     expect(env.core.accounts.count()).toBe(0);
+  });
+});
+
+describe('a new password of an account that exists', () => {
+  const own = useTempCore({ prefix: 'guardian-passwords-change-', clock: { now: () => 1_767_225_600_000 } });
+  const cases = [
+    ['is too short', 'short pass', /at least 12 characters/],
+    ['is the username in another case', 'OLIVIA.SMITH', /must not be the username/],
+    ['is on the common list', COMMON, /commonly used passwords/],
+  ] as const;
+
+  it.each(cases)('is refused as a new password when it %s, pointing at the new password field', async (_why, password, rule) => {
+    const { principal, sink } = await setupOwner(own.core, { username: 'olivia.smith', password: GOOD });
+    const result = await own.core.router.call(principal, 'auth.changePassword', { currentPassword: GOOD, newPassword: password }, { origin: 'http:127.0.0.1', session: sink });
+
+    const error = failure(result);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['newPassword'], message: expect.stringMatching(rule) }] });
+    // The old password still signs in.
+    expect(await verifyPassword(own.core.accounts.findByUsername('olivia.smith')?.passwordHash ?? '', GOOD)).toBe(true);
+  });
+});
+
+describe('stored passwords', () => {
+  it('are argon2id hashes at OWASP’s cost (19 MiB, 2 passes), salted so one password never hashes the same twice', async () => {
+    const stored = await hashPassword(GOOD);
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    expect(stored).not.toContain(GOOD);
+    expect(await hashPassword(GOOD)).not.toBe(stored);
+  });
+
+  it('verify the password they were made from, and nothing else', async () => {
+    const stored = await hashPassword(GOOD);
+    expect(await verifyPassword(stored, GOOD)).toBe(true);
+    expect(await verifyPassword(stored, 'Violet tulips at dawn')).toBe(false);
+    expect(await verifyPassword(stored, '')).toBe(false);
+  });
+
+  it('that are damaged or not hashes at all refuse every password instead of failing the sign-in', async () => {
+    const stored = await hashPassword(GOOD);
+    for (const damaged of ['', GOOD, 'unused', stored.slice(0, 30), stored.replace('argon2id', 'argon9')]) {
+      await expect(verifyPassword(damaged, GOOD)).resolves.toBe(false);
+    }
+  });
+
+  it('have a stand-in for accounts that do not exist: the same kind of hash, made once, that no password opens', async () => {
+    const dummy = await dummyPasswordHash();
+    expect(dummy).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await dummyPasswordHash()).toBe(dummy);
+    expect(await verifyPassword(dummy, GOOD)).toBe(false);
+    expect(await verifyPassword(dummy, 'no such account')).toBe(false);
   });
 });
