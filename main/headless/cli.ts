@@ -83,7 +83,10 @@ export function buildProgram(): Command {
         .argParser(collectPublicNames)
         .env('GUARDIAN_PUBLIC_NAME'),
     )
-    .option('--vault-key-file <file>', 'unlock the vault at start with this key file (≥ 32 random bytes); also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
+    .option(
+      '--vault-key-file <file>',
+      'the vault key file (32 B to 64 KiB of random data): unlocks the vault at start, and is the only key file API callers can unlock with; also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key',
+    )
     .action(async (options: ServeOptions) => {
       await serve(options);
     });
