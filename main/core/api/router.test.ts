@@ -1,5 +1,6 @@
+import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { methods } from '../../../shared/api';
+import { methodList, methods } from '../../../shared/api';
 import { AppError, AppErrorShape } from '../../../shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
 import { AuditLog } from '../audit/log';
@@ -41,9 +42,8 @@ const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS 
  * A router over the real database and audit log whose handlers are only those given; any other
  * method fails loudly, so a test cannot pass by reaching one by accident.
  */
-function routerWith(handlers: Partial<Handlers>, logger = silentLogger()): Router {
+function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), sqlite = env.core.database.sqlite): Router {
   const { core } = env;
-  const { sqlite } = core.database;
   const unwired = Object.fromEntries(
     Object.keys(methods).map((name) => [
       name,
@@ -238,5 +238,85 @@ describe('Router', () => {
   it('lets invoke throw the AppError for in-process callers', async () => {
     await expect(env.core.router.invoke(VIEWER, 'servers.create', WEB, { origin: 'cli' })).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
     await expect(env.core.router.invoke(LOCAL_OWNER, 'servers.list', {}, { origin: 'cli' })).resolves.toEqual({ items: [], total: 0 });
+  });
+
+  it('lets anyone call a public method, and refuses everything else to a caller who is not signed in', async () => {
+    expect(success(await env.core.router.call(null, 'auth.status', {}, { origin: 'test' }))).toMatchObject({ user: null });
+
+    const error = failure(await env.core.router.call(null, 'servers.create', WEB, { origin: 'test' }));
+    expect(error).toMatchObject({ code: 'UNAUTHENTICATED', message: 'You are not signed in.' });
+    expect(error.hint).toContain('Authorization: Bearer');
+    expect(failure(await env.core.router.call(null, 'servers.list', {}, { origin: 'test' })).code).toBe('UNAUTHENTICATED');
+    expect(serverCount()).toBe(0);
+    // The refused change is on record; the refused read, like every read, is not.
+    expect(auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', actor: 'anonymous', outcome: 'UNAUTHENTICATED', target: null })]);
+  });
+
+  it('does not audit a refused read either', async () => {
+    expect(failure(await call('audit.list', {}, VIEWER)).code).toBe('PERMISSION_DENIED');
+    expect(failure(await call('servers.get', { id: 'not-a-uuid' })).code).toBe('VALIDATION_FAILED');
+    expect(auditRows()).toEqual([]);
+  });
+
+  it('lets a user who must change their password do only that (and sign out, or see who they are) first', async () => {
+    const reached: string[] = [];
+    const passThrough = Object.fromEntries(methodList.map((def) => [def.name, () => (reached.push(def.name), {})])) as unknown as Handlers;
+    const router = routerWith(passThrough);
+    const newcomer: Principal = { kind: 'user', id: 'nina', name: 'Nina', role: 'owner', mustChangePassword: true };
+    const input = (name: string) => (name === 'auth.changePassword' ? { currentPassword: 'violet tulips at dawn', newPassword: 'amber rivers at noon' } : {});
+
+    const refused: string[] = [];
+    for (const def of methodList) {
+      const result = await router.call(newcomer, def.name, input(def.name), { origin: 'test' });
+      if (!result.ok && result.error.code === 'PASSWORD_CHANGE_REQUIRED') refused.push(def.name);
+    }
+
+    const open = ['auth.status', 'auth.me', 'auth.logout', 'auth.changePassword', 'auth.checkPassword', 'auth.setup', 'auth.login'];
+    expect(refused.sort()).toEqual(methodList.map((def) => def.name).filter((name) => !open.includes(name)).sort());
+    expect(reached).toEqual(expect.arrayContaining(['auth.me', 'auth.logout', 'auth.changePassword', 'auth.status']));
+    const error = failure(await router.call(newcomer, 'servers.create', WEB, { origin: 'test' }));
+    expect(error).toMatchObject({ message: 'Your password must be changed before anything else.', hint: 'Choose a new password (auth.changePassword).' });
+    expect(auditRows().filter((row) => row.action === 'servers.create').map((row) => row.outcome)).toEqual(['PASSWORD_CHANGE_REQUIRED', 'PASSWORD_CHANGE_REQUIRED']);
+  });
+
+  it('takes a call without any input as an empty one', async () => {
+    expect(success(await call('servers.list', undefined))).toEqual({ items: [], total: 0 });
+    expect(success(await call('servers.list', null))).toEqual({ items: [], total: 0 });
+    const error = failure(await call('servers.create', undefined));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.issues?.map((issue) => issue.path[0]).sort()).toEqual(['host', 'name']);
+  });
+
+  it('names at most 200 characters of what a refused call aimed at, and nothing when its input is not even an object', async () => {
+    failure(await call('servers.update', { id: 'x'.repeat(500), port: 22 }));
+    failure(await call('servers.update', null));
+    failure(await call('servers.update', 'servers'));
+
+    const [long, none, text] = auditRows();
+    expect(long).toMatchObject({ action: 'servers.update', outcome: 'VALIDATION_FAILED' });
+    expect(long?.target).toBe(`server:${'x'.repeat(193)}`);
+    expect(none).toMatchObject({ action: 'servers.update', outcome: 'VALIDATION_FAILED', target: null });
+    expect(text).toMatchObject({ outcome: 'VALIDATION_FAILED', target: 'server:undefined' });
+  });
+
+  it('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
+    const holder = env.core.database.sqlite;
+    const impatient = new Database(holder.name, { timeout: 0 });
+    const router = routerWith({ 'servers.create': (input) => env.core.servers.create(input) }, silentLogger(), impatient);
+    holder.exec('BEGIN IMMEDIATE');
+    let error;
+    try {
+      error = failure(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' }));
+    } finally {
+      holder.exec('ROLLBACK');
+    }
+
+    expect(error).toMatchObject({ code: 'BUSY', retryable: true, hint: 'Try again in a moment.' });
+    expect(impatient.inTransaction).toBe(false);
+    expect(serverCount()).toBe(0);
+    impatient.close();
+    // Once the other writer is done, the same call goes through.
+    success(await call('servers.create', WEB));
+    expect(serverCount()).toBe(1);
   });
 });

@@ -142,13 +142,15 @@ export class Router {
 
   private async run(def: MethodDef, name: MethodName, rawInput: unknown, ctx: CallContext): Promise<unknown> {
     const audited = def.audit !== false;
+    /** Writes the call's audit event; methods marked `audit: false` (reads) have none, whatever the outcome. */
     const record = (outcome: string, input: unknown, output: unknown) => {
-      if (def.audit === false) return;
+      const { audit } = def;
+      if (audit === false) return;
       this.deps.audit.append({
         actor: ctx.principal,
         origin: ctx.origin,
         action: name,
-        target: safeTarget(def, input, output),
+        target: safeTarget(audit, input, output),
         outcome,
         correlationId: ctx.correlationId,
         details: input,
@@ -157,14 +159,14 @@ export class Router {
 
     const refusal = this.refusal(def, name, ctx.principal);
     if (refusal) {
-      if (audited) record(refusal.code, undefined, undefined);
+      record(refusal.code, undefined, undefined);
       throw refusal;
     }
 
     const parsed = def.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       const invalid = validationError(zodIssues(parsed.error));
-      if (audited) record(invalid.code, rawInput, undefined);
+      record(invalid.code, rawInput, undefined);
       throw invalid;
     }
     const input = parsed.data;
@@ -201,11 +203,12 @@ export class Router {
   }
 }
 
-function safeTarget(def: MethodDef, input: unknown, output: unknown): string | undefined {
-  if (def.audit === false || input === undefined) return undefined;
+/** What an audited call aimed at, for its event: none before the input is known, at most 200 characters. */
+function safeTarget(audit: Exclude<MethodDef['audit'], false>, input: unknown, output: unknown): string | undefined {
+  if (input === undefined) return undefined;
   try {
-    // On a validation failure the input is raw: keep whatever it names short.
-    const target: unknown = def.audit.target(input, output);
+    // On a validation failure the input is raw: keep whatever it names short, and survive a shape it did not expect.
+    const target: unknown = audit.target(input, output);
     return typeof target === 'string' ? target.slice(0, 200) : undefined;
   } catch {
     return undefined;
