@@ -3,6 +3,8 @@ import type { Principal, Role } from '../../../shared/permissions';
 import type { CallResult } from '../api/router';
 import type { Core } from '../app';
 import { attemptSignIn, failure, RecordingSink, success, useTempCore, visibleParts } from '../testing/harness';
+import { SessionStore } from './sessions';
+import { hashToken } from './tokens';
 
 const NOW = 1_767_225_600_000;
 const SECOND = 1000;
@@ -195,5 +197,148 @@ describe('auth.logout', () => {
     expect(owner.sink.cleared).toBe(1);
     expect(owner.principal()).toBeNull();
     expect(other.principal()).not.toBeNull();
+  });
+});
+
+describe('the session store', () => {
+  const POLICY = { idleMs: 15 * MINUTE, absoluteMs: 12 * HOUR };
+
+  async function store() {
+    const c = start();
+    const userId = await addUser(c, 'olivia', 'owner');
+    let ids = 0;
+    return { c, sessions: new SessionStore(c.database.db, clock, POLICY, () => `session-${++ids}`), userId };
+  }
+
+  it('signs nobody in with a token it never issued, and keeps only the token’s hash', async () => {
+    const { c, sessions, userId } = await store();
+    const { token, row } = sessions.create(userId, 'http:127.0.0.1', 'Firefox/140 '.repeat(50));
+
+    expect(sessions.resolve(token)?.user.id).toBe(userId);
+    expect(sessions.resolve(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
+    expect(sessions.resolve('')).toBeNull();
+    expect(row).toMatchObject({ createdAt: NOW, lastSeenAt: NOW, expiresAt: NOW + 12 * HOUR, revokedAt: null, reauthAt: null });
+    expect(row.userAgent).toHaveLength(300);
+    expect(row.csrfToken).not.toBe(token);
+    const stored = JSON.stringify(c.database.sqlite.prepare('SELECT * FROM sessions').all());
+    expect(stored).not.toContain(token);
+    expect(stored).toContain(hashToken(token));
+  });
+
+  it('ends a session at exactly the idle timeout, counted from its last use', async () => {
+    const { sessions, userId } = await store();
+    const { token } = sessions.create(userId, 'ipc', 'Guardian desktop');
+
+    t = NOW + 15 * MINUTE - 1;
+    expect(sessions.resolve(token, false)).not.toBeNull();
+    t = NOW + 15 * MINUTE;
+    expect(sessions.resolve(token, false)).toBeNull();
+    expect(sessions.resolve(token)).toBeNull();
+  });
+
+  it('counts a use as activity only when it is said to (deciding who receives an event is not a use)', async () => {
+    const { sessions, userId } = await store();
+    const { token, row } = sessions.create(userId, 'ipc', 'Guardian desktop');
+
+    t = NOW + 10 * MINUTE;
+    expect(sessions.resolve(token, false)?.session.lastSeenAt).toBe(NOW);
+    expect(sessions.get(row.id)?.lastSeenAt).toBe(NOW);
+    expect(sessions.resolve(token)?.session.lastSeenAt).toBe(NOW + 10 * MINUTE);
+    expect(sessions.get(row.id)?.lastSeenAt).toBe(NOW + 10 * MINUTE);
+    // Twenty minutes after sign-in, but ten after the last use: still alive.
+    t = NOW + 20 * MINUTE;
+    expect(sessions.resolve(token, false)).not.toBeNull();
+  });
+
+  it('writes activity at most every 15 seconds', async () => {
+    const { sessions, userId } = await store();
+    const { token, row } = sessions.create(userId, 'ipc', 'Guardian desktop');
+
+    t = NOW + 15 * SECOND - 1;
+    expect(sessions.resolve(token)?.session.lastSeenAt).toBe(NOW);
+    expect(sessions.get(row.id)?.lastSeenAt).toBe(NOW);
+    t = NOW + 15 * SECOND;
+    sessions.resolve(token);
+    expect(sessions.get(row.id)?.lastSeenAt).toBe(NOW + 15 * SECOND);
+  });
+
+  it('ends a session at exactly its absolute expiry, however busy', async () => {
+    const { sessions, userId } = await store();
+    const { token } = sessions.create(userId, 'ipc', 'Guardian desktop');
+    for (t = NOW; t < NOW + 12 * HOUR; t += 10 * MINUTE) expect(sessions.resolve(token)).not.toBeNull();
+    t = NOW + 12 * HOUR - 1;
+    expect(sessions.resolve(token)).not.toBeNull();
+    t = NOW + 12 * HOUR;
+    expect(sessions.resolve(token)).toBeNull();
+  });
+
+  it('signs nobody in through a revoked session, or through any session of a disabled account', async () => {
+    const { c, sessions, userId } = await store();
+    const revoked = sessions.create(userId, 'ipc', 'a');
+    const other = sessions.create(userId, 'ipc', 'b');
+    t += SECOND;
+    sessions.revoke(revoked.row.id);
+    expect(sessions.get(revoked.row.id)?.revokedAt).toBe(NOW + SECOND);
+    expect(sessions.resolve(revoked.token)).toBeNull();
+    expect(sessions.resolve(other.token)).not.toBeNull();
+
+    c.database.sqlite.prepare('UPDATE users SET disabled = 1 WHERE id = ?').run(userId);
+    expect(sessions.resolve(other.token)).toBeNull();
+  });
+
+  it('signs a user out everywhere but the session named (after a password change), and everywhere when none is', async () => {
+    const { sessions, userId } = await store();
+    const otherUser = await addUser(env.core, 'oscar', 'viewer');
+    const [here, laptop, phone] = [sessions.create(userId, 'ipc', 'here'), sessions.create(userId, 'http:10.0.0.2', 'laptop'), sessions.create(userId, 'http:10.0.0.3', 'phone')];
+    const oscars = sessions.create(otherUser, 'ipc', 'oscar');
+
+    sessions.revokeAllFor(userId, here.row.id);
+    expect([here, laptop, phone, oscars].map((s) => sessions.resolve(s.token) !== null)).toEqual([true, false, false, true]);
+    sessions.revokeAllFor(userId);
+    expect(sessions.resolve(here.token)).toBeNull();
+    expect(sessions.resolve(oscars.token)).not.toBeNull();
+  });
+
+  it('records when a session last proved its password again', async () => {
+    const { sessions, userId } = await store();
+    const { row } = sessions.create(userId, 'ipc', 'here');
+    t = NOW + 5 * MINUTE;
+    sessions.markReauthenticated(row.id);
+    expect(sessions.get(row.id)?.reauthAt).toBe(NOW + 5 * MINUTE);
+    expect(sessions.get('no-such-session')).toBeUndefined();
+  });
+
+  it('lists the live sessions, most recently used first, with their account, for one user or all', async () => {
+    const { sessions, userId } = await store();
+    const viewerId = await addUser(env.core, 'vera', 'viewer');
+    const first = sessions.create(userId, 'ipc', 'first');
+    t += MINUTE;
+    const revoked = sessions.create(userId, 'ipc', 'revoked');
+    sessions.revoke(revoked.row.id);
+    sessions.create(viewerId, 'ipc', 'vera');
+    t += MINUTE;
+    const latest = sessions.create(userId, 'ipc', 'latest');
+    t += MINUTE;
+    sessions.resolve(first.token);
+
+    expect(sessions.listActive(userId).map((s) => [s.userAgent, s.username, s.role])).toEqual([
+      ['first', 'olivia', 'owner'],
+      ['latest', 'olivia', 'owner'],
+    ]);
+    expect(sessions.listActive().map((s) => s.userAgent)).toEqual(['first', 'latest', 'vera']);
+
+    // Idle sessions drop out of the list at the idle timeout, even before their absolute expiry.
+    t = NOW + MINUTE + 15 * MINUTE;
+    expect(sessions.listActive().map((s) => s.userAgent)).toEqual(['first', 'latest']);
+  });
+
+  it('lists no session past its absolute expiry', async () => {
+    const { sessions, userId } = await store();
+    const { token } = sessions.create(userId, 'ipc', 'busy');
+    for (t = NOW; t < NOW + 12 * HOUR; t += 10 * MINUTE) sessions.resolve(token);
+    t = NOW + 12 * HOUR - 1;
+    expect(sessions.listActive(userId)).toHaveLength(1);
+    t = NOW + 12 * HOUR;
+    expect(sessions.listActive(userId)).toEqual([]);
   });
 });
