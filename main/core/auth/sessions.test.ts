@@ -317,7 +317,7 @@ describe('the session store', () => {
     sessions.revoke(revoked.row.id);
     sessions.create(viewerId, 'ipc', 'vera');
     t += MINUTE;
-    const latest = sessions.create(userId, 'ipc', 'latest');
+    sessions.create(userId, 'ipc', 'latest');
     t += MINUTE;
     sessions.resolve(first.token);
 
