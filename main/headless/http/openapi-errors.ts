@@ -9,8 +9,12 @@ import { HTTP_STATUS, type ErrorCode } from '../../../shared/api/errors';
  * calls every method and checks that each answer it gets is one the document lists.
  */
 
-/** Any call: its input refused (inputs are strict), the database busy or Guardian stopping, a bug. */
-const EVERY_CALL: readonly ErrorCode[] = ['VALIDATION_FAILED', 'BUSY', 'UNAVAILABLE', 'INTERNAL'];
+/**
+ * Any call: its input refused (inputs are strict), the database busy or Guardian stopping, a bug;
+ * and the request guard's answers before any method, public ones included: a Host Guardian is not
+ * known by (421) and a browser request on behalf of another site (403).
+ */
+const EVERY_CALL: readonly ErrorCode[] = ['VALIDATION_FAILED', 'BUSY', 'UNAVAILABLE', 'INTERNAL', 'MISDIRECTED_REQUEST', 'PERMISSION_DENIED'];
 /** Refused before the method runs, for anything but a public method (403 also for a missing CSRF header). */
 const SIGNED_IN: readonly ErrorCode[] = ['UNAUTHENTICATED', 'PERMISSION_DENIED', 'PASSWORD_CHANGE_REQUIRED'];
 /** A JSON body: too large, or not JSON. */
