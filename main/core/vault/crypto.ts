@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, scrypt, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /** A 256-bit key from the system's CSPRNG. */
 export const newKey = (): Buffer => randomBytes(32);
@@ -56,14 +57,14 @@ export function scryptAccepted(params: { N: number; r: number; p: number }, writ
   return powerOfTwo && params.N >= writes.N / 2 && params.N <= writes.N * 2 && params.r === writes.r && params.p === writes.p;
 }
 
+const scryptAsync = promisify(scrypt) as (password: BinaryLike, salt: BinaryLike, keylen: number, options: ScryptOptions) => Promise<Buffer>;
+
 /** scrypt on libuv's thread pool: never blocks the event loop. The caller zeroes the key. */
 export function deriveKey(passphrase: string, params: ScryptParams): Promise<Buffer> {
   // Memory scrypt needs is 128·N·r; the callers have bounded N and r (scryptAccepted).
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 128 * params.N * params.r + 1024 * 1024 };
   const secret = Buffer.from(passphrase.normalize('NFKC'), 'utf8');
-  return new Promise<Buffer>((resolve, reject) => {
-    scrypt(secret, Buffer.from(params.salt, 'base64'), 32, options, (error, key) => (error ? reject(error) : resolve(key)));
-  }).finally(() => secret.fill(0));
+  return scryptAsync(secret, Buffer.from(params.salt, 'base64'), 32, options).finally(() => secret.fill(0));
 }
 
 /** A key file's bytes, stretched into a key (HKDF-SHA256); the file should hold ≥ 32 random bytes. The caller zeroes the key. */

@@ -232,6 +232,40 @@ describe('what a full rotation refuses, changing nothing', () => {
     expect(c.vault.status().slots.map((slot) => slot.label)).toEqual(['kept']);
   });
 
+  it('an OS keychain slot on a Guardian whose keychain cannot open it (none on a server, or another machine’s), unless it is named to remove', async () => {
+    const { status, keyFile } = await vaultWithEverySlot();
+    const passphrases = [{ slotId: slotId(status, 'kept'), passphrase: KEPT }];
+    for (const osKeys of [undefined, workingKeychain()]) {
+      const c = await env.restart({ vaultKeyFile: configuredKeyFile(keyFile), ...(osKeys ? { osKeys } : {}) });
+      await call(c, 'vault.unlock', { with: { kind: 'keyfile' } });
+      const before = copyOf(c);
+      const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: [slotId(status, 'leaked')] });
+      expect(error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/“laptop” \(the OS keychain here does not open it\)/) });
+      expect(error.message).not.toMatch(/“service”|“kept”/);
+      expect(copyOf(c)).toEqual(before);
+    }
+
+    const c = await env.restart({ vaultKeyFile: configuredKeyFile(keyFile) });
+    await call(c, 'vault.unlock', { with: { kind: 'keyfile' } });
+    const job = await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: [slotId(status, 'leaked'), slotId(status, 'laptop')] });
+    expect((await c.jobs.waitFor(job.id)).status).toBe('succeeded');
+    expect(c.vault.status().slots.map((slot) => slot.label).sort()).toEqual(['kept', 'service']);
+  });
+
+  it('a key file slot on a Guardian given no key file at all', async () => {
+    const { status } = await vaultWithEverySlot();
+    const c = await env.restart({ osKeys: workingKeychain() });
+    await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: KEPT } });
+    const before = copyOf(c);
+    const error = await refused(c, 'vault.rotate', {
+      scope: 'full',
+      passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }],
+      dropSlots: [slotId(status, 'leaked'), slotId(status, 'laptop')],
+    });
+    expect(error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/“service” \(no key file was given to this Guardian\)/) });
+    expect(copyOf(c)).toEqual(before);
+  });
+
   it('while a data-key rotation has not finished', async () => {
     const { c, status } = await vaultWithEverySlot();
     const job = c.vault.rotate('test');

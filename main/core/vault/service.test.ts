@@ -223,6 +223,23 @@ describe('key slots', () => {
     expect(other.code).toBe('VAULT_BAD_PASSPHRASE');
   });
 
+  it('a vault moved from the desktop to a server: its OS keychain slot opens nothing there, and the answer says to use another slot', async () => {
+    const c = start({ osKeys: workingKeychain() });
+    await call(c, 'vault.init', { slot: { kind: 'os', label: 'laptop' } });
+    await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: FIRST } });
+    const planted = plant(c, 2);
+
+    // No keychain at all (guardian serve), and another machine's keychain, which cannot open this one's blob.
+    for (const osKeys of [undefined, workingKeychain()]) {
+      const moved = await env.restart(osKeys ? { osKeys } : {});
+      const error = await refused(moved, 'vault.unlock', { with: { kind: 'os' } });
+      expect(error).toMatchObject({ code: 'VAULT_BAD_PASSPHRASE', message: 'The OS keychain could not open this vault; nothing was changed.', hint: 'Unlock with another key slot.' });
+      expect(moved.vault.status().locked).toBe(true);
+      await call(moved, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
+      expectIntact(moved, planted);
+    }
+  });
+
   it('audits slot changes without the passphrases', async () => {
     const c = start();
     const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';

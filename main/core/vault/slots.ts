@@ -13,18 +13,19 @@ export interface OsKeyProtector {
   unprotect(blob: Buffer): Buffer;
 }
 
+const noKeychain = (): never => {
+  throw new Error('no OS keychain');
+};
+
 /** Where Guardian runs without a desktop: no keychain, and the reason in plain words. */
 export const NO_OS_KEYCHAIN: OsKeyProtector = {
   availability: () => ({
     available: false,
     reason: 'The OS keychain is used only by the desktop app; a headless service unlocks with a key file.',
   }),
-  protect: () => {
-    throw new Error('no OS keychain');
-  },
-  unprotect: () => {
-    throw new Error('no OS keychain');
-  },
+  // Making a slot asks availability() first; opening one tries, fails and reports the slot unopened.
+  protect: noKeychain,
+  unprotect: noKeychain,
 };
 
 export type SlotSpec =
