@@ -43,7 +43,7 @@ const LAYERS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'e2e/artifacts/**', 'test-results/**', 'playwright-report/**', '.reports/**', 'main/core/db/migrations/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'e2e/artifacts/**', 'test-results/**', 'playwright-report/**', '.reports/**', 'main/core/db/migrations/**', '.ci/.stryker-tmp/**', '.ci/mutation/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
