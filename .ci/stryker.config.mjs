@@ -42,6 +42,8 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportTests: false, reportScoreTable: true, skipFull: false },
   htmlReporter: { fileName: `${REPORTS}/mutation.html` },
   jsonReporter: { fileName: `${REPORTS}/mutation.json` },
+  // Re-runs only mutants whose code or covering tests changed since the last run; `npm run mutation -- --force` runs all.
+  incremental: true,
   incrementalFile: `${REPORTS}/stryker-incremental.json`,
   tempDirName: '.ci/.stryker-tmp',
   // The sandbox needs the code and its tests, not builds, reports or browser specs.
