@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { APIRequestContext } from '@playwright/test';
-import { expect, test, type Guardian } from './fixtures';
+import { expect, expectAccessible, test, type Guardian } from './fixtures';
 import { signedInOwner } from './session';
 
 // One Guardian per file (worker-scoped fixture): the tests run in order, as an admin would.
@@ -49,6 +49,7 @@ test('filter the log by method, open an event, verify the chain', async ({ page,
   await expect(drawer.getByTestId('audit-event-hash')).toHaveText(/^[0-9a-f]{64}$/);
   await expect(drawer.getByTestId('audit-event-previous-hash')).toHaveText(/^[0-9a-f]{64}$/);
   await shot('filtered');
+  await expectAccessible(page, 'audit log: event drawer');
 
   await page.getByRole('button', { name: 'Verify', exact: true }).click();
   const dialog = page.getByTestId('verify-dialog');
@@ -58,6 +59,7 @@ test('filter the log by method, open an event, verify the chain', async ({ page,
   await expect(verdict.getByTestId('verify-intact')).toContainText('events, chain intact, head hash');
   await expect(verdict.getByTestId('verify-head-hash')).toHaveText(/^[0-9a-f]{64}$/);
   await shot('verified');
+  await expectAccessible(page, 'audit log: verified', { screenshot: true });
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(dialog).toBeHidden();
 });
@@ -74,6 +76,7 @@ test('export the log as CSV and download it', async ({ page, guardian, shot }) =
   const link = dialog.getByTestId('artifact-download');
   await expect(link).toBeVisible();
   await shot('export-ready');
+  await expectAccessible(page, 'audit log: export ready');
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), link.click()]);
   expect(download.suggestedFilename()).toMatch(/^audit-.*\.csv$/);
   const csv = await readFile(await download.path(), 'utf8');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test as base, type Page } from '@playwright/test';
+import { saveChecks, slugOf, trackRoutes } from './support/accessibility';
 
 const root = resolve(import.meta.dirname, '..');
 export const artifacts = join(root, 'e2e', 'artifacts');
@@ -38,7 +39,13 @@ async function startGuardian(): Promise<{ guardian: Guardian; child: ChildProces
 /** One Guardian per spec file, with its own empty data dir, started on first use. */
 type GuardianPool = (file: string) => Promise<Guardian>;
 
-export const test = base.extend<{ guardian: Guardian; shot: (name: string) => Promise<void> }, { guardians: GuardianPool }>({
+/** A test's name (without its file) as a file name. */
+const testSlug = (titlePath: readonly string[]) => slugOf(titlePath.slice(1).join('-'));
+
+export const test = base.extend<
+  { guardian: Guardian; shot: (name: string) => Promise<void>; accessibility: void },
+  { guardians: GuardianPool }
+>({
   guardians: [
     // Playwright reads the fixtures a function needs from its destructuring: this one needs none.
     // eslint-disable-next-line no-empty-pattern
@@ -71,10 +78,27 @@ export const test = base.extend<{ guardian: Guardian; shot: (name: string) => Pr
   shot: async ({ page }, use, testInfo) => {
     mkdirSync(artifacts, { recursive: true });
     await use(async (name: string) => {
-      const slug = `${testInfo.titlePath.slice(1).join('-')}-${name}`.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      const slug = testSlug([...testInfo.titlePath, name]);
       await page.screenshot({ path: join(artifacts, `${slug}.png`), fullPage: true });
     });
   },
+  /**
+   * Every route a test's page shows must have had `expectAccessible` run on it
+   * (e2e/support/accessibility.ts): a new page or flow cannot skip the axe check by forgetting it.
+   */
+  accessibility: [
+    async ({ page }, use, testInfo) => {
+      const routes = trackRoutes(page);
+      await use();
+      saveChecks(testSlug(testInfo.titlePath), routes.checks());
+      const unchecked = routes.unchecked();
+      // A test that already failed says why itself; this adds the pages it left unchecked.
+      if (unchecked.length > 0 && testInfo.status === 'passed') {
+        throw new Error(`This test showed ${unchecked.join(', ')} without calling expectAccessible(page, …) there`);
+      }
+    },
+    { auto: true },
+  ],
 });
 
 export async function openApp(page: Page, guardian: Guardian): Promise<void> {
@@ -82,3 +106,4 @@ export async function openApp(page: Page, guardian: Guardian): Promise<void> {
 }
 
 export { expect } from '@playwright/test';
+export { expectAccessible } from './support/accessibility';

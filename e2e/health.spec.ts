@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, test } from './fixtures';
+import { expect, expectAccessible, test } from './fixtures';
 import { signedInOwner } from './session';
 
 // One Guardian per file: the tests run in order, as an admin would, against a tiny HTTP server
@@ -60,6 +60,7 @@ test('the overview is the home page and says how to add a check', async ({ page,
   await expect(page.getByTestId('overview-empty')).toContainText('Add check');
   await expect(page.getByTestId('status-cell')).toHaveCount(1);
   await shot('empty');
+  await expectAccessible(page, 'overview: no checks yet');
 });
 
 test('an HTTP check goes down when its target stops, opens an incident, and comes back up', async ({ page, guardian, shot }) => {
@@ -67,8 +68,10 @@ test('an HTTP check goes down when its target stops, opens an incident, and come
   await page.goto(guardian.url);
   const cell = page.getByTestId('status-cell').first();
   await expect(cell).toHaveAttribute('aria-label', new RegExp(`^${SERVER_NAME}: Unknown`));
+  await expectAccessible(page, 'overview');
   await cell.click();
   await expect(page.getByRole('heading', { name: SERVER_NAME })).toBeVisible();
+  await expectAccessible(page, 'server health: no checks');
 
   // Add the check: test it first, then save.
   await page.getByRole('button', { name: 'Add check' }).first().click();
@@ -82,12 +85,13 @@ test('an HTTP check goes down when its target stops, opens an incident, and come
   await editor.getByRole('button', { name: 'Test' }).click();
   await expect(editor.getByTestId('check-test-result')).toHaveAttribute('data-status', 'up');
   await shot('tested');
+  await expectAccessible(page, 'check editor: tested', { screenshot: true });
   await editor.getByRole('button', { name: 'Add check' }).click();
   await expect(editor).toBeHidden();
 
   const row = page.getByTestId('check-row').filter({ hasText: 'storefront' });
   await expect(row).toHaveCount(1);
-  await row.getByRole('button', { name: 'Check storefront now' }).click();
+  await row.getByRole('button', { name: 'Check now: storefront' }).click();
   await expect(row.getByTestId('check-run-result')).toHaveAttribute('data-status', 'up');
   await expect(row.locator('[data-status="up"]').first()).toBeVisible();
 
@@ -102,11 +106,13 @@ test('an HTTP check goes down when its target stops, opens an incident, and come
   const open = timeline.locator('[data-testid="incident"][data-state="open"]');
   await expect(open).toHaveCount(1);
   await shot('down');
+  await expectAccessible(page, 'server health: down, incident open');
 
   // Acknowledge it with a note.
   await open.getByRole('button', { name: /^Acknowledge/ }).click();
   const ack = page.getByTestId('acknowledge-dialog');
   await ack.getByLabel('Note').fill('Ada is restarting the shop');
+  await expectAccessible(page, 'acknowledge dialog');
   await ack.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(ack).toBeHidden();
   await expect(open.getByTestId('incident-ack')).toContainText('Ada is restarting the shop');
@@ -124,6 +130,7 @@ test('an HTTP check goes down when its target stops, opens an incident, and come
   await expect(latency.getByTestId('latency-chart').locator('canvas')).toBeVisible();
   await expect(latency.getByTestId('latency-chart')).toContainText(/failures? in \d+ results/);
   await shot('recovered');
+  await expectAccessible(page, 'server health: recovered', { screenshot: true });
 });
 
 test('the incidents page lists the resolved incident with its acknowledgement', async ({ page, guardian, shot }) => {
@@ -133,9 +140,11 @@ test('the incidents page lists the resolved incident with its acknowledgement', 
   await expect(incident).toHaveCount(1);
   await expect(incident).toHaveAttribute('data-state', 'resolved');
   await expect(incident.getByTestId('incident-ack')).toContainText('Ada is restarting the shop');
+  await expectAccessible(page, 'incidents');
 
   await page.getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByTestId('status-count-up')).toContainText('1');
   await expect(page.getByTestId('status-cell').first()).toHaveAttribute('data-status', 'up');
   await shot('overview');
+  await expectAccessible(page, 'overview: up');
 });

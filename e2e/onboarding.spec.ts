@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import { expect, test } from './fixtures';
+import { expect, expectAccessible, test } from './fixtures';
 
 // From an empty data dir through the wizard, then sign-in with TOTP, then a viewer's view.
 test.describe.configure({ mode: 'serial' });
@@ -20,28 +20,33 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await page.goto(`${guardian.url}#setup=${guardian.setupToken}`);
   await expect(page.getByText(/Step 1 of 7/)).toBeVisible();
   await shot('welcome');
+  await expectAccessible(page, 'wizard: welcome', { screenshot: true });
   await page.getByRole('button', { name: 'Get started' }).click();
 
   await expect(page.getByText(/Step 2 of 7/)).toBeVisible();
   await page.getByLabel('Username').fill(OWNER.username);
   await page.getByLabel('Password', { exact: true }).fill('short');
   await expect(page.getByText(/At least 12 characters/)).toBeVisible();
+  await expectAccessible(page, 'wizard: owner account', { screenshot: true });
   await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
   await page.getByLabel('Confirm password').fill(OWNER.password);
   await shot('owner');
   await page.getByRole('button', { name: 'Create owner account' }).click();
 
   await expect(page.getByText(/Step 3 of 7/)).toBeVisible();
+  await expectAccessible(page, 'wizard: two-factor');
   await page.getByRole('button', { name: 'Set up two-factor' }).click();
   await expect(page.getByAltText('QR code for your authenticator app')).toBeVisible();
   totpSecret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s+/g, '');
   expect(totpSecret).toMatch(/^[A-Z2-7]{16,}$/);
+  await expectAccessible(page, 'wizard: two-factor QR code', { screenshot: true });
   await page.getByLabel('Code').fill(new TOTP({ secret: Secret.fromBase32(totpSecret) }).generate());
   await page.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByTestId('recovery-codes')).toBeVisible();
   recoveryCodes = ((await page.getByTestId('recovery-codes').textContent()) ?? '').match(/[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}/g) ?? [];
   expect(recoveryCodes).toHaveLength(10);
   await shot('recovery-codes');
+  await expectAccessible(page, 'wizard: recovery codes', { screenshot: true });
   await page.getByRole('button', { name: 'Continue' }).click();
 
   await expect(page.getByText(/Step 4 of 7/)).toBeVisible();
@@ -51,10 +56,12 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await page.getByLabel('Vault passphrase', { exact: true }).fill(VAULT_PASSPHRASE);
   await page.getByLabel('Confirm vault passphrase').fill(VAULT_PASSPHRASE);
   await shot('vault');
+  await expectAccessible(page, 'wizard: vault', { screenshot: true });
   await page.getByRole('button', { name: 'Protect the vault' }).click();
 
   await expect(page.getByText(/Step 5 of 7/)).toBeVisible();
   await expect(page.getByLabel('Check every (seconds)')).toHaveValue('60');
+  await expectAccessible(page, 'wizard: monitoring', { screenshot: true });
   await page.getByRole('button', { name: 'Continue' }).click();
 
   await expect(page.getByText(/Step 6 of 7/)).toBeVisible();
@@ -65,31 +72,38 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await expect(page.getByTestId('probe-result')).toHaveAttribute('data-reachable', 'true');
   await expect(page.getByTestId('probe-result')).toContainText(/127\.0\.0\.1:\d+ answered in \d+ ms/);
   await shot('server-test');
+  await expectAccessible(page, 'wizard: first server', { screenshot: true });
   await page.getByRole('button', { name: 'Add server' }).click();
 
   await expect(page.getByText(/Step 7 of 7/)).toBeVisible();
+  await expectAccessible(page, 'wizard: done', { screenshot: true });
   await page.getByRole('button', { name: 'Go to servers' }).click();
   await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
   await expect(page.getByTestId('server-row').filter({ hasText: 'guardian-itself' })).toHaveCount(1);
   await shot('servers');
+  await expectAccessible(page, 'servers');
 });
 
 test('sign in with a TOTP code, then sign out', async ({ page, guardian, shot }) => {
   await page.goto(guardian.url);
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expectAccessible(page, 'sign in');
   await page.getByLabel('Username').fill(OWNER.username);
   await page.getByLabel('Password').fill(OWNER.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByLabel('One-time code')).toBeVisible();
   await shot('mfa');
+  await expectAccessible(page, 'sign in: one-time code', { screenshot: true });
   await page.getByLabel('One-time code').fill(nextCode(totpSecret));
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
   await expect(page.getByTestId('status-cell')).toHaveAttribute('aria-label', /^guardian-itself: /);
+  await expectAccessible(page, 'overview', { screenshot: true });
 
   await page.getByTestId('user-menu').click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expectAccessible(page, 'sign in, after signing out');
   const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: unknown };
   expect(status.user).toBeNull();
 });
@@ -117,6 +131,7 @@ test('a viewer sees no add, edit or delete controls, and a crafted call is refus
   await viewer.getByLabel('Current password').fill(VIEWER.temporary);
   await viewer.getByLabel('New password', { exact: true }).fill(VIEWER.password);
   await viewer.getByLabel('Confirm new password').fill(VIEWER.password);
+  await expectAccessible(viewer, 'must change password');
   await viewer.getByRole('button', { name: 'Change password' }).click();
 
   await expect(viewer.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
@@ -128,6 +143,7 @@ test('a viewer sees no add, edit or delete controls, and a crafted call is refus
   await expect(viewer.getByRole('button', { name: 'Edit guardian-itself' })).toHaveCount(0);
   await expect(viewer.getByRole('button', { name: 'Delete guardian-itself' })).toHaveCount(0);
   await viewer.screenshot({ path: 'e2e/artifacts/onboarding-viewer-servers.png', fullPage: true });
+  await expectAccessible(viewer, 'servers (viewer)');
 
   const crafted = await viewer.evaluate(async () => {
     const status = (await (await fetch('/api/v1/auth/status')).json()) as { user: { csrfToken: string } };
@@ -147,6 +163,7 @@ test('a viewer sees no add, edit or delete controls, and a crafted call is refus
   const viewerSession = sessions.getByTestId('session-row').filter({ hasText: VIEWER.username });
   await expect(viewerSession).toHaveCount(1);
   await shot('everyones-sessions');
+  await expectAccessible(page, 'users');
   await viewerSession.getByRole('button', { name: /^Revoke session of vic/ }).click();
   await expect(viewerSession).toHaveCount(0);
   const after = await viewer.evaluate(async () => (await fetch('/api/v1/servers')).status);

@@ -1,5 +1,5 @@
 import type { APIRequestContext } from '@playwright/test';
-import { expect, test, type Guardian } from './fixtures';
+import { expect, expectAccessible, test, type Guardian } from './fixtures';
 import { signedInOwner } from './session';
 
 // One Guardian per file (worker-scoped fixture): the tests run in order.
@@ -36,10 +36,12 @@ test('Ctrl+K: jump to a server by part of its name, then to the audit log', asyn
   const option = palette.getByRole('option', { name: new RegExp(SERVER_NAME) });
   await expect(option).toHaveAttribute('aria-selected', 'true');
   await shot('server-found');
+  await expectAccessible(page, 'command palette', { screenshot: true });
   await page.keyboard.press('Enter');
   await expect(palette).toBeHidden();
   await expect(page).toHaveURL(new RegExp(`#/servers/${id}/health$`));
   await expect(page.getByRole('heading', { name: SERVER_NAME })).toBeVisible();
+  await expectAccessible(page, 'server health');
 
   await page.keyboard.press('Control+K');
   await expect(search).toBeFocused();
@@ -48,6 +50,7 @@ test('Ctrl+K: jump to a server by part of its name, then to the audit log', asyn
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/#\/audit$/);
   await expect(page.getByRole('heading', { name: 'Audit log', exact: true })).toBeVisible();
+  await expectAccessible(page, 'audit log');
 });
 
 test('the header button opens the palette; Esc closes it and gives the focus back', async ({ page, guardian }) => {
@@ -61,6 +64,8 @@ test('the header button opens the palette; Esc closes it and gives the focus bac
   await page.keyboard.press('Escape');
   await expect(palette).toBeHidden();
   await expect(button).toBeFocused();
+  await expectAccessible(page, 'overview');
+  await expect(button).toBeFocused();
 });
 
 test('a server install says it does not update itself, and shows no update in the header', async ({ page, guardian, shot }) => {
@@ -70,4 +75,5 @@ test('a server install says it does not update itself, and shows no update in th
   await expect(panel.getByTestId('updates-version')).toContainText('(headless)');
   await expect(page.getByTestId('update-indicator')).toHaveCount(0);
   await shot('settings');
+  await expectAccessible(page, 'settings');
 });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test } from './fixtures';
+import { expect, expectAccessible, test } from './fixtures';
 import { signedInOwner } from './session';
 
 test.beforeEach(async ({ page, guardian }) => {
@@ -16,6 +16,7 @@ test('generate a PDF uptime report and download it', async ({ page, guardian, sh
 
   await page.goto(`${guardian.url}#/reports`);
   await expect(page.getByRole('heading', { name: 'Reports', exact: true })).toBeVisible();
+  await expectAccessible(page, 'reports', { screenshot: true });
   await page.getByText('Uptime and SLA report', { exact: true }).click();
   await page.getByText('Last 7 days', { exact: true }).click();
   await page.getByText('PDF', { exact: true }).click();
@@ -27,6 +28,7 @@ test('generate a PDF uptime report and download it', async ({ page, guardian, sh
   const link = dialog.getByTestId('artifact-download');
   await expect(link).toBeVisible({ timeout: 30_000 });
   await shot('ready');
+  await expectAccessible(page, 'reports: ready');
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), link.click()]);
   expect(download.suggestedFilename()).toMatch(/\.pdf$/);
   const pdf = await readFile(await download.path());

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from './fixtures';
+import { expect, expectAccessible, test } from './fixtures';
 import { signedInOwner } from './session';
 
 // One Guardian per file (worker-scoped fixture): the tests run in order, as an admin would.
@@ -20,6 +20,7 @@ test('add a server and see it listed', async ({ page, shot }) => {
   await dialog.getByLabel('Port').fill('2222');
   await dialog.getByLabel('User').fill('deploy');
   await dialog.getByLabel('Tags').fill('web, eu-west');
+  await expectAccessible(page, 'servers: add dialog');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
   const row = page.getByTestId('server-row').filter({ hasText: 'web-1' });
@@ -27,6 +28,7 @@ test('add a server and see it listed', async ({ page, shot }) => {
   await expect(row).toContainText('2222');
   await expect(row).toContainText('eu-west');
   await shot('listed');
+  await expectAccessible(page, 'servers');
 });
 
 test('edit a server, and get an inline error for port 70000', async ({ page, shot }) => {
@@ -36,6 +38,7 @@ test('edit a server, and get an inline error for port 70000', async ({ page, sho
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog.getByTestId('server-form-port-error')).toContainText('between 1 and 65535');
   await shot('port-error');
+  await expectAccessible(page, 'servers: edit dialog with an error');
   await dialog.getByLabel('Port').fill('22');
   await dialog.getByLabel('Host').fill('web-1.example.com');
   await dialog.getByRole('button', { name: 'Save' }).click();
@@ -67,6 +70,7 @@ test('import a CSV with one bad row and see the summary', async ({ page, shot },
   await expect(rejected).toContainText('broken');
   await expect(rejected).toContainText('Host must be a DNS name');
   await shot('summary');
+  await expectAccessible(page, 'servers: import summary', { screenshot: true });
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByTestId('server-row').filter({ hasText: 'db-2' })).toContainText('staging');
 });
@@ -75,6 +79,7 @@ test('delete a server after confirming', async ({ page, shot }) => {
   await page.getByRole('button', { name: 'Delete db-1' }).click();
   const dialog = page.getByRole('dialog');
   await shot('confirm');
+  await expectAccessible(page, 'servers: delete confirmation', { screenshot: true });
   await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(page.getByTestId('server-row').filter({ hasText: 'db-1' })).toHaveCount(0);
   await expect(page.getByTestId('server-row').filter({ hasText: 'web-1' })).toHaveCount(1);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from './fixtures';
+import { expect, expectAccessible, test } from './fixtures';
 import { OWNER, signedInOwner } from './session';
 
 // The vault as an admin uses it: create, store an SSH key and a password, reveal after
@@ -32,6 +32,7 @@ test.beforeEach(async ({ page, guardian }) => {
 
 test('create the vault and store an SSH key and a password', async ({ page, shot }) => {
   await expect(page.getByTestId('vault-create')).toBeVisible();
+  await expectAccessible(page, 'vault: create');
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Create vault' }).click();
@@ -46,6 +47,7 @@ test('create the vault and store an SSH key and a password', async ({ page, shot
   // The key is parsed and its fingerprint shown before anything is saved.
   await expect(dialog.getByTestId('key-fingerprint')).toHaveText(key.fingerprint);
   await shot('ssh-key');
+  await expectAccessible(page, 'vault: SSH key dialog', { screenshot: true });
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
 
@@ -64,6 +66,7 @@ test('create the vault and store an SSH key and a password', async ({ page, shot
   // Listing shows metadata only: the value is nowhere on the page.
   await expect(page.locator('body')).not.toContainText(DB_PASSWORD);
   await shot('list');
+  await expectAccessible(page, 'vault: secrets');
 });
 
 test('reveal a password after re-authenticating, and watch it hide after 30 s', async ({ page, shot }) => {
@@ -75,6 +78,7 @@ test('reveal a password after re-authenticating, and watch it hide after 30 s', 
   await expect(value).toContainText(DB_PASSWORD);
   await expect(dialog.getByTestId('reveal-countdown')).toContainText(/Hides in \d+ s/);
   await shot('revealed');
+  await expectAccessible(page, 'vault: revealed value');
   await expect(value).toBeHidden({ timeout: 40_000 });
   await expect(dialog.getByTestId('reveal-hidden')).toBeVisible();
   await expect(dialog).not.toContainText(DB_PASSWORD);
@@ -89,6 +93,7 @@ test('lock and unlock the vault', async ({ page, shot }) => {
   await expect(page.getByTestId('secret-row')).toHaveCount(2);
   await expect(page.getByRole('button', { name: 'Reveal db admin', exact: true })).toBeDisabled();
   await shot('locked');
+  await expectAccessible(page, 'vault: locked');
   await page.getByLabel('Vault passphrase').fill('not the passphrase at all');
   await page.getByRole('button', { name: 'Unlock vault' }).click();
   await expect(page.getByTestId('vault-unlock-error')).toContainText('passphrase is wrong');
@@ -102,6 +107,7 @@ test('rotate the data key with a progress view', async ({ page, guardian, shot }
   await page.getByTestId('rotate-dialog').getByRole('button', { name: 'Rotate data key' }).click();
   await expect(page.getByTestId('rotation-result')).toContainText('2 secrets re-sealed');
   await shot('rotated');
+  await expectAccessible(page, 'vault: rotated');
   // The password still opens after the rotation. Each test signs in anew, so re-authenticate first.
   const me = (await (await page.request.get(`${guardian.url}api/v1/auth/me`)).json()) as { csrfToken: string };
   const reauth = await page.request.post(`${guardian.url}api/v1/auth/reauth`, { headers: { 'x-csrf-token': me.csrfToken }, data: { password: OWNER.password } });
