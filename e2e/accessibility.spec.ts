@@ -40,7 +40,7 @@ test('every page of the navigation and the user menu, in both themes', async ({ 
     await expect(page.locator('main#main h1').first()).toBeVisible();
     // Loaded: no page-level loading state is left (a spinner in a state box).
     await expect(page.locator('main#main .state .spinner')).toHaveCount(0);
-    await expectAccessible(page, href.replace(server.id, ':id'), { screenshot: true });
+    await expectAccessible(page, `page ${href.replace(server.id, ':id')}`, { screenshot: true });
   }
 });
 
