@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -313,6 +313,9 @@ describe('on a schedule', () => {
   it('writes a scheduled report to the folder it names, next to (not over) an earlier one', async () => {
     const call = async <T>(name: string, input: unknown) => success<T>(await env.core.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
     const folder = join(env.dataDir, 'handed-out', 'weekly');
+    // Outside the data folder's reports/, a scheduled report goes only where the owner allows.
+    mkdirSync(folder, { recursive: true });
+    await call('schedules.setOutputFolders', { folders: [join(env.dataDir, 'handed-out')] });
     const schedule = await call<{ id: string }>('schedules.create', {
       name: 'weekly-uptime',
       task: 'report.generate',
