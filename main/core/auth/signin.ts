@@ -36,7 +36,7 @@ const signInFailed = () =>
 
 const ONBOARDING_KEY = 'onboarding.step';
 
-/** How long a re-authentication counts for sensitive acts such as revealing a secret. */
+/** How long a re-authentication counts for sensitive acts: revealing or copying a secret, exporting the vault. */
 export const REAUTH_WINDOW_MS = 5 * 60_000;
 
 /** Signing in and out, the first owner, one's own password and TOTP. */
@@ -282,12 +282,12 @@ export class SignInService {
   assertRecentlyReauthenticated(principal: Principal): void {
     const session = principal.sessionId ? this.deps.sessions.get(principal.sessionId) : undefined;
     if (principal.kind !== 'user' || !session) {
-      throw new AppError('PERMISSION_DENIED', 'Revealing secrets needs a signed-in person, not an API key.', {
-        hint: 'Sign in to the app and reveal it there.',
+      throw new AppError('PERMISSION_DENIED', 'Secret values (reveal, copy, vault export) are for a signed-in person, not an API key.', {
+        hint: 'Sign in to the app and do it there.',
       });
     }
     if (session.reauthAt === null || this.deps.clock.now() - session.reauthAt > REAUTH_WINDOW_MS) {
-      throw new AppError('REAUTH_REQUIRED', 'Confirm it is you before revealing a secret.', {
+      throw new AppError('REAUTH_REQUIRED', 'Confirm it is you before seeing secret values.', {
         hint: 'Enter your password (and one-time code) again; it counts for 5 minutes.',
       });
     }
