@@ -6,6 +6,7 @@ import { AuditLog, jobEndEvent } from './audit/log';
 import { AuditService } from './audit/service';
 import { AccountStore } from './auth/accounts';
 import { ApiKeyStore } from './auth/apikeys';
+import type { Argon2Cost } from './auth/passwords';
 import { DEFAULT_SESSIONS, SessionStore, type SessionPolicy } from './auth/sessions';
 import { SignInService } from './auth/signin';
 import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throttle';
@@ -63,6 +64,8 @@ export interface CoreOptions {
   saveFile?: (suggestedName: string, sourcePath: string) => Promise<string | null>;
   /** scrypt cost vault passphrases are written with and the only one read (tests pass a cheap one); DEFAULT_SCRYPT unless given. */
   vaultScryptCost?: { N: number; r: number; p: number };
+  /** argon2id cost of account passwords (tests pass a cheap one); DEFAULT_ARGON2 unless given. */
+  passwordCost?: Argon2Cost;
   /** The desktop app's updater; without it `updates.status` says updates are not supported here. */
   updates?: UpdatesControl;
 }
@@ -116,7 +119,7 @@ export function createCore(options: CoreOptions): Core {
   const servers = new ServerService({ db, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
   const startedAt = clock.now();
   const sessions = new SessionStore(db, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
-  const accounts = new AccountStore(db, clock, sessions, newId);
+  const accounts = new AccountStore(db, clock, sessions, newId, options.passwordCost);
   const apiKeys = new ApiKeyStore(db, clock, newId);
   const lockout = options.lockout ?? DEFAULT_LOCKOUT;
   const settings = new SettingsStore(db);
@@ -128,6 +131,7 @@ export function createCore(options: CoreOptions): Core {
     lockout,
     throttle: new LoginThrottle(db, clock, lockout),
     settings,
+    passwordCost: options.passwordCost,
   });
 
   const keyring = new Keyring(clock, options.vaultAutoLockMs ?? DEFAULT_AUTO_LOCK_MS);

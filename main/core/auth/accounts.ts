@@ -4,7 +4,7 @@ import type { User } from '../../../shared/api/users';
 import type { Principal, Role } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { assertPasswordAcceptable, hashPassword } from './passwords';
+import { assertPasswordAcceptable, DEFAULT_ARGON2, hashPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';
 import { apiKeysTable, recoveryCodesTable, usersTable, type UserRow } from './table';
 
@@ -53,6 +53,7 @@ export class AccountStore {
     private readonly clock: Clock,
     private readonly sessions: SessionStore,
     private readonly newId: () => string,
+    private readonly passwordCost: Argon2Cost = DEFAULT_ARGON2,
   ) {}
 
   count(): number {
@@ -100,7 +101,7 @@ export class AccountStore {
       });
     }
     assertPasswordAcceptable(spec.password, spec.username);
-    const passwordHash = await hashPassword(spec.password);
+    const passwordHash = await hashPassword(spec.password, this.passwordCost);
     const now = this.clock.now();
     const row: UserRow = {
       id: this.newId(),
@@ -166,7 +167,7 @@ export class AccountStore {
     const row = this.row(id);
     this.assertMayManage(actor, row);
     assertPasswordAcceptable(password, row.username);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hashPassword(password, this.passwordCost);
     const user = this.save(id, { passwordHash, mustChangePassword: true });
     this.sessions.revokeAllFor(id);
     return user;

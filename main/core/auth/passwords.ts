@@ -3,8 +3,15 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 import { AppError } from '../../../shared/api/errors';
 import { checkPasswordRules, passwordProblem, type PasswordRuleResult } from '../../../shared/password-policy';
 
-// argon2id (the library's default algorithm) with OWASP's recommended floor: 19 MiB, 2 passes.
-const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+/** How much work one argon2id hash is: memory in KiB, passes, lanes. */
+export interface Argon2Cost {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** What ships: argon2id (the library's default algorithm) with OWASP's recommended floor, 19 MiB and 2 passes. */
+export const DEFAULT_ARGON2: Argon2Cost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
 let common: Set<string> | null = null;
 
@@ -29,8 +36,9 @@ export function assertPasswordAcceptable(password: string, username: string, fie
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2);
+/** An argon2id PHC string; verifying it later reads the cost from the string itself. */
+export function hashPassword(password: string, cost: Argon2Cost = DEFAULT_ARGON2): Promise<string> {
+  return hash(password, cost);
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
@@ -41,13 +49,18 @@ export async function verifyPassword(stored: string, password: string): Promise<
   }
 }
 
-let dummy: Promise<string> | null = null;
+const dummies = new Map<string, Promise<string>>();
 
 /**
  * A hash to verify against when the account does not exist, so a missing account costs the same
- * work as a wrong password and timing does not reveal which it was.
+ * work as a wrong password (hashes of the same cost) and timing does not reveal which it was.
  */
-export function dummyPasswordHash(): Promise<string> {
-  dummy ??= hashPassword(`no such account ${Math.random()}`);
+export function dummyPasswordHash(cost: Argon2Cost = DEFAULT_ARGON2): Promise<string> {
+  const key = `${cost.memoryCost}/${cost.timeCost}/${cost.parallelism}`;
+  let dummy = dummies.get(key);
+  if (!dummy) {
+    dummy = hashPassword(`no such account ${Math.random()}`, cost);
+    dummies.set(key, dummy);
+  }
   return dummy;
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { SettingsStore } from '../settings/store';
 import type { AccountStore } from './accounts';
-import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';
 import { recoveryCodesTable, usersTable, type SessionRow, type UserRow } from './table';
 import type { LoginThrottle, LockoutPolicy } from './throttle';
@@ -27,6 +27,8 @@ export interface SignInDeps {
   throttle: LoginThrottle;
   lockout: LockoutPolicy;
   settings: SettingsStore;
+  /** argon2id cost of new password hashes (and of the stand-in hash a missing account is checked against); DEFAULT_ARGON2 unless given. */
+  passwordCost?: Argon2Cost;
 }
 
 const signInFailed = () =>
@@ -138,7 +140,7 @@ export class SignInService {
     const keys = [`account:${input.username.trim().toLowerCase()}`, `origin:${origin}`];
     const { user, passwordOk } = await this.throttled(keys, async () => {
       const found = accounts.findByUsername(input.username);
-      return { user: found, passwordOk: await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash()), input.password) };
+      return { user: found, passwordOk: await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash(this.deps.passwordCost)), input.password) };
     });
     if (!user || !passwordOk || user.disabled) {
       throttle.recordFailure(keys);
@@ -241,7 +243,7 @@ export class SignInService {
       });
     }
     assertPasswordAcceptable(newPassword, user.username, 'newPassword');
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await hashPassword(newPassword, this.deps.passwordCost);
     this.deps.db
       .update(usersTable)
       .set({ passwordHash, mustChangePassword: false, updatedAt: this.deps.clock.now() })

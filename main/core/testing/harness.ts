@@ -13,6 +13,7 @@ import type { AppErrorShape } from '../../../shared/api/errors';
 import type { Principal } from '../../../shared/permissions';
 import type { CallResult } from '../api/router';
 import { createCore, type Core, type CoreOptions } from '../app';
+import type { Argon2Cost } from '../auth/passwords';
 import type { SessionSink } from '../auth/signin';
 import { silentLogger } from '../logging/logger';
 
@@ -21,6 +22,16 @@ export const LOCAL_ORIGIN = 'http:127.0.0.1';
 
 /** A vault scrypt cost cheap enough for tests (the product's default takes seconds per key). */
 export const CHEAP_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
+
+/**
+ * An argon2id cost cheap enough for tests: the smallest the library takes (8 KiB per lane), one
+ * pass. What ships (DEFAULT_ARGON2, about 50 ms a hash here) is proven by passwords.test.ts and,
+ * in the built CLI, by main/headless/shipped-costs.test.ts.
+ */
+export const CHEAP_ARGON2: Argon2Cost = { memoryCost: 8, timeCost: 1, parallelism: 1 };
+
+/** The costs every test core gets unless its test gives others: tests of the costs themselves pass the product's. */
+export const CHEAP_COSTS = { vaultScryptCost: CHEAP_SCRYPT, passwordCost: CHEAP_ARGON2 } as const;
 
 // ---------------------------------------------------------------------------------------------
 // Answers
@@ -112,7 +123,7 @@ export function setupOwner(core: Core, credentials: Credentials, options: Omit<S
 // ---------------------------------------------------------------------------------------------
 // A core over a throwaway data dir
 
-/** What a test core is opened with: anything createCore takes but the data dir; headless and silent unless said. */
+/** What a test core is opened with: anything createCore takes but the data dir; headless, silent and with {@link CHEAP_COSTS} unless said. */
 export type TestCoreOptions = Partial<Omit<CoreOptions, 'dataDir'>>;
 
 export interface TempCoreOptions extends TestCoreOptions {
@@ -154,7 +165,7 @@ class ScratchCore implements TempCore {
 
   start(overrides: TestCoreOptions = {}): Core {
     const { prefix: _prefix, ...defaults } = this.options;
-    this.current = createCore({ dataDir: this.dataDir, logger: silentLogger(), mode: 'headless', ...defaults, ...overrides });
+    this.current = createCore({ dataDir: this.dataDir, logger: silentLogger(), mode: 'headless', ...CHEAP_COSTS, ...defaults, ...overrides });
     return this.current;
   }
 
