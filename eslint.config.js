@@ -9,7 +9,7 @@ const NODE_BUILTINS = [...builtinModules, ...builtinModules.map((name) => `node:
 
 const node = { name: NODE_BUILTINS, message: 'This layer runs outside Node (docs/architecture.md §2): no Node modules.' };
 const electron = { group: ['electron', 'electron/*'], message: 'Only main/desktop and preload may import electron (docs/architecture.md §2).' };
-const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
+const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: `${why} (docs/architecture.md §2)` });
 
 /** Which imports each folder refuses: the layer table. */
 const LAYERS = [
