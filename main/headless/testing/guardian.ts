@@ -2,15 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_OWNER } from '../../../shared/permissions';
+import { createCore } from '../../core/app';
+import { silentLogger } from '../../core/logging/logger';
 import { packageRoot } from '../../core/paths';
+import { freshBuiltCli } from './built-cli';
 
 /**
- * Runs the real `guardian` CLI as a child process, from source, the way a script or a service
- * manager would: no in-process shortcuts. Every child started here is tracked so a test file's
- * afterAll can stop what a failing test left behind.
+ * Runs the real `guardian` CLI as a child process, as built (out/main/cli.js, see built-cli.ts),
+ * the way a script or a service manager would: no in-process shortcuts, and the product's own
+ * argon2 and scrypt costs. Every child started here is tracked so a test file's afterAll can stop
+ * what a failing test left behind.
  */
-
-export const cliPath = join(packageRoot, 'main', 'headless', 'cli.ts');
 
 export interface Exit {
   code: number | null;
@@ -31,7 +34,7 @@ process.once('exit', () => {
 });
 
 function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv, stdin?: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
+  const child = spawn(process.execPath, [freshBuiltCli(), ...args], {
     cwd: packageRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -85,10 +88,25 @@ export async function runCli(
   }
 }
 
+/**
+ * An owner API key in the data dir, made in this process exactly as `guardian apikey create
+ * --role owner` makes one (the same router call, from the CLI's origin): one Node start less per
+ * server a test runs. cli-accounts.test.ts runs the command itself.
+ */
+async function bootstrapOwnerKey(dataDir: string): Promise<string> {
+  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  try {
+    const { token } = await core.router.invoke(LOCAL_OWNER, 'apikeys.create', { name: 'tests', role: 'owner' }, { origin: 'cli' });
+    return token;
+  } finally {
+    await core.close();
+  }
+}
+
 export interface Guardian {
   /** e.g. `http://127.0.0.1:43121/`, as printed on the first line of standard output. */
   url: string;
-  /** An owner API key made with `guardian apikey create` before the start (null when asked for none). */
+  /** An owner API key made before the start, as `guardian apikey create` makes one (null when asked for none). */
   token: string | null;
   /** `Authorization: Bearer …` for raw fetch calls (empty without a token). */
   auth(): Record<string, string>;
@@ -116,13 +134,8 @@ export async function startGuardian(
   options: { dataDir?: string; args?: readonly string[]; timeoutMs?: number; apiKey?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Guardian> {
   const dataDir = options.dataDir ?? tempDir();
-  // Every call but sign-in needs credentials: bootstrap an owner key the way an operator would.
-  let token: string | null = null;
-  if (options.apiKey !== false) {
-    const created = await runCli(['apikey', 'create', '--name', 'tests', '--role', 'owner', '--json', '--data-dir', dataDir]);
-    if (created.code !== 0) throw new Error(`guardian apikey create failed:\n${created.stderr}`);
-    token = (JSON.parse(created.stdout) as { token: string }).token;
-  }
+  // Every call but sign-in needs credentials: an owner key, made before the start.
+  const token = options.apiKey === false ? null : await bootstrapOwnerKey(dataDir);
   const auth = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env);
   let stdout = '';
