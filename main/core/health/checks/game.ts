@@ -1,4 +1,4 @@
-import { GameDig, games, protocols, type QueryResult } from 'gamedig';
+import type { QueryResult } from 'gamedig';
 import { gameConfig, type GameConfig } from '../../../../shared/health/game';
 import { type CheckResult, type CheckType, deadline, hostPort, refusedHost, resolvesToRefused, stopped } from '../check';
 import { tcpCheck } from './tcp';
@@ -9,6 +9,15 @@ import { tcpCheck } from './tcp';
  */
 const SOCKET_TIMEOUT_MS = 2000;
 
+/**
+ * gamedig, loaded on a game check's first run: it takes about half a second of CPU to load, which
+ * every `guardian` command and every start would pay otherwise.
+ */
+let gamedig: Promise<typeof import('gamedig')> | undefined;
+const loadGamedig = () => (gamedig ??= import('gamedig'));
+
+type Gamedig = Awaited<ReturnType<typeof loadGamedig>>;
+
 interface Game {
   name: string;
   /** The port gamedig queries when none is given; undefined for a bare protocol. */
@@ -16,7 +25,7 @@ interface Game {
 }
 
 /** The game gamedig knows by `id` ("minecraft", "protocol-valve"), or null. */
-function findGame(id: string): Game | null {
+function findGame({ games, protocols }: Gamedig, id: string): Game | null {
   if (id.startsWith('protocol-')) {
     const protocol = id.slice('protocol-'.length);
     return Object.hasOwn(protocols, protocol) ? { name: protocol } : null;
@@ -28,7 +37,7 @@ function findGame(id: string): Game | null {
   return { name: game.name, port: queryPort ?? (port === undefined ? undefined : port + firstOffset) };
 }
 
-function unknownGame(id: string): string {
+function unknownGame({ games }: Gamedig, id: string): string {
   const renamed = Object.entries(games).find(([, game]) => game.extra?.old_id === id);
   return renamed ? `unknown game id "${id}" (gamedig now calls it "${renamed[0]}")` : `unknown game id "${id}"`;
 }
@@ -86,8 +95,9 @@ export const gameCheck: CheckType<GameConfig> = {
   type: 'game',
   configSchema: gameConfig,
   async run(config, ctx) {
-    const game = findGame(config.game);
-    if (!game) return { status: 'down', latencyMs: null, message: unknownGame(config.game) };
+    const library = await loadGamedig();
+    const game = findGame(library, config.game);
+    if (!game) return { status: 'down', latencyMs: null, message: unknownGame(library, config.game) };
     const port = config.port ?? game.port;
     const target = port === undefined ? config.host : hostPort(config.host, port);
     const signal = deadline(ctx);
@@ -100,7 +110,7 @@ export const gameCheck: CheckType<GameConfig> = {
     // gamedig takes no AbortSignal: a query the deadline leaves behind ends on its attemptTimeout.
     // maxRetries counts tries (0 would mean its default); givenPortOnly stops it trying a given
     // port twice; the static query shares one UDP socket across runs.
-    const query = GameDig.query({
+    const query = library.GameDig.query({
       type: config.game,
       host: config.host,
       ...(config.port === undefined ? {} : { port: config.port, givenPortOnly: true }),
