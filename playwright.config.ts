@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from '@playwright/test';
 
 // Debian's Chromium, never a downloaded browser. The flags keep a headless Chromium from
@@ -19,8 +20,11 @@ export default defineConfig({
   // e2e/electron.spec.ts needs Electron's binary: where it is missing the spec reports itself
   // as not run, with the reason; the GitHub workflow runs it under xvfb.
   outputDir: 'test-results',
+  // A spec file's tests share one `guardian serve` (e2e/fixtures.ts) and run in order, in one
+  // worker; files share nothing (each worker starts its own serve over its own data folder), so
+  // they run side by side. At least two workers: much of a flow is waiting on the browser.
   fullyParallel: false,
-  workers: 1,
+  workers: Math.max(2, availableParallelism()),
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },

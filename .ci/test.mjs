@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// `npm test`: every check Guardian has, in order, then one honest closing line
-// "N passed, N failed" counted from the runners' JSON reports (plus one per static step).
+// `npm test`: every check Guardian has, then one honest closing line "N passed, N failed"
+// counted from the runners' JSON reports (plus one per static step), after a table of how long
+// each step took. The static steps (lint, type-checks, build, supply chain) run side by side;
+// Vitest (under V8 coverage) starts once the build has ended (the CLI tests run the built
+// out/main/cli.js), Playwright once every static step has, beside Vitest; the coverage floors
+// are judged when Vitest ends.
 // It works on a fresh machine: a missing system part is installed when we are root, or the
 // exact command to install it is printed before anything else runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { coverageArgs } from './coverage.mjs';
+import { runSteps, timesTable } from './steps.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const reports = join(root, '.reports');
 rmSync(reports, { recursive: true, force: true });
+rmSync(join(root, 'coverage'), { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 
 /** System packages the tests drive for real, by the binary that proves each is there. */
@@ -39,21 +46,6 @@ function ensureSystemParts() {
   process.exit(2);
 }
 
-const results = [];
-/** A step that cannot run on this machine exits with this (automake's "skipped"); it counts as not run, never as passed. */
-const SKIPPED = 77;
-
-function step(name, command, args, env = {}, { skipReason } = {}) {
-  console.log(`\n=== ${name}: ${command} ${args.join(' ')}`);
-  const started = Date.now();
-  const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  const skipped = skipReason !== undefined && run.status === SKIPPED;
-  const ok = run.status === 0;
-  console.log(`=== ${name}: ${skipped ? 'skipped' : ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  results.push({ name, ok, skipped: skipped ? skipReason : undefined });
-  return ok;
-}
-
 function readJson(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -65,32 +57,59 @@ function readJson(file) {
 ensureSystemParts();
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-step('lint', bin('eslint'), ['--max-warnings', '0', '.']);
-step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
-step('typecheck (renderer)', bin('tsc'), ['-p', 'renderer/tsconfig.json', '--noEmit']);
-step('licenses of what ships (licensee)', process.execPath, ['.ci/supply-chain/licenses.mjs']);
-step('secret scan (secretlint)', process.execPath, ['.ci/supply-chain/secrets.mjs']);
-step('dependency advisories (npm audit)', process.execPath, ['.ci/supply-chain/audit-deps.mjs'], {}, {
-  skipReason: 'the advisory service did not answer from this machine; the GitHub workflow runs it',
-});
-step('supply-chain checks, tested (node:test)', process.execPath, [
-  '--test',
-  '.ci/supply-chain/licenses.test.mjs',
-  '.ci/supply-chain/audit-deps.test.mjs',
-  '.ci/supply-chain/secrets.test.mjs',
-]);
-const built = step('build', bin('electron-vite'), ['build']);
-step('unit and integration (vitest)', bin('vitest'), [
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${join(reports, 'vitest.json')}`,
-]);
-if (built) {
-  step('end-to-end (playwright)', bin('playwright'), ['test'], {
-    PLAYWRIGHT_JSON_OUTPUT_NAME: join(reports, 'playwright.json'),
-  });
-}
+const VITEST = 'unit and integration (vitest)';
+const PLAYWRIGHT = 'end-to-end (playwright)';
+const COVERAGE = 'coverage floors';
+const staticSteps = [
+  { name: 'lint', command: bin('eslint'), args: ['--max-warnings', '0', '.'] },
+  { name: 'typecheck (node)', command: bin('tsc'), args: ['-p', 'tsconfig.json', '--noEmit'] },
+  { name: 'typecheck (renderer)', command: bin('tsc'), args: ['-p', 'renderer/tsconfig.json', '--noEmit'] },
+  { name: 'build', command: bin('electron-vite'), args: ['build'] },
+  { name: 'licenses of what ships (licensee)', command: process.execPath, args: ['.ci/supply-chain/licenses.mjs'] },
+  { name: 'secret scan (secretlint)', command: process.execPath, args: ['.ci/supply-chain/secrets.mjs'] },
+  {
+    name: 'dependency advisories (npm audit)',
+    command: process.execPath,
+    args: ['.ci/supply-chain/audit-deps.mjs'],
+    skipReason: 'the advisory service did not answer from this machine; the GitHub workflow runs it',
+  },
+  {
+    name: 'CI scripts, tested (node:test)',
+    command: process.execPath,
+    args: ['--test', '.ci/coverage.test.mjs', '.ci/supply-chain/licenses.test.mjs', '.ci/supply-chain/audit-deps.test.mjs', '.ci/supply-chain/secrets.test.mjs'],
+  },
+];
+const started = Date.now();
+const results = await runSteps(
+  [
+    ...staticSteps,
+    {
+      // Without a build the CLI tests say so (main/headless/testing/built-cli.ts); the rest still run.
+      name: VITEST,
+      command: bin('vitest'),
+      args: ['run', ...coverageArgs(), '--reporter=dot', '--reporter=json', `--outputFile.json=${join(reports, 'vitest.json')}`],
+      after: ['build'],
+    },
+    {
+      // The table per layer and per critical module, judged against .ci/coverage-floors.json.
+      name: COVERAGE,
+      command: process.execPath,
+      args: ['.ci/coverage.mjs', '--check'],
+      after: [VITEST],
+    },
+    {
+      // Beside Vitest: a flow spends most of its time waiting on the browser or the server.
+      name: PLAYWRIGHT,
+      command: bin('playwright'),
+      args: ['test'],
+      env: { PLAYWRIGHT_JSON_OUTPUT_NAME: join(reports, 'playwright.json') },
+      after: staticSteps.map((step) => step.name),
+      requires: 'build',
+    },
+  ],
+  root,
+);
+const built = results.find((result) => result.name === 'build')?.ok === true;
 
 let passed = 0;
 let failed = 0;
@@ -98,7 +117,7 @@ let skipped = 0;
 /** What did not run, and why: vitest names the test; Playwright also gives the skip's reason. */
 const notRun = [];
 for (const result of results) {
-  if (result.name.startsWith('unit') || result.name.startsWith('end-to-end')) continue;
+  if (result.name === VITEST || result.name === PLAYWRIGHT) continue;
   if (result.skipped) {
     skipped++;
     notRun.push(`${result.name}: ${result.skipped}`);
@@ -140,7 +159,7 @@ if (built) {
   } else failed++;
 } else failed++;
 
-console.log('\n' + results.map((result) => `${result.skipped ? 'skip  ' : result.ok ? 'ok    ' : 'FAILED'} ${result.name}`).join('\n'));
+console.log(`\n${timesTable(results, Date.now() - started)}`);
 if (skipped) console.log(`\n${skipped} not run:\n${notRun.map((line) => `  ${line}`).join('\n')}`);
 // The closing line CI reads, alone on its line.
 console.log(`\n${passed} passed, ${failed} failed`);
