@@ -159,6 +159,7 @@ class FakeEventSource implements EventSourceLike {
   static last: FakeEventSource | undefined;
   readonly listeners = new Map<string, ((event: Event) => void)[]>();
   closed = false;
+  readyState = 0;
   constructor(readonly url: string) {
     FakeEventSource.last = this;
   }
@@ -194,7 +195,7 @@ describe('HTTP client: events', () => {
     expect(source?.closed).toBe(true);
   });
 
-  it('asks for a refresh when the stream comes back after a drop', () => {
+  it('asks for a refresh each time the stream opens: at first, and when it comes back after a drop', () => {
     const client = eventClient();
     const refresh = vi.fn();
     client.onReconnect(refresh);
@@ -202,10 +203,54 @@ describe('HTTP client: events', () => {
     const source = FakeEventSource.last;
 
     source?.fire('open');
-    expect(refresh).not.toHaveBeenCalled();
+    expect(refresh).toHaveBeenCalledTimes(1);
     source?.fire('error');
     source?.fire('open');
-    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(refresh).toHaveBeenCalledTimes(2);
+  });
+
+  it('reopens a stream the browser gave up on (a 503 while Guardian restarts), and then asks for a refresh', () => {
+    vi.useFakeTimers();
+    try {
+      const client = eventClient();
+      const refresh = vi.fn();
+      const received: unknown[] = [];
+      client.onReconnect(refresh);
+      client.subscribe('servers.changed', (payload) => received.push(payload));
+      const first = FakeEventSource.last;
+      first?.fire('open');
+      if (first) first.readyState = 2;
+      first?.fire('error');
+      expect(first?.closed).toBe(true);
+
+      vi.advanceTimersByTime(999);
+      expect(FakeEventSource.last).toBe(first);
+      vi.advanceTimersByTime(1);
+      const second = FakeEventSource.last;
+      expect(second).not.toBe(first);
+      second?.fire('open');
+      expect(refresh).toHaveBeenCalledTimes(2);
+      second?.fire('servers.changed', JSON.stringify({ change: 'created', ids: ['b'] }));
+      expect(received).toEqual([{ change: 'created', ids: ['b'] }]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not reopen a stream nobody listens to any more', () => {
+    vi.useFakeTimers();
+    try {
+      const client = eventClient();
+      const off = client.subscribe('servers.changed', () => undefined);
+      const first = FakeEventSource.last;
+      if (first) first.readyState = 2;
+      first?.fire('error');
+      off();
+      vi.advanceTimersByTime(60_000);
+      expect(FakeEventSource.last).toBe(first);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

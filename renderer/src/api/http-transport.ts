@@ -9,7 +9,14 @@ type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface EventSourceLike {
   addEventListener(type: string, listener: (event: Event) => void): void;
   close(): void;
+  /** 2 (CLOSED) once the browser has given up reconnecting (the server answered other than 200). */
+  readonly readyState?: number;
 }
+
+const CLOSED = 2;
+/** How long to wait before reopening a stream the browser gave up on, doubling up to the cap. */
+const REOPEN_FIRST_MS = 1000;
+const REOPEN_MAX_MS = 30_000;
 
 export interface HttpTransportOptions {
   /** Origin the API lives on; '' means the page's own origin. */
@@ -88,14 +95,18 @@ async function httpCall(
 
 /**
  * One EventSource shared by every subscriber, opened on the first subscription and closed
- * after the last one leaves. EventSource reconnects by itself; a reopen after an error is
- * reported so caches can be refreshed.
+ * after the last one leaves. EventSource reconnects by itself after a dropped connection; when
+ * the browser gives up instead (the server answered 503 while restarting, or anything but 200),
+ * the stream is reopened here, waiting longer each time. Every open, the first included, is
+ * reported: nothing emitted before it reached this page, so whatever was read before it may be
+ * stale (docs/architecture.md §3).
  */
 function eventStream(url: string, create: (url: string) => EventSourceLike) {
   let source: EventSourceLike | undefined;
-  let hadError = false;
+  let reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  let reopenDelay = REOPEN_FIRST_MS;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const reconnectListeners = new Set<() => void>();
+  const openListeners = new Set<() => void>();
   const attached = new Set<string>();
 
   const attach = (name: string) => {
@@ -114,27 +125,42 @@ function eventStream(url: string, create: (url: string) => EventSourceLike) {
     });
   };
 
+  const active = () => [...listeners.values()].some((set) => set.size > 0);
+
+  const drop = () => {
+    source?.close();
+    source = undefined;
+    attached.clear();
+  };
+
   const open = () => {
     if (source) return;
-    source = create(url);
-    hadError = false;
-    source.addEventListener('error', () => {
-      hadError = true;
+    const opened = create(url);
+    source = opened;
+    opened.addEventListener('error', () => {
+      if (opened !== source || opened.readyState !== CLOSED) return;
+      // The browser will not try again by itself: try later, while anyone still listens.
+      drop();
+      const delay = reopenDelay;
+      reopenDelay = Math.min(reopenDelay * 2, REOPEN_MAX_MS);
+      reopenTimer = setTimeout(() => {
+        reopenTimer = undefined;
+        if (active()) open();
+      }, delay);
     });
-    source.addEventListener('open', () => {
-      if (!hadError) return;
-      hadError = false;
-      for (const listener of reconnectListeners) listener();
+    opened.addEventListener('open', () => {
+      if (opened !== source) return;
+      reopenDelay = REOPEN_FIRST_MS;
+      for (const listener of openListeners) listener();
     });
     for (const name of listeners.keys()) attach(name);
   };
 
   const closeIfIdle = () => {
-    const active = [...listeners.values()].some((set) => set.size > 0);
-    if (active || !source) return;
-    source.close();
-    source = undefined;
-    attached.clear();
+    if (active()) return;
+    if (reopenTimer !== undefined) clearTimeout(reopenTimer);
+    reopenTimer = undefined;
+    drop();
   };
 
   return {
@@ -142,16 +168,16 @@ function eventStream(url: string, create: (url: string) => EventSourceLike) {
       const set = listeners.get(name) ?? new Set();
       listeners.set(name, set);
       set.add(listener);
-      open();
+      if (reopenTimer === undefined) open();
       attach(name);
       return () => {
         set.delete(listener);
         closeIfIdle();
       };
     },
-    onReconnect(listener: () => void) {
-      reconnectListeners.add(listener);
-      return () => reconnectListeners.delete(listener);
+    onOpen(listener: () => void) {
+      openListeners.add(listener);
+      return () => openListeners.delete(listener);
     },
   };
 }
@@ -170,7 +196,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     call: (name, input, callOptions) => httpCall(fetcher, baseUrl, { csrfToken, setupToken }, name, input, callOptions),
     subscribe: (name, listener) => stream.subscribe(name, listener),
     onReconnect: (listener) => {
-      const off = stream.onReconnect(listener);
+      const off = stream.onOpen(listener);
       return () => {
         off();
       };

@@ -15,8 +15,9 @@ export interface Transport {
   /** Raw event payloads, one callback per event name. Returns the unsubscribe function. */
   subscribe(event: EventName, listener: (payload: unknown) => void): () => void;
   /**
-   * Called when the event stream comes back after a drop: events may have been missed, so
-   * cached data should be refreshed. Returns the unsubscribe function.
+   * Called each time the event stream opens, the first time and after every drop: events
+   * emitted before then never arrived, so data read before then (or still being read) should be
+   * read again. Returns the unsubscribe function.
    */
   onReconnect(listener: () => void): () => void;
   /**

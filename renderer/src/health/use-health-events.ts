@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import type { InputOf, MethodName, Methods, OutputOf } from '../../../shared/api';
 import type { Incident } from '../../../shared/api/health';
 import { useClient } from '../api/client-context';
+import { keepPatch } from '../api/freshness';
 import { invalidateDomain, invalidateMethod } from '../api/query-keys';
 import {
   patchCheck,
@@ -31,6 +32,8 @@ function patchEach<N extends MethodName>(
     const input = key[1] as InputOf<Methods[N]>;
     const next = patch(data, input);
     if (next !== data) queryClient.setQueryData(key, next);
+    // A read in flight would answer with what the server knew before this event: read again.
+    keepPatch(queryClient, key);
   }
 }
 
@@ -49,7 +52,8 @@ function onIncident(queryClient: QueryClient, incident: Incident, kind: Incident
  *   'health.server';
  * - incident.opened / acknowledged / resolved → inserted or updated wherever incidents are listed;
  * - servers.changed → every health read is refetched (a server added, renamed or removed).
- * Nothing is refetched for a result: the fleet overview of thousands of servers stays put.
+ * Nothing is refetched for a result: the fleet overview of thousands of servers stays put; only
+ * a read that was in flight when an event came is read again once it answers (freshness.ts).
  */
 export function useHealthEvents(enabled = true): void {
   const client = useClient();

@@ -9,6 +9,8 @@ export interface FakeClient extends GuardianClient {
   calls: { name: MethodName; input: unknown }[];
   /** Delivers an event as the server would. */
   emit<E extends EventName>(name: E, payload: PayloadOf<Events[E]>): void;
+  /** Tells the app its event stream has (re)opened, as the HTTP transport does. */
+  streamOpened(): void;
 }
 
 /**
@@ -19,6 +21,7 @@ export function fakeClient(handlers: Handlers): FakeClient {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: FakeClient['calls'] = [];
   const failureListeners = new Set<(error: AppError, method: MethodName) => void>();
+  const openListeners = new Set<() => void>();
   return {
     transport: 'http',
     calls,
@@ -38,7 +41,12 @@ export function fakeClient(handlers: Handlers): FakeClient {
       set.add(wrapped);
       return () => set.delete(wrapped);
     },
-    onReconnect: () => () => undefined,
+    onReconnect(listener) {
+      openListeners.add(listener);
+      return () => {
+        openListeners.delete(listener);
+      };
+    },
     onFailure(listener) {
       failureListeners.add(listener);
       return () => {
@@ -47,6 +55,9 @@ export function fakeClient(handlers: Handlers): FakeClient {
     },
     emit(name, payload) {
       for (const listener of listeners.get(name) ?? []) listener(payload);
+    },
+    streamOpened() {
+      for (const listener of openListeners) listener();
     },
   };
 }
