@@ -40,7 +40,7 @@ async function listening(): Promise<{ port: number; server: Server }> {
 }
 
 async function setup(core: Core, port: number, extra: Record<string, unknown> = {}) {
-  const server = await call<{ id: string }>(core, 'servers.create', { name: 'web-1', host: '127.0.0.1', port, tags: ['edge'] });
+  const server = await call<{ id: string }>(core, 'servers.create', { name: 'web-1', host: '127.0.0.1', port, tags: ['edge'], monitor: false });
   const check = await call<Check>(core, 'checks.create', {
     serverId: server.id,
     name: 'port open',
@@ -85,6 +85,21 @@ describe('the health engine', () => {
     const batch = await waitFor('a check.result event', () => seen.find((e) => e.name === 'check.result'));
     expect(batch.payload).toMatchObject({ results: [{ checkId: check.id, serverId, status: 'up', state: 'up' }] });
     expect(seen).toContainEqual({ name: 'server.status', payload: expect.objectContaining({ serverId, from: 'unknown', to: 'up' }) });
+  });
+
+  it('runs a check saved while polling at once, not somewhere in its interval: its state is known seconds after saving', async () => {
+    const core = env.start();
+    const { port } = await listening();
+    core.health.start();
+    const seen = recordEvents(core);
+    // An hour's interval: the first 10 % of it would be up to 6 minutes of "waiting for its first result".
+    const { serverId, check } = await setup(core, port, { intervalMs: 3_600_000 });
+
+    const first = await waitFor('the first result', () => seen.find((e) => e.name === 'check.result'), 2000);
+    expect(first.payload).toMatchObject({ results: [{ checkId: check.id, status: 'up', state: 'up' }] });
+    const saved = await call<Check>(core, 'checks.get', { id: check.id });
+    expect(saved).toMatchObject({ state: 'up', lastStatus: 'up' });
+    expect(seen).toContainEqual({ name: 'server.status', payload: expect.objectContaining({ serverId, to: 'up' }) });
   });
 
   it('opens an incident when the target goes down, with the cause, and resolves it when it is back', async () => {
@@ -199,7 +214,7 @@ describe('the health engine', () => {
     const core = env.start();
     const { port } = await listening();
     const { check } = await setup(core, port);
-    const other = await call<{ id: string }>(core, 'servers.create', { name: 'db-1', host: '127.0.0.1', tags: ['db'] });
+    const other = await call<{ id: string }>(core, 'servers.create', { name: 'db-1', host: '127.0.0.1', tags: ['db'], monitor: false });
     await call(core, 'checks.create', { serverId: other.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } }, confirmAfter: 1, retries: 0 });
     await call(core, 'checks.run', { id: check.id });
 

@@ -254,7 +254,8 @@ export class HealthEngine {
     if (change.kind === 'remove') {
       this.scheduler.remove(check.id);
     } else if (this.started) {
-      this.scheduler.upsert(scheduled(check));
+      // A check just saved runs at once: its first result is what the editor's Test promised.
+      this.scheduler.upsert(scheduled(check), { now: true });
       this.applyPause(check);
     }
     this.announce(this.deps.recorder.evaluate([check.serverId]));

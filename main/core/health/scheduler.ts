@@ -183,9 +183,10 @@ export class CheckScheduler {
   /**
    * Adds or replaces a check. A new check's first run falls within the first `jitter` of its
    * interval; with `spread` (a fleet loaded at start) anywhere in its interval, so a restart with
-   * thousands of checks does not run them all in the same few seconds.
+   * thousands of checks does not run them all in the same few seconds; with `now` (a check just
+   * saved) at once, as the caps allow, so its first result is not minutes away.
    */
-  upsert(check: ScheduledCheck, options: { spread?: boolean } = {}): void {
+  upsert(check: ScheduledCheck, options: { spread?: boolean; now?: boolean } = {}): void {
     if (!(check.intervalMs >= MIN_INTERVAL_MS && check.intervalMs <= MAX_INTERVAL_MS)) {
       throw new RangeError(`check interval must be between 10 s and 24 h, got ${check.intervalMs} ms`);
     }
@@ -194,7 +195,7 @@ export class CheckScheduler {
       existing.check = check;
       return;
     }
-    const window = options.spread ? check.intervalMs : this.jitter * check.intervalMs;
+    const window = options.now ? 0 : options.spread ? check.intervalMs : this.jitter * check.intervalMs;
     const dueAt = this.options.clock.now() + Math.floor(this.options.random() * window);
     const entry: Entry = { check, dueAt, paused: false, running: null, token: 0, waitingForHost: false };
     this.entries.set(check.id, entry);
