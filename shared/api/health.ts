@@ -226,6 +226,11 @@ export const Uptime = z.object({
   h24: z.number().nullable(),
   d7: z.number().nullable(),
   d30: z.number().nullable(),
+  /**
+   * Since when results are counted: the oldest of the checks' creation times; null without
+   * checks. A span longer than the time since then is only partly measured.
+   */
+  since: z.number().int().nullable(),
 });
 
 export const Incident = z.object({

@@ -44,6 +44,13 @@ function certificateOf(check: CheckRuntime): { validTo: number; daysLeft: number
   return { validTo: Date.parse(cert.validTo), daysLeft: cert.daysLeft, subject: names[0] ?? check.host };
 }
 
+/** Since when uptime is measured: the oldest check's creation (docs/architecture.md §7); null without checks. */
+function measuredSince(checks: readonly CheckRuntime[]): number | null {
+  let oldest: number | null = null;
+  for (const check of checks) if (oldest === null || check.createdAt < oldest) oldest = check.createdAt;
+  return oldest;
+}
+
 export class HealthQueries {
   constructor(private readonly deps: HealthQueryDeps) {}
 
@@ -56,6 +63,7 @@ export class HealthQueries {
     const latency: { serverId: string; name: string; latencyMs: number }[] = [];
     const certificates: FleetOverview['certificates'] = [];
     const shown = new Map<string, ServerInfo>();
+    const checksShown: CheckRuntime[] = [];
     for (const server of registry.servers().values()) {
       if (!matches(server, filter)) continue;
       shown.set(server.id, server);
@@ -67,6 +75,7 @@ export class HealthQueries {
       let latencyCount = 0;
       for (const check of checks) {
         seqs.push(check.seq);
+        checksShown.push(check);
         if (check.paused) continue;
         if (check.avgLatencyMs !== null) {
           latencySum += check.avgLatencyMs;
@@ -104,7 +113,7 @@ export class HealthQueries {
       counts,
       servers,
       openIncidents,
-      uptime: { h24: uptimeOf(tally.h24), d7: uptimeOf(tally.d7), d30: uptimeOf(tally.d30) },
+      uptime: { h24: uptimeOf(tally.h24), d7: uptimeOf(tally.d7), d30: uptimeOf(tally.d30), since: measuredSince(checksShown) },
       slowest: latency.sort((a, b) => b.latencyMs - a.latencyMs).slice(0, TOP),
       flakiest: flaky.sort((a, b) => b.incidents - a.incidents || b.failures - a.failures).slice(0, TOP),
       certificates: certificates.sort((a, b) => a.validTo - b.validTo).slice(0, TOP),
@@ -124,7 +133,13 @@ export class HealthQueries {
       status,
       since,
       checks: checks.map(toCheck),
-      uptime: { h24: uptimeOf(tally.h24), d7: uptimeOf(tally.d7), d30: uptimeOf(tally.d30), d90: this.uptimeFromRollups(seqs, now - 90 * DAY_MS) },
+      uptime: {
+        h24: uptimeOf(tally.h24),
+        d7: uptimeOf(tally.d7),
+        d30: uptimeOf(tally.d30),
+        d90: this.uptimeFromRollups(seqs, now - 90 * DAY_MS),
+        since: measuredSince(checks),
+      },
       incidents: incidents.list({ serverId: id, limit: 20, offset: 0 }).items,
       maintenance: maintenance.list(server),
     };

@@ -19,6 +19,30 @@ export function formatUptime(fraction: number | null): string {
   return `${percent.toFixed(percent === 100 ? 0 : 2)} %`;
 }
 
+export const SPAN_MS = { h24: 24 * 3_600_000, d7: 7 * 86_400_000, d30: 30 * 86_400_000, d90: 90 * 86_400_000 } as const;
+
+/** How long something has been measured, coarsely: "under a minute", "3 min", "5 h", "2 d". */
+function measuredFor(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/**
+ * Uptime over a span as people can trust it: "99.95 %" when the whole span was measured,
+ * "100 % of 3 min measured" when monitoring started within it (a minute of results is not a
+ * month of uptime), "—" without results.
+ */
+export function formatUptimeOver(fraction: number | null, spanMs: number, since: number | null, now: number): string {
+  if (fraction === null) return '—';
+  const measured = since === null ? spanMs : now - since;
+  if (measured >= spanMs) return formatUptime(fraction);
+  return `${formatUptime(fraction)} of ${measuredFor(Math.max(0, measured))} measured`;
+}
+
 /** "12 ms", "1.25 s"; "—" when there is none. */
 export function formatLatency(ms: number | null): string {
   if (ms === null) return '—';

@@ -46,7 +46,7 @@ describe('The fleet overview', () => {
     renderOverview(
       overview({
         servers,
-        uptime: { h24: 0.99951, d7: 0.9, d30: null },
+        uptime: { h24: 0.99951, d7: 0.9, d30: null, since: 1_600_000_000_000 },
         slowest: [{ serverId: serverId(1), name: 'db-01', latencyMs: 1_250 }],
         flakiest: [{ serverId: serverId(2), name: 'cache-01', incidents: 3, failures: 17 }],
         certificates: [{ serverId: SERVER_ID, name: 'web-01', checkId: 'c', subject: 'web01.example.com', validTo: Date.now() + 5 * 86_400_000, daysLeft: 5 }],

@@ -1,7 +1,8 @@
 import type { FleetOverview } from '../../../../shared/api/health';
 import { serverHealthHref } from '../../app/routes';
 import { formatDateTime, plural } from '../../ui/format';
-import { formatLatency, formatUptime } from '../health-format';
+import { formatLatency, formatUptimeOver, SPAN_MS } from '../health-format';
+import { useNow } from '../use-now';
 import { IncidentItem } from '../incidents/IncidentItem';
 
 function Panel({ title, testId, children }: { title: string; testId: string; children: React.ReactNode }) {
@@ -14,18 +15,19 @@ function Panel({ title, testId, children }: { title: string; testId: string; chi
 }
 
 export function UptimePanel({ uptime }: { uptime: FleetOverview['uptime'] }) {
+  const now = useNow();
   const spans = [
-    ['24 h', uptime.h24],
-    ['7 d', uptime.d7],
-    ['30 d', uptime.d30],
+    ['24 h', uptime.h24, SPAN_MS.h24],
+    ['7 d', uptime.d7, SPAN_MS.d7],
+    ['30 d', uptime.d30, SPAN_MS.d30],
   ] as const;
   return (
     <Panel title="Uptime" testId="overview-uptime">
       <dl className="uptime-figures">
-        {spans.map(([label, value]) => (
+        {spans.map(([label, value, spanMs]) => (
           <div key={label} className="uptime-figure">
             <dt>{label}</dt>
-            <dd data-testid={`uptime-${label.replace(' ', '')}`}>{formatUptime(value)}</dd>
+            <dd data-testid={`uptime-${label.replace(' ', '')}`}>{formatUptimeOver(value, spanMs, uptime.since, now)}</dd>
           </div>
         ))}
       </dl>

@@ -1,5 +1,6 @@
 import type { ServerHealth } from '../../../../shared/api/health';
-import { formatUptime } from '../health-format';
+import { formatUptimeOver, SPAN_MS } from '../health-format';
+import { useNow } from '../use-now';
 
 const SPANS = [
   ['24 hours', 'h24'],
@@ -10,6 +11,7 @@ const SPANS = [
 
 /** The server's uptime over four spans, each as a figure and a bar. */
 export function UptimeBars({ uptime }: { uptime: ServerHealth['uptime'] }) {
+  const now = useNow();
   return (
     <section className="panel" aria-labelledby="uptime-title" data-testid="uptime-bars">
       <h2 className="panel__title" id="uptime-title">
@@ -27,7 +29,7 @@ export function UptimeBars({ uptime }: { uptime: ServerHealth['uptime'] }) {
                   <span className="uptime-bar__fill" style={{ width: `${(value ?? 0) * 100}%` }} />
                 </span>
                 <span className="uptime-bar__value" data-testid={`uptime-${key}`}>
-                  {formatUptime(value)}
+                  {formatUptimeOver(value, SPAN_MS[key], uptime.since, now)}
                 </span>
               </dd>
             </div>
