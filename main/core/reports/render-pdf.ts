@@ -273,6 +273,9 @@ export async function writePdf(report: ReportDocument, out: FileSink, signal: Ab
   doc.registerFont('bold', fontPath(FONTS.bold));
   doc.pipe(out.stream);
   const written = finished(out.stream);
+  // If drawing fails (or is cancelled) the caller destroys the stream (FileSink.abort) and that
+  // rejection is nobody's to await: handled here, it is not an unhandled rejection (a crash).
+  written.catch(() => undefined);
   doc.addPage();
   numberPages(doc, report.title);
   titlePage(doc, report);
