@@ -2,7 +2,7 @@ import { fireEvent, render, screen, cleanup, within } from '@testing-library/rea
 import { afterEach, describe, expect, it } from 'vitest';
 import { withLayout } from '../../test/layout';
 import { fleet } from '../test-fixtures';
-import { columnsFor, gridOrder, moveIndex } from './grid-layout';
+import { columnsFor, gridOrder, LABELLED_MAX, layoutFor, moveIndex } from './grid-layout';
 import { StatusGrid } from './StatusGrid';
 
 withLayout();
@@ -19,13 +19,38 @@ describe('The status grid', () => {
     expect(screen.getByTestId('status-grid').getAttribute('aria-rowcount')).toBe(String(Math.ceil(5_000 / columnsFor(800 - 8))));
   });
 
-  it('gives each cell its status by colour class, glyph and words, and a link to the server', () => {
+  it('names every server in its cell while the fleet is small enough to read them, beside its glyph, with a link to it', () => {
     render(<StatusGrid servers={fleet(30)} />);
+    const cells = screen.getAllByTestId('status-cell');
+    expect(cells).toHaveLength(30);
+    const first = cells[0];
+    expect(first?.textContent).toBe('✕srv-00000');
+    expect(first?.querySelector('.status-dot--down')).toBeTruthy();
+    expect(first?.querySelector('.status-cell__name')?.textContent).toBe('srv-00000');
+    expect(first?.getAttribute('aria-label')).toMatch(/^srv-00000: Down/);
+    expect(first?.getAttribute('title')).toBe('srv-00000');
+    expect(first?.getAttribute('href')).toBe('#/servers/00000000-0000-4000-8000-000000000000/health');
+    // 800 px wide: four named cells a row.
+    expect(screen.getByTestId('status-grid').getAttribute('aria-colcount')).toBe(String(columnsFor(800 - 8, layoutFor(30))));
+    expect(layoutFor(30).labelled).toBe(true);
+  });
+
+  it('keeps thousands of servers as a dense grid of coloured squares with their status glyph', () => {
+    render(<StatusGrid servers={fleet(LABELLED_MAX + 1)} />);
     const first = screen.getAllByTestId('status-cell')[0];
     expect(first?.className).toContain('status-cell--down');
     expect(first?.textContent).toBe('✕');
     expect(first?.getAttribute('aria-label')).toMatch(/^srv-00000: Down/);
-    expect(first?.getAttribute('href')).toBe('#/servers/00000000-0000-4000-8000-000000000000/health');
+  });
+
+  it('shows the full name of a focused cell, however long, and says how to get there by keyboard', () => {
+    const long = fleet(3).map((server, i) => (i === 1 ? { ...server, name: 'payments-gateway-eu-west-3-canary-blue' } : server));
+    render(<StatusGrid servers={long} />);
+    expect(screen.getByTestId('status-grid-readout').textContent).toContain('arrow keys');
+    const cells = screen.getAllByTestId('status-cell');
+    cells[0]?.focus();
+    fireEvent.keyDown(screen.getByTestId('status-grid'), { key: 'ArrowRight' });
+    expect(screen.getByTestId('status-grid-readout').textContent).toContain('payments-gateway-eu-west-3-canary-blue');
   });
 
   it('puts each server link inside a grid cell (a link may not be a cell itself)', () => {

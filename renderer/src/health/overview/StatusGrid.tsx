@@ -4,7 +4,7 @@ import type { FleetServer } from '../../../../shared/api/health';
 import { serverHealthHref } from '../../app/routes';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
-import { CELL_PITCH, columnsFor, moveIndex } from './grid-layout';
+import { columnsFor, layoutFor, moveIndex } from './grid-layout';
 
 /** The scroller's padding (health.css), kept out of the rows' height. */
 const GRID_PADDING = 4;
@@ -47,22 +47,25 @@ function Readout({ server }: { server: FleetServer | undefined }) {
           </span>
         </>
       ) : (
-        <span className="muted">Point at a server to see its name; click it for its health.</span>
+        <span className="muted">Point at a server, or Tab to the grid and use the arrow keys, to see it here; a click or Enter opens its health.</span>
       )}
     </p>
   );
 }
 
 /**
- * Every server as one small cell: colour and glyph say its status, the name shows on hover or
- * focus, a click opens its health page. The rows are virtualized, so 5,000 servers put a few
+ * Every server as one cell: colour and glyph say its status. Up to LABELLED_MAX servers a cell
+ * also shows the name (cut with an ellipsis; in full in the readout above on hover or focus);
+ * past it, small squares whose name shows on hover or focus. A click opens its health page. The rows are virtualized, so 5,000 servers put a few
  * hundred cells in the DOM. One cell is in the tab order; arrow keys, Page Up/Down, Home and
  * End move between them.
  */
 export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
   const scroller = useRef<HTMLDivElement>(null);
   const width = useContentWidth(scroller);
-  const columns = columnsFor(width);
+  const layout = layoutFor(servers.length);
+  const pitch = layout.height + layout.gap;
+  const columns = columnsFor(width, layout);
   const rows = Math.ceil(servers.length / columns);
   const [active, setActive] = useState(0);
   const [pointed, setPointed] = useState<number | null>(null);
@@ -70,7 +73,7 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
   const virtualizer = useVirtualizer({
     count: rows,
     getScrollElement: () => scroller.current,
-    estimateSize: () => CELL_PITCH,
+    estimateSize: () => pitch,
     overscan: 3,
   });
   const activeIndex = Math.min(active, Math.max(0, servers.length - 1));
@@ -86,7 +89,7 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
   }, [activeIndex, items]);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const pageRows = Math.max(1, Math.floor((scroller.current?.clientHeight ?? CELL_PITCH) / CELL_PITCH) - 1);
+    const pageRows = Math.max(1, Math.floor((scroller.current?.clientHeight ?? pitch) / pitch) - 1);
     const next = moveIndex(event.key, activeIndex, servers.length, columns, pageRows);
     if (next === null) return;
     event.preventDefault();
@@ -102,7 +105,7 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
   };
 
   return (
-    <div className="status-grid">
+    <div className={`status-grid${layout.labelled ? ' status-grid--labelled' : ''}`}>
       <Readout server={pointed !== null ? servers[pointed] : undefined} />
       <div
         ref={scroller}
@@ -137,7 +140,7 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
                     <div key={server.id} role="gridcell" aria-colindex={offset + 1} className="status-grid__cell">
                       <a
                         href={serverHealthHref(server.id)}
-                        className={`status-cell status-cell--${server.status}`}
+                        className={layout.labelled ? 'status-cell status-cell--labelled' : `status-cell status-cell--${server.status}`}
                         aria-label={describe(server)}
                         title={server.name}
                         tabIndex={index === activeIndex ? 0 : -1}
@@ -145,7 +148,18 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
                         data-status={server.status}
                         data-testid="status-cell"
                       >
-                        <span aria-hidden="true">{STATUS_GLYPHS[server.status]}</span>
+                        {layout.labelled ? (
+                          <>
+                            <span className={`status-dot status-dot--${server.status}`} aria-hidden="true">
+                              {STATUS_GLYPHS[server.status]}
+                            </span>
+                            <span className="status-cell__name" aria-hidden="true">
+                              {server.name}
+                            </span>
+                          </>
+                        ) : (
+                          <span aria-hidden="true">{STATUS_GLYPHS[server.status]}</span>
+                        )}
                       </a>
                     </div>
                   );

@@ -2,14 +2,36 @@ import type { FleetServer } from '../../../../shared/api/health';
 import { statusRank } from '../status';
 import type { GridSort } from './overview-filters-store';
 
-/** One cell and the gap after it, in px: the grid's pitch. */
+/** One cell and the gap after it, in px: the dense grid's pitch. */
 export const CELL_SIZE = 22;
 export const CELL_GAP = 4;
 export const CELL_PITCH = CELL_SIZE + CELL_GAP;
 
+/** A cell's size and the gap after it, in px (health.css draws the same). */
+export interface GridLayout {
+  /** Cells show the server's name (truncated) beside its status glyph. */
+  labelled: boolean;
+  width: number;
+  height: number;
+  gap: number;
+}
+
+/** Up to this many servers, every cell carries its name; past it, the dense grid of squares. */
+export const LABELLED_MAX = 300;
+export const DENSE_LAYOUT: GridLayout = { labelled: false, width: CELL_SIZE, height: CELL_SIZE, gap: CELL_GAP };
+export const LABELLED_LAYOUT: GridLayout = { labelled: true, width: 168, height: 28, gap: 6 };
+
+/**
+ * Named cells while a fleet is small enough for names to be read (a few screens of them);
+ * squares for thousands, where the pattern of colours is what is read.
+ */
+export function layoutFor(count: number): GridLayout {
+  return count <= LABELLED_MAX ? LABELLED_LAYOUT : DENSE_LAYOUT;
+}
+
 /** How many cells fit across a width. */
-export function columnsFor(width: number): number {
-  return Math.max(1, Math.floor((width + CELL_GAP) / CELL_PITCH));
+export function columnsFor(width: number, layout: GridLayout = DENSE_LAYOUT): number {
+  return Math.max(1, Math.floor((width + layout.gap) / (layout.width + layout.gap)));
 }
 
 /** The servers in the grid's order: worst status first (longest in it first), or by name. */
