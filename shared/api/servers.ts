@@ -58,6 +58,8 @@ export const Tags = z
   .max(32, 'At most 32 tags')
   .transform((tags) => [...new Set(tags)].sort());
 export const Notes = z.string().max(4000, 'Notes are at most 4000 characters');
+/** A server's environment, or '' for none: a server gets none unless someone gives it one. */
+export const ServerEnvironment = Environment.or(z.literal(''));
 
 export const ServerId = z.uuid('Not a server id');
 
@@ -67,7 +69,7 @@ export const ServerInput = z.strictObject({
   host: ServerHost,
   port: ServerPort.default(22),
   user: ServerUser.default(null),
-  environment: Environment.default('production'),
+  environment: ServerEnvironment.default(''),
   tags: Tags.default([]),
   notes: Notes.default(''),
 });
@@ -156,7 +158,7 @@ export const ServerPatch = z.strictObject({
   host: ServerHost.optional(),
   port: ServerPort.optional(),
   user: ServerUser.optional(),
-  environment: Environment.optional(),
+  environment: ServerEnvironment.optional(),
   tags: Tags.optional(),
   notes: Notes.optional(),
 });

@@ -61,7 +61,8 @@ describe('servers: create, get, update, delete', () => {
       host: 'web-1.example.com',
       port: 22,
       user: null,
-      environment: 'production',
+      // No environment unless one is given: not every server is production.
+      environment: '',
       tags: ['eu', 'web'],
       notes: '',
       createdAt: START,
@@ -239,7 +240,7 @@ describe('servers.facets', () => {
         { value: 'web', count: 2 },
       ],
       environments: [
-        { value: 'production', count: 2 },
+        { value: '', count: 2 },
         { value: 'staging', count: 2 },
       ],
     });

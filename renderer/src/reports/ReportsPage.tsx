@@ -114,7 +114,8 @@ export function ReportsPage() {
   };
 
   const tags = facets.data?.tags ?? [];
-  const environments = facets.data?.environments ?? [];
+  // A server without an environment ('') is in no environment to choose.
+  const environments = (facets.data?.environments ?? []).filter((env) => env.value !== '');
   const serversApply = form.type !== 'audit-summary';
 
   return (

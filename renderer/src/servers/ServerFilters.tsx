@@ -52,7 +52,8 @@ export function ServerFilters() {
   const facets = useMethodQuery('servers.facets', {});
   const { search, environment, tags, setSearch, setEnvironment, clearFilters } = useListFilters();
   const filtered = search.trim() !== '' || environment !== null || tags.length > 0;
-  const environments = facets.data?.environments ?? [];
+  // A server without an environment ('') is in no environment to choose.
+  const environments = (facets.data?.environments ?? []).filter((env) => env.value !== '');
 
   return (
     <div className="filters">

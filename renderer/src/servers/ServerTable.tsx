@@ -79,7 +79,11 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
         {server.user ?? <span className="muted">—</span>}
       </div>
       <div role="cell" className="cell cell--env">
-        <span className={`env env--${server.environment === 'production' ? 'prod' : 'other'}`}>{server.environment}</span>
+        {server.environment === '' ? (
+          <span className="muted">None</span>
+        ) : (
+          <span className={`env env--${server.environment === 'production' ? 'prod' : 'other'}`}>{server.environment}</span>
+        )}
       </div>
       <div role="cell" className="cell cell--tags" title={server.tags.join(', ')}>
         {server.tags.slice(0, TAGS_SHOWN).map((tag) => (

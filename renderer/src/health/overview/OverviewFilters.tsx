@@ -6,7 +6,8 @@ import { useOverviewFilters, type GridSort } from './overview-filters-store';
 export function OverviewFilters() {
   const facets = useMethodQuery('servers.facets', {});
   const { environment, tags, statuses, sort, setEnvironment, toggleTag, setSort, clear } = useOverviewFilters();
-  const environments = facets.data?.environments ?? [];
+  // A server without an environment ('') is in no environment to choose.
+  const environments = (facets.data?.environments ?? []).filter((env) => env.value !== '');
   const tagOptions = [...(facets.data?.tags ?? [])].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)).slice(0, 40);
   const filtered = environment !== null || tags.length > 0 || statuses.length > 0;
 

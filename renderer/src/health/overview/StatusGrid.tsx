@@ -42,7 +42,8 @@ function Readout({ server }: { server: FleetServer | undefined }) {
           <span className={`status-dot status-dot--${server.status}`}>{STATUS_GLYPHS[server.status]}</span>
           <strong>{server.name}</strong>
           <span className="muted">
-            {server.host} · {server.environment} · {STATUS_LABELS[server.status]}
+            {server.host}
+            {server.environment ? ` · ${server.environment}` : ''} · {STATUS_LABELS[server.status]}
             {server.since !== null ? ` ${formatRelative(server.since)}` : ''} · {server.checks} {server.checks === 1 ? 'check' : 'checks'}
           </span>
         </>

@@ -11,7 +11,8 @@ export type ServerFormValues = Record<FormField, string>;
 export type FieldErrors = Partial<Record<FormField, string>>;
 
 export const DEFAULT_PORT = '22';
-export const DEFAULT_ENVIRONMENT = 'production';
+/** No environment until someone names one: a badge on every server would say nothing. */
+export const DEFAULT_ENVIRONMENT = '';
 
 export function valuesFromServer(server?: Server): ServerFormValues {
   if (!server) {
@@ -46,7 +47,8 @@ function rawInput(values: ServerFormValues): Record<string, unknown> {
     host: values.host,
     ...(port === '' ? {} : { port: /^\d+$/.test(port) ? Number(port) : port }),
     user: values.user.trim() === '' ? null : values.user.trim(),
-    ...(environment === '' ? {} : { environment }),
+    // '' is no environment (and clears one on an edit).
+    environment,
     tags: parseTags(values.tags),
     notes: values.notes,
   };
