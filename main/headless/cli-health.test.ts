@@ -94,15 +94,15 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     const paused = await runCli(['check', 'pause', appPort?.id ?? '', '--data-dir', dataDir]);
     expect(paused).toMatchObject({ code: 0, stdout: 'paused 1 check\n' });
     const states = async () => Object.fromEntries((await checksJson(dataDir, '--server', 'web-1')).map((check) => [check.name, check.state]));
-    expect(await states()).toEqual({ 'app port': 'paused', 'ssh 127.0.0.1:2222': 'unknown' });
+    expect(await states()).toEqual({ 'app port': 'paused', 'SSH 127.0.0.1:2222': 'unknown' });
 
     expect(await runCli(['check', 'pause', '--server', 'web-1', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'paused 1 check\n' });
-    expect(await states()).toEqual({ 'app port': 'paused', 'ssh 127.0.0.1:2222': 'paused' });
+    expect(await states()).toEqual({ 'app port': 'paused', 'SSH 127.0.0.1:2222': 'paused' });
     const pausedTable = await runCli(['check', 'list', '--server', 'web-1', '--data-dir', dataDir]);
     expect(pausedTable.stdout).toMatch(/\s30s\s+paused\s/);
 
     expect(await runCli(['check', 'resume', '--server', 'web-1', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'resumed 2 checks\n' });
-    expect(await states()).toEqual({ 'app port': 'unknown', 'ssh 127.0.0.1:2222': 'unknown' });
+    expect(await states()).toEqual({ 'app port': 'unknown', 'SSH 127.0.0.1:2222': 'unknown' });
     expect(await runCli(['check', 'resume', '--server', 'web-1', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'nothing to resume: not paused\n' });
 
     const neither = await runCli(['check', 'pause', '--data-dir', dataDir]);

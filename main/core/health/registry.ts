@@ -9,7 +9,7 @@ import { serversTable } from '../servers/table';
 import type { SettingsStore } from '../settings/store';
 import { initialCheckState, pauseCheckState, resumeCheckState, type CheckState, type CheckStateRecord } from './state';
 import { checksTable, checkStatesTable, type CheckRow } from './table';
-import { checkTarget } from './target';
+import { checkTarget, defaultCheckName } from './target';
 
 /**
  * The checks and where each stands, in memory and on disk. The database is the truth; this
@@ -244,7 +244,7 @@ export class CheckRegistry {
     const row = {
       id: this.deps.newId(),
       serverId: server.id,
-      name: input.name ?? `${spec.type} ${target.label}`.slice(0, 100),
+      name: input.name ?? defaultCheckName(spec, server.host),
       type: spec.type,
       config: spec.config as Record<string, unknown>,
       intervalMs: input.intervalMs ?? defaults.intervalMs,

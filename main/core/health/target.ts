@@ -20,3 +20,22 @@ export function checkTarget(spec: CheckSpec, serverHost = ''): { host: string; l
   const label = port === undefined ? host : host === '' ? `port ${port}` : host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return { host, label };
 }
+
+const TYPE_WORDS: Record<string, string> = { tcp: 'TCP', http: 'HTTP', tls: 'TLS', dns: 'DNS', ssh: 'SSH', game: 'Game', 'ssh-metrics': 'SSH metrics' };
+
+/**
+ * The name a check gets when nobody gave one: what it is and what it watches, said once
+ * ("HTTP 127.0.0.1:33567/", "HTTPS shop.example.com/health", "TCP 10.0.0.5:22"), not the type
+ * twice as in "http http://…".
+ */
+export function defaultCheckName(spec: CheckSpec, serverHost = ''): string {
+  const config = spec.config as Record<string, unknown>;
+  let word = TYPE_WORDS[spec.type] ?? spec.type;
+  let what = checkTarget(spec, serverHost).label;
+  if (typeof config.url === 'string') {
+    const url = new URL(config.url);
+    if (spec.type === 'http' && url.protocol === 'https:') word = 'HTTPS';
+    what = `${url.host}${url.pathname}${url.search}`;
+  }
+  return `${word} ${what}`.slice(0, 100);
+}
