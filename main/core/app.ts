@@ -166,7 +166,12 @@ export function createCore(options: CoreOptions): Core {
     probe: new ServerProbe({ clock, allowMetadata: () => health.registry.settings().allowMetadataAddresses }),
     jobs,
     clock,
-    importDeps: { sqlite, servers, events },
+    importDeps: {
+      sqlite,
+      servers,
+      events,
+      checks: { assertAllowed: (spec) => health.assertDefaultCheckAllowed(spec), add: (server, spec) => health.addDefaultCheck(server, spec) },
+    },
     auth: { signIn, accounts, sessions, apiKeys, settings },
     vault: {
       vault,

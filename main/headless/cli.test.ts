@@ -25,7 +25,7 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
       '--environment', 'staging', '--tag', 'web', 'eu', '--notes', 'behind the LB',
     ]);
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(/^added web-1 \([0-9a-f-]{36}\)\n$/);
+    expect(added.stdout).toMatch(/^added web-1 \([0-9a-f-]{36}\)\nwatched by the check "TCP web1\.example\.com:2222" \(TCP port 2222; the SSH port is 2222\)\n$/);
 
     const second = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'db-1', '--host', '10.0.0.5', '--json']);
     expect(second.code).toBe(0);
@@ -43,6 +43,29 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
     ]);
   });
 
+  it('watches a new server on the port asked for, or on none with --no-check, and says so', async () => {
+    const dataDir = tempDir();
+    const shop = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'shop', '--host', 'shop.example.com', '--check-port', '443', '--json']);
+    expect(shop.code).toBe(0);
+    expect(JSON.parse(shop.stdout)).toMatchObject({ port: 22, check: { type: 'tcp', port: 443 } });
+
+    const lab = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'lab', '--host', 'lab.example.com', '--no-check']);
+    expect(lab.code).toBe(0);
+    expect(lab.stdout).toContain('not watched: no check was added (add one with: guardian check add lab --type tcp --port <port>)');
+
+    const both = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'x', '--host', 'x.example.com', '--no-check', '--check-port', '80']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/^error: --no-check and --check-port ask for opposite things\.$/m);
+
+    const checks = await runCli(['check', 'list', '--json', '--data-dir', dataDir]);
+    expect((JSON.parse(checks.stdout) as { config: { host: string; port: number } }[]).map((check) => `${check.config.host}:${check.config.port}`)).toEqual([
+      'shop.example.com:443',
+    ]);
+
+    const listed = await runCli(['servers', 'list', '--data-dir', dataDir]);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^NAME\s+HOST\s+SSH PORT\s+USER/);
+  });
+
   it('imports a file, prints each rejected row as "line N: reason", and exits 1 when any was rejected', async () => {
     const dataDir = tempDir();
     const file = join(tempDir(), 'fleet.csv');
@@ -52,8 +75,8 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
     );
     const result = await runCli(['servers', 'import', file, '--data-dir', dataDir]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('2 created, 0 updated, 0 unchanged, 2 rejected\n');
-    expect(result.stdout).toMatch(/^ {2}line 3: port: Port must be between 1 and 65535$/m);
+    expect(result.stdout).toContain('2 created, 0 updated, 0 unchanged, 2 rejected; 2 checks added\n');
+    expect(result.stdout).toMatch(/^ {2}line 3: port: SSH port must be between 1 and 65535$/m);
     expect(result.stdout).toMatch(/^ {2}line 4: host: /m);
     expect((await listJson(dataDir)).map((server) => server.name)).toEqual(['a-1', 'a-4']);
 
@@ -78,7 +101,7 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
 
     const exported = await runCli(['servers', 'export', '--format', 'csv', '--data-dir', source]);
     expect(exported.code).toBe(0);
-    expect(exported.stdout.split('\n')[0]).toBe('name,host,port,user,environment,tags,notes');
+    expect(exported.stdout.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes');
     const csv = join(tempDir(), 'export.csv');
     writeFileSync(csv, exported.stdout);
 

@@ -112,7 +112,7 @@ export function buildProgram(): Command {
         if (options.json) process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
         else
           printTable(
-            ['NAME', 'HOST', 'PORT', 'USER', 'ENVIRONMENT', 'TAGS'],
+            ['NAME', 'HOST', 'SSH PORT', 'USER', 'ENVIRONMENT', 'TAGS'],
             page.items.map((s) => [s.name, s.host, String(s.port), s.user ?? '', s.environment, s.tags.join(',')]),
           );
       });
@@ -124,17 +124,34 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .requiredOption('--name <name>', 'unique name')
     .requiredOption('--host <host>', 'DNS name, IPv4 or IPv6 address')
-    .option('--port <port>', 'SSH port', parsePort)
+    .option('--port <port>', 'the SSH port Guardian connects to (default 22); not the port its check watches', parsePort)
     .option('--user <user>', 'SSH login name')
     .option('--environment <env>', 'e.g. production, staging, dev')
     .option('--tag <tag...>', 'tags')
     .option('--notes <text>', 'free text')
-    .option('--json', 'print the created server as JSON', false)
-    .action(async (options: Record<string, unknown> & { dataDir: string; json: boolean }) => {
-      const { dataDir, json, tag, ...fields } = options;
+    .option('--check-port <port>', 'the port its TCP check watches, e.g. 443 (default: the SSH port)', parsePort)
+    .option('--no-check', 'add no check: nothing will watch the server until you add one')
+    .option('--json', 'print the created server (and its check) as JSON', false)
+    .action(async (options: Record<string, unknown> & { dataDir: string; json: boolean; check: boolean; checkPort?: number }) => {
+      const { dataDir, json, tag, check, checkPort, ...fields } = options;
+      if (!check && checkPort !== undefined) {
+        throw new AppError('VALIDATION_FAILED', '--no-check and --check-port ask for opposite things.', {
+          hint: 'Keep --check-port to watch that port, or --no-check to add no check.',
+        });
+      }
+      const monitor = check ? (checkPort === undefined ? undefined : { type: 'tcp' as const, port: checkPort }) : false;
       await withCore(dataDir, async (core) => {
-        const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag }, CLI);
-        process.stdout.write(json ? `${JSON.stringify(server, null, 2)}\n` : `added ${server.name} (${server.id})\n`);
+        const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag, monitor }, CLI);
+        if (json) {
+          process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(`added ${server.name} (${server.id})\n`);
+        process.stdout.write(
+          server.check
+            ? `watched by the check "${server.check.name}" (TCP port ${server.check.port}; the SSH port is ${server.port})\n`
+            : `not watched: no check was added (add one with: guardian check add ${server.name} --type tcp --port <port>)\n`,
+        );
       });
     });
 
@@ -158,14 +175,15 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .argument('<file>', 'the file to import')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(IMPORT_FORMATS))
+    .option('--no-check', 'add no checks to the servers created (by default each gets a TCP check on its check_port, or its SSH port)')
     .option('--json', 'print the summary as JSON', false)
-    .action(async (file: string, options: { dataDir: string; format?: (typeof IMPORT_FORMATS)[number]; json: boolean }) => {
+    .action(async (file: string, options: { dataDir: string; format?: (typeof IMPORT_FORMATS)[number]; json: boolean; check: boolean }) => {
       const content = readFileSync(file, 'utf8');
       await withCore(options.dataDir, async (core) => {
         const started = await core.router.invoke(
           LOCAL_OWNER,
           'servers.import',
-          { format: options.format ?? guessFormat(file), content, fileName: file },
+          { format: options.format ?? guessFormat(file), content, fileName: file, monitor: options.check },
           CLI,
         );
         const job: Job = await showJobProgress(core, started, !options.json);
@@ -179,7 +197,7 @@ export function buildProgram(): Command {
           return;
         }
         process.stdout.write(
-          `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected.length} rejected\n`,
+          `${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected.length} rejected; ${summary.checks} ${summary.checks === 1 ? 'check' : 'checks'} added\n`,
         );
         for (const bad of summary.rejected) process.stdout.write(`  line ${bad.line}: ${bad.reason}\n`);
       });

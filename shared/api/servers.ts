@@ -38,11 +38,17 @@ export const ServerHost = z
   .refine(isHost, 'Host must be a DNS name, an IPv4 address or an IPv6 address')
   .transform((host) => (host.startsWith('[') ? host.slice(1, -1) : host).toLowerCase());
 
-export const ServerPort = z
-  .number({ error: 'Port must be a number' })
-  .int('Port must be a whole number')
-  .min(1, 'Port must be between 1 and 65535')
-  .max(65535, 'Port must be between 1 and 65535');
+const portNumber = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(1, `${what} must be between 1 and 65535`)
+    .max(65535, `${what} must be between 1 and 65535`);
+
+/** The port Guardian opens SSH sessions on; the ports a server's checks watch are theirs, not this one. */
+export const ServerPort = portNumber('SSH port');
+/** A port a check watches (the service's, e.g. 443), independent of the server's SSH port. */
+export const CheckPort = portNumber('Port');
 
 export const ServerUser = z
   .string()
@@ -52,14 +58,14 @@ export const ServerUser = z
   .nullable();
 
 export const Environment = slug('Environment');
+/** A server's environment, or '' for none: a server gets none unless someone gives it one. */
+export const ServerEnvironment = Environment.or(z.literal(''));
 export const Tag = slug('Tag');
 export const Tags = z
   .array(Tag)
   .max(32, 'At most 32 tags')
   .transform((tags) => [...new Set(tags)].sort());
 export const Notes = z.string().max(4000, 'Notes are at most 4000 characters');
-/** A server's environment, or '' for none: a server gets none unless someone gives it one. */
-export const ServerEnvironment = Environment.or(z.literal(''));
 
 export const ServerId = z.uuid('Not a server id');
 
@@ -75,10 +81,26 @@ export const ServerInput = z.strictObject({
 });
 export type ServerInput = z.input<typeof ServerInput>;
 
+/**
+ * The check a new server is watched with: a TCP connect to `port` (the server's SSH port when left
+ * out), or `false` for none. Without it, a server gets the TCP check on its SSH port, so nothing
+ * added is silently unmonitored.
+ */
+export const DefaultCheck = z.union([
+  z.literal(false),
+  z.strictObject({ type: z.literal('tcp'), port: CheckPort.optional() }),
+]);
+export type DefaultCheck = z.input<typeof DefaultCheck>;
+
+/** servers.create: the server, and which check to watch it with (see DefaultCheck). */
+export const ServerCreateInput = ServerInput.extend({ monitor: DefaultCheck.optional() });
+export type ServerCreateInput = z.input<typeof ServerCreateInput>;
+
 export const Server = z.object({
   id: z.string(),
   name: z.string(),
   host: z.string(),
+  /** The SSH port. */
   port: z.number().int(),
   user: z.string().nullable(),
   environment: z.string(),
@@ -88,6 +110,12 @@ export const Server = z.object({
   updatedAt: z.number().int(),
 });
 export type Server = z.infer<typeof Server>;
+
+/** What servers.create returns: the server, and the check it is watched with (null when asked for none). */
+export const CreatedServer = Server.extend({
+  check: z.object({ id: z.string(), name: z.string(), type: z.string(), port: z.number().int() }).nullable(),
+});
+export type CreatedServer = z.infer<typeof CreatedServer>;
 
 export const SERVER_SORT_FIELDS = ['name', 'host', 'port', 'environment', 'createdAt', 'updatedAt'] as const;
 export type ServerSortField = (typeof SERVER_SORT_FIELDS)[number];
@@ -144,9 +172,10 @@ export const serversGet = method({
 
 export const serversCreate = method({
   name: 'servers.create',
-  summary: 'Add a server. Its name must be unique (case does not matter).',
-  input: ServerInput,
-  output: Server,
+  summary:
+    'Add a server. Its name must be unique (case does not matter). `port` is its SSH port. Unless `monitor` is false, the server gets a check in the same transaction: a TCP connect to `monitor.port`, or to its SSH port when none is given; that needs the permission checks.create needs.',
+  input: ServerCreateInput,
+  output: CreatedServer,
   permission: 'servers:write',
   audit: { target: (_input, out) => (out ? `server:${out.id}` : undefined) },
   http: { method: 'POST', path: '/servers' },
@@ -189,11 +218,13 @@ export const IMPORT_MAX_BYTES = 8 * 1024 * 1024;
 export const serversImport = method({
   name: 'servers.import',
   summary:
-    'Import servers from JSON, CSV or an OpenSSH ssh_config file, as a job. Rows whose name already exists update that server, so importing twice creates no duplicates.',
+    'Import servers from JSON, CSV or an OpenSSH ssh_config file, as a job. Rows whose name already exists update that server, so importing twice creates no duplicates. Each server the import creates gets a TCP check on its SSH port, or on the port its row names (CSV column check_port, JSON field monitor; "none" or false for no check), unless `monitor` is false.',
   input: z.strictObject({
     format: z.enum(IMPORT_FORMATS),
     content: z.string().max(IMPORT_MAX_BYTES, 'The file is larger than 8 MiB'),
     fileName: z.string().max(255).optional(),
+    /** False: the servers created get no check, whatever their rows say. */
+    monitor: z.boolean().default(true),
   }),
   output: JobSchema,
   permission: 'servers:write',
@@ -210,6 +241,8 @@ export const ImportSummary = z.object({
   created: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
+  /** Checks added to the servers created (updated servers keep theirs). */
+  checks: z.number().int().default(0),
   rejected: z.array(ImportRejection),
 });
 export type ImportSummary = z.infer<typeof ImportSummary>;
@@ -249,7 +282,7 @@ export const serversProbe = method({
     'Tries a TCP connection to host:port once and says how long it took, or why it failed. Audited, at most 30 a minute per caller, never to a cloud metadata address unless the monitoring settings allow them.',
   input: z.strictObject({
     host: ServerHost,
-    port: ServerPort,
+    port: CheckPort,
     timeoutMs: queryInt(100, 30_000).default(5_000),
   }),
   output: ProbeResult,

@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import { exportServers } from '../servers/export';
 import type { ServerProbe } from '../servers/probe';
 import { runImport, type ImportDeps } from '../servers/import-job';
+import { assertMayAddDefaultCheck, defaultCheckSpec } from '../health/default-check';
 import type { ServerService } from '../servers/service';
 import type { ScheduleMethodName } from '../schedules/handlers';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
@@ -18,6 +19,7 @@ export interface HandlerDeps {
   servers: ServerService;
   probe: ServerProbe;
   jobs: JobService;
+  /** The import's, and (its `checks`) where a new server's default check is refused or added. */
   importDeps: ImportDeps;
   clock: Clock;
   auth: AuthHandlerDeps;
@@ -46,18 +48,30 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),
-    'servers.create': (input) => servers.create(input),
+    'servers.create': ({ monitor, ...input }, ctx) => {
+      const spec = defaultCheckSpec(input, monitor);
+      // Refused before the server is written, so a refusal leaves nothing behind.
+      if (spec) {
+        assertMayAddDefaultCheck(who(ctx));
+        deps.importDeps.checks.assertAllowed(spec);
+      }
+      const server = servers.create(input);
+      const check = spec ? deps.importDeps.checks.add(server, spec) : null;
+      return { ...server, check: spec && check ? { id: check.id, name: check.name, type: spec.type, port: spec.config.port } : null };
+    },
     'servers.update': (input) => servers.update(input),
     'servers.delete': ({ id }) => servers.delete(id),
-    'servers.import': (input, ctx) =>
-      jobs.start(
+    'servers.import': (input, ctx) => {
+      if (input.monitor) assertMayAddDefaultCheck(who(ctx));
+      return jobs.start(
         {
           kind: 'servers.import',
           title: `Import servers from ${input.fileName ?? `a ${input.format} file`}`,
           createdBy: ctx.principal ? `${ctx.principal.kind}:${ctx.principal.id}` : 'anonymous',
         },
-        (job) => runImport(deps.importDeps, input.format, input.content, job),
-      ),
+        (job) => runImport(deps.importDeps, input.format, input.content, job, { monitor: input.monitor }),
+      );
+    },
     'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
     'servers.probe': ({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs),
     'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),

@@ -175,7 +175,7 @@ describe('Router', () => {
 
     const [row] = auditRows();
     expect(row).toMatchObject({ action: 'servers.import', outcome: 'ok', target: 'file:fleet.json' });
-    expect(JSON.parse(row?.details ?? '{}')).toEqual({ format: 'json', content: '[redacted]', fileName: 'fleet.json' });
+    expect(JSON.parse(row?.details ?? '{}')).toEqual({ format: 'json', content: '[redacted]', fileName: 'fleet.json', monitor: true });
   });
 
   it('rolls back a failing audited call but still records the failure', async () => {
@@ -302,7 +302,7 @@ describe('Router', () => {
   it('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
     const holder = env.core.database.sqlite;
     const impatient = new Database(holder.name, { timeout: 0 });
-    const router = routerWith({ 'servers.create': (input) => env.core.servers.create(input) }, silentLogger(), impatient);
+    const router = routerWith({ 'servers.create': ({ monitor: _none, ...input }) => ({ ...env.core.servers.create(input), check: null }) }, silentLogger(), impatient);
     holder.exec('BEGIN IMMEDIATE');
     let error;
     try {

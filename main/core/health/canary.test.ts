@@ -75,7 +75,7 @@ describe('the health engine and vault credentials', () => {
 
     await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: canary.passphrase } });
     const port = await closedPort();
-    const server = await answer<{ id: string }>('servers.create', { name: 'web-1', host: '127.0.0.1', port });
+    const server = await answer<{ id: string }>('servers.create', { name: 'web-1', host: '127.0.0.1', port, monitor: false });
     // Linked to the server: a saved check only gets a credential for the servers it is linked to.
     const secret = await call<Secret>(core, 'secrets.create', { name: 'monitor login', username: 'monitor', serverIds: [server.id], value: { kind: 'password', password: canary.password } });
     const token = await call<Secret>(core, 'secrets.create', { name: 'status token', serverIds: [server.id], value: { kind: 'api_token', token: canary.token } });

@@ -53,7 +53,7 @@ function fakeTcp(delayMs: (port: number) => number = () => 0) {
 }
 
 async function serverWithChecks(core: Core, count: number, firstPort = 1001): Promise<Check[]> {
-  const server = await call<{ id: string }>(core, 'servers.create', { name: 'web-1', host: '10.0.0.1' });
+  const server = await call<{ id: string }>(core, 'servers.create', { name: 'web-1', host: '10.0.0.1', monitor: false });
   const checks: Check[] = [];
   for (let i = 0; i < count; i += 1) {
     const port = firstPort + i;

@@ -27,7 +27,7 @@ const utc = (iso: string) => Date.parse(iso);
 const MINUTE = 60_000;
 
 async function server(core: Core, name: string, tags: string[] = []): Promise<{ id: string; tags: string[] }> {
-  const created = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, tags });
+  const created = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, tags, monitor: false });
   return core.health.registry.server(created.id);
 }
 

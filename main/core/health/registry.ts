@@ -208,6 +208,14 @@ export class CheckRegistry {
     return server;
   }
 
+  /**
+   * A server written inside a transaction that has not told everyone yet (an import batch emits
+   * servers.changed once, at its end): known from now on, so a check can be added to it.
+   */
+  serverAdded(server: ServerInfo): void {
+    if (this.loaded) this.serverMap.set(server.id, server);
+  }
+
   checksOf(serverId: string): readonly CheckRuntime[] {
     this.ensure();
     return this.byServer.get(serverId) ?? [];

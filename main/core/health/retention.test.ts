@@ -30,7 +30,7 @@ const CALL = { origin: 'test' };
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
 
 async function serverWithCheck(core: Core, name: string): Promise<Check> {
-  const server = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example` });
+  const server = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, monitor: false });
   return call<Check>(core, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } }, confirmAfter: 1, retries: 0 });
 }
 

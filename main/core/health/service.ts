@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { AppError } from '../../../shared/api/errors';
 import type { CheckSpec, Incident } from '../../../shared/api/health';
 import type { Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
@@ -16,7 +17,7 @@ import { IncidentStore } from './incidents';
 import { MaintenanceCalendar } from './maintenance';
 import { HealthQueries } from './queries';
 import { TickRecorder } from './recorder';
-import { CheckRegistry } from './registry';
+import { CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
 import { pruneHealth } from './retention';
 import { RollupAccumulator } from './rollups';
 import { stripStoredCredentials } from './stored-credentials';
@@ -154,6 +155,28 @@ export class HealthService {
   assertSpecAllowed(spec: CheckSpec, serverId: string | null, principal?: Principal): void {
     const server = serverId === null ? null : this.registry.server(serverId);
     assertSpecAllowed({ secrets: this.deps.secrets, allowMetadata: this.registry.settings().allowMetadataAddresses }, spec, server, principal);
+  }
+
+  /**
+   * Refuses, before anything is written, a new server's default check that could not be saved (a
+   * cloud metadata address), under `host`: that is what the person typed.
+   */
+  assertDefaultCheckAllowed(spec: CheckSpec): void {
+    try {
+      this.assertSpecAllowed(spec, null);
+    } catch (cause) {
+      if (!(cause instanceof AppError) || cause.code !== 'VALIDATION_FAILED') throw cause;
+      throw new AppError('VALIDATION_FAILED', cause.message, {
+        hint: 'Add the server without a check ("monitor": false), or ask an admin to allow metadata addresses in the monitoring settings.',
+        issues: [{ path: ['host'], message: 'Checks may not watch a cloud metadata address' }],
+      });
+    }
+  }
+
+  /** Adds the check a new server is watched with, inside the transaction that wrote the server. */
+  addDefaultCheck(server: ServerInfo, spec: CheckSpec): CheckRuntime {
+    this.registry.serverAdded(server);
+    return this.registry.create({ serverId: server.id, spec, paused: false });
   }
 
   announceAcknowledged(incident: Incident): void {

@@ -39,7 +39,7 @@ export function exportServers(servers: Server[], format: (typeof EXPORT_FORMATS)
           portable.map((server) => ({
             name: toCsvCell(server.name),
             host: server.host,
-            port: server.port,
+            ssh_port: server.port,
             user: server.user ?? '',
             environment: server.environment,
             tags: server.tags.join(';'),

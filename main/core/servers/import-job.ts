@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
-import { describeIssues, zodIssues } from '../../../shared/api/errors';
-import { ServerInput, type IMPORT_FORMATS, type ImportSummary } from '../../../shared/api/servers';
+import { AppError, describeIssues, zodIssues } from '../../../shared/api/errors';
+import type { CheckSpec } from '../../../shared/api/health';
+import { ServerCreateInput, type IMPORT_FORMATS, type ImportSummary, type Server } from '../../../shared/api/servers';
+import { defaultCheckSpec } from '../health/default-check';
 import type { EventBus } from '../events/bus';
 import type { JobContext } from '../jobs/service';
 import { parseImportFile } from './import-parse';
@@ -9,10 +11,19 @@ import type { ServerService } from './service';
 /** Rows per transaction: small enough to keep the event loop responsive, large enough to be fast. */
 export const IMPORT_BATCH = 250;
 
+/** The health engine's side of a new server's default check (docs/architecture.md §7). */
+export interface DefaultChecks {
+  /** Throws when a check with this spec could not be saved (a cloud metadata address). */
+  assertAllowed(spec: CheckSpec): void;
+  /** Adds the check, inside the transaction that wrote the server. */
+  add(server: Server, spec: CheckSpec): { id: string; name: string };
+}
+
 export interface ImportDeps {
   sqlite: Database.Database;
   servers: ServerService;
   events: EventBus;
+  checks: DefaultChecks;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -26,6 +37,7 @@ export async function runImport(
   format: (typeof IMPORT_FORMATS)[number],
   content: string,
   job: JobContext,
+  options: { monitor: boolean } = { monitor: true },
 ): Promise<ImportSummary> {
   const parsed = parseImportFile(format, content);
   const summary: ImportSummary = {
@@ -34,13 +46,14 @@ export async function runImport(
     created: 0,
     updated: 0,
     unchanged: 0,
+    checks: 0,
     rejected: [...parsed.rejected],
   };
   const firstLineOfName = new Map<string, number>();
   const writeBatch = deps.sqlite.transaction((batch: typeof parsed.rows) => {
     for (const row of batch) {
       const name = typeof row.fields.name === 'string' ? row.fields.name.trim() : null;
-      const result = ServerInput.safeParse(row.fields);
+      const result = ServerCreateInput.safeParse(row.fields);
       if (!result.success) {
         summary.rejected.push({ line: row.line, name, reason: describeIssues(zodIssues(result.error)) });
         continue;
@@ -56,7 +69,24 @@ export async function runImport(
         continue;
       }
       firstLineOfName.set(key, row.line);
-      summary[deps.servers.upsertByName(result.data).outcome]++;
+      const { monitor, ...fields } = result.data;
+      // Only a server this import creates gets a check: one updated keeps the checks it has.
+      const spec = options.monitor && !deps.servers.findByName(fields.name) ? defaultCheckSpec(fields, monitor) : null;
+      if (spec) {
+        try {
+          deps.checks.assertAllowed(spec);
+        } catch (cause) {
+          if (!(cause instanceof AppError)) throw cause;
+          summary.rejected.push({ line: row.line, name, reason: `${cause.message} ${cause.hint}` });
+          continue;
+        }
+      }
+      const { outcome, id } = deps.servers.upsertByName(fields);
+      summary[outcome]++;
+      if (spec && outcome === 'created') {
+        deps.checks.add(deps.servers.get(id), spec);
+        summary.checks++;
+      }
     }
   });
 

@@ -17,7 +17,16 @@ export interface Parsed {
   rejected: ImportRejection[];
 }
 
-export const CSV_COLUMNS = ['name', 'host', 'port', 'user', 'environment', 'tags', 'notes'] as const;
+/** The columns an export writes. `ssh_port` is the server's SSH port, not a port its checks watch. */
+export const CSV_COLUMNS = ['name', 'host', 'ssh_port', 'user', 'environment', 'tags', 'notes'] as const;
+/**
+ * The columns an import reads: the export's, `port` (what files made before the rename call the
+ * SSH port) and `check_port`, the port a new server's TCP check watches, or `none` for no check.
+ */
+export const CSV_IMPORT_COLUMNS = [...CSV_COLUMNS, 'port', 'check_port'] as const;
+
+const NO_CHECK = /^(none|no|false|off)$/i;
+const asPort = (value: string): unknown => (/^\d+$/.test(value) ? Number(value) : value);
 
 function unreadableFile(format: string, detail: string): AppError {
   return new AppError('VALIDATION_FAILED', `The file is not valid ${format}: ${detail}.`, {
@@ -45,7 +54,8 @@ function csvFields(record: Record<string, string>): Record<string, unknown> {
   for (const [key, raw] of Object.entries(record)) {
     const value = fromCsvCell(raw.trim());
     if (value === '') continue;
-    if (key === 'port') fields.port = /^\d+$/.test(value) ? Number(value) : value;
+    if (key === 'port' || key === 'ssh_port') fields.port = asPort(value);
+    else if (key === 'check_port') fields.monitor = NO_CHECK.test(value) ? false : { type: 'tcp', port: asPort(value) };
     else if (key === 'tags') fields.tags = value.split(/[;\s]+/).filter(Boolean);
     else fields[key] = value;
   }
@@ -76,9 +86,12 @@ export function parseCsvFile(content: string): Parsed {
     records = parseCsv(content, {
       columns: (header: string[]) => {
         const names = header.map((column) => column.trim().toLowerCase());
-        const unknown = names.filter((name) => !(CSV_COLUMNS as readonly string[]).includes(name));
+        const unknown = names.filter((name) => !(CSV_IMPORT_COLUMNS as readonly string[]).includes(name));
         if (unknown.length) {
-          throw unreadableFile('CSV', `unknown column "${unknown[0]}" (known: ${CSV_COLUMNS.join(', ')})`);
+          throw unreadableFile('CSV', `unknown column "${unknown[0]}" (known: ${CSV_IMPORT_COLUMNS.join(', ')})`);
+        }
+        if (names.includes('port') && names.includes('ssh_port')) {
+          throw unreadableFile('CSV', 'the header has both "port" and "ssh_port", which are the same thing (the SSH port): keep one');
         }
         for (const required of ['name', 'host']) {
           if (!names.includes(required)) throw unreadableFile('CSV', `the header has no "${required}" column`);

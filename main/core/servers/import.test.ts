@@ -75,7 +75,7 @@ describe('servers.import: JSON', () => {
     const summary = summaryOf(job);
     expect(summary).toMatchObject({ rows: 9, created: 4, updated: 0, unchanged: 0 });
     expect(summary.rejected).toEqual([
-      { line: 21, name: 'broken-port', reason: 'port: Port must be between 1 and 65535' },
+      { line: 21, name: 'broken-port', reason: 'port: SSH port must be between 1 and 65535' },
       { line: 22, name: 'typo-ip', reason: 'host: Host must be a DNS name, an IPv4 address or an IPv6 address' },
       { line: 23, name: null, reason: 'Each entry must be an object with name and host' },
       { line: 24, name: 'WEB-EU-1', reason: 'The name "WEB-EU-1" is already used on line 3 of this file' },
@@ -145,7 +145,7 @@ describe('servers.import: CSV', () => {
 
     expect(summary).toMatchObject({ rows: 8, created: 4, updated: 0, unchanged: 0 });
     expect(summary.rejected).toEqual([
-      { line: 5, name: 'bad-port', reason: 'port: Port must be a number' },
+      { line: 5, name: 'bad-port', reason: 'port: SSH port must be a number' },
       { line: 7, name: 'spaced', reason: 'host: Host must be a DNS name, an IPv4 address or an IPv6 address' },
       { line: 9, name: 'Web-Us-1', reason: 'The name "Web-Us-1" is already used on line 2 of this file' },
       { line: 10, name: 'no-host', reason: expect.stringMatching(/^host: /) },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppErrorShape } from '../../../shared/api/errors';
-import { SERVER_SORT_FIELDS, type Server, type ServerInput, type ServerSortField } from '../../../shared/api/servers';
+import { SERVER_SORT_FIELDS, type CreatedServer, type Server, type ServerInput, type ServerSortField } from '../../../shared/api/servers';
 import { LOCAL_OWNER } from '../../../shared/permissions';
 import type { CallResult } from '../api/router';
 import { createCore, type Core } from '../app';
@@ -44,7 +44,12 @@ async function refused(name: string, input: unknown): Promise<AppErrorShape> {
   return result.error;
 }
 
-const create = (input: ServerInput) => ok<Server>('servers.create', input);
+/** The inventory alone: default checks are proven in default-check.test.ts. */
+async function create(input: ServerInput): Promise<Server> {
+  const { check, ...server } = await ok<CreatedServer>('servers.create', { ...input, monitor: false });
+  expect(check).toBeNull();
+  return server;
+}
 const list = (input: Record<string, unknown>) => ok<{ items: Server[]; total: number }>('servers.list', input);
 const names = async (input: Record<string, unknown>) => (await list(input)).items.map((server) => server.name);
 
@@ -124,13 +129,13 @@ describe('servers: host and port validation', () => {
   it.each([70000, 0, -1, 22.5, Number.NaN, '22'])('rejects the port %j with an issue at ["port"] for the form to show', async (port) => {
     const error = await refused('servers.create', { name: 'h', host: 'h.example.com', port });
     expect(error.code).toBe('VALIDATION_FAILED');
-    expect(error.issues).toEqual([{ path: ['port'], message: expect.stringMatching(/^Port /) }]);
+    expect(error.issues).toEqual([{ path: ['port'], message: expect.stringMatching(/^SSH port /) }]);
   });
 
   it('says what is wrong with the port in words', async () => {
     const error = await refused('servers.create', { name: 'h', host: 'h.example.com', port: 70000 });
-    expect(error.issues?.[0]?.message).toBe('Port must be between 1 and 65535');
-    expect(error.message).toContain('port: Port must be between 1 and 65535');
+    expect(error.issues?.[0]?.message).toBe('SSH port must be between 1 and 65535');
+    expect(error.message).toContain('port: SSH port must be between 1 and 65535');
   });
 
   it('names every bad field at once', async () => {
