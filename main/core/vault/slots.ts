@@ -21,7 +21,8 @@ const noKeychain = (): never => {
 export const NO_OS_KEYCHAIN: OsKeyProtector = {
   availability: () => ({
     available: false,
-    reason: 'The OS keychain is used only by the desktop app; a headless service unlocks with a key file.',
+    reason:
+      'The OS keychain belongs to the desktop app. This Guardian runs as a service (guardian serve), so its vault is protected by a passphrase, or by a key file the service is started with (--vault-key-file).',
   }),
   // Making a slot asks availability() first; opening one tries, fails and reports the slot unopened.
   protect: noKeychain,

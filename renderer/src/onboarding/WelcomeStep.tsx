@@ -1,7 +1,10 @@
+import { useClient } from '../api/client-context';
 import { busyProps } from '../ui/busy';
 
 /** Step 1: what Guardian does and what the next few minutes hold. */
 export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: boolean }) {
+  // The desktop app can hand the vault's key to the OS keychain; `guardian serve` has none.
+  const desktop = useClient().transport === 'ipc';
   return (
     <div className="form">
       <ul className="feature-list">
@@ -10,7 +13,10 @@ export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: bo
           since when.
         </li>
         <li>
-          <strong>Keeps their secrets</strong> in an encrypted vault protected by your operating system’s keychain.
+          <strong>Keeps their secrets</strong> in an encrypted vault,{' '}
+          {desktop
+            ? 'its key protected by your operating system’s keychain (or by a passphrase, where there is none).'
+            : 'its key protected by a passphrase you choose (or a key file the service is started with).'}
         </li>
         <li>
           <strong>Acts</strong> on them over SSH, audited, with progress you can follow and cancel.
