@@ -71,13 +71,13 @@ test('the first-run wizard with the keyboard alone', async ({ page, guardian }) 
   await tabTo(page, page.getByRole('button', { name: 'Add server' }));
   await page.keyboard.press('Enter');
 
-  // Leaving the wizard: the servers page, with focus at its content.
-  await expect(page.getByRole('button', { name: 'Go to servers' })).toBeFocused();
+  // Leaving the wizard: the overview, with focus at its content.
+  await expect(page.getByRole('button', { name: 'Go to the overview' })).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
-  await expect(page).toHaveURL(/#\/servers$/);
+  await expect(page.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
+  await expect(page).toHaveURL(/#\/overview$/);
   await expect(page.locator('main#main')).toBeFocused();
-  await expectAccessible(page, 'servers');
+  await expectAccessible(page, 'overview');
 });
 
 test('sign in with a code, then the servers, the overview and a server by keyboard', async ({ page, guardian }) => {

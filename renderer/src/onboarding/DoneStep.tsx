@@ -1,19 +1,49 @@
 import type { Me } from '../../../shared/api/auth';
-import type { Server } from '../../../shared/api/servers';
+import type { CreatedServer } from '../../../shared/api/servers';
 import { useMethodQuery } from '../api/hooks';
+import { HOME_HREF } from '../app/routes';
+import { StatusPill } from '../health/server/ChecksTable';
 import { SLOT_LABELS } from '../vault/vault-labels';
 
 export interface WizardSummary {
   /** Two-factor was turned on in this run (or was already on). */
   totp: boolean;
-  /** The server added in this run; null when skipped (or added in an earlier run). */
-  server: Server | null;
-  /** The first server is watched by a TCP check on its host and port. */
+  /** The server added in this run, with the check it got; null when skipped (or added in an earlier run). */
+  server: CreatedServer | null;
+  /** The first server is watched by a TCP check on the port tested (not necessarily its SSH port). */
   check: boolean;
 }
 
-/** Step 7: what was set up, and the way into the app. */
-export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSummary; onFinish(): void }) {
+/** Where the wizard leaves to: the overview, or a page the "Next" line names. */
+export type WizardExit = typeof HOME_HREF | '#/servers' | '#/users';
+
+/**
+ * The first server's status as the engine sees it, read again every 2 s until its first check
+ * has answered (the wizard has no event stream; the check runs as soon as it is saved).
+ */
+function LiveStatus({ serverId }: { serverId: string }) {
+  const health = useMethodQuery('health.server', { id: serverId }, { refetchInterval: (query) => (query.state.data?.status === 'unknown' ? 2000 : false) });
+  const status = health.data?.status;
+  return (
+    <span aria-live="polite" data-testid="wizard-server-status">
+      {status === undefined ? null : status === 'unknown' ? (
+        <span className="muted">: waiting for its first check…</span>
+      ) : (
+        <>
+          {': '}
+          <StatusPill state={status} />
+        </>
+      )}
+    </span>
+  );
+}
+
+/** Step 7: what was set up, and the way into the app: the overview, with the first server live. */
+export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSummary; onFinish(to: WizardExit): void }) {
+  const go = (to: WizardExit) => (event: React.MouseEvent) => {
+    event.preventDefault();
+    onFinish(to);
+  };
   const vault = useMethodQuery('vault.status', {}).data;
   const protection = vault ? [...new Set(vault.slots.map((slot) => SLOT_LABELS[slot.kind].toLowerCase()))].join(' and ') : undefined;
   return (
@@ -40,18 +70,31 @@ export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSum
         <div className="summary__row">
           <dt>First server</dt>
           <dd>
-            {summary.server
-              ? `${summary.server.name} (${summary.server.host}:${summary.server.port})${summary.check ? ', watched by a TCP check' : ''}`
-              : 'None yet: add servers, or import a fleet, from the Servers page.'}
+            {summary.server ? (
+              <>
+                {`${summary.server.name} (${summary.server.host}, SSH port ${summary.server.port})${summary.check && summary.server.check ? `, watched by a TCP check on port ${summary.server.check.port}` : ''}`}
+                {summary.check ? <LiveStatus serverId={summary.server.id} /> : null}
+              </>
+            ) : (
+              'None yet: add servers, or import a fleet, from the Servers page.'
+            )}
           </dd>
         </div>
       </dl>
       <p className="auth-card__text">
-        Next: add the rest of your servers, and accounts for the people who work with you (Users).
+        Next:{' '}
+        <a href="#/servers" onClick={go('#/servers')}>
+          add the rest of your servers
+        </a>
+        , and{' '}
+        <a href="#/users" onClick={go('#/users')}>
+          accounts for the people who work with you
+        </a>
+        .
       </p>
       <div className="form__actions">
-        <button type="button" className="button button--primary" onClick={onFinish} autoFocus>
-          Go to servers
+        <button type="button" className="button button--primary" onClick={() => onFinish(HOME_HREF)} autoFocus>
+          Go to the overview
         </button>
       </div>
     </div>

@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { ServerHost, ServerPort, type ProbeResult, type Server } from '../../../shared/api/servers';
+import { CheckPort, ServerHost, type CreatedServer, type ProbeResult } from '../../../shared/api/servers';
 import { useMethodMutation } from '../api/hooks';
-import { toast } from '../state/toast-store';
 import { checkCreate, DEFAULT_PORT, fieldErrors, valuesFromServer, type FieldErrors } from '../servers/form/server-form';
 import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -9,23 +8,24 @@ import { Field } from '../ui/Field';
 import { ProbeOutcome } from './ProbeOutcome';
 
 interface ServerStepProps {
-  /** `check`: the default TCP check on the server's host and port was added too. */
-  onAdded(server: Server, check: boolean): void;
+  /** `check`: the server is watched by a TCP check on the port tested. */
+  onAdded(server: CreatedServer, check: boolean): void;
   onSkip(): void;
   pending: boolean;
 }
 
 /**
- * Step 6: the first server, with a live connection test before it is added, and a TCP check on
- * its host and port (the monitoring defaults apply) so the overview watches it from the start.
+ * Step 6: the first server, with a live connection test of the port to watch before it is added,
+ * and a TCP check on that port (the monitoring defaults apply), made with the server in one call,
+ * so the overview watches it from the start. The port tested is the check's; the server's SSH
+ * port is its own field.
  */
 export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
-  const [values, setValues] = useState({ name: '', host: '', port: DEFAULT_PORT });
+  const [values, setValues] = useState({ name: '', host: '', checkPort: DEFAULT_PORT, port: DEFAULT_PORT });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [probed, setProbed] = useState<{ target: string; result: ProbeResult } | null>(null);
   const probe = useMethodMutation('servers.probe');
   const create = useMethodMutation('servers.create');
-  const addCheck = useMethodMutation('checks.create');
 
   const edit = (patch: Partial<typeof values>) => {
     setValues({ ...values, ...patch });
@@ -36,10 +36,10 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
 
   const test = () => {
     const host = ServerHost.safeParse(values.host);
-    const port = ServerPort.safeParse(/^\d+$/.test(values.port.trim()) ? Number(values.port) : values.port);
+    const port = CheckPort.safeParse(/^\d+$/.test(values.checkPort.trim()) ? Number(values.checkPort) : values.checkPort);
     const problems: FieldErrors = {};
     if (!host.success) problems.host = host.error.issues[0]?.message;
-    if (!port.success) problems.port = port.error.issues[0]?.message;
+    if (!port.success) problems.checkPort = port.error.issues[0]?.message;
     setErrors(problems);
     if (!host.success || !port.success) return;
     const target = `${host.data}:${port.data}`;
@@ -48,22 +48,11 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (create.isPending || addCheck.isPending) return;
-    const checked = checkCreate({ ...valuesFromServer(), ...values });
+    if (create.isPending) return;
+    const checked = checkCreate({ ...valuesFromServer(), ...values, watch: true });
     if (!checked.ok) return setErrors(checked.errors);
     create.mutate(checked.input, {
-      onSuccess: (server) =>
-        addCheck.mutate(
-          { serverId: server.id, spec: { type: 'tcp', config: { host: server.host, port: server.port } } },
-          {
-            onSuccess: () => onAdded(server, true),
-            // The server is added either way; say why it is not watched yet and go on.
-            onError: (error) => {
-              toast.error(error);
-              onAdded(server, false);
-            },
-          },
-        ),
+      onSuccess: (server) => onAdded(server, server.check !== null),
       onError: (error) => setErrors(fieldErrors(error.issues ?? []).fields),
     });
   };
@@ -71,8 +60,9 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={create.isPending} aria-label="First server">
       <p className="auth-card__text">
-        Name a machine you look after and where it answers. Test the connection to see that Guardian can reach it; it then
-        watches that port with a check. You can add more servers, or import a whole fleet, later.
+        Name a machine you look after, where it answers and the port of the service to watch (443 for a web server, 22 for
+        SSH alone). Test the connection to see that Guardian can reach it; it then watches that port with a check. You can
+        add more servers, or import a whole fleet, later.
       </p>
       <ErrorBanner error={create.error ?? probe.error} testId="server-step-error" />
       <Field label="Name" error={errors.name} help="How you call it, e.g. web-01." testId="wizard-server-name">
@@ -82,10 +72,15 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
         <Field label="Host" error={errors.host} help="DNS name, IPv4 or IPv6 address" testId="wizard-server-host">
           {(control) => <input {...control} className="input" autoComplete="off" spellCheck={false} value={values.host} onChange={(event) => edit({ host: event.target.value })} />}
         </Field>
-        <Field label="Port" error={errors.port} testId="wizard-server-port">
-          {(control) => <input {...control} className="input input--port" inputMode="numeric" value={values.port} onChange={(event) => edit({ port: event.target.value })} />}
+        <Field label="Port to watch" error={errors.checkPort} help="Tested now, then checked" testId="wizard-server-check-port">
+          {(control) => (
+            <input {...control} className="input input--port" inputMode="numeric" value={values.checkPort} onChange={(event) => edit({ checkPort: event.target.value })} />
+          )}
         </Field>
       </div>
+      <Field label="SSH port" error={errors.port} help="Where Guardian opens SSH sessions to it; 22 unless you changed it" testId="wizard-server-port">
+        {(control) => <input {...control} className="input input--port" inputMode="numeric" value={values.port} onChange={(event) => edit({ port: event.target.value })} />}
+      </Field>
       <div className="form__inline">
         <button type="button" className="button" {...busyProps(probe.isPending)} onClick={test}>
           {probe.isPending ? 'Testing…' : 'Test connection'}
@@ -94,11 +89,11 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
       </div>
       {probed ? <ProbeOutcome target={probed.target} result={probed.result} /> : null}
       <div className="form__actions">
-        <button type="button" className="button" {...busyProps(pending || create.isPending || addCheck.isPending)} onClick={onSkip}>
+        <button type="button" className="button" {...busyProps(pending || create.isPending)} onClick={onSkip}>
           Skip
         </button>
-        <button type="submit" className="button button--primary" {...busyProps(pending || create.isPending || addCheck.isPending)}>
-          {create.isPending || addCheck.isPending ? 'Adding…' : 'Add server'}
+        <button type="submit" className="button button--primary" {...busyProps(pending || create.isPending)}>
+          {create.isPending ? 'Adding…' : 'Add server'}
         </button>
       </div>
     </form>

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { OnboardingStep } from '../../../shared/api/auth';
 import { fakeClient, type Handlers } from '../test/fake-client';
 import { DEFAULT_MONITORING } from '../../../shared/api/health';
-import { check } from '../health/test-fixtures';
+import { check, fleetServer, overview, serverHealth } from '../health/test-fixtures';
 import { me, server, vaultStatus } from '../test/fixtures';
 import { withLayout } from '../test/layout';
 import { renderApp } from '../test/render';
@@ -38,7 +38,10 @@ function firstRun() {
       return { step };
     },
     'servers.probe': async () => ({ reachable: false, latencyMs: null, message: 'Connection refused' }),
-    'servers.create': async (input) => server({ name: input.name, host: input.host, port: input.port ?? 22 }),
+    'servers.create': async (input) => ({
+      ...server({ name: input.name, host: input.host, port: input.port ?? 22 }),
+      check: input.monitor ? { id: 'check-1', name: 'tcp', type: 'tcp', port: input.monitor.port ?? input.port ?? 22 } : null,
+    }),
     'servers.list': async () => ({ items: [server()], total: 1 }),
     'servers.facets': async () => ({ tags: [], environments: [] }),
     'vault.status': async () => vaultStatus({ initialized: false, locked: true, slots: [], os: { available: false, reason: NO_KEYRING } }),
@@ -46,6 +49,9 @@ function firstRun() {
     'monitoring.settings': async () => DEFAULT_MONITORING,
     'monitoring.updateSettings': async (input) => ({ ...DEFAULT_MONITORING, defaults: { ...DEFAULT_MONITORING.defaults, ...input.defaults } }),
     'checks.create': async (input) => check({ serverId: input.serverId, type: 'tcp', config: input.spec.config }),
+    // The first server's check has run: the engine found it down.
+    'health.server': async ({ id }) => serverHealth({ serverId: id, status: 'down' }),
+    'health.overview': async () => overview({ servers: [fleetServer({ id: server().id, name: 'db-01', status: 'down' })] }),
   });
   return { client, recorded };
 }
@@ -75,7 +81,7 @@ describe('First-run wizard', () => {
     expect(client.calls.some((call) => call.name === 'auth.setup')).toBe(false);
   });
 
-  it('goes from welcome to the servers page, recording each finished step', async () => {
+  it('goes from welcome to the overview, recording each finished step and showing the first server live', async () => {
     const { client, recorded } = firstRun();
     renderApp(client);
     fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
@@ -109,9 +115,11 @@ describe('First-run wizard', () => {
 
     expect(await screen.findByText('Step 6 of 7')).toBeTruthy();
     expect(client.calls.find((call) => call.name === 'monitoring.updateSettings')?.input).toEqual({ defaults: { intervalMs: 30_000, timeoutMs: 10_000, retries: 2 } });
-    expect((screen.getByLabelText('Port') as HTMLInputElement).value).toBe('22');
+    expect((screen.getByLabelText('Port to watch') as HTMLInputElement).value).toBe('22');
+    expect((screen.getByLabelText('SSH port') as HTMLInputElement).value).toBe('22');
     fill('Name', 'db-01');
     fill('Host', '10.0.0.5');
+    fill('Port to watch', '5432');
     fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
     const outcome = await screen.findByTestId('probe-result');
     expect(outcome.textContent).toContain('Connection refused');
@@ -119,17 +127,23 @@ describe('First-run wizard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
 
     expect(await screen.findByText('Step 7 of 7')).toBeTruthy();
-    expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5:22), watched by a TCP check');
-    expect(client.calls.find((call) => call.name === 'checks.create')?.input).toEqual({
-      serverId: server().id,
-      spec: { type: 'tcp', config: { host: '10.0.0.5', port: 22 } },
-    });
+    expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5, SSH port 22), watched by a TCP check on port 5432');
+    // The port tested is the check's, made with the server in one call; the SSH port stays 22.
+    expect(client.calls.find((call) => call.name === 'servers.probe')?.input).toMatchObject({ host: '10.0.0.5', port: 5432 });
+    expect(client.calls.find((call) => call.name === 'servers.create')?.input).toMatchObject({ port: 22, monitor: { type: 'tcp', port: 5432 } });
+    expect(client.calls.some((call) => call.name === 'checks.create')).toBe(false);
     expect(client.calls.find((call) => call.name === 'vault.init')?.input).toEqual({ slot: { kind: 'passphrase', passphrase: 'a vault passphrase' } });
     expect(recorded).toEqual(['server', 'done']);
 
-    fireEvent.click(screen.getByRole('button', { name: 'Go to servers' }));
-    expect(await screen.findByRole('heading', { name: 'Servers' })).toBeTruthy();
-    expect(window.location.hash).toBe('#/servers');
+    // The first server's live status, as the engine has it, beside it.
+    await waitFor(() => expect(screen.getByTestId('wizard-server-status').textContent).toContain('Down'));
+    expect(screen.getByRole('link', { name: 'accounts for the people who work with you' }).getAttribute('href')).toBe('#/users');
+    expect(screen.getByRole('link', { name: 'add the rest of your servers' }).getAttribute('href')).toBe('#/servers');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Go to the overview' }));
+    expect(await screen.findByRole('heading', { name: 'Overview' })).toBeTruthy();
+    expect(window.location.hash).toBe('#/overview');
+    expect((await screen.findByTestId('status-cell')).getAttribute('data-status')).toBe('down');
     // The button that left the wizard is gone: the keyboard goes on from the page's content.
     expect(document.activeElement?.id).toBe('main');
   });

@@ -6,7 +6,7 @@ import { focusLost, useFocusMainAfterChange } from '../app/focus';
 import { useStatusUpdates, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { DoneStep, type WizardSummary } from './DoneStep';
+import { DoneStep, type WizardExit, type WizardSummary } from './DoneStep';
 import { MonitoringStep } from './MonitoringStep';
 import { OwnerStep } from './OwnerStep';
 import { ServerStep } from './ServerStep';
@@ -44,10 +44,10 @@ export function Wizard({ status }: { status: AuthStatus }) {
     record.mutate({ step: next }, { onSuccess: () => setStep(page), onError: setFailure });
   };
 
-  const finish = () => {
+  const finish = (to: WizardExit) => {
     updates.onboarding('done');
     setActive(false);
-    window.location.hash = '#/servers';
+    window.location.hash = to;
   };
 
   const body = (user: Me | null) => {

@@ -1,9 +1,11 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
+import type { FleetServer } from '../../../shared/api/health';
 import type { Server, ServerSortField } from '../../../shared/api/servers';
 import { serverHealthHref } from '../app/routes';
 import { PulseIcon } from '../health/icons';
-import { EditIcon, SortIcon, TrashIcon } from '../ui/icons';
+import { StatusPill } from '../health/server/ChecksTable';
+import { EditIcon, PlusIcon, SortIcon, TrashIcon } from '../ui/icons';
 import { formatDateTime, formatRelative } from '../ui/format';
 import type { SortOrder } from './list-filters-store';
 
@@ -19,8 +21,9 @@ interface Column {
 
 const COLUMNS: readonly Column[] = [
   { label: 'Name', sort: 'name', className: 'cell--name' },
+  { label: 'Status', className: 'cell--status' },
   { label: 'Host', sort: 'host', className: 'cell--host' },
-  { label: 'Port', sort: 'port', className: 'cell--num' },
+  { label: 'SSH port', sort: 'port', className: 'cell--num' },
   { label: 'User', className: 'cell--user' },
   { label: 'Environment', sort: 'environment', className: 'cell--env' },
   { label: 'Tags', className: 'cell--tags' },
@@ -28,14 +31,34 @@ const COLUMNS: readonly Column[] = [
   { label: 'Actions', className: 'cell--actions' },
 ];
 
+/** A server's status as the health engine has it, and how many checks watch it. */
+export type ServerStatusInfo = Pick<FleetServer, 'status' | 'checks'>;
+
 interface ServerTableProps {
   servers: readonly Server[];
+  /** Each server's status (health.overview, kept current by the engine's events); absent while loading. */
+  statuses?: ReadonlyMap<string, ServerStatusInfo> | undefined;
   sort: ServerSortField;
   order: SortOrder;
   onSort(field: ServerSortField): void;
   /** Absent when the signed-in role may not change servers: no edit or delete buttons then. */
   onEdit?: ((server: Server) => void) | undefined;
   onDelete?: ((server: Server) => void) | undefined;
+  /** Absent when the signed-in role may not add checks. */
+  onAddCheck?: ((server: Server) => void) | undefined;
+}
+
+/** Up, down, …, or that nothing watches the server: the one thing the list must not hide. */
+function StatusCell({ status }: { status: ServerStatusInfo | undefined }) {
+  if (!status) return <span className="muted">—</span>;
+  if (status.checks === 0) {
+    return (
+      <span className="status status--unwatched" data-status="unwatched" title="No check watches this server">
+        Not watched
+      </span>
+    );
+  }
+  return <StatusPill state={status.status} />;
 }
 
 function HeaderCell({ column, sort, order, onSort }: { column: Column } & Pick<ServerTableProps, 'sort' | 'order' | 'onSort'>) {
@@ -55,7 +78,15 @@ function HeaderCell({ column, sort, order, onSort }: { column: Column } & Pick<S
   );
 }
 
-function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; index: number; top: number } & Pick<ServerTableProps, 'onEdit' | 'onDelete'>) {
+function ServerRow({
+  server,
+  status,
+  index,
+  top,
+  onEdit,
+  onDelete,
+  onAddCheck,
+}: { server: Server; status: ServerStatusInfo | undefined; index: number; top: number } & Pick<ServerTableProps, 'onEdit' | 'onDelete' | 'onAddCheck'>) {
   const extraTags = server.tags.length - TAGS_SHOWN;
   return (
     <div
@@ -68,6 +99,9 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
     >
       <div role="cell" className="cell cell--name" title={server.name}>
         {server.name}
+      </div>
+      <div role="cell" className="cell cell--status" data-testid="server-status">
+        <StatusCell status={status} />
       </div>
       <div role="cell" className="cell cell--host mono" title={server.host}>
         {server.host}
@@ -100,6 +134,17 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
         <a className="icon-button" href={serverHealthHref(server.id)} aria-label={`Health of ${server.name}`} title="Health">
           <PulseIcon />
         </a>
+        {onAddCheck ? (
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Add check to ${server.name}`}
+            title="Add check"
+            onClick={() => onAddCheck(server)}
+          >
+            <PlusIcon />
+          </button>
+        ) : null}
         {onEdit ? (
           <button type="button" className="icon-button" aria-label={`Edit ${server.name}`} title="Edit" onClick={() => onEdit(server)}>
             <EditIcon />
@@ -125,7 +170,7 @@ function ServerRow({ server, index, top, onEdit, onDelete }: { server: Server; i
  * The servers, as an ARIA table whose body is virtualized: only the rows in view (plus a
  * margin) are in the DOM, so thousands of servers scroll smoothly.
  */
-export function ServerTable({ servers, sort, order, onSort, onEdit, onDelete }: ServerTableProps) {
+export function ServerTable({ servers, statuses, sort, order, onSort, onEdit, onDelete, onAddCheck }: ServerTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: servers.length,
@@ -148,7 +193,16 @@ export function ServerTable({ servers, sort, order, onSort, onEdit, onDelete }: 
         {virtualizer.getVirtualItems().map((item) => {
           const server = servers[item.index];
           return server ? (
-            <ServerRow key={item.key} server={server} index={item.index} top={item.start} onEdit={onEdit} onDelete={onDelete} />
+            <ServerRow
+              key={item.key}
+              server={server}
+              status={statuses?.get(server.id)}
+              index={item.index}
+              top={item.start}
+              onEdit={onEdit}
+              onDelete={onDelete}
+              onAddCheck={onAddCheck}
+            />
           ) : null;
         })}
       </div>

@@ -1,4 +1,8 @@
 import { keepPreviousData } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import type { Server } from '../../../shared/api/servers';
+import { serverHealthHref } from '../app/routes';
+import { useHealthDialogs } from '../health/health-dialog-store';
 import { useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
@@ -11,7 +15,7 @@ import { filterInput, LIST_LIMIT, listInput, useListFilters } from './list-filte
 import { LoadingState, PageHeader } from '../ui/PageParts';
 import { ServerFilters } from './ServerFilters';
 import { ServersEmpty } from './ServersEmpty';
-import { ServerTable } from './ServerTable';
+import { ServerTable, type ServerStatusInfo } from './ServerTable';
 
 export const SEARCH_DEBOUNCE_MS = 200;
 
@@ -19,6 +23,27 @@ function useFleetSize(): number | undefined {
   const facets = useMethodQuery('servers.facets', {});
   // Every server has exactly one environment, so the environment counts add up to the fleet.
   return facets.data?.environments.reduce((sum, env) => sum + env.count, 0);
+}
+
+/**
+ * Each server's status, from the same read as the overview (health.overview, patched in place by
+ * the engine's server.status events and read again when servers change: use-health-events.ts).
+ */
+function useServerStatuses(): ReadonlyMap<string, ServerStatusInfo> | undefined {
+  const overview = useMethodQuery('health.overview', {});
+  return useMemo(
+    () => (overview.data ? new Map(overview.data.servers.map((server) => [server.id, { status: server.status, checks: server.checks }])) : undefined),
+    [overview.data],
+  );
+}
+
+/** The check editor for a server, over its health page, where the new check will show. */
+function useAddCheck(): (server: Server) => void {
+  const openHealthDialog = useHealthDialogs((state) => state.open);
+  return (server) => {
+    window.location.hash = serverHealthHref(server.id);
+    openHealthDialog({ kind: 'check-create', server });
+  };
 }
 
 /** The home page: every server, searchable, filterable, sortable; add, edit, delete, import, export. */
@@ -31,6 +56,8 @@ export function ServersPage() {
   const filtered = Object.keys(filters).length > 0;
   const list = useMethodQuery('servers.list', listInput(filters, sort, order), { placeholderData: keepPreviousData });
   const fleetSize = useFleetSize();
+  const statuses = useServerStatuses();
+  const addCheck = useAddCheck();
   const total = list.data?.total;
 
   return (
@@ -79,11 +106,13 @@ export function ServersPage() {
         ) : list.data ? (
           <ServerTable
             servers={list.data.items}
+            statuses={statuses}
             sort={sort}
             order={order}
             onSort={sortBy}
             onEdit={mayChange ? (server) => open({ kind: 'server-edit', server }) : undefined}
             onDelete={mayChange ? (server) => open({ kind: 'server-delete', server }) : undefined}
+            onAddCheck={mayChange ? addCheck : undefined}
           />
         ) : null}
       </div>

@@ -9,6 +9,13 @@ export interface Toast {
   /** For errors: the AppError's hint, what to do next. */
   detail?: string;
   reference?: string;
+  /** The next step the toast offers: a link (e.g. to the server just added). */
+  action?: ToastAction;
+}
+
+export interface ToastAction {
+  label: string;
+  href: string;
 }
 
 interface ToastState {
@@ -18,6 +25,7 @@ interface ToastState {
 }
 
 const LIFETIME_MS: Record<Toast['tone'], number> = { success: 4_000, info: 6_000, error: 12_000 };
+const ACTION_LIFETIME_MS = 12_000;
 const MAX_VISIBLE = 5;
 let nextId = 1;
 
@@ -26,7 +34,8 @@ export const useToastStore = create<ToastState>((set, get) => ({
   push(toast) {
     const id = nextId++;
     set((state) => ({ toasts: [...state.toasts, { ...toast, id }].slice(-MAX_VISIBLE) }));
-    setTimeout(() => get().dismiss(id), LIFETIME_MS[toast.tone]);
+    // A toast that offers a next step stays long enough to take it.
+    setTimeout(() => get().dismiss(id), toast.action ? ACTION_LIFETIME_MS : LIFETIME_MS[toast.tone]);
     return id;
   },
   dismiss(id) {
@@ -35,8 +44,8 @@ export const useToastStore = create<ToastState>((set, get) => ({
 }));
 
 export const toast = {
-  success(title: string, detail?: string) {
-    useToastStore.getState().push({ tone: 'success', title, ...(detail ? { detail } : {}) });
+  success(title: string, detail?: string, action?: ToastAction) {
+    useToastStore.getState().push({ tone: 'success', title, ...(detail ? { detail } : {}), ...(action ? { action } : {}) });
   },
   info(title: string, detail?: string) {
     useToastStore.getState().push({ tone: 'info', title, ...(detail ? { detail } : {}) });

@@ -8,6 +8,11 @@ function ToastItem({ toast, onDismiss }: { toast: Toast; onDismiss(): void }) {
         <p className="toast__title">{toast.title}</p>
         {toast.detail ? <p className="toast__detail">{toast.detail}</p> : null}
         {toast.reference ? <p className="toast__reference">Reference {toast.reference}</p> : null}
+        {toast.action ? (
+          <a className="toast__action" href={toast.action.href} onClick={onDismiss}>
+            {toast.action.label}
+          </a>
+        ) : null}
       </div>
       <button type="button" className="icon-button toast__dismiss" aria-label="Dismiss notification" onClick={onDismiss}>
         <CloseIcon />

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../../shared/api';
 import { fakeClient, type Handlers } from '../../test/fake-client';
@@ -45,7 +45,7 @@ describe('ServerFormDialog', () => {
       'servers.update': () =>
         Promise.reject(
           fieldError('VALIDATION_FAILED', [
-            { path: ['port'], message: 'Port is refused by the server' },
+            { path: ['port'], message: 'SSH port is refused by the server' },
             { path: ['tags', 1], message: 'Tag is refused by the server' },
           ]),
         ),
@@ -54,7 +54,7 @@ describe('ServerFormDialog', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-    await waitFor(() => expect(messageUnder('Port')).toBe('Port is refused by the server'));
+    await waitFor(() => expect(messageUnder('SSH port')).toBe('SSH port is refused by the server'));
     expect(messageUnder('Tags')).toBe('Tag is refused by the server');
   });
 
@@ -63,29 +63,31 @@ describe('ServerFormDialog', () => {
     renderWithClient(<ServerFormDialog onClose={() => undefined} />, client);
 
     fill('Host', 'not a host');
-    fill('Port', '70000');
+    fill('SSH port', '70000');
+    fill('Port to watch', 'https');
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
 
-    await waitFor(() => expect(messageUnder('Port')).toBe('Port must be between 1 and 65535'));
+    await waitFor(() => expect(messageUnder('SSH port')).toBe('SSH port must be between 1 and 65535'));
+    expect(messageUnder('Port to watch')).toBe('Port must be a number');
     expect(messageUnder('Name')).toBe('Name cannot be empty');
     expect(messageUnder('Host')).toBe('Host must be a DNS name, an IPv4 address or an IPv6 address');
     expect(client.calls.map((call) => call.name)).not.toContain('servers.create');
 
-    fill('Port', '2222');
-    expect(messageUnder('Port')).toBeNull();
+    fill('SSH port', '2222');
+    expect(messageUnder('SSH port')).toBeNull();
   });
 
   it('sends what was typed (tags split on commas and spaces), then confirms and closes', async () => {
     const onClose = vi.fn();
     const client = fakeClient({
       'servers.facets': facets,
-      'servers.create': async (input) => server({ name: input.name, host: input.host }),
+      'servers.create': async (input) => ({ ...server({ name: input.name, host: input.host }), check: null }),
     });
     renderWithClient(<ServerFormDialog onClose={onClose} />, client);
 
     fill('Name', 'db-01');
     fill('Host', 'DB01.Example.com');
-    fill('Port', '5432');
+    fill('SSH port', '5432');
     fill('User', 'postgres');
     fill('Environment', 'staging');
     fill('Tags', 'db, eu-west  primary');
@@ -101,8 +103,53 @@ describe('ServerFormDialog', () => {
       environment: 'staging',
       tags: ['db', 'eu-west', 'primary'],
       notes: 'Primary database',
+      monitor: { type: 'tcp' },
     });
     expect((await screen.findByRole('status')).textContent).toContain('Added db-01');
+  });
+
+  it('watches a new server by default on the port typed, kept apart from its SSH port, and offers its health page next', async () => {
+    const onClose = vi.fn();
+    const created = { ...server({ id: 'srv-shop', name: 'shop', host: 'shop.example.com' }), check: { id: 'chk-1', name: 'tcp shop.example.com:443', type: 'tcp', port: 443 } };
+    const client = fakeClient({ 'servers.facets': facets, 'servers.create': async () => created });
+    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+
+    const watch = screen.getByRole('checkbox', { name: 'Watch it with a check' }) as HTMLInputElement;
+    expect(watch.checked).toBe(true);
+    expect(messageUnder('Port to watch')).toContain('Empty: the SSH port (22)');
+    fill('Name', 'shop');
+    fill('Host', 'shop.example.com');
+    fill('Port to watch', '443');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    // No environment was typed: the server gets none (not "production").
+    expect(client.calls.find((call) => call.name === 'servers.create')?.input).toMatchObject({ port: 22, environment: '', monitor: { type: 'tcp', port: 443 } });
+    const toast = await screen.findByRole('status');
+    expect(toast.textContent).toContain('Watched by a TCP check on port 443.');
+    expect(within(toast).getByRole('link', { name: 'Open its health page' }).getAttribute('href')).toBe('#/servers/srv-shop/health');
+  });
+
+  it('adds a server without a check when the choice is turned off, and says nothing will watch it', async () => {
+    const onClose = vi.fn();
+    const client = fakeClient({ 'servers.facets': facets, 'servers.create': async (input) => ({ ...server({ name: input.name, host: input.host }), check: null }) });
+    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+
+    fill('Name', 'lab');
+    fill('Host', 'lab.example.com');
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Watch it with a check' }));
+    expect(screen.queryByLabelText('Port to watch')).toBeNull();
+    expect(screen.getByTestId('server-form-unwatched').textContent).toContain('Nothing will watch this server');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(client.calls.find((call) => call.name === 'servers.create')?.input).toMatchObject({ monitor: false });
+    expect((await screen.findByRole('status')).textContent).toContain('Not watched');
+  });
+
+  it('offers no check choice when editing: a server’s checks are changed on its health page', () => {
+    renderWithClient(<ServerFormDialog server={server()} onClose={() => undefined} />, fakeClient({ 'servers.facets': facets }));
+    expect(screen.queryByRole('checkbox', { name: 'Watch it with a check' })).toBeNull();
   });
 
   it('shows a failure that concerns no field with its message and hint', async () => {

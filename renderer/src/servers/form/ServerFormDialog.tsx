@@ -1,6 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import type { AppError } from '../../../../shared/api';
-import type { Server } from '../../../../shared/api/servers';
+import type { CreatedServer, Server } from '../../../../shared/api/servers';
+import { serverHealthHref } from '../../app/routes';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';
@@ -70,6 +71,15 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
     onClose();
   };
 
+  /** Says whether the new server is watched, and offers its health page as the next step. */
+  const onCreated = (created: CreatedServer) => {
+    const detail = created.check
+      ? `Watched by a TCP check on port ${created.check.port}.`
+      : 'Not watched: add a check on its health page.';
+    toast.success(`Added ${created.name}`, detail, { label: 'Open its health page', href: serverHealthHref(created.id) });
+    onClose();
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (pending) return;
@@ -81,7 +91,7 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
     } else {
       const result = checkCreate(values);
       if (!result.ok) return showErrors(result.errors, result.other);
-      create.mutate(result.input, { onSuccess: (saved) => onSaved(saved, 'Added'), onError: onFailure });
+      create.mutate(result.input, { onSuccess: onCreated, onError: onFailure });
     }
   };
 
@@ -111,7 +121,7 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
           <Field label="Host" error={errors.host} help="DNS name, IPv4 or IPv6 address" testId="server-form-host">
             {(control) => <input {...control} {...text('host')} className="input" autoComplete="off" spellCheck={false} />}
           </Field>
-          <Field label="Port" error={errors.port} testId="server-form-port">
+          <Field label="SSH port" error={errors.port} testId="server-form-port">
             {(control) => <input {...control} {...text('port')} className="input input--port" inputMode="numeric" />}
           </Field>
         </div>
@@ -132,6 +142,34 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
         <Field label="Notes" error={errors.notes} testId="server-form-notes">
           {(control) => <textarea {...control} {...text('notes')} className="input textarea" rows={3} />}
         </Field>
+        {server ? null : (
+          <fieldset className="form__group" data-testid="server-form-watch-group">
+            <legend className="visually-hidden">Monitoring</legend>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={values.watch}
+                onChange={(event) => setValues((current) => ({ ...current, watch: event.target.checked }))}
+                data-testid="server-form-watch"
+              />
+              Watch it with a check
+            </label>
+            {values.watch ? (
+              <Field
+                label="Port to watch"
+                error={errors.checkPort}
+                help={`A TCP connection to this port, e.g. 443 for a web server. Empty: the SSH port (${values.port.trim() || '22'}).`}
+                testId="server-form-checkPort"
+              >
+                {(control) => <input {...control} {...text('checkPort')} className="input input--port" inputMode="numeric" placeholder={values.port.trim() || '22'} />}
+              </Field>
+            ) : (
+              <p className="field__help" data-testid="server-form-unwatched">
+                Nothing will watch this server until you add a check on its health page.
+              </p>
+            )}
+          </fieldset>
+        )}
         <footer className="dialog__footer">
           <button type="button" className="button" onClick={onClose}>
             Cancel

@@ -1,13 +1,14 @@
 import type { ValidationIssue } from '../../../../shared/api';
-import { ServerInput, ServerPatch, type Server } from '../../../../shared/api/servers';
+import { CheckPort, ServerCreateInput, ServerPatch, type Server } from '../../../../shared/api/servers';
 import { zodIssues } from '../../../../shared/api/errors';
 import type { z } from 'zod';
 
-export const FORM_FIELDS = ['name', 'host', 'port', 'user', 'environment', 'tags', 'notes'] as const;
+/** `port` is the SSH port; `checkPort` the port a new server's check watches (adding only). */
+export const FORM_FIELDS = ['name', 'host', 'port', 'user', 'environment', 'tags', 'notes', 'checkPort'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
 
-/** What the form holds: the text of each input, exactly as typed. */
-export type ServerFormValues = Record<FormField, string>;
+/** What the form holds: the text of each input, exactly as typed, and whether to add a check. */
+export type ServerFormValues = Record<FormField, string> & { watch: boolean };
 export type FieldErrors = Partial<Record<FormField, string>>;
 
 export const DEFAULT_PORT = '22';
@@ -16,7 +17,7 @@ export const DEFAULT_ENVIRONMENT = '';
 
 export function valuesFromServer(server?: Server): ServerFormValues {
   if (!server) {
-    return { name: '', host: '', port: DEFAULT_PORT, user: '', environment: DEFAULT_ENVIRONMENT, tags: '', notes: '' };
+    return { name: '', host: '', port: DEFAULT_PORT, user: '', environment: DEFAULT_ENVIRONMENT, tags: '', notes: '', checkPort: '', watch: true };
   }
   return {
     name: server.name,
@@ -26,6 +27,8 @@ export function valuesFromServer(server?: Server): ServerFormValues {
     environment: server.environment,
     tags: server.tags.join(', '),
     notes: server.notes,
+    checkPort: '',
+    watch: false,
   };
 }
 
@@ -34,9 +37,11 @@ export function parseTags(text: string): string[] {
   return text.split(/[\s,]+/).filter((tag) => tag !== '');
 }
 
+const portValue = (text: string): unknown => (/^\d+$/.test(text) ? Number(text) : text);
+
 /**
  * The raw method input the typed text stands for. Nothing is judged here: a port that is not
- * digits is passed on as text so that the contract's own message ("Port must be a number")
+ * digits is passed on as text so that the contract's own message ("SSH port must be a number")
  * is the one shown. Empty optional fields are left out (the contract's defaults apply).
  */
 function rawInput(values: ServerFormValues): Record<string, unknown> {
@@ -45,7 +50,7 @@ function rawInput(values: ServerFormValues): Record<string, unknown> {
   return {
     name: values.name,
     host: values.host,
-    ...(port === '' ? {} : { port: /^\d+$/.test(port) ? Number(port) : port }),
+    ...(port === '' ? {} : { port: portValue(port) }),
     user: values.user.trim() === '' ? null : values.user.trim(),
     // '' is no environment (and clears one on an edit).
     environment,
@@ -59,7 +64,8 @@ export function fieldErrors(issues: readonly ValidationIssue[]): { fields: Field
   const fields: FieldErrors = {};
   const other: string[] = [];
   for (const issue of issues) {
-    const head = issue.path[0];
+    // The check's port comes back as monitor.port; the form calls it checkPort.
+    const head = issue.path[0] === 'monitor' ? 'checkPort' : issue.path[0];
     const field = FORM_FIELDS.find((candidate) => candidate === head);
     if (!field) other.push(issue.message);
     else fields[field] ??= issue.message;
@@ -76,8 +82,24 @@ function checked<S extends z.ZodType>(schema: S, raw: unknown): Checked<z.output
   return { ok: false, errors: fields, other };
 }
 
+/** Which check a new server gets: none, a TCP check on the port typed, or (left empty) on its SSH port. */
+function monitorInput(values: ServerFormValues): Record<string, unknown> {
+  if (!values.watch) return { monitor: false };
+  const checkPort = values.checkPort.trim();
+  return { monitor: checkPort === '' ? { type: 'tcp' } : { type: 'tcp', port: portValue(checkPort) } };
+}
+
 /** Pre-check before 'servers.create' with the contract's schema and messages. */
-export const checkCreate = (values: ServerFormValues) => checked(ServerInput, rawInput(values));
+export function checkCreate(values: ServerFormValues): Checked<z.output<typeof ServerCreateInput>> {
+  const result = checked(ServerCreateInput, { ...rawInput(values), ...monitorInput(values) });
+  // `monitor` is "false or a check", so a port that is not even a number fails both and the
+  // contract can only say "Invalid input": the port's own message is the one to show.
+  const checkPort = values.checkPort.trim();
+  const port = values.watch && checkPort !== '' ? CheckPort.safeParse(portValue(checkPort)) : null;
+  if (!port || port.success) return result;
+  const message = port.error.issues[0]?.message ?? 'Not a port';
+  return result.ok ? { ok: false, errors: { checkPort: message }, other: [] } : { ...result, errors: { ...result.errors, checkPort: message } };
+}
 
 /** Pre-check before 'servers.update'; every field is sent, so the form is the whole truth. */
 export const checkUpdate = (id: string, values: ServerFormValues) => checked(ServerPatch, { id, ...rawInput(values) });

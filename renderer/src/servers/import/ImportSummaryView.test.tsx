@@ -11,6 +11,7 @@ const summary = (overrides: Partial<ImportSummary> = {}): ImportSummary => ({
   created: 3,
   updated: 1,
   unchanged: 0,
+  checks: 3,
   rejected: [
     { line: 4, name: 'broken', reason: 'host: Host must be a DNS name, an IPv4 address or an IPv6 address' },
     { line: 7, name: null, reason: 'name: Name cannot be empty' },

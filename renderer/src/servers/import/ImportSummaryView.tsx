@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import type { Job } from '../../../../shared/api/jobs';
 import { ImportSummary } from '../../../../shared/api/servers';
-import { formatCount } from '../../ui/format';
+import { formatCount, plural } from '../../ui/format';
 
 /** How many rejected rows are listed; the count above always tells the whole number. */
 export const REJECTED_ROWS_SHOWN = 200;
@@ -54,7 +54,14 @@ export function ImportSummaryView({ job }: { job: Job }) {
             <Count label="Unchanged" value={summary.unchanged} testId="import-unchanged" />
             <Count label="Rejected" value={rejected.length} tone={rejected.length ? 'bad' : undefined} testId="import-rejected" />
           </dl>
-          <p className="muted">{formatCount(summary.rows)} rows read.</p>
+          <p className="muted" data-testid="import-rows">
+            {formatCount(summary.rows)} rows read.{' '}
+            {summary.created > 0
+              ? summary.checks === 0
+                ? 'The servers created have no check: nothing watches them until you add one.'
+                : `${plural(summary.checks, 'server created is', 'servers created are')} watched by a TCP check.`
+              : null}
+          </p>
         </>
       ) : null}
       {rejected.length ? (
