@@ -42,6 +42,20 @@ function renderPage(role: Role = 'operator', handlers: Handlers = {}) {
 }
 
 describe('A server’s health page', () => {
+  it('names the server’s host and SSH port apart from the ports its checks watch (the status comes from those)', async () => {
+    renderPage('viewer', {
+      'servers.get': async () => server({ id: SERVER_ID, host: 'shop.example.com', port: 2222 }),
+      'health.server': async () => serverHealth({ checks: [check({ type: 'tcp', config: { host: 'shop.example.com', port: 443 } })] }),
+    });
+    expect((await screen.findByTestId('server-address')).textContent).toBe('shop.example.com · SSH port 2222');
+    expect(screen.getByTestId('server-watches').textContent).toBe('Watching shop.example.com:443');
+  });
+
+  it('says so in its header when no check watches the server', async () => {
+    renderPage('viewer', { 'health.server': async () => serverHealth({ checks: [] }) });
+    expect((await screen.findByTestId('server-watches')).textContent).toBe('Not watched: no checks');
+  });
+
   it('lists its checks with their state and last word, and follows new results without a refetch', async () => {
     const client = renderPage();
     const row = await screen.findByTestId('check-row');

@@ -12,7 +12,7 @@ import type { ServerTarget } from '../editor/check-form';
 import { useHealthDialogs } from '../health-dialog-store';
 import { PauseIcon, PlayIcon } from '../icons';
 import { useHealthMutation } from '../use-health-mutation';
-import { ChecksTable, StatusPill } from './ChecksTable';
+import { ChecksTable, StatusPill, targetOf } from './ChecksTable';
 import { IncidentTimeline } from './IncidentTimeline';
 import { LatencySection } from './LatencySection';
 import { MaintenanceSection } from './MaintenanceSection';
@@ -59,8 +59,18 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
       <div className="page__title-group">
         <h1 className="page__title">{server.name}</h1>
         <StatusPill state={health.status} />
-        <span className="page__count mono">
-          {server.host}:{server.port}
+        {/* The host and SSH port are the server's; the status comes from what its checks watch, named apart. */}
+        <span className="page__count" data-testid="server-address">
+          <span className="mono">{server.host}</span> · SSH port <span className="mono">{server.port}</span>
+        </span>
+        <span className="page__count" data-testid="server-watches">
+          {health.checks.length === 0 ? (
+            'Not watched: no checks'
+          ) : (
+            <>
+              Watching <span className="mono">{[...new Set(health.checks.map((check) => targetOf(check)))].join(', ')}</span>
+            </>
+          )}
         </span>
         {health.since !== null ? (
           <span className="page__count" title={formatDateTime(health.since)}>
