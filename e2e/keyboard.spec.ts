@@ -41,6 +41,8 @@ test('the first-run wizard with the keyboard alone', async ({ page, guardian }) 
   await tabTo(page, page.getByRole('button', { name: 'Confirm' }));
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('recovery-codes-notice')).toBeFocused();
+  await tabTo(page, page.getByRole('checkbox', { name: 'I have saved these codes somewhere safe' }));
+  await page.keyboard.press('Space');
   await tabTo(page, page.getByRole('button', { name: 'Continue' }));
   await page.keyboard.press('Enter');
 

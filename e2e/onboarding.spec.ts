@@ -47,6 +47,11 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   expect(recoveryCodes).toHaveLength(10);
   await shot('recovery-codes');
   await expectAccessible(page, 'wizard: recovery codes', { screenshot: true });
+  // Download and print are offered; going on waits for "I have saved them".
+  await expect(page.getByRole('button', { name: 'Download' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Print' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Continue' })).toBeDisabled();
+  await page.getByRole('checkbox', { name: 'I have saved these codes somewhere safe' }).check();
   await page.getByRole('button', { name: 'Continue' }).click();
 
   await expect(page.getByText(/Step 4 of 7/)).toBeVisible();
