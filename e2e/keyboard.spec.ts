@@ -62,7 +62,7 @@ test('the first-run wizard with the keyboard alone', async ({ page, guardian }) 
   await page.keyboard.type(SERVER);
   await tabTo(page, page.getByLabel('Host'));
   await page.keyboard.type('127.0.0.1');
-  await tabTo(page, page.getByLabel('Port'));
+  await tabTo(page, page.getByLabel('Port to watch'));
   await page.keyboard.press('Control+A');
   await page.keyboard.type(new URL(guardian.url).port);
   const testConnection = page.getByRole('button', { name: /Test connection|Testing…/ });

@@ -15,7 +15,7 @@ function nextCode(secret: string): string {
   return new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + 30_000 });
 }
 
-test('the first-run wizard, from an empty data dir to the Servers page', async ({ page, guardian, shot }) => {
+test('the first-run wizard, from an empty data dir to the overview', async ({ page, guardian, shot }) => {
   // The link `guardian serve --ui` prints while there is no owner.
   await page.goto(`${guardian.url}#setup=${guardian.setupToken}`);
   await expect(page.getByText(/Step 1 of 7/)).toBeVisible();
@@ -72,7 +72,9 @@ test('the first-run wizard, from an empty data dir to the Servers page', async (
   await expect(page.getByText(/Step 6 of 7/)).toBeVisible();
   await page.getByLabel('Name').fill('guardian-itself');
   await page.getByLabel('Host').fill('127.0.0.1');
-  await page.getByLabel('Port').fill(new URL(guardian.url).port);
+  // The port tested is the one the check watches; the SSH port stays 22.
+  await page.getByLabel('Port to watch').fill(new URL(guardian.url).port);
+  await expect(page.getByLabel('SSH port')).toHaveValue('22');
   await page.getByRole('button', { name: 'Test connection' }).click();
   await expect(page.getByTestId('probe-result')).toHaveAttribute('data-reachable', 'true');
   await expect(page.getByTestId('probe-result')).toContainText(/127\.0\.0\.1:\d+ answered in \d+ ms/);
