@@ -143,8 +143,12 @@ test('sign in with a code, then the servers, the overview and a server by keyboa
   expect(download.suggestedFilename()).toMatch(/\.json$/);
   await expect(exportButton).toBeFocused();
 
-  // Open a server from the table: its page, focus at the content.
-  await tabTo(page, page.getByRole('link', { name: `Health of ${SERVER}` }));
+  // Open a server from the table: its page, focus at the content. The row's icon-only action
+  // names itself in a tip while it has focus (a title shows only to the pointer).
+  const healthLink = page.getByRole('link', { name: `Health of ${SERVER}` });
+  await tabTo(page, healthLink);
+  const tip = await healthLink.evaluate((element) => (globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string } }).getComputedStyle(element, '::after').content);
+  expect(tip).toBe(`"Health of ${SERVER}"`);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: SERVER })).toBeVisible();
   await expect(page.locator('main#main')).toBeFocused();

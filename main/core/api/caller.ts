@@ -1,10 +1,10 @@
-import { AppError } from '../../../shared/api/errors';
 import type { Principal } from '../../../shared/permissions';
+import { notSignedIn } from '../auth/refusals';
 import type { CallContext } from './router';
 
 /** The caller of a method that is not public (the router has already refused anonymous callers). */
 export function who(ctx: CallContext): Principal {
-  if (!ctx.principal) throw new AppError('UNAUTHENTICATED', 'You are not signed in.', { hint: 'Sign in first.' });
+  if (!ctx.principal) throw notSignedIn();
   return ctx.principal;
 }
 

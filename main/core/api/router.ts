@@ -15,6 +15,7 @@ import {
 } from '../../../shared/api';
 import { principalAllows, type Principal } from '../../../shared/permissions';
 import type { AuditLog } from '../audit/log';
+import { notSignedIn } from '../auth/refusals';
 import type { SessionSink } from '../auth/signin';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
@@ -125,9 +126,7 @@ export class Router {
   private refusal(def: MethodDef, name: MethodName, principal: Principal | null): AppError | null {
     if (def.permission === 'public') return null;
     if (!principal) {
-      return new AppError('UNAUTHENTICATED', 'You are not signed in.', {
-        hint: 'Sign in, or send an API key as "Authorization: Bearer gdn_…".',
-      });
+      return notSignedIn();
     }
     if (principal.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(name)) {
       return new AppError('PASSWORD_CHANGE_REQUIRED', 'Your password must be changed before anything else.', {

@@ -1,8 +1,9 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../shared/api/errors';
-import type { Principal } from '../../../shared/permissions';
+import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
 import type { Core } from '../../core/app';
+import { notSignedIn } from '../../core/auth/refusals';
 import type { SessionSink } from '../../core/auth/signin';
 import { sameToken } from '../../core/auth/tokens';
 
@@ -47,6 +48,22 @@ export function principalFor(request: FastifyRequest, core: Core, origin: string
     }
   }
   return found.principal;
+}
+
+/**
+ * The caller of a route outside the contract (the event stream, artifact downloads, metrics):
+ * throws UNAUTHENTICATED without a credential and PERMISSION_DENIED without `permission`, so
+ * each such route refuses exactly as the router would.
+ */
+export function requirePrincipal(request: FastifyRequest, core: Core, permission?: Permission): Principal {
+  const principal = principalFor(request, core, `http:${request.ip}`);
+  if (!principal) throw notSignedIn();
+  if (permission && !principalAllows(principal, permission)) {
+    throw new AppError('PERMISSION_DENIED', `Your role (${principal.role}) may not do this: it needs ${permission}.`, {
+      hint: `Use an account or key with the "${permission}" permission; ask an owner or admin.`,
+    });
+  }
+  return principal;
 }
 
 /**

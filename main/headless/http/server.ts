@@ -14,7 +14,7 @@ import { assertMayFetch } from '../../core/jobs/artifacts';
 import type { Core } from '../../core/app';
 import { packageInfo } from '../../core/paths';
 import { isLoopbackAddress } from '../net';
-import { cookieSink, principalFor } from './auth';
+import { cookieSink, principalFor, requirePrincipal } from './auth';
 import { buildOpenApi } from './openapi';
 import { requestGuard } from './request-guard';
 import { SETUP_TOKEN_HEADER, setupTokenRequired, type SetupGate } from './setup-token';
@@ -272,17 +272,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const query = request.query as { events?: unknown };
     let principal;
     try {
-      principal = principalFor(request, core, `http:${request.ip}`);
+      principal = requirePrincipal(request, core);
     } catch (cause) {
       return sendError(reply, toAppError(cause).toShape(request.id));
-    }
-    if (!principal) {
-      return sendError(
-        reply,
-        new AppError('UNAUTHENTICATED', 'You are not signed in.', {
-          hint: 'Sign in, or send an API key as "Authorization: Bearer gdn_…".',
-        }).toShape(request.id),
-      );
     }
     const access = streamAccess(request, core, `http:${request.ip}`, principal);
     openEventStream(request, reply, core.events, streams, typeof query.events === 'string' ? query.events : undefined, access);
@@ -324,9 +316,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   app.get('/api/v1/jobs/:id/artifact', async (request, reply) => {
     try {
-      const principal = principalFor(request, core, `http:${request.ip}`);
-      if (!principal) throw new AppError('UNAUTHENTICATED', 'You are not signed in.', { hint: 'Sign in, or send an API key as "Authorization: Bearer gdn_…".' });
-      if (!principalAllows(principal, 'jobs:read')) throw new AppError('PERMISSION_DENIED', 'You may not read jobs.', { hint: 'Use an account or key with jobs:read.' });
+      const principal = requirePrincipal(request, core, 'jobs:read');
       const { id } = request.params as { id: string };
       const { artifact, path } = core.artifacts.file(core.jobs.get(id));
       assertMayFetch(principal, artifact);
