@@ -9,14 +9,14 @@ const CRITICAL = {
   'main/core/vault/crypto.ts': ['main/core/vault/crypto.test.ts', 'main/core/vault/service.test.ts', 'main/core/vault/full-rotation.test.ts'],
   'main/core/vault/slots.ts': ['main/core/vault/service.test.ts', 'main/core/vault/full-rotation.test.ts', 'main/core/vault/crypto.test.ts'],
   'main/core/vault/keyring.ts': ['main/core/vault/keyring.test.ts', 'main/core/vault/service.test.ts'],
-  'main/core/api/router.ts': ['main/core/api/router.test.ts', 'shared/permissions.test.ts'],
+  'main/core/api/router.ts': ['main/core/api/router.test.ts', 'main/core/api/permissions.test.ts'],
   'main/core/api/errors.ts': ['main/core/api/errors.test.ts', 'main/core/api/router.test.ts'],
   'main/core/audit/chain.ts': ['main/core/audit/chain.test.ts', 'main/core/audit/audit.test.ts'],
   'main/core/audit/verify-file.ts': ['main/core/audit/verify-file.test.ts', 'main/core/audit/audit.test.ts'],
   'main/core/auth/sessions.ts': ['main/core/auth/sessions.test.ts'],
   'main/core/auth/passwords.ts': ['main/core/auth/passwords.test.ts'],
   'main/core/auth/tokens.ts': ['main/core/auth/tokens.test.ts', 'main/core/auth/sessions.test.ts'],
-  'shared/permissions.ts': ['shared/permissions.test.ts'],
+  'shared/permissions.ts': ['main/core/api/permissions.test.ts'],
 };
 
 /** One module (or a few, comma-separated) instead of all: `MUTATE=main/core/auth/sessions.ts npm run mutation`. */

@@ -1,9 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-/* eslint-disable no-restricted-imports -- this test drives the real router, which lives in main/core */
-import { useTempCore } from '../main/core/testing/harness';
-/* eslint-enable no-restricted-imports */
-import { eventList, methodList, methods, type MethodName } from './api';
-import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from './permissions';
+import { eventList, methodList, methods, type MethodName } from '../../../shared/api';
+import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '../../../shared/permissions';
+import { useTempCore } from '../testing/harness';
 
 /**
  * Who may call what, written out by hand from the issue: the router's answers must match it for
