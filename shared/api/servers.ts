@@ -46,7 +46,7 @@ const portNumber = (what: string) =>
     .max(65535, `${what} must be between 1 and 65535`);
 
 /** The port Guardian opens SSH sessions on; the ports a server's checks watch are theirs, not this one. */
-export const ServerPort = portNumber('SSH port');
+export const ServerPort = portNumber('SSH port').describe('The SSH port Guardian connects to; the ports its checks watch are theirs.');
 /** A port a check watches (the service's, e.g. 443), independent of the server's SSH port. */
 export const CheckPort = portNumber('Port');
 
@@ -88,12 +88,14 @@ export type ServerInput = z.input<typeof ServerInput>;
  */
 export const DefaultCheck = z.union([
   z.literal(false),
-  z.strictObject({ type: z.literal('tcp'), port: CheckPort.optional() }),
+  z.strictObject({ type: z.literal('tcp'), port: CheckPort.optional().describe('The port the TCP check watches, e.g. 443; default: the SSH port.') }),
 ]);
 export type DefaultCheck = z.input<typeof DefaultCheck>;
 
 /** servers.create: the server, and which check to watch it with (see DefaultCheck). */
-export const ServerCreateInput = ServerInput.extend({ monitor: DefaultCheck.optional() });
+export const ServerCreateInput = ServerInput.extend({
+  monitor: DefaultCheck.optional().describe('The check the new server is watched with: a TCP check on `port` (default: the SSH port), or false for none.'),
+});
 export type ServerCreateInput = z.input<typeof ServerCreateInput>;
 
 export const Server = z.object({
@@ -101,7 +103,7 @@ export const Server = z.object({
   name: z.string(),
   host: z.string(),
   /** The SSH port. */
-  port: z.number().int(),
+  port: z.number().int().describe('The SSH port.'),
   user: z.string().nullable(),
   environment: z.string(),
   tags: z.array(z.string()),

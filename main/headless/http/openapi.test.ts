@@ -109,6 +109,8 @@ describe('the OpenAPI document', () => {
     const body = create.requestBody?.content['application/json'].schema.properties ?? {};
     expect(body.name).toMatchObject({ type: 'string', minLength: 1, maxLength: 100 });
     expect(body.port).toMatchObject({ type: 'integer', format: 'int32', minimum: 1, maximum: 65535 });
+    expect(body.port?.description).toMatch(/^The SSH port/);
+    expect(body.monitor?.description).toContain('TCP check');
     expect(body.tags).toMatchObject({ type: 'array', maxItems: 32, items: { maxLength: 32 } });
     expect(body.notes).toMatchObject({ maxLength: 4000 });
 
