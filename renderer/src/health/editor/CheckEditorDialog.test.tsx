@@ -33,6 +33,20 @@ const input = (testId: string) => screen.getByTestId(testId) as HTMLInputElement
 const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
 
 describe('The check editor', () => {
+  it('puts Test right after the fields it tests, so a keyboard reaches it in a few Tabs, before the schedule', async () => {
+    open();
+    await screen.findByTestId('check-field-type');
+    const form = screen.getByTestId('check-field-type').closest('form') as HTMLFormElement;
+    const stops = [...form.querySelectorAll<HTMLElement>('input, select, textarea, button, summary, a[href]')].filter(
+      (element) => !(element as HTMLInputElement).disabled && element.tabIndex >= 0,
+    );
+    const testAt = stops.indexOf(screen.getByRole('button', { name: 'Test' }));
+    // Type, name, host, port (and "More options", if the type has one), then Test.
+    expect(testAt).toBeGreaterThan(0);
+    expect(testAt).toBeLessThanOrEqual(5);
+    expect(testAt).toBeLessThan(stops.indexOf(screen.getByTestId('check-field-interval')));
+  });
+
   it('starts from the server’s host and port and the monitoring defaults', async () => {
     open();
     await screen.findByTestId('check-field-type');
