@@ -32,6 +32,7 @@ function problemsFrom(error: AppError): Problems {
 export function ImportChooser({ onStarted, onCancel }: ImportChooserProps) {
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState<ImportFormat>('json');
+  const [watch, setWatch] = useState(true);
   const [reading, setReading] = useState(false);
   const [problems, setProblems] = useState<Problems>({});
   const start = useMethodMutation('servers.import');
@@ -59,7 +60,7 @@ export function ImportChooser({ onStarted, onCancel }: ImportChooserProps) {
       setReading(false);
     }
     start.mutate(
-      { format, content, fileName: file.name },
+      { format, content, fileName: file.name, monitor: watch },
       { onSuccess: (job) => onStarted(job, file.name), onError: (error) => setProblems(problemsFrom(error)) },
     );
   };
@@ -103,6 +104,15 @@ export function ImportChooser({ onStarted, onCancel }: ImportChooserProps) {
           </select>
         )}
       </Field>
+      <label className="checkbox">
+        <input type="checkbox" checked={watch} onChange={(event) => setWatch(event.target.checked)} />
+        Watch each new server with a check
+      </label>
+      <p className="muted">
+        {watch
+          ? 'A TCP check on its check_port column, or its SSH port; a check_port of none adds no check. Servers updated keep their checks.'
+          : 'The servers created will have no check: nothing watches them until you add one.'}
+      </p>
       <p className="muted">Rows whose name already exists update that server, so importing a file twice adds nothing new.</p>
       <footer className="dialog__footer">
         <button type="button" className="button" onClick={onCancel}>

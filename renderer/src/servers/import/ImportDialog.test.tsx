@@ -40,6 +40,7 @@ describe('ImportDialog', () => {
       format: 'csv',
       content: 'name,host\nweb-01,web01.example.com\n',
       fileName: 'fleet.csv',
+      monitor: true,
     });
 
     client.emit('job.progress', job({ status: 'running', done: 40, total: 100 }));
@@ -60,6 +61,19 @@ describe('ImportDialog', () => {
     expect(summary.textContent).toContain('Import finished');
     expect(screen.getByTestId('import-created').textContent).toBe('97');
     expect(screen.queryByRole('progressbar')).toBeNull();
+  });
+
+  it('imports without checks when asked, and says nothing will watch the new servers', async () => {
+    const client = fakeClient({ 'servers.import': async () => job(), 'jobs.get': () => new Promise(() => undefined) });
+    renderWithClient(<ImportDialog onClose={() => undefined} />, client);
+
+    chooseFile('fleet.csv', 'name,host\nweb-01,web01.example.com\n');
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Watch each new server with a check' }));
+    expect(screen.getByText(/nothing watches them until you add one/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+
+    await screen.findByRole('progressbar');
+    expect(client.calls.find((call) => call.name === 'servers.import')?.input).toMatchObject({ monitor: false });
   });
 
   it('polls the job when no progress event arrives', async () => {
