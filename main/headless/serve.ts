@@ -6,7 +6,8 @@ import { configuredKeyFile } from '../core/vault/keyfile';
 import type { LogLevel } from '../core/logging/logger';
 import { dataPaths, rendererDir } from '../core/paths';
 import { startHttpServer } from './http/server';
-import { discardSetupToken, issueSetupToken, SETUP_TOKEN_HEADER } from './http/setup-token';
+import { SETUP_TOKEN_HEADER } from '../../shared/api/http';
+import { discardSetupToken, issueSetupToken } from './http/setup-token';
 import { createServiceLogger } from './logging';
 import { isLoopbackAddress } from './net';
 

@@ -10,6 +10,16 @@ export const API_PREFIX = '/api/v1';
  */
 export const PATH_PARAM_MAX_LENGTH = 100;
 
+/**
+ * A browser session's state-changing requests (these verbs) carry the session's CSRF token in
+ * this header; the server compares it with the session's (docs/architecture.md §3).
+ */
+export const CSRF_HEADER = 'x-csrf-token';
+export const STATE_CHANGING_VERBS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The header `auth.setup` over HTTP carries the first-run setup token in (main/headless/http/setup-token.ts). */
+export const SETUP_TOKEN_HEADER = 'x-guardian-setup-token';
+
 export interface HttpRequestParts {
   verb: MethodDef['http']['method'];
   /** Path with parameters filled in and query string appended, under API_PREFIX. */

@@ -1,6 +1,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../shared/api/errors';
+import { CSRF_HEADER, STATE_CHANGING_VERBS } from '../../../shared/api/http';
 import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
 import type { Core } from '../../core/app';
 import { notSignedIn } from '../../core/auth/refusals';
@@ -8,9 +9,6 @@ import type { SessionSink } from '../../core/auth/signin';
 import { sameToken } from '../../core/auth/tokens';
 
 export const SESSION_COOKIE = 'guardian_session';
-export const CSRF_HEADER = 'x-csrf-token';
-
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The token of an `Authorization: Bearer …` header ('' when the header is malformed), or undefined without one. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -39,7 +37,7 @@ export function principalFor(request: FastifyRequest, core: Core, origin: string
   if (!token) return null;
   const found = core.signIn.authenticate(token);
   if (!found) return null;
-  if (UNSAFE.has(request.method)) {
+  if (STATE_CHANGING_VERBS.has(request.method)) {
     const sent = request.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !sameToken(sent, found.session.csrfToken)) {
       throw new AppError('PERMISSION_DENIED', 'The request has no valid CSRF token.', {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppErrorShape, eventList, methodList, pathParams, type MethodDef } from '../../../shared/api';
-import { API_PREFIX } from '../../../shared/api/http';
-import { CSRF_HEADER, SESSION_COOKIE } from './auth';
+import { API_PREFIX, CSRF_HEADER } from '../../../shared/api/http';
+import { SESSION_COOKIE } from './auth';
 import { errorCodesOf, errorResponses } from './openapi-errors';
 
 type JsonSchema = Record<string, unknown>;

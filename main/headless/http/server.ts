@@ -6,7 +6,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, HTTP_STATUS, methods, type AppErrorShape, type MethodName } from '../../../shared/api';
-import { API_PREFIX, inputFromHttp, PATH_PARAM_MAX_LENGTH } from '../../../shared/api/http';
+import { API_PREFIX, inputFromHttp, PATH_PARAM_MAX_LENGTH, SETUP_TOKEN_HEADER } from '../../../shared/api/http';
 import { IMPORT_MAX_BYTES } from '../../../shared/api/servers';
 import { principalAllows } from '../../../shared/permissions';
 import { toAppError } from '../../core/api/errors';
@@ -17,7 +17,7 @@ import { isLoopbackAddress } from '../net';
 import { cookieSink, principalFor, requirePrincipal } from './auth';
 import { buildOpenApi } from './openapi';
 import { requestGuard } from './request-guard';
-import { SETUP_TOKEN_HEADER, setupTokenRequired, type SetupGate } from './setup-token';
+import { setupTokenRequired, type SetupGate } from './setup-token';
 import { openEventStream, type EventStreams } from './sse';
 import { streamAccess } from './stream-access';
 

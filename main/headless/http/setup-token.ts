@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { AppError } from '../../../shared/api/errors';
+import { SETUP_TOKEN_HEADER } from '../../../shared/api/http';
 import { randomToken, sameToken } from '../../core/auth/tokens';
 
 /**
@@ -10,7 +11,6 @@ import { randomToken, sameToken } from '../../core/auth/tokens';
  * it. The desktop app (IPC) and the CLI (`guardian user add`) act locally and need none.
  */
 
-export const SETUP_TOKEN_HEADER = 'x-guardian-setup-token';
 
 export interface SetupGate {
   /** Whether `auth.setup` may go ahead with the token sent (the header's value). */

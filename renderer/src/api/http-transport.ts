@@ -1,4 +1,4 @@
-import { API_PREFIX, toHttpRequest } from '../../../shared/api/http';
+import { API_PREFIX, CSRF_HEADER, SETUP_TOKEN_HEADER, STATE_CHANGING_VERBS, toHttpRequest } from '../../../shared/api/http';
 import { methods, type EventName, type MethodName } from '../../../shared/api';
 import { errorFromWire, isAbort, unexpectedAnswer, unreachable } from './app-errors';
 import type { CallOptions, Transport } from './transport';
@@ -44,11 +44,6 @@ async function readJson(response: Response): Promise<{ ok: true; value: unknown 
   }
 }
 
-/** The header the server compares with the session's token on POST, PUT, PATCH and DELETE. */
-export const CSRF_HEADER = 'x-csrf-token';
-const UNSAFE_VERBS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** The header the server compares with its first-run setup token on auth.setup. */
-export const SETUP_TOKEN_HEADER = 'x-guardian-setup-token';
 
 interface Credentials {
   csrfToken: string | null;
@@ -66,7 +61,7 @@ async function httpCall(
 ) {
   const request = toHttpRequest(methods[name], asRecord(input));
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (csrfToken && UNSAFE_VERBS.has(request.verb)) headers[CSRF_HEADER] = csrfToken;
+  if (csrfToken && STATE_CHANGING_VERBS.has(request.verb)) headers[CSRF_HEADER] = csrfToken;
   if (setupToken && name === 'auth.setup') headers[SETUP_TOKEN_HEADER] = setupToken;
   const init: RequestInit = { method: request.verb, headers, credentials: 'same-origin' };
   if (request.body !== undefined) {
