@@ -102,6 +102,35 @@ describe('the health engine', () => {
     expect(seen).toContainEqual({ name: 'server.status', payload: expect.objectContaining({ serverId, to: 'up' }) });
   });
 
+  it('announces a pause made after Guardian started again and read another process’s writes, the first change it sees of that server', async () => {
+    const first = env.start();
+    const { port, server } = await listening();
+    const { serverId, check } = await setup(first, port);
+    first.health.start();
+    await call(first, 'checks.run', { id: check.id });
+    // Its target stops: the server is down (an incident open) when Guardian stops.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await peers.closeAll();
+    await call(first, 'checks.run', { id: check.id });
+
+    // The same data dir opened again, as after a restart, and written by another process (the
+    // CLI), which the engine reads again; the server is then paused.
+    const again = await env.restart();
+    again.health.start();
+    const { createCore } = await import('../app');
+    const { silentLogger } = await import('../logging/logger');
+    const cli = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    try {
+      await call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false });
+    } finally {
+      await cli.close();
+    }
+    await waitFor('the engine to read the outside change', () => again.health.registry.servers().size === 2, 5000);
+    const seen = recordEvents(again);
+    await call(again, 'checks.pause', { id: check.id });
+    expect(seen).toContainEqual({ name: 'server.status', payload: expect.objectContaining({ serverId, from: 'down', to: 'paused' }) });
+  });
+
   it('opens an incident when the target goes down, with the cause, and resolves it when it is back', async () => {
     const core = env.start();
     const { port, server } = await listening();

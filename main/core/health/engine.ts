@@ -85,6 +85,7 @@ export class HealthEngine {
     this.started = true;
     this.dataVersion = this.readDataVersion();
     this.sync(true);
+    this.deps.recorder.prime();
     this.scheduler.start();
     this.watchOutsideChanges();
     this.deps.logger.info({ checks: [...this.deps.registry.all()].length }, 'health engine started');
@@ -248,6 +249,7 @@ export class HealthEngine {
     if (change.kind === 'reload') {
       this.deps.recorder.reset();
       if (this.started) this.sync();
+      this.deps.recorder.prime();
       return;
     }
     const { check } = change;

@@ -142,6 +142,16 @@ export class TickRecorder {
     this.serverStatus.clear();
   }
 
+  /**
+   * Remembers every server's status now, as the baseline the next change is told against. Without
+   * it, the first evaluation of a server after a start or a reload would compute its "before"
+   * from checks a pause, resume or delete has already changed, and announce nothing: an open
+   * overview would miss that change (docs/architecture.md §7).
+   */
+  prime(): void {
+    for (const serverId of this.deps.registry.servers().keys()) this.lastStatus(serverId);
+  }
+
   private evaluateServers(serverIds: ReadonlySet<string>, outcome: TickOutcome): void {
     const { registry, incidents, maintenance } = this.deps;
     const now = this.deps.clock.now();
