@@ -33,7 +33,7 @@ import { fileSaver } from './save-file';
 import { registerIpc, type DesktopIpc } from './ipc';
 import { createMainWindow, navigateWindow } from './main-window';
 import { createIncidentNotifier, type IncidentNotifier } from './notifications';
-import { systemTimers } from './timers';
+import { systemTime } from '../core/timers';
 import { createFleetTray, type FleetTray } from './tray';
 import { trayWillShow } from './tray-support';
 import { createWindowController, keepRunningWhenAllClosed, type WindowController } from './window-controller';
@@ -119,7 +119,7 @@ function startTrayAndNotifications(current: Running): void {
       quit: () => app.quit(),
       settings,
       platform: process.platform,
-      timers: systemTimers,
+      timers: systemTime,
       log: log.logger,
     });
   } catch (cause) {
@@ -138,7 +138,7 @@ function startTrayAndNotifications(current: Running): void {
     settings: () => settings.get(),
     open: (route) => void windows.open(route),
     iconPath: (icon) => join(TRAY_ICONS, `${icon}-32.png`),
-    timers: systemTimers,
+    timers: systemTime,
     log: log.logger,
   });
 }

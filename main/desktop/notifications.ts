@@ -1,7 +1,7 @@
 import { Incident } from '../../shared/api/health';
 import type { EventSourceLike } from './ipc';
 import type { DesktopSettings } from './desktop-settings';
-import type { Timers } from './timers';
+import type { Time } from '../core/timers';
 
 // Native notifications for incidents: "web-1 is down" when one opens, "web-1 is back up after
 // 12 min" when it is resolved. Never more than the configured number a minute: beyond that the
@@ -37,7 +37,7 @@ export interface IncidentNotifierDeps {
   open(route: string): void;
   /** An image for the notification, or undefined for the app's icon. */
   iconPath?(icon: NotificationIcon): string | undefined;
-  timers: Timers;
+  timers: Time;
   log: NotifierLog;
   /** A burst beyond the individual notifications is gathered this long into one. */
   gatherMs?: number;

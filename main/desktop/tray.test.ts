@@ -6,7 +6,7 @@ import type { ServerStatus } from '../../shared/api/health';
 import { EventBus } from '../core/events/bus';
 import { packageRoot } from '../core/paths';
 import { createDesktopSettings, memoryStore } from './desktop-settings';
-import { FakeTimers } from './fake-timers.fixture';
+import { FakeTime } from '../core/testing/fake-time';
 import { FLEET_LEVELS, trayIconFile, type FleetLevel, type StatusCounts } from './fleet-status';
 import { createFleetTray, TRAY_REFRESH_MS, type PollingControl, type TrayLike } from './tray';
 
@@ -54,7 +54,7 @@ class FakeTray implements TrayLike<Template> {
 function setup(options: { counts?: StatusCounts; platform?: NodeJS.Platform; polling?: PollingControl } = {}) {
   const tray = new FakeTray();
   const events = new EventBus();
-  const timers = new FakeTimers();
+  const timers = new FakeTime();
   let counts: StatusCounts = options.counts ?? { up: 40 };
   const readCounts = vi.fn(() => counts);
   const polling = options.polling ?? { pauseAll: vi.fn() };
@@ -79,7 +79,7 @@ function setup(options: { counts?: StatusCounts; platform?: NodeJS.Platform; pol
 }
 
 describe('the tray icon', () => {
-  it('shows the fleet status at start: icon, tooltip and the first menu line', () => {
+  it('shows the fleet status at start: icon, tooltip and the first menu line', async () => {
     const { tray } = setup({ counts: { up: 37, degraded: 1, down: 2 } });
     expect(tray.image).toBe('/icons/down.png');
     expect(tray.tooltip).toBe('Guardian: 2 down, 1 degraded of 40 servers');
@@ -97,12 +97,12 @@ describe('the tray icon', () => {
     expect(tray.tooltip).toBe(tooltip);
   });
 
-  it('recomputes on server.status, at most once a second however many arrive', () => {
+  it('recomputes on server.status, at most once a second however many arrive', async () => {
     const { tray, timers, readCounts, statusChange, setCounts } = setup({ counts: { up: 40 } });
     expect(readCounts).toHaveBeenCalledTimes(1);
 
     setCounts({ up: 39, down: 1 });
-    timers.advance(TRAY_REFRESH_MS);
+    await timers.advance(TRAY_REFRESH_MS);
     statusChange(); // a second after the last refresh: at once
     expect(readCounts).toHaveBeenCalledTimes(2);
     expect(tray.image).toBe('/icons/down.png');
@@ -110,51 +110,51 @@ describe('the tray icon', () => {
     setCounts({ up: 30, down: 10 });
     for (let i = 0; i < 50; i++) statusChange(); // a burst: one refresh, when the second is up
     expect(readCounts).toHaveBeenCalledTimes(2);
-    timers.advance(TRAY_REFRESH_MS - 1);
+    await timers.advance(TRAY_REFRESH_MS - 1);
     expect(readCounts).toHaveBeenCalledTimes(2);
-    timers.advance(1);
+    await timers.advance(1);
     expect(readCounts).toHaveBeenCalledTimes(3);
     expect(tray.tooltip).toBe('Guardian: 10 down of 40 servers');
-    timers.advance(10 * TRAY_REFRESH_MS);
+    await timers.advance(10 * TRAY_REFRESH_MS);
     expect(readCounts).toHaveBeenCalledTimes(3);
   });
 
-  it('recomputes when servers are added or removed, and ignores other events', () => {
+  it('recomputes when servers are added or removed, and ignores other events', async () => {
     const { events, timers, readCounts } = setup();
-    timers.advance(TRAY_REFRESH_MS);
+    await timers.advance(TRAY_REFRESH_MS);
     events.emit('check.result', { results: [] });
     expect(readCounts).toHaveBeenCalledTimes(1);
     events.emit('servers.changed', { change: 'deleted', ids: ['s1'] });
     expect(readCounts).toHaveBeenCalledTimes(2);
   });
 
-  it('sets the image and tooltip only when they change', () => {
+  it('sets the image and tooltip only when they change', async () => {
     const { tray, timers, statusChange } = setup({ counts: { up: 40 } });
-    timers.advance(TRAY_REFRESH_MS);
+    await timers.advance(TRAY_REFRESH_MS);
     statusChange('up');
     expect(tray.images).toEqual(['/icons/up.png']);
     expect(tray.tooltips).toHaveLength(1);
     expect(tray.menus).toHaveLength(1);
   });
 
-  it('keeps the last icon when the status cannot be read, and logs it', () => {
+  it('keeps the last icon when the status cannot be read, and logs it', async () => {
     const { tray, timers, deps, statusChange } = setup({ counts: { up: 40 } });
     deps.counts.mockImplementation(() => {
       throw new Error('database is locked');
     });
-    timers.advance(TRAY_REFRESH_MS);
+    await timers.advance(TRAY_REFRESH_MS);
     expect(() => statusChange()).not.toThrow();
     expect(deps.log.warn).toHaveBeenCalled();
     expect(tray.image).toBe('/icons/up.png');
     expect(tray.tooltip).toBe('Guardian: all 40 servers up');
   });
 
-  it('stops listening and removes the icon when disposed', () => {
+  it('stops listening and removes the icon when disposed', async () => {
     const { tray, timers, fleetTray, readCounts, statusChange } = setup();
-    timers.advance(TRAY_REFRESH_MS);
+    await timers.advance(TRAY_REFRESH_MS);
     statusChange();
     fleetTray.dispose();
-    timers.advance(TRAY_REFRESH_MS);
+    await timers.advance(TRAY_REFRESH_MS);
     statusChange();
     expect(readCounts).toHaveBeenCalledTimes(2);
     expect(tray.destroyed).toBe(true);
@@ -162,7 +162,7 @@ describe('the tray icon', () => {
 });
 
 describe('the tray menu', () => {
-  it('opens the window, locks the vault and quits', () => {
+  it('opens the window, locks the vault and quits', async () => {
     const { tray, deps } = setup();
     tray.click('open');
     expect(deps.openWindow).toHaveBeenCalledOnce();
@@ -172,7 +172,7 @@ describe('the tray menu', () => {
     expect(deps.quit).toHaveBeenCalledOnce();
   });
 
-  it('pauses and resumes polling, and shows it in the label, the tooltip and the icon', () => {
+  it('pauses and resumes polling, and shows it in the label, the tooltip and the icon', async () => {
     const { tray, deps } = setup({ counts: { up: 40 } });
     expect(tray.item('polling').label).toBe('Pause polling');
     tray.click('polling');
@@ -186,7 +186,7 @@ describe('the tray menu', () => {
     expect(tray.image).toBe('/icons/up.png');
   });
 
-  it('believes the engine about polling once it says whether it is paused', () => {
+  it('believes the engine about polling once it says whether it is paused', async () => {
     const polling = { paused: true, pauseAll: vi.fn((paused: boolean) => void (polling.paused = paused)) };
     const { tray } = setup({ polling });
     expect(tray.item('polling').label).toBe('Resume polling');
@@ -195,7 +195,7 @@ describe('the tray menu', () => {
     expect(tray.item('polling').label).toBe('Pause polling');
   });
 
-  it('toggles and saves the close-to-tray and notification settings', () => {
+  it('toggles and saves the close-to-tray and notification settings', async () => {
     const { tray, deps } = setup();
     expect(tray.item('close-to-tray')).toMatchObject({ type: 'checkbox', checked: true });
     expect(tray.item('notifications')).toMatchObject({ type: 'checkbox', checked: true });
@@ -207,7 +207,7 @@ describe('the tray menu', () => {
     expect(tray.item('notifications').checked).toBe(false);
   });
 
-  it('logs a failing action instead of throwing into Electron', () => {
+  it('logs a failing action instead of throwing into Electron', async () => {
     const { tray, deps } = setup();
     deps.lockVault.mockImplementation(() => {
       throw new Error('vault is not set up');
@@ -216,13 +216,13 @@ describe('the tray menu', () => {
     expect(deps.log.warn).toHaveBeenCalledWith(expect.anything(), 'tray: locking the vault failed');
   });
 
-  it('offers no close-to-tray setting on macOS, where apps keep running without windows anyway', () => {
+  it('offers no close-to-tray setting on macOS, where apps keep running without windows anyway', async () => {
     const { tray } = setup({ platform: 'darwin' });
     expect(tray.menus.at(-1)?.map((item) => item.id)).not.toContain('close-to-tray');
     expect(tray.item('notifications').type).toBe('checkbox');
   });
 
-  it('opens the window on a click on Windows and Linux; on macOS a click opens the menu', () => {
+  it('opens the window on a click on Windows and Linux; on macOS a click opens the menu', async () => {
     const linux = setup({ platform: 'linux' });
     linux.tray.clicks.forEach((click) => click());
     expect(linux.deps.openWindow).toHaveBeenCalledOnce();

@@ -11,7 +11,8 @@ import type { CheckContext, CheckResult, HostKeyPins } from './check';
 import { checkTypes } from './checks';
 import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';
 import type { CheckRegistry, CheckRuntime, RegistryChange } from './registry';
-import { CheckScheduler, systemTimers, type AttemptContext, type RunReport, type ScheduledCheck, type Timers } from './scheduler';
+import { systemTimers, type Timers } from '../timers';
+import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledCheck } from './scheduler';
 
 /**
  * The running health engine (docs/architecture.md §7): the scheduler fed from the registry, a runner that

@@ -6,7 +6,7 @@ import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
 import type { CheckResult, CheckStatus } from './check';
 import { checkTypes } from './checks';
-import { FakeTime } from './fake-time.fixture';
+import { FakeTime } from '../testing/fake-time';
 
 /**
  * What the running engine tells the UI, on a real core with fake time: check results coalesced

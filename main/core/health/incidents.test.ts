@@ -5,7 +5,7 @@ import { LOCAL_OWNER } from '../../../shared/permissions';
 import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';
-import { FakeTime } from './fake-time.fixture';
+import { FakeTime } from '../testing/fake-time';
 import type { TickOutcome } from './recorder';
 
 /**

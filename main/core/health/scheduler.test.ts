@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from './check';
-import { deferred, FakeTime, settle } from './fake-time.fixture';
+import { deferred, FakeTime, settle } from '../testing/fake-time';
 import { type AttemptContext, CheckScheduler, type RunReport, type ScheduledCheck, type SchedulerOptions } from './scheduler';
 
 const UP: CheckResult = { status: 'up', latencyMs: 3, message: 'ok' };

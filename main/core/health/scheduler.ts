@@ -1,4 +1,6 @@
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/api/health';
 import type { Clock } from '../clock';
+import type { Timers } from '../timers';
 import type { CheckResult } from './check';
 
 /**
@@ -8,18 +10,6 @@ import type { CheckResult } from './check';
  * transaction per tick. Time, timers, randomness and the runner are injected: tests are exact.
  */
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-export const MIN_INTERVAL_MS = 10_000;
-export const MAX_INTERVAL_MS = 86_400_000;
 
 export interface ScheduledCheck {
   id: string;

@@ -21,7 +21,7 @@ import { CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
 import { pruneHealth } from './retention';
 import { RollupAccumulator } from './rollups';
 import { stripStoredCredentials } from './stored-credentials';
-import type { Timers } from './scheduler';
+import type { Timers } from '../timers';
 import { UptimeIndex } from './uptime-index';
 
 /**

@@ -6,7 +6,7 @@ import type { Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedu
 import type { User } from '../../../shared/api/users';
 import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
 import type { Core } from '../app';
-import { deferred, FakeTime } from '../health/fake-time.fixture';
+import { deferred, FakeTime } from '../testing/fake-time';
 import { failure, success, useTempCore } from '../testing/harness';
 import { NO_PARAMS } from './tasks';
 

@@ -7,7 +7,7 @@ import { actorName } from '../api/caller';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { systemTimers, type Timers } from '../health/scheduler';
+import { systemTimers, type Timers } from '../timers';
 import type { JobService } from '../jobs/service';
 import type { Logger } from '../logging/logger';
 import { latestDue, machineZone, nextDue } from './cron';

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { Timers } from './scheduler';
+import type { Timers } from '../timers';
 
 interface Pending {
   id: number;
