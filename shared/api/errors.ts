@@ -92,6 +92,31 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   TIMEOUT: 504,
 };
 
+/** The code each status stands for when an answer carries only the status (a proxy's page, an empty body). */
+const GENERIC_FOR_STATUS: readonly ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'URI_TOO_LONG',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'MISDIRECTED_REQUEST',
+  'VAULT_LOCKED',
+  'RATE_LIMITED',
+  'INTERNAL',
+  'NOT_SUPPORTED_HERE',
+  'UNREACHABLE',
+  'UNAVAILABLE',
+  'TIMEOUT',
+];
+
+/** HTTP_STATUS read backwards: the generic code of a status, or undefined for one Guardian never sends. */
+export function codeForStatus(status: number): ErrorCode | undefined {
+  return GENERIC_FOR_STATUS.find((code) => HTTP_STATUS[code] === status);
+}
+
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['BUSY', 'UNAVAILABLE', 'UNREACHABLE', 'TIMEOUT', 'RATE_LIMITED']);
 
 export interface AppErrorInit {

@@ -1,4 +1,4 @@
-import { AppError, AppErrorShape, type ErrorCode } from '../../../shared/api';
+import { AppError, AppErrorShape, codeForStatus, type ErrorCode } from '../../../shared/api';
 
 /** Turns an error shape that crossed a boundary into an AppError, or a generic one if malformed. */
 export function errorFromWire(raw: unknown, fallbackStatus?: number): AppError {
@@ -7,25 +7,9 @@ export function errorFromWire(raw: unknown, fallbackStatus?: number): AppError {
   return unexpectedAnswer(fallbackStatus);
 }
 
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: 'VALIDATION_FAILED',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'RATE_LIMITED',
-  501: 'NOT_SUPPORTED_HERE',
-  502: 'UNREACHABLE',
-  503: 'UNAVAILABLE',
-  504: 'TIMEOUT',
-};
-
 /** An answer without a readable error body (a proxy page, an empty body, a crash). */
 export function unexpectedAnswer(status?: number): AppError {
-  const code: ErrorCode = (status !== undefined ? STATUS_CODES[status] : undefined) ?? 'INTERNAL';
+  const code: ErrorCode = (status !== undefined ? codeForStatus(status) : undefined) ?? 'INTERNAL';
   const what = status === undefined ? 'an answer Guardian could not read' : `HTTP ${status} without details`;
   return new AppError(code, `The server sent ${what}.`, {
     hint: 'Try again; if it keeps happening, check the Guardian server log.',
