@@ -12,7 +12,7 @@ test.beforeEach(async ({ page, guardian }) => {
   await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
 });
 
-test('add a server and see it listed', async ({ page, shot }) => {
+test('add a server and see it listed', async ({ page, guardian, shot }) => {
   await page.getByRole('button', { name: 'Add server' }).first().click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Name').fill('web-1');
@@ -28,6 +28,16 @@ test('add a server and see it listed', async ({ page, shot }) => {
   await expect(dialog).toBeHidden();
   const toast = page.getByTestId('toast').filter({ hasText: 'Added web-1' });
   await expect(toast).toContainText('Watched by a TCP check on port 8443.');
+
+  // The toast's next step (taken at once: a toast does not wait): the server's page, with its SSH
+  // port and what its check watches named apart.
+  await toast.getByRole('link', { name: 'Open its health page' }).click();
+  await expect(page.getByRole('heading', { name: 'web-1', exact: true })).toBeVisible();
+  await expect(page.getByTestId('server-address')).toHaveText('10.0.0.5 · SSH port 2222');
+  await expect(page.getByTestId('server-watches')).toHaveText('Watching 10.0.0.5:8443');
+  await expectAccessible(page, 'server health: a new server and its default check');
+
+  await page.goto(`${guardian.url}#/servers`);
   const row = page.getByTestId('server-row').filter({ hasText: 'web-1' });
   await expect(row).toContainText('10.0.0.5');
   await expect(row).toContainText('2222');
@@ -37,13 +47,6 @@ test('add a server and see it listed', async ({ page, shot }) => {
   await expect(row.getByRole('button', { name: 'Add check to web-1' })).toHaveAttribute('title', 'Add check');
   await shot('listed');
   await expectAccessible(page, 'servers');
-
-  // The toast's next step: the server's page, with its SSH port and what its check watches apart.
-  await toast.getByRole('link', { name: 'Open its health page' }).click();
-  await expect(page.getByRole('heading', { name: 'web-1', exact: true })).toBeVisible();
-  await expect(page.getByTestId('server-address')).toHaveText('10.0.0.5 · SSH port 2222');
-  await expect(page.getByTestId('server-watches')).toHaveText('Watching 10.0.0.5:8443');
-  await expectAccessible(page, 'server health: a new server and its default check');
 });
 
 test('add a server with no check, and the list says nothing watches it', async ({ page }) => {
