@@ -21,7 +21,7 @@ export function checkTarget(spec: CheckSpec, serverHost = ''): { host: string; l
   return { host, label };
 }
 
-const TYPE_WORDS: Record<string, string> = { tcp: 'TCP', http: 'HTTP', tls: 'TLS', dns: 'DNS', ssh: 'SSH', game: 'Game', 'ssh-metrics': 'SSH metrics' };
+const TYPE_WORDS: Record<CheckSpec['type'], string> = { tcp: 'TCP', http: 'HTTP', tls: 'TLS', dns: 'DNS', ssh: 'SSH', game: 'Game', 'ssh-metrics': 'SSH metrics' };
 
 /**
  * The name a check gets when nobody gave one: what it is and what it watches, said once
@@ -30,7 +30,7 @@ const TYPE_WORDS: Record<string, string> = { tcp: 'TCP', http: 'HTTP', tls: 'TLS
  */
 export function defaultCheckName(spec: CheckSpec, serverHost = ''): string {
   const config = spec.config as Record<string, unknown>;
-  let word = TYPE_WORDS[spec.type] ?? spec.type;
+  let word = TYPE_WORDS[spec.type];
   let what = checkTarget(spec, serverHost).label;
   if (typeof config.url === 'string') {
     const url = new URL(config.url);

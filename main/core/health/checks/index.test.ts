@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { CHECK_CONFIGS, CHECK_TYPES } from '../../../../shared/health';
 import { checkTypes } from './index';
 
 describe('the check registry', () => {
-  it('holds every type under its own name, each with a schema and a run', () => {
-    expect(Object.keys(checkTypes).sort()).toEqual(['dns', 'game', 'http', 'ssh', 'ssh-metrics', 'tcp', 'tls']);
+  it('runs every type the contract offers and no other, each under its own name with the contract’s schema', () => {
+    expect(Object.keys(checkTypes).sort()).toEqual([...CHECK_TYPES].sort());
     for (const [name, check] of Object.entries(checkTypes)) {
       expect(check.type).toBe(name);
       expect(typeof check.run).toBe('function');
-      expect(typeof check.configSchema.safeParse).toBe('function');
+      expect(check.configSchema).toBe(CHECK_CONFIGS[name as keyof typeof CHECK_CONFIGS]);
     }
   });
 
