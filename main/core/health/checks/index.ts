@@ -1,4 +1,4 @@
-import type { CheckType as CheckTypeName_ } from '../../../../shared/health';
+import type { CheckType as ContractCheckType } from '../../../../shared/health';
 import type { CheckType } from '../check';
 import { dnsCheck } from './dns';
 import { gameCheck } from './game';
@@ -28,7 +28,7 @@ export const checkTypes = {
   game: gameCheck,
   ssh: sshCheck,
   'ssh-metrics': sshMetricsCheck,
-} as const satisfies Record<CheckTypeName_, CheckType<unknown>>;
+} as const satisfies Record<ContractCheckType, CheckType<unknown>>;
 
 export type CheckTypeName = keyof typeof checkTypes;
 
