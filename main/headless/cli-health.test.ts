@@ -87,7 +87,7 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     expect(lines[0]).toMatch(/^ID\s+SERVER\s+NAME\s+TYPE\s+TARGET\s+INTERVAL\s+STATE\s+LAST RESULT\s+LATENCY$/);
     expect(lines.slice(1)).toEqual([
       expect.stringMatching(/^[0-9a-f-]{36}\s+web-1\s+app port\s+tcp\s+127\.0\.0\.1:8080\s+30s\s+unknown\s+-\s+-$/),
-      expect.stringMatching(/^[0-9a-f-]{36}\s+web-1\s+ssh 127\.0\.0\.1:2222\s+ssh\s+127\.0\.0\.1:2222\s+5m\s+unknown\s+-\s+-$/),
+      expect.stringMatching(/^[0-9a-f-]{36}\s+web-1\s+SSH 127\.0\.0\.1:2222\s+ssh\s+127\.0\.0\.1:2222\s+5m\s+unknown\s+-\s+-$/),
     ]);
 
     const appPort = (await checksJson(dataDir)).find((check) => check.name === 'app port');
@@ -147,7 +147,7 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     expect(json).toMatchObject({ code: 0, stderr: '' });
     const overview = JSON.parse(json.stdout) as FleetOverview;
     expect(overview.servers.map(({ name, host, environment, status, checks }) => ({ name, host, environment, status, checks }))).toEqual([
-      { name: 'db-1', host: '10.0.0.6', environment: 'production', status: 'unknown', checks: 0 },
+      { name: 'db-1', host: '10.0.0.6', environment: '', status: 'unknown', checks: 0 },
       { name: 'web-1', host: '10.0.0.5', environment: 'staging', status: 'paused', checks: 1 },
     ]);
     expect(overview.counts).toMatchObject({ up: 0, down: 0, unknown: 1, paused: 1 });
@@ -156,7 +156,7 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout).toMatch(/^NAME\s+HOST\s+ENV\s+STATUS\s+SINCE\s+CHECKS\n/);
     expect(table.stdout).toMatch(/^web-1\s+10\.0\.0\.5\s+staging\s+paused\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+1$/m);
-    expect(table.stdout).toMatch(/^db-1\s+10\.0\.0\.6\s+production\s+unknown\s+-\s+0$/m);
+    expect(table.stdout).toMatch(/^db-1\s+10\.0\.0\.6\s+-\s+unknown\s+-\s+0$/m);
     expect(table.stdout).toContain('\n2 servers: 0 up, 0 degraded, 0 down, 1 unknown, 1 paused\nno open incidents\n');
 
     expect((JSON.parse(staging.stdout) as FleetOverview).servers.map((server) => server.name)).toEqual(['web-1']);

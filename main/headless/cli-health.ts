@@ -136,7 +136,7 @@ function printCheckResult(result: CheckResult): void {
 function printOverview(overview: FleetOverview): void {
   printTable(
     ['NAME', 'HOST', 'ENV', 'STATUS', 'SINCE', 'CHECKS'],
-    overview.servers.map((s) => [s.name, s.host, s.environment, s.status, when(s.since), String(s.checks)]),
+    overview.servers.map((s) => [s.name, s.host, s.environment || '-', s.status, when(s.since), String(s.checks)]),
   );
   const counts = (['up', 'degraded', 'down', 'unknown', 'paused'] as const).map((status) => `${overview.counts[status] ?? 0} ${status}`);
   const servers = overview.servers.length;

@@ -29,7 +29,7 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
 
     const second = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'db-1', '--host', '10.0.0.5', '--json']);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ name: 'db-1', host: '10.0.0.5', port: 22, environment: 'production' });
+    expect(JSON.parse(second.stdout)).toMatchObject({ name: 'db-1', host: '10.0.0.5', port: 22, environment: '' });
 
     const duplicate = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'WEB-1', '--host', 'other.example.com']);
     expect(duplicate.code).toBe(1);
@@ -38,7 +38,7 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
 
     const listed = await listJson(dataDir);
     expect(listed.map(portable)).toEqual([
-      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: 'production', tags: [], notes: '' },
+      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: '', tags: [], notes: '' },
       { name: 'web-1', host: 'web1.example.com', port: 2222, user: 'deploy', environment: 'staging', tags: ['eu', 'web'], notes: 'behind the LB' },
     ]);
   });

@@ -113,7 +113,7 @@ export function buildProgram(): Command {
         else
           printTable(
             ['NAME', 'HOST', 'SSH PORT', 'USER', 'ENVIRONMENT', 'TAGS'],
-            page.items.map((s) => [s.name, s.host, String(s.port), s.user ?? '', s.environment, s.tags.join(',')]),
+            page.items.map((s) => [s.name, s.host, String(s.port), s.user ?? '', s.environment || '-', s.tags.join(',')]),
           );
       });
     });
