@@ -16,7 +16,7 @@ import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
 import { printTable, showJobProgress } from './cli-output';
 import { publicName } from './http/request-guard';
-import { serve, type ServeOptions } from './serve';
+import type { ServeOptions } from './serve';
 
 /** Exit codes, documented in the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -88,6 +88,9 @@ export function buildProgram(): Command {
       'the vault key file (32 B to 64 KiB of random data): unlocks the vault at start, and is the only key file API callers can unlock with; also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key',
     )
     .action(async (options: ServeOptions) => {
+      // Loaded here, not at the top: the HTTP server and the log file's rotation cost every other
+      // command a third of its start.
+      const { serve } = await import('./serve');
       await serve(options);
     });
 

@@ -44,8 +44,11 @@ describe('servers over REST', () => {
       notes: '',
     });
 
+    // The answer to create also says which check now watches the server; the server itself reads back the same.
+    const { check, ...server } = created as Server & { check: unknown };
+    expect(check).toMatchObject({ type: 'tcp', port: 2222 });
     const read = await guardian.request<Server>('GET', `api/v1/servers/${created.id}`);
-    expect(read).toMatchObject({ status: 200, body: created });
+    expect(read).toMatchObject({ status: 200, body: server });
 
     const patched = await guardian.request<Server>('PATCH', `api/v1/servers/${created.id}`, { port: 2200, notes: 'moved' });
     expect(patched.status).toBe(200);
@@ -205,7 +208,7 @@ describe('events and jobs', () => {
       expect(finished.status).toBe('succeeded');
       const summary = finished.result as ImportSummary;
       expect(summary).toMatchObject({ rows: 4, created: 3, updated: 0, unchanged: 0 });
-      expect(summary.rejected).toEqual([{ line: 3, name: 'imp-2', reason: expect.stringContaining('Port') }]);
+      expect(summary.rejected).toEqual([{ line: 3, name: 'imp-2', reason: expect.stringContaining('SSH port') }]);
 
       const imported = await guardian.request<Page>('GET', 'api/v1/servers?q=imp-');
       expect(names(imported.body)).toEqual(['imp-1', 'imp-3', 'imp-4']);
