@@ -42,7 +42,9 @@ export default defineConfig({
           name: 'node',
           include: NODE_TESTS.map((dir) => `${dir}/**/*.test.ts`),
           exclude: mocking,
-          isolate: false,
+          // Stryker sets GUARDIAN_TEST_ISOLATE: a mutant of a module's top level (a table, a
+          // constant) exists only where the module is imported afresh.
+          isolate: process.env.GUARDIAN_TEST_ISOLATE === '1',
         },
       },
       {

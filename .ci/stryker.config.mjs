@@ -27,6 +27,10 @@ if (unknown.length > 0) throw new Error(`MUTATE names files that are not critica
 
 const REPORTS = '.ci/mutation';
 
+// Test files import every module afresh under Stryker (vitest.config.ts), or a mutant of a module's
+// top level, such as the role table, would never be loaded and would survive every test.
+process.env.GUARDIAN_TEST_ISOLATE = '1';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
