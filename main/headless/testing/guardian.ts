@@ -54,6 +54,11 @@ function exitOf(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** The child's end once its output is read too: 'exit' can come before the last of stdout and stderr. */
+function endOf(child: ChildProcess): Promise<Exit> {
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -81,7 +86,7 @@ export async function runCli(
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const timeoutMs = options.timeoutMs ?? 30_000;
   try {
-    const exit = await withTimeout(exitOf(child), timeoutMs, () => `guardian ${args.join(' ')}\n${stderr}`);
+    const exit = await withTimeout(endOf(child), timeoutMs, () => `guardian ${args.join(' ')}\n${stderr}`);
     return { ...exit, stdout, stderr };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
