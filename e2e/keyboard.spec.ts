@@ -15,7 +15,7 @@ let totpSecret = '';
 
 const totp = (at: number) => new TOTP({ secret: Secret.fromBase32(totpSecret) }).generate({ timestamp: at });
 
-test('the first-run wizard with the keyboard alone', async ({ page, guardian }) => {
+test('the first-run wizard with the keyboard alone', async ({ page, guardian, shot }) => {
   await page.goto(`${guardian.url}#setup=${guardian.setupToken}`);
   const start = page.getByRole('button', { name: 'Get started' });
   await expect(start).toBeFocused();
@@ -75,6 +75,7 @@ test('the first-run wizard with the keyboard alone', async ({ page, guardian }) 
 
   // Leaving the wizard: the overview, with focus at its content.
   await expect(page.getByRole('button', { name: 'Go to the overview' })).toBeFocused();
+  await shot('wizard-end');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
   await expect(page).toHaveURL(/#\/overview$/);
@@ -82,7 +83,7 @@ test('the first-run wizard with the keyboard alone', async ({ page, guardian }) 
   await expectAccessible(page, 'overview');
 });
 
-test('sign in with a code, then the servers, the overview and a server by keyboard', async ({ page, guardian }) => {
+test('sign in with a code, then the servers, the overview and a server by keyboard', async ({ page, guardian, shot }) => {
   test.setTimeout(120_000);
   const nav = page.getByRole('navigation', { name: 'Main' });
   // Sign in: the code field takes focus when it appears; after it, focus is at the app's content.
@@ -120,7 +121,8 @@ test('sign in with a code, then the servers, the overview and a server by keyboa
   await expect(page).toHaveURL(/#\/servers$/);
   await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
 
-  // Add a server in the dialog; when it closes, focus is back on "Add server".
+  // Add a second server in the dialog, watched by its default check on the port typed; when the
+  // dialog closes, focus is back on "Add server", and the list soon says the server is up.
   const add = page.getByRole('button', { name: 'Add server' }).first();
   await tabTo(page, add);
   await page.keyboard.press('Enter');
@@ -128,11 +130,16 @@ test('sign in with a code, then the servers, the overview and a server by keyboa
   await expect(dialog.getByLabel('Name')).toBeFocused();
   await page.keyboard.type('keyboard-db');
   await tabTo(page, dialog.getByLabel('Host'));
-  await page.keyboard.type('10.9.8.7');
+  await page.keyboard.type('127.0.0.1');
+  await tabTo(page, dialog.getByLabel('Port to watch'));
+  await page.keyboard.type(new URL(guardian.url).port);
   await page.keyboard.press('Enter');
   await expect(dialog).toBeHidden();
-  await expect(page.getByTestId('server-row').filter({ hasText: 'keyboard-db' })).toHaveCount(1);
+  const added = page.getByTestId('server-row').filter({ hasText: 'keyboard-db' });
+  await expect(added).toHaveCount(1);
   await expect(add).toBeFocused();
+  await expect(added).toContainText('Up', { timeout: 15_000 });
+  await shot('servers-list-with-status');
 
   // Export as JSON from the menu: the file downloads and focus is back on "Export".
   const exportButton = page.getByRole('button', { name: 'Export' });
@@ -153,6 +160,7 @@ test('sign in with a code, then the servers, the overview and a server by keyboa
   await expect(page.getByRole('heading', { name: SERVER })).toBeVisible();
   await expect(page.locator('main#main')).toBeFocused();
   await expectAccessible(page, 'server health');
+  await shot('server-page');
 
   // The check editor's Test runs inside the dialog and leaves focus on Test; Escape closes the
   // dialog and gives focus back to the button that opened it.
@@ -175,6 +183,9 @@ test('sign in with a code, then the servers, the overview and a server by keyboa
   await page.keyboard.press('Enter');
   await expect(page.locator('main#main')).toBeFocused();
   await expectAccessible(page, 'overview');
+  // The grid names each server, and the new one is up there too.
+  await expect(page.getByTestId('status-cell').filter({ hasText: 'keyboard-db' })).toHaveAttribute('aria-label', /^keyboard-db: up/i);
+  await shot('overview-with-names');
   // One cell of the grid is in the tab order; the arrow keys move between the others.
   const cell = page.getByTestId('status-cell').and(page.locator('[tabindex="0"]'));
   await tabTo(page, cell);
