@@ -37,6 +37,7 @@ describe('the desktop app’s vault key file', () => {
     await expect(keyFileFromDialog(dialog).read('Choose the vault key file')).rejects.toMatchObject({ code: 'CANCELLED', hint: expect.stringMatching(/passphrase/) });
   });
 
+  // Windows has no FIFOs (mkfifo): the refusal this proves cannot arise there.
   it.skipIf(process.platform === 'win32')('a FIFO picked in the dialog is refused at once, like a configured one', async () => {
     const pipe = join(dir, 'pipe');
     execFileSync('mkfifo', [pipe]);
