@@ -16,10 +16,15 @@ export interface Guardian {
   setupToken: string;
 }
 
-/** Starts the built `guardian serve --ui` on a free loopback port with an empty data dir. */
-async function startGuardian(): Promise<{ guardian: Guardian; child: ChildProcess }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'guardian-e2e-'));
-  const child = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+/** A running built `guardian serve --ui`, and the URL it printed on its first line. */
+export interface Serve {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts the built `guardian serve --ui` over `dataDir` on `port` (0: a free loopback port). */
+export async function serveBuilt(dataDir: string, port = 0): Promise<Serve> {
+  const child = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stdout = child.stdout;
@@ -32,6 +37,13 @@ async function startGuardian(): Promise<{ guardian: Guardian; child: ChildProces
       resolveUrl(line.trim());
     });
   });
+  return { child, url };
+}
+
+/** Starts the built `guardian serve --ui` on a free loopback port with an empty data dir. */
+async function startGuardian(): Promise<{ guardian: Guardian; child: ChildProcess }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guardian-e2e-'));
+  const { child, url } = await serveBuilt(dataDir);
   const setupToken = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
   return { guardian: { url, dataDir, setupToken }, child };
 }

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import type { APIRequestContext } from '@playwright/test';
-import { expect, expectAccessible, test } from './fixtures';
+import { expect, expectAccessible, serveBuilt, test, type Serve } from './fixtures';
 import { OWNER } from './session';
 
 // The fleet overview stays true to the engine (issue 18 #7): many status changes in quick
@@ -13,33 +11,9 @@ import { OWNER } from './session';
 // overview shows every server's final state within a second of the last change. Everything is
 // real: the built `guardian serve`, its SSE stream, Chromium's EventSource, TCP targets.
 
-const root = resolve(import.meta.dirname, '..');
 const SERVERS = 6;
 /** How long the overview may take to show a change: the issue's promise. */
 const WITHIN_MS = 1000;
-
-interface Serve {
-  child: ChildProcess;
-  url: string;
-}
-
-/** Starts the built `guardian serve --ui` on `port` (0: any) over `dataDir`. */
-async function serve(dataDir: string, port: number): Promise<Serve> {
-  const child = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stdout = child.stdout;
-  if (!stdout) throw new Error('guardian serve has no standard output pipe');
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('guardian serve did not print its URL within 20 s')), 20_000);
-    child.once('exit', (code) => fail(new Error(`guardian serve exited with ${code} before listening`)));
-    createInterface({ input: stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      done(line.trim());
-    });
-  });
-  return { child, url };
-}
 
 async function stop(running: Serve): Promise<void> {
   running.child.kill('SIGTERM');
@@ -79,7 +53,7 @@ test('every status change reaches the open overview within a second, across a dr
   test.setTimeout(120_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'guardian-e2e-live-'));
   const targets = Array.from({ length: SERVERS }, () => new Target());
-  let running = await serve(dataDir, 0);
+  let running = await serveBuilt(dataDir);
   try {
     const { url } = running;
     const setupToken = readFileSync(join(dataDir, 'setup-token'), 'utf8').trim();
@@ -124,7 +98,7 @@ test('every status change reaches the open overview within a second, across a dr
     const port = Number(new URL(url).port);
     await stop(running);
     const reconnected = page.waitForResponse((response) => response.url().endsWith('/api/v1/events') && response.status() === 200, { timeout: 30_000 });
-    running = await serve(dataDir, port);
+    running = await serveBuilt(dataDir, port);
     await targets[0]?.open();
     await targets[4]?.close();
     await Promise.all([run(0), run(4), call('POST', 'checks/resume', { id: checks[3] })]);
