@@ -82,6 +82,13 @@ export const ServerInput = z.strictObject({
 export type ServerInput = z.input<typeof ServerInput>;
 
 /**
+ * A server's fields as a person gives them, in form order: the one list the store, the import's
+ * change detection and the form are built from (a field added to ServerInput reaches them all).
+ */
+export const SERVER_FIELDS = Object.keys(ServerInput.shape) as (keyof typeof ServerInput.shape)[];
+export type ServerField = (typeof SERVER_FIELDS)[number];
+
+/**
  * The check a new server is watched with: a TCP connect to `port` (the server's SSH port when left
  * out), or `false` for none. Without it, a server gets the TCP check on its SSH port, so nothing
  * added is silently unmonitored.

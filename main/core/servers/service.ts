@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { z } from 'zod';
 import { AppError } from '../../../shared/api/errors';
 import type { Server, ServerListInput, ServerPatch, ServerSortField } from '../../../shared/api/servers';
-import { ServerInput } from '../../../shared/api/servers';
+import { SERVER_FIELDS, ServerInput } from '../../../shared/api/servers';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { EventBus } from '../events/bus';
@@ -54,10 +54,18 @@ function notFound(id: string): AppError {
   });
 }
 
-const EDITABLE = ['name', 'host', 'port', 'user', 'environment', 'tags', 'notes'] as const;
+/** A prepared statement's parameter for each column, named after it (an insert maps each value as its column does, e.g. tags to JSON). */
+function placeholders<K extends string>(columns: readonly K[]): Record<K, Placeholder<K>> {
+  return Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<K, Placeholder<K>>;
+}
+
+/** The same for an update's SET, which takes SQL only: its values are passed as the driver stores them. */
+function setPlaceholders<K extends string>(columns: readonly K[]): Record<K, SQL> {
+  return Object.fromEntries(columns.map((column) => [column, sql`${sql.placeholder(column)}`])) as Record<K, SQL>;
+}
 
 function sameFields(row: ServerRow, next: NewServer): boolean {
-  return EDITABLE.every((field) =>
+  return SERVER_FIELDS.every((field) =>
     field === 'tags' ? row.tags.join(',') === next.tags.join(',') : row[field] === next[field],
   );
 }
@@ -78,31 +86,11 @@ export class ServerService {
       .prepare();
     this.insertRow = db
       .insert(serversTable)
-      .values({
-        id: sql.placeholder('id'),
-        name: sql.placeholder('name'),
-        host: sql.placeholder('host'),
-        port: sql.placeholder('port'),
-        user: sql.placeholder('user'),
-        environment: sql.placeholder('environment'),
-        tags: sql.placeholder('tags'),
-        notes: sql.placeholder('notes'),
-        createdAt: sql.placeholder('createdAt'),
-        updatedAt: sql.placeholder('updatedAt'),
-      })
+      .values({ id: sql.placeholder('id'), ...placeholders(SERVER_FIELDS), createdAt: sql.placeholder('createdAt'), updatedAt: sql.placeholder('updatedAt') })
       .prepare();
     this.updateRow = db
       .update(serversTable)
-      .set({
-        name: sql`${sql.placeholder('name')}`,
-        host: sql`${sql.placeholder('host')}`,
-        port: sql`${sql.placeholder('port')}`,
-        user: sql`${sql.placeholder('user')}`,
-        environment: sql`${sql.placeholder('environment')}`,
-        tags: sql`${sql.placeholder('tags')}`,
-        notes: sql`${sql.placeholder('notes')}`,
-        updatedAt: sql`${sql.placeholder('updatedAt')}`,
-      })
+      .set(setPlaceholders([...SERVER_FIELDS, 'updatedAt']))
       .where(eq(serversTable.id, sql.placeholder('id')))
       .prepare();
   }

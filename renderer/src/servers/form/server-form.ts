@@ -1,23 +1,24 @@
 import type { ValidationIssue } from '../../../../shared/api';
-import { CheckPort, ServerCreateInput, ServerPatch, type Server } from '../../../../shared/api/servers';
+import { CheckPort, SERVER_FIELDS, ServerCreateInput, ServerInput, ServerPatch, type Server } from '../../../../shared/api/servers';
 import { zodIssues } from '../../../../shared/api/errors';
 import type { z } from 'zod';
 
 /** `port` is the SSH port; `checkPort` the port a new server's check watches (adding only). */
-export const FORM_FIELDS = ['name', 'host', 'port', 'user', 'environment', 'tags', 'notes', 'checkPort'] as const;
+export const FORM_FIELDS = [...SERVER_FIELDS, 'checkPort'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
 
 /** What the form holds: the text of each input, exactly as typed, and whether to add a check. */
 export type ServerFormValues = Record<FormField, string> & { watch: boolean };
 export type FieldErrors = Partial<Record<FormField, string>>;
 
-export const DEFAULT_PORT = '22';
-/** No environment until someone names one: a badge on every server would say nothing. */
-export const DEFAULT_ENVIRONMENT = '';
+/** What a new server starts with: the contract's defaults (SSH port 22, no environment, no tags). */
+export const DEFAULT_PORT = String(ServerInput.shape.port.parse(undefined));
+const DEFAULTS = ServerInput.pick({ user: true, environment: true, tags: true, notes: true }).parse({});
 
 export function valuesFromServer(server?: Server): ServerFormValues {
   if (!server) {
-    return { name: '', host: '', port: DEFAULT_PORT, user: '', environment: DEFAULT_ENVIRONMENT, tags: '', notes: '', checkPort: '', watch: true };
+    const { user, environment, tags, notes } = DEFAULTS;
+    return { name: '', host: '', port: DEFAULT_PORT, user: user ?? '', environment, tags: tags.join(', '), notes, checkPort: '', watch: true };
   }
   return {
     name: server.name,
