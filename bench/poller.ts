@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { CheckSpec } from '../shared/api/health';
+import type { CheckSpec } from '../shared/api/checks';
 import { LOCAL_OWNER } from '../shared/permissions';
 import { createCore, type Core } from '../main/core/app';
 import type { CheckResult } from '../main/core/health/check';

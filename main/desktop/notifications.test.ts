@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Incident } from '../../shared/api/health';
+import type { Incident } from '../../shared/api/incidents';
 import { EventBus } from '../core/events/bus';
 import { FakeTime } from '../core/testing/fake-time';
 import {

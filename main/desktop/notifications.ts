@@ -1,4 +1,4 @@
-import { Incident } from '../../shared/api/health';
+import { Incident } from '../../shared/api/incidents';
 import type { EventSourceLike } from './ipc';
 import type { DesktopSettings } from './desktop-settings';
 import type { Time } from '../core/timers';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppErrorShape } from '../../shared/api/errors';
-import type { Check } from '../../shared/api/health';
+import type { Check } from '../../shared/api/checks';
 import type { Server } from '../../shared/api/servers';
 import type { Secret } from '../../shared/api/vault';
 import { ed25519Key } from '../core/testing/ssh-keys';

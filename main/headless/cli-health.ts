@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AppError } from '../../shared/api/errors';
-import { CheckSpec, type Check, type CheckResult, type CheckStatus, type FleetOverview } from '../../shared/api/health';
+import { CheckSpec, type Check, type CheckResult, type CheckStatus } from '../../shared/api/checks';
+import { type FleetOverview } from '../../shared/api/health';
 import { ServerId, type Server } from '../../shared/api/servers';
 import { CHECK_TYPES, type CheckType } from '../../shared/health';
 import { LOCAL_OWNER } from '../../shared/permissions';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../shared/api/audit';
 import type { AppErrorShape } from '../../shared/api/errors';
-import type { Check } from '../../shared/api/health';
+import type { Check } from '../../shared/api/checks';
 import type { Server } from '../../shared/api/servers';
 import type { Secret } from '../../shared/api/vault';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';

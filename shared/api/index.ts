@@ -15,34 +15,11 @@ import {
 } from './auth';
 import { auditExport, auditGet, auditList, auditPrune, auditSettings, auditUpdateSettings, auditVerify } from './audit';
 import type { EventDef, MethodDef } from './contract';
-import {
-  checkResultEvent,
-  checksCreate,
-  checksDelete,
-  checksGet,
-  checksList,
-  checksPause,
-  checksResume,
-  checksRun,
-  checksTest,
-  checksUpdate,
-  healthOverview,
-  healthSeries,
-  healthServer,
-  incidentAcknowledged,
-  incidentOpened,
-  incidentResolved,
-  incidentsAcknowledge,
-  incidentsGet,
-  incidentsList,
-  maintenanceCreate,
-  maintenanceDelete,
-  maintenanceList,
-  maintenanceUpdate,
-  monitoringSettings,
-  monitoringUpdateSettings,
-  serverStatusEvent,
-} from './health';
+import { checkResultEvent, checksCreate, checksDelete, checksGet, checksList, checksPause, checksResume, checksRun, checksTest, checksUpdate } from './checks';
+import { healthOverview, healthSeries, healthServer, serverStatusEvent } from './health';
+import { incidentAcknowledged, incidentOpened, incidentResolved, incidentsAcknowledge, incidentsGet, incidentsList } from './incidents';
+import { maintenanceCreate, maintenanceDelete, maintenanceList, maintenanceUpdate } from './maintenance';
+import { monitoringSettings, monitoringUpdateSettings } from './monitoring';
 import { jobProgress, jobsCancel, jobsGet, jobsList, jobsSaveArtifact } from './jobs';
 import {
   schedulesCreate,

@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/api/errors';
-import { checksCreate, type CheckSpec } from '../../../shared/api/health';
+import { checksCreate, type CheckSpec } from '../../../shared/api/checks';
 import type { DefaultCheck } from '../../../shared/api/servers';
 import { principalAllows, type Principal } from '../../../shared/permissions';
 

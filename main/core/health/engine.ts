@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { CheckResult as ContractResult, CheckSpec } from '../../../shared/api/health';
+import type { CheckResult as ContractResult, CheckSpec } from '../../../shared/api/checks';
 import { AppError } from '../../../shared/api/errors';
 import type { Clock } from '../clock';
 import type { EventBus } from '../events/bus';

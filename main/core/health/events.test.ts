@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Check } from '../../../shared/api/health';
+import type { Check } from '../../../shared/api/checks';
 import type { EventName } from '../../../shared/api';
 import { LOCAL_OWNER } from '../../../shared/permissions';
 import type { Core } from '../app';

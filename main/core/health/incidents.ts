@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/api/errors';
-import type { Incident, StoredResult } from '../../../shared/api/health';
+import type { StoredResult } from '../../../shared/api/checks';
+import type { Incident } from '../../../shared/api/incidents';
 import type { Clock } from '../clock';
 import type { IncidentRow } from './table';
 

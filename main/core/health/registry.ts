@@ -1,8 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { AppError } from '../../../shared/api/errors';
-import type { Check, CheckSpec, CheckStatus, MonitoringSettings } from '../../../shared/api/health';
-import { CheckSpec as CheckSpecSchema, DEFAULT_MONITORING, MonitoringSettings as MonitoringSettingsSchema } from '../../../shared/api/health';
+import type { Check, CheckSpec, CheckStatus } from '../../../shared/api/checks';
+import { CheckSpec as CheckSpecSchema } from '../../../shared/api/checks';
+import type { MonitoringSettings } from '../../../shared/api/monitoring';
+import { DEFAULT_MONITORING, MonitoringSettings as MonitoringSettingsSchema } from '../../../shared/api/monitoring';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { serversTable } from '../servers/table';

@@ -1,7 +1,8 @@
-import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/api/health';
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/api/checks';
 import type { Clock } from '../clock';
 import type { Timers } from '../timers';
 import type { CheckResult } from './check';
+import { DueQueue, type QueueNode } from './due-queue';
 
 /**
  * The check scheduler (docs/architecture.md §7): each check on its own interval with jitter, concurrency
@@ -9,7 +10,6 @@ import type { CheckResult } from './check';
  * and resume, "check now", and results handed over in one batch per tick so storage writes one
  * transaction per tick. Time, timers, randomness and the runner are injected: tests are exact.
  */
-
 
 export interface ScheduledCheck {
   id: string;
@@ -69,68 +69,11 @@ interface Entry {
   waitingForHost: boolean;
 }
 
-interface QueueNode {
-  entry: Entry;
-  dueAt: number;
-  token: number;
-  /** Push order: checks due at the same instant run in the order they were queued. */
-  order: number;
-}
-
-const before = (a: QueueNode, b: QueueNode) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.order < b.order);
-
-/** A binary min-heap of queue nodes by due time: the next due check in O(log n), not a sort of all of them. */
-class DueQueue {
-  private readonly nodes: QueueNode[] = [];
-  private pushed = 0;
-
-  get size(): number {
-    return this.nodes.length;
-  }
-
-  peek(): QueueNode | undefined {
-    return this.nodes[0];
-  }
-
-  push(entry: Entry, dueAt: number, token: number): void {
-    const node: QueueNode = { entry, dueAt, token, order: this.pushed++ };
-    const nodes = this.nodes;
-    nodes.push(node);
-    let i = nodes.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(node, nodes[parent] as QueueNode)) break;
-      nodes[i] = nodes[parent] as QueueNode;
-      i = parent;
-    }
-    nodes[i] = node;
-  }
-
-  pop(): QueueNode | undefined {
-    const nodes = this.nodes;
-    const top = nodes[0];
-    const last = nodes.pop();
-    if (top === undefined || last === undefined || nodes.length === 0) return top;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= nodes.length) break;
-      const right = left + 1;
-      const child = right < nodes.length && before(nodes[right] as QueueNode, nodes[left] as QueueNode) ? right : left;
-      if (!before(nodes[child] as QueueNode, last)) break;
-      nodes[i] = nodes[child] as QueueNode;
-      i = child;
-    }
-    nodes[i] = last;
-    return top;
-  }
-}
-
 export class CheckScheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly pausedServers = new Set<string>();
   private readonly perHost = new Map<string, number>();
-  private readonly queue = new DueQueue();
+  private readonly queue = new DueQueue<Entry>();
   /** Due checks whose host is at its cap, in due order, started as that host's runs finish. */
   private readonly hostWaiting = new Map<string, Entry[]>();
   private wakeHandle: unknown = null;
@@ -260,7 +203,7 @@ export class CheckScheduler {
     this.queue.push(entry, entry.dueAt, entry.token);
   }
 
-  private isCurrent(node: QueueNode): boolean {
+  private isCurrent(node: QueueNode<Entry>): boolean {
     const { entry } = node;
     return node.token === entry.token && this.entries.get(entry.check.id) === entry && !entry.running && !entry.waitingForHost;
   }

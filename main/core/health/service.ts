@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/api/errors';
-import type { CheckSpec, Incident } from '../../../shared/api/health';
+import type { CheckSpec } from '../../../shared/api/checks';
+import type { Incident } from '../../../shared/api/incidents';
 import type { Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../../shared/api/health';
+import type { Check } from '../../../shared/api/checks';
 import type { Job } from '../../../shared/api/jobs';
 import { ImportSummary, type CreatedServer } from '../../../shared/api/servers';
 import { AppError } from '../../../shared/api/errors';

@@ -1,4 +1,5 @@
-import type { Check, MaintenanceWindow } from '../../../shared/api/health';
+import type { Check } from '../../../shared/api/checks';
+import type { MaintenanceWindow } from '../../../shared/api/maintenance';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { CheckEditorDialog } from './editor/CheckEditorDialog';
 import { useHealthDialogs } from './health-dialog-store';

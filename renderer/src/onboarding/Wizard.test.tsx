@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { OnboardingStep } from '../../../shared/api/auth';
 import { fakeClient, type Handlers } from '../test/fake-client';
-import { DEFAULT_MONITORING } from '../../../shared/api/health';
+import { DEFAULT_MONITORING } from '../../../shared/api/monitoring';
 import { check, fleetServer, overview, serverHealth } from '../health/test-fixtures';
 import { me, server, vaultStatus } from '../test/fixtures';
 import { withLayout } from '../test/layout';

@@ -1,6 +1,7 @@
 import { useCallback, useRef, useState, type FormEvent } from 'react';
 import type { AppError } from '../../../../shared/api';
-import { DEFAULT_MONITORING, type Check, type CheckResult, type MonitoringDefaults } from '../../../../shared/api/health';
+import { type Check, type CheckResult } from '../../../../shared/api/checks';
+import { DEFAULT_MONITORING, type MonitoringDefaults } from '../../../../shared/api/monitoring';
 import { CHECK_TYPES, type CheckType } from '../../../../shared/health';
 import { useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';

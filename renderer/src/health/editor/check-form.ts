@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from '../../../../shared/api';
-import { checksCreate, checksTest, checksUpdate, type Check, type MonitoringDefaults } from '../../../../shared/api/health';
+import { checksCreate, checksTest, checksUpdate, type Check } from '../../../../shared/api/checks';
+import { type MonitoringDefaults } from '../../../../shared/api/monitoring';
 import type { Server } from '../../../../shared/api/servers';
 import { CHECK_CONFIGS, type CheckType } from '../../../../shared/health';
 import { secondsText } from '../health-format';

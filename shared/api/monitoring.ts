@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { method } from './contract';
+import { ConfirmAfter, IntervalMs, Retries, TimeoutMs } from './checks';
+
+/** The `monitoring.*` methods (docs/architecture.md §7): how checks run by default, how long results are kept. */
+
+/** How checks run unless a check says otherwise: the first-run wizard sets these. */
+export const MonitoringDefaults = z.strictObject({
+  intervalMs: IntervalMs,
+  timeoutMs: TimeoutMs,
+  retries: Retries,
+  confirmAfter: ConfirmAfter,
+});
+export type MonitoringDefaults = z.infer<typeof MonitoringDefaults>;
+
+export const MonitoringSettings = z.strictObject({
+  defaults: MonitoringDefaults,
+  /** Raw results are kept this many days (rollups keep the history). */
+  rawRetentionDays: z.number().int().min(1, 'Keep raw results at least 1 day').max(90, 'Keep raw results at most 90 days'),
+  /** Hourly and daily rollups are kept this many days (13 months by default). */
+  rollupRetentionDays: z.number().int().min(30, 'Keep rollups at least 30 days').max(3650, 'Keep rollups at most 10 years'),
+  /**
+   * Whether checks and probes may connect to cloud metadata addresses (169.254.169.254 and the
+   * like), which hand out this machine's cloud credentials. Off unless an admin turns it on.
+   */
+  allowMetadataAddresses: z.boolean().default(false),
+});
+export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
+
+export const DEFAULT_MONITORING: MonitoringSettings = {
+  defaults: { intervalMs: 60_000, timeoutMs: 10_000, retries: 1, confirmAfter: 2 },
+  rawRetentionDays: 7,
+  rollupRetentionDays: 396,
+  allowMetadataAddresses: false,
+};
+
+export const monitoringSettings = method({
+  name: 'monitoring.settings',
+  summary: 'The monitoring defaults and how long results and rollups are kept.',
+  input: z.strictObject({}),
+  output: MonitoringSettings,
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/monitoring/settings' },
+});
+
+export const monitoringUpdateSettings = method({
+  name: 'monitoring.updateSettings',
+  summary: 'Change the monitoring defaults (for checks created afterwards) or the retention periods.',
+  input: z.strictObject({
+    defaults: MonitoringDefaults.partial().optional(),
+    rawRetentionDays: MonitoringSettings.shape.rawRetentionDays.optional(),
+    rollupRetentionDays: MonitoringSettings.shape.rollupRetentionDays.optional(),
+    /** Needs system:admin. */
+    allowMetadataAddresses: z.boolean().optional(),
+  }),
+  output: MonitoringSettings,
+  permission: 'servers:write',
+  audit: { target: () => 'settings:monitoring' },
+  http: { method: 'PATCH', path: '/monitoring/settings' },
+});
