@@ -163,7 +163,7 @@ export function createCore(options: CoreOptions): Core {
 
   const handlers = createHandlers({
     servers,
-    probe: new ServerProbe({ clock, allowMetadata: () => health.registry.settings().allowMetadataAddresses }),
+    probe: new ServerProbe({ clock, allowMetadata: () => health.monitoring.get().allowMetadataAddresses }),
     jobs,
     clock,
     importDeps: {

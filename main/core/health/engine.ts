@@ -10,6 +10,7 @@ import type { SecretUse, UsedSecret } from '../vault/secrets';
 import type { CheckContext, CheckResult, HostKeyPins } from './check';
 import { checkTypes } from './checks';
 import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';
+import type { MonitoringSettingsStore } from './monitoring-settings';
 import type { CheckRegistry, CheckRuntime, RegistryChange } from './registry';
 import { systemTimers, type Timers } from '../timers';
 import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledCheck } from './scheduler';
@@ -28,6 +29,7 @@ export interface EngineDeps {
   logger: Logger;
   metrics: Metrics;
   registry: CheckRegistry;
+  monitoring: MonitoringSettingsStore;
   recorder: TickRecorder;
   hostKeys: HostKeyPins;
   credential: (secretId: string, use: SecretUse) => UsedSecret;
@@ -176,7 +178,7 @@ export class HealthEngine {
       now: () => this.deps.clock.now(),
       ...(server ? { server: { id: server.id, host: server.host } } : {}),
       credential: (secretId, host) => this.deps.credential(secretId, { usedBy: run.usedBy, serverId: run.serverId, host, principal: run.principal }),
-      allowMetadata: this.deps.registry.settings().allowMetadataAddresses,
+      allowMetadata: this.deps.monitoring.get().allowMetadataAddresses,
       hostKeys: this.deps.hostKeys,
     };
     try {

@@ -29,7 +29,7 @@ type HealthMethods =
   | 'monitoring.updateSettings';
 
 export function createHealthHandlers(health: HealthService): Pick<Handlers, HealthMethods> {
-  const { registry, incidents, maintenance, queries, engine } = health;
+  const { registry, monitoring, incidents, maintenance, queries, engine } = health;
   return {
     'checks.list': ({ serverId }) => {
       if (serverId) registry.server(serverId);
@@ -70,14 +70,14 @@ export function createHealthHandlers(health: HealthService): Pick<Handlers, Heal
     'maintenance.create': (input, ctx) => maintenance.create(input, actor(ctx)),
     'maintenance.update': (input) => maintenance.update(input),
     'maintenance.delete': ({ id }) => maintenance.delete(id),
-    'monitoring.settings': () => registry.settings(),
+    'monitoring.settings': () => monitoring.get(),
     'monitoring.updateSettings': (input, ctx) => {
       if (input.allowMetadataAddresses !== undefined && !principalAllows(who(ctx), 'system:admin')) {
         throw new AppError('PERMISSION_DENIED', 'Only an admin may let checks reach cloud metadata addresses.', {
           hint: 'It needs the "system:admin" permission: those addresses hand out this machine’s cloud credentials.',
         });
       }
-      return registry.updateSettings(input);
+      return monitoring.update(input);
     },
   };
 }

@@ -3,14 +3,13 @@ import { eq } from 'drizzle-orm';
 import { AppError } from '../../../shared/api/errors';
 import type { Check, CheckSpec, CheckStatus } from '../../../shared/api/checks';
 import { CheckSpec as CheckSpecSchema } from '../../../shared/api/checks';
-import type { MonitoringSettings } from '../../../shared/api/monitoring';
-import { DEFAULT_MONITORING, MonitoringSettings as MonitoringSettingsSchema } from '../../../shared/api/monitoring';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { serversTable } from '../servers/table';
-import type { SettingsStore } from '../settings/store';
-import { initialCheckState, pauseCheckState, resumeCheckState, type CheckState, type CheckStateRecord } from './state';
-import { checksTable, checkStatesTable, type CheckRow } from './table';
+import { initialCheckState, pauseCheckState, resumeCheckState, type CheckStateRecord } from './state';
+import { checksTable, checkStatesTable } from './table';
+import { readChecks } from './check-loader';
+import type { MonitoringSettingsStore } from './monitoring-settings';
 import { checkTarget, defaultCheckName } from './target';
 
 /**
@@ -75,21 +74,6 @@ export interface CheckPatch {
   confirmAfter?: number | undefined;
 }
 
-const SETTINGS_KEY = 'monitoring';
-
-interface LoadedRow extends CheckRow {
-  state: string | null;
-  pending_status: string | null;
-  pending_count: number | null;
-  state_since: number | null;
-  last_at: number | null;
-  last_status: string | null;
-  last_latency_ms: number | null;
-  last_message: string | null;
-  last_data: string | null;
-  avg_latency_ms: number | null;
-}
-
 export class CheckRegistry {
   private loaded = false;
   private readonly byId = new Map<string, CheckRuntime>();
@@ -100,33 +84,12 @@ export class CheckRegistry {
   private readonly listeners = new Set<(change: RegistryChange) => void>();
 
   constructor(
-    private readonly deps: { db: Db; sqlite: Database; clock: Clock; newId: () => string; settings: SettingsStore },
+    private readonly deps: { db: Db; sqlite: Database; clock: Clock; newId: () => string; monitoring: MonitoringSettingsStore },
   ) {}
 
   onChange(listener: (change: RegistryChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  settings(): MonitoringSettings {
-    return this.deps.settings.get(SETTINGS_KEY, MonitoringSettingsSchema, DEFAULT_MONITORING);
-  }
-
-  updateSettings(patch: {
-    defaults?: Partial<MonitoringSettings['defaults']> | undefined;
-    rawRetentionDays?: number | undefined;
-    rollupRetentionDays?: number | undefined;
-    allowMetadataAddresses?: boolean | undefined;
-  }): MonitoringSettings {
-    const current = this.settings();
-    const next: MonitoringSettings = {
-      defaults: { ...current.defaults, ...stripUndefined(patch.defaults ?? {}) },
-      rawRetentionDays: patch.rawRetentionDays ?? current.rawRetentionDays,
-      rollupRetentionDays: patch.rollupRetentionDays ?? current.rollupRetentionDays,
-      allowMetadataAddresses: patch.allowMetadataAddresses ?? current.allowMetadataAddresses,
-    };
-    this.deps.settings.set(SETTINGS_KEY, next);
-    return next;
   }
 
   /** Reads every check, its state and every server afresh (at start, or after another process wrote). */
@@ -141,51 +104,7 @@ export class CheckRegistry {
         .all()
         .map((server) => [server.id, server]),
     );
-    const rows = this.deps.sqlite
-      .prepare<[], LoadedRow>(
-        `SELECT c.seq, c.id, c.server_id AS serverId, c.name, c.type, c.config, c.interval_ms AS intervalMs, c.timeout_ms AS timeoutMs,
-                c.retries, c.confirm_after AS confirmAfter, c.paused, c.created_at AS createdAt, c.updated_at AS updatedAt,
-                s.state, s.pending_status, s.pending_count, s.state_since, s.last_at, s.last_status, s.last_latency_ms,
-                s.last_message, s.last_data, s.avg_latency_ms
-           FROM checks c LEFT JOIN check_states s ON s.check_seq = c.seq`,
-      )
-      .all();
-    for (const row of rows) {
-      const spec = { type: row.type, config: JSON.parse(row.config as unknown as string) } as CheckSpec;
-      const paused = Boolean(row.paused);
-      const record: CheckStateRecord =
-        row.state === null
-          ? paused
-            ? pauseCheckState()
-            : { ...initialCheckState }
-          : {
-              state: row.state as CheckState,
-              pending: row.pending_status ? { status: row.pending_status as CheckStatus, count: row.pending_count ?? 0 } : null,
-            };
-      this.index({
-        seq: row.seq,
-        id: row.id,
-        serverId: row.serverId,
-        name: row.name,
-        spec,
-        host: checkTarget(spec, this.serverMap.get(row.serverId)?.host).host,
-        intervalMs: row.intervalMs,
-        timeoutMs: row.timeoutMs,
-        retries: row.retries,
-        confirmAfter: row.confirmAfter,
-        paused,
-        createdAt: row.createdAt,
-        updatedAt: row.updatedAt,
-        record,
-        stateSince: row.state_since,
-        lastAt: row.last_at,
-        lastStatus: row.last_status as CheckStatus | null,
-        lastLatencyMs: row.last_latency_ms,
-        lastMessage: row.last_message,
-        lastData: row.last_data ? (JSON.parse(row.last_data) as Record<string, unknown>) : null,
-        avgLatencyMs: row.avg_latency_ms,
-      });
-    }
+    for (const check of readChecks(this.deps.sqlite, (serverId) => this.serverMap.get(serverId)?.host)) this.index(check);
     this.loaded = true;
     this.emit({ kind: 'reload' });
   }
@@ -247,7 +166,7 @@ export class CheckRegistry {
 
   create(input: NewCheck): CheckRuntime {
     const server = this.server(input.serverId);
-    const defaults = this.settings().defaults;
+    const defaults = this.deps.monitoring.get().defaults;
     const now = this.deps.clock.now();
     const spec = input.spec;
     const target = checkTarget(spec, server.host);
@@ -407,8 +326,4 @@ export function toCheck(check: CheckRuntime): Check {
     createdAt: check.createdAt,
     updatedAt: check.updatedAt,
   };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

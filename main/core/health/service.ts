@@ -18,6 +18,7 @@ import { IncidentStore } from './incidents';
 import { MaintenanceCalendar } from './maintenance';
 import { HealthQueries } from './queries';
 import { TickRecorder } from './recorder';
+import { MonitoringSettingsStore } from './monitoring-settings';
 import { CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
 import { pruneHealth } from './retention';
 import { RollupAccumulator } from './rollups';
@@ -56,6 +57,7 @@ const RETENTION_EVERY_MS = 6 * 3_600_000;
 
 export class HealthService {
   readonly registry: CheckRegistry;
+  readonly monitoring: MonitoringSettingsStore;
   readonly incidents: IncidentStore;
   readonly maintenance: MaintenanceCalendar;
   readonly queries: HealthQueries;
@@ -74,7 +76,8 @@ export class HealthService {
         'credentials stored in clear in an http check were removed; set its Authentication from the vault',
       );
     }
-    this.registry = new CheckRegistry({ db, sqlite, clock, newId, settings: deps.settings });
+    this.monitoring = new MonitoringSettingsStore(deps.settings);
+    this.registry = new CheckRegistry({ db, sqlite, clock, newId, monitoring: this.monitoring });
     this.incidents = new IncidentStore(sqlite, clock, newId);
     this.maintenance = new MaintenanceCalendar(db, clock, newId);
     this.recorder = new TickRecorder({
@@ -94,6 +97,7 @@ export class HealthService {
       logger: deps.logger,
       metrics: deps.metrics,
       registry: this.registry,
+      monitoring: this.monitoring,
       recorder: this.recorder,
       hostKeys: new HostKeyStore(sqlite, clock),
       credential: (secretId, use) => deps.secrets.use(secretId, use),
@@ -143,7 +147,7 @@ export class HealthService {
 
   /** Starts the retention job; `createdBy` is who asked (a schedule, or the engine's own timer). */
   runRetention(createdBy = 'system:health') {
-    const policy = this.registry.settings();
+    const policy = this.monitoring.get();
     return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy }, (job) =>
       pruneHealth(this.deps.sqlite, policy, this.deps.clock.now(), job),
     );
@@ -155,7 +159,7 @@ export class HealthService {
    */
   assertSpecAllowed(spec: CheckSpec, serverId: string | null, principal?: Principal): void {
     const server = serverId === null ? null : this.registry.server(serverId);
-    assertSpecAllowed({ secrets: this.deps.secrets, allowMetadata: this.registry.settings().allowMetadataAddresses }, spec, server, principal);
+    assertSpecAllowed({ secrets: this.deps.secrets, allowMetadata: this.monitoring.get().allowMetadataAddresses }, spec, server, principal);
   }
 
   /**

@@ -1,0 +1,41 @@
+import { DEFAULT_MONITORING, MonitoringSettings } from '../../../shared/api/monitoring';
+import type { SettingsStore } from '../settings/store';
+
+const KEY = 'monitoring';
+
+export type MonitoringSettingsPatch = {
+  defaults?: Partial<MonitoringSettings['defaults']> | undefined;
+  rawRetentionDays?: number | undefined;
+  rollupRetentionDays?: number | undefined;
+  allowMetadataAddresses?: boolean | undefined;
+};
+
+/**
+ * The monitoring settings (a new check's defaults, retention, whether checks may reach cloud
+ * metadata addresses), kept in the settings table under one key and read through the contract's
+ * schema, so a stored value from an older version gets today's defaults for what it lacks.
+ */
+export class MonitoringSettingsStore {
+  constructor(private readonly settings: SettingsStore) {}
+
+  get(): MonitoringSettings {
+    return this.settings.get(KEY, MonitoringSettings, DEFAULT_MONITORING);
+  }
+
+  /** Changes what the patch names and keeps the rest. */
+  update(patch: MonitoringSettingsPatch): MonitoringSettings {
+    const current = this.get();
+    const next: MonitoringSettings = {
+      defaults: { ...current.defaults, ...definedOnly(patch.defaults ?? {}) },
+      rawRetentionDays: patch.rawRetentionDays ?? current.rawRetentionDays,
+      rollupRetentionDays: patch.rollupRetentionDays ?? current.rollupRetentionDays,
+      allowMetadataAddresses: patch.allowMetadataAddresses ?? current.allowMetadataAddresses,
+    };
+    this.settings.set(KEY, next);
+    return next;
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
