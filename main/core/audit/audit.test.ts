@@ -9,7 +9,7 @@ import type { Core } from '../app';
 import { fromCsvCell } from '../servers/csv-cells';
 import { failure, success, useTempCore } from '../testing/harness';
 import { GENESIS } from './chain';
-import { storedEvent, type AuditRow } from './service';
+import { storedEvent, type AuditRow } from './rows';
 import { verifyJsonLines } from './verify-file';
 
 /**
