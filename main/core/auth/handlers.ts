@@ -66,9 +66,9 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
     'auth.logout': (_input, ctx) => signIn.logout(who(ctx), ctx.session),
     'auth.me': (_input, ctx) => signIn.current(who(ctx)),
     'auth.changePassword': (input, ctx) => signIn.changePassword(who(ctx), input.currentPassword, input.newPassword),
-    'auth.totpBegin': (_input, ctx) => signIn.totpBegin(who(ctx)),
-    'auth.totpConfirm': ({ code }, ctx) => signIn.totpConfirm(who(ctx), code),
-    'auth.totpDisable': ({ password }, ctx) => signIn.totpDisable(who(ctx), password),
+    'auth.totpBegin': (_input, ctx) => signIn.mfa.begin(who(ctx)),
+    'auth.totpConfirm': ({ code }, ctx) => signIn.mfa.confirm(who(ctx), code),
+    'auth.totpDisable': ({ password }, ctx) => signIn.mfa.disable(who(ctx), password),
     'sessions.list': ({ userId, all }, ctx) => {
       const principal = who(ctx);
       const self = principal.kind === 'user' ? principal.id : undefined;
