@@ -64,6 +64,14 @@ export class AccountStore {
     return this.db.select().from(usersTable).orderBy(asc(sql`${usersTable.username} COLLATE NOCASE`)).all().map(toUser);
   }
 
+  /** The caller's own account; an API key (or the system) has none. */
+  signedIn(principal: Principal): UserRow {
+    if (principal.kind !== 'user') {
+      throw new AppError('PERMISSION_DENIED', 'Only a signed-in person can do this.', { hint: 'Sign in with your account.' });
+    }
+    return this.row(principal.id);
+  }
+
   row(id: string): UserRow {
     const row = this.db.select().from(usersTable).where(eq(usersTable.id, id)).get();
     if (!row) throw new AppError('NOT_FOUND', `There is no account ${id}.`, { hint: 'List the accounts to see their ids.' });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { ONBOARDING_STEPS, type Me, type OnboardingStep } from '../../../shared/api/auth';
 import { AppError } from '../../../shared/api/errors';
@@ -9,9 +9,9 @@ import type { SettingsStore } from '../settings/store';
 import type { AccountStore } from './accounts';
 import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';
-import { recoveryCodesTable, usersTable, type SessionRow, type UserRow } from './table';
+import { usersTable, type SessionRow, type UserRow } from './table';
 import type { LoginThrottle, LockoutPolicy } from './throttle';
-import { enrolmentMaterial, hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret } from './totp';
+import { SecondFactor } from './second-factor';
 
 /** Where a transport keeps the session token, so it never travels in a method's output. */
 export interface SessionSink {
@@ -41,12 +41,17 @@ const ONBOARDING_KEY = 'onboarding.step';
 /** How long a re-authentication counts for sensitive acts: revealing or copying a secret, exporting the vault. */
 export const REAUTH_WINDOW_MS = 5 * 60_000;
 
-/** Signing in and out, the first owner, one's own password and TOTP. */
+/** Signing in and out, the first owner, one's own password; the second factor is second-factor.ts's. */
 export class SignInService {
   /** Attempts being verified right now, per throttle key: caps parallel guessing. */
   private readonly inFlight = new Map<string, number>();
 
-  constructor(private readonly deps: SignInDeps) {}
+  /** Two-step sign-in: enrolment, and spending a code at sign-in and re-authentication. */
+  readonly mfa: SecondFactor;
+
+  constructor(private readonly deps: SignInDeps) {
+    this.mfa = new SecondFactor({ db: deps.db, clock: deps.clock, accounts: deps.accounts, me: (principal) => this.current(principal) });
+  }
 
   me(user: UserRow, session: SessionRow | null): Me {
     return {
@@ -152,7 +157,7 @@ export class SignInService {
           hint: 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.',
         });
       }
-      if (!this.acceptSecondFactor(user, input.code)) {
+      if (!this.mfa.spend(user, input.code)) {
         throttle.recordFailure(keys);
         throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
           hint: 'Wait for the next code in your app and try again, or use a recovery code.',
@@ -185,31 +190,6 @@ export class SignInService {
     }
   }
 
-  /**
-   * A TOTP code for a step after the last one used, or an unused recovery code. Either is spent
-   * by an update that must change exactly one row, so parallel requests with one code get one success.
-   */
-  private acceptSecondFactor(user: UserRow, code: string): boolean {
-    const { db, clock } = this.deps;
-    if (/^\s*\d{6}\s*$/.test(code) && user.totpSecret) {
-      const step = matchTotp(user.totpSecret, code, clock.now());
-      if (step === null) return false;
-      const spent = db
-        .update(usersTable)
-        .set({ totpLastStep: step })
-        .where(and(eq(usersTable.id, user.id), or(isNull(usersTable.totpLastStep), lt(usersTable.totpLastStep, step))))
-        .run();
-      return spent.changes === 1;
-    }
-    const hash = hashRecoveryCode(code);
-    const result = db
-      .update(recoveryCodesTable)
-      .set({ usedAt: clock.now() })
-      .where(and(eq(recoveryCodesTable.userId, user.id), eq(recoveryCodesTable.codeHash, hash), isNull(recoveryCodesTable.usedAt)))
-      .run();
-    return result.changes === 1;
-  }
-
   logout(principal: Principal, sink: SessionSink | undefined): { ok: true } {
     if (principal.sessionId) this.deps.sessions.revoke(principal.sessionId);
     sink?.clear();
@@ -217,10 +197,7 @@ export class SignInService {
   }
 
   private signedInUser(principal: Principal): UserRow {
-    if (principal.kind !== 'user') {
-      throw new AppError('PERMISSION_DENIED', 'Only a signed-in person can do this.', { hint: 'Sign in with your account.' });
-    }
-    return this.deps.accounts.row(principal.id);
+    return this.deps.accounts.signedIn(principal);
   }
 
   current(principal: Principal): Me {
@@ -269,7 +246,7 @@ export class SignInService {
     }
     if (user.totpEnabled) {
       if (!code) throw new AppError('MFA_REQUIRED', 'Enter a one-time code as well.', { hint: 'Your account uses two-factor sign-in.' });
-      if (!this.acceptSecondFactor(user, code)) {
+      if (!this.mfa.spend(user, code)) {
         this.deps.throttle.recordFailure(keys);
         throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
           hint: 'Try again; repeated failures lock your account for a while.',
@@ -293,56 +270,5 @@ export class SignInService {
         hint: 'Enter your password (and one-time code) again; it counts for 5 minutes.',
       });
     }
-  }
-
-  async totpBegin(principal: Principal) {
-    const user = this.signedInUser(principal);
-    if (user.totpEnabled) {
-      throw new AppError('CONFLICT', 'TOTP is already on for this account.', { hint: 'Turn it off first to enrol a new app.' });
-    }
-    const secret = newTotpSecret();
-    this.deps.db.update(usersTable).set({ totpSecret: secret }).where(eq(usersTable.id, user.id)).run();
-    return enrolmentMaterial(secret, user.username);
-  }
-
-  totpConfirm(principal: Principal, code: string): { recoveryCodes: string[] } {
-    const user = this.signedInUser(principal);
-    if (user.totpEnabled || !user.totpSecret) {
-      throw new AppError('CONFLICT', user.totpEnabled ? 'TOTP is already on.' : 'No TOTP enrolment is in progress.', {
-        hint: 'Start the enrolment again.',
-      });
-    }
-    const step = matchTotp(user.totpSecret, code, this.deps.clock.now());
-    if (step === null) {
-      throw new AppError('VALIDATION_FAILED', 'That code does not match.', {
-        hint: 'Check the clock of the device with the app, and enter the current 6-digit code.',
-        issues: [{ path: ['code'], message: 'Wrong code' }],
-      });
-    }
-    const codes = newRecoveryCodes();
-    const { db } = this.deps;
-    db.update(usersTable).set({ totpEnabled: true, totpLastStep: step }).where(eq(usersTable.id, user.id)).run();
-    db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
-    db.insert(recoveryCodesTable)
-      .values(codes.map((value) => ({ userId: user.id, codeHash: hashRecoveryCode(value), usedAt: null })))
-      .run();
-    return { recoveryCodes: codes };
-  }
-
-  async totpDisable(principal: Principal, password: string): Promise<Me> {
-    const user = this.signedInUser(principal);
-    if (!(await verifyPassword(user.passwordHash, password))) {
-      throw new AppError('VALIDATION_FAILED', 'The password is wrong.', {
-        hint: 'Enter your current password to turn TOTP off.',
-        issues: [{ path: ['password'], message: 'Wrong password' }],
-      });
-    }
-    this.deps.db
-      .update(usersTable)
-      .set({ totpEnabled: false, totpSecret: null, totpLastStep: null })
-      .where(eq(usersTable.id, user.id))
-      .run();
-    this.deps.db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
-    return this.current(principal);
   }
 }
