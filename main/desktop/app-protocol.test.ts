@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ENTRY_URL, appRouteUrl, CONTENT_SECURITY_POLICY, createAppProtocolHandler, isAppUrl, resolveAppPath } from './app-protocol';
+import { APP_ENTRY_URL, APP_SCHEME_PRIVILEGES, appRouteUrl, CONTENT_SECURITY_POLICY, createAppProtocolHandler, isAppUrl, resolveAppPath } from './app-protocol';
 
 const SECRET = 'root:x:0:0 canary-7f3a';
 let base: string;
@@ -27,6 +27,11 @@ describe('the app:// protocol handler', () => {
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
+  });
+
+  it('is a secure, standard scheme that cannot bypass the CSP', () => {
+    expect(APP_SCHEME_PRIVILEGES).toMatchObject({ standard: true, secure: true });
+    expect(APP_SCHEME_PRIVILEGES).not.toHaveProperty('bypassCSP');
   });
 
   it('serves the built renderer with its content type', async () => {

@@ -16,8 +16,10 @@ function preventable() {
 }
 
 describe('hardenedWindowOptions', () => {
-  it('isolates the page: no Node, sandboxed, separate world, web security on, no <webview>', () => {
+  it('isolates the page: no Node, sandboxed, separate world, web security on, no <webview>, no experimental or Blink features', () => {
     const prefs = hardenedWindowOptions('/app/out/preload/index.cjs').webPreferences;
+    expect(prefs?.experimentalFeatures).not.toBe(true);
+    expect(prefs?.enableBlinkFeatures).toBeUndefined();
     expect(prefs).toMatchObject({
       preload: '/app/out/preload/index.cjs',
       contextIsolation: true,
