@@ -6,17 +6,20 @@ import { ClientProvider } from './api/client-context';
 import { selectTransport } from './api/select-transport';
 import { App } from './app/App';
 import { createQueryClient } from './app/query-client';
-import './styles/tokens.css';
-import './styles/base.css';
-import './styles/shell.css';
-import './styles/controls.css';
-import './styles/labels.css';
-import './styles/dialog.css';
-import './styles/table.css';
-import './styles/feedback.css';
-import './styles/auth.css';
-import './styles/account.css';
-import './styles/vault.css';
+// Each sheet sits beside what it styles; the app-wide ones are imported here, in cascade order:
+// the design tokens and page base, the shell, the shared controls, then the areas whose sheets
+// also style pieces used elsewhere (the wizard, the lock screen, the user menu).
+import './app/tokens.css';
+import './app/base.css';
+import './app/shell.css';
+import './ui/controls.css';
+import './ui/labels.css';
+import './ui/dialog.css';
+import './ui/table.css';
+import './ui/feedback.css';
+import './auth/auth.css';
+import './account/account.css';
+import './vault/vault.css';
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

@@ -11,7 +11,7 @@ import { ServersPage } from '../servers/ServersPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { UsersPage } from '../users/UsersPage';
 import { VaultPage } from '../vault/VaultPage';
-import '../styles/health.css';
+import '../health/health.css';
 import { HOME_HREF, ROUTES, useRouteServerId, type RouteId } from './routes';
 
 function NotAllowed({ label }: { label: string }) {
