@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MONITORING } from '../../../../shared/api/health';
+import { DEFAULT_MONITORING } from '../../../../shared/api/monitoring';
 import { MeProvider } from '../../auth/session';
 import { fakeClient, type Handlers } from '../../test/fake-client';
 import { fieldError, me, secret, server } from '../../test/fixtures';
@@ -31,6 +31,12 @@ function open(handlers: Handlers = {}, editing?: ReturnType<typeof check>) {
 
 const input = (testId: string) => screen.getByTestId(testId) as HTMLInputElement;
 const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
+/**
+ * A field by its test id, but a DNS check's "Name" by its label: its test id is the check name's
+ * too (check-field-name), and the check name comes first.
+ */
+const control = (testId: string) => (testId === 'dns-name' ? screen.getByLabelText('Name') : screen.getByTestId(testId));
+const enter = (testId: string, value: string) => fireEvent.change(control(testId), { target: { value } });
 
 describe('The check editor', () => {
   it('puts Test right after the fields it tests, so a keyboard reaches it in a few Tabs, before the schedule', async () => {
@@ -215,5 +221,118 @@ describe('The check editor', () => {
     const created = client.calls.find((call) => call.name === 'checks.create')?.input as { spec: { config: Record<string, unknown> } };
     expect(created.spec.config.auth).toEqual({ kind: 'header', credentialId: token.id, headerName: 'X-Status-Key' });
     expect(created.spec.config.headers).toEqual({});
+  });
+});
+
+describe('What the check editor sends', () => {
+  const sent = (client: ReturnType<typeof open>, name: 'checks.create' | 'checks.update' | 'checks.test') => client.calls.filter((call) => call.name === name).map((call) => call.input);
+  const schedule = { intervalMs: 30_000, timeoutMs: 5_000, retries: 2, confirmAfter: 3, paused: false };
+
+  it.each([
+    ['tcp', { 'check-field-host': 'db01.example.com', 'check-field-port': '5432' }, { host: 'db01.example.com', port: 5432 }],
+    ['tls', { 'check-field-host': 'web01.example.com', 'check-field-port': '8443', 'check-field-expiryDegradedDays': '21' }, { host: 'web01.example.com', port: 8443, expiryDegradedDays: 21, expiryDownDays: 0, allowUntrusted: false }],
+    ['dns', { 'dns-name': 'example.org', 'check-field-recordType': 'MX', 'check-field-expected': 'mx1.example.org' }, { name: 'example.org', recordType: 'MX', expected: 'mx1.example.org' }],
+    ['ssh', { 'check-field-host': 'web01.example.com', 'check-field-port': '2222' }, { host: 'web01.example.com', port: 2222 }],
+    ['game', { 'check-field-game': 'minecraft', 'check-field-port': '25565', 'check-field-minPlayers': '1' }, { game: 'minecraft', host: 'web01.example.com', port: 25565, minPlayers: 1 }],
+  ] as const)('adds a %s check with the config as typed and the schedule, then closes', async (type, fields, config) => {
+    const client = open({ 'checks.create': async () => check({ type }) });
+    await screen.findByTestId('check-field-type');
+    enter('check-field-type', type);
+    for (const [testId, value] of Object.entries(fields)) enter(testId, value);
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+
+    await waitFor(() => expect(closed).toBe(1));
+    expect(sent(client, 'checks.create')).toEqual([{ serverId: target.id, spec: { type, config }, ...schedule }]);
+    expect(sent(client, 'checks.update')).toEqual([]);
+  });
+
+  it('adds an http check with its request as typed', async () => {
+    const client = open({ 'checks.create': async () => check() });
+    await screen.findByTestId('check-field-type');
+    enter('check-field-type', 'http');
+    enter('check-field-url', 'https://web01.example.com/health');
+    enter('check-field-method', 'HEAD');
+    enter('check-field-expectedStatus', '204');
+    enter('check-field-name', 'Front page');
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+
+    await waitFor(() => expect(closed).toBe(1));
+    const [input] = sent(client, 'checks.create') as { name?: string; spec: { type: string; config: Record<string, unknown> } }[];
+    expect(input?.name).toBe('Front page');
+    expect(input?.spec.type).toBe('http');
+    expect(input?.spec.config).toMatchObject({ url: 'https://web01.example.com/health', method: 'HEAD', expectedStatus: ['204'] });
+    expect(input?.spec.config).not.toHaveProperty('keyword');
+  });
+
+  it.each([
+    ['tcp', 'check-field-port', '', 'check-field-port-error'],
+    ['game', 'check-field-game', '', 'check-field-game-error'],
+    ['ssh', 'check-field-port', '70000', 'check-field-port-error'],
+    ['tcp', 'check-field-retries', '-1', 'check-field-retries-error'],
+  ] as const)('shows what is wrong with a %s check (%s = "%s") and sends nothing', async (type, testId, value, errorId) => {
+    const client = open({ 'checks.create': async () => check() });
+    await screen.findByTestId('check-field-type');
+    enter('check-field-type', type);
+    enter(testId, value);
+    fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
+
+    expect(screen.getByTestId(errorId).textContent).not.toBe('');
+    expect(control(testId).getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(control(testId));
+    expect(sent(client, 'checks.create')).toEqual([]);
+    expect(closed).toBe(0);
+  });
+
+  it('fills the form from the check being edited, and saves it with the change made', async () => {
+    const editing = check({
+      name: 'DNS mail',
+      type: 'dns',
+      config: { name: 'example.org', recordType: 'MX', expected: 'mx1.example.org' },
+      intervalMs: 120_000,
+      timeoutMs: 8_000,
+      retries: 4,
+      confirmAfter: 1,
+    });
+    const client = open({ 'checks.update': async () => editing }, editing);
+    await screen.findByTestId('check-field-type');
+
+    expect((screen.getByTestId('check-field-type') as HTMLSelectElement).value).toBe('dns');
+    expect((screen.getByLabelText('Check name') as HTMLInputElement).value).toBe('DNS mail');
+    expect((control('dns-name') as HTMLInputElement).value).toBe('example.org');
+    expect((screen.getByTestId('check-field-recordType') as HTMLSelectElement).value).toBe('MX');
+    expect(input('check-field-expected').value).toBe('mx1.example.org');
+    expect(input('check-field-interval').value).toBe('120');
+    expect(input('check-field-timeout').value).toBe('8');
+    expect(input('check-field-retries').value).toBe('4');
+    expect(input('check-field-confirmAfter').value).toBe('1');
+    expect(screen.queryByRole('button', { name: 'Add check' })).toBeNull();
+
+    enter('check-field-expected', 'mx2.example.org');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(closed).toBe(1));
+    expect(sent(client, 'checks.update')).toEqual([
+      {
+        id: editing.id,
+        name: 'DNS mail',
+        spec: { type: 'dns', config: { name: 'example.org', recordType: 'MX', expected: 'mx2.example.org' } },
+        intervalMs: 120_000,
+        timeoutMs: 8_000,
+        retries: 4,
+        confirmAfter: 1,
+      },
+    ]);
+    expect(sent(client, 'checks.create')).toEqual([]);
+  });
+
+  it('sends nothing when cancelled, even after typing', async () => {
+    const client = open({ 'checks.create': async () => check(), 'checks.update': async () => check() });
+    await screen.findByTestId('check-field-type');
+    enter('check-field-host', 'db01.example.com');
+    enter('check-field-port', '5432');
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+
+    expect(closed).toBe(1);
+    expect(client.calls.filter((call) => call.name.startsWith('checks.'))).toEqual([]);
   });
 });
