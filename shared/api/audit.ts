@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method, queryInt } from './contract';
+import { changeEvent, method, queryInt } from './contract';
 import { JobSchema } from './jobs';
 
 /**
@@ -150,4 +150,11 @@ export const auditPrune = method({
   permission: 'audit:admin',
   audit: { target: () => 'audit' },
   http: { method: 'POST', path: '/audit/prune' },
+});
+
+export const auditSettingsChanged = changeEvent({
+  name: 'audit.settingsChanged',
+  summary: 'The audit log’s retention settings changed (ids is empty: there is one set).',
+  changes: ['updated'],
+  permission: 'audit:read',
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHECK_CONFIGS, CHECK_TYPES, type CheckType } from '../health';
-import { event, method } from './contract';
+import { changeEvent, event, method } from './contract';
 import { ServerId } from './servers';
 
 /**
@@ -213,5 +213,12 @@ export const checkResultEvent = event({
       }),
     ),
   }),
+  permission: 'servers:read',
+});
+
+export const checksChanged = changeEvent({
+  name: 'checks.changed',
+  summary: 'Checks were created, changed, deleted, paused or resumed (their results come as check.result).',
+  changes: ['created', 'updated', 'deleted', 'paused', 'resumed'],
   permission: 'servers:read',
 });

@@ -38,6 +38,20 @@ export function event<P extends z.ZodType>(def: EventDef<P>): EventDef<P> {
   return def;
 }
 
+/**
+ * A domain's change event: the kind of change and the ids it touched, never the data (which may
+ * hold more than some receivers may read, or a secret). A window that hears it reads again what
+ * it shows (docs/architecture.md §3).
+ */
+export function changeEvent<const C extends readonly [string, ...string[]]>(def: { name: string; summary: string; changes: C; permission: Permission }) {
+  return event({
+    name: def.name,
+    summary: def.summary,
+    payload: z.object({ change: z.enum(def.changes), ids: z.array(z.string()) }),
+    permission: def.permission,
+  });
+}
+
 export type InputOf<M> = M extends MethodDef<infer I, z.ZodType> ? z.input<I> : never;
 export type ParsedInputOf<M> = M extends MethodDef<infer I, z.ZodType> ? z.output<I> : never;
 export type OutputOf<M> = M extends MethodDef<z.ZodType, infer O> ? z.output<O> : never;

@@ -124,6 +124,3 @@ export const serverStatusEvent = event({
   payload: z.object({ serverId: z.string(), from: ServerStatus, to: ServerStatus, at: z.number().int() }),
   permission: 'servers:read',
 });
-
-// CheckEditorDialog.test.tsx still reads the monitoring defaults from here.
-export { DEFAULT_MONITORING } from './monitoring';

@@ -13,15 +13,16 @@ import {
   sessionsList,
   sessionsRevoke,
 } from './auth';
-import { auditExport, auditGet, auditList, auditPrune, auditSettings, auditUpdateSettings, auditVerify } from './audit';
+import { auditExport, auditGet, auditList, auditPrune, auditSettings, auditSettingsChanged, auditUpdateSettings, auditVerify } from './audit';
 import type { EventDef, MethodDef } from './contract';
-import { checkResultEvent, checksCreate, checksDelete, checksGet, checksList, checksPause, checksResume, checksRun, checksTest, checksUpdate } from './checks';
+import { checkResultEvent, checksChanged, checksCreate, checksDelete, checksGet, checksList, checksPause, checksResume, checksRun, checksTest, checksUpdate } from './checks';
 import { healthOverview, healthSeries, healthServer, serverStatusEvent } from './health';
 import { incidentAcknowledged, incidentOpened, incidentResolved, incidentsAcknowledge, incidentsGet, incidentsList } from './incidents';
-import { maintenanceCreate, maintenanceDelete, maintenanceList, maintenanceUpdate } from './maintenance';
-import { monitoringSettings, monitoringUpdateSettings } from './monitoring';
+import { maintenanceChanged, maintenanceCreate, maintenanceDelete, maintenanceList, maintenanceUpdate } from './maintenance';
+import { monitoringChanged, monitoringSettings, monitoringUpdateSettings } from './monitoring';
 import { jobProgress, jobsCancel, jobsGet, jobsList, jobsSaveArtifact } from './jobs';
 import {
+  schedulesChanged,
   schedulesCreate,
   schedulesDelete,
   schedulesList,
@@ -49,6 +50,7 @@ import { systemInfo } from './system';
 import { updatesCheck, updatesInstall, updatesSetChannel, updateStatusEvent, updatesStatus } from './updates';
 import {
   authReauth,
+  secretsChanged,
   secretsCopy,
   secretsCreate,
   secretsDelete,
@@ -57,6 +59,7 @@ import {
   secretsReveal,
   secretsUpdate,
   vaultAddSlot,
+  vaultChanged,
   vaultChangePassphrase,
   vaultExport,
   vaultImport,
@@ -68,11 +71,14 @@ import {
   vaultUnlock,
 } from './vault';
 import {
+  apikeysChanged,
   apikeysCreate,
   apikeysList,
   apikeysRevoke,
+  securityChanged,
   securitySettings,
   securityUpdateSettings,
+  usersChanged,
   usersCreate,
   usersDelete,
   usersDisable,
@@ -196,6 +202,16 @@ export const events = {
   'incident.resolved': incidentResolved,
   'incident.acknowledged': incidentAcknowledged,
   'update.status': updateStatusEvent,
+  'checks.changed': checksChanged,
+  'maintenance.changed': maintenanceChanged,
+  'monitoring.changed': monitoringChanged,
+  'schedules.changed': schedulesChanged,
+  'users.changed': usersChanged,
+  'apikeys.changed': apikeysChanged,
+  'security.changed': securityChanged,
+  'secrets.changed': secretsChanged,
+  'vault.changed': vaultChanged,
+  'audit.settingsChanged': auditSettingsChanged,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method } from './contract';
+import { changeEvent, method } from './contract';
 import { ServerId, Tag } from './servers';
 
 /**
@@ -88,4 +88,11 @@ export const maintenanceDelete = method({
   permission: 'servers:write',
   audit: { target: (input) => `maintenance:${input.id}` },
   http: { method: 'DELETE', path: '/maintenance/:id' },
+});
+
+export const maintenanceChanged = changeEvent({
+  name: 'maintenance.changed',
+  summary: 'Maintenance windows were created, changed or deleted.',
+  changes: ['created', 'updated', 'deleted'],
+  permission: 'servers:read',
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method } from './contract';
+import { changeEvent, method } from './contract';
 import { ConfirmAfter, IntervalMs, Retries, TimeoutMs } from './checks';
 
 /** The `monitoring.*` methods (docs/architecture.md §7): how checks run by default, how long results are kept. */
@@ -58,4 +58,11 @@ export const monitoringUpdateSettings = method({
   permission: 'servers:write',
   audit: { target: () => 'settings:monitoring' },
   http: { method: 'PATCH', path: '/monitoring/settings' },
+});
+
+export const monitoringChanged = changeEvent({
+  name: 'monitoring.changed',
+  summary: 'The monitoring settings changed (ids is empty: there is one set).',
+  changes: ['updated'],
+  permission: 'servers:read',
 });

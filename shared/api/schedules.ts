@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PERMISSIONS } from '../permissions';
-import { method, queryInt } from './contract';
+import { changeEvent, method, queryInt } from './contract';
 import { JobSchema } from './jobs';
 
 /**
@@ -197,4 +197,11 @@ export const schedulesSetOutputFolders = method({
   permission: 'system:admin',
   audit: { target: () => 'settings:schedules.outputFolders' },
   http: { method: 'PUT', path: '/schedules/output-folders' },
+});
+
+export const schedulesChanged = changeEvent({
+  name: 'schedules.changed',
+  summary: 'Schedules were created, changed, deleted or run now, or the report folders changed (ids empty).',
+  changes: ['created', 'updated', 'deleted', 'ran', 'outputFolders'],
+  permission: 'jobs:read',
 });

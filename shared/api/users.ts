@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../password-policy';
 import { PERMISSIONS } from '../permissions';
 import { RoleSchema, Username } from './auth';
-import { method } from './contract';
+import { changeEvent, method } from './contract';
 
 export const User = z.object({
   id: z.string(),
@@ -184,4 +184,25 @@ export const securityUpdateSettings = method({
   permission: 'users:write',
   audit: { target: () => 'settings:security' },
   http: { method: 'PUT', path: '/security/settings' },
+});
+
+export const usersChanged = changeEvent({
+  name: 'users.changed',
+  summary: 'Accounts were created, changed, disabled, enabled, had a password or two-step sign-in reset, or were deleted.',
+  changes: ['created', 'updated', 'disabled', 'enabled', 'passwordReset', 'mfaReset', 'deleted'],
+  permission: 'users:read',
+});
+
+export const apikeysChanged = changeEvent({
+  name: 'apikeys.changed',
+  summary: 'API keys were created or revoked (never the token).',
+  changes: ['created', 'revoked'],
+  permission: 'apikeys:read',
+});
+
+export const securityChanged = changeEvent({
+  name: 'security.changed',
+  summary: 'The security settings changed (ids is empty: there is one set).',
+  changes: ['updated'],
+  permission: 'users:read',
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { method, queryList } from './contract';
+import { changeEvent, method, queryList } from './contract';
 import { JobSchema } from './jobs';
 
 export const SECRET_KINDS = ['password', 'ssh_key', 'api_token', 'note'] as const;
@@ -317,4 +317,18 @@ export const secretsCopy = method({
   permission: 'vault:reveal',
   audit: { target: (input) => `secret:${input.id}` },
   http: { method: 'POST', path: '/secrets/:id/copy' },
+});
+
+export const secretsChanged = changeEvent({
+  name: 'secrets.changed',
+  summary: 'Secrets were created, changed, deleted or imported (ids only, never a value; empty for an import).',
+  changes: ['created', 'updated', 'deleted', 'imported'],
+  permission: 'vault:read',
+});
+
+export const vaultChanged = changeEvent({
+  name: 'vault.changed',
+  summary: 'The vault was set up, unlocked, locked, rotated, or its key slots changed (ids: the slots touched, if any).',
+  changes: ['initialized', 'unlocked', 'locked', 'slotAdded', 'slotRemoved', 'passphraseChanged', 'rotated'],
+  permission: 'vault:read',
 });

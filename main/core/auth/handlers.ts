@@ -1,7 +1,9 @@
 import { AppError } from '../../../shared/api/errors';
+import type { Events, PayloadOf } from '../../../shared/api';
 import { principalAllows, type Principal } from '../../../shared/permissions';
 import { actorName, who } from '../api/caller';
 import type { CallContext, Handlers } from '../api/router';
+import type { EventBus } from '../events/bus';
 import type { SettingsStore } from '../settings/store';
 import { AccessPolicy } from './access-policy';
 import { assertMayActOn, type AccountStore } from './accounts';
@@ -16,6 +18,8 @@ export interface AuthHandlerDeps {
   sessions: SessionStore;
   apiKeys: ApiKeyStore;
   settings: SettingsStore;
+  /** Where account, key and security-setting changes are announced (ids only). */
+  events: EventBus;
 }
 
 type AuthMethods =
@@ -47,7 +51,13 @@ type AuthMethods =
   | 'security.updateSettings';
 
 export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMethods> {
-  const { signIn, accounts, sessions, apiKeys } = deps;
+  const { signIn, accounts, sessions, apiKeys, events } = deps;
+  type UserChange = PayloadOf<Events['users.changed']>['change'];
+  /** Announces a change to one account; the payload is its id and the kind of change (docs/architecture.md §3). */
+  const userChanged = <T extends { id: string }>(change: UserChange, user: T): T => {
+    events.emit('users.changed', { change, ids: [user.id] });
+    return user;
+  };
   const policy = new AccessPolicy(deps.settings);
   /** The caller, when it may create or change accounts and create keys (API keys only if an owner allowed it). */
   const manager = (ctx: CallContext): Principal => {
@@ -67,8 +77,19 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
     'auth.me': (_input, ctx) => signIn.current(who(ctx)),
     'auth.changePassword': (input, ctx) => signIn.changePassword(who(ctx), input.currentPassword, input.newPassword),
     'auth.totpBegin': (_input, ctx) => signIn.mfa.begin(who(ctx)),
-    'auth.totpConfirm': ({ code }, ctx) => signIn.mfa.confirm(who(ctx), code),
-    'auth.totpDisable': ({ password }, ctx) => signIn.mfa.disable(who(ctx), password),
+    // The account list shows who has two-step sign-in: it changed for the caller's account.
+    'auth.totpConfirm': ({ code }, ctx) => {
+      const principal = who(ctx);
+      const confirmed = signIn.mfa.confirm(principal, code);
+      userChanged('updated', principal);
+      return confirmed;
+    },
+    'auth.totpDisable': async ({ password }, ctx) => {
+      const principal = who(ctx);
+      const me = await signIn.mfa.disable(principal, password);
+      userChanged('updated', principal);
+      return me;
+    },
     'sessions.list': ({ userId, all }, ctx) => {
       const principal = who(ctx);
       const self = principal.kind === 'user' ? principal.id : undefined;
@@ -106,22 +127,33 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
     },
     'onboarding.update': ({ step }) => signIn.setOnboardingStep(step),
     'users.list': () => ({ items: accounts.list() }),
-    'users.create': (input, ctx) => accounts.create(manager(ctx), { ...input, mustChangePassword: true }),
-    'users.update': ({ id, ...fields }, ctx) => accounts.update(manager(ctx), id, fields),
-    'users.disable': ({ id }, ctx) => accounts.setDisabled(manager(ctx), id, true),
-    'users.enable': ({ id }, ctx) => accounts.setDisabled(manager(ctx), id, false),
-    'users.resetPassword': ({ id, password }, ctx) => accounts.resetPassword(manager(ctx), id, password),
-    'users.resetMfa': ({ id }, ctx) => accounts.resetMfa(manager(ctx), id),
-    'users.delete': ({ id }, ctx) => accounts.delete(manager(ctx), id),
+    'users.create': async (input, ctx) => userChanged('created', await accounts.create(manager(ctx), { ...input, mustChangePassword: true })),
+    'users.update': ({ id, ...fields }, ctx) => userChanged('updated', accounts.update(manager(ctx), id, fields)),
+    'users.disable': ({ id }, ctx) => userChanged('disabled', accounts.setDisabled(manager(ctx), id, true)),
+    'users.enable': ({ id }, ctx) => userChanged('enabled', accounts.setDisabled(manager(ctx), id, false)),
+    'users.resetPassword': async ({ id, password }, ctx) => userChanged('passwordReset', await accounts.resetPassword(manager(ctx), id, password)),
+    'users.resetMfa': ({ id }, ctx) => userChanged('mfaReset', accounts.resetMfa(manager(ctx), id)),
+    'users.delete': ({ id }, ctx) => userChanged('deleted', accounts.delete(manager(ctx), id)),
     'apikeys.list': () => ({ items: apiKeys.list() }),
     'apikeys.create': (input, ctx) => {
       const actor = manager(ctx);
       // A person's key acts for them; a key's for its own owner; the CLI's is a system key.
       const ownerId = actor.kind === 'user' ? accounts.row(actor.id).id : actor.kind === 'apiKey' ? apiKeys.ownerOf(actor.id) : null;
-      return apiKeys.create({ ...input, createdBy: actorName(actor), ownerId, grantor: actor });
+      const created = apiKeys.create({ ...input, createdBy: actorName(actor), ownerId, grantor: actor });
+      // The key's id only: its token is the caller's alone.
+      events.emit('apikeys.changed', { change: 'created', ids: [created.key.id] });
+      return created;
     },
-    'apikeys.revoke': ({ id }, ctx) => apiKeys.revoke(who(ctx), id),
+    'apikeys.revoke': ({ id }, ctx) => {
+      const key = apiKeys.revoke(who(ctx), id);
+      events.emit('apikeys.changed', { change: 'revoked', ids: [key.id] });
+      return key;
+    },
     'security.settings': () => policy.get(),
-    'security.updateSettings': (input, ctx) => policy.update(who(ctx), input),
+    'security.updateSettings': (input, ctx) => {
+      const settings = policy.update(who(ctx), input);
+      events.emit('security.changed', { change: 'updated', ids: [] });
+      return settings;
+    },
   };
 }

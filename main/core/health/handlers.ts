@@ -1,8 +1,10 @@
 import { AppError } from '../../../shared/api/errors';
+import type { Events, PayloadOf } from '../../../shared/api';
 import { principalAllows } from '../../../shared/permissions';
 import type { Handlers } from '../api/router';
 import { actor, who } from '../api/caller';
 import { toCheck } from './registry';
+import type { EventBus } from '../events/bus';
 import type { HealthService } from './service';
 
 type HealthMethods =
@@ -28,7 +30,9 @@ type HealthMethods =
   | 'monitoring.settings'
   | 'monitoring.updateSettings';
 
-export function createHealthHandlers(health: HealthService): Pick<Handlers, HealthMethods> {
+export function createHealthHandlers(health: HealthService, events: EventBus): Pick<Handlers, HealthMethods> {
+  /** Tells every window and stream what changed: the kind of change and ids, never the data (docs/architecture.md §3). */
+  const announce = <N extends 'checks.changed' | 'maintenance.changed' | 'monitoring.changed'>(name: N, payload: PayloadOf<Events[N]>) => events.emit(name, payload);
   const { registry, monitoring, incidents, maintenance, queries, engine } = health;
   return {
     'checks.list': ({ serverId }) => {
@@ -38,15 +42,31 @@ export function createHealthHandlers(health: HealthService): Pick<Handlers, Heal
     'checks.get': ({ id }) => toCheck(registry.get(id)),
     'checks.create': (input) => {
       health.assertSpecAllowed(input.spec, input.serverId);
-      return toCheck(registry.create(input));
+      const check = toCheck(registry.create(input));
+      announce('checks.changed', { change: 'created', ids: [check.id] });
+      return check;
     },
     'checks.update': (input) => {
       if (input.spec) health.assertSpecAllowed(input.spec, registry.get(input.id).serverId);
-      return toCheck(registry.update(input));
+      const check = toCheck(registry.update(input));
+      announce('checks.changed', { change: 'updated', ids: [check.id] });
+      return check;
     },
-    'checks.delete': ({ id }) => registry.delete(id),
-    'checks.pause': (target) => ({ ids: registry.setPaused(target, true) }),
-    'checks.resume': (target) => ({ ids: registry.setPaused(target, false) }),
+    'checks.delete': ({ id }) => {
+      const deleted = registry.delete(id);
+      announce('checks.changed', { change: 'deleted', ids: [deleted.id] });
+      return deleted;
+    },
+    'checks.pause': (target) => {
+      const ids = registry.setPaused(target, true);
+      if (ids.length > 0) announce('checks.changed', { change: 'paused', ids });
+      return { ids };
+    },
+    'checks.resume': (target) => {
+      const ids = registry.setPaused(target, false);
+      if (ids.length > 0) announce('checks.changed', { change: 'resumed', ids });
+      return { ids };
+    },
     'checks.run': ({ id }) => engine.runNow(id),
     'checks.test': ({ spec, serverId, timeoutMs }, ctx) => {
       const principal = who(ctx);
@@ -67,9 +87,21 @@ export function createHealthHandlers(health: HealthService): Pick<Handlers, Heal
       return incident;
     },
     'maintenance.list': ({ serverId }) => ({ items: maintenance.list(serverId ? registry.server(serverId) : undefined) }),
-    'maintenance.create': (input, ctx) => maintenance.create(input, actor(ctx)),
-    'maintenance.update': (input) => maintenance.update(input),
-    'maintenance.delete': ({ id }) => maintenance.delete(id),
+    'maintenance.create': (input, ctx) => {
+      const window = maintenance.create(input, actor(ctx));
+      announce('maintenance.changed', { change: 'created', ids: [window.id] });
+      return window;
+    },
+    'maintenance.update': (input) => {
+      const window = maintenance.update(input);
+      announce('maintenance.changed', { change: 'updated', ids: [window.id] });
+      return window;
+    },
+    'maintenance.delete': ({ id }) => {
+      const deleted = maintenance.delete(id);
+      announce('maintenance.changed', { change: 'deleted', ids: [deleted.id] });
+      return deleted;
+    },
     'monitoring.settings': () => monitoring.get(),
     'monitoring.updateSettings': (input, ctx) => {
       if (input.allowMetadataAddresses !== undefined && !principalAllows(who(ctx), 'system:admin')) {
@@ -77,7 +109,9 @@ export function createHealthHandlers(health: HealthService): Pick<Handlers, Heal
           hint: 'It needs the "system:admin" permission: those addresses hand out this machine’s cloud credentials.',
         });
       }
-      return monitoring.update(input);
+      const settings = monitoring.update(input);
+      announce('monitoring.changed', { change: 'updated', ids: [] });
+      return settings;
     },
   };
 }

@@ -1,21 +1,39 @@
 import { AppError } from '../../../shared/api/errors';
+import type { Events, PayloadOf } from '../../../shared/api';
 import { who } from '../api/caller';
 import type { Handlers } from '../api/router';
+import type { EventBus } from '../events/bus';
 import type { OutputFolderPolicy } from './output-folders';
 import type { ScheduleService } from './service';
 
 export type ScheduleMethodName = Extract<keyof Handlers, `schedules.${string}`>;
 
 /** The schedules methods: each one service call; validation, permission and audit are the router's. */
-export function createScheduleHandlers(schedules: ScheduleService, outputFolders: OutputFolderPolicy): Pick<Handlers, ScheduleMethodName> {
+export function createScheduleHandlers(schedules: ScheduleService, outputFolders: OutputFolderPolicy, events: EventBus): Pick<Handlers, ScheduleMethodName> {
+  /** Announces a change to schedules: its kind and the ids, never the parameters (docs/architecture.md §3). */
+  const changed = <T>(change: PayloadOf<Events['schedules.changed']>['change'], ids: string[], value: T): T => {
+    events.emit('schedules.changed', { change, ids });
+    return value;
+  };
   return {
     'schedules.list': () => ({ items: schedules.list() }),
-    'schedules.create': (input, ctx) => schedules.create(input, who(ctx)),
-    'schedules.update': (input, ctx) => schedules.update(input, who(ctx)),
-    'schedules.delete': ({ id }) => schedules.delete(id),
+    'schedules.create': (input, ctx) => {
+      const schedule = schedules.create(input, who(ctx));
+      return changed('created', [schedule.id], schedule);
+    },
+    'schedules.update': (input, ctx) => changed('updated', [input.id], schedules.update(input, who(ctx))),
+    'schedules.delete': ({ id }) => changed('deleted', [id], schedules.delete(id)),
     // Async on purpose: the router commits what an async handler wrote before it failed, so a
     // task that cannot start stays in the history as a failed run (a synchronous throw rolls back).
-    'schedules.run': async ({ id }, ctx) => schedules.runNow(id, who(ctx)),
+    // A run that could not start is announced too: it is in the schedule's history.
+    'schedules.run': async ({ id }, ctx) => {
+      try {
+        return changed('ran', [id], schedules.runNow(id, who(ctx)));
+      } catch (cause) {
+        if (!(cause instanceof AppError && cause.code === 'NOT_FOUND')) changed('ran', [id], null);
+        throw cause;
+      }
+    },
     'schedules.runs': ({ id, limit }) => ({ items: schedules.runs(id, limit) }),
     'schedules.tasks': () => ({ items: schedules.taskList() }),
     'schedules.outputFolders': () => outputFolders.list(),
@@ -24,7 +42,7 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
       if (who(ctx).role !== 'owner') {
         throw new AppError('PERMISSION_DENIED', 'Only an owner may change the folders scheduled reports are written to.', { hint: 'Ask an owner to do this.' });
       }
-      return outputFolders.set(folders);
+      return changed('outputFolders', [], outputFolders.set(folders));
     },
   };
 }

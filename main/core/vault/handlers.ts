@@ -1,6 +1,8 @@
 import { actor, who } from '../api/caller';
 import type { CallContext, Handlers } from '../api/router';
+import type { Events, PayloadOf } from '../../../shared/api';
 import type { SignInService } from '../auth/signin';
+import type { EventBus } from '../events/bus';
 import type { SecretClipboard } from './clipboard';
 import { exportVault, importVault, type BackupDeps } from './backup';
 import type { VaultGuesses } from './guesses';
@@ -14,6 +16,8 @@ export interface VaultHandlerDeps {
   backup: BackupDeps;
   clipboard: SecretClipboard;
   guesses: VaultGuesses;
+  /** Where vault and secret changes are announced (ids only, never a value). */
+  events: EventBus;
 }
 
 type VaultMethods =
@@ -37,33 +41,50 @@ type VaultMethods =
   | 'auth.reauth';
 
 export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, VaultMethods> {
-  const { vault, secrets, signIn, backup, clipboard, guesses } = deps;
+  const { vault, secrets, signIn, backup, clipboard, guesses, events } = deps;
+  type VaultChange = PayloadOf<Events['vault.changed']>['change'];
+  /** Announces a change of the vault's state, then answers `value` (docs/architecture.md §3). */
+  const vaultChanged = <T>(change: VaultChange, value: T, ids: string[] = []): T => {
+    events.emit('vault.changed', { change, ids });
+    return value;
+  };
+  const secretChanged = <T extends { id: string }>(change: 'created' | 'updated' | 'deleted', secret: T): T => {
+    events.emit('secrets.changed', { change, ids: [secret.id] });
+    return secret;
+  };
   /** Calls that check a vault passphrase or key file: throttled per origin and per caller. */
   const guessing = <T>(ctx: CallContext, guess: () => Promise<T>) => guesses.attempt({ origin: ctx.origin, actor: actor(ctx) }, guess);
   return {
     'vault.status': () => vault.status(),
-    'vault.init': ({ slot }) => vault.init(slot),
-    'vault.unlock': (input, ctx) => guessing(ctx, () => vault.unlock(input.with)),
-    'vault.lock': () => vault.lock(),
-    'vault.addSlot': ({ slot }) => vault.addSlot(slot),
-    'vault.removeSlot': ({ id }) => vault.removeSlot(id),
-    'vault.changePassphrase': ({ id, current, next }, ctx) => guessing(ctx, () => vault.changePassphrase(id, current, next)),
+    'vault.init': async ({ slot }) => vaultChanged('initialized', await vault.init(slot)),
+    'vault.unlock': async (input, ctx) => vaultChanged('unlocked', await guessing(ctx, () => vault.unlock(input.with))),
+    'vault.lock': () => vaultChanged('locked', vault.lock()),
+    'vault.addSlot': async ({ slot }) => vaultChanged('slotAdded', await vault.addSlot(slot)),
+    'vault.removeSlot': ({ id }) => vaultChanged('slotRemoved', vault.removeSlot(id), [id]),
+    'vault.changePassphrase': async ({ id, current, next }, ctx) =>
+      vaultChanged('passphraseChanged', await guessing(ctx, () => vault.changePassphrase(id, current, next)), [id]),
+    // A rotation is a job: its start is announced here, its progress as job.progress. The
+    // data-key rotation stays synchronous, inside the router's transaction with its audit event.
     'vault.rotate': ({ scope, passphrases = [], dropSlots = [] }, ctx) =>
       scope === 'full'
         ? guessing(ctx, () =>
             vault.rotateFully({ passphrases: new Map(passphrases.map((given) => [given.slotId, given.passphrase])), dropSlots: new Set(dropSlots) }, actor(ctx)),
-          )
-        : vault.rotate(actor(ctx)),
+          ).then((job) => vaultChanged('rotated', job))
+        : vaultChanged('rotated', vault.rotate(actor(ctx))),
     // An export is every secret in the clear to whoever knows its passphrase: reveal's rules.
     'vault.export': ({ passphrase }, ctx) => {
       signIn.assertRecentlyReauthenticated(who(ctx));
       return exportVault(backup, passphrase);
     },
-    'vault.import': ({ passphrase, content }, ctx) => importVault(backup, passphrase, content, actor(ctx)),
+    'vault.import': async ({ passphrase, content }, ctx) => {
+      const imported = await importVault(backup, passphrase, content, actor(ctx));
+      events.emit('secrets.changed', { change: 'imported', ids: [] });
+      return imported;
+    },
     'secrets.list': (filter) => ({ items: secrets.list(filter) }),
-    'secrets.create': (input, ctx) => secrets.create(input, actor(ctx)),
-    'secrets.update': ({ id, ...fields }, ctx) => secrets.update(id, fields, actor(ctx), who(ctx)),
-    'secrets.delete': ({ id }) => secrets.delete(id),
+    'secrets.create': (input, ctx) => secretChanged('created', secrets.create(input, actor(ctx))),
+    'secrets.update': ({ id, ...fields }, ctx) => secretChanged('updated', secrets.update(id, fields, actor(ctx), who(ctx))),
+    'secrets.delete': ({ id }) => secretChanged('deleted', secrets.delete(id)),
     'secrets.reveal': ({ id }, ctx) => {
       signIn.assertRecentlyReauthenticated(who(ctx));
       return { id, value: secrets.reveal(id) };
