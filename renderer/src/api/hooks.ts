@@ -6,7 +6,7 @@ import {
   type UseQueryOptions,
   type UseQueryResult,
 } from '@tanstack/react-query';
-import { methods, type AppError, type InputOf, type MethodName, type Methods, type OutputOf } from '../../../shared/api';
+import type { AppError, InputOf, MethodName, Methods, OutputOf } from '../../../shared/api';
 import { useClient } from './client-context';
 import { domainOf, invalidateDomain, methodKey, type MethodQueryKey } from './query-keys';
 
@@ -30,9 +30,18 @@ export function useMethodQuery<N extends MethodName>(
 }
 
 /**
- * A change through the contract. On success every cached read of the same domain is refreshed
- * (the matching event does the same; this covers a missed or late event). Methods routed as
- * GET (exports) change nothing and refresh nothing.
+ * Namespaces whose changes concern the caller's own session alone (signing in and out, one's own
+ * password and two-step sign-in, sessions, onboarding): no event announces them (sign-in comes
+ * before any event stream, and an event goes to everyone holding a permission, not to one
+ * session), so their reads are refreshed when the call succeeds.
+ */
+const SESSION_DOMAINS: ReadonlySet<string> = new Set(['auth', 'sessions', 'onboarding']);
+
+/**
+ * A change through the contract. What it changed is refreshed by its domain's change event
+ * (use-contract-events.ts), which comes back to this window over the same stream as to every
+ * other: one source, so nothing is read twice. A missed event is made up for when the stream
+ * opens again (freshness.ts). Only the session's own namespaces refresh on success.
  */
 export function useMethodMutation<N extends MethodName>(
   name: N,
@@ -42,7 +51,8 @@ export function useMethodMutation<N extends MethodName>(
   return useMutation({
     mutationFn: (input: InputOf<Methods[N]>) => client.call(name, input),
     onSuccess: () => {
-      if (methods[name].http.method !== 'GET') void invalidateDomain(queryClient, domainOf(name));
+      const domain = domainOf(name);
+      if (SESSION_DOMAINS.has(domain)) void invalidateDomain(queryClient, domain);
     },
   });
 }

@@ -39,6 +39,8 @@ function renderAs(role: Role) {
     'security.settings': async () => ({ apiKeysMayManageAccess: allowed }),
     'security.updateSettings': async (input) => {
       allowed = input.apiKeysMayManageAccess;
+      // As the server does: the change comes back as its event, which refreshes the page.
+      queueMicrotask(() => client.emit('security.changed', { change: 'updated', ids: [] }));
       return { apiKeysMayManageAccess: allowed };
     },
   });

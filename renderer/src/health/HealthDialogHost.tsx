@@ -5,11 +5,11 @@ import { CheckEditorDialog } from './editor/CheckEditorDialog';
 import { useHealthDialogs } from './health-dialog-store';
 import { AcknowledgeDialog } from './incidents/AcknowledgeDialog';
 import { MaintenanceDialog } from './server/MaintenanceDialog';
-import { useHealthMutation } from './use-health-mutation';
 import { toast } from '../state/toast-store';
+import { useMethodMutation } from '../api/hooks';
 
 function DeleteCheckDialog({ check, onClose }: { check: Check; onClose(): void }) {
-  const remove = useHealthMutation('checks.delete');
+  const remove = useMethodMutation('checks.delete');
   return (
     <ConfirmDialog
       title={`Delete ${check.name}?`}
@@ -37,7 +37,7 @@ function DeleteCheckDialog({ check, onClose }: { check: Check; onClose(): void }
 }
 
 function DeleteWindowDialog({ window, onClose }: { window: MaintenanceWindow; onClose(): void }) {
-  const remove = useHealthMutation('maintenance.delete');
+  const remove = useMethodMutation('maintenance.delete');
   return (
     <ConfirmDialog
       title={`Delete the window ${window.name}?`}

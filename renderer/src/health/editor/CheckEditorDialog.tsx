@@ -3,7 +3,7 @@ import type { AppError } from '../../../../shared/api';
 import { type Check, type CheckResult } from '../../../../shared/api/checks';
 import { DEFAULT_MONITORING, type MonitoringDefaults } from '../../../../shared/api/monitoring';
 import { CHECK_TYPES, type CheckType } from '../../../../shared/health';
-import { useMethodQuery } from '../../api/hooks';
+import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';
 import { Dialog } from '../../ui/Dialog';
@@ -13,7 +13,6 @@ import { LoadingState } from '../../ui/PageParts';
 import { formatLatency } from '../health-format';
 import { useHealthDialogs } from '../health-dialog-store';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
-import { useHealthMutation } from '../use-health-mutation';
 import { CHECK_TYPE_HELP, CHECK_TYPE_LABELS } from './check-fields';
 import {
   formErrors,
@@ -57,9 +56,9 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
   const [tested, setTested] = useState<CheckResult | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const open = useHealthDialogs((store) => store.open);
-  const create = useHealthMutation('checks.create');
-  const update = useHealthMutation('checks.update');
-  const test = useHealthMutation('checks.test');
+  const create = useMethodMutation('checks.create');
+  const update = useMethodMutation('checks.update');
+  const test = useMethodMutation('checks.test');
   const saving = create.isPending || update.isPending;
 
   const clearError = (key: string) =>

@@ -4,12 +4,12 @@ import { toast } from '../../state/toast-store';
 import { Dialog } from '../../ui/Dialog';
 import { ErrorBanner } from '../../ui/ErrorBanner';
 import { Field } from '../../ui/Field';
-import { useHealthMutation } from '../use-health-mutation';
+import { useMethodMutation } from '../../api/hooks';
 
 /** Acknowledge an incident with a note saying who is on it. */
 export function AcknowledgeDialog({ incident, onClose }: { incident: Incident; onClose(): void }) {
   const [note, setNote] = useState('');
-  const acknowledge = useHealthMutation('incidents.acknowledge');
+  const acknowledge = useMethodMutation('incidents.acknowledge');
   const fieldError = acknowledge.error?.issues?.find((issue) => issue.path[0] === 'note')?.message;
 
   const submit = (event: FormEvent) => {

@@ -11,7 +11,7 @@ import { formatLatency, secondsText } from '../health-format';
 import { useHealthDialogs } from '../health-dialog-store';
 import { PauseIcon, PlayIcon, RunIcon } from '../icons';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
-import { useHealthMutation } from '../use-health-mutation';
+import { useMethodMutation } from '../../api/hooks';
 
 /** What a check looks at, in one line. */
 export function targetOf(check: Pick<Check, 'type' | 'config'>): string {
@@ -61,9 +61,9 @@ function RunResult({ outcome }: { outcome: RunOutcome }) {
 function CheckRow({ check, server }: { check: Check; server: ServerTarget }) {
   const mayWrite = useCan()('servers:write');
   const open = useHealthDialogs((state) => state.open);
-  const run = useHealthMutation('checks.run');
-  const pause = useHealthMutation('checks.pause');
-  const resume = useHealthMutation('checks.resume');
+  const run = useMethodMutation('checks.run');
+  const pause = useMethodMutation('checks.pause');
+  const resume = useMethodMutation('checks.resume');
   const [outcome, setOutcome] = useState<RunOutcome | null>(null);
   const paused = check.paused || check.state === 'paused';
 

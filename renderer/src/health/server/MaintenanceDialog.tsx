@@ -6,7 +6,7 @@ import { Dialog } from '../../ui/Dialog';
 import { ErrorBanner } from '../../ui/ErrorBanner';
 import { Field } from '../../ui/Field';
 import type { ServerTarget } from '../editor/check-form';
-import { useHealthMutation } from '../use-health-mutation';
+import { useMethodMutation } from '../../api/hooks';
 
 type Kind = 'once' | 'recurring';
 
@@ -77,7 +77,7 @@ export function MaintenanceDialog({ server, onClose }: { server: ServerTarget; o
   const [form, setForm] = useState<WindowForm>(() => initialForm(Date.now()));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<AppError | null>(null);
-  const create = useHealthMutation('maintenance.create');
+  const create = useMethodMutation('maintenance.create');
 
   const edit = (patch: Partial<WindowForm>) => {
     setForm((current) => ({ ...current, ...patch }));

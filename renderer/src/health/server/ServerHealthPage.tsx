@@ -1,6 +1,6 @@
 import type { Server } from '../../../../shared/api/servers';
 import type { ServerHealth } from '../../../../shared/api/health';
-import { useMethodQuery } from '../../api/hooks';
+import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { HOME_HREF } from '../../app/routes';
 import { useCan } from '../../auth/session';
 import { toast } from '../../state/toast-store';
@@ -11,7 +11,6 @@ import { EmptyState, LoadingState } from '../../ui/PageParts';
 import type { ServerTarget } from '../editor/check-form';
 import { useHealthDialogs } from '../health-dialog-store';
 import { PauseIcon, PlayIcon } from '../icons';
-import { useHealthMutation } from '../use-health-mutation';
 import { ChecksTable, StatusPill, targetOf } from './ChecksTable';
 import { IncidentTimeline } from './IncidentTimeline';
 import { LatencySection } from './LatencySection';
@@ -25,8 +24,8 @@ function target(server: Server): ServerTarget {
 }
 
 function PauseAll({ health, server }: { health: ServerHealth; server: Server }) {
-  const pause = useHealthMutation('checks.pause');
-  const resume = useHealthMutation('checks.resume');
+  const pause = useMethodMutation('checks.pause');
+  const resume = useMethodMutation('checks.resume');
   if (health.checks.length === 0) return null;
   const allPaused = health.checks.every((check) => check.paused);
   const mutation = allPaused ? resume : pause;
