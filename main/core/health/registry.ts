@@ -74,6 +74,16 @@ export interface CheckPatch {
   confirmAfter?: number | undefined;
 }
 
+/** The columns of a server the health engine needs. */
+const SERVER_INFO = {
+  id: serversTable.id,
+  name: serversTable.name,
+  host: serversTable.host,
+  port: serversTable.port,
+  environment: serversTable.environment,
+  tags: serversTable.tags,
+};
+
 export class CheckRegistry {
   private loaded = false;
   private readonly byId = new Map<string, CheckRuntime>();
@@ -99,7 +109,7 @@ export class CheckRegistry {
     this.byServer.clear();
     this.serverMap = new Map(
       this.deps.db
-        .select({ id: serversTable.id, name: serversTable.name, host: serversTable.host, port: serversTable.port, environment: serversTable.environment, tags: serversTable.tags })
+        .select(SERVER_INFO)
         .from(serversTable)
         .all()
         .map((server) => [server.id, server]),
@@ -107,6 +117,38 @@ export class CheckRegistry {
     for (const check of readChecks(this.deps.sqlite, (serverId) => this.serverMap.get(serverId)?.host)) this.index(check);
     this.loaded = true;
     this.emit({ kind: 'reload' });
+  }
+
+  /**
+   * Applies a change to the inventory by re-reading only the servers it names, so adding the
+   * 5,000th server costs what the first did (a reload reads every server and check). A deleted
+   * server's checks leave the schedule; a moved one's checks follow its new host. An import says
+   * no ids: everything is read again.
+   */
+  serversChanged(ids: readonly string[]): void {
+    if (!this.loaded) return;
+    if (ids.length === 0) {
+      this.reload();
+      return;
+    }
+    for (const id of ids) {
+      const server = this.deps.db.select(SERVER_INFO).from(serversTable).where(eq(serversTable.id, id)).get();
+      if (!server) {
+        this.serverMap.delete(id);
+        for (const check of [...(this.byServer.get(id) ?? [])]) {
+          this.unindex(check);
+          this.emit({ kind: 'remove', check });
+        }
+        continue;
+      }
+      this.serverMap.set(id, server);
+      for (const check of this.byServer.get(id) ?? []) {
+        const host = checkTarget(check.spec, server.host).host;
+        if (host === check.host) continue;
+        check.host = host;
+        this.emit({ kind: 'upsert', check });
+      }
+    }
   }
 
   private ensure(): void {

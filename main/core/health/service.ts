@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { AppError } from '../../../shared/api/errors';
 import type { CheckSpec } from '../../../shared/api/checks';
 import type { Incident } from '../../../shared/api/incidents';
+import type { Events, PayloadOf } from '../../../shared/api';
 import type { Principal } from '../../../shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
@@ -110,8 +111,8 @@ export class HealthService {
       maxPerHost: deps.maxPerHost,
     });
     // A server renamed, retagged, deleted (its checks go with it) or imported changes what the engine knows.
-    this.unsubscribe = deps.events.subscribe((name) => {
-      if (name === 'servers.changed') this.registry.reload();
+    this.unsubscribe = deps.events.subscribe((name, payload) => {
+      if (name === 'servers.changed') this.registry.serversChanged((payload as PayloadOf<Events['servers.changed']>).ids);
     });
   }
 
