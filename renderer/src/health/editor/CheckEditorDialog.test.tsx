@@ -31,11 +31,7 @@ function open(handlers: Handlers = {}, editing?: ReturnType<typeof check>) {
 
 const input = (testId: string) => screen.getByTestId(testId) as HTMLInputElement;
 const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
-/**
- * A field by its test id, but a DNS check's "Name" by its label: its test id is the check name's
- * too (check-field-name), and the check name comes first.
- */
-const control = (testId: string) => (testId === 'dns-name' ? screen.getByLabelText('Name') : screen.getByTestId(testId));
+const control = (testId: string) => screen.getByTestId(testId);
 const enter = (testId: string, value: string) => fireEvent.change(control(testId), { target: { value } });
 
 describe('The check editor', () => {
@@ -231,7 +227,7 @@ describe('What the check editor sends', () => {
   it.each([
     ['tcp', { 'check-field-host': 'db01.example.com', 'check-field-port': '5432' }, { host: 'db01.example.com', port: 5432 }],
     ['tls', { 'check-field-host': 'web01.example.com', 'check-field-port': '8443', 'check-field-expiryDegradedDays': '21' }, { host: 'web01.example.com', port: 8443, expiryDegradedDays: 21, expiryDownDays: 0, allowUntrusted: false }],
-    ['dns', { 'dns-name': 'example.org', 'check-field-recordType': 'MX', 'check-field-expected': 'mx1.example.org' }, { name: 'example.org', recordType: 'MX', expected: 'mx1.example.org' }],
+    ['dns', { 'check-field-name': 'example.org', 'check-field-recordType': 'MX', 'check-field-expected': 'mx1.example.org' }, { name: 'example.org', recordType: 'MX', expected: 'mx1.example.org' }],
     ['ssh', { 'check-field-host': 'web01.example.com', 'check-field-port': '2222' }, { host: 'web01.example.com', port: 2222 }],
     ['game', { 'check-field-game': 'minecraft', 'check-field-port': '25565', 'check-field-minPlayers': '1' }, { game: 'minecraft', host: 'web01.example.com', port: 25565, minPlayers: 1 }],
   ] as const)('adds a %s check with the config as typed and the schedule, then closes', async (type, fields, config) => {
@@ -253,7 +249,7 @@ describe('What the check editor sends', () => {
     enter('check-field-url', 'https://web01.example.com/health');
     enter('check-field-method', 'HEAD');
     enter('check-field-expectedStatus', '204');
-    enter('check-field-name', 'Front page');
+    enter('check-name', 'Front page');
     fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
 
     await waitFor(() => expect(closed).toBe(1));
@@ -266,6 +262,7 @@ describe('What the check editor sends', () => {
 
   it.each([
     ['tcp', 'check-field-port', '', 'check-field-port-error'],
+    ['dns', 'check-field-name', '', 'check-field-name-error'],
     ['game', 'check-field-game', '', 'check-field-game-error'],
     ['ssh', 'check-field-port', '70000', 'check-field-port-error'],
     ['tcp', 'check-field-retries', '-1', 'check-field-retries-error'],
@@ -297,8 +294,8 @@ describe('What the check editor sends', () => {
     await screen.findByTestId('check-field-type');
 
     expect((screen.getByTestId('check-field-type') as HTMLSelectElement).value).toBe('dns');
-    expect((screen.getByLabelText('Check name') as HTMLInputElement).value).toBe('DNS mail');
-    expect((control('dns-name') as HTMLInputElement).value).toBe('example.org');
+    expect(input('check-name').value).toBe('DNS mail');
+    expect(input('check-field-name').value).toBe('example.org');
     expect((screen.getByTestId('check-field-recordType') as HTMLSelectElement).value).toBe('MX');
     expect(input('check-field-expected').value).toBe('mx1.example.org');
     expect(input('check-field-interval').value).toBe('120');

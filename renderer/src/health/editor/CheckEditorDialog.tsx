@@ -26,7 +26,9 @@ import {
   type FormErrors,
   type ServerTarget,
 } from './check-form';
-import { ConfigFields } from './ConfigFields';
+import { ConfigFields, fieldTestId } from './ConfigFields';
+
+const CHECK_NAME_TEST_ID = 'check-name';
 
 interface CheckEditorProps {
   server: ServerTarget;
@@ -95,7 +97,8 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
     else setOther(null);
     const first = Object.keys(fields)[0];
     if (first) {
-      const testId = first.startsWith('config.') ? `check-field-${first.slice(7).replace(/\./g, '-')}` : `check-field-${first}`;
+      // The check's own name has a test id of its own: a DNS check's config has a "name" too.
+      const testId = first.startsWith('config.') ? fieldTestId(first.slice(7)) : first === 'name' ? CHECK_NAME_TEST_ID : `check-field-${first}`;
       form.current?.querySelector<HTMLElement>(`[data-testid="${testId}"]`)?.focus();
     }
   };
@@ -159,7 +162,7 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
             </select>
           )}
         </Field>
-        <Field label="Check name" error={errors.name} help="Optional: the type and target when empty" testId="check-field-name">
+        <Field label="Check name" error={errors.name} help="Optional: the type and target when empty" testId={CHECK_NAME_TEST_ID}>
           {(control) => <input {...control} className="input" value={state.name} autoComplete="off" onChange={(event) => edit({ name: event.target.value }, 'name')} />}
         </Field>
       </div>
