@@ -1,6 +1,7 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { MethodName } from '../../../shared/api';
+import { overview } from '../health/test-fixtures';
 import { fakeClient, type FakeClient } from '../test/fake-client';
 import { me } from '../test/fixtures';
 import { renderWithClient } from '../test/render';
@@ -39,16 +40,7 @@ function Reads() {
 function setup(): { client: FakeClient; reads: (name: MethodName) => number } {
   const client = fakeClient({
     'checks.list': async () => ({ items: [] }),
-    'health.overview': async () => ({
-      generatedAt: 0,
-      counts: { up: 0, degraded: 0, down: 0, unknown: 0, paused: 0 },
-      servers: [],
-      openIncidents: [],
-      uptime: { h24: null, d7: null, d30: null, since: null },
-      slowest: [],
-      flakiest: [],
-      certificates: [],
-    }),
+    'health.overview': async () => overview(),
     'maintenance.list': async () => ({ items: [] }),
     'users.list': async () => ({ items: [] }),
     'apikeys.list': async () => ({ items: [] }),

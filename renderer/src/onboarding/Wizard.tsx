@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { AppError } from '../../../shared/api';
 import type { Me, OnboardingStep } from '../../../shared/api/auth';
 import { useMethodMutation } from '../api/hooks';
+import { useContractEvents } from '../api/use-contract-events';
 import { focusLost, useFocusMainAfterChange } from '../app/focus';
 import { useStatusUpdates, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
@@ -32,6 +33,9 @@ export function Wizard({ status }: { status: AuthStatus }) {
   const updates = useStatusUpdates();
   const record = useMethodMutation('onboarding.update');
   const me = status.user;
+  // The wizard's changes (the vault, the monitoring defaults, the first server) refresh what it
+  // shows through their events, as in the app frame: listen once the owner is signed in.
+  useContractEvents(me !== null);
 
   useEffect(() => setActive(true), [setActive]);
   // The button that finished a step is gone with it: a step without a field of its own to focus
