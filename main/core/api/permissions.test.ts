@@ -1,9 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventList, methodList, methods, type MethodName } from '../../../shared/api';
+import type { UpdateChannel, UpdatesStatus } from '../../../shared/api/updates';
 import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '../../../shared/permissions';
 import { hashPassword } from '../auth/passwords';
 import { totpCode as codeFor } from '../auth/totp';
-import { CHEAP_ARGON2, RecordingSink, useTempCore } from '../testing/harness';
+import { CHEAP_ARGON2, RecordingSink, useTempCore, type TestCoreOptions } from '../testing/harness';
+import { ed25519Key } from '../testing/ssh-keys';
 
 /**
  * Who may call what, written out by hand from the issue: the router's answers must match it for
@@ -143,6 +145,7 @@ interface Seed {
 
 const GOOD_PASSWORD = 'violet tulips at dawn';
 const VAULT_PASSPHRASE = 'a vault passphrase long enough';
+const SSH_KEY = ed25519Key().private;
 
 /**
  * An input each method accepts, aimed at something that exists, so a permitted call really acts
@@ -274,7 +277,7 @@ function inputFor(name: MethodName, seed: Seed): unknown {
     case 'secrets.copy':
       return { id: seed.secretId };
     case 'secrets.inspectKey':
-      return { privateKey: 'not a private key' };
+      return { privateKey: SSH_KEY };
     default:
       return {};
   }
@@ -287,11 +290,6 @@ function inputFor(name: MethodName, seed: Seed): unknown {
  */
 const FAILS_AFTER_AUTHORIZATION: Partial<Record<MethodName, { code: string; why: string }>> = {
   'auth.setup': { code: 'CONFLICT', why: 'the callers’ accounts exist, and setup is only for the first one' },
-  'updates.check': { code: 'NOT_SUPPORTED_HERE', why: 'a core without the desktop updater does not update itself' },
-  'updates.setChannel': { code: 'NOT_SUPPORTED_HERE', why: 'a core without the desktop updater does not update itself' },
-  'updates.install': { code: 'NOT_SUPPORTED_HERE', why: 'a core without the desktop updater does not update itself' },
-  'secrets.copy': { code: 'NOT_SUPPORTED_HERE', why: 'a headless core has no clipboard' },
-  'secrets.inspectKey': { code: 'VALIDATION_FAILED', why: 'the text is not a private key (the schema takes any text; the parser refuses it)' },
   'vault.import': { code: 'VALIDATION_FAILED', why: 'the content is not a vault export (the schema takes any text; the reader refuses it)' },
 };
 
@@ -300,8 +298,24 @@ const AUTHORIZATION_CODES = ['PERMISSION_DENIED', 'UNAUTHENTICATED', 'PASSWORD_C
 
 const principalOf = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role, sessionId: `${role}-session` });
 
-// The desktop's save dialog, answered "cancelled": jobs.saveArtifact gets as far as asking.
-const env = useTempCore({ prefix: 'guardian-permissions-', saveFile: () => Promise.resolve(null) });
+/**
+ * What the desktop app adds to its core, as small stand-ins, so its methods run here too: the save
+ * dialog (answered "cancelled"), the clipboard, and an updater with an update downloaded.
+ */
+const desktopParts = (): TestCoreOptions => {
+  let clipboard = '';
+  let channel: UpdateChannel = 'stable';
+  const status = (): UpdatesStatus => ({ supported: true, reason: null, channel, state: { kind: 'downloaded', version: '9.9.9' } });
+  return {
+    saveFile: () => Promise.resolve(null),
+    clipboard: { writeText: (text) => (clipboard = text), readText: () => clipboard },
+    updates: { status, check: () => undefined, setChannel: (next) => (channel = next), install: () => true, onChange: () => () => undefined },
+  };
+};
+const env = useTempCore({ prefix: 'guardian-permissions-', lazy: true });
+beforeEach(() => {
+  env.start(desktopParts());
+});
 const CALL = { origin: 'test' } as const;
 let passwordHash: string;
 beforeAll(async () => {
@@ -440,7 +454,7 @@ describe('calling every method as every role', () => {
   const pairs = methodList.flatMap((def) => ROLES.map((role) => [def.name as MethodName, role] as const));
   it.each(pairs)('%s as %s: refused with PERMISSION_DENIED changing nothing if the table leaves the role out, else done', async (name, role) => {
     const seed = await plant(name, role);
-    const before = state();
+    const before = mayCall(name, role) ? '' : state();
     const seq = lastSeq();
 
     const result = await env.core.router.call(principalOf(role), name, inputFor(name, seed), { ...CALL, session: new RecordingSink() });
