@@ -43,8 +43,39 @@ export const FleetServer = z.object({
 });
 export type FleetServer = z.infer<typeof FleetServer>;
 
+/** Checks are late when they have not started this long after they were due. */
+export const LATE_AFTER_MS = 10_000;
+
+/** Which concurrency cap holds late checks back: one host's, or the fleet's. */
+export const BacklogCause = z.discriminatedUnion('cap', [
+  z.object({ cap: z.literal('host'), host: z.string(), limit: z.number().int(), waiting: z.number().int() }),
+  z.object({ cap: z.literal('fleet'), limit: z.number().int() }),
+]);
+export type BacklogCause = z.infer<typeof BacklogCause>;
+
+/** How far behind the schedule is: due checks not started LATE_AFTER_MS after they were due. */
+export const ScheduleBacklog = z.object({
+  late: z.number().int(),
+  /** How long ago the longest-waiting late check was due. */
+  oldestLagMs: z.number().int(),
+  cause: BacklogCause.nullable(),
+});
+export type ScheduleBacklog = z.infer<typeof ScheduleBacklog>;
+
+/** What the overview banner, /readyz and the log say about a backlog; null when nothing is late. */
+export function backlogMessage(backlog: ScheduleBacklog): string | null {
+  const { late, cause } = backlog;
+  if (late === 0 || !cause) return null;
+  const checks = late === 1 ? '1 check is' : `${late} checks are`;
+  return cause.cap === 'host'
+    ? `${checks} running late: at most ${cause.limit} at a time may run against ${cause.host}.`
+    : `${checks} running late: at most ${cause.limit} checks may run at a time.`;
+}
+
 export const FleetOverview = z.object({
   generatedAt: z.number().int(),
+  /** Checks running late, and why: the overview shows a banner while any are. */
+  schedule: ScheduleBacklog,
   counts: z.record(ServerStatus, z.number().int()),
   servers: z.array(FleetServer),
   openIncidents: z.array(Incident),

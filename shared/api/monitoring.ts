@@ -24,6 +24,13 @@ export const MonitoringSettings = z.strictObject({
    * like), which hand out this machine's cloud credentials. Off unless an admin turns it on.
    */
   allowMetadataAddresses: z.boolean().default(false),
+  /**
+   * How many checks may run at once across the fleet. A node needs about (checks ÷ interval in s)
+   * × mean check time: 10,000 checks every 20 s at 0.1 s each keep 50 busy (docs/monitoring.md).
+   */
+  maxConcurrentChecks: z.number().int().min(1, 'At least 1 check at a time').max(1024, 'At most 1024 checks at a time').default(128),
+  /** How many checks may run at once against one host, so a host with many services is not flooded. */
+  maxChecksPerHost: z.number().int().min(1, 'At least 1 check at a time per host').max(256, 'At most 256 checks at a time per host').default(4),
 });
 export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
 
@@ -32,6 +39,8 @@ export const DEFAULT_MONITORING: MonitoringSettings = {
   rawRetentionDays: 7,
   rollupRetentionDays: 396,
   allowMetadataAddresses: false,
+  maxConcurrentChecks: 128,
+  maxChecksPerHost: 4,
 };
 
 export const monitoringSettings = method({
@@ -46,13 +55,15 @@ export const monitoringSettings = method({
 
 export const monitoringUpdateSettings = method({
   name: 'monitoring.updateSettings',
-  summary: 'Change the monitoring defaults (for checks created afterwards) or the retention periods.',
+  summary: 'Change the monitoring defaults (for checks created afterwards), the retention periods or how many checks may run at once.',
   input: z.strictObject({
     defaults: MonitoringDefaults.partial().optional(),
     rawRetentionDays: MonitoringSettings.shape.rawRetentionDays.optional(),
     rollupRetentionDays: MonitoringSettings.shape.rollupRetentionDays.optional(),
     /** Needs system:admin. */
     allowMetadataAddresses: z.boolean().optional(),
+    maxConcurrentChecks: MonitoringSettings.shape.maxConcurrentChecks.unwrap().optional(),
+    maxChecksPerHost: MonitoringSettings.shape.maxChecksPerHost.unwrap().optional(),
   }),
   output: MonitoringSettings,
   permission: 'servers:write',

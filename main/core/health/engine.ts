@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { CheckResult as ContractResult, CheckSpec } from '../../../shared/api/checks';
 import { AppError } from '../../../shared/api/errors';
+import { backlogMessage, LATE_AFTER_MS, type ScheduleBacklog } from '../../../shared/api/health';
+import type { MonitoringSettings } from '../../../shared/api/monitoring';
 import type { Clock } from '../clock';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
@@ -61,6 +63,11 @@ export class HealthEngine {
   private watchHandle: unknown = null;
   private readonly timers: Timers;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeSettings: () => void;
+  private backlogHandle: unknown = null;
+  private lastBacklog: ScheduleBacklog = { late: 0, oldestLagMs: 0, cause: null };
+  /** When the running-late warning was last logged: at most once a minute while it lasts. */
+  private backlogLoggedAt: number | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.timers = deps.timers ?? systemTimers;
@@ -71,11 +78,49 @@ export class HealthEngine {
       timers: this.timers,
       random: deps.random ?? Math.random,
       tickMs: deps.tickMs ?? 1000,
-      maxConcurrent: deps.maxConcurrent ?? 64,
-      maxPerHost: deps.maxPerHost ?? 4,
+      ...this.caps(deps.monitoring.get()),
       backoffMs: deps.backoffMs ?? 1000,
     });
     this.unsubscribe = deps.registry.onChange((change) => this.onRegistryChange(change));
+    this.unsubscribeSettings = deps.monitoring.onChange((settings) => {
+      this.scheduler.setCaps(this.caps(settings));
+      this.checkBacklog();
+    });
+  }
+
+  /** The concurrency caps: the monitoring settings', unless the core was made with its own (tests, benchmarks). */
+  private caps(settings: MonitoringSettings): { maxConcurrent: number; maxPerHost: number } {
+    return { maxConcurrent: this.deps.maxConcurrent ?? settings.maxConcurrentChecks, maxPerHost: this.deps.maxPerHost ?? settings.maxChecksPerHost };
+  }
+
+  /** Checks running late and why, as last measured (every BACKLOG_EVERY_MS while polling). */
+  get backlog(): ScheduleBacklog {
+    return this.lastBacklog;
+  }
+
+  /**
+   * Measures the backlog; while checks are late, says so in the log once a minute with the cap
+   * that holds them, and once when they are on time again. The gauge follows every measure.
+   */
+  private checkBacklog(): void {
+    const backlog = this.started ? this.scheduler.backlog(LATE_AFTER_MS) : { late: 0, oldestLagMs: 0, cause: null };
+    const now = this.deps.clock.now();
+    this.deps.metrics.checksLate.set(backlog.late);
+    if (backlog.late > 0 && (this.backlogLoggedAt === null || now - this.backlogLoggedAt >= BACKLOG_LOG_EVERY_MS)) {
+      this.deps.logger.warn({ late: backlog.late, oldestLagMs: backlog.oldestLagMs, cause: backlog.cause }, backlogMessage(backlog) ?? 'checks are running late');
+      this.backlogLoggedAt = now;
+    } else if (backlog.late === 0 && this.backlogLoggedAt !== null) {
+      this.deps.logger.info('checks are on time again');
+      this.backlogLoggedAt = null;
+    }
+    this.lastBacklog = backlog;
+  }
+
+  private watchBacklog(): void {
+    this.backlogHandle = this.timers.setTimeout(() => {
+      this.checkBacklog();
+      if (this.started) this.watchBacklog();
+    }, BACKLOG_EVERY_MS);
   }
 
   get running(): boolean {
@@ -91,6 +136,7 @@ export class HealthEngine {
     this.deps.recorder.prime();
     this.scheduler.start();
     this.watchOutsideChanges();
+    this.watchBacklog();
     this.deps.logger.info({ checks: [...this.deps.registry.all()].length }, 'health engine started');
   }
 
@@ -101,6 +147,9 @@ export class HealthEngine {
     this.scheduler.stop();
     if (this.watchHandle !== null) this.timers.clearTimeout(this.watchHandle);
     this.watchHandle = null;
+    if (this.backlogHandle !== null) this.timers.clearTimeout(this.backlogHandle);
+    this.backlogHandle = null;
+    this.checkBacklog();
     this.flushEvents();
     for (const [, waiters] of this.waiters) for (const resolve of waiters) resolve(abandoned());
     this.waiters.clear();
@@ -109,6 +158,7 @@ export class HealthEngine {
   close(): void {
     this.stop();
     this.unsubscribe();
+    this.unsubscribeSettings();
   }
 
   /** Whether polling as a whole is paused (the tray's "Pause polling"); checks keep their own pause. */
@@ -206,6 +256,7 @@ export class HealthEngine {
       this.deps.metrics.checks.inc({ type: check.spec.type, status: report.result.status });
       this.deps.metrics.checkDuration.observe({ type: check.spec.type }, (report.finishedAt - report.startedAt) / 1000);
       this.deps.metrics.schedulerLag.observe(Math.max(0, report.lagMs) / 1000);
+      if (report.lagMs >= LATE_AFTER_MS) this.deps.metrics.lateRuns.inc();
     }
     this.announce(outcome);
     for (const report of reports) this.wake(report);
@@ -296,6 +347,10 @@ export class HealthEngine {
     return this.deps.sqlite.pragma('data_version', { simple: true }) as number;
   }
 }
+
+/** How often the engine measures how far behind the schedule is. */
+const BACKLOG_EVERY_MS = 10_000;
+const BACKLOG_LOG_EVERY_MS = 60_000;
 
 /** How often the engine looks for checks another process (the CLI) added or changed. */
 const OUTSIDE_CHANGES_MS = 2000;

@@ -8,6 +8,8 @@ export type MonitoringSettingsPatch = {
   rawRetentionDays?: number | undefined;
   rollupRetentionDays?: number | undefined;
   allowMetadataAddresses?: boolean | undefined;
+  maxConcurrentChecks?: number | undefined;
+  maxChecksPerHost?: number | undefined;
 };
 
 /**
@@ -16,7 +18,15 @@ export type MonitoringSettingsPatch = {
  * schema, so a stored value from an older version gets today's defaults for what it lacks.
  */
 export class MonitoringSettingsStore {
+  private readonly listeners = new Set<(settings: MonitoringSettings) => void>();
+
   constructor(private readonly settings: SettingsStore) {}
+
+  /** Called after each change (the engine applies new concurrency caps at once). */
+  onChange(listener: (settings: MonitoringSettings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   get(): MonitoringSettings {
     return this.settings.get(KEY, MonitoringSettings, DEFAULT_MONITORING);
@@ -30,8 +40,11 @@ export class MonitoringSettingsStore {
       rawRetentionDays: patch.rawRetentionDays ?? current.rawRetentionDays,
       rollupRetentionDays: patch.rollupRetentionDays ?? current.rollupRetentionDays,
       allowMetadataAddresses: patch.allowMetadataAddresses ?? current.allowMetadataAddresses,
+      maxConcurrentChecks: patch.maxConcurrentChecks ?? current.maxConcurrentChecks,
+      maxChecksPerHost: patch.maxChecksPerHost ?? current.maxChecksPerHost,
     };
     this.settings.set(KEY, next);
+    for (const listener of this.listeners) listener(next);
     return next;
   }
 }

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { FleetOverview, FleetServer, ServerHealth, SeriesPoint, SeriesRange } from '../../../shared/api/health';
+import type { FleetOverview, FleetServer, ServerHealth, SeriesPoint, SeriesRange, ScheduleBacklog } from '../../../shared/api/health';
 import type { Clock } from '../clock';
 import type { IncidentStore } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';
@@ -23,6 +23,8 @@ export interface HealthQueryDeps {
   maintenance: MaintenanceCalendar;
   /** The uptime index, read from the rollups on first use. */
   uptime: () => UptimeIndex;
+  /** Checks running late and why (the engine's last measure). */
+  backlog: () => ScheduleBacklog;
 }
 
 const TOP = 5;
@@ -110,6 +112,7 @@ export class HealthQueries {
 
     return {
       generatedAt: now,
+      schedule: this.deps.backlog(),
       counts,
       servers,
       openIncidents,

@@ -1,4 +1,5 @@
 import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/api/checks';
+import type { BacklogCause, ScheduleBacklog } from '../../../shared/api/health';
 import type { Clock } from '../clock';
 import type { Timers } from '../timers';
 import type { CheckResult } from './check';
@@ -84,8 +85,8 @@ export class CheckScheduler {
   private runningCount = 0;
   private tickHandle: unknown = null;
   private readonly tickMs: number;
-  private readonly maxConcurrent: number;
-  private readonly maxPerHost: number;
+  private maxConcurrent: number;
+  private maxPerHost: number;
   private readonly jitter: number;
   private readonly backoffMs: number;
 
@@ -173,6 +174,40 @@ export class CheckScheduler {
     this.forced.add(checkId);
     this.pump();
     return true;
+  }
+
+  /** New concurrency caps, in force at once: a raised cap starts waiting checks now. */
+  setCaps(caps: { maxConcurrent: number; maxPerHost: number }): void {
+    this.maxConcurrent = caps.maxConcurrent;
+    this.maxPerHost = caps.maxPerHost;
+    for (const host of [...this.hostWaiting.keys()]) this.startWaiting(host);
+    this.pump();
+  }
+
+  /**
+   * How far behind the schedule is: the checks due more than `lateAfterMs` ago that have not
+   * started (paused ones do not count), the oldest one's lag, and which cap holds them: one
+   * host's, when most of them wait for a slot on it, else the fleet-wide one.
+   */
+  backlog(lateAfterMs: number): ScheduleBacklog {
+    const now = this.options.clock.now();
+    let late = 0;
+    let oldestDueAt = now;
+    const waitingByHost = new Map<string, number>();
+    for (const entry of this.entries.values()) {
+      if (entry.running || entry.dueAt > now - lateAfterMs || this.paused(entry)) continue;
+      late += 1;
+      oldestDueAt = Math.min(oldestDueAt, entry.dueAt);
+      if (entry.waitingForHost) waitingByHost.set(entry.check.host, (waitingByHost.get(entry.check.host) ?? 0) + 1);
+    }
+    if (late === 0) return { late: 0, oldestLagMs: 0, cause: null };
+    let busiest: [string, number] | null = null;
+    for (const pair of waitingByHost) if (!busiest || pair[1] > busiest[1]) busiest = pair;
+    const cause: BacklogCause =
+      busiest && busiest[1] * 2 >= late
+        ? { cap: 'host', host: busiest[0], limit: this.maxPerHost, waiting: busiest[1] }
+        : { cap: 'fleet', limit: this.maxConcurrent };
+    return { late, oldestLagMs: now - oldestDueAt, cause };
   }
 
   /** The ids of every scheduled check. */

@@ -90,7 +90,7 @@ export class HealthService {
       rollups: new RollupAccumulator(sqlite),
       uptime: this.index,
     });
-    this.queries = new HealthQueries({ sqlite, clock, registry: this.registry, incidents: this.incidents, maintenance: this.maintenance, uptime: () => this.uptime() });
+    this.queries = new HealthQueries({ sqlite, clock, registry: this.registry, incidents: this.incidents, maintenance: this.maintenance, uptime: () => this.uptime(), backlog: () => this.engine.backlog });
     this.engine = new HealthEngine({
       sqlite,
       clock,

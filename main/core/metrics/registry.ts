@@ -55,6 +55,16 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    checksLate: new Gauge({
+      name: 'guardian_health_checks_late',
+      help: 'Due checks that have not started 10 s after they were due (the concurrency caps hold them), as last measured.',
+      registers: [registry],
+    }),
+    lateRuns: new Counter({
+      name: 'guardian_health_late_runs_total',
+      help: 'Check runs that started 10 s or more after they were due.',
+      registers: [registry],
+    }),
     tickWrite: new Histogram({
       name: 'guardian_health_tick_write_seconds',
       help: 'Time to write one scheduler tick of results (one transaction).',

@@ -129,9 +129,9 @@ describe('errors', () => {
 });
 
 describe('operability endpoints', () => {
-  it('answers /healthz and /readyz with 200', async () => {
+  it('answers /healthz and /readyz with 200, /readyz saying whether checks run late', async () => {
     expect(await guardian.request('GET', 'healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await guardian.request('GET', 'readyz')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    expect(await guardian.request('GET', 'readyz')).toMatchObject({ status: 200, body: { status: 'ready', checks: { late: 0, message: null } } });
   });
 
   it('exposes Prometheus metrics, counting API requests by contract method and status', async () => {

@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, HTTP_STATUS, methods, type AppErrorShape, type MethodName } from '../../../shared/api';
 import { API_PREFIX, inputFromHttp, PATH_PARAM_MAX_LENGTH, SETUP_TOKEN_HEADER } from '../../../shared/api/http';
+import { backlogMessage } from '../../../shared/api/health';
 import { IMPORT_MAX_BYTES } from '../../../shared/api/servers';
 import { principalAllows } from '../../../shared/permissions';
 import { toAppError } from '../../core/api/errors';
@@ -283,7 +284,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
     const ready = !closing && core.database.sqlite.open && core.health.engine.running;
-    if (ready) return { status: 'ready' };
+    // Checks running late leave Guardian ready (restarting would not help) but are said here.
+    const { backlog } = core.health.engine;
+    if (ready) return { status: 'ready', checks: { late: backlog.late, message: backlogMessage(backlog) } };
     const why = closing ? 'Guardian is shutting down.' : core.database.sqlite.open ? 'The health engine is not polling yet.' : 'The database is not open.';
     return sendError(
       reply,

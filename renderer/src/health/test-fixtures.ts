@@ -81,6 +81,7 @@ export function overview(overrides: Partial<FleetOverview> = {}): FleetOverview 
   for (const server of servers) counts[server.status] = (counts[server.status] ?? 0) + 1;
   return {
     generatedAt: 1_700_000_200_000,
+    schedule: { late: 0, oldestLagMs: 0, cause: null },
     counts,
     servers,
     openIncidents: [],

@@ -69,6 +69,20 @@ describe('The fleet overview', () => {
     expect(screen.getAllByTestId('status-cell')[0]?.getAttribute('aria-label')).toMatch(/^db-01: Down/);
   });
 
+  it('says when checks run late and which cap holds them, and says nothing while they are on time', async () => {
+    renderOverview(overview({ servers, schedule: { late: 312, oldestLagMs: 41_000, cause: { cap: 'host', host: '127.0.0.1', limit: 4, waiting: 300 } } }));
+    const banner = await screen.findByTestId('backlog-banner');
+    expect(banner.getAttribute('role')).toBe('status');
+    expect(banner.textContent).toContain('312 checks are running late: at most 4 at a time may run against 127.0.0.1.');
+    expect(banner.textContent).toContain('maxChecksPerHost');
+  });
+
+  it('shows no late-checks banner for a fleet on time', async () => {
+    renderOverview();
+    expect(await screen.findByTestId('status-grid')).toBeTruthy();
+    expect(screen.queryByTestId('backlog-banner')).toBeNull();
+  });
+
   it('names each count by what it shows, so saying "Down 1" presses it (WCAG 2.5.3)', async () => {
     renderOverview();
     await screen.findByTestId('status-grid');

@@ -7,6 +7,7 @@ import { ErrorState } from '../../ui/ErrorState';
 import { formatCount, plural } from '../../ui/format';
 import { EmptyState, LoadingState, PageHeader } from '../../ui/PageParts';
 import { OverviewIcon } from '../icons';
+import { BacklogBanner } from './BacklogBanner';
 import { gridOrder } from './grid-layout';
 import { useOverviewFilters, overviewInput } from './overview-filters-store';
 import { OverviewFilters } from './OverviewFilters';
@@ -52,6 +53,7 @@ function Fleet({ overview }: { overview: FleetOverview }) {
 
   return (
     <>
+      <BacklogBanner backlog={overview.schedule} />
       <StatusCounts counts={overview.counts} />
       {checks === 0 ? <NoChecks noServers={overview.servers.length === 0} mayWrite={mayWrite} /> : null}
       <div className="overview">
