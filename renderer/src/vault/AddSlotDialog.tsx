@@ -1,8 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { SlotKind } from '../../../shared/api/vault';
 import { useDirectCall } from '../api/use-direct-call';
-import { useQueryClient } from '@tanstack/react-query';
-import { invalidateMethod } from '../api/query-keys';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -23,7 +21,6 @@ export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClo
   const [passphrases, setPassphrases] = useState(EMPTY_PASSPHRASES);
   const [errors, setErrors] = useState<PassphraseErrors>({});
   const add = useDirectCall('vault.addSlot');
-  const queryClient = useQueryClient();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -41,7 +38,6 @@ export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClo
     }
     const result = await add.run({ slot });
     if (!result.ok) return;
-    void invalidateMethod(queryClient, 'vault.status');
     toast.success(`Added the ${SLOT_LABELS[slotKind].toLowerCase()} slot`);
     onClose();
   };

@@ -1,6 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { invalidateMethod } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';
 import type { VaultSlot } from '../state/dialog-store';
 import { toast } from '../state/toast-store';
@@ -15,7 +13,6 @@ export function ChangePassphraseDialog({ slot, onClose }: { slot: VaultSlot; onC
   const [next, setNext] = useState(EMPTY_PASSPHRASES);
   const [errors, setErrors] = useState<PassphraseErrors & { current?: string }>({});
   const change = useDirectCall('vault.changePassphrase');
-  const queryClient = useQueryClient();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -26,7 +23,6 @@ export function ChangePassphraseDialog({ slot, onClose }: { slot: VaultSlot; onC
     if (Object.keys(problems).length > 0) return;
     const result = await change.run({ id: slot.id, current, next: next.passphrase });
     if (!result.ok) return;
-    void invalidateMethod(queryClient, 'vault.status');
     toast.success(`Changed the passphrase of ${slot.label}`);
     onClose();
   };

@@ -1,7 +1,5 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Methods, OutputOf } from '../../../shared/api';
-import { invalidateDomain } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -67,7 +65,6 @@ export function ImportVaultDialog({ onClose }: { onClose(): void }) {
   const [reading, setReading] = useState(false);
   const [result, setResult] = useState<Imported | null>(null);
   const importer = useDirectCall('vault.import');
-  const queryClient = useQueryClient();
   const busy = reading || importer.pending;
 
   const submit = async (event: FormEvent) => {
@@ -90,7 +87,6 @@ export function ImportVaultDialog({ onClose }: { onClose(): void }) {
     }
     const answer = await importer.run({ passphrase, content });
     if (!answer.ok) return;
-    void invalidateDomain(queryClient, 'secrets');
     setResult(answer.value);
   };
 

@@ -1,8 +1,6 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { AppError } from '../../../shared/api';
 import { SECRET_KINDS, type Secret, type SecretKind } from '../../../shared/api/vault';
-import { invalidateDomain } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';
@@ -28,7 +26,6 @@ export function SecretFormDialog({ secret, onClose }: { secret?: Secret; onClose
   const [errors, setErrors] = useState<SecretErrors>({});
   const [formError, setFormError] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
   const mayLinkServers = useCan()('servers:read');
-  const queryClient = useQueryClient();
   const create = useDirectCall('secrets.create');
   const update = useDirectCall('secrets.update');
   const pending = create.pending || update.pending;
@@ -56,7 +53,6 @@ export function SecretFormDialog({ secret, onClose }: { secret?: Secret; onClose
       const { fields, other } = secretErrors(result.error.issues ?? []);
       return fail(fields, other, result.error);
     }
-    void invalidateDomain(queryClient, 'secrets');
     toast.success(`${verb} ${result.value.name}`);
     onClose();
   };

@@ -1,7 +1,5 @@
 import { useState, type FormEvent } from 'react';
 import type { VaultStatus } from '../../../shared/api/vault';
-import { useQueryClient } from '@tanstack/react-query';
-import { invalidateMethod } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';
@@ -23,7 +21,6 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
   const [missing, setMissing] = useState<{ passphrase?: string }>({});
   // A direct call: the passphrase must not stay behind in a mutation cache.
   const unlock = useDirectCall('vault.unlock');
-  const queryClient = useQueryClient();
   const kinds = new Set(status.slots.map((slot) => slot.kind));
 
   const open = async (using: UnlockWith) => {
@@ -31,7 +28,6 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
     const result = await unlock.run({ with: using });
     if (!result.ok) return;
     setPassphrase('');
-    void invalidateMethod(queryClient, 'vault.status');
     toast.success('Vault unlocked', `It locks itself after ${formatDuration(status.autoLockMs)} without use.`);
   };
 

@@ -28,6 +28,8 @@ describe('VaultPage', () => {
       'vault.status': async () => status,
       'vault.unlock': async () => {
         status = vaultStatus({ locked: false });
+        // As the server does: the change comes back as its event, which refreshes the page.
+        queueMicrotask(() => client.emit('vault.changed', { change: 'unlocked', ids: [] }));
         return status;
       },
     });

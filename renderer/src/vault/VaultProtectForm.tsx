@@ -35,8 +35,9 @@ export function VaultProtectForm({ os, labels, onCreated, testId }: VaultProtect
   const create = async (slot: { kind: 'os' } | { kind: 'passphrase'; passphrase: string }) => {
     if (init.pending) return;
     const result = await init.run({ slot });
-    // Created, or someone else created it meanwhile (CONFLICT): the fresh status tells which.
-    if (result.ok || result.error.code === 'CONFLICT') void invalidateMethod(queryClient, 'vault.status');
+    // Created: vault.changed refreshes the status. Someone else created it meanwhile (CONFLICT):
+    // read it again, in case that change's event was missed.
+    if (!result.ok && result.error.code === 'CONFLICT') void invalidateMethod(queryClient, 'vault.status');
     if (result.ok) onCreated(result.value);
   };
 
