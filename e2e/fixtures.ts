@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test as base, type Page } from '@playwright/test';
-import { saveChecks, slugOf, trackRoutes } from './support/accessibility';
+import { saveChecks, slugOf, trackRoutes } from './testing/accessibility';
 
 const root = resolve(import.meta.dirname, '..');
 export const artifacts = join(root, 'e2e', 'artifacts');
@@ -118,4 +118,4 @@ export async function openApp(page: Page, guardian: Guardian): Promise<void> {
 }
 
 export { expect } from '@playwright/test';
-export { expectAccessible } from './support/accessibility';
+export { expectAccessible } from './testing/accessibility';

@@ -1,6 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
 import { expect, expectAccessible, test } from './fixtures';
-import { tabTo } from './support/keyboard';
+import { tabTo } from './testing/keyboard';
 
 // The first hour without a mouse: the first-run wizard, then signing in and working on the
 // servers, the overview and a server's health with Tab, Shift+Tab, Enter and Escape alone. After

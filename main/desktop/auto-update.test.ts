@@ -4,7 +4,7 @@ import { LOCAL_OWNER } from '../../shared/permissions';
 import { failure, success, useTempCore } from '../core/testing/harness';
 import { createDesktopUpdates, startChannel, type DesktopUpdatesOptions } from './auto-update';
 import { createDesktopSettings, memoryStore, type DesktopSettingsStore } from './desktop-settings';
-import { FakeUpdater } from './fake-updater.fixture';
+import { FakeUpdater } from './testing/fake-updater';
 import { CHECK_INTERVAL_MS, intervalTimer, type UpdateEnvironment } from './updater';
 
 const PACKAGED: UpdateEnvironment = { packaged: true, development: false, headless: false };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeUpdater } from './fake-updater.fixture';
+import { FakeUpdater } from './testing/fake-updater';
 import {
   CHECK_INTERVAL_MS,
   classifyUpdateError,

@@ -6,7 +6,7 @@ import type { Job } from '../../shared/api/jobs';
 import { ReportResult, UptimeReport } from '../../shared/api/reports';
 import { createCore } from '../core/app';
 import { silentLogger } from '../core/logging/logger';
-import { DAY_MS, seedDay, seedServer } from '../core/reports/seed.fixture';
+import { DAY_MS, seedDay, seedServer } from '../core/reports/testing/seed';
 import { parseIsoTime } from './cli-reports';
 import { cleanUp, pollUntil, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 

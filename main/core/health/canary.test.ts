@@ -11,7 +11,7 @@ import type { Core } from '../app';
 import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
 import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
-import { closedPort } from './checks/peers.fixture';
+import { closedPort } from './checks/testing/peers';
 
 /**
  * The health engine's canary (docs/architecture.md §5): an ssh-metrics check logs in with a vault password

@@ -7,7 +7,7 @@ import type { EventName } from '../../../shared/api';
 import { LOCAL_OWNER } from '../../../shared/permissions';
 import type { Core } from '../app';
 import { failure, success, tempCore, type TempCore } from '../testing/harness';
-import { Peers } from './checks/peers.fixture';
+import { Peers } from './checks/testing/peers';
 
 /**
  * The engine end to end on a real core and a real SQLite file: checks against real TCP peers on
@@ -176,7 +176,7 @@ describe('the health engine', () => {
 
   it('holds incidents back during a maintenance window, marking the results, while the check keeps running', async () => {
     const core = env.start();
-    const port = await (await import('./checks/peers.fixture')).closedPort();
+    const port = await (await import('./checks/testing/peers')).closedPort();
     const { serverId, check } = await setup(core, port);
     await call(core, 'maintenance.create', {
       name: 'patch night',

@@ -17,7 +17,7 @@ import type { ServerStatuses } from './inventory-report';
 import { resolvePeriod } from './period';
 import { ReportService } from './service';
 import { FileSink } from './sink';
-import { HOUR_MS, seedDay, seedIncident, seedRollups, seedServer } from './seed.fixture';
+import { HOUR_MS, seedDay, seedIncident, seedRollups, seedServer } from './testing/seed';
 
 /**
  * The report's file made in this thread: generateReport (what report-worker.ts runs) over a real

@@ -12,7 +12,7 @@ import { fromCsvCell } from '../servers/csv-cells';
 import { failure, success, useTempCore } from '../testing/harness';
 import type { ReportTask } from './generate';
 import { runReportInWorker } from './run-in-worker';
-import { DAY_MS, HOUR_MS, seedDay, seedIncident, seedRollups, seedServer, type SeededServer } from './seed.fixture';
+import { DAY_MS, HOUR_MS, seedDay, seedIncident, seedRollups, seedServer, type SeededServer } from './testing/seed';
 
 /**
  * Reports end to end through the router on a real SQLite file: each format's file read back the

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTempCore } from '../testing/harness';
 import { rollupSpans, reportFileName, resolvePeriod } from './period';
-import { DAY_MS, HOUR_MS, seedIncident, seedRollups, seedServer, type SeededServer } from './seed.fixture';
+import { DAY_MS, HOUR_MS, seedIncident, seedRollups, seedServer, type SeededServer } from './testing/seed';
 import { fleetTotals, UptimeReader } from './uptime';
 import { durationText, percentText } from './words';
 

@@ -10,7 +10,7 @@ import { silentLogger } from '../logging/logger';
 import { IMPORT_BATCH } from './import-job';
 
 const START = 1_767_225_600_000;
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'testing', name), 'utf8');
 
 type Format = 'json' | 'csv' | 'ssh_config';
 

@@ -2,8 +2,8 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
 import { gameCheck } from './game';
-import { MinecraftResponder } from './minecraft.fixture';
-import { closedPort as freePort, Peers } from './peers.fixture';
+import { MinecraftResponder } from './testing/minecraft';
+import { closedPort as freePort, Peers } from './testing/peers';
 
 // The minecraft type also asks the same port over UDP (GameSpy, Bedrock) and waits those out for
 // half the timeout: every answer here takes about 500 ms, none leaves 127.0.0.1.

@@ -4,10 +4,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
-import { makeTestCerts, type TestCerts } from './certs.fixture';
+import { makeTestCerts, type TestCerts } from './testing/certs';
 import { httpConfig, type HttpConfig } from '../../../../shared/health/http';
 import { atPath, httpCheck } from './http';
-import { closedPort, Peers } from './peers.fixture';
+import { closedPort, Peers } from './testing/peers';
 
 const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({ signal: new AbortController().signal, timeoutMs: 3000, now: () => Date.now(), ...over });
 

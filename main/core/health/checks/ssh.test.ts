@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshConfig } from '../../../../shared/health/ssh';
 import type { CheckContext, HostKeyPins } from '../check';
 import { TestSshd } from '../../testing/sshd';
-import { closedPort, Peers } from './peers.fixture';
+import { closedPort, Peers } from './testing/peers';
 import { sshCheck } from './ssh';
 import { sshFingerprint } from './ssh-session';
 

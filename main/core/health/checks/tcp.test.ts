@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
-import { closedPort as freePort, Peers } from './peers.fixture';
+import { closedPort as freePort, Peers } from './testing/peers';
 import { tcpCheck } from './tcp';
 
 const ctx = (timeoutMs = 2000): CheckContext => ({ signal: new AbortController().signal, timeoutMs, now: () => Date.now() });

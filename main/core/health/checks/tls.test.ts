@@ -4,8 +4,8 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
-import { makeTestCerts, type Pair, type TestCerts } from './certs.fixture';
-import { closedPort, Peers } from './peers.fixture';
+import { makeTestCerts, type Pair, type TestCerts } from './testing/certs';
+import { closedPort, Peers } from './testing/peers';
 import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
 import { tlsCheck } from './tls';
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { vi } from 'vitest';
-import type { UpdaterLike } from './updater';
+import type { UpdaterLike } from '../updater';
 
 /** Stands in for electron-updater's autoUpdater: the test emits its events by hand. */
 export class FakeUpdater extends EventEmitter implements UpdaterLike {
