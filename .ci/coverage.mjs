@@ -23,7 +23,7 @@ export const LAYERS = ['main/core', 'main/headless', 'main/desktop', 'shared', '
 
 /** What is product code: every source file of a layer, tested or not, but not the tests and their helpers. */
 const INCLUDE = ['main/**/*.ts', 'shared/**/*.ts', 'preload/**/*.ts', 'renderer/src/**/*.{ts,tsx}'];
-const EXCLUDE = ['**/*.test.{ts,tsx}', '**/*.fixture.ts', '**/*.d.ts', '**/testing/**', '**/fixtures/**', 'renderer/src/test/**'];
+const EXCLUDE = ['**/*.test.{ts,tsx}', '**/*.d.ts', '**/testing/**'];
 
 export function layerOf(file) {
   return LAYERS.find((layer) => file === layer || file.startsWith(`${layer}/`)) ?? null;

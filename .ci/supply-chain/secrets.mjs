@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const TEST_FILE = /(^|\/)(testing|fixtures|__tests__)\/|\.(test|spec|fixture)\.[cm]?[jt]sx?$/;
+const TEST_FILE = /(^|\/)testing\/|\.(test|spec)\.[cm]?[jt]sx?$/;
 
 /** Problems with an ignore file's entries: no reason given, not a test file, or gone. */
 export function checkIgnoreList(text, root) {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 
 /** Where product code lives (docs/architecture.md §2); tests and test helpers never ship. */
 export const PRODUCT_DIRS = ['main', 'preload', 'renderer', 'shared'];
-const NOT_PRODUCT_DIR = new Set(['node_modules', 'testing', 'test', '__tests__', 'fixtures']);
-const NOT_PRODUCT_FILE = /\.(test|spec|fixture)\.[cm]?[jt]sx?$|\.d\.ts$/;
+const NOT_PRODUCT_DIR = new Set(['node_modules', 'testing']);
+const NOT_PRODUCT_FILE = /\.(test|spec)\.[cm]?[jt]sx?$|\.d\.ts$/;
 const SOURCE_FILE = /\.[cm]?[jt]sx?$/;
 // `import … from 'x'`, `export … from 'x'`, `import 'x'` and `import('x')`; `import type` and
 // `export type` are erased by the compiler, so they do not count.

@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { fieldError, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { fieldError, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { ChangePasswordForm } from './ChangePasswordForm';
 
 const NEW_PASSWORD = 'amber rivers at noon';

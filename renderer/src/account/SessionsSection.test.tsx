@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { OutputOf, Methods } from '../../../shared/api';
 import type { Role } from '../../../shared/permissions';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { SessionsSection } from './SessionsSection';
 
 type Session = OutputOf<Methods['sessions.list']>['items'][number];

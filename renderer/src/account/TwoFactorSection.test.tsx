@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { appError, fieldError, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { appError, fieldError, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { TwoFactorSection } from './TwoFactorSection';
 
 const MATERIAL = { secret: 'JBSWY3DPEHPK3PXP', uri: 'otpauth://totp/Guardian:alice?secret=JBSWY3DPEHPK3PXP', qrDataUrl: 'data:image/svg+xml;base64,PHN2Zy8+' };

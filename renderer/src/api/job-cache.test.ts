@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { job } from '../test/fixtures';
+import { job } from '../testing/fixtures';
 import { newerJob } from './job-cache';
 
 describe('newerJob', () => {

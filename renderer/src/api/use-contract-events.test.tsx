@@ -1,10 +1,10 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { MethodName } from '../../../shared/api';
-import { overview } from '../health/test-fixtures';
-import { fakeClient, type FakeClient } from '../test/fake-client';
-import { me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { overview } from '../health/testing/fixtures';
+import { fakeClient, type FakeClient } from '../testing/fake-client';
+import { me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { useMethodMutation, useMethodQuery } from './hooks';
 
 /**

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../shared/api/users';
 import type { Role } from '../../../shared/permissions';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { ApiKeysPage } from './ApiKeysPage';
 
 function key(overrides: Partial<ApiKey>): ApiKey {

@@ -1,9 +1,9 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { CreateKeyDialog } from './CreateKeyDialog';
 
 const KEY = {

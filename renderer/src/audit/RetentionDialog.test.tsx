@@ -1,9 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { job, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { job, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { RetentionDialog } from './RetentionDialog';
 
 const PRUNE_JOB = '7e3a4b5c-6d7e-4f8a-9b0c-1d2e3f4a5b6c';

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VerifyReport } from '../../../shared/api/audit';
-import { job } from '../test/fixtures';
+import { job } from '../testing/fixtures';
 import { VerifyOutcome, VerifyVerdict } from './VerifyVerdict';
 
 afterEach(cleanup);

@@ -1,9 +1,9 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeClient } from '../test/fake-client';
-import { appError, me, server } from '../test/fixtures';
-import { withLayout } from '../test/layout';
-import { renderApp } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { appError, me, server } from '../testing/fixtures';
+import { withLayout } from '../testing/layout';
+import { renderApp } from '../testing/render';
 
 withLayout();
 

@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { fakeClient } from '../test/fake-client';
-import { appError, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { appError, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { SignInPage } from './SignInPage';
 
 function fill(label: string, value: string) {

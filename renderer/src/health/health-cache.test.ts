@@ -10,7 +10,7 @@ import {
   resultsByCheck,
   type CheckResultItem,
 } from './health-cache';
-import { check, CHECK_ID, fleetServer, incident, overview, SERVER_ID, serverHealth, serverId } from './test-fixtures';
+import { check, CHECK_ID, fleetServer, incident, overview, SERVER_ID, serverHealth, serverId } from './testing/fixtures';
 
 const OTHER_CHECK = '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e';
 

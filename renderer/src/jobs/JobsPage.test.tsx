@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Schedule, ScheduleRun } from '../../../shared/api/schedules';
 import type { Role } from '../../../shared/permissions';
 import { MeProvider } from '../auth/session';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { fieldError, job, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { fieldError, job, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { JobsPage } from './JobsPage';
 
 const SCHEDULE_ID = '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e';

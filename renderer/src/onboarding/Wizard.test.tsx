@@ -1,12 +1,12 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { OnboardingStep } from '../../../shared/api/auth';
-import { fakeClient, type Handlers } from '../test/fake-client';
+import { fakeClient, type Handlers } from '../testing/fake-client';
 import { DEFAULT_MONITORING } from '../../../shared/api/monitoring';
-import { check, fleetServer, overview, serverHealth } from '../health/test-fixtures';
-import { me, server, vaultStatus } from '../test/fixtures';
-import { withLayout } from '../test/layout';
-import { renderApp } from '../test/render';
+import { check, fleetServer, overview, serverHealth } from '../health/testing/fixtures';
+import { me, server, vaultStatus } from '../testing/fixtures';
+import { withLayout } from '../testing/layout';
+import { renderApp } from '../testing/render';
 
 withLayout();
 

@@ -1,9 +1,9 @@
 import { screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { GuardianClient } from '../api/client';
-import { fakeClient } from '../test/fake-client';
-import { vaultStatus } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { vaultStatus } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { VaultStep } from './VaultStep';
 import { WelcomeStep } from './WelcomeStep';
 

@@ -6,9 +6,9 @@ import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
 import { useHealthDialogs } from '../health/health-dialog-store';
 import { useDialogStore } from '../state/dialog-store';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { me, server, vaultStatus } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { me, server, vaultStatus } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { usePaletteShortcut } from './use-palette-shortcut';
 
 const WEB = server({ id: '11111111-1111-4111-8111-111111111111', name: 'web-01', host: 'web01.example.com' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../shared/permissions';
 import { can } from '../auth/session';
-import { server } from '../test/fixtures';
+import { server } from '../testing/fixtures';
 import { actionItems, filterItems, pageItems, serverItems, type PaletteContext } from './palette-items';
 
 const contextFor = (role: Role, overrides: Partial<PaletteContext> = {}): PaletteContext => ({

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../../../shared/api/jobs';
 import type { Role } from '../../../shared/permissions';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { job, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { job, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { ReportsPage } from './ReportsPage';
 
 const REPORT_JOB = '6d2f3e4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a';

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../shared/permissions';
 import { MeProvider } from '../auth/session';
 import { useHealthDialogs } from '../health/health-dialog-store';
-import { fleetServer, overview } from '../health/test-fixtures';
+import { fleetServer, overview } from '../health/testing/fixtures';
 import { useHealthEvents } from '../health/use-health-events';
-import { fakeClient } from '../test/fake-client';
-import { me, server } from '../test/fixtures';
-import { withLayout } from '../test/layout';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { me, server } from '../testing/fixtures';
+import { withLayout } from '../testing/layout';
+import { renderWithClient } from '../testing/render';
 import { ServersPage } from './ServersPage';
 
 const WATCHED = server();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { server } from '../test/fixtures';
+import { server } from '../testing/fixtures';
 import { useDialogStore } from './dialog-store';
 
 afterEach(() => useDialogStore.setState({ dialog: null }));

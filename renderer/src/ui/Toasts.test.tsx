@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toast, useToastStore } from '../state/toast-store';
-import { appError } from '../test/fixtures';
+import { appError } from '../testing/fixtures';
 import { Toasts } from './Toasts';
 
 beforeEach(() => {

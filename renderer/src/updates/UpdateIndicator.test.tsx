@@ -4,9 +4,9 @@ import type { UpdatesStatus, UpdateState } from '../../../shared/api/updates';
 import type { Role } from '../../../shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { appError, me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { appError, me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { UpdateIndicator } from './UpdateIndicator';
 import { useUpdateEvents } from './use-update-status';
 

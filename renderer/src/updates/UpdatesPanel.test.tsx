@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { UpdatesStatus } from '../../../shared/api/updates';
 import type { Role } from '../../../shared/permissions';
 import { MeProvider } from '../auth/session';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { UpdatesPanel } from './UpdatesPanel';
 
 const SUPPORTED: UpdatesStatus = { supported: true, reason: null, channel: 'stable', state: { kind: 'not-available' } };

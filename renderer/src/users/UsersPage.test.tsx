@@ -4,9 +4,9 @@ import type { User } from '../../../shared/api/users';
 import type { Role } from '../../../shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { me } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { me } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { UsersPage } from './UsersPage';
 
 function user(overrides: Partial<User>): User {

@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { fakeClient } from '../test/fake-client';
-import { job } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { job } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { RotateDialog } from './RotateDialog';
 
 const rotation = (overrides: Parameters<typeof job>[0] = {}) => job({ kind: 'vault.rotate', title: 'Rotate the vault’s data key', ...overrides });

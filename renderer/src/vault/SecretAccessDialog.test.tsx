@@ -1,9 +1,9 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MeProvider } from '../auth/session';
-import { fakeClient } from '../test/fake-client';
-import { appError, me, secret } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient } from '../testing/fake-client';
+import { appError, me, secret } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { SecretAccessDialog } from './SecretAccessDialog';
 
 describe('SecretAccessDialog', () => {

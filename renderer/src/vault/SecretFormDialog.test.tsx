@@ -2,9 +2,9 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/api';
 import { MeProvider } from '../auth/session';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { me, secret, server } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { me, secret, server } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { SecretFormDialog } from './SecretFormDialog';
 
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';

@@ -4,9 +4,9 @@ import type { VaultStatus } from '../../../shared/api/vault';
 import type { Role } from '../../../shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
-import { fakeClient, type Handlers } from '../test/fake-client';
-import { me, secret, vaultStatus } from '../test/fixtures';
-import { renderWithClient } from '../test/render';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { me, secret, vaultStatus } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
 import { VaultPage } from './VaultPage';
 
 function renderPage(handlers: Handlers, role: Role = 'admin') {

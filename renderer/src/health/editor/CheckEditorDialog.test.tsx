@@ -2,10 +2,10 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MONITORING } from '../../../../shared/api/monitoring';
 import { MeProvider } from '../../auth/session';
-import { fakeClient, type Handlers } from '../../test/fake-client';
-import { fieldError, me, secret, server } from '../../test/fixtures';
-import { renderWithClient } from '../../test/render';
-import { check } from '../test-fixtures';
+import { fakeClient, type Handlers } from '../../testing/fake-client';
+import { fieldError, me, secret, server } from '../../testing/fixtures';
+import { renderWithClient } from '../../testing/render';
+import { check } from '../testing/fixtures';
 import { CheckEditorDialog } from './CheckEditorDialog';
 
 const target = server({ host: 'web01.example.com', port: 8080 });

@@ -2,11 +2,11 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../../../shared/permissions';
 import { MeProvider } from '../../auth/session';
-import { fakeClient } from '../../test/fake-client';
-import { me } from '../../test/fixtures';
-import { withLayout } from '../../test/layout';
-import { renderWithClient } from '../../test/render';
-import { fleetServer, incident, overview, SERVER_ID, serverId } from '../test-fixtures';
+import { fakeClient } from '../../testing/fake-client';
+import { me } from '../../testing/fixtures';
+import { withLayout } from '../../testing/layout';
+import { renderWithClient } from '../../testing/render';
+import { fleetServer, incident, overview, SERVER_ID, serverId } from '../testing/fixtures';
 import { useHealthEvents } from '../use-health-events';
 import { OverviewPage } from './OverviewPage';
 

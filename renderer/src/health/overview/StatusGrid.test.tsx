@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, cleanup, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withLayout } from '../../test/layout';
-import { fleet } from '../test-fixtures';
+import { withLayout } from '../../testing/layout';
+import { fleet } from '../testing/fixtures';
 import { columnsFor, gridOrder, LABELLED_MAX, layoutFor, moveIndex } from './grid-layout';
 import { StatusGrid } from './StatusGrid';
 

@@ -1,10 +1,10 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { MeProvider } from '../../auth/session';
-import { fakeClient } from '../../test/fake-client';
-import { me, server } from '../../test/fixtures';
-import { renderWithClient } from '../../test/render';
-import { SERVER_ID } from '../test-fixtures';
+import { fakeClient } from '../../testing/fake-client';
+import { me, server } from '../../testing/fixtures';
+import { renderWithClient } from '../../testing/render';
+import { SERVER_ID } from '../testing/fixtures';
 import { MaintenanceDialog } from './MaintenanceDialog';
 
 function open() {

@@ -2,13 +2,13 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../../../shared/permissions';
 import { MeProvider } from '../../auth/session';
-import { fakeClient, type Handlers } from '../../test/fake-client';
-import { me, server } from '../../test/fixtures';
-import { withLayout } from '../../test/layout';
-import { renderWithClient } from '../../test/render';
+import { fakeClient, type Handlers } from '../../testing/fake-client';
+import { me, server } from '../../testing/fixtures';
+import { withLayout } from '../../testing/layout';
+import { renderWithClient } from '../../testing/render';
 import { useHealthDialogs } from '../health-dialog-store';
 import { HealthDialogHost } from '../HealthDialogHost';
-import { check, CHECK_ID, incident, SERVER_ID, serverHealth } from '../test-fixtures';
+import { check, CHECK_ID, incident, SERVER_ID, serverHealth } from '../testing/fixtures';
 import { useHealthEvents } from '../use-health-events';
 import { ServerHealthPage } from './ServerHealthPage';
 import { chartColumns, chartSummary } from './chart-data';

@@ -1,9 +1,9 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../../shared/api';
-import { fakeClient, type Handlers } from '../../test/fake-client';
-import { fieldError, server } from '../../test/fixtures';
-import { renderWithClient } from '../../test/render';
+import { fakeClient, type Handlers } from '../../testing/fake-client';
+import { fieldError, server } from '../../testing/fixtures';
+import { renderWithClient } from '../../testing/render';
 import { ServerFormDialog } from './ServerFormDialog';
 
 const facets: Handlers['servers.facets'] = async () => ({ tags: [], environments: [{ value: 'production', count: 1 }] });

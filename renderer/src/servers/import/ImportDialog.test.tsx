@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { fakeClient } from '../../test/fake-client';
-import { job } from '../../test/fixtures';
-import { renderWithClient } from '../../test/render';
+import { fakeClient } from '../../testing/fake-client';
+import { job } from '../../testing/fixtures';
+import { renderWithClient } from '../../testing/render';
 import { ImportDialog } from './ImportDialog';
 
 function chooseFile(name: string, content: string) {
