@@ -6,8 +6,12 @@ import { defineConfig } from 'electron-vite';
 // the sandboxed preload (CommonJS, out/preload) and the renderer (out/renderer). The report
 // worker is an entry of its own (out/main/report-worker.js): a worker thread loads it by path
 // (main/core/reports/run-in-worker.ts).
+/** The path aliases of tsconfig.json (`@shared/…`, `@core/…`), for every build. */
+const alias = { '@shared': resolve('shared'), '@core': resolve('main/core') };
+
 export default defineConfig({
   main: {
+    resolve: { alias },
     build: {
       externalizeDeps: true,
       rollupOptions: {
@@ -22,6 +26,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: { alias },
     build: {
       rollupOptions: {
         input: { index: resolve('preload/index.ts') },
@@ -31,6 +36,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('renderer'),
+    resolve: { alias },
     plugins: [react()],
     build: {
       minify: true,

@@ -25,6 +25,8 @@ function filesThatMockModules(): string[] {
 }
 
 const mocking = filesThatMockModules();
+/** The path aliases of tsconfig.json, which Vite does not read by itself. */
+const resolve = { alias: { '@shared': join(root, 'shared'), '@core': join(root, 'main/core') } };
 const nodeTest = { environment: 'node', testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as const;
 
 export default defineConfig({
@@ -34,6 +36,7 @@ export default defineConfig({
     maxWorkers: 3,
     projects: [
       {
+        resolve,
         // Files share each worker's module cache instead of importing the core afresh, which
         // took a third of the suite's CPU: every file isolates its own data (a temp data dir, port
         // 0, its own children) and keeps no state in a module.
@@ -48,10 +51,12 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: { ...nodeTest, name: 'node (module mocks)', include: mocking },
       },
       {
         plugins: [react()],
+        resolve,
         test: {
           name: 'dom',
           environment: 'happy-dom',

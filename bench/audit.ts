@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { VerifyReport } from '../shared/api/audit';
-import { LOCAL_OWNER, type Principal } from '../shared/permissions';
-import { createCore } from '../main/core/app';
-import type { AuditEntry } from '../main/core/audit/log';
-import { silentLogger } from '../main/core/logging/logger';
+import type { VerifyReport } from '@shared/api/audit';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
+import { createCore } from '@core/app';
+import type { AuditEntry } from '@core/audit/log';
+import { silentLogger } from '@core/logging/logger';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';
 import { formatTable, measure, ms, type MeasureOptions } from './lib/measure';
 

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { methods } from '../shared/api';
-import { toHttpRequest } from '../shared/api/http';
-import type { ServerListInput } from '../shared/api/servers';
-import { LOCAL_OWNER } from '../shared/permissions';
-import { createCore } from '../main/core/app';
-import { silentLogger } from '../main/core/logging/logger';
+import { methods } from '@shared/api';
+import { toHttpRequest } from '@shared/api/http';
+import type { ServerListInput } from '@shared/api/servers';
+import { LOCAL_OWNER } from '@shared/permissions';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
 import { fleetCsv } from '../main/headless/testing/fleet';
 import { cleanUp, startGuardian, tempDir } from '../main/headless/testing/guardian';
 import { formatTable, measure, ms, type MeasureOptions, type Sample } from './lib/measure';

@@ -6,12 +6,12 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { methods } from '../shared/api';
-import { MIN_INTERVAL_MS } from '../shared/api/checks';
-import { toHttpRequest } from '../shared/api/http';
-import { isFinished, type Job } from '../shared/api/jobs';
-import type { Server } from '../shared/api/servers';
-import { packageRoot } from '../main/core/paths';
+import { methods } from '@shared/api';
+import { MIN_INTERVAL_MS } from '@shared/api/checks';
+import { toHttpRequest } from '@shared/api/http';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { Server } from '@shared/api/servers';
+import { packageRoot } from '@core/paths';
 import { cleanUp, startGuardian, tempDir, type Guardian } from '../main/headless/testing/guardian';
 import { formatTable, ms, percentile } from './lib/measure';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
-import { packageRoot } from '../main/core/paths';
+import { packageRoot } from '@core/paths';
 import { findElectronBinary } from '../main/headless/start';
 
 // The real desktop app: Electron, the sandboxed preload, app:// and IPC, from an empty data

@@ -42,6 +42,13 @@ describe('the layer rule', () => {
     ['shared/x.ts', "import { Router } from '../main/core/api/router';\nexport const router = Router;\n"],
     ['main/headless/x.ts', "import { app } from 'electron';\nexport const ready = app.whenReady();\n"],
     ['preload/x.ts', "import fs from 'node:fs';\nexport const read = fs.readFileSync;\n"],
+    // The same layers reached through the path aliases, and the aliases skipped for climbing folders.
+    ['renderer/src/x.ts', "import { createCore } from '@core/app';\nexport const core = createCore;\n"],
+    ['shared/x.ts', "import { Router } from '@core/api/router';\nexport const router = Router;\n"],
+    ['preload/x.ts', "import { createCore } from '@core/app';\nexport const core = createCore;\n"],
+    ['main/core/api/x.ts', "import { methods } from '../../../shared/api';\nexport const all = methods;\n"],
+    ['main/headless/x.ts', "import { createCore } from '../core/app';\nexport const core = createCore;\n"],
+    ['renderer/src/x.ts', "import { methods } from '../../shared/api';\nexport const all = methods;\n"],
   ])('refuses in %s: %s', async (path, code) => {
     const { layerErrors } = await lint(path, code);
     expect(layerErrors.length).toBeGreaterThan(0);
@@ -52,9 +59,9 @@ describe('the layer rule', () => {
     ['shared/x.ts', "import { z } from 'zod';\nexport const Name = z.string();\n"],
     ['main/desktop/x.ts', "import { app } from 'electron';\nexport const ready = app.whenReady();\n"],
     ['main/core/x.ts', "import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n"],
-    ['main/core/api/x.ts', "import { methods } from '../../../shared/api';\nexport const all = methods;\n"],
-    ['main/headless/x.ts', "import { createCore } from '../core/app';\nexport const core = createCore;\n"],
-    ['renderer/src/x.ts', "import { methods } from '../../shared/api';\nexport const all = methods;\n"],
+    ['main/core/api/x.ts', "import { methods } from '@shared/api';\nexport const all = methods;\n"],
+    ['main/headless/x.ts', "import { createCore } from '@core/app';\nexport const core = createCore;\n"],
+    ['renderer/src/x.ts', "import { methods } from '@shared/api';\nexport const all = methods;\n"],
     ['preload/x.ts', "import { contextBridge } from 'electron';\nexport const bridge = contextBridge;\n"],
   ])('allows in %s: %s', async (path, code) => {
     const { all } = await lint(path, code);

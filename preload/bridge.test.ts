@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult } from '../shared/ipc';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult } from '@shared/ipc';
 import { createBridge, type IpcRendererLike } from './bridge';
 
 type Listener = (event: unknown, ...args: unknown[]) => void;

@@ -1,4 +1,4 @@
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type GuardianBridge, type IpcCallResult } from '../shared/ipc';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type GuardianBridge, type IpcCallResult } from '@shared/ipc';
 
 type IpcListener = (event: unknown, ...args: unknown[]) => void;
 

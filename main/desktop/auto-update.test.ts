@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { UpdatesStatus } from '../../shared/api/updates';
-import { LOCAL_OWNER } from '../../shared/permissions';
-import { failure, success, useTempCore } from '../core/testing/harness';
+import type { UpdatesStatus } from '@shared/api/updates';
+import { LOCAL_OWNER } from '@shared/permissions';
+import { failure, success, useTempCore } from '@core/testing/harness';
 import { createDesktopUpdates, startChannel, type DesktopUpdatesOptions } from './auto-update';
 import { createDesktopSettings, memoryStore, type DesktopSettingsStore } from './desktop-settings';
 import { FakeUpdater } from './testing/fake-updater';

@@ -1,5 +1,5 @@
-import { UpdateChannel, type UpdatesStatus } from '../../shared/api/updates';
-import type { UpdatesControl } from '../core/updates/handlers';
+import { UpdateChannel, type UpdatesStatus } from '@shared/api/updates';
+import type { UpdatesControl } from '@core/updates/handlers';
 import type { DesktopSettingsStore } from './desktop-settings';
 import {
   createUpdateController,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { packageRoot } from '../core/paths';
+import { packageRoot } from '@core/paths';
 import { cliArgsFrom, runCli, relayQuitToCli, type CliHost } from './cli-mode';
 
 describe('cliArgsFrom: is this launch the CLI?', () => {

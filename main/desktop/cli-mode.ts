@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../core/paths';
+import { packageRoot } from '@core/paths';
 
 // The installed app runs the headless CLI too (`guardian serve`, `guardian servers list` …).
 // Its fuses turn runAsNode off, so the Electron binary cannot be plain Node: the CLI runs inside

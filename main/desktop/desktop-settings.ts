@@ -1,4 +1,4 @@
-import { UpdateChannel } from '../../shared/api/updates';
+import { UpdateChannel } from '@shared/api/updates';
 import type { StateStore } from './window-state';
 
 // The desktop app's own preferences (not the fleet's: those live in the database). Kept in

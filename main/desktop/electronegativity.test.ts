@@ -3,7 +3,7 @@ import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { packageRoot } from '../core/paths';
+import { packageRoot } from '@core/paths';
 
 // Doyensec's Electronegativity (static checks for Electron misconfigurations) over the shell's
 // sources and, when built, the bundles Electron runs. Any finding not in

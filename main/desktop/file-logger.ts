@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../core/logging/logger';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '@core/logging/logger';
 
 export interface FileLogger {
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { ServerStatus } from '../../shared/api/health';
+import type { ServerStatus } from '@shared/api/health';
 
 // What the tray says about the fleet: one colour and one line, from the overview's counts.
 // Pure, so the mapping is tested without a tray.

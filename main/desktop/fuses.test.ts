@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { packageRoot } from '../core/paths';
+import { packageRoot } from '@core/paths';
 
 // The electron-builder afterPack hook that flips Electron's fuses (deploy/electron-fuses.cjs):
 // its settings, its wiring in electron-builder.yml, and a run over a fake Electron binary.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../core/paths';
+import { packageRoot } from '@core/paths';
 import { CONTENT_SECURITY_POLICY } from './app-protocol';
 
 // A regression guard on what ships: the built main bundle that Electron actually runs must keep

@@ -16,10 +16,10 @@ import {
   type Session,
 } from 'electron';
 import Store from 'electron-store';
-import { AppError } from '../../shared/api';
-import { createCore, type Core } from '../core/app';
-import type { Logger } from '../core/logging/logger';
-import { dataPaths, packageRoot, rendererDir } from '../core/paths';
+import { AppError } from '@shared/api';
+import { createCore, type Core } from '@core/app';
+import type { Logger } from '@core/logging/logger';
+import { dataPaths, packageRoot, rendererDir } from '@core/paths';
 import { buildAppMenuTemplate } from './app-menu';
 import { createDesktopUpdates, loadElectronUpdater } from './auto-update';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler, isAppUrl } from './app-protocol';
@@ -33,7 +33,7 @@ import { fileSaver } from './save-file';
 import { registerIpc, type DesktopIpc } from './ipc';
 import { createMainWindow, navigateWindow } from './main-window';
 import { createIncidentNotifier, type IncidentNotifier } from './notifications';
-import { systemTime } from '../core/timers';
+import { systemTime } from '@core/timers';
 import { createFleetTray, type FleetTray } from './tray';
 import { trayWillShow } from './tray-support';
 import { createWindowController, keepRunningWhenAllClosed, type WindowController } from './window-controller';

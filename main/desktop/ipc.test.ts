@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Job } from '../../shared/api/jobs';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '../../shared/ipc';
-import type { Principal } from '../../shared/permissions';
-import { createCore, type Core } from '../core/app';
-import { EventBus, type EventListener } from '../core/events/bus';
-import { silentLogger } from '../core/logging/logger';
+import type { Job } from '@shared/api/jobs';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '@shared/ipc';
+import type { Principal } from '@shared/permissions';
+import { createCore, type Core } from '@core/app';
+import { EventBus, type EventListener } from '@core/events/bus';
+import { silentLogger } from '@core/logging/logger';
 import { isAppUrl } from './app-protocol';
 import { registerIpc, type Authenticate, type IpcInvokeListener, type IpcMainLike, type RouterLike, type WebContentsLike } from './ipc';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { events as eventDefs, isEventName, type AppErrorShape, type EventName } from '../../shared/api';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '../../shared/ipc';
-import { principalAllows, type Principal } from '../../shared/permissions';
-import type { Router } from '../core/api/router';
-import type { SessionSink } from '../core/auth/signin';
-import type { EventBus } from '../core/events/bus';
+import { events as eventDefs, isEventName, type AppErrorShape, type EventName } from '@shared/api';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '@shared/ipc';
+import { principalAllows, type Principal } from '@shared/permissions';
+import type { Router } from '@core/api/router';
+import type { SessionSink } from '@core/auth/signin';
+import type { EventBus } from '@core/events/bus';
 
 /** What the handler reads of Electron's IpcMainInvokeEvent. A destroyed frame is null. */
 export interface IpcInvokeEventLike {

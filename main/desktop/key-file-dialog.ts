@@ -1,5 +1,5 @@
-import { AppError } from '../../shared/api/errors';
-import { readKeyFile, type KeyFileSource } from '../core/vault/keyfile';
+import { AppError } from '@shared/api/errors';
+import { readKeyFile, type KeyFileSource } from '@core/vault/keyfile';
 
 /** The part of Electron's dialog module picking a key file uses. */
 export interface OpenDialogLike {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { BrowserWindow, screen, type Display } from 'electron';
-import type { Logger } from '../core/logging/logger';
-import { packageRoot } from '../core/paths';
+import type { Logger } from '@core/logging/logger';
+import { packageRoot } from '@core/paths';
 import { appRouteUrl } from './app-protocol';
 import { hardenedWindowOptions } from './window';
 import { restoreWindowState, trackWindowState, type DisplayInfo, type StateStore } from './window-state';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Incident } from '../../shared/api/incidents';
-import { EventBus } from '../core/events/bus';
-import { FakeTime } from '../core/testing/fake-time';
+import type { Incident } from '@shared/api/incidents';
+import { EventBus } from '@core/events/bus';
+import { FakeTime } from '@core/testing/fake-time';
 import {
   createIncidentNotifier,
   formatDuration,

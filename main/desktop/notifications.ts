@@ -1,7 +1,7 @@
-import { Incident } from '../../shared/api/incidents';
+import { Incident } from '@shared/api/incidents';
 import type { EventSourceLike } from './ipc';
 import type { DesktopSettings } from './desktop-settings';
-import type { Time } from '../core/timers';
+import type { Time } from '@core/timers';
 
 // Native notifications for incidents: "web-1 is down" when one opens, "web-1 is back up after
 // 12 min" when it is resolved. Never more than the configured number a minute: beyond that the

@@ -1,4 +1,4 @@
-import type { OsKeyProtector } from '../core/vault/slots';
+import type { OsKeyProtector } from '@core/vault/slots';
 
 /** The part of Electron's safeStorage the vault's `os` slot uses. */
 export interface SafeStorageLike {

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import type { ServerStatus } from '../../shared/api/health';
-import { EventBus } from '../core/events/bus';
-import { packageRoot } from '../core/paths';
+import type { ServerStatus } from '@shared/api/health';
+import { EventBus } from '@core/events/bus';
+import { packageRoot } from '@core/paths';
 import { createDesktopSettings, memoryStore } from './desktop-settings';
-import { FakeTime } from '../core/testing/fake-time';
+import { FakeTime } from '@core/testing/fake-time';
 import { FLEET_LEVELS, trayIconFile, type FleetLevel, type StatusCounts } from './fleet-status';
 import { createFleetTray, TRAY_REFRESH_MS, type PollingControl, type TrayLike } from './tray';
 

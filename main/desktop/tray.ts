@@ -2,7 +2,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 import type { EventSourceLike } from './ipc';
 import type { DesktopSettings, DesktopSettingsStore } from './desktop-settings';
 import { fleetStatus, type FleetLevel, type StatusCounts } from './fleet-status';
-import type { Time } from '../core/timers';
+import type { Time } from '@core/timers';
 
 // The tray icon: the fleet's status in its colour and tooltip, and a menu to open the window,
 // pause polling, lock the vault and quit. Electron's Tray and Menu are injected (index.ts passes

@@ -1,4 +1,4 @@
-import type { UpdateChannel, UpdateErrorCode, UpdateState } from '../../shared/api/updates';
+import type { UpdateChannel, UpdateErrorCode, UpdateState } from '@shared/api/updates';
 
 /**
  * Auto-update for the packaged desktop app. The states are a pure function of (state, event);

@@ -4,11 +4,11 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Me } from '../../shared/api/auth';
-import type { AppErrorShape } from '../../shared/api/errors';
-import { isFinished, type Job } from '../../shared/api/jobs';
-import type { Server } from '../../shared/api/servers';
-import type { Secret, SecretValue, VaultStatus } from '../../shared/api/vault';
+import type { Me } from '@shared/api/auth';
+import type { AppErrorShape } from '@shared/api/errors';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { Server } from '@shared/api/servers';
+import type { Secret, SecretValue, VaultStatus } from '@shared/api/vault';
 import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 // ssh2's generateKeyPairSync drops a leading zero byte of 1 ed25519 public key in 256, making a key

@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../shared/api/errors';
-import type { Check } from '../../shared/api/checks';
-import type { Server } from '../../shared/api/servers';
-import type { Secret } from '../../shared/api/vault';
-import { ed25519Key } from '../core/testing/ssh-keys';
-import { type KeyPair, TestSshd } from '../core/testing/sshd';
+import type { AppErrorShape } from '@shared/api/errors';
+import type { Check } from '@shared/api/checks';
+import type { Server } from '@shared/api/servers';
+import type { Secret } from '@shared/api/vault';
+import { ed25519Key } from '@core/testing/ssh-keys';
+import { type KeyPair, TestSshd } from '@core/testing/sshd';
 import { cleanUp, runCli, startGuardian, type Guardian } from './testing/guardian';
 
 // Issue 14 #2: an operator API key (vault:write, not vault:reveal) must not be able to send a

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Me } from '../../shared/api/auth';
-import type { ApiKey, User } from '../../shared/api/users';
+import type { Me } from '@shared/api/auth';
+import type { ApiKey, User } from '@shared/api/users';
 import { cleanUp, runCli, startGuardian, tempDir } from './testing/guardian';
 
 afterAll(cleanUp);

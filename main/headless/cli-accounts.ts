@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
-import { AppError } from '../../shared/api/errors';
-import { PERMISSIONS, ROLES, type Permission, type Role } from '../../shared/permissions';
-import { LOCAL_OWNER } from '../../shared/permissions';
-import type { Core } from '../core/app';
+import { AppError } from '@shared/api/errors';
+import { PERMISSIONS, ROLES, type Permission, type Role } from '@shared/permissions';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '@core/app';
 import { printTable } from './cli-output';
 
 type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>) => Promise<T>;

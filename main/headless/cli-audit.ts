@@ -1,11 +1,11 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { AUDIT_EXPORT_FORMATS, type VerifyReport } from '../../shared/api/audit';
-import { AppError } from '../../shared/api/errors';
-import type { Job } from '../../shared/api/jobs';
-import { LOCAL_OWNER } from '../../shared/permissions';
-import type { Core } from '../core/app';
-import { verifyJsonLines } from '../core/audit/verify-file';
+import { AUDIT_EXPORT_FORMATS, type VerifyReport } from '@shared/api/audit';
+import { AppError } from '@shared/api/errors';
+import type { Job } from '@shared/api/jobs';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '@core/app';
+import { verifyJsonLines } from '@core/audit/verify-file';
 import { printTable, showJobProgress } from './cli-output';
 
 type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>) => Promise<T>;

@@ -1,8 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../shared/api/checks';
-import type { FleetOverview } from '../../shared/api/health';
+import type { Check } from '@shared/api/checks';
+import type { FleetOverview } from '@shared/api/health';
 import { formatDuration, parseDuration } from './cli-health';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
 

@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AppError } from '../../shared/api/errors';
-import { CheckSpec, type Check, type CheckResult, type CheckStatus } from '../../shared/api/checks';
-import { type FleetOverview } from '../../shared/api/health';
-import { ServerId, type Server } from '../../shared/api/servers';
-import { CHECK_TYPES, type CheckType } from '../../shared/health';
-import { LOCAL_OWNER } from '../../shared/permissions';
-import type { Core } from '../core/app';
-import { checkTarget } from '../core/health/target';
+import { AppError } from '@shared/api/errors';
+import { CheckSpec, type Check, type CheckResult, type CheckStatus } from '@shared/api/checks';
+import { type FleetOverview } from '@shared/api/health';
+import { ServerId, type Server } from '@shared/api/servers';
+import { CHECK_TYPES, type CheckType } from '@shared/health';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '@core/app';
+import { checkTarget } from '@core/health/target';
 import { printTable } from './cli-output';
 
 type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>) => Promise<T>;

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../shared/api/jobs';
-import type { Schedule } from '../../shared/api/schedules';
-import { dataPaths } from '../core/paths';
+import type { Job } from '@shared/api/jobs';
+import type { Schedule } from '@shared/api/schedules';
+import { dataPaths } from '@core/paths';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
 
 afterAll(cleanUp);

@@ -1,10 +1,10 @@
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command, type Option } from 'commander';
-import { AppError } from '../../shared/api/errors';
-import { isFinished, type Job } from '../../shared/api/jobs';
-import type { Schedule } from '../../shared/api/schedules';
-import { LOCAL_OWNER } from '../../shared/permissions';
-import type { Core } from '../core/app';
+import { AppError } from '@shared/api/errors';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { Schedule } from '@shared/api/schedules';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '@core/app';
 import { printTable } from './cli-output';
 
 type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>) => Promise<T>;

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
-import { isFinished, type Job } from '../../shared/api/jobs';
-import type { Core } from '../core/app';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { Core } from '@core/app';
 
 /** Columns padded to their widest cell, as `ls -l` and `docker ps` print. */
 export function printTable(headers: string[], rows: string[][]): void {

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../shared/api/jobs';
-import { ReportResult, UptimeReport } from '../../shared/api/reports';
-import { createCore } from '../core/app';
-import { silentLogger } from '../core/logging/logger';
-import { DAY_MS, seedDay, seedServer } from '../core/reports/testing/seed';
+import type { Job } from '@shared/api/jobs';
+import { ReportResult, UptimeReport } from '@shared/api/reports';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
+import { DAY_MS, seedDay, seedServer } from '@core/reports/testing/seed';
 import { parseIsoTime } from './cli-reports';
 import { cleanUp, pollUntil, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 

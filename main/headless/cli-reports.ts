@@ -1,12 +1,12 @@
 import { copyFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { AppError } from '../../shared/api/errors';
-import { hasArtifact } from '../../shared/api/jobs';
-import { PERIOD_PRESETS, REPORT_FORMATS, REPORT_TYPES, type ReportFormat, type ReportResult, type ReportType } from '../../shared/api/reports';
-import { ServerId } from '../../shared/api/servers';
-import { LOCAL_OWNER } from '../../shared/permissions';
-import type { Core } from '../core/app';
+import { AppError } from '@shared/api/errors';
+import { hasArtifact } from '@shared/api/jobs';
+import { PERIOD_PRESETS, REPORT_FORMATS, REPORT_TYPES, type ReportFormat, type ReportResult, type ReportType } from '@shared/api/reports';
+import { ServerId } from '@shared/api/servers';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '@core/app';
 import { showJobProgress } from './cli-output';
 
 type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>) => Promise<T>;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Server } from '../../shared/api/servers';
+import type { Server } from '@shared/api/servers';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
 
 afterAll(cleanUp);

@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isFinished, type Job } from '../../shared/api/jobs';
-import type { Schedule } from '../../shared/api/schedules';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { Schedule } from '@shared/api/schedules';
 import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 // The data folder holds password hashes, TOTP secrets and the sealed vault: after a real

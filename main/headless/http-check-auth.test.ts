@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../shared/api/audit';
-import type { AppErrorShape } from '../../shared/api/errors';
-import type { Check } from '../../shared/api/checks';
-import type { Server } from '../../shared/api/servers';
-import type { Secret } from '../../shared/api/vault';
+import type { AuditEvent } from '@shared/api/audit';
+import type { AppErrorShape } from '@shared/api/errors';
+import type { Check } from '@shared/api/checks';
+import type { Server } from '@shared/api/servers';
+import type { Secret } from '@shared/api/vault';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 // Issue 14 #5: HTTP check credentials were stored, listed, audited and re-sent in clear. They now

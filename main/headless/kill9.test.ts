@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isFinished, type Job } from '../../shared/api/jobs';
-import type { ImportSummary, Server } from '../../shared/api/servers';
-import { IMPORT_BATCH } from '../core/servers/import-job';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { ImportSummary, Server } from '@shared/api/servers';
+import { IMPORT_BATCH } from '@core/servers/import-job';
 import { fleetCsv } from './testing/fleet';
 import { cleanUp, pollUntil, startGuardian, type Guardian } from './testing/guardian';
 

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import pinoRoll from 'pino-roll';
-import { makePrivateDir, PRIVATE_FILE_MODE } from '../core/file-modes';
-import { createLogger, type Logger, type LogLevel } from '../core/logging/logger';
-import type { DataPaths } from '../core/paths';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '@core/file-modes';
+import { createLogger, type Logger, type LogLevel } from '@core/logging/logger';
+import type { DataPaths } from '@core/paths';
 
 /**
  * A service's logger: JSON lines to standard error (for journald and docker logs) and to a

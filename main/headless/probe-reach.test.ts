@@ -1,9 +1,9 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../shared/api/audit';
-import type { AppErrorShape } from '../../shared/api/errors';
-import type { Check } from '../../shared/api/checks';
-import type { ProbeResult, Server } from '../../shared/api/servers';
+import type { AuditEvent } from '@shared/api/audit';
+import type { AppErrorShape } from '@shared/api/errors';
+import type { Check } from '@shared/api/checks';
+import type { ProbeResult, Server } from '@shared/api/servers';
 import { cleanUp, runCli, startGuardian, type Guardian } from './testing/guardian';
 
 // Issue 14 #13: servers.probe connected anywhere, unaudited and unlimited: a TCP port scanner of

@@ -3,11 +3,11 @@ import http from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Server } from '../../shared/api/servers';
-import { AppError } from '../../shared/api/errors';
-import { createCore } from '../core/app';
-import { silentLogger } from '../core/logging/logger';
-import { rendererDir } from '../core/paths';
+import type { Server } from '@shared/api/servers';
+import { AppError } from '@shared/api/errors';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
+import { rendererDir } from '@core/paths';
 import { startHttpServer } from './http/server';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../../shared/api/errors';
-import { createCore } from '../core/app';
-import { configuredKeyFile } from '../core/vault/keyfile';
-import type { LogLevel } from '../core/logging/logger';
-import { dataPaths, rendererDir } from '../core/paths';
+import { AppError } from '@shared/api/errors';
+import { createCore } from '@core/app';
+import { configuredKeyFile } from '@core/vault/keyfile';
+import type { LogLevel } from '@core/logging/logger';
+import { dataPaths, rendererDir } from '@core/paths';
 import { startHttpServer } from './http/server';
-import { SETUP_TOKEN_HEADER } from '../../shared/api/http';
+import { SETUP_TOKEN_HEADER } from '@shared/api/http';
 import { discardSetupToken, issueSetupToken } from './http/setup-token';
 import { createServiceLogger } from './logging';
 import { isLoopbackAddress } from './net';

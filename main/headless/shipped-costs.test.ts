@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ARGON2 } from '../core/auth/passwords';
-import { DEFAULT_SCRYPT } from '../core/vault/crypto';
+import { DEFAULT_ARGON2 } from '@core/auth/passwords';
+import { DEFAULT_SCRYPT } from '@core/vault/crypto';
 import { cleanUp, runCli, startGuardian, tempDir } from './testing/guardian';
 
 // Tests in process hash passwords and derive vault keys at a cheap cost (CHEAP_COSTS in

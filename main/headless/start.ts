@@ -4,7 +4,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { packageRoot } from '../core/paths';
+import { packageRoot } from '@core/paths';
 
 // `npm start`: the desktop app when Electron's binary is installed, otherwise the same UI served
 // by `guardian serve --ui` (our build machines can never download Electron's binary).

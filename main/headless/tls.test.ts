@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Me } from '../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 afterAll(cleanUp);

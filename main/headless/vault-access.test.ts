@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppErrorShape } from '../../shared/api/errors';
-import type { Me } from '../../shared/api/auth';
-import type { VaultStatus } from '../../shared/api/vault';
-import { LOCAL_OWNER, type Role } from '../../shared/permissions';
-import type { Core } from '../core/app';
-import { CHEAP_SCRYPT, tempCore, type TempCore } from '../core/testing/harness';
-import { configuredKeyFile } from '../core/vault/keyfile';
+import { AppErrorShape } from '@shared/api/errors';
+import type { Me } from '@shared/api/auth';
+import type { VaultStatus } from '@shared/api/vault';
+import { LOCAL_OWNER, type Role } from '@shared/permissions';
+import type { Core } from '@core/app';
+import { CHEAP_SCRYPT, tempCore, type TempCore } from '@core/testing/harness';
+import { configuredKeyFile } from '@core/vault/keyfile';
 import { startHttpServer, type RunningHttpServer } from './http/server';
 
 // Who may open, close and empty the vault over HTTP: a core behind the real HTTP server on

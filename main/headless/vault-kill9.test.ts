@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../shared/api/jobs';
-import type { SecretValue, VaultStatus } from '../../shared/api/vault';
-import { createCore, type Core } from '../core/app';
-import { silentLogger } from '../core/logging/logger';
-import { configuredKeyFile } from '../core/vault/keyfile';
-import { ROTATE_BATCH } from '../core/vault/service';
+import type { Job } from '@shared/api/jobs';
+import type { SecretValue, VaultStatus } from '@shared/api/vault';
+import { createCore, type Core } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
+import { configuredKeyFile } from '@core/vault/keyfile';
+import { ROTATE_BATCH } from '@core/vault/service';
 import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 // ssh2's generateKeyPairSync drops a leading zero byte of 1 ed25519 public key in 256, making a key

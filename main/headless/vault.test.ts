@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '../../shared/api/errors';
-import type { Secret, VaultStatus } from '../../shared/api/vault';
+import type { AppErrorShape } from '@shared/api/errors';
+import type { Secret, VaultStatus } from '@shared/api/vault';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 // `guardian serve` and its vault key file: the flag, GUARDIAN_VAULT_KEY_FILE, and systemd's

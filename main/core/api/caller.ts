@@ -1,4 +1,4 @@
-import type { Principal } from '../../../shared/permissions';
+import type { Principal } from '@shared/permissions';
 import { notSignedIn } from '../auth/refusals';
 import type { CallContext } from './router';
 

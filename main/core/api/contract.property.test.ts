@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { methodList, methods, pathParams, type MethodDef } from '../../../shared/api';
-import { IMPORT_MAX_BYTES } from '../../../shared/api/servers';
-import { LOCAL_OWNER, PERMISSIONS } from '../../../shared/permissions';
+import { methodList, methods, pathParams, type MethodDef } from '@shared/api';
+import { IMPORT_MAX_BYTES } from '@shared/api/servers';
+import { LOCAL_OWNER, PERMISSIONS } from '@shared/permissions';
 import { domainOf, FUZZ_SHARDS, shardsOf } from '../testing/contract-fuzz';
 import { useTempCore } from '../testing/harness';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { toAppError } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 
 interface SqliteLikeError {
   code: string;

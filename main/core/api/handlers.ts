@@ -1,5 +1,5 @@
 import { createAuthHandlers, type AuthHandlerDeps } from '../auth/handlers';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { assertMayFetch, type Artifacts } from '../jobs/artifacts';
 import { who } from './caller';
 import type { JobService } from '../jobs/service';

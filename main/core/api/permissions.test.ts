@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventList, methodList, methods, type MethodName } from '../../../shared/api';
-import type { UpdateChannel, UpdatesStatus } from '../../../shared/api/updates';
-import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '../../../shared/permissions';
+import { eventList, methodList, methods, type MethodName } from '@shared/api';
+import type { UpdateChannel, UpdatesStatus } from '@shared/api/updates';
+import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '@shared/permissions';
 import { hashPassword } from '../auth/passwords';
 import { totpCode as codeFor } from '../auth/totp';
 import { CHEAP_ARGON2, RecordingSink, useTempCore, type TestCoreOptions } from '../testing/harness';

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { methodList, methods } from '../../../shared/api';
-import { AppError, AppErrorShape } from '../../../shared/api/errors';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import { methodList, methods } from '@shared/api';
+import { AppError, AppErrorShape } from '@shared/api/errors';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { AuditLog } from '../audit/log';
 import { createLogger, silentLogger } from '../logging/logger';
 import { failure, success, useTempCore } from '../testing/harness';

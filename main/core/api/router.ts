@@ -12,8 +12,8 @@ import {
   type Methods,
   type OutputOf,
   type ParsedInputOf,
-} from '../../../shared/api';
-import { principalAllows, type Principal } from '../../../shared/permissions';
+} from '@shared/api';
+import { principalAllows, type Principal } from '@shared/permissions';
 import type { AuditLog } from '../audit/log';
 import { notSignedIn } from '../auth/refusals';
 import type { SessionSink } from '../auth/signin';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { BreakKind } from '../../../shared/api/audit';
+import type { BreakKind } from '@shared/api/audit';
 
 /**
  * The audit log's hash chain (docs/architecture.md §9). Each event's hash is

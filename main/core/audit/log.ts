@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Job } from '../../../shared/api/jobs';
-import type { Principal } from '../../../shared/permissions';
+import type { Job } from '@shared/api/jobs';
+import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
 import { redactDetails } from './redact';

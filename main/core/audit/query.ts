@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../../../shared/api/errors';
-import type { AuditEvent, AuditFilter } from '../../../shared/api/audit';
+import { AppError } from '@shared/api/errors';
+import type { AuditEvent, AuditFilter } from '@shared/api/audit';
 import { COLUMNS, EVENT_COLUMNS, toAuditEvent, type AuditRow } from './rows';
 import { searchExpression } from './search';
 

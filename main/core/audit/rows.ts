@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../../shared/api/audit';
+import type { AuditEvent } from '@shared/api/audit';
 import type { StoredEvent } from './chain';
 
 /** An audit_events row as SQLite returns it. */

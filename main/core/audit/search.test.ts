@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditFilter } from '../../../shared/api/audit';
+import type { AuditFilter } from '@shared/api/audit';
 import { openDatabase, type OpenedDatabase } from '../db/open';
 import { silentLogger } from '../logging/logger';
 import { migrationsDir } from '../paths';

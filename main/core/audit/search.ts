@@ -1,4 +1,4 @@
-import type { AuditFilter } from '../../../shared/api/audit';
+import type { AuditFilter } from '@shared/api/audit';
 
 /**
  * The audit log's filters as one FTS5 query over `audit_search` (migration 0005). The view

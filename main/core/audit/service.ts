@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { AuditEvent, AuditFilter, AuditSettings, VerifyReport } from '../../../shared/api/audit';
-import { AuditSettings as AuditSettingsSchema } from '../../../shared/api/audit';
+import type { AuditEvent, AuditFilter, AuditSettings, VerifyReport } from '@shared/api/audit';
+import { AuditSettings as AuditSettingsSchema } from '@shared/api/audit';
 import type { Clock } from '../clock';
 import type { Artifacts } from '../jobs/artifacts';
 import type { JobContext, JobService } from '../jobs/service';

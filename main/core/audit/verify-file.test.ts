@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../../shared/api/audit';
-import { AppError } from '../../../shared/api/errors';
+import type { AuditEvent } from '@shared/api/audit';
+import { AppError } from '@shared/api/errors';
 import { canonicalDetails, GENESIS, hashEvent } from './chain';
 import { verifyJsonLines } from './verify-file';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { AuditEvent } from '../../../shared/api/audit';
-import { AppError } from '../../../shared/api/errors';
+import { AuditEvent } from '@shared/api/audit';
+import { AppError } from '@shared/api/errors';
 import { canonicalDetails, hashEvent } from './chain';
 
 export interface FileVerdict {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { User } from '../../../shared/api/users';
-import type { Principal, Role } from '../../../shared/permissions';
+import type { User } from '@shared/api/users';
+import type { Principal, Role } from '@shared/permissions';
 import type { CallResult } from '../api/router';
 import { failure, RecordingSink, setupOwner, success, useTempCore, visibleParts } from '../testing/harness';
 

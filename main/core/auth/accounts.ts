@@ -1,7 +1,7 @@
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
-import { AppError } from '../../../shared/api/errors';
-import type { User } from '../../../shared/api/users';
-import type { Principal, Role } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { User } from '@shared/api/users';
+import type { Principal, Role } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { assertPasswordAcceptable, DEFAULT_ARGON2, hashPassword, type Argon2Cost } from './passwords';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKey } from '../../../shared/api/users';
-import type { Principal } from '../../../shared/permissions';
+import type { ApiKey } from '@shared/api/users';
+import type { Principal } from '@shared/permissions';
 import { failure, success, useTempCore } from '../testing/harness';
 
 const NOW = 1_767_225_600_000;

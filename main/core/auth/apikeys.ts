@@ -1,8 +1,8 @@
 import { desc, eq } from 'drizzle-orm';
-import { AppError } from '../../../shared/api/errors';
-import type { ApiKey } from '../../../shared/api/users';
-import type { Permission, Principal, Role } from '../../../shared/permissions';
-import { principalAllows, ROLE_PERMISSIONS, roleAllows } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { ApiKey } from '@shared/api/users';
+import type { Permission, Principal, Role } from '@shared/permissions';
+import { principalAllows, ROLE_PERMISSIONS, roleAllows } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { assertMayActOn } from './accounts';

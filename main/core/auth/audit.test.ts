@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { User } from '../../../shared/api/users';
-import type { Principal } from '../../../shared/permissions';
+import type { User } from '@shared/api/users';
+import type { Principal } from '@shared/permissions';
 import { RecordingSink, setupOwner, success, useTempCore } from '../testing/harness';
 import type { SessionSink } from './signin';
 import { totpCode } from './totp';

@@ -1,6 +1,6 @@
-import { AppError } from '../../../shared/api/errors';
-import type { Events, PayloadOf } from '../../../shared/api';
-import { principalAllows, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { Events, PayloadOf } from '@shared/api';
+import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName, who } from '../api/caller';
 import type { CallContext, Handlers } from '../api/router';
 import type { EventBus } from '../events/bus';

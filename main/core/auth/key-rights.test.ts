@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PERMISSIONS, principalAllows, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from '../../../shared/permissions';
+import { PERMISSIONS, principalAllows, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from '@shared/permissions';
 import { keyRights, lesserRole } from './key-rights';
 
 const allowed = (role: Role, permissions: readonly Permission[] | null, ownerRole: Role | null) => {

@@ -1,4 +1,4 @@
-import { ROLE_PERMISSIONS, roleAllows, type Permission, type Role } from '../../../shared/permissions';
+import { ROLE_PERMISSIONS, roleAllows, type Permission, type Role } from '@shared/permissions';
 
 const includes = (outer: Role, inner: Role) => ROLE_PERMISSIONS[inner].every((permission) => roleAllows(outer, permission));
 

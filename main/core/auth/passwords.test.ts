@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { failure, setupOwner, useTempCore } from '../testing/harness';
 import { dummyPasswordHash, hashPassword, isCommonPassword, passwordRules, verifyPassword } from './passwords';
 import type { SessionSink } from './signin';

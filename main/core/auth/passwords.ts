@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { AppError } from '../../../shared/api/errors';
-import { checkPasswordRules, passwordProblem, type PasswordRuleResult } from '../../../shared/password-policy';
+import { AppError } from '@shared/api/errors';
+import { checkPasswordRules, passwordProblem, type PasswordRuleResult } from '@shared/password-policy';
 
 /** How much work one argon2id hash is: memory in KiB, passes, lanes. */
 export interface Argon2Cost {

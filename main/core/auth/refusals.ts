@@ -1,4 +1,4 @@
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 
 /**
  * The refusal every transport gives a caller who brought no credential: said once, so the

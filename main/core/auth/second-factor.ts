@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
-import type { Me } from '../../../shared/api/auth';
-import { AppError } from '../../../shared/api/errors';
-import type { Principal } from '../../../shared/permissions';
+import type { Me } from '@shared/api/auth';
+import { AppError } from '@shared/api/errors';
+import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { AccountStore } from './accounts';

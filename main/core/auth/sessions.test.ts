@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Principal, Role } from '../../../shared/permissions';
+import type { Principal, Role } from '@shared/permissions';
 import type { CallResult } from '../api/router';
 import type { Core } from '../app';
 import { attemptSignIn, failure, RecordingSink, success, useTempCore, visibleParts } from '../testing/harness';

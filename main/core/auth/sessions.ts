@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
-import type { Role } from '../../../shared/permissions';
+import type { Role } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { sessionsTable, usersTable, type SessionRow, type UserRow } from './table';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { ONBOARDING_STEPS, type Me, type OnboardingStep } from '../../../shared/api/auth';
-import { AppError } from '../../../shared/api/errors';
-import type { Principal } from '../../../shared/permissions';
+import { ONBOARDING_STEPS, type Me, type OnboardingStep } from '@shared/api/auth';
+import { AppError } from '@shared/api/errors';
+import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { SettingsStore } from '../settings/store';

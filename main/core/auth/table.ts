@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { Permission, Role } from '../../../shared/permissions';
+import type { Permission, Role } from '@shared/permissions';
 
 export const usersTable = sqliteTable(
   'users',

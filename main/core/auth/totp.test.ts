@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../../../shared/permissions';
+import type { Principal } from '@shared/permissions';
 import { attemptSignIn, failure, setupOwner as setupAs, success, useTempCore } from '../testing/harness';
 import { matchTotp, totpCode } from './totp';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { silentLogger } from '../logging/logger';
 import { migrationsDir } from '../paths';
 import { openDatabase, type OpenedDatabase, type OpenOptions } from './open';

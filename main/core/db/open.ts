@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { createPrivateFile, makePrivateDir, tightenFile } from '../file-modes';
 import type { Logger } from '../logging/logger';
 import { migrationsDir as defaultMigrationsDir } from '../paths';

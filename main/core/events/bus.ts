@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EventName, PayloadOf, Events } from '../../../shared/api';
+import type { EventName, PayloadOf, Events } from '@shared/api';
 
 export type EventListener = (name: EventName, payload: unknown) => void;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { events as eventDefs, methods, type EventName } from '../../../shared/api';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import { events as eventDefs, methods, type EventName } from '@shared/api';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { CHEAP_COSTS, failure, success, useTempCore } from '../testing/harness';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FleetOverview } from '../../../shared/api/health';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { FleetOverview } from '@shared/api/health';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { createLogger } from '../logging/logger';
 import { FakeTime } from '../testing/fake-time';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { CheckSpec, CheckStatus } from '../../../shared/api/checks';
+import type { CheckSpec, CheckStatus } from '@shared/api/checks';
 import type { CheckRuntime } from './registry';
 import { initialCheckState, pauseCheckState, type CheckState, type CheckStateRecord } from './state';
 import type { CheckRow } from './table';

@@ -1,6 +1,6 @@
-import { AppError } from '../../../shared/api/errors';
-import type { CheckSpec } from '../../../shared/api/checks';
-import type { Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { CheckSpec } from '@shared/api/checks';
+import type { Principal } from '@shared/permissions';
 import type { SecretStore } from '../vault/secrets';
 import { isMetadataHost, metadataRefusal } from './egress';
 import { checkTarget } from './target';

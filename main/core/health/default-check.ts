@@ -1,7 +1,7 @@
-import { AppError } from '../../../shared/api/errors';
-import { checksCreate, type CheckSpec } from '../../../shared/api/checks';
-import type { DefaultCheck } from '../../../shared/api/servers';
-import { principalAllows, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import { checksCreate, type CheckSpec } from '@shared/api/checks';
+import type { DefaultCheck } from '@shared/api/servers';
+import { principalAllows, type Principal } from '@shared/permissions';
 
 /**
  * The check a new server is watched with (docs/architecture.md §7), whichever way it was added:

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Check } from '../../../shared/api/checks';
-import type { FleetOverview, ServerHealth } from '../../../shared/api/health';
-import type { Incident } from '../../../shared/api/incidents';
-import type { EventName } from '../../../shared/api';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Check } from '@shared/api/checks';
+import type { FleetOverview, ServerHealth } from '@shared/api/health';
+import type { Incident } from '@shared/api/incidents';
+import type { EventName } from '@shared/api';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, tempCore, type TempCore } from '../testing/harness';
 import { Peers } from './checks/testing/peers';

@@ -1,13 +1,13 @@
 import type { Database } from 'better-sqlite3';
-import type { CheckResult as ContractResult, CheckSpec } from '../../../shared/api/checks';
-import { AppError } from '../../../shared/api/errors';
-import { backlogMessage, LATE_AFTER_MS, type ScheduleBacklog } from '../../../shared/api/health';
-import type { MonitoringSettings } from '../../../shared/api/monitoring';
+import type { CheckResult as ContractResult, CheckSpec } from '@shared/api/checks';
+import { AppError } from '@shared/api/errors';
+import { backlogMessage, LATE_AFTER_MS, type ScheduleBacklog } from '@shared/api/health';
+import type { MonitoringSettings } from '@shared/api/monitoring';
 import type { Clock } from '../clock';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
-import type { Principal } from '../../../shared/permissions';
+import type { Principal } from '@shared/permissions';
 import type { SecretUse, UsedSecret } from '../vault/secrets';
 import type { CheckContext, CheckResult, HostKeyPins } from './check';
 import { checkTypes } from './checks';

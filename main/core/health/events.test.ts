@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Check } from '../../../shared/api/checks';
-import type { EventName } from '../../../shared/api';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Check } from '@shared/api/checks';
+import type { EventName } from '@shared/api';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
 import type { CheckResult, CheckStatus } from './check';

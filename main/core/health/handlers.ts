@@ -1,6 +1,6 @@
-import { AppError } from '../../../shared/api/errors';
-import type { Events, PayloadOf } from '../../../shared/api';
-import { principalAllows } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { Events, PayloadOf } from '@shared/api';
+import { principalAllows } from '@shared/permissions';
 import type { Handlers } from '../api/router';
 import { actor, who } from '../api/caller';
 import { toCheck } from './registry';

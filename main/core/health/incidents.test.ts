@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Check, StoredResult } from '../../../shared/api/checks';
-import type { ServerHealth } from '../../../shared/api/health';
-import type { Incident } from '../../../shared/api/incidents';
-import type { EventName } from '../../../shared/api';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Check, StoredResult } from '@shared/api/checks';
+import type { ServerHealth } from '@shared/api/health';
+import type { Incident } from '@shared/api/incidents';
+import type { EventName } from '@shared/api';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';

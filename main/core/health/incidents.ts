@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/api/errors';
-import type { StoredResult } from '../../../shared/api/checks';
-import type { Incident } from '../../../shared/api/incidents';
+import { AppError } from '@shared/api/errors';
+import type { StoredResult } from '@shared/api/checks';
+import type { Incident } from '@shared/api/incidents';
 import type { Clock } from '../clock';
 import type { IncidentRow } from './table';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Check, CheckSpec } from '../../../shared/api/checks';
-import type { CreatedServer } from '../../../shared/api/servers';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Check, CheckSpec } from '@shared/api/checks';
+import type { CreatedServer } from '@shared/api/servers';
+import { LOCAL_OWNER } from '@shared/permissions';
 import { success, useTempCore } from '../testing/harness';
 
 /**

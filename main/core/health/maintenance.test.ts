@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MaintenanceWindow } from '../../../shared/api/maintenance';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { MaintenanceWindow } from '@shared/api/maintenance';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, useTempCore } from '../testing/harness';
 

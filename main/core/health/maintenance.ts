@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { eq } from 'drizzle-orm';
-import { AppError } from '../../../shared/api/errors';
-import type { MaintenanceSchedule, MaintenanceWindow } from '../../../shared/api/maintenance';
+import { AppError } from '@shared/api/errors';
+import type { MaintenanceSchedule, MaintenanceWindow } from '@shared/api/maintenance';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { maintenanceTable, type MaintenanceRow } from './table';

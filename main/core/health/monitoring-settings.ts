@@ -1,4 +1,4 @@
-import { DEFAULT_MONITORING, MonitoringSettings } from '../../../shared/api/monitoring';
+import { DEFAULT_MONITORING, MonitoringSettings } from '@shared/api/monitoring';
 import type { SettingsStore } from '../settings/store';
 
 const KEY = 'monitoring';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { FleetOverview, FleetServer, ServerHealth, SeriesPoint, SeriesRange, ScheduleBacklog } from '../../../shared/api/health';
+import type { FleetOverview, FleetServer, ServerHealth, SeriesPoint, SeriesRange, ScheduleBacklog } from '@shared/api/health';
 import type { Clock } from '../clock';
 import type { IncidentStore } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Incident } from '../../../shared/api/incidents';
+import type { Incident } from '@shared/api/incidents';
 import type { Clock } from '../clock';
 import type { IncidentStore } from './incidents';
 import { STATUS_CODES } from './incidents';

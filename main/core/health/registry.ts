@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
-import { AppError } from '../../../shared/api/errors';
-import type { Check, CheckSpec, CheckStatus } from '../../../shared/api/checks';
-import { CheckSpec as CheckSpecSchema } from '../../../shared/api/checks';
+import { AppError } from '@shared/api/errors';
+import type { Check, CheckSpec, CheckStatus } from '@shared/api/checks';
+import { CheckSpec as CheckSpecSchema } from '@shared/api/checks';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { serversTable } from '../servers/table';

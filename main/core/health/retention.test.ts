@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Check } from '../../../shared/api/checks';
-import type { Incident } from '../../../shared/api/incidents';
-import type { MonitoringSettings } from '../../../shared/api/monitoring';
-import type { Job } from '../../../shared/api/jobs';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Check } from '@shared/api/checks';
+import type { Incident } from '@shared/api/incidents';
+import type { MonitoringSettings } from '@shared/api/monitoring';
+import type { Job } from '@shared/api/jobs';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';

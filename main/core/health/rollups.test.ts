@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Check } from '../../../shared/api/checks';
-import type { ServerHealth } from '../../../shared/api/health';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Check } from '@shared/api/checks';
+import type { ServerHealth } from '@shared/api/health';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';

@@ -1,5 +1,5 @@
-import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../../shared/api/checks';
-import type { BacklogCause, ScheduleBacklog } from '../../../shared/api/health';
+import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '@shared/api/checks';
+import type { BacklogCause, ScheduleBacklog } from '@shared/api/health';
 import type { Clock } from '../clock';
 import type { Timers } from '../timers';
 import type { CheckResult } from './check';

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/api/errors';
-import type { CheckSpec } from '../../../shared/api/checks';
-import type { Incident } from '../../../shared/api/incidents';
-import type { Events, PayloadOf } from '../../../shared/api';
-import type { Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { CheckSpec } from '@shared/api/checks';
+import type { Incident } from '@shared/api/incidents';
+import type { Events, PayloadOf } from '@shared/api';
+import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { EventBus } from '../events/bus';

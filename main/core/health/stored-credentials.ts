@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { CREDENTIAL_HEADER, CREDENTIAL_VALUE } from '../../../shared/health/http';
+import { CREDENTIAL_HEADER, CREDENTIAL_VALUE } from '@shared/health/http';
 
 /**
  * HTTP checks saved before credentials had to come from the vault may hold them in clear: an

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckSpec } from '../../../shared/api/checks';
+import type { CheckSpec } from '@shared/api/checks';
 import { defaultCheckName } from './target';
 
 const spec = (type: string, config: Record<string, unknown>) => ({ type, config }) as CheckSpec;

@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../../../shared/api/checks';
+import type { CheckSpec } from '@shared/api/checks';
 
 /**
  * What a check talks to, from its config: the host the per-host concurrency cap counts by, and

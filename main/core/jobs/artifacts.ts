@@ -1,8 +1,8 @@
 import { createReadStream, existsSync, readdirSync, renameSync, rmSync, statSync, type ReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AppError } from '../../../shared/api/errors';
-import { hasArtifact, type Artifact, type Job } from '../../../shared/api/jobs';
-import { PERMISSIONS, principalAllows, type Permission, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import { hasArtifact, type Artifact, type Job } from '@shared/api/jobs';
+import { PERMISSIONS, principalAllows, type Permission, type Principal } from '@shared/permissions';
 import { makePrivateDir, tightenFile } from '../file-modes';
 
 /**

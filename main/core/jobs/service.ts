@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { desc, eq, inArray } from 'drizzle-orm';
-import { AppError } from '../../../shared/api/errors';
-import { isFinished, type Job, type JobStatus } from '../../../shared/api/jobs';
+import { AppError } from '@shared/api/errors';
+import { isFinished, type Job, type JobStatus } from '@shared/api/jobs';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';

@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { AppErrorShape } from '../../../shared/api/errors';
-import type { JobStatus } from '../../../shared/api/jobs';
+import type { AppErrorShape } from '@shared/api/errors';
+import type { JobStatus } from '@shared/api/jobs';
 
 export const jobsTable = sqliteTable(
   'jobs',

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { AUDIT_FAILURES_LISTED, type AuditCount, type AuditFailure, type AuditSummaryReport } from '../../../shared/api/reports';
+import { AUDIT_FAILURES_LISTED, type AuditCount, type AuditFailure, type AuditSummaryReport } from '@shared/api/reports';
 import { DAY_MS } from '../health/rollups';
 import { headerOf, type BuildContext } from './build';
 import type { ReportDocument } from './document';

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { ReportFormat, ReportScope, ReportType } from '../../../shared/api/reports';
-import { REPORT_TITLES } from '../../../shared/api/reports';
-import type { Server } from '../../../shared/api/servers';
+import type { ReportFormat, ReportScope, ReportType } from '@shared/api/reports';
+import { REPORT_TITLES } from '@shared/api/reports';
+import type { Server } from '@shared/api/servers';
 import type { Period } from './period';
 import { scopeText } from './words';
 

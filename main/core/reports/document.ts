@@ -1,4 +1,4 @@
-import type { ReportFormat, ReportType } from '../../../shared/api/reports';
+import type { ReportFormat, ReportType } from '@shared/api/reports';
 import type { Period } from './period';
 
 /**

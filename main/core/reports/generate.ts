@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { z } from 'zod';
-import type { ReportInput } from '../../../shared/api/reports';
-import type { Server } from '../../../shared/api/servers';
+import type { ReportInput } from '@shared/api/reports';
+import type { Server } from '@shared/api/servers';
 import { buildAuditSummaryReport } from './audit-summary-report';
 import type { BuildContext } from './build';
 import type { ReportDocument } from './document';

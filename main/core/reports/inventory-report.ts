@@ -1,5 +1,5 @@
-import type { InventoryReport, InventoryRow } from '../../../shared/api/reports';
-import type { Server } from '../../../shared/api/servers';
+import type { InventoryReport, InventoryRow } from '@shared/api/reports';
+import type { Server } from '@shared/api/servers';
 import type { CheckRegistry } from '../health/registry';
 import { statusOfServer } from '../health/server-status';
 import { headerOf, type BuildContext } from './build';

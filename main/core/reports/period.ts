@@ -1,4 +1,4 @@
-import { PERIOD_PRESETS, type ReportFormat, type ReportPeriod, type ReportType } from '../../../shared/api/reports';
+import { PERIOD_PRESETS, type ReportFormat, type ReportPeriod, type ReportType } from '@shared/api/reports';
 import { DAY_MS, HOUR_MS } from '../health/rollups';
 
 /** A report's period, resolved: [from, to) in epoch milliseconds. */

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { toAppError } from '../api/errors';
 import { generateReport, type ReportTask } from './generate';
 import type { ReportWorkerMessage } from './run-in-worker';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AppError, type AppErrorShape } from '../../../shared/api/errors';
+import { AppError, type AppErrorShape } from '@shared/api/errors';
 import type { JobContext } from '../jobs/service';
 import { packageRoot } from '../paths';
 import type { ReportTask } from './generate';

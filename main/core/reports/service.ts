@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { AppError } from '../../../shared/api/errors';
-import type { Job } from '../../../shared/api/jobs';
-import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportResult, type ReportType } from '../../../shared/api/reports';
-import type { Server } from '../../../shared/api/servers';
-import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { Job } from '@shared/api/jobs';
+import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportResult, type ReportType } from '@shared/api/reports';
+import type { Server } from '@shared/api/servers';
+import { principalAllows, type Permission, type Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { CheckRegistry } from '../health/registry';
 import { DAY_MS } from '../health/rollups';

@@ -1,4 +1,4 @@
-import type { UptimeReport, UptimeRow } from '../../../shared/api/reports';
+import type { UptimeReport, UptimeRow } from '@shared/api/reports';
 import { headerOf, type BuildContext } from './build';
 import type { ReportDocument } from './document';
 import { yieldToLoop } from './sink';

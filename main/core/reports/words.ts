@@ -1,4 +1,4 @@
-import type { ReportScope } from '../../../shared/api/reports';
+import type { ReportScope } from '@shared/api/reports';
 
 /** How a report writes its values for people (HTML and PDF); CSV and JSON keep the numbers. */
 

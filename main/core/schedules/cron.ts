@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import type { ValidationIssue } from '../../../shared/api/errors';
+import type { ValidationIssue } from '@shared/api/errors';
 
 /**
  * Cron expressions in a time zone, through croner. Five fields (minute hour day month weekday)

@@ -1,5 +1,5 @@
-import { AppError } from '../../../shared/api/errors';
-import type { Events, PayloadOf } from '../../../shared/api';
+import { AppError } from '@shared/api/errors';
+import type { Events, PayloadOf } from '@shared/api';
 import { who } from '../api/caller';
 import type { Handlers } from '../api/router';
 import type { EventBus } from '../events/bus';

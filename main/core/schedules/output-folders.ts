@@ -1,8 +1,8 @@
 import { constants, copyFileSync, existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AppError, validationError } from '../../../shared/api/errors';
-import type { OutputFolders } from '../../../shared/api/schedules';
+import { AppError, validationError } from '@shared/api/errors';
+import type { OutputFolders } from '@shared/api/schedules';
 import { makePrivateDir } from '../file-modes';
 import type { SettingsStore } from '../settings/store';
 

@@ -1,5 +1,5 @@
-import { AppError } from '../../../shared/api/errors';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { AccountStore } from '../auth/accounts';
 import type { ApiKeyStore } from '../auth/apikeys';
 import { keyRights } from '../auth/key-rights';

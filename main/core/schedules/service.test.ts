@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppError, type AppErrorShape } from '../../../shared/api/errors';
-import type { Job } from '../../../shared/api/jobs';
-import type { Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedules';
-import type { User } from '../../../shared/api/users';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import { AppError, type AppErrorShape } from '@shared/api/errors';
+import type { Job } from '@shared/api/jobs';
+import type { Schedule, ScheduleRun, TaskInfo } from '@shared/api/schedules';
+import type { User } from '@shared/api/users';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { deferred, FakeTime } from '../testing/fake-time';
 import { failure, success, useTempCore } from '../testing/harness';

@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { AppError, validationError, zodIssues } from '../../../shared/api/errors';
-import { isFinished, type Job } from '../../../shared/api/jobs';
-import type { RunTrigger, Schedule, ScheduleRun, TaskInfo } from '../../../shared/api/schedules';
-import { principalAllows, type Principal } from '../../../shared/permissions';
+import { AppError, validationError, zodIssues } from '@shared/api/errors';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { RunTrigger, Schedule, ScheduleRun, TaskInfo } from '@shared/api/schedules';
+import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';

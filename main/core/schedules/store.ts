@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { AppError, validationError, zodIssues, type ValidationIssue } from '../../../shared/api/errors';
-import { RUN_OUTCOMES, RUN_TRIGGERS, type RunOutcome, type RunTrigger, type Schedule, type ScheduleRun } from '../../../shared/api/schedules';
+import { AppError, validationError, zodIssues, type ValidationIssue } from '@shared/api/errors';
+import { RUN_OUTCOMES, RUN_TRIGGERS, type RunOutcome, type RunTrigger, type Schedule, type ScheduleRun } from '@shared/api/schedules';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { canonicalZone, nextDue, timingIssues } from './cron';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { AppError } from '../../../shared/api/errors';
-import type { Job } from '../../../shared/api/jobs';
-import type { TaskInfo } from '../../../shared/api/schedules';
-import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { Job } from '@shared/api/jobs';
+import type { TaskInfo } from '@shared/api/schedules';
+import { principalAllows, type Permission, type Principal } from '@shared/permissions';
 
 /**
  * What a schedule can run. Each domain registers its own tasks once, in `createCore`

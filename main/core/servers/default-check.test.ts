@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../../shared/api/checks';
-import type { Job } from '../../../shared/api/jobs';
-import { ImportSummary, type CreatedServer } from '../../../shared/api/servers';
-import { AppError } from '../../../shared/api/errors';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import type { Check } from '@shared/api/checks';
+import type { Job } from '@shared/api/jobs';
+import { ImportSummary, type CreatedServer } from '@shared/api/servers';
+import { AppError } from '@shared/api/errors';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { assertMayAddDefaultCheck } from '../health/default-check';
 import { failure, success, useTempCore } from '../testing/harness';
 

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { EXPORT_FORMATS, Server } from '../../../shared/api/servers';
+import type { EXPORT_FORMATS, Server } from '@shared/api/servers';
 import { toCsvCell } from './csv-cells';
 import { CSV_COLUMNS } from './import-parse';
 

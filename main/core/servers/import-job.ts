@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { AppError, describeIssues, zodIssues } from '../../../shared/api/errors';
-import type { CheckSpec } from '../../../shared/api/checks';
-import { ServerCreateInput, type IMPORT_FORMATS, type ImportSummary, type Server } from '../../../shared/api/servers';
+import { AppError, describeIssues, zodIssues } from '@shared/api/errors';
+import type { CheckSpec } from '@shared/api/checks';
+import { ServerCreateInput, type IMPORT_FORMATS, type ImportSummary, type Server } from '@shared/api/servers';
 import { defaultCheckSpec } from '../health/default-check';
 import type { EventBus } from '../events/bus';
 import type { JobContext } from '../jobs/service';

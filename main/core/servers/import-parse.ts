@@ -1,8 +1,8 @@
 import { parse as parseCsv, type Info } from 'csv-parse/sync';
 import { getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import SSHConfig from 'ssh-config';
-import { AppError } from '../../../shared/api/errors';
-import type { IMPORT_FORMATS, ImportRejection } from '../../../shared/api/servers';
+import { AppError } from '@shared/api/errors';
+import type { IMPORT_FORMATS, ImportRejection } from '@shared/api/servers';
 import { fromCsvCell } from './csv-cells';
 
 /** One candidate server read from a file, not yet validated, with where it came from. */

@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../../shared/api/jobs';
-import { ImportSummary, type Server } from '../../../shared/api/servers';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { Job } from '@shared/api/jobs';
+import { ImportSummary, type Server } from '@shared/api/servers';
+import { LOCAL_OWNER } from '@shared/permissions';
 import { createCore, type Core } from '../app';
 import { silentLogger } from '../logging/logger';
 import { IMPORT_BATCH } from './import-job';

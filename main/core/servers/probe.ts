@@ -1,6 +1,6 @@
-import { AppError } from '../../../shared/api/errors';
-import type { ProbeResult } from '../../../shared/api/servers';
-import type { Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { ProbeResult } from '@shared/api/servers';
+import type { Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import type { Clock } from '../clock';
 import { tcpCheck } from '../health/checks/tcp';

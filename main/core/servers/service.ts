@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { z } from 'zod';
-import { AppError } from '../../../shared/api/errors';
-import type { Server, ServerListInput, ServerPatch, ServerSortField } from '../../../shared/api/servers';
-import { SERVER_FIELDS, ServerInput } from '../../../shared/api/servers';
+import { AppError } from '@shared/api/errors';
+import type { Server, ServerListInput, ServerPatch, ServerSortField } from '@shared/api/servers';
+import { SERVER_FIELDS, ServerInput } from '@shared/api/servers';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { EventBus } from '../events/bus';

@@ -3,10 +3,10 @@ import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppErrorShape, methodList, type MethodDef } from '../../../shared/api';
-import { isFinished, JobSchema, type Job } from '../../../shared/api/jobs';
-import { ImportSummary } from '../../../shared/api/servers';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import { AppErrorShape, methodList, type MethodDef } from '@shared/api';
+import { isFinished, JobSchema, type Job } from '@shared/api/jobs';
+import { ImportSummary } from '@shared/api/servers';
+import { LOCAL_OWNER } from '@shared/permissions';
 import { useTempCore, type TempCore } from './harness';
 
 /**

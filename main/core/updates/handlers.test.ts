@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { UpdateChannel, UpdatesStatus, UpdateState } from '../../../shared/api/updates';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import type { UpdateChannel, UpdatesStatus, UpdateState } from '@shared/api/updates';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { failure, success, useTempCore } from '../testing/harness';
 import { HEADLESS_UPDATES_REASON, type UpdatesControl } from './handlers';
 

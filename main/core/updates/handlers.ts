@@ -1,5 +1,5 @@
-import { AppError } from '../../../shared/api/errors';
-import type { UpdateChannel, UpdatesStatus } from '../../../shared/api/updates';
+import { AppError } from '@shared/api/errors';
+import type { UpdateChannel, UpdatesStatus } from '@shared/api/updates';
 import type { Handlers } from '../api/router';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DroppedServerLinks, Secret, SecretValue } from '../../../shared/api/vault';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import type { DroppedServerLinks, Secret, SecretValue } from '@shared/api/vault';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, setupOwner, success, tempCore, type TempCore } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';

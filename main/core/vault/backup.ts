@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { AppError } from '../../../shared/api/errors';
-import { SecretInput, type DroppedServerLinks } from '../../../shared/api/vault';
+import { AppError } from '@shared/api/errors';
+import { SecretInput, type DroppedServerLinks } from '@shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { serversTable } from '../servers/table';

@@ -1,5 +1,5 @@
-import { AppError } from '../../../shared/api/errors';
-import type { SecretValue } from '../../../shared/api/vault';
+import { AppError } from '@shared/api/errors';
+import type { SecretValue } from '@shared/api/vault';
 import type { Clock } from '../clock';
 
 /** The system clipboard (Electron's in the desktop app), behind the smallest interface. */

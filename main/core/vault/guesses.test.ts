@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../../../shared/permissions';
+import type { Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import type { Clock } from '../clock';
 import type { LoginThrottle } from '../auth/throttle';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import { LOCAL_OWNER } from '@shared/permissions';
 import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
 import { configuredKeyFile, KEY_FILE_MAX_BYTES, readKeyFile } from './keyfile';
 

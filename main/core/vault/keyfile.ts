@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { AppError } from '../../../shared/api/errors';
-import type { KeyFileAvailability } from '../../../shared/api/vault';
+import { AppError } from '@shared/api/errors';
+import type { KeyFileAvailability } from '@shared/api/vault';
 
 /** A key file is small: enough for any sensible key, and a cap on what a wrong path can make us read. */
 export const KEY_FILE_MAX_BYTES = 64 * 1024;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { DEFAULT_AUTO_LOCK_MS, Keyring } from './keyring';
 
 /**

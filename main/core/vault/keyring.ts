@@ -1,4 +1,4 @@
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import type { Clock } from '../clock';
 
 export const DEFAULT_AUTO_LOCK_MS = 15 * 60_000;

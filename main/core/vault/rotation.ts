@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { count, eq, ne } from 'drizzle-orm';
-import type { Job } from '../../../shared/api/jobs';
+import type { Job } from '@shared/api/jobs';
 import type { Db } from '../db/open';
 import type { JobService } from '../jobs/service';
 import { seal } from './crypto';

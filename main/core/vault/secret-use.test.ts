@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/api/errors';
-import type { Secret } from '../../../shared/api/vault';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import type { Secret } from '@shared/api/vault';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
 
 // SecretStore.use(): the one place every consumer (checks now; alerts, operations, backups later)

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import ssh2 from 'ssh2';
-import { AppError } from '../../../shared/api/errors';
-import { SecretValue, type Secret, type SecretKind } from '../../../shared/api/vault';
-import { principalAllows, type Principal } from '../../../shared/permissions';
+import { AppError } from '@shared/api/errors';
+import { SecretValue, type Secret, type SecretKind } from '@shared/api/vault';
+import { principalAllows, type Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { serversTable } from '../servers/table';

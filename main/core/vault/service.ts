@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { asc, count, eq, ne } from 'drizzle-orm';
-import { AppError } from '../../../shared/api/errors';
-import type { Job } from '../../../shared/api/jobs';
-import type { VaultStatus } from '../../../shared/api/vault';
+import { AppError } from '@shared/api/errors';
+import type { Job } from '@shared/api/jobs';
+import type { VaultStatus } from '@shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import type { JobService } from '../jobs/service';

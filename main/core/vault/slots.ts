@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../../../shared/api/errors';
-import type { SlotKind } from '../../../shared/api/vault';
+import { AppError } from '@shared/api/errors';
+import type { SlotKind } from '@shared/api/vault';
 import { deriveKey, keyFromFile, newScryptParams, open, scryptAccepted, seal, withKey, type ScryptCost, type ScryptParams } from './crypto';
 import type { KeyFileSource } from './keyfile';
 import type { VaultSlotRow } from './table';

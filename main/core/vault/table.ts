@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { SecretKind, SlotKind } from '../../../shared/api/vault';
+import type { SecretKind, SlotKind } from '@shared/api/vault';
 
 /**
  * The key hierarchy: each slot wraps the vault's key-encryption key (KEK); the KEK wraps the

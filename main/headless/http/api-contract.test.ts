@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppErrorShape } from '../../../shared/api';
+import { AppErrorShape } from '@shared/api';
 import { cleanUp, startGuardian, type Guardian } from '../testing/guardian';
 
 // The contract as a client generator or a scraper meets it: one real `guardian serve` child on

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKey, User } from '../../../shared/api/users';
-import { LOCAL_OWNER } from '../../../shared/permissions';
+import type { ApiKey, User } from '@shared/api/users';
+import { LOCAL_OWNER } from '@shared/permissions';
 import { bearer, errorOf, send, type BrowserSession } from '../testing/http-client';
 import { serveTempCore, signedInAccount, type ServedCore } from '../testing/served-core';
 

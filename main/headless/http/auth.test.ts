@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppErrorShape } from '../../../shared/api';
-import type { Me } from '../../../shared/api/auth';
-import type { Server } from '../../../shared/api/servers';
-import type { ApiKey, User } from '../../../shared/api/users';
-import { ROLES, roleAllows, type Permission, type Role } from '../../../shared/permissions';
+import { AppErrorShape } from '@shared/api';
+import type { Me } from '@shared/api/auth';
+import type { Server } from '@shared/api/servers';
+import type { ApiKey, User } from '@shared/api/users';
+import { ROLES, roleAllows, type Permission, type Role } from '@shared/permissions';
 import { openEvents } from '../testing/events';
 import { cleanUp, pollUntil, runCli, startGuardian, type Guardian } from '../testing/guardian';
 

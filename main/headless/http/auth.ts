@@ -1,12 +1,12 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../../shared/api/errors';
-import { CSRF_HEADER, STATE_CHANGING_VERBS } from '../../../shared/api/http';
-import { principalAllows, type Permission, type Principal } from '../../../shared/permissions';
-import type { Core } from '../../core/app';
-import { notSignedIn } from '../../core/auth/refusals';
-import type { SessionSink } from '../../core/auth/signin';
-import { sameToken } from '../../core/auth/tokens';
+import { AppError } from '@shared/api/errors';
+import { CSRF_HEADER, STATE_CHANGING_VERBS } from '@shared/api/http';
+import { principalAllows, type Permission, type Principal } from '@shared/permissions';
+import type { Core } from '@core/app';
+import { notSignedIn } from '@core/auth/refusals';
+import type { SessionSink } from '@core/auth/signin';
+import { sameToken } from '@core/auth/tokens';
 
 export const SESSION_COOKIE = 'guardian_session';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../../shared/api/checks';
-import type { Server } from '../../../shared/api/servers';
-import type { User } from '../../../shared/api/users';
+import type { Check } from '@shared/api/checks';
+import type { Server } from '@shared/api/servers';
+import type { User } from '@shared/api/users';
 import { openEvents, type ServerSentEvent } from '../testing/events';
 import { send, type BrowserSession } from '../testing/http-client';
 import { serveTempCore, signedInAccount, type ServedCore } from '../testing/served-core';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Server } from '../../../shared/api/servers';
-import type { ApiKey } from '../../../shared/api/users';
+import type { Server } from '@shared/api/servers';
+import type { ApiKey } from '@shared/api/users';
 import { openEvents, type EventReader, type ServerSentEvent } from '../testing/events';
 import { bearer, errorOf, send, type BrowserSession } from '../testing/http-client';
 import { serveTempCore, signedInAccount, type ServedCore } from '../testing/served-core';

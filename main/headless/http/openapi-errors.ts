@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { pathParams, type MethodDef } from '../../../shared/api/contract';
-import { HTTP_STATUS, type ErrorCode } from '../../../shared/api/errors';
+import { pathParams, type MethodDef } from '@shared/api/contract';
+import { HTTP_STATUS, type ErrorCode } from '@shared/api/errors';
 
 /**
  * Which error codes an operation can answer over HTTP, for the OpenAPI document: most follow

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { HTTP_STATUS, methodList, pathParams, type MethodDef } from '../../../shared/api';
-import { API_PREFIX, PATH_PARAM_MAX_LENGTH } from '../../../shared/api/http';
-import { LOCAL_OWNER, type Principal } from '../../../shared/permissions';
-import { packageRoot } from '../../core/paths';
-import { useTempCore } from '../../core/testing/harness';
+import { HTTP_STATUS, methodList, pathParams, type MethodDef } from '@shared/api';
+import { API_PREFIX, PATH_PARAM_MAX_LENGTH } from '@shared/api/http';
+import { LOCAL_OWNER, type Principal } from '@shared/permissions';
+import { packageRoot } from '@core/paths';
+import { useTempCore } from '@core/testing/harness';
 import { buildOpenApi } from './openapi';
 import { errorCodesOf } from './openapi-errors';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AppErrorShape, eventList, methodList, pathParams, type MethodDef } from '../../../shared/api';
-import { API_PREFIX, CSRF_HEADER } from '../../../shared/api/http';
+import { AppErrorShape, eventList, methodList, pathParams, type MethodDef } from '@shared/api';
+import { API_PREFIX, CSRF_HEADER } from '@shared/api/http';
 import { SESSION_COOKIE } from './auth';
 import { errorCodesOf, errorResponses } from './openapi-errors';
 

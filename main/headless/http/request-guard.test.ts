@@ -2,9 +2,9 @@ import { statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppErrorShape } from '../../../shared/api';
-import { createCore } from '../../core/app';
-import { silentLogger } from '../../core/logging/logger';
+import { AppErrorShape } from '@shared/api';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
 import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from '../testing/guardian';
 import { startHttpServer } from './server';
 

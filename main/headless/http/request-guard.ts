@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../../shared/api/errors';
+import { AppError } from '@shared/api/errors';
 import { isLoopbackAddress } from '../net';
 
 /**

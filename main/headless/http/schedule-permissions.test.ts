@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppErrorShape } from '../../../shared/api';
-import type { Me } from '../../../shared/api/auth';
-import { isFinished, type Job } from '../../../shared/api/jobs';
-import type { ReportResult } from '../../../shared/api/reports';
-import type { OutputFolders, Schedule, ScheduleRun } from '../../../shared/api/schedules';
+import { AppErrorShape } from '@shared/api';
+import type { Me } from '@shared/api/auth';
+import { isFinished, type Job } from '@shared/api/jobs';
+import type { ReportResult } from '@shared/api/reports';
+import type { OutputFolders, Schedule, ScheduleRun } from '@shared/api/schedules';
 import { cleanUp, pollUntil, runCli, startGuardian, tempDir, type Guardian } from '../testing/guardian';
 
 // A schedule is no way around a permission (issue 14, #4): an operator, refused audit.prune and

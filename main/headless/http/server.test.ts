@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppErrorShape, methodList } from '../../../shared/api';
-import { API_PREFIX } from '../../../shared/api/http';
-import type { Job } from '../../../shared/api/jobs';
-import type { ImportSummary, Server } from '../../../shared/api/servers';
+import { AppErrorShape, methodList } from '@shared/api';
+import { API_PREFIX } from '@shared/api/http';
+import type { Job } from '@shared/api/jobs';
+import type { ImportSummary, Server } from '@shared/api/servers';
 import { openEvents } from '../testing/events';
 import { cleanUp, pollUntil, startGuardian, type Guardian } from '../testing/guardian';
 

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { AppError } from '../../../shared/api/errors';
-import { SETUP_TOKEN_HEADER } from '../../../shared/api/http';
-import { randomToken, sameToken } from '../../core/auth/tokens';
+import { AppError } from '@shared/api/errors';
+import { SETUP_TOKEN_HEADER } from '@shared/api/http';
+import { randomToken, sameToken } from '@core/auth/tokens';
 
 /**
  * The first-run setup token. While Guardian has no owner, `auth.setup` makes whoever calls it the

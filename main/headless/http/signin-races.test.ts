@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Me } from '../../../shared/api/auth';
-import { totpCode } from '../../core/auth/totp';
+import type { Me } from '@shared/api/auth';
+import { totpCode } from '@core/auth/totp';
 import { errorOf, send, type Answer, type BrowserSession } from '../testing/http-client';
 import { serveTempCore, signedInAccount, type ServedCore } from '../testing/served-core';
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { events as eventDefs, isEventName } from '../../../shared/api';
-import type { EventBus } from '../../core/events/bus';
+import { events as eventDefs, isEventName } from '@shared/api';
+import type { EventBus } from '@core/events/bus';
 import type { StreamAccess } from './stream-access';
 
 export interface EventStream {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { PERMISSIONS, principalAllows, type Permission, type Principal } from '../../../shared/permissions';
-import type { Core } from '../../core/app';
+import { PERMISSIONS, principalAllows, type Permission, type Principal } from '@shared/permissions';
+import type { Core } from '@core/app';
 import { bearerToken, SESSION_COOKIE } from './auth';
 
 /** Which permissions a stream's caller holds now; null when the stream must end. */

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { packageRoot } from '../../core/paths';
+import { packageRoot } from '@core/paths';
 
 /**
  * Where the tests find the `guardian` CLI they spawn: the build electron-vite makes

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_OWNER } from '../../../shared/permissions';
-import { createCore } from '../../core/app';
-import { silentLogger } from '../../core/logging/logger';
-import { packageRoot } from '../../core/paths';
+import { LOCAL_OWNER } from '@shared/permissions';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
+import { packageRoot } from '@core/paths';
 import { freshBuiltCli } from './built-cli';
 
 /**

@@ -3,8 +3,8 @@
  * Guardian error shape, and a cookie session with its CSRF token. Only tests import this module.
  */
 import { expect } from 'vitest';
-import { AppErrorShape } from '../../../shared/api';
-import type { Me } from '../../../shared/api/auth';
+import { AppErrorShape } from '@shared/api';
+import type { Me } from '@shared/api/auth';
 
 export interface Answer<T = unknown> {
   status: number;

@@ -3,10 +3,10 @@
  * requests travel the real transport (fastify, cookies, SSE), while the test keeps the core's
  * clock and can read its database. Only tests import this module.
  */
-import type { Me } from '../../../shared/api/auth';
-import { LOCAL_OWNER, type Role } from '../../../shared/permissions';
-import { tempCore, type TestCoreOptions } from '../../core/testing/harness';
-import type { Core } from '../../core/app';
+import type { Me } from '@shared/api/auth';
+import { LOCAL_OWNER, type Role } from '@shared/permissions';
+import { tempCore, type TestCoreOptions } from '@core/testing/harness';
+import type { Core } from '@core/app';
 import { startHttpServer, type HttpServerOptions } from '../http/server';
 import { send, sessionOf, type BrowserSession } from './http-client';
 

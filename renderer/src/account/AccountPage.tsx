@@ -1,4 +1,4 @@
-import { ROLE_DESCRIPTIONS } from '../../../shared/permissions';
+import { ROLE_DESCRIPTIONS } from '@shared/permissions';
 import { useMe } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { ROLE_LABELS } from '../users/RoleSelect';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
 import { useStatusUpdates } from '../auth/auth-status';

@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { OutputOf, Methods } from '../../../shared/api';
-import type { Role } from '../../../shared/permissions';
+import type { OutputOf, Methods } from '@shared/api';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient } from '../testing/fake-client';
 import { me } from '../testing/fixtures';

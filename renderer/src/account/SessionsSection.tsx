@@ -1,4 +1,4 @@
-import type { OutputOf, Methods } from '../../../shared/api';
+import type { OutputOf, Methods } from '@shared/api';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useMe } from '../auth/session';
 import { toast } from '../state/toast-store';

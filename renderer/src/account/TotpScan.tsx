@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { AppError } from '../../../shared/api';
+import type { AppError } from '@shared/api';
 import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { OutputOf, Methods } from '../../../shared/api';
+import type { OutputOf, Methods } from '@shared/api';
 import { useMethodMutation } from '../api/hooks';
 
 export type TotpMaterial = OutputOf<Methods['auth.totpBegin']>;

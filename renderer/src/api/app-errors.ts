@@ -1,4 +1,4 @@
-import { AppError, AppErrorShape, codeForStatus, type ErrorCode } from '../../../shared/api';
+import { AppError, AppErrorShape, codeForStatus, type ErrorCode } from '@shared/api';
 
 /** Turns an error shape that crossed a boundary into an AppError, or a generic one if malformed. */
 export function errorFromWire(raw: unknown, fallbackStatus?: number): AppError {

@@ -1,4 +1,4 @@
-import type { GuardianBridge } from '../../../shared/ipc';
+import type { GuardianBridge } from '@shared/ipc';
 
 export type { GuardianBridge };
 

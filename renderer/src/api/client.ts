@@ -9,7 +9,7 @@ import {
   type Methods,
   type OutputOf,
   type PayloadOf,
-} from '../../../shared/api';
+} from '@shared/api';
 import { malformedOutput } from './app-errors';
 import { csrfTokenFrom } from './session-token';
 import type { CallOptions, Transport } from './transport';

@@ -6,7 +6,7 @@ import {
   type UseQueryOptions,
   type UseQueryResult,
 } from '@tanstack/react-query';
-import type { AppError, InputOf, MethodName, Methods, OutputOf } from '../../../shared/api';
+import type { AppError, InputOf, MethodName, Methods, OutputOf } from '@shared/api';
 import { useClient } from './client-context';
 import { domainOf, invalidateDomain, methodKey, type MethodQueryKey } from './query-keys';
 

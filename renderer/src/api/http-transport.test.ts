@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../shared/api';
+import { AppError } from '@shared/api';
 import { createClient } from './client';
 import { correlationIdOf } from './app-errors';
 import { createHttpTransport, EVENTS_PATH, type EventSourceLike } from './http-transport';

@@ -1,5 +1,5 @@
-import { API_PREFIX, CSRF_HEADER, SETUP_TOKEN_HEADER, STATE_CHANGING_VERBS, toHttpRequest } from '../../../shared/api/http';
-import { methods, type EventName, type MethodName } from '../../../shared/api';
+import { API_PREFIX, CSRF_HEADER, SETUP_TOKEN_HEADER, STATE_CHANGING_VERBS, toHttpRequest } from '@shared/api/http';
+import { methods, type EventName, type MethodName } from '@shared/api';
 import { errorFromWire, isAbort, unexpectedAnswer, unreachable } from './app-errors';
 import type { CallOptions, Transport } from './transport';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../shared/api';
-import type { GuardianBridge } from '../../../shared/ipc';
+import { AppError } from '@shared/api';
+import type { GuardianBridge } from '@shared/ipc';
 import { createClient } from './client';
 import { createIpcTransport } from './ipc-transport';
 import { findBridge } from './bridge';

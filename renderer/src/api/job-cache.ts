@@ -1,4 +1,4 @@
-import { isFinished, type Job } from '../../../shared/api/jobs';
+import { isFinished, type Job } from '@shared/api/jobs';
 
 /**
  * Which of two snapshots of the same job to keep. Progress events and polling race each other;

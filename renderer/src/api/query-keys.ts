@@ -1,5 +1,5 @@
 import type { Query, QueryClient } from '@tanstack/react-query';
-import type { InputOf, MethodName, Methods } from '../../../shared/api';
+import type { InputOf, MethodName, Methods } from '@shared/api';
 
 /** Every cached answer is keyed by the contract method that produced it and its input. */
 export type MethodQueryKey<N extends MethodName> = readonly [N, InputOf<Methods[N]>];

@@ -1,4 +1,4 @@
-import type { MethodName } from '../../../shared/api';
+import type { MethodName } from '@shared/api';
 
 /** Methods whose answer is the signed-in user (`Me`), carrying the session's CSRF token. */
 const ANSWERS_WITH_ME: ReadonlySet<MethodName> = new Set([

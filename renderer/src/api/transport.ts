@@ -1,4 +1,4 @@
-import type { EventName, MethodName } from '../../../shared/api';
+import type { EventName, MethodName } from '@shared/api';
 
 export interface CallOptions {
   /** Aborts the request when the caller no longer needs the answer (HTTP only). */

@@ -1,6 +1,6 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { MethodName } from '../../../shared/api';
+import type { MethodName } from '@shared/api';
 import { overview } from '../health/testing/fixtures';
 import { fakeClient, type FakeClient } from '../testing/fake-client';
 import { me } from '../testing/fixtures';

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { EventName } from '../../../shared/api';
-import type { Job } from '../../../shared/api/jobs';
+import type { EventName } from '@shared/api';
+import type { Job } from '@shared/api/jobs';
 import { useClient } from './client-context';
 import { refreshAfterStreamOpened } from './freshness';
 import { newerJob } from './job-cache';

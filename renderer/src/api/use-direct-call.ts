@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppError, InputOf, MethodName, Methods, OutputOf } from '../../../shared/api';
+import type { AppError, InputOf, MethodName, Methods, OutputOf } from '@shared/api';
 import { asAppError } from './app-errors';
 import { useClient } from './client-context';
 

@@ -1,4 +1,4 @@
-import type { ApiKey } from '../../../shared/api/users';
+import type { ApiKey } from '@shared/api/users';
 import { useMethodQuery } from '../api/hooks';
 import { useCan, useMe } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';

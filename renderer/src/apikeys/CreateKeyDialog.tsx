@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { OutputOf, Methods } from '../../../shared/api';
-import { ROLE_PERMISSIONS, type Permission, type Role } from '../../../shared/permissions';
+import type { OutputOf, Methods } from '@shared/api';
+import { ROLE_PERMISSIONS, type Permission, type Role } from '@shared/permissions';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
 import { useCan } from '../auth/session';

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { ApiKey } from '../../../shared/api/users';
+import type { ApiKey } from '@shared/api/users';
 import { CopyButton } from '../ui/CopyButton';
 
 /** The token of a key just created: the one and only time it is shown. */

@@ -1,4 +1,4 @@
-import type { Permission } from '../../../shared/permissions';
+import type { Permission } from '@shared/permissions';
 
 interface PermissionPickerProps {
   /** What the chosen role allows (and the creator holds): the only choices. */

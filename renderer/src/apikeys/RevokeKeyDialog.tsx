@@ -1,4 +1,4 @@
-import type { ApiKey } from '../../../shared/api/users';
+import type { ApiKey } from '@shared/api/users';
 import { useMethodMutation } from '../api/hooks';
 import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
 

@@ -1,4 +1,4 @@
-import type { ApiKey } from '../../../shared/api/users';
+import type { ApiKey } from '@shared/api/users';
 
 export type KeyState = 'active' | 'revoked' | 'expired';
 

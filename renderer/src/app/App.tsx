@@ -1,5 +1,5 @@
-import type { AppError } from '../../../shared/api';
-import type { Me } from '../../../shared/api/auth';
+import type { AppError } from '@shared/api';
+import type { Me } from '@shared/api/auth';
 import { useStatusUpdates, useAuthStatus, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
 import { useLockStore } from '../auth/lock-store';

@@ -1,4 +1,4 @@
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { useContractEvents } from '../api/use-contract-events';
 import { LockScreen } from '../auth/LockScreen';
 import { MeProvider } from '../auth/session';

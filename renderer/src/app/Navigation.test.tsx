@@ -1,6 +1,6 @@
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Role } from '../../../shared/permissions';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { me } from '../testing/fixtures';
 import { Navigation } from './Navigation';

@@ -1,5 +1,5 @@
 import { QueryClient } from '@tanstack/react-query';
-import { AppError } from '../../../shared/api';
+import { AppError } from '@shared/api';
 
 /**
  * Reads are kept fresh by events, so they are not refetched on every mount; a transient failure

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import type { Permission } from '../../../shared/permissions';
+import type { Permission } from '@shared/permissions';
 
 interface RouteDef {
   id: string;

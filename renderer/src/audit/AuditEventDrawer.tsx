@@ -1,5 +1,5 @@
 import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
-import type { AuditEvent } from '../../../shared/api/audit';
+import type { AuditEvent } from '@shared/api/audit';
 import { useMethodQuery } from '../api/hooks';
 import { CopyButton } from '../ui/CopyButton';
 import { ErrorState } from '../ui/ErrorState';

@@ -1,5 +1,5 @@
-import type { AuditFilter } from '../../../shared/api/audit';
-import { AUDIT_EXPORT_FORMATS } from '../../../shared/api/audit';
+import type { AuditFilter } from '@shared/api/audit';
+import { AUDIT_EXPORT_FORMATS } from '@shared/api/audit';
 import { useMethodMutation } from '../api/hooks';
 import { useSeedJob } from '../jobs/use-job';
 import { toast } from '../state/toast-store';

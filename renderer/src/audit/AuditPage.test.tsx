@@ -1,8 +1,8 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditEvent } from '../../../shared/api/audit';
-import type { Job } from '../../../shared/api/jobs';
-import type { Role } from '../../../shared/permissions';
+import type { AuditEvent } from '@shared/api/audit';
+import type { Job } from '@shared/api/jobs';
+import type { Role } from '@shared/permissions';
 import type { GuardianClient } from '../api/client';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type FakeClient, type Handlers } from '../testing/fake-client';

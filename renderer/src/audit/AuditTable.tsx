@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../../shared/api/audit';
+import type { AuditEvent } from '@shared/api/audit';
 import { formatDateTime } from '../ui/format';
 import { actorLabel, isoTime } from './audit-format';
 import { OutcomeBadge } from './OutcomeBadge';

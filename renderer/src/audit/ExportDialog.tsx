@@ -1,4 +1,4 @@
-import { hasArtifact, type Job } from '../../../shared/api/jobs';
+import { hasArtifact, type Job } from '@shared/api/jobs';
 import { ArtifactActions } from '../jobs/ArtifactActions';
 import { JobProgress } from '../jobs/JobProgress';
 import { Dialog } from '../ui/Dialog';

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import type { OutputOf, Methods } from '../../../shared/api';
-import { AuditSettings } from '../../../shared/api/audit';
-import type { Job } from '../../../shared/api/jobs';
+import type { OutputOf, Methods } from '@shared/api';
+import { AuditSettings } from '@shared/api/audit';
+import type { Job } from '@shared/api/jobs';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { invalidateDomain } from '../api/query-keys';

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { VerifyReport } from '../../../shared/api/audit';
+import type { VerifyReport } from '@shared/api/audit';
 import { job } from '../testing/fixtures';
 import { VerifyOutcome, VerifyVerdict } from './VerifyVerdict';
 

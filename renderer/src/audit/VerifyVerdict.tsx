@@ -1,5 +1,5 @@
-import { VerifyReport } from '../../../shared/api/audit';
-import type { Job } from '../../../shared/api/jobs';
+import { VerifyReport } from '@shared/api/audit';
+import type { Job } from '@shared/api/jobs';
 import { CopyButton } from '../ui/CopyButton';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { formatCount, plural } from '../ui/format';

@@ -1,6 +1,6 @@
-import type { AuditFilter } from '../../../shared/api/audit';
-import { ERROR_CODES } from '../../../shared/api/errors';
-import { methodList } from '../../../shared/api';
+import type { AuditFilter } from '@shared/api/audit';
+import { ERROR_CODES } from '@shared/api/errors';
+import { methodList } from '@shared/api';
 
 /** What the filter bar holds, as typed: text fields, `datetime-local` values, select values. */
 export interface AuditFilterForm {

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../../shared/api/audit';
+import type { AuditEvent } from '@shared/api/audit';
 
 /** Who acted, as people read it: the name at the time, else the principal id. */
 export const actorLabel = (event: Pick<AuditEvent, 'actor' | 'actorName'>): string => event.actorName ?? event.actor;

@@ -1,4 +1,4 @@
-import type { AUDIT_EXPORT_FORMATS } from '../../../shared/api/audit';
+import type { AUDIT_EXPORT_FORMATS } from '@shared/api/audit';
 import type { FormatText } from '../ui/FormatMenu';
 
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, type InfiniteData } from '@tanstack/react-query';
-import type { AppError, Methods, OutputOf } from '../../../shared/api';
-import type { AuditFilter } from '../../../shared/api/audit';
+import type { AppError, Methods, OutputOf } from '@shared/api';
+import type { AuditFilter } from '@shared/api/audit';
 import { useClient } from '../api/client-context';
 import { methodKey, type MethodQueryKey } from '../api/query-keys';
 

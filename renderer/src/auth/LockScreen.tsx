@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { PasswordField } from '../ui/PasswordField';
 import { LockIcon } from '../ui/icons';

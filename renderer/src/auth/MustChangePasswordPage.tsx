@@ -1,4 +1,4 @@
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { ChangePasswordForm } from '../account/ChangePasswordForm';
 import { toast } from '../state/toast-store';
 import { AuthLayout } from './AuthLayout';

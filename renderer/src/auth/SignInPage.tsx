@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';

@@ -1,8 +1,8 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
-import type { OutputOf } from '../../../shared/api';
-import type { Me, OnboardingStep } from '../../../shared/api/auth';
-import type { Methods } from '../../../shared/api';
+import type { OutputOf } from '@shared/api';
+import type { Me, OnboardingStep } from '@shared/api/auth';
+import type { Methods } from '@shared/api';
 import { useMethodQuery } from '../api/hooks';
 import { methodKey } from '../api/query-keys';
 

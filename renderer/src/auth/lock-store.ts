@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 
 export type LockReason = 'idle' | 'expired';
 

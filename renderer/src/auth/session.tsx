@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, type ReactNode } from 'react';
-import type { Me } from '../../../shared/api/auth';
-import { principalAllows, type Permission } from '../../../shared/permissions';
+import type { Me } from '@shared/api/auth';
+import { principalAllows, type Permission } from '@shared/permissions';
 
 const MeContext = createContext<Me | undefined>(undefined);
 

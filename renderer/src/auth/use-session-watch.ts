@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { useClient } from '../api/client-context';
 import { methodKey } from '../api/query-keys';
 import { useLockStore } from './lock-store';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { AppError } from '../../../shared/api';
-import type { Me } from '../../../shared/api/auth';
+import type { AppError } from '@shared/api';
+import type { Me } from '@shared/api/auth';
 import { useMethodMutation } from '../api/hooks';
 
 export interface SignInValues {

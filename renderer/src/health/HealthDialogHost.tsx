@@ -1,5 +1,5 @@
-import type { Check } from '../../../shared/api/checks';
-import type { MaintenanceWindow } from '../../../shared/api/maintenance';
+import type { Check } from '@shared/api/checks';
+import type { MaintenanceWindow } from '@shared/api/maintenance';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { CheckEditorDialog } from './editor/CheckEditorDialog';
 import { useHealthDialogs } from './health-dialog-store';

@@ -1,6 +1,6 @@
 import { act, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { ServerHealth } from '../../../shared/api/health';
+import type { ServerHealth } from '@shared/api/health';
 import { MeProvider } from '../auth/session';
 import { fakeClient } from '../testing/fake-client';
 import { me, server } from '../testing/fixtures';

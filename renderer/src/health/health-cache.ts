@@ -1,7 +1,7 @@
-import type { PayloadOf } from '../../../shared/api';
-import type { Check, checkResultEvent } from '../../../shared/api/checks';
-import type { FleetOverview, ServerHealth, serverStatusEvent } from '../../../shared/api/health';
-import type { Incident } from '../../../shared/api/incidents';
+import type { PayloadOf } from '@shared/api';
+import type { Check, checkResultEvent } from '@shared/api/checks';
+import type { FleetOverview, ServerHealth, serverStatusEvent } from '@shared/api/health';
+import type { Incident } from '@shared/api/incidents';
 
 /**
  * Pure patches of cached health reads from the engine's events (docs/architecture.md §7), so a result, a

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { Check } from '../../../shared/api/checks';
-import type { Incident } from '../../../shared/api/incidents';
-import type { MaintenanceWindow } from '../../../shared/api/maintenance';
+import type { Check } from '@shared/api/checks';
+import type { Incident } from '@shared/api/incidents';
+import type { MaintenanceWindow } from '@shared/api/maintenance';
 import type { ServerTarget } from './editor/check-form';
 
 /** The health pages' modal dialogs; while one is open the page behind is inert (AppFrame). */

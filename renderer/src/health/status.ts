@@ -1,4 +1,4 @@
-import type { CheckState } from '../../../shared/api/checks';
+import type { CheckState } from '@shared/api/checks';
 
 /**
  * How a status looks. Colour is never the only sign: each status also has its own glyph (a

@@ -1,8 +1,8 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { InputOf, MethodName, Methods, OutputOf } from '../../../shared/api';
-import type { ServerHealth } from '../../../shared/api/health';
-import type { Incident } from '../../../shared/api/incidents';
+import type { InputOf, MethodName, Methods, OutputOf } from '@shared/api';
+import type { ServerHealth } from '@shared/api/health';
+import type { Incident } from '@shared/api/incidents';
 import { useClient } from '../api/client-context';
 import { keepPatch } from '../api/freshness';
 import { invalidateDomain, invalidateMethod } from '../api/query-keys';

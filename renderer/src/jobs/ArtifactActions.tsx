@@ -1,4 +1,4 @@
-import type { Artifact } from '../../../shared/api/jobs';
+import type { Artifact } from '@shared/api/jobs';
 import { useClient } from '../api/client-context';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';

@@ -1,6 +1,6 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, type ReactNode } from 'react';
-import { isFinished, type Job } from '../../../shared/api/jobs';
+import { isFinished, type Job } from '@shared/api/jobs';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { ErrorBanner } from '../ui/ErrorBanner';

@@ -1,4 +1,4 @@
-import type { Job } from '../../../shared/api/jobs';
+import type { Job } from '@shared/api/jobs';
 
 const LABELS: Record<Job['status'], string> = {
   queued: 'Queued',

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { Schedule, ScheduleRun } from '../../../shared/api/schedules';
-import type { Role } from '../../../shared/permissions';
+import type { Schedule, ScheduleRun } from '@shared/api/schedules';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
 import { fieldError, job, me } from '../testing/fixtures';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Schedule } from '../../../shared/api/schedules';
+import type { Schedule } from '@shared/api/schedules';
 import { useMethodMutation } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';

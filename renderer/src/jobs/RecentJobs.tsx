@@ -1,5 +1,5 @@
-import { hasArtifact, isFinished, type Job } from '../../../shared/api/jobs';
-import { PERMISSIONS, type Permission } from '../../../shared/permissions';
+import { hasArtifact, isFinished, type Job } from '@shared/api/jobs';
+import { PERMISSIONS, type Permission } from '@shared/permissions';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';

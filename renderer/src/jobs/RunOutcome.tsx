@@ -1,4 +1,4 @@
-import type { RunOutcome as Outcome, ScheduleRun } from '../../../shared/api/schedules';
+import type { RunOutcome as Outcome, ScheduleRun } from '@shared/api/schedules';
 
 const LABELS: Record<Outcome, string> = {
   running: 'Running',

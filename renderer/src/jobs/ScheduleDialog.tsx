@@ -1,6 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
-import type { AppError } from '../../../shared/api';
-import type { Schedule } from '../../../shared/api/schedules';
+import type { AppError } from '@shared/api';
+import type { Schedule } from '@shared/api/schedules';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';

@@ -1,4 +1,4 @@
-import type { ScheduleRun } from '../../../shared/api/schedules';
+import type { ScheduleRun } from '@shared/api/schedules';
 import { useMethodQuery } from '../api/hooks';
 import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative } from '../ui/format';

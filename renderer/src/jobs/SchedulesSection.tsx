@@ -1,5 +1,5 @@
 import { Fragment, useState } from 'react';
-import type { Schedule } from '../../../shared/api/schedules';
+import type { Schedule } from '@shared/api/schedules';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { ErrorState } from '../ui/ErrorState';

@@ -1,4 +1,4 @@
-import { API_PREFIX } from '../../../shared/api/http';
+import { API_PREFIX } from '@shared/api/http';
 import type { Transport } from '../api/transport';
 import { formatCount } from '../ui/format';
 

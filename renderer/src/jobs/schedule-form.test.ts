@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskInfo } from '../../../shared/api/schedules';
+import type { TaskInfo } from '@shared/api/schedules';
 import { checkForm, paramsTemplate, scheduleErrors, valuesFrom } from './schedule-form';
 
 const REPORT_TASK: TaskInfo = {

@@ -1,5 +1,5 @@
-import type { ValidationIssue } from '../../../shared/api';
-import type { Schedule, TaskInfo } from '../../../shared/api/schedules';
+import type { ValidationIssue } from '@shared/api';
+import type { Schedule, TaskInfo } from '@shared/api/schedules';
 
 /** The schedule form as typed; params as JSON text. */
 export interface ScheduleFormValues {

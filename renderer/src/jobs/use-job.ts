@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
-import { isFinished, type Job } from '../../../shared/api/jobs';
+import { isFinished, type Job } from '@shared/api/jobs';
 import { useMethodQuery } from '../api/hooks';
 import { newerJob } from '../api/job-cache';
 import { methodKey } from '../api/query-keys';

@@ -1,5 +1,5 @@
-import type { Me } from '../../../shared/api/auth';
-import type { CreatedServer } from '../../../shared/api/servers';
+import type { Me } from '@shared/api/auth';
+import type { CreatedServer } from '@shared/api/servers';
 import { useMethodQuery } from '../api/hooks';
 import { HOME_HREF } from '../app/routes';
 import { StatusPill } from '../health/server/ChecksTable';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { ValidationIssue } from '../../../shared/api';
-import { monitoringUpdateSettings, type MonitoringDefaults } from '../../../shared/api/monitoring';
+import type { ValidationIssue } from '@shared/api';
+import { monitoringUpdateSettings, type MonitoringDefaults } from '@shared/api/monitoring';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { secondsText } from '../health/health-format';
 import { busyProps } from '../ui/busy';

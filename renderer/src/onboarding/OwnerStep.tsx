@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import type { AppError } from '../../../shared/api';
-import { Username, type Me } from '../../../shared/api/auth';
+import type { AppError } from '@shared/api';
+import { Username, type Me } from '@shared/api/auth';
 import { useMethodMutation } from '../api/hooks';
 import { methodKey } from '../api/query-keys';
 import { NewPasswordFields, newPasswordProblems, type NewPasswordErrors } from '../auth/NewPasswordFields';

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../../../shared/api/servers';
+import type { ProbeResult } from '@shared/api/servers';
 
 /** What the connection test found, in words: the latency, or why it failed and what that allows. */
 export function ProbeOutcome({ target, result }: { target: string; result: ProbeResult }) {

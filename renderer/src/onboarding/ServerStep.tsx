@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { CheckPort, ServerHost, type CreatedServer, type ProbeResult } from '../../../shared/api/servers';
+import { CheckPort, ServerHost, type CreatedServer, type ProbeResult } from '@shared/api/servers';
 import { useMethodMutation } from '../api/hooks';
 import { checkCreate, DEFAULT_PORT, fieldErrors, valuesFromServer, type FieldErrors } from '../servers/form/server-form';
 import { busyProps } from '../ui/busy';

@@ -1,4 +1,4 @@
-import type { Me } from '../../../shared/api/auth';
+import type { Me } from '@shared/api/auth';
 import { RecoveryCodes } from '../account/RecoveryCodes';
 import { TotpScan } from '../account/TotpScan';
 import { useTotpEnrolment } from '../account/use-totp-enrolment';

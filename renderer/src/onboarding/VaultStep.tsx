@@ -1,4 +1,4 @@
-import type { VaultStatus } from '../../../shared/api/vault';
+import type { VaultStatus } from '@shared/api/vault';
 import { useClient } from '../api/client-context';
 import { useMethodQuery } from '../api/hooks';
 import { ErrorBanner } from '../ui/ErrorBanner';

@@ -1,8 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { OnboardingStep } from '../../../shared/api/auth';
+import type { OnboardingStep } from '@shared/api/auth';
 import { fakeClient, type Handlers } from '../testing/fake-client';
-import { DEFAULT_MONITORING } from '../../../shared/api/monitoring';
+import { DEFAULT_MONITORING } from '@shared/api/monitoring';
 import { check, fleetServer, overview, serverHealth } from '../health/testing/fixtures';
 import { me, server, vaultStatus } from '../testing/fixtures';
 import { withLayout } from '../testing/layout';

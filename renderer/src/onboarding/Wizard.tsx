@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { AppError } from '../../../shared/api';
-import type { Me, OnboardingStep } from '../../../shared/api/auth';
+import type { AppError } from '@shared/api';
+import type { Me, OnboardingStep } from '@shared/api/auth';
 import { useMethodMutation } from '../api/hooks';
 import { useContractEvents } from '../api/use-contract-events';
 import { focusLost, useFocusMainAfterChange } from '../app/focus';

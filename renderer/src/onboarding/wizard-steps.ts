@@ -1,4 +1,4 @@
-import type { OnboardingStep } from '../../../shared/api/auth';
+import type { OnboardingStep } from '@shared/api/auth';
 import type { AuthStatus } from '../auth/auth-status';
 
 /**

@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UpdatesStatus } from '../../../shared/api/updates';
-import type { Role } from '../../../shared/permissions';
+import type { UpdatesStatus } from '@shared/api/updates';
+import type { Role } from '@shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
 import { useHealthDialogs } from '../health/health-dialog-store';

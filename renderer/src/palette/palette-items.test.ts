@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../../../shared/permissions';
+import type { Role } from '@shared/permissions';
 import { can } from '../auth/session';
 import { server } from '../testing/fixtures';
 import { actionItems, filterItems, pageItems, serverItems, type PaletteContext } from './palette-items';

@@ -1,5 +1,5 @@
-import type { Server } from '../../../shared/api/servers';
-import type { Permission } from '../../../shared/permissions';
+import type { Server } from '@shared/api/servers';
+import type { Permission } from '@shared/permissions';
 import { ROUTES, serverHealthHref } from '../app/routes';
 import type { ServerTarget } from '../health/editor/check-form';
 import type { Theme } from '../state/theme-store';

@@ -1,5 +1,5 @@
-import { ReportResult, REPORT_TITLES, type ReportType } from '../../../shared/api/reports';
-import type { Job } from '../../../shared/api/jobs';
+import { ReportResult, REPORT_TITLES, type ReportType } from '@shared/api/reports';
+import type { Job } from '@shared/api/jobs';
 import { ArtifactActions } from '../jobs/ArtifactActions';
 import { formatBytes } from '../jobs/artifact';
 import { JobProgress } from '../jobs/JobProgress';

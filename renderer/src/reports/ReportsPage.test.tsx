@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../../shared/api/jobs';
-import type { Role } from '../../../shared/permissions';
+import type { Job } from '@shared/api/jobs';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient } from '../testing/fake-client';
 import { job, me } from '../testing/fixtures';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import type { AppError } from '../../../shared/api';
-import { REPORT_FORMATS, REPORT_TITLES, REPORT_TYPES, type ReportFormat, type ReportType } from '../../../shared/api/reports';
+import type { AppError } from '@shared/api';
+import { REPORT_FORMATS, REPORT_TITLES, REPORT_TYPES, type ReportFormat, type ReportType } from '@shared/api/reports';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { useSeedJob } from '../jobs/use-job';

@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '../../../shared/api';
+import type { ValidationIssue } from '@shared/api';
 import {
   PERIOD_PRESETS,
   ReportInput,
@@ -6,7 +6,7 @@ import {
   type PeriodPreset,
   type ReportFormat,
   type ReportType,
-} from '../../../shared/api/reports';
+} from '@shared/api/reports';
 
 export type PeriodChoice = PeriodPreset | 'custom';
 export type ScopeChoice = 'all' | 'tag' | 'environment';

@@ -1,4 +1,4 @@
-import type { Server } from '../../../shared/api/servers';
+import type { Server } from '@shared/api/servers';
 import { asAppError } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
 import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';

@@ -1,4 +1,4 @@
-import { EXPORT_FORMATS } from '../../../shared/api/servers';
+import { EXPORT_FORMATS } from '@shared/api/servers';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { plural } from '../ui/format';

@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
-import type { FleetServer } from '../../../shared/api/health';
-import type { Server, ServerSortField } from '../../../shared/api/servers';
+import type { FleetServer } from '@shared/api/health';
+import type { Server, ServerSortField } from '@shared/api/servers';
 import { serverHealthHref } from '../app/routes';
 import { PulseIcon } from '../health/icons';
 import { StatusPill } from '../health/server/ChecksTable';

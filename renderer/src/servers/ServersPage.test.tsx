@@ -1,6 +1,6 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../../../shared/permissions';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { useHealthDialogs } from '../health/health-dialog-store';
 import { fleetServer, overview } from '../health/testing/fixtures';

@@ -1,6 +1,6 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import type { Server } from '../../../shared/api/servers';
+import type { Server } from '@shared/api/servers';
 import { serverHealthHref } from '../app/routes';
 import { useHealthDialogs } from '../health/health-dialog-store';
 import { useMethodQuery } from '../api/hooks';

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ServerListInput, ServerSortField } from '../../../shared/api/servers';
+import type { ServerListInput, ServerSortField } from '@shared/api/servers';
 
 export type SortOrder = 'asc' | 'desc';
 

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { Server } from '../../../shared/api/servers';
-import type { ApiKey, User } from '../../../shared/api/users';
-import type { Secret, SlotKind, VaultStatus } from '../../../shared/api/vault';
+import type { Server } from '@shared/api/servers';
+import type { ApiKey, User } from '@shared/api/users';
+import type { Secret, SlotKind, VaultStatus } from '@shared/api/vault';
 
 export type VaultSlot = VaultStatus['slots'][number];
 

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppError } from '../../../shared/api';
+import type { AppError } from '@shared/api';
 import { asAppError, correlationIdOf } from '../api/app-errors';
 
 export interface Toast {

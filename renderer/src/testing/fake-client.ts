@@ -1,4 +1,4 @@
-import { AppError, type EventName, type Events, type InputOf, type MethodName, type Methods, type OutputOf, type PayloadOf } from '../../../shared/api';
+import { AppError, type EventName, type Events, type InputOf, type MethodName, type Methods, type OutputOf, type PayloadOf } from '@shared/api';
 import type { GuardianClient } from '../api/client';
 
 type Handler<N extends MethodName> = (input: InputOf<Methods[N]>) => Promise<OutputOf<Methods[N]>>;

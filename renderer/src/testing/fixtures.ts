@@ -1,8 +1,8 @@
-import { AppError, type ErrorCode, type ValidationIssue } from '../../../shared/api';
-import type { Me } from '../../../shared/api/auth';
-import type { Job } from '../../../shared/api/jobs';
-import type { Server } from '../../../shared/api/servers';
-import type { Secret, VaultStatus } from '../../../shared/api/vault';
+import { AppError, type ErrorCode, type ValidationIssue } from '@shared/api';
+import type { Me } from '@shared/api/auth';
+import type { Job } from '@shared/api/jobs';
+import type { Server } from '@shared/api/servers';
+import type { Secret, VaultStatus } from '@shared/api/vault';
 
 export function server(overrides: Partial<Server> = {}): Server {
   return {

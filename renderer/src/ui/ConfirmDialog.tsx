@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { AppError } from '../../../shared/api';
+import type { AppError } from '@shared/api';
 import { toast } from '../state/toast-store';
 import { Dialog } from './Dialog';
 import { ErrorBanner } from './ErrorBanner';

@@ -1,4 +1,4 @@
-import type { AppError } from '../../../shared/api';
+import type { AppError } from '@shared/api';
 
 /** A failed action inside a form: what went wrong, then what to do about it. */
 export function ErrorBanner({ error, testId }: { error: Pick<AppError, 'message' | 'hint'> | null; testId?: string }) {

@@ -1,4 +1,4 @@
-import type { AppError } from '../../../shared/api';
+import type { AppError } from '@shared/api';
 
 /** A failed read in place of its content: what happened, what to do, and a retry. */
 export function ErrorState({ error, onRetry, what }: { error: AppError; onRetry(): void; what: string }) {

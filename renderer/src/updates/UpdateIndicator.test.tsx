@@ -1,7 +1,7 @@
 import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { UpdatesStatus, UpdateState } from '../../../shared/api/updates';
-import type { Role } from '../../../shared/permissions';
+import type { UpdatesStatus, UpdateState } from '@shared/api/updates';
+import type { Role } from '@shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { UpdateState } from '../../../shared/api/updates';
+import type { UpdateState } from '@shared/api/updates';
 import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
 import { headerText, updateErrorTitle } from './update-text';

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { UpdatesStatus } from '../../../shared/api/updates';
-import type { Role } from '../../../shared/permissions';
+import type { UpdatesStatus } from '@shared/api/updates';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
 import { me } from '../testing/fixtures';

@@ -1,4 +1,4 @@
-import type { UpdateChannel } from '../../../shared/api/updates';
+import type { UpdateChannel } from '@shared/api/updates';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';

@@ -1,4 +1,4 @@
-import type { UpdateErrorCode, UpdateState } from '../../../shared/api/updates';
+import type { UpdateErrorCode, UpdateState } from '@shared/api/updates';
 
 const ERROR_TITLES: Readonly<Record<UpdateErrorCode, string>> = {
   offline: 'The release server could not be reached',

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { UpdatesStatus } from '../../../shared/api/updates';
+import type { UpdatesStatus } from '@shared/api/updates';
 import { useClient } from '../api/client-context';
 import { useMethodQuery } from '../api/hooks';
 import { methodKey } from '../api/query-keys';

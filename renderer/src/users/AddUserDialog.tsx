@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { Username } from '../../../shared/api/auth';
-import type { Role } from '../../../shared/permissions';
+import { Username } from '@shared/api/auth';
+import type { Role } from '@shared/permissions';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
 import { usePasswordCheck } from '../auth/use-password-check';

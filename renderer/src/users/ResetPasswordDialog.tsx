@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { User } from '../../../shared/api/users';
+import type { User } from '@shared/api/users';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
 import { usePasswordCheck } from '../auth/use-password-check';

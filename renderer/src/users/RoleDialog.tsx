@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { User } from '../../../shared/api/users';
-import type { Role } from '../../../shared/permissions';
+import type { User } from '@shared/api/users';
+import type { Role } from '@shared/permissions';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';

@@ -1,4 +1,4 @@
-import { ROLE_DESCRIPTIONS, ROLES, type Role } from '../../../shared/permissions';
+import { ROLE_DESCRIPTIONS, ROLES, type Role } from '@shared/permissions';
 import { useMe } from '../auth/session';
 import { Field } from '../ui/Field';
 

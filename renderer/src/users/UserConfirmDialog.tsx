@@ -1,4 +1,4 @@
-import type { User } from '../../../shared/api/users';
+import type { User } from '@shared/api/users';
 import { useMethodMutation } from '../api/hooks';
 import type { UserAction } from '../state/dialog-store';
 import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';

@@ -1,4 +1,4 @@
-import type { User } from '../../../shared/api/users';
+import type { User } from '@shared/api/users';
 import { useMethodMutation } from '../api/hooks';
 import { useDialogStore } from '../state/dialog-store';
 import { toast } from '../state/toast-store';

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { User } from '../../../shared/api/users';
-import type { Role } from '../../../shared/permissions';
+import type { User } from '@shared/api/users';
+import type { Role } from '@shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
 import { fakeClient } from '../testing/fake-client';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { SlotKind } from '../../../shared/api/vault';
+import type { SlotKind } from '@shared/api/vault';
 import { useDirectCall } from '../api/use-direct-call';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';

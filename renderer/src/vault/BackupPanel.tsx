@@ -1,4 +1,4 @@
-import type { VaultStatus } from '../../../shared/api/vault';
+import type { VaultStatus } from '@shared/api/vault';
 import { useDialogStore } from '../state/dialog-store';
 import { DownloadIcon, UploadIcon } from '../ui/icons';
 

@@ -1,4 +1,4 @@
-import type { VaultStatus } from '../../../shared/api/vault';
+import type { VaultStatus } from '@shared/api/vault';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { ShieldIcon } from '../ui/icons';

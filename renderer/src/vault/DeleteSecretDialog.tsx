@@ -1,4 +1,4 @@
-import type { Secret } from '../../../shared/api/vault';
+import type { Secret } from '@shared/api/vault';
 import { useMethodMutation } from '../api/hooks';
 import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
 import { plural } from '../ui/format';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { KeyFileAvailability, VaultStatus } from '../../../shared/api/vault';
+import type { KeyFileAvailability, VaultStatus } from '@shared/api/vault';
 import { useDirectCall } from '../api/use-direct-call';
 import { useSeedJob } from '../jobs/use-job';
 import { Dialog } from '../ui/Dialog';

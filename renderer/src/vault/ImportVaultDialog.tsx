@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Methods, OutputOf } from '../../../shared/api';
+import type { Methods, OutputOf } from '@shared/api';
 import { useDirectCall } from '../api/use-direct-call';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';

@@ -1,4 +1,4 @@
-import type { VaultStatus } from '../../../shared/api/vault';
+import type { VaultStatus } from '@shared/api/vault';
 import { useDialogStore } from '../state/dialog-store';
 import { formatDateTime, formatRelative } from '../ui/format';
 import { SLOT_LABELS } from './vault-labels';

@@ -1,4 +1,4 @@
-import { vaultExport } from '../../../shared/api/vault';
+import { vaultExport } from '@shared/api/vault';
 import { PasswordField } from '../ui/PasswordField';
 
 export interface PassphraseValues {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { SecretValue } from '../../../shared/api/vault';
+import type { SecretValue } from '@shared/api/vault';
 import { CopyButton } from '../ui/CopyButton';
 
 /** How long a revealed value stays on screen. */

@@ -1,5 +1,5 @@
-import { isFinished } from '../../../shared/api/jobs';
-import type { VaultStatus } from '../../../shared/api/vault';
+import { isFinished } from '@shared/api/jobs';
+import type { VaultStatus } from '@shared/api/vault';
 import { useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';

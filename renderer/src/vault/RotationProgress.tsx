@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Job } from '../../../shared/api/jobs';
+import type { Job } from '@shared/api/jobs';
 import { invalidateMethod } from '../api/query-keys';
 import { JobProgress } from '../jobs/JobProgress';
 import { ErrorBanner } from '../ui/ErrorBanner';

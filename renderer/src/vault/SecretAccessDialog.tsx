@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppError } from '../../../shared/api';
-import type { Secret, SecretValue } from '../../../shared/api/vault';
+import type { AppError } from '@shared/api';
+import type { Secret, SecretValue } from '@shared/api/vault';
 import { useDirectCall } from '../api/use-direct-call';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';

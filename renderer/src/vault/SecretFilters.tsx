@@ -1,4 +1,4 @@
-import { SECRET_KINDS, type Secret, type SecretKind } from '../../../shared/api/vault';
+import { SECRET_KINDS, type Secret, type SecretKind } from '@shared/api/vault';
 import { formatCount } from '../ui/format';
 import { SearchIcon } from '../ui/icons';
 import { KIND_LABELS } from './vault-labels';

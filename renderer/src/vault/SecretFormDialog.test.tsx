@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/api';
+import { AppError } from '@shared/api';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
 import { me, secret, server } from '../testing/fixtures';

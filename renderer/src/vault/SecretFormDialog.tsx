@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { AppError } from '../../../shared/api';
-import { SECRET_KINDS, type Secret, type SecretKind } from '../../../shared/api/vault';
+import type { AppError } from '@shared/api';
+import { SECRET_KINDS, type Secret, type SecretKind } from '@shared/api/vault';
 import { useDirectCall } from '../api/use-direct-call';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';

@@ -1,4 +1,4 @@
-import type { Secret } from '../../../shared/api/vault';
+import type { Secret } from '@shared/api/vault';
 import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
 import { formatDateTime, formatRelative, plural } from '../ui/format';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { VaultStatus } from '../../../shared/api/vault';
+import type { VaultStatus } from '@shared/api/vault';
 import { useDirectCall } from '../api/use-direct-call';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { VaultStatus } from '../../../shared/api/vault';
-import type { Role } from '../../../shared/permissions';
+import type { VaultStatus } from '@shared/api/vault';
+import type { Role } from '@shared/permissions';
 import { DialogHost } from '../app/DialogHost';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import type { VaultStatus } from '../../../shared/api/vault';
+import type { VaultStatus } from '@shared/api/vault';
 import { issueOn } from '../api/app-errors';
 import { invalidateMethod } from '../api/query-keys';
 import { useDirectCall } from '../api/use-direct-call';

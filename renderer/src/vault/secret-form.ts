@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { ValidationIssue } from '../../../shared/api';
-import { zodIssues } from '../../../shared/api/errors';
-import { SecretInput, secretsUpdate, type Secret, type SecretKind } from '../../../shared/api/vault';
+import type { ValidationIssue } from '@shared/api';
+import { zodIssues } from '@shared/api/errors';
+import { SecretInput, secretsUpdate, type Secret, type SecretKind } from '@shared/api/vault';
 import { parseTags } from '../servers/form/server-form';
 
 /** What the secret form holds: each input's text as typed, and the chosen servers. */

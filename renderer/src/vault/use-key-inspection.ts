@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AppError, Methods, OutputOf } from '../../../shared/api';
+import type { AppError, Methods, OutputOf } from '@shared/api';
 import { useDirectCall } from '../api/use-direct-call';
 import { useDebouncedValue } from '../ui/use-debounced-value';
 import { secretErrors, type SecretErrors } from './secret-form';

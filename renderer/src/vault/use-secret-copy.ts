@@ -1,4 +1,4 @@
-import type { Secret } from '../../../shared/api/vault';
+import type { Secret } from '@shared/api/vault';
 import { useClient } from '../api/client-context';
 import { useDirectCall } from '../api/use-direct-call';
 import { useDialogStore } from '../state/dialog-store';

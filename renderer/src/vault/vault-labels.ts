@@ -1,4 +1,4 @@
-import type { SecretKind, SlotKind } from '../../../shared/api/vault';
+import type { SecretKind, SlotKind } from '@shared/api/vault';
 
 export const KIND_LABELS: Record<SecretKind, string> = {
   password: 'Password',

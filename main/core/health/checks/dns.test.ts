@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
-import { dnsConfig, type DnsConfig } from '../../../../shared/health/dns';
+import { dnsConfig, type DnsConfig } from '@shared/health/dns';
 import { dnsCheck } from './dns';
 
 const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({ signal: new AbortController().signal, timeoutMs: 2000, now: () => Date.now(), ...over });

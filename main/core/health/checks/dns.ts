@@ -1,5 +1,5 @@
 import { Resolver } from 'node:dns/promises';
-import { dnsConfig, type DnsConfig } from '../../../../shared/health/dns';
+import { dnsConfig, type DnsConfig } from '@shared/health/dns';
 import { type CheckResult, type CheckType, deadline, refusedHost, stopped, stopwatch } from '../check';
 
 

@@ -1,5 +1,5 @@
 import type { QueryResult } from 'gamedig';
-import { gameConfig, type GameConfig } from '../../../../shared/health/game';
+import { gameConfig, type GameConfig } from '@shared/health/game';
 import { type CheckResult, type CheckType, deadline, hostPort, refusedHost, resolvesToRefused, stopped } from '../check';
 import { tcpCheck } from './tcp';
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
 import { makeTestCerts, type TestCerts } from './testing/certs';
-import { httpConfig, type HttpConfig } from '../../../../shared/health/http';
+import { httpConfig, type HttpConfig } from '@shared/health/http';
 import { atPath, httpCheck } from './http';
 import { closedPort, Peers } from './testing/peers';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECK_CONFIGS, CHECK_TYPES } from '../../../../shared/health';
+import { CHECK_CONFIGS, CHECK_TYPES } from '@shared/health';
 import { checkTypes } from './index';
 
 describe('the check registry', () => {

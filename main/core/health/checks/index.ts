@@ -1,4 +1,4 @@
-import type { CheckType as ContractCheckType } from '../../../../shared/health';
+import type { CheckType as ContractCheckType } from '@shared/health';
 import type { CheckType } from '../check';
 import { dnsCheck } from './dns';
 import { gameCheck } from './game';

@@ -1,7 +1,7 @@
 import ssh2 from 'ssh2';
-import { AppError } from '../../../../shared/api/errors';
-import type { SecretValue } from '../../../../shared/api/vault';
-import { sshMetricsConfig, type SshMetricsConfig } from '../../../../shared/health/ssh-metrics';
+import { AppError } from '@shared/api/errors';
+import type { SecretValue } from '@shared/api/vault';
+import { sshMetricsConfig, type SshMetricsConfig } from '@shared/health/ssh-metrics';
 import { type CheckContext, type CheckResult, type CheckStatus, type CheckType, hostPort } from '../check';
 import { type SshLogin, type SshSession, withSshSession } from './ssh-session';
 

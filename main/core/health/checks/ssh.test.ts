@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sshConfig } from '../../../../shared/health/ssh';
+import { sshConfig } from '@shared/health/ssh';
 import type { CheckContext, HostKeyPins } from '../check';
 import { TestSshd } from '../../testing/sshd';
 import { closedPort, Peers } from './testing/peers';

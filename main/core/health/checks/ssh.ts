@@ -1,4 +1,4 @@
-import { sshConfig, type SshConfig } from '../../../../shared/health/ssh';
+import { sshConfig, type SshConfig } from '@shared/health/ssh';
 import type { CheckType } from '../check';
 import { withSshSession } from './ssh-session';
 

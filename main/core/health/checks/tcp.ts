@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { tcpConfig, type TcpConfig } from '../../../../shared/health/tcp';
+import { tcpConfig, type TcpConfig } from '@shared/health/tcp';
 import { type CheckType, hostPort, reach, refusedHost, socketCheck, stopwatch } from '../check';
 
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../check';
 import { makeTestCerts, type Pair, type TestCerts } from './testing/certs';
 import { closedPort, Peers } from './testing/peers';
-import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
+import { tlsConfig, type TlsConfig } from '@shared/health/tls';
 import { tlsCheck } from './tls';
 
 const ctx = (over: Partial<CheckContext> = {}): CheckContext => ({ signal: new AbortController().signal, timeoutMs: 3000, now: () => Date.now(), ...over });

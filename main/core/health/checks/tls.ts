@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import { tlsConfig, type TlsConfig } from '../../../../shared/health/tls';
+import { tlsConfig, type TlsConfig } from '@shared/health/tls';
 import { type CheckStatus, type CheckType, days, daysUntil, hostPort, isoDay, reach, refusedHost, socketCheck, stopwatch, tlsReason } from '../check';
 
 

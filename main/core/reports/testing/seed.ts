@@ -2,7 +2,7 @@
  * Stored health history with known numbers, written straight into the health engine's tables
  * (as its recorder would have left them), for report tests. Only tests import this module.
  */
-import { LOCAL_OWNER } from '../../../../shared/permissions';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../../app';
 import { DAY_MS, HOUR_MS } from '../../health/rollups';
 import { addToSketch, encodeSketch } from '../../health/sketch';

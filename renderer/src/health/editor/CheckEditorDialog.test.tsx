@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MONITORING } from '../../../../shared/api/monitoring';
+import { DEFAULT_MONITORING } from '@shared/api/monitoring';
 import { MeProvider } from '../../auth/session';
 import { fakeClient, type Handlers } from '../../testing/fake-client';
 import { fieldError, me, secret, server } from '../../testing/fixtures';

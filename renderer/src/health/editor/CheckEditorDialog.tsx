@@ -1,8 +1,8 @@
 import { useCallback, useRef, useState, type FormEvent } from 'react';
-import type { AppError } from '../../../../shared/api';
-import { type Check, type CheckResult } from '../../../../shared/api/checks';
-import { DEFAULT_MONITORING, type MonitoringDefaults } from '../../../../shared/api/monitoring';
-import { CHECK_TYPES, type CheckType } from '../../../../shared/health';
+import type { AppError } from '@shared/api';
+import { type Check, type CheckResult } from '@shared/api/checks';
+import { DEFAULT_MONITORING, type MonitoringDefaults } from '@shared/api/monitoring';
+import { CHECK_TYPES, type CheckType } from '@shared/health';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';

@@ -1,6 +1,6 @@
 import { useId } from 'react';
-import type { SecretKind } from '../../../../shared/api/vault';
-import type { CheckType } from '../../../../shared/health';
+import type { SecretKind } from '@shared/api/vault';
+import type { CheckType } from '@shared/health';
 import { useMethodQuery } from '../../api/hooks';
 import { useCan } from '../../auth/session';
 import { Field } from '../../ui/Field';

@@ -1,5 +1,5 @@
-import type { SecretKind } from '../../../../shared/api/vault';
-import type { CheckType } from '../../../../shared/health';
+import type { SecretKind } from '@shared/api/vault';
+import type { CheckType } from '@shared/health';
 
 /**
  * The form of each check type: which config fields it shows and how their text becomes the

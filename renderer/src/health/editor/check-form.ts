@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { ValidationIssue } from '../../../../shared/api';
-import { checksCreate, checksTest, checksUpdate, type Check } from '../../../../shared/api/checks';
-import { type MonitoringDefaults } from '../../../../shared/api/monitoring';
-import type { Server } from '../../../../shared/api/servers';
-import { CHECK_CONFIGS, type CheckType } from '../../../../shared/health';
+import type { ValidationIssue } from '@shared/api';
+import { checksCreate, checksTest, checksUpdate, type Check } from '@shared/api/checks';
+import { type MonitoringDefaults } from '@shared/api/monitoring';
+import type { Server } from '@shared/api/servers';
+import { CHECK_CONFIGS, type CheckType } from '@shared/health';
 import { secondsText } from '../health-format';
 import { CHECK_FIELDS } from './check-fields';
 import { fieldText, fieldValue, getPath, NUMBER, setPath, type Json } from './field-values';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Incident } from '../../../../shared/api/incidents';
+import type { Incident } from '@shared/api/incidents';
 import { toast } from '../../state/toast-store';
 import { Dialog } from '../../ui/Dialog';
 import { ErrorBanner } from '../../ui/ErrorBanner';

@@ -1,4 +1,4 @@
-import type { Incident } from '../../../../shared/api/incidents';
+import type { Incident } from '@shared/api/incidents';
 import { serverHealthHref } from '../../app/routes';
 import { useCan } from '../../auth/session';
 import { formatDateTime, formatRelative } from '../../ui/format';

@@ -1,4 +1,4 @@
-import { backlogMessage, type ScheduleBacklog } from '../../../../shared/api/health';
+import { backlogMessage, type ScheduleBacklog } from '@shared/api/health';
 
 /**
  * Says when checks run late and which concurrency cap holds them, so a fleet that outgrew its

@@ -1,6 +1,6 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import type { FleetOverview } from '../../../../shared/api/health';
+import type { FleetOverview } from '@shared/api/health';
 import { useMethodQuery } from '../../api/hooks';
 import { useCan } from '../../auth/session';
 import { ErrorState } from '../../ui/ErrorState';

@@ -1,4 +1,4 @@
-import type { FleetOverview } from '../../../../shared/api/health';
+import type { FleetOverview } from '@shared/api/health';
 import { serverHealthHref } from '../../app/routes';
 import { formatDateTime, plural } from '../../ui/format';
 import { formatLatency, formatUptimeOver, SPAN_MS } from '../health-format';

@@ -1,5 +1,5 @@
-import type { CheckState } from '../../../../shared/api/checks';
-import type { FleetOverview } from '../../../../shared/api/health';
+import type { CheckState } from '@shared/api/checks';
+import type { FleetOverview } from '@shared/api/health';
 import { formatCount } from '../../ui/format';
 import { STATUS_GLYPHS, STATUS_LABELS, STATUS_ORDER } from '../status';
 import { useOverviewFilters } from './overview-filters-store';

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent, type RefObject } from 'react';
-import type { FleetServer } from '../../../../shared/api/health';
+import type { FleetServer } from '@shared/api/health';
 import { serverHealthHref } from '../../app/routes';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';

@@ -1,4 +1,4 @@
-import type { FleetServer } from '../../../../shared/api/health';
+import type { FleetServer } from '@shared/api/health';
 import { statusRank } from '../status';
 import type { GridSort } from './overview-filters-store';
 

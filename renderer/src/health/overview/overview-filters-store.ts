@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { CheckState } from '../../../../shared/api/checks';
+import type { CheckState } from '@shared/api/checks';
 
 export type GridSort = 'status' | 'name';
 

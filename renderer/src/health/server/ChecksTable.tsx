@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Check, CheckResult } from '../../../../shared/api/checks';
+import type { Check, CheckResult } from '@shared/api/checks';
 import { useCan } from '../../auth/session';
 import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';

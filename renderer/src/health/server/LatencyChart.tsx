@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { SeriesPoint } from '../../../../shared/api/health';
+import type { SeriesPoint } from '@shared/api/health';
 import { useEffectiveTheme } from '../../state/theme-store';
 import { formatLatency } from '../health-format';
 import { chartColumns } from './chart-data';

@@ -1,6 +1,6 @@
 import { keepPreviousData } from '@tanstack/react-query';
 import { useState } from 'react';
-import { SERIES_RANGES, type SeriesRange } from '../../../../shared/api/health';
+import { SERIES_RANGES, type SeriesRange } from '@shared/api/health';
 import { useMethodQuery } from '../../api/hooks';
 import { ErrorBanner } from '../../ui/ErrorBanner';
 import { plural } from '../../ui/format';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { AppError, ValidationIssue } from '../../../../shared/api';
-import { maintenanceCreate } from '../../../../shared/api/maintenance';
+import type { AppError, ValidationIssue } from '@shared/api';
+import { maintenanceCreate } from '@shared/api/maintenance';
 import { toast } from '../../state/toast-store';
 import { Dialog } from '../../ui/Dialog';
 import { ErrorBanner } from '../../ui/ErrorBanner';

@@ -1,4 +1,4 @@
-import type { MaintenanceWindow } from '../../../../shared/api/maintenance';
+import type { MaintenanceWindow } from '@shared/api/maintenance';
 import { useMethodQuery } from '../../api/hooks';
 import { useCan } from '../../auth/session';
 import { ErrorBanner } from '../../ui/ErrorBanner';

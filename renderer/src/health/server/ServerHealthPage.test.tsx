@@ -1,6 +1,6 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Role } from '../../../../shared/permissions';
+import type { Role } from '@shared/permissions';
 import { MeProvider } from '../../auth/session';
 import { fakeClient, type Handlers } from '../../testing/fake-client';
 import { me, server } from '../../testing/fixtures';

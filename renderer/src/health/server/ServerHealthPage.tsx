@@ -1,5 +1,5 @@
-import type { Server } from '../../../../shared/api/servers';
-import type { ServerHealth } from '../../../../shared/api/health';
+import type { Server } from '@shared/api/servers';
+import type { ServerHealth } from '@shared/api/health';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { HOME_HREF } from '../../app/routes';
 import { useCan } from '../../auth/session';

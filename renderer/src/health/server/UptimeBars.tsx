@@ -1,4 +1,4 @@
-import type { ServerHealth } from '../../../../shared/api/health';
+import type { ServerHealth } from '@shared/api/health';
 import { formatUptimeOver, SPAN_MS } from '../health-format';
 import { useNow } from '../use-now';
 

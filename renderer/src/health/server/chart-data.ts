@@ -1,4 +1,4 @@
-import type { SeriesPoint } from '../../../../shared/api/health';
+import type { SeriesPoint } from '@shared/api/health';
 
 /**
  * One check's series as the chart draws it, columns aligned on time (uPlot's layout): x in

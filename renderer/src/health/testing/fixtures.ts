@@ -1,6 +1,6 @@
-import type { Check } from '../../../../shared/api/checks';
-import type { FleetOverview, FleetServer, ServerHealth } from '../../../../shared/api/health';
-import type { Incident } from '../../../../shared/api/incidents';
+import type { Check } from '@shared/api/checks';
+import type { FleetOverview, FleetServer, ServerHealth } from '@shared/api/health';
+import type { Incident } from '@shared/api/incidents';
 
 /** Builders of health data as the contract answers it, for the health pages' tests. */
 

@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../../shared/api';
+import { AppError } from '@shared/api';
 import { fakeClient, type Handlers } from '../../testing/fake-client';
 import { fieldError, server } from '../../testing/fixtures';
 import { renderWithClient } from '../../testing/render';

@@ -1,6 +1,6 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
-import type { AppError } from '../../../../shared/api';
-import type { CreatedServer, Server } from '../../../../shared/api/servers';
+import type { AppError } from '@shared/api';
+import type { CreatedServer, Server } from '@shared/api/servers';
 import { serverHealthHref } from '../../app/routes';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { toast } from '../../state/toast-store';

@@ -1,6 +1,6 @@
-import type { ValidationIssue } from '../../../../shared/api';
-import { CheckPort, SERVER_FIELDS, ServerCreateInput, ServerInput, ServerPatch, type Server } from '../../../../shared/api/servers';
-import { zodIssues } from '../../../../shared/api/errors';
+import type { ValidationIssue } from '@shared/api';
+import { CheckPort, SERVER_FIELDS, ServerCreateInput, ServerInput, ServerPatch, type Server } from '@shared/api/servers';
+import { zodIssues } from '@shared/api/errors';
 import type { z } from 'zod';
 
 /** `port` is the SSH port; `checkPort` the port a new server's check watches (adding only). */

@@ -1,7 +1,7 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react';
-import type { AppError } from '../../../../shared/api';
-import type { Job } from '../../../../shared/api/jobs';
-import { IMPORT_FORMATS, IMPORT_MAX_BYTES } from '../../../../shared/api/servers';
+import type { AppError } from '@shared/api';
+import type { Job } from '@shared/api/jobs';
+import { IMPORT_FORMATS, IMPORT_MAX_BYTES } from '@shared/api/servers';
 import { useMethodMutation } from '../../api/hooks';
 import { Field } from '../../ui/Field';
 import { formatCount } from '../../ui/format';

@@ -1,6 +1,6 @@
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { ImportSummary } from '../../../../shared/api/servers';
+import type { ImportSummary } from '@shared/api/servers';
 import { job } from '../../testing/fixtures';
 import '../../testing/render';
 import { ImportSummaryView, REJECTED_ROWS_SHOWN } from './ImportSummaryView';

@@ -1,6 +1,6 @@
 import { useId } from 'react';
-import type { Job } from '../../../../shared/api/jobs';
-import { ImportSummary } from '../../../../shared/api/servers';
+import type { Job } from '@shared/api/jobs';
+import { ImportSummary } from '@shared/api/servers';
 import { formatCount, plural } from '../../ui/format';
 
 /** How many rejected rows are listed; the count above always tells the whole number. */

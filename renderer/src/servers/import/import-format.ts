@@ -1,4 +1,4 @@
-import { IMPORT_FORMATS } from '../../../../shared/api/servers';
+import { IMPORT_FORMATS } from '@shared/api/servers';
 
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
