@@ -13,7 +13,10 @@ const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message
 /** main/core reached through its path alias (tsconfig.json), for the layers that may not import it. */
 const core = (why) => ({ group: ['@core', '@core/**'], message: `${why} (docs/architecture.md §2)` });
 /** Another layer is imported by its path alias (tsconfig.json), not by climbing folders. */
-const viaAlias = (folder, alias) => ({ regex: `^(\\.\\./)+${folder}(/|$)`, message: `Import ${folder}/ as ${alias}/… (the path alias in tsconfig.json), not by climbing folders (docs/architecture.md §2).` });
+const viaAlias = (folder, alias) => ({
+  regex: `^(\\.\\./)+${folder}(/|$)`,
+  message: `Import ${folder}/ as ${alias}/… (the path alias in tsconfig.json), not by climbing folders (docs/architecture.md §2).`,
+});
 const SHARED_BY_ALIAS = viaAlias('shared', '@shared');
 const CORE_BY_ALIAS = viaAlias('core', '@core');
 
@@ -22,24 +25,54 @@ const LAYERS = [
   {
     files: ['shared/**'],
     paths: NODE_BUILTINS,
-    patterns: [electron, folder('main', 'shared/ is imported by everyone and imports only shared/.'), core('shared/ is imported by everyone and imports only shared/.'), folder('renderer', 'shared/ imports only shared/.'), folder('preload', 'shared/ imports only shared/.')],
+    patterns: [
+      electron,
+      folder('main', 'shared/ is imported by everyone and imports only shared/.'),
+      core('shared/ is imported by everyone and imports only shared/.'),
+      folder('renderer', 'shared/ imports only shared/.'),
+      folder('preload', 'shared/ imports only shared/.'),
+    ],
   },
   {
     files: ['main/core/**'],
-    patterns: [SHARED_BY_ALIAS, electron, folder('desktop', 'main/core never depends on a transport.'), folder('headless', 'main/core never depends on a transport.'), folder('renderer', 'main/core never imports the UI.'), folder('preload', 'main/core never imports the preload.')],
+    patterns: [
+      SHARED_BY_ALIAS,
+      electron,
+      folder('desktop', 'main/core never depends on a transport.'),
+      folder('headless', 'main/core never depends on a transport.'),
+      folder('renderer', 'main/core never imports the UI.'),
+      folder('preload', 'main/core never imports the preload.'),
+    ],
   },
   {
     files: ['main/headless/**'],
-    patterns: [SHARED_BY_ALIAS, CORE_BY_ALIAS, electron, folder('desktop', 'main/headless runs without Electron.'), folder('renderer', 'main/headless serves the built UI; it never imports it.'), folder('preload', 'main/headless never imports the preload.')],
+    patterns: [
+      SHARED_BY_ALIAS,
+      CORE_BY_ALIAS,
+      electron,
+      folder('desktop', 'main/headless runs without Electron.'),
+      folder('renderer', 'main/headless serves the built UI; it never imports it.'),
+      folder('preload', 'main/headless never imports the preload.'),
+    ],
   },
   {
     files: ['main/desktop/**'],
-    patterns: [SHARED_BY_ALIAS, CORE_BY_ALIAS, folder('headless', 'main/desktop and main/headless are separate transports.'), folder('renderer', 'main/desktop never imports the UI.')],
+    patterns: [
+      SHARED_BY_ALIAS,
+      CORE_BY_ALIAS,
+      folder('headless', 'main/desktop and main/headless are separate transports.'),
+      folder('renderer', 'main/desktop never imports the UI.'),
+    ],
   },
   {
     files: ['preload/**'],
     paths: NODE_BUILTINS,
-    patterns: [SHARED_BY_ALIAS, folder('main', 'The preload is sandboxed: shared/ types and electron only.'), core('The preload is sandboxed: shared/ types and electron only.'), folder('renderer', 'The preload never imports the UI.')],
+    patterns: [
+      SHARED_BY_ALIAS,
+      folder('main', 'The preload is sandboxed: shared/ types and electron only.'),
+      core('The preload is sandboxed: shared/ types and electron only.'),
+      folder('renderer', 'The preload never imports the UI.'),
+    ],
   },
   {
     files: ['bench/**', 'e2e/**', 'main/*.ts'],
@@ -48,14 +81,35 @@ const LAYERS = [
   {
     files: ['renderer/**'],
     paths: NODE_BUILTINS,
-    patterns: [SHARED_BY_ALIAS, electron, folder('main', 'The renderer reaches the core only through the contract.'), core('The renderer reaches the core only through the contract.'), folder('preload', 'The renderer uses window.guardian, never the preload module.')],
+    patterns: [
+      SHARED_BY_ALIAS,
+      electron,
+      folder('main', 'The renderer reaches the core only through the contract.'),
+      core('The renderer reaches the core only through the contract.'),
+      folder('preload', 'The renderer uses window.guardian, never the preload module.'),
+    ],
   },
 ];
 
 export default tseslint.config(
   // The last two: the bundled config file a build (electron-vite, Vite) writes beside its config
   // while it runs and deletes after, which a lint running beside the build would try to read.
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'e2e/artifacts/**', 'test-results/**', 'playwright-report/**', '.reports/**', 'main/core/db/migrations/**', '.ci/.stryker-tmp/**', '.ci/mutation/**', '*.config.ts.*.mjs', '*.config.ts.timestamp-*'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'e2e/artifacts/**',
+      'test-results/**',
+      'playwright-report/**',
+      '.reports/**',
+      'main/core/db/migrations/**',
+      '.ci/.stryker-tmp/**',
+      '.ci/mutation/**',
+      '*.config.ts.*.mjs',
+      '*.config.ts.timestamp-*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -48,7 +48,10 @@ export function summarize(summary, base = root) {
   for (const [path, totals] of Object.entries(summary)) {
     if (path === 'total') continue;
     const file = relative(base, path).split(sep).join('/');
-    const entry = { lines: { covered: totals.lines.covered, total: totals.lines.total }, branches: { covered: totals.branches.covered, total: totals.branches.total } };
+    const entry = {
+      lines: { covered: totals.lines.covered, total: totals.lines.total },
+      branches: { covered: totals.branches.covered, total: totals.branches.total },
+    };
     files.set(file, entry);
     const layer = layers.get(layerOf(file));
     if (!layer) continue;
@@ -105,7 +108,11 @@ export function mostUncovered({ files }, layer, count = 10) {
 }
 
 export function formatTable(title, rows) {
-  const floorText = (floor) => ['lines', 'branches'].filter((kind) => floor[kind] !== undefined).map((kind) => `${kind} ≥ ${floor[kind]} %`).join(', ') || '-';
+  const floorText = (floor) =>
+    ['lines', 'branches']
+      .filter((kind) => floor[kind] !== undefined)
+      .map((kind) => `${kind} ≥ ${floor[kind]} %`)
+      .join(', ') || '-';
   const lines = [`| ${title} | lines | branches | floor | |`, '|---|---:|---:|---|---|'];
   for (const row of rows) {
     const verdict = row.ok ? 'ok' : 'UNDER FLOOR';
@@ -142,7 +149,9 @@ function main(argv) {
   const checkOnly = argv.includes('--check');
   const testsStatus = checkOnly ? 0 : runVitest(argv);
   if (!existsSync(SUMMARY_FILE)) {
-    console.error(`\nNo coverage summary at ${relative(root, SUMMARY_FILE)}: ${checkOnly ? 'run `npm run coverage` first' : 'vitest wrote none (see its output above)'}.`);
+    console.error(
+      `\nNo coverage summary at ${relative(root, SUMMARY_FILE)}: ${checkOnly ? 'run `npm run coverage` first' : 'vitest wrote none (see its output above)'}.`,
+    );
     return 1;
   }
   const floors = JSON.parse(readFileSync(FLOORS_FILE, 'utf8'));
@@ -153,7 +162,10 @@ function main(argv) {
   console.log('');
   console.log(formatTable('critical module', moduleRows));
   const core = mostUncovered(summary, 'main/core');
-  if (core.length > 0) console.log(`\nmain/core files with the most lines no test runs:\n${core.map((entry) => `  ${String(entry.missed).padStart(4)}  ${entry.file}`).join('\n')}`);
+  if (core.length > 0)
+    console.log(
+      `\nmain/core files with the most lines no test runs:\n${core.map((entry) => `  ${String(entry.missed).padStart(4)}  ${entry.file}`).join('\n')}`,
+    );
   if (testsStatus !== 0) console.error('\nSome tests failed (see above): coverage is judged on what ran.');
   if (failures.length > 0) console.error(`\nUnder the floor:\n${failures.map((failure) => `  ${failure}`).join('\n')}`);
   else console.log('\nEvery figure is at or above its floor.');

@@ -14,7 +14,10 @@ function summaryOf(files) {
   const totals = (covered, total) => ({ covered, total, skipped: 0, pct: total ? (covered / total) * 100 : 100 });
   return Object.fromEntries([
     ['total', {}],
-    ...Object.entries(files).map(([file, { lines, branches }]) => [join(root, file), { lines: totals(...lines), branches: totals(...branches), statements: totals(0, 0), functions: totals(0, 0) }]),
+    ...Object.entries(files).map(([file, { lines, branches }]) => [
+      join(root, file),
+      { lines: totals(...lines), branches: totals(...branches), statements: totals(0, 0), functions: totals(0, 0) },
+    ]),
   ]);
 }
 
@@ -65,7 +68,9 @@ describe('coverage floors', () => {
 
   it('never round a figure up to its floor', () => {
     assert.ok(percent({ covered: 99_999, total: 100_000 }) < 100);
-    const table = formatTable('module', [{ name: 'x.ts', floor: { lines: 100 }, ok: false, counts: { lines: { covered: 99_999, total: 100_000 }, branches: { covered: 0, total: 0 } } }]);
+    const table = formatTable('module', [
+      { name: 'x.ts', floor: { lines: 100 }, ok: false, counts: { lines: { covered: 99_999, total: 100_000 }, branches: { covered: 0, total: 0 } } },
+    ]);
     assert.match(table, /99\.99 % \(99999\/100000\)/);
     assert.match(table, /100\.00 % \(0\/0\)/);
   });

@@ -20,7 +20,9 @@ const CRITICAL = {
 };
 
 /** One module (or a few, comma-separated) instead of all: `MUTATE=main/core/auth/sessions.ts npm run mutation`. */
-const only = process.env.MUTATE?.split(',').map((file) => file.trim()).filter(Boolean);
+const only = process.env.MUTATE?.split(',')
+  .map((file) => file.trim())
+  .filter(Boolean);
 const files = only?.length ? only : Object.keys(CRITICAL);
 const unknown = files.filter((file) => !CRITICAL[file]);
 if (unknown.length > 0) throw new Error(`MUTATE names files that are not critical modules: ${unknown.join(', ')} (the list is in .ci/stryker.config.mjs)`);

@@ -62,6 +62,7 @@ const PLAYWRIGHT = 'end-to-end (playwright)';
 const COVERAGE = 'coverage floors';
 const staticSteps = [
   { name: 'lint', command: bin('eslint'), args: ['--max-warnings', '0', '.'] },
+  { name: 'formatting (prettier)', command: bin('prettier'), args: ['--check', '.'] },
   { name: 'typecheck (node)', command: bin('tsc'), args: ['-p', 'tsconfig.json', '--noEmit'] },
   { name: 'typecheck (renderer)', command: bin('tsc'), args: ['-p', 'renderer/tsconfig.json', '--noEmit'] },
   { name: 'build', command: bin('electron-vite'), args: ['build'] },
@@ -76,7 +77,13 @@ const staticSteps = [
   {
     name: 'CI scripts, tested (node:test)',
     command: process.execPath,
-    args: ['--test', '.ci/coverage.test.mjs', '.ci/supply-chain/licenses.test.mjs', '.ci/supply-chain/audit-deps.test.mjs', '.ci/supply-chain/secrets.test.mjs'],
+    args: [
+      '--test',
+      '.ci/coverage.test.mjs',
+      '.ci/supply-chain/licenses.test.mjs',
+      '.ci/supply-chain/audit-deps.test.mjs',
+      '.ci/supply-chain/secrets.test.mjs',
+    ],
   },
 ];
 const started = Date.now();

@@ -61,7 +61,18 @@ export async function run(args: string[]): Promise<void> {
         sqlite.transaction(() => {
           for (let i = from; i < Math.min(baselineN, from + batch); i++) {
             const e = entry(i);
-            plain.run(i + 1, Date.now(), `user:${e.actor?.id}`, e.actor?.name ?? null, e.origin, e.action, e.target ?? null, e.outcome, e.correlationId, JSON.stringify(e.details));
+            plain.run(
+              i + 1,
+              Date.now(),
+              `user:${e.actor?.id}`,
+              e.actor?.name ?? null,
+              e.origin,
+              e.action,
+              e.target ?? null,
+              e.outcome,
+              e.correlationId,
+              JSON.stringify(e.details),
+            );
           }
         })();
       }

@@ -61,15 +61,23 @@ export async function seed(core: Core, servers: number, hourlyDays: number, dail
         const server = ids[i] as { id: string; host: string };
         const state = STATES[i % STATES.length] ?? 'up';
         for (const [k, type] of (['tcp', 'tls'] as const).entries()) {
-          const config = type === 'tcp' ? { host: server.host, port: 22 } : { host: server.host, port: 443, allowUntrusted: false, expiryDegradedDays: 14, expiryDownDays: 0 };
+          const config =
+            type === 'tcp'
+              ? { host: server.host, port: 22 }
+              : { host: server.host, port: 443, allowUntrusted: false, expiryDegradedDays: 14, expiryDownDays: 0 };
           const seq = Number(insertCheck.run(crypto.randomUUID(), server.id, `${type} ${server.host}`, type, JSON.stringify(config), now, now).lastInsertRowid);
           const checkState = k === 0 ? state : 'up';
           const latency = 5 + (i % 90);
-          const data = type === 'tls' ? JSON.stringify({ names: [server.host], validTo: new Date(now + ((i % 120) + 1) * DAY_MS).toISOString(), daysLeft: (i % 120) + 1 }) : null;
+          const data =
+            type === 'tls'
+              ? JSON.stringify({ names: [server.host], validTo: new Date(now + ((i % 120) + 1) * DAY_MS).toISOString(), daysLeft: (i % 120) + 1 })
+              : null;
           insertState.run(seq, checkState, now - (i % 500) * 60_000, now, checkState, latency, `${type} ${checkState}`, data, latency);
           const sketch = sketchText(latency);
-          for (let t = hourFrom; t <= now; t += HOUR_MS) insertRollup.run(seq, 0, t, 60, (t / HOUR_MS) % 97 === i % 97 ? 3 : 0, 60, latency * 0.8, latency * 2, latency * 60, sketch);
-          for (let t = dayFrom; t <= now; t += DAY_MS) insertRollup.run(seq, 1, t, 1440, (t / DAY_MS) % 13 === i % 13 ? 30 : 0, 1440, latency * 0.7, latency * 3, latency * 1440, sketch);
+          for (let t = hourFrom; t <= now; t += HOUR_MS)
+            insertRollup.run(seq, 0, t, 60, (t / HOUR_MS) % 97 === i % 97 ? 3 : 0, 60, latency * 0.8, latency * 2, latency * 60, sketch);
+          for (let t = dayFrom; t <= now; t += DAY_MS)
+            insertRollup.run(seq, 1, t, 1440, (t / DAY_MS) % 13 === i % 13 ? 30 : 0, 1440, latency * 0.7, latency * 3, latency * 1440, sketch);
         }
         if (state !== 'up') insertIncident.run(crypto.randomUUID(), server.id, state, now - (i % 500) * 60_000, `tcp ${server.host} ${state}`);
       }

@@ -144,7 +144,11 @@ async function simulatedHour(core: Core, specs: CheckSpec[]): Promise<{ bytesPer
         const slow = i % 8 === 2 || i % 8 === 6;
         const at = base + round * 20_000 + Math.floor((i * 20_000) / checks.length);
         const result: CheckResult = failing
-          ? { status: 'down', latencyMs: spec.type === 'tcp' ? null : 0.8 + (round % 7) / 10, message: spec.type === 'tcp' ? 'connection refused on 127.0.0.1:1' : 'HTTP 503, expected 200-399' }
+          ? {
+              status: 'down',
+              latencyMs: spec.type === 'tcp' ? null : 0.8 + (round % 7) / 10,
+              message: spec.type === 'tcp' ? 'connection refused on 127.0.0.1:1' : 'HTTP 503, expected 200-399',
+            }
           : { status: slow ? 'degraded' : 'up', latencyMs: slow ? 300 + (round % 13) : 0.4 + (i % 17) / 10, message: 'up', data: { statusCode: 200 } };
         return { checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: at, startedAt: at, finishedAt: at, lagMs: 0 };
       });
@@ -221,7 +225,9 @@ export async function run(args: string[]): Promise<void> {
       const cpuPerCheck = cpu / Math.max(1, done);
       const hour = await simulatedHour(core, specs);
 
-      process.stdout.write(`\npoller: ${checks} checks every ${intervalMs / 1000} s, ${durationMs / 1000} s measured after warm-up, concurrency ${concurrency}\n\n`);
+      process.stdout.write(
+        `\npoller: ${checks} checks every ${intervalMs / 1000} s, ${durationMs / 1000} s measured after warm-up, concurrency ${concurrency}\n\n`,
+      );
       process.stdout.write(
         `${formatTable(
           ['figure', 'value', 'goal'],

@@ -110,7 +110,9 @@ export async function run(args: string[]): Promise<void> {
     } finally {
       await core.close();
     }
-    process.stdout.write(`\nuptime report, ${servers} servers over ${days} days, ${availableParallelism()} cores: main thread's event-loop delay while it is made (ms)\n\n`);
+    process.stdout.write(
+      `\nuptime report, ${servers} servers over ${days} days, ${availableParallelism()} cores: main thread's event-loop delay while it is made (ms)\n\n`,
+    );
     process.stdout.write(`${formatTable(['format, where', 'wall', 'loop delay p99', 'loop delay max', 'file KB'], rows)}\n`);
   } finally {
     await cleanUp();

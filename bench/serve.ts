@@ -362,8 +362,27 @@ interface PollerFigures {
   rssMb: number;
 }
 
-async function runPoller(checks: number, intervalS: number, durationS: number, tmp: string, onChild: (child: ChildProcess | null) => void): Promise<PollerFigures> {
-  const args = ['--import', 'tsx', join(here, 'run.ts'), 'poller', '--checks', String(checks), '--interval', String(intervalS), '--duration', String(durationS), '--concurrency', '64'];
+async function runPoller(
+  checks: number,
+  intervalS: number,
+  durationS: number,
+  tmp: string,
+  onChild: (child: ChildProcess | null) => void,
+): Promise<PollerFigures> {
+  const args = [
+    '--import',
+    'tsx',
+    join(here, 'run.ts'),
+    'poller',
+    '--checks',
+    String(checks),
+    '--interval',
+    String(intervalS),
+    '--duration',
+    String(durationS),
+    '--concurrency',
+    '64',
+  ];
   // Its temp folder goes inside ours (TMPDIR), so an interrupted run leaves nothing behind.
   const child = spawn(process.execPath, args, { cwd: packageRoot, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
   onChild(child);
@@ -384,7 +403,12 @@ async function runPoller(checks: number, intervalS: number, durationS: number, t
   }
   const figure = (label: string) => {
     const line = stdout.split('\n').find((each) => each.startsWith(`${label}  `));
-    return Number(line?.slice(label.length).trim().split(/\s{2,}/)[0] ?? Number.NaN);
+    return Number(
+      line
+        ?.slice(label.length)
+        .trim()
+        .split(/\s{2,}/)[0] ?? Number.NaN,
+    );
   };
   return { cpuPerCheckMs: figure('CPU per check (ms)'), donePerSecond: figure('checks done per second'), rssMb: figure('RSS (MB)') };
 }
@@ -403,7 +427,14 @@ interface Reading {
 async function read(guardian: Guardian, pid: number, targets: Targets): Promise<Reading> {
   const metrics = await scrape(guardian);
   const counts = await targets.counts();
-  return { at: Date.now(), cpuMs: treeCpuMs(pid).cpuMs, counts, fileBytes: databaseFileBytes(guardian.dataDir), usedBytes: databaseUsedBytes(guardian.dataDir), metrics };
+  return {
+    at: Date.now(),
+    cpuMs: treeCpuMs(pid).cpuMs,
+    counts,
+    fileBytes: databaseFileBytes(guardian.dataDir),
+    usedBytes: databaseUsedBytes(guardian.dataDir),
+    metrics,
+  };
 }
 
 const done = (counts: Counts) => counts.ok + counts.slow + counts.fail;
@@ -457,7 +488,9 @@ export async function run(args: string[]): Promise<void> {
     const pid = guardian.child.pid;
     if (pid === undefined) throw new Error('guardian serve has no pid');
     const exited = new Promise<never>((_resolve, reject) =>
-      guardian.child.once('exit', (code, signal) => reject(new Error(`guardian serve exited (code ${code}, signal ${signal}):\n${guardian.stderr().slice(-2000)}`))),
+      guardian.child.once('exit', (code, signal) =>
+        reject(new Error(`guardian serve exited (code ${code}, signal ${signal}):\n${guardian.stderr().slice(-2000)}`)),
+      ),
     );
     exited.catch(() => {});
     const wait = (ms: number) => Promise.race([sleep(ms), exited]);
@@ -532,7 +565,9 @@ export async function run(args: string[]): Promise<void> {
 
     let inProcess: PollerFigures | null = null;
     if (pollerS > 0) {
-      process.stdout.write(`\nserve stopped (exit ${exit.code ?? exit.signal}, ${stopMs} ms after SIGTERM); running npm run bench -- poller --checks ${checks} --interval ${intervalS} --duration ${pollerS} --concurrency 64 for the in-process figure...\n`);
+      process.stdout.write(
+        `\nserve stopped (exit ${exit.code ?? exit.signal}, ${stopMs} ms after SIGTERM); running npm run bench -- poller --checks ${checks} --interval ${intervalS} --duration ${pollerS} --concurrency 64 for the in-process figure...\n`,
+      );
       inProcess = await runPoller(checks, intervalS, pollerS, tempDir('guardian-bench-serve-poller-'), (child) => (poller = child));
     }
 
@@ -543,10 +578,14 @@ export async function run(args: string[]): Promise<void> {
       ['checks done in the window (requests the targets got)', String(counted), 'as many as due'],
       ['  done / due', `${((counted / due) * 100).toFixed(1)} %`, ''],
       ['  check runs serve counted (guardian_checks_total)', String(runs), ''],
-      ['  by target: fast 200 / slow 200 / 500', `${after.counts.ok - before.counts.ok} / ${after.counts.slow - before.counts.slow} / ${after.counts.fail - before.counts.fail}`, ''],
-      ['CPU of serve\'s process tree in the window (s)', (cpuMs / 1000).toFixed(2), ''],
+      [
+        '  by target: fast 200 / slow 200 / 500',
+        `${after.counts.ok - before.counts.ok} / ${after.counts.slow - before.counts.slow} / ${after.counts.fail - before.counts.fail}`,
+        '',
+      ],
+      ["CPU of serve's process tree in the window (s)", (cpuMs / 1000).toFixed(2), ''],
       ['  as a share of one core', `${((cpuMs / 1000 / seconds) * 100).toFixed(1)} %`, ''],
-      ['  serve\'s own count (guardian_process_cpu_seconds_total, s)', ownCpuS.toFixed(2), ''],
+      ["  serve's own count (guardian_process_cpu_seconds_total, s)", ownCpuS.toFixed(2), ''],
       ['CPU per check done (ms)', ms(cpuPerCheck), '<= 0.6'],
       ['RSS at the end (MB)', end.rssMb.toFixed(0), '< 300'],
       ['RSS peak in the window, sampled each second (MB)', peakRssMb.toFixed(0), ''],

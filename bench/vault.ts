@@ -112,7 +112,8 @@ async function throughput(planted: SecretValue[]): Promise<{ rows: string[][]; r
     await core.vault.init({ kind: 'keyfile' });
     const stored: string[] = [];
     const insert = core.database.sqlite.transaction((batch: SecretValue[]) => {
-      for (const value of batch) stored.push(core.secrets.create({ name: `bench ${stored.length}`, tags: [], serverIds: [], username: null, value }, 'bench').id);
+      for (const value of batch)
+        stored.push(core.secrets.create({ name: `bench ${stored.length}`, tags: [], serverIds: [], username: null, value }, 'bench').id);
     });
     started = process.hrtime.bigint();
     for (let i = 0; i < count; i += 500) insert(planted.slice(i, i + 500));

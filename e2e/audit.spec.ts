@@ -43,7 +43,10 @@ test('filter the log by method, open an event, verify the chain', async ({ page,
   await expect(rows.first()).toContainText('servers.update');
   await expect(rows.first()).toContainText('ok');
 
-  await rows.first().getByRole('button', { name: /Open event/ }).click();
+  await rows
+    .first()
+    .getByRole('button', { name: /Open event/ })
+    .click();
   const drawer = page.getByTestId('audit-drawer');
   await expect(drawer.getByTestId('audit-event-details')).toContainText('"name": "audit-web-renamed"');
   await expect(drawer.getByTestId('audit-event-hash')).toHaveText(/^[0-9a-f]{64}$/);

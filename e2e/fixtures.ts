@@ -24,9 +24,13 @@ export interface Serve {
 
 /** Starts the built `guardian serve --ui` over `dataDir` on `port` (0: a free loopback port). */
 export async function serveBuilt(dataDir: string, port = 0): Promise<Serve> {
-  const child = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const stdout = child.stdout;
   if (!stdout) throw new Error('guardian serve has no standard output pipe');
   const url = await new Promise<string>((resolveUrl, reject) => {
@@ -54,10 +58,7 @@ type GuardianPool = (file: string) => Promise<Guardian>;
 /** A test's name (without its file) as a file name. */
 const testSlug = (titlePath: readonly string[]) => slugOf(titlePath.slice(1).join('-'));
 
-export const test = base.extend<
-  { guardian: Guardian; shot: (name: string) => Promise<void>; accessibility: void },
-  { guardians: GuardianPool }
->({
+export const test = base.extend<{ guardian: Guardian; shot: (name: string) => Promise<void>; accessibility: void }, { guardians: GuardianPool }>({
   guardians: [
     // Playwright reads the fixtures a function needs from its destructuring: this one needs none.
     // eslint-disable-next-line no-empty-pattern

@@ -154,7 +154,9 @@ test('sign in with a code, then the servers, the overview and a server by keyboa
   // names itself in a tip while it has focus (a title shows only to the pointer).
   const healthLink = page.getByRole('link', { name: `Health of ${SERVER}` });
   await tabTo(page, healthLink);
-  const tip = await healthLink.evaluate((element) => (globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string } }).getComputedStyle(element, '::after').content);
+  const tip = await healthLink.evaluate(
+    (element) => (globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string } }).getComputedStyle(element, '::after').content,
+  );
   expect(tip).toBe(`"Health of ${SERVER}"`);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: SERVER })).toBeVisible();

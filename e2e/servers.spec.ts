@@ -89,7 +89,13 @@ test('import a CSV with one bad row and see the summary', async ({ page, shot },
   const file = join(testInfo.outputDir, 'fleet.csv');
   writeFileSync(
     file,
-    ['name,host,port,user,environment,tags', 'db-1,10.0.1.1,5432,postgres,production,db', 'broken,not a host,99999,,,', 'db-2,10.0.1.2,,,staging,db;replica', ''].join('\n'),
+    [
+      'name,host,port,user,environment,tags',
+      'db-1,10.0.1.1,5432,postgres,production,db',
+      'broken,not a host,99999,,,',
+      'db-2,10.0.1.2,,,staging,db;replica',
+      '',
+    ].join('\n'),
   );
   await page.getByRole('button', { name: 'Import' }).click();
   const dialog = page.getByRole('dialog');

@@ -110,7 +110,10 @@ test('rotate the data key with a progress view', async ({ page, guardian, shot }
   await expectAccessible(page, 'vault: rotated');
   // The password still opens after the rotation. Each test signs in anew, so re-authenticate first.
   const me = (await (await page.request.get(`${guardian.url}api/v1/auth/me`)).json()) as { csrfToken: string };
-  const reauth = await page.request.post(`${guardian.url}api/v1/auth/reauth`, { headers: { 'x-csrf-token': me.csrfToken }, data: { password: OWNER.password } });
+  const reauth = await page.request.post(`${guardian.url}api/v1/auth/reauth`, {
+    headers: { 'x-csrf-token': me.csrfToken },
+    data: { password: OWNER.password },
+  });
   expect(reauth.ok()).toBe(true);
   const secrets = (await (await page.request.get(`${guardian.url}api/v1/secrets`)).json()) as { items: { id: string; name: string }[] };
   const db = secrets.items.find((secret) => secret.name === 'db admin');

@@ -95,11 +95,7 @@ describe('window.guardian.subscribe', () => {
     const ipc = new FakeIpcRenderer();
     const bridge = createBridge(ipc);
 
-    const stops = [
-      bridge.subscribe('servers.changed', vi.fn()),
-      bridge.subscribe('servers.changed', vi.fn()),
-      bridge.subscribe('job.progress', vi.fn()),
-    ];
+    const stops = [bridge.subscribe('servers.changed', vi.fn()), bridge.subscribe('servers.changed', vi.fn()), bridge.subscribe('job.progress', vi.fn())];
     expect(ipc.listenersOn(IPC_EVENT_CHANNEL).length).toBe(1);
 
     for (const stop of stops) stop();

@@ -11,11 +11,7 @@ export interface PasswordRuleResult {
   message: string;
 }
 
-export function checkPasswordRules(
-  password: string,
-  username: string,
-  isCommon: (password: string) => boolean = () => false,
-): PasswordRuleResult[] {
+export function checkPasswordRules(password: string, username: string, isCommon: (password: string) => boolean = () => false): PasswordRuleResult[] {
   const lower = password.toLowerCase();
   return [
     {

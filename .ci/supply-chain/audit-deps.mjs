@@ -91,7 +91,9 @@ async function main() {
     (finding.fails ? console.error : console.log)(line);
   }
   const failing = judged.filter((finding) => finding.fails).length;
-  console.log(`${findings.length} packages with advisories, ${failing} failing (high or critical in what ships, critical anywhere); ${shipped.size} shipped packages`);
+  console.log(
+    `${findings.length} packages with advisories, ${failing} failing (high or critical in what ships, critical anywhere); ${shipped.size} shipped packages`,
+  );
   process.exit(failing === 0 ? 0 : 1);
 }
 

@@ -76,7 +76,12 @@ function report({ packages, stale }) {
   const refused = packages.filter((pkg) => !pkg.approved);
   const excepted = packages.filter((pkg) => pkg.approved && pkg.exception);
   console.log(`${packages.length} shipped packages checked (${[...byWhy].map(([why, count]) => `${count} ${why}`).join(', ')})`);
-  console.log(`allowed licenses: ${[...byLicense].sort((a, b) => b[1] - a[1]).map(([license, count]) => `${license} ${count}`).join(', ')}`);
+  console.log(
+    `allowed licenses: ${[...byLicense]
+      .sort((a, b) => b[1] - a[1])
+      .map(([license, count]) => `${license} ${count}`)
+      .join(', ')}`,
+  );
   for (const pkg of excepted) console.log(`exception: ${pkg.name}@${pkg.version} (${pkg.exception.license}): ${pkg.exception.reason}`);
   for (const pkg of refused) {
     console.error(`NOT ALLOWED: ${pkg.name}@${pkg.version} is ${pkg.license ?? 'without a declared license'}; it ships ${pkg.why}`);

@@ -65,7 +65,10 @@ describe('licenses of what ships', () => {
     ];
     const { packages, stale } = await checkLicenses(root, { allow: ['MIT'], exceptions });
     assert.ok(packages.every((pkg) => pkg.approved));
-    assert.deepEqual(stale.map((exception) => exception.package), ['left-long-ago']);
+    assert.deepEqual(
+      stale.map((exception) => exception.package),
+      ['left-long-ago'],
+    );
   });
 
   it('refuses to judge a tree where something that ships is not installed', async () => {

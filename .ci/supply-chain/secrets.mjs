@@ -31,7 +31,11 @@ export function checkIgnoreList(text, root) {
 }
 
 function filesGitWouldCommit(root) {
-  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr.trim()}`);
   // A file deleted in the work tree but still in the index is not there to read.
   return listed.stdout.split('\0').filter((file) => file !== '' && existsSync(join(root, file)));

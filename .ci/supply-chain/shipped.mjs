@@ -60,9 +60,7 @@ export function packagesImportedByProduct(root, dirs = PRODUCT_DIRS) {
  */
 export function missingPackages(root, shipped, { runtime = 'electron' } = {}) {
   const needed = (edge) => edge.type === 'prod' || edge.type === 'peer';
-  const missing = [...root.edgesOut.values()]
-    .filter((edge) => (needed(edge) || edge.name === runtime) && !edge.to)
-    .map((edge) => edge.name);
+  const missing = [...root.edgesOut.values()].filter((edge) => (needed(edge) || edge.name === runtime) && !edge.to).map((edge) => edge.name);
   for (const { node } of shipped.values()) {
     if (node === root.edgesOut.get(runtime)?.to) continue;
     for (const edge of node.edgesOut.values()) if (needed(edge) && !edge.to) missing.push(`${edge.name} (for ${node.packageName})`);

@@ -27,7 +27,11 @@ const REPORTS = join(ARTIFACTS, 'axe');
 const SCREENSHOTS = join(ARTIFACTS, 'themes');
 
 /** A name as a file name. */
-export const slugOf = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+export const slugOf = (name: string) =>
+  name
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 
 /** Time added to a test's timeout for each check (both themes). */
 const CHECK_BUDGET_MS = 30_000;
@@ -80,8 +84,7 @@ export function trackRoutes(page: Page): { unchecked(): string[]; checks(): Chec
 
 function contrastOf(node: NodeResult): string | undefined {
   const data = node.any.find((check) => check.id === 'color-contrast')?.data as
-    | { fgColor?: string; bgColor?: string; contrastRatio?: number; expectedContrastRatio?: string }
-    | undefined;
+    { fgColor?: string; bgColor?: string; contrastRatio?: number; expectedContrastRatio?: string } | undefined;
   if (!data?.contrastRatio) return undefined;
   return `${data.fgColor} on ${data.bgColor}: ${data.contrastRatio}:1, needs ${data.expectedContrastRatio}`;
 }
@@ -122,7 +125,10 @@ async function showTheme(page: Page, theme: ThemeName): Promise<void> {
 
 function describe(check: Check): string {
   return check.findings
-    .map((finding) => `  ${finding.impact ?? 'unknown'} ${finding.rule} (${finding.help}):\n${finding.nodes.map((node) => `    ${node.target}${node.contrast ? ` — ${node.contrast}` : ''}`).join('\n')}`)
+    .map(
+      (finding) =>
+        `  ${finding.impact ?? 'unknown'} ${finding.rule} (${finding.help}):\n${finding.nodes.map((node) => `    ${node.target}${node.contrast ? ` — ${node.contrast}` : ''}`).join('\n')}`,
+    )
     .join('\n');
 }
 

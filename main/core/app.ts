@@ -152,10 +152,28 @@ export function createCore(options: CoreOptions): Core {
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
   const tasks = new TaskRegistry();
   const reports = new ReportService({ sqlite, servers, registry: health.registry, jobs, artifacts, clock });
-  tasks.registerTask({ kind: 'health.retention', summary: 'Prune health results and rollups older than the monitoring retention settings.', params: NO_PARAMS, permission: 'servers:write', start: (_params, createdBy) => health.runRetention(createdBy) });
+  tasks.registerTask({
+    kind: 'health.retention',
+    summary: 'Prune health results and rollups older than the monitoring retention settings.',
+    params: NO_PARAMS,
+    permission: 'servers:write',
+    start: (_params, createdBy) => health.runRetention(createdBy),
+  });
   const auditService = new AuditService({ sqlite, clock, settings, artifacts, jobs });
-  tasks.registerTask({ kind: 'audit.verify', summary: 'Walk the audit log’s hash chain and report whether it is intact.', params: NO_PARAMS, permission: 'audit:read', start: (_params, createdBy) => auditService.startVerify(createdBy) });
-  tasks.registerTask({ kind: 'audit.prune', summary: 'Remove audit events older than the retention period, at a checkpoint.', params: NO_PARAMS, permission: 'audit:admin', start: (_params, createdBy) => auditService.startPrune(createdBy) });
+  tasks.registerTask({
+    kind: 'audit.verify',
+    summary: 'Walk the audit log’s hash chain and report whether it is intact.',
+    params: NO_PARAMS,
+    permission: 'audit:read',
+    start: (_params, createdBy) => auditService.startVerify(createdBy),
+  });
+  tasks.registerTask({
+    kind: 'audit.prune',
+    summary: 'Remove audit events older than the retention period, at a checkpoint.',
+    params: NO_PARAMS,
+    permission: 'audit:admin',
+    start: (_params, createdBy) => auditService.startPrune(createdBy),
+  });
   const outputFolders = new OutputFolderPolicy(settings, paths.reports);
   tasks.registerTask(reportTask(reports, outputFolders));
   const owners = scheduleOwners({ accounts, apiKeys, clock });

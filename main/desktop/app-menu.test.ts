@@ -18,7 +18,10 @@ function items(template: MenuItemConstructorOptions[]): MenuItemConstructorOptio
   return template.flatMap((item) => [item, ...(Array.isArray(item.submenu) ? items(item.submenu) : [])]);
 }
 
-const roles = (template: MenuItemConstructorOptions[]) => items(template).map((item) => item.role).filter(Boolean);
+const roles = (template: MenuItemConstructorOptions[]) =>
+  items(template)
+    .map((item) => item.role)
+    .filter(Boolean);
 const labels = (template: MenuItemConstructorOptions[]) => template.map((item) => item.label);
 
 describe('buildAppMenuTemplate', () => {
@@ -31,7 +34,22 @@ describe('buildAppMenuTemplate', () => {
   it('offers the usual roles', () => {
     for (const platform of ['linux', 'win32', 'darwin'] as const) {
       expect(roles(build({ platform }).template)).toEqual(
-        expect.arrayContaining(['quit', 'undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen', 'minimize', 'close', 'help']),
+        expect.arrayContaining([
+          'quit',
+          'undo',
+          'redo',
+          'cut',
+          'copy',
+          'paste',
+          'selectAll',
+          'resetZoom',
+          'zoomIn',
+          'zoomOut',
+          'togglefullscreen',
+          'minimize',
+          'close',
+          'help',
+        ]),
       );
     }
     expect(roles(build({ platform: 'darwin' }).template)).toEqual(
@@ -58,7 +76,6 @@ describe('buildAppMenuTemplate', () => {
   it('offers the developer tools and reload in a development run', () => {
     expect(roles(build({ packaged: false }).template)).toEqual(expect.arrayContaining(['toggleDevTools', 'reload', 'forceReload']));
   });
-
 
   it('gives each custom accelerator to one item only', () => {
     const accelerators = items(build({ packaged: false, platform: 'darwin' }).template)

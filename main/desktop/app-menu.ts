@@ -61,22 +61,13 @@ export function buildAppMenuTemplate(options: AppMenuOptions): MenuItemConstruct
 
   const viewMenu: MenuItemConstructorOptions = {
     label: '&View',
-    submenu: [
-      ...developerItems,
-      { role: 'resetZoom' },
-      { role: 'zoomIn' },
-      { role: 'zoomOut' },
-      separator,
-      { role: 'togglefullscreen' },
-    ],
+    submenu: [...developerItems, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, separator, { role: 'togglefullscreen' }],
   };
 
   const windowMenu: MenuItemConstructorOptions = {
     label: '&Window',
     role: 'windowMenu',
-    submenu: mac
-      ? [{ role: 'minimize' }, { role: 'zoom' }, separator, { role: 'front' }]
-      : [{ role: 'minimize' }, { role: 'close' }],
+    submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, separator, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }],
   };
 
   const helpMenu: MenuItemConstructorOptions = {

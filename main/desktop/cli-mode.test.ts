@@ -13,7 +13,12 @@ describe('cliArgsFrom: is this launch the CLI?', () => {
 
   it.each<[string, string[], boolean, string[] | undefined]>([
     ['the launcher script', [app, '--cli', 'serve', '--port', '8080'], false, ['serve', '--port', '8080']],
-    ['the Linux launcher, Chromium switches first', [app, '--ozone-platform=headless', '--disable-gpu', '--cli', 'servers', 'list', '--json'], false, ['servers', 'list', '--json']],
+    [
+      'the Linux launcher, Chromium switches first',
+      [app, '--ozone-platform=headless', '--disable-gpu', '--cli', 'servers', 'list', '--json'],
+      false,
+      ['servers', 'list', '--json'],
+    ],
     ['--cli alone: the CLI’s help', [app, '--cli'], false, []],
     ['--cli with the CLI’s own flags', [app, '--cli', '--version'], false, ['--version']],
     ['a command word first', [app, 'serve', '--port', '8080'], false, ['serve', '--port', '8080']],
@@ -23,7 +28,12 @@ describe('cliArgsFrom: is this launch the CLI?', () => {
     ['the desktop app, no arguments', [app], false, undefined],
     ['a development run of the desktop app', ['/usr/bin/electron', '/work/guardian'], true, undefined],
     ['the desktop app with Chromium switches', [app, '--enable-logging', '--no-sandbox'], false, undefined],
-    ['macOS Finder’s process serial number', ['/Applications/Guardian Server Manager.app/Contents/MacOS/Guardian Server Manager', '-psn_0_12345'], false, undefined],
+    [
+      'macOS Finder’s process serial number',
+      ['/Applications/Guardian Server Manager.app/Contents/MacOS/Guardian Server Manager', '-psn_0_12345'],
+      false,
+      undefined,
+    ],
     ['a file handed to the app', [app, '/home/me/fleet.csv'], false, undefined],
     ['a URL handed to the app', [app, 'guardian://open/servers'], false, undefined],
     ['a Windows path', ['C:\\Guardian\\Guardian Server Manager.exe', 'C:\\Users\\me\\fleet.json'], false, undefined],

@@ -99,20 +99,10 @@ export function registerIpc(
     if (frameUrl === undefined || !isTrustedFrame(frameUrl)) {
       const correlationId = newId();
       log?.warn({ frameUrl: frameUrl ?? null, correlationId }, 'ipc call refused: the sender is not the app page');
-      return refusal(
-        'PERMISSION_DENIED',
-        'This page may not call Guardian.',
-        "Only Guardian's own window can use its API.",
-        correlationId,
-      );
+      return refusal('PERMISSION_DENIED', 'This page may not call Guardian.', "Only Guardian's own window can use its API.", correlationId);
     }
     if (typeof method !== 'string') {
-      return refusal(
-        'VALIDATION_FAILED',
-        'The method name must be text.',
-        'Call window.guardian.call with a method name from the contract.',
-        newId(),
-      );
+      return refusal('VALIDATION_FAILED', 'The method name must be text.', 'Call window.guardian.call with a method name from the contract.', newId());
     }
     try {
       const id = event.sender.id;

@@ -34,7 +34,10 @@ describe('the desktop app’s vault key file', () => {
 
   it('a cancelled dialog changes nothing and says so', async () => {
     const { dialog } = fakeDialog({ canceled: true, filePaths: [] });
-    await expect(keyFileFromDialog(dialog).read('Choose the vault key file')).rejects.toMatchObject({ code: 'CANCELLED', hint: expect.stringMatching(/passphrase/) });
+    await expect(keyFileFromDialog(dialog).read('Choose the vault key file')).rejects.toMatchObject({
+      code: 'CANCELLED',
+      hint: expect.stringMatching(/passphrase/),
+    });
   });
 
   // Windows has no FIFOs (mkfifo): the refusal this proves cannot arise there.
@@ -42,6 +45,9 @@ describe('the desktop app’s vault key file', () => {
     const pipe = join(dir, 'pipe');
     execFileSync('mkfifo', [pipe]);
     const { dialog } = fakeDialog({ canceled: false, filePaths: [pipe] });
-    await expect(keyFileFromDialog(dialog).read('Choose the vault key file')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/not a regular file/) });
+    await expect(keyFileFromDialog(dialog).read('Choose the vault key file')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/not a regular file/),
+    });
   });
 });

@@ -95,7 +95,13 @@ describe('the launchers and electron-builder.yml agree', () => {
     const cmd = readFileSync(join(launcherDir, 'guardian.cmd'), 'utf8');
     expect(cmd).toContain(`"%~dp0..\\..\\${productName}.exe" --cli %*`);
     expect(cmd).toMatch(/exit \/b %ERRORLEVEL%/);
-    expect(cmd.split('\n').slice(0, -1).every((line) => line.endsWith('\r')), 'guardian.cmd has CRLF line ends').toBe(true);
+    expect(
+      cmd
+        .split('\n')
+        .slice(0, -1)
+        .every((line) => line.endsWith('\r')),
+      'guardian.cmd has CRLF line ends',
+    ).toBe(true);
   });
 
   it('packs the tray icons into the app', () => {

@@ -2,14 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Incident } from '@shared/api/incidents';
 import { EventBus } from '@core/events/bus';
 import { FakeTime } from '@core/testing/fake-time';
-import {
-  createIncidentNotifier,
-  formatDuration,
-  INCIDENTS_ROUTE,
-  serverHealthRoute,
-  type NotificationLike,
-  type NotificationOptions,
-} from './notifications';
+import { createIncidentNotifier, formatDuration, INCIDENTS_ROUTE, serverHealthRoute, type NotificationLike, type NotificationOptions } from './notifications';
 
 /** Every notification constructed, in order; `click()` acts as the user clicking it. */
 function fakeNotifications(now: () => number) {

@@ -25,8 +25,7 @@ export function osKeyProtector(safeStorage: SafeStorageLike, platform: NodeJS.Pl
         if (backend === 'basic_text' || backend === 'unknown') {
           return {
             available: false,
-            reason:
-              'No keyring (GNOME Keyring or KWallet) is running, so the OS cannot keep the vault key secret here. Use a passphrase instead.',
+            reason: 'No keyring (GNOME Keyring or KWallet) is running, so the OS cannot keep the vault key secret here. Use a passphrase instead.',
           };
         }
       }

@@ -3,7 +3,11 @@ import { extname } from 'node:path';
 
 /** The part of Electron's dialog module the save flow uses. */
 export interface SaveDialogLike {
-  showSaveDialog(options: { title: string; defaultPath: string; filters: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePath?: string | undefined }>;
+  showSaveDialog(options: {
+    title: string;
+    defaultPath: string;
+    filters: { name: string; extensions: string[] }[];
+  }): Promise<{ canceled: boolean; filePath?: string | undefined }>;
 }
 
 const KINDS: Record<string, string> = { csv: 'CSV', jsonl: 'JSON Lines', json: 'JSON', pdf: 'PDF', html: 'HTML' };

@@ -29,7 +29,17 @@ const ASK: readonly { file: string; args: readonly string[]; yes: RegExp; no: Re
   },
   {
     file: 'gdbus',
-    args: ['call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus', '--method', 'org.freedesktop.DBus.NameHasOwner', WATCHER],
+    args: [
+      'call',
+      '--session',
+      '--dest',
+      'org.freedesktop.DBus',
+      '--object-path',
+      '/org/freedesktop/DBus',
+      '--method',
+      'org.freedesktop.DBus.NameHasOwner',
+      WATCHER,
+    ],
     yes: /\(true,?\)/,
     no: /\(false,?\)/,
   },

@@ -46,8 +46,18 @@ describe('nextUpdateState', () => {
     ['idle starts a check', IDLE, { type: 'checking' }, { kind: 'checking' }],
     ['a check finds a version', { kind: 'checking' }, { type: 'available', version: '1.2.0' }, { kind: 'available', version: '1.2.0' }],
     ['a check finds nothing', { kind: 'checking' }, { type: 'not-available' }, { kind: 'not-available' }],
-    ['progress rounds and clamps', { kind: 'available', version: '1.2.0' }, { type: 'progress', percent: 140.2 }, { kind: 'downloading', version: '1.2.0', percent: 100 }],
-    ['progress moves on', { kind: 'downloading', version: '1.2.0', percent: 10 }, { type: 'progress', percent: 42.6 }, { kind: 'downloading', version: '1.2.0', percent: 43 }],
+    [
+      'progress rounds and clamps',
+      { kind: 'available', version: '1.2.0' },
+      { type: 'progress', percent: 140.2 },
+      { kind: 'downloading', version: '1.2.0', percent: 100 },
+    ],
+    [
+      'progress moves on',
+      { kind: 'downloading', version: '1.2.0', percent: 10 },
+      { type: 'progress', percent: 42.6 },
+      { kind: 'downloading', version: '1.2.0', percent: 43 },
+    ],
     ['the download completes', { kind: 'downloading', version: '1.2.0', percent: 99 }, { type: 'downloaded', version: '1.2.0' }, downloaded],
     ['install only from downloaded', downloaded, { type: 'install' }, { kind: 'installing', version: '1.2.0' }],
     ['no install before a download', { kind: 'available', version: '1.2.0' }, { type: 'install' }, { kind: 'available', version: '1.2.0' }],
@@ -84,17 +94,16 @@ describe('where updates run', () => {
     expect(updatesDisabledReason({ ...PACKAGED, headless: true })).toMatch(/server install/);
   });
 
-  it.each([
-    [{ ...PACKAGED, development: true }],
-    [{ ...PACKAGED, packaged: false }],
-    [{ ...PACKAGED, headless: true }],
-  ])('does not check or schedule anything when off (%o)', (environment) => {
-    const { updater, controller } = setup({ environment });
-    expect(controller.start()).toBe(false);
-    vi.advanceTimersByTime(3 * CHECK_INTERVAL_MS);
-    expect(updater.checkForUpdates).not.toHaveBeenCalled();
-    expect(updater.listenerCount('update-available')).toBe(0);
-  });
+  it.each([[{ ...PACKAGED, development: true }], [{ ...PACKAGED, packaged: false }], [{ ...PACKAGED, headless: true }]])(
+    'does not check or schedule anything when off (%o)',
+    (environment) => {
+      const { updater, controller } = setup({ environment });
+      expect(controller.start()).toBe(false);
+      vi.advanceTimersByTime(3 * CHECK_INTERVAL_MS);
+      expect(updater.checkForUpdates).not.toHaveBeenCalled();
+      expect(updater.listenerCount('update-available')).toBe(0);
+    },
+  );
 
   it('picks the channel from the setting, else from the version', () => {
     expect(updateChannelFrom('beta', '1.0.0')).toBe('beta');

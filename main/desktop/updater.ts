@@ -24,9 +24,7 @@ export const IDLE: UpdateState = { kind: 'idle' };
 export function nextUpdateState(state: UpdateState, event: UpdateEvent): UpdateState {
   switch (event.type) {
     case 'checking':
-      return state.kind === 'idle' || state.kind === 'not-available' || state.kind === 'error' || state.kind === 'available'
-        ? { kind: 'checking' }
-        : state;
+      return state.kind === 'idle' || state.kind === 'not-available' || state.kind === 'error' || state.kind === 'available' ? { kind: 'checking' } : state;
     case 'available':
       return state.kind === 'checking' ? { kind: 'available', version: event.version } : state;
     case 'not-available':
@@ -58,9 +56,12 @@ export const UPDATE_HINTS: Readonly<Record<UpdateErrorCode, string>> = {
   unknown: 'The update check failed. The log has the details; Guardian will try again later.',
 };
 
-const OFFLINE = /ERR_INTERNET_DISCONNECTED|ERR_NAME_NOT_RESOLVED|ERR_NETWORK_CHANGED|ERR_CONNECTION|ERR_PROXY|ERR_TIMED_OUT|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|socket hang up/i;
-const NO_RELEASE = /ERR_UPDATER_LATEST_VERSION_NOT_FOUND|ERR_UPDATER_CHANNEL_FILE_NOT_FOUND|ERR_UPDATER_NO_PUBLISHED_VERSIONS|ERR_UPDATER_ASSET_NOT_FOUND|HttpError: 404|\b404\b/;
-const BAD_SIGNATURE = /ERR_UPDATER_INVALID_SIGNATURE|not signed by the application owner|checksum mismatch|ERR_CHECKSUM|code signature|did not pass validation/i;
+const OFFLINE =
+  /ERR_INTERNET_DISCONNECTED|ERR_NAME_NOT_RESOLVED|ERR_NETWORK_CHANGED|ERR_CONNECTION|ERR_PROXY|ERR_TIMED_OUT|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|socket hang up/i;
+const NO_RELEASE =
+  /ERR_UPDATER_LATEST_VERSION_NOT_FOUND|ERR_UPDATER_CHANNEL_FILE_NOT_FOUND|ERR_UPDATER_NO_PUBLISHED_VERSIONS|ERR_UPDATER_ASSET_NOT_FOUND|HttpError: 404|\b404\b/;
+const BAD_SIGNATURE =
+  /ERR_UPDATER_INVALID_SIGNATURE|not signed by the application owner|checksum mismatch|ERR_CHECKSUM|code signature|did not pass validation/i;
 
 /** Reads an updater error (electron-updater puts its code on `code`) as one of our codes. */
 export function classifyUpdateError(cause: unknown): UpdateErrorCode {

@@ -24,12 +24,7 @@ const monitor: DisplayInfo = { id: 2, workArea: { x: 1440, y: 0, width: 2560, he
 const options = { defaultSize: { width: 1280, height: 820 }, minSize: { width: 900, height: 600 } };
 
 function inside(bounds: Rect, area: Rect): boolean {
-  return (
-    bounds.x >= area.x &&
-    bounds.y >= area.y &&
-    bounds.x + bounds.width <= area.x + area.width &&
-    bounds.y + bounds.height <= area.y + area.height
-  );
+  return bounds.x >= area.x && bounds.y >= area.y && bounds.x + bounds.width <= area.x + area.width && bounds.y + bounds.height <= area.y + area.height;
 }
 
 describe('restoreWindowState', () => {

@@ -134,12 +134,7 @@ function centred(size: WindowSize, area: Rect, minSize: WindowSize): Rect {
  * else the one saved for the primary display, else the default size centred on the primary
  * display. Always inside a display's work area.
  */
-export function restoreWindowState(
-  store: StateStore,
-  displays: readonly DisplayInfo[],
-  primary: DisplayInfo,
-  options: WindowStateOptions,
-): WindowState {
+export function restoreWindowState(store: StateStore, displays: readonly DisplayInfo[], primary: DisplayInfo, options: WindowStateOptions): WindowState {
   const saved = readSaved(store);
   const attached = displays.length > 0 ? displays : [primary];
   const candidates = [attached.find((display) => displayKey(display) === saved.last), primary];
@@ -153,12 +148,7 @@ export function restoreWindowState(
 }
 
 /** Records `state` for the display showing most of it, and makes that display the last used. */
-export function saveWindowState(
-  store: StateStore,
-  state: WindowState,
-  displays: readonly DisplayInfo[],
-  primary: DisplayInfo,
-): void {
+export function saveWindowState(store: StateStore, state: WindowState, displays: readonly DisplayInfo[], primary: DisplayInfo): void {
   const bounds = asRect(state.bounds);
   if (!bounds) return;
   const key = displayKey(displayFor(bounds, displays, primary));

@@ -83,11 +83,7 @@ export function hardenWebContents(contents: HardenableContents, openExternal: (u
 }
 
 /** `session.setPermissionRequestHandler`: camera, notifications, geolocation… all refused. */
-export function denyPermissionRequest(
-  _webContents: unknown,
-  _permission: string,
-  callback: (granted: boolean) => void,
-): void {
+export function denyPermissionRequest(_webContents: unknown, _permission: string, callback: (granted: boolean) => void): void {
   callback(false);
 }
 

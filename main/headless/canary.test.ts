@@ -159,17 +159,19 @@ async function setUpOwner(guardian: Guardian): Promise<Session> {
     body: { username: 'olivia', password: canary.ownerPassword },
   });
   expect(answer.status, answer.text).toBe(200);
-  const cookie = answer.headers.getSetCookie().find((line) => line.startsWith('guardian_session='))?.split(';')[0];
+  const cookie = answer.headers
+    .getSetCookie()
+    .find((line) => line.startsWith('guardian_session='))
+    ?.split(';')[0];
   if (!cookie) throw new Error('auth/setup set no session cookie');
   return { cookie, csrf: answer.body.csrfToken };
 }
 
 async function finish(guardian: Guardian, job: Job): Promise<Job> {
-  const done = await pollUntil(
-    async () => (await ok<Job>(guardian, 'GET', `api/v1/jobs/${job.id}`)).body,
-    isFinished,
-    { what: `job ${job.kind} to finish`, timeoutMs: 30_000 },
-  );
+  const done = await pollUntil(async () => (await ok<Job>(guardian, 'GET', `api/v1/jobs/${job.id}`)).body, isFinished, {
+    what: `job ${job.kind} to finish`,
+    timeoutMs: 30_000,
+  });
   expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
   return done;
 }
@@ -195,7 +197,8 @@ describe('canary secrets', () => {
     const session = await setUpOwner(a);
 
     // Servers to link the secrets to, by import; then exported as a user would save them.
-    const csv = 'name,host,port,user,environment,tags,notes\nweb-1,web-1.example.net,22,deploy,production,web,front\ndb-1,db-1.example.net,22,postgres,production,db,primary\n';
+    const csv =
+      'name,host,port,user,environment,tags,notes\nweb-1,web-1.example.net,22,deploy,production,web,front\ndb-1,db-1.example.net,22,postgres,production,db,primary\n';
     await finish(a, (await ok<Job>(a, 'POST', 'api/v1/servers/import', { body: { format: 'csv', content: csv, fileName: 'fleet.csv' } })).body);
     const servers = (await ok<{ items: Server[] }>(a, 'GET', 'api/v1/servers')).body.items;
     const serverIds = servers.map((server) => server.id);
@@ -215,15 +218,23 @@ describe('canary secrets', () => {
     const doomed = await create({ name: 'old token', value: { kind: 'api_token', token: canary.deletedToken } });
 
     // Refusals that carry canaries in their input.
-    const badKey = await refusal(a, 'POST', 'api/v1/secrets', { body: { name: 'bad', value: { kind: 'ssh_key', privateKey: keys.encrypted, passphrase: canary.badKeyPassphrase } } });
+    const badKey = await refusal(a, 'POST', 'api/v1/secrets', {
+      body: { name: 'bad', value: { kind: 'ssh_key', privateKey: keys.encrypted, passphrase: canary.badKeyPassphrase } },
+    });
     expect(badKey.code).toBe('VALIDATION_FAILED');
-    const rejected = await refusal(a, 'POST', 'api/v1/secrets', { body: { name: 'bad', tags: ['Not A Tag!'], value: { kind: 'note', text: canary.rejectedNote } } });
+    const rejected = await refusal(a, 'POST', 'api/v1/secrets', {
+      body: { name: 'bad', tags: ['Not A Tag!'], value: { kind: 'note', text: canary.rejectedNote } },
+    });
     expect(rejected.code).toBe('VALIDATION_FAILED');
-    const inspected = await ok<{ fingerprint: string }>(a, 'POST', 'api/v1/secrets/inspect-key', { body: { privateKey: keys.encrypted, passphrase: canary.keyPassphrase } });
+    const inspected = await ok<{ fingerprint: string }>(a, 'POST', 'api/v1/secrets/inspect-key', {
+      body: { privateKey: keys.encrypted, passphrase: canary.keyPassphrase },
+    });
     expect(inspected.body.fingerprint).toBe(lockedKey.fingerprint);
 
     // Update values and metadata, list and search.
-    answers.push((await ok(a, 'PATCH', `api/v1/secrets/${pw.id}`, { body: { name: 'db root (rotated)', value: { kind: 'password', password: canary.password2 } } })).text);
+    answers.push(
+      (await ok(a, 'PATCH', `api/v1/secrets/${pw.id}`, { body: { name: 'db root (rotated)', value: { kind: 'password', password: canary.password2 } } })).text,
+    );
     answers.push((await ok(a, 'PATCH', `api/v1/secrets/${note.id}`, { body: { value: { kind: 'note', text: canary.note2 } } })).text);
     answers.push((await ok(a, 'DELETE', `api/v1/secrets/${doomed.id}`)).text);
     const listed = await ok<{ items: Secret[] }>(a, 'GET', `api/v1/secrets?q=rotated&serverId=${serverIds[0] ?? ''}`);
@@ -235,9 +246,15 @@ describe('canary secrets', () => {
     const slot = withSlot.body.slots.find((s) => s.kind === 'passphrase');
     await ok(a, 'POST', `api/v1/vault/slots/${slot?.id ?? ''}/passphrase`, { body: { current: canary.vaultPassphrase, next: canary.vaultPassphrase2 } });
     expect((await ok<VaultStatus>(a, 'POST', 'api/v1/vault/lock', { body: {} })).body.locked).toBe(true);
-    expect((await refusal(a, 'POST', 'api/v1/vault/unlock', { body: { with: { kind: 'passphrase', passphrase: canary.wrongPassphrase } } })).code).toBe('VAULT_BAD_PASSPHRASE');
-    expect((await refusal(a, 'POST', 'api/v1/vault/unlock', { body: { with: { kind: 'passphrase', passphrase: canary.vaultPassphrase } } })).code).toBe('VAULT_BAD_PASSPHRASE');
-    expect((await ok<VaultStatus>(a, 'POST', 'api/v1/vault/unlock', { body: { with: { kind: 'passphrase', passphrase: canary.vaultPassphrase2 } } })).body.locked).toBe(false);
+    expect((await refusal(a, 'POST', 'api/v1/vault/unlock', { body: { with: { kind: 'passphrase', passphrase: canary.wrongPassphrase } } })).code).toBe(
+      'VAULT_BAD_PASSPHRASE',
+    );
+    expect((await refusal(a, 'POST', 'api/v1/vault/unlock', { body: { with: { kind: 'passphrase', passphrase: canary.vaultPassphrase } } })).code).toBe(
+      'VAULT_BAD_PASSPHRASE',
+    );
+    expect(
+      (await ok<VaultStatus>(a, 'POST', 'api/v1/vault/unlock', { body: { with: { kind: 'passphrase', passphrase: canary.vaultPassphrase2 } } })).body.locked,
+    ).toBe(false);
 
     // Rotate the data key.
     const rotation = await finish(a, (await ok<Job>(a, 'POST', 'api/v1/vault/rotate', { body: {} })).body);

@@ -109,7 +109,10 @@ describe('a vault credential goes only to the servers it is linked to', { timeou
     const pointed = metricsSpec(linkedToA.id, { host: ROGUE_HOST, port: rogue.port });
     const created = await asOperator('POST', 'api/v1/checks', { serverId: serverA.id, spec: pointed });
     expect(created.status).toBe(403);
-    expect(created.error).toMatchObject({ code: 'PERMISSION_DENIED', message: `The secret "key for a" may only be sent to the host of "a" (127.0.0.1), not to ${ROGUE_HOST}.` });
+    expect(created.error).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      message: `The secret "key for a" may only be sent to the host of "a" (127.0.0.1), not to ${ROGUE_HOST}.`,
+    });
     const tested = await asOperator('POST', 'api/v1/checks/test', { serverId: serverA.id, spec: pointed });
     expect(tested.status).toBe(403);
     expect(rogue.connections).toBe(0);
@@ -117,15 +120,23 @@ describe('a vault credential goes only to the servers it is linked to', { timeou
   });
 
   it('refuses a password secret pointed at the rogue host before any connection is made', async () => {
-    const password = (await asOwner<Secret>('POST', 'api/v1/secrets', { name: 'bait', serverIds: [serverA.id], value: { kind: 'password', password: PASSWORD } })).body;
-    const tested = await asOperator('POST', 'api/v1/checks/test', { serverId: serverA.id, spec: metricsSpec(password.id, { host: ROGUE_HOST, port: rogue.port }) });
+    const password = (
+      await asOwner<Secret>('POST', 'api/v1/secrets', { name: 'bait', serverIds: [serverA.id], value: { kind: 'password', password: PASSWORD } })
+    ).body;
+    const tested = await asOperator('POST', 'api/v1/checks/test', {
+      serverId: serverA.id,
+      spec: metricsSpec(password.id, { host: ROGUE_HOST, port: rogue.port }),
+    });
     expect(tested.status).toBe(403);
     expect(rogue.connections).toBe(0);
     expect(rogue.attempts.join()).not.toContain(PASSWORD);
   });
 
   it('logs in to server A’s own host with a secret linked to A: tested, saved and run', async () => {
-    const tested = await asOperator<{ status: string; message: string }>('POST', 'api/v1/checks/test', { serverId: serverA.id, spec: metricsSpec(linkedToA.id) });
+    const tested = await asOperator<{ status: string; message: string }>('POST', 'api/v1/checks/test', {
+      serverId: serverA.id,
+      spec: metricsSpec(linkedToA.id),
+    });
     expect(tested.status).toBe(200);
     expect(tested.body.status).toBe('up');
 
@@ -138,7 +149,10 @@ describe('a vault credential goes only to the servers it is linked to', { timeou
     // Unlinked afterwards, the saved check no longer gets the secret when it runs.
     expect((await asOwner('PATCH', `api/v1/secrets/${linkedToA.id}`, { serverIds: [] })).status).toBe(200);
     const refused = await asOperator<{ status: string; message: string }>('POST', `api/v1/checks/${created.body.id}/run`, {});
-    expect(refused.body).toMatchObject({ status: 'down', message: `cannot log in to 127.0.0.1:${sshd.port}: The secret "key for a" is not linked to the server "a".` });
+    expect(refused.body).toMatchObject({
+      status: 'down',
+      message: `cannot log in to 127.0.0.1:${sshd.port}: The secret "key for a" is not linked to the server "a".`,
+    });
     expect((await asOwner('PATCH', `api/v1/secrets/${linkedToA.id}`, { serverIds: [serverA.id] })).status).toBe(200);
   });
 
@@ -163,12 +177,17 @@ describe('a vault credential goes only to the servers it is linked to', { timeou
 
     // A server moved to another host loses its links: the old credential does not follow it.
     const moved = (await asOwner<Server>('POST', 'api/v1/servers', { name: 'moved', host: '127.0.0.1', port: sshd.port })).body;
-    const secret = (await asOwner<Secret>('POST', 'api/v1/secrets', { name: 'key for moved', serverIds: [moved.id], value: { kind: 'password', password: PASSWORD } })).body;
+    const secret = (
+      await asOwner<Secret>('POST', 'api/v1/secrets', { name: 'key for moved', serverIds: [moved.id], value: { kind: 'password', password: PASSWORD } })
+    ).body;
     const check = await asOperator<Check>('POST', 'api/v1/checks', { serverId: moved.id, spec: metricsSpec(secret.id, { port: rogue.port }) });
     expect(check.status).toBe(200);
     expect((await asOperator('PATCH', `api/v1/servers/${moved.id}`, { host: ROGUE_HOST })).status).toBe(200);
     const ran = await asOperator<{ status: string; message: string }>('POST', `api/v1/checks/${check.body.id}/run`, {});
-    expect(ran.body).toMatchObject({ status: 'down', message: `cannot log in to ${ROGUE_HOST}:${rogue.port}: The secret "key for moved" is not linked to the server "moved".` });
+    expect(ran.body).toMatchObject({
+      status: 'down',
+      message: `cannot log in to ${ROGUE_HOST}:${rogue.port}: The secret "key for moved" is not linked to the server "moved".`,
+    });
     const after = await asOwner<{ items: Secret[] }>('GET', 'api/v1/secrets');
     expect(after.body.items.find((item) => item.id === secret.id)?.serverIds).toEqual([]);
     expect(rogue.connections).toBe(0);

@@ -20,7 +20,8 @@ async function keysJson(dataDir: string): Promise<ApiKey[]> {
 const addUser = (dataDir: string, username: string, role: string, password: string) =>
   runCli(['user', 'add', '--username', username, '--role', role, '--password-stdin', '--data-dir', dataDir], { stdin: `${password}\n` });
 
-const state = (users: User[]) => Object.fromEntries(users.map((u) => [u.username, { role: u.role, disabled: u.disabled, mustChangePassword: u.mustChangePassword }]));
+const state = (users: User[]) =>
+  Object.fromEntries(users.map((u) => [u.username, { role: u.role, disabled: u.disabled, mustChangePassword: u.mustChangePassword }]));
 
 // Each command is a fresh Node process (~1 s to start from source), so the tests run side by
 // side, each on its own data dir.
@@ -28,10 +29,7 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
   it('adds, lists, disables, enables and resets accounts; refuses to delete the last owner', async () => {
     const dataDir = tempDir();
     const alicePassword = 'alice first sentence 2024';
-    const [alice, bob] = await Promise.all([
-      addUser(dataDir, 'alice', 'owner', alicePassword),
-      addUser(dataDir, 'bob', 'viewer', 'bob first sentence 2024'),
-    ]);
+    const [alice, bob] = await Promise.all([addUser(dataDir, 'alice', 'owner', alicePassword), addUser(dataDir, 'bob', 'viewer', 'bob first sentence 2024')]);
     expect(alice).toMatchObject({ code: 0, stderr: '' });
     expect(alice.stdout).toBe('added alice (owner); the password must be changed at first sign-in\n');
     expect(bob).toMatchObject({ code: 0, stderr: '' });

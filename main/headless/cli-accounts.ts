@@ -86,7 +86,13 @@ export function addAccountCommands(program: Command, dataDirOption: () => Option
         else
           printTable(
             ['USERNAME', 'ROLE', 'STATE', 'MFA', 'LAST SIGN-IN'],
-            items.map((u) => [u.username, u.role, u.disabled ? 'disabled' : u.mustChangePassword ? 'must change password' : 'active', u.totpEnabled ? 'totp' : '-', when(u.lastLoginAt)]),
+            items.map((u) => [
+              u.username,
+              u.role,
+              u.disabled ? 'disabled' : u.mustChangePassword ? 'must change password' : 'active',
+              u.totpEnabled ? 'totp' : '-',
+              when(u.lastLoginAt),
+            ]),
           );
       });
     });
@@ -160,7 +166,16 @@ export function addAccountCommands(program: Command, dataDirOption: () => Option
         else
           printTable(
             ['ID', 'NAME', 'PREFIX', 'ROLE', 'OWNER', 'EXPIRES', 'LAST USED', 'STATE'],
-            items.map((k) => [k.id, k.name, `${k.prefix}…`, k.role, k.owner?.username ?? 'system', when(k.expiresAt), when(k.lastUsedAt), k.revokedAt ? 'revoked' : 'active']),
+            items.map((k) => [
+              k.id,
+              k.name,
+              `${k.prefix}…`,
+              k.role,
+              k.owner?.username ?? 'system',
+              when(k.expiresAt),
+              when(k.lastUsedAt),
+              k.revokedAt ? 'revoked' : 'active',
+            ]),
           );
       });
     });

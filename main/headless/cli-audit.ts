@@ -16,7 +16,8 @@ const CLI = { origin: 'cli' };
 export const AUDIT_BROKEN_EXIT = 5;
 
 function finished(job: Job): Job {
-  if (job.status !== 'succeeded') throw job.error ? AppError.fromShape(job.error) : new AppError('INTERNAL', `The job ended ${job.status}.`, { hint: 'See the log.' });
+  if (job.status !== 'succeeded')
+    throw job.error ? AppError.fromShape(job.error) : new AppError('INTERNAL', `The job ended ${job.status}.`, { hint: 'See the log.' });
   return job;
 }
 
@@ -34,7 +35,8 @@ function toFilter(options: Record<string, string | undefined>) {
   const time = (value: string | undefined, flag: string) => {
     if (value === undefined) return undefined;
     const at = Date.parse(value);
-    if (Number.isNaN(at)) throw new AppError('VALIDATION_FAILED', `${flag} "${value}" is not a date.`, { hint: 'Use ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.' });
+    if (Number.isNaN(at))
+      throw new AppError('VALIDATION_FAILED', `${flag} "${value}" is not a date.`, { hint: 'Use ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.' });
     return at;
   };
   const filter: Record<string, unknown> = { from: time(options.from, '--from'), to: time(options.to, '--to') };

@@ -80,7 +80,14 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     expect(tcp.stdout).toMatch(/^added app port to web-1 \([0-9a-f-]{36}\)\n$/);
     expect(ssh).toMatchObject({ code: 0, stderr: '' });
     // The host and SSH port come from the server when not given.
-    expect(JSON.parse(ssh.stdout)).toMatchObject({ type: 'ssh', config: { host: '127.0.0.1', port: 2222 }, intervalMs: 300_000, retries: 2, confirmAfter: 3, state: 'unknown' });
+    expect(JSON.parse(ssh.stdout)).toMatchObject({
+      type: 'ssh',
+      config: { host: '127.0.0.1', port: 2222 },
+      intervalMs: 300_000,
+      retries: 2,
+      confirmAfter: 3,
+      state: 'unknown',
+    });
 
     const table = await runCli(['check', 'list', '--data-dir', dataDir]);
     expect(table).toMatchObject({ code: 0, stderr: '' });

@@ -84,7 +84,7 @@ function specFrom(options: ConfigFlags, server?: Server): unknown {
     if (!field) {
       const takes = Object.keys(fields).map((name) => `--${name}`);
       throw new AppError('VALIDATION_FAILED', `--${flag} does not apply to ${options.type} checks.`, {
-        hint: `${options.type} checks take ${[...takes, '--config \'{…}\''].join(', ')}.`,
+        hint: `${options.type} checks take ${[...takes, "--config '{…}'"].join(', ')}.`,
         issues: [{ path: [flag], message: `not a ${options.type} option` }],
       });
     }
@@ -177,7 +177,17 @@ export function addHealthCommands(program: Command, dataDirOption: () => Option,
         const servers = await core.router.invoke(LOCAL_OWNER, 'servers.list', { limit: 10_000 }, CLI);
         const names = new Map(servers.items.map((s) => [s.id, s.name]));
         const rows = items
-          .map((c) => [c.id, names.get(c.serverId) ?? c.serverId, c.name, c.type, targetOf(c), formatDuration(c.intervalMs), c.state, c.lastMessage ?? '-', latency(c.lastLatencyMs)])
+          .map((c) => [
+            c.id,
+            names.get(c.serverId) ?? c.serverId,
+            c.name,
+            c.type,
+            targetOf(c),
+            formatDuration(c.intervalMs),
+            c.state,
+            c.lastMessage ?? '-',
+            latency(c.lastLatencyMs),
+          ])
           .sort((a, b) => (a[1] ?? '').localeCompare(b[1] ?? '') || (a[2] ?? '').localeCompare(b[2] ?? ''));
         printTable(['ID', 'SERVER', 'NAME', 'TYPE', 'TARGET', 'INTERVAL', 'STATE', 'LAST RESULT', 'LATENCY'], rows);
       });
@@ -197,28 +207,42 @@ export function addHealthCommands(program: Command, dataDirOption: () => Option,
     .option('--confirm-after <n>', 'results in a row before the state changes', parseCount)
     .option('--paused', 'add it paused', false)
     .option('--json', 'print the created check as JSON', false)
-    .action(async (serverRef: string, options: ConfigFlags & { dataDir: string; name?: string; interval?: number; timeout?: number; retries?: number; confirmAfter?: number; paused: boolean; json: boolean }) => {
-      await withCore(options.dataDir, async (core) => {
-        const server = await findServer(core, serverRef);
-        const created = await core.router.invoke(
-          LOCAL_OWNER,
-          'checks.create',
-          {
-            serverId: server.id,
-            name: options.name,
-            spec: specFrom(options, server),
-            intervalMs: options.interval,
-            timeoutMs: options.timeout,
-            retries: options.retries,
-            confirmAfter: options.confirmAfter,
-            paused: options.paused,
-          },
-          CLI,
-        );
-        if (options.json) json(created);
-        else process.stdout.write(`added ${created.name} to ${server.name} (${created.id})\n`);
-      });
-    });
+    .action(
+      async (
+        serverRef: string,
+        options: ConfigFlags & {
+          dataDir: string;
+          name?: string;
+          interval?: number;
+          timeout?: number;
+          retries?: number;
+          confirmAfter?: number;
+          paused: boolean;
+          json: boolean;
+        },
+      ) => {
+        await withCore(options.dataDir, async (core) => {
+          const server = await findServer(core, serverRef);
+          const created = await core.router.invoke(
+            LOCAL_OWNER,
+            'checks.create',
+            {
+              serverId: server.id,
+              name: options.name,
+              spec: specFrom(options, server),
+              intervalMs: options.interval,
+              timeoutMs: options.timeout,
+              retries: options.retries,
+              confirmAfter: options.confirmAfter,
+              paused: options.paused,
+            },
+            CLI,
+          );
+          if (options.json) json(created);
+          else process.stdout.write(`added ${created.name} to ${server.name} (${created.id})\n`);
+        });
+      },
+    );
 
   configOptions(check.command('test').description('Run a check once without saving it. Exit code: 0 up, 3 degraded, 4 down.').addOption(dataDirOption()))
     .option('--timeout <duration>', 'how long it may take', parseDuration)

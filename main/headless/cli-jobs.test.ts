@@ -82,9 +82,14 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
     sqlite.prepare("UPDATE schedules SET task = 'legacy.cleanup' WHERE name = 'legacy'").run();
     sqlite.close();
 
-    const [failed, missing] = await Promise.all([runCli(['job', 'run', 'legacy', '--data-dir', dataDir]), runCli(['job', 'run', 'nope', '--data-dir', dataDir])]);
+    const [failed, missing] = await Promise.all([
+      runCli(['job', 'run', 'legacy', '--data-dir', dataDir]),
+      runCli(['job', 'run', 'nope', '--data-dir', dataDir]),
+    ]);
     expect(failed).toMatchObject({ code: 1, stdout: '' });
-    expect(failed.stderr).toMatch(/^error: There is no task "legacy\.cleanup"\.\nhint: Tasks are: (.+, )?health\.retention(, .+)?\. A schedule of a task that no longer exists can be changed to another task or removed\.\n$/);
+    expect(failed.stderr).toMatch(
+      /^error: There is no task "legacy\.cleanup"\.\nhint: Tasks are: (.+, )?health\.retention(, .+)?\. A schedule of a task that no longer exists can be changed to another task or removed\.\n$/,
+    );
     expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'error: There is no scheduled job named "nope".\nhint: See "guardian job list".\n' });
 
     const [listed] = await schedulesJson(dataDir);
@@ -113,7 +118,14 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
   it('sets the folders scheduled reports may go to; a report elsewhere, or to a network path, is refused', async () => {
     const dataDir = tempDir();
     const allowed = tempDir('guardian-allowed-');
-    const report = (folder: string) => ['--task', 'report.generate', '--cron', '0 6 1 * *', '--params', JSON.stringify({ type: 'inventory', period: { preset: '30d' }, format: 'csv', folder })];
+    const report = (folder: string) => [
+      '--task',
+      'report.generate',
+      '--cron',
+      '0 6 1 * *',
+      '--params',
+      JSON.stringify({ type: 'inventory', period: { preset: '30d' }, format: 'csv', folder }),
+    ];
 
     const unc = await runCli(['job', 'folders', '--set', '\\\\fileserver\\reports', '--data-dir', dataDir]);
     expect(unc).toMatchObject({ code: 1, stdout: '' });

@@ -115,7 +115,9 @@ export function addJobCommands(program: Command, dataDirOption: () => Option, wi
         const started = await core.router.invoke(LOCAL_OWNER, 'schedules.run', { id: schedule.id }, CLI);
         const finished = await followJob(core, started);
         if (!isFinished(finished) || finished.status !== 'succeeded') {
-          throw finished.error ? AppError.fromShape(finished.error) : new AppError('INTERNAL', `"${name}" did not finish.`, { hint: `See job ${finished.id}.` });
+          throw finished.error
+            ? AppError.fromShape(finished.error)
+            : new AppError('INTERNAL', `"${name}" did not finish.`, { hint: `See job ${finished.id}.` });
         }
         if (options.json) json(finished);
         else process.stdout.write(`${name}: succeeded (job ${finished.id})\n`);
@@ -137,13 +139,30 @@ export function addJobCommands(program: Command, dataDirOption: () => Option, wi
     .action(
       async (
         name: string,
-        options: { dataDir: string; task: string; cron: string; timezone?: string; params?: Record<string, unknown>; disabled: boolean; catchUp: boolean; json: boolean },
+        options: {
+          dataDir: string;
+          task: string;
+          cron: string;
+          timezone?: string;
+          params?: Record<string, unknown>;
+          disabled: boolean;
+          catchUp: boolean;
+          json: boolean;
+        },
       ) => {
         await withCore(options.dataDir, async (core) => {
           const created = await core.router.invoke(
             LOCAL_OWNER,
             'schedules.create',
-            { name, task: options.task, cron: options.cron, timezone: options.timezone, params: options.params, enabled: !options.disabled, catchUp: options.catchUp },
+            {
+              name,
+              task: options.task,
+              cron: options.cron,
+              timezone: options.timezone,
+              params: options.params,
+              enabled: !options.disabled,
+              catchUp: options.catchUp,
+            },
             CLI,
           );
           if (options.json) json(created);
@@ -174,7 +193,11 @@ export function addJobCommands(program: Command, dataDirOption: () => Option, wi
       await withCore(options.dataDir, async (core) => {
         const { items } = await core.router.invoke(LOCAL_OWNER, 'schedules.tasks', {}, CLI);
         if (options.json) json(items);
-        else printTable(['TASK', 'WHAT IT DOES'], items.map((task) => [task.kind, task.summary]));
+        else
+          printTable(
+            ['TASK', 'WHAT IT DOES'],
+            items.map((task) => [task.kind, task.summary]),
+          );
       });
     });
 

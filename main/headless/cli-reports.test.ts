@@ -38,7 +38,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 describe('guardian report export', () => {
   it('writes a PDF where asked and says where', async () => {
     const out = join(tempDir('guardian-report-out-'), 'uptime.pdf');
-    const result = await runCli(['report', 'export', '--type', 'uptime', '--from', iso(DAY0), '--to', iso(DAY0 + 7 * DAY_MS), '--out', out, '--data-dir', dataDir], { timeoutMs: 60_000 });
+    const result = await runCli(
+      ['report', 'export', '--type', 'uptime', '--from', iso(DAY0), '--to', iso(DAY0 + 7 * DAY_MS), '--out', out, '--data-dir', dataDir],
+      { timeoutMs: 60_000 },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(`wrote ${out} (uptime report, 3 servers, PDF, ${readFileSync(out).length} bytes)\n`);
     expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
@@ -110,7 +113,9 @@ describe('a report over HTTP', () => {
     expect(body.length).toBe(result.artifact.bytes);
     expect(body.subarray(0, 5).toString()).toBe('%PDF-');
 
-    const csv = await finished((await guardian.request<Job>('POST', '/api/v1/reports', { type: 'inventory', period: { preset: '7d' }, format: 'csv' })).body.id);
+    const csv = await finished(
+      (await guardian.request<Job>('POST', '/api/v1/reports', { type: 'inventory', period: { preset: '7d' }, format: 'csv' })).body.id,
+    );
     const download = await fetch(guardian.at(`/api/v1/jobs/${csv.id}/artifact`), { headers: guardian.auth() });
     expect(download.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect((await download.text()).split('\n')[0]).toBe('name,host,port,environment,tags,checks,status');

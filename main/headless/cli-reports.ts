@@ -16,7 +16,8 @@ const CLI = { origin: 'cli' };
 /** An ISO 8601 date or time (`2026-10-01`, `2026-10-01T08:00Z`); a date alone is UTC midnight. */
 export function parseIsoTime(value: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) throw new InvalidArgumentError('an ISO 8601 date or time, e.g. 2026-10-01 or 2026-10-01T08:00:00Z');
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms))
+    throw new InvalidArgumentError('an ISO 8601 date or time, e.g. 2026-10-01 or 2026-10-01T08:00:00Z');
   return ms;
 }
 
@@ -102,7 +103,9 @@ export function addReportCommands(program: Command, dataDirOption: () => Option,
         );
         const job = await showJobProgress(core, started, !options.json);
         if (job.status !== 'succeeded' || !hasArtifact(job.result)) {
-          throw job.error ? AppError.fromShape(job.error) : new AppError('INTERNAL', 'The report did not finish.', { hint: 'Run it again; if it keeps failing, see the log.' });
+          throw job.error
+            ? AppError.fromShape(job.error)
+            : new AppError('INTERNAL', 'The report did not finish.', { hint: 'Run it again; if it keeps failing, see the log.' });
         }
         const result = job.result as ReportResult;
         const { path } = core.artifacts.file(job);

@@ -20,12 +20,30 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
   it('adds servers, refuses a duplicate name, and lists them as JSON', async () => {
     const dataDir = tempDir();
     const added = await runCli([
-      'servers', 'add', '--data-dir', dataDir,
-      '--name', 'web-1', '--host', 'web1.example.com', '--port', '2222', '--user', 'deploy',
-      '--environment', 'staging', '--tag', 'web', 'eu', '--notes', 'behind the LB',
+      'servers',
+      'add',
+      '--data-dir',
+      dataDir,
+      '--name',
+      'web-1',
+      '--host',
+      'web1.example.com',
+      '--port',
+      '2222',
+      '--user',
+      'deploy',
+      '--environment',
+      'staging',
+      '--tag',
+      'web',
+      'eu',
+      '--notes',
+      'behind the LB',
     ]);
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(/^added web-1 \([0-9a-f-]{36}\)\nwatched by the check "TCP web1\.example\.com:2222" \(TCP port 2222; the SSH port is 2222\)\n$/);
+    expect(added.stdout).toMatch(
+      /^added web-1 \([0-9a-f-]{36}\)\nwatched by the check "TCP web1\.example\.com:2222" \(TCP port 2222; the SSH port is 2222\)\n$/,
+    );
 
     const second = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'db-1', '--host', '10.0.0.5', '--json']);
     expect(second.code).toBe(0);

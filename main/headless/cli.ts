@@ -38,11 +38,7 @@ function collectPublicNames(value: string, previous: string[] | undefined): stri
   return [...(previous ?? []), ...names];
 }
 
-const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'where Guardian keeps its database and logs').default(
-    defaultDataDir(),
-    'the per-user data folder',
-  );
+const dataDirOption = () => new Option('--data-dir <dir>', 'where Guardian keeps its database and logs').default(defaultDataDir(), 'the per-user data folder');
 
 async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): Promise<T> {
   const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
@@ -79,7 +75,10 @@ export function buildProgram(): Command {
     .option('--allow-insecure-http', 'allow plain HTTP on a non-loopback --host (behind a TLS proxy you control)', false)
     .option('--trust-proxy <address...>', 'reverse proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto/-Host are believed')
     .addOption(
-      new Option('--public-name <name>', 'a host name clients use to reach Guardian besides loopback and --host (repeatable); requests naming another host are refused')
+      new Option(
+        '--public-name <name>',
+        'a host name clients use to reach Guardian besides loopback and --host (repeatable); requests naming another host are refused',
+      )
         .argParser(collectPublicNames)
         .env('GUARDIAN_PUBLIC_NAME'),
     )

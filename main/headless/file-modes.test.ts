@@ -24,18 +24,20 @@ function modesUnder(root: string): Map<string, string> {
 
 async function finished(guardian: Guardian, started: { status: number; body: Job }): Promise<Job> {
   expect(started.status, JSON.stringify(started.body)).toBe(200);
-  return pollUntil(
-    async () => (await guardian.request<Job>('GET', `api/v1/jobs/${started.body.id}`)).body,
-    isFinished,
-    { what: `job ${started.body.id} to finish`, timeoutMs: 30_000 },
-  );
+  return pollUntil(async () => (await guardian.request<Job>('GET', `api/v1/jobs/${started.body.id}`)).body, isFinished, {
+    what: `job ${started.body.id} to finish`,
+    timeoutMs: 30_000,
+  });
 }
 
 describe.skipIf(process.platform === 'win32')('file modes in the data folder', { timeout: 120_000 }, () => {
   it('after a start, a report, an audit export, a scheduled report and a stop: folders 0700, files 0600, nothing for group or others', async () => {
     const guardian = await startGuardian();
     await guardian.request('POST', 'api/v1/servers', { name: 'modes-web', host: 'modes.test' });
-    const report = await finished(guardian, await guardian.request<Job>('POST', 'api/v1/reports', { type: 'inventory', period: { preset: '7d' }, format: 'json' }));
+    const report = await finished(
+      guardian,
+      await guardian.request<Job>('POST', 'api/v1/reports', { type: 'inventory', period: { preset: '7d' }, format: 'json' }),
+    );
     const exported = await finished(guardian, await guardian.request<Job>('POST', 'api/v1/audit/export', { format: 'jsonl' }));
     const schedule = await guardian.request<Schedule>('POST', 'api/v1/schedules', {
       name: 'nightly inventory',

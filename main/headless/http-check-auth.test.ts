@@ -68,12 +68,14 @@ function storeLegacyCheck(dataDir: string): string {
   const serverId = randomUUID();
   const checkId = randomUUID();
   const now = Date.now();
-  db.prepare(`INSERT INTO servers (id, name, host, port, user, environment, tags, notes, created_at, updated_at) VALUES (?, 'legacy', '127.0.0.9', 80, NULL, 'production', '[]', '', ?, ?)`).run(
-    serverId,
-    now,
-    now,
-  );
-  const config = { url: `http://monitor:${LEGACY.url}@127.0.0.9/health`, method: 'GET', headers: { Authorization: `Bearer ${LEGACY.header}`, Accept: 'text/plain' } };
+  db.prepare(
+    `INSERT INTO servers (id, name, host, port, user, environment, tags, notes, created_at, updated_at) VALUES (?, 'legacy', '127.0.0.9', 80, NULL, 'production', '[]', '', ?, ?)`,
+  ).run(serverId, now, now);
+  const config = {
+    url: `http://monitor:${LEGACY.url}@127.0.0.9/health`,
+    method: 'GET',
+    headers: { Authorization: `Bearer ${LEGACY.header}`, Accept: 'text/plain' },
+  };
   db.prepare(
     `INSERT INTO checks (id, server_id, name, type, config, interval_ms, timeout_ms, retries, confirm_after, paused, created_at, updated_at) VALUES (?, ?, 'legacy http', 'http', ?, 60000, 1000, 0, 1, 1, ?, ?)`,
   ).run(checkId, serverId, JSON.stringify(config), now, now);
@@ -104,11 +106,24 @@ const httpCheck = (config: Record<string, unknown>) => ({ serverId: server.id, s
 
 describe('HTTP check credentials', { timeout: 60_000 }, () => {
   it('refuses credentials in free-form headers or in the URL, and the audit log never holds them', async () => {
-    const header = await call('POST', 'api/v1/checks', httpCheck({ url: 'http://127.0.0.1/health', headers: { Authorization: 'Bearer s3cr3t-header' } }), keys.operator);
+    const header = await call(
+      'POST',
+      'api/v1/checks',
+      httpCheck({ url: 'http://127.0.0.1/health', headers: { Authorization: 'Bearer s3cr3t-header' } }),
+      keys.operator,
+    );
     expect(header.status).toBe(400);
     expect(header.error.code).toBe('VALIDATION_FAILED');
-    expect(header.error.issues).toContainEqual({ path: ['spec', 'config', 'headers', 'Authorization'], message: 'Authorization carries a credential: store it in the vault and choose it under Authentication' });
-    for (const headers of [{ Cookie: 'sid=s3cr3t-cookie' }, { 'X-Api-Key': 's3cr3t-apikey' }, { 'X-Auth-Token': 's3cr3t-token' }, { 'X-Anything': 'Bearer s3cr3t-value' }]) {
+    expect(header.error.issues).toContainEqual({
+      path: ['spec', 'config', 'headers', 'Authorization'],
+      message: 'Authorization carries a credential: store it in the vault and choose it under Authentication',
+    });
+    for (const headers of [
+      { Cookie: 'sid=s3cr3t-cookie' },
+      { 'X-Api-Key': 's3cr3t-apikey' },
+      { 'X-Auth-Token': 's3cr3t-token' },
+      { 'X-Anything': 'Bearer s3cr3t-value' },
+    ]) {
       expect((await call('POST', 'api/v1/checks', httpCheck({ url: 'http://127.0.0.1/health', headers }), keys.operator)).status).toBe(400);
     }
     const url = await call('POST', 'api/v1/checks', httpCheck({ url: 'http://monitor:s3cr3t-url@127.0.0.1/health' }), keys.operator);
@@ -126,8 +141,14 @@ describe('HTTP check credentials', { timeout: 60_000 }, () => {
     const home = await startPeer((path) =>
       path === '/start' ? { status: 302, location: '/same' } : path === '/same' ? { status: 302, location: `${away.origin}/landed` } : { status: 200 },
     );
-    const token = (await call<Secret>('POST', 'api/v1/secrets', { name: 'api token', serverIds: [server.id], value: { kind: 'api_token', token: TOKEN } })).body;
-    const created = await call<Check>('POST', 'api/v1/checks', httpCheck({ url: `${home.origin}/start`, auth: { kind: 'bearer', credentialId: token.id } }), keys.operator);
+    const token = (await call<Secret>('POST', 'api/v1/secrets', { name: 'api token', serverIds: [server.id], value: { kind: 'api_token', token: TOKEN } }))
+      .body;
+    const created = await call<Check>(
+      'POST',
+      'api/v1/checks',
+      httpCheck({ url: `${home.origin}/start`, auth: { kind: 'bearer', credentialId: token.id } }),
+      keys.operator,
+    );
     expect(created.status).toBe(200);
     const ran = await call<{ status: string; message: string }>('POST', `api/v1/checks/${created.body.id}/run`, {}, keys.operator);
     expect(ran.body.status).toBe('up');
@@ -148,11 +169,31 @@ describe('HTTP check credentials', { timeout: 60_000 }, () => {
 
   it('sends basic auth with the user name stored with a password secret, and a named header from a token', async () => {
     const peer = await startPeer(() => ({ status: 200 }));
-    const password = (await call<Secret>('POST', 'api/v1/secrets', { name: 'basic', username: 'monitor', serverIds: [server.id], value: { kind: 'password', password: 'pa55-word' } })).body;
+    const password = (
+      await call<Secret>('POST', 'api/v1/secrets', {
+        name: 'basic',
+        username: 'monitor',
+        serverIds: [server.id],
+        value: { kind: 'password', password: 'pa55-word' },
+      })
+    ).body;
     const token = (await call<Secret>('POST', 'api/v1/secrets', { name: 'header', serverIds: [server.id], value: { kind: 'api_token', token: 'k-42' } })).body;
-    const basic = await call<{ status: string }>('POST', 'api/v1/checks/test', { serverId: server.id, spec: { type: 'http', config: { url: `${peer.origin}/b`, auth: { kind: 'basic', credentialId: password.id } } } }, keys.operator);
+    const basic = await call<{ status: string }>(
+      'POST',
+      'api/v1/checks/test',
+      { serverId: server.id, spec: { type: 'http', config: { url: `${peer.origin}/b`, auth: { kind: 'basic', credentialId: password.id } } } },
+      keys.operator,
+    );
     expect(basic.body.status).toBe('up');
-    const named = await call<{ status: string }>('POST', 'api/v1/checks/test', { serverId: server.id, spec: { type: 'http', config: { url: `${peer.origin}/h`, auth: { kind: 'header', headerName: 'X-Api-Key', credentialId: token.id } } } }, keys.operator);
+    const named = await call<{ status: string }>(
+      'POST',
+      'api/v1/checks/test',
+      {
+        serverId: server.id,
+        spec: { type: 'http', config: { url: `${peer.origin}/h`, auth: { kind: 'header', headerName: 'X-Api-Key', credentialId: token.id } } },
+      },
+      keys.operator,
+    );
     expect(named.body.status).toBe('up');
     expect(peer.seen.map((hop) => [hop.path, hop.headers.authorization, hop.headers['x-api-key']])).toEqual([
       ['/b', `Basic ${Buffer.from('monitor:pa55-word').toString('base64')}`, undefined],
@@ -163,13 +204,26 @@ describe('HTTP check credentials', { timeout: 60_000 }, () => {
   it('refuses auth from a secret not linked to the server, or for a URL on another host', async () => {
     const peer = await startPeer(() => ({ status: 200 }));
     const other = (await call<Server>('POST', 'api/v1/servers', { name: 'other', host: '127.0.0.5', port: 80 })).body;
-    const elsewhere = (await call<Secret>('POST', 'api/v1/secrets', { name: 'elsewhere', serverIds: [other.id], value: { kind: 'api_token', token: 'never-sent-1' } })).body;
-    const here = (await call<Secret>('POST', 'api/v1/secrets', { name: 'here', serverIds: [server.id], value: { kind: 'api_token', token: 'never-sent-2' } })).body;
+    const elsewhere = (
+      await call<Secret>('POST', 'api/v1/secrets', { name: 'elsewhere', serverIds: [other.id], value: { kind: 'api_token', token: 'never-sent-1' } })
+    ).body;
+    const here = (await call<Secret>('POST', 'api/v1/secrets', { name: 'here', serverIds: [server.id], value: { kind: 'api_token', token: 'never-sent-2' } }))
+      .body;
 
-    const unlinked = await call('POST', 'api/v1/checks', httpCheck({ url: `${peer.origin}/`, auth: { kind: 'bearer', credentialId: elsewhere.id } }), keys.operator);
+    const unlinked = await call(
+      'POST',
+      'api/v1/checks',
+      httpCheck({ url: `${peer.origin}/`, auth: { kind: 'bearer', credentialId: elsewhere.id } }),
+      keys.operator,
+    );
     expect(unlinked.status).toBe(403);
     expect(unlinked.error.hint).toMatch(/Vault page/);
-    const otherHost = await call('POST', 'api/v1/checks/test', { serverId: server.id, spec: { type: 'http', config: { url: `http://localhost:${peer.port}/`, auth: { kind: 'bearer', credentialId: here.id } } } }, keys.operator);
+    const otherHost = await call(
+      'POST',
+      'api/v1/checks/test',
+      { serverId: server.id, spec: { type: 'http', config: { url: `http://localhost:${peer.port}/`, auth: { kind: 'bearer', credentialId: here.id } } } },
+      keys.operator,
+    );
     expect(otherHost.status).toBe(403);
     expect(peer.seen).toEqual([]);
   });

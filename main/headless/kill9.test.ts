@@ -73,11 +73,11 @@ describe('SIGKILL during an import', () => {
     if (resume) {
       // What the hint promises: running the same file again finishes the rest, with no duplicates.
       const again = await startImport(restarted);
-      const finished = await pollUntil(
-        () => getJob(restarted, again.id),
-        isFinished,
-        { what: 'the second import to finish', timeoutMs: 100_000, intervalMs: 100 },
-      );
+      const finished = await pollUntil(() => getJob(restarted, again.id), isFinished, {
+        what: 'the second import to finish',
+        timeoutMs: 100_000,
+        intervalMs: 100,
+      });
       expect(finished.status).toBe('succeeded');
       expect(finished.result as ImportSummary).toMatchObject({
         rows: ROWS,

@@ -70,12 +70,17 @@ describe('servers.probe', { timeout: 60_000 }, () => {
   it('refuses a cloud metadata address, as written or as a name that resolves to one', async () => {
     const literal = await probe('169.254.169.254', keys.operator, 80);
     expect(literal.status).toBe(400);
-    expect(literal.error.message).toBe("refused to connect to 169.254.169.254: it is a cloud metadata address, which hands out this machine's cloud credentials.");
+    expect(literal.error.message).toBe(
+      "refused to connect to 169.254.169.254: it is a cloud metadata address, which hands out this machine's cloud credentials.",
+    );
     expect((await probe('metadata.google.internal', keys.operator, 80)).status).toBe(400);
     // 0xa9fea9fe is 169.254.169.254 to the system resolver: refused when it resolves, before connecting.
     const resolved = await probe('0xa9fea9fe', keys.operator, 80);
     expect(resolved.status).toBe(200);
-    expect(resolved.body).toMatchObject({ reachable: false, message: "refused to connect to 0xa9fea9fe: it is a cloud metadata address, which hands out this machine's cloud credentials" });
+    expect(resolved.body).toMatchObject({
+      reachable: false,
+      message: "refused to connect to 0xa9fea9fe: it is a cloud metadata address, which hands out this machine's cloud credentials",
+    });
   });
 });
 
@@ -93,10 +98,18 @@ describe('checks and cloud metadata addresses', { timeout: 60_000 }, () => {
       expect(created.error.message).toMatch(/it is a cloud metadata address/);
     }
     // Numeric forms of the address get past the name: the connect-time lookup stops them.
-    const check = await call<Check>('POST', 'api/v1/checks', { serverId: server.id, spec: { type: 'tcp', config: { host: '2852039166', port: 80 } } }, keys.operator);
+    const check = await call<Check>(
+      'POST',
+      'api/v1/checks',
+      { serverId: server.id, spec: { type: 'tcp', config: { host: '2852039166', port: 80 } } },
+      keys.operator,
+    );
     expect(check.status).toBe(200);
     const ran = await call<{ status: string; message: string }>('POST', `api/v1/checks/${check.body.id}/run`, {}, keys.operator);
-    expect(ran.body).toMatchObject({ status: 'down', message: "refused to connect to 2852039166: it is a cloud metadata address, which hands out this machine's cloud credentials" });
+    expect(ran.body).toMatchObject({
+      status: 'down',
+      message: "refused to connect to 2852039166: it is a cloud metadata address, which hands out this machine's cloud credentials",
+    });
     // A URL's host is read the way the request will read it (http://0xa9fea9fe/ is 169.254.169.254).
     const hexUrl = await call('POST', 'api/v1/checks/test', { spec: { type: 'http', config: { url: 'http://0xa9fea9fe/' } } }, keys.operator);
     expect(hexUrl.status).toBe(400);
@@ -109,7 +122,12 @@ describe('checks and cloud metadata addresses', { timeout: 60_000 }, () => {
     expect(denied.error.code).toBe('PERMISSION_DENIED');
     const allowed = await call<{ allowMetadataAddresses: boolean }>('PATCH', 'api/v1/monitoring/settings', { allowMetadataAddresses: true });
     expect(allowed.body.allowMetadataAddresses).toBe(true);
-    const created = await call('POST', 'api/v1/checks', { serverId: server.id, spec: { type: 'tcp', config: { host: '169.254.169.254', port: 80 } } }, keys.operator);
+    const created = await call(
+      'POST',
+      'api/v1/checks',
+      { serverId: server.id, spec: { type: 'tcp', config: { host: '169.254.169.254', port: 80 } } },
+      keys.operator,
+    );
     expect(created.status).toBe(200);
     const tried = await probe('169.254.169.254', keys.operator, 80);
     expect(tried.status).toBe(200);

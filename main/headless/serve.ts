@@ -87,7 +87,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const paths = dataPaths(options.dataDir);
   const logger = await createServiceLogger(options.logLevel, paths);
   if (remote && !tls) {
-    logger.warn({ host: options.host }, 'serving plain HTTP on a non-loopback address (--allow-insecure-http): passwords and session cookies cross the network unencrypted');
+    logger.warn(
+      { host: options.host },
+      'serving plain HTTP on a non-loopback address (--allow-insecure-http): passwords and session cookies cross the network unencrypted',
+    );
   }
   // The only way a key file reaches the vault: named by whoever starts the service, never by a caller.
   const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);

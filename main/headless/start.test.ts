@@ -5,17 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '@core/paths';
-import {
-  exitCodeFor,
-  findElectronBinary,
-  HEADLESS_NOTICE,
-  main,
-  planLaunch,
-  runPlan,
-  signalsToForward,
-  type LaunchPlan,
-  type MainDeps,
-} from './start';
+import { exitCodeFor, findElectronBinary, HEADLESS_NOTICE, main, planLaunch, runPlan, signalsToForward, type LaunchPlan, type MainDeps } from './start';
 
 let dir: string;
 beforeAll(() => {
@@ -44,9 +34,7 @@ describe('findElectronBinary', () => {
   });
 
   it('returns the path when the binary is there', () => {
-    expect(findElectronBinary({ requireElectron: () => '/opt/electron/electron', exists: () => true })).toBe(
-      '/opt/electron/electron',
-    );
+    expect(findElectronBinary({ requireElectron: () => '/opt/electron/electron', exists: () => true })).toBe('/opt/electron/electron');
   });
 });
 
@@ -122,8 +110,7 @@ describe('runPlan', () => {
     );
     const running = runPlan(
       nodePlan(
-        "process.on('SIGTERM', () => process.exit(7)); " +
-          "console.log(process.env.ELECTRON_RUN_AS_NODE ?? 'unset', 'ready'); setInterval(() => {}, 1000)",
+        "process.on('SIGTERM', () => process.exit(7)); " + "console.log(process.env.ELECTRON_RUN_AS_NODE ?? 'unset', 'ready'); setInterval(() => {}, 1000)",
       ),
       { spawn: spawnChild, signals, forward: ['SIGTERM'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
     );

@@ -9,8 +9,7 @@ import { packageRoot } from '@core/paths';
 // `npm start`: the desktop app when Electron's binary is installed, otherwise the same UI served
 // by `guardian serve --ui` (our build machines can never download Electron's binary).
 
-export const HEADLESS_NOTICE =
-  "Electron's binary is not installed here; starting Guardian headless with the UI instead (guardian serve --ui).";
+export const HEADLESS_NOTICE = "Electron's binary is not installed here; starting Guardian headless with the UI instead (guardian serve --ui).";
 
 export interface ElectronProbe {
   /** `require('electron')`: under plain Node, the binary's path; throws when it was never downloaded. */
@@ -125,10 +124,7 @@ function defaultMainDeps(): MainDeps {
   };
 }
 
-export async function main(
-  argv: readonly string[] = process.argv.slice(2),
-  deps: MainDeps = defaultMainDeps(),
-): Promise<number> {
+export async function main(argv: readonly string[] = process.argv.slice(2), deps: MainDeps = defaultMainDeps()): Promise<number> {
   const plan = planLaunch({
     electronBinary: findElectronBinary(deps.probe),
     appDir: packageRoot,

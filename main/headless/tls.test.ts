@@ -48,8 +48,23 @@ describe.skipIf(!opensslFound)('guardian serve over TLS (needs openssl on PATH t
     dir = tempDir('guardian-tls-');
     const made = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     if (made.status !== 0) throw new Error(`openssl could not make a certificate:\n${made.stderr}`);
@@ -72,9 +87,15 @@ describe.skipIf(!opensslFound)('guardian serve over TLS (needs openssl on PATH t
   });
 
   it('marks the session cookie Secure', async () => {
-    const answer = await request(guardian.at('api/v1/auth/setup'), cert, 'POST', { username: 'tess', password: 'a secure sentence over tls 1' }, {
-      'x-guardian-setup-token': guardian.setupToken() ?? '',
-    });
+    const answer = await request(
+      guardian.at('api/v1/auth/setup'),
+      cert,
+      'POST',
+      { username: 'tess', password: 'a secure sentence over tls 1' },
+      {
+        'x-guardian-setup-token': guardian.setupToken() ?? '',
+      },
+    );
     expect(answer.status).toBe(200);
     expect((JSON.parse(answer.text) as Me).username).toBe('tess');
     const cookie = [answer.headers['set-cookie'] ?? []].flat().find((line) => line.startsWith('guardian_session='));

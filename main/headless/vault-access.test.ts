@@ -80,7 +80,11 @@ async function signInAdmin(at: Served): Promise<Record<string, string>> {
   await at.core.accounts.create(null, { ...ADMIN, role: 'admin', mustChangePassword: false });
   const answer = await send<Me>(at, 'POST', 'api/v1/auth/login', ADMIN, {});
   expect(answer.status).toBe(200);
-  const cookie = answer.headers.getSetCookie().find((line) => line.startsWith('guardian_session='))?.split(';')[0] ?? '';
+  const cookie =
+    answer.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('guardian_session='))
+      ?.split(';')[0] ?? '';
   return { cookie, 'x-csrf-token': answer.body.csrfToken };
 }
 
@@ -107,7 +111,13 @@ describe('vault.export over HTTP: what reveal needs', () => {
     expect(errorOf(early).code).toBe('REAUTH_REQUIRED');
 
     expect((await send(at, 'POST', 'api/v1/auth/reauth', { password: ADMIN.password }, session)).status).toBe(200);
-    const exported = await send<{ fileName: string; count: number; content: string }>(at, 'POST', 'api/v1/vault/export', { passphrase: EXPORT_PASSPHRASE }, session);
+    const exported = await send<{ fileName: string; count: number; content: string }>(
+      at,
+      'POST',
+      'api/v1/vault/export',
+      { passphrase: EXPORT_PASSPHRASE },
+      session,
+    );
     expect(exported.status).toBe(200);
     expect(exported.body.count).toBe(1);
     expect(exported.body.content).not.toContain('the-db-root-password');

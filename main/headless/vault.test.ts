@@ -104,15 +104,29 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     await stopCleanly(second);
   });
 
-  it.each([
-    { what: 'another key file (64 other random bytes)', path: () => writeKey('other.key'), error: /^error: The key file does not open this vault; nothing was changed\.$/m },
-    { what: 'a missing key file', path: () => join(keysDir, 'missing.key'), error: /^error: The vault key file .*missing\.key cannot be read \(ENOENT\)\.$/m },
-    { what: 'a folder instead of a file', path: () => keysDir, error: /^error: The vault key file .* cannot be read \(EISDIR\)\.$/m },
-    { what: 'a key file that is too short', path: () => writeKey('short.key', randomBytes(16)), error: /^error: The vault key file .*short\.key holds 16 bytes; at least 32 are needed\.$/m },
-    // Once these hung the start (a FIFO without a writer) or ran it out of memory (/dev/zero).
-    { what: 'a FIFO', path: () => fifo('pipe.key'), error: /^error: The vault key file .*pipe\.key cannot be read \(not a regular file\)\.$/m },
-    { what: '/dev/zero', path: () => '/dev/zero', error: /^error: The vault key file \/dev\/zero cannot be read \(not a regular file\)\.$/m },
-  ].filter((row) => process.platform !== 'win32' || !/FIFO|zero/.test(row.what)))('$what stops the start with a clear error and a hint, before listening', async ({ path, error }) => {
+  it.each(
+    [
+      {
+        what: 'another key file (64 other random bytes)',
+        path: () => writeKey('other.key'),
+        error: /^error: The key file does not open this vault; nothing was changed\.$/m,
+      },
+      {
+        what: 'a missing key file',
+        path: () => join(keysDir, 'missing.key'),
+        error: /^error: The vault key file .*missing\.key cannot be read \(ENOENT\)\.$/m,
+      },
+      { what: 'a folder instead of a file', path: () => keysDir, error: /^error: The vault key file .* cannot be read \(EISDIR\)\.$/m },
+      {
+        what: 'a key file that is too short',
+        path: () => writeKey('short.key', randomBytes(16)),
+        error: /^error: The vault key file .*short\.key holds 16 bytes; at least 32 are needed\.$/m,
+      },
+      // Once these hung the start (a FIFO without a writer) or ran it out of memory (/dev/zero).
+      { what: 'a FIFO', path: () => fifo('pipe.key'), error: /^error: The vault key file .*pipe\.key cannot be read \(not a regular file\)\.$/m },
+      { what: '/dev/zero', path: () => '/dev/zero', error: /^error: The vault key file \/dev\/zero cannot be read \(not a regular file\)\.$/m },
+    ].filter((row) => process.platform !== 'win32' || !/FIFO|zero/.test(row.what)),
+  )('$what stops the start with a clear error and a hint, before listening', async ({ path, error }) => {
     const result = await withEnv({}, () => runCli(['serve', '--data-dir', dataDir, '--port', '0', '--vault-key-file', path()]));
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
@@ -142,9 +156,7 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     expect((await vaultOf(guardian)).locked).toBe(false);
     await stopCleanly(guardian);
 
-    const wrong = await withEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-other.key') }, () =>
-      runCli(['serve', '--data-dir', dataDir, '--port', '0']),
-    );
+    const wrong = await withEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-other.key') }, () => runCli(['serve', '--data-dir', dataDir, '--port', '0']));
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toMatch(/^error: The key file does not open this vault/m);

@@ -24,7 +24,9 @@ export type CheckSpec = { [T in CheckType]: { type: T; config: z.output<(typeof 
 export type CheckSpecInput = { [T in CheckType]: { type: T; config: z.input<(typeof CHECK_CONFIGS)[T]> } }[CheckType];
 export const CheckSpec = z.discriminatedUnion(
   'type',
-  CHECK_TYPES.map((type) => z.strictObject({ type: z.literal(type), config: CHECK_CONFIGS[type] })) as unknown as [z.ZodObject<{ type: z.ZodLiteral<CheckType> }>],
+  CHECK_TYPES.map((type) => z.strictObject({ type: z.literal(type), config: CHECK_CONFIGS[type] })) as unknown as [
+    z.ZodObject<{ type: z.ZodLiteral<CheckType> }>,
+  ],
 ) as unknown as z.ZodType<CheckSpec, CheckSpecInput>;
 
 export const IntervalMs = z

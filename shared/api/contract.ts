@@ -65,10 +65,7 @@ export function pathParams(path: string): string[] {
 // Query strings carry only text; these accept both the text form and the typed form, so a
 // GET method's schema is the same for HTTP, IPC and the CLI.
 export const queryInt = (min: number, max: number) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value),
-    z.number().int().min(min).max(max),
-  );
+  z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max));
 
 export const queryList = <T extends z.ZodType>(item: T, max: number) =>
   z.preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(item).max(max));

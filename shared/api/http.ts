@@ -53,13 +53,8 @@ export function toHttpRequest(def: MethodDef, input: Record<string, unknown> = {
 }
 
 /** Rebuilds a method's raw input from an HTTP request's parts (validation is the router's). */
-export function inputFromHttp(
-  def: MethodDef,
-  params: Record<string, string>,
-  query: Record<string, unknown>,
-  body: unknown,
-): unknown {
-  const base = hasBody(def.http.method) ? body ?? {} : query;
+export function inputFromHttp(def: MethodDef, params: Record<string, string>, query: Record<string, unknown>, body: unknown): unknown {
+  const base = hasBody(def.http.method) ? (body ?? {}) : query;
   if (typeof base !== 'object' || base === null || Array.isArray(base)) return base;
   return { ...base, ...params };
 }

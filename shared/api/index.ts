@@ -15,7 +15,19 @@ import {
 } from './auth';
 import { auditExport, auditGet, auditList, auditPrune, auditSettings, auditSettingsChanged, auditUpdateSettings, auditVerify } from './audit';
 import type { EventDef, MethodDef } from './contract';
-import { checkResultEvent, checksChanged, checksCreate, checksDelete, checksGet, checksList, checksPause, checksResume, checksRun, checksTest, checksUpdate } from './checks';
+import {
+  checkResultEvent,
+  checksChanged,
+  checksCreate,
+  checksDelete,
+  checksGet,
+  checksList,
+  checksPause,
+  checksResume,
+  checksRun,
+  checksTest,
+  checksUpdate,
+} from './checks';
 import { healthOverview, healthSeries, healthServer, serverStatusEvent } from './health';
 import { incidentAcknowledged, incidentOpened, incidentResolved, incidentsAcknowledge, incidentsGet, incidentsList } from './incidents';
 import { maintenanceChanged, maintenanceCreate, maintenanceDelete, maintenanceList, maintenanceUpdate } from './maintenance';

@@ -36,8 +36,7 @@ export type Artifact = z.infer<typeof Artifact>;
 export const hasArtifact = (result: unknown): result is { artifact: Artifact } =>
   typeof result === 'object' && result !== null && Artifact.safeParse((result as { artifact?: unknown }).artifact).success;
 
-export const isFinished = (job: Pick<Job, 'status'>): boolean =>
-  job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
+export const isFinished = (job: Pick<Job, 'status'>): boolean => job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
 
 export const jobsList = method({
   name: 'jobs.list',

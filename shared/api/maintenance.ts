@@ -24,7 +24,11 @@ export const MaintenanceSchedule = z.discriminatedUnion('kind', [
     kind: z.literal('recurring'),
     /** A cron expression (5 or 6 fields) for when each window opens. */
     cron: z.string().trim().min(9, 'A cron expression such as "0 2 * * 0"').max(100),
-    durationMinutes: z.number().int().min(1, 'At least 1 minute').max(7 * 24 * 60, 'At most a week'),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1, 'At least 1 minute')
+      .max(7 * 24 * 60, 'At most a week'),
     /** An IANA time zone, e.g. Europe/Berlin. */
     timezone: z.string().trim().min(1).max(64).default('UTC'),
   }),

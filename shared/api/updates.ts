@@ -37,7 +37,8 @@ const audited = { target: () => 'updates' };
 
 export const updatesStatus = method({
   name: 'updates.status',
-  summary: 'Whether this Guardian updates itself, on which channel, and where the updater is (checking, downloading 42 %, ready to restart, an error with its hint).',
+  summary:
+    'Whether this Guardian updates itself, on which channel, and where the updater is (checking, downloading 42 %, ready to restart, an error with its hint).',
   input: z.strictObject({}),
   output: UpdatesStatus,
   permission: 'system:read',

@@ -18,8 +18,14 @@ const SecretTag = z
   .min(1)
   .max(32)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'Tags use letters, digits, dot, dash and underscore');
-const SecretTags = z.array(SecretTag).max(32).transform((tags) => [...new Set(tags)].sort());
-const ServerIds = z.array(z.uuid('Not a server id')).max(1000).transform((ids) => [...new Set(ids)]);
+const SecretTags = z
+  .array(SecretTag)
+  .max(32)
+  .transform((tags) => [...new Set(tags)].sort());
+const ServerIds = z
+  .array(z.uuid('Not a server id'))
+  .max(1000)
+  .transform((ids) => [...new Set(ids)]);
 
 /** The secret material itself, by kind. Never returned except by secrets.reveal. */
 export const SecretValue = z.discriminatedUnion('kind', [
@@ -291,7 +297,13 @@ export const vaultImport = method({
   name: 'vault.import',
   summary:
     'Imports a vault export: all of it in one transaction, or nothing (wrong passphrase, damaged file, a secret breaking the rules). The importer is recorded as each secret’s author; links to unknown servers are dropped and listed.',
-  input: z.strictObject({ passphrase: AnyPassphrase, content: z.string().min(1).max(64 * 1024 * 1024) }),
+  input: z.strictObject({
+    passphrase: AnyPassphrase,
+    content: z
+      .string()
+      .min(1)
+      .max(64 * 1024 * 1024),
+  }),
   output: z.object({ imported: z.number().int(), skipped: z.number().int(), droppedServerLinks: z.array(DroppedServerLinks) }),
   permission: 'vault:admin',
   audit: { target: () => 'vault' },

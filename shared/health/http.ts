@@ -7,7 +7,8 @@ const statusRange = z.string().regex(/^\d{3}(-\d{3})?$/, 'a status code such as 
  * Header names that carry credentials. Their values would be stored, listed and audited in clear,
  * so a check takes them from the vault (`auth`) instead of free-form headers.
  */
-export const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-?key|authentication)$|(^|[-_])(token|secret|password|passwd|key|auth|session|credentials?)$/i;
+export const CREDENTIAL_HEADER =
+  /^(authorization|proxy-authorization|cookie|x-api-key|api-?key|authentication)$|(^|[-_])(token|secret|password|passwd|key|auth|session|credentials?)$/i;
 
 /** A value in an authorization scheme's form ("Bearer …", "Basic …"), whatever the header's name. */
 export const CREDENTIAL_VALUE = /^\s*(bearer|basic|digest|token|negotiate)\s+\S/i;
@@ -48,7 +49,8 @@ export const httpConfig = z.strictObject({
     .record(HeaderName, z.string())
     .superRefine((headers, ctx) => {
       for (const [name, value] of Object.entries(headers)) {
-        if (CREDENTIAL_HEADER.test(name) || CREDENTIAL_VALUE.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: `${name} carries a credential: ${VAULT_HINT}` });
+        if (CREDENTIAL_HEADER.test(name) || CREDENTIAL_VALUE.test(value))
+          ctx.addIssue({ code: 'custom', path: [name], message: `${name} carries a credential: ${VAULT_HINT}` });
       }
     })
     .default({}),
@@ -58,7 +60,9 @@ export const httpConfig = z.strictObject({
   /** Status codes that count as up. */
   expectedStatus: z.array(statusRange).min(1).default(['200-399']),
   /** Text the body must contain (`present`) or must not contain (`absent`). */
-  keyword: z.strictObject({ text: z.string().min(1), mode: z.enum(['present', 'absent']).default('present'), caseSensitive: z.boolean().default(true) }).optional(),
+  keyword: z
+    .strictObject({ text: z.string().min(1), mode: z.enum(['present', 'absent']).default('present'), caseSensitive: z.boolean().default(true) })
+    .optional(),
   /** A value the JSON body must hold at a dotted path such as `data.status` or `items.0.id`. */
   json: z.strictObject({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).optional(),
   /** Degraded when the whole exchange takes longer than this. */

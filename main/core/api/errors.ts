@@ -6,11 +6,7 @@ interface SqliteLikeError {
 }
 
 function isSqliteError(cause: unknown): cause is SqliteLikeError {
-  return (
-    cause instanceof Error &&
-    cause.name === 'SqliteError' &&
-    typeof (cause as Partial<SqliteLikeError>).code === 'string'
-  );
+  return cause instanceof Error && cause.name === 'SqliteError' && typeof (cause as Partial<SqliteLikeError>).code === 'string';
 }
 
 /**

@@ -13,7 +13,10 @@ import type { ScheduleMethodName } from '../schedules/handlers';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
 import type { Handlers } from './router';
 
-type HealthMethodName = Extract<keyof Handlers, `checks.${string}` | `health.${string}` | `incidents.${string}` | `maintenance.${string}` | `monitoring.${string}`>;
+type HealthMethodName = Extract<
+  keyof Handlers,
+  `checks.${string}` | `health.${string}` | `incidents.${string}` | `maintenance.${string}` | `monitoring.${string}`
+>;
 
 export interface HandlerDeps {
   servers: ServerService;

@@ -397,14 +397,30 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
     const job = await core.router.invoke(owner, 'servers.import', { format: 'csv', content: `name,host\nqueued-${++planted},queued.example.net\n` }, CALL);
     jobId = job.id;
   }
-  return { serverId: server.id, userId, apiKeyId: key.id, sessionId: principalOf(role).sessionId ?? '', checkId: check.id, jobId, incidentId, maintenanceId: maintenance.id, scheduleId: schedule.id, secretId: vault.secretId, slotId: vault.slotId, spareSlotId: vault.spareSlotId, totpCode };
+  return {
+    serverId: server.id,
+    userId,
+    apiKeyId: key.id,
+    sessionId: principalOf(role).sessionId ?? '',
+    checkId: check.id,
+    jobId,
+    incidentId,
+    maintenanceId: maintenance.id,
+    scheduleId: schedule.id,
+    secretId: vault.secretId,
+    slotId: vault.slotId,
+    spareSlotId: vault.spareSlotId,
+    totpCode,
+  };
 }
 
 /** Every row of every table except the audit log (and its full-text index), as text: equal snapshots mean nothing changed. */
 function state(): string {
   const { sqlite } = env.core.database;
   const tables = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' AND name NOT LIKE 'audit_search%' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' AND name NOT LIKE 'audit_search%' ORDER BY name",
+    )
     .all() as { name: string }[];
   return JSON.stringify(tables.map(({ name }) => [name, sqlite.prepare(`SELECT * FROM "${name}"`).all()]));
 }
@@ -441,11 +457,14 @@ describe('the permission table', () => {
 });
 
 describe('calling every method as every role', () => {
-  it.each(methodList.map((def) => [def.name as MethodName]))('%s: the planted input passes its schema, so only the router or the service can refuse it', async (name) => {
-    const seed = await plant(name, 'owner');
-    const parsed = methods[name].input.safeParse(inputFor(name, seed));
-    expect(parsed.error?.issues ?? []).toEqual([]);
-  });
+  it.each(methodList.map((def) => [def.name as MethodName]))(
+    '%s: the planted input passes its schema, so only the router or the service can refuse it',
+    async (name) => {
+      const seed = await plant(name, 'owner');
+      const parsed = methods[name].input.safeParse(inputFor(name, seed));
+      expect(parsed.error?.issues ?? []).toEqual([]);
+    },
+  );
 
   it('expects no authorization code from a permitted call', () => {
     for (const expected of Object.values(FAILS_AFTER_AUTHORIZATION)) expect(AUTHORIZATION_CODES).not.toContain(expected.code);
@@ -466,7 +485,9 @@ describe('calling every method as every role', () => {
     expect(events, `${role} calling ${name}: its audit events`).toHaveLength(methods[name].audit === false ? 0 : 1);
     if (events[0]) expect(events[0].outcome).toBe(code);
     if (mayCall(name, role)) {
-      expect(`${code}${code === (FAILS_AFTER_AUTHORIZATION[name]?.code ?? 'ok') ? '' : detail}`, `${role} calling ${name}`).toBe(FAILS_AFTER_AUTHORIZATION[name]?.code ?? 'ok');
+      expect(`${code}${code === (FAILS_AFTER_AUTHORIZATION[name]?.code ?? 'ok') ? '' : detail}`, `${role} calling ${name}`).toBe(
+        FAILS_AFTER_AUTHORIZATION[name]?.code ?? 'ok',
+      );
     } else {
       expect(code, `${role} calling ${name}`).toBe('PERMISSION_DENIED');
       expect(state(), `${role} calling ${name} changed something`).toBe(before);

@@ -32,8 +32,7 @@ beforeEach(() => {
 });
 const env = useTempCore({ prefix: 'guardian-router-', clock, newId });
 
-const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) =>
-  env.core.router.call(principal, name, input, { origin: 'test' });
+const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 
 const auditRows = () => env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
 const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
@@ -272,11 +271,20 @@ describe('Router', () => {
     }
 
     const open = ['auth.status', 'auth.me', 'auth.logout', 'auth.changePassword', 'auth.checkPassword', 'auth.setup', 'auth.login'];
-    expect(refused.sort()).toEqual(methodList.map((def) => def.name).filter((name) => !open.includes(name)).sort());
+    expect(refused.sort()).toEqual(
+      methodList
+        .map((def) => def.name)
+        .filter((name) => !open.includes(name))
+        .sort(),
+    );
     expect(reached).toEqual(expect.arrayContaining(['auth.me', 'auth.logout', 'auth.changePassword', 'auth.status']));
     const error = failure(await router.call(newcomer, 'servers.create', WEB, { origin: 'test' }));
     expect(error).toMatchObject({ message: 'Your password must be changed before anything else.', hint: 'Choose a new password (auth.changePassword).' });
-    expect(auditRows().filter((row) => row.action === 'servers.create').map((row) => row.outcome)).toEqual(['PASSWORD_CHANGE_REQUIRED', 'PASSWORD_CHANGE_REQUIRED']);
+    expect(
+      auditRows()
+        .filter((row) => row.action === 'servers.create')
+        .map((row) => row.outcome),
+    ).toEqual(['PASSWORD_CHANGE_REQUIRED', 'PASSWORD_CHANGE_REQUIRED']);
   });
 
   it('takes a call without any input as an empty one', async () => {
@@ -302,7 +310,11 @@ describe('Router', () => {
   it('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
     const holder = env.core.database.sqlite;
     const impatient = new Database(holder.name, { timeout: 0 });
-    const router = routerWith({ 'servers.create': ({ monitor: _none, ...input }) => ({ ...env.core.servers.create(input), check: null }) }, silentLogger(), impatient);
+    const router = routerWith(
+      { 'servers.create': ({ monitor: _none, ...input }) => ({ ...env.core.servers.create(input), check: null }) },
+      silentLogger(),
+      impatient,
+    );
     holder.exec('BEGIN IMMEDIATE');
     let error;
     try {

@@ -46,13 +46,7 @@ export interface CallOptions {
 }
 
 /** What a user who must change their password may still do. */
-const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set([
-  'auth.status',
-  'auth.me',
-  'auth.logout',
-  'auth.changePassword',
-  'auth.checkPassword',
-]);
+const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set(['auth.status', 'auth.me', 'auth.logout', 'auth.changePassword', 'auth.checkPassword']);
 
 export interface RouterDeps {
   handlers: Handlers;
@@ -75,12 +69,7 @@ export class Router {
   constructor(private readonly deps: RouterDeps) {}
 
   /** Typed entry point for in-process callers (CLI, tests, benchmarks). Throws the AppError. */
-  async invoke<N extends MethodName>(
-    principal: Principal | null,
-    name: N,
-    input: unknown,
-    options: CallOptions,
-  ): Promise<OutputOf<Methods[N]>> {
+  async invoke<N extends MethodName>(principal: Principal | null, name: N, input: unknown, options: CallOptions): Promise<OutputOf<Methods[N]>> {
     const result = await this.call(principal, name, input, options);
     if (!result.ok) throw AppError.fromShape(result.error);
     return result.value as OutputOf<Methods[N]>;

@@ -21,7 +21,8 @@ import { verifyJsonLines } from './verify-file';
 const env = useTempCore({ prefix: 'guardian-audit-' });
 const ALICE: Principal = { kind: 'user', id: 'alice-1', name: 'alice', role: 'owner' };
 
-const call = async <T>(core: Core, name: string, input: unknown, who: Principal = LOCAL_OWNER) => success<T>(await core.router.call(who, name, input, { origin: 'test' }));
+const call = async <T>(core: Core, name: string, input: unknown, who: Principal = LOCAL_OWNER) =>
+  success<T>(await core.router.call(who, name, input, { origin: 'test' }));
 
 async function runJob<T>(core: Core, name: string, input: unknown = {}): Promise<{ job: Job; result: T }> {
   const started = await call<Job>(core, name, input);
@@ -54,7 +55,13 @@ describe('the audit chain', () => {
     expect(report.summary).toBe(`11 events, chain intact, head hash ${report.headHash}`);
     expect((await call<AuditEvent>(env.core, 'audit.get', { seq: 11 })).hash).toBe(report.headHash);
     const tenth = await call<AuditEvent>(env.core, 'audit.get', { seq: 10 });
-    expect(tenth).toMatchObject({ action: 'servers.update', actor: 'user:alice-1', actorName: 'alice', outcome: 'ok', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(tenth).toMatchObject({
+      action: 'servers.update',
+      actor: 'user:alice-1',
+      actorName: 'alice',
+      outcome: 'ok',
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('names an edited detail', async () => {
@@ -70,8 +77,15 @@ describe('the audit chain', () => {
   });
 
   it('names two swapped events', async () => {
-    sql(env.core, 'UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1');
-    expect((await verify(env.core)).broken).toMatchObject({ seq: 3, kind: 'reordered', message: 'event 3 holds the event recorded as 4: events were reordered' });
+    sql(
+      env.core,
+      'UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1',
+    );
+    expect((await verify(env.core)).broken).toMatchObject({
+      seq: 3,
+      kind: 'reordered',
+      message: 'event 3 holds the event recorded as 4: events were reordered',
+    });
   });
 
   it('names an altered hash', async () => {
@@ -192,9 +206,15 @@ describe('export', () => {
     const { job } = await runJob(env.core, 'audit.export', { format: 'csv', actor: 'alice' });
     const rows = parse(readFileSync(env.core.artifacts.file(job).path, 'utf8'), { columns: true }) as Record<string, string>[];
     const events = (await call<{ items: AuditEvent[] }>(env.core, 'audit.list', { actor: 'alice' })).items.reverse();
-    expect(rows.map((row) => ({ seq: Number(row.seq), action: row.action, details: JSON.parse(fromCsvCell(row.details ?? '')), hash: row.hash, prevHash: row.prevHash }))).toEqual(
-      events.map((e) => ({ seq: e.seq, action: e.action, details: e.details, hash: e.hash, prevHash: e.prevHash })),
-    );
+    expect(
+      rows.map((row) => ({
+        seq: Number(row.seq),
+        action: row.action,
+        details: JSON.parse(fromCsvCell(row.details ?? '')),
+        hash: row.hash,
+        prevHash: row.prevHash,
+      })),
+    ).toEqual(events.map((e) => ({ seq: e.seq, action: e.action, details: e.details, hash: e.hash, prevHash: e.prevHash })));
   });
 });
 

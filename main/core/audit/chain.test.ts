@@ -133,7 +133,7 @@ describe('a changed history is found at its first broken event, and named', () =
   it('an edited field, with the hashes left alone', () => {
     const events = history();
     events[4] = { ...at(events, 5), outcome: 'PERMISSION_DENIED' };
-    expect(brokenAt(events)).toEqual({ seq: 5, kind: 'edited', message: "event 5 was edited: its content no longer matches its hash" });
+    expect(brokenAt(events)).toEqual({ seq: 5, kind: 'edited', message: 'event 5 was edited: its content no longer matches its hash' });
   });
 
   it('the last event edited', () => {

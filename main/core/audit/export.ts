@@ -24,7 +24,9 @@ export async function exportEvents(
   const stamp = new Date(clock.now()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const draft = artifacts.begin(jobId, `audit-${stamp}.${format}`);
   const out = createWriteStream(draft.path, { encoding: 'utf8' });
-  const next = sqlite.prepare<unknown[], AuditRow>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where ? `${where} AND` : 'WHERE'} ${seq} > ? ORDER BY ${seq} LIMIT ?`);
+  const next = sqlite.prepare<unknown[], AuditRow>(
+    `SELECT ${EVENT_COLUMNS} FROM ${from} ${where ? `${where} AND` : 'WHERE'} ${seq} > ? ORDER BY ${seq} LIMIT ?`,
+  );
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
@@ -43,7 +45,12 @@ export async function exportEvents(
     }
     out.end();
     await once(out, 'finish');
-    return { kind: 'audit.export' as const, format, events: written, artifact: draft.commit(format === 'csv' ? 'text/csv' : 'application/x-ndjson', 'audit:read') };
+    return {
+      kind: 'audit.export' as const,
+      format,
+      events: written,
+      artifact: draft.commit(format === 'csv' ? 'text/csv' : 'application/x-ndjson', 'audit:read'),
+    };
   } catch (error) {
     out.destroy();
     draft.discard();

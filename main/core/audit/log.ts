@@ -59,7 +59,9 @@ export class AuditLog {
     );
     // The search index (migration 0005) takes a transaction's events in one statement, as one
     // pending FTS5 segment, from the view that turns an event into its filter tokens.
-    this.index = sqlite.prepare('INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?');
+    this.index = sqlite.prepare(
+      'INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?',
+    );
     this.lastEvent = sqlite.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     this.lastCheckpoint = sqlite.prepare('SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
     const many = sqlite.transaction((entries: readonly AuditEntry[]) => {
@@ -114,30 +116,43 @@ export class AuditLog {
     const pending = this.sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE hash IS NULL').get() as { n: number };
     if (pending.n === 0) return;
     const rows = this.sqlite
-      .prepare<[], { seq: number; at: number; actor: string; origin: string; action: string; target: string | null; outcome: string; correlation_id: string; details: string }>(
-        'SELECT seq, at, actor, origin, action, target, outcome, correlation_id, details FROM audit_events ORDER BY seq',
-      )
+      .prepare<
+        [],
+        {
+          seq: number;
+          at: number;
+          actor: string;
+          origin: string;
+          action: string;
+          target: string | null;
+          outcome: string;
+          correlation_id: string;
+          details: string;
+        }
+      >('SELECT seq, at, actor, origin, action, target, outcome, correlation_id, details FROM audit_events ORDER BY seq')
       .all();
     const update = this.sqlite.prepare('UPDATE audit_events SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?');
-    this.sqlite.transaction(() => {
-      let prev = GENESIS;
-      for (const row of rows) {
-        const event: ChainEvent = {
-          seq: row.seq,
-          at: row.at,
-          actor: row.actor,
-          actorName: null,
-          origin: row.origin,
-          action: row.action,
-          target: row.target,
-          outcome: row.outcome,
-          correlationId: row.correlation_id,
-          details: canonicalDetails(JSON.parse(row.details)),
-        };
-        const hash = hashEvent(prev, event);
-        update.run(event.details, prev, hash, row.seq);
-        prev = hash;
-      }
-    }).immediate();
+    this.sqlite
+      .transaction(() => {
+        let prev = GENESIS;
+        for (const row of rows) {
+          const event: ChainEvent = {
+            seq: row.seq,
+            at: row.at,
+            actor: row.actor,
+            actorName: null,
+            origin: row.origin,
+            action: row.action,
+            target: row.target,
+            outcome: row.outcome,
+            correlationId: row.correlation_id,
+            details: canonicalDetails(JSON.parse(row.details)),
+          };
+          const hash = hashEvent(prev, event);
+          update.run(event.details, prev, hash, row.seq);
+          prev = hash;
+        }
+      })
+      .immediate();
   }
 }

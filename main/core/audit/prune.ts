@@ -7,7 +7,9 @@ import { chainAnchor } from './verify';
 /** The checkpoints retention left, newest first. */
 export function checkpoints(sqlite: Database.Database) {
   return sqlite
-    .prepare<[], { at: number; last_seq: number; last_hash: string; removed: number; by: string }>('SELECT at, last_seq, last_hash, removed, by FROM audit_checkpoints ORDER BY id DESC LIMIT 100')
+    .prepare<[], { at: number; last_seq: number; last_hash: string; removed: number; by: string }>(
+      'SELECT at, last_seq, last_hash, removed, by FROM audit_checkpoints ORDER BY id DESC LIMIT 100',
+    )
     .all()
     .map((row) => ({ at: row.at, lastSeq: row.last_seq, lastHash: row.last_hash, removed: row.removed, by: row.by }));
 }
@@ -31,7 +33,9 @@ export async function pruneEvents(
   let checkpoint: { lastSeq: number; lastHash: string } | null = null;
   if (last && last.seq > anchor.seq) {
     const count = (sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE seq > ? AND seq <= ?').get(anchor.seq, last.seq) as { n: number }).n;
-    sqlite.prepare('INSERT INTO audit_checkpoints (at, last_seq, last_hash, removed, by) VALUES (?, ?, ?, ?, ?)').run(clock.now(), last.seq, last.hash, count, by);
+    sqlite
+      .prepare('INSERT INTO audit_checkpoints (at, last_seq, last_hash, removed, by) VALUES (?, ?, ?, ?, ?)')
+      .run(clock.now(), last.seq, last.hash, count, by);
     checkpoint = { lastSeq: last.seq, lastHash: last.hash };
   }
   const upTo = chainAnchor(sqlite).seq;

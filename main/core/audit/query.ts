@@ -77,9 +77,14 @@ function firstSeqAtOrAfter(sqlite: Database.Database, at: number): number {
 }
 
 /** One page of events, newest first, from before the cursor. */
-export function listEvents(sqlite: Database.Database, filter: AuditFilter & { before?: number | undefined; limit: number }): { items: AuditEvent[]; nextBefore: number | null } {
+export function listEvents(
+  sqlite: Database.Database,
+  filter: AuditFilter & { before?: number | undefined; limit: number },
+): { items: AuditEvent[]; nextBefore: number | null } {
   const { from, where, params, seq } = auditQuery(sqlite, filter, filter.before);
-  const rows = sqlite.prepare<unknown[], AuditRow>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where} ORDER BY ${seq} DESC LIMIT ?`).all(...params, filter.limit + 1);
+  const rows = sqlite
+    .prepare<unknown[], AuditRow>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where} ORDER BY ${seq} DESC LIMIT ?`)
+    .all(...params, filter.limit + 1);
   const more = rows.length > filter.limit;
   const items = rows.slice(0, filter.limit).map(toAuditEvent);
   return { items, nextBefore: more ? (items[items.length - 1]?.seq ?? null) : null };

@@ -66,7 +66,14 @@ describe('redactDetails on HTTP credentials', () => {
         type: 'http',
         config: {
           url: 'https://shop.example.com/health',
-          headers: { Authorization: 'Bearer abc123', 'Proxy-Authorization': 'Basic Zm9vOmJhcg==', Cookie: 'sid=s3ss10n', 'X-Api-Key': 'k-123', 'X-Vault-Token': 't-1', Accept: 'text/html' },
+          headers: {
+            Authorization: 'Bearer abc123',
+            'Proxy-Authorization': 'Basic Zm9vOmJhcg==',
+            Cookie: 'sid=s3ss10n',
+            'X-Api-Key': 'k-123',
+            'X-Vault-Token': 't-1',
+            Accept: 'text/html',
+          },
         },
       },
     });
@@ -75,7 +82,14 @@ describe('redactDetails on HTTP credentials', () => {
         type: 'http',
         config: {
           url: 'https://shop.example.com/health',
-          headers: { Authorization: '[redacted]', 'Proxy-Authorization': '[redacted]', Cookie: '[redacted]', 'X-Api-Key': '[redacted]', 'X-Vault-Token': '[redacted]', Accept: 'text/html' },
+          headers: {
+            Authorization: '[redacted]',
+            'Proxy-Authorization': '[redacted]',
+            Cookie: '[redacted]',
+            'X-Api-Key': '[redacted]',
+            'X-Vault-Token': '[redacted]',
+            Accept: 'text/html',
+          },
         },
       },
     });

@@ -29,7 +29,13 @@ afterEach(() => {
 });
 
 function open(migrations = migrationsDir): Database.Database {
-  const database = openDatabase({ file: join(dir, 'guardian.db'), backupsDir: join(dir, 'backups'), logger: silentLogger(), now: () => 1, migrationsDir: migrations });
+  const database = openDatabase({
+    file: join(dir, 'guardian.db'),
+    backupsDir: join(dir, 'backups'),
+    logger: silentLogger(),
+    now: () => 1,
+    migrationsDir: migrations,
+  });
   opened.push(database);
   return database.sqlite;
 }
@@ -66,7 +72,9 @@ function insert(sqlite: Database.Database, events: Event[], index: boolean): voi
 function find(sqlite: Database.Database, filter: AuditFilter): number[] {
   const expression = searchExpression(filter);
   if (expression === null) throw new Error('no search expression');
-  return (sqlite.prepare('SELECT rowid FROM audit_search WHERE audit_search MATCH ? ORDER BY rowid').all(expression) as { rowid: number }[]).map((r) => r.rowid);
+  return (sqlite.prepare('SELECT rowid FROM audit_search WHERE audit_search MATCH ? ORDER BY rowid').all(expression) as { rowid: number }[]).map(
+    (r) => r.rowid,
+  );
 }
 
 function expectFinds(sqlite: Database.Database): void {

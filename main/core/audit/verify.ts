@@ -14,8 +14,7 @@ import { CHUNK, COLUMNS, storedEvent, yieldToLoop, type AuditRow } from './rows'
 /** Where verification starts: the last checkpoint retention left, or genesis. */
 export function chainAnchor(sqlite: Database.Database): { seq: number; hash: string; checkpoint: boolean } {
   const checkpoint = sqlite.prepare('SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as
-    | { last_seq: number; last_hash: string }
-    | undefined;
+    { last_seq: number; last_hash: string } | undefined;
   return checkpoint ? { seq: checkpoint.last_seq, hash: checkpoint.last_hash, checkpoint: true } : { seq: 0, hash: GENESIS, checkpoint: false };
 }
 
@@ -48,7 +47,11 @@ export async function verifyChain(sqlite: Database.Database, job: Pick<JobContex
   const summary = broken
     ? `chain broken at event ${broken.seq}: ${broken.message}`
     : `${walker.count} events, chain intact, head hash ${walker.head}` +
-      (expectedHead ? (expectedHead.foundAt !== null ? `; the head you kept is event ${expectedHead.foundAt}: nothing up to it changed` : '; the head you kept is NOT in the chain') : '');
+      (expectedHead
+        ? expectedHead.foundAt !== null
+          ? `; the head you kept is event ${expectedHead.foundAt}: nothing up to it changed`
+          : '; the head you kept is NOT in the chain'
+        : '');
   return {
     kind: 'audit.verify',
     intact: broken === null && (expectedHead === null || expectedHead.foundAt !== null),

@@ -61,7 +61,12 @@ export class AccountStore {
   }
 
   list(): User[] {
-    return this.db.select().from(usersTable).orderBy(asc(sql`${usersTable.username} COLLATE NOCASE`)).all().map(toUser);
+    return this.db
+      .select()
+      .from(usersTable)
+      .orderBy(asc(sql`${usersTable.username} COLLATE NOCASE`))
+      .all()
+      .map(toUser);
   }
 
   /** The caller's own account; an API key (or the system) has none. */

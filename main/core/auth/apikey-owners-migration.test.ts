@@ -29,7 +29,13 @@ function migrationsBefore0006(): string {
 }
 
 const open = (folder?: string) =>
-  openDatabase({ file: join(dir, 'guardian.db'), backupsDir: join(dir, 'backups'), logger: silentLogger(), now: () => NOW, ...(folder ? { migrationsDir: folder } : {}) });
+  openDatabase({
+    file: join(dir, 'guardian.db'),
+    backupsDir: join(dir, 'backups'),
+    logger: silentLogger(),
+    now: () => NOW,
+    ...(folder ? { migrationsDir: folder } : {}),
+  });
 
 describe('migration 0006 (API key owners)', () => {
   it('gives each existing key to the person behind it, keeps CLI keys as system keys, and revokes keys whose maker is gone', () => {
@@ -57,7 +63,11 @@ describe('migration 0006 (API key owners)', () => {
     before.close();
 
     const after = open();
-    const rows = after.sqlite.prepare('SELECT id, owner_id, revoked_at FROM api_keys ORDER BY id').all() as { id: string; owner_id: string | null; revoked_at: number | null }[];
+    const rows = after.sqlite.prepare('SELECT id, owner_id, revoked_at FROM api_keys ORDER BY id').all() as {
+      id: string;
+      owner_id: string | null;
+      revoked_at: number | null;
+    }[];
     after.close();
 
     const state = Object.fromEntries(rows.map((row) => [row.id, { owner: row.owner_id, revoked: row.revoked_at !== null }]));
@@ -83,7 +93,9 @@ describe('migration 0006 (API key owners)', () => {
       )
       .run();
     database.sqlite
-      .prepare(`INSERT INTO api_keys (id, name, prefix, token_hash, role, created_by, owner_id, created_at) VALUES ('k', 'k', 'gdn_x', 'h', 'admin', 'user:u-ada', 'u-ada', 0)`)
+      .prepare(
+        `INSERT INTO api_keys (id, name, prefix, token_hash, role, created_by, owner_id, created_at) VALUES ('k', 'k', 'gdn_x', 'h', 'admin', 'user:u-ada', 'u-ada', 0)`,
+      )
       .run();
     database.sqlite.prepare(`DELETE FROM users WHERE id = 'u-ada'`).run();
     expect(database.sqlite.prepare('SELECT count(*) AS n FROM api_keys').get()).toEqual({ n: 0 });

@@ -26,8 +26,7 @@ beforeEach(() => {
   for (const { id, name, role } of [OWNER, ADMIN]) insert.run(id, name, name, role);
 });
 
-const call = (principal: Principal | null, method: string, input: unknown) =>
-  env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
+const call = (principal: Principal | null, method: string, input: unknown) => env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
 
 async function createKey(input: object, by: Principal = OWNER): Promise<{ key: ApiKey; token: string }> {
   return success(await call(by, 'apikeys.create', { name: 'deploy script', role: 'operator', ...input }));

@@ -27,7 +27,10 @@ const secrets: string[] = [PASSWORD, NEW_PASSWORD, TEMPORARY, GUESS];
 let recoveryCodes: string[] = [];
 
 const rows = () => env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
-const outcomes = (action: string) => rows().filter((row) => row.action === action).map((row) => row.outcome);
+const outcomes = (action: string) =>
+  rows()
+    .filter((row) => row.action === action)
+    .map((row) => row.outcome);
 
 /**
  * One account's life, through the router as a transport would call it: set up, sign in (and

@@ -93,7 +93,12 @@ describe('a new password of an account that exists', () => {
 
   it.each(cases)('is refused as a new password when it %s, pointing at the new password field', async (_why, password, rule) => {
     const { principal, sink } = await setupOwner(own.core, { username: 'olivia.smith', password: GOOD });
-    const result = await own.core.router.call(principal, 'auth.changePassword', { currentPassword: GOOD, newPassword: password }, { origin: 'http:127.0.0.1', session: sink });
+    const result = await own.core.router.call(
+      principal,
+      'auth.changePassword',
+      { currentPassword: GOOD, newPassword: password },
+      { origin: 'http:127.0.0.1', session: sink },
+    );
 
     const error = failure(result);
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['newPassword'], message: expect.stringMatching(rule) }] });

@@ -50,7 +50,6 @@ export class SecondFactor {
     return result.changes === 1;
   }
 
-
   /** Starts enrolment: a new secret, kept unconfirmed, and what an authenticator app needs. */
   async begin(principal: Principal) {
     const user = this.deps.accounts.signedIn(principal);
@@ -96,11 +95,7 @@ export class SecondFactor {
         issues: [{ path: ['password'], message: 'Wrong password' }],
       });
     }
-    this.deps.db
-      .update(usersTable)
-      .set({ totpEnabled: false, totpSecret: null, totpLastStep: null })
-      .where(eq(usersTable.id, user.id))
-      .run();
+    this.deps.db.update(usersTable).set({ totpEnabled: false, totpSecret: null, totpLastStep: null }).where(eq(usersTable.id, user.id)).run();
     this.deps.db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
     return this.deps.me(principal);
   }

@@ -289,7 +289,11 @@ describe('the session store', () => {
   it('signs a user out everywhere but the session named (after a password change), and everywhere when none is', async () => {
     const { sessions, userId } = await store();
     const otherUser = await addUser(env.core, 'oscar', 'viewer');
-    const [here, laptop, phone] = [sessions.create(userId, 'ipc', 'here'), sessions.create(userId, 'http:10.0.0.2', 'laptop'), sessions.create(userId, 'http:10.0.0.3', 'phone')];
+    const [here, laptop, phone] = [
+      sessions.create(userId, 'ipc', 'here'),
+      sessions.create(userId, 'http:10.0.0.2', 'laptop'),
+      sessions.create(userId, 'http:10.0.0.3', 'phone'),
+    ];
     const oscars = sessions.create(otherUser, 'ipc', 'oscar');
 
     sessions.revokeAllFor(userId, here.row.id);

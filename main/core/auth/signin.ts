@@ -221,11 +221,7 @@ export class SignInService {
     }
     assertPasswordAcceptable(newPassword, user.username, 'newPassword');
     const passwordHash = await hashPassword(newPassword, this.deps.passwordCost);
-    this.deps.db
-      .update(usersTable)
-      .set({ passwordHash, mustChangePassword: false, updatedAt: this.deps.clock.now() })
-      .where(eq(usersTable.id, user.id))
-      .run();
+    this.deps.db.update(usersTable).set({ passwordHash, mustChangePassword: false, updatedAt: this.deps.clock.now() }).where(eq(usersTable.id, user.id)).run();
     this.deps.sessions.revokeAllFor(user.id, principal.sessionId);
     return this.current({ ...principal, mustChangePassword: false });
   }

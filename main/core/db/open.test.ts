@@ -9,8 +9,7 @@ import { migrationsDir } from '../paths';
 import { openDatabase, type OpenedDatabase, type OpenOptions } from './open';
 
 const NOW = 1_767_225_600_000;
-const KNOWN_MIGRATIONS = (JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] })
-  .entries.length;
+const KNOWN_MIGRATIONS = (JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 
 let dir: string;
 let opened: OpenedDatabase[];
@@ -120,7 +119,10 @@ describe('openDatabase', () => {
   it('backs up a database of an older schema before migrating it, then applies the new migration', () => {
     const older = migrationsWith('older', []);
     const newer = migrationsWith('newer', [
-      { tag: '0099_labels', sql: 'CREATE TABLE `labels` (`id` text PRIMARY KEY NOT NULL);--> statement-breakpoint\nCREATE INDEX `labels_id` ON `labels` (`id`);' },
+      {
+        tag: '0099_labels',
+        sql: 'CREATE TABLE `labels` (`id` text PRIMARY KEY NOT NULL);--> statement-breakpoint\nCREATE INDEX `labels_id` ON `labels` (`id`);',
+      },
     ]);
     const first = open({ migrationsDir: older });
     first.sqlite.prepare(`INSERT INTO jobs (id, kind, title, status, done, created_by, created_at) VALUES ('kept', 'k', 't', 'succeeded', 0, 'u', 1)`).run();

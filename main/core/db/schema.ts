@@ -5,5 +5,14 @@ export { serversTable } from '../servers/table';
 export { apiKeysTable, loginThrottleTable, recoveryCodesTable, sessionsTable, usersTable } from '../auth/table';
 export { settingsTable } from '../settings/table';
 export { secretsTable, vaultSlotsTable, vaultStateTable } from '../vault/table';
-export { checksTable, checkStatesTable, healthMessagesTable, healthResultsTable, healthRollupsTable, hostKeysTable, incidentsTable, maintenanceTable } from '../health/table';
+export {
+  checksTable,
+  checkStatesTable,
+  healthMessagesTable,
+  healthResultsTable,
+  healthRollupsTable,
+  hostKeysTable,
+  incidentsTable,
+  maintenanceTable,
+} from '../health/table';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table';

@@ -118,7 +118,9 @@ describe('change events', () => {
     const core = env.core;
     const init = await change<{ slots: { id: string }[] }>(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
     expect(init.heard).toEqual(one('vault.changed', 'initialized', []));
-    const added = await change<{ slots: { id: string }[] }>(core, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: `${PASSPHRASE} two`, label: 'ops' } });
+    const added = await change<{ slots: { id: string }[] }>(core, 'vault.addSlot', {
+      slot: { kind: 'passphrase', passphrase: `${PASSPHRASE} two`, label: 'ops' },
+    });
     expect(added.heard).toEqual(one('vault.changed', 'slotAdded', []));
     const second = added.value.slots.find((slot) => !init.value.slots.some((first) => first.id === slot.id))?.id ?? '';
     expect((await change(core, 'vault.removeSlot', { id: second })).heard).toEqual(one('vault.changed', 'slotRemoved', [second]));

@@ -56,7 +56,12 @@ describe('checks running late', () => {
     const core = start();
     const server = await call<{ id: string }>(core, 'servers.create', { name: 'busy', host: '10.9.0.1', monitor: false });
     for (let i = 0; i < CHECKS; i += 1) {
-      await call(core, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '10.9.0.1', port: 1000 + i } }, intervalMs: 10_000, retries: 0 });
+      await call(core, 'checks.create', {
+        serverId: server.id,
+        spec: { type: 'tcp', config: { host: '10.9.0.1', port: 1000 + i } },
+        intervalMs: 10_000,
+        retries: 0,
+      });
     }
     core.health.start();
     await advance(90_000);
@@ -65,7 +70,9 @@ describe('checks running late', () => {
     expect(overview.schedule.late).toBeGreaterThan(0);
     expect(overview.schedule.cause).toEqual({ cap: 'host', host: '10.9.0.1', limit: 4, waiting: expect.any(Number) });
     expect(await lateGauge(core)).toBe(overview.schedule.late);
-    const warnings = logLines.filter((line) => line.level === 'warn' && / checks? (is|are) running late: at most 4 at a time may run against 10\.9\.0\.1\.$/.test(line.msg));
+    const warnings = logLines.filter(
+      (line) => line.level === 'warn' && / checks? (is|are) running late: at most 4 at a time may run against 10\.9\.0\.1\.$/.test(line.msg),
+    );
     // Once a minute while it lasts, not once per tick.
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.length).toBeLessThanOrEqual(2);
@@ -83,7 +90,12 @@ describe('checks running late', () => {
     const core = start();
     const server = await call<{ id: string }>(core, 'servers.create', { name: 'calm', host: '10.9.0.2', monitor: false });
     for (let i = 0; i < 3; i += 1) {
-      await call(core, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '10.9.0.2', port: 2000 + i } }, intervalMs: 10_000, retries: 0 });
+      await call(core, 'checks.create', {
+        serverId: server.id,
+        spec: { type: 'tcp', config: { host: '10.9.0.2', port: 2000 + i } },
+        intervalMs: 10_000,
+        retries: 0,
+      });
     }
     core.health.start();
     await advance(60_000);

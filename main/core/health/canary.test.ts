@@ -40,7 +40,10 @@ function forms(value: string): { form: string; bytes: Buffer }[] {
   for (let offset = 0; offset < 3; offset += 1) {
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
     const inner = encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6));
-    found.push({ form: `base64@${offset}`, bytes: Buffer.from(inner) }, { form: `base64url@${offset}`, bytes: Buffer.from(inner.replace(/\+/g, '-').replace(/\//g, '_')) });
+    found.push(
+      { form: `base64@${offset}`, bytes: Buffer.from(inner) },
+      { form: `base64url@${offset}`, bytes: Buffer.from(inner.replace(/\+/g, '-').replace(/\//g, '_')) },
+    );
   }
   return found;
 }
@@ -78,8 +81,17 @@ describe('the health engine and vault credentials', () => {
     const port = await closedPort();
     const server = await answer<{ id: string }>('servers.create', { name: 'web-1', host: '127.0.0.1', port, monitor: false });
     // Linked to the server: a saved check only gets a credential for the servers it is linked to.
-    const secret = await call<Secret>(core, 'secrets.create', { name: 'monitor login', username: 'monitor', serverIds: [server.id], value: { kind: 'password', password: canary.password } });
-    const token = await call<Secret>(core, 'secrets.create', { name: 'status token', serverIds: [server.id], value: { kind: 'api_token', token: canary.token } });
+    const secret = await call<Secret>(core, 'secrets.create', {
+      name: 'monitor login',
+      username: 'monitor',
+      serverIds: [server.id],
+      value: { kind: 'password', password: canary.password },
+    });
+    const token = await call<Secret>(core, 'secrets.create', {
+      name: 'status token',
+      serverIds: [server.id],
+      value: { kind: 'api_token', token: canary.token },
+    });
     const httpSpec = { type: 'http', config: { url: `http://127.0.0.1:${port}/health`, auth: { kind: 'bearer', credentialId: token.id } } };
     const http = await answer<Check>('checks.create', { serverId: server.id, spec: httpSpec, retries: 0, confirmAfter: 1 });
     const metricsSpec = { type: 'ssh-metrics', config: { port, user: 'monitor', credentialId: secret.id } };
@@ -106,7 +118,9 @@ describe('the health engine and vault credentials', () => {
     await answer('checks.list', {});
 
     // The search finds what it looks for (a control, not a file).
-    expect(hits([{ where: 'control', bytes: Buffer.from(`{"x":"${Buffer.from(`:${canary.password}`).toString('base64')}"}`) }])).toContain('password (base64@1) in control');
+    expect(hits([{ where: 'control', bytes: Buffer.from(`{"x":"${Buffer.from(`:${canary.password}`).toString('base64')}"}`) }])).toContain(
+      'password (base64@1) in control',
+    );
     const whileOpen = readAll(env.dataDir);
     expect(whileOpen.map((f) => f.where)).toContain(paths.logFile);
     expect(readFileSync(paths.logFile, 'utf8')).toContain('health engine started');

@@ -26,7 +26,9 @@ export function credentialTargets(spec: CheckSpec, serverHost: string | undefine
     case 'ssh-metrics':
       return [{ secretId: spec.config.credentialId, host: spec.config.host ?? serverHost ?? '', field: 'credentialId' }];
     case 'http':
-      return spec.config.auth ? [{ secretId: spec.config.auth.credentialId, host: new URL(spec.config.url).hostname.replace(/^\[|\]$/g, ''), field: 'auth' }] : [];
+      return spec.config.auth
+        ? [{ secretId: spec.config.auth.credentialId, host: new URL(spec.config.url).hostname.replace(/^\[|\]$/g, ''), field: 'auth' }]
+        : [];
     case 'tcp':
     case 'tls':
     case 'dns':
@@ -37,7 +39,15 @@ export function credentialTargets(spec: CheckSpec, serverHost: string | undefine
 }
 
 /** The config field a spec's host is given in, for an issue under the right input. */
-const HOST_FIELD: Record<CheckSpec['type'], string> = { tcp: 'host', tls: 'host', dns: 'server', game: 'host', ssh: 'host', 'ssh-metrics': 'host', http: 'url' };
+const HOST_FIELD: Record<CheckSpec['type'], string> = {
+  tcp: 'host',
+  tls: 'host',
+  dns: 'server',
+  game: 'host',
+  ssh: 'host',
+  'ssh-metrics': 'host',
+  http: 'url',
+};
 
 export interface SpecRules {
   secrets: Pick<SecretStore, 'authorizeUse'>;

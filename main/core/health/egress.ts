@@ -28,7 +28,11 @@ export function isMetadataAddress(address: string): boolean {
 
 /** Whether a host as written (name or literal address, bracketed or not) is a metadata service. */
 export function isMetadataHost(host: string): boolean {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   return METADATA_NAMES.has(bare) || isMetadataAddress(bare);
 }
 

@@ -223,7 +223,12 @@ describe('the health engine', () => {
     const { port } = await listening();
     const { check } = await setup(core, port);
     const typo = failure(
-      await core.router.call(LOCAL_OWNER, 'checks.create', { serverId: check.serverId, spec: { type: 'tcp', config: { host: 'a', port: 1, prot: 2 } } }, { origin: 'test' }),
+      await core.router.call(
+        LOCAL_OWNER,
+        'checks.create',
+        { serverId: check.serverId, spec: { type: 'tcp', config: { host: 'a', port: 1, prot: 2 } } },
+        { origin: 'test' },
+      ),
     );
     expect(typo.code).toBe('VALIDATION_FAILED');
     const retype = failure(
@@ -287,7 +292,12 @@ describe('the health engine', () => {
     const { silentLogger } = await import('../logging/logger');
     const cli = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
     try {
-      const added = await call<Check>(cli, 'checks.create', { serverId, name: 'from the cli', spec: { type: 'tcp', config: { host: '127.0.0.1', port } }, intervalMs: 10_000 });
+      const added = await call<Check>(cli, 'checks.create', {
+        serverId,
+        name: 'from the cli',
+        spec: { type: 'tcp', config: { host: '127.0.0.1', port } },
+        intervalMs: 10_000,
+      });
       // Picked up within the engine's 2 s look-around; its first run falls in the first 10 % of its interval.
       await waitFor('the new check to run', () => seen.some((e) => e.name === 'check.result' && JSON.stringify(e.payload).includes(added.id)), 5000);
     } finally {

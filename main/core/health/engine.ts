@@ -107,7 +107,10 @@ export class HealthEngine {
     const now = this.deps.clock.now();
     this.deps.metrics.checksLate.set(backlog.late);
     if (backlog.late > 0 && (this.backlogLoggedAt === null || now - this.backlogLoggedAt >= BACKLOG_LOG_EVERY_MS)) {
-      this.deps.logger.warn({ late: backlog.late, oldestLagMs: backlog.oldestLagMs, cause: backlog.cause }, backlogMessage(backlog) ?? 'checks are running late');
+      this.deps.logger.warn(
+        { late: backlog.late, oldestLagMs: backlog.oldestLagMs, cause: backlog.cause },
+        backlogMessage(backlog) ?? 'checks are running late',
+      );
       this.backlogLoggedAt = now;
     } else if (backlog.late === 0 && this.backlogLoggedAt !== null) {
       this.deps.logger.info('checks are on time again');
@@ -193,7 +196,9 @@ export class HealthEngine {
     const controller = new AbortController();
     const result = await this.attempt(scheduled(check), { signal: controller.signal, timeoutMs: check.timeoutMs, attempt: 0 });
     const finishedAt = this.deps.clock.now();
-    this.announce(this.deps.recorder.record([{ checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: startedAt, startedAt, finishedAt, lagMs: 0 }]));
+    this.announce(
+      this.deps.recorder.record([{ checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: startedAt, startedAt, finishedAt, lagMs: 0 }]),
+    );
     this.flushEvents();
     return { ...result, at: finishedAt, attempts: 1 };
   }

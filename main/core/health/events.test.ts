@@ -57,7 +57,16 @@ async function serverWithChecks(core: Core, count: number, firstPort = 1001): Pr
   const checks: Check[] = [];
   for (let i = 0; i < count; i += 1) {
     const port = firstPort + i;
-    checks.push(await call<Check>(core, 'checks.create', { serverId: server.id, name: `port ${port}`, spec: { type: 'tcp', config: { host: '10.0.0.1', port } }, intervalMs: 60_000, retries: 0, confirmAfter: 1 }));
+    checks.push(
+      await call<Check>(core, 'checks.create', {
+        serverId: server.id,
+        name: `port ${port}`,
+        spec: { type: 'tcp', config: { host: '10.0.0.1', port } },
+        intervalMs: 60_000,
+        retries: 0,
+        confirmAfter: 1,
+      }),
+    );
   }
   return checks;
 }
@@ -171,7 +180,14 @@ describe('the running engine', () => {
         return e.name === 'server.status' ? `status ${payload.from} → ${payload.to}` : `${e.name} ${payload.severity}`;
       });
     // web back up while ssh is still degraded: the server is degraded, the incident stays open until both are up.
-    expect(changes).toEqual(['status unknown → up', 'status up → down', 'incident.opened down', 'status down → degraded', 'status degraded → up', 'incident.resolved down']);
+    expect(changes).toEqual([
+      'status unknown → up',
+      'status up → down',
+      'incident.opened down',
+      'status down → degraded',
+      'status degraded → up',
+      'incident.resolved down',
+    ]);
     const opened = seen.find((e) => e.name === 'incident.opened')?.payload as { id: string; cause: string };
     expect(opened.cause).toBe('port 1001 down: down on run 2 of :1001');
     expect(seen.find((e) => e.name === 'incident.resolved')?.payload).toMatchObject({ id: opened.id });

@@ -32,7 +32,8 @@ type HealthMethods =
 
 export function createHealthHandlers(health: HealthService, events: EventBus): Pick<Handlers, HealthMethods> {
   /** Tells every window and stream what changed: the kind of change and ids, never the data (docs/architecture.md §3). */
-  const announce = <N extends 'checks.changed' | 'maintenance.changed' | 'monitoring.changed'>(name: N, payload: PayloadOf<Events[N]>) => events.emit(name, payload);
+  const announce = <N extends 'checks.changed' | 'maintenance.changed' | 'monitoring.changed'>(name: N, payload: PayloadOf<Events[N]>) =>
+    events.emit(name, payload);
   const { registry, monitoring, incidents, maintenance, queries, engine } = health;
   return {
     'checks.list': ({ serverId }) => {

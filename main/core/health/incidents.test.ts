@@ -34,7 +34,13 @@ function start(): Core {
 
 async function serverWithCheck(core: Core, name: string, confirmAfter: number, tags: string[] = []): Promise<Check> {
   const server = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, tags, monitor: false });
-  return call<Check>(core, 'checks.create', { serverId: server.id, name: `${name} https`, spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } }, confirmAfter, retries: 0 });
+  return call<Check>(core, 'checks.create', {
+    serverId: server.id,
+    name: `${name} https`,
+    spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } },
+    confirmAfter,
+    retries: 0,
+  });
 }
 
 const MESSAGES: Record<CheckStatus, string> = { up: 'connected in 3 ms', degraded: 'answered in 2400 ms (degraded above 1000 ms)', down: 'connection refused' };
@@ -134,7 +140,11 @@ describe('an incident', () => {
   it('opens none after a window the server came back in', async () => {
     const core = start();
     const check = await serverWithCheck(core, 'edge-1', 1, ['edge']);
-    await call(core, 'maintenance.create', { name: 'reboot', scope: { tags: ['edge'] }, schedule: { kind: 'once', startsAt: T0 + MINUTE, endsAt: T0 + 4 * MINUTE } });
+    await call(core, 'maintenance.create', {
+      name: 'reboot',
+      scope: { tags: ['edge'] },
+      schedule: { kind: 'once', startsAt: T0 + MINUTE, endsAt: T0 + 4 * MINUTE },
+    });
     await series(core, check, T0, ['up', 'down', 'down', 'up', 'up', 'up']);
     expect((await incidents(core)).total).toBe(0);
   });
@@ -142,7 +152,12 @@ describe('an incident', () => {
   it('is resolved when every check of its server is paused, and the engine says so', async () => {
     const core = start();
     const check = await serverWithCheck(core, 'web-1', 1);
-    const second = await call<Check>(core, 'checks.create', { serverId: check.serverId, name: 'web-1 ssh', spec: { type: 'tcp', config: { host: 'web-1.example', port: 22 } }, confirmAfter: 1 });
+    const second = await call<Check>(core, 'checks.create', {
+      serverId: check.serverId,
+      name: 'web-1 ssh',
+      spec: { type: 'tcp', config: { host: 'web-1.example', port: 22 } },
+      confirmAfter: 1,
+    });
     await tick(core, T0, [
       [check, 'down'],
       [second, 'up'],

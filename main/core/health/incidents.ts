@@ -62,7 +62,17 @@ export class IncidentStore {
   }
 
   openFor(serverId: string, severity: 'degraded' | 'down', cause: string, at: number): IncidentRow {
-    const row: IncidentRow = { id: this.newId(), serverId, severity, startedAt: at, endedAt: null, cause, acknowledgedAt: null, acknowledgedBy: null, note: null };
+    const row: IncidentRow = {
+      id: this.newId(),
+      serverId,
+      severity,
+      startedAt: at,
+      endedAt: null,
+      cause,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      note: null,
+    };
     this.insert.run(row);
     this.openByServer().set(serverId, row);
     return row;

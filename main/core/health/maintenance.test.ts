@@ -51,7 +51,11 @@ describe('a one-off maintenance window', () => {
     const web = await server(core, 'web-1');
     const startsAt = utc('2026-02-01T22:00:00.000Z');
     const endsAt = utc('2026-02-01T23:30:00.000Z');
-    const window = await call<MaintenanceWindow>(core, 'maintenance.create', { name: 'kernel update', scope: { serverIds: [web.id] }, schedule: { kind: 'once', startsAt, endsAt } });
+    const window = await call<MaintenanceWindow>(core, 'maintenance.create', {
+      name: 'kernel update',
+      scope: { serverIds: [web.id] },
+      schedule: { kind: 'once', startsAt, endsAt },
+    });
 
     expect(mutedAt(core, web, ['2026-02-01T21:59:59.999Z', '2026-02-01T22:00:00.000Z', '2026-02-01T23:29:59.999Z', '2026-02-01T23:30:00.000Z'])).toEqual([
       ['2026-02-01T21:59:59.999Z', false],
@@ -184,12 +188,29 @@ describe('the scope of a window', () => {
   it('takes in a server as soon as it is given the tag, and lets it go when the tag is removed', async () => {
     const core = env.core;
     const db = await server(core, 'db-1', ['db']);
-    const check = await call<{ id: string }>(core, 'checks.create', { serverId: db.id, spec: { type: 'tcp', config: { host: '10.0.0.9', port: 5432 } }, confirmAfter: 1 });
-    await call(core, 'maintenance.create', { name: 'edge patching', scope: { tags: ['edge'] }, schedule: { kind: 'once', startsAt: t - MINUTE, endsAt: t + 60 * MINUTE } });
+    const check = await call<{ id: string }>(core, 'checks.create', {
+      serverId: db.id,
+      spec: { type: 'tcp', config: { host: '10.0.0.9', port: 5432 } },
+      confirmAfter: 1,
+    });
+    await call(core, 'maintenance.create', {
+      name: 'edge patching',
+      scope: { tags: ['edge'] },
+      schedule: { kind: 'once', startsAt: t - MINUTE, endsAt: t + 60 * MINUTE },
+    });
     const recordDown = (at: number) => {
       t = at;
       core.health.recorder.record([
-        { checkId: check.id, serverId: db.id, result: { status: 'down', latencyMs: null, message: 'refused' }, attempts: 1, dueAt: at, startedAt: at, finishedAt: at, lagMs: 0 },
+        {
+          checkId: check.id,
+          serverId: db.id,
+          result: { status: 'down', latencyMs: null, message: 'refused' },
+          attempts: 1,
+          dueAt: at,
+          startedAt: at,
+          finishedAt: at,
+          lagMs: 0,
+        },
       ]);
     };
     const start = t;
@@ -225,12 +246,25 @@ describe('creating, changing and removing windows through the API', () => {
   it('keeps recording the results of the servers a refused window named (a misspelt time zone does not stop monitoring)', async () => {
     const core = env.core;
     const edge = await server(core, 'edge-1', ['edge']);
-    const check = await call<{ id: string }>(core, 'checks.create', { serverId: edge.id, spec: { type: 'tcp', config: { host: '10.0.0.9', port: 443 } }, confirmAfter: 1 });
+    const check = await call<{ id: string }>(core, 'checks.create', {
+      serverId: edge.id,
+      spec: { type: 'tcp', config: { host: '10.0.0.9', port: 443 } },
+      confirmAfter: 1,
+    });
     const schedule = { kind: 'recurring', cron: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlln' };
     expect((await refuse(core, 'maintenance.create', { name: 'typo', scope: { tags: ['edge'] }, schedule })).code).toBe('VALIDATION_FAILED');
 
     core.health.recorder.record([
-      { checkId: check.id, serverId: edge.id, result: { status: 'up', latencyMs: 2, message: 'ok' }, attempts: 1, dueAt: t, startedAt: t, finishedAt: t, lagMs: 0 },
+      {
+        checkId: check.id,
+        serverId: edge.id,
+        result: { status: 'up', latencyMs: 2, message: 'ok' },
+        attempts: 1,
+        dueAt: t,
+        startedAt: t,
+        finishedAt: t,
+        lagMs: 0,
+      },
     ]);
     expect(core.database.sqlite.prepare('SELECT count(*) AS n FROM health_results').get()).toEqual({ n: 1 });
     expect((await call<{ status: string }>(core, 'health.server', { id: edge.id })).status).toBe('up');

@@ -118,7 +118,12 @@ export class MaintenanceCalendar {
     return this.get(row.id);
   }
 
-  update(input: { id: string; name?: string | undefined; scope?: { serverIds: string[]; tags: string[] } | undefined; schedule?: MaintenanceSchedule | undefined }): MaintenanceWindow {
+  update(input: {
+    id: string;
+    name?: string | undefined;
+    scope?: { serverIds: string[]; tags: string[] } | undefined;
+    schedule?: MaintenanceSchedule | undefined;
+  }): MaintenanceWindow {
     this.get(input.id);
     if (input.schedule) validateSchedule(input.schedule);
     const set: Partial<MaintenanceRow> = { updatedAt: this.clock.now() };

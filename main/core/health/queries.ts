@@ -72,7 +72,16 @@ export class HealthQueries {
       const checks = registry.checksOf(server.id);
       const { status, since } = statusOfServer(checks);
       counts[status] = (counts[status] ?? 0) + 1;
-      servers.push({ id: server.id, name: server.name, host: server.host, environment: server.environment, tags: server.tags, status, since, checks: checks.length });
+      servers.push({
+        id: server.id,
+        name: server.name,
+        host: server.host,
+        environment: server.environment,
+        tags: server.tags,
+        status,
+        since,
+        checks: checks.length,
+      });
       let latencySum = 0;
       let latencyCount = 0;
       for (const check of checks) {
@@ -222,7 +231,9 @@ export class HealthQueries {
       .prepare<
         [number, number, number],
         { start: number; count: number; failures: number; lat_count: number; lat_min: number | null; lat_max: number | null; lat_sum: number; sketch: string }
-      >('SELECT start, count, failures, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ? ORDER BY start')
+      >(
+        'SELECT start, count, failures, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ? ORDER BY start',
+      )
       .all(seq, period, Math.floor(from / bucketMs) * bucketMs);
     return rows.map((row) => ({
       t: row.start,

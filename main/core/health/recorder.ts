@@ -98,7 +98,8 @@ export class TickRecorder {
         check.lastLatencyMs = result.latencyMs;
         check.lastMessage = result.message;
         check.lastData = result.data ?? null;
-        if (result.latencyMs !== null) check.avgLatencyMs = check.avgLatencyMs === null ? result.latencyMs : check.avgLatencyMs * (1 - EWMA) + result.latencyMs * EWMA;
+        if (result.latencyMs !== null)
+          check.avgLatencyMs = check.avgLatencyMs === null ? result.latencyMs : check.avgLatencyMs * (1 - EWMA) + result.latencyMs * EWMA;
         this.insertResult.run(
           check.seq,
           at,

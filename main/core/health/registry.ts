@@ -93,9 +93,7 @@ export class CheckRegistry {
   private serverMap = new Map<string, ServerInfo>();
   private readonly listeners = new Set<(change: RegistryChange) => void>();
 
-  constructor(
-    private readonly deps: { db: Db; sqlite: Database; clock: Clock; newId: () => string; monitoring: MonitoringSettingsStore },
-  ) {}
+  constructor(private readonly deps: { db: Db; sqlite: Database; clock: Clock; newId: () => string; monitoring: MonitoringSettingsStore }) {}
 
   onChange(listener: (change: RegistryChange) => void): () => void {
     this.listeners.add(listener);
@@ -305,7 +303,9 @@ export class CheckRegistry {
     if (changed.length === 0) return [];
     const now = this.deps.clock.now();
     const setChecks = this.deps.sqlite.prepare('UPDATE checks SET paused = ?, updated_at = ? WHERE seq = ?');
-    const setState = this.deps.sqlite.prepare('UPDATE check_states SET state = ?, pending_status = NULL, pending_count = 0, state_since = ? WHERE check_seq = ?');
+    const setState = this.deps.sqlite.prepare(
+      'UPDATE check_states SET state = ?, pending_status = NULL, pending_count = 0, state_since = ? WHERE check_seq = ?',
+    );
     this.deps.sqlite.transaction(() => {
       for (const check of changed) {
         check.paused = paused;

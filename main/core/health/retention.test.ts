@@ -33,7 +33,12 @@ const call = async <T>(core: Core, name: string, input: unknown) => success<T>(a
 
 async function serverWithCheck(core: Core, name: string): Promise<Check> {
   const server = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, monitor: false });
-  return call<Check>(core, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } }, confirmAfter: 1, retries: 0 });
+  return call<Check>(core, 'checks.create', {
+    serverId: server.id,
+    spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } },
+    confirmAfter: 1,
+    retries: 0,
+  });
 }
 
 /** Records one result of `check` at `at`, the clock set there (as if the engine had run then). */

@@ -23,10 +23,18 @@ export interface RetentionSummary {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function pruneHealth(sqlite: Database, policy: RetentionPolicy, now: number, job: Pick<JobContext, 'signal' | 'progress'>): Promise<RetentionSummary> {
+export async function pruneHealth(
+  sqlite: Database,
+  policy: RetentionPolicy,
+  now: number,
+  job: Pick<JobContext, 'signal' | 'progress'>,
+): Promise<RetentionSummary> {
   const rawBefore = now - policy.rawRetentionDays * DAY_MS;
   const rollupBefore = now - policy.rollupRetentionDays * DAY_MS;
-  const seqs = sqlite.prepare<[], { seq: number }>('SELECT seq FROM checks ORDER BY seq').all().map((row) => row.seq);
+  const seqs = sqlite
+    .prepare<[], { seq: number }>('SELECT seq FROM checks ORDER BY seq')
+    .all()
+    .map((row) => row.seq);
   const dropResults = sqlite.prepare('DELETE FROM health_results WHERE check_seq = ? AND at < ?');
   const dropRollups = sqlite.prepare('DELETE FROM health_rollups WHERE check_seq = ? AND period IN (0, 1) AND start < ?');
   const summary: RetentionSummary = { kind: 'health.retention', checks: seqs.length, resultsRemoved: 0, rollupsRemoved: 0, incidentsRemoved: 0 };

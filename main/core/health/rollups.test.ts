@@ -37,7 +37,12 @@ function start(): Core {
 
 async function addCheck(core: Core, tags: string[] = ['edge']): Promise<Check> {
   const server = await call<{ id: string }>(core, 'servers.create', { name: 'web-1', host: '10.0.0.1', tags, monitor: false });
-  return call<Check>(core, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '10.0.0.1', port: 443 } }, confirmAfter: 1, retries: 0 });
+  return call<Check>(core, 'checks.create', {
+    serverId: server.id,
+    spec: { type: 'tcp', config: { host: '10.0.0.1', port: 443 } },
+    confirmAfter: 1,
+    retries: 0,
+  });
 }
 
 interface Planned {
@@ -48,7 +53,16 @@ interface Planned {
 
 function report(check: Check, { at, status, latencyMs }: Planned): RunReport {
   const message = status === 'up' ? `connected in ${latencyMs} ms` : `${status} at ${new Date(at).toISOString()}`;
-  return { checkId: check.id, serverId: check.serverId, result: { status, latencyMs, message }, attempts: 1, dueAt: at, startedAt: at, finishedAt: at, lagMs: 0 };
+  return {
+    checkId: check.id,
+    serverId: check.serverId,
+    result: { status, latencyMs, message },
+    attempts: 1,
+    dueAt: at,
+    startedAt: at,
+    finishedAt: at,
+    lagMs: 0,
+  };
 }
 
 /** Records each result in a tick of its own, at its own instant (the clock moves with it). */
@@ -168,7 +182,16 @@ describe('hourly and daily rollups', () => {
     ]);
 
     const day = Math.floor(T0 / DAY_MS) * DAY_MS;
-    const rows = rollups(core, check).map(({ period, start, count, failures, degraded, lat_min, lat_max, lat_sum }) => ({ period, start, count, failures, degraded, lat_min, lat_max, lat_sum }));
+    const rows = rollups(core, check).map(({ period, start, count, failures, degraded, lat_min, lat_max, lat_sum }) => ({
+      period,
+      start,
+      count,
+      failures,
+      degraded,
+      lat_min,
+      lat_max,
+      lat_sum,
+    }));
     expect(rows).toEqual([
       { period: 0, start: T0, count: 2, failures: 1, degraded: 0, lat_min: 10, lat_max: 10, lat_sum: 10 },
       { period: 0, start: boundary, count: 2, failures: 0, degraded: 1, lat_min: 20, lat_max: 40, lat_sum: 60 },
@@ -197,7 +220,10 @@ describe('hourly and daily rollups', () => {
     expect(health.uptime.h24).toBe(90 / 97);
     expect(core.health.uptime().tally([core.health.registry.get(check.id).seq], t).h24).toEqual({ count: 97, failures: 7 });
     // The latency sketch went on too: its p95 still covers the whole hour.
-    const series = await call<{ series: { points: { t: number; p95: number | null; count: number }[] }[] }>(core, 'health.series', { serverId: check.serverId, range: '7d' });
+    const series = await call<{ series: { points: { t: number; p95: number | null; count: number }[] }[] }>(core, 'health.series', {
+      serverId: check.serverId,
+      range: '7d',
+    });
     const point = series.series[0]?.points.find((p) => p.t === T0);
     expect(point?.count).toBe(97);
     expect(Math.abs((point?.p95 ?? 0) - exactP95()) / exactP95()).toBeLessThanOrEqual(0.05);

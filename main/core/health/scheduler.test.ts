@@ -240,7 +240,11 @@ describe('CheckScheduler', () => {
     expect(h.batches).toEqual([]);
     await h.time.advance(500);
     expect(h.batches).toHaveLength(1);
-    expect(nth(h.batches, 0).map((r) => [r.checkId, r.result.status])).toEqual([['a', 'up'], ['b', 'down'], ['c', 'down']]);
+    expect(nth(h.batches, 0).map((r) => [r.checkId, r.result.status])).toEqual([
+      ['a', 'up'],
+      ['b', 'down'],
+      ['c', 'down'],
+    ]);
     await h.time.advance(5_000);
     expect(h.batches).toHaveLength(1);
   });

@@ -309,11 +309,14 @@ export class CheckScheduler {
     if (next.dueAt >= this.wakeAt) return;
     this.clearWake();
     this.wakeAt = next.dueAt;
-    this.wakeHandle = this.options.timers.setTimeout(() => {
-      this.wakeHandle = null;
-      this.wakeAt = Number.POSITIVE_INFINITY;
-      this.pump();
-    }, Math.max(0, next.dueAt - this.options.clock.now()));
+    this.wakeHandle = this.options.timers.setTimeout(
+      () => {
+        this.wakeHandle = null;
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        this.pump();
+      },
+      Math.max(0, next.dueAt - this.options.clock.now()),
+    );
   }
 
   private clearWake(): void {

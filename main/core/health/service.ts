@@ -90,7 +90,15 @@ export class HealthService {
       rollups: new RollupAccumulator(sqlite),
       uptime: this.index,
     });
-    this.queries = new HealthQueries({ sqlite, clock, registry: this.registry, incidents: this.incidents, maintenance: this.maintenance, uptime: () => this.uptime(), backlog: () => this.engine.backlog });
+    this.queries = new HealthQueries({
+      sqlite,
+      clock,
+      registry: this.registry,
+      incidents: this.incidents,
+      maintenance: this.maintenance,
+      uptime: () => this.uptime(),
+      backlog: () => this.engine.backlog,
+    });
     this.engine = new HealthEngine({
       sqlite,
       clock,
@@ -119,7 +127,11 @@ export class HealthService {
   /** The uptime index, read from the rollups the first time it is needed. */
   uptime(): UptimeIndex {
     if (!this.indexLoaded) {
-      this.index.load(this.deps.sqlite, [...this.registry.all()].map((check) => check.seq), this.deps.clock.now());
+      this.index.load(
+        this.deps.sqlite,
+        [...this.registry.all()].map((check) => check.seq),
+        this.deps.clock.now(),
+      );
       this.indexLoaded = true;
     }
     return this.index;

@@ -51,9 +51,7 @@ export function nextCheckState(current: CheckStateRecord, result: Pick<CheckResu
   const direction = Math.sign(SEVERITY[status] - SEVERITY[from]);
   const pending = current.pending;
   const sameSide = pending !== null && Math.sign(SEVERITY[pending.status] - SEVERITY[from]) === direction;
-  const streak = sameSide
-    ? { status: closerTo(from, pending.status, status), count: pending.count + 1 }
-    : { status, count: 1 };
+  const streak = sameSide ? { status: closerTo(from, pending.status, status), count: pending.count + 1 } : { status, count: 1 };
   if (streak.count >= Math.max(1, policy.confirmAfter)) return settle(from, streak.status, policy);
   return { state: { state: from, pending: streak } };
 }

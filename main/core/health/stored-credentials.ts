@@ -49,7 +49,9 @@ export function withoutStoredCredentials(config: Record<string, unknown>): { con
 
 /** Removes credentials from every stored http check, in one transaction; answers the checks changed. */
 export function stripStoredCredentials(sqlite: Database): StrippedCheck[] {
-  const rows = sqlite.prepare<[], { seq: number; id: string; name: string; config: string }>(`SELECT seq, id, name, config FROM checks WHERE type = 'http'`).all();
+  const rows = sqlite
+    .prepare<[], { seq: number; id: string; name: string; config: string }>(`SELECT seq, id, name, config FROM checks WHERE type = 'http'`)
+    .all();
   const update = sqlite.prepare('UPDATE checks SET config = ? WHERE seq = ?');
   const stripped: StrippedCheck[] = [];
   // The old values are overwritten in the file, not only unlinked from it.

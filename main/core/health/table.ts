@@ -116,7 +116,11 @@ export const incidentsTable = sqliteTable(
     acknowledgedBy: text('acknowledged_by'),
     note: text('note'),
   },
-  (table) => [index('incidents_server').on(table.serverId, table.startedAt), index('incidents_started').on(table.startedAt), index('incidents_open').on(table.endedAt)],
+  (table) => [
+    index('incidents_server').on(table.serverId, table.startedAt),
+    index('incidents_started').on(table.startedAt),
+    index('incidents_open').on(table.endedAt),
+  ],
 );
 export type IncidentRow = typeof incidentsTable.$inferSelect;
 

@@ -12,7 +12,10 @@ export function checkTarget(spec: CheckSpec, serverHost = ''): { host: string; l
   }
   if (spec.type === 'dns') {
     const server = typeof config.server === 'string' ? config.server : 'system resolver';
-    return { host: server.replace(/^\[([^\]]+)\].*$/, '$1').replace(/:\d+$/, ''), label: `${String(config.recordType ?? 'A')} ${String(config.name)} @ ${server}` };
+    return {
+      host: server.replace(/^\[([^\]]+)\].*$/, '$1').replace(/:\d+$/, ''),
+      label: `${String(config.recordType ?? 'A')} ${String(config.name)} @ ${server}`,
+    };
   }
   // A check that logs in (ssh-metrics) connects to its server's host unless its config names one.
   const host = typeof config.host === 'string' ? config.host : serverHost;
@@ -21,7 +24,15 @@ export function checkTarget(spec: CheckSpec, serverHost = ''): { host: string; l
   return { host, label };
 }
 
-const TYPE_WORDS: Record<CheckSpec['type'], string> = { tcp: 'TCP', http: 'HTTP', tls: 'TLS', dns: 'DNS', ssh: 'SSH', game: 'Game', 'ssh-metrics': 'SSH metrics' };
+const TYPE_WORDS: Record<CheckSpec['type'], string> = {
+  tcp: 'TCP',
+  http: 'HTTP',
+  tls: 'TLS',
+  dns: 'DNS',
+  ssh: 'SSH',
+  game: 'Game',
+  'ssh-metrics': 'SSH metrics',
+};
 
 /**
  * The name a check gets when nobody gave one: what it is and what it watches, said once

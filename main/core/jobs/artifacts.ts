@@ -24,7 +24,9 @@ export interface ArtifactDraft {
 
 /** A file name safe on every OS: letters, digits, dot, dash, underscore. */
 export function safeFileName(name: string): string {
-  const cleaned = basename(name).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
+  const cleaned = basename(name)
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '');
   return cleaned.slice(0, 120) || 'export';
 }
 

@@ -156,13 +156,7 @@ export class JobService {
   }
 
   list(limit: number): Job[] {
-    return this.deps.db
-      .select()
-      .from(jobsTable)
-      .orderBy(desc(jobsTable.createdAt), desc(jobsTable.id))
-      .limit(limit)
-      .all()
-      .map(toJob);
+    return this.deps.db.select().from(jobsTable).orderBy(desc(jobsTable.createdAt), desc(jobsTable.id)).limit(limit).all().map(toJob);
   }
 
   cancel(id: string): Job {

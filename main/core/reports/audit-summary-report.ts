@@ -48,12 +48,24 @@ export async function buildAuditSummaryReport(ctx: BuildContext): Promise<Report
     await yieldToLoop();
   }
   const failures = sqlite
-    .prepare<[number, number, number], { seq: number; at: number; actor: string; actor_name: string | null; action: string; target: string | null; outcome: string; origin: string }>(
+    .prepare<
+      [number, number, number],
+      { seq: number; at: number; actor: string; actor_name: string | null; action: string; target: string | null; outcome: string; origin: string }
+    >(
       `SELECT seq, at, actor, actor_name, action, target, outcome, origin FROM audit_events
         WHERE at >= ? AND at < ? AND outcome <> 'ok' ORDER BY at DESC, seq DESC LIMIT ?`,
     )
     .all(period.from, period.to, AUDIT_FAILURES_LISTED)
-    .map((row): AuditFailure => ({ seq: row.seq, at: row.at, actor: row.actor, actorName: row.actor_name, action: row.action, target: row.target, outcome: row.outcome, origin: row.origin }));
+    .map((row): AuditFailure => ({
+      seq: row.seq,
+      at: row.at,
+      actor: row.actor,
+      actorName: row.actor_name,
+      action: row.action,
+      target: row.target,
+      outcome: row.outcome,
+      origin: row.origin,
+    }));
 
   const events = [...byOutcome.values()].reduce((sum, entry) => sum + entry.count, 0);
   const failuresTotal = events - (byOutcome.get('ok')?.count ?? 0);
@@ -93,7 +105,8 @@ export async function buildAuditSummaryReport(ctx: BuildContext): Promise<Report
           { header: 'Origin', weight: 1.1 },
         ],
         rows: function* () {
-          for (const row of failures) yield [timeText(row.at), actorLabel({ key: row.actor, name: row.actorName }), row.action, row.target ?? '', row.outcome, row.origin];
+          for (const row of failures)
+            yield [timeText(row.at), actorLabel({ key: row.actor, name: row.actorName }), row.action, row.target ?? '', row.outcome, row.origin];
         },
         empty: 'No call failed or was refused in this period.',
       },
@@ -108,7 +121,8 @@ export async function buildAuditSummaryReport(ctx: BuildContext): Promise<Report
         ] as const) {
           for (const entry of list) yield [section, entry.key, entry.name, entry.count, null, null, null, null];
         }
-        for (const row of failures) yield ['failure', row.action, row.actorName ?? row.actor, null, new Date(row.at).toISOString(), row.target, row.outcome, row.origin];
+        for (const row of failures)
+          yield ['failure', row.action, row.actorName ?? row.actor, null, new Date(row.at).toISOString(), row.target, row.outcome, row.origin];
       },
     },
     json,

@@ -79,7 +79,14 @@ beforeAll(async () => {
   await core.router.call(VIEWER, 'servers.create', { name: 'sneaky', host: 'sneaky.example.net' }, { origin: 'test' });
 
   reader = new Database(core.database.sqlite.name, { readonly: true, fileMustExist: true });
-  service = new ReportService({ sqlite: core.database.sqlite, servers: core.servers, registry: core.health.registry, jobs: core.jobs, artifacts: core.artifacts, clock });
+  service = new ReportService({
+    sqlite: core.database.sqlite,
+    servers: core.servers,
+    registry: core.health.registry,
+    jobs: core.jobs,
+    artifacts: core.artifacts,
+    clock,
+  });
 });
 
 afterAll(() => {
@@ -216,7 +223,16 @@ describe('the uptime report', () => {
     for (const row of report.servers) expect(row.checks, row.name).toBe(checksOf.get(row.serverId)?.n);
     expect(report.servers.find((row) => row.name === 'web-1')?.checks).toBeGreaterThanOrEqual(1);
     expect(report.servers.find((row) => row.name === FORMULA)).toMatchObject({ incidents: 1, downtimeMs: 2 * DAY });
-    expect(report.fleet).toMatchObject({ servers: 6, results: 40_320, failures: 888, incidents: 2, downtimeMs: 2 * DAY + HOUR_MS, meetingSla: 2, missingSla: 2, withoutData: 2 });
+    expect(report.fleet).toMatchObject({
+      servers: 6,
+      results: 40_320,
+      failures: 888,
+      incidents: 2,
+      downtimeMs: 2 * DAY + HOUR_MS,
+      meetingSla: 2,
+      missingSla: 2,
+      withoutData: 2,
+    });
     expect(report.fleet.uptimePercent).toBeCloseTo(percentOf(888, 40_320), 10);
     // One step per server, no drawing.
     expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
@@ -371,7 +387,9 @@ describe('the inventory', () => {
     expect(html).toContain('<dt>Status now</dt><dd>1 down, 1 degraded, 1 up, 2 unknown, 1 paused</dd>');
     expect(html).toContain('<dt>Environments</dt><dd>development, production, staging</dd>');
     expect(html).toContain('<dt>Checks</dt><dd>7 checks</dd>');
-    expect(html).toContain('<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>hostile.example.net</td><td class="num">22</td><td>staging</td><td></td><td class="num">1</td><td>up</td></tr>');
+    expect(html).toContain(
+      '<tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>hostile.example.net</td><td class="num">22</td><td>staging</td><td></td><td class="num">1</td><td>up</td></tr>',
+    );
     expect(html).not.toMatch(/<script/i);
     expect(html.match(/<tr><td>/g)).toHaveLength(6);
     expect(html).not.toContain('<svg');
@@ -452,7 +470,9 @@ describe('the audit summary', () => {
       { key: 'PERMISSION_DENIED', name: null, count: 1 },
     ]);
     expect(report.byActor).toContainEqual({ key: 'user:viewer-1', name: 'the viewer', count: 1 });
-    expect(report.failures).toEqual([expect.objectContaining({ action: 'servers.create', actor: 'user:viewer-1', actorName: 'the viewer', outcome: 'PERMISSION_DENIED', origin: 'test' })]);
+    expect(report.failures).toEqual([
+      expect.objectContaining({ action: 'servers.create', actor: 'user:viewer-1', actorName: 'the viewer', outcome: 'PERMISSION_DENIED', origin: 'test' }),
+    ]);
     expect(report.failuresTotal).toBe(1);
     // One step per day of the period.
     expect(progress).toEqual([1, 2]);

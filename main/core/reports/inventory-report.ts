@@ -32,7 +32,16 @@ export async function buildInventoryReport(ctx: BuildContext, statuses: ServerSt
   for (const [index, server] of ctx.servers.entries()) {
     const { checks, status } = statuses[server.id] ?? { checks: 0, status: 'unknown' };
     byStatus[status] = (byStatus[status] ?? 0) + 1;
-    rows.push({ serverId: server.id, name: server.name, host: server.host, port: server.port, environment: server.environment, tags: server.tags, checks, status });
+    rows.push({
+      serverId: server.id,
+      name: server.name,
+      host: server.host,
+      port: server.port,
+      environment: server.environment,
+      tags: server.tags,
+      checks,
+      status,
+    });
     ctx.progress(index + 1);
     if (index % 100 === 99) {
       ctx.signal.throwIfAborted();
@@ -53,7 +62,13 @@ export async function buildInventoryReport(ctx: BuildContext, statuses: ServerSt
       { label: 'Servers', value: String(rows.length) },
       { label: 'Status now', value: statusWords || 'no servers' },
       { label: 'Environments', value: [...environments].sort().join(', ') || '-' },
-      { label: 'Checks', value: plural(rows.reduce((sum, row) => sum + row.checks, 0), 'check') },
+      {
+        label: 'Checks',
+        value: plural(
+          rows.reduce((sum, row) => sum + row.checks, 0),
+          'check',
+        ),
+      },
     ],
     tables: [
       {

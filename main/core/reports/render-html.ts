@@ -51,7 +51,13 @@ async function writeTable(table: ReportTable, out: FileSink, signal: AbortSignal
   await out.write(`<h2>${escapeHtml(table.title)}</h2>\n`);
   let count = 0;
   for (const row of table.rows()) {
-    if (count === 0) await out.write(`<table>\n<thead><tr>${cells(table.columns.map((column) => column.header), 'th')}</tr></thead>\n<tbody>\n`);
+    if (count === 0)
+      await out.write(
+        `<table>\n<thead><tr>${cells(
+          table.columns.map((column) => column.header),
+          'th',
+        )}</tr></thead>\n<tbody>\n`,
+      );
     if (count % 200 === 0) signal.throwIfAborted();
     await out.write(`<tr>${cells(row, 'td')}</tr>\n`);
     count += 1;

@@ -62,7 +62,12 @@ function numberPages(doc: Doc, title: string): void {
     margins.bottom = 0;
     const at = doc.page.height - MARGIN + 8;
     doc.save();
-    doc.moveTo(MARGIN, at - 6).lineTo(doc.page.width - MARGIN, at - 6).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc
+      .moveTo(MARGIN, at - 6)
+      .lineTo(doc.page.width - MARGIN, at - 6)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
     doc.font('body').fontSize(8).fillColor(MUTED);
     doc.text(`Guardian Server Manager · ${title}`, MARGIN, at, { lineBreak: false });
     const label = `Page ${page}`;
@@ -88,7 +93,12 @@ function titlePage(doc: Doc, report: ReportDocument): void {
   doc.moveDown(0.6);
   doc.font('bold').fontSize(28).fillColor(ACCENT).text(report.title, { width });
   doc.moveDown(0.4);
-  doc.moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(2).strokeColor(ACCENT).stroke();
+  doc
+    .moveTo(left, doc.y)
+    .lineTo(left + width, doc.y)
+    .lineWidth(2)
+    .strokeColor(ACCENT)
+    .stroke();
   doc.moveDown(1);
   const line = (label: string, value: string) => {
     doc.font('body').fontSize(11).fillColor(MUTED).text(`${label}  `, left, doc.y, { continued: true, width });
@@ -106,9 +116,16 @@ function titlePage(doc: Doc, report: ReportDocument): void {
   const labelWidth = 190;
   for (const fact of report.facts) {
     const y = doc.y;
-    doc.font('body').fontSize(11).fillColor(MUTED).text(fact.label, left, y, { width: labelWidth - 10 });
+    doc
+      .font('body')
+      .fontSize(11)
+      .fillColor(MUTED)
+      .text(fact.label, left, y, { width: labelWidth - 10 });
     const labelBottom = doc.y;
-    doc.font('bold').fillColor(INK).text(fact.value, left + labelWidth, y, { width: width - labelWidth });
+    doc
+      .font('bold')
+      .fillColor(INK)
+      .text(fact.value, left + labelWidth, y, { width: width - labelWidth });
     doc.y = Math.max(doc.y, labelBottom) + 4;
   }
 }
@@ -187,7 +204,12 @@ async function drawTable(doc: Doc, table: ReportTable, out: FileSink, signal: Ab
       doc.addPage();
       doc.y = MARGIN;
     }
-    doc.moveTo(left, doc.y).lineTo(left + width, doc.y).lineWidth(1).strokeColor(ACCENT).stroke();
+    doc
+      .moveTo(left, doc.y)
+      .lineTo(left + width, doc.y)
+      .lineWidth(1)
+      .strokeColor(ACCENT)
+      .stroke();
     drawRow(doc, table.footer, columns, height, null);
   }
   doc.x = left;
@@ -209,7 +231,12 @@ function drawChart(doc: Doc, x: number, y: number, width: number, height: number
   doc.font('body').fontSize(7).fillColor(MUTED);
   for (const mark of [floor, (floor + 100) / 2, 100]) {
     const at = yOf(mark);
-    doc.moveTo(plotX, at).lineTo(plotX + plotWidth, at).lineWidth(0.3).strokeColor(RULE).stroke();
+    doc
+      .moveTo(plotX, at)
+      .lineTo(plotX + plotWidth, at)
+      .lineWidth(0.3)
+      .strokeColor(RULE)
+      .stroke();
     doc.text(`${mark} %`, x, at - 3.5, { width: axis - 4, align: 'right', lineBreak: false });
   }
   const step = plotWidth / Math.max(bars.length, 1);
@@ -224,7 +251,14 @@ function drawChart(doc: Doc, x: number, y: number, width: number, height: number
     doc.rect(left, top, barWidth, Math.max(plotY + height - top, 0.75)).fill(bar.uptimePercent >= target ? GOOD : BAD);
   });
   const targetY = yOf(target);
-  doc.moveTo(plotX, targetY).lineTo(plotX + plotWidth, targetY).lineWidth(0.8).dash(3, { space: 2 }).strokeColor(ACCENT).stroke().undash();
+  doc
+    .moveTo(plotX, targetY)
+    .lineTo(plotX + plotWidth, targetY)
+    .lineWidth(0.8)
+    .dash(3, { space: 2 })
+    .strokeColor(ACCENT)
+    .stroke()
+    .undash();
   const first = bars[0];
   const last = bars[bars.length - 1];
   doc.font('body').fontSize(7).fillColor(MUTED);
@@ -240,7 +274,11 @@ async function drawCharts(doc: Doc, charts: ChartSeries, out: FileSink, signal: 
   const { left, width, bottom } = layoutOf(doc);
   doc.addPage();
   doc.font('bold').fontSize(13).fillColor(ACCENT).text('Daily uptime', left, MARGIN, { width });
-  doc.font('body').fontSize(8).fillColor(MUTED).text(`One bar per UTC day; green at or above the ${charts.target} % target (dashed line), red below, grey without results.`, { width });
+  doc
+    .font('body')
+    .fontSize(8)
+    .fillColor(MUTED)
+    .text(`One bar per UTC day; green at or above the ${charts.target} % target (dashed line), red below, grey without results.`, { width });
   doc.moveDown(0.8);
   for (let index = 0; index < charts.count; index += 1) {
     signal.throwIfAborted();
@@ -252,7 +290,11 @@ async function drawCharts(doc: Doc, charts: ChartSeries, out: FileSink, signal: 
       doc.y = MARGIN;
     }
     doc.fillColor(INK).text(title, left, doc.y, { width });
-    doc.font('body').fontSize(8).fillColor(MUTED).text(subtitle, left, doc.y + 1, { width });
+    doc
+      .font('body')
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text(subtitle, left, doc.y + 1, { width });
     const top = doc.y + 6;
     drawChart(doc, left, top, width, 96, charts.bars(index), charts.target);
     doc.x = left;

@@ -30,9 +30,7 @@ import type { ReportTask } from './generate';
 
 /** What the worker posts: progress, then one outcome (`detail`: an unexpected error's stack, for the log). */
 export type ReportWorkerMessage =
-  | { type: 'progress'; done: number }
-  | { type: 'done' }
-  | { type: 'failed'; error: Omit<AppErrorShape, 'correlationId'>; detail?: string };
+  { type: 'progress'; done: number } | { type: 'done' } | { type: 'failed'; error: Omit<AppErrorShape, 'correlationId'>; detail?: string };
 
 const fromSource = import.meta.url.endsWith('.ts');
 

@@ -45,7 +45,8 @@ beforeEach(async () => {
     await seedServer(core, UNICODE, { environment: 'production', tags: ['web'] }),
   ];
   for (const [index, server] of servers.entries()) {
-    for (let day = 0; day < 7; day += 1) seedDay(core, server.seq, T + day * DAY_MS, { count: 60, failures: day === 3 && index % 2 === 0 ? 6 : 0, latencyMs: 20 + index });
+    for (let day = 0; day < 7; day += 1)
+      seedDay(core, server.seq, T + day * DAY_MS, { count: 60, failures: day === 3 && index % 2 === 0 ? 6 : 0, latencyMs: 20 + index });
   }
   seedIncident(core, servers[0]?.id ?? '', T + 3 * DAY_MS, T + 3 * DAY_MS + HOUR_MS);
 });
@@ -81,14 +82,29 @@ describe('CSV', () => {
         downtimeMs: Number(row.downtime_seconds) * 1000,
         sla: row.sla,
       })),
-    ).toEqual(json.servers.map(({ name, results, failures, uptimePercent, incidents, downtimeMs, sla }) => ({ name, results, failures, uptimePercent, incidents, downtimeMs, sla })));
+    ).toEqual(
+      json.servers.map(({ name, results, failures, uptimePercent, incidents, downtimeMs, sla }) => ({
+        name,
+        results,
+        failures,
+        uptimePercent,
+        incidents,
+        downtimeMs,
+        sla,
+      })),
+    );
   });
 
   it('writes the inventory and the audit summary as flat tables too', async () => {
-    const inventory = parse((await generate({ type: 'inventory', period: { preset: '7d' }, format: 'csv' })).file, { columns: true }) as Record<string, string>[];
+    const inventory = parse((await generate({ type: 'inventory', period: { preset: '7d' }, format: 'csv' })).file, { columns: true }) as Record<
+      string,
+      string
+    >[];
     expect(inventory.map((row) => fromCsvCell(row.name ?? '')).sort()).toEqual(servers.map((server) => server.name).sort());
     expect(inventory[0]).toMatchObject({ checks: '1', status: 'paused' });
-    const audit = parse((await generate({ type: 'audit-summary', period: { from: now - DAY_MS, to: now + DAY_MS }, format: 'csv' })).file, { columns: true }) as Record<string, string>[];
+    const audit = parse((await generate({ type: 'audit-summary', period: { from: now - DAY_MS, to: now + DAY_MS }, format: 'csv' })).file, {
+      columns: true,
+    }) as Record<string, string>[];
     expect(audit.find((row) => row.section === 'action' && row.key === 'servers.create')?.count).toBe('4');
   });
 });
@@ -98,7 +114,9 @@ describe('JSON', () => {
     const { file, result } = await generate(uptime('json', { slaTarget: 98.5 }));
     const report = UptimeReport.parse(JSON.parse(file.toString('utf8')));
     expect(result).toMatchObject({ kind: 'report.uptime', type: 'uptime', format: 'json', servers: 4, period: PERIOD });
-    expect(report.servers.map((row) => row.name)).toEqual([HOSTILE, FORMULA, UNICODE, 'web-1'].sort(new Intl.Collator('en', { sensitivity: 'base', numeric: true }).compare));
+    expect(report.servers.map((row) => row.name)).toEqual(
+      [HOSTILE, FORMULA, UNICODE, 'web-1'].sort(new Intl.Collator('en', { sensitivity: 'base', numeric: true }).compare),
+    );
     const web = report.servers.find((row) => row.name === 'web-1');
     // 60 results an hour for 7 days, 6 an hour failing on one day: 144 of 10,080.
     expect(web).toMatchObject({ results: 10_080, failures: 144, incidents: 1, downtimeMs: HOUR_MS, sla: 'met' });
@@ -110,7 +128,16 @@ describe('JSON', () => {
     const tagged = UptimeReport.parse(JSON.parse((await generate(uptime('json', { scope: { tags: ['web'] } }))).file.toString('utf8')));
     expect(tagged.servers.map((row) => row.name).sort()).toEqual([UNICODE, 'web-1'].sort());
     const chosen = InventoryReport.parse(
-      JSON.parse((await generate({ type: 'inventory', period: PERIOD, format: 'json', scope: { environment: 'production', serverIds: [servers[0]?.id ?? '', servers[1]?.id ?? ''] } })).file.toString('utf8')),
+      JSON.parse(
+        (
+          await generate({
+            type: 'inventory',
+            period: PERIOD,
+            format: 'json',
+            scope: { environment: 'production', serverIds: [servers[0]?.id ?? '', servers[1]?.id ?? ''] },
+          })
+        ).file.toString('utf8'),
+      ),
     );
     expect(chosen.servers.map((row) => row.name)).toEqual(['web-1']);
     const none = await generate({ type: 'uptime', period: PERIOD, format: 'pdf', scope: { tags: ['nowhere'] } });
@@ -135,7 +162,7 @@ describe('HTML', () => {
     const html = (await generate(uptime('html'))).file.toString('utf8');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toMatch(/<script/i);
-    expect(html).toContain("Content-Security-Policy\" content=\"default-src 'none'");
+    expect(html).toContain('Content-Security-Policy" content="default-src \'none\'');
     expect(html).not.toMatch(/(src|href)=["']https?:/i);
     for (const server of servers.filter((s) => s.name !== HOSTILE)) expect(html).toContain(server.name.replaceAll('"', '&quot;'));
     expect(html).toContain('<svg');
@@ -275,7 +302,9 @@ describe('the job', () => {
       steps: 0,
       statuses: {},
     };
-    const started = env.core.jobs.start({ kind: 'report.uptime', title: 'a report that cannot read', createdBy: 'test' }, (job) => runReportInWorker(task, job));
+    const started = env.core.jobs.start({ kind: 'report.uptime', title: 'a report that cannot read', createdBy: 'test' }, (job) =>
+      runReportInWorker(task, job),
+    );
     const job = await env.core.jobs.waitFor(started.id);
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'DB_UNREADABLE', hint: expect.stringContaining('data folder') });
@@ -283,7 +312,9 @@ describe('the job', () => {
 
     // An unexpected failure (here: nowhere to write) is INTERNAL, its detail left to the log.
     const unwritable = { ...task, database: env.core.database.sqlite.name, path: join(scratch, 'no-such-folder', 'x.pdf') };
-    const failed = await env.core.jobs.waitFor(env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx)).id);
+    const failed = await env.core.jobs.waitFor(
+      env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx)).id,
+    );
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
   });
 });
@@ -292,7 +323,12 @@ describe('on a schedule', () => {
   it('is a task a schedule can run, its file still guarded by what it summarises', async () => {
     const call = async <T>(name: string, input: unknown) => success<T>(await env.core.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
     expect((await call<{ items: { kind: string }[] }>('schedules.tasks', {})).items.map((task) => task.kind)).toContain('report.generate');
-    const refused = await env.core.router.call(LOCAL_OWNER, 'schedules.create', { name: 'bad-report', task: 'report.generate', params: { type: 'uptime' }, cron: '0 6 1 * *', timezone: 'UTC' }, { origin: 'test' });
+    const refused = await env.core.router.call(
+      LOCAL_OWNER,
+      'schedules.create',
+      { name: 'bad-report', task: 'report.generate', params: { type: 'uptime' }, cron: '0 6 1 * *', timezone: 'UTC' },
+      { origin: 'test' },
+    );
     expect(failure(refused).code).toBe('VALIDATION_FAILED');
     const schedule = await call<{ id: string }>('schedules.create', {
       name: 'monthly-audit',
@@ -307,7 +343,11 @@ describe('on a schedule', () => {
     expect(result.artifact.permission).toBe('audit:read');
     // Written to the data folder's reports/ as well, since the schedule names no folder.
     expect(result.savedTo).toBe(join(env.core.paths.reports, result.artifact.fileName));
-    expect(readFileSync(result.savedTo ?? '').subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      readFileSync(result.savedTo ?? '')
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
   });
 
   it('writes a scheduled report to the folder it names, next to (not over) an earlier one', async () => {
@@ -331,7 +371,18 @@ describe('on a schedule', () => {
     expect(saved[0]?.startsWith(folder)).toBe(true);
     expect(saved[1]).toBe(saved[0]?.replace(/\.csv$/, ' (2).csv'));
     expect(readFileSync(saved[1] ?? '', 'utf8')).toContain(servers[0]?.name ?? 'no server');
-    const relative = await env.core.router.call(LOCAL_OWNER, 'schedules.create', { name: 'rel', task: 'report.generate', params: { type: 'uptime', period: { preset: '7d' }, format: 'csv', folder: 'reports' }, cron: '0 6 * * 1', timezone: 'UTC' }, { origin: 'test' });
+    const relative = await env.core.router.call(
+      LOCAL_OWNER,
+      'schedules.create',
+      {
+        name: 'rel',
+        task: 'report.generate',
+        params: { type: 'uptime', period: { preset: '7d' }, format: 'csv', folder: 'reports' },
+        cron: '0 6 * * 1',
+        timezone: 'UTC',
+      },
+      { origin: 'test' },
+    );
     expect(failure(relative).code).toBe('VALIDATION_FAILED');
   });
 });

@@ -128,7 +128,14 @@ export class ReportService {
       throw error;
     }
     const artifact = draft.commit(MIME[input.format], reportPermission(input.type));
-    const result: ReportResult = { kind: `report.${input.type}`, type: input.type, format: input.format, servers: plan.servers.length, period: plan.period, artifact };
+    const result: ReportResult = {
+      kind: `report.${input.type}`,
+      type: input.type,
+      format: input.format,
+      servers: plan.servers.length,
+      period: plan.period,
+      artifact,
+    };
     if (saveCopy) result.savedTo = saveCopy(draft.finalPath, artifact.fileName);
     return result;
   }
@@ -146,6 +153,7 @@ export function reportTask(reports: ReportService, folders: OutputFolderPolicy):
     params: ScheduledReportParams,
     permission: ({ type }) => reportPermission(type),
     check: ({ folder }) => void folders.resolve(folder),
-    start: ({ folder, ...input }, createdBy) => reports.start(input, { createdBy, name: createdBy }, (source, fileName) => folders.saveCopy(folder, source, fileName)),
+    start: ({ folder, ...input }, createdBy) =>
+      reports.start(input, { createdBy, name: createdBy }, (source, fileName) => folders.saveCopy(folder, source, fileName)),
   };
 }

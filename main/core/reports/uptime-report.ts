@@ -31,7 +31,10 @@ export async function buildUptimeReport(ctx: BuildContext): Promise<ReportDocume
       },
       { label: 'Incidents', value: String(fleet.incidents) },
       { label: 'Downtime (time in incidents)', value: durationText(fleet.downtimeMs) },
-      { label: 'Results counted', value: `${fleet.results.toLocaleString('en')}${maintenance ? ` (${maintenance.toLocaleString('en')} in maintenance left out)` : ''}` },
+      {
+        label: 'Results counted',
+        value: `${fleet.results.toLocaleString('en')}${maintenance ? ` (${maintenance.toLocaleString('en')} in maintenance left out)` : ''}`,
+      },
     ],
     tables: [
       {
@@ -47,15 +50,47 @@ export async function buildUptimeReport(ctx: BuildContext): Promise<ReportDocume
         ],
         rows: function* () {
           for (const row of rows) {
-            yield [row.name, row.environment, percentText(row.uptimePercent), String(row.incidents), durationText(row.downtimeMs), latencyText(row.p95Ms), row.sla];
+            yield [
+              row.name,
+              row.environment,
+              percentText(row.uptimePercent),
+              String(row.incidents),
+              durationText(row.downtimeMs),
+              latencyText(row.p95Ms),
+              row.sla,
+            ];
           }
         },
-        footer: [`Fleet (${plural(fleet.servers, 'server')})`, '', percentText(fleet.uptimePercent), String(fleet.incidents), durationText(fleet.downtimeMs), '', `${fleet.meetingSla} met`],
+        footer: [
+          `Fleet (${plural(fleet.servers, 'server')})`,
+          '',
+          percentText(fleet.uptimePercent),
+          String(fleet.incidents),
+          durationText(fleet.downtimeMs),
+          '',
+          `${fleet.meetingSla} met`,
+        ],
         empty: 'No server is in the scope of this report.',
       },
     ],
     csv: {
-      columns: ['server', 'host', 'environment', 'tags', 'checks', 'results', 'failures', 'degraded', 'maintenance_results', 'uptime_percent', 'incidents', 'downtime_seconds', 'p95_ms', 'sla_target_percent', 'sla'],
+      columns: [
+        'server',
+        'host',
+        'environment',
+        'tags',
+        'checks',
+        'results',
+        'failures',
+        'degraded',
+        'maintenance_results',
+        'uptime_percent',
+        'incidents',
+        'downtime_seconds',
+        'p95_ms',
+        'sla_target_percent',
+        'sla',
+      ],
       rows: function* () {
         for (const row of rows) {
           yield [

@@ -54,9 +54,7 @@ export class UptimeReader {
     this.rollups = sqlite.prepare(
       'SELECT start, count, failures, degraded, muted, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ? AND start < ?',
     );
-    this.incidents = sqlite.prepare(
-      'SELECT started_at, ended_at FROM incidents WHERE server_id = ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)',
-    );
+    this.incidents = sqlite.prepare('SELECT started_at, ended_at FROM incidents WHERE server_id = ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)');
   }
 
   /**

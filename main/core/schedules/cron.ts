@@ -40,7 +40,11 @@ export function nextDue(timing: Timing, after: number): number | null {
 
 /** The last due time at or before `at`, or null when there is none. */
 export function latestDue(timing: Timing, at: number): number | null {
-  return compile(timing).previousRuns(1, new Date(at + 1))[0]?.getTime() ?? null;
+  return (
+    compile(timing)
+      .previousRuns(1, new Date(at + 1))[0]
+      ?.getTime() ?? null
+  );
 }
 
 /** The zone's canonical IANA name (`utc` → `UTC`), or null when there is no such zone. */
@@ -62,7 +66,10 @@ export function timingIssues(timing: Timing, now: number): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const fields = timing.cron.trim().split(/\s+/).length;
   if (!timing.cron.trim().startsWith('@') && fields !== 5) {
-    issues.push({ path: ['cron'], message: `Not a cron expression: it needs five fields (minute hour day month weekday), e.g. "30 2 * * *"; this has ${fields}` });
+    issues.push({
+      path: ['cron'],
+      message: `Not a cron expression: it needs five fields (minute hour day month weekday), e.g. "30 2 * * *"; this has ${fields}`,
+    });
   } else {
     try {
       new Cron(timing.cron, { paused: true, mode: '5-part' });

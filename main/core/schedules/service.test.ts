@@ -42,10 +42,11 @@ function open(startIso: string): Opened {
     summary: 'Succeeds with its label.',
     params: z.strictObject({ label: z.string().default('plain') }),
     permission: 'jobs:write',
-    start: (params, createdBy) => jobs.start({ kind: 'test.ok', title: `ok ${params.label}`, createdBy }, async (ctx) => {
-      ctx.progress(1, 1);
-      return { label: params.label };
-    }),
+    start: (params, createdBy) =>
+      jobs.start({ kind: 'test.ok', title: `ok ${params.label}`, createdBy }, async (ctx) => {
+        ctx.progress(1, 1);
+        return { label: params.label };
+      }),
   });
   tasks.registerTask({
     kind: 'test.throws',
@@ -183,7 +184,9 @@ describe('runs missed while Guardian was stopped', () => {
     core.schedules.start();
     await time.advance(0);
 
-    expect((await readable(core, daily.id)).map((run) => [run.dueAt, run.startedAt, run.caughtUp])).toEqual([['2026-01-10T03:00:00.000Z', '2026-01-10T03:00:30.000Z', false]]);
+    expect((await readable(core, daily.id)).map((run) => [run.dueAt, run.startedAt, run.caughtUp])).toEqual([
+      ['2026-01-10T03:00:00.000Z', '2026-01-10T03:00:30.000Z', false],
+    ]);
   });
 });
 
@@ -206,7 +209,12 @@ describe('what the history records', () => {
     const [failed] = await history(core, fails.id);
     const [succeeded] = await history(core, ok.id);
     expect(thrown?.jobId).toBeNull();
-    expect(core.jobs.get(failed?.jobId ?? '')).toMatchObject({ kind: 'test.fails', status: 'failed', createdBy: 'schedule:b-fails', error: { code: 'UNREACHABLE' } });
+    expect(core.jobs.get(failed?.jobId ?? '')).toMatchObject({
+      kind: 'test.fails',
+      status: 'failed',
+      createdBy: 'schedule:b-fails',
+      error: { code: 'UNREACHABLE' },
+    });
     expect(core.jobs.get(succeeded?.jobId ?? '')).toMatchObject({ status: 'succeeded', result: { label: 'nightly' } });
 
     // The failures stopped nothing: the next night all three run again.
@@ -283,7 +291,18 @@ describe('run now', () => {
     await time.advance(0);
 
     expect(await history(core, weekly.id)).toEqual([
-      { id: expect.any(Number), scheduleId: weekly.id, jobId: job.id, dueAt: time.now(), startedAt: time.now(), finishedAt: time.now(), outcome: 'succeeded', errorCode: null, caughtUp: false, trigger: 'manual' },
+      {
+        id: expect.any(Number),
+        scheduleId: weekly.id,
+        jobId: job.id,
+        dueAt: time.now(),
+        startedAt: time.now(),
+        finishedAt: time.now(),
+        outcome: 'succeeded',
+        errorCode: null,
+        caughtUp: false,
+        trigger: 'manual',
+      },
     ]);
   });
 
@@ -334,7 +353,14 @@ describe('creating and changing schedules', () => {
     ['an unknown task', { task: 'backup.create' }, [['task', /^No task "backup\.create"; tasks are: (.+, )?health\.retention, (.+, )?test\.fails, test\.ok/]]],
     ['params of the wrong type', { params: { label: 5 } }, [['params.label', /string/]]],
     ['params the task does not take', { params: { colour: 'red' } }, [['params', /colour/]]],
-    ['a bad cron and a bad zone at once', { cron: '* * *', timezone: 'Nowhere' }, [['cron', /Not a cron/], ['timezone', /Unknown time zone/]]],
+    [
+      'a bad cron and a bad zone at once',
+      { cron: '* * *', timezone: 'Nowhere' },
+      [
+        ['cron', /Not a cron/],
+        ['timezone', /Unknown time zone/],
+      ],
+    ],
   ])('refuses %s with VALIDATION_FAILED and the field', async (_what, change, expected) => {
     const { core } = open('2026-05-04T12:00:00.000Z');
     const error = await refuse(core, 'schedules.create', { name: 'bad', task: 'test.ok', cron: '30 2 * * *', timezone: 'UTC', ...change });
@@ -378,7 +404,9 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
   ])('an admin’s audit.verify schedule fails at its due time with PERMISSION_DENIED once the admin is %s', async (_what, change) => {
     const { core, time } = open('2026-05-04T12:00:00.000Z');
     const { user, principal } = await account(core, 'ada', 'admin');
-    const nightly = success<Schedule>(await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL));
+    const nightly = success<Schedule>(
+      await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL),
+    );
     core.schedules.start();
     await time.advance(DAY);
 
@@ -393,10 +421,14 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
 
   it('an API key’s schedule stops running once the key is revoked', async () => {
     const { core, time } = open('2026-05-04T12:00:00.000Z');
-    const { key, token } = success<{ key: { id: string }; token: string }>(await core.router.call(LOCAL_OWNER, 'apikeys.create', { name: 'cron', role: 'admin' }, CALL));
+    const { key, token } = success<{ key: { id: string }; token: string }>(
+      await core.router.call(LOCAL_OWNER, 'apikeys.create', { name: 'cron', role: 'admin' }, CALL),
+    );
     const principal = core.apiKeys.authenticate(token, 'test');
     if (!principal) throw new Error('the new key does not authenticate');
-    const nightly = success<Schedule>(await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL));
+    const nightly = success<Schedule>(
+      await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL),
+    );
     core.schedules.start();
     await time.advance(DAY);
     success(await core.router.call(LOCAL_OWNER, 'apikeys.revoke', { id: key.id }, CALL));

@@ -205,7 +205,17 @@ export class ScheduleService {
           hint: 'Wait for that job to finish, or cancel it, then run the schedule again.',
         });
         if (!scheduled) return { error };
-        store.addRun({ scheduleId: row.id, jobId: null, dueAt: how.dueAt, startedAt: now, finishedAt: now, outcome: 'skipped', errorCode: 'BUSY', caughtUp: how.caughtUp, trigger: how.trigger });
+        store.addRun({
+          scheduleId: row.id,
+          jobId: null,
+          dueAt: how.dueAt,
+          startedAt: now,
+          finishedAt: now,
+          outcome: 'skipped',
+          errorCode: 'BUSY',
+          caughtUp: how.caughtUp,
+          trigger: how.trigger,
+        });
         store.setLastDue(row.id, how.dueAt);
         return { error };
       }
@@ -247,9 +257,13 @@ export class ScheduleService {
     // Runs for its creator: with their rights now, never with rights they no longer have.
     const owner = this.deps.owners(row.createdBy);
     if (!owner || !principalAllows(owner, 'jobs:write')) {
-      throw new AppError('PERMISSION_DENIED', `The schedule "${row.name}" no longer runs: ${row.createdBy}, who created it, ${owner ? 'may no longer run jobs' : 'is gone or disabled'}.`, {
-        hint: 'Someone whose role may run this task can create the schedule again; then delete this one.',
-      });
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `The schedule "${row.name}" no longer runs: ${row.createdBy}, who created it, ${owner ? 'may no longer run jobs' : 'is gone or disabled'}.`,
+        {
+          hint: 'Someone whose role may run this task can create the schedule again; then delete this one.',
+        },
+      );
     }
     assertMayRun(task, params.data, owner, `The creator of schedule "${row.name}" (${row.createdBy}, now ${owner.role})`);
     task.check?.(params.data);

@@ -140,9 +140,19 @@ describe('servers.import: default checks', () => {
 
   it('reads the old "port" column as the SSH port, and a JSON row’s monitor field', async () => {
     await importFile('csv', 'name,host,port\nold,old.example.com,2022\n');
-    await importFile('json', JSON.stringify([{ name: 'svc', host: 'svc.example.com', monitor: { type: 'tcp', port: 5432 } }, { name: 'quiet', host: 'quiet.example.com', monitor: false }]));
+    await importFile(
+      'json',
+      JSON.stringify([
+        { name: 'svc', host: 'svc.example.com', monitor: { type: 'tcp', port: 5432 } },
+        { name: 'quiet', host: 'quiet.example.com', monitor: false },
+      ]),
+    );
 
-    expect(tcpTargets(await checksOf()).map((check) => `${String(check.host)}:${String(check.port)}`).sort()).toEqual(['old.example.com:2022', 'svc.example.com:5432']);
+    expect(
+      tcpTargets(await checksOf())
+        .map((check) => `${String(check.host)}:${String(check.port)}`)
+        .sort(),
+    ).toEqual(['old.example.com:2022', 'svc.example.com:5432']);
   });
 
   it('adds no check to any server when the import is asked for none', async () => {

@@ -85,7 +85,15 @@ describe('servers.import: JSON', () => {
     const servers = await allServers(core);
     expect(servers.map(portable)).toEqual([
       { name: 'ci-runner', host: 'ci.example.org', port: 22, user: null, environment: 'dev', tags: [], notes: '' },
-      { name: 'db-eu-1', host: '10.20.0.5', port: 5432, user: 'postgres', environment: 'production', tags: ['db', 'eu'], notes: 'Primary. Replica is db-eu-2.' },
+      {
+        name: 'db-eu-1',
+        host: '10.20.0.5',
+        port: 5432,
+        user: 'postgres',
+        environment: 'production',
+        tags: ['db', 'eu'],
+        notes: 'Primary. Replica is db-eu-2.',
+      },
       { name: 'v6-box', host: '2001:db8::10', port: 22, user: null, environment: 'staging', tags: ['ipv6'], notes: '' },
       {
         name: 'web-eu-1',
@@ -211,15 +219,15 @@ describe('servers.import: ssh_config', () => {
     const summary = summaryOf(await importFile(core, 'ssh_config', fixture('ssh_config'), 'config'));
 
     expect(summary).toMatchObject({ rows: 5, created: 4 });
-    expect(summary.rejected).toEqual([
-      { line: 20, name: 'bad-addr', reason: 'host: Host must be a DNS name, an IPv4 address or an IPv6 address' },
-    ]);
-    expect((await allServers(core)).map(({ name, host, port, user }) => ({ name, host, port, user }))).toEqual([
-      { name: 'bastion', host: 'bastion.example.com', port: 2222, user: 'ops' },
-      { name: 'db-primary', host: '10.20.0.5', port: 22, user: 'postgres' },
-      { name: 'web-1', host: 'web-1.internal.example.com', port: 22, user: 'deploy' },
-      { name: 'web-2', host: 'web-2.internal.example.com', port: 22, user: 'deploy' },
-    ].sort((a, b) => a.name.localeCompare(b.name)));
+    expect(summary.rejected).toEqual([{ line: 20, name: 'bad-addr', reason: 'host: Host must be a DNS name, an IPv4 address or an IPv6 address' }]);
+    expect((await allServers(core)).map(({ name, host, port, user }) => ({ name, host, port, user }))).toEqual(
+      [
+        { name: 'bastion', host: 'bastion.example.com', port: 2222, user: 'ops' },
+        { name: 'db-primary', host: '10.20.0.5', port: 22, user: 'postgres' },
+        { name: 'web-1', host: 'web-1.internal.example.com', port: 22, user: 'deploy' },
+        { name: 'web-2', host: 'web-2.internal.example.com', port: 22, user: 'deploy' },
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+    );
   });
 
   it('never runs a command or a lookup that an imported file asks for', async () => {

@@ -65,9 +65,7 @@ function setPlaceholders<K extends string>(columns: readonly K[]): Record<K, SQL
 }
 
 function sameFields(row: ServerRow, next: NewServer): boolean {
-  return SERVER_FIELDS.every((field) =>
-    field === 'tags' ? row.tags.join(',') === next.tags.join(',') : row[field] === next[field],
-  );
+  return SERVER_FIELDS.every((field) => (field === 'tags' ? row.tags.join(',') === next.tags.join(',') : row[field] === next[field]));
 }
 
 /** The server inventory: the one place servers are read and written. */
@@ -115,15 +113,13 @@ export class ServerService {
     const where = this.where(query);
     const column = SORT_COLUMNS[query.sort];
     const direction = query.order === 'desc' ? desc : asc;
-    const rows = db
-      .select()
-      .from(serversTable)
-      .where(where)
-      .orderBy(direction(column), asc(serversTable.id))
-      .limit(query.limit)
-      .offset(query.offset)
-      .all();
-    const total = db.select({ n: sql<number>`count(*)` }).from(serversTable).where(where).get()?.n ?? 0;
+    const rows = db.select().from(serversTable).where(where).orderBy(direction(column), asc(serversTable.id)).limit(query.limit).offset(query.offset).all();
+    const total =
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(serversTable)
+        .where(where)
+        .get()?.n ?? 0;
     return { items: rows.map(toServer), total };
   }
 

@@ -15,10 +15,6 @@ export class SettingsStore {
   }
 
   set(key: string, value: unknown): void {
-    this.db
-      .insert(settingsTable)
-      .values({ key, value })
-      .onConflictDoUpdate({ target: settingsTable.key, set: { value } })
-      .run();
+    this.db.insert(settingsTable).values({ key, value }).onConflictDoUpdate({ target: settingsTable.key, set: { value } }).run();
   }
 }

@@ -109,7 +109,14 @@ const plausible: Record<string, fc.Arbitrary<unknown>> = {
   fileName: fc.string({ maxLength: 40 }),
   timeoutMs: mostly(fc.constantFrom(100, 150), fc.constantFrom(99, 30_001, '100', 'soon')),
 };
-const generic = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null), fc.uuid(), fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }));
+const generic = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.uuid(),
+  fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
+);
 
 /** Inputs with the method's own keys: often valid, often almost valid. */
 function validish(def: MethodDef): fc.Arbitrary<Record<string, unknown>> {
@@ -122,7 +129,10 @@ function wrongTyped(def: MethodDef): fc.Arbitrary<Record<string, unknown>> {
   return fc.record(Object.fromEntries(keysOf(def).map((key) => [key, hostileValue])), { requiredKeys: [] });
 }
 
-const extraKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'isAdmin', 'role', ''), fc.string({ minLength: 1, maxLength: 12 }));
+const extraKey = fc.oneof(
+  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'isAdmin', 'role', ''),
+  fc.string({ minLength: 1, maxLength: 12 }),
+);
 
 /** A copy of `input` with one more own, enumerable key (even `__proto__`, as JSON.parse makes it). */
 function withKey(input: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
@@ -177,7 +187,9 @@ async function answerIsSound(def: MethodDef, input: unknown): Promise<string | u
       jobsSince.set(job.id, since);
       const finished = await env.core.jobs.waitFor(job.id);
       expect(isFinished(finished)).toBe(true);
-      expect(eventsOf(job.id, 'job.finished', since), `the end of job ${finished.kind}`).toEqual([finished.status === 'succeeded' ? 'ok' : (finished.error?.code ?? finished.status.toUpperCase())]);
+      expect(eventsOf(job.id, 'job.finished', since), `the end of job ${finished.kind}`).toEqual([
+        finished.status === 'succeeded' ? 'ok' : (finished.error?.code ?? finished.status.toUpperCase()),
+      ]);
       if (finished.error?.code === 'INTERNAL') expect.fail(`job ${finished.kind} crashed on ${shown(input, 200)}`);
       if (finished.status === 'succeeded' && finished.kind === 'servers.import') expect(ImportSummary.safeParse(finished.result).success).toBe(true);
     }
@@ -230,10 +242,15 @@ export function fuzzContract(shard: FuzzShard): void {
     it('refuses any key it does not know, prototype keys included, with VALIDATION_FAILED', async () => {
       const known = new Set(keysOf(def));
       await fc.assert(
-        fc.asyncProperty(validish(def), extraKey.filter((key) => !known.has(key)), hostileValue, async (input, key, value) => {
-          const sneaky = withKey(input, key, value);
-          expect(await answerIsSound(def, sneaky)).toBe('VALIDATION_FAILED');
-        }),
+        fc.asyncProperty(
+          validish(def),
+          extraKey.filter((key) => !known.has(key)),
+          hostileValue,
+          async (input, key, value) => {
+            const sneaky = withKey(input, key, value);
+            expect(await answerIsSound(def, sneaky)).toBe('VALIDATION_FAILED');
+          },
+        ),
         { numRuns: RUNS / 2, seed: SEED },
       );
     });

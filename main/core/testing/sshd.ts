@@ -113,7 +113,9 @@ export class TestSshd {
   /** A new client key pair (encrypted with `passphrase` if given), allowed to log in unless `authorize` is false. */
   clientKey(options: { passphrase?: string; authorize?: boolean } = {}): KeyPair {
     const file = join(this.dir, `client_${++this.keyCount}`);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', options.passphrase ?? '', '-C', `guardian-test-${this.keyCount}`, '-f', file], { stdio: 'ignore' });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', options.passphrase ?? '', '-C', `guardian-test-${this.keyCount}`, '-f', file], {
+      stdio: 'ignore',
+    });
     const pair = { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8'), publicFile: `${file}.pub` };
     if (options.authorize !== false) writeFileSync(this.authorizedKeys, pair.publicKey, { flag: 'a' });
     return pair;

@@ -54,7 +54,11 @@ describe('updates headless (no control)', () => {
   it('are not supported, with the reason; changing them is NOT_SUPPORTED_HERE (not retryable) with it as the hint, and audited', async () => {
     env.start();
     expect(success(await call('updates.status'))).toEqual({ supported: false, reason: HEADLESS_UPDATES_REASON, channel: 'stable', state: { kind: 'idle' } });
-    for (const [name, input] of [['updates.check', {}], ['updates.setChannel', { channel: 'beta' }], ['updates.install', {}]] as const) {
+    for (const [name, input] of [
+      ['updates.check', {}],
+      ['updates.setChannel', { channel: 'beta' }],
+      ['updates.install', {}],
+    ] as const) {
       expect(failure(await call(name, input))).toMatchObject({ code: 'NOT_SUPPORTED_HERE', hint: HEADLESS_UPDATES_REASON, retryable: false });
     }
     expect(auditRows()).toEqual([
@@ -75,7 +79,12 @@ describe('updates with the desktop control', () => {
     });
 
     control.move({ kind: 'downloading', version: '1.4.0', percent: 42 });
-    expect(success(await call('updates.status'))).toEqual({ supported: true, reason: null, channel: 'stable', state: { kind: 'downloading', version: '1.4.0', percent: 42 } });
+    expect(success(await call('updates.status'))).toEqual({
+      supported: true,
+      reason: null,
+      channel: 'stable',
+      state: { kind: 'downloading', version: '1.4.0', percent: 42 },
+    });
     expect(emitted).toEqual([{ supported: true, reason: null, channel: 'stable', state: { kind: 'downloading', version: '1.4.0', percent: 42 } }]);
 
     await env.stop();

@@ -72,7 +72,10 @@ async function plant(core: Core): Promise<Map<string, SecretValue>> {
   ];
   const planted = new Map<string, SecretValue>();
   for (const [name, username, value] of values) {
-    planted.set(core.secrets.create({ name, tags: ['prod', value.kind.replace('_', '-')].sort(), serverIds: [serverId], username, value }, 'user:alice').id, value);
+    planted.set(
+      core.secrets.create({ name, tags: ['prod', value.kind.replace('_', '-')].sort(), serverIds: [serverId], username, value }, 'user:alice').id,
+      value,
+    );
   }
   return planted;
 }
@@ -106,7 +109,14 @@ describe('export and import', () => {
     expect(target.secrets.list({}).map(portable)).toEqual(source.secrets.list({}).map(portable));
     for (const secret of target.secrets.list({})) {
       // The importer made them here, now: the file's word for who created them is not taken.
-      expect(secret).toMatchObject({ serverIds: [], createdAt: t, createdBy: 'system:local-owner', updatedAt: t, updatedBy: 'system:local-owner', lastUsedAt: null });
+      expect(secret).toMatchObject({
+        serverIds: [],
+        createdAt: t,
+        createdBy: 'system:local-owner',
+        updatedAt: t,
+        updatedBy: 'system:local-owner',
+        lastUsedAt: null,
+      });
     }
     for (const [id, value] of planted) expect(target.secrets.reveal(id)).toEqual(value);
     // Sealed under the target's own data key: it opens there after a lock, and nowhere else.
@@ -120,7 +130,8 @@ describe('export and import', () => {
     const planted = await plant(source);
     const exported = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
-    for (let i = 0; i < 5; i++) target.secrets.create({ name: `own ${i}`, tags: [], serverIds: [], username: null, value: { kind: 'note', text: `${i}` } }, 'test');
+    for (let i = 0; i < 5; i++)
+      target.secrets.create({ name: `own ${i}`, tags: [], serverIds: [], username: null, value: { kind: 'note', text: `${i}` } }, 'test');
     const job = target.vault.rotate('test');
     target.jobs.cancel(job.id);
     await target.jobs.waitFor(job.id);
@@ -180,17 +191,60 @@ describe('an import that cannot be trusted imports nothing', () => {
   });
 
   it.each([
-    { damage: 'a flipped byte in the sealed body', edit: (c: string) => withSealed(c, flipAt((b) => Math.floor(b.length / 2))), code: 'VAULT_BAD_PASSPHRASE', message: /damaged; nothing was imported/ },
-    { damage: 'a flipped byte in the tag', edit: (c: string) => withSealed(c, flipAt((b) => b.length - 1)), code: 'VAULT_BAD_PASSPHRASE', message: /damaged; nothing was imported/ },
-    { damage: 'a sealed body cut short', edit: (c: string) => withSealed(c, (b) => b.subarray(0, b.length - 40)), code: 'VAULT_BAD_PASSPHRASE', message: /damaged; nothing was imported/ },
-    { damage: 'a changed salt', edit: (c: string) => c.replace(/"salt":"(.)/, (_m, first: string) => `"salt":"${first === 'A' ? 'B' : 'A'}`), code: 'VAULT_BAD_PASSPHRASE', message: /damaged/ },
+    {
+      damage: 'a flipped byte in the sealed body',
+      edit: (c: string) =>
+        withSealed(
+          c,
+          flipAt((b) => Math.floor(b.length / 2)),
+        ),
+      code: 'VAULT_BAD_PASSPHRASE',
+      message: /damaged; nothing was imported/,
+    },
+    {
+      damage: 'a flipped byte in the tag',
+      edit: (c: string) =>
+        withSealed(
+          c,
+          flipAt((b) => b.length - 1),
+        ),
+      code: 'VAULT_BAD_PASSPHRASE',
+      message: /damaged; nothing was imported/,
+    },
+    {
+      damage: 'a sealed body cut short',
+      edit: (c: string) => withSealed(c, (b) => b.subarray(0, b.length - 40)),
+      code: 'VAULT_BAD_PASSPHRASE',
+      message: /damaged; nothing was imported/,
+    },
+    {
+      damage: 'a changed salt',
+      edit: (c: string) => c.replace(/"salt":"(.)/, (_m, first: string) => `"salt":"${first === 'A' ? 'B' : 'A'}`),
+      code: 'VAULT_BAD_PASSPHRASE',
+      message: /damaged/,
+    },
     { damage: 'a truncated file', edit: (c: string) => c.slice(0, Math.floor(c.length / 2)), code: 'VALIDATION_FAILED', message: /not JSON/ },
     { damage: 'text that is not JSON', edit: () => 'name,host\nweb-1,10.0.0.1\n', code: 'VALIDATION_FAILED', message: /not JSON/ },
     { damage: 'JSON that is not an export', edit: () => '{"servers":[]}', code: 'VALIDATION_FAILED', message: /header is not a vault export/ },
-    { damage: 'a KDF weaker than any export uses', edit: (c: string) => c.replace(/"N":\d+/, '"N":1024'), code: 'VALIDATION_FAILED', message: /cost Guardian never writes/ },
-    { damage: 'a KDF cost beyond the limits', edit: (c: string) => c.replace(/"N":\d+/, `"N":${2 ** 24}`), code: 'VALIDATION_FAILED', message: /cost Guardian never writes/ },
+    {
+      damage: 'a KDF weaker than any export uses',
+      edit: (c: string) => c.replace(/"N":\d+/, '"N":1024'),
+      code: 'VALIDATION_FAILED',
+      message: /cost Guardian never writes/,
+    },
+    {
+      damage: 'a KDF cost beyond the limits',
+      edit: (c: string) => c.replace(/"N":\d+/, `"N":${2 ** 24}`),
+      code: 'VALIDATION_FAILED',
+      message: /cost Guardian never writes/,
+    },
     // Each parameter within the old per-field bounds, together 4 GiB of memory and minutes of CPU.
-    { damage: 'a KDF cost meant to exhaust memory', edit: (c: string) => c.replace(/"N":\d+,"r":\d+,"p":\d+/, `"N":${2 ** 20},"r":32,"p":16`), code: 'VALIDATION_FAILED', message: /cost Guardian never writes/ },
+    {
+      damage: 'a KDF cost meant to exhaust memory',
+      edit: (c: string) => c.replace(/"N":\d+,"r":\d+,"p":\d+/, `"N":${2 ** 20},"r":32,"p":16`),
+      code: 'VALIDATION_FAILED',
+      message: /cost Guardian never writes/,
+    },
   ])('$damage: a clear error, nothing imported', async ({ edit, code, message }) => {
     const { content, target } = await setUp();
     const damaged = edit(content);
@@ -214,7 +268,9 @@ describe('an import that cannot be trusted imports nothing', () => {
     failure(await importInto(target, content, 'a wrong passphrase typed'));
     success(await importInto(target, content));
     await exportVault(target, 'the second export passphrase');
-    const rows = target.database.sqlite.prepare("SELECT action, outcome, details FROM audit_events WHERE action IN ('vault.import', 'vault.export') ORDER BY seq").all() as {
+    const rows = target.database.sqlite
+      .prepare("SELECT action, outcome, details FROM audit_events WHERE action IN ('vault.import', 'vault.export') ORDER BY seq")
+      .all() as {
       action: string;
       outcome: string;
       details: string;
@@ -225,7 +281,12 @@ describe('an import that cannot be trusted imports nothing', () => {
       ['vault.export', 'ok'],
     ]);
     const everything = JSON.stringify(target.database.sqlite.prepare('SELECT * FROM audit_events').all());
-    for (const text of ['a wrong passphrase typed', EXPORT_PASSPHRASE, 'the second export passphrase', (JSON.parse(content) as { sealed: string }).sealed.slice(0, 40)]) {
+    for (const text of [
+      'a wrong passphrase typed',
+      EXPORT_PASSPHRASE,
+      'the second export passphrase',
+      (JSON.parse(content) as { sealed: string }).sealed.slice(0, 40),
+    ]) {
       expect(everything).not.toContain(text);
     }
   });
@@ -288,7 +349,11 @@ describe('what an import believes of a file', () => {
     { what: 'an empty name', secret: { name: '   ' }, path: ['secrets', 1, 'name'] },
     { what: 'a kind that differs from its value', secret: { kind: 'note' }, path: ['secrets', 1, 'kind'] },
     { what: 'a value with a field no secret has', secret: { value: { kind: 'password', password: 'x', extra: 'y' } }, path: ['secrets', 1, 'value'] },
-    { what: 'an SSH key that is not one', secret: { kind: 'ssh_key', value: { kind: 'ssh_key', privateKey: 'not a key' } }, path: ['secrets', 1, 'value', 'privateKey'] },
+    {
+      what: 'an SSH key that is not one',
+      secret: { kind: 'ssh_key', value: { kind: 'ssh_key', privateKey: 'not a key' } },
+      path: ['secrets', 1, 'value', 'privateKey'],
+    },
     { what: 'no id', secret: { id: 'not-a-uuid' }, path: ['secrets', 1, 'id'] },
   ])('refuses the whole file when one secret has $what, naming it', async ({ secret, path }) => {
     const core = await freshCore();

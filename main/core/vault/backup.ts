@@ -23,7 +23,15 @@ const ExportFile = z.object({
 });
 
 /** A record as the file carries it: checked loosely here, then field by field with the contract's own input rules. */
-const ExportedSecret = z.looseObject({ id: z.uuid(), kind: z.string(), name: z.unknown(), tags: z.unknown(), serverIds: z.unknown(), username: z.unknown(), value: z.unknown() });
+const ExportedSecret = z.looseObject({
+  id: z.uuid(),
+  kind: z.string(),
+  name: z.unknown(),
+  tags: z.unknown(),
+  serverIds: z.unknown(),
+  username: z.unknown(),
+  value: z.unknown(),
+});
 const ExportBody = z.object({ exportedAt: z.number().int(), secrets: z.array(z.unknown()).max(100_000) });
 
 export interface BackupDeps {
@@ -166,7 +174,14 @@ export async function importVault(deps: BackupDeps, passphrase: string, content:
   deps.sqlite.transaction(() => {
     const linked = [...new Set(incoming.flatMap(({ fields }) => fields.serverIds))];
     const known = new Set(
-      linked.length === 0 ? [] : deps.db.select({ id: serversTable.id }).from(serversTable).where(inArray(serversTable.id, linked)).all().map((row) => row.id),
+      linked.length === 0
+        ? []
+        : deps.db
+            .select({ id: serversTable.id })
+            .from(serversTable)
+            .where(inArray(serversTable.id, linked))
+            .all()
+            .map((row) => row.id),
     );
     for (const { id, fields, ssh } of incoming) {
       if (deps.db.select({ id: secretsTable.id }).from(secretsTable).where(eq(secretsTable.id, id)).get()) {

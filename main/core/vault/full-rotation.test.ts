@@ -147,7 +147,11 @@ describe('a full rotation after a leaked passphrase', () => {
 
   it('stopped part way, leaves every secret readable with the new slots, even after a restart, and resumes as a data-key rotation', async () => {
     const { c, status, planted, keyFile } = await vaultWithEverySlot();
-    const job = await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }], dropSlots: [slotId(status, 'leaked')] });
+    const job = await call<Job>(c, 'vault.rotate', {
+      scope: 'full',
+      passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }],
+      dropSlots: [slotId(status, 'leaked')],
+    });
     c.events.subscribe((name, payload) => {
       if (name !== 'job.progress') return;
       // Progress reports are throttled by the clock: moving it on reports every batch.
@@ -178,7 +182,11 @@ describe('what a full rotation refuses, changing nothing', () => {
     },
     {
       what: 'a wrong passphrase for a slot',
-      input: (s: VaultStatus) => ({ scope: 'full', passphrases: [{ slotId: slotId(s, 'kept'), passphrase: 'not the kept one' }], dropSlots: [slotId(s, 'leaked')] }),
+      input: (s: VaultStatus) => ({
+        scope: 'full',
+        passphrases: [{ slotId: slotId(s, 'kept'), passphrase: 'not the kept one' }],
+        dropSlots: [slotId(s, 'leaked')],
+      }),
       code: 'VAULT_BAD_PASSPHRASE',
       message: /slot "kept" is wrong/,
     },
@@ -249,7 +257,12 @@ describe('what a full rotation refuses, changing nothing', () => {
     await call(c, 'vault.unlock', { with: { kind: 'keyfile' } });
     const job = await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: [slotId(status, 'leaked'), slotId(status, 'laptop')] });
     expect((await c.jobs.waitFor(job.id)).status).toBe('succeeded');
-    expect(c.vault.status().slots.map((slot) => slot.label).sort()).toEqual(['kept', 'service']);
+    expect(
+      c.vault
+        .status()
+        .slots.map((slot) => slot.label)
+        .sort(),
+    ).toEqual(['kept', 'service']);
   });
 
   it('a key file slot on a Guardian given no key file at all', async () => {
@@ -271,7 +284,11 @@ describe('what a full rotation refuses, changing nothing', () => {
     const job = c.vault.rotate('test');
     c.jobs.cancel(job.id);
     await c.jobs.waitFor(job.id);
-    const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }], dropSlots: [slotId(status, 'leaked')] });
+    const error = await refused(c, 'vault.rotate', {
+      scope: 'full',
+      passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }],
+      dropSlots: [slotId(status, 'leaked')],
+    });
     expect(error).toMatchObject({ code: 'CONFLICT', hint: expect.stringMatching(/Resume it first/) });
   });
 
@@ -279,9 +296,18 @@ describe('what a full rotation refuses, changing nothing', () => {
     const { c, status } = await vaultWithEverySlot();
     await refused(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: slotId(status, 'kept'), passphrase: 'a wrong one typed' }] });
     await c.jobs.waitFor(
-      (await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }], dropSlots: [slotId(status, 'leaked')] })).id,
+      (
+        await call<Job>(c, 'vault.rotate', {
+          scope: 'full',
+          passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }],
+          dropSlots: [slotId(status, 'leaked')],
+        })
+      ).id,
     );
-    const rows = c.database.sqlite.prepare("SELECT outcome, details FROM audit_events WHERE action = 'vault.rotate' ORDER BY seq").all() as { outcome: string; details: string }[];
+    const rows = c.database.sqlite.prepare("SELECT outcome, details FROM audit_events WHERE action = 'vault.rotate' ORDER BY seq").all() as {
+      outcome: string;
+      details: string;
+    }[];
     expect(rows.map((row) => row.outcome)).toEqual(['VAULT_BAD_PASSPHRASE', 'ok']);
     expect(rows[1]?.details).toContain(slotId(status, 'leaked'));
     const everything = JSON.stringify(c.database.sqlite.prepare('SELECT * FROM audit_events').all());

@@ -38,7 +38,18 @@ describe('guessing the vault passphrase', () => {
     const c = await lockedVault();
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => unlock(c, ALICE, FROM_A, `wrong guess ${i}`)));
     const codes = answers.map((answer) => failure(answer).code).sort();
-    expect(codes).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED', 'VAULT_BAD_PASSPHRASE']);
+    expect(codes).toEqual([
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'VAULT_BAD_PASSPHRASE',
+    ]);
     const busy = answers.map(failure).find((error) => error.code === 'RATE_LIMITED');
     expect(busy).toMatchObject({ message: expect.stringMatching(/still running/), hint: expect.stringMatching(/Wait/) });
   });

@@ -68,7 +68,10 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
     'vault.rotate': ({ scope, passphrases = [], dropSlots = [] }, ctx) =>
       scope === 'full'
         ? guessing(ctx, () =>
-            vault.rotateFully({ passphrases: new Map(passphrases.map((given) => [given.slotId, given.passphrase])), dropSlots: new Set(dropSlots) }, actor(ctx)),
+            vault.rotateFully(
+              { passphrases: new Map(passphrases.map((given) => [given.slotId, given.passphrase])), dropSlots: new Set(dropSlots) },
+              actor(ctx),
+            ),
           ).then((job) => vaultChanged('rotated', job))
         : vaultChanged('rotated', vault.rotate(actor(ctx))),
     // An export is every secret in the clear to whoever knows its passphrase: reveal's rules.

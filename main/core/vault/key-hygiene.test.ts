@@ -148,7 +148,10 @@ describe('scrypt parameters Guardian never writes', () => {
     const again = env.start({ vaultKeyFile: keyFile });
     const before = handed.derivations;
     const answer = await again.router.call(LOCAL_OWNER, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL);
-    expect(answer.ok ? null : answer.error).toMatchObject({ code: 'VAULT_INTEGRITY', message: expect.stringMatching(/scrypt parameters Guardian never writes/) });
+    expect(answer.ok ? null : answer.error).toMatchObject({
+      code: 'VAULT_INTEGRITY',
+      message: expect.stringMatching(/scrypt parameters Guardian never writes/),
+    });
     expect(handed.derivations).toBe(before);
     await call(again, LOCAL_OWNER, 'vault.unlock', { with: { kind: 'keyfile' } });
   });

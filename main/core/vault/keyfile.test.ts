@@ -47,26 +47,39 @@ describe('reading a key file', () => {
     }
   });
 
-  it.each([
-    { what: 'a missing file', path: () => inKeys('missing.key'), message: /cannot be read \(ENOENT\)/ },
-    { what: 'a folder', path: () => inKeys(''), message: /cannot be read \(EISDIR\)/ },
-    { what: 'a file that is too short', path: () => writeKey('short.key', randomBytes(16)), message: /holds 16 bytes; at least 32 are needed/ },
-    { what: 'a file larger than 64 KiB', path: () => writeKey('large.key', randomBytes(KEY_FILE_MAX_BYTES + 1)), message: /is larger than 64 KiB/ },
-    { what: '/dev/zero (endless)', path: () => '/dev/zero', message: /cannot be read \(not a regular file\)/, skip: onWindows || !existsSync('/dev/zero') },
-    { what: 'a FIFO no one writes to', path: () => fifo('pipe.key'), message: /cannot be read \(not a regular file\)/, skip: onWindows },
-    { what: 'a symbolic link to a FIFO', path: () => (symlinkSync(fifo('pipe2.key'), inKeys('to-pipe.key')), inKeys('to-pipe.key')), message: /not a regular file/, skip: onWindows },
-  ].filter((row) => !row.skip))('refuses $what at once with VALIDATION_FAILED and a hint', async ({ path, message }) => {
+  it.each(
+    [
+      { what: 'a missing file', path: () => inKeys('missing.key'), message: /cannot be read \(ENOENT\)/ },
+      { what: 'a folder', path: () => inKeys(''), message: /cannot be read \(EISDIR\)/ },
+      { what: 'a file that is too short', path: () => writeKey('short.key', randomBytes(16)), message: /holds 16 bytes; at least 32 are needed/ },
+      { what: 'a file larger than 64 KiB', path: () => writeKey('large.key', randomBytes(KEY_FILE_MAX_BYTES + 1)), message: /is larger than 64 KiB/ },
+      { what: '/dev/zero (endless)', path: () => '/dev/zero', message: /cannot be read \(not a regular file\)/, skip: onWindows || !existsSync('/dev/zero') },
+      { what: 'a FIFO no one writes to', path: () => fifo('pipe.key'), message: /cannot be read \(not a regular file\)/, skip: onWindows },
+      {
+        what: 'a symbolic link to a FIFO',
+        path: () => (symlinkSync(fifo('pipe2.key'), inKeys('to-pipe.key')), inKeys('to-pipe.key')),
+        message: /not a regular file/,
+        skip: onWindows,
+      },
+    ].filter((row) => !row.skip),
+  )('refuses $what at once with VALIDATION_FAILED and a hint', async ({ path, message }) => {
     const given = path();
-    await expect(readKeyFile(given)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(message), hint: expect.stringMatching(/\S/) });
+    await expect(readKeyFile(given)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(message),
+      hint: expect.stringMatching(/\S/),
+    });
   });
 });
 
 describe('the key file a Guardian was given', () => {
-  it.each([
-    { what: 'a FIFO', path: () => fifo('served-pipe.key'), skip: onWindows },
-    { what: '/dev/zero', path: () => '/dev/zero', skip: onWindows || !existsSync('/dev/zero') },
-    { what: 'a missing path', path: () => inKeys('not-there.key') },
-  ].filter((row) => !row.skip))('when it is $what, unlocking with it says so at once, and the vault still opens with its passphrase', async ({ path }) => {
+  it.each(
+    [
+      { what: 'a FIFO', path: () => fifo('served-pipe.key'), skip: onWindows },
+      { what: '/dev/zero', path: () => '/dev/zero', skip: onWindows || !existsSync('/dev/zero') },
+      { what: 'a missing path', path: () => inKeys('not-there.key') },
+    ].filter((row) => !row.skip),
+  )('when it is $what, unlocking with it says so at once, and the vault still opens with its passphrase', async ({ path }) => {
     const good = writeKey('good.key', randomBytes(64));
     const first = env.start({ vaultKeyFile: configuredKeyFile(good) });
     success(await first.router.call(LOCAL_OWNER, 'vault.init', { slot: { kind: 'keyfile' } }, CALL));

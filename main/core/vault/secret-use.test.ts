@@ -28,14 +28,22 @@ async function setUp() {
   await call('vault.init', { slot: { kind: 'passphrase', passphrase: 'correct horse battery staple' } });
   const web = await call<{ id: string }>('servers.create', { name: 'web', host: 'Web-1.Example.com', port: 22 });
   const db = await call<{ id: string }>('servers.create', { name: 'db', host: '2001:db8::5', port: 22 });
-  const secret = await call<Secret>('secrets.create', { name: 'deploy', username: 'deploy', serverIds: [web.id, db.id], value: { kind: 'password', password: 'pw-1' } });
+  const secret = await call<Secret>('secrets.create', {
+    name: 'deploy',
+    username: 'deploy',
+    serverIds: [web.id, db.id],
+    value: { kind: 'password', password: 'pw-1' },
+  });
   return { core, web, db, secret };
 }
 
 describe('SecretStore.use', () => {
   it('hands the secret to a server it is linked to, at that server’s host, and records who used it', async () => {
     const { core, web, db, secret } = await setUp();
-    expect(core.secrets.use(secret.id, { usedBy: 'check:1', serverId: web.id, host: 'web-1.example.com.' })).toEqual({ value: { kind: 'password', password: 'pw-1' }, username: 'deploy' });
+    expect(core.secrets.use(secret.id, { usedBy: 'check:1', serverId: web.id, host: 'web-1.example.com.' })).toEqual({
+      value: { kind: 'password', password: 'pw-1' },
+      username: 'deploy',
+    });
     expect(core.secrets.use(secret.id, { usedBy: 'check:2', serverId: db.id, host: '[2001:db8::5]' }).value.kind).toBe('password');
     expect(core.secrets.list({}).find((s) => s.id === secret.id)?.lastUsedBy).toBe('check:2');
   });
@@ -49,12 +57,19 @@ describe('SecretStore.use', () => {
     expect(unlinked.hint).toMatch(/^Link the secret to this server on the Vault page/);
 
     const elsewhere = caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: web.id, host: 'rogue.example.net' }));
-    expect(elsewhere).toMatchObject({ code: 'PERMISSION_DENIED', message: 'The secret "deploy" may only be sent to the host of "web" (web-1.example.com), not to rogue.example.net.' });
+    expect(elsewhere).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      message: 'The secret "deploy" may only be sent to the host of "web" (web-1.example.com), not to rogue.example.net.',
+    });
     expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: web.id, host: '' })).code).toBe('PERMISSION_DENIED');
     expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: null, host: 'web-1.example.com' })).code).toBe('PERMISSION_DENIED');
-    expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: 'no-such-server', host: 'web-1.example.com' })).code).toBe('PERMISSION_DENIED');
+    expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: 'no-such-server', host: 'web-1.example.com' })).code).toBe(
+      'PERMISSION_DENIED',
+    );
     // An API key whose role has vault:reveal but which was not given it is held to the links too.
-    expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: other.id, host: '10.0.0.9', principal: limitedAdmin })).code).toBe('PERMISSION_DENIED');
+    expect(caught(() => core.secrets.use(secret.id, { usedBy: 'check:x', serverId: other.id, host: '10.0.0.9', principal: limitedAdmin })).code).toBe(
+      'PERMISSION_DENIED',
+    );
     expect(core.secrets.list({}).find((s) => s.id === secret.id)?.lastUsedBy).toBeNull();
   });
 
@@ -67,7 +82,10 @@ describe('SecretStore.use', () => {
 
   it('lets a principal who may reveal the secret use it anywhere', async () => {
     const { core, secret } = await setUp();
-    expect(core.secrets.use(secret.id, { usedBy: 'check-test:user:o', serverId: null, host: 'anywhere.example.org', principal: LOCAL_OWNER }).value).toEqual({ kind: 'password', password: 'pw-1' });
+    expect(core.secrets.use(secret.id, { usedBy: 'check-test:user:o', serverId: null, host: 'anywhere.example.org', principal: LOCAL_OWNER }).value).toEqual({
+      kind: 'password',
+      password: 'pw-1',
+    });
     expect(core.secrets.list({}).find((s) => s.id === secret.id)?.lastUsedBy).toBe('check-test:user:o');
   });
 });

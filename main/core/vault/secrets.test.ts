@@ -118,7 +118,8 @@ describe('every kind of secret', () => {
     // And the same after the keys left memory and came back.
     c.vault.lock();
     success(await c.router.call(owner, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
-    for (const [index, secret] of created.entries()) expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual(values[index]);
+    for (const [index, secret] of created.entries())
+      expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual(values[index]);
 
     const stored = c.database.sqlite.prepare('SELECT sealed FROM secrets').pluck().all() as string[];
     for (const value of values) {
@@ -190,7 +191,12 @@ describe('SSH keys', () => {
     { what: 'a public key', input: () => ({ privateKey: keys.plainPub }), message: /public key/, path: 'privateKey' },
     { what: 'garbage', input: () => ({ privateKey: 'not a key at all\n' }), message: /not an SSH private key/, path: 'privateKey' },
     { what: 'a truncated key', input: () => ({ privateKey: keys.plain.slice(0, 200) }), message: /not an SSH private key/, path: 'privateKey' },
-    { what: 'a wrong key passphrase', input: () => ({ privateKey: keys.encrypted, passphrase: 'not the passphrase' }), message: /passphrase is missing or wrong/, path: 'passphrase' },
+    {
+      what: 'a wrong key passphrase',
+      input: () => ({ privateKey: keys.encrypted, passphrase: 'not the passphrase' }),
+      message: /passphrase is missing or wrong/,
+      path: 'passphrase',
+    },
     { what: 'a missing key passphrase', input: () => ({ privateKey: keys.encrypted }), message: /passphrase is missing or wrong/, path: 'passphrase' },
   ])('inspectKey and secrets.create refuse $what with VALIDATION_FAILED, storing nothing', async ({ input, message, path }) => {
     const c = await unlockedCore();
@@ -266,7 +272,10 @@ describe('while the vault is locked', () => {
 
     t += 10 * MINUTE - 1;
     expect(c.vault.status().locked).toBe(false);
-    expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual({ kind: 'password', password: 'idle-value' });
+    expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual({
+      kind: 'password',
+      password: 'idle-value',
+    });
     t += 10 * MINUTE - 1;
     c.secrets.list({});
     expect(c.vault.status()).toMatchObject({ locked: false, autoLockMs: 10 * MINUTE });

@@ -59,10 +59,19 @@ export function inspectSshKey(privateKey: string, passphrase?: string) {
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) {
     const encrypted = /encrypted|passphrase|decrypt/i.test(key instanceof Error ? key.message : '');
-    throw new AppError('VALIDATION_FAILED', encrypted ? 'The key is encrypted and the passphrase is missing or wrong.' : 'This is not an SSH private key Guardian can read.', {
-      hint: encrypted ? 'Enter the key’s passphrase.' : 'Paste the whole key, from -----BEGIN to -----END (OpenSSH or PEM format).',
-      issues: [{ path: encrypted ? ['value', 'passphrase'] : ['value', 'privateKey'], message: encrypted ? 'Wrong or missing passphrase' : 'Not a readable private key' }],
-    });
+    throw new AppError(
+      'VALIDATION_FAILED',
+      encrypted ? 'The key is encrypted and the passphrase is missing or wrong.' : 'This is not an SSH private key Guardian can read.',
+      {
+        hint: encrypted ? 'Enter the key’s passphrase.' : 'Paste the whole key, from -----BEGIN to -----END (OpenSSH or PEM format).',
+        issues: [
+          {
+            path: encrypted ? ['value', 'passphrase'] : ['value', 'privateKey'],
+            message: encrypted ? 'Wrong or missing passphrase' : 'Not a readable private key',
+          },
+        ],
+      },
+    );
   }
   if (!key.isPrivateKey()) {
     throw new AppError('VALIDATION_FAILED', 'This is a public key; Guardian needs the private key.', {
@@ -153,9 +162,13 @@ export class SecretStore {
     const row = this.row(id);
     const linked = (fields.serverIds ?? []).filter((serverId) => !row.serverIds.includes(serverId));
     if (linked.length > 0 && !fields.value && principal && !principalAllows(principal, 'vault:reveal')) {
-      throw new AppError('PERMISSION_DENIED', `Linking "${row.name}" to another server would let that server receive it; that needs the "vault:reveal" permission.`, {
-        hint: 'Ask an owner or admin to link it, or enter the secret’s value again together with the new server.',
-      });
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `Linking "${row.name}" to another server would let that server receive it; that needs the "vault:reveal" permission.`,
+        {
+          hint: 'Ask an owner or admin to link it, or enter the secret’s value again together with the new server.',
+        },
+      );
     }
     if (fields.value && fields.value.kind !== row.kind) {
       throw new AppError('VALIDATION_FAILED', `A ${row.kind.replace('_', ' ')} secret cannot become a ${fields.value.kind.replace('_', ' ')}.`, {
@@ -230,16 +243,27 @@ export class SecretStore {
 
   private authorizeRow(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): void {
     if (use.principal && principalAllows(use.principal, 'vault:reveal')) return;
-    const server = use.serverId === null ? undefined : this.deps.db.select({ name: serversTable.name, host: serversTable.host }).from(serversTable).where(eq(serversTable.id, use.serverId)).get();
+    const server =
+      use.serverId === null
+        ? undefined
+        : this.deps.db.select({ name: serversTable.name, host: serversTable.host }).from(serversTable).where(eq(serversTable.id, use.serverId)).get();
     if (!server || use.serverId === null || !row.serverIds.includes(use.serverId)) {
-      throw new AppError('PERMISSION_DENIED', `The secret "${row.name}" is not linked to ${server ? `the server "${server.name}"` : 'the server this is for'}.`, {
-        hint: 'Link the secret to this server on the Vault page (a credential is only sent to the servers it is linked to), or choose a secret linked to it.',
-      });
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `The secret "${row.name}" is not linked to ${server ? `the server "${server.name}"` : 'the server this is for'}.`,
+        {
+          hint: 'Link the secret to this server on the Vault page (a credential is only sent to the servers it is linked to), or choose a secret linked to it.',
+        },
+      );
     }
     if (sameHost(use.host, server.host)) return;
-    throw new AppError('PERMISSION_DENIED', `The secret "${row.name}" may only be sent to the host of "${server.name}" (${server.host}), not to ${use.host || 'another host'}.`, {
-      hint: 'Point the check at the server’s own host; a credential goes only to the servers it is linked to.',
-    });
+    throw new AppError(
+      'PERMISSION_DENIED',
+      `The secret "${row.name}" may only be sent to the host of "${server.name}" (${server.host}), not to ${use.host || 'another host'}.`,
+      {
+        hint: 'Point the check at the server’s own host; a credential goes only to the servers it is linked to.',
+      },
+    );
   }
 }
 
@@ -263,6 +287,11 @@ export interface UsedSecret {
 
 /** Host names compare without case, a trailing dot or IPv6 brackets. */
 function sameHost(a: string, b: string): boolean {
-  const norm = (host: string) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const norm = (host: string) =>
+    host
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1')
+      .replace(/\.$/, '');
   return norm(a) !== '' && norm(a) === norm(b);
 }

@@ -146,11 +146,7 @@ describe('key slots', () => {
     const fileSlot = withFile.slots[1]?.id ?? '';
     const secondSlot = withSecond.slots[2]?.id ?? '';
 
-    const unlockWith = [
-      { kind: 'passphrase', passphrase: FIRST },
-      { kind: 'keyfile' },
-      { kind: 'passphrase', passphrase: SECOND },
-    ];
+    const unlockWith = [{ kind: 'passphrase', passphrase: FIRST }, { kind: 'keyfile' }, { kind: 'passphrase', passphrase: SECOND }];
     for (const using of unlockWith) {
       await call(c, 'vault.lock', {});
       t += 1000;
@@ -233,7 +229,11 @@ describe('key slots', () => {
     for (const osKeys of [undefined, workingKeychain()]) {
       const moved = await env.restart(osKeys ? { osKeys } : {});
       const error = await refused(moved, 'vault.unlock', { with: { kind: 'os' } });
-      expect(error).toMatchObject({ code: 'VAULT_BAD_PASSPHRASE', message: 'The OS keychain could not open this vault; nothing was changed.', hint: 'Unlock with another key slot.' });
+      expect(error).toMatchObject({
+        code: 'VAULT_BAD_PASSPHRASE',
+        message: 'The OS keychain could not open this vault; nothing was changed.',
+        hint: 'Unlock with another key slot.',
+      });
       expect(moved.vault.status().locked).toBe(true);
       await call(moved, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
       expectIntact(moved, planted);

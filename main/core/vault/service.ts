@@ -62,11 +62,7 @@ export class VaultService {
     const state = this.state();
     const remaining =
       state?.pendingGeneration != null
-        ? (this.deps.db
-            .select({ n: count() })
-            .from(secretsTable)
-            .where(ne(secretsTable.keyGeneration, state.pendingGeneration))
-            .get()?.n ?? 0)
+        ? (this.deps.db.select({ n: count() }).from(secretsTable).where(ne(secretsTable.keyGeneration, state.pendingGeneration)).get()?.n ?? 0)
         : 0;
     return {
       initialized: state !== undefined,
@@ -89,8 +85,14 @@ export class VaultService {
       const now = this.deps.clock.now();
       this.deps.sqlite.transaction(() => {
         if (this.state()) throw new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it instead.' });
-        this.deps.db.insert(vaultStateTable).values({ id: 1, generation: 1, wrappedDek: seal(kek, dek, DEK_AAD(1)).toString('base64') }).run();
-        this.deps.db.insert(vaultSlotsTable).values({ id: slotId, ...slot, createdAt: now, lastUsedAt: now }).run();
+        this.deps.db
+          .insert(vaultStateTable)
+          .values({ id: 1, generation: 1, wrappedDek: seal(kek, dek, DEK_AAD(1)).toString('base64') })
+          .run();
+        this.deps.db
+          .insert(vaultSlotsTable)
+          .values({ id: slotId, ...slot, createdAt: now, lastUsedAt: now })
+          .run();
       })();
     } catch (error) {
       kek.fill(0);
@@ -134,7 +136,10 @@ export class VaultService {
     const kek = this.deps.keyring.requireKek();
     const slotId = this.deps.newId();
     const slot = await makeSlot(slotId, spec, kek, this.protectors);
-    this.deps.db.insert(vaultSlotsTable).values({ id: slotId, ...slot, createdAt: this.deps.clock.now(), lastUsedAt: null }).run();
+    this.deps.db
+      .insert(vaultSlotsTable)
+      .values({ id: slotId, ...slot, createdAt: this.deps.clock.now(), lastUsedAt: null })
+      .run();
     return this.status();
   }
 
@@ -162,11 +167,7 @@ export class VaultService {
     }
     const { kek } = await openSlots([slot], { kind: 'passphrase', passphrase: current }, this.protectors);
     const replacement = await withKey(kek, (opened) => makeSlot(id, { kind: 'passphrase', passphrase: next, label: slot.label }, opened, this.protectors));
-    this.deps.db
-      .update(vaultSlotsTable)
-      .set({ wrappedKek: replacement.wrappedKek, params: replacement.params })
-      .where(eq(vaultSlotsTable.id, id))
-      .run();
+    this.deps.db.update(vaultSlotsTable).set({ wrappedKek: replacement.wrappedKek, params: replacement.params }).where(eq(vaultSlotsTable.id, id)).run();
     return this.status();
   }
 
@@ -232,14 +233,30 @@ export class VaultService {
         else rewrapped.set(slot.id, result);
       }
       if (refusals.length > 0) {
-        throw new AppError('CONFLICT', `Some key slots cannot be re-wrapped: ${refusals.map(({ slot, reason }) => `“${slot.label}” (${reason})`).join(', ')}. Nothing was changed.`, {
-          hint: 'Give the passphrase of every passphrase slot kept, or name the slots that cannot be re-wrapped among those to remove.',
-        });
+        throw new AppError(
+          'CONFLICT',
+          `Some key slots cannot be re-wrapped: ${refusals.map(({ slot, reason }) => `“${slot.label}” (${reason})`).join(', ')}. Nothing was changed.`,
+          {
+            hint: 'Give the passphrase of every passphrase slot kept, or name the slots that cannot be re-wrapped among those to remove.',
+          },
+        );
       }
       this.deps.sqlite.transaction(() => {
         const now = this.state();
-        const ids = this.slots().map((slot) => slot.id).sort().join();
-        if (!now || now.generation !== state.generation || now.pendingGeneration != null || ids !== slots.map((slot) => slot.id).sort().join()) {
+        const ids = this.slots()
+          .map((slot) => slot.id)
+          .sort()
+          .join();
+        if (
+          !now ||
+          now.generation !== state.generation ||
+          now.pendingGeneration != null ||
+          ids !==
+            slots
+              .map((slot) => slot.id)
+              .sort()
+              .join()
+        ) {
           throw new AppError('CONFLICT', 'The vault’s keys changed while the full rotation was being prepared; nothing was changed.', {
             hint: 'Look at the key slots again and start the full rotation once more.',
           });
@@ -276,10 +293,14 @@ export class VaultService {
     }
     const notPassphrase = slots.filter((slot) => request.passphrases.has(slot.id) && slot.kind !== 'passphrase');
     if (notPassphrase.length > 0) {
-      throw new AppError('VALIDATION_FAILED', `A passphrase was given for “${notPassphrase.map((slot) => slot.label).join('”, “')}”, which is not a passphrase slot.`, {
-        hint: 'Give passphrases only for passphrase slots.',
-        issues: [{ path: ['passphrases'], message: 'Not a passphrase slot' }],
-      });
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `A passphrase was given for “${notPassphrase.map((slot) => slot.label).join('”, “')}”, which is not a passphrase slot.`,
+        {
+          hint: 'Give passphrases only for passphrase slots.',
+          issues: [{ path: ['passphrases'], message: 'Not a passphrase slot' }],
+        },
+      );
     }
     const kept = slots.filter((slot) => !request.dropSlots.has(slot.id));
     if (kept.length === 0) {

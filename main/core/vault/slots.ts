@@ -163,7 +163,12 @@ export async function openSlots(slots: VaultSlotRow[], using: UnlockWith, protec
     }
   })();
   if (found) return found;
-  const what = using.kind === 'passphrase' ? 'The passphrase is wrong' : using.kind === 'keyfile' ? 'The key file does not open this vault' : 'The OS keychain could not open this vault';
+  const what =
+    using.kind === 'passphrase'
+      ? 'The passphrase is wrong'
+      : using.kind === 'keyfile'
+        ? 'The key file does not open this vault'
+        : 'The OS keychain could not open this vault';
   throw new AppError('VAULT_BAD_PASSPHRASE', `${what}; nothing was changed.`, {
     hint: using.kind === 'passphrase' ? 'Check the passphrase (it is case-sensitive) and try again.' : 'Unlock with another key slot.',
   });

@@ -109,8 +109,15 @@ describe('features this Guardian does not have', () => {
 
 describe('the published contract', () => {
   it('serves the OpenAPI document with security, error responses and bounds', async () => {
-    type Operation = { security: unknown[]; responses: Record<string, unknown>; requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } } };
-    const { status, body } = await guardian.request<{ paths: Record<string, Record<string, Operation>>; components: { securitySchemes: object } }>('GET', 'api/v1/openapi.json');
+    type Operation = {
+      security: unknown[];
+      responses: Record<string, unknown>;
+      requestBody?: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } };
+    };
+    const { status, body } = await guardian.request<{ paths: Record<string, Record<string, Operation>>; components: { securitySchemes: object } }>(
+      'GET',
+      'api/v1/openapi.json',
+    );
     expect(status).toBe(200);
     expect(Object.keys(body.components.securitySchemes).sort()).toEqual(['apiKey', 'csrf', 'session']);
     const create = body.paths['/api/v1/servers']?.post;
@@ -130,7 +137,10 @@ describe('the published contract', () => {
     expect(families.filter(({ name, type }) => name.endsWith('_total') !== (type === 'counter'))).toEqual([]);
     // Every sample belongs to a declared family (histograms add _bucket, _sum and _count).
     const declared = new Set(families.map(({ name }) => name));
-    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? line);
+    const samples = text
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? line);
     expect(samples.filter((name) => !declared.has(name) && !declared.has(name.replace(/_(bucket|sum|count)$/, '')))).toEqual([]);
     expect(text).toMatch(/^guardian_nodejs_active_handles\{type="\w+"\} \d+$/m);
   });

@@ -99,8 +99,7 @@ function sessionOf(answer: Answer<Me>): Session {
 const OWNER = { username: 'olivia', password: 'a long and unusual sentence 42' };
 let owner: Session;
 
-const signIn = (server: Guardian, username: string, password: string) =>
-  send<Me>(server, 'POST', 'api/v1/auth/login', { body: { username, password } });
+const signIn = (server: Guardian, username: string, password: string) => send<Me>(server, 'POST', 'api/v1/auth/login', { body: { username, password } });
 
 describe('without credentials', () => {
   it('refuses the API with 401 UNAUTHENTICATED and a hint', async () => {
@@ -205,7 +204,13 @@ interface Probe {
 
 const PROBES: Probe[] = [
   { what: 'list servers', verb: 'GET', path: 'api/v1/servers', permission: 'servers:read' },
-  { what: 'add a server', verb: 'POST', path: 'api/v1/servers', permission: 'servers:write', body: (role) => ({ name: `by-${role}`, host: `${role}.roles.test` }) },
+  {
+    what: 'add a server',
+    verb: 'POST',
+    path: 'api/v1/servers',
+    permission: 'servers:write',
+    body: (role) => ({ name: `by-${role}`, host: `${role}.roles.test` }),
+  },
   { what: 'list jobs', verb: 'GET', path: 'api/v1/jobs', permission: 'jobs:read' },
   { what: 'read system info', verb: 'GET', path: 'api/v1/system/info', permission: 'system:read' },
   { what: 'list accounts', verb: 'GET', path: 'api/v1/users', permission: 'users:read' },
@@ -304,7 +309,19 @@ describe('API keys', () => {
     let expiresAt = 0;
     for (const windowMs of [3_000, 8_000, 20_000]) {
       expiresAt = Date.now() + windowMs;
-      const created = await runCli(['apikey', 'create', '--name', `expiring-${windowMs}`, '--role', 'viewer', '--json', '--data-dir', guardian.dataDir, '--expires', new Date(expiresAt).toISOString()]);
+      const created = await runCli([
+        'apikey',
+        'create',
+        '--name',
+        `expiring-${windowMs}`,
+        '--role',
+        'viewer',
+        '--json',
+        '--data-dir',
+        guardian.dataDir,
+        '--expires',
+        new Date(expiresAt).toISOString(),
+      ]);
       if (created.code !== 0 || Date.now() + 750 >= expiresAt) continue;
       key = JSON.parse(created.stdout) as Key;
       break;
@@ -363,9 +380,7 @@ describe('the event stream', () => {
     try {
       const created = await send<Server>(guardian, 'POST', 'api/v1/servers', { headers: owner.write, body: { name: 'sse-web', host: 'sse.test' } });
       expect(created.status).toBe(200);
-      const event = await stream.waitFor(
-        (e) => e.event === 'servers.changed' && (e.data as { ids?: string[] }).ids?.includes(created.body.id) === true,
-      );
+      const event = await stream.waitFor((e) => e.event === 'servers.changed' && (e.data as { ids?: string[] }).ids?.includes(created.body.id) === true);
       expect(event.data).toMatchObject({ change: 'created' });
     } finally {
       stream.close();

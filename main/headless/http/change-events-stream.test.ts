@@ -19,14 +19,16 @@ beforeAll(async () => {
 });
 afterAll(() => served.close());
 
-const about = (name: string, id: string) => (event: ServerSentEvent) =>
-  event.event === name && (event.data as { ids?: string[] }).ids?.includes(id) === true;
+const about = (name: string, id: string) => (event: ServerSentEvent) => event.event === name && (event.data as { ids?: string[] }).ids?.includes(id) === true;
 
 describe('change events over the event stream', () => {
   it('come back to the session that made the change', async () => {
     const stream = await openEvents(new URL('api/v1/events', served.url), owner.read);
     try {
-      const server = await send<Server>(served.url, 'POST', 'api/v1/servers', { headers: owner.write, body: { name: 'own-1', host: 'own-1.test', monitor: false } });
+      const server = await send<Server>(served.url, 'POST', 'api/v1/servers', {
+        headers: owner.write,
+        body: { name: 'own-1', host: 'own-1.test', monitor: false },
+      });
       expect(server.status, server.text).toBe(200);
       const check = await send<Check>(served.url, 'POST', 'api/v1/checks', {
         headers: owner.write,
@@ -46,10 +48,16 @@ describe('change events over the event stream', () => {
     const stream = await openEvents(new URL('api/v1/events', served.url), viewer.read);
     try {
       // Accounts are not a viewer's to read: the change goes by unheard.
-      const user = await send<User>(served.url, 'POST', 'api/v1/users', { headers: owner.write, body: { username: 'nadia', role: 'viewer', password: 'a long sentence for nadia 7' } });
+      const user = await send<User>(served.url, 'POST', 'api/v1/users', {
+        headers: owner.write,
+        body: { username: 'nadia', role: 'viewer', password: 'a long sentence for nadia 7' },
+      });
       expect(user.status, user.text).toBe(200);
       // Servers are: events arrive in order, so once this one is here the account's would be too.
-      const server = await send<Server>(served.url, 'POST', 'api/v1/servers', { headers: owner.write, body: { name: 'seen-1', host: 'seen-1.test', monitor: false } });
+      const server = await send<Server>(served.url, 'POST', 'api/v1/servers', {
+        headers: owner.write,
+        body: { name: 'seen-1', host: 'seen-1.test', monitor: false },
+      });
       expect(server.status, server.text).toBe(200);
       await stream.waitFor(about('servers.changed', server.body.id));
 

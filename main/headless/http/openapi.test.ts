@@ -92,7 +92,9 @@ describe('the OpenAPI document', () => {
       expect(statuses.includes('414'), `${def.name}: 414`).toBe(pathParams(def.http.path).length > 0);
       expect(statuses, def.name).not.toContain('default');
       for (const status of statuses) {
-        expect(operation.responses[status]?.content?.['application/json']?.schema, `${def.name} ${status}`).toEqual({ $ref: '#/components/schemas/ErrorResponse' });
+        expect(operation.responses[status]?.content?.['application/json']?.schema, `${def.name} ${status}`).toEqual({
+          $ref: '#/components/schemas/ErrorResponse',
+        });
       }
     }
     const { AppError } = doc.components.schemas;
@@ -166,7 +168,10 @@ describe('the error codes it lists', () => {
       for (const principal of [null, viewer, LOCAL_OWNER]) {
         for (const input of inputs) {
           const result = await env.core.router.call(principal, def.name, input, { origin: 'test' });
-          if (!result.ok && !documented.has(result.error.code)) undocumented.push(`${def.name} ${principal?.role ?? 'anonymous'} ${JSON.stringify(input)}: ${result.error.code} (${HTTP_STATUS[result.error.code]})`);
+          if (!result.ok && !documented.has(result.error.code))
+            undocumented.push(
+              `${def.name} ${principal?.role ?? 'anonymous'} ${JSON.stringify(input)}: ${result.error.code} (${HTTP_STATUS[result.error.code]})`,
+            );
         }
       }
     }

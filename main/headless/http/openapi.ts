@@ -161,7 +161,8 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     info: {
       title: 'Guardian Server Manager API',
       version,
-      description: 'Every failure answers { "error": { code, message, hint, retryable, correlationId, issues? } }; each operation lists the codes it can give under its status.',
+      description:
+        'Every failure answers { "error": { code, message, hint, retryable, correlationId, issues? } }; each operation lists the codes it can give under its status.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/', description: 'The Guardian that serves this document.' }],

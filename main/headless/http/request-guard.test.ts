@@ -71,7 +71,15 @@ describe('the Host header (DNS rebinding)', { timeout: 90_000 }, () => {
   });
 
   it('answers the loopback names, the bound address and the public names (--public-name, repeated)', async () => {
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'LOCALHOST', `${PUBLIC_NAMES[0]}`, `GUARDIAN.example.COM.:443`, `${PUBLIC_NAMES[1]}:${port}`]) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `[::1]:${port}`,
+      'LOCALHOST',
+      `${PUBLIC_NAMES[0]}`,
+      `GUARDIAN.example.COM.:443`,
+      `${PUBLIC_NAMES[1]}:${port}`,
+    ]) {
       const api = await send(guardian.at('api/v1/servers'), { headers: { ...guardian.auth(), host } });
       expect(api.status, host).toBe(200);
       expect((await send(guardian.at('metrics'), { headers: { host } })).status, host).toBe(200);

@@ -37,11 +37,7 @@ type Caller = 'owner' | 'operator' | 'admin' | { cookie: string; csrf: string };
 
 async function call<T = unknown>(who: Caller, verb: string, path: string, body?: unknown): Promise<Answer<T>> {
   const credentials =
-    who === 'owner'
-      ? guardian.auth()
-      : typeof who === 'string'
-        ? { authorization: `Bearer ${keys[who]}` }
-        : { cookie: who.cookie, 'x-csrf-token': who.csrf };
+    who === 'owner' ? guardian.auth() : typeof who === 'string' ? { authorization: `Bearer ${keys[who]}` } : { cookie: who.cookie, 'x-csrf-token': who.csrf };
   const response = await fetch(guardian.at(path), {
     method: verb,
     headers: { ...credentials, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -140,7 +136,12 @@ describe('where a scheduled report is written', { timeout: 90_000 }, () => {
     const set = await call<OutputFolders>('owner', 'PUT', 'api/v1/schedules/output-folders', { folders: [`${allowed}/`] });
     expect(set).toMatchObject({ status: 200, body: { folders: [allowed] } });
 
-    const inside = await call<Schedule>('operator', 'POST', 'api/v1/schedules', schedule('report.generate', { type: 'inventory', ...REPORT, folder: join(allowed, 'monthly') }));
+    const inside = await call<Schedule>(
+      'operator',
+      'POST',
+      'api/v1/schedules',
+      schedule('report.generate', { type: 'inventory', ...REPORT, folder: join(allowed, 'monthly') }),
+    );
     expect(inside.status).toBe(200);
     const job = await finished((await call<Job>('operator', 'POST', `api/v1/schedules/${inside.body.id}/run`, {})).body.id);
     expect((job.result as ReportResult).savedTo?.startsWith(join(allowed, 'monthly'))).toBe(true);
@@ -164,7 +165,9 @@ function escapeLink(): string {
 /** A browser session for an account made with `guardian user add`, its first password changed as required. */
 async function signedIn(username: string, role: 'owner' | 'admin'): Promise<{ cookie: string; csrf: string; me: Me }> {
   const first = `the first password of ${username} 1`;
-  const added = await runCli(['user', 'add', '--username', username, '--role', role, '--password-stdin', '--data-dir', guardian.dataDir], { stdin: `${first}\n` });
+  const added = await runCli(['user', 'add', '--username', username, '--role', role, '--password-stdin', '--data-dir', guardian.dataDir], {
+    stdin: `${first}\n`,
+  });
   if (added.code !== 0) throw new Error(`guardian user add failed:\n${added.stderr}`);
   const login = await fetch(guardian.at('api/v1/auth/login'), {
     method: 'POST',
@@ -173,7 +176,11 @@ async function signedIn(username: string, role: 'owner' | 'admin'): Promise<{ co
   });
   expect(login.status).toBe(200);
   const me = (await login.json()) as Me;
-  const session = { cookie: (login.headers.getSetCookie().find((line) => line.startsWith('guardian_session=')) ?? '').split(';')[0] ?? '', csrf: me.csrfToken, me };
+  const session = {
+    cookie: (login.headers.getSetCookie().find((line) => line.startsWith('guardian_session=')) ?? '').split(';')[0] ?? '',
+    csrf: me.csrfToken,
+    me,
+  };
   const changed = await call(session, 'POST', 'api/v1/auth/password', { currentPassword: first, newPassword: `${username} chose this one herself 2` });
   expect(changed.status).toBe(200);
   return session;

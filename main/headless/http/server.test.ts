@@ -99,13 +99,55 @@ describe('errors', () => {
   });
 
   it.each([
-    { what: 'a port out of range', path: 'api/v1/servers', init: json({ name: 'err-1', host: 'a.test', port: 70_000 }), status: 400, code: 'VALIDATION_FAILED', mentions: 'port' },
-    { what: 'an unknown field', path: 'api/v1/servers', init: json({ name: 'err-2', host: 'a.test', colour: 'red' }), status: 400, code: 'VALIDATION_FAILED', mentions: 'colour' },
-    { what: 'malformed JSON', path: 'api/v1/servers', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' }, status: 400, code: 'VALIDATION_FAILED', mentions: 'could not be read' },
-    { what: 'a server id that does not exist', path: `api/v1/servers/${randomUUID()}`, init: { method: 'GET' }, status: 404, code: 'NOT_FOUND', mentions: 'no server' },
+    {
+      what: 'a port out of range',
+      path: 'api/v1/servers',
+      init: json({ name: 'err-1', host: 'a.test', port: 70_000 }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      mentions: 'port',
+    },
+    {
+      what: 'an unknown field',
+      path: 'api/v1/servers',
+      init: json({ name: 'err-2', host: 'a.test', colour: 'red' }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      mentions: 'colour',
+    },
+    {
+      what: 'malformed JSON',
+      path: 'api/v1/servers',
+      init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      mentions: 'could not be read',
+    },
+    {
+      what: 'a server id that does not exist',
+      path: `api/v1/servers/${randomUUID()}`,
+      init: { method: 'GET' },
+      status: 404,
+      code: 'NOT_FOUND',
+      mentions: 'no server',
+    },
     { what: 'an unknown route', path: 'api/v1/no-such-thing', init: { method: 'GET' }, status: 404, code: 'NOT_FOUND', mentions: '/api/v1/no-such-thing' },
-    { what: 'a body over the limit (10 MiB)', path: 'api/v1/servers/import', init: json({ format: 'csv', content: 'x'.repeat(10 * 1024 * 1024) }), status: 413, code: 'PAYLOAD_TOO_LARGE', mentions: 'larger' },
-    { what: 'a text/plain body', path: 'api/v1/servers', init: { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=x' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', mentions: 'JSON' },
+    {
+      what: 'a body over the limit (10 MiB)',
+      path: 'api/v1/servers/import',
+      init: json({ format: 'csv', content: 'x'.repeat(10 * 1024 * 1024) }),
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      mentions: 'larger',
+    },
+    {
+      what: 'a text/plain body',
+      path: 'api/v1/servers',
+      init: { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'name=x' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      mentions: 'JSON',
+    },
   ])('answers $what with $status $code in the error shape', async ({ path, init, status, code, mentions }) => {
     const response = await fetch(guardian.at(path), { ...init, headers: { ...guardian.auth(), ...(init.headers as Record<string, string> | undefined) } });
     expect(response.status).toBe(status);
@@ -153,10 +195,7 @@ describe('operability endpoints', () => {
 
   it('publishes an OpenAPI 3.1 document with one operation per contract method', async () => {
     type Operation = { operationId: string; parameters: { name: string; in: string }[] };
-    const { status, body } = await guardian.request<{ openapi: string; paths: Record<string, Record<string, Operation>> }>(
-      'GET',
-      'api/v1/openapi.json',
-    );
+    const { status, body } = await guardian.request<{ openapi: string; paths: Record<string, Record<string, Operation>> }>('GET', 'api/v1/openapi.json');
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
     for (const def of methodList) {
@@ -177,9 +216,7 @@ describe('events and jobs', () => {
     const events = await openEvents(guardian.at('api/v1/events'), guardian.auth());
     try {
       const created = await create({ name: 'sse-web', host: 'sse.test' });
-      const changed = await events.waitFor(
-        (e) => e.event === 'servers.changed' && JSON.stringify(e.data).includes(created.id),
-      );
+      const changed = await events.waitFor((e) => e.event === 'servers.changed' && JSON.stringify(e.data).includes(created.id));
       expect(changed.data).toEqual({ change: 'created', ids: [created.id] });
     } finally {
       events.close();
@@ -213,9 +250,7 @@ describe('events and jobs', () => {
       const imported = await guardian.request<Page>('GET', 'api/v1/servers?q=imp-');
       expect(names(imported.body)).toEqual(['imp-1', 'imp-3', 'imp-4']);
 
-      const last = await events.waitFor(
-        (e) => e.event === 'job.progress' && (e.data as Job).id === started.body.id && (e.data as Job).status === 'succeeded',
-      );
+      const last = await events.waitFor((e) => e.event === 'job.progress' && (e.data as Job).id === started.body.id && (e.data as Job).status === 'succeeded');
       expect((last.data as Job).result).toEqual(summary);
       expect(events.received.every((e) => e.event === 'job.progress')).toBe(true);
       expect(events.received.some((e) => (e.data as Job).id === started.body.id && (e.data as Job).status === 'running')).toBe(true);

@@ -249,12 +249,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (firstOwner && !options.setupGate?.admits(request.headers[SETUP_TOKEN_HEADER])) {
           return sendError(reply, setupTokenRequired().toShape(request.id));
         }
-        const input = inputFromHttp(
-          def,
-          request.params as Record<string, string>,
-          request.query as Record<string, unknown>,
-          request.body,
-        );
+        const input = inputFromHttp(def, request.params as Record<string, string>, request.query as Record<string, unknown>, request.body);
         const result = await router.call(principal, name, input, {
           origin,
           correlationId: request.id,

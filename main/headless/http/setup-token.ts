@@ -11,7 +11,6 @@ import { randomToken, sameToken } from '@core/auth/tokens';
  * it. The desktop app (IPC) and the CLI (`guardian user add`) act locally and need none.
  */
 
-
 export interface SetupGate {
   /** Whether `auth.setup` may go ahead with the token sent (the header's value). */
   admits(sent: unknown): boolean;

@@ -49,7 +49,9 @@ describe('a one-time code', () => {
     const { nextCode } = await ownerWithTotp(server);
 
     const answers = await Promise.all(
-      Array.from({ length: 3 }, () => send<Me>(server.url, 'POST', 'api/v1/auth/login', { body: { username: OWNER.username, password: OWNER.password, code: nextCode } })),
+      Array.from({ length: 3 }, () =>
+        send<Me>(server.url, 'POST', 'api/v1/auth/login', { body: { username: OWNER.username, password: OWNER.password, code: nextCode } }),
+      ),
     );
 
     expect(statuses(answers)).toEqual([200, 401, 401]);

@@ -7,8 +7,7 @@ import { bearerToken, SESSION_COOKIE } from './auth';
 export type StreamAccess = () => ((permission: Permission) => boolean) | null;
 
 /** A principal's rights as one comparable value. */
-const rightsOf = (principal: Principal) =>
-  `${principal.role}:${PERMISSIONS.filter((permission) => principalAllows(principal, permission)).join(',')}`;
+const rightsOf = (principal: Principal) => `${principal.role}:${PERMISSIONS.filter((permission) => principalAllows(principal, permission)).join(',')}`;
 
 /**
  * What an event stream opened by `opener` may carry, read again from the database at each call

@@ -49,9 +49,7 @@ export function freshBuiltCli(): string {
   }
   const newest = newestSource();
   if (newest.mtimeMs > builtAt) {
-    throw new Error(
-      `These tests run the built CLI, ${relative(packageRoot, builtCliPath)}, which is older than ${relative(packageRoot, newest.file)}. ${fix}`,
-    );
+    throw new Error(`These tests run the built CLI, ${relative(packageRoot, builtCliPath)}, which is older than ${relative(packageRoot, newest.file)}. ${fix}`);
   }
   checked = builtCliPath;
   return checked;

@@ -75,10 +75,7 @@ export function tempDir(prefix = 'guardian-test-'): string {
 }
 
 /** Runs one CLI command to its end (killed after `timeoutMs`); `stdin` is piped in, then closed. */
-export async function runCli(
-  args: readonly string[],
-  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {},
-): Promise<CliResult> {
+export async function runCli(args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
   const child = spawnCli(args, options.env, options.stdin);
   let stdout = '';
   let stderr = '';
@@ -156,9 +153,7 @@ export async function startGuardian(
       const end = stdout.indexOf('\n');
       if (end >= 0) resolve(stdout.slice(0, end).trim());
     });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`guardian serve exited (code ${code}, signal ${signal}) before printing its URL:\n${stderr}`)),
-    );
+    child.once('exit', (code, signal) => reject(new Error(`guardian serve exited (code ${code}, signal ${signal}) before printing its URL:\n${stderr}`)));
   });
   let url: string;
   try {
@@ -202,9 +197,7 @@ export async function startGuardian(
         };
         stderrWaiters.add(wake);
       });
-      return withTimeout(seen, timeoutMs, () => `"${text}" never appeared on stderr:\n${stderr}`).finally(() =>
-        stderrWaiters.delete(wake),
-      );
+      return withTimeout(seen, timeoutMs, () => `"${text}" never appeared on stderr:\n${stderr}`).finally(() => stderrWaiters.delete(wake));
     },
     async stop(signal = 'SIGTERM', timeoutMs = 20_000) {
       const exit = exitOf(child);

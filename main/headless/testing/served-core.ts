@@ -18,9 +18,7 @@ export interface ServedCore {
   close(): Promise<void>;
 }
 
-export async function serveTempCore(
-  options: TestCoreOptions & { prefix?: string; http?: Partial<Omit<HttpServerOptions, 'core'>> } = {},
-): Promise<ServedCore> {
+export async function serveTempCore(options: TestCoreOptions & { prefix?: string; http?: Partial<Omit<HttpServerOptions, 'core'>> } = {}): Promise<ServedCore> {
   const { http, ...coreOptions } = options;
   const temp = tempCore(coreOptions);
   const server = await startHttpServer({ core: temp.core, host: '127.0.0.1', port: 0, ...http });

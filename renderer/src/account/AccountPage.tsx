@@ -14,7 +14,8 @@ export function AccountPage() {
     <div className="page page--scroll">
       <PageHeader title="Account">
         <span className="page__count">
-          {me.displayName && me.displayName !== me.username ? `${me.displayName} (${me.username})` : me.username} · {ROLE_LABELS[me.role]}: {ROLE_DESCRIPTIONS[me.role]}
+          {me.displayName && me.displayName !== me.username ? `${me.displayName} (${me.username})` : me.username} · {ROLE_LABELS[me.role]}:{' '}
+          {ROLE_DESCRIPTIONS[me.role]}
         </span>
       </PageHeader>
       <section className="panel" aria-labelledby="password-title">

@@ -21,9 +21,7 @@ export function RecoveryCodes({ codes, onContinue }: { codes: readonly string[];
     <div className="form">
       <div ref={notice} className="banner banner--warn" role="status" tabIndex={-1} data-testid="recovery-codes-notice">
         <p>Two-factor is on. Save these recovery codes now: they are shown only this once.</p>
-        <p className="banner__hint">
-          Each one signs you in once if you lose the phone with the app. Keep them in your password manager or on paper.
-        </p>
+        <p className="banner__hint">Each one signs you in once if you lose the phone with the app. Keep them in your password manager or on paper.</p>
       </div>
       {/* What a printout shows (base.css, @media print): the codes and what they are for. */}
       <div className="print-only-root">
@@ -38,7 +36,11 @@ export function RecoveryCodes({ codes, onContinue }: { codes: readonly string[];
       </div>
       <div className="form__inline">
         <CopyButton value={codes.join('\n')} label="Copy codes" />
-        <button type="button" className="button" onClick={() => downloadText('guardian-recovery-codes.txt', 'text/plain;charset=utf-8', recoveryCodesText(codes))}>
+        <button
+          type="button"
+          className="button"
+          onClick={() => downloadText('guardian-recovery-codes.txt', 'text/plain;charset=utf-8', recoveryCodesText(codes))}
+        >
           Download
         </button>
         <button type="button" className="button" onClick={() => window.print()}>
@@ -47,8 +49,8 @@ export function RecoveryCodes({ codes, onContinue }: { codes: readonly string[];
       </div>
       <div className="form__actions form__actions--split">
         <label className="checkbox" htmlFor={savedId}>
-          <input id={savedId} type="checkbox" checked={saved} onChange={(event) => setSaved(event.target.checked)} data-testid="recovery-codes-saved" />
-          I have saved these codes somewhere safe
+          <input id={savedId} type="checkbox" checked={saved} onChange={(event) => setSaved(event.target.checked)} data-testid="recovery-codes-saved" />I have
+          saved these codes somewhere safe
         </label>
         <button type="button" className="button button--primary" onClick={onContinue} disabled={!saved}>
           Continue

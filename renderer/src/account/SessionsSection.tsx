@@ -33,10 +33,7 @@ function SessionRow({ session, showUser }: { session: Session; showUser: boolean
             aria-label={`Revoke session of ${showUser ? `${session.username} on ` : ''}${device} from ${session.origin}`}
             disabled={revoke.isPending}
             onClick={() =>
-              revoke.mutate(
-                { id: session.id },
-                { onSuccess: () => toast.success(`Signed out ${device}`), onError: (error) => toast.error(error) },
-              )
+              revoke.mutate({ id: session.id }, { onSuccess: () => toast.success(`Signed out ${device}`), onError: (error) => toast.error(error) })
             }
           >
             Revoke
@@ -71,7 +68,11 @@ export function SessionsSection({ everyone = false }: { everyone?: boolean }) {
       ) : sessions.isError && !sessions.data ? (
         <ErrorState error={sessions.error} what="your sessions" onRetry={() => void sessions.refetch()} />
       ) : sessions.data ? (
-        <table className="simple-table" aria-label={everyone ? 'Everyone’s sessions' : 'Sessions'} data-testid={everyone ? 'all-sessions-table' : 'session-table'}>
+        <table
+          className="simple-table"
+          aria-label={everyone ? 'Everyone’s sessions' : 'Sessions'}
+          data-testid={everyone ? 'all-sessions-table' : 'session-table'}
+        >
           <thead>
             <tr>
               <th scope="col">Device</th>

@@ -60,7 +60,15 @@ export function TwoFactorSection({ me }: { me: Me }) {
 
   const content = () => {
     if (state.stage === 'scan') {
-      return <TotpScan material={state.material} onConfirm={enrolment.confirm} onCancel={enrolment.cancel} confirming={enrolment.confirming} error={enrolment.error} />;
+      return (
+        <TotpScan
+          material={state.material}
+          onConfirm={enrolment.confirm}
+          onCancel={enrolment.cancel}
+          confirming={enrolment.confirming}
+          error={enrolment.error}
+        />
+      );
     }
     if (state.stage === 'codes') return <RecoveryCodes codes={state.recoveryCodes} onContinue={enrolment.cancel} />;
     if (me.totpEnabled) {

@@ -4,10 +4,7 @@ import { useMethodMutation } from '../api/hooks';
 
 export type TotpMaterial = OutputOf<Methods['auth.totpBegin']>;
 
-export type EnrolmentStage =
-  | { stage: 'start' }
-  | { stage: 'scan'; material: TotpMaterial }
-  | { stage: 'codes'; recoveryCodes: string[] };
+export type EnrolmentStage = { stage: 'start' } | { stage: 'scan'; material: TotpMaterial } | { stage: 'codes'; recoveryCodes: string[] };
 
 /**
  * Turning on two-factor: begin (a new secret, as a QR code and as text), confirm with a code
@@ -24,8 +21,7 @@ export function useTotpEnrolment() {
       confirm.reset();
       begin.mutate({}, { onSuccess: (material) => setState({ stage: 'scan', material }) });
     },
-    confirm: (code: string) =>
-      confirm.mutate({ code: code.trim() }, { onSuccess: ({ recoveryCodes }) => setState({ stage: 'codes', recoveryCodes }) }),
+    confirm: (code: string) => confirm.mutate({ code: code.trim() }, { onSuccess: ({ recoveryCodes }) => setState({ stage: 'codes', recoveryCodes }) }),
     cancel: () => {
       begin.reset();
       confirm.reset();

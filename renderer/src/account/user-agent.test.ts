@@ -7,7 +7,10 @@ describe('describeAgent, as a session list names a device', () => {
     ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0', 'Edge on Windows'],
     ['Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 'Safari on macOS'],
     ['Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36', 'Chrome on Android'],
-    ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Guardian/1.0 Chrome/126.0 Electron/31.0 Safari/537.36', 'Guardian desktop app on Linux'],
+    [
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Guardian/1.0 Chrome/126.0 Electron/31.0 Safari/537.36',
+      'Guardian desktop app on Linux',
+    ],
     ['curl/8.5.0', 'curl'],
   ])('%s is "%s"', (userAgent, expected) => {
     expect(describeAgent(userAgent)).toBe(expected);

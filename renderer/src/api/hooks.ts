@@ -1,19 +1,9 @@
-import {
-  useMutation,
-  useQuery,
-  useQueryClient,
-  type UseMutationResult,
-  type UseQueryOptions,
-  type UseQueryResult,
-} from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type UseMutationResult, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query';
 import type { AppError, InputOf, MethodName, Methods, OutputOf } from '@shared/api';
 import { useClient } from './client-context';
 import { domainOf, invalidateDomain, methodKey, type MethodQueryKey } from './query-keys';
 
-type QueryExtras<N extends MethodName> = Omit<
-  UseQueryOptions<OutputOf<Methods[N]>, AppError, OutputOf<Methods[N]>, MethodQueryKey<N>>,
-  'queryKey' | 'queryFn'
->;
+type QueryExtras<N extends MethodName> = Omit<UseQueryOptions<OutputOf<Methods[N]>, AppError, OutputOf<Methods[N]>, MethodQueryKey<N>>, 'queryKey' | 'queryFn'>;
 
 /** A read through the contract, cached under `[name, input]`. */
 export function useMethodQuery<N extends MethodName>(
@@ -43,9 +33,7 @@ const SESSION_DOMAINS: ReadonlySet<string> = new Set(['auth', 'sessions', 'onboa
  * other: one source, so nothing is read twice. A missed event is made up for when the stream
  * opens again (freshness.ts). Only the session's own namespaces refresh on success.
  */
-export function useMethodMutation<N extends MethodName>(
-  name: N,
-): UseMutationResult<OutputOf<Methods[N]>, AppError, InputOf<Methods[N]>> {
+export function useMethodMutation<N extends MethodName>(name: N): UseMutationResult<OutputOf<Methods[N]>, AppError, InputOf<Methods[N]>> {
   const client = useClient();
   const queryClient = useQueryClient();
   return useMutation({

@@ -176,8 +176,7 @@ class FakeEventSource implements EventSourceLike {
 }
 
 describe('HTTP client: events', () => {
-  const eventClient = () =>
-    createClient(createHttpTransport({ fetch: vi.fn(), createEventSource: (url) => new FakeEventSource(url) }));
+  const eventClient = () => createClient(createHttpTransport({ fetch: vi.fn(), createEventSource: (url) => new FakeEventSource(url) }));
 
   it('delivers the server-sent events the contract describes and drops the others', () => {
     const client = eventClient();

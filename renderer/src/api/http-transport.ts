@@ -44,21 +44,13 @@ async function readJson(response: Response): Promise<{ ok: true; value: unknown 
   }
 }
 
-
 interface Credentials {
   csrfToken: string | null;
   setupToken: string | null;
 }
 
 /** The method calls of the browser build: REST over fetch, same origin, session cookie. */
-async function httpCall(
-  fetcher: FetchLike,
-  baseUrl: string,
-  { csrfToken, setupToken }: Credentials,
-  name: MethodName,
-  input: unknown,
-  options?: CallOptions,
-) {
+async function httpCall(fetcher: FetchLike, baseUrl: string, { csrfToken, setupToken }: Credentials, name: MethodName, input: unknown, options?: CallOptions) {
   const request = toHttpRequest(methods[name], asRecord(input));
   const headers: Record<string, string> = { accept: 'application/json' };
   if (csrfToken && STATE_CHANGING_VERBS.has(request.verb)) headers[CSRF_HEADER] = csrfToken;
@@ -180,8 +172,7 @@ function eventStream(url: string, create: (url: string) => EventSourceLike) {
 export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
   const baseUrl = options.baseUrl ?? '';
   const fetcher: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-  const create =
-    options.createEventSource ?? ((url: string) => new EventSource(url));
+  const create = options.createEventSource ?? ((url: string) => new EventSource(url));
   const stream = eventStream(baseUrl + EVENTS_PATH, create);
   // Kept in memory only: a reload asks auth.status, which hands it back.
   let csrfToken: string | null = null;

@@ -1,13 +1,7 @@
 import type { MethodName } from '@shared/api';
 
 /** Methods whose answer is the signed-in user (`Me`), carrying the session's CSRF token. */
-const ANSWERS_WITH_ME: ReadonlySet<MethodName> = new Set([
-  'auth.setup',
-  'auth.login',
-  'auth.me',
-  'auth.changePassword',
-  'auth.totpDisable',
-]);
+const ANSWERS_WITH_ME: ReadonlySet<MethodName> = new Set(['auth.setup', 'auth.login', 'auth.me', 'auth.changePassword', 'auth.totpDisable']);
 
 function tokenOf(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || !('csrfToken' in value)) return null;

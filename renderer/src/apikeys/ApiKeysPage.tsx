@@ -49,7 +49,12 @@ function KeyRow({ apiKey, mayRevoke, showActions }: { apiKey: ApiKey; mayRevoke:
       {showActions ? (
         <td className="simple-table__actions">
           {state === 'active' && mayRevoke ? (
-            <button type="button" className="button button--small button--danger-text" aria-label={`Revoke ${apiKey.name}`} onClick={() => open({ kind: 'apikey-revoke', apiKey })}>
+            <button
+              type="button"
+              className="button button--small button--danger-text"
+              aria-label={`Revoke ${apiKey.name}`}
+              onClick={() => open({ kind: 'apikey-revoke', apiKey })}
+            >
               Revoke
             </button>
           ) : null}
@@ -93,8 +98,8 @@ export function ApiKeysPage() {
         ) : items === undefined ? null : items.length === 0 ? (
           <EmptyState title="No API keys yet" testId="api-keys-empty">
             <p className="state__text">
-              Scripts, monitoring and CI call Guardian’s HTTP API with a key. Give each its own key with only the rights it
-              needs, so you can revoke one without touching the others.
+              Scripts, monitoring and CI call Guardian’s HTTP API with a key. Give each its own key with only the rights it needs, so you can revoke one without
+              touching the others.
             </p>
           </EmptyState>
         ) : (

@@ -64,7 +64,16 @@ export function CreateKeyDialog({ onClose }: { onClose(): void }) {
       <form className="dialog__body form" onSubmit={submit} noValidate aria-busy={create.isPending}>
         <ErrorBanner error={create.error} testId="create-key-error" />
         <Field label="Name" error={errors.name ?? issueOn(create.error, 'name')} testId="create-key-name">
-          {(control) => <input {...control} className="input" autoComplete="off" data-autofocus value={values.name} onChange={(event) => edit({ name: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              autoComplete="off"
+              data-autofocus
+              value={values.name}
+              onChange={(event) => edit({ name: event.target.value })}
+            />
+          )}
         </Field>
         <RoleSelect
           value={values.role}
@@ -72,8 +81,22 @@ export function CreateKeyDialog({ onClose }: { onClose(): void }) {
           testId="create-key-role"
         />
         <PermissionPicker available={available} chosen={values.permissions} onChange={(permissions) => edit({ permissions })} />
-        <Field label="Expires" error={errors.expires ?? issueOn(create.error, 'expiresAt')} help="Optional: the key stops working after this day." testId="create-key-expires">
-          {(control) => <input {...control} className="input input--date" type="date" min={today()} value={values.expires} onChange={(event) => edit({ expires: event.target.value })} />}
+        <Field
+          label="Expires"
+          error={errors.expires ?? issueOn(create.error, 'expiresAt')}
+          help="Optional: the key stops working after this day."
+          testId="create-key-expires"
+        >
+          {(control) => (
+            <input
+              {...control}
+              className="input input--date"
+              type="date"
+              min={today()}
+              value={values.expires}
+              onChange={(event) => edit({ expires: event.target.value })}
+            />
+          )}
         </Field>
         <footer className="dialog__footer">
           <button type="button" className="button" onClick={onClose}>

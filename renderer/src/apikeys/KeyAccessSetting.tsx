@@ -27,8 +27,8 @@ export function KeyAccessSetting() {
         API keys may create and change accounts, and create keys
       </label>
       <p className="panel__text">
-        Every key acts for the person who made it and never does more than their role allows now; it stops when they are
-        disabled or deleted. {isOwner ? 'Leave this off unless a script must manage access.' : 'Only an owner can change this.'}
+        Every key acts for the person who made it and never does more than their role allows now; it stops when they are disabled or deleted.{' '}
+        {isOwner ? 'Leave this off unless a script must manage access.' : 'Only an owner can change this.'}
       </p>
       <ErrorBanner error={update.error} testId="key-access-error" />
     </section>

@@ -11,8 +11,7 @@ export function NewKeyToken({ apiKey, token, onDone }: { apiKey: ApiKey; token: 
       <div className="banner banner--warn" role="status">
         <p>Copy the token of “{apiKey.name}” now: it is shown only once.</p>
         <p className="banner__hint">
-          Guardian keeps only a hash of it. If it is lost, revoke this key and create another. Scripts send it as
-          “Authorization: Bearer …”.
+          Guardian keeps only a hash of it. If it is lost, revoke this key and create another. Scripts send it as “Authorization: Bearer …”.
         </p>
       </div>
       <label className="field__label" htmlFor="new-api-key-token">

@@ -9,14 +9,11 @@ interface PermissionPickerProps {
 
 /** Optionally narrows a key to some of its role's permissions; none ticked means all of them. */
 export function PermissionPicker({ available, chosen, onChange }: PermissionPickerProps) {
-  const toggle = (permission: Permission, on: boolean) =>
-    onChange(on ? [...chosen, permission] : chosen.filter((candidate) => candidate !== permission));
+  const toggle = (permission: Permission, on: boolean) => onChange(on ? [...chosen, permission] : chosen.filter((candidate) => candidate !== permission));
   return (
     <fieldset className="fieldset">
       <legend className="field__label">Permissions</legend>
-      <p className="field__help">
-        {chosen.length === 0 ? 'None ticked: the key may do everything its role allows.' : 'The key may do only what is ticked.'}
-      </p>
+      <p className="field__help">{chosen.length === 0 ? 'None ticked: the key may do everything its role allows.' : 'The key may do only what is ticked.'}</p>
       <div className="checkbox-grid">
         {available.map((permission) => (
           <label key={permission} className="checkbox">

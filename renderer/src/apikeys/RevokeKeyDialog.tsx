@@ -18,8 +18,8 @@ export function RevokeKeyDialog({ apiKey, onClose }: { apiKey: ApiKey; onClose()
       error={revoke.error}
       errorTestId="revoke-key-error"
     >
-      <strong>{apiKey.name}</strong> (<span className="mono">{apiKey.prefix}…</span>) stops working at its next call.
-      Whatever uses it needs a new key. This cannot be undone.
+      <strong>{apiKey.name}</strong> (<span className="mono">{apiKey.prefix}…</span>) stops working at its next call. Whatever uses it needs a new key. This
+      cannot be undone.
     </ConfirmDialog>
   );
 }

@@ -12,15 +12,7 @@ export function UserMenu() {
 
   return (
     <div className="menu-anchor" ref={root}>
-      <button
-        ref={button}
-        type="button"
-        className="user-button"
-        aria-haspopup="menu"
-        aria-expanded={open}
-        onClick={toggle}
-        data-testid="user-menu"
-      >
+      <button ref={button} type="button" className="user-button" aria-haspopup="menu" aria-expanded={open} onClick={toggle} data-testid="user-menu">
         <UserIcon />
         <span className="user-button__name">{name}</span>
         <span className="role-badge" data-testid="user-role">
@@ -33,13 +25,7 @@ export function UserMenu() {
           <p className="menu__caption" aria-hidden="true">
             Signed in as {me.username}
           </p>
-          <a
-            role="menuitem"
-            className="menu__item"
-            href="#/account"
-            tabIndex={-1}
-            onClick={() => close()}
-          >
+          <a role="menuitem" className="menu__item" href="#/account" tabIndex={-1} onClick={() => close()}>
             <span className="menu__label">Account</span>
             <span className="menu__note">password, two-factor, sessions</span>
           </a>

@@ -64,7 +64,11 @@ function subscribe(onChange: () => void): () => void {
 }
 
 export function useRoute(): RouteId {
-  return useSyncExternalStore(subscribe, () => routeFromHash(window.location.hash), () => HOME_ROUTE);
+  return useSyncExternalStore(
+    subscribe,
+    () => routeFromHash(window.location.hash),
+    () => HOME_ROUTE,
+  );
 }
 
 /** The server a server page is about, if the hash names one. */

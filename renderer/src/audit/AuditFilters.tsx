@@ -4,7 +4,17 @@ import { useAuditView } from './audit-filter-store';
 
 type TextField = Exclude<keyof AuditFilterForm, 'action' | 'outcome'>;
 
-function FilterInput({ field, label, type = 'text', placeholder }: { field: TextField; label: string; type?: 'text' | 'search' | 'datetime-local'; placeholder?: string }) {
+function FilterInput({
+  field,
+  label,
+  type = 'text',
+  placeholder,
+}: {
+  field: TextField;
+  label: string;
+  type?: 'text' | 'search' | 'datetime-local';
+  placeholder?: string;
+}) {
   const id = useId();
   const value = useAuditView((state) => state.form[field]);
   const setField = useAuditView((state) => state.setField);
@@ -28,7 +38,17 @@ function FilterInput({ field, label, type = 'text', placeholder }: { field: Text
   );
 }
 
-function FilterSelect({ field, label, any, options }: { field: 'action' | 'outcome'; label: string; any: string; options: readonly { value: string; label: string }[] }) {
+function FilterSelect({
+  field,
+  label,
+  any,
+  options,
+}: {
+  field: 'action' | 'outcome';
+  label: string;
+  any: string;
+  options: readonly { value: string; label: string }[];
+}) {
   const id = useId();
   const value = useAuditView((state) => state.form[field]);
   const setField = useAuditView((state) => state.setField);

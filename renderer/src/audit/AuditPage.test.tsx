@@ -44,7 +44,12 @@ const FINISHED_EXPORT = exportJob({
   status: 'succeeded',
   done: 3,
   total: 3,
-  result: { kind: 'audit.export', format: 'csv', events: 3, artifact: { fileName: 'audit-2026-11-22-10-00-00.csv', mimeType: 'text/csv', bytes: 812, permission: 'audit:read' } },
+  result: {
+    kind: 'audit.export',
+    format: 'csv',
+    events: 3,
+    artifact: { fileName: 'audit-2026-11-22-10-00-00.csv', mimeType: 'text/csv', bytes: 812, permission: 'audit:read' },
+  },
 });
 
 function auditClient(extra: Handlers = {}): FakeClient {

@@ -22,7 +22,9 @@ function eventsIn(result: unknown): number | null {
 export function ExportOutcome({ job }: { job: Job }) {
   if (job.status === 'cancelled') return <p>The export was cancelled; no file was kept.</p>;
   if (job.status === 'failed' || !hasArtifact(job.result)) {
-    return <ErrorBanner error={job.error ?? { message: 'The export finished without a file.', hint: 'Try again; if it keeps happening, see the Guardian log.' }} />;
+    return (
+      <ErrorBanner error={job.error ?? { message: 'The export finished without a file.', hint: 'Try again; if it keeps happening, see the Guardian log.' }} />
+    );
   }
   const events = eventsIn(job.result);
   return (

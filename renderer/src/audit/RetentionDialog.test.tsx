@@ -17,7 +17,14 @@ function renderDialog() {
     'audit.updateSettings': async (input) => ({ retentionDays: input.retentionDays }),
     'audit.prune': async () => job({ id: PRUNE_JOB, kind: 'audit.prune', title: 'Remove old audit events' }),
     'jobs.get': async () =>
-      job({ id: PRUNE_JOB, kind: 'audit.prune', status: 'succeeded', done: 40, total: 40, result: { kind: 'audit.prune', removed: 40, checkpoint: null, reason: null } }),
+      job({
+        id: PRUNE_JOB,
+        kind: 'audit.prune',
+        status: 'succeeded',
+        done: 40,
+        total: 40,
+        result: { kind: 'audit.prune', removed: 40, checkpoint: null, reason: null },
+      }),
   });
   renderWithClient(
     <MeProvider me={me({ role: 'admin' })}>

@@ -52,10 +52,18 @@ function RetentionForm({ settings }: { settings: Settings }) {
       </fieldset>
       {keepAll ? null : (
         <Field label="Days to keep" help="30 or more. Older events are removed at a checkpoint when pruning runs." error={daysError} testId="retention-days">
-          {(control) => <input {...control} className="input input--port" inputMode="numeric" value={days} onChange={(event) => {
+          {(control) => (
+            <input
+              {...control}
+              className="input input--port"
+              inputMode="numeric"
+              value={days}
+              onChange={(event) => {
                 setDays(event.target.value);
                 setLocalError(undefined);
-              }} />}
+              }}
+            />
+          )}
         </Field>
       )}
       {daysError ? null : <ErrorBanner error={update.error} />}
@@ -104,7 +112,9 @@ function Checkpoints({ checkpoints }: { checkpoints: Settings['checkpoints'] }) 
 
 function PruneOutcome({ job }: { job: Job }) {
   if (job.status !== 'succeeded') {
-    return <ErrorBanner error={job.error ?? { message: `Pruning ended ${job.status}.`, hint: 'Events removed so far stay removed; run it again to finish.' }} />;
+    return (
+      <ErrorBanner error={job.error ?? { message: `Pruning ended ${job.status}.`, hint: 'Events removed so far stay removed; run it again to finish.' }} />
+    );
   }
   const result: unknown = job.result;
   const removed: unknown = typeof result === 'object' && result !== null ? Reflect.get(result, 'removed') : undefined;

@@ -38,7 +38,11 @@ describe('the verify verdict', () => {
     const onOpenEvent = vi.fn();
     render(
       <VerifyVerdict
-        report={report({ intact: false, events: 41, broken: { seq: 42, kind: 'edited', message: 'event 42 was edited: its content no longer matches its hash' } })}
+        report={report({
+          intact: false,
+          events: 41,
+          broken: { seq: 42, kind: 'edited', message: 'event 42 was edited: its content no longer matches its hash' },
+        })}
         onOpenEvent={onOpenEvent}
       />,
     );

@@ -19,11 +19,7 @@ interface VerdictProps {
 
 function ExpectedHead({ expected }: { expected: NonNullable<VerifyReport['expectedHead']> }) {
   if (expected.foundAt !== null) {
-    return (
-      <p data-testid="verify-expected-head">
-        The head hash you kept is event {expected.foundAt}: nothing up to it changed.
-      </p>
-    );
+    return <p data-testid="verify-expected-head">The head hash you kept is event {expected.foundAt}: nothing up to it changed.</p>;
   }
   return (
     <p className="verdict__bad" data-testid="verify-expected-head">
@@ -42,7 +38,12 @@ export function VerifyVerdict({ report, onOpenEvent }: VerdictProps) {
           <h3 className="verdict__title">Chain broken at event {broken.seq}</h3>
           <p className="verdict__bad" data-testid="verify-broken">
             {broken.message}
-            {BREAK_KINDS[broken.kind] ? <span className="muted"> ({broken.kind}: {BREAK_KINDS[broken.kind]})</span> : null}
+            {BREAK_KINDS[broken.kind] ? (
+              <span className="muted">
+                {' '}
+                ({broken.kind}: {BREAK_KINDS[broken.kind]})
+              </span>
+            ) : null}
           </p>
           <p className="muted">{plural(report.events, 'event', 'events')} verified before it.</p>
           <div>
@@ -63,9 +64,7 @@ export function VerifyVerdict({ report, onOpenEvent }: VerdictProps) {
             </code>
             <CopyButton value={report.headHash} label="Copy head hash" />
           </div>
-          <p className="muted">
-            Keep this hash somewhere else: verifying against it later proves that nothing up to event {report.headSeq} changed.
-          </p>
+          <p className="muted">Keep this hash somewhere else: verifying against it later proves that nothing up to event {report.headSeq} changed.</p>
         </>
       )}
       {report.expectedHead ? <ExpectedHead expected={report.expectedHead} /> : null}
@@ -81,10 +80,19 @@ export function VerifyVerdict({ report, onOpenEvent }: VerdictProps) {
 /** A finished verify job: its verdict, or why there is none. */
 export function VerifyOutcome({ job, onOpenEvent }: { job: Job; onOpenEvent(seq: number): void }) {
   if (job.status === 'cancelled') return <p data-testid="verify-verdict">Verification was cancelled before it reached the head of the chain.</p>;
-  if (job.status === 'failed') return <ErrorBanner error={job.error ?? { message: 'Verification failed.', hint: 'See the Guardian log.' }} testId="verify-verdict" />;
+  if (job.status === 'failed')
+    return <ErrorBanner error={job.error ?? { message: 'Verification failed.', hint: 'See the Guardian log.' }} testId="verify-verdict" />;
   const report = VerifyReport.safeParse(job.result);
   if (!report.success) {
-    return <ErrorBanner error={{ message: 'The verification finished without a report this app can read.', hint: 'The app and the server may be different versions: reload the page.' }} testId="verify-verdict" />;
+    return (
+      <ErrorBanner
+        error={{
+          message: 'The verification finished without a report this app can read.',
+          hint: 'The app and the server may be different versions: reload the page.',
+        }}
+        testId="verify-verdict"
+      />
+    );
   }
   return <VerifyVerdict report={report.data} onOpenEvent={onOpenEvent} />;
 }

@@ -11,9 +11,13 @@ describe('audit filter → audit.list input', () => {
   });
 
   it('trims text and passes method, target, outcome and words as they are', () => {
-    expect(
-      filterInput(form({ actor: ' alice ', action: 'servers.update', target: 'server:7d1f', outcome: 'PERMISSION_DENIED', q: ' web-01 db ' })),
-    ).toEqual({ actor: 'alice', action: 'servers.update', target: 'server:7d1f', outcome: 'PERMISSION_DENIED', q: 'web-01 db' });
+    expect(filterInput(form({ actor: ' alice ', action: 'servers.update', target: 'server:7d1f', outcome: 'PERMISSION_DENIED', q: ' web-01 db ' }))).toEqual({
+      actor: 'alice',
+      action: 'servers.update',
+      target: 'server:7d1f',
+      outcome: 'PERMISSION_DENIED',
+      q: 'web-01 db',
+    });
     expect(filterInput(form({ outcome: 'error' }))).toEqual({ outcome: 'error' });
   });
 

@@ -18,8 +18,7 @@ export function useAuditPages(filter: AuditFilter) {
   const input = { ...filter, limit: AUDIT_PAGE_SIZE };
   return useInfiniteQuery<Page, AppError, InfiniteData<Page, number | null>, MethodQueryKey<'audit.list'>, number | null>({
     queryKey: methodKey('audit.list', input),
-    queryFn: ({ pageParam, signal }) =>
-      client.call('audit.list', pageParam === null ? input : { ...input, before: pageParam }, { signal }),
+    queryFn: ({ pageParam, signal }) => client.call('audit.list', pageParam === null ? input : { ...input, before: pageParam }, { signal }),
     initialPageParam: null,
     getNextPageParam: (page) => page.nextBefore,
   });

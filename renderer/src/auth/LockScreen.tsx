@@ -51,10 +51,8 @@ export function LockScreen({ user }: { user: Me }) {
           Session locked
         </h2>
         <p className="auth-card__text">
-          {reason === 'idle'
-            ? `Nothing happened here for ${minutes(user.idleTimeoutMs)}, so Guardian locked your session.`
-            : 'Your session has ended.'}{' '}
-          Sign in again as <strong>{user.displayName || user.username}</strong> to carry on where you were.
+          {reason === 'idle' ? `Nothing happened here for ${minutes(user.idleTimeoutMs)}, so Guardian locked your session.` : 'Your session has ended.'} Sign in
+          again as <strong>{user.displayName || user.username}</strong> to carry on where you were.
         </p>
         <form className="form" onSubmit={onSubmit} noValidate aria-busy={signIn.pending} aria-label="Unlock">
           <ErrorBanner error={signIn.error} testId="lock-error" />

@@ -11,8 +11,7 @@ import { useSignIn, type SignInValues } from './use-sign-in';
 export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
   const [values, setValues] = useState<SignInValues>({ username: '', password: '', code: '' });
   const { submit, needsCode, error, notice, pending } = useSignIn(onSignedIn);
-  const set = (field: keyof SignInValues) => (event: { target: { value: string } }) =>
-    setValues((current) => ({ ...current, [field]: event.target.value }));
+  const set = (field: keyof SignInValues) => (event: { target: { value: string } }) => setValues((current) => ({ ...current, [field]: event.target.value }));
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -35,7 +34,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
           )}
         </Field>
         <Field label="Password" testId="sign-in-password">
-          {(control) => <input {...control} className="input" type="password" autoComplete="current-password" value={values.password} onChange={set('password')} />}
+          {(control) => (
+            <input {...control} className="input" type="password" autoComplete="current-password" value={values.password} onChange={set('password')} />
+          )}
         </Field>
         {needsCode ? <OneTimeCodeField value={values.code} onChange={(code) => setValues((current) => ({ ...current, code }))} testId="sign-in-code" /> : null}
         <button type="submit" className="button button--primary button--block" {...busyProps(pending)}>

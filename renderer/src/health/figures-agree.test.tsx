@@ -52,7 +52,9 @@ describe('A server page’s figures follow its first result', () => {
   it('reads the latency chart and the uptime again when a result arrives, instead of "no results" beside it', async () => {
     let results = 0;
     const health = (): ServerHealth =>
-      serverHealth({ uptime: results === 0 ? { h24: null, d7: null, d30: null, d90: null, since: Date.now() } : { h24: 1, d7: 1, d30: 1, d90: 1, since: Date.now() - MIN } });
+      serverHealth({
+        uptime: results === 0 ? { h24: null, d7: null, d30: null, d90: null, since: Date.now() } : { h24: 1, d7: 1, d30: 1, d90: 1, since: Date.now() - MIN },
+      });
     const client = fakeClient({
       'servers.get': async () => server({ id: SERVER_ID }),
       'health.server': async () => health(),
@@ -61,7 +63,10 @@ describe('A server page’s figures follow its first result', () => {
         from: 0,
         to: 3_600_000,
         bucketMs: 0,
-        series: results === 0 ? [] : [{ checkId: CHECK_ID, name: 'web', type: 'http', points: [{ t: Date.now(), count: 1, failures: 0, min: 2, avg: 2, max: 2, p95: 2 }] }],
+        series:
+          results === 0
+            ? []
+            : [{ checkId: CHECK_ID, name: 'web', type: 'http', points: [{ t: Date.now(), count: 1, failures: 0, min: 2, avg: 2, max: 2, p95: 2 }] }],
       }),
       'incidents.list': async () => ({ items: [], total: 0 }),
       'maintenance.list': async () => ({ items: [] }),
@@ -79,7 +84,9 @@ describe('A server page’s figures follow its first result', () => {
 
     results = 1;
     act(() =>
-      client.emit('check.result', { results: [{ checkId: CHECK_ID, serverId: SERVER_ID, at: Date.now(), status: 'up', state: 'up', latencyMs: 2, message: 'HTTP 200 in 2 ms' }] }),
+      client.emit('check.result', {
+        results: [{ checkId: CHECK_ID, serverId: SERVER_ID, at: Date.now(), status: 'up', state: 'up', latencyMs: 2, message: 'HTTP 200 in 2 ms' }],
+      }),
     );
     await waitFor(() => expect(screen.getByTestId('uptime-h24').textContent).toBe('100 % of 1 min measured'));
     expect(reads('health.series')).toBeGreaterThan(series);

@@ -17,8 +17,10 @@ export type IncidentList = { items: Incident[]; total: number };
 /** incidents.list's input as cached: `open`, `limit` and `offset` as the caller passed them. */
 export type IncidentListFilter = { serverId?: string | undefined; open?: unknown; offset?: unknown; limit?: unknown };
 
-const numberOr = (value: unknown, fallback: number): number => (typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : fallback);
-const openFilter = (value: unknown): boolean | undefined => (value === true || value === 'true' ? true : value === false || value === 'false' ? false : undefined);
+const numberOr = (value: unknown, fallback: number): number =>
+  typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : fallback;
+const openFilter = (value: unknown): boolean | undefined =>
+  value === true || value === 'true' ? true : value === false || value === 'false' ? false : undefined;
 
 /** The latest result per check in a batch (a batch holds one per check, but be safe). */
 export function resultsByCheck(batch: CheckResultBatch): Map<string, CheckResultItem> {

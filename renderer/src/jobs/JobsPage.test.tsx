@@ -56,7 +56,9 @@ function renderAs(role: Role, extra: Handlers = {}) {
       ],
     }),
     'schedules.outputFolders': async () => ({ default: '/data/guardian/reports', folders: ['/srv/reports'] }),
-    'schedules.runs': async () => ({ items: [run({ id: 2, trigger: 'manual' }), run({ outcome: 'skipped', errorCode: 'BUSY', finishedAt: 1_700_000_000_000 })] }),
+    'schedules.runs': async () => ({
+      items: [run({ id: 2, trigger: 'manual' }), run({ outcome: 'skipped', errorCode: 'BUSY', finishedAt: 1_700_000_000_000 })],
+    }),
     'jobs.list': async () => ({ items: [job({ status: 'succeeded', done: 3, total: 3 })] }),
     ...extra,
   });
@@ -137,7 +139,9 @@ describe('JobsPage schedules', () => {
     expect(prune.disabled).toBe(true);
     expect(within(dialog).getByRole<HTMLOptionElement>('option', { name: 'health.retention' }).disabled).toBe(false);
     fireEvent.change(within(dialog).getByLabelText('Task'), { target: { value: 'report.generate' } });
-    await waitFor(() => expect(within(dialog).getByTestId('schedule-form-params').closest('.field')?.textContent).toContain('/data/guardian/reports, /srv/reports'));
+    await waitFor(() =>
+      expect(within(dialog).getByTestId('schedule-form-params').closest('.field')?.textContent).toContain('/data/guardian/reports, /srv/reports'),
+    );
   });
 
   it('hides run, add, edit and delete from a role that may not change jobs', async () => {

@@ -69,9 +69,7 @@ function JobRow({ job }: { job: Job }) {
             className="button button--small"
             aria-label={`Cancel ${job.title}`}
             disabled={cancel.isPending}
-            onClick={() =>
-              cancel.mutate({ id: job.id }, { onSuccess: () => toast.success(`Cancelling ${job.title}`), onError: (e) => toast.error(e) })
-            }
+            onClick={() => cancel.mutate({ id: job.id }, { onSuccess: () => toast.success(`Cancelling ${job.title}`), onError: (e) => toast.error(e) })}
           >
             Cancel
           </button>

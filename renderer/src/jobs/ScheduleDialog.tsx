@@ -7,7 +7,19 @@ import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
-import { checkForm, paramNames, paramsTemplate, scheduleErrors, SCHEDULE_FIELDS, takesParams, valuesFrom, viewerZone, type ScheduleErrors, type ScheduleField, type ScheduleFormValues } from './schedule-form';
+import {
+  checkForm,
+  paramNames,
+  paramsTemplate,
+  scheduleErrors,
+  SCHEDULE_FIELDS,
+  takesParams,
+  valuesFrom,
+  viewerZone,
+  type ScheduleErrors,
+  type ScheduleField,
+  type ScheduleFormValues,
+} from './schedule-form';
 
 const ZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 
@@ -96,7 +108,16 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
       <form ref={form} className="dialog__body form" onSubmit={submit} noValidate aria-busy={pending}>
         <ErrorBanner error={formError} testId="schedule-form-error" />
         <Field label="Name" error={errors.name} testId="schedule-form-name">
-          {(control) => <input {...control} className="input" value={values.name} onChange={(event) => edit('name', event.target.value)} autoComplete="off" data-autofocus />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              value={values.name}
+              onChange={(event) => edit('name', event.target.value)}
+              autoComplete="off"
+              data-autofocus
+            />
+          )}
         </Field>
         <Field label="Task" error={errors.task} help={task?.summary ?? (tasks.isError ? tasks.error.message : undefined)} testId="schedule-form-task">
           {(control) => (
@@ -118,16 +139,47 @@ export function ScheduleDialog({ schedule, onClose }: ScheduleDialogProps) {
         {params ? (
           <Field label="Params" error={errors.params} help={paramsHelp} testId="schedule-form-params">
             {(control) => (
-              <textarea {...control} className="input textarea mono" rows={5} spellCheck={false} value={values.params} onChange={(event) => edit('params', event.target.value)} />
+              <textarea
+                {...control}
+                className="input textarea mono"
+                rows={5}
+                spellCheck={false}
+                value={values.params}
+                onChange={(event) => edit('params', event.target.value)}
+              />
             )}
           </Field>
         ) : null}
         <div className="form__row form__row--even">
           <Field label="Cron" error={errors.cron} help="minute hour day month weekday: 30 2 * * * is 02:30 daily; or @daily" testId="schedule-form-cron">
-            {(control) => <input {...control} className="input mono" value={values.cron} onChange={(event) => edit('cron', event.target.value)} autoComplete="off" spellCheck={false} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input mono"
+                value={values.cron}
+                onChange={(event) => edit('cron', event.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            )}
           </Field>
-          <Field label="Time zone" error={errors.timezone} help={schedule ? undefined : 'Empty: the zone of the machine Guardian runs on'} testId="schedule-form-timezone">
-            {(control) => <input {...control} className="input" list={zonesId} value={values.timezone} onChange={(event) => edit('timezone', event.target.value)} autoComplete="off" spellCheck={false} />}
+          <Field
+            label="Time zone"
+            error={errors.timezone}
+            help={schedule ? undefined : 'Empty: the zone of the machine Guardian runs on'}
+            testId="schedule-form-timezone"
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                list={zonesId}
+                value={values.timezone}
+                onChange={(event) => edit('timezone', event.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            )}
           </Field>
           <datalist id={zonesId}>
             {ZONES.map((zone) => (

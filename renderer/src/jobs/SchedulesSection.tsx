@@ -67,7 +67,14 @@ function RunNow({ schedule }: { schedule: Schedule }) {
   );
 }
 
-function ScheduleRow({ schedule, mayChange, expanded, onToggle, onEdit, onDelete }: { schedule: Schedule; mayChange: boolean; expanded: boolean; onToggle(): void } & ScheduleActions) {
+function ScheduleRow({
+  schedule,
+  mayChange,
+  expanded,
+  onToggle,
+  onEdit,
+  onDelete,
+}: { schedule: Schedule; mayChange: boolean; expanded: boolean; onToggle(): void } & ScheduleActions) {
   const last = schedule.lastRun;
   return (
     <tr data-testid="schedule-row">
@@ -94,7 +101,9 @@ function ScheduleRow({ schedule, mayChange, expanded, onToggle, onEdit, onDelete
           <span className="muted">Never</span>
         )}
       </td>
-      <td>{schedule.nextRunAt !== null ? formatDateTime(schedule.nextRunAt) : <span className="muted">{schedule.enabled ? 'Never again' : 'Disabled'}</span>}</td>
+      <td>
+        {schedule.nextRunAt !== null ? formatDateTime(schedule.nextRunAt) : <span className="muted">{schedule.enabled ? 'Never again' : 'Disabled'}</span>}
+      </td>
       <td className="simple-table__actions">
         <div className="row-actions">
           {mayChange ? <RunNow schedule={schedule} /> : null}
@@ -107,7 +116,13 @@ function ScheduleRow({ schedule, mayChange, expanded, onToggle, onEdit, onDelete
             </button>
           ) : null}
           {onDelete ? (
-            <button type="button" className="icon-button icon-button--danger" aria-label={`Delete ${schedule.name}`} title="Delete" onClick={() => onDelete(schedule)}>
+            <button
+              type="button"
+              className="icon-button icon-button--danger"
+              aria-label={`Delete ${schedule.name}`}
+              title="Delete"
+              onClick={() => onDelete(schedule)}
+            >
               <TrashIcon />
             </button>
           ) : null}

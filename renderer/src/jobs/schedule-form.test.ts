@@ -29,12 +29,20 @@ describe('schedule form', () => {
   it('sends params only for a task that takes them, and refuses params that are not a JSON object', () => {
     const values = { ...valuesFrom(undefined, 'Europe/Berlin'), name: ' Nightly ', cron: ' @daily ', params: '{ "oops": 1 }' };
     expect(checkForm(values, NO_PARAMS)).toMatchObject({ ok: true, fields: { name: 'Nightly', cron: '@daily', params: {} } });
-    expect(checkForm({ ...values, params: '{"format": "pdf"' }, REPORT_TASK)).toMatchObject({ ok: false, errors: { params: expect.stringMatching(/^Not valid JSON/) } });
+    expect(checkForm({ ...values, params: '{"format": "pdf"' }, REPORT_TASK)).toMatchObject({
+      ok: false,
+      errors: { params: expect.stringMatching(/^Not valid JSON/) },
+    });
     expect(checkForm({ ...values, params: '[1]' }, REPORT_TASK)).toMatchObject({ ok: false, errors: { params: expect.stringMatching(/JSON object/) } });
   });
 
   it('places params issues with their inner path', () => {
-    expect(scheduleErrors([{ path: ['params', 'period', 'preset'], message: 'Invalid option' }, { path: ['catchUp'], message: 'odd' }])).toEqual({
+    expect(
+      scheduleErrors([
+        { path: ['params', 'period', 'preset'], message: 'Invalid option' },
+        { path: ['catchUp'], message: 'odd' },
+      ]),
+    ).toEqual({
       errors: { params: 'period.preset: Invalid option' },
       other: ['odd'],
     });

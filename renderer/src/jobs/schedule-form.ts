@@ -85,7 +85,10 @@ export type ScheduleFields = Omit<ScheduleFormValues, 'params'> & { params: Reco
  * What the form can check before sending: the params are a JSON object. Names, cron expressions
  * and zones are checked by the server, whose messages land under the same fields.
  */
-export function checkForm(values: ScheduleFormValues, task: TaskInfo | undefined): { ok: true; fields: ScheduleFields } | { ok: false; errors: ScheduleErrors } {
+export function checkForm(
+  values: ScheduleFormValues,
+  task: TaskInfo | undefined,
+): { ok: true; fields: ScheduleFields } | { ok: false; errors: ScheduleErrors } {
   let params: Record<string, unknown> = {};
   if (takesParams(task)) {
     let parsed: unknown;
@@ -94,7 +97,8 @@ export function checkForm(values: ScheduleFormValues, task: TaskInfo | undefined
     } catch (error) {
       return { ok: false, errors: { params: `Not valid JSON: ${error instanceof Error ? error.message : 'cannot be read'}` } };
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, errors: { params: 'Params are a JSON object, such as { "format": "pdf" }' } };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { ok: false, errors: { params: 'Params are a JSON object, such as { "format": "pdf" }' } };
     params = { ...parsed };
   }
   return { ok: true, fields: { ...values, name: values.name.trim(), cron: values.cron.trim(), timezone: values.timezone.trim(), params } };

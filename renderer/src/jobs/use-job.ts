@@ -29,8 +29,5 @@ export function useJob(id: string) {
 /** Puts a job a method just returned into the cache, without undoing a newer event. */
 export function useSeedJob(): (job: Job) => void {
   const queryClient = useQueryClient();
-  return useCallback(
-    (job: Job) => queryClient.setQueryData<Job>(methodKey('jobs.get', { id: job.id }), (current) => newerJob(current, job)),
-    [queryClient],
-  );
+  return useCallback((job: Job) => queryClient.setQueryData<Job>(methodKey('jobs.get', { id: job.id }), (current) => newerJob(current, job)), [queryClient]);
 }

@@ -51,7 +51,12 @@ function DefaultsForm({ initial, onDone }: { initial: MonitoringDefaults; onDone
     if (update.isPending) return;
     const parsed = monitoringUpdateSettings.input.safeParse(defaultsInput(values));
     if (!parsed.success) {
-      return setErrors(place(parsed.error.issues.map((issue) => ({ path: issue.path.filter((p) => typeof p !== 'symbol'), message: issue.message })), values));
+      return setErrors(
+        place(
+          parsed.error.issues.map((issue) => ({ path: issue.path.filter((p) => typeof p !== 'symbol'), message: issue.message })),
+          values,
+        ),
+      );
     }
     update.mutate(parsed.data, { onSuccess: onDone, onError: (error) => setErrors(place(error.issues ?? [], values)) });
   };
@@ -59,20 +64,39 @@ function DefaultsForm({ initial, onDone }: { initial: MonitoringDefaults; onDone
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={update.isPending} aria-label="Monitoring defaults">
       <p className="auth-card__text">
-        Guardian checks your servers in the background. These are how often, how long it waits for an answer, and how many
-        times it tries again before calling a server down. Every check starts with them; you can change any one later.
+        Guardian checks your servers in the background. These are how often, how long it waits for an answer, and how many times it tries again before calling a
+        server down. Every check starts with them; you can change any one later.
       </p>
       <ErrorBanner error={update.error && !update.error.issues?.length ? update.error : null} testId="monitoring-step-error" />
       <div className="form__row form__row--even">
         <Field label="Check every (seconds)" error={errors.interval} help="10 seconds to 24 hours" testId="wizard-monitoring-interval">
-          {(control) => <input {...control} className="input" inputMode="decimal" autoFocus value={values.interval} onChange={(event) => edit({ interval: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              inputMode="decimal"
+              autoFocus
+              value={values.interval}
+              onChange={(event) => edit({ interval: event.target.value })}
+            />
+          )}
         </Field>
         <Field label="Timeout (seconds)" error={errors.timeout} help="How long to wait for an answer" testId="wizard-monitoring-timeout">
-          {(control) => <input {...control} className="input" inputMode="decimal" value={values.timeout} onChange={(event) => edit({ timeout: event.target.value })} />}
+          {(control) => (
+            <input {...control} className="input" inputMode="decimal" value={values.timeout} onChange={(event) => edit({ timeout: event.target.value })} />
+          )}
         </Field>
       </div>
       <Field label="Retries" error={errors.retries} help="Tries again this many times before a failure counts" testId="wizard-monitoring-retries">
-        {(control) => <input {...control} className="input input--port" inputMode="numeric" value={values.retries} onChange={(event) => edit({ retries: event.target.value })} />}
+        {(control) => (
+          <input
+            {...control}
+            className="input input--port"
+            inputMode="numeric"
+            value={values.retries}
+            onChange={(event) => edit({ retries: event.target.value })}
+          />
+        )}
       </Field>
       <div className="form__actions">
         <button type="submit" className="button button--primary" {...busyProps(update.isPending)}>

@@ -58,17 +58,31 @@ export function OwnerStep({ onCreated }: { onCreated(me: Me): void }) {
 
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={setup.isPending} aria-label="Owner account">
-      <p className="auth-card__text">
-        The owner may do everything, including adding the other accounts. Choose a password you do not use anywhere else.
-      </p>
+      <p className="auth-card__text">The owner may do everything, including adding the other accounts. Choose a password you do not use anywhere else.</p>
       <ErrorBanner error={setup.error} testId="owner-error" />
       <Field label="Username" error={errors.username} help="Letters, digits, dot, dash, underscore and @." testId="owner-username">
         {(control) => (
-          <input {...control} className="input" autoComplete="username" spellCheck={false} autoFocus value={values.username} onChange={(event) => edit({ username: event.target.value })} />
+          <input
+            {...control}
+            className="input"
+            autoComplete="username"
+            spellCheck={false}
+            autoFocus
+            value={values.username}
+            onChange={(event) => edit({ username: event.target.value })}
+          />
         )}
       </Field>
       <Field label="Display name" error={errors.displayName} help="Optional: how your name appears in Guardian." testId="owner-display-name">
-        {(control) => <input {...control} className="input" autoComplete="name" value={values.displayName} onChange={(event) => edit({ displayName: event.target.value })} />}
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            autoComplete="name"
+            value={values.displayName}
+            onChange={(event) => edit({ displayName: event.target.value })}
+          />
+        )}
       </Field>
       <NewPasswordFields
         values={values}

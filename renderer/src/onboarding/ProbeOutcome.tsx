@@ -15,8 +15,8 @@ export function ProbeOutcome({ target, result }: { target: string; result: Probe
     <div className="banner banner--warn" role="status" data-testid="probe-result" data-reachable="false">
       <p>Not reachable: {result.message.trim().replace(/\.$/, '') || `${target} did not answer`}.</p>
       <p className="banner__hint">
-        Check the host and port, and that a firewall lets Guardian through. Keep it anyway if the machine is off for now:
-        “Add server” saves it, and Guardian shows it as down until it answers.
+        Check the host and port, and that a firewall lets Guardian through. Keep it anyway if the machine is off for now: “Add server” saves it, and Guardian
+        shows it as down until it answers.
       </p>
     </div>
   );

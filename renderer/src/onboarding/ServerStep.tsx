@@ -60,26 +60,44 @@ export function ServerStep({ onAdded, onSkip, pending }: ServerStepProps) {
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={create.isPending} aria-label="First server">
       <p className="auth-card__text">
-        Name a machine you look after, where it answers and the port of the service to watch (443 for a web server, 22 for
-        SSH alone). Test the connection to see that Guardian can reach it; it then watches that port with a check. You can
-        add more servers, or import a whole fleet, later.
+        Name a machine you look after, where it answers and the port of the service to watch (443 for a web server, 22 for SSH alone). Test the connection to
+        see that Guardian can reach it; it then watches that port with a check. You can add more servers, or import a whole fleet, later.
       </p>
       <ErrorBanner error={create.error ?? probe.error} testId="server-step-error" />
       <Field label="Name" error={errors.name} help="How you call it, e.g. web-01." testId="wizard-server-name">
-        {(control) => <input {...control} className="input" autoComplete="off" autoFocus value={values.name} onChange={(event) => edit({ name: event.target.value })} />}
+        {(control) => (
+          <input {...control} className="input" autoComplete="off" autoFocus value={values.name} onChange={(event) => edit({ name: event.target.value })} />
+        )}
       </Field>
       <div className="form__row">
         <Field label="Host" error={errors.host} help="DNS name, IPv4 or IPv6 address" testId="wizard-server-host">
-          {(control) => <input {...control} className="input" autoComplete="off" spellCheck={false} value={values.host} onChange={(event) => edit({ host: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              autoComplete="off"
+              spellCheck={false}
+              value={values.host}
+              onChange={(event) => edit({ host: event.target.value })}
+            />
+          )}
         </Field>
         <Field label="Port to watch" error={errors.checkPort} help="Tested now, then checked" testId="wizard-server-check-port">
           {(control) => (
-            <input {...control} className="input input--port" inputMode="numeric" value={values.checkPort} onChange={(event) => edit({ checkPort: event.target.value })} />
+            <input
+              {...control}
+              className="input input--port"
+              inputMode="numeric"
+              value={values.checkPort}
+              onChange={(event) => edit({ checkPort: event.target.value })}
+            />
           )}
         </Field>
       </div>
       <Field label="SSH port" error={errors.port} help="Where Guardian opens SSH sessions to it; 22 unless you changed it" testId="wizard-server-port">
-        {(control) => <input {...control} className="input input--port" inputMode="numeric" value={values.port} onChange={(event) => edit({ port: event.target.value })} />}
+        {(control) => (
+          <input {...control} className="input input--port" inputMode="numeric" value={values.port} onChange={(event) => edit({ port: event.target.value })} />
+        )}
       </Field>
       <div className="form__inline">
         <button type="button" className="button" {...busyProps(probe.isPending)} onClick={test}>

@@ -28,8 +28,8 @@ export function TotpStep({ me, onDone, pending }: { me: Me; onDone(enabled: bool
       return (
         <div className="form">
           <p className="auth-card__text">
-            With two-factor on, signing in needs your password and a 6-digit code from an app on your phone, so a leaked
-            password alone does not open Guardian. It takes a minute; you can also turn it on later under Account.
+            With two-factor on, signing in needs your password and a 6-digit code from an app on your phone, so a leaked password alone does not open Guardian.
+            It takes a minute; you can also turn it on later under Account.
           </p>
           <ErrorBanner error={enrolment.error} testId="totp-error" />
           <div className="form__actions">

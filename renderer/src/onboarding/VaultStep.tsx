@@ -15,8 +15,8 @@ function WhenAsked({ status, desktop }: { status: VaultStatus; desktop: boolean 
   if (desktop && status.os.available) {
     return (
       <p className="auth-card__text" data-testid="vault-step-when">
-        With the OS keychain, there is nothing to type: the vault opens when Guardian starts on this computer. With a passphrase
-        instead, you type it each time Guardian starts and whenever the vault has locked itself ({idle} without use).
+        With the OS keychain, there is nothing to type: the vault opens when Guardian starts on this computer. With a passphrase instead, you type it each time
+        Guardian starts and whenever the vault has locked itself ({idle} without use).
       </p>
     );
   }
@@ -59,8 +59,7 @@ export function VaultStep({ onDone }: { onDone(): void }) {
     return (
       <div className="form" data-testid="vault-step-exists">
         <p className="auth-card__text">
-          The vault already exists, protected by {kinds.length > 0 ? kinds.join(' and ') : 'its key slots'}. Manage it any time
-          on the Vault page.
+          The vault already exists, protected by {kinds.length > 0 ? kinds.join(' and ') : 'its key slots'}. Manage it any time on the Vault page.
         </p>
         <div className="form__actions">
           <button type="button" className="button button--primary" onClick={onDone} autoFocus>
@@ -74,9 +73,9 @@ export function VaultStep({ onDone }: { onDone(): void }) {
   return (
     <div className="form">
       <p className="auth-card__text">
-        Guardian keeps your servers’ passwords, SSH keys and API tokens in an encrypted vault. Its key must itself be locked
-        away: {desktop && data.os.available ? 'your operating system’s keychain can do that for you' : 'here, with a passphrase you choose'}.
-        The database file alone then reveals nothing.
+        Guardian keeps your servers’ passwords, SSH keys and API tokens in an encrypted vault. Its key must itself be locked away:{' '}
+        {desktop && data.os.available ? 'your operating system’s keychain can do that for you' : 'here, with a passphrase you choose'}. The database file alone
+        then reveals nothing.
       </p>
       <WhenAsked status={data} desktop={desktop} />
       <VaultProtectForm

@@ -9,8 +9,7 @@ export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: bo
     <div className="form">
       <ul className="feature-list">
         <li>
-          <strong>Watches</strong> your servers (web and API hosts, databases, game servers) and shows what is down and
-          since when.
+          <strong>Watches</strong> your servers (web and API hosts, databases, game servers) and shows what is down and since when.
         </li>
         <li>
           <strong>Keeps their secrets</strong> in an encrypted vault,{' '}
@@ -26,8 +25,8 @@ export function WelcomeStep({ onStart, pending }: { onStart(): void; pending: bo
         </li>
       </ul>
       <p className="auth-card__text">
-        Setting up takes a few minutes: an owner account, optional two-factor sign-in, protecting the vault, and your
-        first server. You can change everything later.
+        Setting up takes a few minutes: an owner account, optional two-factor sign-in, protecting the vault, and your first server. You can change everything
+        later.
       </p>
       <div className="form__actions">
         <button type="button" className="button button--primary" {...busyProps(pending)} onClick={onStart} autoFocus>

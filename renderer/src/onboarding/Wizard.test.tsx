@@ -114,7 +114,9 @@ describe('First-run wizard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
 
     expect(await screen.findByText('Step 6 of 7')).toBeTruthy();
-    expect(client.calls.find((call) => call.name === 'monitoring.updateSettings')?.input).toEqual({ defaults: { intervalMs: 30_000, timeoutMs: 10_000, retries: 2 } });
+    expect(client.calls.find((call) => call.name === 'monitoring.updateSettings')?.input).toEqual({
+      defaults: { intervalMs: 30_000, timeoutMs: 10_000, retries: 2 },
+    });
     expect((screen.getByLabelText('Port to watch') as HTMLInputElement).value).toBe('22');
     expect((screen.getByLabelText('SSH port') as HTMLInputElement).value).toBe('22');
     fill('Name', 'db-01');

@@ -188,7 +188,9 @@ describe('the command palette', () => {
   });
 
   it('offers no update check headless', async () => {
-    const client = renderPalette('admin', { 'updates.status': async () => ({ supported: false, reason: 'headless', channel: 'stable', state: { kind: 'idle' } }) });
+    const client = renderPalette('admin', {
+      'updates.status': async () => ({ supported: false, reason: 'headless', channel: 'stable', state: { kind: 'idle' } }),
+    });
     pressCtrlK();
     await waitFor(() => expect(client.calls.some((call) => call.name === 'updates.status')).toBe(true));
     await act(async () => {

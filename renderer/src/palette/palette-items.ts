@@ -62,12 +62,36 @@ export function actionItems(context: PaletteContext): PaletteItem[] {
       keywords: 'new create monitor health',
       command: { kind: 'pick-server-for-check' },
     },
-    can('audit:read') && { id: 'action:verify-audit', group: 'Actions', label: 'Verify the audit log', keywords: 'hash chain integrity', command: { kind: 'verify-audit' } },
+    can('audit:read') && {
+      id: 'action:verify-audit',
+      group: 'Actions',
+      label: 'Verify the audit log',
+      keywords: 'hash chain integrity',
+      command: { kind: 'verify-audit' },
+    },
     can('vault:admin') &&
-      context.vaultUnlocked && { id: 'action:lock-vault', group: 'Actions', label: 'Lock the vault', keywords: 'secrets forget key', command: { kind: 'lock-vault' } },
-    { id: 'action:theme', group: 'Actions', label: `Switch to ${next} theme`, keywords: 'appearance dark light colour color', command: { kind: 'theme', theme: next } },
+      context.vaultUnlocked && {
+        id: 'action:lock-vault',
+        group: 'Actions',
+        label: 'Lock the vault',
+        keywords: 'secrets forget key',
+        command: { kind: 'lock-vault' },
+      },
+    {
+      id: 'action:theme',
+      group: 'Actions',
+      label: `Switch to ${next} theme`,
+      keywords: 'appearance dark light colour color',
+      command: { kind: 'theme', theme: next },
+    },
     context.updatesSupported &&
-      can('system:admin') && { id: 'action:check-updates', group: 'Actions', label: 'Check for updates', keywords: 'upgrade new version release', command: { kind: 'check-updates' } },
+      can('system:admin') && {
+        id: 'action:check-updates',
+        group: 'Actions',
+        label: 'Check for updates',
+        keywords: 'upgrade new version release',
+        command: { kind: 'check-updates' },
+      },
   ];
   return items.filter((item): item is PaletteItem => item !== false);
 }

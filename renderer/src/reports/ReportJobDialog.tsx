@@ -20,7 +20,9 @@ export function ReportOutcome({ job }: { job: Job }) {
   if (job.status === 'cancelled') return <p>The report was cancelled; no file was kept.</p>;
   const report = ReportResult.safeParse(job.result);
   if (job.status === 'failed' || !report.success) {
-    return <ErrorBanner error={job.error ?? { message: 'The report finished without a file.', hint: 'Try again; if it keeps happening, see the Guardian log.' }} />;
+    return (
+      <ErrorBanner error={job.error ?? { message: 'The report finished without a file.', hint: 'Try again; if it keeps happening, see the Guardian log.' }} />
+    );
   }
   const { artifact, period, servers, type } = report.data;
   return (

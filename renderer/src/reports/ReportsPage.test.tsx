@@ -60,7 +60,11 @@ describe('ReportsPage', () => {
       slaTarget: 99.9,
     });
     const done = await within(dialog).findByTestId('report-done', {}, { timeout: 5_000 });
-    expect(within(done).getByRole('link', { name: /Download uptime-2023-11-14-to-2023-12-14\.pdf/ }).getAttribute('href')).toBe(`/api/v1/jobs/${REPORT_JOB}/artifact`);
+    expect(
+      within(done)
+        .getByRole('link', { name: /Download uptime-2023-11-14-to-2023-12-14\.pdf/ })
+        .getAttribute('href'),
+    ).toBe(`/api/v1/jobs/${REPORT_JOB}/artifact`);
     expect(within(done).getByText(/2 servers/)).toBeTruthy();
   });
 

@@ -54,7 +54,14 @@ function Choices<T extends string>({
       <div className="segmented">
         {options.map((option) => (
           <label key={option.value} className="segmented__option">
-            <input type="radio" className="visually-hidden" name={name} value={option.value} checked={value === option.value} onChange={() => onChange(option.value)} />
+            <input
+              type="radio"
+              className="visually-hidden"
+              name={name}
+              value={option.value}
+              checked={value === option.value}
+              onChange={() => onChange(option.value)}
+            />
             {option.label}
           </label>
         ))}
@@ -124,11 +131,24 @@ export function ReportsPage() {
         <PageHeader title="Reports" />
         <form className="panel report-form" onSubmit={submit} noValidate aria-busy={generate.isPending} aria-label="New report">
           <Section>
-            <Choices legend="Report" name="report-type" value={form.type} options={types.map((type) => ({ value: type, label: REPORT_TITLES[type] }))} onChange={(type) => edit('type', type)} />
+            <Choices
+              legend="Report"
+              name="report-type"
+              value={form.type}
+              options={types.map((type) => ({ value: type, label: REPORT_TITLES[type] }))}
+              onChange={(type) => edit('type', type)}
+            />
             <p className="muted">{TYPE_NOTES[form.type]}</p>
           </Section>
           <Section>
-            <Choices legend="Period" name="report-period" value={form.period} options={PERIOD_CHOICES} onChange={(period) => edit('period', period)} error={errors.period} />
+            <Choices
+              legend="Period"
+              name="report-period"
+              value={form.period}
+              options={PERIOD_CHOICES}
+              onChange={(period) => edit('period', period)}
+              error={errors.period}
+            />
             {form.period === 'custom' ? (
               <div className="form__row form__row--even report-form__dates">
                 <Field label="First day" error={errors.from} testId="report-from">
@@ -166,7 +186,12 @@ export function ReportsPage() {
               {form.scope === 'environment' ? (
                 <Field label="Environment" error={errors.environment} testId="report-environment">
                   {(control) => (
-                    <select {...control} className="input select report-form__narrow" value={form.environment} onChange={(event) => edit('environment', event.target.value)}>
+                    <select
+                      {...control}
+                      className="input select report-form__narrow"
+                      value={form.environment}
+                      onChange={(event) => edit('environment', event.target.value)}
+                    >
                       <option value="">Pick an environment</option>
                       {environments.map((env) => (
                         <option key={env.value} value={env.value}>
@@ -192,7 +217,13 @@ export function ReportsPage() {
             <Section>
               <Field label="SLA target (%)" help="Each server's uptime is measured against it." error={errors.slaTarget} testId="report-sla">
                 {(control) => (
-                  <input {...control} className="input input--port" inputMode="decimal" value={form.slaTarget} onChange={(event) => edit('slaTarget', event.target.value)} />
+                  <input
+                    {...control}
+                    className="input input--port"
+                    inputMode="decimal"
+                    value={form.slaTarget}
+                    onChange={(event) => edit('slaTarget', event.target.value)}
+                  />
                 )}
               </Field>
             </Section>

@@ -20,7 +20,10 @@ describe('report form → reports.generate input', () => {
     const tagged = reportInput(form({ scope: 'tag', tag: 'db' }));
     expect(tagged.ok && tagged.input.scope).toEqual({ tags: ['db'] });
     const staged = reportInput(form({ type: 'inventory', scope: 'environment', environment: 'staging', format: 'csv' }));
-    expect(staged).toEqual({ ok: true, input: { type: 'inventory', period: { preset: '30d' }, scope: { environment: 'staging' }, format: 'csv', slaTarget: 99.9 } });
+    expect(staged).toEqual({
+      ok: true,
+      input: { type: 'inventory', period: { preset: '30d' }, scope: { environment: 'staging' }, format: 'csv', slaTarget: 99.9 },
+    });
   });
 
   it('leaves servers and the SLA target out of an audit summary', () => {
@@ -34,7 +37,10 @@ describe('report form → reports.generate input', () => {
       errors: { to: 'The period must start before it ends' },
       other: [],
     });
-    expect(reportInput(form({ period: 'custom', from: '2024-01-01', to: '2026-11-01' }))).toMatchObject({ ok: false, errors: { from: 'A report covers at most 400 days' } });
+    expect(reportInput(form({ period: 'custom', from: '2024-01-01', to: '2026-11-01' }))).toMatchObject({
+      ok: false,
+      errors: { from: 'A report covers at most 400 days' },
+    });
     expect(reportInput(form({ slaTarget: '120' }))).toMatchObject({ ok: false, errors: { slaTarget: 'The SLA target is a percentage from 0 to 100' } });
     expect(reportInput(form({ scope: 'environment' }))).toMatchObject({ ok: false, errors: { environment: 'Pick an environment' } });
   });

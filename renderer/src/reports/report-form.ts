@@ -1,12 +1,5 @@
 import type { ValidationIssue } from '@shared/api';
-import {
-  PERIOD_PRESETS,
-  ReportInput,
-  ReportPeriod,
-  type PeriodPreset,
-  type ReportFormat,
-  type ReportType,
-} from '@shared/api/reports';
+import { PERIOD_PRESETS, ReportInput, ReportPeriod, type PeriodPreset, type ReportFormat, type ReportType } from '@shared/api/reports';
 
 export type PeriodChoice = PeriodPreset | 'custom';
 export type ScopeChoice = 'all' | 'tag' | 'environment';
@@ -33,8 +26,7 @@ export const PERIOD_CHOICES: readonly { value: PeriodChoice; label: string }[] =
 export const DEFAULT_SLA = '99.9';
 
 export function initialForm(today: Date = new Date()): ReportForm {
-  const iso = (date: Date) =>
-    `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+  const iso = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
   const monthAgo = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 29);
   return { type: 'uptime', period: '30d', from: iso(monthAgo), to: iso(today), scope: 'all', tag: '', environment: '', format: 'pdf', slaTarget: DEFAULT_SLA };
 }

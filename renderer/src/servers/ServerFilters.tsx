@@ -83,9 +83,7 @@ export function ServerFilters() {
               {env.value} ({formatCount(env.count)})
             </option>
           ))}
-          {environment !== null && !environments.some((env) => env.value === environment) ? (
-            <option value={environment}>{environment} (0)</option>
-          ) : null}
+          {environment !== null && !environments.some((env) => env.value === environment) ? <option value={environment}>{environment} (0)</option> : null}
         </select>
         {filtered ? (
           <button type="button" className="button button--ghost" onClick={clearFilters}>

@@ -135,13 +135,7 @@ function ServerRow({
           <PulseIcon />
         </a>
         {onAddCheck ? (
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={`Add check to ${server.name}`}
-            title="Add check"
-            onClick={() => onAddCheck(server)}
-          >
+          <button type="button" className="icon-button" aria-label={`Add check to ${server.name}`} title="Add check" onClick={() => onAddCheck(server)}>
             <PlusIcon />
           </button>
         ) : null}

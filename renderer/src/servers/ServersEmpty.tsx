@@ -16,8 +16,8 @@ export function ServersEmpty({ filtered, mayAdd }: { filtered: boolean; mayAdd: 
       {mayAdd ? (
         <>
           <p className="state__text">
-            Add the machines you look after: web and API hosts, databases, game servers. You can also bring in a whole
-            fleet at once with <strong>Import</strong> (JSON, CSV or your ~/.ssh/config).
+            Add the machines you look after: web and API hosts, databases, game servers. You can also bring in a whole fleet at once with{' '}
+            <strong>Import</strong> (JSON, CSV or your ~/.ssh/config).
           </p>
           <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
             Add your first server

@@ -31,8 +31,7 @@ export const useListFilters = create<ListFilters>((set) => ({
     })),
   clearFilters: () => set({ search: '', environment: null, tags: [] }),
   // A new column sorts ascending; the same column again flips the order.
-  sortBy: (field) =>
-    set((state) => ({ sort: field, order: state.sort === field && state.order === 'asc' ? 'desc' : 'asc' })),
+  sortBy: (field) => set((state) => ({ sort: field, order: state.sort === field && state.order === 'asc' ? 'desc' : 'asc' })),
 }));
 
 /** The contract's limit: the table loads every matching server and virtualizes the rows. */

@@ -74,7 +74,9 @@ export function vaultStatus(overrides: Partial<VaultStatus> = {}): VaultStatus {
   return {
     initialized: true,
     locked: false,
-    slots: [{ id: '5e0c7a2b-1d3f-4e6a-8b9c-0d1e2f3a4b5c', kind: 'passphrase', label: 'Passphrase', createdAt: 1_700_000_000_000, lastUsedAt: 1_700_000_000_000 }],
+    slots: [
+      { id: '5e0c7a2b-1d3f-4e6a-8b9c-0d1e2f3a4b5c', kind: 'passphrase', label: 'Passphrase', createdAt: 1_700_000_000_000, lastUsedAt: 1_700_000_000_000 },
+    ],
     os: { available: false, reason: 'No OS keychain is available here (guardian serve runs without a desktop session).' },
     keyFile: { source: 'none', reason: 'No key file was given to Guardian: start the service with --vault-key-file.' },
     autoLockMs: 15 * 60_000,

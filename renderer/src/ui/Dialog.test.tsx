@@ -136,7 +136,14 @@ describe('ConfirmDialog', () => {
 
   it('says the action runs, and shows why it failed as an alert', () => {
     render(
-      <ConfirmDialog {...props} pending onConfirm={() => undefined} onClose={() => undefined} error={{ message: 'The server is in use.', hint: 'Remove its schedules first.' }} errorTestId="confirm-error">
+      <ConfirmDialog
+        {...props}
+        pending
+        onConfirm={() => undefined}
+        onClose={() => undefined}
+        error={{ message: 'The server is in use.', hint: 'Remove its schedules first.' }}
+        errorTestId="confirm-error"
+      >
         Its checks and history go with it.
       </ConfirmDialog>,
     );

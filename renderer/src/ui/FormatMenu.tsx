@@ -28,7 +28,16 @@ export function FormatMenu<F extends string>({ scope, formats, text, pending, pe
   };
   return (
     <div className="menu-anchor" ref={root}>
-      <button ref={button} type="button" className="button" aria-haspopup="menu" aria-expanded={open} disabled={disabled} {...busyProps(pending)} onClick={toggle}>
+      <button
+        ref={button}
+        type="button"
+        className="button"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        disabled={disabled}
+        {...busyProps(pending)}
+        onClick={toggle}
+      >
         <DownloadIcon />
         {pending ? pendingLabel : 'Export'}
         <ChevronIcon />

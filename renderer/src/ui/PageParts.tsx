@@ -28,17 +28,7 @@ export function LoadingState({ children, spinner = true }: { children: ReactNode
 }
 
 /** Nothing to list: a title, then what to do about it. */
-export function EmptyState({
-  title,
-  testId,
-  icon,
-  children,
-}: {
-  title: string;
-  testId?: string;
-  icon?: ReactNode;
-  children?: ReactNode;
-}) {
+export function EmptyState({ title, testId, icon, children }: { title: string; testId?: string; icon?: ReactNode; children?: ReactNode }) {
   return (
     <div className="state" data-testid={testId}>
       {icon ? <div className="state__icon">{icon}</div> : null}

@@ -16,5 +16,4 @@ export function formatRelative(epochMs: number, now = Date.now()): string {
   return dateTime.format(epochMs);
 }
 
-export const plural = (value: number, one: string, many: string): string =>
-  `${formatCount(value)} ${value === 1 ? one : many}`;
+export const plural = (value: number, one: string, many: string): string => `${formatCount(value)} ${value === 1 ? one : many}`;

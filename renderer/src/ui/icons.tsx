@@ -93,9 +93,7 @@ export const ChevronIcon = () => (
   </Icon>
 );
 export const SortIcon = ({ order }: { order: 'asc' | 'desc' | null }) => (
-  <Icon size={12}>
-    {order === 'asc' ? <path d="M6 15l6-6 6 6" /> : order === 'desc' ? <path d="M6 9l6 6 6-6" /> : <path d="M8 10l4-4 4 4M8 14l4 4 4-4" />}
-  </Icon>
+  <Icon size={12}>{order === 'asc' ? <path d="M6 15l6-6 6 6" /> : order === 'desc' ? <path d="M6 9l6 6 6-6" /> : <path d="M8 10l4-4 4 4M8 14l4 4 4-4" />}</Icon>
 );
 export const LockIcon = () => (
   <Icon size={20}>

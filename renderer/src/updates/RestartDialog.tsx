@@ -28,8 +28,7 @@ export function RestartDialog({ version, onClose }: { version: string; onClose()
         )
       }
     >
-      Guardian quits, installs version {version} and starts again. Jobs still running stop at a safe point, and you sign in again
-      afterwards.
+      Guardian quits, installs version {version} and starts again. Jobs still running stop at a safe point, and you sign in again afterwards.
     </ConfirmDialog>
   );
 }

@@ -10,7 +10,13 @@ import { renderWithClient } from '../testing/render';
 import { UpdateIndicator } from './UpdateIndicator';
 import { useUpdateEvents } from './use-update-status';
 
-const status = (state: UpdateState, overrides: Partial<UpdatesStatus> = {}): UpdatesStatus => ({ supported: true, reason: null, channel: 'stable', state, ...overrides });
+const status = (state: UpdateState, overrides: Partial<UpdatesStatus> = {}): UpdatesStatus => ({
+  supported: true,
+  reason: null,
+  channel: 'stable',
+  state,
+  ...overrides,
+});
 
 function Events() {
   useUpdateEvents();

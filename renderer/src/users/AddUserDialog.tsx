@@ -54,11 +54,27 @@ export function AddUserDialog({ onClose }: { onClose(): void }) {
         <div className="form__row form__row--even">
           <Field label="Username" error={errors.username ?? issueOn(create.error, 'username')} testId="add-user-username">
             {(control) => (
-              <input {...control} className="input" autoComplete="off" spellCheck={false} data-autofocus value={values.username} onChange={(event) => edit({ username: event.target.value })} />
+              <input
+                {...control}
+                className="input"
+                autoComplete="off"
+                spellCheck={false}
+                data-autofocus
+                value={values.username}
+                onChange={(event) => edit({ username: event.target.value })}
+              />
             )}
           </Field>
           <Field label="Display name" help="Optional." testId="add-user-display-name">
-            {(control) => <input {...control} className="input" autoComplete="off" value={values.displayName} onChange={(event) => edit({ displayName: event.target.value })} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                autoComplete="off"
+                value={values.displayName}
+                onChange={(event) => edit({ displayName: event.target.value })}
+              />
+            )}
           </Field>
         </div>
         <RoleSelect value={values.role} onChange={(role) => edit({ role })} testId="add-user-role" />

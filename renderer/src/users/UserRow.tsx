@@ -27,22 +27,35 @@ function UserActions({ user }: { user: User }) {
           className="button button--small"
           aria-label={`Enable ${name}`}
           disabled={enable.isPending}
-          onClick={() =>
-            enable.mutate({ id: user.id }, { onSuccess: () => toast.success(`Enabled ${name}`), onError: (error) => toast.error(error) })
-          }
+          onClick={() => enable.mutate({ id: user.id }, { onSuccess: () => toast.success(`Enabled ${name}`), onError: (error) => toast.error(error) })}
         >
           Enable
         </button>
       ) : (
-        <button type="button" className="button button--small" aria-label={`Disable ${name}`} onClick={() => open({ kind: 'user-confirm', action: 'disable', user })}>
+        <button
+          type="button"
+          className="button button--small"
+          aria-label={`Disable ${name}`}
+          onClick={() => open({ kind: 'user-confirm', action: 'disable', user })}
+        >
           Disable
         </button>
       )}
-      <button type="button" className="button button--small" aria-label={`Reset password of ${name}`} onClick={() => open({ kind: 'user-reset-password', user })}>
+      <button
+        type="button"
+        className="button button--small"
+        aria-label={`Reset password of ${name}`}
+        onClick={() => open({ kind: 'user-reset-password', user })}
+      >
         Reset password
       </button>
       {user.totpEnabled ? (
-        <button type="button" className="button button--small" aria-label={`Reset two-factor of ${name}`} onClick={() => open({ kind: 'user-confirm', action: 'reset-mfa', user })}>
+        <button
+          type="button"
+          className="button button--small"
+          aria-label={`Reset two-factor of ${name}`}
+          onClick={() => open({ kind: 'user-confirm', action: 'reset-mfa', user })}
+        >
           Reset 2FA
         </button>
       ) : null}

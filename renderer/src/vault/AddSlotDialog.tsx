@@ -58,7 +58,11 @@ export function AddSlotDialog({ slotKind, onClose }: { slotKind: SlotKind; onClo
             testId="add-slot"
           />
         ) : null}
-        <Field label="Label" help={`Optional: which one it is, e.g. “${slotKind === 'keyfile' ? 'systemd credential' : slotKind === 'os' ? 'my laptop' : 'paper copy in the safe'}”.`} testId="add-slot-label">
+        <Field
+          label="Label"
+          help={`Optional: which one it is, e.g. “${slotKind === 'keyfile' ? 'systemd credential' : slotKind === 'os' ? 'my laptop' : 'paper copy in the safe'}”.`}
+          testId="add-slot-label"
+        >
           {(control) => <input {...control} className="input" autoComplete="off" value={label} onChange={(event) => setLabel(event.target.value)} />}
         </Field>
         <footer className="dialog__footer">

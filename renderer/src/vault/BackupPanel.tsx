@@ -11,8 +11,7 @@ export function BackupPanel({ status }: { status: VaultStatus }) {
         Export and import
       </h2>
       <p className="panel__text">
-        An export holds every secret, encrypted with a passphrase of its own: keep the two apart. Importing adds the secrets
-        this vault does not have yet.
+        An export holds every secret, encrypted with a passphrase of its own: keep the two apart. Importing adds the secrets this vault does not have yet.
       </p>
       {status.locked ? (
         <p className="muted">Unlock the vault to export or import.</p>

@@ -28,7 +28,12 @@ export function ChangePassphraseDialog({ slot, onClose }: { slot: VaultSlot; onC
   };
 
   return (
-    <Dialog title="Change passphrase" description={`Slot “${slot.label}”. No secret is re-encrypted; the old passphrase stops working.`} onClose={onClose} testId="change-passphrase-dialog">
+    <Dialog
+      title="Change passphrase"
+      description={`Slot “${slot.label}”. No secret is re-encrypted; the old passphrase stops working.`}
+      onClose={onClose}
+      testId="change-passphrase-dialog"
+    >
       <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={change.pending}>
         <ErrorBanner error={change.error} testId="change-passphrase-error" />
         <PasswordField

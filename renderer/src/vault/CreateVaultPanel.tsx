@@ -16,9 +16,8 @@ export function CreateVaultPanel({ status }: { status: VaultStatus }) {
         </h2>
       </div>
       <p className="panel__text">
-        The vault keeps the passwords, SSH keys and API tokens of your servers, encrypted on this machine. One key encrypts
-        them all, and that key is itself locked: by your operating system’s keychain, or by a passphrase only you know.
-        Without it, the database file alone reveals nothing.
+        The vault keeps the passwords, SSH keys and API tokens of your servers, encrypted on this machine. One key encrypts them all, and that key is itself
+        locked: by your operating system’s keychain, or by a passphrase only you know. Without it, the database file alone reveals nothing.
       </p>
       {mayCreate ? (
         <div className="panel__narrow">

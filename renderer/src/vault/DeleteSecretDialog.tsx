@@ -21,8 +21,8 @@ export function DeleteSecretDialog({ secret, onClose }: { secret: Secret; onClos
       errorTestId="delete-secret-error"
     >
       The {KIND_LABELS[secret.kind].toLowerCase()} <strong>{secret.name}</strong> is deleted for good
-      {secret.serverIds.length > 0 ? `, and unlinked from ${plural(secret.serverIds.length, 'server', 'servers')}` : ''}. A
-      vault export made earlier still holds it.
+      {secret.serverIds.length > 0 ? `, and unlinked from ${plural(secret.serverIds.length, 'server', 'servers')}` : ''}. A vault export made earlier still
+      holds it.
     </ConfirmDialog>
   );
 }

@@ -45,7 +45,12 @@ export function ExportVaultDialog({ onClose }: { onClose(): void }) {
   };
 
   return (
-    <Dialog title="Export vault" description="A backup of every secret, in a file encrypted with a passphrase you choose now." onClose={onClose} testId="export-vault-dialog">
+    <Dialog
+      title="Export vault"
+      description="A backup of every secret, in a file encrypted with a passphrase you choose now."
+      onClose={onClose}
+      testId="export-vault-dialog"
+    >
       {reauth ? (
         <ReauthForm action="Exporting every secret" onConfirmed={confirmed} onCancel={onClose} />
       ) : (

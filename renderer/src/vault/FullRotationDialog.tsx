@@ -59,9 +59,8 @@ export function FullRotationDialog({ status, onClose }: { status: VaultStatus; o
       ) : (
         <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={rotate.pending}>
           <p>
-            After a passphrase or key file may have leaked: remove its slot here, and every other slot gets a new key to guard,
-            and every secret a new data key. An old copy of the database opened with what leaked then opens nothing written
-            from now on.
+            After a passphrase or key file may have leaked: remove its slot here, and every other slot gets a new key to guard, and every secret a new data key.
+            An old copy of the database opened with what leaked then opens nothing written from now on.
           </p>
           <ErrorBanner error={rotate.error} testId="full-rotation-error" />
           {status.slots.map((slot) => (

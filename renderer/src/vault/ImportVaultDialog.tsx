@@ -91,13 +91,23 @@ export function ImportVaultDialog({ onClose }: { onClose(): void }) {
   };
 
   return (
-    <Dialog title="Import vault" description="From a file made with “Export vault”, here or on another Guardian." onClose={onClose} testId="import-vault-dialog">
+    <Dialog
+      title="Import vault"
+      description="From a file made with “Export vault”, here or on another Guardian."
+      onClose={onClose}
+      testId="import-vault-dialog"
+    >
       {result ? (
         <ImportResult result={result} onClose={onClose} />
       ) : (
         <form className="dialog__body form" onSubmit={(event) => void submit(event)} noValidate aria-busy={busy}>
           <ErrorBanner error={importer.error} testId="import-vault-error" />
-          <Field label="Vault export file" error={errors.file} help={file ? `${file.name} · ${formatCount(file.size)} bytes` : 'A .gvault file.'} testId="import-vault-file">
+          <Field
+            label="Vault export file"
+            error={errors.file}
+            help={file ? `${file.name} · ${formatCount(file.size)} bytes` : 'A .gvault file.'}
+            testId="import-vault-file"
+          >
             {(control) => (
               <input
                 {...control}

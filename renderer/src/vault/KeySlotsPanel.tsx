@@ -13,9 +13,9 @@ export function KeySlotsPanel({ status }: { status: VaultStatus }) {
         Key slots
       </h2>
       <p className="panel__text">
-        Each slot is one way to open the vault: a passphrase, the OS keychain, or a key file for a service. Any one of them
-        unlocks it, so keep at least two. If a passphrase or key file may have leaked, remove its slot, then rotate all keys
-        (Data key, below): until then an old copy of the database still opens with it.
+        Each slot is one way to open the vault: a passphrase, the OS keychain, or a key file for a service. Any one of them unlocks it, so keep at least two. If
+        a passphrase or key file may have leaked, remove its slot, then rotate all keys (Data key, below): until then an old copy of the database still opens
+        with it.
       </p>
       <table className="simple-table" aria-label="Key slots">
         <thead>
@@ -41,12 +41,22 @@ export function KeySlotsPanel({ status }: { status: VaultStatus }) {
               <td className="simple-table__actions">
                 <div className="row-actions">
                   {slot.kind === 'passphrase' ? (
-                    <button type="button" className="button button--small" aria-label={`Change passphrase of ${slot.label}`} onClick={() => open({ kind: 'vault-slot-passphrase', slot })}>
+                    <button
+                      type="button"
+                      className="button button--small"
+                      aria-label={`Change passphrase of ${slot.label}`}
+                      onClick={() => open({ kind: 'vault-slot-passphrase', slot })}
+                    >
                       Change passphrase
                     </button>
                   ) : null}
                   {unlocked ? (
-                    <button type="button" className="button button--small button--danger-text" aria-label={`Remove ${slot.label}`} onClick={() => open({ kind: 'vault-slot-remove', slot })}>
+                    <button
+                      type="button"
+                      className="button button--small button--danger-text"
+                      aria-label={`Remove ${slot.label}`}
+                      onClick={() => open({ kind: 'vault-slot-remove', slot })}
+                    >
                       Remove
                     </button>
                   ) : null}

@@ -19,8 +19,7 @@ export function RemoveSlotDialog({ slot, onClose }: { slot: VaultSlot; onClose()
       error={remove.error}
       errorTestId="remove-slot-error"
     >
-      The {SLOT_LABELS[slot.kind].toLowerCase()} slot <strong>{slot.label}</strong> will no longer open the vault. The
-      other slots keep working.
+      The {SLOT_LABELS[slot.kind].toLowerCase()} slot <strong>{slot.label}</strong> will no longer open the vault. The other slots keep working.
     </ConfirmDialog>
   );
 }

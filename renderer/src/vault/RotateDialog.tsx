@@ -43,8 +43,8 @@ export function RotateDialog({ resume, jobId: running, onClose }: RotateDialogPr
                 : 'A new data key is made and every secret is re-encrypted with it, in batches. Do it when someone who could read the vault leaves, or on a schedule.'}
             </p>
             <p className="muted">
-              The vault stays usable meanwhile. If Guardian stops halfway, nothing is lost: every secret stays readable and the
-              rotation can be resumed. Key slots and passphrases do not change.
+              The vault stays usable meanwhile. If Guardian stops halfway, nothing is lost: every secret stays readable and the rotation can be resumed. Key
+              slots and passphrases do not change.
             </p>
             <ErrorBanner error={rotate.error} testId="rotate-error" />
           </div>

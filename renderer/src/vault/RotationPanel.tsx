@@ -23,10 +23,9 @@ export function RotationPanel({ status }: { status: VaultStatus }) {
         Data key
       </h2>
       <p className="panel__text">
-        One random key encrypts every secret; the key slots guard the key that wraps it. Rotating the data key re-encrypts
-        every secret, so a copy of the old key no longer opens new data. After a passphrase or key file may have leaked,
-        rotate all keys: the slots kept get a new key to guard and the leaked one’s slot is removed, so an old copy of the
-        database opened with it opens nothing written afterwards.
+        One random key encrypts every secret; the key slots guard the key that wraps it. Rotating the data key re-encrypts every secret, so a copy of the old
+        key no longer opens new data. After a passphrase or key file may have leaked, rotate all keys: the slots kept get a new key to guard and the leaked
+        one’s slot is removed, so an old copy of the database opened with it opens nothing written afterwards.
       </p>
       {running ? (
         <div className="form__inline">

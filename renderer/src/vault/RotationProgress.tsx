@@ -37,9 +37,7 @@ export function RotationProgress({ jobId, onClose }: { jobId: string; onClose():
       onClose={onClose}
       progressLabel="Rotation progress"
       progressTestId="rotation-progress"
-      describe={(job) =>
-        job?.total ? `${formatCount(job.done)} of ${formatCount(job.total)} secrets re-sealed` : 'Starting…'
-      }
+      describe={(job) => (job?.total ? `${formatCount(job.done)} of ${formatCount(job.total)} secrets re-sealed` : 'Starting…')}
       textTestId="rotation-progress-text"
       cancelErrorTestId="rotation-cancel-error"
       cancelLabel="Stop rotation"

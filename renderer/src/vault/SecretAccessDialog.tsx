@@ -11,12 +11,7 @@ import { KIND_LABELS } from './vault-labels';
 
 export const COPIED_MESSAGE = 'Copied; the clipboard clears in 30 s';
 
-type Stage =
-  | { stage: 'working' }
-  | { stage: 'reauth' }
-  | { stage: 'shown'; value: SecretValue }
-  | { stage: 'hidden' }
-  | { stage: 'failed'; error: AppError };
+type Stage = { stage: 'working' } | { stage: 'reauth' } | { stage: 'shown'; value: SecretValue } | { stage: 'hidden' } | { stage: 'failed'; error: AppError };
 
 interface SecretAccessDialogProps {
   secret: Secret;
@@ -75,7 +70,12 @@ export function SecretAccessDialog({ secret, mode: asked, browser = false, onClo
   const hide = useCallback(() => setStage({ stage: 'hidden' }), []);
 
   return (
-    <Dialog title={`${mode === 'copy' ? 'Copy' : 'Reveal'} “${secret.name}”`} description={KIND_LABELS[secret.kind]} onClose={onClose} testId="secret-access-dialog">
+    <Dialog
+      title={`${mode === 'copy' ? 'Copy' : 'Reveal'} “${secret.name}”`}
+      description={KIND_LABELS[secret.kind]}
+      onClose={onClose}
+      testId="secret-access-dialog"
+    >
       {stage.stage === 'reauth' ? (
         <ReauthForm onConfirmed={() => void run(mode)} onCancel={onClose} />
       ) : (
@@ -83,8 +83,7 @@ export function SecretAccessDialog({ secret, mode: asked, browser = false, onClo
           <div className="dialog__body">
             {fellBack && mode === 'reveal' ? (
               <p className="banner banner--info" data-testid="copy-fallback">
-                Copying through Guardian works in the desktop app. Here the value is shown for you to copy; the browser will
-                not clear the clipboard afterwards.
+                Copying through Guardian works in the desktop app. Here the value is shown for you to copy; the browser will not clear the clipboard afterwards.
               </p>
             ) : null}
             {stage.stage === 'working' ? (

@@ -81,7 +81,14 @@ export function SecretFilters({ filters, onChange, tags }: SecretFiltersProps) {
           {tags.map((tag) => {
             const on = filters.tags.includes(tag.value);
             return (
-              <button key={tag.value} type="button" className={`chip${on ? ' chip--on' : ''}`} aria-pressed={on} onClick={() => toggle(tag.value)} data-testid="secret-tag-chip">
+              <button
+                key={tag.value}
+                type="button"
+                className={`chip${on ? ' chip--on' : ''}`}
+                aria-pressed={on}
+                onClick={() => toggle(tag.value)}
+                data-testid="secret-tag-chip"
+              >
                 {tag.value}
                 <span className="chip__count">{formatCount(tag.count)}</span>
               </button>

@@ -7,7 +7,16 @@ import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
-import { checkCreate, checkUpdate, emptySecretValues, hasUsername, secretErrors, valuesFromSecret, type SecretErrors, type SecretFormValues } from './secret-form';
+import {
+  checkCreate,
+  checkUpdate,
+  emptySecretValues,
+  hasUsername,
+  secretErrors,
+  valuesFromSecret,
+  type SecretErrors,
+  type SecretFormValues,
+} from './secret-form';
 import { SecretValueFields } from './SecretValueFields';
 import { ServerPicker } from './ServerPicker';
 import { useKeyInspection } from './use-key-inspection';
@@ -103,11 +112,29 @@ export function SecretFormDialog({ secret, onClose }: { secret?: Secret; onClose
           </Field>
         )}
         <Field label="Name" error={errors.name} help="How you will look for it, e.g. “db-01 root”." testId="secret-form-name">
-          {(control) => <input {...control} className="input" autoComplete="off" data-autofocus={secret ? true : undefined} value={values.name} onChange={(event) => edit({ name: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              autoComplete="off"
+              data-autofocus={secret ? true : undefined}
+              value={values.name}
+              onChange={(event) => edit({ name: event.target.value })}
+            />
+          )}
         </Field>
         {hasUsername(values.kind) ? (
           <Field label="Username" error={errors.username} help="Optional: the login it goes with." testId="secret-form-username">
-            {(control) => <input {...control} className="input" autoComplete="off" spellCheck={false} value={values.username} onChange={(event) => edit({ username: event.target.value })} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                autoComplete="off"
+                spellCheck={false}
+                value={values.username}
+                onChange={(event) => edit({ username: event.target.value })}
+              />
+            )}
           </Field>
         ) : null}
         {secret ? (
@@ -118,7 +145,16 @@ export function SecretFormDialog({ secret, onClose }: { secret?: Secret; onClose
         ) : null}
         {replaceValue ? <SecretValueFields values={values} onChange={edit} errors={errors} inspection={inspection} /> : null}
         <Field label="Tags" error={errors.tags} help="Separate tags with commas or spaces." testId="secret-form-tags">
-          {(control) => <input {...control} className="input" autoComplete="off" spellCheck={false} value={values.tags} onChange={(event) => edit({ tags: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              autoComplete="off"
+              spellCheck={false}
+              value={values.tags}
+              onChange={(event) => edit({ tags: event.target.value })}
+            />
+          )}
         </Field>
         {mayLinkServers ? <ServerPicker chosen={values.serverIds} onChange={(serverIds) => edit({ serverIds })} error={errors.serverIds} /> : null}
         <footer className="dialog__footer">

@@ -43,10 +43,24 @@ function SecretActions({ secret, locked, copy }: SecretActionsProps) {
     <div className="row-actions">
       {can('vault:reveal') ? (
         <>
-          <button type="button" className="button button--small" aria-label={`Reveal ${name}`} title={lockedNote} disabled={locked} onClick={() => open({ kind: 'secret-access', secret, mode: 'reveal' })}>
+          <button
+            type="button"
+            className="button button--small"
+            aria-label={`Reveal ${name}`}
+            title={lockedNote}
+            disabled={locked}
+            onClick={() => open({ kind: 'secret-access', secret, mode: 'reveal' })}
+          >
             Reveal
           </button>
-          <button type="button" className="button button--small" aria-label={`Copy ${name}`} title={lockedNote} disabled={locked || copy.pending} onClick={() => copy.copy(secret)}>
+          <button
+            type="button"
+            className="button button--small"
+            aria-label={`Copy ${name}`}
+            title={lockedNote}
+            disabled={locked || copy.pending}
+            onClick={() => copy.copy(secret)}
+          >
             Copy
           </button>
         </>
@@ -56,7 +70,12 @@ function SecretActions({ secret, locked, copy }: SecretActionsProps) {
           <button type="button" className="button button--small" aria-label={`Edit ${name}`} onClick={() => open({ kind: 'secret-edit', secret })}>
             Edit
           </button>
-          <button type="button" className="button button--small button--danger-text" aria-label={`Delete ${name}`} onClick={() => open({ kind: 'secret-delete', secret })}>
+          <button
+            type="button"
+            className="button button--small button--danger-text"
+            aria-label={`Delete ${name}`}
+            onClick={() => open({ kind: 'secret-delete', secret })}
+          >
             Delete
           </button>
         </>

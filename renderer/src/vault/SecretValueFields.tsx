@@ -16,7 +16,16 @@ export function SecretValueFields({ values, onChange, errors, inspection }: Secr
     case 'password':
       return (
         <Field label="Password" error={errors.password} testId="secret-form-password">
-          {(control) => <input {...control} className="input" type="password" autoComplete="new-password" value={values.password} onChange={(event) => onChange({ password: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              type="password"
+              autoComplete="new-password"
+              value={values.password}
+              onChange={(event) => onChange({ password: event.target.value })}
+            />
+          )}
         </Field>
       );
     case 'ssh_key':
@@ -24,13 +33,25 @@ export function SecretValueFields({ values, onChange, errors, inspection }: Secr
     case 'api_token':
       return (
         <Field label="Token" error={errors.token} testId="secret-form-token">
-          {(control) => <input {...control} className="input mono" type="password" autoComplete="off" spellCheck={false} value={values.token} onChange={(event) => onChange({ token: event.target.value })} />}
+          {(control) => (
+            <input
+              {...control}
+              className="input mono"
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              value={values.token}
+              onChange={(event) => onChange({ token: event.target.value })}
+            />
+          )}
         </Field>
       );
     case 'note':
       return (
         <Field label="Note" error={errors.text} help="Encrypted like every other secret: recovery codes, licence keys, instructions." testId="secret-form-note">
-          {(control) => <textarea {...control} className="input textarea" rows={5} value={values.text} onChange={(event) => onChange({ text: event.target.value })} />}
+          {(control) => (
+            <textarea {...control} className="input textarea" rows={5} value={values.text} onChange={(event) => onChange({ text: event.target.value })} />
+          )}
         </Field>
       );
     default: {

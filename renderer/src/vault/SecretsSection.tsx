@@ -20,8 +20,8 @@ function Empty({ filtered, mayAdd, onClear }: { filtered: boolean; mayAdd: boole
   return (
     <EmptyState title="No secrets yet" testId="secrets-empty">
       <p className="state__text">
-        Keep here the passwords, SSH keys, API tokens and notes your servers need. Guardian uses them itself (for SSH, for
-        instance) and shows them only to people allowed to, after they confirm their password.
+        Keep here the passwords, SSH keys, API tokens and notes your servers need. Guardian uses them itself (for SSH, for instance) and shows them only to
+        people allowed to, after they confirm their password.
       </p>
       {mayAdd ? (
         <button type="button" className="button button--primary" onClick={() => open({ kind: 'secret-create' })}>

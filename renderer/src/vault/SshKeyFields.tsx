@@ -66,9 +66,21 @@ export function SshKeyFields({ values, onChange, errors, inspection }: SshKeyFie
           />
         )}
       </Field>
-      <Field label="Key passphrase" error={errors.keyPassphrase ?? found.keyPassphrase} help="Only if the key file is encrypted." testId="secret-form-key-passphrase">
+      <Field
+        label="Key passphrase"
+        error={errors.keyPassphrase ?? found.keyPassphrase}
+        help="Only if the key file is encrypted."
+        testId="secret-form-key-passphrase"
+      >
         {(control) => (
-          <input {...control} className="input" type="password" autoComplete="off" value={values.keyPassphrase} onChange={(event) => onChange({ keyPassphrase: event.target.value })} />
+          <input
+            {...control}
+            className="input"
+            type="password"
+            autoComplete="off"
+            value={values.keyPassphrase}
+            onChange={(event) => onChange({ keyPassphrase: event.target.value })}
+          />
         )}
       </Field>
       <KeySummary inspection={inspection} />

@@ -48,8 +48,8 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
             The vault is locked
           </h2>
           <p className="panel__text">
-            Secrets are listed below, but none can be used, shown or changed until the vault is unlocked. It locks itself
-            again after {formatDuration(status.autoLockMs)} without use.
+            Secrets are listed below, but none can be used, shown or changed until the vault is unlocked. It locks itself again after{' '}
+            {formatDuration(status.autoLockMs)} without use.
           </p>
         </div>
       </div>
@@ -58,7 +58,13 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
           <ErrorBanner error={unlock.error} testId="vault-unlock-error" />
           <div className="vault-locked__forms">
             {kinds.has('passphrase') ? (
-              <form className="form__inline vault-locked__form" onSubmit={withPassphrase} noValidate aria-busy={unlock.pending} aria-label="Unlock with the passphrase">
+              <form
+                className="form__inline vault-locked__form"
+                onSubmit={withPassphrase}
+                noValidate
+                aria-busy={unlock.pending}
+                aria-label="Unlock with the passphrase"
+              >
                 <PasswordField
                   label="Vault passphrase"
                   error={missing.passphrase}

@@ -54,7 +54,10 @@ describe('FullRotationDialog', () => {
   const status = vaultStatus({ slots, keyFile: { source: 'configured', reason: 'The key file this service was started with.' } });
 
   it('wants the passphrase of each passphrase slot kept, removes the ones ticked, and follows the job', async () => {
-    const client = fakeClient({ 'vault.rotate': async () => job({ kind: 'vault.rotate', title: 'Rotate all the vault’s keys' }), 'jobs.get': () => new Promise(() => undefined) });
+    const client = fakeClient({
+      'vault.rotate': async () => job({ kind: 'vault.rotate', title: 'Rotate all the vault’s keys' }),
+      'jobs.get': () => new Promise(() => undefined),
+    });
     renderWithClient(<FullRotationDialog status={status} onClose={() => undefined} />, client);
 
     fireEvent.click(screen.getByRole('button', { name: 'Rotate all keys' }));

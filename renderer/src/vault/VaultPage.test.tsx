@@ -57,7 +57,10 @@ describe('VaultPage', () => {
   it('offers the OS keychain when a slot of that kind exists', async () => {
     renderPage({
       'vault.status': async () =>
-        vaultStatus({ locked: true, slots: [{ id: '1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9', kind: 'os', label: 'OS keychain', createdAt: 1, lastUsedAt: null }] }),
+        vaultStatus({
+          locked: true,
+          slots: [{ id: '1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9', kind: 'os', label: 'OS keychain', createdAt: 1, lastUsedAt: null }],
+        }),
     });
     expect(await screen.findByRole('button', { name: 'Unlock with OS keychain' })).toBeTruthy();
     expect(screen.queryByLabelText('Vault passphrase')).toBeNull();
@@ -66,7 +69,8 @@ describe('VaultPage', () => {
   it('unlocks with a key file by naming none: the server uses the one it was given (or the desktop asks for it)', async () => {
     const keyFileSlot = { id: '2c3d4e5f-6071-4829-93a4-b5c6d7e8f9a0', kind: 'keyfile' as const, label: 'service', createdAt: 1, lastUsedAt: null };
     const client = renderPage({
-      'vault.status': async () => vaultStatus({ locked: true, slots: [keyFileSlot], keyFile: { source: 'configured', reason: 'The key file this service was started with.' } }),
+      'vault.status': async () =>
+        vaultStatus({ locked: true, slots: [keyFileSlot], keyFile: { source: 'configured', reason: 'The key file this service was started with.' } }),
       'vault.unlock': async () => vaultStatus(),
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Unlock with the service’s key file' }));

@@ -66,7 +66,9 @@ export function VaultPage() {
       {status.isPending ? (
         <LoadingState>Loading the vault…</LoadingState>
       ) : !data ? (
-        status.error ? <ErrorState error={status.error} what="the vault" onRetry={() => void status.refetch()} /> : null
+        status.error ? (
+          <ErrorState error={status.error} what="the vault" onRetry={() => void status.refetch()} />
+        ) : null
       ) : !data.initialized ? (
         <CreateVaultPanel status={data} />
       ) : (

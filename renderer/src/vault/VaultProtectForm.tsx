@@ -54,8 +54,8 @@ export function VaultProtectForm({ os, labels, onCreated, testId }: VaultProtect
       {os.available ? (
         <div className="vault-option">
           <p>
-            <strong>OS keychain (recommended).</strong> Your operating system keeps the vault’s key, tied to your login on
-            this computer: there is nothing to remember, and the vault opens when Guardian starts.
+            <strong>OS keychain (recommended).</strong> Your operating system keeps the vault’s key, tied to your login on this computer: there is nothing to
+            remember, and the vault opens when Guardian starts.
           </p>
           <div className="form__inline">
             <button type="button" className="button button--primary" {...busyProps(init.pending)} onClick={() => void create({ kind: 'os' })}>

@@ -88,34 +88,59 @@ describe('dns check', () => {
 
   it('checks an expected address', async () => {
     expect((await dnsCheck.run(config({ name: 'up.test', expected: '127.0.0.11' }), ctx())).status).toBe('up');
-    expect(await dnsCheck.run(config({ name: 'up.test', expected: '10.0.0.5' }), ctx())).toMatchObject({ status: 'down', message: 'up.test A: expected 10.0.0.5, got 127.0.0.10, 127.0.0.11' });
+    expect(await dnsCheck.run(config({ name: 'up.test', expected: '10.0.0.5' }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'up.test A: expected 10.0.0.5, got 127.0.0.10, 127.0.0.11',
+    });
   });
 
   it('reads AAAA, CNAME, MX and TXT records', async () => {
     expect((await dnsCheck.run(config({ name: 'up.test', recordType: 'AAAA', expected: 'fd00::1' }), ctx())).status).toBe('up');
-    expect(await dnsCheck.run(config({ name: 'alias.test', recordType: 'CNAME', expected: 'UP.test.' }), ctx())).toMatchObject({ status: 'up', message: expect.stringMatching(/^alias\.test CNAME: up\.test \(in /) });
+    expect(await dnsCheck.run(config({ name: 'alias.test', recordType: 'CNAME', expected: 'UP.test.' }), ctx())).toMatchObject({
+      status: 'up',
+      message: expect.stringMatching(/^alias\.test CNAME: up\.test \(in /),
+    });
     const mx = await dnsCheck.run(config({ name: 'up.test', recordType: 'MX', expected: 'mail.up.test' }), ctx());
     expect(mx).toMatchObject({ status: 'up', message: expect.stringMatching(/^up\.test MX: 10 mail\.up\.test, 20 backup\.up\.test \(in /) });
     expect((await dnsCheck.run(config({ name: 'up.test', recordType: 'MX', expected: '20 backup.up.test' }), ctx())).status).toBe('up');
-    expect(await dnsCheck.run(config({ name: 'up.test', recordType: 'MX', expected: '20 mail.up.test' }), ctx())).toMatchObject({ status: 'down', message: 'up.test MX: expected 20 mail.up.test, got 10 mail.up.test, 20 backup.up.test' });
+    expect(await dnsCheck.run(config({ name: 'up.test', recordType: 'MX', expected: '20 mail.up.test' }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'up.test MX: expected 20 mail.up.test, got 10 mail.up.test, 20 backup.up.test',
+    });
     const text = await dnsCheck.run(config({ name: 'up.test', recordType: 'TXT', expected: 'hello world' }), ctx());
     expect(text).toMatchObject({ status: 'up', data: { answers: ['v=spf1 -all', 'hello world'] } });
   });
 
   it('is down for a name that does not exist', async () => {
-    expect(await dnsCheck.run(config({ name: 'nowhere.test' }), ctx())).toEqual({ status: 'down', latencyMs: null, message: 'nowhere.test does not exist (NXDOMAIN)' });
+    expect(await dnsCheck.run(config({ name: 'nowhere.test' }), ctx())).toEqual({
+      status: 'down',
+      latencyMs: null,
+      message: 'nowhere.test does not exist (NXDOMAIN)',
+    });
   });
 
   it('is down for a name without records of the type', async () => {
-    expect(await dnsCheck.run(config({ name: 'empty.test', recordType: 'TXT' }), ctx())).toEqual({ status: 'down', latencyMs: null, message: 'empty.test has no TXT records' });
+    expect(await dnsCheck.run(config({ name: 'empty.test', recordType: 'TXT' }), ctx())).toEqual({
+      status: 'down',
+      latencyMs: null,
+      message: 'empty.test has no TXT records',
+    });
   });
 
   it('is down when the server fails', async () => {
-    expect(await dnsCheck.run(config({ name: 'broken.test' }), ctx())).toEqual({ status: 'down', latencyMs: null, message: 'broken.test could not be resolved: the server failed (SERVFAIL)' });
+    expect(await dnsCheck.run(config({ name: 'broken.test' }), ctx())).toEqual({
+      status: 'down',
+      latencyMs: null,
+      message: 'broken.test could not be resolved: the server failed (SERVFAIL)',
+    });
   });
 
   it('is down when the server does not answer in time', async () => {
-    expect(await dnsCheck.run(config({ name: 'silent.test' }), ctx({ timeoutMs: 300 }))).toEqual({ status: 'down', latencyMs: null, message: `no answer from DNS server ${dnsServer} within 300 ms` });
+    expect(await dnsCheck.run(config({ name: 'silent.test' }), ctx({ timeoutMs: 300 }))).toEqual({
+      status: 'down',
+      latencyMs: null,
+      message: `no answer from DNS server ${dnsServer} within 300 ms`,
+    });
   });
 
   it('takes a server as ip or ip:port only', () => {

@@ -2,8 +2,6 @@ import { Resolver } from 'node:dns/promises';
 import { dnsConfig, type DnsConfig } from '@shared/health/dns';
 import { type CheckResult, type CheckType, deadline, refusedHost, stopped, stopwatch } from '../check';
 
-
-
 const REASONS: Record<string, string> = {
   ENOTFOUND: 'does not exist (NXDOMAIN)',
   ENODATA: 'has no {type} records',

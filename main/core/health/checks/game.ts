@@ -50,7 +50,10 @@ function settle(query: Promise<QueryResult>, signal: AbortSignal): Promise<Outco
     const onAbort = () => resolve(null);
     signal.addEventListener('abort', onAbort, { once: true });
     query
-      .then((value) => resolve({ ok: true, value }), (error: unknown) => resolve({ ok: false, error }))
+      .then(
+        (value) => resolve({ ok: true, value }),
+        (error: unknown) => resolve({ ok: false, error }),
+      )
       .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

@@ -63,28 +63,45 @@ describe('http check: status', () => {
 
   it('is down for a status outside the expected set, and up when the set says so', async () => {
     expect(await httpCheck.run(config({ url: `${base}/unavailable` }), ctx())).toMatchObject({ status: 'down', message: 'expected status 200-399, got 503' });
-    expect(await httpCheck.run(config({ url: `${base}/ok`, expectedStatus: ['404'] }), ctx())).toMatchObject({ status: 'down', message: 'expected status 404, got 200' });
+    expect(await httpCheck.run(config({ url: `${base}/ok`, expectedStatus: ['404'] }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'expected status 404, got 200',
+    });
     expect((await httpCheck.run(config({ url: `${base}/unavailable`, expectedStatus: ['200', '503'] }), ctx())).status).toBe('up');
   });
 
   it('is down with the reason when nothing listens', async () => {
-    expect(await httpCheck.run(config({ url: `http://127.0.0.1:${refused}/` }), ctx())).toEqual({ status: 'down', latencyMs: null, message: `connection refused on 127.0.0.1:${refused}` });
+    expect(await httpCheck.run(config({ url: `http://127.0.0.1:${refused}/` }), ctx())).toEqual({
+      status: 'down',
+      latencyMs: null,
+      message: `connection refused on 127.0.0.1:${refused}`,
+    });
   });
 
   it('is down when the answer does not come in time', async () => {
-    expect(await httpCheck.run(config({ url: `${base}/slow` }), ctx({ timeoutMs: 100 }))).toEqual({ status: 'down', latencyMs: null, message: `no answer from ${new URL(base).host} within 100 ms` });
+    expect(await httpCheck.run(config({ url: `${base}/slow` }), ctx({ timeoutMs: 100 }))).toEqual({
+      status: 'down',
+      latencyMs: null,
+      message: `no answer from ${new URL(base).host} within 100 ms`,
+    });
   });
 });
 
 describe('http check: body', () => {
   it('finds a keyword that must be present', async () => {
     expect((await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'nominal' } }), ctx())).status).toBe('up');
-    expect(await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'degraded' } }), ctx())).toMatchObject({ status: 'down', message: 'keyword "degraded" not found in the response' });
+    expect(await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'degraded' } }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'keyword "degraded" not found in the response',
+    });
     expect((await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'HELLO', caseSensitive: false } }), ctx())).status).toBe('up');
   });
 
   it('is down when a keyword that must be absent is there', async () => {
-    expect(await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'hello', mode: 'absent' } }), ctx())).toMatchObject({ status: 'down', message: 'keyword "hello" found in the response' });
+    expect(await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'hello', mode: 'absent' } }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'keyword "hello" found in the response',
+    });
     expect((await httpCheck.run(config({ url: `${base}/ok`, keyword: { text: 'error', mode: 'absent' } }), ctx())).status).toBe('up');
   });
 
@@ -94,9 +111,18 @@ describe('http check: body', () => {
     expect((await httpCheck.run(config({ url, json: { path: 'data.count', equals: 3 } }), ctx())).status).toBe('up');
     expect((await httpCheck.run(config({ url, json: { path: 'data.count', equals: '3' } }), ctx())).status).toBe('up');
     expect((await httpCheck.run(config({ url, json: { path: 'data.items.0.id', equals: 'a' } }), ctx())).status).toBe('up');
-    expect(await httpCheck.run(config({ url, json: { path: 'data.status', equals: 'down' } }), ctx())).toMatchObject({ status: 'down', message: 'data.status is "ok", expected "down"' });
-    expect(await httpCheck.run(config({ url, json: { path: 'data.missing', equals: 1 } }), ctx())).toMatchObject({ status: 'down', message: 'data.missing is missing from the response' });
-    expect(await httpCheck.run(config({ url: `${base}/ok`, json: { path: 'data.status', equals: 'ok' } }), ctx())).toMatchObject({ status: 'down', message: 'the response is not JSON' });
+    expect(await httpCheck.run(config({ url, json: { path: 'data.status', equals: 'down' } }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'data.status is "ok", expected "down"',
+    });
+    expect(await httpCheck.run(config({ url, json: { path: 'data.missing', equals: 1 } }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'data.missing is missing from the response',
+    });
+    expect(await httpCheck.run(config({ url: `${base}/ok`, json: { path: 'data.status', equals: 'ok' } }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'the response is not JSON',
+    });
   });
 
   it('reads a dotted path and nothing more', () => {
@@ -122,12 +148,21 @@ describe('http check: latency and redirects', () => {
   });
 
   it('judges the redirect itself when not following', async () => {
-    expect(await httpCheck.run(config({ url: `${base}/redirect`, followRedirects: false }), ctx())).toMatchObject({ status: 'up', message: expect.stringMatching(/^302 Found in /) });
-    expect(await httpCheck.run(config({ url: `${base}/redirect`, followRedirects: false, expectedStatus: ['200'] }), ctx())).toMatchObject({ status: 'down', message: 'expected status 200, got 302' });
+    expect(await httpCheck.run(config({ url: `${base}/redirect`, followRedirects: false }), ctx())).toMatchObject({
+      status: 'up',
+      message: expect.stringMatching(/^302 Found in /),
+    });
+    expect(await httpCheck.run(config({ url: `${base}/redirect`, followRedirects: false, expectedStatus: ['200'] }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'expected status 200, got 302',
+    });
   });
 
   it('is down on a redirect loop', async () => {
-    expect(await httpCheck.run(config({ url: `${base}/loop`, maxRedirects: 3 }), ctx())).toMatchObject({ status: 'down', message: 'more than 3 redirects, last to /loop' });
+    expect(await httpCheck.run(config({ url: `${base}/loop`, maxRedirects: 3 }), ctx())).toMatchObject({
+      status: 'down',
+      message: 'more than 3 redirects, last to /loop',
+    });
   });
 });
 
@@ -161,11 +196,16 @@ describe('http check: where its requests may go', () => {
   it('does not follow a redirect to a cloud metadata address, nor show user info a redirect carries', async () => {
     const port = await peers.listen(
       createServer((req, res) =>
-        res.writeHead(302, { location: req.url === '/to-metadata' ? 'http://169.254.169.254/latest/meta-data/' : 'http://someone:hunter2@127.0.0.1:1/x' }).end(),
+        res
+          .writeHead(302, { location: req.url === '/to-metadata' ? 'http://169.254.169.254/latest/meta-data/' : 'http://someone:hunter2@127.0.0.1:1/x' })
+          .end(),
       ),
     );
     const metadata = await httpCheck.run(config({ url: `http://127.0.0.1:${port}/to-metadata` }), ctx());
-    expect(metadata).toMatchObject({ status: 'down', message: "refused to connect to 169.254.169.254: it is a cloud metadata address, which hands out this machine's cloud credentials" });
+    expect(metadata).toMatchObject({
+      status: 'down',
+      message: "refused to connect to 169.254.169.254: it is a cloud metadata address, which hands out this machine's cloud credentials",
+    });
     expect(metadata.data).toEqual({ redirects: ['http://169.254.169.254/latest/meta-data/'] });
 
     const userInfo = await httpCheck.run(config({ url: `http://127.0.0.1:${port}/other`, maxRedirects: 0 }), ctx());

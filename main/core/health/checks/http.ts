@@ -83,7 +83,14 @@ function hopHeaders(config: HttpConfig, credential: { name: string; value: strin
 }
 
 /** One request, its body read (up to MAX_BODY_BYTES); rejects with the connection's error. */
-function exchange(url: URL, config: HttpConfig, method: string, signal: AbortSignal, headers: Record<string, string>, lookup: LookupFunction | undefined): Promise<Exchange> {
+function exchange(
+  url: URL,
+  config: HttpConfig,
+  method: string,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+  lookup: LookupFunction | undefined,
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
     const send = isHttps ? httpsRequest : httpRequest;
@@ -152,7 +159,12 @@ export const httpCheck: CheckType<HttpConfig> = {
       const location = headers.location;
       if (!config.followRedirects || statusCode < 300 || statusCode > 399 || statusCode === 304 || !location) break;
       if (hops.length >= config.maxRedirects) {
-        return { status: 'down', latencyMs: null, message: `more than ${config.maxRedirects} redirects, last to ${shown(location)}`, data: { redirects: hops } };
+        return {
+          status: 'down',
+          latencyMs: null,
+          message: `more than ${config.maxRedirects} redirects, last to ${shown(location)}`,
+          data: { redirects: hops },
+        };
       }
       const next = new URL(location, url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
@@ -188,7 +200,8 @@ export const httpCheck: CheckType<HttpConfig> = {
       const actual = atPath(parsed, config.json.path);
       const expected = config.json.equals;
       if (actual === undefined) return down(`${config.json.path} is missing from the response`);
-      const equal = actual === expected || (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && String(actual) === expected);
+      const equal =
+        actual === expected || (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && String(actual) === expected);
       if (!equal) return down(`${config.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
     }
 
@@ -197,7 +210,13 @@ export const httpCheck: CheckType<HttpConfig> = {
     if (cert) {
       const verdict = judgeCertificate(
         { cert, authorized: tls?.authorized ?? false, authorizationError: tls?.authorizationError ? String(tls.authorizationError) : undefined },
-        { name: url.hostname.replace(/^\[|\]$/g, ''), now: ctx.now(), expiryDegradedDays: config.certExpiryDays, expiryDownDays: 0, allowUntrusted: config.ignoreTlsErrors },
+        {
+          name: url.hostname.replace(/^\[|\]$/g, ''),
+          now: ctx.now(),
+          expiryDegradedDays: config.certExpiryDays,
+          expiryDownDays: 0,
+          allowUntrusted: config.ignoreTlsErrors,
+        },
       );
       data.certificate = verdict.data;
       // Unless told to ignore them, certificate failures stop the connection above; what is left is

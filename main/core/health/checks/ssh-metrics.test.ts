@@ -27,7 +27,11 @@ let strangerKey: KeyPair;
 const sshKey = (pair: KeyPair, passphrase = CANARY): SecretValue => ({ kind: 'ssh_key', privateKey: pair.privateKey, passphrase });
 
 /** Runs the check with `secret` behind SECRET_ID, and fails the test if the result shows the canary. */
-async function run(secret: SecretValue | (() => SecretValue), over: Partial<z.input<typeof sshMetricsConfig>> = {}, hostKeys = memoryPins()): Promise<CheckResult> {
+async function run(
+  secret: SecretValue | (() => SecretValue),
+  over: Partial<z.input<typeof sshMetricsConfig>> = {},
+  hostKeys = memoryPins(),
+): Promise<CheckResult> {
   // This machine's own load is not under the test's control (other suites run beside it): the
   // load threshold is set out of reach unless a test sets it.
   const thresholds = { loadPerCore: { degraded: 1000, down: 2000 }, ...over.thresholds };
@@ -63,7 +67,13 @@ describe('ssh-metrics check against a real sshd', () => {
     expect(result.status).toBe('up');
     expect(result.latencyMs).toBeGreaterThan(0);
     expect(result.message).toMatch(/^load \d+\.\d\d\/core, memory \d+ %, disk \/ \d+ %$/);
-    const data = result.data as { loadPerCore: number; cores: number; memory: { usedPercent: number }; disks: Array<{ mount: string; usedPercent: number }>; fingerprint: string };
+    const data = result.data as {
+      loadPerCore: number;
+      cores: number;
+      memory: { usedPercent: number };
+      disks: Array<{ mount: string; usedPercent: number }>;
+      fingerprint: string;
+    };
     expect(data.loadPerCore).toBeGreaterThanOrEqual(0);
     expect(data.cores).toBeGreaterThanOrEqual(1);
     expect(data.memory.usedPercent).toBeGreaterThan(0);
@@ -137,7 +147,9 @@ describe('ssh-metrics check against a real sshd', () => {
 
   it('throws, as a bug, without a way to read the vault', async () => {
     const config = sshMetricsConfig.parse({ host: '127.0.0.1', port: sshd.port, user: sshd.user, credentialId: SECRET_ID });
-    await expect(sshMetricsCheck.run(config, { signal: new AbortController().signal, timeoutMs: 1000, now: () => Date.now(), hostKeys: memoryPins() })).rejects.toThrow(/credential/);
+    await expect(
+      sshMetricsCheck.run(config, { signal: new AbortController().signal, timeoutMs: 1000, now: () => Date.now(), hostKeys: memoryPins() }),
+    ).rejects.toThrow(/credential/);
   });
 });
 
@@ -171,7 +183,15 @@ describe('parseMetrics', () => {
       memory: { totalKb: 16_000_000, availableKb: 6_000_000 },
       disks: [
         { mount: '/', filesystem: '/dev/sda1', mountedOn: '/', sizeKb: 98_000_000, usedKb: 73_000_000, availableKb: 25_000_000, usedPercent: 74.5 },
-        { mount: '/srv/game data', filesystem: '/dev/sdb1 with space', mountedOn: '/srv/game data', sizeKb: 1_000_000, usedKb: 960_000, availableKb: 40_000, usedPercent: 96 },
+        {
+          mount: '/srv/game data',
+          filesystem: '/dev/sdb1 with space',
+          mountedOn: '/srv/game data',
+          sizeKb: 1_000_000,
+          usedKb: 960_000,
+          availableKb: 40_000,
+          usedPercent: 96,
+        },
         { mount: '/nope', problem: 'df: /nope: No such file or directory' },
       ],
     });
@@ -212,8 +232,14 @@ describe('judgeMetrics', () => {
 
   it('takes the worst threshold passed, and names every one, worst first', () => {
     const busy = metrics({ load: { one: 9, five: 7, fifteen: 5 }, disks: parseMetrics(SAMPLE, ['/', '/srv/game data']).disks.slice(1) });
-    expect(judgeMetrics(busy, DEFAULTS)).toMatchObject({ status: 'down', message: 'disk /srv/game data is 96 % full (down above 95 %); load is 1.75/core (degraded above 1.5)' });
-    expect(judgeMetrics(metrics({ load: { one: 30, five: 20, fifteen: 10 } }), DEFAULTS)).toMatchObject({ status: 'down', message: 'load is 5.00/core (down above 4)' });
+    expect(judgeMetrics(busy, DEFAULTS)).toMatchObject({
+      status: 'down',
+      message: 'disk /srv/game data is 96 % full (down above 95 %); load is 1.75/core (degraded above 1.5)',
+    });
+    expect(judgeMetrics(metrics({ load: { one: 30, five: 20, fifteen: 10 } }), DEFAULTS)).toMatchObject({
+      status: 'down',
+      message: 'load is 5.00/core (down above 4)',
+    });
   });
 
   it('shows a decimal where a whole number would hide that a threshold is passed', () => {
@@ -222,7 +248,11 @@ describe('judgeMetrics', () => {
   });
 
   it('reports the numbers in data', () => {
-    expect(judgeMetrics(metrics(), DEFAULTS).data).toMatchObject({ cores: 4, loadPerCore: 0.3, memory: { totalKb: 16_000_000, availableKb: 6_000_000, usedPercent: 62.5 } });
+    expect(judgeMetrics(metrics(), DEFAULTS).data).toMatchObject({
+      cores: 4,
+      loadPerCore: 0.3,
+      memory: { totalKb: 16_000_000, availableKb: 6_000_000, usedPercent: 62.5 },
+    });
   });
 });
 

@@ -126,7 +126,8 @@ export function judgeMetrics(metrics: HostMetrics, thresholds: Thresholds): { st
   const load = past(loadPerCore, thresholds.loadPerCore);
   if (load) problems.push({ status: load.status, words: `load is ${loadPerCore.toFixed(2)}/core (${load.status} above ${load.limit})` });
   const memory = past(memoryPercent, thresholds.memoryPercent);
-  if (memory) problems.push({ status: memory.status, words: `memory is ${percent(memoryPercent, memory.limit)} % used (${memory.status} above ${memory.limit} %)` });
+  if (memory)
+    problems.push({ status: memory.status, words: `memory is ${percent(memoryPercent, memory.limit)} % used (${memory.status} above ${memory.limit} %)` });
   const summary = [`load ${loadPerCore.toFixed(2)}/core`, `memory ${percent(memoryPercent)} %`];
   for (const disk of metrics.disks) {
     if ('problem' in disk) {
@@ -135,7 +136,11 @@ export function judgeMetrics(metrics: HostMetrics, thresholds: Thresholds): { st
     }
     summary.push(`disk ${disk.mount} ${percent(disk.usedPercent)} %`);
     const full = past(disk.usedPercent, thresholds.diskPercent);
-    if (full) problems.push({ status: full.status, words: `disk ${disk.mount} is ${percent(disk.usedPercent, full.limit)} % full (${full.status} above ${full.limit} %)` });
+    if (full)
+      problems.push({
+        status: full.status,
+        words: `disk ${disk.mount} is ${percent(disk.usedPercent, full.limit)} % full (${full.status} above ${full.limit} %)`,
+      });
   }
 
   problems.sort((a, b) => RANK[b.status] - RANK[a.status]);
@@ -178,13 +183,21 @@ function loginFrom(config: SshMetricsConfig, host: string, ctx: CheckContext): S
       const parsed = ssh2.utils.parseKey(secret.privateKey, secret.passphrase);
       const key = Array.isArray(parsed) ? parsed[0] : parsed;
       if (!key || key instanceof Error || !key.isPrivateKey()) {
-        return { status: 'down', latencyMs: null, message: 'the SSH key in the vault cannot be opened: its passphrase is wrong or missing, or it is not a private key' };
+        return {
+          status: 'down',
+          latencyMs: null,
+          message: 'the SSH key in the vault cannot be opened: its passphrase is wrong or missing, or it is not a private key',
+        };
       }
       return { username: config.user, key };
     }
     case 'api_token':
     case 'note':
-      return { status: 'down', latencyMs: null, message: `the vault secret for this check is ${secret.kind === 'note' ? 'a note' : 'an API token'}, not a password or an SSH key` };
+      return {
+        status: 'down',
+        latencyMs: null,
+        message: `the vault secret for this check is ${secret.kind === 'note' ? 'a note' : 'an API token'}, not a password or an SSH key`,
+      };
   }
 }
 
@@ -222,7 +235,11 @@ export const sshMetricsCheck: CheckType<SshMetricsConfig> = {
       try {
         ran = await execute(session, metricsCommand(config.mounts));
       } catch (error) {
-        return { status: 'down', latencyMs: null, message: `cannot run the metrics command on ${session.target}: ${error instanceof Error ? error.message : String(error)}` };
+        return {
+          status: 'down',
+          latencyMs: null,
+          message: `cannot run the metrics command on ${session.target}: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
       const { output, exitCode } = ran;
       const latencyMs = session.elapsed();

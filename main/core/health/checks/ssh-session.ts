@@ -16,7 +16,9 @@ export type SshLogin = { username: string; password: string } | { username: stri
 function authMethods(login: SshLogin | null): AuthMethod[] {
   if (!login) return [];
   const method: PasswordAuthMethod | PublicKeyAuthMethod =
-    'password' in login ? { type: 'password', username: login.username, password: login.password } : { type: 'publickey', username: login.username, key: login.key };
+    'password' in login
+      ? { type: 'password', username: login.username, password: login.password }
+      : { type: 'publickey', username: login.username, key: login.key };
   return [method];
 }
 

@@ -13,7 +13,13 @@ function memoryPins(): HostKeyPins & { all: Map<string, string> } {
   return { all, get: (target) => all.get(target) ?? null, pin: (target, fingerprint) => void all.set(target, fingerprint) };
 }
 
-const ctx = (hostKeys: HostKeyPins, over: Partial<CheckContext> = {}): CheckContext => ({ signal: new AbortController().signal, timeoutMs: 5000, now: () => Date.now(), hostKeys, ...over });
+const ctx = (hostKeys: HostKeyPins, over: Partial<CheckContext> = {}): CheckContext => ({
+  signal: new AbortController().signal,
+  timeoutMs: 5000,
+  now: () => Date.now(),
+  hostKeys,
+  ...over,
+});
 
 let sshd: TestSshd;
 const peers = new Peers();
@@ -88,7 +94,9 @@ describe('ssh check', () => {
   });
 
   it('throws, as a bug, when the context has nowhere to pin host keys', () => {
-    expect(() => sshCheck.run({ host: '127.0.0.1', port: sshd.port }, { signal: new AbortController().signal, timeoutMs: 1000, now: () => Date.now() })).toThrow(/hostKeys/);
+    expect(() =>
+      sshCheck.run({ host: '127.0.0.1', port: sshd.port }, { signal: new AbortController().signal, timeoutMs: 1000, now: () => Date.now() }),
+    ).toThrow(/hostKeys/);
   });
 
   it('takes port 22 by default and refuses unknown fields', () => {

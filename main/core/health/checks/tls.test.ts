@@ -54,7 +54,9 @@ describe('tls check', () => {
   it('reports an untrusted chain but stays up when that is allowed', async () => {
     const result = await tlsCheck.run(config({ port: ports.valid, allowUntrusted: true }), ctx());
     expect(result.status).toBe('up');
-    expect(result.message).toBe(`certificate for 127.0.0.1 valid for 365 days (until ${day(certs.valid.cert, 'validTo')}), not trusted (allowed): the certificate is self-signed`);
+    expect(result.message).toBe(
+      `certificate for 127.0.0.1 valid for 365 days (until ${day(certs.valid.cert, 'validTo')}), not trusted (allowed): the certificate is self-signed`,
+    );
   });
 
   it('is degraded when the certificate expires within the degraded threshold', async () => {

@@ -4,8 +4,6 @@ import type { X509Certificate } from 'node:crypto';
 import { tlsConfig, type TlsConfig } from '@shared/health/tls';
 import { type CheckStatus, type CheckType, days, daysUntil, hostPort, isoDay, reach, refusedHost, socketCheck, stopwatch, tlsReason } from '../check';
 
-
-
 /** Whether `cert` is for `name` (a host name or an IP address). */
 export function certMatches(cert: X509Certificate, name: string): boolean {
   return isIP(name) ? cert.checkIP(name) !== undefined : cert.checkHost(name) !== undefined;
@@ -45,7 +43,10 @@ export interface CertPolicy {
  * The verdict on a certificate, apart from how it was fetched (the http check uses it too):
  * dates, name, chain and time left, each with its own words.
  */
-export function judgeCertificate({ cert, authorized, authorizationError }: CertFacts, policy: CertPolicy): { status: CheckStatus; message: string; data: Record<string, unknown> } {
+export function judgeCertificate(
+  { cert, authorized, authorizationError }: CertFacts,
+  policy: CertPolicy,
+): { status: CheckStatus; message: string; data: Record<string, unknown> } {
   const validFrom = new Date(cert.validFrom);
   const validTo = new Date(cert.validTo);
   const daysLeft = daysUntil(validTo, policy.now);

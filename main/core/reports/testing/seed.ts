@@ -19,8 +19,18 @@ export interface SeededServer {
 
 /** A server with one tcp check (never run: the engine is not started in tests). */
 export async function seedServer(core: Core, name: string, fields: { environment?: string; tags?: string[]; host?: string } = {}): Promise<SeededServer> {
-  const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { name, host: fields.host ?? '10.0.0.1', environment: fields.environment, tags: fields.tags, monitor: false }, CALL);
-  const check = await core.router.invoke(LOCAL_OWNER, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } }, paused: true }, CALL);
+  const server = await core.router.invoke(
+    LOCAL_OWNER,
+    'servers.create',
+    { name, host: fields.host ?? '10.0.0.1', environment: fields.environment, tags: fields.tags, monitor: false },
+    CALL,
+  );
+  const check = await core.router.invoke(
+    LOCAL_OWNER,
+    'checks.create',
+    { serverId: server.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } }, paused: true },
+    CALL,
+  );
   const row = core.database.sqlite.prepare('SELECT seq FROM checks WHERE id = ?').get(check.id) as { seq: number };
   return { id: server.id, name: server.name, seq: row.seq };
 }

@@ -202,7 +202,9 @@ describe('The check editor', () => {
     type('check-field-url', 'https://web01.example.com/status');
     type('check-field-headers', 'Authorization: Bearer typed-in-secret');
     fireEvent.click(screen.getByRole('button', { name: 'Add check' }));
-    expect(screen.getByTestId('check-field-headers-error').textContent).toBe('Authorization carries a credential: store it in the vault and choose it under Authentication');
+    expect(screen.getByTestId('check-field-headers-error').textContent).toBe(
+      'Authorization carries a credential: store it in the vault and choose it under Authentication',
+    );
     expect(client.calls.filter((call) => call.name === 'checks.create')).toEqual([]);
 
     type('check-field-headers', '');
@@ -221,15 +223,28 @@ describe('The check editor', () => {
 });
 
 describe('What the check editor sends', () => {
-  const sent = (client: ReturnType<typeof open>, name: 'checks.create' | 'checks.update' | 'checks.test') => client.calls.filter((call) => call.name === name).map((call) => call.input);
+  const sent = (client: ReturnType<typeof open>, name: 'checks.create' | 'checks.update' | 'checks.test') =>
+    client.calls.filter((call) => call.name === name).map((call) => call.input);
   const schedule = { intervalMs: 30_000, timeoutMs: 5_000, retries: 2, confirmAfter: 3, paused: false };
 
   it.each([
     ['tcp', { 'check-field-host': 'db01.example.com', 'check-field-port': '5432' }, { host: 'db01.example.com', port: 5432 }],
-    ['tls', { 'check-field-host': 'web01.example.com', 'check-field-port': '8443', 'check-field-expiryDegradedDays': '21' }, { host: 'web01.example.com', port: 8443, expiryDegradedDays: 21, expiryDownDays: 0, allowUntrusted: false }],
-    ['dns', { 'check-field-name': 'example.org', 'check-field-recordType': 'MX', 'check-field-expected': 'mx1.example.org' }, { name: 'example.org', recordType: 'MX', expected: 'mx1.example.org' }],
+    [
+      'tls',
+      { 'check-field-host': 'web01.example.com', 'check-field-port': '8443', 'check-field-expiryDegradedDays': '21' },
+      { host: 'web01.example.com', port: 8443, expiryDegradedDays: 21, expiryDownDays: 0, allowUntrusted: false },
+    ],
+    [
+      'dns',
+      { 'check-field-name': 'example.org', 'check-field-recordType': 'MX', 'check-field-expected': 'mx1.example.org' },
+      { name: 'example.org', recordType: 'MX', expected: 'mx1.example.org' },
+    ],
     ['ssh', { 'check-field-host': 'web01.example.com', 'check-field-port': '2222' }, { host: 'web01.example.com', port: 2222 }],
-    ['game', { 'check-field-game': 'minecraft', 'check-field-port': '25565', 'check-field-minPlayers': '1' }, { game: 'minecraft', host: 'web01.example.com', port: 25565, minPlayers: 1 }],
+    [
+      'game',
+      { 'check-field-game': 'minecraft', 'check-field-port': '25565', 'check-field-minPlayers': '1' },
+      { game: 'minecraft', host: 'web01.example.com', port: 25565, minPlayers: 1 },
+    ],
   ] as const)('adds a %s check with the config as typed and the schedule, then closes', async (type, fields, config) => {
     const client = open({ 'checks.create': async () => check({ type }) });
     await screen.findByTestId('check-field-type');

@@ -153,7 +153,14 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
       <div className="form__row form__row--even">
         <Field label="Type" error={errors.type} help={CHECK_TYPE_HELP[state.type]} testId="check-field-type">
           {(control) => (
-            <select {...control} className="input select" value={state.type} disabled={check !== undefined} onChange={(event) => chooseType(event.target.value as CheckType)} data-autofocus>
+            <select
+              {...control}
+              className="input select"
+              value={state.type}
+              disabled={check !== undefined}
+              onChange={(event) => chooseType(event.target.value as CheckType)}
+              data-autofocus
+            >
               {CHECK_TYPES.map((type) => (
                 <option key={type} value={type}>
                   {CHECK_TYPE_LABELS[type]}
@@ -163,7 +170,9 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
           )}
         </Field>
         <Field label="Check name" error={errors.name} help="Optional: the type and target when empty" testId={CHECK_NAME_TEST_ID}>
-          {(control) => <input {...control} className="input" value={state.name} autoComplete="off" onChange={(event) => edit({ name: event.target.value }, 'name')} />}
+          {(control) => (
+            <input {...control} className="input" value={state.name} autoComplete="off" onChange={(event) => edit({ name: event.target.value }, 'name')} />
+          )}
         </Field>
       </div>
       <fieldset className="form__group">
@@ -184,16 +193,48 @@ function EditorForm({ server, check, defaults, onClose }: CheckEditorProps & { d
         <legend>Schedule</legend>
         <div className="form__grid form__grid--four">
           <Field label="Every (s)" error={errors.interval} testId="check-field-interval">
-            {(control) => <input {...control} className="input" inputMode="decimal" value={state.interval} onChange={(event) => edit({ interval: event.target.value }, 'interval')} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                inputMode="decimal"
+                value={state.interval}
+                onChange={(event) => edit({ interval: event.target.value }, 'interval')}
+              />
+            )}
           </Field>
           <Field label="Timeout (s)" error={errors.timeout} testId="check-field-timeout">
-            {(control) => <input {...control} className="input" inputMode="decimal" value={state.timeout} onChange={(event) => edit({ timeout: event.target.value }, 'timeout')} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                inputMode="decimal"
+                value={state.timeout}
+                onChange={(event) => edit({ timeout: event.target.value }, 'timeout')}
+              />
+            )}
           </Field>
           <Field label="Retries" error={errors.retries} help="Before a failure counts" testId="check-field-retries">
-            {(control) => <input {...control} className="input" inputMode="numeric" value={state.retries} onChange={(event) => edit({ retries: event.target.value }, 'retries')} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                inputMode="numeric"
+                value={state.retries}
+                onChange={(event) => edit({ retries: event.target.value }, 'retries')}
+              />
+            )}
           </Field>
           <Field label="Confirm after" error={errors.confirmAfter} help="Results in a row to change state" testId="check-field-confirmAfter">
-            {(control) => <input {...control} className="input" inputMode="numeric" value={state.confirmAfter} onChange={(event) => edit({ confirmAfter: event.target.value }, 'confirmAfter')} />}
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                inputMode="numeric"
+                value={state.confirmAfter}
+                onChange={(event) => edit({ confirmAfter: event.target.value }, 'confirmAfter')}
+              />
+            )}
           </Field>
         </div>
       </fieldset>

@@ -24,7 +24,19 @@ const KIND_NAMES: Record<SecretKind, string> = { password: 'password', ssh_key: 
  * The vault's secrets of the field's kinds that are linked to the check's server (a credential is
  * sent nowhere else); a plain id field for roles that cannot list them.
  */
-function SecretPicker({ field, serverId, value, error, onChange }: { field: FieldDef; serverId: string; value: string; error: string | undefined; onChange(value: string): void }) {
+function SecretPicker({
+  field,
+  serverId,
+  value,
+  error,
+  onChange,
+}: {
+  field: FieldDef;
+  serverId: string;
+  value: string;
+  error: string | undefined;
+  onChange(value: string): void;
+}) {
   const mayList = useCan()('vault:read');
   const secrets = useMethodQuery('secrets.list', { serverId }, { enabled: mayList });
   const kinds: readonly SecretKind[] = field.secretKinds ?? ['password', 'ssh_key'];
@@ -33,7 +45,9 @@ function SecretPicker({ field, serverId, value, error, onChange }: { field: Fiel
   if (!mayList) {
     return (
       <Field label={`${field.label} (secret id)`} error={error} help="Your role cannot list the vault: paste the secret’s id." testId={fieldTestId(field.key)}>
-        {(control) => <input {...control} className="input mono" value={value} onChange={(event) => onChange(event.target.value)} autoComplete="off" spellCheck={false} />}
+        {(control) => (
+          <input {...control} className="input mono" value={value} onChange={(event) => onChange(event.target.value)} autoComplete="off" spellCheck={false} />
+        )}
       </Field>
     );
   }
@@ -94,7 +108,16 @@ function ConfigField({ field, serverId, values, errors, onChange, listId }: { fi
     case 'headers':
       return (
         <Field label={field.label} error={error} help={field.help} testId={testId}>
-          {(control) => <textarea {...control} className="input textarea mono" rows={3} value={text} onChange={(event) => onChange(field.key, event.target.value)} spellCheck={false} />}
+          {(control) => (
+            <textarea
+              {...control}
+              className="input textarea mono"
+              rows={3}
+              value={text}
+              onChange={(event) => onChange(field.key, event.target.value)}
+              spellCheck={false}
+            />
+          )}
         </Field>
       );
     case 'text':

@@ -27,11 +27,19 @@ export function AcknowledgeDialog({ incident, onClose }: { incident: Incident; o
   };
 
   return (
-    <Dialog title="Acknowledge the incident" description={`${incident.serverName}: ${incident.cause}`} onClose={onClose} size="small" testId="acknowledge-dialog">
+    <Dialog
+      title="Acknowledge the incident"
+      description={`${incident.serverName}: ${incident.cause}`}
+      onClose={onClose}
+      size="small"
+      testId="acknowledge-dialog"
+    >
       <form className="dialog__body form" onSubmit={submit} noValidate aria-busy={acknowledge.isPending}>
         <ErrorBanner error={fieldError ? null : acknowledge.error} />
         <Field label="Note" error={fieldError} help="Who is on it, what is being done; optional" testId="acknowledge-note">
-          {(control) => <textarea {...control} className="input textarea" rows={3} value={note} onChange={(event) => setNote(event.target.value)} data-autofocus />}
+          {(control) => (
+            <textarea {...control} className="input textarea" rows={3} value={note} onChange={(event) => setNote(event.target.value)} data-autofocus />
+          )}
         </Field>
         <footer className="dialog__footer">
           <button type="button" className="button" onClick={onClose}>

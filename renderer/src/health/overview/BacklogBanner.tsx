@@ -12,8 +12,8 @@ export function BacklogBanner({ backlog }: { backlog: ScheduleBacklog }) {
     <div className="banner banner--warning" role="status" data-testid="backlog-banner">
       <p>{message}</p>
       <p className="banner__hint">
-        Their results arrive less often than their interval says. Raise <code>{setting}</code> in the monitoring settings (<code>PATCH /api/v1/monitoring/settings</code>), or give
-        these checks a longer interval.
+        Their results arrive less often than their interval says. Raise <code>{setting}</code> in the monitoring settings (
+        <code>PATCH /api/v1/monitoring/settings</code>), or give these checks a longer interval.
       </p>
     </div>
   );

@@ -22,7 +22,8 @@ function NoChecks({ noServers, mayWrite }: { noServers: boolean; mayWrite: boole
     return (
       <EmptyState title="No servers yet" testId="overview-empty" icon={<OverviewIcon />}>
         <p className="state__text">
-          The overview shows the health of every server. {mayWrite ? 'Add your servers first, then give each a check.' : 'Servers appear once an owner, admin or operator adds them.'}
+          The overview shows the health of every server.{' '}
+          {mayWrite ? 'Add your servers first, then give each a check.' : 'Servers appear once an owner, admin or operator adds them.'}
         </p>
         <a className="button button--primary" href="#/servers">
           Go to servers
@@ -59,7 +60,10 @@ function Fleet({ overview }: { overview: FleetOverview }) {
       <div className="overview">
         <section className="overview__grid panel" aria-label="Servers">
           <h2 className="panel__title">
-            Servers <span className="muted">{shown.length === overview.servers.length ? formatCount(shown.length) : `${formatCount(shown.length)} of ${formatCount(overview.servers.length)}`}</span>
+            Servers{' '}
+            <span className="muted">
+              {shown.length === overview.servers.length ? formatCount(shown.length) : `${formatCount(shown.length)} of ${formatCount(overview.servers.length)}`}
+            </span>
           </h2>
           {shown.length > 0 ? <StatusGrid servers={shown} /> : <p className="muted">No server has the chosen status.</p>}
         </section>

@@ -58,7 +58,11 @@ describe('The status grid', () => {
     const cells = screen.getAllByRole('gridcell');
     expect(cells).toHaveLength(3);
     for (const cell of cells) expect(cell.tagName).toBe('DIV');
-    expect(within(cells[0] as HTMLElement).getByRole('link').getAttribute('aria-label')).toMatch(/^srv-00000: Down/);
+    expect(
+      within(cells[0] as HTMLElement)
+        .getByRole('link')
+        .getAttribute('aria-label'),
+    ).toMatch(/^srv-00000: Down/);
   });
 
   it('keeps one cell in the tab order and moves focus with the arrow keys, naming the server', () => {

@@ -67,8 +67,7 @@ function CheckRow({ check, server }: { check: Check; server: ServerTarget }) {
   const [outcome, setOutcome] = useState<RunOutcome | null>(null);
   const paused = check.paused || check.state === 'paused';
 
-  const runNow = () =>
-    run.mutate({ id: check.id }, { onSuccess: (result) => setOutcome(result), onError: (error) => toast.error(error) });
+  const runNow = () => run.mutate({ id: check.id }, { onSuccess: (result) => setOutcome(result), onError: (error) => toast.error(error) });
   const togglePause = () => {
     const mutation = paused ? resume : pause;
     mutation.mutate(
@@ -88,8 +87,8 @@ function CheckRow({ check, server }: { check: Check; server: ServerTarget }) {
           {CHECK_TYPE_LABELS[check.type]} · {targetOf(check)}
         </div>
         <div className="check__schedule muted">
-          every {secondsText(check.intervalMs)} s · timeout {secondsText(check.timeoutMs)} s · {check.retries} {check.retries === 1 ? 'retry' : 'retries'} · changes after{' '}
-          {check.confirmAfter}
+          every {secondsText(check.intervalMs)} s · timeout {secondsText(check.timeoutMs)} s · {check.retries} {check.retries === 1 ? 'retry' : 'retries'} ·
+          changes after {check.confirmAfter}
         </div>
       </td>
       <td className="check__last">
@@ -99,7 +98,11 @@ function CheckRow({ check, server }: { check: Check; server: ServerTarget }) {
               {check.lastMessage ?? '—'}
             </div>
             <div className="muted" title={formatDateTime(check.lastAt)}>
-              {[check.lastStatus ? STATUS_LABELS[check.lastStatus] : null, check.lastLatencyMs !== null ? formatLatency(check.lastLatencyMs) : null, formatRelative(check.lastAt)]
+              {[
+                check.lastStatus ? STATUS_LABELS[check.lastStatus] : null,
+                check.lastLatencyMs !== null ? formatLatency(check.lastLatencyMs) : null,
+                formatRelative(check.lastAt),
+              ]
                 .filter(Boolean)
                 .join(' · ')}
             </div>
@@ -125,7 +128,13 @@ function CheckRow({ check, server }: { check: Check; server: ServerTarget }) {
           >
             {paused ? <PlayIcon /> : <PauseIcon />}
           </button>
-          <button type="button" className="icon-button" aria-label={`Edit ${check.name}`} title="Edit" onClick={() => open({ kind: 'check-edit', server, check })}>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Edit ${check.name}`}
+            title="Edit"
+            onClick={() => open({ kind: 'check-edit', server, check })}
+          >
             <EditIcon />
           </button>
           <button

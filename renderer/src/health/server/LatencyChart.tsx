@@ -90,7 +90,8 @@ export function LatencyChart({ points, from, to, label }: { points: readonly Ser
     const chart = new uPlot(options(node, width, (to - from) / 1000), data, node);
     chart.setScale('x', { min: from / 1000, max: to / 1000 });
     plot.current = chart;
-    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => chart.setSize({ width: Math.max(280, node.clientWidth), height: HEIGHT }));
+    const observer =
+      typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => chart.setSize({ width: Math.max(280, node.clientWidth), height: HEIGHT }));
     observer?.observe(node);
     return () => {
       observer?.disconnect();

@@ -19,9 +19,10 @@ export function LatencySection({ serverId }: { serverId: string }) {
   const all = series.data?.series ?? [];
   const current = all.find((candidate) => candidate.checkId === chosen) ?? all[0];
   const summary = current ? chartSummary(current.points) : null;
-  const label = current && summary
-    ? `Latency of ${current.name} over ${RANGE_LABELS[range]}: average ${formatLatency(summary.avg)}, worst p95 ${formatLatency(summary.worstP95)}, ${plural(summary.failures, 'failure', 'failures')} in ${plural(summary.results, 'result', 'results')}.`
-    : '';
+  const label =
+    current && summary
+      ? `Latency of ${current.name} over ${RANGE_LABELS[range]}: average ${formatLatency(summary.avg)}, worst p95 ${formatLatency(summary.worstP95)}, ${plural(summary.failures, 'failure', 'failures')} in ${plural(summary.results, 'result', 'results')}.`
+      : '';
 
   return (
     <section className="panel" aria-labelledby="latency-title" data-testid="latency-section">

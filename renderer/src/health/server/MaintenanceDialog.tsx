@@ -107,7 +107,12 @@ export function MaintenanceDialog({ server, onClose }: { server: ServerTarget; o
   const text = (key: keyof WindowForm) => ({ value: form[key], onChange: (event: { target: { value: string } }) => edit({ [key]: event.target.value }) });
 
   return (
-    <Dialog title="Add a maintenance window" description={`For ${server.name}: checks keep running, incidents are held back.`} onClose={onClose} testId="maintenance-dialog">
+    <Dialog
+      title="Add a maintenance window"
+      description={`For ${server.name}: checks keep running, incidents are held back.`}
+      onClose={onClose}
+      testId="maintenance-dialog"
+    >
       <form className="dialog__body form" onSubmit={submit} noValidate aria-busy={create.isPending}>
         <ErrorBanner error={failure ?? (errors[''] ? { message: errors[''], hint: '' } : null)} />
         <Field label="Name" error={errors.name} help="e.g. Kernel upgrade" testId="maintenance-name">

@@ -65,7 +65,9 @@ describe('A server’s health page', () => {
 
     act(() =>
       client.emit('check.result', {
-        results: [{ checkId: CHECK_ID, serverId: SERVER_ID, at: 1_700_000_900_000, status: 'down', state: 'down', latencyMs: null, message: 'connect ECONNREFUSED' }],
+        results: [
+          { checkId: CHECK_ID, serverId: SERVER_ID, at: 1_700_000_900_000, status: 'down', state: 'down', latencyMs: null, message: 'connect ECONNREFUSED' },
+        ],
       }),
     );
     await waitFor(() => expect(within(screen.getByTestId('check-row')).getByTestId('check-last-message').textContent).toBe('connect ECONNREFUSED'));

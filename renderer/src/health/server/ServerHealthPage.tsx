@@ -38,7 +38,8 @@ function PauseAll({ health, server }: { health: ServerHealth; server: Server }) 
         mutation.mutate(
           { serverId: server.id },
           {
-            onSuccess: ({ ids }) => toast.success(`${allPaused ? 'Resumed' : 'Paused'} ${ids.length} ${ids.length === 1 ? 'check' : 'checks'} of ${server.name}`),
+            onSuccess: ({ ids }) =>
+              toast.success(`${allPaused ? 'Resumed' : 'Paused'} ${ids.length} ${ids.length === 1 ? 'check' : 'checks'} of ${server.name}`),
             onError: (error) => toast.error(error),
           },
         )
@@ -101,9 +102,7 @@ function Body({ server, health }: { server: Server; health: ServerHealth }) {
         </h2>
         {health.checks.length === 0 ? (
           <EmptyState title="No checks yet" testId="checks-empty">
-            <p className="state__text">
-              A check is how Guardian watches {server.name}: a TCP port, an HTTP(S) URL, a certificate, DNS, SSH or a game server.
-            </p>
+            <p className="state__text">A check is how Guardian watches {server.name}: a TCP port, an HTTP(S) URL, a certificate, DNS, SSH or a game server.</p>
             {mayWrite ? (
               <button type="button" className="button button--primary" onClick={() => open({ kind: 'check-create', server: target(server) })}>
                 Add the first check

@@ -110,7 +110,10 @@ describe('ServerFormDialog', () => {
 
   it('watches a new server by default on the port typed, kept apart from its SSH port, and offers its health page next', async () => {
     const onClose = vi.fn();
-    const created = { ...server({ id: 'srv-shop', name: 'shop', host: 'shop.example.com' }), check: { id: 'chk-1', name: 'tcp shop.example.com:443', type: 'tcp', port: 443 } };
+    const created = {
+      ...server({ id: 'srv-shop', name: 'shop', host: 'shop.example.com' }),
+      check: { id: 'chk-1', name: 'tcp shop.example.com:443', type: 'tcp', port: 443 },
+    };
     const client = fakeClient({ 'servers.facets': facets, 'servers.create': async () => created });
     renderWithClient(<ServerFormDialog onClose={onClose} />, client);
 
@@ -124,7 +127,11 @@ describe('ServerFormDialog', () => {
 
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     // No environment was typed: the server gets none (not "production").
-    expect(client.calls.find((call) => call.name === 'servers.create')?.input).toMatchObject({ port: 22, environment: '', monitor: { type: 'tcp', port: 443 } });
+    expect(client.calls.find((call) => call.name === 'servers.create')?.input).toMatchObject({
+      port: 22,
+      environment: '',
+      monitor: { type: 'tcp', port: 443 },
+    });
     const toast = await screen.findByRole('status');
     expect(toast.textContent).toContain('Watched by a TCP check on port 443.');
     expect(within(toast).getByRole('link', { name: 'Open its health page' }).getAttribute('href')).toBe('#/servers/srv-shop/health');
@@ -132,7 +139,10 @@ describe('ServerFormDialog', () => {
 
   it('adds a server without a check when the choice is turned off, and says nothing will watch it', async () => {
     const onClose = vi.fn();
-    const client = fakeClient({ 'servers.facets': facets, 'servers.create': async (input) => ({ ...server({ name: input.name, host: input.host }), check: null }) });
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.create': async (input) => ({ ...server({ name: input.name, host: input.host }), check: null }),
+    });
     renderWithClient(<ServerFormDialog onClose={onClose} />, client);
 
     fill('Name', 'lab');
@@ -155,8 +165,7 @@ describe('ServerFormDialog', () => {
   it('shows a failure that concerns no field with its message and hint', async () => {
     const client = fakeClient({
       'servers.facets': facets,
-      'servers.create': () =>
-        Promise.reject(new AppError('BUSY', 'The database is busy.', { hint: 'Try again in a moment.' })),
+      'servers.create': () => Promise.reject(new AppError('BUSY', 'The database is busy.', { hint: 'Try again in a moment.' })),
     });
     renderWithClient(<ServerFormDialog onClose={() => undefined} />, client);
     fill('Name', 'web-02');

@@ -7,16 +7,7 @@ import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';
 import { Dialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
-import {
-  checkCreate,
-  checkUpdate,
-  fieldErrors,
-  FORM_FIELDS,
-  valuesFromServer,
-  type FieldErrors,
-  type FormField,
-  type ServerFormValues,
-} from './server-form';
+import { checkCreate, checkUpdate, fieldErrors, FORM_FIELDS, valuesFromServer, type FieldErrors, type FormField, type ServerFormValues } from './server-form';
 
 interface ServerFormDialogProps {
   /** The server to edit; absent to add a new one. */
@@ -73,9 +64,7 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
 
   /** Says whether the new server is watched, and offers its health page as the next step. */
   const onCreated = (created: CreatedServer) => {
-    const detail = created.check
-      ? `Watched by a TCP check on port ${created.check.port}.`
-      : 'Not watched: add a check on its health page.';
+    const detail = created.check ? `Watched by a TCP check on port ${created.check.port}.` : 'Not watched: add a check on its health page.';
     toast.success(`Added ${created.name}`, detail, { label: 'Open its health page', href: serverHealthHref(created.id) });
     onClose();
   };
@@ -133,7 +122,9 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
             {(control) => <input {...control} {...text('environment')} className="input" list={environmentsId} autoComplete="off" />}
           </Field>
           <datalist id={environmentsId}>
-            {facets.data?.environments.map((env) => <option key={env.value} value={env.value} />)}
+            {facets.data?.environments.map((env) => (
+              <option key={env.value} value={env.value} />
+            ))}
           </datalist>
         </div>
         <Field label="Tags" error={errors.tags} help="Separate tags with commas or spaces" testId="server-form-tags">
@@ -161,7 +152,9 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
                 help={`A TCP connection to this port, e.g. 443 for a web server. Empty: the SSH port (${values.port.trim() || '22'}).`}
                 testId="server-form-checkPort"
               >
-                {(control) => <input {...control} {...text('checkPort')} className="input input--port" inputMode="numeric" placeholder={values.port.trim() || '22'} />}
+                {(control) => (
+                  <input {...control} {...text('checkPort')} className="input input--port" inputMode="numeric" placeholder={values.port.trim() || '22'} />
+                )}
               </Field>
             ) : (
               <p className="field__help" data-testid="server-form-unwatched">

@@ -81,12 +81,7 @@ export function ImportChooser({ onStarted, onCancel }: ImportChooserProps) {
       >
         {(control) => <input {...control} type="file" className="input input--file" onChange={choose} data-autofocus />}
       </Field>
-      <Field
-        label="Format"
-        error={problems.format}
-        help="Picked from the file name; change it if the guess is wrong"
-        testId="import-format"
-      >
+      <Field label="Format" error={problems.format} help="Picked from the file name; change it if the guess is wrong" testId="import-format">
         {(control) => (
           <select
             {...control}

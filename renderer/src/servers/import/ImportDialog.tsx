@@ -28,13 +28,7 @@ export function ImportDialog({ onClose }: { onClose(): void }) {
           }}
         />
       ) : (
-        <ImportProgress
-          key={state.jobId}
-          jobId={state.jobId}
-          fileName={state.fileName}
-          onAgain={() => setState({ step: 'choose' })}
-          onClose={onClose}
-        />
+        <ImportProgress key={state.jobId} jobId={state.jobId} fileName={state.fileName} onAgain={() => setState({ step: 'choose' })} onClose={onClose} />
       )}
     </Dialog>
   );

@@ -30,8 +30,16 @@ describe('ImportSummaryView', () => {
     expect(screen.getByTestId('import-unchanged').textContent).toBe('0');
     expect(screen.getByTestId('import-rejected').textContent).toBe('2');
 
-    const rows = within(screen.getByRole('table', { name: 'Rejected rows' })).getAllByRole('row').slice(1);
-    expect(rows.map((row) => within(row).getAllByRole('cell').map((cell) => cell.textContent))).toEqual([
+    const rows = within(screen.getByRole('table', { name: 'Rejected rows' }))
+      .getAllByRole('row')
+      .slice(1);
+    expect(
+      rows.map((row) =>
+        within(row)
+          .getAllByRole('cell')
+          .map((cell) => cell.textContent),
+      ),
+    ).toEqual([
       ['4', 'broken', 'host: Host must be a DNS name, an IPv4 address or an IPv6 address'],
       ['7', '(no name)', 'name: Name cannot be empty'],
     ]);

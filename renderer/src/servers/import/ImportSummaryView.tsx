@@ -37,9 +37,7 @@ export function ImportSummaryView({ job }: { job: Job }) {
       <h3 id={headingId} className={`import-summary__title import-summary__title--${job.status}`}>
         {HEADLINES[job.status]}
       </h3>
-      {job.status === 'cancelled' ? (
-        <p className="muted">Rows imported before the cancel were kept.</p>
-      ) : null}
+      {job.status === 'cancelled' ? <p className="muted">Rows imported before the cancel were kept.</p> : null}
       {job.error ? (
         <div className="banner banner--error" role="alert">
           <p>{job.error.message}</p>

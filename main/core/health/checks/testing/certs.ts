@@ -32,7 +32,23 @@ export function makeTestCerts(): TestCerts {
   const read = (name: string): Pair => ({ key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') });
 
   const selfSigned = (name: string, cn: string, san: string, daysValid: number) => {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', `/CN=${cn}`, '-addext', san, '-days', String(daysValid));
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      san,
+      '-days',
+      String(daysValid),
+    );
     return read(name);
   };
 
@@ -42,10 +58,40 @@ export function makeTestCerts(): TestCerts {
     writeFileSync(join(dir, 'serial'), '01\n');
     writeFileSync(
       join(dir, 'ca.cnf'),
-      ['[ca]', 'default_ca = d', '[d]', 'database = index.txt', 'serial = serial', 'new_certs_dir = .', 'default_md = sha256', 'policy = p', 'copy_extensions = copy', '[p]', 'commonName = supplied', ''].join('\n'),
+      [
+        '[ca]',
+        'default_ca = d',
+        '[d]',
+        'database = index.txt',
+        'serial = serial',
+        'new_certs_dir = .',
+        'default_md = sha256',
+        'policy = p',
+        'copy_extensions = copy',
+        '[p]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
     );
     openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=127.0.0.1', '-addext', LOCAL_SAN);
-    openssl('ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', `${name}.key`, '-in', `${name}.csr`, '-out', `${name}.pem`, '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-notext');
+    openssl(
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-selfsign',
+      '-keyfile',
+      `${name}.key`,
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.pem`,
+      '-startdate',
+      '20200101000000Z',
+      '-enddate',
+      '20200102000000Z',
+      '-notext',
+    );
     return read(name);
   };
 
