@@ -152,7 +152,10 @@ export class HealthEngine {
     this.watchHandle = null;
     if (this.backlogHandle !== null) this.timers.clearTimeout(this.backlogHandle);
     this.backlogHandle = null;
-    this.checkBacklog();
+    // Stopped, nothing runs late; nor is anything on time again, so the log says nothing.
+    this.lastBacklog = { late: 0, oldestLagMs: 0, cause: null };
+    this.backlogLoggedAt = null;
+    this.deps.metrics.checksLate.set(0);
     this.flushEvents();
     for (const [, waiters] of this.waiters) for (const resolve of waiters) resolve(abandoned());
     this.waiters.clear();
