@@ -124,6 +124,7 @@ describe('Electronegativity', () => {
     expect(unused(findings, (file) => !file.startsWith('out/') && file !== 'N/A')).toEqual([]);
   });
 
+  // Skipped only when run alone before a build: `npm test` builds first, so in the suite and in CI it always runs.
   it.skipIf(!built)('finds nothing unexpected in the built out/main/desktop.js and out/preload/index.cjs', async () => {
     const findings = await scan('built');
     expect(unexpected(findings)).toEqual([]);

@@ -15,6 +15,7 @@ const bundleTitle = bundleBuilt
   ? 'the built main bundle (out/main/desktop.js)'
   : 'the built main bundle (SKIPPED: out/main/desktop.js does not exist; run `npx electron-vite build` first)';
 
+// Skipped only when run alone before a build: `npm test` builds first, so in the suite and in CI it always runs.
 describe.skipIf(!bundleBuilt)(bundleTitle, () => {
   const bundle = bundleBuilt ? readFileSync(bundlePath, 'utf8') : '';
   const has = (pattern: RegExp) => pattern.test(bundle);
