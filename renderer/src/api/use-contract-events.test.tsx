@@ -88,6 +88,10 @@ describe('change events', () => {
         'secrets.list': 2,
       }),
     );
+
+    act(() => client.emit('servers.changed', { change: 'deleted', ids: ['5f0c6d1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f'] }));
+    // A deleted server leaves the overview and takes its checks with it.
+    await waitFor(() => expect(counts(reads, READS)).toMatchObject({ 'checks.list': 3, 'health.overview': 4, 'maintenance.list': 2 }));
   });
 
   it('leave a change’s own success to its event: nothing is read twice', async () => {

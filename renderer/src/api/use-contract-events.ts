@@ -15,7 +15,8 @@ type ChangeEventName = Extract<EventName, `${string}.changed` | `${string}Change
  * added to the contract and missing here fails to compile.
  */
 export const CHANGE_EVENT_DOMAINS: { readonly [E in ChangeEventName]: readonly string[] } = {
-  'servers.changed': ['servers'],
+  // A server added, renamed, retagged or deleted shows in the overview and takes its checks with it.
+  'servers.changed': ['servers', 'health', 'checks'],
   // A check or a window changes the server's health page and the overview's counts too.
   'checks.changed': ['checks', 'health'],
   'maintenance.changed': ['maintenance', 'health'],
