@@ -1,5 +1,6 @@
-// Lint, and the layer rule of docs/architecture.md §2: a file's folder says which runtime it needs, and an
-// import that breaks the table fails `npm test`.
+// Lint, the layer rule of docs/architecture.md §2 (a file's folder says which runtime it needs) and the
+// domain rule of the same section (a domain of main/core reaches another only through its index); an import that breaks
+// either fails `npm test`.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
@@ -19,6 +20,20 @@ const viaAlias = (folder, alias) => ({
 });
 const SHARED_BY_ALIAS = viaAlias('shared', '@shared');
 const CORE_BY_ALIAS = viaAlias('core', '@core');
+
+/**
+ * The domains of main/core. Each reaches another only through that domain's index.ts, what it exports
+ * for the others (its service, its stores' reads), never its tables or internals. The spine (api/, the
+ * router and the handler table; db/, which gathers every table for the schema) and the core's own
+ * helpers (clock, csv, events, logging, metrics, …) are open to all. Tests and test support may reach
+ * anything, to plant and inspect; a table may name another domain's table for a foreign key.
+ */
+const DOMAINS = ['audit', 'auth', 'health', 'jobs', 'reports', 'schedules', 'servers', 'settings', 'updates', 'vault'];
+const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'];
+const domainInternals = (domain, others) => ({
+  regex: `^(@core/|(\\.\\./)+)(${others.join('|')})/`,
+  message: `A domain reaches another only through its index: import '../<domain>', not a file inside it; export what ${domain}/ needs from that domain's index.ts (docs/architecture.md §2).`,
+});
 
 /** Which imports each folder refuses: the layer table. */
 const LAYERS = [
@@ -91,6 +106,21 @@ const LAYERS = [
   },
 ];
 
+const CORE_LAYER = LAYERS.find(({ files }) => files[0] === 'main/core/**');
+
+/** The layer table's main/core patterns plus the domain rule, for a domain's product files (one rule entry, as ESLint keeps only the last). */
+const DOMAIN_RULES = DOMAINS.flatMap((domain) => {
+  const others = DOMAINS.filter((other) => other !== domain);
+  const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns: [...CORE_LAYER.patterns, ...patterns] }] });
+  return [
+    { files: [`main/core/${domain}/**`], ignores: TESTS, rules: rule([domainInternals(domain, others)]) },
+    {
+      files: [`main/core/${domain}/table.ts`],
+      rules: rule([{ ...domainInternals(domain, others), regex: `^(\\.\\./)+(${others.join('|')})/(?!table$)` }]),
+    },
+  ];
+});
+
 export default tseslint.config(
   // The last two: the bundled config file a build (electron-vite, Vite) writes beside its config
   // while it runs and deletes after, which a lint running beside the build would try to read.
@@ -133,4 +163,5 @@ export default tseslint.config(
       ],
     },
   })),
+  ...DOMAIN_RULES,
 );

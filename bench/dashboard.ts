@@ -4,7 +4,7 @@ import { methods } from '@shared/api';
 import { toHttpRequest } from '@shared/api/http';
 import { LOCAL_OWNER } from '@shared/permissions';
 import { createCore, type Core } from '@core/app';
-import { DAY_MS, HOUR_MS } from '@core/health/rollups';
+import { DAY_MS, HOUR_MS } from '@core/clock';
 import { addToSketch, encodeSketch, type Sketch } from '@core/health/sketch';
 import { silentLogger } from '@core/logging/logger';
 import { fleetCsv } from '../main/headless/testing/fleet';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ReportInput, ReportResult, type ReportFormat } from '@shared/api/reports';
 import { LOCAL_OWNER } from '@shared/permissions';
 import { createCore, type Core } from '@core/app';
-import { DAY_MS } from '@core/health/rollups';
+import { DAY_MS } from '@core/clock';
 import { silentLogger } from '@core/logging/logger';
 import { generateReport, type ReportTask } from '@core/reports/generate';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';

@@ -68,3 +68,41 @@ describe('the layer rule', () => {
     expect(all).toEqual([]);
   });
 });
+
+/**
+ * The domain rule of docs/architecture.md §2: a domain of main/core reaches another only through that
+ * domain's index, never its tables or internals. These cases prove it bites where the layer rule still
+ * holds, and that the spine, tests and foreign keys stay open.
+ */
+describe('the domain rule', () => {
+  it.each([
+    ['main/core/health/x.ts', "import { serversTable } from '../servers/table';\nexport const t = serversTable;\n"],
+    ['main/core/reports/x.ts', "import { RollupAccumulator } from '../health/rollups';\nexport const r = RollupAccumulator;\n"],
+    ['main/core/health/checks/x.ts', "import { secretsTable } from '../../vault/table';\nexport const t = secretsTable;\n"],
+    ['main/core/schedules/x.ts', "import { usersTable } from '@core/auth/table';\nexport const t = usersTable;\n"],
+    ['main/core/vault/table.ts', "import { accountsOf } from '../auth/accounts';\nexport const a = accountsOf;\n"],
+  ])('refuses in %s: %s', async (path, code) => {
+    const { layerErrors } = await lint(path, code);
+    expect(layerErrors).toHaveLength(1);
+    expect(layerErrors[0]?.message).toMatch(/only through its index.*docs\/architecture\.md §2/);
+  });
+
+  it('still applies the layer rule in a domain', async () => {
+    const { layerErrors } = await lint('main/core/servers/x.ts', "import { app } from 'electron';\nexport const ready = app.whenReady();\n");
+    expect(layerErrors[0]?.message).toMatch(/docs\/architecture\.md §2/);
+  });
+
+  it.each([
+    ['main/core/health/x.ts', "import { serverInfo } from '../servers';\nexport const read = serverInfo;\n"],
+    ['main/core/reports/x.ts', "import { statusOfServer } from '@core/health';\nexport const s = statusOfServer;\n"],
+    ['main/core/health/x.ts', "import { readChecks } from './check-loader';\nexport const read = readChecks;\n"],
+    ['main/core/health/x.ts', "import { toCsvCell } from '../csv';\nexport const cell = toCsvCell;\n"],
+    ['main/core/api/x.ts', "import { serversTable } from '../servers/table';\nexport const t = serversTable;\n"],
+    ['main/core/health/x.test.ts', "import { serversTable } from '../servers/table';\nexport const t = serversTable;\n"],
+    ['main/core/reports/testing/x.ts', "import { RollupAccumulator } from '../../health/rollups';\nexport const r = RollupAccumulator;\n"],
+    ['main/core/health/table.ts', "import { serversTable } from '../servers/table';\nexport const t = serversTable;\n"],
+  ])('allows in %s: %s', async (path, code) => {
+    const { all } = await lint(path, code);
+    expect(all).toEqual([]);
+  });
+});

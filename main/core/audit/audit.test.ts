@@ -6,7 +6,7 @@ import type { AuditEvent, VerifyReport } from '@shared/api/audit';
 import type { Job } from '@shared/api/jobs';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
-import { fromCsvCell } from '../servers/csv-cells';
+import { fromCsvCell } from '../csv';
 import { failure, success, useTempCore } from '../testing/harness';
 import { GENESIS } from './chain';
 import { storedEvent, type AuditRow } from './rows';

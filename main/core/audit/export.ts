@@ -5,9 +5,8 @@ import { stringify } from 'csv-stringify/sync';
 import { AppError } from '@shared/api/errors';
 import type { AuditFilter } from '@shared/api/audit';
 import type { Clock } from '../clock';
-import type { Artifacts } from '../jobs/artifacts';
-import type { JobContext } from '../jobs/service';
-import { toCsvCell } from '../servers/csv-cells';
+import type { Artifacts, JobContext } from '../jobs';
+import { toCsvCell } from '../csv';
 import { auditQuery } from './query';
 import { CHUNK, EVENT_COLUMNS, toAuditEvent, type AuditRow } from './rows';
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../clock';
-import type { JobContext } from '../jobs/service';
+import type { JobContext } from '../jobs';
 import { CHUNK, yieldToLoop } from './rows';
 import { chainAnchor } from './verify';
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '@shared/api/errors';
 import type { VerifyReport } from '@shared/api/audit';
-import type { JobContext } from '../jobs/service';
+import type { JobContext } from '../jobs';
 import { ChainWalker, GENESIS } from './chain';
 import { CHUNK, COLUMNS, storedEvent, yieldToLoop, type AuditRow } from './rows';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '@shared/api/errors';
 import type { AccessSettings } from '@shared/api/users';
 import type { Principal } from '@shared/permissions';
-import type { SettingsStore } from '../settings/store';
+import type { SettingsStore } from '../settings';
 
 const API_KEYS_MAY_MANAGE_ACCESS = 'security.apiKeysMayManageAccess';
 

@@ -4,7 +4,7 @@ import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName, who } from '../api/caller';
 import type { CallContext, Handlers } from '../api/router';
 import type { EventBus } from '../events/bus';
-import type { SettingsStore } from '../settings/store';
+import type { SettingsStore } from '../settings';
 import { AccessPolicy } from './access-policy';
 import { assertMayActOn, type AccountStore } from './accounts';
 import type { ApiKeyStore } from './apikeys';

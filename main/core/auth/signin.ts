@@ -5,7 +5,7 @@ import { AppError } from '@shared/api/errors';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import type { SettingsStore } from '../settings/store';
+import type { SettingsStore } from '../settings';
 import type { AccountStore } from './accounts';
 import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { z } from 'zod';
-import type { UsedSecret } from '../vault/secrets';
+import type { UsedSecret } from '../vault';
 import { egress, type Egress, METADATA_REFUSED } from './egress';
 
 /**

@@ -1,7 +1,7 @@
 import { AppError } from '@shared/api/errors';
 import type { CheckSpec } from '@shared/api/checks';
 import type { Principal } from '@shared/permissions';
-import type { SecretStore } from '../vault/secrets';
+import type { SecretStore } from '../vault';
 import { isMetadataHost, metadataRefusal } from './egress';
 import { checkTarget } from './target';
 

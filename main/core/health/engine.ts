@@ -8,7 +8,7 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
 import type { Principal } from '@shared/permissions';
-import type { SecretUse, UsedSecret } from '../vault/secrets';
+import type { SecretUse, UsedSecret } from '../vault';
 import type { CheckContext, CheckResult, HostKeyPins } from './check';
 import { checkTypes } from './checks';
 import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';

@@ -1,5 +1,5 @@
 import { DEFAULT_MONITORING, MonitoringSettings } from '@shared/api/monitoring';
-import type { SettingsStore } from '../settings/store';
+import type { SettingsStore } from '../settings';
 
 const KEY = 'monitoring';
 

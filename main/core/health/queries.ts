@@ -1,10 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { FleetOverview, FleetServer, ServerHealth, SeriesPoint, SeriesRange, ScheduleBacklog } from '@shared/api/health';
-import type { Clock } from '../clock';
+import { DAY_MS, HOUR_MS, type Clock } from '../clock';
 import type { IncidentStore } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';
 import { toCheck, type CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
-import { DAY_MS, HOUR_MS } from './rollups';
 import { decodeSketch, quantile } from './sketch';
 import { statusOfServer } from './server-status';
 import { uptimeOf, type UptimeIndex } from './uptime-index';

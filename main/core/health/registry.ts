@@ -5,7 +5,7 @@ import type { Check, CheckSpec, CheckStatus } from '@shared/api/checks';
 import { CheckSpec as CheckSpecSchema } from '@shared/api/checks';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { serversTable } from '../servers/table';
+import { allServerInfo, serverInfo, type ServerInfo } from '../servers';
 import { initialCheckState, pauseCheckState, resumeCheckState, type CheckStateRecord } from './state';
 import { checksTable, checkStatesTable } from './table';
 import { readChecks } from './check-loader';
@@ -42,14 +42,7 @@ export interface CheckRuntime {
   avgLatencyMs: number | null;
 }
 
-export interface ServerInfo {
-  id: string;
-  name: string;
-  host: string;
-  port: number;
-  environment: string;
-  tags: string[];
-}
+export type { ServerInfo };
 
 export type RegistryChange = { kind: 'upsert'; check: CheckRuntime } | { kind: 'remove'; check: CheckRuntime } | { kind: 'reload' };
 
@@ -74,16 +67,6 @@ export interface CheckPatch {
   confirmAfter?: number | undefined;
 }
 
-/** The columns of a server the health engine needs. */
-const SERVER_INFO = {
-  id: serversTable.id,
-  name: serversTable.name,
-  host: serversTable.host,
-  port: serversTable.port,
-  environment: serversTable.environment,
-  tags: serversTable.tags,
-};
-
 export class CheckRegistry {
   private loaded = false;
   private readonly byId = new Map<string, CheckRuntime>();
@@ -105,13 +88,7 @@ export class CheckRegistry {
     this.byId.clear();
     this.bySeq.clear();
     this.byServer.clear();
-    this.serverMap = new Map(
-      this.deps.db
-        .select(SERVER_INFO)
-        .from(serversTable)
-        .all()
-        .map((server) => [server.id, server]),
-    );
+    this.serverMap = new Map(allServerInfo(this.deps.db).map((server) => [server.id, server]));
     for (const check of readChecks(this.deps.sqlite, (serverId) => this.serverMap.get(serverId)?.host)) this.index(check);
     this.loaded = true;
     this.emit({ kind: 'reload' });
@@ -130,7 +107,7 @@ export class CheckRegistry {
       return;
     }
     for (const id of ids) {
-      const server = this.deps.db.select(SERVER_INFO).from(serversTable).where(eq(serversTable.id, id)).get();
+      const server = serverInfo(this.deps.db, id);
       if (!server) {
         this.serverMap.delete(id);
         for (const check of [...(this.byServer.get(id) ?? [])]) {

@@ -9,7 +9,7 @@ import type { Core } from '../app';
 import { failure, success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';
 import { pruneHealth, type RetentionSummary } from './retention';
-import { DAY_MS, HOUR_MS } from './rollups';
+import { DAY_MS, HOUR_MS } from '../clock';
 
 /**
  * Retention on a real SQLite file: results and rollups written by the recorder at known ages,

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { JobContext } from '../jobs/service';
-import { DAY_MS } from './rollups';
+import type { JobContext } from '../jobs';
+import { DAY_MS } from '../clock';
 
 /**
  * Prunes raw results older than the raw retention and rollups older than the rollup retention

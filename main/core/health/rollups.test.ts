@@ -6,7 +6,7 @@ import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';
 import { FakeTime } from '../testing/fake-time';
-import { DAY_MS, HOUR_MS } from './rollups';
+import { DAY_MS, HOUR_MS } from '../clock';
 import type { RunReport } from './scheduler';
 
 /**

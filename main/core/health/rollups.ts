@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { DAY_MS, HOUR_MS } from '../clock';
 import type { CheckStatus } from './check';
 import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
 
@@ -9,8 +10,6 @@ import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
  * that had results; a row from before a restart is read back the first time it is touched.
  */
 
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
 export const PERIODS = [
   { period: 0, ms: HOUR_MS },
   { period: 1, ms: DAY_MS },

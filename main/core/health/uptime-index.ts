@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { CheckStatus } from './check';
-import { DAY_MS, HOUR_MS } from './rollups';
+import { DAY_MS, HOUR_MS } from '../clock';
 
 /**
  * The last 25 hours and 31 days of result counts per check, in memory, so the fleet overview's

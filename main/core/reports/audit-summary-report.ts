@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { AUDIT_FAILURES_LISTED, type AuditCount, type AuditFailure, type AuditSummaryReport } from '@shared/api/reports';
-import { DAY_MS } from '../health/rollups';
+import { DAY_MS } from '../clock';
 import { headerOf, type BuildContext } from './build';
 import type { ReportDocument } from './document';
 import { yieldToLoop } from './sink';

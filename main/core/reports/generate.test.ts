@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { AuditSummaryReport, InventoryReport, ReportInput, UptimeReport, type ReportFormat } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
-import { DAY_MS as DAY } from '../health/rollups';
-import { fromCsvCell } from '../servers/csv-cells';
+import { DAY_MS as DAY } from '../clock';
+import { fromCsvCell } from '../csv';
 import { useTempCore } from '../testing/harness';
 import { generateReport, type ReportTask } from './generate';
 import type { ServerStatuses } from './inventory-report';

@@ -1,7 +1,6 @@
 import type { InventoryReport, InventoryRow } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
-import type { CheckRegistry } from '../health/registry';
-import { statusOfServer } from '../health/server-status';
+import { type CheckRegistry, statusOfServer } from '../health';
 import { headerOf, type BuildContext } from './build';
 import type { ReportDocument } from './document';
 import { yieldToLoop } from './sink';

@@ -1,5 +1,5 @@
 import { PERIOD_PRESETS, type ReportFormat, type ReportPeriod, type ReportType } from '@shared/api/reports';
-import { DAY_MS, HOUR_MS } from '../health/rollups';
+import { DAY_MS, HOUR_MS } from '../clock';
 
 /** A report's period, resolved: [from, to) in epoch milliseconds. */
 export interface Period {

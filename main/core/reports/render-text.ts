@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { toCsvCell } from '../servers/csv-cells';
+import { toCsvCell } from '../csv';
 import type { CsvCell, ReportDocument } from './document';
 import type { FileSink } from './sink';
 
@@ -7,7 +7,7 @@ import type { FileSink } from './sink';
 
 const BATCH = 200;
 
-/** Text cells that a spreadsheet would run as a formula are neutralised (main/core/servers/csv-cells.ts). */
+/** Text cells that a spreadsheet would run as a formula are neutralised (main/core/csv.ts). */
 const cell = (value: CsvCell): string | number => (value === null ? '' : typeof value === 'string' ? toCsvCell(value) : value);
 
 export async function writeCsv(doc: ReportDocument, out: FileSink, signal: AbortSignal): Promise<void> {

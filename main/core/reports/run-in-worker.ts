@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError, type AppErrorShape } from '@shared/api/errors';
-import type { JobContext } from '../jobs/service';
+import type { JobContext } from '../jobs';
 import { packageRoot } from '../paths';
 import type { ReportTask } from './generate';
 

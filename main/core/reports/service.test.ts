@@ -8,7 +8,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '@shared/api/jobs';
 import { AuditSummaryReport, InventoryReport, ReportInput, ReportResult, UptimeReport } from '@shared/api/reports';
 import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
-import { fromCsvCell } from '../servers/csv-cells';
+import { fromCsvCell } from '../csv';
 import { failure, success, useTempCore } from '../testing/harness';
 import type { ReportTask } from './generate';
 import { runReportInWorker } from './run-in-worker';

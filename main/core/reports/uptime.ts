@@ -1,8 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { SlaVerdict, UptimeFleet, UptimeRow } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
-import { DAY_MS } from '../health/rollups';
-import { decodeSketch, mergeSketch, quantile, type Sketch } from '../health/sketch';
+import { DAY_MS } from '../clock';
+import { decodeSketch, mergeSketch, quantile, type Sketch } from '../health';
 import { rollupSpans, type Period } from './period';
 
 /**

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError, validationError } from '@shared/api/errors';
 import type { OutputFolders } from '@shared/api/schedules';
 import { makePrivateDir } from '../file-modes';
-import type { SettingsStore } from '../settings/store';
+import type { SettingsStore } from '../settings';
 
 /**
  * Where scheduled reports may be written: the data folder's reports/, and the folders the owner

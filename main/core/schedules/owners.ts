@@ -1,9 +1,6 @@
 import { AppError } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
-import type { AccountStore } from '../auth/accounts';
-import type { ApiKeyStore } from '../auth/apikeys';
-import { keyRights } from '../auth/key-rights';
-import type { UserRow } from '../auth/table';
+import { type AccountStore, type ApiKeyStore, keyRights, type UserRow } from '../auth';
 import type { Clock } from '../clock';
 
 /**

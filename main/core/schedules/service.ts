@@ -8,7 +8,7 @@ import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { systemTimers, type Timers } from '../timers';
-import type { JobService } from '../jobs/service';
+import type { JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import { latestDue, machineZone, nextDue } from './cron';
 import type { ScheduleOwners } from './owners';

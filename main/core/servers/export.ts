@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { EXPORT_FORMATS, Server } from '@shared/api/servers';
-import { toCsvCell } from './csv-cells';
+import { toCsvCell } from '../csv';
 import { CSV_COLUMNS } from './import-parse';
 
 export interface ExportFile {

@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import { AppError, describeIssues, zodIssues } from '@shared/api/errors';
 import type { CheckSpec } from '@shared/api/checks';
 import { ServerCreateInput, type IMPORT_FORMATS, type ImportSummary, type Server } from '@shared/api/servers';
-import { defaultCheckSpec } from '../health/default-check';
+import { defaultCheckSpec } from '../health';
 import type { EventBus } from '../events/bus';
-import type { JobContext } from '../jobs/service';
+import type { JobContext } from '../jobs';
 import { parseImportFile } from './import-parse';
 import type { ServerService } from './service';
 

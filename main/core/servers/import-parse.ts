@@ -3,7 +3,7 @@ import { getNodeValue, parseTree, printParseErrorCode, type ParseError } from 'j
 import SSHConfig from 'ssh-config';
 import { AppError } from '@shared/api/errors';
 import type { IMPORT_FORMATS, ImportRejection } from '@shared/api/servers';
-import { fromCsvCell } from './csv-cells';
+import { fromCsvCell } from '../csv';
 
 /** One candidate server read from a file, not yet validated, with where it came from. */
 export interface RawRow {

@@ -3,8 +3,7 @@ import type { ProbeResult } from '@shared/api/servers';
 import type { Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import type { Clock } from '../clock';
-import { tcpCheck } from '../health/checks/tcp';
-import { isMetadataHost, metadataRefusal } from '../health/egress';
+import { isMetadataHost, metadataRefusal, tcpCheck } from '../health';
 
 /**
  * "Is it there?" for the first-run wizard and the server form: the health engine's tcp check,

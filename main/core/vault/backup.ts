@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '@shared/api/errors';
 import { SecretInput, type DroppedServerLinks } from '@shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { serversTable } from '../servers/table';
+import { existingServerIds } from '../servers';
 import { deriveKey, newScryptParams, open, scryptAccepted, seal, withKey, type ScryptCost } from './crypto';
 import type { Keyring } from './keyring';
 import { inspectSshKey, openSecretRow, secretAad } from './secrets';
@@ -173,16 +173,7 @@ export async function importVault(deps: BackupDeps, passphrase: string, content:
   const dropped: DroppedServerLinks[] = [];
   deps.sqlite.transaction(() => {
     const linked = [...new Set(incoming.flatMap(({ fields }) => fields.serverIds))];
-    const known = new Set(
-      linked.length === 0
-        ? []
-        : deps.db
-            .select({ id: serversTable.id })
-            .from(serversTable)
-            .where(inArray(serversTable.id, linked))
-            .all()
-            .map((row) => row.id),
-    );
+    const known = existingServerIds(deps.db, linked);
     for (const { id, fields, ssh } of incoming) {
       if (deps.db.select({ id: secretsTable.id }).from(secretsTable).where(eq(secretsTable.id, id)).get()) {
         skipped++;

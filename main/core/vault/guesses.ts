@@ -1,6 +1,6 @@
 import { AppError } from '@shared/api/errors';
 import type { Clock } from '../clock';
-import type { LoginThrottle } from '../auth/throttle';
+import type { LoginThrottle } from '../auth';
 
 /** Who is guessing: where the call comes from and who makes it (`user:<id>`, `apiKey:<id>`). */
 export interface Guesser {

@@ -1,7 +1,7 @@
 import { actor, who } from '../api/caller';
 import type { CallContext, Handlers } from '../api/router';
 import type { Events, PayloadOf } from '@shared/api';
-import type { SignInService } from '../auth/signin';
+import type { SignInService } from '../auth';
 import type { EventBus } from '../events/bus';
 import type { SecretClipboard } from './clipboard';
 import { exportVault, importVault, type BackupDeps } from './backup';

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { count, eq, ne } from 'drizzle-orm';
 import type { Job } from '@shared/api/jobs';
 import type { Db } from '../db/open';
-import type { JobService } from '../jobs/service';
+import type { JobService } from '../jobs';
 import { seal } from './crypto';
 import type { Keyring } from './keyring';
 import { openSecretRow, secretAad } from './secrets';

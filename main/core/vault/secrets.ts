@@ -6,7 +6,7 @@ import { SecretValue, type Secret, type SecretKind } from '@shared/api/vault';
 import { principalAllows, type Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import { serversTable } from '../servers/table';
+import { serverInfo } from '../servers';
 import { open, seal } from './crypto';
 import type { Keyring } from './keyring';
 import type { VaultService } from './service';
@@ -243,10 +243,7 @@ export class SecretStore {
 
   private authorizeRow(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): void {
     if (use.principal && principalAllows(use.principal, 'vault:reveal')) return;
-    const server =
-      use.serverId === null
-        ? undefined
-        : this.deps.db.select({ name: serversTable.name, host: serversTable.host }).from(serversTable).where(eq(serversTable.id, use.serverId)).get();
+    const server = use.serverId === null ? undefined : serverInfo(this.deps.db, use.serverId);
     if (!server || use.serverId === null || !row.serverIds.includes(use.serverId)) {
       throw new AppError(
         'PERMISSION_DENIED',

@@ -5,7 +5,7 @@ import type { Job } from '@shared/api/jobs';
 import type { VaultStatus } from '@shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import type { JobService } from '../jobs/service';
+import type { JobService } from '../jobs';
 import { newKey, open, seal, withKey, type ScryptCost } from './crypto';
 import type { KeyFileSource } from './keyfile';
 import type { Keyring } from './keyring';

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { AppError } from '@shared/api/errors';
-import type { UsedSecret } from '../../vault/secrets';
+import type { UsedSecret } from '../../vault';
 import { CREDENTIAL_HEADER, httpConfig, type HttpAuth, type HttpConfig } from '@shared/health/http';
 import { type CheckContext, type CheckResult, type CheckType, deadline, describeError, reach, refusedHost, stopped, stopwatch } from '../check';
 import { judgeCertificate } from './tls';

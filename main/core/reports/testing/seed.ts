@@ -4,7 +4,7 @@
  */
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../../app';
-import { DAY_MS, HOUR_MS } from '../../health/rollups';
+import { DAY_MS, HOUR_MS } from '../../clock';
 import { addToSketch, encodeSketch } from '../../health/sketch';
 
 export { DAY_MS, HOUR_MS };

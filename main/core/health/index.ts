@@ -1,0 +1,9 @@
+// What other domains may use of the health engine (docs/architecture.md §2): the check registry and a server's
+// status for reports, the latency sketch rollups keep, and for the inventory the default check, the TCP probe
+// and the egress rule every check obeys.
+export type { CheckRegistry } from './registry';
+export { statusOfServer } from './server-status';
+export { decodeSketch, mergeSketch, quantile, type Sketch } from './sketch';
+export { defaultCheckSpec } from './default-check';
+export { tcpCheck } from './checks/tcp';
+export { isMetadataHost, metadataRefusal } from './egress';

@@ -1,0 +1,51 @@
+import { eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/open';
+import { serversTable } from './table';
+
+/**
+ * What other domains may read of the inventory (docs/architecture.md §2): the health engine the
+ * fields it schedules and shows by, the vault whether a linked server exists and where it is.
+ * They read it here, never from the servers table.
+ */
+
+/** The fields of a server the health engine schedules and shows its checks by. */
+export interface ServerInfo {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  environment: string;
+  tags: string[];
+}
+
+const SERVER_INFO = {
+  id: serversTable.id,
+  name: serversTable.name,
+  host: serversTable.host,
+  port: serversTable.port,
+  environment: serversTable.environment,
+  tags: serversTable.tags,
+};
+
+/** Every server's info. */
+export function allServerInfo(db: Db): ServerInfo[] {
+  return db.select(SERVER_INFO).from(serversTable).all();
+}
+
+/** One server's info, or undefined when there is no such server. */
+export function serverInfo(db: Db, id: string): ServerInfo | undefined {
+  return db.select(SERVER_INFO).from(serversTable).where(eq(serversTable.id, id)).get();
+}
+
+/** Which of `ids` name a server that exists. */
+export function existingServerIds(db: Db, ids: readonly string[]): Set<string> {
+  if (ids.length === 0) return new Set();
+  return new Set(
+    db
+      .select({ id: serversTable.id })
+      .from(serversTable)
+      .where(inArray(serversTable.id, [...ids]))
+      .all()
+      .map((row) => row.id),
+  );
+}
