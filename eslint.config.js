@@ -26,7 +26,7 @@ const CORE_BY_ALIAS = viaAlias('core', '@core');
  * for the others (its service, its stores' reads), never its tables or internals. The spine (api/, the
  * router and the handler table; db/, which gathers every table for the schema) and the core's own
  * helpers (clock, csv, events, logging, metrics, …) are open to all. Tests and test support may reach
- * anything, to plant and inspect; a table may name another domain's table for a foreign key.
+ * anything, to plant and inspect; a table (table.ts, or table.pg.ts for PostgreSQL) may name another domain's table for a foreign key.
  */
 const DOMAINS = ['audit', 'auth', 'health', 'jobs', 'reports', 'schedules', 'servers', 'settings', 'updates', 'vault'];
 const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'];
@@ -115,8 +115,8 @@ const DOMAIN_RULES = DOMAINS.flatMap((domain) => {
   return [
     { files: [`main/core/${domain}/**`], ignores: TESTS, rules: rule([domainInternals(domain, others)]) },
     {
-      files: [`main/core/${domain}/table.ts`],
-      rules: rule([{ ...domainInternals(domain, others), regex: `^(\\.\\./)+(${others.join('|')})/(?!table$)` }]),
+      files: [`main/core/${domain}/table.ts`, `main/core/${domain}/table.pg.ts`],
+      rules: rule([{ ...domainInternals(domain, others), regex: `^(\\.\\./)+(${others.join('|')})/(?!table(\\.pg)?$)` }]),
     },
   ];
 });
@@ -134,6 +134,7 @@ export default tseslint.config(
       'playwright-report/**',
       '.reports/**',
       'main/core/db/migrations/**',
+      'main/core/db/migrations-pg/**',
       '.ci/.stryker-tmp/**',
       '.ci/mutation/**',
       '*.config.ts.*.mjs',

@@ -101,6 +101,7 @@ describe('the domain rule', () => {
     ['main/core/health/x.test.ts', "import { serversTable } from '../servers/table';\nexport const t = serversTable;\n"],
     ['main/core/reports/testing/x.ts', "import { RollupAccumulator } from '../../health/rollups';\nexport const r = RollupAccumulator;\n"],
     ['main/core/health/table.ts', "import { serversTable } from '../servers/table';\nexport const t = serversTable;\n"],
+    ['main/core/health/table.pg.ts', "import { serversTable } from '../servers/table.pg';\nexport const t = serversTable;\n"],
   ])('allows in %s: %s', async (path, code) => {
     const { all } = await lint(path, code);
     expect(all).toEqual([]);

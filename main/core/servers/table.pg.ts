@@ -1,0 +1,28 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** The inventory for PostgreSQL, the same as table.ts. */
+export const serversTable = pgTable(
+  'servers',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    user: text('user'),
+    environment: text('environment').notNull(),
+    /** JSON array of lower-case tags, kept sorted. */
+    tags: jsonb('tags').$type<string[]>().notNull(),
+    notes: text('notes').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [
+    // Names are unique whatever their case, as SQLite's COLLATE NOCASE index makes them.
+    uniqueIndex('servers_name_nocase').on(sql`lower(${table.name})`),
+    index('servers_environment').on(table.environment),
+    index('servers_host').on(table.host),
+  ],
+);
+
+export type ServerRow = typeof serversTable.$inferSelect;
