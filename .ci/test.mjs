@@ -26,6 +26,8 @@ const SYSTEM_PARTS = [
   { binary: '/usr/bin/openssl', apt: 'openssl', why: 'TLS tests make a throw-away certificate' },
   { binary: '/usr/sbin/sshd', apt: 'openssh-server', why: 'health checks log in to a real sshd on loopback' },
   { binary: '/usr/bin/pdftoppm', apt: 'poppler-utils', why: 'report tests render PDF pages to PNG' },
+  // postgresql-common's; the server itself is /usr/lib/postgresql/<major>/bin, found by main/core/testing/postgres.ts.
+  { binary: '/usr/bin/pg_ctlcluster', apt: 'postgresql', why: 'the PostgreSQL engine is tested against a real server in a temp folder' },
 ];
 
 function ensureSystemParts() {

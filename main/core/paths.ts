@@ -31,6 +31,8 @@ export const packageInfo = JSON.parse(readFileSync(join(packageRoot, 'package.js
 };
 
 export const migrationsDir = join(packageRoot, 'main', 'core', 'db', 'migrations');
+/** drizzle-kit's migrations for PostgreSQL: the same tables in that dialect (docs/architecture.md §4). */
+export const postgresMigrationsDir = join(packageRoot, 'main', 'core', 'db', 'migrations-pg');
 export const rendererDir = join(packageRoot, 'out', 'renderer');
 
 /** The per-user data folder: ~/.local/share/guardian on Linux, the platform's equivalent elsewhere. */

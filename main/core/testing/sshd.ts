@@ -7,9 +7,10 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -44,14 +45,6 @@ export function keygenFingerprint(publicFile: string): string {
   const fingerprint = line.split(/\s+/)[1];
   if (!fingerprint?.startsWith('SHA256:')) throw new Error(`ssh-keygen printed no fingerprint: ${line}`);
   return fingerprint;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,0 +1,135 @@
+/**
+ * A real PostgreSQL server on 127.0.0.1 for tests of the PostgreSQL engine: Debian's `postgresql`
+ * binaries, a cluster made by initdb in a temp folder, started by pg_ctl on a free port, with one
+ * fresh database per caller. It stops cleanly (`fast`) or as if the machine lost power
+ * (`immediate`), and starts again on the same port with its data, to prove what Guardian does when
+ * its database goes away and comes back.
+ *
+ * Only tests import this module; nothing in the product does.
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { freePort } from './free-port';
+
+const POSTGRES_LIB = '/usr/lib/postgresql';
+
+/** The newest installed PostgreSQL's bin folder (Debian keeps each major version under /usr/lib/postgresql/<major>/bin), or null. */
+function binDir(): string | null {
+  if (!existsSync(POSTGRES_LIB)) return null;
+  const majors = readdirSync(POSTGRES_LIB)
+    .filter((name) => /^\d+$/.test(name) && existsSync(join(POSTGRES_LIB, name, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return majors[0] ? join(POSTGRES_LIB, majors[0], 'bin') : null;
+}
+
+/**
+ * The bin folder of PostgreSQL's server: installs Debian's `postgresql` when it is missing and we
+ * are root with apt-get (as `.ci/run` does), else throws saying what to install.
+ */
+export function ensurePostgres(): string {
+  const found = binDir();
+  if (found) return found;
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = () => spawnSync('apt-get', ['install', '-y', '-qq', 'postgresql'], { stdio: 'ignore', env, timeout: 300_000 }).status === 0;
+    if (install() || (spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 }).status === 0 && install())) {
+      const installed = binDir();
+      if (installed) return installed;
+    }
+  }
+  throw new Error('these tests need a PostgreSQL server: install it with  sudo apt-get install -y postgresql');
+}
+
+/** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` account Debian's package creates. */
+function asServerUser(command: string, args: string[]): string[] {
+  return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', command, ...args] : [command, ...args];
+}
+
+function run(command: string, args: string[], timeout = 60_000): void {
+  const [file, ...rest] = asServerUser(command, args) as [string, ...string[]];
+  const result = spawnSync(file, rest, { encoding: 'utf8', timeout });
+  if (result.status !== 0) throw new Error(`${command} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+}
+
+function serverUid(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('postgres:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (!uid || !gid) throw new Error('running as root, PostgreSQL needs the postgres account (the postgresql package creates it)');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+export class TestPostgres {
+  private running = false;
+
+  private constructor(
+    private readonly bin: string,
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  /** initdb + pg_ctl start: a cluster of its own in a temp folder, listening on 127.0.0.1 only, trusting local connections. */
+  static async start(): Promise<TestPostgres> {
+    const bin = ensurePostgres();
+    const dir = mkdtempSync(join(tmpdir(), 'guardian-pg-'));
+    const owner = serverUid();
+    if (owner) chownSync(dir, owner.uid, owner.gid);
+    const data = join(dir, 'data');
+    run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+    const server = new TestPostgres(bin, dir, await freePort());
+    server.startServer();
+    return server;
+  }
+
+  private startServer(): void {
+    // fsync off: a test cluster is thrown away, and it would cost seconds per file on a busy disk.
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
+    run(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-w', '-t', '60', '-l', join(this.dir, 'server.log'), '-o', options, 'start']);
+    this.running = true;
+  }
+
+  /** The connection string of `database` as the superuser. */
+  url(database = 'postgres'): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** A new empty database, named at random, and its connection string. */
+  async createDatabase(): Promise<string> {
+    const name = `guardian_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: this.url() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    return this.url(name);
+  }
+
+  /** Stops the server: `fast` as an administrator would, `immediate` as a crash (clients are cut off mid-statement). */
+  stop(mode: 'fast' | 'immediate' = 'fast'): void {
+    if (!this.running) return;
+    run(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-m', mode, '-w', 'stop']);
+    this.running = false;
+  }
+
+  /** Starts it again on the same port, with the data it had. */
+  restart(): void {
+    if (!this.running) this.startServer();
+  }
+
+  /** Stops it (as a crash: nothing is kept) and deletes its folder. */
+  destroy(): void {
+    try {
+      this.stop('immediate');
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
