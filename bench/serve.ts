@@ -451,6 +451,8 @@ export async function run(args: string[]): Promise<void> {
       settle: { type: 'string', default: '60' },
       window: { type: 'string', default: '180' },
       'poller-duration': { type: 'string' },
+      /** A folder for a V8 CPU profile of serve's whole run (node --cpu-prof), written when it stops: open it in Chrome DevTools. */
+      'cpu-prof': { type: 'string' },
     },
   });
   const checks = Number(values.checks);
@@ -484,7 +486,9 @@ export async function run(args: string[]): Promise<void> {
   try {
     targets = await startTargets(hosts);
     const dataDir = tempDir('guardian-bench-serve-');
-    const guardian = await startGuardian({ dataDir, args: ['--log-level', 'warn'], timeoutMs: 60_000 });
+    const profileDir = values['cpu-prof'];
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const guardian = await startGuardian({ dataDir, args: ['--log-level', 'warn'], timeoutMs: 60_000, nodeArgs });
     const pid = guardian.child.pid;
     if (pid === undefined) throw new Error('guardian serve has no pid');
     const exited = new Promise<never>((_resolve, reject) =>

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Check } from '@shared/api/checks';
 import type { FleetOverview, ServerHealth } from '@shared/api/health';
 import type { Incident } from '@shared/api/incidents';
+import type { MonitoringSettings } from '@shared/api/monitoring';
 import type { EventName } from '@shared/api';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
@@ -303,5 +304,24 @@ describe('the health engine', () => {
     } finally {
       await cli.close();
     }
+  });
+
+  it('applies monitoring settings another process changed: the caps and what the API answers', async () => {
+    const core = env.start();
+    core.health.start();
+    expect(await call<MonitoringSettings>(core, 'monitoring.settings', {})).toMatchObject({ maxChecksPerHost: 4, rawRetentionDays: 7 });
+    const applied: MonitoringSettings[] = [];
+    core.health.monitoring.onChange((settings) => applied.push(settings));
+    const { createCore } = await import('../app');
+    const { silentLogger } = await import('../logging/logger');
+    const cli = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    try {
+      await call(cli, 'monitoring.updateSettings', { maxChecksPerHost: 9, rawRetentionDays: 3 });
+    } finally {
+      await cli.close();
+    }
+    await waitFor('the engine to read the outside change', () => applied.length > 0, 5000);
+    expect(applied).toEqual([expect.objectContaining({ maxChecksPerHost: 9, rawRetentionDays: 3 })]);
+    expect(await call<MonitoringSettings>(core, 'monitoring.settings', {})).toMatchObject({ maxChecksPerHost: 9, rawRetentionDays: 3 });
   });
 });

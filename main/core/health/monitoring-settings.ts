@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_MONITORING, MonitoringSettings } from '@shared/api/monitoring';
 import type { SettingsStore } from '../settings';
 
@@ -16,9 +17,14 @@ export type MonitoringSettingsPatch = {
  * The monitoring settings (a new check's defaults, retention, whether checks may reach cloud
  * metadata addresses), kept in the settings table under one key and read through the contract's
  * schema, so a stored value from an older version gets today's defaults for what it lacks.
+ *
+ * Every check run reads them (whether it may reach a metadata address), so they are read from the
+ * database once and kept: this store writes them, and `reload()` reads them again when another
+ * process (the CLI) has written to the database.
  */
 export class MonitoringSettingsStore {
   private readonly listeners = new Set<(settings: MonitoringSettings) => void>();
+  private current: MonitoringSettings | null = null;
 
   constructor(private readonly settings: SettingsStore) {}
 
@@ -29,7 +35,23 @@ export class MonitoringSettingsStore {
   }
 
   get(): MonitoringSettings {
+    this.current ??= this.read();
+    return this.current;
+  }
+
+  /** Reads them again, after another process wrote to the database; a change reaches the listeners as one made here does. */
+  reload(): void {
+    const before = this.current;
+    this.current = this.read();
+    if (before && !isDeepStrictEqual(before, this.current)) this.notify(this.current);
+  }
+
+  private read(): MonitoringSettings {
     return this.settings.get(KEY, MonitoringSettings, DEFAULT_MONITORING);
+  }
+
+  private notify(settings: MonitoringSettings): void {
+    for (const listener of this.listeners) listener(settings);
   }
 
   /** Changes what the patch names and keeps the rest. */
@@ -44,7 +66,9 @@ export class MonitoringSettingsStore {
       maxChecksPerHost: patch.maxChecksPerHost ?? current.maxChecksPerHost,
     };
     this.settings.set(KEY, next);
-    for (const listener of this.listeners) listener(next);
+    // Read again on the next get(): the change commits with the call's audit event, or not at all.
+    this.current = null;
+    this.notify(next);
     return next;
   }
 }

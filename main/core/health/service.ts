@@ -202,6 +202,7 @@ export class HealthService {
   }
 
   private reload(): void {
+    this.monitoring.reload();
     this.maintenance.reload();
     this.incidents.reload();
     this.registry.reload();

@@ -33,8 +33,8 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv, stdin?: string): ChildProcess {
-  const child = spawn(process.execPath, [freshBuiltCli(), ...args], {
+function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv, stdin?: string, nodeArgs: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, freshBuiltCli(), ...args], {
     cwd: packageRoot,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -133,13 +133,21 @@ export interface Guardian {
  * its URL. Rejects (and kills the child) if it exits first or does not start in time.
  */
 export async function startGuardian(
-  options: { dataDir?: string; args?: readonly string[]; timeoutMs?: number; apiKey?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    dataDir?: string;
+    args?: readonly string[];
+    timeoutMs?: number;
+    apiKey?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** Node's own flags, before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+    nodeArgs?: readonly string[];
+  } = {},
 ): Promise<Guardian> {
   const dataDir = options.dataDir ?? tempDir();
   // Every call but sign-in needs credentials: an owner key, made before the start.
   const token = options.apiKey === false ? null : await bootstrapOwnerKey(dataDir);
   const auth = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
-  const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env);
+  const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env, undefined, options.nodeArgs);
   let stdout = '';
   let stderr = '';
   const stderrWaiters = new Set<() => void>();
