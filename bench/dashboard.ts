@@ -127,8 +127,10 @@ async function coldLoad(servers: number, rounds: number): Promise<{ servers: num
     };
     const overview = await sample(overviewPath);
     const listing = await sample(listingPath);
-    const bytes = (await guardian.request<unknown>('GET', overviewPath.replace(/^\//, ''))).headers.get('content-length');
-    return { servers, first, overview, listing, bytes: Number(bytes ?? 0) };
+    // The JSON's own size: fetch asks for compression, so the answer carries no Content-Length
+    // (`npm run bench -- wire` prints the sizes on the wire).
+    const bytes = Buffer.byteLength(JSON.stringify((await guardian.request<unknown>('GET', overviewPath.replace(/^\//, ''))).body));
+    return { servers, first, overview, listing, bytes };
   } finally {
     await guardian.stop();
   }
