@@ -8,7 +8,7 @@
  * Only tests import this module; nothing in the product does.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -65,6 +65,13 @@ function serverUid(): { uid: number; gid: number } | null {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+export interface TestPostgresOptions {
+  /** The superuser's password: TCP connections must then give it (scram-sha-256); without one they are trusted. */
+  password?: string;
+  /** TLS on, with this certificate and key (PEM): the server still takes plain connections unless a client asks for TLS. */
+  tls?: { cert: string; key: string };
+}
+
 export class TestPostgres {
   private running = false;
 
@@ -72,31 +79,52 @@ export class TestPostgres {
     private readonly bin: string,
     readonly dir: string,
     readonly port: number,
+    private readonly options: TestPostgresOptions,
   ) {}
 
-  /** initdb + pg_ctl start: a cluster of its own in a temp folder, listening on 127.0.0.1 only, trusting local connections. */
-  static async start(): Promise<TestPostgres> {
+  /** initdb + pg_ctl start: a cluster of its own in a temp folder, listening on 127.0.0.1 only. */
+  static async start(options: TestPostgresOptions = {}): Promise<TestPostgres> {
     const bin = ensurePostgres();
     const dir = mkdtempSync(join(tmpdir(), 'guardian-pg-'));
     const owner = serverUid();
-    if (owner) chownSync(dir, owner.uid, owner.gid);
+    const own = (path: string) => {
+      if (owner) chownSync(path, owner.uid, owner.gid);
+    };
+    own(dir);
     const data = join(dir, 'data');
-    run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-    const server = new TestPostgres(bin, dir, await freePort());
+    const auth = ['--auth-local=trust', `--auth-host=${options.password ? 'scram-sha-256' : 'trust'}`];
+    if (options.password) {
+      writeFileSync(join(dir, 'password'), options.password, { mode: 0o600 });
+      own(join(dir, 'password'));
+      auth.push(`--pwfile=${join(dir, 'password')}`);
+    }
+    run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+    if (options.tls) {
+      for (const [name, pem] of [
+        ['server.crt', options.tls.cert],
+        ['server.key', options.tls.key],
+      ] as const) {
+        writeFileSync(join(dir, name), pem, { mode: 0o600 });
+        own(join(dir, name));
+      }
+    }
+    const server = new TestPostgres(bin, dir, await freePort(), options);
     server.startServer();
     return server;
   }
 
   private startServer(): void {
     // fsync off: a test cluster is thrown away, and it would cost seconds per file on a busy disk.
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
+    const tls = this.options.tls ? ` -c ssl=on -c ssl_cert_file=${join(this.dir, 'server.crt')} -c ssl_key_file=${join(this.dir, 'server.key')}` : '';
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200${tls}`;
     run(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-w', '-t', '60', '-l', join(this.dir, 'server.log'), '-o', options, 'start']);
     this.running = true;
   }
 
-  /** The connection string of `database` as the superuser. */
+  /** The connection string of `database` as the superuser, with its password if it has one. */
   url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+    const password = this.options.password ? `:${encodeURIComponent(this.options.password)}` : '';
+    return `postgres://postgres${password}@127.0.0.1:${this.port}/${database}`;
   }
 
   /** A new empty database, named at random, and its connection string. */
