@@ -10,6 +10,7 @@ import { createCore, type Core } from '@core/app';
 import { LOG_LEVELS, silentLogger } from '@core/logging/logger';
 import { defaultDataDir, packageInfo } from '@core/paths';
 import { addAuditCommands } from './cli-audit';
+import { addDatabaseCommands } from './cli-db';
 import { addAccountCommands } from './cli-accounts';
 import { addHealthCommands } from './cli-health';
 import { addReportCommands } from './cli-reports';
@@ -226,6 +227,7 @@ export function buildProgram(): Command {
   addReportCommands(program, dataDirOption, withCore);
   addJobCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
+  addDatabaseCommands(program, dataDirOption);
   return program;
 }
 

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'REAUTH_REQUIRED',
   'DB_NEWER_VERSION',
   'DB_UNREADABLE',
+  /** The database server (PostgreSQL) cannot be reached or refused Guardian: retryable when it is down, not when the credentials are wrong. */
+  'DB_UNAVAILABLE',
   'BUSY',
   'UNAVAILABLE',
   /** A feature this kind of Guardian does not have (the desktop's updater or keychain on a server). */
@@ -85,6 +87,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
   DB_NEWER_VERSION: 503,
   DB_UNREADABLE: 503,
+  DB_UNAVAILABLE: 503,
   BUSY: 503,
   UNAVAILABLE: 503,
   NOT_SUPPORTED_HERE: 501,

@@ -5,10 +5,10 @@ import { parse } from 'pg-connection-string';
 import pgpass from 'pgpass';
 import type { PoolConfig } from 'pg';
 import { AppError } from '@shared/api/errors';
+import { dataPaths } from '../paths';
 
 /**
- * Which database a Guardian uses (docs/architecture.md §4), from `--database`, GUARDIAN_DATABASE_URL or
- * the config file:
+ * Which database a Guardian uses (docs/architecture.md §4), from `--database` or GUARDIAN_DATABASE_URL:
  *
  * - `sqlite:<path>`: the embedded engine, one file; nothing given means `<data dir>/guardian.db`, as the
  *   desktop app always uses.
@@ -16,11 +16,11 @@ import { AppError } from '@shared/api/errors';
  *   libpq: disable, prefer or require (encrypted, the server not verified), verify-ca, verify-full.
  *
  * The password never comes from a flag, which any local user can read in `ps`: it comes from a URL set
- * in the environment or the config file, from systemd's `$CREDENTIALS_DIRECTORY/database-password`, or
+ * in the environment, from systemd's `$CREDENTIALS_DIRECTORY/database-password`, or
  * from the pgpass file (`PGPASSFILE`, else `~/.pgpass`; libpq's format and its 0600 rule).
  */
 
-export type DatabaseUrlSource = 'flag' | 'environment' | 'config file';
+export type DatabaseUrlSource = 'flag' | 'environment';
 
 /** How the connection to PostgreSQL is protected: what `sslmode` asked for. */
 export type DatabaseTls = 'off' | 'encrypted, server not verified' | 'verified certificate authority' | 'verified certificate and host name';
@@ -54,7 +54,7 @@ export function parseDatabaseUrl(value: string | undefined, context: DatabaseUrl
   const text = value?.trim() ?? '';
   if (text === '' || text.toLowerCase().startsWith(SQLITE)) {
     const rest = text.slice(SQLITE.length).replace(/^\/\/(?=\/)/, '');
-    const file = rest === '' ? join(context.dataDir, 'guardian.db') : isAbsolute(rest) ? rest : resolve(context.cwd, rest);
+    const file = rest === '' ? dataPaths(context.dataDir).database : isAbsolute(rest) ? rest : resolve(context.cwd, rest);
     return { engine: 'sqlite', file, display: `sqlite:${file}` };
   }
   if (!POSTGRES.test(text)) {
@@ -103,7 +103,7 @@ function postgresChoice(text: string, context: DatabaseUrlContext): DatabaseChoi
   if (options.password && context.source === 'flag') {
     throw invalid(
       'A password in --database would show to every local user in the process list.',
-      'Give the URL in GUARDIAN_DATABASE_URL or the config file instead, or keep the password in $CREDENTIALS_DIRECTORY/database-password or a pgpass file (PGPASSFILE).',
+      'Give the URL in GUARDIAN_DATABASE_URL instead, or keep the password in $CREDENTIALS_DIRECTORY/database-password or a pgpass file (PGPASSFILE).',
     );
   }
   const pool: PoolConfig = {

@@ -1,0 +1,145 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCerts, type TestCerts } from '@core/health/checks/testing/certs';
+import { migrationsDir, postgresMigrationsDir } from '@core/paths';
+import { TestPostgres } from '@core/testing/postgres';
+import { DB_NOT_READY_EXIT } from './cli-db';
+import { cleanUp, runCli, tempDir } from './testing/guardian';
+
+/**
+ * `guardian db check` and `guardian db migrate`, run as an administrator runs them (the built CLI),
+ * on a SQLite file and on a real PostgreSQL that asks for a password and speaks TLS.
+ */
+
+const PASSWORD = 'canary-cli-db-password-41c9';
+const migrationsIn = (folder: string) => (JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+const SQLITE_KNOWN = migrationsIn(migrationsDir);
+const POSTGRES_KNOWN = migrationsIn(postgresMigrationsDir);
+
+let server: TestPostgres;
+let certs: TestCerts;
+let files: string;
+
+beforeAll(async () => {
+  certs = makeTestCerts();
+  server = await TestPostgres.start({ password: PASSWORD, tls: certs.valid });
+  files = tempDir('guardian-cli-db-');
+  writeFileSync(join(files, 'ca.pem'), certs.valid.cert);
+});
+
+afterAll(async () => {
+  server?.destroy();
+  certs?.dispose();
+  await cleanUp();
+});
+
+/** A new database on the test server, and its URL with the password and verify-full TLS. */
+async function freshUrl(): Promise<{ url: string; withoutPassword: string }> {
+  const url = new URL(await server.createDatabase());
+  url.searchParams.set('sslmode', 'verify-full');
+  url.searchParams.set('sslrootcert', join(files, 'ca.pem'));
+  const withoutPassword = new URL(url);
+  withoutPassword.password = '';
+  return { url: url.toString(), withoutPassword: withoutPassword.toString() };
+}
+
+const dbEnv = (url: string) => ({ GUARDIAN_DATABASE_URL: url });
+
+describe('guardian db on SQLite', () => {
+  it('check says the file is not created yet; migrate creates it; check then finds it up to date', async () => {
+    const dataDir = join(tempDir('guardian-cli-db-sqlite-'), 'not-yet');
+    const before = await runCli(['db', 'check', '--data-dir', dataDir]);
+    expect(before.code).toBe(DB_NOT_READY_EXIT);
+    expect(before.stdout).toMatch(/^engine {4}SQLite 3\.\d+/m);
+    expect(before.stdout).toContain(`database  sqlite:${join(dataDir, 'guardian.db')}`);
+    expect(before.stdout).toContain(`schema    0 of ${SQLITE_KNOWN} migrations: not created`);
+    expect(before.stdout).toContain('guardian db migrate creates its tables');
+
+    const migrated = await runCli(['db', 'migrate', '--data-dir', dataDir]);
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toBe(`sqlite:${join(dataDir, 'guardian.db')}: migrated from schema 0 to ${SQLITE_KNOWN}\n`);
+
+    const after = await runCli(['db', 'check', '--data-dir', dataDir, '--json']);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ engine: 'sqlite', schema: { applied: SQLITE_KNOWN, known: SQLITE_KNOWN, state: 'up to date' } });
+  });
+
+  it('refuses what is neither SQLite nor PostgreSQL, saying what to write', async () => {
+    const result = await runCli(['db', 'check', '--database', 'mysql://root@db/guardian']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: The database must be sqlite:<path> or a postgres:// URL.');
+    expect(result.stderr).toContain('hint: ');
+  });
+});
+
+describe('guardian db on PostgreSQL', () => {
+  it('check names the server’s version, the verified TLS and an empty schema; migrate creates it; check then finds it up to date', async () => {
+    const { url } = await freshUrl();
+    const before = await runCli(['db', 'check'], { env: dbEnv(url) });
+    expect(before.code).toBe(DB_NOT_READY_EXIT);
+    expect(before.stdout).toMatch(/^engine {4}PostgreSQL 1\d\.\d+/m);
+    expect(before.stdout).toContain('tls       verified certificate and host name');
+    expect(before.stdout).toContain(`schema    0 of ${POSTGRES_KNOWN} migrations: not created`);
+
+    const migrated = await runCli(['db', 'migrate'], { env: dbEnv(url) });
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toMatch(
+      new RegExp(`^postgres://postgres@127\\.0\\.0\\.1:${server.port}/guardian_[0-9a-f]+: migrated from schema 0 to ${POSTGRES_KNOWN}\\n$`),
+    );
+    const again = await runCli(['db', 'migrate'], { env: dbEnv(url) });
+    expect(again.stdout).toContain(`already up to date (schema ${POSTGRES_KNOWN})`);
+
+    const after = await runCli(['db', 'check', '--json'], { env: dbEnv(url) });
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toMatchObject({ engine: 'postgres', tls: 'verified certificate and host name', schema: { state: 'up to date' } });
+    for (const output of [before, migrated, again, after]) expect(output.stdout + output.stderr).not.toContain(PASSWORD);
+  });
+
+  it('refuses a password on the command line without repeating it, and takes it from systemd’s credential instead', async () => {
+    const { url, withoutPassword } = await freshUrl();
+    const refused = await runCli(['db', 'check', '--database', url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error: A password in --database would show to every local user in the process list.');
+    expect(refused.stdout + refused.stderr).not.toContain(PASSWORD);
+
+    const credentials = mkdtempSync(join(files, 'credentials-'));
+    writeFileSync(join(credentials, 'database-password'), `${PASSWORD}\n`, { mode: 0o600 });
+    const checked = await runCli(['db', 'check', '--database', withoutPassword], { env: { CREDENTIALS_DIRECTORY: credentials } });
+    expect(checked.code).toBe(DB_NOT_READY_EXIT);
+    expect(checked.stdout).toContain('migrations: not created');
+  });
+
+  it('says a database a newer Guardian wrote is newer, and migrate refuses it without writing', async () => {
+    const { url } = await freshUrl();
+    expect((await runCli(['db', 'migrate'], { env: dbEnv(url) })).code).toBe(0);
+    const client = new pg.Client({ connectionString: url.split('?')[0] });
+    await client.connect();
+    await client.query('UPDATE guardian_schema SET version = version + 1');
+
+    const checked = await runCli(['db', 'check'], { env: dbEnv(url) });
+    expect(checked.code).toBe(DB_NOT_READY_EXIT);
+    expect(checked.stdout).toContain(`${POSTGRES_KNOWN + 1} of ${POSTGRES_KNOWN} migrations: newer than this Guardian`);
+    const refused = await runCli(['db', 'migrate'], { env: dbEnv(url) });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`was written by a newer Guardian (schema ${POSTGRES_KNOWN + 1}, this version knows ${POSTGRES_KNOWN})`);
+    expect((await client.query<{ version: number }>('SELECT version FROM guardian_schema')).rows[0]?.version).toBe(POSTGRES_KNOWN + 1);
+    await client.end();
+  });
+
+  it('when PostgreSQL is down, says it cannot be reached and to try again, and comes back with it', async () => {
+    const { url } = await freshUrl();
+    server.stop('immediate');
+    try {
+      const down = await runCli(['db', 'check'], { env: dbEnv(url) });
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/^error: The database postgres:\/\/postgres@127\.0\.0\.1:\d+\/guardian_[0-9a-f]+ cannot be used: connection refused\.$/m);
+      expect(down.stderr).toContain('hint: Check that PostgreSQL is running and reachable from here; try again once it is.');
+      expect(down.stdout + down.stderr).not.toContain(PASSWORD);
+    } finally {
+      server.restart();
+    }
+    expect((await runCli(['db', 'check'], { env: dbEnv(url) })).code).toBe(DB_NOT_READY_EXIT);
+  });
+});
