@@ -108,6 +108,7 @@ export function createCore(options: CoreOptions): Core {
   const database = openDatabase({ file: paths.database, backupsDir: paths.backups, logger, now: clock.now });
   const { db, sqlite } = database;
   const metrics = createMetrics();
+  metrics.databaseInfo.set(database.engine, 1);
   const events = new EventBus();
   const audit = new AuditLog(sqlite, clock);
   const jobs = new JobService({ db, events, clock, logger, metrics, newId, onFinished: (job) => audit.append(jobEndEvent(job)) });
@@ -213,6 +214,7 @@ export function createCore(options: CoreOptions): Core {
       dataDir: paths.root,
       startedAt,
       mode: options.mode,
+      database: database.engine,
     }),
   });
   const router = new Router({ handlers, sqlite, audit, logger, metrics });

@@ -1,5 +1,7 @@
 import { createAuthHandlers, type AuthHandlerDeps } from '../auth/handlers';
+import type { z } from 'zod';
 import { AppError } from '@shared/api/errors';
+import type { systemInfo } from '@shared/api/system';
 import { assertMayFetch, type Artifacts } from '../jobs/artifacts';
 import { who } from './caller';
 import type { JobService } from '../jobs/service';
@@ -34,7 +36,7 @@ export interface HandlerDeps {
   updates: Pick<Handlers, Extract<keyof Handlers, `updates.${string}`>>;
   artifacts: Artifacts;
   saveFile: ((suggestedName: string, sourcePath: string) => Promise<string | null>) | undefined;
-  info: () => { name: string; version: string; dataDir: string; startedAt: number; mode: 'desktop' | 'headless' };
+  info: () => z.output<typeof systemInfo.output>;
 }
 
 /** Each contract method is one service call; validation, permission and audit are the router's. */

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { AppError } from '@shared/api/errors';
+import type { DatabaseEngine } from '@shared/api/system';
 import { createPrivateFile, makePrivateDir, tightenFile } from '../file-modes';
 import type { Logger } from '../logging/logger';
 import { migrationsDir as defaultMigrationsDir } from '../paths';
@@ -14,6 +15,8 @@ export type Db = BetterSQLite3Database<typeof schema>;
 export interface OpenedDatabase {
   sqlite: Database.Database;
   db: Db;
+  /** The engine and its version, for /system/info, /readyz and /metrics. */
+  engine: DatabaseEngine;
   /** Where the pre-migration copy went, when a migration ran on an existing file. */
   backupFile: string | null;
   close(): void;
@@ -125,9 +128,11 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
   }
 
   const db = drizzle(sqlite, { schema });
+  const { version } = sqlite.prepare('SELECT sqlite_version() AS version').get() as { version: string };
   return {
     sqlite,
     db,
+    engine: { engine: 'sqlite', version },
     backupFile,
     close() {
       if (!sqlite.open) return;

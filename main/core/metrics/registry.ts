@@ -76,6 +76,12 @@ export function createMetrics() {
       help: 'Jobs running now.',
       registers: [registry],
     }),
+    databaseInfo: new Gauge({
+      name: 'guardian_database_info',
+      help: 'The database engine Guardian runs on and its version (always 1).',
+      labelNames: ['engine', 'version'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -171,9 +171,19 @@ describe('errors', () => {
 });
 
 describe('operability endpoints', () => {
-  it('answers /healthz and /readyz with 200, /readyz saying whether checks run late', async () => {
+  it('answers /healthz and /readyz with 200, /readyz naming the database engine and saying whether checks run late', async () => {
     expect(await guardian.request('GET', 'healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await guardian.request('GET', 'readyz')).toMatchObject({ status: 200, body: { status: 'ready', checks: { late: 0, message: null } } });
+    expect(await guardian.request('GET', 'readyz')).toMatchObject({
+      status: 200,
+      body: { status: 'ready', database: { engine: 'sqlite', version: expect.stringMatching(/^3\.\d+\.\d+$/) }, checks: { late: 0, message: null } },
+    });
+  });
+
+  it('names the database engine and its version in /system/info and /metrics, the same in both', async () => {
+    const { body } = await guardian.request<{ database: { engine: string; version: string } }>('GET', 'api/v1/system/info');
+    expect(body.database).toEqual({ engine: 'sqlite', version: expect.stringMatching(/^3\.\d+\.\d+$/) });
+    const metrics = await (await fetch(guardian.at('metrics'))).text();
+    expect(metrics).toContain(`guardian_database_info{engine="sqlite",version="${body.database.version}"} 1`);
   });
 
   it('exposes Prometheus metrics, counting API requests by contract method and status', async () => {

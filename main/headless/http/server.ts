@@ -337,7 +337,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const ready = !closing && core.database.sqlite.open && core.health.engine.running;
     // Checks running late leave Guardian ready (restarting would not help) but are said here.
     const { backlog } = core.health.engine;
-    if (ready) return { status: 'ready', checks: { late: backlog.late, message: backlogMessage(backlog) } };
+    if (ready) return { status: 'ready', database: core.database.engine, checks: { late: backlog.late, message: backlogMessage(backlog) } };
     const why = closing ? 'Guardian is shutting down.' : core.database.sqlite.open ? 'The health engine is not polling yet.' : 'The database is not open.';
     return sendError(
       reply,

@@ -12,7 +12,14 @@ const SUPPORTED: UpdatesStatus = { supported: true, reason: null, channel: 'stab
 
 function renderPanel(initial: UpdatesStatus, role: Role = 'admin', handlers: Handlers = {}) {
   const client = fakeClient({
-    'system.info': async () => ({ name: 'Guardian Server Manager', version: '1.3.0', dataDir: '/data', startedAt: 0, mode: 'desktop' }),
+    'system.info': async () => ({
+      name: 'Guardian Server Manager',
+      version: '1.3.0',
+      dataDir: '/data',
+      startedAt: 0,
+      mode: 'desktop',
+      database: { engine: 'sqlite', version: '3.53.2' },
+    }),
     'updates.status': async () => initial,
     ...handlers,
   });
