@@ -4,14 +4,17 @@ import type { Logger } from '../../logging/logger';
 
 /**
  * The connection pool to PostgreSQL (docs/architecture.md §4): node-postgres with bounded waits (a
- * connection in 10 s, a statement in 30 s), TCP keep-alive, and 64-bit integers read as numbers
- * (every bigint Guardian stores, epoch milliseconds and sequence numbers, is below 2^53). A
+ * connection in 10 s, a statement in 30 s), TCP keep-alive, 64-bit integers read as numbers
+ * (every bigint Guardian stores, epoch milliseconds and sequence numbers, is below 2^53) and JSON
+ * left as text, as SQLite gives it, for the stores' mappers to parse the same way on both. A
  * connection that breaks while idle is logged, never fatal: the pool opens another when asked.
  */
 
-const INT8 = pg.types.builtins.INT8;
+const { INT8, JSON: JSON_TYPE, JSONB } = pg.types.builtins;
+const asText = (value: string) => value;
 const TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 ? Number : oid === JSON_TYPE || oid === JSONB ? asText : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 export interface PostgresPoolOptions {

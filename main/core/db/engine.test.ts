@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '@shared/api/errors';
+import { silentLogger } from '../logging/logger';
+import { postgresMigrationsDir } from '../paths';
+import { TestPostgres } from '../testing/postgres';
+import { jsonParam, read, type AsyncDatabase, type Row } from './engine';
+import { openDatabase } from './open';
+import { postgresEngine } from './postgres/engine';
+import { migratePostgres } from './postgres/migrate';
+import { openPostgresPool } from './postgres/pool';
+import { openSqliteEngine } from './sqlite-engine';
+
+/**
+ * The async data layer's promises, on both engines (docs/architecture.md §4), against Guardian's own
+ * tables: a transaction commits together or not at all, even after an await; reads outside it see
+ * only what is committed and do not wait for it; on SQLite, writers take turns; the mappers read
+ * each engine's raw values as the same domain values.
+ */
+
+let server: TestPostgres;
+let folder: string;
+const opened: AsyncDatabase[] = [];
+
+beforeAll(async () => {
+  server = await TestPostgres.start();
+  folder = mkdtempSync(join(tmpdir(), 'guardian-engine-'));
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((database) => database.close()));
+});
+
+afterAll(() => {
+  server?.destroy();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const ENGINES = {
+  async sqlite(): Promise<AsyncDatabase> {
+    const file = join(mkdtempSync(join(folder, 'db-')), 'guardian.db');
+    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
+    return openSqliteEngine(file);
+  },
+  async postgres(): Promise<AsyncDatabase> {
+    const pool = openPostgresPool({ connectionString: await server.createDatabase() }, silentLogger());
+    await migratePostgres(pool, { migrationsDir: postgresMigrationsDir, logger: silentLogger(), name: 'test', now: () => 0 });
+    return postgresEngine(pool, 'postgres://test');
+  },
+};
+
+const settingValue = (row: Row) => ({ key: read.text(row, 'key'), value: read.json(row, 'value') });
+const put = (key: string, value: unknown) => sql`INSERT INTO settings (key, value) VALUES (${key}, ${jsonParam(value)})`;
+const keys = (database: AsyncDatabase) => database.all(sql`SELECT key, value FROM settings ORDER BY key`, settingValue);
+const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (engine) => {
+  let database: AsyncDatabase;
+
+  beforeAll(async () => {
+    database = await ENGINES[engine]();
+  });
+
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  afterEach(async () => {
+    await database.run(sql`DELETE FROM settings`);
+  });
+
+  it('commits everything a transaction did, across awaits, and the mapper reads JSON back as it was written', async () => {
+    await database.transaction(async (tx) => {
+      await tx.run(put('a', { nested: [1, 'two', true] }));
+      await pause();
+      await tx.run(put('b', 'plain text'));
+    });
+    expect(await keys(database)).toEqual([
+      { key: 'a', value: { nested: [1, 'two', true] } },
+      { key: 'b', value: 'plain text' },
+    ]);
+  });
+
+  it('rolls everything back when the work throws after an await, and hands the error on', async () => {
+    const failure = new AppError('CONFLICT', 'stop here', { hint: 'a test' });
+    await expect(
+      database.transaction(async (tx) => {
+        await tx.run(put('a', 1));
+        await pause();
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await keys(database)).toEqual([]);
+    // The engine is usable again at once.
+    await database.transaction((tx) => tx.run(put('after', 2)));
+    expect(await keys(database)).toEqual([{ key: 'after', value: 2 }]);
+  });
+
+  it('rolls back when a statement fails (a duplicate key), and the next transaction proceeds', async () => {
+    await database.run(put('taken', 1));
+    await expect(
+      database.transaction(async (tx) => {
+        await tx.run(put('new', 1));
+        await tx.run(put('taken', 2));
+      }),
+    ).rejects.toThrow(/UNIQUE|duplicate key/i);
+    expect((await keys(database)).map((row) => row.key)).toEqual(['taken']);
+  });
+
+  it('reads outside a transaction see only committed rows and do not wait for an open transaction', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const open = database.transaction(async (tx) => {
+      await tx.run(put('uncommitted', 1));
+      await held;
+    });
+    await pause();
+    // Answered while the transaction is still open (it waits on `held`), without its row.
+    expect(await keys(database)).toEqual([]);
+    release();
+    await open;
+    expect((await keys(database)).map((row) => row.key)).toEqual(['uncommitted']);
+  });
+
+  it('gets one row or undefined, and counts the rows a statement changed', async () => {
+    await database.run(put('one', 1));
+    expect(await database.get(sql`SELECT key, value FROM settings WHERE key = ${'one'}`, settingValue)).toEqual({ key: 'one', value: 1 });
+    expect(await database.get(sql`SELECT key, value FROM settings WHERE key = ${'none'}`, settingValue)).toBeUndefined();
+    expect(await database.run(sql`DELETE FROM settings WHERE key IN (${'one'}, ${'none'})`)).toEqual({ changes: 1 });
+  });
+
+  it('reads flags and 64-bit times as booleans and numbers on either engine', async () => {
+    const at = 1_767_225_600_000;
+    await database.run(
+      sql`INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
+          VALUES (${'u1'}, ${'alice'}, ${'Alice'}, ${'admin'}, ${'hash'}, ${true}, ${false}, ${false}, ${at}, ${at})`,
+    );
+    const user = await database.get(sql`SELECT must_change_password, disabled, created_at, last_login_at FROM users WHERE id = ${'u1'}`, (row) => ({
+      mustChange: read.boolean(row, 'must_change_password'),
+      disabled: read.boolean(row, 'disabled'),
+      createdAt: read.number(row, 'created_at'),
+      lastLoginAt: read.numberOrNull(row, 'last_login_at'),
+    }));
+    expect(user).toEqual({ mustChange: true, disabled: false, createdAt: at, lastLoginAt: null });
+    await database.run(sql`DELETE FROM users`);
+  });
+
+  it('a mapper refuses a value that is not what the schema says, with INTERNAL and a hint', async () => {
+    await database.run(put('k', 1));
+    const error = await database.get(sql`SELECT key, value FROM settings`, (row) => read.number(row, 'key')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'INTERNAL', message: 'The database returned string for key, where a number was expected.' });
+  });
+});
+
+describe('the async data layer on SQLite', () => {
+  it('lets writers take turns: an await inside one transaction never lets another’s statements in', async () => {
+    const database = await ENGINES.sqlite();
+    opened.push(database);
+    const order: string[] = [];
+    const first = database.transaction(async (tx) => {
+      order.push('first begins');
+      await tx.run(put('first-1', 1));
+      await pause();
+      await pause();
+      await tx.run(put('first-2', 1));
+      order.push('first ends');
+    });
+    const second = database.transaction(async (tx) => {
+      order.push('second begins');
+      await tx.run(put('second', 1));
+      order.push('second ends');
+    });
+    const single = database.run(put('single', 1)).then(() => order.push('single write'));
+    await Promise.all([first, second, single]);
+    expect(order).toEqual(['first begins', 'first ends', 'second begins', 'second ends', 'single write']);
+    expect((await keys(database)).map((row) => row.key)).toEqual(['first-1', 'first-2', 'second', 'single']);
+  });
+});
+
+describe('the async data layer on PostgreSQL', () => {
+  it('runs transactions side by side, each isolated from the other until it commits', async () => {
+    const database = await ENGINES.postgres();
+    opened.push(database);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = database.transaction(async (tx) => {
+      await tx.run(put('first', 1));
+      await held;
+    });
+    await pause();
+    const seenBySecond = await database.transaction(async (tx) => {
+      await tx.run(put('second', 1));
+      return (await tx.all(sql`SELECT key, value FROM settings ORDER BY key`, settingValue)).map((row) => row.key);
+    });
+    expect(seenBySecond).toEqual(['second']);
+    release();
+    await first;
+    expect((await keys(database)).map((row) => row.key)).toEqual(['first', 'second']);
+  });
+
+  it('a statement while PostgreSQL is down is a retryable DB_UNAVAILABLE; once it is back the same database answers', async () => {
+    const database = await ENGINES.postgres();
+    opened.push(database);
+    await database.run(put('before', 1));
+    server.stop('immediate');
+    try {
+      const failure = await database.run(put('during', 1)).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
+      const inTransaction = await database.transaction((tx) => tx.run(put('during', 1))).catch((error: unknown) => error);
+      expect(inTransaction).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
+    } finally {
+      server.restart();
+    }
+    await database.transaction((tx) => tx.run(put('after', 1)));
+    expect((await keys(database)).map((row) => row.key)).toEqual(['after', 'before']);
+  });
+});

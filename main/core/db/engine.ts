@@ -1,0 +1,84 @@
+import type { SQL } from 'drizzle-orm';
+import { AppError } from '@shared/api/errors';
+
+/**
+ * The async data layer both engines share (docs/architecture.md §4). A store writes its SQL once, as a
+ * drizzle `sql` template (values become parameters: `?` on SQLite, `$1` on PostgreSQL), and reads
+ * rows through its own mapper, which turns each engine's raw values (SQLite's 0/1, PostgreSQL's
+ * booleans; JSON as text from both) into the domain's types: no casts.
+ *
+ * `transaction(async (tx) => …)` holds on both engines: everything `tx` runs commits together, or
+ * nothing does when the work throws, even after awaiting. On SQLite, writers take turns behind an
+ * async lock, so an await inside one transaction never lets another request's statements in; reads
+ * outside a transaction use a connection of their own and never wait for it, seeing only what
+ * is committed. On PostgreSQL each transaction has a pooled connection of its own.
+ */
+
+export type Dialect = 'sqlite' | 'postgres';
+/** One row as the driver returns it: column name → raw value. */
+export type Row = Readonly<Record<string, unknown>>;
+
+export interface Queryable {
+  readonly dialect: Dialect;
+  /** Every row, each through `map`. */
+  all<T>(query: SQL, map: (row: Row) => T): Promise<T[]>;
+  /** The first row through `map`, or undefined. */
+  get<T>(query: SQL, map: (row: Row) => T): Promise<T | undefined>;
+  /** A statement that returns no rows; how many rows it changed. */
+  run(query: SQL): Promise<{ changes: number }>;
+}
+
+export interface AsyncDatabase extends Queryable {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A value a store passes as a parameter, the same on both engines: JSON columns get JSON text. */
+export function jsonParam(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+function badRow(column: string, expected: string, value: unknown): AppError {
+  return new AppError('INTERNAL', `The database returned ${typeof value} for ${column}, where ${expected} was expected.`, {
+    hint: 'The database may have been changed by hand or by another program; check its schema with guardian db check.',
+    retryable: false,
+  });
+}
+
+/** Readers for a mapper: each checks the raw value's type, so a row that is not what the schema says fails loudly. */
+export const read = {
+  text(row: Row, column: string): string {
+    const value = row[column];
+    if (typeof value !== 'string') throw badRow(column, 'text', value);
+    return value;
+  },
+  textOrNull(row: Row, column: string): string | null {
+    const value = row[column];
+    return value === null || value === undefined ? null : read.text(row, column);
+  },
+  number(row: Row, column: string): number {
+    const value = row[column];
+    if (typeof value === 'bigint') return Number(value);
+    if (typeof value !== 'number') throw badRow(column, 'a number', value);
+    return value;
+  },
+  numberOrNull(row: Row, column: string): number | null {
+    const value = row[column];
+    return value === null || value === undefined ? null : read.number(row, column);
+  },
+  /** SQLite stores a flag as 0 or 1, PostgreSQL as a boolean. */
+  boolean(row: Row, column: string): boolean {
+    const value = row[column];
+    if (typeof value === 'boolean') return value;
+    if (value === 0 || value === 1) return value === 1;
+    throw badRow(column, 'a flag', value);
+  },
+  /** JSON arrives as text from both engines (the PostgreSQL pool leaves jsonb unparsed). */
+  json(row: Row, column: string): unknown {
+    const value = row[column];
+    if (value === null || value === undefined) return null;
+    if (typeof value !== 'string') throw badRow(column, 'JSON text', value);
+    return JSON.parse(value) as unknown;
+  },
+};
