@@ -128,6 +128,28 @@ describe('guardian db on PostgreSQL', () => {
     await client.end();
   });
 
+  it('copy moves the data folder’s Guardian into an empty PostgreSQL, table by table, and refuses to copy onto data', async () => {
+    const dataDir = tempDir('guardian-cli-db-copy-');
+    for (const name of ['web-1', 'web-2'])
+      expect((await runCli(['servers', 'add', '--data-dir', dataDir, '--name', name, '--host', `${name}.example.net`])).code).toBe(0);
+    const { url } = await freshUrl();
+
+    const copied = await runCli(['db', 'copy', '--data-dir', dataDir], { env: dbEnv(url) });
+    expect(copied.stderr).toContain('servers: 2 of 2\n');
+    expect(copied.stdout).toMatch(
+      new RegExp(
+        `^copied \\d+ rows in \\d+ tables from sqlite:${join(dataDir, 'guardian.db')} to postgres://postgres@127\\.0\\.0\\.1:\\d+/guardian_[0-9a-f]+; every table's rows counted on the target; audit chain intact \\(\\d+ events, head [0-9a-f]{64}\\)\\n$`,
+      ),
+    );
+    expect(copied.code).toBe(0);
+
+    const again = await runCli(['db', 'copy', '--data-dir', dataDir], { env: dbEnv(url) });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error: The target postgres:\/\/\S+ already holds data: .*servers \(2\)/m);
+    expect(again.stderr).toContain('hint: A copy goes into an empty database only');
+    for (const output of [copied, again]) expect(output.stdout + output.stderr).not.toContain(PASSWORD);
+  });
+
   it('when PostgreSQL is down, says it cannot be reached and to try again, and comes back with it', async () => {
     const { url } = await freshUrl();
     server.stop('immediate');
