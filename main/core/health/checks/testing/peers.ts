@@ -2,7 +2,8 @@
  * Real peers on 127.0.0.1 for the check tests: servers that are closed with every connection
  * they hold, and a port that nothing listens on. Only tests import this module.
  */
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, type Server, type Socket } from 'node:net';
+import { freePort } from '../../../testing/free-port';
 
 export class Peers {
   private readonly servers: Server[] = [];
@@ -28,10 +29,4 @@ export class Peers {
 }
 
 /** A port that was free a moment ago: bound, noted, released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export const closedPort = freePort;
