@@ -6,7 +6,7 @@ import { AppError } from '@shared/api/errors';
 import { isFinished, type Job } from '@shared/api/jobs';
 import { IMPORT_FORMATS, type ImportSummary } from '@shared/api/servers';
 import { LOCAL_OWNER } from '@shared/permissions';
-import { createCore, type Core } from '@core/app';
+import type { Core } from '@core/app';
 import { LOG_LEVELS, silentLogger } from '@core/logging/logger';
 import { defaultDataDir, packageInfo } from '@core/paths';
 import { addAuditCommands } from './cli-audit';
@@ -42,6 +42,9 @@ function collectPublicNames(value: string, previous: string[] | undefined): stri
 const dataDirOption = () => new Option('--data-dir <dir>', 'where Guardian keeps its database and logs').default(defaultDataDir(), 'the per-user data folder');
 
 async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): Promise<T> {
+  // Loaded when a command needs it, not at start: the whole core is most of the CLI's start-up cost,
+  // which --help, --version and a mistyped command should not pay.
+  const { createCore } = await import('@core/app');
   const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   try {
     return await work(core);

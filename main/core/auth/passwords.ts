@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { AppError } from '@shared/api/errors';
 import { checkPasswordRules, passwordProblem, type PasswordRuleResult } from '@shared/password-policy';
 
@@ -15,9 +15,17 @@ export const DEFAULT_ARGON2: Argon2Cost = { memoryCost: 19_456, timeCost: 2, par
 
 let common: Set<string> | null = null;
 
-/** The ~49,000 most common passwords, shipped with the app in @zxcvbn-ts/language-common. */
+/**
+ * The ~49,000 most common passwords, shipped with the app in @zxcvbn-ts/language-common. Read on the
+ * first password checked, not with the core: decompressing the dictionaries would cost every CLI
+ * command and every start about 40 ms.
+ */
 export function isCommonPassword(password: string): boolean {
-  common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  common ??= new Set(
+    (
+      (createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common')).dictionary['passwords-common'] as string[]
+    ).map((p) => p.toLowerCase()),
+  );
   return common.has(password.toLowerCase());
 }
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { hashToken } from './tokens';
 
 const PERIOD_S = 30;
@@ -17,6 +16,8 @@ export function newTotpSecret(): string {
 /** What an authenticator app needs: the otpauth:// URI, as text and as a QR code (SVG data URL). */
 export async function enrolmentMaterial(secret: string, username: string) {
   const uri = totpFor(secret, username).toString();
+  // Loaded on the first enrolment, not with the core: every CLI command and start would pay for it.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
   return { secret, uri, qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
 }
