@@ -93,7 +93,7 @@ export function addDatabaseCommands(program: Command, dataDirOption: () => Optio
 
   db.command('copy')
     .description(
-      'Copy a whole Guardian into an empty database (SQLite to PostgreSQL, or back), then verify every table’s rows and the audit chain there. Stop Guardian first: the source is read as it is.',
+      'Copy a whole Guardian into an empty database (SQLite to PostgreSQL, or back) from one snapshot of the source, then verify every table’s rows and the audit chain there.',
     )
     .addOption(dataDirOption())
     .option('--from <url>', 'the database to copy (default: guardian.db in the data folder)')

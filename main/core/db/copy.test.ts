@@ -88,11 +88,24 @@ describe('guardian db copy', () => {
 
     const postgresUrl = await server.createDatabase();
     const progress: CopyProgress[] = [];
+    // Another process writes to the source while the copy runs: the copy is of one snapshot, and verifies as one.
+    const writer = new Database(sourceFile);
     const toPostgres = await copyDatabase(
       source,
       choose(postgresUrl),
-      options((each) => progress.push(each)),
+      options((each) => {
+        progress.push(each);
+        if (each.table === 'audit_events' && each.copied === 0) {
+          writer
+            .prepare(
+              "INSERT INTO servers (id, name, host, port, environment, tags, notes, created_at, updated_at) VALUES ('late', 'late', 'late.example.net', 22, '', '[]', '', 0, 0)",
+            )
+            .run();
+        }
+      }),
     );
+    writer.prepare("DELETE FROM servers WHERE id = 'late'").run();
+    writer.close();
     expect(toPostgres.audit).toMatchObject({ intact: true, events: auditRows.length });
     expect(toPostgres.tables).toContainEqual({ table: 'servers', rows: 3 });
     expect(toPostgres.tables).toContainEqual({ table: 'secrets', rows: 1 });

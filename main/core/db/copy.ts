@@ -17,7 +17,7 @@ import { openSqliteEngine } from './sqlite-engine';
  * foreign-key order, in batches read by primary key, all written in one transaction on the target
  * (a failure leaves it empty); then every table's row count and the audit chain are verified on the
  * target. A target that holds any row is refused before anything is written; the source is only
- * read.
+ * read, on one snapshot, so a Guardian still running on it does not tear the copy.
  */
 
 export interface CopyProgress {
@@ -129,9 +129,9 @@ export async function copyDatabase(
 ): Promise<CopyReport> {
   if (from.display === to.display)
     throw new AppError('VALIDATION_FAILED', 'The source and the target are the same database.', { hint: 'Name another target.' });
-  const source = await inspectDatabase(from, options.logger);
-  if (source.schema.state !== 'up to date') {
-    throw new AppError('CONFLICT', `The source ${from.display} is not at this Guardian's schema (${source.schema.state}).`, {
+  const inspected = await inspectDatabase(from, options.logger);
+  if (inspected.schema.state !== 'up to date') {
+    throw new AppError('CONFLICT', `The source ${from.display} is not at this Guardian's schema (${inspected.schema.state}).`, {
       hint: 'Run guardian db migrate on it first (or copy with the Guardian that wrote it).',
     });
   }
@@ -143,31 +143,34 @@ export async function copyDatabase(
   if (target.schema.applied > 0) await refuseIfNotEmpty(to, tables, options.logger);
   await migrateDatabase(to, options);
 
-  const reader = openEngine(from, options.logger);
+  const source = openEngine(from, options.logger);
   const writer = openEngine(to, options.logger);
   try {
     const totals = new Map<string, number>();
-    for (const shape of tables) totals.set(shape.name, await count(reader, shape.name));
-    await writer.transaction(async (tx) => {
-      for (const shape of tables) {
-        const total = totals.get(shape.name) ?? 0;
-        const limit = Math.max(1, Math.min(options.batchRows ?? 1_000, Math.floor(MAX_PARAMETERS / shape.columns.length)));
-        let copied = 0;
-        let after: Row | null = null;
-        options.onProgress?.({ table: shape.name, copied, total });
-        for (;;) {
-          const rows: Row[] = await reader.all(batchQuery(shape, after, limit), (row) => row);
-          if (rows.length === 0) break;
-          await tx.run(insertQuery(shape, rows, to.engine));
-          copied += rows.length;
-          after = rows[rows.length - 1] ?? null;
+    // One snapshot of the source for the whole copy: a Guardian still running there does not tear it.
+    await source.snapshot((reader) =>
+      writer.transaction(async (tx) => {
+        for (const shape of tables) totals.set(shape.name, await count(reader, shape.name));
+        for (const shape of tables) {
+          const total = totals.get(shape.name) ?? 0;
+          const limit = Math.max(1, Math.min(options.batchRows ?? 1_000, Math.floor(MAX_PARAMETERS / shape.columns.length)));
+          let copied = 0;
+          let after: Row | null = null;
           options.onProgress?.({ table: shape.name, copied, total });
+          for (;;) {
+            const rows: Row[] = await reader.all(batchQuery(shape, after, limit), (row) => row);
+            if (rows.length === 0) break;
+            await tx.run(insertQuery(shape, rows, to.engine));
+            copied += rows.length;
+            after = rows[rows.length - 1] ?? null;
+            options.onProgress?.({ table: shape.name, copied, total });
+          }
         }
-      }
-      if (to.engine === 'postgres') await resetIdentities(tx, tables);
-      // SQLite's audit search index is filled by the audit log as it writes; a copy fills it once.
-      else await tx.run(sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source`);
-    });
+        if (to.engine === 'postgres') await resetIdentities(tx, tables);
+        // SQLite's audit search index is filled by the audit log as it writes; a copy fills it once.
+        else await tx.run(sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source`);
+      }),
+    );
 
     const counted: CopyReport['tables'] = [];
     for (const shape of tables) {
@@ -187,7 +190,7 @@ export async function copyDatabase(
     }
     return { tables: counted, rows: counted.reduce((sum, table) => sum + table.rows, 0), audit };
   } finally {
-    await Promise.all([reader.close(), writer.close()]);
+    await Promise.all([source.close(), writer.close()]);
   }
 }
 

@@ -7,7 +7,7 @@ import { AppError } from '@shared/api/errors';
 import { silentLogger } from '../logging/logger';
 import { postgresMigrationsDir } from '../paths';
 import { TestPostgres } from '../testing/postgres';
-import { jsonParam, read, type AsyncDatabase, type Row } from './engine';
+import { jsonParam, read, type AsyncDatabase, type Queryable, type Row } from './engine';
 import { openDatabase } from './open';
 import { postgresEngine } from './postgres/engine';
 import { migratePostgres } from './postgres/migrate';
@@ -54,7 +54,7 @@ const ENGINES = {
 
 const settingValue = (row: Row) => ({ key: read.text(row, 'key'), value: read.json(row, 'value') });
 const put = (key: string, value: unknown) => sql`INSERT INTO settings (key, value) VALUES (${key}, ${jsonParam(value)})`;
-const keys = (database: AsyncDatabase) => database.all(sql`SELECT key, value FROM settings ORDER BY key`, settingValue);
+const keys = (database: Queryable) => database.all(sql`SELECT key, value FROM settings ORDER BY key`, settingValue);
 const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (engine) => {
@@ -123,6 +123,24 @@ describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (en
     release();
     await open;
     expect((await keys(database)).map((row) => row.key)).toEqual(['uncommitted']);
+  });
+
+  it('a snapshot reads one consistent state while others commit, and refuses writes', async () => {
+    await database.run(put('before', 1));
+    const seen = await database.snapshot(async (reads) => {
+      const first = await keys(reads);
+      await database.run(put('meanwhile', 1));
+      const second = await keys(reads);
+      const write = await reads.run(put('inside', 1)).then(
+        () => 'written',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      return { first: first.map((row) => row.key), second: second.map((row) => row.key), write };
+    });
+    expect(seen.first).toEqual(['before']);
+    expect(seen.second).toEqual(['before']);
+    expect(seen.write).toMatch(/readonly|read-only/i);
+    expect((await keys(database)).map((row) => row.key)).toEqual(['before', 'meanwhile']);
   });
 
   it('gets one row or undefined, and counts the rows a statement changed', async () => {

@@ -11,7 +11,8 @@ import { AppError } from '@shared/api/errors';
  * nothing does when the work throws, even after awaiting. On SQLite, writers take turns behind an
  * async lock, so an await inside one transaction never lets another request's statements in; reads
  * outside a transaction use a connection of their own and never wait for it, seeing only what
- * is committed. On PostgreSQL each transaction has a pooled connection of its own.
+ * is committed. On PostgreSQL each transaction has a pooled connection of its own. `snapshot`
+ * reads one consistent state across many statements (a copy of the whole database).
  */
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -31,6 +32,8 @@ export interface Queryable {
 export interface AsyncDatabase extends Queryable {
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs `work`'s reads on one consistent snapshot: what others commit meanwhile is not seen. Writes are refused. */
+  snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -87,6 +87,18 @@ export function openSqliteEngine(file: string): AsyncDatabase {
         }
       });
     },
+    async snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T> {
+      // A connection of its own: the shared reader must keep seeing the latest commits. In WAL mode
+      // a read transaction's first statement fixes what it sees until it ends.
+      const connection = new Database(file, { fileMustExist: true, readonly: true });
+      try {
+        connection.exec('BEGIN');
+        return await work(queryable(connection));
+      } finally {
+        if (connection.inTransaction) connection.exec('COMMIT');
+        connection.close();
+      }
+    },
     async close(): Promise<void> {
       await lock.hold(async () => undefined);
       reader.close();

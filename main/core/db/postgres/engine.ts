@@ -75,6 +75,23 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
         client.release(broken);
       }
     },
+    async snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw databaseUnavailable(error, display);
+      }
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        return await work(queryable(client, display));
+      } catch (error) {
+        throw rewrap(error, display);
+      } finally {
+        await client.query('COMMIT').catch(() => undefined);
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }
