@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { ApiKey } from '@shared/api/users';
 import type { Permission, Principal, Role } from '@shared/permissions';
@@ -32,11 +32,28 @@ export interface NewApiKey {
 
 /** API keys for scripts: the token is shown once, stored as a SHA-256 hash, checked on every call. */
 export class ApiKeyStore {
+  // Every API call runs these: built once, since building a query costs more than running it.
+  // They still read the row each time, so a revoked or expired key, or a disabled owner, is refused at once.
+  private readonly byHash;
+  private readonly touchRow;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly newId: () => string,
-  ) {}
+  ) {
+    this.byHash = db
+      .select()
+      .from(apiKeysTable)
+      .leftJoin(usersTable, eq(usersTable.id, apiKeysTable.ownerId))
+      .where(eq(apiKeysTable.tokenHash, sql.placeholder('tokenHash')))
+      .prepare();
+    this.touchRow = db
+      .update(apiKeysTable)
+      .set({ lastUsedAt: sql`${sql.placeholder('lastUsedAt')}`, lastUsedOrigin: sql`${sql.placeholder('lastUsedOrigin')}` })
+      .where(eq(apiKeysTable.id, sql.placeholder('id')))
+      .prepare();
+  }
 
   create(spec: NewApiKey): { key: ApiKey; token: string } {
     const now = this.clock.now();
@@ -92,12 +109,7 @@ export class ApiKeyStore {
    */
   authenticate(token: string, origin: string, touch = true): Principal | null {
     if (!token.startsWith(API_KEY_PREFIX)) return null;
-    const found = this.db
-      .select()
-      .from(apiKeysTable)
-      .leftJoin(usersTable, eq(usersTable.id, apiKeysTable.ownerId))
-      .where(eq(apiKeysTable.tokenHash, hashToken(token)))
-      .get();
+    const found = this.byHash.get({ tokenHash: hashToken(token) });
     const now = this.clock.now();
     if (!found) return null;
     const { api_keys: row, users: owner } = found;
@@ -106,7 +118,7 @@ export class ApiKeyStore {
     if (row.ownerId !== null && (!owner || owner.disabled)) return null;
     // A script may call many times a second: record use when it is news (a new origin, or a minute on).
     if (touch && (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS)) {
-      this.db.update(apiKeysTable).set({ lastUsedAt: now, lastUsedOrigin: origin }).where(eq(apiKeysTable.id, row.id)).run();
+      this.touchRow.run({ lastUsedAt: now, lastUsedOrigin: origin, id: row.id });
     }
     const rights = keyRights(row, owner ? owner.role : null);
     return { kind: 'apiKey', id: row.id, name: row.name, ...rights };

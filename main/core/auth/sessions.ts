@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
@@ -22,12 +22,23 @@ export interface NewSession {
 
 /** Opaque random session tokens, stored only as hashes, with idle and absolute expiry. */
 export class SessionStore {
+  // Every call from a browser runs it: built once, since building a query costs more than running
+  // it. It still reads the row each time, so a revoked session or a disabled user is refused at once.
+  private readonly byHash;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     readonly policy: SessionPolicy,
     private readonly newId: () => string,
-  ) {}
+  ) {
+    this.byHash = db
+      .select()
+      .from(sessionsTable)
+      .innerJoin(usersTable, eq(usersTable.id, sessionsTable.userId))
+      .where(eq(sessionsTable.tokenHash, sql.placeholder('tokenHash')))
+      .prepare();
+  }
 
   create(userId: string, origin: string, userAgent: string): NewSession {
     const now = this.clock.now();
@@ -55,12 +66,7 @@ export class SessionStore {
    */
   resolve(token: string, touch = true): { session: SessionRow; user: UserRow } | null {
     const now = this.clock.now();
-    const found = this.db
-      .select()
-      .from(sessionsTable)
-      .innerJoin(usersTable, eq(usersTable.id, sessionsTable.userId))
-      .where(eq(sessionsTable.tokenHash, hashToken(token)))
-      .get();
+    const found = this.byHash.get({ tokenHash: hashToken(token) });
     if (!found) return null;
     const { sessions: session, users: user } = found;
     if (session.revokedAt !== null || user.disabled) return null;

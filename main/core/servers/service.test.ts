@@ -196,6 +196,22 @@ describe('servers.list', () => {
     expect((await refused('servers.list', { sort: 'password' })).issues?.[0]?.path).toEqual(['sort']);
   });
 
+  it('shows every create, rename and delete in the next unfiltered list, in each order', async () => {
+    const first = await create({ name: 'beta', host: 'b.example.com' });
+    expect(await names({})).toEqual(['beta']);
+    expect(await names({ order: 'desc' })).toEqual(['beta']);
+
+    await create({ name: 'alpha', host: 'a.example.com' });
+    await ok('servers.update', { id: first.id, name: 'gamma' });
+    expect(await list({})).toEqual({ items: [expect.objectContaining({ name: 'alpha' }), expect.objectContaining({ name: 'gamma' })], total: 2 });
+    expect(await names({ order: 'desc' })).toEqual(['gamma', 'alpha']);
+    expect(await list({ limit: 1, offset: 1 })).toEqual({ items: [expect.objectContaining({ name: 'gamma' })], total: 2 });
+
+    await ok('servers.delete', { id: first.id });
+    expect(await list({})).toEqual({ items: [expect.objectContaining({ name: 'alpha' })], total: 1 });
+    expect(await names({ order: 'desc' })).toEqual(['alpha']);
+  });
+
   it.each(SERVER_SORT_FIELDS.flatMap((field) => [[field, 'asc'] as const, [field, 'desc'] as const]))('sorts by %s %s', async (sort, order) => {
     const made: Server[] = [];
     const rows: ServerInput[] = [

@@ -68,12 +68,28 @@ function sameFields(row: ServerRow, next: NewServer): boolean {
   return SERVER_FIELDS.every((field) => (field === 'tags' ? row.tags.join(',') === next.tags.join(',') : row[field] === next[field]));
 }
 
+/** One page of the whole inventory in one order, its limit and offset bound at each call. */
+function unfilteredPage(db: Db, sort: ServerSortField, order: ListQuery['order']) {
+  const direction = order === 'desc' ? desc : asc;
+  return db
+    .select()
+    .from(serversTable)
+    .orderBy(direction(SORT_COLUMNS[sort]), asc(serversTable.id))
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset'))
+    .prepare();
+}
+
 /** The server inventory: the one place servers are read and written. */
 export class ServerService {
   // Imports run these per row: built once, since building a query costs more than running it.
   private readonly byName;
   private readonly insertRow;
   private readonly updateRow;
+  // The unfiltered list, what every client opens with (and scripts poll), is built once per sort and
+  // order (at most 12 of them) for the same reason; filtered lists are built per call.
+  private readonly pages = new Map<string, ReturnType<typeof unfilteredPage>>();
+  private readonly countAll;
 
   constructor(private readonly deps: ServerServiceDeps) {
     const { db } = deps;
@@ -90,6 +106,10 @@ export class ServerService {
       .update(serversTable)
       .set(setPlaceholders([...SERVER_FIELDS, 'updatedAt']))
       .where(eq(serversTable.id, sql.placeholder('id')))
+      .prepare();
+    this.countAll = db
+      .select({ n: sql<number>`count(*)` })
+      .from(serversTable)
       .prepare();
   }
 
@@ -111,6 +131,13 @@ export class ServerService {
   list(query: ListQuery): { items: Server[]; total: number } {
     const { db } = this.deps;
     const where = this.where(query);
+    if (!where) {
+      const key = `${query.sort} ${query.order}`;
+      let page = this.pages.get(key);
+      if (!page) this.pages.set(key, (page = unfilteredPage(db, query.sort, query.order)));
+      const rows = page.all({ limit: query.limit, offset: query.offset });
+      return { items: rows.map(toServer), total: this.countAll.get()?.n ?? 0 };
+    }
     const column = SORT_COLUMNS[query.sort];
     const direction = query.order === 'desc' ? desc : asc;
     const rows = db.select().from(serversTable).where(where).orderBy(direction(column), asc(serversTable.id)).limit(query.limit).offset(query.offset).all();
