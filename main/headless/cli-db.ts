@@ -5,9 +5,10 @@ import { createLogger } from '@core/logging/logger';
 import { dataPaths } from '@core/paths';
 
 /**
- * `guardian db check` and `guardian db migrate`: look at a database, SQLite or PostgreSQL, before
- * Guardian uses it, and prepare it (docs/architecture.md §4). The URL comes from --database or
- * GUARDIAN_DATABASE_URL; a password may only come through the environment, never the flag.
+ * `guardian db check`, `db migrate` and `db copy`: look at a database, SQLite or PostgreSQL, before
+ * Guardian uses it, prepare it, and move a whole Guardian into it (docs/architecture.md §4,
+ * docs/storage.md). A URL comes from its flag or GUARDIAN_DATABASE_URL; a password may only come
+ * through the environment, systemd's credential or a pgpass file, never a flag.
  */
 
 /** Exit code of `db check` when the schema is not this Guardian's (1 and 2 are "failed" and "usage"; 3 to 5 are taken). */
@@ -47,9 +48,7 @@ function printReport(report: DatabaseReport): void {
     ['tls', report.tls],
     ['schema', `${report.schema.applied} of ${report.schema.known} migrations: ${report.schema.state}`],
   ];
-  for (const [name, value] of lines)
-    process.stdout.write(`${name?.padEnd(10)}${value}
-`);
+  for (const [name, value] of lines) process.stdout.write(`${name?.padEnd(10)}${value}\n`);
   const next: Record<DatabaseReport['schema']['state'], string> = {
     'up to date': '',
     'not created': 'guardian db migrate creates its tables (or Guardian does at its first start).',
