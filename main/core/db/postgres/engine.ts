@@ -2,7 +2,7 @@ import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { AsyncDatabase, Queryable, Row } from '../engine';
-import { databaseUnavailable } from './pool';
+import { databaseUnavailable, isConnectionFailure } from './pool';
 
 /**
  * The async data layer on PostgreSQL (docs/architecture.md §4): statements outside a transaction go
@@ -12,15 +12,9 @@ import { databaseUnavailable } from './pool';
 
 const dialect = new PgDialect();
 
-/** Only what may reach PostgreSQL's driver as a statement failing to connect is rewrapped; SQL errors stay as they are. */
-const CONNECTION_FAILURE = /^(E[A-Z]+|57P0\d|08\d{3})$/;
-
+/** A connection that failed becomes DB_UNAVAILABLE; a statement's own error (a duplicate key) stays as it is. */
 function rewrap(error: unknown, display: string): unknown {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  const message = error instanceof Error ? error.message : '';
-  return CONNECTION_FAILURE.test(code) || /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message)
-    ? databaseUnavailable(error, display)
-    : error;
+  return isConnectionFailure(error) ? databaseUnavailable(error, display) : error;
 }
 
 function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable {

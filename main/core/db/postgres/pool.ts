@@ -38,9 +38,22 @@ export function openPostgresPool(config: pg.PoolConfig, logger: Logger, options:
   return pool;
 }
 
+const codeOf = (error: unknown) => (typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '');
+/** node-postgres's own words when the socket under a query or an idle connection closes. */
+const CONNECTION_CLOSED = /Connection terminated|not queryable|terminating connection/i;
+
+/**
+ * Whether `error` is about reaching the database (a socket error, the server shutting down, no
+ * connection in time) rather than about a statement: only those become DB_UNAVAILABLE.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /^(E[A-Z]+|57P0\d|08\d{3})$/.test(codeOf(error)) || CONNECTION_CLOSED.test(message) || /timeout exceeded when trying to connect/i.test(message);
+}
+
 /** What went wrong reaching the database, in words, never quoting the URL (it may hold the password). */
 function reasonOf(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const code = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
     case 'ECONNREFUSED':
@@ -62,8 +75,7 @@ function reasonOf(error: unknown): string {
       return 'the database does not exist';
     default:
       if (/timeout/i.test(message)) return 'the connection timed out';
-      // node-postgres's own words when the socket under a query or an idle connection closes.
-      if (/Connection terminated|not queryable|terminating connection/i.test(message)) return 'the server closed the connection (shutting down or restarting)';
+      if (CONNECTION_CLOSED.test(message)) return 'the server closed the connection (shutting down or restarting)';
       if (/password|SASL|SCRAM/i.test(message)) return 'the server asked for a password Guardian was not given';
       if (/certificate|self[- ]signed|SSL|TLS/i.test(message)) return `TLS failed: ${message.replace(/postgres(ql)?:\/\/\S+/gi, '')}`;
       return code || 'an unexpected error';
