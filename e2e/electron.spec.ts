@@ -18,6 +18,8 @@ const notRunBecause =
     : process.env.GUARDIAN_ELECTRON_E2E
       ? null
       : 'it needs a display: run it under xvfb-run with GUARDIAN_ELECTRON_E2E=1, as the GitHub workflow does';
+// Skipped only where Electron cannot run (no binary: it downloads from GitHub; no display), with
+// the reason in the report; the GitHub workflow installs both and runs this spec.
 test.skip(notRunBecause !== null, notRunBecause ?? '');
 test.describe.configure({ mode: 'serial' });
 
