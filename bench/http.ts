@@ -10,6 +10,7 @@ import { isFinished, type Job } from '@shared/api/jobs';
 import { packageRoot } from '@core/paths';
 import { cleanUp, startGuardian, type Guardian } from '../main/headless/testing/guardian';
 import { formatTable } from './lib/measure';
+import { memory, treeCpuMs } from './lib/proc';
 
 /**
  * `npm run bench -- http [--scenario closed-100|closed-1000|paced-1000] [--connections N]
@@ -30,7 +31,6 @@ import { formatTable } from './lib/measure';
  */
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node runs on
 const REQUEST_TIMEOUT_S = 10; // autocannon's default: a request unanswered this long is a timeout
 
 interface Scenario {
@@ -64,18 +64,6 @@ interface Load {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** utime + stime of the process (fields 14 and 15 of /proc/<pid>/stat: every thread) in milliseconds. */
-function cpuMs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[14 - 3]) + Number(fields[15 - 3])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
 /** The soft limit on open files of `pid` (each connection is one descriptor in serve). */
 function openFilesLimit(pid: number): number {
@@ -149,17 +137,17 @@ interface Measured {
 async function measureScenario(guardian: Guardian, token: string, scenario: Scenario): Promise<Measured> {
   const pid = guardian.child.pid ?? 0;
   const url = guardian.at(toHttpRequest(methods['servers.list'], {}).url).href;
-  const rssStartMb = rssMb(pid);
+  const rssStartMb = memory(pid).rssMb;
   let rssPeakMb = rssStartMb;
   const sampler = setInterval(() => {
     try {
-      rssPeakMb = Math.max(rssPeakMb, rssMb(pid));
+      rssPeakMb = Math.max(rssPeakMb, memory(pid).rssMb);
     } catch {
       // serve ended: the load generator's errors say so
     }
   }, 500);
   const tcpBefore = tcpCounters();
-  const cpuBefore = cpuMs(pid);
+  const cpuBefore = treeCpuMs(pid).cpuMs;
   const started = Date.now();
   let load: Load;
   try {
@@ -168,8 +156,8 @@ async function measureScenario(guardian: Guardian, token: string, scenario: Scen
     clearInterval(sampler);
   }
   const wallS = (Date.now() - started) / 1000;
-  const cpu = cpuMs(pid) - cpuBefore;
-  rssPeakMb = Math.max(rssPeakMb, rssMb(pid));
+  const cpu = treeCpuMs(pid).cpuMs - cpuBefore;
+  rssPeakMb = Math.max(rssPeakMb, memory(pid).rssMb);
   const tcpAfter = tcpCounters();
   return {
     scenario,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -14,6 +14,7 @@ import type { Server } from '@shared/api/servers';
 import { packageRoot } from '@core/paths';
 import { cleanUp, startGuardian, tempDir, type Guardian } from '../main/headless/testing/guardian';
 import { formatTable, ms, percentile } from './lib/measure';
+import { memory, treeCpuMs } from './lib/proc';
 
 /**
  * `npm run bench -- serve [--checks 1000] [--interval 20] [--one-host] [--settle 60] [--window 180]
@@ -39,7 +40,6 @@ import { formatTable, ms, percentile } from './lib/measure';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const REQUEST_TIMEOUT_MS = 30_000;
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node runs on
 
 type Kind = 'ok' | 'slow' | 'fail';
 /** The issue's mix: 80 % fast 200, 10 % 200 after 500 ms, 10 % 500. */
@@ -112,65 +112,6 @@ async function startTargets(hosts: number): Promise<Targets> {
     child.kill('SIGKILL');
     throw error;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// What /proc says about serve's process tree
-
-/** Fields of /proc/<pid>/stat after the command name: [0] is field 3 (state), so field n is [n - 3]. */
-function statFields(pid: number): string[] | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** Every living descendant of `pid`: the children each of its threads started, recursively. */
-function descendants(pid: number): number[] {
-  const found: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return found;
-  }
-  for (const task of tasks) {
-    let children = '';
-    try {
-      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    for (const child of children.split(/\s+/).filter(Boolean).map(Number)) found.push(child, ...descendants(child));
-  }
-  return found;
-}
-
-/**
- * CPU time of the tree in milliseconds: for the process and each living descendant, utime +
- * stime (fields 14 and 15: every thread of the process, the libuv pool and V8's helpers
- * included) + cutime + cstime (fields 16 and 17: the children it has already waited for), so a
- * child that ended is counted once, in its parent.
- */
-function treeCpuMs(pid: number): { cpuMs: number; processes: number } {
-  let ticks = 0;
-  let processes = 0;
-  for (const each of [pid, ...descendants(pid)]) {
-    const fields = statFields(each);
-    if (!fields) continue;
-    processes++;
-    for (const field of [14, 15, 16, 17]) ticks += Number(fields[field - 3] ?? 0);
-  }
-  return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, processes };
-}
-
-/** VmRSS, VmHWM (the peak since the process started) in MB, and the thread count, from /proc/<pid>/status. */
-function memory(pid: number): { rssMb: number; hwmMb: number; threads: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssMb: field('VmRSS') / 1024, hwmMb: field('VmHWM') / 1024, threads: field('Threads') };
 }
 
 // ---------------------------------------------------------------------------------------------
