@@ -18,31 +18,43 @@ export interface Timing {
   timezone: string;
 }
 
-/** Parsed expressions, by zone and text; small (one per distinct schedule timing). */
-const compiled = new Map<string, Cron>();
+/**
+ * Parsed expressions, by zone and text; small (one per distinct schedule timing). Each keeps the
+ * due times it worked out, by the time they follow: the scheduler asks for the same one at every
+ * wake until the schedule runs, and walking the calendar in a zone is the costly part.
+ */
+const compiled = new Map<string, { cron: Cron; next: Map<number, number | null> }>();
 const COMPILED_MAX = 1_000;
+const NEXT_MAX = 64;
 
-function compile(timing: Timing): Cron {
+function compile(timing: Timing): { cron: Cron; next: Map<number, number | null> } {
   const key = `${timing.timezone} ${timing.cron}`;
-  let cron = compiled.get(key);
-  if (!cron) {
-    cron = new Cron(timing.cron, { timezone: timing.timezone, paused: true, mode: '5-part' });
+  let entry = compiled.get(key);
+  if (!entry) {
+    entry = { cron: new Cron(timing.cron, { timezone: timing.timezone, paused: true, mode: '5-part' }), next: new Map() };
     if (compiled.size >= COMPILED_MAX) compiled.clear();
-    compiled.set(key, cron);
+    compiled.set(key, entry);
   }
-  return cron;
+  return entry;
 }
 
 /** The first due time strictly after `after` (UTC ms), or null when the expression never matches again. */
 export function nextDue(timing: Timing, after: number): number | null {
-  return compile(timing).nextRun(new Date(after))?.getTime() ?? null;
+  const { cron, next } = compile(timing);
+  let due = next.get(after);
+  if (due === undefined) {
+    due = cron.nextRun(new Date(after))?.getTime() ?? null;
+    if (next.size >= NEXT_MAX) next.clear();
+    next.set(after, due);
+  }
+  return due;
 }
 
 /** The last due time at or before `at`, or null when there is none. */
 export function latestDue(timing: Timing, at: number): number | null {
   return (
     compile(timing)
-      .previousRuns(1, new Date(at + 1))[0]
+      .cron.previousRuns(1, new Date(at + 1))[0]
       ?.getTime() ?? null
   );
 }
