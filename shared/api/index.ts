@@ -31,7 +31,7 @@ import {
 import { healthOverview, healthSeries, healthServer, serverStatusEvent } from './health';
 import { incidentAcknowledged, incidentOpened, incidentResolved, incidentsAcknowledge, incidentsGet, incidentsList } from './incidents';
 import { maintenanceChanged, maintenanceCreate, maintenanceDelete, maintenanceList, maintenanceUpdate } from './maintenance';
-import { monitoringChanged, monitoringSettings, monitoringUpdateSettings } from './monitoring';
+import { monitoringChanged, monitoringServerLimits, monitoringSetServerLimit, monitoringSettings, monitoringUpdateSettings } from './monitoring';
 import { jobProgress, jobsCancel, jobsGet, jobsList, jobsSaveArtifact } from './jobs';
 import {
   schedulesChanged,
@@ -186,6 +186,8 @@ export const methods = {
   'maintenance.delete': maintenanceDelete,
   'monitoring.settings': monitoringSettings,
   'monitoring.updateSettings': monitoringUpdateSettings,
+  'monitoring.serverLimits': monitoringServerLimits,
+  'monitoring.setServerLimit': monitoringSetServerLimit,
   'reports.generate': reportsGenerate,
   'schedules.list': schedulesList,
   'schedules.create': schedulesCreate,

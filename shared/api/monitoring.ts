@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { changeEvent, method } from './contract';
 import { ConfirmAfter, IntervalMs, Retries, TimeoutMs } from './checks';
+import { ServerId } from './servers';
 
 /** The `monitoring.*` methods (docs/architecture.md §7): how checks run by default, how long results are kept. */
 
@@ -29,7 +30,7 @@ export const MonitoringSettings = z.strictObject({
    * × mean check time: 10,000 checks every 20 s at 0.1 s each keep 50 busy (docs/monitoring.md).
    */
   maxConcurrentChecks: z.number().int().min(1, 'At least 1 check at a time').max(1024, 'At most 1024 checks at a time').default(128),
-  /** How many checks may run at once against one host, so a host with many services is not flooded. */
+  /** How many checks may run at once against one host, so a host with many services is not flooded; a server may have its own (monitoring.setServerLimit). */
   maxChecksPerHost: z.number().int().min(1, 'At least 1 check at a time per host').max(256, 'At most 256 checks at a time per host').default(4),
 });
 export type MonitoringSettings = z.infer<typeof MonitoringSettings>;
@@ -71,9 +72,43 @@ export const monitoringUpdateSettings = method({
   http: { method: 'PATCH', path: '/monitoring/settings' },
 });
 
+/** A server's own cap on checks at once against its host, where an admin set one. */
+export const ServerCheckLimit = z.object({
+  serverId: z.string(),
+  serverName: z.string(),
+  host: z.string(),
+  maxChecks: z.number().int(),
+  updatedAt: z.number().int(),
+});
+export type ServerCheckLimit = z.infer<typeof ServerCheckLimit>;
+
+export const monitoringServerLimits = method({
+  name: 'monitoring.serverLimits',
+  summary: 'The servers with their own cap on how many of their checks may run at once against their host, by server name.',
+  input: z.strictObject({}),
+  output: z.object({ items: z.array(ServerCheckLimit) }),
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/monitoring/server-limits' },
+});
+
+export const monitoringSetServerLimit = method({
+  name: 'monitoring.setServerLimit',
+  summary:
+    'Give one server its own cap on how many of its checks may run at once against its host (a host that takes more, or one that must be spared), or remove it with null so maxChecksPerHost holds again.',
+  input: z.strictObject({
+    serverId: ServerId,
+    maxChecks: MonitoringSettings.shape.maxChecksPerHost.unwrap().nullable(),
+  }),
+  output: z.object({ serverId: z.string(), maxChecks: z.number().int().nullable(), effective: z.number().int() }),
+  permission: 'servers:write',
+  audit: { target: (input) => `server:${input.serverId}` },
+  http: { method: 'PUT', path: '/monitoring/server-limits/:serverId' },
+});
+
 export const monitoringChanged = changeEvent({
   name: 'monitoring.changed',
-  summary: 'The monitoring settings changed (ids is empty: there is one set).',
+  summary: 'The monitoring settings changed (ids is empty: there is one set), or a server’s own cap on checks at once did (ids: that server).',
   changes: ['updated'],
   permission: 'servers:read',
 });

@@ -102,6 +102,8 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'maintenance.delete': WRITERS,
   'monitoring.settings': EVERYONE,
   'monitoring.updateSettings': WRITERS,
+  'monitoring.serverLimits': EVERYONE,
+  'monitoring.setServerLimit': WRITERS,
   // audit-summary reports also need audit:read, which the service checks (main/core/reports/service.test.ts).
   'reports.generate': EVERYONE,
   'schedules.list': EVERYONE,
@@ -209,6 +211,8 @@ function inputFor(name: MethodName, seed: Seed): unknown {
       return { type: 'inventory', period: { preset: '7d' }, format: 'csv' };
     case 'monitoring.updateSettings':
       return { rawRetentionDays: 8 };
+    case 'monitoring.setServerLimit':
+      return { serverId: seed.serverId, maxChecks: 16 };
     case 'schedules.create':
       return { name: 'matrix-schedule', task: 'health.retention', cron: '30 2 * * *', timezone: 'UTC' };
     case 'schedules.setOutputFolders':

@@ -14,5 +14,6 @@ export {
   hostKeysTable,
   incidentsTable,
   maintenanceTable,
+  serverCheckLimitsTable,
 } from '../health/table';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table';

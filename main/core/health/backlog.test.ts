@@ -20,12 +20,23 @@ const RUN_MS = 5_000;
 
 let time: FakeTime;
 let logLines: { level: string; msg: string; late?: number }[];
+/** What every run answers, and how many runs were done. */
+let answer: CheckResult;
+let runs: number;
 beforeEach(() => {
   time = new FakeTime(T0);
   logLines = [];
+  answer = { status: 'up', latencyMs: 1, message: 'open' };
+  runs = 0;
   // Each run takes 5 s of fake time: 4 at a time on one host serve 24 checks every 30 s, not every 10 s.
   vi.spyOn(checkTypes.tcp, 'run').mockImplementation(
-    () => new Promise<CheckResult>((resolve) => time.setTimeout(() => resolve({ status: 'up', latencyMs: 1, message: 'open' }), RUN_MS)),
+    () =>
+      new Promise<CheckResult>((resolve) =>
+        time.setTimeout(() => {
+          runs += 1;
+          resolve(answer);
+        }, RUN_MS),
+      ),
   );
 });
 afterEach(() => {
@@ -44,6 +55,15 @@ async function advance(ms: number): Promise<void> {
   for (let left = ms; left > 0; left -= 1000) {
     await time.advance(Math.min(1000, left));
   }
+}
+
+/** A server on `host` with CHECKS tcp checks every 10 s: more than 4 at a time can serve. */
+async function busyServer(core: Core, name: string, host: string): Promise<{ id: string }> {
+  const server = await call<{ id: string }>(core, 'servers.create', { name, host, monitor: false });
+  for (let i = 0; i < CHECKS; i += 1) {
+    await call(core, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host, port: 1000 + i } }, intervalMs: 10_000, retries: 0 });
+  }
+  return server;
 }
 
 async function lateGauge(core: Core): Promise<number> {
@@ -101,5 +121,51 @@ describe('checks running late', () => {
     await advance(60_000);
     expect((await call<FleetOverview>(core, 'health.overview', {})).schedule.late).toBe(0);
     expect(logLines.some((line) => /running late/.test(line.msg))).toBe(false);
+  });
+
+  it('lets one server have its own cap: raised, its checks are on time while the host cap stays 4; removed, they are late again', async () => {
+    const core = start();
+    const server = await busyServer(core, 'balanced', '10.9.0.3');
+    core.health.start();
+    await advance(60_000);
+    expect((await call<FleetOverview>(core, 'health.overview', {})).schedule.cause).toMatchObject({ cap: 'host', host: '10.9.0.3', limit: 4 });
+
+    const set = await call<{ effective: number }>(core, 'monitoring.setServerLimit', { serverId: server.id, maxChecks: 24 });
+    expect(set.effective).toBe(24);
+    await advance(30_000);
+    expect((await call<FleetOverview>(core, 'health.overview', {})).schedule).toEqual({ late: 0, oldestLagMs: 0, cause: null });
+    expect((await call<{ maxChecksPerHost: number }>(core, 'monitoring.settings', {})).maxChecksPerHost).toBe(4);
+    expect((await call<{ items: unknown[] }>(core, 'monitoring.serverLimits', {})).items).toEqual([
+      { serverId: server.id, serverName: 'balanced', host: '10.9.0.3', maxChecks: 24, updatedAt: expect.any(Number) },
+    ]);
+
+    // A cap below the host's: the message names the server's own limit.
+    await call(core, 'monitoring.setServerLimit', { serverId: server.id, maxChecks: 2 });
+    await advance(60_000);
+    expect((await call<FleetOverview>(core, 'health.overview', {})).schedule.cause).toMatchObject({ cap: 'host', host: '10.9.0.3', limit: 2 });
+
+    const removed = await call<{ maxChecks: number | null; effective: number }>(core, 'monitoring.setServerLimit', { serverId: server.id, maxChecks: null });
+    expect(removed).toEqual({ serverId: server.id, maxChecks: null, effective: 4 });
+    expect((await call<{ items: unknown[] }>(core, 'monitoring.serverLimits', {})).items).toEqual([]);
+    await advance(60_000);
+    expect((await call<FleetOverview>(core, 'health.overview', {})).schedule.cause).toMatchObject({ cap: 'host', host: '10.9.0.3', limit: 4 });
+  });
+
+  it('counts only the runs that were done: a run skipped while late is never counted as up', async () => {
+    answer = { status: 'down', latencyMs: null, message: 'refused' };
+    const core = start();
+    const server = await busyServer(core, 'failing', '10.9.0.4');
+    core.health.start();
+    await advance(90_000);
+
+    // 24 checks every 10 s for 90 s were due about 216 times; 4 at a time, 5 s each, did at most 72.
+    expect(runs).toBeGreaterThan(0);
+    expect(runs).toBeLessThan((CHECKS * 90_000) / 10_000 / 2);
+    const { series } = await call<{ series: { points: { count: number; failures: number }[] }[] }>(core, 'health.series', { serverId: server.id, range: '1h' });
+    const points = series.flatMap((check) => check.points);
+    expect(points.reduce((sum, point) => sum + point.count, 0)).toBe(runs);
+    expect(points.reduce((sum, point) => sum + point.failures, 0)).toBe(runs);
+    const overview = await call<FleetOverview>(core, 'health.overview', {});
+    expect(overview.uptime.h24).toBe(0);
   });
 });

@@ -13,6 +13,7 @@ import type { CheckContext, CheckResult, HostKeyPins } from './check';
 import { checkTypes } from './checks';
 import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';
 import type { MonitoringSettingsStore } from './monitoring-settings';
+import type { ServerCheckLimits } from './server-limits';
 import type { CheckRegistry, CheckRuntime, RegistryChange } from './registry';
 import { systemTimers, type Timers } from '../timers';
 import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledCheck } from './scheduler';
@@ -32,6 +33,8 @@ export interface EngineDeps {
   metrics: Metrics;
   registry: CheckRegistry;
   monitoring: MonitoringSettingsStore;
+  /** Servers with their own per-host cap. */
+  limits: ServerCheckLimits;
   recorder: TickRecorder;
   hostKeys: HostKeyPins;
   credential: (secretId: string, use: SecretUse) => UsedSecret;
@@ -64,6 +67,7 @@ export class HealthEngine {
   private readonly timers: Timers;
   private readonly unsubscribe: () => void;
   private readonly unsubscribeSettings: () => void;
+  private readonly unsubscribeLimits: () => void;
   private backlogHandle: unknown = null;
   private lastBacklog: ScheduleBacklog = { late: 0, oldestLagMs: 0, cause: null };
   /** When the running-late warning was last logged: at most once a minute while it lasts. */
@@ -84,6 +88,10 @@ export class HealthEngine {
     this.unsubscribe = deps.registry.onChange((change) => this.onRegistryChange(change));
     this.unsubscribeSettings = deps.monitoring.onChange((settings) => {
       this.scheduler.setCaps(this.caps(settings));
+      this.checkBacklog();
+    });
+    this.unsubscribeLimits = deps.limits.onChange((limits) => {
+      this.scheduler.setServerLimits(limits);
       this.checkBacklog();
     });
   }
@@ -135,6 +143,7 @@ export class HealthEngine {
     if (this.started) return;
     this.started = true;
     this.dataVersion = this.readDataVersion();
+    this.scheduler.setServerLimits(this.deps.limits.all());
     this.sync(true);
     this.deps.recorder.prime();
     this.scheduler.start();
@@ -165,6 +174,7 @@ export class HealthEngine {
     this.stop();
     this.unsubscribe();
     this.unsubscribeSettings();
+    this.unsubscribeLimits();
   }
 
   /** Whether polling as a whole is paused (the tray's "Pause polling"); checks keep their own pause. */

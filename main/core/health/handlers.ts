@@ -28,13 +28,15 @@ type HealthMethods =
   | 'maintenance.update'
   | 'maintenance.delete'
   | 'monitoring.settings'
-  | 'monitoring.updateSettings';
+  | 'monitoring.updateSettings'
+  | 'monitoring.serverLimits'
+  | 'monitoring.setServerLimit';
 
 export function createHealthHandlers(health: HealthService, events: EventBus): Pick<Handlers, HealthMethods> {
   /** Tells every window and stream what changed: the kind of change and ids, never the data (docs/architecture.md §3). */
   const announce = <N extends 'checks.changed' | 'maintenance.changed' | 'monitoring.changed'>(name: N, payload: PayloadOf<Events[N]>) =>
     events.emit(name, payload);
-  const { registry, monitoring, incidents, maintenance, queries, engine } = health;
+  const { registry, monitoring, limits, incidents, maintenance, queries, engine } = health;
   return {
     'checks.list': ({ serverId }) => {
       if (serverId) registry.server(serverId);
@@ -113,6 +115,20 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
       const settings = monitoring.update(input);
       announce('monitoring.changed', { change: 'updated', ids: [] });
       return settings;
+    },
+    'monitoring.serverLimits': () => {
+      const servers = registry.servers();
+      const items = limits.list().flatMap(({ serverId, maxChecks, updatedAt }) => {
+        const server = servers.get(serverId);
+        return server ? [{ serverId, serverName: server.name, host: server.host, maxChecks, updatedAt }] : [];
+      });
+      return { items: items.sort((a, b) => a.serverName.localeCompare(b.serverName)) };
+    },
+    'monitoring.setServerLimit': ({ serverId, maxChecks }) => {
+      registry.server(serverId); // NOT_FOUND for a server that does not exist
+      limits.set(serverId, maxChecks);
+      announce('monitoring.changed', { change: 'updated', ids: [serverId] });
+      return { serverId, maxChecks, effective: maxChecks ?? monitoring.get().maxChecksPerHost };
     },
   };
 }

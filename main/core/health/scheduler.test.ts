@@ -147,6 +147,39 @@ describe('CheckScheduler', () => {
     expect(h.peak.perHost.get('b.test')).toBe(2);
   });
 
+  it('holds a server with its own cap to it on a shared host, and a cautious server does not hold up the rest', async () => {
+    const h = harness({ maxConcurrent: 20, maxPerHost: 2 });
+    h.scheduler.setServerLimits(new Map([['cautious', 1], ['sturdy', 5]]));
+    for (let i = 0; i < 4; i += 1) h.scheduler.upsert(check(`c${i}`, { host: 'shared.test', serverId: 'cautious' }));
+    for (let i = 0; i < 8; i += 1) h.scheduler.upsert(check(`s${i}`, { host: 'shared.test', serverId: 'sturdy' }));
+    h.scheduler.start();
+    await settle();
+    /** How many of a server's runs have started (answered ones stay in h.calls until answerAll). */
+    const started = (serverId: string) => h.calls.filter((c) => c.check.serverId === serverId).length;
+    // The cautious server's first check starts (nothing ran on the host yet); the sturdy one fills the host to its own cap of 5.
+    expect(started('cautious')).toBe(1);
+    expect(started('sturdy')).toBe(4);
+    expect(h.scheduler.running.perHost.get('shared.test')).toBe(5);
+    // A slot frees: the cautious server's next check may not take it (the host runs more than 1), a sturdy one does.
+    const sturdy = h.calls.find((c) => c.check.serverId === 'sturdy');
+    sturdy?.answer(UP);
+    await settle();
+    expect(started('cautious')).toBe(1);
+    expect(started('sturdy')).toBe(5);
+    expect(h.scheduler.running.perHost.get('shared.test')).toBe(5);
+    while (h.calls.length > 0) await h.answerAll();
+    expect(h.peak.perHost.get('shared.test')).toBe(5);
+    await h.time.advance(1_000);
+    expect(new Set(h.reports().map((r) => r.checkId)).size).toBe(12);
+
+    // Without the caps, the fleet's per-host cap of 2 holds everyone again.
+    h.scheduler.setServerLimits(new Map());
+    h.peak.perHost.clear();
+    await h.time.advance(30_000);
+    while (h.calls.length > 0) await h.answerAll();
+    expect(h.peak.perHost.get('shared.test')).toBe(2);
+  });
+
   it('answers down with "no answer within N ms" at the timeout, and aborts the runner', async () => {
     const h = harness();
     h.scheduler.upsert(check('a', { timeoutMs: 5_000 }));

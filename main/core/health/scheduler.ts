@@ -87,6 +87,9 @@ export class CheckScheduler {
   private readonly tickMs: number;
   private maxConcurrent: number;
   private maxPerHost: number;
+  /** Servers whose checks have their own per-host cap (server id → cap); the rest use `maxPerHost`. */
+  private serverLimits: ReadonlyMap<string, number> = new Map();
+  private highestServerLimit = 0;
   private readonly jitter: number;
   private readonly backoffMs: number;
 
@@ -185,6 +188,22 @@ export class CheckScheduler {
   }
 
   /**
+   * Per-server caps in force at once, replacing any before: a check of a server named here may
+   * start while fewer than its cap run against its host; others while fewer than `maxPerHost` do.
+   */
+  setServerLimits(limits: ReadonlyMap<string, number>): void {
+    this.serverLimits = limits;
+    this.highestServerLimit = Math.max(0, ...limits.values());
+    for (const host of [...this.hostWaiting.keys()]) this.startWaiting(host);
+    this.pump();
+  }
+
+  /** How many checks may run against its host while this entry starts: its server's cap, or the fleet's per-host cap. */
+  private hostLimitOf(entry: Entry): number {
+    return this.serverLimits.get(entry.check.serverId) ?? this.maxPerHost;
+  }
+
+  /**
    * How far behind the schedule is: the checks due more than `lateAfterMs` ago that have not
    * started (paused ones do not count), the oldest one's lag, and which cap holds them: one
    * host's, when most of them wait for a slot on it, else the fleet-wide one.
@@ -205,9 +224,15 @@ export class CheckScheduler {
     for (const pair of waitingByHost) if (!busiest || pair[1] > busiest[1]) busiest = pair;
     const cause: BacklogCause =
       busiest && busiest[1] * 2 >= late
-        ? { cap: 'host', host: busiest[0], limit: this.maxPerHost, waiting: busiest[1] }
+        ? { cap: 'host', host: busiest[0], limit: this.waitingLimit(busiest[0]), waiting: busiest[1] }
         : { cap: 'fleet', limit: this.maxConcurrent };
     return { late, oldestLagMs: now - oldestDueAt, cause };
+  }
+
+  /** The cap that holds `host`'s waiting checks: the next one's (a server's own cap, or the fleet's per-host cap). */
+  private waitingLimit(host: string): number {
+    const next = this.hostWaiting.get(host)?.[0];
+    return next ? this.hostLimitOf(next) : this.maxPerHost;
   }
 
   /** The ids of every scheduled check. */
@@ -271,7 +296,7 @@ export class CheckScheduler {
       // A paused check leaves the queue; resume or "check now" puts it back.
       if (this.paused(entry) && !this.forced.has(entry.check.id)) continue;
       const host = entry.check.host;
-      if ((this.perHost.get(host) ?? 0) >= this.maxPerHost) {
+      if ((this.perHost.get(host) ?? 0) >= this.hostLimitOf(entry)) {
         entry.waitingForHost = true;
         const waiting = this.hostWaiting.get(host);
         if (waiting) waiting.push(entry);
@@ -288,17 +313,32 @@ export class CheckScheduler {
     void this.run(entry, now);
   }
 
-  /** A slot of `host` came free: its longest-waiting due check takes it. */
+  /**
+   * A slot of `host` came free (or a cap was raised): its waiting checks start in due order, each
+   * while fewer than its own cap run there. One whose server has a lower cap than the host's load
+   * lets a later one with a higher cap go first, so one cautious server does not hold up the rest.
+   */
   private startWaiting(host: string): void {
     const waiting = this.hostWaiting.get(host);
-    while (waiting && waiting.length > 0 && this.runningCount < this.maxConcurrent && (this.perHost.get(host) ?? 0) < this.maxPerHost) {
-      const entry = waiting.shift() as Entry;
+    if (!waiting) return;
+    // No waiting check may start once the host runs as many as the highest cap allows: the scan stops there.
+    const highest = Math.max(this.maxPerHost, this.highestServerLimit);
+    for (let i = 0; i < waiting.length && this.runningCount < this.maxConcurrent && (this.perHost.get(host) ?? 0) < highest; ) {
+      const entry = waiting[i] as Entry;
+      if (this.entries.get(entry.check.id) !== entry || entry.running || (this.paused(entry) && !this.forced.has(entry.check.id))) {
+        entry.waitingForHost = false;
+        waiting.splice(i, 1);
+        continue;
+      }
+      if ((this.perHost.get(host) ?? 0) >= this.hostLimitOf(entry)) {
+        i += 1;
+        continue;
+      }
       entry.waitingForHost = false;
-      if (this.entries.get(entry.check.id) !== entry || entry.running) continue;
-      if (this.paused(entry) && !this.forced.has(entry.check.id)) continue;
+      waiting.splice(i, 1);
       this.launch(entry, this.options.clock.now());
     }
-    if (waiting && waiting.length === 0) this.hostWaiting.delete(host);
+    if (waiting.length === 0) this.hostWaiting.delete(host);
   }
 
   /** Wakes the pump when the next check falls due (the tick alone would start checks up to a tick late). */

@@ -22,6 +22,7 @@ import { TickRecorder } from './recorder';
 import { MonitoringSettingsStore } from './monitoring-settings';
 import { CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
 import { pruneHealth } from './retention';
+import { ServerCheckLimits } from './server-limits';
 import { RollupAccumulator } from './rollups';
 import { stripStoredCredentials } from './stored-credentials';
 import type { Timers } from '../timers';
@@ -59,6 +60,8 @@ const RETENTION_EVERY_MS = 6 * 3_600_000;
 export class HealthService {
   readonly registry: CheckRegistry;
   readonly monitoring: MonitoringSettingsStore;
+  /** Servers with their own cap on checks at once against their host. */
+  readonly limits: ServerCheckLimits;
   readonly incidents: IncidentStore;
   readonly maintenance: MaintenanceCalendar;
   readonly queries: HealthQueries;
@@ -78,6 +81,7 @@ export class HealthService {
       );
     }
     this.monitoring = new MonitoringSettingsStore(deps.settings);
+    this.limits = new ServerCheckLimits(db, clock);
     this.registry = new CheckRegistry({ db, sqlite, clock, newId, monitoring: this.monitoring });
     this.incidents = new IncidentStore(sqlite, clock, newId);
     this.maintenance = new MaintenanceCalendar(db, clock, newId);
@@ -107,6 +111,7 @@ export class HealthService {
       metrics: deps.metrics,
       registry: this.registry,
       monitoring: this.monitoring,
+      limits: this.limits,
       recorder: this.recorder,
       hostKeys: new HostKeyStore(sqlite, clock),
       credential: (secretId, use) => deps.secrets.use(secretId, use),
@@ -203,6 +208,7 @@ export class HealthService {
 
   private reload(): void {
     this.monitoring.reload();
+    this.limits.reload();
     this.maintenance.reload();
     this.incidents.reload();
     this.registry.reload();

@@ -141,3 +141,13 @@ export const hostKeysTable = pgTable('host_keys', {
   fingerprint: text('fingerprint').notNull(),
   pinnedAt: bigint('pinned_at', { mode: 'number' }).notNull(),
 });
+
+/** How many checks of one server may run at once against its host, where an admin set it (table.ts). */
+export const serverCheckLimitsTable = pgTable('server_check_limits', {
+  serverId: text('server_id')
+    .primaryKey()
+    .references(() => serversTable.id, { onDelete: 'cascade' }),
+  maxChecks: integer('max_checks').notNull(),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+});
+export type ServerCheckLimitRow = typeof serverCheckLimitsTable.$inferSelect;

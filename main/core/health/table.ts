@@ -141,3 +141,16 @@ export const hostKeysTable = sqliteTable('host_keys', {
   fingerprint: text('fingerprint').notNull(),
   pinnedAt: integer('pinned_at').notNull(),
 });
+
+/**
+ * How many checks of one server may run at once against its host, where an admin set it: the
+ * monitoring setting `maxChecksPerHost` holds for every other server (docs/monitoring.md).
+ */
+export const serverCheckLimitsTable = sqliteTable('server_check_limits', {
+  serverId: text('server_id')
+    .primaryKey()
+    .references(() => serversTable.id, { onDelete: 'cascade' }),
+  maxChecks: integer('max_checks').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+export type ServerCheckLimitRow = typeof serverCheckLimitsTable.$inferSelect;
