@@ -149,7 +149,12 @@ describe('CheckScheduler', () => {
 
   it('holds a server with its own cap to it on a shared host, and a cautious server does not hold up the rest', async () => {
     const h = harness({ maxConcurrent: 20, maxPerHost: 2 });
-    h.scheduler.setServerLimits(new Map([['cautious', 1], ['sturdy', 5]]));
+    h.scheduler.setServerLimits(
+      new Map([
+        ['cautious', 1],
+        ['sturdy', 5],
+      ]),
+    );
     for (let i = 0; i < 4; i += 1) h.scheduler.upsert(check(`c${i}`, { host: 'shared.test', serverId: 'cautious' }));
     for (let i = 0; i < 8; i += 1) h.scheduler.upsert(check(`s${i}`, { host: 'shared.test', serverId: 'sturdy' }));
     h.scheduler.start();

@@ -323,7 +323,7 @@ export class CheckScheduler {
     if (!waiting) return;
     // No waiting check may start once the host runs as many as the highest cap allows: the scan stops there.
     const highest = Math.max(this.maxPerHost, this.highestServerLimit);
-    for (let i = 0; i < waiting.length && this.runningCount < this.maxConcurrent && (this.perHost.get(host) ?? 0) < highest; ) {
+    for (let i = 0; i < waiting.length && this.runningCount < this.maxConcurrent && (this.perHost.get(host) ?? 0) < highest;) {
       const entry = waiting[i] as Entry;
       if (this.entries.get(entry.check.id) !== entry || entry.running || (this.paused(entry) && !this.forced.has(entry.check.id))) {
         entry.waitingForHost = false;
