@@ -7,13 +7,12 @@ import { backlogMessage, type ScheduleBacklog } from '@shared/api/health';
 export function BacklogBanner({ backlog }: { backlog: ScheduleBacklog }) {
   const message = backlogMessage(backlog);
   if (!message || !backlog.cause) return null;
-  const setting = backlog.cause.cap === 'host' ? 'maxChecksPerHost' : 'maxConcurrentChecks';
   return (
     <div className="banner banner--warning" role="status" data-testid="backlog-banner">
       <p>{message}</p>
       <p className="banner__hint">
-        Their results arrive less often than their interval says. Raise <code>{setting}</code> in the monitoring settings (
-        <code>PATCH /api/v1/monitoring/settings</code>), or give these checks a longer interval.
+        Their results arrive less often than their interval says. Raise the cap in <a href="#/settings">Settings → Checks at once</a>
+        {backlog.cause.cap === 'host' ? ', give the server its own cap on its health page,' : ''} or give these checks a longer interval.
       </p>
     </div>
   );

@@ -74,7 +74,9 @@ describe('The fleet overview', () => {
     const banner = await screen.findByTestId('backlog-banner');
     expect(banner.getAttribute('role')).toBe('status');
     expect(banner.textContent).toContain('312 checks are running late: at most 4 at a time may run against 127.0.0.1.');
-    expect(banner.textContent).toContain('maxChecksPerHost');
+    // Where to raise it: the settings page, or the server's own cap.
+    expect(banner.querySelector('a')?.getAttribute('href')).toBe('#/settings');
+    expect(banner.textContent).toContain('give the server its own cap on its health page');
   });
 
   it('shows no late-checks banner for a fleet on time', async () => {

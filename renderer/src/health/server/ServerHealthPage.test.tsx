@@ -1,5 +1,6 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MONITORING } from '@shared/api/monitoring';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../../auth/session';
 import { fakeClient, type Handlers } from '../../testing/fake-client';
@@ -28,6 +29,8 @@ function renderPage(role: Role = 'operator', handlers: Handlers = {}) {
     'health.series': async ({ range }) => ({ range: range ?? '24h', from: 0, to: 3_600_000, bucketMs: 0, series: [] }),
     'incidents.list': async () => ({ items: [incident()], total: 1 }),
     'maintenance.list': async () => ({ items: [] }),
+    'monitoring.settings': async () => DEFAULT_MONITORING,
+    'monitoring.serverLimits': async () => ({ items: [] }),
     ...handlers,
   });
   renderWithClient(
@@ -129,5 +132,33 @@ describe('chart data', () => {
 
   it('sums results and failures and weighs the average by the answered results', () => {
     expect(chartSummary(points)).toEqual({ points: 3, results: 9, failures: 2, avg: (10 * 4 + 20 * 3) / 7, worstP95: 80 });
+  });
+
+  it('says how many of its checks run at once against its host, and gives the server its own cap', async () => {
+    const client = renderPage('operator', {
+      'servers.get': async () => server({ id: SERVER_ID, host: 'lb.example.com' }),
+      'monitoring.setServerLimit': async ({ serverId, maxChecks }) => ({ serverId, maxChecks: maxChecks ?? null, effective: maxChecks ?? 4 }),
+    });
+    expect((await screen.findByTestId('server-cap-text')).textContent).toBe(
+      'At most 4 of these checks run at once against lb.example.com (the fleet’s per-host cap).',
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Change' }));
+    const field = screen.getByTestId('server-cap-input') as HTMLInputElement;
+    fireEvent.change(field, { target: { value: '0' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect((await screen.findByTestId('server-cap-input-error')).textContent).toBe('At least 1 check at a time per host');
+    fireEvent.change(field, { target: { value: '12' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(client.calls.find((call) => call.name === 'monitoring.setServerLimit')?.input).toEqual({ serverId: SERVER_ID, maxChecks: 12 }));
+  });
+
+  it('shows a viewer the cap without a way to change it, and a server’s own cap as its own', async () => {
+    renderPage('viewer', {
+      'monitoring.serverLimits': async () => ({ items: [{ serverId: SERVER_ID, serverName: 'web-01', host: '10.0.0.1', maxChecks: 9, updatedAt: 1 }] }),
+    });
+    expect((await screen.findByTestId('server-cap-text')).textContent).toMatch(
+      /^At most 9 of these checks run at once against .+ \(this server’s own cap\)\.$/,
+    );
+    expect(screen.queryByRole('button', { name: 'Change' })).toBeNull();
   });
 });

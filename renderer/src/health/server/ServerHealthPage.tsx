@@ -15,6 +15,7 @@ import { ChecksTable, StatusPill, targetOf } from './ChecksTable';
 import { IncidentTimeline } from './IncidentTimeline';
 import { LatencySection } from './LatencySection';
 import { MaintenanceSection } from './MaintenanceSection';
+import { ServerCapControl } from './ServerCapControl';
 import { UptimeBars } from './UptimeBars';
 
 const UPTIME_REFRESH_MS = 120_000;
@@ -110,7 +111,10 @@ function Body({ server, health }: { server: Server; health: ServerHealth }) {
             ) : null}
           </EmptyState>
         ) : (
-          <ChecksTable checks={health.checks} server={target(server)} />
+          <>
+            <ChecksTable checks={health.checks} server={target(server)} />
+            <ServerCapControl server={target(server)} />
+          </>
         )}
       </section>
       <LatencySection serverId={server.id} />
