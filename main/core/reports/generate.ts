@@ -8,7 +8,6 @@ import type { ReportDocument } from './document';
 import { buildInventoryReport, type ServerStatuses } from './inventory-report';
 import type { Period } from './period';
 import { writeHtml } from './render-html';
-import { writePdf } from './render-pdf';
 import { writeCsv, writeJson } from './render-text';
 import { FileSink } from './sink';
 import { buildUptimeReport } from './uptime-report';
@@ -86,8 +85,11 @@ async function write(doc: ReportDocument, out: FileSink, signal: AbortSignal, st
     case 'html':
       await writeHtml(doc, out, signal, step);
       return out.close();
-    case 'pdf':
-      // The PDF document is piped into the file and ends it.
+    case 'pdf': {
+      // Loaded for a PDF alone: pdfkit takes about half a second to load, which a worker making
+      // a CSV, JSON or HTML file would spend for nothing. The PDF document is piped into the file and ends it.
+      const { writePdf } = await import('./render-pdf');
       return writePdf(doc, out, signal, step);
+    }
   }
 }
