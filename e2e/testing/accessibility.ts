@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import type { ImpactValue, NodeResult, Result } from 'axe-core';
+import axe, { type AxeResults, type ImpactValue, type NodeResult, type Result, type RunOptions } from 'axe-core';
 
 // axe-core on every screen the flows show, in both themes. A spec calls
 // `await expectAccessible(page, 'servers')` once a screen has settled; the `accessibility`
@@ -18,7 +17,7 @@ const BLOCKING: readonly ImpactValue[] = ['serious', 'critical'];
  * axe leaves its experimental rules off; label-content-name-mismatch (WCAG 2.5.3, a visible
  * label that is not part of the accessible name) is one of them and matters to voice control.
  */
-const EXPERIMENTAL_RULES_ON = { 'label-content-name-mismatch': { enabled: true } };
+const AXE_OPTIONS: RunOptions = { rules: { 'label-content-name-mismatch': { enabled: true } } };
 
 const ARTIFACTS = resolve(import.meta.dirname, '..', 'artifacts');
 /** Each test's findings, screen by screen and theme by theme. */
@@ -106,6 +105,30 @@ function findingOf(result: Result): Finding {
 interface BrowserGlobals {
   localStorage: { getItem(key: string): string | null };
   matchMedia(query: string): { matches: boolean };
+  document: unknown;
+  axe?: { run(context: unknown, options: RunOptions): Promise<AxeResults> };
+}
+
+/**
+ * Puts axe-core into the page's document, once: its source is 1.3 MB, and evaluating it took about
+ * a second a time on a loaded machine (@axe-core/playwright's AxeBuilder evaluated it twice per
+ * run, four times per screen). The app is one document (hash routes), so a flow pays this once
+ * per page load. `<same_origin>` as AxeBuilder's legacy mode sets it: the app has no frames.
+ */
+async function injectAxe(page: Page): Promise<void> {
+  const present = await page.evaluate(() => (globalThis as unknown as BrowserGlobals).axe !== undefined);
+  if (!present) await page.evaluate(`${axe.source};axe.configure({ allowedOrigins: ['<same_origin>'] });`);
+}
+
+/** One axe run over the whole document as it is now, with `options`: what it found wrong. */
+async function runAxe(page: Page, options: RunOptions): Promise<Result[]> {
+  await injectAxe(page);
+  return page.evaluate(async (runOptions) => {
+    const browser = globalThis as unknown as BrowserGlobals;
+    if (!browser.axe) throw new Error('axe-core is not in the page');
+    // Only the violations cross back: the passes and the rest are most of a result's size.
+    return (await browser.axe.run(browser.document, runOptions)).violations;
+  }, options);
 }
 
 /** Shows `theme` the way a person gets it without choosing: the operating system's preference. */
@@ -149,10 +172,10 @@ export async function expectAccessible(page: Page, screen: string, { screenshot 
   try {
     for (const theme of THEMES) {
       await showTheme(page, theme);
-      // Legacy mode runs axe in the page itself instead of opening a page per run to merge frames'
-      // results: the app has no frames (its CSP allows none), and it is several times faster.
-      const results = await new AxeBuilder({ page }).setLegacyMode(true).options({ rules: EXPERIMENTAL_RULES_ON }).analyze();
-      const check: Check = { screen, theme, route, findings: results.violations.map(findingOf) };
+      // axe runs in the page itself, as AxeBuilder's legacy mode does, instead of opening a page
+      // per run to merge frames' results: the app has no frames (its CSP allows none).
+      const violations = await runAxe(page, AXE_OPTIONS);
+      const check: Check = { screen, theme, route, findings: violations.map(findingOf) };
       log?.checks.push(check);
       const info = test.info();
       if (screenshot) await page.screenshot({ path: join(SCREENSHOTS, `${slugOf(screen)}-${theme}.png`), fullPage: true });
