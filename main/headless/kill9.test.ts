@@ -10,7 +10,9 @@ import { cleanUp, pollUntil, startGuardian, type Guardian } from './testing/guar
 // `kill -9` in the middle of a big import: the database must stay sound, hold whole batches
 // only, and the next start must say the job was interrupted.
 
-const ROWS = 40_000;
+// Sixteen batches: enough that each kill lands between batches well before the end (a batch takes
+// far longer than the poll and the kill), without importing tens of thousands of rows each time.
+const ROWS = 16 * IMPORT_BATCH;
 const csv = fleetCsv(ROWS, 'k9');
 
 afterEach(cleanUp);
@@ -43,8 +45,8 @@ const getJob = async (guardian: Guardian, id: string) => {
 describe('SIGKILL during an import', () => {
   it.each([
     { point: 'after the first progress report', atLeast: 1 },
-    { point: 'about a fifth of the way', atLeast: 8_000 },
-    { point: 'about half way', atLeast: 20_000, resume: true },
+    { point: 'about a fifth of the way', atLeast: ROWS / 5 },
+    { point: 'about half way', atLeast: ROWS / 2, resume: true },
   ])('$point: sound database, whole batches, job reported as interrupted', { timeout: 120_000 }, async ({ atLeast, resume }) => {
     const guardian = await startGuardian({ args: ['--log-level', 'warn'] });
     const job = await startImport(guardian);
