@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import ssh2 from 'ssh2';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@shared/api/jobs';
 import type { SecretValue, VaultStatus } from '@shared/api/vault';
 import { createCore, type Core } from '@core/app';
@@ -92,13 +92,26 @@ async function expectEverySecretOpens(core: Core, planted: Map<string, SecretVal
 
 const vaultOf = async (guardian: Guardian) => (await guardian.request<VaultStatus>('GET', 'api/v1/vault')).body;
 
+// Planted once; each test kills a serve over its own copy of the folder (the key file is only read).
+let vault: Awaited<ReturnType<typeof plant>>;
+beforeAll(async () => {
+  vault = await plant();
+});
+
+function copyOfVault(): string {
+  const dataDir = tempDir();
+  cpSync(vault.dataDir, dataDir, { recursive: true });
+  return dataDir;
+}
+
 describe('SIGKILL during a key rotation', () => {
   it.each([
     { point: 'right after the rotation starts', remainingAtMost: null },
     { point: 'after some progress', remainingAtMost: COUNT - 2 * ROTATE_BATCH },
     { point: 'near the end', remainingAtMost: 3 * ROTATE_BATCH },
   ])('$point: every secret opens with its original value, and a second rotation finishes', { timeout: 60_000 }, async ({ remainingAtMost }) => {
-    const { dataDir, keyFile, planted } = await plant();
+    const { keyFile, planted } = vault;
+    const dataDir = copyOfVault();
     const guardian = await startGuardian({ dataDir, args: ['--vault-key-file', keyFile, '--log-level', 'warn'] });
     const started = await guardian.request<Job>('POST', 'api/v1/vault/rotate', {});
     expect(started.status).toBe(200);
