@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppErrorShape } from '@shared/api/errors';
 import type { Secret, VaultStatus } from '@shared/api/vault';
-import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { bootstrapOwnerKey, cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
 
 // `guardian serve` and its vault key file: the flag, GUARDIAN_VAULT_KEY_FILE, and systemd's
 // $CREDENTIALS_DIRECTORY/vault-key; a key that does not fit stops the start, loudly.
@@ -31,27 +31,14 @@ function writeKey(name: string, bytes: Buffer = randomBytes(64)): string {
 }
 
 /**
- * Runs `body` with these variables in this process's environment, which the CLI children inherit,
- * and none of the vault key ones from outside.
+ * A child's environment with these vault key variables and none of them from outside (a variable
+ * left undefined is not passed on). Given to each child rather than set in this process, so the
+ * tests that start children side by side do not see each other's.
  */
-async function withEnv<T>(vars: Partial<Record<(typeof KEY_ENV)[number], string>>, body: () => Promise<T>): Promise<T> {
-  const saved = KEY_ENV.map((name) => [name, process.env[name]] as const);
-  for (const name of KEY_ENV) {
-    const value = vars[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  try {
-    return await body();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
+const keyEnv = (vars: Partial<Record<(typeof KEY_ENV)[number], string>> = {}): NodeJS.ProcessEnv =>
+  Object.fromEntries(KEY_ENV.map((name) => [name, vars[name]]));
 
-const start = (args: string[] = []) => startGuardian({ dataDir, apiKey: false, args });
+const start = (args: string[] = [], env = keyEnv()) => startGuardian({ dataDir, apiKey: false, args, env });
 
 async function request<T>(guardian: Guardian, verb: string, path: string, body?: unknown) {
   const response = await fetch(guardian.at(path), {
@@ -76,16 +63,15 @@ beforeAll(async () => {
   keysDir = tempDir('guardian-vault-keys-');
   dataDir = tempDir();
   keyFile = writeKey('vault.key');
-  const created = await runCli(['apikey', 'create', '--name', 'tests', '--role', 'owner', '--json', '--data-dir', dataDir]);
-  if (created.code !== 0) throw new Error(`guardian apikey create failed:\n${created.stderr}`);
-  token = (JSON.parse(created.stdout) as { token: string }).token;
+  // As `guardian apikey create` makes one, in this process: one Node start less.
+  token = await bootstrapOwnerKey(dataDir);
 });
 
 afterAll(cleanUp);
 
-describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
+describe('guardian serve --vault-key-file', { timeout: 90_000 }, () => {
   it('creates the vault on first start, protected by the key file, and unlocks it on the next', async () => {
-    const first = await withEnv({}, () => start(['--vault-key-file', keyFile]));
+    const first = await start(['--vault-key-file', keyFile]);
     await first.waitForStderr('vault created, protected by the key file');
     const created = await vaultOf(first);
     expect(created).toMatchObject({ initialized: true, locked: false, rotation: { inProgress: false, remaining: 0 } });
@@ -94,7 +80,7 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     expect(secret.status).toBe(200);
     await stopCleanly(first);
 
-    const second = await withEnv({}, () => start(['--vault-key-file', keyFile]));
+    const second = await start(['--vault-key-file', keyFile]);
     await second.waitForStderr('vault unlocked with the key file');
     expect(await vaultOf(second)).toMatchObject({ initialized: true, locked: false });
     expect(second.stderr()).not.toContain('vault created');
@@ -104,7 +90,8 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     await stopCleanly(second);
   });
 
-  it.each(
+  // From here on the tests only read the vault the first one made: they run side by side.
+  it.concurrent.each(
     [
       {
         what: 'another key file (64 other random bytes)',
@@ -127,7 +114,7 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
       { what: '/dev/zero', path: () => '/dev/zero', error: /^error: The vault key file \/dev\/zero cannot be read \(not a regular file\)\.$/m },
     ].filter((row) => process.platform !== 'win32' || !/FIFO|zero/.test(row.what)),
   )('$what stops the start with a clear error and a hint, before listening', async ({ path, error }) => {
-    const result = await withEnv({}, () => runCli(['serve', '--data-dir', dataDir, '--port', '0', '--vault-key-file', path()]));
+    const result = await runCli(['serve', '--data-dir', dataDir, '--port', '0', '--vault-key-file', path()], { env: keyEnv() });
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
     expect(result.stdout).toBe('');
@@ -136,8 +123,8 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     expect(result.stderr).not.toContain('listening');
   });
 
-  it('without a key starts with the vault locked, and says so in the log', async () => {
-    const guardian = await withEnv({}, () => start());
+  it.concurrent('without a key starts with the vault locked, and says so in the log', async () => {
+    const guardian = await start();
     await guardian.waitForStderr('vault locked: no key file given');
     expect(await vaultOf(guardian)).toMatchObject({ initialized: true, locked: true });
     const refused = await request<{ error: AppErrorShape }>(guardian, 'POST', 'api/v1/secrets', { name: 'x', value: { kind: 'note', text: 'x' } });
@@ -150,30 +137,31 @@ describe('guardian serve --vault-key-file', { timeout: 60_000 }, () => {
     await stopCleanly(guardian);
   });
 
-  it('takes the key file from GUARDIAN_VAULT_KEY_FILE', async () => {
-    const guardian = await withEnv({ GUARDIAN_VAULT_KEY_FILE: keyFile }, () => start());
+  it.concurrent('takes the key file from GUARDIAN_VAULT_KEY_FILE', async () => {
+    const guardian = await start([], keyEnv({ GUARDIAN_VAULT_KEY_FILE: keyFile }));
     await guardian.waitForStderr('vault unlocked with the key file');
     expect((await vaultOf(guardian)).locked).toBe(false);
     await stopCleanly(guardian);
 
-    const wrong = await withEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-other.key') }, () => runCli(['serve', '--data-dir', dataDir, '--port', '0']));
+    const wrong = await runCli(['serve', '--data-dir', dataDir, '--port', '0'], { env: keyEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-other.key') }) });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toBe('');
     expect(wrong.stderr).toMatch(/^error: The key file does not open this vault/m);
   });
 
-  it('takes the key file from systemd’s $CREDENTIALS_DIRECTORY/vault-key; the flag comes first', async () => {
+  it.concurrent('takes the key file from systemd’s $CREDENTIALS_DIRECTORY/vault-key; the flag comes first', async () => {
     const credentials = join(keysDir, 'credentials');
     mkdirSync(credentials);
     copyFileSync(keyFile, join(credentials, 'vault-key'));
-    const guardian = await withEnv({ CREDENTIALS_DIRECTORY: credentials }, () => start());
+    const guardian = await start([], keyEnv({ CREDENTIALS_DIRECTORY: credentials }));
     await guardian.waitForStderr('vault unlocked with the key file');
     expect(guardian.stderr()).toContain(join(credentials, 'vault-key'));
     expect((await vaultOf(guardian)).locked).toBe(false);
     await stopCleanly(guardian);
 
-    const flagFirst = await withEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-wrong.key'), CREDENTIALS_DIRECTORY: credentials }, () =>
-      start(['--vault-key-file', keyFile]),
+    const flagFirst = await start(
+      ['--vault-key-file', keyFile],
+      keyEnv({ GUARDIAN_VAULT_KEY_FILE: writeKey('env-wrong.key'), CREDENTIALS_DIRECTORY: credentials }),
     );
     expect((await vaultOf(flagFirst)).locked).toBe(false);
     await stopCleanly(flagFirst);

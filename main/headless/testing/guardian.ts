@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_OWNER } from '@shared/permissions';
+import { LOCAL_OWNER, type Role } from '@shared/permissions';
 import { createCore } from '@core/app';
 import { silentLogger } from '@core/logging/logger';
 import { packageRoot } from '@core/paths';
@@ -95,11 +95,25 @@ export async function runCli(args: readonly string[], options: { timeoutMs?: num
  * --role owner` makes one (the same router call, from the CLI's origin): one Node start less per
  * server a test runs. cli-accounts.test.ts runs the command itself.
  */
-async function bootstrapOwnerKey(dataDir: string): Promise<string> {
+export async function bootstrapOwnerKey(dataDir: string): Promise<string> {
   const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   try {
     const { token } = await core.router.invoke(LOCAL_OWNER, 'apikeys.create', { name: 'tests', role: 'owner' }, { origin: 'cli' });
     return token;
+  } finally {
+    await core.close();
+  }
+}
+
+/**
+ * An account in the data dir, made in this process exactly as `guardian user add --password-stdin`
+ * makes one (the same router call, from the CLI's origin, the product's argon2 cost): for tests that
+ * need an account, not the command. cli-accounts.test.ts runs the command itself.
+ */
+export async function addAccount(dataDir: string, account: { username: string; password: string; role: Role }): Promise<void> {
+  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  try {
+    await core.router.invoke(LOCAL_OWNER, 'users.create', account, { origin: 'cli' });
   } finally {
     await core.close();
   }
