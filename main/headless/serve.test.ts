@@ -52,7 +52,8 @@ async function startSlowPost(guardian: Guardian, body: unknown) {
   };
 }
 
-describe('guardian serve', { timeout: 60_000 }, () => {
+// Each test has its own data dir and children: they run side by side.
+describe.concurrent('guardian serve', { timeout: 90_000 }, () => {
   it.each(['0.0.0.0', '192.168.1.10'])('refuses --host %s with an error and a hint, without listening', async (host) => {
     const dataDir = tempDir();
     const result = await runCli(['serve', '--host', host, '--port', '0', '--data-dir', dataDir]);
@@ -138,19 +139,20 @@ describe('guardian serve', { timeout: 60_000 }, () => {
   });
 
   it('refuses a database written by a newer Guardian, and leaves it as it was', async () => {
-    const guardian = await startGuardian();
-    expect(await guardian.stop()).toEqual({ code: 0, signal: null });
-    const db = openDatabase(guardian.dataDir);
+    // A data dir as a start leaves it (made in this process: the refusal is what runs as a child).
+    const dataDir = tempDir();
+    await createCore({ dataDir, logger: silentLogger(), mode: 'headless' }).close();
+    const db = openDatabase(dataDir);
     db.pragma('user_version = 999');
     db.close();
 
-    const result = await runCli(['serve', '--port', '0', '--data-dir', guardian.dataDir]);
+    const result = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^error: .*written by a newer Guardian/m);
     expect(result.stderr).toMatch(/^hint: Upgrade Guardian/m);
 
-    const after = openDatabase(guardian.dataDir);
+    const after = openDatabase(dataDir);
     try {
       expect(after.pragma('user_version', { simple: true })).toBe(999);
     } finally {
