@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppErrorShape } from '@shared/api';
 import { createCore } from '@core/app';
 import { silentLogger } from '@core/logging/logger';
-import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from '../testing/guardian';
+import { addAccount, cleanUp, runCli, startGuardian, tempDir, type Guardian } from '../testing/guardian';
 import { startHttpServer } from './server';
 
 // What a web page in a browser on this machine must not be able to do (DNS rebinding, cross-site
@@ -44,12 +44,24 @@ const PUBLIC_NAMES = ['guardian.example.com', 'ops.example.net'];
 const OWNER = { username: 'odette', password: 'a sentence only odette knows 7' };
 
 let guardian: Guardian;
+/** Public names from GUARDIAN_PUBLIC_NAME instead of the flag. */
+let fromEnv: Guardian;
+/** Behind a TLS proxy named by --trust-proxy. */
+let proxied: Guardian;
+/** No owner yet: the first one needs the setup token. */
+let fresh: Guardian;
 let port: string;
 
+// Every child these tests ask, started side by side.
 beforeAll(async () => {
-  guardian = await startGuardian({ args: PUBLIC_NAMES.flatMap((name) => ['--public-name', name]) });
+  [guardian, fromEnv, proxied, fresh] = await Promise.all([
+    startGuardian({ args: PUBLIC_NAMES.flatMap((name) => ['--public-name', name]) }),
+    startGuardian({ env: { GUARDIAN_PUBLIC_NAME: 'env.example.org,second.example.org' } }),
+    startGuardian({ args: ['--trust-proxy', '127.0.0.1'] }),
+    startGuardian({ apiKey: false }),
+  ]);
   port = new URL(guardian.url).port;
-}, 60_000);
+}, 90_000);
 afterAll(cleanUp);
 
 describe('the Host header (DNS rebinding)', { timeout: 90_000 }, () => {
@@ -87,7 +99,6 @@ describe('the Host header (DNS rebinding)', { timeout: 90_000 }, () => {
   });
 
   it('takes the public names from GUARDIAN_PUBLIC_NAME (comma-separated) when the flag is not given', async () => {
-    const fromEnv = await startGuardian({ env: { GUARDIAN_PUBLIC_NAME: 'env.example.org,second.example.org' } });
     for (const host of ['env.example.org', 'second.example.org:8443']) {
       expect((await send(fromEnv.at('api/v1/servers'), { headers: { ...fromEnv.auth(), host } })).status, host).toBe(200);
     }
@@ -163,10 +174,7 @@ describe('headers on every answer', { timeout: 90_000 }, () => {
   });
 
   it('the session cookie has no Expires or Max-Age (it ends with the browser), and is not Secure over plain HTTP', async () => {
-    const added = await runCli(['user', 'add', '--username', OWNER.username, '--role', 'owner', '--password-stdin', '--data-dir', guardian.dataDir], {
-      stdin: `${OWNER.password}\n`,
-    });
-    expect(added, added.stderr).toMatchObject({ code: 0 });
+    await addAccount(guardian.dataDir, { ...OWNER, role: 'owner' });
     const login = await send(guardian.at('api/v1/auth/login'), { method: 'POST', body: OWNER });
     expect(login.status).toBe(200);
     const cookie = cookieOf(login);
@@ -181,11 +189,7 @@ describe('headers on every answer', { timeout: 90_000 }, () => {
   });
 
   it('behind a TLS proxy named by --trust-proxy, marks the cookie Secure and sends HSTS when the client used https', async () => {
-    const proxied = await startGuardian({ args: ['--trust-proxy', '127.0.0.1'] });
-    const added = await runCli(['user', 'add', '--username', OWNER.username, '--role', 'owner', '--password-stdin', '--data-dir', proxied.dataDir], {
-      stdin: `${OWNER.password}\n`,
-    });
-    expect(added, added.stderr).toMatchObject({ code: 0 });
+    await addAccount(proxied.dataDir, { ...OWNER, role: 'owner' });
     const viaHttps = await send(proxied.at('api/v1/auth/login'), { method: 'POST', headers: { 'x-forwarded-proto': 'https' }, body: OWNER });
     expect(viaHttps.status).toBe(200);
     expect(cookieOf(viaHttps)).toMatch(/; Secure/i);
@@ -199,8 +203,8 @@ describe('headers on every answer', { timeout: 90_000 }, () => {
 describe('the first owner over HTTP needs the setup token serve printed', { timeout: 90_000 }, () => {
   const FIRST = { username: 'fiona', password: 'the first owner sentence 11' };
 
+  // One fresh serve for both, in this order: the refusals leave the token unused.
   it('refuses auth/setup without the token, or with a wrong one, saying where the token is', async () => {
-    const fresh = await startGuardian({ apiKey: false });
     const token = fresh.setupToken();
     expect(token).toMatch(/^[A-Za-z0-9_-]{32,}$/);
     expect(statSync(join(fresh.dataDir, 'setup-token')).mode & 0o777).toBe(0o600);
@@ -222,7 +226,6 @@ describe('the first owner over HTTP needs the setup token serve printed', { time
   });
 
   it('creates the owner with the token, which is then used up', async () => {
-    const fresh = await startGuardian({ apiKey: false });
     const token = fresh.setupToken() ?? '';
     const created = await send(fresh.at('api/v1/auth/setup'), { method: 'POST', headers: { 'x-guardian-setup-token': token }, body: FIRST });
     expect(created.status).toBe(200);
