@@ -17,13 +17,16 @@ import { formatTable, measure, ms, percentile, type Sample } from './lib/measure
  * load: two checks each, a day of hourly and a month of daily rollups, a quarter down or degraded),
  * from a real `guardian serve`: its size as sent without Accept-Encoding, with gzip only and with
  * br, and the cold load for each (a new TCP connection per request, to the decoded and parsed
- * body, so the client's decompression is counted). Then, in this process, the time to compress
+ * body, so the client's decompression is counted), in both forms: rows (the API's default) and
+ * columns (form=columns, what the UI reads). Then, in this process, the time to compress
  * that body once with the server's own settings (COMPRESSION in main/headless/http/server.ts).
  * Asserts nothing.
  */
 
 const ENCODINGS = ['identity', 'gzip', 'br'] as const;
 type Encoding = (typeof ENCODINGS)[number];
+const FORMS = ['rows', 'columns'] as const;
+type Form = (typeof FORMS)[number];
 
 interface Fetched {
   ms: number;
@@ -77,62 +80,72 @@ export async function run(args: string[]): Promise<void> {
       await core.close();
     }
     const guardian = await startGuardian({ dataDir, args: ['--log-level', 'warn'] });
-    const cold = new Map<Encoding, { wireBytes: number; encoding: string; sample: Sample }>();
-    let body = '';
+    const cold = new Map<string, { wireBytes: number; encoding: string; sample: Sample }>();
+    const bodies = new Map<Form, string>();
     try {
-      const path = toHttpRequest(methods['health.overview'], {}).url;
       // The first overview after start also reads the uptime index from the rollups.
-      await coldGet(guardian, path, 'identity');
-      for (const encoding of ENCODINGS) {
-        const times: number[] = [];
-        let last: Fetched | undefined;
-        for (let i = 0; i < rounds; i++) {
-          last = await coldGet(guardian, path, encoding);
-          times.push(last.ms);
+      await coldGet(guardian, toHttpRequest(methods['health.overview'], {}).url, 'identity');
+      for (const form of FORMS) {
+        const path = toHttpRequest(methods['health.overview'], { form }).url;
+        for (const encoding of ENCODINGS) {
+          const times: number[] = [];
+          let last: Fetched | undefined;
+          for (let i = 0; i < rounds; i++) {
+            last = await coldGet(guardian, path, encoding);
+            times.push(last.ms);
+          }
+          times.sort((a, b) => a - b);
+          if (!last) throw new Error('--cold must be at least 1');
+          if (encoding === 'identity') bodies.set(form, last.body);
+          cold.set(`${form}/${encoding}`, {
+            wireBytes: last.wireBytes,
+            encoding: last.encoding,
+            sample: { n: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) },
+          });
         }
-        times.sort((a, b) => a - b);
-        if (!last) throw new Error('--cold must be at least 1');
-        if (encoding === 'identity') body = last.body;
-        cold.set(encoding, {
-          wireBytes: last.wireBytes,
-          encoding: last.encoding,
-          sample: { n: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) },
-        });
       }
     } finally {
       await guardian.stop();
     }
 
     const options = { iterations: Number(values.iterations), warmup: 2, budgetMs: 30_000 };
-    const gzipTime = await measure(async () => gzipSync(body, COMPRESSION.zlibOptions), options);
-    const brTime = await measure(async () => brotliCompressSync(body, COMPRESSION.brotliOptions), options);
-    const compressTime: Record<Encoding, Sample | null> = { identity: null, gzip: gzipTime, br: brTime };
+    const compressTime = new Map<string, Sample>();
+    for (const form of FORMS) {
+      const body = bodies.get(form) ?? '';
+      compressTime.set(`${form}/gzip`, await measure(async () => gzipSync(body, COMPRESSION.zlibOptions), options));
+      compressTime.set(`${form}/br`, await measure(async () => brotliCompressSync(body, COMPRESSION.brotliOptions), options));
+    }
 
-    const identityBytes = cold.get('identity')?.wireBytes ?? 0;
+    const identityBytes = cold.get('rows/identity')?.wireBytes ?? 0;
     process.stdout.write(
-      `\nfleet overview at ${servers} servers on the wire (guardian serve, cold: a new TCP connection per request, to the decoded, parsed body)\n\n`,
+      `\nfleet overview at ${servers} servers on the wire (guardian serve, cold: a new TCP connection per request, to the decoded, parsed body); ` +
+        `rows: the servers as objects (the API's default), columns: form=columns, as the UI asks for them\n\n`,
     );
     process.stdout.write(
       `${formatTable(
-        ['Accept-Encoding', 'sent as', 'KB on the wire', 'of identity', 'cold p50 ms', 'cold p99 ms', 'compress once p50 ms', 'goal'],
-        ENCODINGS.map((encoding) => {
-          const row = cold.get(encoding);
-          const time = compressTime[encoding];
-          return [
-            encoding === 'identity' ? '(none)' : encoding,
-            row?.encoding ?? '',
-            kb(row?.wireBytes ?? 0),
-            `${(((row?.wireBytes ?? 0) / identityBytes) * 100).toFixed(1)} %`,
-            ms(row?.sample.p50Ms ?? Number.NaN),
-            ms(row?.sample.p99Ms ?? Number.NaN),
-            time ? ms(time.p50Ms) : '',
-            encoding === 'identity' ? '' : '< 300 KB, < 150 ms',
-          ];
-        }),
+        ['form', 'Accept-Encoding', 'sent as', 'KB on the wire', 'of rows as is', 'cold p50 ms', 'cold p99 ms', 'compress once p50 ms', 'goal'],
+        FORMS.flatMap((form) =>
+          ENCODINGS.map((encoding) => {
+            const row = cold.get(`${form}/${encoding}`);
+            const time = compressTime.get(`${form}/${encoding}`);
+            return [
+              form,
+              encoding === 'identity' ? '(none)' : encoding,
+              row?.encoding ?? '',
+              kb(row?.wireBytes ?? 0),
+              `${(((row?.wireBytes ?? 0) / identityBytes) * 100).toFixed(1)} %`,
+              ms(row?.sample.p50Ms ?? Number.NaN),
+              ms(row?.sample.p99Ms ?? Number.NaN),
+              time ? ms(time.p50Ms) : '',
+              encoding === 'identity' ? '' : '< 300 KB, < 150 ms',
+            ];
+          }),
+        ),
       )}\n`,
     );
+    const brTime = compressTime.get('rows/br');
     process.stdout.write(
-      `\ncompress once: this process, the server's settings (gzip level ${COMPRESSION.zlibOptions.level}, br quality ${COMPRESSION.brotliOptions.params[zlib.BROTLI_PARAM_QUALITY]}, text mode), ${gzipTime.n} runs\n`,
+      `\ncompress once: this process, the server's settings (gzip level ${COMPRESSION.zlibOptions.level}, br quality ${COMPRESSION.brotliOptions.params[zlib.BROTLI_PARAM_QUALITY]}, text mode), ${brTime?.n ?? 0} runs\n`,
     );
   } finally {
     await cleanUp();

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { FleetOverview, FleetServer, ServerHealth, SeriesPoint, SeriesRange, ScheduleBacklog } from '@shared/api/health';
+import { gridOf, type FleetOverview, type FleetServer, type ServerHealth, type SeriesPoint, type SeriesRange, type ScheduleBacklog } from '@shared/api/health';
 import { DAY_MS, HOUR_MS, type Clock } from '../clock';
 import type { IncidentStore } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';
@@ -55,7 +55,7 @@ function measuredSince(checks: readonly CheckRuntime[]): number | null {
 export class HealthQueries {
   constructor(private readonly deps: HealthQueryDeps) {}
 
-  overview(filter: { tags?: string[] | undefined; environment?: string | undefined }): FleetOverview {
+  overview(filter: { tags?: string[] | undefined; environment?: string | undefined; form?: 'rows' | 'columns' | undefined }): FleetOverview {
     const { registry, incidents, clock } = this.deps;
     const now = clock.now();
     const counts: Record<string, number> = { up: 0, degraded: 0, down: 0, unknown: 0, paused: 0 };
@@ -122,7 +122,7 @@ export class HealthQueries {
       generatedAt: now,
       schedule: this.deps.backlog(),
       counts,
-      servers,
+      ...(filter.form === 'columns' ? { servers: [], grid: gridOf(servers) } : { servers, grid: null }),
       openIncidents,
       uptime: { h24: uptimeOf(tally.h24), d7: uptimeOf(tally.d7), d30: uptimeOf(tally.d30), since: measuredSince(checksShown) },
       slowest: latency.sort((a, b) => b.latencyMs - a.latencyMs).slice(0, TOP),

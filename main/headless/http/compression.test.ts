@@ -6,7 +6,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { methods, type MethodName } from '@shared/api';
-import type { FleetOverview } from '@shared/api/health';
+import { rowsOf, type FleetOverview } from '@shared/api/health';
 import type { Server } from '@shared/api/servers';
 import { LOCAL_OWNER } from '@shared/permissions';
 import { CHEAP_SCRYPT } from '@core/testing/harness';
@@ -114,6 +114,19 @@ describe('API answers on the wire', () => {
     const after = JSON.parse(decoded(br)) as FleetOverview;
     expect(before.servers).toHaveLength(FLEET);
     expect(after.servers).toEqual(before.servers);
+  });
+
+  it('the overview in columns holds the same servers in fewer bytes, compressed or not', async () => {
+    const rows = await exchange('GET', 'api/v1/health/overview', { ...owner.read, 'accept-encoding': 'br' });
+    const columns = await exchange('GET', 'api/v1/health/overview?form=columns', { ...owner.read, 'accept-encoding': 'br' });
+    expect(columns.status).toBe(200);
+    const asRows = JSON.parse(decoded(rows)) as FleetOverview;
+    const asColumns = JSON.parse(decoded(columns)) as FleetOverview;
+    expect(asRows.grid).toBeNull();
+    expect(asColumns.servers).toEqual([]);
+    expect(asColumns.grid && rowsOf(asColumns.grid)).toEqual(asRows.servers);
+    expect(columns.bytes.length).toBeLessThan(rows.bytes.length);
+    expect(decoded(columns).length).toBeLessThan(decoded(rows).length * 0.8);
   });
 
   it('a tiny answer goes out as it is', async () => {

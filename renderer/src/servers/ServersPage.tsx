@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import type { Server } from '@shared/api/servers';
 import { serverHealthHref } from '../app/routes';
 import { useHealthDialogs } from '../health/health-dialog-store';
+import { useFleetOverview } from '../health/use-fleet-overview';
 import { useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { useDialogStore } from '../state/dialog-store';
@@ -30,7 +31,7 @@ function useFleetSize(): number | undefined {
  * the engine's server.status events and read again when servers change: use-health-events.ts).
  */
 function useServerStatuses(): ReadonlyMap<string, ServerStatusInfo> | undefined {
-  const overview = useMethodQuery('health.overview', {});
+  const overview = useFleetOverview({});
   return useMemo(
     () => (overview.data ? new Map(overview.data.servers.map((server) => [server.id, { status: server.status, checks: server.checks }])) : undefined),
     [overview.data],

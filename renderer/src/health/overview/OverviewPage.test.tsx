@@ -1,5 +1,6 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { gridOf } from '@shared/api/health';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../../auth/session';
 import { fakeClient } from '../../testing/fake-client';
@@ -26,7 +27,8 @@ const servers = [
 
 function renderOverview(data = overview({ servers }), role: Role = 'admin') {
   const client = fakeClient({
-    'health.overview': async () => data,
+    // As Guardian answers: the page asks for the servers in columns.
+    'health.overview': async ({ form }) => (form === 'columns' ? { ...data, servers: [], grid: gridOf(data.servers) } : data),
     'servers.facets': async () => ({ tags: [{ value: 'web', count: 4 }], environments: [{ value: 'production', count: 4 }] }),
   });
   renderWithClient(
@@ -43,7 +45,7 @@ const count = (status: string) => screen.getByTestId(`status-count-${status}`).t
 
 describe('The fleet overview', () => {
   it('shows servers by status, uptime, the slowest, the flakiest and the certificates expiring soonest', async () => {
-    renderOverview(
+    const client = renderOverview(
       overview({
         servers,
         uptime: { h24: 0.99951, d7: 0.9, d30: null, since: 1_600_000_000_000 },
@@ -65,6 +67,8 @@ describe('The fleet overview', () => {
     expect(screen.getByTestId('overview-slowest').textContent).toContain('db-011.25 s');
     expect(screen.getByTestId('overview-flakiest').textContent).toContain('3 incidents · 17 failures');
     expect(screen.getByTestId('overview-certificates').textContent).toContain('5 days');
+    // Read in columns, shown as rows.
+    expect(client.calls.find((call) => call.name === 'health.overview')?.input).toMatchObject({ form: 'columns' });
     // Worst first: the down server's cell leads the grid.
     expect(screen.getAllByTestId('status-cell')[0]?.getAttribute('aria-label')).toMatch(/^db-01: Down/);
   });

@@ -1,12 +1,11 @@
-import { keepPreviousData } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { FleetOverview } from '@shared/api/health';
-import { useMethodQuery } from '../../api/hooks';
 import { useCan } from '../../auth/session';
 import { ErrorState } from '../../ui/ErrorState';
 import { formatCount, plural } from '../../ui/format';
 import { EmptyState, LoadingState, PageHeader } from '../../ui/PageParts';
 import { OverviewIcon } from '../icons';
+import { useFleetOverview } from '../use-fleet-overview';
 import { BacklogBanner } from './BacklogBanner';
 import { gridOrder } from './grid-layout';
 import { useOverviewFilters, overviewInput } from './overview-filters-store';
@@ -85,10 +84,7 @@ export function OverviewPage() {
   const tags = useOverviewFilters((state) => state.tags);
   // Statuses and incidents arrive as events; uptime and the rankings move slowly and are
   // refreshed every couple of minutes instead.
-  const overview = useMethodQuery('health.overview', overviewInput(environment, tags), {
-    placeholderData: keepPreviousData,
-    refetchInterval: AGGREGATES_REFRESH_MS,
-  });
+  const overview = useFleetOverview(overviewInput(environment, tags), AGGREGATES_REFRESH_MS);
   const data = overview.data;
   const bad = data ? (data.counts.down ?? 0) + (data.counts.degraded ?? 0) : 0;
 

@@ -84,6 +84,7 @@ export function overview(overrides: Partial<FleetOverview> = {}): FleetOverview 
     schedule: { late: 0, oldestLagMs: 0, cause: null },
     counts,
     servers,
+    grid: null,
     openIncidents: [],
     uptime: { h24: 0.9995, d7: 0.999, d30: null, since: 1_600_000_000_000 },
     slowest: [],
