@@ -1,10 +1,12 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cpSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventList, methodList, methods, type MethodName } from '@shared/api';
 import type { UpdateChannel, UpdatesStatus } from '@shared/api/updates';
 import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '@shared/permissions';
 import { hashPassword } from '../auth/passwords';
 import { totpCode as codeFor } from '../auth/totp';
-import { CHEAP_ARGON2, RecordingSink, useTempCore, type TestCoreOptions } from '../testing/harness';
+import { CHEAP_ARGON2, RecordingSink, tempCore, useTempCore, type TempCore, type TestCoreOptions } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
 
 /**
@@ -317,25 +319,19 @@ const desktopParts = (): TestCoreOptions => {
   };
 };
 const env = useTempCore({ prefix: 'guardian-permissions-', lazy: true });
-beforeEach(() => {
-  env.start(desktopParts());
-});
 const CALL = { origin: 'test' } as const;
 let passwordHash: string;
-beforeAll(async () => {
-  passwordHash = await hashPassword(GOOD_PASSWORD, CHEAP_ARGON2);
-});
 
 let planted = 0;
-const insertUser = (id: string, username: string, role: Role) =>
-  env.core.database.sqlite
+const insertUser = (sqlite: Database.Database, id: string, username: string, role: Role) =>
+  sqlite
     .prepare(
       `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0)`,
     )
     .run(id, username, username, role, passwordHash);
-const insertSession = (id: string, userId: string) =>
-  env.core.database.sqlite
+const insertSession = (sqlite: Database.Database, id: string, userId: string) =>
+  sqlite
     .prepare(
       `INSERT INTO sessions (id, user_id, token_hash, csrf_token, origin, user_agent, created_at, last_seen_at, expires_at)
        VALUES (?, ?, ?, 'csrf', 'test', 'test', ?, ?, ?)`,
@@ -343,34 +339,46 @@ const insertSession = (id: string, userId: string) =>
     .run(id, userId, `hash-${id}`, Date.now(), Date.now(), Date.now() + 3_600_000);
 
 /**
- * Everything a call of `name` by `role` may aim at, in the state the call needs: the callers'
- * accounts (with a password and a session each), a server with a check, an open incident, a
- * maintenance window, a schedule, a running job (a finished one with a file for
- * `jobs.saveArtifact`), for the vault's methods an unlocked vault with two slots and a secret, and
- * a caller who has just re-authenticated.
+ * What a call finds stored before it: the same for every role, so it is made once per file in a
+ * data dir of its own (a planted data dir) and copied into each call's own data dir (see
+ * {@link plant}). The vault's methods find an unlocked vault with two slots and a secret, and
+ * `jobs.saveArtifact` a finished job with a file; the others neither (the vault's key derivation
+ * and the report's worker thread, once per call, added up).
  */
-async function plant(name: MethodName, role: Role): Promise<Seed> {
-  const { core } = env;
+type Planting = 'plain' | 'vault' | 'artifact';
+const plantingFor = (name: MethodName): Planting =>
+  name === 'jobs.saveArtifact' ? 'artifact' : /^(vault|secrets)\./.test(name) && name !== 'vault.init' ? 'vault' : 'plain';
+type Stored = Omit<Seed, 'sessionId' | 'jobId' | 'totpCode'> & { finishedJobId: string };
+const plantings = new Map<Planting, { dir: TempCore; stored: Stored }>();
+
+/**
+ * The callers' accounts (with a password and a session each), a server with a check, an open
+ * incident, a maintenance window, a schedule, and what `planting` adds, in a data dir that no core
+ * holds open once this returns.
+ */
+async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored: Stored }> {
+  const dir = tempCore({ prefix: `guardian-permissions-${planting}-`, ...desktopParts() });
+  const { core } = dir;
+  const { sqlite } = core.database;
   const owner = LOCAL_OWNER;
   for (const each of ROLES) {
-    insertUser(principalOf(each).id, `the-${each}`, each);
-    insertSession(`${each}-session`, principalOf(each).id);
+    insertUser(sqlite, principalOf(each).id, `the-${each}`, each);
+    insertSession(sqlite, `${each}-session`, principalOf(each).id);
   }
   const server = await core.router.invoke(owner, 'servers.create', { name: 'seeded', host: 'seeded.example.net' }, CALL);
   const userId = '00000000-0000-4000-8000-000000000001';
-  insertUser(userId, 'seeded', 'viewer');
+  insertUser(sqlite, userId, 'seeded', 'viewer');
   const { key } = core.apiKeys.create({ name: 'seeded', role: 'viewer', createdBy: 'system:test', grantor: owner });
   const check = await core.router.invoke(owner, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } } }, CALL);
   const incidentId = '00000000-0000-4000-8000-000000000002';
-  core.database.sqlite
+  sqlite
     .prepare("INSERT INTO incidents (id, server_id, severity, started_at, cause) VALUES (?, ?, 'down', ?, 'seeded outage')")
     .run(incidentId, server.id, Date.now() - 60_000);
   const maintenance = await core.router.invoke(owner, 'maintenance.create', inputFor('maintenance.create', { serverId: server.id } as Seed), CALL);
   const schedule = await core.router.invoke(owner, 'schedules.create', { name: 'seeded', task: 'health.retention', cron: '0 3 * * *', timezone: 'UTC' }, CALL);
 
   let vault = { slotId: '', spareSlotId: '', secretId: '' };
-  // Only the vault's own methods need it made (the cost of its key derivation, once per call, adds up).
-  if (/^(vault|secrets)\./.test(name) && name !== 'vault.init') {
+  if (planting === 'vault') {
     const status = await core.router.invoke(owner, 'vault.init', { slot: { kind: 'passphrase', passphrase: VAULT_PASSPHRASE } }, CALL);
     const more = await core.router.invoke(owner, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: 'a spare passphrase, long' } }, CALL);
     const secret = await core.router.invoke(owner, 'secrets.create', { name: 'seeded', value: { kind: 'password', password: 'hunter2-seeded' } }, CALL);
@@ -378,8 +386,56 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
     const spare = more.slots.find((each) => each.id !== slot?.id);
     if (!slot || !spare) throw new Error('the vault has not two slots');
     vault = { slotId: slot.id, spareSlotId: spare.id, secretId: secret.id };
-    if (name === 'vault.unlock') await core.router.invoke(owner, 'vault.lock', {}, CALL);
   }
+  let finishedJobId = '';
+  if (planting === 'artifact') {
+    const job = await core.router.invoke(owner, 'reports.generate', inputFor('reports.generate', {} as Seed), CALL);
+    const finished = await core.jobs.waitFor(job.id);
+    expect(finished.status).toBe('succeeded');
+    finishedJobId = finished.id;
+  }
+  await dir.stop();
+  return {
+    dir,
+    stored: {
+      serverId: server.id,
+      userId,
+      apiKeyId: key.id,
+      checkId: check.id,
+      incidentId,
+      maintenanceId: maintenance.id,
+      scheduleId: schedule.id,
+      secretId: vault.secretId,
+      slotId: vault.slotId,
+      spareSlotId: vault.spareSlotId,
+      finishedJobId,
+    },
+  };
+}
+
+beforeAll(async () => {
+  passwordHash = await hashPassword(GOOD_PASSWORD, CHEAP_ARGON2);
+  for (const planting of ['plain', 'vault', 'artifact'] as const) plantings.set(planting, await plantDataDir(planting));
+});
+afterAll(async () => {
+  for (const { dir } of plantings.values()) await dir.close();
+});
+
+/**
+ * Everything a call of `name` by `role` may aim at, in the state the call needs: a copy of the
+ * planted data dir ({@link plantDataDir}) with a core of its own open over it, for the vault's
+ * methods the vault unlocked (locked for `vault.unlock`), a caller who has just re-authenticated,
+ * and a running job (a finished one with a file for `jobs.saveArtifact`).
+ */
+async function plant(name: MethodName, role: Role): Promise<Seed> {
+  const planting = plantingFor(name);
+  const source = plantings.get(planting);
+  if (!source) throw new Error(`no ${planting} data dir was planted`);
+  cpSync(source.dir.dataDir, env.dataDir, { recursive: true });
+  const core = env.start(desktopParts());
+  const owner = LOCAL_OWNER;
+  // A vault opens locked; the one planted was unlocked when made.
+  if (planting === 'vault' && name !== 'vault.unlock') await core.router.invoke(owner, 'vault.unlock', inputFor('vault.unlock', {} as Seed), CALL);
 
   await core.router.invoke(principalOf(role), 'auth.reauth', { password: GOOD_PASSWORD }, CALL);
   let totpCode = '';
@@ -392,30 +448,14 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
     await core.router.invoke(principalOf(role), 'auth.totpConfirm', { code: codeFor(secret, Date.now()) }, CALL);
   }
 
-  let jobId: string;
-  if (name === 'jobs.saveArtifact') {
-    const job = await core.router.invoke(owner, 'reports.generate', inputFor('reports.generate', {} as Seed), CALL);
-    jobId = (await core.jobs.waitFor(job.id)).id;
-  } else {
+  let jobId = source.stored.finishedJobId;
+  if (planting !== 'artifact') {
     // Last and without a pause after it: the job starts on the next turn of the event loop, so the call finds it still running.
     const job = await core.router.invoke(owner, 'servers.import', { format: 'csv', content: `name,host\nqueued-${++planted},queued.example.net\n` }, CALL);
     jobId = job.id;
   }
-  return {
-    serverId: server.id,
-    userId,
-    apiKeyId: key.id,
-    sessionId: principalOf(role).sessionId ?? '',
-    checkId: check.id,
-    jobId,
-    incidentId,
-    maintenanceId: maintenance.id,
-    scheduleId: schedule.id,
-    secretId: vault.secretId,
-    slotId: vault.slotId,
-    spareSlotId: vault.spareSlotId,
-    totpCode,
-  };
+  const { finishedJobId: _finished, ...stored } = source.stored;
+  return { ...stored, sessionId: principalOf(role).sessionId ?? '', jobId, totpCode };
 }
 
 /** Every row of every table except the audit log (and its full-text index), as text: equal snapshots mean nothing changed. */
