@@ -49,7 +49,7 @@ export const dnsCheck: CheckType<DnsConfig> = {
     const resolver = new Resolver({ timeout: ctx.timeoutMs, tries: 1 });
     if (config.server) resolver.setServers([config.server]);
     // The resolver's own timeout is per server; the deadline bounds the whole run.
-    const signal = deadline(ctx);
+    const { signal, done } = deadline(ctx);
     const cancel = () => resolver.cancel();
     signal.addEventListener('abort', cancel, { once: true });
     const elapsed = stopwatch();
@@ -68,6 +68,7 @@ export const dnsCheck: CheckType<DnsConfig> = {
       return { status: 'down', latencyMs: null, message: `${config.name} ${reason}` };
     } finally {
       signal.removeEventListener('abort', cancel);
+      done();
     }
   },
 };

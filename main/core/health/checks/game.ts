@@ -1,6 +1,6 @@
 import type { QueryResult } from 'gamedig';
 import { gameConfig, type GameConfig } from '@shared/health/game';
-import { type CheckResult, type CheckType, deadline, hostPort, refusedHost, resolvesToRefused, stopped } from '../check';
+import { type CheckContext, type CheckResult, type CheckType, deadline, hostPort, refusedHost, resolvesToRefused, stopped } from '../check';
 import { tcpCheck } from './tcp';
 
 /**
@@ -103,38 +103,55 @@ export const gameCheck: CheckType<GameConfig> = {
     if (!game) return { status: 'down', latencyMs: null, message: unknownGame(library, config.game) };
     const port = config.port ?? game.port;
     const target = port === undefined ? config.host : hostPort(config.host, port);
-    const signal = deadline(ctx);
-    if (signal.aborted) return stopped(ctx, target);
-    // gamedig resolves the name itself: it is checked here, and its addresses by the guarded lookup.
-    const refused = refusedHost(ctx, config.host) ?? (await resolvesToRefused(ctx, config.host));
-    if (refused) return refused;
-
-    const socketTimeout = Math.max(1, Math.min(SOCKET_TIMEOUT_MS, Math.floor(ctx.timeoutMs / 2)));
-    // gamedig takes no AbortSignal: a query the deadline leaves behind ends on its attemptTimeout.
-    // maxRetries counts tries (0 would mean its default); givenPortOnly stops it trying a given
-    // port twice; the static query shares one UDP socket across runs.
-    const query = library.GameDig.query({
-      type: config.game,
-      host: config.host,
-      ...(config.port === undefined ? {} : { port: config.port, givenPortOnly: true }),
-      maxRetries: 1,
-      socketTimeout,
-      attemptTimeout: ctx.timeoutMs,
-      portCache: false,
-    });
-    const outcome = await settle(query, signal);
-    if (!outcome) return stopped(ctx, target);
-    if (outcome.ok) return answered(config, game, outcome.value);
-
-    const reason = failureReason(outcome.error, game, target);
-    if (reason !== null || port === undefined) return { status: 'down', latencyMs: null, message: reason ?? `no ${game.name} answer from ${target}` };
-    // No reason kept: a TCP connect tells a closed port from a server that gave no game answer.
-    const probe = await tcpCheck.run({ host: config.host, port }, { ...ctx, signal });
-    if (signal.aborted) return stopped(ctx, target);
-    return {
-      status: 'down',
-      latencyMs: null,
-      message: probe.status === 'up' ? `${target} accepts connections but gave no ${game.name} answer` : probe.message,
-    };
+    const { signal, done } = deadline(ctx);
+    try {
+      return await askServer(config, ctx, library, game, port, target, signal);
+    } finally {
+      done();
+    }
   },
 };
+
+/** The query itself, within `signal`'s deadline. */
+async function askServer(
+  config: GameConfig,
+  ctx: CheckContext,
+  library: Gamedig,
+  game: Game,
+  port: number | undefined,
+  target: string,
+  signal: AbortSignal,
+): Promise<CheckResult> {
+  if (signal.aborted) return stopped(ctx, target);
+  // gamedig resolves the name itself: it is checked here, and its addresses by the guarded lookup.
+  const refused = refusedHost(ctx, config.host) ?? (await resolvesToRefused(ctx, config.host));
+  if (refused) return refused;
+
+  const socketTimeout = Math.max(1, Math.min(SOCKET_TIMEOUT_MS, Math.floor(ctx.timeoutMs / 2)));
+  // gamedig takes no AbortSignal: a query the deadline leaves behind ends on its attemptTimeout.
+  // maxRetries counts tries (0 would mean its default); givenPortOnly stops it trying a given
+  // port twice; the static query shares one UDP socket across runs.
+  const query = library.GameDig.query({
+    type: config.game,
+    host: config.host,
+    ...(config.port === undefined ? {} : { port: config.port, givenPortOnly: true }),
+    maxRetries: 1,
+    socketTimeout,
+    attemptTimeout: ctx.timeoutMs,
+    portCache: false,
+  });
+  const outcome = await settle(query, signal);
+  if (!outcome) return stopped(ctx, target);
+  if (outcome.ok) return answered(config, game, outcome.value);
+
+  const reason = failureReason(outcome.error, game, target);
+  if (reason !== null || port === undefined) return { status: 'down', latencyMs: null, message: reason ?? `no ${game.name} answer from ${target}` };
+  // No reason kept: a TCP connect tells a closed port from a server that gave no game answer.
+  const probe = await tcpCheck.run({ host: config.host, port }, { ...ctx, signal });
+  if (signal.aborted) return stopped(ctx, target);
+  return {
+    status: 'down',
+    latencyMs: null,
+    message: probe.status === 'up' ? `${target} accepts connections but gave no ${game.name} answer` : probe.message,
+  };
+}

@@ -131,101 +131,110 @@ export const httpCheck: CheckType<HttpConfig> = {
   type: 'http',
   configSchema: httpConfig,
   async run(config, ctx) {
-    const signal = deadline(ctx);
-    const elapsed = stopwatch();
-    let url = new URL(config.url);
-    const origin = url.origin;
-    const { lookup } = reach(ctx);
-    let credential: { name: string; value: string } | null = null;
-    if (config.auth) {
-      const header = credentialHeader(config.auth, hostOf(url), ctx);
-      if ('status' in header) return header;
-      credential = header;
+    const { signal, done } = deadline(ctx);
+    try {
+      return await request(config, ctx, signal);
+    } finally {
+      done();
     }
-    let method: string = config.method;
-    let result: Exchange;
-    const hops: string[] = [];
-    for (;;) {
-      if (signal.aborted) return stopped(ctx, url.host);
-      const refused = refusedHost(ctx, hostOf(url));
-      if (refused) return hops.length ? { ...refused, data: { redirects: hops } } : refused;
-      try {
-        result = await exchange(url, config, method, signal, hopHeaders(config, credential, url.origin === origin), lookup);
-      } catch (error) {
-        if (signal.aborted) return stopped(ctx, url.host);
-        return { status: 'down', latencyMs: null, message: describeError(error, url.host), data: hops.length ? { redirects: hops } : undefined };
-      }
-      const { statusCode = 0, headers } = result.response;
-      const location = headers.location;
-      if (!config.followRedirects || statusCode < 300 || statusCode > 399 || statusCode === 304 || !location) break;
-      if (hops.length >= config.maxRedirects) {
-        return {
-          status: 'down',
-          latencyMs: null,
-          message: `more than ${config.maxRedirects} redirects, last to ${shown(location)}`,
-          data: { redirects: hops },
-        };
-      }
-      const next = new URL(location, url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        return { status: 'down', latencyMs: null, message: `redirect to an unsupported address: ${shown(location)}`, data: { redirects: hops } };
-      }
-      hops.push(shown(next.href));
-      if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) method = 'GET';
-      url = next;
-    }
-    const latencyMs = elapsed();
-    const { response, body, tls } = result;
-    const statusCode = response.statusCode ?? 0;
-    const data: Record<string, unknown> = { statusCode, url: url.href };
-    if (hops.length > 0) data.redirects = hops;
-    const down = (message: string): CheckResult => ({ status: 'down', latencyMs, message, data });
-
-    if (!statusAccepted(statusCode, config.expectedStatus)) return down(`expected status ${config.expectedStatus.join(', ')}, got ${statusCode}`);
-
-    if (config.keyword) {
-      const { text, mode, caseSensitive } = config.keyword;
-      const found = caseSensitive ? body.includes(text) : body.toLowerCase().includes(text.toLowerCase());
-      if (mode === 'present' && !found) return down(`keyword "${text}" not found in the response`);
-      if (mode === 'absent' && found) return down(`keyword "${text}" found in the response`);
-    }
-
-    if (config.json) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return down('the response is not JSON');
-      }
-      const actual = atPath(parsed, config.json.path);
-      const expected = config.json.equals;
-      if (actual === undefined) return down(`${config.json.path} is missing from the response`);
-      const equal =
-        actual === expected || (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && String(actual) === expected);
-      if (!equal) return down(`${config.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-    }
-
-    const degraded: string[] = [];
-    const cert = tls?.getPeerX509Certificate();
-    if (cert) {
-      const verdict = judgeCertificate(
-        { cert, authorized: tls?.authorized ?? false, authorizationError: tls?.authorizationError ? String(tls.authorizationError) : undefined },
-        {
-          name: url.hostname.replace(/^\[|\]$/g, ''),
-          now: ctx.now(),
-          expiryDegradedDays: config.certExpiryDays,
-          expiryDownDays: 0,
-          allowUntrusted: config.ignoreTlsErrors,
-        },
-      );
-      data.certificate = verdict.data;
-      // Unless told to ignore them, certificate failures stop the connection above; what is left is
-      // a clock that disagrees with the peer's (ctx.now) and the time left.
-      if (verdict.status === 'down' && !config.ignoreTlsErrors) return down(verdict.message);
-      if (verdict.status === 'degraded') degraded.push(verdict.message);
-    }
-    if (config.degradedAboveMs !== undefined && latencyMs > config.degradedAboveMs) degraded.push(`slow: ${latencyMs} ms, above ${config.degradedAboveMs} ms`);
-    if (degraded.length > 0) return { status: 'degraded', latencyMs, message: degraded.join('; '), data };
-    return { status: 'up', latencyMs, message: `${statusCode} ${response.statusMessage ?? ''}`.trim() + ` in ${latencyMs} ms`, data };
   },
 };
+
+/** The check itself, within `signal`'s deadline. */
+async function request(config: HttpConfig, ctx: CheckContext, signal: AbortSignal): Promise<CheckResult> {
+  const elapsed = stopwatch();
+  let url = new URL(config.url);
+  const origin = url.origin;
+  const { lookup } = reach(ctx);
+  let credential: { name: string; value: string } | null = null;
+  if (config.auth) {
+    const header = credentialHeader(config.auth, hostOf(url), ctx);
+    if ('status' in header) return header;
+    credential = header;
+  }
+  let method: string = config.method;
+  let result: Exchange;
+  const hops: string[] = [];
+  for (;;) {
+    if (signal.aborted) return stopped(ctx, url.host);
+    const refused = refusedHost(ctx, hostOf(url));
+    if (refused) return hops.length ? { ...refused, data: { redirects: hops } } : refused;
+    try {
+      result = await exchange(url, config, method, signal, hopHeaders(config, credential, url.origin === origin), lookup);
+    } catch (error) {
+      if (signal.aborted) return stopped(ctx, url.host);
+      return { status: 'down', latencyMs: null, message: describeError(error, url.host), data: hops.length ? { redirects: hops } : undefined };
+    }
+    const { statusCode = 0, headers } = result.response;
+    const location = headers.location;
+    if (!config.followRedirects || statusCode < 300 || statusCode > 399 || statusCode === 304 || !location) break;
+    if (hops.length >= config.maxRedirects) {
+      return {
+        status: 'down',
+        latencyMs: null,
+        message: `more than ${config.maxRedirects} redirects, last to ${shown(location)}`,
+        data: { redirects: hops },
+      };
+    }
+    const next = new URL(location, url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      return { status: 'down', latencyMs: null, message: `redirect to an unsupported address: ${shown(location)}`, data: { redirects: hops } };
+    }
+    hops.push(shown(next.href));
+    if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) method = 'GET';
+    url = next;
+  }
+  const latencyMs = elapsed();
+  const { response, body, tls } = result;
+  const statusCode = response.statusCode ?? 0;
+  const data: Record<string, unknown> = { statusCode, url: url.href };
+  if (hops.length > 0) data.redirects = hops;
+  const down = (message: string): CheckResult => ({ status: 'down', latencyMs, message, data });
+
+  if (!statusAccepted(statusCode, config.expectedStatus)) return down(`expected status ${config.expectedStatus.join(', ')}, got ${statusCode}`);
+
+  if (config.keyword) {
+    const { text, mode, caseSensitive } = config.keyword;
+    const found = caseSensitive ? body.includes(text) : body.toLowerCase().includes(text.toLowerCase());
+    if (mode === 'present' && !found) return down(`keyword "${text}" not found in the response`);
+    if (mode === 'absent' && found) return down(`keyword "${text}" found in the response`);
+  }
+
+  if (config.json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return down('the response is not JSON');
+    }
+    const actual = atPath(parsed, config.json.path);
+    const expected = config.json.equals;
+    if (actual === undefined) return down(`${config.json.path} is missing from the response`);
+    const equal =
+      actual === expected || (typeof expected === 'string' && (typeof actual === 'number' || typeof actual === 'boolean') && String(actual) === expected);
+    if (!equal) return down(`${config.json.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  }
+
+  const degraded: string[] = [];
+  const cert = tls?.getPeerX509Certificate();
+  if (cert) {
+    const verdict = judgeCertificate(
+      { cert, authorized: tls?.authorized ?? false, authorizationError: tls?.authorizationError ? String(tls.authorizationError) : undefined },
+      {
+        name: url.hostname.replace(/^\[|\]$/g, ''),
+        now: ctx.now(),
+        expiryDegradedDays: config.certExpiryDays,
+        expiryDownDays: 0,
+        allowUntrusted: config.ignoreTlsErrors,
+      },
+    );
+    data.certificate = verdict.data;
+    // Unless told to ignore them, certificate failures stop the connection above; what is left is
+    // a clock that disagrees with the peer's (ctx.now) and the time left.
+    if (verdict.status === 'down' && !config.ignoreTlsErrors) return down(verdict.message);
+    if (verdict.status === 'degraded') degraded.push(verdict.message);
+  }
+  if (config.degradedAboveMs !== undefined && latencyMs > config.degradedAboveMs) degraded.push(`slow: ${latencyMs} ms, above ${config.degradedAboveMs} ms`);
+  if (degraded.length > 0) return { status: 'degraded', latencyMs, message: degraded.join('; '), data };
+  return { status: 'up', latencyMs, message: `${statusCode} ${response.statusMessage ?? ''}`.trim() + ` in ${latencyMs} ms`, data };
+}

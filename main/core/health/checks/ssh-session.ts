@@ -70,11 +70,14 @@ export function withSshSession(
   if (refused) return Promise.resolve(refused);
   const { lookup } = reach(ctx);
   const target = hostPort(host, port);
-  const signal = deadline(ctx);
+  const { signal, done } = deadline(ctx);
   const elapsed = stopwatch();
 
   return new Promise<CheckResult>((resolve, reject) => {
-    if (signal.aborted) return resolve(stopped(ctx, target));
+    if (signal.aborted) {
+      done();
+      return resolve(stopped(ctx, target));
+    }
     // ssh2 is CommonJS: under Node's ESM loader only its default export is sure to exist.
     const client = new ssh2.Client();
     let settled = false;
@@ -85,6 +88,7 @@ export function withSshSession(
     const close = () => {
       settled = true;
       signal.removeEventListener('abort', onAbort);
+      done();
       client.end();
       // end() only sends the goodbye; a peer that never answers would keep the socket open.
       setImmediate(() => client.destroy());
