@@ -106,6 +106,7 @@ interface BrowserGlobals {
   localStorage: { getItem(key: string): string | null };
   matchMedia(query: string): { matches: boolean };
   document: unknown;
+  requestAnimationFrame(callback: () => void): number;
   axe?: { run(context: unknown, options: RunOptions): Promise<AxeResults> };
 }
 
@@ -144,6 +145,15 @@ async function showTheme(page: Page, theme: ThemeName): Promise<void> {
   });
   if (pinned !== null) throw new Error(`expectAccessible: this page chose the ${pinned} theme, so only that one can be checked`);
   await expect(page.locator('html')).not.toHaveAttribute('data-theme', theme === 'dark' ? 'light' : 'dark');
+  // The app follows the change on its own time (the media query's change event, then React and
+  // what it redraws, such as a chart's legend): two frames on, it has painted the new theme.
+  await page.evaluate(
+    () =>
+      new Promise<void>((done) => {
+        const { requestAnimationFrame } = globalThis as unknown as BrowserGlobals;
+        requestAnimationFrame(() => requestAnimationFrame(() => done()));
+      }),
+  );
 }
 
 function describe(check: Check): string {
