@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_OWNER, type Role } from '@shared/permissions';
 import { createCore } from '@core/app';
@@ -74,8 +74,37 @@ export function tempDir(prefix = 'guardian-test-'): string {
   return dir;
 }
 
+/**
+ * How many commands run, or serves start, at once in this worker; the others wait for a turn, and
+ * their time limit starts with it. A Node start is a second of CPU: a test that fires a dozen side
+ * by side gains nothing on a machine of a few cores, and its last ones would spend their time limit
+ * queued for the CPU. A serve gives its turn back once it listens.
+ */
+const COMMANDS_AT_ONCE = Math.max(2, availableParallelism());
+let commandsRunning = 0;
+const commandsWaiting: (() => void)[] = [];
+
+async function commandTurn(): Promise<() => void> {
+  if (commandsRunning >= COMMANDS_AT_ONCE) await new Promise<void>((resolve) => commandsWaiting.push(resolve));
+  else commandsRunning++;
+  return () => {
+    const next = commandsWaiting.shift();
+    if (next) next();
+    else commandsRunning--;
+  };
+}
+
 /** Runs one CLI command to its end (killed after `timeoutMs`); `stdin` is piped in, then closed. */
 export async function runCli(args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
+  const done = await commandTurn();
+  try {
+    return await runCommand(args, options);
+  } finally {
+    done();
+  }
+}
+
+async function runCommand(args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string }): Promise<CliResult> {
   const child = spawnCli(args, options.env, options.stdin);
   let stdout = '';
   let stderr = '';
@@ -161,7 +190,14 @@ export async function startGuardian(
   // Every call but sign-in needs credentials: an owner key, made before the start.
   const token = options.apiKey === false ? null : await bootstrapOwnerKey(dataDir);
   const auth = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
-  const child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env, undefined, options.nodeArgs);
+  const started = await commandTurn();
+  let child: ChildProcess;
+  try {
+    child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env, undefined, options.nodeArgs);
+  } catch (error) {
+    started();
+    throw error;
+  }
   let stdout = '';
   let stderr = '';
   const stderrWaiters = new Set<() => void>();
@@ -183,6 +219,8 @@ export async function startGuardian(
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
+  } finally {
+    started();
   }
 
   const at = (path: string) => new URL(path.replace(/^\//, ''), url);
