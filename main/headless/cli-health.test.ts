@@ -5,6 +5,7 @@ import type { Check } from '@shared/api/checks';
 import type { FleetOverview } from '@shared/api/health';
 import { formatDuration, parseDuration } from './cli-health';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { onDataDir } from './testing/in-process';
 
 const listening: { close(): void }[] = [];
 afterAll(async () => {
@@ -32,10 +33,16 @@ async function checksJson(dataDir: string, ...args: string[]): Promise<Check[]> 
   return JSON.parse(result.stdout) as Check[];
 }
 
-/** A server with no check of its own: each test adds the checks it is about. */
-async function addServer(dataDir: string, name: string, host: string, ...args: string[]): Promise<void> {
-  expect(await runCli(['servers', 'add', '--name', name, '--host', host, '--no-check', '--data-dir', dataDir, ...args])).toMatchObject({ code: 0 });
+/**
+ * A server with no check of its own, as `guardian servers add --no-check` adds it (cli.test.ts runs
+ * that command), made in this process: each test adds the checks it is about.
+ */
+async function addServer(dataDir: string, server: { name: string; host: string; port?: number; environment?: string; tags?: string[] }): Promise<void> {
+  await onDataDir(dataDir, (call) => call('servers.create', { ...server, monitor: false }));
 }
+
+/** The checks saved in the data dir, read in this process (what `check list --json` prints). */
+const savedChecks = (dataDir: string) => onDataDir(dataDir, async (call) => (await call('checks.list', {})).items);
 
 describe('durations', () => {
   it.each([
@@ -71,13 +78,14 @@ describe('durations', () => {
 describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
   it('adds checks that list shows; pause and resume change the state list shows', async () => {
     const dataDir = tempDir();
-    await addServer(dataDir, 'web-1', '127.0.0.1', '--port', '2222');
+    await addServer(dataDir, { name: 'web-1', host: '127.0.0.1', port: 2222 });
     const [tcp, ssh] = await Promise.all([
       runCli(['check', 'add', 'web-1', '--type', 'tcp', '--port', '8080', '--interval', '30s', '--name', 'app port', '--data-dir', dataDir]),
       runCli(['check', 'add', 'web-1', '--type', 'ssh', '--interval', '5m', '--retries', '2', '--confirm-after', '3', '--json', '--data-dir', dataDir]),
     ]);
     expect(tcp).toMatchObject({ code: 0, stderr: '' });
-    expect(tcp.stdout).toMatch(/^added app port to web-1 \([0-9a-f-]{36}\)\n$/);
+    const appPort = /^added app port to web-1 \(([0-9a-f-]{36})\)\n$/.exec(tcp.stdout)?.[1];
+    expect(appPort, tcp.stdout).toBeDefined();
     expect(ssh).toMatchObject({ code: 0, stderr: '' });
     // The host and SSH port come from the server when not given.
     expect(JSON.parse(ssh.stdout)).toMatchObject({
@@ -98,9 +106,7 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
       expect.stringMatching(/^[0-9a-f-]{36}\s+web-1\s+SSH 127\.0\.0\.1:2222\s+ssh\s+127\.0\.0\.1:2222\s+5m\s+unknown\s+-\s+-$/),
     ]);
 
-    const appPort = (await checksJson(dataDir)).find((check) => check.name === 'app port');
-    expect(appPort).toBeDefined();
-    const paused = await runCli(['check', 'pause', appPort?.id ?? '', '--data-dir', dataDir]);
+    const paused = await runCli(['check', 'pause', appPort ?? '', '--data-dir', dataDir]);
     expect(paused).toMatchObject({ code: 0, stdout: 'paused 1 check\n' });
     const states = async () => Object.fromEntries((await checksJson(dataDir, '--server', 'web-1')).map((check) => [check.name, check.state]));
     expect(await states()).toEqual({ 'app port': 'paused', 'SSH 127.0.0.1:2222': 'unknown' });
@@ -139,12 +145,13 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     expect(asJson.code).toBe(4);
     expect(JSON.parse(asJson.stdout)).toMatchObject({ status: 'down', latencyMs: null });
     // Nothing was saved.
-    expect(await checksJson(dataDir)).toEqual([]);
+    expect(await savedChecks(dataDir)).toEqual([]);
   });
 
   it('prints the fleet status as a table and as JSON, filtered by environment', async () => {
     const dataDir = tempDir();
-    await Promise.all([addServer(dataDir, 'web-1', '10.0.0.5', '--environment', 'staging'), addServer(dataDir, 'db-1', '10.0.0.6', '--tag', 'db')]);
+    await addServer(dataDir, { name: 'web-1', host: '10.0.0.5', environment: 'staging' });
+    await addServer(dataDir, { name: 'db-1', host: '10.0.0.6', tags: ['db'] });
     expect(await runCli(['check', 'add', 'web-1', '--type', 'tcp', '--port', '80', '--paused', '--data-dir', dataDir])).toMatchObject({ code: 0 });
 
     const [json, table, staging] = await Promise.all([
@@ -172,7 +179,7 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
 
   it('refuses bad input with a clear error and the right exit code', async () => {
     const dataDir = tempDir();
-    await addServer(dataDir, 'web-1', '10.0.0.5');
+    await addServer(dataDir, { name: 'web-1', host: '10.0.0.5' });
     const add = (...args: string[]) => runCli(['check', 'add', 'web-1', '--data-dir', dataDir, ...args]);
     const [badJson, badInterval, tooShort, wrongFlag, badUrl, noServer] = await Promise.all([
       add('--type', 'tcp', '--config', '{port: 80'),
@@ -197,6 +204,6 @@ describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
     expect(wrongFlag.stderr).toBe("error: --url does not apply to tcp checks.\nhint: tcp checks take --host, --port, --config '{…}'.\n");
     expect(noServer).toMatchObject({ code: 1, stdout: '' });
     expect(noServer.stderr).toMatch(/^error: There is no server named "nope"\.$/m);
-    expect(await checksJson(dataDir)).toEqual([]);
+    expect(await savedChecks(dataDir)).toEqual([]);
   });
 });
