@@ -1,15 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Me } from '@shared/api/auth';
 import type { ApiKey, User } from '@shared/api/users';
-import { cleanUp, runCli, startGuardian, tempDir } from './testing/guardian';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
+import { startHttpServer } from './http/server';
+import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { onDataDir } from './testing/in-process';
 
 afterAll(cleanUp);
 
-async function usersJson(dataDir: string): Promise<User[]> {
-  const result = await runCli(['user', 'list', '--json', '--data-dir', dataDir]);
-  expect(result).toMatchObject({ code: 0, stderr: '' });
-  return JSON.parse(result.stdout) as User[];
-}
+/** The accounts saved in the data dir, read in this process (what `user list --json` prints). */
+const savedUsers = (dataDir: string): Promise<User[]> => onDataDir(dataDir, async (call) => (await call('users.list', {})).items);
 
 async function keysJson(dataDir: string): Promise<ApiKey[]> {
   const result = await runCli(['apikey', 'list', '--json', '--data-dir', dataDir]);
@@ -43,9 +44,9 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
     });
 
     expect(await runCli(['user', 'disable', 'bob', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'disabled bob\n' });
-    expect(state(await usersJson(dataDir)).bob).toMatchObject({ disabled: true });
+    expect(state(await savedUsers(dataDir)).bob).toMatchObject({ disabled: true });
     expect(await runCli(['user', 'enable', 'bob', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'enabled bob\n' });
-    expect(state(await usersJson(dataDir)).bob).toMatchObject({ disabled: false });
+    expect(state(await savedUsers(dataDir)).bob).toMatchObject({ disabled: false });
 
     const [lastOwner, reset] = await Promise.all([
       runCli(['user', 'delete', 'alice', '--data-dir', dataDir]),
@@ -55,22 +56,28 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
     expect(lastOwner.stderr).toMatch(/^error: That would delete the last owner\.$/m);
     expect(lastOwner.stderr).toMatch(/^hint: Make another account an owner first/m);
     expect(reset).toMatchObject({ code: 0, stdout: 'reset the password of bob; it must be changed at next sign-in\n' });
-    expect(Object.keys(state(await usersJson(dataDir)))).toEqual(['alice', 'bob']);
+    expect(Object.keys(state(await savedUsers(dataDir)))).toEqual(['alice', 'bob']);
 
-    // The passwords the CLI stored are the ones that sign in.
-    const guardian = await startGuardian({ dataDir, apiKey: false });
-    const signIn = async (username: string, password: string) => {
-      const response = await fetch(guardian.at('api/v1/auth/login'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-      return { status: response.status, body: (await response.json()) as Me };
-    };
-    expect(await signIn('alice', alicePassword)).toMatchObject({ status: 200, body: { role: 'owner', mustChangePassword: true } });
-    expect(await signIn('bob', 'bob temporary sentence 99')).toMatchObject({ status: 200, body: { role: 'viewer', mustChangePassword: true } });
-    expect((await signIn('bob', 'bob first sentence 2024')).status).toBe(401);
-    await guardian.stop();
+    // The passwords the CLI stored are the ones that sign in, over HTTP (served from this process:
+    // the sign-in is what is proven here, not a serve start).
+    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const server = await startHttpServer({ core, host: '127.0.0.1', port: 0 });
+    try {
+      const signIn = async (username: string, password: string) => {
+        const response = await fetch(new URL('api/v1/auth/login', server.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+        return { status: response.status, body: (await response.json()) as Me };
+      };
+      expect(await signIn('alice', alicePassword)).toMatchObject({ status: 200, body: { role: 'owner', mustChangePassword: true } });
+      expect(await signIn('bob', 'bob temporary sentence 99')).toMatchObject({ status: 200, body: { role: 'viewer', mustChangePassword: true } });
+      expect((await signIn('bob', 'bob first sentence 2024')).status).toBe(401);
+    } finally {
+      await server.close();
+      await core.close();
+    }
   });
 
   it.each([
@@ -82,7 +89,7 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toMatch(new RegExp(`^error: .*${rule}`, 'm'));
     expect(result.stderr).toMatch(/^hint: \S/m);
-    expect(await usersJson(dataDir)).toEqual([]);
+    expect(await savedUsers(dataDir)).toEqual([]);
   });
 
   it('creates a key printing one line of JSON, lists keys without tokens, and revokes', async () => {
@@ -105,7 +112,9 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
 
     const revoked = await runCli(['apikey', 'revoke', id, '--data-dir', dataDir]);
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked ci (${id})\n` });
-    expect(await keysJson(dataDir)).toEqual([expect.objectContaining({ id, revokedAt: expect.any(Number) })]);
+    expect(await onDataDir(dataDir, async (call) => (await call('apikeys.list', {})).items)).toEqual([
+      expect.objectContaining({ id, revokedAt: expect.any(Number) }),
+    ]);
     const table2 = await runCli(['apikey', 'list', '--data-dir', dataDir]);
     expect(table2.stdout).toMatch(new RegExp(`^${id}\\s.*\\srevoked$`, 'm'));
   });
