@@ -4,6 +4,7 @@ import type { Job } from '@shared/api/jobs';
 import type { Schedule } from '@shared/api/schedules';
 import { dataPaths } from '@core/paths';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { onDataDir } from './testing/in-process';
 
 afterAll(cleanUp);
 
@@ -12,6 +13,13 @@ async function schedulesJson(dataDir: string): Promise<Schedule[]> {
   expect(result).toMatchObject({ code: 0, stderr: '' });
   return JSON.parse(result.stdout) as Schedule[];
 }
+
+/** The scheduled jobs saved in the data dir, read in this process (what `job list --json` prints). */
+const savedSchedules = (dataDir: string): Promise<Schedule[]> => onDataDir(dataDir, async (call) => (await call('schedules.list', {})).items);
+
+/** A schedule as `guardian job add NAME --task T --cron C --timezone UTC` adds it, made in this process for the tests of other commands. */
+const schedule = (dataDir: string, name: string, cron: string) =>
+  onDataDir(dataDir, (call) => call('schedules.create', { name, task: 'health.retention', cron, timezone: 'UTC', enabled: true, catchUp: true }));
 
 async function add(dataDir: string, name: string, ...args: string[]) {
   const result = await runCli(['job', 'add', name, '--data-dir', dataDir, ...args]);
@@ -52,12 +60,12 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
     ]);
 
     expect(await runCli(['job', 'remove', 'local', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'removed local\n' });
-    expect((await schedulesJson(dataDir)).map((s) => s.name)).toEqual(['nightly-retention', 'weekly-retention']);
+    expect((await savedSchedules(dataDir)).map((s) => s.name)).toEqual(['nightly-retention', 'weekly-retention']);
   });
 
   it('runs a scheduled job now: progress on standard error, exit 0, and the run in the list', async () => {
     const dataDir = tempDir();
-    await add(dataDir, 'retention', '--task', 'health.retention', '--cron', '15 4 * * *', '--timezone', 'UTC');
+    await schedule(dataDir, 'retention', '15 4 * * *');
 
     const run = await runCli(['job', 'run', 'retention', '--data-dir', dataDir]);
     expect(run).toMatchObject({ code: 0 });
@@ -76,7 +84,7 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
 
   it('exits 1 with the error and a hint when the job cannot run, and records the failed run', async () => {
     const dataDir = tempDir();
-    await add(dataDir, 'legacy', '--task', 'health.retention', '--cron', '0 1 * * *', '--timezone', 'UTC');
+    await schedule(dataDir, 'legacy', '0 1 * * *');
     // A schedule of a task this Guardian no longer has (its domain was removed in an upgrade).
     const sqlite = new Database(dataPaths(dataDir).database);
     sqlite.prepare("UPDATE schedules SET task = 'legacy.cleanup' WHERE name = 'legacy'").run();
@@ -112,7 +120,7 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
     expect(badJson.stderr).toMatch(/^error: option '--params <json>' argument '\{days: 3' is invalid\. not JSON/m);
     expect(noCron).toMatchObject({ code: 2, stdout: '' });
     expect(noCron.stderr).toMatch(/required option '--cron <expression>' not specified/);
-    expect(await schedulesJson(dataDir)).toEqual([]);
+    expect(await savedSchedules(dataDir)).toEqual([]);
   });
 
   it('sets the folders scheduled reports may go to; a report elsewhere, or to a network path, is refused', async () => {
@@ -138,6 +146,6 @@ describe.concurrent('guardian job', { timeout: 90_000 }, () => {
     const elsewhere = await runCli(['job', 'add', 'elsewhere', '--data-dir', dataDir, ...report(tempDir('guardian-elsewhere-'))]);
     expect(elsewhere).toMatchObject({ code: 1, stdout: '' });
     expect(elsewhere.stderr).toMatch(/^error: Scheduled reports may not be written to .*\nhint: Pick a folder inside one the owner allows/);
-    expect((await schedulesJson(dataDir)).map((s) => s.name)).toEqual(['monthly']);
+    expect((await savedSchedules(dataDir)).map((s) => s.name)).toEqual(['monthly']);
   });
 });
