@@ -18,6 +18,8 @@ import { cleanUp, pollUntil, runCli, startGuardian, tempDir, type Guardian } fro
 const DAY0 = Math.floor(Date.now() / DAY_MS) * DAY_MS - 10 * DAY_MS;
 const NAMES = ['web-1', 'db-1', 'edge-ü-1'];
 let dataDir: string;
+/** The serve of the HTTP tests, started once the data dir is seeded, while the CLI tests run. */
+let serving: Promise<Guardian>;
 
 beforeAll(async () => {
   dataDir = tempDir('guardian-cli-reports-');
@@ -30,12 +32,16 @@ beforeAll(async () => {
   } finally {
     await core.close();
   }
+  serving = startGuardian({ dataDir });
+  // Awaited by the HTTP tests; a failed start fails them, not this hook.
+  serving.catch(() => {});
 });
 afterAll(cleanUp);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-describe('guardian report export', () => {
+// Each test writes its own file from the seeded data dir: they run side by side.
+describe.concurrent('guardian report export', { timeout: 60_000 }, () => {
   it('writes a PDF where asked and says where', async () => {
     const out = join(tempDir('guardian-report-out-'), 'uptime.pdf');
     const result = await runCli(
@@ -62,13 +68,15 @@ describe('guardian report export', () => {
 
   it('refuses a half-given custom period and a period past 400 days, writing nothing', async () => {
     const out = join(tempDir('guardian-report-out-'), 'nothing.pdf');
-    const half = await runCli(['report', 'export', '--type', 'uptime', '--from', '2026-01-01', '--out', out, '--data-dir', dataDir]);
+    const [half, long, bad] = await Promise.all([
+      runCli(['report', 'export', '--type', 'uptime', '--from', '2026-01-01', '--out', out, '--data-dir', dataDir]),
+      runCli(['report', 'export', '--type', 'inventory', '--from', '2024-01-01', '--to', '2026-01-01', '--out', out, '--data-dir', dataDir]),
+      runCli(['report', 'export', '--type', 'uptime', '--from', 'yesterday', '--to', '2026-01-01', '--data-dir', dataDir]),
+    ]);
     expect(half.code).toBe(1);
     expect(half.stderr).toContain('Give both --from and --to');
-    const long = await runCli(['report', 'export', '--type', 'inventory', '--from', '2024-01-01', '--to', '2026-01-01', '--out', out, '--data-dir', dataDir]);
     expect(long.code).toBe(1);
     expect(long.stderr).toContain('A report covers at most 400 days');
-    const bad = await runCli(['report', 'export', '--type', 'uptime', '--from', 'yesterday', '--to', '2026-01-01', '--data-dir', dataDir]);
     expect(bad.code).toBe(2);
     expect(existsSync(out)).toBe(false);
   });
@@ -83,7 +91,7 @@ describe('guardian report export', () => {
 describe('a report over HTTP', () => {
   let guardian: Guardian;
   beforeAll(async () => {
-    guardian = await startGuardian({ dataDir });
+    guardian = await serving;
   });
   afterAll(async () => {
     await guardian.stop();
