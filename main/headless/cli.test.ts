@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Server } from '@shared/api/servers';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { onDataDir } from './testing/in-process';
 
 afterAll(cleanUp);
 
@@ -13,6 +14,9 @@ async function listJson(dataDir: string): Promise<Server[]> {
   expect(result).toMatchObject({ code: 0, stderr: '' });
   return JSON.parse(result.stdout) as Server[];
 }
+
+/** The servers saved in the data dir, read in this process (what `servers list --json` prints). */
+const savedServers = (dataDir: string): Promise<Server[]> => onDataDir(dataDir, async (call) => (await call('servers.list', { limit: 10_000 })).items);
 
 // Each command is a fresh Node process (~1.5 s to start from source), so the tests run side by
 // side and get a generous bound.
@@ -75,10 +79,8 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
     expect(both.code).not.toBe(0);
     expect(both.stderr).toMatch(/^error: --no-check and --check-port ask for opposite things\.$/m);
 
-    const checks = await runCli(['check', 'list', '--json', '--data-dir', dataDir]);
-    expect((JSON.parse(checks.stdout) as { config: { host: string; port: number } }[]).map((check) => `${check.config.host}:${check.config.port}`)).toEqual([
-      'shop.example.com:443',
-    ]);
+    const checks = await onDataDir(dataDir, async (call) => (await call('checks.list', {})).items);
+    expect(checks.map((check) => `${String(check.config.host)}:${String(check.config.port)}`)).toEqual(['shop.example.com:443']);
 
     const listed = await runCli(['servers', 'list', '--data-dir', dataDir]);
     expect(listed.stdout.split('\n')[0]).toMatch(/^NAME\s+HOST\s+SSH PORT\s+USER/);
@@ -96,7 +98,7 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
     expect(result.stdout).toContain('2 created, 0 updated, 0 unchanged, 2 rejected; 2 checks added\n');
     expect(result.stdout).toMatch(/^ {2}line 3: port: SSH port must be between 1 and 65535$/m);
     expect(result.stdout).toMatch(/^ {2}line 4: host: /m);
-    expect((await listJson(dataDir)).map((server) => server.name)).toEqual(['a-1', 'a-4']);
+    expect((await savedServers(dataDir)).map((server) => server.name)).toEqual(['a-1', 'a-4']);
 
     // The same file again changes nothing and still reports the bad rows.
     const again = await runCli(['servers', 'import', file, '--data-dir', dataDir, '--json']);
@@ -126,7 +128,7 @@ describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
     const target = tempDir();
     const imported = await runCli(['servers', 'import', csv, '--data-dir', target]);
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('3 created, 0 updated, 0 unchanged, 0 rejected') });
-    expect((await listJson(target)).map(portable)).toEqual((await listJson(source)).map(portable));
+    expect((await savedServers(target)).map(portable)).toEqual((await savedServers(source)).map(portable));
 
     const file = join(tempDir(), 'out.csv');
     const toFile = await runCli(['servers', 'export', '--format', 'csv', '--out', file, '--data-dir', target]);
