@@ -7,6 +7,7 @@ import { migrationsDir, postgresMigrationsDir } from '@core/paths';
 import { TestPostgres } from '@core/testing/postgres';
 import { DB_NOT_READY_EXIT } from './cli-db';
 import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { onDataDir } from './testing/in-process';
 
 /**
  * `guardian db check` and `guardian db migrate`, run as an administrator runs them (the built CLI),
@@ -47,7 +48,7 @@ async function freshUrl(): Promise<{ url: string; withoutPassword: string }> {
 
 const dbEnv = (url: string) => ({ GUARDIAN_DATABASE_URL: url });
 
-describe('guardian db on SQLite', () => {
+describe.concurrent('guardian db on SQLite', () => {
   it('check says the file is not created yet; migrate creates it; check then finds it up to date', async () => {
     const dataDir = join(tempDir('guardian-cli-db-sqlite-'), 'not-yet');
     const before = await runCli(['db', 'check', '--data-dir', dataDir]);
@@ -74,8 +75,9 @@ describe('guardian db on SQLite', () => {
   });
 });
 
+// Each test has a database of its own on the one server; the last one stops the server, so it runs alone.
 describe('guardian db on PostgreSQL', () => {
-  it('check names the server’s version, the verified TLS and an empty schema; migrate creates it; check then finds it up to date', async () => {
+  it.concurrent('check names the server’s version, the verified TLS and an empty schema; migrate creates it; check then finds it up to date', async () => {
     const { url } = await freshUrl();
     const before = await runCli(['db', 'check'], { env: dbEnv(url) });
     expect(before.code).toBe(DB_NOT_READY_EXIT);
@@ -97,7 +99,7 @@ describe('guardian db on PostgreSQL', () => {
     for (const output of [before, migrated, again, after]) expect(output.stdout + output.stderr).not.toContain(PASSWORD);
   });
 
-  it('refuses a password on the command line without repeating it, and takes it from systemd’s credential instead', async () => {
+  it.concurrent('refuses a password on the command line without repeating it, and takes it from systemd’s credential instead', async () => {
     const { url, withoutPassword } = await freshUrl();
     const refused = await runCli(['db', 'check', '--database', url]);
     expect(refused.code).toBe(1);
@@ -111,7 +113,7 @@ describe('guardian db on PostgreSQL', () => {
     expect(checked.stdout).toContain('migrations: not created');
   });
 
-  it('says a database a newer Guardian wrote is newer, and migrate refuses it without writing', async () => {
+  it.concurrent('says a database a newer Guardian wrote is newer, and migrate refuses it without writing', async () => {
     const { url } = await freshUrl();
     expect((await runCli(['db', 'migrate'], { env: dbEnv(url) })).code).toBe(0);
     const client = new pg.Client({ connectionString: url.split('?')[0] });
@@ -128,10 +130,12 @@ describe('guardian db on PostgreSQL', () => {
     await client.end();
   });
 
-  it('copy moves the data folder’s Guardian into an empty PostgreSQL, table by table, and refuses to copy onto data', async () => {
+  it.concurrent('copy moves the data folder’s Guardian into an empty PostgreSQL, table by table, and refuses to copy onto data', async () => {
     const dataDir = tempDir('guardian-cli-db-copy-');
-    for (const name of ['web-1', 'web-2'])
-      expect((await runCli(['servers', 'add', '--data-dir', dataDir, '--name', name, '--host', `${name}.example.net`])).code).toBe(0);
+    // As `guardian servers add` adds them (cli.test.ts runs that command), in this process.
+    await onDataDir(dataDir, async (call) => {
+      for (const name of ['web-1', 'web-2']) await call('servers.create', { name, host: `${name}.example.net` });
+    });
     const { url } = await freshUrl();
 
     const copied = await runCli(['db', 'copy', '--data-dir', dataDir], { env: dbEnv(url) });
