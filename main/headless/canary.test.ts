@@ -193,7 +193,11 @@ describe('canary secrets', () => {
     /** Every answer that is not a deliberate reveal: none of them may carry a canary either. */
     const answers: string[] = [];
 
-    const a = await startGuardian({ args: ['--vault-key-file', keyFileA, '--log-level', 'debug'] });
+    // Both Guardians start side by side; the second is used once the first has exported.
+    const [a, b] = await Promise.all([
+      startGuardian({ args: ['--vault-key-file', keyFileA, '--log-level', 'debug'] }),
+      startGuardian({ args: ['--vault-key-file', keyFileB, '--log-level', 'debug'] }),
+    ]);
     const session = await setUpOwner(a);
 
     // Servers to link the secrets to, by import; then exported as a user would save them.
@@ -309,7 +313,6 @@ describe('canary secrets', () => {
     answers.push(...artifactFiles);
 
     // Into a second Guardian: servers from the CSV export, secrets from the vault export.
-    const b = await startGuardian({ args: ['--vault-key-file', keyFileB, '--log-level', 'debug'] });
     const serversCsv = readFileSync(join(exportDir, readdirSync(exportDir).find((name) => name.endsWith('.csv')) ?? ''), 'utf8');
     await finish(b, (await ok<Job>(b, 'POST', 'api/v1/servers/import', { body: { format: 'csv', content: serversCsv } })).body);
     const wrongImport = await refusal(b, 'POST', 'api/v1/vault/import', { body: { passphrase: canary.wrongPassphrase, content: vaultExport.body.content } });
