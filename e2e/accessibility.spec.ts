@@ -1,5 +1,5 @@
-import type { Locator } from '@playwright/test';
-import { expect, expectAccessible, test } from './fixtures';
+import type { Locator, Page } from '@playwright/test';
+import { expect, expectAccessible, test, type Guardian } from './fixtures';
 import { signedInOwner } from './session';
 
 // Every page an owner can open, found the way a person finds them (the navigation and the user
@@ -12,37 +12,57 @@ async function hrefsIn(links: Locator): Promise<string[]> {
   return hrefs.filter((href): href is string => href?.startsWith('#/') === true);
 }
 
-test('every page of the navigation and the user menu, in both themes', async ({ page, guardian }) => {
-  test.setTimeout(120_000);
-  await signedInOwner(page.request, guardian);
+/** The parts the pages are checked in, side by side: one test of every page took a minute. */
+const PARTS = 2;
+// Each part is a test of its own; with `parallel` the workers share them out, each part signing in
+// to its worker's Guardian for this file (e2e/fixtures.ts).
+test.describe.configure({ mode: 'parallel' });
+
+/** The one server whose health page is among the pages, found or added through the API. */
+async function everyPageServer(page: Page, guardian: Guardian): Promise<string> {
   const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
+  const listed = (await (await page.request.get(`${guardian.url}api/v1/servers`)).json()) as { items: { id: string; name: string }[] };
+  const existing = listed.items.find((server) => server.name === 'every-page-web');
+  if (existing) return existing.id;
   const created = await page.request.post(`${guardian.url}api/v1/servers`, {
     data: { name: 'every-page-web', host: '127.0.0.1', port: Number(new URL(guardian.url).port), environment: 'production', tags: ['web'] },
     headers: { 'x-csrf-token': status.user.csrfToken },
   });
   expect(created.ok(), await created.text()).toBe(true);
-  const server = (await created.json()) as { id: string };
+  return ((await created.json()) as { id: string }).id;
+}
 
-  await page.goto(guardian.url);
-  await expect(page.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
-  await expectAccessible(page, 'overview (start)');
+for (let part = 0; part < PARTS; part++) {
+  test(`every page of the navigation and the user menu, in both themes (part ${part + 1} of ${PARTS})`, async ({ page, guardian }) => {
+    test.setTimeout(120_000);
+    await signedInOwner(page.request, guardian);
+    const serverId = await everyPageServer(page, guardian);
 
-  const nav = await hrefsIn(page.getByRole('navigation', { name: 'Main' }).getByRole('link'));
-  await page.getByTestId('user-menu').click();
-  const menu = await hrefsIn(page.getByRole('menuitem'));
-  await page.keyboard.press('Escape');
-  const pages = [...new Set([...nav, ...menu, `#/servers/${server.id}/health`])];
-  // The owner sees every page there is: if one goes missing from the menus, this says so.
-  expect(pages.length).toBeGreaterThanOrEqual(12);
+    // The pages there are, read from the menus of the start page. The first part checks that page
+    // itself; the others read the menus on a page of their own, which shows nothing they check.
+    const menus = part === 0 ? page : await page.context().newPage();
+    await menus.goto(guardian.url);
+    await expect(menus.getByRole('heading', { name: 'Overview', exact: true })).toBeVisible();
+    if (part === 0) await expectAccessible(page, 'overview (start)');
+    const nav = await hrefsIn(menus.getByRole('navigation', { name: 'Main' }).getByRole('link'));
+    await menus.getByTestId('user-menu').click();
+    const menu = await hrefsIn(menus.getByRole('menuitem'));
+    await menus.keyboard.press('Escape');
+    if (menus !== page) await menus.close();
+    const pages = [...new Set([...nav, ...menu, `#/servers/${serverId}/health`])];
+    // The owner sees every page there is: if one goes missing from the menus, this says so.
+    expect(pages.length).toBeGreaterThanOrEqual(12);
 
-  for (const href of pages) {
-    await page.goto(`${guardian.url}${href}`);
-    await expect(page.locator('main#main h1').first()).toBeVisible();
-    // Loaded: no page-level loading state is left (a spinner in a state box).
-    await expect(page.locator('main#main .state .spinner')).toHaveCount(0);
-    await expectAccessible(page, `page ${href.replace(server.id, ':id')}`, { screenshot: true });
-  }
-});
+    // Every PARTS-th page, so a page added to the menus lands in one of the parts.
+    for (const href of pages.filter((_, index) => index % PARTS === part)) {
+      await page.goto(`${guardian.url}${href}`);
+      await expect(page.locator('main#main h1').first()).toBeVisible();
+      // Loaded: no page-level loading state is left (a spinner in a state box).
+      await expect(page.locator('main#main .state .spinner')).toHaveCount(0);
+      await expectAccessible(page, `page ${href.replace(serverId, ':id')}`, { screenshot: true });
+    }
+  });
+}
 
 test('a test that shows a page without checking it fails', async ({ page, guardian }) => {
   test.fail(true, 'the accessibility fixture (e2e/fixtures.ts) fails a test that showed #/jobs without expectAccessible there');
