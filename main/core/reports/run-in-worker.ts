@@ -1,5 +1,9 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { BuildOptions, Metafile } from 'esbuild';
 import { AppError, type AppErrorShape } from '@shared/api/errors';
 import type { JobContext } from '../jobs';
 import { packageRoot } from '../paths';
@@ -14,8 +18,10 @@ import type { ReportTask } from './generate';
  * then discards the file.
  *
  * Where the worker's code is:
- * - from source (tsx, vitest): report-worker.ts, with tsx's loader registered in the thread
- *   first (Node 20 does not apply a parent's `--import tsx` hooks to a worker's entry);
+ * - from source (tsx, vitest): report-worker.ts bundled by esbuild (which tsx and Vite run on)
+ *   into one ES module per process, made again when a file it was made from changes (Node 20
+ *   does not apply a parent's `--import tsx` hooks to a worker's entry, and a thread that
+ *   registered tsx's loader itself spent about a second on it, several times the report);
  * - built (electron-vite): out/main/report-worker.js, an entry of its own in
  *   electron.vite.config.ts, found from the package root (the calling code lands in a shared chunk
  *   whose folder depends on rollup);
@@ -36,10 +42,69 @@ const fromSource = import.meta.url.endsWith('.ts');
 
 function startWorker(task: ReportTask): Worker {
   if (!fromSource) return new Worker(join(packageRoot, 'out', 'main', 'report-worker.js'), { workerData: task });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./report-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: task });
+  return new Worker(sourceBundle(), { workerData: task });
+}
+
+/** From source: this process's bundle of the worker, and the files it was made from with their times then. */
+let bundle: { entry: string; inputs: Map<string, number> } | undefined;
+
+/**
+ * The worker's code from source as one ES module (its lazily loaded parts in chunks of their
+ * own), under node_modules/.cache so its packages resolve as the source's do; made once per
+ * process, and again when a file it was made from has changed since. Removed when the process exits.
+ */
+function sourceBundle(): string {
+  if (bundle && [...bundle.inputs].every(([file, mtime]) => modifiedAt(file) === mtime)) return bundle.entry;
+  // esbuild is a tool of the source checkout (tsx and Vite run on it), never loaded by the built app.
+  const esbuild = createRequire(import.meta.url)('esbuild') as { buildSync(options: BuildOptions): { metafile?: Metafile } };
+  const cache = join(packageRoot, 'node_modules', '.cache', 'guardian-report-worker');
+  const outdir = join(cache, String(process.pid));
+  if (!bundle) {
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    // Those of processes that ended without their exit handlers (a test runner's killed workers).
+    for (const pid of existsSync(cache) ? readdirSync(cache) : []) if (!isRunning(Number(pid))) rmSync(join(cache, pid), { recursive: true, force: true });
+  }
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const times = new Map<string, number>();
+  const { metafile } = esbuild.buildSync({
+    entryPoints: [fileURLToPath(new URL('./report-worker.ts', import.meta.url))],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    absWorkingDir: packageRoot,
+    tsconfig: join(packageRoot, 'tsconfig.json'),
+    outdir,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  for (const input of Object.keys(metafile?.inputs ?? {})) {
+    const file = join(packageRoot, input);
+    times.set(file, modifiedAt(file));
+  }
+  bundle = { entry: join(outdir, 'report-worker.js'), inputs: times };
+  return bundle.entry;
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function modifiedAt(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return -1;
+  }
 }
 
 /** Makes the report's file in a worker thread; settles once the thread has ended (its file closed). */
