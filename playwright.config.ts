@@ -22,7 +22,9 @@ export default defineConfig({
   outputDir: 'test-results',
   // A spec file's tests share one `guardian serve` (e2e/fixtures.ts) and run in order, in one
   // worker; files share nothing (each worker starts its own serve over its own data folder), so
-  // they run side by side. At least two workers: much of a flow is waiting on the browser.
+  // they run side by side. A file whose tests share no state says `mode: 'parallel'`, and its tests
+  // are shared out too (e2e/accessibility.spec.ts). At least two workers: much of a flow is
+  // waiting on the browser.
   fullyParallel: false,
   workers: Math.max(2, availableParallelism()),
   retries: 0,
