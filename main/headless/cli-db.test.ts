@@ -48,7 +48,7 @@ async function freshUrl(): Promise<{ url: string; withoutPassword: string }> {
 
 const dbEnv = (url: string) => ({ GUARDIAN_DATABASE_URL: url });
 
-describe.concurrent('guardian db on SQLite', () => {
+describe.concurrent('guardian db on SQLite', { timeout: 90_000 }, () => {
   it('check says the file is not created yet; migrate creates it; check then finds it up to date', async () => {
     const dataDir = join(tempDir('guardian-cli-db-sqlite-'), 'not-yet');
     const before = await runCli(['db', 'check', '--data-dir', dataDir]);
@@ -76,7 +76,7 @@ describe.concurrent('guardian db on SQLite', () => {
 });
 
 // Each test has a database of its own on the one server; the last one stops the server, so it runs alone.
-describe('guardian db on PostgreSQL', () => {
+describe('guardian db on PostgreSQL', { timeout: 90_000 }, () => {
   it.concurrent('check names the server’s version, the verified TLS and an empty schema; migrate creates it; check then finds it up to date', async () => {
     const { url } = await freshUrl();
     const before = await runCli(['db', 'check'], { env: dbEnv(url) });
