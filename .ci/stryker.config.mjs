@@ -7,7 +7,12 @@
 /** The critical modules, with the tests that prove each (Stryker runs only these, and per test only those that reach a mutant). */
 const CRITICAL = {
   'main/core/vault/crypto.ts': ['main/core/vault/crypto.test.ts', 'main/core/vault/service.test.ts', 'main/core/vault/full-rotation.test.ts'],
-  'main/core/vault/slots.ts': ['main/core/vault/service.test.ts', 'main/core/vault/full-rotation.test.ts', 'main/core/vault/crypto.test.ts'],
+  'main/core/vault/slots.ts': [
+    'main/core/vault/service.test.ts',
+    'main/core/vault/full-rotation.test.ts',
+    'main/core/vault/crypto.test.ts',
+    'main/core/vault/key-hygiene.test.ts',
+  ],
   'main/core/vault/keyring.ts': ['main/core/vault/keyring.test.ts', 'main/core/vault/service.test.ts'],
   'main/core/api/router.ts': ['main/core/api/router.test.ts', 'main/core/api/permissions.test.ts'],
   'main/core/api/errors.ts': ['main/core/api/errors.test.ts', 'main/core/api/router.test.ts'],

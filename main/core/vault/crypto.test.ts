@@ -52,6 +52,13 @@ describe('seal and open (AES-256-GCM)', () => {
   const key = newKey();
   const plain = Buffer.from('the quick brown fox', 'utf8');
 
+  it('round-trips an empty value, the shortest sealed form there is (nonce ‖ tag), and refuses one byte less', () => {
+    const sealed = seal(key, Buffer.alloc(0), 'id-1:note');
+    expect(sealed.length).toBe(12 + 16);
+    expect(open(key, sealed, 'id-1:note').length).toBe(0);
+    expect(() => open(key, sealed.subarray(1), 'id-1:note')).toThrow('sealed data is too short');
+  });
+
   it('round-trips, with nonce ‖ ciphertext ‖ tag and a fresh nonce every time', () => {
     const a = seal(key, plain, 'id-1:password');
     const b = seal(key, plain, 'id-1:password');
@@ -263,6 +270,16 @@ describe('the scrypt costs Guardian accepts', () => {
     [{ N: 2 ** 17 + 1, r: 8, p: 1 }, false],
   ])('against what it writes in production: %o → %s', (params, accepted) => {
     expect(scryptAccepted(params, DEFAULT_SCRYPT)).toBe(accepted);
+  });
+
+  it.each([
+    [{ N: 2, r: 1, p: 1 }, true],
+    [{ N: 4, r: 1, p: 1 }, true],
+    [{ N: 1, r: 1, p: 1 }, false],
+    [{ N: 2.5, r: 1, p: 1 }, false],
+    [{ N: 3, r: 1, p: 1 }, false],
+  ])('against the smallest cost a core can be given: %o → %s (N is a whole power of two above 1, whatever the bounds allow)', (params, accepted) => {
+    expect(scryptAccepted(params, { N: 2, r: 1, p: 1 })).toBe(accepted);
   });
 
   it('in production are the ones that ship (N 2^17, r 8, p 1): a default core opens such a file, and refuses one a step too dear before deriving', async () => {

@@ -224,6 +224,21 @@ describe('what a full rotation refuses, changing nothing', () => {
     expect(copyOf(c)).toEqual(before);
   });
 
+  it('a passphrase slot that opens, but to a key that is not this vault’s (planted in the database): the passphrase proves nothing, and nothing changes', async () => {
+    const { c, status } = await vaultWithEverySlot();
+    // Someone who can write the database swaps the kept slot for one the same passphrase opens, wrapping a key of their own.
+    const kept = slotId(status, 'kept');
+    const row = copyOf(c).slots.find((slot) => slot.id === kept);
+    if (!row) throw new Error('no kept slot');
+    const key = await deriveKey(KEPT, JSON.parse(row.params) as ScryptParams);
+    const foreign = seal(key, newKey(), `guardian-vault-kek:${kept}`).toString('base64');
+    c.database.sqlite.prepare('UPDATE vault_slots SET wrapped_kek = ? WHERE id = ?').run(foreign, kept);
+    const before = copyOf(c);
+    const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: kept, passphrase: KEPT }], dropSlots: [slotId(status, 'leaked')] });
+    expect(error.code).toBe('VAULT_BAD_PASSPHRASE');
+    expect(copyOf(c)).toEqual(before);
+  });
+
   it('a key file slot whose file this Guardian was not given, unless it is named to remove', async () => {
     const { status } = await vaultWithEverySlot();
     const c = await env.restart({ osKeys: workingKeychain(), vaultKeyFile: configuredKeyFile(writeKey('another.key')) });
