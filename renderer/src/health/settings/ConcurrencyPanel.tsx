@@ -12,6 +12,11 @@ type Errors = Partial<Record<keyof Values, string>>;
 
 const FIELD_OF: Record<string, keyof Values> = { maxConcurrentChecks: 'fleet', maxChecksPerHost: 'host' };
 
+const CAP_FIELDS: readonly { field: keyof Values; label: string; help: string }[] = [
+  { field: 'fleet', label: 'Across the fleet', help: '1 to 1024 checks running at the same time' },
+  { field: 'host', label: 'Against one host', help: '1 to 256; a server can have its own, below' },
+];
+
 /** The typed numbers as monitoring.updateSettings' input, for its schema to judge (a word stays a word, and is refused). */
 export function capsInput(values: Values): unknown {
   const number = (text: string) => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : text);
@@ -46,30 +51,20 @@ function CapsForm({ settings, mayWrite }: { settings: MonitoringSettings; mayWri
   return (
     <form className="form" onSubmit={submit} noValidate aria-busy={update.isPending} aria-label="Checks at once">
       <div className="form__row form__row--even">
-        <Field label="Across the fleet" error={errors.fleet} help="1 to 1024 checks running at the same time" testId="caps-fleet">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              inputMode="numeric"
-              disabled={!mayWrite}
-              value={values.fleet}
-              onChange={(event) => edit({ fleet: event.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Against one host" error={errors.host} help="1 to 256; a server can have its own, below" testId="caps-host">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              inputMode="numeric"
-              disabled={!mayWrite}
-              value={values.host}
-              onChange={(event) => edit({ host: event.target.value })}
-            />
-          )}
-        </Field>
+        {CAP_FIELDS.map(({ field, label, help }) => (
+          <Field key={field} label={label} error={errors[field]} help={help} testId={`caps-${field}`}>
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                inputMode="numeric"
+                disabled={!mayWrite}
+                value={values[field]}
+                onChange={(event) => edit({ [field]: event.target.value })}
+              />
+            )}
+          </Field>
+        ))}
       </div>
       <ErrorBanner error={update.error && !update.error.issues?.length ? update.error : null} />
       {mayWrite ? (
