@@ -46,6 +46,7 @@ function run(file: string, args: string[]): Promise<{ code: number; stdout: stri
   });
 }
 
+// These run the POSIX shell launcher through /bin/sh; Windows ships guardian.cmd instead, which needs cmd.exe.
 describe.skipIf(process.platform === 'win32')('the guardian launcher (Linux and macOS)', () => {
   let launcher = '';
   beforeAll(() => {

@@ -30,6 +30,7 @@ async function finished(guardian: Guardian, started: { status: number; body: Job
   });
 }
 
+// Windows has no POSIX file modes (its ACLs are another test's matter): 0600/0700 cannot be checked there.
 describe.skipIf(process.platform === 'win32')('file modes in the data folder', { timeout: 120_000 }, () => {
   it('after a start, a report, an audit export, a scheduled report and a stop: folders 0700, files 0600, nothing for group or others', async () => {
     const guardian = await startGuardian();

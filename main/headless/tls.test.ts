@@ -39,6 +39,7 @@ function request(url: URL, ca: Buffer, verb = 'GET', body?: unknown, headers: Re
   });
 }
 
+// Skipped only without openssl to make the certificate; `npm test` and .ci/run install it, so the suite and CI always run it.
 describe.skipIf(!opensslFound)('guardian serve over TLS (needs openssl on PATH to make a throw-away certificate)', { timeout: 60_000 }, () => {
   let dir: string;
   let cert: Buffer;

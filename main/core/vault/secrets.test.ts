@@ -147,6 +147,7 @@ describe('every kind of secret', () => {
 });
 
 describe('SSH keys', () => {
+  // Skipped only without ssh-keygen to compare against; `npm test` and .ci/run install it, so the suite and CI always run it.
   it.skipIf(!hasSshKeygen)('stores the public key and fingerprint exactly as ssh-keygen prints them, shown without unlocking', async () => {
     const c = await unlockedCore();
     const plain = await create(c, { name: 'deploy key', value: { kind: 'ssh_key', privateKey: keys.plain } });
