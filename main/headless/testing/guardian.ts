@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_OWNER, type Role } from '@shared/permissions';
-import { createCore } from '@core/app';
-import { silentLogger } from '@core/logging/logger';
+import type { Role } from '@shared/permissions';
 import { packageRoot } from '@core/paths';
+import { onDataDir } from './in-process';
 import { freshBuiltCli } from './built-cli';
 
 /**
@@ -125,13 +124,7 @@ async function runCommand(args: readonly string[], options: { timeoutMs?: number
  * server a test runs. cli-accounts.test.ts runs the command itself.
  */
 export async function bootstrapOwnerKey(dataDir: string): Promise<string> {
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
-  try {
-    const { token } = await core.router.invoke(LOCAL_OWNER, 'apikeys.create', { name: 'tests', role: 'owner' }, { origin: 'cli' });
-    return token;
-  } finally {
-    await core.close();
-  }
+  return onDataDir(dataDir, async (call) => (await call('apikeys.create', { name: 'tests', role: 'owner' })).token);
 }
 
 /**
@@ -140,12 +133,7 @@ export async function bootstrapOwnerKey(dataDir: string): Promise<string> {
  * need an account, not the command. cli-accounts.test.ts runs the command itself.
  */
 export async function addAccount(dataDir: string, account: { username: string; password: string; role: Role }): Promise<void> {
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
-  try {
-    await core.router.invoke(LOCAL_OWNER, 'users.create', account, { origin: 'cli' });
-  } finally {
-    await core.close();
-  }
+  await onDataDir(dataDir, (call) => call('users.create', account));
 }
 
 export interface Guardian {
