@@ -27,7 +27,9 @@ function filesThatMockModules(): string[] {
 const mocking = filesThatMockModules();
 /** The path aliases of tsconfig.json, which Vite does not read by itself. */
 const resolve = { alias: { '@shared': join(root, 'shared'), '@core': join(root, 'main/core') } };
-const nodeTest = { environment: 'node', testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as const;
+// GUARDIAN_STRICT_WRITES: a write that did not wait for its turn at the database fails loudly
+// instead of being logged (main/core/db/sqlite-engine.ts); the CLI and serve children inherit it.
+const nodeTest = { environment: 'node', testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks', env: { GUARDIAN_STRICT_WRITES: '1' } } as const;
 
 export default defineConfig({
   test: {

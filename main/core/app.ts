@@ -12,6 +12,7 @@ import { SignInService } from './auth/signin';
 import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throttle';
 import { systemClock, type Clock } from './clock';
 import { openDatabase, type OpenedDatabase } from './db/open';
+import { sqliteEngine, type SqliteDatabase } from './db/sqlite-engine';
 import { EventBus } from './events/bus';
 import { prepareDataFolder } from './file-modes';
 import { HealthService, type HealthDeps } from './health/service';
@@ -73,6 +74,8 @@ export interface CoreOptions {
 export interface Core {
   paths: DataPaths;
   database: OpenedDatabase;
+  /** The async data layer over the same file: transactions and writers take turns here (docs/architecture.md §4). */
+  data: SqliteDatabase;
   router: Router;
   events: EventBus;
   jobs: JobService;
@@ -107,11 +110,15 @@ export function createCore(options: CoreOptions): Core {
 
   const database = openDatabase({ file: paths.database, backupsDir: paths.backups, logger, now: clock.now });
   const { db, sqlite } = database;
+  const data = sqliteEngine(sqlite, paths.database, {
+    onStrayWrite: (statement) => logger.error({ statement: statement.slice(0, 80) }, 'a write ran while another writer held the database'),
+    onStampFailed: (what, error) => logger.warn({ err: error, what }, 'could not record a last-used time'),
+  });
   const metrics = createMetrics();
   metrics.databaseInfo.set(database.engine, 1);
   const events = new EventBus();
   const audit = new AuditLog(sqlite, clock);
-  const jobs = new JobService({ db, events, clock, logger, metrics, newId, onFinished: (job) => audit.append(jobEndEvent(job)) });
+  const jobs = new JobService({ db, turns: data, events, clock, logger, metrics, newId, onFinished: (job) => audit.append(jobEndEvent(job)) });
   const artifacts = new Artifacts(paths.artifacts);
   artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
   const interrupted = jobs.recoverInterrupted();
@@ -119,18 +126,19 @@ export function createCore(options: CoreOptions): Core {
   // A secret linked to a server goes to its host (SecretStore.use): a new host has to be linked again.
   const servers = new ServerService({ db, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
   const startedAt = clock.now();
-  const sessions = new SessionStore(db, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
+  const sessions = new SessionStore(db, data, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
   const accounts = new AccountStore(db, clock, sessions, newId, options.passwordCost);
-  const apiKeys = new ApiKeyStore(db, clock, newId);
+  const apiKeys = new ApiKeyStore(db, data, clock, newId);
   const lockout = options.lockout ?? DEFAULT_LOCKOUT;
   const settings = new SettingsStore(db);
   const signIn = new SignInService({
     db,
+    turns: data,
     clock,
     accounts,
     sessions,
     lockout,
-    throttle: new LoginThrottle(db, clock, lockout),
+    throttle: new LoginThrottle(db, data, clock, lockout),
     settings,
     passwordCost: options.passwordCost,
   });
@@ -139,6 +147,7 @@ export function createCore(options: CoreOptions): Core {
   const vaultScryptCost = options.vaultScryptCost ?? DEFAULT_SCRYPT;
   const vault = new VaultService({
     db,
+    turns: data,
     sqlite,
     clock,
     newId,
@@ -148,8 +157,8 @@ export function createCore(options: CoreOptions): Core {
     keyFile: options.vaultKeyFile ?? NO_KEY_FILE,
     scryptCost: vaultScryptCost,
   });
-  const secrets = new SecretStore({ db, clock, newId, keyring, vault });
-  const health = new HealthService({ db, sqlite, clock, newId, events, logger, metrics, settings, secrets, jobs, ...options.health });
+  const secrets = new SecretStore({ db, turns: data, clock, newId, keyring, vault });
+  const health = new HealthService({ db, sqlite, turns: data, clock, newId, events, logger, metrics, settings, secrets, jobs, ...options.health });
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
   const tasks = new TaskRegistry();
   const reports = new ReportService({ sqlite, servers, registry: health.registry, jobs, artifacts, clock });
@@ -160,7 +169,7 @@ export function createCore(options: CoreOptions): Core {
     permission: 'servers:write',
     start: (_params, createdBy) => health.runRetention(createdBy),
   });
-  const auditService = new AuditService({ sqlite, clock, settings, artifacts, jobs });
+  const auditService = new AuditService({ sqlite, turns: data, clock, settings, artifacts, jobs });
   tasks.registerTask({
     kind: 'audit.verify',
     summary: 'Walk the audit log’s hash chain and report whether it is intact.',
@@ -178,7 +187,7 @@ export function createCore(options: CoreOptions): Core {
   const outputFolders = new OutputFolderPolicy(settings, paths.reports);
   tasks.registerTask(reportTask(reports, outputFolders));
   const owners = scheduleOwners({ accounts, apiKeys, clock });
-  const schedules = new ScheduleService({ db, sqlite, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
+  const schedules = new ScheduleService({ db, sqlite, turns: data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
   const handlers = createHandlers({
     servers,
@@ -187,6 +196,7 @@ export function createCore(options: CoreOptions): Core {
     clock,
     importDeps: {
       sqlite,
+      turns: data,
       servers,
       events,
       checks: { assertAllowed: (spec) => health.assertDefaultCheckAllowed(spec), add: (server, spec) => health.addDefaultCheck(server, spec) },
@@ -198,7 +208,7 @@ export function createCore(options: CoreOptions): Core {
       signIn,
       backup: { db, sqlite, clock, keyring, vault, scryptCost: vaultScryptCost },
       clipboard: new SecretClipboard(options.clipboard, clock),
-      guesses: new VaultGuesses(new LoginThrottle(db, clock, lockout), clock),
+      guesses: new VaultGuesses(new LoginThrottle(db, data, clock, lockout), clock),
       events,
     },
     health: createHealthHandlers(health, events),
@@ -217,13 +227,14 @@ export function createCore(options: CoreOptions): Core {
       database: database.engine,
     }),
   });
-  const router = new Router({ handlers, sqlite, audit, logger, metrics });
+  const router = new Router({ handlers, data, audit, logger, metrics });
   const stopUpdateEvents = options.updates?.onChange((status) => events.emit('update.status', status));
 
   let closed = false;
   return {
     paths,
     database,
+    data,
     router,
     events,
     jobs,
@@ -247,6 +258,7 @@ export function createCore(options: CoreOptions): Core {
       await jobs.shutdown();
       await schedules.idle();
       keyring.lock();
+      await data.close();
       database.close();
     },
   };

@@ -13,7 +13,7 @@ import { assertMayAddDefaultCheck, defaultCheckSpec } from '../health/default-ch
 import type { ServerService } from '../servers/service';
 import type { ScheduleMethodName } from '../schedules/handlers';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
-import type { Handlers } from './router';
+import { fromFirstWrite, type Handlers } from './router';
 
 type HealthMethodName = Extract<
   keyof Handlers,
@@ -78,11 +78,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       );
     },
     'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
-    'servers.probe': ({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs),
+    // A probe waits on the network and writes nothing.
+    'servers.probe': fromFirstWrite(({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs)),
     'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),
     'jobs.get': ({ id }) => jobs.get(id),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
-    'jobs.saveArtifact': async ({ id }, ctx) => {
+    // Waits for a person to choose where to save: no writer waits with them.
+    'jobs.saveArtifact': fromFirstWrite(async ({ id }, ctx) => {
       const { artifact, path } = deps.artifacts.file(jobs.get(id));
       assertMayFetch(who(ctx), artifact);
       if (!deps.saveFile) {
@@ -91,7 +93,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         });
       }
       return { savedTo: await deps.saveFile(artifact.fileName, path) };
-    },
+    }),
     'system.info': () => deps.info(),
   };
 }

@@ -4,9 +4,10 @@ import { methodList, methods } from '@shared/api';
 import { AppError, AppErrorShape } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { AuditLog } from '../audit/log';
+import { sqliteEngine, type SqliteDatabase } from '../db/sqlite-engine';
 import { createLogger, silentLogger } from '../logging/logger';
 import { failure, success, useTempCore } from '../testing/harness';
-import { Router, type Handlers } from './router';
+import { fromFirstWrite, Router, type Handlers } from './router';
 
 const NOW = 1_767_225_600_000;
 const VIEWER: Principal = { kind: 'user', id: 'vera', name: 'Vera', role: 'viewer' };
@@ -41,7 +42,7 @@ const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS 
  * A router over the real database and audit log whose handlers are only those given; any other
  * method fails loudly, so a test cannot pass by reaching one by accident.
  */
-function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), sqlite = env.core.database.sqlite): Router {
+function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), sqlite = env.core.database.sqlite, data: SqliteDatabase = env.core.data): Router {
   const { core } = env;
   const unwired = Object.fromEntries(
     Object.keys(methods).map((name) => [
@@ -51,7 +52,7 @@ function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), sqlite
       },
     ]),
   ) as unknown as Handlers;
-  return new Router({ handlers: { ...unwired, ...handlers }, sqlite, audit: new AuditLog(sqlite, clock), logger, metrics: core.metrics });
+  return new Router({ handlers: { ...unwired, ...handlers }, data, audit: new AuditLog(sqlite, clock), logger, metrics: core.metrics });
 }
 
 describe('Router', () => {
@@ -196,6 +197,86 @@ describe('Router', () => {
     expect(serverCount()).toBe(1);
   });
 
+  it('keeps an audited handler that awaits between its writes in one transaction with its event: all of it, or none', async () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+    let fail = true;
+    const router = routerWith({
+      'servers.create': async ({ monitor: _none, ...input }) => {
+        const first = env.core.servers.create(input);
+        await pause();
+        env.core.servers.create({ ...input, name: `${input.name}-twin` });
+        await pause();
+        if (fail) throw new AppError('CONFLICT', 'changed its mind after two awaits', { hint: 'a test' });
+        return { ...first, check: null };
+      },
+    });
+
+    expect(failure(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' })).code).toBe('CONFLICT');
+    expect(serverCount()).toBe(0);
+    fail = false;
+    success(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' }));
+    expect(serverCount()).toBe(2);
+    expect(auditRows().map((row) => row.outcome)).toEqual(['CONFLICT', 'ok']);
+  });
+
+  it('lets no other call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const router = routerWith({
+      'servers.create': async ({ monitor: _none, ...input }) => {
+        order.push(`${input.name} begins`);
+        const created = env.core.servers.create(input);
+        if (input.name === 'slow') {
+          await held;
+          order.push('slow fails');
+          throw new AppError('CONFLICT', 'failed after waiting', { hint: 'a test' });
+        }
+        order.push(`${input.name} ends`);
+        return { ...created, check: null };
+      },
+    });
+    const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const quick = router.call(LOCAL_OWNER, 'servers.create', { name: 'quick', host: '10.0.0.2' }, { origin: 'test' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The quick call has not started: the slow one holds the writers' turn.
+    expect(order).toEqual(['slow begins']);
+    release();
+    expect(failure(await slow).code).toBe('CONFLICT');
+    success(await quick);
+    expect(order).toEqual(['slow begins', 'slow fails', 'quick begins', 'quick ends']);
+    const names = env.core.database.sqlite.prepare('SELECT name FROM servers').all() as { name: string }[];
+    expect(names.map((row) => row.name)).toEqual(['quick']);
+    expect(
+      auditRows()
+        .map((row) => row.outcome)
+        .sort(),
+    ).toEqual(['CONFLICT', 'ok']);
+  });
+
+  it('lets other calls write while a handler marked fromFirstWrite is in its slow part, then commits its writes with its event', async () => {
+    let release = () => {};
+    const slowPart = new Promise<void>((resolve) => (release = resolve));
+    const router = routerWith({
+      // Like a sign-in: a slow check first (argon2), then its writes.
+      'servers.create': fromFirstWrite(async ({ monitor: _none, ...input }) => {
+        if (input.name === 'slow') await slowPart;
+        return { ...(await env.core.data.exclusive(() => env.core.servers.create(input))), check: null };
+      }),
+    });
+    const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    success(await router.call(LOCAL_OWNER, 'servers.create', { name: 'quick', host: '10.0.0.2' }, { origin: 'test' }));
+    // The quick call committed, event included, while the slow one was still waiting.
+    expect(serverCount()).toBe(1);
+    expect(auditRows().map((row) => row.outcome)).toEqual(['ok']);
+    release();
+    success(await slow);
+    expect(serverCount()).toBe(2);
+    expect(auditRows().map((row) => row.outcome)).toEqual(['ok', 'ok']);
+  });
+
   it('records an asynchronous audited call once it settles', async () => {
     const router = routerWith({
       'servers.delete': async ({ id }) => {
@@ -310,10 +391,12 @@ describe('Router', () => {
   it('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
     const holder = env.core.database.sqlite;
     const impatient = new Database(holder.name, { timeout: 0 });
+    const impatientData = sqliteEngine(impatient, holder.name, { closeWriter: true });
     const router = routerWith(
       { 'servers.create': ({ monitor: _none, ...input }) => ({ ...env.core.servers.create(input), check: null }) },
       silentLogger(),
       impatient,
+      impatientData,
     );
     holder.exec('BEGIN IMMEDIATE');
     let error;
@@ -326,7 +409,7 @@ describe('Router', () => {
     expect(error).toMatchObject({ code: 'BUSY', retryable: true, hint: 'Try again in a moment.' });
     expect(impatient.inTransaction).toBe(false);
     expect(serverCount()).toBe(0);
-    impatient.close();
+    await impatientData.close();
     // Once the other writer is done, the same call goes through.
     success(await call('servers.create', WEB));
     expect(serverCount()).toBe(1);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import {
   AppError,
   isMethodName,
@@ -18,6 +17,7 @@ import type { AuditLog } from '../audit/log';
 import { notSignedIn } from '../auth/refusals';
 import type { SessionSink } from '../auth/signin';
 import type { Logger } from '../logging/logger';
+import type { SqliteDatabase } from '../db/sqlite-engine';
 import type { Metrics } from '../metrics/registry';
 import { toAppError } from './errors';
 
@@ -50,20 +50,19 @@ const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set(['auth.statu
 
 export interface RouterDeps {
   handlers: Handlers;
-  sqlite: Database.Database;
+  /** Where an audited call's transaction runs; its audit event joins it. */
+  data: Pick<SqliteDatabase, 'transaction' | 'transactionFromFirstWrite' | 'exclusive' | 'next'>;
   audit: AuditLog;
   logger: Logger;
   metrics: Metrics;
 }
 
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
 /**
  * contract → validate → authorize → service → audit → result, done once for every transport.
- * A synchronous handler of an audited method runs in one transaction with its audit event, so
- * no change is ever committed without its record.
+ * An audited method's handler runs in one transaction with its audit event, awaits included, so
+ * no change is ever committed without its record; a call that fails leaves nothing behind but the
+ * event saying so. Work a handler starts and does not await (a job) runs after the commit, in
+ * transactions of its own (docs/architecture.md §4).
  */
 export class Router {
   constructor(private readonly deps: RouterDeps) {}
@@ -130,31 +129,34 @@ export class Router {
 
   private async run(def: MethodDef, name: MethodName, rawInput: unknown, ctx: CallContext): Promise<unknown> {
     const audited = def.audit !== false;
+    /** The call's audit event. */
+    const event = (outcome: string, input: unknown, output: unknown) => ({
+      actor: ctx.principal,
+      origin: ctx.origin,
+      action: name,
+      target: def.audit === false ? undefined : safeTarget(def.audit, input, output),
+      outcome,
+      correlationId: ctx.correlationId,
+      details: input,
+    });
+    const { data, audit } = this.deps;
     /** Writes the call's audit event; methods marked `audit: false` (reads) have none, whatever the outcome. */
-    const record = (outcome: string, input: unknown, output: unknown) => {
-      const { audit } = def;
-      if (audit === false) return;
-      this.deps.audit.append({
-        actor: ctx.principal,
-        origin: ctx.origin,
-        action: name,
-        target: safeTarget(audit, input, output),
-        outcome,
-        correlationId: ctx.correlationId,
-        details: input,
-      });
+    const record = async (outcome: string, input: unknown, output: unknown): Promise<void> => {
+      if (def.audit === false) return;
+      const what = event(outcome, input, output);
+      await data.exclusive(() => audit.append(what));
     };
 
     const refusal = this.refusal(def, name, ctx.principal);
     if (refusal) {
-      record(refusal.code, undefined, undefined);
+      await record(refusal.code, undefined, undefined);
       throw refusal;
     }
 
     const parsed = def.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       const invalid = validationError(zodIssues(parsed.error));
-      record(invalid.code, rawInput, undefined);
+      await record(invalid.code, rawInput, undefined);
       throw invalid;
     }
     const input = parsed.data;
@@ -162,33 +164,45 @@ export class Router {
 
     if (!audited) return await handler(input, ctx);
 
-    const { sqlite } = this.deps;
-    let pending: Promise<unknown> | undefined;
-    let value: unknown;
+    // A failed call's event is written in the turn right after its rollback, ahead of the writers
+    // already waiting, so the log keeps the order in which calls held the database.
+    let failure: Promise<void> | null = null;
+    const transaction = beginsAtFirstWrite(handler) ? data.transactionFromFirstWrite : (work: () => Promise<unknown>) => data.transaction(work);
     try {
-      sqlite.exec('BEGIN IMMEDIATE');
-      const returned = handler(input, ctx);
-      if (isPromise(returned)) pending = returned;
-      else {
-        value = returned;
-        record('ok', input, value);
-      }
-      sqlite.exec('COMMIT');
+      return await transaction(async () => {
+        let value: unknown;
+        try {
+          value = await handler(input, ctx);
+        } catch (cause) {
+          const what = event(toAppError(cause).code, input, undefined);
+          failure = data.next(() => audit.append(what));
+          throw cause;
+        }
+        await record('ok', input, value);
+        return value;
+      });
     } catch (cause) {
-      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-      record(toAppError(cause).code, input, undefined);
+      await (failure ?? record(toAppError(cause).code, input, undefined));
       throw cause;
     }
-    if (!pending) return value;
-    try {
-      value = await pending;
-    } catch (cause) {
-      record(toAppError(cause).code, input, undefined);
-      throw cause;
-    }
-    record('ok', input, value);
-    return value;
   }
+}
+
+const FROM_FIRST_WRITE = Symbol('the transaction begins at the first write');
+
+/**
+ * Marks a handler whose slow part (hashing a password, opening the vault's key, waiting for a
+ * dialog) comes before its writes, and whose writes all take their turn (the async stores,
+ * `exclusive`): its transaction begins at its first write, so the slow part holds no other
+ * writer up (docs/architecture.md §4). The rest of its promise holds: all its writes and its
+ * audit event commit together, or none of them.
+ */
+export function fromFirstWrite<H extends (...args: never[]) => unknown>(handler: H): H {
+  return Object.assign(handler, { [FROM_FIRST_WRITE]: true });
+}
+
+function beginsAtFirstWrite(handler: object): boolean {
+  return FROM_FIRST_WRITE in handler;
 }
 
 /** What an audited call aimed at, for its event: none before the input is known, at most 200 characters. */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { Clock } from '../clock';
 import type { JobContext } from '../jobs';
 import { CHUNK, yieldToLoop } from './rows';
@@ -21,7 +22,7 @@ export function checkpoints(sqlite: Database.Database) {
  * run removes.
  */
 export async function pruneEvents(
-  { sqlite, clock }: { sqlite: Database.Database; clock: Clock },
+  { sqlite, turns, clock }: { sqlite: Database.Database; turns: WriterTurns; clock: Clock },
   retentionDays: number | null,
   by: string,
   job: Pick<JobContext, 'signal' | 'progress'>,
@@ -33,9 +34,10 @@ export async function pruneEvents(
   let checkpoint: { lastSeq: number; lastHash: string } | null = null;
   if (last && last.seq > anchor.seq) {
     const count = (sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE seq > ? AND seq <= ?').get(anchor.seq, last.seq) as { n: number }).n;
-    sqlite
-      .prepare('INSERT INTO audit_checkpoints (at, last_seq, last_hash, removed, by) VALUES (?, ?, ?, ?, ?)')
-      .run(clock.now(), last.seq, last.hash, count, by);
+    const at = clock.now();
+    await turns.apart(() =>
+      sqlite.prepare('INSERT INTO audit_checkpoints (at, last_seq, last_hash, removed, by) VALUES (?, ?, ?, ?, ?)').run(at, last.seq, last.hash, count, by),
+    );
     checkpoint = { lastSeq: last.seq, lastHash: last.hash };
   }
   const upTo = chainAnchor(sqlite).seq;
@@ -44,7 +46,7 @@ export async function pruneEvents(
   let removed = 0;
   for (;;) {
     if (job.signal.aborted) break;
-    const changes = drop.run(upTo, CHUNK).changes;
+    const { changes } = await turns.apart(() => drop.run(upTo, CHUNK));
     if (changes === 0) break;
     removed += changes;
     job.progress(removed, total);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { AuditEvent, AuditFilter, AuditSettings, VerifyReport } from '@shared/api/audit';
 import { AuditSettings as AuditSettingsSchema } from '@shared/api/audit';
 import type { Clock } from '../clock';
@@ -19,6 +20,8 @@ const SETTINGS_KEY = 'audit';
 
 export interface AuditServiceDeps {
   sqlite: Database.Database;
+  /** Pruning deletes in chunks, each in a turn of its own among the writers. */
+  turns: WriterTurns;
   clock: Clock;
   settings: SettingsStore;
   artifacts: Artifacts;

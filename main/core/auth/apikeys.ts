@@ -5,6 +5,7 @@ import type { Permission, Principal, Role } from '@shared/permissions';
 import { principalAllows, ROLE_PERMISSIONS, roleAllows } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import { assertMayActOn } from './accounts';
 import { keyRights } from './key-rights';
 import { apiKeysTable, usersTable, type ApiKeyRow, type UserRow } from './table';
@@ -39,6 +40,7 @@ export class ApiKeyStore {
 
   constructor(
     private readonly db: Db,
+    private readonly turns: WriterTurns,
     private readonly clock: Clock,
     private readonly newId: () => string,
   ) {
@@ -118,7 +120,7 @@ export class ApiKeyStore {
     if (row.ownerId !== null && (!owner || owner.disabled)) return null;
     // A script may call many times a second: record use when it is news (a new origin, or a minute on).
     if (touch && (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS)) {
-      this.touchRow.run({ lastUsedAt: now, lastUsedOrigin: origin, id: row.id });
+      this.turns.stamp('API key last used', () => this.touchRow.run({ lastUsedAt: now, lastUsedOrigin: origin, id: row.id }));
     }
     const rights = keyRights(row, owner ? owner.role : null);
     return { kind: 'apiKey', id: row.id, name: row.name, ...rights };

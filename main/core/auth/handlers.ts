@@ -2,7 +2,7 @@ import { AppError } from '@shared/api/errors';
 import type { Events, PayloadOf } from '@shared/api';
 import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName, who } from '../api/caller';
-import type { CallContext, Handlers } from '../api/router';
+import { fromFirstWrite, type CallContext, type Handlers } from '../api/router';
 import type { EventBus } from '../events/bus';
 import type { SettingsStore } from '../settings';
 import { AccessPolicy } from './access-policy';
@@ -72,7 +72,8 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
       return { acceptable: rules.every((rule) => rule.ok), rules };
     },
     'auth.setup': (input, ctx) => signIn.setup(input, ctx.origin, ctx.userAgent, ctx.session),
-    'auth.login': (input, ctx) => signIn.login(input, ctx.origin, ctx.userAgent, ctx.session),
+    // Anyone may try: the password check (argon2) holds no other writer up.
+    'auth.login': fromFirstWrite((input, ctx) => signIn.login(input, ctx.origin, ctx.userAgent, ctx.session)),
     'auth.logout': (_input, ctx) => signIn.logout(who(ctx), ctx.session),
     'auth.me': (_input, ctx) => signIn.current(who(ctx)),
     'auth.changePassword': (input, ctx) => signIn.changePassword(who(ctx), input.currentPassword, input.newPassword),

@@ -207,7 +207,7 @@ describe('the session store', () => {
     const c = start();
     const userId = await addUser(c, 'olivia', 'owner');
     let ids = 0;
-    return { c, sessions: new SessionStore(c.database.db, clock, POLICY, () => `session-${++ids}`), userId };
+    return { c, sessions: new SessionStore(c.database.db, c.data, clock, POLICY, () => `session-${++ids}`), userId };
   }
 
   it('signs nobody in with a token it never issued, and keeps only the token’s hash', async () => {

@@ -2,6 +2,7 @@ import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import { sessionsTable, usersTable, type SessionRow, type UserRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
@@ -28,6 +29,7 @@ export class SessionStore {
 
   constructor(
     private readonly db: Db,
+    private readonly turns: WriterTurns,
     private readonly clock: Clock,
     readonly policy: SessionPolicy,
     private readonly newId: () => string,
@@ -72,7 +74,7 @@ export class SessionStore {
     if (session.revokedAt !== null || user.disabled) return null;
     if (now >= session.expiresAt || now - session.lastSeenAt >= this.policy.idleMs) return null;
     if (touch && now - session.lastSeenAt >= TOUCH_EVERY_MS) {
-      this.db.update(sessionsTable).set({ lastSeenAt: now }).where(eq(sessionsTable.id, session.id)).run();
+      this.turns.stamp('session last seen', () => this.db.update(sessionsTable).set({ lastSeenAt: now }).where(eq(sessionsTable.id, session.id)).run());
       session.lastSeenAt = now;
     }
     return { session, user };

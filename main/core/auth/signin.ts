@@ -5,6 +5,7 @@ import { AppError } from '@shared/api/errors';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { SettingsStore } from '../settings';
 import type { AccountStore } from './accounts';
 import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword, type Argon2Cost } from './passwords';
@@ -21,6 +22,8 @@ export interface SessionSink {
 
 export interface SignInDeps {
   db: Db;
+  /** A sign-in's transaction begins at its first write, after the password is checked. */
+  turns: WriterTurns;
   clock: Clock;
   accounts: AccountStore;
   sessions: SessionStore;
@@ -148,7 +151,7 @@ export class SignInService {
       return { user: found, passwordOk: await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash(this.deps.passwordCost)), input.password) };
     });
     if (!user || !passwordOk || user.disabled) {
-      throttle.recordFailure(keys);
+      void throttle.recordFailure(keys);
       throw signInFailed();
     }
     if (user.totpEnabled) {
@@ -157,14 +160,16 @@ export class SignInService {
           hint: 'Enter the 6-digit code from your authenticator app, or one of your recovery codes.',
         });
       }
-      if (!this.mfa.spend(user, input.code)) {
-        throttle.recordFailure(keys);
+      const code = input.code;
+      if (!(await this.deps.turns.exclusive(() => this.mfa.spend(user, code)))) {
+        void throttle.recordFailure(keys);
         throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
           hint: 'Wait for the next code in your app and try again, or use a recovery code.',
         });
       }
     }
-    throttle.clear(keys[0] ?? '');
+    // From here on the call's transaction holds the writers' turn (it began at this first write).
+    await throttle.clear(keys[0] ?? '');
     return this.startSession(user, origin, userAgent, sink);
   }
 
@@ -237,13 +242,13 @@ export class SignInService {
     const keys = [`account:${user.username.toLowerCase()}`];
     const passwordOk = await this.throttled(keys, () => verifyPassword(user.passwordHash, password));
     if (!passwordOk) {
-      this.deps.throttle.recordFailure(keys);
+      void this.deps.throttle.recordFailure(keys);
       throw new AppError('SIGN_IN_FAILED', 'The password is wrong.', { hint: 'Try again; repeated failures lock your account for a while.' });
     }
     if (user.totpEnabled) {
       if (!code) throw new AppError('MFA_REQUIRED', 'Enter a one-time code as well.', { hint: 'Your account uses two-factor sign-in.' });
       if (!this.mfa.spend(user, code)) {
-        this.deps.throttle.recordFailure(keys);
+        void this.deps.throttle.recordFailure(keys);
         throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
           hint: 'Try again; repeated failures lock your account for a while.',
         });

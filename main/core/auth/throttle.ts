@@ -1,6 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import { loginThrottleTable } from './table';
 
 export interface LockoutPolicy {
@@ -15,10 +16,16 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_
 /**
  * Counts failed sign-ins per key (`account:<name>` and `origin:<where>`), whether or not the
  * account exists, so a lockout reveals nothing about which accounts are real.
+ *
+ * A failure is written in the writers' turn right after the failing call's (whose rollback would
+ * undo it); until it is, it is counted here, so a guess checked meanwhile already sees it.
  */
 export class LoginThrottle {
+  private readonly unwritten = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
+    private readonly turns: WriterTurns,
     private readonly clock: Clock,
     private readonly policy: LockoutPolicy,
   ) {}
@@ -35,13 +42,29 @@ export class LoginThrottle {
   failuresLeft(key: string): number {
     const now = this.clock.now();
     const row = this.db.select().from(loginThrottleTable).where(eq(loginThrottleTable.key, key)).get();
-    if (!row) return this.policy.maxFailures;
+    const unwritten = this.unwritten.get(key) ?? 0;
+    if (!row) return Math.max(0, this.policy.maxFailures - unwritten);
     if (row.lockedUntil !== null && row.lockedUntil > now) return 0;
     const expired = now - row.firstFailureAt > this.policy.lockMs || row.lockedUntil !== null;
-    return this.policy.maxFailures - (expired ? 0 : row.failures);
+    return Math.max(0, this.policy.maxFailures - (expired ? 0 : row.failures) - unwritten);
   }
 
-  recordFailure(keys: string[]): void {
+  /** Counts a failure against each key; written even though the call that failed rolls back. */
+  recordFailure(keys: string[]): Promise<void> {
+    for (const key of keys) this.unwritten.set(key, (this.unwritten.get(key) ?? 0) + 1);
+    const written = () => {
+      for (const key of keys) {
+        const left = (this.unwritten.get(key) ?? 1) - 1;
+        if (left > 0) this.unwritten.set(key, left);
+        else this.unwritten.delete(key);
+      }
+    };
+    const write = this.turns.next(() => this.write(keys));
+    write.then(written, written);
+    return write;
+  }
+
+  private write(keys: string[]): void {
     const now = this.clock.now();
     for (const key of keys) {
       const row = this.db.select().from(loginThrottleTable).where(eq(loginThrottleTable.key, key)).get();
@@ -58,7 +81,9 @@ export class LoginThrottle {
   }
 
   /** A successful sign-in clears the account's count (the origin's stays until it expires). */
-  clear(key: string): void {
-    this.db.delete(loginThrottleTable).where(eq(loginThrottleTable.key, key)).run();
+  clear(key: string): Promise<void> {
+    return this.turns.exclusive(() => {
+      this.db.delete(loginThrottleTable).where(eq(loginThrottleTable.key, key)).run();
+    });
   }
 }

@@ -12,7 +12,8 @@ import { openDatabase } from './open';
 import { postgresEngine } from './postgres/engine';
 import { migratePostgres } from './postgres/migrate';
 import { openPostgresPool } from './postgres/pool';
-import { openSqliteEngine } from './sqlite-engine';
+import Database from 'better-sqlite3';
+import { openSqliteEngine, sqliteEngine } from './sqlite-engine';
 
 /**
  * The async data layer's promises, on both engines (docs/architecture.md §4), against Guardian's own
@@ -97,6 +98,22 @@ describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (en
     // The engine is usable again at once.
     await database.transaction((tx) => tx.run(put('after', 2)));
     expect(await keys(database)).toEqual([{ key: 'after', value: 2 }]);
+  });
+
+  it('joins the transaction a caller is inside without being handed it, and a nested transaction is a savepoint', async () => {
+    await database.transaction(async () => {
+      await database.run(put('outer', 1));
+      await database
+        .transaction(async () => {
+          await database.run(put('inner', 1));
+          // Inside the transaction a read sees its own uncommitted rows.
+          expect((await keys(database)).map((row) => row.key)).toEqual(['inner', 'outer']);
+          throw new Error('the inner part fails');
+        })
+        .catch(() => undefined);
+      await database.run(put('after-inner', 1));
+    });
+    expect((await keys(database)).map((row) => row.key)).toEqual(['after-inner', 'outer']);
   });
 
   it('rolls back when a statement fails (a duplicate key), and the next transaction proceeds', async () => {
@@ -196,6 +213,127 @@ describe('the async data layer on SQLite', () => {
     await Promise.all([first, second, single]);
     expect(order).toEqual(['first begins', 'first ends', 'second begins', 'second ends', 'single write']);
     expect((await keys(database)).map((row) => row.key)).toEqual(['first-1', 'first-2', 'second', 'single']);
+  });
+});
+
+describe('turns on the shared SQLite connection', () => {
+  /** A migrated file, a connection written synchronously (as services not yet on the async layer do), and the layer over it. */
+  async function shared(options: { strict?: boolean; onStrayWrite?: (sql: string) => void } = {}) {
+    const file = join(mkdtempSync(join(folder, 'shared-')), 'guardian.db');
+    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
+    const connection = new Database(file);
+    const layer = sqliteEngine(connection, file, { ...options, closeWriter: true });
+    opened.push(layer);
+    const putNow = (key: string) => connection.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run(key, '1');
+    return { layer, putNow };
+  }
+
+  it('gives synchronous writing code its turn: at once inside a transaction, after the open one otherwise', async () => {
+    const { layer, putNow } = await shared({ strict: true });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const open = layer.transaction(async () => {
+      await layer.exclusive(() => putNow('inside'));
+      order.push('transaction wrote');
+      await held;
+      order.push('transaction ends');
+      throw new Error('rolled back');
+    });
+    await pause();
+    const waiting = layer.exclusive(() => {
+      order.push('synchronous writer');
+      putNow('outside');
+    });
+    await pause();
+    expect(order).toEqual(['transaction wrote']);
+    release();
+    await expect(open).rejects.toThrow('rolled back');
+    await waiting;
+    expect(order).toEqual(['transaction wrote', 'transaction ends', 'synchronous writer']);
+    // The synchronous write was not swept into the transaction that rolled back.
+    expect((await keys(layer)).map((row) => row.key)).toEqual(['outside']);
+  });
+
+  it('a transaction that begins at its first write holds no one up before it, and is still all or nothing', async () => {
+    const { layer, putNow } = await shared({ strict: true });
+    let release = () => {};
+    const slowPart = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const lazy = layer.transactionFromFirstWrite(async () => {
+      await slowPart; // hashing a password, say
+      order.push('lazy writes');
+      await layer.exclusive(() => putNow('lazy-1'));
+      await pause();
+      putNow('lazy-2');
+      throw new Error('fails after writing');
+    });
+    await pause();
+    // Another writer goes ahead while the first is still in its slow part.
+    await layer.exclusive(() => {
+      order.push('other writes');
+      putNow('other');
+    });
+    release();
+    await expect(lazy).rejects.toThrow('fails after writing');
+    expect(order).toEqual(['other writes', 'lazy writes']);
+    expect((await keys(layer)).map((row) => row.key)).toEqual(['other']);
+  });
+
+  it('runs what `next` is given right after the current turn, ahead of those already waiting, and `apart` never joins the caller’s transaction', async () => {
+    const { layer, putNow } = await shared({ strict: true });
+    const order: string[] = [];
+    const waiting: Promise<unknown>[] = [];
+    let entered = () => {};
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const call = layer.transaction(async () => {
+      entered();
+      await pause();
+      putNow('rolled back');
+      waiting.push(layer.next(() => (order.push('next'), putNow('kept by next'))));
+      waiting.push(layer.apart(() => (order.push('apart'), putNow('kept by apart'))));
+      throw new Error('the call fails');
+    });
+    await inside;
+    // A writer that came while the call held the turn.
+    waiting.push(layer.apart(() => order.push('queued before')));
+    await expect(call).rejects.toThrow('the call fails');
+    await Promise.all(waiting);
+    expect(order).toEqual(['next', 'queued before', 'apart']);
+    expect((await keys(layer)).map((row) => row.key)).toEqual(['kept by apart', 'kept by next']);
+  });
+
+  it('refuses a write that did not wait for its turn, which would have landed in another caller’s transaction', async () => {
+    const { layer, putNow } = await shared({ strict: true });
+    let stray: unknown;
+    // Work started outside the transaction's flow (a timer set before it) writes directly while it is open.
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        try {
+          putNow('stray');
+        } catch (error) {
+          stray = error;
+        }
+        resolve();
+      }, 10),
+    );
+    await layer.transaction(async () => {
+      await layer.run(put('mine', 1));
+      await timer;
+    });
+    expect(stray).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/^A write ran while another writer held the database/) });
+    expect((await keys(layer)).map((row) => row.key)).toEqual(['mine']);
+    // With no turn held, a direct write is its own transaction, as before.
+    putNow('alone');
+    expect((await keys(layer)).map((row) => row.key)).toEqual(['alone', 'mine']);
+  });
+
+  it('outside the tests such a write is reported, not refused', async () => {
+    const reported: string[] = [];
+    const { layer, putNow } = await shared({ strict: false, onStrayWrite: (statement) => reported.push(statement) });
+    const timer = new Promise<void>((resolve) => setTimeout(() => resolve(void putNow('stray')), 10));
+    await layer.transaction(() => timer);
+    expect(reported).toEqual(['INSERT INTO settings (key, value) VALUES (?, ?)']);
   });
 });
 

@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { AppError } from '@shared/api/errors';
 import type { AsyncDatabase, Queryable, Row } from './engine';
 
 /**
@@ -8,6 +10,16 @@ import type { AsyncDatabase, Queryable, Row } from './engine';
  * writer runs every transaction and every write, one at a time behind an async lock, so an await
  * inside a transaction cannot let another writer's statements into it. The reader answers reads
  * outside a transaction at once, from the last committed state.
+ *
+ * Whose turn it is travels with the work (AsyncLocalStorage): a store called anywhere inside
+ * `transaction(…)` (the router's, say) joins that transaction without being handed it, and a
+ * nested `transaction` becomes a savepoint. Work that outlives its transaction (a job started by an
+ * audited call) finds the turn over and waits for a turn of its own.
+ *
+ * Code that still writes through the shared connection synchronously takes its turn with
+ * `exclusive(() => …)`. A write on that connection while another turn holds the lock would land
+ * inside somebody else's transaction: the connection refuses it under GUARDIAN_STRICT_WRITES=1 (the
+ * tests) and logs it otherwise.
  */
 
 const dialect = new SQLiteSyncDialect();
@@ -45,47 +57,319 @@ function queryable(connection: Database.Database): Queryable {
   };
 }
 
-/** A FIFO async lock: `hold(work)` runs work once every earlier holder is done. */
-class TurnLock {
-  private tail: Promise<void> = Promise.resolve();
+/**
+ * One writer's turn at the connection. `pending`: a transaction that begins at its first write
+ * (it holds nothing until then); `open`: it holds the lock and its BEGIN has run; `over`: done.
+ */
+interface Turn {
+  state: 'waiting' | 'pending' | 'open' | 'over';
+  /** Savepoints opened inside it so far, for unique names. */
+  savepoints: number;
+  /** While a pending turn waits for the lock. */
+  opening: Promise<void> | null;
+}
 
-  hold<T>(work: () => Promise<T>): Promise<T> {
-    const turn = this.tail.then(work);
-    this.tail = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
+/** A FIFO lock that knows whose turn it is, and lets a turn go ahead of those already waiting. */
+class TurnLock {
+  holder: Turn | null = null;
+  private readonly queue: (() => void)[] = [];
+  private readonly front: (() => void)[] = [];
+
+  /** Calls `start` (synchronously) once `turn` holds the lock: at once when it is free. */
+  acquire(turn: Turn, start: () => void, ahead = false): void {
+    const take = () => {
+      this.holder = turn;
+      start();
+    };
+    // Free means nobody waits either: release hands the lock straight to the next in line.
+    if (this.holder === null) take();
+    else (ahead ? this.front : this.queue).push(take);
+  }
+
+  /** Takes the lock now if it is free. */
+  tryAcquire(turn: Turn): boolean {
+    if (this.holder !== null) return false;
+    this.holder = turn;
+    return true;
+  }
+
+  private handingOn = false;
+
+  /**
+   * Hands the lock to the next in line. A synchronous turn runs to its end inside its start and
+   * releases again: those are run one after another here, not by recursion.
+   */
+  release(): void {
+    this.holder = null;
+    if (this.handingOn) return;
+    this.handingOn = true;
+    try {
+      while (this.holder === null) {
+        const next = this.front.shift() ?? this.queue.shift();
+        if (!next) break;
+        next();
+      }
+    } finally {
+      this.handingOn = false;
+    }
   }
 }
 
-/** Opens the async layer on a SQLite file that already has its schema (openDatabase migrates it). */
-export function openSqliteEngine(file: string): AsyncDatabase {
-  const writer = new Database(file, { fileMustExist: true });
+/** The async layer on SQLite, plus a turn for synchronous code that writes through the shared connection. */
+export interface SqliteDatabase extends AsyncDatabase {
+  readonly dialect: 'sqlite';
+  /**
+   * Runs synchronous writing code as one of the writers taking turns: at once inside an open
+   * transaction (it joins it), otherwise in a transaction of its own once the writers before it
+   * are done (all of it commits, or none when it throws).
+   */
+  exclusive<T>(work: () => T): Promise<T>;
+  /**
+   * Like `transaction`, but the lock is taken (and BEGIN run) only at the first write, so slow
+   * work before it (hashing a password) holds no other writer up. The router runs a handler
+   * that asks for it this way (docs/architecture.md §4).
+   */
+  transactionFromFirstWrite<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs synchronous writing code in a turn of its own right after the current one, ahead of the
+   * writers already waiting: for what a call that is about to fail must leave behind (a failed
+   * sign-in, a run that could not start), which its own rollback would undo. Never await it
+   * inside a transaction: it runs after it.
+   */
+  next<T>(work: () => T): Promise<T>;
+  /**
+   * Runs synchronous writing code in a transaction of its own, never the caller's, once the
+   * writers before it are done: for work in the background (a tick of check results, a job's
+   * progress) that may have been started from inside a call. Never await it inside a transaction.
+   */
+  apart<T>(work: () => T): Promise<T>;
+  /**
+   * Writes something nobody waits for (when a session was last seen, a key or secret last used)
+   * in a turn of its own, never the caller's. A failure is logged, not thrown.
+   */
+  stamp(what: string, work: () => void): void;
+}
+
+/** What code that still writes synchronously needs: its turn among the writers. */
+export type WriterTurns = Pick<SqliteDatabase, 'exclusive' | 'apart' | 'stamp' | 'next'>;
+
+export interface SqliteEngineOptions {
+  /** Told about a write that ran while another turn held the lock (when not refused outright). */
+  onStrayWrite?: (sql: string) => void;
+  /** Told about a stamp that could not be written. */
+  onStampFailed?: (what: string, error: unknown) => void;
+  /** Refuse such a write instead of letting it join another turn's transaction (GUARDIAN_STRICT_WRITES=1 by default). */
+  strict?: boolean;
+}
+
+function strayWrite(sql: string): AppError {
+  return new AppError('INTERNAL', `A write ran while another writer held the database (${sql.slice(0, 80)}).`, {
+    hint: 'This is a bug in Guardian: report it with the log file.',
+    retryable: false,
+  });
+}
+
+/** Makes the connection check each write before it runs (`allowed` says whether it may). */
+function guardWrites(connection: Database.Database, allowed: (sql: string) => void): void {
+  const prepare = connection.prepare.bind(connection);
+  connection.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (statement.readonly) return statement;
+    for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+      const original = statement[method].bind(statement) as (...params: unknown[]) => unknown;
+      Object.defineProperty(statement, method, {
+        value: (...params: unknown[]) => {
+          allowed(source);
+          return original(...params);
+        },
+      });
+    }
+    return statement;
+  }) as typeof connection.prepare;
+  const exec = connection.exec.bind(connection);
+  connection.exec = ((source: string) => {
+    allowed(source);
+    return exec(source);
+  }) as typeof connection.exec;
+}
+
+/**
+ * The async layer over `writer`, a connection to `file` that already has its schema
+ * (openDatabase opens and migrates it). Closing the layer closes its reader; the writer's owner
+ * closes the writer (`closeWriter` hands it over).
+ */
+export function sqliteEngine(writer: Database.Database, file: string, options: SqliteEngineOptions & { closeWriter?: boolean } = {}): SqliteDatabase {
   const reader = new Database(file, { fileMustExist: true, readonly: true });
-  for (const connection of [writer, reader]) connection.pragma('busy_timeout = 5000');
-  writer.pragma('foreign_keys = ON');
+  reader.pragma('busy_timeout = 5000');
+  const lock = new TurnLock();
+  const turns = new AsyncLocalStorage<Turn>();
+  const strict = options.strict ?? process.env.GUARDIAN_STRICT_WRITES === '1';
+  // The engine's own BEGIN, COMMIT and ROLLBACK, past the guard: it runs them only in its own turn.
+  const control = writer.exec.bind(writer);
+  /** Begins `turn`'s transaction once it holds the lock; when BEGIN fails (another process holds the file), the lock goes to the next. */
+  const begin = (turn: Turn) => {
+    try {
+      control('BEGIN IMMEDIATE');
+    } catch (error) {
+      turn.state = 'over';
+      lock.release();
+      throw error;
+    }
+    turn.state = 'open';
+  };
+  guardWrites(writer, (sql) => {
+    const current = turns.getStore();
+    if (current !== undefined && lock.holder === current && current.state === 'open') return;
+    // The first write of a transaction that begins there, written synchronously: it begins now if nobody holds the lock.
+    if (current?.state === 'pending' && lock.tryAcquire(current)) return begin(current);
+    // No turn is held: a write of its own, as it always was.
+    if (lock.holder === null) return;
+    if (strict) throw strayWrite(sql);
+    options.onStrayWrite?.(sql);
+  });
   const writes = queryable(writer);
   const reads = queryable(reader);
-  const lock = new TurnLock();
+
+  /** The open turn this work belongs to, opening it first when it begins at its first write; undefined when there is none. */
+  const ownTurn = async (): Promise<Turn | undefined> => {
+    const turn = turns.getStore();
+    if (turn?.state === 'pending') {
+      turn.opening ??= new Promise<void>((resolve, reject) =>
+        lock.acquire(turn, () => {
+          if (turn.state !== 'pending') {
+            lock.release(); // it ended while waiting
+            resolve();
+            return;
+          }
+          try {
+            begin(turn);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      );
+      await turn.opening;
+    }
+    return turn?.state === 'open' ? turn : undefined;
+  };
+  const openTurn = (): Turn | undefined => {
+    const turn = turns.getStore();
+    return turn?.state === 'open' ? turn : undefined;
+  };
+
+  /** Runs `work` as a turn of its own: a transaction from the start, or from its first write. */
+  const ownTransaction = <T>(work: () => Promise<T>, how: { fromFirstWrite?: boolean } = {}): Promise<T> => {
+    const turn: Turn = { state: how.fromFirstWrite ? 'pending' : 'waiting', savepoints: 0, opening: null };
+    const run = () =>
+      turns.run(turn, async () => {
+        try {
+          const result = await work();
+          if (turn.state === 'open') control('COMMIT');
+          return result;
+        } catch (error) {
+          if (turn.state === 'open' && writer.inTransaction) control('ROLLBACK');
+          throw error;
+        } finally {
+          const held = lock.holder === turn;
+          turn.state = 'over';
+          if (held) lock.release();
+        }
+      });
+    if (how.fromFirstWrite) return run();
+    // Its work starts the moment it has the lock: no other code runs while it holds the lock idle.
+    return new Promise<T>((resolve, reject) =>
+      lock.acquire(turn, () => {
+        try {
+          begin(turn);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        run().then(resolve, reject);
+      }),
+    );
+  };
+
+  /**
+   * Runs synchronous `work` as a turn of its own, start to end while it holds the lock: at once
+   * when the lock is free, otherwise when it is handed on. `ahead`: before those already waiting.
+   */
+  const syncTransaction = <T>(work: () => T, ahead = false): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const turn: Turn = { state: 'waiting', savepoints: 0, opening: null };
+      lock.acquire(
+        turn,
+        () => {
+          try {
+            begin(turn);
+          } catch (error) {
+            reject(error);
+            return;
+          }
+          try {
+            const result = turns.run(turn, work);
+            control('COMMIT');
+            resolve(result);
+          } catch (error) {
+            if (writer.inTransaction) control('ROLLBACK');
+            reject(error);
+          } finally {
+            turn.state = 'over';
+            lock.release();
+          }
+        },
+        ahead,
+      );
+    });
+
+  const savepoint = <T>(turn: Turn, work: () => Promise<T>): Promise<T> => {
+    // A transaction inside a transaction: a savepoint, so its failure undoes only its own work.
+    const name = `nested_${++turn.savepoints}`;
+    control(`SAVEPOINT ${name}`);
+    return (async () => work())().then(
+      (result) => {
+        control(`RELEASE ${name}`);
+        return result;
+      },
+      (error: unknown) => {
+        control(`ROLLBACK TO ${name}`);
+        control(`RELEASE ${name}`);
+        throw error;
+      },
+    );
+  };
+
+  const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const turn = await ownTurn();
+    return turn ? savepoint(turn, () => work(writes)) : ownTransaction(() => work(writes));
+  };
+
+  const exclusive = <T>(work: () => T): Promise<T> => {
+    if (openTurn()) {
+      try {
+        return Promise.resolve(work());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const current = turns.getStore();
+    if (current?.state !== 'pending') return syncTransaction(work);
+    return ownTurn().then((turn) => (turn ? work() : syncTransaction(work)));
+  };
 
   return {
     dialect: 'sqlite',
-    all: (query, map) => reads.all(query, map),
-    get: (query, map) => reads.get(query, map),
-    run: (query) => lock.hold(() => writes.run(query)),
-    transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      return lock.hold(async () => {
-        writer.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await work(writes);
-          writer.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (writer.inTransaction) writer.exec('ROLLBACK');
-          throw error;
-        }
-      });
+    all: (query, map) => (openTurn() ? writes : reads).all(query, map),
+    get: (query, map) => (openTurn() ? writes : reads).get(query, map),
+    run: async (query) => ((await ownTurn()) ? writes.run(query) : ownTransaction(() => writes.run(query))),
+    transaction,
+    transactionFromFirstWrite: (work) => ownTransaction(work, { fromFirstWrite: true }),
+    exclusive,
+    next: <T>(work: () => T) => syncTransaction(work, true),
+    apart: <T>(work: () => T) => syncTransaction(work),
+    stamp(what: string, work: () => void): void {
+      syncTransaction(work).catch((error: unknown) => options.onStampFailed?.(what, error));
     },
     async snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T> {
       // A connection of its own: the shared reader must keep seeing the latest commits. In WAL mode
@@ -100,9 +384,17 @@ export function openSqliteEngine(file: string): AsyncDatabase {
       }
     },
     async close(): Promise<void> {
-      await lock.hold(async () => undefined);
+      await ownTransaction(async () => undefined);
       reader.close();
-      writer.close();
+      if (options.closeWriter) writer.close();
     },
   };
+}
+
+/** Opens the async layer on a SQLite file that already has its schema, with a writer of its own (guardian db copy). */
+export function openSqliteEngine(file: string): SqliteDatabase {
+  const writer = new Database(file, { fileMustExist: true });
+  writer.pragma('busy_timeout = 5000');
+  writer.pragma('foreign_keys = ON');
+  return sqliteEngine(writer, file, { closeWriter: true });
 }

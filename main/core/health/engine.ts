@@ -4,6 +4,7 @@ import { AppError } from '@shared/api/errors';
 import { backlogMessage, LATE_AFTER_MS, type ScheduleBacklog } from '@shared/api/health';
 import type { MonitoringSettings } from '@shared/api/monitoring';
 import type { Clock } from '../clock';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
@@ -27,6 +28,8 @@ import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledChec
 
 export interface EngineDeps {
   sqlite: Database;
+  /** Each tick's results are written in a turn of their own among the writers. */
+  turns: WriterTurns;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -77,7 +80,7 @@ export class HealthEngine {
     this.timers = deps.timers ?? systemTimers;
     this.scheduler = new CheckScheduler({
       runner: (check, ctx) => this.run(check, ctx),
-      onTick: (reports) => this.onTick(reports),
+      onTick: (reports) => void this.onTick(reports),
       clock: deps.clock,
       timers: this.timers,
       random: deps.random ?? Math.random,
@@ -209,9 +212,8 @@ export class HealthEngine {
     const controller = new AbortController();
     const result = await this.attempt(scheduled(check), { signal: controller.signal, timeoutMs: check.timeoutMs, attempt: 0 });
     const finishedAt = this.deps.clock.now();
-    this.announce(
-      this.deps.recorder.record([{ checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: startedAt, startedAt, finishedAt, lagMs: 0 }]),
-    );
+    const report: RunReport = { checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: startedAt, startedAt, finishedAt, lagMs: 0 };
+    this.announce(await this.deps.turns.exclusive(() => this.deps.recorder.record([report])));
     this.flushEvents();
     return { ...result, at: finishedAt, attempts: 1 };
   }
@@ -259,17 +261,20 @@ export class HealthEngine {
     }
   }
 
-  private onTick(reports: RunReport[]): void {
-    const started = process.hrtime.bigint();
+  private async onTick(reports: RunReport[]): Promise<void> {
     let outcome: TickOutcome;
     try {
-      outcome = this.deps.recorder.record(reports);
+      outcome = await this.deps.turns.apart(() => {
+        const started = process.hrtime.bigint();
+        const recorded = this.deps.recorder.record(reports);
+        this.deps.metrics.tickWrite.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        return recorded;
+      });
     } catch (error) {
       this.deps.logger.error({ err: error, results: reports.length }, 'could not write a tick of check results; they are dropped');
       for (const report of reports) this.wake(report);
       return;
     }
-    this.deps.metrics.tickWrite.observe(Number(process.hrtime.bigint() - started) / 1e9);
     for (const { check, report } of outcome.results) {
       this.deps.metrics.checks.inc({ type: check.spec.type, status: report.result.status });
       this.deps.metrics.checkDuration.observe({ type: check.spec.type }, (report.finishedAt - report.startedAt) / 1000);
@@ -332,7 +337,13 @@ export class HealthEngine {
       this.scheduler.upsert(scheduled(check), { now: true });
       this.applyPause(check);
     }
-    this.announce(this.deps.recorder.evaluate([check.serverId]));
+    const { serverId } = check;
+    this.deps.turns
+      .exclusive(() => this.deps.recorder.evaluate([serverId]))
+      .then(
+        (outcome) => this.announce(outcome),
+        (error: unknown) => this.deps.logger.error({ err: error, serverId }, 'could not derive a server’s status after its checks changed'),
+      );
   }
 
   /** Makes the scheduler hold exactly the registry's checks. */

@@ -1,7 +1,7 @@
 import { AppError } from '@shared/api/errors';
 import type { Events, PayloadOf } from '@shared/api';
 import { principalAllows } from '@shared/permissions';
-import type { Handlers } from '../api/router';
+import { fromFirstWrite, type Handlers } from '../api/router';
 import { actor, who } from '../api/caller';
 import { toCheck } from './registry';
 import type { EventBus } from '../events/bus';
@@ -70,12 +70,14 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
       if (ids.length > 0) announce('checks.changed', { change: 'resumed', ids });
       return { ids };
     },
-    'checks.run': ({ id }) => engine.runNow(id),
-    'checks.test': ({ spec, serverId, timeoutMs }, ctx) => {
+    // The check runs (and its result is written) in the engine's own turns; the call only waits for it.
+    'checks.run': fromFirstWrite(({ id }) => engine.runNow(id)),
+    // A test waits on the network and writes nothing but when a credential was last used.
+    'checks.test': fromFirstWrite(({ spec, serverId, timeoutMs }, ctx) => {
       const principal = who(ctx);
       health.assertSpecAllowed(spec, serverId ?? null, principal);
       return engine.test(spec, timeoutMs, { usedBy: `check-test:${actor(ctx)}`, serverId: serverId ?? null, principal });
-    },
+    }),
     'health.overview': (filter) => queries.overview(filter),
     'health.server': ({ id }) => queries.server(id),
     'health.series': ({ serverId, range }) => queries.series(serverId, range),

@@ -210,7 +210,7 @@ describe('health retention', () => {
     t = NOW;
     const controller = new AbortController();
     let progressed = 0;
-    const summary = await pruneHealth(core.database.sqlite, { rawRetentionDays: 7, rollupRetentionDays: 396 }, NOW, {
+    const summary = await pruneHealth({ sqlite: core.database.sqlite, turns: core.data }, { rawRetentionDays: 7, rollupRetentionDays: 396 }, NOW, {
       signal: controller.signal,
       progress: (done) => {
         progressed = done;

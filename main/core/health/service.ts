@@ -6,6 +6,7 @@ import type { Events, PayloadOf } from '@shared/api';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
@@ -37,6 +38,8 @@ import { UptimeIndex } from './uptime-index';
 export interface HealthDeps {
   db: Db;
   sqlite: Database;
+  /** Results, incidents and pruning written from timers take their turn among the writers. */
+  turns: WriterTurns;
   clock: Clock;
   newId: () => string;
   events: EventBus;
@@ -105,6 +108,7 @@ export class HealthService {
     });
     this.engine = new HealthEngine({
       sqlite,
+      turns: deps.turns,
       clock,
       events: deps.events,
       logger: deps.logger,
@@ -113,7 +117,7 @@ export class HealthService {
       monitoring: this.monitoring,
       limits: this.limits,
       recorder: this.recorder,
-      hostKeys: new HostKeyStore(sqlite, clock),
+      hostKeys: new HostKeyStore(sqlite, deps.turns, clock),
       credential: (secretId, use) => deps.secrets.use(secretId, use),
       reload: () => this.reload(),
       timers: deps.timers,
@@ -148,7 +152,9 @@ export class HealthService {
     this.engine.start();
     const schedule = (ms: number) => {
       this.retentionTimer = setTimeout(() => {
-        this.runRetention();
+        this.deps.turns
+          .exclusive(() => this.runRetention())
+          .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning health results'));
         schedule(RETENTION_EVERY_MS);
       }, ms);
       this.retentionTimer.unref();
@@ -167,7 +173,7 @@ export class HealthService {
   runRetention(createdBy = 'system:health') {
     const policy = this.monitoring.get();
     return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy }, (job) =>
-      pruneHealth(this.deps.sqlite, policy, this.deps.clock.now(), job),
+      pruneHealth(this.deps, policy, this.deps.clock.now(), job),
     );
   }
 

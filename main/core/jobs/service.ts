@@ -5,6 +5,7 @@ import { isFinished, type Job, type JobStatus } from '@shared/api/jobs';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { SqliteDatabase } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
@@ -30,6 +31,8 @@ export interface JobSpec {
 
 export interface JobServiceDeps {
   db: Db;
+  /** A running job writes its progress and end in turns of its own, after the call that started it committed. */
+  turns: Pick<SqliteDatabase, 'apart'>;
   events: EventBus;
   clock: Clock;
   logger: Logger;
@@ -183,21 +186,28 @@ export class JobService {
     await Promise.all([...this.running.values()].map((entry) => entry.done));
   }
 
-  private finished(job: Job): Job {
-    try {
-      this.deps.onFinished?.(job);
-    } catch (error) {
-      this.deps.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
-    }
+  /** Stores what changed and announces the job as it now is; `andThen` runs in the same transaction. */
+  private async save(id: string, fields: Partial<JobRow>, andThen?: (job: Job) => void): Promise<Job> {
+    const { db, turns } = this.deps;
+    const job = await turns.apart(() => {
+      db.update(jobsTable).set(fields).where(eq(jobsTable.id, id)).run();
+      const saved = this.get(id);
+      andThen?.(saved);
+      return saved;
+    });
+    this.deps.events.emit('job.progress', job);
     return job;
   }
 
-  private save(id: string, fields: Partial<JobRow>): Job {
-    const { db } = this.deps;
-    db.update(jobsTable).set(fields).where(eq(jobsTable.id, id)).run();
-    const job = this.get(id);
-    this.deps.events.emit('job.progress', job);
-    return job;
+  /** Stores the job's end together with its audit event. */
+  private finish(id: string, fields: Partial<JobRow>): Promise<Job> {
+    return this.save(id, fields, (job) => {
+      try {
+        this.deps.onFinished?.(job);
+      } catch (error) {
+        this.deps.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
+      }
+    });
   }
 
   private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job> {
@@ -208,7 +218,7 @@ export class JobService {
     let latest: { done: number; total: number | null | undefined } = { done: 0, total: undefined };
     try {
       if (signal.aborted) throw cancelled('The job was cancelled before it started.');
-      this.save(id, { status: 'running', startedAt: clock.now() });
+      await this.save(id, { status: 'running', startedAt: clock.now() });
       const ctx: JobContext = {
         id,
         signal,
@@ -217,20 +227,22 @@ export class JobService {
           const now = clock.now();
           if (now - entry.lastSaved < PROGRESS_EVERY_MS) return;
           entry.lastSaved = now;
-          this.save(id, total === undefined ? { done } : { done, total });
+          this.save(id, total === undefined ? { done } : { done, total }).catch((error: unknown) => {
+            logger.error({ err: error, jobId: id }, 'could not store a job’s progress');
+          });
         },
       };
       const result = await work(ctx);
       status = signal.aborted ? 'cancelled' : 'succeeded';
       const final: Partial<JobRow> = { status, result: result ?? null, finishedAt: clock.now(), done: latest.done };
       if (latest.total !== undefined) final.total = latest.total;
-      return this.finished(this.save(id, final));
+      return await this.finish(id, final);
     } catch (cause) {
       // Work that stops by throwing its abort reason was cancelled, not broken.
       const error = signal.aborted && !(cause instanceof AppError) ? cancelled('The job was cancelled.', cause) : toAppError(cause);
       status = signal.aborted ? 'cancelled' : 'failed';
       if (error.code === 'INTERNAL') logger.error({ err: cause, jobId: id }, 'job failed');
-      return this.finished(this.save(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done }));
+      return await this.finish(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done });
     } finally {
       metrics.jobsRunning.dec();
       this.running.delete(id);

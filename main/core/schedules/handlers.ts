@@ -23,9 +23,8 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
     },
     'schedules.update': (input, ctx) => changed('updated', [input.id], schedules.update(input, who(ctx))),
     'schedules.delete': ({ id }) => changed('deleted', [id], schedules.delete(id)),
-    // Async on purpose: the router commits what an async handler wrote before it failed, so a
-    // task that cannot start stays in the history as a failed run (a synchronous throw rolls back).
-    // A run that could not start is announced too: it is in the schedule's history.
+    // A task that cannot start stays in the history as a failed run: the service writes it in the
+    // turn after this call's rollback. It is announced too: it is in the schedule's history.
     'schedules.run': async ({ id }, ctx) => {
       try {
         return changed('ran', [id], schedules.runNow(id, who(ctx)));

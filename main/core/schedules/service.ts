@@ -7,12 +7,13 @@ import { actorName } from '../api/caller';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import { systemTimers, type Timers } from '../timers';
 import type { JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import { latestDue, machineZone, nextDue } from './cron';
 import type { ScheduleOwners } from './owners';
-import { ScheduleStore, type ScheduleChange, type ScheduleInput } from './store';
+import { ScheduleStore, type NewRun, type ScheduleChange, type ScheduleInput } from './store';
 import type { ScheduleRow } from './table';
 import { assertMayRun, type TaskRegistry } from './tasks';
 
@@ -37,6 +38,8 @@ import { assertMayRun, type TaskRegistry } from './tasks';
 export interface ScheduleDeps {
   db: Db;
   sqlite: Database;
+  /** The scheduler's wakes and the runs' outcomes are written in turns of their own. */
+  turns: WriterTurns;
   clock: Clock;
   jobs: JobService;
   tasks: TaskRegistry;
@@ -157,20 +160,19 @@ export class ScheduleService {
     this.timer = null;
     if (!this.started) return;
     const now = this.deps.clock.now();
-    try {
-      for (const row of this.store.enabledRows()) {
-        try {
-          this.runIfDue(row, now);
-        } catch (error) {
-          // One schedule's trouble (its run could not be recorded) never holds up the others.
-          this.deps.logger.error({ err: error, schedule: row.name }, 'scheduled run could not be handled');
+    this.deps.turns
+      .apart(() => {
+        for (const row of this.store.enabledRows()) {
+          try {
+            this.runIfDue(row, now);
+          } catch (error) {
+            // One schedule's trouble (its run could not be recorded) never holds up the others.
+            this.deps.logger.error({ err: error, schedule: row.name }, 'scheduled run could not be handled');
+          }
         }
-      }
-    } catch (error) {
-      this.deps.logger.error({ err: error }, 'schedules could not be read');
-    } finally {
-      this.arm(true);
-    }
+      })
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'schedules could not be read'))
+      .finally(() => this.arm(true));
   }
 
   private runIfDue(row: ScheduleRow, now: number): void {
@@ -198,7 +200,7 @@ export class ScheduleService {
     const { store } = this;
     const now = clock.now();
     const scheduled = how.trigger === 'schedule';
-    const outcome = sqlite.transaction((): { job: Job; runId: number } | { error: AppError } => {
+    const outcome = sqlite.transaction((): { job: Job; runId: number } | { error: AppError; failedRun?: NewRun } => {
       const busy = this.busyJob(row.id);
       if (busy) {
         const error = new AppError('CONFLICT', `"${row.name}" is still running (job ${busy}).`, {
@@ -227,7 +229,7 @@ export class ScheduleService {
       } catch (cause) {
         error = toAppError(cause);
       }
-      const run = store.addRun({
+      const attempt: NewRun = {
         scheduleId: row.id,
         jobId: job?.id ?? null,
         dueAt: how.dueAt,
@@ -237,11 +239,19 @@ export class ScheduleService {
         errorCode: error?.code ?? null,
         caughtUp: how.caughtUp,
         trigger: how.trigger,
-      });
+      };
       if (scheduled) store.setLastDue(row.id, how.dueAt);
-      return job ? { job, runId: run.id } : { error: error ?? new AppError('INTERNAL', 'The task did not start.', { hint: 'See the log.' }) };
+      const failure = error ?? new AppError('INTERNAL', 'The task did not start.', { hint: 'See the log.' });
+      // A run asked for by a call that now fails: its record outlives the call's rollback.
+      if (!job && !scheduled) return { error: failure, failedRun: attempt };
+      const run = store.addRun(attempt);
+      return job ? { job, runId: run.id } : { error: failure };
     })();
-    if ('error' in outcome) throw outcome.error;
+    if ('error' in outcome) {
+      const { failedRun } = outcome;
+      if (failedRun) void this.deps.turns.next(() => store.addRun(failedRun));
+      throw outcome.error;
+    }
     this.follow(outcome.runId, outcome.job.id);
     return outcome.job;
   }
@@ -288,7 +298,7 @@ export class ScheduleService {
   private follow(runId: number, jobId: string): void {
     const recorded = this.deps.jobs
       .waitFor(jobId)
-      .then((job) => this.record(runId, job))
+      .then((job) => this.deps.turns.apart(() => this.record(runId, job)))
       .catch((error: unknown) => this.deps.logger.error({ err: error, jobId }, 'scheduled run outcome could not be recorded'))
       .finally(() => this.following.delete(recorded));
     this.following.add(recorded);

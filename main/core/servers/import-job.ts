@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { WriterTurns } from '../db/sqlite-engine';
 import { AppError, describeIssues, zodIssues } from '@shared/api/errors';
 import type { CheckSpec } from '@shared/api/checks';
 import { ServerCreateInput, type IMPORT_FORMATS, type ImportSummary, type Server } from '@shared/api/servers';
@@ -21,6 +22,8 @@ export interface DefaultChecks {
 
 export interface ImportDeps {
   sqlite: Database.Database;
+  /** Each batch is written in a turn of its own among the writers. */
+  turns: WriterTurns;
   servers: ServerService;
   events: EventBus;
   checks: DefaultChecks;
@@ -93,7 +96,8 @@ export async function runImport(
   job.progress(0, parsed.rows.length);
   for (let start = 0; start < parsed.rows.length; start += IMPORT_BATCH) {
     if (job.signal.aborted) break;
-    writeBatch.immediate(parsed.rows.slice(start, start + IMPORT_BATCH));
+    const batch = parsed.rows.slice(start, start + IMPORT_BATCH);
+    await deps.turns.apart(() => writeBatch(batch));
     job.progress(Math.min(start + IMPORT_BATCH, parsed.rows.length), parsed.rows.length);
     await yieldToEventLoop();
   }

@@ -38,10 +38,10 @@ export class VaultGuesses {
     for (const key of keys) this.inFlight.add(key);
     try {
       const result = await guess();
-      this.throttle.clear(keys[1] ?? '');
+      await this.throttle.clear(keys[1] ?? '');
       return result;
     } catch (error) {
-      if (error instanceof AppError && error.code === 'VAULT_BAD_PASSPHRASE') this.throttle.recordFailure(keys);
+      if (error instanceof AppError && error.code === 'VAULT_BAD_PASSPHRASE') void this.throttle.recordFailure(keys);
       throw error;
     } finally {
       for (const key of keys) this.inFlight.delete(key);

@@ -1,5 +1,5 @@
 import { actor, who } from '../api/caller';
-import type { CallContext, Handlers } from '../api/router';
+import { fromFirstWrite, type CallContext, type Handlers } from '../api/router';
 import type { Events, PayloadOf } from '@shared/api';
 import type { SignInService } from '../auth';
 import type { EventBus } from '../events/bus';
@@ -57,7 +57,8 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
   return {
     'vault.status': () => vault.status(),
     'vault.init': async ({ slot }) => vaultChanged('initialized', await vault.init(slot)),
-    'vault.unlock': async (input, ctx) => vaultChanged('unlocked', await guessing(ctx, () => vault.unlock(input.with))),
+    // The passphrase's key derivation (scrypt) holds no other writer up.
+    'vault.unlock': fromFirstWrite(async (input, ctx) => vaultChanged('unlocked', await guessing(ctx, () => vault.unlock(input.with)))),
     'vault.lock': () => vaultChanged('locked', vault.lock()),
     'vault.addSlot': async ({ slot }) => vaultChanged('slotAdded', await vault.addSlot(slot)),
     'vault.removeSlot': ({ id }) => vaultChanged('slotRemoved', vault.removeSlot(id), [id]),

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { count, eq, ne } from 'drizzle-orm';
 import type { Job } from '@shared/api/jobs';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { JobService } from '../jobs';
 import { seal } from './crypto';
 import type { Keyring } from './keyring';
@@ -14,6 +15,7 @@ export const ROTATE_BATCH = 200;
 interface ReSealDeps {
   db: Db;
   sqlite: Database.Database;
+  turns: WriterTurns;
   jobs: JobService;
   keyring: Keyring;
 }
@@ -24,7 +26,7 @@ interface ReSealDeps {
  * old one. Cancelled or killed, it leaves every secret readable and resumes where it stopped.
  */
 export function startReSealing(deps: ReSealDeps, generation: number, job: { title: string; createdBy: string }): Job {
-  const { db, sqlite, keyring } = deps;
+  const { db, sqlite, keyring, turns } = deps;
   const state = () => db.select().from(vaultStateTable).where(eq(vaultStateTable.id, 1)).get();
   return deps.jobs.start({ kind: 'vault.rotate', ...job }, async (run) => {
     const total = db.select({ n: count() }).from(secretsTable).where(ne(secretsTable.keyGeneration, generation)).get()?.n ?? 0;
@@ -45,7 +47,7 @@ export function startReSealing(deps: ReSealDeps, generation: number, job: { titl
     });
     for (;;) {
       if (run.signal.aborted) return { kind: 'vault.rotate', reSealed: done, finished: false };
-      const moved = moveBatch.immediate();
+      const moved = await turns.apart(() => moveBatch());
       if (moved === 0) break;
       done += moved;
       run.progress(done, total);
@@ -60,7 +62,7 @@ export function startReSealing(deps: ReSealDeps, generation: number, job: { titl
         .run();
       return now.generation;
     });
-    const previous = finish.immediate();
+    const previous = await turns.apart(() => finish());
     if (previous !== generation) keyring.dropDek(previous);
     return { kind: 'vault.rotate', reSealed: done, finished: true };
   });

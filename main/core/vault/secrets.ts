@@ -6,6 +6,7 @@ import { SecretValue, type Secret, type SecretKind } from '@shared/api/vault';
 import { principalAllows, type Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import { serverInfo } from '../servers';
 import { open, seal } from './crypto';
 import type { Keyring } from './keyring';
@@ -14,6 +15,8 @@ import { secretsTable, type SecretRow } from './table';
 
 export interface SecretsDeps {
   db: Db;
+  /** A secret's last use is stamped in the writers' turn, whoever used it. */
+  turns: WriterTurns;
   clock: Clock;
   newId: () => string;
   keyring: Keyring;
@@ -227,7 +230,10 @@ export class SecretStore {
     const row = this.row(id);
     this.authorizeRow(row, use);
     const value = openSecretRow(this.deps.keyring, row);
-    this.deps.db.update(secretsTable).set({ lastUsedAt: this.deps.clock.now(), lastUsedBy: use.usedBy }).where(eq(secretsTable.id, id)).run();
+    const lastUsedAt = this.deps.clock.now();
+    this.deps.turns.stamp('secret last used', () =>
+      this.deps.db.update(secretsTable).set({ lastUsedAt, lastUsedBy: use.usedBy }).where(eq(secretsTable.id, id)).run(),
+    );
     return { value, username: row.username };
   }
 

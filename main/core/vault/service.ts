@@ -5,6 +5,7 @@ import type { Job } from '@shared/api/jobs';
 import type { VaultStatus } from '@shared/api/vault';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { JobService } from '../jobs';
 import { newKey, open, seal, withKey, type ScryptCost } from './crypto';
 import type { KeyFileSource } from './keyfile';
@@ -15,6 +16,8 @@ import { secretsTable, vaultSlotsTable, vaultStateTable, type VaultSlotRow } fro
 
 export interface VaultDeps {
   db: Db;
+  /** When a slot was last used is stamped in a turn of its own. */
+  turns: WriterTurns;
   sqlite: Database.Database;
   clock: Clock;
   newId: () => string;
@@ -121,7 +124,8 @@ export class VaultService {
         retryable: false,
       });
     }
-    this.deps.db.update(vaultSlotsTable).set({ lastUsedAt: this.deps.clock.now() }).where(eq(vaultSlotsTable.id, slotId)).run();
+    const lastUsedAt = this.deps.clock.now();
+    this.deps.turns.stamp('vault slot last used', () => this.deps.db.update(vaultSlotsTable).set({ lastUsedAt }).where(eq(vaultSlotsTable.id, slotId)).run());
     this.deps.keyring.load(kek, deks);
     return this.status();
   }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
@@ -41,22 +42,58 @@ function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable 
   };
 }
 
+/** One transaction's connection: open while its work runs. */
+interface Open {
+  client: Queryable;
+  raw: pg.PoolClient;
+  open: boolean;
+  savepoints: number;
+}
+
 /** The async layer over a pool (openPostgresPool); `display` names the database in errors. */
 export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
   const direct = queryable(pool, display);
+  const current = new AsyncLocalStorage<Open>();
+  /** The open transaction this work belongs to, if any. */
+  const joined = (): Open | undefined => {
+    const open = current.getStore();
+    return open?.open ? open : undefined;
+  };
+  const here = (): Queryable => joined()?.client ?? direct;
+
+  const connect = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw databaseUnavailable(error, display);
+    }
+  };
+
   return {
-    ...direct,
+    dialect: 'postgres',
+    all: (query, map) => here().all(query, map),
+    get: (query, map) => here().get(query, map),
+    run: (query) => here().run(query),
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw databaseUnavailable(error, display);
+      const outer = joined();
+      if (outer) {
+        const name = `nested_${++outer.savepoints}`;
+        await outer.raw.query(`SAVEPOINT ${name}`);
+        try {
+          const result = await work(outer.client);
+          await outer.raw.query(`RELEASE SAVEPOINT ${name}`);
+          return result;
+        } catch (error) {
+          await outer.raw.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+          throw rewrap(error, display);
+        }
       }
+      const client = await connect();
+      const open: Open = { client: queryable(client, display), raw: client, open: true, savepoints: 0 };
       let broken = false;
       try {
         await client.query('BEGIN');
-        const result = await work(queryable(client, display));
+        const result = await current.run(open, () => work(open.client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -65,17 +102,13 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
         });
         throw rewrap(error, display);
       } finally {
+        open.open = false;
         // A connection whose rollback failed is not given to the next caller.
         client.release(broken);
       }
     },
     async snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw databaseUnavailable(error, display);
-      }
+      const client = await connect();
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         return await work(queryable(client, display));
