@@ -29,6 +29,8 @@ export async function serveBuilt(dataDir: string, port = 0): Promise<Serve> {
     [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
+      // A write that did not wait for its turn at the database fails the flow instead of being logged.
+      env: { ...process.env, GUARDIAN_STRICT_WRITES: '1' },
     },
   );
   const stdout = child.stdout;
