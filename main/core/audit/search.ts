@@ -21,27 +21,31 @@ function isPrincipal(actor: string): boolean {
 
 /**
  * The words a search must find in the details: split where the tokenizer splits (anything but
- * letters and digits), each quoted so FTS syntax in the input is just text.
+ * letters and digits), so no syntax in the input survives (main/core/audit/reads.ts uses them on PostgreSQL).
  */
-function words(q: string): string[] {
-  return q
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .map((word) => `"${word}"`);
+export function searchWords(q: string): string[] {
+  return q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 }
 
-/**
- * The MATCH expression for a filter's field and word conditions, or null when it has none
- * (a time range alone, or only `outcome: ok`, which the caller checks in SQL).
- */
-export function searchExpression(filter: AuditFilter): string | null {
+/** The facet tokens a filter's field conditions must all find (`outcome: ok` has none: the caller checks it in SQL). */
+export function facetTokens(filter: AuditFilter): string[] {
   const facets: string[] = [];
   if (filter.actor) facets.push(`${isPrincipal(filter.actor) ? 'p' : 'n'}${hex(filter.actor)}`);
   if (filter.action) facets.push(`a${hex(filter.action)}`);
   if (filter.target) facets.push(`t${hex(filter.target)}`);
   if (filter.outcome === 'error') facets.push('ofail');
   else if (filter.outcome && filter.outcome !== 'ok') facets.push(`o${hex(filter.outcome)}`);
-  const terms = filter.q ? words(filter.q) : [];
+  return facets;
+}
+
+/**
+ * The MATCH expression for a filter's field and word conditions, or null when it has none
+ * (a time range alone, or only `outcome: ok`, which the caller checks in SQL). Each word is
+ * quoted, so FTS syntax in the input is just text.
+ */
+export function searchExpression(filter: AuditFilter): string | null {
+  const facets = facetTokens(filter);
+  const terms = filter.q ? searchWords(filter.q).map((word) => `"${word}"`) : [];
   const parts: string[] = [];
   if (facets.length) parts.push(`facets : (${facets.join(' ')})`);
   if (terms.length) parts.push(`details : (${terms.join(' ')})`);

@@ -4,8 +4,9 @@ import { bigint, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
  * The audit tables for PostgreSQL, the same as table.ts (docs/architecture.md §9): an append-only,
  * hash-chained record of every audited call, and the checkpoints retention leaves.
  *
- * No counterpart yet of SQLite's `audit_search` (the FTS5 index made by hand in migration 0005, which
- * the filters go through): the PostgreSQL full-text search (a tsvector) is added separately.
+ * The counterpart of SQLite's `audit_search` (the FTS5 index made by hand in migration 0005, which
+ * the filters go through) is two GIN expression indexes, made by hand in migrations-pg
+ * 0002_audit_search.sql (main/core/audit/reads.ts).
  */
 export const auditEventsTable = pgTable('audit_events', {
   seq: bigint('seq', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),

@@ -1,0 +1,122 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { AuditEvent, AuditFilter } from '@shared/api/audit';
+import { AppError } from '@shared/api/errors';
+import { read, type Queryable, type Row } from '../db/engine';
+import { COLUMNS, EVENT_COLUMNS, toAuditEvent } from './rows';
+import { facetTokens, searchExpression, searchWords } from './search';
+
+/**
+ * Reading the audit log on either engine (docs/architecture.md §4, §9): filtered pages by sequence
+ * cursor, newest first, the same events for the same filter on both. Field and word filters go
+ * through a full-text index, and time ranges become sequence ranges (`at` never decreases along
+ * `seq`), so a page costs the same at millions of events:
+ *
+ * - SQLite: one FTS5 MATCH over `audit_search` (migration 0005, main/core/audit/search.ts), which
+ *   then drives the query in sequence order;
+ * - PostgreSQL: two GIN indexes on expressions of `audit_events` (migrations-pg 0002): the facets,
+ *   the same tokens as SQLite's (a letter and the value's UTF-8 in hex), and the details' words.
+ *   The expressions below are the indexes' own, word for word, or the planner would not use them.
+ */
+
+export type AuditPage = AuditFilter & { before?: number | undefined; limit: number };
+
+/** One row of `COLUMNS` (or `EVENT_COLUMNS`) as the event the API returns; details are JSON text from both engines. */
+function auditEvent(row: Row): AuditEvent {
+  return toAuditEvent({
+    seq: read.number(row, 'seq'),
+    at: read.number(row, 'at'),
+    actor: read.text(row, 'actor'),
+    actor_name: read.textOrNull(row, 'actor_name'),
+    origin: read.text(row, 'origin'),
+    action: read.text(row, 'action'),
+    target: read.textOrNull(row, 'target'),
+    outcome: read.text(row, 'outcome'),
+    correlation_id: read.text(row, 'correlation_id'),
+    details: read.text(row, 'details'),
+    prev_hash: read.textOrNull(row, 'prev_hash'),
+    hash: read.textOrNull(row, 'hash'),
+  });
+}
+
+/** The index expressions of migrations-pg 0002_audit_search.sql. */
+const PG_FACETS = sql.raw(
+  "to_tsvector('simple', guardian_audit_facets(audit_events.action, audit_events.actor, audit_events.actor_name, audit_events.target, audit_events.outcome))",
+);
+const PG_DETAILS = sql.raw("to_tsvector('simple', guardian_search_words(audit_events.details::text))");
+
+/** Where a filtered read runs: tables, conditions and the sequence column to bound and order by. */
+interface Plan {
+  from: SQL;
+  conditions: SQL[];
+  seq: SQL;
+}
+
+function sqlitePlan(filter: AuditFilter): Plan {
+  const expression = searchExpression(filter);
+  if (!expression) return { from: sql.raw('audit_events'), conditions: [], seq: sql.raw('audit_events.seq') };
+  // `seq` names the index's rowid, so the bounds and the order reach FTS5.
+  return {
+    from: sql.raw('audit_search JOIN audit_events ON audit_events.seq = audit_search.rowid'),
+    conditions: [sql`audit_search MATCH ${expression}`],
+    seq: sql.raw('audit_search.rowid'),
+  };
+}
+
+/**
+ * User input never reaches the query as tsquery syntax: the facets are hex tokens, and the words are
+ * only letters and digits (split as for SQLite), joined by spaces for plainto_tsquery, which ANDs
+ * them after the same normalisation as the index.
+ */
+function postgresPlan(filter: AuditFilter): Plan {
+  const conditions: SQL[] = [];
+  const facets = facetTokens(filter);
+  if (facets.length) conditions.push(sql`${PG_FACETS} @@ plainto_tsquery('simple', ${facets.join(' ')})`);
+  const words = filter.q ? searchWords(filter.q) : [];
+  if (words.length) conditions.push(sql`${PG_DETAILS} @@ plainto_tsquery('simple', guardian_search_words(${words.join(' ')}))`);
+  return { from: sql.raw('audit_events'), conditions, seq: sql.raw('audit_events.seq') };
+}
+
+/**
+ * The first sequence number whose time is at or after `at` (one past the last event when none
+ * is): bisecting the primary key finds it in ~20 lookups, where a range on `at` would scan.
+ */
+export async function firstSeqAtOrAfter(db: Queryable, at: number): Promise<number> {
+  // Two subqueries: SQLite answers a lone min() or max() from the key, both at once by a full scan.
+  const bounds = await db.get(sql`SELECT (SELECT min(seq) FROM audit_events) AS lo, (SELECT max(seq) FROM audit_events) AS hi`, (row) => ({
+    lo: read.numberOrNull(row, 'lo'),
+    hi: read.numberOrNull(row, 'hi'),
+  }));
+  if (!bounds || bounds.lo === null || bounds.hi === null) return 1;
+  let lo = bounds.lo;
+  let hi = bounds.hi + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const found = await db.get(sql`SELECT seq, at FROM audit_events WHERE seq >= ${mid} ORDER BY seq LIMIT 1`, (row) => ({
+      seq: read.number(row, 'seq'),
+      at: read.number(row, 'at'),
+    }));
+    if (!found || found.at >= at) hi = mid;
+    else lo = found.seq + 1;
+  }
+  return lo;
+}
+
+/** One page of events, newest first, from before the cursor; `nextBefore` when there are more. */
+export async function listAuditEvents(db: Queryable, filter: AuditPage): Promise<{ items: AuditEvent[]; nextBefore: number | null }> {
+  const { from, conditions, seq } = db.dialect === 'sqlite' ? sqlitePlan(filter) : postgresPlan(filter);
+  if (filter.from !== undefined) conditions.push(sql`${seq} >= ${await firstSeqAtOrAfter(db, filter.from)}`);
+  if (filter.to !== undefined) conditions.push(sql`${seq} < ${await firstSeqAtOrAfter(db, filter.to)}`);
+  if (filter.before !== undefined) conditions.push(sql`${seq} < ${filter.before}`);
+  if (filter.outcome === 'ok') conditions.push(sql`audit_events.outcome = 'ok'`);
+  const where = conditions.length ? sql` WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
+  const rows = await db.all(sql`SELECT ${sql.raw(EVENT_COLUMNS)} FROM ${from}${where} ORDER BY ${seq} DESC LIMIT ${filter.limit + 1}`, auditEvent);
+  const more = rows.length > filter.limit;
+  const items = rows.slice(0, filter.limit);
+  return { items, nextBefore: more ? (items[items.length - 1]?.seq ?? null) : null };
+}
+
+export async function getAuditEvent(db: Queryable, seq: number): Promise<AuditEvent> {
+  const event = await db.get(sql`SELECT ${sql.raw(COLUMNS)} FROM audit_events WHERE seq = ${seq}`, auditEvent);
+  if (!event) throw new AppError('NOT_FOUND', `There is no audit event ${seq}.`, { hint: 'It may be older than the retention period.' });
+  return event;
+}
