@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { methodList, methods } from '@shared/api';
 import { AppError, AppErrorShape } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
-import { AuditLog } from '../audit/log';
+import { AuditStore } from '../audit/store';
 import { sqliteEngine, type SqliteDatabase } from '../db/sqlite-engine';
 import { createLogger, silentLogger } from '../logging/logger';
 import { failure, success, useTempCore } from '../testing/harness';
@@ -42,7 +42,7 @@ const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS 
  * A router over the real database and audit log whose handlers are only those given; any other
  * method fails loudly, so a test cannot pass by reaching one by accident.
  */
-function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), sqlite = env.core.database.sqlite, data: SqliteDatabase = env.core.data): Router {
+function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), data: SqliteDatabase = env.core.data): Router {
   const { core } = env;
   const unwired = Object.fromEntries(
     Object.keys(methods).map((name) => [
@@ -52,7 +52,7 @@ function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), sqlite
       },
     ]),
   ) as unknown as Handlers;
-  return new Router({ handlers: { ...unwired, ...handlers }, data, audit: new AuditLog(sqlite, clock), logger, metrics: core.metrics });
+  return new Router({ handlers: { ...unwired, ...handlers }, data, audit: new AuditStore(data, clock), logger, metrics: core.metrics });
 }
 
 describe('Router', () => {
@@ -395,7 +395,6 @@ describe('Router', () => {
     const router = routerWith(
       { 'servers.create': ({ monitor: _none, ...input }) => ({ ...env.core.servers.create(input), check: null }) },
       silentLogger(),
-      impatient,
       impatientData,
     );
     holder.exec('BEGIN IMMEDIATE');

@@ -13,7 +13,7 @@ import {
   type ParsedInputOf,
 } from '@shared/api';
 import { principalAllows, type Principal } from '@shared/permissions';
-import type { AuditLog } from '../audit/log';
+import type { AuditStore } from '../audit/store';
 import { notSignedIn } from '../auth/refusals';
 import type { SessionSink } from '../auth/signin';
 import type { Logger } from '../logging/logger';
@@ -52,7 +52,7 @@ export interface RouterDeps {
   handlers: Handlers;
   /** Where an audited call's transaction runs; its audit event joins it. */
   data: Pick<SqliteDatabase, 'transaction' | 'transactionFromFirstWrite' | 'exclusive' | 'next'>;
-  audit: AuditLog;
+  audit: Pick<AuditStore, 'append'>;
   logger: Logger;
   metrics: Metrics;
 }
@@ -144,7 +144,7 @@ export class Router {
     const record = async (outcome: string, input: unknown, output: unknown): Promise<void> => {
       if (def.audit === false) return;
       const what = event(outcome, input, output);
-      await data.exclusive(() => audit.append(what));
+      await audit.append([what]);
     };
 
     const refusal = this.refusal(def, name, ctx.principal);
@@ -175,7 +175,7 @@ export class Router {
           value = await handler(input, ctx);
         } catch (cause) {
           const what = event(toAppError(cause).code, input, undefined);
-          failure = data.next(() => audit.append(what));
+          failure = data.next(() => audit.append([what])).then(() => undefined);
           throw cause;
         }
         await record('ok', input, value);
@@ -197,7 +197,7 @@ const FROM_FIRST_WRITE = Symbol('the transaction begins at the first write');
  * writer up (docs/architecture.md §4). The rest of its promise holds: all its writes and its
  * audit event commit together, or none of them.
  */
-export function fromFirstWrite<H extends (...args: never[]) => unknown>(handler: H): H {
+export function fromFirstWrite<A extends unknown[], R>(handler: (...args: A) => R): (...args: A) => R {
   return Object.assign(handler, { [FROM_FIRST_WRITE]: true });
 }
 

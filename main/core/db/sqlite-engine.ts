@@ -136,7 +136,7 @@ export interface SqliteDatabase extends AsyncDatabase {
    * sign-in, a run that could not start), which its own rollback would undo. Never await it
    * inside a transaction: it runs after it.
    */
-  next<T>(work: () => T): Promise<T>;
+  next<T>(work: () => T | Promise<T>): Promise<T>;
   /**
    * Runs synchronous writing code in a transaction of its own, never the caller's, once the
    * writers before it are done: for work in the background (a tick of check results, a job's
@@ -259,7 +259,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
   };
 
   /** Runs `work` as a turn of its own: a transaction from the start, or from its first write. */
-  const ownTransaction = <T>(work: () => Promise<T>, how: { fromFirstWrite?: boolean } = {}): Promise<T> => {
+  const ownTransaction = <T>(work: () => Promise<T>, how: { fromFirstWrite?: boolean; ahead?: boolean } = {}): Promise<T> => {
     const turn: Turn = { state: how.fromFirstWrite ? 'pending' : 'waiting', savepoints: 0, opening: null };
     const run = () =>
       turns.run(turn, async () => {
@@ -279,15 +279,19 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     if (how.fromFirstWrite) return run();
     // Its work starts the moment it has the lock: no other code runs while it holds the lock idle.
     return new Promise<T>((resolve, reject) =>
-      lock.acquire(turn, () => {
-        try {
-          begin(turn);
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        run().then(resolve, reject);
-      }),
+      lock.acquire(
+        turn,
+        () => {
+          try {
+            begin(turn);
+          } catch (error) {
+            reject(error);
+            return;
+          }
+          run().then(resolve, reject);
+        },
+        how.ahead,
+      ),
     );
   };
 
@@ -366,7 +370,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     transaction,
     transactionFromFirstWrite: (work) => ownTransaction(work, { fromFirstWrite: true }),
     exclusive,
-    next: <T>(work: () => T) => syncTransaction(work, true),
+    next: <T>(work: () => T | Promise<T>) => ownTransaction(async () => work(), { ahead: true }),
     apart: <T>(work: () => T) => syncTransaction(work),
     stamp(what: string, work: () => void): void {
       syncTransaction(work).catch((error: unknown) => options.onStampFailed?.(what, error));

@@ -38,8 +38,8 @@ export interface JobServiceDeps {
   logger: Logger;
   metrics: Metrics;
   newId: () => string;
-  /** Called once a job has ended (the audit log records every job's end). */
-  onFinished?: (job: Job) => void;
+  /** Called once a job's end is stored (the audit log records every job's end). */
+  onFinished?: (job: Job) => Promise<unknown>;
 }
 
 interface Running {
@@ -186,28 +186,26 @@ export class JobService {
     await Promise.all([...this.running.values()].map((entry) => entry.done));
   }
 
-  /** Stores what changed and announces the job as it now is; `andThen` runs in the same transaction. */
-  private async save(id: string, fields: Partial<JobRow>, andThen?: (job: Job) => void): Promise<Job> {
+  /** Stores what changed, in a turn of its own, and announces the job as it now is. */
+  private async save(id: string, fields: Partial<JobRow>): Promise<Job> {
     const { db, turns } = this.deps;
     const job = await turns.apart(() => {
       db.update(jobsTable).set(fields).where(eq(jobsTable.id, id)).run();
-      const saved = this.get(id);
-      andThen?.(saved);
-      return saved;
+      return this.get(id);
     });
     this.deps.events.emit('job.progress', job);
     return job;
   }
 
-  /** Stores the job's end together with its audit event. */
-  private finish(id: string, fields: Partial<JobRow>): Promise<Job> {
-    return this.save(id, fields, (job) => {
-      try {
-        this.deps.onFinished?.(job);
-      } catch (error) {
-        this.deps.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
-      }
-    });
+  /** Stores the job's end, then its audit event. */
+  private async finish(id: string, fields: Partial<JobRow>): Promise<Job> {
+    const job = await this.save(id, fields);
+    try {
+      await this.deps.onFinished?.(job);
+    } catch (error) {
+      this.deps.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
+    }
+    return job;
   }
 
   private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job> {

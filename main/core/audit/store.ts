@@ -1,0 +1,85 @@
+import { sql } from 'drizzle-orm';
+import type { Clock } from '../clock';
+import { read, type AsyncDatabase, type Queryable, type Row } from '../db/engine';
+import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
+import type { AuditEntry } from './log';
+import { redactDetails } from './redact';
+
+/**
+ * Appending to the audit log on either engine (docs/architecture.md §4, §9). Each append is one
+ * transaction (inside the caller's when there is one, as the router's) that reads the chain's head
+ * under a lock every writer of the database takes, so processes sharing a database (the CLI beside
+ * `guardian serve`, two nodes on one PostgreSQL) extend one chain and never fork it:
+ *
+ * - SQLite: the transaction's BEGIN IMMEDIATE holds the file's write lock;
+ * - PostgreSQL: `pg_advisory_xact_lock` on a key of Guardian's own, held until commit.
+ */
+
+/** The advisory lock key the chain's writers take on PostgreSQL ("GUAR" "DAUD" in ASCII). */
+export const AUDIT_CHAIN_LOCK = 0x4755_4152_4441_5544n;
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+const headOf = (row: Row): { seq: number; hash: string | null } => ({ seq: read.number(row, 'seq'), hash: read.textOrNull(row, 'hash') });
+
+/** The chain's head: the last event, else the last checkpoint, else genesis. */
+export async function chainHead(db: Queryable): Promise<ChainHead> {
+  const last = await db.get(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`, headOf);
+  if (last?.hash) return { seq: last.seq, hash: last.hash };
+  const checkpoint = await db.get(sql`SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1`, (row) => ({
+    seq: read.number(row, 'last_seq'),
+    hash: read.text(row, 'last_hash'),
+  }));
+  return checkpoint ?? { seq: last?.seq ?? 0, hash: GENESIS };
+}
+
+export class AuditStore {
+  constructor(
+    private readonly db: AsyncDatabase,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Appends `entries` in order, in one transaction, after the head read under the chain's lock. */
+  append(entries: readonly AuditEntry[]): Promise<ChainHead> {
+    return this.db.transaction(async (tx) => {
+      // A bigint parameter: the key does not fit a 32-bit integer.
+      if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
+      const start = await chainHead(tx);
+      let head = start;
+      for (const entry of entries) head = await this.write(tx, head, entry);
+      // SQLite's search index takes the transaction's events in one statement (migration 0005);
+      // PostgreSQL's indexes the table itself.
+      if (tx.dialect === 'sqlite' && head.seq > start.seq) {
+        await tx.run(
+          sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ${start.seq} AND seq <= ${head.seq}`,
+        );
+      }
+      return head;
+    });
+  }
+
+  private async write(tx: Queryable, head: ChainHead, entry: AuditEntry): Promise<ChainHead> {
+    const event: ChainEvent = {
+      seq: head.seq + 1,
+      at: this.clock.now(),
+      actor: entry.actor ? `${entry.actor.kind}:${entry.actor.id}` : 'anonymous',
+      actorName: entry.actor?.name ?? null,
+      origin: entry.origin,
+      action: entry.action,
+      target: entry.target ?? null,
+      outcome: entry.outcome,
+      correlationId: entry.correlationId,
+      details: canonicalDetails(redactDetails(entry.details) ?? {}),
+    };
+    const hash = hashEvent(head.hash, event);
+    await tx.run(
+      sql`INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash)
+          VALUES (${event.seq}, ${event.at}, ${event.actor}, ${event.actorName}, ${event.origin}, ${event.action}, ${event.target},
+                  ${event.outcome}, ${event.correlationId}, ${event.details}, ${head.hash}, ${hash})`,
+    );
+    return { seq: event.seq, hash };
+  }
+}
