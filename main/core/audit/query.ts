@@ -1,12 +1,11 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '@shared/api/errors';
-import type { AuditEvent, AuditFilter } from '@shared/api/audit';
-import { COLUMNS, EVENT_COLUMNS, toAuditEvent, type AuditRow } from './rows';
+import type { AuditFilter } from '@shared/api/audit';
 import { searchExpression } from './search';
 
 /**
- * Reading the audit log: filtered pages by sequence cursor, fast at millions of events. Field and
- * word filters are intersected in the search index, and time ranges become sequence ranges.
+ * The export's filtered read on SQLite (main/core/audit/export.ts streams it). Field and word
+ * filters are intersected in the search index, and time ranges become sequence ranges. Pages of
+ * the log, on either engine, are main/core/audit/reads.ts.
  */
 
 /** Where a filtered read runs: tables, conditions and parameters, and the sequence column to bound and order by. */
@@ -74,24 +73,4 @@ function firstSeqAtOrAfter(sqlite: Database.Database, at: number): number {
     else lo = row.seq + 1;
   }
   return lo;
-}
-
-/** One page of events, newest first, from before the cursor. */
-export function listEvents(
-  sqlite: Database.Database,
-  filter: AuditFilter & { before?: number | undefined; limit: number },
-): { items: AuditEvent[]; nextBefore: number | null } {
-  const { from, where, params, seq } = auditQuery(sqlite, filter, filter.before);
-  const rows = sqlite
-    .prepare<unknown[], AuditRow>(`SELECT ${EVENT_COLUMNS} FROM ${from} ${where} ORDER BY ${seq} DESC LIMIT ?`)
-    .all(...params, filter.limit + 1);
-  const more = rows.length > filter.limit;
-  const items = rows.slice(0, filter.limit).map(toAuditEvent);
-  return { items, nextBefore: more ? (items[items.length - 1]?.seq ?? null) : null };
-}
-
-export function getEvent(sqlite: Database.Database, seq: number): AuditEvent {
-  const row = sqlite.prepare<[number], AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE seq = ?`).get(seq);
-  if (!row) throw new AppError('NOT_FOUND', `There is no audit event ${seq}.`, { hint: 'It may be older than the retention period.' });
-  return toAuditEvent(row);
 }

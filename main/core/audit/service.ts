@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Queryable } from '../db/engine';
 import type { WriterTurns } from '../db/sqlite-engine';
 import type { AuditEvent, AuditFilter, AuditSettings, VerifyReport } from '@shared/api/audit';
 import { AuditSettings as AuditSettingsSchema } from '@shared/api/audit';
@@ -7,7 +8,7 @@ import type { Artifacts, JobContext, JobService } from '../jobs';
 import type { SettingsStore } from '../settings';
 import { exportEvents } from './export';
 import { checkpoints, pruneEvents } from './prune';
-import { getEvent, listEvents } from './query';
+import { getAuditEvent, listAuditEvents } from './reads';
 import { chainAnchor, verifyChain } from './verify';
 
 /**
@@ -22,6 +23,8 @@ export interface AuditServiceDeps {
   sqlite: Database.Database;
   /** Pruning deletes in chunks, each in a turn of its own among the writers. */
   turns: WriterTurns;
+  /** Where the log is read and searched, on either engine. */
+  data: Queryable;
   clock: Clock;
   settings: SettingsStore;
   artifacts: Artifacts;
@@ -33,12 +36,12 @@ type JobProgress = Pick<JobContext, 'signal' | 'progress'>;
 export class AuditService {
   constructor(private readonly deps: AuditServiceDeps) {}
 
-  list(filter: AuditFilter & { before?: number | undefined; limit: number }): { items: AuditEvent[]; nextBefore: number | null } {
-    return listEvents(this.deps.sqlite, filter);
+  list(filter: AuditFilter & { before?: number | undefined; limit: number }): Promise<{ items: AuditEvent[]; nextBefore: number | null }> {
+    return listAuditEvents(this.deps.data, filter);
   }
 
-  get(seq: number): AuditEvent {
-    return getEvent(this.deps.sqlite, seq);
+  get(seq: number): Promise<AuditEvent> {
+    return getAuditEvent(this.deps.data, seq);
   }
 
   /** Starts verification as a job (the Audit page, `guardian audit verify`, a schedule). */
