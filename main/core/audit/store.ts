@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Clock } from '../clock';
 import { read, type AsyncDatabase, type Queryable, type Row } from '../db/engine';
 import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
@@ -17,6 +17,9 @@ import { redactDetails } from './redact';
 
 /** The advisory lock key the chain's writers take on PostgreSQL ("GUAR" "DAUD" in ASCII). */
 export const AUDIT_CHAIN_LOCK = 0x4755_4152_4441_5544n;
+
+/** Events per INSERT: 12 parameters each, well under both engines' limits (SQLite 32,766, PostgreSQL 65,535). */
+const ROWS_PER_INSERT = 200;
 
 export interface ChainHead {
   seq: number;
@@ -48,8 +51,22 @@ export class AuditStore {
       // A bigint parameter: the key does not fit a 32-bit integer.
       if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
       const start = await chainHead(tx);
+      const rows: SQL[] = [];
       let head = start;
-      for (const entry of entries) head = await this.write(tx, head, entry);
+      for (const entry of entries) {
+        const event = this.event(head, entry);
+        const hash = hashEvent(head.hash, event);
+        rows.push(
+          sql`(${event.seq}, ${event.at}, ${event.actor}, ${event.actorName}, ${event.origin}, ${event.action}, ${event.target}, ${event.outcome}, ${event.correlationId}, ${event.details}, ${head.hash}, ${hash})`,
+        );
+        head = { seq: event.seq, hash };
+      }
+      // Many events per statement: a statement's own cost, not the events', dominates a batch.
+      for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+        await tx.run(
+          sql`INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash) VALUES ${sql.join(rows.slice(from, from + ROWS_PER_INSERT), sql`, `)}`,
+        );
+      }
       // SQLite's search index takes the transaction's events in one statement (migration 0005);
       // PostgreSQL's indexes the table itself.
       if (tx.dialect === 'sqlite' && head.seq > start.seq) {
@@ -61,8 +78,8 @@ export class AuditStore {
     });
   }
 
-  private async write(tx: Queryable, head: ChainHead, entry: AuditEntry): Promise<ChainHead> {
-    const event: ChainEvent = {
+  private event(head: ChainHead, entry: AuditEntry): ChainEvent {
+    return {
       seq: head.seq + 1,
       at: this.clock.now(),
       actor: entry.actor ? `${entry.actor.kind}:${entry.actor.id}` : 'anonymous',
@@ -74,12 +91,5 @@ export class AuditStore {
       correlationId: entry.correlationId,
       details: canonicalDetails(redactDetails(entry.details) ?? {}),
     };
-    const hash = hashEvent(head.hash, event);
-    await tx.run(
-      sql`INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash)
-          VALUES (${event.seq}, ${event.at}, ${event.actor}, ${event.actorName}, ${event.origin}, ${event.action}, ${event.target},
-                  ${event.outcome}, ${event.correlationId}, ${event.details}, ${head.hash}, ${hash})`,
-    );
-    return { seq: event.seq, hash };
   }
 }

@@ -34,10 +34,21 @@ function render(query: SQL): { sql: string; params: unknown[] } {
   return { sql, params: params.map(bindable) };
 }
 
+/** Prepared statements kept per connection: a store's query text is fixed, only its parameters change. */
+const STATEMENTS_KEPT = 500;
+
 function queryable(connection: Database.Database): Queryable {
+  const prepared = new Map<string, Database.Statement>();
   const statement = (query: SQL) => {
     const { sql, params } = render(query);
-    return { prepared: connection.prepare(sql), params };
+    let kept = prepared.get(sql);
+    if (!kept) {
+      kept = connection.prepare(sql);
+      // The oldest goes first: Map keeps insertion order.
+      if (prepared.size >= STATEMENTS_KEPT) prepared.delete(prepared.keys().next().value as string);
+      prepared.set(sql, kept);
+    }
+    return { prepared: kept, params };
   };
   return {
     dialect: 'sqlite',
@@ -205,7 +216,16 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
   const turns = new AsyncLocalStorage<Turn>();
   const strict = options.strict ?? process.env.GUARDIAN_STRICT_WRITES === '1';
   // The engine's own BEGIN, COMMIT and ROLLBACK, past the guard: it runs them only in its own turn.
-  const control = writer.exec.bind(writer);
+  const prepareControl = writer.prepare.bind(writer);
+  const controls = new Map<string, Database.Statement>();
+  const control = (statement: string) => {
+    let kept = controls.get(statement);
+    if (!kept) {
+      kept = prepareControl(statement);
+      controls.set(statement, kept);
+    }
+    kept.run();
+  };
   /** Begins `turn`'s transaction once it holds the lock; when BEGIN fails (another process holds the file), the lock goes to the next. */
   const begin = (turn: Turn) => {
     try {
