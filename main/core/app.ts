@@ -171,7 +171,7 @@ export function createCore(options: CoreOptions): Core {
     permission: 'servers:write',
     start: (_params, createdBy) => health.runRetention(createdBy),
   });
-  const auditService = new AuditService({ sqlite, turns: data, data, clock, settings, artifacts, jobs });
+  const auditService = new AuditService({ data, clock, settings, artifacts, jobs });
   tasks.registerTask({
     kind: 'audit.verify',
     summary: 'Walk the audit log’s hash chain and report whether it is intact.',

@@ -1,31 +1,37 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import type Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { stringify } from 'csv-stringify/sync';
 import { AppError } from '@shared/api/errors';
 import type { AuditFilter } from '@shared/api/audit';
 import type { Clock } from '../clock';
+import { read, type Queryable } from '../db/engine';
 import type { Artifacts, JobContext } from '../jobs';
 import { toCsvCell } from '../csv';
-import { auditQuery } from './query';
-import { CHUNK, EVENT_COLUMNS, toAuditEvent, type AuditRow } from './rows';
+import { filteredRead, whereAll } from './reads';
+import { CHUNK, chainRow, EVENT_COLUMNS, toAuditEvent, yieldToLoop, type AuditRow } from './rows';
 
-/** Streams the filtered events, oldest first, to a file the job hands over. */
+/**
+ * Streams the filtered events, oldest first, to a file the job hands over, on either engine: in
+ * chunks read in sequence order that yield to the event loop between them. The details are written
+ * in the canonical form the chain hashed (main/core/audit/rows.ts `chainRow`), so a JSON Lines
+ * export from either engine verifies on its own (main/core/audit/verify-file.ts).
+ */
 export async function exportEvents(
-  { sqlite, artifacts, clock }: { sqlite: Database.Database; artifacts: Artifacts; clock: Clock },
+  { data, artifacts, clock }: { data: Queryable; artifacts: Artifacts; clock: Clock },
   jobId: string,
   filter: AuditFilter,
   format: 'csv' | 'jsonl',
   job: Pick<JobContext, 'signal' | 'progress'>,
 ) {
-  const { from, where, params, seq } = auditQuery(sqlite, filter);
-  const total = (sqlite.prepare(`SELECT count(*) AS n FROM ${from} ${where}`).get(...params) as { n: number }).n;
+  const { from, conditions, seq } = await filteredRead(data, filter);
+  const total = (await data.get(sql`SELECT count(*) AS n FROM ${from}${whereAll(conditions)}`, (row) => read.number(row, 'n'))) ?? 0;
   const stamp = new Date(clock.now()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
   const draft = artifacts.begin(jobId, `audit-${stamp}.${format}`);
   const out = createWriteStream(draft.path, { encoding: 'utf8' });
-  const next = sqlite.prepare<unknown[], AuditRow>(
-    `SELECT ${EVENT_COLUMNS} FROM ${from} ${where ? `${where} AND` : 'WHERE'} ${seq} > ? ORDER BY ${seq} LIMIT ?`,
-  );
+  const mapRow = chainRow(data.dialect);
+  const next = (after: number) =>
+    data.all(sql`SELECT ${sql.raw(EVENT_COLUMNS)} FROM ${from}${whereAll([...conditions, sql`${seq} > ${after}`])} ORDER BY ${seq} LIMIT ${CHUNK}`, mapRow);
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
@@ -35,12 +41,13 @@ export async function exportEvents(
     let written = 0;
     for (;;) {
       if (job.signal.aborted) throw new AppError('CANCELLED', 'The export was cancelled.', { hint: 'Start it again to get the file.' });
-      const rows = next.all(...params, after, CHUNK);
+      const rows = await next(after);
       if (rows.length === 0) break;
       await write(format === 'csv' ? stringify(rows.map(csvRow)) : rows.map((row) => `${JSON.stringify(toAuditEvent(row))}\n`).join(''));
       after = rows[rows.length - 1]?.seq ?? after;
       written += rows.length;
       job.progress(written, total);
+      await yieldToLoop();
     }
     out.end();
     await once(out, 'finish');

@@ -11,7 +11,7 @@ export function createAuditHandlers(audit: AuditService, events: EventBus): Pick
     'audit.get': ({ seq }) => audit.get(seq),
     'audit.verify': ({ expectHead }, ctx) => audit.startVerify(actor(ctx), expectHead),
     'audit.export': ({ format, ...filter }, ctx) => audit.startExport(actor(ctx), filter, format),
-    'audit.settings': () => ({ ...audit.settings(), checkpoints: audit.checkpoints() }),
+    'audit.settings': async () => ({ ...audit.settings(), checkpoints: await audit.checkpoints() }),
     'audit.updateSettings': (input) => {
       const settings = audit.updateSettings(input);
       events.emit('audit.settingsChanged', { change: 'updated', ids: [] });

@@ -1,8 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AuditEvent, AuditFilter } from '@shared/api/audit';
 import { AppError } from '@shared/api/errors';
-import { read, type Queryable, type Row } from '../db/engine';
-import { COLUMNS, EVENT_COLUMNS, toAuditEvent } from './rows';
+import { read, type Dialect, type Queryable, type Row } from '../db/engine';
+import { chainRow, COLUMNS, EVENT_COLUMNS, toAuditEvent } from './rows';
 import { facetTokens, searchExpression, searchWords } from './search';
 
 /**
@@ -20,22 +20,10 @@ import { facetTokens, searchExpression, searchWords } from './search';
 
 export type AuditPage = AuditFilter & { before?: number | undefined; limit: number };
 
-/** One row of `COLUMNS` (or `EVENT_COLUMNS`) as the event the API returns; details are JSON text from both engines. */
-function auditEvent(row: Row): AuditEvent {
-  return toAuditEvent({
-    seq: read.number(row, 'seq'),
-    at: read.number(row, 'at'),
-    actor: read.text(row, 'actor'),
-    actor_name: read.textOrNull(row, 'actor_name'),
-    origin: read.text(row, 'origin'),
-    action: read.text(row, 'action'),
-    target: read.textOrNull(row, 'target'),
-    outcome: read.text(row, 'outcome'),
-    correlation_id: read.text(row, 'correlation_id'),
-    details: read.text(row, 'details'),
-    prev_hash: read.textOrNull(row, 'prev_hash'),
-    hash: read.textOrNull(row, 'hash'),
-  });
+/** The mapper for a row of `COLUMNS` (or `EVENT_COLUMNS`) as the event the API returns: the same event, details in the same order, from both engines. */
+function auditEvent(dialect: Dialect): (row: Row) => AuditEvent {
+  const chained = chainRow(dialect);
+  return (row) => toAuditEvent(chained(row));
 }
 
 /** The index expressions of migrations-pg 0002_audit_search.sql. */
@@ -45,7 +33,7 @@ const PG_FACETS = sql.raw(
 const PG_DETAILS = sql.raw("to_tsvector('simple', guardian_search_words(audit_events.details::text))");
 
 /** Where a filtered read runs: tables, conditions and the sequence column to bound and order by. */
-interface Plan {
+export interface Plan {
   from: SQL;
   conditions: SQL[];
   seq: SQL;
@@ -101,22 +89,40 @@ export async function firstSeqAtOrAfter(db: Queryable, at: number): Promise<numb
   return lo;
 }
 
-/** One page of events, newest first, from before the cursor; `nextBefore` when there are more. */
-export async function listAuditEvents(db: Queryable, filter: AuditPage): Promise<{ items: AuditEvent[]; nextBefore: number | null }> {
-  const { from, conditions, seq } = db.dialect === 'sqlite' ? sqlitePlan(filter) : postgresPlan(filter);
+/**
+ * Where the events `filter` selects are read, on either engine: the tables, the conditions (time
+ * bounds already turned into sequence bounds) and the sequence column to bound and order by. The
+ * pages below and the streamed export (main/core/audit/export.ts) read through it.
+ */
+export async function filteredRead(db: Queryable, filter: AuditFilter): Promise<Plan> {
+  const plan = db.dialect === 'sqlite' ? sqlitePlan(filter) : postgresPlan(filter);
+  const { conditions, seq } = plan;
   if (filter.from !== undefined) conditions.push(sql`${seq} >= ${await firstSeqAtOrAfter(db, filter.from)}`);
   if (filter.to !== undefined) conditions.push(sql`${seq} < ${await firstSeqAtOrAfter(db, filter.to)}`);
-  if (filter.before !== undefined) conditions.push(sql`${seq} < ${filter.before}`);
   if (filter.outcome === 'ok') conditions.push(sql`audit_events.outcome = 'ok'`);
-  const where = conditions.length ? sql` WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
-  const rows = await db.all(sql`SELECT ${sql.raw(EVENT_COLUMNS)} FROM ${from}${where} ORDER BY ${seq} DESC LIMIT ${filter.limit + 1}`, auditEvent);
+  return plan;
+}
+
+/** ` WHERE a AND b …`, or nothing when there are no conditions. */
+export function whereAll(conditions: SQL[]): SQL {
+  return conditions.length ? sql` WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
+}
+
+/** One page of events, newest first, from before the cursor; `nextBefore` when there are more. */
+export async function listAuditEvents(db: Queryable, filter: AuditPage): Promise<{ items: AuditEvent[]; nextBefore: number | null }> {
+  const { from, conditions, seq } = await filteredRead(db, filter);
+  if (filter.before !== undefined) conditions.push(sql`${seq} < ${filter.before}`);
+  const rows = await db.all(
+    sql`SELECT ${sql.raw(EVENT_COLUMNS)} FROM ${from}${whereAll(conditions)} ORDER BY ${seq} DESC LIMIT ${filter.limit + 1}`,
+    auditEvent(db.dialect),
+  );
   const more = rows.length > filter.limit;
   const items = rows.slice(0, filter.limit);
   return { items, nextBefore: more ? (items[items.length - 1]?.seq ?? null) : null };
 }
 
 export async function getAuditEvent(db: Queryable, seq: number): Promise<AuditEvent> {
-  const event = await db.get(sql`SELECT ${sql.raw(COLUMNS)} FROM audit_events WHERE seq = ${seq}`, auditEvent);
+  const event = await db.get(sql`SELECT ${sql.raw(COLUMNS)} FROM audit_events WHERE seq = ${seq}`, auditEvent(db.dialect));
   if (!event) throw new AppError('NOT_FOUND', `There is no audit event ${seq}.`, { hint: 'It may be older than the retention period.' });
   return event;
 }

@@ -1,7 +1,8 @@
 import type { AuditEvent } from '@shared/api/audit';
-import type { StoredEvent } from './chain';
+import { read, type Dialect, type Row } from '../db/engine';
+import { canonicalDetails, type StoredEvent } from './chain';
 
-/** An audit_events row as SQLite returns it. */
+/** An audit_events row, its details as the text the chain hashes (`chainRow`). */
 export interface AuditRow {
   seq: number;
   at: number;
@@ -25,6 +26,31 @@ export const EVENT_COLUMNS = COLUMNS.split(', ')
 /** Rows read or removed at a time by the jobs, which yield to the event loop between chunks. */
 export const CHUNK = 5000;
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The mapper for a row of `COLUMNS` (or `EVENT_COLUMNS`) on `dialect`, its details as the text the
+ * chain hashes. SQLite keeps the canonical text that was hashed, byte for byte: it is used as it
+ * is (any change to it is an edit, and a million events verify without parsing a million JSON
+ * documents). PostgreSQL's jsonb keeps the value, not the text (it returns the keys reordered and
+ * spaced), so the canonical text is made again from it (main/core/audit/chain.ts).
+ */
+export function chainRow(dialect: Dialect): (row: Row) => AuditRow {
+  const details = dialect === 'sqlite' ? (row: Row) => read.text(row, 'details') : (row: Row) => canonicalDetails(read.json(row, 'details'));
+  return (row) => ({
+    seq: read.number(row, 'seq'),
+    at: read.number(row, 'at'),
+    actor: read.text(row, 'actor'),
+    actor_name: read.textOrNull(row, 'actor_name'),
+    origin: read.text(row, 'origin'),
+    action: read.text(row, 'action'),
+    target: read.textOrNull(row, 'target'),
+    outcome: read.text(row, 'outcome'),
+    correlation_id: read.text(row, 'correlation_id'),
+    details: details(row),
+    prev_hash: read.textOrNull(row, 'prev_hash'),
+    hash: read.textOrNull(row, 'hash'),
+  });
+}
 
 /** A row as the chain sees it. */
 export function storedEvent(row: AuditRow): StoredEvent {

@@ -1,6 +1,4 @@
-import type Database from 'better-sqlite3';
-import type { Queryable } from '../db/engine';
-import type { WriterTurns } from '../db/sqlite-engine';
+import type { AsyncDatabase } from '../db/engine';
 import type { AuditEvent, AuditFilter, AuditSettings, VerifyReport } from '@shared/api/audit';
 import { AuditSettings as AuditSettingsSchema } from '@shared/api/audit';
 import type { Clock } from '../clock';
@@ -9,22 +7,19 @@ import type { SettingsStore } from '../settings';
 import { exportEvents } from './export';
 import { checkpoints, pruneEvents } from './prune';
 import { getAuditEvent, listAuditEvents } from './reads';
-import { chainAnchor, verifyChain } from './verify';
+import { chainAnchor, verifyChain, type ChainAnchor } from './verify';
 
 /**
- * The audit log as the handlers see it: reading (query.ts), verifying the chain (verify.ts),
- * streamed exports (export.ts) and retention at a checkpoint (prune.ts); the heavy three run as
- * jobs in chunks, yielding to the event loop between chunks. Writing is log.ts's.
+ * The audit log as the handlers see it, on either engine: reading (reads.ts), verifying the chain
+ * (verify.ts), streamed exports (export.ts) and retention at a checkpoint (prune.ts); the heavy
+ * three run as jobs in chunks, yielding to the event loop between chunks. Writing is store.ts's.
  */
 
 const SETTINGS_KEY = 'audit';
 
 export interface AuditServiceDeps {
-  sqlite: Database.Database;
-  /** Pruning deletes in chunks, each in a turn of its own among the writers. */
-  turns: WriterTurns;
-  /** Where the log is read and searched, on either engine. */
-  data: Queryable;
+  /** Where the log is read, verified, exported and pruned, on either engine (pruning's writes take their turn on SQLite by themselves). */
+  data: AsyncDatabase;
   clock: Clock;
   settings: SettingsStore;
   artifacts: Artifacts;
@@ -59,12 +54,12 @@ export class AuditService {
   }
 
   /** Where verification starts: the last checkpoint retention left, or genesis. */
-  anchor(): { seq: number; hash: string; checkpoint: boolean } {
-    return chainAnchor(this.deps.sqlite);
+  anchor(): Promise<ChainAnchor> {
+    return chainAnchor(this.deps.data);
   }
 
   verify(job: JobProgress, expectHead?: string): Promise<VerifyReport> {
-    return verifyChain(this.deps.sqlite, job, expectHead);
+    return verifyChain(this.deps.data, job, expectHead);
   }
 
   /** Streams the filtered events, oldest first, to a file the job hands over. */
@@ -82,7 +77,7 @@ export class AuditService {
   }
 
   checkpoints() {
-    return checkpoints(this.deps.sqlite);
+    return checkpoints(this.deps.data);
   }
 
   /** Removes events older than the retention period, behind a checkpoint (prune.ts). */

@@ -1,35 +1,46 @@
-import type Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { VerifyReport } from '@shared/api/audit';
+import { read, type Queryable } from '../db/engine';
 import type { JobContext } from '../jobs';
 import { ChainWalker, GENESIS } from './chain';
-import { CHUNK, COLUMNS, storedEvent, yieldToLoop, type AuditRow } from './rows';
+import { CHUNK, chainRow, COLUMNS, storedEvent, yieldToLoop } from './rows';
 
 /**
- * Verifying the chain in the database (docs/architecture.md §9): from the last checkpoint retention
- * left (or genesis), in chunks, reporting progress; optionally proving that a head hash kept
- * elsewhere is still in the chain.
+ * Verifying the chain in the database (docs/architecture.md §9), on either engine: from the last
+ * checkpoint retention left (or genesis), in chunks read in sequence order that yield to the event
+ * loop between them, reporting progress; optionally proving that a head hash kept elsewhere is
+ * still in the chain.
  */
 
+export interface ChainAnchor {
+  seq: number;
+  hash: string;
+  checkpoint: boolean;
+}
+
 /** Where verification starts: the last checkpoint retention left, or genesis. */
-export function chainAnchor(sqlite: Database.Database): { seq: number; hash: string; checkpoint: boolean } {
-  const checkpoint = sqlite.prepare('SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as
-    { last_seq: number; last_hash: string } | undefined;
-  return checkpoint ? { seq: checkpoint.last_seq, hash: checkpoint.last_hash, checkpoint: true } : { seq: 0, hash: GENESIS, checkpoint: false };
+export async function chainAnchor(db: Queryable): Promise<ChainAnchor> {
+  const checkpoint = await db.get(sql`SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1`, (row) => ({
+    seq: read.number(row, 'last_seq'),
+    hash: read.text(row, 'last_hash'),
+    checkpoint: true,
+  }));
+  return checkpoint ?? { seq: 0, hash: GENESIS, checkpoint: false };
 }
 
 /** Walks the chain from its anchor, in chunks, reporting progress. */
-export async function verifyChain(sqlite: Database.Database, job: Pick<JobContext, 'signal' | 'progress'>, expectHead?: string): Promise<VerifyReport> {
-  const anchor = chainAnchor(sqlite);
+export async function verifyChain(db: Queryable, job: Pick<JobContext, 'signal' | 'progress'>, expectHead?: string): Promise<VerifyReport> {
+  const anchor = await chainAnchor(db);
   const walker = new ChainWalker(anchor);
-  const total = (sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE seq > ?').get(anchor.seq) as { n: number }).n;
-  const chunk = sqlite.prepare<[number, number], AuditRow>(`SELECT ${COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const total = (await db.get(sql`SELECT count(*) AS n FROM audit_events WHERE seq > ${anchor.seq}`, (row) => read.number(row, 'n'))) ?? 0;
+  const mapRow = chainRow(db.dialect);
   let foundAt: number | null = expectHead === anchor.hash ? anchor.seq : null;
   let after = anchor.seq;
   let seen = 0;
   for (;;) {
     if (job.signal.aborted) throw new AppError('CANCELLED', 'Verification was cancelled.', { hint: 'Start it again to check the whole chain.' });
-    const rows = chunk.all(after, CHUNK);
+    const rows = await db.all(sql`SELECT ${sql.raw(COLUMNS)} FROM audit_events WHERE seq > ${after} ORDER BY seq LIMIT ${CHUNK}`, mapRow);
     if (rows.length === 0) break;
     for (const row of rows) {
       walker.push(storedEvent(row));
