@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Clock } from '../clock';
 import { read, type AsyncDatabase, type Queryable, type Row } from '../db/engine';
 import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
@@ -18,8 +18,10 @@ import { redactDetails } from './redact';
 /** The advisory lock key the chain's writers take on PostgreSQL ("GUAR" "DAUD" in ASCII). */
 export const AUDIT_CHAIN_LOCK = 0x4755_4152_4441_5544n;
 
-/** Events per INSERT: 12 parameters each, well under both engines' limits (SQLite 32,766, PostgreSQL 65,535). */
-const ROWS_PER_INSERT = 200;
+// Written once, given only values: an append's cost is its statements, not building them.
+const INSERT_EVENT = `INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INDEX_EVENTS = 'INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?';
 
 export interface ChainHead {
   seq: number;
@@ -51,28 +53,18 @@ export class AuditStore {
       // A bigint parameter: the key does not fit a 32-bit integer.
       if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
       const start = await chainHead(tx);
-      const rows: SQL[] = [];
       let head = start;
       for (const entry of entries) {
         const event = this.event(head, entry);
         const hash = hashEvent(head.hash, event);
-        rows.push(
-          sql`(${event.seq}, ${event.at}, ${event.actor}, ${event.actorName}, ${event.origin}, ${event.action}, ${event.target}, ${event.outcome}, ${event.correlationId}, ${event.details}, ${head.hash}, ${hash})`,
-        );
-        head = { seq: event.seq, hash };
-      }
-      // Many events per statement: a statement's own cost, not the events', dominates a batch.
-      for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-        await tx.run(
-          sql`INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash) VALUES ${sql.join(rows.slice(from, from + ROWS_PER_INSERT), sql`, `)}`,
-        );
+        const { seq, at, actor, actorName, origin, action, target, outcome, correlationId, details } = event;
+        await tx.execute(INSERT_EVENT, [seq, at, actor, actorName, origin, action, target, outcome, correlationId, details, head.hash, hash]);
+        head = { seq, hash };
       }
       // SQLite's search index takes the transaction's events in one statement (migration 0005);
       // PostgreSQL's indexes the table itself.
       if (tx.dialect === 'sqlite' && head.seq > start.seq) {
-        await tx.run(
-          sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ${start.seq} AND seq <= ${head.seq}`,
-        );
+        await tx.execute(INDEX_EVENTS, [start.seq, head.seq]);
       }
       return head;
     });

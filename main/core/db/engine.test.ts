@@ -116,6 +116,18 @@ describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (en
     expect((await keys(database)).map((row) => row.key)).toEqual(['after-inner', 'outer']);
   });
 
+  it('executes a statement written once with ? placeholders, with its values, inside a transaction or on its own', async () => {
+    const text = 'INSERT INTO settings (key, value) VALUES (?, ?)';
+    await expect(
+      database.transaction(async () => {
+        await database.execute(text, ['in-tx', jsonParam({ n: 1 })]);
+        throw new Error('undone');
+      }),
+    ).rejects.toThrow('undone');
+    expect(await database.execute(text, ['alone', jsonParam([1, 'two'])])).toEqual({ changes: 1 });
+    expect(await keys(database)).toEqual([{ key: 'alone', value: [1, 'two'] }]);
+  });
+
   it('rolls back when a statement fails (a duplicate key), and the next transaction proceeds', async () => {
     await database.run(put('taken', 1));
     await expect(

@@ -27,6 +27,12 @@ export interface Queryable {
   get<T>(query: SQL, map: (row: Row) => T): Promise<T | undefined>;
   /** A statement that returns no rows; how many rows it changed. */
   run(query: SQL): Promise<{ changes: number }>;
+  /**
+   * `run` for a hot path: the statement's text written once with `?` for each parameter (the
+   * PostgreSQL engine numbers them), prepared once, then given only its values. Rendering a
+   * template costs more than a small INSERT itself; write anything else as a template.
+   */
+  execute(text: string, params: readonly unknown[]): Promise<{ changes: number }>;
 }
 
 export interface AsyncDatabase extends Queryable {

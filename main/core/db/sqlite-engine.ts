@@ -39,16 +39,19 @@ const STATEMENTS_KEPT = 500;
 
 function queryable(connection: Database.Database): Queryable {
   const prepared = new Map<string, Database.Statement>();
-  const statement = (query: SQL) => {
-    const { sql, params } = render(query);
-    let kept = prepared.get(sql);
-    if (!kept) {
-      kept = connection.prepare(sql);
+  const kept = (sql: string): Database.Statement => {
+    let statement = prepared.get(sql);
+    if (!statement) {
+      statement = connection.prepare(sql);
       // The oldest goes first: Map keeps insertion order.
       if (prepared.size >= STATEMENTS_KEPT) prepared.delete(prepared.keys().next().value as string);
-      prepared.set(sql, kept);
+      prepared.set(sql, statement);
     }
-    return { prepared: kept, params };
+    return statement;
+  };
+  const statement = (query: SQL) => {
+    const { sql, params } = render(query);
+    return { prepared: kept(sql), params };
   };
   return {
     dialect: 'sqlite',
@@ -64,6 +67,9 @@ function queryable(connection: Database.Database): Queryable {
     async run(query: SQL): Promise<{ changes: number }> {
       const { prepared, params } = statement(query);
       return { changes: prepared.run(...params).changes };
+    },
+    async execute(text: string, params: readonly unknown[]): Promise<{ changes: number }> {
+      return { changes: kept(text).run(...params.map(bindable)).changes };
     },
   };
 }
@@ -387,6 +393,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     all: (query, map) => (openTurn() ? writes : reads).all(query, map),
     get: (query, map) => (openTurn() ? writes : reads).get(query, map),
     run: async (query) => ((await ownTurn()) ? writes.run(query) : ownTransaction(() => writes.run(query))),
+    execute: async (text, params) => ((await ownTurn()) ? writes.execute(text, params) : ownTransaction(() => writes.execute(text, params))),
     transaction,
     transactionFromFirstWrite: (work) => ownTransaction(work, { fromFirstWrite: true }),
     exclusive,

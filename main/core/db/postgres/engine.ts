@@ -18,6 +18,19 @@ function rewrap(error: unknown, display: string): unknown {
   return isConnectionFailure(error) ? databaseUnavailable(error, display) : error;
 }
 
+const numberedTexts = new Map<string, string>();
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …` (the texts are Guardian's own: no `?` inside a literal). */
+function numbered(text: string): string {
+  let converted = numberedTexts.get(text);
+  if (converted === undefined) {
+    let n = 0;
+    converted = text.replace(/\?/g, () => `$${++n}`);
+    numberedTexts.set(text, converted);
+  }
+  return converted;
+}
+
 function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable {
   const execute = async (query: SQL) => {
     const { sql, params } = dialect.sqlToQuery(query);
@@ -38,6 +51,13 @@ function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable 
     },
     async run(query: SQL): Promise<{ changes: number }> {
       return { changes: (await execute(query)).rowCount ?? 0 };
+    },
+    async execute(text: string, params: readonly unknown[]): Promise<{ changes: number }> {
+      try {
+        return { changes: (await client.query(numbered(text), [...params])).rowCount ?? 0 };
+      } catch (error) {
+        throw rewrap(error, display);
+      }
     },
   };
 }
@@ -74,6 +94,7 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
     all: (query, map) => here().all(query, map),
     get: (query, map) => here().get(query, map),
     run: (query) => here().run(query),
+    execute: (text, params) => here().execute(text, params),
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const outer = joined();
       if (outer) {
