@@ -18,9 +18,17 @@ import { redactDetails } from './redact';
 /** The advisory lock key the chain's writers take on PostgreSQL ("GUAR" "DAUD" in ASCII). */
 export const AUDIT_CHAIN_LOCK = 0x4755_4152_4441_5544n;
 
-// Written once, given only values: an append's cost is its statements, not building them.
-const INSERT_EVENT = `INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+// Written once per row count, given only values: an append's cost is its statements, not building them.
+const ROWS_PER_INSERT = 200;
+const insertTexts = new Map<number, string>();
+function insertEvents(rows: number): string {
+  let text = insertTexts.get(rows);
+  if (text === undefined) {
+    text = `INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    insertTexts.set(rows, text);
+  }
+  return text;
+}
 const INDEX_EVENTS = 'INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?';
 
 export interface ChainHead {
@@ -54,12 +62,18 @@ export class AuditStore {
       if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
       const start = await chainHead(tx);
       let head = start;
+      const values: unknown[][] = [];
       for (const entry of entries) {
         const event = this.event(head, entry);
         const hash = hashEvent(head.hash, event);
         const { seq, at, actor, actorName, origin, action, target, outcome, correlationId, details } = event;
-        await tx.execute(INSERT_EVENT, [seq, at, actor, actorName, origin, action, target, outcome, correlationId, details, head.hash, hash]);
+        values.push([seq, at, actor, actorName, origin, action, target, outcome, correlationId, details, head.hash, hash]);
         head = { seq, hash };
+      }
+      // Up to 200 events per statement: on PostgreSQL each statement is a round trip.
+      for (let from = 0; from < values.length; from += ROWS_PER_INSERT) {
+        const rows = values.slice(from, from + ROWS_PER_INSERT);
+        await tx.execute(insertEvents(rows.length), rows.flat());
       }
       // SQLite's search index takes the transaction's events in one statement (migration 0005);
       // PostgreSQL's indexes the table itself.
