@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditFilter } from '@shared/api/audit';
 import { AppError } from '@shared/api/errors';
 import type { Principal } from '@shared/permissions';
 import { fromCsvCell } from '../csv';
 import { read, type AsyncDatabase } from '../db/engine';
-import { openDatabase } from '../db/open';
-import { postgresEngine } from '../db/postgres/engine';
-import { migratePostgres } from '../db/postgres/migrate';
-import { openPostgresPool } from '../db/postgres/pool';
-import { openSqliteEngine } from '../db/sqlite-engine';
 import { Artifacts } from '../jobs/artifacts';
-import { silentLogger } from '../logging/logger';
-import { postgresMigrationsDir } from '../paths';
-import { TestPostgres } from '../testing/postgres';
+import { useEngines } from '../testing/engines';
 import { canonicalDetails, GENESIS } from './chain';
 import { exportEvents } from './export';
 import type { AuditEntry } from './log';
@@ -41,34 +33,7 @@ const T0 = 1_767_225_600_000;
 /** Details whose keys jsonb stores in another order than the canonical one (shorter keys first). */
 const DETAILS = { b: 'two', ab: 1, nested: { zz: [1, 2.5, null], y: true }, émoji: '🔑' };
 
-let server: TestPostgres;
-let folder: string;
-
-beforeAll(async () => {
-  server = await TestPostgres.start();
-  folder = mkdtempSync(join(tmpdir(), 'guardian-audit-jobs-'));
-});
-
-afterAll(() => {
-  server?.destroy();
-  rmSync(folder, { recursive: true, force: true });
-});
-
-/** A fresh database, and a way to open it again (another process on the same database). */
-const ENGINES = {
-  async sqlite(): Promise<{ db: AsyncDatabase; another: () => AsyncDatabase }> {
-    const file = join(mkdtempSync(join(folder, 'db-')), 'guardian.db');
-    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
-    return { db: openSqliteEngine(file), another: () => openSqliteEngine(file) };
-  },
-  async postgres(): Promise<{ db: AsyncDatabase; another: () => AsyncDatabase }> {
-    const connectionString = await server.createDatabase();
-    const pool = openPostgresPool({ connectionString }, silentLogger());
-    await migratePostgres(pool, { migrationsDir: postgresMigrationsDir, logger: silentLogger(), name: 'test', now: () => 0 });
-    const another = () => postgresEngine(openPostgresPool({ connectionString }, silentLogger()), 'postgres://test');
-    return { db: postgresEngine(pool, 'postgres://test'), another };
-  },
-};
+const engines = useEngines('guardian-audit-jobs-');
 
 const entry = (n: number, action = 'servers.create'): AuditEntry => ({
   actor: ALICE,
@@ -105,7 +70,7 @@ const editDetails = (db: AsyncDatabase, seq: number, json: string) =>
   );
 
 async function exportTo(db: AsyncDatabase, format: 'csv' | 'jsonl', filter: AuditFilter = {}) {
-  const artifactsDir = join(folder, 'artifacts');
+  const artifactsDir = join(engines.folder, 'artifacts');
   const jobId = `job-${Math.random().toString(36).slice(2)}`;
   const result = await exportEvents({ data: db, artifacts: new Artifacts(artifactsDir), clock: { now: () => T0 } }, jobId, filter, format, jobContext().job);
   return { result, path: join(artifactsDir, jobId, result.artifact.fileName) };
@@ -122,7 +87,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit jobs on %s', (engine) 
   /** A database of its own for each test: each starts from an empty log. */
   const fresh = async (): Promise<AsyncDatabase> => {
     await db?.close();
-    const opened = await ENGINES[engine]();
+    const opened = await engines.fresh(engine);
     db = opened.db;
     another = opened.another;
     return db;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Job } from '@shared/api/jobs';
 import type { Principal } from '@shared/permissions';
 import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
+import type { AuditRow } from './rows';
 
 export interface AuditEntry {
   actor: Principal | null;
@@ -37,20 +38,9 @@ export function chainUnhashedEvents(sqlite: Database.Database): void {
   const pending = sqlite.prepare('SELECT count(*) AS n FROM audit_events WHERE hash IS NULL').get() as { n: number };
   if (pending.n === 0) return;
   const rows = sqlite
-    .prepare<
-      [],
-      {
-        seq: number;
-        at: number;
-        actor: string;
-        origin: string;
-        action: string;
-        target: string | null;
-        outcome: string;
-        correlation_id: string;
-        details: string;
-      }
-    >('SELECT seq, at, actor, origin, action, target, outcome, correlation_id, details FROM audit_events ORDER BY seq')
+    .prepare<[], Pick<AuditRow, 'seq' | 'at' | 'actor' | 'origin' | 'action' | 'target' | 'outcome' | 'correlation_id' | 'details'>>(
+      'SELECT seq, at, actor, origin, action, target, outcome, correlation_id, details FROM audit_events ORDER BY seq',
+    )
     .all();
   const update = sqlite.prepare('UPDATE audit_events SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?');
   sqlite

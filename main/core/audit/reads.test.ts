@@ -1,19 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditFilter } from '@shared/api/audit';
 import { AppError } from '@shared/api/errors';
 import { jsonParam, read, type AsyncDatabase, type Queryable } from '../db/engine';
-import { openDatabase } from '../db/open';
-import { postgresEngine } from '../db/postgres/engine';
-import { migratePostgres } from '../db/postgres/migrate';
-import { openPostgresPool } from '../db/postgres/pool';
-import { openSqliteEngine } from '../db/sqlite-engine';
-import { silentLogger } from '../logging/logger';
-import { postgresMigrationsDir } from '../paths';
-import { TestPostgres } from '../testing/postgres';
+import { useEngines } from '../testing/engines';
 import { getAuditEvent, listAuditEvents } from './reads';
 
 /**
@@ -22,30 +12,10 @@ import { getAuditEvent, listAuditEvents } from './reads';
  * from its indexes.
  */
 
-let server: TestPostgres;
-let folder: string;
-
-beforeAll(async () => {
-  server = await TestPostgres.start();
-  folder = mkdtempSync(join(tmpdir(), 'guardian-audit-reads-'));
-});
-
-afterAll(() => {
-  server?.destroy();
-  rmSync(folder, { recursive: true, force: true });
-});
-
+const engines = useEngines('guardian-audit-reads-');
 const ENGINES = {
-  async sqlite(): Promise<AsyncDatabase> {
-    const file = join(mkdtempSync(join(folder, 'db-')), 'guardian.db');
-    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
-    return openSqliteEngine(file);
-  },
-  async postgres(): Promise<AsyncDatabase> {
-    const pool = openPostgresPool({ connectionString: await server.createDatabase() }, silentLogger());
-    await migratePostgres(pool, { migrationsDir: postgresMigrationsDir, logger: silentLogger(), name: 'test', now: () => 0 });
-    return postgresEngine(pool, 'postgres://test');
-  },
+  sqlite: async () => (await engines.fresh('sqlite')).db,
+  postgres: async () => (await engines.fresh('postgres')).db,
 };
 
 interface Planted {

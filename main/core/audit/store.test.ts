@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Principal } from '@shared/permissions';
-import { read, type AsyncDatabase, type Row } from '../db/engine';
-import { openDatabase } from '../db/open';
-import { postgresEngine } from '../db/postgres/engine';
-import { migratePostgres } from '../db/postgres/migrate';
-import { openPostgresPool } from '../db/postgres/pool';
-import { openSqliteEngine } from '../db/sqlite-engine';
-import { silentLogger } from '../logging/logger';
-import { postgresMigrationsDir } from '../paths';
-import { TestPostgres } from '../testing/postgres';
-import { ChainWalker, canonicalDetails, GENESIS, type StoredEvent } from './chain';
+import { type AsyncDatabase } from '../db/engine';
+import { useEngines } from '../testing/engines';
+import { ChainWalker, GENESIS, type StoredEvent } from './chain';
 import type { AuditEntry } from './log';
+import { chainRow, storedEvent } from './rows';
 import { AuditStore, chainHead } from './store';
 
 /**
@@ -27,34 +18,13 @@ const CANARY = 'canary-secret-7f3a9c';
 const ALICE: Principal = { kind: 'user', id: 'u-alice', name: 'Alice Müller', role: 'admin' };
 const clock = { now: () => 1_767_225_600_000 };
 
-let server: TestPostgres;
-let folder: string;
-
-beforeAll(async () => {
-  server = await TestPostgres.start();
-  folder = mkdtempSync(join(tmpdir(), 'guardian-audit-store-'));
-});
-
-afterAll(() => {
-  server?.destroy();
-  rmSync(folder, { recursive: true, force: true });
-});
+const engines = useEngines('guardian-audit-store-');
 
 /** Opens `count` engines on one fresh database: each stands for a process of its own. */
-const ENGINES = {
-  async sqlite(count: number): Promise<AsyncDatabase[]> {
-    const file = join(mkdtempSync(join(folder, 'db-')), 'guardian.db');
-    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
-    return Array.from({ length: count }, () => openSqliteEngine(file));
-  },
-  async postgres(count: number): Promise<AsyncDatabase[]> {
-    const url = await server.createDatabase();
-    const first = openPostgresPool({ connectionString: url }, silentLogger());
-    await migratePostgres(first, { migrationsDir: postgresMigrationsDir, logger: silentLogger(), name: 'test', now: () => 0 });
-    const pools = [first, ...Array.from({ length: count - 1 }, () => openPostgresPool({ connectionString: url }, silentLogger()))];
-    return pools.map((pool) => postgresEngine(pool, 'postgres://test'));
-  },
-};
+async function opened(engine: 'sqlite' | 'postgres', count: number): Promise<AsyncDatabase[]> {
+  const fresh = await engines.fresh(engine);
+  return [fresh.db, ...Array.from({ length: count - 1 }, () => fresh.another())];
+}
 
 const entry = (n: number, details: unknown = { n }): AuditEntry => ({
   actor: ALICE,
@@ -66,26 +36,11 @@ const entry = (n: number, details: unknown = { n }): AuditEntry => ({
   details,
 });
 
-/** A stored row as the chain sees it; the details in their canonical form, whatever text the engine returns (jsonb reorders keys). */
-const stored = (row: Row): StoredEvent => ({
-  seq: read.number(row, 'seq'),
-  at: read.number(row, 'at'),
-  actor: read.text(row, 'actor'),
-  actorName: read.textOrNull(row, 'actor_name'),
-  origin: read.text(row, 'origin'),
-  action: read.text(row, 'action'),
-  target: read.textOrNull(row, 'target'),
-  outcome: read.text(row, 'outcome'),
-  correlationId: read.text(row, 'correlation_id'),
-  details: canonicalDetails(read.json(row, 'details')),
-  prevHash: read.textOrNull(row, 'prev_hash'),
-  hash: read.textOrNull(row, 'hash'),
-});
-
 async function chain(db: AsyncDatabase): Promise<{ events: StoredEvent[]; walker: ChainWalker }> {
   const events = await db.all(
     sql`SELECT seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash FROM audit_events ORDER BY seq`,
-    stored,
+    // The details as the chain hashes them, whatever text the engine returns (jsonb reorders keys).
+    (row) => storedEvent(chainRow(db.dialect)(row)),
   );
   const walker = new ChainWalker({ seq: 0, hash: GENESIS });
   for (const event of events) walker.push(event);
@@ -95,7 +50,7 @@ async function chain(db: AsyncDatabase): Promise<{ events: StoredEvent[]; walker
 
 describe.each(['sqlite', 'postgres'] as const)('the audit store on %s', (engine) => {
   it('links every event to the one before, in order, from genesis, and the head is the last of them', async () => {
-    const [db] = await ENGINES[engine](1);
+    const [db] = await opened(engine, 1);
     if (!db) throw new Error('no engine');
     try {
       expect(await chainHead(db)).toEqual({ seq: 0, hash: GENESIS });
@@ -113,7 +68,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit store on %s', (engine)
   });
 
   it('redacts secrets in the details before they are hashed and stored', async () => {
-    const [db] = await ENGINES[engine](1);
+    const [db] = await opened(engine, 1);
     if (!db) throw new Error('no engine');
     try {
       await new AuditStore(db, clock).append([entry(1, { name: 'db-1', password: CANARY, nested: { token: CANARY } })]);
@@ -126,7 +81,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit store on %s', (engine)
   });
 
   it('writes nothing when the caller’s transaction rolls back, and the chain goes on from the last committed event', async () => {
-    const [db] = await ENGINES[engine](1);
+    const [db] = await opened(engine, 1);
     if (!db) throw new Error('no engine');
     try {
       const store = new AuditStore(db, clock);
@@ -151,7 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit store on %s', (engine)
   // needs to finish. Two cores on one data dir, taking turns, prove the one chain there
   // (main/core/audit/audit.test.ts).
   it.runIf(engine === 'postgres')('keeps one chain when writers on separate connections append at the same time', async () => {
-    const writers = await ENGINES[engine](3);
+    const writers = await opened(engine, 3);
     try {
       const stores = writers.map((db) => new AuditStore(db, clock));
       await Promise.all(stores.map((store, w) => Promise.all(Array.from({ length: 15 }, (_, i) => store.append([entry(w * 100 + i)])))));

@@ -1,19 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
 import { silentLogger } from '../logging/logger';
-import { postgresMigrationsDir } from '../paths';
-import { TestPostgres } from '../testing/postgres';
+import { useEngines } from '../testing/engines';
 import { jsonParam, read, type AsyncDatabase, type Queryable, type Row } from './engine';
 import { openDatabase } from './open';
-import { postgresEngine } from './postgres/engine';
-import { migratePostgres } from './postgres/migrate';
-import { openPostgresPool } from './postgres/pool';
 import Database from 'better-sqlite3';
-import { openSqliteEngine, sqliteEngine } from './sqlite-engine';
+import { sqliteEngine } from './sqlite-engine';
 
 /**
  * The async data layer's promises, on both engines (docs/architecture.md §4), against Guardian's own
@@ -22,35 +17,16 @@ import { openSqliteEngine, sqliteEngine } from './sqlite-engine';
  * each engine's raw values as the same domain values.
  */
 
-let server: TestPostgres;
-let folder: string;
+const engines = useEngines('guardian-engine-');
 const opened: AsyncDatabase[] = [];
-
-beforeAll(async () => {
-  server = await TestPostgres.start();
-  folder = mkdtempSync(join(tmpdir(), 'guardian-engine-'));
-});
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((database) => database.close()));
 });
 
-afterAll(() => {
-  server?.destroy();
-  rmSync(folder, { recursive: true, force: true });
-});
-
 const ENGINES = {
-  async sqlite(): Promise<AsyncDatabase> {
-    const file = join(mkdtempSync(join(folder, 'db-')), 'guardian.db');
-    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
-    return openSqliteEngine(file);
-  },
-  async postgres(): Promise<AsyncDatabase> {
-    const pool = openPostgresPool({ connectionString: await server.createDatabase() }, silentLogger());
-    await migratePostgres(pool, { migrationsDir: postgresMigrationsDir, logger: silentLogger(), name: 'test', now: () => 0 });
-    return postgresEngine(pool, 'postgres://test');
-  },
+  sqlite: async () => (await engines.fresh('sqlite')).db,
+  postgres: async () => (await engines.fresh('postgres')).db,
 };
 
 const settingValue = (row: Row) => ({ key: read.text(row, 'key'), value: read.json(row, 'value') });
@@ -231,8 +207,8 @@ describe('the async data layer on SQLite', () => {
 describe('turns on the shared SQLite connection', () => {
   /** A migrated file, a connection written synchronously (as services not yet on the async layer do), and the layer over it. */
   async function shared(options: { strict?: boolean; onStrayWrite?: (sql: string) => void } = {}) {
-    const file = join(mkdtempSync(join(folder, 'shared-')), 'guardian.db');
-    openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
+    const file = join(mkdtempSync(join(engines.folder, 'shared-')), 'guardian.db');
+    openDatabase({ file, backupsDir: join(engines.folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
     const connection = new Database(file);
     const layer = sqliteEngine(connection, file, { ...options, closeWriter: true });
     opened.push(layer);
@@ -374,14 +350,14 @@ describe('the async data layer on PostgreSQL', () => {
     const database = await ENGINES.postgres();
     opened.push(database);
     await database.run(put('before', 1));
-    server.stop('immediate');
+    engines.server.stop('immediate');
     try {
       const failure = await database.run(put('during', 1)).catch((error: unknown) => error);
       expect(failure).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
       const inTransaction = await database.transaction((tx) => tx.run(put('during', 1))).catch((error: unknown) => error);
       expect(inTransaction).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
     } finally {
-      server.restart();
+      engines.server.restart();
     }
     await database.transaction((tx) => tx.run(put('after', 1)));
     expect((await keys(database)).map((row) => row.key)).toEqual(['after', 'before']);

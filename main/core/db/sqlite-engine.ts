@@ -284,6 +284,22 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     return turn?.state === 'open' ? turn : undefined;
   };
 
+  /** Takes the lock for `turn` (`ahead` of those waiting when asked) and begins its transaction, then `started`; a BEGIN that fails is `failed`. */
+  const beginTurn = (turn: Turn, failed: (error: unknown) => void, started: () => void, ahead = false) =>
+    lock.acquire(
+      turn,
+      () => {
+        try {
+          begin(turn);
+        } catch (error) {
+          failed(error);
+          return;
+        }
+        started();
+      },
+      ahead,
+    );
+
   /** Runs `work` as a turn of its own: a transaction from the start, or from its first write. */
   const ownTransaction = <T>(work: () => Promise<T>, how: { fromFirstWrite?: boolean; ahead?: boolean } = {}): Promise<T> => {
     const turn: Turn = { state: how.fromFirstWrite ? 'pending' : 'waiting', savepoints: 0, opening: null };
@@ -304,53 +320,29 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       });
     if (how.fromFirstWrite) return run();
     // Its work starts the moment it has the lock: no other code runs while it holds the lock idle.
-    return new Promise<T>((resolve, reject) =>
-      lock.acquire(
-        turn,
-        () => {
-          try {
-            begin(turn);
-          } catch (error) {
-            reject(error);
-            return;
-          }
-          run().then(resolve, reject);
-        },
-        how.ahead,
-      ),
-    );
+    return new Promise<T>((resolve, reject) => beginTurn(turn, reject, () => run().then(resolve, reject), how.ahead));
   };
 
   /**
    * Runs synchronous `work` as a turn of its own, start to end while it holds the lock: at once
-   * when the lock is free, otherwise when it is handed on. `ahead`: before those already waiting.
+   * when the lock is free, otherwise when it is handed on.
    */
-  const syncTransaction = <T>(work: () => T, ahead = false): Promise<T> =>
+  const syncTransaction = <T>(work: () => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const turn: Turn = { state: 'waiting', savepoints: 0, opening: null };
-      lock.acquire(
-        turn,
-        () => {
-          try {
-            begin(turn);
-          } catch (error) {
-            reject(error);
-            return;
-          }
-          try {
-            const result = turns.run(turn, work);
-            control('COMMIT');
-            resolve(result);
-          } catch (error) {
-            if (writer.inTransaction) control('ROLLBACK');
-            reject(error);
-          } finally {
-            turn.state = 'over';
-            lock.release();
-          }
-        },
-        ahead,
-      );
+      beginTurn(turn, reject, () => {
+        try {
+          const result = turns.run(turn, work);
+          control('COMMIT');
+          resolve(result);
+        } catch (error) {
+          if (writer.inTransaction) control('ROLLBACK');
+          reject(error);
+        } finally {
+          turn.state = 'over';
+          lock.release();
+        }
+      });
     });
 
   const savepoint = <T>(turn: Turn, work: () => Promise<T>): Promise<T> => {
