@@ -128,13 +128,12 @@ export class Router {
   }
 
   private async run(def: MethodDef, name: MethodName, rawInput: unknown, ctx: CallContext): Promise<unknown> {
-    const audited = def.audit !== false;
     /** The call's audit event. */
-    const event = (outcome: string, input: unknown, output: unknown) => ({
+    const event = (spec: AuditSpec, outcome: string, input: unknown, output: unknown) => ({
       actor: ctx.principal,
       origin: ctx.origin,
       action: name,
-      target: def.audit === false ? undefined : safeTarget(def.audit, input, output),
+      target: safeTarget(spec, input, output),
       outcome,
       correlationId: ctx.correlationId,
       details: input,
@@ -143,8 +142,7 @@ export class Router {
     /** Writes the call's audit event; methods marked `audit: false` (reads) have none, whatever the outcome. */
     const record = async (outcome: string, input: unknown, output: unknown): Promise<void> => {
       if (def.audit === false) return;
-      const what = event(outcome, input, output);
-      await audit.append([what]);
+      await audit.append([event(def.audit, outcome, input, output)]);
     };
 
     const refusal = this.refusal(def, name, ctx.principal);
@@ -162,7 +160,8 @@ export class Router {
     const input = parsed.data;
     const handler = this.deps.handlers[name] as Handler<MethodDef>;
 
-    if (!audited) return await handler(input, ctx);
+    const spec = def.audit;
+    if (spec === false) return await handler(input, ctx);
 
     // A failed call's event is written in the turn right after its rollback, ahead of the writers
     // already waiting, so the log keeps the order in which calls held the database.
@@ -174,7 +173,7 @@ export class Router {
         try {
           value = await handler(input, ctx);
         } catch (cause) {
-          const what = event(toAppError(cause).code, input, undefined);
+          const what = event(spec, toAppError(cause).code, input, undefined);
           failure = data.next(() => audit.append([what])).then(() => undefined);
           throw cause;
         }
@@ -205,8 +204,11 @@ function beginsAtFirstWrite(handler: object): boolean {
   return FROM_FIRST_WRITE in handler;
 }
 
+/** How an audited method names what it aimed at. */
+type AuditSpec = Exclude<MethodDef['audit'], false>;
+
 /** What an audited call aimed at, for its event: none before the input is known, at most 200 characters. */
-function safeTarget(audit: Exclude<MethodDef['audit'], false>, input: unknown, output: unknown): string | undefined {
+function safeTarget(audit: AuditSpec, input: unknown, output: unknown): string | undefined {
   if (input === undefined) return undefined;
   try {
     // On a validation failure the input is raw: keep whatever it names short, and survive a shape it did not expect.
