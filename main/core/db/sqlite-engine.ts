@@ -408,6 +408,8 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     },
     async close(): Promise<void> {
       await ownTransaction(async () => undefined);
+      // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.
+      turns.disable();
       reader.close();
       if (options.closeWriter) writer.close();
     },

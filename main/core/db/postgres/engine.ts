@@ -140,6 +140,10 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: () => {
+      // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.
+      current.disable();
+      return pool.end();
+    },
   };
 }
