@@ -51,7 +51,7 @@ const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set(['auth.statu
 export interface RouterDeps {
   handlers: Handlers;
   /** Where an audited call's transaction runs; its audit event joins it. */
-  data: Pick<SqliteDatabase, 'transaction' | 'transactionFromFirstWrite' | 'exclusive' | 'next'>;
+  data: Pick<SqliteDatabase, 'transaction' | 'transactionFromFirstWrite' | 'next'>;
   audit: Pick<AuditStore, 'append'>;
   logger: Logger;
   metrics: Metrics;

@@ -15,7 +15,7 @@ import { exportEvents } from './export';
 import type { AuditEntry } from './log';
 import { checkpoints, pruneEvents } from './prune';
 import { CHUNK } from './rows';
-import { AUDIT_CHAIN_LOCK, AuditStore, chainHead } from './store';
+import { AuditStore, chainHead, lockChain } from './store';
 import { verifyChain } from './verify';
 import { verifyJsonLines } from './verify-file';
 
@@ -274,7 +274,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit jobs on %s', (engine) 
       let locked = () => {};
       const isLocked = new Promise<void>((resolve) => (locked = resolve));
       const holding = holder.transaction(async (tx) => {
-        await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
+        await lockChain(tx);
         locked();
         await held;
       });

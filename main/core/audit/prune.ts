@@ -3,7 +3,7 @@ import { read, type AsyncDatabase, type Queryable } from '../db/engine';
 import type { Clock } from '../clock';
 import type { JobContext } from '../jobs';
 import { CHUNK, yieldToLoop } from './rows';
-import { AUDIT_CHAIN_LOCK } from './store';
+import { lockChain } from './store';
 import { chainAnchor } from './verify';
 
 /** The checkpoints retention left, newest first. */
@@ -35,8 +35,7 @@ export async function pruneEvents(
   if (retentionDays === null) return { kind: 'audit.prune' as const, removed: 0, checkpoint: null, reason: 'retention is off: every event is kept' };
   const cutoff = clock.now() - retentionDays * 86_400_000;
   const checkpoint = await data.transaction(async (tx) => {
-    // A bigint parameter: the key does not fit a 32-bit integer.
-    if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
+    await lockChain(tx);
     const anchor = await chainAnchor(tx);
     const last = await tx.get(sql`SELECT seq, hash FROM audit_events WHERE at < ${cutoff} ORDER BY seq DESC LIMIT 1`, (row) => ({
       seq: read.number(row, 'seq'),

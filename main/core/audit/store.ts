@@ -31,6 +31,16 @@ function insertEvents(rows: number): string {
 }
 const INDEX_EVENTS = 'INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?';
 
+/**
+ * Takes the chain's lock for the rest of `tx`: every writer of the chain (appends, a prune's
+ * checkpoint) holds it while it reads the head and writes. On SQLite the transaction's
+ * `BEGIN IMMEDIATE` already holds the file's write lock.
+ */
+export async function lockChain(tx: Queryable): Promise<void> {
+  // A bigint parameter: the key does not fit a 32-bit integer.
+  if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
+}
+
 export interface ChainHead {
   seq: number;
   hash: string;
@@ -58,8 +68,7 @@ export class AuditStore {
   /** Appends `entries` in order, in one transaction, after the head read under the chain's lock. */
   append(entries: readonly AuditEntry[]): Promise<ChainHead> {
     return this.db.transaction(async (tx) => {
-      // A bigint parameter: the key does not fit a 32-bit integer.
-      if (tx.dialect === 'postgres') await tx.run(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK.toString()}::bigint)`);
+      await lockChain(tx);
       const start = await chainHead(tx);
       let head = start;
       const values: unknown[][] = [];

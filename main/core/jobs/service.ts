@@ -5,7 +5,7 @@ import { isFinished, type Job, type JobStatus } from '@shared/api/jobs';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
-import type { SqliteDatabase } from '../db/sqlite-engine';
+import type { WriterTurns } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
@@ -32,7 +32,7 @@ export interface JobSpec {
 export interface JobServiceDeps {
   db: Db;
   /** A running job writes its progress and end in turns of its own, after the call that started it committed. */
-  turns: Pick<SqliteDatabase, 'apart'>;
+  turns: Pick<WriterTurns, 'apart'>;
   events: EventBus;
   clock: Clock;
   logger: Logger;
