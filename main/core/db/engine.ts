@@ -40,6 +40,14 @@ export interface AsyncDatabase extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs `work`'s reads on one consistent snapshot: what others commit meanwhile is not seen. Writes are refused. */
   snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` outside the caller's transaction, once that transaction has ended (committed or
+   * rolled back; at once when there is none): for background work started from inside a call (a
+   * job), whose statements must not join the call's transaction and must see what it committed.
+   * Each statement of `work` then takes a turn of its own. Never await it inside a transaction:
+   * it waits for that transaction's end.
+   */
+  detached<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

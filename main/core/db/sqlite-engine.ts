@@ -84,6 +84,21 @@ interface Turn {
   savepoints: number;
   /** While a pending turn waits for the lock. */
   opening: Promise<void> | null;
+  /** Resolves once the turn is over (committed or rolled back): what `detached` work waits for. */
+  ended: Promise<void>;
+  end: () => void;
+}
+
+function newTurn(state: 'waiting' | 'pending'): Turn {
+  let end = () => {};
+  const ended = new Promise<void>((resolve) => (end = resolve));
+  return { state, savepoints: 0, opening: null, ended, end };
+}
+
+/** Marks `turn` over and lets the work waiting for its end go. */
+function over(turn: Turn): void {
+  turn.state = 'over';
+  turn.end();
 }
 
 /** A FIFO lock that knows whose turn it is, and lets a turn go ahead of those already waiting. */
@@ -237,7 +252,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     try {
       control('BEGIN IMMEDIATE');
     } catch (error) {
-      turn.state = 'over';
+      over(turn);
       lock.release();
       throw error;
     }
@@ -302,7 +317,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
 
   /** Runs `work` as a turn of its own: a transaction from the start, or from its first write. */
   const ownTransaction = <T>(work: () => Promise<T>, how: { fromFirstWrite?: boolean; ahead?: boolean } = {}): Promise<T> => {
-    const turn: Turn = { state: how.fromFirstWrite ? 'pending' : 'waiting', savepoints: 0, opening: null };
+    const turn = newTurn(how.fromFirstWrite ? 'pending' : 'waiting');
     const run = () =>
       turns.run(turn, async () => {
         try {
@@ -314,7 +329,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
           throw error;
         } finally {
           const held = lock.holder === turn;
-          turn.state = 'over';
+          over(turn);
           if (held) lock.release();
         }
       });
@@ -329,7 +344,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
    */
   const syncTransaction = <T>(work: () => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const turn: Turn = { state: 'waiting', savepoints: 0, opening: null };
+      const turn = newTurn('waiting');
       beginTurn(turn, reject, () => {
         try {
           const result = turns.run(turn, work);
@@ -339,7 +354,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
           if (writer.inTransaction) control('ROLLBACK');
           reject(error);
         } finally {
-          turn.state = 'over';
+          over(turn);
           lock.release();
         }
       });
@@ -391,6 +406,12 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     exclusive,
     next: <T>(work: () => T | Promise<T>) => ownTransaction(async () => work(), { ahead: true }),
     apart: <T>(work: () => T) => syncTransaction(work),
+    detached<T>(work: () => Promise<T>): Promise<T> {
+      const turn = turns.getStore();
+      const ended = turn && turn.state !== 'over' ? turn.ended : undefined;
+      // Outside every turn: its statements take turns of their own, after the caller's has ended.
+      return turns.exit(() => (ended ? ended.then(work) : work()));
+    },
     stamp(what: string, work: () => void): void {
       syncTransaction(work).catch((error: unknown) => options.onStampFailed?.(what, error));
     },

@@ -68,6 +68,8 @@ interface Open {
   raw: pg.PoolClient;
   open: boolean;
   savepoints: number;
+  /** Resolves once it has committed or rolled back: what `detached` work waits for. */
+  ended: Promise<void>;
 }
 
 /** The async layer over a pool (openPostgresPool); `display` names the database in errors. */
@@ -110,7 +112,9 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
         }
       }
       const client = await connect();
-      const open: Open = { client: queryable(client, display), raw: client, open: true, savepoints: 0 };
+      let end = () => {};
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      const open: Open = { client: queryable(client, display), raw: client, open: true, savepoints: 0, ended };
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -126,7 +130,13 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
         open.open = false;
         // A connection whose rollback failed is not given to the next caller.
         client.release(broken);
+        end();
       }
+    },
+    detached<T>(work: () => Promise<T>): Promise<T> {
+      const ended = joined()?.ended;
+      // Outside the caller's transaction: its statements go to the pool, after that transaction has ended.
+      return current.exit(() => (ended ? ended.then(work) : work()));
     },
     async snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T> {
       const client = await connect();
