@@ -48,7 +48,7 @@ export async function run(args: string[]): Promise<void> {
   const options: MeasureOptions = { iterations: Number(values.iterations), warmup: 10, budgetMs: 30_000 };
   const dataDir = tempDir('guardian-bench-audit-');
   try {
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     try {
       const { sqlite } = core.database;
       // Baseline: the same rows without hashing or the full-text index, in a scratch table.

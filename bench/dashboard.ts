@@ -107,7 +107,7 @@ function coldGet(guardian: Guardian, path: string): Promise<number> {
 
 async function coldLoad(servers: number, rounds: number): Promise<{ servers: number; first: number; overview: Sample; listing: Sample; bytes: number }> {
   const dataDir = tempDir('guardian-bench-dashboard-');
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   try {
     await seed(core, servers, 1, 31);
   } finally {
@@ -149,7 +149,7 @@ export async function run(args: string[]): Promise<void> {
   const options: MeasureOptions = { iterations: Number(values.iterations), warmup: 20, budgetMs: 30_000 };
   try {
     const dataDir = tempDir('guardian-bench-dashboard-');
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     let overview: Sample;
     let chart: Sample;
     let listing: Sample;

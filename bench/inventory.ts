@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<void> {
 
   const dataDir = tempDir('guardian-bench-');
   try {
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     const results: Row[] = [];
     try {
       const seeded = process.hrtime.bigint();

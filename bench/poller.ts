@@ -181,7 +181,7 @@ export async function run(args: string[]): Promise<void> {
   const targets = await startTargets();
   const dataDir = tempDir('guardian-bench-poller-');
   try {
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', health: { maxConcurrent: concurrency, maxPerHost: concurrency } });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', health: { maxConcurrent: concurrency, maxPerHost: concurrency } });
     try {
       const specs = await seed(core, checks, intervalMs, targets.ports);
       const baseline = await bare(specs, Math.min(concurrency, 64));

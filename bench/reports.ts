@@ -83,7 +83,7 @@ export async function run(args: string[]): Promise<void> {
   const days = Number(values.days);
   try {
     const dataDir = tempDir('guardian-bench-reports-');
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     const rows: string[][] = [];
     try {
       const seeded = Date.now();

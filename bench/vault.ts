@@ -49,8 +49,8 @@ function values(count: number): SecretValue[] {
   });
 }
 
-function newCore(scryptCost?: { N: number; r: number; p: number }, keyFile?: string): Core {
-  return createCore({
+async function newCore(scryptCost?: { N: number; r: number; p: number }, keyFile?: string): Promise<Core> {
+  return await createCore({
     dataDir: tempDir('guardian-bench-vault-'),
     logger: silentLogger(),
     mode: 'headless',
@@ -62,7 +62,7 @@ function newCore(scryptCost?: { N: number; r: number; p: number }, keyFile?: str
 async function unlockTimes(unlocks: number): Promise<string[][]> {
   const rows: string[][] = [];
   for (const cost of SCRYPT_COSTS) {
-    const core = newCore(cost);
+    const core = await newCore(cost);
     try {
       await core.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
       const times: number[] = [];
@@ -107,7 +107,7 @@ async function throughput(planted: SecretValue[]): Promise<{ rows: string[][]; r
   // Through the store: SSH keys parsed, SQLite rows, 500 per transaction as an import would.
   const keyFile = join(tempDir('guardian-bench-key-'), 'vault.key');
   writeFileSync(keyFile, randomBytes(64), { mode: 0o400 });
-  const core = newCore(undefined, keyFile);
+  const core = await newCore(undefined, keyFile);
   try {
     await core.vault.init({ kind: 'keyfile' });
     const stored: string[] = [];

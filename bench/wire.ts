@@ -73,7 +73,7 @@ export async function run(args: string[]): Promise<void> {
   const rounds = Number(values.cold);
   try {
     const dataDir = tempDir('guardian-bench-wire-');
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     try {
       await seed(core, servers, 1, 31);
     } finally {

@@ -102,7 +102,7 @@ export interface Core {
 const ARTIFACT_MAX_AGE_MS = 7 * 86_400_000;
 
 /** Builds the application from its parts. Everything a transport needs hangs off the result. */
-export function createCore(options: CoreOptions): Core {
+export async function createCore(options: CoreOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const newId = options.newId ?? randomUUID;
   const { logger } = options;

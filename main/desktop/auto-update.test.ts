@@ -143,7 +143,7 @@ describe('the updates control inside the core', () => {
 
   it('serves updates.* and emits update.status from the desktop updater', async () => {
     const { updater, updates } = setup();
-    env.start({ mode: 'desktop', updates: updates.control });
+    await env.start({ mode: 'desktop', updates: updates.control });
     const emitted: unknown[] = [];
     env.core.events.subscribe((name, payload) => {
       if (name === 'update.status') emitted.push(payload);

@@ -143,7 +143,7 @@ function startTrayAndNotifications(current: Running): void {
   });
 }
 
-function start(): void {
+async function start(): Promise<void> {
   const paths = dataPaths(app.getPath('userData'));
   const log = createFileLogger(paths.logFile, logLevelFrom(process.env.GUARDIAN_LOG_LEVEL));
   // Next to the database: the desktop's own settings, read before the core, which serves the update channel.
@@ -160,7 +160,7 @@ function start(): void {
   });
   let core: Core;
   try {
-    core = createCore({
+    core = await createCore({
       dataDir: paths.root,
       logger: log.logger,
       mode: 'desktop',

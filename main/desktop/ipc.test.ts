@@ -367,7 +367,7 @@ describe('registerIpc with the real core', () => {
 
   it('sets up the owner through the window, then creates a server for it and for no one else', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'guardian-ipc-'));
-    const c = createCore({ dataDir, logger: silentLogger(), mode: 'desktop' });
+    const c = await createCore({ dataDir, logger: silentLogger(), mode: 'desktop' });
     core = c;
     const ipcMain = new FakeIpcMain();
     const desktopIpc = registerIpc(ipcMain, c.router, c.events, isAppUrl, (token) => c.signIn.authenticate(token)?.principal ?? null);

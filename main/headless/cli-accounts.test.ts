@@ -60,7 +60,7 @@ describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
 
     // The passwords the CLI stored are the ones that sign in, over HTTP (served from this process:
     // the sign-in is what is proven here, not a serve start).
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     const server = await startHttpServer({ core, host: '127.0.0.1', port: 0 });
     try {
       const signIn = async (username: string, password: string) => {

@@ -23,7 +23,7 @@ let serving: Promise<Guardian>;
 
 beforeAll(async () => {
   dataDir = tempDir('guardian-cli-reports-');
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   try {
     for (const [index, name] of NAMES.entries()) {
       const server = await seedServer(core, name, { tags: index === 2 ? ['edge'] : ['core'], environment: 'production' });

@@ -45,7 +45,7 @@ async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): P
   // Loaded when a command needs it, not at start: the whole core is most of the CLI's start-up cost,
   // which --help, --version and a mistyped command should not pay.
   const { createCore } = await import('@core/app');
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   try {
     return await work(core);
   } finally {

@@ -111,7 +111,7 @@ describe.concurrent('guardian serve', { timeout: 90_000 }, () => {
 
   // In process, against an empty folder: npm test builds the renderer before the tests run.
   it('--ui without a built renderer refuses to start, saying to build it first', async () => {
-    const core = createCore({ dataDir: tempDir(), logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir: tempDir(), logger: silentLogger(), mode: 'headless' });
     try {
       const refused = await startHttpServer({ core, host: '127.0.0.1', port: 0, uiDir: tempDir() }).then(
         () => null,
@@ -141,7 +141,7 @@ describe.concurrent('guardian serve', { timeout: 90_000 }, () => {
   it('refuses a database written by a newer Guardian, and leaves it as it was', async () => {
     // A data dir as a start leaves it (made in this process: the refusal is what runs as a child).
     const dataDir = tempDir();
-    await createCore({ dataDir, logger: silentLogger(), mode: 'headless' }).close();
+    await (await createCore({ dataDir, logger: silentLogger(), mode: 'headless' })).close();
     const db = openDatabase(dataDir);
     db.pragma('user_version = 999');
     db.close();

@@ -94,7 +94,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   // The only way a key file reaches the vault: named by whoever starts the service, never by a caller.
   const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
-  const core = createCore({ dataDir: options.dataDir, logger, mode: 'headless', ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}) });
+  const core = await createCore({ dataDir: options.dataDir, logger, mode: 'headless', ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}) });
   let server;
   let setupToken: string | null = null;
   try {

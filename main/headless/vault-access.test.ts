@@ -34,7 +34,7 @@ const served: Served[] = [];
 
 /** A fresh core whose vault has a key file slot (the file the service was given) and a passphrase slot, one API key per role. */
 async function serve(): Promise<Served> {
-  const temp = tempCore({ prefix: 'guardian-vault-access-', vaultScryptCost: CHEAP_SCRYPT, vaultKeyFile: configuredKeyFile(keyFile) });
+  const temp = await tempCore({ prefix: 'guardian-vault-access-', vaultScryptCost: CHEAP_SCRYPT, vaultKeyFile: configuredKeyFile(keyFile) });
   const { core } = temp;
   await core.router.invoke(LOCAL_OWNER, 'vault.init', { slot: { kind: 'keyfile' } }, CALL);
   await core.router.invoke(LOCAL_OWNER, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL);

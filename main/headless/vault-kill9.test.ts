@@ -42,8 +42,8 @@ function valueFor(i: number): SecretValue {
   }
 }
 
-function openCore(dataDir: string, keyFile: string): Core {
-  return createCore({ dataDir, logger: silentLogger(), mode: 'headless', vaultKeyFile: configuredKeyFile(keyFile) });
+async function openCore(dataDir: string, keyFile: string): Promise<Core> {
+  return await createCore({ dataDir, logger: silentLogger(), mode: 'headless', vaultKeyFile: configuredKeyFile(keyFile) });
 }
 
 /** A vault behind a key file holding COUNT secrets, made in-process before any serve runs. */
@@ -51,7 +51,7 @@ async function plant(): Promise<{ dataDir: string; keyFile: string; planted: Map
   const dataDir = tempDir();
   const keyFile = join(tempDir('guardian-k9-key-'), 'vault.key');
   writeFileSync(keyFile, randomBytes(64), { mode: 0o400 });
-  const core = openCore(dataDir, keyFile);
+  const core = await openCore(dataDir, keyFile);
   const planted = new Map<string, SecretValue>();
   try {
     await core.vault.init({ kind: 'keyfile' });
@@ -134,7 +134,7 @@ describe('SIGKILL during a key rotation', () => {
     expect(killed.moved % ROTATE_BATCH, `${killed.moved} moved`).toBe(0);
     if (remainingAtMost !== null) expect(killed.moved).toBeGreaterThanOrEqual(COUNT - remainingAtMost);
 
-    const core = openCore(dataDir, keyFile);
+    const core = await openCore(dataDir, keyFile);
     try {
       expect(core.jobs.get(started.body.id)).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
       const status = await core.vault.unlock({ kind: 'keyfile' });

@@ -357,7 +357,7 @@ const plantings = new Map<Planting, { dir: TempCore; stored: Stored }>();
  * holds open once this returns.
  */
 async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored: Stored }> {
-  const dir = tempCore({ prefix: `guardian-permissions-${planting}-`, ...desktopParts() });
+  const dir = await tempCore({ prefix: `guardian-permissions-${planting}-`, ...desktopParts() });
   const { core } = dir;
   const { sqlite } = core.database;
   const owner = LOCAL_OWNER;
@@ -432,7 +432,7 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
   const source = plantings.get(planting);
   if (!source) throw new Error(`no ${planting} data dir was planted`);
   cpSync(source.dir.dataDir, env.dataDir, { recursive: true });
-  const core = env.start(desktopParts());
+  const core = await env.start(desktopParts());
   const owner = LOCAL_OWNER;
   // A vault opens locked; the one planted was unlocked when made.
   if (planting === 'vault' && name !== 'vault.unlock') await core.router.invoke(owner, 'vault.unlock', inputFor('vault.unlock', {} as Seed), CALL);

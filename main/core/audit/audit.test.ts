@@ -116,7 +116,7 @@ describe('the audit chain', () => {
   it('chains events from two processes on one data dir into one chain', async () => {
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const other = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const other = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
     try {
       for (let i = 0; i < 5; i++) {
         await call(other, 'servers.create', { name: `cli-${i}`, host: `cli-${i}.example.net` });

@@ -57,7 +57,7 @@ async function addUser(c: Core, username: string, role: Role): Promise<string> {
 
 describe('session lifetime', () => {
   it('ends a session left idle for 15 minutes', async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
 
     t += 15 * MINUTE - 1;
@@ -69,7 +69,7 @@ describe('session lifetime', () => {
   });
 
   it('keeps a used session alive past the idle time, but never past 12 hours', async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
     expect(owner.sink.expiresAt).toBe(NOW + 12 * HOUR);
 
@@ -84,7 +84,7 @@ describe('session lifetime', () => {
   });
 
   it('measures idle time from the last recorded activity, which is written at most every 15 seconds', async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
 
     // Activity 10 s after sign-in is not written; idle time still counts from sign-in.
@@ -95,7 +95,7 @@ describe('session lifetime', () => {
   });
 
   it('follows the session policy given to createCore', async () => {
-    const c = start({ sessions: { idleMs: MINUTE, absoluteMs: 3 * MINUTE } });
+    const c = await start({ sessions: { idleMs: MINUTE, absoluteMs: 3 * MINUTE } });
     const owner = await signIn(c, 'olivia', 'auth.setup');
     expect(success<{ idleTimeoutMs: number }>(await owner.call('auth.me')).idleTimeoutMs).toBe(MINUTE);
 
@@ -110,7 +110,7 @@ describe('session lifetime', () => {
 
 describe('sessions.list and sessions.revoke', () => {
   it('lists only your own sessions, marking the current one', async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
     const viewerId = await addUser(c, 'victor', 'viewer');
     const viewer = await signIn(c, 'victor');
@@ -126,7 +126,7 @@ describe('sessions.list and sessions.revoke', () => {
   });
 
   it('revokes one of your own sessions; the current one also clears the transport', async () => {
-    const c = start();
+    const c = await start();
     await signIn(c, 'olivia', 'auth.setup');
     await addUser(c, 'victor', 'viewer');
     const laptop = await signIn(c, 'victor');
@@ -143,7 +143,7 @@ describe('sessions.list and sessions.revoke', () => {
   });
 
   it("refuses a non-admin other people's sessions, and lets an admin list and revoke them", async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
     const ownerId = owner.principal()?.id;
     await addUser(c, 'victor', 'viewer');
@@ -172,7 +172,7 @@ describe('sessions.list and sessions.revoke', () => {
   });
 
   it('leaves revoked and idle sessions out of the list', async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
     const revoked = await signIn(c, 'olivia');
     await signIn(c, 'olivia');
@@ -188,7 +188,7 @@ describe('sessions.list and sessions.revoke', () => {
 
 describe('auth.logout', () => {
   it('revokes the session and clears it from the transport', async () => {
-    const c = start();
+    const c = await start();
     const owner = await signIn(c, 'olivia', 'auth.setup');
     const other = await signIn(c, 'olivia');
 
@@ -204,7 +204,7 @@ describe('the session store', () => {
   const POLICY = { idleMs: 15 * MINUTE, absoluteMs: 12 * HOUR };
 
   async function store() {
-    const c = start();
+    const c = await start();
     const userId = await addUser(c, 'olivia', 'owner');
     let ids = 0;
     return { c, sessions: new SessionStore(c.database.db, c.data, clock, POLICY, () => `session-${++ids}`), userId };

@@ -34,7 +34,7 @@ const verifyCalls = () => vi.mocked(verify).mock.calls.length;
 
 describe('sign-in answers', () => {
   it('answers a missing account exactly like a wrong password, after the same single hash verification', async () => {
-    const c = start();
+    const c = await start();
     await setupOwner(c);
     const ownerHash = c.accounts.row(c.accounts.list()[0]?.id ?? '').passwordHash;
 
@@ -55,7 +55,7 @@ describe('sign-in answers', () => {
   });
 
   it('signs in with the right password and hands the session token to the transport only', async () => {
-    const c = start();
+    const c = await start();
     await setupOwner(c);
 
     const { result, sink } = await login(c, 'OLIVIA', OWNER.password);
@@ -69,7 +69,7 @@ describe('sign-in answers', () => {
 
 describe('lockout', () => {
   it('locks an account after 5 failures from any origins, refuses even the right password, and lets it in 15 minutes later', async () => {
-    const c = start();
+    const c = await start();
     await setupOwner(c);
 
     for (let i = 1; i <= 5; i++) {
@@ -92,7 +92,7 @@ describe('lockout', () => {
   });
 
   it('locks a missing account the same way as a real one, so a lock reveals nothing', async () => {
-    const c = start();
+    const c = await start();
     await setupOwner(c);
 
     for (let i = 1; i <= 5; i++) {
@@ -107,7 +107,7 @@ describe('lockout', () => {
   });
 
   it('locks an origin after 5 failures against any accounts; other origins still sign in', async () => {
-    const c = start();
+    const c = await start();
     await setupOwner(c);
     const attacker = 'http:203.0.113.66';
 
@@ -120,7 +120,7 @@ describe('lockout', () => {
   });
 
   it('follows the lockout policy given to createCore', async () => {
-    const c = start({ lockout: { maxFailures: 3, lockMs: 2 * MINUTE } });
+    const c = await start({ lockout: { maxFailures: 3, lockMs: 2 * MINUTE } });
     await setupOwner(c);
 
     const codes: string[] = [];
@@ -133,7 +133,7 @@ describe('lockout', () => {
   });
 
   it('refuses 50 guesses from one origin, then the right password, until the lock ends', async () => {
-    const c = start();
+    const c = await start();
     await setupOwner(c);
     const attacker = 'http:203.0.113.50';
     vi.mocked(verify).mockClear();

@@ -78,7 +78,7 @@ async function plant(core: Core): Promise<void> {
 
 describe('guardian db copy', () => {
   it('moves a whole Guardian from SQLite to PostgreSQL and back, everything intact', async () => {
-    const core = env.start();
+    const core = await env.start();
     await plant(core);
     const servers = (await call<{ items: Server[] }>(core, 'servers.list', {})).items;
     await env.stop();
@@ -151,7 +151,7 @@ describe('guardian db copy', () => {
     // The audit log's details keep their canonical text, which the chain hashes.
     expect(rowsOf(copiedFile, 'audit_events', 'seq')).toEqual(auditRows);
 
-    const again = env.start();
+    const again = await env.start();
     expect((await call<{ items: Server[] }>(again, 'servers.list', {})).items).toEqual(servers);
     await call(again, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } });
     expect((await call<{ items: { name: string }[] }>(again, 'secrets.list', {})).items.map((secret) => secret.name)).toEqual(['root password']);

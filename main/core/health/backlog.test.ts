@@ -46,9 +46,9 @@ const env = useTempCore({ prefix: 'guardian-backlog-', lazy: true });
 
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
 
-function start(): Core {
+async function start(): Promise<Core> {
   const logger = createLogger('info', { write: (line: string) => void logLines.push(JSON.parse(line)) });
-  return env.start({ clock: time, logger, health: { timers: time, random: () => 0, tickMs: 1000 } });
+  return await env.start({ clock: time, logger, health: { timers: time, random: () => 0, tickMs: 1000 } });
 }
 
 async function advance(ms: number): Promise<void> {
@@ -73,7 +73,7 @@ async function lateGauge(core: Core): Promise<number> {
 
 describe('checks running late', () => {
   it('says how many are late and which cap holds them, in the overview, /metrics and the log, until the cap is raised', async () => {
-    const core = start();
+    const core = await start();
     const server = await call<{ id: string }>(core, 'servers.create', { name: 'busy', host: '10.9.0.1', monitor: false });
     for (let i = 0; i < CHECKS; i += 1) {
       await call(core, 'checks.create', {
@@ -107,7 +107,7 @@ describe('checks running late', () => {
   });
 
   it('keeps a fleet within its caps quiet', async () => {
-    const core = start();
+    const core = await start();
     const server = await call<{ id: string }>(core, 'servers.create', { name: 'calm', host: '10.9.0.2', monitor: false });
     for (let i = 0; i < 3; i += 1) {
       await call(core, 'checks.create', {
@@ -124,7 +124,7 @@ describe('checks running late', () => {
   });
 
   it('lets one server have its own cap: raised, its checks are on time while the host cap stays 4; removed, they are late again', async () => {
-    const core = start();
+    const core = await start();
     const server = await busyServer(core, 'balanced', '10.9.0.3');
     core.health.start();
     await advance(60_000);
@@ -153,7 +153,7 @@ describe('checks running late', () => {
 
   it('counts only the runs that were done: a run skipped while late is never counted as up', async () => {
     answer = { status: 'down', latencyMs: null, message: 'refused' };
-    const core = start();
+    const core = await start();
     const server = await busyServer(core, 'failing', '10.9.0.4');
     core.health.start();
     await advance(90_000);

@@ -19,8 +19,8 @@ import { Peers } from './checks/testing/peers';
 let env: TempCore;
 let peers: Peers;
 
-beforeEach(() => {
-  env = tempCore({ prefix: 'guardian-engine-', health: { tickMs: 20, backoffMs: 10 } });
+beforeEach(async () => {
+  env = await tempCore({ prefix: 'guardian-engine-', health: { tickMs: 20, backoffMs: 10 } });
   peers = new Peers();
 });
 afterEach(async () => {
@@ -68,7 +68,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, ms =
 
 describe('the health engine', () => {
   it('runs a check now, records it, and derives the server status', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const { serverId, check } = await setup(core, port);
     core.health.start();
@@ -91,7 +91,7 @@ describe('the health engine', () => {
   });
 
   it('runs a check saved while polling at once, not somewhere in its interval: its state is known seconds after saving', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     core.health.start();
     const seen = recordEvents(core);
@@ -106,7 +106,7 @@ describe('the health engine', () => {
   });
 
   it('announces a pause made after Guardian started again and read another process’s writes, the first change it sees of that server', async () => {
-    const first = env.start();
+    const first = await env.start();
     const { port, server } = await listening();
     const { serverId, check } = await setup(first, port);
     first.health.start();
@@ -122,7 +122,7 @@ describe('the health engine', () => {
     again.health.start();
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const cli = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
     try {
       await call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false });
     } finally {
@@ -135,7 +135,7 @@ describe('the health engine', () => {
   });
 
   it('opens an incident when the target goes down, with the cause, and resolves it when it is back', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port, server } = await listening();
     const { serverId, check } = await setup(core, port);
     core.health.start();
@@ -176,7 +176,7 @@ describe('the health engine', () => {
   });
 
   it('holds incidents back during a maintenance window, marking the results, while the check keeps running', async () => {
-    const core = env.start();
+    const core = await env.start();
     const port = await (await import('./checks/testing/peers')).closedPort();
     const { serverId, check } = await setup(core, port);
     await call(core, 'maintenance.create', {
@@ -198,7 +198,7 @@ describe('the health engine', () => {
   });
 
   it('runs a check directly when the engine is not polling (the CLI), and pauses and resumes', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const { serverId, check } = await setup(core, port);
     expect((await call<{ status: string }>(core, 'checks.run', { id: check.id })).status).toBe('up');
@@ -212,7 +212,7 @@ describe('the health engine', () => {
   });
 
   it('tests a check without saving it', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const result = await call<{ status: string }>(core, 'checks.test', { spec: { type: 'tcp', config: { host: '127.0.0.1', port } } });
     expect(result.status).toBe('up');
@@ -220,7 +220,7 @@ describe('the health engine', () => {
   });
 
   it('refuses a config with unknown fields, a changed type and a server that does not exist', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const { check } = await setup(core, port);
     const typo = failure(
@@ -248,7 +248,7 @@ describe('the health engine', () => {
   });
 
   it('shows the fleet: counts by status, open incidents and uptime, filtered by tag', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const { check } = await setup(core, port);
     const other = await call<{ id: string }>(core, 'servers.create', { name: 'db-1', host: '127.0.0.1', tags: ['db'], monitor: false });
@@ -268,7 +268,7 @@ describe('the health engine', () => {
   });
 
   it('keeps all polling paused, for checks changed or added meanwhile, until resumed', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const { serverId, check } = await setup(core, port, { intervalMs: 10_000 });
     core.health.start();
@@ -284,14 +284,14 @@ describe('the health engine', () => {
   });
 
   it('picks up a check another process added to the same data dir', async () => {
-    const core = env.start();
+    const core = await env.start();
     const { port } = await listening();
     const { serverId } = await setup(core, port);
     core.health.start();
     const seen = recordEvents(core);
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const cli = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
     try {
       const added = await call<Check>(cli, 'checks.create', {
         serverId,
@@ -307,14 +307,14 @@ describe('the health engine', () => {
   });
 
   it('applies monitoring settings another process changed: the caps and what the API answers', async () => {
-    const core = env.start();
+    const core = await env.start();
     core.health.start();
     expect(await call<MonitoringSettings>(core, 'monitoring.settings', {})).toMatchObject({ maxChecksPerHost: 4, rawRetentionDays: 7 });
     const applied: MonitoringSettings[] = [];
     core.health.monitoring.onChange((settings) => applied.push(settings));
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const cli = createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
     try {
       await call(cli, 'monitoring.updateSettings', { maxChecksPerHost: 9, rawRetentionDays: 3 });
     } finally {

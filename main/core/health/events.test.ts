@@ -29,8 +29,8 @@ const env = useTempCore({ prefix: 'guardian-events-', lazy: true });
 
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
 
-function start(tickMs: number): Core {
-  return env.start({ clock: time, health: { timers: time, random: () => 0, tickMs, maxPerHost: 64 } });
+async function start(tickMs: number): Promise<Core> {
+  return await env.start({ clock: time, health: { timers: time, random: () => 0, tickMs, maxPerHost: 64 } });
 }
 
 /**
@@ -88,7 +88,7 @@ const resultMessages = (seen: Seen[]) => seen.filter((e) => e.name === 'check.re
 
 describe('the running engine', () => {
   it('writes 20 results that finish within one tick with one record() in one transaction, then sends them in one message', async () => {
-    const core = start(1_000);
+    const core = await start(1_000);
     fakeTcp((port) => 10 * (port - 1000)); // finishing 10 ms apart, all within the first second
     const checks = await serverWithChecks(core, 20);
     const record = vi.spyOn(core.health.recorder, 'record');
@@ -117,7 +117,7 @@ describe('the running engine', () => {
   });
 
   it('sends at most one check.result message per 250 ms, each with the latest result of each check in it', async () => {
-    const core = start(50);
+    const core = await start(50);
     const fake = fakeTcp();
     const checks = await serverWithChecks(core, 10);
     const seen = listen(core);
@@ -149,7 +149,7 @@ describe('the running engine', () => {
   });
 
   it('sends server.status and incident.opened / incident.resolved once per change, not once per result', async () => {
-    const core = start(100);
+    const core = await start(100);
     const fake = fakeTcp();
     const [web, ssh] = await serverWithChecks(core, 2);
     if (!web || !ssh) throw new Error('two checks were created');

@@ -28,8 +28,8 @@ const env = useTempCore({ prefix: 'guardian-incidents-', lazy: true });
 const CALL = { origin: 'test' };
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
 
-function start(): Core {
-  return env.start({ clock: time, health: { timers: time, random: () => 0 } });
+async function start(): Promise<Core> {
+  return await env.start({ clock: time, health: { timers: time, random: () => 0 } });
 }
 
 async function serverWithCheck(core: Core, name: string, confirmAfter: number, tags: string[] = []): Promise<Check> {
@@ -73,7 +73,7 @@ const incidents = (core: Core, filter: Record<string, unknown> = {}) => call<{ i
 
 describe('flap damping', () => {
   it('with confirmAfter 3 opens nothing for two downs and an up, and one incident for three downs in a row', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'web-1', 3);
     await series(core, check, T0, ['up', 'down', 'down', 'up']);
     expect((await incidents(core)).total).toBe(0);
@@ -90,7 +90,7 @@ describe('flap damping', () => {
 
 describe('an incident', () => {
   it('escalates from degraded to down without opening a second one, and keeps the worst severity', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'web-1', 1);
     const outcomes = await series(core, check, T0, ['up', 'degraded', 'down', 'degraded']);
     expect(outcomes.map((o) => [o.opened.length, o.escalated.length])).toEqual([
@@ -105,7 +105,7 @@ describe('an incident', () => {
   });
 
   it('is resolved when the server is back: endedAt is the result that confirmed it, the duration is exact', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'web-1', 2);
     // Down confirmed by the 2nd down (T0 + 2 min); the first streak of ups is broken by a down at
     // T0 + 5 min, so up is confirmed by the 2nd up of the next streak (T0 + 7 min).
@@ -120,7 +120,7 @@ describe('an incident', () => {
   });
 
   it('is held back during a maintenance window and opens at the first bad result after it ends', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'edge-1', 1, ['edge']);
     const windowStart = T0 + 2 * MINUTE;
     const windowEnd = T0 + 5 * MINUTE;
@@ -138,7 +138,7 @@ describe('an incident', () => {
   });
 
   it('opens none after a window the server came back in', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'edge-1', 1, ['edge']);
     await call(core, 'maintenance.create', {
       name: 'reboot',
@@ -150,7 +150,7 @@ describe('an incident', () => {
   });
 
   it('is resolved when every check of its server is paused, and the engine says so', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'web-1', 1);
     const second = await call<Check>(core, 'checks.create', {
       serverId: check.serverId,
@@ -184,7 +184,7 @@ describe('an incident', () => {
 
 describe('the incident list', () => {
   it('puts open incidents first, newest first within each group, and pages', async () => {
-    const core = start();
+    const core = await start();
     const a = await serverWithCheck(core, 'alpha', 1);
     const b = await serverWithCheck(core, 'bravo', 1);
     const c = await serverWithCheck(core, 'charlie', 1);
@@ -214,7 +214,7 @@ describe('the incident list', () => {
 
 describe('one incident', () => {
   it('comes with the server’s results from 15 minutes before it to 15 minutes after it', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'web-1', 1);
     const startedAt = T0 + 30 * MINUTE;
     const endedAt = startedAt + 2 * MINUTE;
@@ -242,7 +242,7 @@ describe('one incident', () => {
   });
 
   it('still open, comes with the results up to now', async () => {
-    const core = start();
+    const core = await start();
     const check = await serverWithCheck(core, 'web-1', 1);
     await series(core, check, T0, ['up', 'down', 'down']);
     const [open] = (await incidents(core)).items;

@@ -31,8 +31,8 @@ const env = useTempCore({ prefix: 'guardian-rollups-', lazy: true });
 
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
 
-function start(): Core {
-  return env.start({ clock, health: { timers, random: () => 0 } });
+async function start(): Promise<Core> {
+  return await env.start({ clock, health: { timers, random: () => 0 } });
 }
 
 async function addCheck(core: Core, tags: string[] = ['edge']): Promise<Check> {
@@ -135,7 +135,7 @@ const HOUR_TOTALS = { count: 97, failures: 7, degraded: 5, muted: 3, lat_count: 
 
 describe('hourly and daily rollups', () => {
   it('hold exactly the count, failures, degraded, muted and latency min/max/sum of an hour of results', async () => {
-    const core = start();
+    const core = await start();
     const check = await addCheck(core);
     await muteWindow(core);
     record(core, check, hourOfResults());
@@ -153,7 +153,7 @@ describe('hourly and daily rollups', () => {
   });
 
   it('give the exact uptime over the period: (97 − 7) / 97 on the dashboard and in the uptime index', async () => {
-    const core = start();
+    const core = await start();
     const check = await addCheck(core);
     await muteWindow(core);
     // The desktop app and `guardian serve` start polling (which reads the index) before any result.
@@ -171,7 +171,7 @@ describe('hourly and daily rollups', () => {
   });
 
   it('put results either side of an hour boundary in two hourly rows and one daily row', async () => {
-    const core = start();
+    const core = await start();
     const check = await addCheck(core);
     const boundary = T0 + HOUR_MS;
     record(core, check, [
@@ -200,7 +200,7 @@ describe('hourly and daily rollups', () => {
   });
 
   it('continue the same hour’s row after a restart in the middle of the hour, not overwrite it', async () => {
-    let core = start();
+    let core = await start();
     const check = await addCheck(core);
     const all = hourOfResults().filter((_, i) => MUTED[i] === undefined);
     const before = all.filter((r) => r.at < T0 + HOUR_MS / 2);
@@ -230,7 +230,7 @@ describe('hourly and daily rollups', () => {
   });
 
   it('answer a p95 from the sketch within 5 % of the exact value, hourly and daily', async () => {
-    const core = start();
+    const core = await start();
     const check = await addCheck(core);
     await muteWindow(core);
     record(core, check, hourOfResults());

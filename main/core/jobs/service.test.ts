@@ -20,8 +20,8 @@ let counter: number;
 const clock = { now: () => time };
 const newId = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
 
-function openCore(): Core {
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
+async function openCore(): Promise<Core> {
+  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
   cores.push(core);
   return core;
 }
@@ -81,7 +81,7 @@ function untilAborted(): { started: Promise<void>; work: (ctx: JobContext) => Pr
 
 describe('JobService', () => {
   it('stores the result and emits progress, throttled to one save per 200 ms of clock time', async () => {
-    const core = openCore();
+    const core = await openCore();
     const seen = progressEvents(core);
 
     const queued = core.jobs.start(SPEC, async ({ progress }) => {
@@ -110,7 +110,7 @@ describe('JobService', () => {
   });
 
   it('ends a job that throws an AppError as failed, with that error', async () => {
-    const core = openCore();
+    const core = await openCore();
     const job = core.jobs.start(SPEC, async () => {
       throw new AppError('UNREACHABLE', 'web-1 did not answer on port 22.', { hint: 'Check that the server is up.' });
     });
@@ -128,7 +128,7 @@ describe('JobService', () => {
   });
 
   it('ends a job that crashes as failed/INTERNAL without storing what it threw', async () => {
-    const core = openCore();
+    const core = await openCore();
     const job = core.jobs.start(SPEC, async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'password=hunter2')");
     });
@@ -141,7 +141,7 @@ describe('JobService', () => {
   });
 
   it('cancels a running job through jobs.cancel; it ends cancelled with what it had done', async () => {
-    const core = openCore();
+    const core = await openCore();
     const { started, work } = untilAborted();
     const job = core.jobs.start(SPEC, work);
     await started;
@@ -156,7 +156,7 @@ describe('JobService', () => {
   });
 
   it('reports a job that stops by throwing on cancel as cancelled, not as an internal failure', async () => {
-    const core = openCore();
+    const core = await openCore();
     let markStarted = () => {};
     const started = new Promise<void>((resolve) => (markStarted = resolve));
     const job = core.jobs.start(SPEC, async ({ signal }) => {
@@ -176,7 +176,7 @@ describe('JobService', () => {
   });
 
   it('cancels a job that has not started yet without running it', async () => {
-    const core = openCore();
+    const core = await openCore();
     let ran = false;
     const job = core.jobs.start(SPEC, async () => {
       ran = true;
@@ -192,7 +192,7 @@ describe('JobService', () => {
   });
 
   it('refuses to cancel a finished job with CONFLICT, and an unknown one with NOT_FOUND', async () => {
-    const core = openCore();
+    const core = await openCore();
     const job = core.jobs.start(SPEC, async () => 'done');
     await core.jobs.waitFor(job.id);
 
@@ -205,7 +205,7 @@ describe('JobService', () => {
   });
 
   it('lists jobs newest first', async () => {
-    const core = openCore();
+    const core = await openCore();
     const first = core.jobs.start(SPEC, async () => 1);
     time += 1000;
     const second = core.jobs.start({ ...SPEC, title: 'Second' }, async () => 2);
@@ -217,7 +217,7 @@ describe('JobService', () => {
   });
 
   it('marks jobs left running by a crashed process as failed/INTERRUPTED on the next start', async () => {
-    const crashed = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
+    const crashed = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
     const finishedBefore = crashed.jobs.start(SPEC, async () => 'fine');
     await crashed.jobs.waitFor(finishedBefore.id);
     let markStarted = () => {};
@@ -231,7 +231,7 @@ describe('JobService', () => {
     crashed.database.sqlite.close();
     time += 5000;
 
-    const core = openCore();
+    const core = await openCore();
     const interrupted = await ok<Job>(core, 'jobs.get', { id: hanging.id });
 
     expect(interrupted.status).toBe('failed');
@@ -248,7 +248,7 @@ describe('JobService', () => {
     const gone = spawn('true');
     await new Promise((resolve) => gone.once('exit', resolve));
     try {
-      const first = openCore();
+      const first = await openCore();
       const insert = first.database.sqlite.prepare(
         "INSERT INTO jobs (id, kind, title, status, done, created_by, created_at, owner) VALUES (?, 'test', 'elsewhere', 'running', 0, 'system:test', 0, ?)",
       );
@@ -256,7 +256,7 @@ describe('JobService', () => {
       insert.run('00000000-0000-4000-8000-00000000bbbb', `${hostname()}/${gone.pid}`);
       await first.close();
 
-      const core = openCore();
+      const core = await openCore();
       expect((await ok<Job>(core, 'jobs.get', { id: '00000000-0000-4000-8000-00000000aaaa' })).status).toBe('running');
       expect((await ok<Job>(core, 'jobs.get', { id: '00000000-0000-4000-8000-00000000bbbb' })).error).toMatchObject({ code: 'INTERRUPTED' });
     } finally {
@@ -265,14 +265,14 @@ describe('JobService', () => {
   });
 
   it('stops running jobs on shutdown; they are recorded as cancelled, not interrupted', async () => {
-    const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
+    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
     const { started, work } = untilAborted();
     const job = core.jobs.start(SPEC, work);
     await started;
 
     await core.close();
 
-    const reopened = openCore();
+    const reopened = await openCore();
     const stopped = await ok<Job>(reopened, 'jobs.get', { id: job.id });
     expect(stopped.status).toBe('cancelled');
     expect(stopped.result).toEqual({ rounds: expect.any(Number) });

@@ -31,9 +31,9 @@ interface Opened {
 }
 
 /** A core whose clock and scheduler timers the test holds, with test tasks registered. */
-function open(startIso: string): Opened {
+async function open(startIso: string): Promise<Opened> {
   const time = new FakeTime(Date.parse(startIso));
-  const core = env.start({ clock: time, schedules: { timers: time, localZone: () => 'Europe/Berlin' } });
+  const core = await env.start({ clock: time, schedules: { timers: time, localZone: () => 'Europe/Berlin' } });
   const { jobs } = core;
   let release = () => {};
   const tasks = core.schedules.tasks;
@@ -112,7 +112,7 @@ const setLastDue = (core: Core, id: string, at: number) => core.database.sqlite.
 
 describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
   it('on March 29 (02:00 → 03:00, no 02:30 that night) runs at 03:00 CEST = 01:00 UTC, the first time after the gap, once', async () => {
-    const { core, time } = open('2026-03-27T12:00:00.000Z');
+    const { core, time } = await open('2026-03-27T12:00:00.000Z');
     const nightly = await create(core, { name: 'nightly', cron: '30 2 * * *', timezone: 'Europe/Berlin' });
     expect(iso(nightly.nextRunAt)).toBe('2026-03-28T01:30:00.000Z');
     core.schedules.start();
@@ -129,7 +129,7 @@ describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
   });
 
   it('on October 25 (03:00 → 02:00, 02:30 happens twice) runs once, at the first 02:30 (CEST) = 00:30 UTC', async () => {
-    const { core, time } = open('2026-10-23T12:00:00.000Z');
+    const { core, time } = await open('2026-10-23T12:00:00.000Z');
     const nightly = await create(core, { name: 'nightly', cron: '30 2 * * *', timezone: 'Europe/Berlin' });
     core.schedules.start();
 
@@ -145,7 +145,7 @@ describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
 
 describe('runs missed while Guardian was stopped', () => {
   it('with catch-up on, run once at start however many were missed, marked caught up; then on time again', async () => {
-    const { core, time } = open('2026-01-10T12:00:00.000Z');
+    const { core, time } = await open('2026-01-10T12:00:00.000Z');
     const daily = await create(core, { name: 'daily', cron: '0 3 * * *' });
     // Last handled three days ago: the runs of Jan 8, 9 and 10 at 03:00 were missed.
     setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
@@ -164,7 +164,7 @@ describe('runs missed while Guardian was stopped', () => {
   });
 
   it('with catch-up off, skip them and run at the next due time', async () => {
-    const { core, time } = open('2026-01-10T12:00:00.000Z');
+    const { core, time } = await open('2026-01-10T12:00:00.000Z');
     const daily = await create(core, { name: 'daily', cron: '0 3 * * *', catchUp: false });
     setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
 
@@ -177,7 +177,7 @@ describe('runs missed while Guardian was stopped', () => {
   });
 
   it('a run due less than a minute ago is on time, not caught up, even with catch-up off', async () => {
-    const { core, time } = open('2026-01-10T03:00:30.000Z');
+    const { core, time } = await open('2026-01-10T03:00:30.000Z');
     const daily = await create(core, { name: 'daily', cron: '0 3 * * *', catchUp: false });
     setLastDue(core, daily.id, Date.parse('2026-01-09T03:00:00.000Z'));
 
@@ -192,7 +192,7 @@ describe('runs missed while Guardian was stopped', () => {
 
 describe('what the history records', () => {
   it('a task that cannot start and a job that fails are failed runs with their codes; another schedule due at the same time still runs', async () => {
-    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { core, time } = await open('2026-05-04T12:00:00.000Z');
     const throws = await create(core, { name: 'a-throws', task: 'test.throws', cron: '0 3 * * *' });
     const fails = await create(core, { name: 'b-fails', task: 'test.fails', cron: '0 3 * * *' });
     const ok = await create(core, { name: 'c-ok', cron: '0 3 * * *', params: { label: 'nightly' } });
@@ -230,7 +230,7 @@ describe('what the history records', () => {
   });
 
   it('never runs a schedule twice at once: a due time while its job still runs is skipped as BUSY', async () => {
-    const { core, time, release } = open('2026-05-04T00:30:00.000Z');
+    const { core, time, release } = await open('2026-05-04T00:30:00.000Z');
     const hourly = await create(core, { name: 'hourly', task: 'test.slow', cron: '0 * * * *' });
     core.schedules.start();
 
@@ -249,7 +249,7 @@ describe('what the history records', () => {
   });
 
   it('disabled schedules do not run; enabled again, they count from then (nothing caught up)', async () => {
-    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { core, time } = await open('2026-05-04T12:00:00.000Z');
     const paused = await create(core, { name: 'paused', cron: '0 3 * * *', enabled: false });
     expect(paused.nextRunAt).toBeNull();
     core.schedules.start();
@@ -264,7 +264,7 @@ describe('what the history records', () => {
   });
 
   it('a schedule created or changed while the scheduler runs is picked up at once', async () => {
-    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { core, time } = await open('2026-05-04T12:00:00.000Z');
     core.schedules.start();
     const soon = await create(core, { name: 'soon', cron: '5 12 * * *' });
     await time.advance(10 * 60_000);
@@ -282,7 +282,7 @@ describe('what the history records', () => {
 
 describe('run now', () => {
   it('runs a schedule (even a disabled one) at once and returns its job; the history says who asked', async () => {
-    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { core, time } = await open('2026-05-04T12:00:00.000Z');
     const weekly = await create(core, { name: 'weekly', cron: '0 4 * * 0', enabled: false, params: { label: 'by hand' } });
 
     const job = await call<Job>(core, 'schedules.run', { id: weekly.id });
@@ -307,7 +307,7 @@ describe('run now', () => {
   });
 
   it('a task that cannot start answers with its error and stays in the history as failed', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const broken = await create(core, { name: 'broken', task: 'test.throws', cron: '0 3 * * *' });
 
     const error = await refuse(core, 'schedules.run', { id: broken.id });
@@ -316,7 +316,7 @@ describe('run now', () => {
   });
 
   it('runs the built-in health.retention task', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const retention = await create(core, { name: 'retention', task: 'health.retention', cron: '15 4 * * *' });
     const job = await call<Job>(core, 'schedules.run', { id: retention.id });
     expect(await core.jobs.waitFor(job.id)).toMatchObject({ kind: 'health.retention', status: 'succeeded' });
@@ -325,7 +325,7 @@ describe('run now', () => {
 
 describe('creating and changing schedules', () => {
   it('lists the tasks there are, with their params as JSON Schema', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const { items } = await call<{ items: TaskInfo[] }>(core, 'schedules.tasks', {});
     // Other domains register theirs too; the list is sorted.
     const kinds = items.map((task) => task.kind);
@@ -336,7 +336,7 @@ describe('creating and changing schedules', () => {
   });
 
   it('defaults to the machine’s time zone, catch-up on, enabled; names the zone canonically', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const local = await call<Schedule>(core, 'schedules.create', { name: 'local', task: 'test.ok', cron: '@daily' });
     expect(local).toMatchObject({ timezone: 'Europe/Berlin', enabled: true, catchUp: true, params: {}, createdBy: 'system:local-owner', lastRun: null });
     expect(iso(local.nextRunAt)).toBe('2026-05-04T22:00:00.000Z');
@@ -362,7 +362,7 @@ describe('creating and changing schedules', () => {
       ],
     ],
   ])('refuses %s with VALIDATION_FAILED and the field', async (_what, change, expected) => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const error = await refuse(core, 'schedules.create', { name: 'bad', task: 'test.ok', cron: '30 2 * * *', timezone: 'UTC', ...change });
     expect(error.code).toBe('VALIDATION_FAILED');
     expect((error.issues ?? []).map((issue) => issue.path.join('.'))).toEqual(expected.map(([path]) => path));
@@ -371,7 +371,7 @@ describe('creating and changing schedules', () => {
   });
 
   it('checks changes the same way, and refuses a name already taken', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const first = await create(core, { name: 'first', cron: '0 3 * * *' });
     await create(core, { name: 'second', cron: '0 4 * * *' });
 
@@ -402,7 +402,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
     ['disabled', (core: Core, id: string) => core.accounts.setDisabled(LOCAL_OWNER, id, true)],
     ['deleted', (core: Core, id: string) => core.accounts.delete(LOCAL_OWNER, id)],
   ])('an admin’s audit.verify schedule fails at its due time with PERMISSION_DENIED once the admin is %s', async (_what, change) => {
-    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { core, time } = await open('2026-05-04T12:00:00.000Z');
     const { user, principal } = await account(core, 'ada', 'admin');
     const nightly = success<Schedule>(
       await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL),
@@ -420,7 +420,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
   });
 
   it('an API key’s schedule stops running once the key is revoked', async () => {
-    const { core, time } = open('2026-05-04T12:00:00.000Z');
+    const { core, time } = await open('2026-05-04T12:00:00.000Z');
     const { key, token } = success<{ key: { id: string }; token: string }>(
       await core.router.call(LOCAL_OWNER, 'apikeys.create', { name: 'cron', role: 'admin' }, CALL),
     );
@@ -440,7 +440,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
   });
 
   it('needs the task’s permission to create, change or run: an operator cannot schedule audit.prune or take over an admin’s', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const { principal: admin } = await account(core, 'ada', 'admin');
     const { principal: operator } = await account(core, 'otto', 'operator');
     const as = async (who: Principal, name: string, input: unknown) => core.router.call(who, name, input, CALL);
@@ -456,7 +456,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
   });
 
   it('lists each task with the permission it needs (null when its params decide)', async () => {
-    const { core } = open('2026-05-04T12:00:00.000Z');
+    const { core } = await open('2026-05-04T12:00:00.000Z');
     const { items } = await call<{ items: TaskInfo[] }>(core, 'schedules.tasks', {});
     expect(Object.fromEntries(items.map((task) => [task.kind, task.permission]))).toMatchObject({
       'audit.prune': 'audit:admin',

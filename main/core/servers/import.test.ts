@@ -23,8 +23,8 @@ let counter: number;
 const clock = { now: () => (ticking ? (time += 250) : time) };
 const newId = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
 
-function openCore(name = 'data'): Core {
-  const core = createCore({ dataDir: join(scratch, name), logger: silentLogger(), mode: 'headless', clock, newId });
+async function openCore(name = 'data'): Promise<Core> {
+  const core = await createCore({ dataDir: join(scratch, name), logger: silentLogger(), mode: 'headless', clock, newId });
   cores.push(core);
   return core;
 }
@@ -68,7 +68,7 @@ const portable = ({ name, host, port, user, environment, tags, notes }: Server) 
 
 describe('servers.import: JSON', () => {
   it('imports the good rows and reports each bad one with its line and a readable reason', async () => {
-    const core = openCore();
+    const core = await openCore();
     const job = await importFile(core, 'json', fixture('fleet.json'), 'fleet.json');
 
     expect(job.title).toBe('Import servers from fleet.json');
@@ -108,7 +108,7 @@ describe('servers.import: JSON', () => {
   });
 
   it('creates no duplicates when the same file is imported twice, and updates a changed row in place', async () => {
-    const core = openCore();
+    const core = await openCore();
     summaryOf(await importFile(core, 'json', fixture('fleet.json')));
     const first = await allServers(core);
     time += 60_000;
@@ -128,7 +128,7 @@ describe('servers.import: JSON', () => {
   });
 
   it('fails the job with VALIDATION_FAILED naming the line when the file is not JSON', async () => {
-    const core = openCore();
+    const core = await openCore();
     const broken = '[\n  { "name": "a", "host": "a.example.com" },\n  { "name": "b" "host": "b.example.com" }\n]\n';
 
     const job = await importFile(core, 'json', broken);
@@ -140,7 +140,7 @@ describe('servers.import: JSON', () => {
   });
 
   it('fails the job when the JSON holds no list of servers', async () => {
-    const core = openCore();
+    const core = await openCore();
     const job = await importFile(core, 'json', '{ "hosts": { "a": "a.example.com" } }');
     expect(job.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('expected an array of servers') });
   });
@@ -148,7 +148,7 @@ describe('servers.import: JSON', () => {
 
 describe('servers.import: CSV', () => {
   it('imports the good rows and reports each bad one on the line where its row starts', async () => {
-    const core = openCore();
+    const core = await openCore();
     const summary = summaryOf(await importFile(core, 'csv', fixture('fleet.csv'), 'fleet.csv'));
 
     expect(summary).toMatchObject({ rows: 8, created: 4, updated: 0, unchanged: 0 });
@@ -174,7 +174,7 @@ describe('servers.import: CSV', () => {
   });
 
   it('counts lines the way an editor does in a Windows (CRLF) file with line breaks inside a cell', async () => {
-    const core = openCore();
+    const core = await openCore();
     const lines = ['name,host,notes', 'a,a.example.com,"first', 'second', 'third"', '', 'b,999.1.1.1,', 'c,c.example.com,"x"', 'd,,'];
 
     const summary = summaryOf(await importFile(core, 'csv', `\uFEFF${lines.join('\r\n')}\r\n`));
@@ -187,7 +187,7 @@ describe('servers.import: CSV', () => {
   });
 
   it('is idempotent: a second import of the same CSV changes nothing', async () => {
-    const core = openCore();
+    const core = await openCore();
     summaryOf(await importFile(core, 'csv', fixture('fleet.csv')));
     const first = await allServers(core);
     time += 1000;
@@ -196,7 +196,7 @@ describe('servers.import: CSV', () => {
   });
 
   it('fails the job naming the column when the header has no host column, or an unknown one', async () => {
-    const core = openCore();
+    const core = await openCore();
 
     const noHost = await importFile(core, 'csv', 'name,port\nweb-1,22\n');
     expect(noHost.status).toBe('failed');
@@ -215,7 +215,7 @@ describe('servers.import: CSV', () => {
 
 describe('servers.import: ssh_config', () => {
   it('turns each concrete Host alias into a server, with Host * defaults, skipping patterns and Match blocks', async () => {
-    const core = openCore();
+    const core = await openCore();
     const summary = summaryOf(await importFile(core, 'ssh_config', fixture('ssh_config'), 'config'));
 
     expect(summary).toMatchObject({ rows: 5, created: 4 });
@@ -231,7 +231,7 @@ describe('servers.import: ssh_config', () => {
   });
 
   it('never runs a command or a lookup that an imported file asks for', async () => {
-    const core = openCore();
+    const core = await openCore();
     const marker = join(scratch, 'ran');
     const bin = join(scratch, 'bin');
     mkdirSync(bin);
@@ -264,7 +264,7 @@ describe('servers.import: ssh_config', () => {
 
 describe('servers.export', () => {
   it.each(['json', 'csv'] as const)('exports %s that imports into a fresh data folder as identical servers', async (format) => {
-    const source = openCore('source');
+    const source = await openCore('source');
     const made = [
       { name: 'web-eu-1', host: 'web-eu-1.example.com', user: 'deploy', tags: ['web', 'eu'], notes: 'Frontend, "blue" pool; 50% of traffic' },
       { name: 'db-eu-1', host: '10.20.0.5', port: 5432, user: 'postgres', environment: 'production', tags: ['db'], notes: 'Primary\nReplica: db-eu-2' },
@@ -278,7 +278,7 @@ describe('servers.export', () => {
     expect(exported.count).toBe(made.length);
     expect(exported.fileName).toBe(`guardian-servers-2026-01-01.${format}`);
 
-    const target = openCore('target');
+    const target = await openCore('target');
     const summary = summaryOf(await importFile(target, format, exported.content, exported.fileName));
     expect(summary).toMatchObject({ rows: made.length, created: made.length, rejected: [] });
     expect((await allServers(target)).map(portable)).toEqual((await allServers(source)).map(portable));
@@ -286,7 +286,7 @@ describe('servers.export', () => {
   });
 
   it('writes formula-looking CSV cells as text, so a spreadsheet never runs them', async () => {
-    const core = openCore();
+    const core = await openCore();
     await ok(core, 'servers.create', { name: '@admin-box', host: 'a.example.com', notes: '=HYPERLINK("http://x","y")' });
     await ok(core, 'servers.create', { name: 'plain', host: 'b.example.com', notes: '-rf is not a formula here' });
     const { content } = await ok<{ content: string }>(core, 'servers.export', { format: 'csv' });
@@ -298,7 +298,7 @@ describe('servers.export', () => {
   });
 
   it('exports only the servers matching the filters', async () => {
-    const core = openCore();
+    const core = await openCore();
     summaryOf(await importFile(core, 'json', fixture('fleet.json')));
     const exported = await ok<{ count: number; content: string }>(core, 'servers.export', { format: 'json', tags: ['eu'] });
     expect(exported.count).toBe(2);
@@ -308,7 +308,7 @@ describe('servers.export', () => {
 
 describe('servers.import: cancelling a large import', () => {
   it('ends cancelled, keeping only whole batches: a prefix of the file', async () => {
-    const core = openCore();
+    const core = await openCore();
     const rows = Array.from({ length: 20_000 }, (_, index) => ({
       name: `node-${String(index).padStart(5, '0')}`,
       host: `node-${index}.fleet.example.com`,

@@ -18,11 +18,11 @@ let counter: number;
 const clock = { now: () => time };
 const newId = () => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
 
-beforeEach(() => {
+beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'guardian-servers-'));
   time = START;
   counter = 0;
-  core = createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
+  core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
 });
 
 afterEach(async () => {

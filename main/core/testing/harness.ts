@@ -140,7 +140,7 @@ export interface TempCore {
   /** The core open now; throws if none is. */
   readonly core: Core;
   /** Opens a core over the data dir with the defaults and `overrides`; it becomes {@link core}. */
-  start(overrides?: TestCoreOptions): Core;
+  start(overrides?: TestCoreOptions): Promise<Core>;
   /** Closes the open core, if any, and opens another over the same data dir. */
   restart(overrides?: TestCoreOptions): Promise<Core>;
   /** Closes the open core, if any, keeping the data dir. */
@@ -191,7 +191,7 @@ class ScratchCore implements TempCore {
     return this.current;
   }
 
-  start(overrides: TestCoreOptions = {}): Core {
+  async start(overrides: TestCoreOptions = {}): Promise<Core> {
     const { prefix: _prefix, ...defaults } = this.options;
     // A new data dir starts from a copy of a database migrated once per process: running every
     // migration again cost most of a test core's start. A file a test put there is left as it is.
@@ -200,7 +200,7 @@ class ScratchCore implements TempCore {
       copyFileSync(migratedTemplate(), database);
       chmodSync(database, 0o600);
     }
-    this.current = createCore({ dataDir: this.dataDir, logger: silentLogger(), mode: 'headless', ...CHEAP_COSTS, ...defaults, ...overrides });
+    this.current = await createCore({ dataDir: this.dataDir, logger: silentLogger(), mode: 'headless', ...CHEAP_COSTS, ...defaults, ...overrides });
     return this.current;
   }
 
@@ -227,9 +227,9 @@ class ScratchCore implements TempCore {
 }
 
 /** A new data dir with a core open over it; the caller closes it. */
-export function tempCore(options: TempCoreOptions = {}): TempCore {
+export async function tempCore(options: TempCoreOptions = {}): Promise<TempCore> {
   const temp = new ScratchCore(options);
-  temp.start();
+  await temp.start();
   return temp;
 }
 
@@ -254,9 +254,9 @@ export function useTempCore(options: UseTempCoreOptions = {}): TempCore {
     return temp;
   };
   const [before, after] = scope === 'all' ? [beforeAll, afterAll] : [beforeEach, afterEach];
-  before(() => {
+  before(async () => {
     temp = new ScratchCore(coreOptions);
-    if (!lazy) temp.start();
+    if (!lazy) await temp.start();
   });
   after(async () => {
     await temp?.close();

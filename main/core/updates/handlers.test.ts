@@ -52,7 +52,7 @@ const auditRows = () =>
 
 describe('updates headless (no control)', () => {
   it('are not supported, with the reason; changing them is NOT_SUPPORTED_HERE (not retryable) with it as the hint, and audited', async () => {
-    env.start();
+    await env.start();
     expect(success(await call('updates.status'))).toEqual({ supported: false, reason: HEADLESS_UPDATES_REASON, channel: 'stable', state: { kind: 'idle' } });
     for (const [name, input] of [
       ['updates.check', {}],
@@ -72,7 +72,7 @@ describe('updates headless (no control)', () => {
 describe('updates with the desktop control', () => {
   it('answer the control’s status and emit update.status on every change', async () => {
     const control = new FakeControl();
-    env.start({ mode: 'desktop', updates: control });
+    await env.start({ mode: 'desktop', updates: control });
     const emitted: unknown[] = [];
     env.core.events.subscribe((name, payload) => {
       if (name === 'update.status') emitted.push(payload);
@@ -94,7 +94,7 @@ describe('updates with the desktop control', () => {
 
   it('check now, switch the channel, each audited', async () => {
     const control = new FakeControl();
-    env.start({ mode: 'desktop', updates: control });
+    await env.start({ mode: 'desktop', updates: control });
     expect(success(await call('updates.check'))).toMatchObject({ state: { kind: 'checking' } });
     expect(control.checks).toBe(1);
     expect(success(await call('updates.setChannel', { channel: 'beta' }))).toMatchObject({ channel: 'beta' });
@@ -109,7 +109,7 @@ describe('updates with the desktop control', () => {
 
   it('install only a downloaded update; otherwise CONFLICT with a hint for the state', async () => {
     const control = new FakeControl();
-    env.start({ mode: 'desktop', updates: control });
+    await env.start({ mode: 'desktop', updates: control });
     expect(failure(await call('updates.install'))).toMatchObject({ code: 'CONFLICT', hint: expect.stringMatching(/Check for updates first/) });
     control.move({ kind: 'downloading', version: '1.4.0', percent: 42 });
     expect(failure(await call('updates.install'))).toMatchObject({ code: 'CONFLICT', hint: expect.stringMatching(/still downloading \(42 %\)/) });
@@ -125,7 +125,7 @@ describe('updates with the desktop control', () => {
     const control = new FakeControl();
     control.supported = false;
     control.reason = 'This is a development build: there is no installed app to replace.';
-    env.start({ mode: 'desktop', updates: control });
+    await env.start({ mode: 'desktop', updates: control });
     expect(success(await call('updates.status'))).toMatchObject({ supported: false, reason: control.reason });
     expect(failure(await call('updates.check'))).toMatchObject({ code: 'NOT_SUPPORTED_HERE', hint: control.reason });
     expect(control.checks).toBe(0);
@@ -133,7 +133,7 @@ describe('updates with the desktop control', () => {
 
   it('let a viewer read the status but not act on it', async () => {
     const control = new FakeControl();
-    env.start({ mode: 'desktop', updates: control });
+    await env.start({ mode: 'desktop', updates: control });
     const viewer: Principal = { kind: 'user', id: 'viewer-1', name: 'a viewer', role: 'viewer' };
     expect(success(await call('updates.status', {}, viewer))).toMatchObject({ supported: true });
     expect(failure(await call('updates.check', {}, viewer)).code).toBe('PERMISSION_DENIED');

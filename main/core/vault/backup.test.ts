@@ -24,7 +24,7 @@ const owners = new Map<Core, Principal>();
 
 /** A fresh core in its own data dir, its vault created and unlocked, its owner signed in. */
 async function freshCore(passphrase = VAULT_PASSPHRASE): Promise<Core> {
-  const temp = tempCore({ prefix: 'guardian-vault-backup-', clock, vaultScryptCost: TEST_SCRYPT });
+  const temp = await tempCore({ prefix: 'guardian-vault-backup-', clock, vaultScryptCost: TEST_SCRYPT });
   opened.push(temp);
   await temp.core.vault.init({ kind: 'passphrase', passphrase });
   const { principal } = await setupOwner(temp.core, OWNER);

@@ -108,7 +108,7 @@ describe('tampering with the database file', () => {
 
   /** Three secrets stored by a core that is then closed; their ids by name. */
   async function plant(): Promise<Record<string, string>> {
-    const c = start();
+    const c = await start();
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
     const ids: Record<string, string> = {};
     for (const [name, value] of Object.entries(VALUES)) {
@@ -231,7 +231,7 @@ describe('tampering with the database file', () => {
 
 describe('a wrong passphrase', () => {
   it('is refused with VAULT_BAD_PASSPHRASE and changes nothing: slots and state are byte-identical, the vault stays locked', async () => {
-    const c = start();
+    const c = await start();
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
     c.secrets.create({ name: 'x', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'n' } }, 'test');
     c.vault.lock();
@@ -285,7 +285,7 @@ describe('the scrypt costs Guardian accepts', () => {
   it('in production are the ones that ship (N 2^17, r 8, p 1): a default core opens such a file, and refuses one a step too dear before deriving', async () => {
     expect(DEFAULT_SCRYPT).toEqual({ N: 2 ** 17, r: 8, p: 1 });
     // No vaultScryptCost: what `guardian serve` and the desktop app run with.
-    const c = env.start({ vaultScryptCost: undefined });
+    const c = await env.start({ vaultScryptCost: undefined });
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
     const file = (N: number) =>
       JSON.stringify({

@@ -101,7 +101,7 @@ const slotId = (status: VaultStatus, label: string) => status.slots.find((slot) 
 /** A vault with every kind of slot: the kept passphrase, the leaked one, the key file given, the OS keychain. */
 async function vaultWithEverySlot(options: TestCoreOptions = {}) {
   const keyFile = writeKey('vault.key');
-  const c = env.start({ osKeys: workingKeychain(), vaultKeyFile: configuredKeyFile(keyFile), ...options });
+  const c = await env.start({ osKeys: workingKeychain(), vaultKeyFile: configuredKeyFile(keyFile), ...options });
   await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: KEPT, label: 'kept' } });
   await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: LEAKED, label: 'leaked' } });
   await call(c, 'vault.addSlot', { slot: { kind: 'keyfile', label: 'service' } });

@@ -68,7 +68,7 @@ const call = async <T = VaultStatus>(c: Core, who: Principal, name: string, inpu
 
 describe('keys from passphrases and key files', () => {
   it('are zeroed after every vault call that used one', async () => {
-    const c = env.start({ vaultKeyFile: keyFile });
+    const c = await env.start({ vaultKeyFile: keyFile });
     const owner = (await setupOwner(c, OWNER)).principal;
     await call(c, owner, 'auth.reauth', { password: OWNER.password });
     const steps: [string, unknown][] = [
@@ -110,7 +110,7 @@ describe('keys from passphrases and key files', () => {
   });
 
   it('are zeroed after a failed unlock too', async () => {
-    const c = env.start({ vaultKeyFile: keyFile });
+    const c = await env.start({ vaultKeyFile: keyFile });
     await call(c, LOCAL_OWNER, 'vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
     await call(c, LOCAL_OWNER, 'vault.lock', {});
     expect((await c.router.call(LOCAL_OWNER, 'vault.unlock', { with: { kind: 'passphrase', passphrase: 'a wrong passphrase' } }, CALL)).ok).toBe(false);
@@ -121,7 +121,7 @@ describe('keys from passphrases and key files', () => {
 
 describe('scrypt parameters Guardian never writes', () => {
   it('in an import file are refused before anything is derived', async () => {
-    const c = env.start();
+    const c = await env.start();
     await call(c, LOCAL_OWNER, 'vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
     const before = handed.derivations;
     const file = JSON.stringify({
@@ -136,7 +136,7 @@ describe('scrypt parameters Guardian never writes', () => {
   });
 
   it('in a passphrase slot of the database are refused before anything is derived, and another slot still opens the vault', async () => {
-    const c = env.start({ vaultKeyFile: keyFile });
+    const c = await env.start({ vaultKeyFile: keyFile });
     await call(c, LOCAL_OWNER, 'vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
     await call(c, LOCAL_OWNER, 'vault.addSlot', { slot: { kind: 'keyfile' } });
     await env.stop();
@@ -145,7 +145,7 @@ describe('scrypt parameters Guardian never writes', () => {
     db.prepare("UPDATE vault_slots SET params = ? WHERE kind = 'passphrase'").run(params);
     db.close();
 
-    const again = env.start({ vaultKeyFile: keyFile });
+    const again = await env.start({ vaultKeyFile: keyFile });
     const before = handed.derivations;
     const answer = await again.router.call(LOCAL_OWNER, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL);
     expect(answer.ok ? null : answer.error).toMatchObject({

@@ -83,12 +83,12 @@ describe('the key file a Guardian was given', () => {
     ].filter((row) => !row.skip),
   )('when it is $what, unlocking with it says so at once, and the vault still opens with its passphrase', async ({ path }) => {
     const good = writeKey('good.key', randomBytes(64));
-    const first = env.start({ vaultKeyFile: configuredKeyFile(good) });
+    const first = await env.start({ vaultKeyFile: configuredKeyFile(good) });
     success(await first.router.call(LOCAL_OWNER, 'vault.init', { slot: { kind: 'keyfile' } }, CALL));
     success(await first.router.call(LOCAL_OWNER, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
     await env.stop();
 
-    const c = env.start({ vaultKeyFile: configuredKeyFile(path()) });
+    const c = await env.start({ vaultKeyFile: configuredKeyFile(path()) });
     const error = failure(await c.router.call(LOCAL_OWNER, 'vault.unlock', { with: { kind: 'keyfile' } }, CALL));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toMatch(/^The vault key file .* cannot be read \((ENOENT|not a regular file)\)\.$/);

@@ -63,7 +63,7 @@ beforeEach(() => {
 const env = useTempCore({ prefix: 'guardian-vault-secrets-', clock, vaultScryptCost: CHEAP_SCRYPT, lazy: true });
 
 async function unlockedCore(options: TestCoreOptions = {}): Promise<Core> {
-  const c = env.start(options);
+  const c = await env.start(options);
   success(await c.router.call(LOCAL_OWNER, 'vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
   return c;
 }

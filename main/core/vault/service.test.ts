@@ -94,7 +94,7 @@ const noKeychain: OsKeyProtector = {
 
 describe('creating the vault', () => {
   it('with a passphrase: unlocked at once, one slot, and only once', async () => {
-    const c = start();
+    const c = await start();
     expect(c.vault.status()).toMatchObject({ initialized: false, locked: true, slots: [] });
     expect((await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } })).code).toBe('VAULT_NOT_INITIALIZED');
 
@@ -109,7 +109,7 @@ describe('creating the vault', () => {
 
   it('with the OS keychain when it is available; refused with the keychain’s own reason when it is not', async () => {
     const keychain = workingKeychain();
-    const c = start({ osKeys: keychain });
+    const c = await start({ osKeys: keychain });
     expect((await call(c, 'vault.init', { slot: { kind: 'os' } })).slots.map((s) => [s.kind, s.label])).toEqual([['os', 'OS keychain']]);
     const planted = plant(c, 3);
     await call(c, 'vault.lock', {});
@@ -119,7 +119,7 @@ describe('creating the vault', () => {
     await c.close();
 
     env.switchToNewDataDir();
-    const headless = start({ osKeys: noKeychain });
+    const headless = await start({ osKeys: noKeychain });
     expect(headless.vault.status().os).toEqual({ available: false, reason: BASIC_TEXT });
     const error = await refused(headless, 'vault.init', { slot: { kind: 'os' } });
     expect(error).toMatchObject({ code: 'NOT_SUPPORTED_HERE', message: BASIC_TEXT, retryable: false });
@@ -130,7 +130,7 @@ describe('creating the vault', () => {
 
 describe('key slots', () => {
   it('any slot unlocks; adding, removing and changing slots never re-encrypts a secret', async () => {
-    const c = start({ vaultKeyFile: configuredKeyFile(keyFile('vault.key')) });
+    const c = await start({ vaultKeyFile: configuredKeyFile(keyFile('vault.key')) });
     const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';
     const planted = plant(c, 30);
     const sealed = sealedColumn(c);
@@ -185,7 +185,7 @@ describe('key slots', () => {
   });
 
   it('takes no key file path from a caller: the contract refuses one in init, addSlot and unlock', async () => {
-    const c = start({ vaultKeyFile: configuredKeyFile(keyFile('vault.key')) });
+    const c = await start({ vaultKeyFile: configuredKeyFile(keyFile('vault.key')) });
     const path = keyFile('chosen-by-the-caller.key');
     const init = await refused(c, 'vault.init', { slot: { kind: 'keyfile', path } });
     expect(init).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['slot'], message: 'Unrecognized key: "path"' }] });
@@ -197,7 +197,7 @@ describe('key slots', () => {
   });
 
   it('a key file slot without a key file given to this Guardian: refused, and the status says how to give one', async () => {
-    const c = start();
+    const c = await start();
     expect(c.vault.status().keyFile).toEqual({ source: 'none', reason: expect.stringMatching(/--vault-key-file/) });
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const error = await refused(c, 'vault.addSlot', { slot: { kind: 'keyfile' } });
@@ -207,7 +207,7 @@ describe('key slots', () => {
   });
 
   it('says which kinds of slot the vault has when asked to unlock with another kind', async () => {
-    const c = start({ vaultKeyFile: configuredKeyFile(keyFile('only.key')) });
+    const c = await start({ vaultKeyFile: configuredKeyFile(keyFile('only.key')) });
     await call(c, 'vault.init', { slot: { kind: 'keyfile' } });
     await call(c, 'vault.lock', {});
     const error = await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
@@ -215,12 +215,12 @@ describe('key slots', () => {
     expect(error.message).toMatch(/no passphrase slot/);
     expect(error.hint).toMatch(/key file/);
     await c.close();
-    const other = await refused(start({ vaultKeyFile: configuredKeyFile(keyFile('other.key')) }), 'vault.unlock', { with: { kind: 'keyfile' } });
+    const other = await refused(await start({ vaultKeyFile: configuredKeyFile(keyFile('other.key')) }), 'vault.unlock', { with: { kind: 'keyfile' } });
     expect(other.code).toBe('VAULT_BAD_PASSPHRASE');
   });
 
   it('a vault moved from the desktop to a server: its OS keychain slot opens nothing there, and the answer says to use another slot', async () => {
-    const c = start({ osKeys: workingKeychain() });
+    const c = await start({ osKeys: workingKeychain() });
     await call(c, 'vault.init', { slot: { kind: 'os', label: 'laptop' } });
     await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = plant(c, 2);
@@ -241,7 +241,7 @@ describe('key slots', () => {
   });
 
   it('audits slot changes without the passphrases', async () => {
-    const c = start();
+    const c = await start();
     const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';
     await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: SECOND } });
     await call(c, 'vault.changePassphrase', { id: first, current: FIRST, next: 'the first passphrase, changed' });
@@ -288,7 +288,7 @@ describe('rotating the data key', () => {
   }
 
   it('re-seals every secret with a new key, as a job with progress; values intact after lock and unlock', async () => {
-    const c = start();
+    const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = plant(c, COUNT);
     const before = sealedColumn(c);
@@ -327,13 +327,13 @@ describe('rotating the data key', () => {
     await finished(c, await call<Job>(c, 'vault.rotate', {}));
     expect(generations(c)).toEqual([3]);
     await c.close();
-    const reopened = start();
+    const reopened = await start();
     await reopened.vault.unlock({ kind: 'passphrase', passphrase: FIRST });
     expectIntact(reopened, planted);
   });
 
   it('keeps working while secrets are created and changed during the rotation', async () => {
-    const c = start();
+    const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = plant(c, COUNT);
     const ids = [...planted.keys()];
@@ -366,7 +366,7 @@ describe('rotating the data key', () => {
   });
 
   it('cancelled part way, keeps both keys readable, and resumes to the same generation', async () => {
-    const c = start();
+    const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = plant(c, COUNT);
     const progress = recordProgress(c);
@@ -387,7 +387,7 @@ describe('rotating the data key', () => {
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
     expectIntact(c, planted);
     await c.close();
-    const c2 = start();
+    const c2 = await start();
     await call(c2, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
     expectIntact(c2, planted);
     const extra: SecretValue = { kind: 'note', text: 'made half way' };
@@ -405,7 +405,7 @@ describe('rotating the data key', () => {
   });
 
   it('cannot start while locked, and a lock during the rotation stops it without damage', async () => {
-    const c = start();
+    const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = plant(c, COUNT);
     recordProgress(c);

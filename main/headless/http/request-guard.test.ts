@@ -108,7 +108,7 @@ describe('the Host header (DNS rebinding)', { timeout: 90_000 }, () => {
   it('refuses the web UI for a foreign Host too (in process, over a stand-in of the built UI)', async () => {
     const uiDir = tempDir();
     writeFileSync(join(uiDir, 'index.html'), '<!doctype html><html><body>Guardian</body></html>');
-    const core = createCore({ dataDir: tempDir(), logger: silentLogger(), mode: 'headless' });
+    const core = await createCore({ dataDir: tempDir(), logger: silentLogger(), mode: 'headless' });
     const server = await startHttpServer({ core, host: '127.0.0.1', port: 0, uiDir });
     try {
       const page = new URL(server.url);

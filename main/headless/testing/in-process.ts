@@ -13,7 +13,7 @@ export type OwnerCall = <N extends MethodName>(method: N, input: unknown) => Pro
  * The commands under test still run as children. Only tests import this module.
  */
 export async function onDataDir<T>(dataDir: string, work: (call: OwnerCall) => Promise<T>): Promise<T> {
-  const core = createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
   try {
     return await work((method, input) => core.router.invoke(LOCAL_OWNER, method, input, { origin: 'cli' }));
   } finally {

@@ -20,7 +20,7 @@ export interface ServedCore {
 
 export async function serveTempCore(options: TestCoreOptions & { prefix?: string; http?: Partial<Omit<HttpServerOptions, 'core'>> } = {}): Promise<ServedCore> {
   const { http, ...coreOptions } = options;
-  const temp = tempCore(coreOptions);
+  const temp = await tempCore(coreOptions);
   const server = await startHttpServer({ core: temp.core, host: '127.0.0.1', port: 0, ...http });
   return {
     core: temp.core,
