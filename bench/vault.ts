@@ -124,7 +124,7 @@ async function throughput(planted: SecretValue[]): Promise<{ rows: string[][]; r
 
     // Rotation of all of them: the job as vault.rotate runs it.
     started = process.hrtime.bigint();
-    const job = await core.jobs.waitFor(core.vault.rotate('bench').id);
+    const job = await core.jobs.waitFor((await core.vault.rotate('bench')).id);
     const rotateMs = elapsedMs(started);
     if (job.status !== 'succeeded') throw new Error(`rotation ${job.status}: ${JSON.stringify(job.error)}`);
 

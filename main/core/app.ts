@@ -120,10 +120,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const events = new EventBus();
   chainUnhashedEvents(sqlite);
   const audit = new AuditStore(data, clock);
-  const jobs = new JobService({ db, turns: data, events, clock, logger, metrics, newId, onFinished: (job) => audit.append([jobEndEvent(job)]) });
+  const jobs = new JobService({ data, events, clock, logger, metrics, newId, onFinished: (job) => audit.append([jobEndEvent(job)]) });
   const artifacts = new Artifacts(paths.artifacts);
   artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
-  const interrupted = jobs.recoverInterrupted();
+  const interrupted = await jobs.recoverInterrupted();
   if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
   // A secret linked to a server goes to its host (SecretStore.use): a new host has to be linked again.
   const servers = new ServerService({ db, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
@@ -189,7 +189,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const outputFolders = new OutputFolderPolicy(settings, paths.reports);
   tasks.registerTask(reportTask(reports, outputFolders));
   const owners = scheduleOwners({ accounts, apiKeys, clock });
-  const schedules = new ScheduleService({ db, sqlite, turns: data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
+  const schedules = new ScheduleService({ db, turns: data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
   const handlers = createHandlers({
     servers,

@@ -136,12 +136,12 @@ describe('SIGKILL during a key rotation', () => {
 
     const core = await openCore(dataDir, keyFile);
     try {
-      expect(core.jobs.get(started.body.id)).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
+      expect(await core.jobs.get(started.body.id)).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' } });
       const status = await core.vault.unlock({ kind: 'keyfile' });
       expect(status.rotation).toEqual({ inProgress: true, remaining: COUNT - killed.moved });
       await expectEverySecretOpens(core, planted);
 
-      const again = await core.jobs.waitFor(core.vault.rotate('test').id);
+      const again = await core.jobs.waitFor((await core.vault.rotate('test')).id);
       expect(again).toMatchObject({ status: 'succeeded', result: { reSealed: COUNT - killed.moved, finished: true } });
       expect(core.vault.status().rotation).toEqual({ inProgress: false, remaining: 0 });
       core.vault.lock();

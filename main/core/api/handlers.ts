@@ -80,12 +80,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
     // A probe waits on the network and writes nothing.
     'servers.probe': fromFirstWrite(({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs)),
-    'jobs.list': ({ limit }) => ({ items: jobs.list(limit) }),
+    'jobs.list': async ({ limit }) => ({ items: await jobs.list(limit) }),
     'jobs.get': ({ id }) => jobs.get(id),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
     // Waits for a person to choose where to save: no writer waits with them.
     'jobs.saveArtifact': fromFirstWrite(async ({ id }, ctx) => {
-      const { artifact, path } = deps.artifacts.file(jobs.get(id));
+      const { artifact, path } = deps.artifacts.file(await jobs.get(id));
       assertMayFetch(who(ctx), artifact);
       if (!deps.saveFile) {
         throw new AppError('NOT_SUPPORTED_HERE', 'Saving through a dialog is for the desktop app.', {

@@ -75,7 +75,7 @@ function rollupStarts(core: Core, check: Check): { period: number; start: number
 }
 
 async function runRetention(core: Core): Promise<Job> {
-  const job = core.health.runRetention();
+  const job = await core.health.runRetention();
   return core.jobs.waitFor(job.id);
 }
 
@@ -129,7 +129,7 @@ describe('health retention', () => {
     recordAt(core, web, ago(10 * DAY_MS));
     recordAt(core, web, ago(DAY_MS));
     t = NOW;
-    const started = core.health.runRetention();
+    const started = await core.health.runRetention();
     expect(started).toMatchObject({ kind: 'health.retention', title: 'Prune old health results', status: 'queued' });
     await core.jobs.waitFor(started.id);
 
@@ -162,16 +162,16 @@ describe('health retention', () => {
       }
     })();
 
-    const job = core.health.runRetention();
+    const job = await core.health.runRetention();
     // Something else that wants the loop: a request, a tick. It counts the turns it got mid-prune.
     let turnsWhileRunning = 0;
     let watching = true;
-    const watch = () => {
+    const watch = async () => {
       if (!watching) return;
-      if (core.jobs.get(job.id).status === 'running') turnsWhileRunning += 1;
-      setImmediate(watch);
+      if ((await core.jobs.get(job.id)).status === 'running') turnsWhileRunning += 1;
+      setImmediate(() => void watch());
     };
-    setImmediate(watch);
+    setImmediate(() => void watch());
     const finished = await core.jobs.waitFor(job.id);
     watching = false;
 

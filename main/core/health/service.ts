@@ -152,9 +152,7 @@ export class HealthService {
     this.engine.start();
     const schedule = (ms: number) => {
       this.retentionTimer = setTimeout(() => {
-        this.deps.turns
-          .exclusive(() => this.runRetention())
-          .catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning health results'));
+        this.runRetention().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning health results'));
         schedule(RETENTION_EVERY_MS);
       }, ms);
       this.retentionTimer.unref();

@@ -84,7 +84,7 @@ describe('JobService', () => {
     const core = await openCore();
     const seen = progressEvents(core);
 
-    const queued = core.jobs.start(SPEC, async ({ progress }) => {
+    const queued = await core.jobs.start(SPEC, async ({ progress }) => {
       for (let done = 1; done <= 10; done++) progress(done, 10);
       time += 200;
       progress(11, 20);
@@ -111,7 +111,7 @@ describe('JobService', () => {
 
   it('ends a job that throws an AppError as failed, with that error', async () => {
     const core = await openCore();
-    const job = core.jobs.start(SPEC, async () => {
+    const job = await core.jobs.start(SPEC, async () => {
       throw new AppError('UNREACHABLE', 'web-1 did not answer on port 22.', { hint: 'Check that the server is up.' });
     });
 
@@ -129,7 +129,7 @@ describe('JobService', () => {
 
   it('ends a job that crashes as failed/INTERNAL without storing what it threw', async () => {
     const core = await openCore();
-    const job = core.jobs.start(SPEC, async () => {
+    const job = await core.jobs.start(SPEC, async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'password=hunter2')");
     });
 
@@ -143,7 +143,7 @@ describe('JobService', () => {
   it('cancels a running job through jobs.cancel; it ends cancelled with what it had done', async () => {
     const core = await openCore();
     const { started, work } = untilAborted();
-    const job = core.jobs.start(SPEC, work);
+    const job = await core.jobs.start(SPEC, work);
     await started;
 
     const answer = await ok<Job>(core, 'jobs.cancel', { id: job.id });
@@ -159,7 +159,7 @@ describe('JobService', () => {
     const core = await openCore();
     let markStarted = () => {};
     const started = new Promise<void>((resolve) => (markStarted = resolve));
-    const job = core.jobs.start(SPEC, async ({ signal }) => {
+    const job = await core.jobs.start(SPEC, async ({ signal }) => {
       markStarted();
       await new Promise((resolve) => signal.addEventListener('abort', resolve));
       signal.throwIfAborted();
@@ -178,11 +178,11 @@ describe('JobService', () => {
   it('cancels a job that has not started yet without running it', async () => {
     const core = await openCore();
     let ran = false;
-    const job = core.jobs.start(SPEC, async () => {
+    const job = await core.jobs.start(SPEC, async () => {
       ran = true;
     });
 
-    core.jobs.cancel(job.id);
+    await core.jobs.cancel(job.id);
     const finished = await core.jobs.waitFor(job.id);
 
     expect(ran).toBe(false);
@@ -193,7 +193,7 @@ describe('JobService', () => {
 
   it('refuses to cancel a finished job with CONFLICT, and an unknown one with NOT_FOUND', async () => {
     const core = await openCore();
-    const job = core.jobs.start(SPEC, async () => 'done');
+    const job = await core.jobs.start(SPEC, async () => 'done');
     await core.jobs.waitFor(job.id);
 
     const conflict = await refused(core, 'jobs.cancel', { id: job.id });
@@ -206,9 +206,9 @@ describe('JobService', () => {
 
   it('lists jobs newest first', async () => {
     const core = await openCore();
-    const first = core.jobs.start(SPEC, async () => 1);
+    const first = await core.jobs.start(SPEC, async () => 1);
     time += 1000;
-    const second = core.jobs.start({ ...SPEC, title: 'Second' }, async () => 2);
+    const second = await core.jobs.start({ ...SPEC, title: 'Second' }, async () => 2);
     await Promise.all([core.jobs.waitFor(first.id), core.jobs.waitFor(second.id)]);
 
     const { items } = await ok<{ items: Job[] }>(core, 'jobs.list', { limit: 10 });
@@ -218,11 +218,11 @@ describe('JobService', () => {
 
   it('marks jobs left running by a crashed process as failed/INTERRUPTED on the next start', async () => {
     const crashed = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
-    const finishedBefore = crashed.jobs.start(SPEC, async () => 'fine');
+    const finishedBefore = await crashed.jobs.start(SPEC, async () => 'fine');
     await crashed.jobs.waitFor(finishedBefore.id);
     let markStarted = () => {};
     const started = new Promise<void>((resolve) => (markStarted = resolve));
-    const hanging = crashed.jobs.start(SPEC, () => {
+    const hanging = await crashed.jobs.start(SPEC, () => {
       markStarted();
       return new Promise<never>(() => {});
     });
@@ -267,7 +267,7 @@ describe('JobService', () => {
   it('stops running jobs on shutdown; they are recorded as cancelled, not interrupted', async () => {
     const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', clock, newId });
     const { started, work } = untilAborted();
-    const job = core.jobs.start(SPEC, work);
+    const job = await core.jobs.start(SPEC, work);
     await started;
 
     await core.close();

@@ -1,15 +1,13 @@
 import { hostname } from 'node:os';
-import { desc, eq, inArray } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import { isFinished, type Job, type JobStatus } from '@shared/api/jobs';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
+import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
-import { jobsTable, type JobRow } from './table';
+import { JobStore, type JobEnd } from './store';
 
 export interface JobContext {
   /** The job's id (for the files it writes: Artifacts.begin). */
@@ -30,9 +28,8 @@ export interface JobSpec {
 }
 
 export interface JobServiceDeps {
-  db: Db;
-  /** A running job writes its progress and end in turns of its own, after the call that started it committed. */
-  turns: Pick<WriterTurns, 'apart'>;
+  /** Where jobs are stored, on either engine; a running job writes its progress and end in turns of its own (`detached`). */
+  data: AsyncDatabase;
   events: EventBus;
   clock: Clock;
   logger: Logger;
@@ -44,8 +41,13 @@ export interface JobServiceDeps {
 
 interface Running {
   controller: AbortController;
-  done: Promise<Job>;
+  /** The job once it has ended; null when its row never committed (the call that started it rolled back). */
+  done: Promise<Job | null>;
   lastSaved: number;
+  /** The job as last announced. */
+  job: Job;
+  /** Its progress writes, one after another, all stored before its end is. */
+  writes: Promise<void>;
 }
 
 const PROGRESS_EVERY_MS = 200;
@@ -70,64 +72,36 @@ function ownerAlive(owner: string | null): boolean {
 const cancelled = (message: string, cause?: unknown) =>
   new AppError('CANCELLED', message, { hint: 'Work committed before the cancel is kept; start the job again if you still need it.', cause });
 
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    kind: row.kind,
-    title: row.title,
-    status: row.status,
-    done: row.done,
-    total: row.total,
-    result: row.result ?? null,
-    error: row.error ?? null,
-    createdBy: row.createdBy,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-  };
-}
-
 /**
  * One model for every long operation: a stored row, progress events, cancellation and a stored
  * outcome, so imports, exports, backups and key rotation all look the same to the UI and CLI.
  */
 export class JobService {
   private readonly running = new Map<string, Running>();
+  private readonly store: JobStore;
 
-  constructor(private readonly deps: JobServiceDeps) {}
+  constructor(private readonly deps: JobServiceDeps) {
+    this.store = new JobStore(deps.data);
+  }
 
   /** Jobs a previous process left running (a crash or kill -9) are marked as interrupted. */
-  recoverInterrupted(): number {
-    const { db, clock } = this.deps;
-    // Jobs of another live process on this machine (`guardian serve` while the CLI opens the
-    // same data dir) are still running: only those whose process is gone were interrupted.
-    const stale = db
-      .select({ id: jobsTable.id, owner: jobsTable.owner })
-      .from(jobsTable)
-      .where(inArray(jobsTable.status, ['queued', 'running']))
-      .all()
-      .filter((job) => !ownerAlive(job.owner));
-    if (stale.length === 0) return 0;
+  recoverInterrupted(): Promise<number> {
     const error = new AppError('INTERRUPTED', 'Guardian stopped while this job was running.', {
       hint: 'Work committed before the stop is kept; run the job again to finish the rest.',
       retryable: true,
     }).toShape('startup');
-    db.update(jobsTable)
-      .set({ status: 'failed', error, finishedAt: clock.now() })
-      .where(
-        inArray(
-          jobsTable.id,
-          stale.map((job) => job.id),
-        ),
-      )
-      .run();
-    return stale.length;
+    // Jobs of another live process on this machine (`guardian serve` while the CLI opens the
+    // same data dir) are still running: only those whose process is gone were interrupted.
+    return this.store.interrupt(ownerAlive, error, this.deps.clock.now());
   }
 
-  /** Records the job and starts it on the next turn of the event loop (after the caller commits). */
-  start<R>(spec: JobSpec, work: JobWork<R>): Job {
-    const { db, clock, newId } = this.deps;
-    const row: JobRow = {
+  /**
+   * Records the job (in the caller's transaction, so it commits with the call that started it) and
+   * starts it once that transaction has ended, on a later turn of the event loop.
+   */
+  async start<R>(spec: JobSpec, work: JobWork<R>): Promise<Job> {
+    const { clock, newId, data } = this.deps;
+    const job: Job = {
       id: newId(),
       kind: spec.kind,
       title: spec.title,
@@ -140,30 +114,33 @@ export class JobService {
       createdAt: clock.now(),
       startedAt: null,
       finishedAt: null,
-      owner: THIS_PROCESS,
     };
-    db.insert(jobsTable).values(row).run();
+    await this.store.create(job, THIS_PROCESS);
     const controller = new AbortController();
-    const entry: Running = { controller, lastSaved: 0, done: Promise.resolve(toJob(row)) };
-    this.running.set(row.id, entry);
-    entry.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.execute(row.id, entry, work));
-    return toJob(row);
+    const entry: Running = { controller, lastSaved: 0, done: Promise.resolve(job), job, writes: Promise.resolve() };
+    this.running.set(job.id, entry);
+    // Outside the call's transaction: the job's writes are turns of their own, after the call's end.
+    entry.done = data.detached(async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return this.execute(job.id, entry, work);
+    });
+    return job;
   }
 
-  get(id: string): Job {
-    const row = this.deps.db.select().from(jobsTable).where(eq(jobsTable.id, id)).get();
-    if (!row) {
+  async get(id: string): Promise<Job> {
+    const job = await this.store.get(id);
+    if (!job) {
       throw new AppError('NOT_FOUND', `There is no job ${id}.`, { hint: 'List jobs to see their ids.' });
     }
-    return toJob(row);
+    return job;
   }
 
-  list(limit: number): Job[] {
-    return this.deps.db.select().from(jobsTable).orderBy(desc(jobsTable.createdAt), desc(jobsTable.id)).limit(limit).all().map(toJob);
+  list(limit: number): Promise<Job[]> {
+    return this.store.list(limit);
   }
 
-  cancel(id: string): Job {
-    const job = this.get(id);
+  async cancel(id: string): Promise<Job> {
+    const job = await this.get(id);
     const entry = this.running.get(id);
     if (!entry || isFinished(job)) {
       throw new AppError('CONFLICT', `Job ${id} has already finished (${job.status}).`, {
@@ -177,7 +154,7 @@ export class JobService {
   /** Resolves with the finished job (for the CLI and tests). */
   async waitFor(id: string): Promise<Job> {
     const entry = this.running.get(id);
-    return entry ? entry.done : this.get(id);
+    return (entry ? await entry.done : null) ?? this.get(id);
   }
 
   /** Cancels every running job and waits until each has stopped at a safe point. */
@@ -186,20 +163,18 @@ export class JobService {
     await Promise.all([...this.running.values()].map((entry) => entry.done));
   }
 
-  /** Stores what changed, in a turn of its own, and announces the job as it now is. */
-  private async save(id: string, fields: Partial<JobRow>): Promise<Job> {
-    const { db, turns } = this.deps;
-    const job = await turns.apart(() => {
-      db.update(jobsTable).set(fields).where(eq(jobsTable.id, id)).run();
-      return this.get(id);
-    });
+  /** Reads the job as it now is and announces it. */
+  private async announce(id: string): Promise<Job> {
+    const job = await this.get(id);
     this.deps.events.emit('job.progress', job);
     return job;
   }
 
-  /** Stores the job's end, then its audit event. */
-  private async finish(id: string, fields: Partial<JobRow>): Promise<Job> {
-    const job = await this.save(id, fields);
+  /** Stores the job's end (after its last progress is stored), then its audit event; null when it has no row left to end. */
+  private async finish(id: string, entry: Running, end: JobEnd): Promise<Job | null> {
+    await entry.writes;
+    if (!(await this.store.finish(id, end))) return null;
+    const job = await this.announce(id);
     try {
       await this.deps.onFinished?.(job);
     } catch (error) {
@@ -208,15 +183,20 @@ export class JobService {
     return job;
   }
 
-  private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job> {
+  private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job | null> {
     const { clock, logger, metrics } = this.deps;
     const { signal } = entry.controller;
     metrics.jobsRunning.inc();
-    let status: JobStatus = 'running';
+    let status: JobStatus | 'never stored' = 'running';
     let latest: { done: number; total: number | null | undefined } = { done: 0, total: undefined };
     try {
       if (signal.aborted) throw cancelled('The job was cancelled before it started.');
-      await this.save(id, { status: 'running', startedAt: clock.now() });
+      if (!(await this.store.begin(id, clock.now()))) {
+        // The call that started it rolled back: there is no job to run.
+        status = 'never stored';
+        return null;
+      }
+      entry.job = await this.announce(id);
       const ctx: JobContext = {
         id,
         signal,
@@ -225,22 +205,26 @@ export class JobService {
           const now = clock.now();
           if (now - entry.lastSaved < PROGRESS_EVERY_MS) return;
           entry.lastSaved = now;
-          this.save(id, total === undefined ? { done } : { done, total }).catch((error: unknown) => {
-            logger.error({ err: error, jobId: id }, 'could not store a job’s progress');
-          });
+          // Announced as it now is at once, while the job goes on; stored in order behind the writes before it.
+          entry.job = { ...entry.job, done, total: total === undefined ? entry.job.total : total };
+          this.deps.events.emit('job.progress', entry.job);
+          entry.writes = entry.writes
+            .then(() => this.store.progress(id, done, total))
+            .then(
+              () => undefined,
+              (error: unknown) => logger.error({ err: error, jobId: id }, 'could not store a job’s progress'),
+            );
         },
       };
       const result = await work(ctx);
       status = signal.aborted ? 'cancelled' : 'succeeded';
-      const final: Partial<JobRow> = { status, result: result ?? null, finishedAt: clock.now(), done: latest.done };
-      if (latest.total !== undefined) final.total = latest.total;
-      return await this.finish(id, final);
+      return await this.finish(id, entry, { status, result: result ?? null, finishedAt: clock.now(), done: latest.done, total: latest.total });
     } catch (cause) {
       // Work that stops by throwing its abort reason was cancelled, not broken.
       const error = signal.aborted && !(cause instanceof AppError) ? cancelled('The job was cancelled.', cause) : toAppError(cause);
       status = signal.aborted ? 'cancelled' : 'failed';
       if (error.code === 'INTERNAL') logger.error({ err: cause, jobId: id }, 'job failed');
-      return await this.finish(id, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done });
+      return await this.finish(id, entry, { status, error: error.toShape(id), finishedAt: clock.now(), done: latest.done });
     } finally {
       metrics.jobsRunning.dec();
       this.running.delete(id);

@@ -242,7 +242,7 @@ describe('who may make which report', () => {
     expect(failure(await call(uptime('pdf', { slaTarget: 101 }))).code).toBe('VALIDATION_FAILED');
     expect(failure(await call(uptime('pdf', { period: { from: 8.64e15 - DAY_MS, to: 8.64e15 } }))).code).toBe('VALIDATION_FAILED');
     expect(failure(await call(uptime('pdf', { scope: { serverIds: ['00000000-0000-4000-8000-000000000999'] } }))).code).toBe('NOT_FOUND');
-    expect(env.core.jobs.list(10).filter((job) => job.kind.startsWith('report.'))).toEqual([]);
+    expect((await env.core.jobs.list(10)).filter((job) => job.kind.startsWith('report.'))).toEqual([]);
   });
 });
 
@@ -282,7 +282,7 @@ describe('the job', () => {
         }
       });
     });
-    env.core.jobs.cancel(started.id);
+    await env.core.jobs.cancel(started.id);
     const job = await env.core.jobs.waitFor(started.id);
     expect(job.status).toBe('cancelled');
     expect(job.done).toBeLessThan(job.total ?? 0);
@@ -302,7 +302,7 @@ describe('the job', () => {
       steps: 0,
       statuses: {},
     };
-    const started = env.core.jobs.start({ kind: 'report.uptime', title: 'a report that cannot read', createdBy: 'test' }, (job) =>
+    const started = await env.core.jobs.start({ kind: 'report.uptime', title: 'a report that cannot read', createdBy: 'test' }, (job) =>
       runReportInWorker(task, job),
     );
     const job = await env.core.jobs.waitFor(started.id);
@@ -313,7 +313,7 @@ describe('the job', () => {
     // An unexpected failure (here: nowhere to write) is INTERNAL, its detail left to the log.
     const unwritable = { ...task, database: env.core.database.sqlite.name, path: join(scratch, 'no-such-folder', 'x.pdf') };
     const failed = await env.core.jobs.waitFor(
-      env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx)).id,
+      (await env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx))).id,
     );
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'INTERNAL' } });
   });

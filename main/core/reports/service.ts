@@ -58,7 +58,7 @@ export class ReportService {
   constructor(private readonly deps: ReportDeps) {}
 
   /** Starts a report for a caller, who must be allowed to read what it summarises. */
-  generate(input: ParsedReportInput, principal: Principal): Job {
+  generate(input: ParsedReportInput, principal: Principal): Promise<Job> {
     const needed = reportPermission(input.type);
     if (!principalAllows(principal, needed)) {
       throw new AppError('PERMISSION_DENIED', `Your role (${principal.role}) may not make the ${REPORT_TITLES[input.type].toLowerCase()}.`, {
@@ -69,7 +69,7 @@ export class ReportService {
   }
 
   /** Starts a report job (for a caller already authorised, or a schedule, which also saves a copy). */
-  start(input: ParsedReportInput, requester: Requester, saveCopy?: SaveCopy): Job {
+  start(input: ParsedReportInput, requester: Requester, saveCopy?: SaveCopy): Promise<Job> {
     const { jobs, clock } = this.deps;
     const now = clock.now();
     const period = resolvePeriod(input.period, now);

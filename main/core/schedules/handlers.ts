@@ -27,7 +27,7 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
     // turn after this call's rollback. It is announced too: it is in the schedule's history.
     'schedules.run': async ({ id }, ctx) => {
       try {
-        return changed('ran', [id], schedules.runNow(id, who(ctx)));
+        return changed('ran', [id], await schedules.runNow(id, who(ctx)));
       } catch (cause) {
         if (!(cause instanceof AppError && cause.code === 'NOT_FOUND')) changed('ran', [id], null);
         throw cause;

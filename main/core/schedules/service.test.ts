@@ -152,6 +152,7 @@ describe('runs missed while Guardian was stopped', () => {
 
     core.schedules.start();
     await time.advance(0);
+    await core.schedules.idle();
 
     expect(await readable(core, daily.id)).toEqual([
       { dueAt: '2026-01-10T03:00:00.000Z', startedAt: '2026-01-10T12:00:00.000Z', outcome: 'succeeded', errorCode: null, caughtUp: true, trigger: 'schedule' },
@@ -209,13 +210,13 @@ describe('what the history records', () => {
     const [failed] = await history(core, fails.id);
     const [succeeded] = await history(core, ok.id);
     expect(thrown?.jobId).toBeNull();
-    expect(core.jobs.get(failed?.jobId ?? '')).toMatchObject({
+    expect(await core.jobs.get(failed?.jobId ?? '')).toMatchObject({
       kind: 'test.fails',
       status: 'failed',
       createdBy: 'schedule:b-fails',
       error: { code: 'UNREACHABLE' },
     });
-    expect(core.jobs.get(succeeded?.jobId ?? '')).toMatchObject({ status: 'succeeded', result: { label: 'nightly' } });
+    expect(await core.jobs.get(succeeded?.jobId ?? '')).toMatchObject({ status: 'succeeded', result: { label: 'nightly' } });
 
     // The failures stopped nothing: the next night all three run again.
     await time.advance(DAY);

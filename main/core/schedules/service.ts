@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import { AppError, validationError, zodIssues } from '@shared/api/errors';
 import { isFinished, type Job } from '@shared/api/jobs';
 import type { RunTrigger, Schedule, ScheduleRun, TaskInfo } from '@shared/api/schedules';
@@ -6,6 +5,7 @@ import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
+import type { AsyncDatabase } from '../db/engine';
 import type { Db } from '../db/open';
 import type { WriterTurns } from '../db/sqlite-engine';
 import { systemTimers, type Timers } from '../timers';
@@ -37,9 +37,8 @@ import { assertMayRun, type TaskRegistry } from './tasks';
 
 export interface ScheduleDeps {
   db: Db;
-  sqlite: Database;
-  /** The scheduler's wakes and the runs' outcomes are written in turns of their own. */
-  turns: WriterTurns;
+  /** The scheduler's wakes and the runs' outcomes are written in turns of their own; a run starts its job in a transaction with its row. */
+  turns: WriterTurns & Pick<AsyncDatabase, 'transaction'>;
   clock: Clock;
   jobs: JobService;
   tasks: TaskRegistry;
@@ -136,7 +135,7 @@ export class ScheduleService {
    * Runs a schedule now, enabled or not. A task that cannot start is recorded as a failed run and
    * its error thrown; a schedule whose previous job still runs is refused (CONFLICT).
    */
-  runNow(id: string, caller: Principal): Job {
+  runNow(id: string, caller: Principal): Promise<Job> {
     const row = this.store.row(id);
     this.authorize(row.task, row.params, caller);
     return this.launch(row, { dueAt: this.deps.clock.now(), caughtUp: false, trigger: 'manual', createdBy: actorName(caller) });
@@ -161,10 +160,10 @@ export class ScheduleService {
     if (!this.started) return;
     const now = this.deps.clock.now();
     this.deps.turns
-      .apart(() => {
+      .transaction(async () => {
         for (const row of this.store.enabledRows()) {
           try {
-            this.runIfDue(row, now);
+            await this.runIfDue(row, now);
           } catch (error) {
             // One schedule's trouble (its run could not be recorded) never holds up the others.
             this.deps.logger.error({ err: error, schedule: row.name }, 'scheduled run could not be handled');
@@ -175,7 +174,7 @@ export class ScheduleService {
       .finally(() => this.arm(true));
   }
 
-  private runIfDue(row: ScheduleRow, now: number): void {
+  private async runIfDue(row: ScheduleRow, now: number): Promise<void> {
     const first = nextDue(row, row.lastDueAt ?? row.createdAt);
     if (first === null || first > now) return;
     const dueAt = Math.max(first, latestDue(row, now) ?? first);
@@ -186,7 +185,7 @@ export class ScheduleService {
       return;
     }
     try {
-      this.launch(row, { dueAt, caughtUp: missed, trigger: 'schedule', createdBy: `schedule:${row.name}` });
+      await this.launch(row, { dueAt, caughtUp: missed, trigger: 'schedule', createdBy: `schedule:${row.name}` });
     } catch (error) {
       const code = toAppError(error).code;
       // Recorded in the run; the log says it to whoever watches the service.
@@ -195,13 +194,13 @@ export class ScheduleService {
   }
 
   /** Starts the task's job and records the run, in one transaction; throws when nothing started. */
-  private launch(row: ScheduleRow, how: Launch): Job {
-    const { sqlite, clock } = this.deps;
+  private async launch(row: ScheduleRow, how: Launch): Promise<Job> {
+    const { turns, clock } = this.deps;
     const { store } = this;
     const now = clock.now();
     const scheduled = how.trigger === 'schedule';
-    const outcome = sqlite.transaction((): { job: Job; runId: number } | { error: AppError; failedRun?: NewRun } => {
-      const busy = this.busyJob(row.id);
+    const outcome = await turns.transaction(async (): Promise<{ job: Job; runId: number } | { error: AppError; failedRun?: NewRun }> => {
+      const busy = await this.busyJob(row.id);
       if (busy) {
         const error = new AppError('CONFLICT', `"${row.name}" is still running (job ${busy}).`, {
           hint: 'Wait for that job to finish, or cancel it, then run the schedule again.',
@@ -225,7 +224,7 @@ export class ScheduleService {
       let error: AppError | null = null;
       try {
         // In a savepoint: what a task wrote before it threw is undone, its failure still recorded.
-        job = sqlite.transaction(() => this.startTask(row, how.createdBy))();
+        job = await turns.transaction(() => this.startTask(row, how.createdBy));
       } catch (cause) {
         error = toAppError(cause);
       }
@@ -246,7 +245,7 @@ export class ScheduleService {
       if (!job && !scheduled) return { error: failure, failedRun: attempt };
       const run = store.addRun(attempt);
       return job ? { job, runId: run.id } : { error: failure };
-    })();
+    });
     if ('error' in outcome) {
       const { failedRun } = outcome;
       if (failedRun) void this.deps.turns.next(() => store.addRun(failedRun));
@@ -256,7 +255,7 @@ export class ScheduleService {
     return outcome.job;
   }
 
-  private startTask(row: ScheduleRow, createdBy: string): Job {
+  private async startTask(row: ScheduleRow, createdBy: string): Promise<Job> {
     const task = this.tasks.get(row.task);
     const params = task.params.safeParse(row.params);
     if (!params.success) {
@@ -281,11 +280,11 @@ export class ScheduleService {
   }
 
   /** The job of a run of this schedule that is still going; settles runs whose job has ended. */
-  private busyJob(scheduleId: string): string | null {
+  private async busyJob(scheduleId: string): Promise<string | null> {
     for (const run of this.store.openRuns(scheduleId)) {
       let job: Job | null = null;
       try {
-        if (run.jobId !== null) job = this.deps.jobs.get(run.jobId);
+        if (run.jobId !== null) job = await this.deps.jobs.get(run.jobId);
       } catch {
         job = null;
       }

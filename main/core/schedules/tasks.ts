@@ -13,7 +13,7 @@ import { principalAllows, type Permission, type Principal } from '@shared/permis
  *
  * `params` is a zod schema: it checks a schedule's params when the schedule is created or changed,
  * and again (with its defaults) before each run. `start` starts the work as a job
- * (`jobs.start(...)`) and returns it at once; it may throw an AppError when the task cannot
+ * (`jobs.start(...)`) and returns it once its row is written; it may throw an AppError when the task cannot
  * start, which the run records as failed with that code. `createdBy` is who the job is for:
  * `schedule:<name>` at a due time, the caller (`user:<id>`) for `run now`.
  *
@@ -33,7 +33,7 @@ export interface TaskDef<P extends z.ZodType = z.ZodType> {
   permission: Permission | ((params: z.output<P>) => Permission);
   /** Throws an AppError for params this installation refuses (e.g. a folder outside the allowed ones). */
   check?(params: z.output<P>): void;
-  start(params: z.output<P>, createdBy: string): Job;
+  start(params: z.output<P>, createdBy: string): Promise<Job>;
 }
 
 /** The permission a task needs with these params. */

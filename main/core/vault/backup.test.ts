@@ -132,13 +132,13 @@ describe('export and import', () => {
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
     for (let i = 0; i < 5; i++)
       target.secrets.create({ name: `own ${i}`, tags: [], serverIds: [], username: null, value: { kind: 'note', text: `${i}` } }, 'test');
-    const job = target.vault.rotate('test');
-    target.jobs.cancel(job.id);
+    const job = await target.vault.rotate('test');
+    await target.jobs.cancel(job.id);
     await target.jobs.waitFor(job.id);
     expect(target.vault.status().rotation.inProgress).toBe(true);
 
     success(await importInto(target, exported.content));
-    const finished = await target.jobs.waitFor(target.vault.rotate('test').id);
+    const finished = await target.jobs.waitFor((await target.vault.rotate('test')).id);
     expect(finished.status).toBe('succeeded');
     for (const [id, value] of planted) expect(target.secrets.reveal(id)).toEqual(value);
   });

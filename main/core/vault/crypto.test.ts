@@ -204,7 +204,7 @@ describe('tampering with the database file', () => {
     const exported = await c.router.call(principal, 'vault.export', { passphrase: 'another long passphrase' }, { origin: 'test' });
     expect(exported.ok ? null : exported.error.code).toBe('VAULT_INTEGRITY');
 
-    const job = c.vault.rotate('test');
+    const job = await c.vault.rotate('test');
     const finished = await c.jobs.waitFor(job.id);
     expect(finished.status).toBe('failed');
     expect(finished.error?.code).toBe('VAULT_INTEGRITY');

@@ -157,7 +157,7 @@ describe('a full rotation after a leaked passphrase', () => {
       // Progress reports are throttled by the clock: moving it on reports every batch.
       t += 1000;
       const report = payload as Job;
-      if (report.id === job.id && report.status === 'running' && report.done > 0) c.jobs.cancel(job.id);
+      if (report.id === job.id && report.status === 'running' && report.done > 0) void c.jobs.cancel(job.id);
     });
     expect(await c.jobs.waitFor(job.id)).toMatchObject({ status: 'cancelled', result: { finished: false } });
 
@@ -296,8 +296,8 @@ describe('what a full rotation refuses, changing nothing', () => {
 
   it('while a data-key rotation has not finished', async () => {
     const { c, status } = await vaultWithEverySlot();
-    const job = c.vault.rotate('test');
-    c.jobs.cancel(job.id);
+    const job = await c.vault.rotate('test');
+    await c.jobs.cancel(job.id);
     await c.jobs.waitFor(job.id);
     const error = await refused(c, 'vault.rotate', {
       scope: 'full',

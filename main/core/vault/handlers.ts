@@ -74,7 +74,7 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
               actor(ctx),
             ),
           ).then((job) => vaultChanged('rotated', job))
-        : vaultChanged('rotated', vault.rotate(actor(ctx))),
+        : vault.rotate(actor(ctx)).then((job) => vaultChanged('rotated', job)),
     // An export is every secret in the clear to whoever knows its passphrase: reveal's rules.
     'vault.export': ({ passphrase }, ctx) => {
       signIn.assertRecentlyReauthenticated(who(ctx));

@@ -25,7 +25,7 @@ interface ReSealDeps {
  * transaction each, then makes that key the current one in a last transaction and forgets the
  * old one. Cancelled or killed, it leaves every secret readable and resumes where it stopped.
  */
-export function startReSealing(deps: ReSealDeps, generation: number, job: { title: string; createdBy: string }): Job {
+export function startReSealing(deps: ReSealDeps, generation: number, job: { title: string; createdBy: string }): Promise<Job> {
   const { db, sqlite, keyring, turns } = deps;
   const state = () => db.select().from(vaultStateTable).where(eq(vaultStateTable.id, 1)).get();
   return deps.jobs.start({ kind: 'vault.rotate', ...job }, async (run) => {

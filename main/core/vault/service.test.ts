@@ -340,8 +340,8 @@ describe('rotating the data key', () => {
     const job = await call<Job>(c, 'vault.rotate', {});
 
     let round = 0;
-    while (c.jobs.get(job.id).status !== 'succeeded') {
-      expect(c.jobs.get(job.id).status).not.toBe('failed');
+    while ((await c.jobs.get(job.id)).status !== 'succeeded') {
+      expect((await c.jobs.get(job.id)).status).not.toBe('failed');
       const value: SecretValue = { kind: 'password', password: `during-${round}` };
       planted.set(c.secrets.create({ name: `during ${round}`, tags: [], serverIds: [], username: null, value }, 'test').id, value);
       const changed = ids[(round * 97) % ids.length] ?? '';
@@ -373,7 +373,7 @@ describe('rotating the data key', () => {
     const job = await call<Job>(c, 'vault.rotate', {});
     c.events.subscribe((name, payload) => {
       const report = payload as Job;
-      if (name === 'job.progress' && report.id === job.id && report.status === 'running' && report.done > 0) c.jobs.cancel(job.id);
+      if (name === 'job.progress' && report.id === job.id && report.status === 'running' && report.done > 0) void c.jobs.cancel(job.id);
     });
 
     const stopped = await c.jobs.waitFor(job.id);

@@ -187,7 +187,7 @@ export class VaultService {
    * moves to it, each batch is one transaction, and the switch is one last transaction, so a kill
    * at any moment leaves every secret readable with a key the vault still holds.
    */
-  rotate(createdBy: string): Job {
+  rotate(createdBy: string): Promise<Job> {
     const state = this.state();
     if (!state) throw notInitialized();
     const kek = this.deps.keyring.requireKek();

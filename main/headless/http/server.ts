@@ -372,7 +372,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     try {
       const principal = requirePrincipal(request, core, 'jobs:read');
       const { id } = request.params as { id: string };
-      const { artifact, path } = core.artifacts.file(core.jobs.get(id));
+      const { artifact, path } = core.artifacts.file(await core.jobs.get(id));
       assertMayFetch(principal, artifact);
       reply.header('content-type', artifact.mimeType);
       reply.header('content-length', String(artifact.bytes));
