@@ -36,6 +36,8 @@ export default defineConfig({
     // Three workers on two cores: many files spend their time waiting on a child process or a
     // socket, and a third worker fills that time (measured in docs/quality.md, Running the tests).
     maxWorkers: 3,
+    // One PostgreSQL server for the whole run, started when a file first asks for it (docs/architecture.md §11).
+    globalSetup: ['main/core/testing/postgres-global-setup.ts'],
     projects: [
       {
         resolve,

@@ -25,6 +25,8 @@ let files: string;
 
 beforeAll(async () => {
   certs = makeTestCerts();
+  // A server of this file's own, not the run's shared one (main/core/testing/engines.ts): it asks
+  // for a password and speaks TLS with this file's certificates, and a test stops and restarts it.
   server = await TestPostgres.start({ password: PASSWORD, tls: certs.valid });
   files = tempDir('guardian-cli-db-');
   writeFileSync(join(files, 'ca.pem'), certs.valid.cert);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
 import type { Job } from '@shared/api/jobs';
 import type { Server } from '@shared/api/servers';
@@ -10,7 +10,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { silentLogger } from '../logging/logger';
 import { success, useTempCore } from '../testing/harness';
-import { TestPostgres } from '../testing/postgres';
+import { usePostgres } from '../testing/engines';
 import { copyDatabase, type CopyProgress } from './copy';
 import { parseDatabaseUrl, type DatabaseChoice } from './database-url';
 
@@ -25,14 +25,8 @@ const PASSPHRASE = 'the vault passphrase, long enough';
 const CALL = { origin: 'test' } as const;
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
 
-let server: TestPostgres;
+const postgres = usePostgres();
 const env = useTempCore({ prefix: 'guardian-copy-', scope: 'all', lazy: true });
-
-beforeAll(async () => {
-  server = await TestPostgres.start();
-});
-
-afterAll(() => server?.destroy());
 
 const choose = (url: string): DatabaseChoice => parseDatabaseUrl(url, { dataDir: env.dataDir, cwd: env.dataDir, env: {}, source: 'environment' });
 const options = (onProgress?: (progress: CopyProgress) => void) => ({
@@ -86,7 +80,7 @@ describe('guardian db copy', () => {
     const source = choose(`sqlite:${sourceFile}`);
     const auditRows = rowsOf(sourceFile, 'audit_events', 'seq');
 
-    const postgresUrl = await server.createDatabase();
+    const postgresUrl = await postgres.server.createDatabase();
     const progress: CopyProgress[] = [];
     // Another process writes to the source while the copy runs: the copy is of one snapshot, and verifies as one.
     const writer = new Database(sourceFile);

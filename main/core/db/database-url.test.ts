@@ -21,6 +21,8 @@ let dir: string;
 
 beforeAll(async () => {
   certs = makeTestCerts();
+  // A server of this file's own, not the run's shared one (main/core/testing/engines.ts): it asks
+  // for a password and speaks TLS with this file's certificates.
   server = await TestPostgres.start({ password: PASSWORD, tls: certs.valid });
   dir = mkdtempSync(join(tmpdir(), 'guardian-db-url-'));
   writeFileSync(join(dir, 'ca.pem'), certs.valid.cert);

@@ -17,7 +17,9 @@ import { sqliteEngine } from './sqlite-engine';
  * each engine's raw values as the same domain values.
  */
 
-const engines = useEngines('guardian-engine-');
+// A server of this file's own: a test stops PostgreSQL and starts it again, which on the run's
+// shared server would cut off every other file's databases.
+const engines = useEngines('guardian-engine-', { ownServer: true });
 const opened: AsyncDatabase[] = [];
 
 afterEach(async () => {

@@ -5,9 +5,13 @@
  * (`immediate`), and starts again on the same port with its data, to prove what Guardian does when
  * its database goes away and comes back.
  *
+ * A watchdog outlives whoever started the server: if that process dies without destroying it
+ * (killed, crashed, Ctrl-C), the watchdog stops the server and deletes its folder, so no run leaves
+ * a postgres behind. Most test files do not start one: they share the run's (./postgres-global-setup.ts).
+ *
  * Only tests import this module; nothing in the product does.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +59,74 @@ function run(command: string, args: string[], timeout = 60_000): void {
   if (result.status !== 0) throw new Error(`${command} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
 }
 
+/** {@link run} without blocking the event loop: the process owning the run's shared server answers workers while it starts. */
+function runAsync(command: string, args: string[], timeout = 60_000): Promise<void> {
+  const [file, ...rest] = asServerUser(command, args) as [string, ...string[]];
+  return new Promise((resolve, reject) => {
+    execFile(file, rest, { encoding: 'utf8', timeout }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} failed (${error.code ?? error.signal}): ${stderr || stdout}`));
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Waits, detached (Ctrl-C's signal to the terminal's process group does not reach it), for its
+ * stdin to close: a line first means the owner destroyed the server itself; end of file without one
+ * means the owner died, so it stops the server as a crash would and deletes its folder. The kernel
+ * closes the pipe however the owner ends, SIGKILL included.
+ */
+const WATCHDOG = 'if read -r _; then exit 0; fi; "$@" >/dev/null 2>&1; rm -rf -- "$GUARDIAN_PG_DIR"';
+
+function watch(dir: string, stop: string[]): ChildProcess {
+  const child = spawn('sh', ['-c', WATCHDOG, 'guardian-pg-watchdog', ...stop], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { PATH: process.env.PATH, GUARDIAN_PG_DIR: dir },
+  });
+  // Neither keeps the owner alive: the owner ends when its work does, which is what the watchdog waits for.
+  child.unref();
+  child.stdin?.on('error', () => undefined);
+  (child.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
+  return child;
+}
+
+/**
+ * A new database on `server` (empty, or a copy of `template`), and its connection string. Its name
+ * holds this process's id as well as random bytes: files in other workers create theirs on the same
+ * server at the same time.
+ */
+export async function createDatabaseOn(server: Pick<PostgresServer, 'url'>, template?: string): Promise<string> {
+  const name = `guardian_${process.pid.toString(16).padStart(8, '0')}${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`);
+  } finally {
+    await admin.end();
+  }
+  return server.url(name);
+}
+
+/**
+ * Drops the databases `urls` name on `server`, cutting off any connection still open to them (a
+ * test's pool left open): a shared server keeps running after the file, its databases must not.
+ */
+export async function dropDatabasesOn(server: Pick<PostgresServer, 'url'>, urls: readonly string[]): Promise<void> {
+  if (urls.length === 0) return;
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  try {
+    for (const url of urls) {
+      const name = new URL(url).pathname.slice(1);
+      if (!/^guardian_[0-9a-f]+$/.test(name)) throw new Error(`not a test database: ${name}`);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
 function serverUid(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const line = readFileSync('/etc/passwd', 'utf8')
@@ -72,8 +144,28 @@ export interface TestPostgresOptions {
   tls?: { cert: string; key: string };
 }
 
-export class TestPostgres {
+/** What a test file needs of a PostgreSQL server, its own or the run's: where it listens, and new databases on it. */
+export interface PostgresServer {
+  readonly port: number;
+  /** The connection string of `database` (by default `postgres`) as the superuser. */
+  url(database?: string): string;
+  /** A new database, empty or a copy of `template` (a database no one is connected to), and its connection string. */
+  createDatabase(template?: string): Promise<string>;
+}
+
+/** The run's shared server as a worker sees it (./postgres-global-setup.ts): on 127.0.0.1, trusting TCP connections. */
+export function postgresAt(port: number): PostgresServer {
+  const server: PostgresServer = {
+    port,
+    url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    createDatabase: (template) => createDatabaseOn(server, template),
+  };
+  return server;
+}
+
+export class TestPostgres implements PostgresServer {
   private running = false;
+  private watchdog: ChildProcess | undefined;
 
   private constructor(
     private readonly bin: string,
@@ -82,7 +174,11 @@ export class TestPostgres {
     private readonly options: TestPostgresOptions,
   ) {}
 
-  /** initdb + pg_ctl start: a cluster of its own in a temp folder, listening on 127.0.0.1 only. */
+  /**
+   * initdb + pg_ctl start: a cluster of its own in a temp folder, listening on 127.0.0.1 only. A
+   * test file calls it only to stop, restart or configure (password, TLS) a server; otherwise it
+   * shares the run's (./postgres-global-setup.ts).
+   */
   static async start(options: TestPostgresOptions = {}): Promise<TestPostgres> {
     const bin = ensurePostgres();
     const dir = mkdtempSync(join(tmpdir(), 'guardian-pg-'));
@@ -98,26 +194,40 @@ export class TestPostgres {
       own(join(dir, 'password'));
       auth.push(`--pwfile=${join(dir, 'password')}`);
     }
-    run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
-    if (options.tls) {
-      for (const [name, pem] of [
-        ['server.crt', options.tls.cert],
-        ['server.key', options.tls.key],
-      ] as const) {
-        writeFileSync(join(dir, name), pem, { mode: 0o600 });
-        own(join(dir, name));
-      }
-    }
     const server = new TestPostgres(bin, dir, await freePort(), options);
-    server.startServer();
+    server.watchdog = watch(dir, asServerUser(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']));
+    try {
+      await runAsync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', ...auth, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+      if (options.tls) {
+        for (const [name, pem] of [
+          ['server.crt', options.tls.cert],
+          ['server.key', options.tls.key],
+        ] as const) {
+          writeFileSync(join(dir, name), pem, { mode: 0o600 });
+          own(join(dir, name));
+        }
+      }
+      await runAsync(...server.startCommand());
+    } catch (error) {
+      // pg_ctl may have started the server before it failed (a timeout): end of file tells the
+      // watchdog to stop whatever runs there and delete the folder, as if this process had died.
+      server.watchdog?.stdin?.end();
+      throw error;
+    }
+    server.running = true;
     return server;
   }
 
-  private startServer(): void {
+  private startCommand(): [string, string[]] {
     // fsync off: a test cluster is thrown away, and it would cost seconds per file on a busy disk.
+    // Autovacuum off: on the run's shared server it visits each of the many short-lived databases.
     const tls = this.options.tls ? ` -c ssl=on -c ssl_cert_file=${join(this.dir, 'server.crt')} -c ssl_key_file=${join(this.dir, 'server.key')}` : '';
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200${tls}`;
-    run(join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-w', '-t', '60', '-l', join(this.dir, 'server.log'), '-o', options, 'start']);
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c autovacuum=off${tls}`;
+    return [join(this.bin, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-w', '-t', '60', '-l', join(this.dir, 'server.log'), '-o', options, 'start']];
+  }
+
+  private startServer(): void {
+    run(...this.startCommand());
     this.running = true;
   }
 
@@ -127,17 +237,9 @@ export class TestPostgres {
     return `postgres://postgres${password}@127.0.0.1:${this.port}/${database}`;
   }
 
-  /** A new empty database, named at random, and its connection string. */
-  async createDatabase(): Promise<string> {
-    const name = `guardian_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: this.url() });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    return this.url(name);
+  /** A new database, empty or a copy of `template`, named at random, and its connection string. */
+  createDatabase(template?: string): Promise<string> {
+    return createDatabaseOn(this, template);
   }
 
   /** Stops the server: `fast` as an administrator would, `immediate` as a crash (clients are cut off mid-statement). */
@@ -152,12 +254,14 @@ export class TestPostgres {
     if (!this.running) this.startServer();
   }
 
-  /** Stops it (as a crash: nothing is kept) and deletes its folder. */
+  /** Stops it (as a crash: nothing is kept) and deletes its folder; its watchdog then leaves without doing anything. */
   destroy(): void {
     try {
       this.stop('immediate');
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
+      this.watchdog?.stdin?.end('destroyed\n');
+      this.watchdog = undefined;
     }
   }
 }

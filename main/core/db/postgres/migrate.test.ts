@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
 import { silentLogger } from '../../logging/logger';
 import { postgresMigrationsDir } from '../../paths';
-import { TestPostgres } from '../../testing/postgres';
+import { usePostgres } from '../../testing/engines';
 import * as schema from '../schema.pg';
 import { migratePostgres, type MigratePostgresOptions } from './migrate';
 
@@ -23,14 +23,8 @@ const NOW = 1_767_225_600_000;
 const KNOWN = (JSON.parse(readFileSync(join(postgresMigrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 const TABLES: PgTable[] = Object.values(schema).filter((value) => is(value, PgTable));
 
-let server: TestPostgres;
+const postgres = usePostgres();
 let pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  server = await TestPostgres.start();
-});
-
-afterAll(() => server?.destroy());
 
 afterEach(async () => {
   await Promise.all(pools.map((pool) => pool.end()));
@@ -38,7 +32,7 @@ afterEach(async () => {
 });
 
 async function freshPool(): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: await server.createDatabase(), max: 2 });
+  const pool = new pg.Pool({ connectionString: await postgres.server.createDatabase(), max: 2 });
   pools.push(pool);
   return pool;
 }
@@ -100,7 +94,7 @@ describe('PostgreSQL migrations', () => {
   });
 
   it('two nodes starting at once: one migrates, the other waits on the lock and finds nothing to do', async () => {
-    const url = await server.createDatabase();
+    const url = await postgres.server.createDatabase();
     const first = new pg.Pool({ connectionString: url, max: 1 });
     const second = new pg.Pool({ connectionString: url, max: 1 });
     pools.push(first, second);

@@ -12,6 +12,8 @@ import { databaseUnavailable, openPostgresPool } from './pool';
 
 let server: TestPostgres;
 
+// A server of this file's own, not the run's shared one (main/core/testing/engines.ts): a test
+// stops it and starts it again, which would cut off every other file's databases.
 beforeAll(async () => {
   server = await TestPostgres.start();
 });
