@@ -48,7 +48,26 @@ export interface AsyncDatabase extends Queryable {
    * it waits for that transaction's end.
    */
   detached<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `after` once the caller's transaction has committed (at once when there is none), and
+   * never when it rolls back: for what a store keeps in memory beside the database (a cache, a
+   * count not yet written), which must not run ahead of what others can read. On SQLite it runs
+   * before the next writer's turn begins.
+   */
+  afterCommit(after: () => void): void;
   close(): Promise<void>;
+}
+
+/**
+ * Writes something nobody waits for (when a session was last seen, a key last used) outside the
+ * caller's transaction, once it has ended; a failure goes to the stamper's `failed`, never to the caller.
+ */
+export type Stamp = (what: string, work: () => Promise<unknown>) => void;
+
+export function stamper(db: Pick<AsyncDatabase, 'detached'>, failed: (what: string, error: unknown) => void): Stamp {
+  return (what, work) => {
+    db.detached(work).catch((error: unknown) => failed(what, error));
+  };
 }
 
 /** A value a store passes as a parameter, the same on both engines: JSON columns get JSON text. */

@@ -87,12 +87,14 @@ interface Turn {
   /** Resolves once the turn is over (committed or rolled back): what `detached` work waits for. */
   ended: Promise<void>;
   end: () => void;
+  /** What runs once it has committed (afterCommit), in order; dropped when it rolls back. */
+  committed: (() => void)[];
 }
 
 function newTurn(state: 'waiting' | 'pending'): Turn {
   let end = () => {};
   const ended = new Promise<void>((resolve) => (end = resolve));
-  return { state, savepoints: 0, opening: null, ended, end };
+  return { state, savepoints: 0, opening: null, ended, end, committed: [] };
 }
 
 /** Marks `turn` over and lets the work waiting for its end go. */
@@ -188,6 +190,8 @@ export type WriterTurns = Pick<SqliteDatabase, 'exclusive' | 'apart' | 'stamp' |
 export interface SqliteEngineOptions {
   /** Told about a write that ran while another turn held the lock (when not refused outright). */
   onStrayWrite?: (sql: string) => void;
+  /** Told about work run after a commit (afterCommit) that threw. */
+  onAfterCommitFailed?: (error: unknown) => void;
   /** Told about a stamp that could not be written. */
   onStampFailed?: (what: string, error: unknown) => void;
   /** Refuse such a write instead of letting it join another turn's transaction (GUARDIAN_STRICT_WRITES=1 by default). */
@@ -315,6 +319,17 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       ahead,
     );
 
+  /** Runs what `turn`'s work asked to run once it committed; one that throws is reported, not thrown. */
+  const runCommitted = (turn: Turn) => {
+    for (const after of turn.committed.splice(0)) {
+      try {
+        after();
+      } catch (error) {
+        options.onAfterCommitFailed?.(error);
+      }
+    }
+  };
+
   /** Runs `work` as a turn of its own: a transaction from the start, or from its first write. */
   const ownTransaction = <T>(work: () => Promise<T>, how: { fromFirstWrite?: boolean; ahead?: boolean } = {}): Promise<T> => {
     const turn = newTurn(how.fromFirstWrite ? 'pending' : 'waiting');
@@ -323,6 +338,8 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
         try {
           const result = await work();
           if (turn.state === 'open') control('COMMIT');
+          // Before the lock is handed on: the next writer already sees what these keep in memory.
+          runCommitted(turn);
           return result;
         } catch (error) {
           if (turn.state === 'open' && writer.inTransaction) control('ROLLBACK');
@@ -349,6 +366,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
         try {
           const result = turns.run(turn, work);
           control('COMMIT');
+          runCommitted(turn);
           resolve(result);
         } catch (error) {
           if (writer.inTransaction) control('ROLLBACK');
@@ -363,6 +381,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
   const savepoint = <T>(turn: Turn, work: () => Promise<T>): Promise<T> => {
     // A transaction inside a transaction: a savepoint, so its failure undoes only its own work.
     const name = `nested_${++turn.savepoints}`;
+    const mark = turn.committed.length;
     control(`SAVEPOINT ${name}`);
     return (async () => work())().then(
       (result) => {
@@ -372,6 +391,8 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       (error: unknown) => {
         control(`ROLLBACK TO ${name}`);
         control(`RELEASE ${name}`);
+        // What the savepoint's work asked for after commit goes with it.
+        turn.committed.length = mark;
         throw error;
       },
     );
@@ -406,6 +427,11 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     exclusive,
     next: <T>(work: () => T | Promise<T>) => ownTransaction(async () => work(), { ahead: true }),
     apart: <T>(work: () => T) => syncTransaction(work),
+    afterCommit(after: () => void): void {
+      const turn = turns.getStore();
+      if (turn && turn.state !== 'over') turn.committed.push(after);
+      else after();
+    },
     detached<T>(work: () => Promise<T>): Promise<T> {
       const turn = turns.getStore();
       const ended = turn && turn.state !== 'over' ? turn.ended : undefined;

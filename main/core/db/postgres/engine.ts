@@ -70,10 +70,12 @@ interface Open {
   savepoints: number;
   /** Resolves once it has committed or rolled back: what `detached` work waits for. */
   ended: Promise<void>;
+  /** What runs once it has committed (afterCommit), in order; dropped when it rolls back. */
+  committed: (() => void)[];
 }
 
 /** The async layer over a pool (openPostgresPool); `display` names the database in errors. */
-export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
+export function postgresEngine(pool: pg.Pool, display: string, options: { onAfterCommitFailed?: (error: unknown) => void } = {}): AsyncDatabase {
   const direct = queryable(pool, display);
   const current = new AsyncLocalStorage<Open>();
   /** The open transaction this work belongs to, if any. */
@@ -101,6 +103,7 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
       const outer = joined();
       if (outer) {
         const name = `nested_${++outer.savepoints}`;
+        const mark = outer.committed.length;
         await outer.raw.query(`SAVEPOINT ${name}`);
         try {
           const result = await work(outer.client);
@@ -108,18 +111,28 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
           return result;
         } catch (error) {
           await outer.raw.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+          // What the savepoint's work asked for after commit goes with it.
+          outer.committed.length = mark;
           throw rewrap(error, display);
         }
       }
       const client = await connect();
       let end = () => {};
       const ended = new Promise<void>((resolve) => (end = resolve));
-      const open: Open = { client: queryable(client, display), raw: client, open: true, savepoints: 0, ended };
+      const open: Open = { client: queryable(client, display), raw: client, open: true, savepoints: 0, ended, committed: [] };
       let broken = false;
       try {
         await client.query('BEGIN');
         const result = await current.run(open, () => work(open.client));
         await client.query('COMMIT');
+        for (const after of open.committed.splice(0)) {
+          try {
+            after();
+          } catch (error) {
+            // Its own bug: the commit stands.
+            options.onAfterCommitFailed?.(error);
+          }
+        }
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {
@@ -132,6 +145,11 @@ export function postgresEngine(pool: pg.Pool, display: string): AsyncDatabase {
         client.release(broken);
         end();
       }
+    },
+    afterCommit(after: () => void): void {
+      const open = joined();
+      if (open) open.committed.push(after);
+      else after();
     },
     detached<T>(work: () => Promise<T>): Promise<T> {
       const ended = joined()?.ended;
