@@ -10,12 +10,15 @@ import { ApiKeyStore } from './auth/apikeys';
 import type { Argon2Cost } from './auth/passwords';
 import { DEFAULT_SESSIONS, SessionStore, type SessionPolicy } from './auth/sessions';
 import { SignInService } from './auth/signin';
+import { AuthStore } from './auth/store';
 import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throttle';
 import { systemClock, type Clock } from './clock';
 import { openDatabase, type OpenedDatabase } from './db/open';
+import { stamper } from './db/engine';
 import { sqliteEngine, type SqliteDatabase } from './db/sqlite-engine';
 import { EventBus } from './events/bus';
 import { prepareDataFolder } from './file-modes';
+import { readMonitoringSettings } from './health/monitoring-settings';
 import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
@@ -114,6 +117,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const data = sqliteEngine(sqlite, paths.database, {
     onStrayWrite: (statement) => logger.error({ statement: statement.slice(0, 80) }, 'a write ran while another writer held the database'),
     onStampFailed: (what, error) => logger.warn({ err: error, what }, 'could not record a last-used time'),
+    onAfterCommitFailed: (error) => logger.error({ err: error }, 'work to run after a commit failed'),
   });
   const metrics = createMetrics();
   metrics.databaseInfo.set(database.engine, 1);
@@ -128,19 +132,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // A secret linked to a server goes to its host (SecretStore.use): a new host has to be linked again.
   const servers = new ServerService({ db, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
   const startedAt = clock.now();
-  const sessions = new SessionStore(db, data, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
-  const accounts = new AccountStore(db, clock, sessions, newId, options.passwordCost);
-  const apiKeys = new ApiKeyStore(db, data, clock, newId);
+  const authStore = new AuthStore(data);
+  const stamp = stamper(data, (what, error) => logger.warn({ err: error, what }, 'could not record a last-used time'));
+  const sessions = new SessionStore(authStore, stamp, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
+  const accounts = new AccountStore(authStore, clock, sessions, newId, options.passwordCost);
+  const apiKeys = new ApiKeyStore(authStore, stamp, clock, newId);
   const lockout = options.lockout ?? DEFAULT_LOCKOUT;
-  const settings = new SettingsStore(db);
+  const settings = new SettingsStore(data);
   const signIn = new SignInService({
-    db,
-    turns: data,
+    store: authStore,
     clock,
     accounts,
     sessions,
     lockout,
-    throttle: new LoginThrottle(db, data, clock, lockout),
+    throttle: new LoginThrottle(authStore, data, clock, lockout),
     settings,
     passwordCost: options.passwordCost,
   });
@@ -160,7 +165,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     scryptCost: vaultScryptCost,
   });
   const secrets = new SecretStore({ db, turns: data, clock, newId, keyring, vault });
-  const health = new HealthService({ db, sqlite, turns: data, clock, newId, events, logger, metrics, settings, secrets, jobs, ...options.health });
+  const monitoring = await readMonitoringSettings(settings);
+  const health = new HealthService({ db, sqlite, turns: data, clock, newId, events, logger, metrics, settings, monitoring, secrets, jobs, ...options.health });
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
   const tasks = new TaskRegistry();
   const reports = new ReportService({ sqlite, servers, registry: health.registry, jobs, artifacts, clock });
@@ -210,7 +216,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       signIn,
       backup: { db, sqlite, clock, keyring, vault, scryptCost: vaultScryptCost },
       clipboard: new SecretClipboard(options.clipboard, clock),
-      guesses: new VaultGuesses(new LoginThrottle(db, data, clock, lockout), clock),
+      guesses: new VaultGuesses(new LoginThrottle(authStore, data, clock, lockout), clock),
       events,
     },
     health: createHealthHandlers(health, events),

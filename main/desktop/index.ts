@@ -92,8 +92,13 @@ function createWindow(current: Pick<Running, 'core' | 'ipc' | 'log'>, route: str
     stopEvents();
     // The session is bound to the window: closing the window signs it out.
     const token = current.ipc.endSession(contentsId);
-    const found = token === undefined ? null : current.core.signIn.authenticate(token, false);
-    if (found) current.core.signIn.logout(found.principal, undefined);
+    if (token === undefined) return;
+    const { signIn } = current.core;
+    const { logger } = current.log;
+    signIn
+      .authenticate(token, false)
+      .then((found) => (found ? signIn.logout(found.principal, undefined) : undefined))
+      .catch((cause: unknown) => logger.warn({ err: cause }, 'the closed window’s session could not be signed out'));
   });
   window.on('closed', () => onClosed(window));
   return window;
@@ -184,7 +189,7 @@ async function start(): Promise<void> {
 
   protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir));
   applySessionPolicy(session.defaultSession);
-  const authenticate = (token: string, touch: boolean) => core.signIn.authenticate(token, touch)?.principal ?? null;
+  const authenticate = async (token: string, touch: boolean) => (await core.signIn.authenticate(token, touch))?.principal ?? null;
   const ipc = registerIpc(ipcMain, core.router, core.events, isAppUrl, authenticate, { log: log.logger });
   const base = { core, ipc, log };
   const windows: WindowController<BrowserWindow> = createWindowController({

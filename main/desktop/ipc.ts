@@ -5,6 +5,7 @@ import { principalAllows, type Principal } from '@shared/permissions';
 import type { Router } from '@core/api/router';
 import type { SessionSink } from '@core/auth/signin';
 import type { EventBus } from '@core/events/bus';
+import { eventGate } from '@core/events/gate';
 
 /** What the handler reads of Electron's IpcMainInvokeEvent. A destroyed frame is null. */
 export interface IpcInvokeEventLike {
@@ -41,7 +42,7 @@ export interface IpcLog {
  * `touch` is false when only looking (who may receive an event), so events never keep an idle
  * session alive.
  */
-export type Authenticate = (token: string, touch: boolean) => Principal | null;
+export type Authenticate = (token: string, touch: boolean) => Promise<Principal | null>;
 
 export interface IpcOptions {
   log?: IpcLog;
@@ -81,11 +82,12 @@ export function registerIpc(
   // The session lives here, in the main process, bound to its window: the renderer never sees a token.
   const tokens = new Map<number, string>();
 
-  const principalOf = (webContentsId: number, touch = true): Principal | null => {
+  const principalOf = async (webContentsId: number, touch = true): Promise<Principal | null> => {
     const token = tokens.get(webContentsId);
     if (token === undefined) return null;
-    const principal = authenticate(token, touch);
-    if (!principal) tokens.delete(webContentsId);
+    const principal = await authenticate(token, touch);
+    // Unless the window signed in again meanwhile.
+    if (!principal && tokens.get(webContentsId) === token) tokens.delete(webContentsId);
     return principal;
   };
 
@@ -106,7 +108,7 @@ export function registerIpc(
     }
     try {
       const id = event.sender.id;
-      return await router.call(principalOf(id), method, input, {
+      return await router.call(await principalOf(id), method, input, {
         origin: ORIGIN,
         userAgent: 'Guardian desktop',
         session: sinkFor(id),
@@ -126,15 +128,27 @@ export function registerIpc(
 
   const stops = new Set<() => void>();
 
-  const mayReceive = (target: WebContentsLike, name: EventName) => {
-    const principal = principalOf(target.id, false);
-    return principal !== null && principalAllows(principal, eventDefs[name].permission);
-  };
-
   return {
     forwardEventsTo(target) {
+      // Each event reaches the window after its session was read again, in order (main/core/events/gate.ts);
+      // a window signed out hears only what its no-session principal may (nothing that needs a permission).
+      const gate = eventGate<{ name: EventName; payload: unknown }, { principal: Principal | null }>({
+        // A read that fails skips that batch rather than end the window's events for good.
+        access: async () => ({ principal: await principalOf(target.id, false).catch(() => null) }),
+        deliver: ({ name, payload }, { principal }) => {
+          if (target.isDestroyed()) return stop();
+          if (principal === null || !principalAllows(principal, eventDefs[name].permission)) return;
+          try {
+            target.send(IPC_EVENT_CHANNEL, { name, payload });
+          } catch (cause) {
+            log?.error({ err: cause, event: name }, 'ipc event could not be sent to the window');
+          }
+        },
+        end: () => undefined,
+      });
       let unsubscribe: (() => void) | undefined;
       const stop = () => {
+        gate.close();
         unsubscribe?.();
         unsubscribe = undefined;
         stops.delete(stop);
@@ -144,12 +158,7 @@ export function registerIpc(
           stop();
           return;
         }
-        if (!isEventName(name) || !mayReceive(target, name)) return;
-        try {
-          target.send(IPC_EVENT_CHANNEL, { name, payload });
-        } catch (cause) {
-          log?.error({ err: cause, event: name }, 'ipc event could not be sent to the window');
-        }
+        if (isEventName(name)) gate.push({ name, payload });
       });
       stops.add(stop);
       return stop;

@@ -26,8 +26,8 @@ function when(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 }
 
-function findUser(core: Core, username: string) {
-  const row = core.accounts.findByUsername(username);
+async function findUser(core: Core, username: string) {
+  const row = await core.accounts.findByUsername(username);
   if (!row) throw new AppError('NOT_FOUND', `There is no account "${username}".`, { hint: 'See "guardian user list".' });
   return row;
 }
@@ -105,7 +105,7 @@ export function addAccountCommands(program: Command, dataDirOption: () => Option
       .argument('<username>', 'the account')
       .action(async (username: string, options: { dataDir: string }) => {
         await withCore(options.dataDir, async (core) => {
-          const row = findUser(core, username);
+          const row = await findUser(core, username);
           await core.router.invoke(LOCAL_OWNER, method, { id: row.id }, CLI);
           process.stdout.write(`${done} ${row.username}\n`);
         });
@@ -123,7 +123,7 @@ export function addAccountCommands(program: Command, dataDirOption: () => Option
     .action(async (username: string, options: { dataDir: string }) => {
       const password = await readPasswordFromStdin();
       await withCore(options.dataDir, async (core) => {
-        const row = findUser(core, username);
+        const row = await findUser(core, username);
         await core.router.invoke(LOCAL_OWNER, 'users.resetPassword', { id: row.id, password }, CLI);
         process.stdout.write(`reset the password of ${row.username}; it must be changed at next sign-in\n`);
       });

@@ -106,7 +106,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       await core.vault.unlock({ kind: 'keyfile' });
       logger.info({ keyFile }, 'vault unlocked with the key file');
     }
-    const setup = core.accounts.count() === 0 ? issueSetupToken(paths.setupToken) : null;
+    const setup = (await core.accounts.count()) === 0 ? issueSetupToken(paths.setupToken) : null;
     if (!setup) discardSetupToken(paths.setupToken);
     server = await startHttpServer({
       core,

@@ -41,7 +41,7 @@ async function serve(): Promise<Served> {
   core.secrets.create({ name: 'db root', tags: [], serverIds: [], username: 'root', value: { kind: 'password', password: 'the-db-root-password' } }, 'test');
   const keys = {} as Record<Role, string>;
   for (const role of ['owner', 'admin', 'operator', 'viewer', 'auditor'] as const) {
-    keys[role] = core.apiKeys.create({ name: `key-${role}`, role, createdBy: 'system:test', grantor: LOCAL_OWNER }).token;
+    keys[role] = (await core.apiKeys.create({ name: `key-${role}`, role, createdBy: 'system:test', grantor: LOCAL_OWNER })).token;
   }
   const server = await startHttpServer({ core, host: '127.0.0.1', port: 0 });
   const running = { temp, core, server, keys };

@@ -368,7 +368,7 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
   const server = await core.router.invoke(owner, 'servers.create', { name: 'seeded', host: 'seeded.example.net' }, CALL);
   const userId = '00000000-0000-4000-8000-000000000001';
   insertUser(sqlite, userId, 'seeded', 'viewer');
-  const { key } = core.apiKeys.create({ name: 'seeded', role: 'viewer', createdBy: 'system:test', grantor: owner });
+  const { key } = await core.apiKeys.create({ name: 'seeded', role: 'viewer', createdBy: 'system:test', grantor: owner });
   const check = await core.router.invoke(owner, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } } }, CALL);
   const incidentId = '00000000-0000-4000-8000-000000000002';
   sqlite

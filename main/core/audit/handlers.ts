@@ -11,9 +11,9 @@ export function createAuditHandlers(audit: AuditService, events: EventBus): Pick
     'audit.get': ({ seq }) => audit.get(seq),
     'audit.verify': ({ expectHead }, ctx) => audit.startVerify(actor(ctx), expectHead),
     'audit.export': ({ format, ...filter }, ctx) => audit.startExport(actor(ctx), filter, format),
-    'audit.settings': async () => ({ ...audit.settings(), checkpoints: await audit.checkpoints() }),
-    'audit.updateSettings': (input) => {
-      const settings = audit.updateSettings(input);
+    'audit.settings': async () => ({ ...(await audit.settings()), checkpoints: await audit.checkpoints() }),
+    'audit.updateSettings': async (input) => {
+      const settings = await audit.updateSettings(input);
       events.emit('audit.settingsChanged', { change: 'updated', ids: [] });
       return settings;
     },

@@ -67,12 +67,12 @@ export class AuditService {
     return exportEvents(this.deps, jobId, filter, format, job);
   }
 
-  settings(): AuditSettings {
+  settings(): Promise<AuditSettings> {
     return this.deps.settings.get(SETTINGS_KEY, AuditSettingsSchema, { retentionDays: null });
   }
 
-  updateSettings(next: AuditSettings): AuditSettings {
-    this.deps.settings.set(SETTINGS_KEY, next);
+  async updateSettings(next: AuditSettings): Promise<AuditSettings> {
+    await this.deps.settings.set(SETTINGS_KEY, next);
     return next;
   }
 
@@ -81,7 +81,7 @@ export class AuditService {
   }
 
   /** Removes events older than the retention period, behind a checkpoint (prune.ts). */
-  prune(by: string, job: JobProgress) {
-    return pruneEvents(this.deps, this.settings().retentionDays, by, job);
+  async prune(by: string, job: JobProgress) {
+    return pruneEvents(this.deps, (await this.settings()).retentionDays, by, job);
   }
 }

@@ -14,24 +14,24 @@ const API_KEYS_MAY_MANAGE_ACCESS = 'security.apiKeysMayManageAccess';
 export class AccessPolicy {
   constructor(private readonly settings: SettingsStore) {}
 
-  get(): AccessSettings {
-    return { apiKeysMayManageAccess: this.settings.get(API_KEYS_MAY_MANAGE_ACCESS, z.boolean(), false) };
+  async get(): Promise<AccessSettings> {
+    return { apiKeysMayManageAccess: await this.settings.get(API_KEYS_MAY_MANAGE_ACCESS, z.boolean(), false) };
   }
 
-  update(actor: Principal, next: AccessSettings): AccessSettings {
+  async update(actor: Principal, next: AccessSettings): Promise<AccessSettings> {
     const ownerInPerson = actor.kind === 'system' || (actor.kind === 'user' && actor.role === 'owner');
     if (!ownerInPerson) {
       throw new AppError('PERMISSION_DENIED', 'Only an owner, signed in, may change what API keys may do.', {
         hint: actor.kind === 'apiKey' ? 'Sign in as an owner to change it; no API key can.' : 'Ask an owner to change it.',
       });
     }
-    this.settings.set(API_KEYS_MAY_MANAGE_ACCESS, next.apiKeysMayManageAccess);
+    await this.settings.set(API_KEYS_MAY_MANAGE_ACCESS, next.apiKeysMayManageAccess);
     return this.get();
   }
 
   /** Refuses an API key that would create or change an account, or create a key, unless an owner allowed it. */
-  assertMayManageAccess(actor: Principal): void {
-    if (actor.kind !== 'apiKey' || this.get().apiKeysMayManageAccess) return;
+  async assertMayManageAccess(actor: Principal): Promise<void> {
+    if (actor.kind !== 'apiKey' || (await this.get()).apiKeysMayManageAccess) return;
     throw new AppError('PERMISSION_DENIED', 'API keys may not create or change accounts, or create keys.', {
       hint: 'Do it signed in as a person, or have an owner allow API keys to (API keys page, or PUT /api/v1/security/settings).',
     });

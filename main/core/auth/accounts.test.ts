@@ -21,12 +21,12 @@ const visible = visibleParts('code', 'message', 'hint');
 class Tab {
   constructor(readonly sink = new RecordingSink()) {}
 
-  principal(): Principal | null {
-    return this.sink.token === undefined ? null : (env.core.signIn.authenticate(this.sink.token)?.principal ?? null);
+  async principal(): Promise<Principal | null> {
+    return this.sink.token === undefined ? null : ((await env.core.signIn.authenticate(this.sink.token))?.principal ?? null);
   }
 
-  call(method: string, input: unknown = {}): Promise<CallResult> {
-    return env.core.router.call(this.principal(), method, input, { origin: 'http:127.0.0.1', session: this.sink, userAgent: 'vitest' });
+  async call(method: string, input: unknown = {}): Promise<CallResult> {
+    return env.core.router.call(await this.principal(), method, input, { origin: 'http:127.0.0.1', session: this.sink, userAgent: 'vitest' });
   }
 
   login(username: string, password: string): Promise<CallResult> {
@@ -55,7 +55,7 @@ describe('the first owner', () => {
     const results = await Promise.all([setup('olivia'), setup('mallory')]);
 
     expect(results.map((result) => (result.ok ? 'ok' : result.error.code)).sort()).toEqual(['CONFLICT', 'ok']);
-    expect(env.core.accounts.count()).toBe(1);
+    expect(await env.core.accounts.count()).toBe(1);
     expect(failure(await setup('trudy')).code).toBe('CONFLICT');
   });
 });
@@ -69,14 +69,14 @@ describe('disabling and enabling an account', () => {
     const disabled = success<User>(await owner.call('users.disable', { id: user.id }));
 
     expect(disabled.disabled).toBe(true);
-    expect(tab.principal()).toBeNull();
+    expect(await tab.principal()).toBeNull();
     const refused = failure(await new Tab().login('victor', PASSWORD));
     expect(visible(refused)).toEqual(visible(wrongPassword));
 
     expect(success<User>(await owner.call('users.enable', { id: user.id })).disabled).toBe(false);
     const again = new Tab();
     success(await again.login('victor', PASSWORD));
-    expect(again.principal()).toMatchObject({ id: user.id, role: 'viewer' });
+    expect(await again.principal()).toMatchObject({ id: user.id, role: 'viewer' });
   });
 });
 
@@ -87,7 +87,7 @@ describe('resetting a password', () => {
 
     const reset = success<User>(await owner.call('users.resetPassword', { id: user.id, password: TEMPORARY }));
     expect(reset.mustChangePassword).toBe(true);
-    expect(tab.principal()).toBeNull();
+    expect(await tab.principal()).toBeNull();
     expect(failure(await new Tab().login('victor', PASSWORD)).code).toBe('SIGN_IN_FAILED');
 
     const victor = new Tab();
@@ -101,7 +101,7 @@ describe('resetting a password', () => {
     expect(failure(await victor.call('servers.list')).code).toBe('PASSWORD_CHANGE_REQUIRED');
 
     success(await victor.call('auth.changePassword', { currentPassword: TEMPORARY, newPassword: 'my own quiet garden' }));
-    expect(victor.principal()?.mustChangePassword).toBe(false);
+    expect((await victor.principal())?.mustChangePassword).toBe(false);
     expect(success<{ items: unknown[] }>(await victor.call('servers.list')).items).toEqual([]);
   });
 
@@ -120,12 +120,12 @@ describe('resetting a password', () => {
 describe('the last owner', () => {
   it('cannot be deleted, demoted or disabled; another owner can', async () => {
     const owner = await ownerTab();
-    const ownerId = owner.principal()?.id ?? '';
+    const ownerId = (await owner.principal())?.id ?? '';
 
     expect(failure(await owner.call('users.delete', { id: ownerId })).code).toBe('CONFLICT');
     expect(failure(await owner.call('users.update', { id: ownerId, role: 'admin' })).code).toBe('CONFLICT');
     expect(failure(await owner.call('users.disable', { id: ownerId })).code).toBe('CONFLICT');
-    expect(env.core.accounts.row(ownerId)).toMatchObject({ role: 'owner', disabled: false });
+    expect(await env.core.accounts.row(ownerId)).toMatchObject({ role: 'owner', disabled: false });
 
     const second = success<User>(await owner.call('users.create', { username: 'oscar', role: 'owner', password: TEMPORARY }));
     expect(success<User>(await owner.call('users.update', { id: second.id, role: 'admin' })).role).toBe('admin');
@@ -137,17 +137,17 @@ describe('the last owner', () => {
     expect(failure(await owner.call('users.delete', { id: ownerId })).code).toBe('CONFLICT');
 
     expect(success(await owner.call('users.delete', { id: second.id }))).toEqual({ id: second.id });
-    expect(env.core.accounts.list().map((user) => user.username)).toEqual(['olivia']);
+    expect((await env.core.accounts.list()).map((user) => user.username)).toEqual(['olivia']);
   });
 });
 
 describe('an admin and owners', () => {
   it('may not create, change, reset or remove an owner, nor make anyone an owner', async () => {
     const owner = await ownerTab();
-    const ownerId = owner.principal()?.id ?? '';
+    const ownerId = (await owner.principal())?.id ?? '';
     const { tab: admin } = await signedIn('ada', 'admin');
     const { user: viewer } = await signedIn('victor', 'viewer');
-    const before = env.core.accounts.list();
+    const before = await env.core.accounts.list();
 
     const refusals = [
       await admin.call('users.create', { username: 'otto', role: 'owner', password: TEMPORARY }),
@@ -160,8 +160,8 @@ describe('an admin and owners', () => {
     ];
 
     expect(refusals.map((result) => failure(result).code)).toEqual(Array(refusals.length).fill('PERMISSION_DENIED'));
-    expect(env.core.accounts.list()).toEqual(before);
-    expect(owner.principal()).not.toBeNull();
+    expect(await env.core.accounts.list()).toEqual(before);
+    expect(await owner.principal()).not.toBeNull();
 
     // Everyone else is the admin's to manage.
     expect(success<User>(await admin.call('users.update', { id: viewer.id, role: 'operator' })).role).toBe('operator');

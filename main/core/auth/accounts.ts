@@ -1,12 +1,11 @@
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { User } from '@shared/api/users';
 import type { Principal, Role } from '@shared/permissions';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
 import { assertPasswordAcceptable, DEFAULT_ARGON2, hashPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';
-import { apiKeysTable, recoveryCodesTable, usersTable, type UserRow } from './table';
+import type { AuthStore, UserChange } from './store';
+import type { UserRow } from './table';
 
 export function toUser(row: UserRow): User {
   return {
@@ -49,56 +48,37 @@ export interface NewUser {
 /** Accounts: who exists, with which role, and the rules that keep at least one owner. */
 export class AccountStore {
   constructor(
-    private readonly db: Db,
+    private readonly store: AuthStore,
     private readonly clock: Clock,
     private readonly sessions: SessionStore,
     private readonly newId: () => string,
     private readonly passwordCost: Argon2Cost = DEFAULT_ARGON2,
   ) {}
 
-  count(): number {
-    return this.db.select({ n: count() }).from(usersTable).get()?.n ?? 0;
+  count(): Promise<number> {
+    return this.store.countUsers();
   }
 
-  list(): User[] {
-    return this.db
-      .select()
-      .from(usersTable)
-      .orderBy(asc(sql`${usersTable.username} COLLATE NOCASE`))
-      .all()
-      .map(toUser);
+  async list(): Promise<User[]> {
+    return (await this.store.listUsers()).map(toUser);
   }
 
   /** The caller's own account; an API key (or the system) has none. */
-  signedIn(principal: Principal): UserRow {
+  signedIn(principal: Principal): Promise<UserRow> {
     if (principal.kind !== 'user') {
-      throw new AppError('PERMISSION_DENIED', 'Only a signed-in person can do this.', { hint: 'Sign in with your account.' });
+      return Promise.reject(new AppError('PERMISSION_DENIED', 'Only a signed-in person can do this.', { hint: 'Sign in with your account.' }));
     }
     return this.row(principal.id);
   }
 
-  row(id: string): UserRow {
-    const row = this.db.select().from(usersTable).where(eq(usersTable.id, id)).get();
+  async row(id: string): Promise<UserRow> {
+    const row = await this.store.user(id);
     if (!row) throw new AppError('NOT_FOUND', `There is no account ${id}.`, { hint: 'List the accounts to see their ids.' });
     return row;
   }
 
-  findByUsername(username: string): UserRow | undefined {
-    return this.db
-      .select()
-      .from(usersTable)
-      .where(sql`${usersTable.username} = ${username.trim()} COLLATE NOCASE`)
-      .get();
-  }
-
-  private activeOwners(): number {
-    return (
-      this.db
-        .select({ n: count() })
-        .from(usersTable)
-        .where(and(eq(usersTable.role, 'owner'), eq(usersTable.disabled, false)))
-        .get()?.n ?? 0
-    );
+  findByUsername(username: string): Promise<UserRow | undefined> {
+    return this.store.userByName(username.trim());
   }
 
   private assertMayManage(actor: Principal, target: { role: Role }, newRole?: Role): void {
@@ -107,7 +87,7 @@ export class AccountStore {
 
   async create(actor: Principal | null, spec: NewUser): Promise<User> {
     if (actor) this.assertMayManage(actor, { role: spec.role });
-    if (this.findByUsername(spec.username)) {
+    if (await this.findByUsername(spec.username)) {
       throw new AppError('CONFLICT', `The username "${spec.username}" is taken.`, {
         hint: 'Choose another username.',
         issues: [{ path: ['username'], message: 'This username is taken' }],
@@ -132,72 +112,65 @@ export class AccountStore {
       lastLoginAt: null,
     };
     // The name, or the place of first owner, may have been taken while the hash was computed.
-    if (spec.first && this.count() > 0) throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
-    if (this.findByUsername(spec.username)) throw new AppError('CONFLICT', `The username "${spec.username}" is taken.`, { hint: 'Choose another username.' });
-    this.db.insert(usersTable).values(row).run();
+    if (spec.first && (await this.count()) > 0) throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
+    if (await this.findByUsername(spec.username))
+      throw new AppError('CONFLICT', `The username "${spec.username}" is taken.`, { hint: 'Choose another username.' });
+    await this.store.insertUser(row);
     return toUser(row);
   }
 
-  private save(id: string, fields: Partial<UserRow>): User {
-    this.db
-      .update(usersTable)
-      .set({ ...fields, updatedAt: this.clock.now() })
-      .where(eq(usersTable.id, id))
-      .run();
-    return toUser(this.row(id));
+  private async save(id: string, fields: UserChange): Promise<User> {
+    await this.store.updateUser(id, fields, this.clock.now());
+    return toUser(await this.row(id));
   }
 
-  update(actor: Principal, id: string, fields: { displayName?: string | undefined; role?: Role | undefined }): User {
-    const row = this.row(id);
+  async update(actor: Principal, id: string, fields: { displayName?: string | undefined; role?: Role | undefined }): Promise<User> {
+    const row = await this.row(id);
     this.assertMayManage(actor, row, fields.role);
-    if (row.role === 'owner' && fields.role && fields.role !== 'owner' && !row.disabled && this.activeOwners() <= 1) {
+    if (row.role === 'owner' && fields.role && fields.role !== 'owner' && !row.disabled && (await this.store.activeOwners()) <= 1) {
       throw lastOwner('demote');
     }
-    const changes: Partial<UserRow> = {};
+    const changes: UserChange = {};
     if (fields.displayName !== undefined) changes.displayName = fields.displayName || row.username;
     if (fields.role !== undefined) changes.role = fields.role;
     return this.save(id, changes);
   }
 
-  setDisabled(actor: Principal, id: string, disabled: boolean): User {
-    const row = this.row(id);
+  async setDisabled(actor: Principal, id: string, disabled: boolean): Promise<User> {
+    const row = await this.row(id);
     this.assertMayManage(actor, row);
-    if (disabled && row.role === 'owner' && !row.disabled && this.activeOwners() <= 1) throw lastOwner('disable');
-    const user = this.save(id, { disabled });
+    if (disabled && row.role === 'owner' && !row.disabled && (await this.store.activeOwners()) <= 1) throw lastOwner('disable');
+    const user = await this.save(id, { disabled });
     if (disabled) {
-      this.sessions.revokeAllFor(id);
+      await this.sessions.revokeAllFor(id);
       // For good: re-enabling the account (say, after a compromise) must not bring its keys back.
-      this.db
-        .update(apiKeysTable)
-        .set({ revokedAt: this.clock.now() })
-        .where(and(eq(apiKeysTable.ownerId, id), isNull(apiKeysTable.revokedAt)))
-        .run();
+      await this.store.revokeApiKeysOf(id, this.clock.now());
     }
     return user;
   }
 
   async resetPassword(actor: Principal, id: string, password: string): Promise<User> {
-    const row = this.row(id);
+    const row = await this.row(id);
     this.assertMayManage(actor, row);
     assertPasswordAcceptable(password, row.username);
     const passwordHash = await hashPassword(password, this.passwordCost);
-    const user = this.save(id, { passwordHash, mustChangePassword: true });
-    this.sessions.revokeAllFor(id);
+    const user = await this.save(id, { passwordHash, mustChangePassword: true });
+    await this.sessions.revokeAllFor(id);
     return user;
   }
 
-  resetMfa(actor: Principal, id: string): User {
-    const row = this.row(id);
+  async resetMfa(actor: Principal, id: string): Promise<User> {
+    const row = await this.row(id);
     this.assertMayManage(actor, row);
-    this.db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, id)).run();
+    await this.store.replaceRecoveryCodes(id, []);
     return this.save(id, { totpEnabled: false, totpSecret: null, totpLastStep: null });
   }
 
-  delete(actor: Principal, id: string): { id: string } {
-    const row = this.row(id);
+  async delete(actor: Principal, id: string): Promise<{ id: string }> {
+    const row = await this.row(id);
     this.assertMayManage(actor, row);
-    if (row.role === 'owner' && !row.disabled && this.activeOwners() <= 1) throw lastOwner('delete');
-    this.db.delete(usersTable).where(eq(usersTable.id, id)).run();
+    if (row.role === 'owner' && !row.disabled && (await this.store.activeOwners()) <= 1) throw lastOwner('delete');
+    await this.store.deleteUser(id);
     return { id };
   }
 }

@@ -1,14 +1,13 @@
-import { desc, eq, sql } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { ApiKey } from '@shared/api/users';
 import type { Permission, Principal, Role } from '@shared/permissions';
 import { principalAllows, ROLE_PERMISSIONS, roleAllows } from '@shared/permissions';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
+import type { Stamp } from '../db/engine';
 import { assertMayActOn } from './accounts';
 import { keyRights } from './key-rights';
-import { apiKeysTable, usersTable, type ApiKeyRow, type UserRow } from './table';
+import type { AuthStore } from './store';
+import type { ApiKeyRow, UserRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
 export const API_KEY_PREFIX = 'gdn_';
@@ -33,31 +32,15 @@ export interface NewApiKey {
 
 /** API keys for scripts: the token is shown once, stored as a SHA-256 hash, checked on every call. */
 export class ApiKeyStore {
-  // Every API call runs these: built once, since building a query costs more than running it.
-  // They still read the row each time, so a revoked or expired key, or a disabled owner, is refused at once.
-  private readonly byHash;
-  private readonly touchRow;
-
   constructor(
-    private readonly db: Db,
-    private readonly turns: WriterTurns,
+    private readonly store: AuthStore,
+    /** Last-used times are written outside the caller's transaction, and nobody waits for them. */
+    private readonly stamp: Stamp,
     private readonly clock: Clock,
     private readonly newId: () => string,
-  ) {
-    this.byHash = db
-      .select()
-      .from(apiKeysTable)
-      .leftJoin(usersTable, eq(usersTable.id, apiKeysTable.ownerId))
-      .where(eq(apiKeysTable.tokenHash, sql.placeholder('tokenHash')))
-      .prepare();
-    this.touchRow = db
-      .update(apiKeysTable)
-      .set({ lastUsedAt: sql`${sql.placeholder('lastUsedAt')}`, lastUsedOrigin: sql`${sql.placeholder('lastUsedOrigin')}` })
-      .where(eq(apiKeysTable.id, sql.placeholder('id')))
-      .prepare();
-  }
+  ) {}
 
-  create(spec: NewApiKey): { key: ApiKey; token: string } {
+  async create(spec: NewApiKey): Promise<{ key: ApiKey; token: string }> {
     const now = this.clock.now();
     if (spec.expiresAt !== undefined && spec.expiresAt <= now) {
       throw new AppError('VALIDATION_FAILED', 'The expiry is in the past.', {
@@ -96,65 +79,55 @@ export class ApiKeyStore {
       lastUsedOrigin: null,
       revokedAt: null,
     };
-    this.db.insert(apiKeysTable).values(row).run();
-    return { key: toApiKey(row, this.ownerRow(row)), token };
-  }
-
-  private ownerRow(row: ApiKeyRow): UserRow | null {
-    if (row.ownerId === null) return null;
-    return this.db.select().from(usersTable).where(eq(usersTable.id, row.ownerId)).get() ?? null;
+    await this.store.insertApiKey(row);
+    const owner = row.ownerId === null ? null : ((await this.store.user(row.ownerId)) ?? null);
+    return { key: toApiKey(row, owner), token };
   }
 
   /**
    * The caller a bearer token stands for, or null when it is unknown, revoked or expired.
    * `touch: false` looks without recording a use (e.g. re-checking an open event stream).
+   * It reads the row each time, so a revoked or expired key, or a disabled owner, is refused at once.
    */
-  authenticate(token: string, origin: string, touch = true): Principal | null {
+  async authenticate(token: string, origin: string, touch = true): Promise<Principal | null> {
     if (!token.startsWith(API_KEY_PREFIX)) return null;
-    const found = this.byHash.get({ tokenHash: hashToken(token) });
+    const found = await this.store.apiKeyByTokenHash(hashToken(token));
     const now = this.clock.now();
     if (!found) return null;
-    const { api_keys: row, users: owner } = found;
+    const { key: row, owner } = found;
     if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
     // A key acts for its owner: refused once the account is disabled (or gone), and never more than its role now.
     if (row.ownerId !== null && (!owner || owner.disabled)) return null;
     // A script may call many times a second: record use when it is news (a new origin, or a minute on).
     if (touch && (row.lastUsedOrigin !== origin || row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_PRECISION_MS)) {
-      this.turns.stamp('API key last used', () => this.touchRow.run({ lastUsedAt: now, lastUsedOrigin: origin, id: row.id }));
+      this.stamp('API key last used', () => this.store.touchApiKey(row.id, now, origin));
     }
     const rights = keyRights(row, owner ? owner.role : null);
     return { kind: 'apiKey', id: row.id, name: row.name, ...rights };
   }
 
-  list(): ApiKey[] {
-    return this.db
-      .select()
-      .from(apiKeysTable)
-      .leftJoin(usersTable, eq(usersTable.id, apiKeysTable.ownerId))
-      .orderBy(desc(apiKeysTable.createdAt))
-      .all()
-      .map(({ api_keys: row, users: owner }) => toApiKey(row, owner));
+  async list(): Promise<ApiKey[]> {
+    return (await this.store.listApiKeys()).map(({ key, owner }) => toApiKey(key, owner));
   }
 
   /** The account a key acts for (null for a system key). */
-  ownerOf(id: string): string | null {
-    return this.row(id).ownerId;
+  async ownerOf(id: string): Promise<string | null> {
+    return (await this.found(id)).key.ownerId;
   }
 
-  private row(id: string): ApiKeyRow {
-    const row = this.db.select().from(apiKeysTable).where(eq(apiKeysTable.id, id)).get();
-    if (!row) throw new AppError('NOT_FOUND', `There is no API key ${id}.`, { hint: 'List the keys to see their ids.' });
-    return row;
+  private async found(id: string): Promise<{ key: ApiKeyRow; owner: UserRow | null }> {
+    const found = await this.store.apiKey(id);
+    if (!found) throw new AppError('NOT_FOUND', `There is no API key ${id}.`, { hint: 'List the keys to see their ids.' });
+    return found;
   }
 
   /** Revokes a key; only an owner may revoke a key of an owner (an owner account's, or a system owner key). */
-  revoke(actor: Principal, id: string): ApiKey {
-    const row = this.row(id);
-    const owner = this.ownerRow(row);
+  async revoke(actor: Principal, id: string): Promise<ApiKey> {
+    const { key: row, owner } = await this.found(id);
     assertMayActOn(actor, owner?.role === 'owner' || row.role === 'owner' ? 'owner' : row.role, 'revoke an owner’s API key');
     if (row.revokedAt === null) {
       row.revokedAt = this.clock.now();
-      this.db.update(apiKeysTable).set({ revokedAt: row.revokedAt }).where(eq(apiKeysTable.id, id)).run();
+      await this.store.revokeApiKey(id, row.revokedAt);
     }
     return toApiKey(row, owner);
   }

@@ -65,7 +65,7 @@ beforeAll(async () => {
   secrets.push(token, token.slice(4));
   success(await as(owner, 'apikeys.revoke', { id: key.id }));
 
-  const laptopSession = core.signIn.authenticate(laptop.token ?? '')?.principal.sessionId;
+  const laptopSession = (await core.signIn.authenticate(laptop.token ?? ''))?.principal.sessionId;
   success(await as(owner, 'sessions.revoke', { id: laptopSession }));
   success(await as(owner, 'auth.changePassword', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }));
 });

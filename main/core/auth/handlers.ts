@@ -60,9 +60,9 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
   };
   const policy = new AccessPolicy(deps.settings);
   /** The caller, when it may create or change accounts and create keys (API keys only if an owner allowed it). */
-  const manager = (ctx: CallContext): Principal => {
+  const manager = async (ctx: CallContext): Promise<Principal> => {
     const actor = who(ctx);
-    policy.assertMayManageAccess(actor);
+    await policy.assertMayManageAccess(actor);
     return actor;
   };
   return {
@@ -79,9 +79,9 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
     'auth.changePassword': (input, ctx) => signIn.changePassword(who(ctx), input.currentPassword, input.newPassword),
     'auth.totpBegin': (_input, ctx) => signIn.mfa.begin(who(ctx)),
     // The account list shows who has two-step sign-in: it changed for the caller's account.
-    'auth.totpConfirm': ({ code }, ctx) => {
+    'auth.totpConfirm': async ({ code }, ctx) => {
       const principal = who(ctx);
-      const confirmed = signIn.mfa.confirm(principal, code);
+      const confirmed = await signIn.mfa.confirm(principal, code);
       userChanged('updated', principal);
       return confirmed;
     },
@@ -91,14 +91,14 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
       userChanged('updated', principal);
       return me;
     },
-    'sessions.list': ({ userId, all }, ctx) => {
+    'sessions.list': async ({ userId, all }, ctx) => {
       const principal = who(ctx);
       const self = principal.kind === 'user' ? principal.id : undefined;
       const others = all === true || (userId !== undefined && userId !== self);
       if (others && !principalAllows(principal, 'users:write')) {
         throw new AppError('PERMISSION_DENIED', 'Only admins may see other people’s sessions.', { hint: 'List your own sessions instead.' });
       }
-      const items = sessions.listActive(all ? undefined : (userId ?? self ?? '-'));
+      const items = await sessions.listActive(all ? undefined : (userId ?? self ?? '-'));
       return {
         items: items.map((row) => ({
           id: row.id,
@@ -114,45 +114,45 @@ export function createAuthHandlers(deps: AuthHandlerDeps): Pick<Handlers, AuthMe
         })),
       };
     },
-    'sessions.revoke': ({ id }, ctx) => {
+    'sessions.revoke': async ({ id }, ctx) => {
       const principal = who(ctx);
-      const session = sessions.get(id);
+      const session = await sessions.get(id);
       const own = session !== undefined && principal.kind === 'user' && session.userId === principal.id;
       if (!session || (!own && !principalAllows(principal, 'users:write'))) {
         throw new AppError('NOT_FOUND', `There is no session ${id} you may revoke.`, { hint: 'List sessions to see their ids.' });
       }
-      if (!own) assertMayActOn(principal, accounts.row(session.userId).role, 'sign out an owner');
-      sessions.revoke(id);
+      if (!own) assertMayActOn(principal, (await accounts.row(session.userId)).role, 'sign out an owner');
+      await sessions.revoke(id);
       if (id === principal.sessionId) ctx.session?.clear();
       return { id };
     },
     'onboarding.update': ({ step }) => signIn.setOnboardingStep(step),
-    'users.list': () => ({ items: accounts.list() }),
-    'users.create': async (input, ctx) => userChanged('created', await accounts.create(manager(ctx), { ...input, mustChangePassword: true })),
-    'users.update': ({ id, ...fields }, ctx) => userChanged('updated', accounts.update(manager(ctx), id, fields)),
-    'users.disable': ({ id }, ctx) => userChanged('disabled', accounts.setDisabled(manager(ctx), id, true)),
-    'users.enable': ({ id }, ctx) => userChanged('enabled', accounts.setDisabled(manager(ctx), id, false)),
-    'users.resetPassword': async ({ id, password }, ctx) => userChanged('passwordReset', await accounts.resetPassword(manager(ctx), id, password)),
-    'users.resetMfa': ({ id }, ctx) => userChanged('mfaReset', accounts.resetMfa(manager(ctx), id)),
-    'users.delete': ({ id }, ctx) => userChanged('deleted', accounts.delete(manager(ctx), id)),
-    'apikeys.list': () => ({ items: apiKeys.list() }),
-    'apikeys.create': (input, ctx) => {
-      const actor = manager(ctx);
+    'users.list': async () => ({ items: await accounts.list() }),
+    'users.create': async (input, ctx) => userChanged('created', await accounts.create(await manager(ctx), { ...input, mustChangePassword: true })),
+    'users.update': async ({ id, ...fields }, ctx) => userChanged('updated', await accounts.update(await manager(ctx), id, fields)),
+    'users.disable': async ({ id }, ctx) => userChanged('disabled', await accounts.setDisabled(await manager(ctx), id, true)),
+    'users.enable': async ({ id }, ctx) => userChanged('enabled', await accounts.setDisabled(await manager(ctx), id, false)),
+    'users.resetPassword': async ({ id, password }, ctx) => userChanged('passwordReset', await accounts.resetPassword(await manager(ctx), id, password)),
+    'users.resetMfa': async ({ id }, ctx) => userChanged('mfaReset', await accounts.resetMfa(await manager(ctx), id)),
+    'users.delete': async ({ id }, ctx) => userChanged('deleted', await accounts.delete(await manager(ctx), id)),
+    'apikeys.list': async () => ({ items: await apiKeys.list() }),
+    'apikeys.create': async (input, ctx) => {
+      const actor = await manager(ctx);
       // A person's key acts for them; a key's for its own owner; the CLI's is a system key.
-      const ownerId = actor.kind === 'user' ? accounts.row(actor.id).id : actor.kind === 'apiKey' ? apiKeys.ownerOf(actor.id) : null;
-      const created = apiKeys.create({ ...input, createdBy: actorName(actor), ownerId, grantor: actor });
+      const ownerId = actor.kind === 'user' ? (await accounts.row(actor.id)).id : actor.kind === 'apiKey' ? await apiKeys.ownerOf(actor.id) : null;
+      const created = await apiKeys.create({ ...input, createdBy: actorName(actor), ownerId, grantor: actor });
       // The key's id only: its token is the caller's alone.
       events.emit('apikeys.changed', { change: 'created', ids: [created.key.id] });
       return created;
     },
-    'apikeys.revoke': ({ id }, ctx) => {
-      const key = apiKeys.revoke(who(ctx), id);
+    'apikeys.revoke': async ({ id }, ctx) => {
+      const key = await apiKeys.revoke(who(ctx), id);
       events.emit('apikeys.changed', { change: 'revoked', ids: [key.id] });
       return key;
     },
     'security.settings': () => policy.get(),
-    'security.updateSettings': (input, ctx) => {
-      const settings = policy.update(who(ctx), input);
+    'security.updateSettings': async (input, ctx) => {
+      const settings = await policy.update(who(ctx), input);
       events.emit('security.changed', { change: 'updated', ids: [] });
       return settings;
     },

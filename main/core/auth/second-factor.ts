@@ -1,20 +1,19 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Me } from '@shared/api/auth';
 import { AppError } from '@shared/api/errors';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
 import type { AccountStore } from './accounts';
 import { verifyPassword } from './passwords';
-import { recoveryCodesTable, usersTable, type UserRow } from './table';
+import type { AuthStore } from './store';
+import type { UserRow } from './table';
 import { enrolmentMaterial, hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret } from './totp';
 
 export interface SecondFactorDeps {
-  db: Db;
+  store: AuthStore;
   clock: Clock;
   accounts: AccountStore;
   /** The caller's own account as `auth.me` answers, after a change. */
-  me: (principal: Principal) => Me;
+  me: (principal: Principal) => Promise<Me>;
 }
 
 /**
@@ -29,41 +28,29 @@ export class SecondFactor {
    * A TOTP code for a step after the last one used, or an unused recovery code. Either is spent
    * by an update that must change exactly one row, so parallel requests with one code get one success.
    */
-  spend(user: UserRow, code: string): boolean {
-    const { db, clock } = this.deps;
+  async spend(user: UserRow, code: string): Promise<boolean> {
+    const { store, clock } = this.deps;
     if (/^\s*\d{6}\s*$/.test(code) && user.totpSecret) {
       const step = matchTotp(user.totpSecret, code, clock.now());
-      if (step === null) return false;
-      const spent = db
-        .update(usersTable)
-        .set({ totpLastStep: step })
-        .where(and(eq(usersTable.id, user.id), or(isNull(usersTable.totpLastStep), lt(usersTable.totpLastStep, step))))
-        .run();
-      return spent.changes === 1;
+      return step !== null && store.spendTotpStep(user.id, step);
     }
-    const hash = hashRecoveryCode(code);
-    const result = db
-      .update(recoveryCodesTable)
-      .set({ usedAt: clock.now() })
-      .where(and(eq(recoveryCodesTable.userId, user.id), eq(recoveryCodesTable.codeHash, hash), isNull(recoveryCodesTable.usedAt)))
-      .run();
-    return result.changes === 1;
+    return store.spendRecoveryCode(user.id, hashRecoveryCode(code), clock.now());
   }
 
   /** Starts enrolment: a new secret, kept unconfirmed, and what an authenticator app needs. */
   async begin(principal: Principal) {
-    const user = this.deps.accounts.signedIn(principal);
+    const user = await this.deps.accounts.signedIn(principal);
     if (user.totpEnabled) {
       throw new AppError('CONFLICT', 'TOTP is already on for this account.', { hint: 'Turn it off first to enrol a new app.' });
     }
     const secret = newTotpSecret();
-    this.deps.db.update(usersTable).set({ totpSecret: secret }).where(eq(usersTable.id, user.id)).run();
+    await this.deps.store.updateUser(user.id, { totpSecret: secret });
     return enrolmentMaterial(secret, user.username);
   }
 
   /** Turns TOTP on when the code matches the new secret, with fresh recovery codes (shown this once). */
-  confirm(principal: Principal, code: string): { recoveryCodes: string[] } {
-    const user = this.deps.accounts.signedIn(principal);
+  async confirm(principal: Principal, code: string): Promise<{ recoveryCodes: string[] }> {
+    const user = await this.deps.accounts.signedIn(principal);
     if (user.totpEnabled || !user.totpSecret) {
       throw new AppError('CONFLICT', user.totpEnabled ? 'TOTP is already on.' : 'No TOTP enrolment is in progress.', {
         hint: 'Start the enrolment again.',
@@ -77,26 +64,22 @@ export class SecondFactor {
       });
     }
     const codes = newRecoveryCodes();
-    const { db } = this.deps;
-    db.update(usersTable).set({ totpEnabled: true, totpLastStep: step }).where(eq(usersTable.id, user.id)).run();
-    db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
-    db.insert(recoveryCodesTable)
-      .values(codes.map((value) => ({ userId: user.id, codeHash: hashRecoveryCode(value), usedAt: null })))
-      .run();
+    await this.deps.store.updateUser(user.id, { totpEnabled: true, totpLastStep: step });
+    await this.deps.store.replaceRecoveryCodes(user.id, codes.map(hashRecoveryCode));
     return { recoveryCodes: codes };
   }
 
   /** Turns TOTP off after the password is proven, removing the secret and the recovery codes. */
   async disable(principal: Principal, password: string): Promise<Me> {
-    const user = this.deps.accounts.signedIn(principal);
+    const user = await this.deps.accounts.signedIn(principal);
     if (!(await verifyPassword(user.passwordHash, password))) {
       throw new AppError('VALIDATION_FAILED', 'The password is wrong.', {
         hint: 'Enter your current password to turn TOTP off.',
         issues: [{ path: ['password'], message: 'Wrong password' }],
       });
     }
-    this.deps.db.update(usersTable).set({ totpEnabled: false, totpSecret: null, totpLastStep: null }).where(eq(usersTable.id, user.id)).run();
-    this.deps.db.delete(recoveryCodesTable).where(eq(recoveryCodesTable.userId, user.id)).run();
+    await this.deps.store.updateUser(user.id, { totpEnabled: false, totpSecret: null, totpLastStep: null });
+    await this.deps.store.replaceRecoveryCodes(user.id, []);
     return this.deps.me(principal);
   }
 }

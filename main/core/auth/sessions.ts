@@ -1,9 +1,8 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Role } from '@shared/permissions';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
-import { sessionsTable, usersTable, type SessionRow, type UserRow } from './table';
+import type { Stamp } from '../db/engine';
+import type { AuthStore } from './store';
+import type { SessionRow, UserRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
 export interface SessionPolicy {
@@ -23,26 +22,16 @@ export interface NewSession {
 
 /** Opaque random session tokens, stored only as hashes, with idle and absolute expiry. */
 export class SessionStore {
-  // Every call from a browser runs it: built once, since building a query costs more than running
-  // it. It still reads the row each time, so a revoked session or a disabled user is refused at once.
-  private readonly byHash;
-
   constructor(
-    private readonly db: Db,
-    private readonly turns: WriterTurns,
+    private readonly store: AuthStore,
+    /** Last-seen times are written outside the caller's transaction, and nobody waits for them. */
+    private readonly stamp: Stamp,
     private readonly clock: Clock,
     readonly policy: SessionPolicy,
     private readonly newId: () => string,
-  ) {
-    this.byHash = db
-      .select()
-      .from(sessionsTable)
-      .innerJoin(usersTable, eq(usersTable.id, sessionsTable.userId))
-      .where(eq(sessionsTable.tokenHash, sql.placeholder('tokenHash')))
-      .prepare();
-  }
+  ) {}
 
-  create(userId: string, origin: string, userAgent: string): NewSession {
+  async create(userId: string, origin: string, userAgent: string): Promise<NewSession> {
     const now = this.clock.now();
     const token = randomToken();
     const row: SessionRow = {
@@ -58,62 +47,51 @@ export class SessionStore {
       revokedAt: null,
       reauthAt: null,
     };
-    this.db.insert(sessionsTable).values(row).run();
+    await this.store.insertSession(row);
     return { token, row };
   }
 
   /**
    * The live session and its user for a token, or null when unknown, revoked, idle, expired or
    * disabled. `touch: false` looks without counting as activity (e.g. deciding who receives an event).
+   * It reads the row each time, so a revoked session or a disabled user is refused at once.
    */
-  resolve(token: string, touch = true): { session: SessionRow; user: UserRow } | null {
+  async resolve(token: string, touch = true): Promise<{ session: SessionRow; user: UserRow } | null> {
+    const found = await this.store.sessionByTokenHash(hashToken(token));
     const now = this.clock.now();
-    const found = this.byHash.get({ tokenHash: hashToken(token) });
     if (!found) return null;
-    const { sessions: session, users: user } = found;
+    const { session, user } = found;
     if (session.revokedAt !== null || user.disabled) return null;
     if (now >= session.expiresAt || now - session.lastSeenAt >= this.policy.idleMs) return null;
     if (touch && now - session.lastSeenAt >= TOUCH_EVERY_MS) {
-      this.turns.stamp('session last seen', () => this.db.update(sessionsTable).set({ lastSeenAt: now }).where(eq(sessionsTable.id, session.id)).run());
+      this.stamp('session last seen', () => this.store.touchSession(session.id, now));
       session.lastSeenAt = now;
     }
     return { session, user };
   }
 
-  get(id: string): SessionRow | undefined {
-    return this.db.select().from(sessionsTable).where(eq(sessionsTable.id, id)).get();
+  get(id: string): Promise<SessionRow | undefined> {
+    return this.store.session(id);
   }
 
   /** Sessions not revoked and not past their absolute expiry (idle ones included until they expire). */
-  listActive(userId?: string): (SessionRow & { username: string; role: Role })[] {
+  async listActive(userId?: string): Promise<(SessionRow & { username: string; role: Role })[]> {
     const now = this.clock.now();
-    const conditions = [isNull(sessionsTable.revokedAt), gt(sessionsTable.expiresAt, now)];
-    if (userId) conditions.push(eq(sessionsTable.userId, userId));
-    return this.db
-      .select()
-      .from(sessionsTable)
-      .innerJoin(usersTable, eq(usersTable.id, sessionsTable.userId))
-      .where(and(...conditions))
-      .orderBy(desc(sessionsTable.lastSeenAt))
-      .all()
-      .filter(({ sessions }) => now - sessions.lastSeenAt < this.policy.idleMs)
-      .map(({ sessions, users }) => ({ ...sessions, username: users.username, role: users.role }));
+    const rows = await this.store.unexpiredSessions(now, userId);
+    return rows
+      .filter(({ session }) => now - session.lastSeenAt < this.policy.idleMs)
+      .map(({ session, user }) => ({ ...session, username: user.username, role: user.role }));
   }
 
-  markReauthenticated(id: string): void {
-    this.db.update(sessionsTable).set({ reauthAt: this.clock.now() }).where(eq(sessionsTable.id, id)).run();
+  markReauthenticated(id: string): Promise<void> {
+    return this.store.markReauthenticated(id, this.clock.now());
   }
 
-  revoke(id: string): void {
-    this.db.update(sessionsTable).set({ revokedAt: this.clock.now() }).where(eq(sessionsTable.id, id)).run();
+  revoke(id: string): Promise<void> {
+    return this.store.revokeSession(id, this.clock.now());
   }
 
-  revokeAllFor(userId: string, exceptId?: string): void {
-    const rows = this.db
-      .select({ id: sessionsTable.id })
-      .from(sessionsTable)
-      .where(and(eq(sessionsTable.userId, userId), isNull(sessionsTable.revokedAt)))
-      .all();
-    for (const row of rows) if (row.id !== exceptId) this.revoke(row.id);
+  revokeAllFor(userId: string, exceptId?: string): Promise<void> {
+    return this.store.revokeSessionsOf(userId, this.clock.now(), exceptId);
   }
 }

@@ -36,7 +36,7 @@ describe('sign-in answers', () => {
   it('answers a missing account exactly like a wrong password, after the same single hash verification', async () => {
     const c = await start();
     await setupOwner(c);
-    const ownerHash = c.accounts.row(c.accounts.list()[0]?.id ?? '').passwordHash;
+    const ownerHash = (await c.accounts.row((await c.accounts.list())[0]?.id ?? '')).passwordHash;
 
     vi.mocked(verify).mockClear();
     const wrong = failure((await login(c, OWNER.username, WRONG)).result);
@@ -63,7 +63,7 @@ describe('sign-in answers', () => {
     expect(result.ok).toBe(true);
     expect(sink.token).toBeDefined();
     expect(JSON.stringify(result)).not.toContain(sink.token);
-    expect(c.signIn.authenticate(sink.token ?? '')?.principal).toMatchObject({ kind: 'user', name: OWNER.username, role: 'owner' });
+    expect((await c.signIn.authenticate(sink.token ?? ''))?.principal).toMatchObject({ kind: 'user', name: OWNER.username, role: 'owner' });
   });
 });
 

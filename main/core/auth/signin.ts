@@ -1,16 +1,14 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { ONBOARDING_STEPS, type Me, type OnboardingStep } from '@shared/api/auth';
 import { AppError } from '@shared/api/errors';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
 import type { SettingsStore } from '../settings';
 import type { AccountStore } from './accounts';
 import { assertPasswordAcceptable, dummyPasswordHash, hashPassword, verifyPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';
-import { usersTable, type SessionRow, type UserRow } from './table';
+import type { AuthStore } from './store';
+import type { SessionRow, UserRow } from './table';
 import type { LoginThrottle, LockoutPolicy } from './throttle';
 import { SecondFactor } from './second-factor';
 
@@ -21,9 +19,7 @@ export interface SessionSink {
 }
 
 export interface SignInDeps {
-  db: Db;
-  /** A sign-in's transaction begins at its first write, after the password is checked. */
-  turns: WriterTurns;
+  store: AuthStore;
   clock: Clock;
   accounts: AccountStore;
   sessions: SessionStore;
@@ -53,7 +49,7 @@ export class SignInService {
   readonly mfa: SecondFactor;
 
   constructor(private readonly deps: SignInDeps) {
-    this.mfa = new SecondFactor({ db: deps.db, clock: deps.clock, accounts: deps.accounts, me: (principal) => this.current(principal) });
+    this.mfa = new SecondFactor({ store: deps.store, clock: deps.clock, accounts: deps.accounts, me: (principal) => this.current(principal) });
   }
 
   me(user: UserRow, session: SessionRow | null): Me {
@@ -71,8 +67,8 @@ export class SignInService {
   }
 
   /** The principal behind a session token, or null. `touch: false` does not count as activity. */
-  authenticate(token: string, touch = true): { principal: Principal; session: SessionRow } | null {
-    const found = this.deps.sessions.resolve(token, touch);
+  async authenticate(token: string, touch = true): Promise<{ principal: Principal; session: SessionRow } | null> {
+    const found = await this.deps.sessions.resolve(token, touch);
     if (!found) return null;
     const { user, session } = found;
     return {
@@ -88,23 +84,23 @@ export class SignInService {
     };
   }
 
-  onboardingStep(): OnboardingStep {
+  onboardingStep(): Promise<OnboardingStep> {
     return this.deps.settings.get(ONBOARDING_KEY, z.enum(ONBOARDING_STEPS), 'welcome');
   }
 
-  setOnboardingStep(step: OnboardingStep): { step: OnboardingStep } {
-    this.deps.settings.set(ONBOARDING_KEY, step);
+  async setOnboardingStep(step: OnboardingStep): Promise<{ step: OnboardingStep }> {
+    await this.deps.settings.set(ONBOARDING_KEY, step);
     return { step };
   }
 
-  status(principal: Principal | null) {
-    const setupRequired = this.deps.accounts.count() === 0;
+  async status(principal: Principal | null) {
+    const setupRequired = (await this.deps.accounts.count()) === 0;
     let user: Me | null = null;
     if (principal?.kind === 'user' && principal.sessionId) {
-      const session = this.deps.sessions.get(principal.sessionId) ?? null;
-      user = this.me(this.deps.accounts.row(principal.id), session);
+      const session = (await this.deps.sessions.get(principal.sessionId)) ?? null;
+      user = this.me(await this.deps.accounts.row(principal.id), session);
     }
-    return { setupRequired, user, onboarding: setupRequired ? 'welcome' : this.onboardingStep() };
+    return { setupRequired, user, onboarding: setupRequired ? 'welcome' : await this.onboardingStep() };
   }
 
   private requireSink(sink: SessionSink | undefined): SessionSink {
@@ -114,11 +110,11 @@ export class SignInService {
     });
   }
 
-  private startSession(user: UserRow, origin: string, userAgent: string, sink: SessionSink | undefined): Me {
+  private async startSession(user: UserRow, origin: string, userAgent: string, sink: SessionSink | undefined): Promise<Me> {
     sink = this.requireSink(sink);
-    const { token, row } = this.deps.sessions.create(user.id, origin, userAgent);
+    const { token, row } = await this.deps.sessions.create(user.id, origin, userAgent);
+    await this.deps.store.updateUser(user.id, { lastLoginAt: this.deps.clock.now() });
     sink.establish(token, row.expiresAt);
-    this.deps.db.update(usersTable).set({ lastLoginAt: this.deps.clock.now() }).where(eq(usersTable.id, user.id)).run();
     return this.me(user, row);
   }
 
@@ -128,13 +124,13 @@ export class SignInService {
     userAgent: string,
     sink: SessionSink | undefined,
   ): Promise<Me> {
-    if (this.deps.accounts.count() > 0) {
+    if ((await this.deps.accounts.count()) > 0) {
       throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
     }
     this.requireSink(sink);
     const user = await this.deps.accounts.create(null, { ...input, role: 'owner', mustChangePassword: false, first: true });
-    this.setOnboardingStep('totp');
-    return this.startSession(this.deps.accounts.row(user.id), origin, userAgent, sink);
+    await this.setOnboardingStep('totp');
+    return this.startSession(await this.deps.accounts.row(user.id), origin, userAgent, sink);
   }
 
   async login(
@@ -147,7 +143,7 @@ export class SignInService {
     this.requireSink(sink);
     const keys = [`account:${input.username.trim().toLowerCase()}`, `origin:${origin}`];
     const { user, passwordOk } = await this.throttled(keys, async () => {
-      const found = accounts.findByUsername(input.username);
+      const found = await accounts.findByUsername(input.username);
       return { user: found, passwordOk: await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash(this.deps.passwordCost)), input.password) };
     });
     if (!user || !passwordOk || user.disabled) {
@@ -161,7 +157,7 @@ export class SignInService {
         });
       }
       const code = input.code;
-      if (!(await this.deps.turns.exclusive(() => this.mfa.spend(user, code)))) {
+      if (!(await this.mfa.spend(user, code))) {
         void throttle.recordFailure(keys);
         throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
           hint: 'Wait for the next code in your app and try again, or use a recovery code.',
@@ -180,38 +176,46 @@ export class SignInService {
    */
   private async throttled<T>(keys: string[], check: () => Promise<T>): Promise<T> {
     const { throttle, clock } = this.deps;
-    if (keys.some((key) => (this.inFlight.get(key) ?? 0) >= throttle.failuresLeft(key))) {
-      const lockedUntil = throttle.lockedUntil(keys);
-      const minutes = Math.max(1, Math.ceil(((lockedUntil ?? clock.now()) - clock.now()) / 60_000));
-      throw new AppError('RATE_LIMITED', 'Too many failed sign-ins.', {
-        hint: `Sign-in is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      });
-    }
+    // Counted in at once, before the await that reads the throttle: parallel guesses each see
+    // those that arrived before them, so no burst slips through while the counts are read.
+    const ahead = keys.map((key) => this.inFlight.get(key) ?? 0);
     for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
     try {
+      const left = await Promise.all(keys.map((key) => throttle.failuresLeft(key)));
+      if (keys.some((_key, i) => (ahead[i] ?? 0) >= (left[i] ?? 0))) {
+        const lockedUntil = await throttle.lockedUntil(keys);
+        const minutes = Math.max(1, Math.ceil(((lockedUntil ?? clock.now()) - clock.now()) / 60_000));
+        throw new AppError('RATE_LIMITED', 'Too many failed sign-ins.', {
+          hint: `Sign-in is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        });
+      }
       return await check();
     } finally {
-      for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+      for (const key of keys) {
+        const left = (this.inFlight.get(key) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(key, left);
+        else this.inFlight.delete(key);
+      }
     }
   }
 
-  logout(principal: Principal, sink: SessionSink | undefined): { ok: true } {
-    if (principal.sessionId) this.deps.sessions.revoke(principal.sessionId);
+  async logout(principal: Principal, sink: SessionSink | undefined): Promise<{ ok: true }> {
+    if (principal.sessionId) await this.deps.sessions.revoke(principal.sessionId);
     sink?.clear();
     return { ok: true };
   }
 
-  private signedInUser(principal: Principal): UserRow {
+  private signedInUser(principal: Principal): Promise<UserRow> {
     return this.deps.accounts.signedIn(principal);
   }
 
-  current(principal: Principal): Me {
-    const user = this.signedInUser(principal);
-    return this.me(user, principal.sessionId ? (this.deps.sessions.get(principal.sessionId) ?? null) : null);
+  async current(principal: Principal): Promise<Me> {
+    const user = await this.signedInUser(principal);
+    return this.me(user, principal.sessionId ? ((await this.deps.sessions.get(principal.sessionId)) ?? null) : null);
   }
 
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<Me> {
-    const user = this.signedInUser(principal);
+    const user = await this.signedInUser(principal);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new AppError('VALIDATION_FAILED', 'The current password is wrong.', {
         hint: 'Enter the password you signed in with.',
@@ -226,14 +230,14 @@ export class SignInService {
     }
     assertPasswordAcceptable(newPassword, user.username, 'newPassword');
     const passwordHash = await hashPassword(newPassword, this.deps.passwordCost);
-    this.deps.db.update(usersTable).set({ passwordHash, mustChangePassword: false, updatedAt: this.deps.clock.now() }).where(eq(usersTable.id, user.id)).run();
-    this.deps.sessions.revokeAllFor(user.id, principal.sessionId);
+    await this.deps.store.updateUser(user.id, { passwordHash, mustChangePassword: false }, this.deps.clock.now());
+    await this.deps.sessions.revokeAllFor(user.id, principal.sessionId);
     return this.current({ ...principal, mustChangePassword: false });
   }
 
   /** Proves the signed-in person again (password, plus a code when MFA is on) for the next 5 minutes. */
   async reauth(principal: Principal, password: string, code: string | undefined): Promise<{ validUntil: number }> {
-    const user = this.signedInUser(principal);
+    const user = await this.signedInUser(principal);
     if (!principal.sessionId) {
       throw new AppError('PERMISSION_DENIED', 'Only a signed-in session can re-authenticate.', { hint: 'Sign in with your account.' });
     }
@@ -247,20 +251,20 @@ export class SignInService {
     }
     if (user.totpEnabled) {
       if (!code) throw new AppError('MFA_REQUIRED', 'Enter a one-time code as well.', { hint: 'Your account uses two-factor sign-in.' });
-      if (!this.mfa.spend(user, code)) {
+      if (!(await this.mfa.spend(user, code))) {
         void this.deps.throttle.recordFailure(keys);
         throw new AppError('SIGN_IN_FAILED', 'The one-time code is wrong or was already used.', {
           hint: 'Try again; repeated failures lock your account for a while.',
         });
       }
     }
-    this.deps.sessions.markReauthenticated(principal.sessionId);
+    await this.deps.sessions.markReauthenticated(principal.sessionId);
     return { validUntil: this.deps.clock.now() + REAUTH_WINDOW_MS };
   }
 
   /** Refuses unless the caller re-authenticated in this session within the last 5 minutes. */
-  assertRecentlyReauthenticated(principal: Principal): void {
-    const session = principal.sessionId ? this.deps.sessions.get(principal.sessionId) : undefined;
+  async assertRecentlyReauthenticated(principal: Principal): Promise<void> {
+    const session = principal.sessionId ? await this.deps.sessions.get(principal.sessionId) : undefined;
     if (principal.kind !== 'user' || !session) {
       throw new AppError('PERMISSION_DENIED', 'Secret values (reveal, copy, vault export) are for a signed-in person, not an API key.', {
         hint: 'Sign in to the app and do it there.',

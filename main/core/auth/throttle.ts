@@ -1,8 +1,6 @@
-import { eq, inArray } from 'drizzle-orm';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
-import { loginThrottleTable } from './table';
+import type { AsyncDatabase } from '../db/engine';
+import type { AuthStore, ThrottleRow } from './store';
 
 export interface LockoutPolicy {
   /** Failed sign-ins that lock the key. */
@@ -17,31 +15,44 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_
  * Counts failed sign-ins per key (`account:<name>` and `origin:<where>`), whether or not the
  * account exists, so a lockout reveals nothing about which accounts are real.
  *
- * A failure is written in the writers' turn right after the failing call's (whose rollback would
- * undo it); until it is, it is counted here, so a guess checked meanwhile already sees it.
+ * A failure is written outside the failing call's transaction, once it has ended (its rollback
+ * would undo it); until it is, it is counted here, so a guess checked meanwhile already sees it.
  */
 export class LoginThrottle {
   private readonly unwritten = new Map<string, number>();
 
   constructor(
-    private readonly db: Db,
-    private readonly turns: WriterTurns,
+    private readonly store: AuthStore,
+    private readonly data: Pick<AsyncDatabase, 'detached' | 'transaction' | 'afterCommit'>,
     private readonly clock: Clock,
     private readonly policy: LockoutPolicy,
   ) {}
 
-  /** When the latest lock among these keys ends, or null when none is locked. */
-  lockedUntil(keys: string[]): number | null {
+  /**
+   * When the latest lock among these keys ends, or null when none is locked. A key whose failures
+   * still being written will lock it counts as locked from now, for the whole lock.
+   */
+  async lockedUntil(keys: string[]): Promise<number | null> {
+    const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
     const now = this.clock.now();
-    const rows = this.db.select().from(loginThrottleTable).where(inArray(loginThrottleTable.key, keys)).all();
-    const until = Math.max(0, ...rows.map((row) => row.lockedUntil ?? 0));
+    const until = Math.max(
+      0,
+      ...keys.map((key) => {
+        const row = rows.get(key);
+        if (row?.lockedUntil !== null && row?.lockedUntil !== undefined && row.lockedUntil > now) return row.lockedUntil;
+        return this.left(key, row, now) === 0 ? now + this.policy.lockMs : 0;
+      }),
+    );
     return until > now ? until : null;
   }
 
   /** How many more failures this key may have before it locks: 0 while it is locked. */
-  failuresLeft(key: string): number {
-    const now = this.clock.now();
-    const row = this.db.select().from(loginThrottleTable).where(eq(loginThrottleTable.key, key)).get();
+  async failuresLeft(key: string): Promise<number> {
+    const [row] = await this.store.throttleRows([key]);
+    return this.left(key, row, this.clock.now());
+  }
+
+  private left(key: string, row: ThrottleRow | undefined, now: number): number {
     const unwritten = this.unwritten.get(key) ?? 0;
     if (!row) return Math.max(0, this.policy.maxFailures - unwritten);
     if (row.lockedUntil !== null && row.lockedUntil > now) return 0;
@@ -59,31 +70,38 @@ export class LoginThrottle {
         else this.unwritten.delete(key);
       }
     };
-    const write = this.turns.next(() => this.write(keys));
-    write.then(written, written);
+    // Counted here until its row commits, and from then on only there: the writer that takes the
+    // lock next (very likely the next guess) must not count it twice, or not at all. A write that
+    // fails gives it back: the failure is lost rather than counted for ever.
+    const write = this.data.detached(() =>
+      this.data.transaction(async () => {
+        await this.write(keys);
+        this.data.afterCommit(written);
+      }),
+    );
+    write.catch(written);
     return write;
   }
 
-  private write(keys: string[]): void {
+  private async write(keys: string[]): Promise<void> {
+    const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
     const now = this.clock.now();
     for (const key of keys) {
-      const row = this.db.select().from(loginThrottleTable).where(eq(loginThrottleTable.key, key)).get();
+      const row = rows.get(key);
       const fresh = !row || now - row.firstFailureAt > this.policy.lockMs || (row.lockedUntil !== null && row.lockedUntil <= now);
       const failures = fresh ? 1 : row.failures + 1;
-      const next = {
+      const next: ThrottleRow = {
         key,
         failures: failures >= this.policy.maxFailures ? 0 : failures,
         firstFailureAt: fresh ? now : row.firstFailureAt,
         lockedUntil: failures >= this.policy.maxFailures ? now + this.policy.lockMs : fresh ? null : row.lockedUntil,
       };
-      this.db.insert(loginThrottleTable).values(next).onConflictDoUpdate({ target: loginThrottleTable.key, set: next }).run();
+      await this.store.saveThrottle(next);
     }
   }
 
   /** A successful sign-in clears the account's count (the origin's stays until it expires). */
   clear(key: string): Promise<void> {
-    return this.turns.exclusive(() => {
-      this.db.delete(loginThrottleTable).where(eq(loginThrottleTable.key, key)).run();
-    });
+    return this.store.clearThrottle(key);
   }
 }

@@ -108,13 +108,13 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
       return deleted;
     },
     'monitoring.settings': () => monitoring.get(),
-    'monitoring.updateSettings': (input, ctx) => {
+    'monitoring.updateSettings': async (input, ctx) => {
       if (input.allowMetadataAddresses !== undefined && !principalAllows(who(ctx), 'system:admin')) {
         throw new AppError('PERMISSION_DENIED', 'Only an admin may let checks reach cloud metadata addresses.', {
           hint: 'It needs the "system:admin" permission: those addresses hand out this machine’s cloud credentials.',
         });
       }
-      const settings = monitoring.update(input);
+      const settings = await monitoring.update(input);
       announce('monitoring.changed', { change: 'updated', ids: [] });
       return settings;
     },

@@ -4,6 +4,11 @@ import type { SettingsStore } from '../settings';
 
 const KEY = 'monitoring';
 
+/** The stored monitoring settings, with today's defaults for what an older version did not store. */
+export function readMonitoringSettings(settings: SettingsStore): Promise<MonitoringSettings> {
+  return settings.get(KEY, MonitoringSettings, DEFAULT_MONITORING);
+}
+
 export type MonitoringSettingsPatch = {
   defaults?: Partial<MonitoringSettings['defaults']> | undefined;
   rawRetentionDays?: number | undefined;
@@ -19,14 +24,16 @@ export type MonitoringSettingsPatch = {
  * schema, so a stored value from an older version gets today's defaults for what it lacks.
  *
  * Every check run reads them (whether it may reach a metadata address), so they are read from the
- * database once and kept: this store writes them, and `reload()` reads them again when another
- * process (the CLI) has written to the database.
+ * database once, when the core opens (`load()`), and kept: this store writes them, and `reload()`
+ * reads them again when another process (the CLI) has written to the database.
  */
 export class MonitoringSettingsStore {
   private readonly listeners = new Set<(settings: MonitoringSettings) => void>();
-  private current: MonitoringSettings | null = null;
-
-  constructor(private readonly settings: SettingsStore) {}
+  /** `current`: as read when the core opened (readMonitoringSettings). */
+  constructor(
+    private readonly settings: SettingsStore,
+    private current: MonitoringSettings,
+  ) {}
 
   /** Called after each change (the engine applies new concurrency caps at once). */
   onChange(listener: (settings: MonitoringSettings) => void): () => void {
@@ -34,20 +41,17 @@ export class MonitoringSettingsStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** The settings as last read or written here. */
   get(): MonitoringSettings {
-    this.current ??= this.read();
     return this.current;
   }
 
   /** Reads them again, after another process wrote to the database; a change reaches the listeners as one made here does. */
-  reload(): void {
+  async reload(): Promise<void> {
     const before = this.current;
-    this.current = this.read();
-    if (before && !isDeepStrictEqual(before, this.current)) this.notify(this.current);
-  }
-
-  private read(): MonitoringSettings {
-    return this.settings.get(KEY, MonitoringSettings, DEFAULT_MONITORING);
+    const after = await readMonitoringSettings(this.settings);
+    this.current = after;
+    if (!isDeepStrictEqual(before, after)) this.notify(after);
   }
 
   private notify(settings: MonitoringSettings): void {
@@ -55,7 +59,7 @@ export class MonitoringSettingsStore {
   }
 
   /** Changes what the patch names and keeps the rest. */
-  update(patch: MonitoringSettingsPatch): MonitoringSettings {
+  async update(patch: MonitoringSettingsPatch): Promise<MonitoringSettings> {
     const current = this.get();
     const next: MonitoringSettings = {
       defaults: { ...current.defaults, ...definedOnly(patch.defaults ?? {}) },
@@ -65,10 +69,13 @@ export class MonitoringSettingsStore {
       maxConcurrentChecks: patch.maxConcurrentChecks ?? current.maxConcurrentChecks,
       maxChecksPerHost: patch.maxChecksPerHost ?? current.maxChecksPerHost,
     };
-    this.settings.set(KEY, next);
-    // Read again on the next get(): the change commits with the call's audit event, or not at all.
-    this.current = null;
-    this.notify(next);
+    // Inside the call's transaction: the change commits with its audit event, or not at all, and
+    // what is kept here (and the engine's caps) follows only once it has.
+    await this.settings.set(KEY, next);
+    this.settings.afterCommit(() => {
+      this.current = next;
+      this.notify(next);
+    });
     return next;
   }
 }

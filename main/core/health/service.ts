@@ -21,6 +21,7 @@ import { MaintenanceCalendar } from './maintenance';
 import { HealthQueries } from './queries';
 import { TickRecorder } from './recorder';
 import { MonitoringSettingsStore } from './monitoring-settings';
+import type { MonitoringSettings } from '@shared/api/monitoring';
 import { CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
 import { pruneHealth } from './retention';
 import { ServerCheckLimits } from './server-limits';
@@ -46,6 +47,8 @@ export interface HealthDeps {
   logger: Logger;
   metrics: Metrics;
   settings: SettingsStore;
+  /** The monitoring settings as stored when the core opened (readMonitoringSettings); kept and reloaded from there. */
+  monitoring: MonitoringSettings;
   secrets: SecretStore;
   jobs: JobService;
   timers?: Timers;
@@ -83,7 +86,7 @@ export class HealthService {
         'credentials stored in clear in an http check were removed; set its Authentication from the vault',
       );
     }
-    this.monitoring = new MonitoringSettingsStore(deps.settings);
+    this.monitoring = new MonitoringSettingsStore(deps.settings, deps.monitoring);
     this.limits = new ServerCheckLimits(db, clock);
     this.registry = new CheckRegistry({ db, sqlite, clock, newId, monitoring: this.monitoring });
     this.incidents = new IncidentStore(sqlite, clock, newId);
@@ -211,7 +214,7 @@ export class HealthService {
   }
 
   private reload(): void {
-    this.monitoring.reload();
+    this.monitoring.reload().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not read the monitoring settings again'));
     this.limits.reload();
     this.maintenance.reload();
     this.incidents.reload();

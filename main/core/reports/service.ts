@@ -32,7 +32,7 @@ export interface ReportDeps {
 }
 
 /** Also writes the finished file elsewhere (a scheduled report's folder); returns where. */
-export type SaveCopy = (source: string, fileName: string) => string;
+export type SaveCopy = (source: string, fileName: string) => Promise<string>;
 
 /** Who a report is for: the job's author and the name printed on the report. */
 export interface Requester {
@@ -133,7 +133,7 @@ export class ReportService {
       period: plan.period,
       artifact,
     };
-    if (saveCopy) result.savedTo = saveCopy(draft.finalPath, artifact.fileName);
+    if (saveCopy) result.savedTo = await saveCopy(draft.finalPath, artifact.fileName);
     return result;
   }
 }
@@ -149,7 +149,7 @@ export function reportTask(reports: ReportService, folders: OutputFolderPolicy):
     summary: `Make a report (uptime and SLA, inventory or audit summary) as CSV, JSON, HTML or PDF, written to a folder (${folders.defaultFolder} unless "folder" names another the owner allows) and kept for download. Needs servers:read; the audit summary audit:read.`,
     params: ScheduledReportParams,
     permission: ({ type }) => reportPermission(type),
-    check: ({ folder }) => void folders.resolve(folder),
+    check: async ({ folder }) => void (await folders.resolve(folder)),
     start: ({ folder, ...input }, createdBy) =>
       reports.start(input, { createdBy, name: createdBy }, (source, fileName) => folders.saveCopy(folder, source, fileName)),
   };

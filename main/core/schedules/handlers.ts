@@ -17,11 +17,11 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
   };
   return {
     'schedules.list': () => ({ items: schedules.list() }),
-    'schedules.create': (input, ctx) => {
-      const schedule = schedules.create(input, who(ctx));
+    'schedules.create': async (input, ctx) => {
+      const schedule = await schedules.create(input, who(ctx));
       return changed('created', [schedule.id], schedule);
     },
-    'schedules.update': (input, ctx) => changed('updated', [input.id], schedules.update(input, who(ctx))),
+    'schedules.update': async (input, ctx) => changed('updated', [input.id], await schedules.update(input, who(ctx))),
     'schedules.delete': ({ id }) => changed('deleted', [id], schedules.delete(id)),
     // A task that cannot start stays in the history as a failed run: the service writes it in the
     // turn after this call's rollback. It is announced too: it is in the schedule's history.
@@ -36,12 +36,12 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
     'schedules.runs': ({ id, limit }) => ({ items: schedules.runs(id, limit) }),
     'schedules.tasks': () => ({ items: schedules.taskList() }),
     'schedules.outputFolders': () => outputFolders.list(),
-    'schedules.setOutputFolders': ({ folders }, ctx) => {
+    'schedules.setOutputFolders': async ({ folders }, ctx) => {
       // Where the machine's files may be written is the owner's call, not an admin's.
       if (who(ctx).role !== 'owner') {
         throw new AppError('PERMISSION_DENIED', 'Only an owner may change the folders scheduled reports are written to.', { hint: 'Ask an owner to do this.' });
       }
-      return changed('outputFolders', [], outputFolders.set(folders));
+      return changed('outputFolders', [], await outputFolders.set(folders));
     },
   };
 }

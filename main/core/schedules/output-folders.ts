@@ -68,18 +68,18 @@ export class OutputFolderPolicy {
     readonly defaultFolder: string,
   ) {}
 
-  list(): OutputFolders {
-    return { default: this.defaultFolder, folders: this.settings.get(SETTING, StoredFolders, []) };
+  async list(): Promise<OutputFolders> {
+    return { default: this.defaultFolder, folders: await this.settings.get(SETTING, StoredFolders, []) };
   }
 
   /** Replaces the allowed folders (the owner's call; the handler checks the role). */
-  set(folders: readonly string[]): OutputFolders {
+  async set(folders: readonly string[]): Promise<OutputFolders> {
     const issues = folders.flatMap((folder, index) => {
       const problem = folderPathProblem(folder);
       return problem ? [{ path: ['folders', index], message: problem }] : [];
     });
     if (issues.length > 0) throw validationError(issues, 'The list of output folders');
-    this.settings.set(SETTING, [...new Set(folders.map(normalized))]);
+    await this.settings.set(SETTING, [...new Set(folders.map(normalized))]);
     return this.list();
   }
 
@@ -88,12 +88,12 @@ export class OutputFolderPolicy {
    * default). Refuses a malformed path (VALIDATION_FAILED) and one outside the allowed folders
    * once symlinks are resolved (PERMISSION_DENIED), both naming the `folder` param.
    */
-  resolve(folder: string | undefined): string {
+  async resolve(folder: string | undefined): Promise<string> {
     if (folder === undefined) return realLocation(this.defaultFolder);
     const problem = folderPathProblem(folder);
     if (problem) throw folderIssue(problem);
     const real = realLocation(normalized(folder));
-    const { default: reports, folders } = this.list();
+    const { default: reports, folders } = await this.list();
     if ([reports, ...folders].some((allowed) => isWithin(real, realLocation(allowed)))) return real;
     throw new AppError('PERMISSION_DENIED', `Scheduled reports may not be written to ${folder}.`, {
       hint: `Pick a folder inside one the owner allows (${[reports, ...folders].join(', ')}), or ask an owner to allow it (schedules.setOutputFolders).`,
@@ -105,11 +105,11 @@ export class OutputFolderPolicy {
    * Copies a finished report into `folder` (made if missing), never over another file:
    * `name (2).pdf`. The folder is checked again once it exists, in case a symlink appeared since.
    */
-  saveCopy(folder: string | undefined, source: string, fileName: string): string {
-    const target = this.resolve(folder);
+  async saveCopy(folder: string | undefined, source: string, fileName: string): Promise<string> {
+    const target = await this.resolve(folder);
     try {
       makePrivateDir(target);
-      const real = this.resolve(realpathSync.native(target));
+      const real = await this.resolve(realpathSync.native(target));
       const dot = fileName.lastIndexOf('.');
       const [stem, extension] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
       for (let n = 1; ; n++) {

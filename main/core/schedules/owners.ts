@@ -8,7 +8,7 @@ import type { Clock } from '../clock';
  * `system:local-owner`) with their current role, or null when they are gone, disabled, revoked or
  * expired. A schedule never runs with rights its creator no longer has.
  */
-export type ScheduleOwners = (createdBy: string) => Principal | null;
+export type ScheduleOwners = (createdBy: string) => Promise<Principal | null>;
 
 export interface ScheduleOwnerDeps {
   accounts: Pick<AccountStore, 'row'>;
@@ -17,9 +17,9 @@ export interface ScheduleOwnerDeps {
 }
 
 export function scheduleOwners({ accounts, apiKeys, clock }: ScheduleOwnerDeps): ScheduleOwners {
-  const activeUser = (id: string): UserRow | null => {
+  const activeUser = async (id: string): Promise<UserRow | null> => {
     try {
-      const row = accounts.row(id);
+      const row = await accounts.row(id);
       return row.disabled ? null : row;
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
@@ -27,21 +27,21 @@ export function scheduleOwners({ accounts, apiKeys, clock }: ScheduleOwnerDeps):
     }
   };
 
-  return (createdBy) => {
+  return async (createdBy) => {
     const colon = createdBy.indexOf(':');
     const [kind, id] = colon > 0 ? [createdBy.slice(0, colon), createdBy.slice(colon + 1)] : ['', ''];
     switch (kind) {
       case 'system':
         return id === LOCAL_OWNER.id ? LOCAL_OWNER : null;
       case 'user': {
-        const user = activeUser(id);
+        const user = await activeUser(id);
         return user ? { kind: 'user', id, name: user.username, role: user.role } : null;
       }
       case 'apiKey': {
-        const key = apiKeys.list().find((candidate) => candidate.id === id);
+        const key = (await apiKeys.list()).find((candidate) => candidate.id === id);
         if (!key || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= clock.now())) return null;
         // A key acts for the account that made it: never more than that account's role now.
-        const owner = key.owner ? activeUser(key.owner.id) : null;
+        const owner = key.owner ? await activeUser(key.owner.id) : null;
         if (key.owner && !owner) return null;
         return { kind: 'apiKey', id, name: key.name, ...keyRights(key, owner ? owner.role : null) };
       }

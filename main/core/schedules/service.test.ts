@@ -399,9 +399,9 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
   }
 
   it.each([
-    ['made a viewer', (core: Core, id: string) => core.accounts.update(LOCAL_OWNER, id, { role: 'viewer' })],
-    ['disabled', (core: Core, id: string) => core.accounts.setDisabled(LOCAL_OWNER, id, true)],
-    ['deleted', (core: Core, id: string) => core.accounts.delete(LOCAL_OWNER, id)],
+    ['made a viewer', async (core: Core, id: string) => await core.accounts.update(LOCAL_OWNER, id, { role: 'viewer' })],
+    ['disabled', async (core: Core, id: string) => await core.accounts.setDisabled(LOCAL_OWNER, id, true)],
+    ['deleted', async (core: Core, id: string) => await core.accounts.delete(LOCAL_OWNER, id)],
   ])('an admin’s audit.verify schedule fails at its due time with PERMISSION_DENIED once the admin is %s', async (_what, change) => {
     const { core, time } = await open('2026-05-04T12:00:00.000Z');
     const { user, principal } = await account(core, 'ada', 'admin');
@@ -425,7 +425,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
     const { key, token } = success<{ key: { id: string }; token: string }>(
       await core.router.call(LOCAL_OWNER, 'apikeys.create', { name: 'cron', role: 'admin' }, CALL),
     );
-    const principal = core.apiKeys.authenticate(token, 'test');
+    const principal = await core.apiKeys.authenticate(token, 'test');
     if (!principal) throw new Error('the new key does not authenticate');
     const nightly = success<Schedule>(
       await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL),

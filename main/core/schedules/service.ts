@@ -102,16 +102,16 @@ export class ScheduleService {
     return this.store.list();
   }
 
-  create(input: ScheduleInput, caller: Principal): Schedule {
-    this.authorize(input.task, input.params, caller);
+  async create(input: ScheduleInput, caller: Principal): Promise<Schedule> {
+    await this.authorize(input.task, input.params, caller);
     const created = this.store.create(input, actorName(caller));
     this.rearm();
     return created;
   }
 
-  update(change: ScheduleChange, caller: Principal): Schedule {
+  async update(change: ScheduleChange, caller: Principal): Promise<Schedule> {
     const current = this.store.row(change.id);
-    this.authorize(change.task ?? current.task, change.params ?? current.params, caller);
+    await this.authorize(change.task ?? current.task, change.params ?? current.params, caller);
     const updated = this.store.update(change);
     this.rearm();
     return updated;
@@ -135,9 +135,9 @@ export class ScheduleService {
    * Runs a schedule now, enabled or not. A task that cannot start is recorded as a failed run and
    * its error thrown; a schedule whose previous job still runs is refused (CONFLICT).
    */
-  runNow(id: string, caller: Principal): Promise<Job> {
+  async runNow(id: string, caller: Principal): Promise<Job> {
     const row = this.store.row(id);
-    this.authorize(row.task, row.params, caller);
+    await this.authorize(row.task, row.params, caller);
     return this.launch(row, { dueAt: this.deps.clock.now(), caughtUp: false, trigger: 'manual', createdBy: actorName(caller) });
   }
 
@@ -145,13 +145,13 @@ export class ScheduleService {
    * Refuses a caller who may not run the task with these params, or params the task refuses here.
    * An unknown task or params that do not parse are left to the store's validation (or the run).
    */
-  private authorize(kind: string, rawParams: Record<string, unknown>, caller: Principal): void {
+  private async authorize(kind: string, rawParams: Record<string, unknown>, caller: Principal): Promise<void> {
     if (!this.tasks.has(kind)) return;
     const task = this.tasks.get(kind);
     const params = task.params.safeParse(rawParams);
     if (!params.success) return;
     assertMayRun(task, params.data, caller, `Your role (${caller.role})`);
-    task.check?.(params.data);
+    await task.check?.(params.data);
   }
 
   /** Looks at every enabled schedule and runs those due, then sleeps until the next due time. */
@@ -264,7 +264,7 @@ export class ScheduleService {
       throw validationError(issues, `The params of schedule "${row.name}"`);
     }
     // Runs for its creator: with their rights now, never with rights they no longer have.
-    const owner = this.deps.owners(row.createdBy);
+    const owner = await this.deps.owners(row.createdBy);
     if (!owner || !principalAllows(owner, 'jobs:write')) {
       throw new AppError(
         'PERMISSION_DENIED',
@@ -275,7 +275,7 @@ export class ScheduleService {
       );
     }
     assertMayRun(task, params.data, owner, `The creator of schedule "${row.name}" (${row.createdBy}, now ${owner.role})`);
-    task.check?.(params.data);
+    await task.check?.(params.data);
     return task.start(params.data, createdBy);
   }
 

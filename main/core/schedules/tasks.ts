@@ -32,7 +32,7 @@ export interface TaskDef<P extends z.ZodType = z.ZodType> {
   /** The permission the task needs; a function when it depends on the params (a report: what it summarises). */
   permission: Permission | ((params: z.output<P>) => Permission);
   /** Throws an AppError for params this installation refuses (e.g. a folder outside the allowed ones). */
-  check?(params: z.output<P>): void;
+  check?(params: z.output<P>): Promise<void>;
   start(params: z.output<P>, createdBy: string): Promise<Job>;
 }
 

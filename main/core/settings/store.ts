@@ -1,20 +1,31 @@
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { Db } from '../db/open';
-import { settingsTable } from './table';
+import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
 
-/** Reads and writes installation settings; a stored value that no longer parses gives the fallback. */
+/** The one mapper of the settings table: a row's value, parsed from the JSON both engines hand back as text. */
+const valueOf = (row: Row): unknown => read.json(row, 'value');
+
+/**
+ * Reads and writes installation settings on either engine (docs/architecture.md §4); a stored
+ * value that no longer parses gives the fallback. Inside a call's transaction both join it, so a
+ * change commits with the call's audit event or not at all.
+ */
 export class SettingsStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: AsyncDatabase) {}
 
-  get<T extends z.ZodType>(key: string, schema: T, fallback: z.output<T>): z.output<T> {
-    const row = this.db.select().from(settingsTable).where(eq(settingsTable.key, key)).get();
-    if (!row) return fallback;
-    const parsed = schema.safeParse(row.value);
+  async get<T extends z.ZodType>(key: string, schema: T, fallback: z.output<T>): Promise<z.output<T>> {
+    const stored = await this.db.get(sql`SELECT value FROM settings WHERE key = ${key}`, valueOf);
+    if (stored === undefined) return fallback;
+    const parsed = schema.safeParse(stored);
     return parsed.success ? parsed.data : fallback;
   }
 
-  set(key: string, value: unknown): void {
-    this.db.insert(settingsTable).values({ key, value }).onConflictDoUpdate({ target: settingsTable.key, set: { value } }).run();
+  async set(key: string, value: unknown): Promise<void> {
+    await this.db.run(sql`INSERT INTO settings (key, value) VALUES (${key}, ${jsonParam(value)}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+  }
+
+  /** Runs `after` once the caller's transaction (with its `set`) has committed; never if it rolls back. */
+  afterCommit(after: () => void): void {
+    this.db.afterCommit(after);
   }
 }

@@ -112,7 +112,7 @@ export async function signIn(core: Core, credentials: Credentials, options: Sign
   const method = options.method ?? 'auth.login';
   const { result, sink } = await attemptSignIn(core, credentials, options);
   success(result);
-  const principal = core.signIn.authenticate(sink.token ?? '')?.principal;
+  const principal = (await core.signIn.authenticate(sink.token ?? ''))?.principal;
   if (!principal) throw new Error(`no session after ${method}`);
   return { principal, sink };
 }

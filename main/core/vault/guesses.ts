@@ -23,13 +23,7 @@ export class VaultGuesses {
 
   async attempt<T>(who: Guesser, guess: () => Promise<T>): Promise<T> {
     const keys = [`vault-unlock:${who.origin}`, `vault-unlock:${who.actor}`];
-    const lockedUntil = this.throttle.lockedUntil(keys);
-    if (lockedUntil !== null) {
-      const minutes = Math.max(1, Math.ceil((lockedUntil - this.clock.now()) / 60_000));
-      throw new AppError('RATE_LIMITED', 'Too many wrong vault passphrases or key files.', {
-        hint: `Unlocking is paused for you; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      });
-    }
+    // Claimed before the await that reads the throttle, so parallel attempts cannot all pass.
     if (keys.some((key) => this.inFlight.has(key))) {
       throw new AppError('RATE_LIMITED', 'Another attempt to open the vault from you is still running.', {
         hint: 'Wait a few seconds for it to finish, then try again.',
@@ -37,6 +31,13 @@ export class VaultGuesses {
     }
     for (const key of keys) this.inFlight.add(key);
     try {
+      const lockedUntil = await this.throttle.lockedUntil(keys);
+      if (lockedUntil !== null) {
+        const minutes = Math.max(1, Math.ceil((lockedUntil - this.clock.now()) / 60_000));
+        throw new AppError('RATE_LIMITED', 'Too many wrong vault passphrases or key files.', {
+          hint: `Unlocking is paused for you; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        });
+      }
       const result = await guess();
       await this.throttle.clear(keys[1] ?? '');
       return result;

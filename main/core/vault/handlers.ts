@@ -76,8 +76,8 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
           ).then((job) => vaultChanged('rotated', job))
         : vault.rotate(actor(ctx)).then((job) => vaultChanged('rotated', job)),
     // An export is every secret in the clear to whoever knows its passphrase: reveal's rules.
-    'vault.export': ({ passphrase }, ctx) => {
-      signIn.assertRecentlyReauthenticated(who(ctx));
+    'vault.export': async ({ passphrase }, ctx) => {
+      await signIn.assertRecentlyReauthenticated(who(ctx));
       return exportVault(backup, passphrase);
     },
     'vault.import': async ({ passphrase, content }, ctx) => {
@@ -89,12 +89,12 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
     'secrets.create': (input, ctx) => secretChanged('created', secrets.create(input, actor(ctx))),
     'secrets.update': ({ id, ...fields }, ctx) => secretChanged('updated', secrets.update(id, fields, actor(ctx), who(ctx))),
     'secrets.delete': ({ id }) => secretChanged('deleted', secrets.delete(id)),
-    'secrets.reveal': ({ id }, ctx) => {
-      signIn.assertRecentlyReauthenticated(who(ctx));
+    'secrets.reveal': async ({ id }, ctx) => {
+      await signIn.assertRecentlyReauthenticated(who(ctx));
       return { id, value: secrets.reveal(id) };
     },
-    'secrets.copy': ({ id }, ctx) => {
-      signIn.assertRecentlyReauthenticated(who(ctx));
+    'secrets.copy': async ({ id }, ctx) => {
+      await signIn.assertRecentlyReauthenticated(who(ctx));
       return { id, ...clipboard.copy(secrets.reveal(id)) };
     },
     'secrets.inspectKey': ({ privateKey, passphrase }) => inspectSshKey(privateKey, passphrase),

@@ -327,7 +327,7 @@ describe('revealing a secret', () => {
     const other = new RecordingSink();
     success(await c.router.call(null, 'auth.login', OWNER, { origin: 'http:127.0.0.1', session: other }));
     success(await c.router.call(owner, 'auth.reauth', { password: OWNER.password }, CALL));
-    const second = c.signIn.authenticate(other.token ?? '')?.principal;
+    const second = (await c.signIn.authenticate(other.token ?? ''))?.principal;
     if (!second) throw new Error('no second session');
     expect(failure(await revealAs(c, second, secret.id)).code).toBe('REAUTH_REQUIRED');
     expect(success<{ value: SecretValue }>(await revealAs(c, owner, secret.id)).value.kind).toBe('api_token');
@@ -337,8 +337,8 @@ describe('revealing a secret', () => {
     const c = await unlockedCore();
     const owner = await signedInOwner(c);
     const secret = await create(c, { name: 'scripted', value: { kind: 'password', password: 'script-value' } });
-    const { token } = c.apiKeys.create({ name: 'ci', role: 'owner', createdBy: `user:${owner.id}`, grantor: owner });
-    const apiKey = c.apiKeys.authenticate(token, 'http:127.0.0.1');
+    const { token } = await c.apiKeys.create({ name: 'ci', role: 'owner', createdBy: `user:${owner.id}`, grantor: owner });
+    const apiKey = await c.apiKeys.authenticate(token, 'http:127.0.0.1');
     if (!apiKey) throw new Error('the API key does not authenticate');
 
     for (const who of [apiKey, LOCAL_OWNER]) {

@@ -126,7 +126,7 @@ describe('an admin', () => {
     const ownerSession = ownerSessions.body.items.find((item) => item.userId === owner.me.id);
     if (!ownerSession) throw new Error('the owner’s session is not listed');
     const ownerKey = await keyOf(owner, 'admin');
-    const systemKey = served.core.apiKeys.create({ name: 'bootstrap', role: 'owner', createdBy: 'system:local-owner', grantor: LOCAL_OWNER }).key;
+    const systemKey = (await served.core.apiKeys.create({ name: 'bootstrap', role: 'owner', createdBy: 'system:local-owner', grantor: LOCAL_OWNER })).key;
 
     for (const path of [`api/v1/sessions/${ownerSession.id}/revoke`, `api/v1/apikeys/${ownerKey.key.id}/revoke`, `api/v1/apikeys/${systemKey.id}/revoke`]) {
       const refused = await send(served.url, 'POST', path, { headers: ada.write });

@@ -22,10 +22,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * (HttpOnly cookie, plus the CSRF header on anything that changes state), or nobody.
  * A credential that is present but wrong is an error, never silently anonymous.
  */
-export function principalFor(request: FastifyRequest, core: Core, origin: string): Principal | null {
+export async function principalFor(request: FastifyRequest, core: Core, origin: string): Promise<Principal | null> {
   const bearer = bearerToken(request);
   if (bearer !== undefined) {
-    const principal = bearer ? core.apiKeys.authenticate(bearer, origin) : null;
+    const principal = bearer ? await core.apiKeys.authenticate(bearer, origin) : null;
     if (!principal) {
       throw new AppError('UNAUTHENTICATED', 'The API key is unknown, revoked or expired.', {
         hint: 'Create a new key with "guardian apikey create" and send it as "Authorization: Bearer gdn_…".',
@@ -35,7 +35,7 @@ export function principalFor(request: FastifyRequest, core: Core, origin: string
   }
   const token = request.cookies[SESSION_COOKIE];
   if (!token) return null;
-  const found = core.signIn.authenticate(token);
+  const found = await core.signIn.authenticate(token);
   if (!found) return null;
   if (STATE_CHANGING_VERBS.has(request.method)) {
     const sent = request.headers[CSRF_HEADER];
@@ -53,8 +53,8 @@ export function principalFor(request: FastifyRequest, core: Core, origin: string
  * throws UNAUTHENTICATED without a credential and PERMISSION_DENIED without `permission`, so
  * each such route refuses exactly as the router would.
  */
-export function requirePrincipal(request: FastifyRequest, core: Core, permission?: Permission): Principal {
-  const principal = principalFor(request, core, `http:${request.ip}`);
+export async function requirePrincipal(request: FastifyRequest, core: Core, permission?: Permission): Promise<Principal> {
+  const principal = await principalFor(request, core, `http:${request.ip}`);
   if (!principal) throw notSignedIn();
   if (permission && !principalAllows(principal, permission)) {
     throw new AppError('PERMISSION_DENIED', `Your role (${principal.role}) may not do this: it needs ${permission}.`, {

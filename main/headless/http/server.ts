@@ -295,11 +295,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         const origin = `http:${request.ip}`;
         let principal;
         try {
-          principal = principalFor(request, core, origin);
+          principal = await principalFor(request, core, origin);
         } catch (cause) {
           return sendError(reply, toAppError(cause).toShape(request.id));
         }
-        const firstOwner = name === 'auth.setup' && core.accounts.count() === 0;
+        const firstOwner = name === 'auth.setup' && (await core.accounts.count()) === 0;
         if (firstOwner && !options.setupGate?.admits(request.headers[SETUP_TOKEN_HEADER])) {
           return sendError(reply, setupTokenRequired().toShape(request.id));
         }
@@ -320,16 +320,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.get(`${API_PREFIX}/openapi.json`, async () => openApi);
   // Never compressed: openEventStream hijacks the reply, so no onSend hook (the compressor's
   // included) sees it; `compress: false` says so here as well.
-  app.get(`${API_PREFIX}/events`, { compress: false }, (request, reply) => {
+  app.get(`${API_PREFIX}/events`, { compress: false }, async (request, reply) => {
     const query = request.query as { events?: unknown };
     let principal;
     try {
-      principal = requirePrincipal(request, core);
+      principal = await requirePrincipal(request, core);
     } catch (cause) {
       return sendError(reply, toAppError(cause).toShape(request.id));
     }
     const access = streamAccess(request, core, `http:${request.ip}`, principal);
     openEventStream(request, reply, core.events, streams, typeof query.events === 'string' ? query.events : undefined, access);
+    // Hijacked: the stream answers from here on.
+    return reply;
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -351,7 +353,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (!isLoopbackAddress(request.socket.remoteAddress ?? '')) {
       let principal;
       try {
-        principal = principalFor(request, core, `http:${request.ip}`);
+        principal = await principalFor(request, core, `http:${request.ip}`);
       } catch (cause) {
         return sendError(reply, toAppError(cause).toShape(request.id));
       }
@@ -370,7 +372,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   app.get('/api/v1/jobs/:id/artifact', async (request, reply) => {
     try {
-      const principal = requirePrincipal(request, core, 'jobs:read');
+      const principal = await requirePrincipal(request, core, 'jobs:read');
       const { id } = request.params as { id: string };
       const { artifact, path } = core.artifacts.file(await core.jobs.get(id));
       assertMayFetch(principal, artifact);

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { events as eventDefs, isEventName } from '@shared/api';
+import { events as eventDefs, isEventName, type EventName } from '@shared/api';
+import type { Permission } from '@shared/permissions';
 import type { EventBus } from '@core/events/bus';
+import { eventGate } from '@core/events/gate';
 import type { StreamAccess } from './stream-access';
 
 export interface EventStream {
@@ -9,6 +11,7 @@ export interface EventStream {
 export type EventStreams = Set<EventStream>;
 
 const HEARTBEAT_MS = 15_000;
+const HEARTBEAT = Symbol('heartbeat');
 
 /**
  * Server-Sent Events: each contract event as `event: <name>` and `data: <json>`. A comment line
@@ -36,29 +39,20 @@ export function openEventStream(
   });
   res.write(': connected\n\n');
 
-  // Events emitted in one synchronous run share one check: nothing can revoke access in between.
-  let checked: ReturnType<StreamAccess> | undefined;
-  const allowed = () => {
-    if (checked === undefined) {
-      try {
-        checked = access();
-      } catch {
-        // The check could not be made (the database is closing): end the stream rather than guess.
-        checked = null;
-      }
-      queueMicrotask(() => (checked = undefined));
-    }
-    return checked;
-  };
-
+  // Each event goes out after the caller's access was read again, in order (main/core/events/gate.ts).
+  const gate = eventGate<{ name: EventName; payload: unknown } | typeof HEARTBEAT, (permission: Permission) => boolean>({
+    access,
+    deliver: (event, may) => {
+      if (event === HEARTBEAT) res.write(': heartbeat\n\n');
+      else if (may(eventDefs[event.name].permission)) res.write(`event: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+    },
+    end: () => stream.end(),
+  });
   const unsubscribe = bus.subscribe((name, payload) => {
     if (wanted && !wanted.has(name)) return;
-    const may = allowed();
-    if (!may) return stream.end();
-    if (!may(eventDefs[name].permission)) return;
-    res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    gate.push({ name, payload });
   });
-  const heartbeat = setInterval(() => (allowed() ? res.write(': heartbeat\n\n') : stream.end()), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => gate.push(HEARTBEAT), HEARTBEAT_MS);
   heartbeat.unref();
 
   const stream: EventStream = {
@@ -68,6 +62,7 @@ export function openEventStream(
     },
   };
   function cleanup() {
+    gate.close();
     clearInterval(heartbeat);
     unsubscribe();
     streams.delete(stream);

@@ -4,7 +4,7 @@ import type { Core } from '@core/app';
 import { bearerToken, SESSION_COOKIE } from './auth';
 
 /** Which permissions a stream's caller holds now; null when the stream must end. */
-export type StreamAccess = () => ((permission: Permission) => boolean) | null;
+export type StreamAccess = () => Promise<((permission: Permission) => boolean) | null>;
 
 /** A principal's rights as one comparable value. */
 const rightsOf = (principal: Principal) => `${principal.role}:${PERMISSIONS.filter((permission) => principalAllows(principal, permission)).join(',')}`;
@@ -20,12 +20,12 @@ export function streamAccess(request: FastifyRequest, core: Core, origin: string
   const rightsAtOpen = rightsOf(opener);
   const bearer = bearerToken(request);
   const session = request.cookies[SESSION_COOKIE];
-  const current = (): Principal | null => {
+  const current = async (): Promise<Principal | null> => {
     if (bearer !== undefined) return bearer ? core.apiKeys.authenticate(bearer, origin, false) : null;
-    return session ? (core.signIn.authenticate(session, false)?.principal ?? null) : null;
+    return session ? ((await core.signIn.authenticate(session, false))?.principal ?? null) : null;
   };
-  return () => {
-    const principal = current();
+  return async () => {
+    const principal = await current();
     if (!principal || rightsOf(principal) !== rightsAtOpen) return null;
     return (permission) => principalAllows(principal, permission);
   };
