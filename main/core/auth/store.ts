@@ -64,12 +64,19 @@ function userOf(row: Row, prefix = ''): UserRow {
   };
 }
 
+/** `columns` of `table`, each named `table.column` (and `AS <as>column` when given), for a join. */
+const qualified = (table: string, columns: string, as?: string) =>
+  columns
+    .split(', ')
+    .map((column) => `${table}.${column}${as ? ` AS ${as}${column}` : ''}`)
+    .join(', ');
+
 /** A user's columns renamed `u_…`, for a join beside another table's. */
-const JOINED_USER = USER_COLUMNS.split(', ')
-  .map((column) => `users.${column} AS u_${column}`)
-  .join(', ');
+const USER_JOINED = qualified('users', USER_COLUMNS, 'u_');
 
 const SESSION_COLUMNS = 'id, user_id, token_hash, csrf_token, origin, user_agent, created_at, last_seen_at, expires_at, revoked_at, reauth_at';
+
+const SESSIONS_JOINED = qualified('sessions', SESSION_COLUMNS);
 
 function sessionOf(row: Row): SessionRow {
   return {
@@ -88,6 +95,8 @@ function sessionOf(row: Row): SessionRow {
 }
 
 const KEY_COLUMNS = 'id, name, prefix, token_hash, role, permissions, created_by, owner_id, created_at, expires_at, last_used_at, last_used_origin, revoked_at';
+
+const KEYS_JOINED = qualified('api_keys', KEY_COLUMNS);
 
 function apiKeyOf(row: Row): ApiKeyRow {
   return {
@@ -223,11 +232,7 @@ export class AuthStore {
   /** A session by its token's hash, with its user. */
   sessionByTokenHash(tokenHash: string): Promise<{ session: SessionRow; user: UserRow } | undefined> {
     return this.db.get(
-      sql`SELECT ${sql.raw(
-        SESSION_COLUMNS.split(', ')
-          .map((column) => `sessions.${column}`)
-          .join(', '),
-      )}, ${sql.raw(JOINED_USER)}
+      sql`SELECT ${sql.raw(SESSIONS_JOINED)}, ${sql.raw(USER_JOINED)}
         FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ${tokenHash}`,
       (row) => ({ session: sessionOf(row), user: userOf(row, 'u_') }),
     );
@@ -241,11 +246,7 @@ export class AuthStore {
   unexpiredSessions(now: number, userId?: string): Promise<{ session: SessionRow; user: UserRow }[]> {
     const ofUser = userId === undefined ? sql`` : sql` AND sessions.user_id = ${userId}`;
     return this.db.all(
-      sql`SELECT ${sql.raw(
-        SESSION_COLUMNS.split(', ')
-          .map((column) => `sessions.${column}`)
-          .join(', '),
-      )}, ${sql.raw(JOINED_USER)}
+      sql`SELECT ${sql.raw(SESSIONS_JOINED)}, ${sql.raw(USER_JOINED)}
         FROM sessions JOIN users ON users.id = sessions.user_id
         WHERE sessions.revoked_at IS NULL AND sessions.expires_at > ${now}${ofUser}
         ORDER BY sessions.last_seen_at DESC, sessions.id`,
@@ -282,11 +283,7 @@ export class AuthStore {
 
   private keysWithOwners(where: SQL): Promise<{ key: ApiKeyRow; owner: UserRow | null }[]> {
     return this.db.all(
-      sql`SELECT ${sql.raw(
-        KEY_COLUMNS.split(', ')
-          .map((column) => `api_keys.${column}`)
-          .join(', '),
-      )}, ${sql.raw(JOINED_USER)}
+      sql`SELECT ${sql.raw(KEYS_JOINED)}, ${sql.raw(USER_JOINED)}
         FROM api_keys LEFT JOIN users ON users.id = api_keys.owner_id ${where}`,
       (row) => ({ key: apiKeyOf(row), owner: ownerOf(row) }),
     );
