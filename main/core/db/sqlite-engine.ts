@@ -352,7 +352,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       });
     if (how.fromFirstWrite) return run();
     // Its work starts the moment it has the lock: no other code runs while it holds the lock idle.
-    return new Promise<T>((resolve, reject) => beginTurn(turn, reject, () => run().then(resolve, reject), how.ahead));
+    return new Promise<T>((resolve, reject) => beginTurn(turn, reject, () => void run().then(resolve, reject), how.ahead));
   };
 
   /**

@@ -411,7 +411,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
     core.schedules.start();
     await time.advance(DAY);
 
-    change(core, user.id);
+    await change(core, user.id);
     await time.advance(DAY);
 
     expect((await readable(core, nightly.id)).map((run) => [run.startedAt, run.outcome, run.errorCode, run.trigger])).toEqual([
