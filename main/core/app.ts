@@ -195,7 +195,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const outputFolders = new OutputFolderPolicy(settings, paths.reports);
   tasks.registerTask(reportTask(reports, outputFolders));
   const owners = scheduleOwners({ accounts, apiKeys, clock });
-  const schedules = new ScheduleService({ db, turns: data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
+  const schedules = new ScheduleService({ data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
   const handlers = createHandlers({
     servers,

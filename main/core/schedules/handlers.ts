@@ -16,15 +16,15 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
     return value;
   };
   return {
-    'schedules.list': () => ({ items: schedules.list() }),
+    'schedules.list': async () => ({ items: await schedules.list() }),
     'schedules.create': async (input, ctx) => {
       const schedule = await schedules.create(input, who(ctx));
       return changed('created', [schedule.id], schedule);
     },
     'schedules.update': async (input, ctx) => changed('updated', [input.id], await schedules.update(input, who(ctx))),
-    'schedules.delete': ({ id }) => changed('deleted', [id], schedules.delete(id)),
-    // A task that cannot start stays in the history as a failed run: the service writes it in the
-    // turn after this call's rollback. It is announced too: it is in the schedule's history.
+    'schedules.delete': async ({ id }) => changed('deleted', [id], await schedules.delete(id)),
+    // A task that cannot start stays in the history as a failed run: the service writes it once
+    // this call's transaction has rolled back, outside it. It is announced too: it is in the schedule's history.
     'schedules.run': async ({ id }, ctx) => {
       try {
         return changed('ran', [id], await schedules.runNow(id, who(ctx)));
@@ -33,7 +33,7 @@ export function createScheduleHandlers(schedules: ScheduleService, outputFolders
         throw cause;
       }
     },
-    'schedules.runs': ({ id, limit }) => ({ items: schedules.runs(id, limit) }),
+    'schedules.runs': async ({ id, limit }) => ({ items: await schedules.runs(id, limit) }),
     'schedules.tasks': () => ({ items: schedules.taskList() }),
     'schedules.outputFolders': () => outputFolders.list(),
     'schedules.setOutputFolders': async ({ folders }, ctx) => {

@@ -6,14 +6,12 @@ import { actorName } from '../api/caller';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
 import { systemTimers, type Timers } from '../timers';
 import type { JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import { latestDue, machineZone, nextDue } from './cron';
 import type { ScheduleOwners } from './owners';
-import { ScheduleStore, type NewRun, type ScheduleChange, type ScheduleInput } from './store';
+import { ScheduleStore, type NewRun, type RunEnd, type ScheduleChange, type ScheduleInput } from './store';
 import type { ScheduleRow } from './table';
 import { assertMayRun, type TaskRegistry } from './tasks';
 
@@ -25,9 +23,10 @@ import { assertMayRun, type TaskRegistry } from './tasks';
  * A timer wakes at the next due time of any enabled schedule, and at least once a minute (another
  * process may have changed the schedules, the clock may have jumped). At each wake, a schedule
  * whose next due time (counted from the last one handled) has come starts its task's job, with a
- * run row and the new last due time in one transaction; the run's outcome is recorded when the
- * job ends. Missed due times (Guardian stopped, the machine asleep) run once, however many were
- * missed, marked caught up, or are skipped when the schedule's catchUp is off. A schedule whose
+ * run row and the new last due time in one transaction (each wake is a transaction, each schedule
+ * in it a savepoint); the run's outcome is recorded when the job ends, outside every call's
+ * transaction (`detached`). Missed due times (Guardian stopped, the machine asleep) run once,
+ * however many were missed, marked caught up, or are skipped when the schedule's catchUp is off. A schedule whose
  * previous job is still running records a skipped run (BUSY) instead of running twice.
  *
  * A schedule is no way around a permission: creating, changing or running one needs the task's
@@ -36,9 +35,8 @@ import { assertMayRun, type TaskRegistry } from './tasks';
  */
 
 export interface ScheduleDeps {
-  db: Db;
-  /** The scheduler's wakes and the runs' outcomes are written in turns of their own; a run starts its job in a transaction with its row. */
-  turns: WriterTurns & Pick<AsyncDatabase, 'transaction'>;
+  /** Where schedules and runs are stored, on either engine; a run starts its job in a transaction with its row. */
+  data: AsyncDatabase;
   clock: Clock;
   jobs: JobService;
   tasks: TaskRegistry;
@@ -70,13 +68,19 @@ export class ScheduleService {
   private readonly timers: Timers;
   private timer: unknown = null;
   private started = false;
-  /** Recording the outcomes of jobs still running, so close() can wait for them. */
+  /** Runs being recorded after their call (a job's outcome, a run that could not start), so close() can wait for them. */
   private readonly following = new Set<Promise<void>>();
+  /** The wake in progress: the next one waits for its end, and idle() too. */
+  private waking: Promise<void> | null = null;
+  /** Asked to look again while a wake was in progress: it does at the wake's end. */
+  private lookAgain = false;
+  /** Counts the times the timer was set: a due time read before a later one was asked for is dropped. */
+  private arming = 0;
 
   constructor(private readonly deps: ScheduleDeps) {
     this.timers = deps.timers ?? systemTimers;
     this.tasks = deps.tasks;
-    this.store = new ScheduleStore({ db: deps.db, clock: deps.clock, newId: deps.newId, tasks: deps.tasks, localZone: deps.localZone ?? machineZone });
+    this.store = new ScheduleStore({ db: deps.data, clock: deps.clock, newId: deps.newId, tasks: deps.tasks, localZone: deps.localZone ?? machineZone });
   }
 
   /** Starts running schedules: catches up what was missed, then wakes at each due time. */
@@ -89,41 +93,42 @@ export class ScheduleService {
   /** Stops the timer; jobs already started run on (the job service stops them at close). */
   stop(): void {
     this.started = false;
+    this.arming++;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
   }
 
-  /** Resolves once the outcome of every job this service started is recorded. */
+  /** Resolves once the wake in progress has ended and every run this service started is recorded. */
   async idle(): Promise<void> {
-    while (this.following.size > 0) await Promise.all([...this.following]);
+    while (this.waking || this.following.size > 0) await Promise.all([this.waking, ...this.following]);
   }
 
-  list(): Schedule[] {
+  list(): Promise<Schedule[]> {
     return this.store.list();
   }
 
   async create(input: ScheduleInput, caller: Principal): Promise<Schedule> {
     await this.authorize(input.task, input.params, caller);
-    const created = this.store.create(input, actorName(caller));
+    const created = await this.store.create(input, actorName(caller));
     this.rearm();
     return created;
   }
 
   async update(change: ScheduleChange, caller: Principal): Promise<Schedule> {
-    const current = this.store.row(change.id);
+    const current = await this.store.row(change.id);
     await this.authorize(change.task ?? current.task, change.params ?? current.params, caller);
-    const updated = this.store.update(change);
+    const updated = await this.store.update(change);
     this.rearm();
     return updated;
   }
 
-  delete(id: string): { id: string } {
-    const deleted = this.store.delete(id);
+  async delete(id: string): Promise<{ id: string }> {
+    const deleted = await this.store.delete(id);
     this.rearm();
     return deleted;
   }
 
-  runs(id: string, limit: number): ScheduleRun[] {
+  runs(id: string, limit: number): Promise<ScheduleRun[]> {
     return this.store.runs(id, limit);
   }
 
@@ -136,7 +141,7 @@ export class ScheduleService {
    * its error thrown; a schedule whose previous job still runs is refused (CONFLICT).
    */
   async runNow(id: string, caller: Principal): Promise<Job> {
-    const row = this.store.row(id);
+    const row = await this.store.row(id);
     await this.authorize(row.task, row.params, caller);
     return this.launch(row, { dueAt: this.deps.clock.now(), caughtUp: false, trigger: 'manual', createdBy: actorName(caller) });
   }
@@ -158,20 +163,47 @@ export class ScheduleService {
   private tick(): void {
     this.timer = null;
     if (!this.started) return;
+    // One wake at a time: two would both find the same due time not yet handled.
+    if (this.waking) {
+      this.lookAgain = true;
+      return;
+    }
+    this.lookAgain = false;
+    // A wake is a transaction of its own, never part of whatever started the scheduler.
+    const wake = this.deps.data
+      .detached(() => this.wake())
+      .finally(() => {
+        this.waking = null;
+      });
+    this.waking = wake;
+  }
+
+  private async wake(): Promise<void> {
     const now = this.deps.clock.now();
-    this.deps.turns
-      .transaction(async () => {
-        for (const row of this.store.enabledRows()) {
+    try {
+      await this.deps.data.transaction(async () => {
+        for (const row of await this.store.enabledRows()) {
           try {
-            await this.runIfDue(row, now);
+            // A savepoint each: one schedule's failed statement undoes its own work only, never the others'.
+            await this.deps.data.transaction(() => this.runIfDue(row, now));
           } catch (error) {
             // One schedule's trouble (its run could not be recorded) never holds up the others.
             this.deps.logger.error({ err: error, schedule: row.name }, 'scheduled run could not be handled');
           }
         }
-      })
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'schedules could not be read'))
-      .finally(() => this.arm(true));
+      });
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'schedules could not be read');
+    }
+    // Asked to look again meanwhile (a schedule changed): what is due now runs at once.
+    const changed = this.lookAgain;
+    this.lookAgain = false;
+    await this.arm(!changed);
+    // A change committed while the timer was being set may not have been read: read again.
+    while (this.lookAgain && this.started) {
+      this.lookAgain = false;
+      await this.arm(false);
+    }
   }
 
   private async runIfDue(row: ScheduleRow, now: number): Promise<void> {
@@ -180,7 +212,7 @@ export class ScheduleService {
     const dueAt = Math.max(first, latestDue(row, now) ?? first);
     const missed = now - dueAt > LATE_AFTER_MS;
     if (missed && !row.catchUp) {
-      this.store.setLastDue(row.id, dueAt);
+      await this.store.setLastDue(row.id, dueAt);
       this.deps.logger.info({ schedule: row.name, dueAt }, 'missed scheduled run skipped (catch-up is off)');
       return;
     }
@@ -195,18 +227,18 @@ export class ScheduleService {
 
   /** Starts the task's job and records the run, in one transaction; throws when nothing started. */
   private async launch(row: ScheduleRow, how: Launch): Promise<Job> {
-    const { turns, clock } = this.deps;
+    const { data, clock } = this.deps;
     const { store } = this;
     const now = clock.now();
     const scheduled = how.trigger === 'schedule';
-    const outcome = await turns.transaction(async (): Promise<{ job: Job; runId: number } | { error: AppError; failedRun?: NewRun }> => {
+    const outcome = await data.transaction(async (): Promise<{ job: Job; runId: number } | { error: AppError; failedRun?: NewRun }> => {
       const busy = await this.busyJob(row.id);
       if (busy) {
         const error = new AppError('CONFLICT', `"${row.name}" is still running (job ${busy}).`, {
           hint: 'Wait for that job to finish, or cancel it, then run the schedule again.',
         });
         if (!scheduled) return { error };
-        store.addRun({
+        await store.addRun({
           scheduleId: row.id,
           jobId: null,
           dueAt: how.dueAt,
@@ -217,14 +249,14 @@ export class ScheduleService {
           caughtUp: how.caughtUp,
           trigger: how.trigger,
         });
-        store.setLastDue(row.id, how.dueAt);
+        await store.setLastDue(row.id, how.dueAt);
         return { error };
       }
       let job: Job | null = null;
       let error: AppError | null = null;
       try {
         // In a savepoint: what a task wrote before it threw is undone, its failure still recorded.
-        job = await turns.transaction(() => this.startTask(row, how.createdBy));
+        job = await data.transaction(() => this.startTask(row, how.createdBy));
       } catch (cause) {
         error = toAppError(cause);
       }
@@ -239,16 +271,17 @@ export class ScheduleService {
         caughtUp: how.caughtUp,
         trigger: how.trigger,
       };
-      if (scheduled) store.setLastDue(row.id, how.dueAt);
+      if (scheduled) await store.setLastDue(row.id, how.dueAt);
       const failure = error ?? new AppError('INTERNAL', 'The task did not start.', { hint: 'See the log.' });
       // A run asked for by a call that now fails: its record outlives the call's rollback.
       if (!job && !scheduled) return { error: failure, failedRun: attempt };
-      const run = store.addRun(attempt);
+      const run = await store.addRun(attempt);
       return job ? { job, runId: run.id } : { error: failure };
     });
     if ('error' in outcome) {
       const { failedRun } = outcome;
-      if (failedRun) void this.deps.turns.next(() => store.addRun(failedRun));
+      // Written once the call's transaction has ended (rolled back), outside it.
+      if (failedRun) this.afterCall('a run that could not start', () => store.addRun(failedRun));
       throw outcome.error;
     }
     this.follow(outcome.runId, outcome.job.id);
@@ -281,7 +314,7 @@ export class ScheduleService {
 
   /** The job of a run of this schedule that is still going; settles runs whose job has ended. */
   private async busyJob(scheduleId: string): Promise<string | null> {
-    for (const run of this.store.openRuns(scheduleId)) {
+    for (const run of await this.store.openRuns(scheduleId)) {
       let job: Job | null = null;
       try {
         if (run.jobId !== null) job = await this.deps.jobs.get(run.jobId);
@@ -289,43 +322,61 @@ export class ScheduleService {
         job = null;
       }
       if (job && !isFinished(job)) return job.id;
-      this.record(run.id, job);
+      await this.record(run.id, job);
     }
     return null;
   }
 
+  /** Records the run's outcome once its job ends. */
   private follow(runId: number, jobId: string): void {
-    const recorded = this.deps.jobs
-      .waitFor(jobId)
-      .then((job) => this.deps.turns.apart(() => this.record(runId, job)))
-      .catch((error: unknown) => this.deps.logger.error({ err: error, jobId }, 'scheduled run outcome could not be recorded'))
-      .finally(() => this.following.delete(recorded));
-    this.following.add(recorded);
+    const { jobs } = this.deps;
+    this.afterCall('a scheduled run’s outcome', async () => this.record(runId, await jobs.waitFor(jobId)), { jobId });
   }
 
-  /** Copies a finished job's outcome to its run (a job that vanished counts as interrupted). */
-  private record(runId: number, job: Job | null): void {
+  /**
+   * Runs `work` outside the caller's transaction once it has ended (the call's or the wake's), in
+   * turns of its own; close() waits for it. A failure is logged: the caller has long answered.
+   */
+  private afterCall(what: string, work: () => Promise<unknown>, context: Record<string, unknown> = {}): void {
+    const written: Promise<void> = this.deps.data
+      .detached(work)
+      .then(() => undefined)
+      .catch((error: unknown) => this.deps.logger.error({ err: error, what, ...context }, 'a scheduled run could not be recorded'))
+      .finally(() => this.following.delete(written));
+    this.following.add(written);
+  }
+
+  /** Copies a finished job's outcome to its run, once (a job that vanished counts as interrupted). */
+  private async record(runId: number, job: Job | null): Promise<void> {
     const finishedAt = job?.finishedAt ?? this.deps.clock.now();
-    if (!job) {
-      this.store.finishRun(runId, { finishedAt, outcome: 'failed', errorCode: 'INTERRUPTED' });
-      return;
-    }
-    const outcome = job.status === 'succeeded' || job.status === 'cancelled' ? job.status : 'failed';
-    this.store.finishRun(runId, { finishedAt, outcome, errorCode: job.error?.code ?? null });
+    let end: RunEnd;
+    if (!job) end = { finishedAt, outcome: 'failed', errorCode: 'INTERRUPTED' };
+    else end = { finishedAt, outcome: job.status === 'succeeded' || job.status === 'cancelled' ? job.status : 'failed', errorCode: job.error?.code ?? null };
+    await this.store.finishRun(runId, end);
   }
 
-  /** After a change: look again now rather than at the next planned wake. */
+  /**
+   * After a change: look again now rather than at the next planned wake, once the change has
+   * committed (never for one that rolls back), so the look reads it.
+   */
   private rearm(): void {
-    if (this.started) this.arm(false);
+    const { data } = this.deps;
+    data.afterCommit(() => {
+      if (!this.started) return;
+      if (this.waking) this.lookAgain = true;
+      // Outside the transaction that just committed: its connection is being handed back.
+      else void data.detached(() => this.arm(false));
+    });
   }
 
-  private arm(afterTick: boolean): void {
+  /** Sets the timer for the next due time of any enabled schedule, at most a minute away. */
+  private async arm(afterTick: boolean): Promise<void> {
     if (!this.started) return;
-    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    const arming = ++this.arming;
     const now = this.deps.clock.now();
     let wait = MAX_WAIT_MS;
     try {
-      for (const row of this.store.enabledRows()) {
+      for (const row of await this.store.enabledRows()) {
         const due = nextDue(row, row.lastDueAt ?? row.createdAt);
         if (due === null) continue;
         // Still due right after a tick: its run could not be recorded; try again at the next wake.
@@ -335,6 +386,9 @@ export class ScheduleService {
     } catch (error) {
       this.deps.logger.error({ err: error }, 'schedules could not be read');
     }
+    // Stopped, or set again meanwhile from a later read: that one stands.
+    if (!this.started || arming !== this.arming) return;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = this.timers.setTimeout(() => this.tick(), wait);
   }
 }

@@ -1,16 +1,22 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import { AppError, validationError, zodIssues, type ValidationIssue } from '@shared/api/errors';
 import { RUN_OUTCOMES, RUN_TRIGGERS, type RunOutcome, type RunTrigger, type Schedule, type ScheduleRun } from '@shared/api/schedules';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
+import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
 import { canonicalZone, nextDue, timingIssues } from './cron';
-import { scheduleRunsTable, schedulesTable, type ScheduleRow, type ScheduleRunRow } from './table';
+import type { ScheduleRow } from './table';
 import type { TaskRegistry } from './tasks';
 
-/** The schedules and their run history: rows in, API shapes out, every input checked. */
+/**
+ * The schedules and their run history on either engine (docs/architecture.md §4, §8): rows in, API
+ * shapes out, every input checked, each query written once and each table read through its one
+ * mapper. Inside a call's or a wake's transaction a store joins it, so a schedule's change or a
+ * run commits with it or not at all; outside one each write takes a turn of its own.
+ */
 
 export interface ScheduleStoreDeps {
-  db: Db;
+  db: AsyncDatabase;
   clock: Clock;
   newId: () => string;
   tasks: TaskRegistry;
@@ -52,21 +58,94 @@ export interface NewRun {
   trigger: RunTrigger;
 }
 
-const isOutcome = (value: string | null): value is RunOutcome => value !== null && (RUN_OUTCOMES as readonly string[]).includes(value);
-const isTrigger = (value: string): value is RunTrigger => (RUN_TRIGGERS as readonly string[]).includes(value);
+/** How a run ended. */
+export interface RunEnd {
+  finishedAt: number;
+  outcome: Exclude<RunOutcome, 'running'>;
+  errorCode: string | null;
+}
 
-export function toRun(row: ScheduleRunRow): ScheduleRun {
+function badValue(column: string, value: unknown): AppError {
+  return new AppError('INTERNAL', `The database returned ${JSON.stringify(value)} for ${column}, which Guardian does not know.`, {
+    hint: 'The database may have been changed by hand or by another program; check its schema with guardian db check.',
+    retryable: false,
+  });
+}
+
+const SCHEDULE_COLUMNS = ['id', 'name', 'task', 'params', 'cron', 'timezone', 'enabled', 'catch_up', 'created_at', 'created_by', 'updated_at', 'last_due_at'];
+// "trigger" is a keyword of both engines' SQL: quoted wherever it is named.
+const RUN_COLUMNS = ['id', 'schedule_id', 'job_id', 'due_at', 'started_at', 'finished_at', 'outcome', 'error_code', 'caught_up', 'trigger'];
+
+/** Columns to select, each quoted, of `table` when given (a join) and renamed `<prefix><name>` when asked. */
+const columns = (names: string[], table = '', prefix = '') =>
+  sql.raw(names.map((name) => `${table ? `${table}.` : ''}"${name}"${prefix ? ` AS ${prefix}${name}` : ''}`).join(', '));
+const SCHEDULE = columns(SCHEDULE_COLUMNS);
+const RUN = columns(RUN_COLUMNS);
+
+/** A schedule's columns, and its last run's beside them as `run_…` (null when it never ran). */
+const WITH_LAST_RUN = sql`
+  SELECT ${columns(SCHEDULE_COLUMNS, 's')}, ${columns(RUN_COLUMNS, 'r', 'run_')}
+  FROM schedules s
+  LEFT JOIN schedule_runs r ON r.id = (
+    SELECT id FROM schedule_runs WHERE schedule_id = s.id ORDER BY started_at DESC, id DESC LIMIT 1
+  )`;
+
+const Params = z.record(z.string(), z.unknown());
+
+function paramsOf(row: Row): Record<string, unknown> {
+  const value = read.json(row, 'params');
+  const parsed = Params.safeParse(value);
+  if (!parsed.success) throw badValue('schedules.params', value);
+  return parsed.data;
+}
+
+/** The schedules table's mapper. */
+function scheduleOf(row: Row): ScheduleRow {
   return {
-    id: row.id,
-    scheduleId: row.scheduleId,
-    jobId: row.jobId,
-    dueAt: row.dueAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-    outcome: isOutcome(row.outcome) ? row.outcome : 'running',
-    errorCode: row.errorCode,
-    caughtUp: row.caughtUp,
-    trigger: isTrigger(row.trigger) ? row.trigger : 'schedule',
+    id: read.text(row, 'id'),
+    name: read.text(row, 'name'),
+    task: read.text(row, 'task'),
+    params: paramsOf(row),
+    cron: read.text(row, 'cron'),
+    timezone: read.text(row, 'timezone'),
+    enabled: read.boolean(row, 'enabled'),
+    catchUp: read.boolean(row, 'catch_up'),
+    createdAt: read.number(row, 'created_at'),
+    createdBy: read.text(row, 'created_by'),
+    updatedAt: read.number(row, 'updated_at'),
+    lastDueAt: read.numberOrNull(row, 'last_due_at'),
+  };
+}
+
+function outcomeOf(row: Row, column: string): RunOutcome {
+  const value = read.textOrNull(row, column);
+  // No outcome yet: its job is running (or ended without being recorded).
+  if (value === null) return 'running';
+  const outcome = RUN_OUTCOMES.find((known) => known === value);
+  if (!outcome || outcome === 'running') throw badValue(`schedule_runs.${column}`, value);
+  return outcome;
+}
+
+function triggerOf(row: Row, column: string): RunTrigger {
+  const value = read.text(row, column);
+  const trigger = RUN_TRIGGERS.find((known) => known === value);
+  if (!trigger) throw badValue(`schedule_runs.${column}`, value);
+  return trigger;
+}
+
+/** The schedule_runs table's mapper (its columns each under `prefix` when joined). */
+function runOf(row: Row, prefix = ''): ScheduleRun {
+  return {
+    id: read.number(row, `${prefix}id`),
+    scheduleId: read.text(row, `${prefix}schedule_id`),
+    jobId: read.textOrNull(row, `${prefix}job_id`),
+    dueAt: read.number(row, `${prefix}due_at`),
+    startedAt: read.number(row, `${prefix}started_at`),
+    finishedAt: read.numberOrNull(row, `${prefix}finished_at`),
+    outcome: outcomeOf(row, `${prefix}outcome`),
+    errorCode: read.textOrNull(row, `${prefix}error_code`),
+    caughtUp: read.boolean(row, `${prefix}caught_up`),
+    trigger: triggerOf(row, `${prefix}trigger`),
   };
 }
 
@@ -75,44 +154,36 @@ function notFound(id: string): AppError {
 }
 
 export class ScheduleStore {
-  // The scheduler reads this at every wake (at least once a minute, twice per wake): built once,
-  // since building and preparing the query cost far more than running it. It still reads the rows
-  // each time, so a schedule another process changed is seen at the next wake.
-  private readonly enabled;
+  constructor(private readonly deps: ScheduleStoreDeps) {}
 
-  constructor(private readonly deps: ScheduleStoreDeps) {
-    this.enabled = deps.db.select().from(schedulesTable).where(eq(schedulesTable.enabled, true)).prepare();
+  /** By name, in the same order on both engines (code points: PostgreSQL's collation would follow its locale). */
+  async list(): Promise<Schedule[]> {
+    const byName = this.deps.db.dialect === 'postgres' ? sql`s.name COLLATE "C"` : sql`s.name`;
+    return this.views(sql`${WITH_LAST_RUN} ORDER BY ${byName}`);
   }
 
-  list(): Schedule[] {
-    const now = this.deps.clock.now();
-    return this.deps.db
-      .select()
-      .from(schedulesTable)
-      .orderBy(schedulesTable.name)
-      .all()
-      .map((row) => this.view(row, now));
+  async get(id: string): Promise<Schedule> {
+    const [schedule] = await this.views(sql`${WITH_LAST_RUN} WHERE s.id = ${id}`);
+    if (!schedule) throw notFound(id);
+    return schedule;
   }
 
-  get(id: string): Schedule {
-    return this.view(this.row(id), this.deps.clock.now());
-  }
-
-  row(id: string): ScheduleRow {
-    const row = this.deps.db.select().from(schedulesTable).where(eq(schedulesTable.id, id)).get();
+  async row(id: string): Promise<ScheduleRow> {
+    const row = await this.deps.db.get(sql`SELECT ${SCHEDULE} FROM schedules WHERE id = ${id}`, scheduleOf);
     if (!row) throw notFound(id);
     return row;
   }
 
-  enabledRows(): ScheduleRow[] {
-    return this.enabled.all();
+  /** The schedules the scheduler runs; read afresh at every wake, so one another process changed is seen at the next. */
+  enabledRows(): Promise<ScheduleRow[]> {
+    return this.deps.db.all(sql`SELECT ${SCHEDULE} FROM schedules WHERE enabled = ${true}`, scheduleOf);
   }
 
-  create(input: ScheduleInput, createdBy: string): Schedule {
-    const { clock, newId, localZone } = this.deps;
+  async create(input: ScheduleInput, createdBy: string): Promise<Schedule> {
+    const { clock, newId, localZone, db } = this.deps;
     const now = clock.now();
     const timezone = this.checked({ ...input, timezone: input.timezone ?? localZone() }, now);
-    this.assertNameFree(input.name);
+    await this.assertNameFree(input.name);
     const row: ScheduleRow = {
       id: newId(),
       name: input.name,
@@ -128,13 +199,16 @@ export class ScheduleStore {
       // Due times are counted from the creation (createdAt) until the first one is handled.
       lastDueAt: null,
     };
-    this.deps.db.insert(schedulesTable).values(row).run();
-    return this.view(row, now);
+    await db.run(sql`
+      INSERT INTO schedules (id, name, task, params, cron, timezone, enabled, catch_up, created_at, created_by, updated_at, last_due_at)
+      VALUES (${row.id}, ${row.name}, ${row.task}, ${jsonParam(row.params)}, ${row.cron}, ${row.timezone}, ${row.enabled}, ${row.catchUp},
+        ${row.createdAt}, ${row.createdBy}, ${row.updatedAt}, ${row.lastDueAt})`);
+    return this.view(row, null, now);
   }
 
-  update(change: ScheduleChange): Schedule {
+  async update(change: ScheduleChange): Promise<Schedule> {
     const now = this.deps.clock.now();
-    const current = this.row(change.id);
+    const current = await this.row(change.id);
     const next = {
       name: change.name ?? current.name,
       task: change.task ?? current.task,
@@ -145,76 +219,78 @@ export class ScheduleStore {
       catchUp: change.catchUp ?? current.catchUp,
     };
     const timezone = this.checked(next, now);
-    if (next.name !== current.name) this.assertNameFree(next.name);
+    if (next.name !== current.name) await this.assertNameFree(next.name);
     const retimed = next.cron !== current.cron || timezone !== current.timezone || (next.enabled && !current.enabled);
-    this.deps.db
-      .update(schedulesTable)
-      .set({
-        ...next,
-        timezone,
-        updatedAt: now,
-        // A new time, or a schedule enabled again, counts from now: what it would have run before is not caught up.
-        ...(retimed ? { lastDueAt: now } : {}),
-      })
-      .where(eq(schedulesTable.id, change.id))
-      .run();
+    // A new time, or a schedule enabled again, counts from now: what it would have run before is not caught up.
+    const lastDue = retimed ? sql`, last_due_at = ${now}` : sql``;
+    await this.deps.db.run(sql`
+      UPDATE schedules SET name = ${next.name}, task = ${next.task}, params = ${jsonParam(next.params)}, cron = ${next.cron},
+        timezone = ${timezone}, enabled = ${next.enabled}, catch_up = ${next.catchUp}, updated_at = ${now}${lastDue}
+      WHERE id = ${change.id}`);
     return this.get(change.id);
   }
 
-  delete(id: string): { id: string } {
-    const result = this.deps.db.delete(schedulesTable).where(eq(schedulesTable.id, id)).run();
-    if (result.changes === 0) throw notFound(id);
+  /** Removes a schedule; its runs go with it (the foreign key cascades). */
+  async delete(id: string): Promise<{ id: string }> {
+    const { changes } = await this.deps.db.run(sql`DELETE FROM schedules WHERE id = ${id}`);
+    if (changes === 0) throw notFound(id);
     return { id };
   }
 
   /** Marks a due time handled (run, skipped as busy, or skipped as missed). */
-  setLastDue(id: string, dueAt: number): void {
-    this.deps.db.update(schedulesTable).set({ lastDueAt: dueAt }).where(eq(schedulesTable.id, id)).run();
+  async setLastDue(id: string, dueAt: number): Promise<void> {
+    await this.deps.db.run(sql`UPDATE schedules SET last_due_at = ${dueAt} WHERE id = ${id}`);
   }
 
-  runs(scheduleId: string, limit: number): ScheduleRun[] {
-    this.row(scheduleId);
-    return this.deps.db
-      .select()
-      .from(scheduleRunsTable)
-      .where(eq(scheduleRunsTable.scheduleId, scheduleId))
-      .orderBy(desc(scheduleRunsTable.startedAt), desc(scheduleRunsTable.id))
-      .limit(limit)
-      .all()
-      .map(toRun);
+  /** Newest first; runs started in the same millisecond by id, the later first. */
+  async runs(scheduleId: string, limit: number): Promise<ScheduleRun[]> {
+    await this.row(scheduleId);
+    return this.deps.db.all(
+      sql`SELECT ${RUN} FROM schedule_runs WHERE schedule_id = ${scheduleId}
+        ORDER BY started_at DESC, id DESC LIMIT ${limit}`,
+      (row) => runOf(row),
+    );
   }
 
-  addRun(run: NewRun): ScheduleRun {
-    const row = this.deps.db.insert(scheduleRunsTable).values(run).returning().get();
-    return toRun(row);
+  /** Records a run, in the caller's transaction when there is one. */
+  async addRun(run: NewRun): Promise<ScheduleRun> {
+    // A transaction (or the caller's savepoint): an INSERT that returns its row is a write on both engines.
+    const added = await this.deps.db.transaction((tx) =>
+      tx.get(
+        sql`INSERT INTO schedule_runs (schedule_id, job_id, due_at, started_at, finished_at, outcome, error_code, caught_up, "trigger")
+          VALUES (${run.scheduleId}, ${run.jobId}, ${run.dueAt}, ${run.startedAt}, ${run.finishedAt}, ${run.outcome}, ${run.errorCode},
+            ${run.caughtUp}, ${run.trigger})
+          RETURNING ${RUN}`,
+        (row) => runOf(row),
+      ),
+    );
+    if (!added) throw new AppError('INTERNAL', 'The database did not return the run it recorded.', { hint: 'See the log.', retryable: true });
+    return added;
   }
 
-  finishRun(id: number, fields: { finishedAt: number; outcome: Exclude<RunOutcome, 'running'>; errorCode: string | null }): void {
-    this.deps.db.update(scheduleRunsTable).set(fields).where(eq(scheduleRunsTable.id, id)).run();
+  /** Settles a run's outcome, once: false when it already has one (or is gone). */
+  async finishRun(id: number, end: RunEnd): Promise<boolean> {
+    const { changes } = await this.deps.db.run(sql`
+      UPDATE schedule_runs SET finished_at = ${end.finishedAt}, outcome = ${end.outcome}, error_code = ${end.errorCode}
+      WHERE id = ${id} AND outcome IS NULL`);
+    return changes > 0;
   }
 
   /** Runs of a schedule with no outcome yet: their jobs are running, or ended without being recorded. */
-  openRuns(scheduleId?: string): ScheduleRunRow[] {
-    const open = isNull(scheduleRunsTable.outcome);
-    return this.deps.db
-      .select()
-      .from(scheduleRunsTable)
-      .where(scheduleId === undefined ? open : and(open, eq(scheduleRunsTable.scheduleId, scheduleId)))
-      .all();
+  openRuns(scheduleId: string): Promise<ScheduleRun[]> {
+    return this.deps.db.all(sql`SELECT ${RUN} FROM schedule_runs WHERE schedule_id = ${scheduleId} AND outcome IS NULL ORDER BY id`, (row) => runOf(row));
   }
 
-  private lastRun(scheduleId: string): ScheduleRun | null {
-    const row = this.deps.db
-      .select()
-      .from(scheduleRunsTable)
-      .where(eq(scheduleRunsTable.scheduleId, scheduleId))
-      .orderBy(desc(scheduleRunsTable.startedAt), desc(scheduleRunsTable.id))
-      .limit(1)
-      .get();
-    return row ? toRun(row) : null;
+  private async views(query: SQL): Promise<Schedule[]> {
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db.all(query, (row) => ({
+      schedule: scheduleOf(row),
+      lastRun: row.run_id === null || row.run_id === undefined ? null : runOf(row, 'run_'),
+    }));
+    return rows.map(({ schedule, lastRun }) => this.view(schedule, lastRun, now));
   }
 
-  private view(row: ScheduleRow, now: number): Schedule {
+  private view(row: ScheduleRow, lastRun: ScheduleRun | null, now: number): Schedule {
     return {
       id: row.id,
       name: row.name,
@@ -228,13 +304,13 @@ export class ScheduleStore {
       createdBy: row.createdBy,
       updatedAt: row.updatedAt,
       nextRunAt: row.enabled ? nextDue(row, now) : null,
-      lastRun: this.lastRun(row.id),
+      lastRun,
     };
   }
 
-  private assertNameFree(name: string): void {
-    const taken = this.deps.db.select({ id: schedulesTable.id }).from(schedulesTable).where(eq(schedulesTable.name, name)).get();
-    if (taken) {
+  private async assertNameFree(name: string): Promise<void> {
+    const taken = await this.deps.db.get(sql`SELECT id FROM schedules WHERE name = ${name}`, (row) => read.text(row, 'id'));
+    if (taken !== undefined) {
       throw new AppError('CONFLICT', `A schedule named "${name}" already exists.`, {
         hint: 'Pick another name, or change the existing schedule.',
         issues: [{ path: ['name'], message: 'Already taken' }],
