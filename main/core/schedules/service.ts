@@ -212,8 +212,7 @@ export class ScheduleService {
     const dueAt = Math.max(first, latestDue(row, now) ?? first);
     const missed = now - dueAt > LATE_AFTER_MS;
     if (missed && !row.catchUp) {
-      await this.store.setLastDue(row.id, dueAt);
-      this.deps.logger.info({ schedule: row.name, dueAt }, 'missed scheduled run skipped (catch-up is off)');
+      if (await this.store.claimDue(row.id, dueAt)) this.deps.logger.info({ schedule: row.name, dueAt }, 'missed scheduled run skipped (catch-up is off)');
       return;
     }
     try {
@@ -232,6 +231,10 @@ export class ScheduleService {
     const now = clock.now();
     const scheduled = how.trigger === 'schedule';
     const outcome = await data.transaction(async (): Promise<{ job: Job; runId: number } | { error: AppError; failedRun?: NewRun }> => {
+      // A due time is handled once, whichever process sharing the database gets to it first.
+      if (scheduled && !(await store.claimDue(row.id, how.dueAt))) {
+        return { error: new AppError('CONFLICT', `"${row.name}" was already run for this time.`, { hint: 'Nothing to do: it runs again at its next time.' }) };
+      }
       const busy = await this.busyJob(row.id);
       if (busy) {
         const error = new AppError('CONFLICT', `"${row.name}" is still running (job ${busy}).`, {
@@ -249,7 +252,6 @@ export class ScheduleService {
           caughtUp: how.caughtUp,
           trigger: how.trigger,
         });
-        await store.setLastDue(row.id, how.dueAt);
         return { error };
       }
       let job: Job | null = null;
@@ -271,7 +273,6 @@ export class ScheduleService {
         caughtUp: how.caughtUp,
         trigger: how.trigger,
       };
-      if (scheduled) await store.setLastDue(row.id, how.dueAt);
       const failure = error ?? new AppError('INTERNAL', 'The task did not start.', { hint: 'See the log.' });
       // A run asked for by a call that now fails: its record outlives the call's rollback.
       if (!job && !scheduled) return { error: failure, failedRun: attempt };

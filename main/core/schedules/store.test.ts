@@ -262,6 +262,68 @@ describe.each(['sqlite', 'postgres'] as const)('schedules on %s', (engine) => {
     for (const { id } of [ok, broken]) expect(await lastDue(id)).toBe(due);
   });
 
+  // On SQLite another process waits for the file's write lock, which one test process cannot show:
+  // two engines in it would block each other's event loop in that wait.
+  it.runIf(engine === 'postgres')('two schedulers sharing the database run a due time once between them', async () => {
+    const { another } = await engines.fresh(engine);
+    const shared = [another(), another()];
+    const schedulers = shared.map((data) => {
+      const theirJobs = new JobService({
+        data,
+        events: new EventBus(),
+        clock: time,
+        logger: silentLogger(),
+        metrics: createMetrics(),
+        newId: () => crypto.randomUUID(),
+      });
+      const theirTasks = new TaskRegistry();
+      theirTasks.registerTask({
+        kind: 'test.ok',
+        summary: 'Succeeds.',
+        params: NO_PARAMS,
+        permission: 'jobs:write',
+        start: async (_params, createdBy) => {
+          // Holds the wake open a moment: the other scheduler has read the schedule, due, before this commits.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return theirJobs.start({ kind: 'test.ok', title: 'ok', createdBy }, async () => ({ ok: true }));
+        },
+      });
+      const service = new ScheduleService({
+        data,
+        clock: time,
+        jobs: theirJobs,
+        tasks: theirTasks,
+        owners: async () => LOCAL_OWNER,
+        logger: silentLogger(),
+        newId: () => crypto.randomUUID(),
+        timers: time,
+      });
+      return { data, service, jobs: theirJobs };
+    });
+    try {
+      const [first] = schedulers;
+      if (!first) throw new Error('no scheduler');
+      const created = await first.service.store.create(
+        { name: 'once', task: 'test.ok', params: {}, cron: '0 3 * * *', timezone: 'UTC', enabled: true, catchUp: true },
+        'user:ada',
+      );
+      const due = Date.parse('2026-05-04T03:00:00.000Z');
+      await first.data.run(sql`UPDATE schedules SET last_due_at = ${due - 24 * HOUR} WHERE id = ${created.id}`);
+
+      for (const { service } of schedulers) service.start();
+      await Promise.all(schedulers.map(({ service }) => service.idle()));
+
+      expect(await first.service.store.runs(created.id, 5)).toMatchObject([{ dueAt: due, outcome: 'succeeded', caughtUp: true }]);
+    } finally {
+      for (const { service, jobs: theirJobs, data } of schedulers) {
+        service.stop();
+        await theirJobs.shutdown();
+        await service.idle();
+        await data.close();
+      }
+    }
+  });
+
   it('a due time while the schedule’s job still runs is skipped as BUSY; the job’s end settles its run', async () => {
     const slow = await schedule('slow', { task: 'test.slow' });
     const job = await service.runNow(slow.id, LOCAL_OWNER);

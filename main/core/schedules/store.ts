@@ -237,9 +237,16 @@ export class ScheduleStore {
     return { id };
   }
 
-  /** Marks a due time handled (run, skipped as busy, or skipped as missed). */
-  async setLastDue(id: string, dueAt: number): Promise<void> {
-    await this.deps.db.run(sql`UPDATE schedules SET last_due_at = ${dueAt} WHERE id = ${id}`);
+  /**
+   * Marks a due time handled (run, skipped as busy, or skipped as missed), unless it already is:
+   * false when a later or the same due time was handled meanwhile (another process sharing the
+   * database ran it; on PostgreSQL its wake holds the row until it commits, then this sees it).
+   */
+  async claimDue(id: string, dueAt: number): Promise<boolean> {
+    const { changes } = await this.deps.db.run(
+      sql`UPDATE schedules SET last_due_at = ${dueAt} WHERE id = ${id} AND (last_due_at IS NULL OR last_due_at < ${dueAt})`,
+    );
+    return changes > 0;
   }
 
   /** Newest first; runs started in the same millisecond by id, the later first. */
