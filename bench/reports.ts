@@ -55,7 +55,7 @@ async function inWorker(core: Core, input: ReportInput): Promise<number> {
 async function inThread(core: Core, input: ReportInput, path: string): Promise<number> {
   const parsed = ReportInput.parse(input);
   if (!('from' in parsed.period)) throw new Error('the bench uses a custom period');
-  const servers = core.servers.all({});
+  const servers = await core.servers.all({});
   const task: ReportTask = {
     database: core.database.sqlite.name,
     path,

@@ -130,7 +130,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const interrupted = await jobs.recoverInterrupted();
   if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
   // A secret linked to a server goes to its host (SecretStore.use): a new host has to be linked again.
-  const servers = new ServerService({ db, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
+  const servers = new ServerService({ data, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
   const startedAt = clock.now();
   const authStore = new AuthStore(data);
   const stamp = stamper(data, (what, error) => logger.warn({ err: error, what }, 'could not record a last-used time'));
@@ -203,8 +203,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     jobs,
     clock,
     importDeps: {
-      sqlite,
-      turns: data,
+      data,
       servers,
       events,
       checks: { assertAllowed: (spec) => health.assertDefaultCheckAllowed(spec), add: (server, spec) => health.addDefaultCheck(server, spec) },

@@ -112,7 +112,7 @@ function configOptions(command: Command): Command {
 }
 
 async function findServer(core: Core, ref: string): Promise<Server> {
-  const id = ServerId.safeParse(ref).success ? ref : core.servers.findByName(ref)?.id;
+  const id = ServerId.safeParse(ref).success ? ref : (await core.servers.findByName(ref))?.id;
   if (!id) throw new AppError('NOT_FOUND', `There is no server named "${ref}".`, { hint: 'See "guardian servers list".' });
   return core.router.invoke(LOCAL_OWNER, 'servers.get', { id }, CLI);
 }

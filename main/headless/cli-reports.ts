@@ -57,14 +57,19 @@ function periodOf(options: ExportOptions): unknown {
   return { from: options.from, to: options.to };
 }
 
-function serverIdsOf(core: Core, refs: readonly string[] | undefined): string[] | undefined {
+async function serverIdsOf(core: Core, refs: readonly string[] | undefined): Promise<string[] | undefined> {
   if (!refs?.length) return undefined;
-  return refs.map((ref) => {
-    if (ServerId.safeParse(ref).success) return ref;
-    const found = core.servers.findByName(ref);
+  const ids: string[] = [];
+  for (const ref of refs) {
+    if (ServerId.safeParse(ref).success) {
+      ids.push(ref);
+      continue;
+    }
+    const found = await core.servers.findByName(ref);
     if (!found) throw new AppError('NOT_FOUND', `There is no server named "${ref}".`, { hint: 'See "guardian servers list".' });
-    return found.id;
-  });
+    ids.push(found.id);
+  }
+  return ids;
 }
 
 /** `guardian report export`: makes a report on a data dir and writes its file where asked (docs/architecture.md §10). */
@@ -95,7 +100,7 @@ export function addReportCommands(program: Command, dataDirOption: () => Option,
           {
             type: options.type,
             period: periodOf(options),
-            scope: { tags: options.tag, environment: options.env, serverIds: serverIdsOf(core, options.server) },
+            scope: { tags: options.tag, environment: options.env, serverIds: await serverIdsOf(core, options.server) },
             format,
             slaTarget: options.sla,
           },

@@ -168,7 +168,7 @@ export function buildProgram(): Command {
     .argument('<name>', 'the server to remove')
     .action(async (name: string, options: { dataDir: string }) => {
       await withCore(options.dataDir, async (core) => {
-        const found = core.servers.findByName(name);
+        const found = await core.servers.findByName(name);
         if (!found) throw new AppError('NOT_FOUND', `There is no server named "${name}".`, { hint: 'See "guardian servers list".' });
         await core.router.invoke(LOCAL_OWNER, 'servers.delete', { id: found.id }, CLI);
         process.stdout.write(`removed ${found.name}\n`);

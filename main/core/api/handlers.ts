@@ -53,14 +53,14 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'servers.list': (input) => servers.list(input),
     'servers.facets': () => servers.facets(),
     'servers.get': ({ id }) => servers.get(id),
-    'servers.create': ({ monitor, ...input }, ctx) => {
+    'servers.create': async ({ monitor, ...input }, ctx) => {
       const spec = defaultCheckSpec(input, monitor);
       // Refused before the server is written, so a refusal leaves nothing behind.
       if (spec) {
         assertMayAddDefaultCheck(who(ctx));
         deps.importDeps.checks.assertAllowed(spec);
       }
-      const server = servers.create(input);
+      const server = await servers.create(input);
       const check = spec ? deps.importDeps.checks.add(server, spec) : null;
       return { ...server, check: spec && check ? { id: check.id, name: check.name, type: spec.type, port: spec.config.port } : null };
     },
@@ -77,7 +77,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         (job) => runImport(deps.importDeps, input.format, input.content, job, { monitor: input.monitor }),
       );
     },
-    'servers.export': ({ format, ...filter }) => exportServers(servers.all(filter), format, clock.now()),
+    'servers.export': async ({ format, ...filter }) => exportServers(await servers.all(filter), format, clock.now()),
     // A probe waits on the network and writes nothing.
     'servers.probe': fromFirstWrite(({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs)),
     'jobs.list': async ({ limit }) => ({ items: await jobs.list(limit) }),

@@ -180,8 +180,8 @@ describe('Router', () => {
 
   it('rolls back a failing audited call but still records the failure', async () => {
     const router = routerWith({
-      'servers.create': (input) => {
-        env.core.servers.create(input);
+      'servers.create': async (input) => {
+        await env.core.servers.create(input);
         throw new Error('disk on fire after the insert');
       },
     });
@@ -202,9 +202,9 @@ describe('Router', () => {
     let fail = true;
     const router = routerWith({
       'servers.create': async ({ monitor: _none, ...input }) => {
-        const first = env.core.servers.create(input);
+        const first = await env.core.servers.create(input);
         await pause();
-        env.core.servers.create({ ...input, name: `${input.name}-twin` });
+        await env.core.servers.create({ ...input, name: `${input.name}-twin` });
         await pause();
         if (fail) throw new AppError('CONFLICT', 'changed its mind after two awaits', { hint: 'a test' });
         return { ...first, check: null };
@@ -226,7 +226,7 @@ describe('Router', () => {
     const router = routerWith({
       'servers.create': async ({ monitor: _none, ...input }) => {
         order.push(`${input.name} begins`);
-        const created = env.core.servers.create(input);
+        const created = await env.core.servers.create(input);
         if (input.name === 'slow') {
           await held;
           order.push('slow fails');
@@ -262,7 +262,7 @@ describe('Router', () => {
       // Like a sign-in: a slow check first (argon2), then its writes.
       'servers.create': fromFirstWrite(async ({ monitor: _none, ...input }) => {
         if (input.name === 'slow') await slowPart;
-        return { ...(await env.core.data.exclusive(() => env.core.servers.create(input))), check: null };
+        return { ...(await env.core.servers.create(input)), check: null };
       }),
     });
     const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
@@ -393,7 +393,7 @@ describe('Router', () => {
     const impatient = new Database(holder.name, { timeout: 0 });
     const impatientData = sqliteEngine(impatient, holder.name, { closeWriter: true });
     const router = routerWith(
-      { 'servers.create': ({ monitor: _none, ...input }) => ({ ...env.core.servers.create(input), check: null }) },
+      { 'servers.create': async ({ monitor: _none, ...input }) => ({ ...(await env.core.servers.create(input)), check: null }) },
       silentLogger(),
       impatientData,
     );

@@ -136,7 +136,7 @@ describe('one event per change, in the same transaction', () => {
     sql(env.core, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN new.action = 'servers.create' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     const refused = await env.core.router.call(ALICE, 'servers.create', { name: 'ghost', host: 'ghost.example.net' }, { origin: 'test' });
     expect(failure(refused).code).toBe('INTERNAL');
-    expect(env.core.servers.findByName('ghost')).toBeUndefined();
+    expect(await env.core.servers.findByName('ghost')).toBeUndefined();
   });
 
   it('records a failed change with its error code and nothing changed', async () => {

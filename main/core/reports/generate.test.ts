@@ -107,9 +107,9 @@ const STATUSES: Record<string, { checks: number; status: string }> = {
   'idle-db': { checks: 1, status: 'paused' },
 };
 
-function statusesByName(byName: typeof STATUSES): ServerStatuses {
+async function statusesByName(byName: typeof STATUSES): Promise<ServerStatuses> {
   const statuses: ServerStatuses = {};
-  for (const server of env.core.servers.all({})) {
+  for (const server of await env.core.servers.all({})) {
     const status = byName[server.name];
     if (status) statuses[server.id] = status;
   }
@@ -117,10 +117,10 @@ function statusesByName(byName: typeof STATUSES): ServerStatuses {
 }
 
 /** The task ReportService.start would hand its worker: the scope's servers (narrowed by serversIn), their statuses, the steps. */
-function taskFor(input: ReportInput, overrides: Partial<ReportTask> = {}): ReportTask {
+async function taskFor(input: ReportInput, overrides: Partial<ReportTask> = {}): Promise<ReportTask> {
   const parsed = ReportInput.parse(input);
   const period = resolvePeriod(parsed.period, START);
-  const servers = parsed.type === 'audit-summary' ? [] : service.serversIn(parsed.scope);
+  const servers = parsed.type === 'audit-summary' ? [] : await service.serversIn(parsed.scope);
   files += 1;
   return {
     database: reader.name,
@@ -131,7 +131,7 @@ function taskFor(input: ReportInput, overrides: Partial<ReportTask> = {}): Repor
     now: START + DAY / 2,
     generatedBy: GENERATED_BY,
     steps: parsed.type === 'audit-summary' ? Math.ceil((period.to - period.from) / DAY) : servers.length,
-    statuses: parsed.type === 'inventory' ? statusesByName(STATUSES) : {},
+    statuses: parsed.type === 'inventory' ? await statusesByName(STATUSES) : {},
     ...overrides,
   };
 }
@@ -145,7 +145,7 @@ interface Made {
 }
 
 async function make(input: ReportInput, overrides: Partial<ReportTask> = {}): Promise<Made> {
-  const task = taskFor(input, overrides);
+  const task = await taskFor(input, overrides);
   const progress: number[] = [];
   await generateReport(reader, task, new AbortController().signal, (done) => progress.push(done));
   const file = readFileSync(task.path);
@@ -318,7 +318,7 @@ describe('the uptime report', () => {
     expect(tagged.fleet).toMatchObject({ servers: 2, results: 20_160, failures: 168 });
     expect(tagged.scope).toEqual({ tags: ['web'], environment: null, serverIds: [] });
 
-    const all = env.core.servers.all({});
+    const all = await env.core.servers.all({});
     const idOf = (name: string) => all.find((server) => server.name === name)?.id ?? '';
     const chosen = csvRows((await make(uptime('csv', { scope: { serverIds: [idOf(HOSTILE), idOf('idle-db')] } }))).text);
     expect(chosen.map((row) => row.server)).toEqual([HOSTILE, 'idle-db']);
@@ -524,7 +524,7 @@ describe('stopping', () => {
 
   it('stops at once on a signal already aborted, with its reason, and opens no file', async () => {
     for (const input of [uptime('pdf'), audit('json')]) {
-      const task = taskFor(input);
+      const task = await taskFor(input);
       const controller = new AbortController();
       const reason = new Error('cancelled by the test');
       controller.abort(reason);
@@ -538,7 +538,7 @@ describe('stopping', () => {
   it('stops while writing when the signal aborts: the file is abandoned, never a complete report', async () => {
     for (const input of [inventory('json'), inventory('html'), uptime('pdf')]) {
       const abort = vi.spyOn(FileSink.prototype, 'abort');
-      const task = taskFor(input);
+      const task = await taskFor(input);
       const controller = new AbortController();
       const progress: number[] = [];
       // Aborted once every server has been read (and, for the PDF, its first chart drawn): the writer must notice.

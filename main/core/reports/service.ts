@@ -69,11 +69,11 @@ export class ReportService {
   }
 
   /** Starts a report job (for a caller already authorised, or a schedule, which also saves a copy). */
-  start(input: ParsedReportInput, requester: Requester, saveCopy?: SaveCopy): Promise<Job> {
+  async start(input: ParsedReportInput, requester: Requester, saveCopy?: SaveCopy): Promise<Job> {
     const { jobs, clock } = this.deps;
     const now = clock.now();
     const period = resolvePeriod(input.period, now);
-    const servers = input.type === 'audit-summary' ? [] : this.serversIn(input.scope);
+    const servers = input.type === 'audit-summary' ? [] : await this.serversIn(input.scope);
     const steps = input.type === 'audit-summary' ? Math.ceil((period.to - period.from) / DAY_MS) : servers.length;
     // The uptime report's charts read each server again when they are drawn.
     const total = input.type === 'uptime' && (input.format === 'pdf' || input.format === 'html') ? steps * 2 : steps;
@@ -90,13 +90,13 @@ export class ReportService {
   }
 
   /** The servers a scope names, in name order; an id that does not exist is refused up front. */
-  serversIn(scope: ParsedReportInput['scope']): Server[] {
-    const matching = this.deps.servers.all({ tags: scope.tags, environment: scope.environment });
+  async serversIn(scope: ParsedReportInput['scope']): Promise<Server[]> {
+    const matching = await this.deps.servers.all({ tags: scope.tags, environment: scope.environment });
     if (!scope.serverIds?.length) return matching;
     const wanted = new Set(scope.serverIds);
     const found = matching.filter((server) => wanted.has(server.id));
     if (found.length < wanted.size) {
-      const known = new Set(this.deps.servers.all({}).map((server) => server.id));
+      const known = new Set((await this.deps.servers.all({})).map((server) => server.id));
       const missing = [...wanted].find((id) => !known.has(id));
       if (missing) throw new AppError('NOT_FOUND', `There is no server with id ${missing}.`, { hint: 'It may have been deleted; pick the servers again.' });
     }

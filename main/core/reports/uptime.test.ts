@@ -46,24 +46,25 @@ beforeEach(async () => {
   ]);
 });
 
-const row = (server: SeededServer, target = 99.9) => new UptimeReader(env.core.database.sqlite).row(env.core.servers.get(server.id), PERIOD, target, NOW);
+const row = async (server: SeededServer, target = 99.9) =>
+  new UptimeReader(env.core.database.sqlite).row(await env.core.servers.get(server.id), PERIOD, target, NOW);
 
 describe('uptime from rollups', () => {
-  it('is the exact fraction of counted results: 3 failures in 1,000 results is 99.7 %', () => {
-    const result = row(web);
+  it('is the exact fraction of counted results: 3 failures in 1,000 results is 99.7 %', async () => {
+    const result = await row(web);
     expect(result.results).toBe(1000);
     expect(result.failures).toBe(3);
     expect(result.uptimePercent).toBe(99.7);
     expect(result.degraded).toBe(4);
   });
 
-  it('leaves results taken in maintenance out of the count, and says how many there were', () => {
-    const result = row(web);
+  it('leaves results taken in maintenance out of the count, and says how many there were', async () => {
+    const result = await row(web);
     expect(result.maintenance).toBe(37);
     expect(result.results).toBe(1000);
   });
 
-  it('counts the hours at the edges from hourly rows and whole days from daily rows', () => {
+  it('counts the hours at the edges from hourly rows and whole days from daily rows', async () => {
     expect(rollupSpans(PERIOD)).toEqual([
       { period: 0, start: T + 20 * HOUR_MS, end: T + DAY_MS },
       { period: 1, start: T + DAY_MS, end: T + 3 * DAY_MS },
@@ -75,28 +76,28 @@ describe('uptime from rollups', () => {
     expect(rollupSpans({ from: T, to: T + 2 * DAY_MS })).toEqual([{ period: 1, start: T, end: T + 2 * DAY_MS }]);
   });
 
-  it('takes p95 from the merged latency sketches (within the sketch’s 5 %)', () => {
-    const { p95Ms } = row(web);
+  it('takes p95 from the merged latency sketches (within the sketch’s 5 %)', async () => {
+    const { p95Ms } = await row(web);
     expect(p95Ms).not.toBeNull();
     expect(Math.abs((p95Ms ?? 0) - 200) / 200).toBeLessThan(0.05);
-    expect(row(db).p95Ms).toBeNull();
+    expect((await row(db)).p95Ms).toBeNull();
   });
 
-  it('reports a server without results as having no data, not as up', () => {
-    const result = row(idle);
+  it('reports a server without results as having no data, not as up', async () => {
+    const result = await row(idle);
     expect(result.uptimePercent).toBeNull();
     expect(result.sla).toBe('no data');
     expect(percentText(result.uptimePercent)).toBe('no data');
   });
 
-  it('never shows a rounding up the numbers do not support', () => {
+  it('never shows a rounding up the numbers do not support', async () => {
     expect(percentText(99.9996)).toBe('99.999 %');
     expect(percentText(99.7)).toBe('99.700 %');
   });
 });
 
 describe('downtime and incidents', () => {
-  it('sums each incident’s overlap with the period, clipped at both edges, an open one until the end', () => {
+  it('sums each incident’s overlap with the period, clipped at both edges, an open one until the end', async () => {
     seedIncident(env.core, web.id, PERIOD.from - 2 * HOUR_MS, PERIOD.from + HOUR_MS); // 1 h inside
     seedIncident(env.core, web.id, T + 2 * DAY_MS + 10 * HOUR_MS, T + 2 * DAY_MS + 10.5 * HOUR_MS); // 30 min
     seedIncident(env.core, web.id, PERIOD.to - 45 * 60_000, null); // still open: 45 min inside
@@ -105,31 +106,31 @@ describe('downtime and incidents', () => {
     seedIncident(env.core, web.id, PERIOD.to + HOUR_MS, PERIOD.to + 2 * HOUR_MS); // after
     seedIncident(env.core, db.id, PERIOD.from + HOUR_MS, PERIOD.from + 2 * HOUR_MS, 'degraded');
 
-    const result = row(web);
+    const result = await row(web);
     expect(result.incidents).toBe(3);
     expect(result.downtimeMs).toBe(2 * HOUR_MS + 15 * 60_000);
     expect(durationText(result.downtimeMs)).toBe('2 h 15 min');
-    expect(row(db).incidents).toBe(1);
+    expect((await row(db)).incidents).toBe(1);
   });
 
-  it('counts an open incident only until now when the period reaches into the future', () => {
+  it('counts an open incident only until now when the period reaches into the future', async () => {
     const reader = new UptimeReader(env.core.database.sqlite);
     seedIncident(env.core, web.id, NOW - HOUR_MS, null);
     const future = { from: NOW - DAY_MS, to: NOW + DAY_MS };
-    expect(reader.row(env.core.servers.get(web.id), future, 99.9, NOW).downtimeMs).toBe(HOUR_MS);
+    expect(reader.row(await env.core.servers.get(web.id), future, 99.9, NOW).downtimeMs).toBe(HOUR_MS);
   });
 });
 
 describe('the SLA', () => {
-  it('is met at or above the target and missed below it', () => {
-    expect(row(web, 99.9).sla).toBe('missed');
-    expect(row(web, 99.7).sla).toBe('met');
-    expect(row(db, 99.9)).toMatchObject({ uptimePercent: 99.975, sla: 'met' });
+  it('is met at or above the target and missed below it', async () => {
+    expect((await row(web, 99.9)).sla).toBe('missed');
+    expect((await row(web, 99.7)).sla).toBe('met');
+    expect(await row(db, 99.9)).toMatchObject({ uptimePercent: 99.975, sla: 'met' });
   });
 
-  it('adds up to fleet totals over all results, not an average of percentages', () => {
+  it('adds up to fleet totals over all results, not an average of percentages', async () => {
     seedIncident(env.core, web.id, PERIOD.from + HOUR_MS, PERIOD.from + 2 * HOUR_MS);
-    const fleet = fleetTotals([row(web), row(db), row(idle)]);
+    const fleet = fleetTotals([await row(web), await row(db), await row(idle)]);
     expect(fleet).toEqual({
       servers: 3,
       results: 5000,
@@ -145,7 +146,7 @@ describe('the SLA', () => {
 });
 
 describe('periods', () => {
-  it('ends a preset now and names the file after the days it covers', () => {
+  it('ends a preset now and names the file after the days it covers', async () => {
     const now = Date.UTC(2026, 10, 22, 9, 30);
     const period = resolvePeriod({ preset: '30d' }, now);
     expect(period).toEqual({ from: now - 30 * DAY_MS, to: now });

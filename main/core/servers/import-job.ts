@@ -1,9 +1,8 @@
-import type Database from 'better-sqlite3';
-import type { WriterTurns } from '../db/sqlite-engine';
 import { AppError, describeIssues, zodIssues } from '@shared/api/errors';
 import type { CheckSpec } from '@shared/api/checks';
 import { ServerCreateInput, type IMPORT_FORMATS, type ImportSummary, type Server } from '@shared/api/servers';
 import { defaultCheckSpec } from '../health';
+import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
 import type { JobContext } from '../jobs';
 import { parseImportFile } from './import-parse';
@@ -21,9 +20,8 @@ export interface DefaultChecks {
 }
 
 export interface ImportDeps {
-  sqlite: Database.Database;
-  /** Each batch is written in a turn of its own among the writers. */
-  turns: WriterTurns;
+  /** Each batch is one transaction of its own. */
+  data: Pick<AsyncDatabase, 'transaction'>;
   servers: ServerService;
   events: EventBus;
   checks: DefaultChecks;
@@ -53,51 +51,52 @@ export async function runImport(
     rejected: [...parsed.rejected],
   };
   const firstLineOfName = new Map<string, number>();
-  const writeBatch = deps.sqlite.transaction((batch: typeof parsed.rows) => {
-    for (const row of batch) {
-      const name = typeof row.fields.name === 'string' ? row.fields.name.trim() : null;
-      const result = ServerCreateInput.safeParse(row.fields);
-      if (!result.success) {
-        summary.rejected.push({ line: row.line, name, reason: describeIssues(zodIssues(result.error)) });
-        continue;
-      }
-      const key = result.data.name.toLowerCase();
-      const earlier = firstLineOfName.get(key);
-      if (earlier !== undefined) {
-        summary.rejected.push({
-          line: row.line,
-          name,
-          reason: `The name "${result.data.name}" is already used on line ${earlier} of this file`,
-        });
-        continue;
-      }
-      firstLineOfName.set(key, row.line);
-      const { monitor, ...fields } = result.data;
-      // Only a server this import creates gets a check: one updated keeps the checks it has.
-      const spec = options.monitor && !deps.servers.findByName(fields.name) ? defaultCheckSpec(fields, monitor) : null;
-      if (spec) {
-        try {
-          deps.checks.assertAllowed(spec);
-        } catch (cause) {
-          if (!(cause instanceof AppError)) throw cause;
-          summary.rejected.push({ line: row.line, name, reason: `${cause.message} ${cause.hint}` });
+  const writeBatch = (batch: typeof parsed.rows) =>
+    deps.data.transaction(async () => {
+      for (const row of batch) {
+        const name = typeof row.fields.name === 'string' ? row.fields.name.trim() : null;
+        const result = ServerCreateInput.safeParse(row.fields);
+        if (!result.success) {
+          summary.rejected.push({ line: row.line, name, reason: describeIssues(zodIssues(result.error)) });
           continue;
         }
+        const key = result.data.name.toLowerCase();
+        const earlier = firstLineOfName.get(key);
+        if (earlier !== undefined) {
+          summary.rejected.push({
+            line: row.line,
+            name,
+            reason: `The name "${result.data.name}" is already used on line ${earlier} of this file`,
+          });
+          continue;
+        }
+        firstLineOfName.set(key, row.line);
+        const { monitor, ...fields } = result.data;
+        // Only a server this import creates gets a check: one updated keeps the checks it has.
+        const spec = options.monitor && !(await deps.servers.findByName(fields.name)) ? defaultCheckSpec(fields, monitor) : null;
+        if (spec) {
+          try {
+            deps.checks.assertAllowed(spec);
+          } catch (cause) {
+            if (!(cause instanceof AppError)) throw cause;
+            summary.rejected.push({ line: row.line, name, reason: `${cause.message} ${cause.hint}` });
+            continue;
+          }
+        }
+        const { outcome, id } = await deps.servers.upsertByName(fields);
+        summary[outcome]++;
+        if (spec && outcome === 'created') {
+          deps.checks.add(await deps.servers.get(id), spec);
+          summary.checks++;
+        }
       }
-      const { outcome, id } = deps.servers.upsertByName(fields);
-      summary[outcome]++;
-      if (spec && outcome === 'created') {
-        deps.checks.add(deps.servers.get(id), spec);
-        summary.checks++;
-      }
-    }
-  });
+    });
 
   job.progress(0, parsed.rows.length);
   for (let start = 0; start < parsed.rows.length; start += IMPORT_BATCH) {
     if (job.signal.aborted) break;
     const batch = parsed.rows.slice(start, start + IMPORT_BATCH);
-    await deps.turns.apart(() => writeBatch(batch));
+    await writeBatch(batch);
     job.progress(Math.min(start + IMPORT_BATCH, parsed.rows.length), parsed.rows.length);
     await yieldToEventLoop();
   }

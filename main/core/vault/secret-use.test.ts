@@ -93,10 +93,18 @@ describe('SecretStore.use', () => {
 describe('links follow a server’s host', () => {
   it('unlinks a server’s secrets when its host changes, by edit or by import, and keeps them when it does not', async () => {
     const { core, web, db, secret } = await setUp();
-    core.servers.upsertByName({ name: 'web', host: 'web-1.example.com', port: 2222, user: null, environment: 'production', tags: ['moved-port'], notes: '' });
+    await core.servers.upsertByName({
+      name: 'web',
+      host: 'web-1.example.com',
+      port: 2222,
+      user: null,
+      environment: 'production',
+      tags: ['moved-port'],
+      notes: '',
+    });
     expect(core.secrets.list({}).find((s) => s.id === secret.id)?.serverIds).toEqual([web.id, db.id]);
 
-    core.servers.upsertByName({ name: 'web', host: 'web-2.example.com', port: 2222, user: null, environment: 'production', tags: [], notes: '' });
+    await core.servers.upsertByName({ name: 'web', host: 'web-2.example.com', port: 2222, user: null, environment: 'production', tags: [], notes: '' });
     expect(core.secrets.list({}).find((s) => s.id === secret.id)).toMatchObject({ serverIds: [db.id], updatedBy: 'system:server-host-changed' });
     success(await core.router.call(LOCAL_OWNER, 'servers.update', { id: db.id, host: '2001:db8::6' }, CALL));
     expect(core.secrets.list({}).find((s) => s.id === secret.id)?.serverIds).toEqual([]);
