@@ -114,7 +114,10 @@ describe.each(['sqlite', 'postgres'] as const)('the inventory on %s', (engine) =
       await expect(servers.get('s-99')).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
       expect(await servers.upsertByName(server('db_main', { user: 'postgres', tags: ['db', 'eu'] }))).toEqual({ outcome: 'unchanged', id: db1?.id });
-      expect(await servers.upsertByName(server('DB_MAIN', { user: 'postgres', tags: ['db'], host: 'db2.example.net' }))).toEqual({ outcome: 'updated', id: db1?.id });
+      expect(await servers.upsertByName(server('DB_MAIN', { user: 'postgres', tags: ['db'], host: 'db2.example.net' }))).toEqual({
+        outcome: 'updated',
+        id: db1?.id,
+      });
       expect(hostChanged).toEqual([db1?.id]);
       expect(await servers.findByName('db_main')).toMatchObject({ name: 'DB_MAIN', tags: ['db'], host: 'db2.example.net' });
       expect((await servers.upsertByName(server('cache-1'))).outcome).toBe('created');

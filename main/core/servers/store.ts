@@ -82,7 +82,9 @@ export class ServerStore {
     if (filter.q) {
       const pattern = likePattern(filter.q);
       const { contains } = this.say;
-      conditions.push(sql`(${contains(sql`name`, pattern)} OR ${contains(sql`host`, pattern)} OR ${contains(sql`notes`, pattern)} OR ${contains(this.say.tagsText, pattern)})`);
+      conditions.push(
+        sql`(${contains(sql`name`, pattern)} OR ${contains(sql`host`, pattern)} OR ${contains(sql`notes`, pattern)} OR ${contains(this.say.tagsText, pattern)})`,
+      );
     }
     if (filter.environment) conditions.push(sql`environment = ${filter.environment}`);
     for (const tag of filter.tags ?? []) conditions.push(this.say.hasTag(tag));
@@ -117,7 +119,10 @@ export class ServerStore {
   async facets(): Promise<{ tags: { value: string; count: number }[]; environments: { value: string; count: number }[] }> {
     const tags = await this.db.all(this.say.tagFacets, facet);
     const environment = this.say.bytes(sql`environment`);
-    const environments = await this.db.all(sql`SELECT environment AS value, count(*) AS count FROM servers GROUP BY environment ORDER BY ${environment}`, facet);
+    const environments = await this.db.all(
+      sql`SELECT environment AS value, count(*) AS count FROM servers GROUP BY environment ORDER BY ${environment}`,
+      facet,
+    );
     return { tags, environments };
   }
 
