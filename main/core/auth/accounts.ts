@@ -2,6 +2,7 @@ import { AppError } from '@shared/api/errors';
 import type { User } from '@shared/api/users';
 import type { Principal, Role } from '@shared/permissions';
 import type { Clock } from '../clock';
+import { unlessTaken } from '../db/engine';
 import { assertPasswordAcceptable, DEFAULT_ARGON2, hashPassword, type Argon2Cost } from './passwords';
 import type { SessionStore } from './sessions';
 import type { AuthStore, UserChange } from './store';
@@ -29,6 +30,12 @@ export function assertMayActOn(actor: Pick<Principal, 'role'>, targetRole: Role,
   if (actor.role === 'owner' || targetRole !== 'owner') return;
   throw new AppError('PERMISSION_DENIED', `Only an owner may ${what}.`, { hint: 'Ask an owner to do this.' });
 }
+
+const usernameTaken = (username: string) =>
+  new AppError('CONFLICT', `The username "${username}" is taken.`, {
+    hint: 'Choose another username.',
+    issues: [{ path: ['username'], message: 'This username is taken' }],
+  });
 
 const lastOwner = (what: string) =>
   new AppError('CONFLICT', `That would ${what} the last owner.`, {
@@ -87,12 +94,7 @@ export class AccountStore {
 
   async create(actor: Principal | null, spec: NewUser): Promise<User> {
     if (actor) this.assertMayManage(actor, { role: spec.role });
-    if (await this.findByUsername(spec.username)) {
-      throw new AppError('CONFLICT', `The username "${spec.username}" is taken.`, {
-        hint: 'Choose another username.',
-        issues: [{ path: ['username'], message: 'This username is taken' }],
-      });
-    }
+    if (await this.findByUsername(spec.username)) throw usernameTaken(spec.username);
     assertPasswordAcceptable(spec.password, spec.username);
     const passwordHash = await hashPassword(spec.password, this.passwordCost);
     const now = this.clock.now();
@@ -113,9 +115,8 @@ export class AccountStore {
     };
     // The name, or the place of first owner, may have been taken while the hash was computed.
     if (spec.first && (await this.count()) > 0) throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
-    if (await this.findByUsername(spec.username))
-      throw new AppError('CONFLICT', `The username "${spec.username}" is taken.`, { hint: 'Choose another username.' });
-    await this.store.insertUser(row);
+    if (await this.findByUsername(spec.username)) throw usernameTaken(spec.username);
+    await unlessTaken(this.store.insertUser(row), () => usernameTaken(spec.username));
     return toUser(row);
   }
 

@@ -70,6 +70,26 @@ export function stamper(db: Pick<AsyncDatabase, 'detached'>, failed: (what: stri
   };
 }
 
+/** Whether `error` is a unique index refusing a row, on SQLite or PostgreSQL. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/**
+ * Awaits a write whose unique key was checked free before it: when another writer (a second
+ * process, another node) took the key in between, the refusal is `conflict()`, the error the check
+ * gives, not an internal error.
+ */
+export async function unlessTaken<T>(write: Promise<T>, conflict: () => Error): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
+  }
+}
+
 /** A value a store passes as a parameter, the same on both engines: JSON columns get JSON text. */
 export function jsonParam(value: unknown): string {
   return JSON.stringify(value);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, validationError, zodIssues, type ValidationIssue } from '@shared/api/errors';
 import { RUN_OUTCOMES, RUN_TRIGGERS, type RunOutcome, type RunTrigger, type Schedule, type ScheduleRun } from '@shared/api/schedules';
 import type { Clock } from '../clock';
-import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
+import { jsonParam, read, unlessTaken, type AsyncDatabase, type Row } from '../db/engine';
 import { canonicalZone, nextDue, timingIssues } from './cron';
 import type { ScheduleRow } from './table';
 import type { TaskRegistry } from './tasks';
@@ -153,6 +153,12 @@ function notFound(id: string): AppError {
   return new AppError('NOT_FOUND', `There is no schedule ${id}.`, { hint: 'List the schedules to see their ids (guardian job list).' });
 }
 
+const nameTaken = (name: string) =>
+  new AppError('CONFLICT', `A schedule named "${name}" already exists.`, {
+    hint: 'Pick another name, or change the existing schedule.',
+    issues: [{ path: ['name'], message: 'Already taken' }],
+  });
+
 export class ScheduleStore {
   constructor(private readonly deps: ScheduleStoreDeps) {}
 
@@ -199,10 +205,13 @@ export class ScheduleStore {
       // Due times are counted from the creation (createdAt) until the first one is handled.
       lastDueAt: null,
     };
-    await db.run(sql`
+    await unlessTaken(
+      db.run(sql`
       INSERT INTO schedules (id, name, task, params, cron, timezone, enabled, catch_up, created_at, created_by, updated_at, last_due_at)
       VALUES (${row.id}, ${row.name}, ${row.task}, ${jsonParam(row.params)}, ${row.cron}, ${row.timezone}, ${row.enabled}, ${row.catchUp},
-        ${row.createdAt}, ${row.createdBy}, ${row.updatedAt}, ${row.lastDueAt})`);
+        ${row.createdAt}, ${row.createdBy}, ${row.updatedAt}, ${row.lastDueAt})`),
+      () => nameTaken(input.name),
+    );
     return this.view(row, null, now);
   }
 
@@ -223,10 +232,13 @@ export class ScheduleStore {
     const retimed = next.cron !== current.cron || timezone !== current.timezone || (next.enabled && !current.enabled);
     // A new time, or a schedule enabled again, counts from now: what it would have run before is not caught up.
     const lastDue = retimed ? sql`, last_due_at = ${now}` : sql``;
-    await this.deps.db.run(sql`
+    await unlessTaken(
+      this.deps.db.run(sql`
       UPDATE schedules SET name = ${next.name}, task = ${next.task}, params = ${jsonParam(next.params)}, cron = ${next.cron},
         timezone = ${timezone}, enabled = ${next.enabled}, catch_up = ${next.catchUp}, updated_at = ${now}${lastDue}
-      WHERE id = ${change.id}`);
+      WHERE id = ${change.id}`),
+      () => nameTaken(next.name),
+    );
     return this.get(change.id);
   }
 
@@ -317,12 +329,7 @@ export class ScheduleStore {
 
   private async assertNameFree(name: string): Promise<void> {
     const taken = await this.deps.db.get(sql`SELECT id FROM schedules WHERE name = ${name}`, (row) => read.text(row, 'id'));
-    if (taken !== undefined) {
-      throw new AppError('CONFLICT', `A schedule named "${name}" already exists.`, {
-        hint: 'Pick another name, or change the existing schedule.',
-        issues: [{ path: ['name'], message: 'Already taken' }],
-      });
-    }
+    if (taken !== undefined) throw nameTaken(name);
   }
 
   /** Checks the task, its params, the expression and the zone together; the zone's canonical name. */

@@ -3,7 +3,7 @@ import { AppError } from '@shared/api/errors';
 import type { Server, ServerListInput, ServerPatch } from '@shared/api/servers';
 import { SERVER_FIELDS, ServerInput } from '@shared/api/servers';
 import type { Clock } from '../clock';
-import type { AsyncDatabase } from '../db/engine';
+import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
 import { ServerStore, type ServerFilter } from './store';
 import type { ServerRow } from './table';
@@ -87,7 +87,7 @@ export class ServerService {
     if (await this.findByName(input.name)) throw conflict(input.name);
     const now = this.deps.clock.now();
     const row: ServerRow = { id: this.deps.newId(), ...input, createdAt: now, updatedAt: now };
-    await this.store.insert(row);
+    await unlessTaken(this.store.insert(row), () => conflict(input.name));
     return toServer(row);
   }
 
@@ -100,7 +100,7 @@ export class ServerService {
     }
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     const next: Server = { ...current, ...changes, updatedAt: this.deps.clock.now() };
-    await this.store.update(next);
+    await unlessTaken(this.store.update(next), () => conflict(next.name));
     if (next.host !== current.host) this.deps.onHostChanged?.(id);
     this.deps.events.emit('servers.changed', { change: 'updated', ids: [id] });
     return next;
@@ -117,7 +117,7 @@ export class ServerService {
     const existing = await this.findByName(input.name);
     if (!existing) return { outcome: 'created', id: (await this.insert(input)).id };
     if (sameFields(existing, input)) return { outcome: 'unchanged', id: existing.id };
-    await this.store.update({ ...existing, ...input, updatedAt: this.deps.clock.now() });
+    await unlessTaken(this.store.update({ ...existing, ...input, updatedAt: this.deps.clock.now() }), () => conflict(input.name));
     if (input.host !== existing.host) this.deps.onHostChanged?.(existing.id);
     return { outcome: 'updated', id: existing.id };
   }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AsyncDatabase } from '../db/engine';
+import { AppError } from '@shared/api/errors';
+import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import { EventBus } from '../events/bus';
 import { useEngines } from '../testing/engines';
 import { ServerService, type NewServer } from './service';
+import { ServerStore } from './store';
 
 /**
  * The inventory on both engines: the same pages, orders, searches and facets from SQLite and
@@ -48,10 +50,49 @@ async function inventory(engine: 'sqlite' | 'postgres'): Promise<{ db: AsyncData
   return { db, servers, hostChanged };
 }
 
+/** A service on `db` alone, as another process or node would have. */
+const servers = (db: AsyncDatabase) => new ServerService({ data: db, clock: { now: () => NOW }, events: new EventBus(), newId: () => crypto.randomUUID() });
+
 const names = (page: { items: { name: string }[] }) => page.items.map((item) => item.name);
 const LIST = { sort: 'name', order: 'asc', limit: 50, offset: 0 } as const;
 
 describe.each(['sqlite', 'postgres'] as const)('the inventory on %s', (engine) => {
+  it('a name another writer took after the check is refused by the unique index as the check would refuse it: CONFLICT', async () => {
+    const fresh = await engines.fresh(engine);
+    const other = fresh.another();
+    try {
+      await servers(fresh.db).create(server('race'));
+      const [row] = await new ServerStore(fresh.db).all({});
+      if (!row) throw new Error('no server');
+      const taken = new AppError('CONFLICT', 'taken', { hint: 'a test' });
+      await expect(unlessTaken(new ServerStore(other).insert({ ...row, id: 'another-id', name: 'RACE' }), () => taken)).rejects.toBe(taken);
+      await expect(servers(other).update({ id: row.id, name: 'race' })).resolves.toMatchObject({ name: 'race' });
+    } finally {
+      await other.close();
+      await fresh.db.close();
+    }
+  });
+
+  it('two processes adding the same name at once: one gets the server, the other CONFLICT, never an internal error', async () => {
+    const fresh = await engines.fresh(engine);
+    const other = fresh.another();
+    try {
+      // The other process has checked the name is free; the first adds the server before its write lands.
+      const late: AsyncDatabase = {
+        ...other,
+        run: async (query) => {
+          await servers(fresh.db).create(server('race'));
+          return other.run(query);
+        },
+      };
+      await expect(servers(late).create(server('RACE'))).rejects.toMatchObject({ code: 'CONFLICT', issues: [{ path: ['name'] }] });
+      expect((await servers(fresh.db).list({ ...LIST })).items.map((item) => item.name)).toEqual(['race']);
+    } finally {
+      await other.close();
+      await fresh.db.close();
+    }
+  });
+
   it('pages and sorts: names whatever their case, ties by id, totals over the whole match', async () => {
     const { db, servers } = await inventory(engine);
     try {
