@@ -41,4 +41,3 @@ export const scheduleRunsTable = pgTable(
   },
   (table) => [index('schedule_runs_schedule').on(table.scheduleId, table.startedAt)],
 );
-export type ScheduleRunRow = typeof scheduleRunsTable.$inferSelect;

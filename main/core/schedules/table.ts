@@ -41,4 +41,3 @@ export const scheduleRunsTable = sqliteTable(
   },
   (table) => [index('schedule_runs_schedule').on(table.scheduleId, table.startedAt)],
 );
-export type ScheduleRunRow = typeof scheduleRunsTable.$inferSelect;
