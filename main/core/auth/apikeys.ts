@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import type { Stamp } from '../db/engine';
 import { assertMayActOn } from './accounts';
 import { keyRights } from './key-rights';
-import type { AuthStore } from './store';
+import type { AuthStore, Holder } from './store';
 import type { ApiKeyRow, UserRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
@@ -115,7 +115,7 @@ export class ApiKeyStore {
     return (await this.found(id)).key.ownerId;
   }
 
-  private async found(id: string): Promise<{ key: ApiKeyRow; owner: UserRow | null }> {
+  private async found(id: string): Promise<{ key: ApiKeyRow; owner: Holder | null }> {
     const found = await this.store.apiKey(id);
     if (!found) throw new AppError('NOT_FOUND', `There is no API key ${id}.`, { hint: 'List the keys to see their ids.' });
     return found;

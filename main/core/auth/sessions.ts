@@ -1,8 +1,8 @@
 import type { Role } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { Stamp } from '../db/engine';
-import type { AuthStore } from './store';
-import type { SessionRow, UserRow } from './table';
+import type { AuthStore, Holder } from './store';
+import type { SessionRow } from './table';
 import { hashToken, randomToken } from './tokens';
 
 export interface SessionPolicy {
@@ -56,7 +56,7 @@ export class SessionStore {
    * disabled. `touch: false` looks without counting as activity (e.g. deciding who receives an event).
    * It reads the row each time, so a revoked session or a disabled user is refused at once.
    */
-  async resolve(token: string, touch = true): Promise<{ session: SessionRow; user: UserRow } | null> {
+  async resolve(token: string, touch = true): Promise<{ session: SessionRow; user: Holder } | null> {
     const found = await this.store.sessionByTokenHash(hashToken(token));
     const now = this.clock.now();
     if (!found) return null;

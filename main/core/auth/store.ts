@@ -71,8 +71,22 @@ const qualified = (table: string, columns: string, as?: string) =>
     .map((column) => `${table}.${column}${as ? ` AS ${as}${column}` : ''}`)
     .join(', ');
 
-/** A user's columns renamed `u_…`, for a join beside another table's. */
-const USER_JOINED = qualified('users', USER_COLUMNS, 'u_');
+/**
+ * The account a session or key belongs to, as a request needs it: every call reads it, so the
+ * join carries these five columns, not the whole row (building a row's object is most of the cost).
+ */
+export type Holder = Pick<UserRow, 'id' | 'username' | 'role' | 'disabled' | 'mustChangePassword'>;
+const HOLDER_JOINED = qualified('users', 'id, username, role, disabled, must_change_password', 'u_');
+
+function holderOf(row: Row): Holder {
+  return {
+    id: read.text(row, 'u_id'),
+    username: read.text(row, 'u_username'),
+    role: role(row, 'u_role'),
+    disabled: read.boolean(row, 'u_disabled'),
+    mustChangePassword: read.boolean(row, 'u_must_change_password'),
+  };
+}
 
 const SESSION_COLUMNS = 'id, user_id, token_hash, csrf_token, origin, user_agent, created_at, last_seen_at, expires_at, revoked_at, reauth_at';
 
@@ -117,7 +131,7 @@ function apiKeyOf(row: Row): ApiKeyRow {
 }
 
 /** A joined owner, or null when the key has none (a LEFT JOIN's empty side). */
-const ownerOf = (row: Row): UserRow | null => (row.u_id === null || row.u_id === undefined ? null : userOf(row, 'u_'));
+const ownerOf = (row: Row): Holder | null => (row.u_id === null || row.u_id === undefined ? null : holderOf(row));
 
 function throttleOf(row: Row): ThrottleRow {
   return {
@@ -127,6 +141,10 @@ function throttleOf(row: Row): ThrottleRow {
     lockedUntil: read.numberOrNull(row, 'locked_until'),
   };
 }
+
+// What every request reads to know its caller: fixed texts, prepared once (`lookup`).
+const SESSION_BY_TOKEN = `SELECT ${SESSIONS_JOINED}, ${HOLDER_JOINED} FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ?`;
+const KEY_BY_TOKEN = `SELECT ${KEYS_JOINED}, ${HOLDER_JOINED} FROM api_keys LEFT JOIN users ON users.id = api_keys.owner_id WHERE api_keys.token_hash = ?`;
 
 const count = (row: Row) => read.number(row, 'n');
 
@@ -230,12 +248,8 @@ export class AuthStore {
   }
 
   /** A session by its token's hash, with its user. */
-  sessionByTokenHash(tokenHash: string): Promise<{ session: SessionRow; user: UserRow } | undefined> {
-    return this.db.get(
-      sql`SELECT ${sql.raw(SESSIONS_JOINED)}, ${sql.raw(USER_JOINED)}
-        FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = ${tokenHash}`,
-      (row) => ({ session: sessionOf(row), user: userOf(row, 'u_') }),
-    );
+  sessionByTokenHash(tokenHash: string): Promise<{ session: SessionRow; user: Holder } | undefined> {
+    return this.db.lookup(SESSION_BY_TOKEN, [tokenHash], (row) => ({ session: sessionOf(row), user: holderOf(row) }));
   }
 
   session(id: string): Promise<SessionRow | undefined> {
@@ -243,14 +257,14 @@ export class AuthStore {
   }
 
   /** Sessions not revoked and not expired at `now` (of one user, when given), the last seen first, with their user. */
-  unexpiredSessions(now: number, userId?: string): Promise<{ session: SessionRow; user: UserRow }[]> {
+  unexpiredSessions(now: number, userId?: string): Promise<{ session: SessionRow; user: Holder }[]> {
     const ofUser = userId === undefined ? sql`` : sql` AND sessions.user_id = ${userId}`;
     return this.db.all(
-      sql`SELECT ${sql.raw(SESSIONS_JOINED)}, ${sql.raw(USER_JOINED)}
+      sql`SELECT ${sql.raw(SESSIONS_JOINED)}, ${sql.raw(HOLDER_JOINED)}
         FROM sessions JOIN users ON users.id = sessions.user_id
         WHERE sessions.revoked_at IS NULL AND sessions.expires_at > ${now}${ofUser}
         ORDER BY sessions.last_seen_at DESC, sessions.id`,
-      (row) => ({ session: sessionOf(row), user: userOf(row, 'u_') }),
+      (row) => ({ session: sessionOf(row), user: holderOf(row) }),
     );
   }
 
@@ -281,25 +295,25 @@ export class AuthStore {
       ${k.lastUsedAt}, ${k.lastUsedOrigin}, ${k.revokedAt})`);
   }
 
-  private keysWithOwners(where: SQL): Promise<{ key: ApiKeyRow; owner: UserRow | null }[]> {
+  private keysWithOwners(where: SQL): Promise<{ key: ApiKeyRow; owner: Holder | null }[]> {
     return this.db.all(
-      sql`SELECT ${sql.raw(KEYS_JOINED)}, ${sql.raw(USER_JOINED)}
+      sql`SELECT ${sql.raw(KEYS_JOINED)}, ${sql.raw(HOLDER_JOINED)}
         FROM api_keys LEFT JOIN users ON users.id = api_keys.owner_id ${where}`,
       (row) => ({ key: apiKeyOf(row), owner: ownerOf(row) }),
     );
   }
 
   /** A key by its token's hash, with the account it acts for. */
-  async apiKeyByTokenHash(tokenHash: string): Promise<{ key: ApiKeyRow; owner: UserRow | null } | undefined> {
-    return (await this.keysWithOwners(sql`WHERE api_keys.token_hash = ${tokenHash}`))[0];
+  apiKeyByTokenHash(tokenHash: string): Promise<{ key: ApiKeyRow; owner: Holder | null } | undefined> {
+    return this.db.lookup(KEY_BY_TOKEN, [tokenHash], (row) => ({ key: apiKeyOf(row), owner: ownerOf(row) }));
   }
 
   /** Every key with the account it acts for, the newest first. */
-  listApiKeys(): Promise<{ key: ApiKeyRow; owner: UserRow | null }[]> {
+  listApiKeys(): Promise<{ key: ApiKeyRow; owner: Holder | null }[]> {
     return this.keysWithOwners(sql`ORDER BY api_keys.created_at DESC, api_keys.id`);
   }
 
-  async apiKey(id: string): Promise<{ key: ApiKeyRow; owner: UserRow | null } | undefined> {
+  async apiKey(id: string): Promise<{ key: ApiKeyRow; owner: Holder | null } | undefined> {
     return (await this.keysWithOwners(sql`WHERE api_keys.id = ${id}`))[0];
   }
 

@@ -106,6 +106,17 @@ describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (en
     expect(await keys(database)).toEqual([{ key: 'alone', value: [1, 'two'] }]);
   });
 
+  it('looks a row up by a text written once with ? placeholders: what is committed, or inside a transaction what it wrote', async () => {
+    const text = 'SELECT key, value FROM settings WHERE key = ?';
+    const row = (r: Row) => ({ key: read.text(r, 'key'), value: read.json(r, 'value') });
+    expect(await database.lookup(text, ['looked-up'], row)).toBeUndefined();
+    await database.transaction(async (tx) => {
+      await tx.run(put('looked-up', 7));
+      expect(await database.lookup(text, ['looked-up'], row)).toEqual({ key: 'looked-up', value: 7 });
+    });
+    expect(await database.lookup(text, ['looked-up'], row)).toEqual({ key: 'looked-up', value: 7 });
+  });
+
   it('rolls back when a statement fails (a duplicate key), and the next transaction proceeds', async () => {
     await database.run(put('taken', 1));
     await expect(

@@ -33,6 +33,8 @@ export interface Queryable {
    * template costs more than a small INSERT itself; write anything else as a template.
    */
   execute(text: string, params: readonly unknown[]): Promise<{ changes: number }>;
+  /** `get` for a hot path (a request's credential), written as `execute` is: fixed text, `?` per parameter. */
+  lookup<T>(text: string, params: readonly unknown[], map: (row: Row) => T): Promise<T | undefined>;
 }
 
 export interface AsyncDatabase extends Queryable {

@@ -71,6 +71,10 @@ function queryable(connection: Database.Database): Queryable {
     async execute(text: string, params: readonly unknown[]): Promise<{ changes: number }> {
       return { changes: kept(text).run(...params.map(bindable)).changes };
     },
+    async lookup<T>(text: string, params: readonly unknown[], map: (row: Row) => T): Promise<T | undefined> {
+      const row = kept(text).get(...params.map(bindable)) as Row | undefined;
+      return row === undefined ? undefined : map(row);
+    },
   };
 }
 
@@ -422,6 +426,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     get: (query, map) => (openTurn() ? writes : reads).get(query, map),
     run: async (query) => ((await ownTurn()) ? writes.run(query) : ownTransaction(() => writes.run(query))),
     execute: async (text, params) => ((await ownTurn()) ? writes.execute(text, params) : ownTransaction(() => writes.execute(text, params))),
+    lookup: (text, params, map) => (openTurn() ? writes : reads).lookup(text, params, map),
     transaction,
     transactionFromFirstWrite: (work) => ownTransaction(work, { fromFirstWrite: true }),
     exclusive,

@@ -59,6 +59,16 @@ function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable 
         throw rewrap(error, display);
       }
     },
+    async lookup<T>(text: string, params: readonly unknown[], map: (row: Row) => T): Promise<T | undefined> {
+      let rows: Row[];
+      try {
+        rows = (await client.query<Record<string, unknown>>(numbered(text), [...params])).rows;
+      } catch (error) {
+        throw rewrap(error, display);
+      }
+      const [row] = rows;
+      return row === undefined ? undefined : map(row);
+    },
   };
 }
 
@@ -99,6 +109,7 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
     get: (query, map) => here().get(query, map),
     run: (query) => here().run(query),
     execute: (text, params) => here().execute(text, params),
+    lookup: (text, params, map) => here().lookup(text, params, map),
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const outer = joined();
       if (outer) {
