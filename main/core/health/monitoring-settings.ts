@@ -24,7 +24,7 @@ export type MonitoringSettingsPatch = {
  * schema, so a stored value from an older version gets today's defaults for what it lacks.
  *
  * Every check run reads them (whether it may reach a metadata address), so they are read from the
- * database once, when the core opens (`load()`), and kept: this store writes them, and `reload()`
+ * database once, when the core opens (readMonitoringSettings), and kept: this store writes them, and `reload()`
  * reads them again when another process (the CLI) has written to the database.
  */
 export class MonitoringSettingsStore {
