@@ -215,6 +215,17 @@ describe('the async data layer on SQLite', () => {
     expect(order).toEqual(['first begins', 'first ends', 'second begins', 'second ends', 'single write']);
     expect((await keys(database)).map((row) => row.key)).toEqual(['first-1', 'first-2', 'second', 'single']);
   });
+
+  it('refuses a read asked of a statement that returns no rows, as a bug with a hint, and runs nothing', async () => {
+    const database = await ENGINES.sqlite();
+    opened.push(database);
+    await database.run(put('kept', 1));
+    await expect(database.lookup('DELETE FROM settings WHERE key = ?', ['kept'], (row) => row)).rejects.toMatchObject({
+      code: 'INTERNAL',
+      hint: expect.stringContaining('bug in Guardian'),
+    });
+    expect((await keys(database)).map((row) => row.key)).toEqual(['kept']);
+  });
 });
 
 describe('turns on the shared SQLite connection', () => {

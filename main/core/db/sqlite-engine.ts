@@ -69,13 +69,21 @@ function queryable(connection: Database.Database): Queryable {
     }
     return found;
   };
-  const rows = <T>({ statement, columns }: Kept, params: readonly unknown[], map: (row: Row) => T): T[] => {
-    if (!columns) throw new Error(`not a query that returns rows: ${statement.source.slice(0, 80)}`);
-    return (statement.all(...params) as unknown[][]).map((values) => map(rowOf(columns, values)));
+  /** The column names of a statement that returns rows; reading with one that returns none is a bug. */
+  const columnsOf = ({ statement, columns }: Kept): string[] => {
+    if (columns) return columns;
+    throw new AppError('INTERNAL', `A read was asked of a statement that returns no rows (${statement.source.slice(0, 80)}).`, {
+      hint: 'This is a bug in Guardian: report it with the log file.',
+      retryable: false,
+    });
   };
-  const first = <T>({ statement, columns }: Kept, params: readonly unknown[], map: (row: Row) => T): T | undefined => {
-    if (!columns) throw new Error(`not a query that returns rows: ${statement.source.slice(0, 80)}`);
-    const values = statement.get(...params) as unknown[] | undefined;
+  const rows = <T>(found: Kept, params: readonly unknown[], map: (row: Row) => T): T[] => {
+    const columns = columnsOf(found);
+    return (found.statement.all(...params) as unknown[][]).map((values) => map(rowOf(columns, values)));
+  };
+  const first = <T>(found: Kept, params: readonly unknown[], map: (row: Row) => T): T | undefined => {
+    const columns = columnsOf(found);
+    const values = found.statement.get(...params) as unknown[] | undefined;
     return values === undefined ? undefined : map(rowOf(columns, values));
   };
   return {
