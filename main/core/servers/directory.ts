@@ -1,11 +1,13 @@
 import { eq, inArray } from 'drizzle-orm';
+import type { AsyncDatabase } from '../db/engine';
 import type { Db } from '../db/open';
-import { serversTable } from './table';
+import { ServerStore } from './store';
+import { serversTable, type ServerRow } from './table';
 
 /**
  * What other domains may read of the inventory (docs/architecture.md §2): the health engine the
  * fields it schedules and shows by, the vault whether a linked server exists and where it is.
- * They read it here, never from the servers table.
+ * They read it here, never from the servers table; inside a caller's transaction the reads join it.
  */
 
 /** The fields of a server the health engine schedules and shows its checks by. */
@@ -18,6 +20,33 @@ export interface ServerInfo {
   tags: string[];
 }
 
+const infoOf = ({ id, name, host, port, environment, tags }: ServerRow): ServerInfo => ({ id, name, host, port, environment, tags });
+
+export class ServerDirectory {
+  private readonly store: ServerStore;
+
+  constructor(db: AsyncDatabase) {
+    this.store = new ServerStore(db);
+  }
+
+  /** Every server's info. */
+  async all(): Promise<ServerInfo[]> {
+    return (await this.store.all({})).map(infoOf);
+  }
+
+  /** One server's info, or undefined when there is no such server. */
+  async get(id: string): Promise<ServerInfo | undefined> {
+    const row = await this.store.get(id);
+    return row && infoOf(row);
+  }
+
+  /** Which of `ids` name a server that exists. */
+  existing(ids: readonly string[]): Promise<Set<string>> {
+    return this.store.existing(ids);
+  }
+}
+
+// The synchronous reads below go once the vault and the health engine read through ServerDirectory.
 const SERVER_INFO = {
   id: serversTable.id,
   name: serversTable.name,

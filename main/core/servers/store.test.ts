@@ -3,6 +3,7 @@ import { AppError } from '@shared/api/errors';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import { EventBus } from '../events/bus';
 import { useEngines } from '../testing/engines';
+import { ServerDirectory } from './directory';
 import { ServerService, type NewServer } from './service';
 import { ServerStore } from './store';
 
@@ -140,6 +141,28 @@ describe.each(['sqlite', 'postgres'] as const)('the inventory on %s', (engine) =
           { value: 'staging', count: 1 },
         ],
       });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('tells other domains, through its directory, what they may know of a server and which linked servers still exist', async () => {
+    const { db, servers } = await inventory(engine);
+    try {
+      const directory = new ServerDirectory(db);
+      const web = await servers.findByName('web-2');
+      expect(await directory.get(web?.id ?? '')).toEqual({
+        id: web?.id,
+        name: 'web-2',
+        host: 'web-2.example.net',
+        port: 22,
+        environment: 'production',
+        tags: ['web', 'eu'],
+      });
+      expect(await directory.get('s-99')).toBeUndefined();
+      expect((await directory.all()).map((info) => info.name)).toEqual(['_edge', 'db_main', 'Web-10', 'web-2', 'Ünïcode-box']);
+      expect(await directory.existing(['s-01', 's-99', 's-03'])).toEqual(new Set(['s-01', 's-03']));
+      expect(await directory.existing([])).toEqual(new Set());
     } finally {
       await db.close();
     }

@@ -130,6 +130,16 @@ export class ServerStore {
     return this.db.get(sql`SELECT ${COLUMNS} FROM servers WHERE id = ${id}`, serverOf);
   }
 
+  /** Which of `ids` name a server that exists. */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const list = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    return new Set(await this.db.all(sql`SELECT id FROM servers WHERE id IN (${list})`, (row) => read.text(row, 'id')));
+  }
+
   byName(name: string): Promise<ServerRow | undefined> {
     return this.db.get(sql`SELECT ${COLUMNS} FROM servers WHERE ${this.say.sameName(name)}`, serverOf);
   }
