@@ -66,6 +66,26 @@ describe.each(['sqlite', 'postgres'] as const)('afterCommit on %s', (engine) => 
     expect(await database.get(sql`SELECT count(*) AS n FROM settings WHERE key IN ('b', 'c', 'd', 'e')`, count)).toBe(2);
   });
 
+  it('writes one starts take a turn of their own once the commit is done, never the committed transaction', async () => {
+    let started: Promise<unknown> | undefined;
+    const first = database.transaction(async (tx) => {
+      await tx.run(put('i'));
+      database.afterCommit(() => {
+        started = database.transaction(async (inner) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await inner.run(put('j'));
+        });
+      });
+    });
+    // A writer waiting meanwhile begins its own transaction when the first has committed.
+    const second = database.transaction(async (tx) => {
+      await tx.run(put('l'));
+    });
+    await Promise.all([first, second]);
+    await started;
+    expect(await database.get(sql`SELECT count(*) AS n FROM settings WHERE key IN ('i', 'j', 'l')`, count)).toBe(3);
+  });
+
   it('a throwing one does not undo the commit, and the others still run', async () => {
     const ran: string[] = [];
     await database.transaction(async (tx) => {

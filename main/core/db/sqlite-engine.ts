@@ -373,6 +373,8 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
         try {
           const result = await work();
           if (turn.state === 'open') control('COMMIT');
+          // Over before they run: writes they start take a turn of their own, never the committed one's.
+          over(turn);
           // Before the lock is handed on: the next writer already sees what these keep in memory.
           runCommitted(turn);
           return result;
@@ -401,6 +403,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
         try {
           const result = turns.run(turn, work);
           control('COMMIT');
+          over(turn);
           runCommitted(turn);
           resolve(result);
         } catch (error) {
