@@ -480,18 +480,8 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     stamp(what: string, work: () => void): void {
       syncTransaction(work).catch((error: unknown) => options.onStampFailed?.(what, error));
     },
-    async snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T> {
-      // A connection of its own: the shared reader must keep seeing the latest commits. In WAL mode
-      // a read transaction's first statement fixes what it sees until it ends.
-      const connection = new Database(file, { fileMustExist: true, readonly: true });
-      try {
-        connection.exec('BEGIN');
-        return await work(queryable(connection));
-      } finally {
-        if (connection.inTransaction) connection.exec('COMMIT');
-        connection.close();
-      }
-    },
+    // A connection of its own: the shared reader must keep seeing the latest commits.
+    snapshot: (work) => readSnapshot(file, work),
     async close(): Promise<void> {
       await ownTransaction(async () => undefined);
       // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.
@@ -500,6 +490,23 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       if (options.closeWriter) writer.close();
     },
   };
+}
+
+/**
+ * Runs `work`'s reads on one consistent snapshot of `file`, through a read-only connection of its
+ * own (a report's worker thread): in WAL mode a read transaction's first statement fixes what it
+ * sees until it ends. A file that cannot be opened throws before `work` runs.
+ */
+export async function readSnapshot<T>(file: string, work: (reads: Queryable) => Promise<T>): Promise<T> {
+  const connection = new Database(file, { fileMustExist: true, readonly: true });
+  try {
+    connection.pragma('busy_timeout = 5000');
+    connection.exec('BEGIN');
+    return await work(queryable(connection));
+  } finally {
+    if (connection.inTransaction) connection.exec('COMMIT');
+    connection.close();
+  }
 }
 
 /** Opens the async layer on a SQLite file that already has its schema, with a writer of its own (guardian db copy). */

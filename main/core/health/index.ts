@@ -3,6 +3,8 @@
 // and the egress rule every check obeys.
 export type { CheckRegistry } from './registry';
 export { statusOfServer } from './server-status';
+// What reports read of the stored history (uptime, incidents), through a connection of their own.
+export { ResultStore } from './store/results';
 export { decodeSketch, mergeSketch, quantile, type Sketch } from './sketch';
 export { defaultCheckSpec } from './default-check';
 export { tcpCheck } from './checks/tcp';

@@ -1,5 +1,5 @@
-import type { Database } from 'better-sqlite3';
 import { AUDIT_FAILURES_LISTED, type AuditCount, type AuditFailure, type AuditSummaryReport } from '@shared/api/reports';
+import { auditCounts, auditFailures, auditSeqAt } from '../audit';
 import { DAY_MS } from '../clock';
 import { headerOf, type BuildContext } from './build';
 import type { ReportDocument } from './document';
@@ -29,43 +29,25 @@ const sorted = (counts: Map<string, Counter>): AuditCount[] =>
   [...counts.entries()].map(([key, { count, name }]) => ({ key, name, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 
 export async function buildAuditSummaryReport(ctx: BuildContext): Promise<ReportDocument> {
-  const { sqlite, period } = ctx;
+  const { db, period } = ctx;
   const byAction = new Map<string, Counter>();
   const byActor = new Map<string, Counter>();
   const byOutcome = new Map<string, Counter>();
-  const actions = group(sqlite, 'action', 'NULL');
-  const actors = group(sqlite, 'actor', 'max(actor_name)');
-  const outcomes = group(sqlite, 'outcome', 'NULL');
+  const first = await auditSeqAt(db, period.from);
+  let from = first;
   let step = 0;
-  for (let from = period.from; from < period.to; from += DAY_MS) {
+  for (let day = period.from; day < period.to; day += DAY_MS) {
     ctx.signal.throwIfAborted();
-    const to = Math.min(from + DAY_MS, period.to);
-    for (const row of actions.all(from, to)) add(byAction, row.key, row.count);
-    for (const row of actors.all(from, to)) add(byActor, row.key, row.count, row.name);
-    for (const row of outcomes.all(from, to)) add(byOutcome, row.key, row.count);
+    const to = await auditSeqAt(db, Math.min(day + DAY_MS, period.to));
+    for (const row of await auditCounts(db, 'action', from, to)) add(byAction, row.key, row.count);
+    for (const row of await auditCounts(db, 'actor', from, to)) add(byActor, row.key, row.count, row.name);
+    for (const row of await auditCounts(db, 'outcome', from, to)) add(byOutcome, row.key, row.count);
+    from = to;
     step += 1;
     ctx.progress(step);
     await yieldToLoop();
   }
-  const failures = sqlite
-    .prepare<
-      [number, number, number],
-      { seq: number; at: number; actor: string; actor_name: string | null; action: string; target: string | null; outcome: string; origin: string }
-    >(
-      `SELECT seq, at, actor, actor_name, action, target, outcome, origin FROM audit_events
-        WHERE at >= ? AND at < ? AND outcome <> 'ok' ORDER BY at DESC, seq DESC LIMIT ?`,
-    )
-    .all(period.from, period.to, AUDIT_FAILURES_LISTED)
-    .map((row): AuditFailure => ({
-      seq: row.seq,
-      at: row.at,
-      actor: row.actor,
-      actorName: row.actor_name,
-      action: row.action,
-      target: row.target,
-      outcome: row.outcome,
-      origin: row.origin,
-    }));
+  const failures: AuditFailure[] = await auditFailures(db, first, from, AUDIT_FAILURES_LISTED);
 
   const events = [...byOutcome.values()].reduce((sum, entry) => sum + entry.count, 0);
   const failuresTotal = events - (byOutcome.get('ok')?.count ?? 0);
@@ -141,10 +123,4 @@ function countsTable(title: string, what: string, counts: readonly AuditCount[],
     },
     empty: 'No events in this period.',
   };
-}
-
-function group(sqlite: Database, column: 'action' | 'actor' | 'outcome', name: string) {
-  return sqlite.prepare<[number, number], { key: string; name: string | null; count: number }>(
-    `SELECT ${column} AS key, ${name} AS name, count(*) AS count FROM audit_events WHERE at >= ? AND at < ? GROUP BY ${column}`,
-  );
 }

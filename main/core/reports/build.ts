@@ -1,13 +1,14 @@
-import type { Database } from 'better-sqlite3';
 import type { ReportFormat, ReportScope, ReportType } from '@shared/api/reports';
 import { REPORT_TITLES } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
+import type { Queryable } from '../db/engine';
 import type { Period } from './period';
 import { scopeText } from './words';
 
 /** What every report builder is handed: the servers in scope, the period, and how to report progress. */
 export interface BuildContext {
-  sqlite: Database;
+  /** The stored history, read on one snapshot: the report's own connection. */
+  db: Queryable;
   type: ReportType;
   format: ReportFormat;
   servers: readonly Server[];

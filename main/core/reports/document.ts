@@ -45,7 +45,7 @@ export interface ChartSeries {
   /** The chart's heading and one line under it. */
   heading(index: number): { title: string; subtitle: string };
   /** Read when the chart is drawn, one server at a time. */
-  bars(index: number): ChartBar[];
+  bars(index: number): Promise<ChartBar[]>;
   /** A dashed line across each chart (the SLA target). */
   target: number;
 }

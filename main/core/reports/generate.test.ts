@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditSummaryReport, InventoryReport, ReportInput, UptimeReport, type ReportFormat } from '@shared/api/reports';
@@ -11,6 +10,7 @@ import type { Server } from '@shared/api/servers';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { DAY_MS as DAY } from '../clock';
 import { fromCsvCell } from '../csv';
+import type { Queryable } from '../db/engine';
 import { useTempCore } from '../testing/harness';
 import { generateReport, type ReportTask } from './generate';
 import type { ServerStatuses } from './inventory-report';
@@ -46,7 +46,8 @@ const VIEWER: Principal = { kind: 'user', id: 'viewer-1', name: 'the viewer', ro
 
 let scratch: string;
 /** A read-only connection of its own, as the worker opens one. */
-let reader: Database.Database;
+/** The stored history as the worker reads it: the async layer over the seeded file. */
+let reader: Queryable;
 let service: ReportService;
 let files = 0;
 
@@ -78,9 +79,9 @@ beforeAll(async () => {
   now = START + DAY + HOUR_MS;
   await core.router.call(VIEWER, 'servers.create', { name: 'sneaky', host: 'sneaky.example.net' }, { origin: 'test' });
 
-  reader = new Database(core.database.sqlite.name, { readonly: true, fileMustExist: true });
+  reader = core.data;
   service = new ReportService({
-    sqlite: core.database.sqlite,
+    databaseFile: core.paths.database,
     servers: core.servers,
     registry: core.health.registry,
     jobs: core.jobs,
@@ -90,7 +91,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  reader?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -123,7 +123,7 @@ async function taskFor(input: ReportInput, overrides: Partial<ReportTask> = {}):
   const servers = parsed.type === 'audit-summary' ? [] : await service.serversIn(parsed.scope);
   files += 1;
   return {
-    database: reader.name,
+    database: env.core.paths.database,
     path: join(scratch, `${files}-${parsed.type}.${parsed.format}`),
     input: parsed,
     period,

@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import type { z } from 'zod';
 import type { ReportInput } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
+import type { Queryable } from '../db/engine';
 import { buildAuditSummaryReport } from './audit-summary-report';
 import type { BuildContext } from './build';
 import type { ReportDocument } from './document';
@@ -37,10 +37,10 @@ export interface ReportTask {
   statuses: ServerStatuses;
 }
 
-export async function generateReport(sqlite: Database, task: ReportTask, signal: AbortSignal, progress: (done: number) => void): Promise<void> {
+export async function generateReport(db: Queryable, task: ReportTask, signal: AbortSignal, progress: (done: number) => void): Promise<void> {
   const { input } = task;
   const ctx: BuildContext = {
-    sqlite,
+    db,
     type: input.type,
     format: input.format,
     servers: task.servers,

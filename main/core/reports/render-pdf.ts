@@ -295,8 +295,9 @@ async function drawCharts(doc: Doc, charts: ChartSeries, out: FileSink, signal: 
       .fontSize(8)
       .fillColor(MUTED)
       .text(subtitle, left, doc.y + 1, { width });
+    const bars = await charts.bars(index);
     const top = doc.y + 6;
-    drawChart(doc, left, top, width, 96, charts.bars(index), charts.target);
+    drawChart(doc, left, top, width, 96, bars, charts.target);
     doc.x = left;
     doc.y = top + 96 + 26;
     step();

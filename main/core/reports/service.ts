@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import { AppError } from '@shared/api/errors';
 import type { Job } from '@shared/api/jobs';
 import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportResult, type ReportType } from '@shared/api/reports';
@@ -22,7 +21,8 @@ import { runReportInWorker } from './run-in-worker';
  */
 
 export interface ReportDeps {
-  sqlite: Database;
+  /** The SQLite file the report's worker reads on a snapshot of its own. */
+  databaseFile: string;
   servers: ServerService;
   /** The health engine's checks and states, for the inventory's current status. */
   registry: CheckRegistry;
@@ -109,10 +109,10 @@ export class ReportService {
     plan: { period: Period; servers: Server[]; now: number; steps: number; generatedBy: string },
     saveCopy?: SaveCopy,
   ): Promise<ReportResult> {
-    const { sqlite, artifacts, registry } = this.deps;
+    const { databaseFile, artifacts, registry } = this.deps;
     const draft = artifacts.begin(job.id, reportFileName(input.type, input.format, plan.period));
     const task: ReportTask = {
-      database: sqlite.name,
+      database: databaseFile,
       path: draft.path,
       input,
       ...plan,

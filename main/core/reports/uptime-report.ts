@@ -7,11 +7,11 @@ import { durationText, latencyText, percentText, plural } from './words';
 
 /** The uptime/SLA report: a line per server, the fleet's totals, and a daily chart per server. */
 export async function buildUptimeReport(ctx: BuildContext): Promise<ReportDocument> {
-  const reader = new UptimeReader(ctx.sqlite);
+  const reader = new UptimeReader(ctx.db);
   const rows: UptimeRow[] = [];
   for (const [index, server] of ctx.servers.entries()) {
     ctx.signal.throwIfAborted();
-    rows.push(reader.row(server, ctx.period, ctx.slaTarget, ctx.now));
+    rows.push(await reader.row(server, ctx.period, ctx.slaTarget, ctx.now));
     ctx.progress(index + 1);
     await yieldToLoop();
   }
@@ -125,10 +125,10 @@ export async function buildUptimeReport(ctx: BuildContext): Promise<ReportDocume
           subtitle: `${percentText(row.uptimePercent)} up · ${plural(row.incidents, 'incident')} · ${durationText(row.downtimeMs)} down · p95 ${latencyText(row.p95Ms)} · SLA ${row.sla}`,
         };
       },
-      bars: (index) => {
+      bars: async (index) => {
         const row = rows[index];
         if (!row) return [];
-        return reader.days(row.serverId, ctx.period).map((day) => ({ day: day.day, uptimePercent: uptimePercent(day.count, day.failures) }));
+        return (await reader.days(row.serverId, ctx.period)).map((day) => ({ day: day.day, uptimePercent: uptimePercent(day.count, day.failures) }));
       },
     },
   };

@@ -47,7 +47,7 @@ beforeEach(async () => {
 });
 
 const row = async (server: SeededServer, target = 99.9) =>
-  new UptimeReader(env.core.database.sqlite).row(await env.core.servers.get(server.id), PERIOD, target, NOW);
+  new UptimeReader(env.core.data).row(await env.core.servers.get(server.id), PERIOD, target, NOW);
 
 describe('uptime from rollups', () => {
   it('is the exact fraction of counted results: 3 failures in 1,000 results is 99.7 %', async () => {
@@ -114,10 +114,10 @@ describe('downtime and incidents', () => {
   });
 
   it('counts an open incident only until now when the period reaches into the future', async () => {
-    const reader = new UptimeReader(env.core.database.sqlite);
+    const reader = new UptimeReader(env.core.data);
     seedIncident(env.core, web.id, NOW - HOUR_MS, null);
     const future = { from: NOW - DAY_MS, to: NOW + DAY_MS };
-    expect(reader.row(await env.core.servers.get(web.id), future, 99.9, NOW).downtimeMs).toBe(HOUR_MS);
+    expect((await reader.row(await env.core.servers.get(web.id), future, 99.9, NOW)).downtimeMs).toBe(HOUR_MS);
   });
 });
 

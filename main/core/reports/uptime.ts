@@ -1,25 +1,16 @@
-import type { Database, Statement } from 'better-sqlite3';
 import type { SlaVerdict, UptimeFleet, UptimeRow } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
 import { DAY_MS } from '../clock';
-import { decodeSketch, mergeSketch, quantile, type Sketch } from '../health';
+import type { Queryable } from '../db/engine';
+import { decodeSketch, mergeSketch, quantile, ResultStore, type Sketch } from '../health';
 import { rollupSpans, type Period } from './period';
 
 /**
  * Uptime and SLA per server from the health engine's stored history (docs/architecture.md §4): rollups for
  * the results (results in a maintenance window are left out, as the dashboards leave them out),
- * incidents for the downtime. Reads one server at a time with prepared statements, so a report
- * over thousands of servers holds one server's rows at once.
+ * incidents for the downtime. Reads one server at a time, so a report over thousands of servers
+ * holds one server's rows at once.
  */
-
-interface RollupRecord {
-  start: number;
-  count: number;
-  failures: number;
-  degraded: number;
-  muted: number;
-  sketch: string;
-}
 
 /** One UTC day of one server: its results and failures (for the charts). */
 export interface DayTally {
@@ -45,30 +36,24 @@ export function overlapMs(startedAt: number, endedAt: number | null, period: Per
 }
 
 export class UptimeReader {
-  private readonly checks: Statement<[string], { seq: number }>;
-  private readonly rollups: Statement<[number, number, number, number], RollupRecord>;
-  private readonly incidents: Statement<[string, number, number], { started_at: number; ended_at: number | null }>;
+  private readonly store: ResultStore;
 
-  constructor(sqlite: Database) {
-    this.checks = sqlite.prepare('SELECT seq FROM checks WHERE server_id = ? ORDER BY seq');
-    this.rollups = sqlite.prepare(
-      'SELECT start, count, failures, degraded, muted, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ? AND start < ?',
-    );
-    this.incidents = sqlite.prepare('SELECT started_at, ended_at FROM incidents WHERE server_id = ? AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)');
+  constructor(db: Queryable) {
+    this.store = new ResultStore(db);
   }
 
   /**
    * One server's line of the report. `now` bounds open incidents: an incident still open counts
    * until the end of the period, or until now when the period reaches into the future.
    */
-  row(server: Server, period: Period, slaTarget: number, now: number): UptimeRow {
-    const seqs = this.seqsOf(server.id);
+  async row(server: Server, period: Period, slaTarget: number, now: number): Promise<UptimeRow> {
+    const seqs = await this.store.checkSeqsOf(server.id);
     let count = 0;
     let failures = 0;
     let degraded = 0;
     let maintenance = 0;
     const sketch: Sketch = new Map();
-    this.eachRollup(seqs, period, (row) => {
+    await this.eachRollup(seqs, period, (row) => {
       count += row.count;
       failures += row.failures;
       degraded += row.degraded;
@@ -77,9 +62,9 @@ export class UptimeReader {
     });
     let incidents = 0;
     let downtimeMs = 0;
-    for (const incident of this.incidents.all(server.id, period.to, period.from)) {
+    for (const incident of await this.store.incidentsOverlapping(server.id, period.from, period.to)) {
       incidents += 1;
-      downtimeMs += overlapMs(incident.started_at, incident.ended_at, period, Math.min(period.to, now));
+      downtimeMs += overlapMs(incident.startedAt, incident.endedAt, period, Math.min(period.to, now));
     }
     const uptime = uptimePercent(count, failures);
     return {
@@ -102,10 +87,10 @@ export class UptimeReader {
   }
 
   /** Results and failures per UTC day the period touches (a day without results has count 0). */
-  days(serverId: string, period: Period): DayTally[] {
+  async days(serverId: string, period: Period): Promise<DayTally[]> {
     const byDay = new Map<number, DayTally>();
     for (let day = Math.floor(period.from / DAY_MS) * DAY_MS; day < period.to; day += DAY_MS) byDay.set(day, { day, count: 0, failures: 0 });
-    this.eachRollup(this.seqsOf(serverId), period, (row) => {
+    await this.eachRollup(await this.store.checkSeqsOf(serverId), period, (row) => {
       const tally = byDay.get(Math.floor(row.start / DAY_MS) * DAY_MS);
       if (!tally) return;
       tally.count += row.count;
@@ -114,15 +99,15 @@ export class UptimeReader {
     return [...byDay.values()];
   }
 
-  private seqsOf(serverId: string): number[] {
-    return this.checks.all(serverId).map((row) => row.seq);
-  }
-
-  private eachRollup(seqs: readonly number[], period: Period, visit: (row: RollupRecord) => void): void {
+  private async eachRollup(
+    seqs: readonly number[],
+    period: Period,
+    visit: (row: { start: number; count: number; failures: number; degraded: number; muted: number; sketch: string }) => void,
+  ): Promise<void> {
     const spans = rollupSpans(period);
     for (const seq of seqs) {
       for (const span of spans) {
-        for (const row of this.rollups.iterate(seq, span.period, span.start, span.end)) visit(row);
+        for (const row of await this.store.rollupsIn(seq, span.period, span.start, span.end)) visit(row);
       }
     }
   }

@@ -1,0 +1,327 @@
+import { sql } from 'drizzle-orm';
+import { AppError } from '@shared/api/errors';
+import { read, type Queryable, type Row } from '../../db/engine';
+import type { IncidentRow } from '../table';
+
+/**
+ * What the health engine writes as it polls and the dashboards read back (docs/architecture.md §4),
+ * on either engine: raw results and their messages, each check's state, hourly and daily rollups,
+ * incidents. A tick's writes are fixed statements (`execute`/`lookup`), prepared once, in the
+ * syntax both engines share (`INSERT … ON CONFLICT … DO UPDATE`); everything else is a template.
+ */
+
+/** A raw result as stored: status 0 up, 1 degraded, 2 down; latency in tenths of a millisecond. */
+export interface StoredResultRow {
+  at: number;
+  status: number;
+  latency: number | null;
+  muted: boolean;
+}
+
+/** An hourly (period 0) or daily (period 1) rollup's counters. */
+export interface StoredRollup {
+  count: number;
+  failures: number;
+  degraded: number;
+  muted: number;
+  latCount: number;
+  latMin: number | null;
+  latMax: number | null;
+  latSum: number;
+  sketch: string;
+}
+
+export interface RollupWrite extends StoredRollup {
+  seq: number;
+  period: number;
+  start: number;
+}
+
+/** A check's state as a tick leaves it. */
+export interface CheckStateWrite {
+  seq: number;
+  state: string;
+  pendingStatus: string | null;
+  pendingCount: number;
+  stateSince: number | null;
+  lastAt: number;
+  lastStatus: string;
+  lastLatencyMs: number | null;
+  lastMessage: string;
+  lastData: Record<string, unknown> | null;
+  avgLatencyMs: number | null;
+}
+
+export type IncidentWithServer = IncidentRow & { serverName: string | null };
+
+export interface IncidentFilter {
+  serverId?: string | undefined;
+  open?: boolean | undefined;
+}
+
+const WRITE_RESULT = `INSERT INTO health_results (check_seq, at, status, latency, message_id, muted) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (check_seq, at) DO UPDATE SET status = excluded.status, latency = excluded.latency, message_id = excluded.message_id, muted = excluded.muted`;
+const WRITE_STATE = `UPDATE check_states SET state = ?, pending_status = ?, pending_count = ?, state_since = ?, last_at = ?, last_status = ?,
+  last_latency_ms = ?, last_message = ?, last_data = ?, avg_latency_ms = ? WHERE check_seq = ?`;
+const WRITE_MESSAGE = 'INSERT INTO health_messages (text) VALUES (?) ON CONFLICT (text) DO NOTHING';
+const FIND_MESSAGE = 'SELECT id FROM health_messages WHERE text = ?';
+const READ_ROLLUP =
+  'SELECT count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start = ?';
+const WRITE_ROLLUP = `INSERT INTO health_rollups (check_seq, period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (check_seq, period, start) DO UPDATE SET count = excluded.count, failures = excluded.failures, degraded = excluded.degraded,
+    muted = excluded.muted, lat_count = excluded.lat_count, lat_min = excluded.lat_min, lat_max = excluded.lat_max, lat_sum = excluded.lat_sum,
+    sketch = excluded.sketch`;
+
+const INCIDENT = sql.raw(
+  `SELECT i.id, i.server_id, i.severity, i.started_at, i.ended_at, i.cause, i.acknowledged_at, i.acknowledged_by, i.note, s.name AS server_name
+     FROM incidents i LEFT JOIN servers s ON s.id = i.server_id`,
+);
+
+/** The rollups table's mapper (its counters). */
+function rollupOf(row: Row): StoredRollup {
+  return {
+    count: read.number(row, 'count'),
+    failures: read.number(row, 'failures'),
+    degraded: read.number(row, 'degraded'),
+    muted: read.number(row, 'muted'),
+    latCount: read.number(row, 'lat_count'),
+    latMin: read.numberOrNull(row, 'lat_min'),
+    latMax: read.numberOrNull(row, 'lat_max'),
+    latSum: read.number(row, 'lat_sum'),
+    sketch: read.text(row, 'sketch'),
+  };
+}
+
+/** The incidents table's mapper, with the server's name when it still exists. */
+function incidentOf(row: Row): IncidentWithServer {
+  return {
+    id: read.text(row, 'id'),
+    serverId: read.text(row, 'server_id'),
+    severity: read.text(row, 'severity'),
+    startedAt: read.number(row, 'started_at'),
+    endedAt: read.numberOrNull(row, 'ended_at'),
+    cause: read.text(row, 'cause'),
+    acknowledgedAt: read.numberOrNull(row, 'acknowledged_at'),
+    acknowledgedBy: read.textOrNull(row, 'acknowledged_by'),
+    note: read.textOrNull(row, 'note'),
+    serverName: read.textOrNull(row, 'server_name'),
+  };
+}
+
+/** The raw results table's mapper. */
+function resultOf(row: Row): StoredResultRow {
+  return {
+    at: read.number(row, 'at'),
+    status: read.number(row, 'status'),
+    latency: read.numberOrNull(row, 'latency'),
+    muted: read.numberOrNull(row, 'muted') === 1,
+  };
+}
+
+const idOf = (row: Row) => read.number(row, 'id');
+const seqOf = (row: Row) => read.number(row, 'seq');
+const countOf = (row: Row) => read.number(row, 'n');
+const tallyOf = (row: Row) => ({ count: read.numberOrNull(row, 'count') ?? 0, failures: read.numberOrNull(row, 'failures') ?? 0 });
+
+export class ResultStore {
+  constructor(private readonly db: Queryable) {}
+
+  // A tick's writes: inside the tick's transaction, one fixed statement each.
+
+  async writeResult(seq: number, at: number, status: number, latency: number | null, messageId: number | null, muted: boolean): Promise<void> {
+    await this.db.execute(WRITE_RESULT, [seq, at, status, latency, messageId, muted ? 1 : null]);
+  }
+
+  async writeState(state: CheckStateWrite): Promise<void> {
+    await this.db.execute(WRITE_STATE, [
+      state.state,
+      state.pendingStatus,
+      state.pendingCount,
+      state.stateSince,
+      state.lastAt,
+      state.lastStatus,
+      state.lastLatencyMs,
+      state.lastMessage,
+      state.lastData === null ? null : JSON.stringify(state.lastData),
+      state.avgLatencyMs,
+      state.seq,
+    ]);
+  }
+
+  /** The id of a result message, stored once whatever the number of results saying it. */
+  async messageId(text: string): Promise<number> {
+    await this.db.execute(WRITE_MESSAGE, [text]);
+    const id = await this.db.lookup(FIND_MESSAGE, [text], idOf);
+    if (id === undefined) {
+      throw new AppError('INTERNAL', 'A check result’s message was written but could not be read back.', {
+        hint: 'Another program may be changing the database; check it with guardian db check.',
+        retryable: true,
+      });
+    }
+    return id;
+  }
+
+  readRollup(seq: number, period: number, start: number): Promise<StoredRollup | undefined> {
+    return this.db.lookup(READ_ROLLUP, [seq, period, start], rollupOf);
+  }
+
+  async writeRollup(rollup: RollupWrite): Promise<void> {
+    await this.db.execute(WRITE_ROLLUP, [
+      rollup.seq,
+      rollup.period,
+      rollup.start,
+      rollup.count,
+      rollup.failures,
+      rollup.degraded,
+      rollup.muted,
+      rollup.latCount,
+      rollup.latMin,
+      rollup.latMax,
+      rollup.latSum,
+      rollup.sketch,
+    ]);
+  }
+
+  // Reads for the dashboards and reports.
+
+  /** Each check's rollups of `period` from `from` on: what the uptime index starts from. */
+  rollupTallies(period: number, from: number): Promise<{ seq: number; start: number; count: number; failures: number }[]> {
+    return this.db.all(sql`SELECT check_seq, start, count, failures FROM health_rollups WHERE period = ${period} AND start >= ${from}`, (row) => ({
+      seq: read.number(row, 'check_seq'),
+      start: read.number(row, 'start'),
+      count: read.number(row, 'count'),
+      failures: read.number(row, 'failures'),
+    }));
+  }
+
+  /** Results and failures of `seqs` in the daily rollups from `from` on. */
+  async dailyTotals(seqs: readonly number[], from: number): Promise<{ count: number; failures: number }> {
+    if (seqs.length === 0) return { count: 0, failures: 0 };
+    const list = sql.join(
+      seqs.map((seq) => sql`${seq}`),
+      sql`, `,
+    );
+    const totals = await this.db.get(
+      sql`SELECT sum(count) AS count, sum(failures) AS failures FROM health_rollups WHERE check_seq IN (${list}) AND period = 1 AND start >= ${from}`,
+      tallyOf,
+    );
+    return totals ?? { count: 0, failures: 0 };
+  }
+
+  /** A check's raw results from `from` on, oldest first. */
+  results(seq: number, from: number): Promise<StoredResultRow[]> {
+    return this.db.all(sql`SELECT at, status, latency, muted FROM health_results WHERE check_seq = ${seq} AND at >= ${from} ORDER BY at`, resultOf);
+  }
+
+  /** A check's rollups of `period` from `from` on, oldest first. */
+  rollups(seq: number, period: number, from: number): Promise<(StoredRollup & { start: number })[]> {
+    return this.db.all(
+      sql`SELECT start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups
+           WHERE check_seq = ${seq} AND period = ${period} AND start >= ${from} ORDER BY start`,
+      (row) => ({ start: read.number(row, 'start'), ...rollupOf(row) }),
+    );
+  }
+
+  /** The seqs of a server's checks, oldest first. */
+  checkSeqsOf(serverId: string): Promise<number[]> {
+    return this.db.all(sql`SELECT seq FROM checks WHERE server_id = ${serverId} ORDER BY seq`, seqOf);
+  }
+
+  /** A check's rollups of `period` starting in [from, to), oldest first. */
+  rollupsIn(seq: number, period: number, from: number, to: number): Promise<(StoredRollup & { start: number })[]> {
+    return this.db.all(
+      sql`SELECT start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups
+           WHERE check_seq = ${seq} AND period = ${period} AND start >= ${from} AND start < ${to} ORDER BY start`,
+      (row) => ({ start: read.number(row, 'start'), ...rollupOf(row) }),
+    );
+  }
+
+  /** A server's incidents that overlap [from, to): started before its end, not ended before its start. */
+  incidentsOverlapping(serverId: string, from: number, to: number): Promise<{ startedAt: number; endedAt: number | null }[]> {
+    return this.db.all(
+      sql`SELECT started_at, ended_at FROM incidents WHERE server_id = ${serverId} AND started_at < ${to} AND (ended_at IS NULL OR ended_at > ${from})`,
+      (row) => ({ startedAt: read.number(row, 'started_at'), endedAt: read.numberOrNull(row, 'ended_at') }),
+    );
+  }
+
+  /** A server's results between `from` and `to` with their checks' ids and messages, at most `limit`. */
+  serverResults(serverId: string, from: number, to: number, limit: number): Promise<(StoredResultRow & { checkId: string; message: string | null })[]> {
+    return this.db.all(
+      sql`SELECT c.id, r.at, r.status, r.latency, m.text, r.muted
+            FROM checks c JOIN health_results r ON r.check_seq = c.seq LEFT JOIN health_messages m ON m.id = r.message_id
+           WHERE c.server_id = ${serverId} AND r.at BETWEEN ${from} AND ${to} ORDER BY r.at LIMIT ${limit}`,
+      (row) => ({ checkId: read.text(row, 'id'), message: read.textOrNull(row, 'text'), ...resultOf(row) }),
+    );
+  }
+
+  // Incidents.
+
+  openIncidents(): Promise<IncidentWithServer[]> {
+    return this.db.all(sql`${INCIDENT} WHERE i.ended_at IS NULL`, incidentOf);
+  }
+
+  incident(id: string): Promise<IncidentWithServer | undefined> {
+    return this.db.get(sql`${INCIDENT} WHERE i.id = ${id}`, incidentOf);
+  }
+
+  /** One page of incidents, open ones first, then the newest; and how many match. */
+  async incidents(filter: IncidentFilter, limit: number, offset: number): Promise<{ rows: IncidentWithServer[]; total: number }> {
+    const conditions = [];
+    if (filter.serverId) conditions.push(sql`i.server_id = ${filter.serverId}`);
+    if (filter.open === true) conditions.push(sql`i.ended_at IS NULL`);
+    if (filter.open === false) conditions.push(sql`i.ended_at IS NOT NULL`);
+    const where = conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
+    const total = (await this.db.get(sql`SELECT count(*) AS n FROM incidents i ${where}`, countOf)) ?? 0;
+    const rows = await this.db.all(sql`${INCIDENT} ${where} ORDER BY (i.ended_at IS NULL) DESC, i.started_at DESC, i.id LIMIT ${limit} OFFSET ${offset}`, incidentOf);
+    return { rows, total };
+  }
+
+  /** How many incidents each server had since `since`. */
+  async incidentCountsSince(since: number): Promise<Map<string, number>> {
+    const rows = await this.db.all(sql`SELECT server_id, count(*) AS n FROM incidents WHERE started_at >= ${since} GROUP BY server_id`, (row) => ({
+      serverId: read.text(row, 'server_id'),
+      n: countOf(row),
+    }));
+    return new Map(rows.map((row) => [row.serverId, row.n]));
+  }
+
+  async insertIncident(row: IncidentRow): Promise<void> {
+    await this.db.run(sql`INSERT INTO incidents (id, server_id, severity, started_at, ended_at, cause)
+      VALUES (${row.id}, ${row.serverId}, ${row.severity}, ${row.startedAt}, NULL, ${row.cause})`);
+  }
+
+  async escalateIncident(id: string, severity: string, cause: string): Promise<void> {
+    await this.db.run(sql`UPDATE incidents SET severity = ${severity}, cause = ${cause} WHERE id = ${id}`);
+  }
+
+  async resolveIncident(id: string, at: number): Promise<void> {
+    await this.db.run(sql`UPDATE incidents SET ended_at = ${at} WHERE id = ${id}`);
+  }
+
+  /** Acknowledges an incident nobody has yet; whether this call did. */
+  async acknowledgeIncident(id: string, at: number, by: string, note: string | null): Promise<boolean> {
+    const { changes } = await this.db.run(
+      sql`UPDATE incidents SET acknowledged_at = ${at}, acknowledged_by = ${by}, note = ${note} WHERE id = ${id} AND acknowledged_at IS NULL`,
+    );
+    return changes === 1;
+  }
+
+  // Retention.
+
+  checkSeqs(): Promise<number[]> {
+    return this.db.all(sql`SELECT seq FROM checks ORDER BY seq`, seqOf);
+  }
+
+  async dropResults(seq: number, before: number): Promise<number> {
+    return (await this.db.run(sql`DELETE FROM health_results WHERE check_seq = ${seq} AND at < ${before}`)).changes;
+  }
+
+  async dropRollups(seq: number, before: number): Promise<number> {
+    return (await this.db.run(sql`DELETE FROM health_rollups WHERE check_seq = ${seq} AND period IN (0, 1) AND start < ${before}`)).changes;
+  }
+
+  async dropResolvedIncidents(before: number): Promise<number> {
+    return (await this.db.run(sql`DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ${before}`)).changes;
+  }
+}
