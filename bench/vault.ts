@@ -111,15 +111,16 @@ async function throughput(planted: SecretValue[]): Promise<{ rows: string[][]; r
   try {
     await core.vault.init({ kind: 'keyfile' });
     const stored: string[] = [];
-    const insert = core.database.sqlite.transaction((batch: SecretValue[]) => {
-      for (const value of batch)
-        stored.push(core.secrets.create({ name: `bench ${stored.length}`, tags: [], serverIds: [], username: null, value }, 'bench').id);
-    });
+    const insert = (batch: SecretValue[]) =>
+      core.data.transaction(async () => {
+        for (const value of batch)
+          stored.push((await core.secrets.create({ name: `bench ${stored.length}`, tags: [], serverIds: [], username: null, value }, 'bench')).id);
+      });
     started = process.hrtime.bigint();
-    for (let i = 0; i < count; i += 500) insert(planted.slice(i, i + 500));
+    for (let i = 0; i < count; i += 500) await insert(planted.slice(i, i + 500));
     add('secrets.create (store, 500 per transaction)', count, elapsedMs(started));
     started = process.hrtime.bigint();
-    for (const id of stored) core.secrets.reveal(id);
+    for (const id of stored) await core.secrets.reveal(id);
     add('secrets.reveal (store: read row + open)', count, elapsedMs(started));
 
     // Rotation of all of them: the job as vault.rotate runs it.

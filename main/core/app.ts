@@ -33,6 +33,7 @@ import { OutputFolderPolicy } from './schedules/output-folders';
 import { scheduleOwners } from './schedules/owners';
 import { ScheduleService, type ScheduleDeps } from './schedules/service';
 import { NO_PARAMS, TaskRegistry } from './schedules/tasks';
+import { ServerDirectory } from './servers/directory';
 import { ServerProbe } from './servers/probe';
 import { ServerService } from './servers/service';
 import { createUpdateHandlers, type UpdatesControl } from './updates/handlers';
@@ -44,6 +45,7 @@ import { NO_KEY_FILE, type KeyFileSource } from './vault/keyfile';
 import { DEFAULT_AUTO_LOCK_MS, Keyring } from './vault/keyring';
 import { SecretStore } from './vault/secrets';
 import { VaultService } from './vault/service';
+import { VaultStore } from './vault/store';
 import { NO_OS_KEYCHAIN, type OsKeyProtector } from './vault/slots';
 
 export interface CoreOptions {
@@ -152,10 +154,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const keyring = new Keyring(clock, options.vaultAutoLockMs ?? DEFAULT_AUTO_LOCK_MS);
   const vaultScryptCost = options.vaultScryptCost ?? DEFAULT_SCRYPT;
+  const vaultStore = new VaultStore(data);
   const vault = new VaultService({
-    db,
-    turns: data,
-    sqlite,
+    store: vaultStore,
+    data,
+    stamp,
     clock,
     newId,
     jobs,
@@ -164,7 +167,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     keyFile: options.vaultKeyFile ?? NO_KEY_FILE,
     scryptCost: vaultScryptCost,
   });
-  const secrets = new SecretStore({ db, turns: data, clock, newId, keyring, vault });
+  const directory = new ServerDirectory(data);
+  const secrets = new SecretStore({ store: vaultStore, data, stamp, directory, clock, newId, vault });
   const monitoring = await readMonitoringSettings(settings);
   const health = new HealthService({ db, sqlite, turns: data, clock, newId, events, logger, metrics, settings, monitoring, secrets, jobs, ...options.health });
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
@@ -213,7 +217,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       vault,
       secrets,
       signIn,
-      backup: { db, sqlite, clock, keyring, vault, scryptCost: vaultScryptCost },
+      backup: { store: vaultStore, data, directory, clock, keyring, vault, scryptCost: vaultScryptCost },
       clipboard: new SecretClipboard(options.clipboard, clock),
       guesses: new VaultGuesses(new LoginThrottle(authStore, data, clock, lockout), clock),
       events,

@@ -99,7 +99,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   let setupToken: string | null = null;
   try {
     if (!keyFile) logger.warn('vault locked: no key file given (--vault-key-file, GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key)');
-    else if (!core.vault.status().initialized) {
+    else if (!(await core.vault.status()).initialized) {
       await core.vault.init({ kind: 'keyfile' });
       logger.info({ keyFile }, 'vault created, protected by the key file');
     } else {

@@ -38,7 +38,10 @@ async function serve(): Promise<Served> {
   const { core } = temp;
   await core.router.invoke(LOCAL_OWNER, 'vault.init', { slot: { kind: 'keyfile' } }, CALL);
   await core.router.invoke(LOCAL_OWNER, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL);
-  core.secrets.create({ name: 'db root', tags: [], serverIds: [], username: 'root', value: { kind: 'password', password: 'the-db-root-password' } }, 'test');
+  await core.secrets.create(
+    { name: 'db root', tags: [], serverIds: [], username: 'root', value: { kind: 'password', password: 'the-db-root-password' } },
+    'test',
+  );
   const keys = {} as Record<Role, string>;
   for (const role of ['owner', 'admin', 'operator', 'viewer', 'auditor'] as const) {
     keys[role] = (await core.apiKeys.create({ name: `key-${role}`, role, createdBy: 'system:test', grantor: LOCAL_OWNER })).token;
@@ -177,6 +180,6 @@ describe('guessing the vault passphrase over HTTP', () => {
     expect(errorOf(stopped)).toMatchObject({ code: 'RATE_LIMITED', retryable: true, hint: expect.stringMatching(/try again in 15 minutes/) });
     // The same address with another key is stopped too: the count is per origin as well as per caller.
     expect((await send(at, 'POST', 'api/v1/vault/unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, withKey(at, 'owner'))).status).toBe(429);
-    expect(at.core.vault.status().locked).toBe(true);
+    expect((await at.core.vault.status()).locked).toBe(true);
   });
 });

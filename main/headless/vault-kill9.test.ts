@@ -55,12 +55,12 @@ async function plant(): Promise<{ dataDir: string; keyFile: string; planted: Map
   const planted = new Map<string, SecretValue>();
   try {
     await core.vault.init({ kind: 'keyfile' });
-    core.database.sqlite.transaction(() => {
+    await core.data.transaction(async () => {
       for (let i = 0; i < COUNT; i++) {
         const value = valueFor(i);
-        planted.set(core.secrets.create({ name: `k9 ${i}`, tags: ['k9'], serverIds: [], username: null, value }, 'test').id, value);
+        planted.set((await core.secrets.create({ name: `k9 ${i}`, tags: ['k9'], serverIds: [], username: null, value }, 'test')).id, value);
       }
-    })();
+    });
   } finally {
     await core.close();
   }
@@ -85,7 +85,7 @@ function inspect(dataDir: string) {
 async function expectEverySecretOpens(core: Core, planted: Map<string, SecretValue>): Promise<void> {
   let mismatches = 0;
   for (const [id, value] of planted) {
-    if (JSON.stringify(core.secrets.reveal(id)) !== JSON.stringify(value)) mismatches++;
+    if (JSON.stringify(await core.secrets.reveal(id)) !== JSON.stringify(value)) mismatches++;
   }
   expect(mismatches).toBe(0);
 }
@@ -143,7 +143,7 @@ describe('SIGKILL during a key rotation', () => {
 
       const again = await core.jobs.waitFor((await core.vault.rotate('test')).id);
       expect(again).toMatchObject({ status: 'succeeded', result: { reSealed: COUNT - killed.moved, finished: true } });
-      expect(core.vault.status().rotation).toEqual({ inProgress: false, remaining: 0 });
+      expect((await core.vault.status()).rotation).toEqual({ inProgress: false, remaining: 0 });
       core.vault.lock();
       await core.vault.unlock({ kind: 'keyfile' });
       await expectEverySecretOpens(core, planted);

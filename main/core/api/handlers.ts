@@ -58,7 +58,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       // Refused before the server is written, so a refusal leaves nothing behind.
       if (spec) {
         assertMayAddDefaultCheck(who(ctx));
-        deps.importDeps.checks.assertAllowed(spec);
+        await deps.importDeps.checks.assertAllowed(spec);
       }
       const server = await servers.create(input);
       const check = spec ? deps.importDeps.checks.add(server, spec) : null;

@@ -34,7 +34,7 @@ export interface CheckContext {
    * the check's server or a host that is not the server's. Throws an AppError (PERMISSION_DENIED,
    * VAULT_LOCKED, NOT_FOUND) the run turns into a `down` result with the error's words.
    */
-  credential?(secretId: string, host: string): UsedSecret;
+  credential?(secretId: string, host: string): Promise<UsedSecret>;
   /** Whether cloud metadata addresses may be connected to (the monitoring setting); refused when unset. */
   allowMetadata?: boolean;
   /** SSH host keys pinned on first success, by "host:port" (`ssh`, `ssh-metrics`). */

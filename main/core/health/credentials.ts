@@ -60,7 +60,7 @@ export interface SpecRules {
  * `principal` is given only for a one-off test its caller is present for: a saved check runs
  * later with no one's rights, so it must follow the vault's links.
  */
-export function assertSpecAllowed(rules: SpecRules, spec: CheckSpec, server: { id: string; host: string } | null, principal?: Principal): void {
+export async function assertSpecAllowed(rules: SpecRules, spec: CheckSpec, server: { id: string; host: string } | null, principal?: Principal): Promise<void> {
   const { host } = checkTarget(spec, server?.host);
   if (!rules.allowMetadata && host !== '' && isMetadataHost(host)) {
     throw new AppError('VALIDATION_FAILED', `${metadataRefusal(host)}.`, {
@@ -69,6 +69,6 @@ export function assertSpecAllowed(rules: SpecRules, spec: CheckSpec, server: { i
     });
   }
   for (const target of credentialTargets(spec, server?.host)) {
-    rules.secrets.authorizeUse(target.secretId, { serverId: server?.id ?? null, host: target.host, principal });
+    await rules.secrets.authorizeUse(target.secretId, { serverId: server?.id ?? null, host: target.host, principal });
   }
 }

@@ -40,7 +40,7 @@ export interface EngineDeps {
   limits: ServerCheckLimits;
   recorder: TickRecorder;
   hostKeys: HostKeyPins;
-  credential: (secretId: string, use: SecretUse) => UsedSecret;
+  credential: (secretId: string, use: SecretUse) => Promise<UsedSecret>;
   /** Reads checks, maintenance windows and incidents again after another process wrote them. */
   reload: () => void;
   timers?: Timers;

@@ -43,14 +43,14 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
       return { items: registry.list(serverId) };
     },
     'checks.get': ({ id }) => toCheck(registry.get(id)),
-    'checks.create': (input) => {
-      health.assertSpecAllowed(input.spec, input.serverId);
+    'checks.create': async (input) => {
+      await health.assertSpecAllowed(input.spec, input.serverId);
       const check = toCheck(registry.create(input));
       announce('checks.changed', { change: 'created', ids: [check.id] });
       return check;
     },
-    'checks.update': (input) => {
-      if (input.spec) health.assertSpecAllowed(input.spec, registry.get(input.id).serverId);
+    'checks.update': async (input) => {
+      if (input.spec) await health.assertSpecAllowed(input.spec, registry.get(input.id).serverId);
       const check = toCheck(registry.update(input));
       announce('checks.changed', { change: 'updated', ids: [check.id] });
       return check;
@@ -73,9 +73,9 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
     // The check runs (and its result is written) in the engine's own turns; the call only waits for it.
     'checks.run': fromFirstWrite(({ id }) => engine.runNow(id)),
     // A test waits on the network and writes nothing but when a credential was last used.
-    'checks.test': fromFirstWrite(({ spec, serverId, timeoutMs }, ctx) => {
+    'checks.test': fromFirstWrite(async ({ spec, serverId, timeoutMs }, ctx) => {
       const principal = who(ctx);
-      health.assertSpecAllowed(spec, serverId ?? null, principal);
+      await health.assertSpecAllowed(spec, serverId ?? null, principal);
       return engine.test(spec, timeoutMs, { usedBy: `check-test:${actor(ctx)}`, serverId: serverId ?? null, principal });
     }),
     'health.overview': (filter) => queries.overview(filter),

@@ -182,18 +182,18 @@ export class HealthService {
    * Refuses a spec a check on `serverId` may not be saved with (no `principal`) or tested with
    * (the caller's): see assertSpecAllowed.
    */
-  assertSpecAllowed(spec: CheckSpec, serverId: string | null, principal?: Principal): void {
+  async assertSpecAllowed(spec: CheckSpec, serverId: string | null, principal?: Principal): Promise<void> {
     const server = serverId === null ? null : this.registry.server(serverId);
-    assertSpecAllowed({ secrets: this.deps.secrets, allowMetadata: this.monitoring.get().allowMetadataAddresses }, spec, server, principal);
+    await assertSpecAllowed({ secrets: this.deps.secrets, allowMetadata: this.monitoring.get().allowMetadataAddresses }, spec, server, principal);
   }
 
   /**
    * Refuses, before anything is written, a new server's default check that could not be saved (a
    * cloud metadata address), under `host`: that is what the person typed.
    */
-  assertDefaultCheckAllowed(spec: CheckSpec): void {
+  async assertDefaultCheckAllowed(spec: CheckSpec): Promise<void> {
     try {
-      this.assertSpecAllowed(spec, null);
+      await this.assertSpecAllowed(spec, null);
     } catch (cause) {
       if (!(cause instanceof AppError) || cause.code !== 'VALIDATION_FAILED') throw cause;
       throw new AppError('VALIDATION_FAILED', cause.message, {

@@ -14,7 +14,7 @@ export const IMPORT_BATCH = 250;
 /** The health engine's side of a new server's default check (docs/architecture.md §7). */
 export interface DefaultChecks {
   /** Throws when a check with this spec could not be saved (a cloud metadata address). */
-  assertAllowed(spec: CheckSpec): void;
+  assertAllowed(spec: CheckSpec): Promise<void>;
   /** Adds the check, inside the transaction that wrote the server. */
   add(server: Server, spec: CheckSpec): { id: string; name: string };
 }
@@ -76,7 +76,7 @@ export async function runImport(
         const spec = options.monitor && !(await deps.servers.findByName(fields.name)) ? defaultCheckSpec(fields, monitor) : null;
         if (spec) {
           try {
-            deps.checks.assertAllowed(spec);
+            await deps.checks.assertAllowed(spec);
           } catch (cause) {
             if (!(cause instanceof AppError)) throw cause;
             summary.rejected.push({ line: row.line, name, reason: `${cause.message} ${cause.hint}` });

@@ -19,7 +19,7 @@ export interface ServerServiceDeps {
   events: EventBus;
   newId: () => string;
   /** Called, in the same transaction, when a server's host changes: the vault unlinks its secrets. */
-  onHostChanged?: (serverId: string) => void;
+  onHostChanged?: (serverId: string) => Promise<unknown>;
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -101,7 +101,7 @@ export class ServerService {
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     const next: Server = { ...current, ...changes, updatedAt: this.deps.clock.now() };
     await unlessTaken(this.store.update(next), () => conflict(next.name));
-    if (next.host !== current.host) this.deps.onHostChanged?.(id);
+    if (next.host !== current.host) await this.deps.onHostChanged?.(id);
     this.deps.events.emit('servers.changed', { change: 'updated', ids: [id] });
     return next;
   }
@@ -118,7 +118,7 @@ export class ServerService {
     if (!existing) return { outcome: 'created', id: (await this.insert(input)).id };
     if (sameFields(existing, input)) return { outcome: 'unchanged', id: existing.id };
     await unlessTaken(this.store.update({ ...existing, ...input, updatedAt: this.deps.clock.now() }), () => conflict(input.name));
-    if (input.host !== existing.host) this.deps.onHostChanged?.(existing.id);
+    if (input.host !== existing.host) await this.deps.onHostChanged?.(existing.id);
     return { outcome: 'updated', id: existing.id };
   }
 }

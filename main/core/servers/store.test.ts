@@ -37,7 +37,7 @@ async function inventory(engine: 'sqlite' | 'postgres'): Promise<{ db: AsyncData
     clock: { now: () => (t += 1000) },
     events: new EventBus(),
     newId: () => `s-${String(++ids).padStart(2, '0')}`,
-    onHostChanged: (id) => hostChanged.push(id),
+    onHostChanged: async (id) => hostChanged.push(id),
   });
   for (const planted of [
     server('web-2', { tags: ['web', 'eu'], notes: 'Behind the 50% load balancer' }),

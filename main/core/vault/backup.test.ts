@@ -73,7 +73,7 @@ async function plant(core: Core): Promise<Map<string, SecretValue>> {
   const planted = new Map<string, SecretValue>();
   for (const [name, username, value] of values) {
     planted.set(
-      core.secrets.create({ name, tags: ['prod', value.kind.replace('_', '-')].sort(), serverIds: [serverId], username, value }, 'user:alice').id,
+      (await core.secrets.create({ name, tags: ['prod', value.kind.replace('_', '-')].sort(), serverIds: [serverId], username, value }, 'user:alice')).id,
       value,
     );
   }
@@ -102,12 +102,12 @@ describe('export and import', () => {
     const imported = success<Imported>(await importInto(target, exported.content));
     expect(imported).toMatchObject({ imported: 4, skipped: 0 });
     // The server they were linked to exists only in the source: each link is dropped, and said so.
-    const serverId = source.secrets.list({})[0]?.serverIds[0];
+    const serverId = (await source.secrets.list({}))[0]?.serverIds[0];
     expect(imported.droppedServerLinks.map((dropped) => dropped.serverIds)).toEqual([[serverId], [serverId], [serverId], [serverId]]);
     expect(imported.droppedServerLinks.map((dropped) => dropped.name).sort()).toEqual(['ci token', 'db root', 'deploy key', 'runbook']);
 
-    expect(target.secrets.list({}).map(portable)).toEqual(source.secrets.list({}).map(portable));
-    for (const secret of target.secrets.list({})) {
+    expect((await target.secrets.list({})).map(portable)).toEqual((await source.secrets.list({})).map(portable));
+    for (const secret of await target.secrets.list({})) {
       // The importer made them here, now: the file's word for who created them is not taken.
       expect(secret).toMatchObject({
         serverIds: [],
@@ -118,11 +118,11 @@ describe('export and import', () => {
         lastUsedAt: null,
       });
     }
-    for (const [id, value] of planted) expect(target.secrets.reveal(id)).toEqual(value);
+    for (const [id, value] of planted) expect(await target.secrets.reveal(id)).toEqual(value);
     // Sealed under the target's own data key: it opens there after a lock, and nowhere else.
     target.vault.lock();
     await target.vault.unlock({ kind: 'passphrase', passphrase: OTHER_VAULT_PASSPHRASE });
-    for (const [id, value] of planted) expect(target.secrets.reveal(id)).toEqual(value);
+    for (const [id, value] of planted) expect(await target.secrets.reveal(id)).toEqual(value);
   });
 
   it('imports into a vault in the middle of a rotation with the key new secrets get', async () => {
@@ -131,16 +131,16 @@ describe('export and import', () => {
     const exported = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
     for (let i = 0; i < 5; i++)
-      target.secrets.create({ name: `own ${i}`, tags: [], serverIds: [], username: null, value: { kind: 'note', text: `${i}` } }, 'test');
+      await target.secrets.create({ name: `own ${i}`, tags: [], serverIds: [], username: null, value: { kind: 'note', text: `${i}` } }, 'test');
     const job = await target.vault.rotate('test');
     await target.jobs.cancel(job.id);
     await target.jobs.waitFor(job.id);
-    expect(target.vault.status().rotation.inProgress).toBe(true);
+    expect((await target.vault.status()).rotation.inProgress).toBe(true);
 
     success(await importInto(target, exported.content));
     const finished = await target.jobs.waitFor((await target.vault.rotate('test')).id);
     expect(finished.status).toBe('succeeded');
-    for (const [id, value] of planted) expect(target.secrets.reveal(id)).toEqual(value);
+    for (const [id, value] of planted) expect(await target.secrets.reveal(id)).toEqual(value);
   });
 
   it('a second import of the same file skips every secret already there', async () => {
@@ -153,7 +153,7 @@ describe('export and import', () => {
 
     expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 0, skipped: 4, droppedServerLinks: [] });
     // A later export with one more secret brings only that one.
-    source.secrets.create({ name: 'late', tags: [], serverIds: [], username: null, value: { kind: 'password', password: 'late-one' } }, 'test');
+    await source.secrets.create({ name: 'late', tags: [], serverIds: [], username: null, value: { kind: 'password', password: 'late-one' } }, 'test');
     expect(success<Imported>(await importInto(target, (await exportVault(source)).content))).toMatchObject({ imported: 1, skipped: 4 });
     expect(countSecrets(target)).toBe(5);
     expect(target.database.sqlite.prepare('SELECT id, sealed FROM secrets WHERE name != ? ORDER BY id').raw().all('late')).toEqual(sealed);
@@ -166,7 +166,7 @@ describe('an import that cannot be trusted imports nothing', () => {
     await plant(source);
     const { content } = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
-    target.secrets.create({ name: 'already here', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'mine' } }, 'test');
+    await target.secrets.create({ name: 'already here', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'mine' } }, 'test');
     return { content, target };
   }
 
@@ -334,13 +334,13 @@ describe('what an import believes of a file', () => {
     const imported = success<Imported>(await importInto(core, await craftedExport([linked, sshKey])));
 
     expect(imported).toEqual({ imported: 2, skipped: 0, droppedServerLinks: [{ secretId: linked.id, name: 'linked', serverIds: [unknownServer] }] });
-    const byName = new Map(core.secrets.list({}).map((secret) => [secret.name, secret]));
+    const byName = new Map((await core.secrets.list({})).map((secret) => [secret.name, secret]));
     expect(byName.get('linked')).toMatchObject({ serverIds: [server.id], createdBy: 'system:local-owner', createdAt: t });
-    const inspected = core.secrets.list({ kind: 'ssh_key' })[0];
+    const inspected = (await core.secrets.list({ kind: 'ssh_key' }))[0];
     expect(inspected?.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(inspected?.publicKey).toMatch(/^ssh-ed25519 AAAA/);
     expect(inspected?.publicKey).not.toContain('not-this-key');
-    expect(core.secrets.reveal(sshKey.id)).toEqual({ kind: 'ssh_key', privateKey: key.private });
+    expect(await core.secrets.reveal(sshKey.id)).toEqual({ kind: 'ssh_key', privateKey: key.private });
   });
 
   it.each([

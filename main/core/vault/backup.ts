@@ -1,16 +1,15 @@
-import type Database from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from '@shared/api/errors';
 import { SecretInput, type DroppedServerLinks } from '@shared/api/vault';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import { existingServerIds } from '../servers';
+import type { AsyncDatabase } from '../db/engine';
+import type { ServerDirectory } from '../servers';
 import { deriveKey, newScryptParams, open, scryptAccepted, seal, withKey, type ScryptCost } from './crypto';
 import type { Keyring } from './keyring';
 import { inspectSshKey, openSecretRow, secretAad } from './secrets';
 import type { VaultService } from './service';
-import { secretsTable, type SecretRow } from './table';
+import type { VaultStore } from './store';
+import type { SecretRow } from './table';
 
 const FORMAT = 'guardian-vault-export';
 const AAD = `${FORMAT}:1`;
@@ -35,8 +34,11 @@ const ExportedSecret = z.looseObject({
 const ExportBody = z.object({ exportedAt: z.number().int(), secrets: z.array(z.unknown()).max(100_000) });
 
 export interface BackupDeps {
-  db: Db;
-  sqlite: Database.Database;
+  store: VaultStore;
+  /** Where an import runs, as one transaction. */
+  data: Pick<AsyncDatabase, 'transaction'>;
+  /** Which linked servers exist here. */
+  directory: Pick<ServerDirectory, 'existing'>;
   clock: Clock;
   keyring: Keyring;
   vault: VaultService;
@@ -52,20 +54,23 @@ const damaged = (detail: string) =>
 /** Every secret, with its value, sealed under a key derived from a passphrase chosen at export. */
 export async function exportVault(deps: BackupDeps, passphrase: string) {
   deps.keyring.requireKek();
-  const rows = deps.db.select().from(secretsTable).all();
-  const secrets = rows.map((row) => ({
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    tags: row.tags,
-    serverIds: row.serverIds,
-    username: row.username,
-    publicKey: row.publicKey,
-    fingerprint: row.fingerprint,
-    createdAt: row.createdAt,
-    createdBy: row.createdBy,
-    value: openSecretRow(deps.keyring, row),
-  }));
+  const rows = await deps.store.secrets();
+  const secrets = [];
+  for (const row of rows) {
+    secrets.push({
+      id: row.id,
+      kind: row.kind,
+      name: row.name,
+      tags: row.tags,
+      serverIds: row.serverIds,
+      username: row.username,
+      publicKey: row.publicKey,
+      fingerprint: row.fingerprint,
+      createdAt: row.createdAt,
+      createdBy: row.createdBy,
+      value: openSecretRow(await deps.vault.dek(row.keyGeneration), row),
+    });
+  }
   const params = newScryptParams(deps.scryptCost);
   const plain = Buffer.from(JSON.stringify({ exportedAt: deps.clock.now(), secrets }), 'utf8');
   const sealed = await withKey(deriveKey(passphrase, params), (key) => seal(key, plain, AAD).toString('base64')).finally(() => plain.fill(0));
@@ -165,22 +170,15 @@ export async function importVault(deps: BackupDeps, passphrase: string, content:
   deps.keyring.requireKek();
   const file = readHeader(content, deps.scryptCost);
   const incoming = checkRecords(await openBody(file, passphrase));
-  const generation = deps.vault.currentGeneration();
-  const dek = deps.keyring.requireDek(generation);
-  const now = deps.clock.now();
-  let imported = 0;
-  let skipped = 0;
-  const dropped: DroppedServerLinks[] = [];
-  deps.sqlite.transaction(() => {
+  return deps.data.transaction(async () => {
+    let imported = 0;
+    let skipped = 0;
+    const dropped: DroppedServerLinks[] = [];
+    const { generation, dek } = await deps.vault.sealingKey();
+    const now = deps.clock.now();
     const linked = [...new Set(incoming.flatMap(({ fields }) => fields.serverIds))];
-    const known = existingServerIds(deps.db, linked);
+    const known = await deps.directory.existing(linked);
     for (const { id, fields, ssh } of incoming) {
-      if (deps.db.select({ id: secretsTable.id }).from(secretsTable).where(eq(secretsTable.id, id)).get()) {
-        skipped++;
-        continue;
-      }
-      const unknown = fields.serverIds.filter((serverId) => !known.has(serverId));
-      if (unknown.length > 0) dropped.push({ secretId: id, name: fields.name, serverIds: unknown });
       const plain = Buffer.from(JSON.stringify(fields.value), 'utf8');
       const row: SecretRow = {
         id,
@@ -201,9 +199,15 @@ export async function importVault(deps: BackupDeps, passphrase: string, content:
         lastUsedBy: null,
       };
       plain.fill(0);
-      deps.db.insert(secretsTable).values(row).run();
+      // A secret already here (same id), even one another process wrote a moment ago, is skipped.
+      if (!(await deps.store.insertNewSecret(row))) {
+        skipped++;
+        continue;
+      }
+      const unknown = fields.serverIds.filter((serverId) => !known.has(serverId));
+      if (unknown.length > 0) dropped.push({ secretId: id, name: fields.name, serverIds: unknown });
       imported++;
     }
-  })();
-  return { imported, skipped, droppedServerLinks: dropped };
+    return { imported, skipped, droppedServerLinks: dropped };
+  });
 }

@@ -21,17 +21,7 @@ const env = useTempCore({ prefix: 'guardian-vault-crypto-', clock, vaultScryptCo
 const start = () => env.start();
 const restart = () => env.restart();
 
-/** The thrown AppError (anything else fails the test). */
-function caught(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError, nothing was thrown');
-}
-
+/** The AppError `run` rejects with (anything else fails the test). */
 async function caughtAsync(run: () => Promise<unknown>): Promise<AppError> {
   try {
     await run();
@@ -112,7 +102,7 @@ describe('tampering with the database file', () => {
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
     const ids: Record<string, string> = {};
     for (const [name, value] of Object.entries(VALUES)) {
-      ids[name] = c.secrets.create({ name, tags: [], serverIds: [], username: null, value }, 'test').id;
+      ids[name] = (await c.secrets.create({ name, tags: [], serverIds: [], username: null, value }, 'test')).id;
     }
     await env.stop();
     return ids;
@@ -139,9 +129,9 @@ describe('tampering with the database file', () => {
     return c;
   }
 
-  function expectIntegrityError(c: Core, id: string, name: string): void {
+  async function expectIntegrityError(c: Core, id: string, name: string): Promise<void> {
     for (const read of [() => c.secrets.reveal(id), () => c.secrets.use(id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER })]) {
-      const error = caught(read);
+      const error = await caughtAsync(read);
       expect(error.code).toBe('VAULT_INTEGRITY');
       expect(error.message).toContain(`"${name}"`);
       expect(error.message).toContain(id);
@@ -162,9 +152,9 @@ describe('tampering with the database file', () => {
     });
 
     const c = await reopenUnlocked();
-    expectIntegrityError(c, alpha, 'alpha');
-    expect(c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
-    expect(c.secrets.reveal(ids.charlie ?? '')).toEqual(VALUES.charlie);
+    await expectIntegrityError(c, alpha, 'alpha');
+    expect(await c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
+    expect(await c.secrets.reveal(ids.charlie ?? '')).toEqual(VALUES.charlie);
   });
 
   it('swapping the sealed values of two rows is refused for both (the AAD binds id and kind)', async () => {
@@ -178,9 +168,9 @@ describe('tampering with the database file', () => {
     });
 
     const c = await reopenUnlocked();
-    expectIntegrityError(c, alpha, 'alpha');
-    expectIntegrityError(c, bravo, 'bravo');
-    expect(c.secrets.reveal(ids.charlie ?? '')).toEqual(VALUES.charlie);
+    await expectIntegrityError(c, alpha, 'alpha');
+    await expectIntegrityError(c, bravo, 'bravo');
+    expect(await c.secrets.reveal(ids.charlie ?? '')).toEqual(VALUES.charlie);
   });
 
   it('changing a row’s kind is refused too: the value cannot be read as another kind', async () => {
@@ -189,7 +179,7 @@ describe('tampering with the database file', () => {
     editFile((db) => db.prepare("UPDATE secrets SET kind = 'password' WHERE id = ?").run(charlie));
 
     const c = await reopenUnlocked();
-    expectIntegrityError(c, charlie, 'charlie');
+    await expectIntegrityError(c, charlie, 'charlie');
   });
 
   it('a tampered row stops an export and a rotation with the same error, and the rotation moves nothing', async () => {
@@ -212,7 +202,7 @@ describe('tampering with the database file', () => {
     // The failed batch was one transaction: nothing moved to the new key.
     const generations = c.database.sqlite.prepare('SELECT DISTINCT key_generation FROM secrets').pluck().all();
     expect(generations).toEqual([1]);
-    expect(c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
+    expect(await c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
   });
 
   it('a damaged wrapped data key is reported as VAULT_INTEGRITY at unlock, not as a wrong passphrase', async () => {
@@ -225,7 +215,7 @@ describe('tampering with the database file', () => {
     const c = await restart();
     const error = await caughtAsync(() => c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE }));
     expect(error.code).toBe('VAULT_INTEGRITY');
-    expect(c.vault.status().locked).toBe(true);
+    expect((await c.vault.status()).locked).toBe(true);
   });
 });
 
@@ -233,7 +223,7 @@ describe('a wrong passphrase', () => {
   it('is refused with VAULT_BAD_PASSPHRASE and changes nothing: slots and state are byte-identical, the vault stays locked', async () => {
     const c = await start();
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
-    c.secrets.create({ name: 'x', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'n' } }, 'test');
+    await c.secrets.create({ name: 'x', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'n' } }, 'test');
     c.vault.lock();
     const snapshot = () => ({
       slots: c.database.sqlite.prepare('SELECT * FROM vault_slots ORDER BY id').raw().all(),
@@ -249,11 +239,11 @@ describe('a wrong passphrase', () => {
       expect(error.message).toMatch(/wrong; nothing was changed/);
       expect(error.message).not.toContain(passphrase);
     }
-    expect(c.vault.status().locked).toBe(true);
+    expect((await c.vault.status()).locked).toBe(true);
     expect(snapshot()).toEqual(before);
 
     await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
-    expect(c.vault.status().locked).toBe(false);
+    expect((await c.vault.status()).locked).toBe(false);
   });
 });
 

@@ -87,11 +87,11 @@ const opens = (key: Buffer, sealed: string, aad: string) => {
   }
 };
 
-function plant(c: Core, count: number): Map<string, SecretValue> {
+async function plant(c: Core, count: number): Promise<Map<string, SecretValue>> {
   const planted = new Map<string, SecretValue>();
   for (let i = 0; i < count; i++) {
     const value: SecretValue = { kind: 'password', password: `secret-${i}-${randomBytes(4).toString('hex')}` };
-    planted.set(c.secrets.create({ name: `s${i}`, tags: [], serverIds: [], username: null, value }, 'test').id, value);
+    planted.set((await c.secrets.create({ name: `s${i}`, tags: [], serverIds: [], username: null, value }, 'test')).id, value);
   }
   return planted;
 }
@@ -106,7 +106,7 @@ async function vaultWithEverySlot(options: TestCoreOptions = {}) {
   await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: LEAKED, label: 'leaked' } });
   await call(c, 'vault.addSlot', { slot: { kind: 'keyfile', label: 'service' } });
   const status = await call(c, 'vault.addSlot', { slot: { kind: 'os', label: 'laptop' } });
-  return { c, status, keyFile, planted: plant(c, 450) };
+  return { c, status, keyFile, planted: await plant(c, 450) };
 }
 
 describe('a full rotation after a leaked passphrase', () => {
@@ -124,7 +124,7 @@ describe('a full rotation after a leaked passphrase', () => {
     expect(job).toMatchObject({ kind: 'vault.rotate', title: 'Rotate all the vault’s keys' });
     expect(await c.jobs.waitFor(job.id)).toMatchObject({ status: 'succeeded', result: { reSealed: planted.size, finished: true } });
     const later: SecretValue = { kind: 'note', text: 'written after the rotation' };
-    planted.set(c.secrets.create({ name: 'later', tags: [], serverIds: [], username: null, value: later }, 'test').id, later);
+    planted.set((await c.secrets.create({ name: 'later', tags: [], serverIds: [], username: null, value: later }, 'test')).id, later);
 
     const now = copyOf(c);
     expect(now.slots.map((slot) => slot.label).sort()).toEqual(['kept', 'laptop', 'service']);
@@ -139,7 +139,7 @@ describe('a full rotation after a leaked passphrase', () => {
     for (const using of [{ kind: 'passphrase', passphrase: KEPT }, { kind: 'keyfile' }, { kind: 'os' }]) {
       await call(c, 'vault.lock', {});
       await call(c, 'vault.unlock', { with: using });
-      for (const [id, value] of planted) expect(c.secrets.reveal(id)).toEqual(value);
+      for (const [id, value] of planted) expect(await c.secrets.reveal(id)).toEqual(value);
     }
     await call(c, 'vault.lock', {});
     expect((await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: LEAKED } })).code).toBe('VAULT_BAD_PASSPHRASE');
@@ -162,13 +162,13 @@ describe('a full rotation after a leaked passphrase', () => {
     expect(await c.jobs.waitFor(job.id)).toMatchObject({ status: 'cancelled', result: { finished: false } });
 
     const again = await env.restart({ vaultKeyFile: configuredKeyFile(keyFile) });
-    expect(again.vault.status().rotation.inProgress).toBe(true);
+    expect((await again.vault.status()).rotation.inProgress).toBe(true);
     await call(again, 'vault.unlock', { with: { kind: 'keyfile' } });
-    for (const [id, value] of planted) expect(again.secrets.reveal(id)).toEqual(value);
+    for (const [id, value] of planted) expect(await again.secrets.reveal(id)).toEqual(value);
     expect(await again.jobs.waitFor((await call<Job>(again, 'vault.rotate', {})).id)).toMatchObject({ status: 'succeeded' });
     await call(again, 'vault.lock', {});
     await call(again, 'vault.unlock', { with: { kind: 'passphrase', passphrase: KEPT } });
-    for (const [id, value] of planted) expect(again.secrets.reveal(id)).toEqual(value);
+    for (const [id, value] of planted) expect(await again.secrets.reveal(id)).toEqual(value);
   });
 });
 
@@ -252,7 +252,7 @@ describe('what a full rotation refuses, changing nothing', () => {
     const dropped = [slotId(status, 'leaked'), slotId(status, 'laptop'), slotId(status, 'service')];
     const job = await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: dropped });
     expect((await c.jobs.waitFor(job.id)).status).toBe('succeeded');
-    expect(c.vault.status().slots.map((slot) => slot.label)).toEqual(['kept']);
+    expect((await c.vault.status()).slots.map((slot) => slot.label)).toEqual(['kept']);
   });
 
   it('an OS keychain slot on a Guardian whose keychain cannot open it (none on a server, or another machine’s), unless it is named to remove', async () => {
@@ -272,12 +272,7 @@ describe('what a full rotation refuses, changing nothing', () => {
     await call(c, 'vault.unlock', { with: { kind: 'keyfile' } });
     const job = await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: [slotId(status, 'leaked'), slotId(status, 'laptop')] });
     expect((await c.jobs.waitFor(job.id)).status).toBe('succeeded');
-    expect(
-      c.vault
-        .status()
-        .slots.map((slot) => slot.label)
-        .sort(),
-    ).toEqual(['kept', 'service']);
+    expect((await c.vault.status()).slots.map((slot) => slot.label).sort()).toEqual(['kept', 'service']);
   });
 
   it('a key file slot on a Guardian given no key file at all', async () => {

@@ -63,7 +63,7 @@ describe('guessing the vault passphrase', () => {
     // Another caller from the same address, and the same caller from elsewhere: both held.
     expect(failure(await unlock(c, BOB, FROM_A, PASSPHRASE)).code).toBe('RATE_LIMITED');
     expect(failure(await unlock(c, ALICE, FROM_B, PASSPHRASE)).code).toBe('RATE_LIMITED');
-    expect(c.vault.status().locked).toBe(true);
+    expect((await c.vault.status()).locked).toBe(true);
     // Someone else, from elsewhere, is not held up.
     expect(success(await unlock(c, admin('carol'), FROM_B, PASSPHRASE))).toMatchObject({ locked: false });
     c.vault.lock();

@@ -59,13 +59,16 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
     'vault.init': async ({ slot }) => vaultChanged('initialized', await vault.init(slot)),
     // The passphrase's key derivation (scrypt) holds no other writer up.
     'vault.unlock': fromFirstWrite(async (input, ctx) => vaultChanged('unlocked', await guessing(ctx, () => vault.unlock(input.with)))),
-    'vault.lock': () => vaultChanged('locked', vault.lock()),
+    'vault.lock': async () => {
+      vault.lock();
+      return vaultChanged('locked', await vault.status());
+    },
     'vault.addSlot': async ({ slot }) => vaultChanged('slotAdded', await vault.addSlot(slot)),
-    'vault.removeSlot': ({ id }) => vaultChanged('slotRemoved', vault.removeSlot(id), [id]),
+    'vault.removeSlot': async ({ id }) => vaultChanged('slotRemoved', await vault.removeSlot(id), [id]),
     'vault.changePassphrase': async ({ id, current, next }, ctx) =>
       vaultChanged('passphraseChanged', await guessing(ctx, () => vault.changePassphrase(id, current, next)), [id]),
-    // A rotation is a job: its start is announced here, its progress as job.progress. The
-    // data-key rotation stays synchronous, inside the router's transaction with its audit event.
+    // A rotation is a job: its start is announced here, its progress as job.progress. Its next
+    // data key is recorded inside the router's transaction, with its audit event.
     'vault.rotate': ({ scope, passphrases = [], dropSlots = [] }, ctx) =>
       scope === 'full'
         ? guessing(ctx, () =>
@@ -85,17 +88,17 @@ export function createVaultHandlers(deps: VaultHandlerDeps): Pick<Handlers, Vaul
       events.emit('secrets.changed', { change: 'imported', ids: [] });
       return imported;
     },
-    'secrets.list': (filter) => ({ items: secrets.list(filter) }),
-    'secrets.create': (input, ctx) => secretChanged('created', secrets.create(input, actor(ctx))),
-    'secrets.update': ({ id, ...fields }, ctx) => secretChanged('updated', secrets.update(id, fields, actor(ctx), who(ctx))),
-    'secrets.delete': ({ id }) => secretChanged('deleted', secrets.delete(id)),
+    'secrets.list': async (filter) => ({ items: await secrets.list(filter) }),
+    'secrets.create': async (input, ctx) => secretChanged('created', await secrets.create(input, actor(ctx))),
+    'secrets.update': async ({ id, ...fields }, ctx) => secretChanged('updated', await secrets.update(id, fields, actor(ctx), who(ctx))),
+    'secrets.delete': async ({ id }) => secretChanged('deleted', await secrets.delete(id)),
     'secrets.reveal': async ({ id }, ctx) => {
       await signIn.assertRecentlyReauthenticated(who(ctx));
-      return { id, value: secrets.reveal(id) };
+      return { id, value: await secrets.reveal(id) };
     },
     'secrets.copy': async ({ id }, ctx) => {
       await signIn.assertRecentlyReauthenticated(who(ctx));
-      return { id, ...clipboard.copy(secrets.reveal(id)) };
+      return { id, ...clipboard.copy(await secrets.reveal(id)) };
     },
     'secrets.inspectKey': ({ privateKey, passphrase }) => inspectSshKey(privateKey, passphrase),
     'auth.reauth': ({ password, code }, ctx) => signIn.reauth(who(ctx), password, code),

@@ -78,18 +78,18 @@ describe('keys from passphrases and key files', () => {
       ['vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }],
       ['vault.lock', {}],
       ['vault.unlock', { with: { kind: 'keyfile' } }],
-      ['vault.changePassphrase', () => ({ id: c.vault.status().slots[0]?.id, current: PASSPHRASE, next: 'the passphrase, changed' })],
+      ['vault.changePassphrase', async () => ({ id: (await c.vault.status()).slots[0]?.id, current: PASSPHRASE, next: 'the passphrase, changed' })],
       ['secrets.create', { name: 'db root', value: { kind: 'password', password: 'x' } }],
       ['vault.export', { passphrase: 'an export passphrase' }],
     ];
     let exported = '';
     for (const [name, input] of steps) {
-      const value = await call<{ content?: string }>(c, owner, name, typeof input === 'function' ? (input as () => unknown)() : input);
+      const value = await call<{ content?: string }>(c, owner, name, typeof input === 'function' ? await (input as () => Promise<unknown>)() : input);
       if (name === 'vault.export') exported = value.content ?? '';
     }
-    await call(c, LOCAL_OWNER, 'secrets.delete', { id: c.secrets.list({})[0]?.id });
+    await call(c, LOCAL_OWNER, 'secrets.delete', { id: (await c.secrets.list({}))[0]?.id });
     await call(c, LOCAL_OWNER, 'vault.import', { passphrase: 'an export passphrase', content: exported });
-    const status = c.vault.status();
+    const status = await c.vault.status();
     const job = await call<Job>(c, LOCAL_OWNER, 'vault.rotate', {
       scope: 'full',
       passphrases: [{ slotId: status.slots[0]?.id, passphrase: 'the passphrase, changed' }],
@@ -106,7 +106,7 @@ describe('keys from passphrases and key files', () => {
     // And the vault still works with what was kept.
     c.vault.lock();
     await c.vault.unlock({ kind: 'keyfile' });
-    expect(c.secrets.list({}).map((secret) => secret.name)).toEqual(['db root']);
+    expect((await c.secrets.list({})).map((secret) => secret.name)).toEqual(['db root']);
   });
 
   it('are zeroed after a failed unlock too', async () => {

@@ -93,7 +93,7 @@ describe('the key file a Guardian was given', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toMatch(/^The vault key file .* cannot be read \((ENOENT|not a regular file)\)\.$/);
     expect(error.hint.length).toBeGreaterThan(0);
-    expect(c.vault.status().locked).toBe(true);
+    expect((await c.vault.status()).locked).toBe(true);
     success(await c.router.call(LOCAL_OWNER, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
   });
 });

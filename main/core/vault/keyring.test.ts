@@ -135,4 +135,11 @@ describe('the keyring', () => {
     keyring.dropDek(42);
     expect(keyring.requireDek(2)).toBeDefined();
   });
+
+  it('says which data keys it holds, and none once locked', () => {
+    const { keyring } = unlocked();
+    expect([1, 2, 3].map((generation) => keyring.has(generation))).toEqual([true, true, false]);
+    keyring.lock();
+    expect(keyring.has(1)).toBe(false);
+  });
 });

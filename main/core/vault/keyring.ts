@@ -61,6 +61,11 @@ export class Keyring {
     return this.kek;
   }
 
+  /** Whether the data key of `generation` is unlocked here (another process may have made a newer one since). */
+  has(generation: number): boolean {
+    return !this.locked && this.deks.has(generation);
+  }
+
   requireDek(generation: number): Buffer {
     this.requireKek();
     const dek = this.deks.get(generation);

@@ -1,23 +1,21 @@
-import type Database from 'better-sqlite3';
-import { count, eq, ne } from 'drizzle-orm';
 import type { Job } from '@shared/api/jobs';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
+import type { AsyncDatabase } from '../db/engine';
 import type { JobService } from '../jobs';
 import { seal } from './crypto';
 import type { Keyring } from './keyring';
 import { openSecretRow, secretAad } from './secrets';
-import { secretsTable, vaultStateTable } from './table';
+import type { VaultStore } from './store';
 
 /** Secrets re-sealed per transaction during a rotation. */
 export const ROTATE_BATCH = 200;
 
 interface ReSealDeps {
-  db: Db;
-  sqlite: Database.Database;
-  turns: WriterTurns;
+  data: Pick<AsyncDatabase, 'transaction'>;
+  store: VaultStore;
   jobs: JobService;
   keyring: Keyring;
+  /** The data key of a generation (VaultService.dek). */
+  dek: (generation: number) => Promise<Buffer>;
 }
 
 /**
@@ -26,43 +24,38 @@ interface ReSealDeps {
  * old one. Cancelled or killed, it leaves every secret readable and resumes where it stopped.
  */
 export function startReSealing(deps: ReSealDeps, generation: number, job: { title: string; createdBy: string }): Promise<Job> {
-  const { db, sqlite, keyring, turns } = deps;
-  const state = () => db.select().from(vaultStateTable).where(eq(vaultStateTable.id, 1)).get();
+  const { data, store, keyring, dek } = deps;
   return deps.jobs.start({ kind: 'vault.rotate', ...job }, async (run) => {
-    const total = db.select({ n: count() }).from(secretsTable).where(ne(secretsTable.keyGeneration, generation)).get()?.n ?? 0;
+    const total = await store.countNotAt(generation);
     let done = 0;
     run.progress(0, total);
-    const moveBatch = sqlite.transaction(() => {
-      const rows = db.select().from(secretsTable).where(ne(secretsTable.keyGeneration, generation)).limit(ROTATE_BATCH).all();
-      const next = keyring.requireDek(generation);
-      for (const row of rows) {
-        const plain = Buffer.from(JSON.stringify(openSecretRow(keyring, row)), 'utf8');
-        db.update(secretsTable)
-          .set({ sealed: seal(next, plain, secretAad(row.id, row.kind)).toString('base64'), keyGeneration: generation })
-          .where(eq(secretsTable.id, row.id))
-          .run();
-        plain.fill(0);
-      }
-      return rows.length;
-    });
+    const moveBatch = () =>
+      data.transaction(async () => {
+        const rows = await store.notAt(generation, ROTATE_BATCH);
+        const next = await dek(generation);
+        for (const row of rows) {
+          const plain = Buffer.from(JSON.stringify(openSecretRow(await dek(row.keyGeneration), row)), 'utf8');
+          const sealed = seal(next, plain, secretAad(row.id, row.kind)).toString('base64');
+          plain.fill(0);
+          // A secret changed meanwhile (by another node) was sealed with this key already.
+          await store.reseal(row.id, row.sealed, sealed, generation);
+        }
+        return rows.length;
+      });
     for (;;) {
       if (run.signal.aborted) return { kind: 'vault.rotate', reSealed: done, finished: false };
-      const moved = await turns.apart(() => moveBatch());
+      const moved = await moveBatch();
       if (moved === 0) break;
       done += moved;
       run.progress(done, total);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    const finish = sqlite.transaction(() => {
-      const now = state();
+    const previous = await data.transaction(async () => {
+      const now = await store.lockKeys();
       if (!now || now.pendingGeneration !== generation || !now.pendingWrappedDek) return now?.generation ?? generation;
-      db.update(vaultStateTable)
-        .set({ generation, wrappedDek: now.pendingWrappedDek, pendingGeneration: null, pendingWrappedDek: null })
-        .where(eq(vaultStateTable.id, 1))
-        .run();
+      await store.finishRotation(generation, now.pendingWrappedDek);
       return now.generation;
     });
-    const previous = await turns.apart(() => finish());
     if (previous !== generation) keyring.dropDek(previous);
     return { kind: 'vault.rotate', reSealed: done, finished: true };
   });

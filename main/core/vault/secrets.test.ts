@@ -119,7 +119,7 @@ describe('every kind of secret', () => {
     c.vault.lock();
     success(await c.router.call(owner, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
     for (const [index, secret] of created.entries())
-      expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual(values[index]);
+      expect((await c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER })).value).toEqual(values[index]);
 
     const stored = c.database.sqlite.prepare('SELECT sealed FROM secrets').pluck().all() as string[];
     for (const value of values) {
@@ -138,11 +138,11 @@ describe('every kind of secret', () => {
     expect(sealed()).toBe(before);
     success(await c.router.call(LOCAL_OWNER, 'secrets.update', { id: secret.id, value: { kind: 'password', password: 'second' } }, CALL));
     expect(sealed()).not.toBe(before);
-    expect(c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'second' });
+    expect(await c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'second' });
 
     const changed = failure(await c.router.call(LOCAL_OWNER, 'secrets.update', { id: secret.id, value: { kind: 'note', text: 'x' } }, CALL));
     expect(changed.code).toBe('VALIDATION_FAILED');
-    expect(c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'second' });
+    expect(await c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'second' });
   });
 });
 
@@ -185,7 +185,7 @@ describe('SSH keys', () => {
       await c.router.call(LOCAL_OWNER, 'secrets.inspectKey', { privateKey: keys.encrypted, passphrase: KEY_PASSPHRASE }, CALL),
     );
     expect(`${encrypted.publicKey} locked@example`).toBe(keys.encryptedPub.trim());
-    expect(c.secrets.list({})).toEqual([]);
+    expect(await c.secrets.list({})).toEqual([]);
   });
 
   it.each([
@@ -208,7 +208,7 @@ describe('SSH keys', () => {
 
     const stored = failure(await c.router.call(LOCAL_OWNER, 'secrets.create', { name: 'bad key', value: { kind: 'ssh_key', ...input() } }, CALL));
     expect(stored.code).toBe('VALIDATION_FAILED');
-    expect(c.secrets.list({})).toEqual([]);
+    expect(await c.secrets.list({})).toEqual([]);
   });
 });
 
@@ -222,7 +222,7 @@ describe('while the vault is locked', () => {
     await create(c, { name: 'CI token', tags: ['ci'], serverIds: [web, db], value: { kind: 'api_token', token: 't' } });
     await create(c, { name: 'runbook 100%_done', tags: [], value: { kind: 'note', text: 'n' } });
     success(await c.router.call(LOCAL_OWNER, 'vault.lock', {}, CALL));
-    expect(c.vault.status().locked).toBe(true);
+    expect((await c.vault.status()).locked).toBe(true);
 
     const names = async (filter: Record<string, unknown>) =>
       success<{ items: Secret[] }>(await c.router.call(LOCAL_OWNER, 'secrets.list', filter, CALL)).items.map((s) => s.name);
@@ -262,7 +262,7 @@ describe('while the vault is locked', () => {
       expect(error.code, name).toBe('VAULT_LOCKED');
       expect(error.hint, name).toMatch(/Unlock it/);
     }
-    expect(c.secrets.list({}).map((s) => s.name)).toEqual(['kept']);
+    expect((await c.secrets.list({})).map((s) => s.name)).toEqual(['kept']);
     success(await c.router.call(owner, 'vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } }, CALL));
     expect(success<{ value: SecretValue }>(await revealAs(c, owner, secret.id)).value).toEqual({ kind: 'password', password: 'kept-value' });
   });
@@ -272,21 +272,21 @@ describe('while the vault is locked', () => {
     const secret = await create(c, { name: 'idle', value: { kind: 'password', password: 'idle-value' } });
 
     t += 10 * MINUTE - 1;
-    expect(c.vault.status().locked).toBe(false);
-    expect(c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER }).value).toEqual({
+    expect((await c.vault.status()).locked).toBe(false);
+    expect((await c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER })).value).toEqual({
       kind: 'password',
       password: 'idle-value',
     });
     t += 10 * MINUTE - 1;
-    c.secrets.list({});
-    expect(c.vault.status()).toMatchObject({ locked: false, autoLockMs: 10 * MINUTE });
+    await c.secrets.list({});
+    expect(await c.vault.status()).toMatchObject({ locked: false, autoLockMs: 10 * MINUTE });
     t += 1;
-    expect(c.vault.status().locked).toBe(true);
+    expect((await c.vault.status()).locked).toBe(true);
     const error = failure(await c.router.call(LOCAL_OWNER, 'secrets.create', { name: 'late', value: { kind: 'note', text: 'x' } }, CALL));
     expect(error.code).toBe('VAULT_LOCKED');
 
     await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
-    expect(c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'idle-value' });
+    expect(await c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'idle-value' });
   });
 });
 

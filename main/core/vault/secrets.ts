@@ -1,25 +1,26 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import ssh2 from 'ssh2';
 import { AppError } from '@shared/api/errors';
 import { SecretValue, type Secret, type SecretKind } from '@shared/api/vault';
 import { principalAllows, type Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
-import { serverInfo } from '../servers';
+import type { AsyncDatabase, Stamp } from '../db/engine';
+import type { ServerDirectory } from '../servers';
 import { open, seal } from './crypto';
-import type { Keyring } from './keyring';
 import type { VaultService } from './service';
-import { secretsTable, type SecretRow } from './table';
+import type { VaultStore } from './store';
+import type { SecretRow } from './table';
 
 export interface SecretsDeps {
-  db: Db;
-  /** A secret's last use is stamped in the writers' turn, whoever used it. */
-  turns: WriterTurns;
+  store: VaultStore;
+  /** Where a change that reads before it writes runs as one transaction. */
+  data: Pick<AsyncDatabase, 'transaction'>;
+  /** A secret's last use is written outside the caller's transaction, and nobody waits for it. */
+  stamp: Stamp;
+  /** Where a linked server is, for `use`. */
+  directory: Pick<ServerDirectory, 'get'>;
   clock: Clock;
   newId: () => string;
-  keyring: Keyring;
   vault: VaultService;
 }
 
@@ -40,9 +41,8 @@ function integrityError(row: Pick<SecretRow, 'id' | 'name'>): AppError {
   });
 }
 
-/** Opens one stored secret, or names it in a VAULT_INTEGRITY error: never garbage. */
-export function openSecretRow(keyring: Keyring, row: SecretRow): SecretValue {
-  const dek = keyring.requireDek(row.keyGeneration);
+/** Opens one stored secret with the data key of its generation, or names it in a VAULT_INTEGRITY error: never garbage. */
+export function openSecretRow(dek: Buffer, row: SecretRow): SecretValue {
   let plain: Buffer;
   try {
     plain = open(dek, Buffer.from(row.sealed, 'base64'), secretAad(row.id, row.kind));
@@ -100,60 +100,51 @@ function toSecret(row: SecretRow): Secret {
 export class SecretStore {
   constructor(private readonly deps: SecretsDeps) {}
 
-  private row(id: string): SecretRow {
-    const row = this.deps.db.select().from(secretsTable).where(eq(secretsTable.id, id)).get();
+  private async row(id: string): Promise<SecretRow> {
+    const row = await this.deps.store.secret(id);
     if (!row) throw new AppError('NOT_FOUND', `There is no secret ${id}.`, { hint: 'It may have been deleted; refresh the list.' });
     return row;
   }
 
-  list(filter: { q?: string | undefined; tags?: string[] | undefined; kind?: SecretKind | undefined; serverId?: string | undefined }): Secret[] {
-    const conditions: SQL[] = [];
-    if (filter.q) {
-      const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      conditions.push(
-        sql`(${secretsTable.name} LIKE ${pattern} ESCAPE '\\' OR ${secretsTable.username} LIKE ${pattern} ESCAPE '\\' OR ${secretsTable.tags} LIKE ${pattern} ESCAPE '\\' OR ${secretsTable.fingerprint} LIKE ${pattern} ESCAPE '\\')`,
-      );
-    }
-    if (filter.kind) conditions.push(eq(secretsTable.kind, filter.kind));
-    for (const tag of filter.tags ?? []) conditions.push(sql`EXISTS (SELECT 1 FROM json_each(${secretsTable.tags}) WHERE json_each.value = ${tag})`);
-    if (filter.serverId) conditions.push(sql`EXISTS (SELECT 1 FROM json_each(${secretsTable.serverIds}) WHERE json_each.value = ${filter.serverId})`);
-    return this.deps.db
-      .select()
-      .from(secretsTable)
-      .where(conditions.length ? and(...conditions) : undefined)
-      .orderBy(asc(sql`${secretsTable.name} COLLATE NOCASE`))
-      .all()
-      .map(toSecret);
+  /** A stored secret's value, opened with the data key of its generation. */
+  private async opened(row: SecretRow): Promise<SecretValue> {
+    return openSecretRow(await this.deps.vault.dek(row.keyGeneration), row);
   }
 
-  private sealValue(id: string, value: SecretValue): { sealed: string; keyGeneration: number; publicKey: string | null; fingerprint: string | null } {
-    const keyGeneration = this.deps.vault.currentGeneration();
-    const dek = this.deps.keyring.requireDek(keyGeneration);
+  async list(filter: { q?: string | undefined; tags?: string[] | undefined; kind?: SecretKind | undefined; serverId?: string | undefined }): Promise<Secret[]> {
+    return (await this.deps.store.secrets(filter)).map(toSecret);
+  }
+
+  /** Seals `value` with the data key new secrets get (call it inside the write's transaction: see VaultService.sealingKey). */
+  private async sealValue(id: string, value: SecretValue): Promise<Pick<SecretRow, 'sealed' | 'keyGeneration' | 'publicKey' | 'fingerprint'>> {
     const ssh = value.kind === 'ssh_key' ? inspectSshKey(value.privateKey, value.passphrase) : null;
+    const { generation: keyGeneration, dek } = await this.deps.vault.sealingKey();
     const sealed = seal(dek, Buffer.from(JSON.stringify(value), 'utf8'), secretAad(id, value.kind)).toString('base64');
     return { sealed, keyGeneration, publicKey: ssh?.publicKey ?? null, fingerprint: ssh?.fingerprint ?? null };
   }
 
-  create(fields: SecretFields, actor: string): Secret {
+  create(fields: SecretFields, actor: string): Promise<Secret> {
     const id = this.deps.newId();
     const now = this.deps.clock.now();
-    const row: SecretRow = {
-      id,
-      kind: fields.value.kind,
-      name: fields.name,
-      tags: fields.tags,
-      serverIds: fields.serverIds,
-      username: fields.username,
-      ...this.sealValue(id, fields.value),
-      createdAt: now,
-      createdBy: actor,
-      updatedAt: now,
-      updatedBy: actor,
-      lastUsedAt: null,
-      lastUsedBy: null,
-    };
-    this.deps.db.insert(secretsTable).values(row).run();
-    return toSecret(row);
+    return this.deps.data.transaction(async () => {
+      const row: SecretRow = {
+        id,
+        kind: fields.value.kind,
+        name: fields.name,
+        tags: fields.tags,
+        serverIds: fields.serverIds,
+        username: fields.username,
+        ...(await this.sealValue(id, fields.value)),
+        createdAt: now,
+        createdBy: actor,
+        updatedAt: now,
+        updatedBy: actor,
+        lastUsedAt: null,
+        lastUsedBy: null,
+      };
+      await this.deps.store.insertSecret(row);
+      return toSecret(row);
+    });
   }
 
   /**
@@ -161,64 +152,57 @@ export class SecretStore {
    * that server's host receive it (see `use`), so it needs vault:reveal unless the value is given
    * again with the link.
    */
-  update(id: string, fields: Partial<SecretFields>, actor: string, principal?: Principal): Secret {
-    const row = this.row(id);
-    const linked = (fields.serverIds ?? []).filter((serverId) => !row.serverIds.includes(serverId));
-    if (linked.length > 0 && !fields.value && principal && !principalAllows(principal, 'vault:reveal')) {
-      throw new AppError(
-        'PERMISSION_DENIED',
-        `Linking "${row.name}" to another server would let that server receive it; that needs the "vault:reveal" permission.`,
-        {
-          hint: 'Ask an owner or admin to link it, or enter the secret’s value again together with the new server.',
-        },
-      );
-    }
-    if (fields.value && fields.value.kind !== row.kind) {
-      throw new AppError('VALIDATION_FAILED', `A ${row.kind.replace('_', ' ')} secret cannot become a ${fields.value.kind.replace('_', ' ')}.`, {
-        hint: 'Create a new secret of the other kind instead.',
-        issues: [{ path: ['value', 'kind'], message: 'The kind cannot change' }],
-      });
-    }
-    const next: SecretRow = {
-      ...row,
-      ...(fields.name !== undefined ? { name: fields.name } : {}),
-      ...(fields.tags !== undefined ? { tags: fields.tags } : {}),
-      ...(fields.serverIds !== undefined ? { serverIds: fields.serverIds } : {}),
-      ...(fields.username !== undefined ? { username: fields.username } : {}),
-      ...(fields.value ? this.sealValue(id, fields.value) : {}),
-      updatedAt: this.deps.clock.now(),
-      updatedBy: actor,
-    };
-    this.deps.db.update(secretsTable).set(next).where(eq(secretsTable.id, id)).run();
-    return toSecret(next);
+  update(id: string, fields: Partial<SecretFields>, actor: string, principal?: Principal): Promise<Secret> {
+    return this.deps.data.transaction(async () => {
+      const row = await this.row(id);
+      const linked = (fields.serverIds ?? []).filter((serverId) => !row.serverIds.includes(serverId));
+      if (linked.length > 0 && !fields.value && principal && !principalAllows(principal, 'vault:reveal')) {
+        throw new AppError(
+          'PERMISSION_DENIED',
+          `Linking "${row.name}" to another server would let that server receive it; that needs the "vault:reveal" permission.`,
+          {
+            hint: 'Ask an owner or admin to link it, or enter the secret’s value again together with the new server.',
+          },
+        );
+      }
+      if (fields.value && fields.value.kind !== row.kind) {
+        throw new AppError('VALIDATION_FAILED', `A ${row.kind.replace('_', ' ')} secret cannot become a ${fields.value.kind.replace('_', ' ')}.`, {
+          hint: 'Create a new secret of the other kind instead.',
+          issues: [{ path: ['value', 'kind'], message: 'The kind cannot change' }],
+        });
+      }
+      const next: SecretRow = {
+        ...row,
+        ...(fields.name !== undefined ? { name: fields.name } : {}),
+        ...(fields.tags !== undefined ? { tags: fields.tags } : {}),
+        ...(fields.serverIds !== undefined ? { serverIds: fields.serverIds } : {}),
+        ...(fields.username !== undefined ? { username: fields.username } : {}),
+        ...(fields.value ? await this.sealValue(id, fields.value) : {}),
+        updatedAt: this.deps.clock.now(),
+        updatedBy: actor,
+      };
+      if (!(await this.deps.store.updateSecret(next)))
+        throw new AppError('NOT_FOUND', `There is no secret ${id}.`, { hint: 'It was deleted meanwhile; refresh the list.' });
+      return toSecret(next);
+    });
   }
 
   /**
    * Unlinks every secret from a server whose host changed: a link lets the server's host receive
    * the secret, so a new host gets it only once someone links it again. Answers how many.
    */
-  unlinkServer(serverId: string, actor: string): number {
-    const result = this.deps.db
-      .update(secretsTable)
-      .set({
-        serverIds: sql`(SELECT json_group_array(value) FROM json_each(${secretsTable.serverIds}) WHERE value <> ${serverId})`,
-        updatedAt: this.deps.clock.now(),
-        updatedBy: actor,
-      })
-      .where(sql`EXISTS (SELECT 1 FROM json_each(${secretsTable.serverIds}) WHERE json_each.value = ${serverId})`)
-      .run();
-    return result.changes;
+  unlinkServer(serverId: string, actor: string): Promise<number> {
+    return this.deps.store.unlinkServer(serverId, this.deps.clock.now(), actor);
   }
 
-  delete(id: string): { id: string } {
-    const result = this.deps.db.delete(secretsTable).where(eq(secretsTable.id, id)).run();
-    if (result.changes === 0) throw new AppError('NOT_FOUND', `There is no secret ${id}.`, { hint: 'It may have been deleted already.' });
+  async delete(id: string): Promise<{ id: string }> {
+    if (!(await this.deps.store.deleteSecret(id))) throw new AppError('NOT_FOUND', `There is no secret ${id}.`, { hint: 'It may have been deleted already.' });
     return { id };
   }
 
   /** A value for an explicit, audited reveal (the handler checks permission and re-authentication). */
-  reveal(id: string): SecretValue {
-    return openSecretRow(this.deps.keyring, this.row(id));
+  async reveal(id: string): Promise<SecretValue> {
+    return this.opened(await this.row(id));
   }
 
   /**
@@ -226,14 +210,12 @@ export class SecretStore {
    * for one connection. Never exposed through the contract; records who used it and when.
    * Refused unless the secret may go where it is about to go (see `authorizeUse`).
    */
-  use(id: string, use: SecretUse): UsedSecret {
-    const row = this.row(id);
-    this.authorizeRow(row, use);
-    const value = openSecretRow(this.deps.keyring, row);
+  async use(id: string, use: SecretUse): Promise<UsedSecret> {
+    const row = await this.row(id);
+    await this.authorizeRow(row, use);
+    const value = await this.opened(row);
     const lastUsedAt = this.deps.clock.now();
-    this.deps.turns.stamp('secret last used', () =>
-      this.deps.db.update(secretsTable).set({ lastUsedAt, lastUsedBy: use.usedBy }).where(eq(secretsTable.id, id)).run(),
-    );
+    this.deps.stamp('secret last used', () => this.deps.store.stampSecret(id, lastUsedAt, use.usedBy));
     return { value, username: row.username };
   }
 
@@ -243,13 +225,13 @@ export class SecretStore {
    * principal holding vault:reveal, who could read the secret anyway, may send it anywhere.
    * Throws PERMISSION_DENIED naming what is wrong.
    */
-  authorizeUse(id: string, use: Omit<SecretUse, 'usedBy'>): void {
-    this.authorizeRow(this.row(id), use);
+  async authorizeUse(id: string, use: Omit<SecretUse, 'usedBy'>): Promise<void> {
+    await this.authorizeRow(await this.row(id), use);
   }
 
-  private authorizeRow(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): void {
+  private async authorizeRow(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): Promise<void> {
     if (use.principal && principalAllows(use.principal, 'vault:reveal')) return;
-    const server = use.serverId === null ? undefined : serverInfo(this.deps.db, use.serverId);
+    const server = use.serverId === null ? undefined : await this.deps.directory.get(use.serverId);
     if (!server || use.serverId === null || !row.serverIds.includes(use.serverId)) {
       throw new AppError(
         'PERMISSION_DENIED',

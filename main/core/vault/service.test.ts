@@ -37,9 +37,9 @@ function keyFile(name: string, bytes = randomBytes(64)): string {
 }
 
 /** Stores `count` secrets of every kind in turn; their values by id. */
-function plant(c: Core, count: number, prefix = 's'): Map<string, SecretValue> {
+async function plant(c: Core, count: number, prefix = 's'): Promise<Map<string, SecretValue>> {
   const planted = new Map<string, SecretValue>();
-  c.database.sqlite.transaction(() => {
+  await c.data.transaction(async () => {
     for (let i = 0; i < count; i++) {
       const value: SecretValue =
         i % 3 === 0
@@ -47,14 +47,14 @@ function plant(c: Core, count: number, prefix = 's'): Map<string, SecretValue> {
           : i % 3 === 1
             ? { kind: 'api_token', token: `${prefix}-token-${i}` }
             : { kind: 'note', text: `${prefix}-note-${i}\nsecond line` };
-      planted.set(c.secrets.create({ name: `${prefix} ${i}`, tags: [], serverIds: [], username: null, value }, 'test').id, value);
+      planted.set((await c.secrets.create({ name: `${prefix} ${i}`, tags: [], serverIds: [], username: null, value }, 'test')).id, value);
     }
-  })();
+  });
   return planted;
 }
 
-function expectIntact(c: Core, planted: Map<string, SecretValue>): void {
-  for (const [id, value] of planted) expect(c.secrets.reveal(id)).toEqual(value);
+async function expectIntact(c: Core, planted: Map<string, SecretValue>): Promise<void> {
+  for (const [id, value] of planted) expect(await c.secrets.reveal(id)).toEqual(value);
 }
 
 const sealedColumn = (c: Core) =>
@@ -95,7 +95,7 @@ const noKeychain: OsKeyProtector = {
 describe('creating the vault', () => {
   it('with a passphrase: unlocked at once, one slot, and only once', async () => {
     const c = await start();
-    expect(c.vault.status()).toMatchObject({ initialized: false, locked: true, slots: [] });
+    expect(await c.vault.status()).toMatchObject({ initialized: false, locked: true, slots: [] });
     expect((await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } })).code).toBe('VAULT_NOT_INITIALIZED');
 
     const status = await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST, label: 'Mine' } });
@@ -111,20 +111,20 @@ describe('creating the vault', () => {
     const keychain = workingKeychain();
     const c = await start({ osKeys: keychain });
     expect((await call(c, 'vault.init', { slot: { kind: 'os' } })).slots.map((s) => [s.kind, s.label])).toEqual([['os', 'OS keychain']]);
-    const planted = plant(c, 3);
+    const planted = await plant(c, 3);
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'os' } });
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
     expect(keychain.calls).toEqual(['protect', 'unprotect']);
     await c.close();
 
     env.switchToNewDataDir();
     const headless = await start({ osKeys: noKeychain });
-    expect(headless.vault.status().os).toEqual({ available: false, reason: BASIC_TEXT });
+    expect((await headless.vault.status()).os).toEqual({ available: false, reason: BASIC_TEXT });
     const error = await refused(headless, 'vault.init', { slot: { kind: 'os' } });
     expect(error).toMatchObject({ code: 'NOT_SUPPORTED_HERE', message: BASIC_TEXT, retryable: false });
     expect(error.hint).toMatch(/passphrase/);
-    expect(headless.vault.status()).toMatchObject({ initialized: false, slots: [] });
+    expect(await headless.vault.status()).toMatchObject({ initialized: false, slots: [] });
   });
 });
 
@@ -132,7 +132,7 @@ describe('key slots', () => {
   it('any slot unlocks; adding, removing and changing slots never re-encrypts a secret', async () => {
     const c = await start({ vaultKeyFile: configuredKeyFile(keyFile('vault.key')) });
     const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';
-    const planted = plant(c, 30);
+    const planted = await plant(c, 30);
     const sealed = sealedColumn(c);
 
     t += 1000;
@@ -151,10 +151,10 @@ describe('key slots', () => {
       await call(c, 'vault.lock', {});
       t += 1000;
       expect((await call(c, 'vault.unlock', { with: using })).locked).toBe(false);
-      expectIntact(c, planted);
+      await expectIntact(c, planted);
     }
     // The slot that opened the vault records when.
-    expect(c.vault.status().slots.find((s) => s.id === secondSlot)?.lastUsedAt).toBe(t);
+    expect((await c.vault.status()).slots.find((s) => s.id === secondSlot)?.lastUsedAt).toBe(t);
 
     // Change the first passphrase: the old one stops working, the new one works.
     await call(c, 'vault.changePassphrase', { id: first, current: FIRST, next: 'the first passphrase, changed' });
@@ -177,11 +177,11 @@ describe('key slots', () => {
     const last = await refused(c, 'vault.removeSlot', { id: secondSlot });
     expect(last.code).toBe('CONFLICT');
     expect(last.hint).toMatch(/Add another slot first/);
-    expect(c.vault.status().slots.map((s) => s.id)).toEqual([secondSlot]);
+    expect((await c.vault.status()).slots.map((s) => s.id)).toEqual([secondSlot]);
 
     expect(sealedColumn(c)).toEqual(sealed);
     expect(generations(c)).toEqual([1]);
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
   });
 
   it('takes no key file path from a caller: the contract refuses one in init, addSlot and unlock', async () => {
@@ -193,17 +193,17 @@ describe('key slots', () => {
     expect((await refused(c, 'vault.addSlot', { slot: { kind: 'keyfile', path } })).code).toBe('VALIDATION_FAILED');
     await call(c, 'vault.lock', {});
     expect((await refused(c, 'vault.unlock', { with: { kind: 'keyfile', path } })).code).toBe('VALIDATION_FAILED');
-    expect(c.vault.status().slots.map((slot) => slot.kind)).toEqual(['passphrase']);
+    expect((await c.vault.status()).slots.map((slot) => slot.kind)).toEqual(['passphrase']);
   });
 
   it('a key file slot without a key file given to this Guardian: refused, and the status says how to give one', async () => {
     const c = await start();
-    expect(c.vault.status().keyFile).toEqual({ source: 'none', reason: expect.stringMatching(/--vault-key-file/) });
+    expect((await c.vault.status()).keyFile).toEqual({ source: 'none', reason: expect.stringMatching(/--vault-key-file/) });
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const error = await refused(c, 'vault.addSlot', { slot: { kind: 'keyfile' } });
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.hint).toMatch(/--vault-key-file/);
-    expect(c.vault.status().slots).toHaveLength(1);
+    expect((await c.vault.status()).slots).toHaveLength(1);
   });
 
   it('says which kinds of slot the vault has when asked to unlock with another kind', async () => {
@@ -223,7 +223,7 @@ describe('key slots', () => {
     const c = await start({ osKeys: workingKeychain() });
     await call(c, 'vault.init', { slot: { kind: 'os', label: 'laptop' } });
     await call(c, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: FIRST } });
-    const planted = plant(c, 2);
+    const planted = await plant(c, 2);
 
     // No keychain at all (guardian serve), and another machine's keychain, which cannot open this one's blob.
     for (const osKeys of [undefined, workingKeychain()]) {
@@ -234,9 +234,9 @@ describe('key slots', () => {
         message: 'The OS keychain could not open this vault; nothing was changed.',
         hint: 'Unlock with another key slot.',
       });
-      expect(moved.vault.status().locked).toBe(true);
+      expect((await moved.vault.status()).locked).toBe(true);
       await call(moved, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-      expectIntact(moved, planted);
+      await expectIntact(moved, planted);
     }
   });
 
@@ -290,14 +290,14 @@ describe('rotating the data key', () => {
   it('re-seals every secret with a new key, as a job with progress; values intact after lock and unlock', async () => {
     const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
-    const planted = plant(c, COUNT);
+    const planted = await plant(c, COUNT);
     const before = sealedColumn(c);
     const slotsBefore = c.database.sqlite.prepare('SELECT * FROM vault_slots').all();
     const progress = recordProgress(c);
 
     const job = await call<Job>(c, 'vault.rotate', {});
     expect(job).toMatchObject({ kind: 'vault.rotate', status: 'queued', createdBy: 'system:local-owner' });
-    expect(c.vault.status().rotation).toEqual({ inProgress: true, remaining: COUNT });
+    expect((await c.vault.status()).rotation).toEqual({ inProgress: true, remaining: COUNT });
     const done = await finished(c, job);
     expect(done).toMatchObject({ status: 'succeeded', done: COUNT, total: COUNT, result: { kind: 'vault.rotate', reSealed: COUNT, finished: true } });
 
@@ -315,13 +315,13 @@ describe('rotating the data key', () => {
     for (const [id, sealed] of before) expect(after.get(id), id).not.toBe(sealed);
     expect(generations(c)).toEqual([2]);
     expect(vaultState(c)).toEqual({ generation: 2, pending: null });
-    expect(c.vault.status().rotation).toEqual({ inProgress: false, remaining: 0 });
+    expect((await c.vault.status()).rotation).toEqual({ inProgress: false, remaining: 0 });
     // Slots wrap the KEK, which a rotation leaves alone.
     expect(c.database.sqlite.prepare('SELECT * FROM vault_slots').all()).toEqual(slotsBefore);
 
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
 
     // And again: generation 3, still intact.
     await finished(c, await call<Job>(c, 'vault.rotate', {}));
@@ -329,13 +329,13 @@ describe('rotating the data key', () => {
     await c.close();
     const reopened = await start();
     await reopened.vault.unlock({ kind: 'passphrase', passphrase: FIRST });
-    expectIntact(reopened, planted);
+    await expectIntact(reopened, planted);
   });
 
   it('keeps working while secrets are created and changed during the rotation', async () => {
     const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
-    const planted = plant(c, COUNT);
+    const planted = await plant(c, COUNT);
     const ids = [...planted.keys()];
     const job = await call<Job>(c, 'vault.rotate', {});
 
@@ -343,7 +343,7 @@ describe('rotating the data key', () => {
     while ((await c.jobs.get(job.id)).status !== 'succeeded') {
       expect((await c.jobs.get(job.id)).status).not.toBe('failed');
       const value: SecretValue = { kind: 'password', password: `during-${round}` };
-      planted.set(c.secrets.create({ name: `during ${round}`, tags: [], serverIds: [], username: null, value }, 'test').id, value);
+      planted.set((await c.secrets.create({ name: `during ${round}`, tags: [], serverIds: [], username: null, value }, 'test')).id, value);
       const changed = ids[(round * 97) % ids.length] ?? '';
       const kind = planted.get(changed)?.kind;
       const next: SecretValue =
@@ -352,7 +352,7 @@ describe('rotating the data key', () => {
           : kind === 'api_token'
             ? { kind: 'api_token', token: `changed-${round}` }
             : { kind: 'note', text: `changed-${round}` };
-      c.secrets.update(changed, { value: next }, 'test');
+      await c.secrets.update(changed, { value: next }, 'test');
       planted.set(changed, next);
       round++;
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -362,13 +362,13 @@ describe('rotating the data key', () => {
     expect(generations(c)).toEqual([2]);
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
   });
 
   it('cancelled part way, keeps both keys readable, and resumes to the same generation', async () => {
     const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
-    const planted = plant(c, COUNT);
+    const planted = await plant(c, COUNT);
     const progress = recordProgress(c);
     const job = await call<Job>(c, 'vault.rotate', {});
     c.events.subscribe((name, payload) => {
@@ -378,20 +378,20 @@ describe('rotating the data key', () => {
 
     const stopped = await c.jobs.waitFor(job.id);
     expect(stopped).toMatchObject({ status: 'cancelled', result: { kind: 'vault.rotate', reSealed: ROTATE_BATCH, finished: false } });
-    expect(c.vault.status().rotation).toEqual({ inProgress: true, remaining: COUNT - ROTATE_BATCH });
+    expect((await c.vault.status()).rotation).toEqual({ inProgress: true, remaining: COUNT - ROTATE_BATCH });
     expect(generations(c)).toEqual([1, 2]);
     expect(vaultState(c)).toEqual({ generation: 1, pending: 2 });
 
     // Half-rotated: every secret opens, after a lock and after a restart.
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
     await c.close();
     const c2 = await start();
     await call(c2, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-    expectIntact(c2, planted);
+    await expectIntact(c2, planted);
     const extra: SecretValue = { kind: 'note', text: 'made half way' };
-    planted.set(c2.secrets.create({ name: 'half way', tags: [], serverIds: [], username: null, value: extra }, 'test').id, extra);
+    planted.set((await c2.secrets.create({ name: 'half way', tags: [], serverIds: [], username: null, value: extra }, 'test')).id, extra);
 
     const resumed = await call<Job>(c2, 'vault.rotate', {});
     const done = await finished(c2, resumed);
@@ -400,14 +400,14 @@ describe('rotating the data key', () => {
     expect(vaultState(c2)).toEqual({ generation: 2, pending: null });
     await call(c2, 'vault.lock', {});
     await call(c2, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-    expectIntact(c2, planted);
+    await expectIntact(c2, planted);
     expect(progress.length).toBeGreaterThan(0);
   });
 
   it('cannot start while locked, and a lock during the rotation stops it without damage', async () => {
     const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
-    const planted = plant(c, COUNT);
+    const planted = await plant(c, COUNT);
     recordProgress(c);
     const job = await call<Job>(c, 'vault.rotate', {});
     c.events.subscribe((name, payload) => {
@@ -420,9 +420,9 @@ describe('rotating the data key', () => {
     expect((await refused(c, 'vault.rotate', {})).code).toBe('VAULT_LOCKED');
 
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
     await finished(c, await call<Job>(c, 'vault.rotate', {}));
     expect(generations(c)).toEqual([2]);
-    expectIntact(c, planted);
+    await expectIntact(c, planted);
   });
 });

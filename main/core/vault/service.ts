@@ -1,24 +1,23 @@
-import type Database from 'better-sqlite3';
-import { asc, count, eq, ne } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { Job } from '@shared/api/jobs';
 import type { VaultStatus } from '@shared/api/vault';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
+import { unlessTaken, type AsyncDatabase, type Stamp } from '../db/engine';
 import type { JobService } from '../jobs';
 import { newKey, open, seal, withKey, type ScryptCost } from './crypto';
 import type { KeyFileSource } from './keyfile';
 import type { Keyring } from './keyring';
 import { startReSealing } from './rotation';
 import { makeSlot, openSlots, rewrapSlot, type OsKeyProtector, type RewrapRefusal, type SlotProtectors, type SlotSpec, type UnlockWith } from './slots';
-import { secretsTable, vaultSlotsTable, vaultStateTable, type VaultSlotRow } from './table';
+import type { VaultState, VaultStore } from './store';
+import type { VaultSlotRow } from './table';
 
 export interface VaultDeps {
-  db: Db;
-  /** When a slot was last used is stamped in a turn of its own. */
-  turns: WriterTurns;
-  sqlite: Database.Database;
+  store: VaultStore;
+  /** Where changes to the key hierarchy run, each as one transaction. */
+  data: Pick<AsyncDatabase, 'transaction' | 'afterCommit'>;
+  /** When a slot was last used is written outside the caller's transaction, and nobody waits for it. */
+  stamp: Stamp;
   clock: Clock;
   newId: () => string;
   jobs: JobService;
@@ -40,37 +39,46 @@ export { ROTATE_BATCH } from './rotation';
 
 export const DEK_AAD = (generation: number) => `guardian-vault-dek:${generation}`;
 
+/** The data key of `generation`, unwrapped with the KEK, or VAULT_INTEGRITY when it does not open. */
+function openDek(kek: Buffer, generation: number, wrapped: string): Buffer {
+  try {
+    return open(kek, Buffer.from(wrapped, 'base64'), DEK_AAD(generation));
+  } catch {
+    throw new AppError('VAULT_INTEGRITY', 'The vault’s data key failed its integrity check.', {
+      hint: 'The vault state was altered outside Guardian; restore the data folder from a backup.',
+      retryable: false,
+    });
+  }
+}
+
 const notInitialized = () =>
   new AppError('VAULT_NOT_INITIALIZED', 'The vault has not been created yet.', {
     hint: 'Create it on the Vault page (or in the first-run wizard) with a passphrase or the OS keychain.',
+  });
+
+const alreadyExists = () => new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it, or add a key slot.' });
+
+const keysChanged = () =>
+  new AppError('CONFLICT', 'The vault’s keys changed while the full rotation was being prepared; nothing was changed.', {
+    hint: 'Look at the key slots again and start the full rotation once more.',
   });
 
 /** The vault's life: creating it, its key slots, unlocking, locking and rotating the data key. */
 export class VaultService {
   constructor(private readonly deps: VaultDeps) {}
 
-  private state() {
-    return this.deps.db.select().from(vaultStateTable).where(eq(vaultStateTable.id, 1)).get();
-  }
-
-  private slots() {
-    return this.deps.db.select().from(vaultSlotsTable).orderBy(asc(vaultSlotsTable.createdAt)).all();
-  }
-
   private get protectors(): SlotProtectors {
     return { osKeys: this.deps.osKeys, keyFile: this.deps.keyFile, scryptCost: this.deps.scryptCost };
   }
 
-  status(): VaultStatus {
-    const state = this.state();
-    const remaining =
-      state?.pendingGeneration != null
-        ? (this.deps.db.select({ n: count() }).from(secretsTable).where(ne(secretsTable.keyGeneration, state.pendingGeneration)).get()?.n ?? 0)
-        : 0;
+  async status(): Promise<VaultStatus> {
+    const { store } = this.deps;
+    const state = await store.state();
+    const remaining = state?.pendingGeneration != null ? await store.countNotAt(state.pendingGeneration) : 0;
     return {
       initialized: state !== undefined,
       locked: this.deps.keyring.locked,
-      slots: this.slots().map(({ id, kind, label, createdAt, lastUsedAt }) => ({ id, kind, label, createdAt, lastUsedAt })),
+      slots: (await store.slots()).map(({ id, kind, label, createdAt, lastUsedAt }) => ({ id, kind, label, createdAt, lastUsedAt })),
       os: this.deps.osKeys.availability(),
       keyFile: this.deps.keyFile.availability(),
       autoLockMs: this.deps.keyring.autoLockMs,
@@ -79,24 +87,20 @@ export class VaultService {
   }
 
   async init(spec: SlotSpec): Promise<VaultStatus> {
-    if (this.state()) throw new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it, or add a key slot.' });
+    if (await this.deps.store.state()) throw alreadyExists();
     const kek = newKey();
     const dek = newKey();
     try {
       const slotId = this.deps.newId();
       const slot = await makeSlot(slotId, spec, kek, this.protectors);
       const now = this.deps.clock.now();
-      this.deps.sqlite.transaction(() => {
-        if (this.state()) throw new AppError('CONFLICT', 'The vault already exists.', { hint: 'Unlock it instead.' });
-        this.deps.db
-          .insert(vaultStateTable)
-          .values({ id: 1, generation: 1, wrappedDek: seal(kek, dek, DEK_AAD(1)).toString('base64') })
-          .run();
-        this.deps.db
-          .insert(vaultSlotsTable)
-          .values({ id: slotId, ...slot, createdAt: now, lastUsedAt: now })
-          .run();
-      })();
+      await this.deps.data.transaction(async () => {
+        const { store } = this.deps;
+        if (await store.lockKeys()) throw alreadyExists();
+        // Another process creating the vault at the same moment: its row's key refuses ours.
+        await unlessTaken(store.createState(1, seal(kek, dek, DEK_AAD(1)).toString('base64')), alreadyExists);
+        await store.insertSlot({ id: slotId, ...slot, createdAt: now, lastUsedAt: now });
+      });
     } catch (error) {
       kek.fill(0);
       dek.fill(0);
@@ -107,50 +111,47 @@ export class VaultService {
   }
 
   async unlock(using: UnlockWith): Promise<VaultStatus> {
-    const state = this.state();
+    const state = await this.deps.store.state();
     if (!state) throw notInitialized();
-    const { kek, slotId } = await openSlots(this.slots(), using, this.protectors);
+    const { kek, slotId } = await openSlots(await this.deps.store.slots(), using, this.protectors);
     const deks = new Map<number, Buffer>();
     try {
-      deks.set(state.generation, open(kek, Buffer.from(state.wrappedDek, 'base64'), DEK_AAD(state.generation)));
+      deks.set(state.generation, openDek(kek, state.generation, state.wrappedDek));
       if (state.pendingGeneration != null && state.pendingWrappedDek) {
-        deks.set(state.pendingGeneration, open(kek, Buffer.from(state.pendingWrappedDek, 'base64'), DEK_AAD(state.pendingGeneration)));
+        deks.set(state.pendingGeneration, openDek(kek, state.pendingGeneration, state.pendingWrappedDek));
       }
-    } catch {
+    } catch (error) {
       kek.fill(0);
       for (const dek of deks.values()) dek.fill(0);
-      throw new AppError('VAULT_INTEGRITY', 'The vault’s data key failed its integrity check.', {
-        hint: 'The vault state was altered outside Guardian; restore the data folder from a backup.',
-        retryable: false,
-      });
+      throw error;
     }
     const lastUsedAt = this.deps.clock.now();
-    this.deps.turns.stamp('vault slot last used', () => this.deps.db.update(vaultSlotsTable).set({ lastUsedAt }).where(eq(vaultSlotsTable.id, slotId)).run());
+    this.deps.stamp('vault slot last used', () => this.deps.store.stampSlot(slotId, lastUsedAt));
     this.deps.keyring.load(kek, deks);
     return this.status();
   }
 
-  lock(): VaultStatus {
+  /** Forgets the unlocked keys at once. */
+  lock(): void {
     this.deps.keyring.lock();
-    return this.status();
   }
 
   async addSlot(spec: SlotSpec): Promise<VaultStatus> {
-    if (!this.state()) throw notInitialized();
+    if (!(await this.deps.store.state())) throw notInitialized();
     const kek = this.deps.keyring.requireKek();
     const slotId = this.deps.newId();
     const slot = await makeSlot(slotId, spec, kek, this.protectors);
-    this.deps.db
-      .insert(vaultSlotsTable)
-      .values({ id: slotId, ...slot, createdAt: this.deps.clock.now(), lastUsedAt: null })
-      .run();
+    await this.deps.store.insertSlot({ id: slotId, ...slot, createdAt: this.deps.clock.now(), lastUsedAt: null });
     return this.status();
   }
 
-  removeSlot(id: string): VaultStatus {
+  async removeSlot(id: string): Promise<VaultStatus> {
     this.deps.keyring.requireKek();
-    this.deps.sqlite.transaction(() => {
-      const slots = this.slots();
+    await this.deps.data.transaction(async () => {
+      const { store } = this.deps;
+      // Under the vault's lock: two removals at once must not leave no slot between them.
+      await store.lockKeys();
+      const slots = await store.slots();
       if (!slots.some((slot) => slot.id === id)) {
         throw new AppError('NOT_FOUND', `There is no key slot ${id}.`, { hint: 'See the vault’s key slots.' });
       }
@@ -159,27 +160,55 @@ export class VaultService {
           hint: 'Add another slot first: without one, the vault could never be opened again.',
         });
       }
-      this.deps.db.delete(vaultSlotsTable).where(eq(vaultSlotsTable.id, id)).run();
-    })();
+      await store.deleteSlot(id);
+    });
     return this.status();
   }
 
   async changePassphrase(id: string, current: string, next: string): Promise<VaultStatus> {
-    const slot = this.slots().find((row) => row.id === id);
+    const slot = (await this.deps.store.slots()).find((row) => row.id === id);
     if (!slot || slot.kind !== 'passphrase') {
       throw new AppError('NOT_FOUND', `There is no passphrase slot ${id}.`, { hint: 'See the vault’s key slots.' });
     }
     const { kek } = await openSlots([slot], { kind: 'passphrase', passphrase: current }, this.protectors);
     const replacement = await withKey(kek, (opened) => makeSlot(id, { kind: 'passphrase', passphrase: next, label: slot.label }, opened, this.protectors));
-    this.deps.db.update(vaultSlotsTable).set({ wrappedKek: replacement.wrappedKek, params: replacement.params }).where(eq(vaultSlotsTable.id, id)).run();
+    // Only over the wrapping just opened: a full rotation meanwhile re-wrapped the slot with a new KEK.
+    if (!(await this.deps.store.rewrapSlot(id, slot.wrappedKek, replacement))) throw keysChanged();
     return this.status();
   }
 
-  /** The generation new secrets are sealed with: the pending one while a rotation runs. */
-  currentGeneration(): number {
-    const state = this.state();
+  /**
+   * The data key of `generation`: the keyring's, or else (another process rotated the keys since
+   * this one unlocked) unwrapped from the vault's state with the KEK and kept in the keyring.
+   * VAULT_LOCKED while locked; VAULT_INTEGRITY for a generation the vault does not hold.
+   */
+  async dek(generation: number, state?: VaultState): Promise<Buffer> {
+    const { keyring } = this.deps;
+    const kek = keyring.requireKek();
+    if (keyring.has(generation)) return keyring.requireDek(generation);
+    const now = state ?? (await this.deps.store.state());
+    const wrapped = now?.generation === generation ? now.wrappedDek : now?.pendingGeneration === generation ? now.pendingWrappedDek : null;
+    if (!wrapped) return keyring.requireDek(generation);
+    const dek = openDek(kek, generation, wrapped);
+    keyring.addDek(generation, dek);
+    return dek;
+  }
+
+  /**
+   * The generation new secrets are sealed with (the pending one while a rotation runs) and its
+   * data key, read under the vault's lock: inside a write's transaction, no rotation starts or
+   * ends until the secret sealed with it has been written.
+   */
+  async sealingKey(): Promise<{ generation: number; dek: Buffer }> {
+    const state = await this.deps.store.lockKeys();
     if (!state) throw notInitialized();
-    return state.pendingGeneration ?? state.generation;
+    const generation = state.pendingGeneration ?? state.generation;
+    return { generation, dek: await this.dek(generation, state) };
+  }
+
+  private get reSealing() {
+    const { data, store, jobs, keyring } = this.deps;
+    return { data, store, jobs, keyring, dek: (generation: number) => this.dek(generation) };
   }
 
   /**
@@ -187,22 +216,25 @@ export class VaultService {
    * moves to it, each batch is one transaction, and the switch is one last transaction, so a kill
    * at any moment leaves every secret readable with a key the vault still holds.
    */
-  rotate(createdBy: string): Promise<Job> {
-    const state = this.state();
-    if (!state) throw notInitialized();
-    const kek = this.deps.keyring.requireKek();
-    let target = state.pendingGeneration;
-    if (target == null || !state.pendingWrappedDek) {
-      target = state.generation + 1;
+  async rotate(createdBy: string): Promise<Job> {
+    const target = await this.deps.data.transaction(async () => {
+      const { store, keyring } = this.deps;
+      const state = await store.lockKeys();
+      if (!state) throw notInitialized();
+      const kek = keyring.requireKek();
+      if (state.pendingGeneration != null && state.pendingWrappedDek) return state.pendingGeneration;
+      const generation = state.generation + 1;
       const dek = newKey();
-      this.deps.db
-        .update(vaultStateTable)
-        .set({ pendingGeneration: target, pendingWrappedDek: seal(kek, dek, DEK_AAD(target)).toString('base64') })
-        .where(eq(vaultStateTable.id, 1))
-        .run();
-      this.deps.keyring.addDek(target, dek);
-    }
-    return startReSealing(this.deps, target, { title: 'Rotate the vault’s data key', createdBy });
+      if (!(await store.beginRotation(generation, seal(kek, dek, DEK_AAD(generation)).toString('base64')))) {
+        dek.fill(0);
+        throw new AppError('CONFLICT', 'Another rotation of the data key started at the same moment.', {
+          hint: 'Start the rotation again: it resumes the one under way.',
+        });
+      }
+      this.deps.data.afterCommit(() => keyring.addDek(generation, dek));
+      return generation;
+    });
+    return startReSealing(this.reSealing, target, { title: 'Rotate the vault’s data key', createdBy });
   }
 
   /**
@@ -215,7 +247,8 @@ export class VaultService {
    * transaction; re-sealing the secrets is then the usual resumable job.
    */
   async rotateFully(request: FullRotation, createdBy: string): Promise<Job> {
-    const state = this.state();
+    const { store } = this.deps;
+    const state = await store.state();
     if (!state) throw notInitialized();
     if (state.pendingGeneration != null) {
       throw new AppError('CONFLICT', 'A rotation of the data key has not finished yet.', {
@@ -223,7 +256,7 @@ export class VaultService {
       });
     }
     const kek = this.deps.keyring.requireKek();
-    const slots = this.slots();
+    const slots = await store.slots();
     const kept = this.slotsKept(slots, request);
     const nextKek = newKey();
     const nextDek = newKey();
@@ -245,39 +278,27 @@ export class VaultService {
           },
         );
       }
-      this.deps.sqlite.transaction(() => {
-        const now = this.state();
-        const ids = this.slots()
-          .map((slot) => slot.id)
+      // Each slot as it was read: a slot added, removed or re-wrapped meanwhile stops the rotation.
+      const keys = (rows: VaultSlotRow[]) =>
+        rows
+          .map((slot) => `${slot.id}:${slot.wrappedKek}`)
           .sort()
           .join();
-        if (
-          !now ||
-          now.generation !== state.generation ||
-          now.pendingGeneration != null ||
-          ids !==
-            slots
-              .map((slot) => slot.id)
-              .sort()
-              .join()
-        ) {
-          throw new AppError('CONFLICT', 'The vault’s keys changed while the full rotation was being prepared; nothing was changed.', {
-            hint: 'Look at the key slots again and start the full rotation once more.',
-          });
+      await this.deps.data.transaction(async () => {
+        const now = await store.lockKeys();
+        if (!now || now.generation !== state.generation || now.pendingGeneration != null || keys(await store.slots()) !== keys(slots)) throw keysChanged();
+        const dek = await this.dek(state.generation, now);
+        await store.rewrapState(
+          seal(nextKek, dek, DEK_AAD(state.generation)).toString('base64'),
+          generation,
+          seal(nextKek, nextDek, DEK_AAD(generation)).toString('base64'),
+        );
+        for (const slot of kept) {
+          const fields = rewrapped.get(slot.id);
+          if (fields) await store.rewrapSlot(slot.id, slot.wrappedKek, fields);
         }
-        const dek = this.deps.keyring.requireDek(state.generation);
-        this.deps.db
-          .update(vaultStateTable)
-          .set({
-            wrappedDek: seal(nextKek, dek, DEK_AAD(state.generation)).toString('base64'),
-            pendingGeneration: generation,
-            pendingWrappedDek: seal(nextKek, nextDek, DEK_AAD(generation)).toString('base64'),
-          })
-          .where(eq(vaultStateTable.id, 1))
-          .run();
-        for (const [id, fields] of rewrapped) this.deps.db.update(vaultSlotsTable).set(fields).where(eq(vaultSlotsTable.id, id)).run();
-        for (const id of request.dropSlots) this.deps.db.delete(vaultSlotsTable).where(eq(vaultSlotsTable.id, id)).run();
-      })();
+        for (const id of request.dropSlots) await store.deleteSlot(id);
+      });
     } catch (error) {
       nextKek.fill(0);
       nextDek.fill(0);
@@ -285,7 +306,7 @@ export class VaultService {
     }
     this.deps.keyring.replaceKek(nextKek);
     this.deps.keyring.addDek(generation, nextDek);
-    return startReSealing(this.deps, generation, { title: 'Rotate all the vault’s keys', createdBy });
+    return startReSealing(this.reSealing, generation, { title: 'Rotate all the vault’s keys', createdBy });
   }
 
   /** The slots a full rotation keeps: all but those named to drop, which must exist, and never none. */

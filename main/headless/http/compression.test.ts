@@ -231,7 +231,7 @@ describe('answers that carry a secret', () => {
     await served.core.vault.init({ kind: 'passphrase', passphrase: 'correct horse battery staple' });
     // Large and repetitive: compressed, were it allowed, to a fraction of its size.
     const text = 'the backup passphrase is hunter2; '.repeat(300);
-    const note = served.core.secrets.create({ name: 'runbook', tags: [], serverIds: [], username: null, value: { kind: 'note', text } }, 'test');
+    const note = await served.core.secrets.create({ name: 'runbook', tags: [], serverIds: [], username: null, value: { kind: 'note', text } }, 'test');
     const reauth = await send(served.url, 'POST', 'api/v1/auth/reauth', { headers: owner.write, body: { password: OWNER.password } });
     expect(reauth.status, reauth.text).toBe(200);
 

@@ -44,12 +44,12 @@ const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
  * The header carrying the check's vault credential, read for `host` (the vault refuses any host
  * but the check's server's), or the `down` answer why there is none.
  */
-function credentialHeader(auth: HttpAuth, host: string, ctx: CheckContext): { name: string; value: string } | CheckResult {
+async function credentialHeader(auth: HttpAuth, host: string, ctx: CheckContext): Promise<{ name: string; value: string } | CheckResult> {
   if (!ctx.credential) throw new Error('http checks with auth need ctx.credential to read the vault');
   const down = (why: string): CheckResult => ({ status: 'down', latencyMs: null, message: `cannot authenticate to ${host}: ${why}` });
   let secret: UsedSecret;
   try {
-    secret = ctx.credential(auth.credentialId, host);
+    secret = await ctx.credential(auth.credentialId, host);
   } catch (error) {
     if (error instanceof AppError) return down(error.message);
     throw error;
@@ -148,7 +148,7 @@ async function request(config: HttpConfig, ctx: CheckContext, signal: AbortSigna
   const { lookup } = reach(ctx);
   let credential: { name: string; value: string } | null = null;
   if (config.auth) {
-    const header = credentialHeader(config.auth, hostOf(url), ctx);
+    const header = await credentialHeader(config.auth, hostOf(url), ctx);
     if ('status' in header) return header;
     credential = header;
   }

@@ -41,7 +41,7 @@ async function run(
     timeoutMs: 10_000,
     now: () => Date.now(),
     hostKeys,
-    credential: (id) => {
+    credential: async (id) => {
       if (id !== SECRET_ID) throw new AppError('NOT_FOUND', 'No such secret.', { hint: '' });
       return { value: typeof secret === 'function' ? secret() : secret, username: null };
     },

@@ -166,11 +166,11 @@ export function metricsHost(config: SshMetricsConfig, ctx: CheckContext): string
 }
 
 /** What the vault holds for `secretId` as an SSH login to `host`, or the `down` answer why not. */
-function loginFrom(config: SshMetricsConfig, host: string, ctx: CheckContext): SshLogin | CheckResult {
+async function loginFrom(config: SshMetricsConfig, host: string, ctx: CheckContext): Promise<SshLogin | CheckResult> {
   if (!ctx.credential) throw new Error('ssh-metrics checks need ctx.credential to read the vault');
   let secret: SecretValue;
   try {
-    secret = ctx.credential(config.credentialId, host).value;
+    secret = (await ctx.credential(config.credentialId, host)).value;
   } catch (error) {
     if (error instanceof AppError) return { status: 'down', latencyMs: null, message: `cannot log in to ${hostPort(host, config.port)}: ${error.message}` };
     throw error;
@@ -228,7 +228,7 @@ export const sshMetricsCheck: CheckType<SshMetricsConfig> = {
     const host = metricsHost(config, ctx);
     if (host === undefined) return { status: 'down', latencyMs: null, message: 'no host to log in to: the check has no server' };
     // The host is decided once: the vault checks it, and the session connects to it.
-    const login = loginFrom(config, host, ctx);
+    const login = await loginFrom(config, host, ctx);
     if ('status' in login) return login;
     return withSshSession(host, config.port, ctx, login, async (session) => {
       let ran: { output: string; exitCode: number | null };
