@@ -16,8 +16,8 @@ import { principalAllows, type Principal } from '@shared/permissions';
 import type { AuditStore } from '../audit/store';
 import { notSignedIn } from '../auth/refusals';
 import type { SessionSink } from '../auth/signin';
+import type { AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
-import type { SqliteDatabase } from '../db/sqlite-engine';
 import type { Metrics } from '../metrics/registry';
 import { toAppError } from './errors';
 
@@ -51,7 +51,7 @@ const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set(['auth.statu
 export interface RouterDeps {
   handlers: Handlers;
   /** Where an audited call's transaction runs; its audit event joins it. */
-  data: Pick<SqliteDatabase, 'transaction' | 'transactionFromFirstWrite' | 'next'>;
+  data: Pick<AsyncDatabase, 'transaction' | 'transactionFromFirstWrite' | 'next'>;
   audit: Pick<AuditStore, 'append'>;
   logger: Logger;
   metrics: Metrics;

@@ -161,6 +161,47 @@ describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (en
     expect((await keys(database)).map((row) => row.key)).toEqual(['before', 'meanwhile']);
   });
 
+  it('a transaction that begins at its first write reads what others commit until then, then is all or nothing', async () => {
+    let release = () => {};
+    const slowPart = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[][] = [];
+    const lazy = database.transactionFromFirstWrite(async () => {
+      await slowPart; // hashing a password, say
+      seen.push((await keys(database)).map((row) => row.key));
+      await database.run(put('lazy-1', 0));
+      seen.push((await keys(database)).map((row) => row.key));
+      throw new Error('fails after writing');
+    });
+    await pause();
+    // Another writer commits while the first is still in its slow part, holding nothing.
+    await database.run(put('other', 1));
+    release();
+    await expect(lazy).rejects.toThrow('fails after writing');
+    expect(seen).toEqual([['other'], ['lazy-1', 'other']]);
+    expect((await keys(database)).map((row) => row.key)).toEqual(['other']);
+
+    await database.transactionFromFirstWrite(async () => {
+      await database.run(put('kept', 2));
+      await database.transaction(async (tx) => tx.run(put('nested', 3)));
+    });
+    expect((await keys(database)).map((row) => row.key)).toEqual(['kept', 'nested', 'other']);
+    // Work that never writes commits nothing and answers what it read.
+    expect(await database.transactionFromFirstWrite(async () => (await keys(database)).length)).toBe(3);
+  });
+
+  it('keeps what `next` is given when the transaction it was asked from rolls back', async () => {
+    let kept: Promise<unknown> | undefined;
+    const call = database.transaction(async (tx) => {
+      await tx.run(put('rolled back', 1));
+      kept = database.next(() => database.run(put('kept by next', 2)));
+      await pause();
+      throw new Error('the call fails');
+    });
+    await expect(call).rejects.toThrow('the call fails');
+    await kept;
+    expect((await keys(database)).map((row) => row.key)).toEqual(['kept by next']);
+  });
+
   it('gets one row or undefined, and counts the rows a statement changed', async () => {
     await database.run(put('one', 1));
     expect(await database.get(sql`SELECT key, value FROM settings WHERE key = ${'one'}`, settingValue)).toEqual({ key: 'one', value: 1 });
@@ -368,6 +409,23 @@ describe('the async data layer on PostgreSQL', () => {
     release();
     await first;
     expect((await keys(database)).map((row) => row.key)).toEqual(['first', 'second']);
+  });
+
+  it('a transaction that begins at its first write holds no pooled connection before it', async () => {
+    const { db: database } = await engines.fresh('postgres', { connections: 1 });
+    opened.push(database);
+    let release = () => {};
+    const slowPart = new Promise<void>((resolve) => (release = resolve));
+    const lazy = database.transactionFromFirstWrite(async () => {
+      await slowPart;
+      await database.run(put('lazy', 1));
+    });
+    // The pool's one connection is free for others meanwhile (taken at once, this would wait forever).
+    await database.run(put('other', 1));
+    await database.transaction((tx) => tx.run(put('another', 1)));
+    release();
+    await lazy;
+    expect((await keys(database)).map((row) => row.key)).toEqual(['another', 'lazy', 'other']);
   });
 
   it('a statement while PostgreSQL is down is a retryable DB_UNAVAILABLE; once it is back the same database answers', async () => {

@@ -40,6 +40,20 @@ export interface Queryable {
 export interface AsyncDatabase extends Queryable {
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Like `transaction`, but the transaction begins at `work`'s first write (reads before it see
+   * what is committed), so slow work before it (hashing a password, waiting on the network) holds
+   * no writer up on SQLite and no pooled connection on PostgreSQL. The router runs a handler that
+   * asks for it this way (docs/architecture.md §4).
+   */
+  transactionFromFirstWrite<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in a transaction of its own once the caller's has ended (at once when there is
+   * none): for what a call that is about to fail must leave behind (its audit event, a failed
+   * sign-in), which its own rollback would undo. On SQLite it goes ahead of the writers already
+   * waiting. Never await it inside a transaction: it runs after it.
+   */
+  next<T>(work: () => T | Promise<T>): Promise<T>;
   /** Runs `work`'s reads on one consistent snapshot: what others commit meanwhile is not seen. Writes are refused. */
   snapshot<T>(work: (reads: Queryable) => Promise<T>): Promise<T>;
   /**

@@ -194,19 +194,6 @@ export interface SqliteDatabase extends AsyncDatabase {
    */
   exclusive<T>(work: () => T): Promise<T>;
   /**
-   * Like `transaction`, but the lock is taken (and BEGIN run) only at the first write, so slow
-   * work before it (hashing a password) holds no other writer up. The router runs a handler
-   * that asks for it this way (docs/architecture.md §4).
-   */
-  transactionFromFirstWrite<T>(work: () => Promise<T>): Promise<T>;
-  /**
-   * Runs synchronous writing code in a turn of its own right after the current one, ahead of the
-   * writers already waiting: for what a call that is about to fail must leave behind (a failed
-   * sign-in, a run that could not start), which its own rollback would undo. Never await it
-   * inside a transaction: it runs after it.
-   */
-  next<T>(work: () => T | Promise<T>): Promise<T>;
-  /**
    * Runs synchronous writing code in a transaction of its own, never the caller's, once the
    * writers before it are done: for work in the background (a tick of check results, a job's
    * progress) that may have been started from inside a call. Never await it inside a transaction.

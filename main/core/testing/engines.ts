@@ -27,7 +27,8 @@ export interface Engines {
   readonly server: PostgresServer;
   /** The file's temp folder (removed after its tests), for other files a test writes. */
   readonly folder: string;
-  fresh(engine: Dialect): Promise<FreshDatabase>;
+  /** `connections`: at most this many pooled connections on PostgreSQL (the pool's default otherwise). */
+  fresh(engine: Dialect, options?: { connections?: number }): Promise<FreshDatabase>;
 }
 
 /** {@link Engines} on a server the file started for itself, which it may stop and restart. */
@@ -191,7 +192,7 @@ export function useEngines(prefix: string, options: PostgresOptions = {}): Engin
     get folder() {
       return folder;
     },
-    async fresh(engine: Dialect): Promise<FreshDatabase> {
+    async fresh(engine: Dialect, options: { connections?: number } = {}): Promise<FreshDatabase> {
       if (engine === 'sqlite') {
         const file = join(mkdtempSync(join(folder, 'db-')), 'guardian.db');
         openDatabase({ file, backupsDir: join(folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
@@ -200,7 +201,7 @@ export function useEngines(prefix: string, options: PostgresOptions = {}): Engin
       const server = postgres.server();
       template ??= migratedTemplate(server);
       const connectionString = await server.createDatabase(await template);
-      const pool = openPostgresPool({ connectionString }, silentLogger());
+      const pool = openPostgresPool({ connectionString }, silentLogger(), options.connections ? { max: options.connections, connectTimeoutMs: 2000 } : {});
       const another = () => open(postgresEngine(openPostgresPool({ connectionString }, silentLogger()), 'postgres://test'));
       return { db: open(postgresEngine(pool, 'postgres://test')), another };
     },

@@ -72,14 +72,20 @@ function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable 
   };
 }
 
-/** One transaction's connection: open while its work runs. */
+/** One transaction: open while its work runs; its connection taken at once, or at its first write. */
 interface Open {
-  client: Queryable;
-  raw: pg.PoolClient;
+  /** Its statements: reads go to the pool until the transaction has begun, writes begin it. */
+  tx: Queryable;
+  /** Its connection once BEGIN has run; null while a transaction that begins at its first write has not written. */
+  client: Queryable | null;
+  raw: pg.PoolClient | null;
+  /** While its connection is being taken and BEGIN run. */
+  beginning: Promise<Queryable> | null;
   open: boolean;
   savepoints: number;
   /** Resolves once it has committed or rolled back: what `detached` work waits for. */
   ended: Promise<void>;
+  end: () => void;
   /** What runs once it has committed (afterCommit), in order; dropped when it rolls back. */
   committed: (() => void)[];
 }
@@ -93,7 +99,7 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
     const open = current.getStore();
     return open?.open ? open : undefined;
   };
-  const here = (): Queryable => joined()?.client ?? direct;
+  const here = (): Queryable => joined()?.tx ?? direct;
 
   const connect = async (): Promise<pg.PoolClient> => {
     try {
@@ -103,6 +109,96 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
     }
   };
 
+  /** The transaction's connection, taken and BEGIN run the first time it is needed. */
+  const begun = (open: Open): Promise<Queryable> => {
+    if (open.client) return Promise.resolve(open.client);
+    open.beginning ??= (async () => {
+      const raw = await connect();
+      try {
+        await raw.query('BEGIN');
+      } catch (error) {
+        raw.release(true);
+        throw rewrap(error, display);
+      }
+      open.raw = raw;
+      open.client = queryable(raw, display);
+      return open.client;
+    })();
+    return open.beginning;
+  };
+
+  const newOpen = (): Open => {
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const open: Open = { tx: direct, client: null, raw: null, beginning: null, open: true, savepoints: 0, ended, end, committed: [] };
+    open.tx = {
+      dialect: 'postgres',
+      all: (query, map) => (open.client ?? direct).all(query, map),
+      get: (query, map) => (open.client ?? direct).get(query, map),
+      lookup: (text, params, map) => (open.client ?? direct).lookup(text, params, map),
+      run: async (query) => (await begun(open)).run(query),
+      execute: async (text, params) => (await begun(open)).execute(text, params),
+    };
+    return open;
+  };
+
+  const savepoint = async <T>(outer: Open, work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    await begun(outer);
+    const raw = outer.raw as pg.PoolClient;
+    const name = `nested_${++outer.savepoints}`;
+    const mark = outer.committed.length;
+    await raw.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await work(outer.tx);
+      await raw.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await raw.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      // What the savepoint's work asked for after commit goes with it.
+      outer.committed.length = mark;
+      throw rewrap(error, display);
+    }
+  };
+
+  /** A transaction of its own: its connection taken now, or at its first write (`fromFirstWrite`). */
+  const ownTransaction = async <T>(work: (tx: Queryable) => Promise<T>, fromFirstWrite: boolean): Promise<T> => {
+    const open = newOpen();
+    let broken = false;
+    try {
+      if (!fromFirstWrite) await begun(open);
+      const result = await current.run(open, () => work(open.tx));
+      if (open.beginning) await open.beginning;
+      if (open.raw) await open.raw.query('COMMIT');
+      for (const after of open.committed.splice(0)) {
+        try {
+          after();
+        } catch (error) {
+          // Its own bug: the commit stands.
+          options.onAfterCommitFailed?.(error);
+        }
+      }
+      return result;
+    } catch (error) {
+      await open.beginning?.catch(() => undefined);
+      if (open.raw) {
+        await open.raw.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+      }
+      throw rewrap(error, display);
+    } finally {
+      open.open = false;
+      // A connection whose rollback failed is not given to the next caller.
+      open.raw?.release(broken);
+      open.end();
+    }
+  };
+
+  const transaction = <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const outer = joined();
+    return outer ? savepoint(outer, work) : ownTransaction(work, false);
+  };
+
   return {
     dialect: 'postgres',
     all: (query, map) => here().all(query, map),
@@ -110,52 +206,18 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
     run: (query) => here().run(query),
     execute: (text, params) => here().execute(text, params),
     lookup: (text, params, map) => here().lookup(text, params, map),
-    async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    transaction,
+    transactionFromFirstWrite: <T>(work: () => Promise<T>): Promise<T> => {
       const outer = joined();
-      if (outer) {
-        const name = `nested_${++outer.savepoints}`;
-        const mark = outer.committed.length;
-        await outer.raw.query(`SAVEPOINT ${name}`);
-        try {
-          const result = await work(outer.client);
-          await outer.raw.query(`RELEASE SAVEPOINT ${name}`);
-          return result;
-        } catch (error) {
-          await outer.raw.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
-          // What the savepoint's work asked for after commit goes with it.
-          outer.committed.length = mark;
-          throw rewrap(error, display);
-        }
-      }
-      const client = await connect();
-      let end = () => {};
-      const ended = new Promise<void>((resolve) => (end = resolve));
-      const open: Open = { client: queryable(client, display), raw: client, open: true, savepoints: 0, ended, committed: [] };
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const result = await current.run(open, () => work(open.client));
-        await client.query('COMMIT');
-        for (const after of open.committed.splice(0)) {
-          try {
-            after();
-          } catch (error) {
-            // Its own bug: the commit stands.
-            options.onAfterCommitFailed?.(error);
-          }
-        }
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw rewrap(error, display);
-      } finally {
-        open.open = false;
-        // A connection whose rollback failed is not given to the next caller.
-        client.release(broken);
-        end();
-      }
+      return outer ? savepoint(outer, work) : ownTransaction(work, true);
+    },
+    next<T>(work: () => T | Promise<T>): Promise<T> {
+      const ended = joined()?.ended;
+      // After the caller's transaction, in one of its own: PostgreSQL has no queue of writers to go ahead of.
+      return current.exit(() => {
+        const run = () => ownTransaction(async () => work(), false);
+        return ended ? ended.then(run) : run();
+      });
     },
     afterCommit(after: () => void): void {
       const open = joined();
