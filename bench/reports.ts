@@ -57,7 +57,7 @@ async function inThread(core: Core, input: ReportInput, path: string): Promise<n
   if (!('from' in parsed.period)) throw new Error('the bench uses a custom period');
   const servers = await core.servers.all({});
   const task: ReportTask = {
-    database: core.database.sqlite.name,
+    database: core.paths.database,
     path,
     input: parsed,
     period: parsed.period,
@@ -67,7 +67,7 @@ async function inThread(core: Core, input: ReportInput, path: string): Promise<n
     steps: servers.length,
     statuses: {},
   };
-  await generateReport(core.database.sqlite, task, new AbortController().signal, () => {});
+  await generateReport(core.data, task, new AbortController().signal, () => {});
   return statSync(path).size;
 }
 
