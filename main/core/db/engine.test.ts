@@ -436,11 +436,13 @@ describe('the async data layer on PostgreSQL', () => {
     try {
       const failure = await database.run(put('during', 1)).catch((error: unknown) => error);
       expect(failure).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
+      await expect(database.ping()).rejects.toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
       const inTransaction = await database.transaction((tx) => tx.run(put('during', 1))).catch((error: unknown) => error);
       expect(inTransaction).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
     } finally {
       engines.server.restart();
     }
+    await database.ping();
     await database.transaction((tx) => tx.run(put('after', 1)));
     expect((await keys(database)).map((row) => row.key)).toEqual(['after', 'before']);
   });

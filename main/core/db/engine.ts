@@ -71,6 +71,8 @@ export interface AsyncDatabase extends Queryable {
    * before the next writer's turn begins.
    */
   afterCommit(after: () => void): void;
+  /** Resolves when the database answers a trivial query now; throws DB_UNAVAILABLE (PostgreSQL) or the driver's error when it does not: /readyz. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

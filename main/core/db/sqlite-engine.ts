@@ -469,6 +469,9 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     },
     // A connection of its own: the shared reader must keep seeing the latest commits.
     snapshot: (work) => readSnapshot(file, work),
+    async ping(): Promise<void> {
+      await reads.lookup('SELECT 1 AS one', [], () => 1);
+    },
     async close(): Promise<void> {
       await ownTransaction(async () => undefined);
       // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.

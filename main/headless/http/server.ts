@@ -336,11 +336,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
-    const ready = !closing && core.database.sqlite.open && core.health.engine.running;
+    // The database answers now, or Guardian is not ready: a PostgreSQL that went away says why.
+    const unreachable = closing ? null : await core.data.ping().then(
+      () => null,
+      (cause: unknown) => toAppError(cause),
+    );
+    const ready = !closing && !unreachable && core.health.engine.running;
     // Checks running late leave Guardian ready (restarting would not help) but are said here.
     const { backlog } = core.health.engine;
     if (ready) return { status: 'ready', database: core.database.engine, checks: { late: backlog.late, message: backlogMessage(backlog) } };
-    const why = closing ? 'Guardian is shutting down.' : core.database.sqlite.open ? 'The health engine is not polling yet.' : 'The database is not open.';
+    if (unreachable) {
+      return sendError(
+        reply,
+        new AppError('DB_UNAVAILABLE', `The database does not answer: ${unreachable.message}`, {
+          hint: unreachable.hint ?? 'Check that the database is running and reachable; Guardian picks it up again by itself.',
+          retryable: true,
+        }).toShape(request.id),
+      );
+    }
+    const why = closing ? 'Guardian is shutting down.' : 'The health engine is not polling yet.';
     return sendError(
       reply,
       new AppError('UNAVAILABLE', why, {

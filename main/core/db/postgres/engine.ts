@@ -241,6 +241,9 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
         client.release();
       }
     },
+    async ping(): Promise<void> {
+      await direct.lookup('SELECT 1 AS one', [], () => 1);
+    },
     close: () => {
       // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.
       current.disable();
