@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AsyncDatabase } from '../db/engine';
 import type { Db } from '../db/open';
 import { ServerStore } from './store';
@@ -46,7 +46,7 @@ export class ServerDirectory {
   }
 }
 
-// The synchronous reads below go once the vault and the health engine read through ServerDirectory.
+// The synchronous reads below go once the health engine reads through ServerDirectory.
 const SERVER_INFO = {
   id: serversTable.id,
   name: serversTable.name,
@@ -64,17 +64,4 @@ export function allServerInfo(db: Db): ServerInfo[] {
 /** One server's info, or undefined when there is no such server. */
 export function serverInfo(db: Db, id: string): ServerInfo | undefined {
   return db.select(SERVER_INFO).from(serversTable).where(eq(serversTable.id, id)).get();
-}
-
-/** Which of `ids` name a server that exists. */
-export function existingServerIds(db: Db, ids: readonly string[]): Set<string> {
-  if (ids.length === 0) return new Set();
-  return new Set(
-    db
-      .select({ id: serversTable.id })
-      .from(serversTable)
-      .where(inArray(serversTable.id, [...ids]))
-      .all()
-      .map((row) => row.id),
-  );
 }
