@@ -57,7 +57,7 @@ async function inThread(core: Core, input: ReportInput, path: string): Promise<n
   if (!('from' in parsed.period)) throw new Error('the bench uses a custom period');
   const servers = await core.servers.all({});
   const task: ReportTask = {
-    database: core.paths.database,
+    database: { url: `sqlite:${core.paths.database}`, dataDir: core.paths.root },
     path,
     input: parsed,
     period: parsed.period,

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger';
 import { useEngines } from '../testing/engines';
-import { openCoreDatabase, type ConnectOptions } from './connect';
+import { locationOf, openCoreDatabase, readSnapshotAt, type ConnectOptions } from './connect';
 import { parseDatabaseUrl } from './database-url';
 import { jsonParam, read } from './engine';
 
@@ -98,5 +98,27 @@ describe('opening the database a core runs on', () => {
       await opened.close();
     }
     expect(opened.sqlite?.sqlite.open).toBe(false);
+  });
+
+  it('lets a worker read a snapshot through a connection of its own, on either engine, from where the core said the database is', async () => {
+    const url = await engines.server.createDatabase();
+    for (const given of [url, '']) {
+      const choice = choose(given);
+      const core = await openCoreDatabase(choice, options());
+      try {
+        await core.data.run(sql`INSERT INTO settings (key, value) VALUES ('seen', ${jsonParam(given === '' ? 'sqlite' : 'postgres')})`);
+        const seen = await readSnapshotAt(locationOf(choice, given, engines.folder), (reads) =>
+          reads.get(sql`SELECT value FROM settings WHERE key = 'seen'`, (row) => read.json(row, 'value')),
+        );
+        expect(seen).toBe(given === '' ? 'sqlite' : 'postgres');
+      } finally {
+        await core.close();
+      }
+    }
+    const gone = join(engines.folder, 'gone', 'guardian.db');
+    await expect(readSnapshotAt({ url: `sqlite:${gone}`, dataDir: engines.folder }, async () => 1)).rejects.toMatchObject({
+      code: 'DB_UNREADABLE',
+      message: expect.stringContaining(gone),
+    });
   });
 });

@@ -1,14 +1,14 @@
 import { AppError } from '@shared/api/errors';
 import type { DatabaseEngine } from '@shared/api/system';
-import type { Logger } from '../logging/logger';
+import { silentLogger, type Logger } from '../logging/logger';
 import { postgresMigrationsDir } from '../paths';
-import type { DatabaseChoice } from './database-url';
-import type { AsyncDatabase } from './engine';
+import { parseDatabaseUrl, type DatabaseChoice } from './database-url';
+import type { AsyncDatabase, Queryable } from './engine';
 import { openDatabase, type OpenedDatabase } from './open';
 import { postgresEngine } from './postgres/engine';
 import { migratePostgres } from './postgres/migrate';
 import { databaseUnavailable, openPostgresPool } from './postgres/pool';
-import { sqliteEngine, type SqliteEngineOptions } from './sqlite-engine';
+import { readSnapshot, sqliteEngine, type SqliteEngineOptions } from './sqlite-engine';
 
 /**
  * The database a core runs on (docs/architecture.md §4, docs/storage.md), opened and brought to
@@ -76,5 +76,52 @@ export async function openCoreDatabase(choice: DatabaseChoice, options: ConnectO
     await pool.end().catch(() => undefined);
     // A newer schema or a failed migration says so; anything else is not reaching the database.
     throw cause instanceof AppError ? cause : databaseUnavailable(cause, choice.display);
+  }
+}
+
+/**
+ * Where a core's database is, as a worker thread is told it (a report reads on a connection of its
+ * own): the URL (`sqlite:<absolute path>`, or the postgres:// URL as it was given, its password only
+ * ever from the environment, systemd's credential or pgpass) and the data folder.
+ */
+export interface DatabaseLocation {
+  url: string;
+  dataDir: string;
+}
+
+/** The location of `choice`, opened from the URL `given` (the postgres:// URL as it came). */
+export function locationOf(choice: DatabaseChoice, given: string | undefined, dataDir: string): DatabaseLocation {
+  return { url: choice.engine === 'sqlite' ? `sqlite:${choice.file}` : (given ?? ''), dataDir };
+}
+
+/**
+ * Runs `work`'s reads on one consistent snapshot of the database at `location`, through a
+ * connection of its own that is closed after. A SQLite file that cannot be read is DB_UNREADABLE
+ * naming it; a PostgreSQL that does not answer, DB_UNAVAILABLE.
+ */
+export async function readSnapshotAt<T>(location: DatabaseLocation, work: (reads: Queryable) => Promise<T>): Promise<T> {
+  const choice = parseDatabaseUrl(location.url, { dataDir: location.dataDir, cwd: process.cwd(), env: process.env, source: 'environment' });
+  if (choice.engine === 'sqlite') {
+    let started = false;
+    try {
+      return await readSnapshot(choice.file, (reads) => {
+        started = true;
+        return work(reads);
+      });
+    } catch (cause) {
+      if (started) throw cause;
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new AppError('DB_UNREADABLE', `The database file ${choice.file} cannot be read (${detail}).`, {
+        hint: 'Check that the data folder is still there and readable, then try again.',
+        retryable: false,
+        cause,
+      });
+    }
+  }
+  const data = postgresEngine(openPostgresPool(choice.pool, silentLogger(), { max: 1 }), choice.display);
+  try {
+    return await data.snapshot(work);
+  } finally {
+    await data.close();
   }
 }

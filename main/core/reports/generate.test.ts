@@ -81,7 +81,7 @@ beforeAll(async () => {
 
   reader = core.data;
   service = new ReportService({
-    databaseFile: core.paths.database,
+    database: { url: `sqlite:${core.paths.database}`, dataDir: core.paths.root },
     servers: core.servers,
     registry: core.health.registry,
     jobs: core.jobs,
@@ -123,7 +123,7 @@ async function taskFor(input: ReportInput, overrides: Partial<ReportTask> = {}):
   const servers = parsed.type === 'audit-summary' ? [] : await service.serversIn(parsed.scope);
   files += 1;
   return {
-    database: env.core.paths.database,
+    database: { url: `sqlite:${env.core.paths.database}`, dataDir: env.core.paths.root },
     path: join(scratch, `${files}-${parsed.type}.${parsed.format}`),
     input: parsed,
     period,

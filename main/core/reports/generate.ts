@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ReportInput } from '@shared/api/reports';
 import type { Server } from '@shared/api/servers';
+import type { DatabaseLocation } from '../db/connect';
 import type { Queryable } from '../db/engine';
 import { buildAuditSummaryReport } from './audit-summary-report';
 import type { BuildContext } from './build';
@@ -22,8 +23,8 @@ export type ParsedReportInput = z.output<typeof ReportInput>;
 
 /** All a report needs, as plain data that can be handed to a worker thread. */
 export interface ReportTask {
-  /** The SQLite file, read through a connection of the report's own. */
-  database: string;
+  /** The database, read on a snapshot through a connection of the report's own. */
+  database: DatabaseLocation;
   /** Where the file is written (the job's artifact draft). */
   path: string;
   input: ParsedReportInput;

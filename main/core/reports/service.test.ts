@@ -292,7 +292,7 @@ describe('the job', () => {
 
   it('ends with the error the worker met, its code and hint kept', async () => {
     const task: ReportTask = {
-      database: join(scratch, 'gone', 'guardian.db'),
+      database: { url: `sqlite:${join(scratch, 'gone', 'guardian.db')}`, dataDir: scratch },
       path: join(scratch, 'never.pdf'),
       input: ReportInput.parse(uptime('pdf')),
       period: PERIOD,
@@ -308,10 +308,10 @@ describe('the job', () => {
     const job = await env.core.jobs.waitFor(started.id);
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'DB_UNREADABLE', hint: expect.stringContaining('data folder') });
-    expect(job.error?.message).toContain(task.database);
+    expect(job.error?.message).toContain(join(scratch, 'gone', 'guardian.db'));
 
     // An unexpected failure (here: nowhere to write) is INTERNAL, its detail left to the log.
-    const unwritable = { ...task, database: env.core.database.sqlite.name, path: join(scratch, 'no-such-folder', 'x.pdf') };
+    const unwritable = { ...task, database: { url: `sqlite:${env.core.paths.database}`, dataDir: env.dataDir }, path: join(scratch, 'no-such-folder', 'x.pdf') };
     const failed = await env.core.jobs.waitFor(
       (await env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx))).id,
     );

@@ -4,6 +4,7 @@ import { REPORT_TITLES, ScheduledReportParams, type ReportFormat, type ReportRes
 import type { Server } from '@shared/api/servers';
 import { principalAllows, type Permission, type Principal } from '@shared/permissions';
 import { DAY_MS, type Clock } from '../clock';
+import type { DatabaseLocation } from '../db/connect';
 import type { CheckRegistry } from '../health';
 import type { Artifacts, JobContext, JobService } from '../jobs';
 import type { OutputFolderPolicy, TaskDef } from '../schedules';
@@ -21,8 +22,8 @@ import { runReportInWorker } from './run-in-worker';
  */
 
 export interface ReportDeps {
-  /** The SQLite file the report's worker reads on a snapshot of its own. */
-  databaseFile: string;
+  /** Where the database is: the report's worker reads it on a snapshot of its own. */
+  database: DatabaseLocation;
   servers: ServerService;
   /** The health engine's checks and states, for the inventory's current status. */
   registry: CheckRegistry;
@@ -109,10 +110,10 @@ export class ReportService {
     plan: { period: Period; servers: Server[]; now: number; steps: number; generatedBy: string },
     saveCopy?: SaveCopy,
   ): Promise<ReportResult> {
-    const { databaseFile, artifacts, registry } = this.deps;
+    const { database, artifacts, registry } = this.deps;
     const draft = artifacts.begin(job.id, reportFileName(input.type, input.format, plan.period));
     const task: ReportTask = {
-      database: databaseFile,
+      database,
       path: draft.path,
       input,
       ...plan,
