@@ -83,7 +83,7 @@ export async function seed(core: Core, servers: number, hourlyDays: number, dail
       }
     })();
   }
-  core.health.registry.reload();
+  await core.health.registry.load();
 }
 
 /** GET over a new TCP connection (no keep-alive): the time to the last byte of the body, parsed. */

@@ -170,10 +170,28 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const directory = new ServerDirectory(data);
   const secrets = new SecretStore({ store: vaultStore, data, stamp, directory, clock, newId, vault });
   const monitoring = await readMonitoringSettings(settings);
-  const health = new HealthService({ db, sqlite, turns: data, clock, newId, events, logger, metrics, settings, monitoring, secrets, jobs, ...options.health });
+  const health = new HealthService({
+    db,
+    data,
+    directory,
+    sqlite,
+    turns: data,
+    clock,
+    newId,
+    events,
+    logger,
+    metrics,
+    settings,
+    monitoring,
+    secrets,
+    jobs,
+    ...options.health,
+  });
+  // The checks, caps and maintenance windows the engine and every call read from memory.
+  await health.load();
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
   const tasks = new TaskRegistry();
-  const reports = new ReportService({ database: { url: `sqlite:${paths.database}`, dataDir: paths.root }, servers, registry: health.registry, jobs, artifacts, clock });
+  const reports = new ReportService({ databaseFile: paths.database, servers, registry: health.registry, jobs, artifacts, clock });
   tasks.registerTask({
     kind: 'health.retention',
     summary: 'Prune health results and rollups older than the monitoring retention settings.',

@@ -61,7 +61,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         await deps.importDeps.checks.assertAllowed(spec);
       }
       const server = await servers.create(input);
-      const check = spec ? deps.importDeps.checks.add(server, spec) : null;
+      const check = spec ? await deps.importDeps.checks.add(server, spec) : null;
       return { ...server, check: spec && check ? { id: check.id, name: check.name, type: spec.type, port: spec.config.port } : null };
     },
     'servers.update': (input) => servers.update(input),

@@ -1,75 +1,44 @@
-import type { Database } from 'better-sqlite3';
-import type { CheckSpec, CheckStatus } from '@shared/api/checks';
+import type { CheckSpec } from '@shared/api/checks';
 import type { CheckRuntime } from './registry';
-import { initialCheckState, pauseCheckState, type CheckState, type CheckStateRecord } from './state';
-import type { CheckRow } from './table';
+import { initialCheckState, pauseCheckState, type CheckStateRecord } from './state';
+import type { StoredCheck, StoredCheckState } from './store/checks';
 import { checkTarget } from './target';
 
-/** A check joined with where it stands, as SQLite hands it over (config and last data still JSON text). */
-type LoadedRow = Omit<CheckRow, 'config'> & {
-  config: string;
-  state: string | null;
-  pending_status: string | null;
-  pending_count: number | null;
-  state_since: number | null;
-  last_at: number | null;
-  last_status: string | null;
-  last_latency_ms: number | null;
-  last_message: string | null;
-  last_data: string | null;
-  avg_latency_ms: number | null;
-};
-
 /**
- * Every check with its state, in one query: what the registry loads at start and after another
- * process wrote. One join rather than a query per check, which at 10,000 checks is the difference
- * between a start in milliseconds and one in seconds. `hostOf` gives a server's host, which a
- * check without a host of its own talks to.
+ * A stored check with where it stands, as the registry keeps it: what it loads at start and after
+ * another process wrote (CheckConfigStore.loaded reads them all in one query). `host` is its
+ * server's, which a check without a host of its own talks to.
  */
-export function readChecks(sqlite: Database, hostOf: (serverId: string) => string | undefined): CheckRuntime[] {
-  const rows = sqlite
-    .prepare<[], LoadedRow>(
-      `SELECT c.seq, c.id, c.server_id AS serverId, c.name, c.type, c.config, c.interval_ms AS intervalMs, c.timeout_ms AS timeoutMs,
-              c.retries, c.confirm_after AS confirmAfter, c.paused, c.created_at AS createdAt, c.updated_at AS updatedAt,
-              s.state, s.pending_status, s.pending_count, s.state_since, s.last_at, s.last_status, s.last_latency_ms,
-              s.last_message, s.last_data, s.avg_latency_ms
-         FROM checks c LEFT JOIN check_states s ON s.check_seq = c.seq`,
-    )
-    .all();
-  return rows.map((row) => {
-    const spec = { type: row.type, config: JSON.parse(row.config) } as CheckSpec;
-    const paused = Boolean(row.paused);
-    return {
-      seq: row.seq,
-      id: row.id,
-      serverId: row.serverId,
-      name: row.name,
-      spec,
-      host: checkTarget(spec, hostOf(row.serverId)).host,
-      intervalMs: row.intervalMs,
-      timeoutMs: row.timeoutMs,
-      retries: row.retries,
-      confirmAfter: row.confirmAfter,
-      paused,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-      record: stateRecord(row, paused),
-      stateSince: row.state_since,
-      lastAt: row.last_at,
-      lastStatus: row.last_status as CheckStatus | null,
-      lastLatencyMs: row.last_latency_ms,
-      lastMessage: row.last_message,
-      lastData: row.last_data ? (JSON.parse(row.last_data) as Record<string, unknown>) : null,
-      avgLatencyMs: row.avg_latency_ms,
-    };
-  });
+export function checkRuntime(stored: StoredCheck, state: StoredCheckState | null, host: string | undefined): CheckRuntime {
+  // The type and config were validated when the check was saved (CheckSpec): the pair is one of its members.
+  const spec = { type: stored.type, config: stored.config } as CheckSpec;
+  return {
+    seq: stored.seq,
+    id: stored.id,
+    serverId: stored.serverId,
+    name: stored.name,
+    spec,
+    host: checkTarget(spec, host).host,
+    intervalMs: stored.intervalMs,
+    timeoutMs: stored.timeoutMs,
+    retries: stored.retries,
+    confirmAfter: stored.confirmAfter,
+    paused: stored.paused,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    record: stateRecord(state, stored.paused),
+    stateSince: state?.stateSince ?? null,
+    lastAt: state?.lastAt ?? null,
+    lastStatus: state?.lastStatus ?? null,
+    lastLatencyMs: state?.lastLatencyMs ?? null,
+    lastMessage: state?.lastMessage ?? null,
+    lastData: state?.lastData ?? null,
+    avgLatencyMs: state?.avgLatencyMs ?? null,
+  };
 }
 
 /** A check never run has no state row: it starts pending, or paused when it was added paused. */
-function stateRecord(row: LoadedRow, paused: boolean): CheckStateRecord {
-  if (row.state === null) return paused ? pauseCheckState() : { ...initialCheckState };
-  return {
-    state: row.state as CheckState,
-    pending: row.pending_status ? { status: row.pending_status as CheckStatus, count: row.pending_count ?? 0 } : null,
-  };
+function stateRecord(state: StoredCheckState | null, paused: boolean): CheckStateRecord {
+  if (state === null) return paused ? pauseCheckState() : { ...initialCheckState };
+  return { state: state.state, pending: state.pendingStatus ? { status: state.pendingStatus, count: state.pendingCount } : null };
 }

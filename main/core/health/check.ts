@@ -43,7 +43,8 @@ export interface CheckContext {
 
 /** Where SSH host key fingerprints (OpenSSH "SHA256:…" form) are pinned, by "host:port". */
 export interface HostKeyPins {
-  get(target: string): string | null;
+  /** The fingerprint pinned for `target`, or null when none is. */
+  get(target: string): Promise<string | null>;
   pin(target: string, fingerprint: string): void;
 }
 

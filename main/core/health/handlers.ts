@@ -45,28 +45,28 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
     'checks.get': ({ id }) => toCheck(registry.get(id)),
     'checks.create': async (input) => {
       await health.assertSpecAllowed(input.spec, input.serverId);
-      const check = toCheck(registry.create(input));
+      const check = toCheck(await registry.create(input));
       announce('checks.changed', { change: 'created', ids: [check.id] });
       return check;
     },
     'checks.update': async (input) => {
       if (input.spec) await health.assertSpecAllowed(input.spec, registry.get(input.id).serverId);
-      const check = toCheck(registry.update(input));
+      const check = toCheck(await registry.update(input));
       announce('checks.changed', { change: 'updated', ids: [check.id] });
       return check;
     },
-    'checks.delete': ({ id }) => {
-      const deleted = registry.delete(id);
+    'checks.delete': async ({ id }) => {
+      const deleted = await registry.delete(id);
       announce('checks.changed', { change: 'deleted', ids: [deleted.id] });
       return deleted;
     },
-    'checks.pause': (target) => {
-      const ids = registry.setPaused(target, true);
+    'checks.pause': async (target) => {
+      const ids = await registry.setPaused(target, true);
       if (ids.length > 0) announce('checks.changed', { change: 'paused', ids });
       return { ids };
     },
-    'checks.resume': (target) => {
-      const ids = registry.setPaused(target, false);
+    'checks.resume': async (target) => {
+      const ids = await registry.setPaused(target, false);
       if (ids.length > 0) announce('checks.changed', { change: 'resumed', ids });
       return { ids };
     },
@@ -92,18 +92,18 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
       return incident;
     },
     'maintenance.list': ({ serverId }) => ({ items: maintenance.list(serverId ? registry.server(serverId) : undefined) }),
-    'maintenance.create': (input, ctx) => {
-      const window = maintenance.create(input, actor(ctx));
+    'maintenance.create': async (input, ctx) => {
+      const window = await maintenance.create(input, actor(ctx));
       announce('maintenance.changed', { change: 'created', ids: [window.id] });
       return window;
     },
-    'maintenance.update': (input) => {
-      const window = maintenance.update(input);
+    'maintenance.update': async (input) => {
+      const window = await maintenance.update(input);
       announce('maintenance.changed', { change: 'updated', ids: [window.id] });
       return window;
     },
-    'maintenance.delete': ({ id }) => {
-      const deleted = maintenance.delete(id);
+    'maintenance.delete': async ({ id }) => {
+      const deleted = await maintenance.delete(id);
       announce('maintenance.changed', { change: 'deleted', ids: [deleted.id] });
       return deleted;
     },
@@ -118,17 +118,17 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
       announce('monitoring.changed', { change: 'updated', ids: [] });
       return settings;
     },
-    'monitoring.serverLimits': () => {
+    'monitoring.serverLimits': async () => {
       const servers = registry.servers();
-      const items = limits.list().flatMap(({ serverId, maxChecks, updatedAt }) => {
+      const items = (await limits.list()).flatMap(({ serverId, maxChecks, updatedAt }) => {
         const server = servers.get(serverId);
         return server ? [{ serverId, serverName: server.name, host: server.host, maxChecks, updatedAt }] : [];
       });
       return { items: items.sort((a, b) => a.serverName.localeCompare(b.serverName)) };
     },
-    'monitoring.setServerLimit': ({ serverId, maxChecks }) => {
+    'monitoring.setServerLimit': async ({ serverId, maxChecks }) => {
       registry.server(serverId); // NOT_FOUND for a server that does not exist
-      limits.set(serverId, maxChecks);
+      await limits.set(serverId, maxChecks);
       announce('monitoring.changed', { change: 'updated', ids: [serverId] });
       return { serverId, maxChecks, effective: maxChecks ?? monitoring.get().maxChecksPerHost };
     },

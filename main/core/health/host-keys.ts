@@ -1,29 +1,28 @@
-import type { Database } from 'better-sqlite3';
 import type { Clock } from '../clock';
-import type { WriterTurns } from '../db/sqlite-engine';
+import type { AsyncDatabase } from '../db/engine';
 import type { HostKeyPins } from './check';
+import type { CheckConfigStore } from './store/checks';
 
 /**
- * SSH host keys pinned on first use, by "host:port", in the host_keys table. A pin is written in
- * the writers' next turn; until then it is held here, so a second look at the host meanwhile
- * already finds it.
+ * SSH host keys pinned on first use, by "host:port", in the host_keys table. A pin is written
+ * outside whatever call saw the key (a Test from the check editor pins too, and its call may
+ * fail): until it lands it is held here, so a second look at the host meanwhile already finds it.
+ * The first pin written wins: another process or node that pinned the host first keeps its key.
  */
 export class HostKeyStore implements HostKeyPins {
-  private readonly read;
-  private readonly write;
   private readonly pending = new Map<string, string>();
 
   constructor(
-    sqlite: Database,
-    private readonly turns: WriterTurns,
+    private readonly store: CheckConfigStore,
+    private readonly data: Pick<AsyncDatabase, 'detached'>,
     private readonly clock: Clock,
-  ) {
-    this.read = sqlite.prepare<[string], { fingerprint: string }>('SELECT fingerprint FROM host_keys WHERE target = ?');
-    this.write = sqlite.prepare('INSERT OR IGNORE INTO host_keys (target, fingerprint, pinned_at) VALUES (?, ?, ?)');
-  }
+    private readonly failed: (target: string, error: unknown) => void,
+  ) {}
 
-  get(target: string): string | null {
-    return this.pending.get(target) ?? this.read.get(target)?.fingerprint ?? null;
+  async get(target: string): Promise<string | null> {
+    const pending = this.pending.get(target);
+    if (pending !== undefined) return pending;
+    return (await this.store.hostKey(target))?.fingerprint ?? null;
   }
 
   /** Pins a first key; a key already pinned stays (a mismatch is the caller's to report). */
@@ -31,8 +30,10 @@ export class HostKeyStore implements HostKeyPins {
     if (this.pending.has(target)) return;
     this.pending.set(target, fingerprint);
     const pinnedAt = this.clock.now();
-    const settled = () => this.pending.delete(target);
     // A pin that could not be written is pinned again at the next look.
-    this.turns.apart(() => this.write.run(target, fingerprint, pinnedAt)).then(settled, settled);
+    this.data
+      .detached(() => this.store.pinHostKey({ target, fingerprint, pinnedAt }))
+      .catch((error: unknown) => this.failed(target, error))
+      .finally(() => this.pending.delete(target));
   }
 }

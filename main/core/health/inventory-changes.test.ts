@@ -18,7 +18,7 @@ const addServer = (name: string, host: string) => call<CreatedServer>('servers.c
 describe('the health engine and inventory changes', () => {
   it('adds a server and its check without reading the fleet again', async () => {
     for (let i = 1; i <= 5; i += 1) await addServer(`web-${i}`, `10.0.0.${i}`);
-    const reload = vi.spyOn(env.core.health.registry, 'reload');
+    const reload = vi.spyOn(env.core.health.registry, 'load');
     const added = await addServer('web-6', '10.0.0.6');
     expect(reload).not.toHaveBeenCalled();
     const checkId = added.check?.id ?? '';
@@ -30,8 +30,12 @@ describe('the health engine and inventory changes', () => {
   it('moves the checks that log in to a server to its new host, and keeps its new name and tags', async () => {
     const server = await addServer('db-1', '10.0.1.1');
     // ssh-metrics names no host of its own: it follows its server's. (The default TCP check names the host it was made for.)
-    const metrics = env.core.health.registry.create({ serverId: server.id, spec: { type: 'ssh-metrics', config: { port: 22 } } as CheckSpec, paused: true });
-    const reload = vi.spyOn(env.core.health.registry, 'reload');
+    const metrics = await env.core.health.registry.create({
+      serverId: server.id,
+      spec: { type: 'ssh-metrics', config: { port: 22 } } as CheckSpec,
+      paused: true,
+    });
+    const reload = vi.spyOn(env.core.health.registry, 'load');
     await call('servers.update', { id: server.id, host: '10.0.1.99', name: 'db-primary', tags: ['sql'] });
     expect(reload).not.toHaveBeenCalled();
     expect(env.core.health.registry.find(metrics.id)?.host).toBe('10.0.1.99');

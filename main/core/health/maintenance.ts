@@ -1,15 +1,16 @@
 import { Cron } from 'croner';
-import { eq } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { MaintenanceSchedule, MaintenanceWindow } from '@shared/api/maintenance';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import { maintenanceTable, type MaintenanceRow } from './table';
+import type { AsyncDatabase } from '../db/engine';
+import type { CheckConfigStore } from './store/checks';
+import type { MaintenanceRow } from './table';
 
 /**
  * Maintenance windows (docs/architecture.md §7): one-off or recurring (cron in a time zone), by server or
  * tag. While one is open for a server its results are marked and its incidents held back; its
- * checks keep running. The windows live in memory too: asking "muted?" costs no query.
+ * checks keep running. The windows live in memory too: asking "muted?" costs no query. They are
+ * read when the core opens (load) and changed here once a change has committed.
  */
 
 interface Compiled {
@@ -72,74 +73,93 @@ function covers(window: Compiled, server: ServerRef): boolean {
 }
 
 export class MaintenanceCalendar {
-  private windows: Compiled[] | null = null;
+  private windows: Compiled[] = [];
+  /** Changes applied so far: a load that saw one land while it read reads again. */
+  private changes = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: CheckConfigStore,
+    private readonly data: Pick<AsyncDatabase, 'afterCommit'>,
     private readonly clock: Clock,
     private readonly newId: () => string,
   ) {}
 
-  private all(): Compiled[] {
-    this.windows ??= this.db.select().from(maintenanceTable).all().map(compile);
-    return this.windows;
-  }
-
-  /** Forget the cached windows (another process may have changed them). */
-  reload(): void {
-    this.windows = null;
+  /** Reads every window (when the core opens, and after another process may have changed them). */
+  async load(): Promise<void> {
+    for (;;) {
+      const seen = this.changes;
+      const rows = await this.store.windows();
+      if (seen !== this.changes) continue;
+      this.windows = rows.map(compile);
+      return;
+    }
   }
 
   /** Whether a maintenance window covering `server` is open at `at`. */
   muted(server: ServerRef, at: number): boolean {
-    for (const window of this.all()) if (covers(window, server) && openAt(window, at)) return true;
+    for (const window of this.windows) if (covers(window, server) && openAt(window, at)) return true;
     return false;
   }
 
   list(server?: ServerRef): MaintenanceWindow[] {
     const now = this.clock.now();
-    return this.all()
-      .filter((window) => !server || covers(window, server))
-      .map((window) => this.view(window, now));
+    return this.windows.filter((window) => !server || covers(window, server)).map((window) => this.view(window, now));
   }
 
   get(id: string): MaintenanceWindow {
-    const window = this.all().find((candidate) => candidate.row.id === id);
+    const window = this.windows.find((candidate) => candidate.row.id === id);
     if (!window) throw notFound(id);
     return this.view(window, this.clock.now());
   }
 
-  create(input: { name: string; scope: { serverIds: string[]; tags: string[] }; schedule: MaintenanceSchedule }, createdBy: string): MaintenanceWindow {
+  async create(
+    input: { name: string; scope: { serverIds: string[]; tags: string[] }; schedule: MaintenanceSchedule },
+    createdBy: string,
+  ): Promise<MaintenanceWindow> {
     validateSchedule(input.schedule);
     const now = this.clock.now();
     const row: MaintenanceRow = { id: this.newId(), name: input.name, scope: input.scope, schedule: input.schedule, createdAt: now, createdBy, updatedAt: now };
-    this.db.insert(maintenanceTable).values(row).run();
-    this.reload();
-    return this.get(row.id);
+    await this.store.insertWindow(row);
+    const window = compile(row);
+    this.committed(() => [...this.windows, window]);
+    return this.view(window, now);
   }
 
-  update(input: {
+  async update(input: {
     id: string;
     name?: string | undefined;
     scope?: { serverIds: string[]; tags: string[] } | undefined;
     schedule?: MaintenanceSchedule | undefined;
-  }): MaintenanceWindow {
-    this.get(input.id);
+  }): Promise<MaintenanceWindow> {
+    const current = await this.store.window(input.id);
+    if (!current) throw notFound(input.id);
     if (input.schedule) validateSchedule(input.schedule);
-    const set: Partial<MaintenanceRow> = { updatedAt: this.clock.now() };
-    if (input.name !== undefined) set.name = input.name;
-    if (input.scope !== undefined) set.scope = input.scope;
-    if (input.schedule !== undefined) set.schedule = input.schedule;
-    this.db.update(maintenanceTable).set(set).where(eq(maintenanceTable.id, input.id)).run();
-    this.reload();
-    return this.get(input.id);
+    const now = this.clock.now();
+    const row: MaintenanceRow = {
+      ...current,
+      name: input.name ?? current.name,
+      scope: input.scope ?? current.scope,
+      schedule: input.schedule ?? current.schedule,
+      updatedAt: now,
+    };
+    await this.store.updateWindow(row);
+    const window = compile(row);
+    this.committed(() => this.windows.map((other) => (other.row.id === row.id ? window : other)));
+    return this.view(window, now);
   }
 
-  delete(id: string): { id: string } {
-    const result = this.db.delete(maintenanceTable).where(eq(maintenanceTable.id, id)).run();
-    if (result.changes === 0) throw notFound(id);
-    this.reload();
+  async delete(id: string): Promise<{ id: string }> {
+    if (!(await this.store.deleteWindow(id))) throw notFound(id);
+    this.committed(() => this.windows.filter((window) => window.row.id !== id));
     return { id };
+  }
+
+  /** Replaces the windows kept here with `next()` once the caller's transaction has committed. */
+  private committed(next: () => Compiled[]): void {
+    this.data.afterCommit(() => {
+      this.changes++;
+      this.windows = next();
+    });
   }
 
   private view(window: Compiled, now: number): MaintenanceWindow {

@@ -1,21 +1,21 @@
-import type { Database } from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { Check, CheckSpec, CheckStatus } from '@shared/api/checks';
 import { CheckSpec as CheckSpecSchema } from '@shared/api/checks';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import { allServerInfo, serverInfo, type ServerInfo } from '../servers';
+import type { AsyncDatabase } from '../db/engine';
+import type { ServerDirectory, ServerInfo } from '../servers';
 import { initialCheckState, pauseCheckState, resumeCheckState, type CheckStateRecord } from './state';
-import { checksTable, checkStatesTable } from './table';
-import { readChecks } from './check-loader';
+import { checkRuntime } from './check-loader';
 import type { MonitoringSettingsStore } from './monitoring-settings';
+import { CheckConfigStore } from './store/checks';
 import { checkTarget, defaultCheckName } from './target';
 
 /**
- * The checks and where each stands, in memory and on disk. The database is the truth; this
- * keeps a copy so a tick, the scheduler and the dashboards never query per check. Anything that
- * changes a check goes through here, which writes it and tells the engine.
+ * The checks and where each stands, in memory and in the database. The database is the truth;
+ * this keeps a copy so a tick, the scheduler and the dashboards never query per check. Anything
+ * that changes a check goes through here, which writes it (joining the caller's transaction) and,
+ * once that has committed, updates the copy and tells the engine: a call that rolls back leaves
+ * the copy as it was (docs/architecture.md §4).
  */
 
 export interface CheckRuntime {
@@ -75,59 +75,106 @@ export class CheckRegistry {
   private readonly byServer = new Map<string, CheckRuntime[]>();
   private serverMap = new Map<string, ServerInfo>();
   private readonly listeners = new Set<(change: RegistryChange) => void>();
+  private readonly store: CheckConfigStore;
+  /** Changes applied to the copy so far: a load that saw one land while it read reads again. */
+  private changes = 0;
+  /** The load running, if any: loads take turns. */
+  private loading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: { db: Db; sqlite: Database; clock: Clock; newId: () => string; monitoring: MonitoringSettingsStore }) {}
+  constructor(
+    private readonly deps: { data: AsyncDatabase; directory: ServerDirectory; clock: Clock; newId: () => string; monitoring: MonitoringSettingsStore },
+  ) {
+    this.store = new CheckConfigStore(deps.data);
+  }
 
   onChange(listener: (change: RegistryChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Reads every check, its state and every server afresh (at start, or after another process wrote). */
-  reload(): void {
+  /**
+   * Reads every check, its state and every server afresh: when the core opens, and after another
+   * process wrote or an import added servers. A change committed here while it reads makes it read again.
+   */
+  load(): Promise<void> {
+    const next = this.loading.then(() => this.read());
+    this.loading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async read(): Promise<void> {
+    let servers: ServerInfo[];
+    let rows: Awaited<ReturnType<CheckConfigStore['loaded']>>;
+    for (;;) {
+      const seen = this.changes;
+      [servers, rows] = await Promise.all([this.deps.directory.all(), this.store.loaded()]);
+      if (seen === this.changes) break;
+    }
     this.byId.clear();
     this.bySeq.clear();
     this.byServer.clear();
-    this.serverMap = new Map(allServerInfo(this.deps.db).map((server) => [server.id, server]));
-    for (const check of readChecks(this.deps.sqlite, (serverId) => this.serverMap.get(serverId)?.host)) this.index(check);
+    this.serverMap = new Map(servers.map((server) => [server.id, server]));
+    for (const { check, state } of rows) this.index(checkRuntime(check, state, this.serverMap.get(check.serverId)?.host));
     this.loaded = true;
     this.emit({ kind: 'reload' });
   }
 
   /**
-   * Applies a change to the inventory by re-reading only the servers it names, so adding the
-   * 5,000th server costs what the first did (a reload reads every server and check). A deleted
-   * server's checks leave the schedule; a moved one's checks follow its new host. An import says
-   * no ids: everything is read again.
+   * Follows a change to the inventory by reading only the servers it names, so adding the 5,000th
+   * server costs what the first did (a load reads every server and check). A deleted server's
+   * checks leave the schedule; a moved one's checks follow its new host. An import says no ids:
+   * everything is read again. Called inside the transaction that changed them, it reads them there
+   * and applies what it read once that has committed; settles then (never, when it rolls back).
    */
-  serversChanged(ids: readonly string[]): void {
-    if (!this.loaded) return;
+  serversChanged(ids: readonly string[]): Promise<void> {
+    if (!this.loaded) return Promise.resolve();
     if (ids.length === 0) {
-      this.reload();
+      return new Promise((resolve, reject) =>
+        this.deps.data.afterCommit(() => {
+          this.load().then(resolve, reject);
+        }),
+      );
+    }
+    const reading = Promise.all(ids.map((id) => this.deps.directory.get(id)));
+    // Read inside the caller's transaction, before it commits; a failure is the promise below's to report.
+    reading.catch(() => undefined);
+    return new Promise((resolve, reject) =>
+      this.deps.data.afterCommit(() => {
+        reading.then((servers) => {
+          ids.forEach((id, i) => this.serverRead(id, servers[i]));
+          resolve();
+        }, reject);
+      }),
+    );
+  }
+
+  private serverRead(id: string, server: ServerInfo | undefined): void {
+    this.changes++;
+    if (!server) {
+      this.serverMap.delete(id);
+      for (const check of [...(this.byServer.get(id) ?? [])]) {
+        this.unindex(check);
+        this.emit({ kind: 'remove', check });
+      }
       return;
     }
-    for (const id of ids) {
-      const server = serverInfo(this.deps.db, id);
-      if (!server) {
-        this.serverMap.delete(id);
-        for (const check of [...(this.byServer.get(id) ?? [])]) {
-          this.unindex(check);
-          this.emit({ kind: 'remove', check });
-        }
-        continue;
-      }
-      this.serverMap.set(id, server);
-      for (const check of this.byServer.get(id) ?? []) {
-        const host = checkTarget(check.spec, server.host).host;
-        if (host === check.host) continue;
-        check.host = host;
-        this.emit({ kind: 'upsert', check });
-      }
+    this.serverMap.set(id, server);
+    for (const check of this.byServer.get(id) ?? []) {
+      const host = checkTarget(check.spec, server.host).host;
+      if (host === check.host) continue;
+      check.host = host;
+      this.emit({ kind: 'upsert', check });
     }
   }
 
+  /** The copy is read before the core opens (load): one read earlier is a bug. */
   private ensure(): void {
-    if (!this.loaded) this.reload();
+    if (!this.loaded) {
+      throw new AppError('INTERNAL', 'The checks were read before they were loaded.', {
+        hint: 'This is a bug in Guardian: report it with the log file.',
+        retryable: false,
+      });
+    }
   }
 
   all(): Iterable<CheckRuntime> {
@@ -142,16 +189,8 @@ export class CheckRegistry {
 
   server(id: string): ServerInfo {
     const server = this.servers().get(id);
-    if (!server) throw new AppError('NOT_FOUND', `There is no server with id ${id}.`, { hint: 'It may have been deleted; refresh the list.' });
+    if (!server) throw serverNotFound(id);
     return server;
-  }
-
-  /**
-   * A server written inside a transaction that has not told everyone yet (an import batch emits
-   * servers.changed once, at its end): known from now on, so a check can be added to it.
-   */
-  serverAdded(server: ServerInfo): void {
-    if (this.loaded) this.serverMap.set(server.id, server);
   }
 
   checksOf(serverId: string): readonly CheckRuntime[] {
@@ -181,8 +220,14 @@ export class CheckRegistry {
     return checks.map(toCheck);
   }
 
-  create(input: NewCheck): CheckRuntime {
-    const server = this.server(input.serverId);
+  /**
+   * Adds a check. `server`: its server when the caller has it (a server written in the same
+   * transaction, not yet known here); otherwise it is looked up.
+   */
+  async create(input: NewCheck, known?: ServerInfo): Promise<CheckRuntime> {
+    this.ensure();
+    const server = known ?? this.serverMap.get(input.serverId) ?? (await this.deps.directory.get(input.serverId));
+    if (!server || server.id !== input.serverId) throw serverNotFound(input.serverId);
     const defaults = this.deps.monitoring.get().defaults;
     const now = this.deps.clock.now();
     const spec = input.spec;
@@ -192,7 +237,7 @@ export class CheckRegistry {
       serverId: server.id,
       name: input.name ?? defaultCheckName(spec, server.host),
       type: spec.type,
-      config: spec.config as Record<string, unknown>,
+      config: configOf(spec),
       intervalMs: input.intervalMs ?? defaults.intervalMs,
       timeoutMs: input.timeoutMs ?? defaults.timeoutMs,
       retries: input.retries ?? defaults.retries,
@@ -202,11 +247,7 @@ export class CheckRegistry {
       updatedAt: now,
     };
     const record = input.paused ? pauseCheckState() : { ...initialCheckState };
-    const seq = this.deps.db.transaction((tx) => {
-      const inserted = tx.insert(checksTable).values(row).returning({ seq: checksTable.seq }).get();
-      tx.insert(checkStatesTable).values({ checkSeq: inserted.seq, state: record.state, pendingCount: 0, stateSince: now }).run();
-      return inserted.seq;
-    });
+    const seq = await this.store.insertCheck(row, { state: record.state, since: now });
     const check: CheckRuntime = {
       ...row,
       seq,
@@ -221,12 +262,20 @@ export class CheckRegistry {
       lastData: null,
       avgLatencyMs: null,
     };
-    this.index(check);
-    this.emit({ kind: 'upsert', check });
+    this.committed(() => {
+      // A server written in the same transaction: known from now on (its servers.changed may come later, an import's at its end).
+      if (!this.serverMap.has(server.id)) {
+        const { id, name, host, port, environment, tags } = server;
+        this.serverMap.set(id, { id, name, host, port, environment, tags });
+      }
+      this.index(check);
+      return [check];
+    });
     return check;
   }
 
-  update(patch: CheckPatch): CheckRuntime {
+  /** Changes a check; answers it as it is once the change has committed. */
+  async update(patch: CheckPatch): Promise<CheckRuntime> {
     const check = this.get(patch.id);
     if (patch.spec && patch.spec.type !== check.spec.type) {
       throw new AppError('VALIDATION_FAILED', `A ${check.spec.type} check cannot become a ${patch.spec.type} check.`, {
@@ -234,67 +283,72 @@ export class CheckRegistry {
         issues: [{ path: ['spec', 'type'], message: `Must stay ${check.spec.type}` }],
       });
     }
-    const now = this.deps.clock.now();
-    const next = { ...check };
-    if (patch.name !== undefined) next.name = patch.name;
-    if (patch.spec !== undefined) {
-      next.spec = patch.spec;
-      next.host = checkTarget(patch.spec, this.servers().get(check.serverId)?.host).host;
-    }
-    if (patch.intervalMs !== undefined) next.intervalMs = patch.intervalMs;
-    if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
-    if (patch.retries !== undefined) next.retries = patch.retries;
-    if (patch.confirmAfter !== undefined) next.confirmAfter = patch.confirmAfter;
-    next.updatedAt = now;
-    this.deps.db
-      .update(checksTable)
-      .set({
-        name: next.name,
-        config: next.spec.config as Record<string, unknown>,
-        intervalMs: next.intervalMs,
-        timeoutMs: next.timeoutMs,
-        retries: next.retries,
-        confirmAfter: next.confirmAfter,
-        updatedAt: now,
-      })
-      .where(eq(checksTable.id, check.id))
-      .run();
-    Object.assign(check, next);
-    this.emit({ kind: 'upsert', check });
-    return check;
+    const spec = patch.spec ?? check.spec;
+    const fields = {
+      name: patch.name ?? check.name,
+      spec,
+      host: patch.spec ? checkTarget(patch.spec, this.serverMap.get(check.serverId)?.host).host : check.host,
+      intervalMs: patch.intervalMs ?? check.intervalMs,
+      timeoutMs: patch.timeoutMs ?? check.timeoutMs,
+      retries: patch.retries ?? check.retries,
+      confirmAfter: patch.confirmAfter ?? check.confirmAfter,
+      updatedAt: this.deps.clock.now(),
+    };
+    await this.store.updateCheck({ id: check.id, ...fields, config: configOf(spec) });
+    this.committed(() => {
+      const current = this.byId.get(check.id);
+      if (!current) return [];
+      Object.assign(current, fields);
+      return [current];
+    });
+    return { ...check, ...fields };
   }
 
-  delete(id: string): { id: string } {
-    const check = this.get(id);
+  async delete(id: string): Promise<{ id: string }> {
+    this.get(id);
     // Results, rollups and the state go with it (ON DELETE CASCADE).
-    this.deps.db.delete(checksTable).where(eq(checksTable.id, id)).run();
-    this.unindex(check);
-    this.emit({ kind: 'remove', check });
+    await this.store.deleteCheck(id);
+    this.deps.data.afterCommit(() => {
+      const current = this.byId.get(id);
+      if (!current) return;
+      this.changes++;
+      this.unindex(current);
+      this.emit({ kind: 'remove', check: current });
+    });
     return { id };
   }
 
-  /** Pauses or resumes checks; answers the ids that changed. */
-  setPaused(target: { id?: string | undefined; serverId?: string | undefined }, paused: boolean): string[] {
+  /** Pauses or resumes checks (one, or a server's all together, in one transaction); answers the ids that changed. */
+  async setPaused(target: { id?: string | undefined; serverId?: string | undefined }, paused: boolean): Promise<string[]> {
     const checks = target.id ? [this.get(target.id)] : (this.server(target.serverId ?? ''), this.checksOf(target.serverId ?? ''));
     const changed = checks.filter((check) => check.paused !== paused);
     if (changed.length === 0) return [];
     const now = this.deps.clock.now();
-    const setChecks = this.deps.sqlite.prepare('UPDATE checks SET paused = ?, updated_at = ? WHERE seq = ?');
-    const setState = this.deps.sqlite.prepare(
-      'UPDATE check_states SET state = ?, pending_status = NULL, pending_count = 0, state_since = ? WHERE check_seq = ?',
+    const fresh = () => (paused ? pauseCheckState() : resumeCheckState());
+    await this.store.setPaused(
+      changed.map((check) => check.seq),
+      paused,
+      fresh().state,
+      now,
     );
-    this.deps.sqlite.transaction(() => {
-      for (const check of changed) {
-        check.paused = paused;
-        check.updatedAt = now;
-        check.record = paused ? pauseCheckState() : resumeCheckState();
-        check.stateSince = now;
-        setChecks.run(paused ? 1 : 0, now, check.seq);
-        setState.run(check.record.state, now, check.seq);
-      }
-    })();
-    for (const check of changed) this.emit({ kind: 'upsert', check });
-    return changed.map((check) => check.id);
+    const ids = changed.map((check) => check.id);
+    this.committed(() =>
+      ids.flatMap((id) => {
+        const current = this.byId.get(id);
+        if (!current) return [];
+        Object.assign(current, { paused, updatedAt: now, record: fresh(), stateSince: now });
+        return [current];
+      }),
+    );
+    return ids;
+  }
+
+  /** Runs `apply` on the copy once the caller's transaction has committed, and tells the engine about the checks it answers. */
+  private committed(apply: () => CheckRuntime[]): void {
+    this.deps.data.afterCommit(() => {
+      this.changes++;
+      for (const check of apply()) this.emit({ kind: 'upsert', check });
+    });
   }
 
   /** Parses a spec the contract already validated (or a stored one) with defaults filled. */
@@ -303,6 +357,8 @@ export class CheckRegistry {
   }
 
   private index(check: CheckRuntime): void {
+    const before = this.byId.get(check.id);
+    if (before) this.unindex(before);
     this.byId.set(check.id, check);
     this.bySeq.set(check.seq, check);
     const list = this.byServer.get(check.serverId) ?? [];
@@ -345,4 +401,13 @@ export function toCheck(check: CheckRuntime): Check {
     createdAt: check.createdAt,
     updatedAt: check.updatedAt,
   };
+}
+
+function serverNotFound(id: string): AppError {
+  return new AppError('NOT_FOUND', `There is no server with id ${id}.`, { hint: 'It may have been deleted; refresh the list.' });
+}
+
+/** A spec's config as the store writes it. */
+function configOf(spec: CheckSpec): Record<string, unknown> {
+  return { ...spec.config };
 }

@@ -1,20 +1,24 @@
-import { eq } from 'drizzle-orm';
 import type { Clock } from '../clock';
-import type { Db } from '../db/open';
-import { serverCheckLimitsTable } from './table';
+import type { AsyncDatabase } from '../db/engine';
+import type { CheckConfigStore } from './store/checks';
+import type { ServerCheckLimitRow } from './table';
 
 /**
  * Per-server caps on how many checks may run at once against a server's host (docs/monitoring.md,
  * "Concurrency caps"), in the server_check_limits table. The scheduler asks for a cap with every
- * check it starts, so the caps are read once and kept: this store writes them, and `reload()`
- * reads them again after another process (the CLI) wrote to the database.
+ * check it starts, so the caps are read when the core opens (`load`) and kept: this writes them
+ * and changes the copy once the write has committed, and `load()` reads them again after another
+ * process (the CLI) wrote to the database.
  */
 export class ServerCheckLimits {
   private readonly listeners = new Set<(limits: ReadonlyMap<string, number>) => void>();
-  private current: ReadonlyMap<string, number> | null = null;
+  private current: ReadonlyMap<string, number> = new Map();
+  /** Changes applied so far: a load that saw one land while it read reads again. */
+  private changes = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: CheckConfigStore,
+    private readonly data: Pick<AsyncDatabase, 'afterCommit'>,
     private readonly clock: Clock,
   ) {}
 
@@ -26,44 +30,40 @@ export class ServerCheckLimits {
 
   /** Server id → cap, for the servers that have one. */
   all(): ReadonlyMap<string, number> {
-    this.current ??= this.read();
     return this.current;
   }
 
-  /** Every cap with when it was set, for the settings page. */
-  list(): { serverId: string; maxChecks: number; updatedAt: number }[] {
-    return this.db
-      .select({ serverId: serverCheckLimitsTable.serverId, maxChecks: serverCheckLimitsTable.maxChecks, updatedAt: serverCheckLimitsTable.updatedAt })
-      .from(serverCheckLimitsTable)
-      .all();
+  /** Every cap with when it was set, as stored, for the settings page. */
+  list(): Promise<ServerCheckLimitRow[]> {
+    return this.store.limits();
   }
 
   /** Sets a server's cap, or removes it (null: the monitoring setting holds again). */
-  set(serverId: string, maxChecks: number | null): void {
-    if (maxChecks === null) {
-      this.db.delete(serverCheckLimitsTable).where(eq(serverCheckLimitsTable.serverId, serverId)).run();
-    } else {
-      const updatedAt = this.clock.now();
-      this.db
-        .insert(serverCheckLimitsTable)
-        .values({ serverId, maxChecks, updatedAt })
-        .onConflictDoUpdate({ target: serverCheckLimitsTable.serverId, set: { maxChecks, updatedAt } })
-        .run();
+  async set(serverId: string, maxChecks: number | null): Promise<void> {
+    if (maxChecks === null) await this.store.removeLimit(serverId);
+    else await this.store.setLimit({ serverId, maxChecks, updatedAt: this.clock.now() });
+    // The change commits with the call's audit event, or not at all: the caps in force follow only once it has.
+    this.data.afterCommit(() => {
+      this.changes++;
+      const next = new Map(this.current);
+      if (maxChecks === null) next.delete(serverId);
+      else next.set(serverId, maxChecks);
+      this.current = next;
+      this.notify(next);
+    });
+  }
+
+  /** Reads them (when the core opens, after another process wrote, or a server was deleted taking its cap with it). */
+  async load(): Promise<void> {
+    for (;;) {
+      const seen = this.changes;
+      const rows = await this.store.limits();
+      if (seen !== this.changes) continue;
+      const before = this.current;
+      this.current = new Map(rows.map((row) => [row.serverId, row.maxChecks]));
+      if (!sameLimits(before, this.current)) this.notify(this.current);
+      return;
     }
-    // Read again on the next all(): the change commits with the call's audit event, or not at all.
-    this.current = null;
-    this.notify(this.read());
-  }
-
-  /** Reads them again after another process wrote (or a server was deleted, taking its cap with it). */
-  reload(): void {
-    const before = this.current;
-    this.current = this.read();
-    if (before && !sameLimits(before, this.current)) this.notify(this.current);
-  }
-
-  private read(): ReadonlyMap<string, number> {
-    return new Map(this.list().map((row) => [row.serverId, row.maxChecks]));
   }
 
   private notify(limits: ReadonlyMap<string, number>): void {

@@ -5,12 +5,14 @@ import type { Incident } from '@shared/api/incidents';
 import type { Events, PayloadOf } from '@shared/api';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
+import type { AsyncDatabase } from '../db/engine';
 import type { Db } from '../db/open';
 import type { WriterTurns } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
+import type { ServerDirectory } from '../servers';
 import type { SettingsStore } from '../settings';
 import type { SecretStore } from '../vault';
 import { assertSpecAllowed } from './credentials';
@@ -27,6 +29,7 @@ import { pruneHealth } from './retention';
 import { ServerCheckLimits } from './server-limits';
 import { RollupAccumulator } from './rollups';
 import { stripStoredCredentials } from './stored-credentials';
+import { CheckConfigStore } from './store/checks';
 import type { Timers } from '../timers';
 import { UptimeIndex } from './uptime-index';
 
@@ -38,6 +41,10 @@ import { UptimeIndex } from './uptime-index';
 
 export interface HealthDeps {
   db: Db;
+  /** The async data layer: the checks, maintenance windows, caps and host keys are read and written through it. */
+  data: AsyncDatabase;
+  /** Inventory reads (the servers checks run against). */
+  directory: ServerDirectory;
   sqlite: Database;
   /** Results, incidents and pruning written from timers take their turn among the writers. */
   turns: WriterTurns;
@@ -65,6 +72,8 @@ const RETENTION_EVERY_MS = 6 * 3_600_000;
 
 export class HealthService {
   readonly registry: CheckRegistry;
+  /** The checks, maintenance windows, caps and host keys as stored. */
+  private readonly checks: CheckConfigStore;
   readonly monitoring: MonitoringSettingsStore;
   /** Servers with their own cap on checks at once against their host. */
   readonly limits: ServerCheckLimits;
@@ -79,18 +88,13 @@ export class HealthService {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: HealthDeps) {
-    const { db, sqlite, clock, newId } = deps;
-    for (const check of stripStoredCredentials(sqlite)) {
-      deps.logger.warn(
-        { checkId: check.id, check: check.name, removed: check.removed },
-        'credentials stored in clear in an http check were removed; set its Authentication from the vault',
-      );
-    }
+    const { sqlite, clock, newId } = deps;
+    this.checks = new CheckConfigStore(deps.data);
     this.monitoring = new MonitoringSettingsStore(deps.settings, deps.monitoring);
-    this.limits = new ServerCheckLimits(db, clock);
-    this.registry = new CheckRegistry({ db, sqlite, clock, newId, monitoring: this.monitoring });
+    this.limits = new ServerCheckLimits(this.checks, deps.data, clock);
+    this.registry = new CheckRegistry({ data: deps.data, directory: deps.directory, clock, newId, monitoring: this.monitoring });
     this.incidents = new IncidentStore(sqlite, clock, newId);
-    this.maintenance = new MaintenanceCalendar(db, clock, newId);
+    this.maintenance = new MaintenanceCalendar(this.checks, deps.data, clock, newId);
     this.recorder = new TickRecorder({
       sqlite,
       clock,
@@ -120,7 +124,9 @@ export class HealthService {
       monitoring: this.monitoring,
       limits: this.limits,
       recorder: this.recorder,
-      hostKeys: new HostKeyStore(sqlite, deps.turns, clock),
+      hostKeys: new HostKeyStore(this.checks, deps.data, clock, (target, error) =>
+        deps.logger.warn({ err: error, target }, 'could not pin an SSH host key; it is pinned again at the next look'),
+      ),
       credential: (secretId, use) => deps.secrets.use(secretId, use),
       reload: () => this.reload(),
       timers: deps.timers,
@@ -132,8 +138,28 @@ export class HealthService {
     });
     // A server renamed, retagged, deleted (its checks go with it) or imported changes what the engine knows.
     this.unsubscribe = deps.events.subscribe((name, payload) => {
-      if (name === 'servers.changed') this.registry.serversChanged((payload as PayloadOf<Events['servers.changed']>).ids);
+      if (name !== 'servers.changed') return;
+      const { ids } = payload as PayloadOf<Events['servers.changed']>;
+      this.registry
+        .serversChanged(ids)
+        .catch((error: unknown) => deps.logger.error({ err: error, ids }, 'could not read changed servers for the health engine'));
     });
+  }
+
+  /**
+   * Reads what the engine keeps in memory (checks and their servers, caps, maintenance windows),
+   * once credentials an older version stored in clear are taken out of the checks: when the core
+   * opens, before anything reads them.
+   */
+  async load(): Promise<void> {
+    const { data, sqlite } = this.deps;
+    for (const check of await stripStoredCredentials(data, this.checks, data.dialect === 'sqlite' ? sqlite : undefined)) {
+      this.deps.logger.warn(
+        { checkId: check.id, check: check.name, removed: check.removed },
+        'credentials stored in clear in an http check were removed; set its Authentication from the vault',
+      );
+    }
+    await Promise.all([this.limits.load(), this.maintenance.load(), this.registry.load()]);
   }
 
   /** The uptime index, read from the rollups the first time it is needed. */
@@ -204,9 +230,8 @@ export class HealthService {
   }
 
   /** Adds the check a new server is watched with, inside the transaction that wrote the server. */
-  addDefaultCheck(server: ServerInfo, spec: CheckSpec): CheckRuntime {
-    this.registry.serverAdded(server);
-    return this.registry.create({ serverId: server.id, spec, paused: false });
+  addDefaultCheck(server: ServerInfo, spec: CheckSpec): Promise<CheckRuntime> {
+    return this.registry.create({ serverId: server.id, spec, paused: false }, server);
   }
 
   announceAcknowledged(incident: Incident): void {
@@ -214,10 +239,11 @@ export class HealthService {
   }
 
   private reload(): void {
-    this.monitoring.reload().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not read the monitoring settings again'));
-    this.limits.reload();
-    this.maintenance.reload();
+    const failed = (what: string) => (error: unknown) => this.deps.logger.error({ err: error }, `could not read the ${what} again`);
+    this.monitoring.reload().catch(failed('monitoring settings'));
+    this.limits.load().catch(failed('per-server check caps'));
+    this.maintenance.load().catch(failed('maintenance windows'));
     this.incidents.reload();
-    this.registry.reload();
+    this.registry.load().catch(failed('checks'));
   }
 }

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import type { AsyncDatabase } from '../db/engine';
+import type { CheckConfigStore } from './store/checks';
 import { CREDENTIAL_HEADER, CREDENTIAL_VALUE } from '@shared/health/http';
 
 /**
@@ -47,26 +49,35 @@ export function withoutStoredCredentials(config: Record<string, unknown>): { con
   return removed.length > 0 ? { config: next, removed } : { config, removed };
 }
 
-/** Removes credentials from every stored http check, in one transaction; answers the checks changed. */
-export function stripStoredCredentials(sqlite: Database): StrippedCheck[] {
-  const rows = sqlite
-    .prepare<[], { seq: number; id: string; name: string; config: string }>(`SELECT seq, id, name, config FROM checks WHERE type = 'http'`)
-    .all();
-  const update = sqlite.prepare('UPDATE checks SET config = ? WHERE seq = ?');
-  const stripped: StrippedCheck[] = [];
+/**
+ * Removes credentials from every stored http check, in one transaction; answers the checks changed.
+ * On SQLite the old values are also wiped from the file (`sqliteFile`, its connection): overwritten
+ * where they stood, and the WAL's copies folded in and cut off. The async layer has no way to run
+ * a checkpoint outside a transaction, so that one step still uses the connection.
+ */
+export async function stripStoredCredentials(
+  data: Pick<AsyncDatabase, 'transaction'>,
+  store: CheckConfigStore,
+  sqliteFile?: Database,
+): Promise<StrippedCheck[]> {
+  const secureDelete = sqliteFile?.pragma('secure_delete', { simple: true });
   // The old values are overwritten in the file, not only unlinked from it.
-  const secureDelete = sqlite.pragma('secure_delete', { simple: true }) as number;
-  sqlite.pragma('secure_delete = ON');
-  sqlite.transaction(() => {
-    for (const row of rows) {
-      const { config, removed } = withoutStoredCredentials(JSON.parse(row.config) as Record<string, unknown>);
-      if (removed.length === 0) continue;
-      update.run(JSON.stringify(config), row.seq);
-      stripped.push({ id: row.id, name: row.name, removed });
-    }
-  })();
-  sqlite.pragma(`secure_delete = ${secureDelete ? 'ON' : 'OFF'}`);
-  // And the WAL's copies of the pages that held them are folded in and cut off.
-  if (stripped.length > 0) sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  return stripped;
+  sqliteFile?.pragma('secure_delete = ON');
+  try {
+    const stripped = await data.transaction(async () => {
+      const changed: StrippedCheck[] = [];
+      for (const check of await store.checksOfType('http')) {
+        const { config, removed } = withoutStoredCredentials(check.config);
+        if (removed.length === 0) continue;
+        await store.setConfig(check.seq, config);
+        changed.push({ id: check.id, name: check.name, removed });
+      }
+      return changed;
+    });
+    // And the WAL's copies of the pages that held them are folded in and cut off.
+    if (stripped.length > 0) sqliteFile?.pragma('wal_checkpoint(TRUNCATE)');
+    return stripped;
+  } finally {
+    sqliteFile?.pragma(`secure_delete = ${secureDelete ? 'ON' : 'OFF'}`);
+  }
 }

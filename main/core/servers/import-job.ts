@@ -16,7 +16,7 @@ export interface DefaultChecks {
   /** Throws when a check with this spec could not be saved (a cloud metadata address). */
   assertAllowed(spec: CheckSpec): Promise<void>;
   /** Adds the check, inside the transaction that wrote the server. */
-  add(server: Server, spec: CheckSpec): { id: string; name: string };
+  add(server: Server, spec: CheckSpec): Promise<{ id: string; name: string }>;
 }
 
 export interface ImportDeps {
@@ -86,7 +86,7 @@ export async function runImport(
         const { outcome, id } = await deps.servers.upsertByName(fields);
         summary[outcome]++;
         if (spec && outcome === 'created') {
-          deps.checks.add(await deps.servers.get(id), spec);
+          await deps.checks.add(await deps.servers.get(id), spec);
           summary.checks++;
         }
       }

@@ -17,7 +17,7 @@ const SECRET_ID = '5f2b7a7e-8a3e-4e55-9d6b-3c1c2f4a9b10';
 
 function memoryPins(): HostKeyPins {
   const all = new Map<string, string>();
-  return { get: (target) => all.get(target) ?? null, pin: (target, fingerprint) => void all.set(target, fingerprint) };
+  return { get: (target) => Promise.resolve(all.get(target) ?? null), pin: (target, fingerprint) => void all.set(target, fingerprint) };
 }
 
 let sshd: TestSshd;

@@ -142,10 +142,19 @@ export function withSshSession(
       // Our deadline decides; ssh2's own handshake timer only backs it up.
       readyTimeout: ctx.timeoutMs + 1000,
       // Refusing a key that differs from its pin stops the exchange before any login is sent.
-      hostVerifier: (keyBlob: Buffer) => {
+      // The pin is looked up in the database: ssh2 waits for the answer before the key exchange goes on.
+      hostVerifier: (keyBlob: Buffer, verify: (valid: boolean) => void) => {
         const fingerprint = sshFingerprint(keyBlob);
-        seen = { fingerprint, pinned: pins.get(target) };
-        return seen.pinned === null || seen.pinned === fingerprint;
+        pins.get(target).then(
+          (pinned) => {
+            seen = { fingerprint, pinned };
+            verify(pinned === null || pinned === fingerprint);
+          },
+          (error: unknown) => {
+            verify(false);
+            crash(error);
+          },
+        );
       },
       // Without a login the session ends after the key exchange; ssh2 still wants a name.
       username: login?.username ?? 'guardian',

@@ -10,7 +10,7 @@ import { sshFingerprint } from './ssh-session';
 /** Host key pins in memory, as the scheduler keeps them in the database. */
 function memoryPins(): HostKeyPins & { all: Map<string, string> } {
   const all = new Map<string, string>();
-  return { all, get: (target) => all.get(target) ?? null, pin: (target, fingerprint) => void all.set(target, fingerprint) };
+  return { all, get: (target) => Promise.resolve(all.get(target) ?? null), pin: (target, fingerprint) => void all.set(target, fingerprint) };
 }
 
 const ctx = (hostKeys: HostKeyPins, over: Partial<CheckContext> = {}): CheckContext => ({
@@ -71,7 +71,7 @@ describe('ssh check', () => {
     expect(result.message).toBe(`host key mismatch on ${target}: expected ${before}, got ${after}`);
     expect(result.data).toEqual({ code: 'HOST_KEY_MISMATCH', expected: before, actual: after });
     // A mismatch never moves the pin.
-    expect(pins.get(target)).toBe(before);
+    expect(await pins.get(target)).toBe(before);
   });
 
   it('is down with "connection refused" on a closed port', async () => {
