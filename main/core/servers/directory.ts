@@ -1,8 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { AsyncDatabase } from '../db/engine';
-import type { Db } from '../db/open';
 import { ServerStore } from './store';
-import { serversTable, type ServerRow } from './table';
+import type { ServerRow } from './table';
 
 /**
  * What other domains may read of the inventory (docs/architecture.md §2): the health engine the
@@ -44,24 +42,4 @@ export class ServerDirectory {
   existing(ids: readonly string[]): Promise<Set<string>> {
     return this.store.existing(ids);
   }
-}
-
-// The synchronous reads below go once the health engine reads through ServerDirectory.
-const SERVER_INFO = {
-  id: serversTable.id,
-  name: serversTable.name,
-  host: serversTable.host,
-  port: serversTable.port,
-  environment: serversTable.environment,
-  tags: serversTable.tags,
-};
-
-/** Every server's info. */
-export function allServerInfo(db: Db): ServerInfo[] {
-  return db.select(SERVER_INFO).from(serversTable).all();
-}
-
-/** One server's info, or undefined when there is no such server. */
-export function serverInfo(db: Db, id: string): ServerInfo | undefined {
-  return db.select(SERVER_INFO).from(serversTable).where(eq(serversTable.id, id)).get();
 }
