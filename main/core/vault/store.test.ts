@@ -213,6 +213,33 @@ describe.each(['sqlite', 'postgres'] as const)('the vault on %s', (engine) => {
     expect(await a.store.slots()).toHaveLength(1);
   });
 
+  it('a passphrase change that a full rotation overtakes is refused, and the slot still opens the vault with its passphrase', async () => {
+    const fresh = await engines.fresh(engine);
+    const a = node(fresh.db);
+    const status = await a.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
+    const slotId = status.slots[0]?.id ?? '';
+    const planted = await plant(a, 3);
+    let rotation: Promise<unknown> = Promise.resolve();
+    // The other process's full rotation re-wraps the slot after this one opened it, before it writes.
+    class Overtaken extends VaultStore {
+      override async rewrapSlot(id: string, expected: string, fields: Parameters<VaultStore['rewrapSlot']>[2]): Promise<boolean> {
+        const job = await a.vault.rotateFully({ passphrases: new Map([[slotId, PASSPHRASE]]), dropSlots: new Set() }, 'test');
+        rotation = a.jobs.waitFor(job.id);
+        return super.rewrapSlot(id, expected, fields);
+      }
+    }
+    const b = node(secondOn(fresh), new Overtaken(secondOn(fresh)));
+    await b.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
+    const refused = await rejection(b.vault.changePassphrase(slotId, PASSPHRASE, 'the changed passphrase, never written'));
+    expect(refused).toMatchObject({ code: 'CONFLICT', hint: expect.stringMatching(/^Look at the key slots again/) });
+    await rotation;
+
+    const c = node(secondOn(fresh));
+    expect((await rejection(c.vault.unlock({ kind: 'passphrase', passphrase: 'the changed passphrase, never written' }))).code).toBe('VAULT_BAD_PASSPHRASE');
+    expect((await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE })).rotation).toEqual({ inProgress: false, remaining: 0 });
+    await expectIntact(c, planted);
+  });
+
   it(`a rotation re-seals in batches of ${ROTATE_BATCH}, one transaction each; failed inside one, another process resumes it and every secret opens`, async () => {
     const fresh = await engines.fresh(engine);
     // The write of the 300th secret fails (as a kill would end it): half of the second batch was re-sealed by then.
