@@ -153,7 +153,7 @@ async function simulatedHour(core: Core, specs: CheckSpec[]): Promise<{ bytesPer
         return { checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: at, startedAt: at, finishedAt: at, lagMs: 0 };
       });
       const t0 = process.hrtime.bigint();
-      core.health.recorder.record(reports);
+      await core.health.recorder.record(reports);
       tickMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
       written += reports.length;
       if (tickMs.length % 50 === 0) await new Promise((resolve) => setImmediate(resolve));

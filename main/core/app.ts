@@ -191,7 +191,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await health.load();
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
   const tasks = new TaskRegistry();
-  const reports = new ReportService({ databaseFile: paths.database, servers, registry: health.registry, jobs, artifacts, clock });
+  const reports = new ReportService({ database: { url: `sqlite:${paths.database}`, dataDir: paths.root }, servers, registry: health.registry, jobs, artifacts, clock });
   tasks.registerTask({
     kind: 'health.retention',
     summary: 'Prune health results and rollups older than the monitoring retention settings.',

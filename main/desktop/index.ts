@@ -113,7 +113,7 @@ function startTrayAndNotifications(current: Running): void {
       tray: new Tray(iconPath('unknown')),
       buildMenu: (template) => Menu.buildFromTemplate(template),
       iconPath,
-      counts: () => core.health.queries.overview({}).counts,
+      counts: () => core.health.queries.counts(),
       events: core.events,
       polling: core.health.engine,
       lockVault: () => {

@@ -33,7 +33,7 @@ export interface FleetTrayDeps<M> {
   buildMenu(template: MenuItemConstructorOptions[]): M;
   /** Where the icon for a level is (assets/tray). */
   iconPath(level: FleetLevel): string;
-  /** Servers by status: core.health.queries.overview({}).counts. */
+  /** Servers by status: core.health.queries.counts(). */
   counts(): StatusCounts;
   events: EventSourceLike;
   polling: PollingControl;

@@ -131,6 +131,7 @@ describe('the health engine', () => {
     await waitFor('the engine to read the outside change', () => again.health.registry.servers().size === 2, 5000);
     const seen = recordEvents(again);
     await call(again, 'checks.pause', { id: check.id });
+    await again.health.engine.settled();
     expect(seen).toContainEqual({ name: 'server.status', payload: expect.objectContaining({ serverId, from: 'down', to: 'paused' }) });
   });
 

@@ -1,10 +1,10 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Database } from 'better-sqlite3';
 import type { CheckResult as ContractResult, CheckSpec } from '@shared/api/checks';
 import { AppError } from '@shared/api/errors';
 import { backlogMessage, LATE_AFTER_MS, type ScheduleBacklog } from '@shared/api/health';
 import type { MonitoringSettings } from '@shared/api/monitoring';
 import type { Clock } from '../clock';
-import type { WriterTurns } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
@@ -27,9 +27,8 @@ import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledChec
  */
 
 export interface EngineDeps {
+  /** Asked, on SQLite, whether another process (the CLI) wrote since the last look. */
   sqlite: Database;
-  /** Each tick's results are written in a turn of their own among the writers. */
-  turns: WriterTurns;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -73,6 +72,14 @@ export class HealthEngine {
   private readonly unsubscribeLimits: () => void;
   private backlogHandle: unknown = null;
   private lastBacklog: ScheduleBacklog = { late: 0, oldestLagMs: 0, cause: null };
+  /** Results not written yet, oldest first: the tick's, or those the database did not take. */
+  private held: RunReport[] = [];
+  /** Servers' statuses being derived again after their checks changed. */
+  private readonly evaluations = new Set<Promise<void>>();
+  private writing = false;
+  /** Since when the database has not taken results (null: it does), and how many were dropped meanwhile. */
+  private awaySince: number | null = null;
+  private droppedWhileAway = 0;
   /** When the running-late warning was last logged: at most once a minute while it lasts. */
   private backlogLoggedAt: number | null = null;
 
@@ -80,7 +87,9 @@ export class HealthEngine {
     this.timers = deps.timers ?? systemTimers;
     this.scheduler = new CheckScheduler({
       runner: (check, ctx) => this.run(check, ctx),
-      onTick: (reports) => void this.onTick(reports),
+      // Bound to where the engine was made: a tick a call's "check now" set off writes in a
+      // transaction of its own, never inside that call's.
+      onTick: AsyncResource.bind((reports: RunReport[]) => this.onTick(reports)),
       clock: deps.clock,
       timers: this.timers,
       random: deps.random ?? Math.random,
@@ -168,6 +177,12 @@ export class HealthEngine {
     this.lastBacklog = { late: 0, oldestLagMs: 0, cause: null };
     this.backlogLoggedAt = null;
     this.deps.metrics.checksLate.set(0);
+    if (this.held.length > 0) {
+      this.deps.logger.warn({ results: this.held.length }, 'stopping with check results the database has not taken; they are dropped');
+      this.deps.metrics.resultsDropped.inc(this.held.length);
+      this.held = [];
+      this.deps.metrics.resultsHeld.set(0);
+    }
     this.flushEvents();
     for (const [, waiters] of this.waiters) for (const resolve of waiters) resolve(abandoned());
     this.waiters.clear();
@@ -213,7 +228,7 @@ export class HealthEngine {
     const result = await this.attempt(scheduled(check), { signal: controller.signal, timeoutMs: check.timeoutMs, attempt: 0 });
     const finishedAt = this.deps.clock.now();
     const report: RunReport = { checkId: check.id, serverId: check.serverId, result, attempts: 1, dueAt: startedAt, startedAt, finishedAt, lagMs: 0 };
-    this.announce(await this.deps.turns.exclusive(() => this.deps.recorder.record([report])));
+    this.announce(await this.deps.recorder.record([report]));
     this.flushEvents();
     return { ...result, at: finishedAt, attempts: 1 };
   }
@@ -261,19 +276,74 @@ export class HealthEngine {
     }
   }
 
-  private async onTick(reports: RunReport[]): Promise<void> {
+  /**
+   * Takes a tick's results to be written. One write runs at a time: results that arrive while it
+   * runs are written together after it. While the database does not take them (a retryable error:
+   * PostgreSQL restarting, the network gone), they are held, oldest first, up to MAX_HELD, and
+   * written, in order, at the first tick it answers again.
+   */
+  private onTick(reports: RunReport[]): void {
+    this.held.push(...reports);
+    this.trimHeld();
+    if (!this.writing) void this.writeHeld();
+  }
+
+  private trimHeld(): void {
+    const over = this.held.length - MAX_HELD;
+    if (over > 0) {
+      this.held.splice(0, over);
+      this.droppedWhileAway += over;
+      this.deps.metrics.resultsDropped.inc(over);
+    }
+    this.deps.metrics.resultsHeld.set(this.held.length);
+  }
+
+  private async writeHeld(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.held.length > 0) {
+        const batch = this.held.splice(0, WRITE_BATCH);
+        if (!(await this.write(batch))) {
+          // Put back in front of what came meanwhile; the next tick tries again.
+          this.held.unshift(...batch);
+          this.trimHeld();
+          return;
+        }
+        this.deps.metrics.resultsHeld.set(this.held.length);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Writes one batch; false when the database did not take it and it should be tried again. */
+  private async write(reports: RunReport[]): Promise<boolean> {
     let outcome: TickOutcome;
     try {
-      outcome = await this.deps.turns.apart(() => {
-        const started = process.hrtime.bigint();
-        const recorded = this.deps.recorder.record(reports);
-        this.deps.metrics.tickWrite.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        return recorded;
-      });
+      const started = process.hrtime.bigint();
+      outcome = await this.deps.recorder.record(reports);
+      this.deps.metrics.tickWrite.observe(Number(process.hrtime.bigint() - started) / 1e9);
     } catch (error) {
-      this.deps.logger.error({ err: error, results: reports.length }, 'could not write a tick of check results; they are dropped');
+      // Whoever waits for a run ("check now") has its result now, written or not.
       for (const report of reports) this.wake(report);
-      return;
+      if (error instanceof AppError && error.retryable) {
+        if (this.awaySince === null) {
+          this.awaySince = this.deps.clock.now();
+          this.deps.logger.warn({ err: error, held: this.held.length + reports.length }, 'the database did not take check results; holding them until it does');
+        }
+        return false;
+      }
+      this.deps.metrics.resultsDropped.inc(reports.length);
+      this.deps.logger.error({ err: error, results: reports.length }, 'could not write a tick of check results; they are dropped');
+      return true;
+    }
+    if (this.awaySince !== null) {
+      this.deps.logger.info(
+        { awayMs: this.deps.clock.now() - this.awaySince, dropped: this.droppedWhileAway },
+        'the database takes check results again; those held meanwhile are written',
+      );
+      this.awaySince = null;
+      this.droppedWhileAway = 0;
     }
     for (const { check, report } of outcome.results) {
       this.deps.metrics.checks.inc({ type: check.spec.type, status: report.result.status });
@@ -283,6 +353,7 @@ export class HealthEngine {
     }
     this.announce(outcome);
     for (const report of reports) this.wake(report);
+    return true;
   }
 
   private wake(report: RunReport): void {
@@ -338,12 +409,18 @@ export class HealthEngine {
       this.applyPause(check);
     }
     const { serverId } = check;
-    this.deps.turns
-      .exclusive(() => this.deps.recorder.evaluate([serverId]))
-      .then(
-        (outcome) => this.announce(outcome),
-        (error: unknown) => this.deps.logger.error({ err: error, serverId }, 'could not derive a server’s status after its checks changed'),
-      );
+    // Once the change has committed (the registry tells only then), in a transaction of its own.
+    const evaluation = this.deps.recorder.evaluate([serverId]).then(
+      (outcome) => this.announce(outcome),
+      (error: unknown) => this.deps.logger.error({ err: error, serverId }, 'could not derive a server’s status after its checks changed'),
+    );
+    this.evaluations.add(evaluation);
+    void evaluation.finally(() => this.evaluations.delete(evaluation));
+  }
+
+  /** Resolves once the servers' statuses and incidents follow every check change made so far. */
+  async settled(): Promise<void> {
+    while (this.evaluations.size > 0) await Promise.all(this.evaluations);
   }
 
   /** Makes the scheduler hold exactly the registry's checks. */
@@ -376,6 +453,11 @@ export class HealthEngine {
     return this.deps.sqlite.pragma('data_version', { simple: true }) as number;
   }
 }
+
+/** Results held at most while the database does not take them: about 20 MB, 100 s of 1,000 checks a second. */
+const MAX_HELD = 100_000;
+/** Results written in one transaction at most, so a backlog written at once never holds the loop long. */
+const WRITE_BATCH = 5_000;
 
 /** How often the engine measures how far behind the schedule is. */
 const BACKLOG_EVERY_MS = 10_000;

@@ -92,7 +92,7 @@ describe('the running engine', () => {
     fakeTcp((port) => 10 * (port - 1000)); // finishing 10 ms apart, all within the first second
     const checks = await serverWithChecks(core, 20);
     const record = vi.spyOn(core.health.recorder, 'record');
-    const transaction = vi.spyOn(core.database.sqlite, 'transaction');
+    const transaction = vi.spyOn(core.data, 'transaction');
     const seen = listen(core);
 
     core.health.start();

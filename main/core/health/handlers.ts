@@ -82,12 +82,12 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
     'health.server': ({ id }) => queries.server(id),
     'health.series': ({ serverId, range }) => queries.series(serverId, range),
     'incidents.list': (filter) => incidents.list(filter),
-    'incidents.get': ({ id }) => {
-      const incident = incidents.get(id);
-      return { ...incident, results: incidents.resultsAround(incident) };
+    'incidents.get': async ({ id }) => {
+      const incident = await incidents.get(id);
+      return { ...incident, results: await incidents.resultsAround(incident) };
     },
-    'incidents.acknowledge': ({ id, note }, ctx) => {
-      const incident = incidents.acknowledge(id, who(ctx).name, note);
+    'incidents.acknowledge': async ({ id, note }, ctx) => {
+      const incident = await incidents.acknowledge(id, who(ctx).name, note);
       health.announceAcknowledged(incident);
       return incident;
     },

@@ -169,6 +169,8 @@ describe('an incident', () => {
 
     await time.advance(10 * MINUTE);
     expect(await call(core, 'checks.pause', { serverId: check.serverId })).toEqual({ ids: [check.id, second.id] });
+    // The server's status follows once the pause has committed.
+    await core.health.engine.settled();
 
     const resolved = await call<Incident>(core, 'incidents.get', { id: open?.id });
     expect(resolved).toMatchObject({ endedAt: T0 + 10 * MINUTE, durationMs: 10 * MINUTE });

@@ -198,9 +198,9 @@ describe('the scope of a window', () => {
       scope: { tags: ['edge'] },
       schedule: { kind: 'once', startsAt: t - MINUTE, endsAt: t + 60 * MINUTE },
     });
-    const recordDown = (at: number) => {
+    const recordDown = async (at: number) => {
       t = at;
-      core.health.recorder.record([
+      await core.health.recorder.record([
         {
           checkId: check.id,
           serverId: db.id,
@@ -214,11 +214,11 @@ describe('the scope of a window', () => {
       ]);
     };
     const start = t;
-    recordDown(start);
+    await recordDown(start);
     await call(core, 'servers.update', { id: db.id, tags: ['db', 'edge'] });
-    recordDown(start + MINUTE);
+    await recordDown(start + MINUTE);
     await call(core, 'servers.update', { id: db.id, tags: ['db'] });
-    recordDown(start + 2 * MINUTE);
+    await recordDown(start + 2 * MINUTE);
     const rows = core.database.sqlite.prepare('SELECT at - ? AS offset, muted FROM health_results ORDER BY at').all(start);
     expect(rows).toEqual([
       { offset: 0, muted: null },
@@ -254,7 +254,7 @@ describe('creating, changing and removing windows through the API', () => {
     const schedule = { kind: 'recurring', cron: '0 2 * * *', durationMinutes: 60, timezone: 'Europe/Berlln' };
     expect((await refuse(core, 'maintenance.create', { name: 'typo', scope: { tags: ['edge'] }, schedule })).code).toBe('VALIDATION_FAILED');
 
-    core.health.recorder.record([
+    await core.health.recorder.record([
       {
         checkId: check.id,
         serverId: edge.id,

@@ -1,4 +1,3 @@
-import type { Database } from 'better-sqlite3';
 import { gridOf, type FleetOverview, type FleetServer, type ServerHealth, type SeriesPoint, type SeriesRange, type ScheduleBacklog } from '@shared/api/health';
 import { DAY_MS, HOUR_MS, type Clock } from '../clock';
 import type { IncidentStore } from './incidents';
@@ -6,6 +5,7 @@ import type { MaintenanceCalendar } from './maintenance';
 import { toCheck, type CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
 import { decodeSketch, quantile } from './sketch';
 import { statusOfServer } from './server-status';
+import type { ResultStore } from './store/results';
 import { uptimeOf, type UptimeIndex } from './uptime-index';
 
 /**
@@ -15,13 +15,13 @@ import { uptimeOf, type UptimeIndex } from './uptime-index';
  */
 
 export interface HealthQueryDeps {
-  sqlite: Database;
+  store: ResultStore;
   clock: Clock;
   registry: CheckRegistry;
   incidents: IncidentStore;
   maintenance: MaintenanceCalendar;
   /** The uptime index, read from the rollups on first use. */
-  uptime: () => UptimeIndex;
+  uptime: () => Promise<UptimeIndex>;
   /** Checks running late and why (the engine's last measure). */
   backlog: () => ScheduleBacklog;
 }
@@ -55,7 +55,18 @@ function measuredSince(checks: readonly CheckRuntime[]): number | null {
 export class HealthQueries {
   constructor(private readonly deps: HealthQueryDeps) {}
 
-  overview(filter: { tags?: string[] | undefined; environment?: string | undefined; form?: 'rows' | 'columns' | undefined }): FleetOverview {
+  /** Servers by status, from memory: the tray's icon and tooltip. */
+  counts(): Record<string, number> {
+    const counts: Record<string, number> = { up: 0, degraded: 0, down: 0, unknown: 0, paused: 0 };
+    const { registry } = this.deps;
+    for (const server of registry.servers().values()) {
+      const { status } = statusOfServer(registry.checksOf(server.id));
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  async overview(filter: { tags?: string[] | undefined; environment?: string | undefined; form?: 'rows' | 'columns' | undefined }): Promise<FleetOverview> {
     const { registry, incidents, clock } = this.deps;
     const now = clock.now();
     const counts: Record<string, number> = { up: 0, degraded: 0, down: 0, unknown: 0, paused: 0 };
@@ -98,9 +109,9 @@ export class HealthQueries {
     }
     servers.sort((a, b) => byName(a.name, b.name));
 
-    const index = this.deps.uptime();
+    const index = await this.deps.uptime();
     const tally = index.tally(seqs, now);
-    const incidentCounts = incidents.countsSince(now - 7 * DAY_MS);
+    const incidentCounts = await incidents.countsSince(now - 7 * DAY_MS);
     const flaky: FleetOverview['flakiest'] = [];
     for (const [serverId, count] of incidentCounts) {
       const server = shown.get(serverId);
@@ -112,7 +123,7 @@ export class HealthQueries {
       flaky.push({ serverId, name: server.name, incidents: count, failures });
     }
 
-    const openIncidents = [...incidents.openByServer().values()]
+    const openIncidents = [...(await incidents.openByServer()).values()]
       .filter((row) => shown.has(row.serverId))
       .sort((a, b) => a.startedAt - b.startedAt)
       .slice(0, 100)
@@ -131,14 +142,14 @@ export class HealthQueries {
     };
   }
 
-  server(id: string): ServerHealth {
+  async server(id: string): Promise<ServerHealth> {
     const { registry, incidents, maintenance, clock } = this.deps;
     const server = registry.server(id);
     const now = clock.now();
     const checks = registry.checksOf(id);
     const { status, since } = statusOfServer(checks);
     const seqs = checks.map((check) => check.seq);
-    const tally = this.deps.uptime().tally(seqs, now);
+    const tally = (await this.deps.uptime()).tally(seqs, now);
     return {
       serverId: id,
       status,
@@ -148,52 +159,40 @@ export class HealthQueries {
         h24: uptimeOf(tally.h24),
         d7: uptimeOf(tally.d7),
         d30: uptimeOf(tally.d30),
-        d90: this.uptimeFromRollups(seqs, now - 90 * DAY_MS),
+        d90: await this.uptimeFromRollups(seqs, now - 90 * DAY_MS),
         since: measuredSince(checks),
       },
-      incidents: incidents.list({ serverId: id, limit: 20, offset: 0 }).items,
+      incidents: (await incidents.list({ serverId: id, limit: 20, offset: 0 })).items,
       maintenance: maintenance.list(server),
     };
   }
 
   /** Uptime of `seqs` from the daily rollups since `from` (whole days). */
-  uptimeFromRollups(seqs: readonly number[], from: number): number | null {
-    const stmt = this.deps.sqlite.prepare<[number, number], { count: number | null; failures: number | null }>(
-      'SELECT sum(count) AS count, sum(failures) AS failures FROM health_rollups WHERE check_seq = ? AND period = 1 AND start >= ?',
-    );
-    let count = 0;
-    let failures = 0;
-    const start = Math.floor(from / DAY_MS) * DAY_MS;
-    for (const seq of seqs) {
-      const row = stmt.get(seq, start);
-      count += row?.count ?? 0;
-      failures += row?.failures ?? 0;
-    }
-    return uptimeOf({ count, failures });
+  async uptimeFromRollups(seqs: readonly number[], from: number): Promise<number | null> {
+    return uptimeOf(await this.deps.store.dailyTotals(seqs, Math.floor(from / DAY_MS) * DAY_MS));
   }
 
-  series(serverId: string, range: SeriesRange) {
+  async series(serverId: string, range: SeriesRange) {
     const { registry, clock } = this.deps;
     registry.server(serverId);
     const now = clock.now();
     const plan = SERIES_PLAN[range];
     const from = now - plan.spanMs;
-    const series = registry.checksOf(serverId).map((check) => ({
-      checkId: check.id,
-      name: check.name,
-      type: check.spec.type,
-      points: plan.source === 'raw' ? this.rawPoints(check.seq, from, plan.bucketMs) : this.rollupPoints(check.seq, plan.period, from, plan.bucketMs),
-    }));
+    const series = [];
+    for (const check of registry.checksOf(serverId)) {
+      series.push({
+        checkId: check.id,
+        name: check.name,
+        type: check.spec.type,
+        points: plan.source === 'raw' ? await this.rawPoints(check.seq, from, plan.bucketMs) : await this.rollupPoints(check.seq, plan.period, from, plan.bucketMs),
+      });
+    }
     return { range, from, to: now, bucketMs: plan.bucketMs, series };
   }
 
   /** Raw results from `from`, one point per result (`bucketMs` 0) or per bucket. */
-  private rawPoints(seq: number, from: number, bucketMs: number): SeriesPoint[] {
-    const rows = this.deps.sqlite
-      .prepare<[number, number], { at: number; status: number; latency: number | null; muted: number | null }>(
-        'SELECT at, status, latency, muted FROM health_results WHERE check_seq = ? AND at >= ? ORDER BY at',
-      )
-      .all(seq, from);
+  private async rawPoints(seq: number, from: number, bucketMs: number): Promise<SeriesPoint[]> {
+    const rows = await this.deps.store.results(seq, from);
     const points: SeriesPoint[] = [];
     let bucket: { t: number; latencies: number[]; count: number; failures: number } | null = null;
     const close = () => {
@@ -211,7 +210,7 @@ export class HealthQueries {
       });
     };
     for (const row of rows) {
-      if (row.muted === 1) continue;
+      if (row.muted) continue;
       const t = bucketMs > 0 ? Math.floor(row.at / bucketMs) * bucketMs : row.at;
       if (!bucket || bucket.t !== t) {
         close();
@@ -225,22 +224,15 @@ export class HealthQueries {
     return points;
   }
 
-  private rollupPoints(seq: number, period: number, from: number, bucketMs: number): SeriesPoint[] {
-    const rows = this.deps.sqlite
-      .prepare<
-        [number, number, number],
-        { start: number; count: number; failures: number; lat_count: number; lat_min: number | null; lat_max: number | null; lat_sum: number; sketch: string }
-      >(
-        'SELECT start, count, failures, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ? ORDER BY start',
-      )
-      .all(seq, period, Math.floor(from / bucketMs) * bucketMs);
+  private async rollupPoints(seq: number, period: number, from: number, bucketMs: number): Promise<SeriesPoint[]> {
+    const rows = await this.deps.store.rollups(seq, period, Math.floor(from / bucketMs) * bucketMs);
     return rows.map((row) => ({
       t: row.start,
       count: row.count,
       failures: row.failures,
-      min: row.lat_min,
-      avg: row.lat_count ? Math.round((row.lat_sum / row.lat_count) * 100) / 100 : null,
-      max: row.lat_max,
+      min: row.latMin,
+      avg: row.latCount ? Math.round((row.latSum / row.latCount) * 100) / 100 : null,
+      max: row.latMax,
       p95: quantile(decodeSketch(row.sketch), 0.95),
     }));
   }

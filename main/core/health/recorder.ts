@@ -1,6 +1,6 @@
-import type { Database } from 'better-sqlite3';
 import type { Incident } from '@shared/api/incidents';
 import type { Clock } from '../clock';
+import type { AsyncDatabase } from '../db/engine';
 import type { IncidentStore } from './incidents';
 import { STATUS_CODES } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';
@@ -9,6 +9,7 @@ import type { RollupAccumulator } from './rollups';
 import type { RunReport } from './scheduler';
 import { causeOf, stateOf, statusOfServer } from './server-status';
 import { nextCheckState, type ServerStatus } from './state';
+import type { ResultStore } from './store/results';
 import type { UptimeIndex } from './uptime-index';
 
 /**
@@ -35,16 +36,15 @@ const EWMA = 0.1;
 const MESSAGE_CACHE = 10_000;
 
 export class TickRecorder {
-  private readonly insertResult;
-  private readonly updateState;
-  private readonly insertMessage;
-  private readonly findMessage;
   private readonly messageIds = new Map<string, number>();
   private readonly serverStatus = new Map<string, ServerStatus>();
+  /** The last tick's write: each waits for the one before, so ticks never overlap in memory or on disk. */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: {
-      sqlite: Database;
+      db: AsyncDatabase;
+      store: ResultStore;
       clock: Clock;
       registry: CheckRegistry;
       incidents: IncidentStore;
@@ -52,16 +52,7 @@ export class TickRecorder {
       rollups: RollupAccumulator;
       uptime: UptimeIndex;
     },
-  ) {
-    const { sqlite } = deps;
-    this.insertResult = sqlite.prepare('INSERT OR REPLACE INTO health_results (check_seq, at, status, latency, message_id, muted) VALUES (?, ?, ?, ?, ?, ?)');
-    this.updateState = sqlite.prepare(
-      `UPDATE check_states SET state = ?, pending_status = ?, pending_count = ?, state_since = ?, last_at = ?, last_status = ?,
-              last_latency_ms = ?, last_message = ?, last_data = ?, avg_latency_ms = ? WHERE check_seq = ?`,
-    );
-    this.insertMessage = sqlite.prepare('INSERT OR IGNORE INTO health_messages (text) VALUES (?)');
-    this.findMessage = sqlite.prepare<[string], { id: number }>('SELECT id FROM health_messages WHERE text = ?');
-  }
+  ) {}
 
   /** The status the server had at the last evaluation (computed from its checks the first time). */
   lastStatus(serverId: string): ServerStatus {
@@ -73,69 +64,112 @@ export class TickRecorder {
     return status;
   }
 
-  record(reports: readonly RunReport[]): TickOutcome {
-    const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
-    const { registry, maintenance, rollups, uptime } = this.deps;
-    const servers = registry.servers();
-    const touched = new Set<string>();
-    this.deps.sqlite.transaction(() => {
-      for (const report of reports) {
-        const check = registry.find(report.checkId);
-        if (!check) continue; // deleted while it ran
-        if (!touched.has(check.serverId)) {
-          this.lastStatus(check.serverId);
-          touched.add(check.serverId);
+  /** Writes a tick's results in one transaction, after the tick before; answers what changed, once it has committed. */
+  record(reports: readonly RunReport[]): Promise<TickOutcome> {
+    const { registry, maintenance, rollups, uptime, store } = this.deps;
+    const write = async () => {
+      // Counted in the uptime index once written: a tick that rolls back counts nothing.
+      const counted: [seq: number, at: number, status: RunReport['result']['status'], muted: boolean][] = [];
+      const recorded = await this.inTransaction(async (undo) => {
+        const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
+        const servers = registry.servers();
+        const touched = new Set<string>();
+        const saved = new Set<CheckRuntime>();
+        for (const report of reports) {
+          const check = registry.find(report.checkId);
+          if (!check) continue; // deleted while it ran
+          if (!touched.has(check.serverId)) {
+            this.lastStatus(check.serverId);
+            touched.add(check.serverId);
+          }
+          if (!saved.has(check)) {
+            saved.add(check);
+            const { record, stateSince, lastAt, lastStatus, lastLatencyMs, lastMessage, lastData, avgLatencyMs } = check;
+            undo.push(() => Object.assign(check, { record, stateSince, lastAt, lastStatus, lastLatencyMs, lastMessage, lastData, avgLatencyMs }));
+          }
+          const { result } = report;
+          const at = report.finishedAt;
+          const server = servers.get(check.serverId);
+          const muted = server ? maintenance.muted(server, at) : false;
+          const step = nextCheckState(check.record, result, { confirmAfter: check.confirmAfter, muted });
+          check.record = step.state;
+          if (step.change) check.stateSince = at;
+          check.lastAt = at;
+          check.lastStatus = result.status;
+          check.lastLatencyMs = result.latencyMs;
+          check.lastMessage = result.message;
+          check.lastData = result.data ?? null;
+          if (result.latencyMs !== null)
+            check.avgLatencyMs = check.avgLatencyMs === null ? result.latencyMs : check.avgLatencyMs * (1 - EWMA) + result.latencyMs * EWMA;
+          const latency = result.latencyMs === null ? null : Math.round(result.latencyMs * 10);
+          await store.writeResult(
+            check.seq,
+            at,
+            STATUS_CODES[result.status],
+            latency,
+            result.status === 'up' ? null : await this.messageId(result.message),
+            muted,
+          );
+          await store.writeState({
+            seq: check.seq,
+            state: check.record.state,
+            pendingStatus: check.record.pending?.status ?? null,
+            pendingCount: check.record.pending?.count ?? 0,
+            stateSince: check.stateSince,
+            lastAt: at,
+            lastStatus: result.status,
+            lastLatencyMs: result.latencyMs,
+            lastMessage: result.message,
+            lastData: result.data ?? null,
+            avgLatencyMs: check.avgLatencyMs,
+          });
+          await rollups.add({ seq: check.seq, at, status: result.status, latencyMs: result.latencyMs, muted });
+          counted.push([check.seq, at, result.status, muted]);
+          outcome.results.push({ check, report });
         }
-        const { result } = report;
-        const at = report.finishedAt;
-        const server = servers.get(check.serverId);
-        const muted = server ? maintenance.muted(server, at) : false;
-        const step = nextCheckState(check.record, result, { confirmAfter: check.confirmAfter, muted });
-        check.record = step.state;
-        if (step.change) check.stateSince = at;
-        check.lastAt = at;
-        check.lastStatus = result.status;
-        check.lastLatencyMs = result.latencyMs;
-        check.lastMessage = result.message;
-        check.lastData = result.data ?? null;
-        if (result.latencyMs !== null)
-          check.avgLatencyMs = check.avgLatencyMs === null ? result.latencyMs : check.avgLatencyMs * (1 - EWMA) + result.latencyMs * EWMA;
-        this.insertResult.run(
-          check.seq,
-          at,
-          STATUS_CODES[result.status],
-          result.latencyMs === null ? null : Math.round(result.latencyMs * 10),
-          result.status === 'up' ? null : this.messageId(result.message),
-          muted ? 1 : null,
-        );
-        this.updateState.run(
-          check.record.state,
-          check.record.pending?.status ?? null,
-          check.record.pending?.count ?? 0,
-          check.stateSince,
-          at,
-          result.status,
-          result.latencyMs,
-          result.message,
-          result.data === undefined ? null : JSON.stringify(result.data),
-          check.avgLatencyMs,
-          check.seq,
-        );
-        rollups.add({ seq: check.seq, at, status: result.status, latencyMs: result.latencyMs, muted });
-        uptime.add(check.seq, at, result.status, muted);
-        outcome.results.push({ check, report });
-      }
-      rollups.flush(this.deps.clock.now());
-      this.evaluateServers(touched, outcome);
-    })();
-    return outcome;
+        await rollups.flush(this.deps.clock.now());
+        await this.evaluateServers(touched, outcome, undo);
+        return outcome;
+      });
+      for (const [seq, at, status, muted] of counted) uptime.add(seq, at, status, muted);
+      return recorded;
+    };
+    const next = this.writing.then(write, write);
+    this.writing = next.catch(() => undefined);
+    return next;
   }
 
-  /** Re-derives servers' statuses and incidents outside a tick (a check paused, resumed or deleted). */
-  evaluate(serverIds: Iterable<string>): TickOutcome {
-    const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
-    this.deps.sqlite.transaction(() => this.evaluateServers(new Set(serverIds), outcome))();
-    return outcome;
+  /**
+   * Re-derives servers' statuses and incidents outside a tick (a check paused, resumed or deleted),
+   * inside the transaction of the call that changed them when there is one: never queued behind a
+   * tick, which may be waiting for that very transaction to end.
+   */
+  evaluate(serverIds: Iterable<string>): Promise<TickOutcome> {
+    const ids = new Set(serverIds);
+    return this.inTransaction(async (undo) => {
+      const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
+      await this.evaluateServers(ids, outcome, undo);
+      return outcome;
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction. When it rolls back, what it changed in memory is put back (each
+   * check's state, each server's status: `undo`, newest first), and what is kept beside the database
+   * (open rollups, open incidents, message ids) is forgotten, to be read back: the same results can
+   * then be recorded again, as if this attempt had never been.
+   */
+  private async inTransaction(work: (undo: (() => void)[]) => Promise<TickOutcome>): Promise<TickOutcome> {
+    const undo: (() => void)[] = [];
+    try {
+      return await this.deps.db.transaction(() => work(undo));
+    } catch (error) {
+      for (const step of undo.reverse()) step();
+      this.deps.rollups.discard();
+      this.deps.incidents.reload();
+      this.messageIds.clear();
+      throw error;
+    }
   }
 
   /** Forget cached statuses (after a reload). */
@@ -153,10 +187,10 @@ export class TickRecorder {
     for (const serverId of this.deps.registry.servers().keys()) this.lastStatus(serverId);
   }
 
-  private evaluateServers(serverIds: ReadonlySet<string>, outcome: TickOutcome): void {
+  private async evaluateServers(serverIds: ReadonlySet<string>, outcome: TickOutcome, undo: (() => void)[]): Promise<void> {
     const { registry, incidents, maintenance } = this.deps;
     const now = this.deps.clock.now();
-    const open = incidents.openByServer();
+    const open = await incidents.openByServer();
     for (const serverId of serverIds) {
       const server = registry.servers().get(serverId);
       if (!server) continue;
@@ -165,29 +199,30 @@ export class TickRecorder {
       const { status } = statusOfServer(checks);
       if (status !== from) {
         this.serverStatus.set(serverId, status);
+        undo.push(() => this.serverStatus.set(serverId, from));
         outcome.servers.push({ serverId, from, to: status, at: now });
       }
       const incident = open.get(serverId);
       if (status === 'down' || status === 'degraded') {
         if (!incident) {
           // A maintenance window holds incidents back; one opens if the server is still bad after it.
-          if (!maintenance.muted(server, now)) outcome.opened.push(incidents.view(incidents.openFor(serverId, status, causeOf(checks), now), server.name));
+          if (!maintenance.muted(server, now))
+            outcome.opened.push(incidents.view(await incidents.openFor(serverId, status, causeOf(checks), now), server.name));
         } else if (status === 'down' && incident.severity === 'degraded') {
-          incidents.escalate(incident, 'down', causeOf(checks));
+          await incidents.escalate(incident, 'down', causeOf(checks));
           outcome.escalated.push(incidents.view(incident, server.name));
         }
       } else if (incident && checks.every((check) => stateOf(check) !== 'unknown' || check.paused)) {
-        incidents.resolve(incident, now);
+        await incidents.resolve(incident, now);
         outcome.resolved.push(incidents.view(incident, server.name));
       }
     }
   }
 
-  private messageId(text: string): number {
+  private async messageId(text: string): Promise<number> {
     const cached = this.messageIds.get(text);
     if (cached !== undefined) return cached;
-    this.insertMessage.run(text);
-    const id = this.findMessage.get(text)?.id ?? 0;
+    const id = await this.deps.store.messageId(text);
     if (this.messageIds.size >= MESSAGE_CACHE) this.messageIds.clear();
     this.messageIds.set(text, id);
     return id;

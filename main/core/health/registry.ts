@@ -110,11 +110,18 @@ export class CheckRegistry {
       [servers, rows] = await Promise.all([this.deps.directory.all(), this.store.loaded()]);
       if (seen === this.changes) break;
     }
+    const before = new Map(this.byId);
     this.byId.clear();
     this.bySeq.clear();
     this.byServer.clear();
     this.serverMap = new Map(servers.map((server) => [server.id, server]));
-    for (const { check, state } of rows) this.index(checkRuntime(check, state, this.serverMap.get(check.serverId)?.host));
+    for (const { check, state } of rows) {
+      const loaded = checkRuntime(check, state, this.serverMap.get(check.serverId)?.host);
+      // Results recorded while this read keep what they changed: the copy they updated is the newer.
+      const kept = before.get(loaded.id);
+      if (kept && kept.seq === loaded.seq && (kept.lastAt ?? -Infinity) > (loaded.lastAt ?? -Infinity)) Object.assign(loaded, standing(kept));
+      this.index(loaded);
+    }
     this.loaded = true;
     this.emit({ kind: 'reload' });
   }
@@ -401,6 +408,12 @@ export function toCheck(check: CheckRuntime): Check {
     createdAt: check.createdAt,
     updatedAt: check.updatedAt,
   };
+}
+
+/** Where a check stands, as results change it. */
+function standing(check: CheckRuntime): Partial<CheckRuntime> {
+  const { record, stateSince, lastAt, lastStatus, lastLatencyMs, lastMessage, lastData, avgLatencyMs } = check;
+  return { record, stateSince, lastAt, lastStatus, lastLatencyMs, lastMessage, lastData, avgLatencyMs };
 }
 
 function serverNotFound(id: string): AppError {

@@ -9,6 +9,7 @@ import type { Core } from '../app';
 import { failure, success, useTempCore } from '../testing/harness';
 import type { CheckStatus } from './check';
 import { pruneHealth, type RetentionSummary } from './retention';
+import { ResultStore } from './store/results';
 import { DAY_MS, HOUR_MS } from '../clock';
 
 /**
@@ -42,9 +43,9 @@ async function serverWithCheck(core: Core, name: string): Promise<Check> {
 }
 
 /** Records one result of `check` at `at`, the clock set there (as if the engine had run then). */
-function recordAt(core: Core, check: Check, at: number, status: CheckStatus = 'up'): void {
+async function recordAt(core: Core, check: Check, at: number, status: CheckStatus = 'up'): Promise<void> {
   t = at;
-  core.health.recorder.record([
+  await core.health.recorder.record([
     {
       checkId: check.id,
       serverId: check.serverId,
@@ -88,14 +89,14 @@ describe('health retention', () => {
     const recent = await serverWithCheck(core, 'recent-1');
 
     // Oldest first, as the engine would have written them.
-    recordAt(core, web, ago(400 * DAY_MS));
-    recordAt(core, gone, ago(400 * DAY_MS), 'down'); // incident opens...
-    recordAt(core, stillDown, ago(400 * DAY_MS), 'down'); // ...and this one never ends
-    recordAt(core, gone, ago(399 * DAY_MS)); // ...resolved 399 days ago: past the 396-day rollup retention
-    recordAt(core, web, ago(395 * DAY_MS));
-    recordAt(core, recent, ago(395 * DAY_MS + HOUR_MS), 'down');
-    recordAt(core, recent, ago(395 * DAY_MS)); // resolved 395 days ago: kept with the rollups
-    for (const age of [8 * DAY_MS, 7 * DAY_MS + 1, 7 * DAY_MS, 6 * DAY_MS, HOUR_MS]) recordAt(core, web, ago(age));
+    await recordAt(core, web, ago(400 * DAY_MS));
+    await recordAt(core, gone, ago(400 * DAY_MS), 'down'); // incident opens...
+    await recordAt(core, stillDown, ago(400 * DAY_MS), 'down'); // ...and this one never ends
+    await recordAt(core, gone, ago(399 * DAY_MS)); // ...resolved 399 days ago: past the 396-day rollup retention
+    await recordAt(core, web, ago(395 * DAY_MS));
+    await recordAt(core, recent, ago(395 * DAY_MS + HOUR_MS), 'down');
+    await recordAt(core, recent, ago(395 * DAY_MS)); // resolved 395 days ago: kept with the rollups
+    for (const age of [8 * DAY_MS, 7 * DAY_MS + 1, 7 * DAY_MS, 6 * DAY_MS, HOUR_MS]) await recordAt(core, web, ago(age));
     t = NOW;
     const before = (await call<{ items: Incident[] }>(core, 'incidents.list', {})).items;
     expect(before.map((i) => [i.serverName, i.endedAt === null])).toEqual([
@@ -126,8 +127,8 @@ describe('health retention', () => {
   it('shows in the job list as health.retention with what it removed', async () => {
     const core = env.core;
     const web = await serverWithCheck(core, 'web-1');
-    recordAt(core, web, ago(10 * DAY_MS));
-    recordAt(core, web, ago(DAY_MS));
+    await recordAt(core, web, ago(10 * DAY_MS));
+    await recordAt(core, web, ago(DAY_MS));
     t = NOW;
     const started = await core.health.runRetention();
     expect(started).toMatchObject({ kind: 'health.retention', title: 'Prune old health results', status: 'queued' });
@@ -183,7 +184,7 @@ describe('health retention', () => {
   it('keeps what monitoring.updateSettings says to keep', async () => {
     const core = env.core;
     const web = await serverWithCheck(core, 'web-1');
-    for (const age of [40 * DAY_MS, 31 * DAY_MS, 3 * DAY_MS, DAY_MS]) recordAt(core, web, ago(age));
+    for (const age of [40 * DAY_MS, 31 * DAY_MS, 3 * DAY_MS, DAY_MS]) await recordAt(core, web, ago(age));
     t = NOW;
 
     const first = await runRetention(core);
@@ -206,11 +207,11 @@ describe('health retention', () => {
   it('stops between checks when cancelled, keeping what it already removed', async () => {
     const core = env.core;
     const checks = [await serverWithCheck(core, 'web-1'), await serverWithCheck(core, 'web-2')];
-    for (const check of checks) recordAt(core, check, ago(30 * DAY_MS));
+    for (const check of checks) await recordAt(core, check, ago(30 * DAY_MS));
     t = NOW;
     const controller = new AbortController();
     let progressed = 0;
-    const summary = await pruneHealth({ sqlite: core.database.sqlite, turns: core.data }, { rawRetentionDays: 7, rollupRetentionDays: 396 }, NOW, {
+    const summary = await pruneHealth({ db: core.data, store: new ResultStore(core.data) }, { rawRetentionDays: 7, rollupRetentionDays: 396 }, NOW, {
       signal: controller.signal,
       progress: (done) => {
         progressed = done;

@@ -66,10 +66,10 @@ function report(check: Check, { at, status, latencyMs }: Planned): RunReport {
 }
 
 /** Records each result in a tick of its own, at its own instant (the clock moves with it). */
-function record(core: Core, check: Check, results: readonly Planned[]): void {
+async function record(core: Core, check: Check, results: readonly Planned[]): Promise<void> {
   for (const result of results) {
     t = result.at;
-    core.health.recorder.record([report(check, result)]);
+    await core.health.recorder.record([report(check, result)]);
   }
 }
 
@@ -138,7 +138,7 @@ describe('hourly and daily rollups', () => {
     const core = await start();
     const check = await addCheck(core);
     await muteWindow(core);
-    record(core, check, hourOfResults());
+    await record(core, check, hourOfResults());
 
     const hourStart = T0;
     const dayStart = Math.floor(T0 / DAY_MS) * DAY_MS;
@@ -158,13 +158,13 @@ describe('hourly and daily rollups', () => {
     await muteWindow(core);
     // The desktop app and `guardian serve` start polling (which reads the index) before any result.
     core.health.start();
-    record(core, check, hourOfResults());
+    await record(core, check, hourOfResults());
     t = T0 + HOUR_MS + 60_000;
 
     const health = await call<ServerHealth>(core, 'health.server', { id: check.serverId });
     expect(health.uptime).toEqual({ h24: 90 / 97, d7: 90 / 97, d30: 90 / 97, d90: 90 / 97, since: core.health.registry.get(check.id).createdAt });
     const seq = core.health.registry.get(check.id).seq;
-    const tally = core.health.uptime().tally([seq], t);
+    const tally = (await core.health.uptime()).tally([seq], t);
     expect(tally.h24).toEqual({ count: 97, failures: 7 });
     expect(tally.d7).toEqual({ count: 97, failures: 7 });
     expect(tally.d30).toEqual({ count: 97, failures: 7 });
@@ -174,7 +174,7 @@ describe('hourly and daily rollups', () => {
     const core = await start();
     const check = await addCheck(core);
     const boundary = T0 + HOUR_MS;
-    record(core, check, [
+    await record(core, check, [
       { at: boundary - 30_000, status: 'up', latencyMs: 10 },
       { at: boundary - 1, status: 'down', latencyMs: null },
       { at: boundary, status: 'degraded', latencyMs: 40 },
@@ -205,11 +205,11 @@ describe('hourly and daily rollups', () => {
     const all = hourOfResults().filter((_, i) => MUTED[i] === undefined);
     const before = all.filter((r) => r.at < T0 + HOUR_MS / 2);
     const after = all.filter((r) => r.at >= T0 + HOUR_MS / 2);
-    record(core, check, before);
+    await record(core, check, before);
 
     core = await env.restart({ clock, health: { timers, random: () => 0 } });
     core.health.start();
-    record(core, check, after);
+    await record(core, check, after);
     t = T0 + HOUR_MS + 60_000;
 
     const [hour, day] = rollups(core, check);
@@ -218,7 +218,7 @@ describe('hourly and daily rollups', () => {
     expect(day).toMatchObject({ period: 1, ...totals });
     const health = await call<ServerHealth>(core, 'health.server', { id: check.serverId });
     expect(health.uptime.h24).toBe(90 / 97);
-    expect(core.health.uptime().tally([core.health.registry.get(check.id).seq], t).h24).toEqual({ count: 97, failures: 7 });
+    expect((await core.health.uptime()).tally([core.health.registry.get(check.id).seq], t).h24).toEqual({ count: 97, failures: 7 });
     // The latency sketch went on too: its p95 still covers the whole hour.
     const series = await call<{ series: { points: { t: number; p95: number | null; count: number }[] }[] }>(core, 'health.series', {
       serverId: check.serverId,
@@ -233,7 +233,7 @@ describe('hourly and daily rollups', () => {
     const core = await start();
     const check = await addCheck(core);
     await muteWindow(core);
-    record(core, check, hourOfResults());
+    await record(core, check, hourOfResults());
     t = T0 + HOUR_MS + 60_000;
 
     const exact = exactP95();

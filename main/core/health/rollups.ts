@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import { DAY_MS, HOUR_MS } from '../clock';
 import type { CheckStatus } from './check';
 import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
+import type { ResultStore } from './store/results';
 
 /**
  * Hourly and daily rollups per check (docs/architecture.md §4): count, failures (down), degraded, muted
@@ -38,37 +38,16 @@ export interface RollupResult {
   muted: boolean;
 }
 
-interface StoredRollup {
-  count: number;
-  failures: number;
-  degraded: number;
-  muted: number;
-  lat_count: number;
-  lat_min: number | null;
-  lat_max: number | null;
-  lat_sum: number;
-  sketch: string;
-}
-
 export class RollupAccumulator {
   private readonly open = new Map<string, Acc>();
   private readonly dirty = new Set<Acc>();
-  private readonly read;
-  private readonly write;
 
-  constructor(sqlite: Database) {
-    this.read = sqlite.prepare<[number, number, number], StoredRollup>(
-      'SELECT count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch FROM health_rollups WHERE check_seq = ? AND period = ? AND start = ?',
-    );
-    this.write = sqlite.prepare(
-      `INSERT OR REPLACE INTO health_rollups (check_seq, period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch)
-       VALUES (@seq, @period, @start, @count, @failures, @degraded, @muted, @latCount, @latMin, @latMax, @latSum, @sketch)`,
-    );
-  }
+  constructor(private readonly store: ResultStore) {}
 
-  add(result: RollupResult): void {
+  /** Counts a result (inside the tick's transaction: a row from before a restart is read back first). */
+  async add(result: RollupResult): Promise<void> {
     for (const { period, ms } of PERIODS) {
-      const acc = this.acc(result.seq, period, Math.floor(result.at / ms) * ms);
+      const acc = await this.acc(result.seq, period, Math.floor(result.at / ms) * ms);
       this.dirty.add(acc);
       if (result.muted) {
         acc.muted += 1;
@@ -88,10 +67,8 @@ export class RollupAccumulator {
   }
 
   /** Writes every row touched since the last flush (call inside the tick's transaction). */
-  flush(now: number): void {
-    for (const acc of this.dirty) {
-      this.write.run({ ...acc, latSum: acc.latSum, sketch: encodeSketch(acc.sketch) });
-    }
+  async flush(now: number): Promise<void> {
+    for (const acc of this.dirty) await this.store.writeRollup({ ...acc, sketch: encodeSketch(acc.sketch) });
     this.dirty.clear();
     // Rows of closed hours and days are final on disk: keep only the open ones (and the last).
     for (const [key, acc] of this.open) {
@@ -100,31 +77,27 @@ export class RollupAccumulator {
     }
   }
 
+  /**
+   * Forgets every open row, to read each back from the database when next touched: after a tick
+   * whose transaction rolled back, what is in memory counts results that were never written.
+   */
+  discard(): void {
+    this.open.clear();
+    this.dirty.clear();
+  }
+
   /** Forgets a deleted check's open rows. */
   forget(seq: number): void {
     for (const [key, acc] of this.open) if (acc.seq === seq) this.open.delete(key);
   }
 
-  private acc(seq: number, period: number, start: number): Acc {
+  private async acc(seq: number, period: number, start: number): Promise<Acc> {
     const key = `${seq}:${period}:${start}`;
     let acc = this.open.get(key);
     if (acc) return acc;
-    const stored = this.read.get(seq, period, start);
+    const stored = await this.store.readRollup(seq, period, start);
     acc = stored
-      ? {
-          seq,
-          period,
-          start,
-          count: stored.count,
-          failures: stored.failures,
-          degraded: stored.degraded,
-          muted: stored.muted,
-          latCount: stored.lat_count,
-          latMin: stored.lat_min,
-          latMax: stored.lat_max,
-          latSum: stored.lat_sum,
-          sketch: decodeSketch(stored.sketch),
-        }
+      ? { seq, period, start, ...stored, sketch: decodeSketch(stored.sketch) }
       : { seq, period, start, count: 0, failures: 0, degraded: 0, muted: 0, latCount: 0, latMin: null, latMax: null, latSum: 0, sketch: new Map() };
     this.open.set(key, acc);
     return acc;

@@ -30,6 +30,7 @@ import { ServerCheckLimits } from './server-limits';
 import { RollupAccumulator } from './rollups';
 import { stripStoredCredentials } from './stored-credentials';
 import { CheckConfigStore } from './store/checks';
+import { ResultStore } from './store/results';
 import type { Timers } from '../timers';
 import { UptimeIndex } from './uptime-index';
 
@@ -41,7 +42,7 @@ import { UptimeIndex } from './uptime-index';
 
 export interface HealthDeps {
   db: Db;
-  /** The async data layer: the checks, maintenance windows, caps and host keys are read and written through it. */
+  /** The async data layer: the checks and their configuration, results, incidents and pruning are read and written through it. */
   data: AsyncDatabase;
   /** Inventory reads (the servers checks run against). */
   directory: ServerDirectory;
@@ -82,8 +83,9 @@ export class HealthService {
   readonly queries: HealthQueries;
   readonly engine: HealthEngine;
   readonly recorder: TickRecorder;
+  private readonly store: ResultStore;
   private readonly index = new UptimeIndex();
-  private indexLoaded = false;
+  private indexLoaded: Promise<UptimeIndex> | null = null;
   private retentionTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly unsubscribe: () => void;
 
@@ -93,19 +95,21 @@ export class HealthService {
     this.monitoring = new MonitoringSettingsStore(deps.settings, deps.monitoring);
     this.limits = new ServerCheckLimits(this.checks, deps.data, clock);
     this.registry = new CheckRegistry({ data: deps.data, directory: deps.directory, clock, newId, monitoring: this.monitoring });
-    this.incidents = new IncidentStore(sqlite, clock, newId);
+    this.store = new ResultStore(deps.data);
+    this.incidents = new IncidentStore(this.store, clock, newId);
     this.maintenance = new MaintenanceCalendar(this.checks, deps.data, clock, newId);
     this.recorder = new TickRecorder({
-      sqlite,
+      db: deps.data,
+      store: this.store,
       clock,
       registry: this.registry,
       incidents: this.incidents,
       maintenance: this.maintenance,
-      rollups: new RollupAccumulator(sqlite),
+      rollups: new RollupAccumulator(this.store),
       uptime: this.index,
     });
     this.queries = new HealthQueries({
-      sqlite,
+      store: this.store,
       clock,
       registry: this.registry,
       incidents: this.incidents,
@@ -115,7 +119,6 @@ export class HealthService {
     });
     this.engine = new HealthEngine({
       sqlite,
-      turns: deps.turns,
       clock,
       events: deps.events,
       logger: deps.logger,
@@ -163,21 +166,27 @@ export class HealthService {
   }
 
   /** The uptime index, read from the rollups the first time it is needed. */
-  uptime(): UptimeIndex {
-    if (!this.indexLoaded) {
-      this.index.load(
-        this.deps.sqlite,
+  uptime(): Promise<UptimeIndex> {
+    this.indexLoaded ??= this.index
+      .load(
+        this.store,
         [...this.registry.all()].map((check) => check.seq),
         this.deps.clock.now(),
+      )
+      .then(
+        () => this.index,
+        (error: unknown) => {
+          this.indexLoaded = null;
+          throw error;
+        },
       );
-      this.indexLoaded = true;
-    }
-    return this.index;
+    return this.indexLoaded;
   }
 
   /** Starts polling and the retention schedule. */
   start(): void {
-    this.uptime();
+    // Warmed now for the first dashboard; results recorded meanwhile are in the rollups it reads.
+    this.uptime().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not read the uptime of the last 30 days'));
     this.engine.start();
     const schedule = (ms: number) => {
       this.retentionTimer = setTimeout(() => {
@@ -200,7 +209,7 @@ export class HealthService {
   runRetention(createdBy = 'system:health') {
     const policy = this.monitoring.get();
     return this.deps.jobs.start({ kind: 'health.retention', title: 'Prune old health results', createdBy }, (job) =>
-      pruneHealth(this.deps, policy, this.deps.clock.now(), job),
+      pruneHealth({ db: this.deps.data, store: this.store }, policy, this.deps.clock.now(), job),
     );
   }
 

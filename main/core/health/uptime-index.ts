@@ -1,6 +1,6 @@
-import type { Database } from 'better-sqlite3';
 import type { CheckStatus } from './check';
 import { DAY_MS, HOUR_MS } from '../clock';
+import type { ResultStore } from './store/results';
 
 /**
  * The last 25 hours and 31 days of result counts per check, in memory, so the fleet overview's
@@ -101,18 +101,24 @@ export class UptimeIndex {
     this.free.push(slot);
   }
 
-  /** Reads the rollups of `seqs` that the windows need. */
-  load(sqlite: Database, seqs: Iterable<number>, now: number): void {
-    const rows = sqlite.prepare<[number, number, number], { start: number; count: number; failures: number }>(
-      'SELECT start, count, failures FROM health_rollups WHERE check_seq = ? AND period = ? AND start >= ?',
-    );
+  /** Reads the rollups of `seqs` that the windows need: two queries, whatever the number of checks. */
+  async load(store: ResultStore, seqs: Iterable<number>, now: number): Promise<void> {
+    const [hours, days] = await Promise.all([store.rollupTallies(0, now - HOURS * HOUR_MS), store.rollupTallies(1, now - DAYS * DAY_MS)]);
+    const slots = new Map<number, number>();
     for (const seq of seqs) {
       // The rollups already hold whatever was recorded before this load: start the check afresh.
       const slot = this.slot(seq);
       this.hours.clear(slot);
       this.days.clear(slot);
-      for (const row of rows.iterate(seq, 0, now - HOURS * HOUR_MS)) this.hours.add(slot, row.start, row.count, row.failures);
-      for (const row of rows.iterate(seq, 1, now - DAYS * DAY_MS)) this.days.add(slot, row.start, row.count, row.failures);
+      slots.set(seq, slot);
+    }
+    for (const row of hours) {
+      const slot = slots.get(row.seq);
+      if (slot !== undefined) this.hours.add(slot, row.start, row.count, row.failures);
+    }
+    for (const row of days) {
+      const slot = slots.get(row.seq);
+      if (slot !== undefined) this.days.add(slot, row.start, row.count, row.failures);
     }
   }
 

@@ -65,6 +65,16 @@ export function createMetrics() {
       help: 'Check runs that started 10 s or more after they were due.',
       registers: [registry],
     }),
+    resultsHeld: new Gauge({
+      name: 'guardian_health_results_held',
+      help: 'Check results held in memory because the database did not take them; written once it does.',
+      registers: [registry],
+    }),
+    resultsDropped: new Counter({
+      name: 'guardian_health_results_dropped_total',
+      help: 'Check results never written: held past the bound while the database was away, or refused by it.',
+      registers: [registry],
+    }),
     tickWrite: new Histogram({
       name: 'guardian_health_tick_write_seconds',
       help: 'Time to write one scheduler tick of results (one transaction).',
