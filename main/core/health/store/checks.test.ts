@@ -155,6 +155,18 @@ describe.each(['sqlite', 'postgres'] as const)('the checks’ configuration on %
     expect(changes).toEqual([{ kind: 'upsert', check: expect.objectContaining({ id: check.id, paused: true }) }]);
   });
 
+  it('keeps a result recorded while it reads every check again', async () => {
+    const { db, registry } = await setup(engine);
+    const check = await registry.create({ serverId: 's-1', spec: TCP, paused: false });
+    const recorded = registry.get(check.id);
+    const reading = registry.load();
+    // A tick updates the copy it holds while the checks are read, and its write lands after the read.
+    Object.assign(recorded, { record: { state: 'down', pending: null }, lastAt: NOW + 5000, lastStatus: 'down' });
+    await db.run(sql`UPDATE check_states SET state = 'down', last_at = ${NOW + 5000}, last_status = 'down' WHERE check_seq = ${check.seq}`);
+    await reading;
+    expect(toCheck(registry.get(check.id))).toMatchObject({ state: 'down', lastAt: NOW + 5000, lastStatus: 'down' });
+  });
+
   it('follows a server moved or deleted in a transaction once it commits', async () => {
     const { db, registry } = await setup(engine);
     const metrics = await registry.create({ serverId: 's-1', spec: METRICS, paused: false });
