@@ -7,6 +7,7 @@ import { AuditStore } from '@core/audit/store';
 import { silentLogger } from '@core/logging/logger';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';
 import { formatTable, measure, ms, type MeasureOptions } from './lib/measure';
+import { sqliteOf } from '@core/testing/sqlite-of';
 
 /**
  * `npm run bench -- audit [--events 1000000] [--batch 1000] [--iterations 200]`
@@ -50,7 +51,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
     try {
-      const { sqlite } = core.database;
+      const sqlite = sqliteOf(core);
       // Baseline: the same rows without hashing or the full-text index, in a scratch table.
       sqlite.exec('CREATE TABLE bench_plain AS SELECT * FROM audit_events WHERE 0');
       const plain = sqlite.prepare(

@@ -10,6 +10,7 @@ import { silentLogger } from '@core/logging/logger';
 import { fleetCsv } from '../main/headless/testing/fleet';
 import { cleanUp, startGuardian, tempDir, type Guardian } from '../main/headless/testing/guardian';
 import { formatTable, measure, ms, percentile, type MeasureOptions, type Sample } from './lib/measure';
+import { sqliteOf } from '@core/testing/sqlite-of';
 
 /**
  * `npm run bench -- dashboard [--servers 5000] [--iterations 200] [--cold 20]`
@@ -36,7 +37,7 @@ export async function seed(core: Core, servers: number, hourlyDays: number, dail
   const job = await core.router.invoke(LOCAL_OWNER, 'servers.import', { format: 'csv', content: fleetCsv(servers, 'dash') }, { origin: 'bench' });
   const finished = await core.jobs.waitFor(job.id);
   if (finished.status !== 'succeeded') throw new Error(`Seeding failed: ${JSON.stringify(finished.error)}`);
-  const { sqlite } = core.database;
+  const sqlite = sqliteOf(core);
   const ids = sqlite.prepare('SELECT id, host FROM servers ORDER BY name').all() as { id: string; host: string }[];
   const now = Date.now();
   const insertCheck = sqlite.prepare(
@@ -156,9 +157,9 @@ export async function run(args: string[]): Promise<void> {
     try {
       const seeded = Date.now();
       await seed(core, servers, 30, 90);
-      const rollups = core.database.sqlite.prepare('SELECT count(*) FROM health_rollups').pluck().get() as number;
+      const rollups = sqliteOf(core).prepare('SELECT count(*) FROM health_rollups').pluck().get() as number;
       process.stdout.write(`seeded ${servers} servers, ${servers * 2} checks, ${rollups} rollup rows in ${Date.now() - seeded} ms\n`);
-      const serverId = core.database.sqlite.prepare('SELECT id FROM servers LIMIT 1 OFFSET 3').pluck().get() as string;
+      const serverId = sqliteOf(core).prepare('SELECT id FROM servers LIMIT 1 OFFSET 3').pluck().get() as string;
       const call = (name: string, input: unknown) => async () => {
         const result = await core.router.call(LOCAL_OWNER, name, input, { origin: 'bench' });
         if (!result.ok) throw new Error(result.error.message);

@@ -15,6 +15,7 @@ import { silentLogger } from '@core/logging/logger';
 import { fleetCsv } from '../main/headless/testing/fleet';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';
 import { formatTable, ms, percentile } from './lib/measure';
+import { sqliteOf } from '@core/testing/sqlite-of';
 
 /**
  * `npm run bench -- poller [--checks 5000] [--interval 20] [--duration 60] [--concurrency 256]`
@@ -103,7 +104,7 @@ async function bare(specs: CheckSpec[], concurrency: number): Promise<{ cpuPerCh
 }
 
 function databaseBytes(core: Core): number {
-  core.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  sqliteOf(core).pragma('wal_checkpoint(TRUNCATE)');
   return statSync(core.paths.database).size;
 }
 
@@ -112,7 +113,7 @@ async function seed(core: Core, checks: number, intervalMs: number, ports: Ports
   const job = await core.router.invoke(LOCAL_OWNER, 'servers.import', { format: 'csv', content: fleetCsv(servers, 'poll') }, { origin: 'bench' });
   const finished = await core.jobs.waitFor(job.id);
   if (finished.status !== 'succeeded') throw new Error(`Seeding failed: ${JSON.stringify(finished.error)}`);
-  const ids = core.database.sqlite.prepare('SELECT id FROM servers ORDER BY name').pluck().all() as string[];
+  const ids = sqliteOf(core).prepare('SELECT id FROM servers ORDER BY name').pluck().all() as string[];
   const specs: CheckSpec[] = [];
   for (let i = 0; i < checks; i++) {
     const spec = specFor(i, ports);
@@ -206,7 +207,7 @@ export async function run(args: string[]): Promise<void> {
 
       const loop = monitorEventLoopDelay({ resolution: 10 });
       const bytesBefore = databaseBytes(core);
-      const resultsBefore = core.database.sqlite.prepare('SELECT count(*) FROM health_results').pluck().get() as number;
+      const resultsBefore = sqliteOf(core).prepare('SELECT count(*) FROM health_results').pluck().get() as number;
       const cpuBefore = cpuMs();
       loop.enable();
       measuring = true;
@@ -217,7 +218,7 @@ export async function run(args: string[]): Promise<void> {
       const cpu = cpuMs() - cpuBefore;
       const rssMb = process.memoryUsage().rss / 1024 / 1024;
       core.health.stop();
-      const resultsAfter = core.database.sqlite.prepare('SELECT count(*) FROM health_results').pluck().get() as number;
+      const resultsAfter = sqliteOf(core).prepare('SELECT count(*) FROM health_results').pluck().get() as number;
       const bytesPerResult = (databaseBytes(core) - bytesBefore) / Math.max(1, resultsAfter - resultsBefore);
       // Growth per hour per 1,000 checks at a 20 s interval: 180 results per check per hour.
       const growthMb = (bytesPerResult * 180 * 1000) / 1024 / 1024;

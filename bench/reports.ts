@@ -12,6 +12,7 @@ import { generateReport, type ReportTask } from '@core/reports/generate';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';
 import { seed } from './dashboard';
 import { formatTable, ms } from './lib/measure';
+import { sqliteOf } from '@core/testing/sqlite-of';
 
 /**
  * `npm run bench -- reports [--servers 1000] [--days 90]`
@@ -88,7 +89,7 @@ export async function run(args: string[]): Promise<void> {
     try {
       const seeded = Date.now();
       await seed(core, servers, 2, days + 1);
-      const rollups = core.database.sqlite.prepare('SELECT count(*) FROM health_rollups').pluck().get() as number;
+      const rollups = sqliteOf(core).prepare('SELECT count(*) FROM health_rollups').pluck().get() as number;
       process.stdout.write(`seeded ${servers} servers, ${servers * 2} checks, ${rollups} rollup rows in ${Date.now() - seeded} ms\n`);
       const now = Date.now();
       const idle = await observe(async () => {

@@ -13,9 +13,9 @@ import { SignInService } from './auth/signin';
 import { AuthStore } from './auth/store';
 import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throttle';
 import { systemClock, type Clock } from './clock';
-import { openDatabase, type OpenedDatabase } from './db/open';
-import { stamper } from './db/engine';
-import { sqliteEngine, type SqliteDatabase } from './db/sqlite-engine';
+import { locationOf, openCoreDatabase, type CoreDatabase } from './db/connect';
+import { parseDatabaseUrl, type DatabaseUrlSource } from './db/database-url';
+import { stamper, type AsyncDatabase } from './db/engine';
 import { EventBus } from './events/bus';
 import { prepareDataFolder } from './file-modes';
 import { readMonitoringSettings } from './health/monitoring-settings';
@@ -50,6 +50,11 @@ import { NO_OS_KEYCHAIN, type OsKeyProtector } from './vault/slots';
 
 export interface CoreOptions {
   dataDir: string;
+  /**
+   * The database: `sqlite:<path>` or a postgres:// URL, as `--database` or GUARDIAN_DATABASE_URL
+   * (`source`) gave it; the SQLite file in the data folder when left out (always, for the desktop app).
+   */
+  database?: { url: string | undefined; source: DatabaseUrlSource };
   logger: Logger;
   mode: 'desktop' | 'headless';
   clock?: Clock;
@@ -79,9 +84,10 @@ export interface CoreOptions {
 
 export interface Core {
   paths: DataPaths;
-  database: OpenedDatabase;
-  /** The async data layer over the same file: transactions and writers take turns here (docs/architecture.md §4). */
-  data: SqliteDatabase;
+  /** The database it runs on: its engine and version, and on SQLite the file's own connection. */
+  database: CoreDatabase;
+  /** The async data layer every domain reads and writes through (docs/architecture.md §4). */
+  data: AsyncDatabase;
   router: Router;
   events: EventBus;
   jobs: JobService;
@@ -114,17 +120,26 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const paths = dataPaths(options.dataDir);
   prepareDataFolder(paths, logger);
 
-  const database = openDatabase({ file: paths.database, backupsDir: paths.backups, logger, now: clock.now });
-  const { db, sqlite } = database;
-  const data = sqliteEngine(sqlite, paths.database, {
+  const choice = parseDatabaseUrl(options.database?.url, {
+    dataDir: paths.root,
+    cwd: process.cwd(),
+    env: process.env,
+    source: options.database?.source ?? 'flag',
+  });
+  const database = await openCoreDatabase(choice, {
+    logger,
+    now: clock.now,
+    backupsDir: paths.backups,
     onStrayWrite: (statement) => logger.error({ statement: statement.slice(0, 80) }, 'a write ran while another writer held the database'),
-    onStampFailed: (what, error) => logger.warn({ err: error, what }, 'could not record a last-used time'),
     onAfterCommitFailed: (error) => logger.error({ err: error }, 'work to run after a commit failed'),
   });
+  const { data } = database;
+  const sqlite = database.sqlite?.sqlite ?? null;
   const metrics = createMetrics();
   metrics.databaseInfo.set(database.engine, 1);
   const events = new EventBus();
-  chainUnhashedEvents(sqlite);
+  // Events an older Guardian wrote before the chain existed: only a SQLite file can hold them.
+  if (sqlite) chainUnhashedEvents(sqlite);
   const audit = new AuditStore(data, clock);
   const jobs = new JobService({ data, events, clock, logger, metrics, newId, onFinished: (job) => audit.append([jobEndEvent(job)]) });
   const artifacts = new Artifacts(paths.artifacts);
@@ -171,11 +186,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const secrets = new SecretStore({ store: vaultStore, data, stamp, directory, clock, newId, vault });
   const monitoring = await readMonitoringSettings(settings);
   const health = new HealthService({
-    db,
     data,
     directory,
     sqlite,
-    turns: data,
     clock,
     newId,
     events,
@@ -191,7 +204,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await health.load();
   // What schedules can run: one registerTask line per kind, anywhere after its service (schedules/tasks.ts).
   const tasks = new TaskRegistry();
-  const reports = new ReportService({ database: { url: `sqlite:${paths.database}`, dataDir: paths.root }, servers, registry: health.registry, jobs, artifacts, clock });
+  const reports = new ReportService({
+    database: locationOf(choice, options.database?.url, paths.root),
+    servers,
+    registry: health.registry,
+    jobs,
+    artifacts,
+    clock,
+  });
   tasks.registerTask({
     kind: 'health.retention',
     summary: 'Prune health results and rollups older than the monitoring retention settings.',
@@ -287,8 +307,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await jobs.shutdown();
       await schedules.idle();
       keyring.lock();
-      await data.close();
-      database.close();
+      await database.close();
     },
   };
 }

@@ -45,7 +45,13 @@ async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): P
   // Loaded when a command needs it, not at start: the whole core is most of the CLI's start-up cost,
   // which --help, --version and a mistyped command should not pay.
   const { createCore } = await import('@core/app');
-  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless' });
+  // The database of a Guardian on PostgreSQL comes from the environment, as its service has it.
+  const core = await createCore({
+    dataDir,
+    logger: silentLogger(),
+    mode: 'headless',
+    database: { url: process.env.GUARDIAN_DATABASE_URL, source: 'environment' },
+  });
   try {
     return await work(core);
   } finally {
@@ -90,11 +96,17 @@ export function buildProgram(): Command {
       '--vault-key-file <file>',
       'the vault key file (32 B to 64 KiB of random data): unlocks the vault at start, and is the only key file API callers can unlock with; also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key',
     )
-    .action(async (options: ServeOptions) => {
+    .addOption(
+      new Option(
+        '--database <url>',
+        'sqlite:<path> (default: guardian.db in the data folder) or postgres://user@host:port/db?sslmode=verify-full&sslrootcert=… (the password from GUARDIAN_DATABASE_URL, $CREDENTIALS_DIRECTORY/database-password or pgpass, never this flag)',
+      ).env('GUARDIAN_DATABASE_URL'),
+    )
+    .action(async (options: ServeOptions, command: Command) => {
       // Loaded here, not at the top: the HTTP server and the log file's rotation cost every other
       // command a third of its start.
       const { serve } = await import('./serve');
-      await serve(options);
+      await serve({ ...options, databaseSource: command.getOptionValueSource('database') === 'env' ? 'environment' : 'flag' });
     });
 
   const servers = program.command('servers').description('The server inventory.');

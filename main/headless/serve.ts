@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '@shared/api/errors';
 import { createCore } from '@core/app';
+import type { DatabaseUrlSource } from '@core/db/database-url';
 import { configuredKeyFile } from '@core/vault/keyfile';
 import type { LogLevel } from '@core/logging/logger';
 import { dataPaths, rendererDir } from '@core/paths';
@@ -24,6 +25,10 @@ export interface ServeOptions {
   trustProxy?: string[] | undefined;
   /** Host names clients use besides loopback and --host (a DNS name, the proxy's name). */
   publicName?: string[] | undefined;
+  /** sqlite:<path> or a postgres:// URL; the data folder's SQLite file when left out. */
+  database?: string | undefined;
+  /** Where `database` came from: a password is refused in a flag, which every local user can read in `ps`. */
+  databaseSource?: DatabaseUrlSource | undefined;
 }
 
 /**
@@ -94,7 +99,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   // The only way a key file reaches the vault: named by whoever starts the service, never by a caller.
   const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
-  const core = await createCore({ dataDir: options.dataDir, logger, mode: 'headless', ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}) });
+  const core = await createCore({
+    dataDir: options.dataDir,
+    logger,
+    mode: 'headless',
+    database: { url: options.database, source: options.databaseSource ?? 'flag' },
+    ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}),
+  });
   let server;
   let setupToken: string | null = null;
   try {

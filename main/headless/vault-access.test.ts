@@ -11,6 +11,7 @@ import type { Core } from '@core/app';
 import { CHEAP_SCRYPT, tempCore, type TempCore } from '@core/testing/harness';
 import { configuredKeyFile } from '@core/vault/keyfile';
 import { startHttpServer, type RunningHttpServer } from './http/server';
+import { sqliteOf } from '@core/testing/sqlite-of';
 
 // Who may open, close and empty the vault over HTTP: a core behind the real HTTP server on
 // 127.0.0.1, called with API keys and a browser session as a script or the web UI would.
@@ -92,7 +93,7 @@ async function signInAdmin(at: Served): Promise<Record<string, string>> {
 }
 
 const auditOf = (at: Served, action: string) =>
-  at.core.database.sqlite.prepare('SELECT actor, outcome FROM audit_events WHERE action = ? ORDER BY seq').all(action) as { actor: string; outcome: string }[];
+  sqliteOf(at.core).prepare('SELECT actor, outcome FROM audit_events WHERE action = ? ORDER BY seq').all(action) as { actor: string; outcome: string }[];
 
 describe('vault.export over HTTP: what reveal needs', () => {
   let at: Served;

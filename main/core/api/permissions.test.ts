@@ -8,6 +8,7 @@ import { hashPassword } from '../auth/passwords';
 import { totpCode as codeFor } from '../auth/totp';
 import { CHEAP_ARGON2, RecordingSink, tempCore, useTempCore, type TempCore, type TestCoreOptions } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * Who may call what, written out by hand from the issue: the router's answers must match it for
@@ -359,7 +360,7 @@ const plantings = new Map<Planting, { dir: TempCore; stored: Stored }>();
 async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored: Stored }> {
   const dir = await tempCore({ prefix: `guardian-permissions-${planting}-`, ...desktopParts() });
   const { core } = dir;
-  const { sqlite } = core.database;
+  const sqlite = sqliteOf(core);
   const owner = LOCAL_OWNER;
   for (const each of ROLES) {
     insertUser(sqlite, principalOf(each).id, `the-${each}`, each);
@@ -460,7 +461,7 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
 
 /** Every row of every table except the audit log (and its full-text index), as text: equal snapshots mean nothing changed. */
 function state(): string {
-  const { sqlite } = env.core.database;
+  const sqlite = sqliteOf(env.core);
   const tables = sqlite
     .prepare(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' AND name NOT LIKE 'audit_search%' ORDER BY name",
@@ -470,8 +471,8 @@ function state(): string {
 }
 
 const auditSince = (seq: number) =>
-  env.core.database.sqlite.prepare('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as { action: string; outcome: string }[];
-const lastSeq = () => (env.core.database.sqlite.prepare('SELECT coalesce(max(seq), 0) AS seq FROM audit_events').get() as { seq: number }).seq;
+  sqliteOf(env.core).prepare('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as { action: string; outcome: string }[];
+const lastSeq = () => (sqliteOf(env.core).prepare('SELECT coalesce(max(seq), 0) AS seq FROM audit_events').get() as { seq: number }).seq;
 
 const mayCall = (name: MethodName, role: Role) => {
   const who = WHO_MAY[name] as (typeof WHO_MAY)[MethodName] | undefined;

@@ -4,10 +4,12 @@ import { methodList, methods } from '@shared/api';
 import { AppError, AppErrorShape } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { AuditStore } from '../audit/store';
-import { sqliteEngine, type SqliteDatabase } from '../db/sqlite-engine';
+import { sqliteEngine } from '../db/sqlite-engine';
+import type { AsyncDatabase } from '../db/engine';
 import { createLogger, silentLogger } from '../logging/logger';
 import { failure, success, useTempCore } from '../testing/harness';
 import { fromFirstWrite, Router, type Handlers } from './router';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const NOW = 1_767_225_600_000;
 const VIEWER: Principal = { kind: 'user', id: 'vera', name: 'Vera', role: 'viewer' };
@@ -35,14 +37,14 @@ const env = useTempCore({ prefix: 'guardian-router-', clock, newId });
 
 const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 
-const auditRows = () => env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
-const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
+const auditRows = () => sqliteOf(env.core).prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+const serverCount = () => (sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
 
 /**
  * A router over the real database and audit log whose handlers are only those given; any other
  * method fails loudly, so a test cannot pass by reaching one by accident.
  */
-function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), data: SqliteDatabase = env.core.data): Router {
+function routerWith(handlers: Partial<Handlers>, logger = silentLogger(), data: AsyncDatabase = env.core.data): Router {
   const { core } = env;
   const unwired = Object.fromEntries(
     Object.keys(methods).map((name) => [
@@ -192,7 +194,7 @@ describe('Router', () => {
     expect(serverCount()).toBe(0);
     expect(auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', outcome: 'INTERNAL', correlation_id: error.correlationId })]);
     // The connection is usable afterwards: no transaction was left open.
-    expect(env.core.database.sqlite.inTransaction).toBe(false);
+    expect(sqliteOf(env.core).inTransaction).toBe(false);
     success(await call('servers.create', WEB));
     expect(serverCount()).toBe(1);
   });
@@ -246,7 +248,7 @@ describe('Router', () => {
     expect(failure(await slow).code).toBe('CONFLICT');
     success(await quick);
     expect(order).toEqual(['slow begins', 'slow fails', 'quick begins', 'quick ends']);
-    const names = env.core.database.sqlite.prepare('SELECT name FROM servers').all() as { name: string }[];
+    const names = sqliteOf(env.core).prepare('SELECT name FROM servers').all() as { name: string }[];
     expect(names.map((row) => row.name)).toEqual(['quick']);
     expect(
       auditRows()
@@ -389,7 +391,7 @@ describe('Router', () => {
   });
 
   it('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
-    const holder = env.core.database.sqlite;
+    const holder = sqliteOf(env.core);
     const impatient = new Database(holder.name, { timeout: 0 });
     const impatientData = sqliteEngine(impatient, holder.name, { closeWriter: true });
     const router = routerWith(

@@ -11,6 +11,7 @@ import { failure, success, useTempCore } from '../testing/harness';
 import { GENESIS } from './chain';
 import { storedEvent, type AuditRow } from './rows';
 import { verifyJsonLines } from './verify-file';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * The tamper-evident audit log on a real database file: every way of changing history is found
@@ -41,7 +42,7 @@ async function history(core: Core): Promise<void> {
   }
 }
 
-const sql = (core: Core, text: string) => core.database.sqlite.exec(text);
+const sql = (core: Core, text: string) => sqliteOf(core).exec(text);
 
 beforeEach(async () => {
   await history(env.core);
@@ -96,10 +97,10 @@ describe('the audit chain', () => {
   it('names an event rewritten and re-hashed by someone who knows the formula', async () => {
     // Re-hashing event 5 after editing it is consistent in itself; event 6 still points at the old hash.
     const { canonicalEvent, hashEvent } = await import('./chain');
-    const row = env.core.database.sqlite.prepare('SELECT * FROM audit_events WHERE seq = 5').get() as AuditRow;
+    const row = sqliteOf(env.core).prepare('SELECT * FROM audit_events WHERE seq = 5').get() as AuditRow;
     const event = { ...storedEvent(row), origin: 'forged' };
     expect(canonicalEvent(event)).toContain('"origin":"forged"');
-    env.core.database.sqlite.prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5').run('forged', hashEvent(row.prev_hash ?? GENESIS, event));
+    sqliteOf(env.core).prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5').run('forged', hashEvent(row.prev_hash ?? GENESIS, event));
     expect((await verify(env.core)).broken).toMatchObject({ seq: 6, kind: 'relinked' });
   });
 
@@ -125,7 +126,7 @@ describe('the audit chain', () => {
     } finally {
       await other.close();
     }
-    const written = (env.core.database.sqlite.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
+    const written = (sqliteOf(env.core).prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
     expect(written).toBe(20);
     expect(await verify(env.core)).toMatchObject({ intact: true, events: 21 });
   });
@@ -140,10 +141,10 @@ describe('one event per change, in the same transaction', () => {
   });
 
   it('records a failed change with its error code and nothing changed', async () => {
-    const before = env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get();
+    const before = sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get();
     const duplicate = failure(await env.core.router.call(ALICE, 'servers.create', { name: 'web-1', host: 'x.example.net' }, { origin: 'test' }));
     expect(duplicate.code).toBe('CONFLICT');
-    expect(env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get()).toEqual(before);
+    expect(sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get()).toEqual(before);
     const page = await call<{ items: AuditEvent[] }>(env.core, 'audit.list', { limit: 1 });
     expect(page.items[0]).toMatchObject({ action: 'servers.create', outcome: 'CONFLICT' });
   });
@@ -225,11 +226,11 @@ describe('retention', () => {
     sql(env.core, `UPDATE audit_events SET at = at - ${60 * 86_400_000} WHERE seq <= 6`);
     // Backdating edits those events: re-hash the chain as if they had been written then.
     const { hashEvent } = await import('./chain');
-    const rows = env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+    const rows = sqliteOf(env.core).prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
     let prev = GENESIS;
     for (const row of rows) {
       const hash = hashEvent(prev, storedEvent(row));
-      env.core.database.sqlite.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
+      sqliteOf(env.core).prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
       prev = hash;
     }
     const sixth = rows[5]?.seq;

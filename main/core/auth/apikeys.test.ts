@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiKey } from '@shared/api/users';
 import type { Principal } from '@shared/permissions';
 import { failure, success, useTempCore } from '../testing/harness';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const NOW = 1_767_225_600_000;
 const HOUR = 3_600_000;
@@ -19,7 +20,7 @@ beforeEach(() => {
 const env = useTempCore({ prefix: 'guardian-apikeys-', clock });
 // Their accounts: a key acts for the account that made it.
 beforeEach(() => {
-  const insert = env.core.database.sqlite.prepare(
+  const insert = sqliteOf(env.core).prepare(
     `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
      VALUES (?, ?, ?, ?, 'unused', 0, 0, 0, 0, 0)`,
   );
@@ -32,7 +33,7 @@ async function createKey(input: object, by: Principal = OWNER): Promise<{ key: A
   return success(await call(by, 'apikeys.create', { name: 'deploy script', role: 'operator', ...input }));
 }
 
-const keyRows = () => env.core.database.sqlite.prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
+const keyRows = () => sqliteOf(env.core).prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
 const listed = async () => success<{ items: ApiKey[] }>(await call(OWNER, 'apikeys.list', {})).items;
 
 describe('creating an API key', () => {
@@ -143,6 +144,6 @@ describe('authenticating with an API key', () => {
     expect(success<{ items: unknown[] }>(await call(principal, 'servers.list', {})).items).toEqual([]);
     expect(failure(await call(principal, 'servers.create', { name: 'web-1', host: 'web-1.example.net' })).code).toBe('PERMISSION_DENIED');
     expect(failure(await call(principal, 'jobs.list', {})).code).toBe('PERMISSION_DENIED');
-    expect(env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get()).toEqual({ n: 0 });
+    expect(sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get()).toEqual({ n: 0 });
   });
 });

@@ -4,6 +4,7 @@ import type { Principal } from '@shared/permissions';
 import { RecordingSink, setupOwner, success, useTempCore } from '../testing/harness';
 import type { SessionSink } from './signin';
 import { totpCode } from './totp';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const NOW = 1_767_225_600_000;
 const PASSWORD = 'violet tulips at dawn';
@@ -26,7 +27,7 @@ const env = useTempCore({ scope: 'all', prefix: 'guardian-audit-', clock: { now:
 const secrets: string[] = [PASSWORD, NEW_PASSWORD, TEMPORARY, GUESS];
 let recoveryCodes: string[] = [];
 
-const rows = () => env.core.database.sqlite.prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+const rows = () => sqliteOf(env.core).prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
 const outcomes = (action: string) =>
   rows()
     .filter((row) => row.action === action)

@@ -9,6 +9,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, tempCore, type TempCore } from '../testing/harness';
 import { Peers } from './checks/testing/peers';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * The engine end to end on a real core and a real SQLite file: checks against real TCP peers on
@@ -83,7 +84,7 @@ describe('the health engine', () => {
     expect(health.checks[0]).toMatchObject({ state: 'up', lastStatus: 'up', lastMessage: result.message });
     expect(health.uptime.h24).toBe(1);
 
-    const rows = core.database.sqlite.prepare('SELECT count(*) AS n FROM health_results').get() as { n: number };
+    const rows = sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get() as { n: number };
     expect(rows.n).toBe(1);
     const batch = await waitFor('a check.result event', () => seen.find((e) => e.name === 'check.result'));
     expect(batch.payload).toMatchObject({ results: [{ checkId: check.id, serverId, status: 'up', state: 'up' }] });
@@ -194,7 +195,7 @@ describe('the health engine', () => {
     expect(health.maintenance[0]).toMatchObject({ name: 'patch night', active: true });
     // Muted results do not count against uptime.
     expect(health.uptime.h24).toBeNull();
-    const muted = core.database.sqlite.prepare('SELECT muted FROM health_results').all();
+    const muted = sqliteOf(core).prepare('SELECT muted FROM health_results').all();
     expect(muted).toEqual([{ muted: 1 }]);
   });
 

@@ -1,5 +1,4 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { Database } from 'better-sqlite3';
 import type { CheckResult as ContractResult, CheckSpec } from '@shared/api/checks';
 import { AppError } from '@shared/api/errors';
 import { backlogMessage, LATE_AFTER_MS, type ScheduleBacklog } from '@shared/api/health';
@@ -27,8 +26,8 @@ import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledChec
  */
 
 export interface EngineDeps {
-  /** Asked, on SQLite, whether another process (the CLI) wrote since the last look. */
-  sqlite: Database;
+  /** What the stored checks are now, as a mark that differs once another process (the CLI, another node) changed them. */
+  changeMark: () => Promise<string | number>;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -64,7 +63,8 @@ export class HealthEngine {
   private readonly waiters = new Map<string, ((report: RunReport) => void)[]>();
   private pending = new Map<string, RecordedResult>();
   private flushHandle: unknown = null;
-  private dataVersion = -1;
+  private changeMark: string | number | null = null;
+  private watchFailing = false;
   private watchHandle: unknown = null;
   private readonly timers: Timers;
   private readonly unsubscribe: () => void;
@@ -154,7 +154,11 @@ export class HealthEngine {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.dataVersion = this.readDataVersion();
+    // What the stored checks are now: a later mark that differs means another process changed them.
+    this.deps
+      .changeMark()
+      .then((mark) => (this.changeMark ??= mark))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not look for checks changed by another process'));
     this.scheduler.setServerLimits(this.deps.limits.all());
     this.sync(true);
     this.deps.recorder.prime();
@@ -436,21 +440,30 @@ export class HealthEngine {
 
   private watchOutsideChanges(): void {
     this.watchHandle = this.timers.setTimeout(() => {
-      this.pickUpOutsideChanges();
-      if (this.started) this.watchOutsideChanges();
+      this.pickUpOutsideChanges()
+        .then(
+          () => (this.watchFailing = false),
+          (error: unknown) => {
+            // Once while it lasts: the database away says so every two seconds otherwise.
+            if (!this.watchFailing) this.deps.logger.warn({ err: error }, 'could not look for checks changed by another process');
+            this.watchFailing = true;
+          },
+        )
+        .finally(() => {
+          if (this.started) this.watchOutsideChanges();
+        });
     }, OUTSIDE_CHANGES_MS);
   }
 
   /** Another process (the CLI on the same data dir) committed: read checks, windows and incidents again. */
-  private pickUpOutsideChanges(): void {
-    const version = this.readDataVersion();
-    if (version === this.dataVersion) return;
-    this.dataVersion = version;
+  private async pickUpOutsideChanges(): Promise<void> {
+    const mark = await this.deps.changeMark();
+    if (this.changeMark === null || mark === this.changeMark) {
+      this.changeMark = mark;
+      return;
+    }
+    this.changeMark = mark;
     this.deps.reload();
-  }
-
-  private readDataVersion(): number {
-    return this.deps.sqlite.pragma('data_version', { simple: true }) as number;
   }
 }
 

@@ -7,6 +7,7 @@ import { success, useTempCore } from '../testing/harness';
 import type { CheckResult, CheckStatus } from './check';
 import { checkTypes } from './checks';
 import { FakeTime } from '../testing/fake-time';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * What the running engine tells the UI, on a real core with fake time: check results coalesced
@@ -104,7 +105,7 @@ describe('the running engine', () => {
     expect(record).toHaveBeenCalledTimes(1);
     expect(record.mock.calls[0]?.[0]).toHaveLength(20);
     expect(transaction).toHaveBeenCalledTimes(1);
-    expect(core.database.sqlite.prepare('SELECT count(*) AS n FROM health_results').get()).toEqual({ n: 20 });
+    expect(sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get()).toEqual({ n: 20 });
     // The server's new status goes out at once; the results wait for the coalescing window.
     expect(seen.map((e) => e.name)).toEqual(['server.status']);
 
@@ -144,7 +145,7 @@ describe('the running engine', () => {
     const last = messages.at(-1)?.payload.results ?? [];
     const port = (id: string) => 1001 + checks.findIndex((c) => c.id === id);
     expect(last.map((r) => [r.checkId, r.latencyMs]).sort()).toEqual(checks.map((c) => [c.id, fake.runs.get(port(c.id))]).sort());
-    const stored = core.database.sqlite.prepare('SELECT count(*) AS n FROM health_results').get() as { n: number };
+    const stored = sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get() as { n: number };
     expect(stored.n).toBe([...fake.runs.values()].reduce((sum, n) => sum + n, 0));
   });
 

@@ -11,6 +11,7 @@ import type { CheckStatus } from './check';
 import { pruneHealth, type RetentionSummary } from './retention';
 import { ResultStore } from './store/results';
 import { DAY_MS, HOUR_MS } from '../clock';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * Retention on a real SQLite file: results and rollups written by the recorder at known ages,
@@ -63,14 +64,14 @@ const ago = (ms: number) => NOW - ms;
 const seqOf = (core: Core, check: Check) => core.health.registry.get(check.id).seq;
 
 function resultTimes(core: Core, check: Check): number[] {
-  return core.database.sqlite
+  return sqliteOf(core)
     .prepare<[number], { at: number }>('SELECT at FROM health_results WHERE check_seq = ? ORDER BY at')
     .all(seqOf(core, check))
     .map((row) => NOW - row.at);
 }
 
 function rollupStarts(core: Core, check: Check): { period: number; start: number }[] {
-  return core.database.sqlite
+  return sqliteOf(core)
     .prepare<[number], { period: number; start: number }>('SELECT period, start FROM health_rollups WHERE check_seq = ? ORDER BY period, start')
     .all(seqOf(core, check));
 }
@@ -149,7 +150,7 @@ describe('health retention', () => {
     const core = env.core;
     const web = await serverWithCheck(core, 'web-1');
     const CHECKS = 3_000;
-    const { sqlite } = core.database;
+    const sqlite = sqliteOf(core);
     const addCheck = sqlite.prepare(
       `INSERT INTO checks (id, server_id, name, type, config, interval_ms, timeout_ms, retries, confirm_after, paused, created_at, updated_at)
        VALUES (?, ?, ?, 'tcp', '{"host":"10.0.0.1","port":443}', 60000, 10000, 0, 1, 0, ?, ?)`,

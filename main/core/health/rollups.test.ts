@@ -8,6 +8,7 @@ import type { CheckStatus } from './check';
 import { FakeTime } from '../testing/fake-time';
 import { DAY_MS, HOUR_MS } from '../clock';
 import type { RunReport } from './scheduler';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * Rollup arithmetic through the real recorder on a real SQLite file: hand-made results over a
@@ -88,7 +89,7 @@ interface RollupRow {
 
 function rollups(core: Core, check: Check): RollupRow[] {
   const seq = core.health.registry.get(check.id).seq;
-  return core.database.sqlite
+  return sqliteOf(core)
     .prepare<[number], RollupRow>(
       'SELECT period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum FROM health_rollups WHERE check_seq = ? ORDER BY period, start',
     )
@@ -148,7 +149,7 @@ describe('hourly and daily rollups', () => {
     ]);
     // Raw results keep the muted mark; the rollups keep them out of everything but `muted`.
     const seq = core.health.registry.get(check.id).seq;
-    const muted = core.database.sqlite.prepare('SELECT at FROM health_results WHERE check_seq = ? AND muted = 1 ORDER BY at').all(seq);
+    const muted = sqliteOf(core).prepare('SELECT at FROM health_results WHERE check_seq = ? AND muted = 1 ORDER BY at').all(seq);
     expect(muted).toEqual([50, 51, 52].map((i) => ({ at: T0 + i * SPACING })));
   });
 

@@ -6,8 +6,6 @@ import type { Events, PayloadOf } from '@shared/api';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
-import type { Db } from '../db/open';
-import type { WriterTurns } from '../db/sqlite-engine';
 import type { EventBus } from '../events/bus';
 import type { JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
@@ -41,14 +39,15 @@ import { UptimeIndex } from './uptime-index';
  */
 
 export interface HealthDeps {
-  db: Db;
   /** The async data layer: the checks and their configuration, results, incidents and pruning are read and written through it. */
   data: AsyncDatabase;
   /** Inventory reads (the servers checks run against). */
   directory: ServerDirectory;
-  sqlite: Database;
-  /** Results, incidents and pruning written from timers take their turn among the writers. */
-  turns: WriterTurns;
+  /**
+   * On SQLite, the file's own connection: what tells the engine another process wrote (its
+   * data_version), and what wipes old credentials from the file's pages; null on PostgreSQL.
+   */
+  sqlite: Database | null;
   clock: Clock;
   newId: () => string;
   events: EventBus;
@@ -118,7 +117,7 @@ export class HealthService {
       backlog: () => this.engine.backlog,
     });
     this.engine = new HealthEngine({
-      sqlite,
+      changeMark: sqlite ? async () => sqlite.pragma('data_version', { simple: true }) as number : () => this.checks.changeMark(),
       clock,
       events: deps.events,
       logger: deps.logger,
@@ -156,7 +155,7 @@ export class HealthService {
    */
   async load(): Promise<void> {
     const { data, sqlite } = this.deps;
-    for (const check of await stripStoredCredentials(data, this.checks, data.dialect === 'sqlite' ? sqlite : undefined)) {
+    for (const check of await stripStoredCredentials(data, this.checks, sqlite ?? undefined)) {
       this.deps.logger.warn(
         { checkId: check.id, check: check.name, removed: check.removed },
         'credentials stored in clear in an http check were removed; set its Authentication from the vault',

@@ -9,6 +9,7 @@ import type { CallResult } from '../api/router';
 import { createCore, type Core } from '../app';
 import { silentLogger } from '../logging/logger';
 import type { JobContext, JobSpec } from './service';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const START = 1_767_225_600_000;
 const SPEC: JobSpec = { kind: 'test.work', title: 'Work for a test', createdBy: 'user:local-owner' };
@@ -228,7 +229,7 @@ describe('JobService', () => {
     });
     await started;
     // The process dies: no shutdown, the connection simply goes away.
-    crashed.database.sqlite.close();
+    sqliteOf(crashed).close();
     time += 5000;
 
     const core = await openCore();
@@ -249,7 +250,7 @@ describe('JobService', () => {
     await new Promise((resolve) => gone.once('exit', resolve));
     try {
       const first = await openCore();
-      const insert = first.database.sqlite.prepare(
+      const insert = sqliteOf(first).prepare(
         "INSERT INTO jobs (id, kind, title, status, done, created_by, created_at, owner) VALUES (?, 'test', 'elsewhere', 'running', 0, 'system:test', 0, ?)",
       );
       insert.run('00000000-0000-4000-8000-00000000aaaa', `${hostname()}/${serve.pid}`);

@@ -18,6 +18,7 @@ import { resolvePeriod } from './period';
 import { ReportService } from './service';
 import { FileSink } from './sink';
 import { HOUR_MS, seedDay, seedIncident, seedRollups, seedServer } from './testing/seed';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * The report's file made in this thread: generateReport (what report-worker.ts runs) over a real
@@ -219,7 +220,7 @@ describe('the uptime report', () => {
     expect(report.servers.find((row) => row.name === 'idle-db')).toMatchObject({ results: 0, maintenance: 30, p95Ms: null });
     expect(report.servers.find((row) => row.name === 'bare-metal')).toMatchObject({ results: 0 });
     // Every check of a server is counted (the seeded one, and any a new server is given).
-    const checksOf = env.core.database.sqlite.prepare<[string], { n: number }>('SELECT count(*) AS n FROM checks WHERE server_id = ?');
+    const checksOf = sqliteOf(env.core).prepare<[string], { n: number }>('SELECT count(*) AS n FROM checks WHERE server_id = ?');
     for (const row of report.servers) expect(row.checks, row.name).toBe(checksOf.get(row.serverId)?.n);
     expect(report.servers.find((row) => row.name === 'web-1')?.checks).toBeGreaterThanOrEqual(1);
     expect(report.servers.find((row) => row.name === FORMULA)).toMatchObject({ incidents: 1, downtimeMs: 2 * DAY });

@@ -13,6 +13,7 @@ import { failure, success, useTempCore } from '../testing/harness';
 import type { ReportTask } from './generate';
 import { runReportInWorker } from './run-in-worker';
 import { DAY_MS, HOUR_MS, seedDay, seedIncident, seedRollups, seedServer, type SeededServer } from './testing/seed';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * Reports end to end through the router on a real SQLite file: each format's file read back the
@@ -225,7 +226,7 @@ describe('who may make which report', () => {
     const refused = failure(await env.core.router.call(principal('viewer'), 'reports.generate', input, { origin: 'test' }));
     expect(refused.code).toBe('PERMISSION_DENIED');
     expect(refused.hint).toContain('audit:read');
-    const last = env.core.database.sqlite.prepare('SELECT action, target, outcome FROM audit_events ORDER BY seq DESC LIMIT 1').get();
+    const last = sqliteOf(env.core).prepare('SELECT action, target, outcome FROM audit_events ORDER BY seq DESC LIMIT 1').get();
     expect(last).toEqual({ action: 'reports.generate', target: 'report:audit-summary', outcome: 'PERMISSION_DENIED' });
 
     const { result } = await generate(input as ReportInput, principal('auditor'));
@@ -261,7 +262,7 @@ describe('the job', () => {
     const done = mine.map((update) => update.done);
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(result.artifact.bytes).toBe(readFileSync(env.core.artifacts.file(job).path).length);
-    expect(env.core.database.sqlite.prepare("SELECT target FROM audit_events WHERE action = 'reports.generate' ORDER BY seq DESC LIMIT 1").get()).toEqual({
+    expect(sqliteOf(env.core).prepare("SELECT target FROM audit_events WHERE action = 'reports.generate' ORDER BY seq DESC LIMIT 1").get()).toEqual({
       target: 'report:uptime',
     });
   });
@@ -393,7 +394,7 @@ describe('the seed fixture', () => {
     const server = servers[0];
     if (!server) throw new Error('no server');
     seedRollups(env.core, server.seq, []);
-    const sums = env.core.database.sqlite
+    const sums = sqliteOf(env.core)
       .prepare('SELECT period, sum(count) AS count FROM health_rollups WHERE check_seq = ? GROUP BY period ORDER BY period')
       .all(server.seq);
     expect(sums).toEqual([

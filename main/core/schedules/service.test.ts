@@ -9,6 +9,7 @@ import type { Core } from '../app';
 import { deferred, FakeTime } from '../testing/fake-time';
 import { failure, success, useTempCore } from '../testing/harness';
 import { NO_PARAMS } from './tasks';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * The scheduler on a real core and database, with a clock and timers the test moves: when each
@@ -108,7 +109,7 @@ async function readable(core: Core, id: string) {
   }));
 }
 
-const setLastDue = (core: Core, id: string, at: number) => core.database.sqlite.prepare('UPDATE schedules SET last_due_at = ? WHERE id = ?').run(at, id);
+const setLastDue = (core: Core, id: string, at: number) => sqliteOf(core).prepare('UPDATE schedules SET last_due_at = ? WHERE id = ?').run(at, id);
 
 describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
   it('on March 29 (02:00 → 03:00, no 02:30 that night) runs at 03:00 CEST = 01:00 UTC, the first time after the gap, once', async () => {

@@ -6,6 +6,7 @@ import { AppError } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { assertMayAddDefaultCheck } from '../health/default-check';
 import { failure, success, useTempCore } from '../testing/harness';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /**
  * A server added from the dialog, the CLI (which calls the router), the API or an import is
@@ -22,7 +23,7 @@ const READER_KEY: Principal = { kind: 'apiKey', id: 'read-key', name: 'read', ro
 const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 const create = async (input: Record<string, unknown>, principal?: Principal) => success<CreatedServer>(await call('servers.create', input, principal));
 const checksOf = async (serverId?: string) => success<{ items: Check[] }>(await call('checks.list', serverId ? { serverId } : {})).items;
-const serverCount = () => (env.core.database.sqlite.prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
+const serverCount = () => (sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
 
 async function importFile(format: 'csv' | 'json', content: string, extra: Record<string, unknown> = {}): Promise<ImportSummary> {
   const started = success<Job>(await call('servers.import', { format, content, ...extra }));

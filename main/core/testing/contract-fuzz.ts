@@ -8,6 +8,7 @@ import { isFinished, JobSchema, type Job } from '@shared/api/jobs';
 import { ImportSummary } from '@shared/api/servers';
 import { LOCAL_OWNER } from '@shared/permissions';
 import { useTempCore, type TempCore } from './harness';
+import { sqliteOf } from './sqlite-of';
 
 /**
  * Contract fuzzing (main/core/api/contract.property.*.test.ts): whatever arrives at the router
@@ -144,7 +145,7 @@ function withKey(input: Record<string, unknown>, key: string, value: unknown): R
 /** The audit log queries, prepared once per core. */
 let audit: { sqlite: Database.Database; lastSeq: Database.Statement; eventsSince: Database.Statement } | undefined;
 function auditQueries() {
-  const { sqlite } = env.core.database;
+  const sqlite = sqliteOf(env.core);
   if (audit?.sqlite !== sqlite) {
     audit = {
       sqlite,

@@ -3,6 +3,7 @@ import type { UpdateChannel, UpdatesStatus, UpdateState } from '@shared/api/upda
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { failure, success, useTempCore } from '../testing/harness';
 import { HEADLESS_UPDATES_REASON, type UpdatesControl } from './handlers';
+import { sqliteOf } from '../testing/sqlite-of';
 
 /** The desktop's control as the core sees it, driven by hand. */
 class FakeControl implements UpdatesControl {
@@ -44,7 +45,7 @@ const env = useTempCore({ prefix: 'guardian-updates-', lazy: true });
 const call = (name: string, input: unknown = {}, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 
 const auditRows = () =>
-  env.core.database.sqlite.prepare("SELECT action, outcome, target FROM audit_events WHERE action LIKE 'updates.%' ORDER BY seq").all() as {
+  sqliteOf(env.core).prepare("SELECT action, outcome, target FROM audit_events WHERE action LIKE 'updates.%' ORDER BY seq").all() as {
     action: string;
     outcome: string;
     target: string;

@@ -6,6 +6,7 @@ import type { Core } from '../app';
 import { failure, setupOwner, success, tempCore, type TempCore } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
 import { deriveKey, newScryptParams, seal } from './crypto';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const NOW = 1_767_225_600_000;
 // The cheapest cost an export file may name (import refuses weaker ones): still fast in tests.
@@ -58,7 +59,7 @@ const exportVault = async (core: Core, passphrase = EXPORT_PASSPHRASE) =>
 const importInto = (core: Core, content: string, passphrase = EXPORT_PASSPHRASE) =>
   core.router.call(LOCAL_OWNER, 'vault.import', { passphrase, content }, CALL);
 const createServer = (core: Core, name: string) => core.router.invoke(LOCAL_OWNER, 'servers.create', { name, host: `${name}.example.net` }, CALL);
-const countSecrets = (core: Core) => core.database.sqlite.prepare('SELECT count(*) FROM secrets').pluck().get() as number;
+const countSecrets = (core: Core) => sqliteOf(core).prepare('SELECT count(*) FROM secrets').pluck().get() as number;
 
 /** One secret of every kind, linked to a server of this core, tagged and named; their values by id. */
 async function plant(core: Core): Promise<Map<string, SecretValue>> {
@@ -149,14 +150,14 @@ describe('export and import', () => {
     const first = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
     expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 4, skipped: 0 });
-    const sealed = target.database.sqlite.prepare('SELECT id, sealed FROM secrets ORDER BY id').raw().all();
+    const sealed = sqliteOf(target).prepare('SELECT id, sealed FROM secrets ORDER BY id').raw().all();
 
     expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 0, skipped: 4, droppedServerLinks: [] });
     // A later export with one more secret brings only that one.
     await source.secrets.create({ name: 'late', tags: [], serverIds: [], username: null, value: { kind: 'password', password: 'late-one' } }, 'test');
     expect(success<Imported>(await importInto(target, (await exportVault(source)).content))).toMatchObject({ imported: 1, skipped: 4 });
     expect(countSecrets(target)).toBe(5);
-    expect(target.database.sqlite.prepare('SELECT id, sealed FROM secrets WHERE name != ? ORDER BY id').raw().all('late')).toEqual(sealed);
+    expect(sqliteOf(target).prepare('SELECT id, sealed FROM secrets WHERE name != ? ORDER BY id').raw().all('late')).toEqual(sealed);
   });
 });
 
@@ -268,7 +269,7 @@ describe('an import that cannot be trusted imports nothing', () => {
     failure(await importInto(target, content, 'a wrong passphrase typed'));
     success(await importInto(target, content));
     await exportVault(target, 'the second export passphrase');
-    const rows = target.database.sqlite
+    const rows = sqliteOf(target)
       .prepare("SELECT action, outcome, details FROM audit_events WHERE action IN ('vault.import', 'vault.export') ORDER BY seq")
       .all() as {
       action: string;
@@ -280,7 +281,7 @@ describe('an import that cannot be trusted imports nothing', () => {
       ['vault.import', 'ok'],
       ['vault.export', 'ok'],
     ]);
-    const everything = JSON.stringify(target.database.sqlite.prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(sqliteOf(target).prepare('SELECT * FROM audit_events').all());
     for (const text of [
       'a wrong passphrase typed',
       EXPORT_PASSPHRASE,

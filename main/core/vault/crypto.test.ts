@@ -8,6 +8,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { CHEAP_SCRYPT, setupOwner, useTempCore } from '../testing/harness';
 import { DEFAULT_SCRYPT, deriveKey, keyFromFile, newKey, newScryptParams, open, scryptAccepted, seal } from './crypto';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const NOW = 1_767_225_600_000;
 const PASSPHRASE = 'correct horse battery staple';
@@ -200,7 +201,7 @@ describe('tampering with the database file', () => {
     expect(finished.error?.code).toBe('VAULT_INTEGRITY');
     expect(finished.error?.message).toContain(alpha);
     // The failed batch was one transaction: nothing moved to the new key.
-    const generations = c.database.sqlite.prepare('SELECT DISTINCT key_generation FROM secrets').pluck().all();
+    const generations = sqliteOf(c).prepare('SELECT DISTINCT key_generation FROM secrets').pluck().all();
     expect(generations).toEqual([1]);
     expect(await c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
   });
@@ -226,9 +227,9 @@ describe('a wrong passphrase', () => {
     await c.secrets.create({ name: 'x', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'n' } }, 'test');
     c.vault.lock();
     const snapshot = () => ({
-      slots: c.database.sqlite.prepare('SELECT * FROM vault_slots ORDER BY id').raw().all(),
-      state: c.database.sqlite.prepare('SELECT * FROM vault_state').raw().all(),
-      secrets: c.database.sqlite.prepare('SELECT * FROM secrets ORDER BY id').raw().all(),
+      slots: sqliteOf(c).prepare('SELECT * FROM vault_slots ORDER BY id').raw().all(),
+      state: sqliteOf(c).prepare('SELECT * FROM vault_state').raw().all(),
+      secrets: sqliteOf(c).prepare('SELECT * FROM secrets ORDER BY id').raw().all(),
     });
     const before = snapshot();
     t += 60_000;

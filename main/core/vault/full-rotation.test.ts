@@ -10,6 +10,7 @@ import { CHEAP_SCRYPT, failure, success, useTempCore, type TestCoreOptions } fro
 import { deriveKey, newKey, open, seal, type ScryptParams } from './crypto';
 import { configuredKeyFile } from './keyfile';
 import type { OsKeyProtector } from './slots';
+import { sqliteOf } from '../testing/sqlite-of';
 
 // The full rotation: after a passphrase or key file leaked, its slot goes and every key above the
 // secrets is replaced, so what leaked, together with any old copy of the database, opens nothing
@@ -56,7 +57,7 @@ interface Rows {
 
 /** The vault's rows as a copy of the database file holds them. */
 function copyOf(c: Core): Rows {
-  const { sqlite } = c.database;
+  const sqlite = sqliteOf(c);
   return {
     slots: sqlite.prepare('SELECT id, kind, label, wrapped_kek, params FROM vault_slots ORDER BY id').all() as Rows['slots'],
     state: sqlite.prepare('SELECT generation, wrapped_dek, pending_generation, pending_wrapped_dek FROM vault_state').get() as Rows['state'],
@@ -232,7 +233,7 @@ describe('what a full rotation refuses, changing nothing', () => {
     if (!row) throw new Error('no kept slot');
     const key = await deriveKey(KEPT, JSON.parse(row.params) as ScryptParams);
     const foreign = seal(key, newKey(), `guardian-vault-kek:${kept}`).toString('base64');
-    c.database.sqlite.prepare('UPDATE vault_slots SET wrapped_kek = ? WHERE id = ?').run(foreign, kept);
+    sqliteOf(c).prepare('UPDATE vault_slots SET wrapped_kek = ? WHERE id = ?').run(foreign, kept);
     const before = copyOf(c);
     const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: kept, passphrase: KEPT }], dropSlots: [slotId(status, 'leaked')] });
     expect(error.code).toBe('VAULT_BAD_PASSPHRASE');
@@ -314,13 +315,13 @@ describe('what a full rotation refuses, changing nothing', () => {
         })
       ).id,
     );
-    const rows = c.database.sqlite.prepare("SELECT outcome, details FROM audit_events WHERE action = 'vault.rotate' ORDER BY seq").all() as {
+    const rows = sqliteOf(c).prepare("SELECT outcome, details FROM audit_events WHERE action = 'vault.rotate' ORDER BY seq").all() as {
       outcome: string;
       details: string;
     }[];
     expect(rows.map((row) => row.outcome)).toEqual(['VAULT_BAD_PASSPHRASE', 'ok']);
     expect(rows[1]?.details).toContain(slotId(status, 'leaked'));
-    const everything = JSON.stringify(c.database.sqlite.prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(sqliteOf(c).prepare('SELECT * FROM audit_events').all());
     for (const passphrase of [KEPT, LEAKED, 'a wrong one typed']) expect(everything).not.toContain(passphrase);
   });
 });

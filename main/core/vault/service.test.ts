@@ -11,6 +11,7 @@ import { newKey, open, seal } from './crypto';
 import { configuredKeyFile } from './keyfile';
 import { ROTATE_BATCH } from './service';
 import type { OsKeyProtector } from './slots';
+import { sqliteOf } from '../testing/sqlite-of';
 
 const NOW = 1_767_225_600_000;
 const FIRST = 'correct horse battery staple';
@@ -58,10 +59,10 @@ async function expectIntact(c: Core, planted: Map<string, SecretValue>): Promise
 }
 
 const sealedColumn = (c: Core) =>
-  new Map((c.database.sqlite.prepare('SELECT id, sealed FROM secrets').raw().all() as [string, string][]).map(([id, sealed]) => [id, sealed]));
-const generations = (c: Core) => c.database.sqlite.prepare('SELECT DISTINCT key_generation FROM secrets ORDER BY 1').pluck().all();
+  new Map((sqliteOf(c).prepare('SELECT id, sealed FROM secrets').raw().all() as [string, string][]).map(([id, sealed]) => [id, sealed]));
+const generations = (c: Core) => sqliteOf(c).prepare('SELECT DISTINCT key_generation FROM secrets ORDER BY 1').pluck().all();
 const vaultState = (c: Core) =>
-  c.database.sqlite.prepare('SELECT generation, pending_generation AS pending FROM vault_state').get() as { generation: number; pending: number | null };
+  sqliteOf(c).prepare('SELECT generation, pending_generation AS pending FROM vault_state').get() as { generation: number; pending: number | null };
 
 /** A keychain that works: AES with a key held by the fake "OS". */
 function workingKeychain(): OsKeyProtector & { calls: string[] } {
@@ -250,7 +251,7 @@ describe('key slots', () => {
     await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: 'a wrong guess at it' } });
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: SECOND } });
 
-    const rows = c.database.sqlite.prepare("SELECT action, target, outcome FROM audit_events WHERE action LIKE 'vault.%' ORDER BY seq").raw().all();
+    const rows = sqliteOf(c).prepare("SELECT action, target, outcome FROM audit_events WHERE action LIKE 'vault.%' ORDER BY seq").raw().all();
     expect(rows).toEqual([
       ['vault.init', 'vault', 'ok'],
       ['vault.addSlot', 'vault', 'ok'],
@@ -260,7 +261,7 @@ describe('key slots', () => {
       ['vault.unlock', 'vault', 'VAULT_BAD_PASSPHRASE'],
       ['vault.unlock', 'vault', 'ok'],
     ]);
-    const everything = JSON.stringify(c.database.sqlite.prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(sqliteOf(c).prepare('SELECT * FROM audit_events').all());
     for (const passphrase of [FIRST, SECOND, 'the first passphrase, changed', 'a wrong current one', 'a wrong guess at it']) {
       expect(everything).not.toContain(passphrase);
     }
@@ -292,7 +293,7 @@ describe('rotating the data key', () => {
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = await plant(c, COUNT);
     const before = sealedColumn(c);
-    const slotsBefore = c.database.sqlite.prepare('SELECT * FROM vault_slots').all();
+    const slotsBefore = sqliteOf(c).prepare('SELECT * FROM vault_slots').all();
     const progress = recordProgress(c);
 
     const job = await call<Job>(c, 'vault.rotate', {});
@@ -317,7 +318,7 @@ describe('rotating the data key', () => {
     expect(vaultState(c)).toEqual({ generation: 2, pending: null });
     expect((await c.vault.status()).rotation).toEqual({ inProgress: false, remaining: 0 });
     // Slots wrap the KEK, which a rotation leaves alone.
-    expect(c.database.sqlite.prepare('SELECT * FROM vault_slots').all()).toEqual(slotsBefore);
+    expect(sqliteOf(c).prepare('SELECT * FROM vault_slots').all()).toEqual(slotsBefore);
 
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });

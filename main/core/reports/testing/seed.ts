@@ -6,6 +6,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../../app';
 import { DAY_MS, HOUR_MS } from '../../clock';
 import { addToSketch, encodeSketch } from '../../health/sketch';
+import { sqliteOf } from '../../testing/sqlite-of';
 
 export { DAY_MS, HOUR_MS };
 
@@ -31,7 +32,7 @@ export async function seedServer(core: Core, name: string, fields: { environment
     { serverId: server.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } }, paused: true },
     CALL,
   );
-  const row = core.database.sqlite.prepare('SELECT seq FROM checks WHERE id = ?').get(check.id) as { seq: number };
+  const row = sqliteOf(core).prepare('SELECT seq FROM checks WHERE id = ?').get(check.id) as { seq: number };
   return { id: server.id, name: server.name, seq: row.seq };
 }
 
@@ -47,7 +48,7 @@ export interface Rollup {
 }
 
 export function seedRollups(core: Core, seq: number, rows: readonly Rollup[]): void {
-  const insert = core.database.sqlite.prepare(
+  const insert = sqliteOf(core).prepare(
     `INSERT OR REPLACE INTO health_rollups (check_seq, period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -85,7 +86,7 @@ let incidentNo = 0;
 
 export function seedIncident(core: Core, serverId: string, startedAt: number, endedAt: number | null, severity: 'down' | 'degraded' = 'down'): void {
   incidentNo += 1;
-  core.database.sqlite
+  sqliteOf(core)
     .prepare('INSERT INTO incidents (id, server_id, severity, started_at, ended_at, cause) VALUES (?, ?, ?, ?, ?, ?)')
     .run(`00000000-0000-4000-8000-${String(incidentNo).padStart(12, '0')}`, serverId, severity, startedAt, endedAt, 'seeded');
 }
