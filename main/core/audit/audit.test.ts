@@ -100,7 +100,9 @@ describe('the audit chain', () => {
     const row = sqliteOf(env.core).prepare('SELECT * FROM audit_events WHERE seq = 5').get() as AuditRow;
     const event = { ...storedEvent(row), origin: 'forged' };
     expect(canonicalEvent(event)).toContain('"origin":"forged"');
-    sqliteOf(env.core).prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5').run('forged', hashEvent(row.prev_hash ?? GENESIS, event));
+    sqliteOf(env.core)
+      .prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5')
+      .run('forged', hashEvent(row.prev_hash ?? GENESIS, event));
     expect((await verify(env.core)).broken).toMatchObject({ seq: 6, kind: 'relinked' });
   });
 

@@ -312,7 +312,11 @@ describe('the job', () => {
     expect(job.error?.message).toContain(join(scratch, 'gone', 'guardian.db'));
 
     // An unexpected failure (here: nowhere to write) is INTERNAL, its detail left to the log.
-    const unwritable = { ...task, database: { url: `sqlite:${env.core.paths.database}`, dataDir: env.dataDir }, path: join(scratch, 'no-such-folder', 'x.pdf') };
+    const unwritable = {
+      ...task,
+      database: { url: `sqlite:${env.core.paths.database}`, dataDir: env.dataDir },
+      path: join(scratch, 'no-such-folder', 'x.pdf'),
+    };
     const failed = await env.core.jobs.waitFor(
       (await env.core.jobs.start({ kind: 'report.uptime', title: 'nowhere to write', createdBy: 'test' }, (ctx) => runReportInWorker(unwritable, ctx))).id,
     );

@@ -375,9 +375,13 @@ describe('the audit log', () => {
     for (const secret of [pw, token, note, key]) success(await revealAs(c, owner, secret.id));
     success(await c.router.call(owner, 'secrets.delete', { id: token.id }, CALL));
 
-    const events = sqliteOf(c)
-      .prepare("SELECT action, target, outcome, actor, details FROM audit_events WHERE action LIKE 'secrets.%' ORDER BY seq")
-      .all() as { action: string; target: string; outcome: string; actor: string; details: string }[];
+    const events = sqliteOf(c).prepare("SELECT action, target, outcome, actor, details FROM audit_events WHERE action LIKE 'secrets.%' ORDER BY seq").all() as {
+      action: string;
+      target: string;
+      outcome: string;
+      actor: string;
+      details: string;
+    }[];
     expect(events.map(({ action, target, outcome }) => [action, target, outcome])).toEqual([
       ['secrets.create', `secret:${pw.id}`, 'ok'],
       ['secrets.create', `secret:${token.id}`, 'ok'],

@@ -183,7 +183,8 @@ export class CheckConfigStore {
    * database cannot say (PostgreSQL; SQLite's data_version does).
    */
   async changeMark(): Promise<string> {
-    const part = (table: string) => sql.raw(`(SELECT count(*) FROM ${table}) AS ${table}_n, (SELECT coalesce(max(updated_at), 0) FROM ${table}) AS ${table}_at`);
+    const part = (table: string) =>
+      sql.raw(`(SELECT count(*) FROM ${table}) AS ${table}_n, (SELECT coalesce(max(updated_at), 0) FROM ${table}) AS ${table}_at`);
     const tables = ['checks', 'maintenance_windows', 'server_check_limits', 'servers'];
     const mark = await this.db.get(sql`SELECT ${sql.join(tables.map(part), sql`, `)}`, (row) =>
       tables.map((table) => `${read.number(row, `${table}_n`)}:${read.number(row, `${table}_at`)}`).join('|'),
