@@ -1,5 +1,5 @@
 import { AppError } from '@shared/api/errors';
-import type { Check, CheckSpec, CheckStatus } from '@shared/api/checks';
+import type { Check, CheckSpec } from '@shared/api/checks';
 import { CheckSpec as CheckSpecSchema } from '@shared/api/checks';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
@@ -7,7 +7,7 @@ import type { ServerDirectory, ServerInfo } from '../servers';
 import { initialCheckState, pauseCheckState, resumeCheckState, type CheckStateRecord } from './state';
 import { checkRuntime } from './check-loader';
 import type { MonitoringSettingsStore } from './monitoring-settings';
-import { CheckConfigStore } from './store/checks';
+import { CheckConfigStore, type StoredCheck, type StoredCheckState } from './store/checks';
 import { checkTarget, defaultCheckName } from './target';
 
 /**
@@ -18,28 +18,11 @@ import { checkTarget, defaultCheckName } from './target';
  * the copy as it was (docs/architecture.md §4).
  */
 
-export interface CheckRuntime {
-  seq: number;
-  id: string;
-  serverId: string;
-  name: string;
+/** A check as the engine runs it: its stored row with the spec parsed and its target's host, and where it stands. */
+export interface CheckRuntime extends Omit<StoredCheck, 'type' | 'config'>, Omit<StoredCheckState, 'state' | 'pendingStatus' | 'pendingCount'> {
   spec: CheckSpec;
   host: string;
-  intervalMs: number;
-  timeoutMs: number;
-  retries: number;
-  confirmAfter: number;
-  paused: boolean;
-  createdAt: number;
-  updatedAt: number;
   record: CheckStateRecord;
-  stateSince: number | null;
-  lastAt: number | null;
-  lastStatus: CheckStatus | null;
-  lastLatencyMs: number | null;
-  lastMessage: string | null;
-  lastData: Record<string, unknown> | null;
-  avgLatencyMs: number | null;
 }
 
 export type { ServerInfo };

@@ -1,7 +1,7 @@
 import { DAY_MS, HOUR_MS } from '../clock';
 import type { CheckStatus } from './check';
 import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
-import type { ResultStore } from './store/results';
+import type { ResultStore, RollupWrite } from './store/results';
 
 /**
  * Hourly and daily rollups per check (docs/architecture.md §4): count, failures (down), degraded, muted
@@ -15,20 +15,8 @@ export const PERIODS = [
   { period: 1, ms: DAY_MS },
 ] as const;
 
-interface Acc {
-  seq: number;
-  period: number;
-  start: number;
-  count: number;
-  failures: number;
-  degraded: number;
-  muted: number;
-  latCount: number;
-  latMin: number | null;
-  latMax: number | null;
-  latSum: number;
-  sketch: Sketch;
-}
+/** An open rollup row: as written, its latency sketch decoded. */
+type Acc = Omit<RollupWrite, 'sketch'> & { sketch: Sketch };
 
 export interface RollupResult {
   seq: number;
