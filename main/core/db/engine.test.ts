@@ -269,8 +269,8 @@ describe('the async data layer on SQLite', () => {
   });
 });
 
-describe('turns on the shared SQLite connection', () => {
-  /** A migrated file, a connection written synchronously (as services not yet on the async layer do), and the layer over it. */
+describe('writers taking turns on the SQLite connection', () => {
+  /** A migrated file, the layer over it, and a direct write on its writer connection (as a test planting rows makes). */
   async function shared(options: { strict?: boolean; onStrayWrite?: (sql: string) => void } = {}) {
     const file = join(mkdtempSync(join(engines.folder, 'shared-')), 'guardian.db');
     openDatabase({ file, backupsDir: join(engines.folder, 'backups'), logger: silentLogger(), now: () => 0 }).close();
@@ -281,51 +281,24 @@ describe('turns on the shared SQLite connection', () => {
     return { layer, putNow };
   }
 
-  it('gives synchronous writing code its turn: at once inside a transaction, after the open one otherwise', async () => {
-    const { layer, putNow } = await shared({ strict: true });
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const order: string[] = [];
-    const open = layer.transaction(async () => {
-      await layer.exclusive(() => putNow('inside'));
-      order.push('transaction wrote');
-      await held;
-      order.push('transaction ends');
-      throw new Error('rolled back');
-    });
-    await pause();
-    const waiting = layer.exclusive(() => {
-      order.push('synchronous writer');
-      putNow('outside');
-    });
-    await pause();
-    expect(order).toEqual(['transaction wrote']);
-    release();
-    await expect(open).rejects.toThrow('rolled back');
-    await waiting;
-    expect(order).toEqual(['transaction wrote', 'transaction ends', 'synchronous writer']);
-    // The synchronous write was not swept into the transaction that rolled back.
-    expect((await keys(layer)).map((row) => row.key)).toEqual(['outside']);
-  });
-
   it('a transaction that begins at its first write holds no one up before it, and is still all or nothing', async () => {
-    const { layer, putNow } = await shared({ strict: true });
+    const { layer } = await shared({ strict: true });
     let release = () => {};
     const slowPart = new Promise<void>((resolve) => (release = resolve));
     const order: string[] = [];
     const lazy = layer.transactionFromFirstWrite(async () => {
       await slowPart; // hashing a password, say
       order.push('lazy writes');
-      await layer.exclusive(() => putNow('lazy-1'));
+      await layer.run(put('lazy-1', 1));
       await pause();
-      putNow('lazy-2');
+      await layer.run(put('lazy-2', 1));
       throw new Error('fails after writing');
     });
     await pause();
     // Another writer goes ahead while the first is still in its slow part.
-    await layer.exclusive(() => {
+    await layer.transaction(async (tx) => {
       order.push('other writes');
-      putNow('other');
+      await tx.run(put('other', 1));
     });
     release();
     await expect(lazy).rejects.toThrow('fails after writing');
@@ -333,27 +306,26 @@ describe('turns on the shared SQLite connection', () => {
     expect((await keys(layer)).map((row) => row.key)).toEqual(['other']);
   });
 
-  it('runs what `next` is given right after the current turn, ahead of those already waiting, and `apart` never joins the caller’s transaction', async () => {
-    const { layer, putNow } = await shared({ strict: true });
+  it('runs what `next` is given right after the current turn, ahead of the writers already waiting', async () => {
+    const { layer } = await shared({ strict: true });
     const order: string[] = [];
     const waiting: Promise<unknown>[] = [];
     let entered = () => {};
     const inside = new Promise<void>((resolve) => (entered = resolve));
-    const call = layer.transaction(async () => {
+    const call = layer.transaction(async (tx) => {
       entered();
       await pause();
-      putNow('rolled back');
-      waiting.push(layer.next(() => (order.push('next'), putNow('kept by next'))));
-      waiting.push(layer.apart(() => (order.push('apart'), putNow('kept by apart'))));
+      await tx.run(put('rolled back', 1));
+      waiting.push(layer.next(async () => (order.push('next'), layer.run(put('kept by next', 1)))));
       throw new Error('the call fails');
     });
     await inside;
     // A writer that came while the call held the turn.
-    waiting.push(layer.apart(() => order.push('queued before')));
+    waiting.push(layer.transaction(async (tx) => (order.push('queued before'), tx.run(put('queued', 1)))));
     await expect(call).rejects.toThrow('the call fails');
     await Promise.all(waiting);
-    expect(order).toEqual(['next', 'queued before', 'apart']);
-    expect((await keys(layer)).map((row) => row.key)).toEqual(['kept by apart', 'kept by next']);
+    expect(order).toEqual(['next', 'queued before']);
+    expect((await keys(layer)).map((row) => row.key)).toEqual(['kept by next', 'queued']);
   });
 
   it('refuses a write that did not wait for its turn, which would have landed in another caller’s transaction', async () => {

@@ -16,10 +16,9 @@ import type { AsyncDatabase, Queryable, Row } from './engine';
  * nested `transaction` becomes a savepoint. Work that outlives its transaction (a job started by an
  * audited call) finds the turn over and waits for a turn of its own.
  *
- * Code that still writes through the shared connection synchronously takes its turn with
- * `exclusive(() => …)`. A write on that connection while another turn holds the lock would land
- * inside somebody else's transaction: the connection refuses it under GUARDIAN_STRICT_WRITES=1 (the
- * tests) and logs it otherwise.
+ * A write made on the writer connection directly (a test planting rows through it) while another
+ * turn holds the lock would land inside somebody else's transaction: the connection refuses it
+ * under GUARDIAN_STRICT_WRITES=1 (the tests) and logs it otherwise.
  */
 
 const dialect = new SQLiteSyncDialect();
@@ -184,38 +183,16 @@ class TurnLock {
   }
 }
 
-/** The async layer on SQLite, plus a turn for synchronous code that writes through the shared connection. */
+/** The async layer on SQLite. */
 export interface SqliteDatabase extends AsyncDatabase {
   readonly dialect: 'sqlite';
-  /**
-   * Runs synchronous writing code as one of the writers taking turns: at once inside an open
-   * transaction (it joins it), otherwise in a transaction of its own once the writers before it
-   * are done (all of it commits, or none when it throws).
-   */
-  exclusive<T>(work: () => T): Promise<T>;
-  /**
-   * Runs synchronous writing code in a transaction of its own, never the caller's, once the
-   * writers before it are done: for work in the background (a tick of check results, a job's
-   * progress) that may have been started from inside a call. Never await it inside a transaction.
-   */
-  apart<T>(work: () => T): Promise<T>;
-  /**
-   * Writes something nobody waits for (when a session was last seen, a key or secret last used)
-   * in a turn of its own, never the caller's. A failure is logged, not thrown.
-   */
-  stamp(what: string, work: () => void): void;
 }
-
-/** What code that still writes synchronously needs: its turn among the writers. */
-export type WriterTurns = Pick<SqliteDatabase, 'exclusive' | 'apart' | 'stamp' | 'next'>;
 
 export interface SqliteEngineOptions {
   /** Told about a write that ran while another turn held the lock (when not refused outright). */
   onStrayWrite?: (sql: string) => void;
   /** Told about work run after a commit (afterCommit) that threw. */
   onAfterCommitFailed?: (error: unknown) => void;
-  /** Told about a stamp that could not be written. */
-  onStampFailed?: (what: string, error: unknown) => void;
   /** Refuse such a write instead of letting it join another turn's transaction (GUARDIAN_STRICT_WRITES=1 by default). */
   strict?: boolean;
 }
@@ -379,30 +356,6 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     return new Promise<T>((resolve, reject) => beginTurn(turn, reject, () => void run().then(resolve, reject), how.ahead));
   };
 
-  /**
-   * Runs synchronous `work` as a turn of its own, start to end while it holds the lock: at once
-   * when the lock is free, otherwise when it is handed on.
-   */
-  const syncTransaction = <T>(work: () => T): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const turn = newTurn('waiting');
-      beginTurn(turn, reject, () => {
-        try {
-          const result = turns.run(turn, work);
-          control('COMMIT');
-          over(turn);
-          runCommitted(turn);
-          resolve(result);
-        } catch (error) {
-          if (writer.inTransaction) control('ROLLBACK');
-          reject(error);
-        } finally {
-          over(turn);
-          lock.release();
-        }
-      });
-    });
-
   const savepoint = <T>(turn: Turn, work: () => Promise<T>): Promise<T> => {
     // A transaction inside a transaction: a savepoint, so its failure undoes only its own work.
     const name = `nested_${++turn.savepoints}`;
@@ -428,19 +381,6 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     return turn ? savepoint(turn, () => work(writes)) : ownTransaction(() => work(writes));
   };
 
-  const exclusive = <T>(work: () => T): Promise<T> => {
-    if (openTurn()) {
-      try {
-        return Promise.resolve(work());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    const current = turns.getStore();
-    if (current?.state !== 'pending') return syncTransaction(work);
-    return ownTurn().then((turn) => (turn ? work() : syncTransaction(work)));
-  };
-
   return {
     dialect: 'sqlite',
     all: (query, map) => (openTurn() ? writes : reads).all(query, map),
@@ -450,9 +390,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     lookup: (text, params, map) => (openTurn() ? writes : reads).lookup(text, params, map),
     transaction,
     transactionFromFirstWrite: (work) => ownTransaction(work, { fromFirstWrite: true }),
-    exclusive,
     next: <T>(work: () => T | Promise<T>) => ownTransaction(async () => work(), { ahead: true }),
-    apart: <T>(work: () => T) => syncTransaction(work),
     afterCommit(after: () => void): void {
       const turn = turns.getStore();
       if (turn && turn.state !== 'over') turn.committed.push(after);
@@ -463,9 +401,6 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       const ended = turn && turn.state !== 'over' ? turn.ended : undefined;
       // Outside every turn: its statements take turns of their own, after the caller's has ended.
       return turns.exit(() => (ended ? ended.then(work) : work()));
-    },
-    stamp(what: string, work: () => void): void {
-      syncTransaction(work).catch((error: unknown) => options.onStampFailed?.(what, error));
     },
     // A connection of its own: the shared reader must keep seeing the latest commits.
     snapshot: (work) => readSnapshot(file, work),
