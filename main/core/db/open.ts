@@ -1,20 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { AppError } from '@shared/api/errors';
 import type { DatabaseEngine } from '@shared/api/system';
 import { createPrivateFile, makePrivateDir, tightenFile } from '../file-modes';
 import type { Logger } from '../logging/logger';
 import { migrationsDir as defaultMigrationsDir } from '../paths';
-import * as schema from './schema';
-
-export type Db = BetterSQLite3Database<typeof schema>;
-
 export interface OpenedDatabase {
   sqlite: Database.Database;
-  db: Db;
   /** The engine and its version, for /system/info, /readyz and /metrics. */
   engine: DatabaseEngine;
   /** Where the pre-migration copy went, when a migration ran on an existing file. */
@@ -127,11 +121,9 @@ export function openDatabase(options: OpenOptions): OpenedDatabase {
     logger.info({ file, from: applied, to: migrations.length }, 'database migrated');
   }
 
-  const db = drizzle(sqlite, { schema });
   const { version } = sqlite.prepare('SELECT sqlite_version() AS version').get() as { version: string };
   return {
     sqlite,
-    db,
     engine: { engine: 'sqlite', version },
     backupFile,
     close() {
