@@ -63,6 +63,37 @@ describe('the PostgreSQL pool', () => {
     }
   });
 
+  it('survives a connection breaking while a transaction holds it: logged, never fatal, its next statement a retryable DB_UNAVAILABLE, and the pool working again once the server is back', async () => {
+    const url = await server.createDatabase();
+    const { logger, lines } = capturingLogger();
+    const pool = openPostgresPool({ connectionString: url }, logger, { connectTimeoutMs: 2_000 });
+    try {
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      // Between two statements, as a transaction awaiting other work is: no query runs on the connection when it breaks.
+      server.stop('immediate');
+      for (let waited = 0; waited < 5_000 && lines.length === 0; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(lines.map((line) => line.msg)).toEqual(['a database connection broke while in use; what runs on it fails and the next query opens another']);
+      const failure = await client.query('SELECT 1').catch((error: unknown) => databaseUnavailable(error, 'postgres://postgres@127.0.0.1/test'));
+      expect(failure).toMatchObject({ code: 'DB_UNAVAILABLE', retryable: true });
+      client.release(true);
+
+      server.restart();
+      const { rows } = await pool.query<{ one: number }>('SELECT 1 AS one');
+      expect(rows).toEqual([{ one: 1 }]);
+      // Given back and taken again, a connection carries one listener of ours, not one per use.
+      const again = await pool.connect();
+      const listeners = again.listenerCount('error');
+      again.release();
+      const third = await pool.connect();
+      expect(third.listenerCount('error')).toBe(listeners);
+      third.release();
+    } finally {
+      server.restart();
+      await pool.end();
+    }
+  });
+
   it('a wrong password is DB_UNAVAILABLE too, but not retryable, with a hint about the credentials', () => {
     const error = databaseUnavailable(
       Object.assign(new Error('password authentication failed for user "guardian"'), { code: '28P01' }),

@@ -7,7 +7,7 @@ import type { Logger } from '../../logging/logger';
  * connection in 10 s, a statement in 30 s), TCP keep-alive, 64-bit integers read as numbers
  * (every bigint Guardian stores, epoch milliseconds and sequence numbers, is below 2^53) and JSON
  * left as text, as SQLite gives it, for the stores' mappers to parse the same way on both. A
- * connection that breaks while idle is logged, never fatal: the pool opens another when asked.
+ * connection that breaks, idle or in use, is logged, never fatal: the pool opens another when asked.
  */
 
 const { INT8, JSON: JSON_TYPE, JSONB } = pg.types.builtins;
@@ -35,6 +35,14 @@ export function openPostgresPool(config: pg.PoolConfig, logger: Logger, options:
     types: TYPES,
   });
   pool.on('error', (error) => logger.warn({ reason: reasonOf(error) }, 'a database connection broke while idle; the next query opens another'));
+  // The pool listens to a connection only while it is idle. One taken out for a transaction that
+  // breaks between its statements (the server restarting while the caller awaits something else)
+  // would raise an 'error' nobody hears, which ends the process: heard here, it is logged, and the
+  // transaction's next statement fails DB_UNAVAILABLE (its connection is not given out again).
+  const whileInUse = (error: Error) =>
+    logger.warn({ reason: reasonOf(error) }, 'a database connection broke while in use; what runs on it fails and the next query opens another');
+  pool.on('acquire', (client) => client.on('error', whileInUse));
+  pool.on('release', (_error, client) => client.removeListener('error', whileInUse));
   return pool;
 }
 
