@@ -71,7 +71,7 @@ async function sharedPostgres(): Promise<PostgresServer | null> {
  * through an advisory lock; the one finding none builds it and marks it a template when done (a
  * half-built one, left by a worker that died, is dropped and built again).
  */
-async function migratedTemplate(server: PostgresServer): Promise<string> {
+export async function migratedTemplate(server: PostgresServer): Promise<string> {
   const migrations = createHash('sha256');
   for (const file of readdirSync(postgresMigrationsDir, { recursive: true, encoding: 'utf8' }).sort()) {
     if (/\.(sql|json)$/.test(file)) migrations.update(file).update(readFileSync(join(postgresMigrationsDir, file)));

@@ -15,9 +15,12 @@ import type { CallResult } from '../api/router';
 import { createCore, type Core, type CoreOptions } from '../app';
 import type { Argon2Cost } from '../auth/passwords';
 import type { SessionSink } from '../auth/signin';
+import type { Dialect } from '../db/engine';
 import { openDatabase } from '../db/open';
 import { silentLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
+import { migratedTemplate, usePostgres } from './engines';
+import type { PostgresServer } from './postgres';
 
 /** The origin a local window or browser calls from. */
 export const LOCAL_ORIGIN = 'http:127.0.0.1';
@@ -131,6 +134,14 @@ export type TestCoreOptions = Partial<Omit<CoreOptions, 'dataDir'>>;
 export interface TempCoreOptions extends TestCoreOptions {
   /** Prefix of the temporary data dir's name, to tell the suites' dirs apart. */
   prefix?: string;
+  /**
+   * The engine the core runs on: SQLite in the data dir (the default) or a fresh, migrated
+   * PostgreSQL database of its own (docs/architecture.md §4), made on {@link postgresServer}
+   * or, under {@link useTempCore}, on the run's shared server.
+   */
+  engine?: Dialect;
+  /** The PostgreSQL server the core's database is made on (a file's own server, which it may stop); read when a core starts. */
+  postgresServer?: () => PostgresServer;
 }
 
 /** A data dir of its own and the core open over it (if any). */
@@ -149,6 +160,8 @@ export interface TempCore {
   switchToNewDataDir(): string;
   /** Closes the open core and removes every data dir it used. */
   close(): Promise<void>;
+  /** The connection string of the PostgreSQL database the core runs on (kept across restarts, new with a new data dir); null on SQLite. */
+  readonly databaseUrl: string | null;
 }
 
 /**
@@ -167,7 +180,7 @@ function scratchRoot(): string {
 
 /** This process's migrated, empty database (see {@link ScratchCore.start}); removed when the process exits. */
 let template: string | undefined;
-function migratedTemplate(): string {
+function migratedSqliteTemplate(): string {
   if (template && existsSync(template)) return template;
   const dir = mkdtempSync(join(scratchRoot(), 'guardian-template-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -180,7 +193,9 @@ function migratedTemplate(): string {
 class ScratchCore implements TempCore {
   private readonly dirs: string[] = [];
   private current: Core | undefined;
+  private postgresTemplate: Promise<string> | undefined;
   dataDir: string;
+  databaseUrl: string | null = null;
 
   constructor(private readonly options: TempCoreOptions) {
     this.dataDir = this.switchToNewDataDir();
@@ -192,15 +207,33 @@ class ScratchCore implements TempCore {
   }
 
   async start(overrides: TestCoreOptions = {}): Promise<Core> {
-    const { prefix: _prefix, ...defaults } = this.options;
-    // A new data dir starts from a copy of a database migrated once per process: running every
-    // migration again cost most of a test core's start. A file a test put there is left as it is.
-    const { database } = dataPaths(this.dataDir);
-    if (!existsSync(database)) {
-      copyFileSync(migratedTemplate(), database);
-      chmodSync(database, 0o600);
+    const { prefix: _prefix, engine = 'sqlite', postgresServer, ...defaults } = this.options;
+    let onDatabase: Pick<CoreOptions, 'database'> = {};
+    if (engine === 'postgres') {
+      // A database of its own, copied from one migrated once per server (as useEngines makes them).
+      if (!postgresServer) throw new Error('a test core on PostgreSQL needs a server: useTempCore makes one, tempCore takes postgresServer');
+      const server = postgresServer();
+      this.postgresTemplate ??= migratedTemplate(server);
+      this.databaseUrl ??= await server.createDatabase(await this.postgresTemplate);
+      onDatabase = { database: { url: this.databaseUrl, source: 'environment' } };
+    } else {
+      // A new data dir starts from a copy of a database migrated once per process: running every
+      // migration again cost most of a test core's start. A file a test put there is left as it is.
+      const { database } = dataPaths(this.dataDir);
+      if (!existsSync(database)) {
+        copyFileSync(migratedSqliteTemplate(), database);
+        chmodSync(database, 0o600);
+      }
     }
-    this.current = await createCore({ dataDir: this.dataDir, logger: silentLogger(), mode: 'headless', ...CHEAP_COSTS, ...defaults, ...overrides });
+    this.current = await createCore({
+      dataDir: this.dataDir,
+      logger: silentLogger(),
+      mode: 'headless',
+      ...CHEAP_COSTS,
+      ...onDatabase,
+      ...defaults,
+      ...overrides,
+    });
     return this.current;
   }
 
@@ -217,6 +250,7 @@ class ScratchCore implements TempCore {
   switchToNewDataDir(): string {
     this.dataDir = mkdtempSync(join(scratchRoot(), this.options.prefix ?? 'guardian-test-'));
     this.dirs.push(this.dataDir);
+    this.databaseUrl = null;
     return this.dataDir;
   }
 
@@ -247,7 +281,10 @@ export interface UseTempCoreOptions extends TempCoreOptions {
  * after the core is open (and, on the way out, before it is closed).
  */
 export function useTempCore(options: UseTempCoreOptions = {}): TempCore {
-  const { scope = 'each', lazy = false, ...coreOptions } = options;
+  const { scope = 'each', lazy = false, ...rest } = options;
+  // On PostgreSQL without a server of the file's own, the run's shared one (its databases dropped after the file).
+  const shared = rest.engine === 'postgres' && !rest.postgresServer ? usePostgres() : undefined;
+  const coreOptions: TempCoreOptions = shared ? { ...rest, postgresServer: () => shared.server } : rest;
   let temp: ScratchCore | undefined;
   const live = (): ScratchCore => {
     if (!temp) throw new Error('useTempCore: there is no data dir outside a test');
@@ -268,6 +305,9 @@ export function useTempCore(options: UseTempCoreOptions = {}): TempCore {
     },
     get core() {
       return live().core;
+    },
+    get databaseUrl() {
+      return live().databaseUrl;
     },
     start: (overrides) => live().start(overrides),
     restart: (overrides) => live().restart(overrides),
