@@ -14,11 +14,15 @@ import type { RunReport } from '@core/health/scheduler';
 import { silentLogger } from '@core/logging/logger';
 import { fleetCsv } from '../main/headless/testing/fleet';
 import { cleanUp, tempDir } from '../main/headless/testing/guardian';
-import { formatTable, ms, percentile } from './lib/measure';
+import { ms, percentile } from './lib/measure';
 import { sqliteOf } from '@core/testing/sqlite-of';
+import { read } from '@core/db/engine';
+import { sql } from 'drizzle-orm';
+import { BenchDatabases, countRows, databaseOption, databaseSize, enginesOf, numeric, sideBySide, type EngineName, type Figure } from './lib/engines';
 
 /**
- * `npm run bench -- poller [--checks 5000] [--interval 20] [--duration 60] [--concurrency 256]`
+ * `npm run bench -- poller [--checks 5000] [--interval 20] [--duration 60] [--concurrency 256] [--hour-rounds 180]
+ *   [--database sqlite|postgres|both]`
  *
  * The real scheduler, engine and SQLite storage polling loopback HTTP and TCP targets (served by
  * a child process, so their CPU is not counted): a quarter healthy HTTP, a quarter healthy TCP, a
@@ -27,7 +31,9 @@ import { sqliteOf } from '@core/testing/sqlite-of';
  * vs. done per second, scheduling lag, event-loop delay, CPU time per check, RSS and database
  * growth; the baseline is the same checks run bare (no scheduler, no storage) in the same run,
  * so the ratio is what the engine adds. Every target is 127.0.0.1, so the per-host cap is raised
- * to --concurrency. Asserts nothing.
+ * to --concurrency. On PostgreSQL the CPU of the database server's processes (a throwaway server's
+ * postmaster and backends, from /proc) is counted beside Guardian's, since SQLite's work is inside
+ * the process. --hour-rounds: rounds of the simulated hour (0 skips it). Asserts nothing.
  */
 
 interface Ports {
@@ -103,9 +109,11 @@ async function bare(specs: CheckSpec[], concurrency: number): Promise<{ cpuPerCh
   return { cpuPerCheckMs: (cpuMs() - started) / specs.length, wallMs: Date.now() - wall };
 }
 
-function databaseBytes(core: Core): number {
-  sqliteOf(core).pragma('wal_checkpoint(TRUNCATE)');
-  return statSync(core.paths.database).size;
+function databaseBytes(core: Core): Promise<number> {
+  return databaseSize(core.data, () => {
+    sqliteOf(core).pragma('wal_checkpoint(TRUNCATE)');
+    return statSync(core.paths.database).size;
+  });
 }
 
 async function seed(core: Core, checks: number, intervalMs: number, ports: Ports): Promise<CheckSpec[]> {
@@ -113,30 +121,42 @@ async function seed(core: Core, checks: number, intervalMs: number, ports: Ports
   const job = await core.router.invoke(LOCAL_OWNER, 'servers.import', { format: 'csv', content: fleetCsv(servers, 'poll') }, { origin: 'bench' });
   const finished = await core.jobs.waitFor(job.id);
   if (finished.status !== 'succeeded') throw new Error(`Seeding failed: ${JSON.stringify(finished.error)}`);
-  const ids = sqliteOf(core).prepare('SELECT id FROM servers ORDER BY name').pluck().all() as string[];
+  const ids = await core.data.all(sql`SELECT id FROM servers ORDER BY name`, (row) => read.text(row, 'id'));
   const specs: CheckSpec[] = [];
-  for (let i = 0; i < checks; i++) {
-    const spec = specFor(i, ports);
-    specs.push(spec);
-    core.health.registry.create({ serverId: ids[i % ids.length] ?? '', spec, intervalMs, timeoutMs: 5000, retries: 0, confirmAfter: 2, paused: false });
+  for (let i = 0; i < checks; i++) specs.push(specFor(i, ports));
+  for (let from = 0; from < checks; from += 50) {
+    await Promise.all(
+      specs
+        .slice(from, from + 50)
+        .map((spec, k) =>
+          core.health.registry.create({
+            serverId: ids[(from + k) % ids.length] ?? '',
+            spec,
+            intervalMs,
+            timeoutMs: 5000,
+            retries: 0,
+            confirmAfter: 2,
+            paused: false,
+          }),
+        ),
+    );
   }
   return specs;
 }
-
 /**
  * An hour of results (180 per check, as at a 20 s interval) written through the engine's own
  * recorder in 1-second ticks, with the mix's statuses: the database growth of a whole hour, which
  * a minute of live polling cannot show (a young table's pages are still filling).
  */
-async function simulatedHour(core: Core, specs: CheckSpec[]): Promise<{ bytesPerResult: number; resultsPerSecond: number; tickP99Ms: number }> {
+async function simulatedHour(core: Core, specs: CheckSpec[], rounds: number): Promise<{ bytesPerResult: number; resultsPerSecond: number; tickP99Ms: number }> {
   const checks = [...core.health.registry.all()];
-  const before = databaseBytes(core);
+  const before = await databaseBytes(core);
   const base = Date.now() + 86_400_000;
   const perTick = Math.max(1, Math.round(checks.length / 20));
   const tickMs: number[] = [];
   let written = 0;
   const started = Date.now();
-  for (let round = 0; round < 180; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (let from = 0; from < checks.length; from += perTick) {
       const reports: RunReport[] = checks.slice(from, from + perTick).map((check, k) => {
         const i = from + k;
@@ -162,7 +182,95 @@ async function simulatedHour(core: Core, specs: CheckSpec[]): Promise<{ bytesPer
   }
   const seconds = (Date.now() - started) / 1000;
   tickMs.sort((a, b) => a - b);
-  return { bytesPerResult: (databaseBytes(core) - before) / written, resultsPerSecond: written / seconds, tickP99Ms: percentile(tickMs, 99) };
+  return { bytesPerResult: ((await databaseBytes(core)) - before) / written, resultsPerSecond: written / seconds, tickP99Ms: percentile(tickMs, 99) };
+}
+
+interface Measured {
+  done: number;
+  lags: number[];
+  loopP99Ms: number;
+  cpuPerCheck: number;
+  serverCpuPerCheck: number;
+  baselineCpuPerCheck: number;
+  rssMb: number;
+  bytesPerResult: number;
+  hour: { bytesPerResult: number; resultsPerSecond: number; tickP99Ms: number } | null;
+}
+
+interface Settings {
+  checks: number;
+  intervalMs: number;
+  durationMs: number;
+  concurrency: number;
+  hourRounds: number;
+}
+
+async function measureOn(engine: EngineName, databases: BenchDatabases, settings: Settings, ports: Ports): Promise<Measured> {
+  const { checks, intervalMs, durationMs, concurrency } = settings;
+  const dataDir = tempDir('guardian-bench-poller-');
+  const core = await createCore({
+    dataDir,
+    logger: silentLogger(),
+    mode: 'headless',
+    health: { maxConcurrent: concurrency, maxPerHost: concurrency },
+    ...(await databases.core(engine)),
+  });
+  try {
+    const specs = await seed(core, checks, intervalMs, ports);
+    const baseline = await bare(specs, Math.min(concurrency, 64));
+    process.stdout.write(`${engine}: seeded ${checks} checks on ${Math.ceil(checks / 2)} servers; bare run of all of them: ${baseline.wallMs} ms\n`);
+
+    let measuring = false;
+    let done = 0;
+    const lags: number[] = [];
+    const recorder = core.health.recorder;
+    const record = recorder.record.bind(recorder);
+    recorder.record = (reports: readonly RunReport[]) => {
+      if (measuring) {
+        done += reports.length;
+        for (const report of reports) lags.push(report.lagMs);
+      }
+      return record(reports);
+    };
+
+    core.health.start();
+    process.stdout.write(`${engine}: warming up for one interval (${intervalMs / 1000} s)...\n`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    const bytesBefore = await databaseBytes(core);
+    const resultsBefore = await countRows(core.data, 'health_results');
+    const serverCpuBefore = databases.serverCpuMs();
+    const cpuBefore = cpuMs();
+    loop.enable();
+    measuring = true;
+    process.stdout.write(`${engine}: measuring for ${durationMs / 1000} s...\n`);
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+    measuring = false;
+    loop.disable();
+    const cpu = cpuMs() - cpuBefore;
+    const serverCpu = engine === 'postgres' ? databases.serverCpuMs() - serverCpuBefore : 0;
+    const rssMb = process.memoryUsage().rss / 1024 / 1024;
+    core.health.stop();
+    await core.health.engine.settled();
+    const resultsAfter = await countRows(core.data, 'health_results');
+    const bytesPerResult = ((await databaseBytes(core)) - bytesBefore) / Math.max(1, resultsAfter - resultsBefore);
+    lags.sort((a, b) => a - b);
+    const hour = settings.hourRounds > 0 ? await simulatedHour(core, specs, settings.hourRounds) : null;
+    return {
+      done,
+      lags,
+      loopP99Ms: loop.percentile(99) / 1e6,
+      cpuPerCheck: cpu / Math.max(1, done),
+      serverCpuPerCheck: serverCpu / Math.max(1, done),
+      baselineCpuPerCheck: baseline.cpuPerCheckMs,
+      rssMb,
+      bytesPerResult,
+      hour,
+    };
+  } finally {
+    await core.close();
+  }
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -173,89 +281,134 @@ export async function run(args: string[]): Promise<void> {
       interval: { type: 'string', default: '20' },
       duration: { type: 'string', default: '60' },
       concurrency: { type: 'string', default: '256' },
+      'hour-rounds': { type: 'string', default: '180' },
+      ...databaseOption,
     },
   });
-  const checks = Number(values.checks);
-  const intervalMs = Number(values.interval) * 1000;
-  const durationMs = Number(values.duration) * 1000;
-  const concurrency = Number(values.concurrency);
+  const engines = enginesOf(values.database);
+  const settings: Settings = {
+    checks: Number(values.checks),
+    intervalMs: Number(values.interval) * 1000,
+    durationMs: Number(values.duration) * 1000,
+    concurrency: Number(values.concurrency),
+    hourRounds: Number(values['hour-rounds']),
+  };
+  const { checks, intervalMs, durationMs, concurrency } = settings;
   const targets = await startTargets();
-  const dataDir = tempDir('guardian-bench-poller-');
+  const databases = await BenchDatabases.open(engines);
+  const measured: Partial<Record<EngineName, Measured>> = {};
   try {
-    const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', health: { maxConcurrent: concurrency, maxPerHost: concurrency } });
-    try {
-      const specs = await seed(core, checks, intervalMs, targets.ports);
-      const baseline = await bare(specs, Math.min(concurrency, 64));
-      process.stdout.write(`seeded ${checks} checks on ${Math.ceil(checks / 2)} servers; bare run of all of them: ${baseline.wallMs} ms\n`);
-
-      let measuring = false;
-      let done = 0;
-      const lags: number[] = [];
-      const recorder = core.health.recorder;
-      const record = recorder.record.bind(recorder);
-      recorder.record = (reports: readonly RunReport[]) => {
-        if (measuring) {
-          done += reports.length;
-          for (const report of reports) lags.push(report.lagMs);
-        }
-        return record(reports);
-      };
-
-      core.health.start();
-      process.stdout.write(`warming up for one interval (${intervalMs / 1000} s)...\n`);
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-
-      const loop = monitorEventLoopDelay({ resolution: 10 });
-      const bytesBefore = databaseBytes(core);
-      const resultsBefore = sqliteOf(core).prepare('SELECT count(*) FROM health_results').pluck().get() as number;
-      const cpuBefore = cpuMs();
-      loop.enable();
-      measuring = true;
-      process.stdout.write(`measuring for ${durationMs / 1000} s...\n`);
-      await new Promise((resolve) => setTimeout(resolve, durationMs));
-      measuring = false;
-      loop.disable();
-      const cpu = cpuMs() - cpuBefore;
-      const rssMb = process.memoryUsage().rss / 1024 / 1024;
-      core.health.stop();
-      const resultsAfter = sqliteOf(core).prepare('SELECT count(*) FROM health_results').pluck().get() as number;
-      const bytesPerResult = (databaseBytes(core) - bytesBefore) / Math.max(1, resultsAfter - resultsBefore);
-      // Growth per hour per 1,000 checks at a 20 s interval: 180 results per check per hour.
-      const growthMb = (bytesPerResult * 180 * 1000) / 1024 / 1024;
-      lags.sort((a, b) => a - b);
-      const cpuPerCheck = cpu / Math.max(1, done);
-      const hour = await simulatedHour(core, specs);
-
-      process.stdout.write(
-        `\npoller: ${checks} checks every ${intervalMs / 1000} s, ${durationMs / 1000} s measured after warm-up, concurrency ${concurrency}\n\n`,
-      );
-      process.stdout.write(
-        `${formatTable(
-          ['figure', 'value', 'goal'],
-          [
-            ['checks due per second', (checks / (intervalMs / 1000)).toFixed(1), ''],
-            ['checks done per second', (done / (durationMs / 1000)).toFixed(1), 'as many as due'],
-            ['scheduling lag p50 (ms)', ms(percentile(lags, 50)), ''],
-            ['scheduling lag p99 (ms)', ms(percentile(lags, 99)), '< 250'],
-            ['event-loop delay p99 (ms)', ms(loop.percentile(99) / 1e6), '< 20'],
-            ['CPU per check (ms)', ms(cpuPerCheck), '<= 0.6'],
-            ['  baseline: same checks bare (ms)', ms(baseline.cpuPerCheckMs), ''],
-            ['  engine / bare', `${(cpuPerCheck / baseline.cpuPerCheckMs).toFixed(2)}x`, ''],
-            ['RSS (MB)', rssMb.toFixed(0), '< 300'],
-            ['database bytes per result, measured window', bytesPerResult.toFixed(1), ''],
-            ['  DB growth per hour per 1,000 checks at 20 s, from the window (MB)', growthMb.toFixed(2), ''],
-            ['database bytes per result, a whole hour through the recorder', hour.bytesPerResult.toFixed(1), ''],
-            ['DB growth per hour per 1,000 checks at 20 s (MB)', ((hour.bytesPerResult * 180 * 1000) / 1024 / 1024).toFixed(2), '<= 5'],
-            ['  recorder: results written per second', hour.resultsPerSecond.toFixed(0), ''],
-            ['  recorder: one tick (1 s of results) p99 (ms)', ms(hour.tickP99Ms), ''],
-          ],
-        )}\n`,
-      );
-    } finally {
-      await core.close();
-    }
+    for (const engine of engines) measured[engine] = await measureOn(engine, databases, settings, targets.ports);
   } finally {
     targets.stop();
+    await databases.close();
     await cleanUp();
   }
+
+  const each = (pick: (m: Measured) => number | undefined): Partial<Record<EngineName, number>> => {
+    const out: Partial<Record<EngineName, number>> = {};
+    for (const engine of engines) {
+      const value = measured[engine] ? pick(measured[engine]) : undefined;
+      if (value !== undefined) out[engine] = value;
+    }
+    return out;
+  };
+  const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+  // Growth per hour per 1,000 checks at a 20 s interval: 180 results per check per hour.
+  const growth = (bytes: number) => (bytes * 180 * 1000) / 1024 / 1024;
+  const figures: Figure[] = [
+    numeric(
+      'checks done per second',
+      each((m) => m.done / (durationMs / 1000)),
+      fixed(1),
+      `${(checks / (intervalMs / 1000)).toFixed(1)} due`,
+    ),
+    numeric(
+      'scheduling lag p50 (ms)',
+      each((m) => percentile(m.lags, 50)),
+      ms,
+    ),
+    numeric(
+      'scheduling lag p99 (ms)',
+      each((m) => percentile(m.lags, 99)),
+      ms,
+      '< 250',
+    ),
+    numeric(
+      'event-loop delay p99 (ms)',
+      each((m) => m.loopP99Ms),
+      ms,
+      '< 20',
+    ),
+    numeric(
+      'CPU per check, Guardian process (ms)',
+      each((m) => m.cpuPerCheck),
+      ms,
+      '<= 0.6',
+    ),
+    numeric(
+      '  + database server processes (ms)',
+      each((m) => m.serverCpuPerCheck),
+      ms,
+    ),
+    numeric(
+      'CPU per check, Guardian + database server (ms)',
+      each((m) => m.cpuPerCheck + m.serverCpuPerCheck),
+      ms,
+      'pg <= 1.5x sqlite',
+    ),
+    numeric(
+      '  baseline: same checks bare (ms)',
+      each((m) => m.baselineCpuPerCheck),
+      ms,
+    ),
+    numeric(
+      '  engine / bare',
+      each((m) => m.cpuPerCheck / m.baselineCpuPerCheck),
+      (v) => `${v.toFixed(2)}x`,
+    ),
+    numeric(
+      'RSS (MB)',
+      each((m) => m.rssMb),
+      fixed(0),
+      '< 300',
+    ),
+    numeric(
+      'database bytes per result, measured window',
+      each((m) => m.bytesPerResult),
+      fixed(1),
+    ),
+    numeric(
+      '  DB growth per hour per 1,000 checks at 20 s, from the window (MB)',
+      each((m) => growth(m.bytesPerResult)),
+      fixed(2),
+    ),
+    numeric(
+      `database bytes per result, ${settings.hourRounds} rounds through the recorder`,
+      each((m) => m.hour?.bytesPerResult),
+      fixed(1),
+    ),
+    numeric(
+      'DB growth per hour per 1,000 checks at 20 s (MB)',
+      each((m) => (m.hour ? growth(m.hour.bytesPerResult) : undefined)),
+      fixed(2),
+      '<= 5',
+    ),
+    numeric(
+      '  recorder: results written per second',
+      each((m) => m.hour?.resultsPerSecond),
+      fixed(0),
+    ),
+    numeric(
+      '  recorder: one tick (1 s of results) p99 (ms)',
+      each((m) => m.hour?.tickP99Ms),
+      ms,
+    ),
+  ];
+  process.stdout.write(
+    `\npoller: ${checks} checks every ${intervalMs / 1000} s, ${durationMs / 1000} s measured after warm-up, concurrency ${concurrency}\n\n`,
+  );
+  process.stdout.write(`${sideBySide(engines, figures)}\n`);
+  if (engines.includes('postgres') && !databases.ownsServer)
+    process.stdout.write('(a server GUARDIAN_DATABASE_URL names: its CPU is not counted, the "+ database server" rows are 0)\n');
 }
