@@ -24,7 +24,7 @@ import { BenchDatabases, countRows, databaseOption, databaseSize, enginesOf, num
  * `npm run bench -- poller [--checks 5000] [--interval 20] [--duration 60] [--concurrency 256] [--hour-rounds 180]
  *   [--database sqlite|postgres|both]`
  *
- * The real scheduler, engine and SQLite storage polling loopback HTTP and TCP targets (served by
+ * The real scheduler, engine and storage (on the chosen engine) polling loopback HTTP and TCP targets (served by
  * a child process, so their CPU is not counted): a quarter healthy HTTP, a quarter healthy TCP, a
  * quarter slow HTTP (300 ms, degraded above 200 ms), a quarter failing (HTTP 503 and refused
  * TCP). After one interval of warm-up it measures for --duration seconds and prints checks due
@@ -126,19 +126,17 @@ async function seed(core: Core, checks: number, intervalMs: number, ports: Ports
   for (let i = 0; i < checks; i++) specs.push(specFor(i, ports));
   for (let from = 0; from < checks; from += 50) {
     await Promise.all(
-      specs
-        .slice(from, from + 50)
-        .map((spec, k) =>
-          core.health.registry.create({
-            serverId: ids[(from + k) % ids.length] ?? '',
-            spec,
-            intervalMs,
-            timeoutMs: 5000,
-            retries: 0,
-            confirmAfter: 2,
-            paused: false,
-          }),
-        ),
+      specs.slice(from, from + 50).map((spec, k) =>
+        core.health.registry.create({
+          serverId: ids[(from + k) % ids.length] ?? '',
+          spec,
+          intervalMs,
+          timeoutMs: 5000,
+          retries: 0,
+          confirmAfter: 2,
+          paused: false,
+        }),
+      ),
     );
   }
   return specs;
