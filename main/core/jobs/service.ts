@@ -51,6 +51,23 @@ interface Running {
 }
 
 const PROGRESS_EVERY_MS = 200;
+/** How long to wait before storing a job's end again while the database is away: doubling from the first to the last. */
+const END_RETRY_FIRST_MS = 250;
+const END_RETRY_MAX_MS = 5_000;
+
+/** Resolves after `ms`, or at once when `signal` aborts; holds no process open. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Who runs a job: this machine and process. */
 const THIS_PROCESS = `${hostname()}/${process.pid}`;
@@ -79,6 +96,8 @@ const cancelled = (message: string, cause?: unknown) =>
 export class JobService {
   private readonly running = new Map<string, Running>();
   private readonly store: JobStore;
+  /** Aborted at shutdown: a job's end is no longer tried again. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly deps: JobServiceDeps) {
     this.store = new JobStore(deps.data);
@@ -120,10 +139,16 @@ export class JobService {
     const entry: Running = { controller, lastSaved: 0, done: Promise.resolve(job), job, writes: Promise.resolve() };
     this.running.set(job.id, entry);
     // Outside the call's transaction: the job's writes are turns of their own, after the call's end.
-    entry.done = data.detached(async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      return this.execute(job.id, entry, work);
-    });
+    entry.done = data
+      .detached(async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return this.execute(job.id, entry, work);
+      })
+      .catch((error: unknown) => {
+        // Its end could not be stored (the database gone at shutdown): said, never an unhandled rejection.
+        this.deps.logger.error({ err: error, jobId: job.id }, 'could not store the end of a job');
+        return null;
+      });
     return job;
   }
 
@@ -159,6 +184,7 @@ export class JobService {
 
   /** Cancels every running job and waits until each has stopped at a safe point. */
   async shutdown(): Promise<void> {
+    this.closing.abort();
     for (const entry of this.running.values()) entry.controller.abort();
     await Promise.all([...this.running.values()].map((entry) => entry.done));
   }
@@ -173,7 +199,7 @@ export class JobService {
   /** Stores the job's end (after its last progress is stored), then its audit event; null when it has no row left to end. */
   private async finish(id: string, entry: Running, end: JobEnd): Promise<Job | null> {
     await entry.writes;
-    if (!(await this.store.finish(id, end))) return null;
+    if (!(await this.storeEnd(id, end))) return null;
     const job = await this.announce(id);
     try {
       await this.deps.onFinished?.(job);
@@ -181,6 +207,24 @@ export class JobService {
       this.deps.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
     }
     return job;
+  }
+
+  /**
+   * Stores a job's end, again and again while the database does not take it (a retryable error:
+   * PostgreSQL restarting), until it does or Guardian shuts down: a job whose end was never stored
+   * would read "running" for as long as this process lives (only a later start marks it interrupted).
+   */
+  private async storeEnd(id: string, end: JobEnd): Promise<boolean> {
+    for (let wait = END_RETRY_FIRST_MS; ; wait = Math.min(2 * wait, END_RETRY_MAX_MS)) {
+      try {
+        return await this.store.finish(id, end);
+      } catch (cause) {
+        const error = toAppError(cause);
+        if (!error.retryable || this.closing.signal.aborted) throw error;
+        this.deps.logger.warn({ err: error, jobId: id, retryInMs: wait }, 'the database did not take the end of a job; trying again');
+        await pause(wait, this.closing.signal);
+      }
+    }
   }
 
   private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job | null> {
