@@ -113,7 +113,8 @@ export class AccountStore {
       updatedAt: now,
       lastLoginAt: null,
     };
-    // The name, or the place of first owner, may have been taken while the hash was computed.
+    // The name, or the place of first owner, may have been taken while the hash was computed (or is being taken now: the lock waits for that call to end).
+    if (spec.first) await this.store.lockFirstOwner();
     if (spec.first && (await this.count()) > 0) throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
     if (await this.findByUsername(spec.username)) throw usernameTaken(spec.username);
     await unlessTaken(this.store.insertUser(row), () => usernameTaken(spec.username));

@@ -172,6 +172,16 @@ export class AuthStore {
 
   // ── accounts ──
 
+  /**
+   * Holds, until the caller's transaction ends, the right to store the first owner. On PostgreSQL a
+   * transaction-scoped advisory lock (and the statement starts the transaction): without it two
+   * set-ups at once would each count no account and both store an owner. On SQLite the writer's
+   * turn already keeps them apart.
+   */
+  async lockFirstOwner(): Promise<void> {
+    if (this.db.dialect === 'postgres') await this.db.run(sql`SELECT pg_advisory_xact_lock(hashtext('guardian first owner'))`);
+  }
+
   async countUsers(): Promise<number> {
     return (await this.db.get(sql`SELECT count(*) AS n FROM users`, count)) ?? 0;
   }
