@@ -141,16 +141,21 @@ export class TickRecorder {
 
   /**
    * Re-derives servers' statuses and incidents outside a tick (a check paused, resumed or deleted),
-   * inside the transaction of the call that changed them when there is one: never queued behind a
-   * tick, which may be waiting for that very transaction to end.
+   * once the call that changed them has committed, in a transaction of its own queued behind the
+   * ticks and evaluations before it. Two at once would each find the same incident open (or none)
+   * and resolve (or open) it twice: on PostgreSQL their transactions run side by side.
    */
   evaluate(serverIds: Iterable<string>): Promise<TickOutcome> {
     const ids = new Set(serverIds);
-    return this.inTransaction(async (undo) => {
-      const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
-      await this.evaluateServers(ids, outcome, undo);
-      return outcome;
-    });
+    const evaluate = () =>
+      this.inTransaction(async (undo) => {
+        const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
+        await this.evaluateServers(ids, outcome, undo);
+        return outcome;
+      });
+    const next = this.writing.then(evaluate, evaluate);
+    this.writing = next.catch(() => undefined);
+    return next;
   }
 
   /**
