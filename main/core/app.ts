@@ -137,7 +137,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sqlite = database.sqlite?.sqlite ?? null;
   const metrics = createMetrics();
   metrics.databaseInfo.set(database.engine, 1);
-  const events = new EventBus();
+  const events = new EventBus((send) => data.afterCommit(send));
   // Events an older Guardian wrote before the chain existed: only a SQLite file can hold them.
   if (sqlite) chainUnhashedEvents(sqlite);
   const audit = new AuditStore(data, clock);

@@ -139,7 +139,8 @@ export class HealthService {
       maxPerHost: deps.maxPerHost,
     });
     // A server renamed, retagged, deleted (its checks go with it) or imported changes what the engine knows.
-    this.unsubscribe = deps.events.subscribe((name, payload) => {
+    // Heard inside the call's transaction: the registry reads the servers there and applies them once it commits.
+    this.unsubscribe = deps.events.subscribeInTransaction((name, payload) => {
       if (name !== 'servers.changed') return;
       const { ids } = payload as PayloadOf<Events['servers.changed']>;
       this.registry
