@@ -22,15 +22,15 @@ export interface Serve {
   url: string;
 }
 
-/** Starts the built `guardian serve --ui` over `dataDir` on `port` (0: a free loopback port). */
-export async function serveBuilt(dataDir: string, port = 0): Promise<Serve> {
+/** Starts the built `guardian serve --ui` over `dataDir` on `port` (0: a free loopback port), with `env` added to its environment. */
+export async function serveBuilt(dataDir: string, port = 0, env: NodeJS.ProcessEnv = {}): Promise<Serve> {
   const child = spawn(
     process.execPath,
     [join(root, 'out', 'main', 'cli.js'), 'serve', '--ui', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       // A write that did not wait for its turn at the database fails the flow instead of being logged.
-      env: { ...process.env, GUARDIAN_STRICT_WRITES: '1' },
+      env: { ...process.env, GUARDIAN_STRICT_WRITES: '1', ...env },
     },
   );
   const stdout = child.stdout;
