@@ -301,4 +301,18 @@ describe.each(['sqlite', 'postgres'] as const)('accounts, sessions and keys on %
       await db.close();
     }
   });
+
+  it('counts every one of failures recorded at once: the fifth locks the name, none lost to another written beside it', async () => {
+    const { db, store } = await opened(engine);
+    try {
+      const throttle = new LoginThrottle(store, db, clock, { maxFailures: 5, lockMs: 15 * MINUTE });
+      const keys = ['account:mallory', 'origin:http:192.0.2.66'];
+      // Guesses arriving together: on PostgreSQL their writes run side by side.
+      await Promise.all(Array.from({ length: 5 }, () => throttle.recordFailure(keys)));
+      expect(await throttle.lockedUntil(keys)).toBe(NOW + 15 * MINUTE);
+      expect(await throttle.failuresLeft('account:mallory')).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
 });

@@ -182,6 +182,17 @@ export class AuthStore {
     if (this.db.dialect === 'postgres') await this.db.run(sql`SELECT pg_advisory_xact_lock(hashtext('guardian first owner'))`);
   }
 
+  /**
+   * Holds, until the caller's transaction ends, the sign-in throttle's rows of these keys, so
+   * failures counted at once (two guesses, or two processes) each add one instead of both writing
+   * the same count. On PostgreSQL transaction-scoped advisory locks, taken in one order (the rows
+   * may not exist yet); on SQLite the writer's turn already keeps them apart.
+   */
+  async lockThrottle(keys: readonly string[]): Promise<void> {
+    if (this.db.dialect !== 'postgres') return;
+    for (const key of [...new Set(keys)].sort()) await this.db.run(sql`SELECT pg_advisory_xact_lock(hashtext(${`guardian throttle ${key}`}))`);
+  }
+
   async countUsers(): Promise<number> {
     return (await this.db.get(sql`SELECT count(*) AS n FROM users`, count)) ?? 0;
   }

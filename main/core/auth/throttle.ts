@@ -84,6 +84,7 @@ export class LoginThrottle {
   }
 
   private async write(keys: string[]): Promise<void> {
+    await this.store.lockThrottle(keys);
     const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
     const now = this.clock.now();
     for (const key of keys) {
