@@ -304,6 +304,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       stopUpdateEvents?.();
       health.stop();
       schedules.stop();
+      // A server's status derived after its checks changed, a tick being written: done before the database closes.
+      await health.engine.settled();
       await jobs.shutdown();
       await schedules.idle();
       keyring.lock();

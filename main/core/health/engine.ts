@@ -77,6 +77,8 @@ export class HealthEngine {
   /** Servers' statuses being derived again after their checks changed. */
   private readonly evaluations = new Set<Promise<void>>();
   private writing = false;
+  /** The write of held results running now, or the last one. */
+  private written: Promise<void> = Promise.resolve();
   /** Since when the database has not taken results (null: it does), and how many were dropped meanwhile. */
   private awaySince: number | null = null;
   private droppedWhileAway = 0;
@@ -289,7 +291,7 @@ export class HealthEngine {
   private onTick(reports: RunReport[]): void {
     this.held.push(...reports);
     this.trimHeld();
-    if (!this.writing) void this.writeHeld();
+    if (!this.writing) this.written = this.writeHeld();
   }
 
   private trimHeld(): void {
@@ -422,8 +424,13 @@ export class HealthEngine {
     void evaluation.finally(() => this.evaluations.delete(evaluation));
   }
 
-  /** Resolves once the servers' statuses and incidents follow every check change made so far. */
+  /**
+   * Resolves once the servers' statuses and incidents follow every check change made so far, and
+   * the results written now are written: what a caller waits for before reading them, and what the
+   * core waits for before it closes the database.
+   */
   async settled(): Promise<void> {
+    await this.written;
     while (this.evaluations.size > 0) await Promise.all(this.evaluations);
   }
 
