@@ -48,7 +48,11 @@ describe.skipIf(process.platform === 'win32')('file modes in the data folder', {
       timezone: 'UTC',
     });
     const scheduled = await finished(guardian, await guardian.request<Job>('POST', `api/v1/schedules/${schedule.body.id}/run`, {}));
-    expect([report.status, exported.status, scheduled.status], JSON.stringify([report.error, exported.error, scheduled.error])).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect([report.status, exported.status, scheduled.status], JSON.stringify([report.error, exported.error, scheduled.error])).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
     expect(await guardian.stop()).toEqual({ code: 0, signal: null });
 
     const modes = modesUnder(guardian.dataDir);

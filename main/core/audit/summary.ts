@@ -34,11 +34,14 @@ export interface AuditFailureRow {
 export function auditCounts(db: Queryable, column: 'action' | 'actor' | 'outcome', from: number, to: number): Promise<AuditCountRow[]> {
   const name = column === 'actor' ? sql.raw('max(actor_name)') : sql.raw('NULL');
   const key = sql.raw(column);
-  return db.all(sql`SELECT ${key} AS key, ${name} AS name, count(*) AS count FROM audit_events WHERE seq >= ${from} AND seq < ${to} GROUP BY ${key}`, (row) => ({
-    key: read.text(row, 'key'),
-    name: read.textOrNull(row, 'name'),
-    count: read.number(row, 'count'),
-  }));
+  return db.all(
+    sql`SELECT ${key} AS key, ${name} AS name, count(*) AS count FROM audit_events WHERE seq >= ${from} AND seq < ${to} GROUP BY ${key}`,
+    (row) => ({
+      key: read.text(row, 'key'),
+      name: read.textOrNull(row, 'name'),
+      count: read.number(row, 'count'),
+    }),
+  );
 }
 
 /** The newest `limit` events with a sequence number in [from, to) whose outcome was not ok. */

@@ -86,7 +86,12 @@ export class IncidentStore {
     };
   }
 
-  async list(filter: { serverId?: string | undefined; open?: boolean | undefined; limit: number; offset: number }): Promise<{ items: Incident[]; total: number }> {
+  async list(filter: {
+    serverId?: string | undefined;
+    open?: boolean | undefined;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: Incident[]; total: number }> {
     const { rows, total } = await this.store.incidents(filter, filter.limit, filter.offset);
     return { items: rows.map((row) => this.view(row, row.serverName ?? '')), total };
   }

@@ -184,7 +184,8 @@ export class HealthQueries {
         checkId: check.id,
         name: check.name,
         type: check.spec.type,
-        points: plan.source === 'raw' ? await this.rawPoints(check.seq, from, plan.bucketMs) : await this.rollupPoints(check.seq, plan.period, from, plan.bucketMs),
+        points:
+          plan.source === 'raw' ? await this.rawPoints(check.seq, from, plan.bucketMs) : await this.rollupPoints(check.seq, plan.period, from, plan.bucketMs),
       });
     }
     return { range, from, to: now, bucketMs: plan.bucketMs, series };

@@ -130,7 +130,9 @@ export async function writeHtml(doc: ReportDocument, out: FileSink, signal: Abor
     for (let index = 0; index < charts.count; index += 1) {
       signal.throwIfAborted();
       const { title, subtitle } = charts.heading(index);
-      await out.write(`<div class="chart"><h3>${escapeHtml(title)}</h3><p>${escapeHtml(subtitle)}</p>${chartSvg(await charts.bars(index), charts.target)}</div>\n`);
+      await out.write(
+        `<div class="chart"><h3>${escapeHtml(title)}</h3><p>${escapeHtml(subtitle)}</p>${chartSvg(await charts.bars(index), charts.target)}</div>\n`,
+      );
       step();
       await yieldToLoop();
     }

@@ -46,8 +46,7 @@ beforeEach(async () => {
   ]);
 });
 
-const row = async (server: SeededServer, target = 99.9) =>
-  new UptimeReader(env.core.data).row(await env.core.servers.get(server.id), PERIOD, target, NOW);
+const row = async (server: SeededServer, target = 99.9) => new UptimeReader(env.core.data).row(await env.core.servers.get(server.id), PERIOD, target, NOW);
 
 describe('uptime from rollups', () => {
   it('is the exact fraction of counted results: 3 failures in 1,000 results is 99.7 %', async () => {

@@ -337,10 +337,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (request, reply) => {
     // The database answers now, or Guardian is not ready: a PostgreSQL that went away says why.
-    const unreachable = closing ? null : await core.data.ping().then(
-      () => null,
-      (cause: unknown) => toAppError(cause),
-    );
+    const unreachable = closing
+      ? null
+      : await core.data.ping().then(
+          () => null,
+          (cause: unknown) => toAppError(cause),
+        );
     const ready = !closing && !unreachable && core.health.engine.running;
     // Checks running late leave Guardian ready (restarting would not help) but are said here.
     const { backlog } = core.health.engine;

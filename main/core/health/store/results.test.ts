@@ -165,7 +165,12 @@ describe.each(['sqlite', 'postgres'] as const)('health results on %s', (engine) 
       expect((await store.incidents({ serverId: 'web-1', open: false }, 10, 0)).rows.map((row) => row.id)).toEqual(['i-2']);
       expect((await store.incidents({ open: true }, 1, 1)).rows.map((row) => row.id)).toEqual(['i-1']);
       expect((await store.openIncidents()).map((row) => row.id).sort()).toEqual(['i-1', 'i-3']);
-      expect(await store.incidentCountsSince(T + 1)).toEqual(new Map([['web-1', 1], ['db-1', 1]]));
+      expect(await store.incidentCountsSince(T + 1)).toEqual(
+        new Map([
+          ['web-1', 1],
+          ['db-1', 1],
+        ]),
+      );
 
       expect(await store.acknowledgeIncident('i-1', T + 30, 'alice', 'looking')).toBe(true);
       expect(await store.acknowledgeIncident('i-1', T + 31, 'bob', 'mine')).toBe(false);

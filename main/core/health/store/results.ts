@@ -273,7 +273,10 @@ export class ResultStore {
     if (filter.open === false) conditions.push(sql`i.ended_at IS NOT NULL`);
     const where = conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
     const total = (await this.db.get(sql`SELECT count(*) AS n FROM incidents i ${where}`, countOf)) ?? 0;
-    const rows = await this.db.all(sql`${INCIDENT} ${where} ORDER BY (i.ended_at IS NULL) DESC, i.started_at DESC, i.id LIMIT ${limit} OFFSET ${offset}`, incidentOf);
+    const rows = await this.db.all(
+      sql`${INCIDENT} ${where} ORDER BY (i.ended_at IS NULL) DESC, i.started_at DESC, i.id LIMIT ${limit} OFFSET ${offset}`,
+      incidentOf,
+    );
     return { rows, total };
   }
 
