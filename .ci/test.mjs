@@ -59,14 +59,17 @@ function readJson(file) {
 ensureSystemParts();
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+// TypeScript 7, the native compiler, type-checks in a tenth of 5.9's time; 5.9 stays for the tools
+// that need its compiler API (typescript-eslint), which is why 7 is installed under another name.
+const TSC = join(root, 'node_modules', 'typescript-7', 'bin', 'tsc');
 const VITEST = 'unit and integration (vitest)';
 const PLAYWRIGHT = 'end-to-end (playwright)';
 const COVERAGE = 'coverage floors';
 const staticSteps = [
   { name: 'lint', command: bin('eslint'), args: ['--max-warnings', '0', '.'] },
   { name: 'formatting (prettier)', command: bin('prettier'), args: ['--check', '.'] },
-  { name: 'typecheck (node)', command: bin('tsc'), args: ['-p', 'tsconfig.json', '--noEmit'] },
-  { name: 'typecheck (renderer)', command: bin('tsc'), args: ['-p', 'renderer/tsconfig.json', '--noEmit'] },
+  { name: 'typecheck (node)', command: process.execPath, args: [TSC, '-p', 'tsconfig.json', '--noEmit'] },
+  { name: 'typecheck (renderer)', command: process.execPath, args: [TSC, '-p', 'renderer/tsconfig.json', '--noEmit'] },
   { name: 'build', command: bin('electron-vite'), args: ['build'] },
   { name: 'licenses of what ships (licensee)', command: process.execPath, args: ['.ci/supply-chain/licenses.mjs'] },
   { name: 'secret scan (secretlint)', command: process.execPath, args: ['.ci/supply-chain/secrets.mjs'] },

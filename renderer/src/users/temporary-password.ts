@@ -3,7 +3,7 @@ const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 const LENGTH = 16;
 
 /** A random temporary password (about 93 bits), in groups of four for reading out. */
-export function generateTemporaryPassword(random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
+export function generateTemporaryPassword(random: (bytes: Uint8Array<ArrayBuffer>) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
   const chars: string[] = [];
   // Rejection sampling keeps every character equally likely.
   const limit = 256 - (256 % ALPHABET.length);
