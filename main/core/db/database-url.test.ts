@@ -106,6 +106,16 @@ describe('choosing PostgreSQL', () => {
     expect(JSON.stringify({ ...error.toShape('c'), cause: String(error.cause) })).not.toContain(PASSWORD);
   });
 
+  it('refuses a password in the configuration file’s URL, in its user part or its query, and never repeats it', () => {
+    for (const value of [url('', `postgres:${PASSWORD}`), `${url()}?password=${PASSWORD}`]) {
+      const error = refusal(value, { source: 'config file' });
+      expect(error.message).toMatch(/configuration file holds a password, and Guardian refuses one there whatever the file’s mode/);
+      expect(error.hint).toContain('$CREDENTIALS_DIRECTORY/database-password');
+      expect(error.hint).toContain('PGPASSFILE');
+      expect(JSON.stringify({ ...error.toShape('c'), cause: String(error.cause) })).not.toContain(PASSWORD);
+    }
+  });
+
   it('takes the password from a URL in the environment, and names the database without it', async () => {
     const choice = parseDatabaseUrl(url('', `postgres:${PASSWORD}`), context());
     expect(choice.display).toBe(`postgres://postgres@127.0.0.1:${server.port}/postgres`);

@@ -20,7 +20,12 @@ import { dataPaths } from '../paths';
  * from the pgpass file (`PGPASSFILE`, else `~/.pgpass`; libpq's format and its 0600 rule).
  */
 
-export type DatabaseUrlSource = 'flag' | 'environment';
+/**
+ * Where the URL came from. A password is accepted only from the environment: a flag shows in `ps`,
+ * and `guardian serve`'s configuration file is copied, backed up and shown to whoever may read it,
+ * so a password in either is refused whatever the file's mode.
+ */
+export type DatabaseUrlSource = 'flag' | 'environment' | 'config file';
 
 /** How the connection to PostgreSQL is protected: what `sslmode` asked for. */
 export type DatabaseTls = 'off' | 'encrypted, server not verified' | 'verified certificate authority' | 'verified certificate and host name';
@@ -104,6 +109,12 @@ function postgresChoice(text: string, context: DatabaseUrlContext): DatabaseChoi
     throw invalid(
       'A password in --database would show to every local user in the process list.',
       'Give the URL in GUARDIAN_DATABASE_URL instead, or keep the password in $CREDENTIALS_DIRECTORY/database-password or a pgpass file (PGPASSFILE).',
+    );
+  }
+  if (options.password && context.source === 'config file') {
+    throw invalid(
+      'The database URL in the configuration file holds a password, and Guardian refuses one there whatever the file’s mode.',
+      'Remove it from the URL and keep it in $CREDENTIALS_DIRECTORY/database-password (systemd: LoadCredential=database-password:/etc/guardian/db-password) or a pgpass file (PGPASSFILE, mode 0600).',
     );
   }
   const pool: PoolConfig = {
