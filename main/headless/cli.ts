@@ -17,10 +17,13 @@ import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
 import { printTable, showJobProgress } from './cli-output';
 import { publicName } from './http/request-guard';
-import type { ServeOptions } from './serve';
+import type { ServeFlags } from './serve-config';
 
-/** Exit codes, documented in the README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes, documented in the README. `config` is sysexits' EX_CONFIG: serve's configuration file
+ * cannot be used, which a service manager need not restart (RestartPreventExitStatus=78).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 
 const CLI = { origin: 'cli' };
 
@@ -92,9 +95,11 @@ export function buildProgram(): Command {
         .argParser(collectPublicNames)
         .env('GUARDIAN_PUBLIC_NAME'),
     )
-    .option(
-      '--vault-key-file <file>',
-      'the vault key file (32 B to 64 KiB of random data): unlocks the vault at start, and is the only key file API callers can unlock with; also GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key',
+    .addOption(
+      new Option(
+        '--vault-key-file <file>',
+        'the vault key file (32 B to 64 KiB of random data): unlocks the vault at start, and is the only key file API callers can unlock with; also $CREDENTIALS_DIRECTORY/vault-key',
+      ).env('GUARDIAN_VAULT_KEY_FILE'),
     )
     .addOption(
       new Option(
@@ -102,11 +107,20 @@ export function buildProgram(): Command {
         'sqlite:<path> (default: guardian.db in the data folder) or postgres://user@host:port/db?sslmode=verify-full&sslrootcert=… (the password from GUARDIAN_DATABASE_URL, $CREDENTIALS_DIRECTORY/database-password or pgpass, never this flag)',
       ).env('GUARDIAN_DATABASE_URL'),
     )
-    .action(async (options: ServeOptions, command: Command) => {
+    .addOption(
+      new Option(
+        '--config <file>',
+        'a JSON file of these settings, named in camelCase ({"port": 7420, "tlsCert": "…"}); a flag or environment variable beats the file (default: guardian.json in the data folder, if it exists)',
+      ).env('GUARDIAN_CONFIG'),
+    )
+    .action(async (flags: ServeFlags, command: Command) => {
+      // The whole file is checked before anything starts: a bad one stops serve with CONFIG_INVALID.
+      const { resolveServeOptions } = await import('./serve-config');
+      const options = resolveServeOptions(flags, (option) => command.getOptionValueSource(option), { cwd: process.cwd(), env: process.env });
       // Loaded here, not at the top: the HTTP server and the log file's rotation cost every other
       // command a third of its start.
       const { serve } = await import('./serve');
-      await serve({ ...options, databaseSource: command.getOptionValueSource('database') === 'env' ? 'environment' : 'flag' });
+      await serve(options);
     });
 
   const servers = program.command('servers').description('The server inventory.');
@@ -250,7 +264,7 @@ function reportError(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof AppError) {
     process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
-    return EXIT.failed;
+    return error.code === 'CONFIG_INVALID' ? EXIT.config : EXIT.failed;
   }
   process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   return EXIT.failed;

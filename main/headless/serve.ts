@@ -27,8 +27,12 @@ export interface ServeOptions {
   publicName?: string[] | undefined;
   /** sqlite:<path> or a postgres:// URL; the data folder's SQLite file when left out. */
   database?: string | undefined;
-  /** Where `database` came from: a password is refused in a flag, which every local user can read in `ps`. */
+  /** Where `database` came from: a password is refused in a flag, which every local user can read in `ps`, and in the config file. */
   databaseSource?: DatabaseUrlSource | undefined;
+  /** The configuration file the settings were read from (serve-config.ts), null when there was none. */
+  configFile?: string | null | undefined;
+  /** Where each setting came from (flag, environment, config file, default), for the start-up log: never the values. */
+  sources?: Partial<Record<string, string>> | undefined;
 }
 
 /**
@@ -91,6 +95,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const paths = dataPaths(options.dataDir);
   const logger = await createServiceLogger(options.logLevel, paths);
+  if (options.sources) logger.info({ configFile: options.configFile ?? null, sources: options.sources }, 'settings read');
   if (remote && !tls) {
     logger.warn(
       { host: options.host },

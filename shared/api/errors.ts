@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   /** A feature this kind of Guardian does not have (the desktop's updater or keychain on a server). */
   'NOT_SUPPORTED_HERE',
+  /** `guardian serve`'s configuration file cannot be used (not JSON, an unknown setting, a wrong type, a password): it refuses to start. Never an HTTP answer. */
+  'CONFIG_INVALID',
   'INTERNAL',
 ] as const;
 
@@ -91,6 +93,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   BUSY: 503,
   UNAVAILABLE: 503,
   NOT_SUPPORTED_HERE: 501,
+  CONFIG_INVALID: 500,
   UNREACHABLE: 502,
   TIMEOUT: 504,
 };

@@ -172,6 +172,8 @@ export async function startGuardian(
     env?: NodeJS.ProcessEnv;
     /** Node's own flags, before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
     nodeArgs?: readonly string[];
+    /** The --port flag given (0, a free one, unless told); null gives none, for a config file's port. */
+    port?: number | null;
   } = {},
 ): Promise<Guardian> {
   const dataDir = options.dataDir ?? tempDir();
@@ -181,7 +183,8 @@ export async function startGuardian(
   const started = await commandTurn();
   let child: ChildProcess;
   try {
-    child = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', ...(options.args ?? [])], options.env, undefined, options.nodeArgs);
+    const port = options.port === undefined ? ['--port', '0'] : options.port === null ? [] : ['--port', String(options.port)];
+    child = spawnCli(['serve', '--data-dir', dataDir, ...port, ...(options.args ?? [])], options.env, undefined, options.nodeArgs);
   } catch (error) {
     started();
     throw error;
