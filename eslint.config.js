@@ -151,18 +151,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  // The main process is moving onto an async data layer (docs/architecture.md §4): a method that
-  // became async, still called as a statement, compiles and does nothing, and an unawaited
-  // permission check lets everything through. So main/ is linted with its types for promises.
-  {
-    files: ['main/**/*.ts'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/await-thenable': 'error',
-    },
-  },
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   ...LAYERS.map(({ files, paths = [], patterns }) => ({
     files,

@@ -67,6 +67,7 @@ const PLAYWRIGHT = 'end-to-end (playwright)';
 const COVERAGE = 'coverage floors';
 const staticSteps = [
   { name: 'lint', command: bin('eslint'), args: ['--max-warnings', '0', '.'] },
+  { name: 'lint with types (oxlint)', command: bin('oxlint'), args: ['--type-aware', '--deny-warnings'] },
   { name: 'formatting (prettier)', command: bin('prettier'), args: ['--check', '.'] },
   { name: 'typecheck (node)', command: process.execPath, args: [TSC, '-p', 'tsconfig.json', '--noEmit'] },
   { name: 'typecheck (renderer)', command: process.execPath, args: [TSC, '-p', 'renderer/tsconfig.json', '--noEmit'] },
