@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
+import { packageRoot } from '@core/paths';
 import { CONFIG_FILE_NAME, loadServeConfig, resolveServeOptions, type ServeFlags } from './serve-config';
 import { cleanUp, runCli, startGuardian, tempDir } from './testing/guardian';
 
@@ -89,6 +90,20 @@ describe('reading the configuration file', () => {
         database: `sqlite:${join(dir, 'db/guardian.db')}`,
       },
     });
+  });
+
+  it('accepts the examples in deploy/ and the README as they are written', () => {
+    expect(loadServeConfig(join(packageRoot, 'deploy', 'guardian.json'), true, { env: {} })?.settings).toMatchObject({
+      dataDir: '/var/lib/guardian',
+      host: '127.0.0.1',
+      port: 7420,
+    });
+    const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## `guardian serve`'));
+    const example = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const file = writeConfig(tempDir(), example ?? '');
+    expect(loadServeConfig(file, true, { env: {} })?.settings).toMatchObject({ port: 8443, database: expect.stringMatching(/^postgres:\/\//) as string });
   });
 
   it('takes a postgres:// URL without a password as it is', () => {

@@ -104,7 +104,7 @@ describe.concurrent('guardian serve', { timeout: 90_000 }, () => {
   it('--help describes every flag', async () => {
     const result = await runCli(['serve', '--help']);
     expect(result.code).toBe(0);
-    for (const flag of ['--data-dir <dir>', '--host <host>', '--port <port>', '--ui', '--log-level <level>']) {
+    for (const flag of ['--data-dir <dir>', '--host <host>', '--port <port>', '--ui', '--log-level <level>', '--config <file>', '(env: GUARDIAN_CONFIG)']) {
       expect(result.stdout).toContain(flag);
     }
   });
