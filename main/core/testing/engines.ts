@@ -46,7 +46,7 @@ export interface PostgresOptions {
 }
 
 /** The run's PostgreSQL server (./postgres-global-setup.ts), started at the first ask; null under a config without that globalSetup. */
-async function sharedPostgres(): Promise<PostgresServer | null> {
+export async function sharedPostgres(): Promise<PostgresServer | null> {
   const socket = inject(SHARED_POSTGRES);
   if (!socket) return null;
   const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {

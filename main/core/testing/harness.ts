@@ -19,8 +19,8 @@ import type { Dialect } from '../db/engine';
 import { openDatabase } from '../db/open';
 import { silentLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
-import { migratedTemplate, usePostgres } from './engines';
-import type { PostgresServer } from './postgres';
+import { migratedTemplate, sharedPostgres, usePostgres } from './engines';
+import { dropDatabasesOn, type PostgresServer } from './postgres';
 
 /** The origin a local window or browser calls from. */
 export const LOCAL_ORIGIN = 'http:127.0.0.1';
@@ -128,6 +128,16 @@ export function setupOwner(core: Core, credentials: Credentials, options: Omit<S
 // ---------------------------------------------------------------------------------------------
 // A core over a throwaway data dir
 
+/**
+ * The engine a test core runs on when its suite names none: SQLite, or PostgreSQL when the run
+ * asks with GUARDIAN_TEST_ENGINE=postgres (the Vitest project that runs every suite of a core on
+ * PostgreSQL too: vitest.config.ts, docs/architecture.md §11).
+ */
+export const DEFAULT_TEST_ENGINE: Dialect = process.env.GUARDIAN_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** True when this run's test cores are on PostgreSQL: a test of SQLite's own file skips itself with it, saying why. */
+export const ON_POSTGRES = DEFAULT_TEST_ENGINE === 'postgres';
+
 /** What a test core is opened with: anything createCore takes but the data dir; headless, silent and with {@link CHEAP_COSTS} unless said. */
 export type TestCoreOptions = Partial<Omit<CoreOptions, 'dataDir'>>;
 
@@ -137,7 +147,7 @@ export interface TempCoreOptions extends TestCoreOptions {
   /**
    * The engine the core runs on: SQLite in the data dir (the default) or a fresh, migrated
    * PostgreSQL database of its own (docs/architecture.md §4), made on {@link postgresServer}
-   * or, under {@link useTempCore}, on the run's shared server.
+   * or else on the run's shared server. Unnamed, {@link DEFAULT_TEST_ENGINE}.
    */
   engine?: Dialect;
   /** The PostgreSQL server the core's database is made on (a file's own server, which it may stop); read when a core starts. */
@@ -194,6 +204,9 @@ class ScratchCore implements TempCore {
   private readonly dirs: string[] = [];
   private current: Core | undefined;
   private postgresTemplate: Promise<string> | undefined;
+  private sharedServer: Promise<PostgresServer> | undefined;
+  /** The databases made on the run's server, dropped at {@link close}. */
+  private readonly databases: string[] = [];
   dataDir: string;
   databaseUrl: string | null = null;
 
@@ -207,14 +220,16 @@ class ScratchCore implements TempCore {
   }
 
   async start(overrides: TestCoreOptions = {}): Promise<Core> {
-    const { prefix: _prefix, engine = 'sqlite', postgresServer, ...defaults } = this.options;
+    const { prefix: _prefix, engine = DEFAULT_TEST_ENGINE, postgresServer, ...defaults } = this.options;
     let onDatabase: Pick<CoreOptions, 'database'> = {};
     if (engine === 'postgres') {
       // A database of its own, copied from one migrated once per server (as useEngines makes them).
-      if (!postgresServer) throw new Error('a test core on PostgreSQL needs a server: useTempCore makes one, tempCore takes postgresServer');
-      const server = postgresServer();
+      const server = postgresServer ? postgresServer() : await this.runServer();
       this.postgresTemplate ??= migratedTemplate(server);
-      this.databaseUrl ??= await server.createDatabase(await this.postgresTemplate);
+      if (!this.databaseUrl) {
+        this.databaseUrl = await server.createDatabase(await this.postgresTemplate);
+        if (!postgresServer) this.databases.push(this.databaseUrl);
+      }
       onDatabase = { database: { url: this.databaseUrl, source: 'environment' } };
     } else {
       // A new data dir starts from a copy of a database migrated once per process: running every
@@ -247,6 +262,15 @@ class ScratchCore implements TempCore {
     this.current = undefined;
   }
 
+  /** The run's shared PostgreSQL server, for a core made outside {@link useTempCore} (which registers the file's own hooks). */
+  private async runServer(): Promise<PostgresServer> {
+    this.sharedServer ??= sharedPostgres().then((server) => {
+      if (!server) throw new Error('a test core on PostgreSQL needs a server: run under vitest.config.ts (its globalSetup starts one) or pass postgresServer');
+      return server;
+    });
+    return this.sharedServer;
+  }
+
   switchToNewDataDir(): string {
     this.dataDir = mkdtempSync(join(scratchRoot(), this.options.prefix ?? 'guardian-test-'));
     this.dirs.push(this.dataDir);
@@ -257,6 +281,8 @@ class ScratchCore implements TempCore {
   async close(): Promise<void> {
     await this.stop();
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    const databases = this.databases.splice(0);
+    if (databases.length > 0 && this.sharedServer) await dropDatabasesOn(await this.sharedServer, databases);
   }
 }
 
@@ -283,7 +309,7 @@ export interface UseTempCoreOptions extends TempCoreOptions {
 export function useTempCore(options: UseTempCoreOptions = {}): TempCore {
   const { scope = 'each', lazy = false, ...rest } = options;
   // On PostgreSQL without a server of the file's own, the run's shared one (its databases dropped after the file).
-  const shared = rest.engine === 'postgres' && !rest.postgresServer ? usePostgres() : undefined;
+  const shared = (rest.engine ?? DEFAULT_TEST_ENGINE) === 'postgres' && !rest.postgresServer ? usePostgres() : undefined;
   const coreOptions: TempCoreOptions = shared ? { ...rest, postgresServer: () => shared.server } : rest;
   let temp: ScratchCore | undefined;
   const live = (): ScratchCore => {
