@@ -104,7 +104,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--database <url>',
-        'sqlite:<path> (default: guardian.db in the data folder) or postgres://user@host:port/db?sslmode=verify-full&sslrootcert=… (the password from GUARDIAN_DATABASE_URL, $CREDENTIALS_DIRECTORY/database-password or pgpass, never this flag)',
+        'sqlite:<path> (default: guardian.db in the data folder) or postgres://user@host:port/db?sslmode=verify-full&sslrootcert=… (the password from GUARDIAN_DATABASE_URL, $CREDENTIALS_DIRECTORY/database-password or pgpass, never this flag or the config file)',
       ).env('GUARDIAN_DATABASE_URL'),
     )
     .addOption(
