@@ -9,7 +9,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, tempCore, type TempCore } from '../testing/harness';
 import { Peers } from './checks/testing/peers';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * The engine end to end on a real core and a real SQLite file: checks against real TCP peers on
@@ -57,6 +57,9 @@ async function setup(core: Core, port: number, extra: Record<string, unknown> = 
   return { serverId: server.id, check };
 }
 
+/** Another process on the same data: the same data dir, and on PostgreSQL the test core's database. */
+const sameDatabase = () => (env.databaseUrl ? { database: { url: env.databaseUrl, source: 'environment' as const } } : {});
+
 async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 3000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
@@ -84,8 +87,7 @@ describe('the health engine', () => {
     expect(health.checks[0]).toMatchObject({ state: 'up', lastStatus: 'up', lastMessage: result.message });
     expect(health.uptime.h24).toBe(1);
 
-    const rows = sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get() as { n: number };
-    expect(rows.n).toBe(1);
+    expect(Number(await rowsOf(core).value('SELECT count(*) AS n FROM health_results'))).toBe(1);
     const batch = await waitFor('a check.result event', () => seen.find((e) => e.name === 'check.result'));
     expect(batch.payload).toMatchObject({ results: [{ checkId: check.id, serverId, status: 'up', state: 'up' }] });
     expect(seen).toContainEqual({ name: 'server.status', payload: expect.objectContaining({ serverId, from: 'unknown', to: 'up' }) });
@@ -123,7 +125,7 @@ describe('the health engine', () => {
     again.health.start();
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
     try {
       await call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false });
     } finally {
@@ -195,7 +197,7 @@ describe('the health engine', () => {
     expect(health.maintenance[0]).toMatchObject({ name: 'patch night', active: true });
     // Muted results do not count against uptime.
     expect(health.uptime.h24).toBeNull();
-    const muted = sqliteOf(core).prepare('SELECT muted FROM health_results').all();
+    const muted = await rowsOf(core).all('SELECT muted FROM health_results');
     expect(muted).toEqual([{ muted: 1 }]);
   });
 
@@ -293,7 +295,7 @@ describe('the health engine', () => {
     const seen = recordEvents(core);
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
     try {
       const added = await call<Check>(cli, 'checks.create', {
         serverId,
@@ -316,7 +318,7 @@ describe('the health engine', () => {
     core.health.monitoring.onChange((settings) => applied.push(settings));
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
     try {
       await call(cli, 'monitoring.updateSettings', { maxChecksPerHost: 9, rawRetentionDays: 3 });
     } finally {

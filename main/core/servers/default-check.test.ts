@@ -6,7 +6,7 @@ import { AppError } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { assertMayAddDefaultCheck } from '../health/default-check';
 import { failure, success, useTempCore } from '../testing/harness';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * A server added from the dialog, the CLI (which calls the router), the API or an import is
@@ -23,7 +23,7 @@ const READER_KEY: Principal = { kind: 'apiKey', id: 'read-key', name: 'read', ro
 const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 const create = async (input: Record<string, unknown>, principal?: Principal) => success<CreatedServer>(await call('servers.create', input, principal));
 const checksOf = async (serverId?: string) => success<{ items: Check[] }>(await call('checks.list', serverId ? { serverId } : {})).items;
-const serverCount = () => (sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
+const serverCount = async () => Number(await rowsOf(env.core).value('SELECT count(*) AS n FROM servers'));
 
 async function importFile(format: 'csv' | 'json', content: string, extra: Record<string, unknown> = {}): Promise<ImportSummary> {
   const started = success<Job>(await call('servers.import', { format, content, ...extra }));
@@ -65,7 +65,7 @@ describe('servers.create: the default check', () => {
     expect(odd.issues?.[0]?.path[0]).toBe('monitor');
     const far = failure(await call('servers.create', { name: 'b', host: 'b.example.com', monitor: { type: 'tcp', port: 70_000 } }));
     expect(far.issues).toContainEqual(expect.objectContaining({ path: ['monitor', 'port'], message: 'Port must be between 1 and 65535' }));
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
   });
 
   it('refuses a server whose default check would reach a cloud metadata address, leaving nothing behind, unless asked for no check', async () => {
@@ -73,7 +73,7 @@ describe('servers.create: the default check', () => {
     expect(refused.code).toBe('VALIDATION_FAILED');
     expect(refused.issues).toEqual([{ path: ['host'], message: 'Checks may not watch a cloud metadata address' }]);
     expect(refused.hint).toContain('"monitor": false');
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
 
     const plain = await create({ name: 'meta', host: '169.254.169.254', monitor: false });
     expect(plain.check).toBeNull();
@@ -86,7 +86,7 @@ describe('servers.create: who may add the check', () => {
       const error = failure(await call('servers.create', { name: 'v', host: 'v.example.com', monitor }, VIEWER));
       expect(error.code).toBe('PERMISSION_DENIED');
     }
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
     expect(await checksOf()).toEqual([]);
   });
 
@@ -101,7 +101,7 @@ describe('servers.create: who may add the check', () => {
   it('refuses an API key limited to reading, whatever the monitor field says', async () => {
     const error = failure(await call('servers.create', { name: 'r', host: 'r.example.com', monitor: false }, READER_KEY));
     expect(error.code).toBe('PERMISSION_DENIED');
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
   });
 
   it('tells a caller who may not add checks how to add the server without one', () => {
@@ -178,7 +178,7 @@ describe('servers.import: default checks', () => {
     const job = await env.core.jobs.waitFor(started.id);
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('"port" and "ssh_port"') });
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
   });
 });
 
