@@ -4,7 +4,9 @@ import type { AuditFilter } from '@shared/api/audit';
 import { AppError } from '@shared/api/errors';
 import { jsonParam, read, type AsyncDatabase, type Queryable } from '../db/engine';
 import { useEngines } from '../testing/engines';
+import { canonicalDetails } from './chain';
 import { getAuditEvent, listAuditEvents } from './reads';
+import { facetText, searchText } from './search';
 
 /**
  * The audit log's filters on both engines (docs/architecture.md §4, §9): every filter finds exactly the
@@ -122,10 +124,21 @@ const insert = (event: Planted) =>
       VALUES (${event.seq}, ${event.at}, ${event.actor}, ${event.actorName}, ${'api'}, ${event.action}, ${event.target}, ${event.outcome},
               ${`c-${event.seq}`}, ${jsonParam(event.details)}, ${`prev-${event.seq}`}, ${`hash-${event.seq}`})`;
 
-/** Rows written straight to the table, and on SQLite into its search index as the audit log does (migration 0005). */
-async function plant(database: AsyncDatabase, events: readonly Planted[]): Promise<void> {
+/** On PostgreSQL, the search text the audit store writes with each event (migrations-pg 0003), as it computes it. */
+const withSearchText = (event: Planted) =>
+  sql`UPDATE audit_events SET search_facets = ${facetText(event)}, search_words = ${searchText(canonicalDetails(event.details))} WHERE seq = ${event.seq}`;
+
+/**
+ * Rows written straight to the table, and on SQLite into its search index as the audit log does
+ * (migration 0005). On PostgreSQL with their search text as the store writes it, unless `textless`:
+ * rows written before migrations-pg 0003 or copied in, which its indexes read through 0002's functions.
+ */
+async function plant(database: AsyncDatabase, events: readonly Planted[], textless = false): Promise<void> {
   await database.transaction(async (tx) => {
-    for (const event of events) await tx.run(insert(event));
+    for (const event of events) {
+      await tx.run(insert(event));
+      if (tx.dialect === 'postgres' && !textless) await tx.run(withSearchText(event));
+    }
     if (tx.dialect === 'sqlite') await tx.run(sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source`);
   });
 }
@@ -183,15 +196,18 @@ const CASES: [string, AuditFilter, number[]][] = [
 
 const seqs = (page: { items: { seq: number }[] }) => page.items.map((event) => event.seq);
 
-/** Each engine's answers, kept to compare the two at the end. */
-const answers: Record<'sqlite' | 'postgres', Record<string, number[]>> = { sqlite: {}, postgres: {} };
+/** The runs: SQLite, PostgreSQL with the search text the store writes, and PostgreSQL rows without it. */
+type Run = 'sqlite' | 'postgres' | 'postgres, rows without search text';
 
-describe.each(['sqlite', 'postgres'] as const)('audit reads on %s', (engine) => {
+/** Each run's answers, kept to compare them at the end. */
+const answers: Record<Run, Record<string, number[]>> = { sqlite: {}, postgres: {}, 'postgres, rows without search text': {} };
+
+describe.each(['sqlite', 'postgres', 'postgres, rows without search text'] as const)('audit reads on %s', (run: Run) => {
   let database: AsyncDatabase;
 
   beforeAll(async () => {
-    database = await ENGINES[engine]();
-    await plant(database, EVENTS);
+    database = await ENGINES[run === 'sqlite' ? 'sqlite' : 'postgres']();
+    await plant(database, EVENTS, run === 'postgres, rows without search text');
   });
 
   afterAll(async () => {
@@ -202,7 +218,7 @@ describe.each(['sqlite', 'postgres'] as const)('audit reads on %s', (engine) => 
     const page = await listAuditEvents(database, { ...filter, limit: 100 });
     expect(seqs(page)).toEqual(expected);
     expect(page.nextBefore).toBeNull();
-    answers[engine][name] = seqs(page);
+    answers[run][name] = seqs(page);
   });
 
   it('pages newest first by the cursor, with nextBefore until the last page', async () => {
@@ -253,9 +269,61 @@ describe.each(['sqlite', 'postgres'] as const)('audit reads on %s', (engine) => 
 });
 
 describe('audit reads on both engines', () => {
-  it('every filter found the same events on SQLite and PostgreSQL', () => {
+  it('every filter found the same events on SQLite and PostgreSQL, with and without the search text written', () => {
     expect(Object.keys(answers.postgres)).toHaveLength(CASES.length);
     expect(answers.postgres).toEqual(answers.sqlite);
+    expect(answers['postgres, rows without search text']).toEqual(answers.sqlite);
+  });
+
+  it("the search text Guardian writes is the text PostgreSQL's functions compute for a row without it", async () => {
+    const database = await ENGINES.postgres();
+    try {
+      const samples = [
+        ...EVENTS,
+        ...[
+          'Crème brûlée à la carte',
+          'naïve café Ångström',
+          'e\u0301\u0302 stacked marks',
+          'ǅemal ŉ',
+          'tab\tnew\nline "quoted" \\ back',
+          'a.b@c-d.example/path?x=1&y=2',
+          '½ Ⅻ ١٢٣ ２０２６',
+          '🙂 emoji_and_snake',
+          '',
+        ].map(
+          (text, index) =>
+            ({
+              at: 1,
+              actor: 'user:u1',
+              action: 'servers.create',
+              seq: 1 + index,
+              actorName: index % 2 ? null : text,
+              target: index % 3 ? text : null,
+              outcome: index % 2 ? 'ok' : 'DENIED',
+              details: { text, n: index, list: [text, 1.5, true, null] },
+            }) satisfies Planted,
+        ),
+      ];
+      for (const event of samples) {
+        const details = canonicalDetails(event.details);
+        const computed = await database.get(
+          sql`SELECT guardian_audit_facets(${event.action}, ${event.actor}, ${event.actorName}, ${event.target}, ${event.outcome}) AS facets,
+                     to_tsvector('simple', guardian_search_words(${jsonParam(event.details)}::jsonb::text))::text AS words,
+                     to_tsvector('simple', ${searchText(details)})::text AS ours`,
+          (row) => ({ facets: read.text(row, 'facets'), words: read.text(row, 'words'), ours: read.text(row, 'ours') }),
+        );
+        expect(facetText(event), JSON.stringify(event.details)).toBe(computed?.facets);
+        // The same tokens (a tsvector lists each once, sorted); their positions differ, as PostgreSQL orders a JSON object's keys its own way.
+        const tokens = (vector: string | undefined) =>
+          (vector ?? '')
+            .split(' ')
+            .map((entry) => entry.replace(/:[\d,]+$/, ''))
+            .sort();
+        expect(tokens(computed?.ours), JSON.stringify(event.details)).toEqual(tokens(computed?.words));
+      }
+    } finally {
+      await database.close();
+    }
   });
 });
 

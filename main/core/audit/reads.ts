@@ -3,7 +3,7 @@ import type { AuditEvent, AuditFilter } from '@shared/api/audit';
 import { AppError } from '@shared/api/errors';
 import { read, type Dialect, type Queryable, type Row } from '../db/engine';
 import { chainRow, COLUMNS, EVENT_COLUMNS, toAuditEvent } from './rows';
-import { facetTokens, searchExpression, searchWords } from './search';
+import { facetTokens, searchExpression, searchText, searchWords } from './search';
 
 /**
  * Reading the audit log on either engine (docs/architecture.md §4, §9): filtered pages by sequence
@@ -13,8 +13,9 @@ import { facetTokens, searchExpression, searchWords } from './search';
  *
  * - SQLite: one FTS5 MATCH over `audit_search` (migration 0005, main/core/audit/search.ts), which
  *   then drives the query in sequence order;
- * - PostgreSQL: two GIN indexes on expressions of `audit_events` (migrations-pg 0002): the facets,
- *   the same tokens as SQLite's (a letter and the value's UTF-8 in hex), and the details' words.
+ * - PostgreSQL: two GIN indexes on expressions of `audit_events` (migrations-pg 0002, 0003): the facets,
+ *   the same tokens as SQLite's (a letter and the value's UTF-8 in hex), and the details' words,
+ *   both written with each event (main/core/audit/search.ts).
  *   The expressions below are the indexes' own, word for word, or the planner would not use them.
  */
 
@@ -26,11 +27,11 @@ function auditEvent(dialect: Dialect): (row: Row) => AuditEvent {
   return (row) => toAuditEvent(chained(row));
 }
 
-/** The index expressions of migrations-pg 0002_audit_search.sql. */
+/** The index expressions of migrations-pg 0003_audit_search_text.sql: the row's search text, or for a row without it, 0002's functions. */
 const PG_FACETS = sql.raw(
-  "to_tsvector('simple', guardian_audit_facets(audit_events.action, audit_events.actor, audit_events.actor_name, audit_events.target, audit_events.outcome))",
+  "to_tsvector('simple', coalesce(audit_events.search_facets, guardian_audit_facets(audit_events.action, audit_events.actor, audit_events.actor_name, audit_events.target, audit_events.outcome)))",
 );
-const PG_DETAILS = sql.raw("to_tsvector('simple', guardian_search_words(audit_events.details::text))");
+const PG_DETAILS = sql.raw("to_tsvector('simple', coalesce(audit_events.search_words, guardian_search_words(audit_events.details::text)))");
 
 /** Where a filtered read runs: tables, conditions and the sequence column to bound and order by. */
 export interface Plan {
@@ -60,7 +61,7 @@ function postgresPlan(filter: AuditFilter): Plan {
   const facets = facetTokens(filter);
   if (facets.length) conditions.push(sql`${PG_FACETS} @@ plainto_tsquery('simple', ${facets.join(' ')})`);
   const words = filter.q ? searchWords(filter.q) : [];
-  if (words.length) conditions.push(sql`${PG_DETAILS} @@ plainto_tsquery('simple', guardian_search_words(${words.join(' ')}))`);
+  if (words.length) conditions.push(sql`${PG_DETAILS} @@ plainto_tsquery('simple', ${searchText(words.join(' '))})`);
   return { from: sql.raw('audit_events'), conditions, seq: sql.raw('audit_events.seq') };
 }
 

@@ -27,6 +27,43 @@ export function searchWords(q: string): string[] {
   return q.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 }
 
+/** The filterable fields of an event, as the chain stores them. */
+export interface FacetFields {
+  action: string;
+  actor: string;
+  actorName: string | null;
+  target: string | null;
+  outcome: string;
+}
+
+/**
+ * An event's facets as one text of tokens: what SQLite's view `audit_search_source` writes and
+ * PostgreSQL's `guardian_audit_facets` (migrations-pg 0002) computes, here once per event as it is
+ * appended, for PostgreSQL's index (migrations-pg 0003).
+ */
+export function facetText(event: FacetFields): string {
+  let text = `a${hex(event.action)} p${hex(event.actor)}`;
+  if (event.actorName !== null) text += ` n${hex(event.actorName)}`;
+  if (event.target !== null) text += ` t${hex(event.target)}`;
+  if (event.outcome !== 'ok') text += ` ofail o${hex(event.outcome)}`;
+  return text;
+}
+
+/**
+ * The words of a text as SQLite's unicode61 tokenizer reads them, for PostgreSQL's full-text index
+ * (which folds case itself): a Latin letter's one diacritic removed ("Café" is "cafe"), and every
+ * run of characters that are neither letters nor digits a space, so no host name, email or path is
+ * read as one token. PostgreSQL's `guardian_search_words` (migrations-pg 0002) does the same for
+ * rows written without this text; a test holds the two together.
+ */
+export function searchText(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/([A-Za-z])[\u0300-\u036f](?![\u0300-\u036f])/g, '$1')
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ');
+}
+
 /** The facet tokens a filter's field conditions must all find (`outcome: ok` has none: the caller checks it in SQL). */
 export function facetTokens(filter: AuditFilter): string[] {
   const facets: string[] = [];

@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../clock';
-import { read, type AsyncDatabase, type Queryable, type Row } from '../db/engine';
+import { read, type AsyncDatabase, type Dialect, type Queryable, type Row } from '../db/engine';
 import { GENESIS, canonicalDetails, hashEvent, type ChainEvent } from './chain';
 import type { AuditEntry } from './log';
 import { redactDetails } from './redact';
+import { COLUMNS } from './rows';
+import { facetText, searchText } from './search';
 
 /**
  * Appending to the audit log on either engine (docs/architecture.md §4, §9). Each append is one
@@ -20,12 +22,18 @@ export const AUDIT_CHAIN_LOCK = 0x4755_4152_4441_5544n;
 
 // Written once per row count, given only values: an append's cost is its statements, not building them.
 const ROWS_PER_INSERT = 200;
-const insertTexts = new Map<number, string>();
-function insertEvents(rows: number): string {
-  let text = insertTexts.get(rows);
+/** PostgreSQL's rows also carry their search text (migrations-pg 0003); SQLite's index reads its view. */
+const SEARCH_COLUMNS = { sqlite: '', postgres: ', search_facets, search_words' } as const;
+const insertTexts = new Map<string, string>();
+function insertEvents(dialect: Dialect, rows: number): string {
+  const key = `${dialect}:${rows}`;
+  let text = insertTexts.get(key);
   if (text === undefined) {
-    text = `INSERT INTO audit_events (seq, at, actor, actor_name, origin, action, target, outcome, correlation_id, details, prev_hash, hash) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
-    insertTexts.set(rows, text);
+    const row = `(${Array(dialect === 'postgres' ? 14 : 12)
+      .fill('?')
+      .join(', ')})`;
+    text = `INSERT INTO audit_events (${COLUMNS}${SEARCH_COLUMNS[dialect]}) VALUES ${Array(rows).fill(row).join(', ')}`;
+    insertTexts.set(key, text);
   }
   return text;
 }
@@ -76,13 +84,15 @@ export class AuditStore {
         const event = this.event(head, entry);
         const hash = hashEvent(head.hash, event);
         const { seq, at, actor, actorName, origin, action, target, outcome, correlationId, details } = event;
-        values.push([seq, at, actor, actorName, origin, action, target, outcome, correlationId, details, head.hash, hash]);
+        const row: unknown[] = [seq, at, actor, actorName, origin, action, target, outcome, correlationId, details, head.hash, hash];
+        if (tx.dialect === 'postgres') row.push(facetText(event), searchText(details));
+        values.push(row);
         head = { seq, hash };
       }
       // Up to 200 events per statement: on PostgreSQL each statement is a round trip.
       for (let from = 0; from < values.length; from += ROWS_PER_INSERT) {
         const rows = values.slice(from, from + ROWS_PER_INSERT);
-        await tx.execute(insertEvents(rows.length), rows.flat());
+        await tx.execute(insertEvents(tx.dialect, rows.length), rows.flat());
       }
       // SQLite's search index takes the transaction's events in one statement (migration 0005);
       // PostgreSQL's indexes the table itself.
