@@ -48,12 +48,13 @@ async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): P
   // Loaded when a command needs it, not at start: the whole core is most of the CLI's start-up cost,
   // which --help, --version and a mistyped command should not pay.
   const { createCore } = await import('@core/app');
-  // The database of a Guardian on PostgreSQL comes from the environment, as its service has it.
+  const { commandDatabase } = await import('./serve-config');
+  // The database of a Guardian on PostgreSQL comes from the environment or the configuration file, as its service has it.
   const core = await createCore({
     dataDir,
     logger: silentLogger(),
     mode: 'headless',
-    database: { url: process.env.GUARDIAN_DATABASE_URL, source: 'environment' },
+    database: commandDatabase(dataDir, { cwd: process.cwd(), env: process.env }),
   });
   try {
     return await work(core);
@@ -257,7 +258,28 @@ export function buildProgram(): Command {
   addJobCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
   addDatabaseCommands(program, dataDirOption);
+  program.hook('preAction', (_program, action) => useServeConfig(action));
   return program;
+}
+
+/**
+ * A command beside `guardian serve` works on serve's data: the configuration file GUARDIAN_CONFIG
+ * names (or the data folder's guardian.json) gives its data folder unless --data-dir does, and its
+ * database unless --database or GUARDIAN_DATABASE_URL does (withCore reads the same for the
+ * commands without a --database option). serve reads the file itself (serve-config.ts).
+ */
+async function useServeConfig(action: Command): Promise<void> {
+  const has = (name: string) => action.options.some((option) => option.attributeName() === name);
+  if (action.name() === 'serve' || !has('dataDir')) return;
+  const { commandConfig } = await import('./serve-config');
+  const config = commandConfig(action.getOptionValue('dataDir') as string, { cwd: process.cwd(), env: process.env });
+  const unset = (name: string) => {
+    const source = action.getOptionValueSource(name);
+    return source !== 'cli' && !(source === 'env' && action.getOptionValue(name));
+  };
+  const { dataDir, database } = config?.settings ?? {};
+  if (dataDir !== undefined && unset('dataDir')) action.setOptionValueWithSource('dataDir', dataDir, 'config');
+  if (database !== undefined && has('database') && unset('database')) action.setOptionValueWithSource('database', database, 'config');
 }
 
 function reportError(error: unknown): number {

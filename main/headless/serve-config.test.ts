@@ -381,3 +381,47 @@ describe.concurrent('guardian serve with a configuration file', { timeout: 90_00
     expect(result.stderr).toBe('error: /nonexistent/guardian.json: there is no such file.\nhint: Check the path given to --config or GUARDIAN_CONFIG.\n');
   });
 });
+
+// The built CLI: `guardian servers …`, `db check` beside a serve that has a configuration file.
+describe.concurrent('the other commands beside a configured serve', { timeout: 90_000 }, () => {
+  it('work on the database the data folder’s guardian.json names, unless GUARDIAN_DATABASE_URL names another', async () => {
+    const dataDir = tempDir();
+    writeConfig(dataDir, { port: 7421, database: 'sqlite:configured.db' });
+    const added = await runCli(['servers', 'add', '--data-dir', dataDir, '--name', 'web-1', '--host', 'web1.example.com']);
+    expect(added.code).toBe(0);
+    expect(existsSync(join(dataDir, 'configured.db'))).toBe(true);
+    expect(existsSync(join(dataDir, 'guardian.db'))).toBe(false);
+
+    const check = await runCli(['db', 'check', '--data-dir', dataDir, '--json']);
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ engine: 'sqlite', database: `sqlite:${join(dataDir, 'configured.db')}` });
+
+    const other = await runCli(['servers', 'list', '--data-dir', dataDir, '--json'], { env: { GUARDIAN_DATABASE_URL: `sqlite:${join(dataDir, 'other.db')}` } });
+    expect(other).toMatchObject({ code: 0, stdout: '[]\n' });
+  });
+
+  it('take the data folder from the file GUARDIAN_CONFIG names, unless --data-dir names one', async () => {
+    const dataDir = tempDir();
+    const otherDir = tempDir();
+    // Where the per-user default would be: nothing may land there.
+    const home = tempDir();
+    const env = { GUARDIAN_CONFIG: writeConfig(tempDir(), { dataDir }, 'serve.json'), XDG_DATA_HOME: home };
+    expect((await runCli(['servers', 'add', '--name', 'web-1', '--host', 'web1.example.com'], { env })).code).toBe(0);
+    expect(existsSync(join(dataDir, 'guardian.db'))).toBe(true);
+    expect(readdirSync(home)).toEqual([]);
+
+    const listed = await runCli(['servers', 'list', '--json', '--data-dir', otherDir], { env });
+    expect(listed).toMatchObject({ code: 0, stdout: '[]\n' });
+    expect(existsSync(join(otherDir, 'guardian.db'))).toBe(true);
+  });
+
+  it('refuse to run on a file that cannot be used, with exit code 78', async () => {
+    const dataDir = tempDir();
+    const file = writeConfig(dataDir, { port: 'x' });
+    const result = await runCli(['servers', 'list', '--data-dir', dataDir]);
+    expect(result).toMatchObject({ code: 78, stdout: '' });
+    expect(result.stderr).toBe(
+      `error: ${file} line 2, column 3: "port" must be a whole number from 0 to 65535, not a string.\nhint: Write numbers and true/false without quotes, and lists in [ ].\n`,
+    );
+  });
+});

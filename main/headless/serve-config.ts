@@ -421,3 +421,25 @@ export function resolveServeOptions(flags: ServeFlags, sourceOf: (option: string
   const databaseSource: DatabaseUrlSource = sources.database === 'default' ? 'flag' : (sources.database as DatabaseUrlSource);
   return { ...options, databaseSource, configFile: config?.file ?? null, sources };
 }
+
+/**
+ * For the other commands (`guardian servers list`, `db check`, …), which run beside a serve on the
+ * same data: the file GUARDIAN_CONFIG names, else the data folder's guardian.json when there is
+ * one. They take its dataDir (unless --data-dir) and database (unless GUARDIAN_DATABASE_URL or
+ * --database); the rest is serve's alone. A file that cannot be used stops them as it stops serve.
+ */
+export function commandConfig(dataDir: string | undefined, context: ResolveContext): ServeConfig | null {
+  const named = context.env.GUARDIAN_CONFIG;
+  if (named) return loadServeConfig(resolve(context.cwd, named), true, { env: context.env });
+  if (dataDir === undefined) return null;
+  const folder = resolve(context.cwd, dataDir);
+  return loadServeConfig(join(folder, CONFIG_FILE_NAME), false, { env: context.env, foundInDataDir: folder });
+}
+
+/** The database a command other than serve opens: GUARDIAN_DATABASE_URL, else the configuration file's, else the data folder's SQLite file. */
+export function commandDatabase(dataDir: string, context: ResolveContext): { url: string | undefined; source: DatabaseUrlSource } {
+  const fromEnvironment = context.env.GUARDIAN_DATABASE_URL;
+  if (fromEnvironment) return { url: fromEnvironment, source: 'environment' };
+  const url = commandConfig(dataDir, context)?.settings.database;
+  return url === undefined ? { url: undefined, source: 'environment' } : { url, source: 'config file' };
+}
