@@ -7,7 +7,7 @@ import { success, useTempCore } from '../testing/harness';
 import type { CheckResult, CheckStatus } from './check';
 import { checkTypes } from './checks';
 import { FakeTime } from '../testing/fake-time';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * What the running engine tells the UI, on a real core with fake time: check results coalesced
@@ -84,6 +84,18 @@ function listen(core: Core): Seen[] {
   return seen;
 }
 
+/**
+ * Moves fake time forward `ms`, `step` at a time, and after each step waits until the engine has
+ * written what that step's ticks handed it: on SQLite that is at once, on PostgreSQL after its round
+ * trips, which take real time the fake clock does not see.
+ */
+async function advance(core: Core, ms: number, step = 10): Promise<void> {
+  for (let left = ms; left > 0; left -= step) {
+    await time.advance(Math.min(step, left));
+    await core.health.engine.settled();
+  }
+}
+
 type ResultMessage = { results: { checkId: string; status: CheckStatus; state: string; latencyMs: number | null; at: number }[] };
 const resultMessages = (seen: Seen[]) => seen.filter((e) => e.name === 'check.result') as (Seen & { payload: ResultMessage })[];
 
@@ -97,19 +109,19 @@ describe('the running engine', () => {
     const seen = listen(core);
 
     core.health.start();
-    await time.advance(999);
+    await advance(core, 999);
     expect(record).not.toHaveBeenCalled();
     expect(transaction).not.toHaveBeenCalled();
 
-    await time.advance(1); // the first tick
+    await advance(core, 1); // the first tick
     expect(record).toHaveBeenCalledTimes(1);
     expect(record.mock.calls[0]?.[0]).toHaveLength(20);
     expect(transaction).toHaveBeenCalledTimes(1);
-    expect(sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get()).toEqual({ n: 20 });
+    expect(await rowsOf(core).get('SELECT count(*) AS n FROM health_results')).toEqual({ n: 20 });
     // The server's new status goes out at once; the results wait for the coalescing window.
     expect(seen.map((e) => e.name)).toEqual(['server.status']);
 
-    await time.advance(COALESCE_MS);
+    await advance(core, COALESCE_MS);
     const messages = resultMessages(seen);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.at).toBe(T0 + 1_000 + COALESCE_MS);
@@ -127,9 +139,9 @@ describe('the running engine', () => {
     // Every check is asked to run again every 50 ms for two seconds: 40 results per check.
     for (let step = 0; step < 40; step += 1) {
       for (const check of checks) void core.health.engine.runNow(check.id);
-      await time.advance(50);
+      await advance(core, 50);
     }
-    await time.advance(1_000);
+    await advance(core, 1_000);
 
     expect(Math.min(...fake.runs.values())).toBeGreaterThanOrEqual(40);
     const messages = resultMessages(seen);
@@ -145,8 +157,8 @@ describe('the running engine', () => {
     const last = messages.at(-1)?.payload.results ?? [];
     const port = (id: string) => 1001 + checks.findIndex((c) => c.id === id);
     expect(last.map((r) => [r.checkId, r.latencyMs]).sort()).toEqual(checks.map((c) => [c.id, fake.runs.get(port(c.id))]).sort());
-    const stored = sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get() as { n: number };
-    expect(stored.n).toBe([...fake.runs.values()].reduce((sum, n) => sum + n, 0));
+    const stored = await rowsOf(core).value('SELECT count(*) AS n FROM health_results');
+    expect(stored).toBe([...fake.runs.values()].reduce((sum, n) => sum + n, 0));
   });
 
   it('sends server.status and incident.opened / incident.resolved once per change, not once per result', async () => {
@@ -156,12 +168,12 @@ describe('the running engine', () => {
     if (!web || !ssh) throw new Error('two checks were created');
     const seen = listen(core);
     core.health.start();
-    await time.advance(100);
+    await advance(core, 100);
 
     const runThrice = async (check: Check) => {
       for (let i = 0; i < 3; i += 1) {
         void core.health.engine.runNow(check.id);
-        await time.advance(100);
+        await advance(core, 100);
       }
     };
     fake.statuses.set(1001, 'down');
@@ -172,7 +184,7 @@ describe('the running engine', () => {
     fake.statuses.set(1002, 'up');
     await runThrice(web);
     await runThrice(ssh);
-    await time.advance(1_000);
+    await advance(core, 1_000);
 
     const changes = seen
       .filter((e) => e.name !== 'check.result')

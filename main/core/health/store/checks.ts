@@ -178,10 +178,10 @@ export class CheckConfigStore {
   /** Every check with where it stands, in one query (a start at 10,000 checks takes one round trip, not 10,000). */
   /**
    * A mark of what the engine keeps in memory (checks, maintenance windows, per-server caps, the
-   * inventory: how many rows and their latest change; the monitoring settings as stored; the open
-   * incidents: how many, how many acknowledged, the latest start). It differs once any is added,
-   * changed or deleted, by this process or another: how the engine notices another process's writes
-   * where the database cannot say (PostgreSQL; SQLite's data_version does).
+   * inventory: how many rows and their latest change; the monitoring settings as stored). It
+   * differs once any is added, changed or deleted, by this process or another: how the engine
+   * notices another process's writes where the database cannot say (PostgreSQL; SQLite's
+   * data_version does).
    */
   async changeMark(): Promise<string> {
     const part = (table: string) =>
@@ -189,16 +189,9 @@ export class CheckConfigStore {
     const tables = ['checks', 'maintenance_windows', 'server_check_limits', 'servers'];
     const mark = await this.db.get(
       sql`SELECT ${sql.join(tables.map(part), sql`, `)},
-        (SELECT CAST(value AS text) FROM settings WHERE key = 'monitoring') AS monitoring,
-        (SELECT count(*) FROM incidents WHERE ended_at IS NULL) AS open_n,
-        (SELECT count(acknowledged_at) FROM incidents WHERE ended_at IS NULL) AS acknowledged_n,
-        (SELECT coalesce(max(started_at), 0) FROM incidents) AS incidents_at`,
+        (SELECT CAST(value AS text) FROM settings WHERE key = 'monitoring') AS monitoring`,
       (row) =>
-        [
-          ...tables.map((table) => `${read.number(row, `${table}_n`)}:${read.number(row, `${table}_at`)}`),
-          `${read.number(row, 'open_n')}:${read.number(row, 'acknowledged_n')}:${read.number(row, 'incidents_at')}`,
-          read.textOrNull(row, 'monitoring') ?? '',
-        ].join('|'),
+        [...tables.map((table) => `${read.number(row, `${table}_n`)}:${read.number(row, `${table}_at`)}`), read.textOrNull(row, 'monitoring') ?? ''].join('|'),
     );
     return mark ?? '';
   }
