@@ -110,11 +110,13 @@ function lineAndColumn(content: string, offset: number): { line: number; column:
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-function configError(file: string, content: string | null, problems: Located[]): AppError {
+/** The first problem in the file's order, where it is, and how many more there are. */
+function configError(file: string, content: string, problems: Located[]): AppError {
   const sorted = [...problems].sort((a, b) => a.offset - b.offset);
   const first = sorted[0];
   if (!first) throw new Error('configError needs a problem');
-  const where = content === null ? '' : (({ line, column }) => ` line ${line}, column ${column}`)(lineAndColumn(content, first.offset));
+  const { line, column } = lineAndColumn(content, first.offset);
+  const where = ` line ${line}, column ${column}`;
   const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more ${sorted.length === 2 ? 'problem' : 'problems'})` : '';
   const issues: ValidationIssue[] = sorted.map((problem) => ({ path: problem.path, message: problem.message }));
   return new AppError('CONFIG_INVALID', `${file}${where}: ${first.message}${more}`, { hint: first.hint, retryable: false, issues });
@@ -406,8 +408,7 @@ export function resolveServeOptions(flags: ServeFlags, sourceOf: (option: string
         foundInDataDir: resolve(context.cwd, flags.dataDir),
       });
 
-  const options: ServeOptions = { ...flags };
-  delete (options as ServeFlags).config;
+  const { config: _named, ...options }: ServeFlags = flags;
   const sources: Partial<Record<Setting, SettingSource>> = {};
   for (const key of SETTINGS) {
     const fromCommandLine = given(sourceOf(key), flags[key]);
