@@ -147,6 +147,10 @@ describe('reading the configuration file', () => {
     expectRefused(typo, /"prot" is not a setting of guardian serve\.$/);
     expect(typo.hint).toMatch(/^Did you mean "port" \(--port\)\?/);
 
+    const pasted = refusal(writeConfig(dir, { [urlWithPassword()]: true }));
+    expectRefused(pasted, /line 2, column 3: a name that looks like a URL is not a setting of guardian serve\.$/);
+    expect(JSON.stringify(pasted.toShape('c'))).not.toContain(PASSWORD);
+
     const stranger = refusal(writeConfig(dir, { config: 'other.json' }));
     expectRefused(stranger, /"config" is not a setting of guardian serve\.$/);
     expect(stranger.hint).toMatch(/^The settings are /);

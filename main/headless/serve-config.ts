@@ -180,16 +180,27 @@ function settingOffsets(file: string, content: string, tree: Node): Map<string, 
     if (offsets.has(name.value)) {
       throw configError(file, content, [
         {
-          message: `"${name.value}" is set twice.`,
+          message: `${nameOf(name.value)} is set twice.`,
           hint: 'Keep one of the two: JSON readers disagree on which one wins.',
           offset: name.offset,
-          path: [name.value],
+          path: looksLikeUrl(name.value) ? [] : [name.value],
         },
       ]);
     }
     offsets.set(name.value, name.offset);
   }
   return offsets;
+}
+
+/**
+ * A setting's name as a message quotes it: a name that is not one, holding "@" or "://", is a URL
+ * pasted in the wrong place, perhaps with its password, and is not repeated.
+ */
+const looksLikeUrl = (name: string) => /@|:\/\//.test(name);
+
+function nameOf(name: string): string {
+  if (looksLikeUrl(name)) return 'a name that looks like a URL';
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
 }
 
 function toKebab(name: string): string {
@@ -220,10 +231,10 @@ function unknownSetting(name: string, offset: number): Located {
   const near = closest(name);
   const known = `The settings are ${SETTINGS.join(', ')} (each flag of guardian serve, in camelCase).`;
   return {
-    message: `"${name}" is not a setting of guardian serve.`,
+    message: `${nameOf(name)} is not a setting of guardian serve.`,
     hint: near ? `Did you mean "${near}" (--${toKebab(near)})? ${known}` : known,
     offset,
-    path: [name],
+    path: looksLikeUrl(name) ? [] : [name],
   };
 }
 
