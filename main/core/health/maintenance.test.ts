@@ -4,7 +4,7 @@ import type { MaintenanceWindow } from '@shared/api/maintenance';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, useTempCore } from '../testing/harness';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * Maintenance windows as a person sets them up: a one-off window and a nightly one in a time zone
@@ -220,7 +220,7 @@ describe('the scope of a window', () => {
     await recordDown(start + MINUTE);
     await call(core, 'servers.update', { id: db.id, tags: ['db'] });
     await recordDown(start + 2 * MINUTE);
-    const rows = sqliteOf(core).prepare('SELECT at - ? AS offset, muted FROM health_results ORDER BY at').all(start);
+    const rows = await rowsOf(core).all('SELECT at - ? AS offset, muted FROM health_results ORDER BY at', start);
     expect(rows).toEqual([
       { offset: 0, muted: null },
       { offset: MINUTE, muted: 1 },
@@ -267,7 +267,7 @@ describe('creating, changing and removing windows through the API', () => {
         lagMs: 0,
       },
     ]);
-    expect(sqliteOf(core).prepare('SELECT count(*) AS n FROM health_results').get()).toEqual({ n: 1 });
+    expect(await rowsOf(core).get('SELECT count(*) AS n FROM health_results')).toEqual({ n: 1 });
     expect((await call<{ status: string }>(core, 'health.server', { id: edge.id })).status).toBe('up');
   });
 

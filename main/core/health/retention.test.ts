@@ -11,10 +11,10 @@ import type { CheckStatus } from './check';
 import { pruneHealth, type RetentionSummary } from './retention';
 import { ResultStore } from './store/results';
 import { DAY_MS, HOUR_MS } from '../clock';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
- * Retention on a real SQLite file: results and rollups written by the recorder at known ages,
+ * Retention on a real database (SQLite or PostgreSQL): results and rollups written by the recorder at known ages,
  * then the retention job run as the service runs it, and what is left is what the settings say
  * to keep. The job shows in the job list with what it removed, and it never holds the event loop
  * for the whole prune.
@@ -63,17 +63,13 @@ async function recordAt(core: Core, check: Check, at: number, status: CheckStatu
 const ago = (ms: number) => NOW - ms;
 const seqOf = (core: Core, check: Check) => core.health.registry.get(check.id).seq;
 
-function resultTimes(core: Core, check: Check): number[] {
-  return sqliteOf(core)
-    .prepare<[number], { at: number }>('SELECT at FROM health_results WHERE check_seq = ? ORDER BY at')
-    .all(seqOf(core, check))
-    .map((row) => NOW - row.at);
+async function resultTimes(core: Core, check: Check): Promise<number[]> {
+  const rows = await rowsOf(core).all<{ at: number }>('SELECT at FROM health_results WHERE check_seq = ? ORDER BY at', seqOf(core, check));
+  return rows.map((row) => NOW - row.at);
 }
 
-function rollupStarts(core: Core, check: Check): { period: number; start: number }[] {
-  return sqliteOf(core)
-    .prepare<[number], { period: number; start: number }>('SELECT period, start FROM health_rollups WHERE check_seq = ? ORDER BY period, start')
-    .all(seqOf(core, check));
+function rollupStarts(core: Core, check: Check): Promise<{ period: number; start: number }[]> {
+  return rowsOf(core).all('SELECT period, start FROM health_rollups WHERE check_seq = ? ORDER BY period, start', seqOf(core, check));
 }
 
 async function runRetention(core: Core): Promise<Job> {
@@ -112,11 +108,11 @@ describe('health retention', () => {
     // Rollups: the hour and day rows of 400 d (web, gone, down) and 399 d (gone).
     expect(job.result).toEqual({ kind: 'health.retention', checks: 4, resultsRemoved: 9, rollupsRemoved: 8, incidentsRemoved: 1 } satisfies RetentionSummary);
 
-    expect(resultTimes(core, web)).toEqual([7 * DAY_MS, 6 * DAY_MS, HOUR_MS]);
+    expect(await resultTimes(core, web)).toEqual([7 * DAY_MS, 6 * DAY_MS, HOUR_MS]);
     const rollupBefore = ago(396 * DAY_MS);
-    for (const check of [web, gone, stillDown, recent]) expect(rollupStarts(core, check).filter((r) => r.start < rollupBefore)).toEqual([]);
-    expect(rollupStarts(core, web)).toHaveLength(2 + 2 * 4); // 395 d's hour and day; the last 8 days' 4 hours (7 d and 7 d + 1 ms share one) and 4 days
-    expect(rollupStarts(core, recent)).toHaveLength(3); // two hours, one day
+    for (const check of [web, gone, stillDown, recent]) expect((await rollupStarts(core, check)).filter((r) => r.start < rollupBefore)).toEqual([]);
+    expect(await rollupStarts(core, web)).toHaveLength(2 + 2 * 4); // 395 d's hour and day; the last 8 days' 4 hours (7 d and 7 d + 1 ms share one) and 4 days
+    expect(await rollupStarts(core, recent)).toHaveLength(3); // two hours, one day
 
     const after = (await call<{ items: Incident[] }>(core, 'incidents.list', {})).items;
     expect(after.map((i) => [i.serverName, i.endedAt === null])).toEqual([
@@ -150,19 +146,22 @@ describe('health retention', () => {
     const core = env.core;
     const web = await serverWithCheck(core, 'web-1');
     const CHECKS = 3_000;
-    const sqlite = sqliteOf(core);
-    const addCheck = sqlite.prepare(
-      `INSERT INTO checks (id, server_id, name, type, config, interval_ms, timeout_ms, retries, confirm_after, paused, created_at, updated_at)
-       VALUES (?, ?, ?, 'tcp', '{"host":"10.0.0.1","port":443}', 60000, 10000, 0, 1, 0, ?, ?)`,
-    );
-    const addResult = sqlite.prepare('INSERT INTO health_results (check_seq, at, status) VALUES (?, ?, 0)');
-    sqlite.transaction(() => {
-      for (let i = 1; i < CHECKS; i += 1) {
-        const { lastInsertRowid } = addCheck.run(randomUUID(), web.serverId, `tcp ${i}`, NOW, NOW);
-        addResult.run(lastInsertRowid, ago(30 * DAY_MS));
-        addResult.run(lastInsertRowid, ago(HOUR_MS));
+    const rows = rowsOf(core);
+    // Planted in one transaction, 500 checks a statement (`paused` false on both engines), then two results each.
+    await core.data.transaction(async () => {
+      const numbers = Array.from({ length: CHECKS - 1 }, (_, i) => i + 1);
+      for (let from = 0; from < numbers.length; from += 500) {
+        const chunk = numbers.slice(from, from + 500);
+        await rows.run(
+          `INSERT INTO checks (id, server_id, name, type, config, interval_ms, timeout_ms, retries, confirm_after, paused, created_at, updated_at)
+           VALUES ${chunk.map(() => `(?, ?, ?, 'tcp', '{"host":"10.0.0.1","port":443}', 60000, 10000, 0, 1, 1 = 0, ?, ?)`).join(', ')}`,
+          ...chunk.flatMap((i) => [randomUUID(), web.serverId, `tcp ${i}`, NOW, NOW]),
+        );
       }
-    })();
+      for (const at of [ago(30 * DAY_MS), ago(HOUR_MS)]) {
+        await rows.run('INSERT INTO health_results (check_seq, at, status) SELECT seq, ?, 0 FROM checks WHERE id <> ?', at, web.id);
+      }
+    });
 
     const job = await core.health.runRetention();
     // Something else that wants the loop: a request, a tick. It counts the turns it got mid-prune.
@@ -196,9 +195,9 @@ describe('health retention', () => {
     expect(await call<MonitoringSettings>(core, 'monitoring.settings', {})).toEqual(settings);
     const second = await runRetention(core);
     expect(second.result).toMatchObject({ resultsRemoved: 1, rollupsRemoved: 2 }); // the 3-day result; the 40-day hour and day
-    expect(resultTimes(core, web)).toEqual([DAY_MS]);
-    expect(rollupStarts(core, web).every((r) => r.start >= ago(35 * DAY_MS))).toBe(true);
-    expect(rollupStarts(core, web)).toHaveLength(6); // 31 d, 3 d and 1 d: an hour and a day each
+    expect(await resultTimes(core, web)).toEqual([DAY_MS]);
+    expect((await rollupStarts(core, web)).every((r) => r.start >= ago(35 * DAY_MS))).toBe(true);
+    expect(await rollupStarts(core, web)).toHaveLength(6); // 31 d, 3 d and 1 d: an hour and a day each
 
     const refused = failure(await core.router.call(LOCAL_OWNER, 'monitoring.updateSettings', { rawRetentionDays: 0 }, CALL));
     expect(refused.code).toBe('VALIDATION_FAILED');
@@ -221,6 +220,6 @@ describe('health retention', () => {
     });
     expect(progressed).toBe(1);
     expect(summary).toMatchObject({ checks: 2, resultsRemoved: 1 });
-    expect(checks.map((check) => resultTimes(core, check).length)).toEqual([0, 1]);
+    expect(await Promise.all(checks.map(async (check) => (await resultTimes(core, check)).length))).toEqual([0, 1]);
   });
 });

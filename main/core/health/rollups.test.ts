@@ -8,10 +8,10 @@ import type { CheckStatus } from './check';
 import { FakeTime } from '../testing/fake-time';
 import { DAY_MS, HOUR_MS } from '../clock';
 import type { RunReport } from './scheduler';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
- * Rollup arithmetic through the real recorder on a real SQLite file: hand-made results over a
+ * Rollup arithmetic through the real recorder on a real database (SQLite or PostgreSQL): hand-made results over a
  * known hour go in as the engine's ticks would hand them over, and the hourly and daily rows, the
  * uptime the dashboards show and the p95 of the charts come out exact (p95 within the sketch's 5 %).
  */
@@ -87,13 +87,12 @@ interface RollupRow {
   lat_sum: number;
 }
 
-function rollups(core: Core, check: Check): RollupRow[] {
+function rollups(core: Core, check: Check): Promise<RollupRow[]> {
   const seq = core.health.registry.get(check.id).seq;
-  return sqliteOf(core)
-    .prepare<[number], RollupRow>(
-      'SELECT period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum FROM health_rollups WHERE check_seq = ? ORDER BY period, start',
-    )
-    .all(seq);
+  return rowsOf(core).all<RollupRow>(
+    'SELECT period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum FROM health_rollups WHERE check_seq = ? ORDER BY period, start',
+    seq,
+  );
 }
 
 const DOWN = [3, 17, 29, 44, 58, 71, 90];
@@ -143,13 +142,13 @@ describe('hourly and daily rollups', () => {
 
     const hourStart = T0;
     const dayStart = Math.floor(T0 / DAY_MS) * DAY_MS;
-    expect(rollups(core, check)).toEqual([
+    expect(await rollups(core, check)).toEqual([
       { period: 0, start: hourStart, ...HOUR_TOTALS },
       { period: 1, start: dayStart, ...HOUR_TOTALS },
     ]);
     // Raw results keep the muted mark; the rollups keep them out of everything but `muted`.
     const seq = core.health.registry.get(check.id).seq;
-    const muted = sqliteOf(core).prepare('SELECT at FROM health_results WHERE check_seq = ? AND muted = 1 ORDER BY at').all(seq);
+    const muted = await rowsOf(core).all('SELECT at FROM health_results WHERE check_seq = ? AND muted = 1 ORDER BY at', seq);
     expect(muted).toEqual([50, 51, 52].map((i) => ({ at: T0 + i * SPACING })));
   });
 
@@ -183,7 +182,7 @@ describe('hourly and daily rollups', () => {
     ]);
 
     const day = Math.floor(T0 / DAY_MS) * DAY_MS;
-    const rows = rollups(core, check).map(({ period, start, count, failures, degraded, lat_min, lat_max, lat_sum }) => ({
+    const rows = (await rollups(core, check)).map(({ period, start, count, failures, degraded, lat_min, lat_max, lat_sum }) => ({
       period,
       start,
       count,
@@ -213,7 +212,7 @@ describe('hourly and daily rollups', () => {
     await record(core, check, after);
     t = T0 + HOUR_MS + 60_000;
 
-    const [hour, day] = rollups(core, check);
+    const [hour, day] = await rollups(core, check);
     const totals = { ...HOUR_TOTALS, muted: 0 };
     expect(hour).toEqual({ period: 0, start: T0, ...totals });
     expect(day).toMatchObject({ period: 1, ...totals });
