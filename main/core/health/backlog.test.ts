@@ -51,9 +51,15 @@ async function start(): Promise<Core> {
   return await env.start({ clock: time, logger, health: { timers: time, random: () => 0, tickMs: 1000 } });
 }
 
+/**
+ * Moves fake time on a second at a time, and after each second waits until the engine has written
+ * what its ticks handed over: on SQLite at once, on PostgreSQL after round trips in real time, which
+ * the fake clock does not see.
+ */
 async function advance(ms: number): Promise<void> {
   for (let left = ms; left > 0; left -= 1000) {
     await time.advance(Math.min(1000, left));
+    await env.core.health.engine.settled();
   }
 }
 
