@@ -9,7 +9,7 @@ import type { Core } from '../app';
 import { deferred, FakeTime } from '../testing/fake-time';
 import { failure, success, useTempCore } from '../testing/harness';
 import { NO_PARAMS } from './tasks';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * The scheduler on a real core and database, with a clock and timers the test moves: when each
@@ -29,6 +29,11 @@ interface Opened {
   time: FakeTime;
   /** Resolves the job of the `test.slow` task started last. */
   release: () => void;
+  /**
+   * Moves the clock on, each wake the scheduler's timers start (and the runs it records) ended
+   * before time moves again: at once on SQLite, after real round trips on PostgreSQL.
+   */
+  advance: (ms: number) => Promise<void>;
 }
 
 /** A core whose clock and scheduler timers the test holds, with test tasks registered. */
@@ -83,7 +88,7 @@ async function open(startIso: string): Promise<Opened> {
       });
     },
   });
-  return { core, time, release: () => release() };
+  return { core, time, release: () => release(), advance: (ms) => time.advance(ms, () => core.schedules.idle()) };
 }
 
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
@@ -109,16 +114,16 @@ async function readable(core: Core, id: string) {
   }));
 }
 
-const setLastDue = (core: Core, id: string, at: number) => sqliteOf(core).prepare('UPDATE schedules SET last_due_at = ? WHERE id = ?').run(at, id);
+const setLastDue = (core: Core, id: string, at: number) => rowsOf(core).run('UPDATE schedules SET last_due_at = ? WHERE id = ?', at, id);
 
 describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
   it('on March 29 (02:00 → 03:00, no 02:30 that night) runs at 03:00 CEST = 01:00 UTC, the first time after the gap, once', async () => {
-    const { core, time } = await open('2026-03-27T12:00:00.000Z');
+    const { core, advance } = await open('2026-03-27T12:00:00.000Z');
     const nightly = await create(core, { name: 'nightly', cron: '30 2 * * *', timezone: 'Europe/Berlin' });
     expect(iso(nightly.nextRunAt)).toBe('2026-03-28T01:30:00.000Z');
     core.schedules.start();
 
-    await time.advance(3 * DAY);
+    await advance(3 * DAY);
 
     const runs = await readable(core, nightly.id);
     expect(runs.map((run) => run.startedAt)).toEqual([
@@ -130,11 +135,11 @@ describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
   });
 
   it('on October 25 (03:00 → 02:00, 02:30 happens twice) runs once, at the first 02:30 (CEST) = 00:30 UTC', async () => {
-    const { core, time } = await open('2026-10-23T12:00:00.000Z');
+    const { core, advance } = await open('2026-10-23T12:00:00.000Z');
     const nightly = await create(core, { name: 'nightly', cron: '30 2 * * *', timezone: 'Europe/Berlin' });
     core.schedules.start();
 
-    await time.advance(3 * DAY);
+    await advance(3 * DAY);
 
     expect((await readable(core, nightly.id)).map((run) => run.startedAt)).toEqual([
       '2026-10-24T00:30:00.000Z', // 02:30 CEST (UTC+2)
@@ -146,45 +151,45 @@ describe('daylight saving: "30 2 * * *" in Europe/Berlin, 2026', () => {
 
 describe('runs missed while Guardian was stopped', () => {
   it('with catch-up on, run once at start however many were missed, marked caught up; then on time again', async () => {
-    const { core, time } = await open('2026-01-10T12:00:00.000Z');
+    const { core, advance } = await open('2026-01-10T12:00:00.000Z');
     const daily = await create(core, { name: 'daily', cron: '0 3 * * *' });
     // Last handled three days ago: the runs of Jan 8, 9 and 10 at 03:00 were missed.
-    setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
+    await setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
 
     core.schedules.start();
-    await time.advance(0);
+    await advance(0);
     await core.schedules.idle();
 
     expect(await readable(core, daily.id)).toEqual([
       { dueAt: '2026-01-10T03:00:00.000Z', startedAt: '2026-01-10T12:00:00.000Z', outcome: 'succeeded', errorCode: null, caughtUp: true, trigger: 'schedule' },
     ]);
 
-    await time.advance(DAY);
+    await advance(DAY);
     expect((await readable(core, daily.id)).slice(1)).toEqual([
       { dueAt: '2026-01-11T03:00:00.000Z', startedAt: '2026-01-11T03:00:00.000Z', outcome: 'succeeded', errorCode: null, caughtUp: false, trigger: 'schedule' },
     ]);
   });
 
   it('with catch-up off, skip them and run at the next due time', async () => {
-    const { core, time } = await open('2026-01-10T12:00:00.000Z');
+    const { core, advance } = await open('2026-01-10T12:00:00.000Z');
     const daily = await create(core, { name: 'daily', cron: '0 3 * * *', catchUp: false });
-    setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
+    await setLastDue(core, daily.id, Date.parse('2026-01-07T03:00:00.000Z'));
 
     core.schedules.start();
-    await time.advance(HOUR);
+    await advance(HOUR);
     expect(await history(core, daily.id)).toEqual([]);
 
-    await time.advance(DAY);
+    await advance(DAY);
     expect((await readable(core, daily.id)).map((run) => [run.startedAt, run.caughtUp])).toEqual([['2026-01-11T03:00:00.000Z', false]]);
   });
 
   it('a run due less than a minute ago is on time, not caught up, even with catch-up off', async () => {
-    const { core, time } = await open('2026-01-10T03:00:30.000Z');
+    const { core, advance } = await open('2026-01-10T03:00:30.000Z');
     const daily = await create(core, { name: 'daily', cron: '0 3 * * *', catchUp: false });
-    setLastDue(core, daily.id, Date.parse('2026-01-09T03:00:00.000Z'));
+    await setLastDue(core, daily.id, Date.parse('2026-01-09T03:00:00.000Z'));
 
     core.schedules.start();
-    await time.advance(0);
+    await advance(0);
 
     expect((await readable(core, daily.id)).map((run) => [run.dueAt, run.startedAt, run.caughtUp])).toEqual([
       ['2026-01-10T03:00:00.000Z', '2026-01-10T03:00:30.000Z', false],
@@ -194,13 +199,13 @@ describe('runs missed while Guardian was stopped', () => {
 
 describe('what the history records', () => {
   it('a task that cannot start and a job that fails are failed runs with their codes; another schedule due at the same time still runs', async () => {
-    const { core, time } = await open('2026-05-04T12:00:00.000Z');
+    const { core, advance } = await open('2026-05-04T12:00:00.000Z');
     const throws = await create(core, { name: 'a-throws', task: 'test.throws', cron: '0 3 * * *' });
     const fails = await create(core, { name: 'b-fails', task: 'test.fails', cron: '0 3 * * *' });
     const ok = await create(core, { name: 'c-ok', cron: '0 3 * * *', params: { label: 'nightly' } });
     core.schedules.start();
 
-    await time.advance(DAY);
+    await advance(DAY);
 
     const at3 = { dueAt: '2026-05-05T03:00:00.000Z', startedAt: '2026-05-05T03:00:00.000Z', caughtUp: false, trigger: 'schedule' };
     expect(await readable(core, throws.id)).toEqual([{ ...at3, outcome: 'failed', errorCode: 'VAULT_LOCKED' }]);
@@ -220,7 +225,7 @@ describe('what the history records', () => {
     expect(await core.jobs.get(succeeded?.jobId ?? '')).toMatchObject({ status: 'succeeded', result: { label: 'nightly' } });
 
     // The failures stopped nothing: the next night all three run again.
-    await time.advance(DAY);
+    await advance(DAY);
     for (const schedule of [throws, fails, ok]) expect(await history(core, schedule.id)).toHaveLength(2);
 
     const { items } = await call<{ items: Schedule[] }>(core, 'schedules.list', {});
@@ -235,12 +240,14 @@ describe('what the history records', () => {
     const { core, time, release } = await open('2026-05-04T00:30:00.000Z');
     const hourly = await create(core, { name: 'hourly', task: 'test.slow', cron: '0 * * * *' });
     core.schedules.start();
+    // Each wake ended before time moves on; not idle(), which waits for the slow job too.
+    const advance = (ms: number) => time.advance(ms, () => core.schedules.woken());
 
-    await time.advance(HOUR); // 01:00 starts; 01:30 now
-    await time.advance(HOUR); // 02:00: still running
+    await advance(HOUR); // 01:00 starts; 01:30 now
+    await advance(HOUR); // 02:00: still running
     expect((await refuse(core, 'schedules.run', { id: hourly.id })).code).toBe('CONFLICT');
     release();
-    await time.advance(HOUR); // 03:00 runs again
+    await advance(HOUR); // 03:00 runs again
 
     expect((await readable(core, hourly.id)).map((run) => [run.startedAt?.slice(11, 16), run.outcome, run.errorCode])).toEqual([
       ['01:00', 'succeeded', null],
@@ -251,46 +258,46 @@ describe('what the history records', () => {
   });
 
   it('disabled schedules do not run; enabled again, they count from then (nothing caught up)', async () => {
-    const { core, time } = await open('2026-05-04T12:00:00.000Z');
+    const { core, advance } = await open('2026-05-04T12:00:00.000Z');
     const paused = await create(core, { name: 'paused', cron: '0 3 * * *', enabled: false });
     expect(paused.nextRunAt).toBeNull();
     core.schedules.start();
 
-    await time.advance(2 * DAY);
+    await advance(2 * DAY);
     expect(await history(core, paused.id)).toEqual([]);
 
     const enabled = await call<Schedule>(core, 'schedules.update', { id: paused.id, enabled: true });
     expect(iso(enabled.nextRunAt)).toBe('2026-05-07T03:00:00.000Z');
-    await time.advance(DAY);
+    await advance(DAY);
     expect((await readable(core, paused.id)).map((run) => [run.startedAt, run.caughtUp])).toEqual([['2026-05-07T03:00:00.000Z', false]]);
   });
 
   it('a schedule created or changed while the scheduler runs is picked up at once', async () => {
-    const { core, time } = await open('2026-05-04T12:00:00.000Z');
+    const { core, advance } = await open('2026-05-04T12:00:00.000Z');
     core.schedules.start();
     const soon = await create(core, { name: 'soon', cron: '5 12 * * *' });
-    await time.advance(10 * 60_000);
+    await advance(10 * 60_000);
     expect((await readable(core, soon.id)).map((run) => run.startedAt)).toEqual(['2026-05-04T12:05:00.000Z']);
 
     await call(core, 'schedules.update', { id: soon.id, cron: '20 12 * * *' });
-    await time.advance(10 * 60_000);
+    await advance(10 * 60_000);
     expect((await readable(core, soon.id)).map((run) => run.startedAt)).toEqual(['2026-05-04T12:05:00.000Z', '2026-05-04T12:20:00.000Z']);
 
     await call(core, 'schedules.delete', { id: soon.id });
-    await time.advance(DAY);
+    await advance(DAY);
     expect((await refuse(core, 'schedules.runs', { id: soon.id })).code).toBe('NOT_FOUND');
   });
 });
 
 describe('run now', () => {
   it('runs a schedule (even a disabled one) at once and returns its job; the history says who asked', async () => {
-    const { core, time } = await open('2026-05-04T12:00:00.000Z');
+    const { core, time, advance } = await open('2026-05-04T12:00:00.000Z');
     const weekly = await create(core, { name: 'weekly', cron: '0 4 * * 0', enabled: false, params: { label: 'by hand' } });
 
     const job = await call<Job>(core, 'schedules.run', { id: weekly.id });
     expect(job).toMatchObject({ kind: 'test.ok', status: 'queued', createdBy: 'system:local-owner' });
     expect(await core.jobs.waitFor(job.id)).toMatchObject({ status: 'succeeded', result: { label: 'by hand' } });
-    await time.advance(0);
+    await advance(0);
 
     expect(await history(core, weekly.id)).toEqual([
       {
@@ -404,16 +411,16 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
     ['disabled', async (core: Core, id: string) => await core.accounts.setDisabled(LOCAL_OWNER, id, true)],
     ['deleted', async (core: Core, id: string) => await core.accounts.delete(LOCAL_OWNER, id)],
   ])('an admin’s audit.verify schedule fails at its due time with PERMISSION_DENIED once the admin is %s', async (_what, change) => {
-    const { core, time } = await open('2026-05-04T12:00:00.000Z');
+    const { core, advance } = await open('2026-05-04T12:00:00.000Z');
     const { user, principal } = await account(core, 'ada', 'admin');
     const nightly = success<Schedule>(
       await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL),
     );
     core.schedules.start();
-    await time.advance(DAY);
+    await advance(DAY);
 
     await change(core, user.id);
-    await time.advance(DAY);
+    await advance(DAY);
 
     expect((await readable(core, nightly.id)).map((run) => [run.startedAt, run.outcome, run.errorCode, run.trigger])).toEqual([
       ['2026-05-05T03:00:00.000Z', 'succeeded', null, 'schedule'],
@@ -422,7 +429,7 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
   });
 
   it('an API key’s schedule stops running once the key is revoked', async () => {
-    const { core, time } = await open('2026-05-04T12:00:00.000Z');
+    const { core, advance } = await open('2026-05-04T12:00:00.000Z');
     const { key, token } = success<{ key: { id: string }; token: string }>(
       await core.router.call(LOCAL_OWNER, 'apikeys.create', { name: 'cron', role: 'admin' }, CALL),
     );
@@ -432,9 +439,9 @@ describe('a schedule runs with its creator’s rights as they are now', () => {
       await core.router.call(principal, 'schedules.create', { name: 'verify', task: 'audit.verify', cron: '0 3 * * *', timezone: 'UTC' }, CALL),
     );
     core.schedules.start();
-    await time.advance(DAY);
+    await advance(DAY);
     success(await core.router.call(LOCAL_OWNER, 'apikeys.revoke', { id: key.id }, CALL));
-    await time.advance(DAY);
+    await advance(DAY);
     expect((await readable(core, nightly.id)).map((run) => [run.outcome, run.errorCode])).toEqual([
       ['succeeded', null],
       ['failed', 'PERMISSION_DENIED'],

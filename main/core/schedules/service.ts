@@ -103,6 +103,14 @@ export class ScheduleService {
     while (this.waking || this.following.size > 0) await Promise.all([this.waking, ...this.following]);
   }
 
+  /**
+   * Resolves once the wake in progress has ended: what was due has started or been recorded, and the
+   * timer is set for the next due time. Unlike idle(), it does not wait for the jobs it started.
+   */
+  async woken(): Promise<void> {
+    while (this.waking) await this.waking;
+  }
+
   list(): Promise<Schedule[]> {
     return this.store.list();
   }

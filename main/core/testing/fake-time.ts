@@ -31,10 +31,16 @@ export class FakeTime implements Clock, Timers {
     this.pending = this.pending.filter((p) => p.id !== handle);
   }
 
-  /** Moves time forward by `ms`, firing each timer at its own instant and letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves time forward by `ms`, firing each timer at its own instant and letting promises settle
+   * after each. `between`, when given, is awaited first and after each timer too: the work a timer
+   * started on a real database (PostgreSQL's round trips take real time, which settling does not
+   * wait for) ends, and sets its next timer, before time moves on.
+   */
+  async advance(ms: number, between?: () => Promise<void>): Promise<void> {
     const target = this.current + ms;
     await settle();
+    await between?.();
     for (;;) {
       const next = this.pending.filter((p) => p.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!next) break;
@@ -42,6 +48,7 @@ export class FakeTime implements Clock, Timers {
       this.current = next.at;
       next.fn();
       await settle();
+      await between?.();
     }
     this.current = target;
   }
