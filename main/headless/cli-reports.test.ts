@@ -27,7 +27,7 @@ beforeAll(async () => {
   try {
     for (const [index, name] of NAMES.entries()) {
       const server = await seedServer(core, name, { tags: index === 2 ? ['edge'] : ['core'], environment: 'production' });
-      for (let day = 0; day < 7; day += 1) seedDay(core, server.seq, DAY0 + day * DAY_MS, { count: 60, failures: day === index ? 3 : 0, latencyMs: 12 });
+      for (let day = 0; day < 7; day += 1) await seedDay(core, server.seq, DAY0 + day * DAY_MS, { count: 60, failures: day === index ? 3 : 0, latencyMs: 12 });
     }
   } finally {
     await core.close();

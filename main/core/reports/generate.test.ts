@@ -18,11 +18,11 @@ import { resolvePeriod } from './period';
 import { ReportService } from './service';
 import { FileSink } from './sink';
 import { HOUR_MS, seedDay, seedIncident, seedRollups, seedServer } from './testing/seed';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * The report's file made in this thread: generateReport (what report-worker.ts runs) over a real
- * SQLite file seeded with known history, each type in each format, read back the way its reader
+ * database (SQLite or PostgreSQL) seeded with known history, each type in each format, read back the way its reader
  * would (a JSON parser and the schema, a CSV parser, the HTML as text, poppler on the PDF). The
  * job around it (the worker, the artifact, who may make what) is service.test.ts's.
  */
@@ -35,6 +35,8 @@ let now = START;
 const clock = { now: () => (now += 50) };
 
 const env = useTempCore({ prefix: 'guardian-generate-', scope: 'all', clock });
+/** Where the worker finds the test core's database, as createCore tells it: the SQLite file or the PostgreSQL database. */
+const location = () => ({ url: env.databaseUrl ?? `sqlite:${env.core.paths.database}`, dataDir: env.core.paths.root });
 
 const HOSTILE = '<script>alert(1)</script>';
 const FORMULA = '=HYPERLINK("http://evil.example","click")';
@@ -64,16 +66,16 @@ beforeAll(async () => {
     const at = T + day * DAY;
     // 60 results an hour, 7 days: 10,080 each. web-1: 6 an hour fail on day 3 (144); the formula
     // server: half of day 5 (720, a day under 90 %); the unicode server: 1 an hour on day 0 (24).
-    seedDay(core, web.seq, at, { count: 60, failures: day === 3 ? 6 : 0, latencyMs: 20 });
-    seedDay(core, hostile.seq, at, { count: 60, latencyMs: 40 });
-    seedDay(core, formula.seq, at, { count: 60, failures: day === 5 ? 30 : 0, latencyMs: 80 });
-    seedDay(core, unicode.seq, at, { count: 60, failures: day === 0 ? 1 : 0, latencyMs: 5 });
+    await seedDay(core, web.seq, at, { count: 60, failures: day === 3 ? 6 : 0, latencyMs: 20 });
+    await seedDay(core, hostile.seq, at, { count: 60, latencyMs: 40 });
+    await seedDay(core, formula.seq, at, { count: 60, failures: day === 5 ? 30 : 0, latencyMs: 80 });
+    await seedDay(core, unicode.seq, at, { count: 60, failures: day === 0 ? 1 : 0, latencyMs: 5 });
   }
   // idle-db: nothing counted, 30 results taken in a maintenance window.
-  seedRollups(core, idle.seq, [{ period: 1, start: T + 2 * DAY, count: 0, muted: 30 }]);
-  seedIncident(core, web.id, T + 3 * DAY, T + 3 * DAY + HOUR_MS);
+  await seedRollups(core, idle.seq, [{ period: 1, start: T + 2 * DAY, count: 0, muted: 30 }]);
+  await seedIncident(core, web.id, T + 3 * DAY, T + 3 * DAY + HOUR_MS);
   // Still open: it counts until the end of the period, two days.
-  seedIncident(core, formula.id, T + 5 * DAY, null);
+  await seedIncident(core, formula.id, T + 5 * DAY, null);
   // A server without the seeded check or any history, and a refused call for the audit summary's failures.
   await core.router.invoke(LOCAL_OWNER, 'servers.create', { name: 'bare-metal', host: '10.9.9.9', port: 2222, environment: 'development' }, { origin: 'test' });
   // The next day (the audit summary counts a day at a time and adds the days up).
@@ -82,7 +84,7 @@ beforeAll(async () => {
 
   reader = core.data;
   service = new ReportService({
-    database: { url: `sqlite:${core.paths.database}`, dataDir: core.paths.root },
+    database: location(),
     servers: core.servers,
     registry: core.health.registry,
     jobs: core.jobs,
@@ -124,7 +126,7 @@ async function taskFor(input: ReportInput, overrides: Partial<ReportTask> = {}):
   const servers = parsed.type === 'audit-summary' ? [] : await service.serversIn(parsed.scope);
   files += 1;
   return {
-    database: { url: `sqlite:${env.core.paths.database}`, dataDir: env.core.paths.root },
+    database: location(),
     path: join(scratch, `${files}-${parsed.type}.${parsed.format}`),
     input: parsed,
     period,
@@ -220,8 +222,8 @@ describe('the uptime report', () => {
     expect(report.servers.find((row) => row.name === 'idle-db')).toMatchObject({ results: 0, maintenance: 30, p95Ms: null });
     expect(report.servers.find((row) => row.name === 'bare-metal')).toMatchObject({ results: 0 });
     // Every check of a server is counted (the seeded one, and any a new server is given).
-    const checksOf = sqliteOf(env.core).prepare<[string], { n: number }>('SELECT count(*) AS n FROM checks WHERE server_id = ?');
-    for (const row of report.servers) expect(row.checks, row.name).toBe(checksOf.get(row.serverId)?.n);
+    for (const row of report.servers)
+      expect(row.checks, row.name).toBe(await rowsOf(env.core).value('SELECT count(*) AS n FROM checks WHERE server_id = ?', row.serverId));
     expect(report.servers.find((row) => row.name === 'web-1')?.checks).toBeGreaterThanOrEqual(1);
     expect(report.servers.find((row) => row.name === FORMULA)).toMatchObject({ incidents: 1, downtimeMs: 2 * DAY });
     expect(report.fleet).toMatchObject({

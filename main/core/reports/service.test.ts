@@ -13,10 +13,10 @@ import { failure, success, useTempCore } from '../testing/harness';
 import type { ReportTask } from './generate';
 import { runReportInWorker } from './run-in-worker';
 import { DAY_MS, HOUR_MS, seedDay, seedIncident, seedRollups, seedServer, type SeededServer } from './testing/seed';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
- * Reports end to end through the router on a real SQLite file: each format's file read back the
+ * Reports end to end through the router on a real database (SQLite or PostgreSQL): each format's file read back the
  * way its reader would (a CSV parser, a schema, a browser's eyes on the HTML, poppler on the PDF),
  * who may make which report, and the job's progress.
  */
@@ -47,9 +47,9 @@ beforeEach(async () => {
   ];
   for (const [index, server] of servers.entries()) {
     for (let day = 0; day < 7; day += 1)
-      seedDay(core, server.seq, T + day * DAY_MS, { count: 60, failures: day === 3 && index % 2 === 0 ? 6 : 0, latencyMs: 20 + index });
+      await seedDay(core, server.seq, T + day * DAY_MS, { count: 60, failures: day === 3 && index % 2 === 0 ? 6 : 0, latencyMs: 20 + index });
   }
-  seedIncident(core, servers[0]?.id ?? '', T + 3 * DAY_MS, T + 3 * DAY_MS + HOUR_MS);
+  await seedIncident(core, servers[0]?.id ?? '', T + 3 * DAY_MS, T + 3 * DAY_MS + HOUR_MS);
 });
 
 const principal = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role });
@@ -226,7 +226,7 @@ describe('who may make which report', () => {
     const refused = failure(await env.core.router.call(principal('viewer'), 'reports.generate', input, { origin: 'test' }));
     expect(refused.code).toBe('PERMISSION_DENIED');
     expect(refused.hint).toContain('audit:read');
-    const last = sqliteOf(env.core).prepare('SELECT action, target, outcome FROM audit_events ORDER BY seq DESC LIMIT 1').get();
+    const last = await rowsOf(env.core).get('SELECT action, target, outcome FROM audit_events ORDER BY seq DESC LIMIT 1');
     expect(last).toEqual({ action: 'reports.generate', target: 'report:audit-summary', outcome: 'PERMISSION_DENIED' });
 
     const { result } = await generate(input as ReportInput, principal('auditor'));
@@ -262,7 +262,7 @@ describe('the job', () => {
     const done = mine.map((update) => update.done);
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(result.artifact.bytes).toBe(readFileSync(env.core.artifacts.file(job).path).length);
-    expect(sqliteOf(env.core).prepare("SELECT target FROM audit_events WHERE action = 'reports.generate' ORDER BY seq DESC LIMIT 1").get()).toEqual({
+    expect(await rowsOf(env.core).get("SELECT target FROM audit_events WHERE action = 'reports.generate' ORDER BY seq DESC LIMIT 1")).toEqual({
       target: 'report:uptime',
     });
   });
@@ -270,7 +270,7 @@ describe('the job', () => {
   it('leaves no file behind when cancelled while its worker is writing', async () => {
     for (let i = 0; i < 40; i += 1) {
       const server = await seedServer(env.core, `extra-${i}`);
-      seedDay(env.core, server.seq, T, { count: 60, latencyMs: 10 });
+      await seedDay(env.core, server.seq, T, { count: 60, latencyMs: 10 });
     }
     const started = success<Job>(await env.core.router.call(LOCAL_OWNER, 'reports.generate', uptime('pdf'), { origin: 'test' }));
     // The job starts on the next turn of the event loop: listening from here misses nothing.
@@ -314,7 +314,8 @@ describe('the job', () => {
     // An unexpected failure (here: nowhere to write) is INTERNAL, its detail left to the log.
     const unwritable = {
       ...task,
-      database: { url: `sqlite:${env.core.paths.database}`, dataDir: env.dataDir },
+      // The test core's own database, on either engine.
+      database: { url: env.databaseUrl ?? `sqlite:${env.core.paths.database}`, dataDir: env.dataDir },
       path: join(scratch, 'no-such-folder', 'x.pdf'),
     };
     const failed = await env.core.jobs.waitFor(
@@ -394,13 +395,14 @@ describe('on a schedule', () => {
 
 // Rollups seeded hour by hour are what the recorder writes; this keeps the fixture honest.
 describe('the seed fixture', () => {
-  it('writes daily rows that sum their hours', () => {
+  it('writes daily rows that sum their hours', async () => {
     const server = servers[0];
     if (!server) throw new Error('no server');
-    seedRollups(env.core, server.seq, []);
-    const sums = sqliteOf(env.core)
-      .prepare('SELECT period, sum(count) AS count FROM health_rollups WHERE check_seq = ? GROUP BY period ORDER BY period')
-      .all(server.seq);
+    await seedRollups(env.core, server.seq, []);
+    const sums = await rowsOf(env.core).all(
+      'SELECT period, sum(count) AS count FROM health_rollups WHERE check_seq = ? GROUP BY period ORDER BY period',
+      server.seq,
+    );
     expect(sums).toEqual([
       { period: 0, count: 10_080 },
       { period: 1, count: 10_080 },

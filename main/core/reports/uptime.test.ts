@@ -26,7 +26,7 @@ beforeEach(async () => {
   web = await seedServer(core, 'web-1');
   db = await seedServer(core, 'db-1');
   idle = await seedServer(core, 'idle-1');
-  seedRollups(core, web.seq, [
+  await seedRollups(core, web.seq, [
     // Outside the period, or covered by a row of the other period: none of these may count.
     { period: 0, start: T + 19 * HOUR_MS, count: 50, failures: 50 },
     { period: 1, start: T, count: 150, failures: 51, muted: 7 },
@@ -40,7 +40,7 @@ beforeEach(async () => {
     { period: 1, start: T + 2 * DAY_MS, count: 300, failures: 1, degraded: 4 },
     { period: 0, start: T + 3 * DAY_MS + 3 * HOUR_MS, count: 100 },
   ]);
-  seedRollups(core, db.seq, [
+  await seedRollups(core, db.seq, [
     { period: 1, start: T + DAY_MS, count: 2000, failures: 1 },
     { period: 1, start: T + 2 * DAY_MS, count: 2000 },
   ]);
@@ -97,13 +97,13 @@ describe('uptime from rollups', () => {
 
 describe('downtime and incidents', () => {
   it('sums each incident’s overlap with the period, clipped at both edges, an open one until the end', async () => {
-    seedIncident(env.core, web.id, PERIOD.from - 2 * HOUR_MS, PERIOD.from + HOUR_MS); // 1 h inside
-    seedIncident(env.core, web.id, T + 2 * DAY_MS + 10 * HOUR_MS, T + 2 * DAY_MS + 10.5 * HOUR_MS); // 30 min
-    seedIncident(env.core, web.id, PERIOD.to - 45 * 60_000, null); // still open: 45 min inside
-    seedIncident(env.core, web.id, T - 5 * DAY_MS, T - 4 * DAY_MS); // before
-    seedIncident(env.core, web.id, PERIOD.from - HOUR_MS, PERIOD.from); // ended as the period began
-    seedIncident(env.core, web.id, PERIOD.to + HOUR_MS, PERIOD.to + 2 * HOUR_MS); // after
-    seedIncident(env.core, db.id, PERIOD.from + HOUR_MS, PERIOD.from + 2 * HOUR_MS, 'degraded');
+    await seedIncident(env.core, web.id, PERIOD.from - 2 * HOUR_MS, PERIOD.from + HOUR_MS); // 1 h inside
+    await seedIncident(env.core, web.id, T + 2 * DAY_MS + 10 * HOUR_MS, T + 2 * DAY_MS + 10.5 * HOUR_MS); // 30 min
+    await seedIncident(env.core, web.id, PERIOD.to - 45 * 60_000, null); // still open: 45 min inside
+    await seedIncident(env.core, web.id, T - 5 * DAY_MS, T - 4 * DAY_MS); // before
+    await seedIncident(env.core, web.id, PERIOD.from - HOUR_MS, PERIOD.from); // ended as the period began
+    await seedIncident(env.core, web.id, PERIOD.to + HOUR_MS, PERIOD.to + 2 * HOUR_MS); // after
+    await seedIncident(env.core, db.id, PERIOD.from + HOUR_MS, PERIOD.from + 2 * HOUR_MS, 'degraded');
 
     const result = await row(web);
     expect(result.incidents).toBe(3);
@@ -114,7 +114,7 @@ describe('downtime and incidents', () => {
 
   it('counts an open incident only until now when the period reaches into the future', async () => {
     const reader = new UptimeReader(env.core.data);
-    seedIncident(env.core, web.id, NOW - HOUR_MS, null);
+    await seedIncident(env.core, web.id, NOW - HOUR_MS, null);
     const future = { from: NOW - DAY_MS, to: NOW + DAY_MS };
     expect((await reader.row(await env.core.servers.get(web.id), future, 99.9, NOW)).downtimeMs).toBe(HOUR_MS);
   });
@@ -128,7 +128,7 @@ describe('the SLA', () => {
   });
 
   it('adds up to fleet totals over all results, not an average of percentages', async () => {
-    seedIncident(env.core, web.id, PERIOD.from + HOUR_MS, PERIOD.from + 2 * HOUR_MS);
+    await seedIncident(env.core, web.id, PERIOD.from + HOUR_MS, PERIOD.from + 2 * HOUR_MS);
     const fleet = fleetTotals([await row(web), await row(db), await row(idle)]);
     expect(fleet).toEqual({
       servers: 3,
