@@ -5,11 +5,11 @@ import type { IncidentStore } from './incidents';
 import { STATUS_CODES } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';
 import type { CheckRegistry, CheckRuntime } from './registry';
-import type { RollupAccumulator } from './rollups';
+import type { RollupAccumulator, RollupResult } from './rollups';
 import type { RunReport } from './scheduler';
 import { causeOf, stateOf, statusOfServer } from './server-status';
 import { nextCheckState, type ServerStatus } from './state';
-import type { ResultStore } from './store/results';
+import type { CheckStateWrite, ResultStore, ResultWrite } from './store/results';
 import type { UptimeIndex } from './uptime-index';
 
 /**
@@ -75,6 +75,10 @@ export class TickRecorder {
         const servers = registry.servers();
         const touched = new Set<string>();
         const saved = new Set<CheckRuntime>();
+        // The tick's rows, written below as one statement per table (store/results.ts, PG_CHUNK).
+        const rows: (Omit<ResultWrite, 'messageId'> & { message: string | null })[] = [];
+        const states: CheckStateWrite[] = [];
+        const rolled: RollupResult[] = [];
         for (const report of reports) {
           const check = registry.find(report.checkId);
           if (!check) continue; // deleted while it ran
@@ -102,15 +106,15 @@ export class TickRecorder {
           if (result.latencyMs !== null)
             check.avgLatencyMs = check.avgLatencyMs === null ? result.latencyMs : check.avgLatencyMs * (1 - EWMA) + result.latencyMs * EWMA;
           const latency = result.latencyMs === null ? null : Math.round(result.latencyMs * 10);
-          await store.writeResult(
-            check.seq,
+          rows.push({
+            seq: check.seq,
             at,
-            STATUS_CODES[result.status],
+            status: STATUS_CODES[result.status],
             latency,
-            result.status === 'up' ? null : await this.messageId(result.message),
+            message: result.status === 'up' ? null : result.message,
             muted,
-          );
-          await store.writeState({
+          });
+          states.push({
             seq: check.seq,
             state: check.record.state,
             pendingStatus: check.record.pending?.status ?? null,
@@ -123,10 +127,14 @@ export class TickRecorder {
             lastData: result.data ?? null,
             avgLatencyMs: check.avgLatencyMs,
           });
-          await rollups.add({ seq: check.seq, at, status: result.status, latencyMs: result.latencyMs, muted });
+          rolled.push({ seq: check.seq, at, status: result.status, latencyMs: result.latencyMs, muted });
           counted.push([check.seq, at, result.status, muted]);
           outcome.results.push({ check, report });
         }
+        const messageIds = await this.idsOf(rows.flatMap((row) => (row.message === null ? [] : [row.message])));
+        await store.writeResults(rows.map(({ message, ...row }) => ({ ...row, messageId: message === null ? null : (messageIds.get(message) ?? null) })));
+        await store.writeStates(states);
+        await rollups.addAll(rolled);
         await rollups.flush(this.deps.clock.now());
         await this.evaluateServers(touched, outcome, undo);
         return outcome;
@@ -224,12 +232,22 @@ export class TickRecorder {
     }
   }
 
-  private async messageId(text: string): Promise<number> {
-    const cached = this.messageIds.get(text);
-    if (cached !== undefined) return cached;
-    const id = await this.deps.store.messageId(text);
-    if (this.messageIds.size >= MESSAGE_CACHE) this.messageIds.clear();
-    this.messageIds.set(text, id);
-    return id;
+  /** The ids of a tick's messages: from the cache, the others stored (when new) and read back in one go. */
+  private async idsOf(texts: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const text of texts) {
+      if (ids.has(text)) continue;
+      const cached = this.messageIds.get(text);
+      if (cached === undefined) unknown.push(text);
+      else ids.set(text, cached);
+    }
+    if (unknown.length === 0) return ids;
+    for (const [text, id] of await this.deps.store.messageIds(unknown)) {
+      ids.set(text, id);
+      if (this.messageIds.size >= MESSAGE_CACHE) this.messageIds.clear();
+      this.messageIds.set(text, id);
+    }
+    return ids;
   }
 }

@@ -1,7 +1,7 @@
 import { DAY_MS, HOUR_MS } from '../clock';
 import type { CheckStatus } from './check';
 import { addToSketch, decodeSketch, encodeSketch, type Sketch } from './sketch';
-import type { ResultStore, RollupWrite } from './store/results';
+import { rollupKey, type ResultStore, type RollupKey, type RollupWrite, type StoredRollup } from './store/results';
 
 /**
  * Hourly and daily rollups per check (docs/architecture.md §4): count, failures (down), degraded, muted
@@ -32,10 +32,30 @@ export class RollupAccumulator {
 
   constructor(private readonly store: ResultStore) {}
 
-  /** Counts a result (inside the tick's transaction: a row from before a restart is read back first). */
-  async add(result: RollupResult): Promise<void> {
+  /**
+   * Counts a tick's results (inside its transaction): the rows they open that are not in memory
+   * (a new hour or day; a row from before a restart) are read back in one go first.
+   */
+  async addAll(results: readonly RollupResult[]): Promise<void> {
+    const missing = new Map<string, RollupKey>();
+    for (const { seq, at } of results) {
+      for (const { period, ms } of PERIODS) {
+        const start = Math.floor(at / ms) * ms;
+        const key = rollupKey(seq, period, start);
+        if (!this.open.has(key)) missing.set(key, { seq, period, start });
+      }
+    }
+    if (missing.size > 0) {
+      const stored = await this.store.readRollups([...missing.values()]);
+      for (const [key, { seq, period, start }] of missing) this.open.set(key, accOf(seq, period, start, stored.get(key)));
+    }
+    for (const result of results) this.count(result);
+  }
+
+  private count(result: RollupResult): void {
     for (const { period, ms } of PERIODS) {
-      const acc = await this.acc(result.seq, period, Math.floor(result.at / ms) * ms);
+      const acc = this.open.get(rollupKey(result.seq, period, Math.floor(result.at / ms) * ms));
+      if (!acc) continue; // read back by addAll just before
       this.dirty.add(acc);
       if (result.muted) {
         acc.muted += 1;
@@ -56,7 +76,7 @@ export class RollupAccumulator {
 
   /** Writes every row touched since the last flush (call inside the tick's transaction). */
   async flush(now: number): Promise<void> {
-    for (const acc of this.dirty) await this.store.writeRollup({ ...acc, sketch: encodeSketch(acc.sketch) });
+    await this.store.writeRollups([...this.dirty].map((acc) => ({ ...acc, sketch: encodeSketch(acc.sketch) })));
     this.dirty.clear();
     // Rows of closed hours and days are final on disk: keep only the open ones (and the last).
     for (const [key, acc] of this.open) {
@@ -78,16 +98,11 @@ export class RollupAccumulator {
   forget(seq: number): void {
     for (const [key, acc] of this.open) if (acc.seq === seq) this.open.delete(key);
   }
+}
 
-  private async acc(seq: number, period: number, start: number): Promise<Acc> {
-    const key = `${seq}:${period}:${start}`;
-    let acc = this.open.get(key);
-    if (acc) return acc;
-    const stored = await this.store.readRollup(seq, period, start);
-    acc = stored
-      ? { seq, period, start, ...stored, sketch: decodeSketch(stored.sketch) }
-      : { seq, period, start, count: 0, failures: 0, degraded: 0, muted: 0, latCount: 0, latMin: null, latMax: null, latSum: 0, sketch: new Map() };
-    this.open.set(key, acc);
-    return acc;
-  }
+/** An open row: as stored, or empty when there is none yet. */
+function accOf(seq: number, period: number, start: number, stored: StoredRollup | undefined): Acc {
+  return stored
+    ? { seq, period, start, ...stored, sketch: decodeSketch(stored.sketch) }
+    : { seq, period, start, count: 0, failures: 0, degraded: 0, muted: 0, latCount: 0, latMin: null, latMax: null, latSum: 0, sketch: new Map() };
 }
