@@ -165,14 +165,16 @@ export class JobService {
   }
 
   async cancel(id: string): Promise<Job> {
-    const job = await this.get(id);
     const entry = this.running.get(id);
+    // Asked at once, before the row is read: on PostgreSQL that read is a round trip, during which
+    // the job would go on to another batch; a job already at its end ignores the signal.
+    entry?.controller.abort();
+    const job = await this.get(id);
     if (!entry || isFinished(job)) {
       throw new AppError('CONFLICT', `Job ${id} has already finished (${job.status}).`, {
         hint: 'Only queued or running jobs can be cancelled.',
       });
     }
-    entry.controller.abort();
     return job;
   }
 
