@@ -6,7 +6,7 @@ import type { Core } from '../app';
 import { failure, setupOwner, success, tempCore, type TempCore } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
 import { deriveKey, newScryptParams, seal } from './crypto';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 const NOW = 1_767_225_600_000;
 // The cheapest cost an export file may name (import refuses weaker ones): still fast in tests.
@@ -59,7 +59,10 @@ const exportVault = async (core: Core, passphrase = EXPORT_PASSPHRASE) =>
 const importInto = (core: Core, content: string, passphrase = EXPORT_PASSPHRASE) =>
   core.router.call(LOCAL_OWNER, 'vault.import', { passphrase, content }, CALL);
 const createServer = (core: Core, name: string) => core.router.invoke(LOCAL_OWNER, 'servers.create', { name, host: `${name}.example.net` }, CALL);
-const countSecrets = (core: Core) => sqliteOf(core).prepare('SELECT count(*) FROM secrets').pluck().get() as number;
+const countSecrets = (core: Core) => rowsOf(core).value<number>('SELECT count(*) FROM secrets');
+/** Each secret's id and sealed bytes, by id: what an import must leave as it was. */
+const sealedRows = async (core: Core, text: string, ...params: unknown[]) =>
+  (await rowsOf(core).all<{ id: string; sealed: string }>(text, ...params)).map((row) => [row.id, row.sealed]);
 
 /** One secret of every kind, linked to a server of this core, tagged and named; their values by id. */
 async function plant(core: Core): Promise<Map<string, SecretValue>> {
@@ -150,14 +153,14 @@ describe('export and import', () => {
     const first = await exportVault(source);
     const target = await freshCore(OTHER_VAULT_PASSPHRASE);
     expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 4, skipped: 0 });
-    const sealed = sqliteOf(target).prepare('SELECT id, sealed FROM secrets ORDER BY id').raw().all();
+    const sealed = await sealedRows(target, 'SELECT id, sealed FROM secrets ORDER BY id');
 
     expect(success<Imported>(await importInto(target, first.content))).toMatchObject({ imported: 0, skipped: 4, droppedServerLinks: [] });
     // A later export with one more secret brings only that one.
     await source.secrets.create({ name: 'late', tags: [], serverIds: [], username: null, value: { kind: 'password', password: 'late-one' } }, 'test');
     expect(success<Imported>(await importInto(target, (await exportVault(source)).content))).toMatchObject({ imported: 1, skipped: 4 });
-    expect(countSecrets(target)).toBe(5);
-    expect(sqliteOf(target).prepare('SELECT id, sealed FROM secrets WHERE name != ? ORDER BY id').raw().all('late')).toEqual(sealed);
+    expect(await countSecrets(target)).toBe(5);
+    expect(await sealedRows(target, 'SELECT id, sealed FROM secrets WHERE name != ? ORDER BY id', 'late')).toEqual(sealed);
   });
 });
 
@@ -188,7 +191,7 @@ describe('an import that cannot be trusted imports nothing', () => {
     expect(error.code).toBe('VAULT_BAD_PASSPHRASE');
     expect(error.message).toMatch(/nothing was imported/);
     expect(error.hint).toMatch(/passphrase chosen when the export was made/);
-    expect(countSecrets(target)).toBe(1);
+    expect(await countSecrets(target)).toBe(1);
   });
 
   it.each([
@@ -254,14 +257,14 @@ describe('an import that cannot be trusted imports nothing', () => {
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
     expect(error.hint.length).toBeGreaterThan(0);
-    expect(countSecrets(target)).toBe(1);
+    expect(await countSecrets(target)).toBe(1);
   });
 
   it('a locked target refuses with VAULT_LOCKED before reading the file', async () => {
     const { content, target } = await setUp();
     target.vault.lock();
     expect(failure(await importInto(target, content)).code).toBe('VAULT_LOCKED');
-    expect(countSecrets(target)).toBe(1);
+    expect(await countSecrets(target)).toBe(1);
   });
 
   it('export and import are audited without the passphrase or the file', async () => {
@@ -269,19 +272,15 @@ describe('an import that cannot be trusted imports nothing', () => {
     failure(await importInto(target, content, 'a wrong passphrase typed'));
     success(await importInto(target, content));
     await exportVault(target, 'the second export passphrase');
-    const rows = sqliteOf(target)
-      .prepare("SELECT action, outcome, details FROM audit_events WHERE action IN ('vault.import', 'vault.export') ORDER BY seq")
-      .all() as {
-      action: string;
-      outcome: string;
-      details: string;
-    }[];
+    const rows = await rowsOf(target).all<{ action: string; outcome: string; details: string }>(
+      "SELECT action, outcome, details FROM audit_events WHERE action IN ('vault.import', 'vault.export') ORDER BY seq",
+    );
     expect(rows.map((row) => [row.action, row.outcome])).toEqual([
       ['vault.import', 'VAULT_BAD_PASSPHRASE'],
       ['vault.import', 'ok'],
       ['vault.export', 'ok'],
     ]);
-    const everything = JSON.stringify(sqliteOf(target).prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(await rowsOf(target).all('SELECT * FROM audit_events'));
     for (const text of [
       'a wrong passphrase typed',
       EXPORT_PASSPHRASE,
@@ -363,6 +362,6 @@ describe('what an import believes of a file', () => {
     expect(error.message).toMatch(/^Secret 2 in the file .*; nothing was imported\.$/);
     expect(error.hint.length).toBeGreaterThan(0);
     expect(error.issues?.map((issue) => issue.path)).toContainEqual(path);
-    expect(countSecrets(core)).toBe(0);
+    expect(await countSecrets(core)).toBe(0);
   });
 });

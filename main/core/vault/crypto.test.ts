@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
 import type { SecretValue } from '@shared/api/vault';
@@ -8,7 +6,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { CHEAP_SCRYPT, setupOwner, useTempCore } from '../testing/harness';
 import { DEFAULT_SCRYPT, deriveKey, keyFromFile, newKey, newScryptParams, open, scryptAccepted, seal } from './crypto';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf, type TestRows } from '../testing/rows';
 
 const NOW = 1_767_225_600_000;
 const PASSPHRASE = 'correct horse battery staple';
@@ -97,7 +95,7 @@ describe('tampering with the database file', () => {
     charlie: { kind: 'api_token', token: 'charlie-token-value' },
   };
 
-  /** Three secrets stored by a core that is then closed; their ids by name. */
+  /** Three secrets stored by a core that is then locked; their ids by name. */
   async function plant(): Promise<Record<string, string>> {
     const c = await start();
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
@@ -105,24 +103,22 @@ describe('tampering with the database file', () => {
     for (const [name, value] of Object.entries(VALUES)) {
       ids[name] = (await c.secrets.create({ name, tags: [], serverIds: [], username: null, value }, 'test')).id;
     }
-    await env.stop();
+    c.vault.lock();
     return ids;
   }
 
-  /** Changes rows the way someone with the file but not the key could, with a separate connection. */
-  function editFile(edit: (db: Database.Database) => void): void {
-    const db = new Database(join(env.dataDir, 'guardian.db'), { fileMustExist: true });
-    try {
-      edit(db);
-    } finally {
-      db.close();
-    }
+  /**
+   * Changes rows the way someone with the database but not the key could (the SQLite file, or a
+   * login to the PostgreSQL database): plain SQL beside the product's code. The core is closed
+   * afterwards, so the next one reads only what is stored.
+   */
+  async function editStored(edit: (rows: TestRows) => Promise<unknown>): Promise<void> {
+    await edit(rowsOf(env.core));
+    await env.stop();
   }
 
-  const sealedOf = (db: Database.Database, id: string) =>
-    Buffer.from(db.prepare('SELECT sealed FROM secrets WHERE id = ?').pluck().get(id) as string, 'base64');
-  const setSealed = (db: Database.Database, id: string, sealed: Buffer) =>
-    db.prepare('UPDATE secrets SET sealed = ? WHERE id = ?').run(sealed.toString('base64'), id);
+  const sealedOf = async (rows: TestRows, id: string) => Buffer.from((await rows.value<string>('SELECT sealed FROM secrets WHERE id = ?', id)) ?? '', 'base64');
+  const setSealed = (rows: TestRows, id: string, sealed: Buffer) => rows.run('UPDATE secrets SET sealed = ? WHERE id = ?', sealed.toString('base64'), id);
 
   async function reopenUnlocked(): Promise<Core> {
     const c = await restart();
@@ -147,9 +143,9 @@ describe('tampering with the database file', () => {
   ])('a flipped byte of the $part is refused as VAULT_INTEGRITY naming the secret; the others still open', async ({ at }) => {
     const ids = await plant();
     const alpha = ids.alpha ?? '';
-    editFile((db) => {
-      const sealed = sealedOf(db, alpha);
-      setSealed(db, alpha, flip(sealed, at(sealed)));
+    await editStored(async (rows) => {
+      const sealed = await sealedOf(rows, alpha);
+      await setSealed(rows, alpha, flip(sealed, at(sealed)));
     });
 
     const c = await reopenUnlocked();
@@ -161,11 +157,11 @@ describe('tampering with the database file', () => {
   it('swapping the sealed values of two rows is refused for both (the AAD binds id and kind)', async () => {
     const ids = await plant();
     const [alpha, bravo] = [ids.alpha ?? '', ids.bravo ?? ''];
-    editFile((db) => {
-      const a = sealedOf(db, alpha);
-      const b = sealedOf(db, bravo);
-      setSealed(db, alpha, b);
-      setSealed(db, bravo, a);
+    await editStored(async (rows) => {
+      const a = await sealedOf(rows, alpha);
+      const b = await sealedOf(rows, bravo);
+      await setSealed(rows, alpha, b);
+      await setSealed(rows, bravo, a);
     });
 
     const c = await reopenUnlocked();
@@ -177,7 +173,7 @@ describe('tampering with the database file', () => {
   it('changing a row’s kind is refused too: the value cannot be read as another kind', async () => {
     const ids = await plant();
     const charlie = ids.charlie ?? '';
-    editFile((db) => db.prepare("UPDATE secrets SET kind = 'password' WHERE id = ?").run(charlie));
+    await editStored((rows) => rows.run("UPDATE secrets SET kind = 'password' WHERE id = ?", charlie));
 
     const c = await reopenUnlocked();
     await expectIntegrityError(c, charlie, 'charlie');
@@ -186,7 +182,7 @@ describe('tampering with the database file', () => {
   it('a tampered row stops an export and a rotation with the same error, and the rotation moves nothing', async () => {
     const ids = await plant();
     const alpha = ids.alpha ?? '';
-    editFile((db) => setSealed(db, alpha, flip(sealedOf(db, alpha), 20)));
+    await editStored(async (rows) => setSealed(rows, alpha, flip(await sealedOf(rows, alpha), 20)));
 
     const c = await reopenUnlocked();
     const owner = { username: 'olivia', password: 'violet tulips at dawn' };
@@ -201,16 +197,16 @@ describe('tampering with the database file', () => {
     expect(finished.error?.code).toBe('VAULT_INTEGRITY');
     expect(finished.error?.message).toContain(alpha);
     // The failed batch was one transaction: nothing moved to the new key.
-    const generations = sqliteOf(c).prepare('SELECT DISTINCT key_generation FROM secrets').pluck().all();
+    const generations = (await rowsOf(c).all<{ key_generation: number }>('SELECT DISTINCT key_generation FROM secrets')).map((row) => row.key_generation);
     expect(generations).toEqual([1]);
     expect(await c.secrets.reveal(ids.bravo ?? '')).toEqual(VALUES.bravo);
   });
 
   it('a damaged wrapped data key is reported as VAULT_INTEGRITY at unlock, not as a wrong passphrase', async () => {
     await plant();
-    editFile((db) => {
-      const wrapped = Buffer.from(db.prepare('SELECT wrapped_dek FROM vault_state WHERE id = 1').pluck().get() as string, 'base64');
-      db.prepare('UPDATE vault_state SET wrapped_dek = ? WHERE id = 1').run(flip(wrapped, 14).toString('base64'));
+    await editStored(async (rows) => {
+      const wrapped = Buffer.from((await rows.value<string>('SELECT wrapped_dek FROM vault_state WHERE id = 1')) ?? '', 'base64');
+      await rows.run('UPDATE vault_state SET wrapped_dek = ? WHERE id = 1', flip(wrapped, 14).toString('base64'));
     });
 
     const c = await restart();
@@ -226,12 +222,12 @@ describe('a wrong passphrase', () => {
     await c.vault.init({ kind: 'passphrase', passphrase: PASSPHRASE });
     await c.secrets.create({ name: 'x', tags: [], serverIds: [], username: null, value: { kind: 'note', text: 'n' } }, 'test');
     c.vault.lock();
-    const snapshot = () => ({
-      slots: sqliteOf(c).prepare('SELECT * FROM vault_slots ORDER BY id').raw().all(),
-      state: sqliteOf(c).prepare('SELECT * FROM vault_state').raw().all(),
-      secrets: sqliteOf(c).prepare('SELECT * FROM secrets ORDER BY id').raw().all(),
+    const snapshot = async () => ({
+      slots: await rowsOf(c).all('SELECT * FROM vault_slots ORDER BY id'),
+      state: await rowsOf(c).all('SELECT * FROM vault_state'),
+      secrets: await rowsOf(c).all('SELECT * FROM secrets ORDER BY id'),
     });
-    const before = snapshot();
+    const before = await snapshot();
     t += 60_000;
 
     for (const passphrase of ['correct horse battery stapl', 'Correct horse battery staple', `${PASSPHRASE} `]) {
@@ -241,7 +237,7 @@ describe('a wrong passphrase', () => {
       expect(error.message).not.toContain(passphrase);
     }
     expect((await c.vault.status()).locked).toBe(true);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
 
     await c.vault.unlock({ kind: 'passphrase', passphrase: PASSPHRASE });
     expect((await c.vault.status()).locked).toBe(false);

@@ -10,7 +10,7 @@ import { CHEAP_SCRYPT, failure, success, useTempCore, type TestCoreOptions } fro
 import { deriveKey, newKey, open, seal, type ScryptParams } from './crypto';
 import { configuredKeyFile } from './keyfile';
 import type { OsKeyProtector } from './slots';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 // The full rotation: after a passphrase or key file leaked, its slot goes and every key above the
 // secrets is replaced, so what leaked, together with any old copy of the database, opens nothing
@@ -55,13 +55,15 @@ interface Rows {
   secrets: { id: string; kind: string; sealed: string }[];
 }
 
-/** The vault's rows as a copy of the database file holds them. */
-function copyOf(c: Core): Rows {
-  const sqlite = sqliteOf(c);
+/** The vault's rows as a copy of the database holds them (a slot's params as the JSON text stored). */
+async function copyOf(c: Core): Promise<Rows> {
+  const rows = rowsOf(c);
+  const state = await rows.get<Rows['state']>('SELECT generation, wrapped_dek, pending_generation, pending_wrapped_dek FROM vault_state');
+  if (!state) throw new Error('the vault has no state row');
   return {
-    slots: sqlite.prepare('SELECT id, kind, label, wrapped_kek, params FROM vault_slots ORDER BY id').all() as Rows['slots'],
-    state: sqlite.prepare('SELECT generation, wrapped_dek, pending_generation, pending_wrapped_dek FROM vault_state').get() as Rows['state'],
-    secrets: sqlite.prepare('SELECT id, kind, sealed FROM secrets ORDER BY id').all() as Rows['secrets'],
+    slots: await rows.all<Rows['slots'][number]>('SELECT id, kind, label, wrapped_kek, CAST(params AS TEXT) AS params FROM vault_slots ORDER BY id'),
+    state,
+    secrets: await rows.all<Rows['secrets'][number]>('SELECT id, kind, sealed FROM secrets ORDER BY id'),
   };
 }
 
@@ -113,7 +115,7 @@ async function vaultWithEverySlot(options: TestCoreOptions = {}) {
 describe('a full rotation after a leaked passphrase', () => {
   it('removes its slot, re-wraps the others, re-seals every secret: what leaked opens nothing written afterwards', async () => {
     const { c, status, planted } = await vaultWithEverySlot();
-    const old = copyOf(c);
+    const old = await copyOf(c);
     const leak = await keysFromLeak(old, LEAKED);
     expect(old.secrets.every((row) => opens(leak.dek, row.sealed, `${row.id}:${row.kind}`))).toBe(true);
 
@@ -127,7 +129,7 @@ describe('a full rotation after a leaked passphrase', () => {
     const later: SecretValue = { kind: 'note', text: 'written after the rotation' };
     planted.set((await c.secrets.create({ name: 'later', tags: [], serverIds: [], username: null, value: later }, 'test')).id, later);
 
-    const now = copyOf(c);
+    const now = await copyOf(c);
     expect(now.slots.map((slot) => slot.label).sort()).toEqual(['kept', 'laptop', 'service']);
     for (const slot of now.slots) expect(slot.wrapped_kek).not.toBe(old.slots.find((row) => row.id === slot.id)?.wrapped_kek);
     expect(now.state).toMatchObject({ generation: old.state.generation + 1, pending_generation: null, pending_wrapped_dek: null });
@@ -217,38 +219,38 @@ describe('what a full rotation refuses, changing nothing', () => {
     },
   ])('$what', async ({ input, code, message }) => {
     const { c, status } = await vaultWithEverySlot();
-    const before = copyOf(c);
+    const before = await copyOf(c);
     const error = await refused(c, 'vault.rotate', input(status));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
     expect(error.hint.length).toBeGreaterThan(0);
-    expect(copyOf(c)).toEqual(before);
+    expect(await copyOf(c)).toEqual(before);
   });
 
   it('a passphrase slot that opens, but to a key that is not this vault’s (planted in the database): the passphrase proves nothing, and nothing changes', async () => {
     const { c, status } = await vaultWithEverySlot();
     // Someone who can write the database swaps the kept slot for one the same passphrase opens, wrapping a key of their own.
     const kept = slotId(status, 'kept');
-    const row = copyOf(c).slots.find((slot) => slot.id === kept);
+    const row = (await copyOf(c)).slots.find((slot) => slot.id === kept);
     if (!row) throw new Error('no kept slot');
     const key = await deriveKey(KEPT, JSON.parse(row.params) as ScryptParams);
     const foreign = seal(key, newKey(), `guardian-vault-kek:${kept}`).toString('base64');
-    sqliteOf(c).prepare('UPDATE vault_slots SET wrapped_kek = ? WHERE id = ?').run(foreign, kept);
-    const before = copyOf(c);
+    await rowsOf(c).run('UPDATE vault_slots SET wrapped_kek = ? WHERE id = ?', foreign, kept);
+    const before = await copyOf(c);
     const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases: [{ slotId: kept, passphrase: KEPT }], dropSlots: [slotId(status, 'leaked')] });
     expect(error.code).toBe('VAULT_BAD_PASSPHRASE');
-    expect(copyOf(c)).toEqual(before);
+    expect(await copyOf(c)).toEqual(before);
   });
 
   it('a key file slot whose file this Guardian was not given, unless it is named to remove', async () => {
     const { status } = await vaultWithEverySlot();
     const c = await env.restart({ osKeys: workingKeychain(), vaultKeyFile: configuredKeyFile(writeKey('another.key')) });
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: KEPT } });
-    const before = copyOf(c);
+    const before = await copyOf(c);
     const passphrases = [{ slotId: slotId(status, 'kept'), passphrase: KEPT }];
     const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: [slotId(status, 'leaked'), slotId(status, 'laptop')] });
     expect(error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/“service” \(the key file given to this Guardian is not this slot’s\)/) });
-    expect(copyOf(c)).toEqual(before);
+    expect(await copyOf(c)).toEqual(before);
 
     const dropped = [slotId(status, 'leaked'), slotId(status, 'laptop'), slotId(status, 'service')];
     const job = await call<Job>(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: dropped });
@@ -262,11 +264,11 @@ describe('what a full rotation refuses, changing nothing', () => {
     for (const osKeys of [undefined, workingKeychain()]) {
       const c = await env.restart({ vaultKeyFile: configuredKeyFile(keyFile), ...(osKeys ? { osKeys } : {}) });
       await call(c, 'vault.unlock', { with: { kind: 'keyfile' } });
-      const before = copyOf(c);
+      const before = await copyOf(c);
       const error = await refused(c, 'vault.rotate', { scope: 'full', passphrases, dropSlots: [slotId(status, 'leaked')] });
       expect(error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/“laptop” \(the OS keychain here does not open it\)/) });
       expect(error.message).not.toMatch(/“service”|“kept”/);
-      expect(copyOf(c)).toEqual(before);
+      expect(await copyOf(c)).toEqual(before);
     }
 
     const c = await env.restart({ vaultKeyFile: configuredKeyFile(keyFile) });
@@ -280,14 +282,14 @@ describe('what a full rotation refuses, changing nothing', () => {
     const { status } = await vaultWithEverySlot();
     const c = await env.restart({ osKeys: workingKeychain() });
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: KEPT } });
-    const before = copyOf(c);
+    const before = await copyOf(c);
     const error = await refused(c, 'vault.rotate', {
       scope: 'full',
       passphrases: [{ slotId: slotId(status, 'kept'), passphrase: KEPT }],
       dropSlots: [slotId(status, 'leaked'), slotId(status, 'laptop')],
     });
     expect(error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/“service” \(no key file was given to this Guardian\)/) });
-    expect(copyOf(c)).toEqual(before);
+    expect(await copyOf(c)).toEqual(before);
   });
 
   it('while a data-key rotation has not finished', async () => {
@@ -315,13 +317,12 @@ describe('what a full rotation refuses, changing nothing', () => {
         })
       ).id,
     );
-    const rows = sqliteOf(c).prepare("SELECT outcome, details FROM audit_events WHERE action = 'vault.rotate' ORDER BY seq").all() as {
-      outcome: string;
-      details: string;
-    }[];
+    const rows = await rowsOf(c).all<{ outcome: string; details: string }>(
+      "SELECT outcome, CAST(details AS TEXT) AS details FROM audit_events WHERE action = 'vault.rotate' ORDER BY seq",
+    );
     expect(rows.map((row) => row.outcome)).toEqual(['VAULT_BAD_PASSPHRASE', 'ok']);
     expect(rows[1]?.details).toContain(slotId(status, 'leaked'));
-    const everything = JSON.stringify(sqliteOf(c).prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(await rowsOf(c).all('SELECT * FROM audit_events'));
     for (const passphrase of [KEPT, LEAKED, 'a wrong one typed']) expect(everything).not.toContain(passphrase);
   });
 });

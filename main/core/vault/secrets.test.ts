@@ -10,7 +10,7 @@ import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { CHEAP_SCRYPT, failure, RecordingSink, setupOwner, signIn, success, useTempCore, type TestCoreOptions } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 const NOW = 1_767_225_600_000;
 const MINUTE = 60_000;
@@ -122,7 +122,7 @@ describe('every kind of secret', () => {
     for (const [index, secret] of created.entries())
       expect((await c.secrets.use(secret.id, { usedBy: 'ssh', serverId: null, host: '', principal: LOCAL_OWNER })).value).toEqual(values[index]);
 
-    const stored = sqliteOf(c).prepare('SELECT sealed FROM secrets').pluck().all() as string[];
+    const stored = (await rowsOf(c).all<{ sealed: string }>('SELECT sealed FROM secrets')).map((row) => row.sealed);
     for (const value of values) {
       const material = Object.values(value).find((field) => field !== value.kind) ?? '';
       expect(stored.join('\n')).not.toContain(material.slice(0, 30));
@@ -132,13 +132,13 @@ describe('every kind of secret', () => {
   it('an updated value replaces the old one; metadata-only updates keep the sealed bytes; a kind cannot change', async () => {
     const c = await unlockedCore();
     const secret = await create(c, { name: 'db root', value: { kind: 'password', password: 'first' } });
-    const sealed = () => sqliteOf(c).prepare('SELECT sealed FROM secrets WHERE id = ?').pluck().get(secret.id);
-    const before = sealed();
+    const sealed = () => rowsOf(c).value<string>('SELECT sealed FROM secrets WHERE id = ?', secret.id);
+    const before = await sealed();
 
     success(await c.router.call(LOCAL_OWNER, 'secrets.update', { id: secret.id, name: 'db root (prod)', tags: ['prod'] }, CALL));
-    expect(sealed()).toBe(before);
+    expect(await sealed()).toBe(before);
     success(await c.router.call(LOCAL_OWNER, 'secrets.update', { id: secret.id, value: { kind: 'password', password: 'second' } }, CALL));
-    expect(sealed()).not.toBe(before);
+    expect(await sealed()).not.toBe(before);
     expect(await c.secrets.reveal(secret.id)).toEqual({ kind: 'password', password: 'second' });
 
     const changed = failure(await c.router.call(LOCAL_OWNER, 'secrets.update', { id: secret.id, value: { kind: 'note', text: 'x' } }, CALL));
@@ -375,13 +375,9 @@ describe('the audit log', () => {
     for (const secret of [pw, token, note, key]) success(await revealAs(c, owner, secret.id));
     success(await c.router.call(owner, 'secrets.delete', { id: token.id }, CALL));
 
-    const events = sqliteOf(c).prepare("SELECT action, target, outcome, actor, details FROM audit_events WHERE action LIKE 'secrets.%' ORDER BY seq").all() as {
-      action: string;
-      target: string;
-      outcome: string;
-      actor: string;
-      details: string;
-    }[];
+    const events = await rowsOf(c).all<{ action: string; target: string; outcome: string; actor: string }>(
+      "SELECT action, target, outcome, actor FROM audit_events WHERE action LIKE 'secrets.%' ORDER BY seq",
+    );
     expect(events.map(({ action, target, outcome }) => [action, target, outcome])).toEqual([
       ['secrets.create', `secret:${pw.id}`, 'ok'],
       ['secrets.create', `secret:${token.id}`, 'ok'],
@@ -398,7 +394,7 @@ describe('the audit log', () => {
     ]);
     for (const event of events) expect(event.actor).toBe(`user:${owner.id}`);
 
-    const everything = JSON.stringify(sqliteOf(c).prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(await rowsOf(c).all('SELECT * FROM audit_events'));
     for (const value of [values.password, values.token, values.note, values.updated, values.keyPassphrase]) {
       expect(everything).not.toContain(value);
     }

@@ -11,7 +11,7 @@ import { newKey, open, seal } from './crypto';
 import { configuredKeyFile } from './keyfile';
 import { ROTATE_BATCH } from './service';
 import type { OsKeyProtector } from './slots';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 const NOW = 1_767_225_600_000;
 const FIRST = 'correct horse battery staple';
@@ -58,11 +58,12 @@ async function expectIntact(c: Core, planted: Map<string, SecretValue>): Promise
   for (const [id, value] of planted) expect(await c.secrets.reveal(id)).toEqual(value);
 }
 
-const sealedColumn = (c: Core) =>
-  new Map((sqliteOf(c).prepare('SELECT id, sealed FROM secrets').raw().all() as [string, string][]).map(([id, sealed]) => [id, sealed]));
-const generations = (c: Core) => sqliteOf(c).prepare('SELECT DISTINCT key_generation FROM secrets ORDER BY 1').pluck().all();
+const sealedColumn = async (c: Core) =>
+  new Map((await rowsOf(c).all<{ id: string; sealed: string }>('SELECT id, sealed FROM secrets')).map(({ id, sealed }) => [id, sealed]));
+const generations = async (c: Core) =>
+  (await rowsOf(c).all<{ key_generation: number }>('SELECT DISTINCT key_generation FROM secrets ORDER BY 1')).map((row) => row.key_generation);
 const vaultState = (c: Core) =>
-  sqliteOf(c).prepare('SELECT generation, pending_generation AS pending FROM vault_state').get() as { generation: number; pending: number | null };
+  rowsOf(c).get<{ generation: number; pending: number | null }>('SELECT generation, pending_generation AS pending FROM vault_state');
 
 /** A keychain that works: AES with a key held by the fake "OS". */
 function workingKeychain(): OsKeyProtector & { calls: string[] } {
@@ -134,7 +135,7 @@ describe('key slots', () => {
     const c = await start({ vaultKeyFile: configuredKeyFile(keyFile('vault.key')) });
     const first = (await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } })).slots[0]?.id ?? '';
     const planted = await plant(c, 30);
-    const sealed = sealedColumn(c);
+    const sealed = await sealedColumn(c);
 
     t += 1000;
     const withFile = await call(c, 'vault.addSlot', { slot: { kind: 'keyfile' } });
@@ -180,8 +181,8 @@ describe('key slots', () => {
     expect(last.hint).toMatch(/Add another slot first/);
     expect((await c.vault.status()).slots.map((s) => s.id)).toEqual([secondSlot]);
 
-    expect(sealedColumn(c)).toEqual(sealed);
-    expect(generations(c)).toEqual([1]);
+    expect(await sealedColumn(c)).toEqual(sealed);
+    expect(await generations(c)).toEqual([1]);
     await expectIntact(c, planted);
   });
 
@@ -251,7 +252,11 @@ describe('key slots', () => {
     await refused(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: 'a wrong guess at it' } });
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: SECOND } });
 
-    const rows = sqliteOf(c).prepare("SELECT action, target, outcome FROM audit_events WHERE action LIKE 'vault.%' ORDER BY seq").raw().all();
+    const rows = (
+      await rowsOf(c).all<{ action: string; target: string; outcome: string }>(
+        "SELECT action, target, outcome FROM audit_events WHERE action LIKE 'vault.%' ORDER BY seq",
+      )
+    ).map(({ action, target, outcome }) => [action, target, outcome]);
     expect(rows).toEqual([
       ['vault.init', 'vault', 'ok'],
       ['vault.addSlot', 'vault', 'ok'],
@@ -261,7 +266,7 @@ describe('key slots', () => {
       ['vault.unlock', 'vault', 'VAULT_BAD_PASSPHRASE'],
       ['vault.unlock', 'vault', 'ok'],
     ]);
-    const everything = JSON.stringify(sqliteOf(c).prepare('SELECT * FROM audit_events').all());
+    const everything = JSON.stringify(await rowsOf(c).all('SELECT * FROM audit_events'));
     for (const passphrase of [FIRST, SECOND, 'the first passphrase, changed', 'a wrong current one', 'a wrong guess at it']) {
       expect(everything).not.toContain(passphrase);
     }
@@ -292,8 +297,8 @@ describe('rotating the data key', () => {
     const c = await start();
     await call(c, 'vault.init', { slot: { kind: 'passphrase', passphrase: FIRST } });
     const planted = await plant(c, COUNT);
-    const before = sealedColumn(c);
-    const slotsBefore = sqliteOf(c).prepare('SELECT * FROM vault_slots').all();
+    const before = await sealedColumn(c);
+    const slotsBefore = await rowsOf(c).all('SELECT * FROM vault_slots ORDER BY id');
     const progress = recordProgress(c);
 
     const job = await call<Job>(c, 'vault.rotate', {});
@@ -312,13 +317,13 @@ describe('rotating the data key', () => {
     ]);
     expect(progress.at(-1)).toMatchObject({ id: job.id, status: 'succeeded' });
 
-    const after = sealedColumn(c);
+    const after = await sealedColumn(c);
     for (const [id, sealed] of before) expect(after.get(id), id).not.toBe(sealed);
-    expect(generations(c)).toEqual([2]);
-    expect(vaultState(c)).toEqual({ generation: 2, pending: null });
+    expect(await generations(c)).toEqual([2]);
+    expect(await vaultState(c)).toEqual({ generation: 2, pending: null });
     expect((await c.vault.status()).rotation).toEqual({ inProgress: false, remaining: 0 });
     // Slots wrap the KEK, which a rotation leaves alone.
-    expect(sqliteOf(c).prepare('SELECT * FROM vault_slots').all()).toEqual(slotsBefore);
+    expect(await rowsOf(c).all('SELECT * FROM vault_slots ORDER BY id')).toEqual(slotsBefore);
 
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
@@ -326,7 +331,7 @@ describe('rotating the data key', () => {
 
     // And again: generation 3, still intact.
     await finished(c, await call<Job>(c, 'vault.rotate', {}));
-    expect(generations(c)).toEqual([3]);
+    expect(await generations(c)).toEqual([3]);
     await c.close();
     const reopened = await start();
     await reopened.vault.unlock({ kind: 'passphrase', passphrase: FIRST });
@@ -360,7 +365,7 @@ describe('rotating the data key', () => {
     }
     expect(round).toBeGreaterThan(1);
     await finished(c, job);
-    expect(generations(c)).toEqual([2]);
+    expect(await generations(c)).toEqual([2]);
     await call(c, 'vault.lock', {});
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
     await expectIntact(c, planted);
@@ -380,8 +385,8 @@ describe('rotating the data key', () => {
     const stopped = await c.jobs.waitFor(job.id);
     expect(stopped).toMatchObject({ status: 'cancelled', result: { kind: 'vault.rotate', reSealed: ROTATE_BATCH, finished: false } });
     expect((await c.vault.status()).rotation).toEqual({ inProgress: true, remaining: COUNT - ROTATE_BATCH });
-    expect(generations(c)).toEqual([1, 2]);
-    expect(vaultState(c)).toEqual({ generation: 1, pending: 2 });
+    expect(await generations(c)).toEqual([1, 2]);
+    expect(await vaultState(c)).toEqual({ generation: 1, pending: 2 });
 
     // Half-rotated: every secret opens, after a lock and after a restart.
     await call(c, 'vault.lock', {});
@@ -397,8 +402,8 @@ describe('rotating the data key', () => {
     const resumed = await call<Job>(c2, 'vault.rotate', {});
     const done = await finished(c2, resumed);
     expect(done).toMatchObject({ status: 'succeeded', result: { reSealed: COUNT - ROTATE_BATCH, finished: true } });
-    expect(generations(c2)).toEqual([2]);
-    expect(vaultState(c2)).toEqual({ generation: 2, pending: null });
+    expect(await generations(c2)).toEqual([2]);
+    expect(await vaultState(c2)).toEqual({ generation: 2, pending: null });
     await call(c2, 'vault.lock', {});
     await call(c2, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
     await expectIntact(c2, planted);
@@ -423,7 +428,7 @@ describe('rotating the data key', () => {
     await call(c, 'vault.unlock', { with: { kind: 'passphrase', passphrase: FIRST } });
     await expectIntact(c, planted);
     await finished(c, await call<Job>(c, 'vault.rotate', {}));
-    expect(generations(c)).toEqual([2]);
+    expect(await generations(c)).toEqual([2]);
     await expectIntact(c, planted);
   });
 });
