@@ -7,9 +7,10 @@ import { AuditStore } from '../audit/store';
 import { sqliteEngine } from '../db/sqlite-engine';
 import type { AsyncDatabase } from '../db/engine';
 import { createLogger, silentLogger } from '../logging/logger';
-import { failure, success, useTempCore } from '../testing/harness';
+import { failure, ON_POSTGRES, success, useTempCore } from '../testing/harness';
 import { fromFirstWrite, Router, type Handlers } from './router';
 import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 const NOW = 1_767_225_600_000;
 const VIEWER: Principal = { kind: 'user', id: 'vera', name: 'Vera', role: 'viewer' };
@@ -37,8 +38,10 @@ const env = useTempCore({ prefix: 'guardian-router-', clock, newId });
 
 const call = (name: string, input: unknown, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 
-const auditRows = () => sqliteOf(env.core).prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
-const serverCount = () => (sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get() as { n: number }).n;
+const auditRows = () => rowsOf(env.core).all<AuditRow>('SELECT * FROM audit_events ORDER BY seq');
+const serverCount = () => rowsOf(env.core).value<number>('SELECT count(*) AS n FROM servers');
+/** On PostgreSQL, how many sessions of this test's database sit inside a transaction doing nothing. */
+const IDLE_IN_TRANSACTION = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'";
 
 /**
  * A router over the real database and audit log whose handlers are only those given; any other
@@ -62,7 +65,7 @@ describe('Router', () => {
     const error = failure(await call('servers.destroyEverything', {}));
     expect(error.code).toBe('METHOD_NOT_FOUND');
     expect(error.message).toContain('servers.destroyEverything');
-    expect(auditRows()).toEqual([]);
+    expect(await auditRows()).toEqual([]);
   });
 
   it('treats names inherited from Object.prototype as unknown methods', async () => {
@@ -76,7 +79,7 @@ describe('Router', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.issues?.some((issue) => issue.message.includes('colour'))).toBe(true);
     expect(error.message).toContain('colour');
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
   });
 
   it('refuses servers.create for a viewer, writes no server, and records the refusal', async () => {
@@ -84,8 +87,8 @@ describe('Router', () => {
     expect(error.code).toBe('PERMISSION_DENIED');
     expect(error.message).toContain('viewer');
     expect(error.hint).toContain('servers:write');
-    expect(serverCount()).toBe(0);
-    expect(auditRows()).toEqual([
+    expect(await serverCount()).toBe(0);
+    expect(await auditRows()).toEqual([
       expect.objectContaining({ action: 'servers.create', actor: 'user:vera', outcome: 'PERMISSION_DENIED', correlation_id: error.correlationId }),
     ]);
     // What a viewer may do still works.
@@ -156,7 +159,7 @@ describe('Router', () => {
     failure(await call('servers.update', { id: '00000000-0000-4000-8000-0000000000ff', port: 2222 }));
     success(await call('servers.delete', { id: created.id }));
 
-    expect(auditRows().map(({ action, outcome, target, actor, origin }) => ({ action, outcome, target, actor, origin }))).toEqual([
+    expect((await auditRows()).map(({ action, outcome, target, actor, origin }) => ({ action, outcome, target, actor, origin }))).toEqual([
       { action: 'servers.create', outcome: 'ok', target: `server:${created.id}`, actor: OWNER_ACTOR, origin: 'test' },
       { action: 'servers.create', outcome: 'CONFLICT', target: null, actor: OWNER_ACTOR, origin: 'test' },
       {
@@ -175,7 +178,7 @@ describe('Router', () => {
     const job = success(await call('servers.import', { format: 'json', content, fileName: 'fleet.json' })) as { id: string };
     await env.core.jobs.waitFor(job.id);
 
-    const [row] = auditRows();
+    const [row] = await auditRows();
     expect(row).toMatchObject({ action: 'servers.import', outcome: 'ok', target: 'file:fleet.json' });
     expect(JSON.parse(row?.details ?? '{}')).toEqual({ format: 'json', content: '[redacted]', fileName: 'fleet.json', monitor: true });
   });
@@ -191,12 +194,14 @@ describe('Router', () => {
     const error = failure(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' }));
 
     expect(error.code).toBe('INTERNAL');
-    expect(serverCount()).toBe(0);
-    expect(auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', outcome: 'INTERNAL', correlation_id: error.correlationId })]);
-    // The connection is usable afterwards: no transaction was left open.
-    expect(sqliteOf(env.core).inTransaction).toBe(false);
+    expect(await serverCount()).toBe(0);
+    expect(await auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', outcome: 'INTERNAL', correlation_id: error.correlationId })]);
+    // The connection is usable afterwards: no transaction was left open (on PostgreSQL, no session of
+    // this database sits idle inside one).
+    if (ON_POSTGRES) expect(await rowsOf(env.core).value(IDLE_IN_TRANSACTION)).toBe(0);
+    else expect(sqliteOf(env.core).inTransaction).toBe(false);
     success(await call('servers.create', WEB));
-    expect(serverCount()).toBe(1);
+    expect(await serverCount()).toBe(1);
   });
 
   it('keeps an audited handler that awaits between its writes in one transaction with its event: all of it, or none', async () => {
@@ -214,14 +219,16 @@ describe('Router', () => {
     });
 
     expect(failure(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' })).code).toBe('CONFLICT');
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
     fail = false;
     success(await router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' }));
-    expect(serverCount()).toBe(2);
-    expect(auditRows().map((row) => row.outcome)).toEqual(['CONFLICT', 'ok']);
+    expect(await serverCount()).toBe(2);
+    expect((await auditRows()).map((row) => row.outcome)).toEqual(['CONFLICT', 'ok']);
   });
 
-  it('lets no other call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
+  // SQLite's writers take turns on one connection (docs/architecture.md §4); PostgreSQL's write side
+  // by side, each in a transaction of its own: the test after this one proves that side.
+  it.skipIf(ON_POSTGRES)('lets no other call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     const order: string[] = [];
@@ -248,13 +255,44 @@ describe('Router', () => {
     expect(failure(await slow).code).toBe('CONFLICT');
     success(await quick);
     expect(order).toEqual(['slow begins', 'slow fails', 'quick begins', 'quick ends']);
-    const names = sqliteOf(env.core).prepare('SELECT name FROM servers').all() as { name: string }[];
+    const names = await rowsOf(env.core).all<{ name: string }>('SELECT name FROM servers');
     expect(names.map((row) => row.name)).toEqual(['quick']);
-    expect(
-      auditRows()
-        .map((row) => row.outcome)
-        .sort(),
-    ).toEqual(['CONFLICT', 'ok']);
+    expect((await auditRows()).map((row) => row.outcome).sort()).toEqual(['CONFLICT', 'ok']);
+  });
+
+  it.runIf(ON_POSTGRES)('on PostgreSQL, lets another call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const router = routerWith({
+      'servers.create': async ({ monitor: _none, ...input }) => {
+        order.push(`${input.name} begins`);
+        const created = await env.core.servers.create(input);
+        if (input.name === 'slow') {
+          await held;
+          order.push('slow fails');
+          throw new AppError('CONFLICT', 'failed after waiting', { hint: 'a test' });
+        }
+        order.push(`${input.name} ends`);
+        return { ...created, check: null };
+      },
+    });
+    const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The quick call commits, its event with it, while the slow one still holds its transaction open.
+      success(await router.call(LOCAL_OWNER, 'servers.create', { name: 'quick', host: '10.0.0.2' }, { origin: 'test' }));
+      expect(order).toEqual(['slow begins', 'quick begins', 'quick ends']);
+      expect(await rowsOf(env.core).all('SELECT name FROM servers')).toEqual([{ name: 'quick' }]);
+    } finally {
+      release();
+    }
+    expect(failure(await slow).code).toBe('CONFLICT');
+    expect(order).toEqual(['slow begins', 'quick begins', 'quick ends', 'slow fails']);
+    const names = await rowsOf(env.core).all<{ name: string }>('SELECT name FROM servers');
+    expect(names.map((row) => row.name)).toEqual(['quick']);
+    expect((await auditRows()).map((row) => row.outcome)).toEqual(['ok', 'CONFLICT']);
+    expect(await rowsOf(env.core).value(IDLE_IN_TRANSACTION)).toBe(0);
   });
 
   it('lets other calls write while a handler marked fromFirstWrite is in its slow part, then commits its writes with its event', async () => {
@@ -271,12 +309,12 @@ describe('Router', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     success(await router.call(LOCAL_OWNER, 'servers.create', { name: 'quick', host: '10.0.0.2' }, { origin: 'test' }));
     // The quick call committed, event included, while the slow one was still waiting.
-    expect(serverCount()).toBe(1);
-    expect(auditRows().map((row) => row.outcome)).toEqual(['ok']);
+    expect(await serverCount()).toBe(1);
+    expect((await auditRows()).map((row) => row.outcome)).toEqual(['ok']);
     release();
     success(await slow);
-    expect(serverCount()).toBe(2);
-    expect(auditRows().map((row) => row.outcome)).toEqual(['ok', 'ok']);
+    expect(await serverCount()).toBe(2);
+    expect((await auditRows()).map((row) => row.outcome)).toEqual(['ok', 'ok']);
   });
 
   it('records an asynchronous audited call once it settles', async () => {
@@ -290,18 +328,18 @@ describe('Router', () => {
     const options = { origin: 'test' };
     success(await router.call(LOCAL_OWNER, 'servers.delete', { id: '00000000-0000-4000-8000-000000000001' }, options));
     expect(failure(await router.call(LOCAL_OWNER, 'servers.delete', { id: '00000000-0000-4000-8000-000000000002' }, options)).code).toBe('NOT_FOUND');
-    expect(auditRows().map((row) => row.outcome)).toEqual(['ok', 'NOT_FOUND']);
+    expect((await auditRows()).map((row) => row.outcome)).toEqual(['ok', 'NOT_FOUND']);
   });
 
   it('does not audit reads', async () => {
     const created = success(await call('servers.create', WEB)) as { id: string };
-    const before = auditRows().length;
+    const before = (await auditRows()).length;
     success(await call('servers.list', { q: 'web' }));
     success(await call('servers.get', { id: created.id }));
     success(await call('servers.facets', {}));
     success(await call('jobs.list', {}));
     success(await call('system.info', {}));
-    expect(auditRows()).toHaveLength(before);
+    expect(await auditRows()).toHaveLength(before);
   });
 
   it('answers CONFLICT for a duplicate name whatever its case, on create and on rename', async () => {
@@ -314,7 +352,7 @@ describe('Router', () => {
 
     expect(failure(await call('servers.update', { id: other.id, name: 'WEB-1' })).code).toBe('CONFLICT');
     expect((success(await call('servers.get', { id: other.id })) as { name: string }).name).toBe('db-1');
-    expect(serverCount()).toBe(2);
+    expect(await serverCount()).toBe(2);
   });
 
   it('lets invoke throw the AppError for in-process callers', async () => {
@@ -329,15 +367,15 @@ describe('Router', () => {
     expect(error).toMatchObject({ code: 'UNAUTHENTICATED', message: 'You are not signed in.' });
     expect(error.hint).toContain('Authorization: Bearer');
     expect(failure(await env.core.router.call(null, 'servers.list', {}, { origin: 'test' })).code).toBe('UNAUTHENTICATED');
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
     // The refused change is on record; the refused read, like every read, is not.
-    expect(auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', actor: 'anonymous', outcome: 'UNAUTHENTICATED', target: null })]);
+    expect(await auditRows()).toEqual([expect.objectContaining({ action: 'servers.create', actor: 'anonymous', outcome: 'UNAUTHENTICATED', target: null })]);
   });
 
   it('does not audit a refused read either', async () => {
     expect(failure(await call('audit.list', {}, VIEWER)).code).toBe('PERMISSION_DENIED');
     expect(failure(await call('servers.get', { id: 'not-a-uuid' })).code).toBe('VALIDATION_FAILED');
-    expect(auditRows()).toEqual([]);
+    expect(await auditRows()).toEqual([]);
   });
 
   it('lets a user who must change their password do only that (and sign out, or see who they are) first', async () => {
@@ -363,11 +401,10 @@ describe('Router', () => {
     expect(reached).toEqual(expect.arrayContaining(['auth.me', 'auth.logout', 'auth.changePassword', 'auth.status']));
     const error = failure(await router.call(newcomer, 'servers.create', WEB, { origin: 'test' }));
     expect(error).toMatchObject({ message: 'Your password must be changed before anything else.', hint: 'Choose a new password (auth.changePassword).' });
-    expect(
-      auditRows()
-        .filter((row) => row.action === 'servers.create')
-        .map((row) => row.outcome),
-    ).toEqual(['PASSWORD_CHANGE_REQUIRED', 'PASSWORD_CHANGE_REQUIRED']);
+    expect((await auditRows()).filter((row) => row.action === 'servers.create').map((row) => row.outcome)).toEqual([
+      'PASSWORD_CHANGE_REQUIRED',
+      'PASSWORD_CHANGE_REQUIRED',
+    ]);
   });
 
   it('takes a call without any input as an empty one', async () => {
@@ -383,14 +420,16 @@ describe('Router', () => {
     failure(await call('servers.update', null));
     failure(await call('servers.update', 'servers'));
 
-    const [long, none, text] = auditRows();
+    const [long, none, text] = await auditRows();
     expect(long).toMatchObject({ action: 'servers.update', outcome: 'VALIDATION_FAILED' });
     expect(long?.target).toBe(`server:${'x'.repeat(193)}`);
     expect(none).toMatchObject({ action: 'servers.update', outcome: 'VALIDATION_FAILED', target: null });
     expect(text).toMatchObject({ outcome: 'VALIDATION_FAILED', target: 'server:undefined' });
   });
 
-  it('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
+  // About SQLite's file-wide write lock and its busy timeout: PostgreSQL has no database-wide write
+  // lock, writers go side by side ('on PostgreSQL, lets another call write while one awaits…' above).
+  it.skipIf(ON_POSTGRES)('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
     const holder = sqliteOf(env.core);
     const impatient = new Database(holder.name, { timeout: 0 });
     const impatientData = sqliteEngine(impatient, holder.name, { closeWriter: true });
@@ -409,10 +448,10 @@ describe('Router', () => {
 
     expect(error).toMatchObject({ code: 'BUSY', retryable: true, hint: 'Try again in a moment.' });
     expect(impatient.inTransaction).toBe(false);
-    expect(serverCount()).toBe(0);
+    expect(await serverCount()).toBe(0);
     await impatientData.close();
     // Once the other writer is done, the same call goes through.
     success(await call('servers.create', WEB));
-    expect(serverCount()).toBe(1);
+    expect(await serverCount()).toBe(1);
   });
 });
