@@ -7,11 +7,11 @@ import type { Job } from '@shared/api/jobs';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { fromCsvCell } from '../csv';
-import { failure, success, useTempCore } from '../testing/harness';
+import { failure, ON_POSTGRES, success, useTempCore } from '../testing/harness';
 import { GENESIS } from './chain';
-import { storedEvent, type AuditRow } from './rows';
+import { chainRow, storedEvent } from './rows';
 import { verifyJsonLines } from './verify-file';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * The tamper-evident audit log on a real database file: every way of changing history is found
@@ -42,7 +42,18 @@ async function history(core: Core): Promise<void> {
   }
 }
 
-const sql = (core: Core, text: string) => sqliteOf(core).exec(text);
+/** Runs each statement on the core's database, as someone with the database's password could. */
+const sql = async (core: Core, ...statements: string[]) => {
+  for (const statement of statements) await rowsOf(core).run(statement);
+};
+/** The events in `where`, as the chain reads them (on PostgreSQL, jsonb details made canonical text again). */
+const chainRows = async (core: Core, where: string) =>
+  (await rowsOf(core).all(`SELECT * FROM audit_events ${where} ORDER BY seq`)).map(chainRow(core.data.dialect));
+/** An event's details as JSON text (SQLite keeps the text, PostgreSQL a jsonb value), to edit and write back. */
+const detailsText = async (core: Core, seq: number) => {
+  const details = await rowsOf(core).value(`SELECT details FROM audit_events WHERE seq = ?`, seq);
+  return typeof details === 'string' ? details : JSON.stringify(details);
+};
 
 beforeEach(async () => {
   await history(env.core);
@@ -66,21 +77,23 @@ describe('the audit chain', () => {
   });
 
   it('names an edited detail', async () => {
-    sql(env.core, `UPDATE audit_events SET details = replace(details, 'rack 2', 'rack 9') WHERE seq = 6`);
+    await rowsOf(env.core).run('UPDATE audit_events SET details = ? WHERE seq = 6', (await detailsText(env.core, 6)).replace('rack 2', 'rack 9'));
     const report = await verify(env.core);
     expect(report).toMatchObject({ intact: false, broken: { seq: 6, kind: 'edited' } });
     expect(report.summary).toBe('chain broken at event 6: event 6 was edited: its content no longer matches its hash');
   });
 
   it('names a deleted event', async () => {
-    sql(env.core, 'DELETE FROM audit_events WHERE seq = 4');
+    await sql(env.core, 'DELETE FROM audit_events WHERE seq = 4');
     expect((await verify(env.core)).broken).toMatchObject({ seq: 4, kind: 'removed', message: 'event 4 is missing: removed from the log' });
   });
 
   it('names two swapped events', async () => {
-    sql(
+    await sql(
       env.core,
-      'UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 4; UPDATE audit_events SET seq = 4 WHERE seq = -1',
+      'UPDATE audit_events SET seq = -1 WHERE seq = 3',
+      'UPDATE audit_events SET seq = 3 WHERE seq = 4',
+      'UPDATE audit_events SET seq = 4 WHERE seq = -1',
     );
     expect((await verify(env.core)).broken).toMatchObject({
       seq: 3,
@@ -90,19 +103,18 @@ describe('the audit chain', () => {
   });
 
   it('names an altered hash', async () => {
-    sql(env.core, `UPDATE audit_events SET hash = '${'f'.repeat(64)}' WHERE seq = 7`);
+    await sql(env.core, `UPDATE audit_events SET hash = '${'f'.repeat(64)}' WHERE seq = 7`);
     expect((await verify(env.core)).broken).toMatchObject({ seq: 7, kind: 'hash-altered' });
   });
 
   it('names an event rewritten and re-hashed by someone who knows the formula', async () => {
     // Re-hashing event 5 after editing it is consistent in itself; event 6 still points at the old hash.
     const { canonicalEvent, hashEvent } = await import('./chain');
-    const row = sqliteOf(env.core).prepare('SELECT * FROM audit_events WHERE seq = 5').get() as AuditRow;
+    const [row] = await chainRows(env.core, 'WHERE seq = 5');
+    if (!row) throw new Error('event 5 is missing');
     const event = { ...storedEvent(row), origin: 'forged' };
     expect(canonicalEvent(event)).toContain('"origin":"forged"');
-    sqliteOf(env.core)
-      .prepare('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5')
-      .run('forged', hashEvent(row.prev_hash ?? GENESIS, event));
+    await rowsOf(env.core).run('UPDATE audit_events SET origin = ?, hash = ? WHERE seq = 5', 'forged', hashEvent(row.prev_hash ?? GENESIS, event));
     expect((await verify(env.core)).broken).toMatchObject({ seq: 6, kind: 'relinked' });
   });
 
@@ -110,7 +122,7 @@ describe('the audit chain', () => {
     const head = (await verify(env.core)).headHash;
     await call(env.core, 'servers.create', { name: 'later', host: 'later.example.net' }, ALICE);
     expect(await verify(env.core, { expectHead: head })).toMatchObject({ intact: true, expectedHead: { hash: head, foundAt: 11 } });
-    sql(env.core, 'DELETE FROM audit_events WHERE seq >= 10');
+    await sql(env.core, 'DELETE FROM audit_events WHERE seq >= 10');
     const cut = await verify(env.core, { expectHead: head });
     expect(cut).toMatchObject({ intact: false, expectedHead: { foundAt: null } });
     expect(cut.summary).toContain('the head you kept is NOT in the chain');
@@ -119,7 +131,9 @@ describe('the audit chain', () => {
   it('chains events from two processes on one data dir into one chain', async () => {
     const { createCore } = await import('../app');
     const { silentLogger } = await import('../logging/logger');
-    const other = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless' });
+    // On PostgreSQL the two share the database rather than the data dir's file.
+    const database = env.databaseUrl ? { database: { url: env.databaseUrl, source: 'environment' as const } } : {};
+    const other = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...database });
     try {
       for (let i = 0; i < 5; i++) {
         await call(other, 'servers.create', { name: `cli-${i}`, host: `cli-${i}.example.net` });
@@ -128,7 +142,7 @@ describe('the audit chain', () => {
     } finally {
       await other.close();
     }
-    const written = (sqliteOf(env.core).prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
+    const written = await rowsOf(env.core).value('SELECT count(*) AS n FROM audit_events');
     expect(written).toBe(20);
     expect(await verify(env.core)).toMatchObject({ intact: true, events: 21 });
   });
@@ -136,17 +150,28 @@ describe('the audit chain', () => {
 
 describe('one event per change, in the same transaction', () => {
   it('leaves neither the change nor an "ok" event when the event cannot be written', async () => {
-    sql(env.core, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN new.action = 'servers.create' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    if (ON_POSTGRES) {
+      await sql(
+        env.core,
+        `CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`,
+        `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW WHEN (new.action = 'servers.create') EXECUTE FUNCTION refuse_audit()`,
+      );
+    } else {
+      await sql(
+        env.core,
+        `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN new.action = 'servers.create' BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+      );
+    }
     const refused = await env.core.router.call(ALICE, 'servers.create', { name: 'ghost', host: 'ghost.example.net' }, { origin: 'test' });
     expect(failure(refused).code).toBe('INTERNAL');
     expect(await env.core.servers.findByName('ghost')).toBeUndefined();
   });
 
   it('records a failed change with its error code and nothing changed', async () => {
-    const before = sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get();
+    const before = await rowsOf(env.core).get('SELECT count(*) AS n FROM servers');
     const duplicate = failure(await env.core.router.call(ALICE, 'servers.create', { name: 'web-1', host: 'x.example.net' }, { origin: 'test' }));
     expect(duplicate.code).toBe('CONFLICT');
-    expect(sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get()).toEqual(before);
+    expect(await rowsOf(env.core).get('SELECT count(*) AS n FROM servers')).toEqual(before);
     const page = await call<{ items: AuditEvent[] }>(env.core, 'audit.list', { limit: 1 });
     expect(page.items[0]).toMatchObject({ action: 'servers.create', outcome: 'CONFLICT' });
   });
@@ -174,7 +199,7 @@ describe('browsing', () => {
   it('combines filters with a time range and finds words written with punctuation', async () => {
     const seqs = async (filter: Record<string, unknown>) => (await call<{ items: AuditEvent[] }>(env.core, 'audit.list', filter)).items.map((e) => e.seq);
     const sixth = await call<AuditEvent>(env.core, 'audit.get', { seq: 6 });
-    sql(env.core, `UPDATE audit_events SET at = at + 60000 WHERE seq > 6`);
+    await sql(env.core, `UPDATE audit_events SET at = at + 60000 WHERE seq > 6`);
     expect(await seqs({ actor: 'alice', action: 'servers.update', to: sixth.at + 1 })).toEqual([6, 4, 2]);
     expect(await seqs({ actor: 'user:alice-1', action: 'servers.update', from: sixth.at + 1 })).toEqual([10, 8]);
     expect(await seqs({ actor: 'alice', outcome: 'ok', action: 'servers.create', before: 5 })).toEqual([3, 1]);
@@ -225,14 +250,14 @@ describe('retention', () => {
   it('removes old events at a checkpoint, and what remains still verifies', async () => {
     await call(env.core, 'audit.updateSettings', { retentionDays: 30 });
     // The first six events are made two months old.
-    sql(env.core, `UPDATE audit_events SET at = at - ${60 * 86_400_000} WHERE seq <= 6`);
+    await sql(env.core, `UPDATE audit_events SET at = at - ${60 * 86_400_000} WHERE seq <= 6`);
     // Backdating edits those events: re-hash the chain as if they had been written then.
     const { hashEvent } = await import('./chain');
-    const rows = sqliteOf(env.core).prepare('SELECT * FROM audit_events ORDER BY seq').all() as AuditRow[];
+    const rows = await chainRows(env.core, '');
     let prev = GENESIS;
     for (const row of rows) {
       const hash = hashEvent(prev, storedEvent(row));
-      sqliteOf(env.core).prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, hash, row.seq);
+      await rowsOf(env.core).run('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?', prev, hash, row.seq);
       prev = hash;
     }
     const sixth = rows[5]?.seq;
