@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApiKey } from '@shared/api/users';
 import type { Principal } from '@shared/permissions';
 import { failure, success, useTempCore } from '../testing/harness';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 const NOW = 1_767_225_600_000;
 const HOUR = 3_600_000;
@@ -19,12 +19,17 @@ beforeEach(() => {
 });
 const env = useTempCore({ prefix: 'guardian-apikeys-', clock });
 // Their accounts: a key acts for the account that made it.
-beforeEach(() => {
-  const insert = sqliteOf(env.core).prepare(
-    `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'unused', 0, 0, 0, 0, 0)`,
-  );
-  for (const { id, name, role } of [OWNER, ADMIN]) insert.run(id, name, name, role);
+beforeEach(async () => {
+  for (const { id, name, role } of [OWNER, ADMIN]) {
+    await rowsOf(env.core).run(
+      `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'unused', false, false, false, 0, 0)`,
+      id,
+      name,
+      name,
+      role,
+    );
+  }
 });
 
 const call = (principal: Principal | null, method: string, input: unknown) => env.core.router.call(principal, method, input, { origin: 'http:127.0.0.1' });
@@ -33,7 +38,7 @@ async function createKey(input: object, by: Principal = OWNER): Promise<{ key: A
   return success(await call(by, 'apikeys.create', { name: 'deploy script', role: 'operator', ...input }));
 }
 
-const keyRows = () => sqliteOf(env.core).prepare('SELECT * FROM api_keys').all() as Record<string, unknown>[];
+const keyRows = () => rowsOf(env.core).all('SELECT * FROM api_keys');
 const listed = async () => success<{ items: ApiKey[] }>(await call(OWNER, 'apikeys.list', {})).items;
 
 describe('creating an API key', () => {
@@ -42,7 +47,7 @@ describe('creating an API key', () => {
 
     expect(token).toMatch(/^gdn_[A-Za-z0-9_-]{43}$/);
     expect(key.prefix).toBe(token.slice(0, 10));
-    const [row, ...others] = keyRows();
+    const [row, ...others] = await keyRows();
     expect(others).toEqual([]);
     expect(row?.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     for (const value of Object.values(row ?? {})) expect(String(value)).not.toContain(token);
@@ -59,12 +64,12 @@ describe('creating an API key', () => {
 
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['permissions'] }] });
     expect(error.message).toContain('servers:write');
-    expect(keyRows()).toEqual([]);
+    expect(await keyRows()).toEqual([]);
   });
 
   it('refuses an expiry in the past', async () => {
     expect(failure(await call(OWNER, 'apikeys.create', { name: 'old', role: 'viewer', expiresAt: NOW - 1 })).code).toBe('VALIDATION_FAILED');
-    expect(keyRows()).toEqual([]);
+    expect(await keyRows()).toEqual([]);
   });
 
   it('never gives a key more than its creator may do', async () => {
@@ -79,7 +84,7 @@ describe('creating an API key', () => {
     expect(failure(await call(limited, 'apikeys.create', { name: 'wider', role: 'viewer' })).code).toBe('PERMISSION_DENIED');
     expect((await createKey({ role: 'admin', permissions: ['apikeys:write'] }, limited)).key.permissions).toEqual(['apikeys:write']);
     expect((await createKey({ role: 'owner' }, OWNER)).key.role).toBe('owner');
-    expect(keyRows()).toHaveLength(3);
+    expect(await keyRows()).toHaveLength(3);
   });
 });
 
@@ -144,6 +149,6 @@ describe('authenticating with an API key', () => {
     expect(success<{ items: unknown[] }>(await call(principal, 'servers.list', {})).items).toEqual([]);
     expect(failure(await call(principal, 'servers.create', { name: 'web-1', host: 'web-1.example.net' })).code).toBe('PERMISSION_DENIED');
     expect(failure(await call(principal, 'jobs.list', {})).code).toBe('PERMISSION_DENIED');
-    expect(sqliteOf(env.core).prepare('SELECT count(*) AS n FROM servers').get()).toEqual({ n: 0 });
+    expect(await rowsOf(env.core).get('SELECT count(*) AS n FROM servers')).toEqual({ n: 0 });
   });
 });

@@ -3,7 +3,7 @@ import type { UpdateChannel, UpdatesStatus, UpdateState } from '@shared/api/upda
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import { failure, success, useTempCore } from '../testing/harness';
 import { HEADLESS_UPDATES_REASON, type UpdatesControl } from './handlers';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /** The desktop's control as the core sees it, driven by hand. */
 class FakeControl implements UpdatesControl {
@@ -45,11 +45,9 @@ const env = useTempCore({ prefix: 'guardian-updates-', lazy: true });
 const call = (name: string, input: unknown = {}, principal: Principal = LOCAL_OWNER) => env.core.router.call(principal, name, input, { origin: 'test' });
 
 const auditRows = () =>
-  sqliteOf(env.core).prepare("SELECT action, outcome, target FROM audit_events WHERE action LIKE 'updates.%' ORDER BY seq").all() as {
-    action: string;
-    outcome: string;
-    target: string;
-  }[];
+  rowsOf(env.core).all<{ action: string; outcome: string; target: string }>(
+    "SELECT action, outcome, target FROM audit_events WHERE action LIKE 'updates.%' ORDER BY seq",
+  );
 
 describe('updates headless (no control)', () => {
   it('are not supported, with the reason; changing them is NOT_SUPPORTED_HERE (not retryable) with it as the hint, and audited', async () => {
@@ -62,7 +60,7 @@ describe('updates headless (no control)', () => {
     ] as const) {
       expect(failure(await call(name, input))).toMatchObject({ code: 'NOT_SUPPORTED_HERE', hint: HEADLESS_UPDATES_REASON, retryable: false });
     }
-    expect(auditRows()).toEqual([
+    expect(await auditRows()).toEqual([
       { action: 'updates.check', outcome: 'NOT_SUPPORTED_HERE', target: 'updates' },
       { action: 'updates.setChannel', outcome: 'NOT_SUPPORTED_HERE', target: 'updates' },
       { action: 'updates.install', outcome: 'NOT_SUPPORTED_HERE', target: 'updates' },
@@ -101,7 +99,7 @@ describe('updates with the desktop control', () => {
     expect(success(await call('updates.setChannel', { channel: 'beta' }))).toMatchObject({ channel: 'beta' });
     expect(failure(await call('updates.setChannel', { channel: 'nightly' })).code).toBe('VALIDATION_FAILED');
     expect(control.channel).toBe('beta');
-    expect(auditRows()).toEqual([
+    expect(await auditRows()).toEqual([
       { action: 'updates.check', outcome: 'ok', target: 'updates' },
       { action: 'updates.setChannel', outcome: 'ok', target: 'updates' },
       { action: 'updates.setChannel', outcome: 'VALIDATION_FAILED', target: 'updates' },
@@ -119,7 +117,7 @@ describe('updates with the desktop control', () => {
     control.move({ kind: 'downloaded', version: '1.4.0' });
     expect(success(await call('updates.install'))).toMatchObject({ state: { kind: 'installing', version: '1.4.0' } });
     expect(control.installs).toBe(1);
-    expect(auditRows().map((row) => row.outcome)).toEqual(['CONFLICT', 'CONFLICT', 'ok']);
+    expect((await auditRows()).map((row) => row.outcome)).toEqual(['CONFLICT', 'CONFLICT', 'ok']);
   });
 
   it('refuse a development build the same way, with its reason', async () => {
