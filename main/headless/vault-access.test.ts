@@ -11,7 +11,7 @@ import type { Core } from '@core/app';
 import { CHEAP_SCRYPT, tempCore, type TempCore } from '@core/testing/harness';
 import { configuredKeyFile } from '@core/vault/keyfile';
 import { startHttpServer, type RunningHttpServer } from './http/server';
-import { sqliteOf } from '@core/testing/sqlite-of';
+import { rowsOf } from '@core/testing/rows';
 
 // Who may open, close and empty the vault over HTTP: a core behind the real HTTP server on
 // 127.0.0.1, called with API keys and a browser session as a script or the web UI would.
@@ -93,7 +93,7 @@ async function signInAdmin(at: Served): Promise<Record<string, string>> {
 }
 
 const auditOf = (at: Served, action: string) =>
-  sqliteOf(at.core).prepare('SELECT actor, outcome FROM audit_events WHERE action = ? ORDER BY seq').all(action) as { actor: string; outcome: string }[];
+  rowsOf(at.core).all<{ actor: string; outcome: string }>('SELECT actor, outcome FROM audit_events WHERE action = ? ORDER BY seq', action);
 
 describe('vault.export over HTTP: what reveal needs', () => {
   let at: Served;
@@ -126,7 +126,7 @@ describe('vault.export over HTTP: what reveal needs', () => {
     expect(exported.body.count).toBe(1);
     expect(exported.body.content).not.toContain('the-db-root-password');
 
-    expect(auditOf(at, 'vault.export').map((row) => row.outcome)).toEqual(['PERMISSION_DENIED', 'REAUTH_REQUIRED', 'ok']);
+    expect((await auditOf(at, 'vault.export')).map((row) => row.outcome)).toEqual(['PERMISSION_DENIED', 'REAUTH_REQUIRED', 'ok']);
   });
 });
 

@@ -26,7 +26,9 @@ const CALL = { origin: 'test' } as const;
 const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
 
 const postgres = usePostgres();
-const env = useTempCore({ prefix: 'guardian-copy-', scope: 'all', lazy: true });
+// The Guardian planted is a SQLite file whatever engine the run's cores are on: the copy goes from it to
+// PostgreSQL and back, so each run proves both engines.
+const env = useTempCore({ prefix: 'guardian-copy-', scope: 'all', lazy: true, engine: 'sqlite' });
 
 const choose = (url: string): DatabaseChoice => parseDatabaseUrl(url, { dataDir: env.dataDir, cwd: env.dataDir, env: {}, source: 'environment' });
 const options = (onProgress?: (progress: CopyProgress) => void) => ({
