@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
@@ -252,6 +252,20 @@ describe.each(['sqlite', 'postgres'] as const)('the audit jobs on %s', (engine) 
     expect(rows.map((row) => ({ seq: row.seq, details: fromCsvCell(row.details ?? ''), outcome: row.outcome }))).toEqual(
       [1, 3, 4].map((n) => ({ seq: String(n), details: canonicalDetails({ ...DETAILS, n }), outcome: 'ok' })),
     );
+  });
+
+  it('leaves no file, and no error after it, when cancelled before its first row', async () => {
+    const db = await fresh();
+    await writer(db).append(1, 2);
+    const artifactsDir = join(engines.folder, 'artifacts');
+    const { controller, job } = jobContext();
+    controller.abort();
+    // The file is still opening when the export gives up: its folder goes only once the file is closed.
+    const error = await exportEvents({ data: db, artifacts: new Artifacts(artifactsDir), clock: { now: () => T0 } }, 'job-cancelled', {}, 'jsonl', job).catch(
+      (cause: unknown) => cause,
+    );
+    expect(error).toMatchObject({ code: 'CANCELLED', message: 'The export was cancelled.' });
+    expect(existsSync(join(artifactsDir, 'job-cancelled'))).toBe(false);
   });
 
   // Two nodes on one PostgreSQL may both run their nightly prune while others append: each prune

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { sql } from 'drizzle-orm';
 import { stringify } from 'csv-stringify/sync';
 import { AppError } from '@shared/api/errors';
@@ -58,7 +59,11 @@ export async function exportEvents(
       artifact: draft.commit(format === 'csv' ? 'text/csv' : 'application/x-ndjson', 'audit:read'),
     };
   } catch (error) {
+    // The file may still be opening (a cancel or a shutdown before the first row): wait until the
+    // stream has closed before removing its folder, or the open fails in a removed folder with an
+    // error nobody listens to, which takes the whole process down.
     out.destroy();
+    await finished(out).catch(() => undefined);
     draft.discard();
     throw error;
   }
