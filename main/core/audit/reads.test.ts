@@ -6,6 +6,7 @@ import { jsonParam, read, type AsyncDatabase, type Queryable } from '../db/engin
 import { useEngines } from '../testing/engines';
 import { canonicalDetails } from './chain';
 import { getAuditEvent, listAuditEvents } from './reads';
+import { indexCopiedEvents } from './store';
 import { facetText, searchText } from './search';
 
 /**
@@ -124,22 +125,23 @@ const insert = (event: Planted) =>
       VALUES (${event.seq}, ${event.at}, ${event.actor}, ${event.actorName}, ${'api'}, ${event.action}, ${event.target}, ${event.outcome},
               ${`c-${event.seq}`}, ${jsonParam(event.details)}, ${`prev-${event.seq}`}, ${`hash-${event.seq}`})`;
 
-/** On PostgreSQL, the search text the audit store writes with each event (migrations-pg 0003), as it computes it. */
+/** On PostgreSQL, the search vectors the audit store writes with each event (migrations-pg 0003), from the text it computes. */
 const withSearchText = (event: Planted) =>
-  sql`UPDATE audit_events SET search_facets = ${facetText(event)}, search_words = ${searchText(canonicalDetails(event.details))} WHERE seq = ${event.seq}`;
+  sql`UPDATE audit_events SET search_facets = to_tsvector('simple', ${facetText(event)}),
+      search_words = to_tsvector('simple', ${searchText(canonicalDetails(event.details))}) WHERE seq = ${event.seq}`;
 
 /**
- * Rows written straight to the table, and on SQLite into its search index as the audit log does
- * (migration 0005). On PostgreSQL with their search text as the store writes it, unless `textless`:
- * rows written before migrations-pg 0003 or copied in, which its indexes read through 0002's functions.
+ * Rows written straight to the table, then indexed for search: as the audit log writes them, or
+ * with `copied` as `guardian db copy` indexes what it wrote (indexCopiedEvents: on PostgreSQL
+ * through migrations-pg 0002's functions, as the migration that added the vectors did too).
  */
-async function plant(database: AsyncDatabase, events: readonly Planted[], textless = false): Promise<void> {
+async function plant(database: AsyncDatabase, events: readonly Planted[], copied = false): Promise<void> {
   await database.transaction(async (tx) => {
     for (const event of events) {
       await tx.run(insert(event));
-      if (tx.dialect === 'postgres' && !textless) await tx.run(withSearchText(event));
+      if (tx.dialect === 'postgres' && !copied) await tx.run(withSearchText(event));
     }
-    if (tx.dialect === 'sqlite') await tx.run(sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source`);
+    if (tx.dialect === 'sqlite' || copied) await indexCopiedEvents(tx);
   });
 }
 
@@ -196,18 +198,18 @@ const CASES: [string, AuditFilter, number[]][] = [
 
 const seqs = (page: { items: { seq: number }[] }) => page.items.map((event) => event.seq);
 
-/** The runs: SQLite, PostgreSQL with the search text the store writes, and PostgreSQL rows without it. */
-type Run = 'sqlite' | 'postgres' | 'postgres, rows without search text';
+/** The runs: SQLite, PostgreSQL with the search vectors the store writes, and PostgreSQL rows indexed as a copy indexes them. */
+type Run = 'sqlite' | 'postgres' | 'postgres, rows indexed as a copy';
 
 /** Each run's answers, kept to compare them at the end. */
-const answers: Record<Run, Record<string, number[]>> = { sqlite: {}, postgres: {}, 'postgres, rows without search text': {} };
+const answers: Record<Run, Record<string, number[]>> = { sqlite: {}, postgres: {}, 'postgres, rows indexed as a copy': {} };
 
-describe.each(['sqlite', 'postgres', 'postgres, rows without search text'] as const)('audit reads on %s', (run: Run) => {
+describe.each(['sqlite', 'postgres', 'postgres, rows indexed as a copy'] as const)('audit reads on %s', (run: Run) => {
   let database: AsyncDatabase;
 
   beforeAll(async () => {
     database = await ENGINES[run === 'sqlite' ? 'sqlite' : 'postgres']();
-    await plant(database, EVENTS, run === 'postgres, rows without search text');
+    await plant(database, EVENTS, run === 'postgres, rows indexed as a copy');
   });
 
   afterAll(async () => {
@@ -269,13 +271,13 @@ describe.each(['sqlite', 'postgres', 'postgres, rows without search text'] as co
 });
 
 describe('audit reads on both engines', () => {
-  it('every filter found the same events on SQLite and PostgreSQL, with and without the search text written', () => {
+  it('every filter found the same events on SQLite and PostgreSQL, rows indexed as the audit log or a copy indexes them', () => {
     expect(Object.keys(answers.postgres)).toHaveLength(CASES.length);
     expect(answers.postgres).toEqual(answers.sqlite);
-    expect(answers['postgres, rows without search text']).toEqual(answers.sqlite);
+    expect(answers['postgres, rows indexed as a copy']).toEqual(answers.sqlite);
   });
 
-  it("the search text Guardian writes is the text PostgreSQL's functions compute for a row without it", async () => {
+  it("the search text Guardian writes is the text PostgreSQL's functions compute for a copied row", async () => {
     const database = await ENGINES.postgres();
     try {
       const samples = [
@@ -353,6 +355,7 @@ describe('audit search on PostgreSQL', () => {
             SELECT 1000 + n, 10000 + n, 'user:bulk', 'bulk user', 'api', 'servers.update', 'server:' || (n % 50), 'ok', 'c', jsonb_build_object('n', n, 'word', 'common')
             FROM generate_series(1, 4000) AS n`,
       );
+      await indexCopiedEvents(database);
       await database.run(sql`ANALYZE audit_events`);
       const indexes = await database.all(sql`SELECT indexname FROM pg_indexes WHERE tablename = 'audit_events' ORDER BY indexname`, (row) =>
         read.text(row, 'indexname'),

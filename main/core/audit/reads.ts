@@ -13,10 +13,9 @@ import { facetTokens, searchExpression, searchText, searchWords } from './search
  *
  * - SQLite: one FTS5 MATCH over `audit_search` (migration 0005, main/core/audit/search.ts), which
  *   then drives the query in sequence order;
- * - PostgreSQL: two GIN indexes on expressions of `audit_events` (migrations-pg 0002, 0003): the facets,
- *   the same tokens as SQLite's (a letter and the value's UTF-8 in hex), and the details' words,
- *   both written with each event (main/core/audit/search.ts).
- *   The expressions below are the indexes' own, word for word, or the planner would not use them.
+ * - PostgreSQL: two tsvector columns of `audit_events` with a GIN index each (migrations-pg 0003),
+ *   written with each event (main/core/audit/search.ts): the facets, the same tokens as SQLite's
+ *   (a letter and the value's UTF-8 in hex), and the details' words.
  */
 
 export type AuditPage = AuditFilter & { before?: number | undefined; limit: number };
@@ -27,11 +26,9 @@ function auditEvent(dialect: Dialect): (row: Row) => AuditEvent {
   return (row) => toAuditEvent(chained(row));
 }
 
-/** The index expressions of migrations-pg 0003_audit_search_text.sql: the row's search text, or for a row without it, 0002's functions. */
-const PG_FACETS = sql.raw(
-  "to_tsvector('simple', coalesce(audit_events.search_facets, guardian_audit_facets(audit_events.action, audit_events.actor, audit_events.actor_name, audit_events.target, audit_events.outcome)))",
-);
-const PG_DETAILS = sql.raw("to_tsvector('simple', coalesce(audit_events.search_words, guardian_search_words(audit_events.details::text)))");
+/** The search vectors of migrations-pg 0003_audit_search_text.sql, each with a GIN index. */
+const PG_FACETS = sql.raw('audit_events.search_facets');
+const PG_DETAILS = sql.raw('audit_events.search_words');
 
 /** Where a filtered read runs: tables, conditions and the sequence column to bound and order by. */
 export interface Plan {

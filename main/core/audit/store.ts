@@ -22,22 +22,36 @@ export const AUDIT_CHAIN_LOCK = 0x4755_4152_4441_5544n;
 
 // Written once per row count, given only values: an append's cost is its statements, not building them.
 const ROWS_PER_INSERT = 200;
-/** PostgreSQL's rows also carry their search text (migrations-pg 0003); SQLite's index reads its view. */
+/** PostgreSQL's rows also carry their search vectors, made from text Guardian computes (migrations-pg 0003); SQLite's index reads its view. */
 const SEARCH_COLUMNS = { sqlite: '', postgres: ', search_facets, search_words' } as const;
 const insertTexts = new Map<string, string>();
 function insertEvents(dialect: Dialect, rows: number): string {
   const key = `${dialect}:${rows}`;
   let text = insertTexts.get(key);
   if (text === undefined) {
-    const row = `(${Array(dialect === 'postgres' ? 14 : 12)
-      .fill('?')
-      .join(', ')})`;
+    const row = `(${Array(12).fill('?').join(', ')}${dialect === 'postgres' ? ", to_tsvector('simple', ?), to_tsvector('simple', ?)" : ''})`;
     text = `INSERT INTO audit_events (${COLUMNS}${SEARCH_COLUMNS[dialect]}) VALUES ${Array(rows).fill(row).join(', ')}`;
     insertTexts.set(key, text);
   }
   return text;
 }
 const INDEX_EVENTS = 'INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source WHERE seq > ? AND seq <= ?';
+
+/**
+ * Indexes for search the events a copy wrote straight to the table (`guardian db copy`): SQLite's
+ * FTS5 index takes them from its view (migration 0005), PostgreSQL's vectors come from the
+ * functions of migrations-pg 0002, which compute the text the audit log writes with each event.
+ */
+export async function indexCopiedEvents(tx: Queryable): Promise<void> {
+  if (tx.dialect === 'sqlite') {
+    await tx.run(sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source`);
+    return;
+  }
+  await tx.run(sql`UPDATE audit_events SET
+    search_facets = to_tsvector('simple', guardian_audit_facets(action, actor, actor_name, target, outcome)),
+    search_words = to_tsvector('simple', guardian_search_words(details::text))
+    WHERE search_facets IS NULL`);
+}
 
 /**
  * Takes the chain's lock for the rest of `tx`: every writer of the chain (appends, a prune's

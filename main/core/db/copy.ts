@@ -2,6 +2,7 @@ import { is, sql, type SQL } from 'drizzle-orm';
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
 import { AppError } from '@shared/api/errors';
 import { canonicalDetails, ChainWalker, GENESIS } from '../audit/chain';
+import { indexCopiedEvents } from '../audit/store';
 import type { Logger } from '../logging/logger';
 import type { DatabaseChoice } from './database-url';
 import { read, type AsyncDatabase, type Queryable, type Row } from './engine';
@@ -167,8 +168,8 @@ export async function copyDatabase(
           }
         }
         if (to.engine === 'postgres') await resetIdentities(tx, tables);
-        // SQLite's audit search index is filled by the audit log as it writes; a copy fills it once.
-        else await tx.run(sql`INSERT INTO audit_search (rowid, facets, details) SELECT seq, facets, details FROM audit_search_source`);
+        // The audit log indexes its events for search as it writes them; a copy indexes them once.
+        await indexCopiedEvents(tx);
       }),
     );
 

@@ -55,11 +55,11 @@ async function versionOf(pool: pg.Pool): Promise<number> {
   return rows[0]?.version ?? -1;
 }
 
-/** Columns a hand-written migration adds that the drizzle schema leaves out, as this engine's alone (the audit log's search text, migrations-pg 0003). */
+/** Columns a hand-written migration adds that the drizzle schema leaves out, as this engine's alone (the audit log's search vectors, migrations-pg 0003). */
 const HAND_MADE_COLUMNS: Record<string, { name: string; type: string; nullable: 'YES' | 'NO' }[]> = {
   audit_events: [
-    { name: 'search_facets', type: 'text', nullable: 'YES' },
-    { name: 'search_words', type: 'text', nullable: 'YES' },
+    { name: 'search_facets', type: 'tsvector', nullable: 'YES' },
+    { name: 'search_words', type: 'tsvector', nullable: 'YES' },
   ],
 };
 
