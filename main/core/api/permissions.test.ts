@@ -1,14 +1,13 @@
-import { cpSync } from 'node:fs';
-import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventList, methodList, methods, type MethodName } from '@shared/api';
 import type { UpdateChannel, UpdatesStatus } from '@shared/api/updates';
 import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '@shared/permissions';
 import { hashPassword } from '../auth/passwords';
 import { totpCode as codeFor } from '../auth/totp';
+import type { Core } from '../app';
 import { CHEAP_ARGON2, RecordingSink, tempCore, useTempCore, type TempCore, type TestCoreOptions } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
-import { sqliteOf } from '../testing/sqlite-of';
+import { rowsOf } from '../testing/rows';
 
 /**
  * Who may call what, written out by hand from the issue: the router's answers must match it for
@@ -324,20 +323,27 @@ const CALL = { origin: 'test' } as const;
 let passwordHash: string;
 
 let planted = 0;
-const insertUser = (sqlite: Database.Database, id: string, username: string, role: Role) =>
-  sqlite
-    .prepare(
-      `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0)`,
-    )
-    .run(id, username, username, role, passwordHash);
-const insertSession = (sqlite: Database.Database, id: string, userId: string) =>
-  sqlite
-    .prepare(
-      `INSERT INTO sessions (id, user_id, token_hash, csrf_token, origin, user_agent, created_at, last_seen_at, expires_at)
-       VALUES (?, ?, ?, 'csrf', 'test', 'test', ?, ?, ?)`,
-    )
-    .run(id, userId, `hash-${id}`, Date.now(), Date.now(), Date.now() + 3_600_000);
+const insertUser = (core: Core, id: string, username: string, role: Role) =>
+  rowsOf(core).run(
+    `INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, totp_enabled, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, false, false, false, 0, 0)`,
+    id,
+    username,
+    username,
+    role,
+    passwordHash,
+  );
+const insertSession = (core: Core, id: string, userId: string) =>
+  rowsOf(core).run(
+    `INSERT INTO sessions (id, user_id, token_hash, csrf_token, origin, user_agent, created_at, last_seen_at, expires_at)
+     VALUES (?, ?, ?, 'csrf', 'test', 'test', ?, ?, ?)`,
+    id,
+    userId,
+    `hash-${id}`,
+    Date.now(),
+    Date.now(),
+    Date.now() + 3_600_000,
+  );
 
 /**
  * What a call finds stored before it: the same for every role, so it is made once per file in a
@@ -360,21 +366,23 @@ const plantings = new Map<Planting, { dir: TempCore; stored: Stored }>();
 async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored: Stored }> {
   const dir = await tempCore({ prefix: `guardian-permissions-${planting}-`, ...desktopParts() });
   const { core } = dir;
-  const sqlite = sqliteOf(core);
   const owner = LOCAL_OWNER;
   for (const each of ROLES) {
-    insertUser(sqlite, principalOf(each).id, `the-${each}`, each);
-    insertSession(sqlite, `${each}-session`, principalOf(each).id);
+    await insertUser(core, principalOf(each).id, `the-${each}`, each);
+    await insertSession(core, `${each}-session`, principalOf(each).id);
   }
   const server = await core.router.invoke(owner, 'servers.create', { name: 'seeded', host: 'seeded.example.net' }, CALL);
   const userId = '00000000-0000-4000-8000-000000000001';
-  insertUser(sqlite, userId, 'seeded', 'viewer');
+  await insertUser(core, userId, 'seeded', 'viewer');
   const { key } = await core.apiKeys.create({ name: 'seeded', role: 'viewer', createdBy: 'system:test', grantor: owner });
   const check = await core.router.invoke(owner, 'checks.create', { serverId: server.id, spec: { type: 'tcp', config: { host: '127.0.0.1', port: 1 } } }, CALL);
   const incidentId = '00000000-0000-4000-8000-000000000002';
-  sqlite
-    .prepare("INSERT INTO incidents (id, server_id, severity, started_at, cause) VALUES (?, ?, 'down', ?, 'seeded outage')")
-    .run(incidentId, server.id, Date.now() - 60_000);
+  await rowsOf(core).run(
+    "INSERT INTO incidents (id, server_id, severity, started_at, cause) VALUES (?, ?, 'down', ?, 'seeded outage')",
+    incidentId,
+    server.id,
+    Date.now() - 60_000,
+  );
   const maintenance = await core.router.invoke(owner, 'maintenance.create', inputFor('maintenance.create', { serverId: server.id } as Seed), CALL);
   const schedule = await core.router.invoke(owner, 'schedules.create', { name: 'seeded', task: 'health.retention', cron: '0 3 * * *', timezone: 'UTC' }, CALL);
 
@@ -432,7 +440,7 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
   const planting = plantingFor(name);
   const source = plantings.get(planting);
   if (!source) throw new Error(`no ${planting} data dir was planted`);
-  cpSync(source.dir.dataDir, env.dataDir, { recursive: true });
+  await env.seedFrom(source.dir);
   const core = await env.start(desktopParts());
   const owner = LOCAL_OWNER;
   // A vault opens locked; the one planted was unlocked when made.
@@ -459,20 +467,38 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
   return { ...stored, sessionId: principalOf(role).sessionId ?? '', jobId, totpCode };
 }
 
-/** Every row of every table except the audit log (and its full-text index), as text: equal snapshots mean nothing changed. */
-function state(): string {
-  const sqlite = sqliteOf(env.core);
-  const tables = sqlite
-    .prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'audit_events' AND name NOT LIKE 'audit_search%' ORDER BY name",
-    )
-    .all() as { name: string }[];
-  return JSON.stringify(tables.map(({ name }) => [name, sqlite.prepare(`SELECT * FROM "${name}"`).all()]));
+/** The tables of the core's database, on either engine. */
+const TABLES = {
+  sqlite: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  postgres: 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+};
+
+/**
+ * Every row of every table except the audit log (and its full-text index), as text, each table's
+ * rows in one order whatever order the engine returns them in: equal snapshots mean nothing changed.
+ */
+async function state(): Promise<string> {
+  const rows = rowsOf(env.core);
+  const tables = (await rows.all<{ name: string }>(TABLES[env.core.data.dialect])).filter(
+    ({ name }) => name !== 'audit_events' && !name.startsWith('audit_search'),
+  );
+  const snapshot: [string, string[]][] = [];
+  for (const { name } of tables) snapshot.push([name, (await rows.all(`SELECT * FROM "${name}"`)).map((row) => JSON.stringify(row)).sort()]);
+  return JSON.stringify(snapshot);
 }
 
+/**
+ * Waits for the job planted for `jobs.cancel` to end on its own: it writes in the background (its
+ * servers, its progress), which is not the call's doing, and on PostgreSQL it ends while a snapshot
+ * is being read. A refused call is refused before its handler, whatever state the job is in.
+ */
+const settled = async (seed: Seed) => {
+  await env.core.jobs.waitFor(seed.jobId);
+};
+
 const auditSince = (seq: number) =>
-  sqliteOf(env.core).prepare('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as { action: string; outcome: string }[];
-const lastSeq = () => (sqliteOf(env.core).prepare('SELECT coalesce(max(seq), 0) AS seq FROM audit_events').get() as { seq: number }).seq;
+  rowsOf(env.core).all<{ action: string; outcome: string }>('SELECT action, outcome FROM audit_events WHERE seq > ? ORDER BY seq', seq);
+const lastSeq = async () => (await rowsOf(env.core).value<number>('SELECT coalesce(max(seq), 0) AS seq FROM audit_events')) ?? 0;
 
 const mayCall = (name: MethodName, role: Role) => {
   const who = WHO_MAY[name] as (typeof WHO_MAY)[MethodName] | undefined;
@@ -518,15 +544,16 @@ describe('calling every method as every role', () => {
   const pairs = methodList.flatMap((def) => ROLES.map((role) => [def.name as MethodName, role] as const));
   it.each(pairs)('%s as %s: refused with PERMISSION_DENIED changing nothing if the table leaves the role out, else done', async (name, role) => {
     const seed = await plant(name, role);
-    const before = mayCall(name, role) ? '' : state();
-    const seq = lastSeq();
+    if (!mayCall(name, role)) await settled(seed);
+    const before = mayCall(name, role) ? '' : await state();
+    const seq = await lastSeq();
 
     const result = await env.core.router.call(principalOf(role), name, inputFor(name, seed), { ...CALL, session: new RecordingSink() });
     const code = result.ok ? 'ok' : result.error.code;
     const detail = result.ok ? '' : `: ${result.error.message}`;
 
     // Every audited method writes exactly one event per call, whatever the outcome (docs/architecture.md §9).
-    const events = auditSince(seq).filter((row) => row.action === name);
+    const events = (await auditSince(seq)).filter((row) => row.action === name);
     expect(events, `${role} calling ${name}: its audit events`).toHaveLength(methods[name].audit === false ? 0 : 1);
     if (events[0]) expect(events[0].outcome).toBe(code);
     if (mayCall(name, role)) {
@@ -535,15 +562,16 @@ describe('calling every method as every role', () => {
       );
     } else {
       expect(code, `${role} calling ${name}`).toBe('PERMISSION_DENIED');
-      expect(state(), `${role} calling ${name} changed something`).toBe(before);
-      expect(auditSince(seq).filter((row) => row.outcome === 'ok')).toEqual([]);
+      expect(await state(), `${role} calling ${name} changed something`).toBe(before);
+      expect((await auditSince(seq)).filter((row) => row.outcome === 'ok')).toEqual([]);
     }
   });
 
   it.each(methodList.map((def) => [def.name as MethodName]))('%s: an anonymous caller is refused unless the method is public', async (name) => {
     const seed = await plant(name, 'viewer');
-    const before = state();
-    const seq = lastSeq();
+    await settled(seed);
+    const before = await state();
+    const seq = await lastSeq();
 
     const result = await env.core.router.call(null, name, inputFor(name, seed), { ...CALL, session: new RecordingSink() });
 
@@ -551,8 +579,8 @@ describe('calling every method as every role', () => {
       expect(result.ok ? 'ok' : result.error.code).toBe(FAILS_AFTER_AUTHORIZATION[name]?.code ?? 'ok');
     } else {
       expect(result.ok || result.error.code).toBe('UNAUTHENTICATED');
-      expect(state()).toBe(before);
-      expect(auditSince(seq).filter((row) => row.outcome === 'ok')).toEqual([]);
+      expect(await state()).toBe(before);
+      expect((await auditSince(seq)).filter((row) => row.outcome === 'ok')).toEqual([]);
     }
   });
 });

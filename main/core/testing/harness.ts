@@ -5,7 +5,7 @@
  *
  * Only tests import this module; nothing in the product does.
  */
-import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
@@ -168,6 +168,12 @@ export interface TempCore {
   stop(): Promise<void>;
   /** Moves to a new, empty data dir for the next {@link start}; the old one is removed with the rest at {@link close}. */
   switchToNewDataDir(): string;
+  /**
+   * Makes the next {@link start} open a copy of what `source` holds (its core stopped): its data
+   * dir's files copied into this one and, on PostgreSQL, a new database copied from its database
+   * (dropped at {@link close}). How a file plants once what many tests start from.
+   */
+  seedFrom(source: TempCore): Promise<void>;
   /** Closes the open core and removes every data dir it used. */
   close(): Promise<void>;
   /** The connection string of the PostgreSQL database the core runs on (kept across restarts, new with a new data dir); null on SQLite. */
@@ -207,6 +213,8 @@ class ScratchCore implements TempCore {
   private sharedServer: Promise<PostgresServer> | undefined;
   /** The databases made on the run's server, dropped at {@link close}. */
   private readonly databases: string[] = [];
+  /** The databases copied by {@link seedFrom}, one per test in the files using it: dropped at {@link close}, on the server they are on. */
+  private readonly seeded: { server: PostgresServer; url: string }[] = [];
   dataDir: string;
   databaseUrl: string | null = null;
 
@@ -224,7 +232,7 @@ class ScratchCore implements TempCore {
     let onDatabase: Pick<CoreOptions, 'database'> = {};
     if (engine === 'postgres') {
       // A database of its own, copied from one migrated once per server (as useEngines makes them).
-      const server = postgresServer ? postgresServer() : await this.runServer();
+      const server = await this.databaseServer();
       this.postgresTemplate ??= migratedTemplate(server);
       if (!this.databaseUrl) {
         this.databaseUrl = await server.createDatabase(await this.postgresTemplate);
@@ -262,6 +270,20 @@ class ScratchCore implements TempCore {
     this.current = undefined;
   }
 
+  async seedFrom(source: TempCore): Promise<void> {
+    cpSync(source.dataDir, this.dataDir, { recursive: true });
+    if ((this.options.engine ?? DEFAULT_TEST_ENGINE) !== 'postgres') return;
+    if (!source.databaseUrl) throw new Error('seedFrom: the source has no PostgreSQL database to copy (start and stop its core first)');
+    const server = await this.databaseServer();
+    this.databaseUrl = await server.createDatabase(new URL(source.databaseUrl).pathname.slice(1));
+    this.seeded.push({ server, url: this.databaseUrl });
+  }
+
+  /** The server this core's PostgreSQL databases are made on. */
+  private async databaseServer(): Promise<PostgresServer> {
+    return this.options.postgresServer ? this.options.postgresServer() : this.runServer();
+  }
+
   /** The run's shared PostgreSQL server, for a core made outside {@link useTempCore} (which registers the file's own hooks). */
   private async runServer(): Promise<PostgresServer> {
     this.sharedServer ??= sharedPostgres().then((server) => {
@@ -283,6 +305,7 @@ class ScratchCore implements TempCore {
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     const databases = this.databases.splice(0);
     if (databases.length > 0 && this.sharedServer) await dropDatabasesOn(await this.sharedServer, databases);
+    for (const { server, url } of this.seeded.splice(0)) await dropDatabasesOn(server, [url]);
   }
 }
 
@@ -339,6 +362,7 @@ export function useTempCore(options: UseTempCoreOptions = {}): TempCore {
     restart: (overrides) => live().restart(overrides),
     stop: () => live().stop(),
     switchToNewDataDir: () => live().switchToNewDataDir(),
+    seedFrom: (source) => live().seedFrom(source),
     close: () => live().close(),
   };
 }
