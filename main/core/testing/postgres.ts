@@ -13,6 +13,7 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -98,13 +99,7 @@ function watch(dir: string, stop: string[]): ChildProcess {
  */
 export async function createDatabaseOn(server: Pick<PostgresServer, 'url'>, template?: string): Promise<string> {
   const name = `guardian_${process.pid.toString(16).padStart(8, '0')}${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server.url() });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`);
-  } finally {
-    await admin.end();
-  }
+  await adminQuery(server, `CREATE DATABASE ${name}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`);
   return server.url(name);
 }
 
@@ -113,18 +108,36 @@ export async function createDatabaseOn(server: Pick<PostgresServer, 'url'>, temp
  * test's pool left open): a shared server keeps running after the file, its databases must not.
  */
 export async function dropDatabasesOn(server: Pick<PostgresServer, 'url'>, urls: readonly string[]): Promise<void> {
-  if (urls.length === 0) return;
-  const admin = new pg.Client({ connectionString: server.url() });
-  await admin.connect();
-  try {
-    for (const url of urls) {
-      const name = new URL(url).pathname.slice(1);
-      if (!/^guardian_[0-9a-f]+$/.test(name)) throw new Error(`not a test database: ${name}`);
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
+  for (const url of urls) {
+    const name = new URL(url).pathname.slice(1);
+    if (!/^guardian_[0-9a-f]+$/.test(name)) throw new Error(`not a test database: ${name}`);
+    await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
+}
+
+/**
+ * This process's admin session on each server, kept open: a suite that makes a database per test
+ * (the permission matrix, 942 of them) spent most of each make and drop opening a connection. Its
+ * socket does not hold the process open, and a session that broke (the server restarted) is
+ * opened again at the next query.
+ */
+const adminSessions = new Map<string, Promise<pg.Client>>();
+
+async function adminQuery(server: Pick<PostgresServer, 'url'>, text: string): Promise<void> {
+  const url = server.url();
+  let session = adminSessions.get(url);
+  if (!session) {
+    const client = new pg.Client({ connectionString: url });
+    session = client.connect().then(() => {
+      if (client.connection.stream instanceof Socket) client.connection.stream.unref();
+      client.on('error', () => adminSessions.delete(url));
+      client.on('end', () => adminSessions.delete(url));
+      return client;
+    });
+    adminSessions.set(url, session);
+    session.catch(() => adminSessions.delete(url));
+  }
+  await (await session).query(text);
 }
 
 function serverUid(): { uid: number; gid: number } | null {
