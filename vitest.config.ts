@@ -12,16 +12,32 @@ const NODE_TESTS = ['main', 'shared', 'preload', 'bench'];
  * module is imported afresh, so these run isolated, each in its own module graph.
  */
 function filesThatMockModules(): string[] {
+  return nodeTestFiles((text) => /\bvi\.(do)?[mM]ock\(/.test(text));
+}
+
+/** The Node test files whose text passes `test`, relative to the root. */
+function nodeTestFiles(test: (text: string) => boolean): string[] {
   const found: string[] = [];
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith('.test.ts') && /\bvi\.(do)?[mM]ock\(/.test(readFileSync(path, 'utf8'))) found.push(relative(root, path));
+      else if (entry.name.endsWith('.test.ts') && test(readFileSync(path, 'utf8'))) found.push(relative(root, path));
     }
   };
   for (const dir of NODE_TESTS) visit(join(root, dir));
   return found;
+}
+
+/**
+ * The Node test files that drive a test core on the default engine (main/core/testing/harness.ts),
+ * which the project below runs a second time with every such core on PostgreSQL. A file that
+ * already names its engines (useEngines, `engine: 'postgres'`, or each of `['sqlite', 'postgres']`) runs both in one pass.
+ */
+function filesOnTheDefaultEngine(): string[] {
+  return nodeTestFiles(
+    (text) => /\b(useTempCore|tempCore|serveTempCore)\(/.test(text) && !/\buseEngines\(|engine: 'postgres'|\['sqlite', 'postgres'\]/.test(text),
+  );
 }
 
 const mocking = filesThatMockModules();
@@ -57,6 +73,19 @@ export default defineConfig({
       {
         resolve,
         test: { ...nodeTest, name: 'node (module mocks)', include: mocking },
+      },
+      {
+        resolve,
+        // The same suites with every test core on PostgreSQL (docs/architecture.md §11): what a
+        // user runs on either engine is proven on both.
+        test: {
+          ...nodeTest,
+          name: 'node on PostgreSQL',
+          include: filesOnTheDefaultEngine(),
+          exclude: mocking,
+          env: { ...nodeTest.env, GUARDIAN_TEST_ENGINE: 'postgres' },
+          isolate: process.env.GUARDIAN_TEST_ISOLATE === '1',
+        },
       },
       {
         plugins: [react()],
