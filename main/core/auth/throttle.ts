@@ -33,6 +33,10 @@ export class LoginThrottle {
    * still being written will lock it counts as locked from now, for the whole lock.
    */
   async lockedUntil(keys: string[]): Promise<number | null> {
+    // The failures still being written as the read starts: one that commits while the rows are
+    // read would otherwise be in neither (the rows read before it, the count after it), and a key
+    // a guess was just refused for would read as not locked.
+    const writing = new Map(keys.map((key) => [key, this.unwritten.get(key) ?? 0]));
     const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
     const now = this.clock.now();
     const until = Math.max(
@@ -40,7 +44,7 @@ export class LoginThrottle {
       ...keys.map((key) => {
         const row = rows.get(key);
         if (row?.lockedUntil !== null && row?.lockedUntil !== undefined && row.lockedUntil > now) return row.lockedUntil;
-        return this.left(key, row, now) === 0 ? now + this.policy.lockMs : 0;
+        return this.left(key, row, now, writing.get(key)) === 0 ? now + this.policy.lockMs : 0;
       }),
     );
     return until > now ? until : null;
@@ -52,8 +56,9 @@ export class LoginThrottle {
     return this.left(key, row, this.clock.now());
   }
 
-  private left(key: string, row: ThrottleRow | undefined, now: number): number {
-    const unwritten = this.unwritten.get(key) ?? 0;
+  /** `writing`: the failures of this key counted as still being written, when read earlier than now. */
+  private left(key: string, row: ThrottleRow | undefined, now: number, writing = 0): number {
+    const unwritten = Math.max(writing, this.unwritten.get(key) ?? 0);
     if (!row) return Math.max(0, this.policy.maxFailures - unwritten);
     if (row.lockedUntil !== null && row.lockedUntil > now) return 0;
     const expired = now - row.firstFailureAt > this.policy.lockMs || row.lockedUntil !== null;
