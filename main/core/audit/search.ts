@@ -54,7 +54,7 @@ export function facetText(event: FacetFields): string {
  * (which folds case itself): a Latin letter's one diacritic removed ("Café" is "cafe"), and every
  * run of characters that are neither letters nor digits a space, so no host name, email or path is
  * read as one token. PostgreSQL's `guardian_search_words` (migrations-pg 0002) does the same for
- * rows written without this text; a test holds the two together.
+ * the rows a migration or a copy indexes (`indexCopiedEvents`); a test holds the two together.
  */
 export function searchText(text: string): string {
   return text
