@@ -226,9 +226,11 @@ describe('Router', () => {
     expect((await auditRows()).map((row) => row.outcome)).toEqual(['CONFLICT', 'ok']);
   });
 
-  // SQLite's writers take turns on one connection (docs/architecture.md §4); PostgreSQL's write side
-  // by side, each in a transaction of its own: the test after this one proves that side.
-  it.skipIf(ON_POSTGRES)('lets no other call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
+  /**
+   * A router whose servers.create, for a server named "slow", creates it and then waits for
+   * `release` before failing; `order` records what each call did when.
+   */
+  function slowAndQuick() {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     const order: string[] = [];
@@ -245,6 +247,13 @@ describe('Router', () => {
         return { ...created, check: null };
       },
     });
+    return { router, order, release: () => release() };
+  }
+
+  // SQLite's writers take turns on one connection (docs/architecture.md §4); PostgreSQL's write side
+  // by side, each in a transaction of its own: the test after this one proves that side.
+  it.skipIf(ON_POSTGRES)('lets no other call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
+    const { router, order, release } = slowAndQuick();
     const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const quick = router.call(LOCAL_OWNER, 'servers.create', { name: 'quick', host: '10.0.0.2' }, { origin: 'test' });
@@ -261,22 +270,7 @@ describe('Router', () => {
   });
 
   it.runIf(ON_POSTGRES)('on PostgreSQL, lets another call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const order: string[] = [];
-    const router = routerWith({
-      'servers.create': async ({ monitor: _none, ...input }) => {
-        order.push(`${input.name} begins`);
-        const created = await env.core.servers.create(input);
-        if (input.name === 'slow') {
-          await held;
-          order.push('slow fails');
-          throw new AppError('CONFLICT', 'failed after waiting', { hint: 'a test' });
-        }
-        order.push(`${input.name} ends`);
-        return { ...created, check: null };
-      },
-    });
+    const { router, order, release } = slowAndQuick();
     const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
     try {
       await new Promise((resolve) => setTimeout(resolve, 20));
