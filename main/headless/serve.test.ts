@@ -125,6 +125,7 @@ describe.concurrent('guardian serve', { timeout: 90_000 }, () => {
     }
   });
 
+  // Skipped only when run alone before a build: `npm test` builds first, so in the suite and in CI it always runs.
   it.runIf(existsSync(join(rendererDir, 'index.html')))('--ui serves the built renderer under its CSP, and the API beside it', async () => {
     const guardian = await startGuardian({ args: ['--ui'] });
     for (const path of ['', 'servers/some-client-route']) {
