@@ -9,8 +9,9 @@
 // exact command to install it is printed before anything else runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { coverageArgs } from './coverage.mjs';
+import { closing, tally } from './reports.mjs';
 import { runSteps, timesTable } from './steps.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -86,6 +87,7 @@ const staticSteps = [
     args: [
       '--test',
       '.ci/coverage.test.mjs',
+      '.ci/reports.test.mjs',
       '.ci/supply-chain/licenses.test.mjs',
       '.ci/supply-chain/audit-deps.test.mjs',
       '.ci/supply-chain/secrets.test.mjs',
@@ -126,56 +128,12 @@ const results = await runSteps(
 );
 const built = results.find((result) => result.name === 'build')?.ok === true;
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-/** What did not run, and why: vitest names the test; Playwright also gives the skip's reason. */
-const notRun = [];
-for (const result of results) {
-  if (result.name === VITEST || result.name === PLAYWRIGHT) continue;
-  if (result.skipped) {
-    skipped++;
-    notRun.push(`${result.name}: ${result.skipped}`);
-  } else if (result.ok) passed++;
-  else failed++;
-}
-
+const steps = results.filter((result) => result.name !== VITEST && result.name !== PLAYWRIGHT);
 const vitest = readJson(join(reports, 'vitest.json'));
-if (vitest) {
-  passed += vitest.numPassedTests ?? 0;
-  failed += vitest.numFailedTests ?? 0;
-  skipped += (vitest.numPendingTests ?? 0) + (vitest.numTodoTests ?? 0);
-  for (const file of vitest.testResults ?? []) {
-    for (const test of file.assertionResults ?? []) {
-      if (['pending', 'skipped', 'todo'].includes(test.status)) notRun.push(`${relative(process.cwd(), file.name)}: ${test.fullName}`);
-    }
-  }
-  if (vitest.success === false && (vitest.numFailedTests ?? 0) === 0) failed++; // a suite failed to load
-} else failed++;
-
-if (built) {
-  const playwright = readJson(join(reports, 'playwright.json'));
-  if (playwright?.stats) {
-    passed += (playwright.stats.expected ?? 0) + (playwright.stats.flaky ?? 0);
-    failed += playwright.stats.unexpected ?? 0;
-    skipped += playwright.stats.skipped ?? 0;
-    const walk = (suite) => {
-      for (const spec of suite.specs ?? []) {
-        for (const test of spec.tests ?? []) {
-          if (test.status !== 'skipped') continue;
-          const reason = (test.annotations ?? []).find((note) => note.type === 'skip')?.description;
-          notRun.push(`${spec.file}: ${spec.title}${reason ? ` (${reason})` : ''}`);
-        }
-      }
-      for (const child of suite.suites ?? []) walk(child);
-    };
-    for (const suite of playwright.suites ?? []) walk(suite);
-    if ((playwright.errors ?? []).length > 0) failed++;
-  } else failed++;
-} else failed++;
+const playwright = built ? readJson(join(reports, 'playwright.json')) : undefined;
+const count = tally(steps, vitest, playwright, process.cwd());
 
 console.log(`\n${timesTable(results, Date.now() - started)}`);
-if (skipped) console.log(`\n${skipped} not run:\n${notRun.map((line) => `  ${line}`).join('\n')}`);
-// The closing line CI reads, alone on its line.
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+// Ends with the closing line CI reads, alone on its line.
+console.log(`\n${closing(count)}`);
+process.exit(count.failed === 0 ? 0 : 1);
