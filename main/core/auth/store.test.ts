@@ -302,6 +302,50 @@ describe.each(['sqlite', 'postgres'] as const)('accounts, sessions and keys on %
     }
   });
 
+  it('counts a failure once while its row has committed but this process has not yet heard so', async () => {
+    const { db, store } = await opened(engine);
+    try {
+      // The lag between the server committing a failure's row and the commit's answer reaching
+      // this process: on PostgreSQL the next guess reads on another connection, inside that lag.
+      let lagging = Promise.resolve();
+      const laggy: Pick<AsyncDatabase, 'detached' | 'transaction' | 'afterCommit'> = {
+        detached: (work) => db.detached(work),
+        afterCommit: (after) => db.afterCommit(() => void lagging.then(after)),
+        transaction: async (work) => {
+          const done = await db.transaction(work);
+          await lagging;
+          return done;
+        },
+      };
+      const throttle = new LoginThrottle(store, laggy, clock, { maxFailures: 5, lockMs: 15 * MINUTE });
+      const keys = ['account:olivia', 'origin:http:192.0.2.10'];
+      const committed = async (failures: number) => {
+        for (let i = 0; i < 200; i++) {
+          const [row] = await store.throttleRows(['account:olivia']);
+          if (row?.failures === failures) return;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        throw new Error(`the row never showed ${failures} failures`);
+      };
+      for (let i = 0; i < 3; i++) await throttle.recordFailure(keys);
+
+      let hear = () => undefined as void;
+      lagging = new Promise<void>((resolve) => (hear = resolve));
+      const fourth = throttle.recordFailure(keys);
+      await committed(4);
+      const left = throttle.failuresLeft('account:olivia');
+      const locked = throttle.lockedUntil(keys);
+      setTimeout(hear, 50);
+      // Four failures, not five: the fourth is in the row, and no longer counted here too.
+      expect(await left).toBe(1);
+      expect(await locked).toBeNull();
+      await fourth;
+      expect(await throttle.failuresLeft('origin:http:192.0.2.10')).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('counts every one of failures recorded at once: the fifth locks the name, none lost to another written beside it', async () => {
     const { db, store } = await opened(engine);
     try {

@@ -11,15 +11,33 @@ export interface LockoutPolicy {
 
 export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
 
+/** A failure being written: counted here until its row has committed, and from then on only there. */
+interface PendingFailure {
+  keys: string[];
+  /** Set as its transaction's body ends, just before COMMIT is sent: from then on a read may see it. */
+  committing: boolean;
+  /** Resolves once it is given back here: committed (and its afterCommit run) or failed. */
+  settled: Promise<void>;
+}
+
+/** Reads that saw a failure commit under them are read again, up to this many times. */
+const MAX_REREADS = 8;
+
 /**
  * Counts failed sign-ins per key (`account:<name>` and `origin:<where>`), whether or not the
  * account exists, so a lockout reveals nothing about which accounts are real.
  *
  * A failure is written outside the failing call's transaction, once it has ended (its rollback
  * would undo it); until it is, it is counted here, so a guess checked meanwhile already sees it.
+ * A read counts each failure exactly once: one whose COMMIT may have been sent while the rows
+ * were read is waited for and the rows read again, since the read may or may not have seen it
+ * (on PostgreSQL the next guess reads on another connection, and can see the row before this
+ * process hears that it committed).
  */
 export class LoginThrottle {
-  private readonly unwritten = new Map<string, number>();
+  private readonly pending = new Set<PendingFailure>();
+  /** How many failures have begun to commit: a read during which this moved is read again. */
+  private commits = 0;
 
   constructor(
     private readonly store: AuthStore,
@@ -28,23 +46,17 @@ export class LoginThrottle {
     private readonly policy: LockoutPolicy,
   ) {}
 
-  /**
-   * When the latest lock among these keys ends, or null when none is locked. A key whose failures
-   * still being written will lock it counts as locked from now, for the whole lock.
-   */
+  /** When the latest lock among these keys ends, or null when none is locked. */
   async lockedUntil(keys: string[]): Promise<number | null> {
-    // The failures still being written as the read starts: one that commits while the rows are
-    // read would otherwise be in neither (the rows read before it, the count after it), and a key
-    // a guess was just refused for would read as not locked.
-    const writing = new Map(keys.map((key) => [key, this.unwritten.get(key) ?? 0]));
-    const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
+    const { rows, unwritten } = await this.read(keys);
     const now = this.clock.now();
     const until = Math.max(
       0,
       ...keys.map((key) => {
         const row = rows.get(key);
         if (row?.lockedUntil !== null && row?.lockedUntil !== undefined && row.lockedUntil > now) return row.lockedUntil;
-        return this.left(key, row, now, writing.get(key)) === 0 ? now + this.policy.lockMs : 0;
+        // Failures still being written that will lock it count as a lock from now, for the whole lock.
+        return this.left(row, now, unwritten.get(key) ?? 0) === 0 ? now + this.policy.lockMs : 0;
       }),
     );
     return until > now ? until : null;
@@ -52,13 +64,39 @@ export class LoginThrottle {
 
   /** How many more failures this key may have before it locks: 0 while it is locked. */
   async failuresLeft(key: string): Promise<number> {
-    const [row] = await this.store.throttleRows([key]);
-    return this.left(key, row, this.clock.now());
+    const { rows, unwritten } = await this.read([key]);
+    return this.left(rows.get(key), this.clock.now(), unwritten.get(key) ?? 0);
   }
 
-  /** `writing`: the failures of this key counted as still being written, when read earlier than now. */
-  private left(key: string, row: ThrottleRow | undefined, now: number, writing = 0): number {
-    const unwritten = Math.max(writing, this.unwritten.get(key) ?? 0);
+  /**
+   * The keys' rows, and the failures of each that are not in them yet. A failure still being
+   * written is in the rows once its COMMIT has run, so a read during which one began to commit
+   * cannot tell: it waits for that one to be given back here, and reads again.
+   */
+  private async read(keys: string[]): Promise<{ rows: Map<string, ThrottleRow>; unwritten: Map<string, number> }> {
+    const mine = () => [...this.pending].filter((failure) => failure.keys.some((key) => keys.includes(key)));
+    for (let attempt = 0; ; attempt++) {
+      await Promise.all(
+        mine()
+          .filter((failure) => failure.committing)
+          .map((failure) => failure.settled),
+      );
+      const commitsBefore = this.commits;
+      const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
+      const steady = this.commits === commitsBefore;
+      // After the last re-read, what began to commit meanwhile counts twice: stricter, never looser.
+      if (steady || attempt >= MAX_REREADS) {
+        const unwritten = new Map<string, number>();
+        for (const failure of mine()) {
+          if (failure.committing && steady) continue;
+          for (const key of failure.keys) unwritten.set(key, (unwritten.get(key) ?? 0) + 1);
+        }
+        return { rows, unwritten };
+      }
+    }
+  }
+
+  private left(row: ThrottleRow | undefined, now: number, unwritten: number): number {
     if (!row) return Math.max(0, this.policy.maxFailures - unwritten);
     if (row.lockedUntil !== null && row.lockedUntil > now) return 0;
     const expired = now - row.firstFailureAt > this.policy.lockMs || row.lockedUntil !== null;
@@ -67,24 +105,28 @@ export class LoginThrottle {
 
   /** Counts a failure against each key; written even though the call that failed rolls back. */
   recordFailure(keys: string[]): Promise<void> {
-    for (const key of keys) this.unwritten.set(key, (this.unwritten.get(key) ?? 0) + 1);
-    const written = () => {
-      for (const key of keys) {
-        const left = (this.unwritten.get(key) ?? 1) - 1;
-        if (left > 0) this.unwritten.set(key, left);
-        else this.unwritten.delete(key);
-      }
+    let giveBack = (): void => undefined;
+    const failure: PendingFailure = {
+      keys,
+      committing: false,
+      settled: new Promise<void>((resolve) => {
+        giveBack = () => {
+          this.pending.delete(failure);
+          resolve();
+        };
+      }),
     };
-    // Counted here until its row commits, and from then on only there: the writer that takes the
-    // lock next (very likely the next guess) must not count it twice, or not at all. A write that
-    // fails gives it back: the failure is lost rather than counted for ever.
+    this.pending.add(failure);
+    // A write that fails gives it back too: the failure is lost rather than counted for ever.
     const write = this.data.detached(() =>
       this.data.transaction(async () => {
         await this.write(keys);
-        this.data.afterCommit(written);
+        this.data.afterCommit(giveBack);
+        failure.committing = true;
+        this.commits++;
       }),
     );
-    write.catch(written);
+    write.then(giveBack, giveBack);
     return write;
   }
 
