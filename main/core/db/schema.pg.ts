@@ -17,3 +17,4 @@ export {
   serverCheckLimitsTable,
 } from '../health/table.pg';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table.pg';
+export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable } from '../alerts/table.pg';

@@ -17,3 +17,4 @@ export {
   serverCheckLimitsTable,
 } from '../health/table';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table';
+export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable } from '../alerts/table';

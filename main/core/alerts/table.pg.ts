@@ -1,0 +1,91 @@
+import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+
+/** The alerts tables for PostgreSQL, the same as table.ts (docs/alerts.md). */
+export const alertChannelsTable = pgTable('alert_channels', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** The channel module (channels/<type>.ts): `webhook`. */
+  type: text('type').notNull(),
+  /** The module's config, as its schema parsed it: never a secret (those are in the vault). */
+  config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+  /** The vault secret the channel signs or logs in with, used only through SecretStore.use(). */
+  secretId: text('secret_id'),
+  /** During a secret rotation, the secret being replaced: a webhook is signed with both. */
+  previousSecretId: text('previous_secret_id'),
+  enabled: boolean('enabled').notNull(),
+  /** Why it is disabled: by whom, or the receiver's answer (a webhook's 410 Gone). */
+  disabledReason: text('disabled_reason'),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  createdBy: text('created_by').notNull(),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+});
+export type AlertChannelRow = typeof alertChannelsTable.$inferSelect;
+
+export const alertRulesTable = pgTable('alert_rules', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** Each matcher is a list: empty matches everything, otherwise one of its values. */
+  serverIds: jsonb('server_ids').$type<string[]>().notNull(),
+  tags: jsonb('tags').$type<string[]>().notNull(),
+  environments: jsonb('environments').$type<string[]>().notNull(),
+  severities: jsonb('severities').$type<string[]>().notNull(),
+  channelIds: jsonb('channel_ids').$type<string[]>().notNull(),
+  enabled: boolean('enabled').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  createdBy: text('created_by').notNull(),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+});
+export type AlertRuleRow = typeof alertRulesTable.$inferSelect;
+
+/**
+ * One row per notification to one channel. Its id is the idempotency key (the webhook-id): a
+ * retry, or a delivery after a crash, sends the same id. No foreign keys to the rule or channel:
+ * what was sent stays in the log after either is deleted.
+ */
+export const alertOutboxTable = pgTable(
+  'alert_outbox',
+  {
+    id: text('id').primaryKey(),
+    ruleId: text('rule_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** What caused it: `incident.opened`, `incident.resolved`, `incident.acknowledged`. */
+    sourceKind: text('source_kind').notNull(),
+    /** The incident's id, so its notifications can be listed. */
+    sourceId: text('source_id').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    /** pending, delivering, delivered, failed, given-up. */
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull(),
+    /** When it is due (pending), or when a claim on it lapses (delivering). */
+    nextAttemptAt: bigint('next_attempt_at', { mode: 'number' }).notNull(),
+    lastError: text('last_error'),
+    finishedAt: bigint('finished_at', { mode: 'number' }),
+  },
+  (table) => [
+    index('alert_outbox_due').on(table.state, table.nextAttemptAt),
+    index('alert_outbox_source').on(table.sourceId, table.createdAt),
+    index('alert_outbox_channel').on(table.channelId, table.createdAt),
+  ],
+);
+export type AlertOutboxRow = typeof alertOutboxTable.$inferSelect;
+
+/** Every attempt to deliver a notification: never a secret, never the receiver's body. */
+export const alertAttemptsTable = pgTable(
+  'alert_attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    notificationId: text('notification_id')
+      .notNull()
+      .references(() => alertOutboxTable.id, { onDelete: 'cascade' }),
+    channelId: text('channel_id').notNull(),
+    at: bigint('at', { mode: 'number' }).notNull(),
+    /** The receiver's HTTP status; null when none came (refused, timed out). */
+    statusCode: integer('status_code'),
+    error: text('error'),
+    latencyMs: integer('latency_ms').notNull(),
+    /** What the attempt led to: delivered, retry, failed, given-up. */
+    outcome: text('outcome').notNull(),
+  },
+  (table) => [index('alert_attempts_notification').on(table.notificationId, table.at)],
+);

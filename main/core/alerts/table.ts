@@ -1,0 +1,95 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * Alerts (docs/alerts.md): where notifications go (channels), which events go where (rules), and
+ * the outbox a notification is written to in the same transaction as the event that caused it,
+ * with every attempt to deliver it.
+ */
+export const alertChannelsTable = sqliteTable('alert_channels', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** The channel module (channels/<type>.ts): `webhook`. */
+  type: text('type').notNull(),
+  /** The module's config, as its schema parsed it: never a secret (those are in the vault). */
+  config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  /** The vault secret the channel signs or logs in with, used only through SecretStore.use(). */
+  secretId: text('secret_id'),
+  /** During a secret rotation, the secret being replaced: a webhook is signed with both. */
+  previousSecretId: text('previous_secret_id'),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+  /** Why it is disabled: by whom, or the receiver's answer (a webhook's 410 Gone). */
+  disabledReason: text('disabled_reason'),
+  createdAt: integer('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+export type AlertChannelRow = typeof alertChannelsTable.$inferSelect;
+
+export const alertRulesTable = sqliteTable('alert_rules', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** Each matcher is a list: empty matches everything, otherwise one of its values. */
+  serverIds: text('server_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+  environments: text('environments', { mode: 'json' }).$type<string[]>().notNull(),
+  severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
+  channelIds: text('channel_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+  createdAt: integer('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+export type AlertRuleRow = typeof alertRulesTable.$inferSelect;
+
+/**
+ * One row per notification to one channel. Its id is the idempotency key (the webhook-id): a
+ * retry, or a delivery after a crash, sends the same id. No foreign keys to the rule or channel:
+ * what was sent stays in the log after either is deleted.
+ */
+export const alertOutboxTable = sqliteTable(
+  'alert_outbox',
+  {
+    id: text('id').primaryKey(),
+    ruleId: text('rule_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    /** What caused it: `incident.opened`, `incident.resolved`, `incident.acknowledged`. */
+    sourceKind: text('source_kind').notNull(),
+    /** The incident's id, so its notifications can be listed. */
+    sourceId: text('source_id').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** pending, delivering, delivered, failed, given-up. */
+    state: text('state').notNull(),
+    attempts: integer('attempts').notNull(),
+    /** When it is due (pending), or when a claim on it lapses (delivering). */
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    finishedAt: integer('finished_at'),
+  },
+  (table) => [
+    index('alert_outbox_due').on(table.state, table.nextAttemptAt),
+    index('alert_outbox_source').on(table.sourceId, table.createdAt),
+    index('alert_outbox_channel').on(table.channelId, table.createdAt),
+  ],
+);
+export type AlertOutboxRow = typeof alertOutboxTable.$inferSelect;
+
+/** Every attempt to deliver a notification: never a secret, never the receiver's body. */
+export const alertAttemptsTable = sqliteTable(
+  'alert_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    notificationId: text('notification_id')
+      .notNull()
+      .references(() => alertOutboxTable.id, { onDelete: 'cascade' }),
+    channelId: text('channel_id').notNull(),
+    at: integer('at').notNull(),
+    /** The receiver's HTTP status; null when none came (refused, timed out). */
+    statusCode: integer('status_code'),
+    error: text('error'),
+    latencyMs: integer('latency_ms').notNull(),
+    /** What the attempt led to: delivered, retry, failed, given-up. */
+    outcome: text('outcome').notNull(),
+  },
+  (table) => [index('alert_attempts_notification').on(table.notificationId, table.at)],
+);
