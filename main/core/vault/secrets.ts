@@ -230,6 +230,15 @@ export class SecretStore {
   }
 
   private async authorizeRow(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): Promise<void> {
+    // A signing key never leaves the core (only an HMAC made with it does), so it is not tied to a
+    // server; but a password or key must not be used for that: an HMAC of a short password can be
+    // guessed offline. Only an API token signs, and the channel checks its form (whsec_…).
+    if (use.purpose === 'sign') {
+      if (row.kind === 'api_token') return;
+      throw new AppError('PERMISSION_DENIED', `The secret "${row.name}" is not an API token, and only an API token may sign webhooks.`, {
+        hint: 'Store the webhook signing secret (whsec_…) in the vault as an API token and choose that one.',
+      });
+    }
     if (use.principal && principalAllows(use.principal, 'vault:reveal')) return;
     const server = use.serverId === null ? undefined : await this.deps.directory.get(use.serverId);
     if (!server || use.serverId === null || !row.serverIds.includes(use.serverId)) {
@@ -262,6 +271,11 @@ export interface SecretUse {
   host: string;
   /** The person or key asking, for a one-off use they are present for (a test run, not a schedule). */
   principal?: Principal | undefined;
+  /**
+   * What the secret is for: sent to a server to connect (the default), or a key that signs what
+   * Guardian sends (an alert channel's webhook secret), which never leaves the core.
+   */
+  purpose?: 'connect' | 'sign' | undefined;
 }
 
 export interface UsedSecret {
