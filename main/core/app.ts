@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Alerts, type AlertsDeps } from './alerts';
+import { createAlertHandlers } from './alerts/handlers';
 import { createHandlers } from './api/handlers';
 import { Router } from './api/router';
 import { createAuditHandlers } from './audit/handlers';
@@ -70,6 +72,8 @@ export interface CoreOptions {
   clipboard?: SystemClipboard;
   /** Health engine tuning for tests and benches (timers, randomness, tick and backoff). */
   health?: Pick<HealthDeps, 'timers' | 'random' | 'tickMs' | 'backoffMs' | 'maxConcurrent' | 'maxPerHost'>;
+  /** The alert delivery worker's timers, jitter and poll interval (tests and benches). */
+  alerts?: Pick<AlertsDeps, 'timers' | 'random' | 'pollMs'>;
   /** Scheduler timers (tests pass FakeTime) and the zone new schedules default to. */
   schedules?: Pick<ScheduleDeps, 'timers' | 'localZone'>;
   /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
@@ -103,6 +107,8 @@ export interface Core {
   health: HealthService;
   /** Scheduled jobs; they run once `schedules.start()` is called (serve, desktop), not in the CLI. */
   schedules: ScheduleService;
+  /** Alert channels, rules and the outbox; notifications are delivered once `alerts.start()` is called (serve, desktop), not in the CLI. */
+  alerts: Alerts;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -185,6 +191,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const directory = new ServerDirectory(data);
   const secrets = new SecretStore({ store: vaultStore, data, stamp, directory, clock, newId, vault });
   const monitoring = await readMonitoringSettings(settings);
+  const alerts = new Alerts({ data, settings, secrets, clock, newId, logger, events, ...options.alerts });
+  // The rules the health engine's first tick routes incidents by.
+  await alerts.load();
   const health = new HealthService({
     data,
     directory,
@@ -198,6 +207,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     monitoring,
     secrets,
     jobs,
+    notify: (changes) => alerts.notify(changes),
     ...options.health,
   });
   // The checks, caps and maintenance windows the engine and every call read from memory.
@@ -263,6 +273,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     health: createHealthHandlers(health, events),
     schedules: createScheduleHandlers(schedules, outputFolders, events),
     audit: createAuditHandlers(auditService, events),
+    alerts: createAlertHandlers(alerts, events),
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,
@@ -296,6 +307,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     secrets,
     health,
     schedules,
+    alerts,
     metrics,
     logger,
     async close() {
@@ -306,6 +318,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       schedules.stop();
       // A server's status derived after its checks changed, a tick being written: done before the database closes.
       await health.engine.settled();
+      // Sends under way are recorded before the database closes; what is left is sent at the next start.
+      await alerts.stop();
       await jobs.shutdown();
       await schedules.idle();
       keyring.lock();

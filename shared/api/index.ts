@@ -13,6 +13,21 @@ import {
   sessionsList,
   sessionsRevoke,
 } from './auth';
+import {
+  alertsChanged,
+  alertsChannels,
+  alertsCreateChannel,
+  alertsCreateRule,
+  alertsDeleteChannel,
+  alertsDeleteRule,
+  alertsDeliveries,
+  alertsRules,
+  alertsSettings,
+  alertsTestChannel,
+  alertsUpdateChannel,
+  alertsUpdateRule,
+  alertsUpdateSettings,
+} from './alerts';
 import { auditExport, auditGet, auditList, auditPrune, auditSettings, auditSettingsChanged, auditUpdateSettings, auditVerify } from './audit';
 import type { EventDef, MethodDef } from './contract';
 import {
@@ -205,6 +220,18 @@ export const methods = {
   'audit.settings': auditSettings,
   'audit.updateSettings': auditUpdateSettings,
   'audit.prune': auditPrune,
+  'alerts.channels': alertsChannels,
+  'alerts.createChannel': alertsCreateChannel,
+  'alerts.updateChannel': alertsUpdateChannel,
+  'alerts.deleteChannel': alertsDeleteChannel,
+  'alerts.testChannel': alertsTestChannel,
+  'alerts.rules': alertsRules,
+  'alerts.createRule': alertsCreateRule,
+  'alerts.updateRule': alertsUpdateRule,
+  'alerts.deleteRule': alertsDeleteRule,
+  'alerts.deliveries': alertsDeliveries,
+  'alerts.settings': alertsSettings,
+  'alerts.updateSettings': alertsUpdateSettings,
 } as const;
 
 export const events = {
@@ -226,6 +253,7 @@ export const events = {
   'secrets.changed': secretsChanged,
   'vault.changed': vaultChanged,
   'audit.settingsChanged': auditSettingsChanged,
+  'alerts.changed': alertsChanged,
 } as const;
 
 export type Methods = typeof methods;

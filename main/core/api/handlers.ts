@@ -32,6 +32,7 @@ export interface HandlerDeps {
   health: Pick<Handlers, HealthMethodName>;
   schedules: Pick<Handlers, ScheduleMethodName>;
   audit: Pick<Handlers, Extract<keyof Handlers, `audit.${string}`>>;
+  alerts: Pick<Handlers, Extract<keyof Handlers, `alerts.${string}`>>;
   reports: Pick<Handlers, 'reports.generate'>;
   updates: Pick<Handlers, Extract<keyof Handlers, `updates.${string}`>>;
   artifacts: Artifacts;
@@ -48,6 +49,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...deps.health,
     ...deps.schedules,
     ...deps.audit,
+    ...deps.alerts,
     ...deps.reports,
     ...deps.updates,
     'servers.list': (input) => servers.list(input),

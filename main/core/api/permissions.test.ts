@@ -125,6 +125,19 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'audit.settings': READERS_OF_ACCOUNTS,
   'audit.updateSettings': MANAGERS,
   'audit.prune': MANAGERS,
+  'alerts.channels': EVERYONE,
+  'alerts.createChannel': WRITERS,
+  'alerts.updateChannel': WRITERS,
+  'alerts.deleteChannel': WRITERS,
+  'alerts.testChannel': WRITERS,
+  'alerts.rules': EVERYONE,
+  'alerts.createRule': WRITERS,
+  'alerts.updateRule': WRITERS,
+  'alerts.deleteRule': WRITERS,
+  'alerts.deliveries': EVERYONE,
+  'alerts.settings': EVERYONE,
+  // Which private addresses Guardian may post to is the installation's to decide, as metadata addresses are.
+  'alerts.updateSettings': MANAGERS,
 };
 
 /** What a call may aim at: made afresh for every call, so every call finds it as planted. */
@@ -140,6 +153,10 @@ interface Seed {
   maintenanceId: string;
   scheduleId: string;
   secretId: string;
+  /** An API token of the form whsec_… a webhook channel signs with, the channel (posting to a closed port of 127.0.0.1) and a rule sending to it. */
+  signingSecretId: string;
+  channelId: string;
+  ruleId: string;
   /** The vault's first slot (a passphrase) and a second one that may be removed. */
   slotId: string;
   spareSlotId: string;
@@ -284,6 +301,22 @@ function inputFor(name: MethodName, seed: Seed): unknown {
       return { id: seed.secretId };
     case 'secrets.inspectKey':
       return { privateKey: SSH_KEY };
+    case 'alerts.createChannel':
+      // Nothing listens on port 1 of this machine (allowed in the planted alert settings): a test send is refused at once.
+      return { name: 'matrix-channel', type: 'webhook', config: { url: 'http://127.0.0.1:1/hook', timeoutMs: 500 }, secretId: seed.signingSecretId };
+    case 'alerts.updateChannel':
+      return { id: seed.channelId, name: 'renamed channel' };
+    case 'alerts.deleteChannel':
+    case 'alerts.testChannel':
+      return { id: seed.channelId };
+    case 'alerts.createRule':
+      return { name: 'matrix-rule', channelIds: [seed.channelId] };
+    case 'alerts.updateRule':
+      return { id: seed.ruleId, name: 'renamed rule' };
+    case 'alerts.deleteRule':
+      return { id: seed.ruleId };
+    case 'alerts.updateSettings':
+      return { giveUpAfterMinutes: 60 };
     default:
       return {};
   }
@@ -354,7 +387,7 @@ const insertSession = (core: Core, id: string, userId: string) =>
  */
 type Planting = 'plain' | 'vault' | 'artifact';
 const plantingFor = (name: MethodName): Planting =>
-  name === 'jobs.saveArtifact' ? 'artifact' : /^(vault|secrets)\./.test(name) && name !== 'vault.init' ? 'vault' : 'plain';
+  name === 'jobs.saveArtifact' ? 'artifact' : /^(vault|secrets|alerts)\./.test(name) && name !== 'vault.init' ? 'vault' : 'plain';
 type Stored = Omit<Seed, 'sessionId' | 'jobId' | 'totpCode'> & { finishedJobId: string };
 const plantings = new Map<Planting, { dir: TempCore; stored: Stored }>();
 
@@ -386,7 +419,7 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
   const maintenance = await core.router.invoke(owner, 'maintenance.create', inputFor('maintenance.create', { serverId: server.id } as Seed), CALL);
   const schedule = await core.router.invoke(owner, 'schedules.create', { name: 'seeded', task: 'health.retention', cron: '0 3 * * *', timezone: 'UTC' }, CALL);
 
-  let vault = { slotId: '', spareSlotId: '', secretId: '' };
+  let vault = { slotId: '', spareSlotId: '', secretId: '', signingSecretId: '', channelId: '', ruleId: '' };
   if (planting === 'vault') {
     const status = await core.router.invoke(owner, 'vault.init', { slot: { kind: 'passphrase', passphrase: VAULT_PASSPHRASE } }, CALL);
     const more = await core.router.invoke(owner, 'vault.addSlot', { slot: { kind: 'passphrase', passphrase: 'a spare passphrase, long' } }, CALL);
@@ -394,7 +427,17 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
     const [slot] = status.slots;
     const spare = more.slots.find((each) => each.id !== slot?.id);
     if (!slot || !spare) throw new Error('the vault has not two slots');
-    vault = { slotId: slot.id, spareSlotId: spare.id, secretId: secret.id };
+    const signing = await core.router.invoke(
+      owner,
+      'secrets.create',
+      { name: 'seeded-webhook', value: { kind: 'api_token', token: `whsec_${'c2VlZGVk'.repeat(4)}` } },
+      CALL,
+    );
+    await core.router.invoke(owner, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] }, CALL);
+    const channelInput = { ...(inputFor('alerts.createChannel', { signingSecretId: signing.id } as Seed) as object), name: 'seeded' };
+    const channel = await core.router.invoke(owner, 'alerts.createChannel', channelInput, CALL);
+    const rule = await core.router.invoke(owner, 'alerts.createRule', { name: 'seeded', channelIds: [channel.id] }, CALL);
+    vault = { slotId: slot.id, spareSlotId: spare.id, secretId: secret.id, signingSecretId: signing.id, channelId: channel.id, ruleId: rule.id };
   }
   let finishedJobId = '';
   if (planting === 'artifact') {
@@ -415,6 +458,9 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
       maintenanceId: maintenance.id,
       scheduleId: schedule.id,
       secretId: vault.secretId,
+      signingSecretId: vault.signingSecretId,
+      channelId: vault.channelId,
+      ruleId: vault.ruleId,
       slotId: vault.slotId,
       spareSlotId: vault.spareSlotId,
       finishedJobId,

@@ -168,6 +168,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
         'vault.changed': 'vault.status',
         'audit.settingsChanged': 'audit.settings',
         'servers.changed': 'servers.list',
+        'alerts.changed': 'alerts.channels',
       };
       const changeEvents = Object.keys(eventDefs).filter((name) => name.endsWith('.changed') || name.endsWith('Changed'));
       expect(changeEvents.sort()).toEqual(Object.keys(readOf).sort());

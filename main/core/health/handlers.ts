@@ -88,6 +88,7 @@ export function createHealthHandlers(health: HealthService, events: EventBus): P
     },
     'incidents.acknowledge': async ({ id, note }, ctx) => {
       const incident = await incidents.acknowledge(id, who(ctx).name, note);
+      await health.notifyAcknowledged(incident);
       health.announceAcknowledged(incident);
       return incident;
     },

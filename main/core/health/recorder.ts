@@ -1,3 +1,4 @@
+import type { AlertSource } from '@shared/api/alerts';
 import type { Incident } from '@shared/api/incidents';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
@@ -5,6 +6,7 @@ import type { IncidentStore } from './incidents';
 import { STATUS_CODES } from './incidents';
 import type { MaintenanceCalendar } from './maintenance';
 import type { CheckRegistry, CheckRuntime } from './registry';
+import type { ServerInfo } from './registry';
 import type { RollupAccumulator, RollupResult } from './rollups';
 import type { RunReport } from './scheduler';
 import { causeOf, stateOf, statusOfServer } from './server-status';
@@ -32,6 +34,19 @@ export interface TickOutcome {
   escalated: Incident[];
 }
 
+/** An incident opened, resolved or acknowledged, as told to the alerts (docs/alerts.md). */
+export interface IncidentNotice {
+  source: AlertSource;
+  incident: Incident;
+  server: ServerInfo;
+}
+
+/**
+ * Writes the notifications for incident changes inside the transaction that made them, so an
+ * incident and the word of it commit together or not at all (the alerts' outbox).
+ */
+export type IncidentNotifier = (notices: IncidentNotice[]) => Promise<void>;
+
 const EWMA = 0.1;
 const MESSAGE_CACHE = 10_000;
 
@@ -51,6 +66,8 @@ export class TickRecorder {
       maintenance: MaintenanceCalendar;
       rollups: RollupAccumulator;
       uptime: UptimeIndex;
+      /** Where incident changes are told; none in a core without alerts. */
+      notify?: IncidentNotifier | undefined;
     },
   ) {}
 
@@ -137,6 +154,7 @@ export class TickRecorder {
         await rollups.addAll(rolled);
         await rollups.flush(this.deps.clock.now());
         await this.evaluateServers(touched, outcome, undo);
+        await this.notify(outcome);
         return outcome;
       });
       for (const [seq, at, status, muted] of counted) uptime.add(seq, at, status, muted);
@@ -159,6 +177,7 @@ export class TickRecorder {
       this.inTransaction(async (undo) => {
         const outcome: TickOutcome = { results: [], servers: [], opened: [], resolved: [], escalated: [] };
         await this.evaluateServers(ids, outcome, undo);
+        await this.notify(outcome);
         return outcome;
       });
     const next = this.writing.then(evaluate, evaluate);
@@ -230,6 +249,24 @@ export class TickRecorder {
         outcome.resolved.push(incidents.view(incident, server.name));
       }
     }
+  }
+
+  /** Tells the alerts of the incidents opened and resolved, in the tick's transaction: nothing to do when none were. */
+  private async notify(outcome: TickOutcome): Promise<void> {
+    const { notify, registry } = this.deps;
+    if (!notify || (outcome.opened.length === 0 && outcome.resolved.length === 0)) return;
+    const servers = registry.servers();
+    const notices: IncidentNotice[] = [];
+    for (const [source, incidents] of [
+      ['incident.opened', outcome.opened],
+      ['incident.resolved', outcome.resolved],
+    ] as const) {
+      for (const incident of incidents) {
+        const server = servers.get(incident.serverId);
+        if (server) notices.push({ source, incident, server });
+      }
+    }
+    await notify(notices);
   }
 
   /** The ids of a tick's messages: from the cache, the others stored (when new) and read back in one go. */

@@ -19,7 +19,7 @@ import { HostKeyStore } from './host-keys';
 import { IncidentStore } from './incidents';
 import { MaintenanceCalendar } from './maintenance';
 import { HealthQueries } from './queries';
-import { TickRecorder } from './recorder';
+import { TickRecorder, type IncidentNotifier } from './recorder';
 import { MonitoringSettingsStore } from './monitoring-settings';
 import type { MonitoringSettings } from '@shared/api/monitoring';
 import { CheckRegistry, type CheckRuntime, type ServerInfo } from './registry';
@@ -58,6 +58,8 @@ export interface HealthDeps {
   monitoring: MonitoringSettings;
   secrets: SecretStore;
   jobs: JobService;
+  /** Where incidents opened, resolved and acknowledged are told (the alerts), in the transaction that changed them. */
+  notify?: IncidentNotifier | undefined;
   timers?: Timers;
   random?: () => number;
   tickMs?: number;
@@ -106,6 +108,7 @@ export class HealthService {
       maintenance: this.maintenance,
       rollups: new RollupAccumulator(this.store),
       uptime: this.index,
+      notify: deps.notify,
     });
     this.queries = new HealthQueries({
       store: this.store,
@@ -241,6 +244,12 @@ export class HealthService {
   /** Adds the check a new server is watched with, inside the transaction that wrote the server. */
   addDefaultCheck(server: ServerInfo, spec: CheckSpec): Promise<CheckRuntime> {
     return this.registry.create({ serverId: server.id, spec, paused: false }, server);
+  }
+
+  /** Tells the alerts an incident was acknowledged, inside the call's transaction that acknowledged it. */
+  async notifyAcknowledged(incident: Incident): Promise<void> {
+    const server = this.registry.servers().get(incident.serverId);
+    if (server && this.deps.notify) await this.deps.notify([{ source: 'incident.acknowledged', incident, server }]);
   }
 
   announceAcknowledged(incident: Incident): void {

@@ -25,7 +25,7 @@ import { sqliteOf } from './sqlite-of';
 /** Which domains (the part of a method name before the dot) each fuzzing file takes; every domain is in exactly one. */
 export const FUZZ_SHARDS = {
   accounts: ['system', 'updates', 'auth', 'sessions', 'onboarding', 'users', 'apikeys', 'security'],
-  fleet: ['servers', 'checks', 'health', 'incidents', 'maintenance', 'monitoring'],
+  fleet: ['servers', 'checks', 'health', 'incidents', 'maintenance', 'monitoring', 'alerts'],
   vault: ['vault', 'secrets'],
   jobs: ['jobs', 'reports', 'schedules', 'audit'],
 } as const satisfies Record<string, readonly string[]>;

@@ -30,6 +30,7 @@ export const CHANGE_EVENT_DOMAINS: { readonly [E in ChangeEventName]: readonly s
   // Locked or unlocked, the vault's secrets read differently.
   'vault.changed': ['vault', 'secrets'],
   'audit.settingsChanged': ['audit'],
+  'alerts.changed': ['alerts'],
 };
 
 /**

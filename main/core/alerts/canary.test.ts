@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertChannel } from '@shared/api/alerts';
+import type { Check } from '@shared/api/checks';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '../app';
+import { createLogger } from '../logging/logger';
+import { dataPaths } from '../paths';
+import { FakeTime } from '../testing/fake-time';
+import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
+import { rowsOf } from '../testing/rows';
+import { webhookReceiver, type Receiver } from './testing/receiver';
+
+/**
+ * The alerts' canary (docs/architecture.md §5): a webhook channel signs with a vault secret that
+ * is a canary. It is tested, used for a delivery that fails (500), is told to wait (429), fails
+ * with the vault locked and ends disabled (410), with logging at its most verbose; then every row
+ * of every table, every byte in the data dir (database, WAL, logs), every event, every audit
+ * event and every answer is searched for the secret, its key bytes and their hex and base64
+ * forms. It must appear nowhere, on either engine.
+ */
+
+const env = useTempCore({ prefix: 'guardian-alerts-canary-', lazy: true });
+const CALL = { origin: 'test' };
+const PASSPHRASE = 'a vault passphrase long enough';
+
+const key = Buffer.concat([Buffer.from('CANARY-alerts-'), randomBytes(18)]);
+const secret = `whsec_${key.toString('base64')}`;
+
+/** The secret as written, and its key bytes in clear, hex and base64 (standard and URL-safe). */
+const needles = [
+  { what: 'secret', bytes: Buffer.from(secret) },
+  { what: 'key', bytes: key },
+  { what: 'key (hex)', bytes: Buffer.from(key.toString('hex')) },
+  { what: 'key (HEX)', bytes: Buffer.from(key.toString('hex').toUpperCase()) },
+  { what: 'key (base64)', bytes: Buffer.from(key.toString('base64').slice(0, 32)) },
+  { what: 'key (base64url)', bytes: Buffer.from(key.toString('base64url').slice(0, 32)) },
+];
+
+const hits = (haystacks: { where: string; bytes: Buffer }[]) =>
+  haystacks.flatMap(({ where, bytes }) => needles.filter((needle) => bytes.includes(needle.bytes)).map((needle) => `${needle.what} in ${where}`));
+
+const filesUnder = (dir: string) =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+    .map((file) => ({ where: file, bytes: readFileSync(file) }));
+
+const TABLES = {
+  sqlite: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  postgres: 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+};
+
+/** Every row of every table, as text: the database's dump, on either engine. */
+async function dump(core: Core): Promise<{ where: string; bytes: Buffer }[]> {
+  const rows = rowsOf(core);
+  const tables = await rows.all<{ name: string }>(TABLES[core.data.dialect]);
+  const out: { where: string; bytes: Buffer }[] = [];
+  for (const { name } of tables) {
+    const all = await rows.all(`SELECT * FROM "${name}"`);
+    out.push({ where: `table ${name}`, bytes: Buffer.from(JSON.stringify(all, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))) });
+  }
+  return out;
+}
+
+let receiver: Receiver | undefined;
+afterEach(async () => {
+  await receiver?.close();
+});
+
+describe('alert channels and vault secrets', () => {
+  it('never writes, logs, audits or answers the secret a webhook signs with', async () => {
+    const time = new FakeTime(Date.now());
+    const paths = dataPaths(env.dataDir);
+    const logger = createLogger('trace', pino.destination({ dest: paths.logFile, sync: true, mkdir: true }));
+    const core = await env.start({ logger, clock: time, vaultScryptCost: CHEAP_SCRYPT, health: { timers: time }, alerts: { timers: time, random: () => 0.5 } });
+    receiver = await webhookReceiver(() => [secret]);
+    const sent: { where: string; bytes: Buffer }[] = [];
+    core.events.subscribe((name, payload) => sent.push({ where: `event ${name}`, bytes: Buffer.from(JSON.stringify(payload) ?? '') }));
+    const answers: { where: string; bytes: Buffer }[] = [];
+    const answer = async <T>(name: string, input: unknown): Promise<T> => {
+      const result = await core.router.call(LOCAL_OWNER, name, input, CALL);
+      answers.push({ where: `answer to ${name}`, bytes: Buffer.from(JSON.stringify(result) ?? '') });
+      return success<T>(result);
+    };
+
+    await answer('vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
+    const stored = await answer<{ id: string }>('secrets.create', { name: 'hook secret', value: { kind: 'api_token', token: secret } });
+    await answer('alerts.updateSettings', { allowedTargets: ['127.0.0.1'] });
+    const channel = await answer<AlertChannel>('alerts.createChannel', {
+      name: 'hook',
+      type: 'webhook',
+      config: { url: receiver.url, timeoutMs: 500 },
+      secretId: stored.id,
+    });
+    await answer('alerts.createRule', { name: 'all', channelIds: [channel.id] });
+    expect(await answer<{ delivered: boolean }>('alerts.testChannel', { id: channel.id })).toMatchObject({ delivered: true });
+
+    const server = await answer<{ id: string }>('servers.create', { name: 'web-1', host: 'web-1.example', monitor: false });
+    const check = await answer<Check>('checks.create', {
+      serverId: server.id,
+      spec: { type: 'tcp', config: { host: 'web-1.example', port: 443 } },
+      confirmAfter: 1,
+      retries: 0,
+    });
+    const at = time.now();
+    await core.health.recorder.record([
+      {
+        checkId: check.id,
+        serverId: server.id,
+        result: { status: 'down', latencyMs: null, message: 'refused' },
+        attempts: 1,
+        dueAt: at,
+        startedAt: at,
+        finishedAt: at,
+        lagMs: 0,
+      },
+    ]);
+    receiver.script(500, { status: 429, retryAfter: '30' }, 410);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    await time.advance(10_000);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    // With the vault locked the secret cannot be read: the attempt says so.
+    await answer('vault.lock', {});
+    await time.advance(30_000);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    await answer('vault.unlock', { with: { kind: 'passphrase', passphrase: PASSPHRASE } });
+    await time.advance(60_000);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    const log = await answer<{ items: { state: string; log: { outcome: string; error: string | null }[] }[] }>('alerts.deliveries', {});
+    expect(log.items[0]?.log.map((a) => a.outcome)).toEqual(['retry', 'retry', 'retry', 'failed']);
+    expect(log.items[0]?.log[2]?.error).toMatch(/locked/i);
+    expect((await answer<{ items: AlertChannel[] }>('alerts.channels', {})).items[0]?.enabled).toBe(false);
+    // The receiver verified what it got with the secret: it was really used.
+    expect(receiver.received.every((r) => r.verified.ok)).toBe(true);
+    await answer('audit.list', { limit: 500 });
+
+    // The search finds what it looks for (a control, not a file).
+    expect(hits([{ where: 'control', bytes: Buffer.from(`x${key.toString('hex')}y`) }])).toEqual(['key (hex) in control']);
+    const audit = await rowsOf(core).all('SELECT * FROM audit_events');
+    expect(audit.length).toBeGreaterThan(5);
+    expect(readFileSync(paths.logFile, 'utf8')).toContain('alert');
+    expect(hits([...(await dump(core)), ...filesUnder(env.dataDir), ...sent, ...answers])).toEqual([]);
+
+    await env.stop();
+    expect(hits(filesUnder(env.dataDir))).toEqual([]);
+  });
+});

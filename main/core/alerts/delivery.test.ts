@@ -1,0 +1,381 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AlertChannel, AlertRule, Notification } from '@shared/api/alerts';
+import type { Check } from '@shared/api/checks';
+import type { Incident } from '@shared/api/incidents';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '../app';
+import type { CheckStatus } from '../health/check';
+import { FakeTime } from '../testing/fake-time';
+import { CHEAP_SCRYPT, failure, success, useTempCore, type TempCore } from '../testing/harness';
+import { AlertStore } from './store';
+import { webhookReceiver, type Receiver } from './testing/receiver';
+import { BASE_BACKOFF_MS, CLAIM_MS } from './worker';
+
+/**
+ * Alerts as an on-call person meets them, on both engines: incidents opened, resolved and
+ * acknowledged through the real recorder and router on a fake clock become notifications in the
+ * outbox, in the same transaction, and the delivery worker posts them to a real receiver on
+ * 127.0.0.1 that verifies every signature with the Standard Webhooks reference library. A flaky
+ * receiver (500, a timeout, 429 with Retry-After, 410) proves the retries, the backoff, giving up
+ * and disabling. The fake clock starts at the real time: the library refuses a signature whose
+ * timestamp is more than five minutes from its own clock, so each test moves less than that.
+ */
+
+const CALL = { origin: 'test' };
+const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
+const refused = async (core: Core, name: string, input: unknown) => failure(await core.router.call(LOCAL_OWNER, name, input, CALL));
+
+/** With jitter 0.5 a retry waits three quarters of its backoff. */
+const JITTER = 0.5;
+const firstRetryMs = (BASE_BACKOFF_MS / 2) * (1 + JITTER);
+
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+let time: FakeTime;
+let env: TempCore;
+let receiver: Receiver;
+let secrets: string[];
+
+beforeEach(() => {
+  time = new FakeTime(Date.now());
+  secrets = [];
+});
+afterEach(async () => {
+  await receiver.close();
+});
+
+async function start(): Promise<Core> {
+  const core = await env.start({
+    clock: time,
+    health: { timers: time, random: () => 0 },
+    alerts: { timers: time, random: () => JITTER },
+    vaultScryptCost: CHEAP_SCRYPT,
+  });
+  await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
+  return core;
+}
+
+async function storeSecret(core: Core, name: string): Promise<{ id: string; value: string }> {
+  const value = newSecret();
+  const secret = await call<{ id: string }>(core, 'secrets.create', { name, value: { kind: 'api_token', token: value } });
+  return { id: secret.id, value };
+}
+
+/** A webhook channel to the receiver (loopback allowed, as only a test does) and a rule sending every incident to it. */
+async function channelAndRule(core: Core, config: Record<string, unknown> = {}): Promise<{ channel: AlertChannel; rule: AlertRule; secret: string }> {
+  const secret = await storeSecret(core, 'receiver signing secret');
+  secrets.push(secret.value);
+  await call(core, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] });
+  const channel = await call<AlertChannel>(core, 'alerts.createChannel', {
+    name: 'on-call hook',
+    type: 'webhook',
+    config: { url: receiver.url, timeoutMs: 500, ...config },
+    secretId: secret.id,
+  });
+  const rule = await call<AlertRule>(core, 'alerts.createRule', { name: 'everything', channelIds: [channel.id] });
+  return { channel, rule, secret: secret.value };
+}
+
+async function serverWithCheck(core: Core, name: string, tags: string[] = []): Promise<Check> {
+  const server = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, tags, monitor: false });
+  return call<Check>(core, 'checks.create', {
+    serverId: server.id,
+    spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } },
+    confirmAfter: 1,
+    retries: 0,
+  });
+}
+
+/** One tick of results, recorded by the health engine's own recorder at the clock's time. */
+async function tick(core: Core, results: [Check, CheckStatus][]) {
+  const at = time.now();
+  return core.health.recorder.record(
+    results.map(([check, status]) => ({
+      checkId: check.id,
+      serverId: check.serverId,
+      result: { status, latencyMs: status === 'down' ? null : 3, message: status === 'down' ? 'connection refused' : 'connected' },
+      attempts: 1,
+      dueAt: at,
+      startedAt: at,
+      finishedAt: at,
+      lagMs: 0,
+    })),
+  );
+}
+
+const deliveries = async (core: Core, filter: Record<string, unknown> = {}) =>
+  (await call<{ items: Notification[]; total: number }>(core, 'alerts.deliveries', filter)).items;
+
+describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
+  const onEngine = useTempCore({ prefix: 'guardian-alerts-', lazy: true, engine });
+  beforeAll(() => {
+    env = onEngine;
+  });
+  beforeEach(async () => {
+    receiver = await webhookReceiver(() => secrets);
+  });
+
+  it('sends one signed notification per incident change, with one id, that the reference library verifies', async () => {
+    const core = await start();
+    await channelAndRule(core);
+    const check = await serverWithCheck(core, 'web-1', ['prod']);
+
+    // Before a rule there is nothing; from now on the incident opened in this tick is written with it.
+    const opened = await tick(core, [[check, 'down']]);
+    expect(opened.opened).toHaveLength(1);
+    const incident = opened.opened[0] as Incident;
+    await time.advance(1000);
+    // Still down: no new incident, no new notification.
+    await tick(core, [[check, 'down']]);
+    const written = await deliveries(core, { incidentId: incident.id });
+    expect(written.map((n) => [n.source, n.state, n.attempts])).toEqual([['incident.opened', 'pending', 0]]);
+
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    expect(receiver.received).toHaveLength(1);
+    const [first] = receiver.received;
+    expect(first?.verified).toMatchObject({
+      ok: true,
+      payload: { type: 'incident.opened', data: { incident: { id: incident.id, severity: 'down' }, server: { name: 'web-1', tags: ['prod'] } } },
+    });
+    // The notification's id is the webhook-id.
+    expect(first?.id).toBe(written[0]?.id);
+    const [sent] = await deliveries(core, { incidentId: incident.id });
+    expect(sent).toMatchObject({ state: 'delivered', attempts: 1, log: [{ outcome: 'delivered', statusCode: 200, error: null }] });
+    // Nothing is left to send.
+    expect(await core.alerts.worker.runOnce()).toBe(0);
+
+    await call(core, 'incidents.acknowledge', { id: incident.id, note: 'on it' });
+    await time.advance(1000);
+    const resolved = await tick(core, [[check, 'up']]);
+    expect(resolved.resolved).toHaveLength(1);
+    expect(await core.alerts.worker.runOnce()).toBe(2);
+    const kinds = receiver.received.map((r) => (r.verified.ok ? (r.verified.payload as { type: string }).type : r.verified.error));
+    expect(kinds.sort()).toEqual(['incident.acknowledged', 'incident.opened', 'incident.resolved']);
+    const ids = receiver.received.map((r) => r.id);
+    expect(new Set(ids).size).toBe(3);
+    expect((await deliveries(core, { incidentId: incident.id })).map((n) => n.state)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+
+  it('delivers on its own once started, as serve and the desktop app start it, and stops with the core', async () => {
+    // Real timers for the worker: it wakes when a notification commits, not only at its next look.
+    const core = await env.start({ clock: time, health: { timers: time, random: () => 0 }, alerts: { pollMs: 60_000 }, vaultScryptCost: CHEAP_SCRYPT });
+    await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
+    await channelAndRule(core);
+    core.alerts.start();
+    const check = await serverWithCheck(core, 'web-0');
+    await tick(core, [[check, 'down']]);
+    for (let waited = 0; receiver.received.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(receiver.received.map((r) => r.verified.ok)).toEqual([true]);
+    await env.stop();
+  });
+
+  it('routes by server, tag, environment and severity, and writes nothing when no rule matches', async () => {
+    const core = await start();
+    const { channel, rule } = await channelAndRule(core);
+    await call(core, 'alerts.updateRule', { id: rule.id, match: { tags: ['db'], severities: ['down'] } });
+    const web = await serverWithCheck(core, 'web-2', ['web']);
+    const db = await serverWithCheck(core, 'db-1', ['db']);
+    const outcome = await tick(core, [
+      [web, 'down'],
+      [db, 'down'],
+    ]);
+    expect(outcome.opened).toHaveLength(2);
+    const written = await deliveries(core, { channelId: channel.id });
+    expect(written.map((n) => n.incidentId)).toEqual([outcome.opened.find((i) => i.serverName === 'db-1')?.id]);
+  });
+
+  it('retries a 500 and a timeout with backoff, waits as a 429 says, and delivers with the same id', async () => {
+    const core = await start();
+    await channelAndRule(core);
+    const check = await serverWithCheck(core, 'web-3');
+    await tick(core, [[check, 'down']]);
+    receiver.script(500, 'hang', { status: 429, retryAfter: '90' }, 200);
+
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    let [notification] = await deliveries(core);
+    expect(notification).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringContaining('answered 500') });
+    expect(notification?.nextAttemptAt).toBe(time.now() + firstRetryMs);
+    // Not due yet: nothing is sent.
+    await time.advance(firstRetryMs - 1);
+    expect(await core.alerts.worker.runOnce()).toBe(0);
+    await time.advance(1);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    [notification] = await deliveries(core);
+    expect(notification).toMatchObject({ state: 'pending', attempts: 2, lastError: expect.stringContaining('no answer') });
+    // The second retry's backoff is twice the first's.
+    expect(notification?.nextAttemptAt).toBe(time.now() + 2 * firstRetryMs);
+
+    await time.advance(2 * firstRetryMs);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    [notification] = await deliveries(core);
+    expect(notification).toMatchObject({ state: 'pending', attempts: 3, lastError: expect.stringContaining('answered 429') });
+    expect(notification?.nextAttemptAt).toBe(time.now() + 90_000);
+    await time.advance(89_000);
+    expect(await core.alerts.worker.runOnce()).toBe(0);
+    await time.advance(1000);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+
+    [notification] = await deliveries(core);
+    expect(notification?.state).toBe('delivered');
+    expect(notification?.log.map((a) => [a.outcome, a.statusCode])).toEqual([
+      ['retry', 500],
+      ['retry', null],
+      ['retry', 429],
+      ['delivered', 200],
+    ]);
+    // Four requests, one id, every signature good.
+    expect(receiver.received.map((r) => r.id)).toEqual(Array(4).fill(notification?.id));
+    expect(receiver.received.every((r) => r.verified.ok)).toBe(true);
+  });
+
+  it('gives up once the next try would fall past the configured age, and records it', async () => {
+    const core = await start();
+    await channelAndRule(core);
+    await call(core, 'alerts.updateSettings', { giveUpAfterMinutes: 1 });
+    const check = await serverWithCheck(core, 'web-4');
+    await tick(core, [[check, 'down']]);
+    receiver.script(500, 500, 500, 500, 500);
+    // Retries after 7.5 s, 15 s and 30 s (52.5 s in all); the fourth would be 60 s later, past the minute.
+    for (const wait of [0, firstRetryMs, 2 * firstRetryMs, 4 * firstRetryMs]) {
+      await time.advance(wait);
+      expect(await core.alerts.worker.runOnce()).toBe(1);
+    }
+    const [notification] = await deliveries(core);
+    expect(notification).toMatchObject({
+      state: 'given-up',
+      attempts: 4,
+      lastError: expect.stringMatching(/^given up after 4 attempts over 1 min: .*answered 500/),
+    });
+    expect(notification?.log.map((a) => a.outcome)).toEqual(['retry', 'retry', 'retry', 'given-up']);
+    await time.advance(10 * 60_000);
+    expect(await core.alerts.worker.runOnce()).toBe(0);
+    expect(receiver.received).toHaveLength(4);
+  });
+
+  it('disables a webhook that answers 410 Gone, says why, and writes nothing more for it', async () => {
+    const core = await start();
+    const { channel } = await channelAndRule(core);
+    const heard: unknown[] = [];
+    core.events.subscribe((name, payload) => {
+      if (name === 'alerts.changed') heard.push(payload);
+    });
+    const check = await serverWithCheck(core, 'web-5');
+    const other = await serverWithCheck(core, 'web-6');
+    await tick(core, [[check, 'down']]);
+    receiver.script(410);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    const [notification] = await deliveries(core);
+    expect(notification).toMatchObject({ state: 'failed', log: [{ outcome: 'failed', statusCode: 410 }] });
+    const [disabled] = await call<{ items: AlertChannel[] }>(core, 'alerts.channels', {}).then((r) => r.items);
+    expect(disabled).toMatchObject({ id: channel.id, enabled: false, disabledReason: expect.stringContaining('410 Gone') });
+    expect(heard).toEqual([{ change: 'updated', ids: [channel.id] }]);
+
+    await tick(core, [[other, 'down']]);
+    expect(await deliveries(core)).toHaveLength(1);
+
+    // Enabled again by a person: the reason goes, and the next incident is sent.
+    await call(core, 'alerts.updateChannel', { id: channel.id, enabled: true });
+    await tick(core, [[check, 'up']]);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    expect(receiver.received.at(-1)?.verified).toMatchObject({ ok: true, payload: { type: 'incident.resolved' } });
+  });
+
+  it('sends a notification claimed by a worker that stopped mid-send again, with the same id, once the claim lapses', async () => {
+    const core = await start();
+    await channelAndRule(core);
+    const check = await serverWithCheck(core, 'web-7');
+    await tick(core, [[check, 'down']]);
+    const [written] = await deliveries(core);
+    // A worker (another process, another node) claims it and is killed before it records anything.
+    const store = new AlertStore(core.data);
+    const claimed = await core.data.transaction(() => store.claim(time.now(), 10, time.now() + CLAIM_MS, (rows) => rows));
+    expect(claimed.map((row) => row.id)).toEqual([written?.id]);
+    expect(await core.alerts.worker.runOnce()).toBe(0);
+    await time.advance(CLAIM_MS);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    expect(receiver.received.map((r) => r.id)).toEqual([written?.id]);
+    expect(receiver.received[0]?.verified.ok).toBe(true);
+  });
+
+  it('sends to one channel no more at once than its limit', async () => {
+    const core = await start();
+    await channelAndRule(core, { maxConcurrent: 2 });
+    const checks = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((name) => serverWithCheck(core, `host-${name}`)));
+    await tick(
+      core,
+      checks.map((check) => [check, 'down']),
+    );
+    // A look claims only as many as the channel may be sent at once.
+    expect(await core.alerts.worker.runOnce()).toBe(2);
+    expect(await core.alerts.worker.runOnce()).toBe(2);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    expect(receiver.received.every((r) => r.verified.ok)).toBe(true);
+  });
+
+  it('signs with both secrets during a rotation, so a receiver holding either verifies it', async () => {
+    const core = await start();
+    const { channel, secret: old } = await channelAndRule(core);
+    const next = await storeSecret(core, 'new signing secret');
+    const oldId = channel.secretId;
+    await call(core, 'alerts.updateChannel', { id: channel.id, secretId: next.id, previousSecretId: oldId });
+    for (const holds of [[old], [next.value]]) {
+      secrets = holds;
+      const result = await call<{ id: string; delivered: boolean; statusCode: number }>(core, 'alerts.testChannel', { id: channel.id });
+      expect(result).toMatchObject({ delivered: true, statusCode: 200 });
+      const last = receiver.received.at(-1);
+      expect(last?.id).toBe(result.id);
+      expect(last?.verified).toMatchObject({ ok: true, payload: { type: 'alert.test' } });
+      expect(String(last?.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    }
+    // Once the rotation ends, the old secret no longer verifies.
+    await call(core, 'alerts.updateChannel', { id: channel.id, previousSecretId: null });
+    secrets = [old];
+    await call(core, 'alerts.testChannel', { id: channel.id });
+    expect(receiver.received.at(-1)?.verified).toMatchObject({ ok: false });
+  });
+
+  it('refuses loopback and private targets unless allowed, when saved and again when sending', async () => {
+    const core = await start();
+    const secret = await storeSecret(core, 'hook secret');
+    const input = { name: 'local', type: 'webhook', config: { url: receiver.url, timeoutMs: 500 }, secretId: secret.id };
+    for (const url of [receiver.url, 'http://localhost:9/x', 'http://10.1.2.3/x', 'http://[::1]:9/x', 'http://169.254.169.254/latest']) {
+      expect(await refused(core, 'alerts.createChannel', { ...input, config: { url } })).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('loopback, private or link-local'),
+      });
+    }
+    // Only an admin may allow them.
+    const operator = { kind: 'user' as const, id: 'op', name: 'an operator', role: 'operator' as const };
+    expect(failure(await core.router.call(operator, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] }, CALL)).code).toBe('PERMISSION_DENIED');
+
+    secrets.push(secret.value);
+    const { channel } = await channelAndRule(core);
+    // Allowed when saved, no longer when it sends: nothing leaves, and the attempt says why.
+    await call(core, 'alerts.updateSettings', { allowedTargets: [] });
+    const check = await serverWithCheck(core, 'web-8');
+    await tick(core, [[check, 'down']]);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    const [notification] = await deliveries(core, { channelId: channel.id });
+    expect(notification?.log[0]).toMatchObject({ outcome: 'retry', statusCode: null, error: expect.stringContaining('refused to send to 127.0.0.1') });
+    expect(receiver.received).toHaveLength(0);
+  });
+
+  it('refuses a channel whose secret may not sign, and names what is wrong', async () => {
+    const core = await start();
+    const password = await call<{ id: string }>(core, 'secrets.create', { name: 'db password', value: { kind: 'password', password: 'hunter2-alerts' } });
+    await call(core, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] });
+    const input = { name: 'hook', type: 'webhook', config: { url: receiver.url }, secretId: password.id };
+    expect(await refused(core, 'alerts.createChannel', input)).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      message: expect.stringContaining('not an API token'),
+    });
+    const missing = '00000000-0000-4000-8000-00000000dead';
+    expect((await refused(core, 'alerts.createChannel', { ...input, secretId: missing })).code).toBe('NOT_FOUND');
+    // An API token that is not a whsec_ key is refused when it would sign, and nothing is sent.
+    const token = await call<{ id: string }>(core, 'secrets.create', { name: 'not a key', value: { kind: 'api_token', token: 'plain-token' } });
+    const channel = await call<AlertChannel>(core, 'alerts.createChannel', { ...input, secretId: token.id });
+    expect((await refused(core, 'alerts.testChannel', { id: channel.id })).message).toContain('whsec_');
+    expect(receiver.received).toHaveLength(0);
+  });
+});

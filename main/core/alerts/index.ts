@@ -1,0 +1,125 @@
+import type { Principal } from '@shared/permissions';
+import type { Clock } from '../clock';
+import type { AsyncDatabase } from '../db/engine';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../logging/logger';
+import type { SettingsStore } from '../settings';
+import type { Timers } from '../timers';
+import type { SecretStore } from '../vault';
+import { channelModule } from './channels';
+import type { IncidentChange } from './rules';
+import { AlertService, unknownChannel } from './service';
+import { AlertSettingsStore } from './settings';
+import { AlertStore } from './store';
+import { targetPolicy } from './targets';
+import { DeliveryWorker } from './worker';
+
+/**
+ * Alerts (docs/alerts.md), put together once per core: channels and rules, the outbox the health
+ * engine writes notifications to (`notify`, in its own transaction), and the worker that delivers
+ * them once `start()` is called (serve, desktop), not in the CLI.
+ */
+
+export interface AlertsDeps {
+  data: AsyncDatabase;
+  settings: SettingsStore;
+  secrets: SecretStore;
+  clock: Clock;
+  newId: () => string;
+  logger: Logger;
+  events: EventBus;
+  /** Tests and benches: the worker's timers, its jitter and how often it looks. */
+  timers?: Timers | undefined;
+  random?: (() => number) | undefined;
+  pollMs?: number | undefined;
+}
+
+export type { IncidentChange } from './rules';
+
+export interface TestResult {
+  id: string;
+  delivered: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export class Alerts {
+  readonly service: AlertService;
+  readonly worker: DeliveryWorker;
+  private readonly settings: AlertSettingsStore;
+
+  constructor(private readonly deps: AlertsDeps) {
+    const store = new AlertStore(deps.data);
+    this.settings = new AlertSettingsStore(deps.settings);
+    this.service = new AlertService({
+      data: deps.data,
+      store,
+      settings: this.settings,
+      secrets: deps.secrets,
+      clock: deps.clock,
+      newId: deps.newId,
+      logger: deps.logger,
+      written: () => this.worker.kick(),
+    });
+    this.worker = new DeliveryWorker({
+      data: deps.data,
+      store,
+      service: this.service,
+      settings: this.settings,
+      clock: deps.clock,
+      logger: deps.logger,
+      timers: deps.timers,
+      random: deps.random,
+      pollMs: deps.pollMs,
+      channelDisabled: (channelId) => {
+        deps.events.emit('alerts.changed', { change: 'updated', ids: [channelId] });
+        deps.data.afterCommit(() => {
+          this.service.load().catch((error: unknown) => deps.logger.error({ err: error }, 'could not read the alert rules again'));
+        });
+      },
+    });
+  }
+
+  /** Reads the rules and settings kept in memory; before the health engine's first tick. */
+  load(): Promise<void> {
+    return this.service.load();
+  }
+
+  /** Incident changes to notify, inside the transaction that made them. */
+  notify(changes: readonly IncidentChange[]): Promise<void> {
+    return this.service.notify(changes);
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
+  stop(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  /** Sends a test notification to a channel now, outside the outbox, and answers what the receiver said. */
+  async sendTest(channelId: string, by: string, principal: Principal): Promise<TestResult> {
+    const channel = await this.service.channelRow(channelId);
+    const module = channelModule(channel.type);
+    const config = module?.configSchema.safeParse(channel.config);
+    if (!module || !config?.success) throw unknownChannel(channel);
+    const secrets = await this.service.secretsOf(channel, `alert-test:${by}`, principal);
+    const id = this.deps.newId();
+    const now = this.deps.clock.now();
+    const body = JSON.stringify({
+      type: 'alert.test',
+      timestamp: new Date(now).toISOString(),
+      data: { channel: { id: channel.id, name: channel.name }, message: 'A test notification from Guardian: this channel works.' },
+    });
+    const result = await module.send(config.data, {
+      id,
+      body,
+      secrets,
+      policy: targetPolicy(this.settings.get().allowedTargets),
+      now: () => this.deps.clock.now(),
+    });
+    return { id, delivered: result.error === null, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error };
+  }
+}

@@ -1,0 +1,8 @@
+import type { z } from 'zod';
+import { webhookConfig } from './webhook';
+
+/** Every channel type and its config schema, one module each (docs/alerts.md). */
+export const CHANNEL_TYPES = ['webhook'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+export const CHANNEL_CONFIGS = { webhook: webhookConfig } as const satisfies Record<ChannelType, z.ZodType>;

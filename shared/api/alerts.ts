@@ -1,0 +1,288 @@
+import { z } from 'zod';
+import { CHANNEL_TYPES } from '../alerts';
+import { webhookConfig } from '../alerts/webhook';
+import { changeEvent, method, queryInt } from './contract';
+import { IncidentId } from './incidents';
+import { Environment, ServerId, Tag } from './servers';
+
+/**
+ * The `alerts.*` methods (docs/alerts.md): channels notifications go to, rules saying which
+ * incidents go where, and the log of every notification and attempt to deliver it. A channel's
+ * secret stays in the vault: a channel names it, nothing here ever carries it.
+ */
+
+export const AlertChannelId = z.uuid('Not an alert channel id');
+export const AlertRuleId = z.uuid('Not an alert rule id');
+const SecretId = z.uuid('Not a secret id');
+
+const AlertName = z.string().trim().min(1, 'Name cannot be empty').max(100, 'Name is at most 100 characters');
+
+export const NOTIFICATION_STATES = ['pending', 'delivering', 'delivered', 'failed', 'given-up'] as const;
+export type NotificationState = (typeof NOTIFICATION_STATES)[number];
+export const ALERT_SOURCES = ['incident.opened', 'incident.resolved', 'incident.acknowledged'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'given-up'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+export const AlertChannel = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.enum(CHANNEL_TYPES),
+  config: webhookConfig,
+  /** The vault secret it signs with (an id, never the value). */
+  secretId: z.string().nullable(),
+  /** During a rotation, the secret being replaced: both sign. */
+  previousSecretId: z.string().nullable(),
+  enabled: z.boolean(),
+  /** Why it is disabled: by whom, or the receiver's answer. */
+  disabledReason: z.string().nullable(),
+  createdAt: z.number().int(),
+  createdBy: z.string(),
+  updatedAt: z.number().int(),
+});
+export type AlertChannel = z.infer<typeof AlertChannel>;
+
+const SEVERITIES = ['degraded', 'down'] as const;
+
+/** What a rule matches: each list empty (anything) or one of its values. */
+export const AlertMatch = z.strictObject({
+  serverIds: z.array(ServerId).max(10_000).default([]),
+  tags: z.array(Tag).max(32).default([]),
+  environments: z.array(Environment).max(32).default([]),
+  severities: z.array(z.enum(SEVERITIES)).max(2).default([]),
+});
+
+export const AlertRule = z.object({
+  id: z.string(),
+  name: z.string(),
+  match: z.object({ serverIds: z.array(z.string()), tags: z.array(z.string()), environments: z.array(z.string()), severities: z.array(z.enum(SEVERITIES)) }),
+  channelIds: z.array(z.string()),
+  enabled: z.boolean(),
+  createdAt: z.number().int(),
+  createdBy: z.string(),
+  updatedAt: z.number().int(),
+});
+export type AlertRule = z.infer<typeof AlertRule>;
+
+export const DeliveryAttempt = z.object({
+  at: z.number().int(),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  latencyMs: z.number().int(),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+});
+export type DeliveryAttempt = z.infer<typeof DeliveryAttempt>;
+
+export const Notification = z.object({
+  /** The idempotency key: the webhook-id every attempt is sent with. */
+  id: z.string(),
+  ruleId: z.string(),
+  channelId: z.string(),
+  source: z.enum(ALERT_SOURCES),
+  incidentId: z.string(),
+  createdAt: z.number().int(),
+  state: z.enum(NOTIFICATION_STATES),
+  attempts: z.number().int(),
+  nextAttemptAt: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  finishedAt: z.number().int().nullable(),
+  log: z.array(DeliveryAttempt),
+});
+export type Notification = z.infer<typeof Notification>;
+
+export const AlertSettings = z.object({
+  /**
+   * Loopback, private and link-local addresses a channel may reach (IP addresses, CIDR ranges or
+   * host names); every other such address is refused, when saved and when sending.
+   */
+  allowedTargets: z.array(z.string()).default([]),
+  /** A notification not delivered this long after it was written is given up, and that is recorded. */
+  giveUpAfterMinutes: z
+    .number()
+    .int()
+    .default(24 * 60),
+});
+export type AlertSettings = z.infer<typeof AlertSettings>;
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = { allowedTargets: [], giveUpAfterMinutes: 24 * 60 };
+
+/** An IP address, a CIDR range (10.0.0.0/8, fd00::/8) or a host name. */
+const AllowedTarget = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:_-]+(\/\d{1,3})?$/, 'An IP address, a CIDR range such as 10.0.0.0/8, or a host name');
+
+const channelFields = {
+  name: AlertName,
+  secretId: SecretId.describe('The vault secret (an API token of the form whsec_…) the webhook is signed with'),
+  previousSecretId: SecretId.nullable().default(null),
+  enabled: z.boolean().default(true),
+};
+
+export const alertsChannels = method({
+  name: 'alerts.channels',
+  summary: 'Alert channels: where notifications go, and whether each is enabled (and if not, why).',
+  input: z.strictObject({}),
+  output: z.object({ items: z.array(AlertChannel) }),
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/alerts/channels' },
+});
+
+export const alertsCreateChannel = method({
+  name: 'alerts.createChannel',
+  summary: 'Add a channel (a webhook signed with a vault secret).',
+  input: z.discriminatedUnion('type', [z.strictObject({ ...channelFields, type: z.literal('webhook'), config: webhookConfig })]),
+  output: AlertChannel,
+  permission: 'servers:write',
+  audit: { target: (_input, out) => (out ? `alert-channel:${out.id}` : undefined) },
+  http: { method: 'POST', path: '/alerts/channels' },
+});
+
+export const alertsUpdateChannel = method({
+  name: 'alerts.updateChannel',
+  summary: 'Change a channel: its name, config, secrets (a rotation names the old one as previousSecretId), or enable or disable it.',
+  input: z.strictObject({
+    id: AlertChannelId,
+    name: AlertName.optional(),
+    config: webhookConfig.optional(),
+    secretId: SecretId.optional(),
+    previousSecretId: SecretId.nullable().optional(),
+    enabled: z.boolean().optional(),
+  }),
+  output: AlertChannel,
+  permission: 'servers:write',
+  audit: { target: (input) => `alert-channel:${input.id}` },
+  http: { method: 'PATCH', path: '/alerts/channels/:id' },
+});
+
+export const alertsDeleteChannel = method({
+  name: 'alerts.deleteChannel',
+  summary: 'Remove a channel; rules stop sending to it, and its past deliveries stay in the log.',
+  input: z.strictObject({ id: AlertChannelId }),
+  output: z.object({ id: z.string() }),
+  permission: 'servers:write',
+  audit: { target: (input) => `alert-channel:${input.id}` },
+  http: { method: 'DELETE', path: '/alerts/channels/:id' },
+});
+
+export const alertsTestChannel = method({
+  name: 'alerts.testChannel',
+  summary: 'Send a test notification to a channel now and say what the receiver answered.',
+  input: z.strictObject({ id: AlertChannelId }),
+  output: z.object({
+    /** The test's webhook-id. */
+    id: z.string(),
+    delivered: z.boolean(),
+    statusCode: z.number().int().nullable(),
+    latencyMs: z.number().int(),
+    error: z.string().nullable(),
+  }),
+  permission: 'servers:write',
+  audit: { target: (input) => `alert-channel:${input.id}` },
+  http: { method: 'POST', path: '/alerts/channels/:id/test' },
+});
+
+export const alertsRules = method({
+  name: 'alerts.rules',
+  summary: 'Alert rules: which incidents go to which channels.',
+  input: z.strictObject({}),
+  output: z.object({ items: z.array(AlertRule) }),
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/alerts/rules' },
+});
+
+const ChannelIds = z.array(AlertChannelId).min(1, 'Name at least one channel').max(32, 'At most 32 channels');
+
+export const alertsCreateRule = method({
+  name: 'alerts.createRule',
+  summary: 'Add a rule: incidents of the servers it matches (by id, tag, environment, severity) go to its channels.',
+  input: z.strictObject({
+    name: AlertName,
+    match: AlertMatch.default({ serverIds: [], tags: [], environments: [], severities: [] }),
+    channelIds: ChannelIds,
+    enabled: z.boolean().default(true),
+  }),
+  output: AlertRule,
+  permission: 'servers:write',
+  audit: { target: (_input, out) => (out ? `alert-rule:${out.id}` : undefined) },
+  http: { method: 'POST', path: '/alerts/rules' },
+});
+
+export const alertsUpdateRule = method({
+  name: 'alerts.updateRule',
+  summary: 'Change a rule.',
+  input: z.strictObject({
+    id: AlertRuleId,
+    name: AlertName.optional(),
+    match: AlertMatch.optional(),
+    channelIds: ChannelIds.optional(),
+    enabled: z.boolean().optional(),
+  }),
+  output: AlertRule,
+  permission: 'servers:write',
+  audit: { target: (input) => `alert-rule:${input.id}` },
+  http: { method: 'PATCH', path: '/alerts/rules/:id' },
+});
+
+export const alertsDeleteRule = method({
+  name: 'alerts.deleteRule',
+  summary: 'Remove a rule; notifications it already wrote are still delivered.',
+  input: z.strictObject({ id: AlertRuleId }),
+  output: z.object({ id: z.string() }),
+  permission: 'servers:write',
+  audit: { target: (input) => `alert-rule:${input.id}` },
+  http: { method: 'DELETE', path: '/alerts/rules/:id' },
+});
+
+export const alertsDeliveries = method({
+  name: 'alerts.deliveries',
+  summary: 'Notifications, newest first, each with its delivery attempts: all, one incident’s or one channel’s.',
+  input: z.strictObject({
+    incidentId: IncidentId.optional(),
+    channelId: AlertChannelId.optional(),
+    limit: queryInt(1, 500).default(50),
+    offset: queryInt(0, 10_000_000).default(0),
+  }),
+  output: z.object({ items: z.array(Notification), total: z.number().int() }),
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/alerts/deliveries' },
+});
+
+export const alertsSettings = method({
+  name: 'alerts.settings',
+  summary: 'Which private addresses channels may reach, and how long a notification is retried before it is given up.',
+  input: z.strictObject({}),
+  output: AlertSettings,
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/alerts/settings' },
+});
+
+export const alertsUpdateSettings = method({
+  name: 'alerts.updateSettings',
+  summary: 'Change the alert settings (admins only: they decide which private addresses Guardian may post to).',
+  input: z.strictObject({
+    allowedTargets: z.array(AllowedTarget).max(100, 'At most 100 entries').optional(),
+    giveUpAfterMinutes: z
+      .number()
+      .int()
+      .min(1, 'At least 1 minute')
+      .max(7 * 24 * 60, 'At most a week')
+      .optional(),
+  }),
+  output: AlertSettings,
+  permission: 'system:admin',
+  audit: { target: () => 'alerts:settings' },
+  http: { method: 'PATCH', path: '/alerts/settings' },
+});
+
+export const alertsChanged = changeEvent({
+  name: 'alerts.changed',
+  summary: 'Alert channels, rules or settings were created, changed or deleted (a channel disabled by its receiver too).',
+  changes: ['created', 'updated', 'deleted', 'settings'],
+  permission: 'servers:read',
+});
