@@ -200,6 +200,7 @@ async function start(): Promise<void> {
   running = current;
   core.health.start();
   core.schedules.start();
+  core.alerts.start();
   // Next to the database: the window's size and place per display.
   windowStateStore = openStore('window-state', log.logger);
   // The vault locks with the computer: a locked screen or a sleeping laptop forgets its keys.

@@ -137,6 +137,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     setupToken = setup?.token ?? null;
     core.health.start();
     core.schedules.start();
+    core.alerts.start();
   } catch (error) {
     await core.close();
     throw error;
