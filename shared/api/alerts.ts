@@ -133,7 +133,8 @@ export const alertsChannels = method({
 export const alertsCreateChannel = method({
   name: 'alerts.createChannel',
   summary: 'Add a channel (a webhook signed with a vault secret).',
-  input: z.discriminatedUnion('type', [z.strictObject({ ...channelFields, type: z.literal('webhook'), config: webhookConfig })]),
+  // One type so far; with a second this becomes a discriminated union on `type`, each with its own config.
+  input: z.strictObject({ ...channelFields, type: z.literal('webhook'), config: webhookConfig }),
   output: AlertChannel,
   permission: 'servers:write',
   audit: { target: (_input, out) => (out ? `alert-channel:${out.id}` : undefined) },
