@@ -9,7 +9,7 @@ import type { AppErrorShape } from '@shared/api/errors';
 import { isFinished, type Job } from '@shared/api/jobs';
 import type { Server } from '@shared/api/servers';
 import type { Secret, SecretValue, VaultStatus } from '@shared/api/vault';
-import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, pollUntil, startGuardian, tempDir } from './testing/guardian';
 
 // ssh2's generateKeyPairSync drops a leading zero byte of 1 ed25519 public key in 256, making a key
 // its own parseKey refuses (mscdex/ssh2#1390): draw again until it reads back.
@@ -180,7 +180,7 @@ const reveal = async (guardian: Guardian, session: Session, id: string) =>
   (await ok<{ value: SecretValue }>(guardian, 'POST', `api/v1/secrets/${id}/reveal`, { session, key: false, body: {} })).body.value;
 
 describe('canary secrets', () => {
-  it('never reach a file: database, WAL, logs, backups or exports', { timeout: 90_000 }, async () => {
+  it('never reach a file: database, WAL, logs, backups or exports', { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
     const keysDir = tempDir('guardian-canary-keys-');
     const exportDir = tempDir('guardian-canary-exports-');
     const keys = makeKeys(keysDir);

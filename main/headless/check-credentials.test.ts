@@ -7,7 +7,7 @@ import type { Server } from '@shared/api/servers';
 import type { Secret } from '@shared/api/vault';
 import { ed25519Key } from '@core/testing/ssh-keys';
 import { type KeyPair, TestSshd } from '@core/testing/sshd';
-import { cleanUp, runCli, startGuardian, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, runCli, startGuardian } from './testing/guardian';
 
 // Issue 14 #2: an operator API key (vault:write, not vault:reveal) must not be able to send a
 // vault credential to a host of its choosing through a check. A credential goes only to the
@@ -89,7 +89,7 @@ afterAll(async () => {
   await cleanUp();
 });
 
-describe('a vault credential goes only to the servers it is linked to', { timeout: 60_000 }, () => {
+describe('a vault credential goes only to the servers it is linked to', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('refuses an operator’s check on server A with a secret linked only to B, saved or tested', async () => {
     const created = await asOperator('POST', 'api/v1/checks', { serverId: serverA.id, spec: metricsSpec(linkedToB.id) });
     expect(created.status).toBe(403);

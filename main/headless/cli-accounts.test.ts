@@ -4,7 +4,7 @@ import type { ApiKey, User } from '@shared/api/users';
 import { createCore } from '@core/app';
 import { silentLogger } from '@core/logging/logger';
 import { startHttpServer } from './http/server';
-import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { onDataDir } from './testing/in-process';
 
 afterAll(cleanUp);
@@ -26,7 +26,7 @@ const state = (users: User[]) =>
 
 // Each command is a fresh Node process (~1 s to start from source), so the tests run side by
 // side, each on its own data dir.
-describe.concurrent('guardian user and apikey', { timeout: 90_000 }, () => {
+describe.concurrent('guardian user and apikey', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('adds, lists, disables, enables and resets accounts; refuses to delete the last owner', async () => {
     const dataDir = tempDir();
     const alicePassword = 'alice first sentence 2024';

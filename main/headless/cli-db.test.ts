@@ -6,7 +6,7 @@ import { makeTestCerts, type TestCerts } from '@core/health/checks/testing/certs
 import { migrationsDir, postgresMigrationsDir } from '@core/paths';
 import { TestPostgres } from '@core/testing/postgres';
 import { DB_NOT_READY_EXIT } from './cli-db';
-import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { onDataDir } from './testing/in-process';
 
 /**
@@ -50,7 +50,7 @@ async function freshUrl(): Promise<{ url: string; withoutPassword: string }> {
 
 const dbEnv = (url: string) => ({ GUARDIAN_DATABASE_URL: url });
 
-describe.concurrent('guardian db on SQLite', { timeout: 90_000 }, () => {
+describe.concurrent('guardian db on SQLite', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('check says the file is not created yet; migrate creates it; check then finds it up to date', async () => {
     const dataDir = join(tempDir('guardian-cli-db-sqlite-'), 'not-yet');
     const before = await runCli(['db', 'check', '--data-dir', dataDir]);
@@ -78,7 +78,7 @@ describe.concurrent('guardian db on SQLite', { timeout: 90_000 }, () => {
 });
 
 // Each test has a database of its own on the one server; the last one stops the server, so it runs alone.
-describe('guardian db on PostgreSQL', { timeout: 90_000 }, () => {
+describe('guardian db on PostgreSQL', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it.concurrent('check names the server’s version, the verified TLS and an empty schema; migrate creates it; check then finds it up to date', async () => {
     const { url } = await freshUrl();
     const before = await runCli(['db', 'check'], { env: dbEnv(url) });

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Check } from '@shared/api/checks';
 import type { FleetOverview } from '@shared/api/health';
 import { formatDuration, parseDuration } from './cli-health';
-import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { onDataDir } from './testing/in-process';
 
 const listening: { close(): void }[] = [];
@@ -75,7 +75,7 @@ describe('durations', () => {
 
 // Each command is a fresh Node process (~1.5 s to start from source), so the tests run side by
 // side, each on its own data dir.
-describe.concurrent('guardian check and status', { timeout: 90_000 }, () => {
+describe.concurrent('guardian check and status', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('adds checks that list shows; pause and resume change the state list shows', async () => {
     const dataDir = tempDir();
     await addServer(dataDir, { name: 'web-1', host: '127.0.0.1', port: 2222 });

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Job } from '@shared/api/jobs';
 import type { Schedule } from '@shared/api/schedules';
 import { dataPaths } from '@core/paths';
-import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { onDataDir } from './testing/in-process';
 
 afterAll(cleanUp);
@@ -29,7 +29,7 @@ async function add(dataDir: string, name: string, ...args: string[]) {
 
 // Each command is a fresh Node process started from source, so the tests run side by side, each
 // on its own data dir.
-describe.concurrent('guardian job', { timeout: 90_000 }, () => {
+describe.concurrent('guardian job', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('adds scheduled jobs that list shows, as a table and as JSON', async () => {
     const dataDir = tempDir();
     const added = await add(dataDir, 'nightly-retention', '--task', 'health.retention', '--cron', '30 2 * * *', '--timezone', 'Europe/Berlin');

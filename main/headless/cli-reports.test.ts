@@ -8,7 +8,7 @@ import { createCore } from '@core/app';
 import { silentLogger } from '@core/logging/logger';
 import { DAY_MS, seedDay, seedServer } from '@core/reports/testing/seed';
 import { parseIsoTime } from './cli-reports';
-import { cleanUp, pollUntil, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, pollUntil, runCli, startGuardian, tempDir } from './testing/guardian';
 
 /**
  * `guardian report export` as a script runs it, and a report made over the HTTP API and
@@ -41,7 +41,7 @@ afterAll(cleanUp);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 // Each test writes its own file from the seeded data dir: they run side by side.
-describe.concurrent('guardian report export', { timeout: 60_000 }, () => {
+describe.concurrent('guardian report export', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('writes a PDF where asked and says where', async () => {
     const out = join(tempDir('guardian-report-out-'), 'uptime.pdf');
     const result = await runCli(

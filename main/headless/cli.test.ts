@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Server } from '@shared/api/servers';
-import { cleanUp, runCli, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { onDataDir } from './testing/in-process';
 
 afterAll(cleanUp);
@@ -20,7 +20,7 @@ const savedServers = (dataDir: string): Promise<Server[]> => onDataDir(dataDir, 
 
 // Each command is a fresh Node process (~1.5 s to start from source), so the tests run side by
 // side and get a generous bound.
-describe.concurrent('guardian CLI', { timeout: 90_000 }, () => {
+describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('adds servers, refuses a duplicate name, and lists them as JSON', async () => {
     const dataDir = tempDir();
     const added = await runCli([

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFinished, type Job } from '@shared/api/jobs';
 import type { Schedule } from '@shared/api/schedules';
-import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, pollUntil, startGuardian, tempDir } from './testing/guardian';
 
 // The data folder holds password hashes, TOTP secrets and the sealed vault: after a real
 // `guardian serve` has written everything it writes, nobody but its user may read any of it.
@@ -31,7 +31,7 @@ async function finished(guardian: Guardian, started: { status: number; body: Job
 }
 
 // Windows has no POSIX file modes (its ACLs are another test's matter): 0600/0700 cannot be checked there.
-describe.skipIf(process.platform === 'win32')('file modes in the data folder', { timeout: 120_000 }, () => {
+describe.skipIf(process.platform === 'win32')('file modes in the data folder', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('after a start, a report, an audit export, a scheduled report and a stop: folders 0700, files 0600, nothing for group or others', async () => {
     const guardian = await startGuardian();
     await guardian.request('POST', 'api/v1/servers', { name: 'modes-web', host: 'modes.test' });

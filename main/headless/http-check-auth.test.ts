@@ -10,7 +10,7 @@ import type { AppErrorShape } from '@shared/api/errors';
 import type { Check } from '@shared/api/checks';
 import type { Server } from '@shared/api/servers';
 import type { Secret } from '@shared/api/vault';
-import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, runCli, startGuardian, tempDir } from './testing/guardian';
 
 // Issue 14 #5: HTTP check credentials were stored, listed, audited and re-sent in clear. They now
 // come from the vault (bound to the check's server like every credential), free-form credential
@@ -104,7 +104,7 @@ afterAll(async () => {
 
 const httpCheck = (config: Record<string, unknown>) => ({ serverId: server.id, spec: { type: 'http', config }, retries: 0, confirmAfter: 1 });
 
-describe('HTTP check credentials', { timeout: 60_000 }, () => {
+describe('HTTP check credentials', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('refuses credentials in free-form headers or in the URL, and the audit log never holds them', async () => {
     const header = await call(
       'POST',

@@ -5,7 +5,7 @@ import { isFinished, type Job } from '@shared/api/jobs';
 import type { ImportSummary, Server } from '@shared/api/servers';
 import { IMPORT_BATCH } from '@core/servers/import-job';
 import { fleetCsv } from './testing/fleet';
-import { cleanUp, pollUntil, startGuardian, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, pollUntil, startGuardian } from './testing/guardian';
 
 // `kill -9` in the middle of a big import: the database must stay sound, hold whole batches
 // only, and the next start must say the job was interrupted.
@@ -47,7 +47,7 @@ describe('SIGKILL during an import', () => {
     { point: 'after the first progress report', atLeast: 1 },
     { point: 'about a fifth of the way', atLeast: ROWS / 5 },
     { point: 'about half way', atLeast: ROWS / 2, resume: true },
-  ])('$point: sound database, whole batches, job reported as interrupted', { timeout: 120_000 }, async ({ atLeast, resume }) => {
+  ])('$point: sound database, whole batches, job reported as interrupted', { timeout: CLI_TEST_TIMEOUT_MS }, async ({ atLeast, resume }) => {
     const guardian = await startGuardian({ args: ['--log-level', 'warn'] });
     const job = await startImport(guardian);
     const seen = await pollUntil(

@@ -4,7 +4,7 @@ import type { AuditEvent } from '@shared/api/audit';
 import type { AppErrorShape } from '@shared/api/errors';
 import type { Check } from '@shared/api/checks';
 import type { ProbeResult, Server } from '@shared/api/servers';
-import { cleanUp, runCli, startGuardian, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, runCli, startGuardian } from './testing/guardian';
 
 // Issue 14 #13: servers.probe connected anywhere, unaudited and unlimited: a TCP port scanner of
 // the network Guardian runs in. It is now audited and limited per caller, and probes and checks
@@ -47,7 +47,7 @@ afterAll(cleanUp);
 const probe = (host: string, token?: string, port = closedPort) => call<ProbeResult>('POST', 'api/v1/servers/probe', { host, port, timeoutMs: 1000 }, token);
 const auditOf = async (action: string) => (await call<{ items: AuditEvent[] }>('GET', `api/v1/audit?action=${action}`)).body.items;
 
-describe('servers.probe', { timeout: 60_000 }, () => {
+describe('servers.probe', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('is audited: who probed which host and port, and what came of it', async () => {
     const answer = await probe('127.0.0.1', keys.operator);
     expect(answer.status).toBe(200);
@@ -84,7 +84,7 @@ describe('servers.probe', { timeout: 60_000 }, () => {
   });
 });
 
-describe('checks and cloud metadata addresses', { timeout: 60_000 }, () => {
+describe('checks and cloud metadata addresses', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('refuses a check on a metadata address, and one whose name resolves to it is down when it runs', async () => {
     for (const spec of [
       { type: 'tcp', config: { host: '169.254.169.254', port: 80 } },

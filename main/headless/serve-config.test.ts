@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
 import { packageRoot } from '@core/paths';
 import { CONFIG_FILE_NAME, loadServeConfig, resolveServeOptions, type ServeFlags } from './serve-config';
-import { cleanUp, runCli, startGuardian, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, startGuardian, tempDir } from './testing/guardian';
 
 /**
  * guardian serve's configuration file (README "guardian serve", docs/storage.md): every setting a
@@ -302,7 +302,7 @@ describe('choosing each setting', () => {
 });
 
 // The built CLI, as a service manager runs it.
-describe.concurrent('guardian serve with a configuration file', { timeout: 90_000 }, () => {
+describe.concurrent('guardian serve with a configuration file', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('listens on the port the data folder’s guardian.json names, on the database it names, and logs where each setting came from', async () => {
     const dataDir = tempDir();
     const port = await freePort();
@@ -387,7 +387,7 @@ describe.concurrent('guardian serve with a configuration file', { timeout: 90_00
 });
 
 // The built CLI: `guardian servers …`, `db check` beside a serve that has a configuration file.
-describe.concurrent('the other commands beside a configured serve', { timeout: 90_000 }, () => {
+describe.concurrent('the other commands beside a configured serve', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('work on the database the data folder’s guardian.json names, unless GUARDIAN_DATABASE_URL names another', async () => {
     const dataDir = tempDir();
     writeConfig(dataDir, { port: 7421, database: 'sqlite:configured.db' });

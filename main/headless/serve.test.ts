@@ -9,7 +9,7 @@ import { createCore } from '@core/app';
 import { silentLogger } from '@core/logging/logger';
 import { rendererDir } from '@core/paths';
 import { startHttpServer } from './http/server';
-import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, runCli, startGuardian, tempDir } from './testing/guardian';
 
 afterAll(cleanUp);
 
@@ -53,7 +53,7 @@ async function startSlowPost(guardian: Guardian, body: unknown) {
 }
 
 // Each test has its own data dir and children: they run side by side.
-describe.concurrent('guardian serve', { timeout: 90_000 }, () => {
+describe.concurrent('guardian serve', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it.each(['0.0.0.0', '192.168.1.10'])('refuses --host %s with an error and a hint, without listening', async (host) => {
     const dataDir = tempDir();
     const result = await runCli(['serve', '--host', host, '--port', '0', '--data-dir', dataDir]);

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ARGON2 } from '@core/auth/passwords';
 import { DEFAULT_SCRYPT } from '@core/vault/crypto';
-import { cleanUp, runCli, startGuardian, tempDir } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, startGuardian, tempDir } from './testing/guardian';
 
 // Tests in process hash passwords and derive vault keys at a cheap cost (CHEAP_COSTS in
 // main/core/testing/harness.ts). The built CLI, which is what ships, has no way to be given
@@ -20,7 +20,7 @@ function readDb<T>(dataDir: string, sql: string): T {
   }
 }
 
-describe('the built guardian', { timeout: 60_000 }, () => {
+describe('the built guardian', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('hashes account passwords with argon2id at OWASP’s cost (19 MiB, 2 passes)', async () => {
     const dataDir = tempDir();
     const added = await runCli(['user', 'add', '--username', 'olivia', '--role', 'owner', '--password-stdin', '--data-dir', dataDir], {

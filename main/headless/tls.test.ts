@@ -4,7 +4,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Me } from '@shared/api/auth';
-import { cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, runCli, startGuardian, tempDir } from './testing/guardian';
 
 afterAll(cleanUp);
 
@@ -40,7 +40,7 @@ function request(url: URL, ca: Buffer, verb = 'GET', body?: unknown, headers: Re
 }
 
 // Skipped only without openssl to make the certificate; `npm test` and .ci/run install it, so the suite and CI always run it.
-describe.skipIf(!opensslFound)('guardian serve over TLS (needs openssl on PATH to make a throw-away certificate)', { timeout: 60_000 }, () => {
+describe.skipIf(!opensslFound)('guardian serve over TLS (needs openssl on PATH to make a throw-away certificate)', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   let dir: string;
   let cert: Buffer;
   let guardian: Guardian;

@@ -10,7 +10,7 @@ import { createCore, type Core } from '@core/app';
 import { silentLogger } from '@core/logging/logger';
 import { configuredKeyFile } from '@core/vault/keyfile';
 import { ROTATE_BATCH } from '@core/vault/service';
-import { cleanUp, pollUntil, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, pollUntil, startGuardian, tempDir } from './testing/guardian';
 
 // ssh2's generateKeyPairSync drops a leading zero byte of 1 ed25519 public key in 256, making a key
 // its own parseKey refuses (mscdex/ssh2#1390): draw again until it reads back.
@@ -109,7 +109,7 @@ describe('SIGKILL during a key rotation', () => {
     { point: 'right after the rotation starts', remainingAtMost: null },
     { point: 'after some progress', remainingAtMost: COUNT - 2 * ROTATE_BATCH },
     { point: 'near the end', remainingAtMost: 3 * ROTATE_BATCH },
-  ])('$point: every secret opens with its original value, and a second rotation finishes', { timeout: 60_000 }, async ({ remainingAtMost }) => {
+  ])('$point: every secret opens with its original value, and a second rotation finishes', { timeout: CLI_TEST_TIMEOUT_MS }, async ({ remainingAtMost }) => {
     const { keyFile, planted } = vault;
     const dataDir = copyOfVault();
     const guardian = await startGuardian({ dataDir, args: ['--vault-key-file', keyFile, '--log-level', 'warn'] });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppErrorShape } from '@shared/api/errors';
 import type { Secret, VaultStatus } from '@shared/api/vault';
-import { bootstrapOwnerKey, cleanUp, runCli, startGuardian, tempDir, type Guardian } from './testing/guardian';
+import { bootstrapOwnerKey, cleanUp, CLI_TEST_TIMEOUT_MS, type Guardian, runCli, startGuardian, tempDir } from './testing/guardian';
 
 // `guardian serve` and its vault key file: the flag, GUARDIAN_VAULT_KEY_FILE, and systemd's
 // $CREDENTIALS_DIRECTORY/vault-key; a key that does not fit stops the start, loudly.
@@ -69,7 +69,7 @@ beforeAll(async () => {
 
 afterAll(cleanUp);
 
-describe('guardian serve --vault-key-file', { timeout: 90_000 }, () => {
+describe('guardian serve --vault-key-file', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('creates the vault on first start, protected by the key file, and unlocks it on the next', async () => {
     const first = await start(['--vault-key-file', keyFile]);
     await first.waitForStderr('vault created, protected by the key file');

@@ -94,6 +94,13 @@ async function commandTurn(): Promise<() => void> {
 }
 
 /** Runs one CLI command to its end (killed after `timeoutMs`); `stdin` is piped in, then closed. */
+/**
+ * How long a test that runs the built CLI (or starts serve) may take: each command is a fresh Node
+ * process, and a test runs a dozen. Quiet, such a test takes 10-40 s; on a loaded two-core machine
+ * (the whole suite beside other work) one took 90 s. The limit is there to end a hang, not to time.
+ */
+export const CLI_TEST_TIMEOUT_MS = 240_000;
+
 export async function runCli(args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<CliResult> {
   const done = await commandTurn();
   try {
