@@ -18,7 +18,7 @@ import { memory, treeCpuMs } from './lib/proc';
 
 /**
  * `npm run bench -- serve [--checks 1000] [--interval 20] [--one-host] [--settle 60] [--window 180]
- *   [--hosts 500] [--poller-duration <window>]`
+ *   [--hosts 500] [--poller-duration <window>] [--cpu-prof DIR] [--node-arg=--flag ...]`
  *
  * Guardian as users run it, measured from outside: a real `guardian serve` (the built
  * out/main/cli.js, refused when older than the sources) on a fresh data folder and a free
@@ -394,6 +394,8 @@ export async function run(args: string[]): Promise<void> {
       'poller-duration': { type: 'string' },
       /** A folder for a V8 CPU profile of serve's whole run (node --cpu-prof), written when it stops: open it in Chrome DevTools. */
       'cpu-prof': { type: 'string' },
+      /** More of Node's own flags for serve, e.g. --node-arg=--heapsnapshot-signal=SIGUSR2 to take heap snapshots of it while it runs. */
+      'node-arg': { type: 'string', multiple: true },
     },
   });
   const checks = Number(values.checks);
@@ -428,7 +430,7 @@ export async function run(args: string[]): Promise<void> {
     targets = await startTargets(hosts);
     const dataDir = tempDir('guardian-bench-serve-');
     const profileDir = values['cpu-prof'];
-    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(values['node-arg'] ?? [])];
     const guardian = await startGuardian({ dataDir, args: ['--log-level', 'warn'], timeoutMs: 60_000, nodeArgs });
     const pid = guardian.child.pid;
     if (pid === undefined) throw new Error('guardian serve has no pid');
