@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertChannel, AlertRule, Notification } from '@shared/api/alerts';
 import type { Check } from '@shared/api/checks';
@@ -8,6 +8,7 @@ import type { Core } from '../app';
 import type { CheckStatus } from '../health/check';
 import { FakeTime } from '../testing/fake-time';
 import { CHEAP_SCRYPT, failure, success, useTempCore, type TempCore } from '../testing/harness';
+import { rowsOf } from '../testing/rows';
 import { AlertStore } from './store';
 import { webhookReceiver, type Receiver } from './testing/receiver';
 import { BASE_BACKOFF_MS, CLAIM_MS } from './worker';
@@ -168,6 +169,55 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     for (let waited = 0; receiver.received.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(receiver.received.map((r) => r.verified.ok)).toEqual([true]);
     await env.stop();
+  });
+
+  it('writes a notification in the incident’s own transaction: when it cannot be written, the incident is not either', async () => {
+    // Ids come from the core's newId; for one tick every id is the same, and a notification with that id is already stored.
+    let forced: string | null = null;
+    const core = await env.start({
+      clock: time,
+      health: { timers: time, random: () => 0 },
+      alerts: { timers: time },
+      vaultScryptCost: CHEAP_SCRYPT,
+      newId: () => forced ?? randomUUID(),
+    });
+    await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
+    const { rule, channel } = await channelAndRule(core);
+    const check = await serverWithCheck(core, 'web-9');
+    forced = randomUUID();
+    await rowsOf(core).run(
+      `INSERT INTO alert_outbox (id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at)
+       VALUES (?, ?, ?, 'incident.opened', 'planted', '{}', 0, 'delivered', 1, 0)`,
+      forced,
+      rule.id,
+      channel.id,
+    );
+    await expect(tick(core, [[check, 'down']])).rejects.toThrow();
+    expect((await call<{ total: number }>(core, 'incidents.list', {})).total).toBe(0);
+    expect((await deliveries(core)).map((n) => n.incidentId)).toEqual(['planted']);
+
+    // The same results again, with fresh ids: the incident and its one notification, together.
+    forced = null;
+    const outcome = await tick(core, [[check, 'down']]);
+    expect(outcome.opened).toHaveLength(1);
+    expect((await deliveries(core, { incidentId: outcome.opened[0]?.id })).map((n) => n.source)).toEqual(['incident.opened']);
+  });
+
+  it('lets two workers at once claim each notification once', async () => {
+    const core = await start();
+    await channelAndRule(core);
+    const checks = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((name) => serverWithCheck(core, `node-${name}`)));
+    await tick(
+      core,
+      checks.map((check) => [check, 'down']),
+    );
+    // Two claims in transactions of their own, at the same moment (on PostgreSQL, two connections: two nodes).
+    const store = new AlertStore(core.data);
+    const claim = () => core.data.transaction(() => store.claim(time.now(), 100, time.now() + CLAIM_MS, (rows) => rows));
+    const [first, second] = await Promise.all([claim(), claim()]);
+    const ids = [...(first ?? []), ...(second ?? [])].map((row) => row.id);
+    expect(ids).toHaveLength(6);
+    expect(new Set(ids).size).toBe(6);
   });
 
   it('routes by server, tag, environment and severity, and writes nothing when no rule matches', async () => {
