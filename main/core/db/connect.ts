@@ -47,7 +47,11 @@ export async function openCoreDatabase(choice: DatabaseChoice, options: ConnectO
   const { logger } = options;
   if (choice.engine === 'sqlite') {
     const opened = openDatabase({ file: choice.file, backupsDir: options.backupsDir, logger, now: options.now });
-    const data = sqliteEngine(opened.sqlite, choice.file, { onStrayWrite: options.onStrayWrite, onAfterCommitFailed: options.onAfterCommitFailed });
+    const data = sqliteEngine(opened.sqlite, choice.file, {
+      onStrayWrite: options.onStrayWrite,
+      onAfterCommitFailed: options.onAfterCommitFailed,
+      checkpoint: { onError: (err) => logger.warn({ err }, 'the write-ahead log is checkpointed by the writer again: its worker failed') },
+    });
     return {
       data,
       engine: opened.engine,

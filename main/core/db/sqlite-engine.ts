@@ -4,6 +4,7 @@ import type { SQL } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { AppError } from '@shared/api/errors';
 import type { AsyncDatabase, Queryable, Row } from './engine';
+import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer';
 
 /**
  * The async data layer on SQLite (docs/architecture.md §4): two connections to one WAL file. The
@@ -195,6 +196,8 @@ export interface SqliteEngineOptions {
   onAfterCommitFailed?: (error: unknown) => void;
   /** Refuse such a write instead of letting it join another turn's transaction (GUARDIAN_STRICT_WRITES=1 by default). */
   strict?: boolean;
+  /** How the write-ahead log is checkpointed off the event loop (wal-checkpointer.ts). */
+  checkpoint?: WalCheckpointerOptions;
 }
 
 function strayWrite(sql: string): AppError {
@@ -236,6 +239,7 @@ function guardWrites(connection: Database.Database, allowed: (sql: string) => vo
 export function sqliteEngine(writer: Database.Database, file: string, options: SqliteEngineOptions & { closeWriter?: boolean } = {}): SqliteDatabase {
   const reader = new Database(file, { fileMustExist: true, readonly: true });
   reader.pragma('busy_timeout = 5000');
+  const checkpointer = new WalCheckpointer(file, writer, options.checkpoint);
   const lock = new TurnLock();
   const turns = new AsyncLocalStorage<Turn>();
   const strict = options.strict ?? process.env.GUARDIAN_STRICT_WRITES === '1';
@@ -411,6 +415,7 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
       await ownTransaction(async () => undefined);
       // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.
       turns.disable();
+      await checkpointer.close();
       reader.close();
       if (options.closeWriter) writer.close();
     },
