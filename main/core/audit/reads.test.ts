@@ -336,6 +336,7 @@ function explaining(database: Queryable, plans: string[]): Queryable {
     get: (query, map) => database.get(query, map),
     run: (query) => database.run(query),
     execute: (text, params) => database.execute(text, params),
+    executeMany: (text, rows) => database.executeMany(text, rows),
     lookup: (text, params, map) => database.lookup(text, params, map),
     async all<T>(query: SQL): Promise<T[]> {
       const lines = await database.all(sql`EXPLAIN ${query}`, (row) => read.text(row, 'QUERY PLAN'));

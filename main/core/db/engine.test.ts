@@ -106,6 +106,30 @@ describe.each(['sqlite', 'postgres'] as const)('the async data layer on %s', (en
     expect(await keys(database)).toEqual([{ key: 'alone', value: [1, 'two'] }]);
   });
 
+  it('executes one statement for many rows, in order, all or none inside a transaction or on its own', async () => {
+    const text = 'INSERT INTO settings (key, value) VALUES (?, ?)';
+    const rows = Array.from({ length: 600 }, (_row, i) => [`many-${String(i).padStart(3, '0')}`, jsonParam(i)]);
+    await database.executeMany(text, rows);
+    const written = await keys(database);
+    expect(written).toHaveLength(600);
+    expect(written[599]).toEqual({ key: 'many-599', value: 599 });
+    // A duplicate in the middle: on its own, none of the rows stay; in a transaction, it rolls back.
+    await expect(
+      database.executeMany(text, [
+        ['fresh-1', jsonParam(1)],
+        ['many-001', jsonParam(2)],
+        ['fresh-2', jsonParam(3)],
+      ]),
+    ).rejects.toThrow(/UNIQUE|duplicate key/i);
+    await expect(
+      database.transaction(async () => {
+        await database.executeMany(text, [['fresh-3', jsonParam(1)]]);
+        throw new Error('undone');
+      }),
+    ).rejects.toThrow('undone');
+    expect((await keys(database)).filter((row) => row.key.startsWith('fresh'))).toEqual([]);
+  });
+
   it('looks a row up by a text written once with ? placeholders: what is committed, or inside a transaction what it wrote', async () => {
     const text = 'SELECT key, value FROM settings WHERE key = ?';
     const row = (r: Row) => ({ key: read.text(r, 'key'), value: read.json(r, 'value') });
@@ -255,6 +279,23 @@ describe('the async data layer on SQLite', () => {
     await Promise.all([first, second, single]);
     expect(order).toEqual(['first begins', 'first ends', 'second begins', 'second ends', 'single write']);
     expect((await keys(database)).map((row) => row.key)).toEqual(['first-1', 'first-2', 'second', 'single']);
+  });
+
+  it('hands the event loop back between slices of a big batch, still holding its turn', async () => {
+    const database = await ENGINES.sqlite();
+    opened.push(database);
+    const order: string[] = [];
+    const rows = Array.from({ length: 2000 }, (_row, i) => [`batch-${i}`, jsonParam(i)]);
+    const batch = database.transaction(async () => {
+      await database.executeMany('INSERT INTO settings (key, value) VALUES (?, ?)', rows);
+      order.push('batch written');
+    });
+    // A timer due at once, and another writer: the timer runs before the batch ends, the writer after.
+    setImmediate(() => order.push('event loop turned'));
+    const other = database.run(put('other', 1)).then(() => order.push('other writer'));
+    await Promise.all([batch, other]);
+    expect(order).toEqual(['event loop turned', 'batch written', 'other writer']);
+    expect(await keys(database)).toHaveLength(2001);
   });
 
   it('refuses a read asked of a statement that returns no rows, as a bug with a hint, and runs nothing', async () => {

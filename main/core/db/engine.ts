@@ -33,6 +33,13 @@ export interface Queryable {
    * template costs more than a small INSERT itself; write anything else as a template.
    */
   execute(text: string, params: readonly unknown[]): Promise<{ changes: number }>;
+  /**
+   * `execute` once for each row of values, in order: a health tick's hundreds of rows. On SQLite
+   * the prepared statement runs row after row with no promise each, and the event loop is handed
+   * back between slices of rows, so a big batch never stalls it; on PostgreSQL, where a batch is
+   * better one `unnest` statement, it is `execute` per row.
+   */
+  executeMany(text: string, rows: readonly (readonly unknown[])[]): Promise<void>;
   /** `get` for a hot path (a request's credential), written as `execute` is: fixed text, `?` per parameter. */
   lookup<T>(text: string, params: readonly unknown[], map: (row: Row) => T): Promise<T | undefined>;
 }

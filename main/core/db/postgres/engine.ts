@@ -59,6 +59,9 @@ function queryable(client: pg.Pool | pg.PoolClient, display: string): Queryable 
         throw rewrap(error, display);
       }
     },
+    async executeMany(text: string, rows: readonly (readonly unknown[])[]): Promise<void> {
+      for (const params of rows) await this.execute(text, params);
+    },
     async lookup<T>(text: string, params: readonly unknown[], map: (row: Row) => T): Promise<T | undefined> {
       let rows: Row[];
       try {
@@ -138,6 +141,7 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
       lookup: (text, params, map) => (open.client ?? direct).lookup(text, params, map),
       run: async (query) => (await begun(open)).run(query),
       execute: async (text, params) => (await begun(open)).execute(text, params),
+      executeMany: async (text, rows) => (await begun(open)).executeMany(text, rows),
     };
     return open;
   };
@@ -205,6 +209,8 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
     get: (query, map) => here().get(query, map),
     run: (query) => here().run(query),
     execute: (text, params) => here().execute(text, params),
+    // All or none of the rows, as on SQLite.
+    executeMany: (text, rows) => (joined() ? here().executeMany(text, rows) : ownTransaction((tx) => tx.executeMany(text, rows), false)),
     lookup: (text, params, map) => here().lookup(text, params, map),
     transaction,
     transactionFromFirstWrite: <T>(work: () => Promise<T>): Promise<T> => {

@@ -210,23 +210,11 @@ export class ResultStore {
   // One row's writes: inside the tick's transaction, one fixed statement each (SQLite's tick, and the tests').
 
   async writeResult(seq: number, at: number, status: number, latency: number | null, messageId: number | null, muted: boolean): Promise<void> {
-    await this.db.execute(WRITE_RESULT, [seq, at, status, latency, messageId, muted ? 1 : null]);
+    await this.db.execute(WRITE_RESULT, resultParams({ seq, at, status, latency, messageId, muted }));
   }
 
   async writeState(state: CheckStateWrite): Promise<void> {
-    await this.db.execute(WRITE_STATE, [
-      state.state,
-      state.pendingStatus,
-      state.pendingCount,
-      state.stateSince,
-      state.lastAt,
-      state.lastStatus,
-      state.lastLatencyMs,
-      state.lastMessage,
-      stateData(state),
-      state.avgLatencyMs,
-      state.seq,
-    ]);
+    await this.db.execute(WRITE_STATE, stateParams(state));
   }
 
   /** The id of a result message, stored once whatever the number of results saying it. */
@@ -247,28 +235,15 @@ export class ResultStore {
   }
 
   async writeRollup(rollup: RollupWrite): Promise<void> {
-    await this.db.execute(WRITE_ROLLUP, [
-      rollup.seq,
-      rollup.period,
-      rollup.start,
-      rollup.count,
-      rollup.failures,
-      rollup.degraded,
-      rollup.muted,
-      rollup.latCount,
-      rollup.latMin,
-      rollup.latMax,
-      rollup.latSum,
-      rollup.sketch,
-    ]);
+    await this.db.execute(WRITE_ROLLUP, rollupParams(rollup));
   }
 
-  // A tick's writes as sets: one statement per table and chunk on PostgreSQL, the single-row statements above on SQLite.
+  // A tick's writes as sets: one statement per table and chunk on PostgreSQL, the single-row statements above on SQLite (executeMany).
 
   /** Writes `rows`; of two for one check and instant, the later one stays. */
   async writeResults(rows: readonly ResultWrite[]): Promise<void> {
     if (this.db.dialect === 'sqlite') {
-      for (const row of rows) await this.writeResult(row.seq, row.at, row.status, row.latency, row.messageId, row.muted);
+      await this.db.executeMany(WRITE_RESULT, rows.map(resultParams));
       return;
     }
     const unique = lastPerKey(rows, (row) => `${row.seq}:${row.at}`);
@@ -287,7 +262,7 @@ export class ResultStore {
   /** Writes checks' states; of two for one check, the later one stays. */
   async writeStates(states: readonly CheckStateWrite[]): Promise<void> {
     if (this.db.dialect === 'sqlite') {
-      for (const state of states) await this.writeState(state);
+      await this.db.executeMany(WRITE_STATE, states.map(stateParams));
       return;
     }
     const unique = lastPerKey(states, (state) => state.seq);
@@ -360,7 +335,7 @@ export class ResultStore {
   /** Writes rollup rows (each key once: the accumulator's open rows). */
   async writeRollups(rollups: readonly RollupWrite[]): Promise<void> {
     if (this.db.dialect === 'sqlite') {
-      for (const rollup of rollups) await this.writeRollup(rollup);
+      await this.db.executeMany(WRITE_ROLLUP, rollups.map(rollupParams));
       return;
     }
     const unique = lastPerKey(rollups, (rollup) => rollupKey(rollup.seq, rollup.period, rollup.start));
@@ -526,4 +501,44 @@ export class ResultStore {
   async dropResolvedIncidents(before: number): Promise<number> {
     return (await this.db.run(sql`DELETE FROM incidents WHERE ended_at IS NOT NULL AND ended_at < ${before}`)).changes;
   }
+}
+
+/** WRITE_RESULT's values for one result. */
+function resultParams(row: ResultWrite): unknown[] {
+  return [row.seq, row.at, row.status, row.latency, row.messageId, row.muted ? 1 : null];
+}
+
+/** WRITE_STATE's values for one check. */
+function stateParams(state: CheckStateWrite): unknown[] {
+  return [
+    state.state,
+    state.pendingStatus,
+    state.pendingCount,
+    state.stateSince,
+    state.lastAt,
+    state.lastStatus,
+    state.lastLatencyMs,
+    state.lastMessage,
+    stateData(state),
+    state.avgLatencyMs,
+    state.seq,
+  ];
+}
+
+/** WRITE_ROLLUP's values for one row. */
+function rollupParams(rollup: RollupWrite): unknown[] {
+  return [
+    rollup.seq,
+    rollup.period,
+    rollup.start,
+    rollup.count,
+    rollup.failures,
+    rollup.degraded,
+    rollup.muted,
+    rollup.latCount,
+    rollup.latMin,
+    rollup.latMax,
+    rollup.latSum,
+    rollup.sketch,
+  ];
 }
