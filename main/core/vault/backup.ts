@@ -131,8 +131,9 @@ function refusedRecord(index: number, what: string, issues: { path: (string | nu
 }
 
 /** Each record through the contract's own rules (names, tags, values), or the whole file refused. */
-function checkRecords(records: unknown[]): Incoming[] {
-  return records.map((record, index) => {
+async function checkRecords(records: unknown[]): Promise<Incoming[]> {
+  const checked: Incoming[] = [];
+  for (const [index, record] of records.entries()) {
     const meta = ExportedSecret.safeParse(record);
     if (!meta.success) throw refusedRecord(index, 'has no valid id', [{ path: ['id'], message: 'Not a secret id' }]);
     const { id, kind, name, tags, serverIds, username, value } = meta.data;
@@ -151,13 +152,14 @@ function checkRecords(records: unknown[]): Incoming[] {
     let ssh: Incoming['ssh'] = null;
     if (secret.kind === 'ssh_key') {
       try {
-        ssh = inspectSshKey(secret.privateKey, secret.passphrase);
+        ssh = await inspectSshKey(secret.privateKey, secret.passphrase);
       } catch {
         throw refusedRecord(index, 'holds an SSH key Guardian cannot read', [{ path: ['value', 'privateKey'], message: 'Not a readable private key' }]);
       }
     }
-    return { id, fields: fields.data, ssh };
-  });
+    checked.push({ id, fields: fields.data, ssh });
+  }
+  return checked;
 }
 
 /**
@@ -169,7 +171,7 @@ function checkRecords(records: unknown[]): Incoming[] {
 export async function importVault(deps: BackupDeps, passphrase: string, content: string, actor: string) {
   deps.keyring.requireKek();
   const file = readHeader(content, deps.scryptCost);
-  const incoming = checkRecords(await openBody(file, passphrase));
+  const incoming = await checkRecords(await openBody(file, passphrase));
   return deps.data.transaction(async () => {
     let imported = 0;
     let skipped = 0;

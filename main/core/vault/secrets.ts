@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
 import { AppError } from '@shared/api/errors';
 import { SecretValue, type Secret, type SecretKind } from '@shared/api/vault';
 import { principalAllows, type Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import type { AsyncDatabase, Stamp } from '../db/engine';
 import type { ServerDirectory } from '../servers';
+import { loadSsh2 } from '../ssh2';
 import { open, seal } from './crypto';
 import type { VaultService } from './service';
 import type { VaultStore } from './store';
@@ -56,9 +56,8 @@ export function openSecretRow(dek: Buffer, row: SecretRow): SecretValue {
 }
 
 /** An SSH private key's type, public key and SHA256 fingerprint (as `ssh-keygen -l` prints it). */
-export function inspectSshKey(privateKey: string, passphrase?: string) {
-  // ssh2 is CommonJS: under Node's ESM loader only its default export exists.
-  const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+export async function inspectSshKey(privateKey: string, passphrase?: string) {
+  const parsed = (await loadSsh2()).utils.parseKey(privateKey, passphrase);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) {
     const encrypted = /encrypted|passphrase|decrypt/i.test(key instanceof Error ? key.message : '');
@@ -117,7 +116,7 @@ export class SecretStore {
 
   /** Seals `value` with the data key new secrets get (call it inside the write's transaction: see VaultService.sealingKey). */
   private async sealValue(id: string, value: SecretValue): Promise<Pick<SecretRow, 'sealed' | 'keyGeneration' | 'publicKey' | 'fingerprint'>> {
-    const ssh = value.kind === 'ssh_key' ? inspectSshKey(value.privateKey, value.passphrase) : null;
+    const ssh = value.kind === 'ssh_key' ? await inspectSshKey(value.privateKey, value.passphrase) : null;
     const { generation: keyGeneration, dek } = await this.deps.vault.sealingKey();
     const sealed = seal(dek, Buffer.from(JSON.stringify(value), 'utf8'), secretAad(id, value.kind)).toString('base64');
     return { sealed, keyGeneration, publicKey: ssh?.publicKey ?? null, fingerprint: ssh?.fingerprint ?? null };

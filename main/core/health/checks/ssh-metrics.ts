@@ -1,8 +1,8 @@
-import ssh2 from 'ssh2';
 import { AppError } from '@shared/api/errors';
 import type { SecretValue } from '@shared/api/vault';
 import { sshMetricsConfig, type SshMetricsConfig } from '@shared/health/ssh-metrics';
 import { type CheckContext, type CheckResult, type CheckStatus, type CheckType, hostPort } from '../check';
+import { loadSsh2 } from '../../ssh2';
 import { type SshLogin, type SshSession, withSshSession } from './ssh-session';
 
 /**
@@ -180,7 +180,7 @@ async function loginFrom(config: SshMetricsConfig, host: string, ctx: CheckConte
       return { username: config.user, password: secret.password };
     case 'ssh_key': {
       // Opened once, here: a wrong passphrase is named in words, and the KDF runs once per check.
-      const parsed = ssh2.utils.parseKey(secret.privateKey, secret.passphrase);
+      const parsed = (await loadSsh2()).utils.parseKey(secret.privateKey, secret.passphrase);
       const key = Array.isArray(parsed) ? parsed[0] : parsed;
       if (!key || key instanceof Error || !key.isPrivateKey()) {
         return {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
-import ssh2, { type AuthMethod, type Client, type ConnectConfig, type ParsedKey, type PasswordAuthMethod, type PublicKeyAuthMethod } from 'ssh2';
+import type { AuthMethod, Client, ConnectConfig, ParsedKey, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
+import { loadSsh2 } from '../../ssh2';
 import { type CheckContext, type CheckResult, deadline, describeError, hostPort, reach, refusedHost, stopped, stopwatch } from '../check';
 
 /**
@@ -57,7 +58,7 @@ export function hostKeyMismatch(target: string, expected: string, actual: string
  * Opens a session to `host:port` and answers what `use` answers. Without a login, `use` runs right
  * after the key exchange (a handshake-only check); with one, once logged in.
  */
-export function withSshSession(
+export async function withSshSession(
   host: string,
   port: number,
   ctx: CheckContext,
@@ -67,7 +68,8 @@ export function withSshSession(
   const pins = ctx.hostKeys;
   if (!pins) throw new Error('SSH checks need ctx.hostKeys to pin host keys');
   const refused = refusedHost(ctx, host);
-  if (refused) return Promise.resolve(refused);
+  if (refused) return refused;
+  const ssh2 = await loadSsh2();
   const { lookup } = reach(ctx);
   const target = hostPort(host, port);
   const { signal, done } = deadline(ctx);
@@ -78,7 +80,6 @@ export function withSshSession(
       done();
       return resolve(stopped(ctx, target));
     }
-    // ssh2 is CommonJS: under Node's ESM loader only its default export is sure to exist.
     const client = new ssh2.Client();
     let settled = false;
     let seen: { fingerprint: string; pinned: string | null } | null = null;

@@ -93,10 +93,10 @@ describe('ssh check', () => {
     expect(result).toEqual({ status: 'down', latencyMs: null, message: `check cancelled before 127.0.0.1:${sshd.port} answered` });
   });
 
-  it('throws, as a bug, when the context has nowhere to pin host keys', () => {
-    expect(() =>
+  it('fails, as a bug, when the context has nowhere to pin host keys', async () => {
+    await expect(
       sshCheck.run({ host: '127.0.0.1', port: sshd.port }, { signal: new AbortController().signal, timeoutMs: 1000, now: () => Date.now() }),
-    ).toThrow(/hostKeys/);
+    ).rejects.toThrow(/hostKeys/);
   });
 
   it('takes port 22 by default and refuses unknown fields', () => {
