@@ -118,10 +118,14 @@ export async function dropDatabasesOn(server: Pick<PostgresServer, 'url'>, urls:
 /**
  * This process's admin session on each server, kept open: a suite that makes a database per test
  * (the permission matrix, 942 of them) spent most of each make and drop opening a connection. Its
- * socket does not hold the process open, and a session that broke (the server restarted) is
- * opened again at the next query.
+ * socket holds the process open only while a query is on it (an idle session must not keep a
+ * finished run alive, but a process whose last work is a CREATE DATABASE, a bench between two
+ * engines, would otherwise end in the middle of it, silently, with code 0), and a session that
+ * broke (the server restarted) is opened again at the next query.
  */
 const adminSessions = new Map<string, Promise<pg.Client>>();
+/** Queries on each admin session not yet answered: its socket is referenced while any is. */
+const adminQueriesOn = new WeakMap<pg.Client, number>();
 
 async function adminQuery(server: Pick<PostgresServer, 'url'>, text: string): Promise<void> {
   const url = server.url();
@@ -137,7 +141,18 @@ async function adminQuery(server: Pick<PostgresServer, 'url'>, text: string): Pr
     adminSessions.set(url, session);
     session.catch(() => adminSessions.delete(url));
   }
-  await (await session).query(text);
+  const client = await session;
+  const socket = client.connection.stream instanceof Socket ? client.connection.stream : null;
+  const pending = adminQueriesOn.get(client) ?? 0;
+  adminQueriesOn.set(client, pending + 1);
+  if (pending === 0) socket?.ref();
+  try {
+    await client.query(text);
+  } finally {
+    const left = (adminQueriesOn.get(client) ?? 1) - 1;
+    adminQueriesOn.set(client, left);
+    if (left === 0) socket?.unref();
+  }
 }
 
 function serverUid(): { uid: number; gid: number } | null {
