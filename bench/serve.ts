@@ -538,6 +538,13 @@ export async function run(args: string[]): Promise<void> {
       ['RSS at the end (MB)', end.rssMb.toFixed(0), checks >= 10_000 ? '< 300' : '<= 150'],
       ['RSS peak in the window, sampled each second (MB)', peakRssMb.toFixed(0), ''],
       ['RSS peak since start, VmHWM (MB)', end.hwmMb.toFixed(0), ''],
+      [
+        '  of it at the end: V8 heap used / heap held / outside the heap (MB)',
+        ['guardian_nodejs_heap_size_used_bytes', 'guardian_nodejs_heap_size_total_bytes', 'guardian_nodejs_external_memory_bytes']
+          .map((name) => mb(total(after.metrics, name)))
+          .join(' / '),
+        '',
+      ],
       ['processes in the tree / threads of serve', `${tree.processes} / ${end.threads}`, ''],
       ['scheduling lag mean (ms)', ms(lag.mean * 1000), ''],
       ['scheduling lag p50 (ms, histogram bucket)', bound(lag.atMost(0.5), 10), ''],
