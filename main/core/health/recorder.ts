@@ -186,6 +186,17 @@ export class TickRecorder {
   }
 
   /**
+   * Runs `work` between two writes: after the ticks and evaluations queued before it, and before any
+   * queued after it, so nothing the recorder writes commits while it runs (the uptime index reads
+   * its rollups so). Keep it short: ticks wait for it.
+   */
+  between<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writing.then(work, work);
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
    * Runs `work` in one transaction. When it rolls back, what it changed in memory is put back (each
    * check's state, each server's status: `undo`, newest first), and what is kept beside the database
    * (open rollups, open incidents, message ids) is forgotten, to be read back: the same results can

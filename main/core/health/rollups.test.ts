@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Check } from '@shared/api/checks';
-import type { ServerHealth } from '@shared/api/health';
+import type { FleetOverview, ServerHealth } from '@shared/api/health';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { success, useTempCore } from '../testing/harness';
@@ -9,6 +9,8 @@ import { FakeTime } from '../testing/fake-time';
 import { DAY_MS, HOUR_MS } from '../clock';
 import type { RunReport } from './scheduler';
 import { rowsOf } from '../testing/rows';
+import { ResultStore } from './store/results';
+import { UptimeIndex } from './uptime-index';
 
 /**
  * Rollup arithmetic through the real recorder on a real database (SQLite or PostgreSQL): hand-made results over a
@@ -248,5 +250,86 @@ describe('hourly and daily rollups', () => {
     const daily = await call<Series>(core, 'health.series', { serverId: check.serverId, range: '90d' });
     const day = daily.series[0]?.points.find((p) => p.t === Math.floor(T0 / DAY_MS) * DAY_MS);
     expect(Math.abs((day?.p95 ?? 0) - exact) / exact).toBeLessThanOrEqual(0.05);
+  });
+
+  /** Results over 35 days for two checks, a tick each, oldest first: some every few hours, a third of them down. */
+  function weeksOfResults(offset: number): Planned[] {
+    const planned: Planned[] = [];
+    for (let at = T0 - 35 * DAY_MS + offset; at < T0 + 3 * HOUR_MS; at += 7 * HOUR_MS + 11 * 60_000) {
+      planned.push({ at, status: Math.floor(at / HOUR_MS) % 3 === 0 ? 'down' : 'up', latencyMs: Math.floor(at / HOUR_MS) % 3 === 0 ? null : 12 });
+    }
+    return planned;
+  }
+
+  /** What the index must answer at `now`, counted from the results themselves: whole hours and days, as the tally documents. */
+  function expected(results: readonly Planned[], now: number) {
+    const hourFrom = Math.floor(now / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
+    const today = Math.floor(now / DAY_MS) * DAY_MS;
+    const over = (from: number) => {
+      const counted = results.filter((r) => r.at >= from && r.at <= now);
+      return { count: counted.length, failures: counted.filter((r) => r.status === 'down').length };
+    };
+    return { h24: over(hourFrom), d7: over(today - 6 * DAY_MS), d30: over(today - 29 * DAY_MS) };
+  }
+
+  it('give the uptime index after a restart exactly as before it, read in one go or check by check, on either engine', async () => {
+    let core = await start();
+    const server = await call<{ id: string }>(core, 'servers.create', { name: 'api-1', host: '10.0.0.2', monitor: false });
+    const web = await addCheck(core);
+    const api = await call<Check>(core, 'checks.create', {
+      serverId: server.id,
+      spec: { type: 'tcp', config: { host: '10.0.0.2', port: 22 } },
+      confirmAfter: 1,
+      retries: 0,
+    });
+    core.health.start();
+    const webResults = weeksOfResults(0);
+    const apiResults = weeksOfResults(37 * 60_000);
+    const ticks = [...webResults.map((r) => [web, r] as const), ...apiResults.map((r) => [api, r] as const)].sort((a, b) => a[1].at - b[1].at);
+    for (const [check, result] of ticks) {
+      t = result.at;
+      await core.health.recorder.record([report(check, result)]);
+    }
+    t = T0 + 3 * HOUR_MS;
+    const seqs = [web, api].map((check) => core.health.registry.get(check.id).seq);
+    const before = (await core.health.uptime()).tally(seqs, t);
+    const all = [...webResults, ...apiResults];
+    expect(before).toEqual(expected(all, t));
+    expect(before.d30.failures).toBeGreaterThan(0);
+    expect(before.h24.count).toBeLessThan(before.d7.count);
+    expect(before.d7.count).toBeLessThan(before.d30.count);
+
+    core = await env.restart({ clock, health: { timers, random: () => 0 } });
+    core.health.start();
+    const after = await core.health.uptime();
+    expect(after.tally(seqs, t)).toEqual(before);
+    expect(after.tally([seqs[0] ?? 0], t)).toEqual(expected(webResults, t));
+    // Read one check at a time (the serve reads 2,000 at a time): the same answer.
+    const byCheck = new UptimeIndex();
+    await byCheck.load(new ResultStore(core.data), seqs, t, undefined, 1);
+    expect(byCheck.tally(seqs, t)).toEqual(before);
+    // A day later the oldest day has left the 30 days and yesterday's hours the 24 hours, exactly as the results say.
+    expect(after.tally(seqs, t + DAY_MS)).toEqual(expected(all, t + DAY_MS));
+    const overview = await call<FleetOverview>(core, 'health.overview', {});
+    expect(overview.uptime.d30).toBe((before.d30.count - before.d30.failures) / before.d30.count);
+  });
+
+  it('count once a result written while the uptime index is being read, whichever starts first', async () => {
+    let core = await start();
+    const check = await addCheck(core);
+    const results = weeksOfResults(0);
+    for (const result of results.slice(0, -4)) await record(core, check, [result]);
+    const late = results.slice(-4);
+    t = T0 + 3 * HOUR_MS;
+
+    core = await env.restart({ clock, health: { timers, random: () => 0 } });
+    const seq = core.health.registry.get(check.id).seq;
+    // A tick before the read starts, two while it runs, one after: each is in the rows read or added after them.
+    const first = core.health.recorder.record([report(check, late[0] as Planned)]);
+    const loading = core.health.uptime();
+    const during = [core.health.recorder.record([report(check, late[1] as Planned)]), core.health.recorder.record([report(check, late[2] as Planned)])];
+    await Promise.all([first, loading, ...during]);
+    await core.health.recorder.record([report(check, late[3] as Planned)]);
+    expect((await core.health.uptime()).tally([seq], t)).toEqual(expected(results, t));
   });
 });

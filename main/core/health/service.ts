@@ -175,6 +175,7 @@ export class HealthService {
         this.store,
         [...this.registry.all()].map((check) => check.seq),
         this.deps.clock.now(),
+        (work) => this.recorder.between(work),
       )
       .then(
         () => this.index,

@@ -1,6 +1,6 @@
 import type { CheckStatus } from './check';
 import { DAY_MS, HOUR_MS } from '../clock';
-import type { ResultStore } from './store/results';
+import type { PackedTallies, ResultStore } from './store/results';
 
 /**
  * The last 25 hours and 31 days of result counts per check, in memory, so the fleet overview's
@@ -22,6 +22,11 @@ export function uptimeOf(tally: Tally): number | null {
 
 const HOURS = 25;
 const DAYS = 31;
+/** Checks whose rollups one read of {@link UptimeIndex.load} takes: about 56 rows each, a few tens of ms to read back. */
+const CHECKS_PER_READ = 2_000;
+
+/** Runs `work` at a moment no tick commits (TickRecorder.between). */
+export type Between = <T>(work: () => Promise<T>) => Promise<T>;
 
 /** One ring per check: `slots` buckets of (period start, count, failures). */
 class Rings {
@@ -67,6 +72,19 @@ class Rings {
     this.failures[i] = (this.failures[i] ?? 0) + failures;
   }
 
+  /**
+   * Sets the bucket of the period holding `at` to a stored rollup's counts, unless its slot already
+   * counts a later period: rows read back in any order leave each slot with the latest.
+   */
+  put(slot: number, at: number, count: number, failures: number): void {
+    const periodStart = Math.floor(at / this.periodMs) * this.periodMs;
+    const i = slot * this.slots + (Math.floor(at / this.periodMs) % this.slots);
+    if ((this.start[i] ?? -1) > periodStart) return;
+    this.start[i] = periodStart;
+    this.count[i] = count;
+    this.failures[i] = failures;
+  }
+
   /** Adds the buckets of `slot` whose period starts at or after `from` into `into`. */
   sum(slot: number, from: number, into: Tally): void {
     const base = slot * this.slots;
@@ -101,24 +119,41 @@ export class UptimeIndex {
     this.free.push(slot);
   }
 
-  /** Reads the rollups of `seqs` that the windows need: two queries, whatever the number of checks. */
-  async load(store: ResultStore, seqs: Iterable<number>, now: number): Promise<void> {
-    const [hours, days] = await Promise.all([store.rollupTallies(0, now - HOURS * HOUR_MS), store.rollupTallies(1, now - DAYS * DAY_MS)]);
+  /**
+   * Reads the rollups of `seqs` that the rings hold, CHECKS_PER_READ checks at a time. Each read and
+   * what it fills runs through `between`, which the engine gives as "between two ticks": no tick
+   * commits while a read is on its way, so a result is in the rows read or added after them, never
+   * both or neither. Whatever a check counted before its read is replaced by the rows, which hold it.
+   * The event loop gets a turn after each read. (`checksPerRead`: fewer in a test of the chunks.)
+   */
+  async load(store: ResultStore, seqs: Iterable<number>, now: number, between: Between = (work) => work(), checksPerRead = CHECKS_PER_READ): Promise<void> {
+    const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+    for (const seq of sorted) this.slot(seq);
+    const hourFrom = Math.floor(now / HOUR_MS) * HOUR_MS - (HOURS - 1) * HOUR_MS;
+    const dayFrom = Math.floor(now / DAY_MS) * DAY_MS - (DAYS - 1) * DAY_MS;
+    for (let at = 0; at < sorted.length; at += checksPerRead) {
+      const chunk = sorted.slice(at, at + checksPerRead);
+      await between(async () => this.fill(chunk, await store.rollupTallies(chunk[0] ?? 0, chunk[chunk.length - 1] ?? 0, hourFrom, dayFrom)));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Replaces what the checks of `chunk` counted by the rollups read for them. */
+  private fill(chunk: readonly number[], rows: readonly PackedTallies[]): void {
     const slots = new Map<number, number>();
-    for (const seq of seqs) {
-      // The rollups already hold whatever was recorded before this load: start the check afresh.
-      const slot = this.slot(seq);
+    for (const seq of chunk) {
+      // A check forgotten (deleted) while the index loaded has no slot any more, and may not get one back.
+      const slot = this.slotOf.get(seq);
+      if (slot === undefined) continue;
       this.hours.clear(slot);
       this.days.clear(slot);
       slots.set(seq, slot);
     }
-    for (const row of hours) {
+    for (const row of rows) {
       const slot = slots.get(row.seq);
-      if (slot !== undefined) this.hours.add(slot, row.start, row.count, row.failures);
-    }
-    for (const row of days) {
-      const slot = slots.get(row.seq);
-      if (slot !== undefined) this.days.add(slot, row.start, row.count, row.failures);
+      if (slot === undefined) continue;
+      const rings = row.period === 0 ? this.hours : this.days;
+      for (let i = 0; i < row.starts.length; i++) rings.put(slot, row.starts[i] ?? 0, row.counts[i] ?? 0, row.failures[i] ?? 0);
     }
   }
 

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { jsonParam, read, type AsyncDatabase } from '../../db/engine';
 import { useEngines } from '../../testing/engines';
-import { ResultStore, type CheckStateWrite, type ResultWrite, type RollupWrite } from './results';
+import { packedTallies, ResultStore, type CheckStateWrite, type PackedTallies, type ResultWrite, type RollupWrite } from './results';
 
 /**
  * What the health engine writes as it polls, and reads back for dashboards and retention, the same
@@ -273,13 +273,26 @@ describe.each(['sqlite', 'postgres'] as const)('health results on %s', (engine) 
       expect(await store.dailyTotals([web], T - 10 * DAY)).toEqual({ count: 30, failures: 3 });
       expect(await store.dailyTotals([], T)).toEqual({ count: 0, failures: 0 });
       expect(await store.dailyTotals([web], T)).toEqual({ count: 0, failures: 0 });
-      const days = await store.rollupTallies(1, T - DAY);
-      expect(days.sort((a, b) => a.seq - b.seq)).toEqual(
+      // The index's read: each check's period as one row, the rows before `hourFrom` / `dayFrom` and the checks outside the range left out.
+      const byKey = (a: PackedTallies, b: PackedTallies) => a.seq - b.seq || a.period - b.period;
+      const [first, last] = web < api ? [web, api] : [api, web];
+      expect((await store.rollupTallies(first, last, T - 3_600_000, T - DAY)).sort(byKey)).toEqual(
         [
-          { seq: web, start: T - DAY, count: 20, failures: 2 },
-          { seq: api, start: T - DAY, count: 5, failures: 5 },
-        ].sort((a, b) => a.seq - b.seq),
+          { seq: web, period: 1, starts: [T - DAY], counts: [20], failures: [2] },
+          { seq: api, period: 0, starts: [T - 3_600_000], counts: [60], failures: [6] },
+          { seq: api, period: 1, starts: [T - DAY], counts: [5], failures: [5] },
+        ].sort(byKey),
       );
+      const webDays = (await store.rollupTallies(web, web, T, T - 3 * DAY)).map((row) =>
+        row.starts.map((start, i) => [start, row.counts[i], row.failures[i]]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      );
+      expect(webDays).toEqual([
+        [
+          [T - 2 * DAY, 10, 1],
+          [T - DAY, 20, 2],
+        ],
+      ]);
+      expect(() => packedTallies(web, 0, '1 2')).toThrow(/could not be read for the uptime index/);
       expect((await store.rollups(web, 1, 0)).map((row) => [row.start, row.count])).toEqual([
         [T - 2 * DAY, 10],
         [T - DAY, 20],

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
+import { DAY_MS, HOUR_MS } from '../../clock';
 import { read, type Queryable, type Row } from '../../db/engine';
 import type { IncidentRow } from '../table';
 
@@ -200,6 +201,49 @@ const seqOf = (row: Row) => read.number(row, 'seq');
 const countOf = (row: Row) => read.number(row, 'n');
 const tallyOf = (row: Row) => ({ count: read.numberOrNull(row, 'count') ?? 0, failures: read.numberOrNull(row, 'failures') ?? 0 });
 
+/** One check's rollups of one period for the uptime index: bucket i starts at `starts[i]`. */
+export interface PackedTallies {
+  seq: number;
+  period: number;
+  starts: number[];
+  counts: number[];
+  failures: number[];
+}
+
+function unreadable(seq: number): AppError {
+  return new AppError('INTERNAL', `The rollups of check ${seq} could not be read for the uptime index.`, {
+    hint: 'Another program may have written the health rollups; check the database with guardian db check.',
+  });
+}
+
+/**
+ * Reads `text`, triples of non-negative integers separated by single spaces (a period's number since
+ * the epoch, a count, failures), digit by digit: no substring per number.
+ */
+export function packedTallies(seq: number, period: number, text: string): PackedTallies {
+  const ms = period === 0 ? HOUR_MS : DAY_MS;
+  const packed: PackedTallies = { seq, period, starts: [], counts: [], failures: [] };
+  const columns = [packed.starts, packed.counts, packed.failures] as const;
+  let value = 0;
+  let column = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 32;
+    if (code >= 48 && code <= 57) {
+      value = value * 10 + (code - 48);
+      digits++;
+      continue;
+    }
+    if (code !== 32 || digits === 0) throw unreadable(seq);
+    columns[column]?.push(column === 0 ? value * ms : value);
+    column = (column + 1) % 3;
+    value = 0;
+    digits = 0;
+  }
+  if (column !== 0) throw unreadable(seq);
+  return packed;
+}
+
 export class ResultStore {
   /** `chunk`: rows per statement of a tick's writes on PostgreSQL (PG_CHUNK; smaller in a test of the chunking). */
   constructor(
@@ -359,14 +403,24 @@ export class ResultStore {
 
   // Reads for the dashboards and reports.
 
-  /** Each check's rollups of `period` from `from` on: what the uptime index starts from. */
-  rollupTallies(period: number, from: number): Promise<{ seq: number; start: number; count: number; failures: number }[]> {
-    return this.db.all(sql`SELECT check_seq, start, count, failures FROM health_rollups WHERE period = ${period} AND start >= ${from}`, (row) => ({
-      seq: read.number(row, 'check_seq'),
-      start: read.number(row, 'start'),
-      count: read.number(row, 'count'),
-      failures: read.number(row, 'failures'),
-    }));
+  /**
+   * What the uptime index starts from: the hourly rollups from `hourFrom` on and the daily ones from
+   * `dayFrom` on, of the checks `fromSeq` to `toSeq`, each check's period as one row of text
+   * (`hour count failures …`, an hour or day as its number since the epoch) that
+   * {@link packedTallies} reads back. A million rollup rows at 10,000 servers came back as a million
+   * mapped rows: 3 s of the serve's CPU on PostgreSQL, where this is 40,000 rows and a tenth of it.
+   */
+  rollupTallies(fromSeq: number, toSeq: number, hourFrom: number, dayFrom: number): Promise<PackedTallies[]> {
+    // group_concat and string_agg concatenate the same way; neither promises an order (the index does not need one).
+    const concat = sql.raw(this.db.dialect === 'sqlite' ? 'group_concat' : 'string_agg');
+    return this.db.all(
+      sql`SELECT check_seq, period,
+            ${concat}((start / CASE WHEN period = 0 THEN ${sql.raw(String(HOUR_MS))} ELSE ${sql.raw(String(DAY_MS))} END) || ' ' || count || ' ' || failures, ' ') AS tallies
+          FROM health_rollups
+          WHERE check_seq >= ${fromSeq} AND check_seq <= ${toSeq} AND ((period = 0 AND start >= ${hourFrom}) OR (period = 1 AND start >= ${dayFrom}))
+          GROUP BY check_seq, period`,
+      (row) => packedTallies(read.number(row, 'check_seq'), read.number(row, 'period'), read.text(row, 'tallies')),
+    );
   }
 
   /** Results and failures of `seqs` in the daily rollups from `from` on. */
