@@ -166,11 +166,15 @@ export class JobService {
 
   async cancel(id: string): Promise<Job> {
     const entry = this.running.get(id);
+    // Whether this call's signal is the one that stops the job (not a second cancel).
+    const stopping = entry !== undefined && !entry.controller.signal.aborted;
     // Asked at once, before the row is read: on PostgreSQL that read is a round trip, during which
     // the job would go on to another batch; a job already at its end ignores the signal.
     entry?.controller.abort();
     const job = await this.get(id);
-    if (!entry || isFinished(job)) {
+    // A job that stopped while its row was read, as cancelled, stopped because of this call: done, not a conflict.
+    const stoppedHere = stopping && job.status === 'cancelled';
+    if (!entry || (isFinished(job) && !stoppedHere)) {
       throw new AppError('CONFLICT', `Job ${id} has already finished (${job.status}).`, {
         hint: 'Only queued or running jobs can be cancelled.',
       });

@@ -194,6 +194,41 @@ describe.each(['sqlite', 'postgres'] as const)('jobs on %s', (engine) => {
     expect(await jobs.list(5)).toEqual([]);
   });
 
+  it('answers a cancel with the job even when it stops, cancelled, while its row is being read', async () => {
+    // Reads that take a while, as a round trip to PostgreSQL under load does: the job sees the
+    // signal and ends before the cancel has read the row back.
+    const slowReads = new Proxy(db, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        const bound = (value as (...args: unknown[]) => unknown).bind(target);
+        if (key !== 'get' && key !== 'lookup' && key !== 'all') return bound;
+        return async (...args: unknown[]) => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return bound(...args);
+        };
+      },
+    });
+    const jobs = new JobService({
+      data: slowReads,
+      events: new EventBus(),
+      clock,
+      logger: silentLogger(),
+      metrics: createMetrics(),
+      newId: () => id(++counter),
+    });
+    let markStarted = () => {};
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const job = await jobs.start({ kind: 'test.work', title: 'Stops at once', createdBy: 'user:a' }, async ({ signal }) => {
+      markStarted();
+      while (!signal.aborted) await new Promise((resolve) => setImmediate(resolve));
+    });
+    await started;
+    expect(await jobs.cancel(job.id)).toMatchObject({ id: job.id, status: 'cancelled' });
+    expect((await jobs.waitFor(job.id)).status).toBe('cancelled');
+    await expect(jobs.cancel(job.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
   it('cancels a running job; it ends cancelled with what it had done', async () => {
     const { jobs } = service();
     let markStarted = () => {};
