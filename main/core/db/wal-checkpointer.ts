@@ -81,7 +81,7 @@ export class WalCheckpointer {
     this.threshold = options.thresholdBytes ?? DEFAULT_THRESHOLD;
     writer.pragma('wal_autocheckpoint = 0');
     writer.pragma(`journal_size_limit = ${this.threshold}`);
-    this.timer = setInterval(() => this.check(), options.everyMs ?? 1000);
+    this.timer = setInterval(() => void this.check(), options.everyMs ?? 1000);
     this.timer.unref();
   }
 
