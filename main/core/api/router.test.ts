@@ -269,6 +269,7 @@ describe('Router', () => {
     expect((await auditRows()).map((row) => row.outcome).sort()).toEqual(['CONFLICT', 'ok']);
   });
 
+  // PostgreSQL only: on SQLite writers take turns on one connection, which the test before this one proves.
   it.runIf(ON_POSTGRES)('on PostgreSQL, lets another call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
     const { router, order, release } = slowAndQuick();
     const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
