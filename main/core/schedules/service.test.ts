@@ -327,6 +327,21 @@ describe('run now', () => {
     expect(await readable(core, broken.id)).toMatchObject([{ outcome: 'failed', errorCode: 'VAULT_LOCKED', trigger: 'manual' }]);
   });
 
+  it('a run that could not start is in the history at once, even while another writer waits for the database', async () => {
+    const { core } = await open('2026-05-04T12:00:00.000Z');
+    const broken = await create(core, { name: 'broken', task: 'test.throws', cron: '0 3 * * *' });
+
+    const refused = refuse(core, 'schedules.run', { id: broken.id });
+    // A writer that asks for the database while the call holds it, and keeps it until released.
+    const gate = deferred<void>();
+    const writer = core.data.transaction(() => gate.promise);
+    expect(await refused).toMatchObject({ code: 'VAULT_LOCKED' });
+    const runs = readable(core, broken.id);
+    gate.resolve();
+    await writer;
+    expect(await runs).toMatchObject([{ outcome: 'failed', errorCode: 'VAULT_LOCKED', trigger: 'manual' }]);
+  });
+
   it('runs the built-in health.retention task', async () => {
     const { core } = await open('2026-05-04T12:00:00.000Z');
     const retention = await create(core, { name: 'retention', task: 'health.retention', cron: '15 4 * * *' });

@@ -70,6 +70,8 @@ export class ScheduleService {
   private started = false;
   /** Runs being recorded after their call (a job's outcome, a run that could not start), so close() can wait for them. */
   private readonly following = new Set<Promise<void>>();
+  /** Failed manual runs still being written after their call's rollback: the history waits for them. */
+  private readonly failing = new Set<Promise<void>>();
   /** The wake in progress: the next one waits for its end, and idle() too. */
   private waking: Promise<void> | null = null;
   /** Asked to look again while a wake was in progress: it does at the wake's end. */
@@ -136,7 +138,9 @@ export class ScheduleService {
     return deleted;
   }
 
-  runs(id: string, limit: number): Promise<ScheduleRun[]> {
+  async runs(id: string, limit: number): Promise<ScheduleRun[]> {
+    // Whoever was just told a run failed finds it in the history they open next.
+    await Promise.all(this.failing);
     return this.store.runs(id, limit);
   }
 
@@ -289,8 +293,15 @@ export class ScheduleService {
     });
     if ('error' in outcome) {
       const { failedRun } = outcome;
-      // Written once the call's transaction has ended (rolled back), outside it.
-      if (failedRun) this.afterCall('a run that could not start', () => store.addRun(failedRun));
+      // Written in the turn right after the call's rollback (as the router writes its audit event).
+      if (failedRun) {
+        const written = this.afterCall(
+          'a run that could not start',
+          data.next(() => store.addRun(failedRun)),
+        );
+        this.failing.add(written);
+        void written.finally(() => this.failing.delete(written));
+      }
       throw outcome.error;
     }
     this.follow(outcome.runId, outcome.job.id);
@@ -339,20 +350,26 @@ export class ScheduleService {
   /** Records the run's outcome once its job ends. */
   private follow(runId: number, jobId: string): void {
     const { jobs } = this.deps;
-    this.afterCall('a scheduled run’s outcome', async () => this.record(runId, await jobs.waitFor(jobId)), { jobId });
+    // Never rejects (afterCall logs the failure); close() waits for it.
+    void this.afterCall(
+      'a scheduled run’s outcome',
+      this.deps.data.detached(async () => this.record(runId, await jobs.waitFor(jobId))),
+      { jobId },
+    );
   }
 
   /**
-   * Runs `work` outside the caller's transaction once it has ended (the call's or the wake's), in
-   * turns of its own; close() waits for it. A failure is logged: the caller has long answered.
+   * Tracks what is written about a run once its call has ended (`writing`, started with
+   * `data.detached` or `data.next`), so close() can wait for it. A failure is logged: the caller
+   * has long answered.
    */
-  private afterCall(what: string, work: () => Promise<unknown>, context: Record<string, unknown> = {}): void {
-    const written: Promise<void> = this.deps.data
-      .detached(work)
+  private afterCall(what: string, writing: Promise<unknown>, context: Record<string, unknown> = {}): Promise<void> {
+    const written: Promise<void> = writing
       .then(() => undefined)
       .catch((error: unknown) => this.deps.logger.error({ err: error, what, ...context }, 'a scheduled run could not be recorded'))
       .finally(() => this.following.delete(written));
     this.following.add(written);
+    return written;
   }
 
   /** Copies a finished job's outcome to its run, once (a job that vanished counts as interrupted). */
