@@ -117,9 +117,9 @@ const WRITE_RESULTS_PG = `INSERT INTO health_results (check_seq, at, status, lat
 const WRITE_STATES_PG = `UPDATE check_states AS s SET state = v.state, pending_status = v.pending_status, pending_count = v.pending_count,
     state_since = v.state_since, last_at = v.last_at, last_status = v.last_status, last_latency_ms = v.last_latency_ms,
     last_message = v.last_message, last_data = v.last_data::jsonb, avg_latency_ms = v.avg_latency_ms
-  FROM unnest(?::bigint[], ?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::text[], ?::double precision[], ?::text[], ?::text[],
-      ?::double precision[])
-    AS v(check_seq, state, pending_status, pending_count, state_since, last_at, last_status, last_latency_ms, last_message, last_data, avg_latency_ms)
+  FROM unnest(?::text[], ?::text[], ?::integer[], ?::bigint[], ?::bigint[], ?::text[], ?::double precision[], ?::text[], ?::text[],
+      ?::double precision[], ?::bigint[])
+    AS v(state, pending_status, pending_count, state_since, last_at, last_status, last_latency_ms, last_message, last_data, avg_latency_ms, check_seq)
   WHERE s.check_seq = v.check_seq`;
 const WRITE_MESSAGES_PG = 'INSERT INTO health_messages (text) SELECT unnest(?::text[]) ON CONFLICT (text) DO NOTHING';
 const WRITE_ROLLUPS_PG = `INSERT INTO health_rollups (check_seq, period, start, count, failures, degraded, muted, lat_count, lat_min, lat_max, lat_sum, sketch)
@@ -128,6 +128,11 @@ const WRITE_ROLLUPS_PG = `INSERT INTO health_rollups (check_seq, period, start, 
   ON CONFLICT (check_seq, period, start) DO UPDATE SET count = excluded.count, failures = excluded.failures, degraded = excluded.degraded,
     muted = excluded.muted, lat_count = excluded.lat_count, lat_min = excluded.lat_min, lat_max = excluded.lat_max, lat_sum = excluded.lat_sum,
     sketch = excluded.sketch`;
+
+/** `rows`' values one array per column: what an `unnest` statement takes. */
+function columnsOf(rows: readonly unknown[][]): unknown[][] {
+  return (rows[0] ?? []).map((_, column) => rows.map((row) => row[column]));
+}
 
 /** `rows` in slices of at most `size`. */
 function chunks<T>(rows: readonly T[], size: number): T[][] {
@@ -285,46 +290,13 @@ export class ResultStore {
   // A tick's writes as sets: one statement per table and chunk on PostgreSQL, the single-row statements above on SQLite (executeMany).
 
   /** Writes `rows`; of two for one check and instant, the later one stays. */
-  async writeResults(rows: readonly ResultWrite[]): Promise<void> {
-    if (this.db.dialect === 'sqlite') {
-      await this.db.executeMany(WRITE_RESULT, rows.map(resultParams));
-      return;
-    }
-    const unique = lastPerKey(rows, (row) => `${row.seq}:${row.at}`);
-    for (const chunk of chunks(unique, this.chunk)) {
-      await this.db.execute(WRITE_RESULTS_PG, [
-        chunk.map((row) => row.seq),
-        chunk.map((row) => row.at),
-        chunk.map((row) => row.status),
-        chunk.map((row) => row.latency),
-        chunk.map((row) => row.messageId),
-        chunk.map((row) => (row.muted ? 1 : null)),
-      ]);
-    }
+  writeResults(rows: readonly ResultWrite[]): Promise<void> {
+    return this.writeSet(rows, resultParams, (row) => `${row.seq}:${row.at}`, WRITE_RESULT, WRITE_RESULTS_PG);
   }
 
   /** Writes checks' states; of two for one check, the later one stays. */
-  async writeStates(states: readonly CheckStateWrite[]): Promise<void> {
-    if (this.db.dialect === 'sqlite') {
-      await this.db.executeMany(WRITE_STATE, states.map(stateParams));
-      return;
-    }
-    const unique = lastPerKey(states, (state) => state.seq);
-    for (const chunk of chunks(unique, this.chunk)) {
-      await this.db.execute(WRITE_STATES_PG, [
-        chunk.map((state) => state.seq),
-        chunk.map((state) => state.state),
-        chunk.map((state) => state.pendingStatus),
-        chunk.map((state) => state.pendingCount),
-        chunk.map((state) => state.stateSince),
-        chunk.map((state) => state.lastAt),
-        chunk.map((state) => state.lastStatus),
-        chunk.map((state) => state.lastLatencyMs),
-        chunk.map((state) => state.lastMessage),
-        chunk.map(stateData),
-        chunk.map((state) => state.avgLatencyMs),
-      ]);
-    }
+  writeStates(states: readonly CheckStateWrite[]): Promise<void> {
+    return this.writeSet(states, stateParams, (state) => state.seq, WRITE_STATE, WRITE_STATES_PG);
   }
 
   /** The ids of result messages (each text stored once), by text: those not stored yet are added, in the order given. */
@@ -377,28 +349,21 @@ export class ResultStore {
   }
 
   /** Writes rollup rows (each key once: the accumulator's open rows). */
-  async writeRollups(rollups: readonly RollupWrite[]): Promise<void> {
+  writeRollups(rollups: readonly RollupWrite[]): Promise<void> {
+    return this.writeSet(rollups, rollupParams, (rollup) => rollupKey(rollup.seq, rollup.period, rollup.start), WRITE_ROLLUP, WRITE_ROLLUPS_PG);
+  }
+
+  /**
+   * Writes `rows` as a set: on SQLite the single-row statement `one` for each (executeMany); on
+   * PostgreSQL `set`, which takes each column as an array, once per chunk, the later of two rows
+   * with one key kept. `params` gives a row's values in the order both statements take them.
+   */
+  private async writeSet<T>(rows: readonly T[], params: (row: T) => unknown[], key: (row: T) => string | number, one: string, set: string): Promise<void> {
     if (this.db.dialect === 'sqlite') {
-      await this.db.executeMany(WRITE_ROLLUP, rollups.map(rollupParams));
+      await this.db.executeMany(one, rows.map(params));
       return;
     }
-    const unique = lastPerKey(rollups, (rollup) => rollupKey(rollup.seq, rollup.period, rollup.start));
-    for (const chunk of chunks(unique, this.chunk)) {
-      await this.db.execute(WRITE_ROLLUPS_PG, [
-        chunk.map((rollup) => rollup.seq),
-        chunk.map((rollup) => rollup.period),
-        chunk.map((rollup) => rollup.start),
-        chunk.map((rollup) => rollup.count),
-        chunk.map((rollup) => rollup.failures),
-        chunk.map((rollup) => rollup.degraded),
-        chunk.map((rollup) => rollup.muted),
-        chunk.map((rollup) => rollup.latCount),
-        chunk.map((rollup) => rollup.latMin),
-        chunk.map((rollup) => rollup.latMax),
-        chunk.map((rollup) => rollup.latSum),
-        chunk.map((rollup) => rollup.sketch),
-      ]);
-    }
+    for (const chunk of chunks(lastPerKey(rows, key), this.chunk)) await this.db.execute(set, columnsOf(chunk.map(params)));
   }
 
   // Reads for the dashboards and reports.
@@ -557,12 +522,12 @@ export class ResultStore {
   }
 }
 
-/** WRITE_RESULT's values for one result. */
+/** WRITE_RESULT's (and WRITE_RESULTS_PG's) values for one result. */
 function resultParams(row: ResultWrite): unknown[] {
   return [row.seq, row.at, row.status, row.latency, row.messageId, row.muted ? 1 : null];
 }
 
-/** WRITE_STATE's values for one check. */
+/** WRITE_STATE's (and WRITE_STATES_PG's) values for one check. */
 function stateParams(state: CheckStateWrite): unknown[] {
   return [
     state.state,
@@ -579,7 +544,7 @@ function stateParams(state: CheckStateWrite): unknown[] {
   ];
 }
 
-/** WRITE_ROLLUP's values for one row. */
+/** WRITE_ROLLUP's (and WRITE_ROLLUPS_PG's) values for one row. */
 function rollupParams(rollup: RollupWrite): unknown[] {
   return [
     rollup.seq,
