@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CHANNEL_TYPES } from '../alerts';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
 import { IncidentId } from './incidents';
@@ -24,14 +23,12 @@ export type AlertSource = (typeof ALERT_SOURCES)[number];
 export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'given-up'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
-export const AlertChannel = z.object({
+const channelView = {
   id: z.string(),
   name: z.string(),
-  type: z.enum(CHANNEL_TYPES),
-  config: webhookConfig,
-  /** The vault secret it signs with (an id, never the value). */
+  /** The vault secret it signs or logs in with (an id, never the value), or null for none. */
   secretId: z.string().nullable(),
-  /** During a rotation, the secret being replaced: both sign. */
+  /** During a rotation, the secret being replaced: both sign (webhooks only). */
   previousSecretId: z.string().nullable(),
   enabled: z.boolean(),
   /** Why it is disabled: by whom, or the receiver's answer. */
@@ -39,7 +36,10 @@ export const AlertChannel = z.object({
   createdAt: z.number().int(),
   createdBy: z.string(),
   updatedAt: z.number().int(),
-});
+};
+
+/** A channel, its config by its type (one schema per type, shared/alerts/<type>.ts). */
+export const AlertChannel = z.discriminatedUnion('type', [z.object({ ...channelView, type: z.literal('webhook'), config: webhookConfig })]);
 export type AlertChannel = z.infer<typeof AlertChannel>;
 
 const SEVERITIES = ['degraded', 'down'] as const;
@@ -115,10 +115,38 @@ const AllowedTarget = z
 
 const channelFields = {
   name: AlertName,
-  secretId: SecretId.describe('The vault secret (an API token of the form whsec_…) the webhook is signed with'),
-  previousSecretId: SecretId.nullable().default(null),
   enabled: z.boolean().default(true),
 };
+
+/** What a channel names in the vault: which secret, and (webhooks, during a rotation) the one it replaces. */
+const signedBy = {
+  secretId: SecretId.describe('The vault secret (an API token of the form whsec_…) the webhook is signed with'),
+  previousSecretId: SecretId.nullable().default(null),
+};
+
+/** A new channel: its type says which config it takes. */
+export const AlertChannelInput = z.discriminatedUnion('type', [
+  z.strictObject({ ...channelFields, ...signedBy, type: z.literal('webhook'), config: webhookConfig }),
+]);
+export type AlertChannelInput = z.output<typeof AlertChannelInput>;
+
+const changeFields = {
+  id: AlertChannelId,
+  name: AlertName.optional(),
+  secretId: SecretId.nullable().optional(),
+  previousSecretId: SecretId.nullable().optional(),
+  enabled: z.boolean().optional(),
+};
+
+/**
+ * A change to a channel: without `type` anything but its config; with `type` (which must be the
+ * channel's own: a type cannot change) its config too, checked against that type's schema.
+ */
+export const AlertChannelChange = z.union([
+  z.strictObject(changeFields),
+  z.discriminatedUnion('type', [z.strictObject({ ...changeFields, type: z.literal('webhook'), config: webhookConfig.optional() })]),
+]);
+export type AlertChannelChange = z.output<typeof AlertChannelChange>;
 
 export const alertsChannels = method({
   name: 'alerts.channels',
@@ -132,9 +160,8 @@ export const alertsChannels = method({
 
 export const alertsCreateChannel = method({
   name: 'alerts.createChannel',
-  summary: 'Add a channel (a webhook signed with a vault secret).',
-  // One type so far; with a second this becomes a discriminated union on `type`, each with its own config.
-  input: z.strictObject({ ...channelFields, type: z.literal('webhook'), config: webhookConfig }),
+  summary: 'Add a channel: a signed webhook, or another type with its own config (docs/alerts.md).',
+  input: AlertChannelInput,
   output: AlertChannel,
   permission: 'servers:write',
   audit: { target: (_input, out) => (out ? `alert-channel:${out.id}` : undefined) },
@@ -143,15 +170,8 @@ export const alertsCreateChannel = method({
 
 export const alertsUpdateChannel = method({
   name: 'alerts.updateChannel',
-  summary: 'Change a channel: its name, config, secrets (a rotation names the old one as previousSecretId), or enable or disable it.',
-  input: z.strictObject({
-    id: AlertChannelId,
-    name: AlertName.optional(),
-    config: webhookConfig.optional(),
-    secretId: SecretId.optional(),
-    previousSecretId: SecretId.nullable().optional(),
-    enabled: z.boolean().optional(),
-  }),
+  summary: 'Change a channel: its name, config (with its type), secrets (a webhook rotation names the old one as previousSecretId), or enable or disable it.',
+  input: AlertChannelChange,
   output: AlertChannel,
   permission: 'servers:write',
   audit: { target: (input) => `alert-channel:${input.id}` },

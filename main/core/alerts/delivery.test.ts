@@ -139,8 +139,11 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
       ok: true,
       payload: { type: 'incident.opened', data: { incident: { id: incident.id, severity: 'down' }, server: { name: 'web-1', tags: ['prod'] } } },
     });
-    // The notification's id is the webhook-id.
+    // The notification's id is the webhook-id, and the body is the stored event's JSON, byte for byte.
     expect(first?.id).toBe(written[0]?.id);
+    const [stored] = await rowsOf(core).all<{ payload: unknown }>('SELECT payload FROM alert_outbox WHERE id = ?', first?.id);
+    const payload: unknown = typeof stored?.payload === 'string' ? JSON.parse(stored.payload) : stored?.payload;
+    expect(first?.body).toBe(JSON.stringify(payload));
     const [sent] = await deliveries(core, { incidentId: incident.id });
     expect(sent).toMatchObject({ state: 'delivered', attempts: 1, log: [{ outcome: 'delivered', statusCode: 200, error: null }] });
     // Nothing is left to send.

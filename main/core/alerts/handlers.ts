@@ -25,12 +25,12 @@ export function createAlertHandlers(alerts: Alerts, events: EventBus): Pick<Hand
   return {
     'alerts.channels': async () => ({ items: await service.channels() }),
     'alerts.createChannel': async (input, ctx) => {
-      const channel = await service.createChannel(input, actor(ctx));
+      const channel = await service.createChannel(input, actor(ctx), who(ctx));
       announce({ change: 'created', ids: [channel.id] });
       return channel;
     },
     'alerts.updateChannel': async (input, ctx) => {
-      const channel = await service.updateChannel(input, actor(ctx));
+      const channel = await service.updateChannel(input, actor(ctx), who(ctx));
       announce({ change: 'updated', ids: [channel.id] });
       return channel;
     },

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger';
 import type { SettingsStore } from '../settings';
 import type { Timers } from '../timers';
 import type { SecretStore } from '../vault';
-import { channelModule } from './channels';
+import { channelModule, testEvent } from './channels';
 import type { IncidentChange } from './rules';
 import { AlertService, unknownChannel } from './service';
 import { AlertSettingsStore } from './settings';
@@ -108,14 +108,9 @@ export class Alerts {
     const secrets = await this.service.secretsOf(channel, `alert-test:${by}`, principal);
     const id = this.deps.newId();
     const now = this.deps.clock.now();
-    const body = JSON.stringify({
-      type: 'alert.test',
-      timestamp: new Date(now).toISOString(),
-      data: { channel: { id: channel.id, name: channel.name }, message: 'A test notification from Guardian: this channel works.' },
-    });
     const result = await module.send(config.data, {
       id,
-      body,
+      event: testEvent(channel, now),
       secrets,
       policy: targetPolicy(this.settings.get().allowedTargets),
       now: () => this.deps.clock.now(),

@@ -1,6 +1,5 @@
 import { AppError } from '@shared/api/errors';
-import type { AlertChannel, AlertRule, AlertSettings, Notification } from '@shared/api/alerts';
-import type { WebhookConfig } from '@shared/alerts/webhook';
+import type { AlertChannel, AlertChannelChange, AlertChannelInput, AlertRule, AlertSettings, Notification } from '@shared/api/alerts';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
@@ -31,23 +30,8 @@ export interface AlertServiceDeps {
   written: () => void;
 }
 
-export interface ChannelInput {
-  name: string;
-  type: 'webhook';
-  config: WebhookConfig;
-  secretId: string;
-  previousSecretId: string | null;
-  enabled: boolean;
-}
-
-export interface ChannelChange {
-  id: string;
-  name?: string | undefined;
-  config?: WebhookConfig | undefined;
-  secretId?: string | undefined;
-  previousSecretId?: string | null | undefined;
-  enabled?: boolean | undefined;
-}
+export type ChannelInput = AlertChannelInput;
+export type ChannelChange = AlertChannelChange;
 
 export interface RuleInput {
   name: string;
@@ -79,11 +63,12 @@ export function channelView(row: AlertChannelRow): AlertChannel {
   const module = channelModule(row.type);
   const config = module?.configSchema.safeParse(row.config);
   if (!module || !config?.success) throw unknownChannel(row);
+  // The module parsed the config by the row's own type, so the pair is one variant of the union.
   return {
     id: row.id,
     name: row.name,
-    type: 'webhook',
-    config: config.data as WebhookConfig,
+    type: row.type,
+    config: config.data,
     secretId: row.secretId,
     previousSecretId: row.previousSecretId,
     enabled: row.enabled,
@@ -91,7 +76,7 @@ export function channelView(row: AlertChannelRow): AlertChannel {
     createdAt: row.createdAt,
     createdBy: row.createdBy,
     updatedAt: row.updatedAt,
-  };
+  } as AlertChannel;
 }
 
 function ruleView(row: AlertRuleRow): AlertRule {
@@ -110,6 +95,13 @@ function ruleView(row: AlertRuleRow): AlertRule {
     createdBy: row.createdBy,
     updatedAt: row.updatedAt,
   };
+}
+
+/** The host a stored channel sends to, or '' when its config is not one this Guardian reads. */
+function hostOf(row: AlertChannelRow): string {
+  const module = channelModule(row.type);
+  const config = module?.configSchema.safeParse(row.config);
+  return module && config?.success ? module.hostOf(config.data) : '';
 }
 
 /** The body a notification carries: what happened, to which server, never a secret. */
@@ -175,7 +167,7 @@ export class AlertService {
     return row;
   }
 
-  async createChannel(input: ChannelInput, createdBy: string): Promise<AlertChannel> {
+  async createChannel(input: ChannelInput, createdBy: string, principal: Principal): Promise<AlertChannel> {
     const now = this.deps.clock.now();
     const row: AlertChannelRow = {
       id: this.deps.newId(),
@@ -190,28 +182,33 @@ export class AlertService {
       createdBy,
       updatedAt: now,
     };
-    await this.checked(row);
+    await this.checked(row, principal, undefined);
     if (await this.deps.store.channelNamed(row.name)) throw nameTaken('channel', row.name);
     await unlessTaken(this.deps.store.insertChannel(row), () => nameTaken('channel', row.name));
     this.reloadAfterCommit();
     return channelView(row);
   }
 
-  async updateChannel(change: ChannelChange, by: string): Promise<AlertChannel> {
+  async updateChannel(change: ChannelChange, by: string, principal: Principal): Promise<AlertChannel> {
     const current = await this.channelRow(change.id);
+    if ('type' in change && change.type !== current.type)
+      throw new AppError('VALIDATION_FAILED', `The channel "${current.name}" is a ${current.type} channel; its type cannot change.`, {
+        hint: `Send its config with "type": "${current.type}", or add a new ${change.type} channel and delete this one.`,
+        issues: [{ path: ['type'], message: `Must be ${current.type}` }],
+      });
     const enabled = change.enabled ?? current.enabled;
     const row: AlertChannelRow = {
       ...current,
       name: change.name ?? current.name,
-      config: change.config ?? current.config,
-      secretId: change.secretId ?? current.secretId,
+      config: ('config' in change ? change.config : undefined) ?? current.config,
+      secretId: change.secretId === undefined ? current.secretId : change.secretId,
       previousSecretId: change.previousSecretId === undefined ? current.previousSecretId : change.previousSecretId,
       enabled,
       // Enabling clears why it was off (a receiver's 410 included): the admin has seen to it.
       disabledReason: enabled ? null : current.enabled ? `disabled by ${by}` : current.disabledReason,
       updatedAt: this.deps.clock.now(),
     };
-    await this.checked(row);
+    await this.checked(row, principal, current);
     if (row.name !== current.name && (await this.deps.store.channelNamed(row.name))) throw nameTaken('channel', row.name);
     await unlessTaken(this.deps.store.updateChannel(row), () => nameTaken('channel', row.name));
     this.reloadAfterCommit();
@@ -224,29 +221,66 @@ export class AlertService {
     return { id };
   }
 
-  /** Refuses a channel that could never send: a config its module refuses, a target not allowed, a secret that may not sign. */
-  private async checked(row: AlertChannelRow): Promise<void> {
+  /**
+   * Refuses a channel that could never send, or would send a secret where it must not go: a config
+   * its module refuses, a target not allowed, a secret of the wrong kind or none where one is
+   * needed. A channel that sends its secret to its host (an SMTP password, a token) may be pointed
+   * at a host only by someone who may read that secret anyway (vault:reveal): otherwise a writer
+   * could send someone else's password to a server of their own (docs/alerts.md, "Secrets").
+   */
+  private async checked(row: AlertChannelRow, principal: Principal, current: AlertChannelRow | undefined): Promise<void> {
     const module = channelModule(row.type);
     const config = module?.configSchema.safeParse(row.config);
     if (!module || !config?.success)
-      throw new AppError('VALIDATION_FAILED', `Alert channels of type "${row.type}" are not known here.`, { hint: 'Use a webhook.' });
+      throw new AppError('VALIDATION_FAILED', `Alert channels of type "${row.type}" are not known here.`, {
+        hint: 'Use one of the types docs/alerts.md lists.',
+      });
     const host = module.hostOf(config.data);
     const refused = targetPolicy(this.deps.settings.get().allowedTargets).refuseHost(host);
     if (refused) {
       throw new AppError('VALIDATION_FAILED', `The channel may not send to ${host}: it is a loopback, private or link-local address.`, {
         hint: 'Use a public address, or ask an admin to allow this one in the alert settings (alerts.updateSettings allowedTargets).',
-        issues: [{ path: ['config', 'url'], message: 'A loopback, private or link-local address' }],
+        issues: [{ path: ['config', module.hostField], message: 'A loopback, private or link-local address' }],
       });
     }
+    const { secret } = module;
     const secretIds = [row.secretId, row.previousSecretId].filter((id): id is string => id !== null);
-    if (module.needsSecret && secretIds.length === 0)
-      throw new AppError('VALIDATION_FAILED', 'A webhook needs a signing secret.', { hint: 'Choose a vault API token of the form whsec_… as secretId.' });
+    if (secret === null && secretIds.length > 0)
+      throw new AppError('VALIDATION_FAILED', `A ${row.type} channel uses no vault secret.`, {
+        hint: 'Leave secretId out (or null).',
+        issues: [{ path: ['secretId'], message: 'Not used by this type' }],
+      });
+    if (secret?.required && row.secretId === null)
+      throw new AppError('VALIDATION_FAILED', `A ${row.type} channel needs a vault secret.`, {
+        hint:
+          secret.purpose === 'sign'
+            ? 'Choose a vault API token of the form whsec_… as secretId.'
+            : `Store it in the vault as ${secret.kind === 'password' ? 'a password' : 'an API token'} and name it as secretId.`,
+        issues: [{ path: ['secretId'], message: 'Required' }],
+      });
+    if (row.previousSecretId !== null && secret?.purpose !== 'sign')
+      throw new AppError('VALIDATION_FAILED', 'Only a webhook signs with two secrets during a rotation.', {
+        hint: 'Leave previousSecretId out (or null); to change the secret, name the new one as secretId.',
+        issues: [{ path: ['previousSecretId'], message: 'Not used by this type' }],
+      });
     if (row.secretId !== null && row.secretId === row.previousSecretId)
       throw new AppError('VALIDATION_FAILED', 'The previous secret is the current one.', {
         hint: 'During a rotation name the new secret as secretId and the old one as previousSecretId.',
         issues: [{ path: ['previousSecretId'], message: 'The same as secretId' }],
       });
-    for (const id of secretIds) await this.deps.secrets.authorizeUse(id, { serverId: null, host, purpose: 'sign' });
+    if (!secret) return;
+    // Where the secret goes changes when the channel is new, names another secret, or sends to another host.
+    const currentHost = current ? hostOf(current) : null;
+    const repointed = !current || current.secretId !== row.secretId || currentHost !== host;
+    for (const id of secretIds)
+      await this.deps.secrets.authorizeUse(id, {
+        serverId: null,
+        host,
+        purpose: secret.purpose,
+        kind: secret.kind,
+        principal,
+        choosesDestination: secret.purpose === 'send' && id === row.secretId && repointed,
+      });
   }
 
   async rulesList(): Promise<AlertRule[]> {
@@ -323,17 +357,23 @@ export class AlertService {
     return this.deps.settings.update(patch);
   }
 
-  /** The channel's secret values, current first, through the vault's one door; for `usedBy` (the notification or test). */
+  /** The channel's secret values, current first, through the vault's one door, for `usedBy` (the notification or test). */
   async secretsOf(row: AlertChannelRow, usedBy: string, principal?: Principal): Promise<string[]> {
     const module = channelModule(row.type);
-    const host = module ? module.hostOf(row.config) : '';
+    if (!module?.secret) return [];
+    const { kind, purpose } = module.secret;
+    const host = hostOf(row);
     const values: string[] = [];
-    for (const id of [row.secretId, row.previousSecretId]) {
+    // Only the secrets this channel names, and a previous one only where two sign.
+    for (const id of purpose === 'sign' ? [row.secretId, row.previousSecretId] : [row.secretId]) {
       if (id === null) continue;
-      const { value } = await this.deps.secrets.use(id, { usedBy, serverId: null, host, purpose: 'sign', principal });
-      if (value.kind !== 'api_token')
-        throw new AppError('PERMISSION_DENIED', 'Only an API token may sign webhooks.', { hint: 'Choose a vault API token of the form whsec_….' });
-      values.push(value.token);
+      const { value } = await this.deps.secrets.use(id, { usedBy, serverId: null, host, purpose, kind, principal });
+      if (value.kind === 'api_token' && kind === 'api_token') values.push(value.token);
+      else if (value.kind === 'password' && kind === 'password') values.push(value.password);
+      else
+        throw new AppError('PERMISSION_DENIED', `A ${row.type} channel takes ${kind === 'password' ? 'a password' : 'an API token'} from the vault.`, {
+          hint: 'Choose a secret of that kind.',
+        });
     }
     return values;
   }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
 import { systemTimers, type Timers } from '../timers';
-import { channelModule, type DeliveryResult } from './channels';
+import { channelModule, eventOf, type DeliveryResult } from './channels';
 import type { AlertService } from './service';
 import type { AlertSettingsStore } from './settings';
 import type { AlertOutboxRow, AlertChannelRow } from './table';
@@ -15,7 +15,8 @@ import { targetPolicy } from './targets';
  * notifications there is room for (a few at once per channel), sends each, and records the
  * attempt and what follows in one transaction: delivered; retried later with exponential backoff
  * and jitter, or when a 429's Retry-After says; given up once the next try would fall past the
- * configured age; failed when the receiver answers 410 Gone, which also disables its webhook.
+ * configured age; failed when the receiver answers 410 Gone, which also disables its webhook, or
+ * refuses it for good (an SMTP 5xx).
  *
  * A claim lasts CLAIM_MS: a worker stopped mid-send (a crash, kill -9) leaves the row delivering,
  * and once its claim lapses it is sent again, with the same id, so the receiver can tell it is
@@ -197,6 +198,8 @@ export class DeliveryWorker {
     const module = channelModule(channel.type);
     const config = module?.configSchema.safeParse(channel.config);
     if (!module || !config?.success) return failed(`the channel "${channel.name}" has a type or config this Guardian does not know`);
+    const event = eventOf(row.payload);
+    if (!event) return failed('the notification holds an event this Guardian does not know');
     let secrets: string[];
     try {
       secrets = await this.deps.service.secretsOf(channel, `alert:${row.id}`);
@@ -207,7 +210,7 @@ export class DeliveryWorker {
     try {
       return await module.send(config.data, {
         id: row.id,
-        body: JSON.stringify(row.payload),
+        event,
         secrets,
         policy: targetPolicy(this.deps.settings.get().allowedTargets),
         now: () => this.deps.clock.now(),
@@ -222,7 +225,7 @@ export class DeliveryWorker {
     const at = this.deps.clock.now();
     const base = { notificationId: row.id, channelId: row.channelId, at, statusCode: result.statusCode, error: result.error, latencyMs: result.latencyMs };
     if (result.error === null) return { ...base, outcome: 'delivered', state: 'delivered', nextAttemptAt: at };
-    if (result.statusCode === 410) return { ...base, outcome: 'failed', state: 'failed', nextAttemptAt: at };
+    if (result.statusCode === 410 || result.permanent) return { ...base, outcome: 'failed', state: 'failed', nextAttemptAt: at };
     const attempt = row.attempts + 1;
     const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempt - 1));
     // Equal jitter: never sooner than half the backoff, so a burst of failures spreads out but still backs off.

@@ -238,6 +238,7 @@ export class SecretStore {
         hint: 'Store the webhook signing secret (whsec_…) in the vault as an API token and choose that one.',
       });
     }
+    if (use.purpose === 'send') return this.authorizeSend(row, use);
     if (use.principal && principalAllows(use.principal, 'vault:reveal')) return;
     const server = use.serverId === null ? undefined : await this.deps.directory.get(use.serverId);
     if (!server || use.serverId === null || !row.serverIds.includes(use.serverId)) {
@@ -258,7 +259,38 @@ export class SecretStore {
       },
     );
   }
+
+  /**
+   * A credential an alert channel sends to its own host (an SMTP password, a push service's token,
+   * a chat webhook URL): only of the kind the channel takes (never an SSH key or a note), never one
+   * linked to a server (a server's credential goes to that server's host alone), and pointed at a
+   * host only by someone who could read it anyway (vault:reveal); the channel's sends after that
+   * need no one present. So a writer cannot have a channel carry someone else's secret away.
+   */
+  private authorizeSend(row: SecretRow, use: Omit<SecretUse, 'usedBy'>): void {
+    const wanted = use.kind ?? 'api_token';
+    if (row.kind !== wanted)
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `The secret "${row.name}" is ${articled(row.kind)}, and this channel sends only ${articled(wanted)} to ${use.host || 'its host'}.`,
+        { hint: `Store the channel's credential in the vault as ${articled(wanted)} and choose that one.` },
+      );
+    if (row.serverIds.length > 0)
+      throw new AppError('PERMISSION_DENIED', `The secret "${row.name}" is linked to servers, and a server's credential is only sent to that server.`, {
+        hint: 'Store the channel’s credential as a secret of its own, linked to no server.',
+      });
+    if (use.choosesDestination && !(use.principal && principalAllows(use.principal, 'vault:reveal')))
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `Only someone who may reveal the secret "${row.name}" may choose where a channel sends it (${use.host || 'its host'}).`,
+        {
+          hint: 'Ask an owner or admin to save this channel, or choose no secret.',
+        },
+      );
+  }
 }
+
+const articled = (kind: string) => (kind === 'api_token' ? 'an API token' : kind === 'ssh_key' ? 'an SSH key' : `a ${kind}`);
 
 /** Where a credential is about to go, and for whom. */
 export interface SecretUse {
@@ -271,10 +303,15 @@ export interface SecretUse {
   /** The person or key asking, for a one-off use they are present for (a test run, not a schedule). */
   principal?: Principal | undefined;
   /**
-   * What the secret is for: sent to a server to connect (the default), or a key that signs what
-   * Guardian sends (an alert channel's webhook secret), which never leaves the core.
+   * What the secret is for: sent to a server to connect (the default), a key that signs what
+   * Guardian sends (an alert channel's webhook secret), which never leaves the core, or a
+   * credential an alert channel sends to its own host (see `authorizeSend`).
    */
-  purpose?: 'connect' | 'sign' | undefined;
+  purpose?: 'connect' | 'sign' | 'send' | undefined;
+  /** For `send`: the kind of secret the channel takes (an API token unless said). */
+  kind?: 'api_token' | 'password' | undefined;
+  /** For `send`: the caller is choosing where the secret goes from now on (saving a channel), not sending it where it was pointed. */
+  choosesDestination?: boolean | undefined;
 }
 
 export interface UsedSecret {

@@ -1,26 +1,34 @@
 import type { z } from 'zod';
 import type { TargetPolicy } from '../targets';
+import type { AlertEvent } from './event';
 
 /**
- * What one channel type is (docs/alerts.md): its config schema and how it sends one notification.
- * `send` answers what happened, never throws for a receiver's failure, and never puts a secret
- * or the receiver's body in its answer: the worker logs the answer as it is.
+ * What one channel type is (docs/alerts.md): its config schema, the vault secret it uses and how,
+ * and how it renders and sends one notification. `send` answers what happened, never throws for a
+ * receiver's failure, and never puts a secret or the receiver's body in its answer: the worker
+ * logs the answer as it is.
  */
 export interface AlertChannelType<C> {
   type: string;
   configSchema: z.ZodType<C>;
   /** The host a notification goes to, checked against the target policy when the channel is saved. */
   hostOf(config: C): string;
-  /** Whether the channel cannot send without a vault secret. */
-  needsSecret: boolean;
+  /** The config field holding that host, named in a refusal's issue path. */
+  hostField: string;
+  /**
+   * The vault secret the channel names, if any: whether it must have one, of which kind, and what
+   * it does with it: `sign` (an HMAC key that never leaves Guardian; a rotation signs with two) or
+   * `send` (a credential that goes to the channel's host: an SMTP password, a token, a webhook URL).
+   */
+  secret: { required: boolean; kind: 'api_token' | 'password'; purpose: 'sign' | 'send' } | null;
   send(config: C, delivery: Delivery): Promise<DeliveryResult>;
 }
 
 export interface Delivery {
   /** The notification's id: the idempotency key, the same on every attempt. */
   id: string;
-  /** The JSON to send, as sent. */
-  body: string;
+  /** What happened, as the outbox stores it; each channel type renders it its own way. */
+  event: AlertEvent;
   /** The channel's secret values from the vault (the current one first), for this attempt only. */
   secrets: string[];
   policy: TargetPolicy;
@@ -28,11 +36,13 @@ export interface Delivery {
 }
 
 export interface DeliveryResult {
-  /** The receiver's status; null when none came (refused, timed out, not resolved). */
+  /** The receiver's status (an HTTP status, an SMTP reply code); null when none came (refused, timed out, not resolved). */
   statusCode: number | null;
   /** Why it was not delivered, in words, or null when it was. */
   error: string | null;
   latencyMs: number;
   /** The receiver's Retry-After, in milliseconds from now. */
   retryAfterMs: number | null;
+  /** The receiver refused it for good (an SMTP 5xx): it is failed at once, not retried. */
+  permanent?: boolean | undefined;
 }

@@ -14,3 +14,4 @@ export function channelModule(type: string): AlertChannelType<unknown> | undefin
 }
 
 export type { AlertChannelType, Delivery, DeliveryResult } from './channel';
+export { eventOf, testEvent, type AlertEvent } from './event';

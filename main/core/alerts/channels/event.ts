@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { ALERT_SOURCES } from '@shared/api/alerts';
+
+/**
+ * What a notification is about, as the outbox stores it (its `payload`) and the webhook sends it
+ * byte for byte: an incident change, or a channel's test. Every other channel renders its own
+ * message from it (`summaryOf`): one fact, many renderings.
+ *
+ * No link back to Guardian is in it: Guardian has no setting saying the URL people reach it at,
+ * and a link guessed from the listening address would point at the wrong place.
+ */
+
+const IncidentData = z.object({
+  incident: z.object({
+    id: z.string(),
+    severity: z.string(),
+    startedAt: z.number(),
+    endedAt: z.number().nullable(),
+    cause: z.string().nullable(),
+    acknowledgedAt: z.number().nullable(),
+    acknowledgedBy: z.string().nullable(),
+    note: z.string().nullable(),
+  }),
+  server: z.object({ id: z.string(), name: z.string(), environment: z.string().nullable(), tags: z.array(z.string()) }),
+});
+
+const AlertEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.enum(ALERT_SOURCES), timestamp: z.string(), data: IncidentData }),
+  z.object({
+    type: z.literal('alert.test'),
+    timestamp: z.string(),
+    data: z.object({ channel: z.object({ id: z.string(), name: z.string() }), message: z.string() }),
+  }),
+]);
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+export type IncidentEvent = Extract<AlertEvent, { data: { incident: unknown } }>;
+
+/**
+ * The event a stored payload is, or null when it is not one this Guardian can read. The payload
+ * itself is returned (not zod's copy) so that the webhook's JSON keeps its keys in their order.
+ */
+export function eventOf(payload: unknown): AlertEvent | null {
+  return AlertEventSchema.safeParse(payload).success ? (payload as AlertEvent) : null;
+}
+
+/** A test notification for a channel. */
+export function testEvent(channel: { id: string; name: string }, at: number): AlertEvent {
+  return {
+    type: 'alert.test',
+    timestamp: new Date(at).toISOString(),
+    data: { channel: { id: channel.id, name: channel.name }, message: 'A test notification from Guardian: this channel works.' },
+  };
+}
+
+/** How bad it is, for a channel that shows it (a colour, a priority, a PagerDuty severity). */
+export type Tone = 'down' | 'degraded' | 'resolved' | 'acknowledged' | 'test';
+
+export interface Summary {
+  tone: Tone;
+  /** One line: "web-1 is down", "web-1 recovered". */
+  title: string;
+  /** What happened, in a sentence or two, plain text. */
+  text: string;
+  /** Label and value pairs, plain text, in order. */
+  fields: { label: string; value: string }[];
+  /** The incident's id (a PagerDuty dedup key, an email's thread), or null for a test. */
+  incidentId: string | null;
+  /** When it happened, ISO 8601. */
+  timestamp: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The words every rendering of an event shares. */
+export function summaryOf(event: AlertEvent): Summary {
+  if (event.type === 'alert.test')
+    return {
+      tone: 'test',
+      title: `Test notification for "${event.data.channel.name}"`,
+      text: event.data.message,
+      fields: [],
+      incidentId: null,
+      timestamp: event.timestamp,
+    };
+  const { incident, server } = event.data;
+  const severity = incident.severity === 'down' ? 'down' : 'degraded';
+  const fields = [
+    { label: 'Server', value: server.name },
+    ...(server.environment ? [{ label: 'Environment', value: server.environment }] : []),
+    ...(server.tags.length > 0 ? [{ label: 'Tags', value: server.tags.join(', ') }] : []),
+    { label: 'Severity', value: severity },
+    { label: 'Started', value: iso(incident.startedAt) },
+  ];
+  const base = { incidentId: incident.id, timestamp: event.timestamp, fields };
+  const cause = incident.cause ?? 'no cause recorded';
+  switch (event.type) {
+    case 'incident.opened':
+      return { ...base, tone: severity, title: `${server.name} is ${severity}`, text: cause };
+    case 'incident.resolved':
+      return {
+        ...base,
+        tone: 'resolved',
+        title: `${server.name} recovered`,
+        text: `The incident is resolved (it was: ${cause}).`,
+        fields: [...fields, ...(incident.endedAt === null ? [] : [{ label: 'Ended', value: iso(incident.endedAt) }])],
+      };
+    case 'incident.acknowledged':
+      return {
+        ...base,
+        tone: 'acknowledged',
+        title: `${server.name}: incident acknowledged${incident.acknowledgedBy ? ` by ${incident.acknowledgedBy}` : ''}`,
+        text: incident.note ? `${cause}\nNote: ${incident.note}` : cause,
+        fields: [...fields, ...(incident.acknowledgedBy ? [{ label: 'Acknowledged by', value: incident.acknowledgedBy }] : [])],
+      };
+  }
+}
