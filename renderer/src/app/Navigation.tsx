@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { BellIcon } from '../alerts/icons';
 import { AuditIcon } from '../audit/icons';
 import { useCan } from '../auth/session';
 import { IncidentIcon, OverviewIcon } from '../health/icons';
@@ -11,6 +12,7 @@ const ICONS: Record<RouteId, ReactNode> = {
   overview: <OverviewIcon />,
   servers: <ServerIcon />,
   incidents: <IncidentIcon />,
+  alerts: <BellIcon />,
   'server-health': <ServerIcon />,
   vault: <VaultIcon />,
   jobs: <JobsIcon />,

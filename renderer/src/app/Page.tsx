@@ -1,4 +1,5 @@
 import { AccountPage } from '../account/AccountPage';
+import { AlertsPage } from '../alerts/AlertsPage';
 import { ApiKeysPage } from '../apikeys/ApiKeysPage';
 import { AuditPage } from '../audit/AuditPage';
 import { useCan, useMe } from '../auth/session';
@@ -44,6 +45,8 @@ export function Page({ route }: { route: RouteId }) {
       return <ServersPage />;
     case 'incidents':
       return <IncidentsPage />;
+    case 'alerts':
+      return <AlertsPage />;
     case 'server-health':
       return serverId ? <ServerHealthPage key={serverId} serverId={serverId} /> : <OverviewPage />;
     case 'vault':

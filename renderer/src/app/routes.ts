@@ -16,6 +16,7 @@ export const ROUTES = [
   { id: 'overview', label: 'Overview', href: '#/overview', permission: 'servers:read', nav: true },
   { id: 'servers', label: 'Servers', href: '#/servers', permission: 'servers:read', nav: true },
   { id: 'incidents', label: 'Incidents', href: '#/incidents', permission: 'servers:read', nav: true },
+  { id: 'alerts', label: 'Alerts', href: '#/alerts', permission: 'servers:read', nav: true },
   { id: 'vault', label: 'Vault', href: '#/vault', permission: 'vault:read', nav: true },
   { id: 'jobs', label: 'Jobs', href: '#/jobs', permission: 'jobs:read', nav: true },
   { id: 'reports', label: 'Reports', href: '#/reports', permission: 'servers:read', nav: true },

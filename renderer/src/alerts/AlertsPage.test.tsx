@@ -1,0 +1,342 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { AppError, validationError } from '@shared/api';
+import type { AlertChannel, AlertRule, Notification } from '@shared/api/alerts';
+import type { Role } from '@shared/permissions';
+import { MeProvider } from '../auth/session';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { appError, me, secret, server } from '../testing/fixtures';
+import { renderWithClient } from '../testing/render';
+import { AlertsPage } from './AlertsPage';
+
+const CHANNEL_ID = '1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b';
+const RULE_ID = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
+const TOKEN_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const OLD_TOKEN_ID = '0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f';
+
+function channel(overrides: Partial<AlertChannel> = {}): AlertChannel {
+  return {
+    id: CHANNEL_ID,
+    name: 'on-call',
+    type: 'webhook',
+    config: { url: 'https://hooks.example.net/guardian', timeoutMs: 10_000, maxConcurrent: 4, verifyTls: true },
+    secretId: TOKEN_ID,
+    previousSecretId: null,
+    enabled: true,
+    disabledReason: null,
+    createdAt: 1_700_000_000_000,
+    createdBy: 'user:alice',
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  } as AlertChannel;
+}
+
+function rule(overrides: Partial<AlertRule> = {}): AlertRule {
+  return {
+    id: RULE_ID,
+    name: 'prod down',
+    match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'] },
+    channelIds: [CHANNEL_ID],
+    enabled: true,
+    createdAt: 1_700_000_000_000,
+    createdBy: 'user:alice',
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+function notification(overrides: Partial<Notification> = {}): Notification {
+  return {
+    id: '5b0c2a1e-1111-4222-8333-444455556666',
+    ruleId: RULE_ID,
+    channelId: CHANNEL_ID,
+    source: 'incident.opened',
+    incidentId: '6c1d3b2f-1111-4222-8333-444455556666',
+    createdAt: Date.now() - 60_000,
+    state: 'delivered',
+    attempts: 2,
+    nextAttemptAt: null,
+    lastError: null,
+    finishedAt: Date.now() - 30_000,
+    log: [
+      { at: Date.now() - 59_000, statusCode: null, error: 'connect ECONNREFUSED 10.0.5.20:443', latencyMs: 3, outcome: 'retry' },
+      { at: Date.now() - 30_000, statusCode: 204, error: null, latencyMs: 41, outcome: 'delivered' },
+    ],
+    ...overrides,
+  };
+}
+
+const secrets = [
+  secret({ id: TOKEN_ID, kind: 'api_token', name: 'on-call signing key', username: null }),
+  secret({ id: OLD_TOKEN_ID, kind: 'api_token', name: 'old signing key', username: null }),
+  secret({ kind: 'password', name: 'db root' }),
+];
+
+function renderAs(role: Role, extra: Handlers = {}) {
+  const client = fakeClient({
+    'alerts.channels': async () => ({
+      items: [
+        channel(),
+        channel({ id: '7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b', name: 'old hook', enabled: false, disabledReason: 'The receiver answered 410 Gone at 08:12' }),
+      ],
+    }),
+    'alerts.rules': async () => ({ items: [rule()] }),
+    'alerts.deliveries': async () => ({
+      items: [notification(), notification({ id: '8d9e0f1a-1111-4222-8333-444455556666', state: 'given-up', attempts: 1, log: [] })],
+      total: 2,
+    }),
+    'alerts.settings': async () => ({ allowedTargets: ['10.0.5.20'], giveUpAfterMinutes: 1440 }),
+    'secrets.list': async () => ({ items: secrets }),
+    'servers.list': async () => ({ items: [server()], total: 1 }),
+    'servers.facets': async () => ({ tags: [{ value: 'prod', count: 1 }], environments: [{ value: 'production', count: 1 }] }),
+    ...extra,
+  });
+  renderWithClient(
+    <MeProvider me={me({ role })}>
+      <AlertsPage />
+    </MeProvider>,
+    client,
+  );
+  return client;
+}
+
+const callsOf = (client: ReturnType<typeof renderAs>, name: string) => client.calls.filter((call) => call.name === name).map((call) => call.input);
+
+describe('AlertsPage', () => {
+  it('lists channels with their target, secret by name and why one is disabled; rules; and the delivery log with each attempt', async () => {
+    renderAs('operator');
+    const rows = await screen.findAllByTestId('channel-row');
+    expect(rows[0]?.textContent).toContain('https://hooks.example.net/guardian');
+    await waitFor(() => expect(rows[0]?.textContent).toContain('on-call signing key'));
+    expect(within(rows[1] as HTMLElement).getByText('Disabled')).toBeTruthy();
+    expect(within(rows[1] as HTMLElement).getByTestId('channel-disabled-reason').textContent).toBe('The receiver answered 410 Gone at 08:12');
+
+    const ruleRow = await screen.findByTestId('rule-row');
+    await waitFor(() => expect(ruleRow.textContent).toContain('servers web-01'));
+    expect(ruleRow.textContent).toContain('tags prod');
+    expect(ruleRow.textContent).toContain('severity down');
+    expect(ruleRow.textContent).toContain('on-call');
+
+    const deliveries = await screen.findAllByTestId('delivery-row');
+    expect(deliveries.map((row) => row.dataset.state)).toEqual(['delivered', 'given-up']);
+    expect(within(deliveries[1] as HTMLElement).getByText('Given up')).toBeTruthy();
+    expect(deliveries[0]?.textContent).toContain('HTTP 204');
+    fireEvent.click(within(deliveries[0] as HTMLElement).getByRole('button', { name: /^2 attempts/ }));
+    const attempts = await screen.findAllByTestId('delivery-attempt');
+    expect(attempts[0]?.textContent).toContain('connect ECONNREFUSED 10.0.5.20:443');
+    expect(attempts[0]?.textContent).toContain('Will retry');
+    expect(attempts[1]?.textContent).toContain('HTTP 204');
+    expect(attempts[1]?.textContent).toContain('41 ms');
+  });
+
+  it('filters the delivery log by channel', async () => {
+    const client = renderAs('viewer');
+    await screen.findAllByTestId('delivery-row');
+    fireEvent.change(screen.getByLabelText('Channel'), { target: { value: CHANNEL_ID } });
+    await waitFor(() => expect(callsOf(client, 'alerts.deliveries')).toContainEqual({ limit: 50, channelId: CHANNEL_ID }));
+  });
+
+  it('shows a viewer everything without a control to change it, and never asks the vault', async () => {
+    const client = renderAs('viewer');
+    const rows = await screen.findAllByTestId('channel-row');
+    expect(rows[0]?.textContent).toContain('A vault secret');
+    await screen.findByTestId('rule-row');
+    await screen.findAllByTestId('delivery-row');
+    expect(screen.queryByRole('button', { name: 'Add channel' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Add rule' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Send a test/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /^(Edit|Delete|Disable|Enable) / })).toBeNull();
+    expect((await screen.findByTestId('alert-settings-read')).textContent).toContain('10.0.5.20');
+    expect(screen.queryByTestId('alert-settings-form')).toBeNull();
+    expect(callsOf(client, 'secrets.list')).toEqual([]);
+  });
+
+  it('lets an operator change channels and rules but not the settings', async () => {
+    renderAs('operator');
+    await screen.findAllByTestId('channel-row');
+    expect(screen.getByRole('button', { name: 'Add channel' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Send a test to on-call' })).toBeTruthy();
+    expect(await screen.findByTestId('alert-settings-read')).toBeTruthy();
+  });
+
+  it('sends a test and says what the receiver answered', async () => {
+    const client = renderAs('admin', {
+      'alerts.testChannel': async () => ({ id: 'x', delivered: false, statusCode: 503, latencyMs: 87, error: 'The receiver answered 503' }),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Send a test to on-call' }));
+    const result = await screen.findByTestId('channel-test-result');
+    await waitFor(() => expect(result.textContent).toContain('Not delivered'));
+    expect(result.textContent).toContain('HTTP 503');
+    expect(result.textContent).toContain('87 ms');
+    expect(result.textContent).toContain('The receiver answered 503');
+    expect(callsOf(client, 'alerts.testChannel')).toEqual([{ id: CHANNEL_ID }]);
+  });
+
+  it('adds a webhook channel with a secret picked from the API tokens only', async () => {
+    const client = renderAs('admin', { 'alerts.createChannel': async () => channel({ name: 'pager' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    await within(dialog).findByRole('option', { name: 'on-call signing key' });
+    expect(within(dialog).queryByRole('option', { name: 'db root' })).toBeNull();
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: ' pager ' } });
+    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: TOKEN_ID } });
+    fireEvent.change(within(dialog).getByLabelText('URL'), { target: { value: 'https://pager.example.net/in' } });
+    fireEvent.change(within(dialog).getByLabelText('Timeout (ms)'), { target: { value: '5000' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    await waitFor(() => expect(screen.queryByTestId('channel-dialog')).toBeNull());
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([
+      {
+        name: 'pager',
+        type: 'webhook',
+        secretId: TOKEN_ID,
+        config: { url: 'https://pager.example.net/in', timeoutMs: 5000, maxConcurrent: 4, verifyTls: true },
+        enabled: true,
+      },
+    ]);
+    expect(await screen.findByText('Added the channel pager')).toBeTruthy();
+  });
+
+  it('says what is missing before sending, and puts the contract’s config.url error under the URL', async () => {
+    const client = renderAs('admin', {
+      'alerts.createChannel': async () => {
+        throw validationError([{ path: ['config', 'url'], message: 'An http:// or https:// URL such as https://hooks.example.net/guardian' }]);
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Timeout (ms)'), { target: { value: 'soon' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-form-name-error')).textContent).toContain('Name the channel');
+    expect(within(dialog).getByTestId('channel-form-secret-error').textContent).toContain('Pick the signing secret');
+    expect(within(dialog).getByTestId('channel-config-url-error').textContent).toContain('Enter the URL');
+    expect(within(dialog).getByTestId('channel-config-timeout-error').textContent).toBe('The timeout is a whole number');
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([]);
+
+    await within(dialog).findByRole('option', { name: 'on-call signing key' });
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'pager' } });
+    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: TOKEN_ID } });
+    fireEvent.change(within(dialog).getByLabelText('URL'), { target: { value: 'ftp://files' } });
+    fireEvent.change(within(dialog).getByLabelText('Timeout (ms)'), { target: { value: '10000' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-config-url-error')).textContent).toBe(
+      'An http:// or https:// URL such as https://hooks.example.net/guardian',
+    );
+    expect(within(dialog).getByLabelText('URL').getAttribute('aria-invalid')).toBe('true');
+    expect(within(dialog).queryByTestId('channel-form-error')).toBeNull();
+  });
+
+  it('shows another refusal in a banner with its hint', async () => {
+    renderAs('admin', {
+      'alerts.createChannel': async () => {
+        throw appError('CONFLICT', 'An alert channel named "local" already exists.', 'Choose another name.');
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    await within(dialog).findByRole('option', { name: 'on-call signing key' });
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'local' } });
+    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: TOKEN_ID } });
+    fireEvent.change(within(dialog).getByLabelText('URL'), { target: { value: 'http://127.0.0.1:9000/' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    const banner = await within(dialog).findByTestId('channel-form-error');
+    expect(banner.textContent).toContain('An alert channel named "local" already exists.');
+    expect(banner.textContent).toContain('Choose another name.');
+  });
+
+  it('puts a refused target under the URL and keeps the service’s hint in the banner', async () => {
+    renderAs('admin', {
+      'alerts.createChannel': async () => {
+        throw AppError.fromShape({
+          code: 'VALIDATION_FAILED',
+          message: 'The channel may not send to 127.0.0.1: it is a loopback, private or link-local address.',
+          hint: 'Use a public address, or ask an admin to allow this one in the alert settings.',
+          retryable: false,
+          correlationId: 'c0ffee00-0000-4000-8000-000000000002',
+          issues: [{ path: ['config', 'url'], message: 'A loopback, private or link-local address' }],
+        });
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    await within(dialog).findByRole('option', { name: 'on-call signing key' });
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'local' } });
+    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: TOKEN_ID } });
+    fireEvent.change(within(dialog).getByLabelText('URL'), { target: { value: 'http://127.0.0.1:9000/' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-config-url-error')).textContent).toBe('A loopback, private or link-local address');
+    expect(within(dialog).getByTestId('channel-form-error').textContent).toContain('ask an admin to allow this one in the alert settings');
+  });
+
+  it('rotates a channel’s secret, signing with both until the old one is let go', async () => {
+    const client = renderAs('admin', { 'alerts.updateChannel': async () => channel() });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit on-call' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    await within(dialog).findByRole('option', { name: 'old signing key' });
+    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: OLD_TOKEN_ID } });
+    expect(within(dialog).getByRole('checkbox', { name: /Keep signing with on-call signing key too/ })).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.updateChannel')).toHaveLength(1));
+    expect(callsOf(client, 'alerts.updateChannel')[0]).toMatchObject({ id: CHANNEL_ID, name: 'on-call', secretId: OLD_TOKEN_ID, previousSecretId: TOKEN_ID });
+  });
+
+  it('deletes a channel after asking', async () => {
+    const client = renderAs('admin', { 'alerts.deleteChannel': async () => ({ id: CHANNEL_ID }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Delete on-call' }));
+    const dialog = await screen.findByTestId('channel-delete-dialog');
+    expect(callsOf(client, 'alerts.deleteChannel')).toEqual([]);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete channel' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.deleteChannel')).toEqual([{ id: CHANNEL_ID }]));
+  });
+
+  it('adds a rule, and a tag the contract refuses is named under Tags', async () => {
+    const client = renderAs('admin', {
+      'alerts.createRule': async () => {
+        throw validationError([{ path: ['match', 'tags', 1], message: 'Tags use letters, digits, dot, dash and underscore' }]);
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add rule' }));
+    const dialog = await screen.findByTestId('rule-dialog');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    expect((await within(dialog).findByTestId('rule-form-name-error')).textContent).toContain('Name the rule');
+    expect(within(dialog).getByTestId('rule-form-channels-error').textContent).toContain('at least one channel');
+
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'prod' } });
+    fireEvent.change(within(dialog).getByLabelText('Tags'), { target: { value: 'prod, web shop' } });
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Down' }));
+    fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'on-call' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    expect((await within(dialog).findByTestId('rule-form-tags-error')).textContent).toBe('Entry 2: Tags use letters, digits, dot, dash and underscore');
+    expect(callsOf(client, 'alerts.createRule')).toEqual([
+      { name: 'prod', match: { serverIds: [], tags: ['prod', 'web shop'], environments: [], severities: ['down'] }, channelIds: [CHANNEL_ID], enabled: true },
+    ]);
+  });
+
+  it('lets an admin allow an internal target, with the contract’s error on a bad entry', async () => {
+    const client = renderAs('admin', {
+      'alerts.updateSettings': async (input) => {
+        if (input.allowedTargets?.includes('not a host'))
+          throw validationError([{ path: ['allowedTargets', 1], message: 'An IP address, a CIDR range such as 10.0.0.0/8, or a host name' }]);
+        return { allowedTargets: input.allowedTargets ?? [], giveUpAfterMinutes: input.giveUpAfterMinutes ?? 1440 };
+      },
+    });
+    const form = await screen.findByTestId('alert-settings-form');
+    fireEvent.change(within(form).getByLabelText('Allowed internal targets'), { target: { value: '10.0.5.20\nnot a host' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save settings' }));
+    expect((await within(form).findByTestId('alert-settings-targets-error')).textContent).toBe(
+      'Entry 2: An IP address, a CIDR range such as 10.0.0.0/8, or a host name',
+    );
+    fireEvent.change(within(form).getByLabelText('Allowed internal targets'), { target: { value: '10.0.5.20\n127.0.0.1' } });
+    fireEvent.change(within(form).getByLabelText('Give up after (minutes)'), { target: { value: '60' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save settings' }));
+    expect(await screen.findByText('Saved the alert settings')).toBeTruthy();
+    expect(callsOf(client, 'alerts.updateSettings').at(-1)).toEqual({ allowedTargets: ['10.0.5.20', '127.0.0.1'], giveUpAfterMinutes: 60 });
+  });
+
+  it('reads the channels again when alerts.changed says one changed', async () => {
+    const client = renderAs('viewer');
+    await screen.findAllByTestId('channel-row');
+    const before = callsOf(client, 'alerts.channels').length;
+    client.emit('alerts.changed', { change: 'updated', ids: [CHANNEL_ID] });
+    await waitFor(() => expect(callsOf(client, 'alerts.channels').length).toBeGreaterThan(before));
+  });
+});

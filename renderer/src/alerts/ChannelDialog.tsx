@@ -1,0 +1,232 @@
+import { useRef, useState, type FormEvent } from 'react';
+import type { ChannelType } from '@shared/alerts';
+import type { AppError, InputOf, Methods } from '@shared/api';
+import type { AlertChannel } from '@shared/api/alerts';
+import { useMethodMutation, useMethodQuery } from '../api/hooks';
+import { useCan } from '../auth/session';
+import { toast } from '../state/toast-store';
+import { Dialog } from '../ui/Dialog';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { Field } from '../ui/Field';
+import { CHANNEL_TYPE_FORMS, channelTypeForm, type ConfigValues } from './channel-types';
+import { placeErrors, type FieldErrors } from './form-errors';
+
+type CreateInput = InputOf<Methods['alerts.createChannel']>;
+type UpdateInput = InputOf<Methods['alerts.updateChannel']>;
+
+/** The fields every channel has; its type's own are 'config.<field>'. */
+const COMMON_FIELDS = ['name', 'type', 'secretId', 'previousSecretId', 'enabled', 'config'];
+
+/** Which secret the form's rotation choice leaves as the previous one (undefined: unchanged). */
+export function previousSecretFor(channel: AlertChannel | undefined, secretId: string, keepPrevious: boolean): string | null | undefined {
+  if (!channel) return undefined;
+  if (secretId !== channel.secretId) return keepPrevious && channel.secretId !== null ? channel.secretId : null;
+  if (channel.previousSecretId === null) return undefined;
+  return keepPrevious ? undefined : null;
+}
+
+/**
+ * Add or edit a channel: first its type (fixed once saved), then that type's fields and the
+ * vault secret it uses, picked by name from the secrets of a kind that fits. The contract's
+ * errors land under their fields (config.url under the URL), anything else in the banner.
+ */
+export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; onClose(): void }) {
+  const can = useCan();
+  const mayListSecrets = can('vault:read');
+  const [type, setType] = useState<string>(channel?.type ?? CHANNEL_TYPE_FORMS[0]?.type ?? '');
+  const form = channelTypeForm(type);
+  const [name, setName] = useState(channel?.name ?? '');
+  const [secretId, setSecretId] = useState(channel?.secretId ?? '');
+  const [keepPrevious, setKeepPrevious] = useState(true);
+  const [enabled, setEnabled] = useState(channel?.enabled ?? true);
+  const [config, setConfig] = useState<ConfigValues>(() => form?.initial(channel?.config) ?? {});
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const secrets = useMethodQuery('secrets.list', {}, { enabled: mayListSecrets && form?.secret !== null });
+  const create = useMethodMutation('alerts.createChannel');
+  const update = useMethodMutation('alerts.updateChannel');
+  const pending = create.isPending || update.isPending;
+
+  const kinds = form?.secret?.kinds ?? [];
+  const suitable = secrets.data?.items.filter((secret) => kinds.includes(secret.kind)) ?? [];
+  const nameOfSecret = (id: string | null) =>
+    id === null ? null : (secrets.data?.items.find((secret) => secret.id === id)?.name ?? 'a secret no longer listed');
+  const known = [...COMMON_FIELDS, ...(form?.fields.map((field) => `config.${field}`) ?? [])];
+
+  const clear = (key: string) =>
+    setErrors((current) => {
+      if (!(key in current)) return current;
+      const next = { ...current };
+      delete next[key];
+      return next;
+    });
+
+  const pickType = (next: string) => {
+    setType(next);
+    setConfig(channelTypeForm(next)?.initial(undefined) ?? {});
+    setSecretId('');
+    setErrors({});
+  };
+
+  // The invalid fields render after the state change: the first takes focus once they have.
+  const show = (next: FieldErrors, nextBanner: Pick<AppError, 'message' | 'hint'> | null) => {
+    setErrors(next);
+    setBanner(nextBanner);
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (pending) return;
+    const problems: FieldErrors = {};
+    if (name.trim() === '') problems.name = 'Name the channel after who it reaches, e.g. “on-call webhook”.';
+    if (form?.secret && secretId === '') problems.secretId = `Pick the ${form.secret.label.toLowerCase()} from the vault.`;
+    const built = form?.toConfig(config);
+    if (built && !built.ok) Object.assign(problems, built.errors);
+    if (Object.keys(problems).length > 0 || (built && !built.ok)) return show(problems, null);
+    const onError = (error: AppError) => {
+      const placed = placeErrors(error, known);
+      show(placed.fields, placed.banner);
+    };
+    const saved = (result: AlertChannel) => {
+      toast.success(`${channel ? 'Saved' : 'Added'} the channel ${result.name}`);
+      onClose();
+    };
+    const configPart = built?.ok ? { config: built.config } : {};
+    if (channel) {
+      const previous = previousSecretFor(channel, secretId, keepPrevious);
+      const input = {
+        id: channel.id,
+        name: name.trim(),
+        ...configPart,
+        ...(secretId !== '' && secretId !== channel.secretId ? { secretId } : {}),
+        ...(previous !== undefined ? { previousSecretId: previous } : {}),
+      };
+      // The type's module built the config for this channel's type; the server checks it against that type.
+      update.mutate(input as UpdateInput, { onSuccess: saved, onError });
+    } else {
+      const input = { name: name.trim(), type: type as ChannelType, ...(secretId !== '' ? { secretId } : {}), ...configPart, enabled };
+      create.mutate(input as CreateInput, { onSuccess: saved, onError });
+    }
+  };
+
+  const secretChanged = channel !== undefined && secretId !== channel.secretId && channel.secretId !== null;
+  const rotating = channel !== undefined && !secretChanged && channel.previousSecretId !== null;
+
+  return (
+    <Dialog
+      title={channel ? `Edit ${channel.name}` : 'Add channel'}
+      description="Where notifications go. Rules decide which incidents are sent to it."
+      onClose={onClose}
+      testId="channel-dialog"
+    >
+      <form ref={formRef} className="dialog__body form" onSubmit={submit} noValidate aria-busy={pending}>
+        <ErrorBanner error={banner} testId="channel-form-error" />
+        <Field label="Type" error={errors.type} help={form?.description} testId="channel-form-type">
+          {(control) => (
+            <select {...control} className="input select" value={type} disabled={channel !== undefined} onChange={(event) => pickType(event.target.value)}>
+              {CHANNEL_TYPE_FORMS.map((candidate) => (
+                <option key={candidate.type} value={candidate.type}>
+                  {candidate.label}
+                </option>
+              ))}
+              {form ? null : <option value={type}>{type}</option>}
+            </select>
+          )}
+        </Field>
+        <Field label="Name" error={errors.name} testId="channel-form-name">
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              autoComplete="off"
+              data-autofocus
+              value={name}
+              onChange={(event) => {
+                setName(event.target.value);
+                clear('name');
+              }}
+            />
+          )}
+        </Field>
+        {form?.secret ? (
+          <Field
+            label={form.secret.label}
+            error={errors.secretId}
+            help={
+              !mayListSecrets
+                ? 'Your role cannot list the vault’s secrets: ask an operator or admin to pick it.'
+                : secrets.isError
+                  ? secrets.error.message
+                  : secrets.data && suitable.length === 0
+                    ? `No ${kinds.join(' or ')} secret in the vault yet: add one on the Vault page first. ${form.secret.help}`
+                    : form.secret.help
+            }
+            testId="channel-form-secret"
+          >
+            {(control) => (
+              <select
+                {...control}
+                className="input select"
+                value={secretId}
+                onChange={(event) => {
+                  setSecretId(event.target.value);
+                  clear('secretId');
+                }}
+              >
+                <option value="">{secrets.isPending && mayListSecrets ? 'Loading secrets…' : 'Pick a secret'}</option>
+                {suitable.map((secret) => (
+                  <option key={secret.id} value={secret.id}>
+                    {secret.name}
+                  </option>
+                ))}
+                {secretId !== '' && !suitable.some((secret) => secret.id === secretId) ? <option value={secretId}>{nameOfSecret(secretId)}</option> : null}
+              </select>
+            )}
+          </Field>
+        ) : null}
+        {secretChanged ? (
+          <label className="checkbox">
+            <input type="checkbox" checked={keepPrevious} onChange={(event) => setKeepPrevious(event.target.checked)} />
+            Keep signing with {nameOfSecret(channel.secretId)} too, until every receiver has the new secret
+          </label>
+        ) : null}
+        {rotating ? (
+          <label className="checkbox">
+            <input type="checkbox" checked={keepPrevious} onChange={(event) => setKeepPrevious(event.target.checked)} />
+            Still signing with the previous secret, {nameOfSecret(channel.previousSecretId)} (untick once every receiver has the new one)
+          </label>
+        ) : null}
+        {errors.previousSecretId ? <p className="field__error">{errors.previousSecretId}</p> : null}
+        {form ? (
+          <form.Fields
+            values={config}
+            errors={errors}
+            onChange={(field, value) => {
+              setConfig((current) => ({ ...current, [field]: value }));
+              clear(`config.${field}`);
+            }}
+          />
+        ) : (
+          <p className="muted">This version of the app has no form for {type} channels: only the name and secret can be changed here.</p>
+        )}
+        {errors.config ? <p className="field__error">{errors.config}</p> : null}
+        {channel ? null : (
+          <label className="checkbox">
+            <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.target.checked)} />
+            Enabled: rules may send to it as soon as it is saved
+          </label>
+        )}
+        <footer className="dialog__footer">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={pending}>
+            {pending ? 'Saving…' : channel ? 'Save' : 'Add channel'}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,185 @@
+import { Fragment, useId, useState } from 'react';
+import type { DeliveryAttempt, Notification, NotificationState } from '@shared/api/alerts';
+import { useMethodQuery } from '../api/hooks';
+import { ErrorState } from '../ui/ErrorState';
+import { formatDateTime, formatRelative } from '../ui/format';
+import { LoadingState } from '../ui/PageParts';
+
+/** Notifications shown at once, newest first. */
+export const DELIVERY_PAGE = 50;
+/** The log has no event of its own (a notification is not a settings change): it is read again this often… */
+const IDLE_POLL_MS = 5_000;
+/** …and more often while something is on its way. */
+const IN_FLIGHT_POLL_MS = 2_000;
+const COLUMNS = 6;
+
+const STATE_LABELS: Record<NotificationState, string> = {
+  pending: 'Pending',
+  delivering: 'Delivering',
+  delivered: 'Delivered',
+  failed: 'Failed',
+  'given-up': 'Given up',
+};
+const STATE_BADGE: Record<NotificationState, string> = {
+  pending: 'badge--queued',
+  delivering: 'badge--running',
+  delivered: 'badge--succeeded',
+  failed: 'badge--failed',
+  'given-up': 'badge--given-up',
+};
+const SOURCE_LABELS: Record<Notification['source'], string> = {
+  'incident.opened': 'Incident opened',
+  'incident.resolved': 'Incident resolved',
+  'incident.acknowledged': 'Incident acknowledged',
+};
+const OUTCOME_LABELS: Record<DeliveryAttempt['outcome'], string> = { delivered: 'Delivered', retry: 'Will retry', failed: 'Failed', 'given-up': 'Given up' };
+
+const attemptsLabel = (count: number) => (count === 1 ? '1 attempt' : `${count} attempts`);
+const inFlight = (item: Notification) => item.state === 'pending' || item.state === 'delivering';
+
+function Attempts({ notification }: { notification: Notification }) {
+  if (notification.log.length === 0) return <p className="muted">No attempt yet.</p>;
+  return (
+    <table className="simple-table alerts-attempts" aria-label={`Attempts of notification ${notification.id}`}>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Answer</th>
+          <th scope="col" className="simple-table__num">
+            Latency
+          </th>
+          <th scope="col">Outcome</th>
+        </tr>
+      </thead>
+      <tbody>
+        {notification.log.map((attempt, index) => (
+          <tr key={`${attempt.at}-${index}`} data-testid="delivery-attempt">
+            <td>{formatDateTime(attempt.at)}</td>
+            <td>{attempt.error ?? (attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : '—')}</td>
+            <td className="simple-table__num">{attempt.latencyMs} ms</td>
+            <td>{OUTCOME_LABELS[attempt.outcome]}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Every notification, newest first, with its state and each attempt to deliver it; one channel's alone if picked. */
+export function DeliveryLog() {
+  const [channelId, setChannelId] = useState('');
+  const [expanded, setExpanded] = useState<string | null>(null);
+  const filterId = useId();
+  const channels = useMethodQuery('alerts.channels', {});
+  const rules = useMethodQuery('alerts.rules', {});
+  const deliveries = useMethodQuery(
+    'alerts.deliveries',
+    { limit: DELIVERY_PAGE, ...(channelId ? { channelId } : {}) },
+    { refetchInterval: (query) => (query.state.data?.items.some(inFlight) ? IN_FLIGHT_POLL_MS : IDLE_POLL_MS) },
+  );
+  const channelName = (id: string) => channels.data?.items.find((channel) => channel.id === id)?.name ?? 'a deleted channel';
+  const ruleName = (id: string) => rules.data?.items.find((rule) => rule.id === id)?.name ?? 'a deleted rule';
+
+  return (
+    <>
+      <div className="filters__row">
+        <label className="field__label" htmlFor={filterId}>
+          Channel
+        </label>
+        <select
+          id={filterId}
+          className="input select alerts-filter"
+          value={channelId}
+          onChange={(event) => setChannelId(event.target.value)}
+          data-testid="delivery-channel-filter"
+        >
+          <option value="">All channels</option>
+          {channels.data?.items.map((channel) => (
+            <option key={channel.id} value={channel.id}>
+              {channel.name}
+            </option>
+          ))}
+        </select>
+        {deliveries.data ? (
+          <span className="page__count">
+            {deliveries.data.total > DELIVERY_PAGE ? `newest ${DELIVERY_PAGE} of ${deliveries.data.total}` : `${deliveries.data.total}`}
+          </span>
+        ) : null}
+      </div>
+      {deliveries.isPending ? (
+        <LoadingState spinner={false}>Loading the delivery log…</LoadingState>
+      ) : deliveries.isError ? (
+        <ErrorState error={deliveries.error} what="the delivery log" onRetry={() => void deliveries.refetch()} />
+      ) : deliveries.data.items.length === 0 ? (
+        <p className="muted" data-testid="delivery-empty">
+          {channelId ? 'Nothing sent to this channel yet.' : 'No notification yet: incidents matching a rule appear here, with every attempt to deliver them.'}
+        </p>
+      ) : (
+        <table className="simple-table" aria-label="Delivery log" data-testid="delivery-table">
+          <thead>
+            <tr>
+              <th scope="col">Written</th>
+              <th scope="col">Event</th>
+              <th scope="col">Channel</th>
+              <th scope="col">State</th>
+              <th scope="col">Last attempt</th>
+              <th scope="col">
+                <span className="visually-hidden">Attempts</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {deliveries.data.items.map((item) => {
+              const last = item.log.at(-1);
+              const open = expanded === item.id;
+              return (
+                <Fragment key={item.id}>
+                  <tr data-testid="delivery-row" data-state={item.state}>
+                    <td title={formatDateTime(item.createdAt)}>{formatRelative(item.createdAt)}</td>
+                    <td>
+                      <div>{SOURCE_LABELS[item.source]}</div>
+                      <div className="muted">rule {ruleName(item.ruleId)}</div>
+                    </td>
+                    <td>{channelName(item.channelId)}</td>
+                    <td>
+                      <span className={`badge ${STATE_BADGE[item.state]}`}>{STATE_LABELS[item.state]}</span>
+                      {item.nextAttemptAt !== null && inFlight(item) ? <div className="muted">next try {formatRelative(item.nextAttemptAt)}</div> : null}
+                    </td>
+                    <td>
+                      {last ? (
+                        <>
+                          {last.error ?? (last.statusCode !== null ? `HTTP ${last.statusCode}` : '—')}
+                          <span className="muted">, {last.latencyMs} ms</span>
+                        </>
+                      ) : (
+                        <span className="muted">None yet</span>
+                      )}
+                    </td>
+                    <td className="simple-table__actions">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        aria-expanded={open}
+                        aria-label={`${attemptsLabel(item.attempts)}: ${SOURCE_LABELS[item.source]} to ${channelName(item.channelId)}`}
+                        onClick={() => setExpanded(open ? null : item.id)}
+                      >
+                        {attemptsLabel(item.attempts)}
+                      </button>
+                    </td>
+                  </tr>
+                  {open ? (
+                    <tr className="alerts-subrow">
+                      <td colSpan={COLUMNS}>
+                        <Attempts notification={item} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,110 @@
+import { useState, type FormEvent } from 'react';
+import type { AppError } from '@shared/api';
+import type { AlertSettings } from '@shared/api/alerts';
+import { useMethodMutation, useMethodQuery } from '../api/hooks';
+import { toast } from '../state/toast-store';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { ErrorState } from '../ui/ErrorState';
+import { Field } from '../ui/Field';
+import { LoadingState } from '../ui/PageParts';
+import { placeErrors, splitList, type FieldErrors } from './form-errors';
+
+const SETTINGS_FIELDS = ['allowedTargets', 'giveUpAfterMinutes'];
+
+function SettingsForm({ settings }: { settings: AlertSettings }) {
+  const [targets, setTargets] = useState(settings.allowedTargets.join('\n'));
+  const [giveUp, setGiveUp] = useState(String(settings.giveUpAfterMinutes));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
+  const save = useMethodMutation('alerts.updateSettings');
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (save.isPending) return;
+    const minutes = giveUp.trim();
+    if (!/^\d+$/.test(minutes)) {
+      setErrors({ giveUpAfterMinutes: 'A whole number of minutes, e.g. 1440 for a day' });
+      return;
+    }
+    setErrors({});
+    setBanner(null);
+    save.mutate(
+      { allowedTargets: splitList(targets), giveUpAfterMinutes: Number(minutes) },
+      {
+        onSuccess: () => toast.success('Saved the alert settings'),
+        onError: (error) => {
+          const placed = placeErrors(error, SETTINGS_FIELDS);
+          setErrors(placed.fields);
+          setBanner(placed.banner);
+        },
+      },
+    );
+  };
+
+  return (
+    <form className="form alerts-settings" onSubmit={submit} noValidate aria-busy={save.isPending} data-testid="alert-settings-form">
+      <ErrorBanner error={banner} testId="alert-settings-error" />
+      <Field
+        label="Allowed internal targets"
+        error={errors.allowedTargets}
+        help="One a line: an IP address, a CIDR range such as 10.0.0.0/8, or a host name. Channels may post to loopback, private and link-local addresses only when listed here."
+        testId="alert-settings-targets"
+      >
+        {(control) => (
+          <textarea
+            {...control}
+            className="input textarea mono"
+            rows={3}
+            spellCheck={false}
+            value={targets}
+            onChange={(event) => setTargets(event.target.value)}
+          />
+        )}
+      </Field>
+      <Field
+        label="Give up after (minutes)"
+        error={errors.giveUpAfterMinutes}
+        help="A notification not delivered this long after it was written is given up (1 minute to a week)."
+        testId="alert-settings-give-up"
+      >
+        {(control) => (
+          <input
+            {...control}
+            className="input alerts-settings__minutes"
+            inputMode="numeric"
+            value={giveUp}
+            onChange={(event) => setGiveUp(event.target.value)}
+          />
+        )}
+      </Field>
+      <div className="form__actions">
+        <button type="submit" className="button button--primary" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save settings'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Which internal addresses channels may reach and when a notification is given up: admins change them, everyone else reads them. */
+export function SettingsSection({ mayAdminister }: { mayAdminister: boolean }) {
+  const settings = useMethodQuery('alerts.settings', {});
+  if (settings.isPending) return <LoadingState spinner={false}>Loading the alert settings…</LoadingState>;
+  if (settings.isError) return <ErrorState error={settings.error} what="the alert settings" onRetry={() => void settings.refetch()} />;
+  // The form starts from what was read; a change by someone else shows once reopened (keyed below).
+  if (mayAdminister) return <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} />;
+  const { allowedTargets, giveUpAfterMinutes } = settings.data;
+  return (
+    <div data-testid="alert-settings-read">
+      <dl className="alerts-settings__read">
+        <dt>Allowed internal targets</dt>
+        <dd>
+          {allowedTargets.length ? <span className="mono">{allowedTargets.join(', ')}</span> : <span className="muted">None: only public addresses</span>}
+        </dd>
+        <dt>Give up after</dt>
+        <dd>{giveUpAfterMinutes} minutes</dd>
+      </dl>
+      <p className="muted">Only owners and admins change these.</p>
+    </div>
+  );
+}
