@@ -144,7 +144,7 @@ describe('AlertsPage', () => {
     await screen.findAllByTestId('delivery-row');
     expect(screen.queryByRole('button', { name: 'Add channel' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Add rule' })).toBeNull();
-    expect(screen.queryByRole('button', { name: /Send a test/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Send test/ })).toBeNull();
     expect(screen.queryByRole('button', { name: /^(Edit|Delete|Disable|Enable) / })).toBeNull();
     expect((await screen.findByTestId('alert-settings-read')).textContent).toContain('10.0.5.20');
     expect(screen.queryByTestId('alert-settings-form')).toBeNull();
@@ -155,7 +155,7 @@ describe('AlertsPage', () => {
     renderAs('operator');
     await screen.findAllByTestId('channel-row');
     expect(screen.getByRole('button', { name: 'Add channel' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Send a test to on-call' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Send test to on-call' })).toBeTruthy();
     expect(await screen.findByTestId('alert-settings-read')).toBeTruthy();
   });
 
@@ -163,7 +163,7 @@ describe('AlertsPage', () => {
     const client = renderAs('admin', {
       'alerts.testChannel': async () => ({ id: 'x', delivered: false, statusCode: 503, latencyMs: 87, error: 'The receiver answered 503' }),
     });
-    fireEvent.click(await screen.findByRole('button', { name: 'Send a test to on-call' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Send test to on-call' }));
     const result = await screen.findByTestId('channel-test-result');
     await waitFor(() => expect(result.textContent).toContain('Not delivered'));
     expect(result.textContent).toContain('HTTP 503');

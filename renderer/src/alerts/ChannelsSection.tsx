@@ -82,7 +82,7 @@ function ChannelRow({
               <button
                 type="button"
                 className="button button--small"
-                aria-label={`Send a test to ${channel.name}`}
+                aria-label={`Send test to ${channel.name}`}
                 disabled={test.isPending}
                 onClick={() => test.mutate({ id: channel.id })}
               >

@@ -2,7 +2,7 @@ import { Fragment, useId, useState } from 'react';
 import type { DeliveryAttempt, Notification, NotificationState } from '@shared/api/alerts';
 import { useMethodQuery } from '../api/hooks';
 import { ErrorState } from '../ui/ErrorState';
-import { formatDateTime, formatRelative } from '../ui/format';
+import { formatDateTime, formatRelative, plural } from '../ui/format';
 import { LoadingState } from '../ui/PageParts';
 
 /** Notifications shown at once, newest first. */
@@ -102,7 +102,9 @@ export function DeliveryLog() {
         </select>
         {deliveries.data ? (
           <span className="page__count">
-            {deliveries.data.total > DELIVERY_PAGE ? `newest ${DELIVERY_PAGE} of ${deliveries.data.total}` : `${deliveries.data.total}`}
+            {deliveries.data.total > DELIVERY_PAGE
+              ? `newest ${DELIVERY_PAGE} of ${deliveries.data.total}`
+              : plural(deliveries.data.total, 'notification', 'notifications')}
           </span>
         ) : null}
       </div>
