@@ -196,12 +196,8 @@ describe('AlertsPage', () => {
     expect(await screen.findByText('Added the channel pager')).toBeTruthy();
   });
 
-  it('says what is missing before sending, and puts the contract’s config.url error under the URL', async () => {
-    const client = renderAs('admin', {
-      'alerts.createChannel': async () => {
-        throw validationError([{ path: ['config', 'url'], message: 'An http:// or https:// URL such as https://hooks.example.net/guardian' }]);
-      },
-    });
+  it('says what is missing, and what the contract’s config schema refuses, under the fields before sending', async () => {
+    const client = renderAs('admin');
     fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
     const dialog = await screen.findByTestId('channel-dialog');
     fireEvent.change(within(dialog).getByLabelText('Timeout (ms)'), { target: { value: 'soon' } });
@@ -223,6 +219,30 @@ describe('AlertsPage', () => {
     );
     expect(within(dialog).getByLabelText('URL').getAttribute('aria-invalid')).toBe('true');
     expect(within(dialog).queryByTestId('channel-form-error')).toBeNull();
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([]);
+  });
+
+  it('edits a webhook’s config with its type, and checks it first: the server’s refusal of an edit names no field', async () => {
+    const client = renderAs('admin', { 'alerts.updateChannel': async () => channel() });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit on-call' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    expect(within(dialog).getByLabelText<HTMLSelectElement>('Type').disabled).toBe(true);
+    fireEvent.change(within(dialog).getByLabelText('Timeout (ms)'), { target: { value: '90000' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect((await within(dialog).findByTestId('channel-config-timeout-error')).textContent).toBe('At most 60 s');
+    expect(callsOf(client, 'alerts.updateChannel')).toEqual([]);
+    fireEvent.change(within(dialog).getByLabelText('Timeout (ms)'), { target: { value: '20000' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() =>
+      expect(callsOf(client, 'alerts.updateChannel')).toEqual([
+        {
+          id: CHANNEL_ID,
+          name: 'on-call',
+          type: 'webhook',
+          config: { url: 'https://hooks.example.net/guardian', timeoutMs: 20_000, maxConcurrent: 4, verifyTls: true },
+        },
+      ]),
+    );
   });
 
   it('shows another refusal in a banner with its hint', async () => {

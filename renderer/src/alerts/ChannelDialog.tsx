@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
-import type { ChannelType } from '@shared/alerts';
-import type { AppError, InputOf, Methods } from '@shared/api';
+import { CHANNEL_CONFIGS, type ChannelType } from '@shared/alerts';
+import { validationError, zodIssues, type AppError, type InputOf, type Methods } from '@shared/api';
 import type { AlertChannel } from '@shared/api/alerts';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
@@ -16,6 +16,20 @@ type UpdateInput = InputOf<Methods['alerts.updateChannel']>;
 
 /** The fields every channel has; its type's own are 'config.<field>'. */
 const COMMON_FIELDS = ['name', 'type', 'secretId', 'previousSecretId', 'enabled', 'config'];
+
+/**
+ * The config checked against its type's schema in shared/alerts, the one the server uses, with
+ * its messages under the fields: an edit's refusal comes back from the server as one union issue
+ * without a path, which could not be placed.
+ */
+export function configProblems(type: string, config: Record<string, unknown>, known: readonly string[]): FieldErrors {
+  const schema = (CHANNEL_CONFIGS as Partial<Record<string, (typeof CHANNEL_CONFIGS)[ChannelType]>>)[type];
+  const parsed = schema?.safeParse(config);
+  if (!parsed || parsed.success) return {};
+  const issues = zodIssues(parsed.error).map((issue) => ({ ...issue, path: ['config', ...issue.path] }));
+  const placed = placeErrors(validationError(issues), known);
+  return placed.banner ? { ...placed.fields, config: placed.banner.message } : placed.fields;
+}
 
 /** Which secret the form's rotation choice leaves as the previous one (undefined: unchanged). */
 export function previousSecretFor(channel: AlertChannel | undefined, secretId: string, keepPrevious: boolean): string | null | undefined {
@@ -84,6 +98,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     if (form?.secret && secretId === '') problems.secretId = `Pick the ${form.secret.label.toLowerCase()} from the vault.`;
     const built = form?.toConfig(config);
     if (built && !built.ok) Object.assign(problems, built.errors);
+    else if (built) Object.assign(problems, configProblems(type, built.config, known));
     if (Object.keys(problems).length > 0 || (built && !built.ok)) return show(problems, null);
     const onError = (error: AppError) => {
       const placed = placeErrors(error, known);
@@ -95,11 +110,13 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     };
     const configPart = built?.ok ? { config: built.config } : {};
     if (channel) {
+      // A config goes with its type, which the server checks is the channel's own.
+      const typed = built?.ok ? { type: channel.type, config: built.config } : {};
       const previous = previousSecretFor(channel, secretId, keepPrevious);
       const input = {
         id: channel.id,
         name: name.trim(),
-        ...configPart,
+        ...typed,
         ...(secretId !== '' && secretId !== channel.secretId ? { secretId } : {}),
         ...(previous !== undefined ? { previousSecretId: previous } : {}),
       };
