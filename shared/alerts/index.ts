@@ -1,8 +1,9 @@
 import type { z } from 'zod';
+import { emailConfig } from './email';
 import { webhookConfig } from './webhook';
 
 /** Every channel type and its config schema, one module each (docs/alerts.md). */
-export const CHANNEL_TYPES = ['webhook'] as const;
+export const CHANNEL_TYPES = ['webhook', 'email'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export const CHANNEL_CONFIGS = { webhook: webhookConfig } as const satisfies Record<ChannelType, z.ZodType>;
+export const CHANNEL_CONFIGS = { webhook: webhookConfig, email: emailConfig } as const satisfies Record<ChannelType, z.ZodType>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailConfig } from '../alerts/email';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
 import { IncidentId } from './incidents';
@@ -124,9 +125,16 @@ const signedBy = {
   previousSecretId: SecretId.nullable().default(null),
 };
 
+/** The vault secret a channel logs in with or sends (a password, a token), if any: never in its config. */
+const loginSecret = {
+  secretId: SecretId.nullable().default(null).describe('The vault secret the channel logs in with, if any'),
+  previousSecretId: z.null().default(null),
+};
+
 /** A new channel: its type says which config it takes. */
 export const AlertChannelInput = z.discriminatedUnion('type', [
   z.strictObject({ ...channelFields, ...signedBy, type: z.literal('webhook'), config: webhookConfig }),
+  z.strictObject({ ...channelFields, ...loginSecret, type: z.literal('email'), config: emailConfig }),
 ]);
 export type AlertChannelInput = z.output<typeof AlertChannelInput>;
 
@@ -144,7 +152,10 @@ const changeFields = {
  */
 export const AlertChannelChange = z.union([
   z.strictObject(changeFields),
-  z.discriminatedUnion('type', [z.strictObject({ ...changeFields, type: z.literal('webhook'), config: webhookConfig.optional() })]),
+  z.discriminatedUnion('type', [
+    z.strictObject({ ...changeFields, type: z.literal('webhook'), config: webhookConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('email'), config: emailConfig.optional() }),
+  ]),
 ]);
 export type AlertChannelChange = z.output<typeof AlertChannelChange>;
 

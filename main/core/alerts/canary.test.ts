@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AlertChannel } from '@shared/api/alerts';
 import type { Check } from '@shared/api/checks';
 import { LOCAL_OWNER } from '@shared/permissions';
@@ -12,15 +12,18 @@ import { dataPaths } from '../paths';
 import { FakeTime } from '../testing/fake-time';
 import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
+import { makeTestCerts } from '../health/checks/testing/certs';
+import { smtpPeer, type SmtpPeer } from './testing/smtp';
 import { webhookReceiver, type Receiver } from './testing/receiver';
 
 /**
  * The alerts' canary (docs/architecture.md §5): a webhook channel signs with a vault secret that
  * is a canary. It is tested, used for a delivery that fails (500), is told to wait (429), fails
- * with the vault locked and ends disabled (410), with logging at its most verbose; then every row
- * of every table, every byte in the data dir (database, WAL, logs), every event, every audit
- * event and every answer is searched for the secret, its key bytes and their hex and base64
- * forms. It must appear nowhere, on either engine.
+ * with the vault locked and ends disabled (410), with logging at its most verbose. An email
+ * channel logs in to a real SMTP server with a canary password, is turned away (451), then
+ * delivers. Then every row of every table, every byte in the data dir (database, WAL, logs), every
+ * event, every audit event and every answer is searched for the secret, its key bytes, the
+ * password and their hex and base64 forms (AUTH PLAIN's too). None may appear, on either engine.
  */
 
 const env = useTempCore({ prefix: 'guardian-alerts-canary-', lazy: true });
@@ -30,8 +33,15 @@ const PASSPHRASE = 'a vault passphrase long enough';
 const key = Buffer.concat([Buffer.from('CANARY-alerts-'), randomBytes(18)]);
 const secret = `whsec_${key.toString('base64')}`;
 
-/** The secret as written, and its key bytes in clear, hex and base64 (standard and URL-safe). */
+const password = `CANARY-smtp-${randomBytes(12).toString('hex')}`;
+const SMTP_USER = 'guardian@example.net';
+
+/** The secret as written, and its key bytes in clear, hex and base64 (standard and URL-safe); the password likewise. */
 const needles = [
+  { what: 'password', bytes: Buffer.from(password) },
+  { what: 'password (hex)', bytes: Buffer.from(Buffer.from(password).toString('hex')) },
+  { what: 'password (base64)', bytes: Buffer.from(Buffer.from(password).toString('base64').slice(0, 24)) },
+  { what: 'AUTH PLAIN', bytes: Buffer.from(Buffer.from(`\0${SMTP_USER}\0${password}`).toString('base64').slice(0, 40)) },
   { what: 'secret', bytes: Buffer.from(secret) },
   { what: 'key', bytes: key },
   { what: 'key (hex)', bytes: Buffer.from(key.toString('hex')) },
@@ -67,12 +77,16 @@ async function dump(core: Core): Promise<{ where: string; bytes: Buffer }[]> {
 }
 
 let receiver: Receiver | undefined;
+let peer: SmtpPeer | undefined;
+const certs = makeTestCerts();
 afterEach(async () => {
   await receiver?.close();
+  await peer?.close();
 });
+afterAll(() => certs.dispose());
 
 describe('alert channels and vault secrets', () => {
-  it('never writes, logs, audits or answers the secret a webhook signs with', async () => {
+  it('never writes, logs, audits or answers the secret a webhook signs with or the password an email channel logs in with', async () => {
     const time = new FakeTime(Date.now());
     const paths = dataPaths(env.dataDir);
     const logger = createLogger('trace', pino.destination({ dest: paths.logFile, sync: true, mkdir: true }));
@@ -136,6 +150,42 @@ describe('alert channels and vault secrets', () => {
     expect((await answer<{ items: AlertChannel[] }>('alerts.channels', {})).items[0]?.enabled).toBe(false);
     // The receiver verified what it got with the secret: it was really used.
     expect(receiver.received.every((r) => r.verified.ok)).toBe(true);
+
+    // The email channel: a login with the canary password, turned away once, then delivered.
+    peer = await smtpPeer({ ...certs.valid, password });
+    const login = await answer<{ id: string }>('secrets.create', { name: 'smtp login', value: { kind: 'password', password } });
+    const mail = await answer<AlertChannel>('alerts.createChannel', {
+      name: 'mail',
+      type: 'email',
+      config: { host: '127.0.0.1', port: peer.port, username: SMTP_USER, from: SMTP_USER, to: ['oncall@example.net'], verifyTls: false, timeoutMs: 3000 },
+      secretId: login.id,
+    });
+    await answer('alerts.createRule', { name: 'mail all', channelIds: [mail.id] });
+    expect(await answer<{ delivered: boolean }>('alerts.testChannel', { id: mail.id })).toMatchObject({ delivered: true });
+    await core.health.recorder.record([
+      {
+        checkId: check.id,
+        serverId: server.id,
+        result: { status: 'up', latencyMs: 3, message: 'connected' },
+        attempts: 1,
+        dueAt: time.now(),
+        startedAt: time.now(),
+        finishedAt: time.now(),
+        lagMs: 0,
+      },
+    ]);
+    peer.script({ code: 451, message: 'Try again later' });
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    await time.advance(60_000);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    const mailLog = await answer<{ items: { state: string; log: { outcome: string }[] }[] }>('alerts.deliveries', { channelId: mail.id });
+    expect(mailLog.items.map((n) => [n.state, n.log.map((a) => a.outcome)])).toEqual([['delivered', ['retry', 'delivered']]]);
+    // The server really got the password, over TLS.
+    expect(peer.received.map((m) => [m.secure, m.login?.password === password])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+    ]);
     await answer('audit.list', { limit: 500 });
 
     // The search finds what it looks for (a control, not a file).

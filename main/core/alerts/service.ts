@@ -268,6 +268,8 @@ export class AlertService {
         hint: 'During a rotation name the new secret as secretId and the old one as previousSecretId.',
         issues: [{ path: ['previousSecretId'], message: 'The same as secretId' }],
       });
+    const rule = module.secretRule?.(config.data, row.secretId !== null);
+    if (rule) throw new AppError('VALIDATION_FAILED', `${rule.message}.`, { hint: rule.hint, issues: [{ path: rule.path, message: rule.message }] });
     if (!secret) return;
     // Where the secret goes changes when the channel is new, names another secret, or sends to another host.
     const currentHost = current ? hostOf(current) : null;

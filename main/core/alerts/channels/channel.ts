@@ -21,6 +21,8 @@ export interface AlertChannelType<C> {
    * `send` (a credential that goes to the channel's host: an SMTP password, a token, a webhook URL).
    */
   secret: { required: boolean; kind: 'api_token' | 'password'; purpose: 'sign' | 'send' } | null;
+  /** What is wrong with the config together with whether it names a secret (a login without its password), or null. */
+  secretRule?(config: C, hasSecret: boolean): { path: string[]; message: string; hint: string } | null;
   send(config: C, delivery: Delivery): Promise<DeliveryResult>;
 }
 
