@@ -95,7 +95,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     if (pending) return;
     const problems: FieldErrors = {};
     if (name.trim() === '') problems.name = 'Name the channel after who it reaches, e.g. “on-call webhook”.';
-    if (form?.secret && secretId === '') problems.secretId = `Pick the ${form.secret.label.toLowerCase()} from the vault.`;
+    if (form?.secret?.required && secretId === '') problems.secretId = `Pick the ${form.secret.label.toLowerCase()} from the vault.`;
     const built = form?.toConfig(config);
     if (built && !built.ok) Object.assign(problems, built.errors);
     else if (built) Object.assign(problems, configProblems(type, built.config, known));
@@ -112,12 +112,12 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     if (channel) {
       // A config goes with its type, which the server checks is the channel's own.
       const typed = built?.ok ? { type: channel.type, config: built.config } : {};
-      const previous = previousSecretFor(channel, secretId, keepPrevious);
+      const previous = form?.secret?.rotates ? previousSecretFor(channel, secretId, keepPrevious) : undefined;
       const input = {
         id: channel.id,
         name: name.trim(),
         ...typed,
-        ...(secretId !== '' && secretId !== channel.secretId ? { secretId } : {}),
+        ...(secretId !== (channel.secretId ?? '') ? { secretId: secretId === '' ? null : secretId } : {}),
         ...(previous !== undefined ? { previousSecretId: previous } : {}),
       };
       // The type's module built the config for this channel's type; the server checks it against that type.
@@ -128,8 +128,9 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     }
   };
 
-  const secretChanged = channel !== undefined && secretId !== channel.secretId && channel.secretId !== null;
-  const rotating = channel !== undefined && !secretChanged && channel.previousSecretId !== null;
+  const rotates = form?.secret?.rotates === true;
+  const secretChanged = rotates && channel !== undefined && secretId !== '' && secretId !== channel.secretId && channel.secretId !== null;
+  const rotating = rotates && channel !== undefined && !secretChanged && channel.previousSecretId !== null;
 
   return (
     <Dialog
@@ -192,7 +193,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
                   clear('secretId');
                 }}
               >
-                <option value="">{secrets.isPending && mayListSecrets ? 'Loading secrets…' : 'Pick a secret'}</option>
+                <option value="">{secrets.isPending && mayListSecrets ? 'Loading secrets…' : form.secret?.required ? 'Pick a secret' : 'None'}</option>
                 {suitable.map((secret) => (
                   <option key={secret.id} value={secret.id}>
                     {secret.name}

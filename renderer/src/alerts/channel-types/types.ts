@@ -29,6 +29,10 @@ export interface ChannelTypeForm {
     kinds: readonly SecretKind[];
     label: string;
     help: string;
+    /** Whether the channel cannot work without it (else "None" is offered). */
+    required: boolean;
+    /** Whether it signs, so that a rotation may sign with the old one too for a while. */
+    rotates: boolean;
   } | null;
   /** Its config's field names: the contract's issues on `config.<field>` land under them. */
   fields: readonly string[];

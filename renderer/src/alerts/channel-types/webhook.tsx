@@ -66,6 +66,8 @@ export const webhook: ChannelTypeForm = {
     kinds: ['api_token'],
     label: 'Signing secret',
     help: 'An API token in the vault of the form whsec_… (the receiver holds the same value).',
+    required: true,
+    rotates: true,
   },
   fields: ['url', 'timeoutMs', 'maxConcurrent', 'verifyTls'],
   initial: (config) => ({
