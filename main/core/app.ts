@@ -75,7 +75,7 @@ export interface CoreOptions {
   /** The alert delivery worker's timers, jitter and poll interval (tests and benches). */
   alerts?: Pick<AlertsDeps, 'timers' | 'random' | 'pollMs'>;
   /** Scheduler timers (tests pass FakeTime) and the zone new schedules default to. */
-  schedules?: Pick<ScheduleDeps, 'timers' | 'localZone'>;
+  schedules?: Pick<ScheduleDeps, 'timers' | 'localZone' | 'recheckMs'>;
   /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
   saveFile?: (suggestedName: string, sourcePath: string) => Promise<string | null>;
   /** scrypt cost vault passphrases are written with and the only one read (tests pass a cheap one); DEFAULT_SCRYPT unless given. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError, type AppErrorShape } from '@shared/api/errors';
@@ -9,6 +10,7 @@ import type { Core } from '../app';
 import { deferred, FakeTime } from '../testing/fake-time';
 import { failure, success, useTempCore } from '../testing/harness';
 import { NO_PARAMS } from './tasks';
+import { ScheduleStore } from './store';
 import { rowsOf } from '../testing/rows';
 
 /**
@@ -37,9 +39,12 @@ interface Opened {
 }
 
 /** A core whose clock and scheduler timers the test holds, with test tasks registered. */
-async function open(startIso: string): Promise<Opened> {
+async function open(startIso: string, recheckMs = DAY): Promise<Opened> {
   const time = new FakeTime(Date.parse(startIso));
-  const core = await env.start({ clock: time, schedules: { timers: time, localZone: () => 'Europe/Berlin' } });
+  // Nothing else shares the database: the timer need not look again each minute for others' changes,
+  // and moving the clock through days costs a wake per due time, not one per minute (on PostgreSQL,
+  // each of those 1,440 wakes a day was real round trips: 134 s for this file).
+  const core = await env.start({ clock: time, schedules: { timers: time, localZone: () => 'Europe/Berlin', recheckMs } });
   const { jobs } = core;
   let release = () => {};
   const tasks = core.schedules.tasks;
@@ -289,6 +294,20 @@ describe('what the history records', () => {
     await call(core, 'schedules.delete', { id: soon.id });
     await advance(DAY);
     expect((await refuse(core, 'schedules.runs', { id: soon.id })).code).toBe('NOT_FOUND');
+  });
+
+  it('a schedule another process added to the database runs within the minute the scheduler looks again', async () => {
+    const { core, time, advance } = await open('2026-05-04T12:00:00.000Z', 60_000);
+    core.schedules.start();
+    await advance(0);
+    // Another Guardian sharing the database: its store writes the row, this scheduler is not told.
+    const elsewhere = new ScheduleStore({ db: core.data, clock: time, newId: randomUUID, tasks: core.schedules.tasks, localZone: () => 'UTC' });
+    const added = await elsewhere.create(
+      { name: 'added elsewhere', task: 'test.ok', cron: '1 12 * * *', timezone: 'UTC', params: {}, enabled: true, catchUp: true },
+      'system:local-owner',
+    );
+    await advance(3 * 60_000);
+    expect((await readable(core, added.id)).map((run) => [run.startedAt, run.caughtUp])).toEqual([['2026-05-04T12:01:00.000Z', false]]);
   });
 });
 

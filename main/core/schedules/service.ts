@@ -47,12 +47,18 @@ export interface ScheduleDeps {
   timers?: Timers | undefined;
   /** The zone of schedules created without one (default: the machine's). */
   localZone?: (() => string) | undefined;
+  /**
+   * The longest the timer sleeps before reading the schedules again when nothing is due sooner
+   * (default a minute): what another process sharing the database changed, and a clock set
+   * forward, are seen within it.
+   */
+  recheckMs?: number | undefined;
 }
 
 /** A run less than this late is on time; later, its due time was missed. */
 const LATE_AFTER_MS = 60_000;
-/** The longest the timer sleeps before looking at the schedules again. */
-const MAX_WAIT_MS = 60_000;
+/** The longest the timer sleeps before looking at the schedules again, unless told otherwise (ScheduleDeps.recheckMs). */
+const RECHECK_MS = 60_000;
 
 interface Launch {
   dueAt: number;
@@ -74,6 +80,8 @@ export class ScheduleService {
   private readonly failing = new Set<Promise<void>>();
   /** The wake in progress: the next one waits for its end, and idle() too. */
   private waking: Promise<void> | null = null;
+  /** The timer being set again after a change (rearm): idle() and woken() wait for it too. */
+  private rearming: Promise<void> | null = null;
   /** Asked to look again while a wake was in progress: it does at the wake's end. */
   private lookAgain = false;
   /** Counts the times the timer was set: a due time read before a later one was asked for is dropped. */
@@ -102,7 +110,7 @@ export class ScheduleService {
 
   /** Resolves once the wake in progress has ended and every run this service started is recorded. */
   async idle(): Promise<void> {
-    while (this.waking || this.following.size > 0) await Promise.all([this.waking, ...this.following]);
+    while (this.waking || this.rearming || this.following.size > 0) await Promise.all([this.waking, this.rearming, ...this.following]);
   }
 
   /**
@@ -110,7 +118,7 @@ export class ScheduleService {
    * timer is set for the next due time. Unlike idle(), it does not wait for the jobs it started.
    */
   async woken(): Promise<void> {
-    while (this.waking) await this.waking;
+    while (this.waking || this.rearming) await Promise.all([this.waking, this.rearming]);
   }
 
   list(): Promise<Schedule[]> {
@@ -391,7 +399,14 @@ export class ScheduleService {
       if (!this.started) return;
       if (this.waking) this.lookAgain = true;
       // Outside the transaction that just committed: its connection is being handed back.
-      else void data.detached(() => this.arm(false));
+      else {
+        const rearming: Promise<void> = data
+          .detached(() => this.arm(false))
+          .finally(() => {
+            if (this.rearming === rearming) this.rearming = null;
+          });
+        this.rearming = rearming;
+      }
     });
   }
 
@@ -400,13 +415,14 @@ export class ScheduleService {
     if (!this.started) return;
     const arming = ++this.arming;
     const now = this.deps.clock.now();
-    let wait = MAX_WAIT_MS;
+    const recheck = this.deps.recheckMs ?? RECHECK_MS;
+    let wait = recheck;
     try {
       for (const row of await this.store.enabledRows()) {
         const due = nextDue(row, row.lastDueAt ?? row.createdAt);
         if (due === null) continue;
         // Still due right after a tick: its run could not be recorded; try again at the next wake.
-        const until = due > now ? due - now : afterTick ? MAX_WAIT_MS : 0;
+        const until = due > now ? due - now : afterTick ? recheck : 0;
         wait = Math.min(wait, until);
       }
     } catch (error) {
