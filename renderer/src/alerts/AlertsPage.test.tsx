@@ -287,6 +287,45 @@ describe('AlertsPage', () => {
     expect(within(dialog).getByTestId('channel-form-error').textContent).toContain('ask an admin to allow this one in the alert settings');
   });
 
+  it('adds an email channel: its own fields, a password from the vault or none, and the schema’s errors under them', async () => {
+    const client = renderAs('admin', { 'alerts.createChannel': async () => channel({ name: 'ops mail' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Type'), { target: { value: 'email' } });
+    await within(dialog).findByRole('option', { name: 'db root' });
+    expect(within(dialog).queryByRole('option', { name: 'on-call signing key' })).toBeNull();
+    expect(within(dialog).queryByLabelText('URL')).toBeNull();
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'ops mail' } });
+    fireEvent.change(within(dialog).getByLabelText('SMTP server'), { target: { value: 'smtp.example.net' } });
+    fireEvent.change(within(dialog).getByLabelText('From'), { target: { value: 'guardian' } });
+    fireEvent.change(within(dialog).getByLabelText('To'), { target: { value: 'ops@example.net\noncall@example.net' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-config-from-error')).textContent).toBe('An email address such as oncall@example.net');
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([]);
+
+    fireEvent.change(within(dialog).getByLabelText('From'), { target: { value: 'guardian@example.net' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    await waitFor(() => expect(screen.queryByTestId('channel-dialog')).toBeNull());
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([
+      {
+        name: 'ops mail',
+        type: 'email',
+        config: {
+          host: 'smtp.example.net',
+          port: 587,
+          security: 'starttls',
+          username: null,
+          from: 'guardian@example.net',
+          to: ['ops@example.net', 'oncall@example.net'],
+          timeoutMs: 15_000,
+          maxConcurrent: 2,
+          verifyTls: true,
+        },
+        enabled: true,
+      },
+    ]);
+  });
+
   it('rotates a channel’s secret, signing with both until the old one is let go', async () => {
     const client = renderAs('admin', { 'alerts.updateChannel': async () => channel() });
     fireEvent.click(await screen.findByRole('button', { name: 'Edit on-call' }));

@@ -1,4 +1,5 @@
 import type { ChannelType } from '@shared/alerts';
+import { email } from './email';
 import type { ChannelTypeForm } from './types';
 import { webhook } from './webhook';
 
@@ -7,7 +8,7 @@ import { webhook } from './webhook';
  * knows without a form here is listed, but not offered for new channels (and edited by its name
  * and secret only).
  */
-export const CHANNEL_TYPE_FORMS: readonly ChannelTypeForm[] = [webhook];
+export const CHANNEL_TYPE_FORMS: readonly ChannelTypeForm[] = [webhook, email];
 
 export function channelTypeForm(type: ChannelType | string): ChannelTypeForm | undefined {
   return CHANNEL_TYPE_FORMS.find((form) => form.type === type);
