@@ -1,9 +1,17 @@
 import type { z } from 'zod';
+import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from './chat';
 import { emailConfig } from './email';
 import { webhookConfig } from './webhook';
 
 /** Every channel type and its config schema, one module each (docs/alerts.md). */
-export const CHANNEL_TYPES = ['webhook', 'email'] as const;
+export const CHANNEL_TYPES = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export const CHANNEL_CONFIGS = { webhook: webhookConfig, email: emailConfig } as const satisfies Record<ChannelType, z.ZodType>;
+export const CHANNEL_CONFIGS = {
+  webhook: webhookConfig,
+  email: emailConfig,
+  slack: slackConfig,
+  discord: discordConfig,
+  teams: teamsConfig,
+  mattermost: mattermostConfig,
+} as const satisfies Record<ChannelType, z.ZodType>;

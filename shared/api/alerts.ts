@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from '../alerts/chat';
 import { emailConfig } from '../alerts/email';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
@@ -131,10 +132,20 @@ const loginSecret = {
   previousSecretId: z.null().default(null),
 };
 
+/** The vault API token holding a chat webhook's URL, which is a bearer secret: never in the config. */
+const urlSecret = {
+  secretId: SecretId.describe('The vault API token holding the webhook URL the service gave you'),
+  previousSecretId: z.null().default(null),
+};
+
 /** A new channel: its type says which config it takes. */
 export const AlertChannelInput = z.discriminatedUnion('type', [
   z.strictObject({ ...channelFields, ...signedBy, type: z.literal('webhook'), config: webhookConfig }),
   z.strictObject({ ...channelFields, ...loginSecret, type: z.literal('email'), config: emailConfig }),
+  z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('slack'), config: slackConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
+  z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('discord'), config: discordConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
+  z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('teams'), config: teamsConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
+  z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('mattermost'), config: mattermostConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
 ]);
 export type AlertChannelInput = z.output<typeof AlertChannelInput>;
 
@@ -155,6 +166,10 @@ export const AlertChannelChange = z.union([
   z.discriminatedUnion('type', [
     z.strictObject({ ...changeFields, type: z.literal('webhook'), config: webhookConfig.optional() }),
     z.strictObject({ ...changeFields, type: z.literal('email'), config: emailConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('slack'), config: slackConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('discord'), config: discordConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('teams'), config: teamsConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('mattermost'), config: mattermostConfig.optional() }),
   ]),
 ]);
 export type AlertChannelChange = z.output<typeof AlertChannelChange>;

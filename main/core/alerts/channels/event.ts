@@ -114,3 +114,22 @@ export function summaryOf(event: AlertEvent): Summary {
       };
   }
 }
+
+/** A colour per tone, for the channels that show one (a Slack or Mattermost bar, a Discord embed). */
+export const TONE_COLOR: Record<Tone, string> = {
+  down: '#d92d20',
+  degraded: '#f79009',
+  resolved: '#12b76a',
+  acknowledged: '#2e90fa',
+  test: '#667085',
+};
+
+/** The line every chat message ends with: where it came from and which notification it is. */
+export function footerOf(summary: Summary, notificationId: string): string {
+  return `Guardian · notification ${notificationId}${summary.incidentId ? ` · incident ${summary.incidentId}` : ''} · ${summary.timestamp}`;
+}
+
+/** `text` cut to `max` characters (a service's field limit), with an ellipsis when cut. */
+export function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,12 +1,20 @@
 import { CHANNEL_TYPES, type ChannelType } from '@shared/alerts';
 import type { AlertChannelType } from './channel';
+import { discordChannel } from './discord';
 import { emailChannel } from './email';
+import { mattermostChannel } from './mattermost';
+import { slackChannel } from './slack';
+import { teamsChannel } from './teams';
 import { webhookChannel } from './webhook';
 
 /** Every channel type, one module each; adding a type is adding a file and a line here. */
 const MODULES: { [T in ChannelType]: AlertChannelType<unknown> } = {
   webhook: webhookChannel as AlertChannelType<unknown>,
   email: emailChannel as AlertChannelType<unknown>,
+  slack: slackChannel as AlertChannelType<unknown>,
+  discord: discordChannel as AlertChannelType<unknown>,
+  teams: teamsChannel as AlertChannelType<unknown>,
+  mattermost: mattermostChannel as AlertChannelType<unknown>,
 };
 
 /** The module of a stored channel's type; undefined for one this Guardian does not know (written by a newer one). */
