@@ -7,7 +7,8 @@ import { signedInOwner } from './session';
 // Alerts as an admin sets them up from the app: a webhook channel signed with a vault secret,
 // pointed at a receiver on 127.0.0.1 (allowed in the settings first: loopback is refused by
 // default), a test sent, a rule, then a server going down and its notification in the delivery
-// log as delivered, and the receiver holding it, signed.
+// log as delivered, and the receiver holding it, signed. Then a viewer reads it all, changing nothing.
+test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'a vault passphrase for the alerts flow';
 /** A Standard Webhooks signing secret, as docs/alerts.md says to make one. */
@@ -153,4 +154,48 @@ test('a down server reaches a signed webhook, set up from the Alerts page', asyn
   });
   // The secret is never in what the page was sent.
   expect(await page.content()).not.toContain(SIGNING_SECRET);
+});
+
+const VIEWER = { username: 'alert-viewer', temporary: 'temporary viewer pass 1', password: 'viewer reads the alerts 2026' };
+
+test('a viewer sees the channel, rule and log without a control to change them', async ({ browser, page, guardian }) => {
+  await signedInOwner(page.request, guardian);
+  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
+  const created = await page.request.post(`${guardian.url}api/v1/users`, {
+    data: { username: VIEWER.username, role: 'viewer', password: VIEWER.temporary },
+    headers: { 'x-csrf-token': status.user.csrfToken },
+  });
+  expect(created.ok(), await created.text()).toBe(true);
+
+  // Signed in and past the first password change through the API (e2e/viewer.spec.ts drives those screens).
+  const context = await browser.newContext();
+  try {
+    const login = await context.request.post(`${guardian.url}api/v1/auth/login`, { data: { username: VIEWER.username, password: VIEWER.temporary } });
+    expect(login.ok(), await login.text()).toBe(true);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const changed = await context.request.post(`${guardian.url}api/v1/auth/password`, {
+      data: { currentPassword: VIEWER.temporary, newPassword: VIEWER.password },
+      headers: { 'x-csrf-token': csrfToken },
+    });
+    expect(changed.ok(), await changed.text()).toBe(true);
+
+    const viewer = await context.newPage();
+    await viewer.goto(`${guardian.url}#/alerts`);
+    await expect(viewer.getByRole('heading', { name: 'Alerts', exact: true })).toBeVisible();
+    const row = viewer.getByTestId('channel-row').filter({ hasText: 'receiver' });
+    // A viewer may not list the vault: the secret is named as one, not by name.
+    await expect(row).toContainText('A vault secret');
+    await expect(viewer.getByTestId('rule-row').filter({ hasText: 'anything down' })).toHaveCount(1);
+    await expect(viewer.getByTestId('delivery-row').filter({ hasText: 'Incident opened' })).toHaveAttribute('data-state', 'delivered');
+    await expect(viewer.getByTestId('alert-settings-read')).toContainText('127.0.0.1');
+    await expect(viewer.getByRole('button', { name: 'Add channel' })).toHaveCount(0);
+    await expect(viewer.getByRole('button', { name: 'Add rule' })).toHaveCount(0);
+    await expect(row.getByRole('button')).toHaveCount(0);
+    await expect(viewer.getByTestId('rule-row').getByRole('button')).toHaveCount(0);
+    await expect(viewer.getByRole('button', { name: 'Save settings' })).toHaveCount(0);
+    await expect(viewer.getByRole('alert')).toHaveCount(0);
+    await expectAccessible(viewer, 'alerts (viewer)');
+  } finally {
+    await context.close();
+  }
 });
