@@ -1,10 +1,11 @@
 import type { z } from 'zod';
 import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from './chat';
 import { emailConfig } from './email';
+import { gotifyConfig, ntfyConfig, pagerdutyConfig } from './push';
 import { webhookConfig } from './webhook';
 
 /** Every channel type and its config schema, one module each (docs/alerts.md). */
-export const CHANNEL_TYPES = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost'] as const;
+export const CHANNEL_TYPES = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost', 'ntfy', 'gotify', 'pagerduty'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export const CHANNEL_CONFIGS = {
@@ -14,4 +15,7 @@ export const CHANNEL_CONFIGS = {
   discord: discordConfig,
   teams: teamsConfig,
   mattermost: mattermostConfig,
+  ntfy: ntfyConfig,
+  gotify: gotifyConfig,
+  pagerduty: pagerdutyConfig,
 } as const satisfies Record<ChannelType, z.ZodType>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from '../alerts/chat';
 import { emailConfig } from '../alerts/email';
+import { gotifyConfig, ntfyConfig, PAGERDUTY_EVENTS_URL, pagerdutyConfig } from '../alerts/push';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
 import { IncidentId } from './incidents';
@@ -138,6 +139,12 @@ const urlSecret = {
   previousSecretId: z.null().default(null),
 };
 
+/** The vault API token a push or paging service takes (an app token, a routing key). */
+const tokenSecret = {
+  secretId: SecretId.describe('The vault API token the service takes'),
+  previousSecretId: z.null().default(null),
+};
+
 /** A new channel: its type says which config it takes. */
 export const AlertChannelInput = z.discriminatedUnion('type', [
   z.strictObject({ ...channelFields, ...signedBy, type: z.literal('webhook'), config: webhookConfig }),
@@ -146,6 +153,14 @@ export const AlertChannelInput = z.discriminatedUnion('type', [
   z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('discord'), config: discordConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
   z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('teams'), config: teamsConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
   z.strictObject({ ...channelFields, ...urlSecret, type: z.literal('mattermost'), config: mattermostConfig.default({ timeoutMs: 10_000, maxConcurrent: 2 }) }),
+  z.strictObject({ ...channelFields, ...loginSecret, type: z.literal('ntfy'), config: ntfyConfig }),
+  z.strictObject({ ...channelFields, ...tokenSecret, type: z.literal('gotify'), config: gotifyConfig }),
+  z.strictObject({
+    ...channelFields,
+    ...tokenSecret,
+    type: z.literal('pagerduty'),
+    config: pagerdutyConfig.default({ eventsUrl: PAGERDUTY_EVENTS_URL, timeoutMs: 10_000, maxConcurrent: 2 }),
+  }),
 ]);
 export type AlertChannelInput = z.output<typeof AlertChannelInput>;
 
@@ -170,6 +185,9 @@ export const AlertChannelChange = z.union([
     z.strictObject({ ...changeFields, type: z.literal('discord'), config: discordConfig.optional() }),
     z.strictObject({ ...changeFields, type: z.literal('teams'), config: teamsConfig.optional() }),
     z.strictObject({ ...changeFields, type: z.literal('mattermost'), config: mattermostConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('ntfy'), config: ntfyConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('gotify'), config: gotifyConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('pagerduty'), config: pagerdutyConfig.optional() }),
   ]),
 ]);
 export type AlertChannelChange = z.output<typeof AlertChannelChange>;

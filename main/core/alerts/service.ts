@@ -236,7 +236,14 @@ export class AlertService {
         hint: 'Use one of the types docs/alerts.md lists.',
       });
     const host = module.hostOf(config.data);
-    const refused = targetPolicy(this.deps.settings.get().allowedTargets).refuseHost(host);
+    const policy = targetPolicy(this.deps.settings.get().allowedTargets);
+    const ruled = module.targetRule?.(config.data, policy);
+    if (ruled)
+      throw new AppError('VALIDATION_FAILED', `${ruled}.`, {
+        hint: 'Leave the URL at its default, or ask an admin to allow this host in the alert settings (alerts.updateSettings allowedTargets).',
+        issues: [{ path: ['config', module.hostField], message: 'Not allowed by an admin' }],
+      });
+    const refused = policy.refuseHost(host);
     if (refused) {
       throw new AppError('VALIDATION_FAILED', `The channel may not send to ${host}: it is a loopback, private or link-local address.`, {
         hint: 'Use a public address, or ask an admin to allow this one in the alert settings (alerts.updateSettings allowedTargets).',

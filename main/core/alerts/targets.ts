@@ -63,6 +63,8 @@ export interface TargetPolicy {
   refuseHost(host: string): string | null;
   /** Passed to http/https as `lookup`: fails with ETARGETREFUSED when the name resolves to an internal address not allowed. */
   lookup: LookupFunction;
+  /** Whether an admin listed `host` itself (its name, or an address or range holding it): for a channel whose receiver is fixed unless an admin allows another. */
+  listed(host: string): boolean;
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -100,5 +102,11 @@ export function targetPolicy(allowedTargets: readonly string[], base: BaseLookup
       callback(null, address, family);
     });
   };
-  return { refuseHost, lookup: lookup as unknown as LookupFunction };
+  const listed = (host: string) => {
+    const name = unmapped(bare(host));
+    if (allowed.names.has(name)) return true;
+    const family = isIP(name);
+    return family !== 0 && allowed.list.check(name, family === 6 ? 'ipv6' : 'ipv4');
+  };
+  return { refuseHost, lookup: lookup as unknown as LookupFunction, listed };
 }

@@ -23,6 +23,8 @@ export interface AlertChannelType<C> {
   secret: { required: boolean; kind: 'api_token' | 'password'; purpose: 'sign' | 'send' } | null;
   /** What is wrong with the config together with whether it names a secret (a login without its password), or null. */
   secretRule?(config: C, hasSecret: boolean): { path: string[]; message: string; hint: string } | null;
+  /** Words refusing the config's receiver under the alert settings beyond the target policy (a fixed service host), or null. */
+  targetRule?(config: C, policy: TargetPolicy): string | null;
   send(config: C, delivery: Delivery): Promise<DeliveryResult>;
 }
 

@@ -2,7 +2,10 @@ import { CHANNEL_TYPES, type ChannelType } from '@shared/alerts';
 import type { AlertChannelType } from './channel';
 import { discordChannel } from './discord';
 import { emailChannel } from './email';
+import { gotifyChannel } from './gotify';
 import { mattermostChannel } from './mattermost';
+import { ntfyChannel } from './ntfy';
+import { pagerdutyChannel } from './pagerduty';
 import { slackChannel } from './slack';
 import { teamsChannel } from './teams';
 import { webhookChannel } from './webhook';
@@ -15,6 +18,9 @@ const MODULES: { [T in ChannelType]: AlertChannelType<unknown> } = {
   discord: discordChannel as AlertChannelType<unknown>,
   teams: teamsChannel as AlertChannelType<unknown>,
   mattermost: mattermostChannel as AlertChannelType<unknown>,
+  ntfy: ntfyChannel as AlertChannelType<unknown>,
+  gotify: gotifyChannel as AlertChannelType<unknown>,
+  pagerduty: pagerdutyChannel as AlertChannelType<unknown>,
 };
 
 /** The module of a stored channel's type; undefined for one this Guardian does not know (written by a newer one). */

@@ -1,0 +1,67 @@
+import { PAGERDUTY_EVENTS_URL, pagerdutyConfig, type PagerdutyConfig } from '@shared/alerts/push';
+import type { TargetPolicy } from '../targets';
+import type { AlertChannelType, DeliveryResult } from './channel';
+import { cut, summaryOf, type AlertEvent } from './event';
+import { post, resultOf } from './http';
+
+/**
+ * PagerDuty, through the Events API v2 (docs/alerts.md; https://developer.pagerduty.com/docs/events-api-v2/trigger-events/):
+ * an incident opened is a `trigger`, acknowledged an `acknowledge`, resolved a `resolve`, all
+ * with the incident's id as `dedup_key`, so PagerDuty follows one alert through its life. The
+ * routing key is the channel's vault secret. A 400 is an event PagerDuty will never take (failed
+ * at once); a 429 or 5xx is retried. The Events API's URL is fixed unless an admin lists another
+ * host in the alert settings, since the routing key goes wherever it points.
+ */
+
+const FIXED_HOST = new URL(PAGERDUTY_EVENTS_URL).hostname;
+
+/** Words refusing an Events API URL an admin has not allowed, or null. */
+export function pagerdutyTarget(config: PagerdutyConfig, policy: TargetPolicy): string | null {
+  const host = new URL(config.eventsUrl).hostname;
+  if (host === FIXED_HOST || policy.listed(host)) return null;
+  return `PagerDuty events go to ${FIXED_HOST} unless an admin lists ${host} in the alert settings' allowedTargets`;
+}
+
+export function pagerdutyEvent(event: AlertEvent, routingKey: string, notificationId: string): unknown {
+  const summary = summaryOf(event);
+  if (event.type === 'incident.acknowledged' || event.type === 'incident.resolved')
+    return { routing_key: routingKey, event_action: event.type === 'incident.resolved' ? 'resolve' : 'acknowledge', dedup_key: event.data.incident.id };
+  const source = event.type === 'alert.test' ? 'guardian' : event.data.server.name;
+  return {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    // A test opens an alert of its own (info), never one of an incident's.
+    dedup_key: summary.incidentId ?? `guardian-test-${notificationId}`,
+    client: 'Guardian',
+    payload: {
+      summary: cut(`${summary.title}: ${summary.text}`, 1024),
+      source,
+      severity: summary.tone === 'down' ? 'critical' : summary.tone === 'degraded' ? 'warning' : 'info',
+      timestamp: summary.timestamp,
+      ...(event.type === 'alert.test' ? {} : { component: event.data.server.name, group: event.data.server.environment || undefined, class: 'incident' }),
+      custom_details: Object.fromEntries(summary.fields.map(({ label, value }) => [label, value])),
+    },
+  };
+}
+
+export const pagerdutyChannel: AlertChannelType<PagerdutyConfig> = {
+  type: 'pagerduty',
+  configSchema: pagerdutyConfig,
+  hostOf: (config) => new URL(config.eventsUrl).hostname,
+  hostField: 'eventsUrl',
+  secret: { required: true, kind: 'api_token', purpose: 'send' },
+  targetRule: pagerdutyTarget,
+  async send(config, delivery): Promise<DeliveryResult> {
+    const refused = pagerdutyTarget(config, delivery.policy);
+    if (refused) return { statusCode: null, error: refused, latencyMs: 0, retryAfterMs: null };
+    const [routingKey = ''] = delivery.secrets;
+    const result = await post(new URL(config.eventsUrl), JSON.stringify(pagerdutyEvent(delivery.event, routingKey, delivery.id)), {
+      policy: delivery.policy,
+      timeoutMs: config.timeoutMs,
+      verifyTls: true,
+      now: delivery.now,
+    });
+    // 400: PagerDuty found the event invalid (a routing key of the wrong form among others); sending it again changes nothing.
+    return { ...resultOf(result), permanent: result.statusCode === 400 };
+  },
+};
