@@ -326,6 +326,25 @@ describe('AlertsPage', () => {
     ]);
   });
 
+  it('adds a Slack channel whose webhook URL is a vault secret, never a field, and lists it without the URL', async () => {
+    const client = renderAs('admin', { 'alerts.createChannel': async () => channel({ name: 'ops chat' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Type'), { target: { value: 'slack' } });
+    expect(within(dialog).queryByLabelText('URL')).toBeNull();
+    await within(dialog).findByRole('option', { name: 'on-call signing key' });
+    expect(within(dialog).queryByRole('option', { name: 'db root' })).toBeNull();
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'ops chat' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-form-secret-error')).textContent).toBe('Pick the webhook URL from the vault.');
+    fireEvent.change(within(dialog).getByLabelText('Webhook URL'), { target: { value: TOKEN_ID } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    await waitFor(() => expect(screen.queryByTestId('channel-dialog')).toBeNull());
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([
+      { name: 'ops chat', type: 'slack', secretId: TOKEN_ID, config: { timeoutMs: 10_000, maxConcurrent: 2 }, enabled: true },
+    ]);
+  });
+
   it('rotates a channel’s secret, signing with both until the old one is let go', async () => {
     const client = renderAs('admin', { 'alerts.updateChannel': async () => channel() });
     fireEvent.click(await screen.findByRole('button', { name: 'Edit on-call' }));

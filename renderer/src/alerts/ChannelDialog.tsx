@@ -95,7 +95,8 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     if (pending) return;
     const problems: FieldErrors = {};
     if (name.trim() === '') problems.name = 'Name the channel after who it reaches, e.g. “on-call webhook”.';
-    if (form?.secret?.required && secretId === '') problems.secretId = `Pick the ${form.secret.label.toLowerCase()} from the vault.`;
+    if (form?.secret?.required && secretId === '')
+      problems.secretId = `Pick the ${form.secret.label.charAt(0).toLowerCase()}${form.secret.label.slice(1)} from the vault.`;
     const built = form?.toConfig(config);
     if (built && !built.ok) Object.assign(problems, built.errors);
     else if (built) Object.assign(problems, configProblems(type, built.config, known));

@@ -1,14 +1,16 @@
 import type { ChannelType } from '@shared/alerts';
+import { discord, mattermost, slack, teams } from './chat';
 import { email } from './email';
 import type { ChannelTypeForm } from './types';
 import { webhook } from './webhook';
 
 /**
- * The channel types the dialog offers, in the order shown: one module each. A type the contract
+ * The channel types the dialog offers, in the order shown: one module each (chat.tsx makes the
+ * four chat services, whose config is one schema). A type the contract
  * knows without a form here is listed, but not offered for new channels (and edited by its name
  * and secret only).
  */
-export const CHANNEL_TYPE_FORMS: readonly ChannelTypeForm[] = [webhook, email];
+export const CHANNEL_TYPE_FORMS: readonly ChannelTypeForm[] = [webhook, email, slack, discord, teams, mattermost];
 
 export function channelTypeForm(type: ChannelType | string): ChannelTypeForm | undefined {
   return CHANNEL_TYPE_FORMS.find((form) => form.type === type);

@@ -1,0 +1,73 @@
+import type { ChannelType } from '@shared/alerts';
+import { Field } from '../../ui/Field';
+import { configText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm } from './types';
+
+/**
+ * Slack, Discord, Microsoft Teams and Mattermost: each posts to the incoming webhook the service
+ * gave, whose URL is a bearer secret and so lives in the vault as an API token, never in the
+ * config (shared/alerts/chat.ts). What is left to fill in is how to send.
+ */
+function ChatFields({ values, errors, onChange }: ChannelFieldsProps) {
+  const text = (field: string) => (typeof values[field] === 'string' ? values[field] : '');
+  return (
+    <div className="form__row form__row--even">
+      <Field label="Timeout (ms)" error={errors['config.timeoutMs']} help="500 to 60000; a timeout is retried" testId="channel-config-timeout">
+        {(control) => (
+          <input {...control} className="input" inputMode="numeric" value={text('timeoutMs')} onChange={(event) => onChange('timeoutMs', event.target.value)} />
+        )}
+      </Field>
+      <Field
+        label="At once"
+        error={errors['config.maxConcurrent']}
+        help="Notifications sent to it at the same time (1 to 8)"
+        testId="channel-config-concurrent"
+      >
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            inputMode="numeric"
+            value={text('maxConcurrent')}
+            onChange={(event) => onChange('maxConcurrent', event.target.value)}
+          />
+        )}
+      </Field>
+    </div>
+  );
+}
+
+function chatChannel(type: ChannelType, label: string, message: string, urlExample: string): ChannelTypeForm {
+  return {
+    type,
+    label,
+    description: `${message}, posted to the incoming webhook ${label} gave you.`,
+    secret: {
+      kinds: ['api_token'],
+      label: 'Webhook URL',
+      help: `An API token in the vault holding the URL (${urlExample}): the URL is the secret, so it is kept there, not here. Guardian sends it to ${label} only, so choosing it needs the right to reveal secrets.`,
+      required: true,
+      rotates: false,
+    },
+    fields: ['timeoutMs', 'maxConcurrent'],
+    initial: (config) => ({ timeoutMs: configText(config, 'timeoutMs') ?? '10000', maxConcurrent: configText(config, 'maxConcurrent') ?? '2' }),
+    toConfig: (values) => {
+      const timeoutMs = wholeNumber(values.timeoutMs, 'The timeout');
+      const maxConcurrent = wholeNumber(values.maxConcurrent, 'At once');
+      if (typeof timeoutMs === 'string' || typeof maxConcurrent === 'string') {
+        const errors: Record<string, string> = {};
+        if (typeof timeoutMs === 'string') errors['config.timeoutMs'] = timeoutMs;
+        if (typeof maxConcurrent === 'string') errors['config.maxConcurrent'] = maxConcurrent;
+        return { ok: false, errors };
+      }
+      return { ok: true, config: { timeoutMs, maxConcurrent } };
+    },
+    // The URL is the secret: the list names the secret, never its value.
+    target: () => 'its webhook URL, kept in the vault',
+    Fields: ChatFields,
+  };
+}
+
+export const slack = chatChannel('slack', 'Slack', 'A Block Kit message', 'https://hooks.slack.com/services/…');
+export const discord = chatChannel('discord', 'Discord', 'An embed', 'https://discord.com/api/webhooks/…');
+export const teams = chatChannel('teams', 'Microsoft Teams', 'An Adaptive Card', 'the URL of a Workflows webhook');
+export const mattermost = chatChannel('mattermost', 'Mattermost', 'A message attachment', 'https://mattermost.example.net/hooks/…');
