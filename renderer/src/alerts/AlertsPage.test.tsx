@@ -159,6 +159,17 @@ describe('AlertsPage', () => {
     expect(await screen.findByTestId('alert-settings-read')).toBeTruthy();
   });
 
+  it('offers an operator no channel type that needs a vault secret sent to its host, and says why', async () => {
+    renderAs('operator');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    expect(within(dialog).getByRole<HTMLOptionElement>('option', { name: 'Slack (owners and admins: it sends a vault secret)' }).disabled).toBe(true);
+    expect(within(dialog).getByRole<HTMLOptionElement>('option', { name: 'Webhook' }).disabled).toBe(false);
+    // An email channel may do without a login, so it is offered; its password is not the operator's to choose.
+    fireEvent.change(within(dialog).getByLabelText('Type'), { target: { value: 'email' } });
+    expect(within(dialog).getByTestId('channel-form-secret').closest('.field')?.textContent).toContain('only owners and admins choose it');
+  });
+
   it('sends a test and says what the receiver answered', async () => {
     const client = renderAs('admin', {
       'alerts.testChannel': async () => ({ id: 'x', delivered: false, statusCode: 503, latencyMs: 87, error: 'The receiver answered 503' }),

@@ -47,6 +47,9 @@ export function previousSecretFor(channel: AlertChannel | undefined, secretId: s
 export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; onClose(): void }) {
   const can = useCan();
   const mayListSecrets = can('vault:read');
+  // A secret the channel sends to its host goes where only someone who may read it decides.
+  const mayChooseSent = can('vault:reveal');
+  const offered = (candidate: (typeof CHANNEL_TYPE_FORMS)[number]) => !(candidate.secret?.sends && candidate.secret.required && !mayChooseSent);
   const [type, setType] = useState<string>(channel?.type ?? CHANNEL_TYPE_FORMS[0]?.type ?? '');
   const form = channelTypeForm(type);
   const [name, setName] = useState(channel?.name ?? '');
@@ -146,8 +149,8 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
           {(control) => (
             <select {...control} className="input select" value={type} disabled={channel !== undefined} onChange={(event) => pickType(event.target.value)}>
               {CHANNEL_TYPE_FORMS.map((candidate) => (
-                <option key={candidate.type} value={candidate.type}>
-                  {candidate.label}
+                <option key={candidate.type} value={candidate.type} disabled={!offered(candidate)}>
+                  {offered(candidate) ? candidate.label : `${candidate.label} (owners and admins: it sends a vault secret)`}
                 </option>
               ))}
               {form ? null : <option value={type}>{type}</option>}
@@ -176,11 +179,13 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
             help={
               !mayListSecrets
                 ? 'Your role cannot list the vault’s secrets: ask an operator or admin to pick it.'
-                : secrets.isError
-                  ? secrets.error.message
-                  : secrets.data && suitable.length === 0
-                    ? `No ${kinds.join(' or ')} secret in the vault yet: add one on the Vault page first. ${form.secret.help}`
-                    : form.secret.help
+                : form.secret.sends && !mayChooseSent
+                  ? `Guardian sends it to the channel’s host, so only owners and admins choose it. ${form.secret.help}`
+                  : secrets.isError
+                    ? secrets.error.message
+                    : secrets.data && suitable.length === 0
+                      ? `No ${kinds.join(' or ')} secret in the vault yet: add one on the Vault page first. ${form.secret.help}`
+                      : form.secret.help
             }
             testId="channel-form-secret"
           >

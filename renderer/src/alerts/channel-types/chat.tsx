@@ -44,9 +44,10 @@ function chatChannel(type: ChannelType, label: string, message: string, urlExamp
     secret: {
       kinds: ['api_token'],
       label: 'Webhook URL',
-      help: `An API token in the vault holding the URL (${urlExample}): the URL is the secret, so it is kept there, not here. Guardian sends it to ${label} only, so choosing it needs the right to reveal secrets.`,
+      help: `An API token in the vault holding the URL (${urlExample}): the URL is the secret, so it is kept there, not here.`,
       required: true,
       rotates: false,
+      sends: true,
     },
     fields: ['timeoutMs', 'maxConcurrent'],
     initial: (config) => ({ timeoutMs: configText(config, 'timeoutMs') ?? '10000', maxConcurrent: configText(config, 'maxConcurrent') ?? '2' }),

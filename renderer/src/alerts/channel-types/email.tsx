@@ -143,9 +143,10 @@ export const email: ChannelTypeForm = {
   secret: {
     kinds: ['password'],
     label: 'Password',
-    help: 'The login’s password, a password in the vault; None for a server that needs no login. Guardian sends it to this server only, so choosing it needs the right to reveal secrets.',
+    help: 'The login’s password, a password in the vault; None for a server that needs no login.',
     required: false,
     rotates: false,
+    sends: true,
   },
   fields: ['host', 'port', 'security', 'username', 'from', 'to', 'timeoutMs', 'maxConcurrent', 'verifyTls'],
   initial: (config) => ({

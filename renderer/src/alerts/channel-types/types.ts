@@ -33,6 +33,11 @@ export interface ChannelTypeForm {
     required: boolean;
     /** Whether it signs, so that a rotation may sign with the old one too for a while. */
     rotates: boolean;
+    /**
+     * Whether the channel sends it to its host (a password, a secret URL): only someone who may
+     * read it (vault:reveal) may choose where it goes, so others cannot carry it away.
+     */
+    sends: boolean;
   } | null;
   /** Its config's field names: the contract's issues on `config.<field>` land under them. */
   fields: readonly string[];

@@ -68,6 +68,7 @@ export const webhook: ChannelTypeForm = {
     help: 'An API token in the vault of the form whsec_… (the receiver holds the same value).',
     required: true,
     rotates: true,
+    sends: false,
   },
   fields: ['url', 'timeoutMs', 'maxConcurrent', 'verifyTls'],
   initial: (config) => ({
