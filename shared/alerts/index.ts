@@ -1,11 +1,25 @@
 import type { z } from 'zod';
 import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from './chat';
 import { emailConfig } from './email';
-import { gotifyConfig, ntfyConfig, pagerdutyConfig } from './push';
+import { gotifyConfig, matrixConfig, ntfyConfig, opsgenieConfig, pagerdutyConfig, pushoverConfig, telegramConfig } from './push';
 import { webhookConfig } from './webhook';
 
 /** Every channel type and its config schema, one module each (docs/alerts.md). */
-export const CHANNEL_TYPES = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost', 'ntfy', 'gotify', 'pagerduty'] as const;
+export const CHANNEL_TYPES = [
+  'webhook',
+  'email',
+  'slack',
+  'discord',
+  'teams',
+  'mattermost',
+  'ntfy',
+  'gotify',
+  'pagerduty',
+  'pushover',
+  'telegram',
+  'opsgenie',
+  'matrix',
+] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export const CHANNEL_CONFIGS = {
@@ -18,4 +32,8 @@ export const CHANNEL_CONFIGS = {
   ntfy: ntfyConfig,
   gotify: gotifyConfig,
   pagerduty: pagerdutyConfig,
+  pushover: pushoverConfig,
+  telegram: telegramConfig,
+  opsgenie: opsgenieConfig,
+  matrix: matrixConfig,
 } as const satisfies Record<ChannelType, z.ZodType>;

@@ -58,3 +58,64 @@ export const pagerdutyConfig = z.strictObject({
   ...sending,
 });
 export type PagerdutyConfig = z.output<typeof pagerdutyConfig>;
+
+export const PUSHOVER_API_URL = 'https://api.pushover.net/1/messages.json';
+
+export const pushoverConfig = z.strictObject({
+  /** The user or group key to send to (the app's token is the channel's vault secret). */
+  user: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{30}$/, 'A Pushover user or group key: 30 letters and digits'),
+  /** Only these devices of the user (names, comma-separated in Pushover's terms); all when empty. */
+  devices: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z0-9_-]{1,25}$/, 'A device name of up to 25 letters, digits, _ and -'),
+    )
+    .max(10)
+    .default([]),
+  /** Pushover's API; another URL only on a host an admin listed. */
+  apiUrl: HttpUrl(PUSHOVER_API_URL).default(PUSHOVER_API_URL),
+  ...sending,
+});
+export type PushoverConfig = z.output<typeof pushoverConfig>;
+
+export const TELEGRAM_API_URL = 'https://api.telegram.org';
+
+export const telegramConfig = z.strictObject({
+  /** The chat: a numeric id (a group's is negative, such as -1001234567890) or a public channel's @name. */
+  chatId: z
+    .string()
+    .trim()
+    .regex(/^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/, 'A chat id such as -1001234567890, or a channel such as @guardian_alerts'),
+  /** The Bot API; another URL (a self-hosted Bot API server) only on a host an admin listed. */
+  apiUrl: HttpUrl(TELEGRAM_API_URL).default(TELEGRAM_API_URL),
+  ...sending,
+});
+export type TelegramConfig = z.output<typeof telegramConfig>;
+
+export const OPSGENIE_API_URLS = ['https://api.opsgenie.com', 'https://api.eu.opsgenie.com'] as const;
+
+export const opsgenieConfig = z.strictObject({
+  /** https://api.opsgenie.com, or https://api.eu.opsgenie.com for an account in the EU; another only on a host an admin listed. */
+  apiUrl: HttpUrl(OPSGENIE_API_URLS[0]).default(OPSGENIE_API_URLS[0]),
+  ...sending,
+});
+export type OpsgenieConfig = z.output<typeof opsgenieConfig>;
+
+export const matrixConfig = z.strictObject({
+  /** The homeserver the bot account is on, such as https://matrix.example.net. */
+  homeserverUrl: HttpUrl('https://matrix.example.net'),
+  /** The room's id (not an alias), such as !AbCdEf:example.net; the bot account must have joined it. */
+  roomId: z
+    .string()
+    .trim()
+    .regex(/^![^:\s]+:[^\s]+$/, 'A room id such as !AbCdEfGh:example.net (Room settings, Advanced)')
+    .max(255),
+  verifyTls: z.boolean().default(true),
+  ...sending,
+});
+export type MatrixConfig = z.output<typeof matrixConfig>;

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from '../alerts/chat';
 import { emailConfig } from '../alerts/email';
-import { gotifyConfig, ntfyConfig, PAGERDUTY_EVENTS_URL, pagerdutyConfig } from '../alerts/push';
+import {
+  gotifyConfig,
+  matrixConfig,
+  ntfyConfig,
+  OPSGENIE_API_URLS,
+  opsgenieConfig,
+  PAGERDUTY_EVENTS_URL,
+  pagerdutyConfig,
+  pushoverConfig,
+  telegramConfig,
+} from '../alerts/push';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
 import { IncidentId } from './incidents';
@@ -161,6 +171,15 @@ export const AlertChannelInput = z.discriminatedUnion('type', [
     type: z.literal('pagerduty'),
     config: pagerdutyConfig.default({ eventsUrl: PAGERDUTY_EVENTS_URL, timeoutMs: 10_000, maxConcurrent: 2 }),
   }),
+  z.strictObject({ ...channelFields, ...tokenSecret, type: z.literal('pushover'), config: pushoverConfig }),
+  z.strictObject({ ...channelFields, ...tokenSecret, type: z.literal('telegram'), config: telegramConfig }),
+  z.strictObject({
+    ...channelFields,
+    ...tokenSecret,
+    type: z.literal('opsgenie'),
+    config: opsgenieConfig.default({ apiUrl: OPSGENIE_API_URLS[0], timeoutMs: 10_000, maxConcurrent: 2 }),
+  }),
+  z.strictObject({ ...channelFields, ...tokenSecret, type: z.literal('matrix'), config: matrixConfig }),
 ]);
 export type AlertChannelInput = z.output<typeof AlertChannelInput>;
 
@@ -188,6 +207,10 @@ export const AlertChannelChange = z.union([
     z.strictObject({ ...changeFields, type: z.literal('ntfy'), config: ntfyConfig.optional() }),
     z.strictObject({ ...changeFields, type: z.literal('gotify'), config: gotifyConfig.optional() }),
     z.strictObject({ ...changeFields, type: z.literal('pagerduty'), config: pagerdutyConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('pushover'), config: pushoverConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('telegram'), config: telegramConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('opsgenie'), config: opsgenieConfig.optional() }),
+    z.strictObject({ ...changeFields, type: z.literal('matrix'), config: matrixConfig.optional() }),
   ]),
 ]);
 export type AlertChannelChange = z.output<typeof AlertChannelChange>;

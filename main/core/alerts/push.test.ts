@@ -197,7 +197,10 @@ describe('push and paging channels', () => {
     // The admin takes the listing back: nothing more goes there.
     await call(core, 'alerts.updateSettings', { allowedTargets: [] });
     const tested = await call<{ delivered: boolean; error: string }>(core, 'alerts.testChannel', { id: pd.id });
-    expect(tested).toMatchObject({ delivered: false, error: expect.stringContaining('unless an admin lists 127.0.0.1') });
+    expect(tested).toMatchObject({
+      delivered: false,
+      error: expect.stringContaining('PagerDuty requests go to events.pagerduty.com unless an admin lists 127.0.0.1'),
+    });
     expect(peer.requests).toEqual([]);
   });
 });

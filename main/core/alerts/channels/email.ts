@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import { emailConfig, type EmailConfig } from '@shared/alerts/email';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, Delivery, DeliveryResult } from './channel';
-import { summaryOf, type AlertEvent } from './event';
+import { escapeHtml, summaryOf, type AlertEvent } from './event';
 import { describeNetworkError } from './http';
 
 /**
@@ -19,9 +19,6 @@ import { describeNetworkError } from './http';
 
 /** What an SMTP server's words are cut to in the log: enough to tell why, never a whole transcript. */
 const MAX_REPLY = 200;
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
 
 export interface RenderedMail {
   subject: string;

@@ -133,3 +133,7 @@ export function footerOf(summary: Summary, notificationId: string): string {
 export function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** Text made safe inside HTML (email, Telegram, Matrix): &, <, >, " and ' escaped. */
+export const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);

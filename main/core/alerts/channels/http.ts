@@ -16,6 +16,8 @@ import type { DeliveryResult } from './channel';
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface PostOptions {
+  /** POST unless the service wants PUT (Matrix, whose transaction id makes a retry idempotent). */
+  method?: 'POST' | 'PUT' | undefined;
   policy: TargetPolicy;
   timeoutMs: number;
   verifyTls: boolean;
@@ -66,6 +68,32 @@ export function describeNetworkError(error: unknown, host: string, hostname: str
   }
 }
 
+/**
+ * Words refusing a service URL other than the service's own unless an admin listed its host
+ * (a proxy, a test receiver): the token in the request goes wherever the URL points. Null when fine.
+ */
+export function serviceTargetRefusal(url: string, own: readonly string[], service: string, policy: TargetPolicy): string | null {
+  const host = new URL(url).hostname;
+  if (own.includes(host) || policy.listed(host)) return null;
+  return `${service} requests go to ${own.join(' or ')} unless an admin lists ${host} in the alert settings' allowedTargets`;
+}
+
+/** A 4xx other than 408 and 429: the service will never take this request as it is, so sending it again changes nothing. */
+export const refusedForGood = (statusCode: number | null) =>
+  statusCode !== null && statusCode >= 400 && statusCode < 500 && statusCode !== 408 && statusCode !== 429;
+
+/** A retry delay a service gives in its JSON answer (Telegram's parameters.retry_after in s, Matrix's retry_after_ms), in ms. */
+export function retryAfterInAnswer(answer: string): number | null {
+  try {
+    const parsed = JSON.parse(answer) as { parameters?: { retry_after?: unknown }; retry_after_ms?: unknown };
+    if (typeof parsed.retry_after_ms === 'number' && parsed.retry_after_ms >= 0) return parsed.retry_after_ms;
+    const seconds = parsed.parameters?.retry_after;
+    return typeof seconds === 'number' && seconds >= 0 ? seconds * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** POSTs `body` to `url`; never throws for the receiver's failure, and answers in words without the URL's secrets. */
 export function post(url: URL, body: string | Buffer, options: PostOptions): Promise<PostResult> {
   const started = performance.now();
@@ -83,7 +111,7 @@ export function post(url: URL, body: string | Buffer, options: PostOptions): Pro
       resolve(result);
     };
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-      method: 'POST',
+      method: options.method ?? 'POST',
       lookup: options.policy.lookup,
       rejectUnauthorized: options.verifyTls,
       headers: {

@@ -2,7 +2,7 @@ import { PAGERDUTY_EVENTS_URL, pagerdutyConfig, type PagerdutyConfig } from '@sh
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, DeliveryResult } from './channel';
 import { cut, summaryOf, type AlertEvent } from './event';
-import { post, resultOf } from './http';
+import { post, resultOf, serviceTargetRefusal } from './http';
 
 /**
  * PagerDuty, through the Events API v2 (docs/alerts.md; https://developer.pagerduty.com/docs/events-api-v2/trigger-events/):
@@ -13,14 +13,10 @@ import { post, resultOf } from './http';
  * host in the alert settings, since the routing key goes wherever it points.
  */
 
-const FIXED_HOST = new URL(PAGERDUTY_EVENTS_URL).hostname;
+const OWN = [new URL(PAGERDUTY_EVENTS_URL).hostname];
 
 /** Words refusing an Events API URL an admin has not allowed, or null. */
-export function pagerdutyTarget(config: PagerdutyConfig, policy: TargetPolicy): string | null {
-  const host = new URL(config.eventsUrl).hostname;
-  if (host === FIXED_HOST || policy.listed(host)) return null;
-  return `PagerDuty events go to ${FIXED_HOST} unless an admin lists ${host} in the alert settings' allowedTargets`;
-}
+export const pagerdutyTarget = (config: PagerdutyConfig, policy: TargetPolicy) => serviceTargetRefusal(config.eventsUrl, OWN, 'PagerDuty', policy);
 
 export function pagerdutyEvent(event: AlertEvent, routingKey: string, notificationId: string): unknown {
   const summary = summaryOf(event);
