@@ -7,7 +7,7 @@ import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { placeErrors, type FieldErrors } from './form-errors';
-import { checkRule, RULE_FIELDS, ruleValues, SEVERITIES, type RuleFormValues } from './rule-form';
+import { checkRule, RULE_FIELDS, ruleValues, SERVER_CHOICES, SEVERITIES, type RuleFormValues } from './rule-form';
 
 /** A ticked list of choices, with its error under it. */
 function Choices({
@@ -63,7 +63,7 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
   const tagsId = useId();
   const environmentsId = useId();
   const channels = useMethodQuery('alerts.channels', {});
-  const servers = useMethodQuery('servers.list', { limit: 1000 });
+  const servers = useMethodQuery('servers.list', { limit: SERVER_CHOICES });
   const facets = useMethodQuery('servers.facets', {});
   const create = useMethodMutation('alerts.createRule');
   const update = useMethodMutation('alerts.updateRule');
@@ -134,7 +134,13 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
         </Field>
         <Choices
           legend="Servers"
-          help={servers.isPending ? 'Loading servers…' : 'None ticked: any server.'}
+          help={
+            servers.isPending
+              ? 'Loading servers…'
+              : servers.data && servers.data.total > servers.data.items.length
+                ? `None ticked: any server. These are the first ${servers.data.items.length} of ${servers.data.total} by name: match the others by tag or environment.`
+                : 'None ticked: any server.'
+          }
           error={errors['match.serverIds']}
           testId="rule-form-servers"
           options={serverOptions}

@@ -3,7 +3,7 @@ import { useMethodQuery } from '../api/hooks';
 import { ErrorState } from '../ui/ErrorState';
 import { EditIcon, TrashIcon } from '../ui/icons';
 import { LoadingState } from '../ui/PageParts';
-import { describeMatch } from './rule-form';
+import { describeMatch, SERVER_CHOICES } from './rule-form';
 
 interface RuleActions {
   /** Absent when the role may not change rules. */
@@ -15,7 +15,7 @@ interface RuleActions {
 export function RulesSection({ onEdit, onDelete }: RuleActions) {
   const rules = useMethodQuery('alerts.rules', {});
   const channels = useMethodQuery('alerts.channels', {});
-  const servers = useMethodQuery('servers.list', { limit: 1000 });
+  const servers = useMethodQuery('servers.list', { limit: SERVER_CHOICES });
   const channelName = (id: string) => channels.data?.items.find((channel) => channel.id === id)?.name ?? 'a deleted channel';
   const serverName = (id: string) => servers.data?.items.find((server) => server.id === id)?.name ?? 'a deleted server';
 

@@ -1,6 +1,9 @@
 import type { AlertRule } from '@shared/api/alerts';
 import { splitList, type FieldErrors } from './form-errors';
 
+/** Servers a rule can name one by one (read by name); a larger fleet is matched by tag or environment. */
+export const SERVER_CHOICES = 1000;
+
 export const SEVERITIES = ['degraded', 'down'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
