@@ -21,6 +21,12 @@ export const PERMISSIONS = [
   'vault:admin',
   'audit:read',
   'audit:admin',
+  /** Operations (docs/operations.md): see runs, their targets and outcomes. */
+  'operations:read',
+  /** What a run's commands printed: may hold anything a host prints, so not every reader sees it. */
+  'operations:output',
+  /** Run ad-hoc commands on servers, cancel runs. */
+  'operations:run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -33,9 +39,20 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read', 'vault:read', 'vault:write'],
-  viewer: ['servers:read', 'jobs:read', 'system:read'],
-  auditor: ['servers:read', 'jobs:read', 'system:read', 'users:read', 'apikeys:read', 'metrics:read', 'vault:read', 'audit:read'],
+  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read', 'vault:read', 'vault:write', 'operations:read'],
+  viewer: ['servers:read', 'jobs:read', 'system:read', 'operations:read'],
+  auditor: [
+    'servers:read',
+    'jobs:read',
+    'system:read',
+    'users:read',
+    'apikeys:read',
+    'metrics:read',
+    'vault:read',
+    'audit:read',
+    'operations:read',
+    'operations:output',
+  ],
 };
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {

@@ -24,6 +24,8 @@ import { readMonitoringSettings } from './health/monitoring-settings';
 import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
+import { createOperationHandlers } from './operations/handlers';
+import { OperationsService } from './operations/service';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -109,6 +111,8 @@ export interface Core {
   schedules: ScheduleService;
   /** Alert channels, rules and the outbox; notifications are delivered once `alerts.start()` is called (serve, desktop), not in the CLI. */
   alerts: Alerts;
+  /** Ad-hoc commands on servers over SSH, as jobs (docs/operations.md). */
+  operations: OperationsService;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -249,6 +253,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const owners = scheduleOwners({ accounts, apiKeys, clock });
   const schedules = new ScheduleService({ data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
+  const operations = new OperationsService({
+    data,
+    jobs,
+    events,
+    clock,
+    newId,
+    logger,
+    servers,
+    secrets,
+    hostKeys: health.hostKeys,
+    audit,
+    allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
+  });
+
   const handlers = createHandlers({
     servers,
     probe: new ServerProbe({ clock, allowMetadata: () => health.monitoring.get().allowMetadataAddresses }),
@@ -274,6 +292,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     schedules: createScheduleHandlers(schedules, outputFolders, events),
     audit: createAuditHandlers(auditService, events),
     alerts: createAlertHandlers(alerts, events),
+    operations: createOperationHandlers(operations),
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,
@@ -308,6 +327,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     health,
     schedules,
     alerts,
+    operations,
     metrics,
     logger,
     async close() {

@@ -72,6 +72,7 @@ import {
   serversProbe,
   serversUpdate,
 } from './servers';
+import { operationOutputEvent, operationsCancel, operationsGet, operationsOutput, operationsRun, operationsRuns, operationTargetEvent } from './operations';
 import { reportsGenerate } from './reports';
 import { systemInfo } from './system';
 import { updatesCheck, updatesInstall, updatesSetChannel, updateStatusEvent, updatesStatus } from './updates';
@@ -232,6 +233,11 @@ export const methods = {
   'alerts.deliveries': alertsDeliveries,
   'alerts.settings': alertsSettings,
   'alerts.updateSettings': alertsUpdateSettings,
+  'operations.run': operationsRun,
+  'operations.runs': operationsRuns,
+  'operations.get': operationsGet,
+  'operations.output': operationsOutput,
+  'operations.cancel': operationsCancel,
 } as const;
 
 export const events = {
@@ -254,6 +260,8 @@ export const events = {
   'vault.changed': vaultChanged,
   'audit.settingsChanged': auditSettingsChanged,
   'alerts.changed': alertsChanged,
+  'operation.target': operationTargetEvent,
+  'operation.output': operationOutputEvent,
 } as const;
 
 export type Methods = typeof methods;

@@ -33,6 +33,7 @@ export interface HandlerDeps {
   schedules: Pick<Handlers, ScheduleMethodName>;
   audit: Pick<Handlers, Extract<keyof Handlers, `audit.${string}`>>;
   alerts: Pick<Handlers, Extract<keyof Handlers, `alerts.${string}`>>;
+  operations: Pick<Handlers, Extract<keyof Handlers, `operations.${string}`>>;
   reports: Pick<Handlers, 'reports.generate'>;
   updates: Pick<Handlers, Extract<keyof Handlers, `updates.${string}`>>;
   artifacts: Artifacts;
@@ -50,6 +51,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...deps.schedules,
     ...deps.audit,
     ...deps.alerts,
+    ...deps.operations,
     ...deps.reports,
     ...deps.updates,
     'servers.list': (input) => servers.list(input),

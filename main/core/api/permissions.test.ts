@@ -18,6 +18,8 @@ const WRITERS = ['owner', 'admin', 'operator'] as const;
 const MANAGERS = ['owner', 'admin'] as const;
 const READERS_OF_ACCOUNTS = ['owner', 'admin', 'auditor'] as const;
 const VAULT_READERS = ['owner', 'admin', 'operator', 'auditor'] as const;
+/** What commands printed (issue 21): viewers see runs, auditors see runs and output. */
+const OUTPUT_READERS = ['owner', 'admin', 'auditor'] as const;
 
 const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> = {
   'servers.list': EVERYONE,
@@ -138,6 +140,12 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'alerts.settings': EVERYONE,
   // Which private addresses Guardian may post to is the installation's to decide, as metadata addresses are.
   'alerts.updateSettings': MANAGERS,
+  // Only owners and admins run ad-hoc commands (issue 21).
+  'operations.run': MANAGERS,
+  'operations.runs': EVERYONE,
+  'operations.get': EVERYONE,
+  'operations.output': OUTPUT_READERS,
+  'operations.cancel': MANAGERS,
 };
 
 /** What a call may aim at: made afresh for every call, so every call finds it as planted. */
@@ -162,6 +170,8 @@ interface Seed {
   spareSlotId: string;
   /** The caller's current TOTP code, for `auth.totpConfirm` (enrolment begun). */
   totpCode: string;
+  /** A finished run of `true` on the seeded server (which has no credential, so its one target failed without a connection). */
+  runId: string;
 }
 
 const GOOD_PASSWORD = 'violet tulips at dawn';
@@ -317,6 +327,14 @@ function inputFor(name: MethodName, seed: Seed): unknown {
       return { id: seed.ruleId };
     case 'alerts.updateSettings':
       return { giveUpAfterMinutes: 60 };
+    case 'operations.run':
+      // The seeded server has no credential linked: its target fails before any connection.
+      return { command: 'true', targets: { serverIds: [seed.serverId] }, timeoutSeconds: 5 };
+    case 'operations.get':
+      return { id: seed.runId };
+    case 'operations.output':
+    case 'operations.cancel':
+      return { id: seed.runId, serverId: seed.serverId };
     default:
       return {};
   }
@@ -330,6 +348,7 @@ function inputFor(name: MethodName, seed: Seed): unknown {
 const FAILS_AFTER_AUTHORIZATION: Partial<Record<MethodName, { code: string; why: string }>> = {
   'auth.setup': { code: 'CONFLICT', why: 'the callers’ accounts exist, and setup is only for the first one' },
   'vault.import': { code: 'VALIDATION_FAILED', why: 'the content is not a vault export (the schema takes any text; the reader refuses it)' },
+  'operations.cancel': { code: 'CONFLICT', why: 'the planted run has ended (it is waited for, so the answer does not depend on timing)' },
 };
 
 /** Codes the router answers with before a handler runs: none may be the expected answer of a permitted call. */
@@ -388,7 +407,7 @@ const insertSession = (core: Core, id: string, userId: string) =>
 type Planting = 'plain' | 'vault' | 'artifact';
 const plantingFor = (name: MethodName): Planting =>
   name === 'jobs.saveArtifact' ? 'artifact' : /^(vault|secrets|alerts)\./.test(name) && name !== 'vault.init' ? 'vault' : 'plain';
-type Stored = Omit<Seed, 'sessionId' | 'jobId' | 'totpCode'> & { finishedJobId: string };
+type Stored = Omit<Seed, 'sessionId' | 'jobId' | 'totpCode' | 'runId'> & { finishedJobId: string };
 const plantings = new Map<Planting, { dir: TempCore; stored: Stored }>();
 
 /**
@@ -503,6 +522,12 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
     await core.router.invoke(principalOf(role), 'auth.totpConfirm', { code: codeFor(secret, Date.now()) }, CALL);
   }
 
+  let runId = '';
+  if (name.startsWith('operations.')) {
+    const run = await core.router.invoke(owner, 'operations.run', inputFor('operations.run', { serverId: source.stored.serverId } as Seed), CALL);
+    runId = (await core.operations.waitFor(run.id)).id;
+  }
+
   let jobId = source.stored.finishedJobId;
   if (planting !== 'artifact') {
     // Last and without a pause after it: the job starts on the next turn of the event loop, so the call finds it still running.
@@ -510,7 +535,7 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
     jobId = job.id;
   }
   const { finishedJobId: _finished, ...stored } = source.stored;
-  return { ...stored, sessionId: principalOf(role).sessionId ?? '', jobId, totpCode };
+  return { ...stored, sessionId: principalOf(role).sessionId ?? '', jobId, totpCode, runId };
 }
 
 /** The tables of the core's database, on either engine. */

@@ -18,3 +18,4 @@ export {
 } from '../health/table.pg';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table.pg';
 export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable } from '../alerts/table.pg';
+export { operationRunsTable, operationTargetsTable } from '../operations/table.pg';

@@ -18,3 +18,4 @@ export {
 } from '../health/table';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table';
 export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable } from '../alerts/table';
+export { operationRunsTable, operationTargetsTable } from '../operations/table';

@@ -74,6 +74,8 @@ const RETENTION_EVERY_MS = 6 * 3_600_000;
 
 export class HealthService {
   readonly registry: CheckRegistry;
+  /** SSH host keys pinned on first use: the one table the ssh checks and operations check a host against. */
+  readonly hostKeys: HostKeyStore;
   /** The checks, maintenance windows, caps and host keys as stored. */
   private readonly checks: CheckConfigStore;
   readonly monitoring: MonitoringSettingsStore;
@@ -95,6 +97,9 @@ export class HealthService {
     this.checks = new CheckConfigStore(deps.data);
     this.monitoring = new MonitoringSettingsStore(deps.settings, deps.monitoring);
     this.limits = new ServerCheckLimits(this.checks, deps.data, clock);
+    this.hostKeys = new HostKeyStore(this.checks, deps.data, clock, (target, error) =>
+      deps.logger.warn({ err: error, target }, 'could not pin an SSH host key; it is pinned again at the next look'),
+    );
     this.registry = new CheckRegistry({ data: deps.data, directory: deps.directory, clock, newId, monitoring: this.monitoring });
     this.store = new ResultStore(deps.data);
     this.incidents = new IncidentStore(this.store, clock, newId);
@@ -129,9 +134,7 @@ export class HealthService {
       monitoring: this.monitoring,
       limits: this.limits,
       recorder: this.recorder,
-      hostKeys: new HostKeyStore(this.checks, deps.data, clock, (target, error) =>
-        deps.logger.warn({ err: error, target }, 'could not pin an SSH host key; it is pinned again at the next look'),
-      ),
+      hostKeys: this.hostKeys,
       credential: (secretId, use) => deps.secrets.use(secretId, use),
       reload: () => this.reload(),
       timers: deps.timers,

@@ -1,0 +1,127 @@
+import { createHash, type Hash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import type { Client } from 'ssh2';
+import type { OutputChunk } from '@shared/api/operations';
+
+/**
+ * Running one command on one host over an open SSH session, and keeping what it prints.
+ *
+ * Without a pty, sshd does not stop a command when its channel closes: the command only learns of
+ * it the next time it writes. So the command runs under a small POSIX sh wrapper, in a session of
+ * its own (setsid), while the wrapper waits for its stdin, the channel, to reach its end: when
+ * Guardian closes the channel (cancel, timeout) or the connection drops, the wrapper stops the
+ * command's whole process group, TERM and then KILL if it is still there five seconds later. stdout and stderr stay
+ * apart (a pty would merge them). Without setsid on the host, only the command's own process is
+ * stopped, not what it started.
+ */
+const WRAPPER = [
+  // A background list's stdin is /dev/null in a shell without job control: the channel is kept as fd 3 for the watcher.
+  'exec 3<&0',
+  'if command -v setsid >/dev/null 2>&1; then setsid sh -c "$1" </dev/null 3<&- & else sh -c "$1" </dev/null 3<&- & fi',
+  'child=$!',
+  // Its output goes nowhere: a process holding the channel's stdout or stderr would keep it open.
+  // It carries the command in its arguments too, so it leaves as soon as the command's process group has.
+  '( cat <&3; kill -TERM -"$child" "$child"; for s in 1 2 3 4 5; do kill -0 -"$child" || kill -0 "$child" || exit 0; sleep 1; done; kill -KILL -"$child" "$child" ) >/dev/null 2>&1 &',
+  'watcher=$!',
+  'exec 3<&-',
+  'wait "$child"; code=$?',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$code"',
+].join('\n');
+
+/** A text quoted for a POSIX shell. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line sent to sshd: the wrapper, with the person's command as its one argument. */
+export function wrapped(command: string): string {
+  return `sh -c ${shellQuote(WRAPPER)} guardian-operation ${shellQuote(command)}`;
+}
+
+/**
+ * What one target printed: every byte hashed in the order it arrived; the text kept up to `cap`
+ * bytes, then one marker chunk saying how much was cut. Chunks on one stream in one millisecond
+ * are joined.
+ */
+export class TargetOutput {
+  readonly chunks: OutputChunk[] = [];
+  bytes = 0;
+  private kept = 0;
+  truncated = false;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+
+  constructor(
+    private readonly cap: number,
+    private readonly now: () => number,
+    /** Each piece as it arrives, for the live events. */
+    private readonly live: (chunk: OutputChunk) => void,
+  ) {}
+
+  add(stream: 'stdout' | 'stderr', data: Buffer): void {
+    this.bytes += data.length;
+    this.hash.update(data);
+    const text = this.decoders[stream].write(data);
+    if (text === '') return;
+    const chunk = { t: this.now(), stream, text };
+    this.live(chunk);
+    if (this.truncated) return;
+    const room = this.cap - this.kept;
+    const size = Buffer.byteLength(text);
+    if (size <= room) return this.keep(chunk, size);
+    // Cut at a character, not inside one.
+    const head = Buffer.from(text)
+      .subarray(0, room)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
+    if (head !== '') this.keep({ ...chunk, text: head }, Buffer.byteLength(head));
+    this.truncated = true;
+  }
+
+  private keep(chunk: OutputChunk, size: number): void {
+    this.kept += size;
+    const last = this.chunks.at(-1);
+    if (last && last.stream === chunk.stream && last.t === chunk.t) last.text += chunk.text;
+    else this.chunks.push(chunk);
+  }
+
+  /** The stored chunks with the marker where they were cut, and the hash of everything printed. */
+  finish(): { output: OutputChunk[]; outputBytes: number; truncated: boolean; sha256: string } {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.decoders[stream].end();
+      if (rest !== '' && !this.truncated) this.keep({ t: this.now(), stream, text: rest }, Buffer.byteLength(rest));
+    }
+    const output = [...this.chunks];
+    if (this.truncated) {
+      output.push({
+        t: this.now(),
+        stream: 'stderr',
+        text: `\n[guardian: output cut here; ${this.bytes - this.kept} more bytes were printed and not stored]\n`,
+      });
+    }
+    return { output, outputBytes: this.bytes, truncated: this.truncated, sha256: this.hash.digest('hex') };
+  }
+}
+
+export interface ExecOutcome {
+  exitCode: number | null;
+  /** The signal that ended the command's wrapper, if one did. */
+  signal: string | null;
+}
+
+/** Runs `command` on `client` (logged in), feeding `output`; resolves when the channel closes. */
+export function execute(client: Client, command: string, output: TargetOutput): Promise<ExecOutcome> {
+  return new Promise((resolve, reject) => {
+    client.exec(wrapped(command), (error, channel) => {
+      if (error) return reject(error);
+      let outcome: ExecOutcome = { exitCode: null, signal: null };
+      channel.on('data', (data: Buffer) => output.add('stdout', data));
+      channel.stderr.on('data', (data: Buffer) => output.add('stderr', data));
+      channel.on('exit', (code: number | null, signal?: string) => {
+        outcome = { exitCode: typeof code === 'number' ? code : null, signal: signal ?? null };
+      });
+      channel.on('close', () => resolve(outcome));
+    });
+  });
+}

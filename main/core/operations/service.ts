@@ -1,0 +1,480 @@
+import { AppError } from '@shared/api/errors';
+import type { Job } from '@shared/api/jobs';
+import {
+  FINAL_TARGET_STATES,
+  OUTPUT_CAP_BYTES,
+  type OperationRunInput,
+  type OperationRunWithTargets,
+  type OperationTarget,
+  type OutputChunk,
+  type TargetSelector,
+  type TargetState,
+} from '@shared/api/operations';
+import type { Server } from '@shared/api/servers';
+import type { SecretValue } from '@shared/api/vault';
+import type { Principal } from '@shared/permissions';
+import { actorName } from '../api/caller';
+import type { AuditEntry } from '../audit/log';
+import type { Clock } from '../clock';
+import type { AsyncDatabase } from '../db/engine';
+import type { EventBus } from '../events/bus';
+import { hostPort, withSshSession, type CheckContext, type CheckResult, type HostKeyStore, type SshLogin } from '../health';
+import type { JobContext, JobService } from '../jobs';
+import type { Logger } from '../logging/logger';
+import type { ServerService } from '../servers';
+import { loadSsh2 } from '../ssh2';
+import type { SecretStore } from '../vault';
+import { execute, TargetOutput } from './exec';
+import { countsOf, OperationStore } from './store';
+
+/**
+ * Ad-hoc commands on many servers (docs/operations.md): a run is a job; each target is one SSH
+ * session with the server's linked vault credential and its pinned host key, at most
+ * `concurrency` at a time and one per host; what each prints goes out live, batched, and is
+ * stored capped, with its hash, when it ends.
+ */
+
+export interface OperationsDeps {
+  data: AsyncDatabase;
+  jobs: JobService;
+  events: EventBus;
+  clock: Clock;
+  newId: () => string;
+  logger: Logger;
+  servers: Pick<ServerService, 'all'>;
+  secrets: Pick<SecretStore, 'list' | 'use'>;
+  hostKeys: HostKeyStore;
+  audit: { append(entries: readonly AuditEntry[]): Promise<unknown> };
+  /** Whether cloud metadata addresses may be connected to (the monitoring setting). */
+  allowMetadata: () => boolean;
+  /** How often live output goes out per run; 100 ms unless a test says. */
+  flushMs?: number;
+}
+
+/** Most text of one target in one live batch; past it the batch says how much it left out (the stored output has it). */
+const LIVE_BATCH_BYTES = 64 * 1024;
+const FLUSH_MS = 100;
+
+/** Whether `server` is one the selector names. */
+export function selects(selector: TargetSelector, server: Pick<Server, 'id' | 'tags' | 'environment'>): boolean {
+  if (selector.serverIds.includes(server.id)) return true;
+  if (selector.tags.length === 0 && selector.environments.length === 0) return false;
+  const tagged = selector.tags.length === 0 || selector.tags.some((tag) => server.tags.includes(tag));
+  const inEnvironment = selector.environments.length === 0 || selector.environments.includes(server.environment);
+  return tagged && inEnvironment;
+}
+
+interface ActiveRun {
+  /** Aborted to cancel the whole run. */
+  controller: AbortController;
+  /** Each target's own cancel. */
+  targets: Map<string, AbortController>;
+  /** Targets someone cancelled, so a queued one is never started. */
+  cancelled: Set<string>;
+  principal: Principal;
+  origin: string;
+}
+
+/** Live output of one run, sent at most every `flushMs`, so a chatty target costs one event per interval, not one per read. */
+class LiveOutput {
+  private pending = new Map<string, { chunks: OutputChunk[]; bytes: number; dropped: number }>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly runId: string,
+    private readonly events: EventBus,
+    private readonly flushMs: number,
+  ) {}
+
+  add(serverId: string, chunk: OutputChunk): void {
+    let entry = this.pending.get(serverId);
+    if (!entry) this.pending.set(serverId, (entry = { chunks: [], bytes: 0, dropped: 0 }));
+    const size = Buffer.byteLength(chunk.text);
+    if (entry.bytes + size > LIVE_BATCH_BYTES) entry.dropped += size;
+    else {
+      entry.bytes += size;
+      const last = entry.chunks.at(-1);
+      if (last && last.stream === chunk.stream) last.text += chunk.text;
+      else entry.chunks.push({ ...chunk });
+    }
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.size === 0) return;
+    const items = [...this.pending].map(([serverId, entry]) => ({
+      serverId,
+      chunks:
+        entry.dropped > 0
+          ? [...entry.chunks, { t: entry.chunks.at(-1)?.t ?? 0, stream: 'stderr' as const, text: `\n[guardian: ${entry.dropped} bytes not shown live]\n` }]
+          : entry.chunks,
+    }));
+    this.pending = new Map();
+    this.events.emit('operation.output', { runId: this.runId, items });
+  }
+}
+
+const SYSTEM: Principal = { kind: 'system', id: 'operations', name: 'operations', role: 'owner' };
+
+export class OperationsService {
+  private readonly store: OperationStore;
+  private readonly active = new Map<string, ActiveRun>();
+
+  constructor(private readonly deps: OperationsDeps) {
+    this.store = new OperationStore(deps.data);
+  }
+
+  /** The servers a selector matches, in name order; refuses a selector that matches none, or names a server that does not exist. */
+  async resolve(selector: TargetSelector): Promise<Server[]> {
+    const all = await this.deps.servers.all({});
+    const missing = selector.serverIds.filter((id) => !all.some((server) => server.id === id));
+    if (missing.length > 0) {
+      throw new AppError('NOT_FOUND', `There is no server ${missing.join(', ')}.`, {
+        hint: 'List servers to see their ids; a deleted server cannot be run on.',
+      });
+    }
+    const matched = all.filter((server) => selects(selector, server));
+    if (matched.length === 0) {
+      throw new AppError('VALIDATION_FAILED', 'The selector matches no server.', {
+        hint: 'Check the tags and environments (servers.facets lists those in use).',
+        issues: [{ path: ['targets'], message: 'Matches no server' }],
+      });
+    }
+    return matched;
+  }
+
+  /** Records the run and its targets in the caller's transaction and starts its job once it commits. */
+  async start(
+    input: Required<OperationRunInput> & { targets: TargetSelector },
+    principal: Principal,
+    origin: string,
+  ): Promise<OperationRunWithTargets & { job: Job }> {
+    const { clock, newId } = this.deps;
+    const servers = await this.resolve(input.targets);
+    const id = newId();
+    const createdBy = actorName(principal);
+    const run: ActiveRun = { controller: new AbortController(), targets: new Map(), cancelled: new Set(), principal, origin };
+    const job = await this.deps.jobs.start(
+      {
+        kind: 'operations.run',
+        title: `Run “${input.command.slice(0, 60)}” on ${servers.length} ${servers.length === 1 ? 'server' : 'servers'}`,
+        total: servers.length,
+        createdBy,
+      },
+      (ctx) => this.execute(id, input, servers, run, ctx),
+    );
+    const targets = servers.map((server) => ({
+      serverId: server.id,
+      serverName: server.name,
+      address: hostPort(server.host, server.port),
+      state: 'queued' as const,
+      message: null,
+    }));
+    const row = {
+      id,
+      jobId: job.id,
+      command: input.command,
+      selector: input.targets,
+      concurrency: input.concurrency,
+      timeoutSeconds: input.timeoutSeconds,
+      status: 'running' as const,
+      createdBy,
+      createdAt: clock.now(),
+      finishedAt: null,
+    };
+    await this.store.createRun(row, targets);
+    await this.deps.audit.append([
+      {
+        actor: principal,
+        origin,
+        action: 'operation.requested',
+        target: `operation:${id}`,
+        outcome: 'ok',
+        correlationId: id,
+        details: { command: input.command, targets: targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })) },
+      },
+    ]);
+    this.active.set(id, run);
+    return { ...(await this.get(id)), job };
+  }
+
+  async get(id: string): Promise<OperationRunWithTargets> {
+    const run = await this.store.getRun(id);
+    if (!run) throw new AppError('NOT_FOUND', `There is no run ${id}.`, { hint: 'List runs (operations.runs) to see their ids.' });
+    const targets = await this.store.targets(id);
+    return { ...run, counts: countsOf(targets), targets };
+  }
+
+  async runs(limit: number) {
+    const rows = await this.store.listRuns(limit);
+    const states = await this.store.statesOf(rows.map((row) => row.id));
+    return rows.map((row) => ({ ...row, counts: countsOf((states.get(row.id) ?? []).map((state) => ({ state }))) }));
+  }
+
+  async output(id: string, serverId: string) {
+    const output = await this.store.output(id, serverId);
+    if (!output) throw new AppError('NOT_FOUND', `Run ${id} has no target ${serverId}.`, { hint: 'operations.get lists a run’s targets.' });
+    return output;
+  }
+
+  /** Cancels a whole run, or one of its targets; CONFLICT when it has already ended. */
+  async cancel(id: string, serverId?: string): Promise<OperationRunWithTargets> {
+    const before = await this.get(id);
+    const run = this.active.get(id);
+    const target = serverId === undefined ? undefined : before.targets.find((each) => each.serverId === serverId);
+    if (serverId !== undefined && !target)
+      throw new AppError('NOT_FOUND', `Run ${id} has no target ${serverId}.`, { hint: 'operations.get lists a run’s targets.' });
+    const ended = !run || before.status !== 'running' || (target !== undefined && FINAL_TARGET_STATES.includes(target.state));
+    if (ended) {
+      throw new AppError('CONFLICT', `${target ? `Target ${target.serverName} of run ${id}` : `Run ${id}`} has already ended.`, {
+        hint: 'Only a queued or running run or target can be cancelled.',
+      });
+    }
+    if (serverId === undefined) run.controller.abort();
+    else {
+      run.cancelled.add(serverId);
+      run.targets.get(serverId)?.abort();
+    }
+    return before;
+  }
+
+  /** Waits for a run to end (for the CLI and tests). */
+  async waitFor(id: string): Promise<OperationRunWithTargets> {
+    const run = await this.get(id);
+    await this.deps.jobs.waitFor(run.jobId);
+    return this.get(id);
+  }
+
+  private async execute(
+    id: string,
+    input: { command: string; concurrency: number; timeoutSeconds: number },
+    servers: Server[],
+    run: ActiveRun,
+    job: JobContext,
+  ) {
+    const live = new LiveOutput(id, this.deps.events, this.deps.flushMs ?? FLUSH_MS);
+    // A cancel through jobs.cancel (or shutdown) is a cancel of the whole run.
+    const onJobAbort = () => run.controller.abort();
+    job.signal.addEventListener('abort', onJobAbort, { once: true });
+    // One connection per host: a host's targets run one after another, hosts side by side.
+    const byHost = new Map<string, Server[]>();
+    for (const server of servers) {
+      const key = server.host.toLowerCase();
+      byHost.set(key, [...(byHost.get(key) ?? []), server]);
+    }
+    const queue = [...byHost.values()];
+    let done = 0;
+    const worker = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (const server of group) {
+          await this.runTarget(id, input, server, run, live);
+          job.progress(++done, servers.length);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(input.concurrency, queue.length) }, worker));
+    } finally {
+      live.flush();
+      job.signal.removeEventListener('abort', onJobAbort);
+      this.active.delete(id);
+    }
+    const cancelled = run.controller.signal.aborted;
+    await this.store.endRun(id, cancelled ? 'cancelled' : 'finished', this.deps.clock.now());
+    const result = await this.get(id);
+    if (cancelled) {
+      await this.deps.audit.append([
+        {
+          actor: run.principal,
+          origin: run.origin,
+          action: 'operation.cancelled',
+          target: `operation:${id}`,
+          outcome: 'ok',
+          correlationId: id,
+          details: { counts: result.counts },
+        },
+      ]);
+    }
+    return { runId: id, counts: result.counts };
+  }
+
+  private announce(runId: string, target: OperationTarget): void {
+    this.deps.events.emit('operation.target', { runId, ...target });
+  }
+
+  private async runTarget(runId: string, input: { command: string; timeoutSeconds: number }, server: Server, run: ActiveRun, live: LiveOutput): Promise<void> {
+    const { clock } = this.deps;
+    const address = hostPort(server.host, server.port);
+    const base = { serverId: server.id, serverName: server.name, address };
+    const output = new TargetOutput(OUTPUT_CAP_BYTES, clock.now, (chunk) => live.add(server.id, chunk));
+    const controller = new AbortController();
+    run.targets.set(server.id, controller);
+    const stop = () => controller.abort();
+    run.controller.signal.addEventListener('abort', stop, { once: true });
+    let startedAt: number | null = null;
+    const setState = async (state: TargetState) => {
+      startedAt ??= clock.now();
+      await this.store.setState(runId, server.id, state, startedAt);
+      this.announce(runId, {
+        ...base,
+        state,
+        exitCode: null,
+        message: null,
+        startedAt,
+        finishedAt: null,
+        durationMs: null,
+        outputBytes: output.bytes,
+        truncated: false,
+        outputSha256: null,
+      });
+    };
+
+    let end: { state: TargetState; exitCode: number | null; message: string | null; mismatch?: { expected: string; actual: string } };
+    try {
+      if (run.controller.signal.aborted || run.cancelled.has(server.id)) {
+        end = { state: 'cancelled', exitCode: null, message: 'cancelled before it started' };
+      } else {
+        await setState('connecting');
+        end = await this.connectAndRun(runId, input, server, output, controller.signal, () => setState('running'));
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error, runId, serverId: server.id }, 'an operation target failed unexpectedly');
+      end = { state: 'failed', exitCode: null, message: 'Guardian failed unexpectedly on this target (see its log)' };
+    } finally {
+      run.controller.signal.removeEventListener('abort', stop);
+      run.targets.delete(server.id);
+    }
+    const finishedAt = clock.now();
+    const printed = output.finish();
+    const ran = startedAt !== null;
+    const target: OperationTarget = {
+      ...base,
+      state: end.state,
+      exitCode: end.exitCode,
+      message: end.message,
+      startedAt,
+      finishedAt,
+      durationMs: startedAt === null ? null : finishedAt - startedAt,
+      outputBytes: printed.outputBytes,
+      truncated: printed.truncated,
+      outputSha256: ran ? printed.sha256 : null,
+    };
+    await this.store.endTarget(runId, server.id, { ...target, finishedAt, output: printed.output });
+    const entries: AuditEntry[] = [
+      {
+        actor: run.principal,
+        origin: run.origin,
+        action: 'operation.target',
+        target: `operation:${runId}/server:${server.id}`,
+        outcome: end.state === 'succeeded' ? 'ok' : end.state.toUpperCase().replace('-', '_'),
+        correlationId: runId,
+        details: {
+          server: server.name,
+          address,
+          state: end.state,
+          exitCode: end.exitCode,
+          message: end.message,
+          outputBytes: printed.outputBytes,
+          outputSha256: target.outputSha256,
+        },
+      },
+    ];
+    if (end.mismatch) {
+      entries.push({
+        actor: SYSTEM,
+        origin: 'system',
+        action: 'operation.hostKeyRefused',
+        target: `server:${server.id}`,
+        outcome: 'HOST_KEY_MISMATCH',
+        correlationId: runId,
+        details: { address, expected: end.mismatch.expected, actual: end.mismatch.actual },
+      });
+    }
+    await this.deps.audit.append(entries);
+    this.announce(runId, target);
+  }
+
+  /** The server's login: its linked password or SSH key from the vault, through SecretStore.use() alone; or why there is none. */
+  private async login(runId: string, server: Server): Promise<SshLogin | string> {
+    const linked = (await this.deps.secrets.list({ serverId: server.id })).filter((secret) => secret.kind === 'password' || secret.kind === 'ssh_key');
+    if (linked.length === 0) return `no password or SSH key in the vault is linked to ${server.name}`;
+    if (linked.length > 1)
+      return `${linked.length} credentials in the vault are linked to ${server.name} (${linked.map((secret) => secret.name).join(', ')}); link one`;
+    const [secret] = linked;
+    if (!secret) return 'no credential';
+    let value: SecretValue;
+    let storedUser: string | null;
+    try {
+      // No principal: the vault's links decide, whoever asked for the run.
+      const used = await this.deps.secrets.use(secret.id, { usedBy: `operation:${runId}`, serverId: server.id, host: server.host, purpose: 'connect' });
+      value = used.value;
+      storedUser = used.username;
+    } catch (error) {
+      if (error instanceof AppError) return `cannot log in to ${server.name}: ${error.message}`;
+      throw error;
+    }
+    const username = server.user ?? storedUser;
+    if (!username) return `no login name for ${server.name}: set the server’s user, or the secret’s`;
+    switch (value.kind) {
+      case 'password':
+        return { username, password: value.password };
+      case 'ssh_key': {
+        const parsed = (await loadSsh2()).utils.parseKey(value.privateKey, value.passphrase);
+        const key = Array.isArray(parsed) ? parsed[0] : parsed;
+        if (!key || key instanceof Error || !key.isPrivateKey()) {
+          return `the SSH key "${secret.name}" cannot be opened: its passphrase is wrong or missing, or it is not a private key`;
+        }
+        return { username, key };
+      }
+      default:
+        return `the secret "${secret.name}" is not a password or an SSH key`;
+    }
+  }
+
+  private async connectAndRun(
+    runId: string,
+    input: { command: string; timeoutSeconds: number },
+    server: Server,
+    output: TargetOutput,
+    signal: AbortSignal,
+    running: () => Promise<void>,
+  ): Promise<{ state: TargetState; exitCode: number | null; message: string | null; mismatch?: { expected: string; actual: string } }> {
+    const login = await this.login(runId, server);
+    if (typeof login === 'string') return { state: 'failed', exitCode: null, message: login };
+    const timeoutMs = input.timeoutSeconds * 1000;
+    const ctx: CheckContext = { signal, timeoutMs, now: this.deps.clock.now, hostKeys: this.deps.hostKeys, allowMetadata: this.deps.allowMetadata() };
+    let started = false;
+    const result: CheckResult = await withSshSession(server.host, server.port, ctx, login, async (session) => {
+      started = true;
+      await running();
+      const outcome = await execute(session.client, input.command, output);
+      return { status: outcome.exitCode === 0 ? 'up' : 'down', latencyMs: null, message: '', data: { ran: true, ...outcome } };
+    });
+    const data = result.data ?? {};
+    if (data.ran === true && !signal.aborted) {
+      const exitCode = typeof data.exitCode === 'number' ? data.exitCode : null;
+      if (exitCode === 0) return { state: 'succeeded', exitCode, message: null };
+      return { state: 'failed', exitCode, message: exitCode === null ? `ended by signal ${String(data.signal ?? 'unknown')}` : `exited with ${exitCode}` };
+    }
+    if (signal.aborted)
+      return {
+        state: 'cancelled',
+        exitCode: null,
+        message: started ? 'cancelled while running; the remote command was stopped' : 'cancelled while connecting',
+      };
+    if (data.code === 'HOST_KEY_MISMATCH') {
+      const expected = String(data.expected);
+      const actual = String(data.actual);
+      return {
+        state: 'failed',
+        exitCode: null,
+        message: `host key changed on ${hostPort(server.host, server.port)}: pinned ${expected}, offered ${actual}; refused`,
+        mismatch: { expected, actual },
+      };
+    }
+    if (result.message.startsWith('no answer from')) return { state: 'timed-out', exitCode: null, message: `timed out after ${input.timeoutSeconds} s` };
+    return { state: 'failed', exitCode: null, message: result.message };
+  }
+}

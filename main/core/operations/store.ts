@@ -1,0 +1,169 @@
+import { sql } from 'drizzle-orm';
+import {
+  OutputChunk,
+  TARGET_STATES,
+  type OperationCounts,
+  type OperationRun,
+  type OperationTarget,
+  type TargetSelector,
+  type TargetState,
+} from '@shared/api/operations';
+import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
+
+/**
+ * The operation_runs and operation_targets tables on either engine (docs/architecture.md §4).
+ * Every query is written once; the output column is read only by `output`.
+ */
+
+const RUN_COLUMNS = sql.raw('id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at');
+const TARGET_COLUMNS = sql.raw(
+  'run_id, server_id, server_name, address, state, exit_code, message, started_at, finished_at, output_bytes, truncated, output_sha256',
+);
+
+type RunRow = Omit<OperationRun, 'counts'>;
+
+const stateOf = (value: string): TargetState => TARGET_STATES.find((state) => state === value) ?? 'failed';
+
+function toRun(row: Row): RunRow {
+  const status = read.text(row, 'status');
+  return {
+    id: read.text(row, 'id'),
+    jobId: read.text(row, 'job_id'),
+    command: read.text(row, 'command'),
+    selector: read.json(row, 'selector') as TargetSelector,
+    concurrency: read.number(row, 'concurrency'),
+    timeoutSeconds: read.number(row, 'timeout_seconds'),
+    status: status === 'finished' || status === 'cancelled' ? status : 'running',
+    createdBy: read.text(row, 'created_by'),
+    createdAt: read.number(row, 'created_at'),
+    finishedAt: read.numberOrNull(row, 'finished_at'),
+  };
+}
+
+function toTarget(row: Row): OperationTarget & { runId: string } {
+  const startedAt = read.numberOrNull(row, 'started_at');
+  const finishedAt = read.numberOrNull(row, 'finished_at');
+  return {
+    runId: read.text(row, 'run_id'),
+    serverId: read.text(row, 'server_id'),
+    serverName: read.text(row, 'server_name'),
+    address: read.text(row, 'address'),
+    state: stateOf(read.text(row, 'state')),
+    exitCode: read.numberOrNull(row, 'exit_code'),
+    message: read.textOrNull(row, 'message'),
+    startedAt,
+    finishedAt,
+    durationMs: startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null,
+    outputBytes: read.number(row, 'output_bytes'),
+    truncated: read.boolean(row, 'truncated'),
+    outputSha256: read.textOrNull(row, 'output_sha256'),
+  };
+}
+
+export function countsOf(targets: readonly Pick<OperationTarget, 'state'>[]): OperationCounts {
+  const counts = Object.fromEntries(TARGET_STATES.map((state) => [state, 0])) as OperationCounts;
+  for (const target of targets) counts[target.state] += 1;
+  return counts;
+}
+
+/** A target's end as stored. */
+export interface TargetEnd {
+  state: TargetState;
+  exitCode: number | null;
+  message: string | null;
+  startedAt: number | null;
+  finishedAt: number;
+  output: OutputChunk[];
+  outputBytes: number;
+  truncated: boolean;
+  outputSha256: string | null;
+}
+
+export class OperationStore {
+  constructor(private readonly db: AsyncDatabase) {}
+
+  async createRun(run: RunRow, targets: readonly Pick<OperationTarget, 'serverId' | 'serverName' | 'address' | 'state' | 'message'>[]): Promise<void> {
+    await this.db.run(sql`
+      INSERT INTO operation_runs (id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at)
+      VALUES (${run.id}, ${run.jobId}, ${run.command}, ${jsonParam(run.selector)}, ${run.concurrency}, ${run.timeoutSeconds}, ${run.status},
+        ${run.createdBy}, ${run.createdAt}, ${run.finishedAt})`);
+    for (const target of targets) {
+      await this.db.run(sql`
+        INSERT INTO operation_targets (run_id, server_id, server_name, address, state, message, output, output_bytes, truncated)
+        VALUES (${run.id}, ${target.serverId}, ${target.serverName}, ${target.address}, ${target.state}, ${target.message}, ${jsonParam([])}, 0, false)`);
+    }
+  }
+
+  getRun(id: string): Promise<RunRow | undefined> {
+    return this.db.get(sql`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = ${id}`, toRun);
+  }
+
+  listRuns(limit: number): Promise<RunRow[]> {
+    return this.db.all(sql`SELECT ${RUN_COLUMNS} FROM operation_runs ORDER BY created_at DESC, id DESC LIMIT ${limit}`, toRun);
+  }
+
+  targets(runId: string): Promise<OperationTarget[]> {
+    return this.db.all(sql`SELECT ${TARGET_COLUMNS} FROM operation_targets WHERE run_id = ${runId} ORDER BY server_name, server_id`, (row) => {
+      const { runId: _run, ...target } = toTarget(row);
+      return target;
+    });
+  }
+
+  /** Each run's targets' states, for the counts of a page of runs. */
+  async statesOf(runIds: readonly string[]): Promise<Map<string, TargetState[]>> {
+    const states = new Map<string, TargetState[]>(runIds.map((id) => [id, []]));
+    if (runIds.length === 0) return states;
+    const rows = await this.db.all(
+      sql`SELECT run_id, state FROM operation_targets WHERE run_id IN (${sql.join(
+        runIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+      (row) => ({ runId: read.text(row, 'run_id'), state: stateOf(read.text(row, 'state')) }),
+    );
+    for (const row of rows) states.get(row.runId)?.push(row.state);
+    return states;
+  }
+
+  async output(runId: string, serverId: string): Promise<{ chunks: OutputChunk[]; outputBytes: number; truncated: boolean } | undefined> {
+    return this.db.get(sql`SELECT output, output_bytes, truncated FROM operation_targets WHERE run_id = ${runId} AND server_id = ${serverId}`, (row) => ({
+      chunks: OutputChunk.array().parse(read.json(row, 'output')),
+      outputBytes: read.number(row, 'output_bytes'),
+      truncated: read.boolean(row, 'truncated'),
+    }));
+  }
+
+  async setState(runId: string, serverId: string, state: TargetState, startedAt: number | null): Promise<void> {
+    await this.db.run(sql`
+      UPDATE operation_targets SET state = ${state}, started_at = coalesce(started_at, ${startedAt})
+      WHERE run_id = ${runId} AND server_id = ${serverId}`);
+  }
+
+  async endTarget(runId: string, serverId: string, end: TargetEnd): Promise<void> {
+    await this.db.run(sql`
+      UPDATE operation_targets SET state = ${end.state}, exit_code = ${end.exitCode}, message = ${end.message}, started_at = ${end.startedAt},
+        finished_at = ${end.finishedAt}, output = ${jsonParam(end.output)}, output_bytes = ${end.outputBytes}, truncated = ${end.truncated},
+        output_sha256 = ${end.outputSha256}
+      WHERE run_id = ${runId} AND server_id = ${serverId}`);
+  }
+
+  async endRun(id: string, status: 'finished' | 'cancelled', at: number): Promise<void> {
+    await this.db.run(sql`UPDATE operation_runs SET status = ${status}, finished_at = ${at} WHERE id = ${id} AND status = 'running'`);
+  }
+
+  /** Runs a previous process left running (a crash or kill -9): their unfinished targets are marked failed. */
+  async interrupt(at: number, stillOwned: (jobId: string) => boolean): Promise<number> {
+    const open = (
+      await this.db.all(sql`SELECT id, job_id FROM operation_runs WHERE status = 'running'`, (row) => ({
+        id: read.text(row, 'id'),
+        jobId: read.text(row, 'job_id'),
+      }))
+    ).filter((run) => !stillOwned(run.jobId));
+    for (const run of open) {
+      await this.db.run(sql`
+        UPDATE operation_targets SET state = 'failed', message = 'Guardian stopped while this target was running', finished_at = ${at}
+        WHERE run_id = ${run.id} AND state IN ('queued', 'connecting', 'running')`);
+      await this.db.run(sql`UPDATE operation_runs SET status = 'finished', finished_at = ${at} WHERE id = ${run.id} AND status = 'running'`);
+    }
+    return open.length;
+  }
+}

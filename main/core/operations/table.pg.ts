@@ -1,0 +1,42 @@
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import type { OutputChunk, TargetSelector } from '@shared/api/operations';
+
+/** Operations for PostgreSQL, the same as table.ts. */
+export const operationRunsTable = pgTable(
+  'operation_runs',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id').notNull(),
+    command: text('command').notNull(),
+    selector: jsonb('selector').$type<TargetSelector>().notNull(),
+    concurrency: integer('concurrency').notNull(),
+    timeoutSeconds: integer('timeout_seconds').notNull(),
+    status: text('status').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    finishedAt: bigint('finished_at', { mode: 'number' }),
+  },
+  (table) => [index('operation_runs_created_at').on(table.createdAt)],
+);
+
+export const operationTargetsTable = pgTable(
+  'operation_targets',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => operationRunsTable.id, { onDelete: 'cascade' }),
+    serverId: text('server_id').notNull(),
+    serverName: text('server_name').notNull(),
+    address: text('address').notNull(),
+    state: text('state').notNull(),
+    exitCode: integer('exit_code'),
+    message: text('message'),
+    startedAt: bigint('started_at', { mode: 'number' }),
+    finishedAt: bigint('finished_at', { mode: 'number' }),
+    output: jsonb('output').$type<OutputChunk[]>().notNull(),
+    outputBytes: bigint('output_bytes', { mode: 'number' }).notNull(),
+    truncated: boolean('truncated').notNull(),
+    outputSha256: text('output_sha256'),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.serverId] })],
+);

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { event, method, queryInt } from './contract';
+import { JobSchema } from './jobs';
+import { Environment, ServerId, Tag } from './servers';
+
+/**
+ * Operations (docs/operations.md): a command run on many servers over SSH, as a job, each
+ * target's state and output followed live and recorded. This slice has ad-hoc commands; runbooks,
+ * file push and the terminal (issue 21) come later.
+ */
+
+export const TARGET_STATES = ['queued', 'connecting', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'skipped'] as const;
+export type TargetState = (typeof TARGET_STATES)[number];
+/** The states a target ends in. */
+export const FINAL_TARGET_STATES: readonly TargetState[] = ['succeeded', 'failed', 'timed-out', 'cancelled', 'skipped'];
+
+/**
+ * Which servers a run acts on: the servers named, and the servers matching the filter (any of the
+ * tags; any of the environments; both given, both must match). At least one of the three.
+ */
+export const TargetSelector = z
+  .strictObject({
+    serverIds: z.array(ServerId).max(10_000, 'At most 10,000 servers').default([]),
+    tags: z.array(Tag).max(32, 'At most 32 tags').default([]),
+    environments: z.array(Environment).max(32, 'At most 32 environments').default([]),
+  })
+  .refine((selector) => selector.serverIds.length + selector.tags.length + selector.environments.length > 0, {
+    message: 'Name at least one server, tag or environment to run on',
+  });
+export type TargetSelector = z.output<typeof TargetSelector>;
+
+/** Most characters in a command: a script belongs in a runbook, not a command line. */
+export const COMMAND_MAX = 16_384;
+
+export const OperationCommand = z
+  .string()
+  .max(COMMAND_MAX, `A command is at most ${COMMAND_MAX} characters`)
+  .refine((command) => command.trim().length > 0, 'Enter a command')
+  .refine((command) => !command.includes('\0'), 'A command cannot hold a NUL character');
+
+export const OperationRunInput = z.strictObject({
+  command: OperationCommand.describe('What each target runs, with its login shell (sh -c).'),
+  targets: TargetSelector,
+  concurrency: z.number().int().min(1, 'At least 1 target at a time').max(200, 'At most 200 targets at a time').default(10),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1, 'A timeout is at least 1 second')
+    .max(86_400, 'A timeout is at most a day (86,400 seconds)')
+    .default(300)
+    .describe('How long each target may take, connecting included.'),
+});
+export type OperationRunInput = z.input<typeof OperationRunInput>;
+
+export const OperationTarget = z.object({
+  serverId: z.string(),
+  serverName: z.string(),
+  /** "host:port" as connected to. */
+  address: z.string(),
+  state: z.enum(TARGET_STATES),
+  exitCode: z.number().int().nullable(),
+  /** Why it failed, timed out or was skipped, in words; null when it succeeded. */
+  message: z.string().nullable(),
+  startedAt: z.number().int().nullable(),
+  finishedAt: z.number().int().nullable(),
+  durationMs: z.number().int().nullable(),
+  /** Bytes the command printed (both streams), stored or not. */
+  outputBytes: z.number().int(),
+  /** Whether the stored output stops short of what was printed (see OUTPUT_CAP_BYTES). */
+  truncated: z.boolean(),
+  /** SHA-256 (hex) of everything printed, in the order it arrived; null until the target ends. */
+  outputSha256: z.string().nullable(),
+});
+export type OperationTarget = z.infer<typeof OperationTarget>;
+
+export const OperationCounts = z.object(Object.fromEntries(TARGET_STATES.map((state) => [state, z.number().int()])) as Record<TargetState, z.ZodNumber>);
+export type OperationCounts = z.infer<typeof OperationCounts>;
+
+export const OperationRun = z.object({
+  id: z.string(),
+  jobId: z.string(),
+  command: z.string(),
+  selector: z.object({ serverIds: z.array(z.string()), tags: z.array(z.string()), environments: z.array(z.string()) }),
+  concurrency: z.number().int(),
+  timeoutSeconds: z.number().int(),
+  /** running until every target has ended, then finished (or cancelled, when someone cancelled the run). */
+  status: z.enum(['running', 'finished', 'cancelled']),
+  createdBy: z.string(),
+  createdAt: z.number().int(),
+  finishedAt: z.number().int().nullable(),
+  counts: OperationCounts,
+});
+export type OperationRun = z.infer<typeof OperationRun>;
+
+export const OperationRunWithTargets = OperationRun.extend({ targets: z.array(OperationTarget) });
+export type OperationRunWithTargets = z.infer<typeof OperationRunWithTargets>;
+
+/** What operations.run answers: the run as it starts, and the job that follows it. */
+export const StartedOperation = OperationRunWithTargets.extend({ job: JobSchema });
+
+export const OUTPUT_STREAMS = ['stdout', 'stderr'] as const;
+/** One piece of output as it arrived: when, on which stream, the text. */
+export const OutputChunk = z.object({ t: z.number().int(), stream: z.enum(OUTPUT_STREAMS), text: z.string() });
+export type OutputChunk = z.infer<typeof OutputChunk>;
+
+/** Most output stored per target; past it a marker says how much was cut (its hash still covers all of it). */
+export const OUTPUT_CAP_BYTES = 256 * 1024;
+
+export const RunId = z.uuid('Not a run id');
+
+export const operationsRun = method({
+  name: 'operations.run',
+  summary:
+    'Run a command on the servers the selector matches, as a job: each target over SSH with the server’s linked vault credential, its host key checked against the pinned one, at most `concurrency` at a time and one connection per host. Follow it with operation.target and operation.output events, or operations.get.',
+  input: OperationRunInput,
+  output: StartedOperation,
+  permission: 'operations:run',
+  audit: { target: (_input, out) => (out ? `operation:${out.id}` : undefined) },
+  http: { method: 'POST', path: '/operations' },
+});
+
+export const operationsRuns = method({
+  name: 'operations.runs',
+  summary: 'Recent runs, newest first, with their counts by state (no output).',
+  input: z.strictObject({ limit: queryInt(1, 500).default(50) }),
+  output: z.object({ items: z.array(OperationRun) }),
+  permission: 'operations:read',
+  audit: false,
+  http: { method: 'GET', path: '/operations' },
+});
+
+export const operationsGet = method({
+  name: 'operations.get',
+  summary: 'One run with each target’s state, exit code, duration and output hash (the output itself is operations.output).',
+  input: z.strictObject({ id: RunId }),
+  output: OperationRunWithTargets,
+  permission: 'operations:read',
+  audit: false,
+  http: { method: 'GET', path: '/operations/:id' },
+});
+
+export const operationsOutput = method({
+  name: 'operations.output',
+  summary: 'What one target of a run printed, stdout and stderr in the order they arrived, as stored (capped, with a marker where it was cut).',
+  input: z.strictObject({ id: RunId, serverId: ServerId }),
+  output: z.object({ chunks: z.array(OutputChunk), outputBytes: z.number().int(), truncated: z.boolean() }),
+  permission: 'operations:output',
+  audit: false,
+  http: { method: 'GET', path: '/operations/:id/output/:serverId' },
+});
+
+export const operationsCancel = method({
+  name: 'operations.cancel',
+  summary:
+    'Stop a run, or one of its targets: queued targets are cancelled, and a running one’s channel is closed, which ends the remote command (it runs under a wrapper that stops it when the channel closes).',
+  input: z.strictObject({ id: RunId, serverId: ServerId.optional().describe('Only this target; the whole run when left out.') }),
+  output: OperationRunWithTargets,
+  permission: 'operations:run',
+  audit: { target: (input) => (input.serverId ? `operation:${input.id}/server:${input.serverId}` : `operation:${input.id}`) },
+  http: { method: 'POST', path: '/operations/:id/cancel' },
+});
+
+export const operationTargetEvent = event({
+  name: 'operation.target',
+  summary: 'A target of a run changed state (queued, connecting, running, and how it ended).',
+  payload: OperationTarget.extend({ runId: z.string() }),
+  permission: 'operations:read',
+});
+
+export const operationOutputEvent = event({
+  name: 'operation.output',
+  summary: 'Output of a run’s targets, batched (at most every 100 ms per run), in the order it arrived.',
+  payload: z.object({ runId: z.string(), items: z.array(z.object({ serverId: z.string(), chunks: z.array(OutputChunk) })) }),
+  permission: 'operations:output',
+});
