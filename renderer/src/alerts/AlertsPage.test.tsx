@@ -356,6 +356,56 @@ describe('AlertsPage', () => {
     ]);
   });
 
+  it('adds an ntfy channel: a public topic needs no token, and the schema’s message lands under Topic', async () => {
+    const client = renderAs('admin', { 'alerts.createChannel': async () => channel({ name: 'phones' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Type'), { target: { value: 'ntfy' } });
+    expect(within(dialog).getByLabelText<HTMLInputElement>('Server').value).toBe('https://ntfy.sh');
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'phones' } });
+    fireEvent.change(within(dialog).getByLabelText('Topic'), { target: { value: 'guardian alerts' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-config-topic-error')).textContent).toBe('A topic of 1 to 64 letters, digits, - and _');
+    fireEvent.change(within(dialog).getByLabelText('Topic'), { target: { value: 'guardian-alerts' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    await waitFor(() => expect(screen.queryByTestId('channel-dialog')).toBeNull());
+    expect(callsOf(client, 'alerts.createChannel')).toEqual([
+      {
+        name: 'phones',
+        type: 'ntfy',
+        config: { serverUrl: 'https://ntfy.sh', topic: 'guardian-alerts', verifyTls: true, timeoutMs: 10_000, maxConcurrent: 2 },
+        enabled: true,
+      },
+    ]);
+  });
+
+  it('adds a Pushover channel with its app token from the vault and the devices one a line', async () => {
+    const client = renderAs('admin', { 'alerts.createChannel': async () => channel({ name: 'pushover' }) });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add channel' }));
+    const dialog = await screen.findByTestId('channel-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Type'), { target: { value: 'pushover' } });
+    await within(dialog).findByRole('option', { name: 'on-call signing key' });
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'pushover' } });
+    fireEvent.change(within(dialog).getByLabelText('App token'), { target: { value: TOKEN_ID } });
+    fireEvent.change(within(dialog).getByLabelText('User or group key'), { target: { value: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG' } });
+    fireEvent.change(within(dialog).getByLabelText('Devices'), { target: { value: 'phone\ntablet' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.createChannel')).toHaveLength(1));
+    expect(callsOf(client, 'alerts.createChannel')[0]).toEqual({
+      name: 'pushover',
+      type: 'pushover',
+      secretId: TOKEN_ID,
+      config: {
+        user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG',
+        devices: ['phone', 'tablet'],
+        apiUrl: 'https://api.pushover.net/1/messages.json',
+        timeoutMs: 10_000,
+        maxConcurrent: 2,
+      },
+      enabled: true,
+    });
+  });
+
   it('rotates a channel’s secret, signing with both until the old one is let go', async () => {
     const client = renderAs('admin', { 'alerts.updateChannel': async () => channel() });
     fireEvent.click(await screen.findByRole('button', { name: 'Edit on-call' }));
