@@ -6,7 +6,7 @@ import { AppError } from '@shared/api/errors';
 import { isFinished, type Job } from '@shared/api/jobs';
 import { IMPORT_FORMATS, type ImportSummary } from '@shared/api/servers';
 import { LOCAL_OWNER } from '@shared/permissions';
-import type { Core } from '@core/app';
+import type { Core, CoreOptions } from '@core/app';
 import { LOG_LEVELS, silentLogger } from '@core/logging/logger';
 import { defaultDataDir, packageInfo } from '@core/paths';
 import { addAuditCommands } from './cli-audit';
@@ -15,6 +15,7 @@ import { addAccountCommands } from './cli-accounts';
 import { addHealthCommands } from './cli-health';
 import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
+import { addOperationCommands } from './cli-operations';
 import { printTable, showJobProgress } from './cli-output';
 import { publicName } from './http/request-guard';
 import type { ServeFlags } from './serve-config';
@@ -44,7 +45,7 @@ function collectPublicNames(value: string, previous: string[] | undefined): stri
 
 const dataDirOption = () => new Option('--data-dir <dir>', 'where Guardian keeps its database and logs').default(defaultDataDir(), 'the per-user data folder');
 
-async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): Promise<T> {
+async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>, overrides: Partial<CoreOptions> = {}): Promise<T> {
   // Loaded when a command needs it, not at start: the whole core is most of the CLI's start-up cost,
   // which --help, --version and a mistyped command should not pay.
   const { createCore } = await import('@core/app');
@@ -55,6 +56,7 @@ async function withCore<T>(dataDir: string, work: (core: Core) => Promise<T>): P
     logger: silentLogger(),
     mode: 'headless',
     database: commandDatabase(dataDir, { cwd: process.cwd(), env: process.env }),
+    ...overrides,
   });
   try {
     return await work(core);
@@ -256,6 +258,7 @@ export function buildProgram(): Command {
   addHealthCommands(program, dataDirOption, withCore);
   addReportCommands(program, dataDirOption, withCore);
   addJobCommands(program, dataDirOption, withCore);
+  addOperationCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
   addDatabaseCommands(program, dataDirOption);
   program.hook('preAction', (_program, action) => useServeConfig(action));

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_OWNER } from '@shared/permissions';
+import { createCore } from '@core/app';
+import { silentLogger } from '@core/logging/logger';
+import { TestSshd } from '@core/testing/sshd';
+import { configuredKeyFile } from '@core/vault/keyfile';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
+
+/**
+ * `guardian run` as a script runs it: the built CLI, on a data dir whose vault is protected by a
+ * key file, against two real sshd on 127.0.0.1. Live output prefixed with each server's name, a
+ * summary table, the exit code, and --json one event per line.
+ */
+
+let web1: TestSshd;
+let web2: TestSshd;
+let dataDir: string;
+let keyFile: string;
+
+beforeAll(async () => {
+  [web1, web2] = await Promise.all([TestSshd.start(), TestSshd.start()]);
+  const key = web1.clientKey();
+  writeFileSync(join(web2.dir, 'authorized_keys'), key.publicKey, { flag: 'a' });
+  dataDir = tempDir('guardian-cli-run-');
+  keyFile = join(tempDir('guardian-cli-run-key-'), 'vault.key');
+  writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
+  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', vaultKeyFile: configuredKeyFile(keyFile) });
+  try {
+    await core.vault.init({ kind: 'keyfile' });
+    const call = (method: string, input: unknown) => core.router.call(LOCAL_OWNER, method, input, { origin: 'cli' });
+    const ids: string[] = [];
+    for (const [name, sshd, environment] of [
+      ['web-1', web1, 'prod'],
+      ['web-2', web2, 'staging'],
+    ] as const) {
+      const made = await call('servers.create', { name, host: '127.0.0.1', port: sshd.port, user: sshd.user, tags: ['web'], environment, monitor: false });
+      if (!made.ok) throw new Error(made.error.message);
+      ids.push((made.value as { id: string }).id);
+    }
+    const secret = await call('secrets.create', { name: 'web key', value: { kind: 'ssh_key', privateKey: key.privateKey }, serverIds: ids });
+    if (!secret.ok) throw new Error(secret.error.message);
+  } finally {
+    await core.close();
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all([web1, web2].map((sshd) => sshd?.dispose()));
+  await cleanUp();
+});
+
+const run = (...args: string[]) => runCli(['run', '--data-dir', dataDir, '--vault-key-file', keyFile, ...args]);
+
+describe('guardian run', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('prints each server’s output under its name and a summary, and exits 1 when a target failed', async () => {
+    // web-2 exits 3: the last field of SSH_CONNECTION is the server's port.
+    const result = await run('--on', 'tag:web', '--', `echo "up on $(whoami)"; echo careful >&2; [ "\${SSH_CONNECTION##* }" != "${web2.port}" ] || exit 3`);
+    expect(result.code, result.stderr).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toContain(`web-1 | up on ${web1.user}`);
+    expect(lines).toContain(`web-2 | up on ${web2.user}`);
+    expect(result.stderr).toContain('web-1 | careful\n');
+    const table = lines.slice(lines.findIndex((line) => line.startsWith('SERVER')));
+    expect(table[0]).toMatch(/^SERVER\s+STATE\s+EXIT\s+DURATION\s+MESSAGE$/);
+    expect(table[1]).toMatch(/^web-1\s+succeeded\s+0\s+\d+\.\d s$/);
+    expect(table[2]).toMatch(/^web-2\s+failed\s+3\s+\d+\.\d s\s+exited with 3$/);
+  });
+
+  it('exits 0 when every target succeeded, selecting by server name and environment', async () => {
+    const result = await run('--on', 'server:web-2', '--on', 'env:prod', '--', 'true');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^web-1\s+succeeded/m);
+    expect(result.stdout).toMatch(/^web-2\s+succeeded/m);
+  });
+
+  it('streams one JSON event per line with --json', async () => {
+    const result = await run('--on', 'server:web-1', '--json', '--', 'echo one; echo two');
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; state?: string; text?: string; status?: string });
+    expect(events[0]?.type).toBe('run');
+    expect(events.filter((event) => event.type === 'target').map((event) => event.state)).toEqual(['connecting', 'running', 'succeeded']);
+    expect(
+      events
+        .filter((event) => event.type === 'output')
+        .map((event) => event.text)
+        .join(''),
+    ).toBe('one\ntwo\n');
+    expect(events.at(-1)).toMatchObject({ type: 'summary', status: 'finished' });
+  });
+
+  it('refuses without a key file, and a server name that does not exist, in words', async () => {
+    const locked = await runCli(['run', '--data-dir', dataDir, '--on', 'tag:web', '--', 'true'], {
+      env: { GUARDIAN_VAULT_KEY_FILE: '', CREDENTIALS_DIRECTORY: '' },
+    });
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('no key file was given');
+    const unknown = await run('--on', 'server:nope', '--', 'true');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('There is no server named "nope"');
+    const bad = await run('--on', 'rack:7', '--', 'true');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"rack:7" is not tag:NAME, env:NAME or server:NAME');
+  });
+});

@@ -1,0 +1,172 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { AppError } from '@shared/api/errors';
+import type { OperationRunWithTargets, OperationTarget, OutputChunk } from '@shared/api/operations';
+import type { Server } from '@shared/api/servers';
+import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core, CoreOptions } from '@core/app';
+import { configuredKeyFile } from '@core/vault/keyfile';
+import { printTable } from './cli-output';
+
+type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>, overrides?: Partial<CoreOptions>) => Promise<T>;
+
+const CLI = { origin: 'cli' };
+
+/** One `--on`: `tag:web`, `env:prod`, `server:NAME`. */
+interface On {
+  kind: 'tag' | 'env' | 'server';
+  value: string;
+}
+
+function collectOn(value: string, previous: On[] | undefined): On[] {
+  const match = /^(tag|env|server):(.+)$/.exec(value.trim());
+  if (!match?.[1] || !match[2]) throw new InvalidArgumentError(`"${value}" is not tag:NAME, env:NAME or server:NAME`);
+  return [...(previous ?? []), { kind: match[1] as On['kind'], value: match[2] }];
+}
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
+  return Number(value);
+}
+
+/** The selector the `--on` options name; a server by name is looked up (case does not matter, as names are unique so). */
+async function selectorOf(core: Core, on: On[]) {
+  const names = on.filter((each) => each.kind === 'server').map((each) => each.value);
+  let serverIds: string[] = [];
+  if (names.length > 0) {
+    const { items } = await core.router.invoke(LOCAL_OWNER, 'servers.list', { limit: 10_000 }, CLI);
+    const byName = new Map(items.map((server: Server) => [server.name.toLowerCase(), server.id]));
+    const missing = names.filter((name) => !byName.has(name.toLowerCase()));
+    if (missing.length > 0)
+      throw new AppError('NOT_FOUND', `There is no server named ${missing.map((name) => `"${name}"`).join(', ')}.`, { hint: 'See "guardian server list".' });
+    serverIds = names.map((name) => byName.get(name.toLowerCase()) ?? '');
+  }
+  return {
+    serverIds,
+    tags: on.filter((each) => each.kind === 'tag').map((each) => each.value),
+    environments: on.filter((each) => each.kind === 'env').map((each) => each.value),
+  };
+}
+
+/** Prints each target's output line by line, prefixed with its server's name; a line still open waits for its end. */
+class Prefixed {
+  private readonly open = new Map<string, string>();
+
+  constructor(private readonly width: number) {}
+
+  write(name: string, chunk: OutputChunk): void {
+    const key = `${name}\0${chunk.stream}`;
+    const lines = ((this.open.get(key) ?? '') + chunk.text).split('\n');
+    this.open.set(key, lines.pop() ?? '');
+    for (const line of lines) this.line(name, chunk.stream, line);
+  }
+
+  /** A target's lines not ended by a newline. */
+  end(name: string): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const key = `${name}\0${stream}`;
+      const rest = this.open.get(key);
+      if (rest) this.line(name, stream, rest);
+      this.open.delete(key);
+    }
+  }
+
+  private line(name: string, stream: 'stdout' | 'stderr', text: string): void {
+    (stream === 'stdout' ? process.stdout : process.stderr).write(`${name.padEnd(this.width)} | ${text}\n`);
+  }
+}
+
+const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * `guardian run --on tag:web -- 'systemctl restart nginx'`: a command on the servers selected,
+ * with the servers' vault credentials (the vault unlocked by its key file), output live, a summary
+ * and exit code 0 only when every target succeeded. Ctrl-C cancels the run, remote commands too.
+ */
+export function addOperationCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
+  program
+    .command('run')
+    .description('Run a command over SSH on the servers selected, each with its vault credential. Exit code 0 only when every target succeeded.')
+    .addOption(dataDirOption())
+    .requiredOption('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more (tags and environments both given: both must match)', collectOn)
+    .option('--concurrency <n>', 'targets at a time (one per host)', positiveInt, 10)
+    .option('--timeout <seconds>', 'how long each target may take, connecting included', positiveInt, 300)
+    .option('--vault-key-file <file>', 'the vault key file that unlocks the credentials; also $GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
+    .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
+    .argument('<command...>', 'the command, after --')
+    .action(async (words: string[], options: { dataDir: string; on: On[]; concurrency: number; timeout: number; vaultKeyFile?: string; json: boolean }) => {
+      // serve's module only when this command runs: it brings the HTTP server with it.
+      const { vaultKeyFileFrom } = await import('./serve');
+      const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
+      if (!keyFile) {
+        throw new AppError('VAULT_LOCKED', 'The vault must be unlocked to log in to servers, and no key file was given.', {
+          hint: 'Pass --vault-key-file (or set GUARDIAN_VAULT_KEY_FILE): the key file guardian serve unlocks the vault with.',
+        });
+      }
+      await withCore(
+        options.dataDir,
+        async (core) => {
+          await core.vault.unlock({ kind: 'keyfile' });
+          const targets = await selectorOf(core, options.on);
+          const started = await core.router.invoke(
+            LOCAL_OWNER,
+            'operations.run',
+            { command: words.join(' '), targets, concurrency: options.concurrency, timeoutSeconds: options.timeout },
+            CLI,
+          );
+          const names = new Map(started.targets.map((target) => [target.serverId, target.serverName]));
+          const print = new Prefixed(Math.max(...started.targets.map((target) => target.serverName.length)));
+          const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+          if (options.json)
+            emit({
+              type: 'run',
+              id: started.id,
+              command: started.command,
+              targets: started.targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
+            });
+          const unsubscribe = core.events.subscribe((name, payload) => {
+            if (name === 'operation.output') {
+              const batch = payload as { runId: string; items: { serverId: string; chunks: OutputChunk[] }[] };
+              if (batch.runId !== started.id) return;
+              for (const item of batch.items) {
+                const serverName = names.get(item.serverId) ?? item.serverId;
+                for (const chunk of item.chunks) {
+                  if (options.json) emit({ type: 'output', serverId: item.serverId, serverName, ...chunk });
+                  else print.write(serverName, chunk);
+                }
+              }
+            } else if (name === 'operation.target') {
+              const target = payload as OperationTarget & { runId: string };
+              if (target.runId !== started.id) return;
+              if (options.json) emit({ type: 'target', ...target });
+              else if (target.finishedAt !== null) print.end(target.serverName);
+            }
+          });
+          const cancel = () => void core.operations.cancel(started.id).catch(() => undefined);
+          process.once('SIGINT', cancel);
+          let finished: OperationRunWithTargets;
+          try {
+            finished = await core.operations.waitFor(started.id);
+          } finally {
+            process.off('SIGINT', cancel);
+            unsubscribe();
+          }
+          if (options.json) emit({ type: 'summary', id: finished.id, status: finished.status, counts: finished.counts, targets: finished.targets });
+          else {
+            process.stdout.write('\n');
+            printTable(
+              ['SERVER', 'STATE', 'EXIT', 'DURATION', 'MESSAGE'],
+              finished.targets.map((target) => [
+                target.serverName,
+                target.state,
+                target.exitCode === null ? '-' : String(target.exitCode),
+                seconds(target.durationMs),
+                target.message ?? '',
+              ]),
+            );
+          }
+          if (finished.targets.some((target) => target.state !== 'succeeded')) process.exitCode = 1;
+        },
+        { vaultKeyFile: configuredKeyFile(keyFile) },
+      );
+    });
+}
