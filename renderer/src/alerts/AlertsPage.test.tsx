@@ -136,6 +136,16 @@ describe('AlertsPage', () => {
     await waitFor(() => expect(callsOf(client, 'alerts.deliveries')).toContainEqual({ limit: 50, channelId: CHANNEL_ID }));
   });
 
+  it('shows older notifications on asking', async () => {
+    const client = renderAs('viewer', {
+      'alerts.deliveries': async (input) => ({ items: [notification()], total: input.limit === 50 ? 120 : 1 }),
+    });
+    expect((await screen.findByText('newest 1 of 120')).className).toBe('page__count');
+    fireEvent.click(screen.getByRole('button', { name: 'Show older' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.deliveries')).toContainEqual({ limit: 100 }));
+    expect(screen.getAllByTestId('delivery-row')).toHaveLength(1);
+  });
+
   it('shows a viewer everything without a control to change it, and never asks the vault', async () => {
     const client = renderAs('viewer');
     const rows = await screen.findAllByTestId('channel-row');
@@ -168,6 +178,7 @@ describe('AlertsPage', () => {
     // An email channel may do without a login, so it is offered; its password is not the operator's to choose.
     fireEvent.change(within(dialog).getByLabelText('Type'), { target: { value: 'email' } });
     expect(within(dialog).getByTestId('channel-form-secret').closest('.field')?.textContent).toContain('only owners and admins choose it');
+    expect(within(dialog).getByLabelText<HTMLSelectElement>('Password').disabled).toBe(true);
   });
 
   it('sends a test and says what the receiver answered', async () => {

@@ -193,6 +193,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
               <select
                 {...control}
                 className="input select"
+                disabled={form.secret?.sends === true && !mayChooseSent}
                 value={secretId}
                 onChange={(event) => {
                   setSecretId(event.target.value);

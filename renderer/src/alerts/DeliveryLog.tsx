@@ -1,3 +1,4 @@
+import { keepPreviousData } from '@tanstack/react-query';
 import { Fragment, useId, useState } from 'react';
 import type { DeliveryAttempt, Notification, NotificationState } from '@shared/api/alerts';
 import { useMethodQuery } from '../api/hooks';
@@ -5,8 +6,10 @@ import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative, plural } from '../ui/format';
 import { LoadingState } from '../ui/PageParts';
 
-/** Notifications shown at once, newest first. */
+/** Notifications shown at first, newest first, and how many more each "Show older" adds. */
 export const DELIVERY_PAGE = 50;
+/** The most the contract lists at once. */
+const DELIVERY_MAX = 500;
 /** The log has no event of its own (a notification is not a settings change): it is read again this often… */
 const IDLE_POLL_MS = 5_000;
 /** …and more often while something is on its way. */
@@ -68,14 +71,20 @@ function Attempts({ notification }: { notification: Notification }) {
 /** Every notification, newest first, with its state and each attempt to deliver it; one channel's alone if picked. */
 export function DeliveryLog() {
   const [channelId, setChannelId] = useState('');
+  const [limit, setLimit] = useState(DELIVERY_PAGE);
   const [expanded, setExpanded] = useState<string | null>(null);
   const filterId = useId();
   const channels = useMethodQuery('alerts.channels', {});
   const rules = useMethodQuery('alerts.rules', {});
   const deliveries = useMethodQuery(
     'alerts.deliveries',
-    { limit: DELIVERY_PAGE, ...(channelId ? { channelId } : {}) },
-    { refetchInterval: (query) => (query.state.data?.items.some(inFlight) ? IN_FLIGHT_POLL_MS : IDLE_POLL_MS) },
+    { limit, ...(channelId ? { channelId } : {}) },
+    {
+      // Asking for older ones keeps the list on screen until they arrive; another channel's starts afresh.
+      placeholderData: (previous, previousQuery) =>
+        previousQuery?.queryKey[1].channelId === (channelId || undefined) ? keepPreviousData(previous) : undefined,
+      refetchInterval: (query) => (query.state.data?.items.some(inFlight) ? IN_FLIGHT_POLL_MS : IDLE_POLL_MS),
+    },
   );
   const channelName = (id: string) => channels.data?.items.find((channel) => channel.id === id)?.name ?? 'a deleted channel';
   const ruleName = (id: string) => rules.data?.items.find((rule) => rule.id === id)?.name ?? 'a deleted rule';
@@ -90,7 +99,10 @@ export function DeliveryLog() {
           id={filterId}
           className="input select alerts-filter"
           value={channelId}
-          onChange={(event) => setChannelId(event.target.value)}
+          onChange={(event) => {
+            setChannelId(event.target.value);
+            setLimit(DELIVERY_PAGE);
+          }}
           data-testid="delivery-channel-filter"
         >
           <option value="">All channels</option>
@@ -102,8 +114,8 @@ export function DeliveryLog() {
         </select>
         {deliveries.data ? (
           <span className="page__count">
-            {deliveries.data.total > DELIVERY_PAGE
-              ? `newest ${DELIVERY_PAGE} of ${deliveries.data.total}`
+            {deliveries.data.total > deliveries.data.items.length
+              ? `newest ${deliveries.data.items.length} of ${deliveries.data.total}`
               : plural(deliveries.data.total, 'notification', 'notifications')}
           </span>
         ) : null}
@@ -182,6 +194,13 @@ export function DeliveryLog() {
           </tbody>
         </table>
       )}
+      {deliveries.data && deliveries.data.total > deliveries.data.items.length && limit < DELIVERY_MAX ? (
+        <div>
+          <button type="button" className="button" disabled={deliveries.isFetching} onClick={() => setLimit(Math.min(DELIVERY_MAX, limit + DELIVERY_PAGE))}>
+            Show older
+          </button>
+        </div>
+      ) : null}
     </>
   );
 }
