@@ -266,6 +266,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     audit,
     allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
   });
+  // After the jobs: a run whose job was marked interrupted above ends with it.
+  const orphanRuns = await operations.recoverInterrupted();
+  if (orphanRuns) logger.warn({ runs: orphanRuns }, 'operation runs left running by a previous stop were ended');
 
   const handlers = createHandlers({
     servers,

@@ -8,7 +8,7 @@ import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
 import type { Core } from '../app';
 import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
-import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
+import { CHEAP_SCRYPT, success, useTempCore, type TestCoreOptions } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
 import { type KeyPair, TestSshd } from '../testing/sshd';
 
@@ -32,6 +32,7 @@ let b: TestSshd;
 let c: TestSshd;
 let key: KeyPair;
 let core: Core;
+let startOptions: TestCoreOptions;
 const ids = { a: '', b: '', c: '' };
 const sent: { name: string; payload: unknown }[] = [];
 const answers: string[] = [];
@@ -98,7 +99,8 @@ beforeAll(async () => {
   // One key logs in to both web servers.
   writeFileSync(join(b.dir, 'authorized_keys'), key.publicKey, { flag: 'a' });
   const logger = createLogger('trace', pino.destination({ dest: dataPaths(env.dataDir).logFile, sync: true, mkdir: true }));
-  core = await env.start({ logger, vaultScryptCost: CHEAP_SCRYPT });
+  startOptions = { logger, vaultScryptCost: CHEAP_SCRYPT };
+  core = await env.start(startOptions);
   core.events.subscribe((name, payload) => sent.push({ name, payload }));
   await call('vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
   const server = (name: string, sshd: TestSshd, tags: string[], environment: string) =>
@@ -250,6 +252,21 @@ describe('operations over real SSH', () => {
     expect(JSON.parse(audit[0]?.details ?? '{}')).toMatchObject({ expected: pinned, actual: offered });
     // The pin stays: a changed key is never pinned over the old one.
     expect(await rowsOf(core).value<string>('SELECT fingerprint FROM host_keys WHERE target = ?', `127.0.0.1:${a.port}`)).toBe(pinned);
+  });
+
+  it('ends a run a stopped Guardian left running once its job is marked interrupted, its unfinished targets failed', async () => {
+    // web-a's key changed above: web-b and db-c (whose password sshd refuses) are the targets.
+    const done = await run('true', { serverIds: [ids.b, ids.c] });
+    // As a kill -9 in the middle leaves it: the run and one target running, the job (interrupted at the next start) unfinished.
+    await rowsOf(core).run("UPDATE operation_runs SET status = 'running', finished_at = NULL WHERE id = ?", done.id);
+    await rowsOf(core).run("UPDATE operation_targets SET state = 'running', finished_at = NULL WHERE run_id = ? AND server_id = ?", done.id, ids.b);
+    await env.stop();
+    core = await env.start(startOptions);
+    core.events.subscribe((name, payload) => sent.push({ name, payload }));
+    const after = await call<OperationRunWithTargets>('operations.get', { id: done.id });
+    expect(after.status).toBe('finished');
+    expect(target(after, ids.c).message).toMatch(/^authentication failed for user root/);
+    expect(target(after, ids.b)).toMatchObject({ state: 'failed', message: 'Guardian stopped while this target was queued or running' });
   });
 
   it('never stores, logs, audits or sends the key’s passphrase or the password', async () => {

@@ -1,5 +1,5 @@
 import { AppError } from '@shared/api/errors';
-import type { Job } from '@shared/api/jobs';
+import { isFinished, type Job } from '@shared/api/jobs';
 import {
   FINAL_TARGET_STATES,
   OUTPUT_CAP_BYTES,
@@ -124,6 +124,22 @@ export class OperationsService {
 
   constructor(private readonly deps: OperationsDeps) {
     this.store = new OperationStore(deps.data);
+  }
+
+  /**
+   * Runs a previous process left running (a crash, kill -9): once their job is marked interrupted
+   * (JobService.recoverInterrupted, first), their unfinished targets are marked failed. A run
+   * whose job another live process still runs is left alone. How many it ended.
+   */
+  async recoverInterrupted(): Promise<number> {
+    let ended = 0;
+    for (const run of await this.store.openRuns()) {
+      const job = await this.deps.jobs.get(run.jobId).catch(() => null);
+      if (job && !isFinished(job)) continue;
+      await this.deps.data.transaction(() => this.store.interrupt(run.id, this.deps.clock.now()));
+      ended += 1;
+    }
+    return ended;
   }
 
   /** The servers a selector matches, in name order; refuses a selector that matches none, or names a server that does not exist. */

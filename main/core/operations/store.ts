@@ -150,20 +150,19 @@ export class OperationStore {
     await this.db.run(sql`UPDATE operation_runs SET status = ${status}, finished_at = ${at} WHERE id = ${id} AND status = 'running'`);
   }
 
-  /** Runs a previous process left running (a crash or kill -9): their unfinished targets are marked failed. */
-  async interrupt(at: number, stillOwned: (jobId: string) => boolean): Promise<number> {
-    const open = (
-      await this.db.all(sql`SELECT id, job_id FROM operation_runs WHERE status = 'running'`, (row) => ({
-        id: read.text(row, 'id'),
-        jobId: read.text(row, 'job_id'),
-      }))
-    ).filter((run) => !stillOwned(run.jobId));
-    for (const run of open) {
-      await this.db.run(sql`
-        UPDATE operation_targets SET state = 'failed', message = 'Guardian stopped while this target was running', finished_at = ${at}
-        WHERE run_id = ${run.id} AND state IN ('queued', 'connecting', 'running')`);
-      await this.db.run(sql`UPDATE operation_runs SET status = 'finished', finished_at = ${at} WHERE id = ${run.id} AND status = 'running'`);
-    }
-    return open.length;
+  /** Runs still marked running, with their jobs. */
+  openRuns(): Promise<{ id: string; jobId: string }[]> {
+    return this.db.all(sql`SELECT id, job_id FROM operation_runs WHERE status = 'running'`, (row) => ({
+      id: read.text(row, 'id'),
+      jobId: read.text(row, 'job_id'),
+    }));
+  }
+
+  /** Ends a run a stopped process left: its unfinished targets failed, saying why. */
+  async interrupt(id: string, at: number): Promise<void> {
+    await this.db.run(sql`
+      UPDATE operation_targets SET state = 'failed', message = 'Guardian stopped while this target was queued or running', finished_at = ${at}
+      WHERE run_id = ${id} AND state IN ('queued', 'connecting', 'running')`);
+    await this.db.run(sql`UPDATE operation_runs SET status = 'finished', finished_at = ${at} WHERE id = ${id} AND status = 'running'`);
   }
 }
