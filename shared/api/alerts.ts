@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from '../alerts/chat';
+import type { ChannelType } from '../alerts';
 import { emailConfig } from '../alerts/email';
 import {
   gotifyConfig,
@@ -52,8 +53,31 @@ const channelView = {
 };
 
 /** A channel, its config by its type (one schema per type, shared/alerts/<type>.ts). */
-export const AlertChannel = z.discriminatedUnion('type', [z.object({ ...channelView, type: z.literal('webhook'), config: webhookConfig })]);
+export const AlertChannel = z.discriminatedUnion('type', [
+  z.object({ ...channelView, type: z.literal('webhook'), config: webhookConfig }),
+  z.object({ ...channelView, type: z.literal('email'), config: emailConfig }),
+  z.object({ ...channelView, type: z.literal('slack'), config: slackConfig }),
+  z.object({ ...channelView, type: z.literal('discord'), config: discordConfig }),
+  z.object({ ...channelView, type: z.literal('teams'), config: teamsConfig }),
+  z.object({ ...channelView, type: z.literal('mattermost'), config: mattermostConfig }),
+  z.object({ ...channelView, type: z.literal('ntfy'), config: ntfyConfig }),
+  z.object({ ...channelView, type: z.literal('gotify'), config: gotifyConfig }),
+  z.object({ ...channelView, type: z.literal('pagerduty'), config: pagerdutyConfig }),
+  z.object({ ...channelView, type: z.literal('pushover'), config: pushoverConfig }),
+  z.object({ ...channelView, type: z.literal('telegram'), config: telegramConfig }),
+  z.object({ ...channelView, type: z.literal('opsgenie'), config: opsgenieConfig }),
+  z.object({ ...channelView, type: z.literal('matrix'), config: matrixConfig }),
+]);
 export type AlertChannel = z.infer<typeof AlertChannel>;
+
+/** Fails to compile when a type in CHANNEL_TYPES has no variant in a union below (a list that a formatter can hide a gap in). */
+type Covers<Covered extends string> = [ChannelType] extends [Covered] ? true : false;
+type MustBeTrue<T extends true> = T;
+export type ChannelUnionsCoverEveryType = [
+  MustBeTrue<Covers<AlertChannel['type']>>,
+  MustBeTrue<Covers<AlertChannelInput['type']>>,
+  MustBeTrue<Covers<Extract<AlertChannelChange, { type: string }>['type']>>,
+];
 
 const SEVERITIES = ['degraded', 'down'] as const;
 

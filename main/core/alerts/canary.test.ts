@@ -13,6 +13,7 @@ import { FakeTime } from '../testing/fake-time';
 import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
 import { makeTestCerts } from '../health/checks/testing/certs';
+import { httpPeer, type HttpPeer } from './testing/http-peer';
 import { smtpPeer, type SmtpPeer } from './testing/smtp';
 import { webhookReceiver, type Receiver } from './testing/receiver';
 
@@ -21,9 +22,11 @@ import { webhookReceiver, type Receiver } from './testing/receiver';
  * is a canary. It is tested, used for a delivery that fails (500), is told to wait (429), fails
  * with the vault locked and ends disabled (410), with logging at its most verbose. An email
  * channel logs in to a real SMTP server with a canary password, is turned away (451), then
- * delivers. Then every row of every table, every byte in the data dir (database, WAL, logs), every
- * event, every audit event and every answer is searched for the secret, its key bytes, the
- * password and their hex and base64 forms (AUTH PLAIN's too). None may appear, on either engine.
+ * delivers. A Slack channel (its webhook URL the secret) and a PagerDuty channel (a routing key)
+ * fail once and deliver. Then every row of every table, every byte in the data dir (database,
+ * WAL, logs), every event, every audit event and every answer is searched for the secret, its key
+ * bytes, the password, the URL's secret path, the routing key and their hex and base64 forms
+ * (AUTH PLAIN's too). None may appear, on either engine.
  */
 
 const env = useTempCore({ prefix: 'guardian-alerts-canary-', lazy: true });
@@ -36,8 +39,15 @@ const secret = `whsec_${key.toString('base64')}`;
 const password = `CANARY-smtp-${randomBytes(12).toString('hex')}`;
 const SMTP_USER = 'guardian@example.net';
 
-/** The secret as written, and its key bytes in clear, hex and base64 (standard and URL-safe); the password likewise. */
+/** A chat webhook URL's secret part, and a paging service's routing key. */
+const hookPath = `CANARY-hook-${randomBytes(12).toString('hex')}`;
+const routingKey = `CANARY-route-${randomBytes(10).toString('hex')}`;
+
+/** Each secret as written; the signing key's bytes in clear, hex and base64 (standard and URL-safe); the others' hex or base64 too. */
 const needles = [
+  { what: 'webhook URL', bytes: Buffer.from(hookPath) },
+  { what: 'routing key', bytes: Buffer.from(routingKey) },
+  { what: 'routing key (base64)', bytes: Buffer.from(Buffer.from(routingKey).toString('base64').slice(0, 24)) },
   { what: 'password', bytes: Buffer.from(password) },
   { what: 'password (hex)', bytes: Buffer.from(Buffer.from(password).toString('hex')) },
   { what: 'password (base64)', bytes: Buffer.from(Buffer.from(password).toString('base64').slice(0, 24)) },
@@ -78,10 +88,12 @@ async function dump(core: Core): Promise<{ where: string; bytes: Buffer }[]> {
 
 let receiver: Receiver | undefined;
 let peer: SmtpPeer | undefined;
+let service: HttpPeer | undefined;
 const certs = makeTestCerts();
 afterEach(async () => {
   await receiver?.close();
   await peer?.close();
+  await service?.close();
 });
 afterAll(() => certs.dispose());
 
@@ -186,6 +198,42 @@ describe('alert channels and vault secrets', () => {
       [true, true],
       [true, true],
     ]);
+
+    // A Slack channel whose URL is the secret, and PagerDuty with a routing key: refused once (a 404, a 500), then delivered.
+    service = await httpPeer();
+    const hook = await answer<{ id: string }>('secrets.create', {
+      name: 'slack hook',
+      value: { kind: 'api_token', token: `${service.origin}/services/${hookPath}` },
+    });
+    const slack = await answer<AlertChannel>('alerts.createChannel', { name: 'slack', type: 'slack', secretId: hook.id });
+    const routing = await answer<{ id: string }>('secrets.create', { name: 'pagerduty key', value: { kind: 'api_token', token: routingKey } });
+    const pagerduty = await answer<AlertChannel>('alerts.createChannel', {
+      name: 'pagerduty',
+      type: 'pagerduty',
+      config: { eventsUrl: `${service.origin}/v2/enqueue` },
+      secretId: routing.id,
+    });
+    service.script({ status: 404, body: 'no_service' }, { status: 500, body: 'oops' });
+    for (const id of [slack.id, pagerduty.id]) expect(await answer<{ delivered: boolean }>('alerts.testChannel', { id })).toMatchObject({ delivered: false });
+    await answer('alerts.createRule', { name: 'chat all', channelIds: [slack.id, pagerduty.id] });
+    await core.health.recorder.record([
+      {
+        checkId: check.id,
+        serverId: server.id,
+        result: { status: 'down', latencyMs: null, message: 'refused again' },
+        attempts: 1,
+        dueAt: time.now(),
+        startedAt: time.now(),
+        finishedAt: time.now(),
+        lagMs: 0,
+      },
+    ]);
+    expect(await core.alerts.worker.runOnce()).toBeGreaterThanOrEqual(2);
+    // Both were really used: the service saw the URL's path and the routing key.
+    expect(service.requests.map((r) => r.path)).toContain(`/services/${hookPath}`);
+    expect(service.requests.some((r) => r.body.includes(routingKey))).toBe(true);
+    await answer('alerts.deliveries', {});
+    await answer('alerts.channels', {});
     await answer('audit.list', { limit: 500 });
 
     // The search finds what it looks for (a control, not a file).

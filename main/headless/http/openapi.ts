@@ -47,9 +47,33 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return tidy(json) as JsonSchema;
 }
 
+/** The object schemas an input may be: itself, or each branch of a union (anyOf, oneOf), nested unions flattened. */
+function branchesOf(schema: JsonSchema): JsonSchema[] {
+  const union: unknown = schema.anyOf ?? schema.oneOf;
+  return Array.isArray(union) ? union.filter(isObject).flatMap(branchesOf) : [schema];
+}
+
+/** `schema` without the path parameters among its properties: in each branch of a union. */
+function withoutParams(schema: JsonSchema, params: readonly string[]): JsonSchema {
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const union: unknown = schema[key];
+    if (Array.isArray(union)) return { ...schema, [key]: union.map((branch) => (isObject(branch) ? withoutParams(branch, params) : branch)) };
+  }
+  const properties = { ...((schema.properties ?? {}) as Record<string, unknown>) };
+  for (const name of params) delete properties[name];
+  const required = ((schema.required ?? []) as string[]).filter((name) => !params.includes(name));
+  return { ...schema, properties, required };
+}
+
 function parameters(def: MethodDef, input: JsonSchema): unknown[] {
   const params = pathParams(def.http.path);
-  const properties = (input.properties ?? {}) as Record<string, JsonSchema>;
+  // A union's branches all carry the path parameter (an input such as alerts.updateChannel's): the first one's schema describes it.
+  const properties = Object.assign(
+    {},
+    ...branchesOf(input)
+      .map((branch) => branch.properties ?? {})
+      .reverse(),
+  ) as Record<string, JsonSchema>;
   const required = new Set((input.required ?? []) as string[]);
   const list: unknown[] = params.map((name) => ({
     name,
@@ -74,13 +98,9 @@ function parameters(def: MethodDef, input: JsonSchema): unknown[] {
 
 function requestBody(def: MethodDef, input: JsonSchema): unknown {
   if (def.http.method === 'GET' || def.http.method === 'DELETE') return undefined;
-  const params = pathParams(def.http.path);
-  const properties = { ...((input.properties ?? {}) as Record<string, unknown>) };
-  for (const name of params) delete properties[name];
-  const required = ((input.required ?? []) as string[]).filter((name) => !params.includes(name));
   return {
     required: true,
-    content: { 'application/json': { schema: { ...input, properties, required } } },
+    content: { 'application/json': { schema: withoutParams(input, pathParams(def.http.path)) } },
   };
 }
 
