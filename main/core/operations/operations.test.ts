@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OperationRunWithTargets, OutputChunk } from '@shared/api/operations';
+import { OUTPUT_CAP_BYTES, type OperationRunWithTargets, type OutputChunk } from '@shared/api/operations';
 import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
 import type { Core } from '../app';
 import { createLogger } from '../logging/logger';
@@ -168,6 +168,27 @@ describe('operations over real SSH', () => {
     expect(target(result, ids.a).state).toBe('succeeded');
     // This sshd takes keys only: the password the vault holds for db-c is sent, and refused.
     expect(target(result, ids.c)).toMatchObject({ state: 'failed', exitCode: null, message: `authentication failed for user root on 127.0.0.1:${c.port}` });
+  });
+
+  it('stores at most 256 KiB of a target’s output with a marker where it was cut, hashes all of it, and sends it live in bounded batches', async () => {
+    const printedBytes = 600_000;
+    const result = await run(`head -c ${printedBytes} /dev/zero | tr '\\0' x`, { serverIds: [ids.a] });
+    const stored = await output(result.id, ids.a);
+    expect(target(result, ids.a)).toMatchObject({ state: 'succeeded', outputBytes: printedBytes, truncated: true });
+    expect(stored).toMatchObject({ outputBytes: printedBytes, truncated: true });
+    const kept = text(stored.chunks.slice(0, -1));
+    expect(kept).toBe('x'.repeat(OUTPUT_CAP_BYTES));
+    expect(stored.chunks.at(-1)).toMatchObject({
+      stream: 'stderr',
+      text: `\n[guardian: output cut here; ${printedBytes - OUTPUT_CAP_BYTES} more bytes were printed and not stored]\n`,
+    });
+    expect(target(result, ids.a).outputSha256).toBe(createHash('sha256').update('x'.repeat(printedBytes)).digest('hex'));
+    const batches = sent.filter(({ name, payload }) => name === 'operation.output' && (payload as { runId: string }).runId === result.id);
+    for (const { payload } of batches) {
+      for (const item of (payload as { items: { chunks: OutputChunk[] }[] }).items) {
+        expect(Buffer.byteLength(text(item.chunks).replace(/\n\[guardian: \d+ bytes not shown live\]\n$/, ''))).toBeLessThanOrEqual(64 * 1024);
+      }
+    }
   });
 
   it('refuses a selector that matches nothing, and inputs out of bounds, with clear errors', async () => {
