@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertChannel, Notification } from '@shared/api/alerts';
+import { CHANNEL_TYPES } from '@shared/alerts';
+import { AlertChannel, type Notification } from '@shared/api/alerts';
 import type { Check } from '@shared/api/checks';
 import type { Incident } from '@shared/api/incidents';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { FakeTime } from '../testing/fake-time';
 import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
+import { rowsOf } from '../testing/rows';
 import { httpPeer, type HttpPeer } from './testing/http-peer';
 
 /**
@@ -213,5 +215,51 @@ describe('messaging channels', () => {
       secretId: secret.id,
     });
     expect(eu.config).toMatchObject({ apiUrl: 'https://api.eu.opsgenie.com' });
+  });
+
+  it('lists a channel of every type as the contract describes it, a webhook stored before types had configs of their own included', async () => {
+    const core = await start();
+    const token = async (name: string) =>
+      (await call<{ id: string }>(core, 'secrets.create', { name, value: { kind: 'api_token', token: `${peer.origin}/x/${name}` } })).id;
+    const password = (await call<{ id: string }>(core, 'secrets.create', { name: 'smtp', value: { kind: 'password', password: 'p4ss-word-smtp' } })).id;
+    const signing = (
+      await call<{ id: string }>(core, 'secrets.create', {
+        name: 'sign',
+        value: { kind: 'api_token', token: `whsec_${Buffer.alloc(32, 7).toString('base64')}` },
+      })
+    ).id;
+    const inputs: Record<string, Record<string, unknown>> = {
+      webhook: { config: { url: `${peer.origin}/hook` }, secretId: signing },
+      email: { config: { host: '127.0.0.1', username: 'u', from: 'a@example.net', to: ['b@example.net'] }, secretId: password },
+      slack: { secretId: await token('slack') },
+      discord: { secretId: await token('discord') },
+      teams: { secretId: await token('teams') },
+      mattermost: { secretId: await token('mattermost') },
+      ntfy: { config: { serverUrl: peer.origin, topic: 't' } },
+      gotify: { config: { serverUrl: peer.origin }, secretId: await token('gotify') },
+      pagerduty: { secretId: await token('pagerduty') },
+      pushover: { config: { user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG' }, secretId: await token('pushover') },
+      telegram: { config: { chatId: '42' }, secretId: await token('telegram') },
+      opsgenie: { secretId: await token('opsgenie') },
+      matrix: { config: { homeserverUrl: peer.origin, roomId: '!r:example.net' }, secretId: await token('matrix') },
+    };
+    expect(Object.keys(inputs).sort()).toEqual([...CHANNEL_TYPES].sort());
+    for (const [type, input] of Object.entries(inputs)) await call(core, 'alerts.createChannel', { name: type, type, ...input });
+    // A webhook row as the first slice wrote it: its config holds only what was given.
+    await rowsOf(core).run(
+      `INSERT INTO alert_channels (id, name, type, config, secret_id, previous_secret_id, enabled, disabled_reason, created_at, created_by, updated_at)
+       VALUES ('00000000-0000-4000-8000-0000000000aa', 'old hook', 'webhook', '{"url":"https://hooks.example.net/old"}', ?, NULL, TRUE, NULL, 1, 'someone', 1)`,
+      signing,
+    );
+    const { items } = await call<{ items: unknown[] }>(core, 'alerts.channels', {});
+    const parsed = AlertChannel.array().safeParse(items);
+    expect(parsed.success).toBe(true);
+    expect(new Set(parsed.data?.map((c) => c.type))).toEqual(new Set(CHANNEL_TYPES));
+    expect(parsed.data?.find((c) => c.name === 'old hook')).toMatchObject({
+      type: 'webhook',
+      config: { url: 'https://hooks.example.net/old', timeoutMs: 10_000, maxConcurrent: 4, verifyTls: true },
+    });
+    // No secret value in the listing: the URLs and tokens stay in the vault.
+    expect(JSON.stringify(items)).not.toContain('/x/');
   });
 });

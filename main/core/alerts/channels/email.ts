@@ -17,6 +17,9 @@ import { describeNetworkError } from './http';
  * nodemailer's AUTH, over TLS: a config without TLS cannot have a login.
  */
 
+/** The longest one message may take, whatever the timeouts: under the worker's claim (CLAIM_MS, 2 minutes). */
+const MAX_SEND_MS = 90_000;
+
 /** What an SMTP server's words are cut to in the log: enough to tell why, never a whole transcript. */
 const MAX_REPLY = 200;
 
@@ -180,8 +183,9 @@ export const emailChannel: AlertChannelType<EmailConfig> = {
           },
         }),
         new Promise<never>((_resolve, reject) => {
-          // Each step has its timeout; this bounds a server that answers every step slowly.
-          timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), config.timeoutMs * 3);
+          // Each step has its timeout; this bounds a server that answers every step slowly, and stays
+          // under the worker's 2-minute claim, so a slow send is never sent a second time meanwhile.
+          timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), Math.min(config.timeoutMs * 3, MAX_SEND_MS));
         }),
       ])) as { response?: string };
       const code = Number(/^(\d{3})/.exec(sent.response ?? '')?.[1] ?? 250);
