@@ -5,6 +5,7 @@ import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { makeTestCerts, type TestCerts } from '../health/checks/testing/certs';
 import { FakeTime } from '../testing/fake-time';
+import { freePort } from '../testing/free-port';
 import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
 import { ed25519Key } from '../testing/ssh-keys';
 import { parseMail, smtpPeer, type SmtpPeer } from './testing/smtp';
@@ -189,6 +190,17 @@ describe('the email channel', () => {
     expect(await refused(core, 'alerts.updateChannel', { id: channel.id, type: 'email', config: mailConfig({ security: 'none' }) })).toMatchObject({
       code: 'VALIDATION_FAILED',
     });
+  });
+
+  it('retries a mail server that is not there, saying so', async () => {
+    const core = await start();
+    const port = await freePort();
+    await emailChannel(core, { port });
+    await incident(core, 'web-4', 'refused');
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    const [notification] = await deliveries(core);
+    expect(notification).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(notification?.log[0]).toMatchObject({ outcome: 'retry', statusCode: null, error: `127.0.0.1:${port} refused the connection` });
   });
 
   it('sends without a login when none is set, and the test says it worked', async () => {

@@ -107,7 +107,9 @@ function failure(error: unknown, config: EmailConfig, secrets: readonly string[]
       permanent,
     };
   }
-  const network = (error as NodeJS.ErrnoException).code === 'ETIMEDOUT' || smtp.code === 'ETIMEDOUT' ? { code: 'ETIMEDOUT' } : error;
+  // nodemailer wraps a socket's failure as ESOCKET or ECONNECTION; the system's code (ECONNREFUSED, …) is in its words.
+  const system = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.exec(cause)?.[1];
+  const network = smtp.code === 'ETIMEDOUT' ? { code: 'ETIMEDOUT' } : system ? { code: system } : error;
   return { statusCode: null, error: describeNetworkError(network, where, config.host, config.timeoutMs), latencyMs, retryAfterMs: null };
 }
 
