@@ -47,9 +47,9 @@ export function keygenFingerprint(publicFile: string): string {
   return fingerprint;
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     socket.setTimeout(500);
     const done = (ok: boolean) => {
       socket.destroy();
@@ -71,12 +71,14 @@ export class TestSshd {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    /** The loopback address it listens on (127.0.0.1 unless asked): several hosts on one machine. */
+    readonly address: string,
   ) {}
 
-  /** Starts an sshd with a new host key on a free port. */
-  static async start(): Promise<TestSshd> {
+  /** Starts an sshd with a new host key on a free port, on `address` (any of 127.0.0.0/8; 127.0.0.1 by default). */
+  static async start(options: { address?: string } = {}): Promise<TestSshd> {
     ensureSshd();
-    const sshd = new TestSshd(mkdtempSync(join(tmpdir(), 'guardian-sshd-')), await freePort());
+    const sshd = new TestSshd(mkdtempSync(join(tmpdir(), 'guardian-sshd-')), await freePort(), options.address ?? '127.0.0.1');
     try {
       sshd.writeConfig();
       sshd.newHostKey();
@@ -149,7 +151,7 @@ export class TestSshd {
   private writeConfig(): void {
     const config = [
       `Port ${this.port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${this.address}`,
       `HostKey ${join(this.dir, 'host_ed25519_key')}`,
       `PidFile ${join(this.dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${this.authorizedKeys}`,
@@ -184,11 +186,11 @@ export class TestSshd {
         this.child = null;
         throw new Error(`sshd exited (${child.exitCode ?? child.signalCode}): ${this.log.trim()}`);
       }
-      if (await accepts(this.port)) return;
+      if (await accepts(this.address, this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await this.stop();
-    throw new Error(`sshd did not listen on 127.0.0.1:${this.port} within 10 s: ${this.log.trim()}`);
+    throw new Error(`sshd did not listen on ${this.address}:${this.port} within 10 s: ${this.log.trim()}`);
   }
 
   private async stop(): Promise<void> {
