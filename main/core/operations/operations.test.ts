@@ -30,10 +30,12 @@ const PASSWORD_CANARY = `CANARY-pw-${createHash('sha256').update(String(Math.ran
 let a: TestSshd;
 let b: TestSshd;
 let c: TestSshd;
+/** On a loopback address of its own: another host. */
+let d: TestSshd;
 let key: KeyPair;
 let core: Core;
 let startOptions: TestCoreOptions;
-const ids = { a: '', b: '', c: '' };
+const ids = { a: '', b: '', c: '', d: '' };
 const sent: { name: string; payload: unknown }[] = [];
 const answers: string[] = [];
 
@@ -94,10 +96,10 @@ async function printed(runId: string, serverId: string, what: string): Promise<v
 }
 
 beforeAll(async () => {
-  [a, b, c] = await Promise.all([TestSshd.start(), TestSshd.start(), TestSshd.start()]);
+  [a, b, c, d] = await Promise.all([TestSshd.start(), TestSshd.start(), TestSshd.start(), TestSshd.start({ address: '127.0.0.2' })]);
   key = a.clientKey({ passphrase: KEY_CANARY });
   // One key logs in to both web servers.
-  writeFileSync(join(b.dir, 'authorized_keys'), key.publicKey, { flag: 'a' });
+  for (const other of [b, d]) writeFileSync(join(other.dir, 'authorized_keys'), key.publicKey, { flag: 'a' });
   const logger = createLogger('trace', pino.destination({ dest: dataPaths(env.dataDir).logFile, sync: true, mkdir: true }));
   startOptions = { logger, vaultScryptCost: CHEAP_SCRYPT };
   core = await env.start(startOptions);
@@ -108,12 +110,27 @@ beforeAll(async () => {
   ids.a = (await server('web-a', a, ['web'], 'prod')).id;
   ids.b = (await server('web-b', b, ['web'], 'staging')).id;
   ids.c = (await server('db-c', c, ['db'], 'prod')).id;
-  await call('secrets.create', { name: 'web key', value: { kind: 'ssh_key', privateKey: key.privateKey, passphrase: KEY_CANARY }, serverIds: [ids.a, ids.b] });
+  ids.d = (
+    await call<{ id: string }>('servers.create', {
+      name: 'other-d',
+      host: d.address,
+      port: d.port,
+      user: d.user,
+      tags: ['other'],
+      environment: 'test',
+      monitor: false,
+    })
+  ).id;
+  await call('secrets.create', {
+    name: 'web key',
+    value: { kind: 'ssh_key', privateKey: key.privateKey, passphrase: KEY_CANARY },
+    serverIds: [ids.a, ids.b, ids.d],
+  });
   await call('secrets.create', { name: 'db password', value: { kind: 'password', password: PASSWORD_CANARY }, serverIds: [ids.c], username: 'root' });
 }, 300_000);
 
 afterAll(async () => {
-  await Promise.all([a, b, c].map((sshd) => sshd?.dispose()));
+  await Promise.all([a, b, c, d].map((sshd) => sshd?.dispose()));
 });
 
 describe('operations over real SSH', () => {
@@ -189,6 +206,30 @@ describe('operations over real SSH', () => {
         expect(Buffer.byteLength(text(item.chunks).replace(/\n\[guardian: \d+ bytes not shown live\]\n$/, ''))).toBeLessThanOrEqual(64 * 1024);
       }
     }
+  });
+
+  it('runs targets on different hosts side by side, and one connection at a time on a host', async () => {
+    // Each target prints when it began and ended running, by this machine's clock (the hosts are this machine).
+    const command = 'date +%s%N; sleep 1; date +%s%N';
+    const spans = async (serverIds: string[]) => {
+      const result = await run(command, { serverIds }, { concurrency: 10 });
+      return Promise.all(
+        serverIds.map(async (serverId) => {
+          expect(target(result, serverId).state).toBe('succeeded');
+          const [from = 0, to = 0] = text((await output(result.id, serverId)).chunks, 'stdout')
+            .trim()
+            .split('\n')
+            .map(Number);
+          return { from: from / 1e6, to: to / 1e6 };
+        }),
+      );
+    };
+    const [onB, onD] = await spans([ids.b, ids.d]);
+    // 127.0.0.1 and 127.0.0.2: both running at once.
+    expect(onB && onD && onB.from < onD.to && onD.from < onB.to).toBe(true);
+    const [first, second] = await spans([ids.a, ids.b]);
+    // web-a and web-b are both 127.0.0.1: one after the other, whatever the concurrency.
+    expect(first && second && (first.to <= second.from || second.to <= first.from)).toBe(true);
   });
 
   it('refuses a selector that matches nothing, and inputs out of bounds, with clear errors', async () => {
