@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
 import { CHEAP_SCRYPT, success, useTempCore, type TestCoreOptions } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
+import { freePort } from '../testing/free-port';
 import { type KeyPair, TestSshd } from '../testing/sshd';
 
 /**
@@ -230,6 +231,35 @@ describe('operations over real SSH', () => {
     const [first, second] = await spans([ids.a, ids.b]);
     // web-a and web-b are both 127.0.0.1: one after the other, whatever the concurrency.
     expect(first && second && (first.to <= second.from || second.to <= first.from)).toBe(true);
+  });
+
+  it('says in words when a host refuses the connection, and when a server has no credential linked', async () => {
+    const closed = await freePort();
+    const gone = await call<{ id: string }>('servers.create', {
+      name: 'gone-e',
+      host: '127.0.0.1',
+      port: closed,
+      user: 'root',
+      tags: ['gone'],
+      monitor: false,
+    });
+    const bare = await call<{ id: string }>('servers.create', {
+      name: 'bare-f',
+      host: '127.0.0.1',
+      port: closed,
+      user: 'root',
+      tags: ['gone'],
+      monitor: false,
+    });
+    const [secret] = (await call<{ items: { id: string; serverIds: string[] }[] }>('secrets.list', { q: 'web key' })).items;
+    await call('secrets.update', { id: secret?.id, serverIds: [...(secret?.serverIds ?? []), gone.id] });
+    const result = await run('true', { tags: ['gone'] });
+    expect(target(result, gone.id)).toMatchObject({ state: 'failed', message: `connection refused on 127.0.0.1:${closed}` });
+    expect(target(result, bare.id)).toMatchObject({
+      state: 'failed',
+      message: 'no password or SSH key in the vault is linked to bare-f',
+      startedAt: expect.any(Number) as number,
+    });
   });
 
   it('refuses a selector that matches nothing, and inputs out of bounds, with clear errors', async () => {
