@@ -13,8 +13,11 @@ test.describe.configure({ mode: 'serial' });
 const PASSPHRASE = 'a vault passphrase for the alerts flow';
 /** A Standard Webhooks signing secret, as docs/alerts.md says to make one. */
 const SIGNING_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+/** The secret part of a chat webhook's URL, which the page must never show. */
+const CHAT_PATH = randomBytes(12).toString('hex');
 
 interface Received {
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -51,7 +54,7 @@ test.beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.writeHead(204).end();
     });
   });
@@ -77,6 +80,11 @@ test('a down server reaches a signed webhook, set up from the Alerts page', asyn
   await api('POST', 'vault/init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
   await api('POST', 'secrets', { name: 'receiver signing key', value: { kind: 'api_token', token: SIGNING_SECRET } });
   await api('POST', 'secrets', { name: 'db root', value: { kind: 'password', password: 'not a signing secret' } });
+  // A chat service's webhook URL is itself the secret: here one on the same receiver.
+  await api('POST', 'secrets', {
+    name: 'chat webhook url',
+    value: { kind: 'api_token', token: `http://127.0.0.1:${receiverPort}/chat/T000/B000/${CHAT_PATH}` },
+  });
 
   await page.goto(`${guardian.url}#/alerts`);
   await expect(page.getByRole('heading', { name: 'Alerts', exact: true })).toBeVisible();
@@ -111,6 +119,22 @@ test('a down server reaches a signed webhook, set up from the Alerts page', asyn
   const test = received.find((request) => request.body.includes('"alert.test"'));
   expect(test, 'the receiver got the test').toBeDefined();
   expect(signedBySecret(test as Received)).toBe(true);
+
+  // Another type, chosen first: its URL is a vault secret, never a field and never listed.
+  await page.getByRole('button', { name: 'Add channel' }).click();
+  await dialog.getByLabel('Type').selectOption({ label: 'Slack' });
+  await expect(dialog.getByLabel('URL', { exact: true })).toHaveCount(0);
+  await dialog.getByLabel('Name').fill('team chat');
+  await dialog.getByLabel('Webhook URL').selectOption({ label: 'chat webhook url' });
+  await dialog.getByRole('button', { name: 'Add channel' }).click();
+  await expect(dialog).toBeHidden();
+  const chat = page.getByTestId('channel-row').filter({ hasText: 'team chat' });
+  await expect(chat).toContainText('Slack');
+  await chat.getByRole('button', { name: 'Send test to team chat' }).click();
+  await expect(chat.locator('xpath=following-sibling::tr[1]')).toContainText('Delivered');
+  const slackTest = received.find((request) => request.path.endsWith(CHAT_PATH));
+  expect(slackTest, 'the chat URL got the test').toBeDefined();
+  expect(JSON.parse((slackTest as Received).body)).toHaveProperty('blocks');
 
   await page.getByRole('button', { name: 'Add rule' }).click();
   const rule = page.getByTestId('rule-dialog');
@@ -154,6 +178,7 @@ test('a down server reaches a signed webhook, set up from the Alerts page', asyn
   });
   // The secret is never in what the page was sent.
   expect(await page.content()).not.toContain(SIGNING_SECRET);
+  expect(await page.content()).not.toContain(CHAT_PATH);
 });
 
 const VIEWER = { username: 'alert-viewer', temporary: 'temporary viewer pass 1', password: 'viewer reads the alerts 2026' };
