@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertChannel, Notification } from '@shared/api/alerts';
-import type { Check } from '@shared/api/checks';
 import type { Incident } from '@shared/api/incidents';
-import { LOCAL_OWNER, type Principal } from '@shared/permissions';
+import type { Principal } from '@shared/permissions';
 import type { Core } from '../app';
-import { FakeTime } from '../testing/fake-time';
-import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
-import { httpPeer, type HttpPeer } from './testing/http-peer';
+import { useTempCore } from '../testing/harness';
+import { useChannelSuite } from './testing/channel-suite';
 
 /**
  * The chat channels whose webhook URL is a bearer secret (Slack, Discord, Microsoft Teams,
@@ -17,40 +15,17 @@ import { httpPeer, type HttpPeer } from './testing/http-peer';
  * retried or, for a URL that is not one, failed at once.
  */
 
-const env = useTempCore({ prefix: 'guardian-alerts-chat-', lazy: true });
-const CALL = { origin: 'test' };
+const suite = useChannelSuite(useTempCore({ prefix: 'guardian-alerts-chat-', lazy: true }));
+const { call, refused, deliveries, start } = suite;
 const operator: Principal = { kind: 'user', id: 'op', name: 'an operator', role: 'operator' };
-
-let peer: HttpPeer;
-let time: FakeTime;
-beforeEach(async () => {
-  time = new FakeTime(Date.now());
-  peer = await httpPeer();
-});
-afterEach(async () => {
-  await peer.close();
-});
-
-const call = async <T>(core: Core, name: string, input: unknown, as: Principal = LOCAL_OWNER) => success<T>(await core.router.call(as, name, input, CALL));
-const refused = async (core: Core, name: string, input: unknown, as: Principal = LOCAL_OWNER) => failure(await core.router.call(as, name, input, CALL));
-const deliveries = async (core: Core) => (await call<{ items: Notification[] }>(core, 'alerts.deliveries', {})).items;
-
-async function start(): Promise<Core> {
-  const core = await env.start({
-    clock: time,
-    vaultScryptCost: CHEAP_SCRYPT,
-    health: { timers: time, random: () => 0 },
-    alerts: { timers: time, random: () => 0.5 },
-  });
-  await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
-  await call(core, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] });
-  return core;
-}
 
 /** A channel of `type` whose webhook URL (with a secret path) is a vault API token, and a rule sending everything to it. */
 async function chatChannel(core: Core, type: string): Promise<{ channel: AlertChannel; path: string }> {
   const path = `/hooks/${type}/T0${randomBytes(4).toString('hex')}/${randomBytes(12).toString('hex')}`;
-  const secret = await call<{ id: string }>(core, 'secrets.create', { name: `${type} webhook`, value: { kind: 'api_token', token: `${peer.origin}${path}` } });
+  const secret = await call<{ id: string }>(core, 'secrets.create', {
+    name: `${type} webhook`,
+    value: { kind: 'api_token', token: `${suite.peer.origin}${path}` },
+  });
   const channel = await call<AlertChannel>(core, 'alerts.createChannel', { name: type, type, secretId: secret.id });
   await call(core, 'alerts.createRule', { name: `to ${type}`, channelIds: [channel.id] });
   return { channel, path };
@@ -58,33 +33,12 @@ async function chatChannel(core: Core, type: string): Promise<{ channel: AlertCh
 
 /** web-1 (prod, tag web) goes down with a cause holding markup; its incident as stored. */
 async function incident(core: Core): Promise<Incident> {
-  const server = await call<{ id: string }>(core, 'servers.create', {
-    name: 'web-1',
-    host: 'web-1.example',
-    environment: 'prod',
-    tags: ['web'],
-    monitor: false,
-  });
-  const check = await call<Check>(core, 'checks.create', {
-    serverId: server.id,
-    spec: { type: 'tcp', config: { host: 'web-1.example', port: 443 } },
-    confirmAfter: 1,
-    retries: 0,
-  });
-  const at = time.now();
-  const outcome = await core.health.recorder.record([
-    {
-      checkId: check.id,
-      serverId: server.id,
-      result: { status: 'down', latencyMs: null, message: 'refused <b>&</b> @everyone' },
-      attempts: 1,
-      dueAt: at,
-      startedAt: at,
-      finishedAt: at,
-      lagMs: 0,
-    },
-  ]);
-  return outcome.opened[0] as Incident;
+  const outage = await suite.outage(
+    core,
+    { name: 'web-1', host: 'web-1.example', port: 443, environment: 'prod', tags: ['web'] },
+    'refused <b>&</b> @everyone',
+  );
+  return (await outage.tick('down')).opened[0] as Incident;
 }
 
 /** What every message says about that incident, whichever way it is rendered. */
@@ -173,8 +127,8 @@ describe.each(Object.keys(EXPECTED))('the %s channel', (type) => {
 
     const [notification] = await deliveries(core);
     expect(notification).toMatchObject({ state: 'delivered', log: [{ outcome: 'delivered', statusCode: 200, error: null }] });
-    expect(peer.requests).toHaveLength(1);
-    const [request] = peer.requests;
+    expect(suite.peer.requests).toHaveLength(1);
+    const [request] = suite.peer.requests;
     expect(request?.method).toBe('POST');
     expect(request?.path).toBe(path);
     expect(request?.headers['content-type']).toBe('application/json');
@@ -182,7 +136,7 @@ describe.each(Object.keys(EXPECTED))('the %s channel', (type) => {
     expect(request?.json).toEqual(EXPECTED[type]?.(facts(opened, notification as Notification)));
 
     // The URL's secret path is in no answer: not the channel, not the log, not a failed attempt's words.
-    peer.script({ status: 404, body: `no such hook ${path}` });
+    suite.peer.script({ status: 404, body: `no such hook ${path}` });
     const tested = await call<{ delivered: boolean; error: string }>(core, 'alerts.testChannel', { id: channel.id });
     expect(tested).toMatchObject({ delivered: false, error: expect.stringMatching(/^127\.0\.0\.1:\d+ answered 404 Not Found$/) });
     const answers = JSON.stringify([await call(core, 'alerts.channels', {}), await deliveries(core), tested]);
@@ -195,13 +149,13 @@ describe('chat channels', () => {
     const core = await start();
     await chatChannel(core, 'slack');
     await incident(core);
-    peer.script({ status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' }, { status: 503, body: 'down' });
+    suite.peer.script({ status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' }, { status: 503, body: 'down' });
     expect(await core.alerts.worker.runOnce()).toBe(1);
     let [notification] = await deliveries(core);
-    expect(notification).toMatchObject({ state: 'pending', nextAttemptAt: time.now() + 30_000 });
-    await time.advance(30_000);
+    expect(notification).toMatchObject({ state: 'pending', nextAttemptAt: suite.time.now() + 30_000 });
+    await suite.time.advance(30_000);
     expect(await core.alerts.worker.runOnce()).toBe(1);
-    await time.advance(60_000);
+    await suite.time.advance(60_000);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     [notification] = await deliveries(core);
     expect(notification?.log.map((a) => [a.outcome, a.statusCode])).toEqual([
@@ -219,12 +173,12 @@ describe('chat channels', () => {
 
   it('need a URL secret of their own that an admin chose, and refuse the URL in the config', async () => {
     const core = await start();
-    const token = await call<{ id: string }>(core, 'secrets.create', { name: 'hook', value: { kind: 'api_token', token: `${peer.origin}/hooks/x` } });
+    const token = await call<{ id: string }>(core, 'secrets.create', { name: 'hook', value: { kind: 'api_token', token: `${suite.peer.origin}/hooks/x` } });
     expect(await refused(core, 'alerts.createChannel', { name: 'x', type: 'slack', secretId: token.id }, operator)).toMatchObject({
       code: 'PERMISSION_DENIED',
     });
     expect(
-      (await refused(core, 'alerts.createChannel', { name: 'x', type: 'slack', config: { url: `${peer.origin}/hooks/x` }, secretId: token.id })).code,
+      (await refused(core, 'alerts.createChannel', { name: 'x', type: 'slack', config: { url: `${suite.peer.origin}/hooks/x` }, secretId: token.id })).code,
     ).toBe('VALIDATION_FAILED');
     expect((await refused(core, 'alerts.createChannel', { name: 'x', type: 'teams' })).code).toBe('VALIDATION_FAILED');
     const password = await call<{ id: string }>(core, 'secrets.create', { name: 'pw', value: { kind: 'password', password: 'hunter2-chat' } });
@@ -237,6 +191,6 @@ describe('chat channels', () => {
     await call(core, 'alerts.updateChannel', { id: channel.id, name: 'renamed', enabled: false }, operator);
     await call(core, 'alerts.updateChannel', { id: channel.id, enabled: true }, operator);
     expect(await call(core, 'alerts.testChannel', { id: channel.id }, operator)).toMatchObject({ delivered: true });
-    expect(peer.requests.map((r) => r.path)).toEqual(['/hooks/x']);
+    expect(suite.peer.requests.map((r) => r.path)).toEqual(['/hooks/x']);
   });
 });

@@ -1,14 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHANNEL_TYPES } from '@shared/alerts';
-import { AlertChannel, type Notification } from '@shared/api/alerts';
-import type { Check } from '@shared/api/checks';
+import { AlertChannel } from '@shared/api/alerts';
 import type { Incident } from '@shared/api/incidents';
-import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
-import { FakeTime } from '../testing/fake-time';
-import { CHEAP_SCRYPT, failure, success, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
-import { httpPeer, type HttpPeer } from './testing/http-peer';
+import { useTempCore } from '../testing/harness';
+import { useChannelSuite, type Outage } from './testing/channel-suite';
 
 /**
  * Pushover, Telegram, Opsgenie and Matrix against a real HTTP service on 127.0.0.1 (allowed by
@@ -18,67 +15,21 @@ import { httpPeer, type HttpPeer } from './testing/http-peer';
  * service's refusals retried or failed as it says.
  */
 
-const env = useTempCore({ prefix: 'guardian-alerts-messaging-', lazy: true });
-const CALL = { origin: 'test' };
+const suite = useChannelSuite(useTempCore({ prefix: 'guardian-alerts-messaging-', lazy: true }));
+const { call, refused, deliveries, start } = suite;
 
-let peer: HttpPeer;
-let time: FakeTime;
-beforeEach(async () => {
-  time = new FakeTime(Date.now());
-  peer = await httpPeer();
-});
-afterEach(async () => {
-  await peer.close();
-});
-
-const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
-const refused = async (core: Core, name: string, input: unknown) => failure(await core.router.call(LOCAL_OWNER, name, input, CALL));
-const deliveries = async (core: Core) => (await call<{ items: Notification[] }>(core, 'alerts.deliveries', {})).items;
-
-async function start(): Promise<Core> {
-  const core = await env.start({
-    clock: time,
-    vaultScryptCost: CHEAP_SCRYPT,
-    health: { timers: time, random: () => 0 },
-    alerts: { timers: time, random: () => 0.5 },
-  });
-  await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
-  await call(core, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] });
-  return core;
+let outage: Outage;
+async function down(core: Core): Promise<Incident> {
+  outage = await suite.outage(core, { name: 'mq-1', host: 'mq-1.example', port: 5672, tags: ['queue'] }, 'refused <i>&</i>');
+  return (await outage.tick('down')).opened[0] as Incident;
 }
+const tick = (_core: Core, status: 'up' | 'down') => outage.tick(status);
 
 async function channel(core: Core, type: string, config: Record<string, unknown>, token: string): Promise<AlertChannel> {
   const secret = await call<{ id: string }>(core, 'secrets.create', { name: `${type} token`, value: { kind: 'api_token', token } });
   const created = await call<AlertChannel>(core, 'alerts.createChannel', { name: type, type, config, secretId: secret.id });
   await call(core, 'alerts.createRule', { name: `to ${type}`, channelIds: [created.id] });
   return created;
-}
-
-let check: Check;
-async function down(core: Core): Promise<Incident> {
-  const server = await call<{ id: string }>(core, 'servers.create', { name: 'mq-1', host: 'mq-1.example', tags: ['queue'], monitor: false });
-  check = await call<Check>(core, 'checks.create', {
-    serverId: server.id,
-    spec: { type: 'tcp', config: { host: 'mq-1.example', port: 5672 } },
-    confirmAfter: 1,
-    retries: 0,
-  });
-  return (await tick(core, 'down')).opened[0] as Incident;
-}
-async function tick(core: Core, status: 'up' | 'down') {
-  const at = time.now();
-  return core.health.recorder.record([
-    {
-      checkId: check.id,
-      serverId: check.serverId,
-      result: { status, latencyMs: status === 'up' ? 2 : null, message: status === 'up' ? 'connected' : 'refused <i>&</i>' },
-      attempts: 1,
-      dueAt: at,
-      startedAt: at,
-      finishedAt: at,
-      lagMs: 0,
-    },
-  ]);
 }
 
 const started = (opened: Incident) => new Date(opened.startedAt).toISOString();
@@ -89,12 +40,12 @@ describe('messaging channels', () => {
   it('Pushover: posts the token, user key, high priority and the event time to messages.json, and fails a 4xx at once', async () => {
     const core = await start();
     const token = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
-    await channel(core, 'pushover', { user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG', devices: ['phone'], apiUrl: `${peer.origin}/1/messages.json` }, token);
-    peer.script({ status: 200, body: '{"status":1,"request":"647d2300-702c-4b38-8b2f-d56326ae460b"}' });
+    await channel(core, 'pushover', { user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG', devices: ['phone'], apiUrl: `${suite.peer.origin}/1/messages.json` }, token);
+    suite.peer.script({ status: 200, body: '{"status":1,"request":"647d2300-702c-4b38-8b2f-d56326ae460b"}' });
     const opened = await down(core);
     expect(await core.alerts.worker.runOnce()).toBe(1);
-    expect(peer.requests.map((r) => [r.method, r.path])).toEqual([['POST', '/1/messages.json']]);
-    expect(peer.requests[0]?.json).toEqual({
+    expect(suite.peer.requests.map((r) => [r.method, r.path])).toEqual([['POST', '/1/messages.json']]);
+    expect(suite.peer.requests[0]?.json).toEqual({
       token,
       user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG',
       device: 'phone',
@@ -103,8 +54,8 @@ describe('messaging channels', () => {
       priority: 1,
       timestamp: Math.floor(((await deliveries(core))[0]?.createdAt ?? 0) / 1000),
     });
-    peer.script({ status: 400, body: '{"user":"invalid","errors":["user identifier is invalid"],"status":0}' });
-    await time.advance(1000);
+    suite.peer.script({ status: 400, body: '{"user":"invalid","errors":["user identifier is invalid"],"status":0}' });
+    await suite.time.advance(1000);
     await tick(core, 'up');
     expect(await core.alerts.worker.runOnce()).toBe(1);
     expect((await deliveries(core))[0]).toMatchObject({ state: 'failed', attempts: 1, log: [{ outcome: 'failed', statusCode: 400 }] });
@@ -114,22 +65,22 @@ describe('messaging channels', () => {
   it('Telegram: sends HTML with every value escaped to /bot<token>/sendMessage, naming only the host when it fails, and waits as a 429 says', async () => {
     const core = await start();
     const token = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
-    await channel(core, 'telegram', { chatId: '-1001234567890', apiUrl: peer.origin }, token);
-    peer.script({ status: 429, body: '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 17","parameters":{"retry_after":17}}' });
+    await channel(core, 'telegram', { chatId: '-1001234567890', apiUrl: suite.peer.origin }, token);
+    suite.peer.script({ status: 429, body: '{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 17","parameters":{"retry_after":17}}' });
     const opened = await down(core);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     let [notification] = await deliveries(core);
-    expect(notification).toMatchObject({ state: 'pending', nextAttemptAt: time.now() + 17_000 });
+    expect(notification).toMatchObject({ state: 'pending', nextAttemptAt: suite.time.now() + 17_000 });
     expect(notification?.lastError).toMatch(/^127\.0\.0\.1:\d+ answered 429 Too Many Requests$/);
-    await time.advance(17_000);
+    await suite.time.advance(17_000);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     [notification] = await deliveries(core);
     expect(notification?.state).toBe('delivered');
-    expect(peer.requests.map((r) => [r.method, r.path])).toEqual([
+    expect(suite.peer.requests.map((r) => [r.method, r.path])).toEqual([
       ['POST', `/bot${token}/sendMessage`],
       ['POST', `/bot${token}/sendMessage`],
     ]);
-    expect(peer.requests[1]?.json).toEqual({
+    expect(suite.peer.requests[1]?.json).toEqual({
       chat_id: '-1001234567890',
       text: `<b>mq-1 is down</b>\n${html(opened.cause ?? '')}\n\n<b>Server</b>: mq-1\n<b>Tags</b>: queue\n<b>Severity</b>: down\n<b>Started</b>: ${started(opened)}`,
       parse_mode: 'HTML',
@@ -141,21 +92,21 @@ describe('messaging channels', () => {
   it('Opsgenie: creates an alert under the incident id, then acknowledges and closes it by alias, with the GenieKey', async () => {
     const core = await start();
     const key = 'eb243592-faa2-4ba2-a551-1afdf565c889';
-    await channel(core, 'opsgenie', { apiUrl: peer.origin }, key);
-    peer.script({ status: 202, body: '{"result":"Request will be processed","took":0.2,"requestId":"43a29c5c"}' });
+    await channel(core, 'opsgenie', { apiUrl: suite.peer.origin }, key);
+    suite.peer.script({ status: 202, body: '{"result":"Request will be processed","took":0.2,"requestId":"43a29c5c"}' });
     const opened = await down(core);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     await call(core, 'incidents.acknowledge', { id: opened.id, note: 'restarting the broker' });
     expect(await core.alerts.worker.runOnce()).toBe(1);
-    await time.advance(1000);
+    await suite.time.advance(1000);
     await tick(core, 'up');
     expect(await core.alerts.worker.runOnce()).toBe(1);
-    expect(peer.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+    expect(suite.peer.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
       ['POST', '/v2/alerts', `GenieKey ${key}`],
       ['POST', `/v2/alerts/${opened.id}/acknowledge?identifierType=alias`, `GenieKey ${key}`],
       ['POST', `/v2/alerts/${opened.id}/close?identifierType=alias`, `GenieKey ${key}`],
     ]);
-    expect(peer.requests[0]?.json).toEqual({
+    expect(suite.peer.requests[0]?.json).toEqual({
       message: 'mq-1 is down',
       alias: opened.id,
       description: opened.cause,
@@ -165,28 +116,28 @@ describe('messaging channels', () => {
       tags: ['queue'],
       details: { Server: 'mq-1', Tags: 'queue', Severity: 'down', Started: started(opened) },
     });
-    expect(peer.requests[1]?.json).toEqual({ source: 'Guardian', user: 'local owner', note: 'restarting the broker' });
-    expect(peer.requests[2]?.json).toEqual({ source: 'Guardian', note: `The incident is resolved (it was: ${opened.cause}).` });
+    expect(suite.peer.requests[1]?.json).toEqual({ source: 'Guardian', user: 'local owner', note: 'restarting the broker' });
+    expect(suite.peer.requests[2]?.json).toEqual({ source: 'Guardian', note: `The incident is resolved (it was: ${opened.cause}).` });
     expect((await deliveries(core)).map((n) => n.state)).toEqual(['delivered', 'delivered', 'delivered']);
   });
 
   it('Matrix: PUTs an m.room.message under the notification id, so a retry is the same event, with the access token as Bearer', async () => {
     const core = await start();
     const token = 'syt_Z3VhcmRpYW4_abcdefghijklmnop_0a1b2c';
-    await channel(core, 'matrix', { homeserverUrl: peer.origin, roomId: '!ops:example.net' }, token);
-    peer.script({ status: 429, body: '{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests","retry_after_ms":2500}' });
+    await channel(core, 'matrix', { homeserverUrl: suite.peer.origin, roomId: '!ops:example.net' }, token);
+    suite.peer.script({ status: 429, body: '{"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests","retry_after_ms":2500}' });
     const opened = await down(core);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     const [pending] = await deliveries(core);
-    expect(pending).toMatchObject({ state: 'pending', nextAttemptAt: time.now() + 2500 });
-    await time.advance(2500);
+    expect(pending).toMatchObject({ state: 'pending', nextAttemptAt: suite.time.now() + 2500 });
+    await suite.time.advance(2500);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     const path = `/_matrix/client/v3/rooms/${encodeURIComponent('!ops:example.net')}/send/m.room.message/${pending?.id}`;
-    expect(peer.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+    expect(suite.peer.requests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
       ['PUT', path, `Bearer ${token}`],
       ['PUT', path, `Bearer ${token}`],
     ]);
-    expect(peer.requests[1]?.json).toEqual({
+    expect(suite.peer.requests[1]?.json).toEqual({
       msgtype: 'm.text',
       body: `mq-1 is down\n${plainText(opened)}`,
       format: 'org.matrix.custom.html',
@@ -220,7 +171,7 @@ describe('messaging channels', () => {
   it('lists a channel of every type as the contract describes it, a webhook stored before types had configs of their own included', async () => {
     const core = await start();
     const token = async (name: string) =>
-      (await call<{ id: string }>(core, 'secrets.create', { name, value: { kind: 'api_token', token: `${peer.origin}/x/${name}` } })).id;
+      (await call<{ id: string }>(core, 'secrets.create', { name, value: { kind: 'api_token', token: `${suite.peer.origin}/x/${name}` } })).id;
     const password = (await call<{ id: string }>(core, 'secrets.create', { name: 'smtp', value: { kind: 'password', password: 'p4ss-word-smtp' } })).id;
     const signing = (
       await call<{ id: string }>(core, 'secrets.create', {
@@ -229,19 +180,19 @@ describe('messaging channels', () => {
       })
     ).id;
     const inputs: Record<string, Record<string, unknown>> = {
-      webhook: { config: { url: `${peer.origin}/hook` }, secretId: signing },
+      webhook: { config: { url: `${suite.peer.origin}/hook` }, secretId: signing },
       email: { config: { host: '127.0.0.1', username: 'u', from: 'a@example.net', to: ['b@example.net'] }, secretId: password },
       slack: { secretId: await token('slack') },
       discord: { secretId: await token('discord') },
       teams: { secretId: await token('teams') },
       mattermost: { secretId: await token('mattermost') },
-      ntfy: { config: { serverUrl: peer.origin, topic: 't' } },
-      gotify: { config: { serverUrl: peer.origin }, secretId: await token('gotify') },
+      ntfy: { config: { serverUrl: suite.peer.origin, topic: 't' } },
+      gotify: { config: { serverUrl: suite.peer.origin }, secretId: await token('gotify') },
       pagerduty: { secretId: await token('pagerduty') },
       pushover: { config: { user: 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG' }, secretId: await token('pushover') },
       telegram: { config: { chatId: '42' }, secretId: await token('telegram') },
       opsgenie: { secretId: await token('opsgenie') },
-      matrix: { config: { homeserverUrl: peer.origin, roomId: '!r:example.net' }, secretId: await token('matrix') },
+      matrix: { config: { homeserverUrl: suite.peer.origin, roomId: '!r:example.net' }, secretId: await token('matrix') },
     };
     expect(Object.keys(inputs).sort()).toEqual([...CHANNEL_TYPES].sort());
     for (const [type, input] of Object.entries(inputs)) await call(core, 'alerts.createChannel', { name: type, type, ...input });
