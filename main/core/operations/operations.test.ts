@@ -81,7 +81,7 @@ async function stillRunning(serverId: string, marker: string): Promise<boolean> 
 
 /** Waits (bounded) until the run's target has printed `what`. */
 async function printed(runId: string, serverId: string, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < 600; attempt++) {
     const seen = sent.some(
       ({ name, payload }) =>
         name === 'operation.output' &&
