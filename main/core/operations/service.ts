@@ -212,7 +212,8 @@ export class OperationsService {
         details: { command: input.command, targets: targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })) },
       },
     ]);
-    this.active.set(id, run);
+    // Known here once the run is stored: a call that rolls back leaves no run to cancel.
+    this.deps.data.afterCommit(() => this.active.set(id, run));
     return { ...(await this.get(id)), job };
   }
 
