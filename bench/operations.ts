@@ -20,6 +20,7 @@ import { formatTable, ms, percentile } from './lib/measure';
  * time, so at most --hosts run at once whatever the concurrency). Phases:
  *
  *   true      `true` on every target at concurrency 10 and 50: wall time
+ *   idle      the event-loop delay with nothing running, to compare with the next phase's
  *   1 MB      every target prints 1 MB: wall time, event-loop delay p99 meanwhile, events sent
  *   latency   one target per host prints a timestamp every 50 ms for 2 s: from the line printed
  *             remotely (same clock) to its operation.output event reaching a subscriber, p50/p99
@@ -86,9 +87,24 @@ export async function run(argv: string[]): Promise<void> {
     // Pins every host key first, so the phases measure runs, not first contact.
     await timed(core, { command: 'true', targets: { tags: ['bench'] }, concurrency: 10 });
     for (const concurrency of [10, 50]) {
+      // Logins and nothing printed: the event loop's share of connecting alone, beside the 1 MB phase's.
+      const logins = monitorEventLoopDelay({ resolution: 10 });
+      logins.enable();
       const { ms: took, run } = await timed(core, { command: 'true', targets: { tags: ['bench'] }, concurrency });
-      said(`true × ${targetCount}, concurrency ${concurrency}`, ms(took), `${run.counts.succeeded} succeeded`);
+      logins.disable();
+      said(
+        `true × ${targetCount}, concurrency ${concurrency}`,
+        ms(took),
+        `${run.counts.succeeded} succeeded, event-loop delay p99 ${ms(logins.percentile(99) / 1e6)}`,
+      );
     }
+
+    // The same measure with nothing running, in the same run: what the machine's load alone costs.
+    const idle = monitorEventLoopDelay({ resolution: 10 });
+    idle.enable();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    idle.disable();
+    said('event-loop delay p99 idle, 5 s', ms(idle.percentile(99) / 1e6), `max ${ms(idle.max / 1e6)}`);
 
     let events = 0;
     const off = core.events.subscribe((name) => {

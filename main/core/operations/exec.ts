@@ -55,17 +55,20 @@ export class TargetOutput {
   constructor(
     private readonly cap: number,
     private readonly now: () => number,
-    /** Each piece as it arrives, for the live events. */
-    private readonly live: (chunk: OutputChunk) => void,
+    /** Where each piece goes as it arrives, for the live events: whether it has room now, the piece, or the bytes it had no room for. */
+    private readonly live: { room(): boolean; add(chunk: OutputChunk): void; skip(bytes: number): void },
   ) {}
 
   add(stream: 'stdout' | 'stderr', data: Buffer): void {
     this.bytes += data.length;
     this.hash.update(data);
+    // Past the cap with the live batch full, the bytes are only hashed and counted: a target
+    // printing megabytes makes no strings (and no garbage to collect) nobody will see.
+    if (this.truncated && !this.live.room()) return this.live.skip(data.length);
     const text = this.decoders[stream].write(data);
     if (text === '') return;
     const chunk = { t: this.now(), stream, text };
-    this.live(chunk);
+    this.live.add(chunk);
     if (this.truncated) return;
     const room = this.cap - this.kept;
     const size = Buffer.byteLength(text);

@@ -86,9 +86,25 @@ class LiveOutput {
     private readonly flushMs: number,
   ) {}
 
-  add(serverId: string, chunk: OutputChunk): void {
+  private entry(serverId: string) {
     let entry = this.pending.get(serverId);
     if (!entry) this.pending.set(serverId, (entry = { chunks: [], bytes: 0, dropped: 0 }));
+    return entry;
+  }
+
+  /** Whether the next batch still has room for this target's text. */
+  room(serverId: string): boolean {
+    return (this.pending.get(serverId)?.bytes ?? 0) < LIVE_BATCH_BYTES;
+  }
+
+  /** Bytes the next batch has no room for, said in it. */
+  skip(serverId: string, bytes: number): void {
+    this.entry(serverId).dropped += bytes;
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  add(serverId: string, chunk: OutputChunk): void {
+    const entry = this.entry(serverId);
     const size = Buffer.byteLength(chunk.text);
     if (entry.bytes + size > LIVE_BATCH_BYTES) entry.dropped += size;
     else {
@@ -325,7 +341,11 @@ export class OperationsService {
     const { clock } = this.deps;
     const address = hostPort(server.host, server.port);
     const base = { serverId: server.id, serverName: server.name, address };
-    const output = new TargetOutput(OUTPUT_CAP_BYTES, clock.now, (chunk) => live.add(server.id, chunk));
+    const output = new TargetOutput(OUTPUT_CAP_BYTES, clock.now, {
+      room: () => live.room(server.id),
+      add: (chunk) => live.add(server.id, chunk),
+      skip: (bytes) => live.skip(server.id, bytes),
+    });
     const controller = new AbortController();
     run.targets.set(server.id, controller);
     const stop = () => controller.abort();
