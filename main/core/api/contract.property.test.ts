@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { methodList, methods, pathParams, type MethodDef } from '@shared/api';
+import { methodList, methods, pathParams } from '@shared/api';
 import { IMPORT_MAX_BYTES } from '@shared/api/servers';
 import { LOCAL_OWNER, PERMISSIONS } from '@shared/permissions';
 import { domainOf, FUZZ_SHARDS, shardsOf } from '../testing/contract-fuzz';
@@ -13,7 +13,15 @@ import { useTempCore } from '../testing/harness';
 
 const env = useTempCore({ scope: 'all', prefix: 'guardian-contract-' });
 
-const keysOf = (def: MethodDef): string[] => (def.input instanceof z.ZodObject ? Object.keys(def.input.shape) : []);
+/** The fields an input always has: an object's keys, or those every branch of a union has (alerts.updateChannel's). */
+function fieldsOf(schema: z.ZodType): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodUnion) {
+    const branches = (schema.options as z.ZodType[]).map(fieldsOf);
+    return (branches[0] ?? []).filter((key) => branches.every((fields) => fields.includes(key)));
+  }
+  return [];
+}
 
 describe('the contract', () => {
   it('is fuzzed whole: each domain by exactly one contract.property.<shard>.test.ts', () => {
@@ -34,7 +42,7 @@ describe('the contract', () => {
       expect(access.has(def.permission), `${def.name}: ${def.permission}`).toBe(true);
       expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).toContain(def.http.method);
       expect(def.http.path).toMatch(/^\/[a-z0-9/:._-]*$/i);
-      for (const param of pathParams(def.http.path)) expect(keysOf(def), `${def.name} route :${param}`).toContain(param);
+      for (const param of pathParams(def.http.path)) expect(fieldsOf(def.input), `${def.name} route :${param}`).toContain(param);
     }
   });
 
