@@ -59,7 +59,8 @@ export function histogramDelta(before: Samples, after: Samples, name: string): H
 }
 
 /** "<= 10" ms, or "> 10000" past a histogram's last bucket (`last`, in seconds). */
-export const bound = (seconds: number, last: number) => (Number.isFinite(seconds) ? `<= ${seconds * 1000}` : Number.isNaN(seconds) ? 'none' : `> ${last * 1000}`);
+export const bound = (seconds: number, last: number) =>
+  Number.isFinite(seconds) ? `<= ${seconds * 1000}` : Number.isNaN(seconds) ? 'none' : `> ${last * 1000}`;
 
 /** Calls a contract method over serve's REST API with its owner key; throws on anything but 2xx. */
 export async function call<T>(guardian: Guardian, name: string, input: Record<string, unknown>): Promise<T> {

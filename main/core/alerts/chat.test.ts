@@ -164,7 +164,7 @@ describe('chat channels', () => {
       ['delivered', 200],
     ]);
 
-    const token = await call<{ id: string }>(core, 'secrets.create', { name: 'not a url', value: { kind: 'api_token', token: 'xoxb-not-a-url' } });
+    const token = await call<{ id: string }>(core, 'secrets.create', { name: 'not a url', value: { kind: 'api_token', token: 'a-token-that-is-not-a-url' } });
     const bad = await call<AlertChannel>(core, 'alerts.createChannel', { name: 'bad', type: 'discord', secretId: token.id });
     const tested = await call<{ delivered: boolean; error: string }>(core, 'alerts.testChannel', { id: bad.id });
     expect(tested).toMatchObject({ delivered: false, error: expect.stringContaining('not a URL') });
