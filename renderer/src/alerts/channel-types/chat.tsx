@@ -1,39 +1,14 @@
 import type { ChannelType } from '@shared/alerts';
-import { Field } from '../../ui/Field';
-import { configText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm } from './types';
+import { SendingFields, sendingConfig } from './sending';
+import { configText, type ChannelFieldsProps, type ChannelTypeForm } from './types';
 
 /**
  * Slack, Discord, Microsoft Teams and Mattermost: each posts to the incoming webhook the service
  * gave, whose URL is a bearer secret and so lives in the vault as an API token, never in the
  * config (shared/alerts/chat.ts). What is left to fill in is how to send.
  */
-function ChatFields({ values, errors, onChange }: ChannelFieldsProps) {
-  const text = (field: string) => (typeof values[field] === 'string' ? values[field] : '');
-  return (
-    <div className="form__row form__row--even">
-      <Field label="Timeout (ms)" error={errors['config.timeoutMs']} help="500 to 60000; a timeout is retried" testId="channel-config-timeout">
-        {(control) => (
-          <input {...control} className="input" inputMode="numeric" value={text('timeoutMs')} onChange={(event) => onChange('timeoutMs', event.target.value)} />
-        )}
-      </Field>
-      <Field
-        label="At once"
-        error={errors['config.maxConcurrent']}
-        help="Notifications sent to it at the same time (1 to 8)"
-        testId="channel-config-concurrent"
-      >
-        {(control) => (
-          <input
-            {...control}
-            className="input"
-            inputMode="numeric"
-            value={text('maxConcurrent')}
-            onChange={(event) => onChange('maxConcurrent', event.target.value)}
-          />
-        )}
-      </Field>
-    </div>
-  );
+function ChatFields(props: ChannelFieldsProps) {
+  return <SendingFields {...props} timeoutHelp="500 to 60000; a timeout is retried" concurrentHelp="Notifications sent to it at the same time (1 to 8)" />;
 }
 
 function chatChannel(type: ChannelType, label: string, message: string, urlExample: string): ChannelTypeForm {
@@ -52,15 +27,8 @@ function chatChannel(type: ChannelType, label: string, message: string, urlExamp
     fields: ['timeoutMs', 'maxConcurrent'],
     initial: (config) => ({ timeoutMs: configText(config, 'timeoutMs') ?? '10000', maxConcurrent: configText(config, 'maxConcurrent') ?? '2' }),
     toConfig: (values) => {
-      const timeoutMs = wholeNumber(values.timeoutMs, 'The timeout');
-      const maxConcurrent = wholeNumber(values.maxConcurrent, 'At once');
-      if (typeof timeoutMs === 'string' || typeof maxConcurrent === 'string') {
-        const errors: Record<string, string> = {};
-        if (typeof timeoutMs === 'string') errors['config.timeoutMs'] = timeoutMs;
-        if (typeof maxConcurrent === 'string') errors['config.maxConcurrent'] = maxConcurrent;
-        return { ok: false, errors };
-      }
-      return { ok: true, config: { timeoutMs, maxConcurrent } };
+      const sending = sendingConfig(values);
+      return 'errors' in sending ? { ok: false, errors: sending.errors } : { ok: true, config: sending };
     },
     // The URL is the secret: the list names the secret, never its value.
     target: () => 'its webhook URL, kept in the vault',

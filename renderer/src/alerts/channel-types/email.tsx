@@ -1,5 +1,6 @@
 import { EMAIL_SECURITY } from '@shared/alerts/email';
 import { Field } from '../../ui/Field';
+import { SendingFields, sendingConfig, VerifyTlsField } from './sending';
 import { splitList } from '../form-errors';
 import { configFlag, configText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm } from './types';
 
@@ -99,39 +100,14 @@ function EmailFields({ values, errors, onChange }: ChannelFieldsProps) {
           />
         )}
       </Field>
-      <div className="form__row form__row--even">
-        <Field label="Timeout (ms)" error={errors['config.timeoutMs']} help="1000 to 60000; a timeout is retried" testId="channel-config-timeout">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              inputMode="numeric"
-              value={text('timeoutMs')}
-              onChange={(event) => onChange('timeoutMs', event.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label="At once"
-          error={errors['config.maxConcurrent']}
-          help="Messages sent through it at the same time (1 to 8)"
-          testId="channel-config-concurrent"
-        >
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              inputMode="numeric"
-              value={text('maxConcurrent')}
-              onChange={(event) => onChange('maxConcurrent', event.target.value)}
-            />
-          )}
-        </Field>
-      </div>
-      <label className="checkbox">
-        <input type="checkbox" checked={values.verifyTls !== false} onChange={(event) => onChange('verifyTls', event.target.checked)} />
-        Check the server’s TLS certificate (turn off only for a self-signed one you trust)
-      </label>
+      <SendingFields
+        values={values}
+        errors={errors}
+        onChange={onChange}
+        timeoutHelp="1000 to 60000; a timeout is retried"
+        concurrentHelp="Messages sent through it at the same time (1 to 8)"
+      />
+      <VerifyTlsField values={values} errors={errors} onChange={onChange} peer="server" />
     </>
   );
 }
@@ -163,13 +139,10 @@ export const email: ChannelTypeForm = {
   toConfig: (values) => {
     const text = (field: string) => (typeof values[field] === 'string' ? values[field].trim() : '');
     const port = wholeNumber(values.port, 'The port');
-    const timeoutMs = wholeNumber(values.timeoutMs, 'The timeout');
-    const maxConcurrent = wholeNumber(values.maxConcurrent, 'At once');
-    const errors: Record<string, string> = {};
+    const sending = sendingConfig(values);
+    const errors: Record<string, string> = 'errors' in sending ? { ...sending.errors } : {};
     if (typeof port === 'string') errors['config.port'] = port;
-    if (typeof timeoutMs === 'string') errors['config.timeoutMs'] = timeoutMs;
-    if (typeof maxConcurrent === 'string') errors['config.maxConcurrent'] = maxConcurrent;
-    if (typeof port === 'string' || typeof timeoutMs === 'string' || typeof maxConcurrent === 'string') return { ok: false, errors };
+    if (typeof port === 'string' || 'errors' in sending) return { ok: false, errors };
     return {
       ok: true,
       config: {
@@ -179,8 +152,7 @@ export const email: ChannelTypeForm = {
         username: text('username') === '' ? null : text('username'),
         from: text('from'),
         to: splitList(text('to')),
-        timeoutMs,
-        maxConcurrent,
+        ...sending,
         verifyTls: values.verifyTls !== false,
       },
     };

@@ -1,5 +1,6 @@
 import { Field } from '../../ui/Field';
-import { configFlag, configText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm } from './types';
+import { SendingFields, sendingConfig, VerifyTlsField } from './sending';
+import { configFlag, configText, type ChannelFieldsProps, type ChannelTypeForm } from './types';
 
 /** JSON posted to a URL, signed per Standard Webhooks with an API token (whsec_…) from the vault. */
 function WebhookFields({ values, errors, onChange }: ChannelFieldsProps) {
@@ -20,40 +21,14 @@ function WebhookFields({ values, errors, onChange }: ChannelFieldsProps) {
           />
         )}
       </Field>
-      <div className="form__row form__row--even">
-        <Field label="Timeout (ms)" error={errors['config.timeoutMs']} help="500 to 60000; a timeout is retried" testId="channel-config-timeout">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              inputMode="numeric"
-              value={text('timeoutMs')}
-              onChange={(event) => onChange('timeoutMs', event.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label="At once"
-          error={errors['config.maxConcurrent']}
-          help="Notifications sent to it at the same time (1 to 32)"
-          testId="channel-config-concurrent"
-        >
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              inputMode="numeric"
-              value={text('maxConcurrent')}
-              onChange={(event) => onChange('maxConcurrent', event.target.value)}
-            />
-          )}
-        </Field>
-      </div>
-      <label className="checkbox">
-        <input type="checkbox" checked={values.verifyTls !== false} onChange={(event) => onChange('verifyTls', event.target.checked)} />
-        Check the receiver’s TLS certificate (turn off only for a self-signed one you trust)
-      </label>
-      {errors['config.verifyTls'] ? <p className="field__error">{errors['config.verifyTls']}</p> : null}
+      <SendingFields
+        values={values}
+        errors={errors}
+        onChange={onChange}
+        timeoutHelp="500 to 60000; a timeout is retried"
+        concurrentHelp="Notifications sent to it at the same time (1 to 32)"
+      />
+      <VerifyTlsField values={values} errors={errors} onChange={onChange} peer="receiver" />
     </>
   );
 }
@@ -79,14 +54,11 @@ export const webhook: ChannelTypeForm = {
   }),
   toConfig: (values) => {
     const url = typeof values.url === 'string' ? values.url.trim() : '';
-    const timeoutMs = wholeNumber(values.timeoutMs, 'The timeout');
-    const maxConcurrent = wholeNumber(values.maxConcurrent, 'At once');
-    const errors: Record<string, string> = {};
+    const sending = sendingConfig(values);
+    const errors: Record<string, string> = 'errors' in sending ? { ...sending.errors } : {};
     if (url === '') errors['config.url'] = 'Enter the URL the receiver listens on, e.g. https://hooks.example.net/guardian';
-    if (typeof timeoutMs === 'string') errors['config.timeoutMs'] = timeoutMs;
-    if (typeof maxConcurrent === 'string') errors['config.maxConcurrent'] = maxConcurrent;
-    if (Object.keys(errors).length > 0 || typeof timeoutMs === 'string' || typeof maxConcurrent === 'string') return { ok: false, errors };
-    return { ok: true, config: { url, timeoutMs, maxConcurrent, verifyTls: values.verifyTls !== false } };
+    if ('errors' in sending || Object.keys(errors).length > 0) return { ok: false, errors };
+    return { ok: true, config: { url, ...sending, verifyTls: values.verifyTls !== false } };
   },
   target: (config) => configText(config, 'url') ?? '',
   Fields: WebhookFields,
