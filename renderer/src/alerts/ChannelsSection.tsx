@@ -3,7 +3,7 @@ import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { toast } from '../state/toast-store';
 import { ErrorState } from '../ui/ErrorState';
-import { EditIcon, TrashIcon } from '../ui/icons';
+import { EditDeleteButtons } from '../ui/EditDeleteButtons';
 import { LoadingState } from '../ui/PageParts';
 import { channelTypeForm } from './channel-types';
 
@@ -97,22 +97,7 @@ function ChannelRow({
               >
                 {channel.enabled ? 'Disable' : 'Enable'}
               </button>
-              {onEdit ? (
-                <button type="button" className="icon-button" aria-label={`Edit ${channel.name}`} title="Edit" onClick={() => onEdit(channel)}>
-                  <EditIcon />
-                </button>
-              ) : null}
-              {onDelete ? (
-                <button
-                  type="button"
-                  className="icon-button icon-button--danger"
-                  aria-label={`Delete ${channel.name}`}
-                  title="Delete"
-                  onClick={() => onDelete(channel)}
-                >
-                  <TrashIcon />
-                </button>
-              ) : null}
+              <EditDeleteButtons name={channel.name} onEdit={onEdit && (() => onEdit(channel))} onDelete={onDelete && (() => onDelete(channel))} />
             </div>
           ) : null}
         </td>

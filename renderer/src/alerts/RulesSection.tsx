@@ -1,7 +1,7 @@
 import type { AlertRule } from '@shared/api/alerts';
 import { useMethodQuery } from '../api/hooks';
 import { ErrorState } from '../ui/ErrorState';
-import { EditIcon, TrashIcon } from '../ui/icons';
+import { EditDeleteButtons } from '../ui/EditDeleteButtons';
 import { LoadingState } from '../ui/PageParts';
 import { describeMatch, SERVER_CHOICES } from './rule-form';
 
@@ -52,22 +52,7 @@ export function RulesSection({ onEdit, onDelete }: RuleActions) {
             </td>
             <td className="simple-table__actions">
               <div className="row-actions">
-                {onEdit ? (
-                  <button type="button" className="icon-button" aria-label={`Edit ${rule.name}`} title="Edit" onClick={() => onEdit(rule)}>
-                    <EditIcon />
-                  </button>
-                ) : null}
-                {onDelete ? (
-                  <button
-                    type="button"
-                    className="icon-button icon-button--danger"
-                    aria-label={`Delete ${rule.name}`}
-                    title="Delete"
-                    onClick={() => onDelete(rule)}
-                  >
-                    <TrashIcon />
-                  </button>
-                ) : null}
+                <EditDeleteButtons name={rule.name} onEdit={onEdit && (() => onEdit(rule))} onDelete={onDelete && (() => onDelete(rule))} />
               </div>
             </td>
           </tr>

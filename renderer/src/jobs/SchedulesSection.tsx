@@ -4,7 +4,7 @@ import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatDateTime, formatRelative } from '../ui/format';
-import { EditIcon, TrashIcon } from '../ui/icons';
+import { EditDeleteButtons } from '../ui/EditDeleteButtons';
 import { LoadingState } from '../ui/PageParts';
 import { RunOutcome } from './RunOutcome';
 import { ScheduleRuns } from './ScheduleRuns';
@@ -110,22 +110,7 @@ function ScheduleRow({
           <button type="button" className="button button--small" aria-expanded={expanded} aria-label={`History of ${schedule.name}`} onClick={onToggle}>
             History
           </button>
-          {onEdit ? (
-            <button type="button" className="icon-button" aria-label={`Edit ${schedule.name}`} title="Edit" onClick={() => onEdit(schedule)}>
-              <EditIcon />
-            </button>
-          ) : null}
-          {onDelete ? (
-            <button
-              type="button"
-              className="icon-button icon-button--danger"
-              aria-label={`Delete ${schedule.name}`}
-              title="Delete"
-              onClick={() => onDelete(schedule)}
-            >
-              <TrashIcon />
-            </button>
-          ) : null}
+          <EditDeleteButtons name={schedule.name} onEdit={onEdit && (() => onEdit(schedule))} onDelete={onDelete && (() => onDelete(schedule))} />
         </div>
       </td>
     </tr>

@@ -5,7 +5,8 @@ import type { Server, ServerSortField } from '@shared/api/servers';
 import { serverHealthHref } from '../app/routes';
 import { PulseIcon } from '../health/icons';
 import { StatusPill } from '../health/server/ChecksTable';
-import { EditIcon, PlusIcon, SortIcon, TrashIcon } from '../ui/icons';
+import { EditDeleteButtons } from '../ui/EditDeleteButtons';
+import { PlusIcon, SortIcon } from '../ui/icons';
 import { formatDateTime, formatRelative } from '../ui/format';
 import type { SortOrder } from './list-filters-store';
 
@@ -139,22 +140,7 @@ function ServerRow({
             <PlusIcon />
           </button>
         ) : null}
-        {onEdit ? (
-          <button type="button" className="icon-button" aria-label={`Edit ${server.name}`} title="Edit" onClick={() => onEdit(server)}>
-            <EditIcon />
-          </button>
-        ) : null}
-        {onDelete ? (
-          <button
-            type="button"
-            className="icon-button icon-button--danger"
-            aria-label={`Delete ${server.name}`}
-            title="Delete"
-            onClick={() => onDelete(server)}
-          >
-            <TrashIcon />
-          </button>
-        ) : null}
+        <EditDeleteButtons name={server.name} onEdit={onEdit && (() => onEdit(server))} onDelete={onDelete && (() => onDelete(server))} />
       </div>
     </div>
   );
