@@ -346,6 +346,34 @@ describe.each(['sqlite', 'postgres'] as const)('accounts, sessions and keys on %
     }
   });
 
+  it('starts a lock when its fifth failure happened, not when a held-up write of it got its turn', async () => {
+    const { db, store } = await opened(engine);
+    try {
+      let release = () => undefined as void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // The fifth failure's write waits (a busy pool, another writer) while the clock moves on.
+      let writes = 0;
+      const slow: Pick<AsyncDatabase, 'detached' | 'transaction' | 'afterCommit'> = {
+        detached: (work) => db.detached(async () => (++writes === 5 ? held.then(work) : work())),
+        afterCommit: (after) => db.afterCommit(after),
+        transaction: (work) => db.transaction(work),
+      };
+      const throttle = new LoginThrottle(store, slow, clock, { maxFailures: 5, lockMs: 15 * MINUTE });
+      const keys = ['account:olivia', 'origin:http:192.0.2.10'];
+      for (let i = 0; i < 4; i++) await throttle.recordFailure(keys);
+      const fifth = throttle.recordFailure(keys);
+      expect(await throttle.lockedUntil(keys)).toBe(NOW + 15 * MINUTE);
+      t = NOW + 10 * MINUTE;
+      release();
+      await fifth;
+      expect(await throttle.lockedUntil(keys)).toBe(NOW + 15 * MINUTE);
+      t = NOW + 15 * MINUTE;
+      expect(await throttle.lockedUntil(keys)).toBeNull();
+    } finally {
+      await db.close();
+    }
+  });
+
   it('counts every one of failures recorded at once: the fifth locks the name, none lost to another written beside it', async () => {
     const { db, store } = await opened(engine);
     try {

@@ -103,8 +103,13 @@ export class LoginThrottle {
     return Math.max(0, this.policy.maxFailures - (expired ? 0 : row.failures) - unwritten);
   }
 
-  /** Counts a failure against each key; written even though the call that failed rolls back. */
+  /**
+   * Counts a failure against each key; written even though the call that failed rolls back. Its
+   * time is now, when it happened: a write held up (a busy pool, another writer) must not start
+   * the lock later, or a lock that should be ending says 15 minutes again.
+   */
   recordFailure(keys: string[]): Promise<void> {
+    const at = this.clock.now();
     let giveBack = (): void => undefined;
     const failure: PendingFailure = {
       keys,
@@ -120,7 +125,7 @@ export class LoginThrottle {
     // A write that fails gives it back too: the failure is lost rather than counted for ever.
     const write = this.data.detached(() =>
       this.data.transaction(async () => {
-        await this.write(keys);
+        await this.write(keys, at);
         this.data.afterCommit(giveBack);
         failure.committing = true;
         this.commits++;
@@ -130,10 +135,9 @@ export class LoginThrottle {
     return write;
   }
 
-  private async write(keys: string[]): Promise<void> {
+  private async write(keys: string[], now: number): Promise<void> {
     await this.store.lockThrottle(keys);
     const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
-    const now = this.clock.now();
     for (const key of keys) {
       const row = rows.get(key);
       const fresh = !row || now - row.firstFailureAt > this.policy.lockMs || (row.lockedUntil !== null && row.lockedUntil <= now);
