@@ -250,8 +250,9 @@ describe('Router', () => {
     return { router, order, release: () => release() };
   }
 
-  // SQLite's writers take turns on one connection (docs/architecture.md §4); PostgreSQL's write side
-  // by side, each in a transaction of its own: the test after this one proves that side.
+  // Skipped on PostgreSQL, because it is about SQLite alone: SQLite's writers take turns on one
+  // connection (docs/architecture.md §4); PostgreSQL's write side by side, each in a transaction
+  // of its own, which the test after this one proves.
   it.skipIf(ON_POSTGRES)('lets no other call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
     const { router, order, release } = slowAndQuick();
     const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
@@ -269,7 +270,8 @@ describe('Router', () => {
     expect((await auditRows()).map((row) => row.outcome).sort()).toEqual(['CONFLICT', 'ok']);
   });
 
-  // PostgreSQL only: on SQLite writers take turns on one connection, which the test before this one proves.
+  // Skipped on SQLite, because it is about PostgreSQL alone: there writers take turns on one
+  // connection, which the test before this one proves.
   it.runIf(ON_POSTGRES)('on PostgreSQL, lets another call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
     const { router, order, release } = slowAndQuick();
     const slow = router.call(LOCAL_OWNER, 'servers.create', { name: 'slow', host: '10.0.0.1' }, { origin: 'test' });
@@ -422,8 +424,9 @@ describe('Router', () => {
     expect(text).toMatchObject({ outcome: 'VALIDATION_FAILED', target: 'server:undefined' });
   });
 
-  // About SQLite's file-wide write lock and its busy timeout: PostgreSQL has no database-wide write
-  // lock, writers go side by side ('on PostgreSQL, lets another call write while one awaits…' above).
+  // Skipped on PostgreSQL, because it is about SQLite's file-wide write lock and its busy timeout:
+  // PostgreSQL has no database-wide write lock, its writers go side by side ('on PostgreSQL, lets
+  // another call write while one awaits…' above).
   it.skipIf(ON_POSTGRES)('answers BUSY, retryable, when another writer holds the database, and leaves nothing half-done', async () => {
     const holder = sqliteOf(env.core);
     const impatient = new Database(holder.name, { timeout: 0 });
