@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Client } from 'ssh2';
 import type { OutputChunk } from '@shared/api/operations';
+import { shellQuote } from '../shell-quote';
 
 /**
  * Running one command on one host over an open SSH session, and keeping what it prints.
@@ -28,11 +29,6 @@ const WRAPPER = [
   'kill "$watcher" 2>/dev/null',
   'exit "$code"',
 ].join('\n');
-
-/** A text quoted for a POSIX shell. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The command line sent to sshd: the wrapper, with the person's command as its one argument. */
 export function wrapped(command: string): string {

@@ -2,6 +2,7 @@ import { AppError } from '@shared/api/errors';
 import type { SecretValue } from '@shared/api/vault';
 import { sshMetricsConfig, type SshMetricsConfig } from '@shared/health/ssh-metrics';
 import { type CheckContext, type CheckResult, type CheckStatus, type CheckType, hostPort } from '../check';
+import { shellQuote } from '../../shell-quote';
 import { loadSsh2 } from '../../ssh2';
 import { type SshLogin, type SshSession, withSshSession } from './ssh-session';
 
@@ -29,11 +30,6 @@ export interface HostMetrics {
   memory: { totalKb: number; availableKb: number };
   /** One per mount asked about, in order; `problem` when df could not read it. */
   disks: Array<DiskUsage | { mount: string; problem: string }>;
-}
-
-/** A path quoted for a POSIX shell. */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The one command the check runs: each part after a `@@` marker line, for any login shell via `sh -c`. */
