@@ -60,6 +60,11 @@ export const alertOutboxTable = pgTable(
     /** When it is due (pending), or when a claim on it lapses (delivering). */
     nextAttemptAt: bigint('next_attempt_at', { mode: 'number' }).notNull(),
     lastError: text('last_error'),
+    /**
+     * The silence that held it back: with state `silenced` it is not sent; once the silence ends
+     * while its incident is open it becomes pending and keeps this, so the log says it waited.
+     */
+    silenceId: text('silence_id'),
     finishedAt: bigint('finished_at', { mode: 'number' }),
   },
   (table) => [
@@ -69,6 +74,35 @@ export const alertOutboxTable = pgTable(
   ],
 );
 export type AlertOutboxRow = typeof alertOutboxTable.$inferSelect;
+
+/**
+ * Silences (docs/alerts.md, "Silences"): for a while, what a matcher picks notifies no one. No
+ * foreign key from the outbox: the log keeps naming a silence however it ended.
+ */
+export const alertSilencesTable = pgTable(
+  'alert_silences',
+  {
+    id: text('id').primaryKey(),
+    /** The same matcher as a rule's: each list empty (anything) or one of its values. */
+    serverIds: jsonb('server_ids').$type<string[]>().notNull(),
+    tags: jsonb('tags').$type<string[]>().notNull(),
+    environments: jsonb('environments').$type<string[]>().notNull(),
+    severities: jsonb('severities').$type<string[]>().notNull(),
+    startsAt: bigint('starts_at', { mode: 'number' }).notNull(),
+    /** Its end: the one it was given, or when it was expired early. */
+    endsAt: bigint('ends_at', { mode: 'number' }).notNull(),
+    reason: text('reason').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    expiredAt: bigint('expired_at', { mode: 'number' }),
+    expiredBy: text('expired_by'),
+    expireReason: text('expire_reason'),
+    /** When a worker sent on what it held back for incidents still open, once it ended: only one does. */
+    releasedAt: bigint('released_at', { mode: 'number' }),
+  },
+  (table) => [index('alert_silences_ends').on(table.endsAt)],
+);
+export type AlertSilenceRow = typeof alertSilencesTable.$inferSelect;
 
 /** Every attempt to deliver a notification: never a secret, never the receiver's body. */
 export const alertAttemptsTable = pgTable(

@@ -64,6 +64,11 @@ export const alertOutboxTable = sqliteTable(
     /** When it is due (pending), or when a claim on it lapses (delivering). */
     nextAttemptAt: integer('next_attempt_at').notNull(),
     lastError: text('last_error'),
+    /**
+     * The silence that held it back: with state `silenced` it is not sent; once the silence ends
+     * while its incident is open it becomes pending and keeps this, so the log says it waited.
+     */
+    silenceId: text('silence_id'),
     finishedAt: integer('finished_at'),
   },
   (table) => [
@@ -73,6 +78,35 @@ export const alertOutboxTable = sqliteTable(
   ],
 );
 export type AlertOutboxRow = typeof alertOutboxTable.$inferSelect;
+
+/**
+ * Silences (docs/alerts.md, "Silences"): for a while, what a matcher picks notifies no one. No
+ * foreign key from the outbox: the log keeps naming a silence however it ended.
+ */
+export const alertSilencesTable = sqliteTable(
+  'alert_silences',
+  {
+    id: text('id').primaryKey(),
+    /** The same matcher as a rule's: each list empty (anything) or one of its values. */
+    serverIds: text('server_ids', { mode: 'json' }).$type<string[]>().notNull(),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+    environments: text('environments', { mode: 'json' }).$type<string[]>().notNull(),
+    severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
+    startsAt: integer('starts_at').notNull(),
+    /** Its end: the one it was given, or when it was expired early. */
+    endsAt: integer('ends_at').notNull(),
+    reason: text('reason').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiredAt: integer('expired_at'),
+    expiredBy: text('expired_by'),
+    expireReason: text('expire_reason'),
+    /** When a worker sent on what it held back for incidents still open, once it ended: only one does. */
+    releasedAt: integer('released_at'),
+  },
+  (table) => [index('alert_silences_ends').on(table.endsAt)],
+);
+export type AlertSilenceRow = typeof alertSilencesTable.$inferSelect;
 
 /** Every attempt to deliver a notification: never a secret, never the receiver's body. */
 export const alertAttemptsTable = sqliteTable(

@@ -17,5 +17,5 @@ export {
   serverCheckLimitsTable,
 } from '../health/table.pg';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table.pg';
-export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable } from '../alerts/table.pg';
+export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable, alertSilencesTable } from '../alerts/table.pg';
 export { operationRunsTable, operationTargetsTable } from '../operations/table.pg';

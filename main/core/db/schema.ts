@@ -17,5 +17,5 @@ export {
   serverCheckLimitsTable,
 } from '../health/table';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table';
-export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable } from '../alerts/table';
+export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable, alertSilencesTable } from '../alerts/table';
 export { operationRunsTable, operationTargetsTable } from '../operations/table';
