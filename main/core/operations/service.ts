@@ -12,6 +12,7 @@ import {
 } from '@shared/api/operations';
 import type { Server } from '@shared/api/servers';
 import type { SecretValue } from '@shared/api/vault';
+import { selects } from '@shared/operations/selector';
 import type { Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import type { AuditEntry } from '../audit/log';
@@ -54,15 +55,6 @@ export interface OperationsDeps {
 /** Most text of one target in one live batch; past it the batch says how much it left out (the stored output has it). */
 const LIVE_BATCH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
-
-/** Whether `server` is one the selector names. */
-export function selects(selector: TargetSelector, server: Pick<Server, 'id' | 'tags' | 'environment'>): boolean {
-  if (selector.serverIds.includes(server.id)) return true;
-  if (selector.tags.length === 0 && selector.environments.length === 0) return false;
-  const tagged = selector.tags.length === 0 || selector.tags.some((tag) => server.tags.includes(tag));
-  const inEnvironment = selector.environments.length === 0 || selector.environments.includes(server.environment);
-  return tagged && inEnvironment;
-}
 
 interface ActiveRun {
   /** Aborted to cancel the whole run. */
