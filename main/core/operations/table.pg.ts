@@ -1,4 +1,4 @@
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { OutputChunk, TargetSelector } from '@shared/api/operations';
 
 /** Operations for PostgreSQL, the same as table.ts. */
@@ -15,6 +15,12 @@ export const operationRunsTable = pgTable(
     createdBy: text('created_by').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     finishedAt: bigint('finished_at', { mode: 'number' }),
+    runbookId: text('runbook_id'),
+    runbookName: text('runbook_name'),
+    runbookVersion: integer('runbook_version'),
+    params: jsonb('params').$type<Record<string, string | number>>(),
+    sudo: boolean('sudo').notNull().default(false),
+    rerunOf: text('rerun_of'),
   },
   (table) => [index('operation_runs_created_at').on(table.createdAt)],
 );
@@ -39,4 +45,34 @@ export const operationTargetsTable = pgTable(
     outputSha256: text('output_sha256'),
   },
   (table) => [primaryKey({ columns: [table.runId, table.serverId] })],
+);
+
+export const runbooksTable = pgTable(
+  'runbooks',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    nameKey: text('name_key').notNull(),
+    version: integer('version').notNull(),
+    archivedAt: bigint('archived_at', { mode: 'number' }),
+    createdBy: text('created_by').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [uniqueIndex('runbooks_name_key').on(table.nameKey)],
+);
+
+export const runbookVersionsTable = pgTable(
+  'runbook_versions',
+  {
+    runbookId: text('runbook_id')
+      .notNull()
+      .references(() => runbooksTable.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runbookId, table.version] })],
 );

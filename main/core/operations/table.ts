@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { OutputChunk, TargetSelector } from '@shared/api/operations';
 
 /**
@@ -20,6 +20,15 @@ export const operationRunsTable = sqliteTable(
     createdBy: text('created_by').notNull(),
     createdAt: integer('created_at').notNull(),
     finishedAt: integer('finished_at'),
+    /** The runbook and version that ran, its name as it was; null for an ad-hoc command. */
+    runbookId: text('runbook_id'),
+    runbookName: text('runbook_name'),
+    runbookVersion: integer('runbook_version'),
+    /** The parameters given, secret ones replaced by [redacted]: a secret is never stored. */
+    params: text('params', { mode: 'json' }).$type<Record<string, string | number>>(),
+    sudo: integer('sudo', { mode: 'boolean' }).notNull().default(false),
+    /** The run this one re-ran. */
+    rerunOf: text('rerun_of'),
   },
   (table) => [index('operation_runs_created_at').on(table.createdAt)],
 );
@@ -46,4 +55,41 @@ export const operationTargetsTable = sqliteTable(
     outputSha256: text('output_sha256'),
   },
   (table) => [primaryKey({ columns: [table.runId, table.serverId] })],
+);
+
+/**
+ * Runbooks: a name (unique in any case, archived ones included, so a name always means one
+ * runbook's history) and its current version; what each version says is in runbook_versions,
+ * every version kept.
+ */
+export const runbooksTable = sqliteTable(
+  'runbooks',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** The name in lower case: unique. */
+    nameKey: text('name_key').notNull(),
+    version: integer('version').notNull(),
+    archivedAt: integer('archived_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (table) => [uniqueIndex('runbooks_name_key').on(table.nameKey)],
+);
+
+export const runbookVersionsTable = sqliteTable(
+  'runbook_versions',
+  {
+    runbookId: text('runbook_id')
+      .notNull()
+      .references(() => runbooksTable.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    /** The whole runbook as written at this version (RunbookSpec, read back through its schema); never a secret: a secret parameter has no default. */
+    spec: text('spec', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runbookId, table.version] })],
 );
