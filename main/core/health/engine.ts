@@ -401,7 +401,7 @@ export class HealthEngine {
 
   private onRegistryChange(change: RegistryChange): void {
     if (change.kind === 'reload') {
-      this.deps.recorder.reset();
+      this.deps.recorder.forgetRemoved();
       if (this.started) this.sync();
       this.deps.recorder.prime();
       return;

@@ -8,6 +8,7 @@ import type { CheckResult, CheckStatus } from './check';
 import { checkTypes } from './checks';
 import { FakeTime } from '../testing/fake-time';
 import { rowsOf } from '../testing/rows';
+import { ResultStore } from './store/results';
 
 /**
  * What the running engine tells the UI, on a real core with fake time: check results coalesced
@@ -204,5 +205,33 @@ describe('the running engine', () => {
     const opened = seen.find((e) => e.name === 'incident.opened')?.payload as { id: string; cause: string };
     expect(opened.cause).toBe('port 1001 down: down on run 2 of :1001');
     expect(seen.find((e) => e.name === 'incident.resolved')?.payload).toMatchObject({ id: opened.id });
+  });
+
+  it('still tells a server’s first status when the checks are read again while its tick is being written', async () => {
+    // On PostgreSQL the engine reads every check again whenever the tables' mark moves (a write by
+    // this process or another, seen within 2 s): that reload used to take the server's new status
+    // as its baseline before the tick in flight had told it, and the overview never heard "up".
+    const core = await start(100);
+    fakeTcp();
+    await serverWithChecks(core, 1);
+    const seen = listen(core);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writeResults = ResultStore.prototype.writeResults;
+    let holding = false;
+    vi.spyOn(ResultStore.prototype, 'writeResults').mockImplementation(async function (this: ResultStore, rows) {
+      holding = true;
+      await held;
+      return writeResults.call(this, rows);
+    });
+    core.health.start();
+    await time.advance(100); // the first tick: its write waits
+    await vi.waitFor(() => expect(holding).toBe(true));
+
+    await core.health.registry.load(); // what a change seen in the tables' mark does
+    release();
+    await advance(core, 100);
+
+    expect(seen.filter((e) => e.name === 'server.status').map((e) => e.payload)).toEqual([expect.objectContaining({ from: 'unknown', to: 'up' })]);
   });
 });

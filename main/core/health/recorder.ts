@@ -215,16 +215,23 @@ export class TickRecorder {
     }
   }
 
-  /** Forget cached statuses (after a reload). */
-  reset(): void {
-    this.serverStatus.clear();
+  /**
+   * After a reload: forgets the servers that are gone. The others keep the status they were last
+   * told with, the baseline the next change is told against: a tick still being written, or an
+   * evaluation queued, has changed the checks already and tells that change against it. Taking the
+   * reloaded checks' status as the baseline instead swallowed such a change (on PostgreSQL, where
+   * the engine reloads after its own writes too, a new server's first "up" never reached the UI).
+   */
+  forgetRemoved(): void {
+    const servers = this.deps.registry.servers();
+    for (const serverId of this.serverStatus.keys()) if (!servers.has(serverId)) this.serverStatus.delete(serverId);
   }
 
   /**
-   * Remembers every server's status now, as the baseline the next change is told against. Without
-   * it, the first evaluation of a server after a start or a reload would compute its "before"
-   * from checks a pause, resume or delete has already changed, and announce nothing: an open
-   * overview would miss that change (docs/architecture.md §7).
+   * Remembers the status of every server not remembered yet, as the baseline the next change is
+   * told against. Without it, the first evaluation of a server after a start or a reload would
+   * compute its "before" from checks a pause, resume or delete has already changed, and announce
+   * nothing: an open overview would miss that change (docs/architecture.md §7).
    */
   prime(): void {
     for (const serverId of this.deps.registry.servers().keys()) this.lastStatus(serverId);
