@@ -21,10 +21,10 @@ function linksFor(role: Role): string[] {
 
 describe('Navigation', () => {
   it.each<[Role, string[]]>([
-    ['viewer', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Jobs', 'Reports']],
-    ['operator', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Reports']],
-    ['auditor', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Reports', 'Audit log', 'Users', 'API keys']],
-    ['admin', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Reports', 'Audit log', 'Users', 'API keys']],
+    ['viewer', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Jobs', 'Operations', 'Reports']],
+    ['operator', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Operations', 'Reports']],
+    ['auditor', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Operations', 'Reports', 'Audit log', 'Users', 'API keys']],
+    ['admin', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Operations', 'Reports', 'Audit log', 'Users', 'API keys']],
   ])('shows a %s only the pages the role may read', (role, expected) => {
     expect(linksFor(role)).toEqual(expected);
   });

@@ -3,6 +3,7 @@ import { BellIcon } from '../alerts/icons';
 import { AuditIcon } from '../audit/icons';
 import { useCan } from '../auth/session';
 import { IncidentIcon, OverviewIcon } from '../health/icons';
+import { TerminalIcon } from '../operations/icons';
 import { ReportIcon } from '../reports/icons';
 import { SettingsIcon } from '../settings/icons';
 import { JobsIcon, KeyIcon, ServerIcon, UserIcon, UsersIcon, VaultIcon } from '../ui/icons';
@@ -16,6 +17,7 @@ const ICONS: Record<RouteId, ReactNode> = {
   'server-health': <ServerIcon />,
   vault: <VaultIcon />,
   jobs: <JobsIcon />,
+  operations: <TerminalIcon />,
   reports: <ReportIcon />,
   audit: <AuditIcon />,
   users: <UsersIcon />,

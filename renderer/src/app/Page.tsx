@@ -7,6 +7,7 @@ import { IncidentsPage } from '../health/incidents/IncidentsPage';
 import { OverviewPage } from '../health/overview/OverviewPage';
 import { ServerHealthPage } from '../health/server/ServerHealthPage';
 import { JobsPage } from '../jobs/JobsPage';
+import { OperationsPage } from '../operations/OperationsPage';
 import { ReportsPage } from '../reports/ReportsPage';
 import { ServersPage } from '../servers/ServersPage';
 import { SettingsPage } from '../settings/SettingsPage';
@@ -53,6 +54,8 @@ export function Page({ route }: { route: RouteId }) {
       return <VaultPage />;
     case 'jobs':
       return <JobsPage />;
+    case 'operations':
+      return <OperationsPage />;
     case 'reports':
       return <ReportsPage />;
     case 'audit':

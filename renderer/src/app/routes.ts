@@ -19,6 +19,7 @@ export const ROUTES = [
   { id: 'alerts', label: 'Alerts', href: '#/alerts', permission: 'servers:read', nav: true },
   { id: 'vault', label: 'Vault', href: '#/vault', permission: 'vault:read', nav: true },
   { id: 'jobs', label: 'Jobs', href: '#/jobs', permission: 'jobs:read', nav: true },
+  { id: 'operations', label: 'Operations', href: '#/operations', permission: 'operations:read', nav: true },
   { id: 'reports', label: 'Reports', href: '#/reports', permission: 'servers:read', nav: true },
   { id: 'audit', label: 'Audit log', href: '#/audit', permission: 'audit:read', nav: true },
   { id: 'users', label: 'Users', href: '#/users', permission: 'users:read', nav: true },

@@ -5,6 +5,7 @@ import { MeProvider } from '../auth/session';
 import { useHealthDialogs } from '../health/health-dialog-store';
 import { fleetServer, overview } from '../health/testing/fixtures';
 import { useHealthEvents } from '../health/use-health-events';
+import { useOperationsView } from '../operations/operations-store';
 import { fakeClient } from '../testing/fake-client';
 import { me, server } from '../testing/fixtures';
 import { withLayout } from '../testing/layout';
@@ -68,6 +69,18 @@ describe('ServersPage permissions', () => {
     expect(screen.getByRole('button', { name: 'Edit web-01' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Delete web-01' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Add check to web-01' }).getAttribute('title')).toBe('Add check');
+    // Commands on servers are an admin's: an operator has no "Run on these".
+    expect(screen.queryByRole('button', { name: 'Run on these' })).toBeNull();
+  });
+
+  it('hands an admin’s listed servers to the Operations page with "Run on these"', async () => {
+    renderAs('admin');
+
+    expect(await screen.findByText('web-01')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Run on these' }));
+    expect(window.location.hash).toBe('#/operations');
+    expect(useOperationsView.getState().draft).toEqual({ serverIds: [WATCHED.id, UNWATCHED.id], tags: [], environments: [] });
+    useOperationsView.setState({ draft: null });
   });
 });
 

@@ -6,6 +6,8 @@ import { useHealthDialogs } from '../health/health-dialog-store';
 import { useFleetOverview } from '../health/use-fleet-overview';
 import { useMethodQuery } from '../api/hooks';
 import { useCan } from '../auth/session';
+import { runOnServers } from '../operations/operations-store';
+import { TerminalIcon } from '../operations/icons';
 import { useDialogStore } from '../state/dialog-store';
 import { ErrorState } from '../ui/ErrorState';
 import { formatCount, plural } from '../ui/format';
@@ -51,7 +53,8 @@ function useAddCheck(): (server: Server) => void {
 export function ServersPage() {
   const { search, environment, tags, sort, order, sortBy } = useListFilters();
   const open = useDialogStore((state) => state.open);
-  const mayChange = useCan()('servers:write');
+  const can = useCan();
+  const mayChange = can('servers:write');
   const debouncedSearch = useDebouncedValue(search, SEARCH_DEBOUNCE_MS);
   const filters = filterInput(debouncedSearch, environment, tags);
   const filtered = Object.keys(filters).length > 0;
@@ -74,6 +77,18 @@ export function ServersPage() {
               </button>
             ) : null}
             <ExportMenu filters={filters} filtered={filtered} disabled={total === 0} />
+            {can('operations:run') && list.data && list.data.items.length > 0 ? (
+              <button
+                type="button"
+                className="button"
+                title="Run a command on the servers listed (the search and filters narrow them)"
+                onClick={() => runOnServers(list.data.items.map((server) => server.id))}
+                data-testid="run-on-these"
+              >
+                <TerminalIcon />
+                Run on these
+              </button>
+            ) : null}
             {mayChange ? (
               <button type="button" className="button button--primary" onClick={() => open({ kind: 'server-create' })}>
                 <PlusIcon />

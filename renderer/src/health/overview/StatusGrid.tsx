@@ -1,8 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent, type RefObject } from 'react';
+import { useEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from 'react';
 import type { FleetServer } from '@shared/api/health';
 import { serverHealthHref } from '../../app/routes';
 import { formatDateTime, formatRelative } from '../../ui/format';
+import { useContentWidth } from '../../ui/use-content-width';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
 import { columnsFor, layoutFor, moveIndex } from './grid-layout';
 
@@ -12,26 +13,6 @@ const GRID_PADDING = 4;
 function describe(server: FleetServer): string {
   const since = server.since !== null ? `, since ${formatDateTime(server.since)}` : '';
   return `${server.name}: ${STATUS_LABELS[server.status]}${since}`;
-}
-
-/** The width cells can use: the scroller's, less its padding. Measured, then kept up to date. */
-function useContentWidth(element: RefObject<HTMLDivElement | null>): number {
-  const [width, setWidth] = useState(0);
-  useLayoutEffect(() => {
-    const node = element.current;
-    if (!node) return undefined;
-    const measure = () => {
-      const style = getComputedStyle(node);
-      const padding = (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0);
-      setWidth(Math.max(0, node.clientWidth - padding));
-    };
-    measure();
-    if (typeof ResizeObserver === 'undefined') return undefined;
-    const observer = new ResizeObserver(measure);
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [element]);
-  return width;
 }
 
 function Readout({ server }: { server: FleetServer | undefined }) {

@@ -3,6 +3,8 @@ import type { ServerHealth } from '@shared/api/health';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
 import { HOME_HREF } from '../../app/routes';
 import { useCan } from '../../auth/session';
+import { TerminalIcon } from '../../operations/icons';
+import { runOnServers } from '../../operations/operations-store';
 import { toast } from '../../state/toast-store';
 import { ErrorState } from '../../ui/ErrorState';
 import { formatDateTime, formatRelative } from '../../ui/format';
@@ -53,7 +55,9 @@ function PauseAll({ health, server }: { health: ServerHealth; server: Server }) 
 }
 
 function Header({ server, health }: { server: Server; health: ServerHealth }) {
-  const mayWrite = useCan()('servers:write');
+  const can = useCan();
+  const mayWrite = can('servers:write');
+  const mayRun = can('operations:run');
   const open = useHealthDialogs((state) => state.open);
   return (
     <div className="page__header">
@@ -79,13 +83,23 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
           </span>
         ) : null}
       </div>
-      {mayWrite ? (
+      {mayWrite || mayRun ? (
         <div className="page__actions">
-          <PauseAll health={health} server={server} />
-          <button type="button" className="button button--primary" onClick={() => open({ kind: 'check-create', server: target(server) })}>
-            <PlusIcon />
-            Add check
-          </button>
+          {mayRun ? (
+            <button type="button" className="button" onClick={() => runOnServers([server.id])} data-testid="run-on-server">
+              <TerminalIcon />
+              Run a command
+            </button>
+          ) : null}
+          {mayWrite ? (
+            <>
+              <PauseAll health={health} server={server} />
+              <button type="button" className="button button--primary" onClick={() => open({ kind: 'check-create', server: target(server) })}>
+                <PlusIcon />
+                Add check
+              </button>
+            </>
+          ) : null}
         </div>
       ) : null}
     </div>

@@ -1,0 +1,293 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OperationRunWithTargets, OperationTarget, OutputChunk } from '@shared/api/operations';
+import type { Role } from '@shared/permissions';
+import { MeProvider } from '../auth/session';
+import { fakeClient, type Handlers } from '../testing/fake-client';
+import { job, me, server } from '../testing/fixtures';
+import { withLayout } from '../testing/layout';
+import { renderWithClient } from '../testing/render';
+import { OperationsPage } from './OperationsPage';
+import { runOnServers, useOperationsView } from './operations-store';
+import { countsOf, TARGET_FLUSH_MS } from './use-operation-events';
+
+withLayout();
+afterEach(() => useOperationsView.setState({ runId: null, serverId: null, draft: null }));
+
+const RUN_ID = '0c9b8a7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d';
+const OLD_RUN_ID = '1d0c9b8a-7e6f-4a3b-8c2d-1e0f9a8b7c6d';
+const WEB1 = server({ id: 'a1b2c3d4-0000-4000-8000-000000000001', name: 'web-1', tags: ['web'], environment: 'prod' });
+const WEB2 = server({ id: 'a1b2c3d4-0000-4000-8000-000000000002', name: 'web-2', tags: ['web'], environment: 'staging' });
+const DB1 = server({ id: 'a1b2c3d4-0000-4000-8000-000000000003', name: 'db-1', tags: ['db'], environment: 'prod' });
+const FLEET = [WEB1, WEB2, DB1];
+const ESC = '\u001b';
+
+function target(serverId: string, serverName: string, overrides: Partial<OperationTarget> = {}): OperationTarget {
+  return {
+    serverId,
+    serverName,
+    address: `${serverName}.example.com:22`,
+    state: 'queued',
+    exitCode: null,
+    message: null,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    outputBytes: 0,
+    truncated: false,
+    outputSha256: null,
+    ...overrides,
+  };
+}
+
+function run(targets: OperationTarget[], overrides: Partial<OperationRunWithTargets> = {}): OperationRunWithTargets {
+  // Cast: the contract's run may carry more (runbooks) than an ad-hoc command needs here.
+  return {
+    id: RUN_ID,
+    jobId: '2e1d0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b',
+    command: 'systemctl restart nginx',
+    selector: { serverIds: [], tags: ['web'], environments: [] },
+    concurrency: 10,
+    timeoutSeconds: 300,
+    status: 'running',
+    createdBy: 'user:alice',
+    createdAt: Date.now() - 5_000,
+    finishedAt: null,
+    counts: countsOf(targets),
+    targets,
+    ...overrides,
+  } as OperationRunWithTargets;
+}
+
+const threeTargets = () => FLEET.map((each) => target(each.id, each.name));
+
+function renderAs(role: Role, extra: Handlers = {}) {
+  const client = fakeClient({
+    'servers.list': async () => ({ items: FLEET, total: FLEET.length }),
+    'servers.facets': async () => ({ tags: [{ value: 'web', count: 2 }], environments: [{ value: 'prod', count: 2 }] }),
+    'operations.runs': async () => ({ items: [] }),
+    ...extra,
+  });
+  renderWithClient(
+    <MeProvider me={me({ role })}>
+      <OperationsPage />
+    </MeProvider>,
+    client,
+  );
+  return client;
+}
+
+const callsOf = (client: ReturnType<typeof renderAs>, name: string) => client.calls.filter((call) => call.name === name).map((call) => call.input);
+const cellOf = (name: string) => screen.getAllByTestId('target-cell').find((cell) => cell.getAttribute('aria-label')?.startsWith(`${name}:`)) as HTMLElement;
+/** Delivers target events and lets their batch apply. */
+async function targetEvents(client: ReturnType<typeof renderAs>, events: (OperationTarget & { runId: string })[]) {
+  act(() => {
+    for (const event of events) client.emit('operation.target', event);
+  });
+  await act(() => new Promise((resolve) => setTimeout(resolve, TARGET_FLUSH_MS + 20)));
+}
+
+describe('OperationsPage', () => {
+  it('previews which servers the selector matches, by the service’s rule, and runs the command on them', async () => {
+    const client = renderAs('admin', {
+      'operations.run': async (input) => ({
+        ...run([target(WEB1.id, 'web-1'), target(DB1.id, 'db-1')], { command: input.command }),
+        job: job({ kind: 'operations.run', status: 'running', total: 2 }),
+      }),
+    });
+    const form = await screen.findByTestId('run-form');
+    fireEvent.change(within(form).getByLabelText('Tags'), { target: { value: 'web' } });
+    await waitFor(() => expect(screen.getByTestId('run-preview').textContent).toContain('Matches 2 servers'));
+    expect(screen.getByTestId('run-preview-names').textContent).toBe('web-1, web-2');
+    // Tags and environments both given: both must match.
+    fireEvent.change(within(form).getByLabelText('Environments'), { target: { value: 'prod' } });
+    expect(screen.getByTestId('run-preview-names').textContent).toBe('web-1');
+    // A server named always runs.
+    fireEvent.change(screen.getByTestId('run-form-server'), { target: { value: 'DB-1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
+    expect(screen.getByTestId('run-preview-names').textContent).toBe('web-1, db-1');
+    expect(within(screen.getByTestId('run-form-chosen')).getByRole('button', { name: 'Remove db-1' })).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
+    expect(await screen.findByText('Enter the command each server runs, e.g. uptime.')).toBeTruthy();
+    expect(callsOf(client, 'operations.run')).toEqual([]);
+    fireEvent.change(within(form).getByLabelText('Command'), { target: { value: 'uptime' } });
+    fireEvent.change(within(form).getByLabelText('At a time'), { target: { value: '5' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
+    await waitFor(() =>
+      expect(callsOf(client, 'operations.run')).toEqual([
+        { command: 'uptime', targets: { serverIds: [DB1.id], tags: ['web'], environments: ['prod'] }, concurrency: 5, timeoutSeconds: 300 },
+      ]),
+    );
+    const view = await screen.findByTestId('run-view');
+    expect(
+      within(view)
+        .getAllByTestId('target-cell')
+        .map((cell) => cell.dataset.state),
+    ).toEqual(['queued', 'queued']);
+    expect(within(view).getByRole('heading', { level: 2 }).textContent).toBe('Run uptime');
+  });
+
+  it('says a server name that is not in the fleet, and places the service’s refusal under the targets', async () => {
+    renderAs('owner', {
+      'operations.run': async () => {
+        const { AppError } = await import('@shared/api');
+        throw new AppError('VALIDATION_FAILED', 'The selector matches no server.', {
+          hint: 'Check the tags and environments.',
+          issues: [{ path: ['targets'], message: 'Matches no server' }],
+        });
+      },
+    });
+    const form = await screen.findByTestId('run-form');
+    fireEvent.change(screen.getByTestId('run-form-server'), { target: { value: 'mail-9' } });
+    fireEvent.keyDown(screen.getByTestId('run-form-server'), { key: 'Enter' });
+    expect(screen.getByTestId('run-form-targets-error').textContent).toBe('There is no server named mail-9.');
+    fireEvent.change(within(form).getByLabelText('Command'), { target: { value: 'true' } });
+    fireEvent.change(within(form).getByLabelText('Tags'), { target: { value: 'web' } });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run on 2 servers' })).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
+    await waitFor(() => expect(screen.getByTestId('run-form-targets-error').textContent).toBe('Matches no server'));
+  });
+
+  it('starts the form with the servers “Run on these” handed over', async () => {
+    runOnServers([WEB2.id, DB1.id]);
+    expect(window.location.hash).toBe('#/operations');
+    renderAs('admin');
+    await waitFor(() => expect(screen.getByTestId('run-preview-names').textContent).toBe('web-2, db-1'));
+    expect(within(screen.getByTestId('run-form-chosen')).getAllByRole('button', { name: /^Remove / })).toHaveLength(2);
+    expect(useOperationsView.getState().draft).toBeNull();
+  });
+
+  it('follows a run live: the grid, the counts and the bar move with each target’s events', async () => {
+    useOperationsView.setState({ runId: RUN_ID });
+    const client = renderAs('admin', { 'operations.get': async () => run(threeTargets()) });
+    await screen.findByTestId('run-view');
+    expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('0 of 3 (0%)');
+    await targetEvents(client, [
+      { runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0, durationMs: 1_200 }) },
+      { runId: RUN_ID, ...target(WEB2.id, 'web-2', { state: 'failed', exitCode: 3, message: 'exited with 3' }) },
+      { runId: RUN_ID, ...target(DB1.id, 'db-1', { state: 'running' }) },
+      // Another run's event changes nothing here.
+      { runId: OLD_RUN_ID, ...target(DB1.id, 'db-1', { state: 'failed' }) },
+    ]);
+    expect(cellOf('web-1').dataset.state).toBe('succeeded');
+    expect(cellOf('web-2').getAttribute('aria-label')).toBe('web-2: Failed, exit 3');
+    expect(cellOf('db-1').dataset.state).toBe('running');
+    expect(screen.getByTestId('run-count-succeeded').textContent).toContain('Succeeded 1');
+    expect(screen.getByTestId('run-count-failed').textContent).toContain('Failed 1');
+    expect(screen.getByTestId('run-count-running').textContent).toContain('Running 1');
+    expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('2 of 3 (67%)');
+
+    // An older event arriving after the end does not take a target back.
+    await targetEvents(client, [{ runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'running' }) }]);
+    expect(cellOf('web-1').dataset.state).toBe('succeeded');
+  });
+
+  it('shows a target’s output live, then as stored: ANSI colours, stderr set apart, the cut marker boxed', async () => {
+    useOperationsView.setState({ runId: RUN_ID });
+    const stored: OutputChunk[] = [
+      { t: 1, stream: 'stdout', text: `status: ${ESC}[32mactive${ESC}[0m\n` },
+      { t: 2, stream: 'stderr', text: 'warning: config reloaded\n' },
+      { t: 3, stream: 'stderr', text: '\n[guardian: output cut here; 4096 more bytes were printed and not stored]\n' },
+    ];
+    const client = renderAs('auditor', {
+      'operations.get': async () => run([target(WEB1.id, 'web-1', { state: 'running' }), target(WEB2.id, 'web-2')]),
+      'operations.output': async () => ({ chunks: stored, outputBytes: 70_000, truncated: true }),
+    });
+    await screen.findByTestId('run-view');
+    fireEvent.click(cellOf('web-1'));
+    expect(cellOf('web-1').getAttribute('aria-pressed')).toBe('true');
+    const panel = screen.getByTestId('target-panel');
+    act(() => client.emit('operation.output', { runId: RUN_ID, items: [{ serverId: WEB1.id, chunks: [{ t: 1, stream: 'stdout', text: `${ESC}[31mred ` }] }] }));
+    act(() => client.emit('operation.output', { runId: RUN_ID, items: [{ serverId: WEB1.id, chunks: [{ t: 2, stream: 'stdout', text: 'still red' }] }] }));
+    const live = await within(panel).findByTestId('output-text');
+    expect(live.textContent).toBe('red still red');
+    expect(live.querySelector('.ansi-fg-red')?.textContent).toBe('red still red');
+    // An auditor reads output but cancels nothing.
+    expect(screen.queryByRole('button', { name: /^Cancel/ })).toBeNull();
+    expect(callsOf(client, 'operations.output')).toEqual([]);
+
+    await targetEvents(client, [{ runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0, truncated: true, outputBytes: 70_000 }) }]);
+    await waitFor(() => expect(callsOf(client, 'operations.output')).toEqual([{ id: RUN_ID, serverId: WEB1.id }]));
+    await waitFor(() => expect(within(panel).getByTestId('output-text').textContent).toContain('status: active'));
+    const text = within(panel).getByTestId('output-text');
+    expect(text.querySelector('.ansi-fg-green')?.textContent).toBe('active');
+    const stderr = text.querySelector('[data-stream="stderr"]');
+    expect(stderr?.textContent).toBe('warning: config reloaded\n');
+    expect(stderr?.className).toBe('op-output__err');
+    expect(within(panel).getByTestId('output-marker').textContent).toBe('[guardian: output cut here; 4096 more bytes were printed and not stored]');
+    expect(within(panel).getByTestId('target-state').textContent).toContain('Succeeded');
+
+    // stderr alone.
+    fireEvent.click(within(panel).getByTestId('output-filter-stderr'));
+    expect(within(panel).getByTestId('output-text').textContent).not.toContain('status: active');
+    expect(within(panel).getByTestId('output-text').textContent).toContain('warning: config reloaded');
+  });
+
+  it('cancels the whole run, or one target', async () => {
+    useOperationsView.setState({ runId: RUN_ID });
+    const client = renderAs('admin', {
+      'operations.get': async () => run([target(WEB1.id, 'web-1', { state: 'running' }), target(WEB2.id, 'web-2')]),
+      'operations.cancel': async () => run([]),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel run' }));
+    await waitFor(() => expect(callsOf(client, 'operations.cancel')).toEqual([{ id: RUN_ID }]));
+    fireEvent.click(cellOf('web-1'));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel web-1' }));
+    await waitFor(() => expect(callsOf(client, 'operations.cancel')).toContainEqual({ id: RUN_ID, serverId: WEB1.id }));
+  });
+
+  it('lists runs newest first with how each went, who ran it and its counts, and opens one', async () => {
+    const finished = run(
+      [target(WEB1.id, 'web-1', { state: 'succeeded' }), target(WEB2.id, 'web-2', { state: 'succeeded' }), target(DB1.id, 'db-1', { state: 'failed' })],
+      { id: OLD_RUN_ID, command: 'df -h /', status: 'finished', createdBy: 'user:bob', finishedAt: Date.now() },
+    );
+    const running = run(threeTargets());
+    const client = renderAs('viewer', {
+      'operations.runs': async () => ({ items: [running, finished].map(({ targets: _targets, ...rest }) => rest) }),
+      'operations.get': async (input) => (input.id === OLD_RUN_ID ? finished : running),
+    });
+    const rows = await screen.findAllByTestId('history-row');
+    expect(rows.map((row) => row.dataset.status)).toEqual(['running', 'finished']);
+    expect(rows[1]?.textContent).toContain('df -h /');
+    expect(rows[1]?.textContent).toContain('Finished with failures');
+    expect(rows[1]?.textContent).toContain('2 of 3 succeeded');
+    expect(rows[1]?.textContent).toContain('1 failed');
+    expect(rows[1]?.textContent).toContain('user:bob');
+    // A viewer has no form and no cancel, and sees no output.
+    expect(screen.queryByTestId('run-form')).toBeNull();
+    fireEvent.click(within(rows[1] as HTMLElement).getByRole('button', { name: 'Open the run of df -h /' }));
+    await waitFor(() => expect(callsOf(client, 'operations.get')).toContainEqual({ id: OLD_RUN_ID }));
+    const view = await screen.findByTestId('run-view');
+    expect(within(view).getByTestId('run-status').textContent).toBe('Finished with failures');
+    fireEvent.click(cellOf('db-1'));
+    expect(screen.getByTestId('output-not-allowed')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /^Cancel/ })).toBeNull();
+    expect(callsOf(client, 'operations.output')).toEqual([]);
+  });
+
+  it('keeps 500 targets cheap: a burst of 1,000 events is applied at once, and a larger run draws only the rows in view', async () => {
+    useOperationsView.setState({ runId: RUN_ID });
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, index) => target(`00000000-0000-4000-8000-${String(index).padStart(12, '0')}`, `srv-${index}`));
+    const targets = many(500);
+    let answer = run(targets);
+    const client = renderAs('admin', { 'operations.get': async () => answer });
+    await screen.findByTestId('run-view');
+    await targetEvents(client, [
+      ...targets.map((each) => ({ runId: RUN_ID, ...each, state: 'running' as const })),
+      ...targets.map((each, index) => ({ runId: RUN_ID, ...each, state: index % 10 === 0 ? ('failed' as const) : ('succeeded' as const) })),
+    ]);
+    expect(screen.getByTestId('run-count-succeeded').textContent).toContain('Succeeded 450');
+    expect(screen.getByTestId('run-count-failed').textContent).toContain('Failed 50');
+    expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('500 of 500 (100%)');
+    expect(screen.getAllByTestId('target-cell').filter((cell) => cell.dataset.state === 'failed').length).toBeGreaterThan(0);
+
+    answer = run(many(5_000), { id: OLD_RUN_ID });
+    act(() => useOperationsView.getState().openRun(OLD_RUN_ID));
+    await waitFor(() => expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('0 of 5000 (0%)'));
+    const cells = screen.getAllByTestId('target-cell');
+    expect(cells.length).toBeGreaterThan(300);
+    expect(cells.length).toBeLessThan(1_500);
+  });
+});
