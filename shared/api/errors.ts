@@ -189,9 +189,27 @@ export function validationError(issues: ValidationIssue[], what = 'The input'): 
   });
 }
 
+type ZodIssue = z.ZodError['issues'][number];
+
+/** How far a union's branch got with the input: fewer complaints about the whole value, then fewer in all. */
+const rootCount = (issues: readonly ZodIssue[]) => issues.filter((issue) => issue.path.length === 0).length;
+const furthest = (branches: readonly (readonly ZodIssue[])[]) =>
+  branches.reduce((best, branch) => ((rootCount(branch) - rootCount(best) || branch.length - best.length) < 0 ? branch : best));
+
+/**
+ * A union none of whose branches took the input says only "Invalid input", on the whole value: the
+ * branch that got furthest says what is wrong instead, under the fields it names (a channel change
+ * with its type gets `config.url: Invalid URL`, not a complaint that `type` is not allowed).
+ */
+function issuesOf(issue: ZodIssue, base: readonly PropertyKey[]): ValidationIssue[] {
+  const path = [...base, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const branch = furthest(issue.errors);
+    if (branch.some((inner) => inner.path.length > 0)) return branch.flatMap((inner) => issuesOf(inner, path));
+  }
+  return [{ path: path.map((part) => (typeof part === 'number' ? part : String(part))), message: issue.message }];
+}
+
 export function zodIssues(error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map((part) => (typeof part === 'number' ? part : String(part))),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => issuesOf(issue, []));
 }
