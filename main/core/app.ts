@@ -26,6 +26,7 @@ import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
 import { createOperationHandlers } from './operations/handlers';
 import { OperationsService } from './operations/service';
+import { RunbookService } from './operations/runbooks';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -195,7 +196,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const directory = new ServerDirectory(data);
   const secrets = new SecretStore({ store: vaultStore, data, stamp, directory, clock, newId, vault });
   const monitoring = await readMonitoringSettings(settings);
-  const alerts = new Alerts({ data, settings, secrets, clock, newId, logger, events, ...options.alerts });
+  const alerts = new Alerts({
+    data,
+    settings,
+    secrets,
+    clock,
+    newId,
+    logger,
+    events,
+    // Asked only once the core is open (a silence ending), by when the health engine below exists.
+    openIncidents: async (ids) => {
+      const open = new Set([...(await health.incidents.openByServer()).values()].map((incident) => incident.id));
+      return new Set(ids.filter((id) => open.has(id)));
+    },
+    ...options.alerts,
+  });
   // The rules the health engine's first tick routes incidents by.
   await alerts.load();
   const health = new HealthService({
@@ -253,8 +268,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const owners = scheduleOwners({ accounts, apiKeys, clock });
   const schedules = new ScheduleService({ data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
+  const runbooks = new RunbookService({ data, clock, newId });
   const operations = new OperationsService({
     data,
+    runbooks,
     jobs,
     events,
     clock,
@@ -295,7 +312,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     schedules: createScheduleHandlers(schedules, outputFolders, events),
     audit: createAuditHandlers(auditService, events),
     alerts: createAlertHandlers(alerts, events),
-    operations: createOperationHandlers(operations),
+    operations: createOperationHandlers(operations, runbooks, events),
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,

@@ -26,11 +26,13 @@ import { Environment, ServerId, Tag } from './servers';
 
 export const AlertChannelId = z.uuid('Not an alert channel id');
 export const AlertRuleId = z.uuid('Not an alert rule id');
+export const AlertSilenceId = z.uuid('Not a silence id');
 const SecretId = z.uuid('Not a secret id');
 
 const AlertName = z.string().trim().min(1, 'Name cannot be empty').max(100, 'Name is at most 100 characters');
 
-export const NOTIFICATION_STATES = ['pending', 'delivering', 'delivered', 'failed', 'given-up'] as const;
+/** `silenced`: held back by a silence, never sent unless the silence ends while its incident is open (docs/alerts.md, "Silences"). */
+export const NOTIFICATION_STATES = ['pending', 'delivering', 'delivered', 'failed', 'given-up', 'silenced'] as const;
 export type NotificationState = (typeof NOTIFICATION_STATES)[number];
 export const ALERT_SOURCES = ['incident.opened', 'incident.resolved', 'incident.acknowledged'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
@@ -81,18 +83,27 @@ export type ChannelUnionsCoverEveryType = [
 
 const SEVERITIES = ['degraded', 'down'] as const;
 
-/** What a rule matches: each list empty (anything) or one of its values. */
+/** What a rule or a silence matches: each list empty (anything) or one of its values. */
 export const AlertMatch = z.strictObject({
   serverIds: z.array(ServerId).max(10_000).default([]),
   tags: z.array(Tag).max(32).default([]),
   environments: z.array(Environment).max(32).default([]),
   severities: z.array(z.enum(SEVERITIES)).max(2).default([]),
 });
+export type AlertMatch = z.output<typeof AlertMatch>;
+
+/** A matcher as stored and shown. */
+const MatchView = z.object({
+  serverIds: z.array(z.string()),
+  tags: z.array(z.string()),
+  environments: z.array(z.string()),
+  severities: z.array(z.enum(SEVERITIES)),
+});
 
 export const AlertRule = z.object({
   id: z.string(),
   name: z.string(),
-  match: z.object({ serverIds: z.array(z.string()), tags: z.array(z.string()), environments: z.array(z.string()), severities: z.array(z.enum(SEVERITIES)) }),
+  match: MatchView,
   channelIds: z.array(z.string()),
   enabled: z.boolean(),
   createdAt: z.number().int(),
@@ -123,6 +134,8 @@ export const Notification = z.object({
   nextAttemptAt: z.number().int().nullable(),
   lastError: z.string().nullable(),
   finishedAt: z.number().int().nullable(),
+  /** The silence that held it back (state `silenced`, or sent later because the silence ended), or null. */
+  silenceId: z.string().nullable(),
   log: z.array(DeliveryAttempt),
 });
 export type Notification = z.infer<typeof Notification>;
@@ -392,9 +405,91 @@ export const alertsUpdateSettings = method({
   http: { method: 'PATCH', path: '/alerts/settings' },
 });
 
+/** The longest a silence may last: a silence forgotten for longer should be a rule change, and is easy to renew. */
+export const SILENCE_MAX_DAYS = 90;
+export const SILENCE_STATES = ['active', 'upcoming', 'expired'] as const;
+export type SilenceState = (typeof SILENCE_STATES)[number];
+
+const SilenceReason = z.string().trim().min(1, 'Say why: a silence needs a reason').max(500, 'The reason is at most 500 characters');
+
+export const AlertSilence = z.object({
+  id: z.string(),
+  match: MatchView,
+  startsAt: z.number().int(),
+  /** When it ends: the end it was given, or when it was expired early. */
+  endsAt: z.number().int(),
+  reason: z.string(),
+  createdBy: z.string(),
+  createdAt: z.number().int(),
+  /** Set when someone ended it before its time. */
+  expiredAt: z.number().int().nullable(),
+  expiredBy: z.string().nullable(),
+  expireReason: z.string().nullable(),
+  /** Told against the clock of the Guardian answering. */
+  state: z.enum(SILENCE_STATES),
+});
+export type AlertSilence = z.infer<typeof AlertSilence>;
+
+export const alertsSilences = method({
+  name: 'alerts.silences',
+  summary: 'Silences, latest end first: all of them, or those active, upcoming or expired.',
+  input: z.strictObject({
+    state: z.enum(SILENCE_STATES).optional(),
+    limit: queryInt(1, 500).default(100),
+  }),
+  output: z.object({ items: z.array(AlertSilence) }),
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'GET', path: '/alerts/silences' },
+});
+
+export const AlertSilenceInput = z
+  .strictObject({
+    match: AlertMatch,
+    /** When it begins (epoch ms); now when left out or in the past. */
+    startsAt: z.number().int().min(0).optional(),
+    /** When it ends (epoch ms); or give `durationMinutes` instead. */
+    endsAt: z.number().int().min(0).optional(),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1, 'At least 1 minute')
+      .max(SILENCE_MAX_DAYS * 24 * 60, `At most ${SILENCE_MAX_DAYS} days`)
+      .optional(),
+    reason: SilenceReason,
+  })
+  .superRefine((input, ctx) => {
+    const { serverIds, tags, environments, severities } = input.match;
+    if (serverIds.length + tags.length + environments.length + severities.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['match'], message: 'Match something: a server, tag, environment or severity' });
+    if ((input.endsAt === undefined) === (input.durationMinutes === undefined))
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Give an end (endsAt) or a duration (durationMinutes), one of the two' });
+  });
+export type AlertSilenceInput = z.output<typeof AlertSilenceInput>;
+
+export const alertsAddSilence = method({
+  name: 'alerts.addSilence',
+  summary: `Silence the incidents a matcher picks until an end time (at most ${SILENCE_MAX_DAYS} days away), with a reason: they stay open but notify no one.`,
+  input: AlertSilenceInput,
+  output: AlertSilence,
+  permission: 'servers:write',
+  audit: { target: (_input, out) => (out ? `alert-silence:${out.id}` : undefined) },
+  http: { method: 'POST', path: '/alerts/silences' },
+});
+
+export const alertsExpireSilence = method({
+  name: 'alerts.expireSilence',
+  summary: 'End a silence now; an incident it held back that is still open is notified then.',
+  input: z.strictObject({ id: AlertSilenceId, reason: z.string().trim().max(500, 'The reason is at most 500 characters').optional() }),
+  output: AlertSilence,
+  permission: 'servers:write',
+  audit: { target: (input) => `alert-silence:${input.id}` },
+  http: { method: 'POST', path: '/alerts/silences/:id/expire' },
+});
+
 export const alertsChanged = changeEvent({
   name: 'alerts.changed',
-  summary: 'Alert channels, rules or settings were created, changed or deleted (a channel disabled by its receiver too).',
+  summary: 'Alert channels, rules, silences or settings were created, changed or deleted (a channel disabled by its receiver too).',
   changes: ['created', 'updated', 'deleted', 'settings'],
   permission: 'servers:read',
 });

@@ -1,15 +1,24 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertChannel, AlertRule, Notification } from '@shared/api/alerts';
+import type { AlertChannel } from '@shared/api/alerts';
 import type { Check } from '@shared/api/checks';
 import type { Incident } from '@shared/api/incidents';
-import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import type { CheckStatus } from '../health/check';
 import { FakeTime } from '../testing/fake-time';
-import { CHEAP_SCRYPT, failure, success, useTempCore, type TempCore } from '../testing/harness';
+import { CHEAP_SCRYPT, useTempCore, type TempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
 import { AlertStore } from './store';
+import {
+  call,
+  channelAndRule as sharedChannelAndRule,
+  deliveries,
+  refused,
+  serverWithCheck,
+  startAlertsCore,
+  storeSigningSecret,
+  tick as tickAt,
+} from './testing/incidents';
 import { webhookReceiver, type Receiver } from './testing/receiver';
 import { BASE_BACKOFF_MS, CLAIM_MS } from './worker';
 
@@ -23,15 +32,9 @@ import { BASE_BACKOFF_MS, CLAIM_MS } from './worker';
  * timestamp is more than five minutes from its own clock, so each test moves less than that.
  */
 
-const CALL = { origin: 'test' };
-const call = async <T>(core: Core, name: string, input: unknown) => success<T>(await core.router.call(LOCAL_OWNER, name, input, CALL));
-const refused = async (core: Core, name: string, input: unknown) => failure(await core.router.call(LOCAL_OWNER, name, input, CALL));
-
 /** With jitter 0.5 a retry waits three quarters of its backoff. */
 const JITTER = 0.5;
 const firstRetryMs = (BASE_BACKOFF_MS / 2) * (1 + JITTER);
-
-const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 let time: FakeTime;
 let env: TempCore;
@@ -46,67 +49,10 @@ afterEach(async () => {
   await receiver.close();
 });
 
-async function start(): Promise<Core> {
-  const core = await env.start({
-    clock: time,
-    health: { timers: time, random: () => 0 },
-    alerts: { timers: time, random: () => JITTER },
-    vaultScryptCost: CHEAP_SCRYPT,
-  });
-  await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
-  return core;
-}
-
-async function storeSecret(core: Core, name: string): Promise<{ id: string; value: string }> {
-  const value = newSecret();
-  const secret = await call<{ id: string }>(core, 'secrets.create', { name, value: { kind: 'api_token', token: value } });
-  return { id: secret.id, value };
-}
-
-/** A webhook channel to the receiver (loopback allowed, as only a test does) and a rule sending every incident to it. */
-async function channelAndRule(core: Core, config: Record<string, unknown> = {}): Promise<{ channel: AlertChannel; rule: AlertRule; secret: string }> {
-  const secret = await storeSecret(core, 'receiver signing secret');
-  secrets.push(secret.value);
-  await call(core, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] });
-  const channel = await call<AlertChannel>(core, 'alerts.createChannel', {
-    name: 'on-call hook',
-    type: 'webhook',
-    config: { url: receiver.url, timeoutMs: 500, ...config },
-    secretId: secret.id,
-  });
-  const rule = await call<AlertRule>(core, 'alerts.createRule', { name: 'everything', channelIds: [channel.id] });
-  return { channel, rule, secret: secret.value };
-}
-
-async function serverWithCheck(core: Core, name: string, tags: string[] = []): Promise<Check> {
-  const server = await call<{ id: string }>(core, 'servers.create', { name, host: `${name}.example`, tags, monitor: false });
-  return call<Check>(core, 'checks.create', {
-    serverId: server.id,
-    spec: { type: 'tcp', config: { host: `${name}.example`, port: 443 } },
-    confirmAfter: 1,
-    retries: 0,
-  });
-}
-
-/** One tick of results, recorded by the health engine's own recorder at the clock's time. */
-async function tick(core: Core, results: [Check, CheckStatus][]) {
-  const at = time.now();
-  return core.health.recorder.record(
-    results.map(([check, status]) => ({
-      checkId: check.id,
-      serverId: check.serverId,
-      result: { status, latencyMs: status === 'down' ? null : 3, message: status === 'down' ? 'connection refused' : 'connected' },
-      attempts: 1,
-      dueAt: at,
-      startedAt: at,
-      finishedAt: at,
-      lagMs: 0,
-    })),
-  );
-}
-
-const deliveries = async (core: Core, filter: Record<string, unknown> = {}) =>
-  (await call<{ items: Notification[]; total: number }>(core, 'alerts.deliveries', filter)).items;
+const start = () => startAlertsCore(env, time, JITTER);
+const storeSecret = storeSigningSecret;
+const channelAndRule = (core: Core, config: Record<string, unknown> = {}) => sharedChannelAndRule(core, receiver.url, secrets, config);
+const tick = (core: Core, results: [Check, CheckStatus][]) => tickAt(core, time, results);
 
 describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
   const onEngine = useTempCore({ prefix: 'guardian-alerts-', lazy: true, engine });
@@ -400,7 +346,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     }
     // Only an admin may allow them.
     const operator = { kind: 'user' as const, id: 'op', name: 'an operator', role: 'operator' as const };
-    expect(failure(await core.router.call(operator, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] }, CALL)).code).toBe('PERMISSION_DENIED');
+    expect((await refused(core, 'alerts.updateSettings', { allowedTargets: ['127.0.0.1'] }, operator)).code).toBe('PERMISSION_DENIED');
 
     secrets.push(secret.value);
     const { channel } = await channelAndRule(core);

@@ -15,6 +15,9 @@ type AlertMethods =
   | 'alerts.updateRule'
   | 'alerts.deleteRule'
   | 'alerts.deliveries'
+  | 'alerts.silences'
+  | 'alerts.addSilence'
+  | 'alerts.expireSilence'
   | 'alerts.settings'
   | 'alerts.updateSettings';
 
@@ -58,6 +61,17 @@ export function createAlertHandlers(alerts: Alerts, events: EventBus): Pick<Hand
       return deleted;
     },
     'alerts.deliveries': (filter) => service.deliveries(filter),
+    'alerts.silences': async (filter) => ({ items: await service.silences(filter) }),
+    'alerts.addSilence': async (input, ctx) => {
+      const silence = await service.addSilence(input, actor(ctx));
+      announce({ change: 'created', ids: [silence.id] });
+      return silence;
+    },
+    'alerts.expireSilence': async ({ id, reason }, ctx) => {
+      const silence = await service.expireSilence(id, actor(ctx), reason);
+      announce({ change: 'updated', ids: [silence.id] });
+      return silence;
+    },
     'alerts.settings': () => service.settings(),
     'alerts.updateSettings': async (input) => {
       const settings = await service.updateSettings(input);

@@ -28,6 +28,8 @@ export interface AlertsDeps {
   newId: () => string;
   logger: Logger;
   events: EventBus;
+  /** Which of these incidents are still open: asked when a silence ends (the health engine answers). */
+  openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
   /** Tests and benches: the worker's timers, its jitter and how often it looks. */
   timers?: Timers | undefined;
   random?: (() => number) | undefined;
@@ -61,6 +63,7 @@ export class Alerts {
       newId: deps.newId,
       logger: deps.logger,
       written: () => this.worker.kick(),
+      openIncidents: (ids) => deps.openIncidents(ids),
     });
     this.worker = new DeliveryWorker({
       data: deps.data,

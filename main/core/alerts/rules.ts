@@ -2,14 +2,14 @@ import type { AlertSource } from '@shared/api/alerts';
 import type { Incident } from '@shared/api/incidents';
 import type { ServerInfo } from '../servers';
 import type { AlertStore } from './store';
-import type { AlertRuleRow } from './table';
+import type { AlertRuleRow, AlertSilenceRow } from './table';
 
 /**
- * The enabled rules and the channels they may send to, kept in memory: the health tick asks for
- * every incident it opens or resolves, and with no rule that costs nothing (no query, no row).
- * Read when the core opens, replaced once a change to a rule or channel has committed, and read
- * again every few seconds by the delivery worker, so a change another process made (the CLI,
- * another node) is seen soon.
+ * The enabled rules and the channels they may send to, and the silences not yet over, kept in
+ * memory: the health tick asks for every incident it opens or resolves, and with no rule that
+ * costs nothing (no query, no row). Read when the core opens, replaced once a change to a rule,
+ * channel or silence has committed, and read again every few seconds by the delivery worker, so a
+ * change another process made (the CLI, another node) is seen soon.
  */
 
 export interface IncidentChange {
@@ -23,17 +23,33 @@ export interface Route {
   channelId: string;
 }
 
-function matches(rule: AlertRuleRow, { incident, server }: IncidentChange): boolean {
-  if (rule.serverIds.length > 0 && !rule.serverIds.includes(server.id)) return false;
-  if (rule.tags.length > 0 && !rule.tags.some((tag) => server.tags.includes(tag))) return false;
-  if (rule.environments.length > 0 && !rule.environments.includes(server.environment)) return false;
-  if (rule.severities.length > 0 && !rule.severities.includes(incident.severity)) return false;
+/** A rule's or a silence's matcher: each list empty (anything) or one of its values. */
+export interface Matcher {
+  serverIds: readonly string[];
+  tags: readonly string[];
+  environments: readonly string[];
+  severities: readonly string[];
+}
+
+/** What a matcher is told against: the incident's severity and its server. */
+export interface Matched {
+  incident: { severity: string };
+  server: { id: string; tags: readonly string[]; environment: string };
+}
+
+/** Whether a matcher picks an incident change: the one place rules and silences are told. */
+export function matches(match: Matcher, { incident, server }: Matched): boolean {
+  if (match.serverIds.length > 0 && !match.serverIds.includes(server.id)) return false;
+  if (match.tags.length > 0 && !match.tags.some((tag) => server.tags.includes(tag))) return false;
+  if (match.environments.length > 0 && !match.environments.includes(server.environment)) return false;
+  if (match.severities.length > 0 && !match.severities.includes(incident.severity)) return false;
   return true;
 }
 
 export class AlertRules {
   private rules: AlertRuleRow[] = [];
   private enabledChannels = new Set<string>();
+  private silences: AlertSilenceRow[] = [];
 
   constructor(private readonly store: AlertStore) {}
 
@@ -46,8 +62,11 @@ export class AlertRules {
 
   /** Reads them again; a read begun later wins over one begun earlier. */
   reload(): Promise<void> {
-    const read = Promise.all([this.store.rules(), this.store.channels()]).then(([rules, channels]) => {
-      if (this.loading === next) this.set(rules, channels);
+    const read = Promise.all([this.store.rules(), this.store.channels(), this.store.unreleasedSilences()]).then(([rules, channels, silences]) => {
+      if (this.loading === next) {
+        this.set(rules, channels);
+        this.silences = silences;
+      }
     });
     const next = read.catch(() => undefined);
     this.loading = next;
@@ -80,5 +99,20 @@ export class AlertRules {
       }
     }
     return routes;
+  }
+
+  /** Whether any silence is not over yet (or over and not yet released): otherwise no notification is held back. */
+  get silencing(): boolean {
+    return this.silences.length > 0;
+  }
+
+  /** The silence holding back a change at `at`, the first by start: one in force whose matcher picks it. */
+  silenceFor(change: Matched, at: number): AlertSilenceRow | undefined {
+    return this.silences.find((silence) => silence.startsAt <= at && at < silence.endsAt && matches(silence, change));
+  }
+
+  /** Silences that have ended by `at` and whose held notifications have not been seen to yet. */
+  ended(at: number): AlertSilenceRow[] {
+    return this.silences.filter((silence) => silence.endsAt <= at);
   }
 }

@@ -1,15 +1,27 @@
 import { AppError } from '@shared/api/errors';
-import type { AlertChannel, AlertChannelChange, AlertChannelInput, AlertRule, AlertSettings, Notification } from '@shared/api/alerts';
+import { z } from 'zod';
+import {
+  SILENCE_MAX_DAYS,
+  type AlertChannel,
+  type AlertChannelChange,
+  type AlertChannelInput,
+  type AlertRule,
+  type AlertSettings,
+  type AlertSilence,
+  type AlertSilenceInput,
+  type Notification,
+  type SilenceState,
+} from '@shared/api/alerts';
 import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
 import type { SecretStore } from '../vault';
 import { channelModule } from './channels';
-import { AlertRules, type IncidentChange } from './rules';
+import { AlertRules, type IncidentChange, type Matched } from './rules';
 import type { AlertSettingsStore } from './settings';
 import type { AlertStore, NewNotification } from './store';
-import type { AlertChannelRow, AlertRuleRow } from './table';
+import type { AlertChannelRow, AlertRuleRow, AlertSilenceRow } from './table';
 import { targetPolicy } from './targets';
 
 /**
@@ -28,6 +40,8 @@ export interface AlertServiceDeps {
   logger: Logger;
   /** Called once notifications have committed: the worker sends them at once rather than at its next look. */
   written: () => void;
+  /** Which of these incidents are still open (the health engine's word): a silence's end sends on only what still matters. */
+  openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
 }
 
 export type ChannelInput = AlertChannelInput;
@@ -50,6 +64,41 @@ const nameTaken = (what: string, name: string) =>
     hint: `Pick another name, or change the existing ${what}.`,
     issues: [{ path: ['name'], message: 'Already taken' }],
   });
+
+const silenceNotFound = (id: string) =>
+  new AppError('NOT_FOUND', `There is no silence ${id}.`, { hint: 'List the silences to see their ids (alerts.silences).' });
+
+const SILENCE_MAX_MS = SILENCE_MAX_DAYS * 24 * 3_600_000;
+
+/** What a stored notification's payload says of its incident and server, for telling silences against it. */
+const HeldPayload = z.object({
+  data: z.object({
+    incident: z.object({ severity: z.string() }),
+    server: z.object({ id: z.string(), tags: z.array(z.string()), environment: z.string() }),
+  }),
+});
+
+function silenceState(row: AlertSilenceRow, now: number): SilenceState {
+  return row.endsAt <= now ? 'expired' : row.startsAt > now ? 'upcoming' : 'active';
+}
+
+function silenceView(row: AlertSilenceRow, now: number): AlertSilence {
+  return {
+    id: row.id,
+    match: matchView(row),
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    reason: row.reason,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    expiredAt: row.expiredAt,
+    expiredBy: row.expiredBy,
+    expireReason: row.expireReason,
+    state: silenceState(row, now),
+  };
+}
+
+const heldKey = (incidentId: string, channelId: string) => `${incidentId}\0${channelId}`;
 
 /** A stored channel whose type or config this Guardian cannot read. */
 export function unknownChannel(row: AlertChannelRow): AppError {
@@ -79,16 +128,20 @@ export function channelView(row: AlertChannelRow): AlertChannel {
   } as AlertChannel;
 }
 
+function matchView(row: AlertRuleRow | AlertSilenceRow): AlertRule['match'] {
+  return {
+    serverIds: row.serverIds,
+    tags: row.tags,
+    environments: row.environments,
+    severities: row.severities.filter((each): each is 'degraded' | 'down' => each === 'degraded' || each === 'down'),
+  };
+}
+
 function ruleView(row: AlertRuleRow): AlertRule {
   return {
     id: row.id,
     name: row.name,
-    match: {
-      serverIds: row.serverIds,
-      tags: row.tags,
-      environments: row.environments,
-      severities: row.severities.filter((each): each is 'degraded' | 'down' => each === 'degraded' || each === 'down'),
-    },
+    match: matchView(row),
     channelIds: row.channelIds,
     enabled: row.enabled,
     createdAt: row.createdAt,
@@ -139,22 +192,147 @@ export class AlertService {
 
   /**
    * Writes the notifications for incident changes, in the caller's transaction (a health tick, an
-   * acknowledgement): one INSERT for all of them, none and no query when no rule matches.
+   * acknowledgement): one INSERT for all of them, none and no query when no rule matches. One a
+   * silence in force matches is written held back (`silenced`, naming it); so is the
+   * acknowledgement or end of an incident whose opening a channel was never told of, as
+   * Alertmanager does not resolve what it never notified.
    */
   async notify(changes: readonly IncidentChange[]): Promise<void> {
     if (changes.length === 0) return;
     await this.rules.settled();
     if (this.rules.empty) return;
     const at = this.deps.clock.now();
+    const held = await this.heldOnly(changes);
     const rows: NewNotification[] = [];
     for (const change of changes) {
       const payload = payloadOf(change, at);
-      for (const route of this.rules.routes(change))
-        rows.push({ id: this.deps.newId(), ...route, source: change.source, incidentId: change.incident.id, payload, createdAt: at });
+      const silence = this.rules.silenceFor(change, at);
+      for (const route of this.rules.routes(change)) {
+        const silenceId = silence?.id ?? held.get(heldKey(change.incident.id, route.channelId)) ?? null;
+        rows.push({ id: this.deps.newId(), ...route, source: change.source, incidentId: change.incident.id, payload, createdAt: at, silenceId });
+      }
     }
     if (rows.length === 0) return;
     await this.deps.store.insertNotifications(rows);
     this.deps.data.afterCommit(this.deps.written);
+  }
+
+  /**
+   * For the changes after an incident's opening, the channels that were only ever held back from
+   * it (incident and channel → the silence that held it). No query while no silence is kept.
+   */
+  private async heldOnly(changes: readonly IncidentChange[]): Promise<Map<string, string>> {
+    const later = changes.filter((change) => change.source !== 'incident.opened').map((change) => change.incident.id);
+    const held = new Map<string, string>();
+    if (!this.rules.silencing || later.length === 0) return held;
+    const told = new Set<string>();
+    for (const row of await this.deps.store.notificationsOf(later)) {
+      const key = heldKey(row.incidentId, row.channelId);
+      if (row.silenceId !== null && row.state === 'silenced') held.set(key, row.silenceId);
+      else told.add(key);
+    }
+    for (const key of told) held.delete(key);
+    return held;
+  }
+
+  silences(filter: { state?: SilenceState | undefined; limit: number }): Promise<AlertSilence[]> {
+    const now = this.deps.clock.now();
+    return this.deps.store.silences({ ...filter, now }).then((rows) => rows.map((row) => silenceView(row, now)));
+  }
+
+  /**
+   * Adds a silence: from its start (now when not given or past) to its end, at most
+   * SILENCE_MAX_DAYS later. The contract has checked the matcher and that one end was given;
+   * what depends on the clock is checked here.
+   */
+  async addSilence(input: AlertSilenceInput, createdBy: string): Promise<AlertSilence> {
+    const now = this.deps.clock.now();
+    const startsAt = Math.max(input.startsAt ?? now, now);
+    const endsAt = input.endsAt ?? startsAt + (input.durationMinutes ?? 0) * 60_000;
+    const field = input.endsAt === undefined ? 'durationMinutes' : 'endsAt';
+    if (endsAt <= startsAt)
+      throw new AppError('VALIDATION_FAILED', 'A silence must end after it starts.', {
+        hint: input.startsAt === undefined ? 'Give an end in the future.' : 'Give an end later than its start.',
+        issues: [{ path: [field], message: 'Not after the start' }],
+      });
+    if (endsAt - startsAt > SILENCE_MAX_MS)
+      throw new AppError('VALIDATION_FAILED', `A silence lasts at most ${SILENCE_MAX_DAYS} days.`, {
+        hint: 'Give an earlier end, and add another silence when this one ends if it is still needed.',
+        issues: [{ path: [field], message: `At most ${SILENCE_MAX_DAYS} days after the start` }],
+      });
+    if (startsAt - now > SILENCE_MAX_MS)
+      throw new AppError('VALIDATION_FAILED', `A silence starts at most ${SILENCE_MAX_DAYS} days from now.`, {
+        hint: 'Add it nearer the time.',
+        issues: [{ path: ['startsAt'], message: `At most ${SILENCE_MAX_DAYS} days from now` }],
+      });
+    const row: AlertSilenceRow = {
+      id: this.deps.newId(),
+      ...input.match,
+      startsAt,
+      endsAt,
+      reason: input.reason,
+      createdBy,
+      createdAt: now,
+      expiredAt: null,
+      expiredBy: null,
+      expireReason: null,
+      releasedAt: null,
+    };
+    await this.deps.store.insertSilence(row);
+    this.reloadAfterCommit();
+    return silenceView(row, now);
+  }
+
+  /** Ends a silence now; the worker then sends what it held back for incidents still open. */
+  async expireSilence(id: string, by: string, reason: string | undefined): Promise<AlertSilence> {
+    const now = this.deps.clock.now();
+    const current = await this.deps.store.silence(id);
+    if (!current) throw silenceNotFound(id);
+    if (!(await this.deps.store.expireSilence(id, now, by, reason || null)))
+      throw new AppError('CONFLICT', 'This silence has already ended.', { hint: 'Nothing to do: it no longer holds anything back.' });
+    this.reloadAfterCommit();
+    this.deps.data.afterCommit(this.deps.written);
+    const expired = await this.deps.store.silence(id);
+    return silenceView(expired ?? current, now);
+  }
+
+  /**
+   * Sees to the silences that have ended (their time came, or someone expired them): what each held
+   * back goes out if its incident is still open or the channel had been told of it (so a receiver
+   * told an incident opened hears it ended); a notification another silence in force matches is
+   * handed to that one; the rest stay held (the channel never heard of an incident that is over).
+   * Each silence is seen to once, by one worker, in one transaction; how many notifications went out.
+   */
+  async releaseEnded(): Promise<number> {
+    await this.rules.settled();
+    const now = this.deps.clock.now();
+    let sent = 0;
+    for (const silence of this.rules.ended(now)) {
+      sent += await this.deps.data.transaction(async () => {
+        if (!(await this.deps.store.markReleased(silence.id, now))) return 0;
+        const held = await this.deps.store.heldBy(silence.id);
+        if (held.length === 0) return 0;
+        const incidentIds = [...new Set(held.map((row) => row.sourceId))];
+        const open = await this.deps.openIncidents(incidentIds);
+        const told = new Set(
+          (await this.deps.store.notificationsOf(incidentIds)).filter((row) => row.state !== 'silenced').map((row) => heldKey(row.incidentId, row.channelId)),
+        );
+        const send: string[] = [];
+        const handed = new Map<string, string[]>();
+        for (const row of held) {
+          const payload = HeldPayload.safeParse(row.payload);
+          const other = payload.success ? this.rules.silenceFor(payload.data.data satisfies Matched, now) : undefined;
+          if (other) handed.set(other.id, [...(handed.get(other.id) ?? []), row.id]);
+          else if (open.has(row.sourceId) || told.has(heldKey(row.sourceId, row.channelId))) send.push(row.id);
+        }
+        await this.deps.store.unhold(send, now);
+        for (const [silenceId, ids] of handed) await this.deps.store.rehold(ids, silenceId);
+        return send.length;
+      });
+    }
+    if (this.rules.ended(now).length > 0) await this.rules.reload();
+    if (sent > 0) this.deps.written();
+    return sent;
   }
 
   async channels(): Promise<AlertChannel[]> {

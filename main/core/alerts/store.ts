@@ -12,7 +12,7 @@ import {
   type NotificationState,
 } from '@shared/api/alerts';
 import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
-import type { AlertChannelRow, AlertOutboxRow, AlertRuleRow } from './table';
+import type { AlertChannelRow, AlertOutboxRow, AlertRuleRow, AlertSilenceRow } from './table';
 
 /**
  * The alerts tables on either engine (docs/architecture.md §4): each query written once, each
@@ -51,7 +51,12 @@ function oneOf<T extends string>(known: readonly T[], row: Row, column: string):
 
 const CHANNEL = sql.raw('id, name, type, config, secret_id, previous_secret_id, enabled, disabled_reason, created_at, created_by, updated_at');
 const RULE = sql.raw('id, name, server_ids, tags, environments, severities, channel_ids, enabled, created_at, created_by, updated_at');
-const OUTBOX = sql.raw('id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, finished_at');
+const OUTBOX = sql.raw(
+  'id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, silence_id, finished_at',
+);
+const SILENCE = sql.raw(
+  'id, server_ids, tags, environments, severities, starts_at, ends_at, reason, created_by, created_at, expired_at, expired_by, expire_reason, released_at',
+);
 
 function channelOf(row: Row): AlertChannelRow {
   return {
@@ -98,7 +103,27 @@ function outboxOf(row: Row): AlertOutboxRow {
     attempts: read.number(row, 'attempts'),
     nextAttemptAt: read.number(row, 'next_attempt_at'),
     lastError: read.textOrNull(row, 'last_error'),
+    silenceId: read.textOrNull(row, 'silence_id'),
     finishedAt: read.numberOrNull(row, 'finished_at'),
+  };
+}
+
+function silenceOf(row: Row): AlertSilenceRow {
+  return {
+    id: read.text(row, 'id'),
+    serverIds: strings(row, 'server_ids'),
+    tags: strings(row, 'tags'),
+    environments: strings(row, 'environments'),
+    severities: strings(row, 'severities'),
+    startsAt: read.number(row, 'starts_at'),
+    endsAt: read.number(row, 'ends_at'),
+    reason: read.text(row, 'reason'),
+    createdBy: read.text(row, 'created_by'),
+    createdAt: read.number(row, 'created_at'),
+    expiredAt: read.numberOrNull(row, 'expired_at'),
+    expiredBy: read.textOrNull(row, 'expired_by'),
+    expireReason: read.textOrNull(row, 'expire_reason'),
+    releasedAt: read.numberOrNull(row, 'released_at'),
   };
 }
 
@@ -113,6 +138,14 @@ function attemptOf(row: Row): DeliveryAttempt & { notificationId: string } {
   };
 }
 
+/** Values for `IN (…)`. */
+function listOf(values: readonly string[]): SQL {
+  return sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  );
+}
+
 /** A notification to write: one rule's incident change for one channel. */
 export interface NewNotification {
   id: string;
@@ -122,6 +155,8 @@ export interface NewNotification {
   incidentId: string;
   payload: Record<string, unknown>;
   createdAt: number;
+  /** The silence holding it back: written `silenced`, never sent while it is. */
+  silenceId: string | null;
 }
 
 /** How an attempt ended, and what the notification becomes. */
@@ -216,17 +251,88 @@ export class AlertStore {
     return (await this.db.run(sql`DELETE FROM alert_rules WHERE id = ${id}`)).changes > 0;
   }
 
+  /** Latest end first; `state` told against `now`. */
+  silences(filter: { state?: 'active' | 'upcoming' | 'expired' | undefined; now: number; limit: number }): Promise<AlertSilenceRow[]> {
+    const { now } = filter;
+    const where =
+      filter.state === 'active'
+        ? sql` WHERE starts_at <= ${now} AND ends_at > ${now}`
+        : filter.state === 'upcoming'
+          ? sql` WHERE starts_at > ${now} AND ends_at > ${now}`
+          : filter.state === 'expired'
+            ? sql` WHERE ends_at <= ${now}`
+            : sql``;
+    return this.db.all(sql`SELECT ${SILENCE} FROM alert_silences${where} ORDER BY ends_at DESC, id LIMIT ${filter.limit}`, silenceOf);
+  }
+
+  /** Those whose end has not been dealt with yet: upcoming, active, and ended but not yet released. */
+  unreleasedSilences(): Promise<AlertSilenceRow[]> {
+    return this.db.all(sql`SELECT ${SILENCE} FROM alert_silences WHERE released_at IS NULL ORDER BY starts_at, id`, silenceOf);
+  }
+
+  silence(id: string): Promise<AlertSilenceRow | undefined> {
+    return this.db.get(sql`SELECT ${SILENCE} FROM alert_silences WHERE id = ${id}`, silenceOf);
+  }
+
+  async insertSilence(row: AlertSilenceRow): Promise<void> {
+    await this.db.run(sql`
+      INSERT INTO alert_silences (id, server_ids, tags, environments, severities, starts_at, ends_at, reason, created_by, created_at)
+      VALUES (${row.id}, ${jsonParam(row.serverIds)}, ${jsonParam(row.tags)}, ${jsonParam(row.environments)}, ${jsonParam(row.severities)},
+        ${row.startsAt}, ${row.endsAt}, ${row.reason}, ${row.createdBy}, ${row.createdAt})`);
+  }
+
+  /** Ends a silence that has not ended yet; whether it had not (two expiring it at once: one wins). */
+  async expireSilence(id: string, at: number, by: string, reason: string | null): Promise<boolean> {
+    const { changes } = await this.db.run(sql`
+      UPDATE alert_silences SET ends_at = ${at}, starts_at = CASE WHEN starts_at > ${at} THEN ${at} ELSE starts_at END,
+        expired_at = ${at}, expired_by = ${by}, expire_reason = ${reason}
+      WHERE id = ${id} AND ends_at > ${at}`);
+    return changes > 0;
+  }
+
+  /** Marks an ended silence's release as done; whether this caller did it (one worker of several does). */
+  async markReleased(id: string, at: number): Promise<boolean> {
+    return (await this.db.run(sql`UPDATE alert_silences SET released_at = ${at} WHERE id = ${id} AND released_at IS NULL`)).changes > 0;
+  }
+
+  /** The notifications a silence holds back, oldest first. */
+  heldBy(silenceId: string): Promise<AlertOutboxRow[]> {
+    return this.db.all(sql`SELECT ${OUTBOX} FROM alert_outbox WHERE silence_id = ${silenceId} AND state = 'silenced' ORDER BY created_at, id`, outboxOf);
+  }
+
+  /** Each notification about these incidents: which channel, its state, the silence that held it back. */
+  notificationsOf(incidentIds: readonly string[]): Promise<{ incidentId: string; channelId: string; state: string; silenceId: string | null }[]> {
+    if (incidentIds.length === 0) return Promise.resolve([]);
+    return this.db.all(sql`SELECT source_id, channel_id, state, silence_id FROM alert_outbox WHERE source_id IN (${listOf(incidentIds)})`, (row) => ({
+      incidentId: read.text(row, 'source_id'),
+      channelId: read.text(row, 'channel_id'),
+      state: read.text(row, 'state'),
+      silenceId: read.textOrNull(row, 'silence_id'),
+    }));
+  }
+
+  /** Sends held notifications now: their silence ended. */
+  async unhold(ids: readonly string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.run(sql`UPDATE alert_outbox SET state = 'pending', next_attempt_at = ${now} WHERE id IN (${listOf(ids)}) AND state = 'silenced'`);
+  }
+
+  /** Hands held notifications to another silence in force that holds them too. */
+  async rehold(ids: readonly string[], silenceId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.run(sql`UPDATE alert_outbox SET silence_id = ${silenceId} WHERE id IN (${listOf(ids)}) AND state = 'silenced'`);
+  }
+
   /** Writes a tick's notifications as one INSERT (per INSERT_CHUNK rows), pending and due at once. */
   async insertNotifications(rows: readonly NewNotification[]): Promise<void> {
     for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
-      const values = rows
-        .slice(from, from + INSERT_CHUNK)
-        .map(
-          (row) =>
-            sql`(${row.id}, ${row.ruleId}, ${row.channelId}, ${row.source}, ${row.incidentId}, ${jsonParam(row.payload)}, ${row.createdAt}, 'pending', 0, ${row.createdAt})`,
-        );
+      const values = rows.slice(from, from + INSERT_CHUNK).map(
+        (row) =>
+          sql`(${row.id}, ${row.ruleId}, ${row.channelId}, ${row.source}, ${row.incidentId}, ${jsonParam(row.payload)}, ${row.createdAt},
+              ${row.silenceId === null ? 'pending' : 'silenced'}, 0, ${row.createdAt}, ${row.silenceId})`,
+      );
       await this.db.run(sql`
-        INSERT INTO alert_outbox (id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at)
+        INSERT INTO alert_outbox (id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, silence_id)
         VALUES ${sql.join(values, sql`, `)}`);
     }
   }
@@ -247,11 +353,7 @@ export class AlertStore {
     );
     const taken = take(due);
     if (taken.length === 0) return [];
-    const ids = sql.join(
-      taken.map((row) => sql`${row.id}`),
-      sql`, `,
-    );
-    await this.db.run(sql`UPDATE alert_outbox SET state = 'delivering', next_attempt_at = ${claimUntil} WHERE id IN (${ids})`);
+    await this.db.run(sql`UPDATE alert_outbox SET state = 'delivering', next_attempt_at = ${claimUntil} WHERE id IN (${listOf(taken.map((row) => row.id))})`);
     return taken.map((row) => ({ ...row, state: 'delivering', nextAttemptAt: claimUntil }));
   }
 
@@ -285,12 +387,8 @@ export class AlertStore {
     const total = (await this.db.get(sql`SELECT count(*) AS n FROM alert_outbox${clause}`, (row) => read.number(row, 'n'))) ?? 0;
     const rows = await this.db.all(sql`SELECT ${OUTBOX} FROM alert_outbox${clause} ORDER BY created_at DESC, id LIMIT ${limit} OFFSET ${offset}`, outboxOf);
     if (rows.length === 0) return { items: [], total };
-    const ids = sql.join(
-      rows.map((row) => sql`${row.id}`),
-      sql`, `,
-    );
     const attempts = await this.db.all(
-      sql`SELECT notification_id, at, status_code, error, latency_ms, outcome FROM alert_attempts WHERE notification_id IN (${ids}) ORDER BY at, id`,
+      sql`SELECT notification_id, at, status_code, error, latency_ms, outcome FROM alert_attempts WHERE notification_id IN (${listOf(rows.map((row) => row.id))}) ORDER BY at, id`,
       attemptOf,
     );
     const logs = new Map<string, DeliveryAttempt[]>();
@@ -308,6 +406,7 @@ export class AlertStore {
         nextAttemptAt: row.state === 'pending' || row.state === 'delivering' ? row.nextAttemptAt : null,
         lastError: row.lastError,
         finishedAt: row.finishedAt,
+        silenceId: row.silenceId,
         log: logs.get(row.id) ?? [],
       })),
       total,

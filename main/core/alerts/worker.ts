@@ -91,8 +91,9 @@ export class DeliveryWorker {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  /** One look: claims what is due, sends it, and resolves once every send it started is recorded; how many it sent. */
+  /** One look: sends on what ended silences held back, claims what is due, sends it, and resolves once every send it started is recorded; how many it sent. */
   async runOnce(): Promise<number> {
+    await this.deps.service.releaseEnded();
     const sends = await this.claimAndSend();
     await Promise.allSettled(sends);
     return sends.length;
@@ -119,6 +120,8 @@ export class DeliveryWorker {
         this.lastReload = now;
         await this.deps.service.load();
       }
+      // Silences that ended since the last look send on what they held back, before the claim takes it.
+      await this.deps.service.releaseEnded();
       // Not awaited: each send is tracked in `running`, records its own outcome and looks again when it ends.
       void (await this.claimAndSend());
     })()

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { AppError, validationError } from '@shared/api';
-import type { AlertChannel, AlertRule, Notification } from '@shared/api/alerts';
+import type { AlertChannel, AlertRule, AlertSilence, Notification } from '@shared/api/alerts';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
@@ -58,6 +58,7 @@ function notification(overrides: Partial<Notification> = {}): Notification {
     nextAttemptAt: null,
     lastError: null,
     finishedAt: Date.now() - 30_000,
+    silenceId: null,
     log: [
       { at: Date.now() - 59_000, statusCode: null, error: 'connect ECONNREFUSED 10.0.5.20:443', latencyMs: 3, outcome: 'retry' },
       { at: Date.now() - 30_000, statusCode: 204, error: null, latencyMs: 41, outcome: 'delivered' },
@@ -65,6 +66,46 @@ function notification(overrides: Partial<Notification> = {}): Notification {
     ...overrides,
   };
 }
+
+const SILENCE_ID = '3b4c5d6e-7f80-4912-8a3b-4c5d6e7f8091';
+
+function silence(overrides: Partial<AlertSilence> = {}): AlertSilence {
+  return {
+    id: SILENCE_ID,
+    match: { serverIds: [], tags: ['db'], environments: [], severities: [] },
+    startsAt: Date.now() - 3_600_000,
+    endsAt: Date.now() + 3_600_000,
+    reason: 'replacing the db disks',
+    createdBy: 'user:alice',
+    createdAt: Date.now() - 3_600_000,
+    expiredAt: null,
+    expiredBy: null,
+    expireReason: null,
+    state: 'active',
+    ...overrides,
+  };
+}
+
+const silences = [
+  silence(),
+  silence({
+    id: '4c5d6e7f-8091-4a23-8b4c-5d6e7f809112',
+    reason: 'web release',
+    match: { serverIds: [], tags: ['web'], environments: [], severities: [] },
+    startsAt: Date.now() + 3_600_000,
+    endsAt: Date.now() + 7_200_000,
+    state: 'upcoming',
+  }),
+  silence({
+    id: '5d6e7f80-9112-4b34-8c5d-6e7f80911223',
+    reason: 'old work',
+    endsAt: Date.now() - 60_000,
+    expiredAt: Date.now() - 60_000,
+    expiredBy: 'user:bob',
+    expireReason: 'done early',
+    state: 'expired',
+  }),
+];
 
 const secrets = [
   secret({ id: TOKEN_ID, kind: 'api_token', name: 'on-call signing key', username: null }),
@@ -86,6 +127,7 @@ function renderAs(role: Role, extra: Handlers = {}) {
       total: 2,
     }),
     'alerts.settings': async () => ({ allowedTargets: ['10.0.5.20'], giveUpAfterMinutes: 1440 }),
+    'alerts.silences': async () => ({ items: silences }),
     'secrets.list': async () => ({ items: secrets }),
     'servers.list': async () => ({ items: [server()], total: 1 }),
     'servers.facets': async () => ({ tags: [{ value: 'prod', count: 1 }], environments: [{ value: 'production', count: 1 }] }),
@@ -488,5 +530,77 @@ describe('AlertsPage', () => {
     const before = callsOf(client, 'alerts.channels').length;
     client.emit('alerts.changed', { change: 'updated', ids: [CHANNEL_ID] });
     await waitFor(() => expect(callsOf(client, 'alerts.channels').length).toBeGreaterThan(before));
+  });
+
+  it('lists silences active, upcoming and expired, and shows a viewer no way to add or expire one', async () => {
+    renderAs('viewer');
+    const active = await screen.findByTestId('silences-active');
+    expect(active.textContent).toContain('tags db');
+    expect(active.textContent).toContain('replacing the db disks');
+    expect((await screen.findByTestId('silences-upcoming')).textContent).toContain('web release');
+    const expired = await screen.findByTestId('silences-expired');
+    expect(within(expired).getByTestId('silence-expired-by').textContent).toBe('expired early by user:bob: done early');
+    expect(screen.queryByRole('button', { name: 'Add silence' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Expire/ })).toBeNull();
+  });
+
+  it('says in the delivery log which silence held a notification back, and why', async () => {
+    renderAs('viewer', {
+      'alerts.deliveries': async () => ({ items: [notification({ state: 'silenced', attempts: 0, log: [], silenceId: SILENCE_ID })], total: 1 }),
+    });
+    const [row] = await screen.findAllByTestId('delivery-row');
+    expect(row?.dataset.state).toBe('silenced');
+    await waitFor(() =>
+      expect(within(row as HTMLElement).getByTestId('delivery-silenced-by').textContent).toBe('silenced by user:alice: replacing the db disks'),
+    );
+  });
+
+  it('adds a silence by tag for a few hours with a reason, checking the form first', async () => {
+    const client = renderAs('operator', { 'alerts.addSilence': async () => silence() });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add silence' }));
+    const dialog = await screen.findByTestId('silence-dialog');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add silence' }));
+    expect((await within(dialog).findByTestId('silence-form-severities-error')).textContent).toContain('Pick what to silence');
+    expect(within(dialog).getByTestId('silence-form-reason-error').textContent).toContain('Say why');
+    expect(callsOf(client, 'alerts.addSilence')).toEqual([]);
+
+    fireEvent.change(within(dialog).getByLabelText('Tags'), { target: { value: 'db' } });
+    fireEvent.change(within(dialog).getByLabelText('For'), { target: { value: '4' } });
+    fireEvent.change(within(dialog).getByLabelText('Reason'), { target: { value: 'replacing the db disks' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add silence' }));
+    await waitFor(() => expect(screen.queryByTestId('silence-dialog')).toBeNull());
+    expect(callsOf(client, 'alerts.addSilence')).toEqual([
+      { match: { serverIds: [], tags: ['db'], environments: [], severities: [] }, durationMinutes: 240, reason: 'replacing the db disks' },
+    ]);
+  });
+
+  it('puts the server’s word on a silence’s end under the end field', async () => {
+    const client = renderAs('operator', {
+      'alerts.addSilence': async () => {
+        throw validationError([{ path: ['endsAt'], message: 'At most 90 days after the start' }]);
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add silence' }));
+    const dialog = await screen.findByTestId('silence-dialog');
+    fireEvent.click(within(dialog).getByRole('radio', { name: 'At a date and time' }));
+    fireEvent.change(within(dialog).getByLabelText('Environments'), { target: { value: 'prod' } });
+    fireEvent.change(within(dialog).getByLabelText('Until'), { target: { value: '2099-01-01T10:00' } });
+    fireEvent.change(within(dialog).getByLabelText('Reason'), { target: { value: 'freeze' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add silence' }));
+    expect((await within(dialog).findByTestId('silence-form-until-error')).textContent).toBe('At most 90 days after the start');
+    expect(callsOf(client, 'alerts.addSilence')).toEqual([
+      { match: { serverIds: [], tags: [], environments: ['prod'], severities: [] }, endsAt: new Date('2099-01-01T10:00').getTime(), reason: 'freeze' },
+    ]);
+  });
+
+  it('expires a silence after asking; an expired one offers nothing', async () => {
+    const client = renderAs('operator', { 'alerts.expireSilence': async () => silence({ state: 'expired' }) });
+    const active = await screen.findByTestId('silences-active');
+    expect(within(await screen.findByTestId('silences-expired')).queryByRole('button')).toBeNull();
+    fireEvent.click(within(active).getByRole('button', { name: 'Expire the silence: replacing the db disks' }));
+    const dialog = await screen.findByTestId('silence-expire-dialog');
+    expect(callsOf(client, 'alerts.expireSilence')).toEqual([]);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Expire now' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.expireSilence')).toEqual([{ id: SILENCE_ID }]));
   });
 });

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AlertChannel, AlertRule } from '@shared/api/alerts';
+import type { AlertChannel, AlertRule, AlertSilence } from '@shared/api/alerts';
 import { useMethodMutation } from '../api/hooks';
 import { useCan } from '../auth/session';
 import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
@@ -11,6 +11,8 @@ import { DeliveryLog } from './DeliveryLog';
 import { RuleDialog } from './RuleDialog';
 import { RulesSection } from './RulesSection';
 import { SettingsSection } from './SettingsSection';
+import { ExpireSilenceDialog, SilenceDialog } from './SilenceDialog';
+import { SilencesSection } from './SilencesSection';
 import './alerts.css';
 
 type AlertsDialog =
@@ -19,7 +21,9 @@ type AlertsDialog =
   | { kind: 'channel-delete'; channel: AlertChannel }
   | { kind: 'rule-create' }
   | { kind: 'rule-edit'; rule: AlertRule }
-  | { kind: 'rule-delete'; rule: AlertRule };
+  | { kind: 'rule-delete'; rule: AlertRule }
+  | { kind: 'silence-create' }
+  | { kind: 'silence-expire'; silence: AlertSilence };
 
 function DeleteChannelDialog({ channel, onClose }: { channel: AlertChannel; onClose(): void }) {
   const remove = useMethodMutation('alerts.deleteChannel');
@@ -60,8 +64,9 @@ function DeleteRuleDialog({ rule, onClose }: { rule: AlertRule; onClose(): void 
 }
 
 /**
- * Where notifications go (channels), which incidents go where (rules), what was sent and how each
- * attempt went (the delivery log), and which internal addresses channels may reach (settings).
+ * Where notifications go (channels), which incidents go where (rules), what is held back for a
+ * while (silences), what was sent and how each attempt went (the delivery log), and which
+ * internal addresses channels may reach (settings).
  * A role that may not change them sees them all without the controls; the server refuses too.
  */
 export function AlertsPage() {
@@ -110,6 +115,20 @@ export function AlertsPage() {
             onDelete={mayChange ? (rule) => setDialog({ kind: 'rule-delete', rule }) : undefined}
           />
         </section>
+        <section className="alerts-section" aria-labelledby="alert-silences-heading">
+          <div className="alerts-section__header">
+            <h2 id="alert-silences-heading" className="alerts-section__title">
+              Silences
+            </h2>
+            {mayChange ? (
+              <button type="button" className="button" onClick={() => setDialog({ kind: 'silence-create' })}>
+                <PlusIcon />
+                Add silence
+              </button>
+            ) : null}
+          </div>
+          <SilencesSection onExpire={mayChange ? (silence) => setDialog({ kind: 'silence-expire', silence }) : undefined} />
+        </section>
         <section className="alerts-section" aria-labelledby="alert-deliveries-heading">
           <h2 id="alert-deliveries-heading" className="alerts-section__title">
             Delivery log
@@ -129,6 +148,8 @@ export function AlertsPage() {
       {dialog?.kind === 'rule-create' ? <RuleDialog onClose={close} /> : null}
       {dialog?.kind === 'rule-edit' ? <RuleDialog key={dialog.rule.id} rule={dialog.rule} onClose={close} /> : null}
       {dialog?.kind === 'rule-delete' ? <DeleteRuleDialog rule={dialog.rule} onClose={close} /> : null}
+      {dialog?.kind === 'silence-create' ? <SilenceDialog onClose={close} /> : null}
+      {dialog?.kind === 'silence-expire' ? <ExpireSilenceDialog silence={dialog.silence} onClose={close} /> : null}
     </>
   );
 }

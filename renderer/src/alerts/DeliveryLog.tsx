@@ -22,6 +22,7 @@ const STATE_LABELS: Record<NotificationState, string> = {
   delivered: 'Delivered',
   failed: 'Failed',
   'given-up': 'Given up',
+  silenced: 'Silenced',
 };
 const STATE_BADGE: Record<NotificationState, string> = {
   pending: 'badge--queued',
@@ -29,6 +30,7 @@ const STATE_BADGE: Record<NotificationState, string> = {
   delivered: 'badge--succeeded',
   failed: 'badge--failed',
   'given-up': 'badge--given-up',
+  silenced: 'badge--given-up',
 };
 const SOURCE_LABELS: Record<Notification['source'], string> = {
   'incident.opened': 'Incident opened',
@@ -76,6 +78,7 @@ export function DeliveryLog() {
   const filterId = useId();
   const channels = useMethodQuery('alerts.channels', {});
   const rules = useMethodQuery('alerts.rules', {});
+  const silences = useMethodQuery('alerts.silences', { limit: 500 });
   const deliveries = useMethodQuery(
     'alerts.deliveries',
     { limit, ...(channelId ? { channelId } : {}) },
@@ -88,6 +91,13 @@ export function DeliveryLog() {
   );
   const channelName = (id: string) => channels.data?.items.find((channel) => channel.id === id)?.name ?? 'a deleted channel';
   const ruleName = (id: string) => rules.data?.items.find((rule) => rule.id === id)?.name ?? 'a deleted rule';
+  /** "silenced by …, reason …": who held it back and why, from the silence it names. */
+  const silencedBy = (item: Notification) => {
+    if (item.silenceId === null) return null;
+    const silence = silences.data?.items.find((each) => each.id === item.silenceId);
+    const who = silence ? `${silence.createdBy}: ${silence.reason}` : 'a silence no longer listed';
+    return item.state === 'silenced' ? `silenced by ${who}` : `held back until its silence ended (${who})`;
+  };
 
   return (
     <>
@@ -158,6 +168,11 @@ export function DeliveryLog() {
                     <td>
                       <span className={`badge ${STATE_BADGE[item.state]}`}>{STATE_LABELS[item.state]}</span>
                       {item.nextAttemptAt !== null && inFlight(item) ? <div className="muted">next try {formatRelative(item.nextAttemptAt)}</div> : null}
+                      {item.silenceId !== null ? (
+                        <div className="muted" data-testid="delivery-silenced-by">
+                          {silencedBy(item)}
+                        </div>
+                      ) : null}
                     </td>
                     <td>
                       {last ? (

@@ -7,22 +7,36 @@ export const SERVER_CHOICES = 1000;
 export const SEVERITIES = ['degraded', 'down'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** The rule form as typed: tags and environments as comma-separated text. */
-export interface RuleFormValues {
-  name: string;
+/** A matcher as typed: tags and environments as comma-separated text. */
+export interface MatchFormValues {
   serverIds: string[];
   tags: string;
   environments: string;
   severities: Severity[];
+}
+
+export const EMPTY_MATCH: MatchFormValues = { serverIds: [], tags: '', environments: '', severities: [] };
+
+/** Where the contract's issues on a matcher land. */
+export const MATCH_FIELDS = ['match', 'match.serverIds', 'match.tags', 'match.environments', 'match.severities'];
+
+/** The matcher the contract takes, from the form. */
+export function matchOf(values: MatchFormValues): AlertRule['match'] {
+  return { serverIds: values.serverIds, tags: splitList(values.tags), environments: splitList(values.environments), severities: values.severities };
+}
+
+/** The rule form as typed. */
+export interface RuleFormValues extends MatchFormValues {
+  name: string;
   channelIds: string[];
   enabled: boolean;
 }
 
 /** Where the contract's issues on a rule land. */
-export const RULE_FIELDS = ['name', 'match', 'match.serverIds', 'match.tags', 'match.environments', 'match.severities', 'channelIds', 'enabled'];
+export const RULE_FIELDS = ['name', ...MATCH_FIELDS, 'channelIds', 'enabled'];
 
 export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
-  if (!rule) return { name: '', serverIds: [], tags: '', environments: '', severities: [], channelIds: [], enabled: true };
+  if (!rule) return { name: '', ...EMPTY_MATCH, channelIds: [], enabled: true };
   return {
     name: rule.name,
     serverIds: [...rule.match.serverIds],
@@ -51,14 +65,14 @@ export function checkRule(values: RuleFormValues): { ok: true; fields: RuleField
     ok: true,
     fields: {
       name: values.name.trim(),
-      match: { serverIds: values.serverIds, tags: splitList(values.tags), environments: splitList(values.environments), severities: values.severities },
+      match: matchOf(values),
       channelIds: values.channelIds,
       enabled: values.enabled,
     },
   };
 }
 
-/** A rule's match in words: "any server" when every list is empty. */
+/** A rule's or a silence's match in words: "any server" when every list is empty. */
 export function describeMatch(match: AlertRule['match'], serverName: (id: string) => string): string[] {
   const parts: string[] = [];
   if (match.serverIds.length) parts.push(`servers ${match.serverIds.map(serverName).join(', ')}`);

@@ -1,0 +1,148 @@
+import { useId } from 'react';
+import { useMethodQuery } from '../api/hooks';
+import { Field } from '../ui/Field';
+import type { FieldErrors } from './form-errors';
+import { SERVER_CHOICES, SEVERITIES, type MatchFormValues } from './rule-form';
+
+/** A ticked list of choices, with its error under it. */
+export function Choices({
+  legend,
+  help,
+  error,
+  testId,
+  options,
+  chosen,
+  onChange,
+}: {
+  legend: string;
+  help?: string;
+  error: string | undefined;
+  testId: string;
+  options: readonly { value: string; label: string }[];
+  chosen: readonly string[];
+  onChange(chosen: string[]): void;
+}) {
+  const errorId = useId();
+  return (
+    <fieldset className="fieldset" data-testid={testId} aria-describedby={error ? errorId : undefined}>
+      <legend className="field__label">{legend}</legend>
+      {help ? <p className="field__help">{help}</p> : null}
+      <div className="checkbox-grid alerts-choices">
+        {options.map((option) => (
+          <label key={option.value} className="checkbox">
+            <input
+              type="checkbox"
+              aria-invalid={error !== undefined}
+              checked={chosen.includes(option.value)}
+              onChange={(event) => onChange(event.target.checked ? [...chosen, option.value] : chosen.filter((value) => value !== option.value))}
+            />
+            {option.label}
+          </label>
+        ))}
+      </div>
+      {error ? (
+        <p id={errorId} className="field__error" data-testid={`${testId}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/**
+ * What a rule or a silence matches, as the form types it: servers ticked, tags and environments
+ * as comma-separated text, severities ticked. An error on the matcher as a whole shows under the
+ * severities, the last of its fields.
+ */
+export function MatchFields<V extends MatchFormValues>({
+  prefix,
+  values,
+  errors,
+  edit,
+}: {
+  /** Test ids: `<prefix>-servers`, `-tags`, `-environments`, `-severities`. */
+  prefix: string;
+  values: V;
+  errors: FieldErrors;
+  edit<K extends keyof MatchFormValues>(field: K, value: V[K], errorKey: string): void;
+}) {
+  const tagsId = useId();
+  const environmentsId = useId();
+  const servers = useMethodQuery('servers.list', { limit: SERVER_CHOICES });
+  const facets = useMethodQuery('servers.facets', {});
+  const serverOptions = (servers.data?.items ?? []).map((server) => ({ value: server.id, label: server.name }));
+  // A server deleted since keeps its place in the matcher until someone unticks it.
+  for (const id of values.serverIds) if (!serverOptions.some((option) => option.value === id)) serverOptions.push({ value: id, label: 'a deleted server' });
+  return (
+    <>
+      <Choices
+        legend="Servers"
+        help={
+          servers.isPending
+            ? 'Loading servers…'
+            : servers.data && servers.data.total > servers.data.items.length
+              ? `None ticked: any server. These are the first ${servers.data.items.length} of ${servers.data.total} by name: match the others by tag or environment.`
+              : 'None ticked: any server.'
+        }
+        error={errors['match.serverIds']}
+        testId={`${prefix}-servers`}
+        options={serverOptions}
+        chosen={values.serverIds}
+        onChange={(chosen) => edit('serverIds', chosen, 'match.serverIds')}
+      />
+      <div className="form__row form__row--even">
+        <Field label="Tags" error={errors['match.tags']} help="Comma-separated; empty: any tag" testId={`${prefix}-tags`}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              list={tagsId}
+              autoComplete="off"
+              spellCheck={false}
+              value={values.tags}
+              onChange={(event) => edit('tags', event.target.value, 'match.tags')}
+            />
+          )}
+        </Field>
+        <Field label="Environments" error={errors['match.environments']} help="Comma-separated; empty: any environment" testId={`${prefix}-environments`}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              list={environmentsId}
+              autoComplete="off"
+              spellCheck={false}
+              value={values.environments}
+              onChange={(event) => edit('environments', event.target.value, 'match.environments')}
+            />
+          )}
+        </Field>
+        <datalist id={tagsId}>
+          {facets.data?.tags.map((tag) => (
+            <option key={tag.value} value={tag.value} />
+          ))}
+        </datalist>
+        <datalist id={environmentsId}>
+          {facets.data?.environments.map((environment) => (
+            <option key={environment.value} value={environment.value} />
+          ))}
+        </datalist>
+      </div>
+      <Choices
+        legend="Severities"
+        help="None ticked: both."
+        error={errors['match.severities'] ?? errors.match}
+        testId={`${prefix}-severities`}
+        options={SEVERITIES.map((severity) => ({ value: severity, label: severity === 'down' ? 'Down' : 'Degraded' }))}
+        chosen={values.severities}
+        onChange={(chosen) =>
+          edit(
+            'severities',
+            SEVERITIES.filter((severity) => chosen.includes(severity)),
+            'match.severities',
+          )
+        }
+      />
+    </>
+  );
+}

@@ -1,0 +1,160 @@
+import { useRef, useState, type FormEvent } from 'react';
+import type { AppError } from '@shared/api';
+import { SILENCE_MAX_DAYS, type AlertSilence } from '@shared/api/alerts';
+import { useMethodMutation } from '../api/hooks';
+import { toast } from '../state/toast-store';
+import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
+import { Dialog } from '../ui/Dialog';
+import { ErrorBanner } from '../ui/ErrorBanner';
+import { Field } from '../ui/Field';
+import { placeErrors, type FieldErrors } from './form-errors';
+import { MatchFields } from './MatchFields';
+import { checkSilence, DURATION_UNITS, EMPTY_SILENCE, SILENCE_FIELDS, type DurationUnit, type SilenceFormValues } from './silence-form';
+
+/** Add a silence: what it matches (as a rule does), for how long or until when, and why. */
+export function SilenceDialog({ onClose }: { onClose(): void }) {
+  const [values, setValues] = useState<SilenceFormValues>(EMPTY_SILENCE);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const add = useMethodMutation('alerts.addSilence');
+
+  const edit = <K extends keyof SilenceFormValues>(field: K, value: SilenceFormValues[K], errorKey: string) => {
+    setValues((current) => ({ ...current, [field]: value }));
+    setErrors((current) => {
+      if (!(errorKey in current) && !('match' in current && errorKey.startsWith('match'))) return current;
+      const next = { ...current };
+      delete next[errorKey];
+      if (errorKey.startsWith('match')) delete next.match;
+      return next;
+    });
+  };
+
+  const show = (next: FieldErrors, nextBanner: Pick<AppError, 'message' | 'hint'> | null) => {
+    setErrors(next);
+    setBanner(nextBanner);
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (add.isPending) return;
+    const checked = checkSilence(values);
+    if (!checked.ok) return show(checked.errors, null);
+    add.mutate(checked.fields, {
+      onSuccess: () => {
+        toast.success('Added the silence');
+        onClose();
+      },
+      onError: (error) => {
+        const placed = placeErrors(error, SILENCE_FIELDS);
+        show(placed.fields, placed.banner);
+      },
+    });
+  };
+
+  const endError = values.ends === 'for' ? (errors.durationMinutes ?? errors.endsAt) : (errors.endsAt ?? errors.durationMinutes);
+
+  return (
+    <Dialog
+      title="Add silence"
+      description="While it lasts, incidents it matches still open and show here, but no channel is told. If one is still open when the silence ends, its channels are told then."
+      onClose={onClose}
+      testId="silence-dialog"
+      size="large"
+    >
+      <form ref={formRef} className="dialog__body form" onSubmit={submit} noValidate aria-busy={add.isPending}>
+        <ErrorBanner error={banner} testId="silence-form-error" />
+        <MatchFields prefix="silence-form" values={values} errors={errors} edit={edit} />
+        <fieldset className="fieldset">
+          <legend className="field__label">Ends</legend>
+          <label className="checkbox">
+            <input type="radio" name="silence-ends" checked={values.ends === 'for'} onChange={() => edit('ends', 'for', 'endsAt')} />
+            After a while
+          </label>
+          <label className="checkbox">
+            <input type="radio" name="silence-ends" checked={values.ends === 'until'} onChange={() => edit('ends', 'until', 'durationMinutes')} />
+            At a date and time
+          </label>
+        </fieldset>
+        {values.ends === 'for' ? (
+          <div className="form__row">
+            <Field label="For" error={endError} help={`At most ${SILENCE_MAX_DAYS} days.`} testId="silence-form-amount">
+              {(control) => (
+                <input
+                  {...control}
+                  className="input input--port"
+                  inputMode="decimal"
+                  value={values.amount}
+                  onChange={(event) => edit('amount', event.target.value, 'durationMinutes')}
+                />
+              )}
+            </Field>
+            <Field label="Unit" testId="silence-form-unit">
+              {(control) => (
+                <select
+                  {...control}
+                  className="input select"
+                  value={values.unit}
+                  onChange={(event) => edit('unit', event.target.value as DurationUnit, 'durationMinutes')}
+                >
+                  {Object.keys(DURATION_UNITS).map((unit) => (
+                    <option key={unit} value={unit}>
+                      {unit}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+        ) : (
+          <Field label="Until" error={endError} help={`Your local time; at most ${SILENCE_MAX_DAYS} days from now.`} testId="silence-form-until">
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="datetime-local"
+                value={values.until}
+                onChange={(event) => edit('until', event.target.value, 'endsAt')}
+              />
+            )}
+          </Field>
+        )}
+        <Field label="Reason" error={errors.reason} help="Kept with the silence and in the audit log." testId="silence-form-reason">
+          {(control) => (
+            <input {...control} className="input" autoComplete="off" value={values.reason} onChange={(event) => edit('reason', event.target.value, 'reason')} />
+          )}
+        </Field>
+        <footer className="dialog__footer">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={add.isPending}>
+            {add.isPending ? 'Adding…' : 'Add silence'}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Ends a silence now; what it held back for incidents still open goes out. */
+export function ExpireSilenceDialog({ silence, onClose }: { silence: AlertSilence; onClose(): void }) {
+  const expire = useMethodMutation('alerts.expireSilence');
+  return (
+    <ConfirmDialog
+      title="Expire this silence?"
+      testId="silence-expire-dialog"
+      onClose={onClose}
+      confirmLabel="Expire now"
+      pendingLabel="Expiring…"
+      pending={expire.isPending}
+      error={expire.error}
+      errorTestId="silence-expire-error"
+      tone="primary"
+      onConfirm={confirmAction(expire, { id: silence.id }, 'Expired the silence', onClose)}
+    >
+      It stops holding anything back now. Incidents it held back that are still open are sent to their channels.
+    </ConfirmDialog>
+  );
+}
