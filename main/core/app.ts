@@ -26,7 +26,6 @@ import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
 import { createOperationHandlers } from './operations/handlers';
 import { OperationsService } from './operations/service';
-import { RunbookService } from './operations/runbooks';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -268,10 +267,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const owners = scheduleOwners({ accounts, apiKeys, clock });
   const schedules = new ScheduleService({ data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
-  const runbooks = new RunbookService({ data, clock, newId });
   const operations = new OperationsService({
     data,
-    runbooks,
     jobs,
     events,
     clock,
@@ -312,7 +309,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     schedules: createScheduleHandlers(schedules, outputFolders, events),
     audit: createAuditHandlers(auditService, events),
     alerts: createAlertHandlers(alerts, events),
-    operations: createOperationHandlers(operations, runbooks, events),
+    operations: createOperationHandlers(operations),
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,
