@@ -17,7 +17,10 @@ const labels = (items: { label: string }[]) => items.map((item) => item.label);
 describe('the palette’s pages', () => {
   it.each<[Role, string[]]>([
     ['viewer', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Jobs', 'Operations', 'Reports', 'Account', 'Settings']],
-    ['auditor', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Operations', 'Reports', 'Audit log', 'Users', 'API keys', 'Account', 'Settings']],
+    [
+      'auditor',
+      ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Operations', 'Reports', 'Audit log', 'Users', 'API keys', 'Account', 'Settings'],
+    ],
   ])('are the pages a %s may see, never a page that needs a server', (role, expected) => {
     expect(labels(pageItems(contextFor(role).can))).toEqual(expected);
   });

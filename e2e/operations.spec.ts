@@ -1,0 +1,145 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestSshd } from '@core/testing/sshd';
+import { expect, expectAccessible, test } from './fixtures';
+import { signedInOwner } from './session';
+
+// The Operations page against three real OpenSSH servers on loopback (main/core/testing/sshd.ts),
+// each on an address of its own, their key in the vault linked to them: an admin hands the servers
+// page's servers to a run, watches the grid end with two succeeded and one failed, reads one target's output in colour,
+// then cancels a long run; a viewer sees the runs and no Run form, and no output.
+test.describe.configure({ mode: 'serial' });
+
+const PASSPHRASE = 'a vault passphrase for the operations flow';
+const VIEWER = { username: 'olive', temporary: 'temporary viewer pass 7', password: 'olive picks her own 2026' };
+
+let sshds: TestSshd[] = [];
+
+test.beforeAll(async () => {
+  // Three loopback addresses, three hosts: Guardian runs one connection per host at a time, so
+  // these run side by side.
+  sshds = await Promise.all(['127.0.0.1', '127.0.0.2', '127.0.0.3'].map((address) => TestSshd.start({ address })));
+});
+
+test.afterAll(async () => {
+  await Promise.all(sshds.map((sshd) => sshd.dispose()));
+});
+
+test('an admin runs a command on three servers, reads a target’s coloured output, and cancels a long run', async ({ page, guardian, shot }) => {
+  test.setTimeout(90_000);
+  await signedInOwner(page.request, guardian);
+  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
+  const api = async <T>(path: string, data: unknown): Promise<T> => {
+    const response = await page.request.post(`${guardian.url}api/v1/${path}`, { headers: { 'x-csrf-token': status.user.csrfToken }, data });
+    expect(response.ok(), `POST ${path}: ${await response.text()}`).toBe(true);
+    return (await response.json()) as T;
+  };
+  // The vault, three servers and their key as the Vault and Servers pages make them (their own flows drive those pages).
+  await api('vault/init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
+  const [first] = sshds;
+  if (!first) throw new Error('no sshd');
+  const key = first.clientKey();
+  for (const other of sshds.slice(1)) writeFileSync(join(other.dir, 'authorized_keys'), key.publicKey, { flag: 'a' });
+  const ids: string[] = [];
+  for (const [index, sshd] of sshds.entries()) {
+    const created = await api<{ id: string }>('servers', {
+      name: `op-web-${index + 1}`,
+      host: sshd.address,
+      port: sshd.port,
+      user: sshd.user,
+      tags: ['web'],
+      environment: 'e2e',
+      monitor: false,
+    });
+    ids.push(created.id);
+  }
+  await api('secrets', { name: 'operations key', value: { kind: 'ssh_key', privateKey: key.privateKey }, serverIds: ids });
+
+  // "Run on these" from the servers page hands its three servers to the run form.
+  await page.goto(`${guardian.url}#/servers`);
+  await expect(page.getByTestId('server-row')).toHaveCount(3);
+  await expectAccessible(page, 'servers with Run on these');
+  await page.getByRole('button', { name: 'Run on these' }).click();
+  await expect(page.getByRole('heading', { name: 'Operations', exact: true })).toBeVisible();
+  await expect(page.getByTestId('run-preview')).toContainText('Matches 3 servers');
+  await expect(page.getByTestId('run-preview-names')).toHaveText('op-web-1, op-web-2, op-web-3');
+
+  // The third server's sshd port makes its command fail (SSH_CONNECTION ends with the server's port).
+  const failing = sshds[2]?.port;
+  await page
+    .getByLabel('Command', { exact: true })
+    .fill(`printf '\\033[32mgreen-ok\\033[0m\\n'; echo to-stderr >&2; [ "\${SSH_CONNECTION##* }" != "${failing}" ]`);
+  await page.getByRole('button', { name: 'Run on 3 servers' }).click();
+  const view = page.getByTestId('run-view');
+  await expect(view.getByTestId('run-status')).toHaveText('Finished with failures', { timeout: 30_000 });
+  const cells = view.getByTestId('target-cell');
+  await expect(cells).toHaveCount(3);
+  expect(await cells.evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('aria-label')}`))).toEqual([
+    'op-web-1: Succeeded, exit 0',
+    'op-web-2: Succeeded, exit 0',
+    'op-web-3: Failed, exit 1',
+  ]);
+  await expect(view.getByTestId('run-count-succeeded')).toContainText('Succeeded 2');
+  await expect(view.getByTestId('run-count-failed')).toContainText('Failed 1');
+  await expect(view.getByTestId('run-progress')).toHaveAttribute('aria-valuetext', '3 of 3 (100%)');
+
+  // One target's stored output: the green word in green, stderr set apart.
+  await view.getByRole('button', { name: 'op-web-1: Succeeded, exit 0' }).click();
+  const output = page.getByTestId('target-panel').getByTestId('output-text');
+  await expect(output).toContainText('green-ok');
+  const green = output.locator('.ansi-fg-green');
+  await expect(green).toHaveText('green-ok');
+  const colours = await green.evaluate((node) => ({ word: getComputedStyle(node).color, text: getComputedStyle(node.parentElement as Element).color }));
+  expect(colours.word).not.toBe(colours.text);
+  await expect(output.locator('[data-stream="stderr"]')).toHaveText('to-stderr\n');
+  await expect(output.locator('[data-stream="stderr"]')).toHaveClass(/op-output__err/);
+  await expectAccessible(page, 'operations: a finished run and a target’s output');
+  await shot('finished run');
+
+  // A long run, cancelled: the running target is stopped, the queued ones never start.
+  await page.getByLabel('Command', { exact: true }).fill('sleep 60');
+  await page.getByRole('button', { name: 'Run on 3 servers' }).click();
+  await expect(page.getByTestId('run-view').getByRole('heading', { level: 2 })).toHaveText('Run sleep 60');
+  await expect(view.locator('[data-testid="target-cell"][data-state="running"]').first()).toBeVisible({ timeout: 20_000 });
+  await view.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(view.getByTestId('run-status')).toHaveText('Cancelled', { timeout: 20_000 });
+  await expect(view.getByTestId('run-count-cancelled')).toContainText('Cancelled 3');
+  const history = page.getByTestId('history-row');
+  await expect(history).toHaveCount(2);
+  await expect(history.first()).toContainText('sleep 60');
+  await expect(history.first()).toContainText('Cancelled');
+});
+
+test('a viewer sees the runs, no Run form and no output', async ({ browser, page, guardian }) => {
+  await signedInOwner(page.request, guardian);
+  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
+  const created = await page.request.post(`${guardian.url}api/v1/users`, {
+    data: { username: VIEWER.username, role: 'viewer', password: VIEWER.temporary },
+    headers: { 'x-csrf-token': status.user.csrfToken },
+  });
+  expect(created.ok(), await created.text()).toBe(true);
+
+  const context = await browser.newContext();
+  const viewer = await context.newPage();
+  await viewer.goto(guardian.url);
+  await viewer.getByLabel('Username').fill(VIEWER.username);
+  await viewer.getByLabel('Password').fill(VIEWER.temporary);
+  await viewer.getByRole('button', { name: 'Sign in' }).click();
+  await viewer.getByLabel('Current password').fill(VIEWER.temporary);
+  await viewer.getByLabel('New password', { exact: true }).fill(VIEWER.password);
+  await viewer.getByLabel('Confirm new password').fill(VIEWER.password);
+  await viewer.getByRole('button', { name: 'Change password' }).click();
+
+  await viewer.getByRole('link', { name: 'Operations' }).click();
+  await expect(viewer.getByRole('heading', { name: 'Operations', exact: true })).toBeVisible();
+  await expect(viewer.getByTestId('history-row')).toHaveCount(2);
+  await expect(viewer.getByRole('heading', { name: 'Run a command' })).toHaveCount(0);
+  await expect(viewer.getByTestId('run-form')).toHaveCount(0);
+  await viewer.getByRole('button', { name: /^Open the run of printf/ }).click();
+  await viewer.getByRole('button', { name: 'op-web-3: Failed, exit 1' }).click();
+  await expect(viewer.getByTestId('target-panel').getByTestId('target-exit')).toHaveText('1');
+  await expect(viewer.getByTestId('output-not-allowed')).toBeVisible();
+  await expect(viewer.getByRole('button', { name: /^Cancel/ })).toHaveCount(0);
+  await expectAccessible(viewer, 'operations (viewer)');
+  await context.close();
+});
