@@ -27,6 +27,10 @@ export const PERMISSIONS = [
   'operations:output',
   /** Run ad-hoc commands on servers, cancel runs. */
   'operations:run',
+  /** Create, edit, import and archive runbooks (their scripts run on servers). */
+  'runbooks:write',
+  /** Run runbooks, each only if its own `runnableBy` admits the caller's role (docs/operations.md). */
+  'runbooks:run',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -39,7 +43,18 @@ export type Role = (typeof ROLES)[number];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  operator: ['servers:read', 'servers:write', 'jobs:read', 'jobs:write', 'system:read', 'metrics:read', 'vault:read', 'vault:write', 'operations:read'],
+  operator: [
+    'servers:read',
+    'servers:write',
+    'jobs:read',
+    'jobs:write',
+    'system:read',
+    'metrics:read',
+    'vault:read',
+    'vault:write',
+    'operations:read',
+    'runbooks:run',
+  ],
   viewer: ['servers:read', 'jobs:read', 'system:read', 'operations:read'],
   auditor: [
     'servers:read',
@@ -58,7 +73,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   owner: 'Everything, including managing other owners.',
   admin: 'Everything except changing owners.',
-  operator: 'Manages servers and their credentials (without seeing them) and runs jobs.',
+  operator: 'Manages servers and their credentials (without seeing them), runs jobs and the runbooks open to operators.',
   viewer: 'Sees servers and jobs; changes nothing.',
   auditor: 'Reads everything, including accounts, keys and what the vault holds (never its values); changes nothing.',
 };

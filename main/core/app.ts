@@ -26,6 +26,7 @@ import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
 import { createOperationHandlers } from './operations/handlers';
 import { OperationsService } from './operations/service';
+import { RunbookService } from './operations/runbooks';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
 import { createMetrics, type Metrics } from './metrics/registry';
@@ -267,8 +268,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const owners = scheduleOwners({ accounts, apiKeys, clock });
   const schedules = new ScheduleService({ data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
+  const runbooks = new RunbookService({ data, clock, newId });
   const operations = new OperationsService({
     data,
+    runbooks,
     jobs,
     events,
     clock,
@@ -309,7 +312,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     schedules: createScheduleHandlers(schedules, outputFolders, events),
     audit: createAuditHandlers(auditService, events),
     alerts: createAlertHandlers(alerts, events),
-    operations: createOperationHandlers(operations),
+    operations: createOperationHandlers(operations, runbooks, events),
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,

@@ -9,6 +9,12 @@ export type AuditSpec<I, O> =
   | {
       /** What the call acted on, e.g. `server:<id>`. */
       target: (input: I, output: O | undefined) => string | undefined;
+      /**
+       * What of the input the event keeps, when not all of it (before the usual redaction): for
+       * values whose secrecy the input alone does not say, such as a runbook's parameters. Given
+       * the raw input too, when it failed validation.
+       */
+      details?: (input: unknown) => unknown;
     };
 
 export interface MethodDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

@@ -75,7 +75,28 @@ import {
   serversProbe,
   serversUpdate,
 } from './servers';
-import { operationOutputEvent, operationsCancel, operationsGet, operationsOutput, operationsRun, operationsRuns, operationTargetEvent } from './operations';
+import {
+  operationOutputEvent,
+  operationsCancel,
+  operationsGet,
+  operationsOutput,
+  operationsRerun,
+  operationsRun,
+  operationsRuns,
+  operationTargetEvent,
+} from './operations';
+import {
+  runbooksChanged,
+  runbooksCreate,
+  runbooksDelete,
+  runbooksExport,
+  runbooksGet,
+  runbooksImport,
+  runbooksList,
+  runbooksRun,
+  runbooksUpdate,
+  runbooksVersions,
+} from './runbooks';
 import { reportsGenerate } from './reports';
 import { systemInfo } from './system';
 import { updatesCheck, updatesInstall, updatesSetChannel, updateStatusEvent, updatesStatus } from './updates';
@@ -244,6 +265,16 @@ export const methods = {
   'operations.get': operationsGet,
   'operations.output': operationsOutput,
   'operations.cancel': operationsCancel,
+  'operations.rerun': operationsRerun,
+  'runbooks.list': runbooksList,
+  'runbooks.get': runbooksGet,
+  'runbooks.versions': runbooksVersions,
+  'runbooks.create': runbooksCreate,
+  'runbooks.update': runbooksUpdate,
+  'runbooks.delete': runbooksDelete,
+  'runbooks.export': runbooksExport,
+  'runbooks.import': runbooksImport,
+  'runbooks.run': runbooksRun,
 } as const;
 
 export const events = {
@@ -268,6 +299,7 @@ export const events = {
   'alerts.changed': alertsChanged,
   'operation.target': operationTargetEvent,
   'operation.output': operationOutputEvent,
+  'runbooks.changed': runbooksChanged,
 } as const;
 
 export type Methods = typeof methods;

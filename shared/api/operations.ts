@@ -5,8 +5,8 @@ import { Environment, ServerId, Tag } from './servers';
 
 /**
  * Operations (docs/operations.md): a command run on many servers over SSH, as a job, each
- * target's state and output followed live and recorded. This slice has ad-hoc commands; runbooks,
- * file push and the terminal (issue 21) come later.
+ * target's state and output followed live and recorded: an ad-hoc command, or a runbook's script
+ * (runbooks.ts) with its parameters. File push and the terminal (issue 21) come later.
  */
 
 export const TARGET_STATES = ['queued', 'connecting', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'skipped'] as const;
@@ -76,10 +76,39 @@ export type OperationTarget = z.infer<typeof OperationTarget>;
 export const OperationCounts = z.object(Object.fromEntries(TARGET_STATES.map((state) => [state, z.number().int()])) as Record<TargetState, z.ZodNumber>);
 export type OperationCounts = z.infer<typeof OperationCounts>;
 
+/** Most characters in a parameter's value. */
+export const PARAM_VALUE_MAX = 16_384;
+
+/** A runbook parameter's value as given: the CLI's `--param k=v` gives text, and a number parameter reads it. */
+export const ParamValues = z
+  .record(z.string().max(64), z.union([z.string().max(PARAM_VALUE_MAX), z.number().finite()]))
+  .refine((values) => Object.keys(values).length <= 50, 'At most 50 parameters')
+  .default({});
+export type ParamValues = z.output<typeof ParamValues>;
+
+/** What a call's audit event keeps of parameter values: their names only (the run's own event has them, secrets redacted). */
+export const paramNamesOnly = (input: unknown): unknown => {
+  if (typeof input !== 'object' || input === null) return input;
+  const { params, ...rest } = input as { params?: unknown };
+  return params && typeof params === 'object' ? { ...rest, params: Object.keys(params) } : rest;
+};
+
+/** The text that stands for a secret wherever it would have been recorded. */
+export const REDACTED = '[redacted]';
+
 export const OperationRun = z.object({
   id: z.string(),
   jobId: z.string(),
+  /** What ran: the ad-hoc command, or the runbook version's script. */
   command: z.string(),
+  /** The runbook and the version that ran; null for an ad-hoc command. */
+  runbook: z.object({ id: z.string(), name: z.string(), version: z.number().int() }).nullable(),
+  /** The parameters given, secret ones as [redacted]; empty for an ad-hoc command. */
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Whether the command ran as root through sudo -n. */
+  sudo: z.boolean(),
+  /** The run this one re-ran (operations.rerun), if any. */
+  rerunOf: z.string().nullable(),
   selector: z.object({ serverIds: z.array(z.string()), tags: z.array(z.string()), environments: z.array(z.string()) }),
   concurrency: z.number().int(),
   timeoutSeconds: z.number().int(),
@@ -158,6 +187,23 @@ export const operationsCancel = method({
   permission: 'operations:run',
   audit: { target: (input) => (input.serverId ? `operation:${input.id}/server:${input.serverId}` : `operation:${input.id}`) },
   http: { method: 'POST', path: '/operations/:id/cancel' },
+});
+
+export const operationsRerun = method({
+  name: 'operations.rerun',
+  summary:
+    'Runs again what a finished run ran (the same command, or the same runbook version and parameters), on all its targets or only those that did not succeed. Secret parameters are never kept: give them again in `params`. A dangerous runbook needs `confirm` again.',
+  input: z.strictObject({
+    id: RunId,
+    only: z.enum(['all', 'failed']).default('all').describe('failed: the targets that did not succeed (failed, timed out, cancelled, skipped).'),
+    params: ParamValues.describe('The run’s secret parameters, which are not kept; nothing else.'),
+    confirm: z.number().int().min(0).optional().describe('For a dangerous runbook: the number of servers it will run on.'),
+  }),
+  output: StartedOperation,
+  // Operators may re-run a runbook their role may run; an ad-hoc command's re-run needs operations:run (checked by the service).
+  permission: 'runbooks:run',
+  audit: { target: (input, out) => (out ? `operation:${out.id}` : `operation:${input.id}`), details: paramNamesOnly },
+  http: { method: 'POST', path: '/operations/:id/rerun' },
 });
 
 export const operationTargetEvent = event({

@@ -20,6 +20,8 @@ const READERS_OF_ACCOUNTS = ['owner', 'admin', 'auditor'] as const;
 const VAULT_READERS = ['owner', 'admin', 'operator', 'auditor'] as const;
 /** What commands printed (issue 21): viewers see runs, auditors see runs and output. */
 const OUTPUT_READERS = ['owner', 'admin', 'auditor'] as const;
+/** Who may run runbooks (each runbook may narrow it to admins; the planted one is open to operators). */
+const RUNBOOK_RUNNERS = ['owner', 'admin', 'operator'] as const;
 
 const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> = {
   'servers.list': EVERYONE,
@@ -149,6 +151,18 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'operations.get': EVERYONE,
   'operations.output': OUTPUT_READERS,
   'operations.cancel': MANAGERS,
+  // The planted run is a runbook's, open to operators; an ad-hoc run's re-run needs operations:run (operations.test.ts).
+  'operations.rerun': RUNBOOK_RUNNERS,
+  'runbooks.list': EVERYONE,
+  'runbooks.get': EVERYONE,
+  'runbooks.versions': EVERYONE,
+  'runbooks.export': EVERYONE,
+  // Only owners and admins edit runbooks (issue 21).
+  'runbooks.create': MANAGERS,
+  'runbooks.update': MANAGERS,
+  'runbooks.delete': MANAGERS,
+  'runbooks.import': MANAGERS,
+  'runbooks.run': RUNBOOK_RUNNERS,
 };
 
 /** What a call may aim at: made afresh for every call, so every call finds it as planted. */
@@ -175,8 +189,10 @@ interface Seed {
   spareSlotId: string;
   /** The caller's current TOTP code, for `auth.totpConfirm` (enrolment begun). */
   totpCode: string;
-  /** A finished run of `true` on the seeded server (which has no credential, so its one target failed without a connection). */
+  /** A finished run of `true` on the seeded server (which has no credential, so its one target failed without a connection); for operations.rerun, a run of the runbook. */
   runId: string;
+  /** A runbook open to operators, its default target the seeded server. */
+  runbookId: string;
 }
 
 const GOOD_PASSWORD = 'violet tulips at dawn';
@@ -340,7 +356,27 @@ function inputFor(name: MethodName, seed: Seed): unknown {
       // The seeded server has no credential linked: its target fails before any connection.
       return { command: 'true', targets: { serverIds: [seed.serverId] }, timeoutSeconds: 5 };
     case 'operations.get':
+    case 'operations.rerun':
       return { id: seed.runId };
+    case 'runbooks.get':
+    case 'runbooks.versions':
+    case 'runbooks.export':
+    case 'runbooks.delete':
+    case 'runbooks.run':
+      return { id: seed.runbookId };
+    case 'runbooks.update':
+      return { id: seed.runbookId, description: 'changed' };
+    case 'runbooks.create':
+      return { name: 'matrix-runbook', script: 'true' };
+    case 'runbooks.import':
+      return {
+        content: JSON.stringify({
+          format: 'guardian-runbook/1',
+          version: 1,
+          exportedAt: '2026-12-07T00:00:00.000Z',
+          runbook: { name: 'imported', script: 'true' },
+        }),
+      };
     case 'operations.output':
     case 'operations.cancel':
       return { id: seed.runId, serverId: seed.serverId };
@@ -447,6 +483,8 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
   const maintenance = await core.router.invoke(owner, 'maintenance.create', inputFor('maintenance.create', { serverId: server.id } as Seed), CALL);
   const silence = await core.router.invoke(owner, 'alerts.addSilence', inputFor('alerts.addSilence', { serverId: server.id } as Seed), CALL);
   const schedule = await core.router.invoke(owner, 'schedules.create', { name: 'seeded', task: 'health.retention', cron: '0 3 * * *', timezone: 'UTC' }, CALL);
+  const runbookInput = { name: 'seeded', script: 'true', runnableBy: 'operator', defaultTargets: { serverIds: [server.id] }, timeoutSeconds: 5 };
+  const runbook = await core.router.invoke(owner, 'runbooks.create', runbookInput, CALL);
 
   let vault = { slotId: '', spareSlotId: '', secretId: '', signingSecretId: '', channelId: '', ruleId: '' };
   if (planting === 'vault') {
@@ -487,6 +525,7 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
       maintenanceId: maintenance.id,
       silenceId: silence.id,
       scheduleId: schedule.id,
+      runbookId: runbook.id,
       secretId: vault.secretId,
       signingSecretId: vault.signingSecretId,
       channelId: vault.channelId,
@@ -535,7 +574,10 @@ async function plant(name: MethodName, role: Role): Promise<Seed> {
 
   let runId = '';
   if (name.startsWith('operations.')) {
-    const run = await core.router.invoke(owner, 'operations.run', inputFor('operations.run', { serverId: source.stored.serverId } as Seed), CALL);
+    const run =
+      name === 'operations.rerun'
+        ? await core.router.invoke(owner, 'runbooks.run', { id: source.stored.runbookId }, CALL)
+        : await core.router.invoke(owner, 'operations.run', inputFor('operations.run', { serverId: source.stored.serverId } as Seed), CALL);
     runId = (await core.operations.waitFor(run.id)).id;
   }
 

@@ -136,7 +136,7 @@ export class Router {
       target: safeTarget(spec, input, output),
       outcome,
       correlationId: ctx.correlationId,
-      details: input,
+      details: safeDetails(spec, input),
     });
     const { data, audit } = this.deps;
     /** Writes the call's audit event; methods marked `audit: false` (reads) have none, whatever the outcome. */
@@ -206,6 +206,16 @@ function beginsAtFirstWrite(handler: object): boolean {
 
 /** How an audited method names what it aimed at. */
 type AuditSpec = Exclude<MethodDef['audit'], false>;
+
+/** What of an audited call's input its event keeps: all of it, unless the method says less; never a throw. */
+function safeDetails(audit: AuditSpec, input: unknown): unknown {
+  if (!audit.details || input === undefined) return input;
+  try {
+    return audit.details(input);
+  } catch {
+    return '[unreadable input]';
+  }
+}
 
 /** What an audited call aimed at, for its event: none before the input is known, at most 200 characters. */
 function safeTarget(audit: AuditSpec, input: unknown, output: unknown): string | undefined {

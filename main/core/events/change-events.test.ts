@@ -169,6 +169,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
         'audit.settingsChanged': 'audit.settings',
         'servers.changed': 'servers.list',
         'alerts.changed': 'alerts.channels',
+        'runbooks.changed': 'runbooks.list',
       };
       const changeEvents = Object.keys(eventDefs).filter((name) => name.endsWith('.changed') || name.endsWith('Changed'));
       expect(changeEvents.sort()).toEqual(Object.keys(readOf).sort());

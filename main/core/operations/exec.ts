@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Client } from 'ssh2';
-import type { OutputChunk } from '@shared/api/operations';
+import { REDACTED, type OutputChunk } from '@shared/api/operations';
 import { shellQuote } from '../shell-quote';
 
 /**
@@ -16,6 +16,9 @@ import { shellQuote } from '../shell-quote';
  * stopped, not what it started.
  */
 const WRAPPER = [
+  // A runbook's parameters come first on stdin, as exactly $2 bytes of `export NAME='value'` lines
+  // (each value quoted by shellQuote): never in the command line, where ps would show them.
+  'if [ "${2:-0}" -gt 0 ]; then eval "$(dd bs=1 count="$2" 2>/dev/null)"; fi',
   // A background list's stdin is /dev/null in a shell without job control: the channel is kept as fd 3 for the watcher.
   'exec 3<&0',
   'if command -v setsid >/dev/null 2>&1; then setsid sh -c "$1" </dev/null 3<&- & else sh -c "$1" </dev/null 3<&- & fi',
@@ -30,9 +33,62 @@ const WRAPPER = [
   'exit "$code"',
 ].join('\n');
 
-/** The command line sent to sshd: the wrapper, with the person's command as its one argument. */
-export function wrapped(command: string): string {
-  return `sh -c ${shellQuote(WRAPPER)} guardian-operation ${shellQuote(command)}`;
+/** How a command is run beyond the command itself. */
+export interface ExecOptions {
+  /** Environment variables the command gets (a runbook's parameters), sent on stdin before anything else. */
+  env?: Readonly<Record<string, string>>;
+  /** Run the wrapper, and so the command, as root through `sudo -n`, which fails rather than ask for a password. */
+  sudo?: boolean;
+}
+
+/** The env lines the wrapper reads from stdin and evaluates: each value quoted as one word, so nothing in it is run. */
+export function envPreamble(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
+    .join('');
+}
+
+/** The command line sent to sshd: the wrapper, with the person's command as its argument and the size of the env preamble after it. */
+export function wrapped(command: string, options: { envBytes?: number; sudo?: boolean } = {}): string {
+  const line = `sh -c ${shellQuote(WRAPPER)} guardian-operation ${shellQuote(command)}`;
+  const withEnv = options.envBytes ? `${line} ${options.envBytes}` : line;
+  return options.sudo ? `sudo -n ${withEnv}` : withEnv;
+}
+
+/**
+ * Replaces secret values in a stream's text by [redacted] as it passes, holding back the last
+ * few characters of each piece (one less than the longest secret) so a secret split across two
+ * reads is still caught.
+ */
+class SecretMask {
+  private pending = '';
+  private readonly pattern: RegExp;
+  private readonly hold: number;
+
+  constructor(secrets: readonly string[]) {
+    const sorted = [...new Set(secrets)].filter((secret) => secret !== '').sort((a, b) => b.length - a.length);
+    this.pattern = new RegExp(sorted.map((secret) => secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    this.hold = (sorted[0]?.length ?? 1) - 1;
+  }
+
+  write(text: string): string {
+    const all = this.pending + text;
+    let end = Math.max(0, all.length - this.hold);
+    for (const match of all.matchAll(this.pattern)) {
+      if (match.index >= end) break;
+      end = Math.max(end, match.index + match[0].length);
+    }
+    // Never between the two halves of a surrogate pair.
+    if (end > 0 && end < all.length && /[\uD800-\uDBFF]/.test(all.charAt(end - 1))) end -= 1;
+    this.pending = all.slice(end);
+    return all.slice(0, end).replace(this.pattern, REDACTED);
+  }
+
+  end(): string {
+    const rest = this.pending.replace(this.pattern, REDACTED);
+    this.pending = '';
+    return rest;
+  }
 }
 
 /**
@@ -47,13 +103,27 @@ export class TargetOutput {
   truncated = false;
   private readonly hash: Hash = createHash('sha256');
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  private readonly masks: { stdout: SecretMask; stderr: SecretMask } | null;
 
   constructor(
     private readonly cap: number,
     private readonly now: () => number,
     /** Where each piece goes as it arrives, for the live events: whether it has room now, the piece, or the bytes it had no room for. */
     private readonly live: { room(): boolean; add(chunk: OutputChunk): void; skip(bytes: number): void },
-  ) {}
+    /** Values never to store or send (a runbook's secret parameters): replaced by [redacted] in the text. The hash is of the bytes as printed. */
+    secrets: readonly string[] = [],
+  ) {
+    this.masks = secrets.some((secret) => secret !== '') ? { stdout: new SecretMask(secrets), stderr: new SecretMask(secrets) } : null;
+  }
+
+  /** The start of what a stream printed, as stored (for reading a tool's own refusal, such as sudo's). */
+  head(stream: 'stdout' | 'stderr'): string {
+    return this.chunks
+      .filter((chunk) => chunk.stream === stream)
+      .map((chunk) => chunk.text)
+      .join('')
+      .slice(0, 1000);
+  }
 
   add(stream: 'stdout' | 'stderr', data: Buffer): void {
     this.bytes += data.length;
@@ -61,7 +131,8 @@ export class TargetOutput {
     // Past the cap with the live batch full, the bytes are only hashed and counted: a target
     // printing megabytes makes no strings (and no garbage to collect) nobody will see.
     if (this.truncated && !this.live.room()) return this.live.skip(data.length);
-    const text = this.decoders[stream].write(data);
+    const decoded = this.decoders[stream].write(data);
+    const text = this.masks ? this.masks[stream].write(decoded) : decoded;
     if (text === '') return;
     const chunk = { t: this.now(), stream, text };
     this.live.add(chunk);
@@ -88,7 +159,8 @@ export class TargetOutput {
   /** The stored chunks with the marker where they were cut, and the hash of everything printed. */
   finish(): { output: OutputChunk[]; outputBytes: number; truncated: boolean; sha256: string } {
     for (const stream of ['stdout', 'stderr'] as const) {
-      const rest = this.decoders[stream].end();
+      const decoded = this.decoders[stream].end();
+      const rest = this.masks ? this.masks[stream].write(decoded) + this.masks[stream].end() : decoded;
       if (rest !== '' && !this.truncated) this.keep({ t: this.now(), stream, text: rest }, Buffer.byteLength(rest));
     }
     const output = [...this.chunks];
@@ -110,10 +182,14 @@ export interface ExecOutcome {
 }
 
 /** Runs `command` on `client` (logged in), feeding `output`; resolves when the channel closes. */
-export function execute(client: Client, command: string, output: TargetOutput): Promise<ExecOutcome> {
+export function execute(client: Client, command: string, output: TargetOutput, options: ExecOptions = {}): Promise<ExecOutcome> {
+  const preamble = options.env ? envPreamble(options.env) : '';
+  const envBytes = Buffer.byteLength(preamble);
   return new Promise((resolve, reject) => {
-    client.exec(wrapped(command), (error, channel) => {
+    client.exec(wrapped(command, { envBytes, sudo: options.sudo === true }), (error, channel) => {
       if (error) return reject(error);
+      // Not ended: the channel's end is what tells the wrapper to stop the command.
+      if (envBytes > 0) channel.write(preamble);
       let outcome: ExecOutcome = { exitCode: null, signal: null };
       channel.on('data', (data: Buffer) => output.add('stdout', data));
       channel.stderr.on('data', (data: Buffer) => output.add('stderr', data));

@@ -1,2 +1,3 @@
-// What other domains may use of operations (docs/architecture.md §2): the service that runs commands on servers.
+// What other domains may use of operations (docs/architecture.md §2): the service that runs commands on servers, and the runbooks it runs.
 export type { OperationsService } from './service';
+export type { RunbookService } from './runbooks';

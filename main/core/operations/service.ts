@@ -1,19 +1,22 @@
-import { AppError } from '@shared/api/errors';
+import { AppError, validationError } from '@shared/api/errors';
 import { isFinished, type Job } from '@shared/api/jobs';
 import {
   FINAL_TARGET_STATES,
   OUTPUT_CAP_BYTES,
+  REDACTED,
   type OperationRunInput,
+  type ParamValues,
   type OperationRunWithTargets,
   type OperationTarget,
   type OutputChunk,
   type TargetSelector,
   type TargetState,
 } from '@shared/api/operations';
+import type { RunbookParam, RunbookRunRequest } from '@shared/api/runbooks';
 import type { Server } from '@shared/api/servers';
 import type { SecretValue } from '@shared/api/vault';
 import { selects } from '@shared/operations/selector';
-import type { Principal } from '@shared/permissions';
+import { principalAllows, type Principal, type Role } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import type { AuditEntry } from '../audit/log';
 import type { Clock } from '../clock';
@@ -26,13 +29,15 @@ import type { ServerService } from '../servers';
 import { loadSsh2 } from '../ssh2';
 import type { SecretStore } from '../vault';
 import { execute, TargetOutput } from './exec';
+import { envFor, resolveParams, secretNames, type ResolvedParams } from './params';
+import type { RunbookService } from './runbooks';
 import { countsOf, OperationStore } from './store';
 
 /**
- * Ad-hoc commands on many servers (docs/operations.md): a run is a job; each target is one SSH
- * session with the server's linked vault credential and its pinned host key, at most
- * `concurrency` at a time and one per host; what each prints goes out live, batched, and is
- * stored capped, with its hash, when it ends.
+ * Commands on many servers (docs/operations.md), ad-hoc or a runbook's script with its
+ * parameters: a run is a job; each target is one SSH session with the server's linked vault
+ * credential and its pinned host key, at most `concurrency` at a time and one per host; what each
+ * prints goes out live, batched, secrets masked, and is stored capped, with its hash, when it ends.
  */
 
 export interface OperationsDeps {
@@ -45,6 +50,7 @@ export interface OperationsDeps {
   servers: Pick<ServerService, 'all'>;
   secrets: Pick<SecretStore, 'list' | 'use'>;
   hostKeys: HostKeyStore;
+  runbooks: RunbookService;
   audit: { append(entries: readonly AuditEntry[]): Promise<unknown> };
   /** Whether cloud metadata addresses may be connected to (the monitoring setting). */
   allowMetadata: () => boolean;
@@ -126,6 +132,26 @@ class LiveOutput {
 
 const SYSTEM: Principal = { kind: 'system', id: 'operations', name: 'operations', role: 'owner' };
 
+/** Who may run a runbook, by its `runnableBy`. */
+const RUNNERS: Record<'operator' | 'admin', readonly Role[]> = { operator: ['owner', 'admin', 'operator'], admin: ['owner', 'admin'] };
+
+const NO_PARAMS: ResolvedParams = { values: {}, recorded: {}, secrets: [] };
+
+/** Everything one run needs, whichever way it was asked for (a command, a runbook, a re-run). */
+interface RunPlan {
+  command: string;
+  selector: TargetSelector;
+  servers: Server[];
+  concurrency: number;
+  timeoutSeconds: number;
+  sudo: boolean;
+  runbook: { id: string; name: string; version: number; params: readonly RunbookParam[] } | null;
+  params: ResolvedParams;
+  rerunOf: string | null;
+}
+
+const plural = (count: number) => `${count} ${count === 1 ? 'server' : 'servers'}`;
+
 export class OperationsService {
   private readonly store: OperationStore;
   private readonly active = new Map<string, ActiveRun>();
@@ -169,25 +195,140 @@ export class OperationsService {
     return matched;
   }
 
-  /** Records the run and its targets in the caller's transaction and starts its job once it commits. */
+  /** An ad-hoc command: records the run and its targets in the caller's transaction and starts its job once it commits. */
   async start(
     input: Required<OperationRunInput> & { targets: TargetSelector },
     principal: Principal,
     origin: string,
   ): Promise<OperationRunWithTargets & { job: Job }> {
-    const { clock, newId } = this.deps;
     const servers = await this.resolve(input.targets);
+    return this.launch({ ...input, selector: input.targets, servers, sudo: false, runbook: null, params: NO_PARAMS, rerunOf: null }, principal, origin);
+  }
+
+  /** Refuses a runbook the principal's role may not run (its `runnableBy`), and one archived. */
+  private assertMayRun(runbook: { name: string; runnableBy: 'operator' | 'admin'; archivedAt?: number | null }, principal: Principal): void {
+    if (!RUNNERS[runbook.runnableBy].includes(principal.role)) {
+      throw new AppError('PERMISSION_DENIED', `Runbook "${runbook.name}" is run by admins and owners only; your role (${principal.role}) may not run it.`, {
+        hint: 'Ask an admin to run it, or to open it to operators (runnableBy: operator).',
+      });
+    }
+    if (runbook.archivedAt) {
+      throw new AppError('CONFLICT', `Runbook "${runbook.name}" is archived and does not run.`, { hint: 'Updating it (runbooks.update) restores it.' });
+    }
+  }
+
+  /** A dangerous runbook runs only when the runner typed how many servers it will hit. */
+  private assertConfirmed(runbook: { name: string; dangerous: boolean }, servers: readonly Server[], confirm: number | undefined): void {
+    if (!runbook.dangerous || confirm === servers.length) return;
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Runbook "${runbook.name}" is marked dangerous and would run on ${plural(servers.length)}: confirm with ${servers.length}.`,
+      {
+        hint: `Check the servers it would hit, then give confirm: ${servers.length} (guardian runbook run … --confirm ${servers.length}).`,
+        issues: [
+          { path: ['confirm'], message: confirm === undefined ? `Type ${servers.length} to confirm` : `It would run on ${servers.length}, not ${confirm}` },
+        ],
+      },
+    );
+  }
+
+  /** A runbook's current version, its parameters checked, on the servers named or its default targets. */
+  async runRunbook(input: RunbookRunRequest, principal: Principal, origin: string): Promise<OperationRunWithTargets & { job: Job }> {
+    const runbook = await this.deps.runbooks.get(input.id);
+    this.assertMayRun(runbook, principal);
+    const selector = input.targets ?? runbook.defaultTargets;
+    if (!selector) {
+      throw new AppError('VALIDATION_FAILED', `Runbook "${runbook.name}" has no default targets: name where it runs.`, {
+        hint: 'Give targets (servers, tags or environments), or --on in the CLI.',
+        issues: [{ path: ['targets'], message: 'Name at least one server, tag or environment to run on' }],
+      });
+    }
+    const params = resolveParams(runbook.params, input.params);
+    const servers = await this.resolve(selector);
+    this.assertConfirmed(runbook, servers, input.confirm);
+    const { id, name, version } = runbook;
+    return this.launch(
+      { ...runbook, command: runbook.script, selector, servers, runbook: { id, name, version, params: runbook.params }, params, rerunOf: null },
+      principal,
+      origin,
+    );
+  }
+
+  /**
+   * Runs again what a finished run ran, on all its targets or those that did not succeed: the same
+   * command, or the same runbook version and parameters. Secret parameters are not kept, so they
+   * must be given again; nothing else may be.
+   */
+  async rerun(
+    input: { id: string; only: 'all' | 'failed'; params: ParamValues; confirm?: number | undefined },
+    principal: Principal,
+    origin: string,
+  ): Promise<OperationRunWithTargets & { job: Job }> {
+    const previous = await this.get(input.id);
+    if (previous.status === 'running') {
+      throw new AppError('CONFLICT', `Run ${previous.id} is still running.`, { hint: 'Wait for it to end, or cancel it, then re-run it.' });
+    }
+    const again = input.only === 'all' ? previous.targets : previous.targets.filter((target) => target.state !== 'succeeded');
+    if (again.length === 0) {
+      throw new AppError('VALIDATION_FAILED', `Every target of run ${previous.id} succeeded: there is nothing to re-run.`, {
+        hint: 'Re-run all its targets (only: all), or none.',
+        issues: [{ path: ['only'], message: 'No target failed' }],
+      });
+    }
+    const selector = { serverIds: again.map((target) => target.serverId), tags: [], environments: [] };
+    const base = { selector, concurrency: previous.concurrency, timeoutSeconds: previous.timeoutSeconds, rerunOf: previous.id };
+    if (!previous.runbook) {
+      if (!principalAllows(principal, 'operations:run')) {
+        throw new AppError(
+          'PERMISSION_DENIED',
+          `Run ${previous.id} was an ad-hoc command, which only admins and owners run; your role (${principal.role}) may not.`,
+          {
+            hint: 'It needs the "operations:run" permission; an operator runs runbooks open to operators.',
+          },
+        );
+      }
+      if (Object.keys(input.params).length > 0) {
+        throw validationError(Object.keys(input.params).map((name) => ({ path: ['params', name], message: 'An ad-hoc command has no parameters' })));
+      }
+      const servers = await this.resolve(selector);
+      return this.launch({ ...base, command: previous.command, servers, sudo: false, runbook: null, params: NO_PARAMS }, principal, origin);
+    }
+    const { id, version } = previous.runbook;
+    const current = await this.deps.runbooks.get(id);
+    const spec = await this.deps.runbooks.version(id, version);
+    this.assertMayRun({ ...spec, archivedAt: current.archivedAt }, principal);
+    const secrets = secretNames(spec.params);
+    const issues = [
+      ...Object.keys(input.params)
+        .filter((name) => !secrets.includes(name))
+        .map((name) => ({ path: ['params', name], message: 'Only secret parameters are given again; the others are the run’s own' })),
+      ...secrets
+        .filter((name) => name in previous.params && input.params[name] === undefined)
+        .map((name) => ({ path: ['params', name], message: 'Secret: Guardian did not keep it; give it again' })),
+    ];
+    if (issues.length > 0) throw validationError(issues);
+    const kept = Object.fromEntries(Object.entries(previous.params).filter(([name, value]) => !(secrets.includes(name) && value === REDACTED)));
+    const params = resolveParams(spec.params, { ...kept, ...input.params });
+    const servers = await this.resolve(selector);
+    this.assertConfirmed(spec, servers, input.confirm);
+    return this.launch(
+      { ...base, command: spec.script, servers, sudo: spec.sudo, runbook: { id, name: spec.name, version, params: spec.params }, params },
+      principal,
+      origin,
+    );
+  }
+
+  /** Records the run and its targets in the caller's transaction and starts its job once it commits. */
+  private async launch(plan: RunPlan, principal: Principal, origin: string): Promise<OperationRunWithTargets & { job: Job }> {
+    const { clock, newId } = this.deps;
+    const { servers } = plan;
     const id = newId();
     const createdBy = actorName(principal);
     const run: ActiveRun = { controller: new AbortController(), targets: new Map(), cancelled: new Set(), principal, origin };
+    const what = plan.runbook ? `runbook “${plan.runbook.name}” (version ${plan.runbook.version})` : `“${plan.command.slice(0, 60)}”`;
     const job = await this.deps.jobs.start(
-      {
-        kind: 'operations.run',
-        title: `Run “${input.command.slice(0, 60)}” on ${servers.length} ${servers.length === 1 ? 'server' : 'servers'}`,
-        total: servers.length,
-        createdBy,
-      },
-      (ctx) => this.execute(id, input, servers, run, ctx),
+      { kind: 'operations.run', title: `Run ${what} on ${plural(servers.length)}`, total: servers.length, createdBy },
+      (ctx) => this.execute(id, plan, run, ctx),
     );
     const targets = servers.map((server) => ({
       serverId: server.id,
@@ -199,14 +340,18 @@ export class OperationsService {
     const row = {
       id,
       jobId: job.id,
-      command: input.command,
-      selector: input.targets,
-      concurrency: input.concurrency,
-      timeoutSeconds: input.timeoutSeconds,
+      command: plan.command,
+      selector: plan.selector,
+      concurrency: plan.concurrency,
+      timeoutSeconds: plan.timeoutSeconds,
       status: 'running' as const,
       createdBy,
       createdAt: clock.now(),
       finishedAt: null,
+      runbook: plan.runbook && { id: plan.runbook.id, name: plan.runbook.name, version: plan.runbook.version },
+      params: plan.params.recorded,
+      sudo: plan.sudo,
+      rerunOf: plan.rerunOf,
     };
     await this.store.createRun(row, targets);
     await this.deps.audit.append([
@@ -217,7 +362,12 @@ export class OperationsService {
         target: `operation:${id}`,
         outcome: 'ok',
         correlationId: id,
-        details: { command: input.command, targets: targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })) },
+        details: {
+          command: plan.command,
+          ...(plan.runbook && { runbook: row.runbook, params: plan.params.recorded, sudo: plan.sudo }),
+          ...(plan.rerunOf && { rerunOf: plan.rerunOf }),
+          targets: targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
+        },
       },
     ]);
     // Known here once the run is stored: a call that rolls back leaves no run to cancel.
@@ -272,13 +422,8 @@ export class OperationsService {
     return this.get(id);
   }
 
-  private async execute(
-    id: string,
-    input: { command: string; concurrency: number; timeoutSeconds: number },
-    servers: Server[],
-    run: ActiveRun,
-    job: JobContext,
-  ) {
+  private async execute(id: string, plan: RunPlan, run: ActiveRun, job: JobContext) {
+    const { servers } = plan;
     const live = new LiveOutput(id, this.deps.events, this.deps.flushMs ?? FLUSH_MS);
     // A cancel through jobs.cancel (or shutdown) is a cancel of the whole run.
     const onJobAbort = () => run.controller.abort();
@@ -294,13 +439,13 @@ export class OperationsService {
     const worker = async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
         for (const server of group) {
-          await this.runTarget(id, input, server, run, live);
+          await this.runTarget(id, plan, server, run, live);
           job.progress(++done, servers.length);
         }
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(input.concurrency, queue.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(plan.concurrency, queue.length) }, worker));
     } finally {
       live.flush();
       job.signal.removeEventListener('abort', onJobAbort);
@@ -329,15 +474,17 @@ export class OperationsService {
     this.deps.events.emit('operation.target', { runId, ...target });
   }
 
-  private async runTarget(runId: string, input: { command: string; timeoutSeconds: number }, server: Server, run: ActiveRun, live: LiveOutput): Promise<void> {
+  private async runTarget(runId: string, plan: RunPlan, server: Server, run: ActiveRun, live: LiveOutput): Promise<void> {
     const { clock } = this.deps;
     const address = hostPort(server.host, server.port);
     const base = { serverId: server.id, serverName: server.name, address };
-    const output = new TargetOutput(OUTPUT_CAP_BYTES, clock.now, {
-      room: () => live.room(server.id),
-      add: (chunk) => live.add(server.id, chunk),
-      skip: (bytes) => live.skip(server.id, bytes),
-    });
+    const output = new TargetOutput(
+      OUTPUT_CAP_BYTES,
+      clock.now,
+      { room: () => live.room(server.id), add: (chunk) => live.add(server.id, chunk), skip: (bytes) => live.skip(server.id, bytes) },
+      plan.params.secrets,
+    );
+    const env = plan.runbook ? envFor(plan.runbook.params, plan.params.values, server) : {};
     const controller = new AbortController();
     run.targets.set(server.id, controller);
     const stop = () => controller.abort();
@@ -364,9 +511,11 @@ export class OperationsService {
     try {
       if (run.controller.signal.aborted || run.cancelled.has(server.id)) {
         end = { state: 'cancelled', exitCode: null, message: 'cancelled before it started' };
+      } else if (typeof env === 'string') {
+        end = { state: 'skipped', exitCode: null, message: env };
       } else {
         await setState('connecting');
-        end = await this.connectAndRun(runId, input, server, output, controller.signal, () => setState('running'));
+        end = await this.connectAndRun(runId, { ...plan, env }, server, output, controller.signal, () => setState('running'));
       }
     } catch (error) {
       this.deps.logger.error({ err: error, runId, serverId: server.id }, 'an operation target failed unexpectedly');
@@ -464,7 +613,7 @@ export class OperationsService {
 
   private async connectAndRun(
     runId: string,
-    input: { command: string; timeoutSeconds: number },
+    input: { command: string; timeoutSeconds: number; env: Record<string, string>; sudo: boolean },
     server: Server,
     output: TargetOutput,
     signal: AbortSignal,
@@ -478,13 +627,15 @@ export class OperationsService {
     const result: CheckResult = await withSshSession(server.host, server.port, ctx, login, async (session) => {
       started = true;
       await running();
-      const outcome = await execute(session.client, input.command, output);
+      const outcome = await execute(session.client, input.command, output, { env: input.env, sudo: input.sudo });
       return { status: outcome.exitCode === 0 ? 'up' : 'down', latencyMs: null, message: '', data: { ran: true, ...outcome } };
     });
     const data = result.data ?? {};
     if (data.ran === true && !signal.aborted) {
       const exitCode = typeof data.exitCode === 'number' ? data.exitCode : null;
       if (exitCode === 0) return { state: 'succeeded', exitCode, message: null };
+      const refusal = input.sudo ? sudoRefusal(exitCode, output.head('stderr'), server, login.username) : null;
+      if (refusal) return { state: 'failed', exitCode, message: refusal };
       return { state: 'failed', exitCode, message: exitCode === null ? `ended by signal ${String(data.signal ?? 'unknown')}` : `exited with ${exitCode}` };
     }
     if (signal.aborted)
@@ -506,4 +657,16 @@ export class OperationsService {
     if (result.message.startsWith('no answer from')) return { state: 'timed-out', exitCode: null, message: `timed out after ${input.timeoutSeconds} s` };
     return { state: 'failed', exitCode: null, message: result.message };
   }
+}
+
+/**
+ * Why sudo itself refused, in words, from its exit code and the start of stderr: `sudo -n` fails
+ * (exit 1) rather than ask for a password; a shell without sudo says it is not found (127).
+ */
+export function sudoRefusal(exitCode: number | null, stderr: string, server: Pick<Server, 'name'>, username: string): string | null {
+  if (exitCode === 1 && /^sudo: .*(password is required|a terminal is required)/m.test(stderr)) {
+    return `sudo asked for a password on ${server.name}: Guardian runs sudo -n, which never prompts; let ${username} run sudo without a password (NOPASSWD in sudoers), or turn the runbook’s sudo off`;
+  }
+  if (exitCode === 127 && /sudo: (command )?not found|sudo: No such file/.test(stderr)) return `sudo is not installed on ${server.name}`;
+  return null;
 }

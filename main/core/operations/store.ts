@@ -15,7 +15,9 @@ import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
  * Every query is written once; the output column is read only by `output`.
  */
 
-const RUN_COLUMNS = sql.raw('id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at');
+const RUN_COLUMNS = sql.raw(
+  'id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at, runbook_id, runbook_name, runbook_version, params, sudo, rerun_of',
+);
 const TARGET_COLUMNS = sql.raw(
   'run_id, server_id, server_name, address, state, exit_code, message, started_at, finished_at, output_bytes, truncated, output_sha256',
 );
@@ -26,6 +28,7 @@ const stateOf = (value: string): TargetState => TARGET_STATES.find((state) => st
 
 function toRun(row: Row): RunRow {
   const status = read.text(row, 'status');
+  const runbookId = read.textOrNull(row, 'runbook_id');
   return {
     id: read.text(row, 'id'),
     jobId: read.text(row, 'job_id'),
@@ -37,6 +40,10 @@ function toRun(row: Row): RunRow {
     createdBy: read.text(row, 'created_by'),
     createdAt: read.number(row, 'created_at'),
     finishedAt: read.numberOrNull(row, 'finished_at'),
+    runbook: runbookId === null ? null : { id: runbookId, name: read.text(row, 'runbook_name'), version: read.number(row, 'runbook_version') },
+    params: row.params === null ? {} : (read.json(row, 'params') as Record<string, string | number>),
+    sudo: read.boolean(row, 'sudo'),
+    rerunOf: read.textOrNull(row, 'rerun_of'),
   };
 }
 
@@ -84,9 +91,11 @@ export class OperationStore {
 
   async createRun(run: RunRow, targets: readonly Pick<OperationTarget, 'serverId' | 'serverName' | 'address' | 'state' | 'message'>[]): Promise<void> {
     await this.db.run(sql`
-      INSERT INTO operation_runs (id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at)
+      INSERT INTO operation_runs (id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at,
+        runbook_id, runbook_name, runbook_version, params, sudo, rerun_of)
       VALUES (${run.id}, ${run.jobId}, ${run.command}, ${jsonParam(run.selector)}, ${run.concurrency}, ${run.timeoutSeconds}, ${run.status},
-        ${run.createdBy}, ${run.createdAt}, ${run.finishedAt})`);
+        ${run.createdBy}, ${run.createdAt}, ${run.finishedAt}, ${run.runbook?.id ?? null}, ${run.runbook?.name ?? null}, ${run.runbook?.version ?? null},
+        ${run.runbook ? jsonParam(run.params) : null}, ${run.sudo}, ${run.rerunOf})`);
     for (const target of targets) {
       await this.db.run(sql`
         INSERT INTO operation_targets (run_id, server_id, server_name, address, state, message, output, output_bytes, truncated)

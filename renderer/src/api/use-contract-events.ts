@@ -31,6 +31,8 @@ export const CHANGE_EVENT_DOMAINS: { readonly [E in ChangeEventName]: readonly s
   'vault.changed': ['vault', 'secrets'],
   'audit.settingsChanged': ['audit'],
   'alerts.changed': ['alerts'],
+  // A runbook created, changed or archived; its runs are operations' and have their own events.
+  'runbooks.changed': ['runbooks'],
 };
 
 /**
