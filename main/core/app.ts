@@ -205,7 +205,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     logger,
     events,
     // Asked only once the core is open (a silence ending), by when the health engine below exists.
-    openIncidents: async (ids) => {
+    openIncidents: async (ids): Promise<Set<string>> => {
       const open = new Set([...(await health.incidents.openByServer()).values()].map((incident) => incident.id));
       return new Set(ids.filter((id) => open.has(id)));
     },
