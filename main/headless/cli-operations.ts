@@ -12,12 +12,12 @@ type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>, overrides
 const CLI = { origin: 'cli' };
 
 /** One `--on`: `tag:web`, `env:prod`, `server:NAME`. */
-interface On {
+export interface On {
   kind: 'tag' | 'env' | 'server';
   value: string;
 }
 
-function collectOn(value: string, previous: On[] | undefined): On[] {
+export function collectOn(value: string, previous: On[] | undefined): On[] {
   const match = /^(tag|env|server):(.+)$/.exec(value.trim());
   if (!match?.[1] || !match[2]) throw new InvalidArgumentError(`"${value}" is not tag:NAME, env:NAME or server:NAME`);
   return [...(previous ?? []), { kind: match[1] as On['kind'], value: match[2] }];
@@ -29,7 +29,7 @@ function positiveInt(value: string): number {
 }
 
 /** The selector the `--on` options name; a server by name is looked up (case does not matter, as names are unique so). */
-async function selectorOf(core: Core, on: On[]) {
+export async function selectorOf(core: Core, on: On[]) {
   const names = on.filter((each) => each.kind === 'server').map((each) => each.value);
   let serverIds: string[] = [];
   if (names.length > 0) {
@@ -75,6 +75,19 @@ class Prefixed {
   }
 }
 
+/** The key file a command unlocks the vault with (--vault-key-file, or serve's), or a refusal saying what it was needed for. */
+export async function vaultKeyFileOrRefuse(flag: string | undefined, purpose: string): Promise<string> {
+  // serve's module only when such a command runs: it brings the HTTP server with it.
+  const { vaultKeyFileFrom } = await import('./serve');
+  const keyFile = vaultKeyFileFrom(flag, process.env);
+  if (!keyFile) {
+    throw new AppError('VAULT_LOCKED', `The vault must be unlocked ${purpose}, and no key file was given.`, {
+      hint: 'Pass --vault-key-file (or set GUARDIAN_VAULT_KEY_FILE): the key file guardian serve unlocks the vault with.',
+    });
+  }
+  return keyFile;
+}
+
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
 /**
@@ -94,14 +107,7 @@ export function addOperationCommands(program: Command, dataDirOption: () => Opti
     .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
     .argument('<command...>', 'the command, after --')
     .action(async (words: string[], options: { dataDir: string; on: On[]; concurrency: number; timeout: number; vaultKeyFile?: string; json: boolean }) => {
-      // serve's module only when this command runs: it brings the HTTP server with it.
-      const { vaultKeyFileFrom } = await import('./serve');
-      const keyFile = vaultKeyFileFrom(options.vaultKeyFile, process.env);
-      if (!keyFile) {
-        throw new AppError('VAULT_LOCKED', 'The vault must be unlocked to log in to servers, and no key file was given.', {
-          hint: 'Pass --vault-key-file (or set GUARDIAN_VAULT_KEY_FILE): the key file guardian serve unlocks the vault with.',
-        });
-      }
+      const keyFile = await vaultKeyFileOrRefuse(options.vaultKeyFile, 'to log in to servers');
       await withCore(
         options.dataDir,
         async (core) => {

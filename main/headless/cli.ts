@@ -9,6 +9,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core, CoreOptions } from '@core/app';
 import { LOG_LEVELS, silentLogger } from '@core/logging/logger';
 import { defaultDataDir, packageInfo } from '@core/paths';
+import { addAlertCommands } from './cli-alerts';
 import { addAuditCommands } from './cli-audit';
 import { addDatabaseCommands } from './cli-db';
 import { addAccountCommands } from './cli-accounts';
@@ -260,6 +261,7 @@ export function buildProgram(): Command {
   addJobCommands(program, dataDirOption, withCore);
   addOperationCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
+  addAlertCommands(program, dataDirOption, withCore);
   addDatabaseCommands(program, dataDirOption);
   program.hook('preAction', (_program, action) => useServeConfig(action));
   return program;
@@ -297,11 +299,12 @@ function reportError(error: unknown): number {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  for (const command of program.commands) {
+  // Every level (`guardian alert channel add` is three deep): a usage error is thrown, so it exits 2 rather than commander's 1.
+  const override = (command: Command) => {
     command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
+    for (const sub of command.commands) override(sub);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -37,6 +37,7 @@ export interface AlertsDeps {
 }
 
 export type { IncidentChange } from './rules';
+export { hostOf as channelHost } from './service';
 
 export interface TestResult {
   id: string;

@@ -150,8 +150,8 @@ function ruleView(row: AlertRuleRow): AlertRule {
   };
 }
 
-/** The host a stored channel sends to, or '' when its config is not one this Guardian reads. */
-function hostOf(row: AlertChannelRow): string {
+/** The host a channel sends to, or '' when its config is not one this Guardian reads. */
+export function hostOf(row: Pick<AlertChannelRow, 'type' | 'config'>): string {
   const module = channelModule(row.type);
   const config = module?.configSchema.safeParse(row.config);
   return module && config?.success ? module.hostOf(config.data) : '';
