@@ -1,13 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_OWNER } from '@shared/permissions';
-import { createCore } from '@core/app';
-import { silentLogger } from '@core/logging/logger';
-import { TestSshd } from '@core/testing/sshd';
-import { configuredKeyFile } from '@core/vault/keyfile';
-import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
+import type { TestSshd } from '@core/testing/sshd';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli } from './testing/guardian';
+import { sshFleet, type SshFleet } from './testing/ssh-fleet';
 
 /**
  * `guardian run` as a script runs it: the built CLI, on a data dir whose vault is protected by a
@@ -15,40 +9,19 @@ import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardia
  * summary table, the exit code, and --json one event per line.
  */
 
+let fleet: SshFleet;
 let web1: TestSshd;
 let web2: TestSshd;
 let dataDir: string;
 let keyFile: string;
 
 beforeAll(async () => {
-  [web1, web2] = await Promise.all([TestSshd.start(), TestSshd.start()]);
-  const key = web1.clientKey();
-  writeFileSync(join(web2.dir, 'authorized_keys'), key.publicKey, { flag: 'a' });
-  dataDir = tempDir('guardian-cli-run-');
-  keyFile = join(tempDir('guardian-cli-run-key-'), 'vault.key');
-  writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
-  const core = await createCore({ dataDir, logger: silentLogger(), mode: 'headless', vaultKeyFile: configuredKeyFile(keyFile) });
-  try {
-    await core.vault.init({ kind: 'keyfile' });
-    const call = (method: string, input: unknown) => core.router.call(LOCAL_OWNER, method, input, { origin: 'cli' });
-    const ids: string[] = [];
-    for (const [name, sshd, environment] of [
-      ['web-1', web1, 'prod'],
-      ['web-2', web2, 'staging'],
-    ] as const) {
-      const made = await call('servers.create', { name, host: '127.0.0.1', port: sshd.port, user: sshd.user, tags: ['web'], environment, monitor: false });
-      if (!made.ok) throw new Error(made.error.message);
-      ids.push((made.value as { id: string }).id);
-    }
-    const secret = await call('secrets.create', { name: 'web key', value: { kind: 'ssh_key', privateKey: key.privateKey }, serverIds: ids });
-    if (!secret.ok) throw new Error(secret.error.message);
-  } finally {
-    await core.close();
-  }
+  fleet = await sshFleet('guardian-cli-run');
+  ({ web1, web2, dataDir, keyFile } = fleet);
 }, 300_000);
 
 afterAll(async () => {
-  await Promise.all([web1, web2].map((sshd) => sshd?.dispose()));
+  await fleet?.dispose();
   await cleanUp();
 });
 

@@ -7,7 +7,7 @@ import type { Core, CoreOptions } from '@core/app';
 import { configuredKeyFile } from '@core/vault/keyfile';
 import { printTable } from './cli-output';
 
-type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>, overrides?: Partial<CoreOptions>) => Promise<T>;
+export type WithCore = <T>(dataDir: string, work: (core: Core) => Promise<T>, overrides?: Partial<CoreOptions>) => Promise<T>;
 
 const CLI = { origin: 'cli' };
 
@@ -107,72 +107,95 @@ export function addOperationCommands(program: Command, dataDirOption: () => Opti
     .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
     .argument('<command...>', 'the command, after --')
     .action(async (words: string[], options: { dataDir: string; on: On[]; concurrency: number; timeout: number; vaultKeyFile?: string; json: boolean }) => {
-      const keyFile = await vaultKeyFileOrRefuse(options.vaultKeyFile, 'to log in to servers');
-      await withCore(
-        options.dataDir,
-        async (core) => {
-          await core.vault.unlock({ kind: 'keyfile' });
-          const targets = await selectorOf(core, options.on);
-          const started = await core.router.invoke(
-            LOCAL_OWNER,
-            'operations.run',
-            { command: words.join(' '), targets, concurrency: options.concurrency, timeoutSeconds: options.timeout },
-            CLI,
-          );
-          const names = new Map(started.targets.map((target) => [target.serverId, target.serverName]));
-          const print = new Prefixed(Math.max(...started.targets.map((target) => target.serverName.length)));
-          const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
-          if (options.json)
-            emit({
-              type: 'run',
-              id: started.id,
-              command: started.command,
-              targets: started.targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
-            });
-          const unsubscribe = core.events.subscribe((name, payload) => {
-            if (name === 'operation.output') {
-              const batch = payload as { runId: string; items: { serverId: string; chunks: OutputChunk[] }[] };
-              if (batch.runId !== started.id) return;
-              for (const item of batch.items) {
-                const serverName = names.get(item.serverId) ?? item.serverId;
-                for (const chunk of item.chunks) {
-                  if (options.json) emit({ type: 'output', serverId: item.serverId, serverName, ...chunk });
-                  else print.write(serverName, chunk);
-                }
-              }
-            } else if (name === 'operation.target') {
-              const target = payload as OperationTarget & { runId: string };
-              if (target.runId !== started.id) return;
-              if (options.json) emit({ type: 'target', ...target });
-              else if (target.finishedAt !== null) print.end(target.serverName);
-            }
-          });
-          const cancel = () => void core.operations.cancel(started.id).catch(() => undefined);
-          process.once('SIGINT', cancel);
-          let finished: OperationRunWithTargets;
-          try {
-            finished = await core.operations.waitFor(started.id);
-          } finally {
-            process.off('SIGINT', cancel);
-            unsubscribe();
-          }
-          if (options.json) emit({ type: 'summary', id: finished.id, status: finished.status, counts: finished.counts, targets: finished.targets });
-          else {
-            process.stdout.write('\n');
-            printTable(
-              ['SERVER', 'STATE', 'EXIT', 'DURATION', 'MESSAGE'],
-              finished.targets.map((target) => [
-                target.serverName,
-                target.state,
-                target.exitCode === null ? '-' : String(target.exitCode),
-                seconds(target.durationMs),
-                target.message ?? '',
-              ]),
-            );
-          }
-          if (finished.targets.some((target) => target.state !== 'succeeded')) process.exitCode = 1;
-        },
-        { vaultKeyFile: configuredKeyFile(keyFile) },
+      await startAndFollow(withCore, options, async (core) =>
+        core.router.invoke(
+          LOCAL_OWNER,
+          'operations.run',
+          { command: words.join(' '), targets: await selectorOf(core, options.on), concurrency: options.concurrency, timeoutSeconds: options.timeout },
+          CLI,
+        ),
       );
     });
+}
+
+/**
+ * Unlocks the vault with its key file, starts a run and follows it to its end: `guardian run`
+ * and `guardian runbook run` alike.
+ */
+export async function startAndFollow(
+  withCore: WithCore,
+  options: { dataDir: string; vaultKeyFile?: string | undefined; json: boolean },
+  start: (core: Core) => Promise<OperationRunWithTargets>,
+): Promise<void> {
+  const keyFile = await vaultKeyFileOrRefuse(options.vaultKeyFile, 'to log in to servers');
+  await withCore(
+    options.dataDir,
+    async (core) => {
+      await core.vault.unlock({ kind: 'keyfile' });
+      await followRun(core, await start(core), options.json);
+    },
+    { vaultKeyFile: configuredKeyFile(keyFile) },
+  );
+}
+
+/**
+ * Prints a run as it goes (each line prefixed with its server's name, or one JSON event per line)
+ * and its summary; Ctrl-C cancels it, remote commands too. Exit code 0 only when every target
+ * succeeded.
+ */
+async function followRun(core: Core, started: OperationRunWithTargets, json: boolean): Promise<void> {
+  const names = new Map(started.targets.map((target) => [target.serverId, target.serverName]));
+  const print = new Prefixed(Math.max(...started.targets.map((target) => target.serverName.length)));
+  const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  if (json)
+    emit({
+      type: 'run',
+      id: started.id,
+      command: started.command,
+      runbook: started.runbook,
+      params: started.params,
+      targets: started.targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
+    });
+  const unsubscribe = core.events.subscribe((name, payload) => {
+    if (name === 'operation.output') {
+      const batch = payload as { runId: string; items: { serverId: string; chunks: OutputChunk[] }[] };
+      if (batch.runId !== started.id) return;
+      for (const item of batch.items) {
+        const serverName = names.get(item.serverId) ?? item.serverId;
+        for (const chunk of item.chunks) {
+          if (json) emit({ type: 'output', serverId: item.serverId, serverName, ...chunk });
+          else print.write(serverName, chunk);
+        }
+      }
+    } else if (name === 'operation.target') {
+      const target = payload as OperationTarget & { runId: string };
+      if (target.runId !== started.id) return;
+      if (json) emit({ type: 'target', ...target });
+      else if (target.finishedAt !== null) print.end(target.serverName);
+    }
+  });
+  const cancel = () => void core.operations.cancel(started.id).catch(() => undefined);
+  process.once('SIGINT', cancel);
+  let finished: OperationRunWithTargets;
+  try {
+    finished = await core.operations.waitFor(started.id);
+  } finally {
+    process.off('SIGINT', cancel);
+    unsubscribe();
+  }
+  if (json) emit({ type: 'summary', id: finished.id, status: finished.status, counts: finished.counts, targets: finished.targets });
+  else {
+    process.stdout.write('\n');
+    printTable(
+      ['SERVER', 'STATE', 'EXIT', 'DURATION', 'MESSAGE'],
+      finished.targets.map((target) => [
+        target.serverName,
+        target.state,
+        target.exitCode === null ? '-' : String(target.exitCode),
+        seconds(target.durationMs),
+        target.message ?? '',
+      ]),
+    );
+  }
+  if (finished.targets.some((target) => target.state !== 'succeeded')) process.exitCode = 1;
 }

@@ -17,6 +17,7 @@ import { addHealthCommands } from './cli-health';
 import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
 import { addOperationCommands } from './cli-operations';
+import { addRunbookCommands } from './cli-runbooks';
 import { printTable, showJobProgress } from './cli-output';
 import { publicName } from './http/request-guard';
 import type { ServeFlags } from './serve-config';
@@ -260,6 +261,7 @@ export function buildProgram(): Command {
   addReportCommands(program, dataDirOption, withCore);
   addJobCommands(program, dataDirOption, withCore);
   addOperationCommands(program, dataDirOption, withCore);
+  addRunbookCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
   addAlertCommands(program, dataDirOption, withCore);
   addDatabaseCommands(program, dataDirOption);

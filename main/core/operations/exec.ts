@@ -161,7 +161,11 @@ export class TargetOutput {
     for (const stream of ['stdout', 'stderr'] as const) {
       const decoded = this.decoders[stream].end();
       const rest = this.masks ? this.masks[stream].write(decoded) + this.masks[stream].end() : decoded;
-      if (rest !== '' && !this.truncated) this.keep({ t: this.now(), stream, text: rest }, Buffer.byteLength(rest));
+      if (rest === '') continue;
+      // What was held back (a character's first bytes, the tail a secret might have started in) goes out live too.
+      const chunk = { t: this.now(), stream, text: rest };
+      this.live.add(chunk);
+      if (!this.truncated) this.keep(chunk, Buffer.byteLength(rest));
     }
     const output = [...this.chunks];
     if (this.truncated) {

@@ -571,6 +571,8 @@ export class OperationsService {
       });
     }
     await this.deps.audit.append(entries);
+    // Its output goes out before its end, so a follower (the CLI) has every line when it hears the target ended.
+    live.flush();
     this.announce(runId, target);
   }
 
