@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { CHANNEL_CONFIGS, type ChannelType } from '@shared/alerts';
 import { validationError, zodIssues, type AppError, type InputOf, type Methods } from '@shared/api';
 import type { AlertChannel } from '@shared/api/alerts';
@@ -10,6 +10,7 @@ import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { CHANNEL_TYPE_FORMS, channelTypeForm, type ConfigValues } from './channel-types';
 import { placeErrors, type FieldErrors } from './form-errors';
+import { useFormErrors } from './use-form-errors';
 
 type CreateInput = InputOf<Methods['alerts.createChannel']>;
 type UpdateInput = InputOf<Methods['alerts.updateChannel']>;
@@ -57,9 +58,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
   const [keepPrevious, setKeepPrevious] = useState(true);
   const [enabled, setEnabled] = useState(channel?.enabled ?? true);
   const [config, setConfig] = useState<ConfigValues>(() => form?.initial(channel?.config) ?? {});
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, banner, formRef, clear, show, showRefusal, reset } = useFormErrors();
   const secrets = useMethodQuery('secrets.list', {}, { enabled: mayListSecrets && form?.secret !== null });
   const create = useMethodMutation('alerts.createChannel');
   const update = useMethodMutation('alerts.updateChannel');
@@ -71,26 +70,11 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     id === null ? null : (secrets.data?.items.find((secret) => secret.id === id)?.name ?? 'a secret no longer listed');
   const known = [...COMMON_FIELDS, ...(form?.fields.map((field) => `config.${field}`) ?? [])];
 
-  const clear = (key: string) =>
-    setErrors((current) => {
-      if (!(key in current)) return current;
-      const next = { ...current };
-      delete next[key];
-      return next;
-    });
-
   const pickType = (next: string) => {
     setType(next);
     setConfig(channelTypeForm(next)?.initial(undefined) ?? {});
     setSecretId('');
-    setErrors({});
-  };
-
-  // The invalid fields render after the state change: the first takes focus once they have.
-  const show = (next: FieldErrors, nextBanner: Pick<AppError, 'message' | 'hint'> | null) => {
-    setErrors(next);
-    setBanner(nextBanner);
-    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+    reset();
   };
 
   const submit = (event: FormEvent) => {
@@ -104,10 +88,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     if (built && !built.ok) Object.assign(problems, built.errors);
     else if (built) Object.assign(problems, configProblems(type, built.config, known));
     if (Object.keys(problems).length > 0 || (built && !built.ok)) return show(problems, null);
-    const onError = (error: AppError) => {
-      const placed = placeErrors(error, known);
-      show(placed.fields, placed.banner);
-    };
+    const onError = (error: AppError) => showRefusal(error, known);
     const saved = (result: AlertChannel) => {
       toast.success(`${channel ? 'Saved' : 'Added'} the channel ${result.name}`);
       onClose();

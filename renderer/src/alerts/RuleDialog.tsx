@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { AppError } from '@shared/api';
 import type { AlertRule } from '@shared/api/alerts';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
@@ -6,16 +6,14 @@ import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
-import { placeErrors, type FieldErrors } from './form-errors';
 import { Choices, MatchFields } from './MatchFields';
+import { useFormErrors } from './use-form-errors';
 import { checkRule, RULE_FIELDS, ruleValues, type RuleFormValues } from './rule-form';
 
 /** Add or edit a rule: which incidents (servers, tags, environments, severities) go to which channels. */
 export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): void }) {
   const [values, setValues] = useState<RuleFormValues>(() => ruleValues(rule));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, banner, formRef, clear, show, showRefusal } = useFormErrors();
   const channels = useMethodQuery('alerts.channels', {});
   const create = useMethodMutation('alerts.createRule');
   const update = useMethodMutation('alerts.updateRule');
@@ -23,18 +21,7 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
 
   const edit = <K extends keyof RuleFormValues>(field: K, value: RuleFormValues[K], errorKey: string) => {
     setValues((current) => ({ ...current, [field]: value }));
-    setErrors((current) => {
-      if (!(errorKey in current)) return current;
-      const next = { ...current };
-      delete next[errorKey];
-      return next;
-    });
-  };
-
-  const show = (next: FieldErrors, nextBanner: Pick<AppError, 'message' | 'hint'> | null) => {
-    setErrors(next);
-    setBanner(nextBanner);
-    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+    clear(errorKey);
   };
 
   const submit = (event: FormEvent) => {
@@ -42,10 +29,7 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
     if (pending) return;
     const checked = checkRule(values);
     if (!checked.ok) return show(checked.errors, null);
-    const onError = (error: AppError) => {
-      const placed = placeErrors(error, RULE_FIELDS);
-      show(placed.fields, placed.banner);
-    };
+    const onError = (error: AppError) => showRefusal(error, RULE_FIELDS);
     const saved = (result: AlertRule) => {
       toast.success(`${rule ? 'Saved' : 'Added'} the rule ${result.name}`);
       onClose();

@@ -1,5 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
-import type { AppError } from '@shared/api';
+import { useState, type FormEvent } from 'react';
 import { SILENCE_MAX_DAYS, type AlertSilence } from '@shared/api/alerts';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
@@ -7,33 +6,19 @@ import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
-import { placeErrors, type FieldErrors } from './form-errors';
 import { MatchFields } from './MatchFields';
+import { useFormErrors } from './use-form-errors';
 import { checkSilence, DURATION_UNITS, EMPTY_SILENCE, SILENCE_FIELDS, type DurationUnit, type SilenceFormValues } from './silence-form';
 
 /** Add a silence: what it matches (as a rule does), for how long or until when, and why. */
 export function SilenceDialog({ onClose }: { onClose(): void }) {
   const [values, setValues] = useState<SilenceFormValues>(EMPTY_SILENCE);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, banner, formRef, clear, show, showRefusal } = useFormErrors();
   const add = useMethodMutation('alerts.addSilence');
 
   const edit = <K extends keyof SilenceFormValues>(field: K, value: SilenceFormValues[K], errorKey: string) => {
     setValues((current) => ({ ...current, [field]: value }));
-    setErrors((current) => {
-      if (!(errorKey in current) && !('match' in current && errorKey.startsWith('match'))) return current;
-      const next = { ...current };
-      delete next[errorKey];
-      if (errorKey.startsWith('match')) delete next.match;
-      return next;
-    });
-  };
-
-  const show = (next: FieldErrors, nextBanner: Pick<AppError, 'message' | 'hint'> | null) => {
-    setErrors(next);
-    setBanner(nextBanner);
-    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+    clear(errorKey);
   };
 
   const submit = (event: FormEvent) => {
@@ -46,10 +31,7 @@ export function SilenceDialog({ onClose }: { onClose(): void }) {
         toast.success('Added the silence');
         onClose();
       },
-      onError: (error) => {
-        const placed = placeErrors(error, SILENCE_FIELDS);
-        show(placed.fields, placed.banner);
-      },
+      onError: (error) => showRefusal(error, SILENCE_FIELDS),
     });
   };
 
