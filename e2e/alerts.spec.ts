@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, expectAccessible, test } from './fixtures';
-import { signedInOwner } from './session';
+import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
 
 // Alerts as an admin sets them up from the app: a webhook channel signed with a vault secret,
 // pointed at a receiver on 127.0.0.1 (allowed in the settings first: loopback is refused by
@@ -181,29 +181,12 @@ test('a down server reaches a signed webhook, set up from the Alerts page', asyn
   expect(await page.content()).not.toContain(CHAT_PATH);
 });
 
-const VIEWER = { username: 'alert-viewer', temporary: 'temporary viewer pass 1', password: 'viewer reads the alerts 2026' };
+const VIEWER: NewAccount = { username: 'alert-viewer', role: 'viewer', temporary: 'temporary viewer pass 1', password: 'viewer reads the alerts 2026' };
 
 test('a viewer sees the channel, rule and log without a control to change them', async ({ browser, page, guardian }) => {
   await signedInOwner(page.request, guardian);
-  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
-  const created = await page.request.post(`${guardian.url}api/v1/users`, {
-    data: { username: VIEWER.username, role: 'viewer', password: VIEWER.temporary },
-    headers: { 'x-csrf-token': status.user.csrfToken },
-  });
-  expect(created.ok(), await created.text()).toBe(true);
-
-  // Signed in and past the first password change through the API (e2e/viewer.spec.ts drives those screens).
-  const context = await browser.newContext();
+  const context = await signedInNewAccount(browser, page.request, guardian, VIEWER);
   try {
-    const login = await context.request.post(`${guardian.url}api/v1/auth/login`, { data: { username: VIEWER.username, password: VIEWER.temporary } });
-    expect(login.ok(), await login.text()).toBe(true);
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const changed = await context.request.post(`${guardian.url}api/v1/auth/password`, {
-      data: { currentPassword: VIEWER.temporary, newPassword: VIEWER.password },
-      headers: { 'x-csrf-token': csrfToken },
-    });
-    expect(changed.ok(), await changed.text()).toBe(true);
-
     const viewer = await context.newPage();
     await viewer.goto(`${guardian.url}#/alerts`);
     await expect(viewer.getByRole('heading', { name: 'Alerts', exact: true })).toBeVisible();

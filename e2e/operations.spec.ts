@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestSshd } from '@core/testing/sshd';
 import { expect, expectAccessible, test } from './fixtures';
-import { signedInOwner } from './session';
+import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
 
 // The Operations page against three real OpenSSH servers on loopback (main/core/testing/sshd.ts),
 // each on an address of its own, their key in the vault linked to them: an admin hands the servers
@@ -11,7 +11,7 @@ import { signedInOwner } from './session';
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'a vault passphrase for the operations flow';
-const VIEWER = { username: 'olive', temporary: 'temporary viewer pass 7', password: 'olive picks her own 2026' };
+const VIEWER: NewAccount = { username: 'olive', role: 'viewer', temporary: 'temporary viewer pass 7', password: 'olive picks her own 2026' };
 
 let sshds: TestSshd[] = [];
 
@@ -89,7 +89,12 @@ test('an admin runs a command on three servers, reads a target’s coloured outp
   await expect(output).toContainText('green-ok');
   const green = output.locator('.ansi-fg-green');
   await expect(green).toHaveText('green-ok');
-  const colours = await green.evaluate((node) => ({ word: getComputedStyle(node).color, text: getComputedStyle(node.parentElement as Element).color }));
+  // The page's own window (the spec is typed for Node, without the DOM's names).
+  type Styled = { getComputedStyle(node: unknown): { color: string } };
+  const colours = await green.evaluate((node) => {
+    const view = globalThis as unknown as Styled;
+    return { word: view.getComputedStyle(node).color, text: view.getComputedStyle((node as { parentElement: unknown }).parentElement).color };
+  });
   expect(colours.word).not.toBe(colours.text);
   await expect(output.locator('[data-stream="stderr"]')).toHaveText('to-stderr\n');
   await expect(output.locator('[data-stream="stderr"]')).toHaveClass(/op-output__err/);
@@ -112,24 +117,9 @@ test('an admin runs a command on three servers, reads a target’s coloured outp
 
 test('a viewer sees the runs, no Run form and no output', async ({ browser, page, guardian }) => {
   await signedInOwner(page.request, guardian);
-  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
-  const created = await page.request.post(`${guardian.url}api/v1/users`, {
-    data: { username: VIEWER.username, role: 'viewer', password: VIEWER.temporary },
-    headers: { 'x-csrf-token': status.user.csrfToken },
-  });
-  expect(created.ok(), await created.text()).toBe(true);
-
-  const context = await browser.newContext();
+  const context = await signedInNewAccount(browser, page.request, guardian, VIEWER);
   const viewer = await context.newPage();
   await viewer.goto(guardian.url);
-  await viewer.getByLabel('Username').fill(VIEWER.username);
-  await viewer.getByLabel('Password').fill(VIEWER.temporary);
-  await viewer.getByRole('button', { name: 'Sign in' }).click();
-  await viewer.getByLabel('Current password').fill(VIEWER.temporary);
-  await viewer.getByLabel('New password', { exact: true }).fill(VIEWER.password);
-  await viewer.getByLabel('Confirm new password').fill(VIEWER.password);
-  await viewer.getByRole('button', { name: 'Change password' }).click();
-
   await viewer.getByRole('link', { name: 'Operations' }).click();
   await expect(viewer.getByRole('heading', { name: 'Operations', exact: true })).toBeVisible();
   await expect(viewer.getByTestId('history-row')).toHaveCount(2);

@@ -1,4 +1,4 @@
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Browser, BrowserContext } from '@playwright/test';
 import type { Guardian } from './fixtures';
 
 export const OWNER = { username: 'owner', password: 'e2e-correct-horse-battery' };
@@ -22,4 +22,36 @@ export async function signedInOwner(request: APIRequestContext, guardian: Guardi
     headers: { 'x-csrf-token': me.csrfToken },
   });
   if (!done.ok()) throw new Error(`onboarding.update failed: ${done.status()} ${await done.text()}`);
+}
+
+/** An account the owner adds with a temporary password, and the password it then chooses. */
+export interface NewAccount {
+  username: string;
+  role: 'admin' | 'operator' | 'viewer' | 'auditor';
+  temporary: string;
+  password: string;
+}
+
+/**
+ * A new browser context signed in as `account`, which the owner (signed in on `ownerRequest`)
+ * adds first; signed in and past its first password change through the API (e2e/viewer.spec.ts
+ * drives those screens). Close it when done.
+ */
+export async function signedInNewAccount(browser: Browser, ownerRequest: APIRequestContext, guardian: Guardian, account: NewAccount): Promise<BrowserContext> {
+  const status = (await (await ownerRequest.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
+  const created = await ownerRequest.post(`${guardian.url}api/v1/users`, {
+    data: { username: account.username, role: account.role, password: account.temporary },
+    headers: { 'x-csrf-token': status.user.csrfToken },
+  });
+  if (!created.ok()) throw new Error(`users.create failed: ${created.status()} ${await created.text()}`);
+  const context = await browser.newContext();
+  const login = await context.request.post(`${guardian.url}api/v1/auth/login`, { data: { username: account.username, password: account.temporary } });
+  if (!login.ok()) throw new Error(`auth.login failed: ${login.status()} ${await login.text()}`);
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const changed = await context.request.post(`${guardian.url}api/v1/auth/password`, {
+    data: { currentPassword: account.temporary, newPassword: account.password },
+    headers: { 'x-csrf-token': csrfToken },
+  });
+  if (!changed.ok()) throw new Error(`auth.changePassword failed: ${changed.status()} ${await changed.text()}`);
+  return context;
 }

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { useMethodQuery } from '../api/hooks';
-import { Field } from '../ui/Field';
+import { TagEnvironmentFields } from '../servers/TagEnvironmentFields';
 import type { FieldErrors } from './form-errors';
 import { SERVER_CHOICES, SEVERITIES, type MatchFormValues } from './rule-form';
 
@@ -66,10 +66,7 @@ export function MatchFields<V extends MatchFormValues>({
   errors: FieldErrors;
   edit<K extends keyof MatchFormValues>(field: K, value: V[K], errorKey: string): void;
 }) {
-  const tagsId = useId();
-  const environmentsId = useId();
   const servers = useMethodQuery('servers.list', { limit: SERVER_CHOICES });
-  const facets = useMethodQuery('servers.facets', {});
   const serverOptions = (servers.data?.items ?? []).map((server) => ({ value: server.id, label: server.name }));
   // A server deleted since keeps its place in the matcher until someone unticks it.
   for (const id of values.serverIds) if (!serverOptions.some((option) => option.value === id)) serverOptions.push({ value: id, label: 'a deleted server' });
@@ -90,44 +87,21 @@ export function MatchFields<V extends MatchFormValues>({
         chosen={values.serverIds}
         onChange={(chosen) => edit('serverIds', chosen, 'match.serverIds')}
       />
-      <div className="form__row form__row--even">
-        <Field label="Tags" error={errors['match.tags']} help="Comma-separated; empty: any tag" testId={`${prefix}-tags`}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              list={tagsId}
-              autoComplete="off"
-              spellCheck={false}
-              value={values.tags}
-              onChange={(event) => edit('tags', event.target.value, 'match.tags')}
-            />
-          )}
-        </Field>
-        <Field label="Environments" error={errors['match.environments']} help="Comma-separated; empty: any environment" testId={`${prefix}-environments`}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              list={environmentsId}
-              autoComplete="off"
-              spellCheck={false}
-              value={values.environments}
-              onChange={(event) => edit('environments', event.target.value, 'match.environments')}
-            />
-          )}
-        </Field>
-        <datalist id={tagsId}>
-          {facets.data?.tags.map((tag) => (
-            <option key={tag.value} value={tag.value} />
-          ))}
-        </datalist>
-        <datalist id={environmentsId}>
-          {facets.data?.environments.map((environment) => (
-            <option key={environment.value} value={environment.value} />
-          ))}
-        </datalist>
-      </div>
+      <TagEnvironmentFields
+        testIdPrefix={prefix}
+        tags={{
+          value: values.tags,
+          error: errors['match.tags'],
+          help: 'Comma-separated; empty: any tag',
+          onChange: (value) => edit('tags', value, 'match.tags'),
+        }}
+        environments={{
+          value: values.environments,
+          error: errors['match.environments'],
+          help: 'Comma-separated; empty: any environment',
+          onChange: (value) => edit('environments', value, 'match.environments'),
+        }}
+      />
       <Choices
         legend="Severities"
         help="None ticked: both."

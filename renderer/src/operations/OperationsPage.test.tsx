@@ -50,7 +50,8 @@ function run(targets: OperationTarget[], overrides: Partial<OperationRunWithTarg
     concurrency: 10,
     timeoutSeconds: 300,
     status: 'running',
-    createdBy: 'user:alice',
+    // The signed-in user (testing/fixtures.ts me()).
+    createdBy: `user:${me().id}`,
     createdAt: Date.now() - 5_000,
     finishedAt: null,
     counts: countsOf(targets),
@@ -240,7 +241,7 @@ describe('OperationsPage', () => {
   it('lists runs newest first with how each went, who ran it and its counts, and opens one', async () => {
     const finished = run(
       [target(WEB1.id, 'web-1', { state: 'succeeded' }), target(WEB2.id, 'web-2', { state: 'succeeded' }), target(DB1.id, 'db-1', { state: 'failed' })],
-      { id: OLD_RUN_ID, command: 'df -h /', status: 'finished', createdBy: 'user:bob', finishedAt: Date.now() },
+      { id: OLD_RUN_ID, command: 'df -h /', status: 'finished', createdBy: 'user:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', finishedAt: Date.now() },
     );
     const running = run(threeTargets());
     const client = renderAs('viewer', {
@@ -253,7 +254,9 @@ describe('OperationsPage', () => {
     expect(rows[1]?.textContent).toContain('Finished with failures');
     expect(rows[1]?.textContent).toContain('2 of 3 succeeded');
     expect(rows[1]?.textContent).toContain('1 failed');
-    expect(rows[1]?.textContent).toContain('user:bob');
+    // Who ran it: the signed-in user by name; another account, which a viewer may not list, by the start of its id.
+    expect(rows[0]?.textContent).toContain('alice');
+    expect(rows[1]?.textContent).toContain('user 9f8e7d6c');
     // A viewer has no form and no cancel, and sees no output.
     expect(screen.queryByTestId('run-form')).toBeNull();
     fireEvent.click(within(rows[1] as HTMLElement).getByRole('button', { name: 'Open the run of df -h /' }));

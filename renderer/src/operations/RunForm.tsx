@@ -8,6 +8,7 @@ import { methodKey } from '../api/query-keys';
 import { useSeedJob } from '../jobs/use-job';
 import { toast } from '../state/toast-store';
 import { ErrorBanner } from '../ui/ErrorBanner';
+import { TagEnvironmentFields } from '../servers/TagEnvironmentFields';
 import { Field } from '../ui/Field';
 import { CloseIcon } from '../ui/icons';
 import { formatCount, plural } from '../ui/format';
@@ -136,10 +137,7 @@ export function RunForm() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
-  const tagsId = useId();
-  const environmentsId = useId();
   const servers = useMethodQuery('servers.list', { limit: SERVER_LIMIT });
-  const facets = useMethodQuery('servers.facets', {});
   const run = useMethodMutation('operations.run');
   const queryClient = useQueryClient();
   const seedJob = useSeedJob();
@@ -216,44 +214,21 @@ export function RunForm() {
         error={errors.targets}
         onChange={(serverIds) => edit('serverIds', serverIds, 'targets.serverIds')}
       />
-      <div className="form__row form__row--even">
-        <Field label="Tags" error={errors['targets.tags']} help="Comma-separated: any of them" testId="run-form-tags">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              list={tagsId}
-              autoComplete="off"
-              spellCheck={false}
-              value={values.tags}
-              onChange={(event) => edit('tags', event.target.value, 'targets.tags')}
-            />
-          )}
-        </Field>
-        <Field label="Environments" error={errors['targets.environments']} help="Comma-separated: any of them" testId="run-form-environments">
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              list={environmentsId}
-              autoComplete="off"
-              spellCheck={false}
-              value={values.environments}
-              onChange={(event) => edit('environments', event.target.value, 'targets.environments')}
-            />
-          )}
-        </Field>
-        <datalist id={tagsId}>
-          {facets.data?.tags.map((tag) => (
-            <option key={tag.value} value={tag.value} />
-          ))}
-        </datalist>
-        <datalist id={environmentsId}>
-          {facets.data?.environments.map((environment) => (
-            <option key={environment.value} value={environment.value} />
-          ))}
-        </datalist>
-      </div>
+      <TagEnvironmentFields
+        testIdPrefix="run-form"
+        tags={{
+          value: values.tags,
+          error: errors['targets.tags'],
+          help: 'Comma-separated: any of them',
+          onChange: (value) => edit('tags', value, 'targets.tags'),
+        }}
+        environments={{
+          value: values.environments,
+          error: errors['targets.environments'],
+          help: 'Comma-separated: any of them',
+          onChange: (value) => edit('environments', value, 'targets.environments'),
+        }}
+      />
       <Preview names={matched.map((server) => server.name)} pending={servers.isPending} />
       <div className="form__row form__row--even">
         <Field label="At a time" error={errors.concurrency} help="Targets running at once (1-200); one per host." testId="run-form-concurrency">

@@ -5,6 +5,7 @@ import { formatCount, formatDateTime, formatRelative } from '../ui/format';
 import { LoadingState } from '../ui/PageParts';
 import { useOperationsView } from './operations-store';
 import { runBadge, TARGET_GLYPHS } from './states';
+import { useActorName } from './use-actor-name';
 
 /** Runs listed, newest first. */
 export const HISTORY_LIMIT = 50;
@@ -38,6 +39,7 @@ export function RunHistory() {
   const runs = useMethodQuery('operations.runs', { limit: HISTORY_LIMIT });
   const runId = useOperationsView((state) => state.runId);
   const openRun = useOperationsView((state) => state.openRun);
+  const actorName = useActorName();
   if (runs.isPending) return <LoadingState spinner={false}>Loading runs…</LoadingState>;
   if (runs.isError) return <ErrorState error={runs.error} what="the runs" onRetry={() => void runs.refetch()} />;
   if (runs.data.items.length === 0) {
@@ -74,7 +76,7 @@ export function RunHistory() {
               <td>
                 <CountsCell run={run} />
               </td>
-              <td>{run.createdBy}</td>
+              <td>{actorName(run.createdBy)}</td>
               <td title={formatDateTime(run.createdAt)}>{formatRelative(run.createdAt)}</td>
             </tr>
           );

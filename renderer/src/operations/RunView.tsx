@@ -10,6 +10,7 @@ import { LoadingState } from '../ui/PageParts';
 import { ProgressBar } from '../ui/ProgressBar';
 import { useLiveOutput } from './live-output';
 import { useOperationsView } from './operations-store';
+import { useActorName } from './use-actor-name';
 import { COUNT_ORDER, doneOf, runBadge, TARGET_GLYPHS, TARGET_LABELS } from './states';
 import { TargetGrid } from './TargetGrid';
 import { TargetPanel } from './TargetPanel';
@@ -36,6 +37,7 @@ function RunBody({ run }: { run: OperationRunWithTargets }) {
   const live = useLiveOutput(run.id, can('operations:output'));
   const cancel = useMethodMutation('operations.cancel');
   const onSelect = useCallback((id: string) => openTarget(id), [openTarget]);
+  const actorName = useActorName();
   const badge = runBadge(run);
   const total = run.targets.length;
   const done = doneOf(run.counts);
@@ -64,7 +66,7 @@ function RunBody({ run }: { run: OperationRunWithTargets }) {
         ) : null}
       </div>
       <p className="muted op-run__meta">
-        By {run.createdBy}, {formatDateTime(run.createdAt)}
+        By {actorName(run.createdBy)}, {formatDateTime(run.createdAt)}
         {run.finishedAt !== null ? `, ended ${formatDateTime(run.finishedAt)}` : ''} · {plural(total, 'target', 'targets')}, {run.concurrency} at a time,{' '}
         {formatCount(run.timeoutSeconds)} s each
       </p>

@@ -1,14 +1,9 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from 'react';
+import { useState, type FocusEvent, type MouseEvent } from 'react';
 import type { FleetServer } from '@shared/api/health';
 import { serverHealthHref } from '../../app/routes';
 import { formatDateTime, formatRelative } from '../../ui/format';
-import { useContentWidth } from '../../ui/use-content-width';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
-import { columnsFor, layoutFor, moveIndex } from './grid-layout';
-
-/** The scroller's padding (health.css), kept out of the rows' height. */
-const GRID_PADDING = 4;
+import { useVirtualGrid } from './use-virtual-grid';
 
 function describe(server: FleetServer): string {
   const since = server.since !== null ? `, since ${formatDateTime(server.since)}` : '';
@@ -43,43 +38,9 @@ function Readout({ server }: { server: FleetServer | undefined }) {
  * End move between them.
  */
 export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const width = useContentWidth(scroller);
-  const layout = layoutFor(servers.length);
-  const pitch = layout.height + layout.gap;
-  const columns = columnsFor(width, layout);
-  const rows = Math.ceil(servers.length / columns);
-  const [active, setActive] = useState(0);
   const [pointed, setPointed] = useState<number | null>(null);
-  const focusActive = useRef(false);
-  const virtualizer = useVirtualizer({
-    count: rows,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => pitch,
-    overscan: 3,
-  });
-  const activeIndex = Math.min(active, Math.max(0, servers.length - 1));
-  const items = virtualizer.getVirtualItems();
-
-  useEffect(() => {
-    if (!focusActive.current) return;
-    const cell = scroller.current?.querySelector<HTMLElement>(`[data-index="${activeIndex}"]`);
-    if (cell) {
-      cell.focus();
-      focusActive.current = false;
-    }
-  }, [activeIndex, items]);
-
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const pageRows = Math.max(1, Math.floor((scroller.current?.clientHeight ?? pitch) / pitch) - 1);
-    const next = moveIndex(event.key, activeIndex, servers.length, columns, pageRows);
-    if (next === null) return;
-    event.preventDefault();
-    focusActive.current = true;
-    setActive(next);
-    setPointed(next);
-    virtualizer.scrollToIndex(Math.floor(next / columns));
-  };
+  const grid = useVirtualGrid(servers.length, setPointed);
+  const { layout, columns, activeIndex } = grid;
 
   const indexOf = (event: MouseEvent | FocusEvent) => {
     const target = (event.target as HTMLElement).closest<HTMLElement>('[data-index]');
@@ -90,27 +51,27 @@ export function StatusGrid({ servers }: { servers: readonly FleetServer[] }) {
     <div className={`status-grid${layout.labelled ? ' status-grid--labelled' : ''}`}>
       <Readout server={pointed !== null ? servers[pointed] : undefined} />
       <div
-        ref={scroller}
+        ref={grid.scroller}
         className="status-grid__scroller"
         role="grid"
         aria-label="Status of every server"
-        aria-rowcount={rows}
+        aria-rowcount={grid.rows}
         aria-colcount={columns}
         data-testid="status-grid"
-        style={{ height: virtualizer.getTotalSize() + 2 * GRID_PADDING + 2 }}
-        onKeyDown={onKeyDown}
+        style={{ height: grid.height }}
+        onKeyDown={grid.onKeyDown}
         onMouseOver={(event) => setPointed(indexOf(event))}
         onMouseLeave={() => setPointed(null)}
         onFocus={(event) => {
           const index = indexOf(event);
           if (index !== null) {
             setPointed(index);
-            setActive(index);
+            grid.setActive(index);
           }
         }}
       >
-        <div className="status-grid__body" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((row) => {
+        <div className="status-grid__body" style={{ height: grid.bodyHeight }}>
+          {grid.items.map((row) => {
             const start = row.index * columns;
             const cells = servers.slice(start, start + columns);
             return (
