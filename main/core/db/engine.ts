@@ -78,6 +78,13 @@ export interface AsyncDatabase extends Queryable {
    * before the next writer's turn begins.
    */
   afterCommit(after: () => void): void;
+  /**
+   * A number that moves once another process has committed a change this one may keep in memory:
+   * on SQLite any commit by another connection (`data_version`); on PostgreSQL a change to the
+   * tables the health engine holds, as their triggers tell it (postgres/change-feed.ts). This
+   * process's own writes never move it. Throws when the database cannot be reached.
+   */
+  outsideChangeMark(): Promise<number>;
   /** Resolves when the database answers a trivial query now; throws DB_UNAVAILABLE (PostgreSQL) or the driver's error when it does not: /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

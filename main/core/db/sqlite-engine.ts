@@ -420,6 +420,9 @@ export function sqliteEngine(writer: Database.Database, file: string, options: S
     },
     // A connection of its own: the shared reader must keep seeing the latest commits.
     snapshot: (work) => readSnapshot(file, work),
+    async outsideChangeMark(): Promise<number> {
+      return writer.pragma('data_version', { simple: true }) as number;
+    },
     async ping(): Promise<void> {
       await reads.lookup('SELECT 1 AS one', [], () => 1);
     },

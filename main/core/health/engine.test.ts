@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Check } from '@shared/api/checks';
 import type { FleetOverview, ServerHealth } from '@shared/api/health';
 import type { Incident } from '@shared/api/incidents';
@@ -9,6 +9,7 @@ import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { failure, success, tempCore, type TempCore } from '../testing/harness';
 import { Peers } from './checks/testing/peers';
+import { FakeTime } from '../testing/fake-time';
 import { rowsOf } from '../testing/rows';
 
 /**
@@ -308,6 +309,48 @@ describe('the health engine', () => {
     } finally {
       await cli.close();
     }
+  });
+
+  it('reads every check again for another process’s changes only, never for its own', async () => {
+    // Its own changes are in memory already: reading the fleet again after each cost a whole
+    // reload per add on PostgreSQL, and raced the results being written.
+    const time = new FakeTime(Date.now());
+    const core = await env.start({ health: { tickMs: 20, backoffMs: 10, timers: time } });
+    core.health.start();
+    const marks = vi.spyOn(core.data, 'outsideChangeMark');
+    const reload = vi.spyOn(core.health.registry, 'load');
+    /** Lets the engine's look for outside changes (every 2 s) run once more, to its end. */
+    const look = async () => {
+      const before = marks.mock.calls.length;
+      await time.advance(2_000);
+      await vi.waitFor(() => expect(marks.mock.calls.length).toBeGreaterThan(before));
+      await marks.mock.results.at(-1)?.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await look();
+    const { port } = await listening();
+    await setup(core, port);
+    await call(core, 'maintenance.create', {
+      name: 'patching',
+      scope: { serverIds: [], tags: ['edge'] },
+      schedule: { kind: 'once', startsAt: Date.now() + 60_000, endsAt: Date.now() + 120_000 },
+    });
+    await look();
+    await look();
+    expect(reload).not.toHaveBeenCalled();
+
+    const { createCore } = await import('../app');
+    const { silentLogger } = await import('../logging/logger');
+    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
+    try {
+      await call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false });
+    } finally {
+      await cli.close();
+    }
+    await look();
+    expect(reload).toHaveBeenCalledTimes(1);
+    await reload.mock.results[0]?.value;
+    expect(core.health.registry.servers().size).toBe(2);
   });
 
   it('applies monitoring settings another process changed: the caps and what the API answers', async () => {

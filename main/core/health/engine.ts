@@ -27,7 +27,7 @@ import { CheckScheduler, type AttemptContext, type RunReport, type ScheduledChec
 
 export interface EngineDeps {
   /** What the stored checks are now, as a mark that differs once another process (the CLI, another node) changed them. */
-  changeMark: () => Promise<string | number>;
+  changeMark: () => Promise<number>;
   clock: Clock;
   events: EventBus;
   logger: Logger;
@@ -63,7 +63,7 @@ export class HealthEngine {
   private readonly waiters = new Map<string, ((report: RunReport) => void)[]>();
   private pending = new Map<string, RecordedResult>();
   private flushHandle: unknown = null;
-  private changeMark: string | number | null = null;
+  private changeMark: number | null = null;
   private watchFailing = false;
   private watchHandle: unknown = null;
   private readonly timers: Timers;

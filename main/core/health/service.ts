@@ -44,8 +44,8 @@ export interface HealthDeps {
   /** Inventory reads (the servers checks run against). */
   directory: ServerDirectory;
   /**
-   * On SQLite, the file's own connection: what tells the engine another process wrote (its
-   * data_version), and what wipes old credentials from the file's pages; null on PostgreSQL.
+   * On SQLite, the file's own connection: what wipes old credentials from the file's pages; null
+   * on PostgreSQL.
    */
   sqlite: Database | null;
   clock: Clock;
@@ -93,7 +93,7 @@ export class HealthService {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: HealthDeps) {
-    const { sqlite, clock, newId } = deps;
+    const { clock, newId } = deps;
     this.checks = new CheckConfigStore(deps.data);
     this.monitoring = new MonitoringSettingsStore(deps.settings, deps.monitoring);
     this.limits = new ServerCheckLimits(this.checks, deps.data, clock);
@@ -125,7 +125,7 @@ export class HealthService {
       backlog: () => this.engine.backlog,
     });
     this.engine = new HealthEngine({
-      changeMark: sqlite ? async () => sqlite.pragma('data_version', { simple: true }) as number : () => this.checks.changeMark(),
+      changeMark: () => deps.data.outsideChangeMark(),
       clock,
       events: deps.events,
       logger: deps.logger,

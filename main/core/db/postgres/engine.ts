@@ -3,6 +3,7 @@ import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { AsyncDatabase, Queryable, Row } from '../engine';
+import { ChangeFeed } from './change-feed';
 import { databaseUnavailable, isConnectionFailure } from './pool';
 
 /**
@@ -97,6 +98,8 @@ interface Open {
 export function postgresEngine(pool: pg.Pool, display: string, options: { onAfterCommitFailed?: (error: unknown) => void } = {}): AsyncDatabase {
   const direct = queryable(pool, display);
   const current = new AsyncLocalStorage<Open>();
+  /** Listening for other processes' changes, once asked (the health engine asks; `guardian db copy` never does). */
+  let changes: ChangeFeed | undefined;
   /** The open transaction this work belongs to, if any. */
   const joined = (): Open | undefined => {
     const open = current.getStore();
@@ -247,13 +250,15 @@ export function postgresEngine(pool: pg.Pool, display: string, options: { onAfte
         client.release();
       }
     },
+    outsideChangeMark: () => (changes ??= new ChangeFeed(pool.options, display)).mark(),
     async ping(): Promise<void> {
       await direct.lookup('SELECT 1 AS one', [], () => 1);
     },
-    close: () => {
+    close: async () => {
       // Every live AsyncLocalStorage is asked about each new promise: a closed engine's must go.
       current.disable();
-      return pool.end();
+      await changes?.close();
+      await pool.end();
     },
   };
 }

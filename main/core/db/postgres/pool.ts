@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { AppError } from '@shared/api/errors';
 import type { Logger } from '../../logging/logger';
@@ -27,6 +28,9 @@ export interface PostgresPoolOptions {
 export function openPostgresPool(config: pg.PoolConfig, logger: Logger, options: PostgresPoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     ...config,
+    // Named apart from every other process's connections: how a change it made itself is told from
+    // another's (change-feed.ts), and which process is which in pg_stat_activity.
+    application_name: `${config.application_name ?? 'guardian'} ${process.pid}.${randomBytes(3).toString('hex')}`,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,

@@ -176,26 +176,6 @@ export class CheckConfigStore {
   constructor(private readonly db: AsyncDatabase) {}
 
   /** Every check with where it stands, in one query (a start at 10,000 checks takes one round trip, not 10,000). */
-  /**
-   * A mark of what the engine keeps in memory (checks, maintenance windows, per-server caps, the
-   * inventory: how many rows and their latest change; the monitoring settings as stored). It
-   * differs once any is added, changed or deleted, by this process or another: how the engine
-   * notices another process's writes where the database cannot say (PostgreSQL; SQLite's
-   * data_version does).
-   */
-  async changeMark(): Promise<string> {
-    const part = (table: string) =>
-      sql.raw(`(SELECT count(*) FROM ${table}) AS ${table}_n, (SELECT coalesce(max(updated_at), 0) FROM ${table}) AS ${table}_at`);
-    const tables = ['checks', 'maintenance_windows', 'server_check_limits', 'servers'];
-    const mark = await this.db.get(
-      sql`SELECT ${sql.join(tables.map(part), sql`, `)},
-        (SELECT CAST(value AS text) FROM settings WHERE key = 'monitoring') AS monitoring`,
-      (row) =>
-        [...tables.map((table) => `${read.number(row, `${table}_n`)}:${read.number(row, `${table}_at`)}`), read.textOrNull(row, 'monitoring') ?? ''].join('|'),
-    );
-    return mark ?? '';
-  }
-
   loaded(): Promise<{ check: StoredCheck; state: StoredCheckState | null }[]> {
     return this.db.all(
       sql`SELECT ${CHECK_COLUMNS}, ${STATE_COLUMNS} FROM checks LEFT JOIN check_states s ON s.check_seq = checks.seq ORDER BY checks.seq`,
