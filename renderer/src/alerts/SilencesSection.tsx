@@ -7,6 +7,8 @@ import { describeMatch, SERVER_CHOICES } from './rule-form';
 
 /** Silences listed at most; expired ones beyond it are in the audit log. */
 const SILENCES_SHOWN = 200;
+/** How often the list is read again, so each silence's state follows the clock. */
+const STATE_POLL_MS = 30_000;
 
 const GROUPS: { state: SilenceState; title: string }[] = [
   { state: 'active', title: 'Active' },
@@ -19,7 +21,8 @@ const GROUPS: { state: SilenceState; title: string }[] = [
  * matches, why, who added it and when it ends; a writer may expire one that has not ended.
  */
 export function SilencesSection({ onExpire }: { onExpire?: ((silence: AlertSilence) => void) | undefined }) {
-  const silences = useMethodQuery('alerts.silences', { limit: SILENCES_SHOWN });
+  // A silence moves from upcoming to active to expired by the clock alone, which no event announces.
+  const silences = useMethodQuery('alerts.silences', { limit: SILENCES_SHOWN }, { refetchInterval: STATE_POLL_MS });
   const servers = useMethodQuery('servers.list', { limit: SERVER_CHOICES });
   const serverName = (id: string) => servers.data?.items.find((server) => server.id === id)?.name ?? 'a deleted server';
 
