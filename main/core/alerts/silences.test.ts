@@ -183,6 +183,28 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     ]);
   });
 
+  it('tells a channel that heard an incident open of its end once the silence that held the end back is over', async () => {
+    const { core, db } = await setUp();
+    const opened = await tick(core, time, [[db, 'down']]);
+    await core.alerts.worker.runOnce();
+    expect(received()).toEqual(['incident.opened db-1']);
+    // Silenced after the channel heard of it: its end is held back…
+    const held = await silence(core, { match: { tags: ['db'] }, durationMinutes: 1 });
+    await time.advance(1000);
+    await tick(core, time, [[db, 'up']]);
+    await core.alerts.worker.runOnce();
+    expect(received()).toEqual(['incident.opened db-1']);
+    expect((await deliveries(core, { incidentId: opened.opened[0]?.id }))[0]).toMatchObject({
+      source: 'incident.resolved',
+      state: 'silenced',
+      silenceId: held.id,
+    });
+    // …and sent when the silence ends, though the incident is over: the receiver would otherwise keep it open.
+    await time.advance(MINUTE);
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    expect(received()).toEqual(['incident.opened db-1', 'incident.resolved db-1']);
+  });
+
   it('refuses a silence without a matcher, a reason or one end, longer than 90 days, or ending in the past, each naming the field', async () => {
     const core = await startAlertsCore(env, time);
     const fields = async (input: Record<string, unknown>) => {
