@@ -2,7 +2,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { OutputChunk } from '@shared/api/operations';
 import { useClient } from '../api/client-context';
 
-/** Most live text kept per target in the page, as much as is stored per target; past it the oldest goes (the stored output has all). */
+/** Most live text kept per target in the page (characters, about what is stored per target); past it the oldest goes (the stored output has the rest). */
 export const LIVE_KEEP_BYTES = 256 * 1024;
 
 interface TargetLive {
