@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
 import { CHEAP_SCRYPT, success, useTempCore, type TestCoreOptions } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
+import { storedText } from '../testing/stored-text';
 import { freePort } from '../testing/free-port';
 import { type KeyPair, TestSshd } from '../testing/sshd';
 
@@ -360,23 +361,7 @@ describe('operations over real SSH', () => {
     const privateBody = key.privateKey.split('\n')[2] ?? '';
     expect(privateBody.length).toBeGreaterThan(20);
     const needles = [KEY_CANARY, PASSWORD_CANARY, privateBody];
-    const haystacks: { where: string; text: string }[] = [];
-    const rows = rowsOf(core);
-    const tables = await rows.all<{ name: string }>(
-      core.data.dialect === 'sqlite'
-        ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        : 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()',
-    );
-    for (const { name } of tables) {
-      haystacks.push({
-        where: `table ${name}`,
-        text: JSON.stringify(await rows.all(`SELECT * FROM "${name}"`), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
-      });
-    }
-    const dir = env.dataDir;
-    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => join(dir, name))) {
-      if (statSync(file).isFile()) haystacks.push({ where: file, text: readFileSync(file, 'latin1') });
-    }
+    const haystacks = await storedText(core, env.dataDir);
     haystacks.push({ where: 'events', text: JSON.stringify(sent) }, { where: 'answers', text: answers.join('\n') });
     const hits = haystacks.flatMap(({ where, text }) =>
       needles.filter((needle) => text.includes(needle)).map((needle) => `${needle.slice(0, 12)}… in ${where}`),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
 import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
+import { storedText } from '../testing/stored-text';
 import { TestSshd } from '../testing/sshd';
 
 /**
@@ -87,7 +88,8 @@ afterAll(async () => {
   await Promise.all([a, b].map((sshd) => sshd?.dispose()));
 });
 
-describe('runbooks', () => {
+// Each test runs several runs over SSH one after another: a loaded machine (2 cores, other suites beside) has taken 2 s a login.
+describe('runbooks', { timeout: 120_000 }, () => {
   it('keeps every version, exports a version-stamped file and imports it as a new version, never over the old', async () => {
     const created = await call<Runbook>('runbooks.create', { name: 'Restart-App', script: 'echo one', defaultTargets: { tags: ['web'] } });
     expect(created).toMatchObject({ version: 1, runnableBy: 'admin', dangerous: false, sudo: false, archivedAt: null });
@@ -329,28 +331,12 @@ describe('runbooks', () => {
     expect(await stdout(again.id, ids.b)).toBe('token is [redacted] for nginx\n[redacted]\n');
     answers.push((await call<{ content: string }>('runbooks.export', { id: 'with-secret' })).content);
 
-    const haystacks: { where: string; text: string }[] = [];
-    const rows = rowsOf(core);
-    const tables = await rows.all<{ name: string }>(
-      core.data.dialect === 'sqlite'
-        ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        : 'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()',
-    );
-    for (const { name } of tables) {
-      haystacks.push({
-        where: `table ${name}`,
-        text: JSON.stringify(await rows.all(`SELECT * FROM "${name}"`), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
-      });
-    }
-    const dir = env.dataDir;
-    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => join(dir, name))) {
-      if (statSync(file).isFile()) haystacks.push({ where: file, text: readFileSync(file, 'latin1') });
-    }
+    const haystacks = await storedText(core, env.dataDir);
     haystacks.push({ where: 'events', text: JSON.stringify(sent) }, { where: 'answers', text: answers.join('\n') });
     expect(haystacks.filter(({ text }) => text.includes(CANARY)).map(({ where }) => where)).toEqual([]);
     expect(haystacks.some(({ where }) => where.endsWith('.log'))).toBe(true);
     // The run's audit event has the parameters, the secret redacted.
-    const requested = await rows.all<{ details: string }>(
+    const requested = await rowsOf(core).all<{ details: string }>(
       "SELECT details FROM audit_events WHERE action = 'operation.requested' AND target = ?",
       `operation:${ran.id}`,
     );
