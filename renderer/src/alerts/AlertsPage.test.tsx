@@ -600,7 +600,9 @@ describe('AlertsPage', () => {
     fireEvent.click(within(active).getByRole('button', { name: 'Expire the silence: replacing the db disks' }));
     const dialog = await screen.findByTestId('silence-expire-dialog');
     expect(callsOf(client, 'alerts.expireSilence')).toEqual([]);
+    fireEvent.change(within(dialog).getByLabelText('Why it ends early'), { target: { value: ' disks in early ' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Expire now' }));
-    await waitFor(() => expect(callsOf(client, 'alerts.expireSilence')).toEqual([{ id: SILENCE_ID }]));
+    await waitFor(() => expect(callsOf(client, 'alerts.expireSilence')).toEqual([{ id: SILENCE_ID, reason: 'disks in early' }]));
+    await waitFor(() => expect(screen.queryByTestId('silence-expire-dialog')).toBeNull());
   });
 });

@@ -2,7 +2,6 @@ import { useState, type FormEvent } from 'react';
 import { SILENCE_MAX_DAYS, type AlertSilence } from '@shared/api/alerts';
 import { useMethodMutation } from '../api/hooks';
 import { toast } from '../state/toast-store';
-import { ConfirmDialog, confirmAction } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
@@ -120,23 +119,42 @@ export function SilenceDialog({ onClose }: { onClose(): void }) {
   );
 }
 
-/** Ends a silence now; what it held back for incidents still open goes out. */
+/** Ends a silence now, saying why if one likes (the audit log keeps it); what it held back for incidents still open goes out. */
 export function ExpireSilenceDialog({ silence, onClose }: { silence: AlertSilence; onClose(): void }) {
+  const [reason, setReason] = useState('');
   const expire = useMethodMutation('alerts.expireSilence');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (expire.isPending) return;
+    expire.mutate(
+      { id: silence.id, ...(reason.trim() ? { reason: reason.trim() } : {}) },
+      {
+        onSuccess: () => {
+          toast.success('Expired the silence');
+          onClose();
+        },
+      },
+    );
+  };
   return (
-    <ConfirmDialog
-      title="Expire this silence?"
-      testId="silence-expire-dialog"
-      onClose={onClose}
-      confirmLabel="Expire now"
-      pendingLabel="Expiring…"
-      pending={expire.isPending}
-      error={expire.error}
-      errorTestId="silence-expire-error"
-      tone="primary"
-      onConfirm={confirmAction(expire, { id: silence.id }, 'Expired the silence', onClose)}
-    >
-      It stops holding anything back now. Incidents it held back that are still open are sent to their channels.
-    </ConfirmDialog>
+    <Dialog title="Expire this silence?" onClose={onClose} size="small" testId="silence-expire-dialog">
+      <form className="dialog__body form" onSubmit={submit} noValidate aria-busy={expire.isPending}>
+        <p>
+          <strong>{silence.reason}</strong> stops holding anything back now. Incidents it held back that are still open are sent to their channels.
+        </p>
+        <ErrorBanner error={expire.error} testId="silence-expire-error" />
+        <Field label="Why it ends early" help="Optional; kept in the audit log." testId="silence-expire-reason">
+          {(control) => <input {...control} className="input" autoComplete="off" value={reason} onChange={(event) => setReason(event.target.value)} />}
+        </Field>
+        <footer className="dialog__footer">
+          <button type="button" className="button" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={expire.isPending}>
+            {expire.isPending ? 'Expiring…' : 'Expire now'}
+          </button>
+        </footer>
+      </form>
+    </Dialog>
   );
 }
