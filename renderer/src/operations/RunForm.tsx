@@ -1,8 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { AppError } from '@shared/api';
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import type { OperationRunWithTargets } from '@shared/api/operations';
-import { placeErrors, type FieldErrors } from '../alerts/form-errors';
+import { useFormErrors } from '../alerts/use-form-errors';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { methodKey } from '../api/query-keys';
 import { useSeedJob } from '../jobs/use-job';
@@ -134,9 +133,7 @@ export function RunForm() {
   const [values, setValues] = useState<RunFormValues>(() => runValues(null));
   const draft = useOperationsView((state) => state.draft);
   const clearDraft = useOperationsView((state) => state.clearDraft);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
-  const formRef = useRef<HTMLFormElement>(null);
+  const { errors, banner, formRef, clear, show, showRefusal } = useFormErrors();
   const servers = useMethodQuery('servers.list', { limit: SERVER_LIMIT });
   const run = useMethodMutation('operations.run');
   const queryClient = useQueryClient();
@@ -155,19 +152,10 @@ export function RunForm() {
   const byName = useMemo(() => new Map(items.map((server) => [server.name.toLowerCase(), server.id])), [items]);
   const matched = useMemo(() => matchedServers(values, items), [values, items]);
 
-  const edit = <K extends keyof RunFormValues>(field: K, value: RunFormValues[K], ...errorKeys: string[]) => {
+  // A target field's edit also clears the error on the targets as a whole ('targets' for 'targets.tags').
+  const edit = <K extends keyof RunFormValues>(field: K, value: RunFormValues[K], errorKey: string) => {
     setValues((current) => ({ ...current, [field]: value }));
-    setErrors((current) => {
-      const next = { ...current };
-      for (const key of [...errorKeys, 'targets']) delete next[key];
-      return next;
-    });
-  };
-
-  const show = (next: FieldErrors, nextBanner: Pick<AppError, 'message' | 'hint'> | null) => {
-    setErrors(next);
-    setBanner(nextBanner);
-    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+    clear(errorKey);
   };
 
   const submit = (event: FormEvent) => {
@@ -181,13 +169,9 @@ export function RunForm() {
         queryClient.setQueryData<OperationRunWithTargets>(methodKey('operations.get', { id: started.id }), started);
         openRun(started.id);
         toast.success(`Running on ${plural(started.targets.length, 'server', 'servers')}`);
-        setBanner(null);
+        show({}, null);
       },
-      onError: (error) => {
-        const placed = placeErrors(error, RUN_FIELDS);
-        const { 'targets.serverIds': serverIds, ...fields } = placed.fields;
-        show(serverIds ? { ...fields, targets: serverIds } : fields, placed.banner);
-      },
+      onError: (error) => showRefusal(error, RUN_FIELDS),
     });
   };
 
@@ -211,7 +195,7 @@ export function RunForm() {
         chosen={values.serverIds}
         names={names}
         byName={byName}
-        error={errors.targets}
+        error={errors.targets ?? errors['targets.serverIds']}
         onChange={(serverIds) => edit('serverIds', serverIds, 'targets.serverIds')}
       />
       <TagEnvironmentFields
