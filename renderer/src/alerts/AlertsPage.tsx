@@ -63,6 +63,35 @@ function DeleteRuleDialog({ rule, onClose }: { rule: AlertRule; onClose(): void 
   );
 }
 
+/** A section's title, and its add button for a role that may add. */
+function SectionHeader({
+  id,
+  title,
+  addLabel,
+  primary = false,
+  onAdd,
+}: {
+  id: string;
+  title: string;
+  addLabel: string | null;
+  primary?: boolean;
+  onAdd(): void;
+}) {
+  return (
+    <div className="alerts-section__header">
+      <h2 id={id} className="alerts-section__title">
+        {title}
+      </h2>
+      {addLabel ? (
+        <button type="button" className={primary ? 'button button--primary' : 'button'} onClick={onAdd}>
+          <PlusIcon />
+          {addLabel}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 /**
  * Where notifications go (channels), which incidents go where (rules), what is held back for a
  * while (silences), what was sent and how each attempt went (the delivery log), and which
@@ -81,17 +110,13 @@ export function AlertsPage() {
       <div className="page page--scroll alerts-page" inert={dialog !== null}>
         <PageHeader title="Alerts" />
         <section className="alerts-section" aria-labelledby="alert-channels-heading">
-          <div className="alerts-section__header">
-            <h2 id="alert-channels-heading" className="alerts-section__title">
-              Channels
-            </h2>
-            {mayChange ? (
-              <button type="button" className="button button--primary" onClick={() => setDialog({ kind: 'channel-create' })}>
-                <PlusIcon />
-                Add channel
-              </button>
-            ) : null}
-          </div>
+          <SectionHeader
+            id="alert-channels-heading"
+            title="Channels"
+            addLabel={mayChange ? 'Add channel' : null}
+            primary
+            onAdd={() => setDialog({ kind: 'channel-create' })}
+          />
           <ChannelsSection
             mayChange={mayChange}
             onEdit={mayChange ? (channel) => setDialog({ kind: 'channel-edit', channel }) : undefined}
@@ -99,34 +124,19 @@ export function AlertsPage() {
           />
         </section>
         <section className="alerts-section" aria-labelledby="alert-rules-heading">
-          <div className="alerts-section__header">
-            <h2 id="alert-rules-heading" className="alerts-section__title">
-              Rules
-            </h2>
-            {mayChange ? (
-              <button type="button" className="button" onClick={() => setDialog({ kind: 'rule-create' })}>
-                <PlusIcon />
-                Add rule
-              </button>
-            ) : null}
-          </div>
+          <SectionHeader id="alert-rules-heading" title="Rules" addLabel={mayChange ? 'Add rule' : null} onAdd={() => setDialog({ kind: 'rule-create' })} />
           <RulesSection
             onEdit={mayChange ? (rule) => setDialog({ kind: 'rule-edit', rule }) : undefined}
             onDelete={mayChange ? (rule) => setDialog({ kind: 'rule-delete', rule }) : undefined}
           />
         </section>
         <section className="alerts-section" aria-labelledby="alert-silences-heading">
-          <div className="alerts-section__header">
-            <h2 id="alert-silences-heading" className="alerts-section__title">
-              Silences
-            </h2>
-            {mayChange ? (
-              <button type="button" className="button" onClick={() => setDialog({ kind: 'silence-create' })}>
-                <PlusIcon />
-                Add silence
-              </button>
-            ) : null}
-          </div>
+          <SectionHeader
+            id="alert-silences-heading"
+            title="Silences"
+            addLabel={mayChange ? 'Add silence' : null}
+            onAdd={() => setDialog({ kind: 'silence-create' })}
+          />
           <SilencesSection onExpire={mayChange ? (silence) => setDialog({ kind: 'silence-expire', silence }) : undefined} />
         </section>
         <section className="alerts-section" aria-labelledby="alert-deliveries-heading">
