@@ -9,7 +9,7 @@ import { withLayout } from '../testing/layout';
 import { renderWithClient } from '../testing/render';
 import { OperationsPage } from './OperationsPage';
 import { runOnServers, useOperationsView } from './operations-store';
-import { countsOf, TARGET_FLUSH_MS } from './use-operation-events';
+import { countsOf } from './use-operation-events';
 
 withLayout();
 afterEach(() => useOperationsView.setState({ runId: null, serverId: null, draft: null }));
@@ -80,12 +80,12 @@ function renderAs(role: Role, extra: Handlers = {}) {
 
 const callsOf = (client: ReturnType<typeof renderAs>, name: string) => client.calls.filter((call) => call.name === name).map((call) => call.input);
 const cellOf = (name: string) => screen.getAllByTestId('target-cell').find((cell) => cell.getAttribute('aria-label')?.startsWith(`${name}:`)) as HTMLElement;
-/** Delivers target events and lets their batch apply. */
-async function targetEvents(client: ReturnType<typeof renderAs>, events: (OperationTarget & { runId: string })[]) {
+/** Delivers target events as one batch, then waits (boundedly: renders are slow under load) until `applied` holds. */
+async function targetEvents(client: ReturnType<typeof renderAs>, events: (OperationTarget & { runId: string })[], applied: () => void) {
   act(() => {
     for (const event of events) client.emit('operation.target', event);
   });
-  await act(() => new Promise((resolve) => setTimeout(resolve, TARGET_FLUSH_MS + 20)));
+  await waitFor(applied, { timeout: 5_000 });
 }
 
 describe('OperationsPage', () => {
@@ -164,13 +164,17 @@ describe('OperationsPage', () => {
     const client = renderAs('admin', { 'operations.get': async () => run(threeTargets()) });
     await screen.findByTestId('run-view');
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('0 of 3 (0%)');
-    await targetEvents(client, [
-      { runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0, durationMs: 1_200 }) },
-      { runId: RUN_ID, ...target(WEB2.id, 'web-2', { state: 'failed', exitCode: 3, message: 'exited with 3' }) },
-      { runId: RUN_ID, ...target(DB1.id, 'db-1', { state: 'running' }) },
-      // Another run's event changes nothing here.
-      { runId: OLD_RUN_ID, ...target(DB1.id, 'db-1', { state: 'failed' }) },
-    ]);
+    await targetEvents(
+      client,
+      [
+        { runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0, durationMs: 1_200 }) },
+        { runId: RUN_ID, ...target(WEB2.id, 'web-2', { state: 'failed', exitCode: 3, message: 'exited with 3' }) },
+        { runId: RUN_ID, ...target(DB1.id, 'db-1', { state: 'running' }) },
+        // Another run's event changes nothing here.
+        { runId: OLD_RUN_ID, ...target(DB1.id, 'db-1', { state: 'failed' }) },
+      ],
+      () => expect(cellOf('db-1').dataset.state).toBe('running'),
+    );
     expect(cellOf('web-1').dataset.state).toBe('succeeded');
     expect(cellOf('web-2').getAttribute('aria-label')).toBe('web-2: Failed, exit 3');
     expect(cellOf('db-1').dataset.state).toBe('running');
@@ -180,7 +184,15 @@ describe('OperationsPage', () => {
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('2 of 3 (67%)');
 
     // An older event arriving after the end does not take a target back.
-    await targetEvents(client, [{ runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'running' }) }]);
+    // (In the same batch as a change that shows when the batch is in.)
+    await targetEvents(
+      client,
+      [
+        { runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'running' }) },
+        { runId: RUN_ID, ...target(DB1.id, 'db-1', { state: 'succeeded', exitCode: 0 }) },
+      ],
+      () => expect(cellOf('db-1').dataset.state).toBe('succeeded'),
+    );
     expect(cellOf('web-1').dataset.state).toBe('succeeded');
   });
 
@@ -208,7 +220,11 @@ describe('OperationsPage', () => {
     expect(screen.queryByRole('button', { name: /^Cancel/ })).toBeNull();
     expect(callsOf(client, 'operations.output')).toEqual([]);
 
-    await targetEvents(client, [{ runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0, truncated: true, outputBytes: 70_000 }) }]);
+    await targetEvents(
+      client,
+      [{ runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0, truncated: true, outputBytes: 70_000 }) }],
+      () => expect(cellOf('web-1').dataset.state).toBe('succeeded'),
+    );
     await waitFor(() => expect(callsOf(client, 'operations.output')).toEqual([{ id: RUN_ID, serverId: WEB1.id }]));
     await waitFor(() => expect(within(panel).getByTestId('output-text').textContent).toContain('status: active'));
     const text = within(panel).getByTestId('output-text');
@@ -223,6 +239,24 @@ describe('OperationsPage', () => {
     fireEvent.click(within(panel).getByTestId('output-filter-stderr'));
     expect(within(panel).getByTestId('output-text').textContent).not.toContain('status: active');
     expect(within(panel).getByTestId('output-text').textContent).toContain('warning: config reloaded');
+  });
+
+  it('moves through the targets with the arrow keys and opens one with Enter', async () => {
+    useOperationsView.setState({ runId: RUN_ID });
+    renderAs('admin', { 'operations.get': async () => run(threeTargets()) });
+    await screen.findByTestId('run-view');
+    const cells = screen.getAllByTestId('target-cell');
+    // One cell in the tab order, the first.
+    expect(cells.map((cell) => cell.tabIndex)).toEqual([0, -1, -1]);
+    act(() => cells[0]?.focus());
+    fireEvent.keyDown(cells[0] as HTMLElement, { key: 'ArrowRight' });
+    await waitFor(() => expect(document.activeElement).toBe(cellOf('web-2')));
+    expect(cellOf('web-2').tabIndex).toBe(0);
+    fireEvent.keyDown(cellOf('web-2'), { key: 'End' });
+    await waitFor(() => expect(document.activeElement).toBe(cellOf('db-1')));
+    // A button: Enter clicks it.
+    fireEvent.click(cellOf('db-1'));
+    expect(within(screen.getByTestId('target-panel')).getByRole('heading', { level: 3 }).textContent).toContain('db-1');
   });
 
   it('cancels the whole run, or one target', async () => {
@@ -277,18 +311,21 @@ describe('OperationsPage', () => {
     let answer = run(targets);
     const client = renderAs('admin', { 'operations.get': async () => answer });
     await screen.findByTestId('run-view');
-    await targetEvents(client, [
-      ...targets.map((each) => ({ runId: RUN_ID, ...each, state: 'running' as const })),
-      ...targets.map((each, index) => ({ runId: RUN_ID, ...each, state: index % 10 === 0 ? ('failed' as const) : ('succeeded' as const) })),
-    ]);
-    expect(screen.getByTestId('run-count-succeeded').textContent).toContain('Succeeded 450');
+    await targetEvents(
+      client,
+      [
+        ...targets.map((each) => ({ runId: RUN_ID, ...each, state: 'running' as const })),
+        ...targets.map((each, index) => ({ runId: RUN_ID, ...each, state: index % 10 === 0 ? ('failed' as const) : ('succeeded' as const) })),
+      ],
+      () => expect(screen.getByTestId('run-count-succeeded').textContent).toContain('Succeeded 450'),
+    );
     expect(screen.getByTestId('run-count-failed').textContent).toContain('Failed 50');
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('500 of 500 (100%)');
     expect(screen.getAllByTestId('target-cell').filter((cell) => cell.dataset.state === 'failed').length).toBeGreaterThan(0);
 
     answer = run(many(5_000), { id: OLD_RUN_ID });
     act(() => useOperationsView.getState().openRun(OLD_RUN_ID));
-    await waitFor(() => expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('0 of 5000 (0%)'));
+    await waitFor(() => expect(screen.getByTestId('run-progress').getAttribute('aria-valuetext')).toBe('0 of 5000 (0%)'), { timeout: 5_000 });
     const cells = screen.getAllByTestId('target-cell');
     expect(cells.length).toBeGreaterThan(300);
     expect(cells.length).toBeLessThan(1_500);

@@ -7,7 +7,7 @@ import { invalidateDomain, invalidateMethod, methodKey } from '../api/query-keys
 import { isFinal } from './states';
 
 /** Target events are applied together at most this often: 500 targets changing at once are one render, not 1,500. */
-export const TARGET_FLUSH_MS = 100;
+const TARGET_FLUSH_MS = 100;
 /** The history is read again at most this often while targets change. */
 const HISTORY_REFRESH_MS = 1_000;
 
