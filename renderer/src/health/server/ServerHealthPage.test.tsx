@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MONITORING } from '@shared/api/monitoring';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../../auth/session';
+import { useOperationsView } from '../../operations/operations-store';
 import { fakeClient, type Handlers } from '../../testing/fake-client';
 import { me, server } from '../../testing/fixtures';
 import { withLayout } from '../../testing/layout';
@@ -57,6 +58,20 @@ describe('A server’s health page', () => {
   it('says so in its header when no check watches the server', async () => {
     renderPage('viewer', { 'health.server': async () => serverHealth({ checks: [] }) });
     expect((await screen.findByTestId('server-watches')).textContent).toBe('Not watched: no checks');
+  });
+
+  it('hands an admin’s server to the Operations page with "Run a command"', async () => {
+    renderPage('admin');
+    fireEvent.click(await screen.findByRole('button', { name: 'Run a command' }));
+    expect(window.location.hash).toBe('#/operations');
+    expect(useOperationsView.getState().draft).toEqual({ serverIds: [SERVER_ID], tags: [], environments: [] });
+    useOperationsView.setState({ draft: null });
+  });
+
+  it('shows an operator no "Run a command"', async () => {
+    renderPage('operator');
+    expect(await screen.findByRole('button', { name: /Add check/ })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Run a command' })).toBeNull();
   });
 
   it('lists its checks with their state and last word, and follows new results without a refetch', async () => {
