@@ -111,18 +111,18 @@ describe('guardian runbook', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     await cli(
       'import',
       runbookFile({
-        name: 'with-token',
-        script: 'echo "token=$TOKEN"',
-        params: [{ name: 'TOKEN', type: 'string', secret: true }],
+        name: 'with-signal',
+        script: 'echo "signal=$SIGNAL"',
+        params: [{ name: 'SIGNAL', type: 'string', secret: true }],
         defaultTargets: { tags: ['web'] },
       }),
     );
-    const result = await run('with-token', '--param', `TOKEN=${CANARY}`);
+    const result = await run('with-signal', '--param', `SIGNAL=${CANARY}`);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('web-1 | token=[redacted]');
+    expect(result.stdout).toContain('web-1 | signal=[redacted]');
     expect(`${result.stdout}${result.stderr}`).not.toContain(CANARY);
-    const json = await run('with-token', '--param', `TOKEN=${CANARY}`, '--json');
-    expect(json.stdout).toContain('"TOKEN":"[redacted]"');
+    const json = await run('with-signal', '--param', `SIGNAL=${CANARY}`, '--json');
+    expect(json.stdout).toContain('"SIGNAL":"[redacted]"');
     expect(json.stdout).not.toContain(CANARY);
     const files = readdirSync(fleet.dataDir, { recursive: true, encoding: 'utf8' }).map((name) => join(fleet.dataDir, name));
     const holding = files.filter((file) => statSync(file).isFile() && readFileSync(file, 'latin1').includes(CANARY));

@@ -211,6 +211,37 @@ describe('runbooks', { timeout: 120_000 }, () => {
     expect(ran.params).toEqual({ VALUE: value, COUNT: 3, MODE: 'fast' });
   });
 
+  it('skips a target without a required server field, in words, and uses a field’s default where a server has none', async () => {
+    const bare = await call<{ id: string }>('servers.create', {
+      name: 'bare-c',
+      host: '127.0.0.1',
+      port: a.port,
+      user: a.user,
+      tags: ['bare'],
+      monitor: false,
+    });
+    await call('runbooks.create', {
+      name: 'by-environment',
+      script: 'echo "$STAGE/$ZONE"',
+      params: [
+        { name: 'STAGE', type: 'server', field: 'environment' },
+        { name: 'ZONE', type: 'server', field: 'environment', required: false, default: 'none' },
+      ],
+    });
+    const ran = await runbook('by-environment', { targets: { serverIds: [ids.a, bare.id] } });
+    expect(target(ran, bare.id)).toMatchObject({ state: 'skipped', startedAt: null, message: 'bare-c has no environment for the parameter STAGE' });
+    expect(await stdout(ran.id, ids.a)).toBe('prod/prod\n');
+    await call('runbooks.update', {
+      id: 'by-environment',
+      params: [{ name: 'ZONE', type: 'server', field: 'environment', default: 'none' }],
+      script: 'echo "$ZONE"',
+    });
+    const defaulted = await runbook('by-environment', { targets: { serverIds: [bare.id] } });
+    expect(target(defaulted, bare.id).state).toBe('failed');
+    // Not skipped: it went on to log in (no credential is linked to bare-c) with the default in place.
+    expect(target(defaulted, bare.id).message).toBe('no password or SSH key in the vault is linked to bare-c');
+  });
+
   it('runs a dangerous runbook only when confirmed with the number of servers it would hit', async () => {
     await call('runbooks.create', { name: 'wipe-cache', script: 'echo wiped', dangerous: true, defaultTargets: { tags: ['web'] } });
     const unconfirmed = await refusal('runbooks.run', { id: 'wipe-cache' });
@@ -306,29 +337,29 @@ describe('runbooks', { timeout: 120_000 }, () => {
     await call('runbooks.create', {
       name: 'with-secret',
       // The secret printed whole, to stderr, and in two writes with a pause between them.
-      script: `echo "token is $TOKEN for $SERVICE"; echo "$TOKEN" >&2; printf '%s' "\${TOKEN%????????}"; sleep 0.3; printf '%s\\n' "\${TOKEN#"\${TOKEN%????????}"}"; ${failOnB()}`,
+      script: `echo "signal is $SIGNAL for $SERVICE"; echo "$SIGNAL" >&2; printf '%s' "\${SIGNAL%????????}"; sleep 0.3; printf '%s\\n' "\${SIGNAL#"\${SIGNAL%????????}"}"; ${failOnB()}`,
       params: [
-        { name: 'TOKEN', type: 'string', secret: true, minLength: 12 },
+        { name: 'SIGNAL', type: 'string', secret: true, minLength: 12 },
         { name: 'SERVICE', type: 'string', default: 'nginx' },
       ],
       defaultTargets: { tags: ['web'] },
     });
-    const ran = await runbook('with-secret', { params: { TOKEN: CANARY } });
-    expect(ran.params).toEqual({ TOKEN: '[redacted]', SERVICE: 'nginx' });
+    const ran = await runbook('with-secret', { params: { SIGNAL: CANARY } });
+    expect(ran.params).toEqual({ SIGNAL: '[redacted]', SERVICE: 'nginx' });
     expect(target(ran, ids.a).state).toBe('succeeded');
-    expect(await stdout(ran.id, ids.a)).toBe('token is [redacted] for nginx\n[redacted]\n');
+    expect(await stdout(ran.id, ids.a)).toBe('signal is [redacted] for nginx\n[redacted]\n');
     // The hash is of the bytes printed, the secret included, in the order they arrived (stderr's line may come between stdout's writes).
-    const writes = [`token is ${CANARY} for nginx\n`, CANARY.slice(0, -8), `${CANARY.slice(-8)}\n`];
+    const writes = [`signal is ${CANARY} for nginx\n`, CANARY.slice(0, -8), `${CANARY.slice(-8)}\n`];
     const orders = [0, 1, 2, 3].map((at) => [...writes.slice(0, at), `${CANARY}\n`, ...writes.slice(at)].join(''));
     expect(orders.map((printed) => createHash('sha256').update(printed).digest('hex'))).toContain(target(ran, ids.a).outputSha256);
 
     const missing = await refusal('operations.rerun', { id: ran.id, only: 'failed' });
-    expect(missing.issues).toEqual([{ path: ['params', 'TOKEN'], message: 'Secret: Guardian did not keep it; give it again' }]);
-    const other = await refusal('operations.rerun', { id: ran.id, params: { TOKEN: CANARY, SERVICE: 'apache' } });
+    expect(missing.issues).toEqual([{ path: ['params', 'SIGNAL'], message: 'Secret: Guardian did not keep it; give it again' }]);
+    const other = await refusal('operations.rerun', { id: ran.id, params: { SIGNAL: CANARY, SERVICE: 'apache' } });
     expect(other.issues).toEqual([{ path: ['params', 'SERVICE'], message: 'Only secret parameters are given again; the others are the run’s own' }]);
-    const again = await finished(call<OperationRunWithTargets>('operations.rerun', { id: ran.id, only: 'failed', params: { TOKEN: CANARY } }));
+    const again = await finished(call<OperationRunWithTargets>('operations.rerun', { id: ran.id, only: 'failed', params: { SIGNAL: CANARY } }));
     expect(again.targets.map((each) => each.serverName)).toEqual(['web-b']);
-    expect(await stdout(again.id, ids.b)).toBe('token is [redacted] for nginx\n[redacted]\n');
+    expect(await stdout(again.id, ids.b)).toBe('signal is [redacted] for nginx\n[redacted]\n');
     answers.push((await call<{ content: string }>('runbooks.export', { id: 'with-secret' })).content);
 
     const haystacks = await storedText(core, env.dataDir);
@@ -340,6 +371,6 @@ describe('runbooks', { timeout: 120_000 }, () => {
       "SELECT details FROM audit_events WHERE action = 'operation.requested' AND target = ?",
       `operation:${ran.id}`,
     );
-    expect(JSON.parse(requested[0]?.details ?? '{}')).toMatchObject({ params: { TOKEN: '[redacted]', SERVICE: 'nginx' }, runbook: { name: 'with-secret' } });
+    expect(JSON.parse(requested[0]?.details ?? '{}')).toMatchObject({ params: { SIGNAL: '[redacted]', SERVICE: 'nginx' }, runbook: { name: 'with-secret' } });
   });
 });
