@@ -109,7 +109,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger,
     mode: 'headless',
     database: { url: options.database, source: options.databaseSource ?? 'flag' },
-    ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile) } : {}),
+    // With its key file on disk, a service's vault never locks itself: locking would protect nothing
+    // (the file unlocks it again) and would stop signed alerts and credentialed checks when idle.
+    ...(keyFile ? { vaultKeyFile: configuredKeyFile(keyFile), vaultAutoLockMs: null } : {}),
   });
   let server;
   let setupToken: string | null = null;

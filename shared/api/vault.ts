@@ -83,7 +83,8 @@ export const VaultStatus = z.object({
   /** Whether the OS keychain can protect the vault here, and if not, why in plain words. */
   os: z.object({ available: z.boolean(), reason: z.string() }),
   keyFile: KeyFileAvailability,
-  autoLockMs: z.number().int(),
+  /** How long unused before it locks itself; null: never (a service started with its key file). */
+  autoLockMs: z.number().int().nullable(),
   rotation: z.object({ inProgress: z.boolean(), remaining: z.number().int() }),
 });
 export type VaultStatus = z.infer<typeof VaultStatus>;

@@ -30,7 +30,7 @@ function caught(run: () => unknown): AppError {
   throw new Error('expected an AppError');
 }
 
-function unlocked(autoLockMs = DEFAULT_AUTO_LOCK_MS) {
+function unlocked(autoLockMs: number | null = DEFAULT_AUTO_LOCK_MS) {
   const keyring = new Keyring(clock, autoLockMs);
   const kek = key(1);
   const deks = new Map([
@@ -75,6 +75,18 @@ describe('the keyring', () => {
     expect(keyring.locked).toBe(true);
     expect([kek, dek1, dek2].every(zeroed)).toBe(true);
     expect(caught(() => keyring.requireDek(1)).code).toBe('VAULT_LOCKED');
+  });
+
+  it('never locks by itself without an auto-lock time (a service started with its key file), and still locks when asked', () => {
+    vi.useFakeTimers({ now: NOW });
+    const { keyring, kek } = unlocked(null);
+    t += 30 * 24 * 60 * MINUTE;
+    vi.advanceTimersByTime(30 * 24 * 60 * MINUTE);
+    expect(keyring.locked).toBe(false);
+    expect(keyring.requireKek()).toBe(kek);
+    keyring.lock();
+    expect(keyring.locked).toBe(true);
+    expect(zeroed(kek)).toBe(true);
   });
 
   it('locks by itself at exactly the auto-lock time after the last use, overwriting the keys', () => {

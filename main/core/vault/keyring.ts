@@ -5,7 +5,9 @@ export const DEFAULT_AUTO_LOCK_MS = 15 * 60_000;
 
 /**
  * The unlocked keys, in memory only: the KEK and the DEK of each live generation. Forgets them
- * on lock, and by itself after `autoLockMs` without use.
+ * on lock, and by itself after `autoLockMs` without use; never by itself when that is null (a
+ * service started with its key file: the key is on its disk, so locking protects nothing and would
+ * stop alert deliveries and credentialed checks after a quiet quarter of an hour).
  */
 export class Keyring {
   private kek: Buffer | null = null;
@@ -15,7 +17,7 @@ export class Keyring {
 
   constructor(
     private readonly clock: Clock,
-    readonly autoLockMs: number,
+    readonly autoLockMs: number | null,
   ) {}
 
   get locked(): boolean {
@@ -81,12 +83,13 @@ export class Keyring {
   private touch(): void {
     this.lastUsed = this.clock.now();
     clearTimeout(this.timer);
+    if (this.autoLockMs === null) return;
     this.timer = setTimeout(() => this.lock(), this.autoLockMs);
     this.timer.unref();
   }
 
   private expireIfIdle(): void {
-    if (this.kek && this.clock.now() - this.lastUsed >= this.autoLockMs) this.lock();
+    if (this.kek && this.autoLockMs !== null && this.clock.now() - this.lastUsed >= this.autoLockMs) this.lock();
   }
 }
 

@@ -11,12 +11,12 @@ import { VaultProtectForm } from '../vault/VaultProtectForm';
  * service started with `guardian serve` (a passphrase, or a key file given at start).
  */
 function WhenAsked({ status, desktop }: { status: VaultStatus; desktop: boolean }) {
-  const idle = formatDuration(status.autoLockMs);
+  const idle = status.autoLockMs === null ? 'never, while it runs with its key file' : `${formatDuration(status.autoLockMs)} without use`;
   if (desktop && status.os.available) {
     return (
       <p className="auth-card__text" data-testid="vault-step-when">
         With the OS keychain, there is nothing to type: the vault opens when Guardian starts on this computer. With a passphrase instead, you type it each time
-        Guardian starts and whenever the vault has locked itself ({idle} without use).
+        Guardian starts and whenever the vault has locked itself ({idle}).
       </p>
     );
   }
@@ -25,7 +25,7 @@ function WhenAsked({ status, desktop }: { status: VaultStatus; desktop: boolean 
       {desktop
         ? 'This computer has no usable OS keychain, so the vault is protected by a passphrase you choose.'
         : 'This Guardian runs as a service (guardian serve), where there is no OS keychain: the vault is protected by a passphrase you choose.'}{' '}
-      You will be asked for it each time Guardian {desktop ? 'starts' : 'restarts'}, and whenever the vault has locked itself ({idle} without use).
+      You will be asked for it each time Guardian {desktop ? 'starts' : 'restarts'}, and whenever the vault has locked itself ({idle}).
       {desktop ? '' : ' To open it without anyone typing, start the service with --vault-key-file and add a key file slot on the Vault page.'}
     </p>
   );

@@ -6,7 +6,7 @@ import { toast } from '../state/toast-store';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { PasswordField } from '../ui/PasswordField';
 import { LockIcon } from '../ui/icons';
-import { formatDuration } from './vault-labels';
+import { autoLockWords } from './vault-labels';
 
 type UnlockWith = { kind: 'passphrase'; passphrase: string } | { kind: 'os' } | { kind: 'keyfile' };
 
@@ -28,7 +28,7 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
     const result = await unlock.run({ with: using });
     if (!result.ok) return;
     setPassphrase('');
-    toast.success('Vault unlocked', `It locks itself after ${formatDuration(status.autoLockMs)} without use.`);
+    toast.success('Vault unlocked', autoLockWords(status.autoLockMs));
   };
 
   const withPassphrase = (event: FormEvent) => {
@@ -48,8 +48,7 @@ export function UnlockPanel({ status }: { status: VaultStatus }) {
             The vault is locked
           </h2>
           <p className="panel__text">
-            Secrets are listed below, but none can be used, shown or changed until the vault is unlocked. It locks itself again after{' '}
-            {formatDuration(status.autoLockMs)} without use.
+            Secrets are listed below, but none can be used, shown or changed until the vault is unlocked. {autoLockWords(status.autoLockMs)}
           </p>
         </div>
       </div>

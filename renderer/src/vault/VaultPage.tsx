@@ -59,7 +59,7 @@ export function VaultPage() {
         ) : null}
         {unlocked ? (
           <span className="page__count" data-testid="vault-auto-lock">
-            Locks itself after {formatDuration(data.autoLockMs)} without use
+            {data.autoLockMs === null ? 'Stays unlocked (started with its key file)' : `Locks itself after ${formatDuration(data.autoLockMs)} without use`}
           </span>
         ) : null}
       </PageHeader>

@@ -13,6 +13,13 @@ export const SLOT_LABELS: Record<SlotKind, string> = {
   keyfile: 'Key file',
 };
 
+/** When the unlocked vault locks itself, in a sentence: after a while unused, or never (a service started with its key file). */
+export function autoLockWords(autoLockMs: number | null): string {
+  return autoLockMs === null
+    ? 'It stays unlocked while this service runs: it was started with its key file.'
+    : `It locks itself after ${formatDuration(autoLockMs)} without use.`;
+}
+
 /** 900000 → "15 minutes"; 90 minutes → "1 hour 30 minutes". */
 export function formatDuration(ms: number): string {
   const minutes = Math.max(1, Math.round(ms / 60_000));
