@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Alerts, type AlertsDeps } from './alerts';
+import { Alerts, type AlertsDeps, type IncidentChange } from './alerts';
 import { createAlertHandlers } from './alerts/handlers';
 import { createHandlers } from './api/handlers';
 import { Router } from './api/router';
@@ -70,7 +70,8 @@ export interface CoreOptions {
   osKeys?: OsKeyProtector;
   /** The vault key file: the one `guardian serve` was given, or the desktop's file dialog; none unless given. */
   vaultKeyFile?: KeyFileSource;
-  vaultAutoLockMs?: number;
+  /** How long the unlocked vault waits unused before it locks itself; null for never (serve with its key file). */
+  vaultAutoLockMs?: number | null;
   /** The system clipboard (desktop only) for copying secrets without showing them. */
   clipboard?: SystemClipboard;
   /** Health engine tuning for tests and benches (timers, randomness, tick and backoff). */
@@ -178,7 +179,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     passwordCost: options.passwordCost,
   });
 
-  const keyring = new Keyring(clock, options.vaultAutoLockMs ?? DEFAULT_AUTO_LOCK_MS);
+  const keyring = new Keyring(clock, options.vaultAutoLockMs === undefined ? DEFAULT_AUTO_LOCK_MS : options.vaultAutoLockMs);
   const vaultScryptCost = options.vaultScryptCost ?? DEFAULT_SCRYPT;
   const vaultStore = new VaultStore(data);
   const vault = new VaultService({
@@ -208,6 +209,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     openIncidents: async (ids): Promise<Set<string>> => {
       const open = new Set([...(await health.incidents.openByServer()).values()].map((incident) => incident.id));
       return new Set(ids.filter((id) => open.has(id)));
+    },
+    unacknowledged: async (): Promise<Omit<IncidentChange, 'source'>[]> => {
+      const servers = health.registry.servers();
+      return [...(await health.incidents.openByServer()).values()].flatMap((row) => {
+        const server = servers.get(row.serverId);
+        return server && row.acknowledgedAt === null ? [{ incident: health.incidents.view(row, server.name), server }] : [];
+      });
     },
     ...options.alerts,
   });

@@ -34,7 +34,8 @@ const AlertName = z.string().trim().min(1, 'Name cannot be empty').max(100, 'Nam
 /** `silenced`: held back by a silence, never sent unless the silence ends while its incident is open (docs/alerts.md, "Silences"). */
 export const NOTIFICATION_STATES = ['pending', 'delivering', 'delivered', 'failed', 'given-up', 'silenced'] as const;
 export type NotificationState = (typeof NOTIFICATION_STATES)[number];
-export const ALERT_SOURCES = ['incident.opened', 'incident.resolved', 'incident.acknowledged'] as const;
+/** `incident.unacknowledged`: still open and not acknowledged, told again by a rule's escalation steps and repeats (docs/alerts.md, "Escalation"). */
+export const ALERT_SOURCES = ['incident.opened', 'incident.resolved', 'incident.acknowledged', 'incident.unacknowledged'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'given-up'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
@@ -105,6 +106,10 @@ export const AlertRule = z.object({
   name: z.string(),
   match: MatchView,
   channelIds: z.array(z.string()),
+  /** Who else hears of an incident nobody has acknowledged, and when (minutes after it opened). */
+  escalation: z.array(z.object({ afterMinutes: z.number().int(), channelIds: z.array(z.string()) })),
+  /** Every how many minutes an open, unacknowledged incident is told again; null for never. */
+  repeatMinutes: z.number().int().nullable(),
   enabled: z.boolean(),
   createdAt: z.number().int(),
   createdBy: z.string(),
@@ -321,13 +326,40 @@ export const alertsRules = method({
 
 const ChannelIds = z.array(AlertChannelId).min(1, 'Name at least one channel').max(32, 'At most 32 channels');
 
+/** A week, in minutes: the longest an escalation step or a repeat waits. */
+const WEEK_MINUTES = 7 * 24 * 60;
+
+/**
+ * A rule's escalation: each step tells more channels once the incident has been open that long
+ * without an acknowledgement. At most 5 steps, each later than the one before.
+ */
+const Escalation = z
+  .array(
+    z.strictObject({
+      afterMinutes: z.number().int().min(1, 'At least 1 minute').max(WEEK_MINUTES, `At most ${WEEK_MINUTES} minutes (a week)`),
+      channelIds: ChannelIds,
+    }),
+  )
+  .max(5, 'At most 5 steps')
+  .superRefine((steps, ctx) => {
+    steps.forEach((step, i) => {
+      const before = steps[i - 1];
+      if (before && step.afterMinutes <= before.afterMinutes)
+        ctx.addIssue({ code: 'custom', path: [i, 'afterMinutes'], message: `Must be later than step ${i} (${before.afterMinutes} minutes)` });
+    });
+  });
+const RepeatMinutes = z.number().int().min(5, 'At least 5 minutes').max(WEEK_MINUTES, `At most ${WEEK_MINUTES} minutes (a week)`).nullable();
+
 export const alertsCreateRule = method({
   name: 'alerts.createRule',
-  summary: 'Add a rule: incidents of the servers it matches (by id, tag, environment, severity) go to its channels.',
+  summary:
+    'Add a rule: incidents of the servers it matches (by id, tag, environment, severity) go to its channels, then to its escalation steps’ while nobody acknowledges them, told again every repeatMinutes.',
   input: z.strictObject({
     name: AlertName,
     match: AlertMatch.default({ serverIds: [], tags: [], environments: [], severities: [] }),
     channelIds: ChannelIds,
+    escalation: Escalation.default([]),
+    repeatMinutes: RepeatMinutes.default(null),
     enabled: z.boolean().default(true),
   }),
   output: AlertRule,
@@ -344,6 +376,8 @@ export const alertsUpdateRule = method({
     name: AlertName.optional(),
     match: AlertMatch.optional(),
     channelIds: ChannelIds.optional(),
+    escalation: Escalation.optional(),
+    repeatMinutes: RepeatMinutes.optional(),
     enabled: z.boolean().optional(),
   }),
   output: AlertRule,

@@ -30,6 +30,8 @@ export interface AlertsDeps {
   events: EventBus;
   /** Which of these incidents are still open: asked when a silence ends (the health engine answers). */
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
+  /** The open incidents nobody has acknowledged, with their servers: what escalation tells again (the health engine answers). */
+  unacknowledged: () => Promise<Omit<IncidentChange, 'source'>[]>;
   /** Tests and benches: the worker's timers, its jitter and how often it looks. */
   timers?: Timers | undefined;
   random?: (() => number) | undefined;
@@ -65,6 +67,7 @@ export class Alerts {
       logger: deps.logger,
       written: () => this.worker.kick(),
       openIncidents: (ids) => deps.openIncidents(ids),
+      unacknowledged: () => deps.unacknowledged(),
     });
     this.worker = new DeliveryWorker({
       data: deps.data,

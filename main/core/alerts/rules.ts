@@ -80,7 +80,18 @@ export class AlertRules {
 
   set(rules: readonly AlertRuleRow[], channels: readonly { id: string; enabled: boolean }[]): void {
     this.enabledChannels = new Set(channels.filter((channel) => channel.enabled).map((channel) => channel.id));
-    this.rules = rules.filter((rule) => rule.enabled && rule.channelIds.some((id) => this.enabledChannels.has(id)));
+    const channelsOf = (rule: AlertRuleRow) => [...rule.channelIds, ...rule.escalation.flatMap((step) => step.channelIds)];
+    this.rules = rules.filter((rule) => rule.enabled && channelsOf(rule).some((id) => this.enabledChannels.has(id)));
+  }
+
+  /** The rules that tell an incident again while nobody acknowledges it: escalation steps, repeats. */
+  get escalating(): readonly AlertRuleRow[] {
+    return this.rules.filter((rule) => rule.escalation.length > 0 || rule.repeatMinutes !== null);
+  }
+
+  /** Whether a channel is enabled: a disabled one is never written to. */
+  sends(channelId: string): boolean {
+    return this.enabledChannels.has(channelId);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '@shared/api/errors';
 import { z } from 'zod';
 import {
@@ -18,10 +19,10 @@ import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
 import type { SecretStore } from '../vault';
 import { channelModule } from './channels';
-import { AlertRules, type IncidentChange, type Matched } from './rules';
+import { AlertRules, matches, type IncidentChange, type Matched } from './rules';
 import type { AlertSettingsStore } from './settings';
 import type { AlertStore, NewNotification } from './store';
-import type { AlertChannelRow, AlertRuleRow, AlertSilenceRow } from './table';
+import type { AlertChannelRow, AlertRuleRow, AlertSilenceRow, EscalationStep } from './table';
 import { targetPolicy } from './targets';
 
 /**
@@ -42,6 +43,8 @@ export interface AlertServiceDeps {
   written: () => void;
   /** Which of these incidents are still open (the health engine's word): a silence's end sends on only what still matters. */
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
+  /** The open incidents nobody has acknowledged, with their servers (the health engine's word): what escalation tells again. */
+  unacknowledged: () => Promise<Omit<IncidentChange, 'source'>[]>;
 }
 
 export type ChannelInput = AlertChannelInput;
@@ -51,6 +54,8 @@ export interface RuleInput {
   name: string;
   match: { serverIds: string[]; tags: string[]; environments: string[]; severities: ('degraded' | 'down')[] };
   channelIds: string[];
+  escalation: EscalationStep[];
+  repeatMinutes: number | null;
   enabled: boolean;
 }
 
@@ -143,12 +148,32 @@ function ruleView(row: AlertRuleRow): AlertRule {
     name: row.name,
     match: matchView(row),
     channelIds: row.channelIds,
+    escalation: row.escalation,
+    repeatMinutes: row.repeatMinutes,
     enabled: row.enabled,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
     updatedAt: row.updatedAt,
   };
 }
+
+const MINUTE = 60_000;
+/** Escalation ids remembered at most; past it they are forgotten, and written again only to be skipped. */
+const ESCALATED_KEPT = 10_000;
+
+/**
+ * The id of an escalation step's or a repeat's notification, the same wherever it is computed (its
+ * webhook-id and PagerDuty dedup key): a SHA-256 of what it is, shaped as a UUID (version 8).
+ */
+function derivedId(what: string): string {
+  const hex = createHash('sha256').update(what).digest('hex');
+  const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Escalation steps as stored: each step's channels named once. */
+const stepsOf = (steps: readonly EscalationStep[]): EscalationStep[] =>
+  steps.map((step) => ({ afterMinutes: step.afterMinutes, channelIds: [...new Set(step.channelIds)] }));
 
 /** The host a channel sends to, or '' when its config is not one this Guardian reads. */
 export function hostOf(row: Pick<AlertChannelRow, 'type' | 'config'>): string {
@@ -180,6 +205,8 @@ function payloadOf({ source, incident, server }: IncidentChange, at: number): Re
 
 export class AlertService {
   readonly rules: AlertRules;
+  /** Escalation notifications this process has written (their derived ids), so a look does not write them again. */
+  private readonly escalated = new Set<string>();
 
   constructor(private readonly deps: AlertServiceDeps) {
     this.rules = new AlertRules(deps.store);
@@ -233,6 +260,64 @@ export class AlertService {
     }
     for (const key of told) held.delete(key);
     return held;
+  }
+
+  /**
+   * Writes the escalation steps and repeats that have come due (docs/alerts.md, "Escalation"). For
+   * each open incident nobody has acknowledged, each rule matching it tells each step's channels
+   * once the incident has been open the step's minutes, and every `repeatMinutes` tells its own
+   * channels and those of the steps reached before then again: only the latest repeat due, so a
+   * worker stopped for hours sends one, not a burst. Nothing is written while a silence holds the
+   * incident: a step comes due when it ends, if still unacknowledged. Each notification's id is
+   * derived from incident, rule, step or repeat, and channel: every worker and node writes the same
+   * one, and a second write is skipped. How many it wrote.
+   */
+  async escalate(): Promise<number> {
+    await this.rules.settled();
+    const rules = this.rules.escalating;
+    if (rules.length === 0) return 0;
+    const now = this.deps.clock.now();
+    const rows: NewNotification[] = [];
+    for (const { incident, server } of await this.deps.unacknowledged()) {
+      const change: IncidentChange = { source: 'incident.unacknowledged', incident, server };
+      if (this.rules.silenceFor(change, now)) continue;
+      const open = now - incident.startedAt;
+      for (const rule of rules) {
+        if (!matches(rule, change)) continue;
+        const due: [what: string, channelIds: readonly string[]][] = [];
+        rule.escalation.forEach((step, i) => {
+          if (open >= step.afterMinutes * MINUTE) due.push([`step ${i + 1}`, step.channelIds]);
+        });
+        const every = rule.repeatMinutes;
+        if (every !== null) {
+          const repeat = Math.floor(open / (every * MINUTE));
+          const reached = rule.escalation.filter((step) => step.afterMinutes < repeat * every).flatMap((step) => step.channelIds);
+          if (repeat >= 1) due.push([`repeat ${repeat}`, [...new Set([...rule.channelIds, ...reached])]]);
+        }
+        for (const [what, channelIds] of due) {
+          for (const channelId of channelIds) {
+            const id = derivedId(`${incident.id} ${rule.id} ${what} ${channelId}`);
+            if (!this.rules.sends(channelId) || this.escalated.has(id)) continue;
+            rows.push({
+              id,
+              ruleId: rule.id,
+              channelId,
+              source: change.source,
+              incidentId: incident.id,
+              payload: payloadOf(change, now),
+              createdAt: now,
+              silenceId: null,
+            });
+          }
+        }
+      }
+    }
+    if (rows.length === 0) return 0;
+    await this.deps.data.transaction(() => this.deps.store.insertNotifications(rows, { once: true }));
+    if (this.escalated.size + rows.length > ESCALATED_KEPT) this.escalated.clear();
+    for (const row of rows) this.escalated.add(row.id);
+    this.deps.written();
+    return rows.length;
   }
 
   silences(filter: { state?: SilenceState | undefined; limit: number }): Promise<AlertSilence[]> {
@@ -481,12 +566,14 @@ export class AlertService {
       name: input.name,
       ...input.match,
       channelIds: [...new Set(input.channelIds)],
+      escalation: stepsOf(input.escalation),
+      repeatMinutes: input.repeatMinutes,
       enabled: input.enabled,
       createdAt: now,
       createdBy,
       updatedAt: now,
     };
-    await this.assertChannels(row.channelIds);
+    await this.assertChannels(row);
     if (await this.deps.store.ruleNamed(row.name)) throw nameTaken('rule', row.name);
     await unlessTaken(this.deps.store.insertRule(row), () => nameTaken('rule', row.name));
     this.reloadAfterCommit();
@@ -501,10 +588,12 @@ export class AlertService {
       name: change.name ?? current.name,
       ...(change.match ?? {}),
       channelIds: change.channelIds ? [...new Set(change.channelIds)] : current.channelIds,
+      escalation: change.escalation ? stepsOf(change.escalation) : current.escalation,
+      repeatMinutes: change.repeatMinutes === undefined ? current.repeatMinutes : change.repeatMinutes,
       enabled: change.enabled ?? current.enabled,
       updatedAt: this.deps.clock.now(),
     };
-    if (change.channelIds) await this.assertChannels(row.channelIds);
+    if (change.channelIds || change.escalation) await this.assertChannels(row);
     if (row.name !== current.name && (await this.deps.store.ruleNamed(row.name))) throw nameTaken('rule', row.name);
     await unlessTaken(this.deps.store.updateRule(row), () => nameTaken('rule', row.name));
     this.reloadAfterCommit();
@@ -517,12 +606,17 @@ export class AlertService {
     return { id };
   }
 
-  private async assertChannels(ids: readonly string[]): Promise<void> {
-    for (const [index, id] of ids.entries()) {
+  /** Refuses a rule naming a channel that does not exist, in its channels or an escalation step's. */
+  private async assertChannels(rule: Pick<AlertRuleRow, 'channelIds' | 'escalation'>): Promise<void> {
+    const named: [path: (string | number)[], id: string][] = [
+      ...rule.channelIds.map((id, index): [(string | number)[], string] => [['channelIds', index], id]),
+      ...rule.escalation.flatMap((step, i) => step.channelIds.map((id, index): [(string | number)[], string] => [['escalation', i, 'channelIds', index], id])),
+    ];
+    for (const [path, id] of named) {
       if (!(await this.deps.store.channel(id)))
         throw new AppError('VALIDATION_FAILED', `There is no alert channel ${id}.`, {
           hint: 'Add the channel first, or list the channels to see their ids.',
-          issues: [{ path: ['channelIds', index], message: 'No such channel' }],
+          issues: [{ path, message: 'No such channel' }],
         });
     }
   }

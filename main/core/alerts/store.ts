@@ -12,7 +12,7 @@ import {
   type NotificationState,
 } from '@shared/api/alerts';
 import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
-import type { AlertChannelRow, AlertOutboxRow, AlertRuleRow, AlertSilenceRow } from './table';
+import type { AlertChannelRow, AlertOutboxRow, AlertRuleRow, AlertSilenceRow, EscalationStep } from './table';
 
 /**
  * The alerts tables on either engine (docs/architecture.md §4): each query written once, each
@@ -36,6 +36,14 @@ function strings(row: Row, column: string): string[] {
   return parsed.data;
 }
 
+const Escalation = z.array(z.object({ afterMinutes: z.number().int(), channelIds: z.array(z.string()) }));
+
+function escalationOf(row: Row): EscalationStep[] {
+  const parsed = Escalation.safeParse(read.json(row, 'escalation'));
+  if (!parsed.success) throw badValue('alerts.escalation', row.escalation);
+  return parsed.data;
+}
+
 function object(row: Row, column: string): Record<string, unknown> {
   const parsed = Json.safeParse(read.json(row, column));
   if (!parsed.success) throw badValue(`alerts.${column}`, row[column]);
@@ -50,7 +58,9 @@ function oneOf<T extends string>(known: readonly T[], row: Row, column: string):
 }
 
 const CHANNEL = sql.raw('id, name, type, config, secret_id, previous_secret_id, enabled, disabled_reason, created_at, created_by, updated_at');
-const RULE = sql.raw('id, name, server_ids, tags, environments, severities, channel_ids, enabled, created_at, created_by, updated_at');
+const RULE = sql.raw(
+  'id, name, server_ids, tags, environments, severities, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at',
+);
 const OUTBOX = sql.raw(
   'id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, silence_id, finished_at',
 );
@@ -83,6 +93,8 @@ function ruleOf(row: Row): AlertRuleRow {
     environments: strings(row, 'environments'),
     severities: strings(row, 'severities'),
     channelIds: strings(row, 'channel_ids'),
+    escalation: escalationOf(row),
+    repeatMinutes: read.numberOrNull(row, 'repeat_minutes'),
     enabled: read.boolean(row, 'enabled'),
     createdAt: read.number(row, 'created_at'),
     createdBy: read.text(row, 'created_by'),
@@ -234,16 +246,17 @@ export class AlertStore {
 
   async insertRule(row: AlertRuleRow): Promise<void> {
     await this.db.run(sql`
-      INSERT INTO alert_rules (id, name, server_ids, tags, environments, severities, channel_ids, enabled, created_at, created_by, updated_at)
+      INSERT INTO alert_rules (id, name, server_ids, tags, environments, severities, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at)
       VALUES (${row.id}, ${row.name}, ${jsonParam(row.serverIds)}, ${jsonParam(row.tags)}, ${jsonParam(row.environments)},
-        ${jsonParam(row.severities)}, ${jsonParam(row.channelIds)}, ${row.enabled}, ${row.createdAt}, ${row.createdBy}, ${row.updatedAt})`);
+        ${jsonParam(row.severities)}, ${jsonParam(row.channelIds)}, ${jsonParam(row.escalation)}, ${row.repeatMinutes}, ${row.enabled},
+        ${row.createdAt}, ${row.createdBy}, ${row.updatedAt})`);
   }
 
   async updateRule(row: AlertRuleRow): Promise<void> {
     await this.db.run(sql`
       UPDATE alert_rules SET name = ${row.name}, server_ids = ${jsonParam(row.serverIds)}, tags = ${jsonParam(row.tags)},
         environments = ${jsonParam(row.environments)}, severities = ${jsonParam(row.severities)}, channel_ids = ${jsonParam(row.channelIds)},
-        enabled = ${row.enabled}, updated_at = ${row.updatedAt}
+        escalation = ${jsonParam(row.escalation)}, repeat_minutes = ${row.repeatMinutes}, enabled = ${row.enabled}, updated_at = ${row.updatedAt}
       WHERE id = ${row.id}`);
   }
 
@@ -323,8 +336,12 @@ export class AlertStore {
     await this.db.run(sql`UPDATE alert_outbox SET silence_id = ${silenceId} WHERE id IN (${listOf(ids)}) AND state = 'silenced'`);
   }
 
-  /** Writes a tick's notifications as one INSERT (per INSERT_CHUNK rows), pending and due at once. */
-  async insertNotifications(rows: readonly NewNotification[]): Promise<void> {
+  /**
+   * Writes a tick's notifications as one INSERT (per INSERT_CHUNK rows), pending and due at once.
+   * `once`: ids already written are skipped, not an error (an escalation step or a repeat, whose id
+   * every worker and node derives the same, written by whichever sees it due first).
+   */
+  async insertNotifications(rows: readonly NewNotification[], options: { once?: boolean } = {}): Promise<void> {
     for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
       const values = rows.slice(from, from + INSERT_CHUNK).map(
         (row) =>
@@ -333,7 +350,7 @@ export class AlertStore {
       );
       await this.db.run(sql`
         INSERT INTO alert_outbox (id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, silence_id)
-        VALUES ${sql.join(values, sql`, `)}`);
+        VALUES ${sql.join(values, sql`, `)}${options.once ? sql` ON CONFLICT (id) DO NOTHING` : sql``}`);
     }
   }
 

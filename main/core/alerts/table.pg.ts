@@ -1,4 +1,5 @@
 import { bigint, boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import type { EscalationStep } from './table';
 
 /** The alerts tables for PostgreSQL, the same as table.ts (docs/alerts.md). */
 export const alertChannelsTable = pgTable('alert_channels', {
@@ -30,6 +31,8 @@ export const alertRulesTable = pgTable('alert_rules', {
   environments: jsonb('environments').$type<string[]>().notNull(),
   severities: jsonb('severities').$type<string[]>().notNull(),
   channelIds: jsonb('channel_ids').$type<string[]>().notNull(),
+  escalation: jsonb('escalation').$type<EscalationStep[]>().notNull().default([]),
+  repeatMinutes: integer('repeat_minutes'),
   enabled: boolean('enabled').notNull(),
   createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   createdBy: text('created_by').notNull(),

@@ -1,5 +1,11 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
+/** One escalation step of a rule: its channels, told this many minutes after the incident opened. */
+export interface EscalationStep {
+  afterMinutes: number;
+  channelIds: string[];
+}
+
 /**
  * Alerts (docs/alerts.md): where notifications go (channels), which events go where (rules), and
  * the outbox a notification is written to in the same transaction as the event that caused it,
@@ -34,6 +40,10 @@ export const alertRulesTable = sqliteTable('alert_rules', {
   environments: text('environments', { mode: 'json' }).$type<string[]>().notNull(),
   severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
   channelIds: text('channel_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  /** Steps told once an incident has been open that long unacknowledged (docs/alerts.md, "Escalation"). */
+  escalation: text('escalation', { mode: 'json' }).$type<EscalationStep[]>().notNull().default([]),
+  /** Every how many minutes an open, unacknowledged incident is told again; null for never. */
+  repeatMinutes: integer('repeat_minutes'),
   enabled: integer('enabled', { mode: 'boolean' }).notNull(),
   createdAt: integer('created_at').notNull(),
   createdBy: text('created_by').notNull(),

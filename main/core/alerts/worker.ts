@@ -91,9 +91,10 @@ export class DeliveryWorker {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  /** One look: sends on what ended silences held back, claims what is due, sends it, and resolves once every send it started is recorded; how many it sent. */
+  /** One look: sends on what ended silences held back, writes the escalations come due, claims what is due, sends it, and resolves once every send it started is recorded; how many it sent. */
   async runOnce(): Promise<number> {
     await this.deps.service.releaseEnded();
+    await this.deps.service.escalate();
     const sends = await this.claimAndSend();
     await Promise.allSettled(sends);
     return sends.length;
@@ -122,6 +123,8 @@ export class DeliveryWorker {
       }
       // Silences that ended since the last look send on what they held back, before the claim takes it.
       await this.deps.service.releaseEnded();
+      // Escalation steps and repeats that came due, written before the claim so this look sends them.
+      await this.deps.service.escalate();
       // Not awaited: each send is tracked in `running`, records its own outcome and looks again when it ends.
       void (await this.claimAndSend());
     })()

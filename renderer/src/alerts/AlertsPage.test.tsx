@@ -37,6 +37,8 @@ function rule(overrides: Partial<AlertRule> = {}): AlertRule {
     name: 'prod down',
     match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'] },
     channelIds: [CHANNEL_ID],
+    escalation: [],
+    repeatMinutes: null,
     enabled: true,
     createdAt: 1_700_000_000_000,
     createdBy: 'user:alice',

@@ -36,6 +36,7 @@ const SOURCE_LABELS: Record<Notification['source'], string> = {
   'incident.opened': 'Incident opened',
   'incident.resolved': 'Incident resolved',
   'incident.acknowledged': 'Incident acknowledged',
+  'incident.unacknowledged': 'Still unacknowledged',
 };
 const OUTCOME_LABELS: Record<DeliveryAttempt['outcome'], string> = { delivered: 'Delivered', retry: 'Will retry', failed: 'Failed', 'given-up': 'Given up' };
 

@@ -112,6 +112,16 @@ export function summaryOf(event: AlertEvent): Summary {
         text: incident.note ? `${cause}\nNote: ${incident.note}` : cause,
         fields: [...fields, ...(incident.acknowledgedBy ? [{ label: 'Acknowledged by', value: incident.acknowledgedBy }] : [])],
       };
+    case 'incident.unacknowledged': {
+      const minutes = Math.max(0, Math.floor((Date.parse(event.timestamp) - incident.startedAt) / 60_000));
+      const open = minutes < 120 ? `${minutes} minutes` : `${Math.floor(minutes / 60)} hours ${minutes % 60} minutes`;
+      return {
+        ...base,
+        tone: severity,
+        title: `${server.name} is still ${severity}, and nobody has acknowledged it`,
+        text: `Open for ${open} without an acknowledgement: ${cause}`,
+      };
+    }
   }
 }
 

@@ -20,17 +20,32 @@ export const refused = async (core: Core, name: string, input: unknown, as: Prin
 
 export const newSigningSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-/** A core on the fake clock, its worker on the fake timers (moved by runOnce), with a vault to keep the channel's secret. */
+/**
+ * A core on the fake clock, its worker on the fake timers (moved by runOnce), with a vault to keep
+ * the channel's secret that never locks itself, as `guardian serve` runs with its key file: the
+ * fake clock's hours would otherwise lock it.
+ */
 export async function startAlertsCore(env: TempCore, time: FakeTime, jitter = 0.5): Promise<Core> {
-  const core = await env.start({
-    clock: time,
-    health: { timers: time, random: () => 0 },
-    alerts: { timers: time, random: () => jitter },
-    vaultScryptCost: CHEAP_SCRYPT,
-  });
-  await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase long enough' } });
+  const core = await env.start(alertsCoreOptions(time, jitter));
+  await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: VAULT_PASSPHRASE } });
   return core;
 }
+
+/** The same core opened again, as after a crash or a restart, its vault unlocked again. */
+export async function restartAlertsCore(env: TempCore, time: FakeTime, jitter = 0.5): Promise<Core> {
+  const core = await env.restart(alertsCoreOptions(time, jitter));
+  await call(core, 'vault.unlock', { with: { kind: 'passphrase', passphrase: VAULT_PASSPHRASE } });
+  return core;
+}
+
+const VAULT_PASSPHRASE = 'a vault passphrase long enough';
+const alertsCoreOptions = (time: FakeTime, jitter: number) => ({
+  clock: time,
+  health: { timers: time, random: () => 0 },
+  alerts: { timers: time, random: () => jitter },
+  vaultScryptCost: CHEAP_SCRYPT,
+  vaultAutoLockMs: null,
+});
 
 export async function storeSigningSecret(core: Core, name: string): Promise<{ id: string; value: string }> {
   const value = newSigningSecret();
