@@ -74,7 +74,9 @@ describe('guardian serve --vault-key-file', { timeout: CLI_TEST_TIMEOUT_MS }, ()
     const first = await start(['--vault-key-file', keyFile]);
     await first.waitForStderr('vault created, protected by the key file');
     const created = await vaultOf(first);
-    expect(created).toMatchObject({ initialized: true, locked: false, rotation: { inProgress: false, remaining: 0 } });
+    // Never locked by itself while the service runs: the key file would unlock it again, and a
+    // locked vault stops signed alerts and credentialed checks.
+    expect(created).toMatchObject({ initialized: true, locked: false, autoLockMs: null, rotation: { inProgress: false, remaining: 0 } });
     expect(created.slots.map((slot) => slot.kind)).toEqual(['keyfile']);
     const secret = await request<Secret>(first, 'POST', 'api/v1/secrets', { name: 'db root', value: { kind: 'password', password: 'first-run' } });
     expect(secret.status).toBe(200);
