@@ -71,8 +71,11 @@ function Attempts({ notification }: { notification: Notification }) {
   );
 }
 
-/** Every notification, newest first, with its state and each attempt to deliver it; one channel's alone if picked. */
-export function DeliveryLog() {
+/**
+ * Every notification, newest first, with its state and each attempt to deliver it; one channel's
+ * alone if picked; one incident's alone when given (who was told of it, when, and how it went).
+ */
+export function DeliveryLog({ incidentId }: { incidentId?: string } = {}) {
   const [channelId, setChannelId] = useState('');
   const [limit, setLimit] = useState(DELIVERY_PAGE);
   const [expanded, setExpanded] = useState<string | null>(null);
@@ -82,7 +85,7 @@ export function DeliveryLog() {
   const silences = useMethodQuery('alerts.silences', { limit: 500 });
   const deliveries = useMethodQuery(
     'alerts.deliveries',
-    { limit, ...(channelId ? { channelId } : {}) },
+    { limit, ...(channelId ? { channelId } : {}), ...(incidentId ? { incidentId } : {}) },
     {
       // Asking for older ones keeps the list on screen until they arrive; another channel's starts afresh.
       placeholderData: (previous, previousQuery) =>
@@ -137,10 +140,16 @@ export function DeliveryLog() {
         <ErrorState error={deliveries.error} what="the delivery log" onRetry={() => void deliveries.refetch()} />
       ) : deliveries.data.items.length === 0 ? (
         <p className="muted" data-testid="delivery-empty">
-          {channelId ? 'Nothing sent to this channel yet.' : 'No notification yet: incidents matching a rule appear here, with every attempt to deliver them.'}
+          {incidentId
+            ? channelId
+              ? 'Nothing about this incident was sent to this channel.'
+              : 'Nobody was notified of this incident: no alert rule matches it (Alerts page).'
+            : channelId
+              ? 'Nothing sent to this channel yet.'
+              : 'No notification yet: incidents matching a rule appear here, with every attempt to deliver them.'}
         </p>
       ) : (
-        <table className="simple-table" aria-label="Delivery log" data-testid="delivery-table">
+        <table className="simple-table" aria-label={incidentId ? 'Who was notified of this incident' : 'Delivery log'} data-testid="delivery-table">
           <thead>
             <tr>
               <th scope="col">Written</th>

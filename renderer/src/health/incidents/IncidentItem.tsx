@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import type { Incident } from '@shared/api/incidents';
+import { DeliveryLog } from '../../alerts/DeliveryLog';
 import { serverHealthHref } from '../../app/routes';
 import { useCan } from '../../auth/session';
 import { formatDateTime, formatRelative } from '../../ui/format';
@@ -35,8 +37,22 @@ export function AcknowledgeButton({ incident }: { incident: Incident }) {
 }
 
 /**
+ * Who was told of an incident, when, and how each delivery went: its notifications in the alerts'
+ * delivery log, read only once opened (a list of incidents asks for none).
+ */
+function WhoWasNotified({ incidentId }: { incidentId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="incident__notified" data-testid="incident-notified" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Who was notified</summary>
+      {open ? <DeliveryLog incidentId={incidentId} /> : null}
+    </details>
+  );
+}
+
+/**
  * One incident: severity, server, cause, when and for how long, who acknowledged it with what
- * note, and (open, unacknowledged, for those who may) the way to acknowledge it.
+ * note, who was notified, and (open, unacknowledged, for those who may) the way to acknowledge it.
  */
 export function IncidentItem({ incident, showServer = true }: { incident: Incident; showServer?: boolean }) {
   const open = incident.endedAt === null;
@@ -67,6 +83,7 @@ export function IncidentItem({ incident, showServer = true }: { incident: Incide
             {incident.note ? <>: “{incident.note}”</> : null}
           </p>
         ) : null}
+        <WhoWasNotified incidentId={incident.id} />
       </div>
       <div className="incident__actions">
         <AcknowledgeButton incident={incident} />

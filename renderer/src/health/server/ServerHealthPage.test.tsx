@@ -121,6 +121,60 @@ describe('A server’s health page', () => {
     expect(client.calls.find((call) => call.name === 'incidents.acknowledge')?.input).toEqual({ id: incident().id, note: 'Bob is on it' });
   });
 
+  it('says who was notified of an incident once asked, reading that incident’s notifications only', async () => {
+    const CHANNEL = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+    const RULE = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+    const client = renderPage('viewer', {
+      'alerts.deliveries': async () => ({
+        items: [
+          {
+            id: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e',
+            ruleId: RULE,
+            channelId: CHANNEL,
+            source: 'incident.unacknowledged',
+            incidentId: incident().id,
+            createdAt: Date.now() - 60_000,
+            state: 'delivered',
+            attempts: 1,
+            nextAttemptAt: null,
+            lastError: null,
+            finishedAt: Date.now() - 59_000,
+            silenceId: null,
+            log: [{ at: Date.now() - 59_000, statusCode: 200, error: null, latencyMs: 12, outcome: 'delivered' }],
+          },
+        ],
+        total: 1,
+      }),
+      'alerts.channels': async () => ({ items: [{ id: CHANNEL, name: 'second line' } as never] }),
+      'alerts.rules': async () => ({ items: [{ id: RULE, name: 'prod down' } as never] }),
+      'alerts.silences': async () => ({ items: [] }),
+    });
+    const timeline = await screen.findByTestId('incident-timeline');
+    expect(client.calls.some((call) => call.name === 'alerts.deliveries')).toBe(false);
+    fireEvent.click(await within(timeline).findByText('Who was notified'));
+    const table = await within(timeline).findByRole('table', { name: 'Who was notified of this incident' });
+    const row = within(table).getByTestId('delivery-row');
+    expect(row.textContent).toContain('Still unacknowledged');
+    expect(row.textContent).toContain('rule prod down');
+    expect(row.textContent).toContain('second line');
+    expect(row.textContent).toContain('Delivered');
+    expect(client.calls.find((call) => call.name === 'alerts.deliveries')?.input).toMatchObject({ incidentId: incident().id });
+  });
+
+  it('says nobody was notified of an incident no rule matched', async () => {
+    renderPage('viewer', {
+      'alerts.deliveries': async () => ({ items: [], total: 0 }),
+      'alerts.channels': async () => ({ items: [] }),
+      'alerts.rules': async () => ({ items: [] }),
+      'alerts.silences': async () => ({ items: [] }),
+    });
+    const timeline = await screen.findByTestId('incident-timeline');
+    fireEvent.click(await within(timeline).findByText('Who was notified'));
+    expect((await within(timeline).findByTestId('delivery-empty')).textContent).toBe(
+      'Nobody was notified of this incident: no alert rule matches it (Alerts page).',
+    );
+  });
+
   it('shows a viewer everything but no control that changes anything', async () => {
     renderPage('viewer');
     await screen.findByTestId('check-row');
