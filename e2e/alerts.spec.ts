@@ -141,10 +141,21 @@ test('a down server reaches a signed webhook, set up from the Alerts page', asyn
   await rule.getByLabel('Name').fill('anything down');
   await rule.getByRole('checkbox', { name: 'Down' }).check();
   await rule.getByRole('checkbox', { name: 'receiver' }).check();
+  // An escalation step by the keyboard: the new step's minutes take the focus.
+  await rule.getByRole('button', { name: 'Add step' }).press('Enter');
+  const step = rule.getByTestId('rule-form-step');
+  await expect(step.getByLabel('Minutes after opening')).toBeFocused();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('10');
+  await step.getByRole('checkbox', { name: 'team chat' }).check();
+  await rule.getByRole('checkbox', { name: 'Repeat while unacknowledged' }).check();
+  await rule.getByLabel('Repeat every (minutes)').fill('30');
   await expectAccessible(page, 'alerts: rule dialog');
   await rule.getByRole('button', { name: 'Add rule' }).click();
   await expect(rule).toBeHidden();
-  await expect(page.getByTestId('rule-row').filter({ hasText: 'anything down' })).toContainText('severity down');
+  const ruleRow = page.getByTestId('rule-row').filter({ hasText: 'anything down' });
+  await expect(ruleRow).toContainText('severity down');
+  await expect(ruleRow).toContainText('then team chat after 10 min; repeats every 30 min');
 
   // A server whose one check connects to a closed port: run now rather than wait for its interval.
   const port = await closedPort();

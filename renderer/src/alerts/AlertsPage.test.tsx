@@ -13,6 +13,7 @@ const CHANNEL_ID = '1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b';
 const RULE_ID = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
 const TOKEN_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const OLD_TOKEN_ID = '0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f';
+const SECOND_ID = '6e7f8091-a2b3-4c4d-8e5f-60718293a4b5';
 
 function channel(overrides: Partial<AlertChannel> = {}): AlertChannel {
   return {
@@ -191,10 +192,14 @@ describe('AlertsPage', () => {
   });
 
   it('shows a viewer everything without a control to change it, and never asks the vault', async () => {
-    const client = renderAs('viewer');
+    const client = renderAs('viewer', {
+      'alerts.channels': async () => ({ items: [channel(), channel({ id: SECOND_ID, name: 'Second line' })] }),
+      'alerts.rules': async () => ({ items: [rule({ escalation: [{ afterMinutes: 10, channelIds: [SECOND_ID] }], repeatMinutes: 30 })] }),
+    });
     const rows = await screen.findAllByTestId('channel-row');
     expect(rows[0]?.textContent).toContain('A vault secret');
-    await screen.findByTestId('rule-row');
+    const ruleRow = await screen.findByTestId('rule-row');
+    await waitFor(() => expect(within(ruleRow).getByTestId('rule-escalation').textContent).toBe('then Second line after 10 min; repeats every 30 min'));
     await screen.findAllByTestId('delivery-row');
     expect(screen.queryByRole('button', { name: 'Add channel' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Add rule' })).toBeNull();
@@ -501,8 +506,135 @@ describe('AlertsPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
     expect((await within(dialog).findByTestId('rule-form-tags-error')).textContent).toBe('Entry 2: Tags use letters, digits, dot, dash and underscore');
     expect(callsOf(client, 'alerts.createRule')).toEqual([
-      { name: 'prod', match: { serverIds: [], tags: ['prod', 'web shop'], environments: [], severities: ['down'] }, channelIds: [CHANNEL_ID], enabled: true },
+      {
+        name: 'prod',
+        match: { serverIds: [], tags: ['prod', 'web shop'], environments: [], severities: ['down'] },
+        channelIds: [CHANNEL_ID],
+        escalation: [],
+        repeatMinutes: null,
+        enabled: true,
+      },
     ]);
+  });
+
+  it('adds a rule with escalation steps and a repeat, by the keyboard, checking them as the contract does before sending', async () => {
+    const client = renderAs('admin', {
+      'alerts.channels': async () => ({ items: [channel(), channel({ id: SECOND_ID, name: 'Second line' })] }),
+      'alerts.createRule': async () => rule(),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add rule' }));
+    const dialog = await screen.findByTestId('rule-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'db down' } });
+    fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'on-call' }));
+    expect(within(dialog).queryAllByTestId('rule-form-step')).toHaveLength(0);
+    expect(within(dialog).queryByLabelText('Repeat every (minutes)')).toBeNull();
+
+    // Each step added takes focus at its minutes, so typing goes on where the keyboard is.
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add step' }));
+    const first = (await within(dialog).findAllByTestId('rule-form-step'))[0] as HTMLElement;
+    await waitFor(() => expect(document.activeElement).toBe(within(first).getByLabelText('Minutes after opening')));
+    fireEvent.change(document.activeElement as HTMLElement, { target: { value: '10' } });
+    fireEvent.click(within(first).getByRole('checkbox', { name: 'Second line' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add step' }));
+    const second = within(dialog).getAllByTestId('rule-form-step')[1] as HTMLElement;
+    await waitFor(() => expect(document.activeElement).toBe(within(second).getByLabelText('Minutes after opening')));
+    expect(within(second).getByLabelText<HTMLInputElement>('Minutes after opening').value).toBe('40');
+    fireEvent.change(within(second).getByLabelText('Minutes after opening'), { target: { value: '5' } });
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Repeat while unacknowledged' }));
+    fireEvent.change(within(dialog).getByLabelText('Repeat every (minutes)'), { target: { value: '3' } });
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    expect((await within(dialog).findByTestId('rule-form-step-1-minutes-error')).textContent).toBe('Must be later than step 1 (10 minutes)');
+    expect(within(dialog).getByTestId('rule-form-step-1-channels-error').textContent).toBe('Name at least one channel');
+    expect(within(dialog).getByTestId('rule-form-repeat-error').textContent).toBe('At least 5 minutes');
+    await waitFor(() => expect(document.activeElement).toBe(within(second).getByLabelText('Minutes after opening')));
+    expect(callsOf(client, 'alerts.createRule')).toEqual([]);
+
+    fireEvent.change(within(second).getByLabelText('Minutes after opening'), { target: { value: '60' } });
+    expect(within(dialog).queryByTestId('rule-form-step-1-minutes-error')).toBeNull();
+    fireEvent.click(within(second).getByRole('checkbox', { name: 'on-call' }));
+    fireEvent.click(within(second).getByRole('checkbox', { name: 'Second line' }));
+    fireEvent.change(within(dialog).getByLabelText('Repeat every (minutes)'), { target: { value: '30' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    await waitFor(() => expect(screen.queryByTestId('rule-dialog')).toBeNull());
+    expect(callsOf(client, 'alerts.createRule')).toEqual([
+      {
+        name: 'db down',
+        match: { serverIds: [], tags: [], environments: [], severities: [] },
+        channelIds: [CHANNEL_ID],
+        escalation: [
+          { afterMinutes: 10, channelIds: [SECOND_ID] },
+          { afterMinutes: 60, channelIds: [CHANNEL_ID, SECOND_ID] },
+        ],
+        repeatMinutes: 30,
+        enabled: true,
+      },
+    ]);
+  });
+
+  it('offers at most five steps, and puts the server’s word on a step under that step’s field', async () => {
+    const client = renderAs('admin', {
+      'alerts.createRule': async () => {
+        throw validationError([
+          { path: ['escalation', 0, 'channelIds', 0], message: 'No such channel' },
+          { path: ['escalation', 4, 'afterMinutes'], message: 'At most 10080 minutes (a week)' },
+        ]);
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add rule' }));
+    const dialog = await screen.findByTestId('rule-dialog');
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'slow burn' } });
+    fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'on-call' }));
+    for (let i = 0; i < 5; i++) fireEvent.click(within(dialog).getByRole('button', { name: 'Add step' }));
+    const steps = within(dialog).getAllByTestId('rule-form-step');
+    expect(steps.map((step) => within(step).getByLabelText<HTMLInputElement>('Minutes after opening').value)).toEqual(['30', '60', '90', '120', '150']);
+    expect(within(dialog).queryByRole('button', { name: 'Add step' })).toBeNull();
+    expect(within(dialog).getByText('At most 5 steps.')).toBeTruthy();
+    for (const step of steps) fireEvent.click(within(step).getByRole('checkbox', { name: 'on-call' }));
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    expect((await within(dialog).findByTestId('rule-form-step-0-channels-error')).textContent).toBe('Entry 1: No such channel');
+    expect(within(dialog).getByTestId('rule-form-step-4-minutes-error').textContent).toBe('At most 10080 minutes (a week)');
+    expect(within(dialog).queryByTestId('rule-form-error')).toBeNull();
+    expect(callsOf(client, 'alerts.createRule')).toHaveLength(1);
+  });
+
+  it('edits a rule’s escalation: its steps and repeat as saved, a step removed hands focus to Add step, the repeat turned off', async () => {
+    const client = renderAs('admin', {
+      'alerts.channels': async () => ({ items: [channel(), channel({ id: SECOND_ID, name: 'Second line' })] }),
+      'alerts.rules': async () => ({
+        items: [
+          rule({
+            escalation: [
+              { afterMinutes: 10, channelIds: [SECOND_ID] },
+              { afterMinutes: 60, channelIds: [CHANNEL_ID] },
+            ],
+            repeatMinutes: 30,
+          }),
+        ],
+      }),
+      'alerts.updateRule': async () => rule(),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit prod down' }));
+    const dialog = await screen.findByTestId('rule-dialog');
+    const steps = within(dialog).getAllByTestId('rule-form-step');
+    expect(steps.map((step) => within(step).getByLabelText<HTMLInputElement>('Minutes after opening').value)).toEqual(['10', '60']);
+    expect((await within(steps[0] as HTMLElement).findByRole<HTMLInputElement>('checkbox', { name: 'Second line' })).checked).toBe(true);
+    expect(within(dialog).getByLabelText<HTMLInputElement>('Repeat every (minutes)').value).toBe('30');
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Remove step 1' }));
+    await waitFor(() => expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Add step' })));
+    const [left] = within(dialog).getAllByTestId('rule-form-step');
+    expect(within(left as HTMLElement).getByLabelText<HTMLInputElement>('Minutes after opening').value).toBe('60');
+    expect(within(left as HTMLElement).getByRole<HTMLInputElement>('checkbox', { name: 'on-call' }).checked).toBe(true);
+    fireEvent.click(within(dialog).getByRole('checkbox', { name: 'Repeat while unacknowledged' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.updateRule')).toHaveLength(1));
+    expect(callsOf(client, 'alerts.updateRule')[0]).toMatchObject({
+      id: RULE_ID,
+      escalation: [{ afterMinutes: 60, channelIds: [CHANNEL_ID] }],
+      repeatMinutes: null,
+    });
   });
 
   it('lets an admin allow an internal target, with the contract’s error on a bad entry', async () => {

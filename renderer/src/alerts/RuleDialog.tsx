@@ -6,11 +6,12 @@ import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
+import { EscalationFields } from './EscalationFields';
 import { Choices, MatchFields } from './MatchFields';
 import { useFormErrors } from './use-form-errors';
-import { checkRule, RULE_FIELDS, ruleValues, type RuleFormValues } from './rule-form';
+import { checkRule, ruleFields, ruleValues, type RuleFormValues } from './rule-form';
 
-/** Add or edit a rule: which incidents (servers, tags, environments, severities) go to which channels. */
+/** Add or edit a rule: which incidents (servers, tags, environments, severities) go to which channels, and who is told next while nobody acknowledges. */
 export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): void }) {
   const [values, setValues] = useState<RuleFormValues>(() => ruleValues(rule));
   const { errors, banner, formRef, clear, show, showRefusal } = useFormErrors();
@@ -29,7 +30,7 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
     if (pending) return;
     const checked = checkRule(values);
     if (!checked.ok) return show(checked.errors, null);
-    const onError = (error: AppError) => showRefusal(error, RULE_FIELDS);
+    const onError = (error: AppError) => showRefusal(error, ruleFields(checked.fields.escalation.length));
     const saved = (result: AlertRule) => {
       toast.success(`${rule ? 'Saved' : 'Added'} the rule ${result.name}`);
       onClose();
@@ -75,6 +76,7 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
           chosen={values.channelIds}
           onChange={(chosen) => edit('channelIds', chosen, 'channelIds')}
         />
+        <EscalationFields values={values} errors={errors} channelOptions={channelOptions} edit={edit} clear={clear} />
         <label className="checkbox">
           <input type="checkbox" checked={values.enabled} onChange={(event) => edit('enabled', event.target.checked, 'enabled')} />
           Enabled

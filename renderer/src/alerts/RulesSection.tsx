@@ -1,4 +1,5 @@
 import type { AlertRule } from '@shared/api/alerts';
+import { describeEscalation } from '@shared/alerts/escalation';
 import { useMethodQuery } from '../api/hooks';
 import { ErrorState } from '../ui/ErrorState';
 import { EditDeleteButtons } from '../ui/EditDeleteButtons';
@@ -11,7 +12,7 @@ interface RuleActions {
   onDelete?: ((rule: AlertRule) => void) | undefined;
 }
 
-/** The rules: what each matches, where it sends, whether it is on. */
+/** The rules: what each matches, where it sends and who is told next while nobody acknowledges, whether it is on. */
 export function RulesSection({ onEdit, onDelete }: RuleActions) {
   const rules = useMethodQuery('alerts.rules', {});
   const channels = useMethodQuery('alerts.channels', {});
@@ -46,7 +47,14 @@ export function RulesSection({ onEdit, onDelete }: RuleActions) {
                 <div key={part}>{part}</div>
               ))}
             </td>
-            <td>{rule.channelIds.map(channelName).join(', ')}</td>
+            <td>
+              {rule.channelIds.map(channelName).join(', ')}
+              {rule.escalation.length > 0 || rule.repeatMinutes !== null ? (
+                <div className="muted" data-testid="rule-escalation">
+                  {describeEscalation(rule, channelName)}
+                </div>
+              ) : null}
+            </td>
             <td>
               <span className={`badge ${rule.enabled ? 'badge--succeeded' : ''}`}>{rule.enabled ? 'Enabled' : 'Disabled'}</span>
             </td>

@@ -1,5 +1,6 @@
-import type { AlertRule } from '@shared/api/alerts';
-import { splitList, type FieldErrors } from './form-errors';
+import { validationError, zodIssues } from '@shared/api';
+import { alertsCreateRule, type AlertRule } from '@shared/api/alerts';
+import { placeErrors, splitList, type FieldErrors } from './form-errors';
 
 /** Servers a rule can name one by one (read by name); a larger fleet is matched by tag or environment. */
 export const SERVER_CHOICES = 1000;
@@ -25,18 +26,39 @@ export function matchOf(values: MatchFormValues): AlertRule['match'] {
   return { serverIds: values.serverIds, tags: splitList(values.tags), environments: splitList(values.environments), severities: values.severities };
 }
 
-/** The rule form as typed. */
+/** The most escalation steps a rule may have (the contract's bound). */
+export const MAX_STEPS = 5;
+
+/** An escalation step as typed: its minutes as text. */
+export interface StepFormValues {
+  afterMinutes: string;
+  channelIds: string[];
+}
+
+/** The rule form as typed; the repeat's minutes are kept while it is off, so ticking it again restores them. */
 export interface RuleFormValues extends MatchFormValues {
   name: string;
   channelIds: string[];
+  escalation: StepFormValues[];
+  repeat: boolean;
+  repeatMinutes: string;
   enabled: boolean;
 }
 
-/** Where the contract's issues on a rule land. */
-export const RULE_FIELDS = ['name', ...MATCH_FIELDS, 'channelIds', 'enabled'];
+/** Where the contract's issues on a rule with `steps` escalation steps land ('escalation.1.afterMinutes'). */
+export function ruleFields(steps: number): string[] {
+  const stepFields = Array.from({ length: steps }, (_, i) => [`escalation.${i}.afterMinutes`, `escalation.${i}.channelIds`]).flat();
+  return ['name', ...MATCH_FIELDS, 'channelIds', 'escalation', ...stepFields, 'repeatMinutes', 'enabled'];
+}
+
+/** A new step: 30 minutes after the one before (or after opening), no channel yet. */
+export function nextStep(steps: readonly StepFormValues[]): StepFormValues {
+  const before = Number(steps.at(-1)?.afterMinutes ?? 0);
+  return { afterMinutes: String(Number.isInteger(before) ? before + 30 : 30), channelIds: [] };
+}
 
 export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
-  if (!rule) return { name: '', ...EMPTY_MATCH, channelIds: [], enabled: true };
+  if (!rule) return { name: '', ...EMPTY_MATCH, channelIds: [], escalation: [], repeat: false, repeatMinutes: '30', enabled: true };
   return {
     name: rule.name,
     serverIds: [...rule.match.serverIds],
@@ -44,6 +66,9 @@ export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
     environments: rule.match.environments.join(', '),
     severities: [...rule.match.severities],
     channelIds: [...rule.channelIds],
+    escalation: rule.escalation.map((step) => ({ afterMinutes: String(step.afterMinutes), channelIds: [...step.channelIds] })),
+    repeat: rule.repeatMinutes !== null,
+    repeatMinutes: String(rule.repeatMinutes ?? 30),
     enabled: rule.enabled,
   };
 }
@@ -52,14 +77,36 @@ export interface RuleFields {
   name: string;
   match: { serverIds: string[]; tags: string[]; environments: string[]; severities: Severity[] };
   channelIds: string[];
+  escalation: AlertRule['escalation'];
+  repeatMinutes: number | null;
   enabled: boolean;
 }
 
-/** What the form checks before sending (a name, a channel); tag and environment spelling is the server's to judge. */
+const WHOLE_MINUTES = 'A whole number of minutes';
+/** Minutes as typed: a whole number, or NaN. */
+const minutesOf = (text: string) => (/^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN);
+/** The contract's own checks on escalation and repeat (bounds, order, a channel per step), run before sending. */
+const EscalationInput = alertsCreateRule.input.pick({ escalation: true, repeatMinutes: true });
+
+/**
+ * What the form checks before sending: a name, a channel, and the escalation and repeat as the
+ * contract judges them, each message under its field; tag and environment spelling is the server's to judge.
+ */
 export function checkRule(values: RuleFormValues): { ok: true; fields: RuleFields } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   if (values.name.trim() === '') errors.name = 'Name the rule after what it is for, e.g. “production down”.';
   if (values.channelIds.length === 0) errors.channelIds = 'Tick at least one channel to send to.';
+  const escalation = values.escalation.map((step) => ({ afterMinutes: minutesOf(step.afterMinutes), channelIds: step.channelIds }));
+  const repeatMinutes = values.repeat ? minutesOf(values.repeatMinutes) : null;
+  escalation.forEach((step, i) => {
+    if (Number.isNaN(step.afterMinutes)) errors[`escalation.${i}.afterMinutes`] = WHOLE_MINUTES;
+  });
+  if (Number.isNaN(repeatMinutes)) errors.repeatMinutes = WHOLE_MINUTES;
+  const parsed = EscalationInput.safeParse({ escalation, repeatMinutes });
+  if (!parsed.success) {
+    const placed = placeErrors(validationError(zodIssues(parsed.error)), ruleFields(escalation.length));
+    for (const [key, message] of Object.entries(placed.fields)) errors[key] ??= message;
+  }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -67,6 +114,8 @@ export function checkRule(values: RuleFormValues): { ok: true; fields: RuleField
       name: values.name.trim(),
       match: matchOf(values),
       channelIds: values.channelIds,
+      escalation,
+      repeatMinutes,
       enabled: values.enabled,
     },
   };
