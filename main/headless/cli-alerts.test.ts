@@ -104,7 +104,7 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
   it('adds a rule by channel name and tag, and lists it', async () => {
     const added = await guardian('alert', 'rule', 'add', '--name', 'db down', '--channel', 'hook', '--on', 'tag:db', '--severity', 'down');
     expect(added).toMatchObject({ code: 0, stderr: '' });
-    expect(added.stdout).toMatch(/db down\s+tag:db severity:down\s+hook\s+enabled/);
+    expect(added.stdout).toMatch(/db down\s+tag:db severity:down\s+hook\s+-\s+enabled/);
     const listed = await guardian('alert', 'rule', 'list', '--json');
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.stdout) as AlertRule[]).map((rule) => [rule.name, rule.match.tags, rule.match.severities])).toEqual([
@@ -114,6 +114,66 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
     const noChannel = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'nowhere');
     expect(noChannel.code).toBe(1);
     expect(noChannel.stderr).toContain('There is no alert channel "nowhere"');
+  });
+
+  it('adds a rule with escalation steps and a repeat, lists them in words, and refuses what the contract refuses', async () => {
+    const pager = await guardian('alert', 'channel', 'add', '--name', 'pager', '--type', 'webhook', '--url', receiver.url, '--secret', 'hook secret');
+    expect(pager.code).toBe(0);
+    const added = await guardian(
+      'alert',
+      'rule',
+      'add',
+      '--name',
+      'web down',
+      '--channel',
+      'hook',
+      '--on',
+      'tag:web',
+      '--escalate',
+      '10:pager',
+      '--escalate',
+      '60:hook,pager',
+      '--repeat',
+      '30',
+      '--json',
+    );
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const created = JSON.parse(added.stdout) as AlertRule;
+    const ids = new Map((JSON.parse((await guardian('alert', 'channel', 'list', '--json')).stdout) as AlertChannel[]).map((each) => [each.name, each.id]));
+    expect(created.escalation).toEqual([
+      { afterMinutes: 10, channelIds: [ids.get('pager')] },
+      { afterMinutes: 60, channelIds: [ids.get('hook'), ids.get('pager')] },
+    ]);
+    expect(created.repeatMinutes).toBe(30);
+
+    const listed = await guardian('alert', 'rule', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^NAME\s+MATCHES\s+SENDS TO\s+ESCALATION\s+STATE\s+ID$/);
+    expect(listed.stdout).toMatch(/web down\s+tag:web\s+hook\s+then pager after 10 min; then hook, pager after 60 min; repeats every 30 min\s+enabled/);
+
+    // The contract judges bounds and order, its fields named; the command line judges the shape.
+    const early = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'hook', '--escalate', '30:pager', '--escalate', '10:hook');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('escalation.1.afterMinutes');
+    expect(early.stderr).toContain('Must be later than step 1 (30 minutes)');
+    const often = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'hook', '--repeat', '2');
+    expect(often.code).toBe(1);
+    expect(often.stderr).toContain('At least 5 minutes');
+    const nowhere = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'hook', '--escalate', '10:nowhere');
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain('There is no alert channel "nowhere"');
+    for (const wrong of [
+      ['--escalate', 'soon:pager'],
+      ['--escalate', '10'],
+      ['--escalate', '10:pager,'],
+      ['--repeat', 'often'],
+    ]) {
+      const result = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'hook', ...wrong);
+      expect(result.code, wrong.join(' ')).toBe(2);
+      expect(result.stderr).toContain(wrong[0]);
+    }
+    const names = (JSON.parse((await guardian('alert', 'rule', 'list', '--json')).stdout) as AlertRule[]).map((rule) => rule.name);
+    expect(names.sort()).toEqual(['db down', 'web down']);
   });
 
   it('adds a silence for a while with a reason, lists it, and expires it early; refuses what is wrong with 1 or 2', async () => {

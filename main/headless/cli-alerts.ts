@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command, type Option } from 'commander';
 import { AppError } from '@shared/api/errors';
 import { SILENCE_STATES, type AlertChannel, type AlertRule, type AlertSilence } from '@shared/api/alerts';
 import { CHANNEL_TYPES } from '@shared/alerts';
+import { describeEscalation } from '@shared/alerts/escalation';
 import type { Server } from '@shared/api/servers';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core, CoreOptions } from '@core/app';
@@ -36,6 +37,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
 function severity(value: string, previous: string[] | undefined): string[] {
   if (!(SEVERITIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
   return [...(previous ?? []), value];
+}
+
+/** `--escalate 10:pager` or `60:pager,phone`: whole minutes after opening, then channels by name or id. Bounds and order are the contract's. */
+function escalateStep(value: string, previous: { afterMinutes: number; channels: string[] }[] | undefined) {
+  const match = /^(\d+):(.+)$/.exec(value);
+  const channels = match?.[2]?.split(',').map((each) => each.trim()) ?? [];
+  if (!match || channels.includes('')) throw new InvalidArgumentError('MINUTES:CHANNEL[,CHANNEL], e.g. 15:pager or 60:pager,phone');
+  return [...(previous ?? []), { afterMinutes: Number(match[1]), channels }];
+}
+
+function wholeMinutes(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of minutes');
+  return Number(value);
 }
 
 function parseConfig(value: string): Record<string, unknown> {
@@ -94,11 +108,12 @@ function printChannels(items: readonly AlertChannel[]): void {
 
 function printRules(items: readonly AlertRule[], channelNames: ReadonlyMap<string, string>, servers: ReadonlyMap<string, string>): void {
   printTable(
-    ['NAME', 'MATCHES', 'SENDS TO', 'STATE', 'ID'],
+    ['NAME', 'MATCHES', 'SENDS TO', 'ESCALATION', 'STATE', 'ID'],
     items.map((rule) => [
       rule.name,
       matchWords(rule.match, servers),
       rule.channelIds.map((id) => channelNames.get(id) ?? id).join(', '),
+      describeEscalation(rule, (id) => channelNames.get(id) ?? id) || '-',
       rule.enabled ? 'enabled' : 'disabled',
       rule.id,
     ]),
@@ -226,7 +241,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
 
   rule
     .command('list')
-    .description('List the rules: what each matches and where it sends.')
+    .description('List the rules: what each matches, where it sends, and who is told next while nobody acknowledges.')
     .addOption(dataDirOption())
     .option('--json', 'print JSON', false)
     .action(async (options: { dataDir: string; json: boolean }) => {
@@ -246,17 +261,43 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
     .requiredOption('--channel <name-or-id>', 'a channel to send to; repeat for more', collect)
     .option('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more', collectOn)
     .option('--severity <severity>', 'degraded or down; repeat for both (none: both)', severity)
+    .option(
+      '--escalate <minutes:channels>',
+      'while nobody acknowledges, tell these channels (by name or id, comma-separated) once the incident has been open MINUTES; repeat for later steps (at most 5)',
+      escalateStep,
+    )
+    .option('--repeat <minutes>', 'tell it again every MINUTES (at least 5) until someone acknowledges', wholeMinutes)
     .option('--disabled', 'add it disabled', false)
     .option('--json', 'print JSON', false)
-    .action(async (options: { dataDir: string; name: string; channel: string[]; on?: On[]; severity?: string[]; disabled: boolean; json: boolean }) => {
-      await withCore(options.dataDir, async (core) => {
-        const known = await channels(core);
-        const channelIds = options.channel.map((wanted) => byIdOrName(known, wanted, 'alert channel', 'guardian alert channel list').id);
-        const match = await matchOf(core, options.on, options.severity);
-        const created = await core.router.invoke(LOCAL_OWNER, 'alerts.createRule', { name: options.name, match, channelIds, enabled: !options.disabled }, CLI);
-        await print(options.json, created, async () => printRules([created], new Map(known.map((each) => [each.id, each.name])), await serverNames(core)));
-      });
-    });
+    .action(
+      async (options: {
+        dataDir: string;
+        name: string;
+        channel: string[];
+        on?: On[];
+        severity?: string[];
+        escalate?: { afterMinutes: number; channels: string[] }[];
+        repeat?: number;
+        disabled: boolean;
+        json: boolean;
+      }) => {
+        await withCore(options.dataDir, async (core) => {
+          const known = await channels(core);
+          const idOf = (wanted: string) => byIdOrName(known, wanted, 'alert channel', 'guardian alert channel list').id;
+          const match = await matchOf(core, options.on, options.severity);
+          const input = {
+            name: options.name,
+            match,
+            channelIds: options.channel.map(idOf),
+            escalation: (options.escalate ?? []).map((step) => ({ afterMinutes: step.afterMinutes, channelIds: step.channels.map(idOf) })),
+            repeatMinutes: options.repeat ?? null,
+            enabled: !options.disabled,
+          };
+          const created = await core.router.invoke(LOCAL_OWNER, 'alerts.createRule', input, CLI);
+          await print(options.json, created, async () => printRules([created], new Map(known.map((each) => [each.id, each.name])), await serverNames(core)));
+        });
+      },
+    );
 
   const silence = program.command('silence').description('Hold back the notifications of what a matcher picks, for a while, with a reason (docs/alerts.md).');
 
