@@ -58,7 +58,7 @@ async function setUp(escalation: { afterMinutes: number }[] = [{ afterMinutes: 1
   const web = await serverWithCheck(core, 'web-1');
   const opened = (await tick(core, time, [[web, 'down']])).opened[0] as Incident;
   await core.alerts.worker.runOnce();
-  return { core, rule: updated, opened, secondLine };
+  return { core, rule: updated, opened, secondLine, web };
 }
 
 /** Moves the clock to `minutes` after the incident opened and lets the worker look once. */
@@ -113,9 +113,32 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     await core.alerts.worker.runOnce();
     await at(core, opened, 120);
     expect(told(first)).toEqual(['incident.opened', 'incident.unacknowledged', 'incident.acknowledged']);
-    expect(told(second)).toEqual(['incident.unacknowledged', 'incident.unacknowledged']);
+    // The second line, paged by the step, hears it acknowledged too: and nothing more while it is.
+    expect(told(second)).toEqual(['incident.unacknowledged', 'incident.unacknowledged', 'incident.acknowledged']);
     const log = await deliveries(core, { incidentId: opened.id });
     expect(log.filter((item) => item.source === 'incident.unacknowledged').every((item) => item.state === 'delivered')).toBe(true);
+  });
+
+  it('tells a step’s channels how the incident ends once the step has told them, and not before', async () => {
+    const { core, opened, web } = await setUp([{ afterMinutes: 10 }], null);
+    await at(core, opened, 10);
+    expect(told(second)).toEqual(['incident.unacknowledged']);
+    await at(core, opened, 15);
+    await tick(core, time, [[web, 'up']]);
+    await core.alerts.worker.runOnce();
+    // A page the step opened (PagerDuty, Opsgenie) is closed by this, under the same incident.
+    expect(told(first)).toEqual(['incident.opened', 'incident.resolved']);
+    expect(told(second)).toEqual(['incident.unacknowledged', 'incident.resolved']);
+
+    // An incident acknowledged before the step came due: the second line never heard of it, and hears nothing.
+    await time.advance(MINUTE);
+    const next = (await tick(core, time, [[web, 'down']])).opened[0] as Incident;
+    await core.alerts.worker.runOnce();
+    await call(core, 'incidents.acknowledge', { id: next.id });
+    await core.alerts.worker.runOnce();
+    await at(core, next, 30);
+    expect(told(first)).toEqual(['incident.opened', 'incident.resolved', 'incident.opened', 'incident.acknowledged']);
+    expect(told(second)).toEqual(['incident.unacknowledged', 'incident.resolved']);
   });
 
   it('sends the latest repeat due after a long pause, not every one it missed, and once only across a restart', async () => {

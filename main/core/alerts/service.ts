@@ -19,7 +19,7 @@ import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
 import type { SecretStore } from '../vault';
 import { channelModule } from './channels';
-import { AlertRules, matches, type IncidentChange, type Matched } from './rules';
+import { AlertRules, matches, type IncidentChange, type Matched, type Route } from './rules';
 import type { AlertSettingsStore } from './settings';
 import type { AlertStore, NewNotification } from './store';
 import type { AlertChannelRow, AlertRuleRow, AlertSilenceRow, EscalationStep } from './table';
@@ -163,7 +163,7 @@ const ESCALATED_KEPT = 10_000;
 
 /**
  * The id of an escalation step's or a repeat's notification, the same wherever it is computed (its
- * webhook-id and PagerDuty dedup key): a SHA-256 of what it is, shaped as a UUID (version 8).
+ * webhook-id; PagerDuty and Opsgenie key by the incident): a SHA-256 of what it is, shaped as a UUID (version 8).
  */
 function derivedId(what: string): string {
   const hex = createHash('sha256').update(what).digest('hex');
@@ -230,11 +230,15 @@ export class AlertService {
     if (this.rules.empty) return;
     const at = this.deps.clock.now();
     const held = await this.heldOnly(changes);
+    const escalated = await this.escalatedTo(changes);
     const rows: NewNotification[] = [];
     for (const change of changes) {
       const payload = payloadOf(change, at);
       const silence = this.rules.silenceFor(change, at);
-      for (const route of this.rules.routes(change)) {
+      const routes = this.rules.routes(change);
+      for (const route of escalated.get(change.incident.id) ?? [])
+        if (!routes.some((each) => each.channelId === route.channelId) && this.rules.sends(route.channelId)) routes.push(route);
+      for (const route of routes) {
         const silenceId = silence?.id ?? held.get(heldKey(change.incident.id, route.channelId)) ?? null;
         rows.push({ id: this.deps.newId(), ...route, source: change.source, incidentId: change.incident.id, payload, createdAt: at, silenceId });
       }
@@ -242,6 +246,25 @@ export class AlertService {
     if (rows.length === 0) return;
     await this.deps.store.insertNotifications(rows);
     this.deps.data.afterCommit(this.deps.written);
+  }
+
+  /**
+   * For an incident acknowledged or ended, the escalation steps' channels that were told it was
+   * unacknowledged (incident → routes, under the rule that told them): they hear how it ends as the
+   * rule's own channels do, so a page a step opened (PagerDuty, Opsgenie) is closed with it. No
+   * query while no rule escalates.
+   */
+  private async escalatedTo(changes: readonly IncidentChange[]): Promise<Map<string, Route[]>> {
+    const later = changes.filter((change) => change.source !== 'incident.opened').map((change) => change.incident.id);
+    const routes = new Map<string, Route[]>();
+    if (this.rules.escalating.length === 0 || later.length === 0) return routes;
+    for (const row of await this.deps.store.notificationsOf(later)) {
+      if (row.source !== 'incident.unacknowledged' || row.state === 'silenced') continue;
+      const known = routes.get(row.incidentId) ?? [];
+      if (!known.some((each) => each.channelId === row.channelId)) known.push({ ruleId: row.ruleId, channelId: row.channelId });
+      routes.set(row.incidentId, known);
+    }
+    return routes;
   }
 
   /**

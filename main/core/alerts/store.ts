@@ -314,14 +314,21 @@ export class AlertStore {
   }
 
   /** Each notification about these incidents: which channel, its state, the silence that held it back. */
-  notificationsOf(incidentIds: readonly string[]): Promise<{ incidentId: string; channelId: string; state: string; silenceId: string | null }[]> {
+  notificationsOf(
+    incidentIds: readonly string[],
+  ): Promise<{ incidentId: string; ruleId: string; channelId: string; source: string; state: string; silenceId: string | null }[]> {
     if (incidentIds.length === 0) return Promise.resolve([]);
-    return this.db.all(sql`SELECT source_id, channel_id, state, silence_id FROM alert_outbox WHERE source_id IN (${listOf(incidentIds)})`, (row) => ({
-      incidentId: read.text(row, 'source_id'),
-      channelId: read.text(row, 'channel_id'),
-      state: read.text(row, 'state'),
-      silenceId: read.textOrNull(row, 'silence_id'),
-    }));
+    return this.db.all(
+      sql`SELECT source_id, rule_id, channel_id, source_kind, state, silence_id FROM alert_outbox WHERE source_id IN (${listOf(incidentIds)})`,
+      (row) => ({
+        incidentId: read.text(row, 'source_id'),
+        ruleId: read.text(row, 'rule_id'),
+        channelId: read.text(row, 'channel_id'),
+        source: read.text(row, 'source_kind'),
+        state: read.text(row, 'state'),
+        silenceId: read.textOrNull(row, 'silence_id'),
+      }),
+    );
   }
 
   /** Sends held notifications now: their silence ended. */
