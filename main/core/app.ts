@@ -113,7 +113,7 @@ export interface Core {
   schedules: ScheduleService;
   /** Alert channels, rules and the outbox; notifications are delivered once `alerts.start()` is called (serve, desktop), not in the CLI. */
   alerts: Alerts;
-  /** Ad-hoc commands on servers over SSH, as jobs (docs/operations.md). */
+  /** Ad-hoc commands on servers over SSH, as jobs (docs/operations.md); pruning old runs starts with `operations.startRetention()` (serve, desktop). */
   operations: OperationsService;
   metrics: Metrics;
   logger: Logger;
@@ -290,6 +290,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     hostKeys: health.hostKeys,
     audit,
     allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
+    settings,
+  });
+  tasks.registerTask({
+    kind: 'operations.retention',
+    summary: 'Remove finished operation runs, with their output, older than the retention period.',
+    params: NO_PARAMS,
+    permission: 'operations:run',
+    start: (_params, createdBy) => operations.runRetention(createdBy),
   });
   // After the jobs: a run whose job was marked interrupted above ends with it.
   const orphanRuns = await operations.recoverInterrupted();
@@ -363,6 +371,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       closed = true;
       stopUpdateEvents?.();
       health.stop();
+      operations.stopRetention();
       schedules.stop();
       // A server's status derived after its checks changed, a tick being written: done before the database closes.
       await health.engine.settled();

@@ -199,6 +199,7 @@ async function start(): Promise<void> {
   const current: Running = { ...base, windows };
   running = current;
   core.health.start();
+  core.operations.startRetention();
   core.schedules.start();
   core.alerts.start();
   // Next to the database: the window's size and place per display.

@@ -138,6 +138,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     });
     setupToken = setup?.token ?? null;
     core.health.start();
+    core.operations.startRetention();
     core.schedules.start();
     core.alerts.start();
   } catch (error) {

@@ -83,6 +83,10 @@ import {
   operationsRerun,
   operationsRun,
   operationsRuns,
+  operationsSearchOutput,
+  operationsSettings,
+  operationsSettingsChanged,
+  operationsUpdateSettings,
   operationTargetEvent,
 } from './operations';
 import {
@@ -266,6 +270,9 @@ export const methods = {
   'operations.output': operationsOutput,
   'operations.cancel': operationsCancel,
   'operations.rerun': operationsRerun,
+  'operations.searchOutput': operationsSearchOutput,
+  'operations.settings': operationsSettings,
+  'operations.updateSettings': operationsUpdateSettings,
   'runbooks.list': runbooksList,
   'runbooks.get': runbooksGet,
   'runbooks.versions': runbooksVersions,
@@ -300,6 +307,7 @@ export const events = {
   'operation.target': operationTargetEvent,
   'operation.output': operationOutputEvent,
   'runbooks.changed': runbooksChanged,
+  'operations.settingsChanged': operationsSettingsChanged,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { event, method, queryInt } from './contract';
+import { changeEvent, event, method, queryInt, queryList } from './contract';
 import { JobSchema } from './jobs';
 import { Environment, ServerId, Tag } from './servers';
 
@@ -218,4 +218,94 @@ export const operationOutputEvent = event({
   summary: 'Output of a run’s targets, batched (at most every 100 ms per run), in the order it arrived.',
   payload: z.object({ runId: z.string(), items: z.array(z.object({ serverId: z.string(), chunks: z.array(OutputChunk) })) }),
   permission: 'operations:output',
+});
+
+/** Most characters searched for: a phrase, not a document. */
+export const SEARCH_TEXT_MAX = 200;
+
+export const OperationsSearchInput = z
+  .strictObject({
+    text: z
+      .string()
+      .min(1, 'Enter the text to look for')
+      .max(SEARCH_TEXT_MAX, `Search for at most ${SEARCH_TEXT_MAX} characters`)
+      .refine((text) => text.trim().length > 0, 'Enter the text to look for')
+      .describe('Found in any case, as typed (not a pattern), within one stream of one target.'),
+    since: queryInt(0, Number.MAX_SAFE_INTEGER).optional().describe('Runs started at or after this time (epoch ms).'),
+    until: queryInt(0, Number.MAX_SAFE_INTEGER).optional().describe('Runs started before this time (epoch ms).'),
+    serverIds: queryList(ServerId, 100).optional().describe('Only these servers’ targets.'),
+    limit: queryInt(1, 500).default(50),
+  })
+  .refine((input) => input.since === undefined || input.until === undefined || input.since < input.until, {
+    message: 'since must be before until',
+    path: ['until'],
+  });
+export type OperationsSearchInput = z.input<typeof OperationsSearchInput>;
+
+/** Characters of context an excerpt shows at most on each side of the match, within its line. */
+export const EXCERPT_CONTEXT = 60;
+
+export const OutputMatch = z.object({
+  runId: z.string(),
+  /** What ran, its first 200 characters (operations.get has it whole). */
+  command: z.string(),
+  runbook: z.object({ id: z.string(), name: z.string(), version: z.number().int() }).nullable(),
+  runCreatedAt: z.number().int(),
+  serverId: z.string(),
+  serverName: z.string(),
+  state: z.enum(TARGET_STATES),
+  finishedAt: z.number().int().nullable(),
+  /** The first match, in the order the output arrived: its stream, when it was printed, and its line around it. */
+  stream: z.enum(OUTPUT_STREAMS),
+  printedAt: z.number().int(),
+  excerpt: z.object({ before: z.string(), match: z.string(), after: z.string() }),
+});
+export type OutputMatch = z.infer<typeof OutputMatch>;
+
+export const operationsSearchOutput = method({
+  name: 'operations.searchOutput',
+  summary:
+    'Which targets of which runs printed a text (any case, as typed), newest run first, each with a short excerpt around its first match, read from the stored output (capped, secrets already masked; Guardian’s own cut marker is not searched).',
+  input: OperationsSearchInput,
+  output: z.object({ items: z.array(OutputMatch), more: z.boolean().describe('Whether more targets matched than `limit`.') }),
+  permission: 'operations:output',
+  // A read: the text searched for is not recorded (it may be what someone feared was printed).
+  audit: false,
+  http: { method: 'GET', path: '/operations/search' },
+});
+
+/** Runs kept by default: a quarter covers last week's and last month's questions and a quarterly review, and bounds the stored output (up to 256 KiB a target). */
+export const DEFAULT_RUN_RETENTION_DAYS = 90;
+
+export const OperationsSettings = z.strictObject({
+  /** Finished runs older than this are removed with their output; their audit events (with the output's SHA-256) stay. */
+  runRetentionDays: z.number().int().min(1, 'Keep runs at least 1 day').max(3_650, 'Keep runs at most 3,650 days (ten years)'),
+});
+export type OperationsSettings = z.infer<typeof OperationsSettings>;
+
+export const operationsSettings = method({
+  name: 'operations.settings',
+  summary: 'How long finished runs and their output are kept.',
+  input: z.strictObject({}),
+  output: OperationsSettings,
+  permission: 'operations:read',
+  audit: false,
+  http: { method: 'GET', path: '/operations/settings' },
+});
+
+export const operationsUpdateSettings = method({
+  name: 'operations.updateSettings',
+  summary: 'Change how long finished runs and their output are kept; the next pruning (within 6 hours, or the operations.retention task) applies it.',
+  input: OperationsSettings,
+  output: OperationsSettings,
+  permission: 'operations:run',
+  audit: { target: () => 'settings:operations' },
+  http: { method: 'PUT', path: '/operations/settings' },
+});
+
+export const operationsSettingsChanged = changeEvent({
+  name: 'operations.settingsChanged',
+  summary: 'How long runs are kept changed (ids is empty: there is one set).',
+  changes: ['updated'],
+  permission: 'operations:read',
 });

@@ -153,6 +153,9 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'operations.cancel': MANAGERS,
   // The planted run is a runbook's, open to operators; an ad-hoc run's re-run needs operations:run (operations.test.ts).
   'operations.rerun': RUNBOOK_RUNNERS,
+  'operations.searchOutput': OUTPUT_READERS,
+  'operations.settings': EVERYONE,
+  'operations.updateSettings': MANAGERS,
   'runbooks.list': EVERYONE,
   'runbooks.get': EVERYONE,
   'runbooks.versions': EVERYONE,
@@ -355,6 +358,10 @@ function inputFor(name: MethodName, seed: Seed): unknown {
     case 'operations.run':
       // The seeded server has no credential linked: its target fails before any connection.
       return { command: 'true', targets: { serverIds: [seed.serverId] }, timeoutSeconds: 5 };
+    case 'operations.searchOutput':
+      return { text: 'anything' };
+    case 'operations.updateSettings':
+      return { runRetentionDays: 90 };
     case 'operations.get':
     case 'operations.rerun':
       return { id: seed.runId };

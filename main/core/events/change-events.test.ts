@@ -170,6 +170,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
         'servers.changed': 'servers.list',
         'alerts.changed': 'alerts.channels',
         'runbooks.changed': 'runbooks.list',
+        'operations.settingsChanged': 'operations.settings',
       };
       const changeEvents = Object.keys(eventDefs).filter((name) => name.endsWith('.changed') || name.endsWith('Changed'));
       expect(changeEvents.sort()).toEqual(Object.keys(readOf).sort());

@@ -18,6 +18,13 @@ export function createOperationHandlers(operations: OperationsService, runbooks:
     // Reads and signals only: the run's own writes take their turns.
     'operations.cancel': fromFirstWrite(({ id, serverId }) => operations.cancel(id, serverId)),
     'operations.rerun': (input, ctx) => operations.rerun(input, who(ctx), ctx.origin),
+    'operations.searchOutput': ({ text, limit, ...filter }) => operations.searchOutput(text, filter, limit),
+    'operations.settings': () => operations.settings(),
+    'operations.updateSettings': async (input) => {
+      const settings = await operations.updateSettings(input);
+      events.emit('operations.settingsChanged', { change: 'updated', ids: [] });
+      return settings;
+    },
     'runbooks.list': async ({ archived }) => ({ items: await runbooks.list(archived) }),
     'runbooks.get': ({ id }) => runbooks.get(id),
     'runbooks.versions': async ({ id, limit }) => ({ items: await runbooks.versions(id, limit) }),

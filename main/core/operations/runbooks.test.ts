@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppErrorShape } from '@shared/api/errors';
-import type { OperationRunWithTargets, OutputChunk } from '@shared/api/operations';
+import type { OperationRunWithTargets, OutputChunk, OutputMatch } from '@shared/api/operations';
 import type { Runbook, RunbookVersion } from '@shared/api/runbooks';
 import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
 import type { Core } from '../app';
@@ -360,6 +360,16 @@ describe('runbooks', { timeout: 120_000 }, () => {
     const again = await finished(call<OperationRunWithTargets>('operations.rerun', { id: ran.id, only: 'failed', params: { SIGNAL: CANARY } }));
     expect(again.targets.map((each) => each.serverName)).toEqual(['web-b']);
     expect(await stdout(again.id, ids.b)).toBe('signal is [redacted] for nginx\n[redacted]\n');
+    // Searching the output finds what stands for the secret, never the secret, whole or in part.
+    for (const piece of [CANARY, CANARY.slice(0, -8), CANARY.slice(-8)]) {
+      expect((await call<{ items: OutputMatch[] }>('operations.searchOutput', { text: piece }, as('auditor'))).items, piece).toEqual([]);
+    }
+    const masked = await call<{ items: OutputMatch[] }>('operations.searchOutput', { text: 'SIGNAL IS [REDACTED] FOR', serverIds: [ids.a, ids.b] });
+    expect(masked.items.map((item) => [item.runId === ran.id ? 'run' : 'rerun', item.serverName, item.excerpt.match]).sort()).toEqual([
+      ['rerun', 'web-b', 'signal is [redacted] for'],
+      ['run', 'web-a', 'signal is [redacted] for'],
+      ['run', 'web-b', 'signal is [redacted] for'],
+    ]);
     answers.push((await call<{ content: string }>('runbooks.export', { id: 'with-secret' })).content);
 
     const haystacks = await storedText(core, env.dataDir);

@@ -4,6 +4,8 @@ import {
   FINAL_TARGET_STATES,
   OUTPUT_CAP_BYTES,
   REDACTED,
+  DEFAULT_RUN_RETENTION_DAYS,
+  OperationsSettings,
   type OperationRunInput,
   type ParamValues,
   type OperationRunWithTargets,
@@ -27,11 +29,14 @@ import type { JobContext, JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import type { ServerService } from '../servers';
 import { loadSsh2 } from '../ssh2';
+import type { SettingsStore } from '../settings';
 import type { SecretStore } from '../vault';
 import { execute, TargetOutput } from './exec';
 import { envFor, resolveParams, secretNames, type ResolvedParams } from './params';
+import { pruneRuns } from './retention';
 import type { RunbookService } from './runbooks';
-import { countsOf, OperationStore } from './store';
+import { searchOutput } from './search';
+import { countsOf, OperationStore, type SearchFilter } from './store';
 
 /**
  * Commands on many servers (docs/operations.md), ad-hoc or a runbook's script with its
@@ -54,9 +59,16 @@ export interface OperationsDeps {
   audit: { append(entries: readonly AuditEntry[]): Promise<unknown> };
   /** Whether cloud metadata addresses may be connected to (the monitoring setting). */
   allowMetadata: () => boolean;
+  /** Where the retention period is kept (the `operations` key). */
+  settings: SettingsStore;
   /** How often live output goes out per run; 100 ms unless a test says. */
   flushMs?: number;
 }
+
+const SETTINGS_KEY = 'operations';
+/** Retention first runs a minute after start (not in the way of starting), then every 6 hours, as the health results' does. */
+const RETENTION_FIRST_MS = 60_000;
+const RETENTION_EVERY_MS = 6 * 3_600_000;
 
 /** Most text of one target in one live batch; past it the batch says how much it left out (the stored output has it). */
 const LIVE_BATCH_BYTES = 64 * 1024;
@@ -155,6 +167,7 @@ const plural = (count: number) => `${count} ${count === 1 ? 'server' : 'servers'
 export class OperationsService {
   private readonly store: OperationStore;
   private readonly active = new Map<string, ActiveRun>();
+  private retentionTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly deps: OperationsDeps) {
     this.store = new OperationStore(deps.data);
@@ -392,6 +405,45 @@ export class OperationsService {
     const output = await this.store.output(id, serverId);
     if (!output) throw new AppError('NOT_FOUND', `Run ${id} has no target ${serverId}.`, { hint: 'operations.get lists a run’s targets.' });
     return output;
+  }
+
+  /** Which targets printed `text` (search.ts). */
+  searchOutput(text: string, filter: SearchFilter, limit: number) {
+    return searchOutput(this.store, text, filter, limit);
+  }
+
+  settings(): Promise<OperationsSettings> {
+    return this.deps.settings.get(SETTINGS_KEY, OperationsSettings, { runRetentionDays: DEFAULT_RUN_RETENTION_DAYS });
+  }
+
+  async updateSettings(next: OperationsSettings): Promise<OperationsSettings> {
+    await this.deps.settings.set(SETTINGS_KEY, next);
+    return next;
+  }
+
+  /** Starts the retention job; `createdBy` is who asked (a schedule, or the timer `startRetention` sets). */
+  async runRetention(createdBy = 'system:operations') {
+    const { runRetentionDays } = await this.settings();
+    return this.deps.jobs.start({ kind: 'operations.retention', title: 'Remove old operation runs', createdBy }, (job) =>
+      pruneRuns({ db: this.deps.data, store: this.store }, runRetentionDays, this.deps.clock.now(), job),
+    );
+  }
+
+  /** Prunes old runs a minute from now and every 6 hours after (serve, desktop; not the CLI). */
+  startRetention(): void {
+    const schedule = (ms: number) => {
+      this.retentionTimer = setTimeout(() => {
+        this.runRetention().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning operation runs'));
+        schedule(RETENTION_EVERY_MS);
+      }, ms);
+      this.retentionTimer.unref();
+    };
+    schedule(RETENTION_FIRST_MS);
+  }
+
+  stopRetention(): void {
+    if (this.retentionTimer) clearTimeout(this.retentionTimer);
+    this.retentionTimer = null;
   }
 
   /** Cancels a whole run, or one of its targets; CONFLICT when it has already ended. */

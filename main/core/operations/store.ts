@@ -86,6 +86,34 @@ export interface TargetEnd {
   outputSha256: string | null;
 }
 
+/** What an output search is limited to (besides its text). */
+export interface SearchFilter {
+  since?: number | undefined;
+  until?: number | undefined;
+  serverIds?: readonly string[] | undefined;
+}
+
+/** Where a search page ended: the last target read. */
+export interface SearchCursor {
+  createdAt: number;
+  runId: string;
+  serverId: string;
+}
+
+/** A target's stored output with what a search answer says about its run. */
+export interface SearchRow {
+  runId: string;
+  command: string;
+  runbook: OperationRun['runbook'];
+  runCreatedAt: number;
+  serverId: string;
+  serverName: string;
+  state: TargetState;
+  finishedAt: number | null;
+  truncated: boolean;
+  output: OutputChunk[];
+}
+
 export class OperationStore {
   constructor(private readonly db: AsyncDatabase) {}
 
@@ -165,6 +193,70 @@ export class OperationStore {
       id: read.text(row, 'id'),
       jobId: read.text(row, 'job_id'),
     }));
+  }
+
+  /**
+   * One page of stored output for a search, newest run first (keyset on run time, run id, server
+   * id, all descending, the same on both engines), after `cursor`; only targets that printed.
+   */
+  searchPage(filter: SearchFilter, cursor: SearchCursor | null, size: number): Promise<SearchRow[]> {
+    const where = [sql`t.output_bytes > 0`];
+    if (filter.since !== undefined) where.push(sql`r.created_at >= ${filter.since}`);
+    if (filter.until !== undefined) where.push(sql`r.created_at < ${filter.until}`);
+    if (filter.serverIds?.length)
+      where.push(
+        sql`t.server_id IN (${sql.join(
+          filter.serverIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`,
+      );
+    if (cursor)
+      where.push(sql`(r.created_at < ${cursor.createdAt} OR (r.created_at = ${cursor.createdAt} AND (r.id < ${cursor.runId}
+        OR (r.id = ${cursor.runId} AND t.server_id < ${cursor.serverId}))))`);
+    return this.db.all(
+      sql`SELECT r.id, r.command, r.runbook_id, r.runbook_name, r.runbook_version, r.created_at, t.server_id, t.server_name, t.state, t.finished_at,
+          t.truncated, t.output
+        FROM operation_targets t JOIN operation_runs r ON r.id = t.run_id
+        WHERE ${sql.join(where, sql` AND `)}
+        ORDER BY r.created_at DESC, r.id DESC, t.server_id DESC LIMIT ${size}`,
+      (row) => {
+        const runbookId = read.textOrNull(row, 'runbook_id');
+        return {
+          runId: read.text(row, 'id'),
+          command: read.text(row, 'command'),
+          runbook: runbookId === null ? null : { id: runbookId, name: read.text(row, 'runbook_name'), version: read.number(row, 'runbook_version') },
+          runCreatedAt: read.number(row, 'created_at'),
+          serverId: read.text(row, 'server_id'),
+          serverName: read.text(row, 'server_name'),
+          state: stateOf(read.text(row, 'state')),
+          finishedAt: read.numberOrNull(row, 'finished_at'),
+          truncated: read.boolean(row, 'truncated'),
+          output: OutputChunk.array().parse(read.json(row, 'output')),
+        };
+      },
+    );
+  }
+
+  /** Up to `limit` ended runs that finished before `before`, oldest first: a run still running is never among them. */
+  endedBefore(before: number, limit: number): Promise<string[]> {
+    return this.db.all(
+      sql`SELECT id FROM operation_runs WHERE created_at < ${before} AND status <> 'running' AND finished_at < ${before}
+        ORDER BY created_at, id LIMIT ${limit}`,
+      (row) => read.text(row, 'id'),
+    );
+  }
+
+  /** Removes runs with their targets and output; how many targets went. */
+  async removeRuns(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const list = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    const targets = await this.db.all(sql`SELECT count(*) AS n FROM operation_targets WHERE run_id IN (${list})`, (row) => read.number(row, 'n'));
+    await this.db.run(sql`DELETE FROM operation_targets WHERE run_id IN (${list})`);
+    await this.db.run(sql`DELETE FROM operation_runs WHERE id IN (${list}) AND status <> 'running'`);
+    return targets[0] ?? 0;
   }
 
   /** Ends a run a stopped process left: its unfinished targets failed, saying why. */

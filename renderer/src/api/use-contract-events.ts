@@ -33,6 +33,7 @@ export const CHANGE_EVENT_DOMAINS: { readonly [E in ChangeEventName]: readonly s
   'alerts.changed': ['alerts'],
   // A runbook created, changed or archived; its runs are operations' and have their own events.
   'runbooks.changed': ['runbooks'],
+  'operations.settingsChanged': ['operations'],
 };
 
 /**
