@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Role } from '../permissions';
 import { changeEvent, method, queryInt } from './contract';
 import { PARAM_VALUE_MAX, paramNamesOnly, ParamValues, StartedOperation, TargetSelector } from './operations';
 
@@ -11,6 +12,9 @@ import { PARAM_VALUE_MAX, paramNamesOnly, ParamValues, StartedOperation, TargetS
 /** The roles a runbook may be run by: operators and up, or admins and owners only. */
 export const RUNBOOK_RUNNERS = ['operator', 'admin'] as const;
 export type RunbookRunner = (typeof RUNBOOK_RUNNERS)[number];
+
+/** The roles each `runnableBy` admits: the service's check, and what the page offers. */
+export const RUNBOOK_RUNNER_ROLES: Record<RunbookRunner, readonly Role[]> = { operator: ['owner', 'admin', 'operator'], admin: ['owner', 'admin'] };
 
 /** What a `server` parameter takes from each target. `address` is host:port; `tags` are joined by commas. */
 export const SERVER_FIELDS = ['name', 'host', 'port', 'address', 'environment', 'user', 'tags'] as const;

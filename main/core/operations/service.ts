@@ -14,11 +14,11 @@ import {
   type TargetSelector,
   type TargetState,
 } from '@shared/api/operations';
-import type { RunbookParam, RunbookRunRequest } from '@shared/api/runbooks';
+import { RUNBOOK_RUNNER_ROLES, type RunbookParam, type RunbookRunRequest } from '@shared/api/runbooks';
 import type { Server } from '@shared/api/servers';
 import type { SecretValue } from '@shared/api/vault';
 import { selects } from '@shared/operations/selector';
-import { principalAllows, type Principal, type Role } from '@shared/permissions';
+import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
 import type { AuditEntry } from '../audit/log';
 import type { Clock } from '../clock';
@@ -144,9 +144,6 @@ class LiveOutput {
 
 const SYSTEM: Principal = { kind: 'system', id: 'operations', name: 'operations', role: 'owner' };
 
-/** Who may run a runbook, by its `runnableBy`. */
-const RUNNERS: Record<'operator' | 'admin', readonly Role[]> = { operator: ['owner', 'admin', 'operator'], admin: ['owner', 'admin'] };
-
 const NO_PARAMS: ResolvedParams = { values: {}, recorded: {}, secrets: [] };
 
 /** Everything one run needs, whichever way it was asked for (a command, a runbook, a re-run). */
@@ -220,7 +217,7 @@ export class OperationsService {
 
   /** Refuses a runbook the principal's role may not run (its `runnableBy`), and one archived. */
   private assertMayRun(runbook: { name: string; runnableBy: 'operator' | 'admin'; archivedAt?: number | null }, principal: Principal): void {
-    if (!RUNNERS[runbook.runnableBy].includes(principal.role)) {
+    if (!RUNBOOK_RUNNER_ROLES[runbook.runnableBy].includes(principal.role)) {
       throw new AppError('PERMISSION_DENIED', `Runbook "${runbook.name}" is run by admins and owners only; your role (${principal.role}) may not run it.`, {
         hint: 'Ask an admin to run it, or to open it to operators (runnableBy: operator).',
       });

@@ -1,10 +1,11 @@
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OperationRunWithTargets, OperationTarget, OutputChunk } from '@shared/api/operations';
+import type { Runbook } from '@shared/api/runbooks';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
-import { job, me, server } from '../testing/fixtures';
+import { fieldError, job, me, server } from '../testing/fixtures';
 import { withLayout } from '../testing/layout';
 import { renderWithClient } from '../testing/render';
 import { OperationsPage } from './OperationsPage';
@@ -41,11 +42,14 @@ function target(serverId: string, serverName: string, overrides: Partial<Operati
 }
 
 function run(targets: OperationTarget[], overrides: Partial<OperationRunWithTargets> = {}): OperationRunWithTargets {
-  // Cast: the contract's run may carry more (runbooks) than an ad-hoc command needs here.
   return {
     id: RUN_ID,
     jobId: '2e1d0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b',
     command: 'systemctl restart nginx',
+    runbook: null,
+    params: {},
+    sudo: false,
+    rerunOf: null,
     selector: { serverIds: [], tags: ['web'], environments: [] },
     concurrency: 10,
     timeoutSeconds: 300,
@@ -57,7 +61,7 @@ function run(targets: OperationTarget[], overrides: Partial<OperationRunWithTarg
     counts: countsOf(targets),
     targets,
     ...overrides,
-  } as OperationRunWithTargets;
+  };
 }
 
 const threeTargets = () => FLEET.map((each) => target(each.id, each.name));
@@ -329,5 +333,225 @@ describe('OperationsPage', () => {
     const cells = screen.getAllByTestId('target-cell');
     expect(cells.length).toBeGreaterThan(300);
     expect(cells.length).toBeLessThan(1_500);
+  });
+});
+
+const RUNBOOK_ID = '5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716';
+
+/** A runbook as runbooks.list answers it, open to operators unless told. */
+function runbook(overrides: Partial<Runbook> = {}): Runbook {
+  return {
+    id: RUNBOOK_ID,
+    name: 'restart-nginx',
+    description: 'Restarts a service and checks it came back.',
+    script: 'systemctl restart "$SERVICE"',
+    params: [
+      { name: 'SERVICE', type: 'string', description: 'The unit to restart.', required: true, default: 'nginx', maxLength: 4096, secret: false },
+      { name: 'COUNT', type: 'number', description: '', required: true, min: 1, max: 3, integer: true },
+      { name: 'MODE', type: 'choice', description: '', required: true, options: ['soft', 'hard'] },
+      { name: 'TOKEN', type: 'string', description: 'The deploy token.', required: true, maxLength: 4096, secret: true },
+      { name: 'HOST', type: 'server', description: '', required: true, field: 'host' },
+    ],
+    defaultTargets: { serverIds: [], tags: ['web'], environments: [] },
+    concurrency: 10,
+    timeoutSeconds: 300,
+    sudo: false,
+    dangerous: false,
+    runnableBy: 'operator',
+    version: 3,
+    archivedAt: null,
+    createdBy: 'user:alice',
+    createdAt: 1_700_000_000_000,
+    updatedBy: 'user:alice',
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+const ADMIN_ONLY = runbook({ id: '6f5e4d3c-2b1a-4f9e-8d7c-6b5a49382717', name: 'purge-cache', runnableBy: 'admin', params: [], description: '' });
+const RUNBOOKS = [runbook(), ADMIN_ONLY];
+const FROM_RUNBOOK = { runbook: { id: RUNBOOK_ID, name: 'restart-nginx', version: 3 } };
+
+describe('OperationsPage: runbooks and re-runs', () => {
+  it('offers each role the runbooks it may run, and the ad-hoc form to admins and owners only', async () => {
+    renderAs('operator', { 'runbooks.list': async () => ({ items: RUNBOOKS }) });
+    const rows = await screen.findAllByTestId('runbook-row');
+    expect(rows.map((row) => row.textContent)).toEqual([expect.stringContaining('restart-nginx')]);
+    expect(rows[0]?.textContent).toContain('Restarts a service and checks it came back.');
+    expect(rows[0]?.textContent).toContain('3');
+    expect(rows[0]?.textContent).toContain('Operators, admins and owners');
+    expect(screen.queryByTestId('run-form')).toBeNull();
+    cleanup();
+
+    renderAs('admin', { 'runbooks.list': async () => ({ items: RUNBOOKS }) });
+    const adminRows = await screen.findAllByTestId('runbook-row');
+    expect(adminRows.map((row) => row.querySelector('.op-runbook__name')?.textContent)).toEqual(['restart-nginx', 'purge-cache']);
+    expect(adminRows[1]?.textContent).toContain('Admins and owners');
+    expect(screen.getByTestId('run-form')).toBeTruthy();
+    cleanup();
+
+    const client = renderAs('viewer', { 'runbooks.list': async () => ({ items: RUNBOOKS }) });
+    await screen.findByTestId('history-empty');
+    expect(screen.queryByRole('heading', { name: 'Runbooks' })).toBeNull();
+    expect(callsOf(client, 'runbooks.list')).toEqual([]);
+  });
+
+  it('runs a runbook with its typed parameters and default targets, places the service’s refusal, and opens the run', async () => {
+    let refuse = true;
+    const client = renderAs('operator', {
+      'runbooks.list': async () => ({ items: RUNBOOKS }),
+      'runbooks.run': async (input) => {
+        if (refuse) {
+          refuse = false;
+          throw fieldError('VALIDATION_FAILED', [{ path: ['params', 'COUNT'], message: 'At most 3' }]);
+        }
+        return {
+          ...run([target(WEB1.id, 'web-1')], { ...FROM_RUNBOOK, command: 'systemctl restart "$SERVICE"', params: { ...input.params, TOKEN: '[redacted]' } }),
+          job: job({ kind: 'operations.run', status: 'running', total: 1 }),
+        };
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Run restart-nginx' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Run restart-nginx' });
+    // The first field has focus; the default is filled in, the secret is a password input, the server field is not asked.
+    const service = within(dialog).getByLabelText('SERVICE') as HTMLInputElement;
+    await waitFor(() => expect(document.activeElement).toBe(service));
+    expect(service.value).toBe('nginx');
+    const token = within(dialog).getByLabelText('TOKEN') as HTMLInputElement;
+    expect(token.type).toBe('password');
+    expect(within(dialog).queryByLabelText('HOST')).toBeNull();
+    expect(within(dialog).getByTestId('runbook-server-params').textContent).toBe('From each server: HOST (its host).');
+    expect(
+      within(dialog)
+        .getAllByRole('option')
+        .map((option) => option.textContent),
+    ).toEqual(['Choose one', 'soft', 'hard']);
+    // Its default targets, editable, with the live preview.
+    await waitFor(() => expect(within(dialog).getByTestId('runbook-preview').textContent).toContain('Matches 2 servers'));
+    fireEvent.change(within(dialog).getByLabelText('Environments'), { target: { value: 'prod' } });
+    expect(within(dialog).getByTestId('runbook-preview-names').textContent).toBe('web-1');
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Run on 1 server' }));
+    expect(within(dialog).getByTestId('runbook-form-param-COUNT-error').textContent).toBe('Required');
+    expect(within(dialog).getByTestId('runbook-form-param-TOKEN-error').textContent).toBe('Required');
+    expect(callsOf(client, 'runbooks.run')).toEqual([]);
+
+    fireEvent.change(within(dialog).getByLabelText('COUNT'), { target: { value: '7' } });
+    fireEvent.change(within(dialog).getByLabelText('MODE'), { target: { value: 'hard' } });
+    fireEvent.change(token, { target: { value: 's3cret-token' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Run on 1 server' }));
+    await waitFor(() => expect(within(dialog).getByTestId('runbook-form-param-COUNT-error').textContent).toBe('At most 3'));
+    const sent = {
+      id: RUNBOOK_ID,
+      params: { SERVICE: 'nginx', COUNT: 7, MODE: 'hard', TOKEN: 's3cret-token' },
+      targets: { serverIds: [], tags: ['web'], environments: ['prod'] },
+    };
+    expect(callsOf(client, 'runbooks.run')).toEqual([sent]);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Run on 1 server' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(callsOf(client, 'runbooks.run')).toEqual([sent, sent]);
+    const view = await screen.findByTestId('run-view');
+    expect(within(view).getByRole('heading', { level: 2 }).textContent).toBe('Runbook restart-nginx, version 3');
+    // The secret comes back redacted, never as typed.
+    expect(within(view).getByTestId('run-params').textContent).toContain('TOKEN=[redacted]');
+    expect(document.body.textContent).not.toContain('s3cret-token');
+  });
+
+  it('asks for the number of servers before running a dangerous runbook', async () => {
+    const dangerous = runbook({ params: [], dangerous: true, description: '' });
+    const client = renderAs('owner', {
+      'runbooks.list': async () => ({ items: [dangerous] }),
+      'runbooks.run': async () => ({ ...run([], FROM_RUNBOOK), job: job({ kind: 'operations.run' }) }),
+    });
+    const [row] = await screen.findAllByTestId('runbook-row');
+    expect(within(row as HTMLElement).getByTestId('runbook-dangerous').textContent).toBe('Dangerous');
+    fireEvent.click(within(row as HTMLElement).getByRole('button', { name: 'Run restart-nginx' }));
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(within(dialog).getByTestId('runbook-preview').textContent).toContain('Matches 2 servers'));
+    const confirm = within(dialog).getByLabelText('Type the number of servers to confirm');
+    fireEvent.change(confirm, { target: { value: '3' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Run on 2 servers' }));
+    expect(within(dialog).getByTestId('runbook-form-confirm-error').textContent).toBe('Type 2, the number of servers it will run on, to confirm');
+    await waitFor(() => expect(document.activeElement).toBe(confirm));
+    expect(callsOf(client, 'runbooks.run')).toEqual([]);
+    fireEvent.change(confirm, { target: { value: '2' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Run on 2 servers' }));
+    await waitFor(() =>
+      expect(callsOf(client, 'runbooks.run')).toEqual([
+        { id: RUNBOOK_ID, params: {}, targets: { serverIds: [], tags: ['web'], environments: [] }, confirm: 2 },
+      ]),
+    );
+  });
+
+  it('re-runs the failed targets of a runbook’s run, asking again for its secret, and shows which runbook and version in the history', async () => {
+    const finished = run([target(WEB1.id, 'web-1', { state: 'succeeded' }), target(WEB2.id, 'web-2', { state: 'failed', exitCode: 1 })], {
+      ...FROM_RUNBOOK,
+      id: OLD_RUN_ID,
+      status: 'finished',
+      finishedAt: Date.now(),
+      params: { SERVICE: 'nginx', TOKEN: '[redacted]' },
+    });
+    let refuse = true;
+    const client = renderAs('operator', {
+      'runbooks.list': async () => ({ items: [] }),
+      'operations.runs': async () => ({ items: [finished].map(({ targets: _targets, ...rest }) => rest) }),
+      'operations.get': async (input) => (input.id === OLD_RUN_ID ? finished : run([target(WEB2.id, 'web-2')], { ...FROM_RUNBOOK, rerunOf: OLD_RUN_ID })),
+      'operations.rerun': async () => {
+        if (refuse) {
+          refuse = false;
+          throw fieldError('VALIDATION_FAILED', [{ path: ['params', 'TOKEN'], message: 'Secret: Guardian did not keep it; give it again' }]);
+        }
+        return { ...run([target(WEB2.id, 'web-2')], { ...FROM_RUNBOOK, rerunOf: OLD_RUN_ID }), job: job({ kind: 'operations.run' }) };
+      },
+    });
+    const [row] = await screen.findAllByTestId('history-row');
+    expect(row?.textContent).toContain('Runbook restart-nginx, version 3');
+    fireEvent.click(within(row as HTMLElement).getByRole('button', { name: 'Open the run of Runbook restart-nginx, version 3' }));
+    const view = await screen.findByTestId('run-view');
+    expect(within(view).getByTestId('run-runbook').textContent).toBe('restart-nginx, version 3');
+
+    fireEvent.click(within(view).getByRole('button', { name: 'Re-run failed' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Re-run failed' });
+    expect(dialog.textContent).toContain('restart-nginx, version 3, on the targets that did not succeed: 1 server.');
+    const token = within(dialog).getByLabelText('TOKEN') as HTMLInputElement;
+    expect(token.type).toBe('password');
+    expect(token.value).toBe('');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Re-run on 1 server' }));
+    expect(within(dialog).getByTestId('rerun-form-param-TOKEN-error').textContent).toBe('Guardian did not keep it: type it again');
+    expect(callsOf(client, 'operations.rerun')).toEqual([]);
+    fireEvent.change(token, { target: { value: 'again-token' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Re-run on 1 server' }));
+    // The service's refusal is shown under the field.
+    await waitFor(() => expect(within(dialog).getByTestId('rerun-form-param-TOKEN-error').textContent).toBe('Secret: Guardian did not keep it; give it again'));
+    fireEvent.change(token, { target: { value: 'again-token' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Re-run on 1 server' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(callsOf(client, 'operations.rerun')).toEqual([
+      { id: OLD_RUN_ID, only: 'failed', params: { TOKEN: 'again-token' } },
+      { id: OLD_RUN_ID, only: 'failed', params: { TOKEN: 'again-token' } },
+    ]);
+    await waitFor(() => expect(useOperationsView.getState().runId).toBe(RUN_ID));
+  });
+
+  it('re-runs an ad-hoc command on all its targets at once for an admin; an operator has no re-run for it', async () => {
+    const finished = run([target(WEB1.id, 'web-1', { state: 'succeeded' })], { id: OLD_RUN_ID, status: 'finished', finishedAt: Date.now() });
+    useOperationsView.setState({ runId: OLD_RUN_ID });
+    const client = renderAs('admin', {
+      'operations.get': async (input) => (input.id === OLD_RUN_ID ? finished : run([target(WEB1.id, 'web-1')])),
+      'operations.rerun': async () => ({ ...run([target(WEB1.id, 'web-1')], { rerunOf: OLD_RUN_ID }), job: job({ kind: 'operations.run' }) }),
+    });
+    const view = await screen.findByTestId('run-view');
+    // Every target succeeded: nothing failed to re-run.
+    expect(within(view).queryByRole('button', { name: 'Re-run failed' })).toBeNull();
+    fireEvent.click(within(view).getByRole('button', { name: 'Re-run on all' }));
+    await waitFor(() => expect(callsOf(client, 'operations.rerun')).toEqual([{ id: OLD_RUN_ID, only: 'all' }]));
+    await waitFor(() => expect(useOperationsView.getState().runId).toBe(RUN_ID));
+    cleanup();
+
+    useOperationsView.setState({ runId: OLD_RUN_ID });
+    renderAs('operator', { 'operations.get': async () => finished });
+    await screen.findByTestId('run-view');
+    expect(screen.queryByRole('button', { name: /^Re-run/ })).toBeNull();
   });
 });

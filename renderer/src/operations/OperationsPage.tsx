@@ -1,14 +1,28 @@
+import type { ReactNode } from 'react';
 import { useCan } from '../auth/session';
 import { PageHeader } from '../ui/PageParts';
 import { useOperationsView } from './operations-store';
+import { RunbookList } from './RunbookList';
 import { RunForm } from './RunForm';
 import { RunHistory } from './RunHistory';
 import { RunView } from './RunView';
 import { useOperationEvents } from './use-operation-events';
 import './operations.css';
 
+/** One of the page's parts, named by its heading. */
+function Section({ id, title, panel = false, children }: { id: string; title: string; panel?: boolean; children: ReactNode }) {
+  return (
+    <section className={`op-section${panel ? ' panel' : ''}`} aria-labelledby={id}>
+      <h2 id={id} className="op-section__title">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
 /**
- * Commands on many servers (docs/operations.md): the run form for roles that may run them, the
+ * Commands on many servers (docs/operations.md): the run form and the runbooks for roles that may run them, the
  * open run followed live (its grid of targets, a target's output for roles that may read it), and
  * the history. A role without a control does not see it; the server refuses too.
  */
@@ -20,20 +34,19 @@ export function OperationsPage() {
     <div className="page page--scroll operations-page">
       <PageHeader title="Operations" />
       {can('operations:run') ? (
-        <section className="op-section panel" aria-labelledby="op-form-title">
-          <h2 id="op-form-title" className="op-section__title">
-            Run a command
-          </h2>
+        <Section id="op-form-title" title="Run a command" panel>
           <RunForm />
-        </section>
+        </Section>
+      ) : null}
+      {can('runbooks:run') ? (
+        <Section id="op-runbooks-title" title="Runbooks" panel>
+          <RunbookList />
+        </Section>
       ) : null}
       {runId ? <RunView key={runId} runId={runId} /> : null}
-      <section className="op-section" aria-labelledby="op-history-title">
-        <h2 id="op-history-title" className="op-section__title">
-          History
-        </h2>
+      <Section id="op-history-title" title="History">
         <RunHistory />
-      </section>
+      </Section>
     </div>
   );
 }

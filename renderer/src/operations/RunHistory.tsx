@@ -4,7 +4,7 @@ import { ErrorState } from '../ui/ErrorState';
 import { formatCount, formatDateTime, formatRelative } from '../ui/format';
 import { LoadingState } from '../ui/PageParts';
 import { useOperationsView } from './operations-store';
-import { runBadge, TARGET_GLYPHS } from './states';
+import { runBadge, runbookOf, TARGET_GLYPHS } from './states';
 import { useActorName } from './use-actor-name';
 
 /** Runs listed, newest first. */
@@ -53,7 +53,7 @@ export function RunHistory() {
     <table className="simple-table op-history" aria-label="Runs" data-testid="history-table">
       <thead>
         <tr>
-          <th scope="col">Command</th>
+          <th scope="col">What ran</th>
           <th scope="col">Status</th>
           <th scope="col">Targets</th>
           <th scope="col">By</th>
@@ -63,11 +63,13 @@ export function RunHistory() {
       <tbody>
         {runs.data.items.map((run) => {
           const badge = runBadge(run);
+          const runbook = runbookOf(run);
+          const what = runbook ? `Runbook ${runbook}` : run.command;
           return (
             <tr key={run.id} data-testid="history-row" data-status={run.status} aria-current={run.id === runId ? 'true' : undefined}>
               <td>
-                <button type="button" className="op-open" onClick={() => openRun(run.id)} aria-label={`Open the run of ${run.command}`}>
-                  {run.command}
+                <button type="button" className="op-open" onClick={() => openRun(run.id)} aria-label={`Open the run of ${what}`}>
+                  {what}
                 </button>
               </td>
               <td>

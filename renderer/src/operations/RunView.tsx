@@ -10,8 +10,9 @@ import { LoadingState } from '../ui/PageParts';
 import { ProgressBar } from '../ui/ProgressBar';
 import { useLiveOutput } from './live-output';
 import { useOperationsView } from './operations-store';
+import { RerunButtons } from './Rerun';
 import { useActorName } from './use-actor-name';
-import { COUNT_ORDER, doneOf, runBadge, TARGET_GLYPHS, TARGET_LABELS } from './states';
+import { COUNT_ORDER, doneOf, runBadge, runbookOf, TARGET_GLYPHS, TARGET_LABELS } from './states';
 import { TargetGrid } from './TargetGrid';
 import { TargetPanel } from './TargetPanel';
 
@@ -27,6 +28,23 @@ function Counts({ run }: { run: OperationRunWithTargets }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** What ran: the runbook and its version, or the command itself. */
+function RunTitle({ run }: { run: OperationRunWithTargets }) {
+  const runbook = runbookOf(run);
+  return runbook ? (
+    <>
+      Runbook{' '}
+      <span className="op-command" data-testid="run-runbook">
+        {runbook}
+      </span>
+    </>
+  ) : (
+    <>
+      Run <code className="op-command">{run.command}</code>
+    </>
   );
 }
 
@@ -48,7 +66,7 @@ function RunBody({ run }: { run: OperationRunWithTargets }) {
       <div className="op-section__header">
         <div className="op-run__title-group">
           <h2 id="op-run-title" className="op-section__title">
-            Run <code className="op-command">{run.command}</code>
+            <RunTitle run={run} />
           </h2>
           <span className={`badge badge--${badge.tone}`} data-testid="run-status">
             {badge.label}
@@ -70,7 +88,17 @@ function RunBody({ run }: { run: OperationRunWithTargets }) {
         {run.finishedAt !== null ? `, ended ${formatDateTime(run.finishedAt)}` : ''} · {plural(total, 'target', 'targets')}, {run.concurrency} at a time,{' '}
         {formatCount(run.timeoutSeconds)} s each
       </p>
+      {Object.keys(run.params).length > 0 ? (
+        <p className="op-run__params" data-testid="run-params">
+          {Object.entries(run.params).map(([name, value]) => (
+            <code key={name} className="op-command">
+              {name}={String(value)}
+            </code>
+          ))}
+        </p>
+      ) : null}
       <ErrorBanner error={cancel.error} testId="run-cancel-error" />
+      <RerunButtons run={run} />
       <ProgressBar done={done} total={total} label="Targets ended" testId="run-progress" />
       <Counts run={run} />
       <TargetGrid targets={run.targets} selected={serverId} onSelect={onSelect} />

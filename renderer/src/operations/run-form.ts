@@ -2,41 +2,54 @@ import type { OperationRunInput } from '@shared/api/operations';
 import type { Server } from '@shared/api/servers';
 import { selects } from '@shared/operations/selector';
 import { splitList, type FieldErrors } from '../alerts/form-errors';
+import { plural } from '../ui/format';
 import type { TargetDraft } from './operations-store';
 
-/** The run form as typed: tags and environments as comma-separated text, numbers as text. */
-export interface RunFormValues {
-  command: string;
+/** Which servers a form runs on, as typed: tags and environments as comma-separated text. */
+export interface TargetValues {
   serverIds: string[];
   tags: string;
   environments: string;
+}
+
+/** The run form as typed: its targets, and numbers as text. */
+export interface RunFormValues extends TargetValues {
+  command: string;
   concurrency: string;
   timeoutSeconds: string;
 }
 
-/** Where the contract's issues on a run land. */
-export const RUN_FIELDS = ['command', 'targets', 'targets.serverIds', 'targets.tags', 'targets.environments', 'concurrency', 'timeoutSeconds'];
+/** Where the contract's issues on a selector land. */
+export const TARGET_FIELDS = ['targets', 'targets.serverIds', 'targets.tags', 'targets.environments'];
 
-export function runValues(draft: TargetDraft | null): RunFormValues {
+/** Where the contract's issues on a run land. */
+export const RUN_FIELDS = ['command', ...TARGET_FIELDS, 'concurrency', 'timeoutSeconds'];
+
+/** A selector (handed over, or a runbook's default targets) as the form shows it. */
+export function targetValues(selector: TargetDraft | null): TargetValues {
   return {
-    command: '',
-    serverIds: draft ? [...draft.serverIds] : [],
-    tags: draft ? draft.tags.join(', ') : '',
-    environments: draft ? draft.environments.join(', ') : '',
-    concurrency: '10',
-    timeoutSeconds: '300',
+    serverIds: selector ? [...selector.serverIds] : [],
+    tags: selector ? selector.tags.join(', ') : '',
+    environments: selector ? selector.environments.join(', ') : '',
   };
 }
 
-export function selectorOf(values: RunFormValues): { serverIds: string[]; tags: string[]; environments: string[] } {
+export function runValues(draft: TargetDraft | null): RunFormValues {
+  return { command: '', ...targetValues(draft), concurrency: '10', timeoutSeconds: '300' };
+}
+
+export function selectorOf(values: TargetValues): { serverIds: string[]; tags: string[]; environments: string[] } {
   return { serverIds: values.serverIds, tags: splitList(values.tags), environments: splitList(values.environments) };
 }
 
 /** The servers a run with these values would act on, in the list's order: the service's own rule (shared/operations/selector.ts). */
-export function matchedServers<S extends Pick<Server, 'id' | 'tags' | 'environment'>>(values: RunFormValues, servers: readonly S[]): S[] {
+export function matchedServers<S extends Pick<Server, 'id' | 'tags' | 'environment'>>(values: TargetValues, servers: readonly S[]): S[] {
   const selector = selectorOf(values);
   return servers.filter((server) => selects(selector, server));
 }
+
+/** The form's own check of its targets: they must match a server now. */
+export const NO_MATCH = 'Name a server, a tag or an environment that matches at least one server.';
 
 const wholeNumber = (text: string): number | null => (/^\s*\d+\s*$/.test(text) ? Number(text) : null);
 
@@ -46,9 +59,13 @@ export function checkRun(values: RunFormValues, matched: number): { ok: true; in
   const concurrency = wholeNumber(values.concurrency);
   const timeoutSeconds = wholeNumber(values.timeoutSeconds);
   if (values.command.trim() === '') errors.command = 'Enter the command each server runs, e.g. uptime.';
-  if (matched === 0) errors.targets = 'Name a server, a tag or an environment that matches at least one server.';
+  if (matched === 0) errors.targets = NO_MATCH;
   if (concurrency === null) errors.concurrency = 'A whole number of targets at a time, e.g. 10.';
   if (timeoutSeconds === null) errors.timeoutSeconds = 'A whole number of seconds, e.g. 300.';
   if (Object.keys(errors).length > 0 || concurrency === null || timeoutSeconds === null) return { ok: false, errors };
   return { ok: true, input: { command: values.command, targets: selectorOf(values), concurrency, timeoutSeconds } };
 }
+
+/** A run button's words: how many servers it runs on, so the count is read before the click. */
+export const runButtonLabel = (pending: boolean, matched: number): string =>
+  pending ? 'Starting…' : matched > 0 ? `Run on ${plural(matched, 'server', 'servers')}` : 'Run';

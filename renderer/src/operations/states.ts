@@ -45,3 +45,6 @@ export function runBadge(run: Pick<OperationRun, 'status' | 'counts'>): { label:
 export function doneOf(counts: Record<TargetState, number>): number {
   return FINAL_TARGET_STATES.reduce((sum, state) => sum + counts[state], 0);
 }
+
+/** Which runbook and version a run came from, in words; null for an ad-hoc command. */
+export const runbookOf = (run: Pick<OperationRun, 'runbook'>): string | null => (run.runbook ? `${run.runbook.name}, version ${run.runbook.version}` : null);
