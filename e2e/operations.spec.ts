@@ -7,7 +7,8 @@ import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
 // The Operations page against three real OpenSSH servers on loopback (main/core/testing/sshd.ts),
 // each on an address of its own, their key in the vault linked to them: an admin hands the servers
 // page's servers to a run, watches the grid end with two succeeded and one failed, reads one target's output in colour,
-// then cancels a long run; a viewer sees the runs and no Run form, and no output.
+// then cancels a long run; a viewer sees the runs and no Run form, and no output; an admin runs a
+// dangerous runbook with a secret from its form, and re-runs it.
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'a vault passphrase for the operations flow';
@@ -132,4 +133,59 @@ test('a viewer sees the runs, no Run form and no output', async ({ browser, page
   await expect(viewer.getByRole('button', { name: /^Cancel/ })).toHaveCount(0);
   await expectAccessible(viewer, 'operations (viewer)');
   await context.close();
+});
+
+test('an admin runs a dangerous runbook with a secret from the page, and re-runs it, typing the secret and the count again', async ({ page, guardian }) => {
+  test.setTimeout(60_000);
+  await signedInOwner(page.request, guardian);
+  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
+  // Written with the API, as the page does not write runbooks.
+  const created = await page.request.post(`${guardian.url}api/v1/runbooks`, {
+    headers: { 'x-csrf-token': status.user.csrfToken },
+    data: {
+      name: 'e2e-greet',
+      description: 'Greets with a token.',
+      script: 'printf "%s %s\\n" "$GREETING" "$TOKEN"',
+      params: [
+        { name: 'GREETING', type: 'choice', options: ['hello', 'bye'] },
+        { name: 'TOKEN', type: 'string', secret: true },
+      ],
+      defaultTargets: { tags: ['web'] },
+      dangerous: true,
+      runnableBy: 'operator',
+    },
+  });
+  expect(created.ok(), await created.text()).toBe(true);
+
+  await page.goto(`${guardian.url}#/operations`);
+  await expect(page.getByTestId('runbook-row')).toContainText('Dangerous');
+  await page.getByRole('button', { name: 'Run e2e-greet' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Run e2e-greet' });
+  await expect(dialog.getByTestId('runbook-preview')).toContainText('Matches 3 servers');
+  await dialog.getByLabel('GREETING').selectOption('hello');
+  await dialog.getByLabel('TOKEN').fill('e2e-canary-token');
+  await dialog.getByLabel('Type the number of servers to confirm').fill('3');
+  await expectAccessible(page, 'operations: a runbook’s form');
+  await dialog.getByRole('button', { name: 'Run on 3 servers' }).click();
+  const view = page.getByTestId('run-view');
+  await expect(view.getByTestId('run-runbook')).toHaveText('e2e-greet, version 1');
+  await expect(view.getByTestId('run-status')).toHaveText('Succeeded', { timeout: 30_000 });
+  await expect(view.getByTestId('run-params')).toContainText('TOKEN=[redacted]');
+  // What the target printed has the secret masked.
+  await view.getByRole('button', { name: 'op-web-1: Succeeded, exit 0' }).click();
+  await expect(page.getByTestId('target-panel').getByTestId('output-text')).toHaveText('hello [redacted]\n');
+
+  // The re-run asks for the secret (not kept), then for the count when the service asks for it.
+  await view.getByRole('button', { name: 'Re-run on all' }).click();
+  const rerun = page.getByRole('dialog', { name: 'Re-run on all' });
+  await rerun.getByLabel('TOKEN').fill('e2e-canary-token');
+  await rerun.getByRole('button', { name: 'Re-run on 3 servers' }).click();
+  await expect(rerun.getByTestId('rerun-form-confirm-error')).toHaveText('Type 3 to confirm');
+  await expectAccessible(page, 'operations: a re-run asking for its secret and count');
+  await rerun.getByLabel('Type the number of servers to confirm').fill('3');
+  await rerun.getByRole('button', { name: 'Re-run on 3 servers' }).click();
+  await expect(rerun).toHaveCount(0);
+  await expect(view.getByTestId('run-status')).toHaveText('Succeeded', { timeout: 30_000 });
+  await expect(page.getByTestId('history-row').first()).toContainText('Runbook e2e-greet, version 1');
+  await expect(page.locator('body')).not.toContainText('e2e-canary-token');
 });
