@@ -18,3 +18,23 @@ export const systemTimers: Timers = {
 export type Time = Clock & Timers;
 
 export const systemTime: Time = { now: () => Date.now(), ...systemTimers };
+
+/**
+ * Runs `work` after `firstMs`, then every `everyMs`, on timers that never keep the process alive
+ * (the retention of health results and of operation runs). Returns what stops it.
+ */
+export function repeatUnref(work: () => void, firstMs: number, everyMs: number): () => void {
+  let timer: ReturnType<typeof setTimeout>;
+  const schedule = (ms: number) => {
+    timer = setTimeout(() => {
+      work();
+      schedule(everyMs);
+    }, ms);
+    timer.unref();
+  };
+  schedule(firstMs);
+  return () => clearTimeout(timer);
+}
+
+/** Lets the event loop run what waits (I/O, timers) before a long piece of work goes on. */
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

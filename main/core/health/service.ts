@@ -29,7 +29,7 @@ import { RollupAccumulator } from './rollups';
 import { stripStoredCredentials } from './stored-credentials';
 import { CheckConfigStore } from './store/checks';
 import { ResultStore } from './store/results';
-import type { Timers } from '../timers';
+import { repeatUnref, type Timers } from '../timers';
 import { UptimeIndex } from './uptime-index';
 
 /**
@@ -89,7 +89,7 @@ export class HealthService {
   private readonly store: ResultStore;
   private readonly index = new UptimeIndex();
   private indexLoaded: Promise<UptimeIndex> | null = null;
-  private retentionTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopRetentionTimer: (() => void) | null = null;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: HealthDeps) {
@@ -195,19 +195,16 @@ export class HealthService {
     // Warmed now for the first dashboard; results recorded meanwhile are in the rollups it reads.
     this.uptime().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not read the uptime of the last 30 days'));
     this.engine.start();
-    const schedule = (ms: number) => {
-      this.retentionTimer = setTimeout(() => {
-        this.runRetention().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning health results'));
-        schedule(RETENTION_EVERY_MS);
-      }, ms);
-      this.retentionTimer.unref();
-    };
-    schedule(RETENTION_FIRST_MS);
+    this.stopRetentionTimer = repeatUnref(
+      () => void this.runRetention().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning health results')),
+      RETENTION_FIRST_MS,
+      RETENTION_EVERY_MS,
+    );
   }
 
   stop(): void {
-    if (this.retentionTimer) clearTimeout(this.retentionTimer);
-    this.retentionTimer = null;
+    this.stopRetentionTimer?.();
+    this.stopRetentionTimer = null;
     this.engine.close();
     this.unsubscribe();
   }

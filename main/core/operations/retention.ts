@@ -1,6 +1,7 @@
 import { DAY_MS } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { JobContext } from '../jobs';
+import { yieldToLoop } from '../timers';
 import type { OperationStore } from './store';
 
 /**
@@ -18,7 +19,6 @@ export interface RunRetentionSummary {
 
 /** Runs per transaction: a run may have hundreds of targets of up to 256 KiB each. */
 const RUNS_PER_TURN = 10;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function pruneRuns(
   { db, store }: { db: AsyncDatabase; store: OperationStore },

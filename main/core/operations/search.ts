@@ -1,4 +1,5 @@
 import { EXCERPT_CONTEXT, type OutputChunk, type OutputMatch } from '@shared/api/operations';
+import { yieldToLoop } from '../timers';
 import type { OperationStore, SearchCursor, SearchFilter } from './store';
 
 /**
@@ -11,7 +12,6 @@ import type { OperationStore, SearchCursor, SearchFilter } from './store';
 
 /** Targets read per page: at most 256 KiB of output each, so a page's JSON stays a few MB. */
 const PAGE = 16;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A pattern that finds `text` literally, in any case (Unicode simple case folding). */
 export function literal(text: string): RegExp {

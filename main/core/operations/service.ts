@@ -30,6 +30,7 @@ import type { Logger } from '../logging/logger';
 import type { ServerService } from '../servers';
 import { loadSsh2 } from '../ssh2';
 import type { SettingsStore } from '../settings';
+import { repeatUnref } from '../timers';
 import type { SecretStore } from '../vault';
 import { execute, TargetOutput } from './exec';
 import { envFor, resolveParams, secretNames, type ResolvedParams } from './params';
@@ -164,7 +165,7 @@ const plural = (count: number) => `${count} ${count === 1 ? 'server' : 'servers'
 export class OperationsService {
   private readonly store: OperationStore;
   private readonly active = new Map<string, ActiveRun>();
-  private retentionTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopRetentionTimer: (() => void) | null = null;
 
   constructor(private readonly deps: OperationsDeps) {
     this.store = new OperationStore(deps.data);
@@ -428,19 +429,16 @@ export class OperationsService {
 
   /** Prunes old runs a minute from now and every 6 hours after (serve, desktop; not the CLI). */
   startRetention(): void {
-    const schedule = (ms: number) => {
-      this.retentionTimer = setTimeout(() => {
-        this.runRetention().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning operation runs'));
-        schedule(RETENTION_EVERY_MS);
-      }, ms);
-      this.retentionTimer.unref();
-    };
-    schedule(RETENTION_FIRST_MS);
+    this.stopRetentionTimer = repeatUnref(
+      () => void this.runRetention().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not start pruning operation runs')),
+      RETENTION_FIRST_MS,
+      RETENTION_EVERY_MS,
+    );
   }
 
   stopRetention(): void {
-    if (this.retentionTimer) clearTimeout(this.retentionTimer);
-    this.retentionTimer = null;
+    this.stopRetentionTimer?.();
+    this.stopRetentionTimer = null;
   }
 
   /** Cancels a whole run, or one of its targets; CONFLICT when it has already ended. */
