@@ -5,7 +5,7 @@ import type { Runbook } from '@shared/api/runbooks';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
-import { fieldError, job, me, server } from '../testing/fixtures';
+import { appError, fieldError, job, me, server } from '../testing/fixtures';
 import { withLayout } from '../testing/layout';
 import { renderWithClient } from '../testing/render';
 import { OperationsPage } from './OperationsPage';
@@ -553,5 +553,26 @@ describe('OperationsPage: runbooks and re-runs', () => {
     renderAs('operator', { 'operations.get': async () => finished });
     await screen.findByTestId('run-view');
     expect(screen.queryByRole('button', { name: /^Re-run/ })).toBeNull();
+  });
+
+  it('shows the service’s refusal when the runbook version that ran is not open to the role', async () => {
+    const finished = run([target(WEB1.id, 'web-1', { state: 'failed' })], { ...FROM_RUNBOOK, id: OLD_RUN_ID, status: 'finished', finishedAt: Date.now() });
+    useOperationsView.setState({ runId: OLD_RUN_ID });
+    const client = renderAs('operator', {
+      'operations.get': async () => finished,
+      'operations.rerun': async () => {
+        throw appError(
+          'PERMISSION_DENIED',
+          'Runbook "restart-nginx" is run by admins and owners only; your role (operator) may not run it.',
+          'Ask an admin to run it.',
+        );
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Re-run failed' }));
+    const refusal = await screen.findByTestId('rerun-error');
+    expect(refusal.textContent).toBe('Runbook "restart-nginx" is run by admins and owners only; your role (operator) may not run it.Ask an admin to run it.');
+    expect(callsOf(client, 'operations.rerun')).toEqual([{ id: OLD_RUN_ID, only: 'failed' }]);
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(useOperationsView.getState().runId).toBe(OLD_RUN_ID);
   });
 });
