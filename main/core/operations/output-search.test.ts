@@ -189,6 +189,29 @@ describe('searching output', () => {
     expect(await runIds({ since: String(NOW - 5 * DAY_MS), serverIds: WEB1.serverId })).toEqual([runs.recent]);
   });
 
+  it('reads page after page in the same order on both engines, and stops at the limit saying there is more', async () => {
+    // 3 runs of 15 targets: past the 16 targets a page reads, across runs started in the same millisecond.
+    const servers = Array.from({ length: 15 }, (_, i) => ({ serverId: `paged-${String(i).padStart(2, '0')}`, serverName: `paged-${i}` }));
+    const planted: string[] = [];
+    for (const age of [4 * DAY_MS, 4 * DAY_MS, 4 * DAY_MS + 1]) {
+      planted.push(
+        await plant(
+          age,
+          'paged',
+          servers.map((each) => ({ ...each, output: [chunk(NOW - age, 'stdout', `a paged line from ${each.serverName}\n`)] })),
+        ),
+      );
+    }
+    const newestFirst = [...planted.slice(0, 2).sort().reverse(), planted[2]];
+    const expected = newestFirst.flatMap((runId) => [...servers].reverse().map((each) => [runId, each.serverId]));
+    const all = await search({ text: 'A PAGED LINE' });
+    expect(all.items.map((item) => [item.runId, item.serverId])).toEqual(expected);
+    expect(all.more).toBe(false);
+    const first = await search({ text: 'A PAGED LINE', limit: 20 });
+    expect(first.items.map((item) => [item.runId, item.serverId])).toEqual(expected.slice(0, 20));
+    expect(first.more).toBe(true);
+  });
+
   it('refuses a search it cannot answer, field by field', async () => {
     const empty = await refusal('operations.searchOutput', { text: '   ' });
     expect(empty).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['text'], message: 'Enter the text to look for' }] });
@@ -257,7 +280,8 @@ describe('how long runs are kept', () => {
     // A shorter period takes the newer runs too, the running one still not.
     await call('operations.updateSettings', { runRetentionDays: 3 });
     const again = await core.jobs.waitFor((await core.operations.runRetention('user:owner-1')).id);
-    expect(again.result).toEqual({ kind: 'operations.retention', runsRemoved: 3, targetsRemoved: 4 } satisfies RunRetentionSummary);
+    // The 89-day run, the 10-day one, the cut one and the three paged ones (45 targets).
+    expect(again.result).toEqual({ kind: 'operations.retention', runsRemoved: 6, targetsRemoved: 49 } satisfies RunRetentionSummary);
     expect((await call<{ items: { id: string }[] }>('operations.runs', {})).items.map((run) => run.id).sort()).toEqual([oldRunning, runs.recent].sort());
   });
 });

@@ -7,7 +7,7 @@ import type { OperationStore, SearchCursor, SearchFilter } from './store';
  * typed, over each target's stored output, one stream at a time. It is done here rather than in
  * SQL so both engines answer alike (SQLite's lower() folds ASCII only, PostgreSQL's follows its
  * collation) and so it reads the output as stored, whatever form that takes; the price is that
- * every target in the window that printed something is read, a page at a time.
+ * every target in the window is read, a page at a time.
  */
 
 /** Targets read per page: at most 256 KiB of output each, so a page's JSON stays a few MB. */
@@ -69,17 +69,17 @@ export async function searchOutput(store: OperationStore, text: string, filter: 
   const items: OutputMatch[] = [];
   let cursor: SearchCursor | null = null;
   for (;;) {
-    const rows = await store.searchPage(filter, cursor, PAGE);
-    for (const row of rows) {
+    const keys = await store.searchKeys(filter, cursor, PAGE);
+    for (const row of await store.searchRows(keys)) {
       const match = firstMatch(row.output, row.truncated, pattern);
       if (!match) continue;
       if (items.length === limit) return { items, more: true };
       const { output: _output, truncated: _truncated, command, ...rest } = row;
       items.push({ ...rest, command: command.slice(0, COMMAND_HEAD), ...match });
     }
-    const last = rows.at(-1);
-    if (rows.length < PAGE || !last) return { items, more: false };
-    cursor = { createdAt: last.runCreatedAt, runId: last.runId, serverId: last.serverId };
+    const last = keys.at(-1);
+    if (keys.length < PAGE || !last) return { items, more: false };
+    cursor = last;
     await yieldToLoop();
   }
 }
