@@ -269,3 +269,18 @@ describe('events and jobs', () => {
     }
   });
 });
+
+describe('operations over REST', () => {
+  it('answers an output search at GET /operations/search from its query string, not as a run id, and the retention setting beside it', async () => {
+    const query = `text=${encodeURIComponent('Permission denied')}&since=0&until=${Date.now()}&serverIds=${randomUUID()},${randomUUID()}&limit=5`;
+    expect(await guardian.request('GET', `api/v1/operations/search?${query}`)).toMatchObject({ status: 200, body: { items: [], more: false } });
+    const empty = await guardian.request<{ error: { code: string; issues: unknown[] } }>('GET', 'api/v1/operations/search?text=%20');
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['text'], message: 'Enter the text to look for' }] });
+    expect(await guardian.request('GET', 'api/v1/operations/settings')).toMatchObject({ status: 200, body: { runRetentionDays: 90 } });
+    expect(await guardian.request('PUT', 'api/v1/operations/settings', { runRetentionDays: 30 })).toMatchObject({
+      status: 200,
+      body: { runRetentionDays: 30 },
+    });
+  });
+});
