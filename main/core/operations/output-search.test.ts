@@ -265,12 +265,18 @@ describe('how long runs are kept', () => {
     const oldRunning = await plant(100 * DAY_MS, 'sleep 1000000', [WEB1], { status: 'running' });
     const oldPrinted = await plant(91 * DAY_MS, 'echo permission denied', [{ ...WEB2, output: [chunk(NOW - 91 * DAY_MS, 'stdout', 'permission denied\n')] }]);
     const justKept = await plant(89 * DAY_MS, 'true', [DB1]);
+    // More targets than one turn removes (64): the run goes once its last target has.
+    const big = await plant(
+      95 * DAY_MS,
+      'uptime',
+      Array.from({ length: 130 }, (_, i) => ({ serverId: `big-${i}`, serverName: `big-${i}` })),
+    );
 
     const job = await core.jobs.waitFor((await core.operations.runRetention()).id);
     expect(job).toMatchObject({ kind: 'operations.retention', status: 'succeeded', createdBy: 'system:operations' } satisfies Partial<Job>);
-    expect(job.result).toEqual({ kind: 'operations.retention', runsRemoved: 2, targetsRemoved: 2 } satisfies RunRetentionSummary);
-    for (const id of [started.id, oldPrinted]) expect((await refusal('operations.get', { id })).code).toBe('NOT_FOUND');
-    expect(await rowsOf(core).value('SELECT count(*) FROM operation_targets WHERE run_id IN (?, ?)', started.id, oldPrinted)).toEqual(0);
+    expect(job.result).toEqual({ kind: 'operations.retention', runsRemoved: 3, targetsRemoved: 132 } satisfies RunRetentionSummary);
+    for (const id of [started.id, oldPrinted, big]) expect((await refusal('operations.get', { id })).code).toBe('NOT_FOUND');
+    expect(await rowsOf(core).value('SELECT count(*) FROM operation_targets WHERE run_id IN (?, ?, ?)', started.id, oldPrinted, big)).toEqual(0);
     expect((await call<OperationRunWithTargets>('operations.get', { id: oldRunning })).status).toBe('running');
     expect((await call<OperationRunWithTargets>('operations.get', { id: justKept })).status).toBe('finished');
     expect((await search({ text: 'permission denied' })).items.map((item) => item.runId)).toEqual([runs.recent, runs.old]);

@@ -6,8 +6,8 @@ import type { OperationStore } from './store';
 
 /**
  * Removes finished runs older than the retention period, with their targets and stored output
- * (docs/operations.md, "How long runs are kept"): a few runs per transaction, oldest first,
- * yielding between turns, so runs being recorded and requests never wait long behind it. A run
+ * (docs/operations.md, "How long runs are kept"): at most 64 targets per transaction, oldest
+ * runs first, yielding between turns, so runs being recorded and requests never wait long behind it. A run
  * still running is never touched; the audit events (each target's output SHA-256) stay.
  */
 
@@ -17,7 +17,9 @@ export interface RunRetentionSummary {
   targetsRemoved: number;
 }
 
-/** Runs per transaction: a run may have hundreds of targets of up to 256 KiB each. */
+/** Targets per transaction: each holds up to 256 KiB of output, so one turn deletes at most ~16 MB. */
+const TARGETS_PER_TURN = 64;
+/** Runs looked at per turn (oldest first); a run's targets may take several turns. */
 const RUNS_PER_TURN = 10;
 
 export async function pruneRuns(
@@ -29,13 +31,10 @@ export async function pruneRuns(
   const before = now - retentionDays * DAY_MS;
   const summary: RunRetentionSummary = { kind: 'operations.retention', runsRemoved: 0, targetsRemoved: 0 };
   while (!job.signal.aborted) {
-    const removed = await db.transaction(async () => {
-      const ids = await store.endedBefore(before, RUNS_PER_TURN);
-      summary.targetsRemoved += await store.removeRuns(ids);
-      return ids.length;
-    });
-    summary.runsRemoved += removed;
-    if (removed < RUNS_PER_TURN) break;
+    const removed = await db.transaction(async () => store.removeTargets(await store.endedBefore(before, RUNS_PER_TURN), TARGETS_PER_TURN));
+    summary.runsRemoved += removed.runs;
+    summary.targetsRemoved += removed.targets;
+    if (removed.runs === 0 && removed.targets === 0) break;
     await yieldToLoop();
   }
   return summary;

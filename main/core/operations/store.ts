@@ -261,13 +261,25 @@ export class OperationStore {
     );
   }
 
-  /** Removes runs with their targets and output; how many targets went. */
-  async removeRuns(ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    const targets = await this.db.all(sql`SELECT count(*) AS n FROM operation_targets WHERE run_id IN (${list(ids)})`, (row) => read.number(row, 'n'));
-    await this.db.run(sql`DELETE FROM operation_targets WHERE run_id IN (${list(ids)})`);
-    await this.db.run(sql`DELETE FROM operation_runs WHERE id IN (${list(ids)}) AND status <> 'running'`);
-    return targets[0] ?? 0;
+  /**
+   * Removes up to `limit` targets (with their output) of these runs, then the runs left with none
+   * that are not running: a run's hundreds of targets go over several turns, so no one turn
+   * deletes more than `limit` targets' output.
+   */
+  async removeTargets(runIds: readonly string[], limit: number): Promise<{ runs: number; targets: number }> {
+    if (runIds.length === 0) return { runs: 0, targets: 0 };
+    const keys = await this.db.all(sql`SELECT run_id, server_id FROM operation_targets WHERE run_id IN (${list(runIds)}) LIMIT ${limit}`, (row) => ({
+      runId: read.text(row, 'run_id'),
+      serverId: read.text(row, 'server_id'),
+    }));
+    let targets = 0;
+    for (const key of keys) {
+      targets += (await this.db.run(sql`DELETE FROM operation_targets WHERE run_id = ${key.runId} AND server_id = ${key.serverId}`)).changes;
+    }
+    const runs = await this.db.run(sql`
+      DELETE FROM operation_runs WHERE id IN (${list(runIds)}) AND status <> 'running'
+        AND NOT EXISTS (SELECT 1 FROM operation_targets t WHERE t.run_id = operation_runs.id)`);
+    return { runs: runs.changes, targets };
   }
 
   /** Ends a run a stopped process left: its unfinished targets failed, saying why. */
