@@ -183,6 +183,25 @@ describe('Router', () => {
     expect(JSON.parse(row?.details ?? '{}')).toEqual({ format: 'json', content: '[redacted]', fileName: 'fleet.json', monitor: true });
   });
 
+  it('records a call whose input its method cannot summarise as unreadable, and still records it', async () => {
+    // An in-process caller's object whose parameters can be read once: the schema reads them (and
+    // refuses the id), then the method's own summary of the input (parameter names only) throws,
+    // and the event says so instead of going unwritten.
+    let reads = 0;
+    const input = {
+      id: 'not an id',
+      get params(): Record<string, string> {
+        reads += 1;
+        if (reads > 1) throw new Error('parameters that cannot be read twice');
+        return { VERSION: '2' };
+      },
+    };
+    expect(failure(await call('runbooks.run', input)).code).toBe('VALIDATION_FAILED');
+    const [row] = await auditRows();
+    expect(row).toMatchObject({ action: 'runbooks.run', outcome: 'VALIDATION_FAILED', target: 'runbook:not an id' });
+    expect(JSON.parse(row?.details ?? '{}')).toBe('[unreadable input]');
+  });
+
   it('rolls back a failing audited call but still records the failure', async () => {
     const router = routerWith({
       'servers.create': async (input) => {

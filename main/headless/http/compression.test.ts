@@ -204,11 +204,17 @@ describe('the event stream', () => {
 /** Field names that hold a secret wherever they appear in an answer. */
 const SECRET_FIELD = /^(csrfToken|token|secret|recoveryCodes|password|passphrase|privateKey)$/;
 
+/** Whether a field can hold a value at all: a yes-or-no flag named `secret` (a runbook parameter's) holds none. */
+function holdsValue(field: z.core.$ZodType): boolean {
+  if (field instanceof z.ZodNullable || field instanceof z.ZodOptional || field instanceof z.ZodDefault) return holdsValue(field.unwrap());
+  return !(field instanceof z.ZodBoolean);
+}
+
 function secretFields(schema: z.core.$ZodType, path: string, depth = 0): string[] {
   if (depth > 8) return [];
   if (schema instanceof z.ZodObject) {
     return Object.entries(schema.shape as Record<string, z.core.$ZodType>).flatMap(([key, field]) => [
-      ...(SECRET_FIELD.test(key) ? [`${path}.${key}`] : []),
+      ...(SECRET_FIELD.test(key) && holdsValue(field) ? [`${path}.${key}`] : []),
       ...secretFields(field, `${path}.${key}`, depth + 1),
     ]);
   }
