@@ -61,6 +61,18 @@ async function setup(core: Core, port: number, extra: Record<string, unknown> = 
 /** Another process on the same data: the same data dir, and on PostgreSQL the test core's database. */
 const sameDatabase = () => (env.databaseUrl ? { database: { url: env.databaseUrl, source: 'environment' as const } } : {});
 
+/** Runs `work` on a core of its own on the same data (the CLI beside the running one), closed after it. */
+async function inAnotherProcess<T>(work: (cli: Core) => Promise<T>): Promise<T> {
+  const { createCore } = await import('../app');
+  const { silentLogger } = await import('../logging/logger');
+  const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
+  try {
+    return await work(cli);
+  } finally {
+    await cli.close();
+  }
+}
+
 async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 3000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
@@ -124,14 +136,7 @@ describe('the health engine', () => {
     // CLI), which the engine reads again; the server is then paused.
     const again = await env.restart();
     again.health.start();
-    const { createCore } = await import('../app');
-    const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
-    try {
-      await call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false });
-    } finally {
-      await cli.close();
-    }
+    await inAnotherProcess((cli) => call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false }));
     await waitFor('the engine to read the outside change', () => again.health.registry.servers().size === 2, 5000);
     const seen = recordEvents(again);
     await call(again, 'checks.pause', { id: check.id });
@@ -294,10 +299,7 @@ describe('the health engine', () => {
     const { serverId } = await setup(core, port);
     core.health.start();
     const seen = recordEvents(core);
-    const { createCore } = await import('../app');
-    const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
-    try {
+    await inAnotherProcess(async (cli) => {
       const added = await call<Check>(cli, 'checks.create', {
         serverId,
         name: 'from the cli',
@@ -306,9 +308,7 @@ describe('the health engine', () => {
       });
       // Picked up within the engine's 2 s look-around; its first run falls in the first 10 % of its interval.
       await waitFor('the new check to run', () => seen.some((e) => e.name === 'check.result' && JSON.stringify(e.payload).includes(added.id)), 5000);
-    } finally {
-      await cli.close();
-    }
+    });
   });
 
   it('reads every check again for another process’s changes only, never for its own', async () => {
@@ -339,14 +339,7 @@ describe('the health engine', () => {
     await look();
     expect(reload).not.toHaveBeenCalled();
 
-    const { createCore } = await import('../app');
-    const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
-    try {
-      await call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false });
-    } finally {
-      await cli.close();
-    }
+    await inAnotherProcess((cli) => call(cli, 'servers.create', { name: 'from-the-cli', host: '127.0.0.1', monitor: false }));
     await look();
     expect(reload).toHaveBeenCalledTimes(1);
     await reload.mock.results[0]?.value;
@@ -359,14 +352,7 @@ describe('the health engine', () => {
     expect(await call<MonitoringSettings>(core, 'monitoring.settings', {})).toMatchObject({ maxChecksPerHost: 4, rawRetentionDays: 7 });
     const applied: MonitoringSettings[] = [];
     core.health.monitoring.onChange((settings) => applied.push(settings));
-    const { createCore } = await import('../app');
-    const { silentLogger } = await import('../logging/logger');
-    const cli = await createCore({ dataDir: env.dataDir, logger: silentLogger(), mode: 'headless', ...sameDatabase() });
-    try {
-      await call(cli, 'monitoring.updateSettings', { maxChecksPerHost: 9, rawRetentionDays: 3 });
-    } finally {
-      await cli.close();
-    }
+    await inAnotherProcess((cli) => call(cli, 'monitoring.updateSettings', { maxChecksPerHost: 9, rawRetentionDays: 3 }));
     await waitFor('the engine to read the outside change', () => applied.length > 0, 5000);
     expect(applied).toEqual([expect.objectContaining({ maxChecksPerHost: 9, rawRetentionDays: 3 })]);
     expect(await call<MonitoringSettings>(core, 'monitoring.settings', {})).toMatchObject({ maxChecksPerHost: 9, rawRetentionDays: 3 });

@@ -219,8 +219,8 @@ export class TickRecorder {
    * After a reload: forgets the servers that are gone. The others keep the status they were last
    * told with, the baseline the next change is told against: a tick still being written, or an
    * evaluation queued, has changed the checks already and tells that change against it. Taking the
-   * reloaded checks' status as the baseline instead swallowed such a change (on PostgreSQL, where
-   * the engine reloads after its own writes too, a new server's first "up" never reached the UI).
+   * reloaded checks' status as the baseline instead swallowed such a change (on PostgreSQL, when
+   * the engine still reloaded after its own writes, a new server's first "up" never reached the UI).
    */
   forgetRemoved(): void {
     const servers = this.deps.registry.servers();
