@@ -289,7 +289,7 @@ describe('Router', () => {
     expect((await auditRows()).map((row) => row.outcome).sort()).toEqual(['CONFLICT', 'ok']);
   });
 
-  // Skipped on SQLite, because it is about PostgreSQL alone: there writers take turns on one
+  // Skipped on SQLite, because it is about PostgreSQL alone: on SQLite writers take turns on one
   // connection, which the test before this one proves.
   it.runIf(ON_POSTGRES)('on PostgreSQL, lets another call write while one awaits inside its transaction, and rolls back only the one that failed', async () => {
     const { router, order, release } = slowAndQuick();

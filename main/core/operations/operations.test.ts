@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTPUT_CAP_BYTES, type OperationRunWithTargets, type OutputChunk } from '@shared/api/operations';
-import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
+import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core } from '../app';
 import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
-import { CHEAP_SCRYPT, success, useTempCore, type TestCoreOptions } from '../testing/harness';
+import { CHEAP_SCRYPT, useTempCore, type TestCoreOptions } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
+import { as, recordedCalls } from './testing/recorded-calls';
 import { storedText } from '../testing/stored-text';
 import { freePort } from '../testing/free-port';
 import { type KeyPair, TestSshd } from '../testing/sshd';
@@ -41,13 +42,7 @@ const ids = { a: '', b: '', c: '', d: '' };
 const sent: { name: string; payload: unknown }[] = [];
 const answers: string[] = [];
 
-const as = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role });
-
-async function call<T>(name: string, input: unknown, principal: Principal = LOCAL_OWNER): Promise<T> {
-  const result = await core.router.call(principal, name, input, CALL);
-  answers.push(JSON.stringify(result));
-  return success<T>(result);
-}
+const { call } = recordedCalls(() => core, answers);
 
 async function run(command: string, targets: Record<string, unknown>, more: Record<string, unknown> = {}): Promise<OperationRunWithTargets> {
   const started = await call<OperationRunWithTargets>('operations.run', { command, targets, ...more });

@@ -3,15 +3,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppErrorShape } from '@shared/api/errors';
 import type { OperationRunWithTargets, OutputChunk, OutputMatch } from '@shared/api/operations';
 import type { Runbook, RunbookVersion } from '@shared/api/runbooks';
-import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
+import type { Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
-import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
+import { CHEAP_SCRYPT, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
+import { as, recordedCalls } from './testing/recorded-calls';
 import { storedText } from '../testing/stored-text';
 import { TestSshd } from '../testing/sshd';
 
@@ -25,7 +25,6 @@ import { TestSshd } from '../testing/sshd';
  */
 
 const env = useTempCore({ prefix: 'guardian-runbooks-', lazy: true, scope: 'all' });
-const CALL = { origin: 'test' };
 const CANARY = `CANARY-param-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
 
 let a: TestSshd;
@@ -35,21 +34,7 @@ const ids = { a: '', b: '' };
 const sent: { name: string; payload: unknown }[] = [];
 const answers: string[] = [];
 
-const as = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role });
-
-async function call<T>(name: string, input: unknown, principal: Principal = LOCAL_OWNER): Promise<T> {
-  const result = await core.router.call(principal, name, input, CALL);
-  answers.push(JSON.stringify(result));
-  return success<T>(result);
-}
-
-/** The error a call answers with (it must fail). */
-async function refusal(name: string, input: unknown, principal: Principal = LOCAL_OWNER): Promise<AppErrorShape> {
-  const result = await core.router.call(principal, name, input, CALL);
-  answers.push(JSON.stringify(result));
-  if (result.ok) throw new Error(`${name} succeeded: ${JSON.stringify(result.value)}`);
-  return result.error;
-}
+const { call, refusal } = recordedCalls(() => core, answers);
 
 const finished = async (started: Promise<OperationRunWithTargets>) => core.operations.waitFor((await started).id);
 const runbook = (name: string, input: Record<string, unknown>, principal?: Principal) =>
