@@ -205,7 +205,7 @@ function payloadOf({ source, incident, server }: IncidentChange, at: number): Re
 
 export class AlertService {
   readonly rules: AlertRules;
-  /** Escalation notifications this process has written (their derived ids), so a look does not write them again. */
+  /** Escalation notifications this process has written (what each is, its id's source), so a look does not write them again. */
   private readonly escalated = new Set<string>();
 
   constructor(private readonly deps: AlertServiceDeps) {
@@ -301,6 +301,8 @@ export class AlertService {
     if (rules.length === 0) return 0;
     const now = this.deps.clock.now();
     const rows: NewNotification[] = [];
+    /** What each row is (incident, rule, step or repeat, channel), as `escalated` remembers it. */
+    const written: string[] = [];
     for (const { incident, server } of await this.deps.unacknowledged()) {
       const change: IncidentChange = { source: 'incident.unacknowledged', incident, server };
       if (this.rules.silenceFor(change, now)) continue;
@@ -319,10 +321,12 @@ export class AlertService {
         }
         for (const [what, channelIds] of due) {
           for (const channelId of channelIds) {
-            const id = derivedId(`${incident.id} ${rule.id} ${what} ${channelId}`);
-            if (!this.rules.sends(channelId) || this.escalated.has(id)) continue;
+            // Every look meets the steps already written again: known by what they are, no hash needed.
+            const key = `${incident.id} ${rule.id} ${what} ${channelId}`;
+            if (!this.rules.sends(channelId) || this.escalated.has(key)) continue;
+            written.push(key);
             rows.push({
-              id,
+              id: derivedId(key),
               ruleId: rule.id,
               channelId,
               source: change.source,
@@ -338,7 +342,7 @@ export class AlertService {
     if (rows.length === 0) return 0;
     await this.deps.data.transaction(() => this.deps.store.insertNotifications(rows, { once: true }));
     if (this.escalated.size + rows.length > ESCALATED_KEPT) this.escalated.clear();
-    for (const row of rows) this.escalated.add(row.id);
+    for (const each of written) this.escalated.add(each);
     this.deps.written();
     return rows.length;
   }
