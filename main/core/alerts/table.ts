@@ -135,5 +135,9 @@ export const alertAttemptsTable = sqliteTable(
     /** What the attempt led to: delivered, retry, failed, given-up. */
     outcome: text('outcome').notNull(),
   },
-  (table) => [index('alert_attempts_notification').on(table.notificationId, table.at)],
+  (table) => [
+    index('alert_attempts_notification').on(table.notificationId, table.at),
+    /** A channel's attempts in the last minute: its rate limit. */
+    index('alert_attempts_channel').on(table.channelId, table.at),
+  ],
 );

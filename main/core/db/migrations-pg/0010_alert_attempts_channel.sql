@@ -1,0 +1,1 @@
+CREATE INDEX "alert_attempts_channel" ON "alert_attempts" USING btree ("channel_id","at");

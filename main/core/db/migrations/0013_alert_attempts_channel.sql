@@ -1,0 +1,1 @@
+CREATE INDEX `alert_attempts_channel` ON `alert_attempts` (`channel_id`,`at`);
