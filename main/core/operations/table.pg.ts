@@ -1,5 +1,7 @@
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { OutputChunk, TargetSelector } from '@shared/api/operations';
+import type { OperationRun, OutputChunk, TargetSelector } from '@shared/api/operations';
+
+type RollingRecord = NonNullable<OperationRun['rolling']>;
 
 /** Operations for PostgreSQL, the same as table.ts. */
 export const operationRunsTable = pgTable(
@@ -21,6 +23,8 @@ export const operationRunsTable = pgTable(
     params: jsonb('params').$type<Record<string, string | number>>(),
     sudo: boolean('sudo').notNull().default(false),
     rerunOf: text('rerun_of'),
+    rolling: jsonb('rolling').$type<RollingRecord>(),
+    stopReason: text('stop_reason'),
   },
   (table) => [index('operation_runs_created_at').on(table.createdAt)],
 );

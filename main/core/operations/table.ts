@@ -1,5 +1,7 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { OutputChunk, TargetSelector } from '@shared/api/operations';
+import type { OperationRun, OutputChunk, TargetSelector } from '@shared/api/operations';
+
+type RollingRecord = NonNullable<OperationRun['rolling']>;
 
 /**
  * Operations (docs/operations.md): each run of a command on many servers, and each target's
@@ -29,6 +31,10 @@ export const operationRunsTable = sqliteTable(
     sudo: integer('sudo', { mode: 'boolean' }).notNull().default(false),
     /** The run this one re-ran. */
     rerunOf: text('rerun_of'),
+    /** A rolling run's batches ({batchSize, maxFailPercent, perBatch, batches}); null when every target ran at once. */
+    rolling: text('rolling', { mode: 'json' }).$type<RollingRecord>(),
+    /** Why a rolling run stopped before its last batch. */
+    stopReason: text('stop_reason'),
   },
   (table) => [index('operation_runs_created_at').on(table.createdAt)],
 );
