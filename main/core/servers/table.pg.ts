@@ -14,6 +14,8 @@ export const serversTable = pgTable(
     /** JSON array of lower-case tags, kept sorted. */
     tags: jsonb('tags').$type<string[]>().notNull(),
     notes: text('notes').notNull(),
+    /** The server SSH connections to this one go through (ProxyJump), or null. No foreign key: the service refuses a dangling one and a delete that would leave one. */
+    jumpHostId: text('jump_host_id'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   },
@@ -22,6 +24,7 @@ export const serversTable = pgTable(
     uniqueIndex('servers_name_nocase').on(sql`lower(${table.name})`),
     index('servers_environment').on(table.environment),
     index('servers_host').on(table.host),
+    index('servers_jump_host').on(table.jumpHostId),
   ],
 );
 

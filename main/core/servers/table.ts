@@ -13,6 +13,8 @@ export const serversTable = sqliteTable(
     /** JSON array of lower-case tags, kept sorted. */
     tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
     notes: text('notes').notNull(),
+    /** The server SSH connections to this one go through (ProxyJump), or null. No foreign key: the service refuses a dangling one and a delete that would leave one. */
+    jumpHostId: text('jump_host_id'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -20,6 +22,7 @@ export const serversTable = sqliteTable(
     uniqueIndex('servers_name_nocase').on(sql`${table.name} COLLATE NOCASE`),
     index('servers_environment').on(table.environment),
     index('servers_host').on(table.host),
+    index('servers_jump_host').on(table.jumpHostId),
   ],
 );
 
