@@ -38,6 +38,37 @@ export const OperationCommand = z
   .refine((command) => command.trim().length > 0, 'Enter a command')
   .refine((command) => !command.includes('\0'), 'A command cannot hold a NUL character');
 
+/**
+ * A rolling run (docs/operations.md, "Rolling runs"), like Ansible's `serial` and
+ * `max_fail_percentage`: the targets in batches, in the run's target order; a batch starts once the
+ * whole batch before it has ended, and the run stops when more than `maxFailPercent` of all its
+ * targets have failed or timed out, the targets not started skipped.
+ */
+export const RollingSettings = z.strictObject({
+  batchSize: z
+    .union(
+      [
+        z.number().int().min(1, 'A batch is at least 1 target').max(10_000, 'A batch is at most 10,000 targets'),
+        z
+          .string()
+          .regex(/^\d{1,3}%$/, 'A whole number of targets, e.g. 2, or a percentage of them, e.g. "25%"')
+          // Said only of a percentage: other text has the message above.
+          .refine((text) => !/^\d+%$/.test(text) || (Number.parseInt(text, 10) >= 1 && Number.parseInt(text, 10) <= 100), 'A percentage from 1% to 100%'),
+      ],
+      { error: 'A whole number of targets, e.g. 2, or a percentage of them, e.g. "25%"' },
+    )
+    .describe('Targets per batch: a number, or "N%" of the run’s targets (rounded down, at least 1).'),
+  maxFailPercent: z
+    .number()
+    .int('A whole percentage, e.g. 20')
+    .min(0, 'At least 0%')
+    .max(100, 'At most 100%')
+    .default(0)
+    .describe('The run stops after a batch once more than this share of all its targets failed or timed out; 0 (the default) stops at the first.'),
+});
+export type RollingSettings = z.output<typeof RollingSettings>;
+export type RollingSettingsInput = z.input<typeof RollingSettings>;
+
 export const OperationRunInput = z.strictObject({
   command: OperationCommand.describe('What each target runs, with its login shell (sh -c).'),
   targets: TargetSelector,
@@ -49,8 +80,10 @@ export const OperationRunInput = z.strictObject({
     .max(86_400, 'A timeout is at most a day (86,400 seconds)')
     .default(300)
     .describe('How long each target may take, connecting included.'),
+  rolling: RollingSettings.nullable().default(null).describe('Run in batches with a failure threshold; null (the default) runs every target.'),
 });
 export type OperationRunInput = z.input<typeof OperationRunInput>;
+export type OperationRunRequest = z.output<typeof OperationRunInput>;
 
 export const OperationTarget = z.object({
   serverId: z.string(),
@@ -112,6 +145,12 @@ export const OperationRun = z.object({
   selector: z.object({ serverIds: z.array(z.string()), tags: z.array(z.string()), environments: z.array(z.string()) }),
   concurrency: z.number().int(),
   timeoutSeconds: z.number().int(),
+  /** Its batches, as asked and as they came out for its targets (`perBatch` targets each, `batches` of them, in the order `targets` lists them); null when it ran every target at once. */
+  rolling: z
+    .object({ batchSize: z.union([z.number().int(), z.string()]), maxFailPercent: z.number(), perBatch: z.number().int(), batches: z.number().int() })
+    .nullable(),
+  /** Why a rolling run stopped before its last batch (its failure threshold); null when it did not. */
+  stopReason: z.string().nullable(),
   /** running until every target has ended, then finished (or cancelled, when someone cancelled the run). */
   status: z.enum(['running', 'finished', 'cancelled']),
   createdBy: z.string(),

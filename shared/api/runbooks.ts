@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Role } from '../permissions';
 import { changeEvent, method, queryInt } from './contract';
-import { PARAM_VALUE_MAX, paramNamesOnly, ParamValues, StartedOperation, TargetSelector } from './operations';
+import { PARAM_VALUE_MAX, paramNamesOnly, ParamValues, RollingSettings, StartedOperation, TargetSelector } from './operations';
 
 /**
  * Runbooks (docs/operations.md): a named script with typed parameters, stored with every version
@@ -172,6 +172,7 @@ const specFields = {
   defaultTargets: TargetSelector.nullable().describe('Where it runs when the runner names no servers.'),
   concurrency: z.number().int().min(1, 'At least 1 target at a time').max(200, 'At most 200 targets at a time'),
   timeoutSeconds: z.number().int().min(1, 'A timeout is at least 1 second').max(86_400, 'A timeout is at most a day (86,400 seconds)'),
+  rolling: RollingSettings.nullable().describe('Run in batches with a failure threshold unless the runner says otherwise; null: every target at once.'),
   sudo: z.boolean().describe('Run the script as root with sudo -n (which never asks for a password).'),
   dangerous: z.boolean().describe('The runner must confirm with the number of servers it would run on.'),
   runnableBy: z.enum(RUNBOOK_RUNNERS).describe('operator: operators, admins and owners; admin: admins and owners.'),
@@ -184,6 +185,7 @@ const specShape = {
   defaultTargets: specFields.defaultTargets.default(null),
   concurrency: specFields.concurrency.default(10),
   timeoutSeconds: specFields.timeoutSeconds.default(300),
+  rolling: specFields.rolling.default(null),
   sudo: specFields.sudo.default(false),
   dangerous: specFields.dangerous.default(false),
   runnableBy: specFields.runnableBy.default('admin'),
@@ -219,6 +221,7 @@ export const Runbook = z.object({
   defaultTargets: z.object({ serverIds: z.array(z.string()), tags: z.array(z.string()), environments: z.array(z.string()) }).nullable(),
   concurrency: z.number().int(),
   timeoutSeconds: z.number().int(),
+  rolling: z.object({ batchSize: z.union([z.number().int(), z.string()]), maxFailPercent: z.number() }).nullable(),
   sudo: z.boolean(),
   dangerous: z.boolean(),
   runnableBy: z.enum(RUNBOOK_RUNNERS),
@@ -345,6 +348,7 @@ export const RunbookRunInput = z.strictObject({
   params: ParamValues.describe('Each parameter’s value by its name; secret ones are redacted everywhere they could be recorded.'),
   targets: TargetSelector.optional().describe('Where to run; the runbook’s default targets when left out.'),
   confirm: z.number().int().min(0).optional().describe('For a dangerous runbook: the number of servers it will run on, typed by the runner.'),
+  rolling: RollingSettings.nullable().optional().describe('Batches and failure threshold for this run; the runbook’s own when left out, none when null.'),
 });
 export type RunbookRunInput = z.input<typeof RunbookRunInput>;
 export type RunbookRunRequest = z.output<typeof RunbookRunInput>;

@@ -59,6 +59,8 @@ async function plant(
         params: {},
         sudo: false,
         rerunOf: null,
+        rolling: null,
+        stopReason: null,
         selector: { serverIds: targets.map((each) => each.serverId), tags: [], environments: [] },
         concurrency: 10,
         timeoutSeconds: 300,

@@ -6,8 +6,9 @@ import {
   REDACTED,
   DEFAULT_RUN_RETENTION_DAYS,
   OperationsSettings,
-  type OperationRunInput,
+  type OperationRunRequest,
   type ParamValues,
+  type RollingSettings,
   type OperationRunWithTargets,
   type OperationTarget,
   type OutputChunk,
@@ -16,7 +17,7 @@ import {
 } from '@shared/api/operations';
 import { RUNBOOK_RUNNER_ROLES, type RunbookParam, type RunbookRunRequest } from '@shared/api/runbooks';
 import type { Server } from '@shared/api/servers';
-import type { SecretValue } from '@shared/api/vault';
+import { pastThreshold, perBatchOf, thresholdReason } from '@shared/operations/rolling';
 import { selects } from '@shared/operations/selector';
 import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
@@ -24,11 +25,10 @@ import type { AuditEntry } from '../audit/log';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
-import { hostPort, withSshSession, type CheckContext, type CheckResult, type HostKeyStore, type SshLogin } from '../health';
+import { hostPort, jumpRoute, serverLogin, withSshSession, type CheckContext, type CheckResult, type HostKeyStore } from '../health';
 import type { JobContext, JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import type { ServerService } from '../servers';
-import { loadSsh2 } from '../ssh2';
 import type { SettingsStore } from '../settings';
 import { repeatUnref } from '../timers';
 import type { SecretStore } from '../vault';
@@ -158,6 +158,23 @@ interface RunPlan {
   runbook: { id: string; name: string; version: number; params: readonly RunbookParam[] } | null;
   params: ResolvedParams;
   rerunOf: string | null;
+  /** Batches and failure threshold; null runs every target at once. */
+  rolling: RollingSettings | null;
+}
+
+/** A rolling run's settings with the batches they come to for `total` targets, as the run records them. */
+function rollingRecord(rolling: RollingSettings, total: number) {
+  const perBatch = perBatchOf(rolling.batchSize, total);
+  return { ...rolling, perBatch, batches: Math.ceil(total / perBatch) };
+}
+
+/** A refused host key: the target's, or a jump host's on the way (its server and address). */
+interface Mismatch {
+  expected: string;
+  actual: string;
+  serverId?: string;
+  address?: string;
+  jumpFor?: string;
 }
 
 const plural = (count: number) => `${count} ${count === 1 ? 'server' : 'servers'}`;
@@ -207,11 +224,7 @@ export class OperationsService {
   }
 
   /** An ad-hoc command: records the run and its targets in the caller's transaction and starts its job once it commits. */
-  async start(
-    input: Required<OperationRunInput> & { targets: TargetSelector },
-    principal: Principal,
-    origin: string,
-  ): Promise<OperationRunWithTargets & { job: Job }> {
+  async start(input: OperationRunRequest, principal: Principal, origin: string): Promise<OperationRunWithTargets & { job: Job }> {
     const servers = await this.resolve(input.targets);
     return this.launch({ ...input, selector: input.targets, servers, sudo: false, runbook: null, params: NO_PARAMS, rerunOf: null }, principal, origin);
   }
@@ -259,7 +272,17 @@ export class OperationsService {
     this.assertConfirmed(runbook, servers, input.confirm);
     const { id, name, version } = runbook;
     return this.launch(
-      { ...runbook, command: runbook.script, selector, servers, runbook: { id, name, version, params: runbook.params }, params, rerunOf: null },
+      {
+        ...runbook,
+        command: runbook.script,
+        selector,
+        servers,
+        runbook: { id, name, version, params: runbook.params },
+        params,
+        rerunOf: null,
+        // Left out: the runbook's own; null: none for this run.
+        rolling: input.rolling === undefined ? runbook.rolling : input.rolling,
+      },
       principal,
       origin,
     );
@@ -287,7 +310,9 @@ export class OperationsService {
       });
     }
     const selector = { serverIds: again.map((target) => target.serverId), tags: [], environments: [] };
-    const base = { selector, concurrency: previous.concurrency, timeoutSeconds: previous.timeoutSeconds, rerunOf: previous.id };
+    // The same batches as asked (a percentage is of the re-run's own targets) and the same threshold.
+    const rolling = previous.rolling && { batchSize: previous.rolling.batchSize, maxFailPercent: previous.rolling.maxFailPercent };
+    const base = { selector, concurrency: previous.concurrency, timeoutSeconds: previous.timeoutSeconds, rerunOf: previous.id, rolling };
     if (!previous.runbook) {
       if (!principalAllows(principal, 'operations:run')) {
         throw new AppError(
@@ -363,6 +388,8 @@ export class OperationsService {
       params: plan.params.recorded,
       sudo: plan.sudo,
       rerunOf: plan.rerunOf,
+      rolling: plan.rolling && rollingRecord(plan.rolling, servers.length),
+      stopReason: null,
     };
     await this.store.createRun(row, targets);
     await this.deps.audit.append([
@@ -377,6 +404,7 @@ export class OperationsService {
           command: plan.command,
           ...(plan.runbook && { runbook: row.runbook, params: plan.params.recorded, sudo: plan.sudo }),
           ...(plan.rerunOf && { rerunOf: plan.rerunOf }),
+          ...(row.rolling && { rolling: row.rolling }),
           targets: targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
         },
       },
@@ -469,38 +497,63 @@ export class OperationsService {
     return this.get(id);
   }
 
+  /**
+   * Runs the targets, all as one batch, or for a rolling run batch after batch in the order the run
+   * lists them (operations.get, which the page counts batches by); once a batch ends past the
+   * failure threshold, the targets after it are skipped, saying why.
+   */
   private async execute(id: string, plan: RunPlan, run: ActiveRun, job: JobContext) {
-    const { servers } = plan;
     const live = new LiveOutput(id, this.deps.events, this.deps.flushMs ?? FLUSH_MS);
     // A cancel through jobs.cancel (or shutdown) is a cancel of the whole run.
     const onJobAbort = () => run.controller.abort();
     job.signal.addEventListener('abort', onJobAbort, { once: true });
-    // One connection per host: a host's targets run one after another, hosts side by side.
-    const byHost = new Map<string, Server[]>();
-    for (const server of servers) {
-      const key = server.host.toLowerCase();
-      byHost.set(key, [...(byHost.get(key) ?? []), server]);
-    }
-    const queue = [...byHost.values()];
+    const byId = new Map(plan.servers.map((server) => [server.id, server]));
+    const servers = (await this.store.targets(id)).flatMap((target) => byId.get(target.serverId) ?? []);
+    const total = servers.length;
+    const perBatch = plan.rolling ? perBatchOf(plan.rolling.batchSize, total) : Math.max(total, 1);
+    const batches = Math.ceil(total / perBatch);
     let done = 0;
-    const worker = async () => {
-      for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const server of group) {
-          await this.runTarget(id, plan, server, run, live);
-          job.progress(++done, servers.length);
+    let failed = 0;
+    const ended = (state: TargetState) => {
+      if (state === 'failed' || state === 'timed-out') failed += 1;
+      job.progress(++done, total);
+    };
+    /** Set once a batch ends past the threshold: after which batch, and why. */
+    let stop: { batch: number; reason: string } | null = null;
+    try {
+      for (let batch = 1; batch <= batches; batch++) {
+        const members = servers.slice((batch - 1) * perBatch, batch * perBatch);
+        if (stop) {
+          for (const server of members) ended(await this.runTarget(id, plan, server, run, live, `Not run: ${stop.reason}`));
+          continue;
+        }
+        await this.runBatch(id, plan, members, run, live, ended);
+        if (plan.rolling && batch < batches && pastThreshold(failed, total, plan.rolling.maxFailPercent)) {
+          stop = { batch, reason: thresholdReason({ failed, total, maxFailPercent: plan.rolling.maxFailPercent, batch, batches }) };
         }
       }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(plan.concurrency, queue.length) }, worker));
     } finally {
       live.flush();
       job.signal.removeEventListener('abort', onJobAbort);
       this.active.delete(id);
     }
     const cancelled = run.controller.signal.aborted;
-    await this.store.endRun(id, cancelled ? 'cancelled' : 'finished', this.deps.clock.now());
+    const stopReason = stop && `Stopped at the failure threshold: ${stop.reason}; ${total - stop.batch * perBatch} not run`;
+    await this.store.endRun(id, cancelled ? 'cancelled' : 'finished', this.deps.clock.now(), stopReason);
     const result = await this.get(id);
+    if (stop) {
+      await this.deps.audit.append([
+        {
+          actor: run.principal,
+          origin: run.origin,
+          action: 'operation.stopped',
+          target: `operation:${id}`,
+          outcome: 'FAILURE_THRESHOLD',
+          correlationId: id,
+          details: { reason: stopReason, afterBatch: stop.batch, batches, maxFailPercent: plan.rolling?.maxFailPercent, counts: result.counts },
+        },
+      ]);
+    }
     if (cancelled) {
       await this.deps.audit.append([
         {
@@ -514,14 +567,31 @@ export class OperationsService {
         },
       ]);
     }
-    return { runId: id, counts: result.counts };
+    return { runId: id, counts: result.counts, stopReason };
+  }
+
+  /** Runs these targets at most `concurrency` at a time and one connection per host: a host's targets one after another, hosts side by side. */
+  private async runBatch(id: string, plan: RunPlan, servers: readonly Server[], run: ActiveRun, live: LiveOutput, ended: (state: TargetState) => void) {
+    const byHost = new Map<string, Server[]>();
+    for (const server of servers) {
+      const key = server.host.toLowerCase();
+      byHost.set(key, [...(byHost.get(key) ?? []), server]);
+    }
+    const queue = [...byHost.values()];
+    const worker = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (const server of group) ended(await this.runTarget(id, plan, server, run, live, null));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(plan.concurrency, queue.length) }, worker));
   }
 
   private announce(runId: string, target: OperationTarget): void {
     this.deps.events.emit('operation.target', { runId, ...target });
   }
 
-  private async runTarget(runId: string, plan: RunPlan, server: Server, run: ActiveRun, live: LiveOutput): Promise<void> {
+  /** Runs one target, or skips it saying why (`notRun`), and records and announces how it ended. */
+  private async runTarget(runId: string, plan: RunPlan, server: Server, run: ActiveRun, live: LiveOutput, notRun: string | null): Promise<TargetState> {
     const { clock } = this.deps;
     const address = hostPort(server.host, server.port);
     const base = { serverId: server.id, serverName: server.name, address };
@@ -554,10 +624,12 @@ export class OperationsService {
       });
     };
 
-    let end: { state: TargetState; exitCode: number | null; message: string | null; mismatch?: { expected: string; actual: string } };
+    let end: { state: TargetState; exitCode: number | null; message: string | null; mismatch?: Mismatch };
     try {
       if (run.controller.signal.aborted || run.cancelled.has(server.id)) {
         end = { state: 'cancelled', exitCode: null, message: 'cancelled before it started' };
+      } else if (notRun !== null) {
+        end = { state: 'skipped', exitCode: null, message: notRun };
       } else if (typeof env === 'string') {
         end = { state: 'skipped', exitCode: null, message: env };
       } else {
@@ -611,53 +683,22 @@ export class OperationsService {
         actor: SYSTEM,
         origin: 'system',
         action: 'operation.hostKeyRefused',
-        target: `server:${server.id}`,
+        target: `server:${end.mismatch.serverId ?? server.id}`,
         outcome: 'HOST_KEY_MISMATCH',
         correlationId: runId,
-        details: { address, expected: end.mismatch.expected, actual: end.mismatch.actual },
+        details: {
+          address: end.mismatch.address ?? address,
+          expected: end.mismatch.expected,
+          actual: end.mismatch.actual,
+          ...(end.mismatch.jumpFor ? { jumpHostFor: end.mismatch.jumpFor } : {}),
+        },
       });
     }
     await this.deps.audit.append(entries);
     // Its output goes out before its end, so a follower (the CLI) has every line when it hears the target ended.
     live.flush();
     this.announce(runId, target);
-  }
-
-  /** The server's login: its linked password or SSH key from the vault, through SecretStore.use() alone; or why there is none. */
-  private async login(runId: string, server: Server): Promise<SshLogin | string> {
-    const linked = (await this.deps.secrets.list({ serverId: server.id })).filter((secret) => secret.kind === 'password' || secret.kind === 'ssh_key');
-    if (linked.length === 0) return `no password or SSH key in the vault is linked to ${server.name}`;
-    if (linked.length > 1)
-      return `${linked.length} credentials in the vault are linked to ${server.name} (${linked.map((secret) => secret.name).join(', ')}); link one`;
-    const [secret] = linked;
-    if (!secret) return 'no credential';
-    let value: SecretValue;
-    let storedUser: string | null;
-    try {
-      // No principal: the vault's links decide, whoever asked for the run.
-      const used = await this.deps.secrets.use(secret.id, { usedBy: `operation:${runId}`, serverId: server.id, host: server.host, purpose: 'connect' });
-      value = used.value;
-      storedUser = used.username;
-    } catch (error) {
-      if (error instanceof AppError) return `cannot log in to ${server.name}: ${error.message}`;
-      throw error;
-    }
-    const username = server.user ?? storedUser;
-    if (!username) return `no login name for ${server.name}: set the server’s user, or the secret’s`;
-    switch (value.kind) {
-      case 'password':
-        return { username, password: value.password };
-      case 'ssh_key': {
-        const parsed = (await loadSsh2()).utils.parseKey(value.privateKey, value.passphrase);
-        const key = Array.isArray(parsed) ? parsed[0] : parsed;
-        if (!key || key instanceof Error || !key.isPrivateKey()) {
-          return `the SSH key "${secret.name}" cannot be opened: its passphrase is wrong or missing, or it is not a private key`;
-        }
-        return { username, key };
-      }
-      default:
-        return `the secret "${secret.name}" is not a password or an SSH key`;
-    }
+    return end.state;
   }
 
   private async connectAndRun(
@@ -667,11 +708,24 @@ export class OperationsService {
     output: TargetOutput,
     signal: AbortSignal,
     running: () => Promise<void>,
-  ): Promise<{ state: TargetState; exitCode: number | null; message: string | null; mismatch?: { expected: string; actual: string } }> {
-    const login = await this.login(runId, server);
+  ): Promise<{ state: TargetState; exitCode: number | null; message: string | null; mismatch?: Mismatch }> {
+    const usedBy = `operation:${runId}`;
+    const login = await serverLogin(this.deps.secrets, server, usedBy);
     if (typeof login === 'string') return { state: 'failed', exitCode: null, message: login };
     const timeoutMs = input.timeoutSeconds * 1000;
-    const ctx: CheckContext = { signal, timeoutMs, now: this.deps.clock.now, hostKeys: this.deps.hostKeys, allowMetadata: this.deps.allowMetadata() };
+    const ctx: CheckContext = {
+      signal,
+      timeoutMs,
+      now: this.deps.clock.now,
+      hostKeys: this.deps.hostKeys,
+      allowMetadata: this.deps.allowMetadata(),
+      // Its jump hosts as they are now, each logging in with its own credential.
+      jumps: async () => {
+        if (server.jumpHostId === null) return [];
+        const all = new Map((await this.deps.servers.all({})).map((each) => [each.id, each]));
+        return jumpRoute(server, (id) => all.get(id), this.deps.secrets, usedBy);
+      },
+    };
     let started = false;
     const result: CheckResult = await withSshSession(server.host, server.port, ctx, login, async (session) => {
       started = true;
@@ -696,11 +750,14 @@ export class OperationsService {
     if (data.code === 'HOST_KEY_MISMATCH') {
       const expected = String(data.expected);
       const actual = String(data.actual);
+      // A jump host on the way is refused and audited as the target would be, under its own server.
+      const jump = data.jumpHost as { serverId: string; name: string; address: string } | undefined;
+      const where = jump ? `jump host ${jump.name} (${jump.address})` : hostPort(server.host, server.port);
       return {
         state: 'failed',
         exitCode: null,
-        message: `host key changed on ${hostPort(server.host, server.port)}: pinned ${expected}, offered ${actual}; refused`,
-        mismatch: { expected, actual },
+        message: `host key changed on ${where}: pinned ${expected}, offered ${actual}; refused`,
+        mismatch: { expected, actual, ...(jump ? { serverId: jump.serverId, address: jump.address, jumpFor: server.name } : {}) },
       };
     }
     if (result.message.startsWith('no answer from')) return { state: 'timed-out', exitCode: null, message: `timed out after ${input.timeoutSeconds} s` };

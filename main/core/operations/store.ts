@@ -16,7 +16,7 @@ import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
  */
 
 const RUN_COLUMNS = sql.raw(
-  'id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at, runbook_id, runbook_name, runbook_version, params, sudo, rerun_of',
+  'id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at, runbook_id, runbook_name, runbook_version, params, sudo, rerun_of, rolling, stop_reason',
 );
 const TARGET_COLUMNS = sql.raw(
   'run_id, server_id, server_name, address, state, exit_code, message, started_at, finished_at, output_bytes, truncated, output_sha256',
@@ -51,6 +51,8 @@ function toRun(row: Row): RunRow {
     params: row.params === null ? {} : (read.json(row, 'params') as Record<string, string | number>),
     sudo: read.boolean(row, 'sudo'),
     rerunOf: read.textOrNull(row, 'rerun_of'),
+    rolling: read.json(row, 'rolling') as RunRow['rolling'],
+    stopReason: read.textOrNull(row, 'stop_reason'),
   };
 }
 
@@ -127,10 +129,10 @@ export class OperationStore {
   async createRun(run: RunRow, targets: readonly Pick<OperationTarget, 'serverId' | 'serverName' | 'address' | 'state' | 'message'>[]): Promise<void> {
     await this.db.run(sql`
       INSERT INTO operation_runs (id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at,
-        runbook_id, runbook_name, runbook_version, params, sudo, rerun_of)
+        runbook_id, runbook_name, runbook_version, params, sudo, rerun_of, rolling, stop_reason)
       VALUES (${run.id}, ${run.jobId}, ${run.command}, ${jsonParam(run.selector)}, ${run.concurrency}, ${run.timeoutSeconds}, ${run.status},
         ${run.createdBy}, ${run.createdAt}, ${run.finishedAt}, ${run.runbook?.id ?? null}, ${run.runbook?.name ?? null}, ${run.runbook?.version ?? null},
-        ${run.runbook ? jsonParam(run.params) : null}, ${run.sudo}, ${run.rerunOf})`);
+        ${run.runbook ? jsonParam(run.params) : null}, ${run.sudo}, ${run.rerunOf}, ${run.rolling ? jsonParam(run.rolling) : null}, ${run.stopReason})`);
     for (const target of targets) {
       await this.db.run(sql`
         INSERT INTO operation_targets (run_id, server_id, server_name, address, state, message, output, output_bytes, truncated)
@@ -187,8 +189,11 @@ export class OperationStore {
       WHERE run_id = ${runId} AND server_id = ${serverId}`);
   }
 
-  async endRun(id: string, status: 'finished' | 'cancelled', at: number): Promise<void> {
-    await this.db.run(sql`UPDATE operation_runs SET status = ${status}, finished_at = ${at} WHERE id = ${id} AND status = 'running'`);
+  /** Ends a run; `stopReason` says why a rolling run stopped before its last batch. */
+  async endRun(id: string, status: 'finished' | 'cancelled', at: number, stopReason: string | null): Promise<void> {
+    await this.db.run(
+      sql`UPDATE operation_runs SET status = ${status}, finished_at = ${at}, stop_reason = ${stopReason} WHERE id = ${id} AND status = 'running'`,
+    );
   }
 
   /** Runs still marked running, with their jobs. */

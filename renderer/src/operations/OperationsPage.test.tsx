@@ -53,6 +53,8 @@ function run(targets: OperationTarget[], overrides: Partial<OperationRunWithTarg
     selector: { serverIds: [], tags: ['web'], environments: [] },
     concurrency: 10,
     timeoutSeconds: 300,
+    rolling: null,
+    stopReason: null,
     status: 'running',
     // The signed-in user (testing/fixtures.ts me()).
     createdBy: `user:${me().id}`,
@@ -355,6 +357,7 @@ function runbook(overrides: Partial<Runbook> = {}): Runbook {
     defaultTargets: { serverIds: [], tags: ['web'], environments: [] },
     concurrency: 10,
     timeoutSeconds: 300,
+    rolling: null,
     sudo: false,
     dangerous: false,
     runnableBy: 'operator',
