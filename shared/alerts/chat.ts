@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ratePerMinute } from './rate';
 
 /**
  * The config of a chat channel whose webhook URL is itself the secret (Slack, Discord, Microsoft
@@ -12,16 +13,18 @@ const chatFields = {
   maxConcurrent: z.number().int().min(1).max(8, 'At most 8').default(2),
 };
 
-export const slackConfig = z.strictObject(chatFields);
+/** Slack takes one message a second per incoming webhook. */
+export const slackConfig = z.strictObject({ ...chatFields, ratePerMinute: ratePerMinute(60) });
 export type SlackConfig = z.output<typeof slackConfig>;
 
-export const discordConfig = z.strictObject(chatFields);
+/** Discord takes 30 messages a minute per webhook. */
+export const discordConfig = z.strictObject({ ...chatFields, ratePerMinute: ratePerMinute(30) });
 export type DiscordConfig = z.output<typeof discordConfig>;
 
-export const teamsConfig = z.strictObject(chatFields);
+export const teamsConfig = z.strictObject({ ...chatFields, ratePerMinute: ratePerMinute(null) });
 export type TeamsConfig = z.output<typeof teamsConfig>;
 
-export const mattermostConfig = z.strictObject(chatFields);
+export const mattermostConfig = z.strictObject({ ...chatFields, ratePerMinute: ratePerMinute(null) });
 export type MattermostConfig = z.output<typeof mattermostConfig>;
 
 export type ChatConfig = SlackConfig;

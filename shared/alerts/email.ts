@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ratePerMinute } from './rate';
 
 /**
  * An email channel's config (docs/alerts.md): the SMTP server it sends through and who gets the
@@ -43,6 +44,7 @@ export const emailConfig = z
     timeoutMs: z.number().int().min(1000, 'At least 1 s').max(60_000, 'At most 60 s').default(15_000),
     /** Messages sent through this server at once. */
     maxConcurrent: z.number().int().min(1).max(8, 'At most 8').default(2),
+    ratePerMinute: ratePerMinute(null),
   })
   .refine((config) => config.security !== 'none' || config.username === null, {
     message: 'No login over an unencrypted connection: choose starttls or tls',

@@ -37,3 +37,8 @@ export const CHANNEL_CONFIGS = {
   opsgenie: opsgenieConfig,
   matrix: matrixConfig,
 } as const satisfies Record<ChannelType, z.ZodType>;
+
+/** The rate limit a new channel of this type starts with (shared/alerts/rate.ts): the service's published one, or null. */
+export function defaultRatePerMinute(type: ChannelType): number | null {
+  return CHANNEL_CONFIGS[type].shape.ratePerMinute.parse(undefined);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ratePerMinute } from './rate';
 
 /**
  * The configs of the push and paging channels (docs/alerts.md): ntfy, Gotify and PagerDuty. A
@@ -23,6 +24,7 @@ const HttpUrl = (example: string) =>
 const sending = {
   timeoutMs: z.number().int().min(500, 'At least 500 ms').max(60_000, 'At most 60 s').default(10_000),
   maxConcurrent: z.number().int().min(1).max(8, 'At most 8').default(2),
+  ratePerMinute: ratePerMinute(null),
 };
 
 export const ntfyConfig = z.strictObject({
@@ -56,6 +58,8 @@ export const pagerdutyConfig = z.strictObject({
    */
   eventsUrl: HttpUrl(PAGERDUTY_EVENTS_URL).default(PAGERDUTY_EVENTS_URL),
   ...sending,
+  /** The Events API takes 120 events a minute per routing key. */
+  ratePerMinute: ratePerMinute(120),
 });
 export type PagerdutyConfig = z.output<typeof pagerdutyConfig>;
 
@@ -94,6 +98,8 @@ export const telegramConfig = z.strictObject({
   /** The Bot API; another URL (a self-hosted Bot API server) only on a host an admin listed. */
   apiUrl: HttpUrl(TELEGRAM_API_URL).default(TELEGRAM_API_URL),
   ...sending,
+  /** A bot may send 20 messages a minute to one group. */
+  ratePerMinute: ratePerMinute(20),
 });
 export type TelegramConfig = z.output<typeof telegramConfig>;
 

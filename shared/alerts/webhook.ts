@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ratePerMinute } from './rate';
 
 /**
  * A webhook channel's config (docs/alerts.md): where the JSON is posted and how long to wait for
@@ -29,6 +30,7 @@ export const webhookConfig = z.strictObject({
   timeoutMs: z.number().int().min(500, 'At least 500 ms').max(60_000, 'At most 60 s').default(10_000),
   /** Notifications sent to this channel at once. */
   maxConcurrent: z.number().int().min(1).max(32, 'At most 32').default(4),
+  ratePerMinute: ratePerMinute(null),
   /** Check the receiver's TLS certificate (https). Off only for a receiver with a self-signed certificate you trust. */
   verifyTls: z.boolean().default(true),
 });

@@ -14,6 +14,7 @@ import {
   channelAndRule as sharedChannelAndRule,
   deliveries,
   refused,
+  restartAlertsCore,
   serverWithCheck,
   startAlertsCore,
   storeSigningSecret,
@@ -162,7 +163,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     );
     // Two claims in transactions of their own, at the same moment (on PostgreSQL, two connections: two nodes).
     const store = new AlertStore(core.data);
-    const claim = () => core.data.transaction(() => store.claim(time.now(), 100, time.now() + CLAIM_MS, (rows) => rows));
+    const claim = () => core.data.transaction(() => store.claim(time.now(), 100, time.now() + CLAIM_MS, [], (rows) => rows));
     const [first, second] = await Promise.all([claim(), claim()]);
     const ids = [...(first ?? []), ...(second ?? [])].map((row) => row.id);
     expect(ids).toHaveLength(6);
@@ -288,7 +289,7 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     const [written] = await deliveries(core);
     // A worker (another process, another node) claims it and is killed before it records anything.
     const store = new AlertStore(core.data);
-    const claimed = await core.data.transaction(() => store.claim(time.now(), 10, time.now() + CLAIM_MS, (rows) => rows));
+    const claimed = await core.data.transaction(() => store.claim(time.now(), 10, time.now() + CLAIM_MS, [], (rows) => rows));
     expect(claimed.map((row) => row.id)).toEqual([written?.id]);
     expect(await core.alerts.worker.runOnce()).toBe(0);
     await time.advance(CLAIM_MS);
@@ -310,6 +311,70 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     expect(await core.alerts.worker.runOnce()).toBe(2);
     expect(await core.alerts.worker.runOnce()).toBe(1);
     expect(receiver.received.every((r) => r.verified.ok)).toBe(true);
+  });
+
+  it('begins no more than a channel’s rate limit a minute, counted across restarts, and sends what waited later while other channels go on', async () => {
+    const core = await start();
+    const { channel } = await channelAndRule(core, { ratePerMinute: 3 });
+    // A second channel without a limit, through a rule of its own, to a receiver of its own.
+    const other = await webhookReceiver(() => secrets);
+    try {
+      const secret = await storeSecret(core, 'second signing secret');
+      secrets.push(secret.value);
+      const unlimited = await call<AlertChannel>(core, 'alerts.createChannel', {
+        name: 'second hook',
+        type: 'webhook',
+        config: { url: other.url, timeoutMs: 500 },
+        secretId: secret.id,
+      });
+      expect(unlimited.config).toMatchObject({ ratePerMinute: null });
+      await call(core, 'alerts.createRule', { name: 'also', channelIds: [unlimited.id] });
+      const checks = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((name) => serverWithCheck(core, `rated-${name}`)));
+      await tick(
+        core,
+        checks.map((check) => [check, 'down']),
+      );
+
+      // The first look: three to the limited channel, all seven to the other.
+      await core.alerts.worker.runOnce();
+      await core.alerts.worker.runOnce();
+      expect(receiver.received).toHaveLength(3);
+      expect(other.received).toHaveLength(7);
+
+      // A restart (another process, as another node would be) still counts the minute's three.
+      const again = await restartAlertsCore(env, time, JITTER);
+      await time.advance(30_000);
+      expect(await again.alerts.worker.runOnce()).toBe(0);
+      const waiting = await deliveries(again, { channelId: channel.id });
+      expect(waiting.filter((n) => n.state === 'pending')).toHaveLength(4);
+
+      // A minute after the first three began, three more; then the last one: nothing dropped, one id each.
+      await time.advance(31_000);
+      expect(await again.alerts.worker.runOnce()).toBe(3);
+      expect(await again.alerts.worker.runOnce()).toBe(0);
+      await time.advance(61_000);
+      expect(await again.alerts.worker.runOnce()).toBe(1);
+      expect(receiver.received).toHaveLength(7);
+      expect(new Set(receiver.received.map((r) => r.id)).size).toBe(7);
+      expect(receiver.received.every((r) => r.verified.ok)).toBe(true);
+      expect((await deliveries(again, { channelId: channel.id })).every((n) => n.state === 'delivered' && n.attempts === 1)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('fills in a type’s published rate limit, and refuses one out of range', async () => {
+    const core = await start();
+    const secret = await storeSecret(core, 'slack url');
+    const slack = await call<AlertChannel>(core, 'alerts.createChannel', { name: 'slack', type: 'slack', secretId: secret.id });
+    expect(slack.config).toMatchObject({ ratePerMinute: 60 });
+    const error = await refused(core, 'alerts.createChannel', {
+      name: 'too fast',
+      type: 'slack',
+      secretId: secret.id,
+      config: { ratePerMinute: 10_000 },
+    });
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['config', 'ratePerMinute'], message: 'At most 600 a minute' }] });
   });
 
   it('signs with both secrets during a rotation, so a receiver holding either verifies it', async () => {

@@ -366,12 +366,21 @@ export class AlertStore {
    * claim: their worker stopped mid-send) and marks them delivering until `claimUntil`, in the
    * caller's transaction. On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so nodes
    * sharing the database each take different ones; on SQLite the writers' turn is the lock.
-   * `take` picks, from the due rows in order, those there is room for (per-channel concurrency).
+   * The channels in `full` (no room now: their concurrency or rate limit reached) are left out, so
+   * a backlog on one never keeps another's notifications waiting. `take` picks, from the due rows
+   * in order, those there is room for.
    */
-  async claim(now: number, limit: number, claimUntil: number, take: (rows: AlertOutboxRow[]) => AlertOutboxRow[]): Promise<AlertOutboxRow[]> {
+  async claim(
+    now: number,
+    limit: number,
+    claimUntil: number,
+    full: readonly string[],
+    take: (rows: AlertOutboxRow[]) => AlertOutboxRow[],
+  ): Promise<AlertOutboxRow[]> {
     const lock = this.db.dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+    const others = full.length > 0 ? sql` AND channel_id NOT IN (${listOf(full)})` : sql``;
     const due = await this.db.all(
-      sql`SELECT ${OUTBOX} FROM alert_outbox WHERE state IN ('pending', 'delivering') AND next_attempt_at <= ${now}
+      sql`SELECT ${OUTBOX} FROM alert_outbox WHERE state IN ('pending', 'delivering') AND next_attempt_at <= ${now}${others}
         ORDER BY next_attempt_at, id LIMIT ${limit}${lock}`,
       outboxOf,
     );
@@ -379,6 +388,24 @@ export class AlertStore {
     if (taken.length === 0) return [];
     await this.db.run(sql`UPDATE alert_outbox SET state = 'delivering', next_attempt_at = ${claimUntil} WHERE id IN (${listOf(taken.map((row) => row.id))})`);
     return taken.map((row) => ({ ...row, state: 'delivering', nextAttemptAt: claimUntil }));
+  }
+
+  /**
+   * How many notifications each of these channels has begun since `since`, by any process: the
+   * attempts made, and the sends under way (delivering, their claim not lapsed at `now`). A
+   * channel's rate limit counts these (docs/alerts.md, "Rate limits").
+   */
+  async begunSince(channelIds: readonly string[], since: number, now: number): Promise<Map<string, number>> {
+    const begun = new Map<string, number>();
+    if (channelIds.length === 0) return begun;
+    const rows = await this.db.all(
+      sql`SELECT channel_id, count(*) AS n FROM alert_attempts WHERE channel_id IN (${listOf(channelIds)}) AND at > ${since} GROUP BY channel_id
+        UNION ALL
+        SELECT channel_id, count(*) AS n FROM alert_outbox WHERE channel_id IN (${listOf(channelIds)}) AND state = 'delivering' AND next_attempt_at > ${now} GROUP BY channel_id`,
+      (row) => [read.text(row, 'channel_id'), read.number(row, 'n')] as const,
+    );
+    for (const [channelId, n] of rows) begun.set(channelId, (begun.get(channelId) ?? 0) + n);
+    return begun;
   }
 
   /** Logs an attempt and moves its notification on, in the caller's transaction. */

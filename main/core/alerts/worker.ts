@@ -1,4 +1,5 @@
 import { AppError } from '@shared/api/errors';
+import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
@@ -46,6 +47,7 @@ export const MAX_BACKOFF_MS = 60 * 60_000;
 /** Notifications claimed at one look, and sent at once over all channels. */
 const BATCH = 100;
 const MAX_IN_FLIGHT = 64;
+const MINUTE = 60_000;
 /** The rules and settings are read again this often, to see what another process changed. */
 const RELOAD_MS = 10_000;
 
@@ -145,21 +147,37 @@ export class DeliveryWorker {
     if (room <= 0) return [];
     const channels = new Map((await store.channels()).map((row) => [row.id, row]));
     const now = clock.now();
-    const claimed = await data.transaction(() =>
-      store.claim(now, Math.min(BATCH, room), now + CLAIM_MS, (due) => {
-        const counts = new Map(this.inFlight);
-        return due.filter((row) => {
-          const channel = channels.get(row.channelId);
-          if (!channel?.enabled) return true; // ended at once below, without a send
-          const max = maxConcurrent(channel);
-          const busy = counts.get(row.channelId) ?? 0;
-          if (busy >= max) return false;
-          counts.set(row.channelId, busy + 1);
+    const claimed = await data.transaction(async () => {
+      const free = await this.roomPerChannel(channels, now);
+      const full = [...free].filter(([, n]) => n <= 0).map(([id]) => id);
+      return store.claim(now, Math.min(BATCH, room), now + CLAIM_MS, full, (due) =>
+        due.filter((row) => {
+          const left = free.get(row.channelId);
+          if (left === undefined) return true; // disabled or deleted: ended at once below, without a send
+          if (left <= 0) return false;
+          free.set(row.channelId, left - 1);
           return true;
-        });
+        }),
+      );
+    });
+    return claimed.map((row) => this.track(this.deliver(row, channels.get(row.channelId))));
+  }
+
+  /**
+   * How many more sends each enabled channel may begin now: its concurrency less what this process
+   * is sending to it, and under a rate limit no more than the limit less what every process began
+   * in the last minute (docs/alerts.md, "Rate limits"). Read in the claim's transaction.
+   */
+  private async roomPerChannel(channels: ReadonlyMap<string, AlertChannelRow>, now: number): Promise<Map<string, number>> {
+    const limits = [...channels.values()].filter((channel) => channel.enabled).map((channel) => ({ id: channel.id, ...limitsOf(channel) }));
+    const limited = limits.filter((limit) => limit.ratePerMinute !== null).map((limit) => limit.id);
+    const begun = await this.deps.store.begunSince(limited, now - MINUTE, now);
+    return new Map(
+      limits.map(({ id, maxConcurrent, ratePerMinute }) => {
+        const free = maxConcurrent - (this.inFlight.get(id) ?? 0);
+        return [id, ratePerMinute === null ? free : Math.min(free, ratePerMinute - (begun.get(id) ?? 0))];
       }),
     );
-    return claimed.map((row) => this.track(this.deliver(row, channels.get(row.channelId))));
   }
 
   private track(send: Promise<void>): Promise<void> {
@@ -255,7 +273,12 @@ function failed(error: string): DeliveryResult {
   return { statusCode: null, error, latencyMs: 0, retryAfterMs: null };
 }
 
-function maxConcurrent(channel: AlertChannelRow): number {
-  const value = channel.config.maxConcurrent;
-  return typeof value === 'number' && value >= 1 ? value : 1;
+/** What every channel type's config says of how fast it may send (shared/alerts/rate.ts). */
+const Limits = z.object({ maxConcurrent: z.number().int().min(1), ratePerMinute: z.number().int().min(1).nullable() });
+
+/** A channel's concurrency and rate limit, its module's defaults filled in (a channel saved before the rate limit existed has its type's). */
+function limitsOf(channel: AlertChannelRow): z.output<typeof Limits> {
+  const config = channelModule(channel.type)?.configSchema.safeParse(channel.config);
+  const limits = Limits.safeParse(config?.success ? config.data : undefined);
+  return limits.success ? limits.data : { maxConcurrent: 1, ratePerMinute: null };
 }

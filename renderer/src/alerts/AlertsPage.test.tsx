@@ -260,7 +260,7 @@ describe('AlertsPage', () => {
         name: 'pager',
         type: 'webhook',
         secretId: TOKEN_ID,
-        config: { url: 'https://pager.example.net/in', timeoutMs: 5000, maxConcurrent: 4, verifyTls: true },
+        config: { url: 'https://pager.example.net/in', timeoutMs: 5000, maxConcurrent: 4, ratePerMinute: null, verifyTls: true },
         enabled: true,
       },
     ]);
@@ -310,7 +310,7 @@ describe('AlertsPage', () => {
           id: CHANNEL_ID,
           name: 'on-call',
           type: 'webhook',
-          config: { url: 'https://hooks.example.net/guardian', timeoutMs: 20_000, maxConcurrent: 4, verifyTls: true },
+          config: { url: 'https://hooks.example.net/guardian', timeoutMs: 20_000, maxConcurrent: 4, ratePerMinute: null, verifyTls: true },
         },
       ]),
     );
@@ -390,6 +390,7 @@ describe('AlertsPage', () => {
           to: ['ops@example.net', 'oncall@example.net'],
           timeoutMs: 15_000,
           maxConcurrent: 2,
+          ratePerMinute: null,
           verifyTls: true,
         },
         enabled: true,
@@ -409,10 +410,17 @@ describe('AlertsPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
     expect((await within(dialog).findByTestId('channel-form-secret-error')).textContent).toBe('Pick the webhook URL from the vault.');
     fireEvent.change(within(dialog).getByLabelText('Webhook URL'), { target: { value: TOKEN_ID } });
+    // Slack's own limit is the starting one; a rate limit is a whole number or nothing.
+    const rate = within(dialog).getByLabelText<HTMLInputElement>('Per minute');
+    expect(rate.value).toBe('60');
+    fireEvent.change(rate, { target: { value: 'fast' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-config-rate-error')).textContent).toBe('Per minute is a whole number');
+    fireEvent.change(rate, { target: { value: '20' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
     await waitFor(() => expect(screen.queryByTestId('channel-dialog')).toBeNull());
     expect(callsOf(client, 'alerts.createChannel')).toEqual([
-      { name: 'ops chat', type: 'slack', secretId: TOKEN_ID, config: { timeoutMs: 10_000, maxConcurrent: 2 }, enabled: true },
+      { name: 'ops chat', type: 'slack', secretId: TOKEN_ID, config: { timeoutMs: 10_000, maxConcurrent: 2, ratePerMinute: 20 }, enabled: true },
     ]);
   });
 
@@ -433,7 +441,7 @@ describe('AlertsPage', () => {
       {
         name: 'phones',
         type: 'ntfy',
-        config: { serverUrl: 'https://ntfy.sh', topic: 'guardian-alerts', verifyTls: true, timeoutMs: 10_000, maxConcurrent: 2 },
+        config: { serverUrl: 'https://ntfy.sh', topic: 'guardian-alerts', verifyTls: true, timeoutMs: 10_000, maxConcurrent: 2, ratePerMinute: null },
         enabled: true,
       },
     ]);
@@ -461,6 +469,7 @@ describe('AlertsPage', () => {
         apiUrl: 'https://api.pushover.net/1/messages.json',
         timeoutMs: 10_000,
         maxConcurrent: 2,
+        ratePerMinute: null,
       },
       enabled: true,
     });

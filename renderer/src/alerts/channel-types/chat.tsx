@@ -1,6 +1,6 @@
 import type { ChannelType } from '@shared/alerts';
 import { SendingFields, sendingConfig } from './sending';
-import { configText, type ChannelFieldsProps, type ChannelTypeForm } from './types';
+import { configText, rateText, type ChannelFieldsProps, type ChannelTypeForm } from './types';
 
 /**
  * Slack, Discord, Microsoft Teams and Mattermost: each posts to the incoming webhook the service
@@ -24,8 +24,12 @@ function chatChannel(type: ChannelType, label: string, message: string, urlExamp
       rotates: false,
       sends: true,
     },
-    fields: ['timeoutMs', 'maxConcurrent'],
-    initial: (config) => ({ timeoutMs: configText(config, 'timeoutMs') ?? '10000', maxConcurrent: configText(config, 'maxConcurrent') ?? '2' }),
+    fields: ['timeoutMs', 'maxConcurrent', 'ratePerMinute'],
+    initial: (config) => ({
+      timeoutMs: configText(config, 'timeoutMs') ?? '10000',
+      maxConcurrent: configText(config, 'maxConcurrent') ?? '2',
+      ratePerMinute: rateText(config, type),
+    }),
     toConfig: (values) => {
       const sending = sendingConfig(values);
       return 'errors' in sending ? { ok: false, errors: sending.errors } : { ok: true, config: sending };

@@ -1,7 +1,18 @@
 import { Fragment, type ReactNode } from 'react';
 import { Field } from '../../ui/Field';
 import { splitList } from '../form-errors';
-import { configFlag, configText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm, type ConfigValues } from './types';
+import type { ChannelType } from '@shared/alerts';
+import {
+  configFlag,
+  configText,
+  optionalWholeNumber,
+  RATE_HELP,
+  rateText,
+  wholeNumber,
+  type ChannelFieldsProps,
+  type ChannelTypeForm,
+  type ConfigValues,
+} from './types';
 
 /**
  * A channel type's fields declared as a list, for the types whose config is plain text, numbers,
@@ -14,12 +25,15 @@ export type FieldSpec = { key: string; label: string; help?: string } & (
   /** One entry a line, sent as an array. */
   | { kind: 'list'; initial: readonly string[] }
   | { kind: 'flag'; initial: boolean }
+  /** A rate limit: a number, or empty for none; a new channel starts at its type's default. */
+  | { kind: 'rate' }
 );
 
-/** How long to wait and how many at once: the last two fields of every push and paging type. */
+/** How long to wait, how many at once and how many a minute: the last fields of every push and paging type. */
 export const SENDING_FIELDS: readonly FieldSpec[] = [
   { key: 'timeoutMs', label: 'Timeout (ms)', help: '500 to 60000; a timeout is retried', kind: 'number', initial: 10_000 },
   { key: 'maxConcurrent', label: 'At once', help: 'Notifications sent to it at the same time (1 to 8)', kind: 'number', initial: 2 },
+  { key: 'ratePerMinute', label: 'Per minute', help: RATE_HELP, kind: 'rate' },
 ];
 
 export const VERIFY_TLS: FieldSpec = {
@@ -29,8 +43,10 @@ export const VERIFY_TLS: FieldSpec = {
   initial: true,
 };
 
-function initialOf(spec: FieldSpec, config: unknown): string | boolean {
+function initialOf(spec: FieldSpec, config: unknown, type: ChannelType): string | boolean {
   switch (spec.kind) {
+    case 'rate':
+      return rateText(config, type);
     case 'flag':
       return configFlag(config, spec.key) ?? spec.initial;
     case 'list': {
@@ -81,7 +97,7 @@ function DeclaredField({ spec, values, errors, onChange }: { spec: FieldSpec } &
           <input
             {...control}
             className={`input${spec.kind === 'text' && spec.mono ? ' mono' : ''}`}
-            inputMode={spec.kind === 'number' ? 'numeric' : undefined}
+            inputMode={spec.kind === 'number' || spec.kind === 'rate' ? 'numeric' : undefined}
             autoComplete="off"
             spellCheck={false}
             placeholder={spec.kind === 'text' ? spec.placeholder : undefined}
@@ -94,13 +110,15 @@ function DeclaredField({ spec, values, errors, onChange }: { spec: FieldSpec } &
   );
 }
 
+const numeric = (kind: FieldSpec['kind'] | undefined) => kind === 'number' || kind === 'rate';
+
 /** A type's fields in order, numbers side by side. */
 function fieldsOf(specs: readonly FieldSpec[]) {
   return function DeclaredFields(props: ChannelFieldsProps) {
     const groups: FieldSpec[][] = [];
     for (const spec of specs) {
       const last = groups.at(-1);
-      if (spec.kind === 'number' && last?.[0]?.kind === 'number') last.push(spec);
+      if (numeric(spec.kind) && numeric(last?.[0]?.kind)) last?.push(spec);
       else groups.push([spec]);
     }
     const rendered: ReactNode[] = groups.map((group) =>
@@ -125,7 +143,7 @@ export function declaredType({ specs, ...rest }: Declared): ChannelTypeForm {
   return {
     ...rest,
     fields: specs.map((spec) => spec.key),
-    initial: (config) => Object.fromEntries(specs.map((spec) => [spec.key, initialOf(spec, config)])) as ConfigValues,
+    initial: (config) => Object.fromEntries(specs.map((spec) => [spec.key, initialOf(spec, config, rest.type)])) as ConfigValues,
     toConfig: (values) => {
       const config: Record<string, unknown> = {};
       const errors: Record<string, string> = {};
@@ -135,7 +153,8 @@ export function declaredType({ specs, ...rest }: Declared): ChannelTypeForm {
         else if (spec.kind === 'list') config[spec.key] = splitList(typeof value === 'string' ? value : '');
         else if (spec.kind === 'text') config[spec.key] = typeof value === 'string' ? value.trim() : '';
         else {
-          const number = wholeNumber(value, spec.label.replace(/ \(.*\)$/, ''));
+          const what = spec.label.replace(/ \(.*\)$/, '');
+          const number = spec.kind === 'rate' ? optionalWholeNumber(value, what) : wholeNumber(value, what);
           if (typeof number === 'string') errors[`config.${spec.key}`] = number;
           else config[spec.key] = number;
         }

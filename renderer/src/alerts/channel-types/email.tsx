@@ -2,7 +2,7 @@ import { EMAIL_SECURITY } from '@shared/alerts/email';
 import { Field } from '../../ui/Field';
 import { SendingFields, sendingConfig, VerifyTlsField } from './sending';
 import { splitList } from '../form-errors';
-import { configFlag, configText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm } from './types';
+import { configFlag, configText, rateText, wholeNumber, type ChannelFieldsProps, type ChannelTypeForm } from './types';
 
 const SECURITY_LABELS: Record<(typeof EMAIL_SECURITY)[number], string> = {
   starttls: 'STARTTLS (port 587): upgrade, refusing a server that cannot',
@@ -124,7 +124,7 @@ export const email: ChannelTypeForm = {
     rotates: false,
     sends: true,
   },
-  fields: ['host', 'port', 'security', 'username', 'from', 'to', 'timeoutMs', 'maxConcurrent', 'verifyTls'],
+  fields: ['host', 'port', 'security', 'username', 'from', 'to', 'timeoutMs', 'maxConcurrent', 'ratePerMinute', 'verifyTls'],
   initial: (config) => ({
     host: configText(config, 'host') ?? '',
     port: configText(config, 'port') ?? '587',
@@ -134,6 +134,7 @@ export const email: ChannelTypeForm = {
     to: configList(config, 'to') ?? '',
     timeoutMs: configText(config, 'timeoutMs') ?? '15000',
     maxConcurrent: configText(config, 'maxConcurrent') ?? '2',
+    ratePerMinute: rateText(config, 'email'),
     verifyTls: configFlag(config, 'verifyTls') ?? true,
   }),
   toConfig: (values) => {

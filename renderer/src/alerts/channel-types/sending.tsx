@@ -1,10 +1,10 @@
 import { Field } from '../../ui/Field';
-import { wholeNumber, type ChannelFieldsProps, type ConfigValues } from './types';
+import { optionalWholeNumber, RATE_HELP, wholeNumber, type ChannelFieldsProps, type ConfigValues } from './types';
 
 /**
  * How a channel sends, which the webhook, email and chat types all ask the same way: how long to
- * wait for an answer, how many at once, and (where it connects over TLS itself) whether to check
- * the certificate. The help differs by type: its limits and what it sends.
+ * wait for an answer, how many at once, how many a minute, and (where it connects over TLS itself)
+ * whether to check the certificate. The help differs by type: its limits and what it sends.
  */
 export function SendingFields({ values, errors, onChange, timeoutHelp, concurrentHelp }: ChannelFieldsProps & { timeoutHelp: string; concurrentHelp: string }) {
   const text = (field: string) => (typeof values[field] === 'string' ? values[field] : '');
@@ -26,6 +26,17 @@ export function SendingFields({ values, errors, onChange, timeoutHelp, concurren
           />
         )}
       </Field>
+      <Field label="Per minute" error={errors['config.ratePerMinute']} help={RATE_HELP} testId="channel-config-rate">
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            inputMode="numeric"
+            value={text('ratePerMinute')}
+            onChange={(event) => onChange('ratePerMinute', event.target.value)}
+          />
+        )}
+      </Field>
     </div>
   );
 }
@@ -43,13 +54,18 @@ export function VerifyTlsField({ values, errors, onChange, peer }: ChannelFields
   );
 }
 
-/** The timeout and "at once" as numbers, with an error under each that is not one. */
-export function sendingConfig(values: ConfigValues): { timeoutMs: number; maxConcurrent: number } | { errors: Record<string, string> } {
+/** The timeout, "at once" and the rate limit as numbers, with an error under each that is not one. */
+export function sendingConfig(
+  values: ConfigValues,
+): { timeoutMs: number; maxConcurrent: number; ratePerMinute: number | null } | { errors: Record<string, string> } {
   const timeoutMs = wholeNumber(values.timeoutMs, 'The timeout');
   const maxConcurrent = wholeNumber(values.maxConcurrent, 'At once');
-  if (typeof timeoutMs === 'number' && typeof maxConcurrent === 'number') return { timeoutMs, maxConcurrent };
+  const ratePerMinute = optionalWholeNumber(values.ratePerMinute, 'Per minute');
+  if (typeof timeoutMs === 'number' && typeof maxConcurrent === 'number' && typeof ratePerMinute !== 'string')
+    return { timeoutMs, maxConcurrent, ratePerMinute };
   const errors: Record<string, string> = {};
   if (typeof timeoutMs === 'string') errors['config.timeoutMs'] = timeoutMs;
   if (typeof maxConcurrent === 'string') errors['config.maxConcurrent'] = maxConcurrent;
+  if (typeof ratePerMinute === 'string') errors['config.ratePerMinute'] = ratePerMinute;
   return { errors };
 }

@@ -1,5 +1,5 @@
 import type { ComponentType } from 'react';
-import type { ChannelType } from '@shared/alerts';
+import { defaultRatePerMinute, type ChannelType } from '@shared/alerts';
 import type { SecretKind } from '@shared/api/vault';
 import type { FieldErrors } from '../form-errors';
 
@@ -67,3 +67,18 @@ export function wholeNumber(text: string | boolean | undefined, what: string): n
   if (!/^\d+$/.test(trimmed)) return `${what} is a whole number`;
   return Number(trimmed);
 }
+
+/** A whole number, or null when left empty (no limit). */
+export function optionalWholeNumber(text: string | boolean | undefined, what: string): number | null | string {
+  return typeof text !== 'string' || text.trim() === '' ? null : wholeNumber(text, what);
+}
+
+/** The rate limit's field: the saved one (empty for none), or a new channel's type's default. */
+export function rateText(config: unknown, type: ChannelType): string {
+  const saved = typeof config === 'object' && config !== null && 'ratePerMinute' in config;
+  const value: unknown = saved ? Reflect.get(config, 'ratePerMinute') : defaultRatePerMinute(type);
+  return typeof value === 'number' ? String(value) : '';
+}
+
+/** What the rate limit's field says under it. */
+export const RATE_HELP = 'At most this many begun in any minute; the rest wait their turn. Empty: no limit';

@@ -1,6 +1,6 @@
 import { Field } from '../../ui/Field';
 import { SendingFields, sendingConfig, VerifyTlsField } from './sending';
-import { configFlag, configText, type ChannelFieldsProps, type ChannelTypeForm } from './types';
+import { configFlag, configText, rateText, type ChannelFieldsProps, type ChannelTypeForm } from './types';
 
 /** JSON posted to a URL, signed per Standard Webhooks with an API token (whsec_…) from the vault. */
 function WebhookFields({ values, errors, onChange }: ChannelFieldsProps) {
@@ -45,11 +45,12 @@ export const webhook: ChannelTypeForm = {
     rotates: true,
     sends: false,
   },
-  fields: ['url', 'timeoutMs', 'maxConcurrent', 'verifyTls'],
+  fields: ['url', 'timeoutMs', 'maxConcurrent', 'ratePerMinute', 'verifyTls'],
   initial: (config) => ({
     url: configText(config, 'url') ?? '',
     timeoutMs: configText(config, 'timeoutMs') ?? '10000',
     maxConcurrent: configText(config, 'maxConcurrent') ?? '4',
+    ratePerMinute: rateText(config, 'webhook'),
     verifyTls: configFlag(config, 'verifyTls') ?? true,
   }),
   toConfig: (values) => {
