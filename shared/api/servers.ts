@@ -69,6 +69,17 @@ export const Notes = z.string().max(4000, 'Notes are at most 4000 characters');
 
 export const ServerId = z.uuid('Not a server id');
 
+/**
+ * Most jump hosts one SSH connection passes through (ProxyJump a,b,c,d): each hop is a login and
+ * a host key of its own, and a longer chain is more often a mistake than a network.
+ */
+export const MAX_JUMP_HOPS = 4;
+
+/** The server every SSH connection to this one goes through (its own jump host first, if it has one), or null to connect directly. */
+export const JumpHostId = ServerId.nullable().describe(
+  `The id of the server SSH connections to this one go through (a jump host, as ProxyJump), or null to connect directly. At most ${MAX_JUMP_HOPS} hops; no loops.`,
+);
+
 /** What a person types to create a server. */
 export const ServerInput = z.strictObject({
   name: ServerName,
@@ -78,6 +89,7 @@ export const ServerInput = z.strictObject({
   environment: ServerEnvironment.default(''),
   tags: Tags.default([]),
   notes: Notes.default(''),
+  jumpHostId: JumpHostId.default(null),
 });
 export type ServerInput = z.input<typeof ServerInput>;
 
@@ -115,6 +127,8 @@ export const Server = z.object({
   environment: z.string(),
   tags: z.array(z.string()),
   notes: z.string(),
+  /** The server SSH connections to this one go through, or null. */
+  jumpHostId: z.string().nullable(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
 });
@@ -199,6 +213,7 @@ export const ServerPatch = z.strictObject({
   environment: ServerEnvironment.optional(),
   tags: Tags.optional(),
   notes: Notes.optional(),
+  jumpHostId: JumpHostId.optional(),
 });
 
 export const serversUpdate = method({
@@ -213,7 +228,7 @@ export const serversUpdate = method({
 
 export const serversDelete = method({
   name: 'servers.delete',
-  summary: 'Remove a server.',
+  summary: 'Remove a server. A server other servers connect through (their jump host) is not removed: CONFLICT names them.',
   input: z.strictObject({ id: ServerId }),
   output: z.object({ id: z.string() }),
   permission: 'servers:write',

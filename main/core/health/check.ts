@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { z } from 'zod';
 import type { UsedSecret } from '../vault';
+import type { SshJump } from './checks/ssh-session';
 import { egress, type Egress, METADATA_REFUSED } from './egress';
 
 /**
@@ -39,6 +40,11 @@ export interface CheckContext {
   allowMetadata?: boolean;
   /** SSH host keys pinned on first success, by "host:port" (`ssh`, `ssh-metrics`). */
   hostKeys?: HostKeyPins;
+  /**
+   * The jump hosts an SSH session to the server goes through, first hop first, each with its own
+   * login (ssh-route.ts), or why they cannot be used; asked only by SSH sessions. None: direct.
+   */
+  jumps?(): Promise<readonly SshJump[] | string>;
 }
 
 /** Where SSH host key fingerprints (OpenSSH "SHA256:…" form) are pinned, by "host:port". */

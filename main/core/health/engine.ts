@@ -9,7 +9,9 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/registry';
 import type { Principal } from '@shared/permissions';
 import type { SecretUse, UsedSecret } from '../vault';
+import type { ServerInfo } from '../servers';
 import type { CheckContext, CheckResult, HostKeyPins } from './check';
+import type { SshJump } from './checks/ssh-session';
 import { checkTypes } from './checks';
 import type { RecordedResult, TickOutcome, TickRecorder } from './recorder';
 import type { MonitoringSettingsStore } from './monitoring-settings';
@@ -39,6 +41,8 @@ export interface EngineDeps {
   recorder: TickRecorder;
   hostKeys: HostKeyPins;
   credential: (secretId: string, use: SecretUse) => Promise<UsedSecret>;
+  /** The jump hosts on the way to a server, with their logins (ssh-route.ts), for the SSH checks. */
+  jumps: (server: ServerInfo, usedBy: string) => Promise<SshJump[] | string>;
   /** Reads checks, maintenance windows and incidents again after another process wrote them. */
   reload: () => void;
   timers?: Timers;
@@ -267,7 +271,7 @@ export class HealthEngine {
       signal: ctx.signal,
       timeoutMs: ctx.timeoutMs,
       now: () => this.deps.clock.now(),
-      ...(server ? { server: { id: server.id, host: server.host } } : {}),
+      ...(server ? { server: { id: server.id, host: server.host }, jumps: () => this.deps.jumps(server, run.usedBy) } : {}),
       credential: (secretId, host) => this.deps.credential(secretId, { usedBy: run.usedBy, serverId: run.serverId, host, principal: run.principal }),
       allowMetadata: this.deps.monitoring.get().allowMetadataAddresses,
       hostKeys: this.deps.hostKeys,

@@ -16,6 +16,7 @@ import type { SecretStore } from '../vault';
 import { assertSpecAllowed } from './credentials';
 import { HealthEngine } from './engine';
 import { HostKeyStore } from './host-keys';
+import { jumpRoute } from './ssh-route';
 import { IncidentStore } from './incidents';
 import { MaintenanceCalendar } from './maintenance';
 import { HealthQueries } from './queries';
@@ -136,6 +137,7 @@ export class HealthService {
       recorder: this.recorder,
       hostKeys: this.hostKeys,
       credential: (secretId, use) => deps.secrets.use(secretId, use),
+      jumps: (server, usedBy) => jumpRoute(server, (id) => this.registry.servers().get(id), deps.secrets, usedBy),
       reload: () => this.reload(),
       timers: deps.timers,
       random: deps.random,

@@ -424,6 +424,7 @@ describe('the inventory', () => {
       environment: 'production',
       tags: ['rack'],
       notes: '',
+      jumpHostId: null,
       createdAt: T,
       updatedAt: T,
     }));

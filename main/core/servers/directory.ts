@@ -16,9 +16,22 @@ export interface ServerInfo {
   port: number;
   environment: string;
   tags: string[];
+  /** The login name SSH uses on it, when the server names one (else its secret's). */
+  user: string | null;
+  /** The server SSH connections to it go through (a jump host), or null. */
+  jumpHostId: string | null;
 }
 
-const infoOf = ({ id, name, host, port, environment, tags }: ServerRow): ServerInfo => ({ id, name, host, port, environment, tags });
+const infoOf = ({ id, name, host, port, environment, tags, user, jumpHostId }: ServerRow): ServerInfo => ({
+  id,
+  name,
+  host,
+  port,
+  environment,
+  tags,
+  user,
+  jumpHostId,
+});
 
 export class ServerDirectory {
   private readonly store: ServerStore;

@@ -70,6 +70,8 @@ describe('servers: create, get, update, delete', () => {
       environment: '',
       tags: ['eu', 'web'],
       notes: '',
+      // Reached directly unless it names a jump host.
+      jumpHostId: null,
       createdAt: START,
       updatedAt: START,
     });

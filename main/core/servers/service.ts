@@ -2,13 +2,15 @@ import type { z } from 'zod';
 import { AppError } from '@shared/api/errors';
 import type { Server, ServerListInput, ServerPatch } from '@shared/api/servers';
 import { SERVER_FIELDS, ServerInput } from '@shared/api/servers';
+import { jumpingThrough, jumpProblem } from '@shared/servers/jumps';
 import type { Clock } from '../clock';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
 import { ServerStore, type ServerFilter } from './store';
 import type { ServerRow } from './table';
 
-export type NewServer = z.output<typeof ServerInput>;
+/** A server as the service takes it; without jumpHostId it has none when created, and keeps its own when upserted. */
+export type NewServer = Omit<z.output<typeof ServerInput>, 'jumpHostId'> & { jumpHostId?: string | null | undefined };
 export type { ServerFilter } from './store';
 type ListQuery = z.output<typeof ServerListInput>;
 type Patch = z.output<typeof ServerPatch>;
@@ -41,7 +43,14 @@ function notFound(id: string): AppError {
   });
 }
 
-function sameFields(row: ServerRow, next: NewServer): boolean {
+/** A jump host the inventory cannot take (itself, none such, a loop, too many hops): VALIDATION_FAILED on jumpHostId. */
+async function assertJumpHost(store: ServerStore, server: { id: string; name: string; jumpHostId: string | null }, jumpHostId: string | null): Promise<void> {
+  if (jumpHostId === null) return;
+  const problem = jumpProblem(server, jumpHostId, await store.jumpLinks());
+  if (problem) throw new AppError('VALIDATION_FAILED', problem.message, { hint: problem.hint, issues: [{ path: ['jumpHostId'], message: problem.message }] });
+}
+
+function sameFields(row: ServerRow, next: ServerRow): boolean {
   return SERVER_FIELDS.every((field) => (field === 'tags' ? row.tags.join(',') === next.tags.join(',') : row[field] === next[field]));
 }
 
@@ -86,7 +95,8 @@ export class ServerService {
   private async insert(input: NewServer): Promise<Server> {
     if (await this.findByName(input.name)) throw conflict(input.name);
     const now = this.deps.clock.now();
-    const row: ServerRow = { id: this.deps.newId(), ...input, createdAt: now, updatedAt: now };
+    const row: ServerRow = { id: this.deps.newId(), ...input, jumpHostId: input.jumpHostId ?? null, createdAt: now, updatedAt: now };
+    await assertJumpHost(this.store, row, row.jumpHostId);
     await unlessTaken(this.store.insert(row), () => conflict(input.name));
     return toServer(row);
   }
@@ -100,13 +110,26 @@ export class ServerService {
     }
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     const next: Server = { ...current, ...changes, updatedAt: this.deps.clock.now() };
+    if (fields.jumpHostId !== undefined) await assertJumpHost(this.store, next, next.jumpHostId);
     await unlessTaken(this.store.update(next), () => conflict(next.name));
     if (next.host !== current.host) await this.deps.onHostChanged?.(id);
     this.deps.events.emit('servers.changed', { change: 'updated', ids: [id] });
     return next;
   }
 
+  /**
+   * Removes a server, unless others connect through it: removing their jump host would leave them
+   * unreachable, or silently connecting straight to a host they were meant to be reached through.
+   */
   async delete(id: string): Promise<{ id: string }> {
+    const links = await this.store.jumpLinks();
+    const dependents = jumpingThrough(id, links);
+    if (dependents.length > 0) {
+      const name = links.find((link) => link.id === id)?.name ?? id;
+      throw new AppError('CONFLICT', `${dependents.join(', ')} ${dependents.length === 1 ? 'connects' : 'connect'} through ${name}: it is not removed.`, {
+        hint: `Give ${dependents.length === 1 ? 'it' : 'them'} another jump host (Connect through), or none, then remove ${name}.`,
+      });
+    }
     if (!(await this.store.delete(id))) throw notFound(id);
     this.deps.events.emit('servers.changed', { change: 'deleted', ids: [id] });
     return { id };
@@ -116,8 +139,10 @@ export class ServerService {
   async upsertByName(input: NewServer): Promise<{ outcome: UpsertOutcome; id: string }> {
     const existing = await this.findByName(input.name);
     if (!existing) return { outcome: 'created', id: (await this.insert(input)).id };
-    if (sameFields(existing, input)) return { outcome: 'unchanged', id: existing.id };
-    await unlessTaken(this.store.update({ ...existing, ...input, updatedAt: this.deps.clock.now() }), () => conflict(input.name));
+    const next: ServerRow = { ...existing, ...input, jumpHostId: input.jumpHostId === undefined ? existing.jumpHostId : input.jumpHostId };
+    if (sameFields(existing, next)) return { outcome: 'unchanged', id: existing.id };
+    if (next.jumpHostId !== existing.jumpHostId) await assertJumpHost(this.store, existing, next.jumpHostId);
+    await unlessTaken(this.store.update({ ...next, updatedAt: this.deps.clock.now() }), () => conflict(input.name));
     if (input.host !== existing.host) await this.deps.onHostChanged?.(existing.id);
     return { outcome: 'updated', id: existing.id };
   }

@@ -158,6 +158,8 @@ describe.each(['sqlite', 'postgres'] as const)('the inventory on %s', (engine) =
         port: 22,
         environment: 'production',
         tags: ['web', 'eu'],
+        user: null,
+        jumpHostId: null,
       });
       expect(await directory.get('s-99')).toBeUndefined();
       expect((await directory.all()).map((info) => info.name)).toEqual(['_edge', 'db_main', 'Web-10', 'web-2', 'Ünïcode-box']);

@@ -15,7 +15,7 @@ import type { ServerRow } from './table';
 export type ServerFilter = { q?: string | undefined; tags?: string[] | undefined; environment?: string | undefined };
 
 // `user` is a reserved word in PostgreSQL: quoted on both.
-const COLUMNS = sql.raw('id, name, host, port, "user", environment, tags, notes, created_at, updated_at');
+const COLUMNS = sql.raw('id, name, host, port, "user", environment, tags, notes, jump_host_id, created_at, updated_at');
 
 function tagsOf(row: Row): string[] {
   const value = read.json(row, 'tags');
@@ -39,6 +39,7 @@ function serverOf(row: Row): ServerRow {
     environment: read.text(row, 'environment'),
     tags: tagsOf(row),
     notes: read.text(row, 'notes'),
+    jumpHostId: read.textOrNull(row, 'jump_host_id'),
     createdAt: read.number(row, 'created_at'),
     updatedAt: read.number(row, 'updated_at'),
   };
@@ -146,13 +147,22 @@ export class ServerStore {
 
   async insert(row: ServerRow): Promise<void> {
     await this.db.run(sql`INSERT INTO servers (${COLUMNS}) VALUES (${row.id}, ${row.name}, ${row.host}, ${row.port}, ${row.user}, ${row.environment},
-      ${jsonParam(row.tags)}, ${row.notes}, ${row.createdAt}, ${row.updatedAt})`);
+      ${jsonParam(row.tags)}, ${row.notes}, ${row.jumpHostId}, ${row.createdAt}, ${row.updatedAt})`);
   }
 
   /** Writes every field of `row` but its id and creation time. */
   async update(row: ServerRow): Promise<void> {
     await this.db.run(sql`UPDATE servers SET name = ${row.name}, host = ${row.host}, port = ${row.port}, "user" = ${row.user},
-      environment = ${row.environment}, tags = ${jsonParam(row.tags)}, notes = ${row.notes}, updated_at = ${row.updatedAt} WHERE id = ${row.id}`);
+      environment = ${row.environment}, tags = ${jsonParam(row.tags)}, notes = ${row.notes}, jump_host_id = ${row.jumpHostId}, updated_at = ${row.updatedAt} WHERE id = ${row.id}`);
+  }
+
+  /** Every server's jump link, for walking the jump hosts (shared/servers/jumps.ts). */
+  jumpLinks(): Promise<{ id: string; name: string; jumpHostId: string | null }[]> {
+    return this.db.all(sql`SELECT id, name, jump_host_id FROM servers`, (row) => ({
+      id: read.text(row, 'id'),
+      name: read.text(row, 'name'),
+      jumpHostId: read.textOrNull(row, 'jump_host_id'),
+    }));
   }
 
   /** Whether there was such a server to delete. */

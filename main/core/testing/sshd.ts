@@ -73,12 +73,14 @@ export class TestSshd {
     readonly port: number,
     /** The loopback address it listens on (127.0.0.1 unless asked): several hosts on one machine. */
     readonly address: string,
+    /** sshd_config lines added to its own, e.g. `AllowTcpForwarding no` for a jump host that refuses to forward. */
+    private readonly extra: readonly string[] = [],
   ) {}
 
-  /** Starts an sshd with a new host key on a free port, on `address` (any of 127.0.0.0/8; 127.0.0.1 by default). */
-  static async start(options: { address?: string } = {}): Promise<TestSshd> {
+  /** Starts an sshd with a new host key on a free port, on `address` (any of 127.0.0.0/8; 127.0.0.1 by default), with `config` lines of its own. */
+  static async start(options: { address?: string; config?: readonly string[] } = {}): Promise<TestSshd> {
     ensureSshd();
-    const sshd = new TestSshd(mkdtempSync(join(tmpdir(), 'guardian-sshd-')), await freePort(), options.address ?? '127.0.0.1');
+    const sshd = new TestSshd(mkdtempSync(join(tmpdir(), 'guardian-sshd-')), await freePort(), options.address ?? '127.0.0.1', options.config);
     try {
       sshd.writeConfig();
       sshd.newHostKey();
@@ -121,6 +123,11 @@ export class TestSshd {
     const pair = { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8'), publicFile: `${file}.pub` };
     if (options.authorize !== false) writeFileSync(this.authorizedKeys, pair.publicKey, { flag: 'a' });
     return pair;
+  }
+
+  /** Lets a key another server made log in here too. */
+  authorize(pair: KeyPair): void {
+    writeFileSync(this.authorizedKeys, pair.publicKey, { flag: 'a' });
   }
 
   /** What sshd has logged since it last started (LogLevel INFO): who logged in, who failed. */
@@ -166,6 +173,7 @@ export class TestSshd {
       'PrintMotd no',
       'PrintLastLog no',
       'LogLevel INFO',
+      ...this.extra,
       '',
     ].join('\n');
     writeFileSync(join(this.dir, 'sshd_config'), config);
@@ -193,7 +201,8 @@ export class TestSshd {
     throw new Error(`sshd did not listen on ${this.address}:${this.port} within 10 s: ${this.log.trim()}`);
   }
 
-  private async stop(): Promise<void> {
+  /** Stops the server, keeping its port, keys and directory: restart() starts it again. */
+  async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -64,7 +64,19 @@ type Node = ReturnType<typeof node>;
 async function server(db: AsyncDatabase, name: string, host: string): Promise<string> {
   const id = randomUUID();
   const now = clock.now();
-  await new ServerStore(db).insert({ id, name, host, port: 22, user: null, environment: 'production', tags: [], notes: '', createdAt: now, updatedAt: now });
+  await new ServerStore(db).insert({
+    id,
+    name,
+    host,
+    port: 22,
+    user: null,
+    environment: 'production',
+    tags: [],
+    notes: '',
+    jumpHostId: null,
+    createdAt: now,
+    updatedAt: now,
+  });
   return id;
 }
 

@@ -14,6 +14,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     environment: 'production',
     tags: ['web'],
     notes: '',
+    jumpHostId: null,
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
     ...overrides,

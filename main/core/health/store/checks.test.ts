@@ -52,7 +52,19 @@ async function setup(engine: 'sqlite' | 'postgres'): Promise<Setup> {
     ['s-1', 'web-1.example.net'],
     ['s-2', 'db-1.example.net'],
   ] as const) {
-    await servers.insert({ id, name: id, host, port: 22, user: null, environment: 'production', tags: ['web'], notes: '', createdAt: NOW, updatedAt: NOW });
+    await servers.insert({
+      id,
+      name: id,
+      host,
+      port: 22,
+      user: null,
+      environment: 'production',
+      tags: ['web'],
+      notes: '',
+      jumpHostId: null,
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
   }
   const clock = {
     t: NOW,
@@ -180,6 +192,7 @@ describe.each(['sqlite', 'postgres'] as const)('the checks’ configuration on %
       environment: 'production',
       tags: [],
       notes: '',
+      jumpHostId: null,
       createdAt: NOW,
       updatedAt: NOW,
     };

@@ -54,6 +54,16 @@ function PauseAll({ health, server }: { health: ServerHealth; server: Server }) 
   );
 }
 
+/** Which server SSH connections to this one go through (its jump host), by name. */
+function JumpHostNote({ jumpHostId }: { jumpHostId: string }) {
+  const jump = useMethodQuery('servers.get', { id: jumpHostId });
+  return (
+    <span className="page__count" data-testid="server-jump-host">
+      SSH through <span className="mono">{jump.data ? `${jump.data.name} (${jump.data.host})` : jump.isError ? 'a server that is gone' : '…'}</span>
+    </span>
+  );
+}
+
 function Header({ server, health }: { server: Server; health: ServerHealth }) {
   const can = useCan();
   const mayWrite = can('servers:write');
@@ -68,6 +78,7 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
         <span className="page__count" data-testid="server-address">
           <span className="mono">{server.host}</span> · SSH port <span className="mono">{server.port}</span>
         </span>
+        {server.jumpHostId !== null ? <JumpHostNote jumpHostId={server.jumpHostId} /> : null}
         <span className="page__count" data-testid="server-watches">
           {health.checks.length === 0 ? (
             'Not watched: no checks'

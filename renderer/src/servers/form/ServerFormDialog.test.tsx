@@ -103,6 +103,7 @@ describe('ServerFormDialog', () => {
       environment: 'staging',
       tags: ['db', 'eu-west', 'primary'],
       notes: 'Primary database',
+      jumpHostId: null,
       monitor: { type: 'tcp' },
     });
     expect((await screen.findByRole('status')).textContent).toContain('Added db-01');
@@ -160,6 +161,28 @@ describe('ServerFormDialog', () => {
   it('offers no check choice when editing: a server’s checks are changed on its health page', () => {
     renderWithClient(<ServerFormDialog server={server()} onClose={() => undefined} />, fakeClient({ 'servers.facets': facets }));
     expect(screen.queryByRole('checkbox', { name: 'Watch it with a check' })).toBeNull();
+  });
+
+  it('connects through another server: offers every other one but those that go through this one, and shows the refusal under it', async () => {
+    const edited = server({ id: '0b0e2c7a-6a41-4a7e-9d0c-3f1b2a4c5d6e', name: 'app', host: 'app.internal' });
+    const bastion = server({ id: '1c1f3d8b-7b52-4b8f-8e1d-4a2c3b5d6e7f', name: 'bastion', host: 'bastion.example.com' });
+    const behind = server({ id: '2d2a4e9c-8c63-4c9a-9f2e-5b3d4c6e7f80', name: 'behind-app', host: 'deep.internal', jumpHostId: edited.id });
+    const message = 'bastion would pass 5 jump hosts; at most 4 are allowed.';
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.list': async () => ({ items: [edited, bastion, behind], total: 3 }),
+      'servers.update': () => Promise.reject(fieldError('VALIDATION_FAILED', [{ path: ['jumpHostId'], message }])),
+    });
+    renderWithClient(<ServerFormDialog server={edited} onClose={() => undefined} />, client);
+
+    const select = (await screen.findByLabelText('Connect through')) as HTMLSelectElement;
+    await waitFor(() => expect([...select.options].map((option) => option.text)).toEqual(['Directly', 'bastion (bastion.example.com)']));
+    expect(select.value).toBe('');
+    fireEvent.change(select, { target: { value: bastion.id } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(messageUnder('Connect through')).toBe(message));
+    expect(client.calls.find((call) => call.name === 'servers.update')?.input).toMatchObject({ id: edited.id, jumpHostId: bastion.id });
   });
 
   it('shows a failure that concerns no field with its message and hint', async () => {

@@ -7,13 +7,26 @@ import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';
 import { Dialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
-import { checkCreate, checkUpdate, fieldErrors, FORM_FIELDS, valuesFromServer, type FieldErrors, type FormField, type ServerFormValues } from './server-form';
+import {
+  checkCreate,
+  checkUpdate,
+  fieldErrors,
+  FORM_FIELDS,
+  jumpHostChoices,
+  valuesFromServer,
+  type FieldErrors,
+  type FormField,
+  type ServerFormValues,
+} from './server-form';
 
 interface ServerFormDialogProps {
   /** The server to edit; absent to add a new one. */
   server?: Server;
   onClose(): void;
 }
+
+/** Enough for any fleet Guardian is meant for: every server may be a jump host. */
+const ALL_SERVERS = 10_000;
 
 /** Errors the form can place under its fields. */
 const FIELD_ERROR_CODES = new Set(['VALIDATION_FAILED', 'CONFLICT']);
@@ -25,6 +38,10 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
   const form = useRef<HTMLFormElement>(null);
   const environmentsId = useId();
   const facets = useMethodQuery('servers.facets', {});
+  const servers = useMethodQuery('servers.list', { limit: ALL_SERVERS });
+  const jumpHosts = jumpHostChoices(servers.data?.items ?? [], server);
+  // A jump host no longer listed (removed meanwhile) is kept as chosen and said so, not silently dropped.
+  const jumpHostGone = values.jumpHostId !== '' && servers.data !== undefined && !jumpHosts.some((each) => each.id === values.jumpHostId);
   const create = useMethodMutation('servers.create');
   const update = useMethodMutation('servers.update');
   const pending = create.isPending || update.isPending;
@@ -127,6 +144,24 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
             ))}
           </datalist>
         </div>
+        <Field
+          label="Connect through"
+          error={errors.jumpHostId}
+          help="A jump host (as ssh -J): SSH checks and runs reach this server through it, each with its own vault credential"
+          testId="server-form-jumpHostId"
+        >
+          {(control) => (
+            <select {...control} {...text('jumpHostId')} className="input select">
+              <option value="">Directly</option>
+              {jumpHosts.map((each) => (
+                <option key={each.id} value={each.id}>
+                  {each.name} ({each.host})
+                </option>
+              ))}
+              {jumpHostGone ? <option value={values.jumpHostId}>A server that is gone</option> : null}
+            </select>
+          )}
+        </Field>
         <Field label="Tags" error={errors.tags} help="Separate tags with commas or spaces" testId="server-form-tags">
           {(control) => <input {...control} {...text('tags')} className="input" autoComplete="off" spellCheck={false} />}
         </Field>

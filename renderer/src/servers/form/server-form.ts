@@ -18,7 +18,18 @@ const DEFAULTS = ServerInput.pick({ user: true, environment: true, tags: true, n
 export function valuesFromServer(server?: Server): ServerFormValues {
   if (!server) {
     const { user, environment, tags, notes } = DEFAULTS;
-    return { name: '', host: '', port: DEFAULT_PORT, user: user ?? '', environment, tags: tags.join(', '), notes, checkPort: '', watch: true };
+    return {
+      name: '',
+      host: '',
+      port: DEFAULT_PORT,
+      user: user ?? '',
+      environment,
+      tags: tags.join(', '),
+      notes,
+      jumpHostId: '',
+      checkPort: '',
+      watch: true,
+    };
   }
   return {
     name: server.name,
@@ -28,9 +39,27 @@ export function valuesFromServer(server?: Server): ServerFormValues {
     environment: server.environment,
     tags: server.tags.join(', '),
     notes: server.notes,
+    jumpHostId: server.jumpHostId ?? '',
     checkPort: '',
     watch: false,
   };
+}
+
+/**
+ * The servers the form offers as a jump host for `server` (absent: a new one): every other server
+ * but those already reached through it, which would make a loop. The service refuses what else
+ * it must (a chain too long), in words.
+ */
+export function jumpHostChoices(servers: readonly Server[], server?: Server): Server[] {
+  if (!server) return [...servers];
+  const byId = new Map(servers.map((each) => [each.id, each]));
+  const throughIt = (candidate: Server) => {
+    for (let hop: Server | undefined = candidate, steps = 0; hop && steps <= servers.length; hop = byId.get(hop.jumpHostId ?? ''), steps++) {
+      if (hop.id === server.id) return true;
+    }
+    return false;
+  };
+  return servers.filter((candidate) => !throughIt(candidate));
 }
 
 /** "web, eu-west  db" → ['web', 'eu-west', 'db']: commas and spaces both separate tags. */
@@ -57,6 +86,8 @@ function rawInput(values: ServerFormValues): Record<string, unknown> {
     environment,
     tags: parseTags(values.tags),
     notes: values.notes,
+    // '' is connecting directly (and clears a jump host on an edit).
+    jumpHostId: values.jumpHostId === '' ? null : values.jumpHostId,
   };
 }
 
