@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestSshd } from '@core/testing/sshd';
-import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { sshFleet, type SshFleet } from './testing/ssh-fleet';
 
 /**
@@ -65,6 +67,43 @@ describe('guardian run', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
         .join(''),
     ).toBe('one\ntwo\n');
     expect(events.at(-1)).toMatchObject({ type: 'summary', status: 'finished' });
+  });
+
+  it('runs in batches with --serial and --max-fail: past the threshold the rest are skipped, never run, and the table says why', async () => {
+    const marks = tempDir('guardian-cli-rolling-');
+    // web-1 (batch 1 of 2) fails; web-2 would leave a marker file if it ran.
+    const command = `P=\${SSH_CONNECTION##* }; touch "${marks}/ran-$P"; [ "$P" != "${web1.port}" ] || exit 3`;
+    const result = await run('--on', 'tag:web', '--serial', '1', '--max-fail', '0', '--', command);
+    expect(result.code, result.stderr).toBe(1);
+    const why = '1 of 2 targets failed by the end of batch 1 of 2, more than the 0% allowed';
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('-- batch 1 of 2 --');
+    expect(lines).not.toContain('-- batch 2 of 2 --');
+    expect(lines.find((line) => line.startsWith('web-2 '))).toMatch(new RegExp(`^web-2\\s+skipped\\s+-\\s+-\\s+Not run: ${why}$`));
+    expect(lines.at(-1)).toBe(`Stopped at the failure threshold: ${why}; 1 not run`);
+    expect(existsSync(join(marks, `ran-${web1.port}`))).toBe(true);
+    expect(existsSync(join(marks, `ran-${web2.port}`))).toBe(false);
+
+    // 50% of 2 is 1 a batch; 1 failed of 2 is not more than 50%, so batch 2 runs.
+    const half = await run('--on', 'tag:web', '--serial', '50%', '--max-fail', '50', '--json', '--', command);
+    expect(half.code, half.stderr).toBe(1);
+    const events = half.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; rolling?: unknown; stopReason?: unknown });
+    expect(events[0]).toMatchObject({ type: 'run', rolling: { batchSize: '50%', maxFailPercent: 50, perBatch: 1, batches: 2 } });
+    expect(events.at(-1)).toMatchObject({ type: 'summary', stopReason: null, counts: { failed: 1, succeeded: 1, skipped: 0 } });
+    expect(existsSync(join(marks, `ran-${web2.port}`))).toBe(true);
+
+    const bad = await run('--on', 'tag:web', '--serial', 'half', '--', 'true');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a whole number of targets (2) or a percentage of them (25%)');
+    const over = await run('--on', 'tag:web', '--serial', '2', '--max-fail', '120', '--', 'true');
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain('At most 100%');
+    const alone = await run('--on', 'tag:web', '--max-fail', '10', '--', 'true');
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain('--max-fail needs --serial');
   });
 
   it('refuses without a key file, and a server name that does not exist, in words', async () => {

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AppError } from '@shared/api/errors';
 import type { OperationRunWithTargets, OperationTarget, OutputChunk } from '@shared/api/operations';
 import type { Server } from '@shared/api/servers';
+import { batchOf } from '@shared/operations/rolling';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core, CoreOptions } from '@core/app';
 import { configuredKeyFile } from '@core/vault/keyfile';
@@ -26,6 +27,31 @@ export function collectOn(value: string, previous: On[] | undefined): On[] {
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
   return Number(value);
+}
+
+/** `--serial 2` or `--serial 25%`: the contract judges the range, under `rolling.batchSize`. */
+export function batchSize(value: string): number | string {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+%$/.test(value)) return value;
+  throw new InvalidArgumentError('a whole number of targets (2) or a percentage of them (25%)');
+}
+
+/** The options that make a run rolling, for `guardian run` and `guardian runbook run`. */
+export function addRollingOptions(command: Command): Command {
+  return command
+    .option('--serial <n|n%>', 'run in batches of this many targets (or this percentage of them), one batch after another', batchSize)
+    .option('--max-fail <percent>', 'with --serial: stop after a batch once more than this percentage of all targets failed (default 0)', positiveInt);
+}
+
+/** The run's `rolling` from --serial and --max-fail; undefined when neither was given. */
+export function rollingOf(options: { serial?: number | string; maxFail?: number }) {
+  if (options.serial === undefined && options.maxFail === undefined) return undefined;
+  if (options.serial === undefined) {
+    throw new AppError('VALIDATION_FAILED', '--max-fail needs --serial: a failure threshold is checked between batches.', {
+      hint: 'Add --serial N (targets per batch) or --serial N% (a percentage of them).',
+    });
+  }
+  return { batchSize: options.serial, ...(options.maxFail !== undefined && { maxFailPercent: options.maxFail }) };
 }
 
 /** The selector the `--on` options name; a server by name is looked up (case does not matter, as names are unique so). */
@@ -88,6 +114,25 @@ export async function vaultKeyFileOrRefuse(flag: string | undefined, purpose: st
   return keyFile;
 }
 
+/** A rolling run's "batch 2 of 5" line as each batch's first target starts (the page's rule: batches follow the run's target order). */
+class BatchLines {
+  private said = 0;
+
+  constructor(private readonly run: OperationRunWithTargets) {}
+
+  started(serverId: string): void {
+    const { rolling } = this.run;
+    if (!rolling) return;
+    const batch = batchOf(
+      this.run.targets.findIndex((target) => target.serverId === serverId),
+      rolling.perBatch,
+    );
+    if (batch <= this.said) return;
+    this.said = batch;
+    process.stdout.write(`-- batch ${batch} of ${rolling.batches} --\n`);
+  }
+}
+
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
 /**
@@ -96,26 +141,48 @@ const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFix
  * and exit code 0 only when every target succeeded. Ctrl-C cancels the run, remote commands too.
  */
 export function addOperationCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
-  program
+  const run = program
     .command('run')
     .description('Run a command over SSH on the servers selected, each with its vault credential. Exit code 0 only when every target succeeded.')
     .addOption(dataDirOption())
     .requiredOption('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more (tags and environments both given: both must match)', collectOn)
     .option('--concurrency <n>', 'targets at a time (one per host)', positiveInt, 10)
-    .option('--timeout <seconds>', 'how long each target may take, connecting included', positiveInt, 300)
+    .option('--timeout <seconds>', 'how long each target may take, connecting included', positiveInt, 300);
+  addRollingOptions(run)
     .option('--vault-key-file <file>', 'the vault key file that unlocks the credentials; also $GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
     .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
     .argument('<command...>', 'the command, after --')
-    .action(async (words: string[], options: { dataDir: string; on: On[]; concurrency: number; timeout: number; vaultKeyFile?: string; json: boolean }) => {
-      await startAndFollow(withCore, options, async (core) =>
-        core.router.invoke(
-          LOCAL_OWNER,
-          'operations.run',
-          { command: words.join(' '), targets: await selectorOf(core, options.on), concurrency: options.concurrency, timeoutSeconds: options.timeout },
-          CLI,
-        ),
-      );
-    });
+    .action(
+      async (
+        words: string[],
+        options: {
+          dataDir: string;
+          on: On[];
+          concurrency: number;
+          timeout: number;
+          serial?: number | string;
+          maxFail?: number;
+          vaultKeyFile?: string;
+          json: boolean;
+        },
+      ) => {
+        const rolling = rollingOf(options) ?? null;
+        await startAndFollow(withCore, options, async (core) =>
+          core.router.invoke(
+            LOCAL_OWNER,
+            'operations.run',
+            {
+              command: words.join(' '),
+              targets: await selectorOf(core, options.on),
+              concurrency: options.concurrency,
+              timeoutSeconds: options.timeout,
+              rolling,
+            },
+            CLI,
+          ),
+        );
+      },
+    );
 }
 
 /**
@@ -145,6 +212,7 @@ export async function startAndFollow(
  */
 async function followRun(core: Core, started: OperationRunWithTargets, json: boolean): Promise<void> {
   const names = new Map(started.targets.map((target) => [target.serverId, target.serverName]));
+  const batches = new BatchLines(started);
   const print = new Prefixed(Math.max(...started.targets.map((target) => target.serverName.length)));
   const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
   if (json)
@@ -154,6 +222,7 @@ async function followRun(core: Core, started: OperationRunWithTargets, json: boo
       command: started.command,
       runbook: started.runbook,
       params: started.params,
+      rolling: started.rolling,
       targets: started.targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
     });
   const unsubscribe = core.events.subscribe((name, payload) => {
@@ -172,6 +241,7 @@ async function followRun(core: Core, started: OperationRunWithTargets, json: boo
       if (target.runId !== started.id) return;
       if (json) emit({ type: 'target', ...target });
       else if (target.finishedAt !== null) print.end(target.serverName);
+      else if (target.state === 'connecting') batches.started(target.serverId);
     }
   });
   const cancel = () => void core.operations.cancel(started.id).catch(() => undefined);
@@ -183,7 +253,8 @@ async function followRun(core: Core, started: OperationRunWithTargets, json: boo
     process.off('SIGINT', cancel);
     unsubscribe();
   }
-  if (json) emit({ type: 'summary', id: finished.id, status: finished.status, counts: finished.counts, targets: finished.targets });
+  if (json)
+    emit({ type: 'summary', id: finished.id, status: finished.status, stopReason: finished.stopReason, counts: finished.counts, targets: finished.targets });
   else {
     process.stdout.write('\n');
     printTable(
@@ -196,6 +267,7 @@ async function followRun(core: Core, started: OperationRunWithTargets, json: boo
         target.message ?? '',
       ]),
     );
+    if (finished.stopReason) process.stdout.write(`\n${finished.stopReason}\n`);
   }
   if (finished.targets.some((target) => target.state !== 'succeeded')) process.exitCode = 1;
 }

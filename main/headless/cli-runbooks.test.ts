@@ -95,6 +95,20 @@ describe('guardian runbook', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(confirmed.stdout).toMatch(/^web-2\s+succeeded/m);
   });
 
+  it('runs a runbook in the batches it keeps, or in those --serial gives', async () => {
+    // web-1 (first by name) fails.
+    const script = `[ "\${SSH_CONNECTION##* }" != "${fleet.web1.port}" ] || exit 3`;
+    const imported = await cli('import', runbookFile({ name: 'roll', script, defaultTargets: { tags: ['web'] }, rolling: { batchSize: 1 } }));
+    expect(imported.code, imported.stderr).toBe(0);
+    expect((await cli('show', 'roll')).stdout).toContain('rolling: batches of 1, stops past 0% failed');
+    const own = await run('roll');
+    expect(own.code).toBe(1);
+    expect(own.stdout).toMatch(/^web-2\s+skipped\s+-\s+-\s+Not run: 1 of 2 targets failed by the end of batch 1 of 2, more than the 0% allowed$/m);
+    const wider = await run('roll', '--serial', '2');
+    expect(wider.code).toBe(1);
+    expect(wider.stdout).toMatch(/^web-2\s+succeeded/m);
+  });
+
   it('exports a version-stamped file that imports as a new version when changed, and unchanged otherwise', async () => {
     const exported = await cli('export', 'restart');
     expect(exported.code, exported.stderr).toBe(0);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command, type Option } from 'commander';
 import type { Runbook, RunbookParam } from '@shared/api/runbooks';
 import { LOCAL_OWNER } from '@shared/permissions';
-import { collectOn, selectorOf, startAndFollow, type On, type WithCore } from './cli-operations';
+import { addRollingOptions, collectOn, rollingOf, selectorOf, startAndFollow, type On, type WithCore } from './cli-operations';
 import { printTable } from './cli-output';
 
 const CLI = { origin: 'cli' };
@@ -54,6 +54,7 @@ function showRunbook(runbook: Runbook): void {
     ...(runbook.description ? [runbook.description] : []),
     `runs as: ${runbook.sudo ? 'root (sudo -n)' : 'the login user'}; run by: ${runbook.runnableBy === 'operator' ? 'operators, admins, owners' : 'admins, owners'}`,
     `dangerous: ${runbook.dangerous ? 'yes (--confirm with the number of servers)' : 'no'}; concurrency ${runbook.concurrency}; timeout ${runbook.timeoutSeconds} s`,
+    `rolling: ${runbook.rolling ? `batches of ${runbook.rolling.batchSize}, stops past ${runbook.rolling.maxFailPercent}% failed` : 'no (every target at once)'}`,
     `default targets: ${
       targets
         ? [
@@ -120,18 +121,34 @@ export function addRunbookCommands(program: Command, dataDirOption: () => Option
       });
     });
 
-  runbook
+  const run = runbook
     .command('run')
-    .description('Run a runbook on the servers selected (or its default targets). Exit code 0 only when every target succeeded.')
+    .description(
+      'Run a runbook on the servers selected (or its default targets), in its batches unless --serial says others. Exit code 0 only when every target succeeded.',
+    )
     .addOption(dataDirOption())
     .argument('<name>', 'the runbook’s name or id')
     .option('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more (the runbook’s default targets when left out)', collectOn)
     .option('--param <name=value>', 'a parameter’s value; repeat for each', collectParam)
-    .option('--confirm <n>', 'for a dangerous runbook: the number of servers it will run on', count)
+    .option('--confirm <n>', 'for a dangerous runbook: the number of servers it will run on', count);
+  addRollingOptions(run)
     .option('--vault-key-file <file>', 'the vault key file that unlocks the credentials; also $GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
     .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
     .action(
-      async (name: string, options: { dataDir: string; on?: On[]; param?: Record<string, string>; confirm?: number; vaultKeyFile?: string; json: boolean }) => {
+      async (
+        name: string,
+        options: {
+          dataDir: string;
+          on?: On[];
+          param?: Record<string, string>;
+          confirm?: number;
+          serial?: number | string;
+          maxFail?: number;
+          vaultKeyFile?: string;
+          json: boolean;
+        },
+      ) => {
+        const rolling = rollingOf(options);
         await startAndFollow(withCore, options, async (core) =>
           core.router.invoke(
             LOCAL_OWNER,
@@ -141,6 +158,7 @@ export function addRunbookCommands(program: Command, dataDirOption: () => Option
               params: options.param ?? {},
               ...(options.on && { targets: await selectorOf(core, options.on) }),
               ...(options.confirm !== undefined && { confirm: options.confirm }),
+              ...(rolling && { rolling }),
             },
             CLI,
           ),
