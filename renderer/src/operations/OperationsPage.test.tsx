@@ -123,7 +123,7 @@ describe('OperationsPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
     await waitFor(() =>
       expect(callsOf(client, 'operations.run')).toEqual([
-        { command: 'uptime', targets: { serverIds: [DB1.id], tags: ['web'], environments: ['prod'] }, concurrency: 5, timeoutSeconds: 300 },
+        { command: 'uptime', targets: { serverIds: [DB1.id], tags: ['web'], environments: ['prod'] }, concurrency: 5, timeoutSeconds: 300, rolling: null },
       ]),
     );
     const view = await screen.findByTestId('run-view');
@@ -154,6 +154,74 @@ describe('OperationsPage', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: 'Run on 2 servers' })).toBeTruthy());
     fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
     await waitFor(() => expect(screen.getByTestId('run-form-targets-error').textContent).toBe('Matches no server'));
+  });
+
+  it('runs in batches when the Rolling section says so, checking what is typed and placing the service’s refusal', async () => {
+    const client = renderAs('admin', {
+      'operations.run': async (input) => {
+        const { AppError } = await import('@shared/api');
+        if (input.rolling?.maxFailPercent === 120) {
+          throw new AppError('VALIDATION_FAILED', 'Some fields are not valid.', {
+            hint: 'Correct them.',
+            issues: [{ path: ['rolling', 'maxFailPercent'], message: 'At most 100%' }],
+          });
+        }
+        return { ...run([target(WEB1.id, 'web-1'), target(WEB2.id, 'web-2')]), job: job({ kind: 'operations.run', status: 'running', total: 2 }) };
+      },
+    });
+    const form = await screen.findByTestId('run-form');
+    expect(screen.getByTestId('run-form-rolling').hasAttribute('open')).toBe(false);
+    fireEvent.change(within(form).getByLabelText('Command'), { target: { value: 'deploy' } });
+    fireEvent.change(within(form).getByLabelText('Tags'), { target: { value: 'web' } });
+    fireEvent.change(within(form).getByLabelText('Batch size'), { target: { value: 'half' } });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run on 2 servers' })).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
+    expect((await screen.findByTestId('run-form-batch-size-error')).textContent).toBe('A number of servers, e.g. 2, or a percentage of them, e.g. 25%.');
+    expect(callsOf(client, 'operations.run')).toEqual([]);
+
+    fireEvent.change(within(form).getByLabelText('Batch size'), { target: { value: '50%' } });
+    fireEvent.change(within(form).getByLabelText('Stop past (% failed)'), { target: { value: '120' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
+    await waitFor(() => expect(screen.getByTestId('run-form-max-fail-error').textContent).toBe('At most 100%'));
+    fireEvent.change(within(form).getByLabelText('Stop past (% failed)'), { target: { value: '20' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Run on 2 servers' }));
+    await waitFor(() => expect(callsOf(client, 'operations.run')).toHaveLength(2));
+    expect(callsOf(client, 'operations.run')[1]).toMatchObject({ command: 'deploy', rolling: { batchSize: '50%', maxFailPercent: 20 } });
+  });
+
+  it('shows which batch a rolling run is in, and why one stopped at its threshold', async () => {
+    useOperationsView.setState({ runId: RUN_ID });
+    const rolling = { batchSize: 1, maxFailPercent: 0, perBatch: 1, batches: 3 };
+    const client = renderAs('admin', { 'operations.get': async () => run(threeTargets(), { rolling }) });
+    await screen.findByTestId('run-view');
+    expect(screen.getByTestId('run-batch').textContent).toBe('Batch 1 of 3');
+    // The run lists web-1, web-2, db-1: batch 2 is web-2's.
+    await targetEvents(
+      client,
+      [
+        { runId: RUN_ID, ...target(WEB1.id, 'web-1', { state: 'succeeded', exitCode: 0 }) },
+        { runId: RUN_ID, ...target(WEB2.id, 'web-2', { state: 'running' }) },
+      ],
+      () => expect(screen.getByTestId('run-batch').textContent).toBe('Batch 2 of 3'),
+    );
+    expect(screen.getByTestId('run-batches').textContent).toContain('In batches of 1 target, stopping past 0% failed');
+    cleanup();
+
+    const reason = 'Stopped at the failure threshold: 1 of 3 targets failed by the end of batch 1 of 3, more than the 0% allowed; 2 not run';
+    const skipped = { state: 'skipped' as const, message: 'Not run: 1 of 3 targets failed by the end of batch 1 of 3, more than the 0% allowed' };
+    const stopped = run([target(WEB1.id, 'web-1', { state: 'failed', exitCode: 3 }), target(WEB2.id, 'web-2', skipped), target(DB1.id, 'db-1', skipped)], {
+      rolling: { ...rolling, batchSize: '34%' },
+      stopReason: reason,
+      status: 'finished',
+      finishedAt: Date.now(),
+    });
+    renderAs('admin', { 'operations.get': async () => stopped });
+    expect((await screen.findByTestId('run-stop-reason')).textContent).toBe(reason);
+    expect(screen.queryByTestId('run-batch')).toBeNull();
+    expect(screen.getByTestId('run-status').textContent).toBe('Stopped at the failure threshold');
+    expect(screen.getByTestId('run-batches').textContent).toContain('In batches of 1 target (34%)');
+    fireEvent.click(cellOf('web-2'));
+    expect((await screen.findByTestId('target-panel')).textContent).toContain(skipped.message);
   });
 
   it('starts the form with the servers “Run on these” handed over', async () => {
@@ -448,6 +516,7 @@ describe('OperationsPage: runbooks and re-runs', () => {
       id: RUNBOOK_ID,
       params: { SERVICE: 'nginx', COUNT: 7, MODE: 'hard', TOKEN: 's3cret-token' },
       targets: { serverIds: [], tags: ['web'], environments: ['prod'] },
+      rolling: null,
     };
     expect(callsOf(client, 'runbooks.run')).toEqual([sent]);
 
@@ -482,7 +551,7 @@ describe('OperationsPage: runbooks and re-runs', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Run on 2 servers' }));
     await waitFor(() =>
       expect(callsOf(client, 'runbooks.run')).toEqual([
-        { id: RUNBOOK_ID, params: {}, targets: { serverIds: [], tags: ['web'], environments: [] }, confirm: 2 },
+        { id: RUNBOOK_ID, params: {}, targets: { serverIds: [], tags: ['web'], environments: [] }, rolling: null, confirm: 2 },
       ]),
     );
   });

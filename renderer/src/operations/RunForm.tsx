@@ -4,6 +4,7 @@ import { useMethodMutation } from '../api/hooks';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { useOperationsView } from './operations-store';
+import { RollingFields } from './RollingFields';
 import { checkRun, RUN_FIELDS, runButtonLabel, runValues, type RunFormValues } from './run-form';
 import { TargetFields, useMatched } from './TargetFields';
 import { useStartedRun } from './use-started-run';
@@ -85,6 +86,7 @@ export function RunForm() {
           )}
         </Field>
       </div>
+      <RollingFields testIdPrefix="run-form" values={values} errors={errors} onChange={edit} />
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={run.isPending} data-testid="run-form-submit">
           {runButtonLabel(run.isPending, matched.length)}

@@ -12,7 +12,7 @@ import { useLiveOutput } from './live-output';
 import { useOperationsView } from './operations-store';
 import { RerunButtons } from './Rerun';
 import { useActorName } from './use-actor-name';
-import { COUNT_ORDER, doneOf, runBadge, runbookOf, TARGET_GLYPHS, TARGET_LABELS } from './states';
+import { batchUnderWay, COUNT_ORDER, doneOf, runBadge, runbookOf, TARGET_GLYPHS, TARGET_LABELS } from './states';
 import { TargetGrid } from './TargetGrid';
 import { TargetPanel } from './TargetPanel';
 
@@ -28,6 +28,34 @@ function Counts({ run }: { run: OperationRunWithTargets }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A rolling run's batches: which is under way, or why it stopped before its last. */
+function Batches({ run }: { run: OperationRunWithTargets }) {
+  const { rolling } = run;
+  if (!rolling) return null;
+  const batch = run.status === 'running' ? batchUnderWay(run) : null;
+  return (
+    <p className="op-run__batches" data-testid="run-batches">
+      In batches of {plural(rolling.perBatch, 'target', 'targets')}
+      {typeof rolling.batchSize === 'string' ? ` (${rolling.batchSize})` : ''}, stopping past {rolling.maxFailPercent}% failed
+      {batch !== null ? (
+        <>
+          {' '}
+          ·{' '}
+          <strong data-testid="run-batch">
+            Batch {batch} of {rolling.batches}
+          </strong>
+        </>
+      ) : null}
+      {run.stopReason ? (
+        <>
+          <br />
+          <strong data-testid="run-stop-reason">{run.stopReason}</strong>
+        </>
+      ) : null}
+    </p>
   );
 }
 
@@ -97,6 +125,7 @@ function RunBody({ run }: { run: OperationRunWithTargets }) {
           ))}
         </p>
       ) : null}
+      <Batches run={run} />
       <ErrorBanner error={cancel.error} testId="run-cancel-error" />
       <RerunButtons run={run} />
       <ProgressBar done={done} total={total} label="Targets ended" testId="run-progress" />

@@ -6,6 +6,7 @@ import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { formatCount } from '../ui/format';
 import { ConfirmCountField, ParamField } from './ParamField';
+import { RollingFields } from './RollingFields';
 import { checkRunbookRun, givenParams, runbookFields, runbookValues, type RunbookFormValues } from './runbook-form';
 import { runButtonLabel } from './run-form';
 import { TargetFields, useMatched } from './TargetFields';
@@ -72,6 +73,7 @@ export function RunbookDialog({ runbook, onClose }: { runbook: Runbook; onClose(
           matched={matched}
           onChange={edit}
         />
+        <RollingFields testIdPrefix="runbook-form" values={values} errors={errors} onChange={edit} />
         {runbook.dangerous ? (
           <ConfirmCountField
             count={matched.length}

@@ -2,10 +2,10 @@ import type { ParamValues } from '@shared/api/operations';
 import { RUNBOOK_RUNNER_ROLES, type Runbook, type RunbookParam, type RunbookRunInput } from '@shared/api/runbooks';
 import type { Role } from '@shared/permissions';
 import type { FieldErrors } from '../alerts/form-errors';
-import { NO_MATCH, selectorOf, TARGET_FIELDS, targetValues, type TargetValues } from './run-form';
+import { checkRolling, NO_MATCH, ROLLING_FIELDS, selectorOf, TARGET_FIELDS, targetValues, type RollingValues, type TargetValues } from './run-form';
 
 /** A runbook's form as typed: each parameter's value as text (a choice: its option), its targets, the confirmation. */
-export interface RunbookFormValues extends TargetValues {
+export interface RunbookFormValues extends TargetValues, RollingValues {
   params: Record<string, string>;
   confirm: string;
 }
@@ -26,12 +26,15 @@ export const runbookFields = (runbook: Pick<Runbook, 'params'>): string[] => [
   ...runbook.params.map((param) => `params.${param.name}`),
   ...TARGET_FIELDS,
   'confirm',
+  ...ROLLING_FIELDS,
 ];
 
 /** The form as it opens: each parameter's default (a secret has none), the runbook's default targets. */
-export function runbookValues(runbook: Pick<Runbook, 'params' | 'defaultTargets'>): RunbookFormValues {
+export function runbookValues(runbook: Pick<Runbook, 'params' | 'defaultTargets' | 'rolling'>): RunbookFormValues {
   const params = Object.fromEntries(givenParams(runbook).map((param) => [param.name, param.default === undefined ? '' : String(param.default)]));
-  return { ...targetValues(runbook.defaultTargets), params, confirm: '' };
+  // Its own batches filled in: emptied, the run is one batch.
+  const rolling = { batchSize: runbook.rolling ? String(runbook.rolling.batchSize) : '', maxFailPercent: String(runbook.rolling?.maxFailPercent ?? 0) };
+  return { ...targetValues(runbook.defaultTargets), params, confirm: '', ...rolling };
 }
 
 /** A number parameter's text as the number it says; other text goes as typed, for the service to refuse under its field. */
@@ -58,11 +61,12 @@ export function checkRunbookRun(
     }
     params[param.name] = param.type === 'number' ? numberOf(text) : text;
   }
+  const rolling = checkRolling(values, errors);
   if (matched === 0) errors.targets = NO_MATCH;
   else if (runbook.dangerous && values.confirm.trim() !== String(matched)) errors.confirm = `Type ${matched}, the number of servers it will run on, to confirm`;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
-    input: { id: runbook.id, params, targets: selectorOf(values), ...(runbook.dangerous && { confirm: matched }) },
+    input: { id: runbook.id, params, targets: selectorOf(values), rolling, ...(runbook.dangerous && { confirm: matched }) },
   };
 }
