@@ -2,15 +2,7 @@ import { z } from 'zod';
 import { discordConfig, mattermostConfig, slackConfig, teamsConfig } from '../alerts/chat';
 import type { ChannelType } from '../alerts';
 import { emailConfig } from '../alerts/email';
-import {
-  gotifyConfig,
-  matrixConfig,
-  ntfyConfig,
-  opsgenieConfig,
-  pagerdutyConfig,
-  pushoverConfig,
-  telegramConfig,
-} from '../alerts/push';
+import { gotifyConfig, matrixConfig, ntfyConfig, opsgenieConfig, pagerdutyConfig, pushoverConfig, telegramConfig } from '../alerts/push';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
 import { IncidentId } from './incidents';
@@ -32,8 +24,12 @@ const AlertName = z.string().trim().min(1, 'Name cannot be empty').max(100, 'Nam
 /** `silenced`: held back by a silence, never sent unless the silence ends while its incident is open (docs/alerts.md, "Silences"). */
 export const NOTIFICATION_STATES = ['pending', 'delivering', 'delivered', 'failed', 'given-up', 'silenced'] as const;
 export type NotificationState = (typeof NOTIFICATION_STATES)[number];
-/** `incident.unacknowledged`: still open and not acknowledged, told again by a rule's escalation steps and repeats (docs/alerts.md, "Escalation"). */
-export const ALERT_SOURCES = ['incident.opened', 'incident.resolved', 'incident.acknowledged', 'incident.unacknowledged'] as const;
+/**
+ * `incident.worsened`: an open incident went from degraded to down. `incident.unacknowledged`:
+ * still open and not acknowledged, told again by a rule's escalation steps and repeats
+ * (docs/alerts.md, "Escalation").
+ */
+export const ALERT_SOURCES = ['incident.opened', 'incident.worsened', 'incident.resolved', 'incident.acknowledged', 'incident.unacknowledged'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'given-up'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];

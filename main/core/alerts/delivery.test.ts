@@ -185,6 +185,41 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     expect(written.map((n) => n.incidentId)).toEqual([outcome.opened.find((i) => i.serverName === 'db-1')?.id]);
   });
 
+  it('tells a degraded incident becoming down: a rule for down hears it then, and one for degraded hears it worsen and end', async () => {
+    const core = await start();
+    const { rule } = await channelAndRule(core);
+    const typesOf = (received: typeof receiver.received) =>
+      received.map((r) => (r.verified.ok ? (r.verified.payload as { type: string }).type : r.verified.error));
+
+    // A rule for down incidents only: the degraded opening is not for it, the worsening is.
+    await call(core, 'alerts.updateRule', { id: rule.id, match: { severities: ['down'] } });
+    const web = await serverWithCheck(core, 'web-9');
+    await tick(core, [[web, 'degraded']]);
+    await time.advance(1000);
+    await tick(core, [[web, 'down']]);
+    await time.advance(1000);
+    await tick(core, [[web, 'up']]);
+    await core.alerts.worker.runOnce();
+    expect(typesOf(receiver.received).sort()).toEqual(['incident.resolved', 'incident.worsened']);
+    expect(receiver.received.find((r) => typesOf([r])[0] === 'incident.worsened')?.verified).toMatchObject({
+      ok: true,
+      payload: { data: { incident: { severity: 'down' }, server: { name: 'web-9' } } },
+    });
+
+    // A rule for degraded incidents only: told of the opening, it hears the worsening and the end too.
+    receiver.received.length = 0;
+    await call(core, 'alerts.updateRule', { id: rule.id, match: { severities: ['degraded'] } });
+    const db = await serverWithCheck(core, 'db-9');
+    await time.advance(1000);
+    await tick(core, [[db, 'degraded']]);
+    await time.advance(1000);
+    await tick(core, [[db, 'down']]);
+    await time.advance(1000);
+    await tick(core, [[db, 'up']]);
+    await core.alerts.worker.runOnce();
+    expect(typesOf(receiver.received).sort()).toEqual(['incident.opened', 'incident.resolved', 'incident.worsened']);
+  });
+
   it('retries a 500 and a timeout with backoff, waits as a 429 says, and delivers with the same id', async () => {
     const core = await start();
     await channelAndRule(core);

@@ -126,6 +126,25 @@ describe('push and paging channels', () => {
     expect(JSON.stringify([await call(core, 'alerts.channels', {}), await deliveries(core), pd])).not.toContain(routingKey);
   });
 
+  it('PagerDuty: a degraded incident that goes down triggers again under its dedup key, now critical', async () => {
+    const core = await start();
+    const routingKey = 'W0RSEN1NGKEY0123456789ABCDEFGHIJ';
+    await channel(core, { type: 'pagerduty', config: { eventsUrl: `${suite.peer.origin}/v2/enqueue` }, secretId: await token(core, routingKey) });
+    suite.peer.script({ status: 202, body: '{"status":"success"}' });
+    outage = await suite.outage(core, { name: 'db-2', host: 'db-2.example', port: 5432 }, 'slow');
+    const [opened] = (await outage.tick('degraded', 'answers in 4 s')).opened;
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    await suite.time.advance(1000);
+    await outage.tick('down', 'connection refused');
+    expect(await core.alerts.worker.runOnce()).toBe(1);
+    const events = suite.peer.requests.map((r) => r.json as { event_action: string; dedup_key: string; payload: { severity: string; summary: string } });
+    expect(events.map((e) => [e.event_action, e.dedup_key, e.payload.severity])).toEqual([
+      ['trigger', opened?.id, 'warning'],
+      ['trigger', opened?.id, 'critical'],
+    ]);
+    expect(events[1]?.payload.summary).toBe('db-2 is now down (it was degraded): TCP db-2.example:5432 down: connection refused');
+  });
+
   it('PagerDuty: takes an Events API URL other than PagerDuty’s only on a host an admin listed', async () => {
     const core = await start();
     const key = await token(core, 'ANOTHERROUTINGKEY000000000000000');

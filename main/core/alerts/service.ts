@@ -229,14 +229,13 @@ export class AlertService {
     await this.rules.settled();
     if (this.rules.empty) return;
     const at = this.deps.clock.now();
-    const held = await this.heldOnly(changes);
-    const escalated = await this.escalatedTo(changes);
+    const { told, held } = await this.earlier(changes);
     const rows: NewNotification[] = [];
     for (const change of changes) {
       const payload = payloadOf(change, at);
       const silence = this.rules.silenceFor(change, at);
       const routes = this.rules.routes(change);
-      for (const route of escalated.get(change.incident.id) ?? [])
+      for (const route of told.get(change.incident.id) ?? [])
         if (!routes.some((each) => each.channelId === route.channelId) && this.rules.sends(route.channelId)) routes.push(route);
       for (const route of routes) {
         const silenceId = silence?.id ?? held.get(heldKey(change.incident.id, route.channelId)) ?? null;
@@ -249,40 +248,34 @@ export class AlertService {
   }
 
   /**
-   * For an incident acknowledged or ended, the escalation steps' channels that were told it was
-   * unacknowledged (incident → routes, under the rule that told them): they hear how it ends as the
-   * rule's own channels do, so a page a step opened (PagerDuty, Opsgenie) is closed with it. No
-   * query while no rule escalates.
+   * What the channels already heard of the incidents changed after their opening (worsened,
+   * acknowledged, ended), read in one query:
+   * - `told`: the channels told of each (incident → routes, under the rule that told them), whether
+   *   or not a rule matches it now. An escalation step's channels, and a rule's for degraded
+   *   incidents once the incident is down, hear how it goes on and ends as the others do, so a page
+   *   opened (PagerDuty, Opsgenie) is closed with it.
+   * - `held`: the channels only ever held back from each (incident and channel → the silence that
+   *   held it), which are held back again.
    */
-  private async escalatedTo(changes: readonly IncidentChange[]): Promise<Map<string, Route[]>> {
+  private async earlier(changes: readonly IncidentChange[]): Promise<{ told: Map<string, Route[]>; held: Map<string, string> }> {
     const later = changes.filter((change) => change.source !== 'incident.opened').map((change) => change.incident.id);
-    const routes = new Map<string, Route[]>();
-    if (this.rules.escalating.length === 0 || later.length === 0) return routes;
-    for (const row of await this.deps.store.notificationsOf(later)) {
-      if (row.source !== 'incident.unacknowledged' || row.state === 'silenced') continue;
-      const known = routes.get(row.incidentId) ?? [];
-      if (!known.some((each) => each.channelId === row.channelId)) known.push({ ruleId: row.ruleId, channelId: row.channelId });
-      routes.set(row.incidentId, known);
-    }
-    return routes;
-  }
-
-  /**
-   * For the changes after an incident's opening, the channels that were only ever held back from
-   * it (incident and channel → the silence that held it). No query while no silence is kept.
-   */
-  private async heldOnly(changes: readonly IncidentChange[]): Promise<Map<string, string>> {
-    const later = changes.filter((change) => change.source !== 'incident.opened').map((change) => change.incident.id);
+    const told = new Map<string, Route[]>();
     const held = new Map<string, string>();
-    if (!this.rules.silencing || later.length === 0) return held;
-    const told = new Set<string>();
+    if (later.length === 0) return { told, held };
+    const heard = new Set<string>();
     for (const row of await this.deps.store.notificationsOf(later)) {
       const key = heldKey(row.incidentId, row.channelId);
-      if (row.silenceId !== null && row.state === 'silenced') held.set(key, row.silenceId);
-      else told.add(key);
+      if (row.state === 'silenced') {
+        if (row.silenceId !== null) held.set(key, row.silenceId);
+        continue;
+      }
+      heard.add(key);
+      const known = told.get(row.incidentId) ?? [];
+      if (!known.some((each) => each.channelId === row.channelId)) known.push({ ruleId: row.ruleId, channelId: row.channelId });
+      told.set(row.incidentId, known);
     }
-    for (const key of told) held.delete(key);
-    return held;
+    for (const key of heard) held.delete(key);
+    return { told, held };
   }
 
   /**

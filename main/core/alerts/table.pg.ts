@@ -51,7 +51,7 @@ export const alertOutboxTable = pgTable(
     id: text('id').primaryKey(),
     ruleId: text('rule_id').notNull(),
     channelId: text('channel_id').notNull(),
-    /** What caused it: `incident.opened`, `incident.resolved`, `incident.acknowledged`, `incident.unacknowledged` (escalation, repeats). */
+    /** What caused it: `incident.opened`, `incident.worsened` (degraded to down), `incident.resolved`, `incident.acknowledged`, `incident.unacknowledged` (escalation, repeats). */
     sourceKind: text('source_kind').notNull(),
     /** The incident's id, so its notifications can be listed. */
     sourceId: text('source_id').notNull(),

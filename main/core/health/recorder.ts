@@ -34,7 +34,7 @@ export interface TickOutcome {
   escalated: Incident[];
 }
 
-/** An incident opened, resolved or acknowledged, as told to the alerts (docs/alerts.md). */
+/** An incident opened, worsened, resolved or acknowledged, as told to the alerts (docs/alerts.md). */
 export interface IncidentNotice {
   source: AlertSource;
   incident: Incident;
@@ -269,14 +269,15 @@ export class TickRecorder {
     }
   }
 
-  /** Tells the alerts of the incidents opened and resolved, in the tick's transaction: nothing to do when none were. */
+  /** Tells the alerts of the incidents opened, worsened (degraded to down) and resolved, in the tick's transaction: nothing to do when none were. */
   private async notify(outcome: TickOutcome): Promise<void> {
     const { notify, registry } = this.deps;
-    if (!notify || (outcome.opened.length === 0 && outcome.resolved.length === 0)) return;
+    if (!notify || (outcome.opened.length === 0 && outcome.escalated.length === 0 && outcome.resolved.length === 0)) return;
     const servers = registry.servers();
     const notices: IncidentNotice[] = [];
     for (const [source, incidents] of [
       ['incident.opened', outcome.opened],
+      ['incident.worsened', outcome.escalated],
       ['incident.resolved', outcome.resolved],
     ] as const) {
       for (const incident of incidents) {

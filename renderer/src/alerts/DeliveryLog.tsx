@@ -34,6 +34,7 @@ const STATE_BADGE: Record<NotificationState, string> = {
 };
 const SOURCE_LABELS: Record<Notification['source'], string> = {
   'incident.opened': 'Incident opened',
+  'incident.worsened': 'Now down',
   'incident.resolved': 'Incident resolved',
   'incident.acknowledged': 'Incident acknowledged',
   'incident.unacknowledged': 'Still unacknowledged',

@@ -96,6 +96,8 @@ export function summaryOf(event: AlertEvent): Summary {
   switch (event.type) {
     case 'incident.opened':
       return { ...base, tone: severity, title: `${server.name} is ${severity}`, text: cause };
+    case 'incident.worsened':
+      return { ...base, tone: 'down', title: `${server.name} is now down (it was degraded)`, text: cause };
     case 'incident.resolved':
       return {
         ...base,

@@ -4,6 +4,7 @@ import type { Check } from '@shared/api/checks';
 import type { Incident } from '@shared/api/incidents';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../../app';
+import type { CheckStatus } from '../../health/check';
 import { FakeTime } from '../../testing/fake-time';
 import { CHEAP_SCRYPT, failure, success, type TempCore } from '../../testing/harness';
 import { httpPeer, type HttpPeer } from './http-peer';
@@ -28,7 +29,7 @@ export interface ServerToBreak {
 export interface Outage {
   check: Check;
   /** Records one result of the check now; the incident it opened or resolved. */
-  tick(status: 'up' | 'down', message?: string): Promise<{ opened: Incident[] }>;
+  tick(status: CheckStatus, message?: string): Promise<{ opened: Incident[] }>;
 }
 
 /**
