@@ -21,6 +21,30 @@ const savedServers = (dataDir: string): Promise<Server[]> => onDataDir(dataDir, 
 // Each command is a fresh Node process (~1.5 s to start from source), so the tests run side by
 // side and get a generous bound.
 describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('adds a server behind a jump host, changes it with edit, and keeps a jump host others go through', async () => {
+    const dataDir = tempDir();
+    const add = (...args: string[]) => runCli(['servers', 'add', '--data-dir', dataDir, '--no-check', '--json', ...args]);
+    const bastion = JSON.parse((await add('--name', 'bastion', '--host', 'bastion.example.com')).stdout) as Server;
+    const app = await add('--name', 'app', '--host', 'app.internal', '--jump-host', 'bastion');
+    expect(app.code).toBe(0);
+    expect(JSON.parse(app.stdout)).toMatchObject({ name: 'app', jumpHostId: bastion.id });
+    const missing = await add('--name', 'db', '--host', 'db.internal', '--jump-host', 'nowhere');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('There is no server named "nowhere" to connect through.');
+
+    const kept = await runCli(['servers', 'remove', 'bastion', '--data-dir', dataDir]);
+    expect(kept.code).not.toBe(0);
+    expect(kept.stderr).toContain('app connects through bastion: it is not removed.');
+    const loop = await runCli(['servers', 'edit', 'bastion', '--jump-host', 'app', '--data-dir', dataDir]);
+    expect(loop.code).not.toBe(0);
+    expect(loop.stderr).toContain('app already connects through bastion');
+
+    const direct = await runCli(['servers', 'edit', 'app', '--jump-host', 'none', '--port', '2200', '--data-dir', dataDir]);
+    expect(direct).toMatchObject({ code: 0, stdout: 'saved app\n' });
+    expect((await savedServers(dataDir)).find((server) => server.name === 'app')).toMatchObject({ jumpHostId: null, port: 2200 });
+    expect((await runCli(['servers', 'remove', 'bastion', '--data-dir', dataDir])).code).toBe(0);
+  });
+
   it('adds servers, refuses a duplicate name, and lists them as JSON', async () => {
     const dataDir = tempDir();
     const added = await runCli([
@@ -60,8 +84,17 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
 
     const listed = await listJson(dataDir);
     expect(listed.map(portable)).toEqual([
-      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: '', tags: [], notes: '' },
-      { name: 'web-1', host: 'web1.example.com', port: 2222, user: 'deploy', environment: 'staging', tags: ['eu', 'web'], notes: 'behind the LB' },
+      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: '', tags: [], notes: '', jumpHostId: null },
+      {
+        name: 'web-1',
+        host: 'web1.example.com',
+        port: 2222,
+        user: 'deploy',
+        environment: 'staging',
+        tags: ['eu', 'web'],
+        notes: 'behind the LB',
+        jumpHostId: null,
+      },
     ]);
   });
 
@@ -121,7 +154,7 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
 
     const exported = await runCli(['servers', 'export', '--format', 'csv', '--data-dir', source]);
     expect(exported.code).toBe(0);
-    expect(exported.stdout.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes');
+    expect(exported.stdout.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host');
     const csv = join(tempDir(), 'export.csv');
     writeFileSync(csv, exported.stdout);
 

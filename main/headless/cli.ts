@@ -30,6 +30,17 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 
 const CLI = { origin: 'cli' };
 
+/** The id of the server named as a jump host (--jump-host), or undefined when none is named. */
+async function jumpHostIdOf(core: Core, name: string | undefined): Promise<string | undefined> {
+  if (name === undefined) return undefined;
+  const found = await core.servers.findByName(name);
+  if (!found)
+    throw new AppError('NOT_FOUND', `There is no server named "${name}" to connect through.`, {
+      hint: 'See "guardian servers list"; add the jump host first.',
+    });
+  return found.id;
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('a port is a number from 0 to 65535');
@@ -166,11 +177,12 @@ export function buildProgram(): Command {
     .option('--environment <env>', 'e.g. production, staging, dev')
     .option('--tag <tag...>', 'tags')
     .option('--notes <text>', 'free text')
+    .option('--jump-host <name>', 'connect through this server (a jump host, as ssh -J), which logs in with its own vault credential')
     .option('--check-port <port>', 'the port its TCP check watches, e.g. 443 (default: the SSH port)', parsePort)
     .option('--no-check', 'add no check: nothing will watch the server until you add one')
     .option('--json', 'print the created server (and its check) as JSON', false)
-    .action(async (options: Record<string, unknown> & { dataDir: string; json: boolean; check: boolean; checkPort?: number }) => {
-      const { dataDir, json, tag, check, checkPort, ...fields } = options;
+    .action(async (options: Record<string, unknown> & { dataDir: string; json: boolean; check: boolean; checkPort?: number; jumpHost?: string }) => {
+      const { dataDir, json, tag, check, checkPort, jumpHost, ...fields } = options;
       if (!check && checkPort !== undefined) {
         throw new AppError('VALIDATION_FAILED', '--no-check and --check-port ask for opposite things.', {
           hint: 'Keep --check-port to watch that port, or --no-check to add no check.',
@@ -178,7 +190,8 @@ export function buildProgram(): Command {
       }
       const monitor = check ? (checkPort === undefined ? undefined : { type: 'tcp' as const, port: checkPort }) : false;
       await withCore(dataDir, async (core) => {
-        const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag, monitor }, CLI);
+        const jumpHostId = await jumpHostIdOf(core, jumpHost);
+        const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag, monitor, jumpHostId }, CLI);
         if (json) {
           process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
           return;
@@ -189,6 +202,32 @@ export function buildProgram(): Command {
             ? `watched by the check "${server.check.name}" (TCP port ${server.check.port}; the SSH port is ${server.port})\n`
             : `not watched: no check was added (add one with: guardian check add ${server.name} --type tcp --port <port>)\n`,
         );
+      });
+    });
+
+  servers
+    .command('edit')
+    .description('Change some fields of a server, by name; those not given keep their value.')
+    .addOption(dataDirOption())
+    .argument('<name>', 'the server to change')
+    .option('--rename <name>', 'a new unique name')
+    .option('--host <host>', 'DNS name, IPv4 or IPv6 address')
+    .option('--port <port>', 'the SSH port Guardian connects to', parsePort)
+    .option('--user <user>', 'SSH login name')
+    .option('--environment <env>', 'e.g. production, staging, dev')
+    .option('--tag <tag...>', 'its tags (replacing those it has)')
+    .option('--notes <text>', 'free text')
+    .option('--jump-host <name>', 'connect through this server (a jump host, as ssh -J), or "none" to connect directly')
+    .option('--json', 'print the server as JSON', false)
+    .action(async (name: string, options: Record<string, unknown> & { dataDir: string; json: boolean; rename?: string; tag?: string[]; jumpHost?: string }) => {
+      const { dataDir, json, rename, tag, jumpHost, ...fields } = options;
+      await withCore(dataDir, async (core) => {
+        const found = await core.servers.findByName(name);
+        if (!found) throw new AppError('NOT_FOUND', `There is no server named "${name}".`, { hint: 'See "guardian servers list".' });
+        const jumpHostId = jumpHost === undefined ? undefined : /^none$/i.test(jumpHost) ? null : await jumpHostIdOf(core, jumpHost);
+        const server = await core.router.invoke(LOCAL_OWNER, 'servers.update', { ...fields, id: found.id, name: rename, tags: tag, jumpHostId }, CLI);
+        if (json) process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
+        else process.stdout.write(`saved ${server.name}\n`);
       });
     });
 

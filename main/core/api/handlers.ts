@@ -81,7 +81,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         (job) => runImport(deps.importDeps, input.format, input.content, job, { monitor: input.monitor }),
       );
     },
-    'servers.export': async ({ format, ...filter }) => exportServers(await servers.all(filter), format, clock.now()),
+    'servers.export': async ({ format, ...filter }) => {
+      // Jump hosts go by name, and may be servers the filters leave out.
+      const names = new Map((await servers.all({})).map((server) => [server.id, server.name]));
+      return exportServers(await servers.all(filter), format, clock.now(), (id) => names.get(id));
+    },
     // A probe waits on the network and writes nothing.
     'servers.probe': fromFirstWrite(({ host, port, timeoutMs }, ctx) => deps.probe.probe(who(ctx), host, port, timeoutMs)),
     'jobs.list': async ({ limit }) => ({ items: await jobs.list(limit) }),

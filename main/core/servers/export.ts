@@ -10,10 +10,18 @@ export interface ExportFile {
   content: string;
 }
 
-/** Servers in the import format, so an export can be imported again as it is. */
-export function exportServers(servers: Server[], format: (typeof EXPORT_FORMATS)[number], now: number): ExportFile {
+/**
+ * Servers in the import format, so an export can be imported again as it is. A jump host is
+ * written by name (`nameOf`, which knows servers the filters left out), as the import reads it.
+ */
+export function exportServers(
+  servers: Server[],
+  format: (typeof EXPORT_FORMATS)[number],
+  now: number,
+  nameOf: (id: string) => string | undefined = () => undefined,
+): ExportFile {
   const stamp = new Date(now).toISOString().slice(0, 10);
-  const portable = servers.map(({ name, host, port, user, environment, tags, notes }) => ({
+  const portable = servers.map(({ name, host, port, user, environment, tags, notes, jumpHostId }) => ({
     name,
     host,
     port,
@@ -21,6 +29,7 @@ export function exportServers(servers: Server[], format: (typeof EXPORT_FORMATS)
     environment,
     tags,
     notes,
+    jumpHost: jumpHostId === null ? null : (nameOf(jumpHostId) ?? null),
   }));
   switch (format) {
     case 'json':
@@ -44,6 +53,7 @@ export function exportServers(servers: Server[], format: (typeof EXPORT_FORMATS)
             environment: server.environment,
             tags: server.tags.join(';'),
             notes: toCsvCell(server.notes),
+            jump_host: server.jumpHost === null ? '' : toCsvCell(server.jumpHost),
           })),
           { header: true, columns: [...CSV_COLUMNS] },
         ),

@@ -5,7 +5,7 @@ import { defaultCheckSpec } from '../health';
 import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
 import type { JobContext } from '../jobs';
-import { parseImportFile } from './import-parse';
+import { JUMP_HOST_FIELD, parseImportFile } from './import-parse';
 import type { ServerService } from './service';
 
 /** Rows per transaction: small enough to keep the event loop responsive, large enough to be fast. */
@@ -51,11 +51,19 @@ export async function runImport(
     rejected: [...parsed.rejected],
   };
   const firstLineOfName = new Map<string, number>();
+  /** Rows that name a jump host (or none), linked once every row is in: a jump host may come later in the file. */
+  const jumps: { line: number; id: string; name: string; jumpHost: string | null; outcome: 'created' | 'updated' | 'unchanged' }[] = [];
   const writeBatch = (batch: typeof parsed.rows) =>
     deps.data.transaction(async () => {
       for (const row of batch) {
         const name = typeof row.fields.name === 'string' ? row.fields.name.trim() : null;
-        const result = ServerCreateInput.safeParse(row.fields);
+        const { [JUMP_HOST_FIELD]: jumpHost, ...rest } = row.fields;
+        // Ids differ between installations: a file names its jump host.
+        if ('jumpHostId' in rest || (jumpHost !== undefined && jumpHost !== null && typeof jumpHost !== 'string')) {
+          summary.rejected.push({ line: row.line, name, reason: 'jumpHost: the name of a server, or null to connect directly' });
+          continue;
+        }
+        const result = ServerCreateInput.safeParse(rest);
         if (!result.success) {
           summary.rejected.push({ line: row.line, name, reason: describeIssues(zodIssues(result.error)) });
           continue;
@@ -71,7 +79,8 @@ export async function runImport(
           continue;
         }
         firstLineOfName.set(key, row.line);
-        const { monitor, ...fields } = result.data;
+        // Without the contract's default jump host (none): the link pass below sets what the row says, else the server keeps its own.
+        const { monitor, jumpHostId: _none, ...fields } = result.data;
         // Only a server this import creates gets a check: one updated keeps the checks it has.
         const spec = options.monitor && !(await deps.servers.findByName(fields.name)) ? defaultCheckSpec(fields, monitor) : null;
         if (spec) {
@@ -85,6 +94,7 @@ export async function runImport(
         }
         const { outcome, id } = await deps.servers.upsertByName(fields);
         summary[outcome]++;
+        if (jumpHost !== undefined) jumps.push({ line: row.line, id, name: fields.name, jumpHost, outcome });
         if (spec && outcome === 'created') {
           await deps.checks.add(await deps.servers.get(id), spec);
           summary.checks++;
@@ -100,7 +110,40 @@ export async function runImport(
     job.progress(Math.min(start + IMPORT_BATCH, parsed.rows.length), parsed.rows.length);
     await yieldToEventLoop();
   }
+  if (!job.signal.aborted && jumps.length > 0) await deps.data.transaction(() => linkJumpHosts(deps.servers, jumps, summary));
   summary.rejected.sort((a, b) => a.line - b.line);
   if (summary.created + summary.updated > 0) deps.events.emit('servers.changed', { change: 'imported', ids: [] });
   return summary;
+}
+
+/**
+ * Sets the jump hosts the rows name, by name, once every row is written, through the service's own
+ * checks (a loop, a chain too long): a link refused is a rejected line, its server kept as written.
+ */
+async function linkJumpHosts(
+  servers: ServerService,
+  jumps: readonly { line: number; id: string; name: string; jumpHost: string | null; outcome: 'created' | 'updated' | 'unchanged' }[],
+  summary: ImportSummary,
+): Promise<void> {
+  for (const { line, id, name, jumpHost, outcome } of jumps) {
+    const jump = jumpHost === null ? null : await servers.findByName(jumpHost);
+    if (jump === undefined) {
+      summary.rejected.push({ line, name, reason: `Its jump host "${jumpHost}" is not a server: add it (a Host entry, a row) or connect directly` });
+      continue;
+    }
+    const jumpHostId = jump?.id ?? null;
+    if ((await servers.get(id)).jumpHostId === jumpHostId) continue;
+    try {
+      await servers.update({ id, jumpHostId });
+    } catch (cause) {
+      if (!(cause instanceof AppError)) throw cause;
+      summary.rejected.push({ line, name, reason: `${cause.message} ${cause.hint}` });
+      continue;
+    }
+    // A server the file left as it was but for its jump host is updated, not unchanged.
+    if (outcome === 'unchanged') {
+      summary.unchanged--;
+      summary.updated++;
+    }
+  }
 }

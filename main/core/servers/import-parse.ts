@@ -17,8 +17,17 @@ export interface Parsed {
   rejected: ImportRejection[];
 }
 
-/** The columns an export writes. `ssh_port` is the server's SSH port, not a port its checks watch. */
-export const CSV_COLUMNS = ['name', 'host', 'ssh_port', 'user', 'environment', 'tags', 'notes'] as const;
+/**
+ * The columns an export writes. `ssh_port` is the server's SSH port, not a port its checks watch;
+ * `jump_host` the name of the server SSH connections to it go through (empty: directly).
+ */
+export const CSV_COLUMNS = ['name', 'host', 'ssh_port', 'user', 'environment', 'tags', 'notes', 'jump_host'] as const;
+
+/**
+ * A row's jump host, by name (files carry names, not ids, so they move between installations):
+ * null for directly, absent when the file does not say (the server keeps the one it has).
+ */
+export const JUMP_HOST_FIELD = 'jumpHost';
 /**
  * The columns an import reads: the export's, `port` (what files made before the rename call the
  * SSH port) and `check_port`, the port a new server's TCP check watches, or `none` for no check.
@@ -57,6 +66,7 @@ function csvFields(record: Record<string, string>): Record<string, unknown> {
     if (key === 'port' || key === 'ssh_port') fields.port = asPort(value);
     else if (key === 'check_port') fields.monitor = NO_CHECK.test(value) ? false : { type: 'tcp', port: asPort(value) };
     else if (key === 'tags') fields.tags = value.split(/[;\s]+/).filter(Boolean);
+    else if (key === 'jump_host') fields[JUMP_HOST_FIELD] = NO_CHECK.test(value) ? null : value;
     else fields[key] = value;
   }
   return fields;
@@ -188,6 +198,7 @@ export function parseSshConfigFile(content: string): Parsed {
   });
 
   const parsed: Parsed = { rows: [], rejected: [] };
+  const chains: { line: number; alias: string; hops: string[] }[] = [];
   let hostIndex = 0;
   for (const node of config) {
     if (node.type !== SSHConfig.DIRECTIVE || node.param.toLowerCase() !== 'host') continue;
@@ -207,10 +218,42 @@ export function parseSshConfigFile(content: string): Parsed {
       if (port !== undefined) fields.port = /^\d+$/.test(port) ? Number(port) : port;
       const user = pick('user');
       if (user !== undefined) fields.user = user;
+      const proxyJump = pick('proxyjump');
+      const hops = proxyJump === undefined || /^none$/i.test(proxyJump.trim()) ? [] : proxyJump.split(',').map((hop) => hop.trim());
+      if (proxyJump !== undefined) fields[JUMP_HOST_FIELD] = hops.at(-1) ?? null;
       parsed.rows.push({ line, fields });
+      if (hops.length > 1) chains.push({ line, alias, hops });
     }
   }
-  return parsed;
+  return withChains(parsed, chains);
+}
+
+/**
+ * ProxyJump a,b: a first, then b, then the host. Guardian keeps one jump host per server, so the
+ * host's is b, and b's is a: set on b's own entry when it names none, refused on the host's line
+ * when b's entry names another way (ssh would go through a there, and Guardian cannot say both).
+ */
+function withChains(parsed: Parsed, chains: { line: number; alias: string; hops: string[] }[]): Parsed {
+  const byName = new Map(parsed.rows.map((row) => [String(row.fields.name).toLowerCase(), row]));
+  const refused = new Set<RawRow>();
+  for (const { line, alias, hops } of chains) {
+    for (let index = 1; index < hops.length; index++) {
+      const [before, hop] = [hops[index - 1] ?? '', hops[index] ?? ''];
+      const row = byName.get(hop.toLowerCase());
+      if (row && !(JUMP_HOST_FIELD in row.fields)) row.fields[JUMP_HOST_FIELD] = before;
+      else if (row && String(row.fields[JUMP_HOST_FIELD]).toLowerCase() !== before.toLowerCase()) {
+        const own = byName.get(alias.toLowerCase());
+        if (own) refused.add(own);
+        parsed.rejected.push({
+          line,
+          name: alias,
+          reason: `ProxyJump ${hops.join(',')} goes through ${before} to ${hop}, whose own entry connects ${row.fields[JUMP_HOST_FIELD] === null ? 'directly' : `through ${String(row.fields[JUMP_HOST_FIELD])}`}: Guardian keeps one way to each server; make them agree`,
+        });
+        break;
+      }
+    }
+  }
+  return { rows: parsed.rows.filter((row) => !refused.has(row)), rejected: parsed.rejected };
 }
 
 export function parseImportFile(format: (typeof IMPORT_FORMATS)[number], content: string): Parsed {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '@shared/api/jobs';
 import type { OperationRunWithTargets } from '@shared/api/operations';
+import { ImportSummary } from '@shared/api/servers';
 import type { Core } from '../app';
 import { CHEAP_SCRYPT, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
@@ -202,5 +204,66 @@ describe('the inventory’s jump links', () => {
     await run(ids.target);
     expect(closed.output()).toContain(keygenFingerprint(jumpKey.publicFile));
     expect(closed.output()).not.toContain(keygenFingerprint(targetKey.publicFile));
+  });
+});
+
+describe('jump hosts in files', () => {
+  const importFile = async (format: string, content: string) => {
+    const started = await call<Job>('servers.import', { format, content, monitor: false });
+    const job = await core.jobs.waitFor(started.id);
+    expect(job.status).toBe('succeeded');
+    return ImportSummary.parse(job.result);
+  };
+  const jumpOf = async (name: string) => {
+    const jumpHostId = (await core.servers.findByName(name))?.jumpHostId;
+    return jumpHostId ? (await core.servers.get(jumpHostId)).name : null;
+  };
+
+  it('imports ProxyJump from an OpenSSH config, a jump host named later in the file or a chain a,b included, and refuses one that is no server', async () => {
+    const config = [
+      'Host inner',
+      '    HostName inner.internal',
+      '    ProxyJump edge',
+      'Host deep',
+      '    HostName deep.internal',
+      '    ProxyJump edge,inner2',
+      'Host edge',
+      '    HostName edge.example.net',
+      'Host inner2',
+      '    HostName inner2.internal',
+      'Host lost',
+      '    HostName lost.internal',
+      '    ProxyJump ghost',
+      '',
+    ].join('\n');
+    const summary = await importFile('ssh_config', config);
+    expect(summary).toMatchObject({
+      created: 5,
+      rejected: [{ line: 11, name: 'lost', reason: expect.stringContaining('Its jump host "ghost" is not a server') }],
+    });
+    expect([await jumpOf('inner'), await jumpOf('deep'), await jumpOf('inner2'), await jumpOf('edge'), await jumpOf('lost')]).toEqual([
+      'edge',
+      'inner2',
+      'edge',
+      null,
+      null,
+    ]);
+    // The same file again changes nothing.
+    expect(await importFile('ssh_config', config)).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
+  });
+
+  it('exports a jump host by name, and the export imports again as it is; a loop in a file is refused on its line', async () => {
+    const json = await call<{ content: string }>('servers.export', { format: 'json' });
+    expect(JSON.parse(json.content).servers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'deep', jumpHost: 'inner2' })]));
+    const total = (await core.servers.all({})).length;
+    expect(await importFile('json', json.content)).toMatchObject({ created: 0, updated: 0, unchanged: total, rejected: [] });
+    const csv = await call<{ content: string }>('servers.export', { format: 'csv' });
+    expect(csv.content.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host');
+    expect(csv.content).toContain('deep,deep.internal,22,,,,,inner2');
+    expect(await importFile('csv', csv.content)).toMatchObject({ created: 0, updated: 0, rejected: [] });
+
+    const loop = await importFile('csv', 'name,host,jump_host\nedge,edge.example.net,deep\n');
+    expect(loop.rejected).toEqual([{ line: 2, name: 'edge', reason: expect.stringContaining('would be a loop') }]);
+    expect(await jumpOf('edge')).toBeNull();
   });
 });
