@@ -541,31 +541,15 @@ export class OperationsService {
     const stopReason = stop && `Stopped at the failure threshold: ${stop.reason}; ${total - stop.batch * perBatch} not run`;
     await this.store.endRun(id, cancelled ? 'cancelled' : 'finished', this.deps.clock.now(), stopReason);
     const result = await this.get(id);
+    // How the run ended, when it ended early: stopped at its threshold, cancelled (or both).
+    const ends: { action: string; outcome: string; details: Record<string, unknown> }[] = [];
     if (stop) {
-      await this.deps.audit.append([
-        {
-          actor: run.principal,
-          origin: run.origin,
-          action: 'operation.stopped',
-          target: `operation:${id}`,
-          outcome: 'FAILURE_THRESHOLD',
-          correlationId: id,
-          details: { reason: stopReason, afterBatch: stop.batch, batches, maxFailPercent: plan.rolling?.maxFailPercent, counts: result.counts },
-        },
-      ]);
+      const details = { reason: stopReason, afterBatch: stop.batch, batches, maxFailPercent: plan.rolling?.maxFailPercent, counts: result.counts };
+      ends.push({ action: 'operation.stopped', outcome: 'FAILURE_THRESHOLD', details });
     }
-    if (cancelled) {
-      await this.deps.audit.append([
-        {
-          actor: run.principal,
-          origin: run.origin,
-          action: 'operation.cancelled',
-          target: `operation:${id}`,
-          outcome: 'ok',
-          correlationId: id,
-          details: { counts: result.counts },
-        },
-      ]);
+    if (cancelled) ends.push({ action: 'operation.cancelled', outcome: 'ok', details: { counts: result.counts } });
+    if (ends.length > 0) {
+      await this.deps.audit.append(ends.map((end) => ({ ...end, actor: run.principal, origin: run.origin, target: `operation:${id}`, correlationId: id })));
     }
     return { runId: id, counts: result.counts, stopReason };
   }
