@@ -170,6 +170,8 @@ describe('rolling runs', { timeout: 120_000 }, () => {
     expect(none.rolling).toBeNull();
     const exported = await call<{ content: string }>('runbooks.export', { id: book.id });
     expect(JSON.parse(exported.content).runbook.rolling).toEqual({ batchSize: 1, maxFailPercent: 0 });
+    const allAtOnce = await call<Runbook>('runbooks.update', { id: book.id, rolling: null });
+    expect(allAtOnce).toMatchObject({ version: 2, rolling: null });
   });
 
   it('refuses rolling settings that say nothing sensible, field by field', async () => {
