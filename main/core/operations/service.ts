@@ -744,7 +744,11 @@ export class OperationsService {
         mismatch: { expected, actual, ...(jump ? { serverId: jump.serverId, address: jump.address, jumpFor: server.name } : {}) },
       };
     }
-    if (result.message.startsWith('no answer from')) return { state: 'timed-out', exitCode: null, message: `timed out after ${input.timeoutSeconds} s` };
+    if (result.message.startsWith('no answer from')) {
+      // Still on the way: which jump host did not answer.
+      const hop = /^no answer from (jump host .*) within/.exec(result.message)?.[1];
+      return { state: 'timed-out', exitCode: null, message: `timed out after ${input.timeoutSeconds} s${hop ? ` waiting for ${hop}` : ''}` };
+    }
     return { state: 'failed', exitCode: null, message: result.message };
   }
 }

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '@shared/api/jobs';
 import type { OperationRunWithTargets } from '@shared/api/operations';
@@ -130,6 +131,27 @@ describe('through a jump host', () => {
     await setJump(ids.target, ids.bare);
     expect(only(await run(ids.target)).message).toBe('cannot log in to jump host bare: no password or SSH key in the vault is linked to bare');
     await setJump(ids.target, ids.jump);
+  });
+
+  it('times out on a jump host that never answers, saying which one', async () => {
+    // Accepts and says nothing: not even an SSH banner.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const id = await server('silent', { host: '127.0.0.1', port, user: jump.user });
+      const secret = (await call<{ items: { id: string; name: string; serverIds: string[] }[] }>('secrets.list', {})).items.find(
+        (each) => each.name === 'jump key',
+      );
+      await call('secrets.update', { id: secret?.id, serverIds: [...(secret?.serverIds ?? []), id] });
+      await setJump(ids.target, id);
+      const started = await call<OperationRunWithTargets>('operations.run', { command: 'true', targets: { serverIds: [ids.target] }, timeoutSeconds: 1 });
+      const done = await core.operations.waitFor(started.id);
+      expect(only(done)).toMatchObject({ state: 'timed-out', message: `timed out after 1 s waiting for jump host silent (127.0.0.1:${port})` });
+    } finally {
+      await setJump(ids.target, ids.jump);
+      silent.close();
+    }
   });
 
   it('refuses a jump host whose key changed, with both fingerprints, audited under the jump host, and keeps its pin', async () => {
