@@ -189,3 +189,31 @@ test('an admin runs a dangerous runbook with a secret from the page, and re-runs
   await expect(page.getByTestId('history-row').first()).toContainText('Runbook e2e-greet, version 1');
   await expect(page.locator('body')).not.toContainText('e2e-canary-token');
 });
+
+test('an admin runs a command in batches from the Rolling section, and the run stops at its failure threshold', async ({ page, guardian }) => {
+  test.setTimeout(60_000);
+  await signedInOwner(page.request, guardian);
+  await page.goto(`${guardian.url}#/operations`);
+  const form = page.getByTestId('run-form');
+  // op-web-1, the first batch, fails; with none allowed to fail, op-web-2 and op-web-3 never run.
+  await form.getByLabel('Command', { exact: true }).fill(`[ "\${SSH_CONNECTION##* }" != "${sshds[0]?.port}" ]`);
+  await form.getByLabel('Tags').fill('web');
+  await form.getByText('Rolling: in batches, stopping at a failure threshold').click();
+  await form.getByLabel('Batch size').fill('1');
+  await form.getByLabel('Stop past (% failed)').fill('0');
+  await expectAccessible(page, 'operations: the run form with its Rolling section open');
+  await form.getByRole('button', { name: 'Run on 3 servers' }).click();
+  const view = page.getByTestId('run-view');
+  await expect(view.getByTestId('run-status')).toHaveText('Stopped at the failure threshold', { timeout: 30_000 });
+  await expect(view.getByTestId('run-stop-reason')).toHaveText(
+    'Stopped at the failure threshold: 1 of 3 targets failed by the end of batch 1 of 3, more than the 0% allowed; 2 not run',
+  );
+  expect(await view.getByTestId('target-cell').evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('aria-label')}`))).toEqual([
+    'op-web-1: Failed, exit 1',
+    'op-web-2: Skipped',
+    'op-web-3: Skipped',
+  ]);
+  await view.getByRole('button', { name: 'op-web-2: Skipped' }).click();
+  await expect(page.getByTestId('target-panel')).toContainText('Not run: 1 of 3 targets failed by the end of batch 1 of 3, more than the 0% allowed');
+  await expectAccessible(page, 'operations: a rolling run stopped at its threshold');
+});
