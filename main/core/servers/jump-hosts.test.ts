@@ -118,6 +118,35 @@ describe('through a jump host', () => {
     expect(await sshCheck(ids.target)).toMatchObject({ status: 'up' });
   });
 
+  it('reads load, memory and disk through the jump host (ssh-metrics), logging in to the target with the check’s own credential', async () => {
+    const appKey = (await call<{ items: { id: string; name: string }[] }>('secrets.list', {})).items.find((each) => each.name === 'app key');
+    const metrics = await call<{ status: string; message: string }>('checks.test', {
+      spec: { type: 'ssh-metrics', config: { port: target.port, user: target.user, credentialId: appKey?.id, thresholds: {} } },
+      serverId: ids.target,
+      timeoutMs: 5_000,
+    });
+    expect(metrics.message).toMatch(/^load [\d.]+\/core, memory \d+ %|load is/);
+    expect(jump.output().match(/Accepted publickey/g)?.length).toBeGreaterThan(1);
+  });
+
+  it('closes the jump host’s session too when a run through it is cancelled', async () => {
+    const before = jump.output().match(/Disconnected from user/g)?.length ?? 0;
+    const started = await call<OperationRunWithTargets>('operations.run', { command: 'sleep 30', targets: { serverIds: [ids.target] } });
+    for (
+      let attempt = 0;
+      attempt < 200 && (await call<OperationRunWithTargets>('operations.get', { id: started.id })).targets[0]?.state !== 'running';
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await call('operations.cancel', { id: started.id });
+    expect(only(await core.operations.waitFor(started.id)).state).toBe('cancelled');
+    for (let attempt = 0; attempt < 100 && (jump.output().match(/Disconnected from user/g)?.length ?? 0) <= before; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(jump.output().match(/Disconnected from user/g)?.length ?? 0).toBeGreaterThan(before);
+  });
+
   it('says so when the jump host refuses to forward (AllowTcpForwarding no), or Guardian cannot log in to it', async () => {
     await setJump(ids.target, ids.closed);
     const refused = await run(ids.target);

@@ -46,6 +46,27 @@ function renderPage(role: Role = 'operator', handlers: Handlers = {}) {
 }
 
 describe('A server’s health page', () => {
+  it('says which server SSH connections go through when it has a jump host, and nothing when it is reached directly', async () => {
+    const BASTION_ID = '5e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8';
+    renderPage('viewer', {
+      'servers.get': async (input) =>
+        input.id === BASTION_ID
+          ? server({ id: BASTION_ID, name: 'bastion', host: 'bastion.example.com' })
+          : server({ id: SERVER_ID, host: 'app.internal', jumpHostId: BASTION_ID }),
+      'health.server': async () => serverHealth({ checks: [] }),
+    });
+    await waitFor(async () => expect((await screen.findByTestId('server-jump-host')).textContent).toBe('SSH through bastion (bastion.example.com)'));
+  });
+
+  it('shows no jump host for a server reached directly', async () => {
+    renderPage('viewer', {
+      'servers.get': async () => server({ id: SERVER_ID }),
+      'health.server': async () => serverHealth({ checks: [] }),
+    });
+    await screen.findByTestId('server-address');
+    expect(screen.queryByTestId('server-jump-host')).toBeNull();
+  });
+
   it('names the server’s host and SSH port apart from the ports its checks watch (the status comes from those)', async () => {
     renderPage('viewer', {
       'servers.get': async () => server({ id: SERVER_ID, host: 'shop.example.com', port: 2222 }),
