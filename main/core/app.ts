@@ -210,13 +210,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const open = new Set([...(await health.incidents.openByServer()).values()].map((incident) => incident.id));
       return new Set(ids.filter((id) => open.has(id)));
     },
-    unacknowledged: async (): Promise<Omit<IncidentChange, 'source'>[]> => {
+    open: async (): Promise<Omit<IncidentChange, 'source'>[]> => {
       const servers = health.registry.servers();
       return [...(await health.incidents.openByServer()).values()].flatMap((row) => {
         const server = servers.get(row.serverId);
-        return server && row.acknowledgedAt === null ? [{ incident: health.incidents.view(row, server.name), server }] : [];
+        return server ? [{ incident: health.incidents.view(row, server.name), server }] : [];
       });
     },
+    servers: () => health.registry.servers().values(),
     ...options.alerts,
   });
   // The rules the health engine's first tick routes incidents by.

@@ -308,6 +308,30 @@ export const alertsTestChannel = method({
   http: { method: 'POST', path: '/alerts/channels/:id/test' },
 });
 
+/** How many names a preview lists; the totals count the rest. */
+export const PREVIEW_SAMPLE = 20;
+
+export const MatchPreview = z.object({
+  /** The servers the matcher picks (severity aside), the first PREVIEW_SAMPLE by name. */
+  servers: z.object({ total: z.number().int(), names: z.array(z.string()) }),
+  /** The open incidents it picks now, the worst and oldest first. */
+  incidents: z.object({
+    total: z.number().int(),
+    items: z.array(z.object({ id: z.string(), serverName: z.string(), severity: z.enum(SEVERITIES), startedAt: z.number().int() })),
+  }),
+});
+export type MatchPreview = z.output<typeof MatchPreview>;
+
+export const alertsPreviewMatch = method({
+  name: 'alerts.previewMatch',
+  summary: 'What a rule’s or a silence’s matcher would pick now: the servers it covers and the open incidents it matches. Changes nothing.',
+  input: z.strictObject({ match: AlertMatch.prefault({}) }),
+  output: MatchPreview,
+  permission: 'servers:read',
+  audit: false,
+  http: { method: 'POST', path: '/alerts/preview' },
+});
+
 export const alertsRules = method({
   name: 'alerts.rules',
   summary: 'Alert rules: which incidents go to which channels.',

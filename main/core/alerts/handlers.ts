@@ -11,6 +11,7 @@ type AlertMethods =
   | 'alerts.deleteChannel'
   | 'alerts.testChannel'
   | 'alerts.rules'
+  | 'alerts.previewMatch'
   | 'alerts.createRule'
   | 'alerts.updateRule'
   | 'alerts.deleteRule'
@@ -45,6 +46,7 @@ export function createAlertHandlers(alerts: Alerts, events: EventBus): Pick<Hand
     // A test waits on the receiver and writes nothing but when the secret was last used.
     'alerts.testChannel': fromFirstWrite(({ id }, ctx) => alerts.sendTest(id, actor(ctx), who(ctx))),
     'alerts.rules': async () => ({ items: await service.rulesList() }),
+    'alerts.previewMatch': ({ match }) => service.preview(match),
     'alerts.createRule': async (input, ctx) => {
       const rule = await service.createRule(input, actor(ctx));
       announce({ change: 'created', ids: [rule.id] });

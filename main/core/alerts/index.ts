@@ -5,6 +5,7 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../logging/logger';
 import type { SettingsStore } from '../settings';
 import type { Timers } from '../timers';
+import type { ServerInfo } from '../servers';
 import type { SecretStore } from '../vault';
 import { channelModule, testEvent } from './channels';
 import type { IncidentChange } from './rules';
@@ -30,8 +31,10 @@ export interface AlertsDeps {
   events: EventBus;
   /** Which of these incidents are still open: asked when a silence ends (the health engine answers). */
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
-  /** The open incidents nobody has acknowledged, with their servers: what escalation tells again (the health engine answers). */
-  unacknowledged: () => Promise<Omit<IncidentChange, 'source'>[]>;
+  /** The open incidents, with their servers: what escalation tells again and a preview matches (the health engine answers). */
+  open: () => Promise<Omit<IncidentChange, 'source'>[]>;
+  /** Every server of the inventory, as the health engine holds it: what a preview matches. */
+  servers: () => Iterable<ServerInfo>;
   /** Tests and benches: the worker's timers, its jitter and how often it looks. */
   timers?: Timers | undefined;
   random?: (() => number) | undefined;
@@ -67,7 +70,8 @@ export class Alerts {
       logger: deps.logger,
       written: () => this.worker.kick(),
       openIncidents: (ids) => deps.openIncidents(ids),
-      unacknowledged: () => deps.unacknowledged(),
+      open: () => deps.open(),
+      servers: () => deps.servers(),
     });
     this.worker = new DeliveryWorker({
       data: deps.data,

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { AppError } from '@shared/api/errors';
 import { z } from 'zod';
 import {
+  PREVIEW_SAMPLE,
   SILENCE_MAX_DAYS,
+  type AlertMatch,
   type AlertChannel,
   type AlertChannelChange,
   type AlertChannelInput,
@@ -10,6 +12,7 @@ import {
   type AlertSettings,
   type AlertSilence,
   type AlertSilenceInput,
+  type MatchPreview,
   type Notification,
   type SilenceState,
 } from '@shared/api/alerts';
@@ -17,6 +20,7 @@ import type { Principal } from '@shared/permissions';
 import type { Clock } from '../clock';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
+import type { ServerInfo } from '../servers';
 import type { SecretStore } from '../vault';
 import { channelModule } from './channels';
 import { AlertRules, matches, type IncidentChange, type Matched, type Route } from './rules';
@@ -43,8 +47,10 @@ export interface AlertServiceDeps {
   written: () => void;
   /** Which of these incidents are still open (the health engine's word): a silence's end sends on only what still matters. */
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
-  /** The open incidents nobody has acknowledged, with their servers (the health engine's word): what escalation tells again. */
-  unacknowledged: () => Promise<Omit<IncidentChange, 'source'>[]>;
+  /** The open incidents, with their servers (the health engine's word): what escalation tells again and a preview matches. */
+  open: () => Promise<Omit<IncidentChange, 'source'>[]>;
+  /** Every server of the inventory (the health engine's word): what a preview matches. */
+  servers: () => Iterable<ServerInfo>;
 }
 
 export type ChannelInput = AlertChannelInput;
@@ -296,7 +302,8 @@ export class AlertService {
     const rows: NewNotification[] = [];
     /** What each row is (incident, rule, step or repeat, channel), as `escalated` remembers it. */
     const written: string[] = [];
-    for (const { incident, server } of await this.deps.unacknowledged()) {
+    for (const { incident, server } of await this.deps.open()) {
+      if (incident.acknowledgedAt !== null) continue;
       const change: IncidentChange = { source: 'incident.unacknowledged', incident, server };
       if (this.rules.silenceFor(change, now)) continue;
       const open = now - incident.startedAt;
@@ -338,6 +345,27 @@ export class AlertService {
     for (const each of written) this.escalated.add(each);
     this.deps.written();
     return rows.length;
+  }
+
+  /**
+   * What a matcher picks now (docs/alerts.md, "What a rule would match"): the servers it covers,
+   * its severities aside, and the open incidents it matches, worst and oldest first. From the
+   * inventory and incidents the health engine holds; nothing is written.
+   */
+  async preview(match: AlertMatch): Promise<MatchPreview> {
+    const anySeverity = { ...match, severities: [] };
+    const servers = [...this.deps.servers()]
+      .filter((server) => matches(anySeverity, { incident: { severity: '' }, server }))
+      .map((server) => server.name)
+      .sort((a, b) => a.localeCompare(b));
+    const incidents = (await this.deps.open())
+      .filter((each) => matches(match, each))
+      .sort((a, b) => (a.incident.severity === b.incident.severity ? a.incident.startedAt - b.incident.startedAt : a.incident.severity === 'down' ? -1 : 1))
+      .map(({ incident, server }) => ({ id: incident.id, serverName: server.name, severity: incident.severity, startedAt: incident.startedAt }));
+    return {
+      servers: { total: servers.length, names: servers.slice(0, PREVIEW_SAMPLE) },
+      incidents: { total: incidents.length, items: incidents.slice(0, PREVIEW_SAMPLE) },
+    };
   }
 
   silences(filter: { state?: SilenceState | undefined; limit: number }): Promise<AlertSilence[]> {

@@ -135,6 +135,7 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'alerts.deleteChannel': WRITERS,
   'alerts.testChannel': WRITERS,
   'alerts.rules': EVERYONE,
+  'alerts.previewMatch': EVERYONE,
   'alerts.createRule': WRITERS,
   'alerts.updateRule': WRITERS,
   'alerts.deleteRule': WRITERS,

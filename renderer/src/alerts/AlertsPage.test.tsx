@@ -526,6 +526,31 @@ describe('AlertsPage', () => {
     ]);
   });
 
+  it('shows what a rule’s matcher picks now as it is typed, asking once typing pauses', async () => {
+    const client = renderAs('operator', {
+      'alerts.previewMatch': async (input) => {
+        const { match } = input as { match: { tags: string[] } };
+        return match.tags.includes('db')
+          ? {
+              servers: { total: 23, names: ['db-1', 'db-2'] },
+              incidents: { total: 1, items: [{ id: 'i-1', serverName: 'db-2', severity: 'down', startedAt: 0 }] },
+            }
+          : { servers: { total: 40, names: ['app-1'] }, incidents: { total: 0, items: [] } };
+      },
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add rule' }));
+    const dialog = await screen.findByTestId('rule-dialog');
+    const preview = within(dialog).getByTestId('rule-form-preview');
+    await waitFor(() => expect(preview.textContent).toContain('40 servers: app-1 and 39 more'));
+    expect(preview.textContent).toContain('No open incidents now');
+    fireEvent.change(within(dialog).getByLabelText('Tags'), { target: { value: 'd' } });
+    fireEvent.change(within(dialog).getByLabelText('Tags'), { target: { value: 'db' } });
+    await waitFor(() => expect(preview.textContent).toContain('23 servers: db-1, db-2 and 21 more'));
+    expect(preview.textContent).toContain('1 open incident now: db-2 down');
+    // Typing "d" then "db" quickly asks once for the settled value, not once a keystroke.
+    expect(callsOf(client, 'alerts.previewMatch').map((call) => (call as { match: { tags: string[] } }).match.tags)).toEqual([[], ['db']]);
+  });
+
   it('adds a rule with escalation steps and a repeat, by the keyboard, checking them as the contract does before sending', async () => {
     const client = renderAs('admin', {
       'alerts.channels': async () => ({ items: [channel(), channel({ id: SECOND_ID, name: 'Second line' })] }),

@@ -1,8 +1,10 @@
 import { useId } from 'react';
+import type { MatchPreview as Preview } from '@shared/api/alerts';
 import { useMethodQuery } from '../api/hooks';
 import { TagEnvironmentFields } from '../servers/TagEnvironmentFields';
+import { useDebouncedValue } from '../ui/use-debounced-value';
 import type { FieldErrors } from './form-errors';
-import { SERVER_CHOICES, SEVERITIES, type MatchFormValues } from './rule-form';
+import { matchOf, SERVER_CHOICES, SEVERITIES, type MatchFormValues } from './rule-form';
 
 /** A ticked list of choices, with its error under it. */
 export function Choices({
@@ -117,6 +119,48 @@ export function MatchFields<V extends MatchFormValues>({
           )
         }
       />
+      <MatchPreview prefix={prefix} values={values} />
     </>
+  );
+}
+
+/** "3 servers: a, b, c" or "12 servers: the first 20 names… and 2 more". */
+function listed(total: number, names: readonly string[], one: string, many: string): string {
+  if (total === 0) return `No ${many}`;
+  const more = total > names.length ? ` and ${total - names.length} more` : '';
+  return `${total} ${total === 1 ? one : many}: ${names.join(', ')}${more}`;
+}
+
+const previewLines = (preview: Preview) => [
+  listed(preview.servers.total, preview.servers.names, 'server', 'servers'),
+  listed(
+    preview.incidents.total,
+    preview.incidents.items.map((each) => `${each.serverName} ${each.severity}`),
+    'open incident now',
+    'open incidents now',
+  ),
+];
+
+/**
+ * What the matcher picks now, asked of Guardian once typing pauses: the servers it covers and
+ * the incidents open now that it matches, so a rule or a silence is seen to cover what was meant
+ * before it is saved. A matcher the contract refuses shows its error on its field instead.
+ */
+function MatchPreview({ prefix, values }: { prefix: string; values: MatchFormValues }) {
+  const match = useDebouncedValue(matchOf(values), 300);
+  const preview = useMethodQuery('alerts.previewMatch', { match }, { placeholderData: (previous) => previous });
+  return (
+    <div className="alerts-preview" data-testid={`${prefix}-preview`} aria-live="polite">
+      <p className="field__label">What this matches now</p>
+      {preview.data ? (
+        previewLines(preview.data).map((line) => (
+          <p key={line} className="field__help">
+            {line}
+          </p>
+        ))
+      ) : (
+        <p className="field__help">{preview.isError ? 'Fix the matcher to see what it picks.' : 'Looking…'}</p>
+      )}
+    </div>
   );
 }
