@@ -42,6 +42,10 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const direct = await runCli(['servers', 'edit', 'app', '--jump-host', 'none', '--port', '2200', '--data-dir', dataDir]);
     expect(direct).toMatchObject({ code: 0, stdout: 'saved app\n' });
     expect((await savedServers(dataDir)).find((server) => server.name === 'app')).toMatchObject({ jumpHostId: null, port: 2200 });
+    await runCli(['servers', 'edit', 'app', '--jump-host', 'bastion', '--data-dir', dataDir]);
+    const listed = await runCli(['servers', 'list', '--search', 'app', '--data-dir', dataDir]);
+    expect(listed.stdout).toMatch(/^NAME\s+HOST\s+SSH PORT\s+USER\s+ENVIRONMENT\s+TAGS\s+VIA\n(app)\s+app\.internal\s+2200\s+.*\sbastion\n$/);
+    await runCli(['servers', 'edit', 'app', '--jump-host', 'none', '--data-dir', dataDir]);
     expect((await runCli(['servers', 'remove', 'bastion', '--data-dir', dataDir])).code).toBe(0);
   });
 

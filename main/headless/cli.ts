@@ -158,11 +158,17 @@ export function buildProgram(): Command {
           CLI,
         );
         if (options.json) process.stdout.write(`${JSON.stringify(page.items, null, 2)}\n`);
-        else
+        else {
+          // A jump host by name; one the filters left out is looked up.
+          const names = new Map(page.items.map((s) => [s.id, s.name]));
+          const via = async (id: string | null) => (id === null ? '-' : (names.get(id) ?? (await core.servers.get(id)).name));
           printTable(
-            ['NAME', 'HOST', 'SSH PORT', 'USER', 'ENVIRONMENT', 'TAGS'],
-            page.items.map((s) => [s.name, s.host, String(s.port), s.user ?? '', s.environment || '-', s.tags.join(',')]),
+            ['NAME', 'HOST', 'SSH PORT', 'USER', 'ENVIRONMENT', 'TAGS', 'VIA'],
+            await Promise.all(
+              page.items.map(async (s) => [s.name, s.host, String(s.port), s.user ?? '', s.environment || '-', s.tags.join(','), await via(s.jumpHostId)]),
+            ),
           );
+        }
       });
     });
 
