@@ -275,10 +275,12 @@ export async function withSshSession(
         reaching = hop.label;
         const previous = hops[index - 1];
         if (opened && previous) sock = await forward(opened.client, previous, hop);
+        // Ended meanwhile (a cancel, the deadline): nothing more is opened, and the caller's work never starts.
         if (settled) return stopped(ctx, reaching);
         opened = await openHop(ssh2, hop, sock, ctx, pins, elapsed, events);
       }
       if (!opened) throw new Error('an SSH session without a target');
+      if (settled) return stopped(ctx, reaching);
       const session: SshSession = { ...opened, target, elapsed };
       return use(session);
     };
