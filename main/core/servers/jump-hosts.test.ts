@@ -51,6 +51,14 @@ const sshCheck = (serverId?: string) =>
 const server = (name: string, fields: Record<string, unknown>) =>
   call<{ id: string }>('servers.create', { name, monitor: false, ...fields }).then((created) => created.id);
 const setJump = (id: string, jumpHostId: string | null) => call('servers.update', { id, jumpHostId });
+/** Links the jump hosts' key to one more server, and answers its id. */
+async function withJumpKey(id: string): Promise<string> {
+  const secret = (await call<{ items: { id: string; name: string; serverIds: string[] }[] }>('secrets.list', {})).items.find(
+    (each) => each.name === 'jump key',
+  );
+  await call('secrets.update', { id: secret?.id, serverIds: [...(secret?.serverIds ?? []), id] });
+  return id;
+}
 
 beforeAll(async () => {
   [jump, closed, target] = await Promise.all([
@@ -147,7 +155,7 @@ describe('through a jump host', () => {
     expect(jump.output().match(/Disconnected from user/g)?.length ?? 0).toBeGreaterThan(before);
   });
 
-  it('says so when the jump host refuses to forward (AllowTcpForwarding no), or Guardian cannot log in to it', async () => {
+  it('says so when the jump host refuses to forward (AllowTcpForwarding no), refuses its login, or has no credential', async () => {
     await setJump(ids.target, ids.closed);
     const refused = await run(ids.target);
     expect(only(refused).state).toBe('failed');
@@ -156,6 +164,9 @@ describe('through a jump host', () => {
         `^jump host no-forward \\(127\\.0\\.0\\.1:${closed.port}\\) could not open a connection to 127\\.0\\.0\\.2:${target.port}: its sshd does not allow forwarding there \\(administratively prohibited`,
       ),
     );
+    // A jump host that does not take its credential: the target's own sshd, which takes only the target's key.
+    await setJump(ids.target, await withJumpKey(await server('refuses-key', { host: target.address, port: target.port, user: target.user })));
+    expect(only(await run(ids.target)).message).toBe(`authentication failed for user ${target.user} on jump host refuses-key (127.0.0.2:${target.port})`);
     // A jump host without a linked credential: the target's is never tried on it.
     await setJump(ids.target, ids.bare);
     expect(only(await run(ids.target)).message).toBe('cannot log in to jump host bare: no password or SSH key in the vault is linked to bare');
@@ -168,12 +179,7 @@ describe('through a jump host', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as AddressInfo).port;
     try {
-      const id = await server('silent', { host: '127.0.0.1', port, user: jump.user });
-      const secret = (await call<{ items: { id: string; name: string; serverIds: string[] }[] }>('secrets.list', {})).items.find(
-        (each) => each.name === 'jump key',
-      );
-      await call('secrets.update', { id: secret?.id, serverIds: [...(secret?.serverIds ?? []), id] });
-      await setJump(ids.target, id);
+      await setJump(ids.target, await withJumpKey(await server('silent', { host: '127.0.0.1', port, user: jump.user })));
       const started = await call<OperationRunWithTargets>('operations.run', { command: 'true', targets: { serverIds: [ids.target] }, timeoutSeconds: 1 });
       const done = await core.operations.waitFor(started.id);
       expect(only(done)).toMatchObject({ state: 'timed-out', message: `timed out after 1 s waiting for jump host silent (127.0.0.1:${port})` });
