@@ -53,31 +53,34 @@ test('the first run, then a server, in the desktop app', async () => {
   const page = await launched().firstWindow();
   expect(page.url()).toBe('app://app/index.html');
 
-  await expect(page.getByText(/Step 1 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 1 of 8/)).toBeVisible();
   await page.getByRole('button', { name: 'Get started' }).click();
 
-  await expect(page.getByText(/Step 2 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 2 of 8/)).toBeVisible();
   await page.getByLabel('Username').fill(OWNER.username);
   await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
   await page.getByLabel('Confirm password').fill(OWNER.password);
   await page.getByRole('button', { name: 'Create owner account' }).click();
 
-  await expect(page.getByText(/Step 3 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 3 of 8/)).toBeVisible();
   await page.getByRole('button', { name: 'Skip for now' }).click();
 
-  await expect(page.getByText(/Step 4 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 4 of 8/)).toBeVisible();
   await page.getByLabel('Vault passphrase', { exact: true }).fill(VAULT_PASSPHRASE);
   await page.getByLabel('Confirm vault passphrase').fill(VAULT_PASSPHRASE);
   await page.getByRole('button', { name: 'Protect the vault' }).click();
 
-  await expect(page.getByText(/Step 5 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 5 of 8/)).toBeVisible();
   await expect(page.getByLabel('Check every (seconds)')).toHaveValue('60');
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  await expect(page.getByText(/Step 6 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 6 of 8/)).toBeVisible();
   await page.getByRole('button', { name: 'Skip', exact: true }).click();
 
-  await expect(page.getByText(/Step 7 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 7 of 8/)).toBeVisible();
+  await page.getByRole('button', { name: 'Skip for now' }).click();
+
+  await expect(page.getByText(/Step 8 of 8/)).toBeVisible();
   await page.getByRole('button', { name: 'Go to servers' }).click();
   await expect(page.getByRole('heading', { name: 'Servers', exact: true })).toBeVisible();
 

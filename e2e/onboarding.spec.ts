@@ -18,12 +18,12 @@ function nextCode(secret: string): string {
 test('the first-run wizard, from an empty data dir to the overview', async ({ page, guardian, shot }) => {
   // The link `guardian serve --ui` prints while there is no owner.
   await page.goto(`${guardian.url}#setup=${guardian.setupToken}`);
-  await expect(page.getByText(/Step 1 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 1 of 8/)).toBeVisible();
   await shot('welcome');
   await expectAccessible(page, 'wizard: welcome', { screenshot: true });
   await page.getByRole('button', { name: 'Get started' }).click();
 
-  await expect(page.getByText(/Step 2 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 2 of 8/)).toBeVisible();
   await page.getByLabel('Username').fill(OWNER.username);
   await page.getByLabel('Password', { exact: true }).fill('short');
   await expect(page.getByText(/At least 12 characters/)).toBeVisible();
@@ -33,7 +33,7 @@ test('the first-run wizard, from an empty data dir to the overview', async ({ pa
   await shot('owner');
   await page.getByRole('button', { name: 'Create owner account' }).click();
 
-  await expect(page.getByText(/Step 3 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 3 of 8/)).toBeVisible();
   await expectAccessible(page, 'wizard: two-factor');
   await page.getByRole('button', { name: 'Set up two-factor' }).click();
   await expect(page.getByAltText('QR code for your authenticator app')).toBeVisible();
@@ -54,7 +54,7 @@ test('the first-run wizard, from an empty data dir to the overview', async ({ pa
   await page.getByRole('checkbox', { name: 'I have saved these codes somewhere safe' }).check();
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  await expect(page.getByText(/Step 4 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 4 of 8/)).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Protect your vault' })).toBeVisible();
   // guardian serve has no OS keychain: the step says why and asks for a passphrase instead.
   await expect(page.getByTestId('vault-step-os-reason')).toContainText('key file');
@@ -64,12 +64,12 @@ test('the first-run wizard, from an empty data dir to the overview', async ({ pa
   await expectAccessible(page, 'wizard: vault', { screenshot: true });
   await page.getByRole('button', { name: 'Protect the vault' }).click();
 
-  await expect(page.getByText(/Step 5 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 5 of 8/)).toBeVisible();
   await expect(page.getByLabel('Check every (seconds)')).toHaveValue('60');
   await expectAccessible(page, 'wizard: monitoring', { screenshot: true });
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  await expect(page.getByText(/Step 6 of 7/)).toBeVisible();
+  await expect(page.getByText(/Step 6 of 8/)).toBeVisible();
   await page.getByLabel('Name').fill('guardian-itself');
   await page.getByLabel('Host').fill('127.0.0.1');
   // The port tested is the one the check watches; the SSH port stays 22.
@@ -82,7 +82,13 @@ test('the first-run wizard, from an empty data dir to the overview', async ({ pa
   await expectAccessible(page, 'wizard: first server', { screenshot: true });
   await page.getByRole('button', { name: 'Add server' }).click();
 
-  await expect(page.getByText(/Step 7 of 7/)).toBeVisible();
+  // How alerts reach the owner: optional, skipped here (the Alerts page's flow sets channels up).
+  await expect(page.getByText(/Step 7 of 8/)).toBeVisible();
+  await expect(page.getByLabel('Send alerts by')).toHaveValue('email');
+  await expectAccessible(page, 'wizard: alerts');
+  await page.getByRole('button', { name: 'Skip for now' }).click();
+
+  await expect(page.getByText(/Step 8 of 8/)).toBeVisible();
   // The first server's check ran as soon as it was saved: its live status is on the last step.
   await expect(page.getByTestId('wizard-server-status').locator('[data-status]')).toHaveAttribute('data-status', 'up');
   await expect(page.getByRole('link', { name: 'accounts for the people who work with you' })).toHaveAttribute('href', '#/users');

@@ -1,52 +1,26 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { AppError, validationError } from '@shared/api';
-import type { AlertChannel, AlertRule, AlertSilence, Notification } from '@shared/api/alerts';
+import type { AlertSilence, Notification } from '@shared/api/alerts';
 import type { Role } from '@shared/permissions';
 import { MeProvider } from '../auth/session';
 import { fakeClient, type Handlers } from '../testing/fake-client';
-import { appError, me, secret, server } from '../testing/fixtures';
+import {
+  ALERT_CHANNEL_ID as CHANNEL_ID,
+  ALERT_RULE_ID as RULE_ID,
+  ALERT_TOKEN_ID as TOKEN_ID,
+  alertChannel as channel,
+  alertRule as rule,
+  appError,
+  me,
+  secret,
+  server,
+} from '../testing/fixtures';
 import { renderWithClient } from '../testing/render';
 import { AlertsPage } from './AlertsPage';
 
-const CHANNEL_ID = '1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b';
-const RULE_ID = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
-const TOKEN_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const OLD_TOKEN_ID = '0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f';
 const SECOND_ID = '6e7f8091-a2b3-4c4d-8e5f-60718293a4b5';
-
-function channel(overrides: Partial<AlertChannel> = {}): AlertChannel {
-  return {
-    id: CHANNEL_ID,
-    name: 'on-call',
-    type: 'webhook',
-    config: { url: 'https://hooks.example.net/guardian', timeoutMs: 10_000, maxConcurrent: 4, verifyTls: true },
-    secretId: TOKEN_ID,
-    previousSecretId: null,
-    enabled: true,
-    disabledReason: null,
-    createdAt: 1_700_000_000_000,
-    createdBy: 'user:alice',
-    updatedAt: 1_700_000_000_000,
-    ...overrides,
-  } as AlertChannel;
-}
-
-function rule(overrides: Partial<AlertRule> = {}): AlertRule {
-  return {
-    id: RULE_ID,
-    name: 'prod down',
-    match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'] },
-    channelIds: [CHANNEL_ID],
-    escalation: [],
-    repeatMinutes: null,
-    enabled: true,
-    createdAt: 1_700_000_000_000,
-    createdBy: 'user:alice',
-    updatedAt: 1_700_000_000_000,
-    ...overrides,
-  };
-}
 
 function notification(overrides: Partial<Notification> = {}): Notification {
   return {

@@ -1,6 +1,7 @@
 import type { Me } from '@shared/api/auth';
 import type { CreatedServer } from '@shared/api/servers';
 import { useMethodQuery } from '../api/hooks';
+import type { AlertsSetUp } from './AlertsStep';
 import { HOME_HREF } from '../app/routes';
 import { StatusPill } from '../health/server/ChecksTable';
 import { SLOT_LABELS } from '../vault/vault-labels';
@@ -12,6 +13,8 @@ export interface WizardSummary {
   server: CreatedServer | null;
   /** The first server is watched by a TCP check on the port tested (not necessarily its SSH port). */
   check: boolean;
+  /** The alert channel set up in this run, and whether its test arrived; null when skipped. */
+  alerts: AlertsSetUp | null;
 }
 
 /** Where the wizard leaves to: the overview, or a page the "Next" line names. */
@@ -38,7 +41,7 @@ function LiveStatus({ serverId }: { serverId: string }) {
   );
 }
 
-/** Step 7: what was set up, and the way into the app: the overview, with the first server live. */
+/** The last step: what was set up, and the way into the app: the overview, with the first server live. */
 export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSummary; onFinish(to: WizardExit): void }) {
   const go = (to: WizardExit) => (event: React.MouseEvent) => {
     event.preventDefault();
@@ -78,6 +81,14 @@ export function DoneStep({ me, summary, onFinish }: { me: Me; summary: WizardSum
             ) : (
               'None yet: add servers, or import a fleet, from the Servers page.'
             )}
+          </dd>
+        </div>
+        <div className="summary__row">
+          <dt>Alerts</dt>
+          <dd>
+            {summary.alerts
+              ? `Every incident goes to ${summary.alerts.channel}${summary.alerts.delivered ? '; its test arrived' : '; its test did not arrive: see the Alerts page'}`
+              : 'None yet: set up channels and rules on the Alerts page.'}
           </dd>
         </div>
       </dl>

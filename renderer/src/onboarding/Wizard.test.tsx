@@ -4,7 +4,7 @@ import type { OnboardingStep } from '@shared/api/auth';
 import { fakeClient, type Handlers } from '../testing/fake-client';
 import { DEFAULT_MONITORING } from '@shared/api/monitoring';
 import { check, fleetServer, overview, serverHealth } from '../health/testing/fixtures';
-import { me, server, vaultStatus } from '../testing/fixtures';
+import { alertChannel, alertRule, me, secret, server, vaultStatus } from '../testing/fixtures';
 import { withLayout } from '../testing/layout';
 import { renderApp } from '../testing/render';
 
@@ -52,6 +52,10 @@ function firstRun() {
     // The first server's check has run: the engine found it down.
     'health.server': async ({ id }) => serverHealth({ serverId: id, status: 'down' }),
     'health.overview': async () => overview({ servers: [fleetServer({ id: server().id, name: 'db-01', status: 'down' })] }),
+    'secrets.create': async (input) => secret({ id: 'slack-url-secret', name: input.name }),
+    'alerts.createChannel': async (input) => alertChannel({ id: 'slack-channel', name: input.name }),
+    'alerts.createRule': async () => alertRule(),
+    'alerts.testChannel': async () => ({ id: 'test-1', delivered: true, statusCode: 200, latencyMs: 120, error: null }),
   });
   return { client, recorded };
 }
@@ -63,7 +67,7 @@ describe('First-run wizard', () => {
     const { client } = firstRun();
     renderApp(client);
     fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
-    expect(screen.getByText('Step 2 of 7')).toBeTruthy();
+    expect(screen.getByText('Step 2 of 8')).toBeTruthy();
 
     fill('Username', 'root-admin');
     fill('Password', 'passwordpassword');
@@ -92,17 +96,17 @@ describe('First-run wizard', () => {
     await waitFor(() => expect(rule('length').dataset.ok).toBe('true'));
     fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
 
-    expect(await screen.findByText('Step 3 of 7')).toBeTruthy();
+    expect(await screen.findByText('Step 3 of 8')).toBeTruthy();
     expect(client.calls.find((call) => call.name === 'auth.setup')?.input).toEqual({ username: 'root-admin', password: 'a long enough passphrase' });
     fireEvent.click(screen.getByRole('button', { name: 'Skip for now' }));
 
-    expect(await screen.findByText('Step 4 of 7')).toBeTruthy();
+    expect(await screen.findByText('Step 4 of 8')).toBeTruthy();
     await screen.findByLabelText('Vault passphrase');
     fill('Vault passphrase', 'a vault passphrase');
     fill('Confirm vault passphrase', 'a vault passphrase');
     fireEvent.click(screen.getByRole('button', { name: 'Protect the vault' }));
 
-    expect(await screen.findByText('Step 5 of 7')).toBeTruthy();
+    expect(await screen.findByText('Step 5 of 8')).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Choose how servers are checked' })).toBeTruthy();
     expect(((await screen.findByLabelText('Check every (seconds)')) as HTMLInputElement).value).toBe('60');
     fill('Check every (seconds)', '5');
@@ -113,7 +117,7 @@ describe('First-run wizard', () => {
     fill('Retries', '2');
     fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
 
-    expect(await screen.findByText('Step 6 of 7')).toBeTruthy();
+    expect(await screen.findByText('Step 6 of 8')).toBeTruthy();
     expect(client.calls.find((call) => call.name === 'monitoring.updateSettings')?.input).toEqual({
       defaults: { intervalMs: 30_000, timeoutMs: 10_000, retries: 2 },
     });
@@ -128,7 +132,31 @@ describe('First-run wizard', () => {
     expect(outcome.textContent).toContain('Keep it anyway');
     fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
 
-    expect(await screen.findByText('Step 7 of 7')).toBeTruthy();
+    // How alerts reach the owner: a Slack webhook whose URL goes to the vault, a rule, and a test.
+    expect(await screen.findByText('Step 7 of 8')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Send alerts by'), { target: { value: 'slack' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save and send a test' }));
+    expect(screen.getByTestId('wizard-alerts-url-error').textContent).toBe('Paste the https:// webhook URL Slack gave you');
+    expect(client.calls.some((call) => call.name === 'secrets.create')).toBe(false);
+    fill('Webhook URL', 'https://hooks.slack.com/services/T000/B000/XXXX');
+    fireEvent.click(screen.getByRole('button', { name: 'Save and send a test' }));
+    expect((await screen.findByTestId('wizard-alerts-done')).textContent).toContain('A test notification went to Slack (first-run)');
+    expect(client.calls.find((call) => call.name === 'secrets.create')?.input).toEqual({
+      name: 'Slack webhook URL',
+      value: { kind: 'api_token', token: 'https://hooks.slack.com/services/T000/B000/XXXX' },
+    });
+    expect(client.calls.find((call) => call.name === 'alerts.createChannel')?.input).toEqual({
+      name: 'Slack (first-run)',
+      type: 'slack',
+      config: {},
+      secretId: 'slack-url-secret',
+    });
+    expect(client.calls.find((call) => call.name === 'alerts.createRule')?.input).toEqual({ name: 'Every incident', channelIds: ['slack-channel'] });
+    expect(client.calls.find((call) => call.name === 'alerts.testChannel')?.input).toEqual({ id: 'slack-channel' });
+    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+
+    expect(await screen.findByText('Step 8 of 8')).toBeTruthy();
+    expect(screen.getByTestId('wizard-summary').textContent).toContain('Every incident goes to Slack (first-run); its test arrived');
     expect(screen.getByTestId('wizard-summary').textContent).toContain('db-01 (10.0.0.5, SSH port 22), watched by a TCP check on port 5432');
     // The port tested is the check's, made with the server in one call; the SSH port stays 22.
     expect(client.calls.find((call) => call.name === 'servers.probe')?.input).toMatchObject({ host: '10.0.0.5', port: 5432 });
@@ -162,7 +190,7 @@ describe('First-run wizard', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Skip for now' }));
 
     expect(await screen.findByRole('heading', { name: 'Protect your vault' })).toBeTruthy();
-    expect(screen.getByText('Step 4 of 7')).toBeTruthy();
+    expect(screen.getByText('Step 4 of 8')).toBeTruthy();
     expect((await screen.findByTestId('vault-step-os-reason')).textContent).toContain(NO_KEYRING);
     expect(screen.queryByRole('button', { name: 'Use the OS keychain' })).toBeNull();
 
@@ -186,11 +214,11 @@ describe('First-run wizard', () => {
     });
     renderApp(client);
     expect((await screen.findByTestId('vault-step-exists')).textContent).toContain('The vault already exists, protected by passphrase');
-    expect(screen.getByText('Step 4 of 7')).toBeTruthy();
+    expect(screen.getByText('Step 4 of 8')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
-    expect(await screen.findByText('Step 5 of 7')).toBeTruthy();
+    expect(await screen.findByText('Step 5 of 8')).toBeTruthy();
     fireEvent.click(await screen.findByRole('button', { name: 'Continue' }));
-    expect(await screen.findByText('Step 6 of 7')).toBeTruthy();
+    expect(await screen.findByText('Step 6 of 8')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Add server' })).toBeTruthy();
   });
 });

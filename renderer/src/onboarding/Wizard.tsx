@@ -6,7 +6,9 @@ import { useContractEvents } from '../api/use-contract-events';
 import { focusLost, useFocusMainAfterChange } from '../app/focus';
 import { useStatusUpdates, type AuthStatus } from '../auth/auth-status';
 import { AuthLayout } from '../auth/AuthLayout';
+import { can } from '../auth/session';
 import { ErrorBanner } from '../ui/ErrorBanner';
+import { AlertsStep } from './AlertsStep';
 import { DoneStep, type WizardExit, type WizardSummary } from './DoneStep';
 import { MonitoringStep } from './MonitoringStep';
 import { OwnerStep } from './OwnerStep';
@@ -20,14 +22,14 @@ import { WizardProgress } from './WizardProgress';
 
 /**
  * The first run: welcome, owner account, two-factor, vault, monitoring defaults, first server
- * (with a check), done. Each finished step is recorded (onboarding.update), so a closed app
+ * (with a check), how alerts reach you (for those who may store the secret it sends), done. Each finished step is recorded (onboarding.update), so a closed app
  * opens again where it was left, after sign-in. The vault and monitoring steps are not recorded
  * steps of their own: finishing two-factor records 'server', and a wizard resumed there opens on
  * the vault step first.
  */
 export function Wizard({ status }: { status: AuthStatus }) {
   const [step, setStep] = useState<WizardStep>(() => initialStep(status));
-  const [summary, setSummary] = useState<WizardSummary>({ totp: false, server: null, check: false });
+  const [summary, setSummary] = useState<WizardSummary>({ totp: false, server: null, check: false, alerts: null });
   const [failure, setFailure] = useState<AppError | null>(null);
   const setActive = useWizardStore((state) => state.setActive);
   const updates = useStatusUpdates();
@@ -53,6 +55,10 @@ export function Wizard({ status }: { status: AuthStatus }) {
     setActive(false);
     window.location.hash = to;
   };
+
+  // A channel sends its secret (a chat URL, a mail password) to its host: only those who may read
+  // secrets set one up (docs/alerts.md, "Secrets a channel sends"); others go on to the end.
+  const afterServer: WizardStep = me && can(me, 'vault:reveal') ? 'alerts' : 'done';
 
   const body = (user: Me | null) => {
     switch (step) {
@@ -88,9 +94,18 @@ export function Wizard({ status }: { status: AuthStatus }) {
             pending={record.isPending}
             onAdded={(server, check) => {
               setSummary((current) => ({ ...current, server, check }));
-              advance('done');
+              advance('done', afterServer);
             }}
-            onSkip={() => advance('done')}
+            onSkip={() => advance('done', afterServer)}
+          />
+        );
+      case 'alerts':
+        return (
+          <AlertsStep
+            onDone={(alerts) => {
+              setSummary((current) => ({ ...current, alerts }));
+              setStep('done');
+            }}
           />
         );
       case 'done':

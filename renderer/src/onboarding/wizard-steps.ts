@@ -5,11 +5,12 @@ import type { AuthStatus } from '../auth/auth-status';
  * The wizard's pages. The server records only the contract's OnboardingStep; the vault and
  * monitoring pages sit between two-factor and the first server and are not recorded themselves:
  * a wizard resumed at 'server' opens on the vault page (which says so when the vault already
- * exists), then the monitoring defaults (shown as they are saved).
+ * exists), then the monitoring defaults (shown as they are saved). The alerts page, optional,
+ * comes after the first server, once 'done' is recorded: a wizard closed there is finished.
  */
-export type WizardStep = OnboardingStep | 'vault' | 'monitoring';
+export type WizardStep = OnboardingStep | 'vault' | 'monitoring' | 'alerts';
 
-export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'owner', 'totp', 'vault', 'monitoring', 'server', 'done'];
+export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'owner', 'totp', 'vault', 'monitoring', 'server', 'alerts', 'done'];
 
 export const STEP_TITLES: Record<WizardStep, { short: string; title: string }> = {
   welcome: { short: 'Welcome', title: 'Welcome to Guardian' },
@@ -18,6 +19,7 @@ export const STEP_TITLES: Record<WizardStep, { short: string; title: string }> =
   vault: { short: 'Vault', title: 'Protect your vault' },
   monitoring: { short: 'Monitoring', title: 'Choose how servers are checked' },
   server: { short: 'First server', title: 'Add your first server' },
+  alerts: { short: 'Alerts', title: 'How should Guardian reach you?' },
   done: { short: 'Done', title: 'Guardian is ready' },
 };
 

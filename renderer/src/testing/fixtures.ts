@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode, type ValidationIssue } from '@shared/api';
+import type { AlertChannel, AlertRule } from '@shared/api/alerts';
 import type { Me } from '@shared/api/auth';
 import type { Job } from '@shared/api/jobs';
 import type { Server } from '@shared/api/servers';
@@ -102,6 +103,44 @@ export function secret(overrides: Partial<Secret> = {}): Secret {
     updatedBy: 'user:3a9c2f1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
     lastUsedAt: null,
     lastUsedBy: null,
+    ...overrides,
+  };
+}
+
+export const ALERT_CHANNEL_ID = '1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b';
+export const ALERT_RULE_ID = '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d';
+export const ALERT_TOKEN_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+/** An alert channel (a webhook) and a rule sending to it, as the contract answers them. */
+export function alertChannel(overrides: Partial<AlertChannel> = {}): AlertChannel {
+  return {
+    id: ALERT_CHANNEL_ID,
+    name: 'on-call',
+    type: 'webhook',
+    config: { url: 'https://hooks.example.net/guardian', timeoutMs: 10_000, maxConcurrent: 4, verifyTls: true },
+    secretId: ALERT_TOKEN_ID,
+    previousSecretId: null,
+    enabled: true,
+    disabledReason: null,
+    createdAt: 1_700_000_000_000,
+    createdBy: 'user:alice',
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  } as AlertChannel;
+}
+
+export function alertRule(overrides: Partial<AlertRule> = {}): AlertRule {
+  return {
+    id: ALERT_RULE_ID,
+    name: 'prod down',
+    match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'] },
+    channelIds: [ALERT_CHANNEL_ID],
+    escalation: [],
+    repeatMinutes: null,
+    enabled: true,
+    createdAt: 1_700_000_000_000,
+    createdBy: 'user:alice',
+    updatedAt: 1_700_000_000_000,
     ...overrides,
   };
 }
