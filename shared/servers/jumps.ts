@@ -97,8 +97,3 @@ function longestBelow(server: JumpLink, all: readonly JumpLink[]): JumpLink[] {
   walk(server, []);
   return best;
 }
-
-/** Who connects through `serverId` directly, by name. */
-export function jumpingThrough(serverId: string, all: readonly JumpLink[]): string[] {
-  return all.filter((each) => each.jumpHostId === serverId).map((each) => each.name);
-}

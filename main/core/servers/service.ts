@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { AppError } from '@shared/api/errors';
 import type { Server, ServerListInput, ServerPatch } from '@shared/api/servers';
 import { SERVER_FIELDS, ServerInput } from '@shared/api/servers';
-import { jumpingThrough, jumpProblem } from '@shared/servers/jumps';
+import { jumpProblem } from '@shared/servers/jumps';
 import type { Clock } from '../clock';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
@@ -122,10 +122,9 @@ export class ServerService {
    * unreachable, or silently connecting straight to a host they were meant to be reached through.
    */
   async delete(id: string): Promise<{ id: string }> {
-    const links = await this.store.jumpLinks();
-    const dependents = jumpingThrough(id, links);
+    const dependents = await this.store.jumpingThrough(id);
     if (dependents.length > 0) {
-      const name = links.find((link) => link.id === id)?.name ?? id;
+      const name = (await this.store.get(id))?.name ?? id;
       throw new AppError('CONFLICT', `${dependents.join(', ')} ${dependents.length === 1 ? 'connects' : 'connect'} through ${name}: it is not removed.`, {
         hint: `Give ${dependents.length === 1 ? 'it' : 'them'} another jump host (Connect through), or none, then remove ${name}.`,
       });

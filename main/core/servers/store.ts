@@ -165,6 +165,11 @@ export class ServerStore {
     }));
   }
 
+  /** The names of the servers that connect through `id` (their jump host), in name order: read by the jump host index. */
+  jumpingThrough(id: string): Promise<string[]> {
+    return this.db.all(sql`SELECT name FROM servers WHERE jump_host_id = ${id} ORDER BY ${this.say.name}`, (row) => read.text(row, 'name'));
+  }
+
   /** Whether there was such a server to delete. */
   async delete(id: string): Promise<boolean> {
     return (await this.db.run(sql`DELETE FROM servers WHERE id = ${id}`)).changes === 1;
