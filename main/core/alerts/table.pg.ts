@@ -68,6 +68,11 @@ export const alertOutboxTable = pgTable(
      * while its incident is open it becomes pending and keeps this, so the log says it waited.
      */
     silenceId: text('silence_id'),
+    /**
+     * The open incident of a server this one depends on that held it back (state `silenced`, no
+     * silence): once that incident ends, it is sent if its own incident is still open.
+     */
+    heldByIncident: text('held_by_incident'),
     finishedAt: bigint('finished_at', { mode: 'number' }),
   },
   (table) => [

@@ -79,6 +79,11 @@ export const alertOutboxTable = sqliteTable(
      * while its incident is open it becomes pending and keeps this, so the log says it waited.
      */
     silenceId: text('silence_id'),
+    /**
+     * The open incident of a server this one depends on that held it back (state `silenced`, no
+     * silence): once that incident ends, it is sent if its own incident is still open.
+     */
+    heldByIncident: text('held_by_incident'),
     finishedAt: integer('finished_at'),
   },
   (table) => [

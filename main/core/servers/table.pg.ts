@@ -16,6 +16,12 @@ export const serversTable = pgTable(
     notes: text('notes').notNull(),
     /** The server SSH connections to this one go through (ProxyJump), or null. No foreign key: the service refuses a dangling one and a delete that would leave one. */
     jumpHostId: text('jump_host_id'),
+    /**
+     * The server this one sits behind (a router, a hypervisor), or null: while that one is down,
+     * this one's alerts are held back (docs/alerts.md, "Dependencies"). No foreign key: removing
+     * it clears the link in the same transaction.
+     */
+    dependsOnId: text('depends_on_id'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   },
