@@ -46,7 +46,21 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const listed = await runCli(['servers', 'list', '--search', 'app', '--data-dir', dataDir]);
     expect(listed.stdout).toMatch(/^NAME\s+HOST\s+SSH PORT\s+USER\s+ENVIRONMENT\s+TAGS\s+VIA\n(app)\s+app\.internal\s+2200\s+.*\sbastion\n$/);
     await runCli(['servers', 'edit', 'app', '--jump-host', 'none', '--data-dir', dataDir]);
+
     expect((await runCli(['servers', 'remove', 'bastion', '--data-dir', dataDir])).code).toBe(0);
+
+    // An OpenSSH client config's ProxyJump chain, a,b: app-2 through inner, inner through bastion.
+    const config = join(tempDir(), 'config');
+    writeFileSync(
+      config,
+      'Host app-2\n  HostName 10.1.0.7\n  ProxyJump bastion,inner\nHost inner\n  HostName 10.1.0.2\nHost bastion\n  HostName bastion.example.com\n',
+    );
+    const imported = await runCli(['servers', 'import', config, '--format', 'ssh_config', '--no-check', '--json', '--data-dir', dataDir]);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ created: 3, rejected: [] });
+    const saved = await savedServers(dataDir);
+    const idOf = (name: string) => saved.find((server) => server.name === name)?.id;
+    expect(saved.find((server) => server.name === 'app-2')?.jumpHostId).toBe(idOf('inner'));
+    expect(saved.find((server) => server.name === 'inner')?.jumpHostId).toBe(idOf('bastion'));
   });
 
   it('adds servers, refuses a duplicate name, and lists them as JSON', async () => {
