@@ -591,6 +591,7 @@ export class OperationsService {
     const stop = () => controller.abort();
     run.controller.signal.addEventListener('abort', stop, { once: true });
     let startedAt: number | null = null;
+    const via: string[] = [];
     const setState = async (state: TargetState) => {
       startedAt ??= clock.now();
       await this.store.setState(runId, server.id, state, startedAt);
@@ -618,7 +619,7 @@ export class OperationsService {
         end = { state: 'skipped', exitCode: null, message: env };
       } else {
         await setState('connecting');
-        end = await this.connectAndRun(runId, { ...plan, env }, server, output, controller.signal, () => setState('running'));
+        end = await this.connectAndRun(runId, { ...plan, env }, server, output, controller.signal, () => setState('running'), via);
       }
     } catch (error) {
       this.deps.logger.error({ err: error, runId, serverId: server.id }, 'an operation target failed unexpectedly');
@@ -659,6 +660,8 @@ export class OperationsService {
           message: end.message,
           outputBytes: printed.outputBytes,
           outputSha256: target.outputSha256,
+          // The way it was reached, when not directly: an auditor sees which jump hosts carried it.
+          ...(via.length > 0 ? { via } : {}),
         },
       },
     ];
@@ -692,6 +695,8 @@ export class OperationsService {
     output: TargetOutput,
     signal: AbortSignal,
     running: () => Promise<void>,
+    /** Filled with the jump hosts the connection went through, by name, for the record. */
+    via: string[],
   ): Promise<{ state: TargetState; exitCode: number | null; message: string | null; mismatch?: Mismatch }> {
     const usedBy = `operation:${runId}`;
     const login = await serverLogin(this.deps.secrets, server, usedBy);
@@ -707,7 +712,9 @@ export class OperationsService {
       jumps: async () => {
         if (server.jumpHostId === null) return [];
         const all = new Map((await this.deps.servers.all({})).map((each) => [each.id, each]));
-        return jumpRoute(server, (id) => all.get(id), this.deps.secrets, usedBy);
+        const route = await jumpRoute(server, (id) => all.get(id), this.deps.secrets, usedBy);
+        if (typeof route !== 'string') via.push(...route.map((hop) => hop.name));
+        return route;
       },
     };
     let started = false;

@@ -105,6 +105,9 @@ describe('through a jump host', () => {
         { target: `127.0.0.2:${target.port}`, fingerprint: target.hostKeyFingerprint() },
       ]),
     );
+    // The record says which way it went.
+    const audited = await rowsOf(core).value<string>("SELECT details FROM audit_events WHERE correlation_id = ? AND action = 'operation.target'", done.id);
+    expect(JSON.parse(audited ?? '{}')).toMatchObject({ server: 'app', via: ['bastion'] });
     // Every hop is closed once the target's connection ends (bounded wait for sshd to log it).
     for (let attempt = 0; attempt < 100 && !/Disconnected from user/.test(jump.output()); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(jump.output()).toMatch(/Disconnected from user/);
