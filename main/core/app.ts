@@ -217,7 +217,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         return server ? [{ incident: health.incidents.view(row, server.name), server }] : [];
       });
     },
-    servers: () => health.registry.servers().values(),
+    servers: () => health.registry.servers(),
     ...options.alerts,
   });
   // The rules the health engine's first tick routes incidents by.

@@ -102,7 +102,7 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
 
     const listed = await listJson(dataDir);
     expect(listed.map(portable)).toEqual([
-      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: '', tags: [], notes: '', jumpHostId: null },
+      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: '', tags: [], notes: '', jumpHostId: null, dependsOnId: null },
       {
         name: 'web-1',
         host: 'web1.example.com',
@@ -112,6 +112,7 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
         tags: ['eu', 'web'],
         notes: 'behind the LB',
         jumpHostId: null,
+        dependsOnId: null,
       },
     ]);
   });

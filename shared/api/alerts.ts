@@ -135,6 +135,12 @@ export const Notification = z.object({
   finishedAt: z.number().int().nullable(),
   /** The silence that held it back (state `silenced`, or sent later because the silence ended), or null. */
   silenceId: z.string().nullable(),
+  /**
+   * The incident of a server this one's depends on that held it back (state `silenced`, or sent
+   * later because that incident ended while this one was open), with that server's name (null once
+   * removed), or null (docs/alerts.md, "Dependencies").
+   */
+  heldBy: z.object({ incidentId: z.string(), serverName: z.string().nullable() }).nullable(),
   log: z.array(DeliveryAttempt),
 });
 export type Notification = z.infer<typeof Notification>;

@@ -80,6 +80,11 @@ export const JumpHostId = ServerId.nullable().describe(
   `The id of the server SSH connections to this one go through (a jump host, as ProxyJump), or null to connect directly. At most ${MAX_JUMP_HOPS} hops; no loops.`,
 );
 
+/** The server this one sits behind (a router, a hypervisor): while it is down, this one's alerts are held back. */
+export const DependsOnId = ServerId.nullable().describe(
+  'The id of the server this one sits behind (a router, a hypervisor), or null: while that one is down, this one’s alerts are held back. No loops.',
+);
+
 /** What a person types to create a server. */
 export const ServerInput = z.strictObject({
   name: ServerName,
@@ -90,6 +95,7 @@ export const ServerInput = z.strictObject({
   tags: Tags.default([]),
   notes: Notes.default(''),
   jumpHostId: JumpHostId.default(null),
+  dependsOnId: DependsOnId.default(null),
 });
 export type ServerInput = z.input<typeof ServerInput>;
 
@@ -129,6 +135,8 @@ export const Server = z.object({
   notes: z.string(),
   /** The server SSH connections to this one go through, or null. */
   jumpHostId: z.string().nullable(),
+  /** The server this one sits behind, or null. */
+  dependsOnId: z.string().nullable(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
 });
@@ -214,6 +222,7 @@ export const ServerPatch = z.strictObject({
   tags: Tags.optional(),
   notes: Notes.optional(),
   jumpHostId: JumpHostId.optional(),
+  dependsOnId: DependsOnId.optional(),
 });
 
 export const serversUpdate = method({

@@ -33,8 +33,8 @@ export interface AlertsDeps {
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
   /** The open incidents, with their servers: what escalation tells again and a preview matches (the health engine answers). */
   open: () => Promise<Omit<IncidentChange, 'source'>[]>;
-  /** Every server of the inventory, as the health engine holds it: what a preview matches. */
-  servers: () => Iterable<ServerInfo>;
+  /** Every server of the inventory by id, as the health engine holds it: what a preview matches, and whom a server depends on. */
+  servers: () => ReadonlyMap<string, ServerInfo>;
   /** Tests and benches: the worker's timers, its jitter and how often it looks. */
   timers?: Timers | undefined;
   random?: (() => number) | undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@shared/api/errors';
+import { parentsOf } from '@shared/servers/dependencies';
 import { z } from 'zod';
 import {
   PREVIEW_SAMPLE,
@@ -25,7 +26,7 @@ import type { SecretStore } from '../vault';
 import { channelModule } from './channels';
 import { AlertRules, matches, type IncidentChange, type Matched, type Route } from './rules';
 import type { AlertSettingsStore } from './settings';
-import type { AlertStore, NewNotification } from './store';
+import type { AlertStore, Hold, NewNotification } from './store';
 import type { AlertChannelRow, AlertRuleRow, AlertSilenceRow, EscalationStep } from './table';
 import { targetPolicy } from './targets';
 
@@ -49,8 +50,8 @@ export interface AlertServiceDeps {
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
   /** The open incidents, with their servers (the health engine's word): what escalation tells again and a preview matches. */
   open: () => Promise<Omit<IncidentChange, 'source'>[]>;
-  /** Every server of the inventory (the health engine's word): what a preview matches. */
-  servers: () => Iterable<ServerInfo>;
+  /** Every server of the inventory by id (the health engine's word): what a preview matches, and whom a server depends on. */
+  servers: () => ReadonlyMap<string, ServerInfo>;
 }
 
 export type ChannelInput = AlertChannelInput;
@@ -110,6 +111,9 @@ function silenceView(row: AlertSilenceRow, now: number): AlertSilence {
 }
 
 const heldKey = (incidentId: string, channelId: string) => `${incidentId}\0${channelId}`;
+
+/** What a server it depends on being down explains, and so holds back: the bad news, never how it ends. */
+const explainable = (source: string) => source === 'incident.opened' || source === 'incident.worsened';
 
 /** A stored channel whose type or config this Guardian cannot read. */
 export function unknownChannel(row: AlertChannelRow): AppError {
@@ -228,7 +232,9 @@ export class AlertService {
    * acknowledgement): one INSERT for all of them, none and no query when no rule matches. One a
    * silence in force matches is written held back (`silenced`, naming it); so is the
    * acknowledgement or end of an incident whose opening a channel was never told of, as
-   * Alertmanager does not resolve what it never notified.
+   * Alertmanager does not resolve what it never notified. An opening or worsening that a server
+   * it depends on being down explains is held back by that server's incident, and what an incident
+   * ending held back is sent if its own incident is still open (docs/alerts.md, "Dependencies").
    */
   async notify(changes: readonly IncidentChange[]): Promise<void> {
     if (changes.length === 0) return;
@@ -236,21 +242,86 @@ export class AlertService {
     if (this.rules.empty) return;
     const at = this.deps.clock.now();
     const { told, held } = await this.earlier(changes);
+    const downBehind = this.downParents();
     const rows: NewNotification[] = [];
     for (const change of changes) {
       const payload = payloadOf(change, at);
       const silence = this.rules.silenceFor(change, at);
+      const explained = explainable(change.source) ? await downBehind(change.server) : null;
       const routes = this.rules.routes(change);
       for (const route of told.get(change.incident.id) ?? [])
         if (!routes.some((each) => each.channelId === route.channelId) && this.rules.sends(route.channelId)) routes.push(route);
       for (const route of routes) {
-        const silenceId = silence?.id ?? held.get(heldKey(change.incident.id, route.channelId)) ?? null;
-        rows.push({ id: this.deps.newId(), ...route, source: change.source, incidentId: change.incident.id, payload, createdAt: at, silenceId });
+        const hold: Hold | null = silence
+          ? { silenceId: silence.id, heldByIncident: null }
+          : (held.get(heldKey(change.incident.id, route.channelId)) ?? (explained ? { silenceId: null, heldByIncident: explained } : null));
+        rows.push({
+          id: this.deps.newId(),
+          ...route,
+          source: change.source,
+          incidentId: change.incident.id,
+          payload,
+          createdAt: at,
+          silenceId: hold?.silenceId ?? null,
+          heldByIncident: hold?.heldByIncident ?? null,
+        });
       }
     }
-    if (rows.length === 0) return;
-    await this.deps.store.insertNotifications(rows);
-    this.deps.data.afterCommit(this.deps.written);
+    if (rows.length > 0) await this.deps.store.insertNotifications(rows);
+    const ended = changes.filter((change) => change.source === 'incident.resolved').map((change) => change.incident.id);
+    const released = await this.releaseHeldBy(ended, at, downBehind);
+    if (rows.length > 0 || released > 0) this.deps.data.afterCommit(this.deps.written);
+  }
+
+  /**
+   * For a server, the open down incident of the nearest server it sits behind, if any: what holds
+   * its alerts back. The open incidents are read once per caller, and only for a server that
+   * depends on another.
+   */
+  private downParents(): (server: Pick<ServerInfo, 'id' | 'name' | 'dependsOnId'>) => Promise<string | null> {
+    let down: Promise<Map<string, string>> | null = null;
+    return async (server) => {
+      if (server.dependsOnId === null) return null;
+      down ??= this.deps
+        .open()
+        .then((open) => new Map(open.filter(({ incident }) => incident.severity === 'down').map(({ incident, server: of }) => [of.id, incident.id])));
+      const byServer = await down;
+      const servers = this.deps.servers();
+      for (const parent of parentsOf(server, (id) => servers.get(id))) {
+        const incident = byServer.get(parent.id);
+        if (incident) return incident;
+      }
+      return null;
+    };
+  }
+
+  /**
+   * Sees to what these ended incidents held back for the servers behind theirs: sent when its own
+   * incident is still open, handed to a silence in force or another down server it depends on,
+   * else left held (the channel never heard of an incident that is over). How many it sent.
+   */
+  private async releaseHeldBy(incidentIds: readonly string[], at: number, downBehind: ReturnType<AlertService['downParents']>): Promise<number> {
+    const rows = await this.deps.store.heldByIncidents(incidentIds);
+    if (rows.length === 0) return 0;
+    const open = new Set((await this.deps.open()).map(({ incident }) => incident.id));
+    const servers = this.deps.servers();
+    const send: string[] = [];
+    const handed = new Map<string, { hold: Hold; ids: string[] }>();
+    for (const row of rows) {
+      const payload = HeldPayload.safeParse(row.payload);
+      const matched = payload.success ? payload.data.data : undefined;
+      const silence = matched ? this.rules.silenceFor(matched, at) : undefined;
+      const server = matched ? servers.get(matched.server.id) : undefined;
+      const parent = silence || !server || !explainable(row.sourceKind) ? null : await downBehind(server);
+      const hold: Hold | null = silence ? { silenceId: silence.id, heldByIncident: null } : parent ? { silenceId: null, heldByIncident: parent } : null;
+      if (hold) {
+        const key = `${hold.silenceId ?? ''} ${hold.heldByIncident ?? ''}`;
+        handed.set(key, { hold, ids: [...(handed.get(key)?.ids ?? []), row.id] });
+      } else if (open.has(row.sourceId)) send.push(row.id);
+    }
+    await this.deps.store.unhold(send, at);
+    for (const { hold, ids } of handed.values()) await this.deps.store.rehold(ids, hold);
+    return send.length;
   }
 
   /**
@@ -260,19 +331,20 @@ export class AlertService {
    *   or not a rule matches it now. An escalation step's channels, and a rule's for degraded
    *   incidents once the incident is down, hear how it goes on and ends as the others do, so a page
    *   opened (PagerDuty, Opsgenie) is closed with it.
-   * - `held`: the channels only ever held back from each (incident and channel → the silence that
-   *   held it), which are held back again.
+   * - `held`: the channels only ever held back from each (incident and channel → the silence, or
+   *   the incident of a server it depends on, that held it), which are held back again.
    */
-  private async earlier(changes: readonly IncidentChange[]): Promise<{ told: Map<string, Route[]>; held: Map<string, string> }> {
+  private async earlier(changes: readonly IncidentChange[]): Promise<{ told: Map<string, Route[]>; held: Map<string, Hold> }> {
     const later = changes.filter((change) => change.source !== 'incident.opened').map((change) => change.incident.id);
     const told = new Map<string, Route[]>();
-    const held = new Map<string, string>();
+    const held = new Map<string, Hold>();
     if (later.length === 0) return { told, held };
     const heard = new Set<string>();
     for (const row of await this.deps.store.notificationsOf(later)) {
       const key = heldKey(row.incidentId, row.channelId);
       if (row.state === 'silenced') {
-        if (row.silenceId !== null) held.set(key, row.silenceId);
+        if (row.silenceId !== null) held.set(key, { silenceId: row.silenceId, heldByIncident: null });
+        else if (row.heldByIncident !== null) held.set(key, { silenceId: null, heldByIncident: row.heldByIncident });
         continue;
       }
       heard.add(key);
@@ -302,10 +374,11 @@ export class AlertService {
     const rows: NewNotification[] = [];
     /** What each row is (incident, rule, step or repeat, channel), as `escalated` remembers it. */
     const written: string[] = [];
+    const downBehind = this.downParents();
     for (const { incident, server } of await this.deps.open()) {
       if (incident.acknowledgedAt !== null) continue;
       const change: IncidentChange = { source: 'incident.unacknowledged', incident, server };
-      if (this.rules.silenceFor(change, now)) continue;
+      if (this.rules.silenceFor(change, now) || (await downBehind(server))) continue;
       const open = now - incident.startedAt;
       for (const rule of rules) {
         if (!matches(rule, change)) continue;
@@ -334,6 +407,7 @@ export class AlertService {
               payload: payloadOf(change, now),
               createdAt: now,
               silenceId: null,
+              heldByIncident: null,
             });
           }
         }
@@ -354,7 +428,7 @@ export class AlertService {
    */
   async preview(match: AlertMatch): Promise<MatchPreview> {
     const anySeverity = { ...match, severities: [] };
-    const servers = [...this.deps.servers()]
+    const servers = [...this.deps.servers().values()]
       .filter((server) => matches(anySeverity, { incident: { severity: '' }, server }))
       .map((server) => server.name)
       .sort((a, b) => a.localeCompare(b));
@@ -439,6 +513,7 @@ export class AlertService {
   async releaseEnded(): Promise<number> {
     await this.rules.settled();
     const now = this.deps.clock.now();
+    const downBehind = this.downParents();
     let sent = 0;
     for (const silence of this.rules.ended(now)) {
       sent += await this.deps.data.transaction(async () => {
@@ -452,14 +527,20 @@ export class AlertService {
         );
         const send: string[] = [];
         const handed = new Map<string, string[]>();
+        const behind = new Map<string, string[]>();
+        const servers = this.deps.servers();
         for (const row of held) {
           const payload = HeldPayload.safeParse(row.payload);
           const other = payload.success ? this.rules.silenceFor(payload.data.data satisfies Matched, now) : undefined;
+          const server = payload.success ? servers.get(payload.data.data.server.id) : undefined;
+          const parent = other || !server || !explainable(row.sourceKind) ? null : await downBehind(server);
           if (other) handed.set(other.id, [...(handed.get(other.id) ?? []), row.id]);
+          else if (parent) behind.set(parent, [...(behind.get(parent) ?? []), row.id]);
           else if (open.has(row.sourceId) || told.has(heldKey(row.sourceId, row.channelId))) send.push(row.id);
         }
         await this.deps.store.unhold(send, now);
-        for (const [silenceId, ids] of handed) await this.deps.store.rehold(ids, silenceId);
+        for (const [silenceId, ids] of handed) await this.deps.store.rehold(ids, { silenceId, heldByIncident: null });
+        for (const [heldByIncident, ids] of behind) await this.deps.store.rehold(ids, { silenceId: null, heldByIncident });
         return send.length;
       });
     }

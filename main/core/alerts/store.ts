@@ -62,7 +62,7 @@ const RULE = sql.raw(
   'id, name, server_ids, tags, environments, severities, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at',
 );
 const OUTBOX = sql.raw(
-  'id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, silence_id, finished_at',
+  'id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, silence_id, held_by_incident, finished_at',
 );
 const SILENCE = sql.raw(
   'id, server_ids, tags, environments, severities, starts_at, ends_at, reason, created_by, created_at, expired_at, expired_by, expire_reason, released_at',
@@ -116,6 +116,7 @@ function outboxOf(row: Row): AlertOutboxRow {
     nextAttemptAt: read.number(row, 'next_attempt_at'),
     lastError: read.textOrNull(row, 'last_error'),
     silenceId: read.textOrNull(row, 'silence_id'),
+    heldByIncident: read.textOrNull(row, 'held_by_incident'),
     finishedAt: read.numberOrNull(row, 'finished_at'),
   };
 }
@@ -169,7 +170,12 @@ export interface NewNotification {
   createdAt: number;
   /** The silence holding it back: written `silenced`, never sent while it is. */
   silenceId: string | null;
+  /** The open incident of a server it depends on holding it back: written `silenced` too. */
+  heldByIncident: string | null;
 }
+
+/** What holds a notification back: a silence, or the incident of a server its own depends on. */
+export type Hold = { silenceId: string; heldByIncident: null } | { silenceId: null; heldByIncident: string };
 
 /** How an attempt ended, and what the notification becomes. */
 export interface AttemptRecord {
@@ -313,13 +319,24 @@ export class AlertStore {
     return this.db.all(sql`SELECT ${OUTBOX} FROM alert_outbox WHERE silence_id = ${silenceId} AND state = 'silenced' ORDER BY created_at, id`, outboxOf);
   }
 
+  /** The notifications these incidents (of servers others depend on) hold back, oldest first. */
+  heldByIncidents(incidentIds: readonly string[]): Promise<AlertOutboxRow[]> {
+    if (incidentIds.length === 0) return Promise.resolve([]);
+    return this.db.all(
+      sql`SELECT ${OUTBOX} FROM alert_outbox WHERE held_by_incident IN (${listOf(incidentIds)}) AND state = 'silenced' ORDER BY created_at, id`,
+      outboxOf,
+    );
+  }
+
   /** Each notification about these incidents: which channel, its state, the silence that held it back. */
   notificationsOf(
     incidentIds: readonly string[],
-  ): Promise<{ incidentId: string; ruleId: string; channelId: string; source: string; state: string; silenceId: string | null }[]> {
+  ): Promise<
+    { incidentId: string; ruleId: string; channelId: string; source: string; state: string; silenceId: string | null; heldByIncident: string | null }[]
+  > {
     if (incidentIds.length === 0) return Promise.resolve([]);
     return this.db.all(
-      sql`SELECT source_id, rule_id, channel_id, source_kind, state, silence_id FROM alert_outbox WHERE source_id IN (${listOf(incidentIds)})`,
+      sql`SELECT source_id, rule_id, channel_id, source_kind, state, silence_id, held_by_incident FROM alert_outbox WHERE source_id IN (${listOf(incidentIds)})`,
       (row) => ({
         incidentId: read.text(row, 'source_id'),
         ruleId: read.text(row, 'rule_id'),
@@ -327,6 +344,7 @@ export class AlertStore {
         source: read.text(row, 'source_kind'),
         state: read.text(row, 'state'),
         silenceId: read.textOrNull(row, 'silence_id'),
+        heldByIncident: read.textOrNull(row, 'held_by_incident'),
       }),
     );
   }
@@ -337,10 +355,12 @@ export class AlertStore {
     await this.db.run(sql`UPDATE alert_outbox SET state = 'pending', next_attempt_at = ${now} WHERE id IN (${listOf(ids)}) AND state = 'silenced'`);
   }
 
-  /** Hands held notifications to another silence in force that holds them too. */
-  async rehold(ids: readonly string[], silenceId: string): Promise<void> {
+  /** Hands held notifications to another hold: a silence in force, or a server they depend on still down. */
+  async rehold(ids: readonly string[], hold: Hold): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.run(sql`UPDATE alert_outbox SET silence_id = ${silenceId} WHERE id IN (${listOf(ids)}) AND state = 'silenced'`);
+    await this.db.run(
+      sql`UPDATE alert_outbox SET silence_id = ${hold.silenceId}, held_by_incident = ${hold.heldByIncident} WHERE id IN (${listOf(ids)}) AND state = 'silenced'`,
+    );
   }
 
   /**
@@ -353,10 +373,10 @@ export class AlertStore {
       const values = rows.slice(from, from + INSERT_CHUNK).map(
         (row) =>
           sql`(${row.id}, ${row.ruleId}, ${row.channelId}, ${row.source}, ${row.incidentId}, ${jsonParam(row.payload)}, ${row.createdAt},
-              ${row.silenceId === null ? 'pending' : 'silenced'}, 0, ${row.createdAt}, ${row.silenceId})`,
+              ${row.silenceId === null && row.heldByIncident === null ? 'pending' : 'silenced'}, 0, ${row.createdAt}, ${row.silenceId}, ${row.heldByIncident})`,
       );
       await this.db.run(sql`
-        INSERT INTO alert_outbox (id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, silence_id)
+        INSERT INTO alert_outbox (id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, silence_id, held_by_incident)
         VALUES ${sql.join(values, sql`, `)}${options.once ? sql` ON CONFLICT (id) DO NOTHING` : sql``}`);
     }
   }
@@ -444,6 +464,16 @@ export class AlertStore {
     );
     const logs = new Map<string, DeliveryAttempt[]>();
     for (const { notificationId, ...attempt } of attempts) logs.set(notificationId, [...(logs.get(notificationId) ?? []), attempt]);
+    // The server whose incident held each back, by name (null once it is removed).
+    const holders = [...new Set(rows.flatMap((row) => (row.heldByIncident === null ? [] : [row.heldByIncident])))];
+    const holderNames = new Map(
+      holders.length === 0
+        ? []
+        : await this.db.all(
+            sql`SELECT incidents.id AS id, servers.name AS name FROM incidents LEFT JOIN servers ON servers.id = incidents.server_id WHERE incidents.id IN (${listOf(holders)})`,
+            (row) => [read.text(row, 'id'), read.textOrNull(row, 'name')] as const,
+          ),
+    );
     return {
       items: rows.map((row) => ({
         id: row.id,
@@ -458,6 +488,7 @@ export class AlertStore {
         lastError: row.lastError,
         finishedAt: row.finishedAt,
         silenceId: row.silenceId,
+        heldBy: row.heldByIncident === null ? null : { incidentId: row.heldByIncident, serverName: holderNames.get(row.heldByIncident) ?? null },
         log: logs.get(row.id) ?? [],
       })),
       total,

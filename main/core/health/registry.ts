@@ -255,8 +255,8 @@ export class CheckRegistry {
     this.committed(() => {
       // A server written in the same transaction: known from now on (its servers.changed may come later, an import's at its end).
       if (!this.serverMap.has(server.id)) {
-        const { id, name, host, port, environment, tags, user, jumpHostId } = server;
-        this.serverMap.set(id, { id, name, host, port, environment, tags, user, jumpHostId });
+        const { id, name, host, port, environment, tags, user, jumpHostId, dependsOnId } = server;
+        this.serverMap.set(id, { id, name, host, port, environment, tags, user, jumpHostId, dependsOnId });
       }
       this.index(check);
       return [check];

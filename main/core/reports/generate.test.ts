@@ -425,6 +425,7 @@ describe('the inventory', () => {
       tags: ['rack'],
       notes: '',
       jumpHostId: null,
+      dependsOnId: null,
       createdAt: T,
       updatedAt: T,
     }));

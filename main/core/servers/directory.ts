@@ -20,9 +20,11 @@ export interface ServerInfo {
   user: string | null;
   /** The server SSH connections to it go through (a jump host), or null. */
   jumpHostId: string | null;
+  /** The server this one sits behind, or null: while that one is down, this one's alerts are held back. */
+  dependsOnId: string | null;
 }
 
-const infoOf = ({ id, name, host, port, environment, tags, user, jumpHostId }: ServerRow): ServerInfo => ({
+const infoOf = ({ id, name, host, port, environment, tags, user, jumpHostId, dependsOnId }: ServerRow): ServerInfo => ({
   id,
   name,
   host,
@@ -31,6 +33,7 @@ const infoOf = ({ id, name, host, port, environment, tags, user, jumpHostId }: S
   tags,
   user,
   jumpHostId,
+  dependsOnId,
 });
 
 export class ServerDirectory {

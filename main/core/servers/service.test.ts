@@ -72,6 +72,7 @@ describe('servers: create, get, update, delete', () => {
       notes: '',
       // Reached directly unless it names a jump host.
       jumpHostId: null,
+      dependsOnId: null,
       createdAt: START,
       updatedAt: START,
     });

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AppError } from '@shared/api/errors';
 import type { Server, ServerListInput, ServerPatch } from '@shared/api/servers';
 import { SERVER_FIELDS, ServerInput } from '@shared/api/servers';
+import { dependencyProblem, type DependencyLink } from '@shared/servers/dependencies';
 import { jumpProblem } from '@shared/servers/jumps';
 import type { Clock } from '../clock';
 import { unlessTaken, type AsyncDatabase } from '../db/engine';
@@ -9,8 +10,11 @@ import type { EventBus } from '../events/bus';
 import { ServerStore, type ServerFilter } from './store';
 import type { ServerRow } from './table';
 
-/** A server as the service takes it; without jumpHostId it has none when created, and keeps its own when upserted. */
-export type NewServer = Omit<z.output<typeof ServerInput>, 'jumpHostId'> & { jumpHostId?: string | null | undefined };
+/** A server as the service takes it; without jumpHostId or dependsOnId it has none when created, and keeps its own when upserted. */
+export type NewServer = Omit<z.output<typeof ServerInput>, 'jumpHostId' | 'dependsOnId'> & {
+  jumpHostId?: string | null | undefined;
+  dependsOnId?: string | null | undefined;
+};
 export type { ServerFilter } from './store';
 type ListQuery = z.output<typeof ServerListInput>;
 type Patch = z.output<typeof ServerPatch>;
@@ -48,6 +52,12 @@ async function assertJumpHost(store: ServerStore, server: { id: string; name: st
   if (jumpHostId === null) return;
   const problem = jumpProblem(server, jumpHostId, await store.jumpLinks());
   if (problem) throw new AppError('VALIDATION_FAILED', problem.message, { hint: problem.hint, issues: [{ path: ['jumpHostId'], message: problem.message }] });
+}
+
+/** A server to depend on the inventory cannot take (itself, none such, a loop): VALIDATION_FAILED on dependsOnId. */
+async function assertDependsOn(store: ServerStore, server: DependencyLink, dependsOnId: string | null): Promise<void> {
+  const problem = dependencyProblem(server, dependsOnId, dependsOnId === null ? [] : await store.dependencyLinks());
+  if (problem) throw new AppError('VALIDATION_FAILED', problem.message, { hint: problem.hint, issues: [{ path: ['dependsOnId'], message: problem.message }] });
 }
 
 function sameFields(row: ServerRow, next: ServerRow): boolean {
@@ -95,8 +105,16 @@ export class ServerService {
   private async insert(input: NewServer): Promise<Server> {
     if (await this.findByName(input.name)) throw conflict(input.name);
     const now = this.deps.clock.now();
-    const row: ServerRow = { id: this.deps.newId(), ...input, jumpHostId: input.jumpHostId ?? null, createdAt: now, updatedAt: now };
+    const row: ServerRow = {
+      id: this.deps.newId(),
+      ...input,
+      jumpHostId: input.jumpHostId ?? null,
+      dependsOnId: input.dependsOnId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
     await assertJumpHost(this.store, row, row.jumpHostId);
+    await assertDependsOn(this.store, row, row.dependsOnId);
     await unlessTaken(this.store.insert(row), () => conflict(input.name));
     return toServer(row);
   }
@@ -111,6 +129,7 @@ export class ServerService {
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     const next: Server = { ...current, ...changes, updatedAt: this.deps.clock.now() };
     if (fields.jumpHostId !== undefined) await assertJumpHost(this.store, next, next.jumpHostId);
+    if (fields.dependsOnId !== undefined) await assertDependsOn(this.store, next, next.dependsOnId);
     await unlessTaken(this.store.update(next), () => conflict(next.name));
     if (next.host !== current.host) await this.deps.onHostChanged?.(id);
     this.deps.events.emit('servers.changed', { change: 'updated', ids: [id] });
@@ -129,6 +148,8 @@ export class ServerService {
         hint: `Give ${dependents.length === 1 ? 'it' : 'them'} another jump host (Connect through), or none, then remove ${name}.`,
       });
     }
+    // Those that sat behind it depend on nothing now (their alerts are no longer held for it).
+    await this.store.clearDependsOn(id);
     if (!(await this.store.delete(id))) throw notFound(id);
     this.deps.events.emit('servers.changed', { change: 'deleted', ids: [id] });
     return { id };
@@ -138,9 +159,15 @@ export class ServerService {
   async upsertByName(input: NewServer): Promise<{ outcome: UpsertOutcome; id: string }> {
     const existing = await this.findByName(input.name);
     if (!existing) return { outcome: 'created', id: (await this.insert(input)).id };
-    const next: ServerRow = { ...existing, ...input, jumpHostId: input.jumpHostId === undefined ? existing.jumpHostId : input.jumpHostId };
+    const next: ServerRow = {
+      ...existing,
+      ...input,
+      jumpHostId: input.jumpHostId === undefined ? existing.jumpHostId : input.jumpHostId,
+      dependsOnId: input.dependsOnId === undefined ? existing.dependsOnId : input.dependsOnId,
+    };
     if (sameFields(existing, next)) return { outcome: 'unchanged', id: existing.id };
     if (next.jumpHostId !== existing.jumpHostId) await assertJumpHost(this.store, existing, next.jumpHostId);
+    if (next.dependsOnId !== existing.dependsOnId) await assertDependsOn(this.store, existing, next.dependsOnId);
     await unlessTaken(this.store.update({ ...next, updatedAt: this.deps.clock.now() }), () => conflict(input.name));
     if (input.host !== existing.host) await this.deps.onHostChanged?.(existing.id);
     return { outcome: 'updated', id: existing.id };

@@ -160,6 +160,7 @@ describe.each(['sqlite', 'postgres'] as const)('the inventory on %s', (engine) =
         tags: ['web', 'eu'],
         user: null,
         jumpHostId: null,
+        dependsOnId: null,
       });
       expect(await directory.get('s-99')).toBeUndefined();
       expect((await directory.all()).map((info) => info.name)).toEqual(['_edge', 'db_main', 'Web-10', 'web-2', 'Ünïcode-box']);

@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import type { ServerSortField } from '@shared/api/servers';
 import { jsonParam, read, type AsyncDatabase, type Dialect, type Row } from '../db/engine';
+import type { DependencyLink } from '@shared/servers/dependencies';
 import type { ServerRow } from './table';
 
 /**
@@ -15,7 +16,7 @@ import type { ServerRow } from './table';
 export type ServerFilter = { q?: string | undefined; tags?: string[] | undefined; environment?: string | undefined };
 
 // `user` is a reserved word in PostgreSQL: quoted on both.
-const COLUMNS = sql.raw('id, name, host, port, "user", environment, tags, notes, jump_host_id, created_at, updated_at');
+const COLUMNS = sql.raw('id, name, host, port, "user", environment, tags, notes, jump_host_id, depends_on_id, created_at, updated_at');
 
 function tagsOf(row: Row): string[] {
   const value = read.json(row, 'tags');
@@ -40,6 +41,7 @@ function serverOf(row: Row): ServerRow {
     tags: tagsOf(row),
     notes: read.text(row, 'notes'),
     jumpHostId: read.textOrNull(row, 'jump_host_id'),
+    dependsOnId: read.textOrNull(row, 'depends_on_id'),
     createdAt: read.number(row, 'created_at'),
     updatedAt: read.number(row, 'updated_at'),
   };
@@ -147,13 +149,13 @@ export class ServerStore {
 
   async insert(row: ServerRow): Promise<void> {
     await this.db.run(sql`INSERT INTO servers (${COLUMNS}) VALUES (${row.id}, ${row.name}, ${row.host}, ${row.port}, ${row.user}, ${row.environment},
-      ${jsonParam(row.tags)}, ${row.notes}, ${row.jumpHostId}, ${row.createdAt}, ${row.updatedAt})`);
+      ${jsonParam(row.tags)}, ${row.notes}, ${row.jumpHostId}, ${row.dependsOnId}, ${row.createdAt}, ${row.updatedAt})`);
   }
 
   /** Writes every field of `row` but its id and creation time. */
   async update(row: ServerRow): Promise<void> {
     await this.db.run(sql`UPDATE servers SET name = ${row.name}, host = ${row.host}, port = ${row.port}, "user" = ${row.user},
-      environment = ${row.environment}, tags = ${jsonParam(row.tags)}, notes = ${row.notes}, jump_host_id = ${row.jumpHostId}, updated_at = ${row.updatedAt} WHERE id = ${row.id}`);
+      environment = ${row.environment}, tags = ${jsonParam(row.tags)}, notes = ${row.notes}, jump_host_id = ${row.jumpHostId}, depends_on_id = ${row.dependsOnId}, updated_at = ${row.updatedAt} WHERE id = ${row.id}`);
   }
 
   /** Every server's jump link, for walking the jump hosts (shared/servers/jumps.ts). */
@@ -168,6 +170,20 @@ export class ServerStore {
   /** The names of the servers that connect through `id` (their jump host), in name order: read by the jump host index. */
   jumpingThrough(id: string): Promise<string[]> {
     return this.db.all(sql`SELECT name FROM servers WHERE jump_host_id = ${id} ORDER BY ${this.say.name}`, (row) => read.text(row, 'name'));
+  }
+
+  /** Every server's dependency link, for walking them (shared/servers/dependencies.ts). */
+  dependencyLinks(): Promise<DependencyLink[]> {
+    return this.db.all(sql`SELECT id, name, depends_on_id FROM servers`, (row) => ({
+      id: read.text(row, 'id'),
+      name: read.text(row, 'name'),
+      dependsOnId: read.textOrNull(row, 'depends_on_id'),
+    }));
+  }
+
+  /** The servers that sat behind `id` no longer depend on anything: it is being removed. */
+  async clearDependsOn(id: string): Promise<void> {
+    await this.db.run(sql`UPDATE servers SET depends_on_id = NULL WHERE depends_on_id = ${id}`);
   }
 
   /** Whether there was such a server to delete. */

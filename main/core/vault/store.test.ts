@@ -74,6 +74,7 @@ async function server(db: AsyncDatabase, name: string, host: string): Promise<st
     tags: [],
     notes: '',
     jumpHostId: null,
+    dependsOnId: null,
     createdAt: now,
     updatedAt: now,
   });

@@ -36,6 +36,7 @@ function notification(overrides: Partial<Notification> = {}): Notification {
     lastError: null,
     finishedAt: Date.now() - 30_000,
     silenceId: null,
+    heldBy: null,
     log: [
       { at: Date.now() - 59_000, statusCode: null, error: 'connect ECONNREFUSED 10.0.5.20:443', latencyMs: 3, outcome: 'retry' },
       { at: Date.now() - 30_000, statusCode: 204, error: null, latencyMs: 41, outcome: 'delivered' },

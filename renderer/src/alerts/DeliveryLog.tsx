@@ -103,6 +103,12 @@ export function DeliveryLog({ incidentId }: { incidentId?: string } = {}) {
     const who = silence ? `${silence.createdBy}: ${silence.reason}` : 'a silence no longer listed';
     return item.state === 'silenced' ? `silenced by ${who}` : `held back until its silence ended (${who})`;
   };
+  /** "held back: it depends on router-1, which is down": the server whose incident explained it. */
+  const heldBehind = ({ heldBy, state }: Notification) => {
+    if (heldBy === null) return null;
+    const parent = heldBy.serverName ?? 'a server since removed';
+    return state === 'silenced' ? `held back: it depends on ${parent}, which is down` : `held back until ${parent}, which it depends on, recovered`;
+  };
 
   return (
     <>
@@ -182,6 +188,11 @@ export function DeliveryLog({ incidentId }: { incidentId?: string } = {}) {
                       {item.silenceId !== null ? (
                         <div className="muted" data-testid="delivery-silenced-by">
                           {silencedBy(item)}
+                        </div>
+                      ) : null}
+                      {item.heldBy !== null ? (
+                        <div className="muted" data-testid="delivery-held-by">
+                          {heldBehind(item)}
                         </div>
                       ) : null}
                     </td>

@@ -16,6 +16,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     tags: ['web'],
     notes: '',
     jumpHostId: null,
+    dependsOnId: null,
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,
     ...overrides,

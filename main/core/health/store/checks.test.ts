@@ -62,6 +62,7 @@ async function setup(engine: 'sqlite' | 'postgres'): Promise<Setup> {
       tags: ['web'],
       notes: '',
       jumpHostId: null,
+      dependsOnId: null,
       createdAt: NOW,
       updatedAt: NOW,
     });
@@ -193,6 +194,7 @@ describe.each(['sqlite', 'postgres'] as const)('the checks’ configuration on %
       tags: [],
       notes: '',
       jumpHostId: null,
+      dependsOnId: null,
       createdAt: NOW,
       updatedAt: NOW,
     };

@@ -161,6 +161,7 @@ describe('A server’s health page', () => {
             lastError: null,
             finishedAt: Date.now() - 59_000,
             silenceId: null,
+            heldBy: null,
             log: [{ at: Date.now() - 59_000, statusCode: 200, error: null, latencyMs: 12, outcome: 'delivered' }],
           },
         ],

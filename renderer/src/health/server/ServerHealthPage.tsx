@@ -54,12 +54,12 @@ function PauseAll({ health, server }: { health: ServerHealth; server: Server }) 
   );
 }
 
-/** Which server SSH connections to this one go through (its jump host), by name. */
-function JumpHostNote({ jumpHostId }: { jumpHostId: string }) {
-  const jump = useMethodQuery('servers.get', { id: jumpHostId });
+/** Another server this one is linked to, by name: the jump host SSH goes through, the server it depends on. */
+function LinkedServerNote({ id, words, testId }: { id: string; words: string; testId: string }) {
+  const linked = useMethodQuery('servers.get', { id });
   return (
-    <span className="page__count" data-testid="server-jump-host">
-      SSH through <span className="mono">{jump.data ? `${jump.data.name} (${jump.data.host})` : jump.isError ? 'a server that is gone' : '…'}</span>
+    <span className="page__count" data-testid={testId}>
+      {words} <span className="mono">{linked.data ? `${linked.data.name} (${linked.data.host})` : linked.isError ? 'a server that is gone' : '…'}</span>
     </span>
   );
 }
@@ -78,7 +78,8 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
         <span className="page__count" data-testid="server-address">
           <span className="mono">{server.host}</span> · SSH port <span className="mono">{server.port}</span>
         </span>
-        {server.jumpHostId !== null ? <JumpHostNote jumpHostId={server.jumpHostId} /> : null}
+        {server.jumpHostId !== null ? <LinkedServerNote id={server.jumpHostId} words="SSH through" testId="server-jump-host" /> : null}
+        {server.dependsOnId !== null ? <LinkedServerNote id={server.dependsOnId} words="Depends on" testId="server-depends-on" /> : null}
         <span className="page__count" data-testid="server-watches">
           {health.checks.length === 0 ? (
             'Not watched: no checks'

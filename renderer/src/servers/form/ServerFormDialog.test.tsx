@@ -104,6 +104,7 @@ describe('ServerFormDialog', () => {
       tags: ['db', 'eu-west', 'primary'],
       notes: 'Primary database',
       jumpHostId: null,
+      dependsOnId: null,
       monitor: { type: 'tcp' },
     });
     expect((await screen.findByRole('status')).textContent).toContain('Added db-01');
@@ -183,6 +184,28 @@ describe('ServerFormDialog', () => {
 
     await waitFor(() => expect(messageUnder('Connect through')).toBe(message));
     expect(client.calls.find((call) => call.name === 'servers.update')?.input).toMatchObject({ id: edited.id, jumpHostId: bastion.id });
+  });
+
+  it('depends on another server: offers every other one but those that depend on this one, and shows the refusal under it', async () => {
+    const edited = server({ id: '0b0e2c7a-6a41-4a7e-9d0c-3f1b2a4c5d6e', name: 'web', host: 'web.internal' });
+    const router = server({ id: '1c1f3d8b-7b52-4b8f-8e1d-4a2c3b5d6e7f', name: 'router', host: 'router.internal' });
+    const behind = server({ id: '2d2a4e9c-8c63-4c9a-9f2e-5b3d4c6e7f80', name: 'app', host: 'app.internal', dependsOnId: edited.id });
+    const message = 'router is gone.';
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.list': async () => ({ items: [edited, router, behind], total: 3 }),
+      'servers.update': () => Promise.reject(fieldError('VALIDATION_FAILED', [{ path: ['dependsOnId'], message }])),
+    });
+    renderWithClient(<ServerFormDialog server={edited} onClose={() => undefined} />, client);
+
+    const select = (await screen.findByLabelText('Depends on')) as HTMLSelectElement;
+    // Not itself, and not app, which already depends on it (a loop).
+    await waitFor(() => expect([...select.options].map((option) => option.text)).toEqual(['Nothing', 'router (router.internal)']));
+    fireEvent.change(select, { target: { value: router.id } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+
+    await waitFor(() => expect(messageUnder('Depends on')).toBe(message));
+    expect(client.calls.find((call) => call.name === 'servers.update')?.input).toMatchObject({ id: edited.id, dependsOnId: router.id });
   });
 
   it('shows a failure that concerns no field with its message and hint', async () => {

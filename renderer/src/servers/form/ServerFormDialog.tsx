@@ -12,6 +12,7 @@ import {
   checkUpdate,
   fieldErrors,
   FORM_FIELDS,
+  dependencyChoices,
   jumpHostChoices,
   valuesFromServer,
   type FieldErrors,
@@ -42,6 +43,7 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
   const jumpHosts = jumpHostChoices(servers.data?.items ?? [], server);
   // A jump host no longer listed (removed meanwhile) is kept as chosen and said so, not silently dropped.
   const jumpHostGone = values.jumpHostId !== '' && servers.data !== undefined && !jumpHosts.some((each) => each.id === values.jumpHostId);
+  const parents = dependencyChoices(servers.data?.items ?? [], server);
   const create = useMethodMutation('servers.create');
   const update = useMethodMutation('servers.update');
   const pending = create.isPending || update.isPending;
@@ -159,6 +161,23 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
                 </option>
               ))}
               {jumpHostGone ? <option value={values.jumpHostId}>A server that is gone</option> : null}
+            </select>
+          )}
+        </Field>
+        <Field
+          label="Depends on"
+          error={errors.dependsOnId}
+          help="The server it sits behind (a router, a hypervisor): while that one is down, this one's alerts are held back"
+          testId="server-form-dependsOnId"
+        >
+          {(control) => (
+            <select {...control} {...text('dependsOnId')} className="input select">
+              <option value="">Nothing</option>
+              {parents.map((each) => (
+                <option key={each.id} value={each.id}>
+                  {each.name} ({each.host})
+                </option>
+              ))}
             </select>
           )}
         </Field>

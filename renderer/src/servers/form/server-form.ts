@@ -1,6 +1,7 @@
 import type { ValidationIssue } from '@shared/api';
 import { CheckPort, SERVER_FIELDS, ServerCreateInput, ServerInput, ServerPatch, type Server } from '@shared/api/servers';
 import { zodIssues } from '@shared/api/errors';
+import { parentsOf } from '@shared/servers/dependencies';
 import type { z } from 'zod';
 
 /** `port` is the SSH port; `checkPort` the port a new server's check watches (adding only). */
@@ -27,6 +28,7 @@ export function valuesFromServer(server?: Server): ServerFormValues {
       tags: tags.join(', '),
       notes,
       jumpHostId: '',
+      dependsOnId: '',
       checkPort: '',
       watch: true,
     };
@@ -40,6 +42,7 @@ export function valuesFromServer(server?: Server): ServerFormValues {
     tags: server.tags.join(', '),
     notes: server.notes,
     jumpHostId: server.jumpHostId ?? '',
+    dependsOnId: server.dependsOnId ?? '',
     checkPort: '',
     watch: false,
   };
@@ -60,6 +63,13 @@ export function jumpHostChoices(servers: readonly Server[], server?: Server): Se
     return false;
   };
   return servers.filter((candidate) => !throughIt(candidate));
+}
+
+/** The servers the form offers for `server` to depend on: every other server but those that already depend on it, which would make a loop. */
+export function dependencyChoices(servers: readonly Server[], server?: Server): Server[] {
+  if (!server) return [...servers];
+  const byId = new Map(servers.map((each) => [each.id, each]));
+  return servers.filter((candidate) => candidate.id !== server.id && !parentsOf(candidate, (id) => byId.get(id)).some((each) => each.id === server.id));
 }
 
 /** "web, eu-west  db" → ['web', 'eu-west', 'db']: commas and spaces both separate tags. */
@@ -88,6 +98,8 @@ function rawInput(values: ServerFormValues): Record<string, unknown> {
     notes: values.notes,
     // '' is connecting directly (and clears a jump host on an edit).
     jumpHostId: values.jumpHostId === '' ? null : values.jumpHostId,
+    // '' is depending on nothing (and clears it on an edit).
+    dependsOnId: values.dependsOnId === '' ? null : values.dependsOnId,
   };
 }
 
