@@ -21,6 +21,22 @@ const savedServers = (dataDir: string): Promise<Server[]> => onDataDir(dataDir, 
 // Each command is a fresh Node process (~1.5 s to start from source), so the tests run side by
 // side and get a generous bound.
 describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('adds a server that depends on another, clears it with edit, and refuses a loop or a name it does not know', async () => {
+    const dataDir = tempDir();
+    const add = (...args: string[]) => runCli(['servers', 'add', '--data-dir', dataDir, '--no-check', '--json', ...args]);
+    const router = JSON.parse((await add('--name', 'router', '--host', 'router.internal')).stdout) as Server;
+    const web = await add('--name', 'web', '--host', 'web.internal', '--depends-on', 'router');
+    expect(JSON.parse(web.stdout)).toMatchObject({ name: 'web', dependsOnId: router.id });
+    const missing = await add('--name', 'db', '--host', 'db.internal', '--depends-on', 'nowhere');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('There is no server named "nowhere" to depend on.');
+    const loop = await runCli(['servers', 'edit', 'router', '--depends-on', 'web', '--data-dir', dataDir]);
+    expect(loop.code).not.toBe(0);
+    expect(loop.stderr).toContain('web already depends on router: router → web → router would be a loop.');
+    expect(await runCli(['servers', 'edit', 'web', '--depends-on', 'none', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'saved web\n' });
+    expect((await savedServers(dataDir)).find((server) => server.name === 'web')).toMatchObject({ dependsOnId: null });
+  });
+
   it('adds a server behind a jump host, changes it with edit, and keeps a jump host others go through', async () => {
     const dataDir = tempDir();
     const add = (...args: string[]) => runCli(['servers', 'add', '--data-dir', dataDir, '--no-check', '--json', ...args]);

@@ -30,13 +30,23 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 
 const CLI = { origin: 'cli' };
 
-/** The id of the server named as a jump host (--jump-host), or undefined when none is named. */
-async function jumpHostIdOf(core: Core, name: string | undefined): Promise<string | undefined> {
+/** What a server named by another's option is to it: how the refusal of an unknown name says it. */
+const LINKS = {
+  jumpHost: { missing: 'to connect through', hint: 'add the jump host first' },
+  dependsOn: { missing: 'to depend on', hint: 'add the server it sits behind first' },
+} as const;
+
+/**
+ * The id of the server an option names (--jump-host, --depends-on): undefined when none is
+ * named, null for "none" where `none` may clear it (an edit).
+ */
+async function linkedServerIdOf(core: Core, name: string | undefined, link: keyof typeof LINKS, none = false): Promise<string | null | undefined> {
   if (name === undefined) return undefined;
+  if (none && /^none$/i.test(name)) return null;
   const found = await core.servers.findByName(name);
   if (!found)
-    throw new AppError('NOT_FOUND', `There is no server named "${name}" to connect through.`, {
-      hint: 'See "guardian servers list"; add the jump host first.',
+    throw new AppError('NOT_FOUND', `There is no server named "${name}" ${LINKS[link].missing}.`, {
+      hint: `See "guardian servers list"; ${LINKS[link].hint}.`,
     });
   return found.id;
 }
@@ -184,32 +194,38 @@ export function buildProgram(): Command {
     .option('--tag <tag...>', 'tags')
     .option('--notes <text>', 'free text')
     .option('--jump-host <name>', 'connect through this server (a jump host, as ssh -J), which logs in with its own vault credential')
+    .option('--depends-on <name>', 'the server it sits behind (a router): while that one is down, its alerts are held back')
     .option('--check-port <port>', 'the port its TCP check watches, e.g. 443 (default: the SSH port)', parsePort)
     .option('--no-check', 'add no check: nothing will watch the server until you add one')
     .option('--json', 'print the created server (and its check) as JSON', false)
-    .action(async (options: Record<string, unknown> & { dataDir: string; json: boolean; check: boolean; checkPort?: number; jumpHost?: string }) => {
-      const { dataDir, json, tag, check, checkPort, jumpHost, ...fields } = options;
-      if (!check && checkPort !== undefined) {
-        throw new AppError('VALIDATION_FAILED', '--no-check and --check-port ask for opposite things.', {
-          hint: 'Keep --check-port to watch that port, or --no-check to add no check.',
-        });
-      }
-      const monitor = check ? (checkPort === undefined ? undefined : { type: 'tcp' as const, port: checkPort }) : false;
-      await withCore(dataDir, async (core) => {
-        const jumpHostId = await jumpHostIdOf(core, jumpHost);
-        const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag, monitor, jumpHostId }, CLI);
-        if (json) {
-          process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
-          return;
+    .action(
+      async (
+        options: Record<string, unknown> & { dataDir: string; json: boolean; check: boolean; checkPort?: number; jumpHost?: string; dependsOn?: string },
+      ) => {
+        const { dataDir, json, tag, check, checkPort, jumpHost, dependsOn, ...fields } = options;
+        if (!check && checkPort !== undefined) {
+          throw new AppError('VALIDATION_FAILED', '--no-check and --check-port ask for opposite things.', {
+            hint: 'Keep --check-port to watch that port, or --no-check to add no check.',
+          });
         }
-        process.stdout.write(`added ${server.name} (${server.id})\n`);
-        process.stdout.write(
-          server.check
-            ? `watched by the check "${server.check.name}" (TCP port ${server.check.port}; the SSH port is ${server.port})\n`
-            : `not watched: no check was added (add one with: guardian check add ${server.name} --type tcp --port <port>)\n`,
-        );
-      });
-    });
+        const monitor = check ? (checkPort === undefined ? undefined : { type: 'tcp' as const, port: checkPort }) : false;
+        await withCore(dataDir, async (core) => {
+          const jumpHostId = await linkedServerIdOf(core, jumpHost, 'jumpHost');
+          const dependsOnId = await linkedServerIdOf(core, dependsOn, 'dependsOn');
+          const server = await core.router.invoke(LOCAL_OWNER, 'servers.create', { ...fields, tags: tag, monitor, jumpHostId, dependsOnId }, CLI);
+          if (json) {
+            process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
+            return;
+          }
+          process.stdout.write(`added ${server.name} (${server.id})\n`);
+          process.stdout.write(
+            server.check
+              ? `watched by the check "${server.check.name}" (TCP port ${server.check.port}; the SSH port is ${server.port})\n`
+              : `not watched: no check was added (add one with: guardian check add ${server.name} --type tcp --port <port>)\n`,
+          );
+        });
+      },
+    );
 
   servers
     .command('edit')
@@ -224,18 +240,30 @@ export function buildProgram(): Command {
     .option('--tag <tag...>', 'its tags (replacing those it has)')
     .option('--notes <text>', 'free text')
     .option('--jump-host <name>', 'connect through this server (a jump host, as ssh -J), or "none" to connect directly')
+    .option('--depends-on <name>', 'the server it sits behind (a router), or "none"')
     .option('--json', 'print the server as JSON', false)
-    .action(async (name: string, options: Record<string, unknown> & { dataDir: string; json: boolean; rename?: string; tag?: string[]; jumpHost?: string }) => {
-      const { dataDir, json, rename, tag, jumpHost, ...fields } = options;
-      await withCore(dataDir, async (core) => {
-        const found = await core.servers.findByName(name);
-        if (!found) throw new AppError('NOT_FOUND', `There is no server named "${name}".`, { hint: 'See "guardian servers list".' });
-        const jumpHostId = jumpHost === undefined ? undefined : /^none$/i.test(jumpHost) ? null : await jumpHostIdOf(core, jumpHost);
-        const server = await core.router.invoke(LOCAL_OWNER, 'servers.update', { ...fields, id: found.id, name: rename, tags: tag, jumpHostId }, CLI);
-        if (json) process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
-        else process.stdout.write(`saved ${server.name}\n`);
-      });
-    });
+    .action(
+      async (
+        name: string,
+        options: Record<string, unknown> & { dataDir: string; json: boolean; rename?: string; tag?: string[]; jumpHost?: string; dependsOn?: string },
+      ) => {
+        const { dataDir, json, rename, tag, jumpHost, dependsOn, ...fields } = options;
+        await withCore(dataDir, async (core) => {
+          const found = await core.servers.findByName(name);
+          if (!found) throw new AppError('NOT_FOUND', `There is no server named "${name}".`, { hint: 'See "guardian servers list".' });
+          const jumpHostId = await linkedServerIdOf(core, jumpHost, 'jumpHost', true);
+          const dependsOnId = await linkedServerIdOf(core, dependsOn, 'dependsOn', true);
+          const server = await core.router.invoke(
+            LOCAL_OWNER,
+            'servers.update',
+            { ...fields, id: found.id, name: rename, tags: tag, jumpHostId, dependsOnId },
+            CLI,
+          );
+          if (json) process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
+          else process.stdout.write(`saved ${server.name}\n`);
+        });
+      },
+    );
 
   servers
     .command('remove')
