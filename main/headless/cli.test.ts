@@ -189,7 +189,7 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
 
     const exported = await runCli(['servers', 'export', '--format', 'csv', '--data-dir', source]);
     expect(exported.code).toBe(0);
-    expect(exported.stdout.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host');
+    expect(exported.stdout.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host,depends_on');
     const csv = join(tempDir(), 'export.csv');
     writeFileSync(csv, exported.stdout);
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Notification } from '@shared/api/alerts';
 import type { Check } from '@shared/api/checks';
-import type { Server } from '@shared/api/servers';
+import type { Job } from '@shared/api/jobs';
+import { ImportSummary, type Server } from '@shared/api/servers';
 import type { Core } from '../app';
 import type { CheckStatus } from '../health/check';
 import { FakeTime } from '../testing/fake-time';
@@ -121,6 +122,33 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
       ['incident.resolved', 'silenced', 'router-1'],
       ['incident.opened', 'silenced', 'router-1'],
     ]);
+  });
+
+  it('exports whom a server depends on by name and imports it again; a file that does not say keeps it, one naming no server is refused on its line', async () => {
+    const { core, web } = await fleet();
+    const importFile = async (format: string, content: string) => {
+      const started = await call<Job>(core, 'servers.import', { format, content, monitor: false });
+      const job = await core.jobs.waitFor(started.id);
+      return ImportSummary.parse(job.result);
+    };
+    const parentOf = async () => (await call<Server>(core, 'servers.get', { id: web.server.id })).dependsOnId;
+    const routerId = await parentOf();
+    const json = await call<{ content: string }>(core, 'servers.export', { format: 'json' });
+    expect(JSON.parse(json.content).servers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'web-1', dependsOn: 'router-1' })]));
+    const csv = await call<{ content: string }>(core, 'servers.export', { format: 'csv' });
+    expect(csv.content).toContain('web-1,web-1.example,22,,,,,,router-1');
+
+    // The same files again change nothing; a file without the column leaves the link alone.
+    expect(await importFile('json', json.content)).toMatchObject({ updated: 0, unchanged: 2, rejected: [] });
+    expect(await importFile('csv', 'name,host\nweb-1,web-1.example\n')).toMatchObject({ unchanged: 1, rejected: [] });
+    expect(await parentOf()).toBe(routerId);
+    // "none" clears it; a name that is no server is refused on its line, the server kept as written.
+    expect(await importFile('csv', 'name,host,depends_on\nweb-1,web-1.example,none\n')).toMatchObject({ updated: 1 });
+    expect(await parentOf()).toBeNull();
+    const ghost = await importFile('csv', 'name,host,depends_on\nweb-1,web-1.example,ghost\n');
+    expect(ghost.rejected).toEqual([{ line: 2, name: 'web-1', reason: expect.stringContaining('Its server to depend on "ghost" is not a server') }]);
+    const byId = await importFile('json', JSON.stringify([{ name: 'web-1', host: 'web-1.example', dependsOnId: routerId }]));
+    expect(byId.rejected).toEqual([{ line: 1, name: 'web-1', reason: 'dependsOn: the name of a server, or null for none' }]);
   });
 
   it('refuses a server depending on itself, on one that depends on it, or on none such, and a removed parent frees those behind it', async () => {

@@ -186,7 +186,7 @@ describe('servers.export', () => {
   it('names the SSH port column for what it is, and the file imports again as it is', async () => {
     await create({ name: 'web', host: 'web.example.com', port: 2222, monitor: false });
     const file = success<{ content: string }>(await call('servers.export', { format: 'csv' }));
-    expect(file.content.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host');
+    expect(file.content.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host,depends_on');
     expect(file.content).toContain('web,web.example.com,2222,');
   });
 });

@@ -21,7 +21,7 @@ export function exportServers(
   nameOf: (id: string) => string | undefined = () => undefined,
 ): ExportFile {
   const stamp = new Date(now).toISOString().slice(0, 10);
-  const portable = servers.map(({ name, host, port, user, environment, tags, notes, jumpHostId }) => ({
+  const portable = servers.map(({ name, host, port, user, environment, tags, notes, jumpHostId, dependsOnId }) => ({
     name,
     host,
     port,
@@ -30,6 +30,7 @@ export function exportServers(
     tags,
     notes,
     jumpHost: jumpHostId === null ? null : (nameOf(jumpHostId) ?? null),
+    dependsOn: dependsOnId === null ? null : (nameOf(dependsOnId) ?? null),
   }));
   switch (format) {
     case 'json':
@@ -54,6 +55,7 @@ export function exportServers(
             tags: server.tags.join(';'),
             notes: toCsvCell(server.notes),
             jump_host: server.jumpHost === null ? '' : toCsvCell(server.jumpHost),
+            depends_on: server.dependsOn === null ? '' : toCsvCell(server.dependsOn),
           })),
           { header: true, columns: [...CSV_COLUMNS] },
         ),

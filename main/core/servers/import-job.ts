@@ -5,7 +5,7 @@ import { defaultCheckSpec } from '../health';
 import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
 import type { JobContext } from '../jobs';
-import { JUMP_HOST_FIELD, parseImportFile } from './import-parse';
+import { DEPENDS_ON_FIELD, JUMP_HOST_FIELD, parseImportFile } from './import-parse';
 import type { ServerService } from './service';
 
 /** Rows per transaction: small enough to keep the event loop responsive, large enough to be fast. */
@@ -51,16 +51,21 @@ export async function runImport(
     rejected: [...parsed.rejected],
   };
   const firstLineOfName = new Map<string, number>();
-  /** Rows that name a jump host (or none), linked once every row is in: a jump host may come later in the file. */
-  const jumps: { line: number; id: string; name: string; jumpHost: string | null; outcome: 'created' | 'updated' | 'unchanged' }[] = [];
+  /** Rows that name a jump host or a server they depend on (or none), linked once every row is in: it may come later in the file. */
+  const links: Link[] = [];
   const writeBatch = (batch: typeof parsed.rows) =>
     deps.data.transaction(async () => {
       for (const row of batch) {
         const name = typeof row.fields.name === 'string' ? row.fields.name.trim() : null;
-        const { [JUMP_HOST_FIELD]: jumpHost, ...rest } = row.fields;
-        // Ids differ between installations: a file names its jump host.
-        if ('jumpHostId' in rest || (jumpHost !== undefined && jumpHost !== null && typeof jumpHost !== 'string')) {
+        const { [JUMP_HOST_FIELD]: jumpHost, [DEPENDS_ON_FIELD]: dependsOn, ...rest } = row.fields;
+        // Ids differ between installations: a file names its jump host and the server it depends on.
+        const notAName = (value: unknown) => value !== undefined && value !== null && typeof value !== 'string';
+        if ('jumpHostId' in rest || notAName(jumpHost)) {
           summary.rejected.push({ line: row.line, name, reason: 'jumpHost: the name of a server, or null to connect directly' });
+          continue;
+        }
+        if ('dependsOnId' in rest || notAName(dependsOn)) {
+          summary.rejected.push({ line: row.line, name, reason: 'dependsOn: the name of a server, or null for none' });
           continue;
         }
         const result = ServerCreateInput.safeParse(rest);
@@ -79,8 +84,8 @@ export async function runImport(
           continue;
         }
         firstLineOfName.set(key, row.line);
-        // Without the contract's default jump host (none): the link pass below sets what the row says, else the server keeps its own.
-        const { monitor, jumpHostId: _none, ...fields } = result.data;
+        // Without the contract's default links (none): the link pass below sets what the row says, else the server keeps its own.
+        const { monitor, jumpHostId: _noJump, dependsOnId: _noParent, ...fields } = result.data;
         // Only a server this import creates gets a check: one updated keeps the checks it has.
         const spec = options.monitor && !(await deps.servers.findByName(fields.name)) ? defaultCheckSpec(fields, monitor) : null;
         if (spec) {
@@ -94,7 +99,15 @@ export async function runImport(
         }
         const { outcome, id } = await deps.servers.upsertByName(fields);
         summary[outcome]++;
-        if (jumpHost !== undefined) jumps.push({ line: row.line, id, name: fields.name, jumpHost, outcome });
+        if (jumpHost !== undefined || dependsOn !== undefined)
+          links.push({
+            line: row.line,
+            id,
+            name: fields.name,
+            outcome,
+            jumpHost: jumpHost as string | null | undefined,
+            dependsOn: dependsOn as string | null | undefined,
+          });
         if (spec && outcome === 'created') {
           await deps.checks.add(await deps.servers.get(id), spec);
           summary.checks++;
@@ -110,37 +123,51 @@ export async function runImport(
     job.progress(Math.min(start + IMPORT_BATCH, parsed.rows.length), parsed.rows.length);
     await yieldToEventLoop();
   }
-  if (!job.signal.aborted && jumps.length > 0) await deps.data.transaction(() => linkJumpHosts(deps.servers, jumps, summary));
+  if (!job.signal.aborted && links.length > 0) await deps.data.transaction(() => linkServers(deps.servers, links, summary));
   summary.rejected.sort((a, b) => a.line - b.line);
   if (summary.created + summary.updated > 0) deps.events.emit('servers.changed', { change: 'imported', ids: [] });
   return summary;
 }
 
+/** A row's links to other servers, by name: each null for none, undefined to keep what the server has. */
+interface Link {
+  line: number;
+  id: string;
+  name: string;
+  outcome: 'created' | 'updated' | 'unchanged';
+  jumpHost: string | null | undefined;
+  dependsOn: string | null | undefined;
+}
+
 /**
- * Sets the jump hosts the rows name, by name, once every row is written, through the service's own
- * checks (a loop, a chain too long): a link refused is a rejected line, its server kept as written.
+ * Sets the jump hosts and the servers depended on that the rows name, by name, once every row is
+ * written, through the service's own checks (a loop, a chain too long): a link refused is a
+ * rejected line, its server kept as written.
  */
-async function linkJumpHosts(
-  servers: ServerService,
-  jumps: readonly { line: number; id: string; name: string; jumpHost: string | null; outcome: 'created' | 'updated' | 'unchanged' }[],
-  summary: ImportSummary,
-): Promise<void> {
-  for (const { line, id, name, jumpHost, outcome } of jumps) {
-    const jump = jumpHost === null ? null : await servers.findByName(jumpHost);
-    if (jump === undefined) {
-      summary.rejected.push({ line, name, reason: `Its jump host "${jumpHost}" is not a server: add it (a Host entry, a row) or connect directly` });
-      continue;
-    }
-    const jumpHostId = jump?.id ?? null;
-    if ((await servers.get(id)).jumpHostId === jumpHostId) continue;
+async function linkServers(servers: ServerService, links: readonly Link[], summary: ImportSummary): Promise<void> {
+  for (const { line, id, name, outcome, jumpHost, dependsOn } of links) {
+    const idOf = async (other: string | null | undefined, what: string, hint: string): Promise<string | null | undefined> => {
+      if (other === undefined || other === null) return other;
+      const found = await servers.findByName(other);
+      if (!found) throw new AppError('NOT_FOUND', `Its ${what} "${other}" is not a server:`, { hint });
+      return found.id;
+    };
     try {
-      await servers.update({ id, jumpHostId });
+      const jumpHostId = await idOf(jumpHost, 'jump host', 'add it (a Host entry, a row) or connect directly');
+      const dependsOnId = await idOf(dependsOn, 'server to depend on', 'add it (a row) or say none');
+      const current = await servers.get(id);
+      const patch = {
+        ...(jumpHostId === undefined || jumpHostId === current.jumpHostId ? {} : { jumpHostId }),
+        ...(dependsOnId === undefined || dependsOnId === current.dependsOnId ? {} : { dependsOnId }),
+      };
+      if (Object.keys(patch).length === 0) continue;
+      await servers.update({ id, ...patch });
     } catch (cause) {
       if (!(cause instanceof AppError)) throw cause;
       summary.rejected.push({ line, name, reason: `${cause.message} ${cause.hint}` });
       continue;
     }
-    // A server the file left as it was but for its jump host is updated, not unchanged.
+    // A server the file left as it was but for its links is updated, not unchanged.
     if (outcome === 'unchanged') {
       summary.unchanged--;
       summary.updated++;

@@ -19,15 +19,18 @@ export interface Parsed {
 
 /**
  * The columns an export writes. `ssh_port` is the server's SSH port, not a port its checks watch;
- * `jump_host` the name of the server SSH connections to it go through (empty: directly).
+ * `jump_host` the name of the server SSH connections to it go through (empty: directly);
+ * `depends_on` the name of the server it sits behind (empty: none).
  */
-export const CSV_COLUMNS = ['name', 'host', 'ssh_port', 'user', 'environment', 'tags', 'notes', 'jump_host'] as const;
+export const CSV_COLUMNS = ['name', 'host', 'ssh_port', 'user', 'environment', 'tags', 'notes', 'jump_host', 'depends_on'] as const;
 
 /**
  * A row's jump host, by name (files carry names, not ids, so they move between installations):
  * null for directly, absent when the file does not say (the server keeps the one it has).
  */
 export const JUMP_HOST_FIELD = 'jumpHost';
+/** A row's server it depends on, by name, the same way: null for none, absent to keep its own. */
+export const DEPENDS_ON_FIELD = 'dependsOn';
 /**
  * The columns an import reads: the export's, `port` (what files made before the rename call the
  * SSH port) and `check_port`, the port a new server's TCP check watches, or `none` for no check.
@@ -67,6 +70,7 @@ function csvFields(record: Record<string, string>): Record<string, unknown> {
     else if (key === 'check_port') fields.monitor = NO_CHECK.test(value) ? false : { type: 'tcp', port: asPort(value) };
     else if (key === 'tags') fields.tags = value.split(/[;\s]+/).filter(Boolean);
     else if (key === 'jump_host') fields[JUMP_HOST_FIELD] = NO_CHECK.test(value) ? null : value;
+    else if (key === 'depends_on') fields[DEPENDS_ON_FIELD] = NO_CHECK.test(value) ? null : value;
     else fields[key] = value;
   }
   return fields;

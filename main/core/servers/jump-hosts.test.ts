@@ -318,8 +318,8 @@ describe('jump hosts in files', () => {
     const total = (await core.servers.all({})).length;
     expect(await importFile('json', json.content)).toMatchObject({ created: 0, updated: 0, unchanged: total, rejected: [] });
     const csv = await call<{ content: string }>('servers.export', { format: 'csv' });
-    expect(csv.content.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host');
-    expect(csv.content).toContain('deep,deep.internal,22,,,,,inner2');
+    expect(csv.content.split('\n')[0]).toBe('name,host,ssh_port,user,environment,tags,notes,jump_host,depends_on');
+    expect(csv.content).toContain('deep,deep.internal,22,,,,,inner2,');
     expect(await importFile('csv', csv.content)).toMatchObject({ created: 0, updated: 0, rejected: [] });
 
     const loop = await importFile('csv', 'name,host,jump_host\nedge,edge.example.net,deep\n');
