@@ -90,6 +90,8 @@ export const alertOutboxTable = sqliteTable(
     index('alert_outbox_due').on(table.state, table.nextAttemptAt),
     index('alert_outbox_source').on(table.sourceId, table.createdAt),
     index('alert_outbox_channel').on(table.channelId, table.createdAt),
+    /** What an incident of a server others depend on holds back, found when it ends: every tick that resolves one asks. */
+    index('alert_outbox_held_by').on(table.heldByIncident),
   ],
 );
 export type AlertOutboxRow = typeof alertOutboxTable.$inferSelect;

@@ -1,0 +1,1 @@
+CREATE INDEX "alert_outbox_held_by" ON "alert_outbox" USING btree ("held_by_incident");

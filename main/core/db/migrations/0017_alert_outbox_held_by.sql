@@ -1,0 +1,1 @@
+CREATE INDEX `alert_outbox_held_by` ON `alert_outbox` (`held_by_incident`);
