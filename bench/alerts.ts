@@ -196,6 +196,9 @@ async function phase(
     return delivered() >= count;
   });
   const deliveredMs = Date.now() - started;
+  // A notification commits with its incident: when the last was delivered before a poll saw every
+  // incident open, they were all open by then.
+  if (Number.isNaN(incidentsMs)) incidentsMs = deliveredMs;
   const metrics = await scrape(guardian);
   const cpuMs = treeCpuMs(pid).cpuMs - cpuBefore;
   const requests = ofPhase();
