@@ -138,12 +138,12 @@ describe('First-run wizard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save and send a test' }));
     expect(screen.getByTestId('wizard-alerts-url-error').textContent).toBe('Paste the https:// webhook URL Slack gave you');
     expect(client.calls.some((call) => call.name === 'secrets.create')).toBe(false);
-    fill('Webhook URL', 'https://hooks.slack.com/services/T000/B000/XXXX');
+    fill('Webhook URL', 'https://hooks.example.net/services/team-a/channel-b');
     fireEvent.click(screen.getByRole('button', { name: 'Save and send a test' }));
     expect((await screen.findByTestId('wizard-alerts-done')).textContent).toContain('A test notification went to Slack (first-run)');
     expect(client.calls.find((call) => call.name === 'secrets.create')?.input).toEqual({
       name: 'Slack webhook URL',
-      value: { kind: 'api_token', token: 'https://hooks.slack.com/services/T000/B000/XXXX' },
+      value: { kind: 'api_token', token: 'https://hooks.example.net/services/team-a/channel-b' },
     });
     expect(client.calls.find((call) => call.name === 'alerts.createChannel')?.input).toEqual({
       name: 'Slack (first-run)',
