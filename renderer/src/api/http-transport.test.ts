@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '@shared/api';
+import { server } from '../testing/fixtures';
 import { createClient } from './client';
 import { correlationIdOf } from './app-errors';
 import { createHttpTransport, EVENTS_PATH, type EventSourceLike } from './http-transport';
@@ -11,18 +12,8 @@ interface Sent {
   body: unknown;
 }
 
-const SERVER = {
-  id: '7d1f6a43-3c2e-4b8a-9f51-2f3c4d5e6a7b',
-  name: 'web-01',
-  host: 'web01.example.com',
-  port: 22,
-  user: null,
-  environment: 'production',
-  tags: [],
-  notes: '',
-  createdAt: 1,
-  updatedAt: 2,
-};
+/** A server as the contract answers it: the fixture every renderer test shares, so a new field reaches this one too. */
+const SERVER = server();
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
