@@ -19,6 +19,7 @@ import { ReportService } from './service';
 import { FileSink } from './sink';
 import { HOUR_MS, seedDay, seedIncident, seedRollups, seedServer } from './testing/seed';
 import { rowsOf } from '../testing/rows';
+import { serverRow } from '../testing/server-row';
 
 /**
  * The report's file made in this thread: generateReport (what report-worker.ts runs) over a real
@@ -415,20 +416,16 @@ describe('the inventory', () => {
 
   /** Servers as a scope hands them to the report, without any history (the inventory reads none). */
   const fakeServers = (count: number): Server[] =>
-    Array.from({ length: count }, (_, index) => ({
-      id: `server-${index}`,
-      name: `rack-${String(index).padStart(3, '0')}`,
-      host: `10.1.${Math.floor(index / 250)}.${index % 250}`,
-      port: 22,
-      user: null,
-      environment: 'production',
-      tags: ['rack'],
-      notes: '',
-      jumpHostId: null,
-      dependsOnId: null,
-      createdAt: T,
-      updatedAt: T,
-    }));
+    Array.from({ length: count }, (_, index) =>
+      serverRow({
+        id: `server-${index}`,
+        name: `rack-${String(index).padStart(3, '0')}`,
+        host: `10.1.${Math.floor(index / 250)}.${index % 250}`,
+        tags: ['rack'],
+        createdAt: T,
+        updatedAt: T,
+      }),
+    );
 
   it('repeats the table’s header on each page of a long PDF', async () => {
     const many = fakeServers(60);

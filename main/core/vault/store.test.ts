@@ -12,6 +12,7 @@ import { ServerDirectory } from '../servers';
 import { ServerStore } from '../servers/store';
 import { CHEAP_SCRYPT } from '../testing/harness';
 import { useEngines } from '../testing/engines';
+import { serverRow } from '../testing/server-row';
 import { exportVault, importVault, type BackupDeps } from './backup';
 import { NO_KEY_FILE } from './keyfile';
 import { Keyring } from './keyring';
@@ -64,20 +65,7 @@ type Node = ReturnType<typeof node>;
 async function server(db: AsyncDatabase, name: string, host: string): Promise<string> {
   const id = randomUUID();
   const now = clock.now();
-  await new ServerStore(db).insert({
-    id,
-    name,
-    host,
-    port: 22,
-    user: null,
-    environment: 'production',
-    tags: [],
-    notes: '',
-    jumpHostId: null,
-    dependsOnId: null,
-    createdAt: now,
-    updatedAt: now,
-  });
+  await new ServerStore(db).insert(serverRow({ id, name, host, createdAt: now, updatedAt: now }));
   return id;
 }
 

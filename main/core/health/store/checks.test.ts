@@ -7,6 +7,7 @@ import { ServerDirectory } from '../../servers';
 import { ServerStore } from '../../servers/store';
 import { SettingsStore } from '../../settings/store';
 import { useEngines } from '../../testing/engines';
+import { serverRow } from '../../testing/server-row';
 import { HostKeyStore } from '../host-keys';
 import { MaintenanceCalendar } from '../maintenance';
 import { MonitoringSettingsStore } from '../monitoring-settings';
@@ -52,20 +53,7 @@ async function setup(engine: 'sqlite' | 'postgres'): Promise<Setup> {
     ['s-1', 'web-1.example.net'],
     ['s-2', 'db-1.example.net'],
   ] as const) {
-    await servers.insert({
-      id,
-      name: id,
-      host,
-      port: 22,
-      user: null,
-      environment: 'production',
-      tags: ['web'],
-      notes: '',
-      jumpHostId: null,
-      dependsOnId: null,
-      createdAt: NOW,
-      updatedAt: NOW,
-    });
+    await servers.insert(serverRow({ id, name: id, host, tags: ['web'], createdAt: NOW, updatedAt: NOW }));
   }
   const clock = {
     t: NOW,
@@ -184,20 +172,7 @@ describe.each(['sqlite', 'postgres'] as const)('the checks’ configuration on %
     const { db, registry } = await setup(engine);
     const metrics = await registry.create({ serverId: 's-1', spec: METRICS, paused: false });
     const servers = new ServerStore(db);
-    const moved = {
-      id: 's-1',
-      name: 's-1',
-      host: '10.0.0.9',
-      port: 22,
-      user: null,
-      environment: 'production',
-      tags: [],
-      notes: '',
-      jumpHostId: null,
-      dependsOnId: null,
-      createdAt: NOW,
-      updatedAt: NOW,
-    };
+    const moved = serverRow({ id: 's-1', name: 's-1', host: '10.0.0.9', createdAt: NOW, updatedAt: NOW });
 
     // What it read inside a transaction that rolls back is never applied (and the promise never settles).
     let followed: Promise<void> = Promise.resolve();
