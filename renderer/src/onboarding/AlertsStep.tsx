@@ -30,8 +30,8 @@ export interface AlertsSetUp {
   delivered: boolean;
 }
 
-/** The keys a refusal's issues land on: the email fields, the login and the URL. */
-const KNOWN = ['config.host', 'config.port', 'config.security', 'config.username', 'config.from', 'config.to', 'password', 'url'];
+/** The keys a refusal's issues land on: the email fields (the vault's refusal of a secret is placed by hand). */
+const KNOWN = ['config.host', 'config.port', 'config.security', 'config.username', 'config.from', 'config.to'];
 
 const labelOf = (choice: Choice) => CHOICES.find((each) => each.value === choice)?.label ?? choice;
 
@@ -59,22 +59,18 @@ export function AlertsStep({ onDone }: { onDone(setUp: AlertsSetUp | null): void
     setBanner(null);
   };
 
-  /** The channel's config as the form makes it, or the fields to fix first. */
-  const configFor = (): Record<string, unknown> | FieldErrors => {
-    if (choice !== 'email') {
-      if (!/^https:\/\/\S+$/.test(url.trim())) return { url: `Paste the https:// webhook URL ${labelOf(choice)} gave you` };
-      return {};
-    }
-    const made = email?.toConfig(config);
-    if (!made) return {};
-    return made.ok ? made.config : made.errors;
+  /** The channel's config as the form makes it (the email fields' own, or a chat service's defaults), or the fields to fix first. */
+  const configFor = (): { ok: true; config: Record<string, unknown> } | { ok: false; errors: FieldErrors } => {
+    if (choice === 'email') return email?.toConfig(config) ?? { ok: true, config: {} };
+    if (!/^https:\/\/\S+$/.test(url.trim())) return { ok: false, errors: { url: `Paste the https:// webhook URL ${labelOf(choice)} gave you` } };
+    return { ok: true, config: {} };
   };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (busy) return;
     const made = configFor();
-    if (choice === 'email' ? !('host' in made) : 'url' in made) return setErrors(made as FieldErrors);
+    if (!made.ok) return setErrors(made.errors);
     setBusy(true);
     const secret = secretOf(choice, url, password);
     let secretId: string | null = null;
@@ -82,7 +78,7 @@ export function AlertsStep({ onDone }: { onDone(setUp: AlertsSetUp | null): void
       if (secret) secretId = (await client.call('secrets.create', secret)).id;
       const name = `${labelOf(choice)} (first-run)`;
       // One variant of the union, by `choice`; the server checks the config against its type's schema.
-      const input = { name, type: choice, config: made, ...(secretId ? { secretId } : {}) } as InputOf<Methods['alerts.createChannel']>;
+      const input = { name, type: choice, config: made.config, ...(secretId ? { secretId } : {}) } as InputOf<Methods['alerts.createChannel']>;
       const channel = await client.call('alerts.createChannel', input);
       await client.call('alerts.createRule', { name: 'Every incident', channelIds: [channel.id] });
       const test = await client.call('alerts.testChannel', { id: channel.id });
