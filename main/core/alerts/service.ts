@@ -49,10 +49,13 @@ export interface AlertServiceDeps {
   /** Which of these incidents are still open (the health engine's word): a silence's end sends on only what still matters. */
   openIncidents: (ids: readonly string[]) => Promise<Set<string>>;
   /** The open incidents, with their servers (the health engine's word): what escalation tells again and a preview matches. */
-  open: () => Promise<Omit<IncidentChange, 'source'>[]>;
+  open: () => Promise<OpenIncidents>;
   /** Every server of the inventory by id (the health engine's word): what a preview matches, and whom a server depends on. */
   servers: () => ReadonlyMap<string, ServerInfo>;
 }
+
+/** The open incidents with their servers, as the health engine holds them. */
+type OpenIncidents = Omit<IncidentChange, 'source'>[];
 
 export type ChannelInput = AlertChannelInput;
 export type ChannelChange = AlertChannelChange;
@@ -242,7 +245,8 @@ export class AlertService {
     if (this.rules.empty) return;
     const at = this.deps.clock.now();
     const { told, held } = await this.earlier(changes);
-    const downBehind = this.downParents();
+    const incidents = this.openOnce();
+    const downBehind = this.downParents(incidents);
     const rows: NewNotification[] = [];
     for (const change of changes) {
       const payload = payloadOf(change, at);
@@ -269,8 +273,14 @@ export class AlertService {
     }
     if (rows.length > 0) await this.deps.store.insertNotifications(rows);
     const ended = changes.filter((change) => change.source === 'incident.resolved').map((change) => change.incident.id);
-    const released = await this.releaseHeldBy(ended, at, downBehind);
+    const released = await this.releaseHeldBy(ended, at, incidents, downBehind);
     if (rows.length > 0 || released > 0) this.deps.data.afterCommit(this.deps.written);
+  }
+
+  /** The health engine's open incidents, asked at most once by whoever needs them first in one call. */
+  private openOnce(): () => Promise<OpenIncidents> {
+    let open: Promise<OpenIncidents> | null = null;
+    return () => (open ??= this.deps.open());
   }
 
   /**
@@ -278,13 +288,13 @@ export class AlertService {
    * its alerts back. The open incidents are read once per caller, and only for a server that
    * depends on another.
    */
-  private downParents(): (server: Pick<ServerInfo, 'id' | 'name' | 'dependsOnId'>) => Promise<string | null> {
+  private downParents(open: () => Promise<OpenIncidents>): (server: Pick<ServerInfo, 'id' | 'name' | 'dependsOnId'>) => Promise<string | null> {
     let down: Promise<Map<string, string>> | null = null;
     return async (server) => {
       if (server.dependsOnId === null) return null;
-      down ??= this.deps
-        .open()
-        .then((open) => new Map(open.filter(({ incident }) => incident.severity === 'down').map(({ incident, server: of }) => [of.id, incident.id])));
+      down ??= open().then(
+        (incidents) => new Map(incidents.filter(({ incident }) => incident.severity === 'down').map(({ incident, server: of }) => [of.id, incident.id])),
+      );
       const byServer = await down;
       const servers = this.deps.servers();
       for (const parent of parentsOf(server, (id) => servers.get(id))) {
@@ -300,10 +310,15 @@ export class AlertService {
    * incident is still open, handed to a silence in force or another down server it depends on,
    * else left held (the channel never heard of an incident that is over). How many it sent.
    */
-  private async releaseHeldBy(incidentIds: readonly string[], at: number, downBehind: ReturnType<AlertService['downParents']>): Promise<number> {
+  private async releaseHeldBy(
+    incidentIds: readonly string[],
+    at: number,
+    incidents: () => Promise<OpenIncidents>,
+    downBehind: ReturnType<AlertService['downParents']>,
+  ): Promise<number> {
     const rows = await this.deps.store.heldByIncidents(incidentIds);
     if (rows.length === 0) return 0;
-    const open = new Set((await this.deps.open()).map(({ incident }) => incident.id));
+    const open = new Set((await incidents()).map(({ incident }) => incident.id));
     const servers = this.deps.servers();
     const send: string[] = [];
     const handed = new Map<string, { hold: Hold; ids: string[] }>();
@@ -374,8 +389,9 @@ export class AlertService {
     const rows: NewNotification[] = [];
     /** What each row is (incident, rule, step or repeat, channel), as `escalated` remembers it. */
     const written: string[] = [];
-    const downBehind = this.downParents();
-    for (const { incident, server } of await this.deps.open()) {
+    const incidents = this.openOnce();
+    const downBehind = this.downParents(incidents);
+    for (const { incident, server } of await incidents()) {
       if (incident.acknowledgedAt !== null) continue;
       const change: IncidentChange = { source: 'incident.unacknowledged', incident, server };
       if (this.rules.silenceFor(change, now) || (await downBehind(server))) continue;
@@ -513,7 +529,7 @@ export class AlertService {
   async releaseEnded(): Promise<number> {
     await this.rules.settled();
     const now = this.deps.clock.now();
-    const downBehind = this.downParents();
+    const downBehind = this.downParents(this.openOnce());
     let sent = 0;
     for (const silence of this.rules.ended(now)) {
       sent += await this.deps.data.transaction(async () => {
