@@ -30,6 +30,7 @@ export const alertRulesTable = pgTable('alert_rules', {
   tags: jsonb('tags').$type<string[]>().notNull(),
   environments: jsonb('environments').$type<string[]>().notNull(),
   severities: jsonb('severities').$type<string[]>().notNull(),
+  checkTypes: jsonb('check_types').$type<string[]>().notNull().default([]),
   channelIds: jsonb('channel_ids').$type<string[]>().notNull(),
   escalation: jsonb('escalation').$type<EscalationStep[]>().notNull().default([]),
   repeatMinutes: integer('repeat_minutes'),
@@ -98,6 +99,7 @@ export const alertSilencesTable = pgTable(
     tags: jsonb('tags').$type<string[]>().notNull(),
     environments: jsonb('environments').$type<string[]>().notNull(),
     severities: jsonb('severities').$type<string[]>().notNull(),
+    checkTypes: jsonb('check_types').$type<string[]>().notNull().default([]),
     startsAt: bigint('starts_at', { mode: 'number' }).notNull(),
     /** Its end: the one it was given, or when it was expired early. */
     endsAt: bigint('ends_at', { mode: 'number' }).notNull(),

@@ -39,6 +39,7 @@ export const alertRulesTable = sqliteTable('alert_rules', {
   tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
   environments: text('environments', { mode: 'json' }).$type<string[]>().notNull(),
   severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
+  checkTypes: text('check_types', { mode: 'json' }).$type<string[]>().notNull().default([]),
   channelIds: text('channel_ids', { mode: 'json' }).$type<string[]>().notNull(),
   /** Steps told once an incident has been open that long unacknowledged (docs/alerts.md, "Escalation"). */
   escalation: text('escalation', { mode: 'json' }).$type<EscalationStep[]>().notNull().default([]),
@@ -109,6 +110,7 @@ export const alertSilencesTable = sqliteTable(
     tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
     environments: text('environments', { mode: 'json' }).$type<string[]>().notNull(),
     severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
+    checkTypes: text('check_types', { mode: 'json' }).$type<string[]>().notNull().default([]),
     startsAt: integer('starts_at').notNull(),
     /** Its end: the one it was given, or when it was expired early. */
     endsAt: integer('ends_at').notNull(),

@@ -112,6 +112,8 @@ export const incidentsTable = pgTable(
     startedAt: bigint('started_at', { mode: 'number' }).notNull(),
     endedAt: bigint('ended_at', { mode: 'number' }),
     cause: text('cause').notNull(),
+    /** The types of the checks that were bad when it opened or worsened, alphabetically: what a rule's check-type matcher is told against. */
+    checkTypes: jsonb('check_types').$type<string[]>().notNull().default([]),
     acknowledgedAt: bigint('acknowledged_at', { mode: 'number' }),
     acknowledgedBy: text('acknowledged_by'),
     note: text('note'),

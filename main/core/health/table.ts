@@ -112,6 +112,8 @@ export const incidentsTable = sqliteTable(
     startedAt: integer('started_at').notNull(),
     endedAt: integer('ended_at'),
     cause: text('cause').notNull(),
+    /** The types of the checks that were bad when it opened or worsened, alphabetically: what a rule's check-type matcher is told against. */
+    checkTypes: text('check_types', { mode: 'json' }).$type<string[]>().notNull().default([]),
     acknowledgedAt: integer('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
     note: text('note'),
