@@ -6,7 +6,8 @@ import { Environment, ServerId, Tag } from './servers';
 /**
  * Operations (docs/operations.md): a command run on many servers over SSH, as a job, each
  * target's state and output followed live and recorded: an ad-hoc command, or a runbook's script
- * (runbooks.ts) with its parameters. File push and the terminal (issue 21) come later.
+ * (runbooks.ts) with its parameters, or a file pushed over SFTP (operations.push). The terminal
+ * (issue 21) comes later.
  */
 
 export const TARGET_STATES = ['queued', 'connecting', 'running', 'succeeded', 'failed', 'timed-out', 'cancelled', 'skipped'] as const;
@@ -85,6 +86,92 @@ export const OperationRunInput = z.strictObject({
 export type OperationRunInput = z.input<typeof OperationRunInput>;
 export type OperationRunRequest = z.output<typeof OperationRunInput>;
 
+/** Most bytes a pushed file holds: its base64 (8 MiB) fits the API's body limit (9 MiB); a vault note is at most 64 KiB. */
+export const PUSH_MAX_BYTES = 6 * 1024 * 1024;
+/** Most characters in a pushed file's path (Linux's PATH_MAX). */
+export const PUSH_PATH_MAX = 4096;
+
+/** Where a pushed file goes: absolute, normalised (no `.`, `..`, `//`), not a directory, no NUL. */
+export const PushPath = z
+  .string()
+  .min(1, 'Enter the path on the servers')
+  .max(PUSH_PATH_MAX, `A path is at most ${PUSH_PATH_MAX} characters`)
+  .refine((path) => !path.includes('\0'), 'A path cannot hold a NUL character')
+  .refine((path) => path.startsWith('/'), 'An absolute path, starting with /')
+  .refine((path) => path === '/' || !path.endsWith('/'), 'The path of a file, not a directory (no / at the end)')
+  .refine(
+    (path) =>
+      path !== '/' &&
+      path
+        .split('/')
+        .slice(1)
+        .every((part) => part !== '' && part !== '.' && part !== '..'),
+    'A normalised path: no //, . or ..',
+  );
+
+/** A file's mode as octal text, "0644" or "644" (setuid, setgid and sticky allowed: "4755"). */
+export const PushMode = z.string().regex(/^[0-7]{3,4}$/, 'An octal mode of 3 or 4 digits, e.g. 0644');
+
+/** Who owns a pushed file: "user" or "user:group", names as useradd takes them (or numeric ids). */
+export const PushOwner = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?)?$/, 'user or user:group: letters, digits, _ . - (at most 32 each)');
+
+/** What a run records of a pushed file: never its content; a secret file's size and hash neither (a hash of a short secret can be guessed offline). */
+export const PushedFile = z.object({
+  path: z.string(),
+  /** Octal, four digits: "0644". */
+  mode: z.string(),
+  /** "user" or "user:group" it was given to; null: the login user's. */
+  owner: z.string().nullable(),
+  /** Bytes; null for a secret file. */
+  size: z.number().int().nullable(),
+  /** SHA-256 (hex) of the content; null for a secret file. */
+  sha256: z.string().nullable(),
+  /** The vault note whose text it was; null when the content was given. */
+  secretId: z.string().nullable(),
+});
+export type PushedFile = z.infer<typeof PushedFile>;
+
+/** Base64 text: what `content` must be before it is decoded. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export const OperationPushInput = OperationRunInput.omit({ command: true })
+  .extend({
+    path: PushPath.describe('Where the file goes on each target, absolute.'),
+    mode: PushMode.default('0644').describe('Its mode, octal: "0644" unless given.'),
+    owner: PushOwner.optional().describe('Its owner, "user" or "user:group" (chown on the target; the login user must be allowed to).'),
+    content: z
+      .string()
+      .max(Math.ceil(PUSH_MAX_BYTES / 3) * 4, `A file is at most ${PUSH_MAX_BYTES / 1024 / 1024} MiB`)
+      .regex(BASE64, 'The content as base64')
+      .optional()
+      .describe(`The file's bytes, base64 (at most ${PUSH_MAX_BYTES / 1024 / 1024} MiB decoded). Or secretId.`),
+    secretId: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('A vault note whose text is the file: sent only to the servers the note is linked to. Or content.'),
+  })
+  .superRefine((input, ctx) => {
+    if ((input.content === undefined) === (input.secretId === undefined)) {
+      for (const path of ['content', 'secretId']) ctx.addIssue({ code: 'custom', path: [path], message: 'Give the content or a secretId, one of the two' });
+    }
+  });
+export type OperationPushInput = z.input<typeof OperationPushInput>;
+export type OperationPushRequest = z.output<typeof OperationPushInput>;
+
+/** Bytes a base64 text decodes to. */
+export const base64Size = (text: string): number => Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+
+/** What a push's call event keeps of its input: the content's size, never the content (the run's operation.requested has its SHA-256). */
+export const pushContentSummary = (input: unknown): unknown => {
+  if (typeof input !== 'object' || input === null) return input;
+  const { content, ...rest } = input as { content?: unknown };
+  return content === undefined ? rest : { ...rest, content: typeof content === 'string' ? { size: base64Size(content) } : '[not text]' };
+};
+
 export const OperationTarget = z.object({
   serverId: z.string(),
   serverName: z.string(),
@@ -151,6 +238,8 @@ export const OperationRun = z.object({
     .nullable(),
   /** Why a rolling run stopped before its last batch (its failure threshold); null when it did not. */
   stopReason: z.string().nullable(),
+  /** The file a push wrote (operations.push), without its content; null for a command. `command` then only describes it. */
+  file: PushedFile.nullable(),
   /** running until every target has ended, then finished (or cancelled, when someone cancelled the run). */
   status: z.enum(['running', 'finished', 'cancelled']),
   createdBy: z.string(),
@@ -185,6 +274,17 @@ export const operationsRun = method({
   permission: 'operations:run',
   audit: { target: (_input, out) => (out ? `operation:${out.id}` : undefined) },
   http: { method: 'POST', path: '/operations' },
+});
+
+export const operationsPush = method({
+  name: 'operations.push',
+  summary:
+    'Push a file to the servers the selector matches over SFTP, as a run: on each target it is written under a temporary name in the same directory, given its mode (and owner), its SHA-256 checked on the target, then renamed over the path in one step. The content is never stored; a vault note (secretId) goes only to the servers it is linked to.',
+  input: OperationPushInput,
+  output: StartedOperation,
+  permission: 'operations:run',
+  audit: { target: (_input, out) => (out ? `operation:${out.id}` : undefined), details: pushContentSummary },
+  http: { method: 'POST', path: '/operations/push' },
 });
 
 export const operationsRuns = method({

@@ -61,6 +61,7 @@ async function plant(
         rerunOf: null,
         rolling: null,
         stopReason: null,
+        file: null,
         selector: { serverIds: targets.map((each) => each.serverId), tags: [], environments: [] },
         concurrency: 10,
         timeoutSeconds: 300,

@@ -390,6 +390,7 @@ export class OperationsService {
       rerunOf: plan.rerunOf,
       rolling: plan.rolling && rollingRecord(plan.rolling, servers.length),
       stopReason: null,
+      file: null,
     };
     await this.store.createRun(row, targets);
     await this.deps.audit.append([

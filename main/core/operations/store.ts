@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   OutputChunk,
+  PushedFile,
   TARGET_STATES,
   type OperationCounts,
   type OperationRun,
@@ -16,7 +17,7 @@ import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
  */
 
 const RUN_COLUMNS = sql.raw(
-  'id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at, runbook_id, runbook_name, runbook_version, params, sudo, rerun_of, rolling, stop_reason',
+  'id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at, runbook_id, runbook_name, runbook_version, params, sudo, rerun_of, rolling, stop_reason, file',
 );
 const TARGET_COLUMNS = sql.raw(
   'run_id, server_id, server_name, address, state, exit_code, message, started_at, finished_at, output_bytes, truncated, output_sha256',
@@ -53,6 +54,7 @@ function toRun(row: Row): RunRow {
     rerunOf: read.textOrNull(row, 'rerun_of'),
     rolling: read.json(row, 'rolling') as RunRow['rolling'],
     stopReason: read.textOrNull(row, 'stop_reason'),
+    file: row.file === null ? null : PushedFile.parse(read.json(row, 'file')),
   };
 }
 
@@ -129,10 +131,11 @@ export class OperationStore {
   async createRun(run: RunRow, targets: readonly Pick<OperationTarget, 'serverId' | 'serverName' | 'address' | 'state' | 'message'>[]): Promise<void> {
     await this.db.run(sql`
       INSERT INTO operation_runs (id, job_id, command, selector, concurrency, timeout_seconds, status, created_by, created_at, finished_at,
-        runbook_id, runbook_name, runbook_version, params, sudo, rerun_of, rolling, stop_reason)
+        runbook_id, runbook_name, runbook_version, params, sudo, rerun_of, rolling, stop_reason, file)
       VALUES (${run.id}, ${run.jobId}, ${run.command}, ${jsonParam(run.selector)}, ${run.concurrency}, ${run.timeoutSeconds}, ${run.status},
         ${run.createdBy}, ${run.createdAt}, ${run.finishedAt}, ${run.runbook?.id ?? null}, ${run.runbook?.name ?? null}, ${run.runbook?.version ?? null},
-        ${run.runbook ? jsonParam(run.params) : null}, ${run.sudo}, ${run.rerunOf}, ${run.rolling ? jsonParam(run.rolling) : null}, ${run.stopReason})`);
+        ${run.runbook ? jsonParam(run.params) : null}, ${run.sudo}, ${run.rerunOf}, ${run.rolling ? jsonParam(run.rolling) : null}, ${run.stopReason},
+        ${run.file ? jsonParam(run.file) : null})`);
     for (const target of targets) {
       await this.db.run(sql`
         INSERT INTO operation_targets (run_id, server_id, server_name, address, state, message, output, output_bytes, truncated)

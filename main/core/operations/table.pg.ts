@@ -1,5 +1,5 @@
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { OperationRun, OutputChunk, TargetSelector } from '@shared/api/operations';
+import type { OperationRun, OutputChunk, PushedFile, TargetSelector } from '@shared/api/operations';
 
 type RollingRecord = NonNullable<OperationRun['rolling']>;
 
@@ -25,6 +25,8 @@ export const operationRunsTable = pgTable(
     rerunOf: text('rerun_of'),
     rolling: jsonb('rolling').$type<RollingRecord>(),
     stopReason: text('stop_reason'),
+    /** The file a push wrote (path, mode, owner, size, SHA-256, its vault note), never its content; null for a command. */
+    file: jsonb('file').$type<PushedFile>(),
   },
   (table) => [index('operation_runs_created_at').on(table.createdAt)],
 );

@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { OperationRun, OutputChunk, TargetSelector } from '@shared/api/operations';
+import type { OperationRun, OutputChunk, PushedFile, TargetSelector } from '@shared/api/operations';
 
 type RollingRecord = NonNullable<OperationRun['rolling']>;
 
@@ -35,6 +35,8 @@ export const operationRunsTable = sqliteTable(
     rolling: text('rolling', { mode: 'json' }).$type<RollingRecord>(),
     /** Why a rolling run stopped before its last batch. */
     stopReason: text('stop_reason'),
+    /** The file a push wrote (path, mode, owner, size, SHA-256, its vault note), never its content; null for a command. */
+    file: text('file', { mode: 'json' }).$type<PushedFile>(),
   },
   (table) => [index('operation_runs_created_at').on(table.createdAt)],
 );

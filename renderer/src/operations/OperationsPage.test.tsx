@@ -55,6 +55,7 @@ function run(targets: OperationTarget[], overrides: Partial<OperationRunWithTarg
     timeoutSeconds: 300,
     rolling: null,
     stopReason: null,
+    file: null,
     status: 'running',
     // The signed-in user (testing/fixtures.ts me()).
     createdBy: `user:${me().id}`,
