@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { useCan } from '../auth/session';
 import { PageHeader } from '../ui/PageParts';
 import { useOperationsView } from './operations-store';
+import { OutputSearch } from './OutputSearch';
 import { RunbookList } from './RunbookList';
 import { RunForm } from './RunForm';
 import { RunHistory } from './RunHistory';
@@ -24,7 +25,7 @@ function Section({ id, title, panel = false, children }: { id: string; title: st
 /**
  * Commands on many servers (docs/operations.md): the run form and the runbooks for roles that may run them, the
  * open run followed live (its grid of targets, a target's output for roles that may read it), and
- * the history. A role without a control does not see it; the server refuses too.
+ * the search of what runs printed (for roles that may read output), and the history. A role without a control does not see it; the server refuses too.
  */
 export function OperationsPage() {
   const can = useCan();
@@ -38,12 +39,17 @@ export function OperationsPage() {
           <RunForm />
         </Section>
       ) : null}
-      {can('runbooks:run') ? (
+      {can('runbooks:run') || can('runbooks:write') ? (
         <Section id="op-runbooks-title" title="Runbooks" panel>
           <RunbookList />
         </Section>
       ) : null}
       {runId ? <RunView key={runId} runId={runId} /> : null}
+      {can('operations:output') ? (
+        <Section id="op-search-title" title="Search the output" panel>
+          <OutputSearch />
+        </Section>
+      ) : null}
       <Section id="op-history-title" title="History">
         <RunHistory />
       </Section>

@@ -2,6 +2,8 @@ import { AppError, type ErrorCode, type ValidationIssue } from '@shared/api';
 import type { AlertChannel, AlertRule } from '@shared/api/alerts';
 import type { Me } from '@shared/api/auth';
 import type { Job } from '@shared/api/jobs';
+import type { OutputMatch } from '@shared/api/operations';
+import type { Runbook } from '@shared/api/runbooks';
 import type { Server } from '@shared/api/servers';
 import type { Secret, VaultStatus } from '@shared/api/vault';
 
@@ -134,7 +136,7 @@ export function alertRule(overrides: Partial<AlertRule> = {}): AlertRule {
   return {
     id: ALERT_RULE_ID,
     name: 'prod down',
-    match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'] },
+    match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'], checkTypes: [] },
     channelIds: [ALERT_CHANNEL_ID],
     escalation: [],
     repeatMinutes: null,
@@ -142,6 +144,51 @@ export function alertRule(overrides: Partial<AlertRule> = {}): AlertRule {
     createdAt: 1_700_000_000_000,
     createdBy: 'user:alice',
     updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+export const RUNBOOK_ID = '7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
+
+/** A runbook as the contract answers it: one text parameter, open to operators, at version 2. */
+export function runbook(overrides: Partial<Runbook> = {}): Runbook {
+  return {
+    id: RUNBOOK_ID,
+    name: 'restart-service',
+    description: 'Restarts a unit.',
+    script: 'systemctl restart "$SERVICE"',
+    params: [{ name: 'SERVICE', type: 'string', description: '', required: true, default: 'nginx', maxLength: 4096, secret: false }],
+    defaultTargets: null,
+    concurrency: 10,
+    timeoutSeconds: 300,
+    rolling: null,
+    sudo: false,
+    dangerous: false,
+    runnableBy: 'operator',
+    version: 2,
+    archivedAt: null,
+    createdBy: 'user:alice',
+    createdAt: 1_700_000_000_000,
+    updatedBy: 'user:alice',
+    updatedAt: 1_700_000_000_000,
+    ...overrides,
+  };
+}
+
+/** A target's first match of an output search, as operations.searchOutput answers it. */
+export function outputMatch(overrides: Partial<OutputMatch> = {}): OutputMatch {
+  return {
+    runId: '3b2a1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d',
+    command: 'cat /var/log/app.log',
+    runbook: null,
+    runCreatedAt: 1_700_000_000_000,
+    serverId: server().id,
+    serverName: server().name,
+    state: 'failed',
+    finishedAt: 1_700_000_001_000,
+    stream: 'stderr',
+    printedAt: 1_700_000_000_500,
+    excerpt: { before: 'open /etc/app: ', match: 'Permission denied', after: ' (errno 13)' },
     ...overrides,
   };
 }
