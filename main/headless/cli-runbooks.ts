@@ -9,13 +9,13 @@ const CLI = { origin: 'cli' };
 const json = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 /** One `--param NAME=VALUE`: text, which a number parameter reads; the value may hold `=`. */
-function collectParam(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+export function collectParam(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const at = value.indexOf('=');
   if (at < 1) throw new InvalidArgumentError(`"${value}" is not NAME=VALUE`);
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
-function count(value: string): number {
+export function count(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number');
   return Number(value);
 }

@@ -17,6 +17,7 @@ import { addHealthCommands } from './cli-health';
 import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
 import { addOperationCommands } from './cli-operations';
+import { addPastRunCommands } from './cli-past-runs';
 import { addRunbookCommands } from './cli-runbooks';
 import { printTable, showJobProgress } from './cli-output';
 import { publicName } from './http/request-guard';
@@ -335,6 +336,7 @@ export function buildProgram(): Command {
   addJobCommands(program, dataDirOption, withCore);
   addOperationCommands(program, dataDirOption, withCore);
   addRunbookCommands(program, dataDirOption, withCore);
+  addPastRunCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
   addAlertCommands(program, dataDirOption, withCore);
   addDatabaseCommands(program, dataDirOption);

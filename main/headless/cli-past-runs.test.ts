@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pointInTime } from './cli-past-runs';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli } from './testing/guardian';
+import { sshFleet, type SshFleet } from './testing/ssh-fleet';
+
+/**
+ * `guardian output search` and `guardian rerun` as a script runs them: the built CLI, against two
+ * real sshd on 127.0.0.1. A run prints a marker on both servers and fails on one; the search finds
+ * it (in any case, on the servers named, in the window given), and the failed target is run again.
+ */
+
+let fleet: SshFleet;
+let runId: string;
+
+beforeAll(async () => {
+  fleet = await sshFleet('guardian-cli-past-runs');
+}, 300_000);
+
+afterAll(async () => {
+  await fleet?.dispose();
+  await cleanUp();
+});
+
+const cli = (...args: string[]) => runCli([...args, '--data-dir', fleet.dataDir]);
+const withKey = (...args: string[]) => cli(...args, '--vault-key-file', fleet.keyFile);
+
+describe('guardian output search and guardian rerun', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+  it('finds the targets that printed a text, newest first, with the line around the match, narrowed by server and time', async () => {
+    // web-2 prints the marker to stderr and exits 3: the last field of SSH_CONNECTION is the server's port.
+    const script = `if [ "\${SSH_CONNECTION##* }" = "${fleet.web2.port}" ]; then echo "disk: Permission Denied here" >&2; exit 3; fi; echo "ok: permission denied twice"`;
+    const started = await runCli(['run', '--data-dir', fleet.dataDir, '--vault-key-file', fleet.keyFile, '--on', 'tag:web', '--json', '--', script]);
+    expect(started.code, started.stderr).toBe(1);
+    expect(started.stdout, started.stderr).not.toBe('');
+    runId = (JSON.parse(started.stdout.split('\n')[0] ?? '{}') as { id: string }).id;
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const found = await cli('output', 'search', 'PERMISSION', 'denied');
+    expect(found.code, found.stderr).toBe(0);
+    const lines = found.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^STARTED\s+RUN\s+WHAT\s+SERVER\s+STATE\s+STREAM\s+LINE$/);
+    // Newest run first, then by server id descending: both targets of the one run, in some order.
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`${runId}\\s+if \\[.*\\s+web-1\\s+succeeded\\s+stdout\\s+ok: »permission denied« twice$`)),
+        expect.stringMatching(new RegExp(`${runId}\\s+if \\[.*\\s+web-2\\s+failed\\s+stderr\\s+disk: »Permission Denied« here$`)),
+      ]),
+    );
+    expect(lines).toHaveLength(3);
+
+    const one = await cli('output', 'search', 'permission denied', '--server', 'WEB-2', '--json');
+    expect(one.code, one.stderr).toBe(0);
+    const answer = JSON.parse(one.stdout) as { items: { serverName: string; runId: string; excerpt: unknown }[]; more: boolean };
+    expect(answer.more).toBe(false);
+    expect(answer.items).toEqual([
+      expect.objectContaining({ runId, serverName: 'web-2', excerpt: { before: 'disk: ', match: 'Permission Denied', after: ' here' } }),
+    ]);
+
+    const limited = await cli('output', 'search', 'denied', '--limit', '1');
+    expect(limited.stdout).toContain('More targets matched than 1: narrow with --since, --until or --server, or raise --limit.');
+    expect((await cli('output', 'search', 'denied', '--since', '1h')).stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect((await cli('output', 'search', 'denied', '--until', '1h')).stdout).toBe('No stored output has it.\n');
+    expect((await cli('output', 'search', 'nowhere-printed')).stdout).toBe('No stored output has it.\n');
+
+    const unknown = await cli('output', 'search', 'denied', '--server', 'db-9');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('There is no server named "db-9".');
+    const badTime = await cli('output', 'search', 'denied', '--since', 'yesterday');
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain('a time ago (7d, 12h, 30m) or a date');
+    const backwards = await cli('output', 'search', 'denied', '--since', '1h', '--until', '2h');
+    expect(backwards.code).toBe(1);
+    expect(backwards.stderr).toContain('since must be before until');
+  });
+
+  it('re-runs only the failed targets of a run, or all of them, following it live', async () => {
+    const failed = await withKey('rerun', runId, '--failed');
+    expect(failed.code).toBe(1);
+    // What web-2 printed to stderr, under its name; web-1 did not run again.
+    expect(failed.stderr.split('\n')).toContain('web-2 | disk: Permission Denied here');
+    expect(`${failed.stdout}${failed.stderr}`).not.toMatch(/^web-1/m);
+    expect(failed.stdout).toMatch(/^web-2\s+failed\s+3\s+\d+\.\d s\s+exited with 3$/m);
+
+    const all = await withKey('rerun', runId, '--json');
+    expect(all.code).toBe(1);
+    const events = all.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; targets?: { serverName: string; state: string }[] });
+    expect(events.at(-1)?.targets?.map((target) => `${target.serverName}:${target.state}`)).toEqual(['web-1:succeeded', 'web-2:failed']);
+
+    const running = await withKey('rerun', '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
+    expect(running.code).toBe(1);
+    expect(running.stderr).toMatch(/not found|no run/i);
+  });
+
+  it('reads --since and --until as a time ago or a date', () => {
+    const now = Date.UTC(2026, 11, 7, 12);
+    expect(pointInTime('7d', now)).toBe(now - 7 * 86_400_000);
+    expect(pointInTime('90m', now)).toBe(now - 90 * 60_000);
+    expect(pointInTime('2026-12-01T09:00Z', now)).toBe(Date.UTC(2026, 11, 1, 9));
+    expect(() => pointInTime('1500', now)).toThrow('a time ago');
+    expect(() => pointInTime('2026-13-45', now)).toThrow('a time ago');
+  });
+});
