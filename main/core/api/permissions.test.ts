@@ -148,6 +148,8 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'alerts.updateSettings': MANAGERS,
   // Only owners and admins run ad-hoc commands (issue 21).
   'operations.run': MANAGERS,
+  // Pushing a file writes on the servers as a command does (operations.push in push.test.ts).
+  'operations.push': MANAGERS,
   'operations.runs': EVERYONE,
   'operations.get': EVERYONE,
   'operations.output': OUTPUT_READERS,
@@ -359,6 +361,9 @@ function inputFor(name: MethodName, seed: Seed): unknown {
     case 'operations.run':
       // The seeded server has no credential linked: its target fails before any connection.
       return { command: 'true', targets: { serverIds: [seed.serverId] }, timeoutSeconds: 5 };
+    case 'operations.push':
+      // As operations.run: the seeded server has no credential, so its target fails before any connection.
+      return { targets: { serverIds: [seed.serverId] }, path: '/tmp/guardian-permissions', content: 'aGk=', timeoutSeconds: 5 };
     case 'operations.searchOutput':
       return { text: 'anything' };
     case 'operations.updateSettings':

@@ -110,4 +110,8 @@ describe('redactDetails on HTTP credentials', () => {
     });
     expect(JSON.stringify(kept)).not.toMatch(/hunter2|eyJhbGciOi|bob|a:b/);
   });
+
+  it('shows a NUL as ␀, which PostgreSQL’s jsonb cannot hold (a refused path or command with one is still audited)', () => {
+    expect(redactDetails({ path: '/etc/x\0y' })).toEqual({ path: '/etc/x\u2400y' });
+  });
 });

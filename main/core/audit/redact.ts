@@ -10,9 +10,13 @@ const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 /** The credential of an authorization scheme anywhere in a string ("Bearer abc" → "Bearer [redacted]"). */
 const SCHEME_CREDENTIAL = /\b(bearer|basic|digest|negotiate)\s+[A-Za-z0-9._~+/=-]+/gi;
 
-/** A short string with credentials it may hold (in a URL, after an auth scheme) masked. */
+/**
+ * A short string with credentials it may hold (in a URL, after an auth scheme) masked, and NUL
+ * shown as ␀: PostgreSQL's jsonb holds no \u0000, and a refused input with one (a command or path
+ * with a NUL) must still be audited, not fail the call.
+ */
 function redactString(value: string): string {
-  return value.replace(URL_USER_INFO, '$1[redacted]@').replace(SCHEME_CREDENTIAL, '$1 [redacted]');
+  return value.replace(URL_USER_INFO, '$1[redacted]@').replace(SCHEME_CREDENTIAL, '$1 [redacted]').replace(/\0/g, '\u2400');
 }
 
 const MAX_STRING = 200;

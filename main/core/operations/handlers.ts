@@ -12,6 +12,7 @@ export function createOperationHandlers(operations: OperationsService, runbooks:
   const announce = (payload: PayloadOf<Events['runbooks.changed']>) => events.emit('runbooks.changed', payload);
   return {
     'operations.run': (input, ctx) => operations.start(input, who(ctx), ctx.origin),
+    'operations.push': (input, ctx) => operations.push(input, who(ctx), ctx.origin),
     'operations.runs': async ({ limit }) => ({ items: await operations.runs(limit) }),
     'operations.get': ({ id }) => operations.get(id),
     'operations.output': ({ id, serverId }) => operations.output(id, serverId),

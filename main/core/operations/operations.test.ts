@@ -10,7 +10,7 @@ import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
 import { CHEAP_SCRYPT, useTempCore, type TestCoreOptions } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
-import { as, recordedCalls } from './testing/recorded-calls';
+import { as, recordedCalls, runAudit } from './testing/recorded-calls';
 import { storedText } from '../testing/stored-text';
 import { freePort } from '../testing/free-port';
 import { type KeyPair, TestSshd } from '../testing/sshd';
@@ -161,11 +161,7 @@ describe('operations over real SSH', () => {
     expect(states).toEqual(['web-a:connecting', 'web-a:running', 'web-a:succeeded', 'web-b:connecting', 'web-b:running', 'web-b:failed']);
 
     // Audited: who asked, what and where, then each target's outcome with its output's hash.
-    const audit = await rowsOf(core).all<{ action: string; outcome: string; details: string }>(
-      'SELECT action, outcome, details FROM audit_events WHERE correlation_id = ? OR target = ? ORDER BY seq',
-      result.id,
-      `operation:${result.id}`,
-    );
+    const audit = await runAudit(core, result.id);
     expect(audit.map((row) => `${row.action}:${row.outcome}`)).toEqual([
       'operation.requested:ok',
       'operations.run:ok',

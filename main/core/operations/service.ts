@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, validationError } from '@shared/api/errors';
 import { isFinished, type Job } from '@shared/api/jobs';
 import {
@@ -6,7 +7,9 @@ import {
   REDACTED,
   DEFAULT_RUN_RETENTION_DAYS,
   OperationsSettings,
+  type OperationPushRequest,
   type OperationRunRequest,
+  type PushedFile,
   type ParamValues,
   type RollingSettings,
   type OperationRunWithTargets,
@@ -33,6 +36,7 @@ import type { SettingsStore } from '../settings';
 import { repeatUnref } from '../timers';
 import type { SecretStore } from '../vault';
 import { execute, TargetOutput } from './exec';
+import { pushFile, type PushSpec } from './push';
 import { envFor, resolveParams, secretNames, type ResolvedParams } from './params';
 import { pruneRuns } from './retention';
 import type { RunbookService } from './runbooks';
@@ -160,6 +164,70 @@ interface RunPlan {
   rerunOf: string | null;
   /** Batches and failure threshold; null runs every target at once. */
   rolling: RollingSettings | null;
+  /** A push's file (then `command` only describes it, and is never run); null for a command. */
+  file: FilePlan | null;
+}
+
+/** A file to push: what the run records, and its bytes, in memory only (null for a vault note, read per target). */
+interface FilePlan {
+  record: PushedFile;
+  content: Buffer | null;
+}
+
+/** How long a push stopped by a cancel or its timeout has to remove its temporary file before its session is closed anyway. */
+const PUSH_CLEANUP_MS = 5_000;
+
+/**
+ * Stops a push on a cancel or at its timeout without closing its session under it, so the push
+ * removes its temporary file first: `stop` is what the push watches; `session` what the SSH
+ * session watches, aborted at once while connecting, or once the push had PUSH_CLEANUP_MS to
+ * clean up.
+ */
+class PushStop {
+  readonly stop = new AbortController();
+  readonly session = new AbortController();
+  timedOut = false;
+  private pushing = false;
+  private readonly timers: ReturnType<typeof setTimeout>[] = [];
+
+  constructor(
+    private readonly run: AbortSignal,
+    timeoutMs: number,
+  ) {
+    if (run.aborted) this.halt();
+    run.addEventListener('abort', this.halt, { once: true });
+    this.timers.push(
+      setTimeout(() => {
+        this.timedOut = true;
+        this.halt();
+      }, timeoutMs),
+    );
+  }
+
+  private readonly halt = () => {
+    this.stop.abort();
+    if (!this.pushing) this.session.abort();
+    else this.timers.push(setTimeout(() => this.session.abort(), PUSH_CLEANUP_MS));
+  };
+
+  async during<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.pushing = true;
+    try {
+      return await work(this.stop.signal);
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.run.removeEventListener('abort', this.halt);
+  }
+}
+
+/** A push run's `command`: a description for lists and titles, never run. */
+export function describePush(file: Pick<PushedFile, 'path' | 'mode' | 'owner'>): string {
+  return `push ${file.path} (${file.mode}${file.owner ? `, ${file.owner}` : ''})`;
 }
 
 /** A rolling run's settings with the batches they come to for `total` targets, as the run records them. */
@@ -226,7 +294,63 @@ export class OperationsService {
   /** An ad-hoc command: records the run and its targets in the caller's transaction and starts its job once it commits. */
   async start(input: OperationRunRequest, principal: Principal, origin: string): Promise<OperationRunWithTargets & { job: Job }> {
     const servers = await this.resolve(input.targets);
-    return this.launch({ ...input, selector: input.targets, servers, sudo: false, runbook: null, params: NO_PARAMS, rerunOf: null }, principal, origin);
+    return this.launch(
+      { ...input, selector: input.targets, servers, sudo: false, runbook: null, params: NO_PARAMS, rerunOf: null, file: null },
+      principal,
+      origin,
+    );
+  }
+
+  /**
+   * A file pushed over SFTP (push.ts), as a run: its content given (base64) or a vault note's text,
+   * read per target through SecretStore.use() for that server, so a note goes only to the servers it
+   * is linked to. The content is kept in memory for the run and never stored.
+   */
+  async push(input: OperationPushRequest, principal: Principal, origin: string): Promise<OperationRunWithTargets & { job: Job }> {
+    const servers = await this.resolve(input.targets);
+    let content: Buffer | null = null;
+    let secretId: string | null = null;
+    if (input.content !== undefined) content = Buffer.from(input.content, 'base64');
+    else {
+      const secret = (await this.deps.secrets.list({})).find((each) => each.id === input.secretId);
+      if (!secret)
+        throw new AppError('NOT_FOUND', `There is no secret ${input.secretId}.`, { hint: 'List the vault’s secrets (secrets.list) to see their ids.' });
+      if (secret.kind !== 'note') {
+        throw validationError([
+          {
+            path: ['secretId'],
+            message: `"${secret.name}" is ${secret.kind === 'api_token' ? 'an API token' : `a ${secret.kind.replace('_', ' ')}`}; a file is kept in the vault as a note`,
+          },
+        ]);
+      }
+      secretId = secret.id;
+    }
+    const record: PushedFile = {
+      path: input.path,
+      mode: input.mode.padStart(4, '0'),
+      owner: input.owner ?? null,
+      size: content?.length ?? null,
+      sha256: content ? createHash('sha256').update(content).digest('hex') : null,
+      noteId: secretId,
+    };
+    const { concurrency, timeoutSeconds, rolling } = input;
+    return this.launch(
+      {
+        command: describePush(record),
+        selector: input.targets,
+        servers,
+        concurrency,
+        timeoutSeconds,
+        rolling,
+        sudo: false,
+        runbook: null,
+        params: NO_PARAMS,
+        rerunOf: null,
+        file: { record, content },
+      },
+      principal,
+      origin,
+    );
   }
 
   /** Refuses a runbook the principal's role may not run (its `runnableBy`), and one archived. */
@@ -280,6 +404,7 @@ export class OperationsService {
         runbook: { id, name, version, params: runbook.params },
         params,
         rerunOf: null,
+        file: null,
         // Left out: the runbook's own; null: none for this run.
         rolling: input.rolling === undefined ? runbook.rolling : input.rolling,
       },
@@ -299,6 +424,11 @@ export class OperationsService {
     origin: string,
   ): Promise<OperationRunWithTargets & { job: Job }> {
     const previous = await this.get(input.id);
+    if (previous.file) {
+      throw new AppError('CONFLICT', `Run ${previous.id} pushed ${previous.file.path}, and Guardian did not keep the file it pushed.`, {
+        hint: 'Push it again (operations.push, guardian push).',
+      });
+    }
     if (previous.status === 'running') {
       throw new AppError('CONFLICT', `Run ${previous.id} is still running.`, { hint: 'Wait for it to end, or cancel it, then re-run it.' });
     }
@@ -312,7 +442,7 @@ export class OperationsService {
     const selector = { serverIds: again.map((target) => target.serverId), tags: [], environments: [] };
     // The same batches as asked (a percentage is of the re-run's own targets) and the same threshold.
     const rolling = previous.rolling && { batchSize: previous.rolling.batchSize, maxFailPercent: previous.rolling.maxFailPercent };
-    const base = { selector, concurrency: previous.concurrency, timeoutSeconds: previous.timeoutSeconds, rerunOf: previous.id, rolling };
+    const base = { selector, concurrency: previous.concurrency, timeoutSeconds: previous.timeoutSeconds, rerunOf: previous.id, rolling, file: null };
     if (!previous.runbook) {
       if (!principalAllows(principal, 'operations:run')) {
         throw new AppError(
@@ -362,10 +492,8 @@ export class OperationsService {
     const createdBy = actorName(principal);
     const run: ActiveRun = { controller: new AbortController(), targets: new Map(), cancelled: new Set(), principal, origin };
     const what = plan.runbook ? `runbook “${plan.runbook.name}” (version ${plan.runbook.version})` : `“${plan.command.slice(0, 60)}”`;
-    const job = await this.deps.jobs.start(
-      { kind: 'operations.run', title: `Run ${what} on ${plural(servers.length)}`, total: servers.length, createdBy },
-      (ctx) => this.execute(id, plan, run, ctx),
-    );
+    const title = plan.file ? `Push ${plan.file.record.path.slice(-80)} to ${plural(servers.length)}` : `Run ${what} on ${plural(servers.length)}`;
+    const job = await this.deps.jobs.start({ kind: 'operations.run', title, total: servers.length, createdBy }, (ctx) => this.execute(id, plan, run, ctx));
     const targets = servers.map((server) => ({
       serverId: server.id,
       serverName: server.name,
@@ -390,7 +518,7 @@ export class OperationsService {
       rerunOf: plan.rerunOf,
       rolling: plan.rolling && rollingRecord(plan.rolling, servers.length),
       stopReason: null,
-      file: null,
+      file: plan.file?.record ?? null,
     };
     await this.store.createRun(row, targets);
     await this.deps.audit.append([
@@ -406,6 +534,7 @@ export class OperationsService {
           ...(plan.runbook && { runbook: row.runbook, params: plan.params.recorded, sudo: plan.sudo }),
           ...(plan.rerunOf && { rerunOf: plan.rerunOf }),
           ...(row.rolling && { rolling: row.rolling }),
+          ...(row.file && { file: row.file }),
           targets: targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
         },
       },
@@ -689,9 +818,46 @@ export class OperationsService {
     return end.state;
   }
 
+  /** A push's bytes for this server: given, or its vault note's text read for this server alone; or why not, in words. */
+  private async fileContent(file: FilePlan, server: Server, usedBy: string): Promise<Buffer | string> {
+    if (file.content) return file.content;
+    if (file.record.noteId === null) throw new Error('a push with neither content nor a secret');
+    try {
+      // No principal: the note's links decide, whoever asked (an owner may not send it elsewhere either).
+      const used = await this.deps.secrets.use(file.record.noteId, { usedBy, serverId: server.id, host: server.host, purpose: 'connect' });
+      if (used.value.kind !== 'note') return 'the file’s secret is no longer a note';
+      return Buffer.from(used.value.text, 'utf8');
+    } catch (error) {
+      if (error instanceof AppError) return `the vault refused the file for ${server.name}: ${error.message}`;
+      throw error;
+    }
+  }
+
+  /** How a push's target ended, once its session is over; null when it never got to push (the connection's own answer says why). */
+  private pushEnded(
+    push: PushSpec,
+    pushed: Awaited<ReturnType<typeof pushFile>> | null,
+    stop: PushStop,
+    signal: AbortSignal,
+    started: boolean,
+    timeoutSeconds: number,
+    output: TargetOutput,
+  ): { state: TargetState; exitCode: number | null; message: string } | { state: 'succeeded'; exitCode: null; message: null } | null {
+    const removed = started ? '; the temporary file was removed' : '';
+    if (signal.aborted) return { state: 'cancelled', exitCode: null, message: started ? `cancelled while pushing${removed}` : 'cancelled while connecting' };
+    if (stop.timedOut) return { state: 'timed-out', exitCode: null, message: `timed out after ${timeoutSeconds} s${removed}` };
+    if (pushed === null || pushed === 'stopped') return null;
+    if (!pushed.ok) return { state: 'failed', exitCode: null, message: pushed.message };
+    const mode = `mode ${(push.mode & 0o7777).toString(8).padStart(4, '0')}${push.owner ? `, owner ${push.owner}` : ''}`;
+    // A secret file's hash is not said: a hash of a short secret can be guessed offline.
+    const checked = push.secret ? 'its SHA-256 checked on the host' : `SHA-256 ${push.sha256} checked on the host`;
+    output.add('stdout', Buffer.from(`wrote ${bytesText(push.content.length)} to ${push.path} (${mode}), ${checked}\n`));
+    return { state: 'succeeded', exitCode: null, message: null };
+  }
+
   private async connectAndRun(
     runId: string,
-    input: { command: string; timeoutSeconds: number; env: Record<string, string>; sudo: boolean },
+    input: { command: string; timeoutSeconds: number; env: Record<string, string>; sudo: boolean; file: FilePlan | null },
     server: Server,
     output: TargetOutput,
     signal: AbortSignal,
@@ -700,12 +866,22 @@ export class OperationsService {
     via: string[],
   ): Promise<{ state: TargetState; exitCode: number | null; message: string | null; mismatch?: Mismatch }> {
     const usedBy = `operation:${runId}`;
+    let push: PushSpec | null = null;
+    if (input.file) {
+      const content = await this.fileContent(input.file, server, usedBy);
+      if (typeof content === 'string') return { state: 'failed', exitCode: null, message: content };
+      const { record } = input.file;
+      const sha256 = createHash('sha256').update(content).digest('hex');
+      push = { path: record.path, mode: Number.parseInt(record.mode, 8), owner: record.owner, content, sha256, secret: record.noteId !== null };
+    }
     const login = await serverLogin(this.deps.secrets, server, usedBy);
     if (typeof login === 'string') return { state: 'failed', exitCode: null, message: login };
     const timeoutMs = input.timeoutSeconds * 1000;
+    // A push stops itself on a cancel or its timeout, removing its temporary file before the session closes.
+    const pushStop = push ? new PushStop(signal, timeoutMs) : null;
     const ctx: CheckContext = {
-      signal,
-      timeoutMs,
+      signal: pushStop?.session.signal ?? signal,
+      timeoutMs: pushStop ? timeoutMs + PUSH_CLEANUP_MS : timeoutMs,
       now: this.deps.clock.now,
       hostKeys: this.deps.hostKeys,
       allowMetadata: this.deps.allowMetadata(),
@@ -719,12 +895,27 @@ export class OperationsService {
       },
     };
     let started = false;
-    const result: CheckResult = await withSshSession(server.host, server.port, ctx, login, async (session) => {
-      started = true;
-      await running();
-      const outcome = await execute(session.client, input.command, output, { env: input.env, sudo: input.sudo });
-      return { status: outcome.exitCode === 0 ? 'up' : 'down', latencyMs: null, message: '', data: { ran: true, ...outcome } };
-    });
+    let pushed: Awaited<ReturnType<typeof pushFile>> | null = null;
+    let result: CheckResult;
+    try {
+      result = await withSshSession(server.host, server.port, ctx, login, async (session) => {
+        started = true;
+        await running();
+        if (push && pushStop) {
+          const file = push;
+          pushed = await pushStop.during((stop) => pushFile(session.client, file, stop));
+          return { status: 'up', latencyMs: null, message: '' };
+        }
+        const outcome = await execute(session.client, input.command, output, { env: input.env, sudo: input.sudo });
+        return { status: outcome.exitCode === 0 ? 'up' : 'down', latencyMs: null, message: '', data: { ran: true, ...outcome } };
+      });
+    } finally {
+      pushStop?.dispose();
+    }
+    if (push && pushStop) {
+      const ended = this.pushEnded(push, pushed, pushStop, signal, started, input.timeoutSeconds, output);
+      if (ended) return ended;
+    }
     const data = result.data ?? {};
     if (data.ran === true && !signal.aborted) {
       const exitCode = typeof data.exitCode === 'number' ? data.exitCode : null;
@@ -760,6 +951,9 @@ export class OperationsService {
     return { state: 'failed', exitCode: null, message: result.message };
   }
 }
+
+/** Bytes in words: "1,048,576 bytes". */
+const bytesText = (bytes: number) => `${bytes.toLocaleString('en-US')} ${bytes === 1 ? 'byte' : 'bytes'}`;
 
 /**
  * Why sudo itself refused, in words, from its exit code and the start of stderr: `sudo -n` fails

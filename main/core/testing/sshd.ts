@@ -173,6 +173,8 @@ export class TestSshd {
       'PrintMotd no',
       'PrintLastLog no',
       'LogLevel INFO',
+      // SFTP for operations.push, served by sshd itself (no sftp-server binary needed).
+      'Subsystem sftp internal-sftp',
       ...this.extra,
       '',
     ].join('\n');

@@ -2,6 +2,7 @@ import type { AppErrorShape } from '@shared/api/errors';
 import { LOCAL_OWNER, type Principal, type Role } from '@shared/permissions';
 import type { Core } from '../../app';
 import { success } from '../../testing/harness';
+import { rowsOf } from '../../testing/rows';
 
 /** A signed-in user of `role`, as the operations tests call as. */
 export const as = (role: Role): Principal => ({ kind: 'user', id: `${role}-1`, name: `the ${role}`, role });
@@ -24,4 +25,13 @@ export function recordedCalls(core: () => Core, answers: string[]) {
       return result.error;
     },
   };
+}
+
+/** A run's audit events in order, with their details as stored: those it correlates, and the call that started it. */
+export function runAudit(core: Core, runId: string) {
+  return rowsOf(core).all<{ action: string; outcome: string; details: string }>(
+    'SELECT action, outcome, details FROM audit_events WHERE correlation_id = ? OR target = ? ORDER BY seq',
+    runId,
+    `operation:${runId}`,
+  );
 }
