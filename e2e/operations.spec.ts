@@ -8,7 +8,9 @@ import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
 // each on an address of its own, their key in the vault linked to them: an admin hands the servers
 // page's servers to a run, watches the grid end with two succeeded and one failed, reads one target's output in colour,
 // then cancels a long run; a viewer sees the runs and no Run form, and no output; an admin runs a
-// dangerous runbook with a secret from its form, and re-runs it.
+// dangerous runbook with a secret from its form, and re-runs it; an admin writes a runbook on the
+// page (a refused parameter name placed under its field, then a second version), runs it and finds
+// what it printed with the output search.
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'a vault passphrase for the operations flow';
@@ -139,7 +141,7 @@ test('an admin runs a dangerous runbook with a secret from the page, and re-runs
   test.setTimeout(60_000);
   await signedInOwner(page.request, guardian);
   const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
-  // Written with the API, as the page does not write runbooks.
+  // Written with the API (the last test writes one on the page).
   const created = await page.request.post(`${guardian.url}api/v1/runbooks`, {
     headers: { 'x-csrf-token': status.user.csrfToken },
     data: {
@@ -216,4 +218,70 @@ test('an admin runs a command in batches from the Rolling section, and the run s
   await view.getByRole('button', { name: 'op-web-2: Skipped' }).click();
   await expect(page.getByTestId('target-panel')).toContainText('Not run: 1 of 3 targets failed by the end of batch 1 of 3, more than the 0% allowed');
   await expectAccessible(page, 'operations: a rolling run stopped at its threshold');
+});
+
+test('an admin writes a runbook on the page, runs it, and finds what it printed with the output search', async ({ page, guardian }) => {
+  test.setTimeout(90_000);
+  await signedInOwner(page.request, guardian);
+  await page.goto(`${guardian.url}#/operations`);
+
+  // Written on the page: a script, a text parameter with a default, the web servers as its default targets.
+  await page.getByRole('button', { name: 'New runbook' }).click();
+  const editor = page.getByRole('dialog', { name: 'New runbook' });
+  await editor.getByTestId('runbook-editor-name').fill('e2e-written');
+  await editor.getByTestId('runbook-editor-description').fill('Written on the Operations page.');
+  await editor.getByTestId('runbook-editor-script').fill('echo "written-marker-$WORD on $(hostname -s 2>/dev/null || echo host)"');
+  await editor.getByRole('button', { name: 'Add parameter' }).click();
+  await editor.getByTestId('runbook-editor-param-0-name').fill('path');
+  await editor.getByTestId('runbook-editor-param-0-default').fill('e2e');
+  await editor.getByLabel('Tags').fill('web');
+  await expect(editor.getByTestId('runbook-editor-preview')).toContainText('Matches 3 servers');
+  await editor.getByLabel('Who may run it').selectOption('operator');
+  await expectAccessible(page, 'operations: the runbook editor');
+  // The service refuses a parameter named after a variable the shell sets, under its field.
+  await editor.getByRole('button', { name: 'Create runbook' }).click();
+  await expect(editor.getByTestId('runbook-editor-param-0-name-error')).toHaveText('That name is a variable the shell, sshd or sudo sets; choose another');
+  await editor.getByTestId('runbook-editor-param-0-name').fill('WORD');
+  await editor.getByRole('button', { name: 'Create runbook' }).click();
+  await expect(editor).toHaveCount(0);
+  const row = page.getByTestId('runbook-row').filter({ hasText: 'e2e-written' });
+  await expect(row).toContainText('Operators, admins and owners');
+
+  // Edited: a new version, the first one kept and shown read-only.
+  await page.getByRole('button', { name: 'Edit e2e-written' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit e2e-written' });
+  await edit.getByTestId('runbook-editor-param-0-default').fill('E2E');
+  await edit.getByRole('button', { name: 'Save version 2' }).click();
+  await expect(edit).toHaveCount(0);
+  await expect(row.getByRole('cell').nth(1)).toHaveText('2');
+  await page.getByRole('button', { name: 'Versions of e2e-written' }).click();
+  const versions = page.getByRole('dialog', { name: 'Versions of e2e-written' });
+  await expect(versions.getByTestId('runbook-version')).toHaveCount(2);
+  await expect(versions.getByTestId('runbook-version').first()).toContainText('Version 2 (current)');
+  await versions.getByRole('button', { name: 'Close' }).click();
+
+  // Run from its form with its defaults.
+  await page.getByRole('button', { name: 'Run e2e-written' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Run e2e-written' });
+  await expect(dialog.getByLabel('WORD')).toHaveValue('E2E');
+  await dialog.getByRole('button', { name: 'Run on 3 servers' }).click();
+  const view = page.getByTestId('run-view');
+  await expect(view.getByTestId('run-runbook')).toHaveText('e2e-written, version 2');
+  await expect(view.getByTestId('run-status')).toHaveText('Succeeded', { timeout: 30_000 });
+
+  // Found in any case, on the servers named, each match's line with the match marked; a click opens the run at that target.
+  const search = page.getByTestId('search-form');
+  await search.getByLabel('Text').fill('WRITTEN-MARKER-e2e');
+  await search.getByLabel('Servers').fill('op-web-2');
+  await search.getByRole('button', { name: 'Search' }).click();
+  const results = page.getByTestId('search-results');
+  await expect(results.getByTestId('search-match')).toHaveCount(1);
+  await expect(results.getByTestId('search-match')).toContainText('op-web-2 · Succeeded · stdout');
+  await expect(results.getByTestId('search-excerpt').locator('mark')).toHaveText('written-marker-E2E');
+  await search.getByLabel('Servers').fill('');
+  await search.getByRole('button', { name: 'Search' }).click();
+  await expect(results.getByTestId('search-match')).toHaveCount(3);
+  await expectAccessible(page, 'operations: output search results');
+  await results.getByRole('button', { name: /^Open op-web-3 in the run of Runbook e2e-written, version 2/ }).click();
+  await expect(page.getByTestId('target-panel').getByTestId('output-text')).toContainText('written-marker-E2E on');
 });
