@@ -21,6 +21,7 @@ import { stamper, type AsyncDatabase } from './db/engine';
 import { EventBus } from './events/bus';
 import { prepareDataFolder } from './file-modes';
 import { readMonitoringSettings } from './health/monitoring-settings';
+import type { CheckRuntime } from './health/registry';
 import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
@@ -197,7 +198,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const directory = new ServerDirectory(data);
   const secrets = new SecretStore({ store: vaultStore, data, stamp, directory, clock, newId, vault });
   const monitoring = await readMonitoringSettings(settings);
-  const alerts = new Alerts({
+  const alerts: Alerts = new Alerts({
     data,
     settings,
     secrets,
@@ -218,6 +219,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       });
     },
     servers: () => health.registry.servers(),
+    checkTypesOf: (serverId): string[] => health.registry.checksOf(serverId).map((check: CheckRuntime) => check.spec.type),
     ...options.alerts,
   });
   // The rules the health engine's first tick routes incidents by.

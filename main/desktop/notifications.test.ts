@@ -32,6 +32,7 @@ function incident(serverName: string, fields: Partial<Incident> = {}): Incident 
     endedAt: null,
     durationMs: 0,
     cause: 'http: connection refused',
+    checkTypes: ['http'],
     acknowledgedAt: null,
     acknowledgedBy: null,
     note: null,

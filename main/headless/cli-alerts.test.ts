@@ -111,6 +111,14 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
       ['db down', ['db'], ['down']],
     ]);
 
+    // By check type: only incidents an HTTP or TLS check is bad in; a type that does not exist is the command line's to refuse.
+    const web = await guardian('alert', 'rule', 'add', '--name', 'web checks', '--channel', 'hook', '--check-type', 'http', '--check-type', 'tls');
+    expect(web).toMatchObject({ code: 0, stderr: '' });
+    expect(web.stdout).toMatch(/web checks\s+check:http\|tls\s+hook/);
+    const typo = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'hook', '--check-type', 'htp');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('one of tcp, http');
+
     const noChannel = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'nowhere');
     expect(noChannel.code).toBe(1);
     expect(noChannel.stderr).toContain('There is no alert channel "nowhere"');
@@ -173,7 +181,7 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
       expect(result.stderr).toContain(wrong[0]);
     }
     const names = (JSON.parse((await guardian('alert', 'rule', 'list', '--json')).stdout) as AlertRule[]).map((rule) => rule.name);
-    expect(names.sort()).toEqual(['db down', 'web down']);
+    expect(names.sort()).toEqual(['db down', 'web checks', 'web down']);
   });
 
   it('adds a silence for a while with a reason, lists it, and expires it early; refuses what is wrong with 1 or 2', async () => {
@@ -188,6 +196,14 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
     expect(listed.stdout).toMatch(new RegExp(`^active\\s+server:db-1\\s+\\S+\\s+\\S+\\s+system:local-owner\\s+swapping the disks\\s+${silence.id}$`, 'm'));
 
     // The contract wants an end; the command line wants a reason.
+    // A check type alone is a matcher; nothing at all is not.
+    const byType = await guardian('silence', 'add', '--check-type', 'ssh-metrics', '--for', '30m', '--reason', 'disk cleanup', '--json');
+    expect(byType.code).toBe(0);
+    expect((JSON.parse(byType.stdout) as AlertSilence).match.checkTypes).toEqual(['ssh-metrics']);
+    const nothing = await guardian('silence', 'add', '--for', '30m', '--reason', 'x');
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('Match something');
+
     const noEnd = await guardian('silence', 'add', '--on', 'tag:db', '--reason', 'x');
     expect(noEnd.code).toBe(1);
     expect(noEnd.stderr).toContain('endsAt');

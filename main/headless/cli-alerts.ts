@@ -4,6 +4,7 @@ import { SILENCE_STATES, type AlertChannel, type AlertRule, type AlertSilence } 
 import { CHANNEL_TYPES } from '@shared/alerts';
 import { describeEscalation } from '@shared/alerts/escalation';
 import type { Server } from '@shared/api/servers';
+import { CHECK_TYPES } from '@shared/health';
 import { LOCAL_OWNER } from '@shared/permissions';
 import type { Core, CoreOptions } from '@core/app';
 import { channelHost } from '@core/alerts';
@@ -34,10 +35,15 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-function severity(value: string, previous: string[] | undefined): string[] {
-  if (!(SEVERITIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
-  return [...(previous ?? []), value];
-}
+/** A repeatable option taking one of `values`. */
+const oneOf =
+  (values: readonly string[]) =>
+  (value: string, previous: string[] | undefined): string[] => {
+    if (!values.includes(value)) throw new InvalidArgumentError(`one of ${values.join(', ')}`);
+    return [...(previous ?? []), value];
+  };
+const severity = oneOf(SEVERITIES);
+const checkType = oneOf(CHECK_TYPES);
 
 /** `--escalate 10:pager` or `60:pager,phone`: whole minutes after opening, then channels by name or id. Bounds and order are the contract's. */
 function escalateStep(value: string, previous: { afterMinutes: number; channels: string[] }[] | undefined) {
@@ -82,6 +88,7 @@ function matchWords(match: AlertRule['match'], servers: ReadonlyMap<string, stri
     ...match.tags.map((tag) => `tag:${tag}`),
     ...match.environments.map((environment) => `env:${environment}`),
     ...(match.severities.length ? [`severity:${match.severities.join('|')}`] : []),
+    ...(match.checkTypes.length ? [`check:${match.checkTypes.join('|')}`] : []),
   ];
   return parts.length ? parts.join(' ') : 'any incident';
 }
@@ -137,10 +144,10 @@ function printSilences(items: readonly AlertSilence[], servers: ReadonlyMap<stri
   );
 }
 
-/** The matcher `--on` and `--severity` name, a server by name looked up as `guardian run` does. */
-async function matchOf(core: Core, on: On[] | undefined, severities: string[] | undefined) {
-  const selector = await selectorOf(core, on ?? []);
-  return { ...selector, severities: severities ?? [] };
+/** The matcher `--on`, `--severity` and `--check-type` name, a server by name looked up as `guardian run` does. */
+async function matchOf(core: Core, options: { on?: On[] | undefined; severity?: string[] | undefined; checkType?: string[] | undefined }) {
+  const selector = await selectorOf(core, options.on ?? []);
+  return { ...selector, severities: options.severity ?? [], checkTypes: options.checkType ?? [] };
 }
 
 export function addAlertCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
@@ -261,6 +268,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
     .requiredOption('--channel <name-or-id>', 'a channel to send to; repeat for more', collect)
     .option('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more', collectOn)
     .option('--severity <severity>', 'degraded or down; repeat for both (none: both)', severity)
+    .option('--check-type <type>', `incidents with a bad check of this type (${CHECK_TYPES.join(', ')}); repeat for more (none: any)`, checkType)
     .option(
       '--escalate <minutes:channels>',
       'while nobody acknowledges, tell these channels (by name or id, comma-separated) once the incident has been open MINUTES; repeat for later steps (at most 5)',
@@ -276,6 +284,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
         channel: string[];
         on?: On[];
         severity?: string[];
+        checkType?: string[];
         escalate?: { afterMinutes: number; channels: string[] }[];
         repeat?: number;
         disabled: boolean;
@@ -284,7 +293,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
         await withCore(options.dataDir, async (core) => {
           const known = await channels(core);
           const idOf = (wanted: string) => byIdOrName(known, wanted, 'alert channel', 'guardian alert channel list').id;
-          const match = await matchOf(core, options.on, options.severity);
+          const match = await matchOf(core, options);
           const input = {
             name: options.name,
             match,
@@ -303,19 +312,30 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
 
   silence
     .command('add')
-    .description('Silence incidents by server, tag, environment or severity until an end (at most 90 days); they still open, but notify no one.')
+    .description('Silence incidents by server, tag, environment, severity or check type until an end (at most 90 days); they still open, but notify no one.')
     .addOption(dataDirOption())
-    .requiredOption('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more (tags and environments both given: both must match)', collectOn)
+    .option('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more (tags and environments both given: both must match)', collectOn)
     .option('--severity <severity>', 'degraded or down; repeat for both', severity)
+    .option('--check-type <type>', `incidents with a bad check of this type (${CHECK_TYPES.join(', ')}); repeat for more`, checkType)
     .option('--for <duration>', 'how long: 30m, 2h, 1d', parseDuration)
     .option('--until <time>', 'when it ends: 2026-12-24T18:00:00Z', parseTime)
     .option('--start <time>', 'when it begins (default now)', parseTime)
     .requiredOption('--reason <text>', 'why: kept with the silence and in the audit log')
     .option('--json', 'print JSON', false)
     .action(
-      async (options: { dataDir: string; on: On[]; severity?: string[]; for?: number; until?: number; start?: number; reason: string; json: boolean }) => {
+      async (options: {
+        dataDir: string;
+        on?: On[];
+        severity?: string[];
+        checkType?: string[];
+        for?: number;
+        until?: number;
+        start?: number;
+        reason: string;
+        json: boolean;
+      }) => {
         await withCore(options.dataDir, async (core) => {
-          const match = await matchOf(core, options.on, options.severity);
+          const match = await matchOf(core, options);
           // The contract refuses both or neither of --for and --until with a field error, as it does for the page.
           const input = {
             match,

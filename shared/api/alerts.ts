@@ -5,6 +5,7 @@ import { emailConfig } from '../alerts/email';
 import { gotifyConfig, matrixConfig, ntfyConfig, opsgenieConfig, pagerdutyConfig, pushoverConfig, telegramConfig } from '../alerts/push';
 import { webhookConfig } from '../alerts/webhook';
 import { changeEvent, method, queryInt } from './contract';
+import { CHECK_TYPES, type CheckType } from '../health';
 import { IncidentId } from './incidents';
 import { Environment, ServerId, Tag } from './servers';
 
@@ -78,13 +79,26 @@ export type ChannelUnionsCoverEveryType = [
 
 const SEVERITIES = ['degraded', 'down'] as const;
 
-/** What a rule or a silence matches: each list empty (anything) or one of its values. */
+/**
+ * What a rule or a silence matches: each list empty (anything) or one of its values. `checkTypes`:
+ * an incident whose bad checks include one of these types (shared/health).
+ */
 export const AlertMatch = z.strictObject({
   serverIds: z.array(ServerId).max(10_000).default([]),
   tags: z.array(Tag).max(32).default([]),
   environments: z.array(Environment).max(32).default([]),
   severities: z.array(z.enum(SEVERITIES)).max(2).default([]),
+  checkTypes: z
+    .array(z.enum(CHECK_TYPES as [CheckType, ...CheckType[]], { error: `A check type: ${CHECK_TYPES.join(', ')}` }))
+    .max(CHECK_TYPES.length)
+    .default([]),
 });
+
+/** The match that matches everything: a rule's when none is given. */
+export const MATCH_ANY: AlertMatch = { serverIds: [], tags: [], environments: [], severities: [], checkTypes: [] };
+
+/** Whether a matcher names nothing (so it picks every incident): a silence must name something. */
+export const matchesAnything = (match: AlertMatch): boolean => Object.values(match).every((list) => list.length === 0);
 export type AlertMatch = z.output<typeof AlertMatch>;
 
 /** A matcher as stored and shown. */
@@ -93,6 +107,7 @@ const MatchView = z.object({
   tags: z.array(z.string()),
   environments: z.array(z.string()),
   severities: z.array(z.enum(SEVERITIES)),
+  checkTypes: z.array(z.string()),
 });
 
 export const AlertRule = z.object({
@@ -377,10 +392,10 @@ const RepeatMinutes = z.number().int().min(5, 'At least 5 minutes').max(WEEK_MIN
 export const alertsCreateRule = method({
   name: 'alerts.createRule',
   summary:
-    'Add a rule: incidents of the servers it matches (by id, tag, environment, severity) go to its channels, then to its escalation steps’ while nobody acknowledges them, told again every repeatMinutes.',
+    'Add a rule: incidents of the servers it matches (by id, tag, environment, severity, check type) go to its channels, then to its escalation steps’ while nobody acknowledges them, told again every repeatMinutes.',
   input: z.strictObject({
     name: AlertName,
-    match: AlertMatch.default({ serverIds: [], tags: [], environments: [], severities: [] }),
+    match: AlertMatch.default(MATCH_ANY),
     channelIds: ChannelIds,
     escalation: Escalation.default([]),
     repeatMinutes: RepeatMinutes.default(null),
@@ -517,9 +532,8 @@ export const AlertSilenceInput = z
     reason: SilenceReason,
   })
   .superRefine((input, ctx) => {
-    const { serverIds, tags, environments, severities } = input.match;
-    if (serverIds.length + tags.length + environments.length + severities.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['match'], message: 'Match something: a server, tag, environment or severity' });
+    if (matchesAnything(input.match))
+      ctx.addIssue({ code: 'custom', path: ['match'], message: 'Match something: a server, tag, environment, severity or check type' });
     if ((input.endsAt === undefined) === (input.durationMinutes === undefined))
       ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Give an end (endsAt) or a duration (durationMinutes), one of the two' });
   });

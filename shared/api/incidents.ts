@@ -18,6 +18,8 @@ export const Incident = z.object({
   /** Until now for an open incident. */
   durationMs: z.number().int(),
   cause: z.string(),
+  /** The types of the checks that were bad when it opened or worsened, alphabetically (a rule's check-type matcher is told against them). */
+  checkTypes: z.array(z.string()),
   acknowledgedAt: z.number().int().nullable(),
   acknowledgedBy: z.string().nullable(),
   note: z.string().nullable(),

@@ -52,6 +52,7 @@ function facts(opened: Incident, notification: Notification) {
       ['Environment', 'prod'],
       ['Tags', 'web'],
       ['Severity', 'down'],
+      ['Checks', 'tcp'],
       ['Started', started],
     ],
     footer: `Guardian · notification ${notification.id} · incident ${opened.id} · ${new Date(notification.createdAt).toISOString()}`,

@@ -35,6 +35,8 @@ export interface AlertsDeps {
   open: () => Promise<Omit<IncidentChange, 'source'>[]>;
   /** Every server of the inventory by id, as the health engine holds it: what a preview matches, and whom a server depends on. */
   servers: () => ReadonlyMap<string, ServerInfo>;
+  /** The types of a server's checks (the health engine answers): which servers a preview of a check-type matcher covers. */
+  checkTypesOf: (serverId: string) => readonly string[];
   /** Tests and benches: the worker's timers, its jitter and how often it looks. */
   timers?: Timers | undefined;
   random?: (() => number) | undefined;
@@ -72,6 +74,7 @@ export class Alerts {
       openIncidents: (ids) => deps.openIncidents(ids),
       open: () => deps.open(),
       servers: () => deps.servers(),
+      checkTypesOf: (serverId) => deps.checkTypesOf(serverId),
     });
     this.worker = new DeliveryWorker({
       data: deps.data,

@@ -33,7 +33,7 @@ async function channel(core: Core, type: string, config: Record<string, unknown>
 }
 
 const started = (opened: Incident) => new Date(opened.startedAt).toISOString();
-const plainText = (opened: Incident) => `${opened.cause}\n\nServer: mq-1\nTags: queue\nSeverity: down\nStarted: ${started(opened)}`;
+const plainText = (opened: Incident) => `${opened.cause}\n\nServer: mq-1\nTags: queue\nSeverity: down\nChecks: tcp\nStarted: ${started(opened)}`;
 const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 describe('messaging channels', () => {
@@ -82,7 +82,7 @@ describe('messaging channels', () => {
     ]);
     expect(suite.peer.requests[1]?.json).toEqual({
       chat_id: '-1001234567890',
-      text: `<b>mq-1 is down</b>\n${html(opened.cause ?? '')}\n\n<b>Server</b>: mq-1\n<b>Tags</b>: queue\n<b>Severity</b>: down\n<b>Started</b>: ${started(opened)}`,
+      text: `<b>mq-1 is down</b>\n${html(opened.cause ?? '')}\n\n<b>Server</b>: mq-1\n<b>Tags</b>: queue\n<b>Severity</b>: down\n<b>Checks</b>: tcp\n<b>Started</b>: ${started(opened)}`,
       parse_mode: 'HTML',
       link_preview_options: { is_disabled: true },
     });
@@ -114,7 +114,7 @@ describe('messaging channels', () => {
       source: 'Guardian',
       entity: 'mq-1',
       tags: ['queue'],
-      details: { Server: 'mq-1', Tags: 'queue', Severity: 'down', Started: started(opened) },
+      details: { Server: 'mq-1', Tags: 'queue', Severity: 'down', Checks: 'tcp', Started: started(opened) },
     });
     expect(suite.peer.requests[1]?.json).toEqual({ source: 'Guardian', user: 'local owner', note: 'restarting the broker' });
     expect(suite.peer.requests[2]?.json).toEqual({ source: 'Guardian', note: `The incident is resolved (it was: ${opened.cause}).` });
@@ -141,7 +141,7 @@ describe('messaging channels', () => {
       msgtype: 'm.text',
       body: `mq-1 is down\n${plainText(opened)}`,
       format: 'org.matrix.custom.html',
-      formatted_body: `<b>mq-1 is down</b><p>${html(opened.cause ?? '')}</p><ul><li><b>Server</b>: mq-1</li><li><b>Tags</b>: queue</li><li><b>Severity</b>: down</li><li><b>Started</b>: ${started(opened)}</li></ul>`,
+      formatted_body: `<b>mq-1 is down</b><p>${html(opened.cause ?? '')}</p><ul><li><b>Server</b>: mq-1</li><li><b>Tags</b>: queue</li><li><b>Severity</b>: down</li><li><b>Checks</b>: tcp</li><li><b>Started</b>: ${started(opened)}</li></ul>`,
     });
     expect((await deliveries(core))[0]?.state).toBe('delivered');
   });

@@ -33,7 +33,7 @@ async function channel(core: Core, input: Record<string, unknown>): Promise<Aler
 }
 
 const fieldsText = (opened: Incident) =>
-  `${opened.cause}\n\nServer: db-1\nEnvironment: prod\nTags: db\nSeverity: down\nStarted: ${new Date(opened.startedAt).toISOString()}`;
+  `${opened.cause}\n\nServer: db-1\nEnvironment: prod\nTags: db\nSeverity: down\nChecks: tcp\nStarted: ${new Date(opened.startedAt).toISOString()}`;
 
 describe('push and paging channels', () => {
   it('ntfy: publishes JSON to the server root with the topic, an urgent priority, a tag and the access token', async () => {
@@ -106,7 +106,14 @@ describe('push and paging channels', () => {
           component: 'db-1',
           group: 'prod',
           class: 'incident',
-          custom_details: { Server: 'db-1', Environment: 'prod', Tags: 'db', Severity: 'down', Started: new Date(opened.startedAt).toISOString() },
+          custom_details: {
+            Server: 'db-1',
+            Environment: 'prod',
+            Tags: 'db',
+            Severity: 'down',
+            Checks: 'tcp',
+            Started: new Date(opened.startedAt).toISOString(),
+          },
         },
       },
       { routing_key: routingKey, event_action: 'acknowledge', dedup_key: opened.id },

@@ -29,11 +29,12 @@ export interface Matcher {
   tags: readonly string[];
   environments: readonly string[];
   severities: readonly string[];
+  checkTypes: readonly string[];
 }
 
-/** What a matcher is told against: the incident's severity and its server. */
+/** What a matcher is told against: the incident's severity and the types of its bad checks, and its server. */
 export interface Matched {
-  incident: { severity: string };
+  incident: { severity: string; checkTypes: readonly string[] };
   server: { id: string; tags: readonly string[]; environment: string };
 }
 
@@ -43,6 +44,7 @@ export function matches(match: Matcher, { incident, server }: Matched): boolean 
   if (match.tags.length > 0 && !match.tags.some((tag) => server.tags.includes(tag))) return false;
   if (match.environments.length > 0 && !match.environments.includes(server.environment)) return false;
   if (match.severities.length > 0 && !match.severities.includes(incident.severity)) return false;
+  if (match.checkTypes.length > 0 && !match.checkTypes.some((type) => incident.checkTypes.includes(type))) return false;
   return true;
 }
 

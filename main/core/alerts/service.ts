@@ -52,6 +52,8 @@ export interface AlertServiceDeps {
   open: () => Promise<OpenIncidents>;
   /** Every server of the inventory by id (the health engine's word): what a preview matches, and whom a server depends on. */
   servers: () => ReadonlyMap<string, ServerInfo>;
+  /** The types of a server's checks (the health engine's word): which servers a preview of a check-type matcher covers. */
+  checkTypesOf: (serverId: string) => readonly string[];
 }
 
 /** The open incidents with their servers, as the health engine holds them. */
@@ -62,7 +64,7 @@ export type ChannelChange = AlertChannelChange;
 
 export interface RuleInput {
   name: string;
-  match: { serverIds: string[]; tags: string[]; environments: string[]; severities: ('degraded' | 'down')[] };
+  match: AlertMatch;
   channelIds: string[];
   escalation: EscalationStep[];
   repeatMinutes: number | null;
@@ -88,7 +90,8 @@ const SILENCE_MAX_MS = SILENCE_MAX_DAYS * 24 * 3_600_000;
 /** What a stored notification's payload says of its incident and server, for telling silences against it. */
 const HeldPayload = z.object({
   data: z.object({
-    incident: z.object({ severity: z.string() }),
+    // Written before incidents recorded their check types: none, so a check-type silence does not hold it.
+    incident: z.object({ severity: z.string(), checkTypes: z.array(z.string()).default([]) }),
     server: z.object({ id: z.string(), tags: z.array(z.string()), environment: z.string() }),
   }),
 });
@@ -152,6 +155,7 @@ function matchView(row: AlertRuleRow | AlertSilenceRow): AlertRule['match'] {
     tags: row.tags,
     environments: row.environments,
     severities: row.severities.filter((each): each is 'degraded' | 'down' => each === 'degraded' || each === 'down'),
+    checkTypes: row.checkTypes,
   };
 }
 
@@ -207,6 +211,7 @@ function payloadOf({ source, incident, server }: IncidentChange, at: number): Re
         startedAt: incident.startedAt,
         endedAt: incident.endedAt,
         cause: incident.cause,
+        checkTypes: incident.checkTypes,
         acknowledgedAt: incident.acknowledgedAt,
         acknowledgedBy: incident.acknowledgedBy,
         note: incident.note,
@@ -439,13 +444,14 @@ export class AlertService {
 
   /**
    * What a matcher picks now (docs/alerts.md, "What a rule would match"): the servers it covers,
-   * its severities aside, and the open incidents it matches, worst and oldest first. From the
-   * inventory and incidents the health engine holds; nothing is written.
+   * its severities aside (a server with a check of one of its check types, when it names any), and
+   * the open incidents it matches, worst and oldest first. From the inventory, checks and incidents
+   * the health engine holds; nothing is written.
    */
   async preview(match: AlertMatch): Promise<MatchPreview> {
     const anySeverity = { ...match, severities: [] };
     const servers = [...this.deps.servers().values()]
-      .filter((server) => matches(anySeverity, { incident: { severity: '' }, server }))
+      .filter((server) => matches(anySeverity, { incident: { severity: '', checkTypes: this.deps.checkTypesOf(server.id) }, server }))
       .map((server) => server.name)
       .sort((a, b) => a.localeCompare(b));
     const incidents = (await this.deps.open())

@@ -27,14 +27,7 @@ function badValue(column: string, value: unknown): AppError {
   });
 }
 
-const Strings = z.array(z.string());
 const Json = z.record(z.string(), z.unknown());
-
-function strings(row: Row, column: string): string[] {
-  const parsed = Strings.safeParse(read.json(row, column));
-  if (!parsed.success) throw badValue(`alerts.${column}`, row[column]);
-  return parsed.data;
-}
 
 const Escalation = z.array(z.object({ afterMinutes: z.number().int(), channelIds: z.array(z.string()) }));
 
@@ -59,13 +52,13 @@ function oneOf<T extends string>(known: readonly T[], row: Row, column: string):
 
 const CHANNEL = sql.raw('id, name, type, config, secret_id, previous_secret_id, enabled, disabled_reason, created_at, created_by, updated_at');
 const RULE = sql.raw(
-  'id, name, server_ids, tags, environments, severities, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at',
+  'id, name, server_ids, tags, environments, severities, check_types, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at',
 );
 const OUTBOX = sql.raw(
   'id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, silence_id, held_by_incident, finished_at',
 );
 const SILENCE = sql.raw(
-  'id, server_ids, tags, environments, severities, starts_at, ends_at, reason, created_by, created_at, expired_at, expired_by, expire_reason, released_at',
+  'id, server_ids, tags, environments, severities, check_types, starts_at, ends_at, reason, created_by, created_at, expired_at, expired_by, expire_reason, released_at',
 );
 
 function channelOf(row: Row): AlertChannelRow {
@@ -88,11 +81,12 @@ function ruleOf(row: Row): AlertRuleRow {
   return {
     id: read.text(row, 'id'),
     name: read.text(row, 'name'),
-    serverIds: strings(row, 'server_ids'),
-    tags: strings(row, 'tags'),
-    environments: strings(row, 'environments'),
-    severities: strings(row, 'severities'),
-    channelIds: strings(row, 'channel_ids'),
+    serverIds: read.strings(row, 'server_ids'),
+    tags: read.strings(row, 'tags'),
+    environments: read.strings(row, 'environments'),
+    severities: read.strings(row, 'severities'),
+    checkTypes: read.strings(row, 'check_types'),
+    channelIds: read.strings(row, 'channel_ids'),
     escalation: escalationOf(row),
     repeatMinutes: read.numberOrNull(row, 'repeat_minutes'),
     enabled: read.boolean(row, 'enabled'),
@@ -124,10 +118,11 @@ function outboxOf(row: Row): AlertOutboxRow {
 function silenceOf(row: Row): AlertSilenceRow {
   return {
     id: read.text(row, 'id'),
-    serverIds: strings(row, 'server_ids'),
-    tags: strings(row, 'tags'),
-    environments: strings(row, 'environments'),
-    severities: strings(row, 'severities'),
+    serverIds: read.strings(row, 'server_ids'),
+    tags: read.strings(row, 'tags'),
+    environments: read.strings(row, 'environments'),
+    severities: read.strings(row, 'severities'),
+    checkTypes: read.strings(row, 'check_types'),
     startsAt: read.number(row, 'starts_at'),
     endsAt: read.number(row, 'ends_at'),
     reason: read.text(row, 'reason'),
@@ -252,16 +247,17 @@ export class AlertStore {
 
   async insertRule(row: AlertRuleRow): Promise<void> {
     await this.db.run(sql`
-      INSERT INTO alert_rules (id, name, server_ids, tags, environments, severities, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at)
+      INSERT INTO alert_rules (id, name, server_ids, tags, environments, severities, check_types, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at)
       VALUES (${row.id}, ${row.name}, ${jsonParam(row.serverIds)}, ${jsonParam(row.tags)}, ${jsonParam(row.environments)},
-        ${jsonParam(row.severities)}, ${jsonParam(row.channelIds)}, ${jsonParam(row.escalation)}, ${row.repeatMinutes}, ${row.enabled},
+        ${jsonParam(row.severities)}, ${jsonParam(row.checkTypes)}, ${jsonParam(row.channelIds)}, ${jsonParam(row.escalation)}, ${row.repeatMinutes}, ${row.enabled},
         ${row.createdAt}, ${row.createdBy}, ${row.updatedAt})`);
   }
 
   async updateRule(row: AlertRuleRow): Promise<void> {
     await this.db.run(sql`
       UPDATE alert_rules SET name = ${row.name}, server_ids = ${jsonParam(row.serverIds)}, tags = ${jsonParam(row.tags)},
-        environments = ${jsonParam(row.environments)}, severities = ${jsonParam(row.severities)}, channel_ids = ${jsonParam(row.channelIds)},
+        environments = ${jsonParam(row.environments)}, severities = ${jsonParam(row.severities)},
+        check_types = ${jsonParam(row.checkTypes)}, channel_ids = ${jsonParam(row.channelIds)},
         escalation = ${jsonParam(row.escalation)}, repeat_minutes = ${row.repeatMinutes}, enabled = ${row.enabled}, updated_at = ${row.updatedAt}
       WHERE id = ${row.id}`);
   }
@@ -295,8 +291,9 @@ export class AlertStore {
 
   async insertSilence(row: AlertSilenceRow): Promise<void> {
     await this.db.run(sql`
-      INSERT INTO alert_silences (id, server_ids, tags, environments, severities, starts_at, ends_at, reason, created_by, created_at)
+      INSERT INTO alert_silences (id, server_ids, tags, environments, severities, check_types, starts_at, ends_at, reason, created_by, created_at)
       VALUES (${row.id}, ${jsonParam(row.serverIds)}, ${jsonParam(row.tags)}, ${jsonParam(row.environments)}, ${jsonParam(row.severities)},
+        ${jsonParam(row.checkTypes)},
         ${row.startsAt}, ${row.endsAt}, ${row.reason}, ${row.createdBy}, ${row.createdAt})`);
   }
 

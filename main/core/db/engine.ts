@@ -169,4 +169,10 @@ export const read = {
     if (typeof value !== 'string') throw badRow(column, 'JSON text', value);
     return JSON.parse(value) as unknown;
   },
+  /** A JSON column holding a list of strings. */
+  strings(row: Row, column: string): string[] {
+    const value = read.json(row, column);
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw badRow(column, 'a JSON list of strings', value);
+    return value;
+  },
 };

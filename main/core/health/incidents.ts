@@ -11,6 +11,12 @@ import type { IncidentRow } from './table';
  * memory by server, so a tick knows at once whether a bad server already has one.
  */
 
+/** Why a server is bad: in words, and the types of its bad checks (server-status.ts). */
+export interface Why {
+  cause: string;
+  checkTypes: readonly string[];
+}
+
 export const STATUS_CODES = { up: 0, degraded: 1, down: 2 } as const;
 export const STATUS_NAMES = ['up', 'degraded', 'down'] as const;
 
@@ -39,7 +45,7 @@ export class IncidentStore {
   }
 
   /** Opens an incident (inside the tick's transaction). */
-  async openFor(serverId: string, severity: 'degraded' | 'down', cause: string, at: number): Promise<IncidentRow> {
+  async openFor(serverId: string, severity: 'degraded' | 'down', { cause, checkTypes }: Why, at: number): Promise<IncidentRow> {
     const row: IncidentRow = {
       id: this.newId(),
       serverId,
@@ -47,6 +53,7 @@ export class IncidentStore {
       startedAt: at,
       endedAt: null,
       cause,
+      checkTypes: [...checkTypes],
       acknowledgedAt: null,
       acknowledgedBy: null,
       note: null,
@@ -56,11 +63,13 @@ export class IncidentStore {
     return row;
   }
 
-  /** A worse status during an open incident raises its severity and says why. */
-  async escalate(row: IncidentRow, severity: 'down', cause: string): Promise<void> {
-    await this.store.escalateIncident(row.id, severity, cause);
+  /** A worse status during an open incident raises its severity and says why; the check types it was about gain the worse checks'. */
+  async escalate(row: IncidentRow, severity: 'down', { cause, checkTypes }: Why): Promise<void> {
+    const types = [...new Set([...row.checkTypes, ...checkTypes])].sort();
+    await this.store.escalateIncident(row.id, severity, cause, types);
     row.severity = severity;
     row.cause = cause;
+    row.checkTypes = types;
   }
 
   async resolve(row: IncidentRow, at: number): Promise<void> {
@@ -80,6 +89,7 @@ export class IncidentStore {
       endedAt: row.endedAt,
       durationMs: Math.max(0, (row.endedAt ?? now) - row.startedAt),
       cause: row.cause,
+      checkTypes: row.checkTypes,
       acknowledgedAt: row.acknowledgedAt,
       acknowledgedBy: row.acknowledgedBy,
       note: row.note,

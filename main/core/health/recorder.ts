@@ -9,7 +9,7 @@ import type { CheckRegistry, CheckRuntime } from './registry';
 import type { ServerInfo } from './registry';
 import type { RollupAccumulator, RollupResult } from './rollups';
 import type { RunReport } from './scheduler';
-import { causeOf, stateOf, statusOfServer } from './server-status';
+import { stateOf, statusOfServer, whyBad } from './server-status';
 import { nextCheckState, type ServerStatus } from './state';
 import type { CheckStateWrite, ResultStore, ResultWrite } from './store/results';
 import type { UptimeIndex } from './uptime-index';
@@ -256,10 +256,9 @@ export class TickRecorder {
       if (status === 'down' || status === 'degraded') {
         if (!incident) {
           // A maintenance window holds incidents back; one opens if the server is still bad after it.
-          if (!maintenance.muted(server, now))
-            outcome.opened.push(incidents.view(await incidents.openFor(serverId, status, causeOf(checks), now), server.name));
+          if (!maintenance.muted(server, now)) outcome.opened.push(incidents.view(await incidents.openFor(serverId, status, whyBad(checks), now), server.name));
         } else if (status === 'down' && incident.severity === 'degraded') {
-          await incidents.escalate(incident, 'down', causeOf(checks));
+          await incidents.escalate(incident, 'down', whyBad(checks));
           outcome.escalated.push(incidents.view(incident, server.name));
         }
       } else if (incident && checks.every((check) => stateOf(check) !== 'unknown' || check.paused)) {

@@ -1,5 +1,6 @@
 import type { ServerStatus } from './state';
 import { serverStatus } from './state';
+import type { Why } from './incidents';
 import type { CheckRuntime } from './registry';
 
 /**
@@ -18,9 +19,12 @@ export function stateOf(check: CheckRuntime): CheckRuntime['record']['state'] {
   return check.paused ? 'paused' : check.record.state;
 }
 
-/** Why a server is bad, in words: its bad checks and what they said. */
-export function causeOf(checks: readonly CheckRuntime[]): string {
+/** Why a server is bad: in words, its bad checks and what they said; and those checks' types, alphabetically (a rule may match by them). */
+export function whyBad(checks: readonly CheckRuntime[]): Why {
   const bad = checks.filter((check) => !check.paused && (check.record.state === 'down' || check.record.state === 'degraded'));
   const words = bad.map((check) => `${check.name} ${check.record.state}: ${check.lastMessage ?? 'no message'}`).join('; ');
-  return words.length > 1000 ? `${words.slice(0, 999)}…` : words;
+  return {
+    cause: words.length > 1000 ? `${words.slice(0, 999)}…` : words,
+    checkTypes: [...new Set(bad.map((check) => check.spec.type))].sort(),
+  };
 }

@@ -50,7 +50,7 @@ const SILENCE_ID = '3b4c5d6e-7f80-4912-8a3b-4c5d6e7f8091';
 function silence(overrides: Partial<AlertSilence> = {}): AlertSilence {
   return {
     id: SILENCE_ID,
-    match: { serverIds: [], tags: ['db'], environments: [], severities: [] },
+    match: { serverIds: [], tags: ['db'], environments: [], severities: [], checkTypes: [] },
     startsAt: Date.now() - 3_600_000,
     endsAt: Date.now() + 3_600_000,
     reason: 'replacing the db disks',
@@ -69,7 +69,7 @@ const silences = [
   silence({
     id: '4c5d6e7f-8091-4a23-8b4c-5d6e7f809112',
     reason: 'web release',
-    match: { serverIds: [], tags: ['web'], environments: [], severities: [] },
+    match: { serverIds: [], tags: ['web'], environments: [], severities: [], checkTypes: [] },
     startsAt: Date.now() + 3_600_000,
     endsAt: Date.now() + 7_200_000,
     state: 'upcoming',
@@ -492,7 +492,7 @@ describe('AlertsPage', () => {
     expect(callsOf(client, 'alerts.createRule')).toEqual([
       {
         name: 'prod',
-        match: { serverIds: [], tags: ['prod', 'web shop'], environments: [], severities: ['down'] },
+        match: { serverIds: [], tags: ['prod', 'web shop'], environments: [], severities: ['down'], checkTypes: [] },
         channelIds: [CHANNEL_ID],
         escalation: [],
         repeatMinutes: null,
@@ -535,6 +535,8 @@ describe('AlertsPage', () => {
     const dialog = await screen.findByTestId('rule-dialog');
     fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'db down' } });
     fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'on-call' }));
+    fireEvent.click(within(within(dialog).getByTestId('rule-form-check-types')).getByRole('checkbox', { name: 'SSH metrics (load, memory, disk)' }));
+    fireEvent.click(within(within(dialog).getByTestId('rule-form-check-types')).getByRole('checkbox', { name: 'HTTP(S)' }));
     expect(within(dialog).queryAllByTestId('rule-form-step')).toHaveLength(0);
     expect(within(dialog).queryByLabelText('Repeat every (minutes)')).toBeNull();
 
@@ -569,7 +571,7 @@ describe('AlertsPage', () => {
     expect(callsOf(client, 'alerts.createRule')).toEqual([
       {
         name: 'db down',
-        match: { serverIds: [], tags: [], environments: [], severities: [] },
+        match: { serverIds: [], tags: [], environments: [], severities: [], checkTypes: ['http', 'ssh-metrics'] },
         channelIds: [CHANNEL_ID],
         escalation: [
           { afterMinutes: 10, channelIds: [SECOND_ID] },
@@ -703,7 +705,7 @@ describe('AlertsPage', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Add silence' }));
     const dialog = await screen.findByTestId('silence-dialog');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add silence' }));
-    expect((await within(dialog).findByTestId('silence-form-severities-error')).textContent).toContain('Pick what to silence');
+    expect((await within(dialog).findByTestId('silence-form-check-types-error')).textContent).toContain('Pick what to silence');
     expect(within(dialog).getByTestId('silence-form-reason-error').textContent).toContain('Say why');
     expect(callsOf(client, 'alerts.addSilence')).toEqual([]);
 
@@ -713,7 +715,7 @@ describe('AlertsPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add silence' }));
     await waitFor(() => expect(screen.queryByTestId('silence-dialog')).toBeNull());
     expect(callsOf(client, 'alerts.addSilence')).toEqual([
-      { match: { serverIds: [], tags: ['db'], environments: [], severities: [] }, durationMinutes: 240, reason: 'replacing the db disks' },
+      { match: { serverIds: [], tags: ['db'], environments: [], severities: [], checkTypes: [] }, durationMinutes: 240, reason: 'replacing the db disks' },
     ]);
   });
 
@@ -732,7 +734,11 @@ describe('AlertsPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add silence' }));
     expect((await within(dialog).findByTestId('silence-form-until-error')).textContent).toBe('At most 90 days after the start');
     expect(callsOf(client, 'alerts.addSilence')).toEqual([
-      { match: { serverIds: [], tags: [], environments: ['prod'], severities: [] }, endsAt: new Date('2099-01-01T10:00').getTime(), reason: 'freeze' },
+      {
+        match: { serverIds: [], tags: [], environments: ['prod'], severities: [], checkTypes: [] },
+        endsAt: new Date('2099-01-01T10:00').getTime(),
+        reason: 'freeze',
+      },
     ]);
   });
 

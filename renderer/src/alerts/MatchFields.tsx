@@ -1,6 +1,8 @@
 import { useId } from 'react';
 import type { MatchPreview as Preview } from '@shared/api/alerts';
+import { CHECK_TYPES } from '@shared/health';
 import { useMethodQuery } from '../api/hooks';
+import { CHECK_TYPE_LABELS } from '../health/editor/check-fields';
 import { TagEnvironmentFields } from '../servers/TagEnvironmentFields';
 import { useDebouncedValue } from '../ui/use-debounced-value';
 import type { FieldErrors } from './form-errors';
@@ -53,8 +55,8 @@ export function Choices({
 
 /**
  * What a rule or a silence matches, as the form types it: servers ticked, tags and environments
- * as comma-separated text, severities ticked. An error on the matcher as a whole shows under the
- * severities, the last of its fields.
+ * as comma-separated text, severities and check types ticked. An error on the matcher as a whole
+ * shows under the check types, the last of its fields.
  */
 export function MatchFields<V extends MatchFormValues>({
   prefix,
@@ -62,7 +64,7 @@ export function MatchFields<V extends MatchFormValues>({
   errors,
   edit,
 }: {
-  /** Test ids: `<prefix>-servers`, `-tags`, `-environments`, `-severities`. */
+  /** Test ids: `<prefix>-servers`, `-tags`, `-environments`, `-severities`, `-check-types`. */
   prefix: string;
   values: V;
   errors: FieldErrors;
@@ -107,7 +109,7 @@ export function MatchFields<V extends MatchFormValues>({
       <Choices
         legend="Severities"
         help="None ticked: both."
-        error={errors['match.severities'] ?? errors.match}
+        error={errors['match.severities']}
         testId={`${prefix}-severities`}
         options={SEVERITIES.map((severity) => ({ value: severity, label: severity === 'down' ? 'Down' : 'Degraded' }))}
         chosen={values.severities}
@@ -116,6 +118,21 @@ export function MatchFields<V extends MatchFormValues>({
             'severities',
             SEVERITIES.filter((severity) => chosen.includes(severity)),
             'match.severities',
+          )
+        }
+      />
+      <Choices
+        legend="Check types"
+        help="An incident whose bad checks include one of these. None ticked: any."
+        error={errors['match.checkTypes'] ?? errors.match}
+        testId={`${prefix}-check-types`}
+        options={CHECK_TYPES.map((type) => ({ value: type, label: CHECK_TYPE_LABELS[type] }))}
+        chosen={values.checkTypes}
+        onChange={(chosen) =>
+          edit(
+            'checkTypes',
+            CHECK_TYPES.filter((type) => chosen.includes(type)),
+            'match.checkTypes',
           )
         }
       />

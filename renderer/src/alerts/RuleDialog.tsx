@@ -11,7 +11,7 @@ import { Choices, MatchFields } from './MatchFields';
 import { useFormErrors } from './use-form-errors';
 import { checkRule, ruleFields, ruleValues, type RuleFormValues } from './rule-form';
 
-/** Add or edit a rule: which incidents (servers, tags, environments, severities) go to which channels, and who is told next while nobody acknowledges. */
+/** Add or edit a rule: which incidents (servers, tags, environments, severities, check types) go to which channels, and who is told next while nobody acknowledges. */
 export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): void }) {
   const [values, setValues] = useState<RuleFormValues>(() => ruleValues(rule));
   const { errors, banner, formRef, clear, show, showRefusal } = useFormErrors();

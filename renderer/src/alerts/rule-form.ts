@@ -1,5 +1,6 @@
 import { validationError, zodIssues } from '@shared/api';
-import { alertsCreateRule, type AlertRule } from '@shared/api/alerts';
+import { alertsCreateRule, type AlertMatch, type AlertRule } from '@shared/api/alerts';
+import { CHECK_TYPES, type CheckType } from '@shared/health';
 import { placeErrors, splitList, type FieldErrors } from './form-errors';
 
 /** Servers a rule can name one by one (read by name); a larger fleet is matched by tag or environment. */
@@ -14,16 +15,23 @@ export interface MatchFormValues {
   tags: string;
   environments: string;
   severities: Severity[];
+  checkTypes: CheckType[];
 }
 
-export const EMPTY_MATCH: MatchFormValues = { serverIds: [], tags: '', environments: '', severities: [] };
+export const EMPTY_MATCH: MatchFormValues = { serverIds: [], tags: '', environments: '', severities: [], checkTypes: [] };
 
 /** Where the contract's issues on a matcher land. */
-export const MATCH_FIELDS = ['match', 'match.serverIds', 'match.tags', 'match.environments', 'match.severities'];
+export const MATCH_FIELDS = ['match', 'match.serverIds', 'match.tags', 'match.environments', 'match.severities', 'match.checkTypes'];
 
 /** The matcher the contract takes, from the form. */
-export function matchOf(values: MatchFormValues): AlertRule['match'] {
-  return { serverIds: values.serverIds, tags: splitList(values.tags), environments: splitList(values.environments), severities: values.severities };
+export function matchOf(values: MatchFormValues): AlertMatch {
+  return {
+    serverIds: values.serverIds,
+    tags: splitList(values.tags),
+    environments: splitList(values.environments),
+    severities: values.severities,
+    checkTypes: values.checkTypes,
+  };
 }
 
 /** The most escalation steps a rule may have (the contract's bound). */
@@ -65,6 +73,7 @@ export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
     tags: rule.match.tags.join(', '),
     environments: rule.match.environments.join(', '),
     severities: [...rule.match.severities],
+    checkTypes: CHECK_TYPES.filter((type) => rule.match.checkTypes.includes(type)),
     channelIds: [...rule.channelIds],
     escalation: rule.escalation.map((step) => ({ afterMinutes: String(step.afterMinutes), channelIds: [...step.channelIds] })),
     repeat: rule.repeatMinutes !== null,
@@ -75,7 +84,7 @@ export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
 
 export interface RuleFields {
   name: string;
-  match: { serverIds: string[]; tags: string[]; environments: string[]; severities: Severity[] };
+  match: AlertMatch;
   channelIds: string[];
   escalation: AlertRule['escalation'];
   repeatMinutes: number | null;
@@ -128,5 +137,6 @@ export function describeMatch(match: AlertRule['match'], serverName: (id: string
   if (match.tags.length) parts.push(`tags ${match.tags.join(', ')}`);
   if (match.environments.length) parts.push(`environments ${match.environments.join(', ')}`);
   if (match.severities.length) parts.push(`severity ${match.severities.join(' or ')}`);
+  if (match.checkTypes.length) parts.push(`${match.checkTypes.join(' or ')} checks`);
   return parts.length ? parts : ['Any incident of any server'];
 }

@@ -1,4 +1,4 @@
-import { SILENCE_MAX_DAYS, type AlertSilenceInput } from '@shared/api/alerts';
+import { matchesAnything, SILENCE_MAX_DAYS, type AlertSilenceInput } from '@shared/api/alerts';
 import type { FieldErrors } from './form-errors';
 import { EMPTY_MATCH, MATCH_FIELDS, matchOf, type MatchFormValues } from './rule-form';
 
@@ -26,8 +26,7 @@ export type SilenceFields = Omit<AlertSilenceInput, 'startsAt'>;
 export function checkSilence(values: SilenceFormValues, now = Date.now()): { ok: true; fields: SilenceFields } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const match = matchOf(values);
-  if (match.serverIds.length + match.tags.length + match.environments.length + match.severities.length === 0)
-    errors.match = 'Pick what to silence: a server, a tag, an environment or a severity.';
+  if (matchesAnything(match)) errors.match = 'Pick what to silence: a server, a tag, an environment, a severity or a check type.';
   let end: { durationMinutes: number } | { endsAt: number } | null = null;
   if (values.ends === 'for') {
     const amount = Number(values.amount);

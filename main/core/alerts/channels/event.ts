@@ -17,6 +17,8 @@ const IncidentData = z.object({
     startedAt: z.number(),
     endedAt: z.number().nullable(),
     cause: z.string().nullable(),
+    /** The types of its bad checks; absent from a notification written before incidents recorded them. */
+    checkTypes: z.array(z.string()).optional(),
     acknowledgedAt: z.number().nullable(),
     acknowledgedBy: z.string().nullable(),
     note: z.string().nullable(),
@@ -89,6 +91,7 @@ export function summaryOf(event: AlertEvent): Summary {
     ...(server.environment ? [{ label: 'Environment', value: server.environment }] : []),
     ...(server.tags.length > 0 ? [{ label: 'Tags', value: server.tags.join(', ') }] : []),
     { label: 'Severity', value: severity },
+    ...(incident.checkTypes?.length ? [{ label: 'Checks', value: incident.checkTypes.join(', ') }] : []),
     { label: 'Started', value: iso(incident.startedAt) },
   ];
   const base = { incidentId: incident.id, timestamp: event.timestamp, fields };

@@ -315,6 +315,7 @@ describe.each(['sqlite', 'postgres'] as const)('health results on %s', (engine) 
         startedAt,
         endedAt: null,
         cause: 'tcp: slow',
+        checkTypes: ['tcp'],
         acknowledgedAt: null,
         acknowledgedBy: null,
         note: null,
@@ -323,7 +324,7 @@ describe.each(['sqlite', 'postgres'] as const)('health results on %s', (engine) 
       await store.insertIncident(incident('i-2', 'web-1', T + 10));
       await store.insertIncident(incident('i-3', 'db-1', T + 5));
       await store.resolveIncident('i-2', T + 20);
-      await store.escalateIncident('i-3', 'down', 'tcp: refused');
+      await store.escalateIncident('i-3', 'down', 'tcp: refused', ['http', 'tcp']);
 
       const page = await store.incidents({}, 10, 0);
       expect(page.total).toBe(3);
@@ -332,7 +333,8 @@ describe.each(['sqlite', 'postgres'] as const)('health results on %s', (engine) 
         ['i-1', true],
         ['i-2', false],
       ]);
-      expect(page.rows[0]).toMatchObject({ serverName: 'db-1', severity: 'down', cause: 'tcp: refused' });
+      expect(page.rows[0]).toMatchObject({ serverName: 'db-1', severity: 'down', cause: 'tcp: refused', checkTypes: ['http', 'tcp'] });
+      expect(page.rows[1]).toMatchObject({ id: 'i-1', checkTypes: ['tcp'] });
       expect((await store.incidents({ serverId: 'web-1', open: false }, 10, 0)).rows.map((row) => row.id)).toEqual(['i-2']);
       expect((await store.incidents({ open: true }, 1, 1)).rows.map((row) => row.id)).toEqual(['i-1']);
       expect((await store.openIncidents()).map((row) => row.id).sort()).toEqual(['i-1', 'i-3']);

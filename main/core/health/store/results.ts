@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { AppError } from '@shared/api/errors';
 import { DAY_MS, HOUR_MS } from '../../clock';
-import { read, type Queryable, type Row } from '../../db/engine';
+import { jsonParam, read, type Queryable, type Row } from '../../db/engine';
 import type { IncidentRow } from '../table';
 
 /**
@@ -156,7 +156,7 @@ function lastPerKey<T>(rows: readonly T[], key: (row: T) => string | number): T[
 const stateData = (state: CheckStateWrite) => (state.lastData === null ? null : JSON.stringify(state.lastData));
 
 const INCIDENT = sql.raw(
-  `SELECT i.id, i.server_id, i.severity, i.started_at, i.ended_at, i.cause, i.acknowledged_at, i.acknowledged_by, i.note, s.name AS server_name
+  `SELECT i.id, i.server_id, i.severity, i.started_at, i.ended_at, i.cause, i.check_types, i.acknowledged_at, i.acknowledged_by, i.note, s.name AS server_name
      FROM incidents i LEFT JOIN servers s ON s.id = i.server_id`,
 );
 
@@ -184,6 +184,7 @@ function incidentOf(row: Row): IncidentWithServer {
     startedAt: read.number(row, 'started_at'),
     endedAt: read.numberOrNull(row, 'ended_at'),
     cause: read.text(row, 'cause'),
+    checkTypes: read.strings(row, 'check_types'),
     acknowledgedAt: read.numberOrNull(row, 'acknowledged_at'),
     acknowledgedBy: read.textOrNull(row, 'acknowledged_by'),
     note: read.textOrNull(row, 'note'),
@@ -483,12 +484,12 @@ export class ResultStore {
   }
 
   async insertIncident(row: IncidentRow): Promise<void> {
-    await this.db.run(sql`INSERT INTO incidents (id, server_id, severity, started_at, ended_at, cause)
-      VALUES (${row.id}, ${row.serverId}, ${row.severity}, ${row.startedAt}, NULL, ${row.cause})`);
+    await this.db.run(sql`INSERT INTO incidents (id, server_id, severity, started_at, ended_at, cause, check_types)
+      VALUES (${row.id}, ${row.serverId}, ${row.severity}, ${row.startedAt}, NULL, ${row.cause}, ${jsonParam(row.checkTypes)})`);
   }
 
-  async escalateIncident(id: string, severity: string, cause: string): Promise<void> {
-    await this.db.run(sql`UPDATE incidents SET severity = ${severity}, cause = ${cause} WHERE id = ${id}`);
+  async escalateIncident(id: string, severity: string, cause: string, checkTypes: readonly string[]): Promise<void> {
+    await this.db.run(sql`UPDATE incidents SET severity = ${severity}, cause = ${cause}, check_types = ${jsonParam(checkTypes)} WHERE id = ${id}`);
   }
 
   async resolveIncident(id: string, at: number): Promise<void> {

@@ -42,6 +42,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     endedAt: null,
     durationMs: 60_000,
     cause: 'http down: connection refused',
+    checkTypes: ['http'],
     acknowledgedAt: null,
     acknowledgedBy: null,
     note: null,
