@@ -1,6 +1,7 @@
+import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { AppError } from '@shared/api/errors';
-import type { OperationRunWithTargets, OperationTarget, OutputChunk } from '@shared/api/operations';
+import { PUSH_MAX_BYTES, type OperationRunWithTargets, type OperationTarget, type OutputChunk } from '@shared/api/operations';
 import type { Server } from '@shared/api/servers';
 import { batchOf } from '@shared/operations/rolling';
 import { LOCAL_OWNER } from '@shared/permissions';
@@ -183,6 +184,94 @@ export function addOperationCommands(program: Command, dataDirOption: () => Opti
         );
       },
     );
+  addPushCommand(program, dataDirOption, withCore);
+}
+
+/** A vault note by its id or its name (any case), for `guardian push --secret`. */
+async function noteId(core: Core, nameOrId: string): Promise<string> {
+  const { items } = await core.router.invoke(LOCAL_OWNER, 'secrets.list', { kind: 'note' }, CLI);
+  const found = items.find((secret) => secret.id === nameOrId) ?? items.find((secret) => secret.name.toLowerCase() === nameOrId.toLowerCase());
+  if (!found)
+    throw new AppError('NOT_FOUND', `There is no note "${nameOrId}" in the vault.`, {
+      hint: 'A file kept in the vault is a note: see "guardian secret list".',
+    });
+  return found.id;
+}
+
+/**
+ * `guardian push --on tag:web [--mode 0644] [--owner root:root] LOCALFILE REMOTEPATH`, or
+ * `--secret NAME REMOTEPATH` for a vault note: the file written on each target over SFTP under a
+ * temporary name, its SHA-256 checked there, then renamed into place (operations.push). Progress,
+ * summary, --json and exit codes as `guardian run`.
+ */
+function addPushCommand(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
+  const push = program
+    .command('push')
+    .description('Push a file to the servers selected over SFTP: written under a temporary name, its SHA-256 checked on each, then renamed into place.')
+    .addOption(dataDirOption())
+    .requiredOption('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more', collectOn)
+    .option('--mode <octal>', 'the file’s mode', '0644')
+    .option('--owner <user[:group]>', 'its owner (chown on each server; the login user must be allowed to)')
+    .option('--secret <name|id>', 'push this vault note’s text instead of a local file (only to the servers it is linked to)')
+    .option('--concurrency <n>', 'targets at a time (one per host)', positiveInt, 10)
+    .option('--timeout <seconds>', 'how long each target may take, connecting included', positiveInt, 300);
+  addRollingOptions(push)
+    .option('--vault-key-file <file>', 'the vault key file that unlocks the credentials; also $GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
+    .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
+    .argument('<paths...>', 'LOCALFILE REMOTEPATH, or REMOTEPATH alone with --secret')
+    .action(
+      async (
+        paths: string[],
+        options: {
+          dataDir: string;
+          on: On[];
+          mode: string;
+          owner?: string;
+          secret?: string;
+          concurrency: number;
+          timeout: number;
+          serial?: number | string;
+          maxFail?: number;
+          vaultKeyFile?: string;
+          json: boolean;
+        },
+      ) => {
+        const wanted = options.secret === undefined ? 2 : 1;
+        if (paths.length !== wanted) {
+          push.error(
+            options.secret === undefined
+              ? 'guardian push needs LOCALFILE REMOTEPATH (or --secret NAME REMOTEPATH)'
+              : 'with --secret, guardian push takes REMOTEPATH alone',
+          );
+        }
+        const [local, remote] = options.secret === undefined ? paths : [undefined, paths[0]];
+        const rolling = rollingOf(options) ?? null;
+        // Read before anything opens: a file that is not there is said before the vault is unlocked.
+        if (local !== undefined && (await stat(local)).size > PUSH_MAX_BYTES) {
+          throw new AppError('VALIDATION_FAILED', `${local} is larger than ${PUSH_MAX_BYTES / 1024 / 1024} MiB, the most a push carries.`, {
+            hint: 'Copy a large file another way (rsync, a package), or push a smaller one.',
+          });
+        }
+        const content = local === undefined ? undefined : (await readFile(local)).toString('base64');
+        await startAndFollow(withCore, options, async (core) =>
+          core.router.invoke(
+            LOCAL_OWNER,
+            'operations.push',
+            {
+              targets: await selectorOf(core, options.on),
+              path: remote ?? '',
+              mode: options.mode,
+              ...(options.owner !== undefined && { owner: options.owner }),
+              ...(content !== undefined ? { content } : { secretId: await noteId(core, options.secret ?? '') }),
+              concurrency: options.concurrency,
+              timeoutSeconds: options.timeout,
+              rolling,
+            },
+            CLI,
+          ),
+        );
+      },
+    );
 }
 
 /**
@@ -223,6 +312,7 @@ async function followRun(core: Core, started: OperationRunWithTargets, json: boo
       runbook: started.runbook,
       params: started.params,
       rolling: started.rolling,
+      file: started.file,
       targets: started.targets.map(({ serverId, serverName, address }) => ({ serverId, serverName, address })),
     });
   const unsubscribe = core.events.subscribe((name, payload) => {
