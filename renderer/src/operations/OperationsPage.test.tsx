@@ -628,6 +628,23 @@ describe('OperationsPage: runbooks and re-runs', () => {
     expect(screen.queryByRole('button', { name: /^Re-run/ })).toBeNull();
   });
 
+  it('titles a push run with its file, and offers no re-run for it (the file was not kept)', async () => {
+    const file = { path: '/etc/app.conf', mode: '0640', owner: 'root:root', size: 1234, sha256: 'a'.repeat(64), noteId: null };
+    const pushed = run([target(WEB1.id, 'web-1', { state: 'failed' })], {
+      id: OLD_RUN_ID,
+      status: 'finished',
+      finishedAt: Date.now(),
+      command: 'push /etc/app.conf (0640, root:root)',
+      file,
+    });
+    useOperationsView.setState({ runId: OLD_RUN_ID });
+    renderAs('admin', { 'operations.get': async () => pushed });
+    const view = await screen.findByTestId('run-view');
+    expect(within(view).getByTestId('run-file').textContent).toBe('/etc/app.conf');
+    expect(view.textContent).toContain('(mode 0640, owner root:root, 1,234 bytes)');
+    expect(within(view).queryByRole('button', { name: /^Re-run/ })).toBeNull();
+  });
+
   it('shows the service’s refusal when the runbook version that ran is not open to the role', async () => {
     const finished = run([target(WEB1.id, 'web-1', { state: 'failed' })], { ...FROM_RUNBOOK, id: OLD_RUN_ID, status: 'finished', finishedAt: Date.now() });
     useOperationsView.setState({ runId: OLD_RUN_ID });

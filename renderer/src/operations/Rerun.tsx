@@ -134,7 +134,8 @@ export function RerunButtons({ run }: { run: OperationRunWithTargets }) {
   const rerun = useMethodMutation('operations.rerun');
   const started = useStartedRun();
   const [asking, setAsking] = useState<{ only: Only; confirm: boolean } | null>(null);
-  if (run.status === 'running' || !can(run.runbook ? 'runbooks:run' : 'operations:run')) return null;
+  // A push is not re-run: Guardian did not keep the file it pushed.
+  if (run.status === 'running' || run.file || !can(run.runbook ? 'runbooks:run' : 'operations:run')) return null;
   const failed = run.targets.some((target) => target.state !== 'succeeded');
   const start = (only: Only) => {
     if (secretsOf(run).length > 0) return setAsking({ only, confirm: false });

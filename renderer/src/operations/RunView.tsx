@@ -59,9 +59,27 @@ function Batches({ run }: { run: OperationRunWithTargets }) {
   );
 }
 
-/** What ran: the runbook and its version, or the command itself. */
+/** What ran: a pushed file, the runbook and its version, or the command itself. */
 function RunTitle({ run }: { run: OperationRunWithTargets }) {
   const runbook = runbookOf(run);
+  if (run.file) {
+    const { path, mode, owner, size, noteId } = run.file;
+    return (
+      <>
+        Push{' '}
+        <code className="op-command" data-testid="run-file">
+          {path}
+        </code>{' '}
+        <span className="muted">
+          (
+          {[`mode ${mode}`, owner && `owner ${owner}`, noteId ? 'a vault note' : size !== null && `${size.toLocaleString('en-US')} bytes`]
+            .filter(Boolean)
+            .join(', ')}
+          )
+        </span>
+      </>
+    );
+  }
   return runbook ? (
     <>
       Runbook{' '}
