@@ -296,10 +296,24 @@ export const operationsPush = method({
   http: { method: 'POST', path: '/operations/push' },
 });
 
+/** How a run went, as the history filters it: a finished run succeeded only when every target did. */
+export const RUN_OUTCOMES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+/** What a run ran: a runbook, an ad-hoc command, or a pushed file. */
+export const RUN_KINDS = ['runbook', 'command', 'push'] as const;
+
+export const OperationsRunsInput = z.strictObject({
+  limit: queryInt(1, 500).default(50),
+  outcome: z.enum(RUN_OUTCOMES).optional().describe('failed: finished with a target that did not succeed.'),
+  kind: z.enum(RUN_KINDS).optional(),
+  createdBy: z.string().min(1).max(200).optional().describe('Who started it, as a run’s createdBy names it: user:ID, apiKey:ID.'),
+  since: queryInt(0, Number.MAX_SAFE_INTEGER).optional().describe('Runs started at or after this time (epoch ms).'),
+});
+export type OperationsRunsFilter = Omit<z.output<typeof OperationsRunsInput>, 'limit'>;
+
 export const operationsRuns = method({
   name: 'operations.runs',
-  summary: 'Recent runs, newest first, with their counts by state (no output).',
-  input: z.strictObject({ limit: queryInt(1, 500).default(50) }),
+  summary: 'Recent runs, newest first, with their counts by state (no output); filtered by how they went, what they ran, who started them and since when.',
+  input: OperationsRunsInput,
   output: z.object({ items: z.array(OperationRun) }),
   permission: 'operations:read',
   audit: false,

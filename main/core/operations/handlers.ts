@@ -13,7 +13,7 @@ export function createOperationHandlers(operations: OperationsService, runbooks:
   return {
     'operations.run': (input, ctx) => operations.start(input, who(ctx), ctx.origin),
     'operations.push': (input, ctx) => operations.push(input, who(ctx), ctx.origin),
-    'operations.runs': async ({ limit }) => ({ items: await operations.runs(limit) }),
+    'operations.runs': async ({ limit, ...filter }) => ({ items: await operations.runs(limit, filter) }),
     'operations.get': ({ id }) => operations.get(id),
     'operations.output': ({ id, serverId }) => operations.output(id, serverId),
     // Reads and signals only: the run's own writes take their turns.

@@ -13,6 +13,7 @@ import {
   type ParamValues,
   type RollingSettings,
   type OperationRunWithTargets,
+  type OperationsRunsFilter,
   type OperationTarget,
   type OutputChunk,
   type TargetSelector,
@@ -551,8 +552,8 @@ export class OperationsService {
     return { ...run, counts: countsOf(targets), targets };
   }
 
-  async runs(limit: number) {
-    const rows = await this.store.listRuns(limit);
+  async runs(limit: number, filter: OperationsRunsFilter = {}) {
+    const rows = await this.store.listRuns(limit, filter);
     const states = await this.store.statesOf(rows.map((row) => row.id));
     return rows.map((row) => ({ ...row, counts: countsOf((states.get(row.id) ?? []).map((state) => ({ state }))) }));
   }

@@ -5,6 +5,7 @@ import {
   TARGET_STATES,
   type OperationCounts,
   type OperationRun,
+  type OperationsRunsFilter,
   type OperationTarget,
   type TargetSelector,
   type TargetState,
@@ -147,8 +148,22 @@ export class OperationStore {
     return this.db.get(sql`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = ${id}`, toRun);
   }
 
-  listRuns(limit: number): Promise<RunRow[]> {
-    return this.db.all(sql`SELECT ${RUN_COLUMNS} FROM operation_runs ORDER BY created_at DESC, id DESC LIMIT ${limit}`, toRun);
+  /** The newest runs the filter keeps; a finished run failed when a target did not succeed (the page's "Finished with failures"). */
+  listRuns(limit: number, filter: OperationsRunsFilter = {}): Promise<RunRow[]> {
+    const where = [sql`1 = 1`];
+    const notAllSucceeded = sql`EXISTS (SELECT 1 FROM operation_targets t WHERE t.run_id = operation_runs.id AND t.state <> 'succeeded')`;
+    if (filter.outcome === 'running' || filter.outcome === 'cancelled') where.push(sql`status = ${filter.outcome}`);
+    if (filter.outcome === 'succeeded') where.push(sql`status = 'finished' AND NOT ${notAllSucceeded}`);
+    if (filter.outcome === 'failed') where.push(sql`status = 'finished' AND ${notAllSucceeded}`);
+    if (filter.kind === 'runbook') where.push(sql`runbook_id IS NOT NULL`);
+    if (filter.kind === 'command') where.push(sql`runbook_id IS NULL AND file IS NULL`);
+    if (filter.kind === 'push') where.push(sql`file IS NOT NULL`);
+    if (filter.createdBy !== undefined) where.push(sql`created_by = ${filter.createdBy}`);
+    if (filter.since !== undefined) where.push(sql`created_at >= ${filter.since}`);
+    return this.db.all(
+      sql`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE ${sql.join(where, sql` AND `)} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+      toRun,
+    );
   }
 
   targets(runId: string): Promise<OperationTarget[]> {
