@@ -134,6 +134,18 @@ class BatchLines {
   }
 }
 
+/** What `guardian run` and `guardian push` are given besides what they do. */
+interface RunOptions {
+  dataDir: string;
+  on: On[];
+  concurrency: number;
+  timeout: number;
+  serial?: number | string;
+  maxFail?: number;
+  vaultKeyFile?: string;
+  json: boolean;
+}
+
 const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
 /**
@@ -153,37 +165,23 @@ export function addOperationCommands(program: Command, dataDirOption: () => Opti
     .option('--vault-key-file <file>', 'the vault key file that unlocks the credentials; also $GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
     .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
     .argument('<command...>', 'the command, after --')
-    .action(
-      async (
-        words: string[],
-        options: {
-          dataDir: string;
-          on: On[];
-          concurrency: number;
-          timeout: number;
-          serial?: number | string;
-          maxFail?: number;
-          vaultKeyFile?: string;
-          json: boolean;
-        },
-      ) => {
-        const rolling = rollingOf(options) ?? null;
-        await startAndFollow(withCore, options, async (core) =>
-          core.router.invoke(
-            LOCAL_OWNER,
-            'operations.run',
-            {
-              command: words.join(' '),
-              targets: await selectorOf(core, options.on),
-              concurrency: options.concurrency,
-              timeoutSeconds: options.timeout,
-              rolling,
-            },
-            CLI,
-          ),
-        );
-      },
-    );
+    .action(async (words: string[], options: RunOptions) => {
+      const rolling = rollingOf(options) ?? null;
+      await startAndFollow(withCore, options, async (core) =>
+        core.router.invoke(
+          LOCAL_OWNER,
+          'operations.run',
+          {
+            command: words.join(' '),
+            targets: await selectorOf(core, options.on),
+            concurrency: options.concurrency,
+            timeoutSeconds: options.timeout,
+            rolling,
+          },
+          CLI,
+        ),
+      );
+    });
   addPushCommand(program, dataDirOption, withCore);
 }
 
@@ -219,59 +217,42 @@ function addPushCommand(program: Command, dataDirOption: () => Option, withCore:
     .option('--vault-key-file <file>', 'the vault key file that unlocks the credentials; also $GUARDIAN_VAULT_KEY_FILE or $CREDENTIALS_DIRECTORY/vault-key')
     .option('--json', 'print one JSON event per line (target states, output, the summary)', false)
     .argument('<paths...>', 'LOCALFILE REMOTEPATH, or REMOTEPATH alone with --secret')
-    .action(
-      async (
-        paths: string[],
-        options: {
-          dataDir: string;
-          on: On[];
-          mode: string;
-          owner?: string;
-          secret?: string;
-          concurrency: number;
-          timeout: number;
-          serial?: number | string;
-          maxFail?: number;
-          vaultKeyFile?: string;
-          json: boolean;
-        },
-      ) => {
-        const wanted = options.secret === undefined ? 2 : 1;
-        if (paths.length !== wanted) {
-          push.error(
-            options.secret === undefined
-              ? 'guardian push needs LOCALFILE REMOTEPATH (or --secret NAME REMOTEPATH)'
-              : 'with --secret, guardian push takes REMOTEPATH alone',
-          );
-        }
-        const [local, remote] = options.secret === undefined ? paths : [undefined, paths[0]];
-        const rolling = rollingOf(options) ?? null;
-        // Read before anything opens: a file that is not there is said before the vault is unlocked.
-        if (local !== undefined && (await stat(local)).size > PUSH_MAX_BYTES) {
-          throw new AppError('VALIDATION_FAILED', `${local} is larger than ${PUSH_MAX_BYTES / 1024 / 1024} MiB, the most a push carries.`, {
-            hint: 'Copy a large file another way (rsync, a package), or push a smaller one.',
-          });
-        }
-        const content = local === undefined ? undefined : (await readFile(local)).toString('base64');
-        await startAndFollow(withCore, options, async (core) =>
-          core.router.invoke(
-            LOCAL_OWNER,
-            'operations.push',
-            {
-              targets: await selectorOf(core, options.on),
-              path: remote ?? '',
-              mode: options.mode,
-              ...(options.owner !== undefined && { owner: options.owner }),
-              ...(content !== undefined ? { content } : { secretId: await noteId(core, options.secret ?? '') }),
-              concurrency: options.concurrency,
-              timeoutSeconds: options.timeout,
-              rolling,
-            },
-            CLI,
-          ),
+    .action(async (paths: string[], options: RunOptions & { mode: string; owner?: string; secret?: string }) => {
+      const wanted = options.secret === undefined ? 2 : 1;
+      if (paths.length !== wanted) {
+        push.error(
+          options.secret === undefined
+            ? 'guardian push needs LOCALFILE REMOTEPATH (or --secret NAME REMOTEPATH)'
+            : 'with --secret, guardian push takes REMOTEPATH alone',
         );
-      },
-    );
+      }
+      const [local, remote] = options.secret === undefined ? paths : [undefined, paths[0]];
+      const rolling = rollingOf(options) ?? null;
+      // Read before anything opens: a file that is not there is said before the vault is unlocked.
+      if (local !== undefined && (await stat(local)).size > PUSH_MAX_BYTES) {
+        throw new AppError('VALIDATION_FAILED', `${local} is larger than ${PUSH_MAX_BYTES / 1024 / 1024} MiB, the most a push carries.`, {
+          hint: 'Copy a large file another way (rsync, a package), or push a smaller one.',
+        });
+      }
+      const content = local === undefined ? undefined : (await readFile(local)).toString('base64');
+      await startAndFollow(withCore, options, async (core) =>
+        core.router.invoke(
+          LOCAL_OWNER,
+          'operations.push',
+          {
+            targets: await selectorOf(core, options.on),
+            path: remote ?? '',
+            mode: options.mode,
+            ...(options.owner !== undefined && { owner: options.owner }),
+            ...(content !== undefined ? { content } : { secretId: await noteId(core, options.secret ?? '') }),
+            concurrency: options.concurrency,
+            timeoutSeconds: options.timeout,
+            rolling,
+          },
+          CLI,
+        ),
+      );
+    });
 }
 
 /**
