@@ -2,9 +2,10 @@ import { AppError, type ErrorCode, type ValidationIssue } from '@shared/api';
 import type { AlertChannel, AlertRule } from '@shared/api/alerts';
 import type { Me } from '@shared/api/auth';
 import type { Job } from '@shared/api/jobs';
-import type { OutputMatch } from '@shared/api/operations';
+import type { OperationRun, OutputMatch } from '@shared/api/operations';
 import type { Runbook } from '@shared/api/runbooks';
 import type { Server } from '@shared/api/servers';
+import type { User } from '@shared/api/users';
 import type { Secret, VaultStatus } from '@shared/api/vault';
 
 export function server(overrides: Partial<Server> = {}): Server {
@@ -189,6 +190,47 @@ export function outputMatch(overrides: Partial<OutputMatch> = {}): OutputMatch {
     stream: 'stderr',
     printedAt: 1_700_000_000_500,
     excerpt: { before: 'open /etc/app: ', match: 'Permission denied', after: ' (errno 13)' },
+    ...overrides,
+  };
+}
+
+/** An account as users.list answers it. */
+export function user(overrides: Partial<User> = {}): User {
+  return {
+    id: '5c4b3a29-1807-4f6e-9d5c-4b3a29180700',
+    username: 'bruno',
+    displayName: 'Bruno Operator',
+    role: 'operator',
+    disabled: false,
+    mustChangePassword: false,
+    totpEnabled: false,
+    createdAt: 1_700_000_000_000,
+    lastLoginAt: null,
+    ...overrides,
+  };
+}
+
+/** A finished ad-hoc run in the history (operations.runs), started by the signed-in user (me()), whose one target succeeded. */
+export function operationRun(overrides: Partial<OperationRun> = {}): OperationRun {
+  return {
+    id: '4c3b2a1d-0e9f-4a8b-8c7d-6e5f4a3b2c1d',
+    jobId: '5d4c3b2a-1e0f-4a9b-8c8d-7e6f5a4b3c2d',
+    command: 'uptime',
+    runbook: null,
+    params: {},
+    sudo: false,
+    rerunOf: null,
+    selector: { serverIds: [server().id], tags: [], environments: [] },
+    concurrency: 10,
+    timeoutSeconds: 300,
+    rolling: null,
+    stopReason: null,
+    file: null,
+    status: 'finished',
+    createdBy: `user:${me().id}`,
+    createdAt: 1_700_000_000_000,
+    finishedAt: 1_700_000_002_000,
+    counts: { queued: 0, connecting: 0, running: 0, succeeded: 1, failed: 0, 'timed-out': 0, cancelled: 0, skipped: 0 },
     ...overrides,
   };
 }
