@@ -10,7 +10,7 @@ import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
 // then cancels a long run; a viewer sees the runs and no Run form, and no output; an admin runs a
 // dangerous runbook with a secret from its form, and re-runs it; an admin writes a runbook on the
 // page (a refused parameter name placed under its field, then a second version), runs it and finds
-// what it printed with the output search.
+// what it printed with the output search, then filters the history.
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'a vault passphrase for the operations flow';
@@ -284,4 +284,17 @@ test('an admin writes a runbook on the page, runs it, and finds what it printed 
   await expectAccessible(page, 'operations: output search results');
   await results.getByRole('button', { name: /^Open op-web-3 in the run of Runbook e2e-written, version 2/ }).click();
   await expect(page.getByTestId('target-panel').getByTestId('output-text')).toContainText('written-marker-E2E on');
+
+  // The history filtered by the service: the two runs with a failed target (the first run, the stopped rolling one), then the three runbook runs.
+  const filters = page.getByTestId('history-filters');
+  const rows = page.getByTestId('history-row');
+  await filters.getByLabel('Status').selectOption('failed');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText('Stopped at the failure threshold');
+  await expect(rows.nth(1)).toContainText('Finished with failures');
+  await filters.getByLabel('Status').selectOption('');
+  await filters.getByLabel('What ran').selectOption('runbook');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText('Runbook e2e-written, version 2');
+  await expectAccessible(page, 'operations: the history filtered');
 });
