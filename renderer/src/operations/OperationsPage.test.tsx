@@ -112,7 +112,7 @@ describe('OperationsPage', () => {
     expect(screen.getByTestId('run-preview-names').textContent).toBe('web-1');
     // A server named always runs.
     fireEvent.change(screen.getByTestId('run-form-server'), { target: { value: 'DB-1' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add server' }));
+    fireEvent.click(within(form).getByRole('button', { name: 'Add server' }));
     expect(screen.getByTestId('run-preview-names').textContent).toBe('web-1, db-1');
     expect(within(screen.getByTestId('run-form-chosen')).getByRole('button', { name: 'Remove db-1' })).toBeTruthy();
 

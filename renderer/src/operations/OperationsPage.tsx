@@ -3,6 +3,7 @@ import { useCan } from '../auth/session';
 import { PageHeader } from '../ui/PageParts';
 import { useOperationsView } from './operations-store';
 import { OutputSearch } from './OutputSearch';
+import { PushForm } from './PushForm';
 import { RunbookList } from './RunbookList';
 import { RunForm } from './RunForm';
 import { RunHistory } from './RunHistory';
@@ -23,7 +24,7 @@ function Section({ id, title, panel = false, children }: { id: string; title: st
 }
 
 /**
- * Commands on many servers (docs/operations.md): the run form and the runbooks for roles that may run them, the
+ * Commands on many servers (docs/operations.md): the run form, the push form and the runbooks for roles that may run them, the
  * open run followed live (its grid of targets, a target's output for roles that may read it), and
  * the search of what runs printed (for roles that may read output), and the history. A role without a control does not see it; the server refuses too.
  */
@@ -37,6 +38,11 @@ export function OperationsPage() {
       {can('operations:run') ? (
         <Section id="op-form-title" title="Run a command" panel>
           <RunForm />
+        </Section>
+      ) : null}
+      {can('operations:run') ? (
+        <Section id="op-push-title" title="Push a file" panel>
+          <PushForm />
         </Section>
       ) : null}
       {can('runbooks:run') || can('runbooks:write') ? (
