@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointInTime } from './cli-past-runs';
-import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli } from './testing/guardian';
+import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { sshFleet, type SshFleet } from './testing/ssh-fleet';
 
 /**
@@ -9,6 +12,7 @@ import { sshFleet, type SshFleet } from './testing/ssh-fleet';
  * it (in any case, on the servers named, in the window given), and the failed target is run again.
  */
 
+const CANARY = `CANARY-rerun-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
 let fleet: SshFleet;
 let runId: string;
 
@@ -91,6 +95,34 @@ describe('guardian output search and guardian rerun', { timeout: CLI_TEST_TIMEOU
     const running = await withKey('rerun', '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
     expect(running.code).toBe(1);
     expect(running.stderr).toMatch(/not found|no run/i);
+  });
+
+  it('asks for a secret parameter again on a re-run, and never prints or stores it', async () => {
+    const file = join(tempDir('guardian-cli-rerun-file-'), 'signal.runbook.json');
+    const runbook = {
+      name: 'signal',
+      script: 'echo "signal=$SIGNAL"',
+      params: [{ name: 'SIGNAL', type: 'string', secret: true }],
+      defaultTargets: { tags: ['web'] },
+    };
+    writeFileSync(file, JSON.stringify({ format: 'guardian-runbook/1', version: 1, exportedAt: new Date().toISOString(), runbook }));
+    expect((await cli('runbook', 'import', file)).code).toBe(0);
+    const first = await withKey('runbook', 'run', 'signal', '--param', `SIGNAL=${CANARY}`, '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const id = (JSON.parse(first.stdout.split('\n')[0] ?? '{}') as { id: string }).id;
+
+    const refused = await withKey('rerun', id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('Guardian did not keep it; give it again');
+    const again = await withKey('rerun', id, '--param', `SIGNAL=${CANARY}`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('web-1 | signal=[redacted]');
+    expect(`${first.stdout}${first.stderr}${again.stdout}${again.stderr}`).not.toContain(CANARY);
+    // Nor is it found by a search, or in any file of the data folder.
+    const found = await cli('output', 'search', CANARY.slice(0, 20));
+    expect(found.stdout).toBe('No stored output has it.\n');
+    const files = readdirSync(fleet.dataDir, { recursive: true, encoding: 'utf8' }).map((name) => join(fleet.dataDir, name));
+    expect(files.filter((path) => statSync(path).isFile() && readFileSync(path, 'latin1').includes(CANARY))).toEqual([]);
   });
 
   it('reads --since and --until as a time ago or a date', () => {
