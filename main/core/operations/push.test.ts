@@ -34,7 +34,7 @@ const CONTENT_CANARY = `CANARY-content-${randomBytes(8).toString('hex')}`;
 
 let a: TestSshd;
 let b: TestSshd;
-/** Its logins find a sha256sum that prints a wrong hash. */
+/** Its logins find a sha256sum that prints a wrong hash, and a chown that takes 20 s. */
 let liar: TestSshd;
 let key: KeyPair;
 let core: Core;
@@ -82,6 +82,9 @@ beforeAll(async () => {
   mkdirSync(fake);
   writeFileSync(join(fake, 'sha256sum'), `#!/bin/sh\necho "${'0'.repeat(64)}  $2"\n`);
   chmodSync(join(fake, 'sha256sum'), 0o755);
+  // And a chown that takes 20 s: a push with an owner is under way, its temporary file written, for that long.
+  writeFileSync(join(fake, 'chown'), '#!/bin/sh\nsleep 20\nexec /bin/chown "$@"\n');
+  chmodSync(join(fake, 'chown'), 0o755);
   [a, b, liar] = await Promise.all([
     TestSshd.start(),
     TestSshd.start({ address: '127.0.0.2' }),
@@ -186,6 +189,30 @@ describe('pushing a file over SFTP', () => {
 
     const folder = await push({ targets: { serverIds: [ids.a] }, path: join(dir, 'fakebin'), content: b64('x') });
     expect(target(folder, ids.a)).toMatchObject({ state: 'failed', message: `${join(dir, 'fakebin')} is a directory on the host; a file cannot replace it` });
+  });
+
+  it('removes the temporary file when a push is cancelled or times out under way, and leaves the old file', async () => {
+    const path = join(dir, 'stopped.txt');
+    writeFileSync(path, 'before\n');
+    const started = await call<OperationRunWithTargets>('operations.push', {
+      targets: { serverIds: [ids.liar] },
+      path,
+      owner: 'root',
+      content: b64('after\n'),
+    });
+    for (let attempt = 0; attempt < 300 && leftovers(dir).length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(leftovers(dir)).toHaveLength(1);
+    await call('operations.cancel', { id: started.id });
+    const cancelled = await core.operations.waitFor(started.id);
+    expect(target(cancelled, ids.liar)).toMatchObject({ state: 'cancelled', message: 'cancelled while pushing; the temporary file was removed' });
+    expect(leftovers(dir)).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe('before\n');
+
+    // 8 s, connecting included: a loaded machine has taken 2 s to log in.
+    const timedOut = await push({ targets: { serverIds: [ids.liar] }, path, owner: 'root', content: b64('after\n'), timeoutSeconds: 8 });
+    expect(target(timedOut, ids.liar)).toMatchObject({ state: 'timed-out', message: 'timed out after 8 s; the temporary file was removed' });
+    expect(leftovers(dir)).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe('before\n');
   });
 
   it('pushes a vault note to the servers it is linked to, refuses the others for that target alone, and never says its hash', async () => {

@@ -52,11 +52,18 @@ function sftpWords(error: unknown, action: string, what: string): string {
   return `${action} ${what} failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** Runs a short command (no stdin), answering its exit code and what it printed. */
-function run(client: Client, command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a short command (no stdin), answering its exit code and what it printed; `signal` closes its channel and answers at once, so a stop does not wait for the command. */
+function run(client: Client, command: string, signal: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, channel) => {
       if (error) return reject(error);
+      // sshd confirms the close only once the command has exited: a stop answers at once instead.
+      const stop = () => {
+        channel.close();
+        resolve({ code: null, stdout: '', stderr: '' });
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      channel.on('close', () => signal.removeEventListener('abort', stop));
       let stdout = '';
       let stderr = '';
       let code: number | null = null;
@@ -140,7 +147,8 @@ export async function pushFile(client: Client, spec: PushSpec, signal: AbortSign
 
     // chown first: on Linux it clears the setuid and setgid bits a chmod before it would have set.
     if (spec.owner !== null) {
-      const chown = await run(client, `chown -- ${shellQuote(spec.owner)} ${shellQuote(temporary)}`);
+      const chown = await run(client, `chown -- ${shellQuote(spec.owner)} ${shellQuote(temporary)}`, signal);
+      stopIf();
       if (chown.code !== 0)
         throw new PushFailed(`chown to ${spec.owner} failed on the host: ${firstLine(chown.stderr) || `exit ${chown.code ?? 'by a signal'}`}`);
     }
@@ -149,7 +157,8 @@ export async function pushFile(client: Client, spec: PushSpec, signal: AbortSign
     });
     stopIf();
 
-    const sum = await run(client, `sh -c ${shellQuote(CHECKSUM)} guardian-checksum ${shellQuote(temporary)}`);
+    const sum = await run(client, `sh -c ${shellQuote(CHECKSUM)} guardian-checksum ${shellQuote(temporary)}`, signal);
+    stopIf();
     const got = /^[0-9a-f]{64}\b/i.exec(sum.stdout.trim())?.[0]?.toLowerCase();
     if (sum.code !== 0 || !got) throw new PushFailed(`could not compute the SHA-256 on the host (no sha256sum, shasum or openssl?): ${firstLine(sum.stderr)}`);
     if (got !== spec.sha256) {
