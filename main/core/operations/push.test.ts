@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -34,7 +34,7 @@ const CONTENT_CANARY = `CANARY-content-${randomBytes(8).toString('hex')}`;
 
 let a: TestSshd;
 let b: TestSshd;
-/** Its logins find a sha256sum that prints a wrong hash, and a chown that takes 20 s. */
+/** Its logins find a sha256sum that prints a wrong hash, and a slow chown. */
 let liar: TestSshd;
 let key: KeyPair;
 let core: Core;
@@ -82,8 +82,8 @@ beforeAll(async () => {
   mkdirSync(fake);
   writeFileSync(join(fake, 'sha256sum'), `#!/bin/sh\necho "${'0'.repeat(64)}  $2"\n`);
   chmodSync(join(fake, 'sha256sum'), 0o755);
-  // And a chown that takes 20 s: a push with an owner is under way, its temporary file written, for that long.
-  writeFileSync(join(fake, 'chown'), '#!/bin/sh\nsleep 20\nexec /bin/chown "$@"\n');
+  // And a slow chown ($3 is the owner after -h --): a push with an owner is under way, its temporary file written, for 20 s (3 s for nobody).
+  writeFileSync(join(fake, 'chown'), '#!/bin/sh\ncase "$3" in nobody:*) sleep 3 ;; *) sleep 20 ;; esac\nexec /bin/chown "$@"\n');
   chmodSync(join(fake, 'chown'), 0o755);
   [a, b, liar] = await Promise.all([
     TestSshd.start(),
@@ -213,6 +213,34 @@ describe('pushing a file over SFTP', () => {
     expect(target(timedOut, ids.liar)).toMatchObject({ state: 'timed-out', message: 'timed out after 8 s; the temporary file was removed' });
     expect(leftovers(dir)).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe('before\n');
+  });
+
+  it('changes nothing outside the push when someone swaps its temporary name for a link while it is under way', async () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'victim\n');
+    chmodSync(victim, 0o600);
+    const path = join(dir, 'swapped.txt');
+    const started = await call<OperationRunWithTargets>('operations.push', {
+      targets: { serverIds: [ids.liar] },
+      path,
+      owner: 'nobody:nogroup',
+      content: b64('pushed\n'),
+    });
+    for (let attempt = 0; attempt < 300 && leftovers(dir).length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const [temporary = ''] = leftovers(dir);
+    // While chown sleeps: the file written goes elsewhere, and a link to the victim takes its name.
+    renameSync(join(dir, temporary), join(dir, 'moved-away'));
+    symlinkSync(victim, join(dir, temporary));
+    const result = await core.operations.waitFor(started.id);
+
+    expect(target(result, ids.liar)).toMatchObject({ state: 'failed', message: expect.stringMatching(/^checksum mismatch on the host/) as string });
+    // chown -h changed the link, and the mode went to the file written (on its open handle), not through the link.
+    expect(statSync(victim).uid).toBe(process.getuid?.());
+    expect(statSync(victim).mode & 0o7777).toBe(0o600);
+    expect(readFileSync(victim, 'utf8')).toBe('victim\n');
+    expect(statSync(join(dir, 'moved-away')).mode & 0o7777).toBe(0o644);
+    expect(existsSync(path)).toBe(false);
+    expect(leftovers(dir)).toEqual([]);
   });
 
   it('pushes a vault note to the servers it is linked to, refuses the others for that target alone, and never says its hash', async () => {

@@ -140,21 +140,22 @@ export async function pushFile(client: Client, spec: PushSpec, signal: AbortSign
       await writeAll(sftp, handle, spec.content, signal).catch((error: unknown) => {
         throw new PushFailed(signal.aborted ? 'stopped' : sftpWords(error, 'writing', path));
       });
+      stopIf();
+      // chown first: on Linux it clears the setuid and setgid bits a chmod before it would have set.
+      // -h: should someone who may write in the directory swap the name for a link meanwhile, the link is what changes.
+      if (spec.owner !== null) {
+        const chown = await run(client, `chown -h -- ${shellQuote(spec.owner)} ${shellQuote(temporary)}`, signal);
+        stopIf();
+        if (chown.code !== 0)
+          throw new PushFailed(`chown to ${spec.owner} failed on the host: ${firstLine(chown.stderr) || `exit ${chown.code ?? 'by a signal'}`}`);
+      }
+      // On the open handle: the file written, whatever is at its name now.
+      await call<void>((done) => sftp.fchmod(handle, spec.mode, (error) => done(error, undefined))).catch((error: unknown) => {
+        throw new PushFailed(sftpWords(error, 'setting the mode of', path));
+      });
     } finally {
       await call<void>((done) => sftp.close(handle, (error) => done(error, undefined))).catch(() => undefined);
     }
-    stopIf();
-
-    // chown first: on Linux it clears the setuid and setgid bits a chmod before it would have set.
-    if (spec.owner !== null) {
-      const chown = await run(client, `chown -- ${shellQuote(spec.owner)} ${shellQuote(temporary)}`, signal);
-      stopIf();
-      if (chown.code !== 0)
-        throw new PushFailed(`chown to ${spec.owner} failed on the host: ${firstLine(chown.stderr) || `exit ${chown.code ?? 'by a signal'}`}`);
-    }
-    await call<void>((done) => sftp.chmod(temporary, spec.mode, (error) => done(error, undefined))).catch((error: unknown) => {
-      throw new PushFailed(sftpWords(error, 'setting the mode of', path));
-    });
     stopIf();
 
     const sum = await run(client, `sh -c ${shellQuote(CHECKSUM)} guardian-checksum ${shellQuote(temporary)}`, signal);
