@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ratePerMinute } from './rate';
+import { messageTemplate } from './template';
 
 /**
  * The config of a chat channel whose webhook URL is itself the secret (Slack, Discord, Microsoft
@@ -11,6 +12,8 @@ const chatFields = {
   timeoutMs: z.number().int().min(500, 'At least 500 ms').max(60_000, 'At most 60 s').default(10_000),
   /** Notifications sent to this channel at once. */
   maxConcurrent: z.number().int().min(1).max(8, 'At most 8').default(2),
+  /** The channel's own wording; Guardian's where empty (shared/alerts/template.ts). */
+  template: messageTemplate,
 };
 
 /** Slack takes one message a second per incoming webhook. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ratePerMinute } from './rate';
+import { messageTemplate } from './template';
 
 /**
  * An email channel's config (docs/alerts.md): the SMTP server it sends through and who gets the
@@ -45,6 +46,8 @@ export const emailConfig = z
     /** Messages sent through this server at once. */
     maxConcurrent: z.number().int().min(1).max(8, 'At most 8').default(2),
     ratePerMinute: ratePerMinute(null),
+    /** The message's own wording (the title is the subject); Guardian's where empty (shared/alerts/template.ts). */
+    template: messageTemplate,
   })
   .refine((config) => config.security !== 'none' || config.username === null, {
     message: 'No login over an unencrypted connection: choose starttls or tls',

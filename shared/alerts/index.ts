@@ -42,3 +42,8 @@ export const CHANNEL_CONFIGS = {
 export function defaultRatePerMinute(type: ChannelType): number | null {
   return CHANNEL_CONFIGS[type].shape.ratePerMinute.parse(undefined);
 }
+
+/** Whether a channel of this type takes a message template (every type but the webhook, which sends the event as JSON). */
+export function takesTemplate(type: ChannelType): boolean {
+  return 'template' in CHANNEL_CONFIGS[type].shape;
+}

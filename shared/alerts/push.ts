@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ratePerMinute } from './rate';
+import { messageTemplate } from './template';
 
 /**
  * The configs of the push and paging channels (docs/alerts.md): ntfy, Gotify and PagerDuty. A
@@ -25,6 +26,8 @@ const sending = {
   timeoutMs: z.number().int().min(500, 'At least 500 ms').max(60_000, 'At most 60 s').default(10_000),
   maxConcurrent: z.number().int().min(1).max(8, 'At most 8').default(2),
   ratePerMinute: ratePerMinute(null),
+  /** The channel's own wording; Guardian's where empty (shared/alerts/template.ts). */
+  template: messageTemplate,
 };
 
 export const ntfyConfig = z.strictObject({

@@ -171,9 +171,27 @@ export const AlertSettings = z.object({
     .number()
     .int()
     .default(24 * 60),
+  /**
+   * The address people reach Guardian at (https://guardian.example.net/), for the link back to a
+   * server's page in every message (`{{link}}` in a template); null: no link, since one guessed from
+   * the listening address would point at the wrong place.
+   */
+  publicUrl: z.string().nullable().default(null),
 });
 export type AlertSettings = z.infer<typeof AlertSettings>;
-export const DEFAULT_ALERT_SETTINGS: AlertSettings = { allowedTargets: [], giveUpAfterMinutes: 24 * 60 };
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = { allowedTargets: [], giveUpAfterMinutes: 24 * 60, publicUrl: null };
+
+/** Guardian's address as an admin gives it: http or https, no credentials, no query or fragment. */
+const PublicUrl = z
+  .url({ protocol: /^https?$/, error: 'An http:// or https:// address, e.g. https://guardian.example.net/' })
+  .max(500)
+  .refine((text) => {
+    // Refinements run after a failed format check too: a text that is no URL has its own message already.
+    if (!URL.canParse(text)) return true;
+    const url = new URL(text);
+    return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  }, 'Just the address: no user name, password, query or #fragment')
+  .transform((text) => new URL(text).href);
 
 /** An IP address, a CIDR range (10.0.0.0/8, fd00::/8) or a host name. */
 const AllowedTarget = z
@@ -471,6 +489,7 @@ export const alertsUpdateSettings = method({
       .min(1, 'At least 1 minute')
       .max(7 * 24 * 60, 'At most a week')
       .optional(),
+    publicUrl: PublicUrl.nullable().optional(),
   }),
   output: AlertSettings,
   permission: 'system:admin',

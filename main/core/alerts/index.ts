@@ -7,12 +7,11 @@ import type { SettingsStore } from '../settings';
 import type { Timers } from '../timers';
 import type { ServerInfo } from '../servers';
 import type { SecretStore } from '../vault';
-import { channelModule, testEvent } from './channels';
+import { channelModule, deliveryOf, testEvent } from './channels';
 import type { IncidentChange } from './rules';
 import { AlertService, unknownChannel } from './service';
 import { AlertSettingsStore } from './settings';
 import { AlertStore } from './store';
-import { targetPolicy } from './targets';
 import { DeliveryWorker } from './worker';
 
 /**
@@ -122,13 +121,10 @@ export class Alerts {
     const secrets = await this.service.secretsOf(channel, `alert-test:${by}`, principal);
     const id = this.deps.newId();
     const now = this.deps.clock.now();
-    const result = await module.send(config.data, {
-      id,
-      event: testEvent(channel, now),
-      secrets,
-      policy: targetPolicy(this.settings.get().allowedTargets),
-      now: () => this.deps.clock.now(),
-    });
+    const result = await module.send(
+      config.data,
+      deliveryOf(config.data, { id, event: testEvent(channel, now), secrets, settings: this.settings.get(), now: () => this.deps.clock.now() }),
+    );
     return { id, delivered: result.error === null, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error };
   }
 }

@@ -169,7 +169,13 @@ describe('push and paging channels', () => {
       issues: [{ path: ['config', 'eventsUrl'] }],
     });
     const pd = await call<AlertChannel>(core, 'alerts.createChannel', { name: 'pd', type: 'pagerduty', secretId: key });
-    expect(pd.config).toEqual({ eventsUrl: 'https://events.pagerduty.com/v2/enqueue', timeoutMs: 10_000, maxConcurrent: 2, ratePerMinute: 120 });
+    expect(pd.config).toEqual({
+      eventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+      timeoutMs: 10_000,
+      maxConcurrent: 2,
+      ratePerMinute: 120,
+      template: { title: null, text: null },
+    });
     await call(core, 'alerts.updateChannel', { id: pd.id, type: 'pagerduty', config: { eventsUrl: `${suite.peer.origin}/v2/enqueue` } });
     // The admin takes the listing back: nothing more goes there.
     await call(core, 'alerts.updateSettings', { allowedTargets: [] });

@@ -5,7 +5,7 @@ const KEY = 'alerts';
 
 /**
  * The alert settings (which internal addresses channels may reach, when a notification is given
- * up), under one key of the settings table. Every delivery reads them, so they are kept in memory
+ * up, the address a message links back to), under one key of the settings table. Every delivery reads them, so they are kept in memory
  * and read again with the rules (AlertRules.reload); a change made here takes effect once its call
  * has committed.
  */
@@ -22,10 +22,15 @@ export class AlertSettingsStore {
     this.current = await this.settings.get(KEY, AlertSettings, DEFAULT_ALERT_SETTINGS);
   }
 
-  async update(patch: { allowedTargets?: string[] | undefined; giveUpAfterMinutes?: number | undefined }): Promise<AlertSettings> {
+  async update(patch: {
+    allowedTargets?: string[] | undefined;
+    giveUpAfterMinutes?: number | undefined;
+    publicUrl?: string | null | undefined;
+  }): Promise<AlertSettings> {
     const next: AlertSettings = {
       allowedTargets: patch.allowedTargets ?? this.current.allowedTargets,
       giveUpAfterMinutes: patch.giveUpAfterMinutes ?? this.current.giveUpAfterMinutes,
+      publicUrl: patch.publicUrl === undefined ? this.current.publicUrl : patch.publicUrl,
     };
     await this.settings.set(KEY, next);
     this.settings.afterCommit(() => (this.current = next));

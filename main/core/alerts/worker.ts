@@ -4,12 +4,11 @@ import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { Logger } from '../logging/logger';
 import { systemTimers, type Timers } from '../timers';
-import { channelModule, eventOf, type DeliveryResult } from './channels';
+import { channelModule, deliveryOf, eventOf, type DeliveryResult } from './channels';
 import type { AlertService } from './service';
 import type { AlertSettingsStore } from './settings';
 import type { AlertOutboxRow, AlertChannelRow } from './table';
 import type { AlertStore, AttemptRecord } from './store';
-import { targetPolicy } from './targets';
 
 /**
  * Delivers the outbox (docs/alerts.md, "The delivery guarantee"). Each look claims the due
@@ -232,13 +231,10 @@ export class DeliveryWorker {
       return failed(error instanceof AppError ? error.message : 'the channel’s secret could not be read');
     }
     try {
-      return await module.send(config.data, {
-        id: row.id,
-        event,
-        secrets,
-        policy: targetPolicy(this.deps.settings.get().allowedTargets),
-        now: () => this.deps.clock.now(),
-      });
+      return await module.send(
+        config.data,
+        deliveryOf(config.data, { id: row.id, event, secrets, settings: this.deps.settings.get(), now: () => this.deps.clock.now() }),
+      );
     } catch (error) {
       return failed(error instanceof AppError ? error.message : 'the notification could not be sent');
     }

@@ -104,7 +104,7 @@ function renderAs(role: Role, extra: Handlers = {}) {
       items: [notification(), notification({ id: '8d9e0f1a-1111-4222-8333-444455556666', state: 'given-up', attempts: 1, log: [] })],
       total: 2,
     }),
-    'alerts.settings': async () => ({ allowedTargets: ['10.0.5.20'], giveUpAfterMinutes: 1440 }),
+    'alerts.settings': async () => ({ allowedTargets: ['10.0.5.20'], giveUpAfterMinutes: 1440, publicUrl: null }),
     'alerts.silences': async () => ({ items: silences }),
     'secrets.list': async () => ({ items: secrets }),
     'servers.list': async () => ({ items: [server()], total: 1 }),
@@ -121,6 +121,9 @@ function renderAs(role: Role, extra: Handlers = {}) {
 }
 
 const callsOf = (client: ReturnType<typeof renderAs>, name: string) => client.calls.filter((call) => call.name === name).map((call) => call.input);
+
+/** A templated channel's config when nobody wrote a template: Guardian's own wording. */
+const OWN_WORDING = { title: null, text: null };
 
 describe('AlertsPage', () => {
   it('lists channels with their target, secret by name and why one is disabled; rules; and the delivery log with each attempt', async () => {
@@ -367,6 +370,7 @@ describe('AlertsPage', () => {
           maxConcurrent: 2,
           ratePerMinute: null,
           verifyTls: true,
+          template: OWN_WORDING,
         },
         enabled: true,
       },
@@ -392,10 +396,32 @@ describe('AlertsPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
     expect((await within(dialog).findByTestId('channel-config-rate-error')).textContent).toBe('Per minute is a whole number');
     fireEvent.change(rate, { target: { value: '20' } });
+
+    // Its own wording: a misspelt variable is refused under its field; a good template is previewed on a made-up incident.
+    expect(within(dialog).queryByTestId('channel-template-preview')).toBeNull();
+    fireEvent.change(within(dialog).getByLabelText('Title'), { target: { value: ':rotating_light: {{server}} is {{sevrity}}' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
+    expect((await within(dialog).findByTestId('channel-template-title-error')).textContent).toContain('No such variable: {{sevrity}}');
+    fireEvent.change(within(dialog).getByLabelText('Title'), { target: { value: ':rotating_light: {{server}} is {{status}}' } });
+    fireEvent.change(within(dialog).getByLabelText('Text'), { target: { value: '{{cause}} ({{checks}})' } });
+    const preview = within(dialog).getByTestId('channel-template-preview');
+    expect(preview.textContent).toContain(':rotating_light: web-1 (example) is down');
+    expect(preview.textContent).toContain('HTTPS check down: connection refused (http)');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Add channel' }));
     await waitFor(() => expect(screen.queryByTestId('channel-dialog')).toBeNull());
     expect(callsOf(client, 'alerts.createChannel')).toEqual([
-      { name: 'ops chat', type: 'slack', secretId: TOKEN_ID, config: { timeoutMs: 10_000, maxConcurrent: 2, ratePerMinute: 20 }, enabled: true },
+      {
+        name: 'ops chat',
+        type: 'slack',
+        secretId: TOKEN_ID,
+        config: {
+          timeoutMs: 10_000,
+          maxConcurrent: 2,
+          ratePerMinute: 20,
+          template: { title: ':rotating_light: {{server}} is {{status}}', text: '{{cause}} ({{checks}})' },
+        },
+        enabled: true,
+      },
     ]);
   });
 
@@ -416,7 +442,15 @@ describe('AlertsPage', () => {
       {
         name: 'phones',
         type: 'ntfy',
-        config: { serverUrl: 'https://ntfy.sh', topic: 'guardian-alerts', verifyTls: true, timeoutMs: 10_000, maxConcurrent: 2, ratePerMinute: null },
+        config: {
+          serverUrl: 'https://ntfy.sh',
+          topic: 'guardian-alerts',
+          verifyTls: true,
+          timeoutMs: 10_000,
+          maxConcurrent: 2,
+          ratePerMinute: null,
+          template: OWN_WORDING,
+        },
         enabled: true,
       },
     ]);
@@ -445,6 +479,7 @@ describe('AlertsPage', () => {
         timeoutMs: 10_000,
         maxConcurrent: 2,
         ratePerMinute: null,
+        template: OWN_WORDING,
       },
       enabled: true,
     });
@@ -653,7 +688,7 @@ describe('AlertsPage', () => {
       'alerts.updateSettings': async (input) => {
         if (input.allowedTargets?.includes('not a host'))
           throw validationError([{ path: ['allowedTargets', 1], message: 'An IP address, a CIDR range such as 10.0.0.0/8, or a host name' }]);
-        return { allowedTargets: input.allowedTargets ?? [], giveUpAfterMinutes: input.giveUpAfterMinutes ?? 1440 };
+        return { allowedTargets: input.allowedTargets ?? [], giveUpAfterMinutes: input.giveUpAfterMinutes ?? 1440, publicUrl: input.publicUrl ?? null };
       },
     });
     const form = await screen.findByTestId('alert-settings-form');
@@ -664,9 +699,14 @@ describe('AlertsPage', () => {
     );
     fireEvent.change(within(form).getByLabelText('Allowed internal targets'), { target: { value: '10.0.5.20\n127.0.0.1' } });
     fireEvent.change(within(form).getByLabelText('Give up after (minutes)'), { target: { value: '60' } });
+    fireEvent.change(within(form).getByLabelText('Guardian’s address'), { target: { value: ' https://guardian.example.net/ ' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Save settings' }));
     expect(await screen.findByText('Saved the alert settings')).toBeTruthy();
-    expect(callsOf(client, 'alerts.updateSettings').at(-1)).toEqual({ allowedTargets: ['10.0.5.20', '127.0.0.1'], giveUpAfterMinutes: 60 });
+    expect(callsOf(client, 'alerts.updateSettings').at(-1)).toEqual({
+      allowedTargets: ['10.0.5.20', '127.0.0.1'],
+      giveUpAfterMinutes: 60,
+      publicUrl: 'https://guardian.example.net/',
+    });
   });
 
   it('reads the channels again when alerts.changed says one changed', async () => {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { CHANNEL_CONFIGS, type ChannelType } from '@shared/alerts';
+import { CHANNEL_CONFIGS, takesTemplate, type ChannelType } from '@shared/alerts';
 import { validationError, zodIssues, type AppError, type InputOf, type Methods } from '@shared/api';
 import type { AlertChannel } from '@shared/api/alerts';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
@@ -10,6 +10,7 @@ import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
 import { CHANNEL_TYPE_FORMS, channelTypeForm, type ConfigValues } from './channel-types';
 import { placeErrors, type FieldErrors } from './form-errors';
+import { TEMPLATE_FIELDS, TemplateFields, templateOf, templateValuesOf } from './TemplateFields';
 import { useFormErrors } from './use-form-errors';
 
 type CreateInput = InputOf<Methods['alerts.createChannel']>;
@@ -58,6 +59,8 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
   const [keepPrevious, setKeepPrevious] = useState(true);
   const [enabled, setEnabled] = useState(channel?.enabled ?? true);
   const [config, setConfig] = useState<ConfigValues>(() => form?.initial(channel?.config) ?? {});
+  const [template, setTemplate] = useState(() => templateValuesOf(channel?.config));
+  const templated = form !== undefined && takesTemplate(form.type);
   const { errors, banner, formRef, clear, show, showRefusal, reset } = useFormErrors();
   const secrets = useMethodQuery('secrets.list', {}, { enabled: mayListSecrets && form?.secret !== null });
   const create = useMethodMutation('alerts.createChannel');
@@ -68,7 +71,7 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
   const suitable = secrets.data?.items.filter((secret) => kinds.includes(secret.kind)) ?? [];
   const nameOfSecret = (id: string | null) =>
     id === null ? null : (secrets.data?.items.find((secret) => secret.id === id)?.name ?? 'a secret no longer listed');
-  const known = [...COMMON_FIELDS, ...(form?.fields.map((field) => `config.${field}`) ?? [])];
+  const known = [...COMMON_FIELDS, ...(form?.fields.map((field) => `config.${field}`) ?? []), ...(templated ? TEMPLATE_FIELDS : [])];
 
   const pickType = (next: string) => {
     setType(next);
@@ -84,7 +87,9 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
     if (name.trim() === '') problems.name = 'Name the channel after who it reaches, e.g. “on-call webhook”.';
     if (form?.secret?.required && secretId === '')
       problems.secretId = `Pick the ${form.secret.label.charAt(0).toLowerCase()}${form.secret.label.slice(1)} from the vault.`;
-    const built = form?.toConfig(config);
+    const typed = form?.toConfig(config);
+    // The template is every templated type's alike, kept across a change of type.
+    const built = typed?.ok && templated ? { ...typed, config: { ...typed.config, template: templateOf(template) } } : typed;
     if (built && !built.ok) Object.assign(problems, built.errors);
     else if (built) Object.assign(problems, configProblems(type, built.config, known));
     if (Object.keys(problems).length > 0 || (built && !built.ok)) return show(problems, null);
@@ -217,6 +222,17 @@ export function ChannelDialog({ channel, onClose }: { channel?: AlertChannel; on
         ) : (
           <p className="muted">This version of the app has no form for {type} channels: only the name and secret can be changed here.</p>
         )}
+        {templated ? (
+          <TemplateFields
+            values={template}
+            errors={errors}
+            onChange={(next) => {
+              setTemplate(next);
+              clear('config.template.title');
+              clear('config.template.text');
+            }}
+          />
+        ) : null}
         {errors.config ? <p className="field__error">{errors.config}</p> : null}
         {channel ? null : (
           <label className="checkbox">

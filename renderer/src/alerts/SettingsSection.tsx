@@ -9,11 +9,12 @@ import { Field } from '../ui/Field';
 import { LoadingState } from '../ui/PageParts';
 import { placeErrors, splitList, type FieldErrors } from './form-errors';
 
-const SETTINGS_FIELDS = ['allowedTargets', 'giveUpAfterMinutes'];
+const SETTINGS_FIELDS = ['allowedTargets', 'giveUpAfterMinutes', 'publicUrl'];
 
 function SettingsForm({ settings }: { settings: AlertSettings }) {
   const [targets, setTargets] = useState(settings.allowedTargets.join('\n'));
   const [giveUp, setGiveUp] = useState(String(settings.giveUpAfterMinutes));
+  const [publicUrl, setPublicUrl] = useState(settings.publicUrl ?? '');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
   const save = useMethodMutation('alerts.updateSettings');
@@ -29,7 +30,7 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
     setErrors({});
     setBanner(null);
     save.mutate(
-      { allowedTargets: splitList(targets), giveUpAfterMinutes: Number(minutes) },
+      { allowedTargets: splitList(targets), giveUpAfterMinutes: Number(minutes), publicUrl: publicUrl.trim() === '' ? null : publicUrl.trim() },
       {
         onSuccess: () => toast.success('Saved the alert settings'),
         onError: (error) => {
@@ -77,6 +78,24 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
           />
         )}
       </Field>
+      <Field
+        label="Guardian’s address"
+        error={errors.publicUrl}
+        help="Where people open Guardian, such as https://guardian.example.net/: every message then links to its server’s page ({{link}} in a template). Empty: no link."
+        testId="alert-settings-public-url"
+      >
+        {(control) => (
+          <input
+            {...control}
+            className="input"
+            type="url"
+            spellCheck={false}
+            placeholder="https://guardian.example.net/"
+            value={publicUrl}
+            onChange={(event) => setPublicUrl(event.target.value)}
+          />
+        )}
+      </Field>
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save settings'}
@@ -86,14 +105,14 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
   );
 }
 
-/** Which internal addresses channels may reach and when a notification is given up: admins change them, everyone else reads them. */
+/** Which internal addresses channels may reach, when a notification is given up and the address messages link to: admins change them, everyone else reads them. */
 export function SettingsSection({ mayAdminister }: { mayAdminister: boolean }) {
   const settings = useMethodQuery('alerts.settings', {});
   if (settings.isPending) return <LoadingState spinner={false}>Loading the alert settings…</LoadingState>;
   if (settings.isError) return <ErrorState error={settings.error} what="the alert settings" onRetry={() => void settings.refetch()} />;
   // The form starts from what was read; a change by someone else shows once reopened (keyed below).
   if (mayAdminister) return <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} />;
-  const { allowedTargets, giveUpAfterMinutes } = settings.data;
+  const { allowedTargets, giveUpAfterMinutes, publicUrl } = settings.data;
   return (
     <div data-testid="alert-settings-read">
       <dl className="alerts-settings__read">
@@ -103,6 +122,8 @@ export function SettingsSection({ mayAdminister }: { mayAdminister: boolean }) {
         </dd>
         <dt>Give up after</dt>
         <dd>{giveUpAfterMinutes} minutes</dd>
+        <dt>Guardian’s address</dt>
+        <dd>{publicUrl ? <span className="mono">{publicUrl}</span> : <span className="muted">Not set: messages carry no link</span>}</dd>
       </dl>
       <p className="muted">Only owners and admins change these.</p>
     </div>

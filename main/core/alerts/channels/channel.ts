@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import type { TargetPolicy } from '../targets';
-import type { AlertEvent } from './event';
+import type { AlertSettings } from '@shared/api/alerts';
+import type { MessageTemplate } from '@shared/alerts/template';
+import { targetPolicy } from '../targets';
+import { summaryOf, type AlertEvent, type Summary } from './event';
 
 /**
  * What one channel type is (docs/alerts.md): its config schema, the vault secret it uses and how,
@@ -31,8 +34,10 @@ export interface AlertChannelType<C> {
 export interface Delivery {
   /** The notification's id: the idempotency key, the same on every attempt. */
   id: string;
-  /** What happened, as the outbox stores it; each channel type renders it its own way. */
+  /** What happened, as the outbox stores it: the webhook sends it as it is. */
   event: AlertEvent;
+  /** What happened in words, the channel's template applied: every other channel type renders it its own way. */
+  summary: Summary;
   /** The channel's secret values from the vault (the current one first), for this attempt only. */
   secrets: string[];
   policy: TargetPolicy;
@@ -49,4 +54,21 @@ export interface DeliveryResult {
   retryAfterMs: number | null;
   /** The receiver refused it for good (an SMTP 5xx): it is failed at once, not retried. */
   permanent?: boolean | undefined;
+}
+
+/**
+ * One notification's delivery to a channel whose config its type has read: the target policy
+ * and the words in the channel's wording (its template, if its type has one, and the link back
+ * to Guardian), from the alert settings of the moment.
+ */
+export function deliveryOf(config: unknown, parts: { id: string; event: AlertEvent; secrets: string[]; settings: AlertSettings; now: () => number }): Delivery {
+  const template = typeof config === 'object' && config !== null && 'template' in config ? (config.template as MessageTemplate) : null;
+  return {
+    id: parts.id,
+    event: parts.event,
+    summary: summaryOf(parts.event, { template, publicUrl: parts.settings.publicUrl }),
+    secrets: parts.secrets,
+    policy: targetPolicy(parts.settings.allowedTargets),
+    now: parts.now,
+  };
 }

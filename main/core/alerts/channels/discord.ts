@@ -1,5 +1,5 @@
 import { discordConfig, type DiscordConfig } from '@shared/alerts/chat';
-import { cut, footerOf, summaryOf, TONE_COLOR, type AlertEvent } from './event';
+import { cut, footerOf, TONE_COLOR, type Summary } from './event';
 import { secretUrlChannel } from './secret-url';
 
 /**
@@ -9,8 +9,7 @@ import { secretUrlChannel } from './secret-url';
  * happens to contain @everyone or a role pings no one.
  */
 
-export function discordMessage(event: AlertEvent, notificationId: string): unknown {
-  const summary = summaryOf(event);
+export function discordMessage(summary: Summary, notificationId: string): unknown {
   return {
     allowed_mentions: { parse: [] },
     embeds: [
@@ -26,4 +25,4 @@ export function discordMessage(event: AlertEvent, notificationId: string): unkno
   };
 }
 
-export const discordChannel = secretUrlChannel<DiscordConfig>('discord', discordConfig, (event, delivery) => discordMessage(event, delivery.id));
+export const discordChannel = secretUrlChannel<DiscordConfig>('discord', discordConfig, (_event, delivery) => discordMessage(delivery.summary, delivery.id));

@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import { emailConfig, type EmailConfig } from '@shared/alerts/email';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, Delivery, DeliveryResult } from './channel';
-import { escapeHtml, summaryOf, type AlertEvent } from './event';
+import { escapeHtml, type Summary } from './event';
 import { describeNetworkError } from './http';
 
 /**
@@ -30,8 +30,7 @@ export interface RenderedMail {
 }
 
 /** The message for an event: the subject, and the same words as plain text and as escaped HTML. */
-export function renderMail(event: AlertEvent, notificationId: string): RenderedMail {
-  const summary = summaryOf(event);
+export function renderMail(summary: Summary, notificationId: string): RenderedMail {
   const footer = `Sent by Guardian. Notification ${notificationId}${summary.incidentId ? `, incident ${summary.incidentId}` : ''}, at ${summary.timestamp}.`;
   const text = [
     summary.title,
@@ -161,9 +160,9 @@ export const emailChannel: AlertChannelType<EmailConfig> = {
       logger: false,
       debug: false,
     });
-    const mail = renderMail(delivery.event, delivery.id);
+    const mail = renderMail(delivery.summary, delivery.id);
     const domain = domainOf(config.from);
-    const summary = summaryOf(delivery.event);
+    const { summary } = delivery;
     // The same Message-ID on every retry lets a mail client show a repeated delivery once; an
     // incident's messages share a thread.
     const thread = summary.incidentId ? `<incident-${summary.incidentId}@${domain}>` : undefined;

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { ALERT_SOURCES } from '@shared/api/alerts';
+import { applyTemplate, linkOf, sampleFacts, type MessageTemplate, type TemplateFacts } from '@shared/alerts/template';
 
 /**
  * What a notification is about, as the outbox stores it (its `payload`) and the webhook sends it
  * byte for byte: an incident change, or a channel's test. Every other channel renders its own
- * message from it (`summaryOf`): one fact, many renderings.
+ * message from it (`summaryOf`), in the channel's wording: one fact, many renderings.
  *
- * No link back to Guardian is in it: Guardian has no setting saying the URL people reach it at,
- * and a link guessed from the listening address would point at the wrong place.
+ * No link back to Guardian is stored in it: the address an admin gives (the alert settings'
+ * `publicUrl`) is the one of the moment a message is sent, so a corrected address mends the
+ * links of what has not gone out yet.
  */
 
 const IncidentData = z.object({
@@ -73,17 +75,53 @@ export interface Summary {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The words every rendering of an event shares. */
-export function summaryOf(event: AlertEvent): Summary {
-  if (event.type === 'alert.test')
+/**
+ * How a channel words its messages: its template (shared/alerts/template.ts), or none for
+ * Guardian's own words; and the address people reach Guardian at, for a link back to the server's
+ * page, or null when an admin has not said it (docs/alerts.md, "Message templates").
+ */
+export interface Wording {
+  template: MessageTemplate | null;
+  publicUrl: string | null;
+}
+export const OWN_WORDING: Wording = { template: null, publicUrl: null };
+
+/** The facts a template is filled from, for an incident event. */
+const factsOf = (event: IncidentEvent): TemplateFacts => ({ source: event.type, at: Date.parse(event.timestamp), ...event.data });
+
+/**
+ * The words every rendering of an event shares, in the channel's wording: its template's title
+ * and text where it has them, and a link to the server's page when Guardian's address is known.
+ */
+export function summaryOf(event: AlertEvent, wording: Wording = OWN_WORDING): Summary {
+  if (event.type === 'alert.test') {
+    const { template } = wording;
+    const sample =
+      template && (template.title !== null || template.text !== null)
+        ? applyTemplate(template, sampleFacts(Date.parse(event.timestamp)), wording.publicUrl, { title: '', text: '' })
+        : null;
     return {
       tone: 'test',
       title: `Test notification for "${event.data.channel.name}"`,
-      text: event.data.message,
+      text: sample
+        ? `${event.data.message}\nWith this channel’s template, an incident reads:\n${[sample.title, sample.text].filter(Boolean).join('\n')}`
+        : event.data.message,
       fields: [],
       incidentId: null,
       timestamp: event.timestamp,
     };
+  }
+  const own = ownSummary(event);
+  const link = linkOf(wording.publicUrl, event.data.server.id);
+  return {
+    ...own,
+    ...applyTemplate(wording.template, factsOf(event), wording.publicUrl, own),
+    fields: link ? [...own.fields, { label: 'Link', value: link }] : own.fields,
+  };
+}
+
+/** Guardian's own words for an incident event. */
+function ownSummary(event: IncidentEvent): Summary {
   const { incident, server } = event.data;
   const severity = incident.severity === 'down' ? 'down' : 'degraded';
   const fields = [

@@ -1,6 +1,6 @@
 import { gotifyConfig, type GotifyConfig } from '@shared/alerts/push';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { summaryOf, type AlertEvent, type Tone } from './event';
+import type { Summary, Tone } from './event';
 import { post, resultOf } from './http';
 import { pushText } from './ntfy';
 
@@ -12,9 +12,8 @@ import { pushText } from './ntfy';
 
 const PRIORITY: Record<Tone, number> = { down: 8, degraded: 5, acknowledged: 4, resolved: 4, test: 2 };
 
-export function gotifyMessage(event: AlertEvent): unknown {
-  const summary = summaryOf(event);
-  return { title: summary.title, message: pushText(event), priority: PRIORITY[summary.tone], extras: { 'client::display': { contentType: 'text/plain' } } };
+export function gotifyMessage(summary: Summary): unknown {
+  return { title: summary.title, message: pushText(summary), priority: PRIORITY[summary.tone], extras: { 'client::display': { contentType: 'text/plain' } } };
 }
 
 /** `<server>/message`, keeping a path the server is served under. */
@@ -31,7 +30,7 @@ export const gotifyChannel: AlertChannelType<GotifyConfig> = {
   hostField: 'serverUrl',
   secret: { required: true, kind: 'api_token', purpose: 'send' },
   async send(config, delivery): Promise<DeliveryResult> {
-    const result = await post(messageUrl(config.serverUrl), JSON.stringify(gotifyMessage(delivery.event)), {
+    const result = await post(messageUrl(config.serverUrl), JSON.stringify(gotifyMessage(delivery.summary)), {
       policy: delivery.policy,
       timeoutMs: config.timeoutMs,
       verifyTls: config.verifyTls,

@@ -37,5 +37,5 @@ export function channelModule(type: string): AlertChannelType<unknown> | undefin
   return known ? MODULES[known] : undefined;
 }
 
-export type { AlertChannelType, Delivery, DeliveryResult } from './channel';
+export { deliveryOf, type AlertChannelType, type Delivery, type DeliveryResult } from './channel';
 export { eventOf, testEvent, type AlertEvent } from './event';

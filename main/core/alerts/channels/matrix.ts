@@ -1,6 +1,6 @@
 import { matrixConfig, type MatrixConfig } from '@shared/alerts/push';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { escapeHtml, summaryOf, type AlertEvent } from './event';
+import { escapeHtml, type Summary } from './event';
 import { post, refusedForGood, resultOf, retryAfterInAnswer } from './http';
 import { pushText } from './ntfy';
 
@@ -13,8 +13,7 @@ import { pushText } from './ntfy';
  * token refused, the bot not in the room) is refused for good.
  */
 
-export function matrixMessage(event: AlertEvent): unknown {
-  const summary = summaryOf(event);
+export function matrixMessage(summary: Summary): unknown {
   const html = [
     `<b>${escapeHtml(summary.title)}</b>`,
     `<p>${escapeHtml(summary.text).replace(/\n/g, '<br>')}</p>`,
@@ -22,7 +21,7 @@ export function matrixMessage(event: AlertEvent): unknown {
       ? `<ul>${summary.fields.map(({ label, value }) => `<li><b>${escapeHtml(label)}</b>: ${escapeHtml(value)}</li>`).join('')}</ul>`
       : '',
   ].join('');
-  return { msgtype: 'm.text', body: `${summary.title}\n${pushText(event)}`, format: 'org.matrix.custom.html', formatted_body: html };
+  return { msgtype: 'm.text', body: `${summary.title}\n${pushText(summary)}`, format: 'org.matrix.custom.html', formatted_body: html };
 }
 
 export const matrixChannel: AlertChannelType<MatrixConfig> = {
@@ -34,7 +33,7 @@ export const matrixChannel: AlertChannelType<MatrixConfig> = {
   async send(config, delivery): Promise<DeliveryResult> {
     const url = new URL(config.homeserverUrl);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}/_matrix/client/v3/rooms/${encodeURIComponent(config.roomId)}/send/m.room.message/${encodeURIComponent(delivery.id)}`;
-    const result = await post(url, JSON.stringify(matrixMessage(delivery.event)), {
+    const result = await post(url, JSON.stringify(matrixMessage(delivery.summary)), {
       method: 'PUT',
       policy: delivery.policy,
       timeoutMs: config.timeoutMs,

@@ -1,5 +1,5 @@
 import { mattermostConfig, type MattermostConfig } from '@shared/alerts/chat';
-import { footerOf, summaryOf, TONE_COLOR, type AlertEvent } from './event';
+import { footerOf, TONE_COLOR, type Summary } from './event';
 import { secretUrlChannel } from './secret-url';
 
 /**
@@ -9,8 +9,7 @@ import { secretUrlChannel } from './secret-url';
  * notifications.
  */
 
-export function mattermostMessage(event: AlertEvent, notificationId: string): unknown {
-  const summary = summaryOf(event);
+export function mattermostMessage(summary: Summary, notificationId: string): unknown {
   return {
     attachments: [
       {
@@ -25,4 +24,6 @@ export function mattermostMessage(event: AlertEvent, notificationId: string): un
   };
 }
 
-export const mattermostChannel = secretUrlChannel<MattermostConfig>('mattermost', mattermostConfig, (event, delivery) => mattermostMessage(event, delivery.id));
+export const mattermostChannel = secretUrlChannel<MattermostConfig>('mattermost', mattermostConfig, (_event, delivery) =>
+  mattermostMessage(delivery.summary, delivery.id),
+);

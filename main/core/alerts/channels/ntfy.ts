@@ -1,6 +1,6 @@
 import { ntfyConfig, type NtfyConfig } from '@shared/alerts/push';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { cut, summaryOf, type AlertEvent, type Tone } from './event';
+import { cut, type Summary, type Tone } from './event';
 import { post, resultOf } from './http';
 
 /**
@@ -14,17 +14,15 @@ const PRIORITY: Record<Tone, number> = { down: 5, degraded: 4, acknowledged: 3, 
 const TAG: Record<Tone, string> = { down: 'rotating_light', degraded: 'warning', acknowledged: 'eyes', resolved: 'white_check_mark', test: 'test_tube' };
 
 /** The plain-text body the push services show: the cause, then the fields one a line. */
-export function pushText(event: AlertEvent): string {
-  const summary = summaryOf(event);
+export function pushText(summary: Summary): string {
   return [summary.text, '', ...summary.fields.map(({ label, value }) => `${label}: ${value}`)].join('\n').trim();
 }
 
-export function ntfyMessage(event: AlertEvent, config: NtfyConfig): unknown {
-  const summary = summaryOf(event);
+export function ntfyMessage(summary: Summary, config: NtfyConfig): unknown {
   return {
     topic: config.topic,
     title: cut(summary.title, 250),
-    message: cut(pushText(event), 4000),
+    message: cut(pushText(summary), 4000),
     priority: PRIORITY[summary.tone],
     tags: [TAG[summary.tone]],
   };
@@ -38,7 +36,7 @@ export const ntfyChannel: AlertChannelType<NtfyConfig> = {
   secret: { required: false, kind: 'api_token', purpose: 'send' },
   async send(config, delivery): Promise<DeliveryResult> {
     const [token] = delivery.secrets;
-    const result = await post(new URL(config.serverUrl), JSON.stringify(ntfyMessage(delivery.event, config)), {
+    const result = await post(new URL(config.serverUrl), JSON.stringify(ntfyMessage(delivery.summary, config)), {
       policy: delivery.policy,
       timeoutMs: config.timeoutMs,
       verifyTls: config.verifyTls,

@@ -1,7 +1,7 @@
 import { OPSGENIE_API_URLS, opsgenieConfig, type OpsgenieConfig } from '@shared/alerts/push';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { cut, summaryOf, type AlertEvent } from './event';
+import { cut, type AlertEvent, type Summary } from './event';
 import { post, refusedForGood, resultOf, serviceTargetRefusal } from './http';
 
 /**
@@ -16,8 +16,7 @@ const OWN = OPSGENIE_API_URLS.map((url) => new URL(url).hostname);
 const opsgenieTarget = (config: OpsgenieConfig, policy: TargetPolicy) => serviceTargetRefusal(config.apiUrl, OWN, 'Opsgenie', policy);
 
 /** The path and body of the request an event makes. */
-export function opsgenieRequest(event: AlertEvent, notificationId: string): { path: string; body: unknown } {
-  const summary = summaryOf(event);
+export function opsgenieRequest(event: AlertEvent, summary: Summary, notificationId: string): { path: string; body: unknown } {
   if (event.type === 'incident.acknowledged' || event.type === 'incident.resolved') {
     const action = event.type === 'incident.resolved' ? 'close' : 'acknowledge';
     const { incident } = event.data;
@@ -54,7 +53,7 @@ export const opsgenieChannel: AlertChannelType<OpsgenieConfig> = {
   async send(config, delivery): Promise<DeliveryResult> {
     const refused = opsgenieTarget(config, delivery.policy);
     if (refused) return { statusCode: null, error: refused, latencyMs: 0, retryAfterMs: null };
-    const { path, body } = opsgenieRequest(delivery.event, delivery.id);
+    const { path, body } = opsgenieRequest(delivery.event, delivery.summary, delivery.id);
     const url = new URL(config.apiUrl);
     const [pathname = '', search = ''] = path.split('?');
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${pathname}`;

@@ -1,7 +1,7 @@
 import { PAGERDUTY_EVENTS_URL, pagerdutyConfig, type PagerdutyConfig } from '@shared/alerts/push';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { cut, summaryOf, type AlertEvent } from './event';
+import { cut, type AlertEvent, type Summary } from './event';
 import { post, resultOf, serviceTargetRefusal } from './http';
 
 /**
@@ -18,8 +18,7 @@ const OWN = [new URL(PAGERDUTY_EVENTS_URL).hostname];
 /** Words refusing an Events API URL an admin has not allowed, or null. */
 export const pagerdutyTarget = (config: PagerdutyConfig, policy: TargetPolicy) => serviceTargetRefusal(config.eventsUrl, OWN, 'PagerDuty', policy);
 
-export function pagerdutyEvent(event: AlertEvent, routingKey: string, notificationId: string): unknown {
-  const summary = summaryOf(event);
+export function pagerdutyEvent(event: AlertEvent, summary: Summary, routingKey: string, notificationId: string): unknown {
   if (event.type === 'incident.acknowledged' || event.type === 'incident.resolved')
     return { routing_key: routingKey, event_action: event.type === 'incident.resolved' ? 'resolve' : 'acknowledge', dedup_key: event.data.incident.id };
   const source = event.type === 'alert.test' ? 'guardian' : event.data.server.name;
@@ -51,7 +50,7 @@ export const pagerdutyChannel: AlertChannelType<PagerdutyConfig> = {
     const refused = pagerdutyTarget(config, delivery.policy);
     if (refused) return { statusCode: null, error: refused, latencyMs: 0, retryAfterMs: null };
     const [routingKey = ''] = delivery.secrets;
-    const result = await post(new URL(config.eventsUrl), JSON.stringify(pagerdutyEvent(delivery.event, routingKey, delivery.id)), {
+    const result = await post(new URL(config.eventsUrl), JSON.stringify(pagerdutyEvent(delivery.event, delivery.summary, routingKey, delivery.id)), {
       policy: delivery.policy,
       timeoutMs: config.timeoutMs,
       verifyTls: true,

@@ -1,7 +1,7 @@
 import { PUSHOVER_API_URL, pushoverConfig, type PushoverConfig } from '@shared/alerts/push';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { cut, summaryOf, type AlertEvent, type Tone } from './event';
+import { cut, type Summary, type Tone } from './event';
 import { post, refusedForGood, resultOf, serviceTargetRefusal } from './http';
 import { pushText } from './ntfy';
 
@@ -18,14 +18,13 @@ const OWN = [new URL(PUSHOVER_API_URL).hostname];
 
 const pushoverTarget = (config: PushoverConfig, policy: TargetPolicy) => serviceTargetRefusal(config.apiUrl, OWN, 'Pushover', policy);
 
-export function pushoverMessage(event: AlertEvent, token: string, config: PushoverConfig): unknown {
-  const summary = summaryOf(event);
+export function pushoverMessage(summary: Summary, token: string, config: PushoverConfig): unknown {
   return {
     token,
     user: config.user,
     ...(config.devices.length > 0 ? { device: config.devices.join(',') } : {}),
     title: cut(summary.title, 250),
-    message: cut(pushText(event), 1024),
+    message: cut(pushText(summary), 1024),
     priority: PRIORITY[summary.tone],
     timestamp: Math.floor(Date.parse(summary.timestamp) / 1000),
   };
@@ -41,7 +40,7 @@ export const pushoverChannel: AlertChannelType<PushoverConfig> = {
   async send(config, delivery): Promise<DeliveryResult> {
     const refused = pushoverTarget(config, delivery.policy);
     if (refused) return { statusCode: null, error: refused, latencyMs: 0, retryAfterMs: null };
-    const result = await post(new URL(config.apiUrl), JSON.stringify(pushoverMessage(delivery.event, delivery.secrets[0] ?? '', config)), {
+    const result = await post(new URL(config.apiUrl), JSON.stringify(pushoverMessage(delivery.summary, delivery.secrets[0] ?? '', config)), {
       policy: delivery.policy,
       timeoutMs: config.timeoutMs,
       verifyTls: true,

@@ -1,5 +1,5 @@
 import { slackConfig, type SlackConfig } from '@shared/alerts/chat';
-import { cut, footerOf, summaryOf, type AlertEvent } from './event';
+import { cut, footerOf, type Summary } from './event';
 import { secretUrlChannel } from './secret-url';
 
 /**
@@ -11,8 +11,7 @@ import { secretUrlChannel } from './secret-url';
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function slackMessage(event: AlertEvent, notificationId: string): unknown {
-  const summary = summaryOf(event);
+export function slackMessage(summary: Summary, notificationId: string): unknown {
   return {
     text: escape(cut(`${summary.title}: ${summary.text}`, 3000)),
     blocks: [
@@ -31,4 +30,4 @@ export function slackMessage(event: AlertEvent, notificationId: string): unknown
   };
 }
 
-export const slackChannel = secretUrlChannel<SlackConfig>('slack', slackConfig, (event, delivery) => slackMessage(event, delivery.id));
+export const slackChannel = secretUrlChannel<SlackConfig>('slack', slackConfig, (_event, delivery) => slackMessage(delivery.summary, delivery.id));

@@ -1,5 +1,5 @@
 import { teamsConfig, type TeamsConfig } from '@shared/alerts/chat';
-import { footerOf, summaryOf, type AlertEvent, type Tone } from './event';
+import { footerOf, type Summary, type Tone } from './event';
 import { secretUrlChannel } from './secret-url';
 
 /**
@@ -11,8 +11,7 @@ import { secretUrlChannel } from './secret-url';
 
 const COLOR: Record<Tone, string> = { down: 'Attention', degraded: 'Warning', resolved: 'Good', acknowledged: 'Accent', test: 'Default' };
 
-export function teamsMessage(event: AlertEvent, notificationId: string): unknown {
-  const summary = summaryOf(event);
+export function teamsMessage(summary: Summary, notificationId: string): unknown {
   return {
     type: 'message',
     attachments: [
@@ -35,4 +34,4 @@ export function teamsMessage(event: AlertEvent, notificationId: string): unknown
   };
 }
 
-export const teamsChannel = secretUrlChannel<TeamsConfig>('teams', teamsConfig, (event, delivery) => teamsMessage(event, delivery.id));
+export const teamsChannel = secretUrlChannel<TeamsConfig>('teams', teamsConfig, (_event, delivery) => teamsMessage(delivery.summary, delivery.id));

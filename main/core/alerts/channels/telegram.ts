@@ -1,7 +1,7 @@
 import { TELEGRAM_API_URL, telegramConfig, type TelegramConfig } from '@shared/alerts/push';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, DeliveryResult } from './channel';
-import { cut, escapeHtml, summaryOf, type AlertEvent } from './event';
+import { cut, escapeHtml, type Summary } from './event';
 import { post, refusedForGood, resultOf, retryAfterInAnswer, serviceTargetRefusal } from './http';
 
 /**
@@ -15,8 +15,7 @@ import { post, refusedForGood, resultOf, retryAfterInAnswer, serviceTargetRefusa
 const OWN = [new URL(TELEGRAM_API_URL).hostname];
 const telegramTarget = (config: TelegramConfig, policy: TargetPolicy) => serviceTargetRefusal(config.apiUrl, OWN, 'Telegram', policy);
 
-export function telegramMessage(event: AlertEvent, config: TelegramConfig): unknown {
-  const summary = summaryOf(event);
+export function telegramMessage(summary: Summary, config: TelegramConfig): unknown {
   const lines = [
     `<b>${escapeHtml(summary.title)}</b>`,
     escapeHtml(summary.text),
@@ -47,7 +46,7 @@ export const telegramChannel: AlertChannelType<TelegramConfig> = {
       };
     const url = new URL(config.apiUrl);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}/bot${token}/sendMessage`;
-    const result = await post(url, JSON.stringify(telegramMessage(delivery.event, config)), {
+    const result = await post(url, JSON.stringify(telegramMessage(delivery.summary, config)), {
       policy: delivery.policy,
       timeoutMs: config.timeoutMs,
       verifyTls: true,
