@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestSshd } from '@core/testing/sshd';
 import { expect, expectAccessible, test } from './fixtures';
@@ -10,7 +11,8 @@ import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
 // then cancels a long run; a viewer sees the runs and no Run form, and no output; an admin runs a
 // dangerous runbook with a secret from its form, and re-runs it; an admin writes a runbook on the
 // page (a refused parameter name placed under its field, then a second version), runs it and finds
-// what it printed with the output search, then filters the history.
+// what it printed with the output search, then filters the history; an admin pushes a file from
+// the page's push form.
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'a vault passphrase for the operations flow';
@@ -297,4 +299,28 @@ test('an admin writes a runbook on the page, runs it, and finds what it printed 
   await expect(rows).toHaveCount(3);
   await expect(rows.first()).toContainText('Runbook e2e-written, version 2');
   await expectAccessible(page, 'operations: the history filtered');
+});
+
+test('an admin pushes a file from the page to three servers; the run is titled with it and each server says what it wrote', async ({ page, guardian }) => {
+  test.setTimeout(60_000);
+  await signedInOwner(page.request, guardian);
+  await page.goto(`${guardian.url}#/operations`);
+  // The test sshd run on this machine: what they write is read back here.
+  const path = join(mkdtempSync(join(tmpdir(), 'guardian-e2e-push-')), 'app.conf');
+  const form = page.getByTestId('push-form');
+  await form.getByLabel('File', { exact: true }).setInputFiles({ name: 'app.conf', mimeType: 'text/plain', buffer: Buffer.from('listen 8080;\n') });
+  await expect(form).toContainText('app.conf, 13 bytes');
+  await form.getByLabel('Path on the servers').fill(path);
+  await form.getByLabel('Mode').fill('0640');
+  await form.getByLabel('Tags').fill('web');
+  await expectAccessible(page, 'operations: the push form');
+  await form.getByRole('button', { name: 'Push to 3 servers' }).click();
+  const view = page.getByTestId('run-view');
+  await expect(view.getByTestId('run-file')).toHaveText(path);
+  await expect(view.getByTestId('run-status')).toHaveText('Succeeded', { timeout: 30_000 });
+  await view.getByRole('button', { name: /^op-web-2: Succeeded/ }).click();
+  await expect(page.getByTestId('target-panel').getByTestId('output-text')).toContainText(`wrote 13 bytes to ${path} (mode 0640), SHA-256`);
+  expect(readFileSync(path, 'utf8')).toBe('listen 8080;\n');
+  expect(statSync(path).mode & 0o7777).toBe(0o640);
+  await expect(view.getByRole('button', { name: /^Re-run/ })).toHaveCount(0);
 });
