@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Incident } from '@shared/api/incidents';
 import { EventBus } from '@core/events/bus';
 import { FakeTime } from '@core/testing/fake-time';
-import { createIncidentNotifier, formatDuration, INCIDENTS_ROUTE, serverHealthRoute, type NotificationLike, type NotificationOptions } from './notifications';
+import { durationWords } from '@shared/duration';
+import { createIncidentNotifier, INCIDENTS_ROUTE, serverHealthRoute, type NotificationLike, type NotificationOptions } from './notifications';
 
 /** Every notification constructed, in order; `click()` acts as the user clicking it. */
 function fakeNotifications(now: () => number) {
@@ -193,7 +194,7 @@ describe('the rate limit', () => {
   });
 });
 
-describe('formatDuration', () => {
+describe('durationWords', () => {
   it.each([
     [0, '0 s'],
     [45_000, '45 s'],
@@ -205,7 +206,7 @@ describe('formatDuration', () => {
     [26 * 3_600_000, '1 d 2 h'],
     [48 * 3_600_000, '2 d'],
   ])('%i ms is "%s"', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
+    expect(durationWords(ms)).toBe(text);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Incident } from '@shared/api/incidents';
+import { durationWords } from '@shared/duration';
 import type { EventSourceLike } from './ipc';
 import type { DesktopSettings } from './desktop-settings';
 import type { Time } from '@core/timers';
@@ -60,20 +61,6 @@ export function serverHealthRoute(serverId: string): string {
 /** The renderer's incident list: where a collapsed notification leads. */
 export const INCIDENTS_ROUTE = '#/incidents';
 
-/** "45 s", "12 min", "1 h 5 min", "2 d 3 h". */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  const restMinutes = minutes % 60;
-  if (hours < 24) return restMinutes ? `${hours} h ${restMinutes} min` : `${hours} h`;
-  const days = Math.floor(hours / 24);
-  const restHours = hours % 24;
-  return restHours ? `${days} d ${restHours} h` : `${days} d`;
-}
-
 type Notice = { kind: 'opened' | 'resolved'; incident: Incident };
 
 interface Shown {
@@ -93,7 +80,7 @@ export function incidentNotification(notice: Notice): Shown & { icon: Notificati
       icon: down ? 'down' : 'degraded',
     };
   }
-  const after = formatDuration(incident.durationMs);
+  const after = durationWords(incident.durationMs);
   const title = incident.severity === 'down' ? `${name} is back up after ${after}` : `${name} is back to normal after ${after}`;
   return {
     options: { title, body: incident.cause ? `It was ${incident.severity}: ${incident.cause}` : `It was ${incident.severity}.` },

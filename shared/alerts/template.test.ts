@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTemplate, durationWords, messageTemplate, renderTemplate, sampleFacts, templateValues, unknownVariables } from './template';
+import { applyTemplate, messageTemplate, renderTemplate, sampleFacts, templateValues, unknownVariables } from './template';
 
 /** The template language itself: which variables exist, how they are filled, and what a duration reads like. */
 describe('message templates', () => {
@@ -19,18 +19,6 @@ describe('message templates', () => {
     expect(parsed.error?.issues[0]).toMatchObject({ path: ['title'], message: expect.stringContaining('No such variable: {{sevrity}}. Use {{server}}') });
     expect(messageTemplate.parse({ title: '  ', text: 'x' })).toEqual({ title: null, text: 'x' });
     expect(messageTemplate.parse(undefined)).toEqual({ title: null, text: null });
-  });
-
-  it('words durations from seconds to days', () => {
-    expect([0, 45_000, 60_000, 65 * 60_000, 2 * 3_600_000, 51 * 3_600_000, 48 * 3_600_000].map(durationWords)).toEqual([
-      '0 s',
-      '45 s',
-      '1 min',
-      '1 h 5 min',
-      '2 h',
-      '2 d 3 h',
-      '2 d',
-    ]);
   });
 
   it('keeps the own wording for each part a template leaves empty', () => {

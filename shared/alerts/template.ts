@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AlertSource } from '../api/alerts';
+import { durationWords } from '../duration';
 
 /**
  * A channel's own wording (docs/alerts.md, "Message templates"): a title and a text written with
@@ -85,17 +86,6 @@ export interface TemplateFacts {
     note: string | null;
   };
   server: { id: string; name: string; environment: string | null; tags: readonly string[] };
-}
-
-/** "45 s", "12 min", "1 h 5 min", "2 d 3 h". */
-export function durationWords(ms: number): string {
-  const seconds = Math.floor(Math.max(0, ms) / 1000);
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 1) return `${seconds} s`;
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
-  const hours = Math.floor(minutes / 60);
-  return `${Math.floor(hours / 24)} d${hours % 24 ? ` ${hours % 24} h` : ''}`;
 }
 
 const STATUS_WORDS: Record<AlertSource, (severity: string) => string> = {
