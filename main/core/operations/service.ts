@@ -29,7 +29,7 @@ import type { AuditEntry } from '../audit/log';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
-import { hostPort, jumpRoute, serverLogin, withSshSession, type CheckContext, type CheckResult, type HostKeyStore } from '../health';
+import { hostPort, jumpRoute, serverLogin, withSshSession, type CheckContext, type CheckResult, type HostKeyStore, type SshKeepalive } from '../health';
 import type { JobContext, JobService } from '../jobs';
 import type { Logger } from '../logging/logger';
 import type { ServerService } from '../servers';
@@ -69,6 +69,10 @@ export interface OperationsDeps {
   settings: SettingsStore;
   /** How often live output goes out per run; 100 ms unless a test says. */
   flushMs?: number;
+  /** SSH keepalives for every session and hop; SSH_KEEPALIVE (15 s, 3) unless a test says. */
+  sshKeepalive?: SshKeepalive;
+  /** The SSH agent forwarded to servers whose agent forwarding is on: the Guardian process's SSH_AUTH_SOCK, read at each connection, unless a test says. */
+  agentSocket?: () => string | undefined;
 }
 
 const SETTINGS_KEY = 'operations';
@@ -845,8 +849,12 @@ export class OperationsService {
     output: TargetOutput,
   ): { state: TargetState; exitCode: number | null; message: string } | { state: 'succeeded'; exitCode: null; message: null } | null {
     const removed = started ? '; the temporary file was removed' : '';
-    if (signal.aborted) return { state: 'cancelled', exitCode: null, message: started ? `cancelled while pushing${removed}` : 'cancelled while connecting' };
-    if (stop.timedOut) return { state: 'timed-out', exitCode: null, message: `timed out after ${timeoutSeconds} s${removed}` };
+    // Renamed into place before a cancel or the timeout came: it is written, and says so.
+    const written = pushed !== null && pushed !== 'stopped' && pushed.ok;
+    if (!written && signal.aborted) {
+      return { state: 'cancelled', exitCode: null, message: started ? `cancelled while pushing${removed}` : 'cancelled while connecting' };
+    }
+    if (!written && stop.timedOut) return { state: 'timed-out', exitCode: null, message: `timed out after ${timeoutSeconds} s${removed}` };
     if (pushed === null || pushed === 'stopped') return null;
     if (!pushed.ok) return { state: 'failed', exitCode: null, message: pushed.message };
     const mode = `mode ${(push.mode & 0o7777).toString(8).padStart(4, '0')}${push.owner ? `, owner ${push.owner}` : ''}`;
@@ -877,6 +885,10 @@ export class OperationsService {
     }
     const login = await serverLogin(this.deps.secrets, server, usedBy);
     if (typeof login === 'string') return { state: 'failed', exitCode: null, message: login };
+    // For a command (a push runs none). Asked for with no agent to forward: said, not run without it (the command may need it).
+    const forwarding = server.agentForwarding && !push;
+    const agent = forwarding ? (this.deps.agentSocket ?? (() => process.env.SSH_AUTH_SOCK))() : undefined;
+    if (forwarding && !agent) return { state: 'failed', exitCode: null, message: noAgent(server) };
     const timeoutMs = input.timeoutSeconds * 1000;
     // A push stops itself on a cancel or its timeout, removing its temporary file before the session closes.
     const pushStop = push ? new PushStop(signal, timeoutMs) : null;
@@ -886,6 +898,9 @@ export class OperationsService {
       now: this.deps.clock.now,
       hostKeys: this.deps.hostKeys,
       allowMetadata: this.deps.allowMetadata(),
+      ...(this.deps.sshKeepalive ? { sshKeepalive: this.deps.sshKeepalive } : {}),
+      // To the target alone: a jump host never gets the agent.
+      ...(agent ? { agentForward: agent } : {}),
       // Its jump hosts as they are now, each logging in with its own credential.
       jumps: async () => {
         if (server.jumpHostId === null) return [];
@@ -907,7 +922,12 @@ export class OperationsService {
           pushed = await pushStop.during((stop) => pushFile(session.client, file, stop));
           return { status: 'up', latencyMs: null, message: '' };
         }
-        const outcome = await execute(session.client, input.command, output, { env: input.env, sudo: input.sudo });
+        const outcome = await execute(session.client, input.command, output, { env: input.env, sudo: input.sudo }).catch((error: unknown) => {
+          // sshd said no to forwarding the agent (AllowAgentForwarding no): ssh2 closes the channel before the command starts.
+          if (agent && error instanceof Error && /agent forwarding/i.test(error.message)) return agentRefused(server);
+          throw error;
+        });
+        if (typeof outcome === 'string') return { status: 'down', latencyMs: null, message: outcome };
         return { status: outcome.exitCode === 0 ? 'up' : 'down', latencyMs: null, message: '', data: { ran: true, ...outcome } };
       });
     } finally {
@@ -951,6 +971,16 @@ export class OperationsService {
     }
     return { state: 'failed', exitCode: null, message: result.message };
   }
+}
+
+/** A server whose agent forwarding is on, with no agent in Guardian's environment to forward. */
+function noAgent(server: Pick<Server, 'name'>): string {
+  return `agent forwarding is on for ${server.name}, but Guardian has no SSH agent to forward (SSH_AUTH_SOCK is not set where Guardian runs): start Guardian with an agent (ssh-agent, SSH_AUTH_SOCK in its environment), or turn the server’s agent forwarding off`;
+}
+
+/** sshd refused to forward the agent. */
+function agentRefused(server: Pick<Server, 'name'>): string {
+  return `${server.name} refused agent forwarding (its sshd has AllowAgentForwarding no, or the key’s authorized_keys line says no-agent-forwarding); the command did not run`;
 }
 
 /** Bytes in words: "1,048,576 bytes". */
