@@ -195,7 +195,6 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`^active\\s+server:db-1\\s+\\S+\\s+\\S+\\s+system:local-owner\\s+swapping the disks\\s+${silence.id}$`, 'm'));
 
-    // The contract wants an end; the command line wants a reason.
     // A check type alone is a matcher; nothing at all is not.
     const byType = await guardian('silence', 'add', '--check-type', 'ssh-metrics', '--for', '30m', '--reason', 'disk cleanup', '--json');
     expect(byType.code).toBe(0);
@@ -204,6 +203,7 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toContain('Match something');
 
+    // The contract wants an end; the command line wants a reason.
     const noEnd = await guardian('silence', 'add', '--on', 'tag:db', '--reason', 'x');
     expect(noEnd.code).toBe(1);
     expect(noEnd.stderr).toContain('endsAt');
@@ -222,5 +222,33 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
     const again = await guardian('silence', 'expire', silence.id);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already ended');
+  });
+
+  it('disables, enables and removes a rule and a channel by name, audited, and says so of one that is not there', async () => {
+    const state = async (what: 'channel' | 'rule', name: string) =>
+      (JSON.parse((await guardian('alert', what, 'list', '--json')).stdout) as { name: string; enabled: boolean }[]).find((each) => each.name === name)
+        ?.enabled;
+    const off = await guardian('alert', 'rule', 'disable', 'web checks');
+    expect(off).toMatchObject({ code: 0, stdout: 'Disabled the rule web checks.\n', stderr: '' });
+    expect(await state('rule', 'web checks')).toBe(false);
+    expect((await guardian('alert', 'rule', 'enable', 'web checks', '--json')).code).toBe(0);
+    expect(await state('rule', 'web checks')).toBe(true);
+    expect((await guardian('alert', 'channel', 'disable', 'pager')).stdout).toBe('Disabled the channel pager.\n');
+    expect(await state('channel', 'pager')).toBe(false);
+
+    expect((await guardian('alert', 'rule', 'remove', 'web checks')).stdout).toBe('Removed the rule web checks.\n');
+    expect(await state('rule', 'web checks')).toBeUndefined();
+    expect((await guardian('alert', 'channel', 'remove', 'pager', '--json')).code).toBe(0);
+    expect(await state('channel', 'pager')).toBeUndefined();
+    const gone = await guardian('alert', 'rule', 'remove', 'web checks');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('There is no alert rule "web checks"');
+
+    const audit = await guardian('audit', 'list', '--json');
+    const actions = audit.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { action: string }).action);
+    expect(actions).toEqual(expect.arrayContaining(['alerts.updateRule', 'alerts.deleteRule', 'alerts.updateChannel', 'alerts.deleteChannel']));
   });
 });

@@ -19,8 +19,8 @@ const CLI = { origin: 'cli' };
 const SEVERITIES = ['degraded', 'down'] as const;
 
 /**
- * `guardian alert channel list|add|test`, `guardian alert rule list|add` and `guardian silence
- * add|list|expire` (docs/alerts.md): each one call through the router, so the contract's checks,
+ * `guardian alert channel list|add|test|enable|disable|remove`, `guardian alert rule
+ * list|add|enable|disable|remove` and `guardian silence add|list|expire` (docs/alerts.md): each one call through the router, so the contract's checks,
  * permissions and audit apply as they do to the Alerts page and the REST API. Tables for people,
  * `--json` for scripts. A channel's secret is a vault id here as everywhere: never its value.
  */
@@ -99,6 +99,7 @@ async function serverNames(core: Core): Promise<Map<string, string>> {
 }
 
 const channels = async (core: Core) => (await core.router.invoke(LOCAL_OWNER, 'alerts.channels', {}, CLI)).items;
+const rules = async (core: Core) => (await core.router.invoke(LOCAL_OWNER, 'alerts.rules', {}, CLI)).items;
 
 function printChannels(items: readonly AlertChannel[]): void {
   printTable(
@@ -148,6 +149,55 @@ function printSilences(items: readonly AlertSilence[], servers: ReadonlyMap<stri
 async function matchOf(core: Core, options: { on?: On[] | undefined; severity?: string[] | undefined; checkType?: string[] | undefined }) {
   const selector = await selectorOf(core, options.on ?? []);
   return { ...selector, severities: options.severity ?? [], checkTypes: options.checkType ?? [] };
+}
+
+/** What `enable`, `disable` and `remove` act on: a channel or a rule, by name or id. */
+interface Kept {
+  noun: 'channel' | 'rule';
+  list(core: Core): Promise<readonly { id: string; name: string }[]>;
+  update: 'alerts.updateChannel' | 'alerts.updateRule';
+  remove: 'alerts.deleteChannel' | 'alerts.deleteRule';
+}
+
+/** `enable`, `disable` and `remove` of a channel or a rule: one call each, audited as from the page. */
+function addLifecycle(parent: Command, kept: Kept, dataDirOption: () => Option, withCore: WithCore): void {
+  const named = (core: Core, wanted: string) =>
+    kept.list(core).then((items) => byIdOrName(items, wanted, `alert ${kept.noun}`, `guardian alert ${kept.noun} list`));
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    parent
+      .command(verb)
+      .description(enabled ? `Enable a ${kept.noun} again.` : `Disable a ${kept.noun}: it is kept, and sends nothing until enabled.`)
+      .addOption(dataDirOption())
+      .argument(`<${kept.noun}>`, `the ${kept.noun}’s name or id`)
+      .option('--json', 'print JSON', false)
+      .action(async (wanted: string, options: { dataDir: string; json: boolean }) => {
+        await withCore(options.dataDir, async (core) => {
+          const target = await named(core, wanted);
+          const changed = await core.router.invoke(LOCAL_OWNER, kept.update, { id: target.id, enabled }, CLI);
+          await print(options.json, changed, () => void process.stdout.write(`${enabled ? 'Enabled' : 'Disabled'} the ${kept.noun} ${target.name}.\n`));
+        });
+      });
+  }
+  parent
+    .command('remove')
+    .description(`Remove a ${kept.noun}. The delivery log keeps what it sent.`)
+    .addOption(dataDirOption())
+    .argument(`<${kept.noun}>`, `the ${kept.noun}’s name or id`)
+    .option('--json', 'print JSON', false)
+    .action(async (wanted: string, options: { dataDir: string; json: boolean }) => {
+      await withCore(options.dataDir, async (core) => {
+        const target = await named(core, wanted);
+        await core.router.invoke(LOCAL_OWNER, kept.remove, { id: target.id }, CLI);
+        await print(
+          options.json,
+          { id: target.id, name: target.name, removed: true },
+          () => void process.stdout.write(`Removed the ${kept.noun} ${target.name}.\n`),
+        );
+      });
+    });
 }
 
 export function addAlertCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
@@ -244,6 +294,8 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
       );
     });
 
+  addLifecycle(channel, { noun: 'channel', list: channels, update: 'alerts.updateChannel', remove: 'alerts.deleteChannel' }, dataDirOption, withCore);
+
   const rule = alert.command('rule').description('Which incidents go to which channels.');
 
   rule
@@ -253,7 +305,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
     .option('--json', 'print JSON', false)
     .action(async (options: { dataDir: string; json: boolean }) => {
       await withCore(options.dataDir, async (core) => {
-        const { items } = await core.router.invoke(LOCAL_OWNER, 'alerts.rules', {}, CLI);
+        const items = await rules(core);
         const names = new Map((await channels(core)).map((each) => [each.id, each.name]));
         const servers = await serverNames(core);
         await print(options.json, items, () => printRules(items, names, servers));
@@ -307,6 +359,8 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
         });
       },
     );
+
+  addLifecycle(rule, { noun: 'rule', list: rules, update: 'alerts.updateRule', remove: 'alerts.deleteRule' }, dataDirOption, withCore);
 
   const silence = program.command('silence').description('Hold back the notifications of what a matcher picks, for a while, with a reason (docs/alerts.md).');
 
