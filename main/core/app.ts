@@ -26,7 +26,7 @@ import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
 import { createOperationHandlers } from './operations/handlers';
-import { OperationsService } from './operations/service';
+import { OperationsService, type OperationsDeps } from './operations/service';
 import { RunbookService } from './operations/runbooks';
 import { JobService } from './jobs/service';
 import type { Logger } from './logging/logger';
@@ -79,6 +79,8 @@ export interface CoreOptions {
   health?: Pick<HealthDeps, 'timers' | 'random' | 'tickMs' | 'backoffMs' | 'maxConcurrent' | 'maxPerHost'>;
   /** The alert delivery worker's timers, jitter and poll interval (tests and benches). */
   alerts?: Pick<AlertsDeps, 'timers' | 'random' | 'pollMs'>;
+  /** Operations' SSH keepalives and the agent forwarded to servers that ask for it (tests). */
+  operations?: Pick<OperationsDeps, 'sshKeepalive' | 'agentSocket'>;
   /** Scheduler timers (tests pass FakeTime) and the zone new schedules default to. */
   schedules?: Pick<ScheduleDeps, 'timers' | 'localZone' | 'recheckMs'>;
   /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
@@ -294,6 +296,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     audit,
     allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
     settings,
+    ...options.operations,
   });
   tasks.registerTask({
     kind: 'operations.retention',

@@ -85,6 +85,17 @@ export const DependsOnId = ServerId.nullable().describe(
   'The id of the server this one sits behind (a router, a hypervisor), or null: while that one is down, this one’s alerts are held back. No loops.',
 );
 
+/**
+ * Whether an operation's command on this server gets Guardian's SSH agent forwarded (as ssh -A):
+ * the server may then use the agent's keys while the command runs. Off unless turned on; turning
+ * it on takes the `operations:run` permission, and imports and exports never carry it.
+ */
+export const AgentForwarding = z
+  .boolean()
+  .describe(
+    'Forward Guardian’s SSH agent to this server for operations’ commands (as ssh -A; never to its jump hosts). Off by default; turning it on needs the operations:run permission.',
+  );
+
 /** What a person types to create a server. */
 export const ServerInput = z.strictObject({
   name: ServerName,
@@ -119,6 +130,7 @@ export type DefaultCheck = z.input<typeof DefaultCheck>;
 
 /** servers.create: the server, and which check to watch it with (see DefaultCheck). */
 export const ServerCreateInput = ServerInput.extend({
+  agentForwarding: AgentForwarding.default(false),
   monitor: DefaultCheck.optional().describe('The check the new server is watched with: a TCP check on `port` (default: the SSH port), or false for none.'),
 });
 export type ServerCreateInput = z.input<typeof ServerCreateInput>;
@@ -137,6 +149,8 @@ export const Server = z.object({
   jumpHostId: z.string().nullable(),
   /** The server this one sits behind, or null. */
   dependsOnId: z.string().nullable(),
+  /** Whether operations forward Guardian's SSH agent to it. */
+  agentForwarding: z.boolean(),
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
 });
@@ -223,6 +237,7 @@ export const ServerPatch = z.strictObject({
   notes: Notes.optional(),
   jumpHostId: JumpHostId.optional(),
   dependsOnId: DependsOnId.optional(),
+  agentForwarding: AgentForwarding.optional(),
 });
 
 export const serversUpdate = method({

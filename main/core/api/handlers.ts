@@ -10,6 +10,7 @@ import { exportServers } from '../servers/export';
 import type { ServerProbe } from '../servers/probe';
 import { runImport, type ImportDeps } from '../servers/import-job';
 import { assertMayAddDefaultCheck, defaultCheckSpec } from '../health/default-check';
+import { assertMayForwardAgent } from '../servers/agent-forwarding';
 import type { ServerService } from '../servers/service';
 import type { ScheduleMethodName } from '../schedules/handlers';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
@@ -59,6 +60,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'servers.get': ({ id }) => servers.get(id),
     'servers.create': async ({ monitor, ...input }, ctx) => {
       const spec = defaultCheckSpec(input, monitor);
+      assertMayForwardAgent(who(ctx), null, input);
       // Refused before the server is written, so a refusal leaves nothing behind.
       if (spec) {
         assertMayAddDefaultCheck(who(ctx));
@@ -68,7 +70,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const check = spec ? await deps.importDeps.checks.add(server, spec) : null;
       return { ...server, check: spec && check ? { id: check.id, name: check.name, type: spec.type, port: spec.config.port } : null };
     },
-    'servers.update': (input) => servers.update(input),
+    'servers.update': async (input, ctx) => {
+      if (input.agentForwarding === true) assertMayForwardAgent(who(ctx), await servers.get(input.id), input);
+      return servers.update(input);
+    },
     'servers.delete': ({ id }) => servers.delete(id),
     'servers.import': (input, ctx) => {
       if (input.monitor) assertMayAddDefaultCheck(who(ctx));

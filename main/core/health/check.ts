@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { z } from 'zod';
 import type { UsedSecret } from '../vault';
-import type { SshJump } from './checks/ssh-session';
+import type { SshJump, SshKeepalive } from './checks/ssh-session';
 import { egress, type Egress, METADATA_REFUSED } from './egress';
 
 /**
@@ -45,6 +45,14 @@ export interface CheckContext {
    * login (ssh-route.ts), or why they cannot be used; asked only by SSH sessions. None: direct.
    */
   jumps?(): Promise<readonly SshJump[] | string>;
+  /** How often an SSH session asks every hop whether it is still there, and how many unanswered asks end it; SSH_KEEPALIVE unless given (tests pass a short one). */
+  sshKeepalive?: SshKeepalive;
+  /**
+   * The SSH agent (its socket, the Guardian process's SSH_AUTH_SOCK) an SSH session forwards to
+   * the target for its commands: only when the server's agent forwarding is on, and never to a
+   * jump host. None: no forwarding.
+   */
+  agentForward?: string;
 }
 
 /** Where SSH host key fingerprints (OpenSSH "SHA256:…" form) are pinned, by "host:port". */

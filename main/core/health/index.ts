@@ -10,7 +10,7 @@ export { defaultCheckSpec } from './default-check';
 export { tcpCheck } from './checks/tcp';
 export { isMetadataHost, metadataRefusal } from './egress';
 // For operations (main/core/operations): the same SSH session and pinned host keys the ssh checks use, one truth.
-export { withSshSession, type SshJump, type SshLogin } from './checks/ssh-session';
+export { SSH_KEEPALIVE, withSshSession, type SshJump, type SshKeepalive, type SshLogin } from './checks/ssh-session';
 export { jumpRoute, serverLogin } from './ssh-route';
 export type { HostKeyStore } from './host-keys';
 export { hostPort, type CheckContext, type CheckResult } from './check';

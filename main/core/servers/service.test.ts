@@ -73,6 +73,8 @@ describe('servers: create, get, update, delete', () => {
       // Reached directly unless it names a jump host.
       jumpHostId: null,
       dependsOnId: null,
+      // Guardian's SSH agent is never forwarded unless someone turns it on.
+      agentForwarding: false,
       createdAt: START,
       updatedAt: START,
     });

@@ -14,6 +14,8 @@ import type { ServerRow } from './table';
 export type NewServer = Omit<z.output<typeof ServerInput>, 'jumpHostId' | 'dependsOnId'> & {
   jumpHostId?: string | null | undefined;
   dependsOnId?: string | null | undefined;
+  /** Off when left out; an upsert keeps the server's own (imports never carry it). */
+  agentForwarding?: boolean | undefined;
 };
 export type { ServerFilter } from './store';
 type ListQuery = z.output<typeof ServerListInput>;
@@ -45,6 +47,11 @@ function notFound(id: string): AppError {
   return new AppError('NOT_FOUND', `There is no server with id ${id}.`, {
     hint: 'It may have been deleted; refresh the list.',
   });
+}
+
+/** Whether a change points the server at another host or port: what its agent forwarding was allowed for is no longer where it goes. */
+export function moved(current: { host: string; port: number }, next: { host: string; port: number }): boolean {
+  return current.host !== next.host || current.port !== next.port;
 }
 
 /** A jump host the inventory cannot take (itself, none such, a loop, too many hops): VALIDATION_FAILED on jumpHostId. */
@@ -110,6 +117,7 @@ export class ServerService {
       ...input,
       jumpHostId: input.jumpHostId ?? null,
       dependsOnId: input.dependsOnId ?? null,
+      agentForwarding: input.agentForwarding ?? false,
       createdAt: now,
       updatedAt: now,
     };
@@ -128,6 +136,8 @@ export class ServerService {
     }
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     const next: Server = { ...current, ...changes, updatedAt: this.deps.clock.now() };
+    // Moved elsewhere, it forwards the agent only if this change says so again (who may, the caller checked: mayChangeAgentForwarding).
+    if (moved(current, next) && fields.agentForwarding !== true) next.agentForwarding = false;
     if (fields.jumpHostId !== undefined) await assertJumpHost(this.store, next, next.jumpHostId);
     if (fields.dependsOnId !== undefined) await assertDependsOn(this.store, next, next.dependsOnId);
     await unlessTaken(this.store.update(next), () => conflict(next.name));
@@ -164,6 +174,8 @@ export class ServerService {
       ...input,
       jumpHostId: input.jumpHostId === undefined ? existing.jumpHostId : input.jumpHostId,
       dependsOnId: input.dependsOnId === undefined ? existing.dependsOnId : input.dependsOnId,
+      // An import never turns it on, and moving the server elsewhere turns it off.
+      agentForwarding: existing.agentForwarding && !moved(existing, input),
     };
     if (sameFields(existing, next)) return { outcome: 'unchanged', id: existing.id };
     if (next.jumpHostId !== existing.jumpHostId) await assertJumpHost(this.store, existing, next.jumpHostId);

@@ -16,7 +16,7 @@ import type { ServerRow } from './table';
 export type ServerFilter = { q?: string | undefined; tags?: string[] | undefined; environment?: string | undefined };
 
 // `user` is a reserved word in PostgreSQL: quoted on both.
-const COLUMNS = sql.raw('id, name, host, port, "user", environment, tags, notes, jump_host_id, depends_on_id, created_at, updated_at');
+const COLUMNS = sql.raw('id, name, host, port, "user", environment, tags, notes, jump_host_id, depends_on_id, agent_forwarding, created_at, updated_at');
 
 function tagsOf(row: Row): string[] {
   const value = read.json(row, 'tags');
@@ -42,6 +42,7 @@ function serverOf(row: Row): ServerRow {
     notes: read.text(row, 'notes'),
     jumpHostId: read.textOrNull(row, 'jump_host_id'),
     dependsOnId: read.textOrNull(row, 'depends_on_id'),
+    agentForwarding: read.boolean(row, 'agent_forwarding'),
     createdAt: read.number(row, 'created_at'),
     updatedAt: read.number(row, 'updated_at'),
   };
@@ -149,13 +150,13 @@ export class ServerStore {
 
   async insert(row: ServerRow): Promise<void> {
     await this.db.run(sql`INSERT INTO servers (${COLUMNS}) VALUES (${row.id}, ${row.name}, ${row.host}, ${row.port}, ${row.user}, ${row.environment},
-      ${jsonParam(row.tags)}, ${row.notes}, ${row.jumpHostId}, ${row.dependsOnId}, ${row.createdAt}, ${row.updatedAt})`);
+      ${jsonParam(row.tags)}, ${row.notes}, ${row.jumpHostId}, ${row.dependsOnId}, ${row.agentForwarding}, ${row.createdAt}, ${row.updatedAt})`);
   }
 
   /** Writes every field of `row` but its id and creation time. */
   async update(row: ServerRow): Promise<void> {
     await this.db.run(sql`UPDATE servers SET name = ${row.name}, host = ${row.host}, port = ${row.port}, "user" = ${row.user},
-      environment = ${row.environment}, tags = ${jsonParam(row.tags)}, notes = ${row.notes}, jump_host_id = ${row.jumpHostId}, depends_on_id = ${row.dependsOnId}, updated_at = ${row.updatedAt} WHERE id = ${row.id}`);
+      environment = ${row.environment}, tags = ${jsonParam(row.tags)}, notes = ${row.notes}, jump_host_id = ${row.jumpHostId}, depends_on_id = ${row.dependsOnId}, agent_forwarding = ${row.agentForwarding}, updated_at = ${row.updatedAt} WHERE id = ${row.id}`);
   }
 
   /** Every server's jump link, for walking the jump hosts (shared/servers/jumps.ts). */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** The inventory for PostgreSQL, the same as table.ts. */
 export const serversTable = pgTable(
@@ -22,6 +22,8 @@ export const serversTable = pgTable(
      * it clears the link in the same transaction.
      */
     dependsOnId: text('depends_on_id'),
+    /** Whether operations' commands get Guardian's SSH agent forwarded (ssh -A); never its jump hosts. */
+    agentForwarding: boolean('agent_forwarding').notNull().default(false),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   },

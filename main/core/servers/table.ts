@@ -21,6 +21,8 @@ export const serversTable = sqliteTable(
      * it clears the link in the same transaction.
      */
     dependsOnId: text('depends_on_id'),
+    /** Whether operations' commands get Guardian's SSH agent forwarded (ssh -A); never its jump hosts. */
+    agentForwarding: integer('agent_forwarding', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -12,6 +12,7 @@ export function serverRow(fields: Pick<ServerRow, 'id' | 'name' | 'host'> & Part
     tags: [],
     notes: '',
     jumpHostId: null,
+    agentForwarding: false,
     dependsOnId: null,
     createdAt: 0,
     updatedAt: 0,

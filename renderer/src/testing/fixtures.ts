@@ -19,6 +19,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     tags: ['web'],
     notes: '',
     jumpHostId: null,
+    agentForwarding: false,
     dependsOnId: null,
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_000,

@@ -73,6 +73,25 @@ export function hostKeyMismatch(where: string, expected: string, actual: string,
   };
 }
 
+/** How often a session asks a host whether it is still there (an SSH keepalive), and how many unanswered asks in a row end it. */
+export interface SshKeepalive {
+  intervalMs: number;
+  countMax: number;
+}
+
+/**
+ * Every SSH session's keepalives, on every hop: one every 15 s, and the connection is given up
+ * after 3 in a row got no answer, so a host that stops answering mid-command fails its target in
+ * about a minute rather than holding it until the run's timeout.
+ */
+export const SSH_KEEPALIVE: SshKeepalive = { intervalMs: 15_000, countMax: 3 };
+
+/** Why a session ended when a hop stopped answering its keepalives, in words. */
+export function keepaliveLost(label: string, keepalive: SshKeepalive): string {
+  const every = keepalive.intervalMs % 1000 === 0 ? `${keepalive.intervalMs / 1000} s` : `${keepalive.intervalMs} ms`;
+  return `the connection to ${label} stopped answering (no reply to ${keepalive.countMax} keepalives, one every ${every})`;
+}
+
 /** One connection of the way: the target, or a jump host on it. */
 interface Hop {
   host: string;
@@ -83,6 +102,8 @@ interface Hop {
   label: string;
   login: SshLogin | null;
   jump?: SshJump;
+  /** The agent socket forwarded to this hop's commands: the target's alone, when its server asks for it. */
+  agent?: string;
 }
 
 /** A hop's connection failed: the answer the run gives. */
@@ -116,6 +137,7 @@ function openHop(
   return new Promise<Opened>((resolve, reject) => {
     const client = new ssh2.Client();
     events.created(client);
+    const keepalive = ctx.sshKeepalive ?? SSH_KEEPALIVE;
     let opened = false;
     let seen: { fingerprint: string; pinned: string | null } | null = null;
     let handshake: Opened | null = null;
@@ -123,6 +145,8 @@ function openHop(
     const fail = (error: unknown) => {
       if (seen?.pinned && seen.pinned !== seen.fingerprint) return failed(hostKeyMismatch(hop.label, seen.pinned, seen.fingerprint, elapsed(), hop.jump));
       const level = (error as { level?: unknown } | null)?.level;
+      if (level === 'client-timeout' && (error as Error).message === 'Keepalive timeout')
+        return failed({ status: 'down', latencyMs: null, message: keepaliveLost(hop.label, keepalive) });
       if (level === 'client-authentication' && hop.login) {
         return failed({ status: 'down', latencyMs: null, message: `authentication failed for user ${hop.login.username} on ${hop.label}` });
       }
@@ -156,6 +180,11 @@ function openHop(
       ...(sock ? { sock } : lookup ? { sock: connect({ host: hop.host, port: hop.port, lookup }) } : {}),
       // Our deadline decides; ssh2's own handshake timer only backs it up.
       readyTimeout: ctx.timeoutMs + 1000,
+      // A host that stops answering (frozen, cut off without a reset) ends the session in words, not at the deadline.
+      keepaliveInterval: keepalive.intervalMs,
+      keepaliveCountMax: keepalive.countMax,
+      // Every command on this hop asks sshd to forward the agent: only ever set on the target.
+      ...(hop.agent ? { agent: hop.agent, agentForward: true } : {}),
       // Refusing a key that differs from its pin stops the exchange before any login is sent.
       // The pin is looked up in the database: ssh2 waits for the answer before the key exchange goes on.
       hostVerifier: (keyBlob: Buffer, verify: (valid: boolean) => void) => {
@@ -220,7 +249,7 @@ export async function withSshSession(
       const address = hostPort(jump.host, jump.port);
       return { host: jump.host, port: jump.port, address, label: `jump host ${jump.name} (${address})`, login: jump.login, jump };
     }),
-    { host, port, address: target, label: target, login },
+    { host, port, address: target, label: target, login, ...(ctx.agentForward ? { agent: ctx.agentForward } : {}) },
   ];
   // Every hop's address is refused alike (a cloud metadata address), the target's too: a jump host is not a way round the rule.
   for (const hop of hops) {

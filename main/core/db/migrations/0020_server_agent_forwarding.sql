@@ -1,0 +1,1 @@
+ALTER TABLE `servers` ADD `agent_forwarding` integer DEFAULT false NOT NULL;
