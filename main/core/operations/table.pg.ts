@@ -1,7 +1,10 @@
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { OperationRun, OutputChunk, PushedFile, TargetSelector } from '@shared/api/operations';
 
 type RollingRecord = NonNullable<OperationRun['rolling']>;
+
+/** Bytes as PostgreSQL keeps them (SQLite's blob); node-postgres reads them as a Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 /** Operations for PostgreSQL, the same as table.ts. */
 export const operationRunsTable = pgTable(
@@ -46,6 +49,7 @@ export const operationTargetsTable = pgTable(
     startedAt: bigint('started_at', { mode: 'number' }),
     finishedAt: bigint('finished_at', { mode: 'number' }),
     output: jsonb('output').$type<OutputChunk[]>().notNull(),
+    outputGz: bytea('output_gz'),
     outputBytes: bigint('output_bytes', { mode: 'number' }).notNull(),
     truncated: boolean('truncated').notNull(),
     outputSha256: text('output_sha256'),

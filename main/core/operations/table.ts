@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { OperationRun, OutputChunk, PushedFile, TargetSelector } from '@shared/api/operations';
 
 type RollingRecord = NonNullable<OperationRun['rolling']>;
@@ -56,8 +56,10 @@ export const operationTargetsTable = sqliteTable(
     message: text('message'),
     startedAt: integer('started_at'),
     finishedAt: integer('finished_at'),
-    /** What was printed, in order, up to the cap (with a marker chunk where it was cut). */
+    /** What was printed, in order, up to the cap (with a marker chunk where it was cut); empty once `outputGz` holds it. */
     output: text('output', { mode: 'json' }).$type<OutputChunk[]>().notNull(),
+    /** The same chunks as gzip-compressed JSON, how a target that ended keeps them (output-codec.ts); null for a row stored before. */
+    outputGz: blob('output_gz', { mode: 'buffer' }),
     outputBytes: integer('output_bytes').notNull(),
     truncated: integer('truncated', { mode: 'boolean' }).notNull(),
     outputSha256: text('output_sha256'),

@@ -1,0 +1,1 @@
+ALTER TABLE `operation_targets` ADD `output_gz` blob;
