@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -189,6 +190,28 @@ describe('pushing a file over SFTP', () => {
 
     const folder = await push({ targets: { serverIds: [ids.a] }, path: join(dir, 'fakebin'), content: b64('x') });
     expect(target(folder, ids.a)).toMatchObject({ state: 'failed', message: `${join(dir, 'fakebin')} is a directory on the host; a file cannot replace it` });
+  });
+
+  it('says permission denied when the host refuses the write, and leaves the old file', async (ctx) => {
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    const path = join(locked, 'app.conf');
+    writeFileSync(path, 'old\n');
+    // The test sshd log in as root, whom file modes do not stop: an immutable directory does (EPERM).
+    try {
+      execFileSync('chattr', ['+i', locked], { stdio: 'ignore' });
+    } catch {
+      // Skipped where the filesystem has no immutable flag (tmpfs, some overlays): nothing else refuses root.
+      return ctx.skip();
+    }
+    try {
+      const result = await push({ targets: { serverIds: [ids.a] }, path, content: b64('new\n') });
+      expect(target(result, ids.a)).toMatchObject({ state: 'failed', message: `permission denied writing ${path}` });
+      expect(readFileSync(path, 'utf8')).toBe('old\n');
+      expect(leftovers(locked)).toEqual([]);
+    } finally {
+      execFileSync('chattr', ['-i', locked], { stdio: 'ignore' });
+    }
   });
 
   it('removes the temporary file when a push is cancelled or times out under way, and leaves the old file', async () => {
