@@ -13,7 +13,7 @@ import { createLogger } from '../logging/logger';
 import { dataPaths } from '../paths';
 import { CHEAP_SCRYPT, useTempCore } from '../testing/harness';
 import { storedText } from '../testing/stored-text';
-import { type KeyPair, TestSshd } from '../testing/sshd';
+import { type KeyPair, keygenFingerprint, TestSshd } from '../testing/sshd';
 import { as, recordedCalls, runAudit } from './testing/recorded-calls';
 
 /**
@@ -37,6 +37,8 @@ let a: TestSshd;
 let b: TestSshd;
 /** Its logins find a sha256sum that prints a wrong hash, and a slow chown. */
 let liar: TestSshd;
+/** A jump host on the way to web-b, for a push through it. */
+let bastion: TestSshd;
 let key: KeyPair;
 let core: Core;
 /** Where the pushed files go: the test sshd run on this machine, so "the host" is this filesystem. */
@@ -86,10 +88,11 @@ beforeAll(async () => {
   // And a slow chown ($3 is the owner after -h --): a push with an owner is under way, its temporary file written, for 20 s (3 s for nobody).
   writeFileSync(join(fake, 'chown'), '#!/bin/sh\ncase "$3" in nobody:*) sleep 3 ;; *) sleep 20 ;; esac\nexec /bin/chown "$@"\n');
   chmodSync(join(fake, 'chown'), 0o755);
-  [a, b, liar] = await Promise.all([
+  [a, b, liar, bastion] = await Promise.all([
     TestSshd.start(),
     TestSshd.start({ address: '127.0.0.2' }),
     TestSshd.start({ config: [`SetEnv PATH=${fake}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`] }),
+    TestSshd.start(),
   ]);
   key = a.clientKey();
   b.authorize(key);
@@ -114,7 +117,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await Promise.all([a, b, liar].map((sshd) => sshd?.dispose()));
+  await Promise.all([a, b, liar, bastion].map((sshd) => sshd?.dispose()));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -264,6 +267,32 @@ describe('pushing a file over SFTP', () => {
     expect(statSync(join(dir, 'moved-away')).mode & 0o7777).toBe(0o644);
     expect(existsSync(path)).toBe(false);
     expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('pushes through a jump host, each hop with its own key, and records the way', async () => {
+    const jumpKey = bastion.clientKey();
+    const jump = await call<{ id: string }>('servers.create', { name: 'bastion', host: '127.0.0.1', port: bastion.port, user: bastion.user, monitor: false });
+    await call('secrets.create', { name: 'bastion key', value: { kind: 'ssh_key', privateKey: jumpKey.privateKey }, serverIds: [jump.id] });
+    const behind = await call<{ id: string }>('servers.create', {
+      name: 'web-b-behind',
+      host: b.address,
+      port: b.port,
+      user: b.user,
+      jumpHostId: jump.id,
+      monitor: false,
+    });
+    const [webKey] = (await call<{ items: { id: string; serverIds: string[] }[] }>('secrets.list', { q: 'web key' })).items;
+    await call('secrets.update', { id: webKey?.id, serverIds: [...(webKey?.serverIds ?? []), behind.id] });
+
+    const path = join(dir, 'jumped.conf');
+    const result = await push({ targets: { serverIds: [behind.id] }, path, content: b64('through the bastion\n') });
+    expect(target(result, behind.id)).toMatchObject({ state: 'succeeded' });
+    expect(readFileSync(path, 'utf8')).toBe('through the bastion\n');
+    const audit = await runAudit(core, result.id);
+    expect(JSON.parse(audit.find((row) => row.action === 'operation.target')?.details ?? '{}')).toMatchObject({ server: 'web-b-behind', via: ['bastion'] });
+    // The jump host saw its own key only.
+    expect(bastion.output()).toContain(keygenFingerprint(jumpKey.publicFile));
+    expect(bastion.output()).not.toContain(keygenFingerprint(key.publicFile));
   });
 
   it('pushes a vault note to the servers it is linked to, refuses the others for that target alone, and never says its hash', async () => {
