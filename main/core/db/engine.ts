@@ -169,6 +169,13 @@ export const read = {
     if (typeof value !== 'string') throw badRow(column, 'JSON text', value);
     return JSON.parse(value) as unknown;
   },
+  /** A blob (SQLite) or bytea (PostgreSQL) column, or null. */
+  bytesOrNull(row: Row, column: string): Buffer | null {
+    const value = row[column];
+    if (value === null || value === undefined) return null;
+    if (!Buffer.isBuffer(value)) throw badRow(column, 'bytes', value);
+    return value;
+  },
   /** A JSON column holding a list of strings. */
   strings(row: Row, column: string): string[] {
     const value = read.json(row, column);

@@ -294,3 +294,29 @@ describe('how long runs are kept', () => {
     expect((await call<{ items: { id: string }[] }>('operations.runs', {})).items.map((run) => run.id).sort()).toEqual([oldRunning, runs.recent].sort());
   });
 });
+
+describe('how output is kept', () => {
+  it('keeps a target’s output gzip-compressed, never in clear in its row, and reads it back and searches it as printed', async () => {
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) => `2026-12-07T12:00:${String(i % 60).padStart(2, '0')}Z nginx[${1000 + (i % 7)}]: GET /health 200 0.00${i % 10}s\n`,
+    );
+    const printed = [chunk(NOW + 1, 'stdout', lines.join('')), chunk(NOW + 2, 'stderr', 'warning: zeppelin-cache-marker-7 is stale\n')];
+    const HOST = { serverId: randomUUID(), serverName: 'log-1' };
+    const id = await plant(60_000, 'journalctl -u nginx', [{ ...HOST, output: printed }]);
+
+    const row = await rowsOf(core).get<{ output: unknown; output_gz: Buffer }>('SELECT output, output_gz FROM operation_targets WHERE run_id = ?', id);
+    const json = Buffer.byteLength(JSON.stringify(printed));
+    expect(Buffer.isBuffer(row?.output_gz)).toBe(true);
+    // Measured: about 190 KB of log lines as JSON keep in a few KB.
+    expect(row?.output_gz.length).toBeLessThan(json / 10);
+    expect(JSON.stringify(row)).not.toContain('zeppelin-cache-marker-7');
+    expect(await call<{ chunks: OutputChunk[] }>('operations.output', { id, serverId: HOST.serverId })).toMatchObject({ chunks: printed });
+    expect((await search({ text: 'ZEPPELIN-cache' })).items.map((item) => [item.runId, item.excerpt.match])).toEqual([[id, 'zeppelin-cache']]);
+
+    // A target kept before output was compressed (JSON, no compressed copy) is read and searched the same.
+    await rowsOf(core).run('UPDATE operation_targets SET output = ?, output_gz = NULL WHERE run_id = ?', JSON.stringify(printed), id);
+    expect(await call<{ chunks: OutputChunk[] }>('operations.output', { id, serverId: HOST.serverId })).toMatchObject({ chunks: printed });
+    expect((await search({ text: 'zeppelin-cache' })).items.map((item) => item.runId)).toEqual([id]);
+  });
+});

@@ -11,6 +11,7 @@ import {
   type TargetState,
 } from '@shared/api/operations';
 import { jsonParam, read, type AsyncDatabase, type Row } from '../db/engine';
+import { packOutput, unpackOutput } from './output-codec';
 
 /**
  * The operation_runs and operation_targets tables on either engine (docs/architecture.md §4).
@@ -186,11 +187,17 @@ export class OperationStore {
   }
 
   async output(runId: string, serverId: string): Promise<{ chunks: OutputChunk[]; outputBytes: number; truncated: boolean } | undefined> {
-    return this.db.get(sql`SELECT output, output_bytes, truncated FROM operation_targets WHERE run_id = ${runId} AND server_id = ${serverId}`, (row) => ({
-      chunks: OutputChunk.array().parse(read.json(row, 'output')),
-      outputBytes: read.number(row, 'output_bytes'),
-      truncated: read.boolean(row, 'truncated'),
-    }));
+    const row = await this.db.get(
+      sql`SELECT output, output_gz, output_bytes, truncated FROM operation_targets WHERE run_id = ${runId} AND server_id = ${serverId}`,
+      (stored) => ({
+        packed: read.bytesOrNull(stored, 'output_gz'),
+        legacy: read.json(stored, 'output'),
+        outputBytes: read.number(stored, 'output_bytes'),
+        truncated: read.boolean(stored, 'truncated'),
+      }),
+    );
+    if (!row) return undefined;
+    return { chunks: await unpackOutput(row.packed, row.legacy), outputBytes: row.outputBytes, truncated: row.truncated };
   }
 
   async setState(runId: string, serverId: string, state: TargetState, startedAt: number | null): Promise<void> {
@@ -199,10 +206,12 @@ export class OperationStore {
       WHERE run_id = ${runId} AND server_id = ${serverId}`);
   }
 
+  /** Ends a target, its output kept compressed (output-codec.ts) and the JSON column left empty. */
   async endTarget(runId: string, serverId: string, end: TargetEnd): Promise<void> {
+    const packed = await packOutput(end.output);
     await this.db.run(sql`
       UPDATE operation_targets SET state = ${end.state}, exit_code = ${end.exitCode}, message = ${end.message}, started_at = ${end.startedAt},
-        finished_at = ${end.finishedAt}, output = ${jsonParam(end.output)}, output_bytes = ${end.outputBytes}, truncated = ${end.truncated},
+        finished_at = ${end.finishedAt}, output = ${jsonParam([])}, output_gz = ${packed}, output_bytes = ${end.outputBytes}, truncated = ${end.truncated},
         output_sha256 = ${end.outputSha256}
       WHERE run_id = ${runId} AND server_id = ${serverId}`);
   }
@@ -249,13 +258,13 @@ export class OperationStore {
     if (keys.length === 0) return [];
     const rows = await this.db.all(
       sql`SELECT r.id, r.command, r.runbook_id, r.runbook_name, r.runbook_version, r.created_at, t.server_id, t.server_name, t.state, t.finished_at,
-          t.truncated, t.output
+          t.truncated, t.output, t.output_gz
         FROM operation_targets t JOIN operation_runs r ON r.id = t.run_id
         WHERE ${sql.join(
           keys.map((key) => sql`(t.run_id = ${key.runId} AND t.server_id = ${key.serverId})`),
           sql` OR `,
         )}`,
-      (row): SearchRow => {
+      (row) => {
         const runbookId = read.textOrNull(row, 'runbook_id');
         return {
           runId: read.text(row, 'id'),
@@ -267,11 +276,15 @@ export class OperationStore {
           state: stateOf(read.text(row, 'state')),
           finishedAt: read.numberOrNull(row, 'finished_at'),
           truncated: read.boolean(row, 'truncated'),
-          output: OutputChunk.array().parse(read.json(row, 'output')),
+          packed: read.bytesOrNull(row, 'output_gz'),
+          legacy: read.json(row, 'output'),
         };
       },
     );
-    const byKey = new Map(rows.map((row) => [`${row.runId}/${row.serverId}`, row]));
+    const unpacked = await Promise.all(
+      rows.map(async ({ packed, legacy, ...row }): Promise<SearchRow> => ({ ...row, output: await unpackOutput(packed, legacy) })),
+    );
+    const byKey = new Map(unpacked.map((row) => [`${row.runId}/${row.serverId}`, row]));
     return keys.flatMap((key) => byKey.get(`${key.runId}/${key.serverId}`) ?? []);
   }
 
