@@ -37,6 +37,36 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect((await savedServers(dataDir)).find((server) => server.name === 'web')).toMatchObject({ dependsOnId: null });
   });
 
+  it('turns agent forwarding on with add, keeps it through an edit and an import that do not say, and off with edit', async () => {
+    const dataDir = tempDir();
+    const forwarding = async () => (await savedServers(dataDir)).find((server) => server.name === 'app')?.agentForwarding;
+    const plain = await runCli(['servers', 'add', '--data-dir', dataDir, '--no-check', '--json', '--name', 'plain', '--host', 'plain.internal']);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ agentForwarding: false });
+    const app = await runCli([
+      'servers',
+      'add',
+      '--data-dir',
+      dataDir,
+      '--no-check',
+      '--json',
+      '--name',
+      'app',
+      '--host',
+      'app.internal',
+      '--agent-forwarding',
+    ]);
+    expect(JSON.parse(app.stdout)).toMatchObject({ name: 'app', agentForwarding: true });
+    expect((await runCli(['servers', 'edit', 'app', '--notes', 'kept', '--data-dir', dataDir])).code).toBe(0);
+    expect(await forwarding()).toBe(true);
+    // A file never carries it: importing the server again (same host) keeps it as it is.
+    const file = join(tempDir(), 'servers.csv');
+    writeFileSync(file, 'name,host,notes\napp,app.internal,from a file\n');
+    expect((await runCli(['servers', 'import', file, '--no-check', '--data-dir', dataDir])).code).toBe(0);
+    expect(await forwarding()).toBe(true);
+    expect(await runCli(['servers', 'edit', 'app', '--no-agent-forwarding', '--data-dir', dataDir])).toMatchObject({ code: 0, stdout: 'saved app\n' });
+    expect(await forwarding()).toBe(false);
+  });
+
   it('adds a server behind a jump host, changes it with edit, and keeps a jump host others go through', async () => {
     const dataDir = tempDir();
     const add = (...args: string[]) => runCli(['servers', 'add', '--data-dir', dataDir, '--no-check', '--json', ...args]);
@@ -118,7 +148,18 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
 
     const listed = await listJson(dataDir);
     expect(listed.map(portable)).toEqual([
-      { name: 'db-1', host: '10.0.0.5', port: 22, user: null, environment: '', tags: [], notes: '', jumpHostId: null, dependsOnId: null },
+      {
+        name: 'db-1',
+        host: '10.0.0.5',
+        port: 22,
+        user: null,
+        environment: '',
+        tags: [],
+        notes: '',
+        jumpHostId: null,
+        dependsOnId: null,
+        agentForwarding: false,
+      },
       {
         name: 'web-1',
         host: 'web1.example.com',
@@ -129,6 +170,7 @@ describe.concurrent('guardian CLI', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
         notes: 'behind the LB',
         jumpHostId: null,
         dependsOnId: null,
+        agentForwarding: false,
       },
     ]);
   });

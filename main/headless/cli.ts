@@ -196,6 +196,7 @@ export function buildProgram(): Command {
     .option('--notes <text>', 'free text')
     .option('--jump-host <name>', 'connect through this server (a jump host, as ssh -J), which logs in with its own vault credential')
     .option('--depends-on <name>', 'the server it sits behind (a router): while that one is down, its alerts are held back')
+    .option('--agent-forwarding', 'forward Guardian’s SSH agent to it for operations’ commands (as ssh -A; never to its jump hosts); off unless given')
     .option('--check-port <port>', 'the port its TCP check watches, e.g. 443 (default: the SSH port)', parsePort)
     .option('--no-check', 'add no check: nothing will watch the server until you add one')
     .option('--json', 'print the created server (and its check) as JSON', false)
@@ -242,6 +243,8 @@ export function buildProgram(): Command {
     .option('--notes <text>', 'free text')
     .option('--jump-host <name>', 'connect through this server (a jump host, as ssh -J), or "none" to connect directly')
     .option('--depends-on <name>', 'the server it sits behind (a router), or "none"')
+    .option('--agent-forwarding', 'forward Guardian’s SSH agent to it for operations’ commands (as ssh -A; never to its jump hosts)')
+    .option('--no-agent-forwarding', 'stop forwarding the agent to it')
     .option('--json', 'print the server as JSON', false)
     .action(
       async (

@@ -80,6 +80,11 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
         </span>
         {server.jumpHostId !== null ? <LinkedServerNote id={server.jumpHostId} words="SSH through" testId="server-jump-host" /> : null}
         {server.dependsOnId !== null ? <LinkedServerNote id={server.dependsOnId} words="Depends on" testId="server-depends-on" /> : null}
+        {server.agentForwarding ? (
+          <span className="page__count" data-testid="server-agent-forwarding" title="Commands run on it get Guardian’s SSH agent forwarded (as ssh -A)">
+            SSH agent forwarded
+          </span>
+        ) : null}
         <span className="page__count" data-testid="server-watches">
           {health.checks.length === 0 ? (
             'Not watched: no checks'

@@ -2,11 +2,18 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '@shared/api';
 import { fakeClient, type Handlers } from '../../testing/fake-client';
-import { fieldError, server } from '../../testing/fixtures';
+import type { Role } from '@shared/permissions';
+import type { ReactNode } from 'react';
+import { MeProvider } from '../../auth/session';
+import type { GuardianClient } from '../../api/client';
+import { fieldError, me, server } from '../../testing/fixtures';
 import { renderWithClient } from '../../testing/render';
 import { ServerFormDialog } from './ServerFormDialog';
 
 const facets: Handlers['servers.facets'] = async () => ({ tags: [], environments: [{ value: 'production', count: 1 }] });
+
+/** The dialog as the app frame has it: under a signed-in user (an admin unless said). */
+const renderForm = (ui: ReactNode, client: GuardianClient, role: Role = 'admin') => renderWithClient(<MeProvider me={me({ role })}>{ui}</MeProvider>, client);
 
 /** The message shown under a labelled field (its aria-describedby text). */
 function messageUnder(label: string): string | null {
@@ -27,7 +34,7 @@ describe('ServerFormDialog', () => {
       'servers.facets': facets,
       'servers.create': () => Promise.reject(fieldError('CONFLICT', [{ path: ['name'], message }])),
     });
-    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+    renderForm(<ServerFormDialog onClose={onClose} />, client);
 
     fill('Name', 'web-01');
     fill('Host', 'web01.example.com');
@@ -50,7 +57,7 @@ describe('ServerFormDialog', () => {
           ]),
         ),
     });
-    renderWithClient(<ServerFormDialog server={server()} onClose={() => undefined} />, client);
+    renderForm(<ServerFormDialog server={server()} onClose={() => undefined} />, client);
 
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
 
@@ -60,7 +67,7 @@ describe('ServerFormDialog', () => {
 
   it('checks the input with the contract before sending, with the contract’s messages', async () => {
     const client = fakeClient({ 'servers.facets': facets });
-    renderWithClient(<ServerFormDialog onClose={() => undefined} />, client);
+    renderForm(<ServerFormDialog onClose={() => undefined} />, client);
 
     fill('Host', 'not a host');
     fill('SSH port', '70000');
@@ -83,7 +90,7 @@ describe('ServerFormDialog', () => {
       'servers.facets': facets,
       'servers.create': async (input) => ({ ...server({ name: input.name, host: input.host }), check: null }),
     });
-    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+    renderForm(<ServerFormDialog onClose={onClose} />, client);
 
     fill('Name', 'db-01');
     fill('Host', 'DB01.Example.com');
@@ -105,9 +112,29 @@ describe('ServerFormDialog', () => {
       notes: 'Primary database',
       jumpHostId: null,
       dependsOnId: null,
+      agentForwarding: false,
       monitor: { type: 'tcp' },
     });
     expect((await screen.findByRole('status')).textContent).toContain('Added db-01');
+  });
+
+  it('forwards the SSH agent only when an owner or admin ticks it; an operator cannot', async () => {
+    const label = 'Forward Guardian’s SSH agent to it for commands';
+    const client = fakeClient({
+      'servers.facets': facets,
+      'servers.update': async (input) => ({ ...server(), agentForwarding: input.agentForwarding ?? false }),
+    });
+    const view = renderForm(<ServerFormDialog server={server()} onClose={() => undefined} />, client, 'operator');
+    expect((screen.getByLabelText(label) as HTMLInputElement).disabled).toBe(true);
+    expect(screen.getByText(/Only owners and admins turn it on/)).toBeTruthy();
+    view.unmount();
+
+    renderForm(<ServerFormDialog server={server()} onClose={() => undefined} />, client, 'admin');
+    const box = screen.getByLabelText(label) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    fireEvent.click(box);
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(client.calls.find((call) => call.name === 'servers.update')?.input).toMatchObject({ agentForwarding: true }));
   });
 
   it('watches a new server by default on the port typed, kept apart from its SSH port, and offers its health page next', async () => {
@@ -117,7 +144,7 @@ describe('ServerFormDialog', () => {
       check: { id: 'chk-1', name: 'tcp shop.example.com:443', type: 'tcp', port: 443 },
     };
     const client = fakeClient({ 'servers.facets': facets, 'servers.create': async () => created });
-    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+    renderForm(<ServerFormDialog onClose={onClose} />, client);
 
     const watch = screen.getByRole('checkbox', { name: 'Watch it with a check' }) as HTMLInputElement;
     expect(watch.checked).toBe(true);
@@ -145,7 +172,7 @@ describe('ServerFormDialog', () => {
       'servers.facets': facets,
       'servers.create': async (input) => ({ ...server({ name: input.name, host: input.host }), check: null }),
     });
-    renderWithClient(<ServerFormDialog onClose={onClose} />, client);
+    renderForm(<ServerFormDialog onClose={onClose} />, client);
 
     fill('Name', 'lab');
     fill('Host', 'lab.example.com');
@@ -160,7 +187,7 @@ describe('ServerFormDialog', () => {
   });
 
   it('offers no check choice when editing: a server’s checks are changed on its health page', () => {
-    renderWithClient(<ServerFormDialog server={server()} onClose={() => undefined} />, fakeClient({ 'servers.facets': facets }));
+    renderForm(<ServerFormDialog server={server()} onClose={() => undefined} />, fakeClient({ 'servers.facets': facets }));
     expect(screen.queryByRole('checkbox', { name: 'Watch it with a check' })).toBeNull();
   });
 
@@ -174,7 +201,7 @@ describe('ServerFormDialog', () => {
       'servers.list': async () => ({ items: [edited, bastion, behind], total: 3 }),
       'servers.update': () => Promise.reject(fieldError('VALIDATION_FAILED', [{ path: ['jumpHostId'], message }])),
     });
-    renderWithClient(<ServerFormDialog server={edited} onClose={() => undefined} />, client);
+    renderForm(<ServerFormDialog server={edited} onClose={() => undefined} />, client);
 
     const select = (await screen.findByLabelText('Connect through')) as HTMLSelectElement;
     await waitFor(() => expect([...select.options].map((option) => option.text)).toEqual(['Directly', 'bastion (bastion.example.com)']));
@@ -196,7 +223,7 @@ describe('ServerFormDialog', () => {
       'servers.list': async () => ({ items: [edited, router, behind], total: 3 }),
       'servers.update': () => Promise.reject(fieldError('VALIDATION_FAILED', [{ path: ['dependsOnId'], message }])),
     });
-    renderWithClient(<ServerFormDialog server={edited} onClose={() => undefined} />, client);
+    renderForm(<ServerFormDialog server={edited} onClose={() => undefined} />, client);
 
     const select = (await screen.findByLabelText('Depends on')) as HTMLSelectElement;
     // Not itself, and not app, which already depends on it (a loop).
@@ -213,7 +240,7 @@ describe('ServerFormDialog', () => {
       'servers.facets': facets,
       'servers.create': () => Promise.reject(new AppError('BUSY', 'The database is busy.', { hint: 'Try again in a moment.' })),
     });
-    renderWithClient(<ServerFormDialog onClose={() => undefined} />, client);
+    renderForm(<ServerFormDialog onClose={() => undefined} />, client);
     fill('Name', 'web-02');
     fill('Host', 'web02.example.com');
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));

@@ -3,6 +3,7 @@ import type { AppError } from '@shared/api';
 import type { CreatedServer, Server } from '@shared/api/servers';
 import { serverHealthHref } from '../../app/routes';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
+import { useCan } from '../../auth/session';
 import { toast } from '../../state/toast-store';
 import { busyProps } from '../../ui/busy';
 import { Dialog } from '../../ui/Dialog';
@@ -38,6 +39,8 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
   const [formError, setFormError] = useState<{ message: string; hint?: string } | null>(null);
   const form = useRef<HTMLFormElement>(null);
   const environmentsId = useId();
+  const agentHelpId = useId();
+  const mayForward = useCan()('operations:run');
   const facets = useMethodQuery('servers.facets', {});
   const servers = useMethodQuery('servers.list', { limit: ALL_SERVERS });
   const jumpHosts = jumpHostChoices(servers.data?.items ?? [], server);
@@ -187,6 +190,22 @@ export function ServerFormDialog({ server, onClose }: ServerFormDialogProps) {
         <Field label="Notes" error={errors.notes} testId="server-form-notes">
           {(control) => <textarea {...control} {...text('notes')} className="input textarea" rows={3} />}
         </Field>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={values.agentForwarding}
+            // Lending the agent is as much as running commands: only roles that may run them turn it on (the service checks too).
+            disabled={!mayForward && !values.agentForwarding}
+            onChange={(event) => setValues((current) => ({ ...current, agentForwarding: event.target.checked }))}
+            aria-describedby={agentHelpId}
+            data-testid="server-form-agentForwarding"
+          />
+          Forward Guardian’s SSH agent to it for commands
+        </label>
+        <p className="field__help" id={agentHelpId}>
+          As ssh -A, never to its jump hosts: while a command runs, the server can use the agent’s keys to log in wherever they open.
+          {mayForward ? '' : ' Only owners and admins turn it on.'}
+        </p>
         {server ? null : (
           <fieldset className="form__group" data-testid="server-form-watch-group">
             <legend className="visually-hidden">Monitoring</legend>

@@ -8,8 +8,8 @@ import type { z } from 'zod';
 export const FORM_FIELDS = [...SERVER_FIELDS, 'checkPort'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
 
-/** What the form holds: the text of each input, exactly as typed, and whether to add a check. */
-export type ServerFormValues = Record<FormField, string> & { watch: boolean };
+/** What the form holds: the text of each input, exactly as typed, whether to add a check, and whether to forward Guardian's SSH agent. */
+export type ServerFormValues = Record<FormField, string> & { watch: boolean; agentForwarding: boolean };
 export type FieldErrors = Partial<Record<FormField, string>>;
 
 /** What a new server starts with: the contract's defaults (SSH port 22, no environment, no tags). */
@@ -31,6 +31,7 @@ export function valuesFromServer(server?: Server): ServerFormValues {
       dependsOnId: '',
       checkPort: '',
       watch: true,
+      agentForwarding: false,
     };
   }
   return {
@@ -45,6 +46,7 @@ export function valuesFromServer(server?: Server): ServerFormValues {
     dependsOnId: server.dependsOnId ?? '',
     checkPort: '',
     watch: false,
+    agentForwarding: server.agentForwarding,
   };
 }
 
@@ -100,6 +102,7 @@ function rawInput(values: ServerFormValues): Record<string, unknown> {
     jumpHostId: values.jumpHostId === '' ? null : values.jumpHostId,
     // '' is depending on nothing (and clears it on an edit).
     dependsOnId: values.dependsOnId === '' ? null : values.dependsOnId,
+    agentForwarding: values.agentForwarding,
   };
 }
 
