@@ -27,6 +27,9 @@ const KEEPALIVE = { intervalMs: 500, countMax: 3 };
 let sshd: TestSshd;
 /** One whose sshd does not forward agents. */
 let noForwarding: TestSshd;
+/** A jump host, and a server reached through it, both logging the requests sshd gets (LogLevel DEBUG1). */
+let bastion: TestSshd;
+let behind: TestSshd;
 let core: Core;
 let agentDir: string;
 let agent: ChildProcess | null = null;
@@ -34,7 +37,7 @@ let agent: ChildProcess | null = null;
 let agentKeyFingerprint = '';
 /** The agent socket Guardian's operations see; unset to prove the refusal. */
 let agentSocket: string | undefined;
-const ids = { frozen: '', forwards: '', plain: '', refuses: '' };
+const ids = { frozen: '', forwards: '', plain: '', refuses: '', bastion: '', behind: '' };
 const answers: string[] = [];
 const { call, refusal } = recordedCalls(() => core, answers);
 
@@ -103,9 +106,15 @@ function thaw(): void {
 }
 
 beforeAll(async () => {
-  [sshd, noForwarding] = await Promise.all([TestSshd.start(), TestSshd.start({ config: ['AllowAgentForwarding no'] })]);
+  const debug = { config: ['LogLevel DEBUG1'] };
+  [sshd, noForwarding, bastion, behind] = await Promise.all([
+    TestSshd.start(),
+    TestSshd.start({ config: ['AllowAgentForwarding no'] }),
+    TestSshd.start(debug),
+    TestSshd.start(debug),
+  ]);
   const key = sshd.clientKey();
-  noForwarding.authorize(key);
+  for (const other of [noForwarding, bastion, behind]) other.authorize(key);
   // A real agent with a throwaway key in it, on a socket of its own (never the developer's).
   agentDir = mkdtempSync(join(tmpdir(), 'guardian-agent-'));
   const socket = join(agentDir, 'agent.sock');
@@ -128,10 +137,12 @@ beforeAll(async () => {
   ids.forwards = await server('forwards', { agentForwarding: true });
   ids.plain = await server('plain');
   ids.refuses = await server('refuses', { port: noForwarding.port, agentForwarding: true });
+  ids.bastion = await server('bastion', { port: bastion.port });
+  ids.behind = await server('behind', { port: behind.port, jumpHostId: ids.bastion, agentForwarding: true });
   await call('secrets.create', {
     name: 'test key',
     value: { kind: 'ssh_key', privateKey: key.privateKey },
-    serverIds: [ids.frozen, ids.forwards, ids.plain, ids.refuses],
+    serverIds: [ids.frozen, ids.forwards, ids.plain, ids.refuses, ids.bastion, ids.behind],
   });
 }, 120_000);
 
@@ -139,7 +150,7 @@ afterAll(async () => {
   // Also when the test timed out before its own cleanup.
   thaw();
   agent?.kill('SIGTERM');
-  await Promise.all([sshd?.dispose(), noForwarding?.dispose()]);
+  await Promise.all([sshd, noForwarding, bastion, behind].map((each) => each?.dispose()));
   if (agentDir) rmSync(agentDir, { recursive: true, force: true });
 });
 
@@ -195,6 +206,17 @@ describe('agent forwarding', () => {
     const said = await printedText(off.id, ids.plain);
     expect(said).toContain('Could not open a connection to your authentication agent');
     expect(said).not.toContain(agentKeyFingerprint);
+  }, 30_000);
+
+  it('reaches a server behind a jump host, and is never asked of the jump host', async () => {
+    const result = await run('ssh-add -l', ids.behind);
+    expect(onlyTarget(result)).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expect(await printedText(result.id, ids.behind)).toContain(agentKeyFingerprint);
+    // sshd logs each channel request it gets: the target got the agent request, the jump host none (it only carried the tunnel).
+    const request = 'auth-agent-req@openssh.com';
+    expect(behind.output()).toContain(request);
+    expect(bastion.output()).toContain('direct-tcpip');
+    expect(bastion.output()).not.toContain(request);
   }, 30_000);
 
   it('fails the target in words when forwarding is on and Guardian has no agent, rather than running without it', async () => {

@@ -157,6 +157,8 @@ export class TestSshd {
 
   private writeConfig(): void {
     const config = [
+      // First: sshd takes a keyword's first value, so a test's own line (LogLevel DEBUG1) wins over the defaults below.
+      ...this.extra,
       `Port ${this.port}`,
       `ListenAddress ${this.address}`,
       `HostKey ${join(this.dir, 'host_ed25519_key')}`,
@@ -175,7 +177,6 @@ export class TestSshd {
       'LogLevel INFO',
       // SFTP for operations.push, served by sshd itself (no sftp-server binary needed).
       'Subsystem sftp internal-sftp',
-      ...this.extra,
       '',
     ].join('\n');
     writeFileSync(join(this.dir, 'sshd_config'), config);
