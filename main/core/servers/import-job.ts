@@ -68,6 +68,11 @@ export async function runImport(
           summary.rejected.push({ line: row.line, name, reason: 'dependsOn: the name of a server, or null for none' });
           continue;
         }
+        // Lending Guardian's SSH agent is turned on in Guardian by a role that may run commands, never by a file.
+        if ('agentForwarding' in rest) {
+          summary.rejected.push({ line: row.line, name, reason: 'agentForwarding: a file cannot turn agent forwarding on; set it on the server in Guardian' });
+          continue;
+        }
         const result = ServerCreateInput.safeParse(rest);
         if (!result.success) {
           summary.rejected.push({ line: row.line, name, reason: describeIssues(zodIssues(result.error)) });
@@ -85,7 +90,7 @@ export async function runImport(
         }
         firstLineOfName.set(key, row.line);
         // Without the contract's default links (none): the link pass below sets what the row says, else the server keeps its own.
-        const { monitor, jumpHostId: _noJump, dependsOnId: _noParent, ...fields } = result.data;
+        const { monitor, jumpHostId: _noJump, dependsOnId: _noParent, agentForwarding: _never, ...fields } = result.data;
         // Only a server this import creates gets a check: one updated keeps the checks it has.
         const spec = options.monitor && !(await deps.servers.findByName(fields.name)) ? defaultCheckSpec(fields, monitor) : null;
         if (spec) {

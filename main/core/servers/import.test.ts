@@ -127,6 +127,21 @@ describe('servers.import: JSON', () => {
     expect(after).toHaveLength(4);
   });
 
+  it('never turns agent forwarding on from a file: a row that says it is refused, and the server is not written', async () => {
+    const core = await openCore();
+    const file = JSON.stringify(
+      [
+        { name: 'lent', host: 'lent.example.com', agentForwarding: true },
+        { name: 'kept', host: 'kept.example.com' },
+      ],
+      null,
+      2,
+    );
+    const summary = summaryOf(await importFile(core, 'json', file));
+    expect(summary).toMatchObject({ created: 1, rejected: [{ name: 'lent', reason: expect.stringContaining('a file cannot turn agent forwarding on') }] });
+    expect((await allServers(core)).map((server) => [server.name, server.agentForwarding])).toEqual([['kept', false]]);
+  });
+
   it('fails the job with VALIDATION_FAILED naming the line when the file is not JSON', async () => {
     const core = await openCore();
     const broken = '[\n  { "name": "a", "host": "a.example.com" },\n  { "name": "b" "host": "b.example.com" }\n]\n';
