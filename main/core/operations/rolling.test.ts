@@ -44,6 +44,17 @@ const markDir = (name: string) => mkdtempSync(join(marks, `${name}-`));
 const stamp = (dir: string, what: 'start' | 'end', index: number) => BigInt(readFileSync(join(dir, `${what}-${sshds[index]?.port}`), 'utf8').trim());
 const ran = (dir: string, index: number) => existsSync(join(dir, `start-${sshds[index]?.port}`));
 
+/** Each target's batch as its operation.target audit event says it (server name → batch; undefined when the event has none). */
+async function auditedBatches(runId: string): Promise<Record<string, unknown>> {
+  const rows = await rowsOf(core).all<{ details: string }>("SELECT details FROM audit_events WHERE correlation_id = ? AND action = 'operation.target'", runId);
+  return Object.fromEntries(
+    rows.map((row) => {
+      const details = JSON.parse(row.details) as { server: string; batch?: number };
+      return [details.server, details.batch];
+    }),
+  );
+}
+
 async function finished(started: Promise<OperationRunWithTargets>): Promise<OperationRunWithTargets> {
   return core.operations.waitFor((await started).id);
 }
@@ -93,6 +104,8 @@ describe('rolling runs', { timeout: 120_000 }, () => {
     // No command of batch 2 started before every command of batch 1 had ended, by the host's own clock.
     const lastEnd = [0, 1].map((index) => stamp(dir, 'end', index)).reduce((a, b) => (a > b ? a : b));
     for (const index of [2, 3]) expect(stamp(dir, 'start', index) > lastEnd).toBe(true);
+    // Each target's audit event says its batch.
+    expect(await auditedBatches(result.id)).toEqual({ 'r-1': 1, 'r-2': 1, 'r-3': 2, 'r-4': 2 });
     // And as Guardian recorded it.
     const [one, two, three, four] = result.targets;
     const batchOneEnd = Math.max(one?.finishedAt ?? Infinity, two?.finishedAt ?? Infinity);
@@ -132,6 +145,8 @@ describe('rolling runs', { timeout: 120_000 }, () => {
         name === 'operation.target' && (payload as { runId: string; state: string }).runId === result.id && (payload as { state: string }).state === 'skipped',
     );
     expect(skippedEvents).toHaveLength(2);
+    // The skipped targets' audit events name the batch they were in too.
+    expect(await auditedBatches(result.id)).toEqual({ 'r-1': 1, 'r-2': 1, 'r-3': 2, 'r-4': 2 });
     const stopped = await rowsOf(core).all<{ outcome: string; details: string }>(
       "SELECT outcome, details FROM audit_events WHERE correlation_id = ? AND action = 'operation.stopped'",
       result.id,
@@ -150,6 +165,7 @@ describe('rolling runs', { timeout: 120_000 }, () => {
       ['r-3', 'skipped'],
       ['r-4', 'skipped'],
     ]);
+    expect(await auditedBatches(again.id)).toEqual({ 'r-1': 1, 'r-3': 2, 'r-4': 3 });
     expect(again.stopReason).toBe('Stopped at the failure threshold: 1 of 3 targets failed by the end of batch 1 of 3, more than the 20% allowed; 2 not run');
     expect([2, 3].map((index) => ran(dir, index))).toEqual([false, false]);
   });
@@ -199,5 +215,7 @@ describe('rolling runs', { timeout: 120_000 }, () => {
     // Without rolling, a run is one batch, as before.
     const plain = await finished(call<OperationRunWithTargets>('operations.run', { command: 'true', targets: { serverIds: [ids[0]] } }));
     expect(plain).toMatchObject({ rolling: null, stopReason: null, counts: { succeeded: 1 } });
+    // A run all at once has no batches, and its audit events say none.
+    expect(await auditedBatches(plain.id)).toEqual({ 'r-1': undefined });
   });
 });

@@ -659,10 +659,10 @@ export class OperationsService {
       for (let batch = 1; batch <= batches; batch++) {
         const members = servers.slice((batch - 1) * perBatch, batch * perBatch);
         if (stop) {
-          for (const server of members) ended(await this.runTarget(id, plan, server, run, live, `Not run: ${stop.reason}`));
+          for (const server of members) ended(await this.runTarget(id, plan, server, run, live, `Not run: ${stop.reason}`, batch));
           continue;
         }
-        await this.runBatch(id, plan, members, run, live, ended);
+        await this.runBatch(id, plan, members, run, live, ended, plan.rolling ? batch : null);
         if (plan.rolling && batch < batches && pastThreshold(failed, total, plan.rolling.maxFailPercent)) {
           stop = { batch, reason: thresholdReason({ failed, total, maxFailPercent: plan.rolling.maxFailPercent, batch, batches }) };
         }
@@ -690,7 +690,15 @@ export class OperationsService {
   }
 
   /** Runs these targets at most `concurrency` at a time and one connection per host: a host's targets one after another, hosts side by side. */
-  private async runBatch(id: string, plan: RunPlan, servers: readonly Server[], run: ActiveRun, live: LiveOutput, ended: (state: TargetState) => void) {
+  private async runBatch(
+    id: string,
+    plan: RunPlan,
+    servers: readonly Server[],
+    run: ActiveRun,
+    live: LiveOutput,
+    ended: (state: TargetState) => void,
+    batch: number | null,
+  ) {
     const byHost = new Map<string, Server[]>();
     for (const server of servers) {
       const key = server.host.toLowerCase();
@@ -699,7 +707,7 @@ export class OperationsService {
     const queue = [...byHost.values()];
     const worker = async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const server of group) ended(await this.runTarget(id, plan, server, run, live, null));
+        for (const server of group) ended(await this.runTarget(id, plan, server, run, live, null, batch));
       }
     };
     await Promise.all(Array.from({ length: Math.min(plan.concurrency, queue.length) }, worker));
@@ -709,8 +717,16 @@ export class OperationsService {
     this.deps.events.emit('operation.target', { runId, ...target });
   }
 
-  /** Runs one target, or skips it saying why (`notRun`), and records and announces how it ended. */
-  private async runTarget(runId: string, plan: RunPlan, server: Server, run: ActiveRun, live: LiveOutput, notRun: string | null): Promise<TargetState> {
+  /** Runs one target, or skips it saying why (`notRun`), and records and announces how it ended; `batch` is its batch in a rolling run (1-based). */
+  private async runTarget(
+    runId: string,
+    plan: RunPlan,
+    server: Server,
+    run: ActiveRun,
+    live: LiveOutput,
+    notRun: string | null,
+    batch: number | null,
+  ): Promise<TargetState> {
     const { clock } = this.deps;
     const address = hostPort(server.host, server.port);
     const base = { serverId: server.id, serverName: server.name, address };
@@ -795,6 +811,7 @@ export class OperationsService {
           message: end.message,
           outputBytes: printed.outputBytes,
           outputSha256: target.outputSha256,
+          ...(batch !== null ? { batch } : {}),
           // The way it was reached, when not directly: an auditor sees which jump hosts carried it.
           ...(via.length > 0 ? { via } : {}),
         },
