@@ -161,43 +161,33 @@ interface Kept {
 
 /** `enable`, `disable` and `remove` of a channel or a rule: one call each, audited as from the page. */
 function addLifecycle(parent: Command, kept: Kept, dataDirOption: () => Option, withCore: WithCore): void {
-  const named = (core: Core, wanted: string) =>
-    kept.list(core).then((items) => byIdOrName(items, wanted, `alert ${kept.noun}`, `guardian alert ${kept.noun} list`));
-  for (const [verb, enabled] of [
-    ['enable', true],
-    ['disable', false],
+  const setEnabled = (enabled: boolean) => async (core: Core, target: { id: string; name: string }) => ({
+    answer: await core.router.invoke(LOCAL_OWNER, kept.update, { id: target.id, enabled }, CLI),
+    words: `${enabled ? 'Enabled' : 'Disabled'} the ${kept.noun} ${target.name}.`,
+  });
+  const remove = async (core: Core, target: { id: string; name: string }) => {
+    await core.router.invoke(LOCAL_OWNER, kept.remove, { id: target.id }, CLI);
+    return { answer: { id: target.id, name: target.name, removed: true }, words: `Removed the ${kept.noun} ${target.name}.` };
+  };
+  for (const [verb, description, act] of [
+    ['enable', `Enable a ${kept.noun} again.`, setEnabled(true)],
+    ['disable', `Disable a ${kept.noun}: it is kept, and sends nothing until enabled.`, setEnabled(false)],
+    ['remove', `Remove a ${kept.noun}. The delivery log keeps what it sent.`, remove],
   ] as const) {
     parent
       .command(verb)
-      .description(enabled ? `Enable a ${kept.noun} again.` : `Disable a ${kept.noun}: it is kept, and sends nothing until enabled.`)
+      .description(description)
       .addOption(dataDirOption())
       .argument(`<${kept.noun}>`, `the ${kept.noun}’s name or id`)
       .option('--json', 'print JSON', false)
       .action(async (wanted: string, options: { dataDir: string; json: boolean }) => {
         await withCore(options.dataDir, async (core) => {
-          const target = await named(core, wanted);
-          const changed = await core.router.invoke(LOCAL_OWNER, kept.update, { id: target.id, enabled }, CLI);
-          await print(options.json, changed, () => void process.stdout.write(`${enabled ? 'Enabled' : 'Disabled'} the ${kept.noun} ${target.name}.\n`));
+          const items = await kept.list(core);
+          const { answer, words } = await act(core, byIdOrName(items, wanted, `alert ${kept.noun}`, `guardian alert ${kept.noun} list`));
+          await print(options.json, answer, () => void process.stdout.write(`${words}\n`));
         });
       });
   }
-  parent
-    .command('remove')
-    .description(`Remove a ${kept.noun}. The delivery log keeps what it sent.`)
-    .addOption(dataDirOption())
-    .argument(`<${kept.noun}>`, `the ${kept.noun}’s name or id`)
-    .option('--json', 'print JSON', false)
-    .action(async (wanted: string, options: { dataDir: string; json: boolean }) => {
-      await withCore(options.dataDir, async (core) => {
-        const target = await named(core, wanted);
-        await core.router.invoke(LOCAL_OWNER, kept.remove, { id: target.id }, CLI);
-        await print(
-          options.json,
-          { id: target.id, name: target.name, removed: true },
-          () => void process.stdout.write(`Removed the ${kept.noun} ${target.name}.\n`),
-        );
-      });
-    });
 }
 
 export function addAlertCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
