@@ -7,9 +7,10 @@ import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardia
 import { sshFleet, type SshFleet } from './testing/ssh-fleet';
 
 /**
- * `guardian output search` and `guardian rerun` as a script runs them: the built CLI, against two
- * real sshd on 127.0.0.1. A run prints a marker on both servers and fails on one; the search finds
- * it (in any case, on the servers named, in the window given), and the failed target is run again.
+ * `guardian output search`, `guardian rerun` and `guardian runs list` as a script runs them: the
+ * built CLI, against two real sshd on 127.0.0.1. A run prints a marker on both servers and fails
+ * on one; the search finds it (in any case, on the servers named, in the window given), the failed
+ * target is run again, and the list shows these runs and a push, filtered.
  */
 
 const CANARY = `CANARY-rerun-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
@@ -28,7 +29,7 @@ afterAll(async () => {
 const cli = (...args: string[]) => runCli([...args, '--data-dir', fleet.dataDir]);
 const withKey = (...args: string[]) => cli(...args, '--vault-key-file', fleet.keyFile);
 
-describe('guardian output search and guardian rerun', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
+describe('guardian output search, guardian rerun and guardian runs list', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('finds the targets that printed a text, newest first, with the line around the match, narrowed by server and time', async () => {
     // web-2 prints the marker to stderr and exits 3: the last field of SSH_CONNECTION is the server's port.
     const script = `if [ "\${SSH_CONNECTION##* }" = "${fleet.web2.port}" ]; then echo "disk: Permission Denied here" >&2; exit 3; fi; echo "ok: permission denied twice"`;
@@ -123,6 +124,64 @@ describe('guardian output search and guardian rerun', { timeout: CLI_TEST_TIMEOU
     expect(found.stdout).toBe('No stored output has it.\n');
     const files = readdirSync(fleet.dataDir, { recursive: true, encoding: 'utf8' }).map((name) => join(fleet.dataDir, name));
     expect(files.filter((path) => statSync(path).isFile() && readFileSync(path, 'latin1').includes(CANARY))).toEqual([]);
+  });
+
+  it('lists the runs newest first with how they went, filtered by outcome, kind, who and since when', async () => {
+    const file = join(tempDir('guardian-cli-runs-list-'), 'motd');
+    writeFileSync(file, 'hello\n');
+    const pushed = await withKey('push', '--on', 'server:web-1', '--json', file, `${file}.pushed`);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const pushId = (JSON.parse(pushed.stdout.split('\n')[0] ?? '{}') as { id: string }).id;
+
+    const listed = await cli('runs', 'list');
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^STARTED\s+RUN\s+WHAT\s+STATUS\s+TARGETS\s+BY$/);
+    // The push, the re-run with its secret, the runbook's run, the two re-runs, the first run: newest first.
+    expect(lines).toHaveLength(7);
+    const started = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z`;
+    expect(lines[1]).toMatch(new RegExp(`^${started}\\s+${pushId}\\s+push ${file}\\.pushed \\(0644\\)\\s+succeeded\\s+1 succeeded\\s+command line$`));
+    expect(lines[2]).toMatch(/\s+runbook signal v1\s+succeeded\s+2 succeeded\s+command line$/);
+    expect(lines[6]).toMatch(new RegExp(`^${started}\\s+${runId}\\s+if \\[.*\\s+failed\\s+1 succeeded, 1 failed\\s+command line$`));
+
+    type Listed = { items: { id: string; runbook: { name: string } | null; counts: { failed: number } }[] };
+    const json = async (...args: string[]) => {
+      const answer = await cli('runs', 'list', '--json', ...args);
+      expect(answer.code, answer.stderr).toBe(0);
+      return (JSON.parse(answer.stdout) as Listed).items;
+    };
+    const failed = await json('--outcome', 'failed');
+    expect(failed).toHaveLength(3);
+    expect(failed.at(-1)?.id).toBe(runId);
+    expect(failed.every((run) => run.counts.failed > 0)).toBe(true);
+    expect((await json('--outcome', 'succeeded')).map((run) => run.id)).toContain(pushId);
+    expect((await json('--kind', 'push')).map((run) => run.id)).toEqual([pushId]);
+    expect((await json('--kind', 'runbook')).map((run) => run.runbook?.name)).toEqual(['signal', 'signal']);
+    expect(await json('--kind', 'command', '--outcome', 'succeeded')).toEqual([]);
+    expect(await json('--since', '1h')).toHaveLength(6);
+    expect(await json('--since', '2099-01-01')).toEqual([]);
+    expect(await json('--by', 'system:local-owner')).toHaveLength(6);
+
+    // An account with no runs, by its username in any case.
+    const added = await runCli(['user', 'add', '--username', 'olivia', '--role', 'operator', '--password-stdin', '--data-dir', fleet.dataDir], {
+      stdin: 'a long enough password for olivia 2026\n',
+    });
+    expect(added.code, added.stderr).toBe(0);
+    expect((await cli('runs', 'list', '--by', 'OLIVIA')).stdout).toBe('No run matches.\n');
+
+    const two = await cli('runs', 'list', '--limit', '2');
+    expect(two.stdout.trimEnd().split('\n')).toHaveLength(3 + 2);
+    expect(two.stdout).toContain('More runs matched than 2: narrow with the filters, or raise --limit.');
+
+    const nobody = await cli('runs', 'list', '--by', 'nobody');
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('There is no user named "nobody".');
+    const badOutcome = await cli('runs', 'list', '--outcome', 'broken');
+    expect(badOutcome.code).toBe(2);
+    expect(badOutcome.stderr).toContain('Allowed choices are running, succeeded, failed, cancelled');
+    const tooMany = await cli('runs', 'list', '--limit', '501');
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toMatch(/limit/);
   });
 
   it('reads --since and --until as a time ago or a date', () => {

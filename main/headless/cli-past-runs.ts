@@ -1,6 +1,8 @@
-import { InvalidArgumentError, type Command, type Option } from 'commander';
-import type { OutputMatch } from '@shared/api/operations';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { AppError } from '@shared/api/errors';
+import { RUN_KINDS, RUN_OUTCOMES, TARGET_STATES, type OperationRun, type OutputMatch } from '@shared/api/operations';
 import { LOCAL_OWNER } from '@shared/permissions';
+import type { Core } from '@core/app';
 import { parseDuration } from './cli-health';
 import { selectorOf, startAndFollow, type WithCore } from './cli-operations';
 import { printTable } from './cli-output';
@@ -26,10 +28,52 @@ function excerptOf(match: OutputMatch, terminal: boolean): string {
   return terminal ? `${before}\u001b[1;7m${found}\u001b[0m${after}` : `${before}»${found}«${after}`;
 }
 
+/** When a run started, in a cell: UTC to the second. */
+const startedAt = (at: number): string => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** What a run ran, in a cell: the runbook and version, a push's path and mode (its command says them, whole), or the command's first line, cut. */
+function whatRan(run: Pick<OperationRun, 'command' | 'runbook'> & { file?: OperationRun['file'] }): string {
+  if (run.runbook) return `runbook ${run.runbook.name} v${run.runbook.version}`;
+  return run.file ? run.command : (run.command.split('\n')[0] ?? '').slice(0, 40);
+}
+
+/** How a run went, in the words `--outcome` takes; a rolling run stopped at its threshold says so (`--outcome failed` finds it). */
+function outcomeOf(run: OperationRun): string {
+  if (run.status !== 'finished') return run.status;
+  if (run.stopReason) return 'stopped';
+  return run.counts.succeeded === TARGET_STATES.reduce((sum, state) => sum + run.counts[state], 0) ? 'succeeded' : 'failed';
+}
+
+/** A run's targets by state, the states it has: "1 succeeded, 2 failed". */
+const countsOf = (run: OperationRun): string =>
+  TARGET_STATES.filter((state) => run.counts[state] > 0)
+    .map((state) => `${run.counts[state]} ${state}`)
+    .join(', ');
+
+/** Who started a run, as people read it: an account's username, an API key's name, the command line. */
+async function actorNames(core: Core): Promise<(createdBy: string) => string> {
+  const [users, keys] = await Promise.all([core.router.invoke(LOCAL_OWNER, 'users.list', {}, CLI), core.router.invoke(LOCAL_OWNER, 'apikeys.list', {}, CLI)]);
+  const names = new Map<string, string>([
+    [`system:${LOCAL_OWNER.id}`, 'command line'],
+    ...users.items.map((user): [string, string] => [`user:${user.id}`, user.username]),
+    ...keys.items.map((key): [string, string] => [`apiKey:${key.id}`, `key ${key.name}`]),
+  ]);
+  return (createdBy) => names.get(createdBy) ?? createdBy;
+}
+
+/** `--by`: a username (any case), or who as a run's createdBy names it (user:ID, apiKey:ID, system:local-owner). */
+async function createdByOf(core: Core, by: string): Promise<string> {
+  if (by.includes(':')) return by;
+  const { items } = await core.router.invoke(LOCAL_OWNER, 'users.list', {}, CLI);
+  const user = items.find((each) => each.username.toLowerCase() === by.toLowerCase());
+  if (!user) throw new AppError('NOT_FOUND', `There is no user named "${by}".`, { hint: 'See "guardian user list", or give user:ID or apiKey:ID.' });
+  return `user:${user.id}`;
+}
+
 /**
- * `guardian output search TEXT` and `guardian rerun RUN_ID`: past runs from the command line, as
- * the local owner. `guardian run` takes its words as the command, so neither can be a subcommand
- * of it (`guardian run --on … -- search x` must run `search x`).
+ * `guardian output search TEXT`, `guardian runs list` and `guardian rerun RUN_ID`: past runs from
+ * the command line, as the local owner. `guardian run` takes its words as the command, so none
+ * can be a subcommand of it (`guardian run --on … -- search x` must run `search x`).
  */
 export function addPastRunCommands(program: Command, dataDirOption: () => Option, withCore: WithCore): void {
   const output = program.command('output').description('What runs printed, as stored (docs/operations.md "Searching output").');
@@ -72,9 +116,9 @@ export function addPastRunCommands(program: Command, dataDirOption: () => Option
         printTable(
           ['STARTED', 'RUN', 'WHAT', 'SERVER', 'STATE', 'STREAM', 'LINE'],
           found.items.map((match) => [
-            new Date(match.runCreatedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            startedAt(match.runCreatedAt),
             match.runId,
-            match.runbook ? `runbook ${match.runbook.name} v${match.runbook.version}` : (match.command.split('\n')[0] ?? '').slice(0, 40),
+            whatRan(match),
             match.serverName,
             match.state,
             match.stream,
@@ -84,6 +128,53 @@ export function addPastRunCommands(program: Command, dataDirOption: () => Option
         if (found.more) process.stdout.write(`\nMore targets matched than ${options.limit}: narrow with --since, --until or --server, or raise --limit.\n`);
       });
     });
+
+  const runs = program.command('runs').description('Past and running runs (docs/operations.md "Listing runs").');
+
+  runs
+    .command('list')
+    .description('Runs, newest first: what ran, how it went with its targets by state, who started it and when.')
+    .addOption(dataDirOption())
+    .addOption(new Option('--outcome <outcome>', 'how it went (failed: finished with a target that did not succeed)').choices(RUN_OUTCOMES))
+    .addOption(new Option('--kind <kind>', 'what ran').choices(RUN_KINDS))
+    .option('--by <who>', 'who started it: a username, or user:ID, apiKey:ID, system:local-owner')
+    .option('--since <when>', 'runs started from then: a time ago (7d, 12h) or a date (2026-12-01)', (value) => pointInTime(value))
+    .option('--limit <n>', 'runs at most (1-500)', count, 50)
+    .option('--json', 'print JSON: the runs', false)
+    .action(
+      async (options: {
+        dataDir: string;
+        outcome?: (typeof RUN_OUTCOMES)[number];
+        kind?: (typeof RUN_KINDS)[number];
+        by?: string;
+        since?: number;
+        limit: number;
+        json: boolean;
+      }) => {
+        await withCore(options.dataDir, async (core) => {
+          const createdBy = options.by === undefined ? undefined : await createdByOf(core, options.by);
+          const filter = {
+            ...(options.outcome && { outcome: options.outcome }),
+            ...(options.kind && { kind: options.kind }),
+            ...(createdBy !== undefined && { createdBy }),
+            ...(options.since !== undefined && { since: options.since }),
+          };
+          // One more than asked, to say whether there were more; a limit out of range goes as given, for the contract to refuse.
+          const limit = options.limit >= 1 && options.limit < 500 ? options.limit + 1 : options.limit;
+          const found = await core.router.invoke(LOCAL_OWNER, 'operations.runs', { ...filter, limit }, CLI);
+          const items = found.items.slice(0, options.limit);
+          if (options.json) return void process.stdout.write(`${JSON.stringify({ items }, null, 2)}\n`);
+          if (items.length === 0) return void process.stdout.write('No run matches.\n');
+          const nameOf = await actorNames(core);
+          printTable(
+            ['STARTED', 'RUN', 'WHAT', 'STATUS', 'TARGETS', 'BY'],
+            items.map((run) => [startedAt(run.createdAt), run.id, whatRan(run), outcomeOf(run), countsOf(run), nameOf(run.createdBy)]),
+          );
+          if (found.items.length > items.length)
+            process.stdout.write(`\nMore runs matched than ${options.limit}: narrow with the filters, or raise --limit.\n`);
+        });
+      },
+    );
 
   program
     .command('rerun')
