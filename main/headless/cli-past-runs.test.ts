@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataPaths } from '@core/paths';
 import { pointInTime } from './cli-past-runs';
 import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, tempDir } from './testing/guardian';
 import { sshFleet, type SshFleet } from './testing/ssh-fleet';
@@ -162,12 +164,20 @@ describe('guardian output search, guardian rerun and guardian runs list', { time
     expect(await json('--since', '2099-01-01')).toEqual([]);
     expect(await json('--by', 'system:local-owner')).toHaveLength(6);
 
-    // An account with no runs, by its username in any case.
+    // An account's runs, by its username in any case: the CLI starts runs as itself, so the push is made hers in the database.
     const added = await runCli(['user', 'add', '--username', 'olivia', '--role', 'operator', '--password-stdin', '--data-dir', fleet.dataDir], {
       stdin: 'a long enough password for olivia 2026\n',
     });
     expect(added.code, added.stderr).toBe(0);
-    expect((await cli('runs', 'list', '--by', 'OLIVIA')).stdout).toBe('No run matches.\n');
+    const users = JSON.parse((await cli('user', 'list', '--json')).stdout) as { id: string; username: string }[];
+    const olivia = users.find((user) => user.username === 'olivia')?.id;
+    const sqlite = new Database(dataPaths(fleet.dataDir).database);
+    sqlite.prepare('UPDATE operation_runs SET created_by = ? WHERE id = ?').run(`user:${olivia}`, pushId);
+    sqlite.close();
+    const hers = (await cli('runs', 'list', '--by', 'OLIVIA')).stdout.trimEnd().split('\n');
+    expect(hers).toHaveLength(2);
+    expect(hers[1]).toMatch(new RegExp(`\\s+${pushId}\\s+push .*\\s+olivia$`));
+    expect((await cli('runs', 'list', '--by', 'olivia', '--kind', 'runbook')).stdout).toBe('No run matches.\n');
 
     const two = await cli('runs', 'list', '--limit', '2');
     expect(two.stdout.trimEnd().split('\n')).toHaveLength(3 + 2);
