@@ -64,7 +64,7 @@ export async function selectorOf(core: Core, on: On[]) {
     const byName = new Map(items.map((server: Server) => [server.name.toLowerCase(), server.id]));
     const missing = names.filter((name) => !byName.has(name.toLowerCase()));
     if (missing.length > 0)
-      throw new AppError('NOT_FOUND', `There is no server named ${missing.map((name) => `"${name}"`).join(', ')}.`, { hint: 'See "guardian server list".' });
+      throw new AppError('NOT_FOUND', `There is no server named ${missing.map((name) => `"${name}"`).join(', ')}.`, { hint: 'See "guardian servers list".' });
     serverIds = names.map((name) => byName.get(name.toLowerCase()) ?? '');
   }
   return {
