@@ -3,7 +3,7 @@ import type { OperationRun, OutputChunk, PushedFile, TargetSelector } from '@sha
 
 type RollingRecord = NonNullable<OperationRun['rolling']>;
 
-/** Bytes as PostgreSQL keeps them (SQLite's blob); node-postgres reads them as a Buffer. */
+/** Bytes as PostgreSQL keeps them (SQLite's blob, table.ts); node-postgres reads them as a Buffer. */
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 /** Operations for PostgreSQL, the same as table.ts. */

@@ -1,7 +1,10 @@
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { OperationRun, OutputChunk, PushedFile, TargetSelector } from '@shared/api/operations';
 
 type RollingRecord = NonNullable<OperationRun['rolling']>;
+
+/** Bytes as SQLite keeps them (PostgreSQL's bytea, table.pg.ts): better-sqlite3 reads a blob as a Buffer. */
+const bytes = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'blob' });
 
 /**
  * Operations (docs/operations.md): each run of a command on many servers, and each target's
@@ -59,7 +62,7 @@ export const operationTargetsTable = sqliteTable(
     /** What was printed, in order, up to the cap (with a marker chunk where it was cut); empty once `outputGz` holds it. */
     output: text('output', { mode: 'json' }).$type<OutputChunk[]>().notNull(),
     /** The same chunks as gzip-compressed JSON, how a target that ended keeps them (output-codec.ts); null for a row stored before. */
-    outputGz: blob('output_gz', { mode: 'buffer' }),
+    outputGz: bytes('output_gz'),
     outputBytes: integer('output_bytes').notNull(),
     truncated: integer('truncated', { mode: 'boolean' }).notNull(),
     outputSha256: text('output_sha256'),
