@@ -4,7 +4,7 @@ import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
 import { useStatusUpdates } from '../auth/auth-status';
 import { NewPasswordFields, newPasswordProblems, type NewPasswordErrors, type NewPasswordValues } from '../auth/NewPasswordFields';
-import { usePasswordCheck } from '../auth/use-password-check';
+import { refusedByPolicy, usePasswordCheck } from '../auth/use-password-check';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { PasswordField } from '../ui/PasswordField';
 
@@ -16,7 +16,7 @@ export function ChangePasswordForm({ me, onChanged }: { me: Me; onChanged?(me: M
   const [errors, setErrors] = useState<NewPasswordErrors & { current?: string }>({});
   const change = useMethodMutation('auth.changePassword');
   const status = useStatusUpdates();
-  const { check } = usePasswordCheck(me.username, values.password);
+  const password = usePasswordCheck(me.username, values.password);
   const failure = change.error;
 
   const onNewPassword = (next: NewPasswordValues) => {
@@ -27,7 +27,7 @@ export function ChangePasswordForm({ me, onChanged }: { me: Me; onChanged?(me: M
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (change.isPending) return;
-    const problems: typeof errors = newPasswordProblems(values, check);
+    const problems: typeof errors = newPasswordProblems(values, refusedByPolicy(password));
     if (values.current === '') problems.current = 'Enter the password you signed in with.';
     setErrors(problems);
     if (Object.keys(problems).length > 0) return;
@@ -57,7 +57,7 @@ export function ChangePasswordForm({ me, onChanged }: { me: Me; onChanged?(me: M
       <NewPasswordFields
         values={values}
         onChange={onNewPassword}
-        check={check}
+        check={password.check}
         errors={{ ...errors, password: errors.password ?? issueOn(failure, 'newPassword') }}
         labels={{ password: 'New password', confirm: 'Confirm new password' }}
         testId="change-password-new"

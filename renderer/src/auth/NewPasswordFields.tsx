@@ -11,10 +11,10 @@ export interface NewPasswordValues {
 export type NewPasswordErrors = Partial<Record<keyof NewPasswordValues, string>>;
 
 /** What keeps a new password from being sent, per field; empty when it may be sent. */
-export function newPasswordProblems(values: NewPasswordValues, check: PasswordCheck | undefined): NewPasswordErrors {
+export function newPasswordProblems(values: NewPasswordValues, refused: boolean): NewPasswordErrors {
   const errors: NewPasswordErrors = {};
   if (values.password === '') errors.password = 'Enter a password.';
-  else if (check && !check.acceptable) errors.password = 'Meet every rule in the list below first.';
+  else if (refused) errors.password = 'Meet every rule in the list below first.';
   if (values.confirm !== values.password) errors.confirm = 'The two passwords differ: type the same password twice.';
   return errors;
 }

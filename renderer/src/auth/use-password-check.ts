@@ -11,6 +11,15 @@ export type PasswordCheck = { acceptable: boolean; rules: { rule: string; ok: bo
  * common-password list) once typing pauses. Undefined until the first answer. Answers are
  * dropped from the cache as soon as nothing shows them.
  */
+/**
+ * Whether the policy refuses the password as it is now. A verdict on what was typed before (shown
+ * while the next one is asked) refuses nothing: a form sent before the answer arrives is judged by
+ * the server, which applies the same policy and names the field.
+ */
+export function refusedByPolicy({ check, current }: { check: PasswordCheck | undefined; current: boolean }): boolean {
+  return current && check !== undefined && !check.acceptable;
+}
+
 export function usePasswordCheck(username: string, password: string): { check: PasswordCheck | undefined; current: boolean } {
   const input = {
     username: useDebouncedValue(username, PASSWORD_CHECK_DEBOUNCE_MS),

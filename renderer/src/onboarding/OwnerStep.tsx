@@ -5,7 +5,7 @@ import { Username, type Me } from '@shared/api/auth';
 import { useMethodMutation } from '../api/hooks';
 import { methodKey } from '../api/query-keys';
 import { NewPasswordFields, newPasswordProblems, type NewPasswordErrors } from '../auth/NewPasswordFields';
-import { usePasswordCheck } from '../auth/use-password-check';
+import { refusedByPolicy, usePasswordCheck } from '../auth/use-password-check';
 import { busyProps } from '../ui/busy';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Field } from '../ui/Field';
@@ -27,7 +27,7 @@ export function OwnerStep({ onCreated }: { onCreated(me: Me): void }) {
   const [errors, setErrors] = useState<OwnerErrors>({});
   const setup = useMethodMutation('auth.setup');
   const queryClient = useQueryClient();
-  const { check } = usePasswordCheck(values.username, values.password);
+  const password = usePasswordCheck(values.username, values.password);
 
   const edit = (patch: Partial<typeof values>) => {
     setValues({ ...values, ...patch });
@@ -37,7 +37,7 @@ export function OwnerStep({ onCreated }: { onCreated(me: Me): void }) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (setup.isPending) return;
-    const problems: OwnerErrors = newPasswordProblems(values, check);
+    const problems: OwnerErrors = newPasswordProblems(values, refusedByPolicy(password));
     const username = Username.safeParse(values.username);
     if (!username.success) problems.username = username.error.issues[0]?.message ?? 'Choose a username.';
     setErrors(problems);
@@ -87,7 +87,7 @@ export function OwnerStep({ onCreated }: { onCreated(me: Me): void }) {
       <NewPasswordFields
         values={values}
         onChange={(next) => edit(next)}
-        check={check}
+        check={password.check}
         errors={errors}
         labels={{ password: 'Password', confirm: 'Confirm password' }}
         testId="owner"

@@ -85,6 +85,22 @@ describe('First-run wizard', () => {
     expect(client.calls.some((call) => call.name === 'auth.setup')).toBe(false);
   });
 
+  it('sends a good password typed after a refused one at once, not held back by the verdict on the one before', async () => {
+    const { client } = firstRun();
+    renderApp(client);
+    fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
+    fill('Username', 'root-admin');
+    fill('Password', 'short');
+    await waitFor(() => expect(rule('length').dataset.ok).toBe('false'));
+
+    // Typed and sent before the policy is asked again (it is asked once typing pauses): the server judges it.
+    fill('Password', 'analytical engine 1843');
+    fill('Confirm password', 'analytical engine 1843');
+    fireEvent.click(screen.getByRole('button', { name: 'Create owner account' }));
+    expect(screen.queryByText('Meet every rule in the list below first.')).toBeNull();
+    await waitFor(() => expect(client.calls.filter((call) => call.name === 'auth.setup')).toHaveLength(1));
+  });
+
   it('goes from welcome to the overview, recording each finished step and showing the first server live', async () => {
     const { client, recorded } = firstRun();
     renderApp(client);

@@ -3,7 +3,7 @@ import { Username } from '@shared/api/auth';
 import type { Role } from '@shared/permissions';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
-import { usePasswordCheck } from '../auth/use-password-check';
+import { refusedByPolicy, usePasswordCheck } from '../auth/use-password-check';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -18,7 +18,7 @@ export function AddUserDialog({ onClose }: { onClose(): void }) {
   const [values, setValues] = useState({ username: '', displayName: '', role: 'operator' as Role, password: '' });
   const [errors, setErrors] = useState<Errors>({});
   const create = useMethodMutation('users.create');
-  const { check } = usePasswordCheck(values.username, values.password);
+  const verdict = usePasswordCheck(values.username, values.password);
 
   const edit = (patch: Partial<typeof values>) => {
     setValues({ ...values, ...patch });
@@ -32,7 +32,7 @@ export function AddUserDialog({ onClose }: { onClose(): void }) {
     const username = Username.safeParse(values.username);
     if (!username.success) problems.username = username.error.issues[0]?.message;
     if (values.password === '') problems.password = 'Enter a temporary password, or generate one.';
-    else if (check && !check.acceptable) problems.password = 'Meet every rule in the list below first.';
+    else if (refusedByPolicy(verdict)) problems.password = 'Meet every rule in the list below first.';
     setErrors(problems);
     if (Object.keys(problems).length > 0) return;
     const displayName = values.displayName.trim();
@@ -81,7 +81,7 @@ export function AddUserDialog({ onClose }: { onClose(): void }) {
         <TemporaryPasswordField
           value={values.password}
           onChange={(password) => edit({ password })}
-          check={check}
+          check={verdict.check}
           error={errors.password ?? issueOn(create.error, 'password')}
           testId="add-user-password"
         />

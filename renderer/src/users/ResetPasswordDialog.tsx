@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { User } from '@shared/api/users';
 import { issueOn } from '../api/app-errors';
 import { useMethodMutation } from '../api/hooks';
-import { usePasswordCheck } from '../auth/use-password-check';
+import { refusedByPolicy, usePasswordCheck } from '../auth/use-password-check';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
 import { ErrorBanner } from '../ui/ErrorBanner';
@@ -13,13 +13,13 @@ export function ResetPasswordDialog({ user, onClose }: { user: User; onClose(): 
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
   const reset = useMethodMutation('users.resetPassword');
-  const { check } = usePasswordCheck(user.username, password);
+  const verdict = usePasswordCheck(user.username, password);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (reset.isPending) return;
     if (password === '') return setError('Enter a temporary password, or generate one.');
-    if (check && !check.acceptable) return setError('Meet every rule in the list below first.');
+    if (refusedByPolicy(verdict)) return setError('Meet every rule in the list below first.');
     reset.mutate(
       { id: user.id, password },
       {
@@ -46,7 +46,7 @@ export function ResetPasswordDialog({ user, onClose }: { user: User; onClose(): 
             setPassword(next);
             setError(undefined);
           }}
-          check={check}
+          check={verdict.check}
           error={error ?? issueOn(reset.error, 'password')}
           testId="reset-password-password"
         />
