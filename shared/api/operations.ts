@@ -273,6 +273,7 @@ export type OutputChunk = z.infer<typeof OutputChunk>;
 export const OUTPUT_CAP_BYTES = 256 * 1024;
 
 export const RunId = z.uuid('Not a run id');
+export const RunbookId = z.uuid('Not a runbook id');
 
 export const operationsRun = method({
   name: 'operations.run',
@@ -307,12 +308,15 @@ export const OperationsRunsInput = z.strictObject({
   kind: z.enum(RUN_KINDS).optional(),
   createdBy: z.string().min(1).max(200).optional().describe('Who started it, as a run’s createdBy names it: user:ID, apiKey:ID.'),
   since: queryInt(0, Number.MAX_SAFE_INTEGER).optional().describe('Runs started at or after this time (epoch ms).'),
+  runbookId: RunbookId.optional().describe('Runs of this runbook, any version.'),
+  serverId: ServerId.optional().describe('Runs with this server among their targets (still found after the server is deleted).'),
 });
 export type OperationsRunsFilter = Omit<z.output<typeof OperationsRunsInput>, 'limit'>;
 
 export const operationsRuns = method({
   name: 'operations.runs',
-  summary: 'Recent runs, newest first, with their counts by state (no output); filtered by how they went, what they ran, who started them and since when.',
+  summary:
+    'Recent runs, newest first, with their counts by state (no output); filtered by how they went, what they ran, which runbook, which server, who started them and since when.',
   input: OperationsRunsInput,
   output: z.object({ items: z.array(OperationRun) }),
   permission: 'operations:read',

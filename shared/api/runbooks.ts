@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Role } from '../permissions';
 import { changeEvent, method, queryInt } from './contract';
-import { PARAM_VALUE_MAX, paramNamesOnly, ParamValues, RollingSettings, StartedOperation, TargetSelector } from './operations';
+import { PARAM_VALUE_MAX, paramNamesOnly, ParamValues, RollingSettings, RunbookId, StartedOperation, TargetSelector } from './operations';
 
 /**
  * Runbooks (docs/operations.md): a named script with typed parameters, stored with every version
@@ -204,7 +204,8 @@ export const RunbookSpec = z.strictObject(specShape).superRefine(uniqueParams);
 export type RunbookSpec = z.output<typeof RunbookSpec>;
 export type RunbookSpecInput = z.input<typeof RunbookSpec>;
 
-export const RunbookId = z.uuid('Not a runbook id');
+/** Kept with the runs (operations.ts), which filter by it; runbooks.ts imports operations.ts, not the other way. */
+export { RunbookId };
 /** A runbook by its id or its name (any case). */
 export const RunbookRef = z
   .string()

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OperationRun, TargetState } from '@shared/api/operations';
+import type { CreatedServer } from '@shared/api/servers';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
 import { DAY_MS } from '../clock';
@@ -29,24 +30,32 @@ interface Planted {
   age: number;
   status?: 'running' | 'finished' | 'cancelled';
   states?: TargetState[];
-  runbook?: boolean;
+  runbook?: boolean | { id: string; version: number };
   file?: boolean;
   by?: string;
+  /** The targets' servers, one a state; random ids named web-N when not given. */
+  on?: { serverId: string; serverName: string }[];
 }
 
+const RESTART = randomUUID();
+const OTHER_RUNBOOK = randomUUID();
+/** Targets of two runs; `gone` is a real server, deleted after its runs (beforeAll). */
+const SHARED = { serverId: randomUUID(), serverName: 'db-1' };
+let gone: CreatedServer;
+
 /** Writes a run as the service would have, started `age` ago, its targets ended in `states`. */
-async function plant({ command, age, status = 'finished', states = ['succeeded'], runbook = false, file = false, by = 'user:owner-1' }: Planted) {
+async function plant({ command, age, status = 'finished', states = ['succeeded'], runbook = false, file = false, by = 'user:owner-1', on }: Planted) {
   const id = randomUUID();
   const createdAt = NOW - age;
   const store = new OperationStore(core.data);
-  const servers = states.map((_state, index) => ({ serverId: randomUUID(), serverName: `web-${index + 1}` }));
+  const servers = on ?? states.map((_state, index) => ({ serverId: randomUUID(), serverName: `web-${index + 1}` }));
   await core.data.transaction(async () => {
     await store.createRun(
       {
         id,
         jobId: randomUUID(),
         command,
-        runbook: runbook ? { id: randomUUID(), name: 'restart', version: 1 } : null,
+        runbook: runbook === false ? null : { name: 'restart', ...(runbook === true ? { id: randomUUID(), version: 1 } : runbook) },
         params: {},
         sudo: false,
         rerunOf: null,
@@ -123,5 +132,39 @@ describe('operations.runs filters', () => {
     expect(refused.code).toBe('VALIDATION_FAILED');
     expect(refused.issues?.map((issue) => issue.path.join('.'))).toEqual(['outcome', 'kind']);
     expect((await runs({ outcome: 'failed' }, VIEWER)).items.map((run) => run.command)).toEqual(['skipped-one', 'old-failure']);
+  });
+});
+
+describe('operations.runs by runbook and by server', () => {
+  beforeAll(async () => {
+    gone = success<CreatedServer>(await core.router.call(LOCAL_OWNER, 'servers.create', { name: 'gone-1', host: 'gone-1.example.net', monitor: false }, CALL));
+    const goneTarget = { serverId: gone.id, serverName: gone.name };
+    // Planted after the tests above (this block runs last), older than their runs.
+    await plant({ command: 'restart-v1', age: 60 * DAY_MS, runbook: { id: RESTART, version: 1 }, on: [SHARED] });
+    await plant({ command: 'restart-v2', age: 59 * DAY_MS, runbook: { id: RESTART, version: 2 }, on: [goneTarget, SHARED], states: ['succeeded', 'failed'] });
+    await plant({ command: 'other-runbook', age: 58 * DAY_MS, runbook: { id: OTHER_RUNBOOK, version: 1 }, on: [goneTarget] });
+    success(await core.router.call(LOCAL_OWNER, 'servers.delete', { id: gone.id }, CALL));
+  });
+
+  it('keeps a runbook’s runs, every version, and nothing for a runbook without runs', async () => {
+    expect(await names({ runbookId: RESTART })).toEqual(['restart-v2', 'restart-v1']);
+    expect(await names({ runbookId: OTHER_RUNBOOK })).toEqual(['other-runbook']);
+    expect(await names({ runbookId: randomUUID() })).toEqual([]);
+    expect(await names({ runbookId: RESTART, outcome: 'failed' })).toEqual(['restart-v2']);
+  });
+
+  it('keeps the runs that had a server among their targets, a deleted server’s by its id', async () => {
+    expect(await names({ serverId: SHARED.serverId })).toEqual(['restart-v2', 'restart-v1']);
+    expect(await names({ serverId: gone.id })).toEqual(['other-runbook', 'restart-v2']);
+    expect(await names({ serverId: gone.id, runbookId: RESTART })).toEqual(['restart-v2']);
+    expect(await names({ serverId: randomUUID() })).toEqual([]);
+    // Past the newest page: six newer runs above, the database filters.
+    expect(await names({ serverId: SHARED.serverId, limit: 1 })).toEqual(['restart-v2']);
+  });
+
+  it('refuses ids that are not ids, as the contract does elsewhere', async () => {
+    const refused = failure(await core.router.call(LOCAL_OWNER, 'operations.runs', { runbookId: 'restart', serverId: 'web-1' }, CALL));
+    expect(refused.code).toBe('VALIDATION_FAILED');
+    expect(refused.issues?.map((issue) => issue.path.join('.'))).toEqual(['runbookId', 'serverId']);
   });
 });

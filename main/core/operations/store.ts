@@ -161,6 +161,10 @@ export class OperationStore {
     if (filter.kind === 'push') where.push(sql`file IS NOT NULL`);
     if (filter.createdBy !== undefined) where.push(sql`created_by = ${filter.createdBy}`);
     if (filter.since !== undefined) where.push(sql`created_at >= ${filter.since}`);
+    if (filter.runbookId !== undefined) where.push(sql`runbook_id = ${filter.runbookId}`);
+    // The targets keep the server's id after the server is deleted, so its runs are still found.
+    if (filter.serverId !== undefined)
+      where.push(sql`EXISTS (SELECT 1 FROM operation_targets t WHERE t.run_id = operation_runs.id AND t.server_id = ${filter.serverId})`);
     return this.db.all(
       sql`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE ${sql.join(where, sql` AND `)} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
       toRun,
