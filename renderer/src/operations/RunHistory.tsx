@@ -7,6 +7,7 @@ import { formatCount, formatDateTime, formatRelative } from '../ui/format';
 import { LoadingState } from '../ui/PageParts';
 import { useOperationsView } from './operations-store';
 import { runBadge, runbookOf, TARGET_GLYPHS } from './states';
+import { useFleet } from './TargetFields';
 import { useActorName } from './use-actor-name';
 
 /** Runs listed, newest first. */
@@ -72,8 +73,9 @@ function FilterSelect<T extends Record<string, string>>({
 
 /**
  * The history's filters, each the service's (operations.runs), so a filter finds runs past the
- * newest page: how it went, what ran, who started it (the signed-in user, or any account for
- * roles that may list them) and since when.
+ * newest page: how it went, what ran, which runbook (archived ones too, their runs stay), which
+ * server (those there now, by name), who started it (the signed-in user, or any account for roles
+ * that may list them) and since when.
  */
 function HistoryFilters({
   filter,
@@ -87,6 +89,11 @@ function HistoryFilters({
   const users = useMethodQuery('users.list', {}, { enabled: mayListUsers, staleTime: 60_000 });
   const people: Record<string, string> = { [`user:${me.id}`]: `Me (${me.username})` };
   for (const user of users.data?.items ?? []) if (user.id !== me.id) people[`user:${user.id}`] = user.username;
+  const current = useMethodQuery('runbooks.list', {}, { staleTime: 60_000 });
+  const archived = useMethodQuery('runbooks.list', { archived: true }, { staleTime: 60_000 });
+  const runbooks = [...(current.data?.items ?? []), ...(archived.data?.items ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const runbookNames = Object.fromEntries(runbooks.map((each) => [each.id, each.archivedAt === null ? each.name : `${each.name} (archived)`]));
+  const fleet = useFleet();
   return (
     <div className="op-history__filters" role="group" aria-label="Filter the runs" data-testid="history-filters">
       <FilterSelect
@@ -102,6 +109,20 @@ function HistoryFilters({
         options={KINDS}
         value={filter.kind ?? ''}
         onChange={(value) => onChange({ ...filter, kind: keyOf(KINDS, value) })}
+      />
+      <FilterSelect
+        label="Runbook"
+        any="Any runbook"
+        options={runbookNames}
+        value={filter.runbookId ?? ''}
+        onChange={(value) => onChange({ ...filter, runbookId: value || undefined })}
+      />
+      <FilterSelect
+        label="Server"
+        any="Any server"
+        options={Object.fromEntries(fleet.items.map((server) => [server.id, server.name]))}
+        value={filter.serverId ?? ''}
+        onChange={(value) => onChange({ ...filter, serverId: value || undefined })}
       />
       <FilterSelect
         label="Started by"
@@ -147,11 +168,12 @@ export function RunHistory() {
     }
     return <RunsTable runs={runs.data.items} runId={runId} onOpen={openRun} actorName={actorName} />;
   };
-  // The filters stay while a filtered read loads, so the select in hand keeps its focus.
-  const empty = !filtered && runs.isSuccess && runs.data.items.length === 0;
+  // The filters stay while a filtered read loads, so the select in hand keeps its focus; unfiltered,
+  // they come with the first runs (their runbook and server lists are read only then).
+  const bare = !filtered && !(runs.isSuccess && runs.data.items.length > 0);
   return (
     <>
-      {empty ? null : <HistoryFilters filter={filter} onChange={setFilter} />}
+      {bare ? null : <HistoryFilters filter={filter} onChange={setFilter} />}
       {body()}
     </>
   );
