@@ -4,6 +4,7 @@ import { DeliveryLog } from '../../alerts/DeliveryLog';
 import { serverHealthHref } from '../../app/routes';
 import { useCan } from '../../auth/session';
 import { formatDateTime, formatRelative } from '../../ui/format';
+import { CHECK_TYPE_LABELS } from '../editor/check-fields';
 import { formatDuration } from '../health-format';
 import { useHealthDialogs } from '../health-dialog-store';
 import { STATUS_GLYPHS, STATUS_LABELS } from '../status';
@@ -51,7 +52,7 @@ function WhoWasNotified({ incidentId }: { incidentId: string }) {
 }
 
 /**
- * One incident: severity, server, cause, when and for how long, who acknowledged it with what
+ * One incident: severity, server, cause, when and for how long, the types of its bad checks, who acknowledged it with what
  * note, who was notified, and (open, unacknowledged, for those who may) the way to acknowledge it.
  */
 export function IncidentItem({ incident, showServer = true }: { incident: Incident; showServer?: boolean }) {
@@ -76,6 +77,12 @@ export function IncidentItem({ incident, showServer = true }: { incident: Incide
           {open ? 'open for ' : 'lasted '}
           <IncidentDuration incident={incident} />
           {incident.endedAt !== null ? <span title={formatDateTime(incident.endedAt)}> · resolved {formatRelative(incident.endedAt)}</span> : null}
+          {incident.checkTypes.length > 0 ? (
+            <span data-testid="incident-checks">
+              {' · '}
+              {incident.checkTypes.map((type) => (CHECK_TYPE_LABELS as Partial<Record<string, string>>)[type] ?? type).join(', ')}
+            </span>
+          ) : null}
         </p>
         {incident.acknowledgedAt !== null ? (
           <p className="incident__ack" data-testid="incident-ack">

@@ -201,6 +201,8 @@ describe('A server’s health page', () => {
     renderPage('viewer');
     await screen.findByTestId('check-row');
     await screen.findByTestId('incident');
+    // The incident says which kinds of check it was about, by their names on the check form.
+    expect(screen.getByTestId('incident-checks').textContent).toBe(' · HTTP(S)');
     for (const name of [/Add check/, /Check .* now/, /^Pause/, /^Edit/, /^Delete/, /Acknowledge/, /Add window/]) {
       expect(screen.queryByRole('button', { name })).toBeNull();
     }
