@@ -194,6 +194,40 @@ describe('guardian output search, guardian rerun and guardian runs list', { time
     expect(tooMany.stderr).toMatch(/limit/);
   });
 
+  it('lists a runbook’s runs by its name or id, and the runs a server was a target of, by its name', async () => {
+    type Listed = { items: { id: string; runbook: { id: string; name: string } | null; counts: { succeeded: number; failed: number } }[] };
+    const json = async (...args: string[]) => {
+      const answer = await cli('runs', 'list', '--json', ...args);
+      expect(answer.code, answer.stderr).toBe(0);
+      return (JSON.parse(answer.stdout) as Listed).items;
+    };
+    const all = await json();
+    expect(all).toHaveLength(6);
+    const signal = await json('--runbook', 'SIGNAL');
+    expect(signal.map((run) => run.runbook?.name)).toEqual(['signal', 'signal']);
+    expect((await json('--runbook', signal[0]?.runbook?.id ?? '')).map((run) => run.id)).toEqual(signal.map((run) => run.id));
+
+    // The push went to web-1 alone, the failed target's re-run to web-2 alone; the rest to both.
+    const pushId = all[0]?.id;
+    const onWeb2 = await json('--server', 'WEB-2');
+    expect(onWeb2.map((run) => run.id)).toEqual(all.filter((run) => run.id !== pushId).map((run) => run.id));
+    const onWeb1 = await json('--server', 'web-1');
+    expect(onWeb1).toHaveLength(5);
+    const web2Only = all.find((run) => !onWeb1.some((each) => each.id === run.id));
+    expect(web2Only?.counts).toMatchObject({ succeeded: 0, failed: 1 });
+    expect((await json('--server', 'web-1', '--runbook', 'signal')).map((run) => run.id)).toEqual(signal.map((run) => run.id));
+    expect(await json('--server', 'web-2', '--kind', 'push')).toEqual([]);
+
+    const noRunbook = await cli('runs', 'list', '--runbook', 'nope');
+    expect(noRunbook.code).toBe(1);
+    expect(noRunbook.stderr).toContain('There is no runbook "nope".');
+    expect(noRunbook.stderr).toContain('guardian runbook list');
+    const noServer = await cli('runs', 'list', '--server', 'db-9');
+    expect(noServer.code).toBe(1);
+    expect(noServer.stderr).toContain('There is no server named "db-9".');
+    expect(noServer.stderr).toContain('guardian servers list');
+  });
+
   it('reads --since and --until as a time ago or a date', () => {
     const now = Date.UTC(2026, 11, 7, 12);
     expect(pointInTime('7d', now)).toBe(now - 7 * 86_400_000);

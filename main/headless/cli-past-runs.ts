@@ -139,6 +139,8 @@ export function addPastRunCommands(program: Command, dataDirOption: () => Option
     .addOption(new Option('--kind <kind>', 'what ran').choices(RUN_KINDS))
     .option('--by <who>', 'who started it: a username, or user:ID, apiKey:ID, system:local-owner')
     .option('--since <when>', 'runs started from then: a time ago (7d, 12h) or a date (2026-12-01)', (value) => pointInTime(value))
+    .option('--runbook <name>', 'runs of this runbook, any version, archived too: its name or id')
+    .option('--server <name>', 'runs with this server among their targets: its name')
     .option('--limit <n>', 'runs at most (1-500)', count, 50)
     .option('--json', 'print JSON: the runs', false)
     .action(
@@ -148,16 +150,24 @@ export function addPastRunCommands(program: Command, dataDirOption: () => Option
         kind?: (typeof RUN_KINDS)[number];
         by?: string;
         since?: number;
+        runbook?: string;
+        server?: string;
         limit: number;
         json: boolean;
       }) => {
         await withCore(options.dataDir, async (core) => {
           const createdBy = options.by === undefined ? undefined : await createdByOf(core, options.by);
+          // By the contract, as `guardian runbook show` and `--on server:NAME` find them; unknown is NOT_FOUND naming the listing command.
+          const runbookId =
+            options.runbook === undefined ? undefined : (await core.router.invoke(LOCAL_OWNER, 'runbooks.get', { id: options.runbook }, CLI)).id;
+          const serverId = options.server === undefined ? undefined : (await selectorOf(core, [{ kind: 'server', value: options.server }])).serverIds[0];
           const filter = {
             ...(options.outcome && { outcome: options.outcome }),
             ...(options.kind && { kind: options.kind }),
             ...(createdBy !== undefined && { createdBy }),
             ...(options.since !== undefined && { since: options.since }),
+            ...(runbookId !== undefined && { runbookId }),
+            ...(serverId !== undefined && { serverId }),
           };
           // One more than asked, to say whether there were more; a limit out of range goes as given, for the contract to refuse.
           const limit = options.limit >= 1 && options.limit < 500 ? options.limit + 1 : options.limit;
