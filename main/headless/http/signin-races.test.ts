@@ -98,6 +98,9 @@ describe('re-authentication', () => {
     expect(checked.length + refused.length).toBe(answers.length);
     expect(checked.length).toBeLessThanOrEqual(5);
     for (const answer of refused) expect(errorOf(answer)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    // The cap errs on the strict side: a guess that ended while a later one was arriving counts both
+    // in flight and as a failure, so a loaded machine may check fewer than 5. The rest, one by one.
+    for (let failures = checked.length; failures < 5; failures++) expect((await reauth(server, session, `${WRONG} more ${failures}`)).status).toBe(401);
     // The account is locked now: even the right password waits.
     expect(errorOf(await reauth(server, session, OWNER.password)).code).toBe('RATE_LIMITED');
   });
