@@ -205,7 +205,7 @@ describe('pushing a file over SFTP', () => {
       execFileSync('chattr', ['+i', locked], { stdio: 'ignore' });
     } catch {
       // Skipped where the filesystem has no immutable flag (tmpfs, some overlays): nothing else refuses root.
-      return ctx.skip();
+      return ctx.skip('the filesystem has no immutable flag (chattr +i), and nothing else refuses the root login');
     }
     try {
       const result = await push({ targets: { serverIds: [ids.a] }, path, content: b64('new\n') });
