@@ -84,7 +84,7 @@ export interface Wording {
   template: MessageTemplate | null;
   publicUrl: string | null;
 }
-export const OWN_WORDING: Wording = { template: null, publicUrl: null };
+const OWN_WORDING: Wording = { template: null, publicUrl: null };
 
 /** The facts a template is filled from, for an incident event. */
 const factsOf = (event: IncidentEvent): TemplateFacts => ({ source: event.type, at: Date.parse(event.timestamp), ...event.data });
