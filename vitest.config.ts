@@ -41,6 +41,8 @@ function filesOnTheDefaultEngine(): string[] {
 }
 
 const mocking = filesThatMockModules();
+/** Stryker's (`npm run mutation`) extra set-up, which switches a mutant on before the code under test loads. */
+const underStryker = process.env.GUARDIAN_TEST_ISOLATE === '1' ? ['.ci/stryker-static-activation.mjs'] : [];
 /** The path aliases of tsconfig.json, which Vite does not read by itself. */
 const resolve = { alias: { '@shared': join(root, 'shared'), '@core': join(root, 'main/core') } };
 // GUARDIAN_STRICT_WRITES: a write that did not wait for its turn at the database fails loudly
@@ -86,13 +88,15 @@ export default defineConfig({
           include: NODE_TESTS.map((dir) => `${dir}/**/*.test.ts`),
           exclude: mocking,
           // Stryker sets GUARDIAN_TEST_ISOLATE: a mutant of a module's top level (a table, a
-          // constant) exists only where the module is imported afresh.
+          // constant) exists only where the module is imported afresh, and only if it is switched
+          // on before that import (.ci/stryker-static-activation.mjs).
           isolate: process.env.GUARDIAN_TEST_ISOLATE === '1',
+          setupFiles: underStryker,
         },
       },
       {
         resolve,
-        test: { ...nodeTest, name: 'node (module mocks)', include: mocking },
+        test: { ...nodeTest, name: 'node (module mocks)', include: mocking, setupFiles: underStryker },
       },
       // Not under Stryker (GUARDIAN_TEST_ISOLATE): a mutant is killed or not by the same tests on
       // SQLite, and the PostgreSQL pass would double the time every mutant takes.
