@@ -1,4 +1,3 @@
-import { hash, verify } from '@node-rs/argon2';
 import { createRequire } from 'node:module';
 import { AppError } from '@shared/api/errors';
 import { checkPasswordRules, passwordProblem, type PasswordRuleResult } from '@shared/password-policy';
@@ -44,12 +43,16 @@ export function assertPasswordAcceptable(password: string, username: string, fie
   }
 }
 
+/** The argon2 binding, loaded on the first password hashed or checked: most CLI commands never need it. */
+const argon2 = () => import('@node-rs/argon2');
+
 /** An argon2id PHC string; verifying it later reads the cost from the string itself. */
-export function hashPassword(password: string, cost: Argon2Cost = DEFAULT_ARGON2): Promise<string> {
-  return hash(password, cost);
+export async function hashPassword(password: string, cost: Argon2Cost = DEFAULT_ARGON2): Promise<string> {
+  return (await argon2()).hash(password, cost);
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  const { verify } = await argon2();
   try {
     return await verify(stored, password);
   } catch {

@@ -5,9 +5,6 @@ import { postgresMigrationsDir } from '../paths';
 import { parseDatabaseUrl, type DatabaseChoice } from './database-url';
 import type { AsyncDatabase, Queryable } from './engine';
 import { openDatabase, type OpenedDatabase } from './open';
-import { postgresEngine } from './postgres/engine';
-import { migratePostgres } from './postgres/migrate';
-import { databaseUnavailable, openPostgresPool } from './postgres/pool';
 import { readSnapshot, sqliteEngine, type SqliteEngineOptions } from './sqlite-engine';
 
 /**
@@ -43,6 +40,15 @@ export interface ConnectOptions {
   connections?: number;
 }
 
+/**
+ * The PostgreSQL side, loaded when a core first runs on it: a process on SQLite (the desktop app,
+ * most CLI commands) never loads node-postgres, which was a tenth of a command's start.
+ */
+async function postgresParts() {
+  const [pool, migrate, engine] = await Promise.all([import('./postgres/pool'), import('./postgres/migrate'), import('./postgres/engine')]);
+  return { ...pool, ...migrate, ...engine };
+}
+
 export async function openCoreDatabase(choice: DatabaseChoice, options: ConnectOptions): Promise<CoreDatabase> {
   const { logger } = options;
   if (choice.engine === 'sqlite') {
@@ -63,6 +69,7 @@ export async function openCoreDatabase(choice: DatabaseChoice, options: ConnectO
       },
     };
   }
+  const { openPostgresPool, migratePostgres, postgresEngine, databaseUnavailable } = await postgresParts();
   const pool = openPostgresPool(choice.pool, logger, { max: options.connections ?? 10 });
   try {
     await migratePostgres(pool, { migrationsDir: postgresMigrationsDir, logger, name: choice.display, now: options.now });
@@ -122,6 +129,7 @@ export async function readSnapshotAt<T>(location: DatabaseLocation, work: (reads
       });
     }
   }
+  const { openPostgresPool, postgresEngine } = await postgresParts();
   const data = postgresEngine(openPostgresPool(choice.pool, silentLogger(), { max: 1 }), choice.display);
   try {
     return await data.snapshot(work);

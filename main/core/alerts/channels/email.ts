@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import nodemailer from 'nodemailer';
 import { emailConfig, type EmailConfig } from '@shared/alerts/email';
 import type { TargetPolicy } from '../targets';
 import type { AlertChannelType, Delivery, DeliveryResult } from './channel';
@@ -143,6 +142,8 @@ export const emailChannel: AlertChannelType<EmailConfig> = {
       return failure(error, config, delivery.secrets, elapsed());
     }
     const named = isIP(config.host) === 0;
+    // Loaded on the first email, not with the core: most processes (every CLI command) never send one.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: address,
       port: config.port,
