@@ -1,7 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { eventList, methodList, methods, type MethodName } from '@shared/api';
 import type { UpdateChannel, UpdatesStatus } from '@shared/api/updates';
-import { LOCAL_OWNER, PERMISSIONS, principalAllows, roleAllows, ROLES, type Permission, type Principal, type Role } from '@shared/permissions';
+import {
+  LOCAL_OWNER,
+  PERMISSIONS,
+  principalAllows,
+  ROLE_DESCRIPTIONS,
+  roleAllows,
+  ROLES,
+  type Permission,
+  type Principal,
+  type Role,
+} from '@shared/permissions';
 import { hashPassword } from '../auth/passwords';
 import { totpCode as codeFor } from '../auth/totp';
 import type { Core } from '../app';
@@ -550,10 +560,22 @@ async function plantDataDir(planting: Planting): Promise<{ dir: TempCore; stored
   };
 }
 
-beforeAll(async () => {
-  passwordHash = await hashPassword(GOOD_PASSWORD, CHEAP_ARGON2);
-  for (const planting of ['plain', 'vault', 'artifact'] as const) plantings.set(planting, await plantDataDir(planting));
-});
+let plantedOnce: Promise<void> | undefined;
+
+/**
+ * Plants the three data dirs every call's copy starts from, once, on the first call's need rather
+ * than in a hook: planting goes through the router, so a broken role table breaks it, and a
+ * failing hook only skips the tests, which Stryker (`npm run mutation`) counted as a mutant no test
+ * noticed. Here it fails every test that plants.
+ */
+function plantAll(): Promise<void> {
+  plantedOnce ??= (async () => {
+    passwordHash = await hashPassword(GOOD_PASSWORD, CHEAP_ARGON2);
+    for (const planting of ['plain', 'vault', 'artifact'] as const) plantings.set(planting, await plantDataDir(planting));
+  })();
+  return plantedOnce;
+}
+
 afterAll(async () => {
   for (const { dir } of plantings.values()) await dir.close();
 });
@@ -565,6 +587,7 @@ afterAll(async () => {
  * and a running job (a finished one with a file for `jobs.saveArtifact`).
  */
 async function plant(name: MethodName, role: Role): Promise<Seed> {
+  await plantAll();
   const planting = plantingFor(name);
   const source = plantings.get(planting);
   if (!source) throw new Error(`no ${planting} data dir was planted`);
@@ -773,5 +796,16 @@ describe('principalAllows', () => {
     expect(holders('users:write')).toEqual(['owner', 'admin']);
     expect(holders('audit:admin')).toEqual(['owner', 'admin']);
     expect(holders('audit:read')).toEqual(['owner', 'admin', 'auditor']);
+  });
+
+  it('describes every role in words of its own, for whoever picks one', () => {
+    const descriptions = ROLES.map((role) => ROLE_DESCRIPTIONS[role]);
+    for (const description of descriptions) expect(description).toMatch(/^[A-Z].{15,}\.$/);
+    expect(new Set(descriptions).size).toBe(ROLES.length);
+  });
+
+  it('names the local owner (the CLI on its own data dir) as the audit log shows it: a system principal with every right', () => {
+    expect(LOCAL_OWNER).toEqual({ kind: 'system', id: 'local-owner', name: 'local owner', role: 'owner' });
+    for (const permission of PERMISSIONS) expect(principalAllows(LOCAL_OWNER, permission)).toBe(true);
   });
 });
