@@ -107,6 +107,11 @@ export default defineConfig({
         test: {
           name: 'dom',
           environment: 'happy-dom',
+          // One document and module cache per worker, not per file: a fresh happy-dom window and
+          // React per file was most of this project's time. renderer/src/testing/setup.ts empties
+          // the page and resets the app's stores after every test.
+          isolate: false,
+          setupFiles: ['renderer/src/testing/setup.ts'],
           include: ['renderer/**/*.test.{ts,tsx}'],
           testTimeout: 15_000,
         },

@@ -1,26 +1,12 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, type RenderResult } from '@testing-library/react';
+import { render, type RenderResult } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterEach } from 'vitest';
 import type { GuardianClient } from '../api/client';
 import { ClientProvider } from '../api/client-context';
 import { useContractEvents } from '../api/use-contract-events';
 import { App } from '../app/App';
 import { createQueryClient } from '../app/query-client';
-import { useLockStore } from '../auth/lock-store';
-import { useWizardStore } from '../onboarding/wizard-store';
-import { useDialogStore } from '../state/dialog-store';
-import { useToastStore } from '../state/toast-store';
 import { Toasts } from '../ui/Toasts';
-
-afterEach(() => {
-  cleanup();
-  useToastStore.setState({ toasts: [] });
-  useDialogStore.setState({ dialog: null });
-  useLockStore.setState({ user: null });
-  useWizardStore.setState({ active: false });
-  window.location.hash = '';
-});
 
 function Events() {
   useContractEvents();
