@@ -798,6 +798,10 @@ describe('principalAllows', () => {
     expect(holders('audit:read')).toEqual(['owner', 'admin', 'auditor']);
   });
 
+  it('lets every role but viewers read /metrics (no contract method needs it, so the matrix above cannot tell)', () => {
+    expect(ROLES.filter((role) => roleAllows(role, 'metrics:read'))).toEqual(['owner', 'admin', 'operator', 'auditor']);
+  });
+
   it('describes every role in words of its own, for whoever picks one', () => {
     const descriptions = ROLES.map((role) => ROLE_DESCRIPTIONS[role]);
     for (const description of descriptions) expect(description).toMatch(/^[A-Z].{15,}\.$/);
