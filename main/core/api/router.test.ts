@@ -68,6 +68,12 @@ describe('Router', () => {
     expect(await auditRows()).toEqual([]);
   });
 
+  it('names at most 100 characters of an unknown method, however long the name sent', async () => {
+    const error = failure(await call(`servers.${'x'.repeat(10_000)}`, {}));
+    expect(error.code).toBe('METHOD_NOT_FOUND');
+    expect(error.message).toBe(`There is no method called "servers.${'x'.repeat(92)}".`);
+  });
+
   it('treats names inherited from Object.prototype as unknown methods', async () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
       expect(failure(await call(name, {})).code).toBe('METHOD_NOT_FOUND');
@@ -151,6 +157,44 @@ describe('Router', () => {
     const logged = lines.join('');
     expect(logged).toContain('SELECT secret FROM x');
     expect(logged).toContain(error.correlationId);
+  });
+
+  it('logs a refused call at debug level with its method, code and correlation id, never as a failure', async () => {
+    const lines: string[] = [];
+    const router = routerWith({}, createLogger('debug', { write: (line: string) => void lines.push(line) }));
+
+    const error = failure(await router.call(VIEWER, 'servers.create', WEB, { origin: 'test', correlationId: 'req-7' }));
+
+    expect(error.code).toBe('PERMISSION_DENIED');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'call refused', method: 'servers.create', code: 'PERMISSION_DENIED', correlationId: 'req-7' }),
+    ]);
+  });
+
+  it('counts every call in /metrics by method and outcome, and times it', async () => {
+    const { metrics } = env.core;
+    const router = routerWith({ 'system.info': () => ({}) as never });
+    const sample = async (name: string, labels: Record<string, string>) =>
+      (await metrics.registry.getSingleMetric(name)?.get())?.values.find(
+        (value) => Object.entries(labels).every(([key, label]) => value.labels[key] === label) && (!('le' in value.labels) || value.labels.le === '+Inf'),
+      )?.value ?? 0;
+    const before = await sample('guardian_api_calls_total', { method: 'system.info', outcome: 'ok' });
+
+    await router.call(LOCAL_OWNER, 'system.info', {}, { origin: 'test' });
+    await router.call(VIEWER, 'servers.create', WEB, { origin: 'test' });
+    await router.call(LOCAL_OWNER, 'servers.nothing', {}, { origin: 'test' });
+
+    expect(await sample('guardian_api_calls_total', { method: 'system.info', outcome: 'ok' })).toBe(before + 1);
+    expect(await sample('guardian_api_calls_total', { method: 'servers.create', outcome: 'PERMISSION_DENIED' })).toBeGreaterThanOrEqual(1);
+    expect(await sample('guardian_api_calls_total', { method: 'unknown', outcome: 'METHOD_NOT_FOUND' })).toBeGreaterThanOrEqual(1);
+    const histogram = await metrics.registry.getSingleMetric('guardian_api_call_duration_seconds')?.get();
+    const seconds = histogram?.values.find(
+      (value) => value.metricName === 'guardian_api_call_duration_seconds_sum' && value.labels.method === 'system.info',
+    )?.value;
+    // In seconds: more than nothing, and less than the test has taken.
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(10);
   });
 
   it('writes exactly one audit event per audited call, with its outcome', async () => {

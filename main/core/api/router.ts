@@ -45,8 +45,8 @@ export interface CallOptions {
   session?: SessionSink;
 }
 
-/** What a user who must change their password may still do. */
-const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set(['auth.status', 'auth.me', 'auth.logout', 'auth.changePassword', 'auth.checkPassword']);
+/** What a user who must change their password may still do, besides the public methods (auth.status, auth.checkPassword, …). */
+const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set(['auth.me', 'auth.logout', 'auth.changePassword']);
 
 export interface RouterDeps {
   handlers: Handlers;
