@@ -155,6 +155,7 @@ describe('Router', () => {
     expect(answer).not.toContain('secret');
     expect(answer).not.toMatch(/\bat .*\.ts/);
     const logged = lines.join('');
+    expect(logged).toContain('call failed unexpectedly');
     expect(logged).toContain('SELECT secret FROM x');
     expect(logged).toContain(error.correlationId);
   });
@@ -170,6 +171,30 @@ describe('Router', () => {
     expect(logged).toEqual([
       expect.objectContaining({ level: 'debug', msg: 'call refused', method: 'servers.create', code: 'PERMISSION_DENIED', correlationId: 'req-7' }),
     ]);
+  });
+
+  it('answers a read while an audited call holds its transaction open: reads never wait for writers', async () => {
+    let release = () => {};
+    const held = new Promise<void>((done) => (release = done));
+    let entered = () => {};
+    const inside = new Promise<void>((done) => (entered = done));
+    const router = routerWith({
+      'servers.create': async () => {
+        entered();
+        await held;
+        return {} as never;
+      },
+      'servers.list': () => ({ items: [], total: 0 }),
+    });
+
+    const writing = router.call(LOCAL_OWNER, 'servers.create', WEB, { origin: 'test' });
+    await inside;
+    const read = router.call(LOCAL_OWNER, 'servers.list', {}, { origin: 'test' });
+    const first = await Promise.race([read.then(() => 'the read'), new Promise((done) => setTimeout(() => done('the writer'), 2_000))]);
+    release();
+    await writing;
+
+    expect(first).toBe('the read');
   });
 
   it('counts every call in /metrics by method and outcome, and times it', async () => {
