@@ -146,6 +146,28 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
       expect(success(await owner.call('users.delete', { id: second.id }))).toEqual({ id: second.id });
       expect((await env.core.accounts.list()).map((user) => user.username)).toEqual(['olivia']);
     });
+
+    it('stays, when two owners demote, disable or delete each other at the same moment', async () => {
+      const activeOwners = async () => (await env.core.accounts.list()).filter((user) => user.role === 'owner' && !user.disabled).length;
+      const first = await ownerTab();
+      let survivor = { tab: first, id: (await first.principal())?.id ?? '' };
+      const removals = [
+        (id: string) => ({ method: 'users.update', input: { id, role: 'admin' } }),
+        (id: string) => ({ method: 'users.disable', input: { id } }),
+        (id: string) => ({ method: 'users.delete', input: { id } }),
+      ];
+      for (const [round, removal] of removals.entries()) {
+        const { user: other, tab } = await signedIn(`oscar${round}`, 'owner');
+
+        const [mine, theirs] = [removal(other.id), removal(survivor.id)];
+        const results = await Promise.all([survivor.tab.call(mine.method, mine.input), tab.call(theirs.method, theirs.input)]);
+
+        const { method } = mine;
+        expect(results.map((result) => (result.ok ? 'ok' : result.error.code)).sort(), method).toEqual(['CONFLICT', 'ok']);
+        expect(await activeOwners(), method).toBe(1);
+        if (!results[0]?.ok) survivor = { tab, id: other.id };
+      }
+    });
   });
 
   describe('an admin and owners', () => {

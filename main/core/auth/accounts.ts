@@ -114,11 +114,22 @@ export class AccountStore {
       lastLoginAt: null,
     };
     // The name, or the place of first owner, may have been taken while the hash was computed (or is being taken now: the lock waits for that call to end).
-    if (spec.first) await this.store.lockFirstOwner();
+    if (spec.first) await this.store.lockOwners();
     if (spec.first && (await this.count()) > 0) throw new AppError('CONFLICT', 'Guardian already has an owner.', { hint: 'Sign in instead.' });
     if (await this.findByUsername(spec.username)) throw usernameTaken(spec.username);
     await unlessTaken(this.store.insertUser(row), () => usernameTaken(spec.username));
     return toUser(row);
+  }
+
+  /**
+   * Refuses to `what` the account `row` when it is the last active owner. Counted under the owners'
+   * lock, so two such changes at once (two owners demoting each other) cannot each count the
+   * other still there.
+   */
+  private async assertNotLastOwner(row: UserRow, what: string): Promise<void> {
+    if (row.role !== 'owner' || row.disabled) return;
+    await this.store.lockOwners();
+    if ((await this.store.activeOwners()) <= 1) throw lastOwner(what);
   }
 
   private async save(id: string, fields: UserChange): Promise<User> {
@@ -129,9 +140,7 @@ export class AccountStore {
   async update(actor: Principal, id: string, fields: { displayName?: string | undefined; role?: Role | undefined }): Promise<User> {
     const row = await this.row(id);
     this.assertMayManage(actor, row, fields.role);
-    if (row.role === 'owner' && fields.role && fields.role !== 'owner' && !row.disabled && (await this.store.activeOwners()) <= 1) {
-      throw lastOwner('demote');
-    }
+    if (fields.role && fields.role !== 'owner') await this.assertNotLastOwner(row, 'demote');
     const changes: UserChange = {};
     if (fields.displayName !== undefined) changes.displayName = fields.displayName || row.username;
     if (fields.role !== undefined) changes.role = fields.role;
@@ -141,7 +150,7 @@ export class AccountStore {
   async setDisabled(actor: Principal, id: string, disabled: boolean): Promise<User> {
     const row = await this.row(id);
     this.assertMayManage(actor, row);
-    if (disabled && row.role === 'owner' && !row.disabled && (await this.store.activeOwners()) <= 1) throw lastOwner('disable');
+    if (disabled) await this.assertNotLastOwner(row, 'disable');
     const user = await this.save(id, { disabled });
     if (disabled) {
       await this.sessions.revokeAllFor(id);
@@ -171,7 +180,7 @@ export class AccountStore {
   async delete(actor: Principal, id: string): Promise<{ id: string }> {
     const row = await this.row(id);
     this.assertMayManage(actor, row);
-    if (row.role === 'owner' && !row.disabled && (await this.store.activeOwners()) <= 1) throw lastOwner('delete');
+    await this.assertNotLastOwner(row, 'delete');
     await this.store.deleteUser(id);
     return { id };
   }

@@ -173,13 +173,14 @@ export class AuthStore {
   // ── accounts ──
 
   /**
-   * Holds, until the caller's transaction ends, the right to store the first owner. On PostgreSQL a
-   * transaction-scoped advisory lock (and the statement starts the transaction): without it two
-   * set-ups at once would each count no account and both store an owner. On SQLite the writer's
-   * turn already keeps them apart.
+   * Holds, until the caller's transaction ends, the right to change who the owners are. On
+   * PostgreSQL a transaction-scoped advisory lock (and the statement starts the transaction):
+   * without it two set-ups at once would each count no account and both store an owner, and two
+   * owners demoting each other at once would each count the other still there and leave none. On
+   * SQLite the writer's turn already keeps them apart.
    */
-  async lockFirstOwner(): Promise<void> {
-    if (this.db.dialect === 'postgres') await this.db.run(sql`SELECT pg_advisory_xact_lock(hashtext('guardian first owner'))`);
+  async lockOwners(): Promise<void> {
+    if (this.db.dialect === 'postgres') await this.db.run(sql`SELECT pg_advisory_xact_lock(hashtext('guardian owners'))`);
   }
 
   /**
