@@ -138,6 +138,33 @@ describe('sessions.list and sessions.revoke', () => {
     expect(items.map((item) => item.id)).not.toContain((await owner.principal())?.sessionId);
   });
 
+  it('keeps at most 300 characters of what a client says it is', async () => {
+    const c = await start();
+    await signIn(c, 'olivia', 'auth.setup');
+    const { sink } = await attemptSignIn(c, { username: 'olivia', password: PASSWORD }, { userAgent: `Mozilla/5.0 ${'x'.repeat(10_000)}` });
+    const principal = (await c.signIn.authenticate(sink.token ?? ''))?.principal ?? null;
+
+    const { items } = success<{ items: (SessionItem & { userAgent: string })[] }>(
+      await c.router.call(principal, 'sessions.list', {}, { origin: 'http:127.0.0.1' }),
+    );
+
+    expect(items.find((item) => item.current)?.userAgent).toBe(`Mozilla/5.0 ${'x'.repeat(288)}`);
+  });
+
+  it('signs out your other sessions, and only yours, when you change your password', async () => {
+    const c = await start();
+    const owner = await signIn(c, 'olivia', 'auth.setup');
+    const elsewhere = await signIn(c, 'olivia');
+    await addUser(c, 'victor', 'viewer');
+    const viewer = await signIn(c, 'victor');
+
+    success(await owner.call('auth.changePassword', { currentPassword: PASSWORD, newPassword: 'amber rivers at noon' }));
+
+    expect(await owner.principal()).not.toBeNull();
+    expect(await elsewhere.principal()).toBeNull();
+    expect(await viewer.principal()).not.toBeNull();
+  });
+
   it('revokes one of your own sessions; the current one also clears the transport', async () => {
     const c = await start();
     await signIn(c, 'olivia', 'auth.setup');
