@@ -2,6 +2,7 @@
 // A step that shares the terminal with others prints its output as one block when it ends, so
 // logs never interleave; a step that runs alone (`stream: true`) prints as it goes.
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** A step that cannot run on this machine exits with this (automake's "skipped"); it counts as not run, never as passed. */
 export const SKIPPED = 77;
@@ -16,6 +17,8 @@ export const SKIPPED = 77;
  * @property {string} [requires] the name of a step in `after` that must have passed, or this one does not run (and fails)
  * @property {boolean} [stream] print output as it comes instead of as a block (only for a step nothing else runs beside)
  * @property {string} [skipReason] what exit 77 means for this step
+ * @property {number} [niceness] run at this lower priority (Unix nice, 1–19), so the steps on the
+ *   run's critical path get the CPU first and this one takes what they leave idle
  *
  * @typedef {object} StepResult
  * @property {string} name
@@ -41,6 +44,13 @@ function runStep(step, root, t0) {
       env: { ...process.env, ...(step.stream ? {} : colour), ...step.env },
       stdio: step.stream ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
+    if (step.niceness !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, step.niceness);
+      } catch {
+        // A priority is a preference: where it cannot be set, the step runs at the usual one.
+      }
+    }
     child.stdout?.on('data', (chunk) => block.push(chunk));
     child.stderr?.on('data', (chunk) => block.push(chunk));
     let ended = false;
