@@ -126,6 +126,12 @@ export async function dropDatabasesOn(server: Pick<PostgresServer, 'url'>, urls:
 const adminSessions = new Map<string, Promise<pg.Client>>();
 /** Queries on each admin session not yet answered: its socket is referenced while any is. */
 const adminQueriesOn = new WeakMap<pg.Client, number>();
+/**
+ * The last query given to each admin session: the next waits for it. Concurrent tests ask at the
+ * same moment, and node-postgres only queues a second query on a busy client with a deprecation
+ * warning (pg 9 will refuse it).
+ */
+const adminTurns = new WeakMap<pg.Client, Promise<unknown>>();
 
 async function adminQuery(server: Pick<PostgresServer, 'url'>, text: string): Promise<void> {
   const url = server.url();
@@ -147,7 +153,12 @@ async function adminQuery(server: Pick<PostgresServer, 'url'>, text: string): Pr
   adminQueriesOn.set(client, pending + 1);
   if (pending === 0) socket?.ref();
   try {
-    await client.query(text);
+    const turn = (adminTurns.get(client) ?? Promise.resolve()).then(() => client.query(text));
+    adminTurns.set(
+      client,
+      turn.catch(() => undefined),
+    );
+    await turn;
   } finally {
     const left = (adminQueriesOn.get(client) ?? 1) - 1;
     adminQueriesOn.set(client, left);
