@@ -7,11 +7,6 @@ export const PASSWORD_CHECK_DEBOUNCE_MS = 250;
 export type PasswordCheck = { acceptable: boolean; rules: { rule: string; ok: boolean; message: string }[] };
 
 /**
- * The policy's verdict on a candidate password, asked of the core (which alone knows the
- * common-password list) once typing pauses. Undefined until the first answer. Answers are
- * dropped from the cache as soon as nothing shows them.
- */
-/**
  * Whether the policy refuses the password as it is now. A verdict on what was typed before (shown
  * while the next one is asked) refuses nothing: a form sent before the answer arrives is judged by
  * the server, which applies the same policy and names the field.
@@ -20,6 +15,12 @@ export function refusedByPolicy({ check, current }: { check: PasswordCheck | und
   return current && check !== undefined && !check.acceptable;
 }
 
+/**
+ * The policy's verdict on a candidate password, asked of the core (which alone knows the
+ * common-password list) once typing pauses. Undefined until the first answer; `current` once it
+ * is the verdict on what is typed now. Answers are dropped from the cache as soon as nothing
+ * shows them.
+ */
 export function usePasswordCheck(username: string, password: string): { check: PasswordCheck | undefined; current: boolean } {
   const input = {
     username: useDebouncedValue(username, PASSWORD_CHECK_DEBOUNCE_MS),
