@@ -31,6 +31,8 @@ export const alertRulesTable = pgTable('alert_rules', {
   environments: jsonb('environments').$type<string[]>().notNull(),
   severities: jsonb('severities').$type<string[]>().notNull(),
   checkTypes: jsonb('check_types').$type<string[]>().notNull().default([]),
+  /** Which kinds of source the rule hears of (docs/alerts.md, "Sources"): incidents, security, jobs. Server, tag, environment and check-type lists pick incidents only. */
+  sources: jsonb('sources').$type<string[]>().notNull().default(['incidents']),
   channelIds: jsonb('channel_ids').$type<string[]>().notNull(),
   escalation: jsonb('escalation').$type<EscalationStep[]>().notNull().default([]),
   repeatMinutes: integer('repeat_minutes'),

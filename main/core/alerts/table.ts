@@ -40,6 +40,8 @@ export const alertRulesTable = sqliteTable('alert_rules', {
   environments: text('environments', { mode: 'json' }).$type<string[]>().notNull(),
   severities: text('severities', { mode: 'json' }).$type<string[]>().notNull(),
   checkTypes: text('check_types', { mode: 'json' }).$type<string[]>().notNull().default([]),
+  /** Which kinds of source the rule hears of (docs/alerts.md, "Sources"): incidents, security, jobs. Server, tag, environment and check-type lists pick incidents only. */
+  sources: text('sources', { mode: 'json' }).$type<string[]>().notNull().default(['incidents']),
   channelIds: text('channel_ids', { mode: 'json' }).$type<string[]>().notNull(),
   /** Steps told once an incident has been open that long unacknowledged (docs/alerts.md, "Escalation"). */
   escalation: text('escalation', { mode: 'json' }).$type<EscalationStep[]>().notNull().default([]),

@@ -1,0 +1,1 @@
+ALTER TABLE "alert_rules" ADD COLUMN "sources" jsonb DEFAULT '["incidents"]'::jsonb NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `alert_rules` ADD `sources` text DEFAULT '["incidents"]' NOT NULL;
