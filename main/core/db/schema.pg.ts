@@ -18,4 +18,4 @@ export {
 } from '../health/table.pg';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table.pg';
 export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable, alertSilencesTable } from '../alerts/table.pg';
-export { operationRunsTable, operationTargetsTable, runbooksTable, runbookVersionsTable } from '../operations/table.pg';
+export { operationRunsTable, operationTargetsTable, runbooksTable, runbookVersionsTable, terminalRecordingsTable } from '../operations/table.pg';

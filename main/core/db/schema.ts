@@ -18,4 +18,4 @@ export {
 } from '../health/table';
 export { scheduleRunsTable, schedulesTable } from '../schedules/table';
 export { alertAttemptsTable, alertChannelsTable, alertOutboxTable, alertRulesTable, alertSilencesTable } from '../alerts/table';
-export { operationRunsTable, operationTargetsTable, runbooksTable, runbookVersionsTable } from '../operations/table';
+export { operationRunsTable, operationTargetsTable, runbooksTable, runbookVersionsTable, terminalRecordingsTable } from '../operations/table';

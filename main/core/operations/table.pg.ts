@@ -86,3 +86,27 @@ export const runbookVersionsTable = pgTable(
   },
   (table) => [primaryKey({ columns: [table.runbookId, table.version] })],
 );
+
+/** Terminal recordings for PostgreSQL, the same as table.ts. */
+export const terminalRecordingsTable = pgTable(
+  'terminal_recordings',
+  {
+    id: text('id').primaryKey(),
+    serverId: text('server_id').notNull(),
+    serverName: text('server_name').notNull(),
+    address: text('address').notNull(),
+    openedBy: text('opened_by').notNull(),
+    openedByName: text('opened_by_name').notNull(),
+    startedAt: bigint('started_at', { mode: 'number' }).notNull(),
+    endedAt: bigint('ended_at', { mode: 'number' }).notNull(),
+    endReason: text('end_reason').notNull(),
+    cols: integer('cols').notNull(),
+    rows: integer('rows').notNull(),
+    outputBytes: bigint('output_bytes', { mode: 'number' }).notNull(),
+    truncated: boolean('truncated').notNull(),
+    recordingGz: bytea('recording_gz').notNull(),
+    recordingBytes: integer('recording_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+  },
+  (table) => [index('terminal_recordings_started_at').on(table.startedAt), index('terminal_recordings_ended_at').on(table.endedAt)],
+);

@@ -106,3 +106,36 @@ export const runbookVersionsTable = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.runbookId, table.version] })],
 );
+
+/**
+ * Terminal sessions (docs/operations.md, "Terminal"): each one's recording as asciicast v2,
+ * gzip-compressed, written once when the session ends. What was typed is never recorded. No
+ * foreign key to the servers: the record stays after a server is deleted.
+ */
+export const terminalRecordingsTable = sqliteTable(
+  'terminal_recordings',
+  {
+    id: text('id').primaryKey(),
+    serverId: text('server_id').notNull(),
+    /** The server's name and address when the session opened, as the record keeps them. */
+    serverName: text('server_name').notNull(),
+    address: text('address').notNull(),
+    /** Who opened it: user:ID or apiKey:ID, and that name then. */
+    openedBy: text('opened_by').notNull(),
+    openedByName: text('opened_by_name').notNull(),
+    startedAt: integer('started_at').notNull(),
+    endedAt: integer('ended_at').notNull(),
+    /** closed, idle, signed-out, disconnected, shutdown. */
+    endReason: text('end_reason').notNull(),
+    cols: integer('cols').notNull(),
+    rows: integer('rows').notNull(),
+    /** Bytes the shell printed in all; the recording keeps them up to its cap. */
+    outputBytes: integer('output_bytes').notNull(),
+    truncated: integer('truncated', { mode: 'boolean' }).notNull(),
+    /** The asciicast v2 text, gzip-compressed; its size and SHA-256 (uncompressed) as audited. */
+    recordingGz: bytes('recording_gz').notNull(),
+    recordingBytes: integer('recording_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+  },
+  (table) => [index('terminal_recordings_started_at').on(table.startedAt), index('terminal_recordings_ended_at').on(table.endedAt)],
+);

@@ -1,0 +1,21 @@
+CREATE TABLE `terminal_recordings` (
+	`id` text PRIMARY KEY NOT NULL,
+	`server_id` text NOT NULL,
+	`server_name` text NOT NULL,
+	`address` text NOT NULL,
+	`opened_by` text NOT NULL,
+	`opened_by_name` text NOT NULL,
+	`started_at` integer NOT NULL,
+	`ended_at` integer NOT NULL,
+	`end_reason` text NOT NULL,
+	`cols` integer NOT NULL,
+	`rows` integer NOT NULL,
+	`output_bytes` integer NOT NULL,
+	`truncated` integer NOT NULL,
+	`recording_gz` blob NOT NULL,
+	`recording_bytes` integer NOT NULL,
+	`sha256` text NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `terminal_recordings_started_at` ON `terminal_recordings` (`started_at`);--> statement-breakpoint
+CREATE INDEX `terminal_recordings_ended_at` ON `terminal_recordings` (`ended_at`);
