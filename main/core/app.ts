@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Alerts, type AlertsDeps, type IncidentChange } from './alerts';
 import { createAlertHandlers } from './alerts/handlers';
+import { apiKeyCreatedAlert, jobEndAlert, lockoutAlert, signInBurstAlert } from './alerts/sources';
 import { createHandlers } from './api/handlers';
 import { Router } from './api/router';
 import { createAuditHandlers } from './audit/handlers';
@@ -13,7 +14,7 @@ import type { Argon2Cost } from './auth/passwords';
 import { DEFAULT_SESSIONS, SessionStore, type SessionPolicy } from './auth/sessions';
 import { SignInService } from './auth/signin';
 import { AuthStore } from './auth/store';
-import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy } from './auth/throttle';
+import { DEFAULT_BURST, DEFAULT_LOCKOUT, LoginThrottle, type BurstPolicy, type LockoutPolicy, type ThrottleAlerts } from './auth/throttle';
 import { systemClock, type Clock } from './clock';
 import { locationOf, openCoreDatabase, type CoreDatabase } from './db/connect';
 import { parseDatabaseUrl, type DatabaseUrlSource } from './db/database-url';
@@ -66,6 +67,8 @@ export interface CoreOptions {
   clock?: Clock;
   newId?: () => string;
   lockout?: LockoutPolicy;
+  /** How many failed sign-ins within how long make a burst alerts tell of (docs/alerts.md, "Sources about no server"). */
+  signInBurst?: BurstPolicy;
   sessions?: SessionPolicy;
   /** The OS keychain (desktop only); headless has none. */
   osKeys?: OsKeyProtector;
@@ -156,7 +159,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Events an older Guardian wrote before the chain existed: only a SQLite file can hold them.
   if (sqlite) chainUnhashedEvents(sqlite);
   const audit = new AuditStore(data, clock);
-  const jobs = new JobService({ data, events, clock, logger, metrics, newId, onFinished: (job) => audit.append([jobEndEvent(job)]) });
+  // A failed job, or a verification that found the audit chain broken, is told in the transaction storing its end.
+  const jobs = new JobService({
+    data,
+    events,
+    clock,
+    logger,
+    metrics,
+    newId,
+    onFinished: (job) => audit.append([jobEndEvent(job)]),
+    onEnd: async (job) => {
+      const told = jobEndAlert(job);
+      if (told) await alerts.notifyEvent(told);
+    },
+  });
   const artifacts = new Artifacts(paths.artifacts);
   artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
   const interrupted = await jobs.recoverInterrupted();
@@ -168,16 +184,28 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const stamp = stamper(data, (what, error) => logger.warn({ err: error, what }, 'could not record a last-used time'));
   const sessions = new SessionStore(authStore, stamp, clock, options.sessions ?? DEFAULT_SESSIONS, newId);
   const accounts = new AccountStore(authStore, clock, sessions, newId, options.passwordCost);
-  const apiKeys = new ApiKeyStore(authStore, stamp, clock, newId);
+  const apiKeys = new ApiKeyStore(authStore, stamp, clock, newId, (key) => alerts.notifyEvent(apiKeyCreatedAlert(key)));
   const lockout = options.lockout ?? DEFAULT_LOCKOUT;
   const settings = new SettingsStore(data);
+  // Lockouts and bursts of failures are told in the transaction that counts the failure causing them.
+  const signInAlerts: ThrottleAlerts = {
+    burst: options.signInBurst ?? DEFAULT_BURST,
+    locked: async (keys, until) => {
+      const name = keys.find((key) => key.startsWith('account:'))?.slice('account:'.length);
+      const user = name === undefined ? undefined : await accounts.findByUsername(name);
+      const origin = keys.find((key) => key.startsWith('origin:'))?.slice('origin:'.length) ?? null;
+      const account = user ? { id: user.id, username: user.username } : null;
+      await alerts.notifyEvent(lockoutAlert({ account, unknownName: name !== undefined && !user, origin, until }));
+    },
+    burstReached: (failures, windowMs) => alerts.notifyEvent(signInBurstAlert(failures, windowMs, clock.now())),
+  };
   const signIn = new SignInService({
     store: authStore,
     clock,
     accounts,
     sessions,
     lockout,
-    throttle: new LoginThrottle(authStore, data, clock, lockout),
+    throttle: new LoginThrottle(authStore, data, clock, lockout, signInAlerts),
     settings,
     passwordCost: options.passwordCost,
   });

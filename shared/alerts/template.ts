@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertSource } from '../api/alerts';
+import type { EventSource, IncidentSource } from '../api/alerts';
 import { durationWords } from '../duration';
 
 /**
@@ -24,6 +24,7 @@ export const TEMPLATE_VARIABLES = {
   note: 'the acknowledgement’s note (empty when none)',
   link: 'the server’s page in Guardian (empty until an admin sets Guardian’s address)',
   incident: 'the incident’s id',
+  source: 'what it is: incident.opened, security.lockout, job.failed… (docs/alerts.md, "Sources")',
 } as const;
 export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
 export const TEMPLATE_VARIABLE_NAMES = Object.keys(TEMPLATE_VARIABLES) as TemplateVariable[];
@@ -72,7 +73,7 @@ export type MessageTemplate = z.output<typeof messageTemplate>;
 
 /** What a template is filled from: the change, when it was told, the incident and its server. */
 export interface TemplateFacts {
-  source: AlertSource;
+  source: IncidentSource;
   at: number;
   incident: {
     id: string;
@@ -88,7 +89,7 @@ export interface TemplateFacts {
   server: { id: string; name: string; environment: string | null; tags: readonly string[] };
 }
 
-const STATUS_WORDS: Record<AlertSource, (severity: string) => string> = {
+const STATUS_WORDS: Record<IncidentSource, (severity: string) => string> = {
   'incident.opened': (severity) => severity,
   'incident.worsened': () => 'down',
   'incident.resolved': () => 'recovered',
@@ -118,6 +119,51 @@ export function templateValues({ source, at, incident, server }: TemplateFacts, 
     note: incident.note ?? '',
     link: linkOf(publicUrl, server.id),
     incident: incident.id,
+    source,
+  };
+}
+
+/** What a template is filled from for a source about no server: what happened, when, and the Guardian page it concerns. */
+export interface EventFacts {
+  source: EventSource;
+  at: number;
+  severity: 'degraded' | 'down';
+  /** What happened, in a sentence or two. */
+  text: string;
+  /** The page of Guardian it concerns (`#/audit`, `#/jobs`), or null. */
+  page: string | null;
+}
+
+const EVENT_STATUS: Record<EventSource, string> = {
+  'security.lockout': 'locked out',
+  'security.signin-burst': 'failed sign-ins',
+  'audit.chain-broken': 'audit chain broken',
+  'apikey.created': 'API key created',
+  'job.failed': 'failed',
+};
+
+/** A Guardian page under the address an admin gave, or '' without one. */
+export function pageLinkOf(publicUrl: string | null, page: string | null): string {
+  return publicUrl && page ? new URL(page, publicUrl).href : '';
+}
+
+/** The value of every variable for a source about no server: its server's, check's and incident's are empty. */
+export function eventTemplateValues(facts: EventFacts, publicUrl: string | null): Record<TemplateVariable, string> {
+  return {
+    server: '',
+    environment: '',
+    tags: '',
+    status: EVENT_STATUS[facts.source],
+    severity: facts.severity,
+    checks: '',
+    cause: facts.text,
+    since: new Date(facts.at).toISOString(),
+    duration: '',
+    acknowledgedBy: '',
+    note: '',
+    link: pageLinkOf(publicUrl, facts.page),
+    incident: '',
+    source: facts.source,
   };
 }
 
@@ -143,12 +189,12 @@ export function sampleFacts(at: number): TemplateFacts {
 /** A template's title and text for these facts, each the `own` wording where the template leaves it empty. */
 export function applyTemplate(
   template: MessageTemplate | null,
-  facts: TemplateFacts,
+  facts: TemplateFacts | EventFacts,
   publicUrl: string | null,
   own: { title: string; text: string },
 ): { title: string; text: string } {
   if (!template || (template.title === null && template.text === null)) return own;
-  const values = templateValues(facts, publicUrl);
+  const values = 'incident' in facts ? templateValues(facts, publicUrl) : eventTemplateValues(facts, publicUrl);
   return {
     title: template.title === null ? own.title : renderTemplate(template.title, values),
     text: template.text === null ? own.text : renderTemplate(template.text, values),

@@ -30,8 +30,41 @@ export type NotificationState = (typeof NOTIFICATION_STATES)[number];
  * still open and not acknowledged, told again by a rule's escalation steps and repeats
  * (docs/alerts.md, "Escalation").
  */
-export const ALERT_SOURCES = ['incident.opened', 'incident.worsened', 'incident.resolved', 'incident.acknowledged', 'incident.unacknowledged'] as const;
+export const INCIDENT_SOURCES = ['incident.opened', 'incident.worsened', 'incident.resolved', 'incident.acknowledged', 'incident.unacknowledged'] as const;
+export type IncidentSource = (typeof INCIDENT_SOURCES)[number];
+/**
+ * Sources about no server (docs/alerts.md, "Sources about no server"): an account locked out, a
+ * burst of failed sign-ins or one-time codes, the audit chain failing verification, an API key
+ * created, a job ending failed.
+ */
+export const EVENT_SOURCES = ['security.lockout', 'security.signin-burst', 'audit.chain-broken', 'apikey.created', 'job.failed'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+export const ALERT_SOURCES = [...INCIDENT_SOURCES, ...EVENT_SOURCES] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+/** What a rule hears of, by kind of source: incidents (the default), security events, failed jobs. */
+export const SOURCE_CATEGORIES = ['incidents', 'security', 'jobs'] as const;
+export type SourceCategory = (typeof SOURCE_CATEGORIES)[number];
+export const CATEGORY_OF_EVENT: Record<EventSource, Exclude<SourceCategory, 'incidents'>> = {
+  'security.lockout': 'security',
+  'security.signin-burst': 'security',
+  'audit.chain-broken': 'security',
+  'apikey.created': 'security',
+  'job.failed': 'jobs',
+};
+/**
+ * The severity of each source about no server, on the incidents' scale so a rule's severity list
+ * picks them too: `down` for what needs someone now (the audit chain broken, an attack under
+ * way), `degraded` for what someone should look at.
+ */
+export const EVENT_SEVERITY: Record<EventSource, 'degraded' | 'down'> = {
+  'security.lockout': 'degraded',
+  'security.signin-burst': 'down',
+  'audit.chain-broken': 'down',
+  'apikey.created': 'degraded',
+  'job.failed': 'degraded',
+};
+export const isEventSource = (source: string): source is EventSource => (EVENT_SOURCES as readonly string[]).includes(source);
 export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'given-up'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
@@ -110,9 +143,21 @@ const MatchView = z.object({
   checkTypes: z.array(z.string()),
 });
 
+/** A rule's source categories: at least one, each once; incidents alone unless given. */
+export const RuleSources = z
+  .array(z.enum(SOURCE_CATEGORIES, { error: `A source: ${SOURCE_CATEGORIES.join(', ')}` }))
+  .min(1, 'Pick at least one source')
+  .max(SOURCE_CATEGORIES.length)
+  .transform((sources) => SOURCE_CATEGORIES.filter((each) => sources.includes(each)));
+
 export const AlertRule = z.object({
   id: z.string(),
   name: z.string(),
+  /**
+   * What it hears of: incidents, security events, failed jobs. Its matcher's servers, tags,
+   * environments and check types pick incidents only; its severities pick every source.
+   */
+  sources: z.array(z.enum(SOURCE_CATEGORIES)),
   match: MatchView,
   channelIds: z.array(z.string()),
   /** Who else hears of an incident nobody has acknowledged, and when (minutes after it opened). */
@@ -141,6 +186,7 @@ export const Notification = z.object({
   ruleId: z.string(),
   channelId: z.string(),
   source: z.enum(ALERT_SOURCES),
+  /** The incident's id; for a source about no server, what it is about (the job's id, the API key's id, the account). */
   incidentId: z.string(),
   createdAt: z.number().int(),
   state: z.enum(NOTIFICATION_STATES),
@@ -410,9 +456,10 @@ const RepeatMinutes = z.number().int().min(5, 'At least 5 minutes').max(WEEK_MIN
 export const alertsCreateRule = method({
   name: 'alerts.createRule',
   summary:
-    'Add a rule: incidents of the servers it matches (by id, tag, environment, severity, check type) go to its channels, then to its escalation steps’ while nobody acknowledges them, told again every repeatMinutes.',
+    'Add a rule: incidents of the servers it matches (by id, tag, environment, severity, check type) go to its channels, then to its escalation steps’ while nobody acknowledges them, told again every repeatMinutes. With sources security or jobs, security events and failed jobs (about no server) of its severities go to its channels too.',
   input: z.strictObject({
     name: AlertName,
+    sources: RuleSources.default(['incidents']),
     match: AlertMatch.default(MATCH_ANY),
     channelIds: ChannelIds,
     escalation: Escalation.default([]),
@@ -431,6 +478,7 @@ export const alertsUpdateRule = method({
   input: z.strictObject({
     id: AlertRuleId,
     name: AlertName.optional(),
+    sources: RuleSources.optional(),
     match: AlertMatch.optional(),
     channelIds: ChannelIds.optional(),
     escalation: Escalation.optional(),

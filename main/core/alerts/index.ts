@@ -9,7 +9,7 @@ import type { ServerInfo } from '../servers';
 import type { SecretStore } from '../vault';
 import { channelModule, deliveryOf, testEvent } from './channels';
 import type { IncidentChange } from './rules';
-import { AlertService, unknownChannel } from './service';
+import { AlertService, unknownChannel, type NoServerAlert } from './service';
 import { AlertSettingsStore } from './settings';
 import { AlertStore } from './store';
 import { DeliveryWorker } from './worker';
@@ -44,6 +44,7 @@ export interface AlertsDeps {
 
 export type { IncidentChange } from './rules';
 export { hostOf as channelHost } from './service';
+export type { NoServerAlert } from './service';
 
 export interface TestResult {
   id: string;
@@ -102,6 +103,14 @@ export class Alerts {
   /** Incident changes to notify, inside the transaction that made them. */
   notify(changes: readonly IncidentChange[]): Promise<void> {
     return this.service.notify(changes);
+  }
+
+  /**
+   * An event about no server to notify (a lockout, an API key created, a failed job), inside the
+   * transaction that records it; how many notifications it wrote.
+   */
+  notifyEvent(event: NoServerAlert): Promise<number> {
+    return this.service.notifyEvent(event);
   }
 
   start(): void {

@@ -1,4 +1,4 @@
-import type { AlertSource } from '@shared/api/alerts';
+import { CATEGORY_OF_EVENT, EVENT_SEVERITY, type AlertSource, type EventSource } from '@shared/api/alerts';
 import type { Incident } from '@shared/api/incidents';
 import type { ServerInfo } from '../servers';
 import type { AlertStore } from './store';
@@ -80,6 +80,11 @@ export class AlertRules {
     return this.loading;
   }
 
+  /** Whether a rule for events about no server could send anything: a lockout or a failed job asks nothing when none can. */
+  hearsEvents(): boolean {
+    return this.rules.some((rule) => rule.sources.some((source) => source !== 'incidents'));
+  }
+
   set(rules: readonly AlertRuleRow[], channels: readonly { id: string; enabled: boolean }[]): void {
     this.enabledChannels = new Set(channels.filter((channel) => channel.enabled).map((channel) => channel.id));
     const channelsOf = (rule: AlertRuleRow) => [...rule.channelIds, ...rule.escalation.flatMap((step) => step.channelIds)];
@@ -88,7 +93,7 @@ export class AlertRules {
 
   /** The rules that tell an incident again while nobody acknowledges it: escalation steps, repeats. */
   get escalating(): readonly AlertRuleRow[] {
-    return this.rules.filter((rule) => rule.escalation.length > 0 || rule.repeatMinutes !== null);
+    return this.rules.filter((rule) => rule.sources.includes('incidents') && (rule.escalation.length > 0 || rule.repeatMinutes !== null));
   }
 
   /** Whether a channel is enabled: a disabled one is never written to. */
@@ -104,14 +109,37 @@ export class AlertRules {
     const routes: Route[] = [];
     const seen = new Set<string>();
     for (const rule of this.rules) {
-      if (!matches(rule, change)) continue;
-      for (const channelId of rule.channelIds) {
-        if (!this.enabledChannels.has(channelId) || seen.has(channelId)) continue;
-        seen.add(channelId);
-        routes.push({ ruleId: rule.id, channelId });
-      }
+      if (!rule.sources.includes('incidents') || !matches(rule, change)) continue;
+      this.route(rule, routes, seen);
     }
     return routes;
+  }
+
+  /**
+   * Where an event about no server goes (docs/alerts.md, "Sources about no server"): each rule
+   * naming its category (security, jobs) and, when it lists severities, the event's. The servers,
+   * tags, environments and check types a rule lists pick incidents only: a rule that names the
+   * category asked for these events, which belong to no server those lists could pick.
+   */
+  eventRoutes(source: EventSource): Route[] {
+    const category = CATEGORY_OF_EVENT[source];
+    const severity = EVENT_SEVERITY[source];
+    const routes: Route[] = [];
+    const seen = new Set<string>();
+    for (const rule of this.rules) {
+      if (!rule.sources.includes(category)) continue;
+      if (rule.severities.length > 0 && !rule.severities.includes(severity)) continue;
+      this.route(rule, routes, seen);
+    }
+    return routes;
+  }
+
+  private route(rule: AlertRuleRow, routes: Route[], seen: Set<string>): void {
+    for (const channelId of rule.channelIds) {
+      if (!this.enabledChannels.has(channelId) || seen.has(channelId)) continue;
+      seen.add(channelId);
+      routes.push({ ruleId: rule.id, channelId });
+    }
   }
 
   /** Whether any silence is not over yet (or over and not yet released): otherwise no notification is held back. */

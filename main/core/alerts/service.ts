@@ -3,8 +3,12 @@ import { AppError } from '@shared/api/errors';
 import { parentsOf } from '@shared/servers/dependencies';
 import { z } from 'zod';
 import {
+  EVENT_SEVERITY,
   PREVIEW_SAMPLE,
   SILENCE_MAX_DAYS,
+  SOURCE_CATEGORIES,
+  type EventSource,
+  type SourceCategory,
   type AlertMatch,
   type AlertChannel,
   type AlertChannelChange,
@@ -24,6 +28,7 @@ import type { Logger } from '../logging/logger';
 import type { ServerInfo } from '../servers';
 import type { SecretStore } from '../vault';
 import { channelModule } from './channels';
+import type { EventData } from './channels/event';
 import { AlertRules, matches, type IncidentChange, type Matched, type Route } from './rules';
 import type { AlertSettingsStore } from './settings';
 import type { AlertStore, Hold, NewNotification } from './store';
@@ -64,6 +69,7 @@ export type ChannelChange = AlertChannelChange;
 
 export interface RuleInput {
   name: string;
+  sources: SourceCategory[];
   match: AlertMatch;
   channelIds: string[];
   escalation: EscalationStep[];
@@ -121,6 +127,16 @@ const heldKey = (incidentId: string, channelId: string) => `${incidentId}\0${cha
 /** What a server it depends on being down explains, and so holds back: the bad news, never how it ends. */
 const explainable = (source: string) => source === 'incident.opened' || source === 'incident.worsened';
 
+/**
+ * An event about no server, as the domain it happened in words it: what happened and what it is
+ * about, never a secret (an API key's name and id, never the key; never a password). Its severity
+ * is its source's (EVENT_SEVERITY).
+ */
+export interface NoServerAlert {
+  source: EventSource;
+  data: Omit<EventData, 'severity'>;
+}
+
 /** A stored channel whose type or config this Guardian cannot read. */
 export function unknownChannel(row: AlertChannelRow): AppError {
   return new AppError('INTERNAL', `The alert channel "${row.name}" has a type or config this Guardian does not know.`, {
@@ -163,6 +179,7 @@ function ruleView(row: AlertRuleRow): AlertRule {
   return {
     id: row.id,
     name: row.name,
+    sources: SOURCE_CATEGORIES.filter((each) => row.sources.includes(each)),
     match: matchView(row),
     channelIds: row.channelIds,
     escalation: row.escalation,
@@ -280,6 +297,40 @@ export class AlertService {
     const ended = changes.filter((change) => change.source === 'incident.resolved').map((change) => change.incident.id);
     const released = await this.releaseHeldBy(ended, at, incidents, downBehind);
     if (rows.length > 0 || released > 0) this.deps.data.afterCommit(this.deps.written);
+  }
+
+  /**
+   * Writes the notifications of an event about no server (a lockout, a failed job) in the
+   * caller's transaction, the one that records the event: they commit with it or not at all. One
+   * per enabled channel of each rule naming its category (docs/alerts.md, "Sources about no
+   * server"); none, and no query, when no rule hears of it. Silences and dependencies hold back
+   * incidents of servers, so they never hold these. How many it wrote.
+   */
+  async notifyEvent(event: NoServerAlert): Promise<number> {
+    await this.rules.settled();
+    if (!this.rules.hearsEvents()) return 0;
+    const routes = this.rules.eventRoutes(event.source);
+    if (routes.length === 0) return 0;
+    const at = this.deps.clock.now();
+    const payload = {
+      type: event.source,
+      timestamp: new Date(at).toISOString(),
+      data: { severity: EVENT_SEVERITY[event.source], ...event.data },
+    };
+    await this.deps.store.insertNotifications(
+      routes.map((route) => ({
+        id: this.deps.newId(),
+        ...route,
+        source: event.source,
+        incidentId: event.data.about.id,
+        payload,
+        createdAt: at,
+        silenceId: null,
+        heldByIncident: null,
+      })),
+    );
+    this.deps.data.afterCommit(this.deps.written);
+    return routes.length;
   }
 
   /** The health engine's open incidents, asked at most once by whoever needs them first in one call. */
@@ -715,6 +766,7 @@ export class AlertService {
     const row: AlertRuleRow = {
       id: this.deps.newId(),
       name: input.name,
+      sources: input.sources,
       ...input.match,
       channelIds: [...new Set(input.channelIds)],
       escalation: stepsOf(input.escalation),
@@ -737,6 +789,7 @@ export class AlertService {
     const row: AlertRuleRow = {
       ...current,
       name: change.name ?? current.name,
+      sources: change.sources ?? current.sources,
       ...(change.match ?? {}),
       channelIds: change.channelIds ? [...new Set(change.channelIds)] : current.channelIds,
       escalation: change.escalation ? stepsOf(change.escalation) : current.escalation,

@@ -52,7 +52,7 @@ function oneOf<T extends string>(known: readonly T[], row: Row, column: string):
 
 const CHANNEL = sql.raw('id, name, type, config, secret_id, previous_secret_id, enabled, disabled_reason, created_at, created_by, updated_at');
 const RULE = sql.raw(
-  'id, name, server_ids, tags, environments, severities, check_types, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at',
+  'id, name, sources, server_ids, tags, environments, severities, check_types, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at',
 );
 const OUTBOX = sql.raw(
   'id, rule_id, channel_id, source_kind, source_id, payload, created_at, state, attempts, next_attempt_at, last_error, silence_id, held_by_incident, finished_at',
@@ -81,6 +81,7 @@ function ruleOf(row: Row): AlertRuleRow {
   return {
     id: read.text(row, 'id'),
     name: read.text(row, 'name'),
+    sources: read.strings(row, 'sources'),
     serverIds: read.strings(row, 'server_ids'),
     tags: read.strings(row, 'tags'),
     environments: read.strings(row, 'environments'),
@@ -154,12 +155,13 @@ function listOf(values: readonly string[]): SQL {
   );
 }
 
-/** A notification to write: one rule's incident change for one channel. */
+/** A notification to write: one rule's incident change, or event about no server, for one channel. */
 export interface NewNotification {
   id: string;
   ruleId: string;
   channelId: string;
   source: AlertSource;
+  /** The incident's id, or what an event about no server is about (the job, the API key, the account). */
   incidentId: string;
   payload: Record<string, unknown>;
   createdAt: number;
@@ -247,15 +249,15 @@ export class AlertStore {
 
   async insertRule(row: AlertRuleRow): Promise<void> {
     await this.db.run(sql`
-      INSERT INTO alert_rules (id, name, server_ids, tags, environments, severities, check_types, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at)
-      VALUES (${row.id}, ${row.name}, ${jsonParam(row.serverIds)}, ${jsonParam(row.tags)}, ${jsonParam(row.environments)},
+      INSERT INTO alert_rules (id, name, sources, server_ids, tags, environments, severities, check_types, channel_ids, escalation, repeat_minutes, enabled, created_at, created_by, updated_at)
+      VALUES (${row.id}, ${row.name}, ${jsonParam(row.sources)}, ${jsonParam(row.serverIds)}, ${jsonParam(row.tags)}, ${jsonParam(row.environments)},
         ${jsonParam(row.severities)}, ${jsonParam(row.checkTypes)}, ${jsonParam(row.channelIds)}, ${jsonParam(row.escalation)}, ${row.repeatMinutes}, ${row.enabled},
         ${row.createdAt}, ${row.createdBy}, ${row.updatedAt})`);
   }
 
   async updateRule(row: AlertRuleRow): Promise<void> {
     await this.db.run(sql`
-      UPDATE alert_rules SET name = ${row.name}, server_ids = ${jsonParam(row.serverIds)}, tags = ${jsonParam(row.tags)},
+      UPDATE alert_rules SET name = ${row.name}, sources = ${jsonParam(row.sources)}, server_ids = ${jsonParam(row.serverIds)}, tags = ${jsonParam(row.tags)},
         environments = ${jsonParam(row.environments)}, severities = ${jsonParam(row.severities)},
         check_types = ${jsonParam(row.checkTypes)}, channel_ids = ${jsonParam(row.channelIds)},
         escalation = ${jsonParam(row.escalation)}, repeat_minutes = ${row.repeatMinutes}, enabled = ${row.enabled}, updated_at = ${row.updatedAt}

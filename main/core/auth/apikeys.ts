@@ -38,6 +38,8 @@ export class ApiKeyStore {
     private readonly stamp: Stamp,
     private readonly clock: Clock,
     private readonly newId: () => string,
+    /** Called in the transaction that stores a new key (docs/alerts.md, "Sources about no server"): never with its token. */
+    private readonly created?: (key: ApiKey) => Promise<unknown>,
   ) {}
 
   async create(spec: NewApiKey): Promise<{ key: ApiKey; token: string }> {
@@ -81,7 +83,9 @@ export class ApiKeyStore {
     };
     await this.store.insertApiKey(row);
     const owner = row.ownerId === null ? null : ((await this.store.user(row.ownerId)) ?? null);
-    return { key: toApiKey(row, owner), token };
+    const key = toApiKey(row, owner);
+    await this.created?.(key);
+    return { key, token };
   }
 
   /**

@@ -11,6 +11,32 @@ export interface LockoutPolicy {
 
 export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
 
+/** Failed sign-ins and one-time codes, of any account from anywhere, that make a burst worth telling. */
+export interface BurstPolicy {
+  failures: number;
+  windowMs: number;
+}
+
+export const DEFAULT_BURST: BurstPolicy = { failures: 20, windowMs: 10 * 60_000 };
+
+/**
+ * Who is told of lockouts and bursts (docs/alerts.md, "Sources about no server"), each in the
+ * transaction that records the failure causing it, so the word commits with the failure.
+ */
+export interface ThrottleAlerts {
+  burst: BurstPolicy;
+  /** The keys (`account:<name>`, `origin:<where>`) this failure has just locked, until when. */
+  locked(keys: string[], until: number): Promise<unknown>;
+  /** This failure made `failures` within the burst window: told once per window while it goes on. */
+  burstReached(failures: number, windowMs: number): Promise<unknown>;
+}
+
+/**
+ * The row counting every failure for the burst. Its `lockedUntil` is when the burst last told
+ * ends its window: until then failures are not counted again, so an attack is told once a window.
+ */
+const BURST_KEY = 'burst:sign-in';
+
 /** A failure being written: counted here until its row has committed, and from then on only there. */
 interface PendingFailure {
   keys: string[];
@@ -44,6 +70,7 @@ export class LoginThrottle {
     private readonly data: Pick<AsyncDatabase, 'detached' | 'transaction' | 'afterCommit'>,
     private readonly clock: Clock,
     private readonly policy: LockoutPolicy,
+    private readonly alerts?: ThrottleAlerts,
   ) {}
 
   /** When the latest lock among these keys ends, or null when none is locked. */
@@ -136,8 +163,10 @@ export class LoginThrottle {
   }
 
   private async write(keys: string[], now: number): Promise<void> {
-    await this.store.lockThrottle(keys);
+    const { alerts } = this;
+    await this.store.lockThrottle(alerts ? [...keys, BURST_KEY] : keys);
     const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
+    const locked: string[] = [];
     for (const key of keys) {
       const row = rows.get(key);
       const fresh = !row || now - row.firstFailureAt > this.policy.lockMs || (row.lockedUntil !== null && row.lockedUntil <= now);
@@ -149,7 +178,28 @@ export class LoginThrottle {
         lockedUntil: failures >= this.policy.maxFailures ? now + this.policy.lockMs : fresh ? null : row.lockedUntil,
       };
       await this.store.saveThrottle(next);
+      if (failures >= this.policy.maxFailures) locked.push(key);
     }
+    if (!alerts) return;
+    if (locked.length > 0) await alerts.locked(locked, now + this.policy.lockMs);
+    await this.countBurst(alerts, now);
+  }
+
+  /** Counts the failure toward a burst, and tells of one the moment it reaches the policy's failures. */
+  private async countBurst(alerts: ThrottleAlerts, now: number): Promise<void> {
+    const { failures: threshold, windowMs } = alerts.burst;
+    const [row] = await this.store.throttleRows([BURST_KEY]);
+    if (row?.lockedUntil !== null && row?.lockedUntil !== undefined && row.lockedUntil > now) return;
+    const fresh = !row || now - row.firstFailureAt > windowMs || row.lockedUntil !== null;
+    const failures = fresh ? 1 : row.failures + 1;
+    const reached = failures >= threshold;
+    await this.store.saveThrottle({
+      key: BURST_KEY,
+      failures: reached ? 0 : failures,
+      firstFailureAt: fresh ? now : row.firstFailureAt,
+      lockedUntil: reached ? now + windowMs : null,
+    });
+    if (reached) await alerts.burstReached(failures, windowMs);
   }
 
   /** A successful sign-in clears the account's count (the origin's stays until it expires). */

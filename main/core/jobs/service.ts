@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { AppError } from '@shared/api/errors';
+import { AppError, type AppErrorShape } from '@shared/api/errors';
 import { isFinished, type Job, type JobStatus } from '@shared/api/jobs';
 import { toAppError } from '../api/errors';
 import type { Clock } from '../clock';
@@ -37,6 +37,23 @@ export interface JobServiceDeps {
   newId: () => string;
   /** Called once a job's end is stored (the audit log records every job's end). */
   onFinished?: (job: Job) => Promise<unknown>;
+  /**
+   * Called in the transaction that stores a job's end (docs/alerts.md, "Sources about no server"):
+   * what it writes (a failed job's notifications) commits with that end, or neither does.
+   */
+  onEnd?: (job: EndedJob) => Promise<unknown>;
+}
+
+/** A job that has just ended, as its end is told. */
+export interface EndedJob {
+  id: string;
+  kind: string;
+  title: string;
+  createdBy: string;
+  status: JobEnd['status'];
+  result: unknown;
+  error: AppErrorShape | null;
+  finishedAt: number;
 }
 
 interface Running {
@@ -205,7 +222,7 @@ export class JobService {
   /** Stores the job's end (after its last progress is stored), then its audit event; null when it has no row left to end. */
   private async finish(id: string, entry: Running, end: JobEnd): Promise<Job | null> {
     await entry.writes;
-    if (!(await this.storeEnd(id, end))) return null;
+    if (!(await this.storeEnd(id, end, entry.job))) return null;
     const job = await this.announce(id);
     try {
       await this.deps.onFinished?.(job);
@@ -220,10 +237,10 @@ export class JobService {
    * PostgreSQL restarting), until it does or Guardian shuts down: a job whose end was never stored
    * would read "running" for as long as this process lives (only a later start marks it interrupted).
    */
-  private async storeEnd(id: string, end: JobEnd): Promise<boolean> {
+  private async storeEnd(id: string, end: JobEnd, job: Job): Promise<boolean> {
     for (let wait = END_RETRY_FIRST_MS; ; wait = Math.min(2 * wait, END_RETRY_MAX_MS)) {
       try {
-        return await this.store.finish(id, end);
+        return await this.storedEnd(id, end, job);
       } catch (cause) {
         const error = toAppError(cause);
         if (!error.retryable || this.closing.signal.aborted) throw error;
@@ -231,6 +248,18 @@ export class JobService {
         await pause(wait, this.closing.signal);
       }
     }
+  }
+
+  /** Stores a job's end with what `onEnd` writes, in one transaction. */
+  private storedEnd(id: string, end: JobEnd, job: Job): Promise<boolean> {
+    const { onEnd } = this.deps;
+    if (!onEnd) return this.store.finish(id, end);
+    return this.deps.data.transaction(async () => {
+      if (!(await this.store.finish(id, end))) return false;
+      const { kind, title, createdBy } = job;
+      await onEnd({ id, kind, title, createdBy, status: end.status, result: end.result ?? null, error: end.error ?? null, finishedAt: end.finishedAt });
+      return true;
+    });
   }
 
   private async execute<R>(id: string, entry: Running, work: JobWork<R>): Promise<Job | null> {

@@ -38,6 +38,11 @@ const SOURCE_LABELS: Record<Notification['source'], string> = {
   'incident.resolved': 'Incident resolved',
   'incident.acknowledged': 'Incident acknowledged',
   'incident.unacknowledged': 'Still unacknowledged',
+  'security.lockout': 'Sign-in locked out',
+  'security.signin-burst': 'Burst of failed sign-ins',
+  'audit.chain-broken': 'Audit chain broken',
+  'apikey.created': 'API key created',
+  'job.failed': 'Job failed',
 };
 const OUTCOME_LABELS: Record<DeliveryAttempt['outcome'], string> = { delivered: 'Delivered', retry: 'Will retry', failed: 'Failed', 'given-up': 'Given up' };
 

@@ -138,6 +138,7 @@ export function alertRule(overrides: Partial<AlertRule> = {}): AlertRule {
   return {
     id: ALERT_RULE_ID,
     name: 'prod down',
+    sources: ['incidents'],
     match: { serverIds: [server().id], tags: ['prod'], environments: [], severities: ['down'], checkTypes: [] },
     channelIds: [ALERT_CHANNEL_ID],
     escalation: [],

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { ALERT_SOURCES } from '@shared/api/alerts';
-import { applyTemplate, linkOf, sampleFacts, type MessageTemplate, type TemplateFacts } from '@shared/alerts/template';
+import { EVENT_SOURCES, INCIDENT_SOURCES } from '@shared/api/alerts';
+import { applyTemplate, linkOf, pageLinkOf, sampleFacts, type MessageTemplate, type TemplateFacts } from '@shared/alerts/template';
 
 /**
  * What a notification is about, as the outbox stores it (its `payload`) and the webhook sends it
- * byte for byte: an incident change, or a channel's test. Every other channel renders its own
+ * byte for byte: an incident change, an event about no server (a lockout, a failed job), or a
+ * channel's test. Every other channel renders its own
  * message from it (`summaryOf`), in the channel's wording: one fact, many renderings.
  *
  * No link back to Guardian is stored in it: the address an admin gives (the alert settings'
@@ -28,8 +29,25 @@ const IncidentData = z.object({
   server: z.object({ id: z.string(), name: z.string(), environment: z.string().nullable(), tags: z.array(z.string()) }),
 });
 
+/**
+ * An event about no server (docs/alerts.md, "Sources about no server"): its words are written
+ * when it happens, by the domain it happened in, and never hold a secret.
+ */
+export const EventData = z.object({
+  severity: z.enum(['degraded', 'down']),
+  title: z.string(),
+  message: z.string(),
+  /** What it is about: an account, an API key, a job, the audit log. */
+  about: z.object({ kind: z.string(), id: z.string(), name: z.string().nullable() }),
+  facts: z.array(z.object({ label: z.string(), value: z.string() })),
+  /** The page of Guardian it concerns (`#/audit`, `#/jobs`), for a link back once Guardian's address is set. */
+  page: z.string().nullable(),
+});
+export type EventData = z.infer<typeof EventData>;
+
 const AlertEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.enum(ALERT_SOURCES), timestamp: z.string(), data: IncidentData }),
+  z.object({ type: z.enum(INCIDENT_SOURCES), timestamp: z.string(), data: IncidentData }),
+  z.object({ type: z.enum(EVENT_SOURCES), timestamp: z.string(), data: EventData }),
   z.object({
     type: z.literal('alert.test'),
     timestamp: z.string(),
@@ -38,6 +56,7 @@ const AlertEventSchema = z.discriminatedUnion('type', [
 ]);
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
 export type IncidentEvent = Extract<AlertEvent, { data: { incident: unknown } }>;
+export type NoServerEvent = Extract<AlertEvent, { data: { about: unknown } }>;
 
 /**
  * The event a stored payload is, or null when it is not one this Guardian can read. The payload
@@ -111,12 +130,34 @@ export function summaryOf(event: AlertEvent, wording: Wording = OWN_WORDING): Su
       timestamp: event.timestamp,
     };
   }
-  const own = ownSummary(event);
+  if ('about' in event.data) return eventSummary(event as NoServerEvent, wording);
+  const own = ownSummary(event as IncidentEvent);
   const link = linkOf(wording.publicUrl, event.data.server.id);
   return {
     ...own,
-    ...applyTemplate(wording.template, factsOf(event), wording.publicUrl, own),
+    ...applyTemplate(wording.template, factsOf(event as IncidentEvent), wording.publicUrl, own),
     fields: link ? [...own.fields, { label: 'Link', value: link }] : own.fields,
+  };
+}
+
+/** The words of an event about no server: its own title, message and facts, or the channel's template. */
+function eventSummary(event: NoServerEvent, wording: Wording): Summary {
+  const { data } = event;
+  const at = Date.parse(event.timestamp);
+  const own = { title: data.title, text: data.message };
+  const link = pageLinkOf(wording.publicUrl, data.page);
+  const fields = [
+    ...data.facts,
+    { label: 'Severity', value: data.severity },
+    { label: 'When', value: event.timestamp },
+    ...(link ? [{ label: 'Link', value: link }] : []),
+  ];
+  return {
+    tone: data.severity,
+    ...applyTemplate(wording.template, { source: event.type, at, severity: data.severity, text: data.message, page: data.page }, wording.publicUrl, own),
+    fields,
+    incidentId: null,
+    timestamp: event.timestamp,
   };
 }
 

@@ -33,11 +33,11 @@ export function opsgenieRequest(event: AlertEvent, summary: Summary, notificatio
     path: '/v2/alerts',
     body: {
       message: cut(summary.title, 130),
-      alias: summary.incidentId ?? `guardian-test-${notificationId}`,
+      alias: summary.incidentId ?? (event.type === 'alert.test' ? `guardian-test-${notificationId}` : `guardian-${notificationId}`),
       description: cut(summary.text, 15_000),
       priority: summary.tone === 'down' ? 'P1' : summary.tone === 'degraded' ? 'P3' : 'P5',
       source: 'Guardian',
-      ...(event.type === 'alert.test' ? {} : { entity: event.data.server.name, tags: event.data.server.tags.slice(0, 20) }),
+      ...('server' in event.data ? { entity: event.data.server.name, tags: event.data.server.tags.slice(0, 20) } : {}),
       details: Object.fromEntries(summary.fields.map(({ label, value }) => [label, value])),
     },
   };

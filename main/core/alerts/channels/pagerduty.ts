@@ -21,19 +21,23 @@ export const pagerdutyTarget = (config: PagerdutyConfig, policy: TargetPolicy) =
 export function pagerdutyEvent(event: AlertEvent, summary: Summary, routingKey: string, notificationId: string): unknown {
   if (event.type === 'incident.acknowledged' || event.type === 'incident.resolved')
     return { routing_key: routingKey, event_action: event.type === 'incident.resolved' ? 'resolve' : 'acknowledge', dedup_key: event.data.incident.id };
-  const source = event.type === 'alert.test' ? 'guardian' : event.data.server.name;
+  const server = 'server' in event.data ? event.data.server : null;
   return {
     routing_key: routingKey,
     event_action: 'trigger',
-    // A test opens an alert of its own (info), never one of an incident's.
-    dedup_key: summary.incidentId ?? `guardian-test-${notificationId}`,
+    // A test, or an event about no server (a lockout, a failed job), opens an alert of its own, never one of an incident's.
+    dedup_key: summary.incidentId ?? (event.type === 'alert.test' ? `guardian-test-${notificationId}` : `guardian-${notificationId}`),
     client: 'Guardian',
     payload: {
       summary: cut(`${summary.title}: ${summary.text}`, 1024),
-      source,
+      source: server?.name ?? 'guardian',
       severity: summary.tone === 'down' ? 'critical' : summary.tone === 'degraded' ? 'warning' : 'info',
       timestamp: summary.timestamp,
-      ...(event.type === 'alert.test' ? {} : { component: event.data.server.name, group: event.data.server.environment || undefined, class: 'incident' }),
+      ...(server
+        ? { component: server.name, group: server.environment || undefined, class: 'incident' }
+        : event.type === 'alert.test'
+          ? {}
+          : { class: event.type }),
       custom_details: Object.fromEntries(summary.fields.map(({ label, value }) => [label, value])),
     },
   };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AlertChannel, AlertRule, Notification } from '@shared/api/alerts';
 import type { Check } from '@shared/api/checks';
 import { LOCAL_OWNER, type Principal } from '@shared/permissions';
-import type { Core } from '../../app';
+import type { Core, CoreOptions } from '../../app';
 import type { CheckStatus } from '../../health/check';
 import type { FakeTime } from '../../testing/fake-time';
 import { CHEAP_SCRYPT, failure, success, type TempCore } from '../../testing/harness';
@@ -25,8 +25,8 @@ export const newSigningSecret = () => `whsec_${randomBytes(32).toString('base64'
  * the channel's secret that never locks itself, as `guardian serve` runs with its key file: the
  * fake clock's hours would otherwise lock it.
  */
-export async function startAlertsCore(env: TempCore, time: FakeTime, jitter = 0.5): Promise<Core> {
-  const core = await env.start(alertsCoreOptions(time, jitter));
+export async function startAlertsCore(env: TempCore, time: FakeTime, jitter = 0.5, more: Pick<CoreOptions, 'lockout' | 'signInBurst'> = {}): Promise<Core> {
+  const core = await env.start({ ...alertsCoreOptions(time, jitter), ...more });
   await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: VAULT_PASSPHRASE } });
   return core;
 }
