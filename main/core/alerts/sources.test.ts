@@ -197,6 +197,24 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     expect(notification).toMatchObject({ source: 'job.failed', incidentId: job.id, state: 'delivered' });
   });
 
+  it('a verification that finds the audit chain broken is told, with the first broken event and a link to the audit page', async () => {
+    const { core } = await setUp(['security']);
+    const intact = await call<{ id: string }>(core, 'audit.verify', {});
+    expect((await core.jobs.waitFor(intact.id)).status).toBe('succeeded');
+    await settle(core, 0);
+    await rowsOf(core).run("UPDATE audit_events SET outcome = 'CONFLICT' WHERE seq = 2");
+    const job = await call<{ id: string }>(core, 'audit.verify', {});
+    expect((await core.jobs.waitFor(job.id)).status).toBe('succeeded');
+    await settle(core, 1);
+    expect(types(security)).toEqual(['audit.chain-broken']);
+    expect(told(security)[0]?.data).toMatchObject({
+      severity: 'down',
+      title: 'The audit chain is broken at event 2',
+      about: { kind: 'job', id: job.id },
+      page: '#/audit',
+    });
+  });
+
   it('a notification commits with its event or not at all', async () => {
     const { core } = await setUp(['security']);
     const key = { id: 'key-1', name: 'rolled back', role: 'viewer' as const, createdBy: 'user:alice', expiresAt: null, owner: null };
