@@ -119,6 +119,21 @@ describe('guardian alert and guardian silence', { timeout: CLI_TEST_TIMEOUT_MS }
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('one of tcp, http');
 
+    // By source: security events and failed jobs, which are about no server; a source that does not exist is the command line's to refuse.
+    const security = await guardian('alert', 'rule', 'add', '--name', 'security', '--channel', 'hook', '--source', 'security', '--source', 'jobs');
+    expect(security).toMatchObject({ code: 0, stderr: '' });
+    expect(security.stdout).toMatch(/security\s+sources:security\|jobs\s+hook/);
+    const rules = JSON.parse((await guardian('alert', 'rule', 'list', '--json')).stdout) as AlertRule[];
+    expect(rules.map((rule) => [rule.name, rule.sources])).toEqual([
+      ['db down', ['incidents']],
+      ['security', ['security', 'jobs']],
+      ['web checks', ['incidents']],
+    ]);
+    const badSource = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'hook', '--source', 'backups');
+    expect(badSource.code).toBe(2);
+    expect(badSource.stderr).toContain('one of incidents, security, jobs');
+    expect((await guardian('alert', 'rule', 'remove', 'security')).code).toBe(0);
+
     const noChannel = await guardian('alert', 'rule', 'add', '--name', 'x', '--channel', 'nowhere');
     expect(noChannel.code).toBe(1);
     expect(noChannel.stderr).toContain('There is no alert channel "nowhere"');

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command, type Option } from 'commander';
 import { AppError } from '@shared/api/errors';
-import { SILENCE_STATES, type AlertChannel, type AlertRule, type AlertSilence } from '@shared/api/alerts';
+import { SILENCE_STATES, SOURCE_CATEGORIES, type AlertChannel, type AlertRule, type AlertSilence } from '@shared/api/alerts';
 import { CHANNEL_TYPES } from '@shared/alerts';
 import { describeEscalation } from '@shared/alerts/escalation';
 import type { Server } from '@shared/api/servers';
@@ -44,6 +44,7 @@ const oneOf =
   };
 const severity = oneOf(SEVERITIES);
 const checkType = oneOf(CHECK_TYPES);
+const source = oneOf(SOURCE_CATEGORIES);
 
 /** `--escalate 10:pager` or `60:pager,phone`: whole minutes after opening, then channels by name or id. Bounds and order are the contract's. */
 function escalateStep(value: string, previous: { afterMinutes: number; channels: string[] }[] | undefined) {
@@ -93,6 +94,13 @@ function matchWords(match: AlertRule['match'], servers: ReadonlyMap<string, stri
   return parts.length ? parts.join(' ') : 'any incident';
 }
 
+/** A rule's matcher in words, led by its sources when it hears of more than incidents (docs/alerts.md, "Sources about no server"). */
+function ruleWords(rule: AlertRule, servers: ReadonlyMap<string, string>): string {
+  if (rule.sources.length === 1 && rule.sources[0] === 'incidents') return matchWords(rule.match, servers);
+  const words = matchWords(rule.match, servers);
+  return `sources:${rule.sources.join('|')}${words === 'any incident' ? '' : ` ${words}`}`;
+}
+
 async function serverNames(core: Core): Promise<Map<string, string>> {
   const { items } = await core.router.invoke(LOCAL_OWNER, 'servers.list', { limit: 10_000 }, CLI);
   return new Map(items.map((server: Server) => [server.id, server.name]));
@@ -119,7 +127,7 @@ function printRules(items: readonly AlertRule[], channelNames: ReadonlyMap<strin
     ['NAME', 'MATCHES', 'SENDS TO', 'ESCALATION', 'STATE', 'ID'],
     items.map((rule) => [
       rule.name,
-      matchWords(rule.match, servers),
+      ruleWords(rule, servers),
       rule.channelIds.map((id) => channelNames.get(id) ?? id).join(', '),
       describeEscalation(rule, (id) => channelNames.get(id) ?? id) || '-',
       rule.enabled ? 'enabled' : 'disabled',
@@ -304,10 +312,13 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
 
   rule
     .command('add')
-    .description('Add a rule: incidents it matches (nothing given: every incident) go to its channels.')
+    .description(
+      'Add a rule: incidents it matches (nothing given: every incident) go to its channels; with --source security or jobs, security events and failed jobs of its severities too.',
+    )
     .addOption(dataDirOption())
     .requiredOption('--name <name>', 'its name')
     .requiredOption('--channel <name-or-id>', 'a channel to send to; repeat for more', collect)
+    .option('--source <source>', `what it hears of: ${SOURCE_CATEGORIES.join(', ')}; repeat for more (none: incidents only)`, source)
     .option('--on <selector>', 'tag:NAME, env:NAME or server:NAME; repeat to add more', collectOn)
     .option('--severity <severity>', 'degraded or down; repeat for both (none: both)', severity)
     .option('--check-type <type>', `incidents with a bad check of this type (${CHECK_TYPES.join(', ')}); repeat for more (none: any)`, checkType)
@@ -324,6 +335,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
         dataDir: string;
         name: string;
         channel: string[];
+        source?: string[];
         on?: On[];
         severity?: string[];
         checkType?: string[];
@@ -338,6 +350,7 @@ export function addAlertCommands(program: Command, dataDirOption: () => Option, 
           const match = await matchOf(core, options);
           const input = {
             name: options.name,
+            ...(options.source ? { sources: options.source } : {}),
             match,
             channelIds: options.channel.map(idOf),
             escalation: (options.escalate ?? []).map((step) => ({ afterMinutes: step.afterMinutes, channelIds: step.channels.map(idOf) })),
