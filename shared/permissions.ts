@@ -31,6 +31,10 @@ export const PERMISSIONS = [
   'runbooks:write',
   /** Run runbooks, each only if its own `runnableBy` admits the caller's role (docs/operations.md). */
   'runbooks:run',
+  /** Open an interactive shell on a server (docs/operations.md, "Terminal"): whatever the server's login may do. */
+  'terminal:open',
+  /** Read terminal recordings: everything a shell printed, which may hold anything. */
+  'terminal:recordings',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -67,6 +71,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit:read',
     'operations:read',
     'operations:output',
+    'terminal:recordings',
   ],
 };
 
@@ -104,3 +109,19 @@ export function principalAllows(principal: Pick<Principal, 'role' | 'permissions
 
 /** The CLI working directly on a data dir, and the desktop app before accounts are wired: full rights. */
 export const LOCAL_OWNER: Principal = { kind: 'system', id: 'local-owner', name: 'local owner', role: 'owner' };
+
+/** The one caller an addressed event is for: a principal, and the session it called through (none for API keys and the CLI). */
+export interface Audience {
+  kind: Principal['kind'];
+  id: string;
+  sessionId: string | undefined;
+}
+
+export function audienceOf(principal: Principal): Audience {
+  return { kind: principal.kind, id: principal.id, sessionId: principal.sessionId };
+}
+
+/** Whether `principal` is that caller: the same account or key, through the same session. */
+export function isAudience(principal: Pick<Principal, 'kind' | 'id' | 'sessionId'>, audience: Audience): boolean {
+  return principal.kind === audience.kind && principal.id === audience.id && principal.sessionId === audience.sessionId;
+}

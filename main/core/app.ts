@@ -26,7 +26,10 @@ import type { CheckRuntime } from './health/registry';
 import { HealthService, type HealthDeps } from './health/service';
 import { createHealthHandlers } from './health/handlers';
 import { Artifacts } from './jobs/artifacts';
+import { principalAllows, roleAllows } from '@shared/permissions';
 import { createOperationHandlers } from './operations/handlers';
+import { createTerminalHandlers } from './operations/terminal-handlers';
+import { TerminalService, type TerminalDeps } from './operations/terminal';
 import { OperationsService, type OperationsDeps } from './operations/service';
 import { RunbookService } from './operations/runbooks';
 import { JobService } from './jobs/service';
@@ -84,6 +87,8 @@ export interface CoreOptions {
   alerts?: Pick<AlertsDeps, 'timers' | 'random' | 'pollMs'>;
   /** Operations' SSH keepalives and the agent forwarded to servers that ask for it (tests). */
   operations?: Pick<OperationsDeps, 'sshKeepalive' | 'agentSocket'>;
+  /** The terminals' SSH keepalives and, for tests, their idle limit, sweep and batching. */
+  terminals?: Pick<TerminalDeps, 'sshKeepalive' | 'idleMs' | 'sweepMs' | 'flushMs'>;
   /** Scheduler timers (tests pass FakeTime) and the zone new schedules default to. */
   schedules?: Pick<ScheduleDeps, 'timers' | 'localZone' | 'recheckMs'>;
   /** The desktop app's save dialog: asks where to save a job's file and copies it there (null: cancelled). */
@@ -121,6 +126,8 @@ export interface Core {
   alerts: Alerts;
   /** Ad-hoc commands on servers over SSH, as jobs (docs/operations.md); pruning old runs starts with `operations.startRetention()` (serve, desktop). */
   operations: OperationsService;
+  /** Interactive shells on servers, recorded (docs/operations.md, "Terminal"). */
+  terminals: TerminalService;
   metrics: Metrics;
   logger: Logger;
   /** Stops running jobs at a safe point and closes the database. */
@@ -333,6 +340,35 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     permission: 'operations:run',
     start: (_params, createdBy) => operations.runRetention(createdBy),
   });
+  const terminals = new TerminalService({
+    data,
+    events,
+    clock,
+    newId,
+    logger,
+    servers,
+    secrets,
+    hostKeys: health.hostKeys,
+    audit,
+    allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
+    stillAllowed: async (principal) => {
+      const now = clock.now();
+      if (principal.kind === 'system') return true;
+      if (principal.kind === 'apiKey') {
+        const key = (await apiKeys.list()).find((each) => each.id === principal.id);
+        if (!key || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) return false;
+        if (key.owner && !roleAllows(key.owner.role, 'terminal:open')) return false;
+        return principalAllows({ role: key.role, permissions: key.permissions ?? undefined }, 'terminal:open');
+      }
+      const user = await accounts.row(principal.id).catch(() => null);
+      if (!user || user.disabled || !roleAllows(user.role, 'terminal:open')) return false;
+      if (!principal.sessionId) return true;
+      const session = await sessions.get(principal.sessionId);
+      return session !== undefined && session.revokedAt === null && now < session.expiresAt && now - session.lastSeenAt < sessions.policy.idleMs;
+    },
+    ...options.terminals,
+  });
+  terminals.start();
   // After the jobs: a run whose job was marked interrupted above ends with it.
   const orphanRuns = await operations.recoverInterrupted();
   if (orphanRuns) logger.warn({ runs: orphanRuns }, 'operation runs left running by a previous stop were ended');
@@ -362,7 +398,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     schedules: createScheduleHandlers(schedules, outputFolders, events),
     audit: createAuditHandlers(auditService, events),
     alerts: createAlertHandlers(alerts, events),
-    operations: createOperationHandlers(operations, runbooks, events),
+    operations: { ...createOperationHandlers(operations, runbooks, events), ...createTerminalHandlers(terminals) },
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,
@@ -398,6 +434,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     schedules,
     alerts,
     operations,
+    terminals,
     metrics,
     logger,
     async close() {
@@ -406,6 +443,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       stopUpdateEvents?.();
       health.stop();
       operations.stopRetention();
+      // Each open terminal's recording is stored before the database closes.
+      await terminals.stop();
       schedules.stop();
       // A server's status derived after its checks changed, a tick being written: done before the database closes.
       await health.engine.settled();

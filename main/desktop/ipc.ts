@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { events as eventDefs, isEventName, type AppErrorShape, type EventName } from '@shared/api';
+import { events as eventDefs, isEventName, mayHear, type AppErrorShape, type EventName } from '@shared/api';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '@shared/ipc';
-import { principalAllows, type Principal } from '@shared/permissions';
+import type { Audience, Principal } from '@shared/permissions';
 import type { Router } from '@core/api/router';
 import type { SessionSink } from '@core/auth/signin';
 import type { EventBus } from '@core/events/bus';
@@ -132,12 +132,12 @@ export function registerIpc(
     forwardEventsTo(target) {
       // Each event reaches the window after its session was read again, in order (main/core/events/gate.ts);
       // a window signed out hears only what its no-session principal may (nothing that needs a permission).
-      const gate = eventGate<{ name: EventName; payload: unknown }, { principal: Principal | null }>({
+      const gate = eventGate<{ name: EventName; payload: unknown; audience: Audience | undefined }, { principal: Principal | null }>({
         // A read that fails skips that batch rather than end the window's events for good.
         access: async () => ({ principal: await principalOf(target.id, false).catch(() => null) }),
-        deliver: ({ name, payload }, { principal }) => {
+        deliver: ({ name, payload, audience }, { principal }) => {
           if (target.isDestroyed()) return stop();
-          if (principal === null || !principalAllows(principal, eventDefs[name].permission)) return;
+          if (principal === null || !mayHear(principal, eventDefs[name], audience)) return;
           try {
             target.send(IPC_EVENT_CHANNEL, { name, payload });
           } catch (cause) {
@@ -153,12 +153,12 @@ export function registerIpc(
         unsubscribe = undefined;
         stops.delete(stop);
       };
-      unsubscribe = events.subscribe((name, payload) => {
+      unsubscribe = events.subscribe((name, payload, audience) => {
         if (target.isDestroyed()) {
           stop();
           return;
         }
-        if (isEventName(name)) gate.push({ name, payload });
+        if (isEventName(name)) gate.push({ name, payload, audience });
       });
       stops.add(stop);
       return stop;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Access, Permission } from '../permissions';
+import { isAudience, principalAllows, type Access, type Audience, type Permission, type Principal } from '../permissions';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -38,6 +38,11 @@ export interface EventDef<P extends z.ZodType = z.ZodType> {
   payload: P;
   /** Who may receive it. */
   permission: Permission;
+  /**
+   * Only for the one caller it is emitted to (EventBus.emit's audience), never to everyone
+   * holding the permission: a terminal's output. Without an audience it reaches nobody.
+   */
+  addressed?: true;
 }
 
 export function event<P extends z.ZodType>(def: EventDef<P>): EventDef<P> {
@@ -75,3 +80,9 @@ export const queryInt = (min: number, max: number) =>
 
 export const queryList = <T extends z.ZodType>(item: T, max: number) =>
   z.preprocess((value) => (typeof value === 'string' ? value.split(',').filter(Boolean) : value), z.array(item).max(max));
+
+/** Whether `principal` may hear one event: the event's permission, and, for an addressed event, being the one it was emitted to. */
+export function mayHear(principal: Principal, def: EventDef, audience: Audience | undefined): boolean {
+  if (!principalAllows(principal, def.permission)) return false;
+  return def.addressed ? audience !== undefined && isAudience(principal, audience) : true;
+}

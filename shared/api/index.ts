@@ -104,6 +104,16 @@ import {
   runbooksVersions,
 } from './runbooks';
 import { reportsGenerate } from './reports';
+import {
+  terminalClose,
+  terminalClosedEvent,
+  terminalInput,
+  terminalOpen,
+  terminalOutputEvent,
+  terminalRecording,
+  terminalRecordings,
+  terminalResize,
+} from './terminal';
 import { systemInfo } from './system';
 import { updatesCheck, updatesInstall, updatesSetChannel, updateStatusEvent, updatesStatus } from './updates';
 import {
@@ -286,6 +296,12 @@ export const methods = {
   'runbooks.export': runbooksExport,
   'runbooks.import': runbooksImport,
   'runbooks.run': runbooksRun,
+  'terminal.open': terminalOpen,
+  'terminal.input': terminalInput,
+  'terminal.resize': terminalResize,
+  'terminal.close': terminalClose,
+  'terminal.recordings': terminalRecordings,
+  'terminal.recording': terminalRecording,
 } as const;
 
 export const events = {
@@ -312,6 +328,8 @@ export const events = {
   'operation.output': operationOutputEvent,
   'runbooks.changed': runbooksChanged,
   'operations.settingsChanged': operationsSettingsChanged,
+  'terminal.output': terminalOutputEvent,
+  'terminal.closed': terminalClosedEvent,
 } as const;
 
 export type Methods = typeof methods;

@@ -34,7 +34,7 @@ export interface HandlerDeps {
   schedules: Pick<Handlers, ScheduleMethodName>;
   audit: Pick<Handlers, Extract<keyof Handlers, `audit.${string}`>>;
   alerts: Pick<Handlers, Extract<keyof Handlers, `alerts.${string}`>>;
-  operations: Pick<Handlers, Extract<keyof Handlers, `operations.${string}` | `runbooks.${string}`>>;
+  operations: Pick<Handlers, Extract<keyof Handlers, `operations.${string}` | `runbooks.${string}` | `terminal.${string}`>>;
   reports: Pick<Handlers, 'reports.generate'>;
   updates: Pick<Handlers, Extract<keyof Handlers, `updates.${string}`>>;
   artifacts: Artifacts;

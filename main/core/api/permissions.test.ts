@@ -179,6 +179,13 @@ const WHO_MAY: Record<MethodName, readonly Role[] | 'public' | 'authenticated'> 
   'runbooks.delete': MANAGERS,
   'runbooks.import': MANAGERS,
   'runbooks.run': RUNBOOK_RUNNERS,
+  // Issue 21: only admins and owners open terminals; recordings are read by whoever reads output.
+  'terminal.open': MANAGERS,
+  'terminal.input': MANAGERS,
+  'terminal.resize': MANAGERS,
+  'terminal.close': MANAGERS,
+  'terminal.recordings': OUTPUT_READERS,
+  'terminal.recording': OUTPUT_READERS,
 };
 
 /** What a call may aim at: made afresh for every call, so every call finds it as planted. */
@@ -387,6 +394,15 @@ function inputFor(name: MethodName, seed: Seed): unknown {
     case 'runbooks.delete':
     case 'runbooks.run':
       return { id: seed.runbookId };
+    case 'terminal.open':
+      return { serverId: seed.serverId, cols: 80, rows: 24 };
+    case 'terminal.input':
+      return { id: NO_TERMINAL, data: 'ls\n' };
+    case 'terminal.resize':
+      return { id: NO_TERMINAL, cols: 100, rows: 30 };
+    case 'terminal.close':
+    case 'terminal.recording':
+      return { id: NO_TERMINAL };
     case 'runbooks.update':
       return { id: seed.runbookId, description: 'changed' };
     case 'runbooks.create':
@@ -417,7 +433,14 @@ const FAILS_AFTER_AUTHORIZATION: Partial<Record<MethodName, { code: string; why:
   'auth.setup': { code: 'CONFLICT', why: 'the callers’ accounts exist, and setup is only for the first one' },
   'vault.import': { code: 'VALIDATION_FAILED', why: 'the content is not a vault export (the schema takes any text; the reader refuses it)' },
   'operations.cancel': { code: 'CONFLICT', why: 'the planted run has ended (it is waited for, so the answer does not depend on timing)' },
+  'terminal.open': { code: 'UNREACHABLE', why: 'the seeded server has no credential linked, so no shell can be opened' },
+  'terminal.input': { code: 'NOT_FOUND', why: 'no terminal is open (the real ones are in terminal.test.ts)' },
+  'terminal.resize': { code: 'NOT_FOUND', why: 'no terminal is open' },
+  'terminal.close': { code: 'NOT_FOUND', why: 'no terminal is open' },
+  'terminal.recording': { code: 'NOT_FOUND', why: 'nothing was recorded' },
 };
+/** A terminal id no terminal has. */
+const NO_TERMINAL = '00000000-0000-4000-8000-000000007e57';
 
 /** Codes the router answers with before a handler runs: none may be the expected answer of a permitted call. */
 const AUTHORIZATION_CODES = ['PERMISSION_DENIED', 'UNAUTHENTICATED', 'PASSWORD_CHANGE_REQUIRED'];

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { EventName, PayloadOf, Events } from '@shared/api';
+import type { Audience } from '@shared/permissions';
 
-export type EventListener = (name: EventName, payload: unknown) => void;
+/** `audience`: the one caller an addressed event is for (a terminal's output); transports deliver it to that caller alone. */
+export type EventListener = (name: EventName, payload: unknown, audience?: Audience) => void;
 
 /**
  * In-process fan-out of contract events to whichever transports are subscribed. An event emitted
@@ -18,9 +20,9 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
-  emit<N extends EventName>(name: N, payload: PayloadOf<Events[N]>): void {
-    this.inside.emit('event', name, payload);
-    this.whenCommitted(() => this.emitter.emit('event', name, payload));
+  emit<N extends EventName>(name: N, payload: PayloadOf<Events[N]>, audience?: Audience): void {
+    this.inside.emit('event', name, payload, audience);
+    this.whenCommitted(() => this.emitter.emit('event', name, payload, audience));
   }
 
   /**

@@ -277,7 +277,7 @@ describe('how long runs are kept', () => {
 
     const job = await core.jobs.waitFor((await core.operations.runRetention()).id);
     expect(job).toMatchObject({ kind: 'operations.retention', status: 'succeeded', createdBy: 'system:operations' } satisfies Partial<Job>);
-    expect(job.result).toEqual({ kind: 'operations.retention', runsRemoved: 3, targetsRemoved: 132 } satisfies RunRetentionSummary);
+    expect(job.result).toEqual({ kind: 'operations.retention', runsRemoved: 3, targetsRemoved: 132, recordingsRemoved: 0 } satisfies RunRetentionSummary);
     for (const id of [started.id, oldPrinted, big]) expect((await refusal('operations.get', { id })).code).toBe('NOT_FOUND');
     expect(await rowsOf(core).value('SELECT count(*) FROM operation_targets WHERE run_id IN (?, ?, ?)', started.id, oldPrinted, big)).toEqual(0);
     expect((await call<OperationRunWithTargets>('operations.get', { id: oldRunning })).status).toBe('running');
@@ -290,7 +290,7 @@ describe('how long runs are kept', () => {
     await call('operations.updateSettings', { runRetentionDays: 3 });
     const again = await core.jobs.waitFor((await core.operations.runRetention('user:owner-1')).id);
     // The 89-day run, the 10-day one, the cut one and the three paged ones (45 targets).
-    expect(again.result).toEqual({ kind: 'operations.retention', runsRemoved: 6, targetsRemoved: 49 } satisfies RunRetentionSummary);
+    expect(again.result).toEqual({ kind: 'operations.retention', runsRemoved: 6, targetsRemoved: 49, recordingsRemoved: 0 } satisfies RunRetentionSummary);
     expect((await call<{ items: { id: string }[] }>('operations.runs', {})).items.map((run) => run.id).sort()).toEqual([oldRunning, runs.recent].sort());
   });
 });

@@ -43,6 +43,7 @@ import { pruneRuns } from './retention';
 import type { RunbookService } from './runbooks';
 import { searchOutput } from './search';
 import { countsOf, OperationStore, type SearchFilter } from './store';
+import { TerminalStore } from './terminal-store';
 
 /**
  * Commands on many servers (docs/operations.md), ad-hoc or a runbook's script with its
@@ -586,7 +587,7 @@ export class OperationsService {
   async runRetention(createdBy = 'system:operations') {
     const { runRetentionDays } = await this.settings();
     return this.deps.jobs.start({ kind: 'operations.retention', title: 'Remove old operation runs', createdBy }, (job) =>
-      pruneRuns({ db: this.deps.data, store: this.store }, runRetentionDays, this.deps.clock.now(), job),
+      pruneRuns({ db: this.deps.data, store: this.store, recordings: new TerminalStore(this.deps.data) }, runRetentionDays, this.deps.clock.now(), job),
     );
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { events as eventDefs, isEventName, type EventName } from '@shared/api';
-import type { Permission } from '@shared/permissions';
+import { events as eventDefs, isEventName, mayHear, type EventName } from '@shared/api';
+import type { Audience, Principal } from '@shared/permissions';
 import type { EventBus } from '@core/events/bus';
 import { eventGate } from '@core/events/gate';
 import type { StreamAccess } from './stream-access';
@@ -40,17 +40,17 @@ export function openEventStream(
   res.write(': connected\n\n');
 
   // Each event goes out after the caller's access was read again, in order (main/core/events/gate.ts).
-  const gate = eventGate<{ name: EventName; payload: unknown } | typeof HEARTBEAT, (permission: Permission) => boolean>({
+  const gate = eventGate<{ name: EventName; payload: unknown; audience: Audience | undefined } | typeof HEARTBEAT, Principal>({
     access,
-    deliver: (event, may) => {
+    deliver: (event, principal) => {
       if (event === HEARTBEAT) res.write(': heartbeat\n\n');
-      else if (may(eventDefs[event.name].permission)) res.write(`event: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`);
+      else if (mayHear(principal, eventDefs[event.name], event.audience)) res.write(`event: ${event.name}\ndata: ${JSON.stringify(event.payload)}\n\n`);
     },
     end: () => stream.end(),
   });
-  const unsubscribe = bus.subscribe((name, payload) => {
+  const unsubscribe = bus.subscribe((name, payload, audience) => {
     if (wanted && !wanted.has(name)) return;
-    gate.push({ name, payload });
+    gate.push({ name, payload, audience });
   });
   const heartbeat = setInterval(() => gate.push(HEARTBEAT), HEARTBEAT_MS);
   heartbeat.unref();

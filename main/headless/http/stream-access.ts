@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { PERMISSIONS, principalAllows, type Permission, type Principal } from '@shared/permissions';
+import { PERMISSIONS, principalAllows, type Principal } from '@shared/permissions';
 import type { Core } from '@core/app';
 import { bearerToken, SESSION_COOKIE } from './auth';
 
-/** Which permissions a stream's caller holds now; null when the stream must end. */
-export type StreamAccess = () => Promise<((permission: Permission) => boolean) | null>;
+/** Who a stream's caller is now (what they may hear: mayHear); null when the stream must end. */
+export type StreamAccess = () => Promise<Principal | null>;
 
 /** A principal's rights as one comparable value. */
 const rightsOf = (principal: Principal) => `${principal.role}:${PERMISSIONS.filter((permission) => principalAllows(principal, permission)).join(',')}`;
@@ -27,6 +27,6 @@ export function streamAccess(request: FastifyRequest, core: Core, origin: string
   return async () => {
     const principal = await current();
     if (!principal || rightsOf(principal) !== rightsAtOpen) return null;
-    return (permission) => principalAllows(principal, permission);
+    return principal;
   };
 }
