@@ -527,6 +527,7 @@ describe('AlertsPage', () => {
     expect(callsOf(client, 'alerts.createRule')).toEqual([
       {
         name: 'prod',
+        sources: ['incidents'],
         match: { serverIds: [], tags: ['prod', 'web shop'], environments: [], severities: ['down'], checkTypes: [] },
         channelIds: [CHANNEL_ID],
         escalation: [],
@@ -534,6 +535,35 @@ describe('AlertsPage', () => {
         enabled: true,
       },
     ]);
+  });
+
+  it('adds a rule for security events and failed jobs alone, and says so in the rule list', async () => {
+    const client = renderAs('admin', {
+      'alerts.createRule': async () => rule({ sources: ['security', 'jobs'] }),
+      'alerts.rules': async () => ({ items: [rule({ sources: ['security', 'jobs'], match: { ...rule().match, severities: ['down'] } })] }),
+    });
+    const ruleRow = await screen.findByTestId('rule-row');
+    expect(ruleRow.textContent).toContain('Security events and failed jobs only');
+    expect(ruleRow.textContent).toContain('severity down');
+    // Its server list picks incidents only, and it hears none: not shown.
+    expect(ruleRow.textContent).not.toContain('tags prod');
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Add rule' }));
+    const dialog = await screen.findByTestId('rule-dialog');
+    const sources = within(dialog).getByTestId('rule-form-sources');
+    expect(within(sources).getByRole<HTMLInputElement>('checkbox', { name: 'Incidents' }).checked).toBe(true);
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'security' } });
+    fireEvent.click(await within(dialog).findByRole('checkbox', { name: 'on-call' }));
+    fireEvent.click(within(sources).getByRole('checkbox', { name: 'Incidents' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    expect((await within(dialog).findByTestId('rule-form-sources-error')).textContent).toContain('at least one source');
+    expect(callsOf(client, 'alerts.createRule')).toEqual([]);
+
+    fireEvent.click(within(sources).getByRole('checkbox', { name: 'Failed jobs' }));
+    fireEvent.click(within(sources).getByRole('checkbox', { name: 'Security events' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Add rule' }));
+    await waitFor(() => expect(callsOf(client, 'alerts.createRule')).toHaveLength(1));
+    expect(callsOf(client, 'alerts.createRule')[0]).toMatchObject({ name: 'security', sources: ['security', 'jobs'], channelIds: [CHANNEL_ID] });
   });
 
   it('shows what a rule’s matcher picks now as it is typed, asking once typing pauses', async () => {
@@ -606,6 +636,7 @@ describe('AlertsPage', () => {
     expect(callsOf(client, 'alerts.createRule')).toEqual([
       {
         name: 'db down',
+        sources: ['incidents'],
         match: { serverIds: [], tags: [], environments: [], severities: [], checkTypes: ['http', 'ssh-metrics'] },
         channelIds: [CHANNEL_ID],
         escalation: [

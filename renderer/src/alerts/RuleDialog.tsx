@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { AppError } from '@shared/api';
-import type { AlertRule } from '@shared/api/alerts';
+import { SOURCE_CATEGORIES, type AlertRule } from '@shared/api/alerts';
 import { useMethodMutation, useMethodQuery } from '../api/hooks';
 import { toast } from '../state/toast-store';
 import { Dialog } from '../ui/Dialog';
@@ -9,9 +9,9 @@ import { Field } from '../ui/Field';
 import { EscalationFields } from './EscalationFields';
 import { Choices, MatchFields } from './MatchFields';
 import { useFormErrors } from './use-form-errors';
-import { checkRule, ruleFields, ruleValues, type RuleFormValues } from './rule-form';
+import { checkRule, ruleFields, ruleValues, SOURCE_LABELS, type RuleFormValues } from './rule-form';
 
-/** Add or edit a rule: which incidents (servers, tags, environments, severities, check types) go to which channels, and who is told next while nobody acknowledges. */
+/** Add or edit a rule: which sources and incidents (servers, tags, environments, severities, check types) go to which channels, and who is told next while nobody acknowledges. */
 export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): void }) {
   const [values, setValues] = useState<RuleFormValues>(() => ruleValues(rule));
   const { errors, banner, formRef, clear, show, showRefusal } = useFormErrors();
@@ -66,6 +66,21 @@ export function RuleDialog({ rule, onClose }: { rule?: AlertRule; onClose(): voi
             />
           )}
         </Field>
+        <Choices
+          legend="Sources"
+          help="Security events (a lockout, a burst of failed sign-ins, the audit chain broken, an API key created) and failed jobs are about no server: the servers, tags, environments and check types below pick incidents only; severities pick all (a burst and a broken chain are down, the others degraded)."
+          error={errors.sources}
+          testId="rule-form-sources"
+          options={SOURCE_CATEGORIES.map((source) => ({ value: source, label: SOURCE_LABELS[source] }))}
+          chosen={values.sources}
+          onChange={(chosen) =>
+            edit(
+              'sources',
+              SOURCE_CATEGORIES.filter((source) => chosen.includes(source)),
+              'sources',
+            )
+          }
+        />
         <MatchFields prefix="rule-form" values={values} errors={errors} edit={edit} />
         <Choices
           legend="Channels"

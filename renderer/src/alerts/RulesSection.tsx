@@ -4,7 +4,7 @@ import { useMethodQuery } from '../api/hooks';
 import { ErrorState } from '../ui/ErrorState';
 import { EditDeleteButtons } from '../ui/EditDeleteButtons';
 import { LoadingState } from '../ui/PageParts';
-import { describeMatch, SERVER_CHOICES } from './rule-form';
+import { describeRule, SERVER_CHOICES } from './rule-form';
 
 interface RuleActions {
   /** Absent when the role may not change rules. */
@@ -43,7 +43,7 @@ export function RulesSection({ onEdit, onDelete }: RuleActions) {
           <tr key={rule.id} data-testid="rule-row">
             <td className="cell--name">{rule.name}</td>
             <td>
-              {describeMatch(rule.match, serverName).map((part) => (
+              {describeRule(rule, serverName).map((part) => (
                 <div key={part}>{part}</div>
               ))}
             </td>

@@ -1,5 +1,5 @@
 import { validationError, zodIssues } from '@shared/api';
-import { alertsCreateRule, type AlertMatch, type AlertRule } from '@shared/api/alerts';
+import { alertsCreateRule, SOURCE_CATEGORIES, type AlertMatch, type AlertRule, type SourceCategory } from '@shared/api/alerts';
 import { CHECK_TYPES, type CheckType } from '@shared/health';
 import { placeErrors, splitList, type FieldErrors } from './form-errors';
 
@@ -43,9 +43,17 @@ export interface StepFormValues {
   channelIds: string[];
 }
 
+/** What a rule can hear of, in the form's words (docs/alerts.md, "Sources about no server"). */
+export const SOURCE_LABELS: Record<SourceCategory, string> = {
+  incidents: 'Incidents',
+  security: 'Security events',
+  jobs: 'Failed jobs',
+};
+
 /** The rule form as typed; the repeat's minutes are kept while it is off, so ticking it again restores them. */
 export interface RuleFormValues extends MatchFormValues {
   name: string;
+  sources: SourceCategory[];
   channelIds: string[];
   escalation: StepFormValues[];
   repeat: boolean;
@@ -56,7 +64,7 @@ export interface RuleFormValues extends MatchFormValues {
 /** Where the contract's issues on a rule with `steps` escalation steps land ('escalation.1.afterMinutes'). */
 export function ruleFields(steps: number): string[] {
   const stepFields = Array.from({ length: steps }, (_, i) => [`escalation.${i}.afterMinutes`, `escalation.${i}.channelIds`]).flat();
-  return ['name', ...MATCH_FIELDS, 'channelIds', 'escalation', ...stepFields, 'repeatMinutes', 'enabled'];
+  return ['name', 'sources', ...MATCH_FIELDS, 'channelIds', 'escalation', ...stepFields, 'repeatMinutes', 'enabled'];
 }
 
 /** A new step: 30 minutes after the one before (or after opening), no channel yet. */
@@ -66,9 +74,10 @@ export function nextStep(steps: readonly StepFormValues[]): StepFormValues {
 }
 
 export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
-  if (!rule) return { name: '', ...EMPTY_MATCH, channelIds: [], escalation: [], repeat: false, repeatMinutes: '30', enabled: true };
+  if (!rule) return { name: '', sources: ['incidents'], ...EMPTY_MATCH, channelIds: [], escalation: [], repeat: false, repeatMinutes: '30', enabled: true };
   return {
     name: rule.name,
+    sources: [...rule.sources],
     serverIds: [...rule.match.serverIds],
     tags: rule.match.tags.join(', '),
     environments: rule.match.environments.join(', '),
@@ -84,6 +93,7 @@ export function ruleValues(rule: AlertRule | undefined): RuleFormValues {
 
 export interface RuleFields {
   name: string;
+  sources: SourceCategory[];
   match: AlertMatch;
   channelIds: string[];
   escalation: AlertRule['escalation'];
@@ -105,6 +115,7 @@ export function checkRule(values: RuleFormValues): { ok: true; fields: RuleField
   const errors: FieldErrors = {};
   if (values.name.trim() === '') errors.name = 'Name the rule after what it is for, e.g. “production down”.';
   if (values.channelIds.length === 0) errors.channelIds = 'Tick at least one channel to send to.';
+  if (values.sources.length === 0) errors.sources = 'Tick at least one source: incidents, security events or failed jobs.';
   const escalation = values.escalation.map((step) => ({ afterMinutes: minutesOf(step.afterMinutes), channelIds: step.channelIds }));
   const repeatMinutes = values.repeat ? minutesOf(values.repeatMinutes) : null;
   escalation.forEach((step, i) => {
@@ -121,6 +132,7 @@ export function checkRule(values: RuleFormValues): { ok: true; fields: RuleField
     ok: true,
     fields: {
       name: values.name.trim(),
+      sources: SOURCE_CATEGORIES.filter((source) => values.sources.includes(source)),
       match: matchOf(values),
       channelIds: values.channelIds,
       escalation,
@@ -139,4 +151,17 @@ export function describeMatch(match: AlertRule['match'], serverName: (id: string
   if (match.severities.length) parts.push(`severity ${match.severities.join(' or ')}`);
   if (match.checkTypes.length) parts.push(`${match.checkTypes.join(' or ')} checks`);
   return parts.length ? parts : ['Any incident of any server'];
+}
+
+/**
+ * A rule's sources and matcher in words. Servers, tags, environments and check types pick
+ * incidents alone; severities pick every source (docs/alerts.md, "Sources about no server").
+ */
+export function describeRule(rule: Pick<AlertRule, 'sources' | 'match'>, serverName: (id: string) => string): string[] {
+  const others = rule.sources.filter((source) => source !== 'incidents');
+  if (others.length === 0) return describeMatch(rule.match, serverName);
+  const also = others.map((source) => SOURCE_LABELS[source].toLowerCase()).join(' and ');
+  const severity = rule.match.severities.length ? [`severity ${rule.match.severities.join(' or ')}`] : [];
+  if (!rule.sources.includes('incidents')) return [`${also[0]?.toUpperCase() ?? ''}${also.slice(1)} only`, ...severity];
+  return [...describeMatch(rule.match, serverName), `Also ${also}${severity.length ? ` of ${severity[0] ?? ''}` : ''}`];
 }
