@@ -399,6 +399,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     audit: createAuditHandlers(auditService, events),
     alerts: createAlertHandlers(alerts, events),
     operations: { ...createOperationHandlers(operations, runbooks, events), ...createTerminalHandlers(terminals) },
+    terminals,
     reports: createReportHandlers(reports),
     updates: createUpdateHandlers(options.updates),
     artifacts,

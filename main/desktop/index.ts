@@ -17,6 +17,7 @@ import {
 } from 'electron';
 import Store from 'electron-store';
 import { AppError } from '@shared/api';
+import { audienceOf } from '@shared/permissions';
 import { createCore, type Core } from '@core/app';
 import type { Logger } from '@core/logging/logger';
 import { dataPaths, packageRoot, rendererDir } from '@core/paths';
@@ -97,7 +98,12 @@ function createWindow(current: Pick<Running, 'core' | 'ipc' | 'log'>, route: str
     const { logger } = current.log;
     signIn
       .authenticate(token, false)
-      .then((found) => (found ? signIn.logout(found.principal, undefined) : undefined))
+      .then(async (found) => {
+        if (!found) return;
+        await signIn.logout(found.principal, undefined);
+        // Its terminals end with it, their recordings stored.
+        await current.core.terminals.closeFor(audienceOf(found.principal), 'signed-out');
+      })
       .catch((cause: unknown) => logger.warn({ err: cause }, 'the closed window’s session could not be signed out'));
   });
   window.on('closed', () => onClosed(window));

@@ -15,6 +15,8 @@ import type { ServerService } from '../servers/service';
 import type { ScheduleMethodName } from '../schedules/handlers';
 import { createVaultHandlers, type VaultHandlerDeps } from '../vault/handlers';
 import { fromFirstWrite, type Handlers } from './router';
+import { audienceOf } from '@shared/permissions';
+import type { TerminalService } from '../operations';
 
 type HealthMethodName = Extract<
   keyof Handlers,
@@ -37,6 +39,8 @@ export interface HandlerDeps {
   operations: Pick<Handlers, Extract<keyof Handlers, `operations.${string}` | `runbooks.${string}` | `terminal.${string}`>>;
   reports: Pick<Handlers, 'reports.generate'>;
   updates: Pick<Handlers, Extract<keyof Handlers, `updates.${string}`>>;
+  /** What signing out ends. */
+  terminals: Pick<TerminalService, 'closeFor'>;
   artifacts: Artifacts;
   saveFile: ((suggestedName: string, sourcePath: string) => Promise<string | null>) | undefined;
   info: () => z.output<typeof systemInfo.output>;
@@ -45,8 +49,15 @@ export interface HandlerDeps {
 /** Each contract method is one service call; validation, permission and audit are the router's. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { servers, jobs, clock } = deps;
+  const auth = createAuthHandlers(deps.auth);
   return {
-    ...createAuthHandlers(deps.auth),
+    ...auth,
+    // Signing out ends the terminals opened through that session at once (the sweep would within seconds).
+    'auth.logout': async (input, ctx) => {
+      const out = await auth['auth.logout'](input, ctx);
+      if (ctx.principal) void deps.terminals.closeFor(audienceOf(ctx.principal), 'signed-out');
+      return out;
+    },
     ...createVaultHandlers(deps.vault),
     ...deps.health,
     ...deps.schedules,

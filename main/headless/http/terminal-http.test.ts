@@ -92,6 +92,21 @@ describe('the terminal over HTTP', () => {
     }
   }, 90_000);
 
+  it('ends a session’s terminals when it signs out, recording why', async () => {
+    const leaving = await signedInAccount(served, { username: 'lea', password: PASSWORD, role: 'admin' });
+    const opened = await send<OpenTerminal>(served.url, 'POST', 'api/v1/terminals', { headers: leaving.write, body: { serverId } });
+    expect(opened.status, opened.text).toBe(200);
+    expect((await send(served.url, 'POST', 'api/v1/auth/logout', { headers: leaving.write })).status).toBe(200);
+    const until = Date.now() + 20_000;
+    let reason: string | undefined;
+    while (reason === undefined && Date.now() < until) {
+      const { items } = await served.core.router.invoke(LOCAL_OWNER, 'terminal.recordings', {}, { origin: 'test' });
+      reason = items.find((item) => item.id === opened.body.id)?.endReason;
+      if (reason === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(reason).toBe('signed-out');
+  }, 60_000);
+
   it('answers each role as the permission table says', async () => {
     for (const role of ['operator', 'viewer', 'auditor'] as const) {
       const session = await signedInAccount(served, { username: `${role}-x`, password: PASSWORD, role });
@@ -113,7 +128,7 @@ describe('the terminal over HTTP', () => {
     // The admin reads recordings, each with its recording.
     const list = await send<{ items: { id: string }[] }>(served.url, 'GET', 'api/v1/terminal-recordings', { headers: admin.read });
     expect(list.status).toBe(200);
-    const first = list.body.items[0];
+    const first = list.body.items.at(-1);
     expect(first).toBeDefined();
     const one = await send<{ asciicast: string }>(served.url, 'GET', `api/v1/terminal-recordings/${first?.id ?? ''}`, { headers: admin.read });
     expect(one.status).toBe(200);
