@@ -419,7 +419,7 @@ export const alertsPreviewMatch = method({
 
 export const alertsRules = method({
   name: 'alerts.rules',
-  summary: 'Alert rules: which incidents go to which channels.',
+  summary: 'Alert rules: which incidents, security events and failed jobs go to which channels.',
   input: z.strictObject({}),
   output: z.object({ items: z.array(AlertRule) }),
   permission: 'servers:read',
