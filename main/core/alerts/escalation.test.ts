@@ -1,4 +1,3 @@
-import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertChannel, AlertRule } from '@shared/api/alerts';
 import type { Incident } from '@shared/api/incidents';
@@ -6,7 +5,7 @@ import type { Core } from '../app';
 import { FakeTime } from '../testing/fake-time';
 import { useTempCore, type TempCore } from '../testing/harness';
 import { call, channelAndRule, deliveries, refused, restartAlertsCore, serverWithCheck, startAlertsCore, storeSigningSecret, tick } from './testing/incidents';
-import { webhookReceiver, type Receiver } from './testing/receiver';
+import { signedEvents, webhookReceiver, type Receiver } from './testing/receiver';
 
 /**
  * Escalation and repeats as on-call people meet them, on both engines, on a fake clock: an incident
@@ -24,19 +23,8 @@ let first: Receiver;
 let second: Receiver;
 let secrets: string[];
 
-/**
- * What a receiver was told, each signature checked against the secrets. The library's own check
- * also refuses a timestamp 5 minutes from its (real) clock, and these notifications carry the fake
- * clock's hours later: the signature is checked here for the timestamp it was sent with.
- */
-const told = (receiver: Receiver) =>
-  receiver.received.map(({ headers, body }) => {
-    const id = String(headers['webhook-id']);
-    const timestamp = new Date(Number(headers['webhook-timestamp']) * 1000);
-    const sent = String(headers['webhook-signature']).split(' ');
-    const signed = secrets.some((secret) => sent.includes(new Webhook(secret).sign(id, timestamp, body)));
-    return signed ? (JSON.parse(body) as { type: string }).type : 'not signed';
-  });
+/** What a receiver was told, each signature checked against the secrets (testing/receiver.ts). */
+const told = (receiver: Receiver) => signedEvents(receiver, secrets).map((event) => event?.type ?? 'not signed');
 
 /** An incident open on web-1, told to the first line; the rule also escalates to the second line after 10 minutes and repeats every 30. */
 async function setUp(escalation: { afterMinutes: number }[] = [{ afterMinutes: 10 }], repeatMinutes: number | null = 30) {

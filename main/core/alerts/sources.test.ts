@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlertChannel, AlertRule } from '@shared/api/alerts';
 import type { Core } from '../app';
@@ -8,7 +7,7 @@ import { attemptSignIn, setupOwner, useTempCore, type TempCore } from '../testin
 import { rowsOf } from '../testing/rows';
 import { apiKeyCreatedAlert } from './sources';
 import { call, deliveries, refused, startAlertsCore, storeSigningSecret } from './testing/incidents';
-import { webhookReceiver, type Receiver } from './testing/receiver';
+import { signedEvents, webhookReceiver, type Receiver } from './testing/receiver';
 
 /**
  * Sources about no server (docs/alerts.md, "Sources about no server"), on both engines, through
@@ -27,15 +26,8 @@ let secrets: string[];
 
 const OWNER = { username: 'alice', password: 'correct horse battery staple' };
 
-/** What a receiver was told: each body's JSON, or 'not signed' for one no secret signed. */
-const told = (receiver: Receiver) =>
-  receiver.received.map(({ headers, body }) => {
-    const id = String(headers['webhook-id']);
-    const timestamp = new Date(Number(headers['webhook-timestamp']) * 1000);
-    const sent = String(headers['webhook-signature']).split(' ');
-    const signed = secrets.some((secret) => sent.includes(new Webhook(secret).sign(id, timestamp, body)));
-    return signed ? (JSON.parse(body) as { type: string; data: Record<string, unknown> }) : { type: 'not signed', data: {} };
-  });
+/** What a receiver was told, each signature checked against the secrets (testing/receiver.ts). */
+const told = (receiver: Receiver) => signedEvents(receiver, secrets).map((event) => event ?? { type: 'not signed', data: {} });
 const types = (receiver: Receiver) => told(receiver).map((event) => event.type);
 
 async function webhookTo(core: Core, name: string, url: string): Promise<AlertChannel> {

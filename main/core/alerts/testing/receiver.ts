@@ -79,3 +79,24 @@ export async function webhookReceiver(secrets: () => string[], hold: { ms: numbe
       }),
   };
 }
+
+/** An event a receiver was told, as its body says. */
+export interface ToldEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * What a receiver was told, each body parsed once its signature checks against one of `secrets`
+ * for the timestamp it was sent with, or null for one none signed. The library's own check also
+ * refuses a timestamp 5 minutes from its (real) clock, and tests on a fake clock send hours later.
+ */
+export function signedEvents(receiver: Receiver, secrets: readonly string[]): (ToldEvent | null)[] {
+  return receiver.received.map(({ headers, body }) => {
+    const id = String(headers['webhook-id']);
+    const timestamp = new Date(Number(headers['webhook-timestamp']) * 1000);
+    const sent = String(headers['webhook-signature']).split(' ');
+    const signed = secrets.some((secret) => sent.includes(new Webhook(secret).sign(id, timestamp, body)));
+    return signed ? (JSON.parse(body) as ToldEvent) : null;
+  });
+}
