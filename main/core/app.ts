@@ -454,6 +454,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await jobs.shutdown();
       await schedules.idle();
       keyring.lock();
+      // Last-used times recorded just before the stop (a session's last seen, a key's last use).
+      await stamp.settled();
       await database.close();
     },
   };

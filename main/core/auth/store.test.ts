@@ -143,6 +143,71 @@ describe.each(['sqlite', 'postgres'] as const)('accounts, sessions and keys on %
     }
   });
 
+  it('counts idle time from a use whose last-seen write has not landed yet', async () => {
+    const { db, store, userId } = await opened(engine);
+    try {
+      // A last-seen write waits (a busy pool, another writer's turn) until the test lets it go.
+      let release = () => undefined as void;
+      let held = Promise.resolve();
+      const holdWrites = () => void (held = new Promise<void>((resolve) => (release = resolve)));
+      const writes: Promise<unknown>[] = [];
+      const heldUp: Stamp = (_what, work) => {
+        const gate = held;
+        writes.push(db.detached(() => gate.then(work)));
+      };
+      const sessions = new SessionStore(
+        store,
+        heldUp,
+        clock,
+        POLICY,
+        (() => {
+          let n = 0;
+          return () => `session-held-${++n}`;
+        })(),
+      );
+      const { token, row } = await sessions.create(userId, 'ipc', 'Guardian desktop');
+      await sessions.create(userId, 'ipc', 'idle');
+      holdWrites();
+      t = NOW + 14 * MINUTE;
+      expect(await sessions.resolve(token)).not.toBeNull();
+
+      // Past the idle limit counted from sign-in, well inside it counted from that use.
+      t = NOW + 16 * MINUTE;
+      expect((await sessions.get(row.id))?.lastSeenAt).toBe(NOW + 14 * MINUTE);
+      expect((await sessions.listActive(userId)).map((session) => [session.userAgent, session.lastSeenAt])).toEqual([['Guardian desktop', NOW + 14 * MINUTE]]);
+      expect((await sessions.resolve(token))?.session.lastSeenAt).toBe(NOW + 16 * MINUTE);
+      expect((await store.session(row.id))?.lastSeenAt).toBe(NOW);
+
+      release();
+      await Promise.all(writes);
+      // Both writes landed, in whichever order the engine ran them: the newer stands.
+      expect((await store.session(row.id))?.lastSeenAt).toBe(NOW + 16 * MINUTE);
+      // Another node's newer use, written while this process's is held up, wins over it.
+      holdWrites();
+      t = NOW + 17 * MINUTE;
+      expect(await sessions.resolve(token)).not.toBeNull();
+      await store.touchSession(row.id, NOW + 20 * MINUTE);
+      expect((await sessions.get(row.id))?.lastSeenAt).toBe(NOW + 20 * MINUTE);
+      release();
+      await Promise.all(writes);
+      expect((await sessions.get(row.id))?.lastSeenAt).toBe(NOW + 20 * MINUTE);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('never moves a session’s last-seen back when an older write lands after a newer one', async () => {
+    const { db, store, sessions, userId } = await opened(engine);
+    try {
+      const { row } = await sessions.create(userId, 'ipc', 'Guardian desktop');
+      await store.touchSession(row.id, NOW + 2 * MINUTE);
+      await store.touchSession(row.id, NOW + MINUTE);
+      expect((await store.session(row.id))?.lastSeenAt).toBe(NOW + 2 * MINUTE);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('ends a session at exactly its absolute expiry, however busy', async () => {
     const { db, sessions, stamp, userId } = await opened(engine);
     try {

@@ -290,8 +290,12 @@ export class AuthStore {
     );
   }
 
+  /**
+   * Moves last-seen forward only: a write held up (a busy pool, another node's) that lands after a
+   * newer one must not move it back, or the session would go idle early.
+   */
   async touchSession(id: string, at: number): Promise<void> {
-    await this.db.run(sql`UPDATE sessions SET last_seen_at = ${at} WHERE id = ${id}`);
+    await this.db.run(sql`UPDATE sessions SET last_seen_at = ${at} WHERE id = ${id} AND last_seen_at < ${at}`);
   }
 
   async markReauthenticated(id: string, at: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEngines } from '../testing/engines';
-import { jsonParam, read, type AsyncDatabase, type Row } from './engine';
+import { jsonParam, read, stamper, type AsyncDatabase, type Row } from './engine';
 
 /**
  * `detached` on both engines (docs/architecture.md §4): background work started inside a call (a
@@ -61,5 +61,29 @@ describe.each(['sqlite', 'postgres'] as const)('detached work on %s', (engine) =
 
   it('runs at once outside a transaction', async () => {
     expect(await database.detached(async () => (await keys()).length)).toBeGreaterThan(0);
+  });
+
+  it('stamps a last-used time nobody waits for, and tells its owner once every write so far has landed or failed', async () => {
+    const failures: string[] = [];
+    const stamp = stamper(database, (what) => failures.push(what));
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let settled = false;
+    await database.transaction(async (tx) => {
+      await tx.run(put('stamping call'));
+      stamp('a held-up write', async () => {
+        await held;
+        await database.run(put('stamped'));
+      });
+      stamp('a failing write', () => database.run(sql`INSERT INTO no_such_table (key) VALUES (1)`));
+    });
+    const waited = stamp.settled().then(() => (settled = true));
+    await pause();
+    expect(settled).toBe(false);
+    release();
+    await waited;
+    expect(await keys()).toContain('stamped');
+    expect(failures).toEqual(['a failing write']);
+    await stamp.settled();
   });
 });

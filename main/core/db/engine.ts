@@ -96,10 +96,30 @@ export interface AsyncDatabase extends Queryable {
  */
 export type Stamp = (what: string, work: () => Promise<unknown>) => void;
 
-export function stamper(db: Pick<AsyncDatabase, 'detached'>, failed: (what: string, error: unknown) => void): Stamp {
-  return (what, work) => {
-    db.detached(work).catch((error: unknown) => failed(what, error));
+/** A {@link Stamp} whose owner can wait for what it has written so far. */
+export interface Stamper extends Stamp {
+  /**
+   * Resolves once every write stamped before the call has landed or failed: the core's close
+   * awaits it, so a last-used time recorded just before a stop is written, not lost to a closed pool.
+   */
+  settled(): Promise<void>;
+}
+
+export function stamper(db: Pick<AsyncDatabase, 'detached'>, failed: (what: string, error: unknown) => void): Stamper {
+  const inFlight = new Set<Promise<void>>();
+  const stamp = (what: string, work: () => Promise<unknown>): void => {
+    const write = db.detached(work).then(
+      () => undefined,
+      (error: unknown) => failed(what, error),
+    );
+    inFlight.add(write);
+    void write.then(() => inFlight.delete(write));
   };
+  return Object.assign(stamp, {
+    settled: async () => {
+      await Promise.all(inFlight);
+    },
+  });
 }
 
 /** Whether `error` is a unique index refusing a row, on SQLite or PostgreSQL. */
