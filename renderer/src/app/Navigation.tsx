@@ -15,6 +15,8 @@ const ICONS: Record<RouteId, ReactNode> = {
   incidents: <IncidentIcon />,
   alerts: <BellIcon />,
   'server-health': <ServerIcon />,
+  'server-terminal': <TerminalIcon />,
+  'terminal-recordings': <TerminalIcon />,
   vault: <VaultIcon />,
   jobs: <JobsIcon />,
   operations: <TerminalIcon />,
@@ -31,7 +33,7 @@ export function Navigation({ current }: { current: RouteId }) {
   const can = useCan();
   const shown = ROUTES.filter((route) => route.nav && (route.permission === null || can(route.permission)));
   // A server's own page sits under Servers.
-  const marked = current === 'server-health' ? 'servers' : current;
+  const marked = current === 'server-health' || current === 'server-terminal' ? 'servers' : current;
   return (
     <nav className="nav" aria-label="Main">
       <ul className="nav__list">

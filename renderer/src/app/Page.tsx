@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { AccountPage } from '../account/AccountPage';
 import { AlertsPage } from '../alerts/AlertsPage';
 import { ApiKeysPage } from '../apikeys/ApiKeysPage';
@@ -13,8 +14,14 @@ import { ServersPage } from '../servers/ServersPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { UsersPage } from '../users/UsersPage';
 import { VaultPage } from '../vault/VaultPage';
+import { LoadingState } from '../ui/PageParts';
 import '../health/health.css';
 import { HOME_HREF, ROUTES, useRouteServerId, type RouteId } from './routes';
+
+// xterm.js is loaded with the pages that use it, not with the app's first screen.
+const TerminalPage = lazy(() => import('../terminal/TerminalPage').then((module) => ({ default: module.TerminalPage })));
+const RecordingsPage = lazy(() => import('../terminal/RecordingsPage').then((module) => ({ default: module.RecordingsPage })));
+const loadingTerminal = <LoadingState>Loading the terminal…</LoadingState>;
 
 function NotAllowed({ label }: { label: string }) {
   const me = useMe();
@@ -50,6 +57,20 @@ export function Page({ route }: { route: RouteId }) {
       return <AlertsPage />;
     case 'server-health':
       return serverId ? <ServerHealthPage key={serverId} serverId={serverId} /> : <OverviewPage />;
+    case 'server-terminal':
+      return serverId ? (
+        <Suspense fallback={loadingTerminal}>
+          <TerminalPage key={serverId} serverId={serverId} />
+        </Suspense>
+      ) : (
+        <OverviewPage />
+      );
+    case 'terminal-recordings':
+      return (
+        <Suspense fallback={loadingTerminal}>
+          <RecordingsPage />
+        </Suspense>
+      );
     case 'vault':
       return <VaultPage />;
     case 'jobs':

@@ -29,6 +29,10 @@ export const ROUTES = [
   { id: 'settings', label: 'Settings', href: '#/settings', permission: 'system:read', nav: false },
   /** One server's health: reached from the overview's grid, the incidents and the servers table. */
   { id: 'server-health', label: 'Server health', href: '#/servers/:id/health', permission: 'servers:read', nav: false },
+  /** A shell on one server (docs/operations.md, "Terminal"): reached from the server's page. */
+  { id: 'server-terminal', label: 'Terminal', href: '#/servers/:id/terminal', permission: 'terminal:open', nav: false },
+  /** Recorded terminal sessions and their playback: reached from the Operations page and the palette. */
+  { id: 'terminal-recordings', label: 'Terminal recordings', href: '#/terminal-recordings', permission: 'terminal:recordings', nav: false },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];
@@ -43,15 +47,22 @@ export interface Location {
 }
 
 const SERVER_HEALTH = /^#\/servers\/([^/]+)\/health$/;
+const SERVER_TERMINAL = /^#\/servers\/([^/]+)\/terminal$/;
 
 export function serverHealthHref(serverId: string): string {
   return `#/servers/${encodeURIComponent(serverId)}/health`;
+}
+
+export function serverTerminalHref(serverId: string): string {
+  return `#/servers/${encodeURIComponent(serverId)}/terminal`;
 }
 
 /** Hash routing: the page works from a file:// URL (desktop) and from `guardian serve --ui` alike. */
 export function locationFromHash(hash: string): Location {
   const health = SERVER_HEALTH.exec(hash);
   if (health?.[1]) return { route: 'server-health', serverId: decodeURIComponent(health[1]) };
+  const terminal = SERVER_TERMINAL.exec(hash);
+  if (terminal?.[1]) return { route: 'server-terminal', serverId: decodeURIComponent(terminal[1]) };
   const match = ROUTES.find((route) => route.href === hash);
   return { route: match ? match.id : HOME_ROUTE };
 }

@@ -34,7 +34,16 @@ export function OperationsPage() {
   useOperationEvents();
   return (
     <div className="page page--scroll operations-page">
-      <PageHeader title="Operations" />
+      <PageHeader
+        title="Operations"
+        actions={
+          can('terminal:recordings') ? (
+            <a className="button" href="#/terminal-recordings" data-testid="terminal-recordings-link">
+              Terminal recordings
+            </a>
+          ) : null
+        }
+      />
       {can('operations:run') ? (
         <Section id="op-form-title" title="Run a command" panel>
           <RunForm />

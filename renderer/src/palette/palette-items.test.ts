@@ -19,7 +19,22 @@ describe('the palette’s pages', () => {
     ['viewer', ['Overview', 'Servers', 'Incidents', 'Alerts', 'Jobs', 'Operations', 'Reports', 'Account', 'Settings']],
     [
       'auditor',
-      ['Overview', 'Servers', 'Incidents', 'Alerts', 'Vault', 'Jobs', 'Operations', 'Reports', 'Audit log', 'Users', 'API keys', 'Account', 'Settings'],
+      [
+        'Overview',
+        'Servers',
+        'Incidents',
+        'Alerts',
+        'Vault',
+        'Jobs',
+        'Operations',
+        'Reports',
+        'Audit log',
+        'Users',
+        'API keys',
+        'Account',
+        'Settings',
+        'Terminal recordings',
+      ],
     ],
   ])('are the pages a %s may see, never a page that needs a server', (role, expected) => {
     expect(labels(pageItems(contextFor(role).can))).toEqual(expected);

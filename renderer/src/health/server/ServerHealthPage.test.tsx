@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MONITORING } from '@shared/api/monitoring';
 import type { Role } from '@shared/permissions';
@@ -87,6 +87,21 @@ describe('A server’s health page', () => {
     expect(window.location.hash).toBe('#/operations');
     expect(useOperationsView.getState().draft).toEqual({ serverIds: [SERVER_ID], tags: [], environments: [] });
     useOperationsView.setState({ draft: null });
+  });
+
+  it('offers "Open terminal" to owners and admins alone, linking to the server’s terminal', async () => {
+    for (const role of ['owner', 'admin'] as const) {
+      renderPage(role);
+      const link = await screen.findByRole('link', { name: 'Open terminal' });
+      expect(link.getAttribute('href')).toBe(`#/servers/${SERVER_ID}/terminal`);
+      cleanup();
+    }
+    for (const role of ['operator', 'viewer', 'auditor'] as const) {
+      renderPage(role);
+      expect(await screen.findByRole('heading', { level: 1, name: 'web-01' })).toBeTruthy();
+      expect(screen.queryByRole('link', { name: 'Open terminal' })).toBeNull();
+      cleanup();
+    }
   });
 
   it('shows an operator no "Run a command"', async () => {

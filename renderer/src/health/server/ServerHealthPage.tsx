@@ -1,7 +1,7 @@
 import type { Server } from '@shared/api/servers';
 import type { ServerHealth } from '@shared/api/health';
 import { useMethodMutation, useMethodQuery } from '../../api/hooks';
-import { HOME_HREF } from '../../app/routes';
+import { HOME_HREF, serverTerminalHref } from '../../app/routes';
 import { useCan } from '../../auth/session';
 import { TerminalIcon } from '../../operations/icons';
 import { runOnServers } from '../../operations/operations-store';
@@ -68,6 +68,7 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
   const can = useCan();
   const mayWrite = can('servers:write');
   const mayRun = can('operations:run');
+  const mayOpenTerminal = can('terminal:open');
   const open = useHealthDialogs((state) => state.open);
   return (
     <div className="page__header">
@@ -100,8 +101,14 @@ function Header({ server, health }: { server: Server; health: ServerHealth }) {
           </span>
         ) : null}
       </div>
-      {mayWrite || mayRun ? (
+      {mayWrite || mayRun || mayOpenTerminal ? (
         <div className="page__actions">
+          {mayOpenTerminal ? (
+            <a className="button" href={serverTerminalHref(server.id)} data-testid="open-terminal">
+              <TerminalIcon />
+              Open terminal
+            </a>
+          ) : null}
           {mayRun ? (
             <button type="button" className="button" onClick={() => runOnServers([server.id])} data-testid="run-on-server">
               <TerminalIcon />
