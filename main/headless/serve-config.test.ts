@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/api/errors';
 import { packageRoot } from '@core/paths';
+import { SERVE_HEAP_GROWTH_PERCENT } from './heap';
 import { CONFIG_FILE_NAME, loadServeConfig, resolveServeOptions, type ServeFlags } from './serve-config';
 import { cleanUp, CLI_TEST_TIMEOUT_MS, runCli, startGuardian, tempDir } from './testing/guardian';
 
@@ -321,6 +322,8 @@ describe.concurrent('guardian serve with a configuration file', { timeout: CLI_T
         configFile: join(dataDir, CONFIG_FILE_NAME),
         sources: { port: 'config file', database: 'config file', dataDir: 'flag', host: 'default' },
       });
+      // A long-running serve keeps its heap lean (heap.ts).
+      expect(guardian.stderr()).toContain(`"heapGrowthPercent":${SERVE_HEAP_GROWTH_PERCENT}`);
     } finally {
       expect(await guardian.stop()).toEqual({ code: 0, signal: null });
     }

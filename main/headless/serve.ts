@@ -9,6 +9,7 @@ import { dataPaths, rendererDir } from '@core/paths';
 import { startHttpServer } from './http/server';
 import { SETUP_TOKEN_HEADER } from '@shared/api/http';
 import { discardSetupToken, issueSetupToken } from './http/setup-token';
+import { leanHeap } from './heap';
 import { createServiceLogger } from './logging';
 import { isLoopbackAddress } from './net';
 
@@ -96,6 +97,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   const paths = dataPaths(options.dataDir);
   const logger = await createServiceLogger(options.logLevel, paths);
   if (options.sources) logger.info({ configFile: options.configFile ?? null, sources: options.sources }, 'settings read');
+  const heapGrowthPercent = leanHeap();
+  logger.info(
+    { heapGrowthPercent },
+    heapGrowthPercent === null ? 'the heap grows as node was told (--heap-growing-percent)' : 'the heap grows at most this far past what is live',
+  );
   if (remote && !tls) {
     logger.warn(
       { host: options.host },
