@@ -197,6 +197,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Lockouts and bursts of failures are told in the transaction that counts the failure causing them.
   const signInAlerts: ThrottleAlerts = {
     burst: options.signInBurst ?? DEFAULT_BURST,
+    counting: () => alerts.hearsSecurity(),
     locked: async (keys, until) => {
       const name = keys.find((key) => key.startsWith('account:'))?.slice('account:'.length);
       const user = name === undefined ? undefined : await accounts.findByUsername(name);

@@ -113,6 +113,11 @@ export class Alerts {
     return this.service.notifyEvent(event);
   }
 
+  /** Whether an enabled rule hears of security events now (the sign-in throttle counts a burst only then). */
+  hearsSecurity(): boolean {
+    return this.service.rules.hears('security');
+  }
+
   start(): void {
     this.worker.start();
   }

@@ -1,4 +1,4 @@
-import { CATEGORY_OF_EVENT, EVENT_SEVERITY, type AlertSource, type EventSource } from '@shared/api/alerts';
+import { CATEGORY_OF_EVENT, EVENT_SEVERITY, type AlertSource, type EventSource, type SourceCategory } from '@shared/api/alerts';
 import type { Incident } from '@shared/api/incidents';
 import type { ServerInfo } from '../servers';
 import type { AlertStore } from './store';
@@ -83,6 +83,11 @@ export class AlertRules {
   /** Whether a rule for events about no server could send anything: a lockout or a failed job asks nothing when none can. */
   hearsEvents(): boolean {
     return this.rules.some((rule) => rule.sources.some((source) => source !== 'incidents'));
+  }
+
+  /** Whether an enabled rule hears of this category's events: a burst of failed sign-ins is counted only while one does. */
+  hears(category: SourceCategory): boolean {
+    return this.rules.some((rule) => rule.sources.includes(category));
   }
 
   set(rules: readonly AlertRuleRow[], channels: readonly { id: string; enabled: boolean }[]): void {

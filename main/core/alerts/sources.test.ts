@@ -152,6 +152,14 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
     expect(types(security)).toEqual(['security.signin-burst', 'security.signin-burst']);
   });
 
+  it('counts no burst while no rule hears of security events', async () => {
+    const { core } = await setUp(['jobs'], { lockout: { maxFailures: 100, lockMs: 15 * 60_000 }, signInBurst: { failures: 3, windowMs: 10 * 60_000 } });
+    for (let i = 0; i < 3; i++) await failSignIn(core, `name${i}`, 'wrong', `origin-${i}`);
+    await vi.waitFor(async () => expect(await rowsOf(core).value("SELECT count(*) FROM login_throttle WHERE key LIKE 'account:%'")).toBe(3));
+    expect(await rowsOf(core).value("SELECT count(*) FROM login_throttle WHERE key = 'burst:sign-in'")).toBe(0);
+    await settle(core, 0);
+  });
+
   it('a rule for down alone hears no lockout: its severity is degraded', async () => {
     const { core } = await setUp(['security'], {}, ['down']);
     for (let i = 0; i < 5; i++) await failSignIn(core, OWNER.username, 'wrong');

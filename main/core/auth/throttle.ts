@@ -25,6 +25,11 @@ export const DEFAULT_BURST: BurstPolicy = { failures: 20, windowMs: 10 * 60_000 
  */
 export interface ThrottleAlerts {
   burst: BurstPolicy;
+  /**
+   * Whether anyone hears of bursts now: only then is every failure counted toward one, on one row
+   * every failure's transaction takes its turn at (on PostgreSQL, under one advisory lock).
+   */
+  counting(): boolean;
   /** The keys (`account:<name>`, `origin:<where>`) this failure has just locked, until when. */
   locked(keys: string[], until: number): Promise<unknown>;
   /** This failure made `failures` within the burst window: told once per window while it goes on. */
@@ -164,7 +169,8 @@ export class LoginThrottle {
 
   private async write(keys: string[], now: number): Promise<void> {
     const { alerts } = this;
-    await this.store.lockThrottle(alerts ? [...keys, BURST_KEY] : keys);
+    const burst = alerts?.counting() === true;
+    await this.store.lockThrottle(burst ? [...keys, BURST_KEY] : keys);
     const rows = new Map((await this.store.throttleRows(keys)).map((row) => [row.key, row]));
     const locked: string[] = [];
     for (const key of keys) {
@@ -182,7 +188,7 @@ export class LoginThrottle {
     }
     if (!alerts) return;
     if (locked.length > 0) await alerts.locked(locked, now + this.policy.lockMs);
-    await this.countBurst(alerts, now);
+    if (burst) await this.countBurst(alerts, now);
   }
 
   /** Counts the failure toward a burst, and tells of one the moment it reaches the policy's failures. */
