@@ -80,7 +80,7 @@ export function Player({ asciicast }: { asciicast: string }) {
         )}
         <label className="terminal-player__speed">
           Speed{' '}
-          <select className="select" value={speed} onChange={(event) => setSpeed(Number(event.target.value))} data-testid="player-speed">
+          <select className="input select" value={speed} onChange={(event) => setSpeed(Number(event.target.value))} data-testid="player-speed">
             {SPEEDS.map((each) => (
               <option key={each} value={each}>
                 {each}×
