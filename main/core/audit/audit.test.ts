@@ -176,6 +176,16 @@ describe('one event per change, in the same transaction', () => {
     expect(page.items[0]).toMatchObject({ action: 'servers.create', outcome: 'CONFLICT' });
   });
 
+  it('records a refused input holding an array with holes, and the log still reads and verifies', async () => {
+    // IPC's structured clone keeps an array's holes; JSON never makes one.
+    // eslint-disable-next-line no-sparse-arrays -- the input under test
+    const refused = failure(await env.core.router.call(ALICE, 'servers.create', { name: 'holes', host: 'h.example.net', tags: [, 'web'] }, { origin: 'ipc' }));
+    expect(refused.code).toBe('VALIDATION_FAILED');
+    const page = await call<{ items: AuditEvent[] }>(env.core, 'audit.list', { limit: 1 });
+    expect(page.items[0]).toMatchObject({ action: 'servers.create', outcome: 'VALIDATION_FAILED', details: { tags: [null, 'web'] } });
+    expect(await verify(env.core)).toMatchObject({ intact: true, broken: null });
+  });
+
   it('records the end of every job', async () => {
     const { job } = await runJob<VerifyReport>(env.core, 'audit.verify');
     const ends = await call<{ items: AuditEvent[] }>(env.core, 'audit.list', { action: 'job.finished' });

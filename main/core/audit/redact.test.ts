@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalDetails } from './chain';
 import { redactDetails } from './redact';
 
 describe('redactDetails', () => {
@@ -43,6 +44,13 @@ describe('redactDetails', () => {
     const kept = redactDetails({ tags }) as { tags: string[] };
     expect(kept.tags).toHaveLength(50);
     expect(kept.tags).toEqual(tags.slice(0, 50));
+  });
+
+  it('fills the holes of a sparse array, so its canonical JSON is JSON', () => {
+    // eslint-disable-next-line no-sparse-arrays -- what IPC's structured clone delivers
+    const kept = redactDetails({ tags: [, 'web', , 1n] });
+    expect(kept).toStrictEqual({ tags: [undefined, 'web', undefined, '1n'] });
+    expect(JSON.parse(canonicalDetails(kept))).toEqual({ tags: [null, 'web', null, '1n'] });
   });
 
   it('cuts off very deep nesting instead of copying it all', () => {

@@ -33,7 +33,9 @@ export function redactDetails(value: unknown, depth = 0): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value !== 'object') return value;
   if (depth > 4) return '[nested]';
-  if (Array.isArray(value)) return value.slice(0, 50).map((item) => redactDetails(item, depth + 1));
+  // Array.from, not map: map keeps an array's holes (IPC's structured clone delivers them), and the
+  // canonical JSON of a hole is a bare comma ("[,1]"), which no reader parses and jsonb refuses.
+  if (Array.isArray(value)) return Array.from(value.slice(0, 50), (item: unknown) => redactDetails(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     out[key] = REDACTED_KEYS.test(key) ? '[redacted]' : redactDetails(item, depth + 1);
