@@ -18,6 +18,7 @@ import { addReportCommands } from './cli-reports';
 import { addJobCommands } from './cli-jobs';
 import { addOperationCommands } from './cli-operations';
 import { addPastRunCommands } from './cli-past-runs';
+import { addTerminalCommands } from './cli-terminal';
 import { addRunbookCommands } from './cli-runbooks';
 import { printTable, showJobProgress } from './cli-output';
 import { publicName } from './http/request-guard';
@@ -340,6 +341,7 @@ export function buildProgram(): Command {
   addOperationCommands(program, dataDirOption, withCore);
   addRunbookCommands(program, dataDirOption, withCore);
   addPastRunCommands(program, dataDirOption, withCore);
+  addTerminalCommands(program, dataDirOption, withCore);
   addAuditCommands(program, dataDirOption, withCore);
   addAlertCommands(program, dataDirOption, withCore);
   addDatabaseCommands(program, dataDirOption);

@@ -36,6 +36,17 @@ export function parseCast(text: string): Cast | null {
   return { cols: header.data.width, rows: header.data.height, events };
 }
 
+/** The longest pause playback keeps: a session left idle for an hour plays on after this (asciinema's idle_time_limit). */
+export const MAX_PAUSE_MS = 2_000;
+
+/** How long a player waits before event `index` at `speed`: the recorded gap, shortened by the speed, never more than MAX_PAUSE_MS. */
+export function delayBefore(events: readonly CastEvent[], index: number, speed: number): number {
+  const event = events[index];
+  if (!event) return 0;
+  const previous = index === 0 ? 0 : (events[index - 1]?.time ?? 0);
+  return Math.min(MAX_PAUSE_MS, (Math.max(0, event.time - previous) * 1000) / speed);
+}
+
 /** A resize event's size. */
 export function castSize(data: string): { cols: number; rows: number } | null {
   const match = /^(\d+)x(\d+)$/.exec(data);

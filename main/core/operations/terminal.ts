@@ -373,7 +373,7 @@ export class TerminalService {
 }
 
 function cannotOpen(server: Pick<Server, 'name'>, why: string, hint: string): AppError {
-  return new AppError('UNREACHABLE', `Could not open a terminal on ${server.name}: ${why}.`, { hint, retryable: true });
+  return new AppError('UNREACHABLE', `Could not open a terminal on ${server.name}: ${why.replace(/\.$/, '')}.`, { hint, retryable: true });
 }
 
 function endMessage(reason: TerminalEndReason, server: Pick<Server, 'name'>): string {
