@@ -14,7 +14,7 @@ import type { Argon2Cost } from './auth/passwords';
 import { DEFAULT_SESSIONS, SessionStore, type SessionPolicy } from './auth/sessions';
 import { SignInService } from './auth/signin';
 import { AuthStore } from './auth/store';
-import { DEFAULT_BURST, DEFAULT_LOCKOUT, LoginThrottle, type BurstPolicy, type LockoutPolicy, type ThrottleAlerts } from './auth/throttle';
+import { DEFAULT_LOCKOUT, LoginThrottle, type LockoutPolicy, type ThrottleAlerts } from './auth/throttle';
 import { systemClock, type Clock } from './clock';
 import { locationOf, openCoreDatabase, type CoreDatabase } from './db/connect';
 import { parseDatabaseUrl, type DatabaseUrlSource } from './db/database-url';
@@ -70,8 +70,6 @@ export interface CoreOptions {
   clock?: Clock;
   newId?: () => string;
   lockout?: LockoutPolicy;
-  /** How many failed sign-ins within how long make a burst alerts tell of (docs/alerts.md, "Sources about no server"). */
-  signInBurst?: BurstPolicy;
   sessions?: SessionPolicy;
   /** The OS keychain (desktop only); headless has none. */
   osKeys?: OsKeyProtector;
@@ -196,7 +194,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const settings = new SettingsStore(data);
   // Lockouts and bursts of failures are told in the transaction that counts the failure causing them.
   const signInAlerts: ThrottleAlerts = {
-    burst: options.signInBurst ?? DEFAULT_BURST,
+    burst: () => alerts.signInBurst(),
     counting: () => alerts.hearsSecurity(),
     locked: async (keys, until) => {
       const name = keys.find((key) => key.startsWith('account:'))?.slice('account:'.length);

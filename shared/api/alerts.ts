@@ -223,9 +223,29 @@ export const AlertSettings = z.object({
    * the listening address would point at the wrong place.
    */
   publicUrl: z.string().nullable().default(null),
+  /**
+   * How many failed sign-ins or one-time codes, of any accounts from anywhere, within how many
+   * minutes make a burst a rule for security events hears of (docs/alerts.md, "Sources about no server").
+   */
+  signInBurst: z.object({ failures: z.number().int(), windowMinutes: z.number().int() }).default({ failures: 20, windowMinutes: 10 }),
 });
 export type AlertSettings = z.infer<typeof AlertSettings>;
-export const DEFAULT_ALERT_SETTINGS: AlertSettings = { allowedTargets: [], giveUpAfterMinutes: 24 * 60, publicUrl: null };
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  allowedTargets: [],
+  giveUpAfterMinutes: 24 * 60,
+  publicUrl: null,
+  signInBurst: { failures: 20, windowMinutes: 10 },
+};
+
+/** A burst's threshold as an admin sets it: at least 3 failures (fewer is a lockout's business), within a minute to a day. */
+export const SignInBurst = z.strictObject({
+  failures: z.number().int('A whole number of failures').min(3, 'At least 3 failures').max(10_000, 'At most 10,000 failures'),
+  windowMinutes: z
+    .number()
+    .int('A whole number of minutes')
+    .min(1, 'At least 1 minute')
+    .max(24 * 60, 'At most a day (1,440 minutes)'),
+});
 
 /** Guardian's address as an admin gives it: http or https, no credentials, no query or fragment. */
 const PublicUrl = z
@@ -538,6 +558,7 @@ export const alertsUpdateSettings = method({
       .max(7 * 24 * 60, 'At most a week')
       .optional(),
     publicUrl: PublicUrl.nullable().optional(),
+    signInBurst: SignInBurst.optional(),
   }),
   output: AlertSettings,
   permission: 'system:admin',

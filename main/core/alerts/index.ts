@@ -113,6 +113,12 @@ export class Alerts {
     return this.service.notifyEvent(event);
   }
 
+  /** What makes a burst of failed sign-ins, as an admin set it (the alert settings). */
+  signInBurst(): { failures: number; windowMs: number } {
+    const { failures, windowMinutes } = this.settings.get().signInBurst;
+    return { failures, windowMs: windowMinutes * 60_000 };
+  }
+
   /** Whether an enabled rule hears of security events now (the sign-in throttle counts a burst only then). */
   hearsSecurity(): boolean {
     return this.service.rules.hears('security');

@@ -838,7 +838,7 @@ export class AlertService {
     return this.deps.settings.get();
   }
 
-  updateSettings(patch: { allowedTargets?: string[] | undefined; giveUpAfterMinutes?: number | undefined }): Promise<AlertSettings> {
+  updateSettings(patch: Parameters<AlertSettingsStore['update']>[0]): Promise<AlertSettings> {
     return this.deps.settings.update(patch);
   }
 

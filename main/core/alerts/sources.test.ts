@@ -129,9 +129,16 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
 
   it('a burst is told once its failures reach the threshold within the window, once a window, by its severity', async () => {
     // Locks far off, so only the burst speaks; each guess another name from another address.
-    const { core } = await setUp(['security'], { lockout: { maxFailures: 100, lockMs: 15 * 60_000 }, signInBurst: { failures: 3, windowMs: 10 * 60_000 } }, [
-      'down',
-    ]);
+    const { core } = await setUp(['security'], { lockout: { maxFailures: 100, lockMs: 15 * 60_000 } }, ['down']);
+    // An admin's threshold: at least 3 failures, within a minute to a day.
+    const few = await refused(core, 'alerts.updateSettings', { signInBurst: { failures: 2, windowMinutes: 10 } });
+    expect(few).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: ['signInBurst', 'failures'], message: 'At least 3 failures' }] });
+    const operator = { kind: 'user' as const, id: 'op', name: 'an operator', role: 'operator' as const };
+    expect(await refused(core, 'alerts.updateSettings', { signInBurst: { failures: 3, windowMinutes: 10 } }, operator)).toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
+    const settings = await call<{ signInBurst: unknown }>(core, 'alerts.updateSettings', { signInBurst: { failures: 3, windowMinutes: 10 } });
+    expect(settings.signInBurst).toEqual({ failures: 3, windowMinutes: 10 });
     await failSignIn(core, 'bob', 'wrong', 'origin-1');
     await failSignIn(core, 'carol', 'wrong', 'origin-2');
     await settle(core, 0);
@@ -153,7 +160,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
   });
 
   it('counts no burst while no rule hears of security events', async () => {
-    const { core } = await setUp(['jobs'], { lockout: { maxFailures: 100, lockMs: 15 * 60_000 }, signInBurst: { failures: 3, windowMs: 10 * 60_000 } });
+    const { core } = await setUp(['jobs'], { lockout: { maxFailures: 100, lockMs: 15 * 60_000 } });
+    await call(core, 'alerts.updateSettings', { signInBurst: { failures: 3, windowMinutes: 10 } });
     for (let i = 0; i < 3; i++) await failSignIn(core, `name${i}`, 'wrong', `origin-${i}`);
     await vi.waitFor(async () => expect(await rowsOf(core).value("SELECT count(*) FROM login_throttle WHERE key LIKE 'account:%'")).toBe(3));
     expect(await rowsOf(core).value("SELECT count(*) FROM login_throttle WHERE key = 'burst:sign-in'")).toBe(0);

@@ -17,14 +17,13 @@ export interface BurstPolicy {
   windowMs: number;
 }
 
-export const DEFAULT_BURST: BurstPolicy = { failures: 20, windowMs: 10 * 60_000 };
-
 /**
  * Who is told of lockouts and bursts (docs/alerts.md, "Sources about no server"), each in the
  * transaction that records the failure causing it, so the word commits with the failure.
  */
 export interface ThrottleAlerts {
-  burst: BurstPolicy;
+  /** What makes a burst now: read at each failure, so an admin's change applies to the next one. */
+  burst(): BurstPolicy;
   /**
    * Whether anyone hears of bursts now: only then is every failure counted toward one, on one row
    * every failure's transaction takes its turn at (on PostgreSQL, under one advisory lock).
@@ -193,7 +192,7 @@ export class LoginThrottle {
 
   /** Counts the failure toward a burst, and tells of one the moment it reaches the policy's failures. */
   private async countBurst(alerts: ThrottleAlerts, now: number): Promise<void> {
-    const { failures: threshold, windowMs } = alerts.burst;
+    const { failures: threshold, windowMs } = alerts.burst();
     const [row] = await this.store.throttleRows([BURST_KEY]);
     if (row?.lockedUntil !== null && row?.lockedUntil !== undefined && row.lockedUntil > now) return;
     const fresh = !row || now - row.firstFailureAt > windowMs || row.lockedUntil !== null;

@@ -104,7 +104,12 @@ function renderAs(role: Role, extra: Handlers = {}) {
       items: [notification(), notification({ id: '8d9e0f1a-1111-4222-8333-444455556666', state: 'given-up', attempts: 1, log: [] })],
       total: 2,
     }),
-    'alerts.settings': async () => ({ allowedTargets: ['10.0.5.20'], giveUpAfterMinutes: 1440, publicUrl: null }),
+    'alerts.settings': async () => ({
+      allowedTargets: ['10.0.5.20'],
+      giveUpAfterMinutes: 1440,
+      publicUrl: null,
+      signInBurst: { failures: 20, windowMinutes: 10 },
+    }),
     'alerts.silences': async () => ({ items: silences }),
     'secrets.list': async () => ({ items: secrets }),
     'servers.list': async () => ({ items: [server()], total: 1 }),
@@ -184,6 +189,7 @@ describe('AlertsPage', () => {
     expect(screen.queryByRole('button', { name: /Send test/ })).toBeNull();
     expect(screen.queryByRole('button', { name: /^(Edit|Delete|Disable|Enable) / })).toBeNull();
     expect((await screen.findByTestId('alert-settings-read')).textContent).toContain('10.0.5.20');
+    expect(screen.getByTestId('alert-settings-read').textContent).toContain('20 within 10 minutes');
     expect(screen.queryByTestId('alert-settings-form')).toBeNull();
     expect(callsOf(client, 'secrets.list')).toEqual([]);
   });
@@ -719,7 +725,13 @@ describe('AlertsPage', () => {
       'alerts.updateSettings': async (input) => {
         if (input.allowedTargets?.includes('not a host'))
           throw validationError([{ path: ['allowedTargets', 1], message: 'An IP address, a CIDR range such as 10.0.0.0/8, or a host name' }]);
-        return { allowedTargets: input.allowedTargets ?? [], giveUpAfterMinutes: input.giveUpAfterMinutes ?? 1440, publicUrl: input.publicUrl ?? null };
+        if (input.signInBurst && input.signInBurst.failures < 3) throw validationError([{ path: ['signInBurst', 'failures'], message: 'At least 3 failures' }]);
+        return {
+          allowedTargets: input.allowedTargets ?? [],
+          giveUpAfterMinutes: input.giveUpAfterMinutes ?? 1440,
+          publicUrl: input.publicUrl ?? null,
+          signInBurst: input.signInBurst ?? { failures: 20, windowMinutes: 10 },
+        };
       },
     });
     const form = await screen.findByTestId('alert-settings-form');
@@ -731,12 +743,22 @@ describe('AlertsPage', () => {
     fireEvent.change(within(form).getByLabelText('Allowed internal targets'), { target: { value: '10.0.5.20\n127.0.0.1' } });
     fireEvent.change(within(form).getByLabelText('Give up after (minutes)'), { target: { value: '60' } });
     fireEvent.change(within(form).getByLabelText('Guardian’s address'), { target: { value: ' https://guardian.example.net/ ' } });
+    // A burst's threshold: typed as a whole number, and the contract's refusal under its field.
+    fireEvent.change(within(form).getByLabelText('Failed sign-ins that make a burst'), { target: { value: 'many' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save settings' }));
+    expect((await within(form).findByTestId('alert-settings-burst-failures-error')).textContent).toBe('A whole number of failures, e.g. 20');
+    fireEvent.change(within(form).getByLabelText('Failed sign-ins that make a burst'), { target: { value: '2' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(within(form).getByTestId('alert-settings-burst-failures-error').textContent).toBe('At least 3 failures'));
+    fireEvent.change(within(form).getByLabelText('Failed sign-ins that make a burst'), { target: { value: '50' } });
+    fireEvent.change(within(form).getByLabelText('Within (minutes)'), { target: { value: '5' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Save settings' }));
     expect(await screen.findByText('Saved the alert settings')).toBeTruthy();
     expect(callsOf(client, 'alerts.updateSettings').at(-1)).toEqual({
       allowedTargets: ['10.0.5.20', '127.0.0.1'],
       giveUpAfterMinutes: 60,
       publicUrl: 'https://guardian.example.net/',
+      signInBurst: { failures: 50, windowMinutes: 5 },
     });
   });
 

@@ -9,12 +9,15 @@ import { Field } from '../ui/Field';
 import { LoadingState } from '../ui/PageParts';
 import { placeErrors, splitList, type FieldErrors } from './form-errors';
 
-const SETTINGS_FIELDS = ['allowedTargets', 'giveUpAfterMinutes', 'publicUrl'];
+const SETTINGS_FIELDS = ['allowedTargets', 'giveUpAfterMinutes', 'publicUrl', 'signInBurst.failures', 'signInBurst.windowMinutes'];
+const WHOLE = /^\d+$/;
 
 function SettingsForm({ settings }: { settings: AlertSettings }) {
   const [targets, setTargets] = useState(settings.allowedTargets.join('\n'));
   const [giveUp, setGiveUp] = useState(String(settings.giveUpAfterMinutes));
   const [publicUrl, setPublicUrl] = useState(settings.publicUrl ?? '');
+  const [burstFailures, setBurstFailures] = useState(String(settings.signInBurst.failures));
+  const [burstMinutes, setBurstMinutes] = useState(String(settings.signInBurst.windowMinutes));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [banner, setBanner] = useState<Pick<AppError, 'message' | 'hint'> | null>(null);
   const save = useMethodMutation('alerts.updateSettings');
@@ -23,14 +26,23 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
     event.preventDefault();
     if (save.isPending) return;
     const minutes = giveUp.trim();
-    if (!/^\d+$/.test(minutes)) {
-      setErrors({ giveUpAfterMinutes: 'A whole number of minutes, e.g. 1440 for a day' });
+    const typed: FieldErrors = {};
+    if (!WHOLE.test(minutes)) typed.giveUpAfterMinutes = 'A whole number of minutes, e.g. 1440 for a day';
+    if (!WHOLE.test(burstFailures.trim())) typed['signInBurst.failures'] = 'A whole number of failures, e.g. 20';
+    if (!WHOLE.test(burstMinutes.trim())) typed['signInBurst.windowMinutes'] = 'A whole number of minutes, e.g. 10';
+    if (Object.keys(typed).length > 0) {
+      setErrors(typed);
       return;
     }
     setErrors({});
     setBanner(null);
     save.mutate(
-      { allowedTargets: splitList(targets), giveUpAfterMinutes: Number(minutes), publicUrl: publicUrl.trim() === '' ? null : publicUrl.trim() },
+      {
+        allowedTargets: splitList(targets),
+        giveUpAfterMinutes: Number(minutes),
+        publicUrl: publicUrl.trim() === '' ? null : publicUrl.trim(),
+        signInBurst: { failures: Number(burstFailures.trim()), windowMinutes: Number(burstMinutes.trim()) },
+      },
       {
         onSuccess: () => toast.success('Saved the alert settings'),
         onError: (error) => {
@@ -96,6 +108,38 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
           />
         )}
       </Field>
+      <Field
+        label="Failed sign-ins that make a burst"
+        error={errors['signInBurst.failures']}
+        help="Failed sign-ins and one-time codes, of any accounts from anywhere, that a rule for security events hears of as a burst (at least 3)."
+        testId="alert-settings-burst-failures"
+      >
+        {(control) => (
+          <input
+            {...control}
+            className="input alerts-settings__minutes"
+            inputMode="numeric"
+            value={burstFailures}
+            onChange={(event) => setBurstFailures(event.target.value)}
+          />
+        )}
+      </Field>
+      <Field
+        label="Within (minutes)"
+        error={errors['signInBurst.windowMinutes']}
+        help="How close together they must come (1 minute to a day); a burst is told once in that long while it goes on."
+        testId="alert-settings-burst-minutes"
+      >
+        {(control) => (
+          <input
+            {...control}
+            className="input alerts-settings__minutes"
+            inputMode="numeric"
+            value={burstMinutes}
+            onChange={(event) => setBurstMinutes(event.target.value)}
+          />
+        )}
+      </Field>
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save settings'}
@@ -105,14 +149,14 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
   );
 }
 
-/** Which internal addresses channels may reach, when a notification is given up and the address messages link to: admins change them, everyone else reads them. */
+/** Which internal addresses channels may reach, when a notification is given up, the address messages link to and what makes a burst of failed sign-ins: admins change them, everyone else reads them. */
 export function SettingsSection({ mayAdminister }: { mayAdminister: boolean }) {
   const settings = useMethodQuery('alerts.settings', {});
   if (settings.isPending) return <LoadingState spinner={false}>Loading the alert settings…</LoadingState>;
   if (settings.isError) return <ErrorState error={settings.error} what="the alert settings" onRetry={() => void settings.refetch()} />;
   // The form starts from what was read; a change by someone else shows once reopened (keyed below).
   if (mayAdminister) return <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} />;
-  const { allowedTargets, giveUpAfterMinutes, publicUrl } = settings.data;
+  const { allowedTargets, giveUpAfterMinutes, publicUrl, signInBurst } = settings.data;
   return (
     <div data-testid="alert-settings-read">
       <dl className="alerts-settings__read">
@@ -124,6 +168,10 @@ export function SettingsSection({ mayAdminister }: { mayAdminister: boolean }) {
         <dd>{giveUpAfterMinutes} minutes</dd>
         <dt>Guardian’s address</dt>
         <dd>{publicUrl ? <span className="mono">{publicUrl}</span> : <span className="muted">Not set: messages carry no link</span>}</dd>
+        <dt>A burst of failed sign-ins</dt>
+        <dd>
+          {signInBurst.failures} within {signInBurst.windowMinutes} minutes
+        </dd>
       </dl>
       <p className="muted">Only owners and admins change these.</p>
     </div>

@@ -25,7 +25,7 @@ export const newSigningSecret = () => `whsec_${randomBytes(32).toString('base64'
  * the channel's secret that never locks itself, as `guardian serve` runs with its key file: the
  * fake clock's hours would otherwise lock it.
  */
-export async function startAlertsCore(env: TempCore, time: FakeTime, jitter = 0.5, more: Pick<CoreOptions, 'lockout' | 'signInBurst'> = {}): Promise<Core> {
+export async function startAlertsCore(env: TempCore, time: FakeTime, jitter = 0.5, more: Pick<CoreOptions, 'lockout'> = {}): Promise<Core> {
   const core = await env.start({ ...alertsCoreOptions(time, jitter), ...more });
   await call(core, 'vault.init', { slot: { kind: 'passphrase', passphrase: VAULT_PASSPHRASE } });
   return core;
