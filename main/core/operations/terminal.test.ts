@@ -5,7 +5,7 @@ import type { OpenTerminal, TerminalRecording } from '@shared/api/terminal';
 import { parseCast } from '@shared/operations/asciicast';
 import { LOCAL_OWNER, type Audience, type Principal } from '@shared/permissions';
 import type { Core } from '../app';
-import { CHEAP_SCRYPT, useTempCore } from '../testing/harness';
+import { CHEAP_SCRYPT, success, useTempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
 import { TestSshd } from '../testing/sshd';
 import { as, recordedCalls } from './testing/recorded-calls';
@@ -20,6 +20,8 @@ import { as, recordedCalls } from './testing/recorded-calls';
  */
 
 const env = useTempCore({ prefix: 'guardian-terminal-', lazy: true, scope: 'all' });
+/** A second core whose terminals close after 1.5 s without input. */
+const idleEnv = useTempCore({ prefix: 'guardian-terminal-idle-', lazy: true, scope: 'all' });
 const PASSPHRASE = 'a vault passphrase long enough';
 const TYPED_CANARY = `CANARY-typed-${createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16)}`;
 
@@ -186,6 +188,39 @@ describe('the terminal over real SSH', () => {
     );
     const recording = await call<TerminalRecording>('terminal.recording', { id: opened.id });
     expect(recording.endReason).toBe('signed-out');
+  }, 60_000);
+
+  it('ends when the shell exits, recorded as disconnected', async () => {
+    const opened = await call<OpenTerminal>('terminal.open', { serverId, cols: 80, rows: 24 });
+    await type(opened.id, 'exit\n');
+    await until('closed as disconnected', () =>
+      heard.some(({ name, payload }) => name === 'terminal.closed' && (payload as { id: string; reason: string }).id === opened.id),
+    );
+    expect((await call<TerminalRecording>('terminal.recording', { id: opened.id })).endReason).toBe('disconnected');
+    expect((await refusal('terminal.input', { id: opened.id, data: 'ls\n' })).code).toBe('NOT_FOUND');
+  }, 60_000);
+
+  it('closes a terminal nobody typed in for the idle limit', async () => {
+    const idleCore = await idleEnv.start({ vaultScryptCost: CHEAP_SCRYPT, terminals: { idleMs: 1_500, sweepMs: 100 } });
+    const closed: { id: string; reason: string }[] = [];
+    idleCore.events.subscribe((name, payload) => {
+      if (name === 'terminal.closed') closed.push(payload as { id: string; reason: string });
+    });
+    const invoke = async <T>(name: string, input: unknown) => success<T>(await idleCore.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
+    await invoke('vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
+    const idleServer = await invoke<{ id: string }>('servers.create', {
+      name: 'shell-idle',
+      host: '127.0.0.1',
+      port: sshd.port,
+      user: sshd.user,
+      monitor: false,
+    });
+    await invoke('secrets.create', { name: 'idle key', value: { kind: 'ssh_key', privateKey: sshd.clientKey().privateKey }, serverIds: [idleServer.id] });
+    const opened = await invoke<OpenTerminal>('terminal.open', { serverId: idleServer.id, cols: 80, rows: 24 });
+    const started = Date.now();
+    await until('closed as idle', () => closed.some((each) => each.id === opened.id && each.reason === 'idle'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect((await invoke<TerminalRecording>('terminal.recording', { id: opened.id })).endReason).toBe('idle');
   }, 60_000);
 
   it('refuses what is not allowed, with the stable codes', async () => {
