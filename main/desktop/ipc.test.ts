@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from '@shared/api/jobs';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type IpcCallResult, type IpcEventMessage } from '@shared/ipc';
-import type { Principal } from '@shared/permissions';
+import { audienceOf, type Principal } from '@shared/permissions';
 import { createCore, type Core } from '@core/app';
 import { EventBus, type EventListener } from '@core/events/bus';
 import { silentLogger } from '@core/logging/logger';
@@ -308,6 +308,22 @@ describe('registerIpc: events', () => {
     expect(viewer.sent.map((sent) => sent.message.name)).toEqual(['servers.changed', 'job.progress']);
     expect(anonymous.sent).toEqual([]);
     expect(jobWatcher.sent.map((sent) => sent.message.name)).toEqual(['job.progress']);
+  });
+
+  it('sends an addressed event (a terminal’s output) to its caller’s own window alone, and to nobody without an audience', async () => {
+    const bus = new EventBus();
+    const ada: Principal = { kind: 'user', id: 'u-ada', name: 'ada', role: 'admin', sessionId: 's-ada' };
+    const adaElsewhere: Principal = { ...ada, sessionId: 's-ada-2' };
+    const ben: Principal = { kind: 'user', id: 'u-ben', name: 'ben', role: 'admin', sessionId: 's-ben' };
+    const desktopIpc = await signedIn(bus, { ada, adaElsewhere, ben }, { 1: 'ada', 2: 'adaElsewhere', 3: 'ben' });
+    const windows = [new FakeWebContents(1), new FakeWebContents(2), new FakeWebContents(3)];
+    for (const window of windows) desktopIpc.forwardEventsTo(window);
+
+    bus.emit('terminal.output', { id: 't1', data: 'hello-42' }, audienceOf(ada));
+    bus.emit('terminal.output', { id: 't1', data: 'unaddressed' });
+    await delivered();
+
+    expect(windows.map((window) => window.sent.map((sent) => (sent.message.payload as { data: string }).data))).toEqual([['hello-42'], [], []]);
   });
 
   it('stops sending to a window whose session ended', async () => {
