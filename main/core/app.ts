@@ -180,8 +180,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const artifacts = new Artifacts(paths.artifacts);
   artifacts.prune(clock.now(), ARTIFACT_MAX_AGE_MS);
-  const interrupted = await jobs.recoverInterrupted();
-  if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
   // A secret linked to a server goes to its host (SecretStore.use): a new host has to be linked again.
   const servers = new ServerService({ data, clock, events, newId, onHostChanged: (serverId) => secrets.unlinkServer(serverId, 'system:server-host-changed') });
   const startedAt = clock.now();
@@ -260,6 +258,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   // The rules the health engine's first tick routes incidents by.
   await alerts.load();
+  // Once the rules are read: a job a previous stop interrupted is a failed job, told as one.
+  const interrupted = await jobs.recoverInterrupted();
+  if (interrupted) logger.warn({ interrupted }, 'jobs left running by a previous stop were marked interrupted');
   const health = new HealthService({
     data,
     directory,
@@ -316,10 +317,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const schedules = new ScheduleService({ data, clock, jobs, tasks, owners, logger, newId, ...options.schedules });
 
   const runbooks = new RunbookService({ data, clock, newId });
-  const operations = new OperationsService({
+  // What acting on servers over SSH needs, the same for runs and terminals: one set of connection rules.
+  const overSsh = {
     data,
-    runbooks,
-    jobs,
     events,
     clock,
     newId,
@@ -329,9 +329,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     hostKeys: health.hostKeys,
     audit,
     allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
-    settings,
-    ...options.operations,
-  });
+  };
+  const operations = new OperationsService({ ...overSsh, runbooks, jobs, settings, ...options.operations });
   tasks.registerTask({
     kind: 'operations.retention',
     summary: 'Remove finished operation runs, with their output, older than the retention period.',
@@ -340,16 +339,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     start: (_params, createdBy) => operations.runRetention(createdBy),
   });
   const terminals = new TerminalService({
-    data,
-    events,
-    clock,
-    newId,
-    logger,
-    servers,
-    secrets,
-    hostKeys: health.hostKeys,
-    audit,
-    allowMetadata: () => health.monitoring.get().allowMetadataAddresses,
+    ...overSsh,
     stillAllowed: async (principal) => {
       const now = clock.now();
       if (principal.kind === 'system') return true;
