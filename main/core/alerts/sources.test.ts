@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlertChannel, AlertRule } from '@shared/api/alerts';
 import type { Core } from '../app';
@@ -6,7 +8,7 @@ import { FakeTime } from '../testing/fake-time';
 import { attemptSignIn, setupOwner, useTempCore, type TempCore } from '../testing/harness';
 import { rowsOf } from '../testing/rows';
 import { apiKeyCreatedAlert } from './sources';
-import { call, deliveries, refused, startAlertsCore, storeSigningSecret } from './testing/incidents';
+import { call, deliveries, refused, restartAlertsCore, startAlertsCore, storeSigningSecret } from './testing/incidents';
 import { signedEvents, webhookReceiver, type Receiver } from './testing/receiver';
 
 /**
@@ -221,6 +223,26 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (engine) => {
       about: { kind: 'job', id: job.id },
       page: '#/audit',
     });
+  });
+
+  it('a job a stop interrupted is told as failed when Guardian starts again', async () => {
+    await setUp(['jobs']);
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const jobId = randomUUID();
+    await rowsOf(env.core).run(
+      "INSERT INTO jobs (id, kind, title, status, done, total, result, error, created_by, created_at, started_at, finished_at, owner) VALUES (?, 'backup.create', 'Nightly backup', 'running', 3, 10, NULL, NULL, 'schedule:nightly', ?, ?, NULL, ?)",
+      jobId,
+      time.now(),
+      time.now(),
+      `${hostname()}/${String(gone.pid)}`,
+    );
+    const core = await restartAlertsCore(env, time);
+    await settle(core, 1);
+    expect(types(security)).toEqual(['job.failed']);
+    expect(told(security)[0]?.data).toMatchObject({ about: { kind: 'job', id: jobId, name: 'Nightly backup' } });
+    expect(JSON.stringify(told(security)[0])).toContain('Guardian stopped while this job was running.');
+    expect(await rowsOf(core).value('SELECT status FROM jobs WHERE id = ?', jobId)).toBe('failed');
   });
 
   it('a notification commits with its event or not at all', async () => {

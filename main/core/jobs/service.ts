@@ -120,15 +120,24 @@ export class JobService {
     this.store = new JobStore(deps.data);
   }
 
-  /** Jobs a previous process left running (a crash or kill -9) are marked as interrupted. */
+  /**
+   * Jobs a previous process left running (a crash or kill -9) are marked as interrupted, each a
+   * failed end told through `onEnd` in the same transaction; how many.
+   */
   recoverInterrupted(): Promise<number> {
     const error = new AppError('INTERRUPTED', 'Guardian stopped while this job was running.', {
       hint: 'Work committed before the stop is kept; run the job again to finish the rest.',
       retryable: true,
     }).toShape('startup');
-    // Jobs of another live process on this machine (`guardian serve` while the CLI opens the
-    // same data dir) are still running: only those whose process is gone were interrupted.
-    return this.store.interrupt(ownerAlive, error, this.deps.clock.now());
+    const at = this.deps.clock.now();
+    const { onEnd } = this.deps;
+    return this.deps.data.transaction(async () => {
+      // Jobs of another live process on this machine (`guardian serve` while the CLI opens the
+      // same data dir) are still running: only those whose process is gone were interrupted.
+      const interrupted = await this.store.interrupt(ownerAlive, error, at);
+      for (const job of interrupted) await onEnd?.({ ...job, status: 'failed', result: null, error, finishedAt: at });
+      return interrupted.length;
+    });
   }
 
   /**

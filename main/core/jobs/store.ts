@@ -63,6 +63,14 @@ export function toJob(row: Row): Job {
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : jsonParam(value));
 
 /** How a job ended. `total` left out keeps the one stored. */
+/** A job marked interrupted at start: what its failure is told with. */
+export interface InterruptedJob {
+  id: string;
+  kind: string;
+  title: string;
+  createdBy: string;
+}
+
 export interface JobEnd {
   status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled'>;
   finishedAt: number;
@@ -116,19 +124,25 @@ export class JobStore {
 
   /**
    * Marks failed with `error` every unfinished job whose owner `stillRunning` says is gone (a
-   * previous process that crashed or was killed); how many it marked.
+   * previous process that crashed or was killed); those it marked (another process recovering at
+   * the same moment marks each of them once between them).
    */
-  async interrupt(stillRunning: (owner: string | null) => boolean, error: AppErrorShape, at: number): Promise<number> {
+  async interrupt(stillRunning: (owner: string | null) => boolean, error: AppErrorShape, at: number): Promise<InterruptedJob[]> {
     const unfinished = await this.db.all(sql`SELECT id, owner FROM jobs WHERE status IN ${UNFINISHED}`, (row) => ({
       id: read.text(row, 'id'),
       owner: read.textOrNull(row, 'owner'),
     }));
     const stale = unfinished.filter((job) => !stillRunning(job.owner)).map((job) => sql`${job.id}`);
-    if (stale.length === 0) return 0;
-    // A job that ended meanwhile keeps its end.
-    const { changes } = await this.db.run(sql`
+    if (stale.length === 0) return [];
+    // A job that ended meanwhile keeps its end. An UPDATE that returns rows is a write on both engines: in a transaction (or the caller's savepoint).
+    return this.db.transaction((tx) =>
+      tx.all(
+        sql`
       UPDATE jobs SET status = 'failed', error = ${jsonParam(error)}, finished_at = ${at}
-      WHERE id IN (${sql.join(stale, sql`, `)}) AND status IN ${UNFINISHED}`);
-    return changes;
+      WHERE id IN (${sql.join(stale, sql`, `)}) AND status IN ${UNFINISHED}
+      RETURNING id, kind, title, created_by`,
+        (row) => ({ id: read.text(row, 'id'), kind: read.text(row, 'kind'), title: read.text(row, 'title'), createdBy: read.text(row, 'created_by') }),
+      ),
+    );
   }
 }
