@@ -27,7 +27,7 @@ export const FUZZ_SHARDS = {
   accounts: ['system', 'updates', 'auth', 'sessions', 'onboarding', 'users', 'apikeys', 'security'],
   fleet: ['servers', 'checks', 'health', 'incidents', 'maintenance', 'monitoring', 'alerts'],
   vault: ['vault', 'secrets'],
-  jobs: ['jobs', 'reports', 'schedules', 'audit', 'operations', 'runbooks'],
+  jobs: ['jobs', 'reports', 'schedules', 'audit', 'operations', 'runbooks', 'terminal'],
 } as const satisfies Record<string, readonly string[]>;
 export type FuzzShard = keyof typeof FUZZ_SHARDS;
 
