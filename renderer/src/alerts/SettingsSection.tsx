@@ -12,6 +12,18 @@ import { placeErrors, splitList, type FieldErrors } from './form-errors';
 const SETTINGS_FIELDS = ['allowedTargets', 'giveUpAfterMinutes', 'publicUrl', 'signInBurst.failures', 'signInBurst.windowMinutes'];
 const WHOLE = /^\d+$/;
 
+/** A setting typed as a whole number (minutes, failures): the form checks the digits, the contract the bounds. */
+function WholeNumberField(props: { label: string; error: string | undefined; help: string; testId: string; value: string; onChange(value: string): void }) {
+  const { value, onChange, ...field } = props;
+  return (
+    <Field {...field}>
+      {(control) => (
+        <input {...control} className="input alerts-settings__minutes" inputMode="numeric" value={value} onChange={(event) => onChange(event.target.value)} />
+      )}
+    </Field>
+  );
+}
+
 function SettingsForm({ settings }: { settings: AlertSettings }) {
   const [targets, setTargets] = useState(settings.allowedTargets.join('\n'));
   const [giveUp, setGiveUp] = useState(String(settings.giveUpAfterMinutes));
@@ -74,22 +86,14 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
           />
         )}
       </Field>
-      <Field
+      <WholeNumberField
         label="Give up after (minutes)"
         error={errors.giveUpAfterMinutes}
         help="A notification not delivered this long after it was written is given up (1 minute to a week)."
         testId="alert-settings-give-up"
-      >
-        {(control) => (
-          <input
-            {...control}
-            className="input alerts-settings__minutes"
-            inputMode="numeric"
-            value={giveUp}
-            onChange={(event) => setGiveUp(event.target.value)}
-          />
-        )}
-      </Field>
+        value={giveUp}
+        onChange={setGiveUp}
+      />
       <Field
         label="Guardian’s address"
         error={errors.publicUrl}
@@ -108,38 +112,22 @@ function SettingsForm({ settings }: { settings: AlertSettings }) {
           />
         )}
       </Field>
-      <Field
+      <WholeNumberField
         label="Failed sign-ins that make a burst"
         error={errors['signInBurst.failures']}
         help="Failed sign-ins and one-time codes, of any accounts from anywhere, that a rule for security events hears of as a burst (at least 3)."
         testId="alert-settings-burst-failures"
-      >
-        {(control) => (
-          <input
-            {...control}
-            className="input alerts-settings__minutes"
-            inputMode="numeric"
-            value={burstFailures}
-            onChange={(event) => setBurstFailures(event.target.value)}
-          />
-        )}
-      </Field>
-      <Field
+        value={burstFailures}
+        onChange={setBurstFailures}
+      />
+      <WholeNumberField
         label="Within (minutes)"
         error={errors['signInBurst.windowMinutes']}
         help="How close together they must come (1 minute to a day); a burst is told once in that long while it goes on."
         testId="alert-settings-burst-minutes"
-      >
-        {(control) => (
-          <input
-            {...control}
-            className="input alerts-settings__minutes"
-            inputMode="numeric"
-            value={burstMinutes}
-            onChange={(event) => setBurstMinutes(event.target.value)}
-          />
-        )}
-      </Field>
+        value={burstMinutes}
+        onChange={setBurstMinutes}
+      />
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={save.isPending}>
           {save.isPending ? 'Saving…' : 'Save settings'}
