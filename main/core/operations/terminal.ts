@@ -79,6 +79,8 @@ interface Terminal {
   reason: TerminalEndReason | null;
   pending: string;
   timer: ReturnType<typeof setTimeout> | null;
+  /** When output last went out (monotonic ms). */
+  flushedAt: number;
   /** Resolves once its recording is stored. */
   ended: Promise<void>;
 }
@@ -167,6 +169,7 @@ export class TerminalService {
         reason: null,
         pending: '',
         timer: null,
+        flushedAt: 0,
         ended: new Promise<void>((resolve) => (closed = resolve)),
       };
       const onData = (data: Buffer) => this.printed(terminal, data);
@@ -258,13 +261,16 @@ export class TerminalService {
     if (text === '') return;
     terminal.pending += text;
     if (terminal.pending.length > LIVE_PAUSE_BYTES) terminal.channel.pause();
-    terminal.timer ??= setTimeout(() => this.flush(terminal), this.deps.flushMs ?? FLUSH_MS);
+    // A keystroke's echo after a quiet moment goes at once; a burst goes at most every flushMs.
+    const wait = Math.max(0, terminal.flushedAt + (this.deps.flushMs ?? FLUSH_MS) - performance.now());
+    terminal.timer ??= setTimeout(() => this.flush(terminal), wait);
   }
 
   private flush(terminal: Terminal): void {
     if (terminal.timer) clearTimeout(terminal.timer);
     terminal.timer = null;
     if (terminal.pending === '') return;
+    terminal.flushedAt = performance.now();
     const data = terminal.pending;
     terminal.pending = '';
     this.deps.events.emit('terminal.output', { id: terminal.id, data }, terminal.audience);
