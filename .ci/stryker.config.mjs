@@ -18,7 +18,8 @@ const CRITICAL = {
   'main/core/api/errors.ts': ['main/core/api/errors.test.ts', 'main/core/api/router.test.ts'],
   'main/core/audit/chain.ts': ['main/core/audit/chain.test.ts', 'main/core/audit/audit.test.ts'],
   'main/core/audit/verify-file.ts': ['main/core/audit/verify-file.test.ts', 'main/core/audit/audit.test.ts'],
-  'main/core/auth/sessions.ts': ['main/core/auth/sessions.test.ts'],
+  // store.test.ts holds a last-seen write back, which the idle rule must not read behind (on either engine).
+  'main/core/auth/sessions.ts': ['main/core/auth/sessions.test.ts', 'main/core/auth/store.test.ts'],
   'main/core/auth/passwords.ts': ['main/core/auth/passwords.test.ts'],
   'main/core/auth/tokens.ts': ['main/core/auth/tokens.test.ts', 'main/core/auth/sessions.test.ts'],
   'shared/permissions.ts': ['main/core/api/permissions.test.ts'],
