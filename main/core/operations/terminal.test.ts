@@ -51,6 +51,16 @@ async function until(what: string, test: () => boolean, ms = 30_000): Promise<vo
 
 const type = (id: string, data: string, principal: Principal = LOCAL_OWNER) => call('terminal.input', { id, data }, principal);
 
+/**
+ * Waits until the shell answers: a terminal is never closed while its login shell still starts,
+ * which would kill what the login's rc files run half-way (pyenv's rehash then leaves its lock
+ * behind, and every later login on the machine waits a minute for it).
+ */
+async function ready(id: string, principal: Principal = LOCAL_OWNER): Promise<void> {
+  await type(id, 'echo ready-$((20+1))\n', principal);
+  await until('the shell answered', () => printedBy(id, principal).includes('ready-21'));
+}
+
 /** Over a new connection (an operation run): whether a process whose command line holds `marker` still runs, bounded. */
 async function stillRunning(marker: string): Promise<boolean> {
   const pattern = `${marker.slice(0, -1)}[${marker.slice(-1)}]`;
@@ -176,10 +186,15 @@ describe('the terminal over real SSH', () => {
     await call('terminal.close', { id: opened.id }, owner);
   }, 60_000);
 
-  it('is closed by the sweep once its opener may no longer use it (signed out, demoted, gone)', async () => {
-    // A principal with no account behind it: the sweep finds no one allowed, as after a sign-out.
-    const ghost: Principal = { kind: 'user', id: 'no-such-user', name: 'ghost', role: 'admin', sessionId: 'gone-session' };
-    const opened = await call<OpenTerminal>('terminal.open', { serverId, cols: 80, rows: 24 }, ghost);
+  it('is closed by the sweep once its opener may no longer use it (signed out, demoted, disabled)', async () => {
+    const account = await core.accounts.create(LOCAL_OWNER, { username: 'gina', password: 'violet tulips at dawn', role: 'admin', mustChangePassword: false });
+    const gina: Principal = { kind: 'user', id: account.id, name: 'gina', role: 'admin' };
+    const opened = await call<OpenTerminal>('terminal.open', { serverId, cols: 80, rows: 24 }, gina);
+    await ready(opened.id, gina);
+    // Still allowed: the sweep leaves it open.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(heard.some(({ name, payload }) => name === 'terminal.closed' && (payload as { id: string }).id === opened.id)).toBe(false);
+    await core.accounts.setDisabled(LOCAL_OWNER, account.id, true);
     await until('closed as signed out', () =>
       heard.some(
         ({ name, payload }) =>
@@ -203,8 +218,10 @@ describe('the terminal over real SSH', () => {
   it('closes a terminal nobody typed in for the idle limit', async () => {
     const idleCore = await idleEnv.start({ vaultScryptCost: CHEAP_SCRYPT, terminals: { idleMs: 1_500, sweepMs: 100 } });
     const closed: { id: string; reason: string }[] = [];
+    let printed = '';
     idleCore.events.subscribe((name, payload) => {
       if (name === 'terminal.closed') closed.push(payload as { id: string; reason: string });
+      if (name === 'terminal.output') printed += (payload as { data: string }).data;
     });
     const invoke = async <T>(name: string, input: unknown) => success<T>(await idleCore.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
     await invoke('vault.init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
@@ -217,9 +234,12 @@ describe('the terminal over real SSH', () => {
     });
     await invoke('secrets.create', { name: 'idle key', value: { kind: 'ssh_key', privateKey: sshd.clientKey().privateKey }, serverIds: [idleServer.id] });
     const opened = await invoke<OpenTerminal>('terminal.open', { serverId: idleServer.id, cols: 80, rows: 24 });
-    const started = Date.now();
+    // The last input: the idle limit counts from here.
+    const typedAt = Date.now();
+    await invoke('terminal.input', { id: opened.id, data: 'echo ready-$((20+1))\n' });
+    await until('the shell answered', () => printed.includes('ready-21'));
     await until('closed as idle', () => closed.some((each) => each.id === opened.id && each.reason === 'idle'));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(Date.now() - typedAt).toBeGreaterThanOrEqual(1_500);
     expect((await invoke<TerminalRecording>('terminal.recording', { id: opened.id })).endReason).toBe('idle');
   }, 60_000);
 
@@ -246,7 +266,11 @@ describe('the terminal over real SSH', () => {
 
     // At most four at once per caller.
     const open: string[] = [];
-    for (let index = 0; index < 4; index++) open.push((await call<OpenTerminal>('terminal.open', { serverId, cols: 80, rows: 24 })).id);
+    for (let index = 0; index < 4; index++) {
+      const { id } = await call<OpenTerminal>('terminal.open', { serverId, cols: 80, rows: 24 });
+      await ready(id);
+      open.push(id);
+    }
     const fifth = await refusal('terminal.open', { serverId, cols: 80, rows: 24 });
     expect(fifth.code).toBe('CONFLICT');
     expect(fifth.hint).not.toBe('');
@@ -256,6 +280,7 @@ describe('the terminal over real SSH', () => {
   it('refuses a server whose host key changed, and audits it', async () => {
     // Pinned by a first terminal, then the server comes back with another key.
     const first = await call<OpenTerminal>('terminal.open', { serverId, cols: 80, rows: 24 });
+    await ready(first.id);
     await call('terminal.close', { id: first.id });
     await sshd.restart({ newHostKey: true });
     const refused = await refusal('terminal.open', { serverId, cols: 80, rows: 24 });

@@ -172,6 +172,8 @@ export class TerminalService {
         flushedAt: 0,
         ended: new Promise<void>((resolve) => (closed = resolve)),
       };
+      // A write racing the channel's close must not become an unhandled 'error' event; the close itself ends the terminal.
+      channel.on('error', (error: unknown) => this.deps.logger.debug({ err: error, terminalId: id }, 'a terminal’s channel failed'));
       const onData = (data: Buffer) => this.printed(terminal, data);
       channel.on('data', onData);
       channel.stderr.on('data', onData);

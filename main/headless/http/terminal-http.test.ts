@@ -94,8 +94,16 @@ describe('the terminal over HTTP', () => {
 
   it('ends a session’s terminals when it signs out, recording why', async () => {
     const leaving = await signedInAccount(served, { username: 'lea', password: PASSWORD, role: 'admin' });
+    let printed = '';
+    const stop = served.core.events.subscribe((name, payload) => {
+      if (name === 'terminal.output') printed += (payload as { data: string }).data;
+    });
     const opened = await send<OpenTerminal>(served.url, 'POST', 'api/v1/terminals', { headers: leaving.write, body: { serverId } });
     expect(opened.status, opened.text).toBe(200);
+    // Signed out once the shell has started (never while its login runs, see terminal.test.ts).
+    await send(served.url, 'POST', `api/v1/terminals/${opened.body.id}/input`, { headers: leaving.write, body: { data: 'echo ready-$((20+1))\n' } });
+    for (const until = Date.now() + 30_000; !printed.includes('ready-21') && Date.now() < until;) await new Promise((resolve) => setTimeout(resolve, 50));
+    stop();
     expect((await send(served.url, 'POST', 'api/v1/auth/logout', { headers: leaving.write })).status).toBe(200);
     const until = Date.now() + 20_000;
     let reason: string | undefined;
