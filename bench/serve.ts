@@ -270,7 +270,7 @@ async function runPoller(
         .split(/\s{2,}/)[0] ?? Number.NaN,
     );
   };
-  return { cpuPerCheckMs: figure('CPU per check (ms)'), donePerSecond: figure('checks done per second'), rssMb: figure('RSS (MB)') };
+  return { cpuPerCheckMs: figure('CPU per check, Guardian process (ms)'), donePerSecond: figure('checks done per second'), rssMb: figure('RSS (MB)') };
 }
 
 // ---------------------------------------------------------------------------------------------
