@@ -217,10 +217,10 @@ describe('the terminal over real SSH', () => {
 
   it('closes a terminal nobody typed in for the idle limit', async () => {
     const idleCore = await idleEnv.start({ vaultScryptCost: CHEAP_SCRYPT, terminals: { idleMs: 1_500, sweepMs: 100 } });
-    const closed: { id: string; reason: string }[] = [];
+    const closed: { id: string; reason: string; message: string }[] = [];
     let printed = '';
     idleCore.events.subscribe((name, payload) => {
-      if (name === 'terminal.closed') closed.push(payload as { id: string; reason: string });
+      if (name === 'terminal.closed') closed.push(payload as { id: string; reason: string; message: string });
       if (name === 'terminal.output') printed += (payload as { data: string }).data;
     });
     const invoke = async <T>(name: string, input: unknown) => success<T>(await idleCore.router.call(LOCAL_OWNER, name, input, { origin: 'test' }));
@@ -234,12 +234,18 @@ describe('the terminal over real SSH', () => {
     });
     await invoke('secrets.create', { name: 'idle key', value: { kind: 'ssh_key', privateKey: sshd.clientKey().privateKey }, serverIds: [idleServer.id] });
     const opened = await invoke<OpenTerminal>('terminal.open', { serverId: idleServer.id, cols: 80, rows: 24 });
-    // The last input: the idle limit counts from here.
-    const typedAt = Date.now();
     await invoke('terminal.input', { id: opened.id, data: 'echo ready-$((20+1))\n' });
-    await until('the shell answered', () => printed.includes('ready-21'));
+    // Kept busy (a resize counts as use) until the shell has answered, however long its login takes on a loaded machine.
+    let active = Date.now();
+    for (const end = Date.now() + 30_000; !printed.includes('ready-21') && Date.now() < end;) {
+      active = Date.now();
+      await invoke('terminal.resize', { id: opened.id, cols: 80, rows: 24 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(printed).toContain('ready-21');
     await until('closed as idle', () => closed.some((each) => each.id === opened.id && each.reason === 'idle'));
-    expect(Date.now() - typedAt).toBeGreaterThanOrEqual(1_500);
+    expect(Date.now() - active).toBeGreaterThanOrEqual(1_500);
+    expect(closed.find((each) => each.id === opened.id)?.message).toBe('The terminal on shell-idle was closed after 2 seconds without input.');
     expect((await invoke<TerminalRecording>('terminal.recording', { id: opened.id })).endReason).toBe('idle');
   }, 60_000);
 

@@ -325,7 +325,8 @@ export class TerminalService {
         },
       ]);
     });
-    this.deps.events.emit('terminal.closed', { id: terminal.id, reason, message: endMessage(reason, terminal.server) }, terminal.audience);
+    const message = endMessage(reason, terminal.server, this.deps.idleMs ?? TERMINAL_IDLE_MS);
+    this.deps.events.emit('terminal.closed', { id: terminal.id, reason, message }, terminal.audience);
   }
 
   private async sweep(): Promise<void> {
@@ -384,12 +385,12 @@ function cannotOpen(server: Pick<Server, 'name'>, why: string, hint: string): Ap
   return new AppError('UNREACHABLE', `Could not open a terminal on ${server.name}: ${why.replace(/\.$/, '')}.`, { hint, retryable: true });
 }
 
-function endMessage(reason: TerminalEndReason, server: Pick<Server, 'name'>): string {
+function endMessage(reason: TerminalEndReason, server: Pick<Server, 'name'>, idleMs: number): string {
   switch (reason) {
     case 'closed':
       return `The terminal on ${server.name} was closed.`;
     case 'idle':
-      return `The terminal on ${server.name} was closed after ${Math.round(TERMINAL_IDLE_MS / 60_000)} minutes without input.`;
+      return `The terminal on ${server.name} was closed after ${idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} minutes` : `${Math.round(idleMs / 1000)} seconds`} without input.`;
     case 'signed-out':
       return `The terminal on ${server.name} was closed: you signed out, or may no longer open terminals.`;
     case 'disconnected':
