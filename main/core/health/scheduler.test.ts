@@ -228,6 +228,35 @@ describe('CheckScheduler', () => {
     expect(h.reports()).toMatchObject([{ attempts: 3, result: UP }]);
   });
 
+  it('gives the fleet-wide slot back while a retry waits out its backoff, and takes the next one freed before any new check', async () => {
+    const h = harness({ maxConcurrent: 1, backoffMs: 1_000 });
+    h.scheduler.upsert(check('failing', { retries: 1 }));
+    h.scheduler.upsert(check('healthy'));
+    h.scheduler.start();
+    await settle();
+    expect(h.calls.map((c) => c.check.id)).toEqual(['failing']);
+    await h.answerAll(DOWN);
+    // Its backoff holds no fleet-wide slot: the healthy check runs meanwhile.
+    expect(h.calls.map((c) => c.check.id)).toEqual(['healthy']);
+    h.scheduler.upsert(check('new', { intervalMs: 30_000 }));
+    await h.time.advance(1_000);
+    // The backoff is over while the one slot is busy: the retry waits, and goes before the new check.
+    expect(h.calls.map((c) => c.check.id)).toEqual(['healthy']);
+    await h.answerAll(UP);
+    expect(h.calls.map((c) => c.check.id)).toEqual(['failing']);
+    expect(h.scheduler.running.total).toBe(1);
+    await h.answerAll(DOWN);
+    expect(h.calls.map((c) => c.check.id)).toEqual(['new']);
+    expect(h.peak.total).toBe(1);
+    await h.answerAll(UP);
+    await h.time.advance(1_000);
+    expect(h.reports().map((r) => [r.checkId, r.attempts, r.result.status])).toEqual([
+      ['healthy', 1, 'up'],
+      ['failing', 2, 'down'],
+      ['new', 1, 'up'],
+    ]);
+  });
+
   it('does not run a paused check or a paused server, and runs them at once on resume', async () => {
     const h = harness();
     h.scheduler.upsert(check('a'));

@@ -83,6 +83,8 @@ export class CheckScheduler {
   /** Checks asked for by "check now": they run once even while paused. */
   private readonly forced = new Set<string>();
   private runningCount = 0;
+  /** Retries past their backoff, waiting for a fleet-wide slot ({@link takeSlot}). */
+  private readonly slotWaiters: (() => void)[] = [];
   private tickHandle: unknown = null;
   private readonly tickMs: number;
   private maxConcurrent: number;
@@ -183,6 +185,10 @@ export class CheckScheduler {
   setCaps(caps: { maxConcurrent: number; maxPerHost: number }): void {
     this.maxConcurrent = caps.maxConcurrent;
     this.maxPerHost = caps.maxPerHost;
+    while (this.slotWaiters.length > 0 && this.runningCount < this.maxConcurrent) {
+      this.runningCount += 1;
+      this.slotWaiters.shift()?.();
+    }
     for (const host of [...this.hostWaiting.keys()]) this.startWaiting(host);
     this.pump();
   }
@@ -372,17 +378,23 @@ export class CheckScheduler {
     this.runningCount += 1;
     this.perHost.set(check.host, (this.perHost.get(check.host) ?? 0) + 1);
     const dueAt = entry.dueAt;
-    // A run holds its slots through its retries, so a failing host never sees more than its cap.
+    // A run holds its host's slot through its retries, so a failing host never sees more than its
+    // cap. The fleet's slot it gives back while it waits out a backoff: a sleeping retry loads
+    // nothing, and during an outage retries holding fleet slots held back every healthy check
+    // (a quarter of 5,000 checks failing with two retries kept 256 slots busy doing nothing).
     let attempts = 0;
     let result: CheckResult;
     for (;;) {
       result = await this.attempt(check, controller.signal, attempts);
       attempts += 1;
       if (result.status !== 'down' || attempts > check.retries || controller.signal.aborted) break;
+      this.releaseSlot();
+      this.pump();
       await this.sleep(this.backoffMs * 2 ** (attempts - 1), controller.signal);
+      await this.takeSlot(controller.signal);
       if (controller.signal.aborted) break;
     }
-    this.runningCount -= 1;
+    this.releaseSlot();
     const left = (this.perHost.get(check.host) ?? 1) - 1;
     if (left > 0) this.perHost.set(check.host, left);
     else this.perHost.delete(check.host);
@@ -394,6 +406,40 @@ export class CheckScheduler {
     this.finished.push({ checkId: check.id, serverId: check.serverId, result, attempts, dueAt, startedAt, finishedAt, lagMs: startedAt - dueAt });
     this.startWaiting(check.host);
     this.pump();
+  }
+
+  /** Gives a fleet-wide slot back: straight to a retry waiting for one (the count stays), else free for the pump. */
+  private releaseSlot(): void {
+    const next = this.runningCount <= this.maxConcurrent ? this.slotWaiters.shift() : undefined;
+    if (next) next();
+    else this.runningCount -= 1;
+  }
+
+  /**
+   * A fleet-wide slot for a retry whose backoff is over: at once when one is free, else the next
+   * one given back, before any check not yet started (the pump starts those only while slots are
+   * free, and a slot given back goes to a waiting retry first). A run stopped meanwhile goes on at
+   * once, to end.
+   */
+  private takeSlot(signal: AbortSignal): Promise<void> {
+    if (signal.aborted || (this.runningCount < this.maxConcurrent && this.slotWaiters.length === 0)) {
+      this.runningCount += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const granted = (): void => {
+        signal.removeEventListener('abort', stopped);
+        resolve();
+      };
+      const stopped = (): void => {
+        const at = this.slotWaiters.indexOf(granted);
+        if (at >= 0) this.slotWaiters.splice(at, 1);
+        this.runningCount += 1;
+        resolve();
+      };
+      signal.addEventListener('abort', stopped, { once: true });
+      this.slotWaiters.push(granted);
+    });
   }
 
   /** One attempt, bounded by the check's timeout; the runner sees the abort on its signal. */
