@@ -16,6 +16,7 @@ import { cleanUp, startGuardian, tempDir, type Guardian } from '../main/headless
 import { formatTable, ms, percentile } from './lib/measure';
 import { bound, call, histogramDelta, REQUEST_TIMEOUT_MS, scrape, total, type Samples } from './lib/serve-api';
 import { memory, treeCpuMs } from './lib/proc';
+import { POLLER_CONCURRENCY } from './poller';
 
 /**
  * `npm run bench -- serve [--checks 1000] [--interval 20] [--one-host] [--settle 60] [--window 180]
@@ -241,7 +242,7 @@ async function runPoller(
     '--duration',
     String(durationS),
     '--concurrency',
-    '64',
+    String(POLLER_CONCURRENCY),
   ];
   // Its temp folder goes inside ours (TMPDIR), so an interrupted run leaves nothing behind.
   const child = spawn(process.execPath, args, { cwd: packageRoot, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -432,7 +433,7 @@ export async function run(args: string[]): Promise<void> {
     let inProcess: PollerFigures | null = null;
     if (pollerS > 0) {
       process.stdout.write(
-        `\nserve stopped (exit ${exit.code ?? exit.signal}, ${stopMs} ms after SIGTERM); running npm run bench -- poller --checks ${checks} --interval ${intervalS} --duration ${pollerS} --concurrency 64 for the in-process figure...\n`,
+        `\nserve stopped (exit ${exit.code ?? exit.signal}, ${stopMs} ms after SIGTERM); running npm run bench -- poller --checks ${checks} --interval ${intervalS} --duration ${pollerS} --concurrency ${POLLER_CONCURRENCY} for the in-process figure...\n`,
       );
       inProcess = await runPoller(checks, intervalS, pollerS, tempDir('guardian-bench-serve-poller-'), (child) => (poller = child));
     }
