@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestSshd } from '@core/testing/sshd';
 import { expect, expectAccessible, test } from './fixtures';
-import { signedInNewAccount, signedInOwner, type NewAccount } from './session';
+import { ownerApi, signedInNewAccount, signedInOwner, type NewAccount } from './session';
 
 // The Operations page against three real OpenSSH servers on loopback (main/core/testing/sshd.ts),
 // each on an address of its own, their key in the vault linked to them: an admin hands the servers
@@ -32,13 +32,7 @@ test.afterAll(async () => {
 
 test('an admin runs a command on three servers, reads a target’s coloured output, and cancels a long run', async ({ page, guardian, shot }) => {
   test.setTimeout(90_000);
-  await signedInOwner(page.request, guardian);
-  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
-  const api = async <T>(path: string, data: unknown): Promise<T> => {
-    const response = await page.request.post(`${guardian.url}api/v1/${path}`, { headers: { 'x-csrf-token': status.user.csrfToken }, data });
-    expect(response.ok(), `POST ${path}: ${await response.text()}`).toBe(true);
-    return (await response.json()) as T;
-  };
+  const api = await ownerApi(page.request, guardian);
   // The vault, three servers and their key as the Vault and Servers pages make them (their own flows drive those pages).
   await api('vault/init', { slot: { kind: 'passphrase', passphrase: PASSPHRASE } });
   const [first] = sshds;

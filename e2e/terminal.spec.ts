@@ -1,6 +1,6 @@
 import { TestSshd } from '@core/testing/sshd';
 import { expect, expectAccessible, test } from './fixtures';
-import { signedInOwner } from './session';
+import { ownerApi } from './session';
 
 // The terminal against a real OpenSSH server on loopback (main/core/testing/sshd.ts), its key in
 // the vault linked to it: the owner opens a terminal from the server's page, types a command and
@@ -20,13 +20,7 @@ test.afterAll(async () => {
 
 test('the owner opens a terminal from a server’s page, types a command, and plays the session back', async ({ page, guardian, shot }) => {
   test.setTimeout(90_000);
-  await signedInOwner(page.request, guardian);
-  const status = (await (await page.request.get(`${guardian.url}api/v1/auth/status`)).json()) as { user: { csrfToken: string } };
-  const api = async <T>(path: string, data: unknown): Promise<T> => {
-    const response = await page.request.post(`${guardian.url}api/v1/${path}`, { headers: { 'x-csrf-token': status.user.csrfToken }, data });
-    expect(response.ok(), `POST ${path}: ${await response.text()}`).toBe(true);
-    return (await response.json()) as T;
-  };
+  const api = await ownerApi(page.request, guardian);
   await api('vault/init', { slot: { kind: 'passphrase', passphrase: 'a vault passphrase for the terminal flow' } });
   const server = await api<{ id: string }>('servers', { name: 'shell-e2e', host: sshd.address, port: sshd.port, user: sshd.user, monitor: false });
   await api('secrets', { name: 'terminal key', value: { kind: 'ssh_key', privateKey: sshd.clientKey().privateKey }, serverIds: [server.id] });
