@@ -28,7 +28,7 @@ const CORE_BY_ALIAS = viaAlias('core', '@core');
  * helpers (clock, csv, events, logging, metrics, …) are open to all. Tests and test support may reach
  * anything, to plant and inspect; a table (table.ts, or table.pg.ts for PostgreSQL) may name another domain's table for a foreign key.
  */
-const DOMAINS = ['audit', 'auth', 'health', 'jobs', 'reports', 'schedules', 'servers', 'settings', 'updates', 'vault'];
+const DOMAINS = ['alerts', 'audit', 'auth', 'health', 'jobs', 'operations', 'reports', 'schedules', 'servers', 'settings', 'updates', 'vault'];
 const TESTS = ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'];
 const domainInternals = (domain, others) => ({
   regex: `^(@core/|(\\.\\./)+)(${others.join('|')})/`,

@@ -81,6 +81,8 @@ describe('the domain rule', () => {
     ['main/core/health/checks/x.ts', "import { secretsTable } from '../../vault/table';\nexport const t = secretsTable;\n"],
     ['main/core/schedules/x.ts', "import { usersTable } from '@core/auth/table';\nexport const t = usersTable;\n"],
     ['main/core/vault/table.ts', "import { accountsOf } from '../auth/accounts';\nexport const a = accountsOf;\n"],
+    ['main/core/operations/x.ts', "import { AuditStore } from '../audit/store';\nexport const s = AuditStore;\n"],
+    ['main/core/health/x.ts', "import { DeliveryWorker } from '../alerts/worker';\nexport const w = DeliveryWorker;\n"],
   ])('refuses in %s: %s', async (path, code) => {
     const { layerErrors } = await lint(path, code);
     expect(layerErrors).toHaveLength(1);

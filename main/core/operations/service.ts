@@ -25,7 +25,7 @@ import { pastThreshold, perBatchOf, thresholdReason } from '@shared/operations/r
 import { selects } from '@shared/operations/selector';
 import { principalAllows, type Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
-import type { AuditEntry } from '../audit/log';
+import type { AuditEntry } from '../audit';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';

@@ -11,7 +11,7 @@ import {
 } from '@shared/api/terminal';
 import { audienceOf, isAudience, type Audience, type Principal } from '@shared/permissions';
 import { actorName } from '../api/caller';
-import type { AuditEntry } from '../audit/log';
+import type { AuditEntry } from '../audit';
 import type { Clock } from '../clock';
 import type { AsyncDatabase } from '../db/engine';
 import type { EventBus } from '../events/bus';
