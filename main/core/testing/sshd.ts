@@ -177,6 +177,12 @@ export class TestSshd {
       'LogLevel INFO',
       // SFTP for operations.push, served by sshd itself (no sftp-server binary needed).
       'Subsystem sftp internal-sftp',
+      // A command runs as the login user's shell would run it (`bash -c`), but without that user's
+      // ~/.bashrc: Debian's bash sources it for a command sshd runs unless SHLVL says it is nested.
+      // Root's on this machine runs pyenv's init, 1.3 s of every command (1,577 → 304 ms each), and a
+      // command killed in it (a cancel, a closed terminal) left pyenv's lock behind, which held every
+      // later login up to 60 s. Interactive shells (terminals) still read it.
+      'SetEnv SHLVL=1',
       '',
     ].join('\n');
     writeFileSync(join(this.dir, 'sshd_config'), config);
