@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { events as eventDefs, mayHear, type EventName } from '@shared/api';
 import type { OpenTerminal, TerminalRecording } from '@shared/api/terminal';
 import { parseCast } from '@shared/operations/asciicast';
@@ -291,9 +291,16 @@ describe('the terminal over real SSH', () => {
     await sshd.restart({ newHostKey: true });
     const refused = await refusal('terminal.open', { serverId, cols: 80, rows: 24 });
     expect(refused.code).toBe('HOST_KEY_MISMATCH');
-    const audit = await rowsOf(core).all<{ action: string; target: string }>(
-      "SELECT action, target FROM audit_events WHERE action = 'terminal.hostKeyRefused'",
+    // Audited in a turn of its own once the refused call's transaction is over, so the refusal can
+    // reach the caller first (on PostgreSQL, on another pooled connection): looked for a few times.
+    await vi.waitFor(
+      async () => {
+        const audit = await rowsOf(core).all<{ action: string; target: string }>(
+          "SELECT action, target FROM audit_events WHERE action = 'terminal.hostKeyRefused'",
+        );
+        expect(audit).toEqual([{ action: 'terminal.hostKeyRefused', target: `server:${serverId}` }]);
+      },
+      { timeout: 5_000, interval: 50 },
     );
-    expect(audit).toEqual([{ action: 'terminal.hostKeyRefused', target: `server:${serverId}` }]);
   }, 60_000);
 });
