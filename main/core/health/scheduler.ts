@@ -380,8 +380,8 @@ export class CheckScheduler {
     const dueAt = entry.dueAt;
     // A run holds its host's slot through its retries, so a failing host never sees more than its
     // cap. The fleet's slot it gives back while it waits out a backoff: a sleeping retry loads
-    // nothing, and during an outage retries holding fleet slots held back every healthy check
-    // (a quarter of 5,000 checks failing with two retries kept 256 slots busy doing nothing).
+    // nothing, and during an outage of many hosts, retries holding fleet slots held back every
+    // healthy check elsewhere (a failing check with two retries sleeps 3 s of every run).
     let attempts = 0;
     let result: CheckResult;
     for (;;) {
