@@ -18,16 +18,12 @@ const FLAG = '--heap-growing-percent';
 
 /**
  * Applies {@link SERVE_HEAP_GROWTH_PERCENT} unless the person running Guardian chose a growth of
- * their own (`node --heap-growing-percent=N` or the same in NODE_OPTIONS), which then stands.
- * Answers the percent in force, or null when it was theirs.
+ * their own on node's command line (`node --heap-growing-percent=N …/cli.js serve`; node refuses
+ * V8 flags in NODE_OPTIONS), which then stands. Answers the percent in force, or null when it was
+ * theirs.
  */
-export function leanHeap(
-  percent = SERVE_HEAP_GROWTH_PERCENT,
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions = process.env.NODE_OPTIONS ?? '',
-): number | null {
-  const chosen = (flag: string) => flag.replaceAll('_', '-').startsWith(FLAG);
-  if (execArgv.some(chosen) || nodeOptions.split(/\s+/).some(chosen)) return null;
+export function leanHeap(percent = SERVE_HEAP_GROWTH_PERCENT, execArgv: readonly string[] = process.execArgv): number | null {
+  if (execArgv.some((flag) => flag.replaceAll('_', '-').startsWith(FLAG))) return null;
   setFlagsFromString(`${FLAG}=${percent}`);
   return percent;
 }
